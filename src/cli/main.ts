@@ -1,0 +1,294 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { mkdir, writeFile, readFile } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import {
+  parseArgs,
+  envFilesFromArgv,
+  loadEnvFiles,
+  mergeEnv,
+  resolveDatabaseUrl,
+  formatUsageError,
+  CliUsageError,
+  EnvFileError,
+  NEW_NAME_MISSING_MESSAGE,
+  type CliOptions,
+} from './args.js';
+import { cliRunContext } from './context.js';
+import { parseDatabaseUrl, redact, type DatabaseTarget } from '../engine/url.js';
+import { Migrator, type MigratorConfig, type RunResult } from '../engine/migrator.js';
+import { MigrationError } from '../engine/errors.js';
+import { SqlMigrationError } from '../engine/sql-error.js';
+import { waitForDatabase } from '../engine/wait.js';
+import { newMigrationFileName, NEW_MIGRATION_TEMPLATE } from '../engine/files.js';
+import { connect, closeQuietly } from '../engine/db.js';
+import type { Logger } from '../engine/logger.js';
+import { VERSION } from '../version.js';
+
+/** Where the CLI writes; injected so tests can run it in-process. */
+export interface CliIO {
+  stdout(s: string): void;
+  stderr(s: string): void;
+  cwd: string;
+}
+
+/** Commands of DESIGN.md that later issues implement. */
+const NOT_YET: Partial<Record<CliOptions['command'], string>> = {
+  lint: 'lint',
+  verify: 'verify',
+  history: 'history',
+  report: 'report',
+};
+
+/**
+ * Run the CLI and return its exit code (dbmate's: 0 ok, 2 error, 1 for `status --exit-code`
+ * with pending migrations, 3 for an unreadable env file or unknown command).
+ */
+export async function main(argv: string[], processEnv: Record<string, string | undefined>, io: CliIO): Promise<number> {
+  const secrets: string[] = [];
+  const out = (s: string) => io.stdout(redact(s, secrets));
+  const err = (s: string) => io.stderr(redact(s, secrets));
+  let opts: CliOptions;
+  let env: Record<string, string | undefined>;
+  try {
+    const fileEnv = loadEnvFiles(envFilesFromArgv(argv), (p) => {
+      const abs = join(io.cwd, p);
+      return existsSync(abs) ? readFileSync(abs, 'utf8') : undefined;
+    });
+    env = mergeEnv(processEnv, fileEnv);
+    const parsed = parseArgs(argv, env, { version: VERSION, name: 'db-migrate' });
+    if ('help' in parsed) {
+      out(parsed.help);
+      return 0;
+    }
+    if ('version' in parsed) {
+      out(`${parsed.version}\n`);
+      return 0;
+    }
+    opts = parsed;
+  } catch (e) {
+    if (e instanceof CliUsageError) {
+      const f = formatUsageError(e);
+      out(f.stdout);
+      err(f.stderr);
+      return f.exitCode;
+    }
+    if (e instanceof EnvFileError) {
+      err(`Error: ${e.message}\n`);
+      return e.exitCode;
+    }
+    throw e;
+  }
+
+  // In --json mode stdout carries only the JSON document; progress lines go to stderr.
+  const log: Logger = {
+    info: (m) => (opts.json ? err(`${m}\n`) : out(`${m}\n`)),
+    warn: (m) => err(`Warning: ${m}\n`),
+    debug: () => undefined,
+  };
+
+  try {
+    if (opts.command === 'new') return await newMigration(opts, io, out);
+    const feature = NOT_YET[opts.command];
+    if (feature) {
+      throw new MigrationError('NOT_AVAILABLE', `\`${feature}\` is not available in db-migrate ${VERSION} yet`, {
+        hint: 'use `plan` to review pending SQL; see the README for what this version supports',
+      });
+    }
+    const target = parseDatabaseUrl(resolveDatabaseUrl(opts, env), { driver: opts.driver });
+    if (target.password) secrets.push(target.password);
+    const migrator = new Migrator(migratorConfig(opts, target, env, io.cwd, log));
+    if (opts.wait && opts.command !== 'wait') await wait(opts, target, out);
+    return await dispatch(opts, migrator, target, io, out, log);
+  } catch (e) {
+    err(formatError(e));
+    return 2;
+  }
+}
+
+function migratorConfig(
+  opts: CliOptions,
+  target: DatabaseTarget,
+  env: Record<string, string | undefined>,
+  cwd: string,
+  log: Logger,
+): MigratorConfig {
+  return {
+    target,
+    migrationsDirs: [...opts.migrationsDirs],
+    migrationsTable: opts.migrationsTable,
+    historyTable: opts.historyTable ?? '',
+    schemaFile: opts.schemaFile,
+    dumpSchema: !opts.noDumpSchema,
+    strict: opts.strict,
+    lockTimeoutMs: opts.lockTimeoutMs,
+    statementTimeoutMs: opts.statementTimeoutMs,
+    lockRetries: opts.lockRetries,
+    lockWaitTimeoutMs: opts.lockWaitTimeoutMs,
+    dumpArgs: [...opts.args],
+    verbose: opts.verbose,
+    ctx: cliRunContext(opts.env, env),
+    log,
+    cwd,
+  };
+}
+
+async function dispatch(
+  opts: CliOptions,
+  migrator: Migrator,
+  target: DatabaseTarget,
+  io: CliIO,
+  out: (s: string) => void,
+  log: Logger,
+): Promise<number> {
+  switch (opts.command) {
+    case 'up':
+    case 'migrate':
+      if (opts.dryRun) return plan(opts, migrator, out);
+      return runResult(opts, await migrator.up({ createDatabase: opts.command === 'up', steps: opts.steps }), out);
+    case 'rollback':
+      if (opts.dryRun) throw new MigrationError('DRY_RUN_UNSUPPORTED', 'rollback does not support --dry-run yet', { hint: 'run `status` to see what is applied' });
+      return runResult(opts, await migrator.rollback({ steps: opts.steps ?? 1 }), out);
+    case 'plan':
+      return plan(opts, migrator, out);
+    case 'status':
+      return status(opts, migrator, out, log);
+    case 'create':
+      await migrator.createDatabase();
+      return 0;
+    case 'drop':
+      await migrator.dropDatabase();
+      return 0;
+    case 'dump':
+      await migrator.dump();
+      return 0;
+    case 'wait':
+      await wait(opts, target, out);
+      return 0;
+    case 'load':
+      return load(opts, target, io, out);
+    default:
+      throw new MigrationError('UNKNOWN_COMMAND', `unknown command ${opts.command}`);
+  }
+}
+
+async function newMigration(opts: CliOptions, io: CliIO, out: (s: string) => void): Promise<number> {
+  if (!opts.name) throw new MigrationError('MIGRATION_NAME_MISSING', NEW_NAME_MISSING_MESSAGE, { hint: 'db-migrate new create_users' });
+  const dir = opts.migrationsDirs[0];
+  const display = posix.join(dir, newMigrationFileName(opts.name, new Date()));
+  const abs = join(io.cwd, display);
+  await mkdir(join(io.cwd, dir), { recursive: true });
+  out(`Creating migration: ${display}\n`);
+  try {
+    await writeFile(abs, NEW_MIGRATION_TEMPLATE, { flag: 'wx' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new MigrationError('MIGRATION_EXISTS', 'file already exists', { hint: `${display} exists: wait a second or pick another name` });
+    throw e;
+  }
+  return 0;
+}
+
+async function wait(opts: CliOptions, target: DatabaseTarget, out: (s: string) => void): Promise<void> {
+  await waitForDatabase(target, {
+    timeoutMs: opts.waitTimeoutMs,
+    intervalMs: opts.waitIntervalMs,
+    onWaiting: () => out('Waiting for database'),
+    onTick: () => out('.'),
+    onDone: () => out('\n'),
+  });
+}
+
+function runResult(opts: CliOptions, r: RunResult, out: (s: string) => void): number {
+  if (opts.json) out(`${JSON.stringify(runJson(r), null, 2)}\n`);
+  if (r.error) throw r.error;
+  return 0;
+}
+
+function runJson(r: RunResult): unknown {
+  return {
+    command: r.command,
+    status: r.error ? 'failed' : r.steps.length ? 'success' : 'nothing-to-do',
+    steps: r.steps.map((s) => ({
+      version: s.version,
+      file: s.displayPath,
+      direction: s.direction,
+      outcome: s.outcome,
+      transaction: s.transaction,
+      durationMs: Math.round(s.durationMs * 1000) / 1000,
+      attempts: s.attempts,
+      error: s.error ? errorJson(s.error) : undefined,
+    })),
+    pending: r.pending,
+    currentVersion: r.currentVersion ?? null,
+    schemaFile: r.schemaFile ?? null,
+    dumpError: r.dumpError?.message,
+    durationMs: r.durationMs,
+  };
+}
+
+function errorJson(e: Error): unknown {
+  if (e instanceof SqlMigrationError) return { code: e.code, message: e.message, hint: e.hint, ...e.failure };
+  return { code: (e as MigrationError).code, message: e.message, hint: (e as MigrationError).hint };
+}
+
+async function plan(opts: CliOptions, migrator: Migrator, out: (s: string) => void): Promise<number> {
+  const p = await migrator.plan({ steps: opts.steps });
+  if (opts.json) {
+    out(`${JSON.stringify(p, null, 2)}\n`);
+    return 0;
+  }
+  if (p.pending.length === 0) {
+    out(`Nothing to apply: ${p.applied} applied, 0 pending (dry run, nothing changed)\n`);
+    return 0;
+  }
+  out(`Plan: ${p.pending.length} pending migration(s); ${p.applied} already applied (dry run, nothing changed)\n`);
+  for (const m of p.pending) {
+    out(`\n=== ${m.displayPath} (version ${m.version}, ${m.transaction ? 'one transaction' : 'transaction:false: statements run one by one, not atomic'})\n`);
+    out(m.sql.endsWith('\n') ? m.sql : `${m.sql}\n`);
+  }
+  if (!p.ledgerExists) out('\nThe migrations table does not exist yet; `up` will create it.\n');
+  return 0;
+}
+
+async function status(opts: CliOptions, migrator: Migrator, out: (s: string) => void, log: Logger): Promise<number> {
+  const s = await migrator.status();
+  if (opts.json) {
+    out(`${JSON.stringify(s, null, 2)}\n`);
+  } else if (!opts.quiet) {
+    // Byte for byte dbmate's output; anything extra goes to stderr.
+    out(s.entries.map((e) => `${e.applied ? '[X]' : '[ ]'} ${e.fileName}\n`).join('') + `\nApplied: ${s.applied}\nPending: ${s.pending}\n`);
+  }
+  if (!opts.quiet) {
+    for (const v of s.edited) {
+      const e = s.entries.find((x) => x.version === v);
+      log.warn(`${e?.fileName ?? v} was edited after it was applied (its checksum differs from the one recorded in the history table)`);
+    }
+  }
+  return (opts.exitCode || opts.quiet) && s.pending > 0 ? 1 : 0;
+}
+
+/** dbmate's `load`: run schema.sql minus psql meta-commands (`\restrict` lines) in one batch. */
+async function load(opts: CliOptions, target: DatabaseTarget, io: CliIO, out: (s: string) => void): Promise<number> {
+  out(`Reading: ${opts.schemaFile}\n`);
+  const text = await readFile(join(io.cwd, opts.schemaFile), 'utf8').catch((e) => {
+    throw new MigrationError('SCHEMA_FILE_MISSING', `cannot read ${opts.schemaFile}: ${(e as Error).message}`, { hint: 'run `db-migrate dump` first, or pass --schema-file' });
+  });
+  const sql = text
+    .split('\n')
+    .filter((l) => !l.trimStart().startsWith('\\'))
+    .join('\n');
+  const conn = await connect(target);
+  try {
+    await conn.query(sql);
+  } finally {
+    await closeQuietly(conn);
+  }
+  return 0;
+}
+
+/** `Error: <message>` as dbmate prints it, then our details and hint on following lines. */
+export function formatError(e: unknown): string {
+  if (e instanceof SqlMigrationError) return `Error: ${e.describe()}\n`;
+  if (e instanceof MigrationError) return `Error: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`;
+  const m = e as { message?: string; code?: string };
+  return `Error: ${m?.message ?? String(e)}${m?.code && !m.message?.includes(m.code) ? ` (${m.code})` : ''}\n`;
+}

@@ -1,0 +1,64 @@
+import pg from 'pg';
+import { connectionAttempts, type DatabaseTarget } from './url.js';
+import { MigrationError } from './errors.js';
+
+/** The one connection a run uses: advisory locks are per session, so everything goes through it. */
+export type Connection = pg.Client;
+
+/**
+ * Open a connection, trying each TLS setting the URL's sslmode allows in libpq's order
+ * (with no sslmode: TLS first, then plain, like libpq's default `prefer`).
+ */
+export async function connect(target: DatabaseTarget): Promise<Connection> {
+  const attempts = connectionAttempts(target);
+  let lastErr: unknown;
+  for (let i = 0; i < attempts.length; i++) {
+    try {
+      return await open(attempts[i]);
+    } catch (err) {
+      lastErr = err;
+      // Only a server that refuses TLS (or requires it) justifies the next attempt; anything else is final.
+      if (!/SSL|TLS/i.test(String((err as Error)?.message))) break;
+    }
+  }
+  throw connectError(target, lastErr);
+}
+
+async function open(config: pg.ClientConfig): Promise<Connection> {
+  const client = new pg.Client(config);
+  // An idle client whose backend dies emits 'error'; without a listener Node would crash the run.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw err;
+  }
+  return client;
+}
+
+function connectError(target: DatabaseTarget, err: unknown): MigrationError {
+  const e = err as { code?: string; message?: string };
+  if (e?.code === '3D000') {
+    return new MigrationError('DATABASE_MISSING', `database "${target.database}" does not exist (3D000)`, {
+      hint: 'create it first (`db-migrate create`, or `db-migrate up`, which creates a missing database)',
+      cause: err,
+    });
+  }
+  const detail = e?.code && !e.message?.includes(e.code) ? `${e.message} (${e.code})` : (e?.message ?? String(err));
+  return new MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: ${detail}`, {
+    hint: 'check the host, port, credentials and sslmode of the database URL, and that the server is reachable from here',
+    cause: err,
+  });
+}
+
+/** Close without throwing: closing happens in `finally` blocks where the first error matters. */
+export async function closeQuietly(conn: Connection | undefined): Promise<void> {
+  if (conn) await conn.end().catch(() => undefined);
+}
+
+/** Quote an SQL string literal for simple-protocol queries (standard_conforming_strings on). */
+export function literal(value: string | null | undefined): string {
+  if (value === null || value === undefined) return 'NULL';
+  return pg.escapeLiteral(value);
+}

@@ -1,0 +1,117 @@
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Connection } from './db.js';
+import type { LedgerName } from './ledger.js';
+import type { HistoryName } from './history.js';
+import type { DatabaseTarget } from './url.js';
+import { dumpArgsUrl, dumpEnv } from './url.js';
+import { MigrationError } from './errors.js';
+
+/** How to run pg_dump for a schema dump. */
+export interface DumpOptions {
+  /** pg_dump executable; default `pg_dump` from PATH, as dbmate. */
+  pgDump?: string;
+  /** Extra arguments (dbmate's `dump -- args`). */
+  extraArgs?: string[];
+  /** Our audit table: excluded so schema.sql stays identical to the one dbmate writes. */
+  history?: HistoryName;
+}
+
+/** Result of running a command without a shell. */
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run a program with arguments (never through a shell) and collect its output. */
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
+    );
+  });
+}
+
+/** `pg_dump --version` → [major, minor], or undefined when it cannot be read. */
+export async function pgDumpVersion(pgDump = 'pg_dump'): Promise<[number, number] | undefined> {
+  try {
+    const r = await run(pgDump, ['--version'], process.env);
+    const m = /(\d+)(?:\.(\d+))?/.exec(r.stdout);
+    return m ? [Number(m[1]), Number(m[2] ?? 0)] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** pg_dump added `--restrict-key` (and random `\restrict` lines) in 15.14, 16.10, 17.6. */
+function supportsRestrictKey([major, minor]: [number, number]): boolean {
+  return major > 17 || (major === 17 && minor >= 6) || (major === 16 && minor >= 10) || (major === 15 && minor >= 14);
+}
+
+/**
+ * Dump the schema exactly as dbmate does (same pg_dump flags, leading comments trimmed, lines
+ * right-trimmed, the schema_migrations INSERT trailer), so a team can switch tools without
+ * a schema.sql diff. The password goes to pg_dump through PGPASSWORD, never argv.
+ */
+export async function dumpSchema(conn: Connection, target: DatabaseTarget, ledger: LedgerName, opts: DumpOptions = {}): Promise<string> {
+  const pgDump = opts.pgDump ?? 'pg_dump';
+  const args = ['--format=plain', '--encoding=UTF8', '--schema-only', '--no-privileges', '--no-owner'];
+  const version = await pgDumpVersion(pgDump);
+  if (!version) {
+    throw new MigrationError('PG_DUMP_MISSING', `cannot run ${pgDump}: it is needed to write the schema file`, {
+      hint: 'install the PostgreSQL client (e.g. `apt-get install postgresql-client`), pass --no-dump-schema, or set the pg_dump path',
+    });
+  }
+  if (supportsRestrictKey(version)) args.push('--restrict-key=dbmate');
+  if (opts.history) args.push(`--exclude-table=${opts.history.schema}.${opts.history.table}`);
+  for (const s of target.searchPath) if (s.trim()) args.push('--schema', s.trim());
+  args.push(...(opts.extraArgs ?? []));
+  args.push(dumpArgsUrl(target));
+  const env = { ...process.env, ...dumpEnv(target) };
+  const r = await run(pgDump, args, env);
+  if (r.code !== 0) {
+    const text = r.stderr.trim();
+    throw new MigrationError('PG_DUMP_FAILED', `${pgDump}: ${text}`, {
+      hint: /server version mismatch/.test(text)
+        ? 'pg_dump must be at least the server major version: install a newer postgresql-client'
+        : undefined,
+    });
+  }
+  return postProcess(r.stdout + (await trailer(conn, ledger)));
+}
+
+/** dbmate's TrimLeadingSQLComments: drop the header (blank and `--` lines), right-trim every line. */
+export function postProcess(dump: string): string {
+  const lines = dump.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  let i = 0;
+  while (i < lines.length && (lines[i] === '' || lines[i].startsWith('--'))) i++;
+  return lines
+    .slice(i)
+    .map((l) => l.replace(/\s+$/u, ''))
+    .map((l) => `${l}\n`)
+    .join('');
+}
+
+async function trailer(conn: Connection, ledger: LedgerName): Promise<string> {
+  const { rows } = await conn.query<{ v: string }>(`select quote_literal(version) as v from ${ledger.quoted} order by version asc`);
+  let out = '\n--\n-- Dbmate schema migrations\n--\n\n';
+  if (rows.length > 0) {
+    out += `INSERT INTO ${ledger.quoted} (version) VALUES\n    (${rows.map((r) => r.v).join('),\n    (')});\n`;
+  }
+  return out;
+}
+
+/** Write the dump, creating its directory, with dbmate's file mode. */
+export async function writeSchemaFile(path: string, content: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, content, { mode: 0o644 });
+}

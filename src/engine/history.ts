@@ -1,0 +1,125 @@
+import type { Connection } from './db.js';
+import { literal } from './db.js';
+import type { LedgerName } from './ledger.js';
+
+/** Who and what ran a migration: copied into every history row for the audit trail. */
+export interface RunContext {
+  /** Target environment name (development, staging, production, …). */
+  environment?: string;
+  /** Person or bot that started the run. */
+  actor?: string;
+  /** Commit the migrations came from. */
+  gitSha?: string;
+  /** CI run id. */
+  runId?: string;
+  /** Link to the CI run. */
+  runUrl?: string;
+  /** Version of this tool. */
+  toolVersion: string;
+}
+
+/** Outcome recorded for one attempt. */
+export type HistoryOutcome = 'applied' | 'failed' | 'rolled_back';
+
+/** Resolved, quoted name of the audit table, in the ledger's schema. */
+export interface HistoryName {
+  quoted: string;
+  schema: string;
+  table: string;
+}
+
+/** The history table lives beside the ledger so both move together when a schema is chosen. */
+export function historyName(ledger: LedgerName, table: string): HistoryName {
+  return { schema: ledger.schema, table, quoted: `${ledger.quotedSchema}.${quoteIdent(table)}` };
+}
+
+function quoteIdent(id: string): string {
+  return /^[a-z_][a-z0-9_$]*$/.test(id) ? id : `"${id.replace(/"/g, '""')}"`;
+}
+
+/**
+ * DDL of the audit table. An identity column (not bigserial) keeps its sequence inside the table
+ * definition, so excluding the table from schema dumps excludes all of it.
+ */
+export function historyDdl(name: HistoryName): string {
+  return `create table if not exists ${name.quoted} (
+  id bigint generated always as identity primary key,
+  version varchar not null,
+  direction text not null check (direction in ('up', 'down')),
+  outcome text not null check (outcome in ('applied', 'failed', 'rolled_back')),
+  file_name text,
+  checksum text,
+  started_at timestamptz not null,
+  finished_at timestamptz not null,
+  duration_ms double precision not null,
+  environment text,
+  actor text,
+  git_sha text,
+  run_id text,
+  run_url text,
+  tool_version text,
+  sqlstate text,
+  error text
+)`;
+}
+
+/** One row to record. Timing is either measured by the server inside the migration's transaction or given. */
+export interface HistoryEntry {
+  version: string;
+  direction: 'up' | 'down';
+  outcome: HistoryOutcome;
+  fileName: string;
+  checksum: string;
+  /** When omitted, the row is timed by the server from the start of the current transaction. */
+  startedAt?: Date;
+  durationMs?: number;
+  sqlstate?: string;
+  error?: string;
+}
+
+/**
+ * An INSERT for one history row, as literal SQL: it is appended to the migration's own
+ * simple-protocol batch so the audit row commits atomically with the migration.
+ */
+export function historyInsertSql(name: HistoryName, e: HistoryEntry, ctx: RunContext): string {
+  const timing =
+    e.startedAt && e.durationMs !== undefined
+      ? `${literal(e.startedAt.toISOString())}::timestamptz, ${literal(new Date(e.startedAt.getTime() + e.durationMs).toISOString())}::timestamptz, ${e.durationMs}`
+      : `now(), clock_timestamp(), extract(epoch from clock_timestamp() - now()) * 1000`;
+  return (
+    `insert into ${name.quoted} (version, direction, outcome, file_name, checksum, started_at, finished_at, duration_ms, ` +
+    `environment, actor, git_sha, run_id, run_url, tool_version, sqlstate, error) values (` +
+    [literal(e.version), literal(e.direction), literal(e.outcome), literal(e.fileName), literal(e.checksum)].join(', ') +
+    `, ${timing}, ` +
+    [ctx.environment, ctx.actor, ctx.gitSha, ctx.runId, ctx.runUrl, ctx.toolVersion, e.sqlstate, e.error]
+      .map((v) => literal(v))
+      .join(', ') +
+    ')'
+  );
+}
+
+/** Record a row on its own (used for failures, after the migration's transaction rolled back). */
+export async function recordHistory(conn: Connection, name: HistoryName, e: HistoryEntry, ctx: RunContext): Promise<void> {
+  await conn.query(historyInsertSql(name, e, ctx));
+}
+
+/** Whether the audit table exists (status must not create it). */
+export async function historyExists(conn: Connection, name: HistoryName): Promise<boolean> {
+  const { rowCount } = await conn.query(
+    'select 1 from information_schema.tables where table_schema = $1 and table_name = $2',
+    [name.schema, name.table],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+/** Checksum of the last successful `up` of each version: what the file looked like when applied. */
+export async function appliedChecksums(conn: Connection, name: HistoryName): Promise<Map<string, string>> {
+  if (!(await historyExists(conn, name))) return new Map();
+  const { rows } = await conn.query<{ version: string; checksum: string | null }>(
+    `select distinct on (version) version, checksum from ${name.quoted}
+      where direction = 'up' and outcome = 'applied' order by version, id desc`,
+  );
+  const out = new Map<string, string>();
+  for (const r of rows) if (r.checksum) out.set(r.version, r.checksum);
+  return out;
+}

@@ -1,0 +1,190 @@
+import { createHash } from 'node:crypto';
+import { ParseError } from './errors.js';
+import type { ParsedMigration, Section } from './types.js';
+
+// dbmate's regexes are Go RE2, where `\s` is only [\t\n\f\r ] and, with (?m), `^`/`$` only see `\n`.
+// JavaScript's `\s` and `m` flag also accept \v, NBSP, U+2028, lone `\r`…, so they are spelled out
+// here; otherwise a file could parse differently in dbmate and in our tool.
+const WS = '[\\t\\n\\f\\r ]';
+const NON_WS = '[^\\t\\n\\f\\r ]';
+/** Go `(?m)^`: start of text or just after `\n`. */
+const LINE_START = '(?<![^\\n])';
+/** Go `(?m)$`: end of text or just before `\n`. */
+const LINE_END = '(?![^\\n])';
+
+/** dbmate: (?m)^--\s*migrate:up(\s*$|\s+\S+) */
+const UP_RE = new RegExp(`${LINE_START}--${WS}*migrate:up(?:${WS}*${LINE_END}|${WS}+${NON_WS}+)`, 'g');
+/** dbmate: (?m)^--\s*migrate:down(\s*$|\s+\S+) */
+const DOWN_RE = new RegExp(`${LINE_START}--${WS}*migrate:down(?:${WS}*${LINE_END}|${WS}+${NON_WS}+)`, 'g');
+/** dbmate's blockDirectiveRegExp, applied to the marker's first line only (no multiline). */
+const DIRECTIVE_RE = new RegExp(`^--${WS}*migrate:(?:up|down)`);
+const EMPTY_LINE_RE = new RegExp(`^${WS}*$`);
+const COMMENT_LINE_RE = new RegExp(`^${WS}*--`);
+const WS_RUN_RE = new RegExp(`${WS}+`);
+
+/**
+ * Go's `strings.TrimSpace` trims Unicode White_Space (unlike the RE2 `\s` above), and differs from
+ * JavaScript's `trim()` on U+0085 (Go trims it) and U+FEFF (JavaScript trims it).
+ */
+const GO_TRIM_RE =
+  /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+
+const MSG_MISSING_UP = "dbmate requires each migration to define an up block with '-- migrate:up'";
+const MSG_MISSING_DOWN = "dbmate requires each migration to define a down block with '-- migrate:down'";
+const MSG_STATEMENTS_BEFORE_UP = "dbmate does not support statements preceding the '-- migrate:up' block";
+const MSG_DOWN_WITHOUT_UP = "dbmate requires every '-- migrate:down' to be preceded by a '-- migrate:up'";
+
+const BOM_NOTE =
+  ' The file starts with a UTF-8 byte-order mark, so dbmate does not see a marker on line 1; save it without the BOM.';
+
+/**
+ * Parses one dbmate migration file into its up and down sections.
+ *
+ * Checks run in dbmate's order (missing up, statements before up, two downs in one section, missing
+ * down), so every malformed file fails with the message dbmate would print, prefixed with
+ * `<displayPath>: `. Deliberate difference: a file with several up/down sections, which dbmate
+ * accepts but which always fails on PostgreSQL at its second section, is rejected here with
+ * `PARSE_MULTIPLE_SECTIONS`.
+ *
+ * @param source file contents; pass the raw bytes so the checksum covers exactly what is on disk
+ * @param displayPath path shown in error messages, e.g. `db/migrations/20240101000000_init.sql`
+ * @returns both sections and the sha256 (hex) of the file's UTF-8 bytes
+ * @throws {ParseError} when the file is not a valid single-section dbmate migration
+ */
+export function parseMigration(source: string | Uint8Array, displayPath: string): ParsedMigration {
+  const bytes = typeof source === 'string' ? Buffer.from(source, 'utf8') : source;
+  // Buffer#toString keeps a BOM, as Go's string(bytes) does, so markers are found at the same offsets.
+  const text = typeof source === 'string' ? source : Buffer.from(source).toString('utf8');
+  const checksum = createHash('sha256').update(bytes).digest('hex');
+
+  const fail = (code: string, message: string, hint: string): never => {
+    throw new ParseError(code, `${displayPath}: ${message}`, { file: displayPath, hint });
+  };
+  const hasBom = text.startsWith('\uFEFF');
+
+  const ups = matchStarts(text, UP_RE);
+  if (ups.length === 0) {
+    return fail(
+      'PARSE_MISSING_UP',
+      MSG_MISSING_UP,
+      "Start the file with a line '-- migrate:up' (at column 0, lowercase) followed by the SQL to apply." +
+        (hasBom ? BOM_NOTE : ''),
+    );
+  }
+
+  const firstUp = ups[0]!;
+  const stray = firstStatementLine(text.slice(0, firstUp));
+  if (stray !== undefined) {
+    return fail(
+      'PARSE_STATEMENTS_BEFORE_UP',
+      MSG_STATEMENTS_BEFORE_UP,
+      `Line ${stray.line} (${quoteSnippet(stray.text)}) comes before the first '-- migrate:up' on line ` +
+        `${lineAt(text, firstUp)}; only blank lines and '--' comments may precede it. Move that SQL below the marker.` +
+        (hasBom && stray.line === 1 ? BOM_NOTE : ''),
+    );
+  }
+
+  // Like dbmate, a section runs from one up marker to the next (or EOF), and every section is
+  // checked for a second down before any section is checked for a missing down.
+  const bounds = ups.map((start, i) => ({ start, end: ups[i + 1] ?? text.length }));
+  for (const { start, end } of bounds) {
+    const downs = matchStarts(text.slice(start, end), DOWN_RE);
+    if (downs.length > 1) {
+      const lines = downs.map((d) => lineAt(text, start + d)).join(', ');
+      return fail(
+        'PARSE_DOWN_WITHOUT_UP',
+        MSG_DOWN_WITHOUT_UP,
+        `The up block on line ${lineAt(text, start)} is followed by '-- migrate:down' on lines ${lines}; ` +
+          'keep exactly one down block per file.',
+      );
+    }
+  }
+  const downStarts: number[] = [];
+  for (const { start, end } of bounds) {
+    const down = matchStarts(text.slice(start, end), DOWN_RE)[0];
+    if (down === undefined) {
+      const upLines = ups.map((u) => lineAt(text, u));
+      return fail(
+        'PARSE_MISSING_DOWN',
+        MSG_MISSING_DOWN,
+        `Add a line '-- migrate:down' after the up SQL of line ${lineAt(text, start)}, followed by the SQL ` +
+          'that undoes it (an empty down block is allowed).' +
+          (ups.length > 1
+            ? ` This file also has ${ups.length} '-- migrate:up' markers (lines ${upLines.join(', ')}); ` +
+              'put each up/down pair in its own migration file.'
+            : ''),
+      );
+    }
+    downStarts.push(start + down);
+  }
+
+  if (ups.length > 1) {
+    const upLines = ups.map((u) => lineAt(text, u));
+    return fail(
+      'PARSE_MULTIPLE_SECTIONS',
+      `a migration file must have exactly one '-- migrate:up' section, found ${ups.length} ` +
+        `(lines ${upLines.join(', ')}); split it into separate migration files`,
+      'dbmate records the same version for every section of a file, so on PostgreSQL the second section ' +
+        'always fails with a duplicate key on schema_migrations_pkey. Create one file per section ' +
+        '(e.g. with `db-migrate new NAME`) and move each up/down pair into its own file.',
+    );
+  }
+
+  const downStart = downStarts[0]!;
+  return {
+    up: section(text, firstUp, downStart),
+    down: section(text, downStart, text.length),
+    checksum,
+  };
+}
+
+/** Builds a section from `text[start, end)`; `start` is the marker's offset. */
+function section(text: string, start: number, end: number): Section {
+  const sql = text.slice(start, end);
+  return { sql, transaction: parseOptions(sql).get('transaction') !== 'false', startLine: lineAt(text, start) };
+}
+
+/**
+ * dbmate's parseMigrationOptions: the marker's first line minus the directive, trimmed, split on
+ * whitespace; only tokens with exactly one `:` count, and a later key overrides an earlier one.
+ */
+function parseOptions(sectionText: string): Map<string, string> {
+  const options = new Map<string, string>();
+  const nl = sectionText.indexOf('\n');
+  const firstLine = nl === -1 ? sectionText : sectionText.slice(0, nl);
+  const rest = firstLine.replace(DIRECTIVE_RE, '').replace(GO_TRIM_RE, '');
+  if (rest === '') return options;
+  for (const token of rest.split(WS_RUN_RE)) {
+    const pair = token.split(':');
+    if (pair.length === 2) options.set(pair[0]!, pair[1]!);
+  }
+  return options;
+}
+
+/** Start offsets of all non-overlapping matches, as Go's FindAllStringIndex returns them. */
+function matchStarts(text: string, re: RegExp): number[] {
+  return Array.from(text.matchAll(re), (m) => m.index);
+}
+
+/** First line (1-based) before the up marker that is neither blank nor a `--` comment. */
+function firstStatementLine(prefix: string): { line: number; text: string } | undefined {
+  const lines = prefix.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (!EMPTY_LINE_RE.test(line) && !COMMENT_LINE_RE.test(line)) return { line: i + 1, text: line };
+  }
+  return undefined;
+}
+
+/** 1-based line number of `offset`; lines end at `\n` only, as in dbmate. */
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+/** Short, single-line rendering of a source line for hints. */
+function quoteSnippet(line: string): string {
+  const trimmed = line.replace(/^\uFEFF/, '').trim();
+  return `\`${trimmed.length > 60 ? `${trimmed.slice(0, 57)}...` : trimmed}\``;
+}

@@ -1,0 +1,409 @@
+import type { Connection } from './db.js';
+import { literal } from './db.js';
+import type { LedgerName } from './ledger.js';
+import type { HistoryName, RunContext } from './history.js';
+import { historyInsertSql, recordHistory } from './history.js';
+import type { Logger } from './logger.js';
+import type { MigrationFile, ParsedMigration, Section } from './types.js';
+import { splitStatements, type Statement } from './split.js';
+import { SqlMigrationError, SqlSyntaxError, lineColumn, type SqlFailure } from './sql-error.js';
+import { elapsedMs } from './duration.js';
+
+/** Settings every migration step runs under. */
+export interface StepOptions {
+  ledger: LedgerName;
+  /** Audit table, or undefined when disabled. */
+  history?: HistoryName;
+  ctx: RunContext;
+  log: Logger;
+  /** `lock_timeout` for each migration, ms (0 = none). */
+  lockTimeoutMs: number;
+  /** `statement_timeout` for each migration, ms (0 = none). */
+  statementTimeoutMs: number;
+  /** How many times a migration that hit lock_timeout (55P03) is retried. */
+  lockRetries: number;
+  /** First retry delay, doubled each retry. */
+  retryBaseMs: number;
+}
+
+/** What happened to one migration file in one direction. */
+export interface StepResult {
+  version: string;
+  fileName: string;
+  displayPath: string;
+  direction: 'up' | 'down';
+  outcome: 'applied' | 'rolled_back' | 'failed';
+  transaction: boolean;
+  /** Wall time of the step including retries, ms. */
+  durationMs: number;
+  /** 1 + number of lock-timeout retries. */
+  attempts: number;
+  /** Rows affected by the section's last statement (dbmate's verbose output). */
+  rowsAffected?: number;
+  error?: Error;
+}
+
+const LOCK_NOT_AVAILABLE = '55P03';
+/** Errors where re-running the section to find the failing statement would be slow or pointless. */
+const NO_REPLAY = /^(55P03|57014|57P0\d|08...|40001|40P01|53...|XX...)$/;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Run one migration's up or down section and record it in the ledger (and history), atomically
+ * for transactional sections. Never throws for SQL errors: the failure is returned, and the
+ * `failed` history row is written after the rollback.
+ */
+export async function runStep(
+  conn: Connection,
+  file: MigrationFile,
+  parsed: ParsedMigration,
+  direction: 'up' | 'down',
+  opts: StepOptions,
+): Promise<StepResult> {
+  const section = direction === 'up' ? parsed.up : parsed.down;
+  const started = new Date();
+  const t0 = process.hrtime.bigint();
+  const base = {
+    version: file.version,
+    fileName: file.fileName,
+    displayPath: file.displayPath,
+    direction,
+    transaction: section.transaction,
+  };
+  const run = section.transaction ? runTransactional : runNonTransactional;
+  const r = await run(conn, file, parsed, direction, section, opts);
+  const durationMs = elapsedMs(t0);
+  if (r.error) {
+    if (opts.history && !isConnectionLost(r.error)) {
+      const f = (r.error as SqlMigrationError).failure;
+      await recordHistory(
+        conn,
+        opts.history,
+        {
+          version: file.version,
+          direction,
+          outcome: 'failed',
+          fileName: file.fileName,
+          checksum: parsed.checksum,
+          startedAt: started,
+          durationMs,
+          sqlstate: f?.sqlstate,
+          error: r.error.message,
+        },
+        opts.ctx,
+      ).catch((e) => opts.log.warn(`could not record the failure in the history table: ${(e as Error).message}`));
+    }
+    return { ...base, outcome: 'failed', durationMs, attempts: r.attempts, error: r.error };
+  }
+  return {
+    ...base,
+    outcome: direction === 'up' ? 'applied' : 'rolled_back',
+    durationMs,
+    attempts: r.attempts,
+    rowsAffected: r.rowsAffected,
+  };
+}
+
+interface RunOutcome {
+  attempts: number;
+  rowsAffected?: number;
+  error?: Error;
+}
+
+function ledgerSql(opts: StepOptions, version: string, direction: 'up' | 'down'): string {
+  return direction === 'up'
+    ? `insert into ${opts.ledger.quoted} (version) values (${literal(version)})`
+    : `delete from ${opts.ledger.quoted} where version = ${literal(version)}`;
+}
+
+function bookkeepingSql(opts: StepOptions, file: MigrationFile, parsed: ParsedMigration, direction: 'up' | 'down'): string[] {
+  const out = [ledgerSql(opts, file.version, direction)];
+  if (opts.history) {
+    out.push(
+      historyInsertSql(
+        opts.history,
+        {
+          version: file.version,
+          direction,
+          outcome: direction === 'up' ? 'applied' : 'rolled_back',
+          fileName: file.fileName,
+          checksum: parsed.checksum,
+        },
+        opts.ctx,
+      ),
+    );
+  }
+  return out;
+}
+
+/**
+ * A transactional section goes to the server as ONE simple-protocol query:
+ * BEGIN + timeouts, the section text exactly as written, the ledger and history rows, COMMIT.
+ * One round trip per migration (dbmate needs four), and SQL and ledger row commit together.
+ */
+async function runTransactional(
+  conn: Connection,
+  file: MigrationFile,
+  parsed: ParsedMigration,
+  direction: 'up' | 'down',
+  section: Section,
+  opts: StepOptions,
+): Promise<RunOutcome> {
+  const prefix = `BEGIN;SET LOCAL lock_timeout = ${opts.lockTimeoutMs};SET LOCAL statement_timeout = ${opts.statementTimeoutMs};\n`;
+  const tail = bookkeepingSql(opts, file, parsed, direction);
+  // The newline ends a trailing `--` comment; the lone `;` ends a last statement written without one.
+  const text = `${prefix}${section.sql}\n;\n${tail.join(';\n')};\nCOMMIT`;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const res = await conn.query(text);
+      const results = Array.isArray(res) ? res : [res];
+      // Results: BEGIN, 2×SET, user statements…, bookkeeping…, COMMIT.
+      const user = results.slice(3, results.length - tail.length - 1);
+      const last = user.filter((r) => r.command !== null && r.command !== undefined).at(-1);
+      return { attempts: attempt, rowsAffected: last?.rowCount ?? undefined };
+    } catch (err) {
+      await conn.query('ROLLBACK').catch(() => undefined);
+      const code = (err as { code?: string }).code;
+      if (code === LOCK_NOT_AVAILABLE && attempt <= opts.lockRetries) {
+        await backoff(opts, file, attempt);
+        continue;
+      }
+      return { attempts: attempt, error: await describeTransactionalError(conn, err, file, direction, section, prefix.length, opts) };
+    }
+  }
+}
+
+async function backoff(opts: StepOptions, file: MigrationFile, attempt: number): Promise<void> {
+  const delay = opts.retryBaseMs * 2 ** (attempt - 1);
+  opts.log.warn(
+    `${file.displayPath}: lock_timeout (${opts.lockTimeoutMs} ms) reached waiting for a lock; ` +
+      `retry ${attempt}/${opts.lockRetries} in ${delay} ms`,
+  );
+  await sleep(delay);
+}
+
+async function describeTransactionalError(
+  conn: Connection,
+  err: unknown,
+  file: MigrationFile,
+  direction: 'up' | 'down',
+  section: Section,
+  prefixLength: number,
+  opts: StepOptions,
+): Promise<Error> {
+  if (isConnectionLost(err)) return connectionLostError(err, file, direction, true);
+  const e = err as PgError;
+  const failure: SqlFailure = baseFailure(e, file, direction, true);
+  const pos = e.position ? Number(e.position) - prefixLength : 0;
+  if (pos > 0 && pos <= section.sql.length) {
+    placeInFile(failure, section, pos);
+    failure.statement = await statementAt(section.sql, pos - 1);
+  } else if (pos > section.sql.length) {
+    failure.statement = 'bookkeeping (ledger/history insert)';
+  } else if (e.code && !NO_REPLAY.test(e.code)) {
+    const located = await replayToLocate(conn, section, opts);
+    if (located) {
+      failure.statement = located.stmt.sql;
+      failure.statementIndex = located.index;
+      placeInFile(failure, section, located.stmt.offset + 1);
+    }
+  }
+  return new SqlMigrationError(failure, { hint: hintFor(e.code, direction), cause: err });
+}
+
+/**
+ * The server gives no position for errors such as constraint violations. Re-run the section
+ * statement by statement inside a transaction that is always rolled back, to name the
+ * statement that fails. Only on the failure path, and never for timeouts.
+ */
+async function replayToLocate(conn: Connection, section: Section, opts: StepOptions): Promise<{ stmt: Statement; index: number } | undefined> {
+  let stmts: Statement[];
+  try {
+    stmts = await splitStatements(section.sql);
+  } catch {
+    return undefined;
+  }
+  if (stmts.length === 0) return undefined;
+  if (stmts.length === 1) return { stmt: stmts[0], index: 0 };
+  try {
+    await conn.query(`BEGIN;SET LOCAL lock_timeout = ${opts.lockTimeoutMs};SET LOCAL statement_timeout = ${opts.statementTimeoutMs}`);
+    for (let i = 0; i < stmts.length; i++) {
+      try {
+        await conn.query(stmts[i].sql);
+      } catch {
+        return { stmt: stmts[i], index: i };
+      }
+    }
+    return undefined;
+  } finally {
+    await conn.query('ROLLBACK').catch(() => undefined);
+  }
+}
+
+/**
+ * `transaction:false`: statements run one by one in autocommit, so CREATE INDEX CONCURRENTLY
+ * works among other statements. The ledger row is written only after the last statement.
+ */
+async function runNonTransactional(
+  conn: Connection,
+  file: MigrationFile,
+  parsed: ParsedMigration,
+  direction: 'up' | 'down',
+  section: Section,
+  opts: StepOptions,
+): Promise<RunOutcome> {
+  let stmts: Statement[];
+  try {
+    stmts = await splitStatements(section.sql);
+  } catch (err) {
+    const failure: SqlFailure = {
+      file: file.displayPath,
+      version: file.version,
+      direction,
+      serverMessage: (err as Error).message,
+      sqlstate: '42601',
+      transactional: false,
+      completedStatements: [],
+    };
+    if (err instanceof SqlSyntaxError) placeInFile(failure, section, err.position);
+    return { attempts: 1, error: new SqlMigrationError(failure, { hint: 'fix the SQL syntax; nothing was executed', cause: err }) };
+  }
+  await conn.query(`SET lock_timeout = ${opts.lockTimeoutMs};SET statement_timeout = ${opts.statementTimeoutMs}`);
+  const done: string[] = [];
+  let attempts = 1;
+  let rowsAffected: number | undefined;
+  for (let i = 0; i < stmts.length; i++) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await conn.query(stmts[i].sql);
+        rowsAffected = (Array.isArray(res) ? res.at(-1) : res)?.rowCount ?? undefined;
+        break;
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code === LOCK_NOT_AVAILABLE && attempt <= opts.lockRetries) {
+          attempts = Math.max(attempts, attempt + 1);
+          await backoff(opts, file, attempt);
+          continue;
+        }
+        if (isConnectionLost(err)) return { attempts, error: connectionLostError(err, file, direction, false, done) };
+        const e = err as PgError;
+        const failure = baseFailure(e, file, direction, false);
+        failure.statement = stmts[i].sql;
+        failure.statementIndex = i;
+        failure.completedStatements = done;
+        const pos = e.position ? Number(e.position) : 0;
+        placeInFile(failure, section, stmts[i].offset + (pos > 0 ? pos : 1));
+        failure.invalidIndexes = await invalidIndexes(conn);
+        return { attempts, error: new SqlMigrationError(failure, { hint: hintFor(e.code, direction, false), cause: err }) };
+      }
+    }
+    done.push(stmts[i].sql);
+  }
+  try {
+    await conn.query(`BEGIN;\n${bookkeepingSql(opts, file, parsed, direction).join(';\n')};\nCOMMIT`);
+  } catch (err) {
+    await conn.query('ROLLBACK').catch(() => undefined);
+    const failure = baseFailure(err as PgError, file, direction, false);
+    failure.statement = 'bookkeeping (ledger/history insert)';
+    failure.completedStatements = done;
+    return { attempts, error: new SqlMigrationError(failure, { cause: err }) };
+  }
+  return { attempts, rowsAffected };
+}
+
+/** Indexes a failed CREATE INDEX CONCURRENTLY leaves behind: unusable but still maintained on every write. */
+export async function invalidIndexes(conn: Connection): Promise<string[]> {
+  try {
+    const { rows } = await conn.query<{ name: string }>(
+      `select i.indexrelid::regclass::text as name from pg_index i where not i.indisvalid order by 1`,
+    );
+    return rows.map((r) => r.name);
+  } catch {
+    return [];
+  }
+}
+
+interface PgError {
+  code?: string;
+  message: string;
+  position?: string;
+  detail?: string;
+  hint?: string;
+}
+
+function baseFailure(e: PgError, file: MigrationFile, direction: 'up' | 'down', transactional: boolean): SqlFailure {
+  return {
+    file: file.displayPath,
+    version: file.version,
+    direction,
+    serverMessage: e.message,
+    sqlstate: e.code,
+    detail: e.detail,
+    serverHint: e.hint,
+    transactional,
+  };
+}
+
+/** Map a 1-based character position in the section to a line:column in the file. */
+function placeInFile(failure: SqlFailure, section: Section, position: number): void {
+  const { line, column } = lineColumn(section.sql, position);
+  failure.line = section.startLine + line - 1;
+  failure.column = column;
+}
+
+async function statementAt(sql: string, offset: number): Promise<string | undefined> {
+  try {
+    const stmts = await splitStatements(sql);
+    let found: Statement | undefined;
+    for (const s of stmts) if (s.offset <= offset) found = s;
+    return found?.sql;
+  } catch {
+    return undefined;
+  }
+}
+
+function hintFor(code: string | undefined, direction: 'up' | 'down', transactional = true): string | undefined {
+  const again = transactional
+    ? 'fix the migration file and run again; nothing of it was applied'
+    : 'statements that completed stay applied: make the file idempotent (IF NOT EXISTS / IF EXISTS) or clean up by hand, then run again';
+  switch (code) {
+    case LOCK_NOT_AVAILABLE:
+      return 'another session held a conflicting lock longer than lock_timeout on every retry: find it in pg_stat_activity, or run when traffic is lower (raise --lock-retries / --lock-timeout only if readers can wait that long)';
+    case '57014':
+      return 'the statement ran longer than statement_timeout: raise --statement-timeout, or batch the work';
+    case '25001':
+      return 'this statement cannot run inside a transaction: add `transaction:false` to the marker line (`-- migrate:' + direction + ' transaction:false`)';
+    default:
+      return again;
+  }
+}
+
+function isConnectionLost(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  if (e?.code && /^(57P01|57P02|57P03|08...)$/.test(e.code)) return true;
+  return /Connection terminated|connection (is )?closed|ECONNRESET|Client was closed|not queryable/i.test(e?.message ?? '');
+}
+
+function connectionLostError(err: unknown, file: MigrationFile, direction: 'up' | 'down', transactional: boolean, done: string[] = []): SqlMigrationError {
+  const e = err as PgError;
+  return new SqlMigrationError(
+    {
+      file: file.displayPath,
+      version: file.version,
+      direction,
+      serverMessage: `connection to the database was lost: ${e.message}`,
+      sqlstate: e.code,
+      transactional,
+      completedStatements: done,
+    },
+    {
+      hint: transactional
+        ? 'the migration and its ledger row were in one transaction, so either both committed or neither did; run `status` and then `up` again'
+        : 'statements listed as completed stay applied and no ledger row was written; check them, then run `up` again',
+      cause: err,
+    },
+  );
+}
+
+export { isConnectionLost };

@@ -1,0 +1,545 @@
+import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
+import type { ClientConfig } from 'pg';
+import { MigrationError } from './errors.js';
+
+/** URL schemes dbmate routes to its Postgres driver; all of them mean "speak the Postgres protocol". */
+export const POSTGRES_SCHEMES: readonly string[] = Object.freeze(['postgres', 'postgresql', 'redshift', 'spanner-postgres']);
+
+/** The `sslmode` values libpq accepts. */
+export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
+
+const SSL_MODES: readonly SslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+
+/** What replaces a password wherever we print text: dbmate's `redactLogString` uses the same mask. */
+export const REDACTED = '********';
+
+/** dbmate's exact text when no URL could be found (pkg/dbmate ErrInvalidURL). */
+export const MISSING_URL_MESSAGE = 'invalid url, have you set your --url flag or DATABASE_URL environment variable?';
+
+const NO_HOST = 'no-host.invalid';
+
+const URL_FORMAT = 'postgres://[user[:password]@][host][:port][/database][?param=value&...]';
+
+/**
+ * A parsed database URL: everything needed to connect with node-postgres, create/drop the
+ * database, choose the ledger schema and run pg_dump. Frozen; derive variants with {@link withDatabase}.
+ *
+ * `JSON.stringify` and `util.inspect` of a target show only non-secret fields, so a target that
+ * ends up in a log line cannot leak the password or a client key.
+ */
+export interface DatabaseTarget {
+  /** The URL exactly as given. Contains the password: never print it, print {@link redacted}. */
+  readonly raw: string;
+  /** `raw` with the password (userinfo and `password=` param) replaced by `********`. Safe to print. */
+  readonly redacted: string;
+  /** The scheme as written, lower-cased (`postgres`, `redshift`, …). Redshift's default port is 5439. */
+  readonly scheme: string;
+  /** Database name from the URL path, percent-decoded; `''` when the path is empty (libpq then uses the user name). */
+  readonly database: string;
+  /** `search_path` entries, trimmed, empty ones dropped (frozen). The first one holds the ledger table, all are dumped. */
+  readonly searchPath: string[];
+  /** Ready-to-use node-postgres config. With {@link sslPrefer} its `ssl` is `undefined`: use {@link connectionAttempts}. */
+  readonly pg: ClientConfig;
+  /** Percent-decoded user, when the URL names one. */
+  readonly user?: string;
+  /** Percent-decoded password, when the URL has one. Give it to pg_dump through `PGPASSWORD`, never argv. */
+  readonly password?: string;
+  /** Host name, IP address (IPv6 without brackets), or a Unix-socket directory (starts with `/`). */
+  readonly host: string;
+  /** TCP port, or the socket file suffix (`.s.PGSQL.<port>`) for Unix sockets. */
+  readonly port: number;
+  /** The `sslmode` in effect: the URL's, or `prefer` (libpq's default) when the URL has none. */
+  readonly sslmode: SslMode;
+  /**
+   * True for `sslmode=prefer` (explicit or by default). node-postgres has no "prefer", so the
+   * connector must try TLS first and retry in plain text when the server has no SSL.
+   */
+  readonly sslPrefer: boolean;
+  /**
+   * TLS material from `sslrootcert`/`sslcert`/`sslkey` (file contents), for the TLS attempt of
+   * `prefer`/`allow`, where `pg.ssl` cannot carry it. Already merged into `pg.ssl` for the other modes.
+   */
+  readonly sslFiles?: SslFiles;
+}
+
+/** Contents of the certificate and key files named in the URL. */
+export interface SslFiles {
+  /** `sslrootcert`: CA certificate(s) that must sign the server's certificate. */
+  readonly ca?: string;
+  /** `sslcert`: client certificate. */
+  readonly cert?: string;
+  /** `sslkey`: client private key. */
+  readonly key?: string;
+}
+
+/** Knobs of {@link parseDatabaseUrl}; defaults suit the CLI and the action. */
+export interface ParseUrlOptions {
+  /** `--driver`/`DBMATE_DRIVER`: checked instead of the scheme, as dbmate does. */
+  driver?: string;
+  /** Decides the socket directory used when the URL names no host (dbmate: `/var/run/postgresql` on Linux). */
+  platform?: NodeJS.Platform;
+  /** Reads `sslrootcert`/`sslcert`/`sslkey` files; injectable for tests. */
+  readFile?: (path: string) => string;
+}
+
+// pq treats these as client settings, not server parameters; we ignore the ones node-postgres cannot honour.
+const IGNORED_PARAMS = new Set([
+  'binary_parameters',
+  'disable_prepared_binary_result',
+  'sslinline',
+  'sslsni',
+  'krbsrvname',
+  'krbspn',
+]);
+
+// Parameters handled explicitly below; anything else is a server setting sent as `-c name=value`,
+// which is what pq does with unknown URL params (e.g. `?timezone=UTC` works with dbmate).
+const HANDLED_PARAMS = new Set([
+  'host',
+  'port',
+  'socket',
+  'user',
+  'password',
+  'sslmode',
+  'sslrootcert',
+  'sslcert',
+  'sslkey',
+  'search_path',
+  'connect_timeout',
+  'application_name',
+  'fallback_application_name',
+  'client_encoding',
+  'options',
+]);
+
+// libpq keywords pg_dump understands in a URL query; pq-only and server-only params would make it fail.
+const LIBPQ_DUMP_PARAMS = new Set([
+  'sslmode',
+  'sslrootcert',
+  'sslcert',
+  'sslkey',
+  'sslcrl',
+  'sslcrldir',
+  'sslsni',
+  'sslcompression',
+  'connect_timeout',
+  'application_name',
+  'fallback_application_name',
+  'client_encoding',
+  'options',
+  'keepalives',
+  'keepalives_idle',
+  'keepalives_interval',
+  'keepalives_count',
+  'tcp_user_timeout',
+  'target_session_attrs',
+  'channel_binding',
+  'gssencmode',
+  'krbsrvname',
+  'require_auth',
+  'requirepeer',
+  'service',
+  'passfile',
+]);
+
+/**
+ * Parse a dbmate-style database URL.
+ *
+ * Rules (dbmate 2.36 + pq, DBMATE_COMPAT.md §8): `socket=/dir` becomes the host, a `host=` param
+ * overrides the URL host, `port=` overrides the URL port, the default port is 5432 (5439 for
+ * redshift), and no host at all means the platform's socket dir (`/var/run/postgresql` on Linux).
+ * `search_path` is sent to the server as a startup option. Unknown params become `-c name=value`.
+ *
+ * Deliberate difference: without `sslmode` pq requires SSL, which fails against local servers;
+ * we follow libpq's default `prefer` instead (see {@link DatabaseTarget.sslPrefer}).
+ *
+ * @throws MigrationError `URL_MISSING` (dbmate's exact text) for an empty URL or one without a scheme,
+ *   `URL_UNSUPPORTED_DRIVER` (`unsupported driver: <scheme>`), `URL_INVALID` for anything malformed.
+ */
+export function parseDatabaseUrl(raw: string, opts: ParseUrlOptions = {}): DatabaseTarget {
+  const text = (raw ?? '').trim();
+  const schemeMatch = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(text);
+  // dbmate rejects a URL whose scheme is empty with this message, so a bare `localhost/db` gets it too.
+  if (!schemeMatch) {
+    throw new MigrationError('URL_MISSING', MISSING_URL_MESSAGE, {
+      hint: text === '' ? undefined : `a database URL looks like ${URL_FORMAT}`,
+    });
+  }
+  const scheme = schemeMatch[1].toLowerCase();
+  const driver = opts.driver ? opts.driver : scheme;
+  if (!POSTGRES_SCHEMES.includes(driver)) {
+    throw new MigrationError('URL_UNSUPPORTED_DRIVER', `unsupported driver: ${driver}`, {
+      hint: `this tool speaks PostgreSQL only; use one of the schemes ${POSTGRES_SCHEMES.join(', ')}`,
+    });
+  }
+
+  const rest = text.slice(schemeMatch[0].length);
+  if (!rest.startsWith('//')) invalid(text, `expected ${URL_FORMAT}`);
+  // WHATWG refuses userinfo or a port without a host (`postgres://u@/db`, `//:5433/db`), Go does
+  // not: parse with a placeholder host and remember that there was none.
+  const authority = /^\/\/([^/?#]*)/.exec(rest)![1];
+  const hostStart = authority.lastIndexOf('@') + 1;
+  const hostless = /^(:|$)/.test(authority.slice(hostStart));
+  const parsable = hostless ? `//${authority.slice(0, hostStart)}${NO_HOST}${rest.slice(2 + hostStart)}` : rest;
+  let url: URL;
+  try {
+    // Non-special schemes keep their authority verbatim under WHATWG rules, so one name suffices.
+    url = new URL(`postgres:${parsable}`);
+  } catch (err) {
+    invalid(text, `${describeParseFailure(rest)}; expected ${URL_FORMAT}`, err);
+  }
+
+  const params = url.searchParams;
+  const param = (name: string): string | undefined => {
+    const v = params.get(name);
+    return v === null || v === '' ? undefined : v;
+  };
+  if (params.has('dbname')) {
+    invalid(text, 'the dbname parameter is not supported: put the database name in the URL path');
+  }
+
+  const user = param('user') ?? (decode(text, url.username, 'user name') || undefined);
+  const password = params.has('password') ? (params.get('password') ?? '') : decode(text, url.password, 'password');
+
+  // socket= is dbmate's alias of host=, kept for parity with its MySQL driver.
+  const urlHost = hostless ? '' : decode(text, url.hostname, 'host').replace(/^\[(.*)\]$/, '$1');
+  let host = param('socket') ?? param('host') ?? urlHost;
+  if (host === '') host = defaultSocketDir(opts.platform ?? process.platform);
+
+  const portText = param('port') ?? url.port;
+  const port = portText === '' ? (scheme === 'redshift' ? 5439 : 5432) : parsePort(text, portText);
+
+  const database = decode(text, url.pathname.replace(/^\//, ''), 'database name');
+
+  const sslmodeText = param('sslmode');
+  if (sslmodeText !== undefined && !SSL_MODES.includes(sslmodeText as SslMode)) {
+    invalid(text, `sslmode=${sslmodeText} is not valid; expected one of ${SSL_MODES.join(', ')}`);
+  }
+  const sslmode: SslMode = (sslmodeText as SslMode | undefined) ?? 'prefer';
+  const sslPrefer = sslmode === 'prefer';
+
+  const searchPathText = params.get('search_path')?.trim() ?? '';
+  const searchPath = searchPathText
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+
+  const pgConfig: ClientConfig = { host, port };
+  if (database !== '') pgConfig.database = database;
+  if (user !== undefined) pgConfig.user = user;
+  if (password !== '') pgConfig.password = password;
+  const sslFiles = readSslFiles(text, sslmode, params, opts.readFile ?? ((p) => readFileSync(p, 'utf8')));
+  const ssl = sslConfig(sslmode, sslFiles);
+  if (ssl !== undefined) pgConfig.ssl = ssl;
+
+  const connectTimeout = param('connect_timeout');
+  if (connectTimeout !== undefined) {
+    if (!/^\d+$/.test(connectTimeout)) {
+      invalid(text, `connect_timeout=${connectTimeout} is not valid; expected a whole number of seconds (0 = wait forever)`);
+    }
+    pgConfig.connectionTimeoutMillis = Number(connectTimeout) * 1000;
+  }
+  const appName = param('application_name');
+  if (appName !== undefined) pgConfig.application_name = appName;
+  const fallbackAppName = param('fallback_application_name');
+  if (fallbackAppName !== undefined) pgConfig.fallback_application_name = fallbackAppName;
+  const clientEncoding = param('client_encoding');
+  if (clientEncoding !== undefined) pgConfig.client_encoding = clientEncoding;
+
+  const options: string[] = [];
+  const userOptions = param('options');
+  if (userOptions !== undefined) options.push(userOptions);
+  if (searchPathText !== '') options.push(`-c search_path=${escapeOptionValue(searchPathText)}`);
+  for (const [name, value] of params) {
+    if (HANDLED_PARAMS.has(name) || IGNORED_PARAMS.has(name)) continue;
+    if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name)) {
+      invalid(text, `query parameter "${name}" is not a valid server setting name`);
+    }
+    options.push(`-c ${name}=${escapeOptionValue(value)}`);
+  }
+  if (options.length > 0) pgConfig.options = options.join(' ');
+
+  const secrets = password === '' ? [] : [password];
+  const target: DatabaseTarget = {
+    raw,
+    redacted: redactParsedUrl(text, hostStart, secrets),
+    scheme,
+    database,
+    // Typed mutable for callers that take string[], frozen so nobody edits a shared target.
+    searchPath: Object.freeze(searchPath) as string[],
+    pg: pgConfig,
+    ...(user !== undefined ? { user } : {}),
+    ...(password !== '' ? { password } : {}),
+    host,
+    port,
+    sslmode,
+    sslPrefer,
+    ...(sslFiles !== undefined ? { sslFiles } : {}),
+  };
+  return seal(target);
+}
+
+/**
+ * A target for another database on the same server, with the same credentials and options.
+ * Used to reach `postgres` for `create database`/`drop database` (dbmate does not switch for
+ * redshift; that choice is the caller's).
+ */
+export function withDatabase(target: DatabaseTarget, dbName: string): DatabaseTarget {
+  const pgConfig: ClientConfig = { ...target.pg };
+  if (dbName === '') delete pgConfig.database;
+  else pgConfig.database = dbName;
+  return seal({
+    ...target,
+    raw: replacePath(target.raw, dbName),
+    redacted: replacePath(target.redacted, dbName),
+    database: dbName,
+    pg: pgConfig,
+  });
+}
+
+/**
+ * The URL to give pg_dump: dbmate's normalised form (scheme `postgres`, explicit port, socket dirs
+ * as `host=`), without `search_path`/`binary_parameters` (pg_dump gets `--schema` args instead),
+ * without params libpq would reject, and **without the password**: pass {@link dumpEnv} as env.
+ */
+export function dumpArgsUrl(target: DatabaseTarget): string {
+  const query: string[] = [];
+  const isSocket = target.host.startsWith('/');
+  if (isSocket) query.push(`host=${encodeURIComponent(target.host)}`);
+  const params = paramsOf(target.raw);
+  const names = [...new Set([...params.keys()])].filter((n) => LIBPQ_DUMP_PARAMS.has(n)).sort();
+  for (const name of names) {
+    const value = params.get(name) ?? '';
+    query.push(`${name}=${encodeURIComponent(value)}`);
+  }
+  const userinfo = target.user !== undefined ? `${encodeURIComponent(target.user)}@` : '';
+  const hostPart = isSocket ? '' : target.host.includes(':') ? `[${target.host}]` : target.host;
+  const db = target.database === '' ? '' : `/${encodeURIComponent(target.database)}`;
+  return `postgres://${userinfo}${hostPart}:${target.port}${db}${query.length > 0 ? `?${query.join('&')}` : ''}`;
+}
+
+/** Environment for pg_dump/psql children: the password travels here, never on the command line. */
+export function dumpEnv(target: DatabaseTarget): Record<string, string> {
+  return target.password !== undefined ? { PGPASSWORD: target.password } : {};
+}
+
+/**
+ * The node-postgres configs to try, in order. One entry except for the libpq modes node-postgres
+ * lacks: `prefer` tries TLS without verification then plain text (fall back only when the server
+ * answers that it has no SSL), and `allow` tries plain text then TLS. `ssl` is always explicit here,
+ * so `PGSSLMODE` in the environment cannot change the outcome.
+ */
+export function connectionAttempts(target: DatabaseTarget): ClientConfig[] {
+  // libpq's prefer/allow never verify the server certificate.
+  const tls = { ...target.sslFiles, rejectUnauthorized: false };
+  if (target.sslmode === 'prefer') return [{ ...target.pg, ssl: tls }, { ...target.pg, ssl: false }];
+  if (target.sslmode === 'allow') return [{ ...target.pg, ssl: false }, { ...target.pg, ssl: tls }];
+  return [{ ...target.pg }];
+}
+
+/**
+ * Mask secrets in free text before it is printed: every occurrence of each secret (as written and
+ * percent-encoded, any hex case), the password of any `scheme://user:pass@` URL, and any
+ * `password=` parameter. Apply it to every message that may carry driver or tool output.
+ */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text.replace(USERINFO_RE, (_m, prefix: string, rest: string) => `${prefix}${REDACTED}@${rest.slice(passwordEnd(rest) + 1)}`);
+  out = out.replace(PASSWORD_PARAM_RE, `$1${REDACTED}`);
+  return redactSecrets(out, secrets);
+}
+
+// `scheme://user:` followed by the rest of the whitespace-free token; passwordEnd finds its '@'.
+const USERINFO_RE = /([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/?#@]*:)(\S*@\S*)/g;
+const PASSWORD_PARAM_RE = /((?:^|[?&;\s])password=)[^&\s#]*/gi;
+
+/**
+ * Index of the '@' that ends the userinfo in `rest`. The last '@' before the path is the URL
+ * parsers' answer; when the password itself holds `/`, `?` or `#` (an invalid URL we still must
+ * not leak), fall back to the last '@' of the token.
+ */
+function passwordEnd(rest: string): number {
+  const pathStart = rest.search(/[/?#]/);
+  const head = pathStart === -1 ? rest : rest.slice(0, pathStart);
+  const at = head.lastIndexOf('@');
+  return at !== -1 ? at : rest.lastIndexOf('@');
+}
+
+function secretForms(secret: string): string[] {
+  const encoded = encodeURIComponent(secret);
+  // WHATWG URL serialisation of userinfo encodes fewer characters than encodeURIComponent.
+  let userinfo = secret;
+  try {
+    const u = new URL('postgres://host');
+    u.password = secret;
+    userinfo = u.password;
+  } catch {
+    // keep the raw form only
+  }
+  return [secret, encoded, encoded.replace(/%20/g, '+'), userinfo].map(escapeRegExp);
+}
+
+function hexInsensitive(pattern: string): string {
+  return pattern.replace(/%([0-9A-Fa-f])([0-9A-Fa-f])/g, (_m, a: string, b: string) => `%${charClass(a)}${charClass(b)}`);
+}
+
+function charClass(c: string): string {
+  return /[0-9]/.test(c) ? c : `[${c.toLowerCase()}${c.toUpperCase()}]`;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Structural redaction of a URL: userinfo password and `password=` params, everything else verbatim. */
+function redactUrl(text: string): string {
+  return redact(text, []);
+}
+
+/**
+ * Redaction of a URL that parsed, so its authority is known: mask exactly the userinfo password
+ * (the free-text heuristics of {@link redact} could over-mask a URL with '@' in its query), then
+ * `password=` params and any other occurrence of the password.
+ */
+function redactParsedUrl(text: string, hostStart: number, secrets: readonly string[]): string {
+  const start = text.indexOf('//') + 2;
+  const userinfo = text.slice(start, start + hostStart);
+  const colon = userinfo.indexOf(':');
+  const masked = colon === -1 ? text : `${text.slice(0, start + colon + 1)}${REDACTED}@${text.slice(start + hostStart)}`;
+  return redactSecrets(masked.replace(PASSWORD_PARAM_RE, `$1${REDACTED}`), secrets);
+}
+
+function redactSecrets(text: string, secrets: readonly string[]): string {
+  const patterns = [...new Set(secrets.filter((s) => s !== '').flatMap(secretForms))].sort((a, b) => b.length - a.length);
+  let out = text;
+  for (const form of patterns) out = out.replace(new RegExp(hexInsensitive(form), 'g'), REDACTED);
+  return out;
+}
+
+function replacePath(url: string, dbName: string): string {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*)(\/[^?#]*)?(.*)$/s.exec(url.trim());
+  if (!m) return url;
+  return `${m[1]}/${encodeURIComponent(dbName)}${m[3]}`;
+}
+
+function paramsOf(raw: string): URLSearchParams {
+  const q = /\?([^#]*)/.exec(raw.trim());
+  return new URLSearchParams(q ? q[1] : '');
+}
+
+function readSslFiles(
+  text: string,
+  mode: SslMode,
+  params: URLSearchParams,
+  readFile: (path: string) => string,
+): SslFiles | undefined {
+  if (mode === 'disable') return undefined;
+  const read = (name: 'sslrootcert' | 'sslcert' | 'sslkey'): string | undefined => {
+    const path = params.get(name);
+    if (path === null || path === '') return undefined;
+    try {
+      return readFile(path);
+    } catch (err) {
+      throw new MigrationError('URL_INVALID', `cannot read ${name} file ${path} named in ${redactUrl(text)}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  };
+  const ca = read('sslrootcert');
+  const cert = read('sslcert');
+  const key = read('sslkey');
+  if (ca === undefined && cert === undefined && key === undefined) return undefined;
+  return { ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert } : {}), ...(key !== undefined ? { key } : {}) };
+}
+
+function sslConfig(mode: SslMode, files: SslFiles | undefined): ClientConfig['ssl'] {
+  switch (mode) {
+    case 'disable':
+    case 'allow':
+      return false;
+    case 'prefer':
+      // node-postgres has no "prefer": the connector decides per attempt (connectionAttempts).
+      return undefined;
+    case 'require':
+      // libpq: `require` with a root certificate behaves like verify-ca.
+      if (files?.ca === undefined) return { ...files, rejectUnauthorized: false };
+      return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
+    case 'verify-ca':
+      // Chain verified (Node's CA store when no sslrootcert), host name not: libpq's verify-ca.
+      return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
+    default:
+      return { ...files, rejectUnauthorized: true };
+  }
+}
+
+function defaultSocketDir(platform: NodeJS.Platform): string {
+  switch (platform) {
+    case 'linux':
+      return '/var/run/postgresql';
+    case 'darwin':
+    case 'freebsd':
+    case 'openbsd':
+    case 'netbsd':
+      return '/tmp';
+    default:
+      return 'localhost';
+  }
+}
+
+/** libpq splits `options` on whitespace; a backslash escapes the next character. */
+function escapeOptionValue(value: string): string {
+  return value.replace(/[\\\s]/g, (c) => `\\${c}`);
+}
+
+function parsePort(text: string, portText: string): number {
+  const port = /^\d+$/.test(portText) ? Number(portText) : NaN;
+  if (!(port >= 1 && port <= 65535)) invalid(text, `port "${portText}" is not valid; expected a number from 1 to 65535`);
+  return port;
+}
+
+function decode(text: string, value: string, what: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch (err) {
+    invalid(text, `the ${what} has a malformed percent-escape`, err);
+  }
+}
+
+function describeParseFailure(rest: string): string {
+  const authority = /^\/\/([^/?#]*)/.exec(rest)?.[1] ?? '';
+  // An '@' after the authority usually means a password holding "/", "?" or "#".
+  if (!authority.includes('@') && rest.slice(2 + authority.length).includes('@')) {
+    return 'the user name or password holds "/", "?" or "#": percent-encode them as %2F, %3F, %23';
+  }
+  const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
+  const port = /^(?:\[[^\]]*\]|[^:]*):(.*)$/.exec(hostPort)?.[1];
+  if (port !== undefined && port !== '' && !/^\d+$/.test(port)) return `port "${port}" is not a number`;
+  return 'it cannot be parsed (percent-encode special characters in the user name and password)';
+}
+
+function invalid(text: string, reason: string, cause?: unknown): never {
+  throw new MigrationError('URL_INVALID', `invalid database url ${redactUrl(text)}: ${reason}`, {
+    ...(cause !== undefined ? { cause } : {}),
+  });
+}
+
+/** The fields that are safe to log. */
+function publicView(t: DatabaseTarget): Record<string, unknown> {
+  return {
+    redacted: t.redacted,
+    scheme: t.scheme,
+    database: t.database,
+    host: t.host,
+    port: t.port,
+    user: t.user,
+    searchPath: t.searchPath,
+    sslmode: t.sslmode,
+  };
+}
+
+function seal(target: DatabaseTarget): DatabaseTarget {
+  // Not deep-frozen: node-postgres defines properties on the ssl object (it hides `key`).
+  Object.defineProperty(target, 'toJSON', { value: () => publicView(target), enumerable: false });
+  Object.defineProperty(target, inspect.custom, { value: () => `DatabaseTarget ${inspect(publicView(target))}`, enumerable: false });
+  return Object.freeze(target);
+}

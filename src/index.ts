@@ -1,0 +1,5 @@
+import './runtime-shim.js';
+import { run } from './main.js';
+
+/* istanbul ignore next */
+await run();
