@@ -128,7 +128,13 @@ describe('global flags', () => {
   });
 
   it('repeats -d and splits comma lists like urfave', () => {
-    expect(opts(['-d', 'a', '--migrations-dir', 'b', '-d=c, d', 'up']).migrationsDirs).toEqual(['a', 'b', 'c', 'd']);
+    expect(opts(['-d', 'a', '-d', 'b', '-d=c, d', 'up']).migrationsDirs).toEqual(['a', 'b', 'c', 'd']);
+    expect(opts(['--migrations-dir', 'a', '-migrations-dir=b', 'up']).migrationsDirs).toEqual(['a', 'b']);
+  });
+
+  it('rejects two forms of one flag, as urfave/cli does', () => {
+    expect(usageError(['-d', 'a', '--migrations-dir', 'b', 'up']).message).toBe('Cannot use two forms of the same flag: d migrations-dir');
+    expect(usageError(['up', '--verbose', '-v']).message).toBe('Cannot use two forms of the same flag: v verbose');
   });
 
   it('repeats --env-file, keeping each path whole', () => {

@@ -279,10 +279,13 @@ describe('parseDatabaseUrl: errors', () => {
 
   it('explains malformed URLs without printing the password', () => {
     expect(errorOf(() => parse('postgres:db')).message).toBe(
-      'invalid database url postgres:db: expected postgres://[user[:password]@][host][:port][/database][?param=value&...]',
+      'invalid database url postgres:db: expected postgres://user:password@host:port/database?param=value (user, password, port and params optional)',
     );
     expect(errorOf(() => parse('postgres://u:pw@h:abc/d')).message).toBe(
-      'invalid database url postgres://u:********@h:abc/d: port "abc" is not a number; expected postgres://[user[:password]@][host][:port][/database][?param=value&...]',
+      'invalid database url postgres://u:********@h:abc/d: port "abc" is not a number; expected postgres://user:password@host:port/database?param=value (user, password, port and params optional)',
+    );
+    expect(errorOf(() => parse('postgres://u:pw@h:99999/d')).message).toBe(
+      'invalid database url postgres://u:********@h:99999/d: port "99999" is not valid; expected a number from 1 to 65535; expected postgres://user:password@host:port/database?param=value (user, password, port and params optional)',
     );
     expect(errorOf(() => parse('postgres://h/d?port=70000')).message).toBe(
       'invalid database url postgres://h/d?port=70000: port "70000" is not valid; expected a number from 1 to 65535',
@@ -292,7 +295,7 @@ describe('parseDatabaseUrl: errors', () => {
     );
     const hash = errorOf(() => parse('postgres://u:pa#ss@h/d'));
     expect(hash.message).toBe(
-      'invalid database url postgres://u:********@h/d: the user name or password holds "/", "?" or "#": percent-encode them as %2F, %3F, %23; expected postgres://[user[:password]@][host][:port][/database][?param=value&...]',
+      'invalid database url postgres://u:********@h/d: the user name or password holds "/", "?" or "#": percent-encode them as %2F, %3F, %23; expected postgres://user:password@host:port/database?param=value (user, password, port and params optional)',
     );
     expect(hash.message).not.toContain('pa#ss');
     expect(errorOf(() => parse('postgres://u:p%zzw@h/d')).message).toBe(

@@ -1,6 +1,436 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
+/***/ 8889:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+const fs = __nccwpck_require__(9896)
+const path = __nccwpck_require__(6928)
+const os = __nccwpck_require__(857)
+const crypto = __nccwpck_require__(6982)
+
+// Array of tips to display randomly
+const TIPS = [
+  '◈ encrypted .env [www.dotenvx.com]',
+  '◈ secrets for agents [www.dotenvx.com]',
+  '⌁ auth for agents [www.vestauth.com]',
+  '⌘ custom filepath { path: \'/custom/path/.env\' }',
+  '⌘ enable debugging { debug: true }',
+  '⌘ override existing { override: true }',
+  '⌘ suppress logs { quiet: true }',
+  '⌘ multiple files { path: [\'.env.local\', \'.env\'] }'
+]
+
+// Get a random tip from the tips array
+function _getRandomTip () {
+  return TIPS[Math.floor(Math.random() * TIPS.length)]
+}
+
+function parseBoolean (value) {
+  if (typeof value === 'string') {
+    return !['false', '0', 'no', 'off', ''].includes(value.toLowerCase())
+  }
+  return Boolean(value)
+}
+
+function supportsAnsi () {
+  return process.stdout.isTTY // && process.env.TERM !== 'dumb'
+}
+
+function dim (text) {
+  return supportsAnsi() ? `\x1b[2m${text}\x1b[0m` : text
+}
+
+const LINE = /(?:^|^)\s*(?:export\s+)?([\w.-]+)(?:\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?(?:$|$)/mg
+
+// Parse src into an Object
+function parse (src) {
+  const obj = {}
+
+  // Convert buffer to string
+  let lines = src.toString()
+
+  // Convert line breaks to same format
+  lines = lines.replace(/\r\n?/mg, '\n')
+
+  let match
+  while ((match = LINE.exec(lines)) != null) {
+    const key = match[1]
+
+    // Default undefined or null to empty string
+    let value = (match[2] || '')
+
+    // Remove whitespace
+    value = value.trim()
+
+    // Check if double quoted
+    const maybeQuote = value[0]
+
+    // Remove surrounding quotes
+    value = value.replace(/^(['"`])([\s\S]*)\1$/mg, '$2')
+
+    // Expand newlines if double quoted
+    if (maybeQuote === '"') {
+      value = value.replace(/\\n/g, '\n')
+      value = value.replace(/\\r/g, '\r')
+    }
+
+    // Add to object
+    obj[key] = value
+  }
+
+  return obj
+}
+
+function _parseVault (options) {
+  options = options || {}
+
+  const vaultPath = _vaultPath(options)
+  options.path = vaultPath // parse .env.vault
+  const result = DotenvModule.configDotenv(options)
+  if (!result.parsed) {
+    const err = new Error(`MISSING_DATA: Cannot parse ${vaultPath} for an unknown reason`)
+    err.code = 'MISSING_DATA'
+    throw err
+  }
+
+  // handle scenario for comma separated keys - for use with key rotation
+  // example: DOTENV_KEY="dotenv://:key_1234@dotenvx.com/vault/.env.vault?environment=prod,dotenv://:key_7890@dotenvx.com/vault/.env.vault?environment=prod"
+  const keys = _dotenvKey(options).split(',')
+  const length = keys.length
+
+  let decrypted
+  for (let i = 0; i < length; i++) {
+    try {
+      // Get full key
+      const key = keys[i].trim()
+
+      // Get instructions for decrypt
+      const attrs = _instructions(result, key)
+
+      // Decrypt
+      decrypted = DotenvModule.decrypt(attrs.ciphertext, attrs.key)
+
+      break
+    } catch (error) {
+      // last key
+      if (i + 1 >= length) {
+        throw error
+      }
+      // try next key
+    }
+  }
+
+  // Parse decrypted .env string
+  return DotenvModule.parse(decrypted)
+}
+
+function _warn (message) {
+  console.error(`⚠ ${message}`)
+}
+
+function _debug (message) {
+  console.log(`┆ ${message}`)
+}
+
+function _log (message) {
+  console.log(`◇ ${message}`)
+}
+
+function _dotenvKey (options) {
+  // prioritize developer directly setting options.DOTENV_KEY
+  if (options && options.DOTENV_KEY && options.DOTENV_KEY.length > 0) {
+    return options.DOTENV_KEY
+  }
+
+  // secondary infra already contains a DOTENV_KEY environment variable
+  if (process.env.DOTENV_KEY && process.env.DOTENV_KEY.length > 0) {
+    return process.env.DOTENV_KEY
+  }
+
+  // fallback to empty string
+  return ''
+}
+
+function _instructions (result, dotenvKey) {
+  // Parse DOTENV_KEY. Format is a URI
+  let uri
+  try {
+    uri = new URL(dotenvKey)
+  } catch (error) {
+    if (error.code === 'ERR_INVALID_URL') {
+      const err = new Error('INVALID_DOTENV_KEY: Wrong format. Must be in valid uri format like dotenv://:key_1234@dotenvx.com/vault/.env.vault?environment=development')
+      err.code = 'INVALID_DOTENV_KEY'
+      throw err
+    }
+
+    throw error
+  }
+
+  // Get decrypt key
+  const key = uri.password
+  if (!key) {
+    const err = new Error('INVALID_DOTENV_KEY: Missing key part')
+    err.code = 'INVALID_DOTENV_KEY'
+    throw err
+  }
+
+  // Get environment
+  const environment = uri.searchParams.get('environment')
+  if (!environment) {
+    const err = new Error('INVALID_DOTENV_KEY: Missing environment part')
+    err.code = 'INVALID_DOTENV_KEY'
+    throw err
+  }
+
+  // Get ciphertext payload
+  const environmentKey = `DOTENV_VAULT_${environment.toUpperCase()}`
+  const ciphertext = result.parsed[environmentKey] // DOTENV_VAULT_PRODUCTION
+  if (!ciphertext) {
+    const err = new Error(`NOT_FOUND_DOTENV_ENVIRONMENT: Cannot locate environment ${environmentKey} in your .env.vault file.`)
+    err.code = 'NOT_FOUND_DOTENV_ENVIRONMENT'
+    throw err
+  }
+
+  return { ciphertext, key }
+}
+
+function _vaultPath (options) {
+  let possibleVaultPath = null
+
+  if (options && options.path && options.path.length > 0) {
+    if (Array.isArray(options.path)) {
+      for (const filepath of options.path) {
+        if (fs.existsSync(filepath)) {
+          possibleVaultPath = filepath.endsWith('.vault') ? filepath : `${filepath}.vault`
+        }
+      }
+    } else {
+      possibleVaultPath = options.path.endsWith('.vault') ? options.path : `${options.path}.vault`
+    }
+  } else {
+    possibleVaultPath = path.resolve(process.cwd(), '.env.vault')
+  }
+
+  if (fs.existsSync(possibleVaultPath)) {
+    return possibleVaultPath
+  }
+
+  return null
+}
+
+function _resolveHome (envPath) {
+  return envPath[0] === '~' ? path.join(os.homedir(), envPath.slice(1)) : envPath
+}
+
+function _configVault (options) {
+  const debug = parseBoolean(process.env.DOTENV_CONFIG_DEBUG || (options && options.debug))
+  const quiet = parseBoolean(process.env.DOTENV_CONFIG_QUIET || (options && options.quiet))
+
+  if (debug || !quiet) {
+    _log('loading env from encrypted .env.vault')
+  }
+
+  const parsed = DotenvModule._parseVault(options)
+
+  let processEnv = process.env
+  if (options && options.processEnv != null) {
+    processEnv = options.processEnv
+  }
+
+  DotenvModule.populate(processEnv, parsed, options)
+
+  return { parsed }
+}
+
+function configDotenv (options) {
+  const dotenvPath = path.resolve(process.cwd(), '.env')
+  let encoding = 'utf8'
+  let processEnv = process.env
+  if (options && options.processEnv != null) {
+    processEnv = options.processEnv
+  }
+  let debug = parseBoolean(processEnv.DOTENV_CONFIG_DEBUG || (options && options.debug))
+  let quiet = parseBoolean(processEnv.DOTENV_CONFIG_QUIET || (options && options.quiet))
+
+  if (options && options.encoding) {
+    encoding = options.encoding
+  } else {
+    if (debug) {
+      _debug('no encoding is specified (UTF-8 is used by default)')
+    }
+  }
+
+  let optionPaths = [dotenvPath] // default, look for .env
+  if (options && options.path) {
+    if (!Array.isArray(options.path)) {
+      optionPaths = [_resolveHome(options.path)]
+    } else {
+      optionPaths = [] // reset default
+      for (const filepath of options.path) {
+        optionPaths.push(_resolveHome(filepath))
+      }
+    }
+  }
+
+  // Build the parsed data in a temporary object (because we need to return it).  Once we have the final
+  // parsed data, we will combine it with process.env (or options.processEnv if provided).
+  let lastError
+  const parsedAll = {}
+  for (const path of optionPaths) {
+    try {
+      // Specifying an encoding returns a string instead of a buffer
+      const parsed = DotenvModule.parse(fs.readFileSync(path, { encoding }))
+
+      DotenvModule.populate(parsedAll, parsed, options)
+    } catch (e) {
+      if (debug) {
+        _debug(`failed to load ${path} ${e.message}`)
+      }
+      lastError = e
+    }
+  }
+
+  const populated = DotenvModule.populate(processEnv, parsedAll, options)
+
+  // handle user settings DOTENV_CONFIG_ options inside .env file(s)
+  debug = parseBoolean(processEnv.DOTENV_CONFIG_DEBUG || debug)
+  quiet = parseBoolean(processEnv.DOTENV_CONFIG_QUIET || quiet)
+
+  if (debug || !quiet) {
+    const keysCount = Object.keys(populated).length
+    const shortPaths = []
+    for (const filePath of optionPaths) {
+      try {
+        const relative = path.relative(process.cwd(), filePath)
+        shortPaths.push(relative)
+      } catch (e) {
+        if (debug) {
+          _debug(`failed to load ${filePath} ${e.message}`)
+        }
+        lastError = e
+      }
+    }
+
+    _log(`injected env (${keysCount}) from ${shortPaths.join(',')} ${dim(`// tip: ${_getRandomTip()}`)}`)
+  }
+
+  if (lastError) {
+    return { parsed: parsedAll, error: lastError }
+  } else {
+    return { parsed: parsedAll }
+  }
+}
+
+// Populates process.env from .env file
+function config (options) {
+  // fallback to original dotenv if DOTENV_KEY is not set
+  if (_dotenvKey(options).length === 0) {
+    return DotenvModule.configDotenv(options)
+  }
+
+  const vaultPath = _vaultPath(options)
+
+  // dotenvKey exists but .env.vault file does not exist
+  if (!vaultPath) {
+    _warn(`you set DOTENV_KEY but you are missing a .env.vault file at ${vaultPath}`)
+
+    return DotenvModule.configDotenv(options)
+  }
+
+  return DotenvModule._configVault(options)
+}
+
+function decrypt (encrypted, keyStr) {
+  const key = Buffer.from(keyStr.slice(-64), 'hex')
+  let ciphertext = Buffer.from(encrypted, 'base64')
+
+  const nonce = ciphertext.subarray(0, 12)
+  const authTag = ciphertext.subarray(-16)
+  ciphertext = ciphertext.subarray(12, -16)
+
+  try {
+    const aesgcm = crypto.createDecipheriv('aes-256-gcm', key, nonce)
+    aesgcm.setAuthTag(authTag)
+    return `${aesgcm.update(ciphertext)}${aesgcm.final()}`
+  } catch (error) {
+    const isRange = error instanceof RangeError
+    const invalidKeyLength = error.message === 'Invalid key length'
+    const decryptionFailed = error.message === 'Unsupported state or unable to authenticate data'
+
+    if (isRange || invalidKeyLength) {
+      const err = new Error('INVALID_DOTENV_KEY: It must be 64 characters long (or more)')
+      err.code = 'INVALID_DOTENV_KEY'
+      throw err
+    } else if (decryptionFailed) {
+      const err = new Error('DECRYPTION_FAILED: Please check your DOTENV_KEY')
+      err.code = 'DECRYPTION_FAILED'
+      throw err
+    } else {
+      throw error
+    }
+  }
+}
+
+// Populate process.env with parsed values
+function populate (processEnv, parsed, options = {}) {
+  const debug = Boolean(options && options.debug)
+  const override = Boolean(options && options.override)
+  const populated = {}
+
+  if (typeof parsed !== 'object') {
+    const err = new Error('OBJECT_REQUIRED: Please check the processEnv argument being passed to populate')
+    err.code = 'OBJECT_REQUIRED'
+    throw err
+  }
+
+  // Set process.env
+  for (const key of Object.keys(parsed)) {
+    if (Object.prototype.hasOwnProperty.call(processEnv, key)) {
+      if (override === true) {
+        processEnv[key] = parsed[key]
+        populated[key] = parsed[key]
+      }
+
+      if (debug) {
+        if (override === true) {
+          _debug(`"${key}" is already defined and WAS overwritten`)
+        } else {
+          _debug(`"${key}" is already defined and was NOT overwritten`)
+        }
+      }
+    } else {
+      processEnv[key] = parsed[key]
+      populated[key] = parsed[key]
+    }
+  }
+
+  return populated
+}
+
+const DotenvModule = {
+  configDotenv,
+  _configVault,
+  _parseVault,
+  config,
+  decrypt,
+  parse,
+  populate
+}
+
+module.exports.configDotenv = DotenvModule.configDotenv
+module.exports._configVault = DotenvModule._configVault
+module.exports._parseVault = DotenvModule._parseVault
+module.exports.config = DotenvModule.config
+module.exports.decrypt = DotenvModule.decrypt
+module.exports.parse = DotenvModule.parse
+module.exports.populate = DotenvModule.populate
+
+module.exports = DotenvModule
+
+
+/***/ }),
+
 /***/ 785:
 /***/ ((__unused_webpack_module, exports) => {
 
@@ -34987,7 +35417,7 @@ function extend(target) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6073);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8477);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1486);
 
 
 /* istanbul ignore next */
@@ -34998,7 +35428,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8477:
+/***/ 1486:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35007,8 +35437,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   e: () => (/* binding */ main_run)
 });
 
-;// CONCATENATED MODULE: external "os"
-const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
+// EXTERNAL MODULE: external "os"
+var external_os_ = __nccwpck_require__(857);
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/utils.js
 // We use any as a valid input type
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -35083,7 +35513,7 @@ function utils_toCommandProperties(annotationProperties) {
  */
 function command_issueCommand(command, properties, message) {
     const cmd = new Command(command, properties, message);
-    process.stdout.write(cmd.toString() + external_os_namespaceObject.EOL);
+    process.stdout.write(cmd.toString() + external_os_.EOL);
 }
 function command_issue(name, message = '') {
     command_issueCommand(name, {}, message);
@@ -35157,7 +35587,7 @@ function file_command_issueFileCommand(command, message) {
     if (!external_fs_.existsSync(filePath)) {
         throw new Error(`Missing file at path: ${filePath}`);
     }
-    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_namespaceObject.EOL}`, {
+    external_fs_.appendFileSync(filePath, `${utils_toCommandValue(message)}${external_os_.EOL}`, {
         encoding: 'utf8'
     });
 }
@@ -35173,7 +35603,7 @@ function file_command_prepareKeyValueMessage(key, value) {
     if (convertedValue.includes(delimiter)) {
         throw new Error(`Unexpected input: value should not contain the delimiter "${delimiter}"`);
     }
-    return `${key}<<${delimiter}${external_os_namespaceObject.EOL}${convertedValue}${external_os_namespaceObject.EOL}${delimiter}`;
+    return `${key}<<${delimiter}${external_os_.EOL}${convertedValue}${external_os_.EOL}${delimiter}`;
 }
 //# sourceMappingURL=file-command.js.map
 // EXTERNAL MODULE: external "path"
@@ -36255,7 +36685,7 @@ class Summary {
      * @returns {Summary} summary instance
      */
     addEOL() {
-        return this.addRaw(external_os_namespaceObject.EOL);
+        return this.addRaw(external_os_.EOL);
     }
     /**
      * Adds an HTML codeblock to the summary buffer
@@ -36403,7 +36833,7 @@ const _summary = new Summary();
  * @deprecated use `core.summary`
  */
 const markdownSummary = (/* unused pure expression or super */ null && (_summary));
-const summary = (/* unused pure expression or super */ null && (_summary));
+const summary = _summary;
 //# sourceMappingURL=summary.js.map
 ;// CONCATENATED MODULE: ./node_modules/@actions/core/lib/path-utils.js
 
@@ -36979,13 +37409,13 @@ class ToolRunner extends external_events_.EventEmitter {
     _processLineBuffer(data, strBuffer, onLine) {
         try {
             let s = strBuffer + data.toString();
-            let n = s.indexOf(external_os_namespaceObject.EOL);
+            let n = s.indexOf(external_os_.EOL);
             while (n > -1) {
                 const line = s.substring(0, n);
                 onLine(line);
                 // the rest of the string ...
-                s = s.substring(n + external_os_namespaceObject.EOL.length);
-                n = s.indexOf(external_os_namespaceObject.EOL);
+                s = s.substring(n + external_os_.EOL.length);
+                n = s.indexOf(external_os_.EOL);
             }
             return s;
         }
@@ -37276,7 +37706,7 @@ class ToolRunner extends external_events_.EventEmitter {
                 }
                 const optionsNonNull = this._cloneExecOptions(this.options);
                 if (!optionsNonNull.silent && optionsNonNull.outStream) {
-                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_namespaceObject.EOL);
+                    optionsNonNull.outStream.write(this._getCommandString(optionsNonNull) + external_os_.EOL);
                 }
                 const state = new ExecState(optionsNonNull, this.toolPath);
                 state.on('debug', (message) => {
@@ -37615,8 +38045,8 @@ const getLinuxInfo = () => platform_awaiter(void 0, void 0, void 0, function* ()
         version
     };
 });
-const platform = external_os_namespaceObject.platform();
-const arch = external_os_namespaceObject.arch();
+const platform = external_os_.platform();
+const arch = external_os_.arch();
 const isWindows = platform === 'win32';
 const isMacOS = platform === 'darwin';
 const isLinux = platform === 'linux';
@@ -37797,7 +38227,7 @@ function setOutput(name, value) {
     if (filePath) {
         return file_command_issueFileCommand('OUTPUT', file_command_prepareKeyValueMessage(name, value));
     }
-    process.stdout.write(external_os_namespaceObject.EOL);
+    process.stdout.write(external_os_.EOL);
     command_issueCommand('set-output', { name }, utils_toCommandValue(value));
 }
 /**
@@ -37865,7 +38295,7 @@ function notice(message, properties = {}) {
  * @param message info message
  */
 function info(message) {
-    process.stdout.write(message + external_os_namespaceObject.EOL);
+    process.stdout.write(message + external_os_.EOL);
 }
 /**
  * Begin an output group.
@@ -37875,13 +38305,13 @@ function info(message) {
  * @param name The name of the output group
  */
 function startGroup(name) {
-    issue('group', name);
+    command_issue('group', name);
 }
 /**
  * End an output group.
  */
 function endGroup() {
-    issue('endgroup');
+    command_issue('endgroup');
 }
 /**
  * Wrap an asynchronous function call in a group.
@@ -37952,10 +38382,109 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
+// EXTERNAL MODULE: ./node_modules/dotenv/lib/main.js
+var main = __nccwpck_require__(8889);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:util"
-var external_node_util_ = __nccwpck_require__(7975);
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
+;// CONCATENATED MODULE: ./src/engine/duration.ts
+/**
+ * Format nanoseconds the way Go's time.Duration.String() does, because dbmate prints
+ * `Applied: x.sql in 9.357206ms` and users grep for that shape.
+ */
+function formatGoDuration(ns) {
+    if (ns === 0n)
+        return '0s';
+    const neg = ns < 0n;
+    let n = neg ? -ns : ns;
+    const sign = neg ? '-' : '';
+    if (n < 1000n)
+        return `${sign}${n}ns`;
+    if (n < 1000000n)
+        return sign + fraction(n, 1000n) + 'µs';
+    if (n < 1000000000n)
+        return sign + fraction(n, 1000000n) + 'ms';
+    let out = '';
+    const hours = n / 3600000000000n;
+    n -= hours * 3600000000000n;
+    const minutes = n / 60000000000n;
+    n -= minutes * 60000000000n;
+    if (hours > 0n)
+        out += `${hours}h`;
+    if (hours > 0n || minutes > 0n)
+        out += `${minutes}m`;
+    return sign + out + fraction(n, 1000000000n) + 's';
+}
+function fraction(n, unit) {
+    const whole = n / unit;
+    const rest = n % unit;
+    if (rest === 0n)
+        return whole.toString();
+    const digits = unit.toString().length - 1;
+    return `${whole}.${rest.toString().padStart(digits, '0').replace(/0+$/, '')}`;
+}
+/** Milliseconds (with fraction) between two `process.hrtime.bigint()` readings. */
+function elapsedMs(startNs, endNs = process.hrtime.bigint()) {
+    return Number(endNs - startNs) / 1e6;
+}
+const GO_UNITS_NS = {
+    ns: 1,
+    us: 1e3,
+    'µs': 1e3, // U+00B5 micro sign
+    'μs': 1e3, // U+03BC Greek mu
+    ms: 1e6,
+    s: 1e9,
+    m: 60e9,
+    h: 3600e9,
+};
+/**
+ * Parse a Go `time.ParseDuration` string (`0`, `1m0s`, `1h2m3.5s`, `500ms`, `250us`, `-1.5h`)
+ * into milliseconds, fractions kept (`250us` → 0.25).
+ *
+ * @throws Error with Go's message, e.g. `time: invalid duration "abc"`, `time: missing unit in duration "5"`
+ */
+function parseGoDuration(s) {
+    const orig = s;
+    const fail = (msg = `time: invalid duration "${orig}"`) => {
+        throw new Error(msg);
+    };
+    let neg = false;
+    if (s !== '' && (s[0] === '-' || s[0] === '+')) {
+        neg = s[0] === '-';
+        s = s.slice(1);
+    }
+    if (s === '0')
+        return 0;
+    if (s === '')
+        fail();
+    let totalNs = 0;
+    while (s !== '') {
+        const num = /^(\d*)(?:\.(\d*))?/.exec(s);
+        const [whole, intPart, fracPart] = [num[0], num[1], num[2]];
+        // Go needs digits on at least one side of the dot: "." and ".s" are invalid.
+        if (intPart === '' && (fracPart === undefined || fracPart === ''))
+            fail();
+        s = s.slice(whole.length);
+        const unit = /^[^\d.]*/.exec(s)[0];
+        if (unit === '')
+            fail(`time: missing unit in duration "${orig}"`);
+        const scale = GO_UNITS_NS[unit];
+        if (scale === undefined)
+            fail(`time: unknown unit "${unit}" in duration "${orig}"`);
+        s = s.slice(unit.length);
+        totalNs += Number(intPart === '' ? '0' : intPart) * scale + (fracPart ? Number(`0.${fracPart}`) * scale : 0);
+    }
+    // Go's Duration is an int64 of nanoseconds.
+    if (totalNs > 9_223_372_036_854_775_807)
+        fail();
+    const ms = totalNs / 1e6;
+    return neg ? -ms : ms;
+}
+
 ;// CONCATENATED MODULE: ./src/engine/errors.ts
 /**
  * Base class of every error the engine raises on purpose.
@@ -37999,6 +38528,8 @@ class ParseError extends errors_MigrationError {
     }
 }
 
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(7975);
 ;// CONCATENATED MODULE: ./src/engine/url.ts
 
 
@@ -38011,7 +38542,8 @@ const REDACTED = '********';
 /** dbmate's exact text when no URL could be found (pkg/dbmate ErrInvalidURL). */
 const MISSING_URL_MESSAGE = 'invalid url, have you set your --url flag or DATABASE_URL environment variable?';
 const NO_HOST = 'no-host.invalid';
-const URL_FORMAT = 'postgres://[user[:password]@][host][:port][/database][?param=value&...]';
+// After redaction this still reads as a template (`user:********@`), unlike a bracketed form.
+const URL_FORMAT = 'postgres://user:password@host:port/database?param=value (user, password, port and params optional)';
 // pq treats these as client settings, not server parameters; we ignore the ones node-postgres cannot honour.
 const IGNORED_PARAMS = new Set([
     'binary_parameters',
@@ -38430,6 +38962,9 @@ function describeParseFailure(rest) {
     const port = /^(?:\[[^\]]*\]|[^:]*):(.*)$/.exec(hostPort)?.[1];
     if (port !== undefined && port !== '' && !/^\d+$/.test(port))
         return `port "${port}" is not a number`;
+    if (port !== undefined && /^\d+$/.test(port) && (Number(port) < 1 || Number(port) > 65535)) {
+        return `port "${port}" is not valid; expected a number from 1 to 65535`;
+    }
     return 'it cannot be parsed (percent-encode special characters in the user name and password)';
 }
 function invalid(text, reason, cause) {
@@ -38457,98 +38992,420 @@ function seal(target) {
     return Object.freeze(target);
 }
 
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
-var lib = __nccwpck_require__(3273);
-;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
-// ESM wrapper for pg
+;// CONCATENATED MODULE: ./src/action/constants.ts
+/**
+ * Names the action shares with `action.yml`: every input and output id appears here once, so no
+ * key is a repeated string literal (setup-node's and cache's `constants.ts`).
+ */
+/** Input ids, exactly as declared in `action.yml` (in the same order). */
+var Inputs;
+(function (Inputs) {
+    Inputs["Command"] = "command";
+    Inputs["DryRun"] = "dry-run";
+    Inputs["Environment"] = "environment";
+    Inputs["DatabaseUrl"] = "database-url";
+    Inputs["MigrationsDir"] = "migrations-dir";
+    Inputs["SchemaFile"] = "schema-file";
+    Inputs["MigrationsTable"] = "migrations-table";
+    Inputs["HistoryTable"] = "history-table";
+    Inputs["Steps"] = "steps";
+    Inputs["Strict"] = "strict";
+    Inputs["Backup"] = "backup";
+    Inputs["BackupDir"] = "backup-dir";
+    Inputs["PgDumpPath"] = "pg-dump-path";
+    Inputs["LockTimeout"] = "lock-timeout";
+    Inputs["StatementTimeout"] = "statement-timeout";
+    Inputs["LockRetries"] = "lock-retries";
+    Inputs["LockWaitTimeout"] = "lock-wait-timeout";
+    Inputs["HealthCheckSql"] = "health-check-sql";
+    Inputs["HealthCheckUrl"] = "health-check-url";
+    Inputs["HealthCheckRetries"] = "health-check-retries";
+    Inputs["HealthCheckInterval"] = "health-check-interval";
+    Inputs["RollbackOnFailure"] = "rollback-on-failure";
+    Inputs["CreateIssueOnFailure"] = "create-issue-on-failure";
+    Inputs["GithubToken"] = "github-token";
+    Inputs["IssueLabels"] = "issue-labels";
+    Inputs["DumpSchema"] = "dump-schema";
+    Inputs["DriftCheck"] = "drift-check";
+})(Inputs || (Inputs = {}));
+/** Output ids, exactly as declared in `action.yml`. */
+var Outputs;
+(function (Outputs) {
+    Outputs["Status"] = "status";
+    Outputs["Applied"] = "applied";
+    Outputs["RolledBack"] = "rolled-back";
+    Outputs["Pending"] = "pending";
+    Outputs["CurrentVersion"] = "current-version";
+    Outputs["BackupPath"] = "backup-path";
+    Outputs["IssueUrl"] = "issue-url";
+    Outputs["DurationMs"] = "duration-ms";
+    Outputs["Report"] = "report";
+})(Outputs || (Outputs = {}));
+/**
+ * The defaults of `action.yml`, applied when an input's variable is absent altogether, so the
+ * bundle behaves the same under `npm start` or a test as under a runner (which always passes the
+ * defaults). A test keeps this table equal to `action.yml`. Inputs whose `action.yml` default is
+ * an expression (`${{ github.token }}`) default to empty here: only a runner can evaluate it.
+ */
+const INPUT_DEFAULTS = Object.freeze({
+    [Inputs.Command]: 'up',
+    [Inputs.DryRun]: 'false',
+    [Inputs.Environment]: 'development',
+    [Inputs.DatabaseUrl]: '',
+    [Inputs.MigrationsDir]: 'db/migrations',
+    [Inputs.SchemaFile]: 'db/schema.sql',
+    [Inputs.MigrationsTable]: 'schema_migrations',
+    [Inputs.HistoryTable]: 'schema_migrations_history',
+    [Inputs.Steps]: '',
+    [Inputs.Strict]: 'false',
+    [Inputs.Backup]: 'auto',
+    [Inputs.BackupDir]: '',
+    [Inputs.PgDumpPath]: '',
+    [Inputs.LockTimeout]: '5s',
+    [Inputs.StatementTimeout]: '0',
+    [Inputs.LockRetries]: '3',
+    [Inputs.LockWaitTimeout]: '60s',
+    [Inputs.HealthCheckSql]: 'SELECT 1',
+    [Inputs.HealthCheckUrl]: '',
+    [Inputs.HealthCheckRetries]: '5',
+    [Inputs.HealthCheckInterval]: '5s',
+    [Inputs.RollbackOnFailure]: 'true',
+    [Inputs.CreateIssueOnFailure]: 'true',
+    [Inputs.GithubToken]: '',
+    [Inputs.IssueLabels]: 'db-migration,incident',
+    [Inputs.DumpSchema]: 'false',
+    [Inputs.DriftCheck]: 'false',
+});
+/** Values of the `command` input. */
+const COMMANDS = ['up', 'status', 'rollback', 'plan', 'lint', 'verify'];
+/** Commands accepted by validation that later versions implement. */
+const COMMANDS_NOT_YET_AVAILABLE = ['lint', 'verify'];
+/** Values of the `backup` input. */
+const BACKUP_MODES = ['auto', 'always', 'never'];
+/** Values of the `status` output. */
+const RUN_STATUSES = (/* unused pure expression or super */ null && (['success', 'failed', 'rolled-back', 'dry-run', 'nothing-to-do']));
+/** Well-known environments: the names users write, the canonical name, and the variable prefix. */
+const KNOWN_ENVIRONMENTS = Object.freeze([
+    { names: ['development', 'dev'], canonical: 'development', prefix: 'DEV' },
+    { names: ['staging'], canonical: 'staging', prefix: 'STAGING' },
+    { names: ['production'], canonical: 'production', prefix: 'PRODUCTION' },
+]);
+/** The dbmate env file read from the workspace (values passed in the environment win). */
+const ENV_FILE = '.env.dbmate';
+/** The variable every environment falls back to, as in dbmate. */
+const DATABASE_URL_VAR = 'DATABASE_URL';
+
+;// CONCATENATED MODULE: ./src/action/inputs.ts
 
 
-// Re-export all the properties
-const Client = lib.Client
-const Pool = lib.Pool
-const Connection = lib.Connection
-const types = lib.types
-const Query = lib.Query
-const DatabaseError = lib.DatabaseError
-const escapeIdentifier = lib.escapeIdentifier
-const escapeLiteral = lib.escapeLiteral
-const Result = lib.Result
-const TypeOverrides = lib.TypeOverrides
 
-// Also export the defaults
-const defaults = lib.defaults
 
-// Re-export the default
-/* harmony default export */ const esm = (lib);
 
-;// CONCATENATED MODULE: ./src/engine/db.ts
+
 
 
 
 /**
- * Open a connection, trying each TLS setting the URL's sslmode allows in libpq's order
- * (with no sslmode: TLS first, then plain, like libpq's default `prefer`).
+ * Invalid inputs. All problems are collected before throwing, so one run tells the user about
+ * every mistake; the message names each input, the value received and what it accepts.
  */
-async function connect(target) {
-    const attempts = connectionAttempts(target);
-    let lastErr;
-    for (let i = 0; i < attempts.length; i++) {
+class InputError extends errors_MigrationError {
+    /** Every invalid input, in `action.yml` order. */
+    problems;
+    constructor(problems) {
+        const lines = problems.map((p) => `input '${p.input}': got ${p.received === '' ? 'an empty value' : `'${p.received}'`}; expected ${p.expected}`);
+        super('INPUT_INVALID', lines.length === 1 ? `invalid ${lines[0]}` : `invalid inputs:\n${lines.map((l) => `  - ${l}`).join('\n')}`);
+        this.name = 'InputError';
+        this.problems = problems;
+    }
+}
+const DURATION = "a duration in Go syntax: 0, or a number with a unit (ns, us, ms, s, m, h) such as 500ms, 5s, 1m30s";
+const BOOLEAN = 'true or false (also True, TRUE, False, FALSE)';
+/**
+ * Read and validate every input of `action.yml` (and the runner's variables they depend on).
+ * The only place that reads `core.getInput` or `process.env`. Nothing here touches the database.
+ * Secrets (the URL's password, the token) are masked with `core.setSecret` as soon as they are read.
+ *
+ * @throws InputError listing every invalid input
+ */
+function getInputs() {
+    const problems = [];
+    const secrets = [];
+    const fail = (input, received, expected) => problems.push({ input, received, expected });
+    const workspace = (0,external_node_path_.resolve)(process.env.GITHUB_WORKSPACE || process.cwd());
+    const command = oneOf(Inputs.Command, COMMANDS, fail) ?? 'up';
+    const dryRun = bool(Inputs.DryRun, fail);
+    // Environment → variable prefix (`dev` is an alias of `development`; any other name is allowed).
+    const environmentInput = read(Inputs.Environment) || INPUT_DEFAULTS[Inputs.Environment];
+    // Case-insensitive, so `Production` gets production's rules (no database creation, backups).
+    const known = KNOWN_ENVIRONMENTS.find((e) => e.names.includes(environmentInput.toLowerCase()));
+    let environment = known?.canonical ?? environmentInput;
+    let environmentPrefix = known?.prefix ?? environmentInput.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+    if (!known && !/^[A-Za-z][A-Za-z0-9_-]*$/.test(environmentInput)) {
+        fail(Inputs.Environment, environmentInput, `development (or dev), staging, production, or another name of letters, digits, '-' and '_' starting with a letter (its URL is then read from <NAME>_DATABASE_URL)`);
+        environment = environmentInput;
+        environmentPrefix = '';
+    }
+    // Database URL: input → <ENV>_DATABASE_URL → DATABASE_URL → the same keys in .env.dbmate.
+    let target;
+    let urlSource;
+    const urlInput = read(Inputs.DatabaseUrl);
+    if (environmentPrefix !== '' || urlInput !== '') {
+        const found = findDatabaseUrl(urlInput, environmentPrefix, workspace);
+        if (!found) {
+            const vars = environmentPrefix ? `${environmentPrefix}_DATABASE_URL or ${DATABASE_URL_VAR}` : DATABASE_URL_VAR;
+            fail(Inputs.DatabaseUrl, '', `a postgres:// URL for environment '${environment}': set the database-url input, or ${vars} in the environment or in ${ENV_FILE} in the workspace`);
+        }
+        else {
+            urlSource = found.source;
+            // Mask before parsing: a URL that fails to parse still holds the password.
+            core_setSecret(found.value);
+            const where = found.source.kind === 'input' ? '' : ` (from ${found.source.name}${found.source.kind === 'file' ? ` in ${ENV_FILE}` : ''})`;
+            try {
+                const t = parseDatabaseUrl(found.value);
+                if (t.password !== undefined) {
+                    secrets.push(t.password, found.value);
+                    core_setSecret(t.password);
+                    const encoded = encodeURIComponent(t.password);
+                    if (encoded !== t.password)
+                        core_setSecret(encoded);
+                }
+                if (!namesHost(found.value)) {
+                    fail(Inputs.DatabaseUrl, `${t.redacted}${where}`, 'a URL that names the database host, e.g. postgres://user:password@db.example.com:5432/app (or ?host=/socket/dir)');
+                }
+                else {
+                    target = t;
+                }
+            }
+            catch (err) {
+                fail(Inputs.DatabaseUrl, `${redact(found.value, [])}${where}`, `a URL such as postgres://user:password@host:5432/database?sslmode=require (${err.message})`);
+            }
+        }
+    }
+    const migrationsDirs = read(Inputs.MigrationsDir)
+        .split(',')
+        .map((d) => d.trim())
+        .filter((d) => d !== '');
+    if (migrationsDirs.length === 0)
+        fail(Inputs.MigrationsDir, '', 'a directory of migration files, e.g. db/migrations (several separated by commas)');
+    const schemaFile = nonEmpty(Inputs.SchemaFile, 'a file path, e.g. db/schema.sql', fail);
+    const migrationsTable = nonEmpty(Inputs.MigrationsTable, 'a table name, optionally schema-qualified, e.g. schema_migrations', fail);
+    const historyTable = readRaw(Inputs.HistoryTable);
+    const stepsText = read(Inputs.Steps);
+    let steps;
+    if (stepsText !== '') {
+        if (/^\d+$/.test(stepsText) && Number(stepsText) >= 1 && Number.isSafeInteger(Number(stepsText)))
+            steps = Number(stepsText);
+        else
+            fail(Inputs.Steps, stepsText, 'a whole number of migrations, 1 or more, or empty for the default (all pending for up and plan, 1 for rollback)');
+    }
+    const strict = bool(Inputs.Strict, fail);
+    const backup = (oneOf(Inputs.Backup, BACKUP_MODES, fail) ?? 'auto');
+    const backupDirText = read(Inputs.BackupDir);
+    const backupDir = backupDirText !== '' ? (0,external_node_path_.resolve)(workspace, backupDirText) : (0,external_node_path_.join)(process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'db-backups');
+    const pgDumpText = read(Inputs.PgDumpPath);
+    let pgDumpPath;
+    if (pgDumpText !== '') {
+        const p = (0,external_node_path_.isAbsolute)(pgDumpText) ? pgDumpText : (0,external_node_path_.resolve)(workspace, pgDumpText);
+        if ((0,external_node_fs_.existsSync)(p) && (0,external_node_fs_.statSync)(p).isFile())
+            pgDumpPath = p;
+        else
+            fail(Inputs.PgDumpPath, pgDumpText, 'the path of a pg_dump executable, or empty to search PATH (no such file)');
+    }
+    const lockTimeoutMs = duration(Inputs.LockTimeout, fail);
+    const statementTimeoutMs = duration(Inputs.StatementTimeout, fail);
+    const lockRetries = count(Inputs.LockRetries, fail);
+    const lockWaitTimeoutMs = duration(Inputs.LockWaitTimeout, fail);
+    const healthCheckSql = readRaw(Inputs.HealthCheckSql).trim();
+    const healthUrlText = read(Inputs.HealthCheckUrl);
+    let healthCheckUrl;
+    if (healthUrlText !== '') {
+        let u;
         try {
-            return await db_open(attempts[i]);
+            u = new URL(healthUrlText);
         }
-        catch (err) {
-            lastErr = err;
-            // Only a server that refuses TLS (or requires it) justifies the next attempt; anything else is final.
-            if (!/SSL|TLS/i.test(String(err?.message)))
-                break;
+        catch {
+            u = undefined;
         }
+        if (u?.password) {
+            secrets.push(decodeURIComponent(u.password), u.password);
+            core_setSecret(decodeURIComponent(u.password));
+        }
+        if (u && (u.protocol === 'http:' || u.protocol === 'https:'))
+            healthCheckUrl = healthUrlText;
+        else
+            fail(Inputs.HealthCheckUrl, redact(healthUrlText, []), 'an http:// or https:// URL, or empty for no HTTP health check');
     }
-    throw connectError(target, lastErr);
+    const healthCheckRetries = count(Inputs.HealthCheckRetries, fail);
+    const healthCheckIntervalMs = duration(Inputs.HealthCheckInterval, fail);
+    const rollbackOnFailure = bool(Inputs.RollbackOnFailure, fail);
+    const createIssueOnFailure = bool(Inputs.CreateIssueOnFailure, fail);
+    const githubToken = read(Inputs.GithubToken);
+    if (githubToken !== '') {
+        core_setSecret(githubToken);
+        secrets.push(githubToken);
+    }
+    const issueLabels = read(Inputs.IssueLabels)
+        .split(',')
+        .map((l) => l.trim())
+        .filter((l) => l !== '');
+    const longLabel = issueLabels.find((l) => l.length > 50);
+    if (longLabel) {
+        fail(Inputs.IssueLabels, read(Inputs.IssueLabels), `comma-separated GitHub labels of at most 50 characters each, e.g. db-migration,incident ('${longLabel}' has ${longLabel.length})`);
+    }
+    const dumpSchema = bool(Inputs.DumpSchema, fail);
+    const driftCheck = bool(Inputs.DriftCheck, fail);
+    if (problems.length > 0 || !target || !urlSource)
+        throw new InputError(problems);
+    const settings = {
+        command,
+        dryRun,
+        environment,
+        environmentInput,
+        environmentPrefix,
+        target,
+        urlSource,
+        migrationsDirs,
+        schemaFile,
+        migrationsTable,
+        historyTable,
+        ...(steps !== undefined ? { steps } : {}),
+        strict,
+        backup,
+        backupDir,
+        ...(pgDumpPath !== undefined ? { pgDumpPath } : {}),
+        lockTimeoutMs,
+        statementTimeoutMs,
+        lockRetries,
+        lockWaitTimeoutMs,
+        healthCheckSql,
+        ...(healthCheckUrl !== undefined ? { healthCheckUrl } : {}),
+        healthCheckRetries,
+        healthCheckIntervalMs,
+        rollbackOnFailure,
+        createIssueOnFailure,
+        githubToken,
+        issueLabels,
+        dumpSchema,
+        driftCheck,
+        workspace,
+        run: runInfo(),
+        secrets: [...new Set(secrets.filter((s) => s !== ''))],
+    };
+    return Object.freeze(settings);
 }
-async function db_open(config) {
-    const client = new esm.Client(config);
-    // An idle client whose backend dies emits 'error'; without a listener Node would crash the run.
-    client.on('error', () => undefined);
+/** Name of the variable a runner sets for an input (it upper-cases the id and keeps dashes). */
+function variableOf(input) {
+    return `INPUT_${input.replace(/ /g, '_').toUpperCase()}`;
+}
+/**
+ * The input as given, untrimmed: the `action.yml` default when the variable is absent (outside a
+ * runner), else exactly what the workflow passed, so an explicit empty value stays empty.
+ */
+function readRaw(input) {
+    if (process.env[variableOf(input)] === undefined)
+        return INPUT_DEFAULTS[input];
+    return getInput(input, { trimWhitespace: false });
+}
+/** The trimmed input; an empty value means the default (as for an unset workflow_dispatch input). */
+function read(input) {
+    return readRaw(input).trim() || INPUT_DEFAULTS[input];
+}
+function oneOf(input, allowed, fail) {
+    const v = read(input);
+    if (allowed.includes(v))
+        return v;
+    fail(input, v, `one of ${allowed.join(', ')}`);
+    return undefined;
+}
+function bool(input, fail) {
+    const v = read(input);
+    if (['true', 'True', 'TRUE'].includes(v))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(v))
+        return false;
+    fail(input, v, BOOLEAN);
+    return false;
+}
+function duration(input, fail) {
+    const v = read(input);
+    let ms;
     try {
-        await client.connect();
+        ms = parseGoDuration(v);
     }
-    catch (err) {
-        await client.end().catch(() => undefined);
-        throw err;
+    catch {
+        fail(input, v, DURATION);
+        return 0;
     }
-    return client;
+    if (ms < 0)
+        fail(input, v, `a duration that is not negative: ${DURATION}`);
+    return ms;
 }
-function connectError(target, err) {
-    const e = err;
-    if (e?.code === '3D000') {
-        return new errors_MigrationError('DATABASE_MISSING', `database "${target.database}" does not exist (3D000)`, {
-            hint: 'create it first (`db-migrate create`, or `db-migrate up`, which creates a missing database)',
-            cause: err,
-        });
+function count(input, fail) {
+    const v = read(input);
+    if (/^\d+$/.test(v) && Number.isSafeInteger(Number(v)))
+        return Number(v);
+    fail(input, v, 'a whole number, 0 or more, e.g. 3');
+    return 0;
+}
+function nonEmpty(input, expected, fail) {
+    const v = read(input);
+    if (v === '')
+        fail(input, v, expected);
+    return v;
+}
+/**
+ * The first non-empty URL in precedence order. Variables passed in the environment come before
+ * the workspace's `.env.dbmate`, which is read only when nothing in the environment matched.
+ */
+function findDatabaseUrl(input, prefix, workspace) {
+    if (input !== '')
+        return { value: input, source: { kind: 'input', name: Inputs.DatabaseUrl } };
+    const keys = prefix ? [`${prefix}_DATABASE_URL`, DATABASE_URL_VAR] : [DATABASE_URL_VAR];
+    for (const name of keys) {
+        const v = process.env[name]?.trim();
+        if (v)
+            return { value: v, source: { kind: 'env', name } };
     }
-    const detail = e?.code && !e.message?.includes(e.code) ? `${e.message} (${e.code})` : (e?.message ?? String(err));
-    return new errors_MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: ${detail}`, {
-        hint: 'check the host, port, credentials and sslmode of the database URL, and that the server is reachable from here',
-        cause: err,
-    });
+    const file = (0,external_node_path_.join)(workspace, ENV_FILE);
+    if (!(0,external_node_fs_.existsSync)(file))
+        return undefined;
+    const vars = (0,main.parse)((0,external_node_fs_.readFileSync)(file));
+    for (const name of keys) {
+        const v = vars[name]?.trim();
+        if (v)
+            return { value: v, source: { kind: 'file', name } };
+    }
+    return undefined;
 }
-/** Close without throwing: closing happens in `finally` blocks where the first error matters. */
-async function closeQuietly(conn) {
-    if (conn)
-        await conn.end().catch(() => undefined);
+/**
+ * Whether the URL names a host (in the authority, or as `host=`/`socket=`). Without one, libpq
+ * falls back to a local socket, which on a runner means a misconfigured secret, not a database.
+ */
+function namesHost(raw) {
+    const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)([^?#]*)(\?[^#]*)?/.exec(raw.trim());
+    if (!m)
+        return false;
+    const authority = m[1];
+    const host = authority.slice(authority.lastIndexOf('@') + 1).replace(/:\d*$/, '');
+    if (host !== '')
+        return true;
+    const params = new URLSearchParams(m[3] ?? '');
+    return Boolean(params.get('host') || params.get('socket'));
 }
-/** Quote an SQL string literal for simple-protocol queries (standard_conforming_strings on). */
-function literal(value) {
-    if (value === null || value === undefined)
-        return 'NULL';
-    return esm.escapeLiteral(value);
+function runInfo() {
+    const e = process.env;
+    const runUrl = e.GITHUB_SERVER_URL && e.GITHUB_REPOSITORY && e.GITHUB_RUN_ID ? `${e.GITHUB_SERVER_URL}/${e.GITHUB_REPOSITORY}/actions/runs/${e.GITHUB_RUN_ID}` : undefined;
+    return {
+        ...(e.GITHUB_ACTOR ? { actor: e.GITHUB_ACTOR } : {}),
+        ...(e.GITHUB_SHA ? { sha: e.GITHUB_SHA } : {}),
+        ...(e.GITHUB_RUN_ID ? { runId: e.GITHUB_RUN_ID } : {}),
+        ...(runUrl ? { runUrl } : {}),
+    };
 }
 
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: ./src/engine/files.ts
 
 
@@ -38839,6 +39696,733 @@ function quoteSnippet(line) {
     return `\`${trimmed.length > 60 ? `${trimmed.slice(0, 57)}...` : trimmed}\``;
 }
 
+;// CONCATENATED MODULE: ./src/engine/sql-error.ts
+
+/** A migration whose SQL the server rejected. */
+class SqlMigrationError extends errors_MigrationError {
+    failure;
+    constructor(failure, opts = {}) {
+        super(failure.sqlstate ? `SQL_${failure.sqlstate}` : 'SQL_ERROR', headline(failure), opts);
+        this.name = 'SqlMigrationError';
+        this.failure = failure;
+    }
+    /** Multi-line description for terminals, summaries and issues. */
+    describe() {
+        const f = this.failure;
+        const lines = [this.message];
+        if (f.detail)
+            lines.push(`  detail: ${f.detail}`);
+        if (f.serverHint)
+            lines.push(`  server hint: ${f.serverHint}`);
+        if (f.statement)
+            lines.push(`  statement: ${oneLine(f.statement)}`);
+        if (f.transactional) {
+            lines.push(`  nothing from this ${f.direction} section was applied (it ran in one transaction that was rolled back)`);
+        }
+        else {
+            const done = f.completedStatements ?? [];
+            lines.push(done.length
+                ? `  transaction:false: ${done.length} statement(s) before it completed and remain applied: ${done.map(oneLine).join(' | ')}`
+                : '  transaction:false: no statement of this section completed');
+            if (f.invalidIndexes?.length)
+                lines.push(`  INVALID indexes left behind: ${f.invalidIndexes.join(', ')} (drop them with DROP INDEX CONCURRENTLY before retrying)`);
+        }
+        if (this.hint)
+            lines.push(`  hint: ${this.hint}`);
+        return lines.join('\n');
+    }
+}
+function headline(f) {
+    const where = f.line !== undefined ? `${f.file}:${f.line}:${f.column ?? 1}` : f.file;
+    return `${where}: ${f.direction === 'down' ? 'rolling back' : 'applying'} version ${f.version} failed: ${f.serverMessage}${f.sqlstate ? ` (SQLSTATE ${f.sqlstate})` : ''}`;
+}
+function oneLine(sql) {
+    const s = sql.replace(/\s+/g, ' ').trim();
+    return s.length > 200 ? `${s.slice(0, 197)}...` : s;
+}
+/**
+ * Turn a 1-based character position in `text` into 1-based line and column, counting like dbmate
+ * (a CR of a CRLF pair is not a column).
+ */
+function lineColumn(text, position) {
+    let line = 1;
+    let column = 1;
+    let offset = 0;
+    for (const ch of text) {
+        offset++;
+        if (offset >= position)
+            break;
+        if (ch === '\r')
+            continue;
+        if (ch === '\n') {
+            line++;
+            column = 1;
+            continue;
+        }
+        column++;
+    }
+    return { line, column };
+}
+/** A syntax error found by our parser before anything was sent to the server. */
+class SqlSyntaxError extends errors_MigrationError {
+    /** 1-based character position in the parsed text. */
+    position;
+    constructor(message, position, cause) {
+        super('SQL_SYNTAX', message, { cause });
+        this.name = 'SqlSyntaxError';
+        this.position = position;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/version.ts
+/** This tool's version; a test keeps it equal to package.json's. */
+const VERSION = '0.1.0';
+
+;// CONCATENATED MODULE: ./src/action/pipeline.ts
+
+
+
+
+
+
+
+
+/** Error for a run the action refuses before touching the database. */
+class ActionError extends errors_MigrationError {
+    constructor(code, message, hint) {
+        super(code, message, hint !== undefined ? { hint } : {});
+        this.name = 'ActionError';
+    }
+}
+/** Engine configuration from validated settings. */
+function migratorConfig(s, log) {
+    return {
+        target: s.target,
+        migrationsDirs: [...s.migrationsDirs],
+        migrationsTable: s.migrationsTable,
+        historyTable: s.historyTable,
+        schemaFile: s.schemaFile,
+        dumpSchema: s.dumpSchema,
+        strict: s.strict,
+        lockTimeoutMs: s.lockTimeoutMs,
+        statementTimeoutMs: s.statementTimeoutMs,
+        lockRetries: s.lockRetries,
+        lockWaitTimeoutMs: s.lockWaitTimeoutMs,
+        ...(s.pgDumpPath !== undefined ? { pgDump: s.pgDumpPath } : {}),
+        ctx: { environment: s.environment, actor: s.run.actor, gitSha: s.run.sha, runId: s.run.runId, runUrl: s.run.runUrl, toolVersion: VERSION },
+        log,
+        cwd: s.workspace,
+    };
+}
+/**
+ * Run the command the settings ask for and return the whole run as data (DESIGN "Pipeline"
+ * steps 2, 3 and 5). Never throws: a failure is in `run.error`, with `status: 'failed'`.
+ * Dry runs only use the engine's read-only calls (`plan`, `status`), so they cannot change anything.
+ */
+async function runPipeline(s, deps) {
+    const now = deps.now ?? Date.now;
+    const t0 = now();
+    const { log, migrator } = deps;
+    const run = {
+        status: 'success',
+        command: s.command,
+        dryRun: s.dryRun,
+        environment: s.environment,
+        target: { host: s.target.host, port: s.target.port, database: s.target.database, ...(s.target.user ? { user: s.target.user } : {}), url: s.target.redacted },
+        urlSource: s.urlSource.name,
+        startedAt: new Date(t0).toISOString(),
+        durationMs: 0,
+        rows: [],
+        applied: [],
+        rolledBack: [],
+        pending: [],
+        warnings: [],
+        notes: [],
+        toolVersion: VERSION,
+        run: { ...s.run },
+    };
+    const warn = (m) => {
+        run.warnings.push(m);
+        log.warn(m);
+    };
+    log.info(`Environment: ${s.environment}; database: ${s.target.redacted} (from ${s.urlSource.name}); command: ${s.command}${s.dryRun ? ' (dry run)' : ''}`);
+    try {
+        if (COMMANDS_NOT_YET_AVAILABLE.includes(s.command)) {
+            throw new ActionError('COMMAND_NOT_AVAILABLE', `command '${s.command}' is not available in this version of the action`, 'use up, status, rollback or plan');
+        }
+        for (const m of laterFeatureWarnings(s))
+            warn(m);
+        if (s.command === 'status') {
+            await log.group('Status', () => pipeline_status(s, migrator, log, run, warn));
+        }
+        else if (s.dryRun || s.command === 'plan') {
+            if (s.command === 'rollback')
+                await log.group('Rollback plan (dry run)', () => rollbackPlan(s, migrator, log, run, warn));
+            else
+                await log.group('Plan (dry run)', () => upPlan(s, migrator, log, run, warn));
+        }
+        else if (s.command === 'up') {
+            await up(s, migrator, log, run, warn);
+        }
+        else {
+            await log.group('Rollback', () => rollback(s, migrator, run, warn));
+        }
+    }
+    catch (err) {
+        run.status = 'failed';
+        run.error = errorOf(err);
+    }
+    if (run.status === 'failed' && !s.dryRun && (s.command === 'up' || s.command === 'rollback')) {
+        for (const m of failureFeatureWarnings(s, run))
+            warn(m);
+    }
+    run.durationMs = Math.round(now() - t0);
+    return redactRun(run, s.secrets);
+}
+/** A run that failed before the inputs were valid: every output still gets a value. */
+function failedRun(err, startedAt, now = Date.now()) {
+    return {
+        status: 'failed',
+        dryRun: false,
+        startedAt: new Date(startedAt).toISOString(),
+        durationMs: Math.round(now - startedAt),
+        rows: [],
+        applied: [],
+        rolledBack: [],
+        pending: [],
+        error: errorOf(err),
+        warnings: [],
+        notes: [],
+        toolVersion: VERSION,
+    };
+}
+async function upPlan(s, migrator, log, run, warn) {
+    const plan = await migrator.plan();
+    const take = s.steps ?? plan.pending.length;
+    run.rows = plan.pending.map((m, i) => ({
+        version: m.version,
+        file: m.displayPath,
+        status: i < take ? 'would-apply' : 'pending',
+        transaction: m.transaction,
+        ...(i < take ? { sql: m.sql } : {}),
+    }));
+    run.pending = plan.pending.map((m) => m.version);
+    setCurrent(run, plan.currentVersion);
+    run.status = 'dry-run';
+    describePlan(plan, run, warn);
+    if (!run.rows.some((r) => r.status === 'would-apply'))
+        run.notes.push('Nothing to apply: the database is up to date.');
+    logPlan(log, run.rows, 'Would apply');
+}
+function describePlan(plan, run, warn) {
+    if (!plan.ledgerExists)
+        run.notes.push('The ledger table does not exist yet; `up` would create it (and the history table).');
+    for (const v of plan.edited)
+        warn(`migration ${v} was edited after it was applied (its checksum differs from the history table)`);
+    if (plan.orphans.length)
+        run.notes.push(`Applied versions with no file (ignored, as dbmate does): ${plan.orphans.join(', ')}`);
+}
+/** Dry run: print each migration with its mode and exact SQL, as the summary shows them. */
+function logPlan(log, rows, verb) {
+    for (const r of rows) {
+        if (r.sql === undefined)
+            continue;
+        log.info(`${verb} ${r.file} (${r.transaction ? 'in one transaction' : 'transaction:false, statement by statement'}):`);
+        log.info(r.sql.replace(/\s+$/, ''));
+    }
+    if (!rows.some((r) => r.sql !== undefined))
+        log.info(`Nothing to ${verb.toLowerCase().replace('would ', '')}.`);
+}
+async function rollbackPlan(s, migrator, log, run, warn) {
+    const st = await migrator.status();
+    describeStatus(st, run, warn);
+    // The engine's rollback order: the last files in file-name order whose version is applied.
+    const targets = st.entries.filter((e) => e.applied).reverse().slice(0, s.steps ?? 1);
+    const downs = await downSections(s, targets.map((t) => t.fileName));
+    run.rows = targets.map((t) => {
+        const d = downs.get(t.fileName);
+        return { version: t.version, file: d?.displayPath ?? t.fileName, status: 'would-roll-back', ...(d ? { transaction: d.transaction, sql: d.sql } : {}) };
+    });
+    run.pending = st.entries.filter((e) => !e.applied).map((e) => e.version);
+    setCurrent(run, st.currentVersion);
+    run.status = 'dry-run';
+    if (targets.length === 0)
+        warn('rollback would fail: no migrations have been applied');
+    logPlan(log, run.rows, 'Would roll back');
+}
+/**
+ * Down sections of the given files, read the way the engine reads them. The engine's `plan()`
+ * covers `up` only; this stays read-only (files, no database) until the engine plans rollbacks.
+ */
+async function downSections(s, fileNames) {
+    const out = new Map();
+    if (fileNames.length === 0)
+        return out;
+    const files = await findMigrationFiles([...s.migrationsDirs], s.workspace);
+    for (const name of fileNames) {
+        const f = files.find((x) => x.fileName === name);
+        if (!f)
+            continue;
+        const parsed = parseMigration(await (0,promises_namespaceObject.readFile)(f.absPath), f.displayPath);
+        out.set(name, { displayPath: f.displayPath, transaction: parsed.down.transaction, sql: parsed.down.sql });
+    }
+    return out;
+}
+async function pipeline_status(s, migrator, log, run, warn) {
+    const st = await migrator.status();
+    describeStatus(st, run, warn);
+    const dirs = s.migrationsDirs.length === 1 ? s.migrationsDirs[0] : undefined;
+    run.rows = [
+        ...st.entries.map((e) => ({
+            version: e.version,
+            file: dirs ? `${dirs.replace(/\/+$/, '')}/${e.fileName}` : e.fileName,
+            status: e.edited ? 'edited' : e.applied ? 'applied' : 'pending',
+        })),
+        ...st.orphans.map((v) => ({ version: v, file: '', status: 'no-file' })),
+    ];
+    run.pending = st.entries.filter((e) => !e.applied).map((e) => e.version);
+    setCurrent(run, st.currentVersion);
+    run.status = s.dryRun ? 'dry-run' : 'success';
+    // dbmate's status lines, so the log reads like `dbmate status`.
+    for (const e of st.entries)
+        log.info(`[${e.applied ? 'X' : ' '}] ${e.fileName}`);
+    log.info(`Applied: ${st.applied}, pending: ${st.pending}`);
+}
+function describeStatus(st, run, warn) {
+    for (const v of st.edited)
+        warn(`migration ${v} was edited after it was applied (its checksum differs from the history table)`);
+    if (st.orphans.length)
+        run.notes.push(`Applied versions with no file (ignored, as dbmate does): ${st.orphans.join(', ')}`);
+}
+async function up(s, migrator, log, run, warn) {
+    // Preflight: a read-only plan names the files, and fails early (strict order, parse errors)
+    // before anything is locked or created. A missing database is left to `up`, which creates it.
+    const createDatabase = s.environment !== 'production';
+    const plan = await log.group('Plan', async () => {
+        let p;
+        try {
+            p = await migrator.plan();
+        }
+        catch (err) {
+            if (createDatabase && err.code === 'DATABASE_MISSING') {
+                log.info(`Database ${s.target.database} does not exist: up will create it.`);
+                return undefined;
+            }
+            throw err;
+        }
+        log.info(p.pending.length ? `Pending: ${p.pending.map((m) => m.fileName).join(', ')}` : 'Nothing pending: the database is up to date.');
+        return p;
+    });
+    const files = new Map(plan?.pending.map((m) => [m.version, m.displayPath]) ?? []);
+    const r = await log.group('Apply', () => migrator.up({ createDatabase, ...(s.steps !== undefined ? { steps: s.steps } : {}) }));
+    if (!plan)
+        run.notes.push(`Database ${s.target.database} did not exist and was created (as dbmate's \`up\` does; never in production).`);
+    apply(r, run, files, warn);
+}
+async function rollback(s, migrator, run, warn) {
+    const r = await migrator.rollback({ steps: s.steps ?? 1 });
+    apply(r, run, new Map(), warn);
+}
+function apply(r, run, files, warn) {
+    run.rows = r.steps.map((st) => ({
+        version: st.version,
+        file: st.displayPath,
+        status: st.outcome === 'failed' ? 'failed' : st.outcome === 'rolled_back' ? 'rolled-back' : 'applied',
+        durationMs: round(st.durationMs),
+        transaction: st.transaction,
+        ...(st.attempts > 1 ? { attempts: st.attempts } : {}),
+    }));
+    const touched = new Set(r.steps.map((st) => st.version));
+    if (r.command === 'up') {
+        for (const v of r.pending)
+            if (!touched.has(v))
+                run.rows.push({ version: v, file: files.get(v) ?? '', status: 'pending' });
+    }
+    run.applied = r.steps.filter((st) => st.outcome === 'applied').map((st) => st.version);
+    run.rolledBack = r.steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version);
+    run.pending = r.pending;
+    setCurrent(run, r.currentVersion);
+    if (r.schemaFile)
+        run.schemaFile = r.schemaFile;
+    if (r.dumpError)
+        warn(`the schema dump failed (the migrations themselves succeeded): ${r.dumpError.message}`);
+    if (r.error) {
+        run.status = 'failed';
+        run.error = errorOf(r.error);
+    }
+    else {
+        run.status = r.steps.length > 0 ? 'success' : 'nothing-to-do';
+    }
+}
+/** Inputs that ask for features of a later version: say so instead of pretending. */
+function laterFeatureWarnings(s) {
+    const out = [];
+    const changes = !s.dryRun && (s.command === 'up' || s.command === 'rollback');
+    if (changes && (s.backup === 'always' || (s.backup === 'auto' && s.environment === 'production'))) {
+        out.push(`backup: '${s.backup}' asks for a backup of ${s.environment}, but backups are not implemented in this version of the action: NO backup was taken before migrating`);
+    }
+    if (changes && (s.healthCheckUrl !== undefined || (s.healthCheckSql !== '' && s.healthCheckSql !== INPUT_DEFAULTS[Inputs.HealthCheckSql]))) {
+        out.push('health-check-sql/health-check-url are set, but health checks are not implemented in this version of the action: they will not run');
+    }
+    if (s.driftCheck)
+        out.push('drift-check is not implemented in this version of the action: the schema was not compared');
+    return out;
+}
+function failureFeatureWarnings(s, run) {
+    const out = [];
+    if (s.rollbackOnFailure && s.command === 'up' && run.applied.length > 0) {
+        out.push(`rollback-on-failure is not implemented in this version of the action: the ${run.applied.length} migration(s) applied before the failure (${run.applied.join(', ')}) remain applied`);
+    }
+    if (s.createIssueOnFailure)
+        out.push('create-issue-on-failure is not implemented in this version of the action: no issue was opened');
+    return out;
+}
+function setCurrent(run, v) {
+    if (v !== undefined)
+        run.currentVersion = v;
+    else
+        delete run.currentVersion;
+}
+function round(ms) {
+    return Math.round(ms * 1000) / 1000;
+}
+/** The failure as data: SQL errors keep their file, line, column, statement and SQLSTATE. */
+function errorOf(err) {
+    if (err instanceof SqlMigrationError) {
+        const f = err.failure;
+        return {
+            message: err.message,
+            details: err.describe(),
+            code: err.code,
+            file: f.file,
+            version: f.version,
+            ...(f.line !== undefined ? { line: f.line, column: f.column ?? 1 } : {}),
+            ...(f.sqlstate ? { sqlstate: f.sqlstate } : {}),
+            ...(f.statement ? { statement: f.statement } : {}),
+            ...(err.hint ? { hint: err.hint } : {}),
+        };
+    }
+    if (err instanceof errors_MigrationError) {
+        const file = err instanceof ParseError ? err.file : undefined;
+        return {
+            message: err.message,
+            details: err.hint ? `${err.message}\n  hint: ${err.hint}` : err.message,
+            code: err.code,
+            ...(file ? { file } : {}),
+            ...(err.hint ? { hint: err.hint } : {}),
+        };
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    return { message, details: message };
+}
+/** Mask every secret in every string of the run (messages can quote driver output). */
+function redactRun(run, secrets) {
+    const walk = (v) => {
+        if (typeof v === 'string')
+            return redact(v, secrets);
+        if (Array.isArray(v))
+            return v.map(walk);
+        if (v && typeof v === 'object')
+            return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+        return v;
+    };
+    return walk(run);
+}
+
+;// CONCATENATED MODULE: ./src/action/report.ts
+
+/** Version of the `report` output's shape; bumped when a field changes meaning or goes away. */
+const REPORT_SCHEMA_VERSION = 1;
+/** The run as the `report` output's object. */
+function reportOf(run) {
+    return { schemaVersion: REPORT_SCHEMA_VERSION, ...run };
+}
+/**
+ * Every output of `action.yml` as the string the runner stores. Always the full set, also for a
+ * run that failed on its inputs, so `steps.<id>.outputs.status` can be tested in any case.
+ */
+function actionOutputs(run) {
+    return {
+        [Outputs.Status]: run.status,
+        [Outputs.Applied]: JSON.stringify(run.applied),
+        [Outputs.RolledBack]: JSON.stringify(run.rolledBack),
+        [Outputs.Pending]: JSON.stringify(run.pending),
+        [Outputs.CurrentVersion]: run.currentVersion ?? '',
+        [Outputs.BackupPath]: run.backupPath ?? '',
+        [Outputs.IssueUrl]: run.issueUrl ?? '',
+        [Outputs.DurationMs]: String(run.durationMs),
+        [Outputs.Report]: JSON.stringify(reportOf(run)),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/action/summary.ts
+/** Label of each row status in the summary table. */
+const ROW_LABEL = {
+    applied: '✅ applied',
+    'rolled-back': '↩️ rolled back',
+    failed: '❌ failed',
+    pending: '⏳ pending',
+    'would-apply': '🔍 would apply',
+    'would-roll-back': '🔍 would roll back',
+    edited: '⚠️ applied, file edited since',
+    'no-file': '❔ applied, no file',
+};
+/** Order of the totals line. */
+const TOTAL_ORDER = ['applied', 'rolled-back', 'failed', 'would-apply', 'would-roll-back', 'pending', 'edited', 'no-file'];
+/**
+ * Render the run as the job summary: a headline, the environment/command/target table, the
+ * plan, result or status table, totals, the error with its file:line, warnings and (for a dry
+ * run) the exact SQL. Pure: the caller writes it. The run is already redacted.
+ */
+function renderSummary(run) {
+    const out = [];
+    out.push(`## ${summary_headline(run)}`, '');
+    const facts = [];
+    if (run.environment)
+        facts.push(['Environment', code(run.environment)]);
+    if (run.command)
+        facts.push(['Command', `${code(run.command)}${run.dryRun ? ' (dry run: nothing was changed)' : ''}`]);
+    if (run.target) {
+        const t = run.target;
+        facts.push(['Database', `${code(`${t.host}:${t.port}/${t.database}`)}${t.user ? ` as ${code(t.user)}` : ''}${run.urlSource ? ` (URL from ${code(run.urlSource)})` : ''}`]);
+    }
+    if (run.status !== 'failed' || run.command)
+        facts.push(['Current version', run.currentVersion ? code(run.currentVersion) : 'none applied']);
+    if (run.schemaFile)
+        facts.push(['Schema file', code(run.schemaFile)]);
+    facts.push(['Duration', summary_duration(run.durationMs)]);
+    if (run.run?.runUrl)
+        facts.push(['Run', `[${run.run.runId ?? 'link'}](${run.run.runUrl})`]);
+    out.push('| | |', '|---|---|', ...facts.map(([k, v]) => `| ${k} | ${cell(v)} |`), '');
+    if (run.rows.length > 0) {
+        out.push(`### ${tableTitle(run)}`, '', ...table(run), '', `**Totals:** ${totals(run.rows)}`, '');
+    }
+    else if (run.command && !run.error) {
+        out.push(run.command === 'status' ? 'No migration files found.' : 'No migrations to run.', '');
+    }
+    if (run.error) {
+        const e = run.error;
+        const where = e.file ? `${e.file}${e.line !== undefined ? `:${e.line}:${e.column ?? 1}` : ''}` : undefined;
+        out.push('### ❌ Error', '');
+        if (where)
+            out.push(`In ${code(where)}${e.sqlstate ? ` (SQLSTATE ${code(e.sqlstate)})` : ''}:`, '');
+        out.push(fence(e.details, 'text'), '');
+    }
+    if (run.warnings.length > 0)
+        out.push('### ⚠️ Warnings', '', ...run.warnings.map((w) => `- ${summary_oneLine(w)}`), '');
+    if (run.notes.length > 0)
+        out.push('### Notes', '', ...run.notes.map((n) => `- ${summary_oneLine(n)}`), '');
+    const sqlRows = run.rows.filter((r) => r.sql !== undefined);
+    if (sqlRows.length > 0) {
+        out.push('### SQL', '');
+        for (const r of sqlRows) {
+            out.push(`<details><summary>${escapeHtml(`${r.version} ${r.file}`)} (${r.transaction ? 'one transaction' : 'transaction:false'})</summary>`, '', fence(r.sql ?? '', 'sql'), '', '</details>', '');
+        }
+    }
+    return `${out.join('\n').replace(/\n+$/, '')}\n`;
+}
+function summary_headline(run) {
+    switch (run.status) {
+        case 'failed':
+            return run.command ? `❌ Migration failed${run.environment ? ` on ${run.environment}` : ''}` : '❌ Invalid action inputs: nothing ran';
+        case 'dry-run':
+            return `🔍 Dry run on ${run.environment}: nothing was changed`;
+        case 'nothing-to-do':
+            return `✅ ${run.environment}: already up to date`;
+        case 'rolled-back':
+            return `↩️ Migration failed on ${run.environment} and was rolled back`;
+        default:
+            if (run.command === 'status')
+                return `📋 Migration status of ${run.environment}`;
+            if (run.command === 'rollback')
+                return `↩️ Rolled back on ${run.environment}`;
+            return `✅ Migrations applied on ${run.environment}`;
+    }
+}
+function tableTitle(run) {
+    if (run.command === 'status')
+        return 'Status';
+    if (run.dryRun || run.command === 'plan')
+        return 'Plan';
+    return 'Result';
+}
+function table(run) {
+    const plan = run.rows.some((r) => r.status === 'would-apply' || r.status === 'would-roll-back');
+    const timed = run.rows.some((r) => r.durationMs !== undefined);
+    const head = ['Version', 'File', 'Status'];
+    if (plan)
+        head.push('Mode');
+    if (timed)
+        head.push('Duration');
+    const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+    for (const r of run.rows) {
+        const cols = [code(r.version), r.file ? code(r.file) : '—', label(r)];
+        if (plan)
+            cols.push(r.transaction === undefined ? '' : r.transaction ? 'transaction' : 'transaction:false');
+        if (timed)
+            cols.push(r.durationMs !== undefined ? summary_duration(r.durationMs) : '');
+        lines.push(`| ${cols.map(cell).join(' | ')} |`);
+    }
+    return lines;
+}
+function label(r) {
+    return `${ROW_LABEL[r.status]}${r.attempts && r.attempts > 1 ? ` (${r.attempts} attempts)` : ''}`;
+}
+function totals(rows) {
+    const parts = TOTAL_ORDER.map((s) => [s, rows.filter((r) => r.status === s).length])
+        .filter(([, n]) => n > 0)
+        .map(([s, n]) => `${n} ${ROW_LABEL[s].replace(/^\S+ /, '')}`);
+    return parts.join(' · ');
+}
+/** `12 ms`, `1.5 s`, `2 min 3 s`. */
+function summary_duration(ms) {
+    if (ms < 1)
+        return `${Math.round(ms * 100) / 100} ms`;
+    if (ms < 1000)
+        return `${Math.round(ms)} ms`;
+    if (ms < 60_000)
+        return `${Math.round(ms / 100) / 10} s`;
+    const m = Math.floor(ms / 60_000);
+    return `${m} min ${Math.round((ms - m * 60_000) / 1000)} s`;
+}
+/** Inline code that survives backticks in the value. */
+function code(s) {
+    const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((m) => m.length));
+    const tick = '`'.repeat(longest + 1);
+    const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
+    return `${tick}${pad}${s}${pad}${tick}`;
+}
+/** A fenced block longer than any backtick run inside it. */
+function fence(s, lang) {
+    const longest = Math.max(2, ...(s.match(/`+/g) ?? []).map((m) => m.length));
+    const f = '`'.repeat(longest + 1);
+    return `${f}${lang}\n${s.replace(/\s+$/, '')}\n${f}`;
+}
+function cell(s) {
+    return summary_oneLine(s).replace(/\|/g, '\\|');
+}
+function summary_oneLine(s) {
+    return s.replace(/\s*\n\s*/g, ' ');
+}
+function escapeHtml(s) {
+    return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+;// CONCATENATED MODULE: ./src/adapters/core-logger.ts
+
+
+/**
+ * The engine's Logger on @actions/core: info → log, warn → warning annotation, debug → debug
+ * log, groups → collapsible log groups. Every line is redacted first: `setSecret` masks only on
+ * a real runner, and only the exact strings it was given.
+ */
+function coreLogger(secrets) {
+    const clean = (m) => redact(m, secrets);
+    return {
+        info: (m) => info(clean(m)),
+        warn: (m) => warning(clean(m)),
+        debug: (m) => core_debug(clean(m)),
+        group: (title, fn) => group(clean(title), fn),
+    };
+}
+
+// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
+var lib = __nccwpck_require__(3273);
+;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
+// ESM wrapper for pg
+
+
+// Re-export all the properties
+const Client = lib.Client
+const Pool = lib.Pool
+const Connection = lib.Connection
+const types = lib.types
+const Query = lib.Query
+const DatabaseError = lib.DatabaseError
+const escapeIdentifier = lib.escapeIdentifier
+const escapeLiteral = lib.escapeLiteral
+const Result = lib.Result
+const TypeOverrides = lib.TypeOverrides
+
+// Also export the defaults
+const defaults = lib.defaults
+
+// Re-export the default
+/* harmony default export */ const esm = (lib);
+
+;// CONCATENATED MODULE: ./src/engine/db.ts
+
+
+
+/**
+ * Open a connection, trying each TLS setting the URL's sslmode allows in libpq's order
+ * (with no sslmode: TLS first, then plain, like libpq's default `prefer`).
+ */
+async function connect(target) {
+    const attempts = connectionAttempts(target);
+    let lastErr;
+    for (let i = 0; i < attempts.length; i++) {
+        try {
+            return await db_open(attempts[i]);
+        }
+        catch (err) {
+            lastErr = err;
+            // Only a server that refuses TLS (or requires it) justifies the next attempt; anything else is final.
+            if (!/SSL|TLS/i.test(String(err?.message)))
+                break;
+        }
+    }
+    throw connectError(target, lastErr);
+}
+async function db_open(config) {
+    const client = new esm.Client(config);
+    // An idle client whose backend dies emits 'error'; without a listener Node would crash the run.
+    client.on('error', () => undefined);
+    try {
+        await client.connect();
+    }
+    catch (err) {
+        await client.end().catch(() => undefined);
+        throw err;
+    }
+    return client;
+}
+function connectError(target, err) {
+    const e = err;
+    if (e?.code === '3D000') {
+        return new errors_MigrationError('DATABASE_MISSING', `database "${target.database}" does not exist (3D000)`, {
+            hint: 'create it first (`db-migrate create`, or `db-migrate up`, which creates a missing database)',
+            cause: err,
+        });
+    }
+    const detail = e?.code && !e.message?.includes(e.code) ? `${e.message} (${e.code})` : (e?.message ?? String(err));
+    return new errors_MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: ${detail}`, {
+        hint: 'check the host, port, credentials and sslmode of the database URL, and that the server is reachable from here',
+        cause: err,
+    });
+}
+/** Close without throwing: closing happens in `finally` blocks where the first error matters. */
+async function closeQuietly(conn) {
+    if (conn)
+        await conn.end().catch(() => undefined);
+}
+/**
+ * Whether an error means the session is gone (backend terminated, server shut down, socket closed):
+ * nothing more can be done on this connection, and session state such as advisory locks is released.
+ */
+function isConnectionLost(err) {
+    const e = err;
+    if (e?.code && /^(57P01|57P02|57P03|08...)$/.test(e.code))
+        return true;
+    return /Connection terminated|connection (is )?closed|ECONNRESET|EPIPE|Client was closed|not queryable/i.test(e?.message ?? '');
+}
+/** Quote an SQL string literal for simple-protocol queries (standard_conforming_strings on). */
+function literal(value) {
+    if (value === null || value === undefined)
+        return 'NULL';
+    return esm.escapeLiteral(value);
+}
+
 ;// CONCATENATED MODULE: ./src/engine/ledger.ts
 /**
  * Resolve the ledger's schema the way dbmate does: `schema.table` in the name, else the first
@@ -38969,6 +40553,7 @@ async function appliedChecksums(conn, name) {
 ;// CONCATENATED MODULE: ./src/engine/lock.ts
 
 
+
 /**
  * Advisory-lock key for one ledger. Derived from the quoted ledger name so two projects with
  * different ledgers in one database do not block each other, while every run on the same ledger does.
@@ -39022,6 +40607,9 @@ async function releaseLock(conn, key, log) {
         await conn.query('select pg_advisory_unlock($1::bigint)', [key.toString()]);
     }
     catch (err) {
+        // A lost session has released its advisory locks already; the run's own error says what happened.
+        if (isConnectionLost(err))
+            return;
         log.warn(`could not release the migration lock (it is released when the connection closes): ${err.message}`);
     }
 }
@@ -39063,84 +40651,6 @@ function rollbackTargets(plan, steps) {
         .map((r) => r.file)
         .reverse()
         .slice(0, steps);
-}
-
-;// CONCATENATED MODULE: ./src/engine/sql-error.ts
-
-/** A migration whose SQL the server rejected. */
-class SqlMigrationError extends errors_MigrationError {
-    failure;
-    constructor(failure, opts = {}) {
-        super(failure.sqlstate ? `SQL_${failure.sqlstate}` : 'SQL_ERROR', headline(failure), opts);
-        this.name = 'SqlMigrationError';
-        this.failure = failure;
-    }
-    /** Multi-line description for terminals, summaries and issues. */
-    describe() {
-        const f = this.failure;
-        const lines = [this.message];
-        if (f.detail)
-            lines.push(`  detail: ${f.detail}`);
-        if (f.serverHint)
-            lines.push(`  server hint: ${f.serverHint}`);
-        if (f.statement)
-            lines.push(`  statement: ${oneLine(f.statement)}`);
-        if (f.transactional) {
-            lines.push(`  nothing from this ${f.direction} section was applied (it ran in one transaction that was rolled back)`);
-        }
-        else {
-            const done = f.completedStatements ?? [];
-            lines.push(done.length
-                ? `  transaction:false: ${done.length} statement(s) before it completed and remain applied: ${done.map(oneLine).join(' | ')}`
-                : '  transaction:false: no statement of this section completed');
-            if (f.invalidIndexes?.length)
-                lines.push(`  INVALID indexes left behind: ${f.invalidIndexes.join(', ')} (drop them with DROP INDEX CONCURRENTLY before retrying)`);
-        }
-        if (this.hint)
-            lines.push(`  hint: ${this.hint}`);
-        return lines.join('\n');
-    }
-}
-function headline(f) {
-    const where = f.line !== undefined ? `${f.file}:${f.line}:${f.column ?? 1}` : f.file;
-    return `${where}: ${f.direction === 'down' ? 'rolling back' : 'applying'} version ${f.version} failed: ${f.serverMessage}${f.sqlstate ? ` (SQLSTATE ${f.sqlstate})` : ''}`;
-}
-function oneLine(sql) {
-    const s = sql.replace(/\s+/g, ' ').trim();
-    return s.length > 200 ? `${s.slice(0, 197)}...` : s;
-}
-/**
- * Turn a 1-based character position in `text` into 1-based line and column, counting like dbmate
- * (a CR of a CRLF pair is not a column).
- */
-function lineColumn(text, position) {
-    let line = 1;
-    let column = 1;
-    let offset = 0;
-    for (const ch of text) {
-        offset++;
-        if (offset >= position)
-            break;
-        if (ch === '\r')
-            continue;
-        if (ch === '\n') {
-            line++;
-            column = 1;
-            continue;
-        }
-        column++;
-    }
-    return { line, column };
-}
-/** A syntax error found by our parser before anything was sent to the server. */
-class SqlSyntaxError extends errors_MigrationError {
-    /** 1-based character position in the parsed text. */
-    position;
-    constructor(message, position, cause) {
-        super('SQL_SYNTAX', message, { cause });
-        this.name = 'SqlSyntaxError';
-        this.position = position;
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/engine/split.ts
@@ -39229,46 +40739,57 @@ function leadingTrivia(text) {
 function charOffset(text, byteOffset) {
     return Buffer.from(text, 'utf8').subarray(0, byteOffset).toString('utf8').length;
 }
-
-;// CONCATENATED MODULE: ./src/engine/duration.ts
 /**
- * Format nanoseconds the way Go's time.Duration.String() does, because dbmate prints
- * `Applied: x.sql in 9.357206ms` and users grep for that shape.
+ * Best effort for text the parser rejects (a syntax error): the statement around `offset` (a
+ * UTF-16 offset into `sql`), delimited by the semicolons PostgreSQL's own scanner sees (so none
+ * inside strings, comments or dollar quotes, nor inside a `BEGIN ATOMIC … END` body). Lets an
+ * error message quote the statement even when the file does not parse. Undefined when even the
+ * scanner fails (e.g. an unterminated quote).
  */
-function formatGoDuration(ns) {
-    if (ns === 0n)
-        return '0s';
-    const neg = ns < 0n;
-    let n = neg ? -ns : ns;
-    const sign = neg ? '-' : '';
-    if (n < 1000n)
-        return `${sign}${n}ns`;
-    if (n < 1000000n)
-        return sign + fraction(n, 1000n) + 'µs';
-    if (n < 1000000000n)
-        return sign + fraction(n, 1000000n) + 'ms';
-    let out = '';
-    const hours = n / 3600000000000n;
-    n -= hours * 3600000000000n;
-    const minutes = n / 60000000000n;
-    n -= minutes * 60000000000n;
-    if (hours > 0n)
-        out += `${hours}h`;
-    if (hours > 0n || minutes > 0n)
-        out += `${minutes}m`;
-    return sign + out + fraction(n, 1000000000n) + 's';
-}
-function fraction(n, unit) {
-    const whole = n / unit;
-    const rest = n % unit;
-    if (rest === 0n)
-        return whole.toString();
-    const digits = unit.toString().length - 1;
-    return `${whole}.${rest.toString().padStart(digits, '0').replace(/0+$/, '')}`;
-}
-/** Milliseconds (with fraction) between two `process.hrtime.bigint()` readings. */
-function elapsedMs(startNs, endNs = process.hrtime.bigint()) {
-    return Number(endNs - startNs) / 1e6;
+async function statementAround(sql, offset) {
+    const lib = await loadParser();
+    let tokens;
+    try {
+        tokens = lib.scanSync(sql).tokens;
+    }
+    catch {
+        return undefined;
+    }
+    const bytes = Buffer.from(sql, 'utf8');
+    const at = Buffer.byteLength(sql.slice(0, offset), 'utf8');
+    let start = 0;
+    let end = bytes.length;
+    let atomic = 0;
+    let cases = 0;
+    let prev = '';
+    for (const t of tokens) {
+        if (t.tokenName === 'SQL_COMMENT' || t.tokenName === 'C_COMMENT')
+            continue;
+        const word = t.text.toLowerCase();
+        if (word === 'atomic' && prev === 'begin')
+            atomic++;
+        else if (word === 'case' && atomic > 0)
+            cases++;
+        else if (word === 'end' && atomic > 0) {
+            if (cases > 0)
+                cases--;
+            else
+                atomic--;
+        }
+        else if (t.text === ';' && atomic === 0) {
+            if (t.end <= at)
+                start = t.end;
+            else {
+                end = t.start;
+                break;
+            }
+        }
+        prev = word;
+    }
+    const text = bytes.subarray(start, end).toString('utf8');
+    const lead = leadingTrivia(text);
+    const stmt = text.slice(lead).trimEnd();
+    return stmt ? { sql: stmt, offset: charOffset(sql, start) + lead } : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/engine/runner.ts
@@ -39300,8 +40821,12 @@ async function runStep(conn, file, parsed, direction, opts) {
     const run = section.transaction ? runTransactional : runNonTransactional;
     const r = await run(conn, file, parsed, direction, section, opts);
     const durationMs = elapsedMs(t0);
+    // transaction:false sets the timeouts for the session; give the rest of the run its own settings back.
+    if (!section.transaction)
+        await conn.query('RESET lock_timeout;RESET statement_timeout').catch(() => undefined);
     if (r.error) {
-        if (opts.history && !isConnectionLost(r.error)) {
+        // A lost connection cannot record anything (and the failure says so itself).
+        if (opts.history && !isConnectionLost(r.error.cause ?? r.error)) {
             const f = r.error.failure;
             await recordHistory(conn, opts.history, {
                 version: file.version,
@@ -39360,7 +40885,8 @@ async function runTransactional(conn, file, parsed, direction, section, opts) {
             // Results: BEGIN, 2×SET, user statements…, bookkeeping…, COMMIT.
             const user = results.slice(3, results.length - tail.length - 1);
             const last = user.filter((r) => r.command !== null && r.command !== undefined).at(-1);
-            return { attempts: attempt, rowsAffected: last?.rowCount ?? undefined };
+            // DDL reports no row count; dbmate prints `Rows affected: 0` for it, and nothing for an empty section.
+            return { attempts: attempt, rowsAffected: last ? (last.rowCount ?? 0) : undefined };
         }
         catch (err) {
             await conn.query('ROLLBACK').catch(() => undefined);
@@ -39384,23 +40910,37 @@ async function describeTransactionalError(conn, err, file, direction, section, p
         return connectionLostError(err, file, direction, true);
     const e = err;
     const failure = baseFailure(e, file, direction, true);
+    // The server counts characters (code points) from 1 in the whole batch; the prefix is ASCII.
     const pos = e.position ? Number(e.position) - prefixLength : 0;
-    if (pos > 0 && pos <= section.sql.length) {
-        placeInFile(failure, section, pos);
-        failure.statement = await statementAt(section.sql, pos - 1);
+    const sectionChars = codePoints(section.sql);
+    if (pos > 0 && pos <= sectionChars) {
+        const offset = utf16Offset(section.sql, pos - 1);
+        placeInFile(failure, section, offset);
+        failure.statement = await statementAt(section.sql, offset);
     }
-    else if (pos > section.sql.length) {
+    else if (pos > sectionChars) {
         failure.statement = 'bookkeeping (ledger/history insert)';
     }
-    else if (e.code && !NO_REPLAY.test(e.code)) {
-        const located = await replayToLocate(conn, section, opts);
-        if (located) {
+    else if (e.code) {
+        // Timeouts, lost connections and the like are not replayed (they would only fail again); a one-statement section needs no replay.
+        const located = NO_REPLAY.test(e.code) ? await onlyStatement(section) : await replayToLocate(conn, section, opts);
+        if (located === 'all-succeeded') {
+            // Every statement ran: the error came from COMMIT, i.e. a deferred constraint or trigger.
+            if (e.code.startsWith('23'))
+                failure.statement = 'COMMIT (a deferred constraint was checked at the end of the transaction)';
+        }
+        else if (located) {
             failure.statement = located.stmt.sql;
             failure.statementIndex = located.index;
-            placeInFile(failure, section, located.stmt.offset + 1);
+            placeInFile(failure, section, located.stmt.offset);
         }
     }
     return new SqlMigrationError(failure, { hint: hintFor(e.code, direction), cause: err });
+}
+/** The section's statement when it has exactly one. */
+async function onlyStatement(section) {
+    const stmts = await splitStatements(section.sql).catch(() => []);
+    return stmts.length === 1 ? { stmt: stmts[0], index: 0 } : undefined;
 }
 /**
  * The server gives no position for errors such as constraint violations. Re-run the section
@@ -39429,7 +40969,7 @@ async function replayToLocate(conn, section, opts) {
                 return { stmt: stmts[i], index: i };
             }
         }
-        return undefined;
+        return 'all-succeeded';
     }
     finally {
         await conn.query('ROLLBACK').catch(() => undefined);
@@ -39454,11 +40994,15 @@ async function runNonTransactional(conn, file, parsed, direction, section, opts)
             transactional: false,
             completedStatements: [],
         };
-        if (err instanceof SqlSyntaxError)
-            placeInFile(failure, section, err.position);
+        if (err instanceof SqlSyntaxError) {
+            placeInFile(failure, section, err.position - 1);
+            failure.statement = await statementAt(section.sql, err.position - 1);
+        }
         return { attempts: 1, error: new SqlMigrationError(failure, { hint: 'fix the SQL syntax; nothing was executed', cause: err }) };
     }
     await conn.query(`SET lock_timeout = ${opts.lockTimeoutMs};SET statement_timeout = ${opts.statementTimeoutMs}`);
+    // Only indexes this file leaves INVALID are its to report; older ones are someone else's story.
+    const invalidBefore = new Set(await invalidIndexes(conn));
     const done = [];
     let attempts = 1;
     let rowsAffected;
@@ -39466,7 +41010,7 @@ async function runNonTransactional(conn, file, parsed, direction, section, opts)
         for (let attempt = 1;; attempt++) {
             try {
                 const res = await conn.query(stmts[i].sql);
-                rowsAffected = (Array.isArray(res) ? res.at(-1) : res)?.rowCount ?? undefined;
+                rowsAffected = (Array.isArray(res) ? res.at(-1) : res)?.rowCount ?? 0;
                 break;
             }
             catch (err) {
@@ -39484,8 +41028,8 @@ async function runNonTransactional(conn, file, parsed, direction, section, opts)
                 failure.statementIndex = i;
                 failure.completedStatements = done;
                 const pos = e.position ? Number(e.position) : 0;
-                placeInFile(failure, section, stmts[i].offset + (pos > 0 ? pos : 1));
-                failure.invalidIndexes = await invalidIndexes(conn);
+                placeInFile(failure, section, stmts[i].offset + (pos > 0 ? utf16Offset(stmts[i].sql, pos - 1) : 0));
+                failure.invalidIndexes = (await invalidIndexes(conn)).filter((name) => !invalidBefore.has(name));
                 return { attempts, error: new SqlMigrationError(failure, { hint: hintFor(e.code, direction, false), cause: err }) };
             }
         }
@@ -39525,12 +41069,31 @@ function baseFailure(e, file, direction, transactional) {
         transactional,
     };
 }
-/** Map a 1-based character position in the section to a line:column in the file. */
-function placeInFile(failure, section, position) {
-    const { line, column } = lineColumn(section.sql, position);
+/**
+ * Map a 0-based offset in the section's JavaScript string (UTF-16 units, as split.ts reports
+ * statement offsets) to a line:column in the file, the column counted in characters.
+ */
+function placeInFile(failure, section, offset) {
+    const { line, column } = lineColumn(section.sql, codePoints(section.sql.slice(0, offset)) + 1);
     failure.line = section.startLine + line - 1;
     failure.column = column;
 }
+/** Number of characters (code points) in `text`: the unit of PostgreSQL's error positions. */
+function codePoints(text) {
+    return [...text].length;
+}
+/** UTF-16 offset of the character at 0-based code-point index `cp` in `text`. */
+function utf16Offset(text, cp) {
+    let units = 0;
+    let i = 0;
+    for (const ch of text) {
+        if (i++ >= cp)
+            break;
+        units += ch.length;
+    }
+    return units;
+}
+/** The statement at a UTF-16 offset of the section; for text that does not parse, the scanner's best guess. */
 async function statementAt(sql, offset) {
     try {
         const stmts = await splitStatements(sql);
@@ -39541,7 +41104,7 @@ async function statementAt(sql, offset) {
         return found?.sql;
     }
     catch {
-        return undefined;
+        return (await statementAround(sql, offset).catch(() => undefined))?.sql;
     }
 }
 function hintFor(code, direction, transactional = true) {
@@ -39558,12 +41121,6 @@ function hintFor(code, direction, transactional = true) {
         default:
             return again;
     }
-}
-function isConnectionLost(err) {
-    const e = err;
-    if (e?.code && /^(57P01|57P02|57P03|08...)$/.test(e.code))
-        return true;
-    return /Connection terminated|connection (is )?closed|ECONNRESET|Client was closed|not queryable/i.test(e?.message ?? '');
 }
 function connectionLostError(err, file, direction, transactional, done = []) {
     const e = err;
@@ -39646,7 +41203,8 @@ async function dumpSchema(conn, target, ledger, opts = {}) {
     const r = await run(pgDump, args, env);
     if (r.code !== 0) {
         const text = r.stderr.trim();
-        throw new errors_MigrationError('PG_DUMP_FAILED', `${pgDump}: ${text}`, {
+        // dbmate passes pg_dump's stderr through verbatim (it already names pg_dump).
+        throw new errors_MigrationError('PG_DUMP_FAILED', text || `${pgDump} exited with code ${r.code}`, {
             hint: /server version mismatch/.test(text)
                 ? 'pg_dump must be at least the server major version: install a newer postgresql-client'
                 : undefined,
@@ -39683,6 +41241,7 @@ async function writeSchemaFile(path, content) {
 }
 
 ;// CONCATENATED MODULE: ./src/engine/migrator.ts
+
 
 
 
@@ -39793,36 +41352,39 @@ class Migrator {
     /** `up` (create the database if missing) and `migrate`: apply pending migrations in order. */
     async up(opts = {}) {
         const t0 = Date.now();
-        const files = await this.files();
-        if (files.length === 0) {
-            throw new errors_MigrationError('NO_MIGRATIONS', 'no migration files found', {
-                hint: `add a migration with \`db-migrate new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
-            });
-        }
-        return this.session(opts.createDatabase ?? false, (conn) => this.locked(conn, async (ledger, history) => {
-            const plan = makePlan(files, await appliedVersions(conn, ledger));
-            if (this.cfg.strict)
-                checkStrictOrder(plan);
-            const todo = plan.pending.slice(0, opts.steps ?? plan.pending.length);
-            const loaded = await this.load(todo);
-            await this.ensureTables(conn, ledger, history);
-            const stepOpts = this.stepOptions(ledger, history);
-            const steps = [];
-            let error;
-            for (const m of loaded) {
-                this.log.info(`Applying: ${m.file.fileName}`);
-                const r = await runStep(conn, m.file, m.parsed, 'up', stepOpts);
-                steps.push(r);
-                if (r.error) {
-                    error = r.error;
-                    break;
-                }
-                this.log.info(`Applied: ${m.file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
-                if (this.cfg.verbose && r.rowsAffected !== undefined)
-                    this.log.info(`Rows affected: ${r.rowsAffected}`);
+        // dbmate creates a missing database before it looks at the migrations directory.
+        return this.session(opts.createDatabase ?? false, async (conn) => {
+            const files = await this.files();
+            if (files.length === 0) {
+                throw new errors_MigrationError('NO_MIGRATIONS', 'no migration files found', {
+                    hint: `add a migration with \`db-migrate new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
+                });
             }
-            return this.finish(conn, 'up', files, ledger, history, steps, error, t0);
-        }));
+            return this.locked(conn, async (ledger, history) => {
+                const plan = makePlan(files, await appliedVersions(conn, ledger));
+                if (this.cfg.strict)
+                    checkStrictOrder(plan);
+                const todo = plan.pending.slice(0, opts.steps ?? plan.pending.length);
+                const loaded = await this.load(todo);
+                await this.ensureTables(conn, ledger, history);
+                const stepOpts = this.stepOptions(ledger, history);
+                const steps = [];
+                let error;
+                for (const m of loaded) {
+                    this.log.info(`Applying: ${m.file.fileName}`);
+                    const r = await runStep(conn, m.file, m.parsed, 'up', stepOpts);
+                    steps.push(r);
+                    if (r.error) {
+                        error = r.error;
+                        break;
+                    }
+                    if (this.cfg.verbose && r.rowsAffected !== undefined)
+                        this.log.info(`Rows affected: ${r.rowsAffected}`);
+                    this.log.info(`Applied: ${m.file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
+                }
+                return this.finish(conn, 'up', files, ledger, history, steps, error, t0);
+            });
+        });
     }
     /** `rollback`/`down`: undo the last `steps` applied migrations (dbmate order), newest first. */
     async rollback(opts = {}) {
@@ -39849,26 +41411,35 @@ class Migrator {
                     error = r.error;
                     break;
                 }
-                this.log.info(`Rolled back: ${m.file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
                 if (this.cfg.verbose && r.rowsAffected !== undefined)
                     this.log.info(`Rows affected: ${r.rowsAffected}`);
+                this.log.info(`Rolled back: ${m.file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
             }
             return this.finish(conn, 'rollback', files, ledger, history, steps, error, t0);
         }));
     }
     async finish(conn, command, files, ledger, history, steps, error, t0) {
         const result = { command, steps, error, pending: [], durationMs: 0 };
-        let after;
+        // A killed backend takes the session with it: look at the outcome through a fresh connection.
+        const lost = error !== undefined && isConnectionLost(error.cause ?? error);
+        const fresh = lost ? await connect(this.cfg.target).catch(() => undefined) : undefined;
+        const db = lost ? fresh : conn;
         try {
-            after = makePlan(files, await appliedVersions(conn, ledger));
-        }
-        catch {
-            // The connection may be gone (that is often why the step failed); report what we know.
-        }
-        if (after) {
-            result.pending = after.pending.map((f) => f.version);
-            result.currentVersion = after.highestApplied;
-            if (this.cfg.dumpSchema && !error) {
+            let after;
+            const applied = db ? await appliedVersions(db, ledger).catch(() => undefined) : undefined;
+            if (applied)
+                after = makePlan(files, applied);
+            if (!db || !after) {
+                result.stateUnknown = true;
+                this.log.warn('the connection was lost and could not be re-opened: run `status` to see what is applied');
+            }
+            else {
+                result.pending = after.pending.map((f) => f.version);
+                result.currentVersion = after.highestApplied;
+                if (lost && fresh)
+                    await this.recordLostStep(fresh, steps.at(-1), after, history);
+            }
+            if (after && this.cfg.dumpSchema && !error) {
                 try {
                     const text = await dumpSchema(conn, this.cfg.target, ledger, { pgDump: this.cfg.pgDump, history });
                     this.log.info(`Writing: ${this.cfg.schemaFile}`);
@@ -39881,8 +41452,36 @@ class Migrator {
                 }
             }
         }
+        finally {
+            await closeQuietly(fresh);
+        }
         result.durationMs = Date.now() - t0;
         return result;
+    }
+    /**
+     * The audit trail promises one row per attempt, also when the session died mid-migration.
+     * A transaction killed during COMMIT may still have committed: the ledger tells, so the
+     * `failed` row is written only when the step's effect is really absent.
+     */
+    async recordLostStep(conn, step, after, history) {
+        if (!step || !history)
+            return;
+        const applied = after.files.some((r) => r.file.version === step.version && r.applied);
+        if ((step.direction === 'up') === applied)
+            return;
+        const file = after.files.find((r) => r.file.version === step.version)?.file;
+        const checksum = file ? (0,external_node_crypto_.createHash)('sha256').update(await (0,promises_namespaceObject.readFile)(file.absPath)).digest('hex') : '';
+        await recordHistory(conn, history, {
+            version: step.version,
+            direction: step.direction,
+            outcome: 'failed',
+            fileName: step.fileName,
+            checksum,
+            startedAt: new Date(Date.now() - step.durationMs),
+            durationMs: step.durationMs,
+            sqlstate: step.error?.failure?.sqlstate,
+            error: step.error?.message,
+        }, this.cfg.ctx).catch((err) => this.log.warn(`could not record the failed attempt in the history table: ${err.message}`));
     }
     resolve(p) {
         return this.cfg.cwd && !p.startsWith('/') ? `${this.cfg.cwd}/${p}` : p;
@@ -39919,12 +41518,11 @@ class Migrator {
         const sums = await appliedChecksums(conn, history);
         if (sums.size === 0)
             return [];
-        const { createHash } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 7598, 23));
         const edited = [];
         await Promise.all(plan.files
             .filter((r) => r.applied && sums.has(r.file.version))
             .map(async ({ file }) => {
-            const sum = createHash('sha256').update(await (0,promises_namespaceObject.readFile)(file.absPath)).digest('hex');
+            const sum = (0,external_node_crypto_.createHash)('sha256').update(await (0,promises_namespaceObject.readFile)(file.absPath)).digest('hex');
             if (sum !== sums.get(file.version))
                 edited.push(file.version);
         }));
@@ -39978,84 +41576,50 @@ class Migrator {
     }
 }
 
-;// CONCATENATED MODULE: ./src/version.ts
-/** This tool's version; a test keeps it equal to package.json's. */
-const VERSION = '0.1.0';
-
 ;// CONCATENATED MODULE: ./src/main.ts
 
 
 
 
 
+
+
 /**
- * The action entry. This first version runs the engine's `up`, `status`, `rollback` and `plan`
- * from a handful of inputs; the full input set, summary and safety pipeline come with the
- * action issues (#4, #5).
+ * The action: validated inputs → engine → outputs, job summary and annotations. Decisions live
+ * in `action/pipeline.ts`; this file only wires. Every output is set, even when the inputs are
+ * invalid, and nothing reaches the database before every input has been validated.
  */
 async function main_run() {
+    const startedAt = Date.now();
+    let result;
     try {
-        const command = getInput('command') || 'up';
-        if (!['up', 'status', 'rollback', 'plan'].includes(command)) {
-            throw new Error(`input command: got '${command}', expected one of up, status, rollback, plan`);
-        }
-        const environment = getInput('environment') || 'development';
-        const prefix = environment === 'development' || environment === 'dev' ? 'DEV' : environment.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-        const url = getInput('database-url') || process.env[`${prefix}_DATABASE_URL`] || process.env.DATABASE_URL || '';
-        const target = parseDatabaseUrl(url);
-        if (target.password)
-            core_setSecret(target.password);
-        const log = { info: (m) => info(m), warn: (m) => warning(m), debug: (m) => core_debug(m) };
-        const migrator = new Migrator({
-            target,
-            migrationsDirs: [getInput('migrations-dir') || 'db/migrations'],
-            migrationsTable: getInput('migrations-table') || 'schema_migrations',
-            historyTable: getInput('history-table') ?? 'schema_migrations_history',
-            schemaFile: getInput('schema-file') || 'db/schema.sql',
-            dumpSchema: getInput("dump-schema") === "true",
-            strict: getInput('strict') === 'true',
-            lockTimeoutMs: 5000,
-            statementTimeoutMs: 0,
-            lockRetries: 3,
-            lockWaitTimeoutMs: 60000,
-            ctx: {
-                environment,
-                actor: process.env.GITHUB_ACTOR,
-                gitSha: process.env.GITHUB_SHA,
-                runId: process.env.GITHUB_RUN_ID,
-                toolVersion: VERSION,
-            },
-            log,
-        });
-        const dryRun = getInput('dry-run') === 'true';
-        if (command === 'plan' || (dryRun && command === 'up')) {
-            const p = await migrator.plan();
-            setOutput('status', 'dry-run');
-            setOutput('pending', JSON.stringify(p.pending.map((m) => m.version)));
-            for (const m of p.pending)
-                info(`would apply ${m.displayPath}`);
-            return;
-        }
-        if (command === 'status') {
-            const s = await migrator.status();
-            setOutput('pending', JSON.stringify(s.entries.filter((e) => !e.applied).map((e) => e.version)));
-            setOutput('current-version', s.currentVersion ?? '');
-            setOutput('status', 'success');
-            return;
-        }
-        const steps = Number(getInput('steps') || (command === 'rollback' ? '1' : '0')) || undefined;
-        const r = command === 'up' ? await migrator.up({ steps }) : await migrator.rollback({ steps });
-        const done = r.steps.filter((s) => s.outcome !== 'failed').map((s) => s.version);
-        setOutput(command === 'up' ? 'applied' : 'rolled-back', JSON.stringify(done));
-        setOutput('pending', JSON.stringify(r.pending));
-        setOutput('current-version', r.currentVersion ?? '');
-        setOutput('duration-ms', String(r.durationMs));
-        setOutput('status', r.error ? 'failed' : done.length ? 'success' : 'nothing-to-do');
-        if (r.error)
-            throw r.error;
+        const settings = getInputs();
+        const log = coreLogger(settings.secrets);
+        result = await runPipeline(settings, { migrator: new Migrator(migratorConfig(settings, log)), log });
     }
     catch (err) {
-        setFailed(err instanceof SqlMigrationError ? err.describe() : err.message);
+        // Only invalid inputs get here: the pipeline reports its own failures in the result.
+        result = failedRun(err, startedAt);
+    }
+    for (const [name, value] of Object.entries(actionOutputs(result)))
+        setOutput(name, value);
+    try {
+        await summary.addRaw(renderSummary(result)).write();
+    }
+    catch (err) {
+        warning(`could not write the job summary: ${err.message}`);
+    }
+    const e = result.error;
+    if (e) {
+        // The annotation lands on the failing line of the migration file in the pull request.
+        if (e.file) {
+            error(e.details, {
+                title: e.version ? `Migration ${e.version} failed` : 'Migration failed',
+                file: e.file,
+                ...(e.line !== undefined ? { startLine: e.line, startColumn: e.column ?? 1 } : {}),
+            });
+        }
+        setFailed(e.file ? e.message : e.details);
     }
 }
 
@@ -40309,6 +41873,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:worker_
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+
+/***/ }),
+
+/***/ 857:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
 
 /***/ }),
 

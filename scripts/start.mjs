@@ -1,50 +1,43 @@
-// `npm start`: the real CLI from dist/ against a throwaway PostgreSQL with db/migrations,
-// so anyone can watch it work without a database of their own.
-import { spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// `npm start`: the real action from dist/ (or DB_MIGRATE_ACTION) run exactly as a GitHub runner
+// runs it — INPUT_* variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files — against a
+// throwaway PostgreSQL with db/migrations: a dry run, then `up`, then `status`. No database of
+// your own is needed.
 import { startPostgres } from './embedded-pg.mjs';
+import { runAction, ACTION_BUNDLE } from './action-runner.mjs';
 
-/** Serve the PostgreSQL major the system pg_dump can dump, so the schema dump works too. */
-function pgDumpMajor() {
-  try {
-    return Number(/(\d+)/.exec(execFileSync('pg_dump', ['--version'], { encoding: 'utf8' }))[1]);
-  } catch {
-    return undefined;
-  }
-}
+const steps = [
+  { title: 'Dry run: what would `up` do? (nothing is changed)', with: { command: 'up', 'dry-run': 'true' } },
+  { title: 'up: apply the pending migrations', with: { command: 'up' } },
+  { title: 'status', with: { command: 'status' } },
+];
 
-const dumpMajor = pgDumpMajor();
-const version = dumpMajor !== undefined && dumpMajor < 18 ? 15 : 18;
-const out = mkdtempSync(join(tmpdir(), 'db-migrate-start-'));
-const schemaFile = join(out, 'schema.sql');
-console.log(`Starting an embedded PostgreSQL ${version}...`);
-const pg = await startPostgres({ version, useEnv: false });
+console.log(`Starting an embedded PostgreSQL...`);
+const pg = await startPostgres({ version: 18, useEnv: false });
 let failed = false;
 try {
   const url = await pg.createDatabase('example_app');
-  const env = { ...process.env, DATABASE_URL: url };
-  const cli = (...args) => {
-    console.log(`\n$ db-migrate ${args.join(' ')}`);
-    const r = spawnSync(process.execPath, ['dist/cli/index.js', ...args], { env, stdio: 'inherit' });
-    if (r.status !== 0) failed = true;
-  };
-  const dump = dumpMajor !== undefined && dumpMajor >= version ? ['--schema-file', schemaFile] : ['--no-dump-schema'];
-  cli('status');
-  cli('plan');
-  cli(...dump, 'up');
-  cli('status');
-  cli(...dump, 'rollback');
-  cli(...dump, 'up');
-  cli('status');
-  if (dump[0] === '--schema-file') {
-    console.log(`\nThe schema file it wrote (${schemaFile}):\n`);
-    console.log(readFileSync(schemaFile, 'utf8'));
+  for (const step of steps) {
+    const inputs = { environment: 'staging', 'database-url': url, ...step.with };
+    console.log(`\n━━━ ${step.title}`);
+    console.log(`    uses: ./  with: ${Object.entries(step.with).map(([k, v]) => `${k}: ${v}`).join(', ')}, environment: staging, database-url: \${{ secrets.STAGING_DATABASE_URL }}`);
+    // No real workflow run to link to: leave the run URL out of the summary.
+    const env = { GITHUB_RUN_ID: undefined, GITHUB_REPOSITORY: undefined, GITHUB_SERVER_URL: undefined };
+    const r = await runAction(inputs, { cwd: process.cwd(), bundle: ACTION_BUNDLE, env });
+    // The runner consumes workflow commands (::add-mask:: holds the secret itself); show the rest.
+    const log = r.stdout
+      .split('\n')
+      .filter((l) => !l.startsWith('::add-mask::'))
+      .map((l) => l.replace(/^::(end)?group::/, (_m, end) => (end ? '' : '▸ ')))
+      .join('\n');
+    console.log(`\n--- log (exit code ${r.code})\n${log.trimEnd()}`);
+    if (r.stderr.trim()) console.log(`--- stderr\n${r.stderr.trimEnd()}`);
+    const { report, ...short } = r.outputs;
+    console.log(`--- outputs\n${Object.entries(short).map(([k, v]) => `${k}=${v}`).join('\n')}\nreport=${report.length} bytes of JSON`);
+    console.log(`--- job summary (GITHUB_STEP_SUMMARY)\n${r.summary}`);
+    if (r.code !== 0) failed = true;
   }
 } finally {
   await pg.stop();
-  rmSync(out, { recursive: true, force: true });
 }
-console.log(failed ? '\nSomething failed: see above.' : '\nDone: the embedded server is stopped and removed.');
+console.log(failed ? '\nSomething failed: see above.' : 'Done: the embedded server is stopped and removed.');
 process.exitCode = failed ? 1 : 0;

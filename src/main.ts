@@ -1,73 +1,47 @@
 import * as core from '@actions/core';
-import { parseDatabaseUrl } from './engine/url.js';
+import { getInputs } from './action/inputs.js';
+import { failedRun, migratorConfig, runPipeline } from './action/pipeline.js';
+import { actionOutputs } from './action/report.js';
+import type { ActionRun } from './action/run-result.js';
+import { renderSummary } from './action/summary.js';
+import { coreLogger } from './adapters/core-logger.js';
 import { Migrator } from './engine/migrator.js';
-import { SqlMigrationError } from './engine/sql-error.js';
-import { VERSION } from './version.js';
-import type { Logger } from './engine/logger.js';
 
 /**
- * The action entry. This first version runs the engine's `up`, `status`, `rollback` and `plan`
- * from a handful of inputs; the full input set, summary and safety pipeline come with the
- * action issues (#4, #5).
+ * The action: validated inputs → engine → outputs, job summary and annotations. Decisions live
+ * in `action/pipeline.ts`; this file only wires. Every output is set, even when the inputs are
+ * invalid, and nothing reaches the database before every input has been validated.
  */
 export async function run(): Promise<void> {
+  const startedAt = Date.now();
+  let result: ActionRun;
   try {
-    const command = core.getInput('command') || 'up';
-    if (!['up', 'status', 'rollback', 'plan'].includes(command)) {
-      throw new Error(`input command: got '${command}', expected one of up, status, rollback, plan`);
-    }
-    const environment = core.getInput('environment') || 'development';
-    const prefix = environment === 'development' || environment === 'dev' ? 'DEV' : environment.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-    const url = core.getInput('database-url') || process.env[`${prefix}_DATABASE_URL`] || process.env.DATABASE_URL || '';
-    const target = parseDatabaseUrl(url);
-    if (target.password) core.setSecret(target.password);
-    const log: Logger = { info: (m) => core.info(m), warn: (m) => core.warning(m), debug: (m) => core.debug(m) };
-    const migrator = new Migrator({
-      target,
-      migrationsDirs: [core.getInput('migrations-dir') || 'db/migrations'],
-      migrationsTable: core.getInput('migrations-table') || 'schema_migrations',
-      historyTable: core.getInput('history-table') ?? 'schema_migrations_history',
-      schemaFile: core.getInput('schema-file') || 'db/schema.sql',
-      dumpSchema: core.getInput("dump-schema") === "true",
-      strict: core.getInput('strict') === 'true',
-      lockTimeoutMs: 5000,
-      statementTimeoutMs: 0,
-      lockRetries: 3,
-      lockWaitTimeoutMs: 60000,
-      ctx: {
-        environment,
-        actor: process.env.GITHUB_ACTOR,
-        gitSha: process.env.GITHUB_SHA,
-        runId: process.env.GITHUB_RUN_ID,
-        toolVersion: VERSION,
-      },
-      log,
-    });
-    const dryRun = core.getInput('dry-run') === 'true';
-    if (command === 'plan' || (dryRun && command === 'up')) {
-      const p = await migrator.plan();
-      core.setOutput('status', 'dry-run');
-      core.setOutput('pending', JSON.stringify(p.pending.map((m) => m.version)));
-      for (const m of p.pending) core.info(`would apply ${m.displayPath}`);
-      return;
-    }
-    if (command === 'status') {
-      const s = await migrator.status();
-      core.setOutput('pending', JSON.stringify(s.entries.filter((e) => !e.applied).map((e) => e.version)));
-      core.setOutput('current-version', s.currentVersion ?? '');
-      core.setOutput('status', 'success');
-      return;
-    }
-    const steps = Number(core.getInput('steps') || (command === 'rollback' ? '1' : '0')) || undefined;
-    const r = command === 'up' ? await migrator.up({ steps }) : await migrator.rollback({ steps });
-    const done = r.steps.filter((s) => s.outcome !== 'failed').map((s) => s.version);
-    core.setOutput(command === 'up' ? 'applied' : 'rolled-back', JSON.stringify(done));
-    core.setOutput('pending', JSON.stringify(r.pending));
-    core.setOutput('current-version', r.currentVersion ?? '');
-    core.setOutput('duration-ms', String(r.durationMs));
-    core.setOutput('status', r.error ? 'failed' : done.length ? 'success' : 'nothing-to-do');
-    if (r.error) throw r.error;
+    const settings = getInputs();
+    const log = coreLogger(settings.secrets);
+    result = await runPipeline(settings, { migrator: new Migrator(migratorConfig(settings, log)), log });
   } catch (err) {
-    core.setFailed(err instanceof SqlMigrationError ? err.describe() : (err as Error).message);
+    // Only invalid inputs get here: the pipeline reports its own failures in the result.
+    result = failedRun(err, startedAt);
+  }
+
+  for (const [name, value] of Object.entries(actionOutputs(result))) core.setOutput(name, value);
+
+  try {
+    await core.summary.addRaw(renderSummary(result)).write();
+  } catch (err) {
+    core.warning(`could not write the job summary: ${(err as Error).message}`);
+  }
+
+  const e = result.error;
+  if (e) {
+    // The annotation lands on the failing line of the migration file in the pull request.
+    if (e.file) {
+      core.error(e.details, {
+        title: e.version ? `Migration ${e.version} failed` : 'Migration failed',
+        file: e.file,
+        ...(e.line !== undefined ? { startLine: e.line, startColumn: e.column ?? 1 } : {}),
+      });
+    }
+    core.setFailed(e.file ? e.message : e.details);
   }
 }

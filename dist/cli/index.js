@@ -7083,7 +7083,104 @@ var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 // EXTERNAL MODULE: ./node_modules/dotenv/lib/main.js
 var main = __nccwpck_require__(8889);
+;// CONCATENATED MODULE: ./src/engine/duration.ts
+/**
+ * Format nanoseconds the way Go's time.Duration.String() does, because dbmate prints
+ * `Applied: x.sql in 9.357206ms` and users grep for that shape.
+ */
+function formatGoDuration(ns) {
+    if (ns === 0n)
+        return '0s';
+    const neg = ns < 0n;
+    let n = neg ? -ns : ns;
+    const sign = neg ? '-' : '';
+    if (n < 1000n)
+        return `${sign}${n}ns`;
+    if (n < 1000000n)
+        return sign + fraction(n, 1000n) + 'µs';
+    if (n < 1000000000n)
+        return sign + fraction(n, 1000000n) + 'ms';
+    let out = '';
+    const hours = n / 3600000000000n;
+    n -= hours * 3600000000000n;
+    const minutes = n / 60000000000n;
+    n -= minutes * 60000000000n;
+    if (hours > 0n)
+        out += `${hours}h`;
+    if (hours > 0n || minutes > 0n)
+        out += `${minutes}m`;
+    return sign + out + fraction(n, 1000000000n) + 's';
+}
+function fraction(n, unit) {
+    const whole = n / unit;
+    const rest = n % unit;
+    if (rest === 0n)
+        return whole.toString();
+    const digits = unit.toString().length - 1;
+    return `${whole}.${rest.toString().padStart(digits, '0').replace(/0+$/, '')}`;
+}
+/** Milliseconds (with fraction) between two `process.hrtime.bigint()` readings. */
+function elapsedMs(startNs, endNs = process.hrtime.bigint()) {
+    return Number(endNs - startNs) / 1e6;
+}
+const GO_UNITS_NS = {
+    ns: 1,
+    us: 1e3,
+    'µs': 1e3, // U+00B5 micro sign
+    'μs': 1e3, // U+03BC Greek mu
+    ms: 1e6,
+    s: 1e9,
+    m: 60e9,
+    h: 3600e9,
+};
+/**
+ * Parse a Go `time.ParseDuration` string (`0`, `1m0s`, `1h2m3.5s`, `500ms`, `250us`, `-1.5h`)
+ * into milliseconds, fractions kept (`250us` → 0.25).
+ *
+ * @throws Error with Go's message, e.g. `time: invalid duration "abc"`, `time: missing unit in duration "5"`
+ */
+function parseGoDuration(s) {
+    const orig = s;
+    const fail = (msg = `time: invalid duration "${orig}"`) => {
+        throw new Error(msg);
+    };
+    let neg = false;
+    if (s !== '' && (s[0] === '-' || s[0] === '+')) {
+        neg = s[0] === '-';
+        s = s.slice(1);
+    }
+    if (s === '0')
+        return 0;
+    if (s === '')
+        fail();
+    let totalNs = 0;
+    while (s !== '') {
+        const num = /^(\d*)(?:\.(\d*))?/.exec(s);
+        const [whole, intPart, fracPart] = [num[0], num[1], num[2]];
+        // Go needs digits on at least one side of the dot: "." and ".s" are invalid.
+        if (intPart === '' && (fracPart === undefined || fracPart === ''))
+            fail();
+        s = s.slice(whole.length);
+        const unit = /^[^\d.]*/.exec(s)[0];
+        if (unit === '')
+            fail(`time: missing unit in duration "${orig}"`);
+        const scale = GO_UNITS_NS[unit];
+        if (scale === undefined)
+            fail(`time: unknown unit "${unit}" in duration "${orig}"`);
+        s = s.slice(unit.length);
+        totalNs += Number(intPart === '' ? '0' : intPart) * scale + (fracPart ? Number(`0.${fracPart}`) * scale : 0);
+    }
+    // Go's Duration is an int64 of nanoseconds.
+    if (totalNs > 9_223_372_036_854_775_807)
+        fail();
+    const ms = totalNs / 1e6;
+    return neg ? -ms : ms;
+}
+
 ;// CONCATENATED MODULE: ./src/cli/args.ts
+
+
+/** Re-exported: the CLI's flags and the action's inputs share Go's duration syntax. */
 
 /**
  * A command line urfave/cli would reject. The message is urfave's wording (e.g.
@@ -7382,59 +7479,6 @@ function resolveDatabaseUrl(opts, env, envFileContents = {}) {
         return fromProcess;
     return envFileContents[opts.env] ?? '';
 }
-const GO_UNITS_NS = {
-    ns: 1,
-    us: 1e3,
-    'µs': 1e3, // U+00B5 micro sign
-    'μs': 1e3, // U+03BC Greek mu
-    ms: 1e6,
-    s: 1e9,
-    m: 60e9,
-    h: 3600e9,
-};
-/**
- * Parse a Go `time.ParseDuration` string (`0`, `1m0s`, `1h2m3.5s`, `500ms`, `250us`, `-1.5h`)
- * into milliseconds, fractions kept (`250us` → 0.25).
- *
- * @throws Error with Go's message, e.g. `time: invalid duration "abc"`, `time: missing unit in duration "5"`
- */
-function parseGoDuration(s) {
-    const orig = s;
-    const fail = (msg = `time: invalid duration "${orig}"`) => {
-        throw new Error(msg);
-    };
-    let neg = false;
-    if (s !== '' && (s[0] === '-' || s[0] === '+')) {
-        neg = s[0] === '-';
-        s = s.slice(1);
-    }
-    if (s === '0')
-        return 0;
-    if (s === '')
-        fail();
-    let totalNs = 0;
-    while (s !== '') {
-        const num = /^(\d*)(?:\.(\d*))?/.exec(s);
-        const [whole, intPart, fracPart] = [num[0], num[1], num[2]];
-        // Go needs digits on at least one side of the dot: "." and ".s" are invalid.
-        if (intPart === '' && (fracPart === undefined || fracPart === ''))
-            fail();
-        s = s.slice(whole.length);
-        const unit = /^[^\d.]*/.exec(s)[0];
-        if (unit === '')
-            fail(`time: missing unit in duration "${orig}"`);
-        const scale = GO_UNITS_NS[unit];
-        if (scale === undefined)
-            fail(`time: unknown unit "${unit}" in duration "${orig}"`);
-        s = s.slice(unit.length);
-        totalNs += Number(intPart === '' ? '0' : intPart) * scale + (fracPart ? Number(`0.${fracPart}`) * scale : 0);
-    }
-    // Go's Duration is an int64 of nanoseconds.
-    if (totalNs > 9_223_372_036_854_775_807)
-        fail();
-    const ms = totalNs / 1e6;
-    return neg ? -ms : ms;
-}
 /** Go's `strconv.ParseBool`, which urfave/cli uses for bool flags and `DBMATE_*` bool variables. */
 function parseGoBool(s) {
     if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(s))
@@ -7461,6 +7505,8 @@ function parseScope(args, specs, env, helpText, scope) {
             fromEnv.set(spec.name, parsed);
     }
     const given = new Map();
+    /** Names each flag was given under (`d`, `migrations-dir`): urfave rejects mixing them. */
+    const forms = new Map();
     let i = 0;
     for (; i < args.length; i++) {
         const arg = args[i];
@@ -7479,6 +7525,7 @@ function parseScope(args, specs, env, helpText, scope) {
         const spec = specs.find((f) => f.name === name || f.aliases?.includes(name));
         if (!spec)
             throw usage(`flag provided but not defined: -${name}`, misplacedHint(name, scope));
+        forms.set(spec.name, (forms.get(spec.name) ?? new Set()).add(name));
         if (spec.kind === 'bool') {
             if (inline === undefined) {
                 given.set(spec.name, true);
@@ -7506,6 +7553,14 @@ function parseScope(args, specs, env, helpText, scope) {
         else {
             given.set(spec.name, parsed);
         }
+    }
+    // urfave/cli v2's normalizeFlags: `-d a --migrations-dir b` is an error, `-d a -d b` is not.
+    for (const spec of specs) {
+        const used = forms.get(spec.name);
+        if (!used || used.size < 2)
+            continue;
+        const [first, second] = [spec.name, ...(spec.aliases ?? [])].filter((n) => used.has(n));
+        throw usage(`Cannot use two forms of the same flag: ${second} ${first}`);
     }
     const resolve = (name) => {
         if (given.has(name))
@@ -7758,7 +7813,8 @@ const REDACTED = '********';
 /** dbmate's exact text when no URL could be found (pkg/dbmate ErrInvalidURL). */
 const MISSING_URL_MESSAGE = 'invalid url, have you set your --url flag or DATABASE_URL environment variable?';
 const NO_HOST = 'no-host.invalid';
-const URL_FORMAT = 'postgres://[user[:password]@][host][:port][/database][?param=value&...]';
+// After redaction this still reads as a template (`user:********@`), unlike a bracketed form.
+const URL_FORMAT = 'postgres://user:password@host:port/database?param=value (user, password, port and params optional)';
 // pq treats these as client settings, not server parameters; we ignore the ones node-postgres cannot honour.
 const IGNORED_PARAMS = new Set([
     'binary_parameters',
@@ -8177,6 +8233,9 @@ function describeParseFailure(rest) {
     const port = /^(?:\[[^\]]*\]|[^:]*):(.*)$/.exec(hostPort)?.[1];
     if (port !== undefined && port !== '' && !/^\d+$/.test(port))
         return `port "${port}" is not a number`;
+    if (port !== undefined && /^\d+$/.test(port) && (Number(port) < 1 || Number(port) > 65535)) {
+        return `port "${port}" is not valid; expected a number from 1 to 65535`;
+    }
     return 'it cannot be parsed (percent-encode special characters in the user name and password)';
 }
 function invalid(text, reason, cause) {
@@ -8228,6 +8287,8 @@ const defaults = lib.defaults
 // Re-export the default
 /* harmony default export */ const esm = (lib);
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/engine/db.ts
 
 
@@ -8283,6 +8344,16 @@ function connectError(target, err) {
 async function closeQuietly(conn) {
     if (conn)
         await conn.end().catch(() => undefined);
+}
+/**
+ * Whether an error means the session is gone (backend terminated, server shut down, socket closed):
+ * nothing more can be done on this connection, and session state such as advisory locks is released.
+ */
+function isConnectionLost(err) {
+    const e = err;
+    if (e?.code && /^(57P01|57P02|57P03|08...)$/.test(e.code))
+        return true;
+    return /Connection terminated|connection (is )?closed|ECONNRESET|EPIPE|Client was closed|not queryable/i.test(e?.message ?? '');
 }
 /** Quote an SQL string literal for simple-protocol queries (standard_conforming_strings on). */
 function literal(value) {
@@ -8424,8 +8495,6 @@ function newMigrationFileName(name, now) {
     return `${stamp}_${name}.sql`;
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/engine/parse.ts
 
 
@@ -8711,6 +8780,7 @@ async function appliedChecksums(conn, name) {
 ;// CONCATENATED MODULE: ./src/engine/lock.ts
 
 
+
 /**
  * Advisory-lock key for one ledger. Derived from the quoted ledger name so two projects with
  * different ledgers in one database do not block each other, while every run on the same ledger does.
@@ -8764,6 +8834,9 @@ async function releaseLock(conn, key, log) {
         await conn.query('select pg_advisory_unlock($1::bigint)', [key.toString()]);
     }
     catch (err) {
+        // A lost session has released its advisory locks already; the run's own error says what happened.
+        if (isConnectionLost(err))
+            return;
         log.warn(`could not release the migration lock (it is released when the connection closes): ${err.message}`);
     }
 }
@@ -8971,46 +9044,57 @@ function leadingTrivia(text) {
 function charOffset(text, byteOffset) {
     return Buffer.from(text, 'utf8').subarray(0, byteOffset).toString('utf8').length;
 }
-
-;// CONCATENATED MODULE: ./src/engine/duration.ts
 /**
- * Format nanoseconds the way Go's time.Duration.String() does, because dbmate prints
- * `Applied: x.sql in 9.357206ms` and users grep for that shape.
+ * Best effort for text the parser rejects (a syntax error): the statement around `offset` (a
+ * UTF-16 offset into `sql`), delimited by the semicolons PostgreSQL's own scanner sees (so none
+ * inside strings, comments or dollar quotes, nor inside a `BEGIN ATOMIC … END` body). Lets an
+ * error message quote the statement even when the file does not parse. Undefined when even the
+ * scanner fails (e.g. an unterminated quote).
  */
-function formatGoDuration(ns) {
-    if (ns === 0n)
-        return '0s';
-    const neg = ns < 0n;
-    let n = neg ? -ns : ns;
-    const sign = neg ? '-' : '';
-    if (n < 1000n)
-        return `${sign}${n}ns`;
-    if (n < 1000000n)
-        return sign + fraction(n, 1000n) + 'µs';
-    if (n < 1000000000n)
-        return sign + fraction(n, 1000000n) + 'ms';
-    let out = '';
-    const hours = n / 3600000000000n;
-    n -= hours * 3600000000000n;
-    const minutes = n / 60000000000n;
-    n -= minutes * 60000000000n;
-    if (hours > 0n)
-        out += `${hours}h`;
-    if (hours > 0n || minutes > 0n)
-        out += `${minutes}m`;
-    return sign + out + fraction(n, 1000000000n) + 's';
-}
-function fraction(n, unit) {
-    const whole = n / unit;
-    const rest = n % unit;
-    if (rest === 0n)
-        return whole.toString();
-    const digits = unit.toString().length - 1;
-    return `${whole}.${rest.toString().padStart(digits, '0').replace(/0+$/, '')}`;
-}
-/** Milliseconds (with fraction) between two `process.hrtime.bigint()` readings. */
-function elapsedMs(startNs, endNs = process.hrtime.bigint()) {
-    return Number(endNs - startNs) / 1e6;
+async function statementAround(sql, offset) {
+    const lib = await loadParser();
+    let tokens;
+    try {
+        tokens = lib.scanSync(sql).tokens;
+    }
+    catch {
+        return undefined;
+    }
+    const bytes = Buffer.from(sql, 'utf8');
+    const at = Buffer.byteLength(sql.slice(0, offset), 'utf8');
+    let start = 0;
+    let end = bytes.length;
+    let atomic = 0;
+    let cases = 0;
+    let prev = '';
+    for (const t of tokens) {
+        if (t.tokenName === 'SQL_COMMENT' || t.tokenName === 'C_COMMENT')
+            continue;
+        const word = t.text.toLowerCase();
+        if (word === 'atomic' && prev === 'begin')
+            atomic++;
+        else if (word === 'case' && atomic > 0)
+            cases++;
+        else if (word === 'end' && atomic > 0) {
+            if (cases > 0)
+                cases--;
+            else
+                atomic--;
+        }
+        else if (t.text === ';' && atomic === 0) {
+            if (t.end <= at)
+                start = t.end;
+            else {
+                end = t.start;
+                break;
+            }
+        }
+        prev = word;
+    }
+    const text = bytes.subarray(start, end).toString('utf8');
+    const lead = leadingTrivia(text);
+    const stmt = text.slice(lead).trimEnd();
+    return stmt ? { sql: stmt, offset: charOffset(sql, start) + lead } : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/engine/runner.ts
@@ -9042,8 +9126,12 @@ async function runStep(conn, file, parsed, direction, opts) {
     const run = section.transaction ? runTransactional : runNonTransactional;
     const r = await run(conn, file, parsed, direction, section, opts);
     const durationMs = elapsedMs(t0);
+    // transaction:false sets the timeouts for the session; give the rest of the run its own settings back.
+    if (!section.transaction)
+        await conn.query('RESET lock_timeout;RESET statement_timeout').catch(() => undefined);
     if (r.error) {
-        if (opts.history && !isConnectionLost(r.error)) {
+        // A lost connection cannot record anything (and the failure says so itself).
+        if (opts.history && !isConnectionLost(r.error.cause ?? r.error)) {
             const f = r.error.failure;
             await recordHistory(conn, opts.history, {
                 version: file.version,
@@ -9102,7 +9190,8 @@ async function runTransactional(conn, file, parsed, direction, section, opts) {
             // Results: BEGIN, 2×SET, user statements…, bookkeeping…, COMMIT.
             const user = results.slice(3, results.length - tail.length - 1);
             const last = user.filter((r) => r.command !== null && r.command !== undefined).at(-1);
-            return { attempts: attempt, rowsAffected: last?.rowCount ?? undefined };
+            // DDL reports no row count; dbmate prints `Rows affected: 0` for it, and nothing for an empty section.
+            return { attempts: attempt, rowsAffected: last ? (last.rowCount ?? 0) : undefined };
         }
         catch (err) {
             await conn.query('ROLLBACK').catch(() => undefined);
@@ -9126,23 +9215,37 @@ async function describeTransactionalError(conn, err, file, direction, section, p
         return connectionLostError(err, file, direction, true);
     const e = err;
     const failure = baseFailure(e, file, direction, true);
+    // The server counts characters (code points) from 1 in the whole batch; the prefix is ASCII.
     const pos = e.position ? Number(e.position) - prefixLength : 0;
-    if (pos > 0 && pos <= section.sql.length) {
-        placeInFile(failure, section, pos);
-        failure.statement = await statementAt(section.sql, pos - 1);
+    const sectionChars = codePoints(section.sql);
+    if (pos > 0 && pos <= sectionChars) {
+        const offset = utf16Offset(section.sql, pos - 1);
+        placeInFile(failure, section, offset);
+        failure.statement = await statementAt(section.sql, offset);
     }
-    else if (pos > section.sql.length) {
+    else if (pos > sectionChars) {
         failure.statement = 'bookkeeping (ledger/history insert)';
     }
-    else if (e.code && !NO_REPLAY.test(e.code)) {
-        const located = await replayToLocate(conn, section, opts);
-        if (located) {
+    else if (e.code) {
+        // Timeouts, lost connections and the like are not replayed (they would only fail again); a one-statement section needs no replay.
+        const located = NO_REPLAY.test(e.code) ? await onlyStatement(section) : await replayToLocate(conn, section, opts);
+        if (located === 'all-succeeded') {
+            // Every statement ran: the error came from COMMIT, i.e. a deferred constraint or trigger.
+            if (e.code.startsWith('23'))
+                failure.statement = 'COMMIT (a deferred constraint was checked at the end of the transaction)';
+        }
+        else if (located) {
             failure.statement = located.stmt.sql;
             failure.statementIndex = located.index;
-            placeInFile(failure, section, located.stmt.offset + 1);
+            placeInFile(failure, section, located.stmt.offset);
         }
     }
     return new SqlMigrationError(failure, { hint: hintFor(e.code, direction), cause: err });
+}
+/** The section's statement when it has exactly one. */
+async function onlyStatement(section) {
+    const stmts = await splitStatements(section.sql).catch(() => []);
+    return stmts.length === 1 ? { stmt: stmts[0], index: 0 } : undefined;
 }
 /**
  * The server gives no position for errors such as constraint violations. Re-run the section
@@ -9171,7 +9274,7 @@ async function replayToLocate(conn, section, opts) {
                 return { stmt: stmts[i], index: i };
             }
         }
-        return undefined;
+        return 'all-succeeded';
     }
     finally {
         await conn.query('ROLLBACK').catch(() => undefined);
@@ -9196,11 +9299,15 @@ async function runNonTransactional(conn, file, parsed, direction, section, opts)
             transactional: false,
             completedStatements: [],
         };
-        if (err instanceof SqlSyntaxError)
-            placeInFile(failure, section, err.position);
+        if (err instanceof SqlSyntaxError) {
+            placeInFile(failure, section, err.position - 1);
+            failure.statement = await statementAt(section.sql, err.position - 1);
+        }
         return { attempts: 1, error: new SqlMigrationError(failure, { hint: 'fix the SQL syntax; nothing was executed', cause: err }) };
     }
     await conn.query(`SET lock_timeout = ${opts.lockTimeoutMs};SET statement_timeout = ${opts.statementTimeoutMs}`);
+    // Only indexes this file leaves INVALID are its to report; older ones are someone else's story.
+    const invalidBefore = new Set(await invalidIndexes(conn));
     const done = [];
     let attempts = 1;
     let rowsAffected;
@@ -9208,7 +9315,7 @@ async function runNonTransactional(conn, file, parsed, direction, section, opts)
         for (let attempt = 1;; attempt++) {
             try {
                 const res = await conn.query(stmts[i].sql);
-                rowsAffected = (Array.isArray(res) ? res.at(-1) : res)?.rowCount ?? undefined;
+                rowsAffected = (Array.isArray(res) ? res.at(-1) : res)?.rowCount ?? 0;
                 break;
             }
             catch (err) {
@@ -9226,8 +9333,8 @@ async function runNonTransactional(conn, file, parsed, direction, section, opts)
                 failure.statementIndex = i;
                 failure.completedStatements = done;
                 const pos = e.position ? Number(e.position) : 0;
-                placeInFile(failure, section, stmts[i].offset + (pos > 0 ? pos : 1));
-                failure.invalidIndexes = await invalidIndexes(conn);
+                placeInFile(failure, section, stmts[i].offset + (pos > 0 ? utf16Offset(stmts[i].sql, pos - 1) : 0));
+                failure.invalidIndexes = (await invalidIndexes(conn)).filter((name) => !invalidBefore.has(name));
                 return { attempts, error: new SqlMigrationError(failure, { hint: hintFor(e.code, direction, false), cause: err }) };
             }
         }
@@ -9267,12 +9374,31 @@ function baseFailure(e, file, direction, transactional) {
         transactional,
     };
 }
-/** Map a 1-based character position in the section to a line:column in the file. */
-function placeInFile(failure, section, position) {
-    const { line, column } = lineColumn(section.sql, position);
+/**
+ * Map a 0-based offset in the section's JavaScript string (UTF-16 units, as split.ts reports
+ * statement offsets) to a line:column in the file, the column counted in characters.
+ */
+function placeInFile(failure, section, offset) {
+    const { line, column } = lineColumn(section.sql, codePoints(section.sql.slice(0, offset)) + 1);
     failure.line = section.startLine + line - 1;
     failure.column = column;
 }
+/** Number of characters (code points) in `text`: the unit of PostgreSQL's error positions. */
+function codePoints(text) {
+    return [...text].length;
+}
+/** UTF-16 offset of the character at 0-based code-point index `cp` in `text`. */
+function utf16Offset(text, cp) {
+    let units = 0;
+    let i = 0;
+    for (const ch of text) {
+        if (i++ >= cp)
+            break;
+        units += ch.length;
+    }
+    return units;
+}
+/** The statement at a UTF-16 offset of the section; for text that does not parse, the scanner's best guess. */
 async function statementAt(sql, offset) {
     try {
         const stmts = await splitStatements(sql);
@@ -9283,7 +9409,7 @@ async function statementAt(sql, offset) {
         return found?.sql;
     }
     catch {
-        return undefined;
+        return (await statementAround(sql, offset).catch(() => undefined))?.sql;
     }
 }
 function hintFor(code, direction, transactional = true) {
@@ -9300,12 +9426,6 @@ function hintFor(code, direction, transactional = true) {
         default:
             return again;
     }
-}
-function isConnectionLost(err) {
-    const e = err;
-    if (e?.code && /^(57P01|57P02|57P03|08...)$/.test(e.code))
-        return true;
-    return /Connection terminated|connection (is )?closed|ECONNRESET|Client was closed|not queryable/i.test(e?.message ?? '');
 }
 function connectionLostError(err, file, direction, transactional, done = []) {
     const e = err;
@@ -9388,7 +9508,8 @@ async function dumpSchema(conn, target, ledger, opts = {}) {
     const r = await run(pgDump, args, env);
     if (r.code !== 0) {
         const text = r.stderr.trim();
-        throw new MigrationError('PG_DUMP_FAILED', `${pgDump}: ${text}`, {
+        // dbmate passes pg_dump's stderr through verbatim (it already names pg_dump).
+        throw new MigrationError('PG_DUMP_FAILED', text || `${pgDump} exited with code ${r.code}`, {
             hint: /server version mismatch/.test(text)
                 ? 'pg_dump must be at least the server major version: install a newer postgresql-client'
                 : undefined,
@@ -9425,6 +9546,7 @@ async function writeSchemaFile(path, content) {
 }
 
 ;// CONCATENATED MODULE: ./src/engine/migrator.ts
+
 
 
 
@@ -9535,36 +9657,39 @@ class Migrator {
     /** `up` (create the database if missing) and `migrate`: apply pending migrations in order. */
     async up(opts = {}) {
         const t0 = Date.now();
-        const files = await this.files();
-        if (files.length === 0) {
-            throw new MigrationError('NO_MIGRATIONS', 'no migration files found', {
-                hint: `add a migration with \`db-migrate new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
-            });
-        }
-        return this.session(opts.createDatabase ?? false, (conn) => this.locked(conn, async (ledger, history) => {
-            const plan = makePlan(files, await appliedVersions(conn, ledger));
-            if (this.cfg.strict)
-                checkStrictOrder(plan);
-            const todo = plan.pending.slice(0, opts.steps ?? plan.pending.length);
-            const loaded = await this.load(todo);
-            await this.ensureTables(conn, ledger, history);
-            const stepOpts = this.stepOptions(ledger, history);
-            const steps = [];
-            let error;
-            for (const m of loaded) {
-                this.log.info(`Applying: ${m.file.fileName}`);
-                const r = await runStep(conn, m.file, m.parsed, 'up', stepOpts);
-                steps.push(r);
-                if (r.error) {
-                    error = r.error;
-                    break;
-                }
-                this.log.info(`Applied: ${m.file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
-                if (this.cfg.verbose && r.rowsAffected !== undefined)
-                    this.log.info(`Rows affected: ${r.rowsAffected}`);
+        // dbmate creates a missing database before it looks at the migrations directory.
+        return this.session(opts.createDatabase ?? false, async (conn) => {
+            const files = await this.files();
+            if (files.length === 0) {
+                throw new MigrationError('NO_MIGRATIONS', 'no migration files found', {
+                    hint: `add a migration with \`db-migrate new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
+                });
             }
-            return this.finish(conn, 'up', files, ledger, history, steps, error, t0);
-        }));
+            return this.locked(conn, async (ledger, history) => {
+                const plan = makePlan(files, await appliedVersions(conn, ledger));
+                if (this.cfg.strict)
+                    checkStrictOrder(plan);
+                const todo = plan.pending.slice(0, opts.steps ?? plan.pending.length);
+                const loaded = await this.load(todo);
+                await this.ensureTables(conn, ledger, history);
+                const stepOpts = this.stepOptions(ledger, history);
+                const steps = [];
+                let error;
+                for (const m of loaded) {
+                    this.log.info(`Applying: ${m.file.fileName}`);
+                    const r = await runStep(conn, m.file, m.parsed, 'up', stepOpts);
+                    steps.push(r);
+                    if (r.error) {
+                        error = r.error;
+                        break;
+                    }
+                    if (this.cfg.verbose && r.rowsAffected !== undefined)
+                        this.log.info(`Rows affected: ${r.rowsAffected}`);
+                    this.log.info(`Applied: ${m.file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
+                }
+                return this.finish(conn, 'up', files, ledger, history, steps, error, t0);
+            });
+        });
     }
     /** `rollback`/`down`: undo the last `steps` applied migrations (dbmate order), newest first. */
     async rollback(opts = {}) {
@@ -9591,26 +9716,35 @@ class Migrator {
                     error = r.error;
                     break;
                 }
-                this.log.info(`Rolled back: ${m.file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
                 if (this.cfg.verbose && r.rowsAffected !== undefined)
                     this.log.info(`Rows affected: ${r.rowsAffected}`);
+                this.log.info(`Rolled back: ${m.file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
             }
             return this.finish(conn, 'rollback', files, ledger, history, steps, error, t0);
         }));
     }
     async finish(conn, command, files, ledger, history, steps, error, t0) {
         const result = { command, steps, error, pending: [], durationMs: 0 };
-        let after;
+        // A killed backend takes the session with it: look at the outcome through a fresh connection.
+        const lost = error !== undefined && isConnectionLost(error.cause ?? error);
+        const fresh = lost ? await connect(this.cfg.target).catch(() => undefined) : undefined;
+        const db = lost ? fresh : conn;
         try {
-            after = makePlan(files, await appliedVersions(conn, ledger));
-        }
-        catch {
-            // The connection may be gone (that is often why the step failed); report what we know.
-        }
-        if (after) {
-            result.pending = after.pending.map((f) => f.version);
-            result.currentVersion = after.highestApplied;
-            if (this.cfg.dumpSchema && !error) {
+            let after;
+            const applied = db ? await appliedVersions(db, ledger).catch(() => undefined) : undefined;
+            if (applied)
+                after = makePlan(files, applied);
+            if (!db || !after) {
+                result.stateUnknown = true;
+                this.log.warn('the connection was lost and could not be re-opened: run `status` to see what is applied');
+            }
+            else {
+                result.pending = after.pending.map((f) => f.version);
+                result.currentVersion = after.highestApplied;
+                if (lost && fresh)
+                    await this.recordLostStep(fresh, steps.at(-1), after, history);
+            }
+            if (after && this.cfg.dumpSchema && !error) {
                 try {
                     const text = await dumpSchema(conn, this.cfg.target, ledger, { pgDump: this.cfg.pgDump, history });
                     this.log.info(`Writing: ${this.cfg.schemaFile}`);
@@ -9623,8 +9757,36 @@ class Migrator {
                 }
             }
         }
+        finally {
+            await closeQuietly(fresh);
+        }
         result.durationMs = Date.now() - t0;
         return result;
+    }
+    /**
+     * The audit trail promises one row per attempt, also when the session died mid-migration.
+     * A transaction killed during COMMIT may still have committed: the ledger tells, so the
+     * `failed` row is written only when the step's effect is really absent.
+     */
+    async recordLostStep(conn, step, after, history) {
+        if (!step || !history)
+            return;
+        const applied = after.files.some((r) => r.file.version === step.version && r.applied);
+        if ((step.direction === 'up') === applied)
+            return;
+        const file = after.files.find((r) => r.file.version === step.version)?.file;
+        const checksum = file ? (0,external_node_crypto_.createHash)('sha256').update(await (0,promises_namespaceObject.readFile)(file.absPath)).digest('hex') : '';
+        await recordHistory(conn, history, {
+            version: step.version,
+            direction: step.direction,
+            outcome: 'failed',
+            fileName: step.fileName,
+            checksum,
+            startedAt: new Date(Date.now() - step.durationMs),
+            durationMs: step.durationMs,
+            sqlstate: step.error?.failure?.sqlstate,
+            error: step.error?.message,
+        }, this.cfg.ctx).catch((err) => this.log.warn(`could not record the failed attempt in the history table: ${err.message}`));
     }
     resolve(p) {
         return this.cfg.cwd && !p.startsWith('/') ? `${this.cfg.cwd}/${p}` : p;
@@ -9661,12 +9823,11 @@ class Migrator {
         const sums = await appliedChecksums(conn, history);
         if (sums.size === 0)
             return [];
-        const { createHash } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 7598, 23));
         const edited = [];
         await Promise.all(plan.files
             .filter((r) => r.applied && sums.has(r.file.version))
             .map(async ({ file }) => {
-            const sum = createHash('sha256').update(await (0,promises_namespaceObject.readFile)(file.absPath)).digest('hex');
+            const sum = (0,external_node_crypto_.createHash)('sha256').update(await (0,promises_namespaceObject.readFile)(file.absPath)).digest('hex');
             if (sum !== sums.get(file.version))
                 edited.push(file.version);
         }));
@@ -9729,36 +9890,36 @@ class Migrator {
  * so the CLI can print dbmate's `Waiting for database...` line.
  */
 async function waitForDatabase(target, opts) {
-    const deadline = Date.now() + opts.timeoutMs;
-    let waited = false;
-    for (;;) {
+    // Like dbmate: one try, then `timeout / interval` more, a dot before each, so the output
+    // does not depend on how long each connection attempt took.
+    const ping = async () => {
         try {
             await closeQuietly(await connect(target));
-            if (waited)
-                opts.onDone?.();
-            return;
+            return undefined;
         }
         catch (err) {
-            if (err.code === 'DATABASE_MISSING') {
-                if (waited)
-                    opts.onDone?.();
-                return;
-            }
-            if (!waited) {
-                opts.onWaiting?.();
-                waited = true;
-            }
-            if (Date.now() + opts.intervalMs > deadline) {
-                opts.onDone?.();
-                throw new MigrationError('WAIT_TIMEOUT', `unable to connect to database: ${err.message}`, {
-                    hint: 'check that the server is running and reachable, or raise --wait-timeout',
-                    cause: err,
-                });
-            }
-            opts.onTick?.();
-            await new Promise((r) => setTimeout(r, opts.intervalMs));
+            // A missing database means the server is up: `up` will create it.
+            return err.code === 'DATABASE_MISSING' ? undefined : err;
+        }
+    };
+    let err = await ping();
+    if (err === undefined)
+        return;
+    opts.onWaiting?.();
+    for (let waited = 0; waited < opts.timeoutMs; waited += opts.intervalMs) {
+        opts.onTick?.();
+        await new Promise((r) => setTimeout(r, opts.intervalMs));
+        err = await ping();
+        if (err === undefined) {
+            opts.onDone?.();
+            return;
         }
     }
+    opts.onDone?.();
+    throw new MigrationError('WAIT_TIMEOUT', `unable to connect to database: ${err.message}`, {
+        hint: 'check that the server is running and reachable, or raise --wait-timeout',
+        cause: err,
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/cli/main.ts
@@ -10001,10 +10162,12 @@ async function main_status(opts, migrator, out, log) {
 }
 /** dbmate's `load`: run schema.sql minus psql meta-commands (`\restrict` lines) in one batch. */
 async function load(opts, target, io, out) {
-    out(`Reading: ${opts.schemaFile}\n`);
+    // As dbmate: the file is checked before `Reading:` is printed, with Go's `stat <file>: …` message.
     const text = await (0,promises_namespaceObject.readFile)((0,external_node_path_.join)(io.cwd, opts.schemaFile), 'utf8').catch((e) => {
-        throw new MigrationError('SCHEMA_FILE_MISSING', `cannot read ${opts.schemaFile}: ${e.message}`, { hint: 'run `db-migrate dump` first, or pass --schema-file' });
+        const message = e.code === 'ENOENT' ? `stat ${opts.schemaFile}: no such file or directory` : `cannot read ${opts.schemaFile}: ${e.message}`;
+        throw new MigrationError('SCHEMA_FILE_MISSING', message, { hint: 'run `db-migrate dump` first, or pass --schema-file' });
     });
+    out(`Reading: ${opts.schemaFile}\n`);
     const sql = text
         .split('\n')
         .filter((l) => !l.trimStart().startsWith('\\'))

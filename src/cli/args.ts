@@ -1,4 +1,8 @@
 import { parse as parseDotenv } from 'dotenv';
+import { parseGoDuration } from '../engine/duration.js';
+
+/** Re-exported: the CLI's flags and the action's inputs share Go's duration syntax. */
+export { parseGoDuration };
 
 /**
  * Command-line parsing for `db-migrate`, following dbmate 2.36 (urfave/cli v2 on Go's `flag`
@@ -426,55 +430,6 @@ export function resolveDatabaseUrl(
   return envFileContents[opts.env] ?? '';
 }
 
-const GO_UNITS_NS: Readonly<Record<string, number>> = {
-  ns: 1,
-  us: 1e3,
-  'µs': 1e3, // U+00B5 micro sign
-  'μs': 1e3, // U+03BC Greek mu
-  ms: 1e6,
-  s: 1e9,
-  m: 60e9,
-  h: 3600e9,
-};
-
-/**
- * Parse a Go `time.ParseDuration` string (`0`, `1m0s`, `1h2m3.5s`, `500ms`, `250us`, `-1.5h`)
- * into milliseconds, fractions kept (`250us` → 0.25).
- *
- * @throws Error with Go's message, e.g. `time: invalid duration "abc"`, `time: missing unit in duration "5"`
- */
-export function parseGoDuration(s: string): number {
-  const orig = s;
-  const fail = (msg = `time: invalid duration "${orig}"`): never => {
-    throw new Error(msg);
-  };
-  let neg = false;
-  if (s !== '' && (s[0] === '-' || s[0] === '+')) {
-    neg = s[0] === '-';
-    s = s.slice(1);
-  }
-  if (s === '0') return 0;
-  if (s === '') fail();
-  let totalNs = 0;
-  while (s !== '') {
-    const num = /^(\d*)(?:\.(\d*))?/.exec(s)!;
-    const [whole, intPart, fracPart] = [num[0], num[1], num[2]];
-    // Go needs digits on at least one side of the dot: "." and ".s" are invalid.
-    if (intPart === '' && (fracPart === undefined || fracPart === '')) fail();
-    s = s.slice(whole.length);
-    const unit = /^[^\d.]*/.exec(s)![0];
-    if (unit === '') fail(`time: missing unit in duration "${orig}"`);
-    const scale = GO_UNITS_NS[unit];
-    if (scale === undefined) fail(`time: unknown unit "${unit}" in duration "${orig}"`);
-    s = s.slice(unit.length);
-    totalNs += Number(intPart === '' ? '0' : intPart) * scale + (fracPart ? Number(`0.${fracPart}`) * scale : 0);
-  }
-  // Go's Duration is an int64 of nanoseconds.
-  if (totalNs > 9_223_372_036_854_775_807) fail();
-  const ms = totalNs / 1e6;
-  return neg ? -ms : ms;
-}
-
 /** Go's `strconv.ParseBool`, which urfave/cli uses for bool flags and `DBMATE_*` bool variables. */
 export function parseGoBool(s: string): boolean | undefined {
   if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(s)) return true;
@@ -516,6 +471,8 @@ function parseScope(
   }
 
   const given = new Map<string, FlagValue>();
+  /** Names each flag was given under (`d`, `migrations-dir`): urfave rejects mixing them. */
+  const forms = new Map<string, Set<string>>();
   let i = 0;
   for (; i < args.length; i++) {
     const arg = args[i];
@@ -531,6 +488,7 @@ function parseScope(
     const inline = eq === -1 ? undefined : body.slice(eq + 1);
     const spec = specs.find((f) => f.name === name || f.aliases?.includes(name));
     if (!spec) throw usage(`flag provided but not defined: -${name}`, misplacedHint(name, scope));
+    forms.set(spec.name, (forms.get(spec.name) ?? new Set()).add(name));
 
     if (spec.kind === 'bool') {
       if (inline === undefined) {
@@ -555,6 +513,14 @@ function parseScope(
     } else {
       given.set(spec.name, parsed);
     }
+  }
+
+  // urfave/cli v2's normalizeFlags: `-d a --migrations-dir b` is an error, `-d a -d b` is not.
+  for (const spec of specs) {
+    const used = forms.get(spec.name);
+    if (!used || used.size < 2) continue;
+    const [first, second] = [spec.name, ...(spec.aliases ?? [])].filter((n) => used.has(n));
+    throw usage(`Cannot use two forms of the same flag: ${second} ${first}`);
   }
 
   const resolve = (name: string): FlagValue => {

@@ -268,10 +268,13 @@ async function status(opts: CliOptions, migrator: Migrator, out: (s: string) => 
 
 /** dbmate's `load`: run schema.sql minus psql meta-commands (`\restrict` lines) in one batch. */
 async function load(opts: CliOptions, target: DatabaseTarget, io: CliIO, out: (s: string) => void): Promise<number> {
-  out(`Reading: ${opts.schemaFile}\n`);
+  // As dbmate: the file is checked before `Reading:` is printed, with Go's `stat <file>: …` message.
   const text = await readFile(join(io.cwd, opts.schemaFile), 'utf8').catch((e) => {
-    throw new MigrationError('SCHEMA_FILE_MISSING', `cannot read ${opts.schemaFile}: ${(e as Error).message}`, { hint: 'run `db-migrate dump` first, or pass --schema-file' });
+    const message =
+      (e as NodeJS.ErrnoException).code === 'ENOENT' ? `stat ${opts.schemaFile}: no such file or directory` : `cannot read ${opts.schemaFile}: ${(e as Error).message}`;
+    throw new MigrationError('SCHEMA_FILE_MISSING', message, { hint: 'run `db-migrate dump` first, or pass --schema-file' });
   });
+  out(`Reading: ${opts.schemaFile}\n`);
   const sql = text
     .split('\n')
     .filter((l) => !l.trimStart().startsWith('\\'))

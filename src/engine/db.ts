@@ -57,6 +57,16 @@ export async function closeQuietly(conn: Connection | undefined): Promise<void> 
   if (conn) await conn.end().catch(() => undefined);
 }
 
+/**
+ * Whether an error means the session is gone (backend terminated, server shut down, socket closed):
+ * nothing more can be done on this connection, and session state such as advisory locks is released.
+ */
+export function isConnectionLost(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | undefined;
+  if (e?.code && /^(57P01|57P02|57P03|08...)$/.test(e.code)) return true;
+  return /Connection terminated|connection (is )?closed|ECONNRESET|EPIPE|Client was closed|not queryable/i.test(e?.message ?? '');
+}
+
 /** Quote an SQL string literal for simple-protocol queries (standard_conforming_strings on). */
 export function literal(value: string | null | undefined): string {
   if (value === null || value === undefined) return 'NULL';

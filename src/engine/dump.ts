@@ -79,7 +79,8 @@ export async function dumpSchema(conn: Connection, target: DatabaseTarget, ledge
   const r = await run(pgDump, args, env);
   if (r.code !== 0) {
     const text = r.stderr.trim();
-    throw new MigrationError('PG_DUMP_FAILED', `${pgDump}: ${text}`, {
+    // dbmate passes pg_dump's stderr through verbatim (it already names pg_dump).
+    throw new MigrationError('PG_DUMP_FAILED', text || `${pgDump} exited with code ${r.code}`, {
       hint: /server version mismatch/.test(text)
         ? 'pg_dump must be at least the server major version: install a newer postgresql-client'
         : undefined,

@@ -32,3 +32,52 @@ function fraction(n: bigint, unit: bigint): string {
 export function elapsedMs(startNs: bigint, endNs: bigint = process.hrtime.bigint()): number {
   return Number(endNs - startNs) / 1e6;
 }
+
+const GO_UNITS_NS: Readonly<Record<string, number>> = {
+  ns: 1,
+  us: 1e3,
+  'µs': 1e3, // U+00B5 micro sign
+  'μs': 1e3, // U+03BC Greek mu
+  ms: 1e6,
+  s: 1e9,
+  m: 60e9,
+  h: 3600e9,
+};
+
+/**
+ * Parse a Go `time.ParseDuration` string (`0`, `1m0s`, `1h2m3.5s`, `500ms`, `250us`, `-1.5h`)
+ * into milliseconds, fractions kept (`250us` → 0.25).
+ *
+ * @throws Error with Go's message, e.g. `time: invalid duration "abc"`, `time: missing unit in duration "5"`
+ */
+export function parseGoDuration(s: string): number {
+  const orig = s;
+  const fail = (msg = `time: invalid duration "${orig}"`): never => {
+    throw new Error(msg);
+  };
+  let neg = false;
+  if (s !== '' && (s[0] === '-' || s[0] === '+')) {
+    neg = s[0] === '-';
+    s = s.slice(1);
+  }
+  if (s === '0') return 0;
+  if (s === '') fail();
+  let totalNs = 0;
+  while (s !== '') {
+    const num = /^(\d*)(?:\.(\d*))?/.exec(s)!;
+    const [whole, intPart, fracPart] = [num[0], num[1], num[2]];
+    // Go needs digits on at least one side of the dot: "." and ".s" are invalid.
+    if (intPart === '' && (fracPart === undefined || fracPart === '')) fail();
+    s = s.slice(whole.length);
+    const unit = /^[^\d.]*/.exec(s)![0];
+    if (unit === '') fail(`time: missing unit in duration "${orig}"`);
+    const scale = GO_UNITS_NS[unit];
+    if (scale === undefined) fail(`time: unknown unit "${unit}" in duration "${orig}"`);
+    s = s.slice(unit.length);
+    totalNs += Number(intPart === '' ? '0' : intPart) * scale + (fracPart ? Number(`0.${fracPart}`) * scale : 0);
+  }
+  // Go's Duration is an int64 of nanoseconds.
+  if (totalNs > 9_223_372_036_854_775_807) fail();
+  const ms = totalNs / 1e6;
+  return neg ? -ms : ms;
+}

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Connection } from './db.js';
+import { isConnectionLost, type Connection } from './db.js';
 import type { Logger } from './logger.js';
 import { MigrationError } from './errors.js';
 
@@ -60,6 +60,8 @@ export async function releaseLock(conn: Connection, key: bigint, log: Logger): P
   try {
     await conn.query('select pg_advisory_unlock($1::bigint)', [key.toString()]);
   } catch (err) {
+    // A lost session has released its advisory locks already; the run's own error says what happened.
+    if (isConnectionLost(err)) return;
     log.warn(`could not release the migration lock (it is released when the connection closes): ${(err as Error).message}`);
   }
 }

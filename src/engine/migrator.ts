@@ -1,11 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
-import { connect, closeQuietly, type Connection } from './db.js';
+import { createHash } from 'node:crypto';
+import { connect, closeQuietly, isConnectionLost, type Connection } from './db.js';
+import { SqlMigrationError } from './sql-error.js';
 import { MigrationError } from './errors.js';
 import { findMigrationFiles, assertUniqueVersions } from './files.js';
 import { parseMigration } from './parse.js';
 import { resolveLedgerName, ensureLedger, appliedVersions, ledgerExists, type LedgerName } from './ledger.js';
-import { historyName, historyDdl, appliedChecksums, type HistoryName, type RunContext } from './history.js';
+import { historyName, historyDdl, appliedChecksums, recordHistory, type HistoryName, type RunContext } from './history.js';
 import { acquireLock, releaseLock, lockKey } from './lock.js';
 import { makePlan, checkStrictOrder, rollbackTargets, type MigrationPlan } from './plan.js';
 import { runStep, type StepResult, type StepOptions } from './runner.js';
@@ -54,8 +56,10 @@ export interface RunResult {
   steps: StepResult[];
   /** The first failure, if any (the run stopped there). */
   error?: Error;
-  /** Versions still pending after the run. */
+  /** Versions still pending after the run (empty when `stateUnknown`). */
   pending: string[];
+  /** The connection was lost and the ledger could not be read again: pending/currentVersion are unknown. */
+  stateUnknown?: boolean;
   /** Highest applied version with a file after the run, if any. */
   currentVersion?: string;
   /** Path written when the schema was dumped. */
@@ -208,14 +212,15 @@ export class Migrator {
   /** `up` (create the database if missing) and `migrate`: apply pending migrations in order. */
   async up(opts: { createDatabase?: boolean; steps?: number } = {}): Promise<RunResult> {
     const t0 = Date.now();
-    const files = await this.files();
-    if (files.length === 0) {
-      throw new MigrationError('NO_MIGRATIONS', 'no migration files found', {
-        hint: `add a migration with \`db-migrate new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
-      });
-    }
-    return this.session(opts.createDatabase ?? false, (conn) =>
-      this.locked(conn, async (ledger, history) => {
+    // dbmate creates a missing database before it looks at the migrations directory.
+    return this.session(opts.createDatabase ?? false, async (conn) => {
+      const files = await this.files();
+      if (files.length === 0) {
+        throw new MigrationError('NO_MIGRATIONS', 'no migration files found', {
+          hint: `add a migration with \`db-migrate new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
+        });
+      }
+      return this.locked(conn, async (ledger, history) => {
         const plan = makePlan(files, await appliedVersions(conn, ledger));
         if (this.cfg.strict) checkStrictOrder(plan);
         const todo = plan.pending.slice(0, opts.steps ?? plan.pending.length);
@@ -232,12 +237,12 @@ export class Migrator {
             error = r.error;
             break;
           }
-          this.log.info(`Applied: ${m.file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
           if (this.cfg.verbose && r.rowsAffected !== undefined) this.log.info(`Rows affected: ${r.rowsAffected}`);
+          this.log.info(`Applied: ${m.file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
         }
         return this.finish(conn, 'up', files, ledger, history, steps, error, t0);
-      }),
-    );
+      });
+    });
   }
 
   /** `rollback`/`down`: undo the last `steps` applied migrations (dbmate order), newest first. */
@@ -266,8 +271,8 @@ export class Migrator {
             error = r.error;
             break;
           }
-          this.log.info(`Rolled back: ${m.file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
           if (this.cfg.verbose && r.rowsAffected !== undefined) this.log.info(`Rows affected: ${r.rowsAffected}`);
+          this.log.info(`Rolled back: ${m.file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
         }
         return this.finish(conn, 'rollback', files, ledger, history, steps, error, t0);
       }),
@@ -285,16 +290,23 @@ export class Migrator {
     t0: number,
   ): Promise<RunResult> {
     const result: RunResult = { command, steps, error, pending: [], durationMs: 0 };
-    let after: MigrationPlan | undefined;
+    // A killed backend takes the session with it: look at the outcome through a fresh connection.
+    const lost = error !== undefined && isConnectionLost((error as { cause?: unknown }).cause ?? error);
+    const fresh = lost ? await connect(this.cfg.target).catch(() => undefined) : undefined;
+    const db = lost ? fresh : conn;
     try {
-      after = makePlan(files, await appliedVersions(conn, ledger));
-    } catch {
-      // The connection may be gone (that is often why the step failed); report what we know.
-    }
-    if (after) {
-      result.pending = after.pending.map((f) => f.version);
-      result.currentVersion = after.highestApplied;
-      if (this.cfg.dumpSchema && !error) {
+      let after: MigrationPlan | undefined;
+      const applied = db ? await appliedVersions(db, ledger).catch(() => undefined) : undefined;
+      if (applied) after = makePlan(files, applied);
+      if (!db || !after) {
+        result.stateUnknown = true;
+        this.log.warn('the connection was lost and could not be re-opened: run `status` to see what is applied');
+      } else {
+        result.pending = after.pending.map((f) => f.version);
+        result.currentVersion = after.highestApplied;
+        if (lost && fresh) await this.recordLostStep(fresh, steps.at(-1), after, history);
+      }
+      if (after && this.cfg.dumpSchema && !error) {
         try {
           const text = await dumpSchema(conn, this.cfg.target, ledger, { pgDump: this.cfg.pgDump, history });
           this.log.info(`Writing: ${this.cfg.schemaFile}`);
@@ -305,9 +317,40 @@ export class Migrator {
           this.log.warn(`schema dump failed (the migrations themselves succeeded): ${(err as Error).message}`);
         }
       }
+    } finally {
+      await closeQuietly(fresh);
     }
     result.durationMs = Date.now() - t0;
     return result;
+  }
+
+  /**
+   * The audit trail promises one row per attempt, also when the session died mid-migration.
+   * A transaction killed during COMMIT may still have committed: the ledger tells, so the
+   * `failed` row is written only when the step's effect is really absent.
+   */
+  private async recordLostStep(conn: Connection, step: StepResult | undefined, after: MigrationPlan, history: HistoryName | undefined): Promise<void> {
+    if (!step || !history) return;
+    const applied = after.files.some((r) => r.file.version === step.version && r.applied);
+    if ((step.direction === 'up') === applied) return;
+    const file = after.files.find((r) => r.file.version === step.version)?.file;
+    const checksum = file ? createHash('sha256').update(await readFile(file.absPath)).digest('hex') : '';
+    await recordHistory(
+      conn,
+      history,
+      {
+        version: step.version,
+        direction: step.direction,
+        outcome: 'failed',
+        fileName: step.fileName,
+        checksum,
+        startedAt: new Date(Date.now() - step.durationMs),
+        durationMs: step.durationMs,
+        sqlstate: (step.error as SqlMigrationError | undefined)?.failure?.sqlstate,
+        error: step.error?.message,
+      },
+      this.cfg.ctx,
+    ).catch((err) => this.log.warn(`could not record the failed attempt in the history table: ${(err as Error).message}`));
   }
 
   private resolve(p: string): string {
@@ -345,7 +388,6 @@ export class Migrator {
     if (!history) return [];
     const sums = await appliedChecksums(conn, history);
     if (sums.size === 0) return [];
-    const { createHash } = await import('node:crypto');
     const edited: string[] = [];
     await Promise.all(
       plan.files

@@ -1,11 +1,11 @@
 import type { Connection } from './db.js';
-import { literal } from './db.js';
+import { literal, isConnectionLost } from './db.js';
 import type { LedgerName } from './ledger.js';
 import type { HistoryName, RunContext } from './history.js';
 import { historyInsertSql, recordHistory } from './history.js';
 import type { Logger } from './logger.js';
 import type { MigrationFile, ParsedMigration, Section } from './types.js';
-import { splitStatements, type Statement } from './split.js';
+import { splitStatements, statementAround, type Statement } from './split.js';
 import { SqlMigrationError, SqlSyntaxError, lineColumn, type SqlFailure } from './sql-error.js';
 import { elapsedMs } from './duration.js';
 
@@ -74,8 +74,11 @@ export async function runStep(
   const run = section.transaction ? runTransactional : runNonTransactional;
   const r = await run(conn, file, parsed, direction, section, opts);
   const durationMs = elapsedMs(t0);
+  // transaction:false sets the timeouts for the session; give the rest of the run its own settings back.
+  if (!section.transaction) await conn.query('RESET lock_timeout;RESET statement_timeout').catch(() => undefined);
   if (r.error) {
-    if (opts.history && !isConnectionLost(r.error)) {
+    // A lost connection cannot record anything (and the failure says so itself).
+    if (opts.history && !isConnectionLost(r.error.cause ?? r.error)) {
       const f = (r.error as SqlMigrationError).failure;
       await recordHistory(
         conn,
@@ -161,7 +164,8 @@ async function runTransactional(
       // Results: BEGIN, 2×SET, user statements…, bookkeeping…, COMMIT.
       const user = results.slice(3, results.length - tail.length - 1);
       const last = user.filter((r) => r.command !== null && r.command !== undefined).at(-1);
-      return { attempts: attempt, rowsAffected: last?.rowCount ?? undefined };
+      // DDL reports no row count; dbmate prints `Rows affected: 0` for it, and nothing for an empty section.
+      return { attempts: attempt, rowsAffected: last ? (last.rowCount ?? 0) : undefined };
     } catch (err) {
       await conn.query('ROLLBACK').catch(() => undefined);
       const code = (err as { code?: string }).code;
@@ -195,21 +199,34 @@ async function describeTransactionalError(
   if (isConnectionLost(err)) return connectionLostError(err, file, direction, true);
   const e = err as PgError;
   const failure: SqlFailure = baseFailure(e, file, direction, true);
+  // The server counts characters (code points) from 1 in the whole batch; the prefix is ASCII.
   const pos = e.position ? Number(e.position) - prefixLength : 0;
-  if (pos > 0 && pos <= section.sql.length) {
-    placeInFile(failure, section, pos);
-    failure.statement = await statementAt(section.sql, pos - 1);
-  } else if (pos > section.sql.length) {
+  const sectionChars = codePoints(section.sql);
+  if (pos > 0 && pos <= sectionChars) {
+    const offset = utf16Offset(section.sql, pos - 1);
+    placeInFile(failure, section, offset);
+    failure.statement = await statementAt(section.sql, offset);
+  } else if (pos > sectionChars) {
     failure.statement = 'bookkeeping (ledger/history insert)';
-  } else if (e.code && !NO_REPLAY.test(e.code)) {
-    const located = await replayToLocate(conn, section, opts);
-    if (located) {
+  } else if (e.code) {
+    // Timeouts, lost connections and the like are not replayed (they would only fail again); a one-statement section needs no replay.
+    const located = NO_REPLAY.test(e.code) ? await onlyStatement(section) : await replayToLocate(conn, section, opts);
+    if (located === 'all-succeeded') {
+      // Every statement ran: the error came from COMMIT, i.e. a deferred constraint or trigger.
+      if (e.code.startsWith('23')) failure.statement = 'COMMIT (a deferred constraint was checked at the end of the transaction)';
+    } else if (located) {
       failure.statement = located.stmt.sql;
       failure.statementIndex = located.index;
-      placeInFile(failure, section, located.stmt.offset + 1);
+      placeInFile(failure, section, located.stmt.offset);
     }
   }
   return new SqlMigrationError(failure, { hint: hintFor(e.code, direction), cause: err });
+}
+
+/** The section's statement when it has exactly one. */
+async function onlyStatement(section: Section): Promise<{ stmt: Statement; index: number } | undefined> {
+  const stmts = await splitStatements(section.sql).catch(() => [] as Statement[]);
+  return stmts.length === 1 ? { stmt: stmts[0], index: 0 } : undefined;
 }
 
 /**
@@ -217,7 +234,11 @@ async function describeTransactionalError(
  * statement by statement inside a transaction that is always rolled back, to name the
  * statement that fails. Only on the failure path, and never for timeouts.
  */
-async function replayToLocate(conn: Connection, section: Section, opts: StepOptions): Promise<{ stmt: Statement; index: number } | undefined> {
+async function replayToLocate(
+  conn: Connection,
+  section: Section,
+  opts: StepOptions,
+): Promise<{ stmt: Statement; index: number } | 'all-succeeded' | undefined> {
   let stmts: Statement[];
   try {
     stmts = await splitStatements(section.sql);
@@ -235,7 +256,7 @@ async function replayToLocate(conn: Connection, section: Section, opts: StepOpti
         return { stmt: stmts[i], index: i };
       }
     }
-    return undefined;
+    return 'all-succeeded';
   } finally {
     await conn.query('ROLLBACK').catch(() => undefined);
   }
@@ -266,10 +287,15 @@ async function runNonTransactional(
       transactional: false,
       completedStatements: [],
     };
-    if (err instanceof SqlSyntaxError) placeInFile(failure, section, err.position);
+    if (err instanceof SqlSyntaxError) {
+      placeInFile(failure, section, err.position - 1);
+      failure.statement = await statementAt(section.sql, err.position - 1);
+    }
     return { attempts: 1, error: new SqlMigrationError(failure, { hint: 'fix the SQL syntax; nothing was executed', cause: err }) };
   }
   await conn.query(`SET lock_timeout = ${opts.lockTimeoutMs};SET statement_timeout = ${opts.statementTimeoutMs}`);
+  // Only indexes this file leaves INVALID are its to report; older ones are someone else's story.
+  const invalidBefore = new Set(await invalidIndexes(conn));
   const done: string[] = [];
   let attempts = 1;
   let rowsAffected: number | undefined;
@@ -277,7 +303,7 @@ async function runNonTransactional(
     for (let attempt = 1; ; attempt++) {
       try {
         const res = await conn.query(stmts[i].sql);
-        rowsAffected = (Array.isArray(res) ? res.at(-1) : res)?.rowCount ?? undefined;
+        rowsAffected = (Array.isArray(res) ? res.at(-1) : res)?.rowCount ?? 0;
         break;
       } catch (err) {
         const code = (err as { code?: string }).code;
@@ -293,8 +319,8 @@ async function runNonTransactional(
         failure.statementIndex = i;
         failure.completedStatements = done;
         const pos = e.position ? Number(e.position) : 0;
-        placeInFile(failure, section, stmts[i].offset + (pos > 0 ? pos : 1));
-        failure.invalidIndexes = await invalidIndexes(conn);
+        placeInFile(failure, section, stmts[i].offset + (pos > 0 ? utf16Offset(stmts[i].sql, pos - 1) : 0));
+        failure.invalidIndexes = (await invalidIndexes(conn)).filter((name) => !invalidBefore.has(name));
         return { attempts, error: new SqlMigrationError(failure, { hint: hintFor(e.code, direction, false), cause: err }) };
       }
     }
@@ -345,13 +371,33 @@ function baseFailure(e: PgError, file: MigrationFile, direction: 'up' | 'down', 
   };
 }
 
-/** Map a 1-based character position in the section to a line:column in the file. */
-function placeInFile(failure: SqlFailure, section: Section, position: number): void {
-  const { line, column } = lineColumn(section.sql, position);
+/**
+ * Map a 0-based offset in the section's JavaScript string (UTF-16 units, as split.ts reports
+ * statement offsets) to a line:column in the file, the column counted in characters.
+ */
+function placeInFile(failure: SqlFailure, section: Section, offset: number): void {
+  const { line, column } = lineColumn(section.sql, codePoints(section.sql.slice(0, offset)) + 1);
   failure.line = section.startLine + line - 1;
   failure.column = column;
 }
 
+/** Number of characters (code points) in `text`: the unit of PostgreSQL's error positions. */
+function codePoints(text: string): number {
+  return [...text].length;
+}
+
+/** UTF-16 offset of the character at 0-based code-point index `cp` in `text`. */
+function utf16Offset(text: string, cp: number): number {
+  let units = 0;
+  let i = 0;
+  for (const ch of text) {
+    if (i++ >= cp) break;
+    units += ch.length;
+  }
+  return units;
+}
+
+/** The statement at a UTF-16 offset of the section; for text that does not parse, the scanner's best guess. */
 async function statementAt(sql: string, offset: number): Promise<string | undefined> {
   try {
     const stmts = await splitStatements(sql);
@@ -359,7 +405,7 @@ async function statementAt(sql: string, offset: number): Promise<string | undefi
     for (const s of stmts) if (s.offset <= offset) found = s;
     return found?.sql;
   } catch {
-    return undefined;
+    return (await statementAround(sql, offset).catch(() => undefined))?.sql;
   }
 }
 
@@ -377,12 +423,6 @@ function hintFor(code: string | undefined, direction: 'up' | 'down', transaction
     default:
       return again;
   }
-}
-
-function isConnectionLost(err: unknown): boolean {
-  const e = err as { code?: string; message?: string };
-  if (e?.code && /^(57P01|57P02|57P03|08...)$/.test(e.code)) return true;
-  return /Connection terminated|connection (is )?closed|ECONNRESET|Client was closed|not queryable/i.test(e?.message ?? '');
 }
 
 function connectionLostError(err: unknown, file: MigrationFile, direction: 'up' | 'down', transactional: boolean, done: string[] = []): SqlMigrationError {

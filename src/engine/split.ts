@@ -82,3 +82,48 @@ function leadingTrivia(text: string): number {
 function charOffset(text: string, byteOffset: number): number {
   return Buffer.from(text, 'utf8').subarray(0, byteOffset).toString('utf8').length;
 }
+
+/**
+ * Best effort for text the parser rejects (a syntax error): the statement around `offset` (a
+ * UTF-16 offset into `sql`), delimited by the semicolons PostgreSQL's own scanner sees (so none
+ * inside strings, comments or dollar quotes, nor inside a `BEGIN ATOMIC … END` body). Lets an
+ * error message quote the statement even when the file does not parse. Undefined when even the
+ * scanner fails (e.g. an unterminated quote).
+ */
+export async function statementAround(sql: string, offset: number): Promise<Statement | undefined> {
+  const lib = await loadParser();
+  let tokens: { start: number; end: number; text: string; tokenName: string }[];
+  try {
+    tokens = lib.scanSync(sql).tokens;
+  } catch {
+    return undefined;
+  }
+  const bytes = Buffer.from(sql, 'utf8');
+  const at = Buffer.byteLength(sql.slice(0, offset), 'utf8');
+  let start = 0;
+  let end = bytes.length;
+  let atomic = 0;
+  let cases = 0;
+  let prev = '';
+  for (const t of tokens) {
+    if (t.tokenName === 'SQL_COMMENT' || t.tokenName === 'C_COMMENT') continue;
+    const word = t.text.toLowerCase();
+    if (word === 'atomic' && prev === 'begin') atomic++;
+    else if (word === 'case' && atomic > 0) cases++;
+    else if (word === 'end' && atomic > 0) {
+      if (cases > 0) cases--;
+      else atomic--;
+    } else if (t.text === ';' && atomic === 0) {
+      if (t.end <= at) start = t.end;
+      else {
+        end = t.start;
+        break;
+      }
+    }
+    prev = word;
+  }
+  const text = bytes.subarray(start, end).toString('utf8');
+  const lead = leadingTrivia(text);
+  const stmt = text.slice(lead).trimEnd();
+  return stmt ? { sql: stmt, offset: charOffset(sql, start) + lead } : undefined;
+}

@@ -19,7 +19,8 @@ export const MISSING_URL_MESSAGE = 'invalid url, have you set your --url flag or
 
 const NO_HOST = 'no-host.invalid';
 
-const URL_FORMAT = 'postgres://[user[:password]@][host][:port][/database][?param=value&...]';
+// After redaction this still reads as a template (`user:********@`), unlike a bracketed form.
+const URL_FORMAT = 'postgres://user:password@host:port/database?param=value (user, password, port and params optional)';
 
 /**
  * A parsed database URL: everything needed to connect with node-postgres, create/drop the
@@ -514,6 +515,9 @@ function describeParseFailure(rest: string): string {
   const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
   const port = /^(?:\[[^\]]*\]|[^:]*):(.*)$/.exec(hostPort)?.[1];
   if (port !== undefined && port !== '' && !/^\d+$/.test(port)) return `port "${port}" is not a number`;
+  if (port !== undefined && /^\d+$/.test(port) && (Number(port) < 1 || Number(port) > 65535)) {
+    return `port "${port}" is not valid; expected a number from 1 to 65535`;
+  }
   return 'it cannot be parsed (percent-encode special characters in the user name and password)';
 }
 

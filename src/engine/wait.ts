@@ -11,31 +11,32 @@ export async function waitForDatabase(
   target: DatabaseTarget,
   opts: { timeoutMs: number; intervalMs: number; onWaiting?: () => void; onTick?: () => void; onDone?: () => void },
 ): Promise<void> {
-  const deadline = Date.now() + opts.timeoutMs;
-  let waited = false;
-  for (;;) {
+  // Like dbmate: one try, then `timeout / interval` more, a dot before each, so the output
+  // does not depend on how long each connection attempt took.
+  const ping = async (): Promise<unknown> => {
     try {
       await closeQuietly(await connect(target));
-      if (waited) opts.onDone?.();
-      return;
+      return undefined;
     } catch (err) {
-      if ((err as MigrationError).code === 'DATABASE_MISSING') {
-        if (waited) opts.onDone?.();
-        return;
-      }
-      if (!waited) {
-        opts.onWaiting?.();
-        waited = true;
-      }
-      if (Date.now() + opts.intervalMs > deadline) {
-        opts.onDone?.();
-        throw new MigrationError('WAIT_TIMEOUT', `unable to connect to database: ${(err as Error).message}`, {
-          hint: 'check that the server is running and reachable, or raise --wait-timeout',
-          cause: err,
-        });
-      }
-      opts.onTick?.();
-      await new Promise((r) => setTimeout(r, opts.intervalMs));
+      // A missing database means the server is up: `up` will create it.
+      return (err as MigrationError).code === 'DATABASE_MISSING' ? undefined : err;
+    }
+  };
+  let err = await ping();
+  if (err === undefined) return;
+  opts.onWaiting?.();
+  for (let waited = 0; waited < opts.timeoutMs; waited += opts.intervalMs) {
+    opts.onTick?.();
+    await new Promise((r) => setTimeout(r, opts.intervalMs));
+    err = await ping();
+    if (err === undefined) {
+      opts.onDone?.();
+      return;
     }
   }
+  opts.onDone?.();
+  throw new MigrationError('WAIT_TIMEOUT', `unable to connect to database: ${(err as Error).message}`, {
+    hint: 'check that the server is running and reachable, or raise --wait-timeout',
+    cause: err,
+  });
 }

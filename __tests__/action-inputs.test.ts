@@ -1,0 +1,411 @@
+import { describe, it, expect, jest, beforeAll, beforeEach, afterEach, afterAll } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type * as Core from '@actions/core';
+import { usePostgres, tables } from './helpers/pg.js';
+import { project, migration, ROOT } from './helpers/cli.js';
+import { actionDefaults, inputVariable } from '../scripts/action-runner.mjs';
+
+// @actions/core is ESM-only: mock it before importing the code under test. getInput stays real
+// (it reads INPUT_* from process.env, which is what we drive); everything that writes is a spy.
+const actual = await import('@actions/core');
+const setSecret = jest.fn<typeof Core.setSecret>();
+const setFailed = jest.fn<typeof Core.setFailed>();
+const setOutput = jest.fn<typeof Core.setOutput>();
+const summaryText: string[] = [];
+const summary = {
+  addRaw(text: string) {
+    summaryText.push(text);
+    return summary;
+  },
+  async write() {
+    return summary;
+  },
+};
+jest.unstable_mockModule('@actions/core', () => ({
+  ...actual,
+  setSecret,
+  setFailed,
+  setOutput,
+  info: jest.fn(),
+  warning: jest.fn(),
+  debug: jest.fn(),
+  error: jest.fn(),
+  group: async <T>(_name: string, fn: () => Promise<T>) => fn(),
+  summary,
+}));
+const { getInputs, InputError } = await import('../src/action/inputs.js');
+const { run } = await import('../src/main.js');
+const { Inputs, Outputs, INPUT_DEFAULTS } = await import('../src/action/constants.js');
+
+const server = usePostgres();
+const saved = { ...process.env };
+let proj: Awaited<ReturnType<typeof project>>;
+let dbUrl: string;
+
+beforeAll(async () => {
+  dbUrl = await server().createDatabase();
+  // A real project: if validation let anything through, `up` would create tables in dbUrl.
+  proj = await project({ 'db/migrations/20240101000000_t.sql': migration('create table t (id int);', 'drop table t;') });
+});
+afterAll(async () => {
+  await proj?.cleanup();
+});
+
+beforeEach(() => {
+  for (const k of Object.keys(process.env)) {
+    if (k.startsWith('INPUT_') || k.endsWith('DATABASE_URL') || k.startsWith('GITHUB_') || k === 'RUNNER_TEMP') delete process.env[k];
+  }
+  process.env.GITHUB_WORKSPACE = proj.dir;
+  summaryText.length = 0;
+});
+afterEach(() => {
+  process.env = { ...saved };
+});
+
+function setInputs(inputs: Record<string, string>): void {
+  for (const [k, v] of Object.entries(inputs)) process.env[inputVariable(k)] = v;
+}
+
+function errorOf(fn: () => unknown): InstanceType<typeof InputError> {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(InputError);
+    return e as InstanceType<typeof InputError>;
+  }
+  throw new Error('expected getInputs() to throw');
+}
+
+const BOOL = 'true or false';
+const DURATION = 'a duration in Go syntax: 0, or a number with a unit (ns, us, ms, s, m, h) such as 500ms, 5s, 1m30s';
+
+/** [input, bad value, text that must be in the message describing what is accepted]. */
+const BAD: [string, string, string][] = [
+  ['command', 'migrate', 'one of up, status, rollback, plan, lint, verify'],
+  ['command', 'UP', 'one of up, status, rollback, plan, lint, verify'],
+  ['dry-run', 'yes', BOOL],
+  ['steps', '-1', 'a whole number of migrations, 1 or more, or empty for the default (all pending for up and plan, 1 for rollback)'],
+  ['steps', '0', 'a whole number of migrations, 1 or more'],
+  ['steps', 'abc', 'a whole number of migrations, 1 or more'],
+  ['steps', '1.5', 'a whole number of migrations, 1 or more'],
+  ['strict', '1', BOOL],
+  ['backup', 'sometimes', 'one of auto, always, never'],
+  ['pg-dump-path', '/nonexistent/bin/pg_dump', 'the path of a pg_dump executable'],
+  ['lock-timeout', '5', DURATION],
+  ['lock-timeout', 'abc', DURATION],
+  ['lock-timeout', '-5s', 'a duration that is not negative'],
+  ['lock-timeout', '5 s', DURATION],
+  ['statement-timeout', 'forever', DURATION],
+  ['lock-retries', '-1', 'a whole number, 0 or more'],
+  ['lock-retries', 'three', 'a whole number, 0 or more'],
+  ['lock-wait-timeout', '1m30', DURATION],
+  ['health-check-url', 'ftp://example.com/health', 'an http:// or https:// URL'],
+  ['health-check-url', 'not a url', 'an http:// or https:// URL'],
+  ['health-check-retries', 'x', 'a whole number, 0 or more'],
+  ['health-check-interval', '5x', DURATION],
+  ['rollback-on-failure', 'maybe', BOOL],
+  ['create-issue-on-failure', 'on', BOOL],
+  ['issue-labels', `ok,${'x'.repeat(51)}`, 'comma-separated GitHub labels of at most 50 characters each'],
+  ['dump-schema', 'nope', BOOL],
+  ['drift-check', 'y', BOOL],
+  ['environment', 'my env!', 'development (or dev), staging, production, or another name'],
+];
+
+describe('action inputs: every bad value is rejected before anything runs', () => {
+  it.each(BAD)("%s: '%s' is rejected with a message naming the input, the value and what it accepts", async (input, value, expected) => {
+    setInputs({ 'database-url': dbUrl, [input]: value });
+    const err = errorOf(() => getInputs());
+    expect(err.message).toContain(`input '${input}': got '${value}'; expected `);
+    expect(err.message).toContain(expected);
+    expect(err.code).toBe('INPUT_INVALID');
+
+    // The same through the action's entry point, against a real database: it fails, sets the
+    // outputs, and creates nothing.
+    await run();
+    expect(setFailed).toHaveBeenCalledTimes(1);
+    expect(setFailed.mock.calls[0][0]).toContain(`input '${input}': got '${value}'`);
+    expect(setOutput).toHaveBeenCalledWith(Outputs.Status, 'failed');
+    expect(setOutput).toHaveBeenCalledWith(Outputs.Applied, '[]');
+    expect(summaryText.join('')).toContain('Invalid action inputs: nothing ran');
+    expect(await tables(dbUrl)).toEqual([]);
+  });
+
+  it.each([
+    ['postgres:///app', 'a URL that names the database host'],
+    ['postgres://user:canary-pw-1@/app', 'a URL that names the database host'],
+    ['postgres://user:canary-pw-1@:5432/app', 'a URL that names the database host'],
+    // The engine's own reason follows in parentheses; its wording is the engine's business.
+    ['mysql://user:canary-pw-1@db.example.com/app', 'a URL such as postgres://user:password@host:5432/database'],
+    ['postgres://user:canary-pw-1@db.example.com:99999/app', 'a URL such as postgres://user:password@host:5432/database'],
+    ['postgres://user:canary-pw-1@db.example.com:abc/app', 'a URL such as postgres://user:password@host:5432/database'],
+    ['localhost/app', 'a URL such as postgres://user:password@host:5432/database'],
+  ])("database-url '%s' is rejected (%s) without printing the password", (url, expected) => {
+    setInputs({ 'database-url': url });
+    const err = errorOf(() => getInputs());
+    expect(err.message).toContain(`input 'database-url': got '${url.replace('canary-pw-1', '********')}'`);
+    expect(err.message).toContain(expected);
+    expect(err.message).not.toContain('canary-pw-1');
+    // Masked before it was parsed.
+    expect(setSecret).toHaveBeenCalledWith(url);
+  });
+
+  it('rejects an environment with no URL anywhere, naming the input and the variables it read', async () => {
+    setInputs({ environment: 'qa' });
+    const err = errorOf(() => getInputs());
+    expect(err.message).toBe(
+      "invalid input 'database-url': got an empty value; expected a postgres:// URL for environment 'qa': set the database-url input, or QA_DATABASE_URL or DATABASE_URL in the environment or in .env.dbmate in the workspace",
+    );
+    await run();
+    expect(setFailed.mock.calls[0][0]).toContain("input 'database-url'");
+  });
+
+  it('reports every invalid input at once', () => {
+    setInputs({ 'database-url': dbUrl, command: 'migrate', steps: '0', backup: 'sometimes', 'lock-timeout': '5' });
+    const err = errorOf(() => getInputs());
+    expect(err.problems.map((p) => p.input)).toEqual(['command', 'steps', 'backup', 'lock-timeout']);
+    expect(err.message.split('\n')).toEqual([
+      'invalid inputs:',
+      "  - input 'command': got 'migrate'; expected one of up, status, rollback, plan, lint, verify",
+      "  - input 'steps': got '0'; expected a whole number of migrations, 1 or more, or empty for the default (all pending for up and plan, 1 for rollback)",
+      "  - input 'backup': got 'sometimes'; expected one of auto, always, never",
+      `  - input 'lock-timeout': got '5'; expected ${DURATION}`,
+    ]);
+  });
+
+  it.each(['lint', 'verify'])('accepts command %s but fails with "not available in this version", touching nothing', async (command) => {
+    setInputs({ 'database-url': dbUrl, command });
+    expect(getInputs().command).toBe(command);
+    await run();
+    expect(setFailed).toHaveBeenCalledTimes(1);
+    expect(setFailed.mock.calls[0][0]).toContain(`command '${command}' is not available in this version of the action`);
+    expect(setOutput).toHaveBeenCalledWith(Outputs.Status, 'failed');
+    expect(await tables(dbUrl)).toEqual([]);
+  });
+});
+
+describe('action inputs: valid values', () => {
+  it('applies the action.yml defaults when run outside a runner', () => {
+    setInputs({ 'database-url': 'postgres://u:pw@db.example.com/app' });
+    process.env.RUNNER_TEMP = '/runner/tmp';
+    const s = getInputs();
+    expect(s).toMatchObject({
+      command: 'up',
+      dryRun: false,
+      environment: 'development',
+      migrationsDirs: ['db/migrations'],
+      schemaFile: 'db/schema.sql',
+      migrationsTable: 'schema_migrations',
+      historyTable: 'schema_migrations_history',
+      strict: false,
+      backup: 'auto',
+      backupDir: '/runner/tmp/db-backups',
+      lockTimeoutMs: 5000,
+      statementTimeoutMs: 0,
+      lockRetries: 3,
+      lockWaitTimeoutMs: 60000,
+      healthCheckSql: 'SELECT 1',
+      healthCheckRetries: 5,
+      healthCheckIntervalMs: 5000,
+      rollbackOnFailure: true,
+      createIssueOnFailure: true,
+      issueLabels: ['db-migration', 'incident'],
+      dumpSchema: false,
+      driftCheck: false,
+      workspace: proj.dir,
+    });
+    expect(s.steps).toBeUndefined();
+    expect(Object.isFrozen(s)).toBe(true);
+  });
+
+  it('parses Go durations, numbers, booleans, lists, and keeps an explicit empty history-table', () => {
+    setInputs({
+      'database-url': 'postgres://u:pw@db.example.com/app',
+      'dry-run': 'True',
+      steps: '2',
+      'lock-timeout': '1m30s',
+      'statement-timeout': '0',
+      'lock-wait-timeout': '500ms',
+      'health-check-interval': '1h2m3.5s',
+      'lock-retries': '0',
+      'migrations-dir': 'db/migrations, db/more',
+      'history-table': '',
+      'issue-labels': ' a , b ,,',
+      'github-token': 'ghs_token_canary',
+      'pg-dump-path': process.execPath,
+    });
+    const s = getInputs();
+    expect(s).toMatchObject({
+      dryRun: true,
+      steps: 2,
+      lockTimeoutMs: 90_000,
+      statementTimeoutMs: 0,
+      lockWaitTimeoutMs: 500,
+      healthCheckIntervalMs: 3_723_500,
+      lockRetries: 0,
+      migrationsDirs: ['db/migrations', 'db/more'],
+      historyTable: '',
+      issueLabels: ['a', 'b'],
+      pgDumpPath: process.execPath,
+    });
+    expect(setSecret).toHaveBeenCalledWith('ghs_token_canary');
+    expect(setSecret).toHaveBeenCalledWith('pw');
+    expect(s.secrets).toEqual(expect.arrayContaining(['pw', 'ghs_token_canary']));
+  });
+
+  it('masks the password as written and percent-encoded', () => {
+    setInputs({ 'database-url': 'postgres://u:p%40ss%2Fw0rd@db.example.com/app' });
+    getInputs();
+    expect(setSecret).toHaveBeenCalledWith('p@ss/w0rd');
+    expect(setSecret).toHaveBeenCalledWith('p%40ss%2Fw0rd');
+  });
+});
+
+describe('environment and database URL resolution', () => {
+  const url = (host: string) => `postgres://u:pw@${host}:5432/app`;
+  interface Case {
+    name: string;
+    inputs?: Record<string, string>;
+    env?: Record<string, string>;
+    file?: string;
+    environment: string;
+    source: string;
+    host: string;
+  }
+  const cases: Case[] = [
+    {
+      name: 'the database-url input wins over every variable',
+      inputs: { environment: 'staging', 'database-url': url('input.example') },
+      env: { STAGING_DATABASE_URL: url('staging-env.example'), DATABASE_URL: url('env.example') },
+      file: `STAGING_DATABASE_URL=${url('staging-file.example')}\n`,
+      environment: 'staging',
+      source: 'database-url',
+      host: 'input.example',
+    },
+    {
+      name: 'staging reads STAGING_DATABASE_URL before DATABASE_URL',
+      inputs: { environment: 'staging' },
+      env: { STAGING_DATABASE_URL: url('staging-env.example'), DATABASE_URL: url('env.example') },
+      environment: 'staging',
+      source: 'STAGING_DATABASE_URL',
+      host: 'staging-env.example',
+    },
+    {
+      name: 'dev is an alias of development and reads DEV_DATABASE_URL',
+      inputs: { environment: 'dev' },
+      env: { DEV_DATABASE_URL: url('dev-env.example'), DATABASE_URL: url('env.example') },
+      environment: 'development',
+      source: 'DEV_DATABASE_URL',
+      host: 'dev-env.example',
+    },
+    {
+      name: 'development (the default) reads DEV_DATABASE_URL',
+      env: { DEV_DATABASE_URL: url('dev-env.example'), DEVELOPMENT_DATABASE_URL: url('wrong.example') },
+      environment: 'development',
+      source: 'DEV_DATABASE_URL',
+      host: 'dev-env.example',
+    },
+    {
+      name: 'production reads PRODUCTION_DATABASE_URL',
+      inputs: { environment: 'production' },
+      env: { PRODUCTION_DATABASE_URL: url('prod-env.example'), DATABASE_URL: url('env.example') },
+      environment: 'production',
+      source: 'PRODUCTION_DATABASE_URL',
+      host: 'prod-env.example',
+    },
+    {
+      name: 'well-known names are case-insensitive: Production is production',
+      inputs: { environment: 'Production' },
+      env: { PRODUCTION_DATABASE_URL: url('prod-env.example') },
+      environment: 'production',
+      source: 'PRODUCTION_DATABASE_URL',
+      host: 'prod-env.example',
+    },
+    {
+      name: 'a custom name reads <NAME>_DATABASE_URL, upper-cased, dashes as underscores',
+      inputs: { environment: 'qa-eu' },
+      env: { QA_EU_DATABASE_URL: url('qa-env.example'), DATABASE_URL: url('env.example') },
+      environment: 'qa-eu',
+      source: 'QA_EU_DATABASE_URL',
+      host: 'qa-env.example',
+    },
+    {
+      name: 'DATABASE_URL is the fallback of every environment',
+      inputs: { environment: 'staging' },
+      env: { DATABASE_URL: url('env.example') },
+      environment: 'staging',
+      source: 'DATABASE_URL',
+      host: 'env.example',
+    },
+    {
+      name: 'an empty variable counts as unset',
+      inputs: { environment: 'staging' },
+      env: { STAGING_DATABASE_URL: '', DATABASE_URL: url('env.example') },
+      environment: 'staging',
+      source: 'DATABASE_URL',
+      host: 'env.example',
+    },
+    {
+      name: '.env.dbmate is read when the environment has nothing',
+      inputs: { environment: 'staging' },
+      file: `# comment\nexport OTHER=1\nSTAGING_DATABASE_URL="${url('staging-file.example')}" # trailing comment\nDATABASE_URL=${url('file.example')}\n`,
+      environment: 'staging',
+      source: 'STAGING_DATABASE_URL',
+      host: 'staging-file.example',
+    },
+    {
+      name: 'values passed in the environment win over .env.dbmate',
+      inputs: { environment: 'staging' },
+      env: { DATABASE_URL: url('env.example') },
+      file: `STAGING_DATABASE_URL=${url('staging-file.example')}\n`,
+      environment: 'staging',
+      source: 'DATABASE_URL',
+      host: 'env.example',
+    },
+    {
+      name: '.env.dbmate DATABASE_URL is the last resort',
+      inputs: { environment: 'dev' },
+      file: `DATABASE_URL='${url('file.example')}'\n`,
+      environment: 'development',
+      source: 'DATABASE_URL',
+      host: 'file.example',
+    },
+  ];
+
+  it.each(cases)('$name', async (c) => {
+    const p = await project(c.file !== undefined ? { '.env.dbmate': c.file } : {});
+    try {
+      process.env.GITHUB_WORKSPACE = p.dir;
+      setInputs(c.inputs ?? {});
+      for (const [k, v] of Object.entries(c.env ?? {})) process.env[k] = v;
+      const s = getInputs();
+      expect({ environment: s.environment, source: s.urlSource.name, host: s.target.host }).toEqual({ environment: c.environment, source: c.source, host: c.host });
+      expect(s.urlSource.kind).toBe(c.source === 'database-url' ? 'input' : c.file !== undefined && !c.env?.[c.source] ? 'file' : 'env');
+      expect(setSecret).toHaveBeenCalledWith('pw');
+    } finally {
+      await p.cleanup();
+    }
+  });
+});
+
+describe('action.yml', () => {
+  const yml = readFileSync(join(ROOT, 'action.yml'), 'utf8');
+
+  it('declares every input, in the order of the Inputs enum, with the defaults the code applies', () => {
+    const defaults = actionDefaults(join(ROOT, 'action.yml'));
+    expect(Object.keys(defaults)).toEqual(Object.values(Inputs));
+    for (const input of Object.values(Inputs)) {
+      const expected = input === Inputs.GithubToken ? '${{ github.token }}' : INPUT_DEFAULTS[input];
+      expect([input, defaults[input]]).toEqual([input, expected]);
+    }
+    // Every input has a description.
+    const described = [...yml.matchAll(/^ {2}([a-z-]+):\n {4}description: '.+'$/gm)].map((m) => m[1]);
+    expect(described).toEqual(expect.arrayContaining(Object.values(Inputs)));
+  });
+
+  it('declares every output and runs dist/index.js on node24', () => {
+    const outputs = yml.slice(yml.indexOf('\noutputs:\n'), yml.indexOf('\nruns:\n'));
+    expect([...outputs.matchAll(/^ {2}([a-z-]+):$/gm)].map((m) => m[1])).toEqual(Object.values(Outputs));
+    expect(yml).toMatch(/\nruns:\n {2}using: 'node24'\n {2}main: 'dist\/index\.js'\n/);
+  });
+});

@@ -1,0 +1,171 @@
+import { describe, it, expect } from '@jest/globals';
+import { renderSummary, duration } from '../src/action/summary.js';
+import { actionOutputs } from '../src/action/report.js';
+import type { ActionRun } from '../src/action/run-result.js';
+
+function baseRun(over: Partial<ActionRun> = {}): ActionRun {
+  return {
+    status: 'success',
+    command: 'up',
+    dryRun: false,
+    environment: 'staging',
+    target: { host: 'db.example.com', port: 5432, database: 'app', user: 'deploy', url: 'postgres://deploy:********@db.example.com:5432/app' },
+    urlSource: 'STAGING_DATABASE_URL',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    durationMs: 1234,
+    rows: [],
+    applied: [],
+    rolledBack: [],
+    pending: [],
+    warnings: [],
+    notes: [],
+    toolVersion: '0.1.0',
+    ...over,
+  };
+}
+
+describe('job summary rendering', () => {
+  it('shows environment, command, target without password, result table and totals', () => {
+    const md = renderSummary(
+      baseRun({
+        rows: [
+          { version: '1', file: 'db/migrations/1_a.sql', status: 'applied', durationMs: 12.4, transaction: true },
+          { version: '2', file: 'db/migrations/2_b.sql', status: 'applied', durationMs: 1500, transaction: false, attempts: 2 },
+          { version: '3', file: 'db/migrations/3_c.sql', status: 'pending' },
+        ],
+        applied: ['1', '2'],
+        pending: ['3'],
+        currentVersion: '2',
+      }),
+    );
+    expect(md).toMatch(/^## ✅ Migrations applied on staging\n/);
+    expect(md).toContain('| Environment | `staging` |');
+    expect(md).toContain('| Command | `up` |');
+    expect(md).toContain('| Database | `db.example.com:5432/app` as `deploy` (URL from `STAGING_DATABASE_URL`) |');
+    expect(md).toContain('| Current version | `2` |');
+    expect(md).toContain('| Duration | 1.2 s |');
+    expect(md).not.toContain('********');
+    expect(md).toContain('### Result\n\n| Version | File | Status | Duration |\n|---|---|---|---|\n');
+    expect(md).toContain('| `1` | `db/migrations/1_a.sql` | ✅ applied | 12 ms |');
+    expect(md).toContain('| `2` | `db/migrations/2_b.sql` | ✅ applied (2 attempts) | 1.5 s |');
+    expect(md).toContain('| `3` | `db/migrations/3_c.sql` | ⏳ pending |  |');
+    expect(md).toContain('**Totals:** 2 applied · 1 pending');
+    expect(md.endsWith('\n')).toBe(true);
+  });
+
+  it('puts the failing file:line, SQLSTATE and the full description under the error', () => {
+    const md = renderSummary(
+      baseRun({
+        status: 'failed',
+        rows: [
+          { version: '1', file: 'db/migrations/1_a.sql', status: 'applied', durationMs: 3 },
+          { version: '2', file: 'db/migrations/2_bad.sql', status: 'failed', durationMs: 4 },
+        ],
+        applied: ['1'],
+        pending: ['2'],
+        error: {
+          message: 'db/migrations/2_bad.sql:4:15: applying version 2 failed: relation "nope" does not exist (SQLSTATE 42P01)',
+          details: 'db/migrations/2_bad.sql:4:15: applying version 2 failed: relation "nope" does not exist (SQLSTATE 42P01)\n  statement: select * from nope',
+          file: 'db/migrations/2_bad.sql',
+          line: 4,
+          column: 15,
+          sqlstate: '42P01',
+          version: '2',
+        },
+        warnings: ['rollback-on-failure is not implemented in this version of the action'],
+      }),
+    );
+    expect(md).toMatch(/^## ❌ Migration failed on staging\n/);
+    expect(md).toContain('**Totals:** 1 applied · 1 failed');
+    expect(md).toContain('### ❌ Error\n\nIn `db/migrations/2_bad.sql:4:15` (SQLSTATE `42P01`):\n\n```text\n');
+    expect(md).toContain('  statement: select * from nope\n```');
+    expect(md).toContain('### ⚠️ Warnings\n\n- rollback-on-failure is not implemented');
+  });
+
+  it('renders a dry run as a plan with mode and the exact SQL, fenced safely', () => {
+    const sql = '-- migrate:up\nselect \'a|b\', $$```$$;';
+    const md = renderSummary(
+      baseRun({
+        status: 'dry-run',
+        dryRun: true,
+        rows: [
+          { version: '1', file: 'db/migrations/1_a|b.sql', status: 'would-apply', transaction: true, sql },
+          { version: '2', file: 'db/migrations/2_c.sql', status: 'pending', transaction: false },
+        ],
+        pending: ['1', '2'],
+        notes: ['The ledger table does not exist yet'],
+      }),
+    );
+    expect(md).toMatch(/^## 🔍 Dry run on staging: nothing was changed\n/);
+    expect(md).toContain('| Command | `up` (dry run: nothing was changed) |');
+    expect(md).toContain('### Plan\n\n| Version | File | Status | Mode |');
+    expect(md).toContain('| `1` | `db/migrations/1_a\\|b.sql` | 🔍 would apply | transaction |');
+    expect(md).toContain('| `2` | `db/migrations/2_c.sql` | ⏳ pending | transaction:false |');
+    expect(md).toContain('**Totals:** 1 would apply · 1 pending');
+    // The SQL holds a triple backtick: the fence must be longer.
+    expect(md).toContain(`\`\`\`\`sql\n${sql}\n\`\`\`\``);
+    expect(md).toContain('- The ledger table does not exist yet');
+  });
+
+  it('renders status as a readable table', () => {
+    const md = renderSummary(
+      baseRun({
+        command: 'status',
+        rows: [
+          { version: '1', file: 'db/migrations/1_a.sql', status: 'applied' },
+          { version: '2', file: 'db/migrations/2_b.sql', status: 'edited' },
+          { version: '3', file: 'db/migrations/3_c.sql', status: 'pending' },
+          { version: '9', file: '', status: 'no-file' },
+        ],
+        currentVersion: '2',
+        pending: ['3'],
+      }),
+    );
+    expect(md).toMatch(/^## 📋 Migration status of staging\n/);
+    expect(md).toContain('### Status\n\n| Version | File | Status |\n|---|---|---|\n| `1` | `db/migrations/1_a.sql` | ✅ applied |');
+    expect(md).toContain('| `2` | `db/migrations/2_b.sql` | ⚠️ applied, file edited since |');
+    expect(md).toContain('| `9` | — | ❔ applied, no file |');
+  });
+
+  it('explains a run that never started because of invalid inputs', () => {
+    const md = renderSummary({
+      status: 'failed',
+      dryRun: false,
+      startedAt: '2026-01-01T00:00:00.000Z',
+      durationMs: 2,
+      rows: [],
+      applied: [],
+      rolledBack: [],
+      pending: [],
+      warnings: [],
+      notes: [],
+      toolVersion: '0.1.0',
+      error: { message: "invalid input 'steps': got '-1'", details: "invalid input 'steps': got '-1'; expected a whole number", code: 'INPUT_INVALID' },
+    });
+    expect(md).toMatch(/^## ❌ Invalid action inputs: nothing ran\n/);
+    expect(md).toContain("invalid input 'steps': got '-1'; expected a whole number");
+    expect(md).not.toContain('Current version');
+  });
+
+  it('formats durations for people', () => {
+    expect(duration(0.25)).toBe('0.25 ms');
+    expect(duration(12.4)).toBe('12 ms');
+    expect(duration(1234)).toBe('1.2 s');
+    expect(duration(125_000)).toBe('2 min 5 s');
+  });
+
+  it('gives every output a string, JSON arrays where the contract says so', () => {
+    const out = actionOutputs(baseRun({ applied: ['1', '2'], pending: ['3'], currentVersion: '2' }));
+    expect(out).toMatchObject({
+      status: 'success',
+      applied: '["1","2"]',
+      'rolled-back': '[]',
+      pending: '["3"]',
+      'current-version': '2',
+      'backup-path': '',
+      'issue-url': '',
+      'duration-ms': '1234',
+    });
+    expect(JSON.parse(out.report)).toMatchObject({ schemaVersion: 1, status: 'success', applied: ['1', '2'] });
+  });
+});

@@ -1,0 +1,118 @@
+/**
+ * Names the action shares with `action.yml`: every input and output id appears here once, so no
+ * key is a repeated string literal (setup-node's and cache's `constants.ts`).
+ */
+
+/** Input ids, exactly as declared in `action.yml` (in the same order). */
+export enum Inputs {
+  Command = 'command',
+  DryRun = 'dry-run',
+  Environment = 'environment',
+  DatabaseUrl = 'database-url',
+  MigrationsDir = 'migrations-dir',
+  SchemaFile = 'schema-file',
+  MigrationsTable = 'migrations-table',
+  HistoryTable = 'history-table',
+  Steps = 'steps',
+  Strict = 'strict',
+  Backup = 'backup',
+  BackupDir = 'backup-dir',
+  PgDumpPath = 'pg-dump-path',
+  LockTimeout = 'lock-timeout',
+  StatementTimeout = 'statement-timeout',
+  LockRetries = 'lock-retries',
+  LockWaitTimeout = 'lock-wait-timeout',
+  HealthCheckSql = 'health-check-sql',
+  HealthCheckUrl = 'health-check-url',
+  HealthCheckRetries = 'health-check-retries',
+  HealthCheckInterval = 'health-check-interval',
+  RollbackOnFailure = 'rollback-on-failure',
+  CreateIssueOnFailure = 'create-issue-on-failure',
+  GithubToken = 'github-token',
+  IssueLabels = 'issue-labels',
+  DumpSchema = 'dump-schema',
+  DriftCheck = 'drift-check',
+}
+
+/** Output ids, exactly as declared in `action.yml`. */
+export enum Outputs {
+  Status = 'status',
+  Applied = 'applied',
+  RolledBack = 'rolled-back',
+  Pending = 'pending',
+  CurrentVersion = 'current-version',
+  BackupPath = 'backup-path',
+  IssueUrl = 'issue-url',
+  DurationMs = 'duration-ms',
+  Report = 'report',
+}
+
+/**
+ * The defaults of `action.yml`, applied when an input's variable is absent altogether, so the
+ * bundle behaves the same under `npm start` or a test as under a runner (which always passes the
+ * defaults). A test keeps this table equal to `action.yml`. Inputs whose `action.yml` default is
+ * an expression (`${{ github.token }}`) default to empty here: only a runner can evaluate it.
+ */
+export const INPUT_DEFAULTS: Readonly<Record<Inputs, string>> = Object.freeze({
+  [Inputs.Command]: 'up',
+  [Inputs.DryRun]: 'false',
+  [Inputs.Environment]: 'development',
+  [Inputs.DatabaseUrl]: '',
+  [Inputs.MigrationsDir]: 'db/migrations',
+  [Inputs.SchemaFile]: 'db/schema.sql',
+  [Inputs.MigrationsTable]: 'schema_migrations',
+  [Inputs.HistoryTable]: 'schema_migrations_history',
+  [Inputs.Steps]: '',
+  [Inputs.Strict]: 'false',
+  [Inputs.Backup]: 'auto',
+  [Inputs.BackupDir]: '',
+  [Inputs.PgDumpPath]: '',
+  [Inputs.LockTimeout]: '5s',
+  [Inputs.StatementTimeout]: '0',
+  [Inputs.LockRetries]: '3',
+  [Inputs.LockWaitTimeout]: '60s',
+  [Inputs.HealthCheckSql]: 'SELECT 1',
+  [Inputs.HealthCheckUrl]: '',
+  [Inputs.HealthCheckRetries]: '5',
+  [Inputs.HealthCheckInterval]: '5s',
+  [Inputs.RollbackOnFailure]: 'true',
+  [Inputs.CreateIssueOnFailure]: 'true',
+  [Inputs.GithubToken]: '',
+  [Inputs.IssueLabels]: 'db-migration,incident',
+  [Inputs.DumpSchema]: 'false',
+  [Inputs.DriftCheck]: 'false',
+});
+
+/** Values of the `command` input. */
+export const COMMANDS = ['up', 'status', 'rollback', 'plan', 'lint', 'verify'] as const;
+
+/** A value of the `command` input. */
+export type Command = (typeof COMMANDS)[number];
+
+/** Commands accepted by validation that later versions implement. */
+export const COMMANDS_NOT_YET_AVAILABLE: readonly Command[] = ['lint', 'verify'];
+
+/** Values of the `backup` input. */
+export const BACKUP_MODES = ['auto', 'always', 'never'] as const;
+
+/** A value of the `backup` input. */
+export type BackupMode = (typeof BACKUP_MODES)[number];
+
+/** Values of the `status` output. */
+export const RUN_STATUSES = ['success', 'failed', 'rolled-back', 'dry-run', 'nothing-to-do'] as const;
+
+/** A value of the `status` output. */
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** Well-known environments: the names users write, the canonical name, and the variable prefix. */
+export const KNOWN_ENVIRONMENTS: readonly { names: readonly string[]; canonical: string; prefix: string }[] = Object.freeze([
+  { names: ['development', 'dev'], canonical: 'development', prefix: 'DEV' },
+  { names: ['staging'], canonical: 'staging', prefix: 'STAGING' },
+  { names: ['production'], canonical: 'production', prefix: 'PRODUCTION' },
+]);
+
+/** The dbmate env file read from the workspace (values passed in the environment win). */
+export const ENV_FILE = '.env.dbmate';
+
+/** The variable every environment falls back to, as in dbmate. */
+export const DATABASE_URL_VAR = 'DATABASE_URL';

@@ -1,0 +1,107 @@
+import type { Command, RunStatus } from './constants.js';
+
+/**
+ * What happened (or, in a dry run, would happen) to one migration file. The summary renders
+ * these rows; the report carries them.
+ */
+export type RowStatus =
+  /** `up` applied it in this run; in `status`, it is in the ledger. */
+  | 'applied'
+  /** `rollback` undid it in this run. */
+  | 'rolled-back'
+  /** Its SQL failed: the run stopped here. */
+  | 'failed'
+  /** Not in the ledger, and not touched by this run. */
+  | 'pending'
+  /** Dry run: `up` would apply it. */
+  | 'would-apply'
+  /** Dry run: `rollback` would undo it. */
+  | 'would-roll-back'
+  /** Applied, but the file changed since (checksum differs from the history table). */
+  | 'edited'
+  /** In the ledger, with no file (dbmate ignores such versions). */
+  | 'no-file';
+
+/** One row of the plan/result/status table. */
+export interface MigrationRow {
+  version: string;
+  /** Path as configured (`db/migrations/…sql`), or empty when only the version is known. */
+  file: string;
+  status: RowStatus;
+  /** Wall time in this run, ms (applied, rolled back or failed rows). */
+  durationMs?: number;
+  /** Whether the section runs in one transaction (false for `transaction:false`). */
+  transaction?: boolean;
+  /** Attempts including lock-timeout retries, when more than one. */
+  attempts?: number;
+  /** Dry run: the exact SQL that would be sent. */
+  sql?: string;
+}
+
+/** A failure, with its location in a migration file when it has one. */
+export interface RunError {
+  /** One-line message (the engine's, with file:line:column first for SQL errors). */
+  message: string;
+  /** Multi-line description: statement, detail, hints, what was left applied. */
+  details: string;
+  /** Stable error code, e.g. `SQL_42P01`, `INPUT_INVALID`, `LOCK_TIMEOUT`. */
+  code?: string;
+  /** Migration file (display path) the failure is in. */
+  file?: string;
+  /** 1-based line and column in that file. */
+  line?: number;
+  column?: number;
+  version?: string;
+  sqlstate?: string;
+  statement?: string;
+  hint?: string;
+}
+
+/** Where the run pointed, without secrets. */
+export interface TargetView {
+  host: string;
+  port: number;
+  database: string;
+  user?: string;
+  /** The URL with its password masked. */
+  url: string;
+}
+
+/**
+ * The whole run as data: what the pipeline returns, what the summary renders and what the
+ * `report` output serialises. Already redacted: no string in it holds a secret.
+ */
+export interface ActionRun {
+  status: RunStatus;
+  /** The `command` input, when the inputs were valid. */
+  command?: Command;
+  dryRun: boolean;
+  environment?: string;
+  target?: TargetView;
+  /** Which input or variable the URL came from, e.g. `STAGING_DATABASE_URL`. */
+  urlSource?: string;
+  /** ISO time the run started. */
+  startedAt: string;
+  durationMs: number;
+  rows: MigrationRow[];
+  /** Versions this run applied / rolled back. */
+  applied: string[];
+  rolledBack: string[];
+  /** Versions pending after the run (for a dry run: pending now). */
+  pending: string[];
+  /** Highest applied version with a file, after the run. */
+  currentVersion?: string;
+  /** Path of the schema file written after migrating. */
+  schemaFile?: string;
+  /** Backup file (not produced by this version). */
+  backupPath?: string;
+  /** Issue opened on failure (not produced by this version). */
+  issueUrl?: string;
+  error?: RunError;
+  /** Things the user should act on (shown in the summary and as warnings). */
+  warnings: string[];
+  /** Neutral facts worth showing (e.g. the ledger does not exist yet). */
+  notes: string[];
+  toolVersion: string;
+  run?: { actor?: string; sha?: string; runId?: string; runUrl?: string };
+}

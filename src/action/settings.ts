@@ -1,0 +1,98 @@
+import type { DatabaseTarget } from '../engine/url.js';
+import type { BackupMode, Command } from './constants.js';
+
+/**
+ * Where the database URL came from: the input, a variable in the environment, or a variable in
+ * the workspace's `.env.dbmate`. Shown in the log so a user knows which setting won.
+ */
+export interface UrlSource {
+  /** `input` (the `database-url` input), `env` (process environment) or `file` (`.env.dbmate`). */
+  kind: 'input' | 'env' | 'file';
+  /** The input or variable name, e.g. `database-url`, `STAGING_DATABASE_URL`. */
+  name: string;
+}
+
+/**
+ * Every input of `action.yml`, validated and typed. Built only by `getInputs()`; everything
+ * downstream reads this instead of the environment. Frozen.
+ */
+export interface ActionSettings {
+  /** What to run: `up`, `status`, `rollback`, `plan`, `lint` or `verify`. */
+  readonly command: Command;
+  /** Show what would happen and change nothing (read-only session, no table created). */
+  readonly dryRun: boolean;
+  /** Canonical environment name: `development` (also for `dev`), `staging`, `production`, or the name as given. */
+  readonly environment: string;
+  /** The environment name exactly as written in the input, for messages. */
+  readonly environmentInput: string;
+  /** Prefix of the environment's own URL variable, e.g. `STAGING` for `STAGING_DATABASE_URL`. */
+  readonly environmentPrefix: string;
+  /** The parsed database URL. `target.redacted` is the only form to print. */
+  readonly target: DatabaseTarget;
+  /** Which setting the URL came from. */
+  readonly urlSource: UrlSource;
+  /** Migration directories, relative to {@link workspace} unless absolute (comma-separated in the input). */
+  readonly migrationsDirs: readonly string[];
+  /** dbmate's schema file, relative to {@link workspace}. */
+  readonly schemaFile: string;
+  /** Ledger table, optionally `schema.table` (dbmate's `--migrations-table`). */
+  readonly migrationsTable: string;
+  /** Audit table; empty disables it. */
+  readonly historyTable: string;
+  /** How many migrations to apply or roll back; undefined = all pending for `up`/`plan`, 1 for `rollback`. */
+  readonly steps?: number;
+  /** Refuse pending migrations older than the newest applied one. */
+  readonly strict: boolean;
+  /** When to take a backup before migrating (implemented in a later version). */
+  readonly backup: BackupMode;
+  /** Directory for backups (implemented in a later version). */
+  readonly backupDir: string;
+  /** pg_dump to use (schema dumps now, backups later); undefined = search PATH. */
+  readonly pgDumpPath?: string;
+  /** `lock_timeout` of each migration, ms (0 = none). */
+  readonly lockTimeoutMs: number;
+  /** `statement_timeout` of each migration, ms (0 = none). */
+  readonly statementTimeoutMs: number;
+  /** Retries of a migration that hit `lock_timeout`. */
+  readonly lockRetries: number;
+  /** How long to wait for a concurrent run's advisory lock, ms. */
+  readonly lockWaitTimeoutMs: number;
+  /** SQL that must succeed after migrating; empty disables it (implemented in a later version). */
+  readonly healthCheckSql: string;
+  /** URL that must answer 2xx after migrating; undefined disables it (implemented in a later version). */
+  readonly healthCheckUrl?: string;
+  /** Attempts of the URL health check (implemented in a later version). */
+  readonly healthCheckRetries: number;
+  /** Delay between URL health check attempts, ms (implemented in a later version). */
+  readonly healthCheckIntervalMs: number;
+  /** Roll back this run's migrations when it fails (implemented in a later version). */
+  readonly rollbackOnFailure: boolean;
+  /** Open or comment on an issue when the run fails (implemented in a later version). */
+  readonly createIssueOnFailure: boolean;
+  /** Token for the issue API; masked in logs. */
+  readonly githubToken: string;
+  /** Labels of the failure issue (implemented in a later version). */
+  readonly issueLabels: readonly string[];
+  /** Write {@link schemaFile} after a successful `up`/`rollback`. */
+  readonly dumpSchema: boolean;
+  /** Compare the live schema with {@link schemaFile} (implemented in a later version). */
+  readonly driftCheck: boolean;
+  /** Directory migrations and files are resolved against: `GITHUB_WORKSPACE`, else the working directory. */
+  readonly workspace: string;
+  /** Who/what started the run, copied into history rows and the report. */
+  readonly run: RunInfo;
+  /** Every secret value to mask in anything we print (password in its forms, token). */
+  readonly secrets: readonly string[];
+}
+
+/** The CI run this action executes in (from the runner's `GITHUB_*` variables). */
+export interface RunInfo {
+  /** `GITHUB_ACTOR`. */
+  readonly actor?: string;
+  /** `GITHUB_SHA`. */
+  readonly sha?: string;
+  /** `GITHUB_RUN_ID`. */
+  readonly runId?: string;
+  /** Link to the run, from `GITHUB_SERVER_URL`/`GITHUB_REPOSITORY`/`GITHUB_RUN_ID`. */
+  readonly runUrl?: string;
+}

@@ -1,0 +1,151 @@
+import type { ActionRun, MigrationRow, RowStatus } from './run-result.js';
+
+/** Label of each row status in the summary table. */
+const ROW_LABEL: Record<RowStatus, string> = {
+  applied: '✅ applied',
+  'rolled-back': '↩️ rolled back',
+  failed: '❌ failed',
+  pending: '⏳ pending',
+  'would-apply': '🔍 would apply',
+  'would-roll-back': '🔍 would roll back',
+  edited: '⚠️ applied, file edited since',
+  'no-file': '❔ applied, no file',
+};
+
+/** Order of the totals line. */
+const TOTAL_ORDER: RowStatus[] = ['applied', 'rolled-back', 'failed', 'would-apply', 'would-roll-back', 'pending', 'edited', 'no-file'];
+
+/**
+ * Render the run as the job summary: a headline, the environment/command/target table, the
+ * plan, result or status table, totals, the error with its file:line, warnings and (for a dry
+ * run) the exact SQL. Pure: the caller writes it. The run is already redacted.
+ */
+export function renderSummary(run: ActionRun): string {
+  const out: string[] = [];
+  out.push(`## ${headline(run)}`, '');
+
+  const facts: [string, string][] = [];
+  if (run.environment) facts.push(['Environment', code(run.environment)]);
+  if (run.command) facts.push(['Command', `${code(run.command)}${run.dryRun ? ' (dry run: nothing was changed)' : ''}`]);
+  if (run.target) {
+    const t = run.target;
+    facts.push(['Database', `${code(`${t.host}:${t.port}/${t.database}`)}${t.user ? ` as ${code(t.user)}` : ''}${run.urlSource ? ` (URL from ${code(run.urlSource)})` : ''}`]);
+  }
+  if (run.status !== 'failed' || run.command) facts.push(['Current version', run.currentVersion ? code(run.currentVersion) : 'none applied']);
+  if (run.schemaFile) facts.push(['Schema file', code(run.schemaFile)]);
+  facts.push(['Duration', duration(run.durationMs)]);
+  if (run.run?.runUrl) facts.push(['Run', `[${run.run.runId ?? 'link'}](${run.run.runUrl})`]);
+  out.push('| | |', '|---|---|', ...facts.map(([k, v]) => `| ${k} | ${cell(v)} |`), '');
+
+  if (run.rows.length > 0) {
+    out.push(`### ${tableTitle(run)}`, '', ...table(run), '', `**Totals:** ${totals(run.rows)}`, '');
+  } else if (run.command && !run.error) {
+    out.push(run.command === 'status' ? 'No migration files found.' : 'No migrations to run.', '');
+  }
+
+  if (run.error) {
+    const e = run.error;
+    const where = e.file ? `${e.file}${e.line !== undefined ? `:${e.line}:${e.column ?? 1}` : ''}` : undefined;
+    out.push('### ❌ Error', '');
+    if (where) out.push(`In ${code(where)}${e.sqlstate ? ` (SQLSTATE ${code(e.sqlstate)})` : ''}:`, '');
+    out.push(fence(e.details, 'text'), '');
+  }
+
+  if (run.warnings.length > 0) out.push('### ⚠️ Warnings', '', ...run.warnings.map((w) => `- ${oneLine(w)}`), '');
+  if (run.notes.length > 0) out.push('### Notes', '', ...run.notes.map((n) => `- ${oneLine(n)}`), '');
+
+  const sqlRows = run.rows.filter((r) => r.sql !== undefined);
+  if (sqlRows.length > 0) {
+    out.push('### SQL', '');
+    for (const r of sqlRows) {
+      out.push(`<details><summary>${escapeHtml(`${r.version} ${r.file}`)} (${r.transaction ? 'one transaction' : 'transaction:false'})</summary>`, '', fence(r.sql ?? '', 'sql'), '', '</details>', '');
+    }
+  }
+  return `${out.join('\n').replace(/\n+$/, '')}\n`;
+}
+
+function headline(run: ActionRun): string {
+  switch (run.status) {
+    case 'failed':
+      return run.command ? `❌ Migration failed${run.environment ? ` on ${run.environment}` : ''}` : '❌ Invalid action inputs: nothing ran';
+    case 'dry-run':
+      return `🔍 Dry run on ${run.environment}: nothing was changed`;
+    case 'nothing-to-do':
+      return `✅ ${run.environment}: already up to date`;
+    case 'rolled-back':
+      return `↩️ Migration failed on ${run.environment} and was rolled back`;
+    default:
+      if (run.command === 'status') return `📋 Migration status of ${run.environment}`;
+      if (run.command === 'rollback') return `↩️ Rolled back on ${run.environment}`;
+      return `✅ Migrations applied on ${run.environment}`;
+  }
+}
+
+function tableTitle(run: ActionRun): string {
+  if (run.command === 'status') return 'Status';
+  if (run.dryRun || run.command === 'plan') return 'Plan';
+  return 'Result';
+}
+
+function table(run: ActionRun): string[] {
+  const plan = run.rows.some((r) => r.status === 'would-apply' || r.status === 'would-roll-back');
+  const timed = run.rows.some((r) => r.durationMs !== undefined);
+  const head = ['Version', 'File', 'Status'];
+  if (plan) head.push('Mode');
+  if (timed) head.push('Duration');
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  for (const r of run.rows) {
+    const cols = [code(r.version), r.file ? code(r.file) : '—', label(r)];
+    if (plan) cols.push(r.transaction === undefined ? '' : r.transaction ? 'transaction' : 'transaction:false');
+    if (timed) cols.push(r.durationMs !== undefined ? duration(r.durationMs) : '');
+    lines.push(`| ${cols.map(cell).join(' | ')} |`);
+  }
+  return lines;
+}
+
+function label(r: MigrationRow): string {
+  return `${ROW_LABEL[r.status]}${r.attempts && r.attempts > 1 ? ` (${r.attempts} attempts)` : ''}`;
+}
+
+function totals(rows: MigrationRow[]): string {
+  const parts = TOTAL_ORDER.map((s) => [s, rows.filter((r) => r.status === s).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${n} ${ROW_LABEL[s].replace(/^\S+ /, '')}`);
+  return parts.join(' · ');
+}
+
+/** `12 ms`, `1.5 s`, `2 min 3 s`. */
+export function duration(ms: number): string {
+  if (ms < 1) return `${Math.round(ms * 100) / 100} ms`;
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${Math.round(ms / 100) / 10} s`;
+  const m = Math.floor(ms / 60_000);
+  return `${m} min ${Math.round((ms - m * 60_000) / 1000)} s`;
+}
+
+/** Inline code that survives backticks in the value. */
+function code(s: string): string {
+  const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((m) => m.length));
+  const tick = '`'.repeat(longest + 1);
+  const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
+  return `${tick}${pad}${s}${pad}${tick}`;
+}
+
+/** A fenced block longer than any backtick run inside it. */
+function fence(s: string, lang: string): string {
+  const longest = Math.max(2, ...(s.match(/`+/g) ?? []).map((m) => m.length));
+  const f = '`'.repeat(longest + 1);
+  return `${f}${lang}\n${s.replace(/\s+$/, '')}\n${f}`;
+}
+
+function cell(s: string): string {
+  return oneLine(s).replace(/\|/g, '\\|');
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ');
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
