@@ -154,28 +154,77 @@ describe(`the bundled action (${ACTION_BUNDLE}) on real PostgreSQL`, () => {
     expect(await catalog(db.admin)).toEqual(before);
   });
 
-  it('a failing migration: exit 1, status failed, an annotation on the failing line, and the database as the engine left it', async () => {
+  it('a failing migration with rollback-on-failure false: exit 1, status failed, an annotation on the failing line, and what remains applied', async () => {
     const p = await project({
       'db/migrations/1_ok.sql': migration('create table ok1 (id int);', 'drop table ok1;'),
       'db/migrations/2_bad.sql': '-- migrate:up\ncreate table t1 (id int);\n\nselect * from   nonexistent_table;\n\n-- migrate:down\ndrop table t1;\n',
     });
     cleanups.push(p.cleanup);
     const db = await freshDb();
-    const r = await step({ command: 'up', environment: 'staging', 'database-url': db.url }, { cwd: p.dir });
+    const r = await step({ command: 'up', environment: 'staging', 'database-url': db.url, 'rollback-on-failure': 'false' }, { cwd: p.dir });
     expect(r.code).toBe(1);
-    expect(r.outputs).toMatchObject({ status: 'failed', applied: '["1"]', pending: '["2"]', 'current-version': '1' });
+    expect(r.outputs).toMatchObject({ status: 'failed', applied: '["1"]', 'rolled-back': '[]', pending: '["2"]', 'current-version': '1' });
     const errors = annotations(r.stdout, 'error');
     expect(errors[0]).toMatch(/^::error title=Migration 2 failed,file=db\/migrations\/2_bad\.sql,line=4,col=\d+::db\/migrations\/2_bad\.sql:4:\d+: .*relation "nonexistent_table" does not exist/);
     expect(errors).toHaveLength(2); // the annotation on the file, and setFailed's
     expect(r.summary).toMatch(/^## ❌ Migration failed on staging\n/);
     expect(r.summary).toMatch(/In `db\/migrations\/2_bad\.sql:4:\d+` \(SQLSTATE `42P01`\):/);
     expect(r.summary).toContain('| `2` | `db/migrations/2_bad.sql` | ❌ failed |');
-    expect(r.summary).toContain('rollback-on-failure is not implemented in this version of the action');
+    expect(r.summary).toContain('rollback-on-failure is false: the 1 migration(s) this run applied remain applied: 1');
+    expect(r.summary).not.toContain('not implemented in this version of the action: the');
     const warnings = annotations(r.stdout, 'warning');
     expect(warnings.some((w) => w.includes('create-issue-on-failure is not implemented'))).toBe(true);
     const report = JSON.parse(r.outputs.report);
     expect(report.error).toMatchObject({ file: 'db/migrations/2_bad.sql', line: 4, sqlstate: '42P01', version: '2' });
     expect(await tables(db.admin)).toEqual(['ok1', 'schema_migrations', 'schema_migrations_history']);
+  });
+
+  it('automatic rollback: the third of three migrations fails, the first two are rolled back and the database is as before', async () => {
+    const p = await project({
+      'db/migrations/1_users.sql': migration('create table users (id int primary key);', 'drop table users;'),
+      'db/migrations/2_orders.sql': migration('create table orders (id int, user_id int references users);', 'drop table orders;'),
+      'db/migrations/3_bad.sql': migration('create table t3 (id int);\nselect * from nonexistent_table;', 'drop table t3;'),
+    });
+    cleanups.push(p.cleanup);
+    const db = await freshDb();
+    const before = await catalog(db.admin);
+    const r = await step({ command: 'up', environment: 'production', backup: 'never', 'database-url': db.url }, { cwd: p.dir });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
+    expect(r.outputs).toMatchObject({ status: 'rolled-back', applied: '["1","2"]', 'rolled-back': '["2","1"]', pending: '["1","2","3"]', 'current-version': '' });
+    const errors = annotations(r.stdout, 'error');
+    expect(errors[0]).toMatch(/^::error title=Migration 3 failed,file=db\/migrations\/3_bad\.sql,line=3,col=\d+::/);
+    expect(r.stdout).toContain('Rolling back 2 migration(s) (migration 3 failed): 2, 1');
+    expect(r.summary).toMatch(/^## ↩️ Migration failed on production and was rolled back\n/);
+    expect(r.summary).toContain('### ↩️ Automatic rollback\n\n- **Why:** migration 3 failed\n- **Rolled back** (newest first): `2`, `1`\n- **Still applied from this run:** none\n- **Current version now:** none applied\n');
+    expect(r.summary).toContain('**Totals:** 2 applied · 2 rolled back · 1 failed');
+    expect(r.summary).not.toMatch(/rollback-on-failure is not implemented|health checks are not implemented/);
+    const report = JSON.parse(r.outputs.report);
+    expect(report.rollback).toEqual({ reason: 'migration 3 failed', requested: ['2', '1'], rolledBack: ['2', '1'], remaining: [] });
+    expect(await query(db.admin, 'select version, direction, outcome from schema_migrations_history order by id')).toEqual([
+      { version: '1', direction: 'up', outcome: 'applied' },
+      { version: '2', direction: 'up', outcome: 'applied' },
+      { version: '3', direction: 'up', outcome: 'failed' },
+      { version: '2', direction: 'down', outcome: 'rolled_back' },
+      { version: '1', direction: 'down', outcome: 'rolled_back' },
+    ]);
+    // Back to the start: the public schema holds only the bookkeeping tables the run created (empty ledger, audit rows).
+    const after = (await catalog(db.admin)) as { rels: string[]; ledger: unknown };
+    const publicRels = (c: { rels: string[] }) => c.rels.filter((x) => x.startsWith('public.') && !x.startsWith('public.schema_migrations'));
+    expect(publicRels(after)).toEqual(publicRels(before as { rels: string[] }));
+    expect(publicRels(after)).toEqual([]);
+    expect(after.ledger).toEqual([]);
+  });
+
+  it('a health check that fails after up rolls the run back (health-check-sql)', async () => {
+    const db = await freshDb();
+    const r = await step({ command: 'up', environment: 'staging', 'database-url': db.url, 'health-check-sql': 'select count(*) > 0 from users' });
+    expect(r.code).toBe(1);
+    expect(r.outputs).toMatchObject({ status: 'rolled-back', applied: JSON.stringify([V1, V2, V3]), 'rolled-back': JSON.stringify([V3, V2, V1]), pending: JSON.stringify([V1, V2, V3]) });
+    expect(r.summary).toMatch(/^## ↩️ Health checks failed on staging: this run's migrations were rolled back\n/);
+    expect(r.summary).toContain('| SQL (`health-check-sql`) | ❌ failed | select count(*) > 0 from users: returned false in its first column, expected true |');
+    expect(r.stdout).toContain('::error::health check failed after migrating: sql: select count(*) > 0 from users: returned false in its first column, expected true');
+    expect(await tables(db.admin)).toEqual(['schema_migrations', 'schema_migrations_history']);
   });
 
   it('invalid inputs: exit 1 with a message naming the input, every output set, nothing touched', async () => {
@@ -217,6 +266,10 @@ describe(`the bundled action (${ACTION_BUNDLE}) on real PostgreSQL`, () => {
     await server().dropDatabase(name);
 
     const missing = `missing_${process.pid}_${randomBytes(3).toString('hex')}`;
+    // A dry run on a missing database shows what up would do (and creates nothing).
+    const plan = await step({ command: 'up', 'dry-run': 'true', environment: 'staging', 'database-url': canaryUrl(missing) });
+    expect([plan.code, plan.outputs.status, plan.outputs.pending]).toEqual([0, 'dry-run', JSON.stringify([V1, V2, V3])]);
+    expect(plan.summary).toContain(`Database ${missing} does not exist: \`up\` would create it, then apply every migration.`);
     const prod = await step({ command: 'up', environment: 'production', 'database-url': canaryUrl(missing) });
     expect(prod.code).toBe(1);
     expect(prod.outputs.status).toBe('failed');

@@ -1,7 +1,9 @@
 import { describe, it, expect } from '@jest/globals';
-import { runPipeline, type MigratorPort, type PipelineLog } from '../src/action/pipeline.js';
+import { runPipeline, type HealthPort, type MigratorPort, type PipelineLog } from '../src/action/pipeline.js';
 import type { ActionSettings } from '../src/action/settings.js';
-import type { PlanResult, RunResult, StatusResult } from '../src/engine/migrator.js';
+import type { PlanResult, RollbackPlanResult, RunResult, StatusResult, VersionsRollbackResult } from '../src/engine/migrator.js';
+import type { StepResult } from '../src/engine/runner.js';
+import type { HealthOptions, HealthResult } from '../src/health.js';
 import { parseDatabaseUrl } from '../src/engine/url.js';
 
 /** Settings as getInputs() would build them; the URL's password is a canary. */
@@ -50,19 +52,23 @@ const PLAN: PlanResult = {
   orphans: [],
   edited: [],
   ledgerExists: false,
+  databaseMissing: false,
 };
+const ROLLBACK_PLAN: RollbackPlanResult = { targets: [], applied: 0, pending: [], orphans: [], edited: [], ledgerExists: true, databaseMissing: false };
 const STATUS: StatusResult = { entries: [], applied: 0, pending: 0, orphans: [], edited: [] };
 
 /** A migrator that records which methods ran; `up`/`rollback` count as writes. */
 function fakeMigrator(over: Partial<MigratorPort> = {}): MigratorPort & { calls: string[] } {
   const calls: string[] = [];
-  const result = (command: 'up' | 'rollback'): RunResult => ({ command, steps: [], pending: [], durationMs: 1 });
+  const result = (command: 'up' | 'rollback'): RunResult => ({ command, steps: [], pending: [], pendingFiles: [], files: [], durationMs: 1 });
   return {
     calls,
     plan: async () => (calls.push('plan'), PLAN),
+    planRollback: async () => (calls.push('planRollback'), ROLLBACK_PLAN),
     status: async () => (calls.push('status'), STATUS),
     up: async () => (calls.push('up'), result('up')),
     rollback: async () => (calls.push('rollback'), result('rollback')),
+    rollbackVersions: async (versions) => (calls.push(`rollbackVersions ${versions.join(',')}`), { ...result('rollback'), command: 'rollback', requested: [...versions], notApplied: [], remaining: [] }),
     ...over,
   };
 }
@@ -80,6 +86,193 @@ function recordingLog(): PipelineLog & { lines: string[] } {
     },
   };
 }
+
+/** Health checks that record their options and answer as told. */
+function fakeHealth(result: Partial<HealthResult> = {}): HealthPort & { seen: HealthOptions[] } {
+  const seen: HealthOptions[] = [];
+  return {
+    seen,
+    invalidIndexes: async () => ['old_invalid_idx'],
+    run: async (o) => (seen.push(o), { ok: true, checks: [], durationMs: 1, ...result }),
+  };
+}
+
+const ref = (v: string) => ({ version: v, fileName: `${v}_m.sql`, displayPath: `db/migrations/${v}_m.sql` });
+function step(version: string, outcome: StepResult['outcome'], direction: 'up' | 'down' = 'up'): StepResult {
+  return {
+    version,
+    fileName: `${version}_m.sql`,
+    displayPath: `db/migrations/${version}_m.sql`,
+    direction,
+    outcome,
+    transaction: true,
+    durationMs: 2,
+    attempts: 1,
+    ...(outcome === 'failed' ? { error: new Error(`version ${version} failed`) } : {}),
+  };
+}
+
+/** `up` applied 1 and 2 of files 1..3 (and 3 failed when `fail3`). */
+function upResult(fail3: boolean): RunResult {
+  return {
+    command: 'up',
+    steps: fail3 ? [step('1', 'applied'), step('2', 'applied'), step('3', 'failed')] : [step('1', 'applied'), step('2', 'applied'), step('3', 'applied')],
+    ...(fail3 ? { error: new Error('version 3 failed') } : {}),
+    pending: fail3 ? ['3'] : [],
+    pendingFiles: fail3 ? [ref('3')] : [],
+    files: [ref('1'), ref('2'), ref('3')],
+    currentVersion: fail3 ? '2' : '3',
+    durationMs: 5,
+  };
+}
+
+function rolledBack(versions: readonly string[], over: Partial<VersionsRollbackResult> = {}): VersionsRollbackResult {
+  const undone = [...versions].reverse();
+  return {
+    command: 'rollback',
+    steps: undone.map((v) => step(v, 'rolled_back', 'down')),
+    pending: ['1', '2', '3'],
+    pendingFiles: [ref('1'), ref('2'), ref('3')],
+    files: [ref('1'), ref('2'), ref('3')],
+    durationMs: 3,
+    requested: undone,
+    notApplied: [],
+    remaining: [],
+    ...over,
+  };
+}
+
+describe('pipeline: health checks and automatic rollback (fakes)', () => {
+  it('a failed migration rolls back what this run applied, newest first, and says so', async () => {
+    const m = fakeMigrator({ up: async () => upResult(true) });
+    let asked: readonly string[] = [];
+    m.rollbackVersions = async (v, o) => ((asked = v), expect(o?.reason).toBe('migration 3 failed'), rolledBack(v));
+    const health = fakeHealth();
+    const run = await runPipeline(settings(), { migrator: m, log: recordingLog(), health });
+    expect(asked).toEqual(['1', '2']);
+    expect(health.seen).toEqual([]); // no health checks after a failed migration
+    expect(run.status).toBe('rolled-back');
+    expect(run.applied).toEqual(['1', '2']);
+    expect(run.rolledBack).toEqual(['2', '1']);
+    expect(run.rollback).toEqual({ reason: 'migration 3 failed', requested: ['2', '1'], rolledBack: ['2', '1'], remaining: [] });
+    expect(run.error?.message).toBe('version 3 failed');
+    expect(run.rows.map((r) => `${r.version}:${r.status}`)).toEqual(['1:applied', '2:applied', '3:failed', '2:rolled-back', '1:rolled-back']);
+    expect(run.warnings.join('\n')).not.toMatch(/rollback-on-failure is not implemented|health checks are not implemented/);
+  });
+
+  it('health checks run after a successful up with the settings, a baseline of INVALID indexes and every file expected', async () => {
+    const health = fakeHealth();
+    const run = await runPipeline(settings({ healthCheckUrl: 'http://app.internal/health', healthCheckRetries: 2, healthCheckIntervalMs: 10 }), {
+      migrator: fakeMigrator({ up: async () => upResult(false) }),
+      log: recordingLog(),
+      health,
+    });
+    expect(run.status).toBe('success');
+    expect(health.seen).toEqual([
+      {
+        sql: 'SELECT 1',
+        url: 'http://app.internal/health',
+        retries: 2,
+        intervalMs: 10,
+        invalidIndexesBefore: ['old_invalid_idx'],
+        expectedApplied: ['1', '2', '3'],
+        migrationsTable: 'schema_migrations',
+        secrets: ['s3cret-canary'],
+      },
+    ]);
+    // With steps, only this run's migrations are expected; an empty health-check-sql runs no SQL check.
+    const h2 = fakeHealth();
+    await runPipeline(settings({ steps: 3, healthCheckSql: '' }), { migrator: fakeMigrator({ up: async () => upResult(false) }), log: recordingLog(), health: h2 });
+    expect(h2.seen[0].expectedApplied).toEqual(['1', '2', '3']);
+    expect(h2.seen[0].sql).toBeUndefined();
+  });
+
+  it('nothing applied: no health checks, no rollback', async () => {
+    const health = fakeHealth({ ok: false });
+    const m = fakeMigrator();
+    const run = await runPipeline(settings(), { migrator: m, log: recordingLog(), health });
+    expect(run.status).toBe('nothing-to-do');
+    expect(health.seen).toEqual([]);
+    expect(m.calls).toEqual(['up']);
+  });
+
+  it('a failed health check rolls everything back; with rollback-on-failure false it stays applied and says what remains', async () => {
+    const failing = { ok: false, checks: [{ name: 'sql' as const, ok: false, detail: 'select false: returned false in its first column, expected true', durationMs: 1 }] };
+    const m = fakeMigrator({ up: async () => upResult(false) });
+    const run = await runPipeline(settings(), { migrator: m, log: recordingLog(), health: fakeHealth(failing) });
+    expect(m.calls).toEqual(['rollbackVersions 1,2,3']); // `up` is the override, which does not record
+    expect(run.status).toBe('rolled-back');
+    expect(run.error).toMatchObject({ code: 'HEALTH_CHECK_FAILED', message: 'health check failed after migrating: sql: select false: returned false in its first column, expected true' });
+    expect(run.rollback?.reason).toBe('health check failed: sql');
+    expect(run.health).toMatchObject(failing);
+
+    const keep = fakeMigrator({ up: async () => upResult(false) });
+    const kept = await runPipeline(settings({ rollbackOnFailure: false }), { migrator: keep, log: recordingLog(), health: fakeHealth(failing) });
+    expect(keep.calls).toEqual([]); // no rollbackVersions
+    expect(kept.status).toBe('failed');
+    expect(kept.rollback).toBeUndefined();
+    expect(kept.warnings).toContain('rollback-on-failure is false: the 3 migration(s) this run applied remain applied: 3, 2, 1');
+  });
+
+  it('a rollback that stops early is a failed run that names what remains applied', async () => {
+    const m = fakeMigrator({ up: async () => upResult(true) });
+    m.rollbackVersions = async (v) =>
+      rolledBack(['2'], {
+        requested: [...v].reverse(),
+        remaining: [ref('1')],
+        stoppedAt: { version: '1', displayPath: 'db/migrations/1_m.sql', reason: 'no-down' },
+        error: Object.assign(new Error('cannot roll back db/migrations/1_m.sql: its down section is empty, so the rollback stopped here'), { code: 'ROLLBACK_NO_DOWN' }),
+        pending: ['2', '3'],
+        currentVersion: '1',
+      });
+    const run = await runPipeline(settings(), { migrator: m, log: recordingLog(), health: fakeHealth() });
+    expect(run.status).toBe('failed');
+    expect(run.rollback).toMatchObject({ rolledBack: ['2'], remaining: ['1'], stoppedAt: { version: '1', file: 'db/migrations/1_m.sql', reason: 'no-down' } });
+    expect(run.currentVersion).toBe('1');
+    expect(run.pending).toEqual(['2', '3']);
+    expect(run.warnings.some((w) => w.includes('the automatic rollback stopped: cannot roll back db/migrations/1_m.sql') && w.endsWith('still applied from this run: 1'))).toBe(true);
+  });
+
+  it('a rollback that cannot start keeps the original error and reports everything as still applied', async () => {
+    const m = fakeMigrator({
+      up: async () => upResult(true),
+      rollbackVersions: async () => {
+        throw new Error('cannot connect to postgres://u:s3cret-canary@db.example.com/app: refused');
+      },
+    });
+    const run = await runPipeline(settings(), { migrator: m, log: recordingLog(), health: fakeHealth() });
+    expect(run.status).toBe('failed');
+    expect(run.error?.message).toBe('version 3 failed');
+    expect(run.rollback).toMatchObject({ requested: ['2', '1'], rolledBack: [], remaining: ['2', '1'] });
+    expect(JSON.stringify(run)).not.toContain('s3cret-canary');
+  });
+
+  it('dry-run rollback shows the engine plan, and warns about empty down sections', async () => {
+    const m = fakeMigrator({
+      planRollback: async () => ({
+        ...ROLLBACK_PLAN,
+        targets: [{ version: '2', fileName: '2_b.sql', displayPath: 'db/migrations/2_b.sql', transaction: true, sql: '-- migrate:down\n', checksum: 'y', empty: true }],
+        pending: [ref('3')],
+        currentVersion: '2',
+      }),
+    });
+    const run = await runPipeline(settings({ command: 'rollback', dryRun: true }), { migrator: m, log: recordingLog() });
+    expect(m.calls).toEqual([]); // only the override ran: nothing that writes
+    expect(run.rows).toEqual([{ version: '2', file: 'db/migrations/2_b.sql', status: 'would-roll-back', transaction: true, sql: '-- migrate:down\n' }]);
+    expect(run.pending).toEqual(['3']);
+    expect(run.warnings).toEqual(['db/migrations/2_b.sql has an empty down section: rollback would only delete its ledger row and leave its changes in place']);
+  });
+
+  it('dry-run up on a missing database shows every migration and what up would do', async () => {
+    const m = fakeMigrator({ plan: async () => ({ ...PLAN, databaseMissing: true }) });
+    const run = await runPipeline(settings({ dryRun: true }), { migrator: m, log: recordingLog() });
+    expect(run.status).toBe('dry-run');
+    expect(run.rows.map((r) => r.status)).toEqual(['would-apply', 'would-apply']);
+    expect(run.notes).toContain('Database app does not exist: `up` would create it, then apply every migration.');
+    const prod = await runPipeline(settings({ dryRun: true, environment: 'production', backup: 'never' }), { migrator: m, log: recordingLog() });
+    expect(prod.warnings).toEqual(['database app does not exist: up would fail (the action never creates a production database)']);
+  });
+});
 
 describe('pipeline', () => {
   it.each(['up', 'rollback', 'status', 'plan'] as const)('dry-run with %s never calls a method that writes', async (command) => {
@@ -108,21 +301,21 @@ describe('pipeline', () => {
 
   it('says that a production backup was not taken, and runs nothing it cannot', async () => {
     const log = recordingLog();
-    const run = await runPipeline(settings({ environment: 'production' }), { migrator: fakeMigrator(), log });
+    const run = await runPipeline(settings({ environment: 'production' }), { migrator: fakeMigrator(), log, health: fakeHealth() });
     expect(run.warnings[0]).toMatch(/^backup: 'auto' asks for a backup of production, but backups are not implemented in this version of the action: NO backup was taken/);
     expect(run.backupPath).toBeUndefined();
     // Dry runs and never-backups do not warn.
-    const quiet = await runPipeline(settings({ environment: 'production', backup: 'never' }), { migrator: fakeMigrator(), log: recordingLog() });
+    const quiet = await runPipeline(settings({ environment: 'production', backup: 'never' }), { migrator: fakeMigrator(), log: recordingLog(), health: fakeHealth() });
     expect(quiet.warnings).toEqual([]);
   });
 
   it('an unexpected engine error becomes a failed run, with secrets masked everywhere', async () => {
     const m = fakeMigrator({
-      plan: async () => {
+      up: async () => {
         throw new Error('could not connect to postgres://u:s3cret-canary@db.example.com/app: boom (password=s3cret-canary)');
       },
     });
-    const run = await runPipeline(settings(), { migrator: m, log: recordingLog() });
+    const run = await runPipeline(settings(), { migrator: m, log: recordingLog(), health: fakeHealth() });
     expect(run.status).toBe('failed');
     expect(JSON.stringify(run)).not.toContain('s3cret-canary');
     expect(run.error?.message).toContain('postgres://u:********@db.example.com/app');

@@ -1,6 +1,6 @@
 import { describe, it, expect } from '@jest/globals';
 import { renderSummary, duration } from '../src/action/summary.js';
-import { actionOutputs } from '../src/action/report.js';
+import { actionOutputs, fileAnnotations } from '../src/action/report.js';
 import type { ActionRun } from '../src/action/run-result.js';
 
 function baseRun(over: Partial<ActionRun> = {}): ActionRun {
@@ -167,5 +167,49 @@ describe('job summary rendering', () => {
       'duration-ms': '1234',
     });
     expect(JSON.parse(out.report)).toMatchObject({ schemaVersion: 1, status: 'success', applied: ['1', '2'] });
+  });
+
+  it('annotates the failing file: on its line, on line 1 when the line is unknown (parse errors), and the rollback failure too', () => {
+    const sqlErr = { message: 'm', details: 'd', file: 'db/migrations/2_b.sql', line: 4, column: 7, version: '2' };
+    expect(fileAnnotations(baseRun({ status: 'failed', error: sqlErr }))).toEqual([
+      { message: 'd', title: 'Migration 2 failed', file: 'db/migrations/2_b.sql', startLine: 4, startColumn: 7 },
+    ]);
+    const parseErr = { message: "db/migrations/3_c.sql: dbmate requires each migration to define a down block with '-- migrate:down'", details: 'p', code: 'PARSE_MISSING_DOWN', file: 'db/migrations/3_c.sql' };
+    expect(fileAnnotations(baseRun({ status: 'failed', error: parseErr }))).toEqual([{ message: 'p', title: 'Migration failed', file: 'db/migrations/3_c.sql', startLine: 1 }]);
+    const rollbackErr = { message: 'r', details: 'rd', file: 'db/migrations/1_a.sql', line: 9, column: 1, version: '1' };
+    const both = fileAnnotations(
+      baseRun({ status: 'failed', error: sqlErr, rollback: { reason: 'migration 2 failed', requested: ['1'], rolledBack: [], remaining: ['1'], stoppedAt: { version: '1', reason: 'failed' }, error: rollbackErr } }),
+    );
+    expect(both.map((a) => `${a.title} ${a.file}:${a.startLine}`)).toEqual(['Migration 2 failed db/migrations/2_b.sql:4', 'Rollback of 1 failed db/migrations/1_a.sql:9']);
+    expect(fileAnnotations(baseRun({ status: 'failed', error: { message: 'lock', details: 'lock' } }))).toEqual([]);
+  });
+
+  it('shows health checks and the automatic rollback, with what remains applied', () => {
+    const md = renderSummary(
+      baseRun({
+        status: 'rolled-back',
+        rows: [
+          { version: '1', file: 'db/migrations/1_a.sql', status: 'applied', durationMs: 3 },
+          { version: '1', file: 'db/migrations/1_a.sql', status: 'rolled-back', durationMs: 2 },
+        ],
+        applied: ['1'],
+        rolledBack: ['1'],
+        error: { message: 'health check failed after migrating: url: GET http://app/health: no 2xx', details: 'health check failed after migrating: url: GET http://app/health: no 2xx', code: 'HEALTH_CHECK_FAILED' },
+        health: {
+          ok: false,
+          durationMs: 30,
+          checks: [
+            { name: 'sql', ok: true, detail: 'SELECT 1: succeeded (first column: 1)', durationMs: 1.2 },
+            { name: 'url', ok: false, detail: 'GET http://app/health: no 2xx after 3 attempt(s) 10 ms apart; last: 503 | x', durationMs: 25, attempts: 3 },
+          ],
+        },
+        rollback: { reason: 'health check failed: url', requested: ['1'], rolledBack: ['1'], remaining: [] },
+      }),
+    );
+    expect(md).toMatch(/^## ↩️ Health checks failed on staging: this run's migrations were rolled back\n/);
+    expect(md).toContain('### ❌ Health checks\n\n| Check | Result | Detail | Duration |\n|---|---|---|---|\n| SQL (`health-check-sql`) | ✅ passed | SELECT 1: succeeded (first column: 1) | 1 ms |\n');
+    expect(md).toContain('| URL (`health-check-url`) | ❌ failed (3 attempts) | GET http://app/health: no 2xx after 3 attempt(s) 10 ms apart; last: 503 \\| x | 25 ms |');
+    expect(md).toContain('### ↩️ Automatic rollback\n\n- **Why:** health check failed: url\n- **Rolled back** (newest first): `1`\n- **Still applied from this run:** none\n- **Current version now:** none applied\n');
+    expect(md).toContain('**Totals:** 1 applied · 1 rolled back');
   });
 });

@@ -82,6 +82,16 @@ describe('parseDatabaseUrl: host, port, database', () => {
     expect(parseDatabaseUrl('postgres:///d', { platform: 'win32' }).host).toBe('localhost');
   });
 
+  it('says whether the URL named a host at all (hostless)', () => {
+    for (const u of ['postgres:///d', 'postgres://u:p@/d', 'postgres://:5433/d', 'postgres://u@/d?host=', 'postgres://u@/d?sslmode=disable']) {
+      expect([u, parse(u).hostless]).toEqual([u, true]);
+    }
+    for (const u of ['postgres://h/d', 'postgres://u:p@h:5433/d', 'postgres://u@/d?host=/run/pg', 'postgres:///d?socket=/run/pg', 'postgres://[::1]/d']) {
+      expect([u, parse(u).hostless]).toEqual([u, false]);
+    }
+    expect(withDatabase(parse('postgres:///d'), 'postgres').hostless).toBe(true);
+  });
+
   it('strips the brackets of an IPv6 host', () => {
     const t = parse('postgres://[::1]:5433/d');
     expect(t.host).toBe('::1');

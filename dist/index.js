@@ -35417,7 +35417,7 @@ function extend(target) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6073);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1486);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2807);
 
 
 /* istanbul ignore next */
@@ -35428,7 +35428,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1486:
+/***/ 2807:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38661,7 +38661,8 @@ function parseDatabaseUrl(raw, opts = {}) {
     // socket= is dbmate's alias of host=, kept for parity with its MySQL driver.
     const urlHost = hostless ? '' : decode(text, url.hostname, 'host').replace(/^\[(.*)\]$/, '$1');
     let host = param('socket') ?? param('host') ?? urlHost;
-    if (host === '')
+    const noHost = host === '';
+    if (noHost)
         host = defaultSocketDir(opts.platform ?? process.platform);
     const portText = param('port') ?? url.port;
     const port = portText === '' ? (scheme === 'redshift' ? 5439 : 5432) : parsePort(text, portText);
@@ -38732,6 +38733,7 @@ function parseDatabaseUrl(raw, opts = {}) {
         ...(user !== undefined ? { user } : {}),
         ...(password !== '' ? { password } : {}),
         host,
+        hostless: noHost,
         port,
         sslmode,
         sslPrefer,
@@ -38809,7 +38811,9 @@ function redact(text, secrets) {
     return redactSecrets(out, secrets);
 }
 // `scheme://user:` followed by the rest of the whitespace-free token; passwordEnd finds its '@'.
-const USERINFO_RE = /([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/?#@]*:)(\S*@\S*)/g;
+// The lookbehind anchors a match at the start of a scheme: without it a long run of letters is
+// rescanned from every position (quadratic; a 200k-character message took minutes).
+const USERINFO_RE = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/?#@]*:)(\S*@\S*)/g;
 const PASSWORD_PARAM_RE = /((?:^|[?&;\s])password=)[^&\s#]*/gi;
 /**
  * Index of the '@' that ends the userinfo in `rest`. The last '@' before the path is the URL
@@ -38979,6 +38983,7 @@ function publicView(t) {
         scheme: t.scheme,
         database: t.database,
         host: t.host,
+        hostless: t.hostless,
         port: t.port,
         user: t.user,
         searchPath: t.searchPath,
@@ -39094,6 +39099,10 @@ const KNOWN_ENVIRONMENTS = Object.freeze([
 const ENV_FILE = '.env.dbmate';
 /** The variable every environment falls back to, as in dbmate. */
 const DATABASE_URL_VAR = 'DATABASE_URL';
+/** Connection retries of the action (refused or timed out only), DESIGN step 2. */
+const CONNECT_RETRIES = 3;
+/** First delay between connection attempts, ms, doubled each time: 1 s, 2 s, 4 s. */
+const CONNECT_RETRY_BASE_MS = 1000;
 
 ;// CONCATENATED MODULE: ./src/action/inputs.ts
 
@@ -39170,7 +39179,7 @@ function getInputs() {
                     if (encoded !== t.password)
                         core_setSecret(encoded);
                 }
-                if (!namesHost(found.value)) {
+                if (t.hostless) {
                     fail(Inputs.DatabaseUrl, `${t.redacted}${where}`, 'a URL that names the database host, e.g. postgres://user:password@db.example.com:5432/app (or ?host=/socket/dir)');
                 }
                 else {
@@ -39378,21 +39387,6 @@ function findDatabaseUrl(input, prefix, workspace) {
     }
     return undefined;
 }
-/**
- * Whether the URL names a host (in the authority, or as `host=`/`socket=`). Without one, libpq
- * falls back to a local socket, which on a runner means a misconfigured secret, not a database.
- */
-function namesHost(raw) {
-    const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)([^?#]*)(\?[^#]*)?/.exec(raw.trim());
-    if (!m)
-        return false;
-    const authority = m[1];
-    const host = authority.slice(authority.lastIndexOf('@') + 1).replace(/:\d*$/, '');
-    if (host !== '')
-        return true;
-    const params = new URLSearchParams(m[3] ?? '');
-    return Boolean(params.get('host') || params.get('socket'));
-}
 function runInfo() {
     const e = process.env;
     const runUrl = e.GITHUB_SERVER_URL && e.GITHUB_REPOSITORY && e.GITHUB_RUN_ID ? `${e.GITHUB_SERVER_URL}/${e.GITHUB_REPOSITORY}/actions/runs/${e.GITHUB_RUN_ID}` : undefined;
@@ -39404,8 +39398,1103 @@ function runInfo() {
     };
 }
 
+;// CONCATENATED MODULE: ./src/engine/sql-error.ts
+
+/** A migration whose SQL the server rejected. */
+class SqlMigrationError extends errors_MigrationError {
+    failure;
+    constructor(failure, opts = {}) {
+        super(failure.sqlstate ? `SQL_${failure.sqlstate}` : 'SQL_ERROR', headline(failure), opts);
+        this.name = 'SqlMigrationError';
+        this.failure = failure;
+    }
+    /** Multi-line description for terminals, summaries and issues. */
+    describe() {
+        const f = this.failure;
+        const lines = [this.message];
+        if (f.detail)
+            lines.push(`  detail: ${f.detail}`);
+        if (f.serverHint)
+            lines.push(`  server hint: ${f.serverHint}`);
+        if (f.statement)
+            lines.push(`  statement: ${oneLine(f.statement)}`);
+        if (f.transactional) {
+            lines.push(`  nothing from this ${f.direction} section was applied (it ran in one transaction that was rolled back)`);
+        }
+        else {
+            const done = f.completedStatements ?? [];
+            lines.push(done.length
+                ? `  transaction:false: ${done.length} statement(s) before it completed and remain applied: ${done.map(oneLine).join(' | ')}`
+                : '  transaction:false: no statement of this section completed');
+            if (f.invalidIndexes?.length)
+                lines.push(`  INVALID indexes left behind: ${f.invalidIndexes.join(', ')} (drop them with DROP INDEX CONCURRENTLY before retrying)`);
+        }
+        if (this.hint)
+            lines.push(`  hint: ${this.hint}`);
+        return lines.join('\n');
+    }
+}
+function headline(f) {
+    const where = f.line !== undefined ? `${f.file}:${f.line}:${f.column ?? 1}` : f.file;
+    return `${where}: ${f.direction === 'down' ? 'rolling back' : 'applying'} version ${f.version} failed: ${f.serverMessage}${f.sqlstate ? ` (SQLSTATE ${f.sqlstate})` : ''}`;
+}
+function oneLine(sql) {
+    const s = sql.replace(/\s+/g, ' ').trim();
+    return s.length > 200 ? `${s.slice(0, 197)}...` : s;
+}
+/**
+ * Turn a 1-based character position in `text` into 1-based line and column, counting like dbmate
+ * (a CR of a CRLF pair is not a column).
+ */
+function lineColumn(text, position) {
+    let line = 1;
+    let column = 1;
+    let offset = 0;
+    for (const ch of text) {
+        offset++;
+        if (offset >= position)
+            break;
+        if (ch === '\r')
+            continue;
+        if (ch === '\n') {
+            line++;
+            column = 1;
+            continue;
+        }
+        column++;
+    }
+    return { line, column };
+}
+/** A syntax error found by our parser before anything was sent to the server. */
+class SqlSyntaxError extends errors_MigrationError {
+    /** 1-based character position in the parsed text. */
+    position;
+    constructor(message, position, cause) {
+        super('SQL_SYNTAX', message, { cause });
+        this.name = 'SqlSyntaxError';
+        this.position = position;
+    }
+}
+
+// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
+var lib = __nccwpck_require__(3273);
+;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
+// ESM wrapper for pg
+
+
+// Re-export all the properties
+const Client = lib.Client
+const Pool = lib.Pool
+const Connection = lib.Connection
+const types = lib.types
+const Query = lib.Query
+const DatabaseError = lib.DatabaseError
+const escapeIdentifier = lib.escapeIdentifier
+const escapeLiteral = lib.escapeLiteral
+const Result = lib.Result
+const TypeOverrides = lib.TypeOverrides
+
+// Also export the defaults
+const defaults = lib.defaults
+
+// Re-export the default
+/* harmony default export */ const esm = (lib);
+
+;// CONCATENATED MODULE: ./src/engine/db.ts
+
+
+
+/**
+ * Open a connection, trying each TLS setting the URL's sslmode allows in libpq's order
+ * (with no sslmode: TLS first, then plain, like libpq's default `prefer`).
+ */
+async function connect(target) {
+    const attempts = connectionAttempts(target);
+    let lastErr;
+    for (let i = 0; i < attempts.length; i++) {
+        try {
+            return await db_open(attempts[i]);
+        }
+        catch (err) {
+            lastErr = err;
+            // Only a server that refuses TLS (or requires it) justifies the next attempt; anything else is final.
+            if (!/SSL|TLS/i.test(String(err?.message)))
+                break;
+        }
+    }
+    throw connectError(target, lastErr);
+}
+async function db_open(config) {
+    const client = new esm.Client(config);
+    // An idle client whose backend dies emits 'error'; without a listener Node would crash the run.
+    client.on('error', () => undefined);
+    try {
+        await client.connect();
+    }
+    catch (err) {
+        await client.end().catch(() => undefined);
+        throw err;
+    }
+    return client;
+}
+function connectError(target, err) {
+    const e = err;
+    if (e?.code === '3D000') {
+        return new errors_MigrationError('DATABASE_MISSING', `database "${target.database}" does not exist (3D000)`, {
+            hint: 'create it first (`db-migrate create`, or `db-migrate up`, which creates a missing database)',
+            cause: err,
+        });
+    }
+    const detail = e?.code && !e.message?.includes(e.code) ? `${e.message} (${e.code})` : (e?.message ?? String(err));
+    return new errors_MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: ${detail}`, {
+        hint: 'check the host, port, credentials and sslmode of the database URL, and that the server is reachable from here',
+        cause: err,
+    });
+}
+/** Close without throwing: closing happens in `finally` blocks where the first error matters. */
+async function closeQuietly(conn) {
+    if (conn)
+        await conn.end().catch(() => undefined);
+}
+/**
+ * Whether an error means the session is gone (backend terminated, server shut down, socket closed):
+ * nothing more can be done on this connection, and session state such as advisory locks is released.
+ */
+function isConnectionLost(err) {
+    const e = err;
+    if (e?.code && /^(57P01|57P02|57P03|08...)$/.test(e.code))
+        return true;
+    return /Connection terminated|connection (is )?closed|ECONNRESET|EPIPE|Client was closed|not queryable/i.test(e?.message ?? '');
+}
+/** Quote an SQL string literal for simple-protocol queries (standard_conforming_strings on). */
+function literal(value) {
+    if (value === null || value === undefined)
+        return 'NULL';
+    return esm.escapeLiteral(value);
+}
+
+;// CONCATENATED MODULE: ./src/engine/ledger.ts
+/**
+ * Resolve the ledger's schema the way dbmate does: `schema.table` in the name, else the first
+ * `search_path` entry of the URL, else `current_schema()`, else `public`. Quoting is done by the
+ * server so the names match what dbmate writes into schema.sql byte for byte.
+ */
+async function resolveLedgerName(conn, migrationsTable, searchPath) {
+    let parts = migrationsTable.split('.');
+    let schema = '';
+    if (parts.length > 1) {
+        schema = parts[0];
+        parts = parts.slice(1);
+    }
+    if (!schema)
+        schema = (searchPath[0] ?? '').trim();
+    const table = parts.join('.');
+    const { rows } = await conn.query('select current_schema() as cur, quote_ident($1) as qs, array(select quote_ident(unnest($2::text[]))) as qt', [schema || 'public', parts]);
+    if (!schema) {
+        schema = rows[0].cur || 'public';
+        const again = await conn.query('select quote_ident($1) as qs', [schema]);
+        rows[0].qs = again.rows[0].qs;
+    }
+    return { schema, table, quotedSchema: rows[0].qs, quoted: `${rows[0].qs}.${rows[0].qt.join('.')}` };
+}
+/**
+ * Create the ledger if missing, with dbmate's exact DDL so either tool can continue the other's
+ * work. A missing schema (3F000) is created once, as dbmate does, announced with its line.
+ */
+async function ensureLedger(conn, name, log) {
+    const ddl = `create table if not exists ${name.quoted} (version varchar primary key)`;
+    try {
+        await conn.query(ddl);
+    }
+    catch (err) {
+        if (err.code !== '3F000')
+            throw err;
+        log.info(`Creating schema: ${name.schema}`);
+        await conn.query(`create schema if not exists ${name.quotedSchema}`);
+        await conn.query(ddl);
+    }
+}
+/** True when the ledger table exists; `status` and `plan` must not create it. */
+async function ledgerExists(conn, name) {
+    const { rowCount } = await conn.query('select 1 from information_schema.tables where table_schema = $1 and table_name = $2', [name.schema, name.table]);
+    return (rowCount ?? 0) > 0;
+}
+/** Applied versions, or an empty set when the ledger does not exist yet. */
+async function appliedVersions(conn, name) {
+    if (!(await ledgerExists(conn, name)))
+        return new Set();
+    const { rows } = await conn.query(`select version from ${name.quoted}`);
+    return new Set(rows.map((r) => r.version));
+}
+
+;// CONCATENATED MODULE: ./src/health.ts
+
+
+
+const BOOL_OID = 16;
+const sleepMs = (ms) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Run the configured checks in order: SQL, INVALID indexes, ledger, URL. Database checks share
+ * one connection: `db` itself when a connection is given, else one opened (and closed) here.
+ */
+async function runHealthChecks(db, opts) {
+    const t0 = performance.now();
+    const secrets = [...(opts.secrets ?? []), ...('raw' in db && db.password ? [db.password] : [])];
+    const clean = (s) => redact(s, secrets);
+    const checks = [];
+    const dbChecks = [];
+    if (opts.sql)
+        dbChecks.push({ name: 'sql', run: (c) => sqlCheck(c, opts.sql, opts.sqlTimeoutMs ?? 30_000) });
+    if (opts.invalidIndexes !== false)
+        dbChecks.push({ name: 'invalid-indexes', run: (c) => invalidIndexCheck(c, opts.invalidIndexesBefore ?? []) });
+    if (opts.expectedApplied) {
+        const expected = opts.expectedApplied;
+        const target = 'raw' in db ? db : undefined;
+        dbChecks.push({ name: 'ledger', run: (c) => ledgerCheck(c, expected, opts.migrationsTable ?? 'schema_migrations', target?.searchPath ?? []) });
+    }
+    if (dbChecks.length > 0) {
+        let conn;
+        let connectError;
+        const own = 'raw' in db;
+        try {
+            conn = own ? await connect(db) : db;
+        }
+        catch (err) {
+            connectError = `cannot connect: ${err.message}`;
+        }
+        try {
+            for (const c of dbChecks) {
+                const t = performance.now();
+                if (!conn) {
+                    checks.push({ name: c.name, ok: false, detail: clean(connectError), durationMs: ms(t) });
+                    continue;
+                }
+                try {
+                    checks.push({ name: c.name, ok: true, detail: clean(await c.run(conn)), durationMs: ms(t) });
+                }
+                catch (err) {
+                    checks.push({ name: c.name, ok: false, detail: clean(err.message), durationMs: ms(t) });
+                }
+            }
+        }
+        finally {
+            if (own)
+                await closeQuietly(conn);
+        }
+    }
+    if (opts.url) {
+        const failedBefore = checks.some((c) => !c.ok);
+        if (failedBefore && opts.skipUrlAfterFailure !== false) {
+            checks.push({ name: 'url', ok: false, skipped: true, detail: `not checked: an earlier check failed (${clean(opts.url)})`, durationMs: 0 });
+        }
+        else {
+            checks.push(await urlCheck(opts.url, opts, clean));
+        }
+    }
+    return { ok: checks.every((c) => c.ok || c.skipped), checks, durationMs: ms(t0) };
+}
+/**
+ * Names of the INVALID indexes in the database (left by a failed CREATE INDEX CONCURRENTLY, or
+ * being built right now). Taken before a run so the check after it blames only new ones.
+ */
+async function invalidIndexNames(db) {
+    const own = 'raw' in db;
+    const conn = own ? await connect(db) : db;
+    try {
+        const { rows } = await conn.query('select i.indexrelid::regclass::text as name from pg_index i where not i.indisvalid order by 1');
+        return rows.map((r) => r.name);
+    }
+    finally {
+        if (own)
+            await closeQuietly(conn);
+    }
+}
+async function sqlCheck(conn, sql, timeoutMs) {
+    const summary = health_short(health_oneLine(sql));
+    await conn.query(`SET statement_timeout = ${Math.max(0, Math.round(timeoutMs))}`);
+    let res;
+    try {
+        // Rows as arrays: the first column is read by position, even when two columns share a name.
+        res = (await conn.query({ text: sql, rowMode: 'array' }));
+    }
+    catch (err) {
+        const e = err;
+        throw new Error(`${summary}: failed: ${e.message}${e.code ? ` (SQLSTATE ${e.code})` : ''}`);
+    }
+    finally {
+        await conn.query('RESET statement_timeout').catch(() => undefined);
+    }
+    // Several statements give several results: the last one with columns is the answer.
+    const results = Array.isArray(res) ? res : [res];
+    const last = [...results].reverse().find((r) => r.fields?.length) ?? results.at(-1);
+    const field = last?.fields?.[0];
+    const row = last?.rows?.[0];
+    if (!field || !row)
+        return `${summary}: succeeded (no rows)`;
+    const value = row[0];
+    if (field.dataTypeID === BOOL_OID && value !== true) {
+        throw new Error(`${summary}: returned ${value === null ? 'NULL' : String(value)} in its first column, expected true`);
+    }
+    return `${summary}: succeeded (first column: ${health_short(String(value))})`;
+}
+async function invalidIndexCheck(conn, before) {
+    const all = await invalidIndexNames(conn);
+    const old = new Set(before);
+    const fresh = all.filter((n) => !old.has(n));
+    const known = all.filter((n) => old.has(n));
+    const note = known.length ? ` (already INVALID before this run, not counted: ${known.join(', ')})` : '';
+    if (fresh.length) {
+        throw new Error(`INVALID index(es): ${fresh.join(', ')}: a CREATE INDEX CONCURRENTLY failed or is still running; drop them with DROP INDEX CONCURRENTLY${note}`);
+    }
+    return `no INVALID index${note}`;
+}
+async function ledgerCheck(conn, expected, table, searchPath) {
+    const ledger = await resolveLedgerName(conn, table, [...searchPath]);
+    const applied = await appliedVersions(conn, ledger);
+    const missing = expected.filter((v) => !applied.has(v));
+    if (missing.length)
+        throw new Error(`not in ${ledger.quoted}: ${missing.join(', ')} (expected ${expected.length} applied migration(s))`);
+    return `all ${expected.length} expected migration(s) are in ${ledger.quoted}`;
+}
+/** GET until a 2xx answers, at most 1 + `retries` requests, `intervalMs` apart, each with its own timeout. */
+async function urlCheck(url, opts, clean) {
+    const t0 = performance.now();
+    const doFetch = opts.fetch ?? globalThis.fetch;
+    const sleep = opts.sleep ?? sleepMs;
+    const attempts = 1 + Math.max(0, opts.retries ?? 0);
+    const interval = opts.intervalMs ?? 5000;
+    const timeout = opts.requestTimeoutMs ?? 10_000;
+    // fetch refuses URLs with credentials: send them as Basic auth instead.
+    const u = new URL(url);
+    const headers = { 'user-agent': 'db-migrate-action health check' };
+    if (u.username || u.password) {
+        headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+        u.username = '';
+        u.password = '';
+    }
+    const shown = clean(url);
+    let last = '';
+    for (let i = 1; i <= attempts; i++) {
+        try {
+            const res = await doFetch(u, { method: 'GET', headers, redirect: 'follow', signal: AbortSignal.timeout(timeout) });
+            const body = await res.text().catch(() => '');
+            if (res.status >= 200 && res.status < 300) {
+                return { name: 'url', ok: true, detail: `GET ${shown}: ${res.status}${i > 1 ? ` after ${i} attempts` : ''}`, durationMs: ms(t0), attempts: i };
+            }
+            last = `${res.status} ${res.statusText}${body ? `: ${health_short(health_oneLine(body))}` : ''}`.trim();
+        }
+        catch (err) {
+            const e = err;
+            last = e.name === 'TimeoutError' || e.name === 'AbortError' ? `no answer within ${timeout} ms` : `${e.message}${e.cause?.code ? ` (${e.cause.code})` : e.cause?.message ? ` (${e.cause.message})` : ''}`;
+        }
+        if (i < attempts)
+            await sleep(interval);
+    }
+    return {
+        name: 'url',
+        ok: false,
+        detail: clean(`GET ${shown}: no 2xx after ${attempts} attempt(s) ${interval} ms apart; last: ${last}`),
+        durationMs: ms(t0),
+        attempts,
+    };
+}
+function ms(t0) {
+    return Math.round((performance.now() - t0) * 1000) / 1000;
+}
+function health_oneLine(s) {
+    return s.replace(/\s+/g, ' ').trim();
+}
+function health_short(s) {
+    return s.length > 200 ? `${s.slice(0, 197)}...` : s;
+}
+
+;// CONCATENATED MODULE: ./src/version.ts
+/** This tool's version; a test keeps it equal to package.json's. */
+const VERSION = '0.1.0';
+
+;// CONCATENATED MODULE: ./src/action/pipeline.ts
+
+
+
+
+
+
+/** Health checks against the run's database, each on its own short connection. */
+function healthPort(target) {
+    return { invalidIndexes: () => invalidIndexNames(target), run: (opts) => runHealthChecks(target, opts) };
+}
+/** Error for a run the action refuses before touching the database. */
+class ActionError extends errors_MigrationError {
+    constructor(code, message, hint) {
+        super(code, message, hint !== undefined ? { hint } : {});
+        this.name = 'ActionError';
+    }
+}
+/** Engine configuration from validated settings. */
+function migratorConfig(s, log) {
+    return {
+        target: s.target,
+        migrationsDirs: [...s.migrationsDirs],
+        migrationsTable: s.migrationsTable,
+        historyTable: s.historyTable,
+        schemaFile: s.schemaFile,
+        dumpSchema: s.dumpSchema,
+        strict: s.strict,
+        lockTimeoutMs: s.lockTimeoutMs,
+        statementTimeoutMs: s.statementTimeoutMs,
+        lockRetries: s.lockRetries,
+        lockWaitTimeoutMs: s.lockWaitTimeoutMs,
+        // A database that is restarting or a network blip should not fail a deploy (DESIGN step 2).
+        connectRetries: CONNECT_RETRIES,
+        connectRetryBaseMs: CONNECT_RETRY_BASE_MS,
+        ...(s.pgDumpPath !== undefined ? { pgDump: s.pgDumpPath } : {}),
+        ctx: { environment: s.environment, actor: s.run.actor, gitSha: s.run.sha, runId: s.run.runId, runUrl: s.run.runUrl, toolVersion: VERSION },
+        log,
+        cwd: s.workspace,
+    };
+}
+/**
+ * Run the command the settings ask for and return the whole run as data (DESIGN "Pipeline"
+ * steps 2, 3, 5, 6 and 7). Never throws: a failure is in `run.error`, with `status: 'failed'`,
+ * or `rolled-back` when this run's migrations were undone automatically. Dry runs only use the
+ * engine's read-only calls (`plan`, `planRollback`, `status`), so they cannot change anything.
+ */
+async function runPipeline(s, deps) {
+    const now = deps.now ?? Date.now;
+    const t0 = now();
+    const { log, migrator } = deps;
+    const run = {
+        status: 'success',
+        command: s.command,
+        dryRun: s.dryRun,
+        environment: s.environment,
+        target: { host: s.target.host, port: s.target.port, database: s.target.database, ...(s.target.user ? { user: s.target.user } : {}), url: s.target.redacted },
+        urlSource: s.urlSource.name,
+        startedAt: new Date(t0).toISOString(),
+        durationMs: 0,
+        rows: [],
+        applied: [],
+        rolledBack: [],
+        pending: [],
+        warnings: [],
+        notes: [],
+        toolVersion: VERSION,
+        run: { ...s.run },
+    };
+    const warn = (m) => {
+        run.warnings.push(m);
+        log.warn(m);
+    };
+    log.info(`Environment: ${s.environment}; database: ${s.target.redacted} (from ${s.urlSource.name}); command: ${s.command}${s.dryRun ? ' (dry run)' : ''}`);
+    try {
+        if (COMMANDS_NOT_YET_AVAILABLE.includes(s.command)) {
+            throw new ActionError('COMMAND_NOT_AVAILABLE', `command '${s.command}' is not available in this version of the action`, 'use up, status, rollback or plan');
+        }
+        for (const m of laterFeatureWarnings(s))
+            warn(m);
+        if (s.command === 'status') {
+            await log.group('Status', () => pipeline_status(s, migrator, log, run, warn));
+        }
+        else if (s.dryRun || s.command === 'plan') {
+            if (s.command === 'rollback')
+                await log.group('Rollback plan (dry run)', () => rollbackPlan(s, migrator, log, run, warn));
+            else
+                await log.group('Plan (dry run)', () => upPlan(s, migrator, log, run, warn));
+        }
+        else if (s.command === 'up') {
+            await up(s, { ...deps, health: deps.health ?? healthPort(s.target) }, run, warn);
+        }
+        else {
+            await log.group('Rollback', () => rollback(s, migrator, run, warn));
+        }
+    }
+    catch (err) {
+        run.status = 'failed';
+        run.error = errorOf(err);
+    }
+    if ((run.status === 'failed' || run.status === 'rolled-back') && !s.dryRun && (s.command === 'up' || s.command === 'rollback')) {
+        for (const m of failureFeatureWarnings(s))
+            warn(m);
+    }
+    run.durationMs = Math.round(now() - t0);
+    return redactRun(run, s.secrets);
+}
+/** A run that failed before the inputs were valid: every output still gets a value. */
+function failedRun(err, startedAt, now = Date.now()) {
+    return {
+        status: 'failed',
+        dryRun: false,
+        startedAt: new Date(startedAt).toISOString(),
+        durationMs: Math.round(now - startedAt),
+        rows: [],
+        applied: [],
+        rolledBack: [],
+        pending: [],
+        error: errorOf(err),
+        warnings: [],
+        notes: [],
+        toolVersion: VERSION,
+    };
+}
+async function upPlan(s, migrator, log, run, warn) {
+    const plan = await migrator.plan();
+    const take = s.steps ?? plan.pending.length;
+    run.rows = plan.pending.map((m, i) => ({
+        version: m.version,
+        file: m.displayPath,
+        status: i < take ? 'would-apply' : 'pending',
+        transaction: m.transaction,
+        ...(i < take ? { sql: m.sql } : {}),
+    }));
+    run.pending = plan.pending.map((m) => m.version);
+    setCurrent(run, plan.currentVersion);
+    run.status = 'dry-run';
+    if (plan.databaseMissing) {
+        if (s.environment === 'production')
+            warn(`database ${s.target.database} does not exist: up would fail (the action never creates a production database)`);
+        else
+            run.notes.push(`Database ${s.target.database} does not exist: \`up\` would create it, then apply every migration.`);
+    }
+    describePlan(plan, run, warn);
+    if (!run.rows.some((r) => r.status === 'would-apply'))
+        run.notes.push('Nothing to apply: the database is up to date.');
+    logPlan(log, run.rows, 'Would apply');
+}
+function describePlan(plan, run, warn) {
+    if (!plan.ledgerExists && !plan.databaseMissing)
+        run.notes.push('The ledger table does not exist yet; `up` would create it (and the history table).');
+    for (const v of plan.edited)
+        warn(`migration ${v} was edited after it was applied (its checksum differs from the history table)`);
+    if (plan.orphans.length)
+        run.notes.push(`Applied versions with no file (ignored, as dbmate does): ${plan.orphans.join(', ')}`);
+}
+/** Dry run: print each migration with its mode and exact SQL, as the summary shows them. */
+function logPlan(log, rows, verb) {
+    for (const r of rows) {
+        if (r.sql === undefined)
+            continue;
+        log.info(`${verb} ${r.file} (${r.transaction ? 'in one transaction' : 'transaction:false, statement by statement'}):`);
+        log.info(r.sql.replace(/\s+$/, ''));
+    }
+    if (!rows.some((r) => r.sql !== undefined))
+        log.info(`Nothing to ${verb.toLowerCase().replace('would ', '')}.`);
+}
+async function rollbackPlan(s, migrator, log, run, warn) {
+    const plan = await migrator.planRollback({ steps: s.steps ?? 1 });
+    describePlan(plan, run, warn);
+    run.rows = plan.targets.map((t) => ({ version: t.version, file: t.displayPath, status: 'would-roll-back', transaction: t.transaction, sql: t.sql }));
+    run.pending = plan.pending.map((m) => m.version);
+    setCurrent(run, plan.currentVersion);
+    run.status = 'dry-run';
+    if (plan.databaseMissing)
+        warn(`rollback would fail: database ${s.target.database} does not exist`);
+    else if (plan.targets.length === 0)
+        warn('rollback would fail: no migrations have been applied');
+    for (const t of plan.targets.filter((x) => x.empty)) {
+        warn(`${t.displayPath} has an empty down section: rollback would only delete its ledger row and leave its changes in place`);
+    }
+    logPlan(log, run.rows, 'Would roll back');
+}
+async function pipeline_status(s, migrator, log, run, warn) {
+    const st = await migrator.status();
+    describeStatus(st, run, warn);
+    run.rows = [
+        ...st.entries.map((e) => ({
+            version: e.version,
+            file: e.displayPath,
+            status: e.edited ? 'edited' : e.applied ? 'applied' : 'pending',
+        })),
+        ...st.orphans.map((v) => ({ version: v, file: '', status: 'no-file' })),
+    ];
+    run.pending = st.entries.filter((e) => !e.applied).map((e) => e.version);
+    setCurrent(run, st.currentVersion);
+    run.status = s.dryRun ? 'dry-run' : 'success';
+    // dbmate's status lines, so the log reads like `dbmate status`.
+    for (const e of st.entries)
+        log.info(`[${e.applied ? 'X' : ' '}] ${e.fileName}`);
+    log.info(`Applied: ${st.applied}, pending: ${st.pending}`);
+}
+function describeStatus(st, run, warn) {
+    for (const v of st.edited)
+        warn(`migration ${v} was edited after it was applied (its checksum differs from the history table)`);
+    if (st.orphans.length)
+        run.notes.push(`Applied versions with no file (ignored, as dbmate does): ${st.orphans.join(', ')}`);
+}
+/**
+ * `up` with its safety net: apply, then health checks, and on a failed migration or a failed
+ * check roll back what this run applied (when `rollback-on-failure` says so).
+ */
+async function up(s, deps, run, warn) {
+    const { migrator, log, health } = deps;
+    // A missing database is created by `up`, as dbmate's does; never in production.
+    const createDatabase = s.environment !== 'production';
+    // Indexes that are INVALID already are not this run's doing; a missing database has none.
+    const invalidBefore = await health.invalidIndexes().catch(() => undefined);
+    const r = await log.group('Apply', () => migrator.up({ createDatabase, ...(s.steps !== undefined ? { steps: s.steps } : {}) }));
+    if (r.databaseCreated)
+        run.notes.push(`Database ${s.target.database} did not exist and was created (as dbmate's \`up\` does; never in production).`);
+    apply(r, run, warn);
+    if (r.error) {
+        const failed = r.steps.find((st) => st.error);
+        await autoRollback(s, deps, run, warn, failed ? `migration ${failed.version} failed` : 'the run failed');
+        return;
+    }
+    if (run.applied.length === 0)
+        return;
+    const h = await log.group('Health checks', async () => {
+        const result = await health.run({
+            ...(s.healthCheckSql !== '' ? { sql: s.healthCheckSql } : {}),
+            ...(s.healthCheckUrl !== undefined ? { url: s.healthCheckUrl } : {}),
+            retries: s.healthCheckRetries,
+            intervalMs: s.healthCheckIntervalMs,
+            ...(invalidBefore !== undefined ? { invalidIndexesBefore: invalidBefore } : {}),
+            // After a full `up` every file must be in the ledger; with `steps`, at least this run's.
+            expectedApplied: s.steps === undefined ? r.files.map((f) => f.version) : run.applied,
+            migrationsTable: s.migrationsTable,
+            secrets: s.secrets,
+        });
+        for (const c of result.checks)
+            log.info(`${c.skipped ? 'skipped' : c.ok ? 'ok' : 'FAILED'} ${c.name}: ${c.detail}`);
+        return result;
+    });
+    run.health = h;
+    if (h.ok)
+        return;
+    const failed = h.checks.filter((c) => !c.ok && !c.skipped);
+    run.status = 'failed';
+    run.error = errorOf(new ActionError('HEALTH_CHECK_FAILED', `health check${failed.length > 1 ? 's' : ''} failed after migrating: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`, s.rollbackOnFailure ? undefined : 'rollback-on-failure is false: the migrations stay applied; fix forward or roll back by hand'));
+    await autoRollback(s, deps, run, warn, `health check failed: ${failed.map((c) => c.name).join(', ')}`);
+}
+/**
+ * DESIGN step 7: undo this run's migrations, newest first, through the engine. Whatever happens
+ * here, the original failure stays the run's error; the rollback's own trouble is reported beside it.
+ */
+async function autoRollback(s, deps, run, warn, reason) {
+    const mine = [...run.applied];
+    if (mine.length === 0) {
+        run.notes.push('Nothing to roll back: this run applied no migration before it failed.');
+        return;
+    }
+    if (!s.rollbackOnFailure) {
+        warn(`rollback-on-failure is false: the ${mine.length} migration(s) this run applied remain applied: ${[...mine].reverse().join(', ')}`);
+        return;
+    }
+    let rb;
+    try {
+        rb = await deps.log.group('Automatic rollback', () => deps.migrator.rollbackVersions(mine, { reason }));
+    }
+    catch (err) {
+        run.rollback = { reason, requested: [...mine].reverse(), rolledBack: [], remaining: [...mine].reverse(), error: errorOf(err) };
+        warn(`the automatic rollback could not start: ${err.message}; still applied from this run: ${[...mine].reverse().join(', ')}`);
+        return;
+    }
+    for (const st of rb.steps) {
+        run.rows.push({
+            version: st.version,
+            file: st.displayPath,
+            status: st.outcome === 'rolled_back' ? 'rolled-back' : 'rollback-failed',
+            durationMs: round(st.durationMs),
+            transaction: st.transaction,
+            ...(st.attempts > 1 ? { attempts: st.attempts } : {}),
+        });
+    }
+    const rolledBack = rb.steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version);
+    run.rolledBack = rolledBack;
+    const remaining = rb.remaining.map((m) => m.version);
+    run.rollback = {
+        reason,
+        requested: rb.requested,
+        rolledBack,
+        remaining,
+        ...(rb.stoppedAt ? { stoppedAt: { version: rb.stoppedAt.version, ...(rb.stoppedAt.displayPath ? { file: rb.stoppedAt.displayPath } : {}), reason: rb.stoppedAt.reason } } : {}),
+        ...(rb.error ? { error: errorOf(rb.error) } : {}),
+    };
+    if (!rb.stateUnknown) {
+        run.pending = rb.pending;
+        setCurrent(run, rb.currentVersion);
+    }
+    if (rb.dumpError)
+        warn(`the schema dump after the rollback failed: ${rb.dumpError.message}`);
+    if (rb.error || remaining.length > 0) {
+        run.status = 'failed';
+        warn(`the automatic rollback stopped${rb.error ? `: ${rb.error.message}` : ''}; still applied from this run: ${remaining.join(', ') || 'none'}`);
+    }
+    else {
+        run.status = 'rolled-back';
+    }
+}
+async function rollback(s, migrator, run, warn) {
+    const r = await migrator.rollback({ steps: s.steps ?? 1 });
+    apply(r, run, warn);
+}
+function apply(r, run, warn) {
+    run.rows = r.steps.map((st) => ({
+        version: st.version,
+        file: st.displayPath,
+        status: st.outcome === 'failed' ? 'failed' : st.outcome === 'rolled_back' ? 'rolled-back' : 'applied',
+        durationMs: round(st.durationMs),
+        transaction: st.transaction,
+        ...(st.attempts > 1 ? { attempts: st.attempts } : {}),
+    }));
+    const touched = new Set(r.steps.map((st) => st.version));
+    if (r.command === 'up') {
+        for (const m of r.pendingFiles)
+            if (!touched.has(m.version))
+                run.rows.push({ version: m.version, file: m.displayPath, status: 'pending' });
+    }
+    run.applied = r.steps.filter((st) => st.outcome === 'applied').map((st) => st.version);
+    run.rolledBack = r.steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version);
+    run.pending = r.pending;
+    setCurrent(run, r.currentVersion);
+    if (r.schemaFile)
+        run.schemaFile = r.schemaFile;
+    if (r.dumpError)
+        warn(`the schema dump failed (the migrations themselves succeeded): ${r.dumpError.message}`);
+    if (r.stateUnknown)
+        warn('the connection was lost and could not be re-opened: what is applied now is unknown; run `status`');
+    if (r.error) {
+        run.status = 'failed';
+        run.error = errorOf(r.error);
+    }
+    else {
+        run.status = r.steps.length > 0 ? 'success' : 'nothing-to-do';
+    }
+}
+/** Inputs that ask for features of a later version: say so instead of pretending. */
+function laterFeatureWarnings(s) {
+    const out = [];
+    const changes = !s.dryRun && (s.command === 'up' || s.command === 'rollback');
+    if (changes && (s.backup === 'always' || (s.backup === 'auto' && s.environment === 'production'))) {
+        out.push(`backup: '${s.backup}' asks for a backup of ${s.environment}, but backups are not implemented in this version of the action: NO backup was taken before migrating`);
+    }
+    if (s.driftCheck)
+        out.push('drift-check is not implemented in this version of the action: the schema was not compared');
+    return out;
+}
+function failureFeatureWarnings(s) {
+    const out = [];
+    if (s.createIssueOnFailure)
+        out.push('create-issue-on-failure is not implemented in this version of the action: no issue was opened');
+    return out;
+}
+function setCurrent(run, v) {
+    if (v !== undefined)
+        run.currentVersion = v;
+    else
+        delete run.currentVersion;
+}
+function round(ms) {
+    return Math.round(ms * 1000) / 1000;
+}
+/** The failure as data: SQL errors keep their file, line, column, statement and SQLSTATE. */
+function errorOf(err) {
+    if (err instanceof SqlMigrationError) {
+        const f = err.failure;
+        return {
+            message: err.message,
+            details: err.describe(),
+            code: err.code,
+            file: f.file,
+            version: f.version,
+            ...(f.line !== undefined ? { line: f.line, column: f.column ?? 1 } : {}),
+            ...(f.sqlstate ? { sqlstate: f.sqlstate } : {}),
+            ...(f.statement ? { statement: f.statement } : {}),
+            ...(err.hint ? { hint: err.hint } : {}),
+        };
+    }
+    if (err instanceof errors_MigrationError) {
+        const file = err instanceof ParseError ? err.file : undefined;
+        return {
+            message: err.message,
+            details: err.hint ? `${err.message}\n  hint: ${err.hint}` : err.message,
+            code: err.code,
+            ...(file ? { file } : {}),
+            ...(err.hint ? { hint: err.hint } : {}),
+        };
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    return { message, details: message };
+}
+/** Mask every secret in every string of the run (messages can quote driver output). */
+function redactRun(run, secrets) {
+    const walk = (v) => {
+        if (typeof v === 'string')
+            return redact(v, secrets);
+        if (Array.isArray(v))
+            return v.map(walk);
+        if (v && typeof v === 'object')
+            return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+        return v;
+    };
+    return walk(run);
+}
+
+;// CONCATENATED MODULE: ./src/action/report.ts
+
+/** Version of the `report` output's shape; bumped when a field changes meaning or goes away. */
+const REPORT_SCHEMA_VERSION = 1;
+/** The run as the `report` output's object. */
+function reportOf(run) {
+    return { schemaVersion: REPORT_SCHEMA_VERSION, ...run };
+}
+/**
+ * Every output of `action.yml` as the string the runner stores. Always the full set, also for a
+ * run that failed on its inputs, so `steps.<id>.outputs.status` can be tested in any case.
+ */
+function actionOutputs(run) {
+    return {
+        [Outputs.Status]: run.status,
+        [Outputs.Applied]: JSON.stringify(run.applied),
+        [Outputs.RolledBack]: JSON.stringify(run.rolledBack),
+        [Outputs.Pending]: JSON.stringify(run.pending),
+        [Outputs.CurrentVersion]: run.currentVersion ?? '',
+        [Outputs.BackupPath]: run.backupPath ?? '',
+        [Outputs.IssueUrl]: run.issueUrl ?? '',
+        [Outputs.DurationMs]: String(run.durationMs),
+        [Outputs.Report]: JSON.stringify(reportOf(run)),
+    };
+}
+/**
+ * Annotations on the files that failed: the run's error, and the automatic rollback's own failure
+ * when a down section broke. Errors without a file get none (setFailed reports them).
+ */
+function fileAnnotations(run) {
+    const of = (e, title) => e?.file ? [{ message: e.details, title, file: e.file, startLine: e.line ?? 1, ...(e.line !== undefined ? { startColumn: e.column ?? 1 } : {}) }] : [];
+    return [
+        ...of(run.error, run.error?.version ? `Migration ${run.error.version} failed` : 'Migration failed'),
+        ...of(run.rollback?.error, run.rollback?.error?.version ? `Rollback of ${run.rollback.error.version} failed` : 'Automatic rollback stopped'),
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/action/summary.ts
+/** Label of each row status in the summary table. */
+const ROW_LABEL = {
+    applied: '✅ applied',
+    'rolled-back': '↩️ rolled back',
+    'rollback-failed': '❌ rollback failed',
+    failed: '❌ failed',
+    pending: '⏳ pending',
+    'would-apply': '🔍 would apply',
+    'would-roll-back': '🔍 would roll back',
+    edited: '⚠️ applied, file edited since',
+    'no-file': '❔ applied, no file',
+};
+/** Order of the totals line. */
+const TOTAL_ORDER = ['applied', 'rolled-back', 'failed', 'rollback-failed', 'would-apply', 'would-roll-back', 'pending', 'edited', 'no-file'];
+/**
+ * Render the run as the job summary: a headline, the environment/command/target table, the
+ * plan, result or status table, totals, the error with its file:line, warnings and (for a dry
+ * run) the exact SQL. Pure: the caller writes it. The run is already redacted.
+ */
+function renderSummary(run) {
+    const out = [];
+    out.push(`## ${summary_headline(run)}`, '');
+    const facts = [];
+    if (run.environment)
+        facts.push(['Environment', code(run.environment)]);
+    if (run.command)
+        facts.push(['Command', `${code(run.command)}${run.dryRun ? ' (dry run: nothing was changed)' : ''}`]);
+    if (run.target) {
+        const t = run.target;
+        facts.push(['Database', `${code(`${t.host}:${t.port}/${t.database}`)}${t.user ? ` as ${code(t.user)}` : ''}${run.urlSource ? ` (URL from ${code(run.urlSource)})` : ''}`]);
+    }
+    if (run.status !== 'failed' || run.command)
+        facts.push(['Current version', run.currentVersion ? code(run.currentVersion) : 'none applied']);
+    if (run.schemaFile)
+        facts.push(['Schema file', code(run.schemaFile)]);
+    facts.push(['Duration', summary_duration(run.durationMs)]);
+    if (run.run?.runUrl)
+        facts.push(['Run', `[${run.run.runId ?? 'link'}](${run.run.runUrl})`]);
+    out.push('| | |', '|---|---|', ...facts.map(([k, v]) => `| ${k} | ${cell(v)} |`), '');
+    if (run.rows.length > 0) {
+        out.push(`### ${tableTitle(run)}`, '', ...table(run), '', `**Totals:** ${totals(run.rows)}`, '');
+    }
+    else if (run.command && !run.error) {
+        out.push(run.command === 'status' ? 'No migration files found.' : 'No migrations to run.', '');
+    }
+    if (run.health)
+        out.push(...healthSection(run.health));
+    if (run.error)
+        out.push('### ❌ Error', '', ...errorBlock(run.error));
+    if (run.rollback)
+        out.push(...rollbackSection(run));
+    if (run.warnings.length > 0)
+        out.push('### ⚠️ Warnings', '', ...run.warnings.map((w) => `- ${summary_oneLine(w)}`), '');
+    if (run.notes.length > 0)
+        out.push('### Notes', '', ...run.notes.map((n) => `- ${summary_oneLine(n)}`), '');
+    const sqlRows = run.rows.filter((r) => r.sql !== undefined);
+    if (sqlRows.length > 0) {
+        out.push('### SQL', '');
+        for (const r of sqlRows) {
+            out.push(`<details><summary>${escapeHtml(`${r.version} ${r.file}`)} (${r.transaction ? 'one transaction' : 'transaction:false'})</summary>`, '', fence(r.sql ?? '', 'sql'), '', '</details>', '');
+        }
+    }
+    return `${out.join('\n').replace(/\n+$/, '')}\n`;
+}
+function summary_headline(run) {
+    const health = run.error?.code === 'HEALTH_CHECK_FAILED';
+    switch (run.status) {
+        case 'failed': {
+            if (!run.command)
+                return '❌ Invalid action inputs: nothing ran';
+            const what = health ? 'Health checks failed after migrating' : 'Migration failed';
+            const incomplete = run.rollback ? ` — the automatic rollback stopped, ${summary_count(run.rollback.remaining.length)} of this run still applied` : '';
+            return `❌ ${what}${run.environment ? ` on ${run.environment}` : ''}${incomplete}`;
+        }
+        case 'dry-run':
+            return `🔍 Dry run on ${run.environment}: nothing was changed`;
+        case 'nothing-to-do':
+            return `✅ ${run.environment}: already up to date`;
+        case 'rolled-back':
+            return health
+                ? `↩️ Health checks failed on ${run.environment}: this run's migrations were rolled back`
+                : `↩️ Migration failed on ${run.environment} and was rolled back`;
+        default:
+            if (run.command === 'status')
+                return `📋 Migration status of ${run.environment}`;
+            if (run.command === 'rollback')
+                return `↩️ Rolled back on ${run.environment}`;
+            return `✅ Migrations applied on ${run.environment}`;
+    }
+}
+function summary_count(n) {
+    return `${n} migration${n === 1 ? '' : 's'}`;
+}
+function errorBlock(e) {
+    const where = e.file ? `${e.file}${e.line !== undefined ? `:${e.line}:${e.column ?? 1}` : ''}` : undefined;
+    const out = [];
+    if (where)
+        out.push(`In ${code(where)}${e.sqlstate ? ` (SQLSTATE ${code(e.sqlstate)})` : ''}:`, '');
+    out.push(fence(e.details, 'text'), '');
+    return out;
+}
+function healthSection(h) {
+    const mark = (c) => (c.skipped ? '⏭️ skipped' : c.ok ? '✅ passed' : '❌ failed');
+    return [
+        `### ${h.ok ? '✅' : '❌'} Health checks`,
+        '',
+        '| Check | Result | Detail | Duration |',
+        '|---|---|---|---|',
+        ...h.checks.map((c) => `| ${cell(HEALTH_LABEL[c.name])} | ${mark(c)}${c.attempts && c.attempts > 1 ? ` (${c.attempts} attempts)` : ''} | ${cell(c.detail)} | ${summary_duration(c.durationMs)} |`),
+        '',
+    ];
+}
+const HEALTH_LABEL = {
+    sql: 'SQL (`health-check-sql`)',
+    url: 'URL (`health-check-url`)',
+    'invalid-indexes': 'No INVALID index',
+    ledger: 'Every migration applied',
+};
+/** Exactly what the automatic rollback undid and what of this run is still applied. */
+function rollbackSection(run) {
+    const rb = run.rollback;
+    const list = (vs) => (vs.length ? vs.map(code).join(', ') : 'none');
+    const done = rb.remaining.length === 0 && !rb.error;
+    const out = [`### ↩️ Automatic rollback${done ? '' : ' (incomplete)'}`, ''];
+    out.push(`- **Why:** ${summary_oneLine(rb.reason)}`);
+    out.push(`- **Rolled back** (newest first): ${list(rb.rolledBack)}`);
+    out.push(`- **Still applied from this run:** ${list(rb.remaining)}`);
+    if (rb.stoppedAt) {
+        const why = { 'no-down': 'its down section is empty', 'no-file': 'its file is missing', unparsable: 'its file does not parse', failed: 'its down SQL failed' };
+        out.push(`- **Stopped at:** ${code(rb.stoppedAt.file ?? rb.stoppedAt.version)}: ${why[rb.stoppedAt.reason] ?? rb.stoppedAt.reason}`);
+    }
+    out.push(`- **Current version now:** ${run.currentVersion ? code(run.currentVersion) : 'none applied'}`);
+    out.push('');
+    if (rb.error)
+        out.push(...errorBlock(rb.error));
+    return out;
+}
+function tableTitle(run) {
+    if (run.command === 'status')
+        return 'Status';
+    if (run.dryRun || run.command === 'plan')
+        return 'Plan';
+    return 'Result';
+}
+function table(run) {
+    const plan = run.rows.some((r) => r.status === 'would-apply' || r.status === 'would-roll-back');
+    const timed = run.rows.some((r) => r.durationMs !== undefined);
+    const head = ['Version', 'File', 'Status'];
+    if (plan)
+        head.push('Mode');
+    if (timed)
+        head.push('Duration');
+    const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+    for (const r of run.rows) {
+        const cols = [code(r.version), r.file ? code(r.file) : '—', label(r)];
+        if (plan)
+            cols.push(r.transaction === undefined ? '' : r.transaction ? 'transaction' : 'transaction:false');
+        if (timed)
+            cols.push(r.durationMs !== undefined ? summary_duration(r.durationMs) : '');
+        lines.push(`| ${cols.map(cell).join(' | ')} |`);
+    }
+    return lines;
+}
+function label(r) {
+    return `${ROW_LABEL[r.status]}${r.attempts && r.attempts > 1 ? ` (${r.attempts} attempts)` : ''}`;
+}
+function totals(rows) {
+    const parts = TOTAL_ORDER.map((s) => [s, rows.filter((r) => r.status === s).length])
+        .filter(([, n]) => n > 0)
+        .map(([s, n]) => `${n} ${ROW_LABEL[s].replace(/^\S+ /, '')}`);
+    return parts.join(' · ');
+}
+/** `12 ms`, `1.5 s`, `2 min 3 s`. */
+function summary_duration(ms) {
+    if (ms < 1)
+        return `${Math.round(ms * 100) / 100} ms`;
+    if (ms < 1000)
+        return `${Math.round(ms)} ms`;
+    if (ms < 60_000)
+        return `${Math.round(ms / 100) / 10} s`;
+    const m = Math.floor(ms / 60_000);
+    return `${m} min ${Math.round((ms - m * 60_000) / 1000)} s`;
+}
+/** Inline code that survives backticks in the value. */
+function code(s) {
+    const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((m) => m.length));
+    const tick = '`'.repeat(longest + 1);
+    const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
+    return `${tick}${pad}${s}${pad}${tick}`;
+}
+/** A fenced block longer than any backtick run inside it. */
+function fence(s, lang) {
+    const longest = Math.max(2, ...(s.match(/`+/g) ?? []).map((m) => m.length));
+    const f = '`'.repeat(longest + 1);
+    return `${f}${lang}\n${s.replace(/\s+$/, '')}\n${f}`;
+}
+function cell(s) {
+    return summary_oneLine(s).replace(/\|/g, '\\|');
+}
+function summary_oneLine(s) {
+    return s.replace(/\s*\n\s*/g, ' ');
+}
+function escapeHtml(s) {
+    return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+;// CONCATENATED MODULE: ./src/adapters/core-logger.ts
+
+
+/**
+ * The engine's Logger on @actions/core: info → log, warn → warning annotation, debug → debug
+ * log, groups → collapsible log groups. Every line is redacted first: `setSecret` masks only on
+ * a real runner, and only the exact strings it was given.
+ */
+function coreLogger(secrets) {
+    const clean = (m) => redact(m, secrets);
+    return {
+        info: (m) => info(clean(m)),
+        warn: (m) => warning(clean(m)),
+        debug: (m) => core_debug(clean(m)),
+        group: (title, fn) => group(clean(title), fn),
+    };
+}
+
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/engine/files.ts
 
 
@@ -39539,8 +40628,6 @@ function newMigrationFileName(name, now) {
     return `${stamp}_${name}.sql`;
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/engine/parse.ts
 
 
@@ -39696,787 +40783,6 @@ function quoteSnippet(line) {
     return `\`${trimmed.length > 60 ? `${trimmed.slice(0, 57)}...` : trimmed}\``;
 }
 
-;// CONCATENATED MODULE: ./src/engine/sql-error.ts
-
-/** A migration whose SQL the server rejected. */
-class SqlMigrationError extends errors_MigrationError {
-    failure;
-    constructor(failure, opts = {}) {
-        super(failure.sqlstate ? `SQL_${failure.sqlstate}` : 'SQL_ERROR', headline(failure), opts);
-        this.name = 'SqlMigrationError';
-        this.failure = failure;
-    }
-    /** Multi-line description for terminals, summaries and issues. */
-    describe() {
-        const f = this.failure;
-        const lines = [this.message];
-        if (f.detail)
-            lines.push(`  detail: ${f.detail}`);
-        if (f.serverHint)
-            lines.push(`  server hint: ${f.serverHint}`);
-        if (f.statement)
-            lines.push(`  statement: ${oneLine(f.statement)}`);
-        if (f.transactional) {
-            lines.push(`  nothing from this ${f.direction} section was applied (it ran in one transaction that was rolled back)`);
-        }
-        else {
-            const done = f.completedStatements ?? [];
-            lines.push(done.length
-                ? `  transaction:false: ${done.length} statement(s) before it completed and remain applied: ${done.map(oneLine).join(' | ')}`
-                : '  transaction:false: no statement of this section completed');
-            if (f.invalidIndexes?.length)
-                lines.push(`  INVALID indexes left behind: ${f.invalidIndexes.join(', ')} (drop them with DROP INDEX CONCURRENTLY before retrying)`);
-        }
-        if (this.hint)
-            lines.push(`  hint: ${this.hint}`);
-        return lines.join('\n');
-    }
-}
-function headline(f) {
-    const where = f.line !== undefined ? `${f.file}:${f.line}:${f.column ?? 1}` : f.file;
-    return `${where}: ${f.direction === 'down' ? 'rolling back' : 'applying'} version ${f.version} failed: ${f.serverMessage}${f.sqlstate ? ` (SQLSTATE ${f.sqlstate})` : ''}`;
-}
-function oneLine(sql) {
-    const s = sql.replace(/\s+/g, ' ').trim();
-    return s.length > 200 ? `${s.slice(0, 197)}...` : s;
-}
-/**
- * Turn a 1-based character position in `text` into 1-based line and column, counting like dbmate
- * (a CR of a CRLF pair is not a column).
- */
-function lineColumn(text, position) {
-    let line = 1;
-    let column = 1;
-    let offset = 0;
-    for (const ch of text) {
-        offset++;
-        if (offset >= position)
-            break;
-        if (ch === '\r')
-            continue;
-        if (ch === '\n') {
-            line++;
-            column = 1;
-            continue;
-        }
-        column++;
-    }
-    return { line, column };
-}
-/** A syntax error found by our parser before anything was sent to the server. */
-class SqlSyntaxError extends errors_MigrationError {
-    /** 1-based character position in the parsed text. */
-    position;
-    constructor(message, position, cause) {
-        super('SQL_SYNTAX', message, { cause });
-        this.name = 'SqlSyntaxError';
-        this.position = position;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/version.ts
-/** This tool's version; a test keeps it equal to package.json's. */
-const VERSION = '0.1.0';
-
-;// CONCATENATED MODULE: ./src/action/pipeline.ts
-
-
-
-
-
-
-
-
-/** Error for a run the action refuses before touching the database. */
-class ActionError extends errors_MigrationError {
-    constructor(code, message, hint) {
-        super(code, message, hint !== undefined ? { hint } : {});
-        this.name = 'ActionError';
-    }
-}
-/** Engine configuration from validated settings. */
-function migratorConfig(s, log) {
-    return {
-        target: s.target,
-        migrationsDirs: [...s.migrationsDirs],
-        migrationsTable: s.migrationsTable,
-        historyTable: s.historyTable,
-        schemaFile: s.schemaFile,
-        dumpSchema: s.dumpSchema,
-        strict: s.strict,
-        lockTimeoutMs: s.lockTimeoutMs,
-        statementTimeoutMs: s.statementTimeoutMs,
-        lockRetries: s.lockRetries,
-        lockWaitTimeoutMs: s.lockWaitTimeoutMs,
-        ...(s.pgDumpPath !== undefined ? { pgDump: s.pgDumpPath } : {}),
-        ctx: { environment: s.environment, actor: s.run.actor, gitSha: s.run.sha, runId: s.run.runId, runUrl: s.run.runUrl, toolVersion: VERSION },
-        log,
-        cwd: s.workspace,
-    };
-}
-/**
- * Run the command the settings ask for and return the whole run as data (DESIGN "Pipeline"
- * steps 2, 3 and 5). Never throws: a failure is in `run.error`, with `status: 'failed'`.
- * Dry runs only use the engine's read-only calls (`plan`, `status`), so they cannot change anything.
- */
-async function runPipeline(s, deps) {
-    const now = deps.now ?? Date.now;
-    const t0 = now();
-    const { log, migrator } = deps;
-    const run = {
-        status: 'success',
-        command: s.command,
-        dryRun: s.dryRun,
-        environment: s.environment,
-        target: { host: s.target.host, port: s.target.port, database: s.target.database, ...(s.target.user ? { user: s.target.user } : {}), url: s.target.redacted },
-        urlSource: s.urlSource.name,
-        startedAt: new Date(t0).toISOString(),
-        durationMs: 0,
-        rows: [],
-        applied: [],
-        rolledBack: [],
-        pending: [],
-        warnings: [],
-        notes: [],
-        toolVersion: VERSION,
-        run: { ...s.run },
-    };
-    const warn = (m) => {
-        run.warnings.push(m);
-        log.warn(m);
-    };
-    log.info(`Environment: ${s.environment}; database: ${s.target.redacted} (from ${s.urlSource.name}); command: ${s.command}${s.dryRun ? ' (dry run)' : ''}`);
-    try {
-        if (COMMANDS_NOT_YET_AVAILABLE.includes(s.command)) {
-            throw new ActionError('COMMAND_NOT_AVAILABLE', `command '${s.command}' is not available in this version of the action`, 'use up, status, rollback or plan');
-        }
-        for (const m of laterFeatureWarnings(s))
-            warn(m);
-        if (s.command === 'status') {
-            await log.group('Status', () => pipeline_status(s, migrator, log, run, warn));
-        }
-        else if (s.dryRun || s.command === 'plan') {
-            if (s.command === 'rollback')
-                await log.group('Rollback plan (dry run)', () => rollbackPlan(s, migrator, log, run, warn));
-            else
-                await log.group('Plan (dry run)', () => upPlan(s, migrator, log, run, warn));
-        }
-        else if (s.command === 'up') {
-            await up(s, migrator, log, run, warn);
-        }
-        else {
-            await log.group('Rollback', () => rollback(s, migrator, run, warn));
-        }
-    }
-    catch (err) {
-        run.status = 'failed';
-        run.error = errorOf(err);
-    }
-    if (run.status === 'failed' && !s.dryRun && (s.command === 'up' || s.command === 'rollback')) {
-        for (const m of failureFeatureWarnings(s, run))
-            warn(m);
-    }
-    run.durationMs = Math.round(now() - t0);
-    return redactRun(run, s.secrets);
-}
-/** A run that failed before the inputs were valid: every output still gets a value. */
-function failedRun(err, startedAt, now = Date.now()) {
-    return {
-        status: 'failed',
-        dryRun: false,
-        startedAt: new Date(startedAt).toISOString(),
-        durationMs: Math.round(now - startedAt),
-        rows: [],
-        applied: [],
-        rolledBack: [],
-        pending: [],
-        error: errorOf(err),
-        warnings: [],
-        notes: [],
-        toolVersion: VERSION,
-    };
-}
-async function upPlan(s, migrator, log, run, warn) {
-    const plan = await migrator.plan();
-    const take = s.steps ?? plan.pending.length;
-    run.rows = plan.pending.map((m, i) => ({
-        version: m.version,
-        file: m.displayPath,
-        status: i < take ? 'would-apply' : 'pending',
-        transaction: m.transaction,
-        ...(i < take ? { sql: m.sql } : {}),
-    }));
-    run.pending = plan.pending.map((m) => m.version);
-    setCurrent(run, plan.currentVersion);
-    run.status = 'dry-run';
-    describePlan(plan, run, warn);
-    if (!run.rows.some((r) => r.status === 'would-apply'))
-        run.notes.push('Nothing to apply: the database is up to date.');
-    logPlan(log, run.rows, 'Would apply');
-}
-function describePlan(plan, run, warn) {
-    if (!plan.ledgerExists)
-        run.notes.push('The ledger table does not exist yet; `up` would create it (and the history table).');
-    for (const v of plan.edited)
-        warn(`migration ${v} was edited after it was applied (its checksum differs from the history table)`);
-    if (plan.orphans.length)
-        run.notes.push(`Applied versions with no file (ignored, as dbmate does): ${plan.orphans.join(', ')}`);
-}
-/** Dry run: print each migration with its mode and exact SQL, as the summary shows them. */
-function logPlan(log, rows, verb) {
-    for (const r of rows) {
-        if (r.sql === undefined)
-            continue;
-        log.info(`${verb} ${r.file} (${r.transaction ? 'in one transaction' : 'transaction:false, statement by statement'}):`);
-        log.info(r.sql.replace(/\s+$/, ''));
-    }
-    if (!rows.some((r) => r.sql !== undefined))
-        log.info(`Nothing to ${verb.toLowerCase().replace('would ', '')}.`);
-}
-async function rollbackPlan(s, migrator, log, run, warn) {
-    const st = await migrator.status();
-    describeStatus(st, run, warn);
-    // The engine's rollback order: the last files in file-name order whose version is applied.
-    const targets = st.entries.filter((e) => e.applied).reverse().slice(0, s.steps ?? 1);
-    const downs = await downSections(s, targets.map((t) => t.fileName));
-    run.rows = targets.map((t) => {
-        const d = downs.get(t.fileName);
-        return { version: t.version, file: d?.displayPath ?? t.fileName, status: 'would-roll-back', ...(d ? { transaction: d.transaction, sql: d.sql } : {}) };
-    });
-    run.pending = st.entries.filter((e) => !e.applied).map((e) => e.version);
-    setCurrent(run, st.currentVersion);
-    run.status = 'dry-run';
-    if (targets.length === 0)
-        warn('rollback would fail: no migrations have been applied');
-    logPlan(log, run.rows, 'Would roll back');
-}
-/**
- * Down sections of the given files, read the way the engine reads them. The engine's `plan()`
- * covers `up` only; this stays read-only (files, no database) until the engine plans rollbacks.
- */
-async function downSections(s, fileNames) {
-    const out = new Map();
-    if (fileNames.length === 0)
-        return out;
-    const files = await findMigrationFiles([...s.migrationsDirs], s.workspace);
-    for (const name of fileNames) {
-        const f = files.find((x) => x.fileName === name);
-        if (!f)
-            continue;
-        const parsed = parseMigration(await (0,promises_namespaceObject.readFile)(f.absPath), f.displayPath);
-        out.set(name, { displayPath: f.displayPath, transaction: parsed.down.transaction, sql: parsed.down.sql });
-    }
-    return out;
-}
-async function pipeline_status(s, migrator, log, run, warn) {
-    const st = await migrator.status();
-    describeStatus(st, run, warn);
-    const dirs = s.migrationsDirs.length === 1 ? s.migrationsDirs[0] : undefined;
-    run.rows = [
-        ...st.entries.map((e) => ({
-            version: e.version,
-            file: dirs ? `${dirs.replace(/\/+$/, '')}/${e.fileName}` : e.fileName,
-            status: e.edited ? 'edited' : e.applied ? 'applied' : 'pending',
-        })),
-        ...st.orphans.map((v) => ({ version: v, file: '', status: 'no-file' })),
-    ];
-    run.pending = st.entries.filter((e) => !e.applied).map((e) => e.version);
-    setCurrent(run, st.currentVersion);
-    run.status = s.dryRun ? 'dry-run' : 'success';
-    // dbmate's status lines, so the log reads like `dbmate status`.
-    for (const e of st.entries)
-        log.info(`[${e.applied ? 'X' : ' '}] ${e.fileName}`);
-    log.info(`Applied: ${st.applied}, pending: ${st.pending}`);
-}
-function describeStatus(st, run, warn) {
-    for (const v of st.edited)
-        warn(`migration ${v} was edited after it was applied (its checksum differs from the history table)`);
-    if (st.orphans.length)
-        run.notes.push(`Applied versions with no file (ignored, as dbmate does): ${st.orphans.join(', ')}`);
-}
-async function up(s, migrator, log, run, warn) {
-    // Preflight: a read-only plan names the files, and fails early (strict order, parse errors)
-    // before anything is locked or created. A missing database is left to `up`, which creates it.
-    const createDatabase = s.environment !== 'production';
-    const plan = await log.group('Plan', async () => {
-        let p;
-        try {
-            p = await migrator.plan();
-        }
-        catch (err) {
-            if (createDatabase && err.code === 'DATABASE_MISSING') {
-                log.info(`Database ${s.target.database} does not exist: up will create it.`);
-                return undefined;
-            }
-            throw err;
-        }
-        log.info(p.pending.length ? `Pending: ${p.pending.map((m) => m.fileName).join(', ')}` : 'Nothing pending: the database is up to date.');
-        return p;
-    });
-    const files = new Map(plan?.pending.map((m) => [m.version, m.displayPath]) ?? []);
-    const r = await log.group('Apply', () => migrator.up({ createDatabase, ...(s.steps !== undefined ? { steps: s.steps } : {}) }));
-    if (!plan)
-        run.notes.push(`Database ${s.target.database} did not exist and was created (as dbmate's \`up\` does; never in production).`);
-    apply(r, run, files, warn);
-}
-async function rollback(s, migrator, run, warn) {
-    const r = await migrator.rollback({ steps: s.steps ?? 1 });
-    apply(r, run, new Map(), warn);
-}
-function apply(r, run, files, warn) {
-    run.rows = r.steps.map((st) => ({
-        version: st.version,
-        file: st.displayPath,
-        status: st.outcome === 'failed' ? 'failed' : st.outcome === 'rolled_back' ? 'rolled-back' : 'applied',
-        durationMs: round(st.durationMs),
-        transaction: st.transaction,
-        ...(st.attempts > 1 ? { attempts: st.attempts } : {}),
-    }));
-    const touched = new Set(r.steps.map((st) => st.version));
-    if (r.command === 'up') {
-        for (const v of r.pending)
-            if (!touched.has(v))
-                run.rows.push({ version: v, file: files.get(v) ?? '', status: 'pending' });
-    }
-    run.applied = r.steps.filter((st) => st.outcome === 'applied').map((st) => st.version);
-    run.rolledBack = r.steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version);
-    run.pending = r.pending;
-    setCurrent(run, r.currentVersion);
-    if (r.schemaFile)
-        run.schemaFile = r.schemaFile;
-    if (r.dumpError)
-        warn(`the schema dump failed (the migrations themselves succeeded): ${r.dumpError.message}`);
-    if (r.error) {
-        run.status = 'failed';
-        run.error = errorOf(r.error);
-    }
-    else {
-        run.status = r.steps.length > 0 ? 'success' : 'nothing-to-do';
-    }
-}
-/** Inputs that ask for features of a later version: say so instead of pretending. */
-function laterFeatureWarnings(s) {
-    const out = [];
-    const changes = !s.dryRun && (s.command === 'up' || s.command === 'rollback');
-    if (changes && (s.backup === 'always' || (s.backup === 'auto' && s.environment === 'production'))) {
-        out.push(`backup: '${s.backup}' asks for a backup of ${s.environment}, but backups are not implemented in this version of the action: NO backup was taken before migrating`);
-    }
-    if (changes && (s.healthCheckUrl !== undefined || (s.healthCheckSql !== '' && s.healthCheckSql !== INPUT_DEFAULTS[Inputs.HealthCheckSql]))) {
-        out.push('health-check-sql/health-check-url are set, but health checks are not implemented in this version of the action: they will not run');
-    }
-    if (s.driftCheck)
-        out.push('drift-check is not implemented in this version of the action: the schema was not compared');
-    return out;
-}
-function failureFeatureWarnings(s, run) {
-    const out = [];
-    if (s.rollbackOnFailure && s.command === 'up' && run.applied.length > 0) {
-        out.push(`rollback-on-failure is not implemented in this version of the action: the ${run.applied.length} migration(s) applied before the failure (${run.applied.join(', ')}) remain applied`);
-    }
-    if (s.createIssueOnFailure)
-        out.push('create-issue-on-failure is not implemented in this version of the action: no issue was opened');
-    return out;
-}
-function setCurrent(run, v) {
-    if (v !== undefined)
-        run.currentVersion = v;
-    else
-        delete run.currentVersion;
-}
-function round(ms) {
-    return Math.round(ms * 1000) / 1000;
-}
-/** The failure as data: SQL errors keep their file, line, column, statement and SQLSTATE. */
-function errorOf(err) {
-    if (err instanceof SqlMigrationError) {
-        const f = err.failure;
-        return {
-            message: err.message,
-            details: err.describe(),
-            code: err.code,
-            file: f.file,
-            version: f.version,
-            ...(f.line !== undefined ? { line: f.line, column: f.column ?? 1 } : {}),
-            ...(f.sqlstate ? { sqlstate: f.sqlstate } : {}),
-            ...(f.statement ? { statement: f.statement } : {}),
-            ...(err.hint ? { hint: err.hint } : {}),
-        };
-    }
-    if (err instanceof errors_MigrationError) {
-        const file = err instanceof ParseError ? err.file : undefined;
-        return {
-            message: err.message,
-            details: err.hint ? `${err.message}\n  hint: ${err.hint}` : err.message,
-            code: err.code,
-            ...(file ? { file } : {}),
-            ...(err.hint ? { hint: err.hint } : {}),
-        };
-    }
-    const message = err instanceof Error ? err.message : String(err);
-    return { message, details: message };
-}
-/** Mask every secret in every string of the run (messages can quote driver output). */
-function redactRun(run, secrets) {
-    const walk = (v) => {
-        if (typeof v === 'string')
-            return redact(v, secrets);
-        if (Array.isArray(v))
-            return v.map(walk);
-        if (v && typeof v === 'object')
-            return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-        return v;
-    };
-    return walk(run);
-}
-
-;// CONCATENATED MODULE: ./src/action/report.ts
-
-/** Version of the `report` output's shape; bumped when a field changes meaning or goes away. */
-const REPORT_SCHEMA_VERSION = 1;
-/** The run as the `report` output's object. */
-function reportOf(run) {
-    return { schemaVersion: REPORT_SCHEMA_VERSION, ...run };
-}
-/**
- * Every output of `action.yml` as the string the runner stores. Always the full set, also for a
- * run that failed on its inputs, so `steps.<id>.outputs.status` can be tested in any case.
- */
-function actionOutputs(run) {
-    return {
-        [Outputs.Status]: run.status,
-        [Outputs.Applied]: JSON.stringify(run.applied),
-        [Outputs.RolledBack]: JSON.stringify(run.rolledBack),
-        [Outputs.Pending]: JSON.stringify(run.pending),
-        [Outputs.CurrentVersion]: run.currentVersion ?? '',
-        [Outputs.BackupPath]: run.backupPath ?? '',
-        [Outputs.IssueUrl]: run.issueUrl ?? '',
-        [Outputs.DurationMs]: String(run.durationMs),
-        [Outputs.Report]: JSON.stringify(reportOf(run)),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/action/summary.ts
-/** Label of each row status in the summary table. */
-const ROW_LABEL = {
-    applied: '✅ applied',
-    'rolled-back': '↩️ rolled back',
-    failed: '❌ failed',
-    pending: '⏳ pending',
-    'would-apply': '🔍 would apply',
-    'would-roll-back': '🔍 would roll back',
-    edited: '⚠️ applied, file edited since',
-    'no-file': '❔ applied, no file',
-};
-/** Order of the totals line. */
-const TOTAL_ORDER = ['applied', 'rolled-back', 'failed', 'would-apply', 'would-roll-back', 'pending', 'edited', 'no-file'];
-/**
- * Render the run as the job summary: a headline, the environment/command/target table, the
- * plan, result or status table, totals, the error with its file:line, warnings and (for a dry
- * run) the exact SQL. Pure: the caller writes it. The run is already redacted.
- */
-function renderSummary(run) {
-    const out = [];
-    out.push(`## ${summary_headline(run)}`, '');
-    const facts = [];
-    if (run.environment)
-        facts.push(['Environment', code(run.environment)]);
-    if (run.command)
-        facts.push(['Command', `${code(run.command)}${run.dryRun ? ' (dry run: nothing was changed)' : ''}`]);
-    if (run.target) {
-        const t = run.target;
-        facts.push(['Database', `${code(`${t.host}:${t.port}/${t.database}`)}${t.user ? ` as ${code(t.user)}` : ''}${run.urlSource ? ` (URL from ${code(run.urlSource)})` : ''}`]);
-    }
-    if (run.status !== 'failed' || run.command)
-        facts.push(['Current version', run.currentVersion ? code(run.currentVersion) : 'none applied']);
-    if (run.schemaFile)
-        facts.push(['Schema file', code(run.schemaFile)]);
-    facts.push(['Duration', summary_duration(run.durationMs)]);
-    if (run.run?.runUrl)
-        facts.push(['Run', `[${run.run.runId ?? 'link'}](${run.run.runUrl})`]);
-    out.push('| | |', '|---|---|', ...facts.map(([k, v]) => `| ${k} | ${cell(v)} |`), '');
-    if (run.rows.length > 0) {
-        out.push(`### ${tableTitle(run)}`, '', ...table(run), '', `**Totals:** ${totals(run.rows)}`, '');
-    }
-    else if (run.command && !run.error) {
-        out.push(run.command === 'status' ? 'No migration files found.' : 'No migrations to run.', '');
-    }
-    if (run.error) {
-        const e = run.error;
-        const where = e.file ? `${e.file}${e.line !== undefined ? `:${e.line}:${e.column ?? 1}` : ''}` : undefined;
-        out.push('### ❌ Error', '');
-        if (where)
-            out.push(`In ${code(where)}${e.sqlstate ? ` (SQLSTATE ${code(e.sqlstate)})` : ''}:`, '');
-        out.push(fence(e.details, 'text'), '');
-    }
-    if (run.warnings.length > 0)
-        out.push('### ⚠️ Warnings', '', ...run.warnings.map((w) => `- ${summary_oneLine(w)}`), '');
-    if (run.notes.length > 0)
-        out.push('### Notes', '', ...run.notes.map((n) => `- ${summary_oneLine(n)}`), '');
-    const sqlRows = run.rows.filter((r) => r.sql !== undefined);
-    if (sqlRows.length > 0) {
-        out.push('### SQL', '');
-        for (const r of sqlRows) {
-            out.push(`<details><summary>${escapeHtml(`${r.version} ${r.file}`)} (${r.transaction ? 'one transaction' : 'transaction:false'})</summary>`, '', fence(r.sql ?? '', 'sql'), '', '</details>', '');
-        }
-    }
-    return `${out.join('\n').replace(/\n+$/, '')}\n`;
-}
-function summary_headline(run) {
-    switch (run.status) {
-        case 'failed':
-            return run.command ? `❌ Migration failed${run.environment ? ` on ${run.environment}` : ''}` : '❌ Invalid action inputs: nothing ran';
-        case 'dry-run':
-            return `🔍 Dry run on ${run.environment}: nothing was changed`;
-        case 'nothing-to-do':
-            return `✅ ${run.environment}: already up to date`;
-        case 'rolled-back':
-            return `↩️ Migration failed on ${run.environment} and was rolled back`;
-        default:
-            if (run.command === 'status')
-                return `📋 Migration status of ${run.environment}`;
-            if (run.command === 'rollback')
-                return `↩️ Rolled back on ${run.environment}`;
-            return `✅ Migrations applied on ${run.environment}`;
-    }
-}
-function tableTitle(run) {
-    if (run.command === 'status')
-        return 'Status';
-    if (run.dryRun || run.command === 'plan')
-        return 'Plan';
-    return 'Result';
-}
-function table(run) {
-    const plan = run.rows.some((r) => r.status === 'would-apply' || r.status === 'would-roll-back');
-    const timed = run.rows.some((r) => r.durationMs !== undefined);
-    const head = ['Version', 'File', 'Status'];
-    if (plan)
-        head.push('Mode');
-    if (timed)
-        head.push('Duration');
-    const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
-    for (const r of run.rows) {
-        const cols = [code(r.version), r.file ? code(r.file) : '—', label(r)];
-        if (plan)
-            cols.push(r.transaction === undefined ? '' : r.transaction ? 'transaction' : 'transaction:false');
-        if (timed)
-            cols.push(r.durationMs !== undefined ? summary_duration(r.durationMs) : '');
-        lines.push(`| ${cols.map(cell).join(' | ')} |`);
-    }
-    return lines;
-}
-function label(r) {
-    return `${ROW_LABEL[r.status]}${r.attempts && r.attempts > 1 ? ` (${r.attempts} attempts)` : ''}`;
-}
-function totals(rows) {
-    const parts = TOTAL_ORDER.map((s) => [s, rows.filter((r) => r.status === s).length])
-        .filter(([, n]) => n > 0)
-        .map(([s, n]) => `${n} ${ROW_LABEL[s].replace(/^\S+ /, '')}`);
-    return parts.join(' · ');
-}
-/** `12 ms`, `1.5 s`, `2 min 3 s`. */
-function summary_duration(ms) {
-    if (ms < 1)
-        return `${Math.round(ms * 100) / 100} ms`;
-    if (ms < 1000)
-        return `${Math.round(ms)} ms`;
-    if (ms < 60_000)
-        return `${Math.round(ms / 100) / 10} s`;
-    const m = Math.floor(ms / 60_000);
-    return `${m} min ${Math.round((ms - m * 60_000) / 1000)} s`;
-}
-/** Inline code that survives backticks in the value. */
-function code(s) {
-    const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((m) => m.length));
-    const tick = '`'.repeat(longest + 1);
-    const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
-    return `${tick}${pad}${s}${pad}${tick}`;
-}
-/** A fenced block longer than any backtick run inside it. */
-function fence(s, lang) {
-    const longest = Math.max(2, ...(s.match(/`+/g) ?? []).map((m) => m.length));
-    const f = '`'.repeat(longest + 1);
-    return `${f}${lang}\n${s.replace(/\s+$/, '')}\n${f}`;
-}
-function cell(s) {
-    return summary_oneLine(s).replace(/\|/g, '\\|');
-}
-function summary_oneLine(s) {
-    return s.replace(/\s*\n\s*/g, ' ');
-}
-function escapeHtml(s) {
-    return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-;// CONCATENATED MODULE: ./src/adapters/core-logger.ts
-
-
-/**
- * The engine's Logger on @actions/core: info → log, warn → warning annotation, debug → debug
- * log, groups → collapsible log groups. Every line is redacted first: `setSecret` masks only on
- * a real runner, and only the exact strings it was given.
- */
-function coreLogger(secrets) {
-    const clean = (m) => redact(m, secrets);
-    return {
-        info: (m) => info(clean(m)),
-        warn: (m) => warning(clean(m)),
-        debug: (m) => core_debug(clean(m)),
-        group: (title, fn) => group(clean(title), fn),
-    };
-}
-
-// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
-var lib = __nccwpck_require__(3273);
-;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
-// ESM wrapper for pg
-
-
-// Re-export all the properties
-const Client = lib.Client
-const Pool = lib.Pool
-const Connection = lib.Connection
-const types = lib.types
-const Query = lib.Query
-const DatabaseError = lib.DatabaseError
-const escapeIdentifier = lib.escapeIdentifier
-const escapeLiteral = lib.escapeLiteral
-const Result = lib.Result
-const TypeOverrides = lib.TypeOverrides
-
-// Also export the defaults
-const defaults = lib.defaults
-
-// Re-export the default
-/* harmony default export */ const esm = (lib);
-
-;// CONCATENATED MODULE: ./src/engine/db.ts
-
-
-
-/**
- * Open a connection, trying each TLS setting the URL's sslmode allows in libpq's order
- * (with no sslmode: TLS first, then plain, like libpq's default `prefer`).
- */
-async function connect(target) {
-    const attempts = connectionAttempts(target);
-    let lastErr;
-    for (let i = 0; i < attempts.length; i++) {
-        try {
-            return await db_open(attempts[i]);
-        }
-        catch (err) {
-            lastErr = err;
-            // Only a server that refuses TLS (or requires it) justifies the next attempt; anything else is final.
-            if (!/SSL|TLS/i.test(String(err?.message)))
-                break;
-        }
-    }
-    throw connectError(target, lastErr);
-}
-async function db_open(config) {
-    const client = new esm.Client(config);
-    // An idle client whose backend dies emits 'error'; without a listener Node would crash the run.
-    client.on('error', () => undefined);
-    try {
-        await client.connect();
-    }
-    catch (err) {
-        await client.end().catch(() => undefined);
-        throw err;
-    }
-    return client;
-}
-function connectError(target, err) {
-    const e = err;
-    if (e?.code === '3D000') {
-        return new errors_MigrationError('DATABASE_MISSING', `database "${target.database}" does not exist (3D000)`, {
-            hint: 'create it first (`db-migrate create`, or `db-migrate up`, which creates a missing database)',
-            cause: err,
-        });
-    }
-    const detail = e?.code && !e.message?.includes(e.code) ? `${e.message} (${e.code})` : (e?.message ?? String(err));
-    return new errors_MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: ${detail}`, {
-        hint: 'check the host, port, credentials and sslmode of the database URL, and that the server is reachable from here',
-        cause: err,
-    });
-}
-/** Close without throwing: closing happens in `finally` blocks where the first error matters. */
-async function closeQuietly(conn) {
-    if (conn)
-        await conn.end().catch(() => undefined);
-}
-/**
- * Whether an error means the session is gone (backend terminated, server shut down, socket closed):
- * nothing more can be done on this connection, and session state such as advisory locks is released.
- */
-function isConnectionLost(err) {
-    const e = err;
-    if (e?.code && /^(57P01|57P02|57P03|08...)$/.test(e.code))
-        return true;
-    return /Connection terminated|connection (is )?closed|ECONNRESET|EPIPE|Client was closed|not queryable/i.test(e?.message ?? '');
-}
-/** Quote an SQL string literal for simple-protocol queries (standard_conforming_strings on). */
-function literal(value) {
-    if (value === null || value === undefined)
-        return 'NULL';
-    return esm.escapeLiteral(value);
-}
-
-;// CONCATENATED MODULE: ./src/engine/ledger.ts
-/**
- * Resolve the ledger's schema the way dbmate does: `schema.table` in the name, else the first
- * `search_path` entry of the URL, else `current_schema()`, else `public`. Quoting is done by the
- * server so the names match what dbmate writes into schema.sql byte for byte.
- */
-async function resolveLedgerName(conn, migrationsTable, searchPath) {
-    let parts = migrationsTable.split('.');
-    let schema = '';
-    if (parts.length > 1) {
-        schema = parts[0];
-        parts = parts.slice(1);
-    }
-    if (!schema)
-        schema = (searchPath[0] ?? '').trim();
-    const table = parts.join('.');
-    const { rows } = await conn.query('select current_schema() as cur, quote_ident($1) as qs, array(select quote_ident(unnest($2::text[]))) as qt', [schema || 'public', parts]);
-    if (!schema) {
-        schema = rows[0].cur || 'public';
-        const again = await conn.query('select quote_ident($1) as qs', [schema]);
-        rows[0].qs = again.rows[0].qs;
-    }
-    return { schema, table, quotedSchema: rows[0].qs, quoted: `${rows[0].qs}.${rows[0].qt.join('.')}` };
-}
-/**
- * Create the ledger if missing, with dbmate's exact DDL so either tool can continue the other's
- * work. A missing schema (3F000) is created once, as dbmate does, announced with its line.
- */
-async function ensureLedger(conn, name, log) {
-    const ddl = `create table if not exists ${name.quoted} (version varchar primary key)`;
-    try {
-        await conn.query(ddl);
-    }
-    catch (err) {
-        if (err.code !== '3F000')
-            throw err;
-        log.info(`Creating schema: ${name.schema}`);
-        await conn.query(`create schema if not exists ${name.quotedSchema}`);
-        await conn.query(ddl);
-    }
-}
-/** True when the ledger table exists; `status` and `plan` must not create it. */
-async function ledgerExists(conn, name) {
-    const { rowCount } = await conn.query('select 1 from information_schema.tables where table_schema = $1 and table_name = $2', [name.schema, name.table]);
-    return (rowCount ?? 0) > 0;
-}
-/** Applied versions, or an empty set when the ledger does not exist yet. */
-async function appliedVersions(conn, name) {
-    if (!(await ledgerExists(conn, name)))
-        return new Set();
-    const { rows } = await conn.query(`select version from ${name.quoted}`);
-    return new Set(rows.map((r) => r.version));
-}
-
 ;// CONCATENATED MODULE: ./src/engine/history.ts
 
 /** The history table lives beside the ledger so both move together when a schema is chosen. */
@@ -40616,6 +40922,10 @@ async function releaseLock(conn, key, log) {
 
 ;// CONCATENATED MODULE: ./src/engine/plan.ts
 
+/** The reportable part of a file. */
+function refOf(file) {
+    return { version: file.version, fileName: file.fileName, displayPath: file.displayPath };
+}
 /** Compare files with applied versions. Pure. */
 function makePlan(files, applied) {
     const known = new Set(files.map((f) => f.version));
@@ -40651,6 +40961,16 @@ function rollbackTargets(plan, steps) {
         .map((r) => r.file)
         .reverse()
         .slice(0, steps);
+}
+/**
+ * Order versions for undoing, newest first: by position in dbmate's file order (file-name
+ * order, the order `up` applies them), reversed. Versions with no file come first, so a rollback
+ * stops on them before undoing anything it cannot place.
+ */
+function newestFirst(files, versions) {
+    const pos = new Map(files.map((f, i) => [f.version, i]));
+    const rank = (v) => pos.get(v) ?? Number.POSITIVE_INFINITY;
+    return [...versions].sort((a, b) => rank(b) - rank(a) || (a < b ? 1 : a > b ? -1 : 0));
 }
 
 ;// CONCATENATED MODULE: ./src/engine/split.ts
@@ -41256,6 +41576,7 @@ async function writeSchemaFile(path, content) {
 
 
 
+
 /** The migration engine: dbmate's commands, with locking, timeouts, retries and an audit trail. */
 class Migrator {
     cfg;
@@ -41277,28 +41598,68 @@ class Migrator {
     historyName(ledger) {
         return this.cfg.historyTable ? historyName(ledger, this.cfg.historyTable) : undefined;
     }
+    /**
+     * Open a connection, retrying (per {@link MigratorConfig.connectRetries}) only failures that
+     * may pass by themselves. The one place the engine connects for a command.
+     */
+    async connect(target) {
+        const retries = this.cfg.connectRetries ?? 0;
+        for (let attempt = 1;; attempt++) {
+            try {
+                return await connect(target);
+            }
+            catch (err) {
+                if (attempt > retries || !isTransientConnectError(err))
+                    throw err;
+                const delay = (this.cfg.connectRetryBaseMs ?? 1000) * 2 ** (attempt - 1);
+                this.log.warn(`${err.message}; retry ${attempt}/${retries} in ${delay} ms`);
+                await migrator_sleep(delay);
+            }
+        }
+    }
+    /** One connection for one command; `created` tells whether a missing database was created first. */
     async session(create, fn) {
         let conn;
+        let created = false;
         try {
-            conn = await connect(this.cfg.target);
+            conn = await this.connect(this.cfg.target);
         }
         catch (err) {
             if (!create || err.code !== 'DATABASE_MISSING')
                 throw err;
             await this.createDatabase();
-            conn = await connect(this.cfg.target);
+            created = true;
+            conn = await this.connect(this.cfg.target);
         }
         try {
-            return await fn(conn);
+            return await fn(conn, created);
         }
         finally {
             await closeQuietly(conn);
         }
     }
+    /**
+     * A read-only session for dry runs: even a bug in the caller could not create or change
+     * anything. A missing database is not an error here: `onMissing` answers instead.
+     */
+    async readOnly(fn, onMissing) {
+        let missing = false;
+        const result = await this.session(false, async (conn) => {
+            await conn.query('SET default_transaction_read_only = on');
+            const ledger = await resolveLedgerName(conn, this.cfg.migrationsTable, this.cfg.target.searchPath);
+            return fn(conn, ledger, await ledgerExists(conn, ledger));
+        }).catch((err) => {
+            if (err.code !== 'DATABASE_MISSING')
+                throw err;
+            missing = true;
+            return undefined;
+        });
+        return missing ? onMissing() : result;
+    }
     /** `create`: create the database (dbmate prints `Creating: <db>`). */
     async createDatabase() {
         this.log.info(`Creating: ${this.cfg.target.database}`);
-        const admin = await connect(withDatabase(this.cfg.target, 'postgres'));
+        const admin = await this.connect(withDatabase(this.cfg.target, 'postgres'));
         try {
             await admin.query(`create database ${esm.escapeIdentifier(this.cfg.target.database)}`);
         }
@@ -41309,7 +41670,7 @@ class Migrator {
     /** `drop`: drop the database if it exists. */
     async dropDatabase() {
         this.log.info(`Dropping: ${this.cfg.target.database}`);
-        const admin = await connect(withDatabase(this.cfg.target, 'postgres'));
+        const admin = await this.connect(withDatabase(this.cfg.target, 'postgres'));
         try {
             await admin.query(`drop database if exists ${esm.escapeIdentifier(this.cfg.target.database)}`);
         }
@@ -41353,7 +41714,7 @@ class Migrator {
     async up(opts = {}) {
         const t0 = Date.now();
         // dbmate creates a missing database before it looks at the migrations directory.
-        return this.session(opts.createDatabase ?? false, async (conn) => {
+        return this.session(opts.createDatabase ?? false, async (conn, created) => {
             const files = await this.files();
             if (files.length === 0) {
                 throw new errors_MigrationError('NO_MIGRATIONS', 'no migration files found', {
@@ -41382,7 +41743,10 @@ class Migrator {
                         this.log.info(`Rows affected: ${r.rowsAffected}`);
                     this.log.info(`Applied: ${m.file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
                 }
-                return this.finish(conn, 'up', files, ledger, history, steps, error, t0);
+                const result = await this.finish(conn, 'up', files, ledger, history, steps, error, t0);
+                if (created)
+                    result.databaseCreated = true;
+                return result;
             });
         });
     }
@@ -41419,7 +41783,7 @@ class Migrator {
         }));
     }
     async finish(conn, command, files, ledger, history, steps, error, t0) {
-        const result = { command, steps, error, pending: [], durationMs: 0 };
+        const result = { command, steps, error, pending: [], pendingFiles: [], files: files.map(refOf), durationMs: 0 };
         // A killed backend takes the session with it: look at the outcome through a fresh connection.
         const lost = error !== undefined && isConnectionLost(error.cause ?? error);
         const fresh = lost ? await connect(this.cfg.target).catch(() => undefined) : undefined;
@@ -41435,6 +41799,7 @@ class Migrator {
             }
             else {
                 result.pending = after.pending.map((f) => f.version);
+                result.pendingFiles = after.pending.map(refOf);
                 result.currentVersion = after.highestApplied;
                 if (lost && fresh)
                     await this.recordLostStep(fresh, steps.at(-1), after, history);
@@ -41496,6 +41861,7 @@ class Migrator {
             const entries = plan.files.map(({ file, applied }) => ({
                 version: file.version,
                 fileName: file.fileName,
+                displayPath: file.displayPath,
                 applied,
                 edited: edited.includes(file.version),
             }));
@@ -41530,34 +41896,133 @@ class Migrator {
     }
     /**
      * `plan` / dry-run: what `up` would do, with the exact SQL. The session is read-only, so
-     * even a bug here could not create or change anything.
+     * even a bug here could not create or change anything. On a missing database every file is
+     * pending and `databaseMissing` says so (a dry run shows what `up` would do after creating it).
      */
     async plan(opts = {}) {
         const files = await this.files();
-        return this.session(false, async (conn) => {
-            await conn.query('SET default_transaction_read_only = on');
-            const ledger = await resolveLedgerName(conn, this.cfg.migrationsTable, this.cfg.target.searchPath);
-            const exists = await ledgerExists(conn, ledger);
-            const plan = makePlan(files, exists ? await appliedVersions(conn, ledger) : new Set());
+        const build = async (conn, ledger, exists) => {
+            const plan = makePlan(files, conn && ledger && exists ? await appliedVersions(conn, ledger) : new Set());
             if (this.cfg.strict)
                 checkStrictOrder(plan);
             const todo = await this.load(plan.pending.slice(0, opts.steps ?? plan.pending.length));
             return {
-                pending: todo.map(({ file, parsed }) => ({
-                    version: file.version,
-                    fileName: file.fileName,
-                    displayPath: file.displayPath,
-                    transaction: parsed.up.transaction,
-                    sql: parsed.up.sql,
-                    checksum: parsed.checksum,
-                })),
+                pending: todo.map(({ file, parsed }) => planned(file, parsed, parsed.up)),
                 applied: plan.files.filter((r) => r.applied).length,
                 orphans: plan.orphans,
-                edited: await this.editedFiles(conn, ledger, plan),
+                edited: conn && ledger ? await this.editedFiles(conn, ledger, plan) : [],
                 currentVersion: plan.highestApplied,
                 ledgerExists: exists,
+                databaseMissing: conn === undefined,
             };
-        });
+        };
+        return this.readOnly((conn, ledger, exists) => build(conn, ledger, exists), () => build(undefined, undefined, false));
+    }
+    /**
+     * Dry run of `rollback`: the migrations it would undo (dbmate's order: the last applied files
+     * in file-name order, newest first), with their down SQL and transaction mode. Read-only.
+     */
+    async planRollback(opts = {}) {
+        const files = await this.files();
+        const build = async (conn, ledger, exists) => {
+            const plan = makePlan(files, conn && ledger && exists ? await appliedVersions(conn, ledger) : new Set());
+            const targets = await this.load(rollbackTargets(plan, opts.steps ?? 1));
+            return {
+                targets: await Promise.all(targets.map(async ({ file, parsed }) => ({ ...planned(file, parsed, parsed.down), empty: await isEmptySection(parsed.down) }))),
+                applied: plan.files.filter((r) => r.applied).length,
+                pending: plan.pending.map(refOf),
+                orphans: plan.orphans,
+                edited: conn && ledger ? await this.editedFiles(conn, ledger, plan) : [],
+                currentVersion: plan.highestApplied,
+                ledgerExists: exists,
+                databaseMissing: conn === undefined,
+            };
+        };
+        return this.readOnly((conn, ledger, exists) => build(conn, ledger, exists), () => build(undefined, undefined, false));
+    }
+    /**
+     * Undo exactly these versions (e.g. what a failed run applied), newest first in dbmate's file
+     * order, each down section in its own transaction (unless `transaction:false`) with its ledger
+     * delete and a `rolled_back` history row. Versions that are not applied are skipped.
+     *
+     * Stops at the first version it cannot undo honestly: no file, a file that no longer parses, a
+     * down section with no statement (dbmate would just delete the ledger row and leave the change
+     * in place; for an automatic rollback that would be a lie), or down SQL that fails. The result
+     * says where it stopped and what remains applied; nothing is thrown for those.
+     */
+    async rollbackVersions(versions, opts = {}) {
+        const t0 = Date.now();
+        const files = await this.files();
+        const requested = newestFirst(files, [...new Set(versions)]);
+        return this.session(false, (conn) => this.locked(conn, async (ledger, history) => {
+            await this.ensureTables(conn, ledger, history);
+            const applied = await appliedVersions(conn, ledger);
+            const notApplied = requested.filter((v) => !applied.has(v));
+            const todo = requested.filter((v) => applied.has(v));
+            this.log.info(`Rolling back ${todo.length} migration(s)${opts.reason ? ` (${opts.reason})` : ''}: ${todo.join(', ') || 'none'}`);
+            for (const v of notApplied)
+                this.log.warn(`version ${v} is not applied: nothing to roll back`);
+            const stepOpts = this.stepOptions(ledger, history);
+            const steps = [];
+            let error;
+            let stoppedAt;
+            const stop = (version, reason, err, displayPath) => {
+                stoppedAt = { version, reason, ...(displayPath !== undefined ? { displayPath } : {}) };
+                error = err;
+            };
+            for (const version of todo) {
+                const file = files.find((f) => f.version === version);
+                if (!file) {
+                    stop(version, 'no-file', new errors_MigrationError('ROLLBACK_NO_FILE', `cannot roll back version ${version}: no migration file has this version`, {
+                        hint: 'restore the file (from git) and roll back by hand, or restore the backup',
+                    }));
+                    break;
+                }
+                let parsed;
+                try {
+                    [{ parsed }] = await this.load([file]);
+                }
+                catch (err) {
+                    stop(version, 'unparsable', err, file.displayPath);
+                    break;
+                }
+                if (await isEmptySection(parsed.down)) {
+                    stop(version, 'no-down', new errors_MigrationError('ROLLBACK_NO_DOWN', `cannot roll back ${file.displayPath}: its down section is empty, so the rollback stopped here`, {
+                        hint: 'an empty down section would only delete the ledger row and leave the change in place; ' +
+                            'undo this migration by hand (or restore the backup), or give the file a real down section',
+                    }), file.displayPath);
+                    break;
+                }
+                this.log.info(`Rolling back: ${file.fileName}`);
+                const r = await runStep(conn, file, parsed, 'down', stepOpts);
+                steps.push(r);
+                if (r.error) {
+                    stop(version, 'failed', r.error, file.displayPath);
+                    break;
+                }
+                this.log.info(`Rolled back: ${file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
+            }
+            const base = await this.finish(conn, 'rollback', files, ledger, history, steps, error, t0);
+            const undone = new Set(steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version));
+            const pendingAfter = new Set(base.pending);
+            // With the ledger unreadable (connection lost), trust the steps: what did not finish remains.
+            const stillApplied = (v) => (base.stateUnknown ? !undone.has(v) : !pendingAfter.has(v));
+            const byVersion = new Map(files.map((f) => [f.version, f]));
+            const remaining = todo
+                .filter(stillApplied)
+                .map((v) => (byVersion.has(v) ? refOf(byVersion.get(v)) : { version: v, fileName: '', displayPath: '' }));
+            if (stoppedAt)
+                this.log.warn(`rollback stopped at ${stoppedAt.displayPath ?? stoppedAt.version}; still applied: ${remaining.map((m) => m.version).join(', ') || 'none'}`);
+            return {
+                ...base,
+                command: 'rollback',
+                ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
+                requested,
+                notApplied,
+                remaining,
+                ...(stoppedAt ? { stoppedAt } : {}),
+            };
+        }));
     }
     /** `dump`: write the schema file now; errors are fatal here (unlike the automatic dump). */
     async dump() {
@@ -41574,6 +42039,54 @@ class Migrator {
             return this.cfg.schemaFile;
         });
     }
+}
+const migrator_sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** A dry-run entry for one section of a file. */
+function planned(file, parsed, section) {
+    return {
+        version: file.version,
+        fileName: file.fileName,
+        displayPath: file.displayPath,
+        transaction: section.transaction,
+        sql: section.sql,
+        checksum: parsed.checksum,
+    };
+}
+/**
+ * Whether a section holds no statement: only its marker, comments and blanks. Decided by the
+ * real PostgreSQL parser (comments of every kind, dollar quotes); text that does not parse is
+ * not empty (running it will say what is wrong).
+ */
+async function isEmptySection(section) {
+    try {
+        return (await splitStatements(section.sql)).length === 0;
+    }
+    catch {
+        return false;
+    }
+}
+/**
+ * Connection failures that may pass by themselves: refused (server starting or restarting),
+ * timeouts, unreachable networks, temporary DNS failures, `the database system is starting up`
+ * (57P03), too many connections (53300). Bad credentials, a missing database, TLS refusals and
+ * unknown hosts fail the same way every time.
+ */
+function isTransientConnectError(err) {
+    const seen = new Set();
+    const transient = (e) => {
+        if (!e || typeof e !== 'object' || seen.has(e))
+            return false;
+        seen.add(e);
+        const x = e;
+        if (x.code && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|57P03|53300)$/.test(x.code))
+            return true;
+        if (/timeout|timed out|Connection terminated unexpectedly/i.test(x.message ?? ''))
+            return true;
+        return transient(x.cause) || (Array.isArray(x.errors) && x.errors.some(transient));
+    };
+    if (err?.code === 'DATABASE_MISSING')
+        return false;
+    return transient(err?.cause ?? err);
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
@@ -41609,18 +42122,12 @@ async function main_run() {
     catch (err) {
         warning(`could not write the job summary: ${err.message}`);
     }
+    // Annotations land on the failing line of the migration file in the pull request.
+    for (const { message, ...where } of fileAnnotations(result))
+        error(message, where);
     const e = result.error;
-    if (e) {
-        // The annotation lands on the failing line of the migration file in the pull request.
-        if (e.file) {
-            error(e.details, {
-                title: e.version ? `Migration ${e.version} failed` : 'Migration failed',
-                file: e.file,
-                ...(e.line !== undefined ? { startLine: e.line, startColumn: e.column ?? 1 } : {}),
-            });
-        }
+    if (e)
         setFailed(e.file ? e.message : e.details);
-    }
 }
 
 

@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { getInputs } from './action/inputs.js';
 import { failedRun, migratorConfig, runPipeline } from './action/pipeline.js';
-import { actionOutputs } from './action/report.js';
+import { actionOutputs, fileAnnotations } from './action/report.js';
 import type { ActionRun } from './action/run-result.js';
 import { renderSummary } from './action/summary.js';
 import { coreLogger } from './adapters/core-logger.js';
@@ -32,16 +32,8 @@ export async function run(): Promise<void> {
     core.warning(`could not write the job summary: ${(err as Error).message}`);
   }
 
+  // Annotations land on the failing line of the migration file in the pull request.
+  for (const { message, ...where } of fileAnnotations(result)) core.error(message, where);
   const e = result.error;
-  if (e) {
-    // The annotation lands on the failing line of the migration file in the pull request.
-    if (e.file) {
-      core.error(e.details, {
-        title: e.version ? `Migration ${e.version} failed` : 'Migration failed',
-        file: e.file,
-        ...(e.line !== undefined ? { startLine: e.line, startColumn: e.column ?? 1 } : {}),
-      });
-    }
-    core.setFailed(e.file ? e.message : e.details);
-  }
+  if (e) core.setFailed(e.file ? e.message : e.details);
 }

@@ -7932,7 +7932,8 @@ function parseDatabaseUrl(raw, opts = {}) {
     // socket= is dbmate's alias of host=, kept for parity with its MySQL driver.
     const urlHost = hostless ? '' : decode(text, url.hostname, 'host').replace(/^\[(.*)\]$/, '$1');
     let host = param('socket') ?? param('host') ?? urlHost;
-    if (host === '')
+    const noHost = host === '';
+    if (noHost)
         host = defaultSocketDir(opts.platform ?? process.platform);
     const portText = param('port') ?? url.port;
     const port = portText === '' ? (scheme === 'redshift' ? 5439 : 5432) : parsePort(text, portText);
@@ -8003,6 +8004,7 @@ function parseDatabaseUrl(raw, opts = {}) {
         ...(user !== undefined ? { user } : {}),
         ...(password !== '' ? { password } : {}),
         host,
+        hostless: noHost,
         port,
         sslmode,
         sslPrefer,
@@ -8080,7 +8082,9 @@ function redact(text, secrets) {
     return redactSecrets(out, secrets);
 }
 // `scheme://user:` followed by the rest of the whitespace-free token; passwordEnd finds its '@'.
-const USERINFO_RE = /([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/?#@]*:)(\S*@\S*)/g;
+// The lookbehind anchors a match at the start of a scheme: without it a long run of letters is
+// rescanned from every position (quadratic; a 200k-character message took minutes).
+const USERINFO_RE = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/?#@]*:)(\S*@\S*)/g;
 const PASSWORD_PARAM_RE = /((?:^|[?&;\s])password=)[^&\s#]*/gi;
 /**
  * Index of the '@' that ends the userinfo in `rest`. The last '@' before the path is the URL
@@ -8250,6 +8254,7 @@ function publicView(t) {
         scheme: t.scheme,
         database: t.database,
         host: t.host,
+        hostless: t.hostless,
         port: t.port,
         user: t.user,
         searchPath: t.searchPath,
@@ -8843,6 +8848,10 @@ async function releaseLock(conn, key, log) {
 
 ;// CONCATENATED MODULE: ./src/engine/plan.ts
 
+/** The reportable part of a file. */
+function refOf(file) {
+    return { version: file.version, fileName: file.fileName, displayPath: file.displayPath };
+}
 /** Compare files with applied versions. Pure. */
 function makePlan(files, applied) {
     const known = new Set(files.map((f) => f.version));
@@ -8878,6 +8887,16 @@ function rollbackTargets(plan, steps) {
         .map((r) => r.file)
         .reverse()
         .slice(0, steps);
+}
+/**
+ * Order versions for undoing, newest first: by position in dbmate's file order (file-name
+ * order, the order `up` applies them), reversed. Versions with no file come first, so a rollback
+ * stops on them before undoing anything it cannot place.
+ */
+function newestFirst(files, versions) {
+    const pos = new Map(files.map((f, i) => [f.version, i]));
+    const rank = (v) => pos.get(v) ?? Number.POSITIVE_INFINITY;
+    return [...versions].sort((a, b) => rank(b) - rank(a) || (a < b ? 1 : a > b ? -1 : 0));
 }
 
 ;// CONCATENATED MODULE: ./src/engine/sql-error.ts
@@ -9561,6 +9580,7 @@ async function writeSchemaFile(path, content) {
 
 
 
+
 /** The migration engine: dbmate's commands, with locking, timeouts, retries and an audit trail. */
 class Migrator {
     cfg;
@@ -9582,28 +9602,68 @@ class Migrator {
     historyName(ledger) {
         return this.cfg.historyTable ? historyName(ledger, this.cfg.historyTable) : undefined;
     }
+    /**
+     * Open a connection, retrying (per {@link MigratorConfig.connectRetries}) only failures that
+     * may pass by themselves. The one place the engine connects for a command.
+     */
+    async connect(target) {
+        const retries = this.cfg.connectRetries ?? 0;
+        for (let attempt = 1;; attempt++) {
+            try {
+                return await connect(target);
+            }
+            catch (err) {
+                if (attempt > retries || !isTransientConnectError(err))
+                    throw err;
+                const delay = (this.cfg.connectRetryBaseMs ?? 1000) * 2 ** (attempt - 1);
+                this.log.warn(`${err.message}; retry ${attempt}/${retries} in ${delay} ms`);
+                await migrator_sleep(delay);
+            }
+        }
+    }
+    /** One connection for one command; `created` tells whether a missing database was created first. */
     async session(create, fn) {
         let conn;
+        let created = false;
         try {
-            conn = await connect(this.cfg.target);
+            conn = await this.connect(this.cfg.target);
         }
         catch (err) {
             if (!create || err.code !== 'DATABASE_MISSING')
                 throw err;
             await this.createDatabase();
-            conn = await connect(this.cfg.target);
+            created = true;
+            conn = await this.connect(this.cfg.target);
         }
         try {
-            return await fn(conn);
+            return await fn(conn, created);
         }
         finally {
             await closeQuietly(conn);
         }
     }
+    /**
+     * A read-only session for dry runs: even a bug in the caller could not create or change
+     * anything. A missing database is not an error here: `onMissing` answers instead.
+     */
+    async readOnly(fn, onMissing) {
+        let missing = false;
+        const result = await this.session(false, async (conn) => {
+            await conn.query('SET default_transaction_read_only = on');
+            const ledger = await resolveLedgerName(conn, this.cfg.migrationsTable, this.cfg.target.searchPath);
+            return fn(conn, ledger, await ledgerExists(conn, ledger));
+        }).catch((err) => {
+            if (err.code !== 'DATABASE_MISSING')
+                throw err;
+            missing = true;
+            return undefined;
+        });
+        return missing ? onMissing() : result;
+    }
     /** `create`: create the database (dbmate prints `Creating: <db>`). */
     async createDatabase() {
         this.log.info(`Creating: ${this.cfg.target.database}`);
-        const admin = await connect(withDatabase(this.cfg.target, 'postgres'));
+        const admin = await this.connect(withDatabase(this.cfg.target, 'postgres'));
         try {
             await admin.query(`create database ${esm.escapeIdentifier(this.cfg.target.database)}`);
         }
@@ -9614,7 +9674,7 @@ class Migrator {
     /** `drop`: drop the database if it exists. */
     async dropDatabase() {
         this.log.info(`Dropping: ${this.cfg.target.database}`);
-        const admin = await connect(withDatabase(this.cfg.target, 'postgres'));
+        const admin = await this.connect(withDatabase(this.cfg.target, 'postgres'));
         try {
             await admin.query(`drop database if exists ${esm.escapeIdentifier(this.cfg.target.database)}`);
         }
@@ -9658,7 +9718,7 @@ class Migrator {
     async up(opts = {}) {
         const t0 = Date.now();
         // dbmate creates a missing database before it looks at the migrations directory.
-        return this.session(opts.createDatabase ?? false, async (conn) => {
+        return this.session(opts.createDatabase ?? false, async (conn, created) => {
             const files = await this.files();
             if (files.length === 0) {
                 throw new MigrationError('NO_MIGRATIONS', 'no migration files found', {
@@ -9687,7 +9747,10 @@ class Migrator {
                         this.log.info(`Rows affected: ${r.rowsAffected}`);
                     this.log.info(`Applied: ${m.file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
                 }
-                return this.finish(conn, 'up', files, ledger, history, steps, error, t0);
+                const result = await this.finish(conn, 'up', files, ledger, history, steps, error, t0);
+                if (created)
+                    result.databaseCreated = true;
+                return result;
             });
         });
     }
@@ -9724,7 +9787,7 @@ class Migrator {
         }));
     }
     async finish(conn, command, files, ledger, history, steps, error, t0) {
-        const result = { command, steps, error, pending: [], durationMs: 0 };
+        const result = { command, steps, error, pending: [], pendingFiles: [], files: files.map(refOf), durationMs: 0 };
         // A killed backend takes the session with it: look at the outcome through a fresh connection.
         const lost = error !== undefined && isConnectionLost(error.cause ?? error);
         const fresh = lost ? await connect(this.cfg.target).catch(() => undefined) : undefined;
@@ -9740,6 +9803,7 @@ class Migrator {
             }
             else {
                 result.pending = after.pending.map((f) => f.version);
+                result.pendingFiles = after.pending.map(refOf);
                 result.currentVersion = after.highestApplied;
                 if (lost && fresh)
                     await this.recordLostStep(fresh, steps.at(-1), after, history);
@@ -9801,6 +9865,7 @@ class Migrator {
             const entries = plan.files.map(({ file, applied }) => ({
                 version: file.version,
                 fileName: file.fileName,
+                displayPath: file.displayPath,
                 applied,
                 edited: edited.includes(file.version),
             }));
@@ -9835,34 +9900,133 @@ class Migrator {
     }
     /**
      * `plan` / dry-run: what `up` would do, with the exact SQL. The session is read-only, so
-     * even a bug here could not create or change anything.
+     * even a bug here could not create or change anything. On a missing database every file is
+     * pending and `databaseMissing` says so (a dry run shows what `up` would do after creating it).
      */
     async plan(opts = {}) {
         const files = await this.files();
-        return this.session(false, async (conn) => {
-            await conn.query('SET default_transaction_read_only = on');
-            const ledger = await resolveLedgerName(conn, this.cfg.migrationsTable, this.cfg.target.searchPath);
-            const exists = await ledgerExists(conn, ledger);
-            const plan = makePlan(files, exists ? await appliedVersions(conn, ledger) : new Set());
+        const build = async (conn, ledger, exists) => {
+            const plan = makePlan(files, conn && ledger && exists ? await appliedVersions(conn, ledger) : new Set());
             if (this.cfg.strict)
                 checkStrictOrder(plan);
             const todo = await this.load(plan.pending.slice(0, opts.steps ?? plan.pending.length));
             return {
-                pending: todo.map(({ file, parsed }) => ({
-                    version: file.version,
-                    fileName: file.fileName,
-                    displayPath: file.displayPath,
-                    transaction: parsed.up.transaction,
-                    sql: parsed.up.sql,
-                    checksum: parsed.checksum,
-                })),
+                pending: todo.map(({ file, parsed }) => planned(file, parsed, parsed.up)),
                 applied: plan.files.filter((r) => r.applied).length,
                 orphans: plan.orphans,
-                edited: await this.editedFiles(conn, ledger, plan),
+                edited: conn && ledger ? await this.editedFiles(conn, ledger, plan) : [],
                 currentVersion: plan.highestApplied,
                 ledgerExists: exists,
+                databaseMissing: conn === undefined,
             };
-        });
+        };
+        return this.readOnly((conn, ledger, exists) => build(conn, ledger, exists), () => build(undefined, undefined, false));
+    }
+    /**
+     * Dry run of `rollback`: the migrations it would undo (dbmate's order: the last applied files
+     * in file-name order, newest first), with their down SQL and transaction mode. Read-only.
+     */
+    async planRollback(opts = {}) {
+        const files = await this.files();
+        const build = async (conn, ledger, exists) => {
+            const plan = makePlan(files, conn && ledger && exists ? await appliedVersions(conn, ledger) : new Set());
+            const targets = await this.load(rollbackTargets(plan, opts.steps ?? 1));
+            return {
+                targets: await Promise.all(targets.map(async ({ file, parsed }) => ({ ...planned(file, parsed, parsed.down), empty: await isEmptySection(parsed.down) }))),
+                applied: plan.files.filter((r) => r.applied).length,
+                pending: plan.pending.map(refOf),
+                orphans: plan.orphans,
+                edited: conn && ledger ? await this.editedFiles(conn, ledger, plan) : [],
+                currentVersion: plan.highestApplied,
+                ledgerExists: exists,
+                databaseMissing: conn === undefined,
+            };
+        };
+        return this.readOnly((conn, ledger, exists) => build(conn, ledger, exists), () => build(undefined, undefined, false));
+    }
+    /**
+     * Undo exactly these versions (e.g. what a failed run applied), newest first in dbmate's file
+     * order, each down section in its own transaction (unless `transaction:false`) with its ledger
+     * delete and a `rolled_back` history row. Versions that are not applied are skipped.
+     *
+     * Stops at the first version it cannot undo honestly: no file, a file that no longer parses, a
+     * down section with no statement (dbmate would just delete the ledger row and leave the change
+     * in place; for an automatic rollback that would be a lie), or down SQL that fails. The result
+     * says where it stopped and what remains applied; nothing is thrown for those.
+     */
+    async rollbackVersions(versions, opts = {}) {
+        const t0 = Date.now();
+        const files = await this.files();
+        const requested = newestFirst(files, [...new Set(versions)]);
+        return this.session(false, (conn) => this.locked(conn, async (ledger, history) => {
+            await this.ensureTables(conn, ledger, history);
+            const applied = await appliedVersions(conn, ledger);
+            const notApplied = requested.filter((v) => !applied.has(v));
+            const todo = requested.filter((v) => applied.has(v));
+            this.log.info(`Rolling back ${todo.length} migration(s)${opts.reason ? ` (${opts.reason})` : ''}: ${todo.join(', ') || 'none'}`);
+            for (const v of notApplied)
+                this.log.warn(`version ${v} is not applied: nothing to roll back`);
+            const stepOpts = this.stepOptions(ledger, history);
+            const steps = [];
+            let error;
+            let stoppedAt;
+            const stop = (version, reason, err, displayPath) => {
+                stoppedAt = { version, reason, ...(displayPath !== undefined ? { displayPath } : {}) };
+                error = err;
+            };
+            for (const version of todo) {
+                const file = files.find((f) => f.version === version);
+                if (!file) {
+                    stop(version, 'no-file', new MigrationError('ROLLBACK_NO_FILE', `cannot roll back version ${version}: no migration file has this version`, {
+                        hint: 'restore the file (from git) and roll back by hand, or restore the backup',
+                    }));
+                    break;
+                }
+                let parsed;
+                try {
+                    [{ parsed }] = await this.load([file]);
+                }
+                catch (err) {
+                    stop(version, 'unparsable', err, file.displayPath);
+                    break;
+                }
+                if (await isEmptySection(parsed.down)) {
+                    stop(version, 'no-down', new MigrationError('ROLLBACK_NO_DOWN', `cannot roll back ${file.displayPath}: its down section is empty, so the rollback stopped here`, {
+                        hint: 'an empty down section would only delete the ledger row and leave the change in place; ' +
+                            'undo this migration by hand (or restore the backup), or give the file a real down section',
+                    }), file.displayPath);
+                    break;
+                }
+                this.log.info(`Rolling back: ${file.fileName}`);
+                const r = await runStep(conn, file, parsed, 'down', stepOpts);
+                steps.push(r);
+                if (r.error) {
+                    stop(version, 'failed', r.error, file.displayPath);
+                    break;
+                }
+                this.log.info(`Rolled back: ${file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
+            }
+            const base = await this.finish(conn, 'rollback', files, ledger, history, steps, error, t0);
+            const undone = new Set(steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version));
+            const pendingAfter = new Set(base.pending);
+            // With the ledger unreadable (connection lost), trust the steps: what did not finish remains.
+            const stillApplied = (v) => (base.stateUnknown ? !undone.has(v) : !pendingAfter.has(v));
+            const byVersion = new Map(files.map((f) => [f.version, f]));
+            const remaining = todo
+                .filter(stillApplied)
+                .map((v) => (byVersion.has(v) ? refOf(byVersion.get(v)) : { version: v, fileName: '', displayPath: '' }));
+            if (stoppedAt)
+                this.log.warn(`rollback stopped at ${stoppedAt.displayPath ?? stoppedAt.version}; still applied: ${remaining.map((m) => m.version).join(', ') || 'none'}`);
+            return {
+                ...base,
+                command: 'rollback',
+                ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
+                requested,
+                notApplied,
+                remaining,
+                ...(stoppedAt ? { stoppedAt } : {}),
+            };
+        }));
     }
     /** `dump`: write the schema file now; errors are fatal here (unlike the automatic dump). */
     async dump() {
@@ -9879,6 +10043,54 @@ class Migrator {
             return this.cfg.schemaFile;
         });
     }
+}
+const migrator_sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** A dry-run entry for one section of a file. */
+function planned(file, parsed, section) {
+    return {
+        version: file.version,
+        fileName: file.fileName,
+        displayPath: file.displayPath,
+        transaction: section.transaction,
+        sql: section.sql,
+        checksum: parsed.checksum,
+    };
+}
+/**
+ * Whether a section holds no statement: only its marker, comments and blanks. Decided by the
+ * real PostgreSQL parser (comments of every kind, dollar quotes); text that does not parse is
+ * not empty (running it will say what is wrong).
+ */
+async function isEmptySection(section) {
+    try {
+        return (await splitStatements(section.sql)).length === 0;
+    }
+    catch {
+        return false;
+    }
+}
+/**
+ * Connection failures that may pass by themselves: refused (server starting or restarting),
+ * timeouts, unreachable networks, temporary DNS failures, `the database system is starting up`
+ * (57P03), too many connections (53300). Bad credentials, a missing database, TLS refusals and
+ * unknown hosts fail the same way every time.
+ */
+function isTransientConnectError(err) {
+    const seen = new Set();
+    const transient = (e) => {
+        if (!e || typeof e !== 'object' || seen.has(e))
+            return false;
+        seen.add(e);
+        const x = e;
+        if (x.code && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|57P03|53300)$/.test(x.code))
+            return true;
+        if (/timeout|timed out|Connection terminated unexpectedly/i.test(x.message ?? ''))
+            return true;
+        return transient(x.cause) || (Array.isArray(x.errors) && x.errors.some(transient));
+    };
+    if (err?.code === 'DATABASE_MISSING')
+        return false;
+    return transient(err?.cause ?? err);
 }
 
 ;// CONCATENATED MODULE: ./src/engine/wait.ts

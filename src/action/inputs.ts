@@ -102,7 +102,7 @@ export function getInputs(): ActionSettings {
           const encoded = encodeURIComponent(t.password);
           if (encoded !== t.password) core.setSecret(encoded);
         }
-        if (!namesHost(found.value)) {
+        if (t.hostless) {
           fail(Inputs.DatabaseUrl, `${t.redacted}${where}`, 'a URL that names the database host, e.g. postgres://user:password@db.example.com:5432/app (or ?host=/socket/dir)');
         } else {
           target = t;
@@ -304,20 +304,6 @@ function findDatabaseUrl(input: string, prefix: string, workspace: string): { va
     if (v) return { value: v, source: { kind: 'file', name } };
   }
   return undefined;
-}
-
-/**
- * Whether the URL names a host (in the authority, or as `host=`/`socket=`). Without one, libpq
- * falls back to a local socket, which on a runner means a misconfigured secret, not a database.
- */
-function namesHost(raw: string): boolean {
-  const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)([^?#]*)(\?[^#]*)?/.exec(raw.trim());
-  if (!m) return false;
-  const authority = m[1];
-  const host = authority.slice(authority.lastIndexOf('@') + 1).replace(/:\d*$/, '');
-  if (host !== '') return true;
-  const params = new URLSearchParams(m[3] ?? '');
-  return Boolean(params.get('host') || params.get('socket'));
 }
 
 function runInfo(): RunInfo {

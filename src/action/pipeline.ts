@@ -1,13 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import { MigrationError, ParseError } from '../engine/errors.js';
-import { findMigrationFiles } from '../engine/files.js';
 import type { Logger } from '../engine/logger.js';
-import type { Migrator, MigratorConfig, PlanResult, RunResult, StatusResult } from '../engine/migrator.js';
-import { parseMigration } from '../engine/parse.js';
+import type { Migrator, MigratorConfig, PlanResult, RunResult, StatusResult, VersionsRollbackResult } from '../engine/migrator.js';
 import { SqlMigrationError } from '../engine/sql-error.js';
-import { redact } from '../engine/url.js';
+import { redact, type DatabaseTarget } from '../engine/url.js';
+import { invalidIndexNames, runHealthChecks, type HealthOptions, type HealthResult } from '../health.js';
 import { VERSION } from '../version.js';
-import { COMMANDS_NOT_YET_AVAILABLE, INPUT_DEFAULTS, Inputs } from './constants.js';
+import { COMMANDS_NOT_YET_AVAILABLE, CONNECT_RETRIES, CONNECT_RETRY_BASE_MS } from './constants.js';
 import type { ActionRun, MigrationRow, RunError } from './run-result.js';
 import type { ActionSettings } from './settings.js';
 
@@ -18,12 +16,27 @@ export interface PipelineLog extends Logger {
 }
 
 /** The part of {@link Migrator} the pipeline uses; tests may pass a fake. */
-export type MigratorPort = Pick<Migrator, 'up' | 'rollback' | 'status' | 'plan'>;
+export type MigratorPort = Pick<Migrator, 'up' | 'rollback' | 'status' | 'plan' | 'planRollback' | 'rollbackVersions'>;
+
+/** Health checks as the pipeline uses them (DESIGN step 6); tests may pass a fake. */
+export interface HealthPort {
+  /** INVALID indexes before migrating, so the check afterwards blames only new ones. */
+  invalidIndexes(): Promise<string[]>;
+  /** Run the checks after migrating. */
+  run(opts: HealthOptions): Promise<HealthResult>;
+}
+
+/** Health checks against the run's database, each on its own short connection. */
+export function healthPort(target: DatabaseTarget): HealthPort {
+  return { invalidIndexes: () => invalidIndexNames(target), run: (opts) => runHealthChecks(target, opts) };
+}
 
 /** What the pipeline needs besides settings. */
 export interface PipelineDeps {
   migrator: MigratorPort;
   log: PipelineLog;
+  /** Health checks; default: {@link healthPort} on the settings' target. */
+  health?: HealthPort;
   /** Clock, injectable for tests. */
   now?: () => number;
 }
@@ -50,6 +63,9 @@ export function migratorConfig(s: ActionSettings, log: Logger): MigratorConfig {
     statementTimeoutMs: s.statementTimeoutMs,
     lockRetries: s.lockRetries,
     lockWaitTimeoutMs: s.lockWaitTimeoutMs,
+    // A database that is restarting or a network blip should not fail a deploy (DESIGN step 2).
+    connectRetries: CONNECT_RETRIES,
+    connectRetryBaseMs: CONNECT_RETRY_BASE_MS,
     ...(s.pgDumpPath !== undefined ? { pgDump: s.pgDumpPath } : {}),
     ctx: { environment: s.environment, actor: s.run.actor, gitSha: s.run.sha, runId: s.run.runId, runUrl: s.run.runUrl, toolVersion: VERSION },
     log,
@@ -59,8 +75,9 @@ export function migratorConfig(s: ActionSettings, log: Logger): MigratorConfig {
 
 /**
  * Run the command the settings ask for and return the whole run as data (DESIGN "Pipeline"
- * steps 2, 3 and 5). Never throws: a failure is in `run.error`, with `status: 'failed'`.
- * Dry runs only use the engine's read-only calls (`plan`, `status`), so they cannot change anything.
+ * steps 2, 3, 5, 6 and 7). Never throws: a failure is in `run.error`, with `status: 'failed'`,
+ * or `rolled-back` when this run's migrations were undone automatically. Dry runs only use the
+ * engine's read-only calls (`plan`, `planRollback`, `status`), so they cannot change anything.
  */
 export async function runPipeline(s: ActionSettings, deps: PipelineDeps): Promise<ActionRun> {
   const now = deps.now ?? Date.now;
@@ -100,7 +117,7 @@ export async function runPipeline(s: ActionSettings, deps: PipelineDeps): Promis
       if (s.command === 'rollback') await log.group('Rollback plan (dry run)', () => rollbackPlan(s, migrator, log, run, warn));
       else await log.group('Plan (dry run)', () => upPlan(s, migrator, log, run, warn));
     } else if (s.command === 'up') {
-      await up(s, migrator, log, run, warn);
+      await up(s, { ...deps, health: deps.health ?? healthPort(s.target) }, run, warn);
     } else {
       await log.group('Rollback', () => rollback(s, migrator, run, warn));
     }
@@ -108,8 +125,8 @@ export async function runPipeline(s: ActionSettings, deps: PipelineDeps): Promis
     run.status = 'failed';
     run.error = errorOf(err);
   }
-  if (run.status === 'failed' && !s.dryRun && (s.command === 'up' || s.command === 'rollback')) {
-    for (const m of failureFeatureWarnings(s, run)) warn(m);
+  if ((run.status === 'failed' || run.status === 'rolled-back') && !s.dryRun && (s.command === 'up' || s.command === 'rollback')) {
+    for (const m of failureFeatureWarnings(s)) warn(m);
   }
   run.durationMs = Math.round(now() - t0);
   return redactRun(run, s.secrets);
@@ -146,13 +163,17 @@ async function upPlan(s: ActionSettings, migrator: MigratorPort, log: Logger, ru
   run.pending = plan.pending.map((m) => m.version);
   setCurrent(run, plan.currentVersion);
   run.status = 'dry-run';
+  if (plan.databaseMissing) {
+    if (s.environment === 'production') warn(`database ${s.target.database} does not exist: up would fail (the action never creates a production database)`);
+    else run.notes.push(`Database ${s.target.database} does not exist: \`up\` would create it, then apply every migration.`);
+  }
   describePlan(plan, run, warn);
   if (!run.rows.some((r) => r.status === 'would-apply')) run.notes.push('Nothing to apply: the database is up to date.');
   logPlan(log, run.rows, 'Would apply');
 }
 
-function describePlan(plan: PlanResult, run: ActionRun, warn: (m: string) => void): void {
-  if (!plan.ledgerExists) run.notes.push('The ledger table does not exist yet; `up` would create it (and the history table).');
+function describePlan(plan: Pick<PlanResult, 'ledgerExists' | 'databaseMissing' | 'edited' | 'orphans'>, run: ActionRun, warn: (m: string) => void): void {
+  if (!plan.ledgerExists && !plan.databaseMissing) run.notes.push('The ledger table does not exist yet; `up` would create it (and the history table).');
   for (const v of plan.edited) warn(`migration ${v} was edited after it was applied (its checksum differs from the history table)`);
   if (plan.orphans.length) run.notes.push(`Applied versions with no file (ignored, as dbmate does): ${plan.orphans.join(', ')}`);
 }
@@ -168,47 +189,27 @@ function logPlan(log: Logger, rows: MigrationRow[], verb: string): void {
 }
 
 async function rollbackPlan(s: ActionSettings, migrator: MigratorPort, log: Logger, run: ActionRun, warn: (m: string) => void): Promise<void> {
-  const st = await migrator.status();
-  describeStatus(st, run, warn);
-  // The engine's rollback order: the last files in file-name order whose version is applied.
-  const targets = st.entries.filter((e) => e.applied).reverse().slice(0, s.steps ?? 1);
-  const downs = await downSections(s, targets.map((t) => t.fileName));
-  run.rows = targets.map((t) => {
-    const d = downs.get(t.fileName);
-    return { version: t.version, file: d?.displayPath ?? t.fileName, status: 'would-roll-back', ...(d ? { transaction: d.transaction, sql: d.sql } : {}) };
-  });
-  run.pending = st.entries.filter((e) => !e.applied).map((e) => e.version);
-  setCurrent(run, st.currentVersion);
+  const plan = await migrator.planRollback({ steps: s.steps ?? 1 });
+  describePlan(plan, run, warn);
+  run.rows = plan.targets.map((t) => ({ version: t.version, file: t.displayPath, status: 'would-roll-back', transaction: t.transaction, sql: t.sql }));
+  run.pending = plan.pending.map((m) => m.version);
+  setCurrent(run, plan.currentVersion);
   run.status = 'dry-run';
-  if (targets.length === 0) warn('rollback would fail: no migrations have been applied');
-  logPlan(log, run.rows, 'Would roll back');
-}
-
-/**
- * Down sections of the given files, read the way the engine reads them. The engine's `plan()`
- * covers `up` only; this stays read-only (files, no database) until the engine plans rollbacks.
- */
-async function downSections(s: ActionSettings, fileNames: string[]): Promise<Map<string, { displayPath: string; transaction: boolean; sql: string }>> {
-  const out = new Map<string, { displayPath: string; transaction: boolean; sql: string }>();
-  if (fileNames.length === 0) return out;
-  const files = await findMigrationFiles([...s.migrationsDirs], s.workspace);
-  for (const name of fileNames) {
-    const f = files.find((x) => x.fileName === name);
-    if (!f) continue;
-    const parsed = parseMigration(await readFile(f.absPath), f.displayPath);
-    out.set(name, { displayPath: f.displayPath, transaction: parsed.down.transaction, sql: parsed.down.sql });
+  if (plan.databaseMissing) warn(`rollback would fail: database ${s.target.database} does not exist`);
+  else if (plan.targets.length === 0) warn('rollback would fail: no migrations have been applied');
+  for (const t of plan.targets.filter((x) => x.empty)) {
+    warn(`${t.displayPath} has an empty down section: rollback would only delete its ledger row and leave its changes in place`);
   }
-  return out;
+  logPlan(log, run.rows, 'Would roll back');
 }
 
 async function status(s: ActionSettings, migrator: MigratorPort, log: Logger, run: ActionRun, warn: (m: string) => void): Promise<void> {
   const st = await migrator.status();
   describeStatus(st, run, warn);
-  const dirs = s.migrationsDirs.length === 1 ? s.migrationsDirs[0] : undefined;
   run.rows = [
     ...st.entries.map((e): MigrationRow => ({
       version: e.version,
-      file: dirs ? `${dirs.replace(/\/+$/, '')}/${e.fileName}` : e.fileName,
+      file: e.displayPath,
       status: e.edited ? 'edited' : e.applied ? 'applied' : 'pending',
     })),
     ...st.orphans.map((v): MigrationRow => ({ version: v, file: '', status: 'no-file' })),
@@ -226,36 +227,119 @@ function describeStatus(st: StatusResult, run: ActionRun, warn: (m: string) => v
   if (st.orphans.length) run.notes.push(`Applied versions with no file (ignored, as dbmate does): ${st.orphans.join(', ')}`);
 }
 
-async function up(s: ActionSettings, migrator: MigratorPort, log: PipelineLog, run: ActionRun, warn: (m: string) => void): Promise<void> {
-  // Preflight: a read-only plan names the files, and fails early (strict order, parse errors)
-  // before anything is locked or created. A missing database is left to `up`, which creates it.
+type UpDeps = PipelineDeps & { health: HealthPort };
+
+/**
+ * `up` with its safety net: apply, then health checks, and on a failed migration or a failed
+ * check roll back what this run applied (when `rollback-on-failure` says so).
+ */
+async function up(s: ActionSettings, deps: UpDeps, run: ActionRun, warn: (m: string) => void): Promise<void> {
+  const { migrator, log, health } = deps;
+  // A missing database is created by `up`, as dbmate's does; never in production.
   const createDatabase = s.environment !== 'production';
-  const plan = await log.group('Plan', async () => {
-    let p: PlanResult;
-    try {
-      p = await migrator.plan();
-    } catch (err) {
-      if (createDatabase && (err as MigrationError).code === 'DATABASE_MISSING') {
-        log.info(`Database ${s.target.database} does not exist: up will create it.`);
-        return undefined;
-      }
-      throw err;
-    }
-    log.info(p.pending.length ? `Pending: ${p.pending.map((m) => m.fileName).join(', ')}` : 'Nothing pending: the database is up to date.');
-    return p;
-  });
-  const files = new Map(plan?.pending.map((m) => [m.version, m.displayPath]) ?? []);
+  // Indexes that are INVALID already are not this run's doing; a missing database has none.
+  const invalidBefore = await health.invalidIndexes().catch(() => undefined);
   const r = await log.group('Apply', () => migrator.up({ createDatabase, ...(s.steps !== undefined ? { steps: s.steps } : {}) }));
-  if (!plan) run.notes.push(`Database ${s.target.database} did not exist and was created (as dbmate's \`up\` does; never in production).`);
-  apply(r, run, files, warn);
+  if (r.databaseCreated) run.notes.push(`Database ${s.target.database} did not exist and was created (as dbmate's \`up\` does; never in production).`);
+  apply(r, run, warn);
+  if (r.error) {
+    const failed = r.steps.find((st) => st.error);
+    await autoRollback(s, deps, run, warn, failed ? `migration ${failed.version} failed` : 'the run failed');
+    return;
+  }
+  if (run.applied.length === 0) return;
+
+  const h = await log.group('Health checks', async () => {
+    const result = await health.run({
+      ...(s.healthCheckSql !== '' ? { sql: s.healthCheckSql } : {}),
+      ...(s.healthCheckUrl !== undefined ? { url: s.healthCheckUrl } : {}),
+      retries: s.healthCheckRetries,
+      intervalMs: s.healthCheckIntervalMs,
+      ...(invalidBefore !== undefined ? { invalidIndexesBefore: invalidBefore } : {}),
+      // After a full `up` every file must be in the ledger; with `steps`, at least this run's.
+      expectedApplied: s.steps === undefined ? r.files.map((f) => f.version) : run.applied,
+      migrationsTable: s.migrationsTable,
+      secrets: s.secrets,
+    });
+    for (const c of result.checks) log.info(`${c.skipped ? 'skipped' : c.ok ? 'ok' : 'FAILED'} ${c.name}: ${c.detail}`);
+    return result;
+  });
+  run.health = h;
+  if (h.ok) return;
+  const failed = h.checks.filter((c) => !c.ok && !c.skipped);
+  run.status = 'failed';
+  run.error = errorOf(
+    new ActionError(
+      'HEALTH_CHECK_FAILED',
+      `health check${failed.length > 1 ? 's' : ''} failed after migrating: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`,
+      s.rollbackOnFailure ? undefined : 'rollback-on-failure is false: the migrations stay applied; fix forward or roll back by hand',
+    ),
+  );
+  await autoRollback(s, deps, run, warn, `health check failed: ${failed.map((c) => c.name).join(', ')}`);
+}
+
+/**
+ * DESIGN step 7: undo this run's migrations, newest first, through the engine. Whatever happens
+ * here, the original failure stays the run's error; the rollback's own trouble is reported beside it.
+ */
+async function autoRollback(s: ActionSettings, deps: UpDeps, run: ActionRun, warn: (m: string) => void, reason: string): Promise<void> {
+  const mine = [...run.applied];
+  if (mine.length === 0) {
+    run.notes.push('Nothing to roll back: this run applied no migration before it failed.');
+    return;
+  }
+  if (!s.rollbackOnFailure) {
+    warn(`rollback-on-failure is false: the ${mine.length} migration(s) this run applied remain applied: ${[...mine].reverse().join(', ')}`);
+    return;
+  }
+  let rb: VersionsRollbackResult;
+  try {
+    rb = await deps.log.group('Automatic rollback', () => deps.migrator.rollbackVersions(mine, { reason }));
+  } catch (err) {
+    run.rollback = { reason, requested: [...mine].reverse(), rolledBack: [], remaining: [...mine].reverse(), error: errorOf(err) };
+    warn(`the automatic rollback could not start: ${(err as Error).message}; still applied from this run: ${[...mine].reverse().join(', ')}`);
+    return;
+  }
+  for (const st of rb.steps) {
+    run.rows.push({
+      version: st.version,
+      file: st.displayPath,
+      status: st.outcome === 'rolled_back' ? 'rolled-back' : 'rollback-failed',
+      durationMs: round(st.durationMs),
+      transaction: st.transaction,
+      ...(st.attempts > 1 ? { attempts: st.attempts } : {}),
+    });
+  }
+  const rolledBack = rb.steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version);
+  run.rolledBack = rolledBack;
+  const remaining = rb.remaining.map((m) => m.version);
+  run.rollback = {
+    reason,
+    requested: rb.requested,
+    rolledBack,
+    remaining,
+    ...(rb.stoppedAt ? { stoppedAt: { version: rb.stoppedAt.version, ...(rb.stoppedAt.displayPath ? { file: rb.stoppedAt.displayPath } : {}), reason: rb.stoppedAt.reason } } : {}),
+    ...(rb.error ? { error: errorOf(rb.error) } : {}),
+  };
+  if (!rb.stateUnknown) {
+    run.pending = rb.pending;
+    setCurrent(run, rb.currentVersion);
+  }
+  if (rb.dumpError) warn(`the schema dump after the rollback failed: ${rb.dumpError.message}`);
+  if (rb.error || remaining.length > 0) {
+    run.status = 'failed';
+    warn(`the automatic rollback stopped${rb.error ? `: ${rb.error.message}` : ''}; still applied from this run: ${remaining.join(', ') || 'none'}`);
+  } else {
+    run.status = 'rolled-back';
+  }
 }
 
 async function rollback(s: ActionSettings, migrator: MigratorPort, run: ActionRun, warn: (m: string) => void): Promise<void> {
   const r = await migrator.rollback({ steps: s.steps ?? 1 });
-  apply(r, run, new Map(), warn);
+  apply(r, run, warn);
 }
 
-function apply(r: RunResult, run: ActionRun, files: Map<string, string>, warn: (m: string) => void): void {
+function apply(r: RunResult, run: ActionRun, warn: (m: string) => void): void {
   run.rows = r.steps.map((st) => ({
     version: st.version,
     file: st.displayPath,
@@ -266,7 +350,7 @@ function apply(r: RunResult, run: ActionRun, files: Map<string, string>, warn: (
   }));
   const touched = new Set(r.steps.map((st) => st.version));
   if (r.command === 'up') {
-    for (const v of r.pending) if (!touched.has(v)) run.rows.push({ version: v, file: files.get(v) ?? '', status: 'pending' });
+    for (const m of r.pendingFiles) if (!touched.has(m.version)) run.rows.push({ version: m.version, file: m.displayPath, status: 'pending' });
   }
   run.applied = r.steps.filter((st) => st.outcome === 'applied').map((st) => st.version);
   run.rolledBack = r.steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version);
@@ -274,6 +358,7 @@ function apply(r: RunResult, run: ActionRun, files: Map<string, string>, warn: (
   setCurrent(run, r.currentVersion);
   if (r.schemaFile) run.schemaFile = r.schemaFile;
   if (r.dumpError) warn(`the schema dump failed (the migrations themselves succeeded): ${r.dumpError.message}`);
+  if (r.stateUnknown) warn('the connection was lost and could not be re-opened: what is applied now is unknown; run `status`');
   if (r.error) {
     run.status = 'failed';
     run.error = errorOf(r.error);
@@ -289,18 +374,12 @@ function laterFeatureWarnings(s: ActionSettings): string[] {
   if (changes && (s.backup === 'always' || (s.backup === 'auto' && s.environment === 'production'))) {
     out.push(`backup: '${s.backup}' asks for a backup of ${s.environment}, but backups are not implemented in this version of the action: NO backup was taken before migrating`);
   }
-  if (changes && (s.healthCheckUrl !== undefined || (s.healthCheckSql !== '' && s.healthCheckSql !== INPUT_DEFAULTS[Inputs.HealthCheckSql]))) {
-    out.push('health-check-sql/health-check-url are set, but health checks are not implemented in this version of the action: they will not run');
-  }
   if (s.driftCheck) out.push('drift-check is not implemented in this version of the action: the schema was not compared');
   return out;
 }
 
-function failureFeatureWarnings(s: ActionSettings, run: ActionRun): string[] {
+function failureFeatureWarnings(s: ActionSettings): string[] {
   const out: string[] = [];
-  if (s.rollbackOnFailure && s.command === 'up' && run.applied.length > 0) {
-    out.push(`rollback-on-failure is not implemented in this version of the action: the ${run.applied.length} migration(s) applied before the failure (${run.applied.join(', ')}) remain applied`);
-  }
   if (s.createIssueOnFailure) out.push('create-issue-on-failure is not implemented in this version of the action: no issue was opened');
   return out;
 }

@@ -1,5 +1,5 @@
 import { Outputs } from './constants.js';
-import type { ActionRun } from './run-result.js';
+import type { ActionRun, RunError } from './run-result.js';
 
 /** Version of the `report` output's shape; bumped when a field changes meaning or goes away. */
 export const REPORT_SCHEMA_VERSION = 1;
@@ -30,4 +30,27 @@ export function actionOutputs(run: ActionRun): Record<Outputs, string> {
     [Outputs.DurationMs]: String(run.durationMs),
     [Outputs.Report]: JSON.stringify(reportOf(run)),
   };
+}
+
+/** An error annotation on a migration file (`core.error` with file and line). */
+export interface FileAnnotation {
+  message: string;
+  title: string;
+  file: string;
+  /** 1-based; line 1 when the failure has no known line (a parse error), so it still lands in the file. */
+  startLine: number;
+  startColumn?: number;
+}
+
+/**
+ * Annotations on the files that failed: the run's error, and the automatic rollback's own failure
+ * when a down section broke. Errors without a file get none (setFailed reports them).
+ */
+export function fileAnnotations(run: ActionRun): FileAnnotation[] {
+  const of = (e: RunError | undefined, title: string): FileAnnotation[] =>
+    e?.file ? [{ message: e.details, title, file: e.file, startLine: e.line ?? 1, ...(e.line !== undefined ? { startColumn: e.column ?? 1 } : {}) }] : [];
+  return [
+    ...of(run.error, run.error?.version ? `Migration ${run.error.version} failed` : 'Migration failed'),
+    ...of(run.rollback?.error, run.rollback?.error?.version ? `Rollback of ${run.rollback.error.version} failed` : 'Automatic rollback stopped'),
+  ];
 }

@@ -1,3 +1,4 @@
+import type { HealthResult } from '../health.js';
 import type { Command, RunStatus } from './constants.js';
 
 /**
@@ -7,8 +8,10 @@ import type { Command, RunStatus } from './constants.js';
 export type RowStatus =
   /** `up` applied it in this run; in `status`, it is in the ledger. */
   | 'applied'
-  /** `rollback` undid it in this run. */
+  /** `rollback` (or the automatic rollback) undid it in this run. */
   | 'rolled-back'
+  /** The automatic rollback ran its down section, which failed: it is still applied. */
+  | 'rollback-failed'
   /** Its SQL failed: the run stopped here. */
   | 'failed'
   /** Not in the ledger, and not touched by this run. */
@@ -57,6 +60,25 @@ export interface RunError {
   hint?: string;
 }
 
+/**
+ * The automatic rollback after a failed migration or health check (DESIGN step 7): what was
+ * undone and, exactly, what of this run is still applied.
+ */
+export interface RollbackReport {
+  /** Why it ran, e.g. `migration 3 failed`, `health check failed: url`. */
+  reason: string;
+  /** This run's applied versions, newest first: what it set out to undo. */
+  requested: string[];
+  /** Versions undone, in the order they were undone. */
+  rolledBack: string[];
+  /** Versions of this run still applied afterwards, newest first; empty when it finished. */
+  remaining: string[];
+  /** Where it stopped early: `no-down` (empty down section), `no-file`, `unparsable` or `failed`. */
+  stoppedAt?: { version: string; file?: string; reason: string };
+  /** The rollback's own failure (the run's `error` stays the original one). */
+  error?: RunError;
+}
+
 /** Where the run pointed, without secrets. */
 export interface TargetView {
   host: string;
@@ -84,8 +106,9 @@ export interface ActionRun {
   startedAt: string;
   durationMs: number;
   rows: MigrationRow[];
-  /** Versions this run applied / rolled back. */
+  /** Versions this run applied, including any it then rolled back automatically (see {@link rolledBack}). */
   applied: string[];
+  /** Versions this run rolled back (command `rollback`, or the automatic rollback), in that order. */
   rolledBack: string[];
   /** Versions pending after the run (for a dry run: pending now). */
   pending: string[];
@@ -93,6 +116,10 @@ export interface ActionRun {
   currentVersion?: string;
   /** Path of the schema file written after migrating. */
   schemaFile?: string;
+  /** Health checks after migrating, when they ran. */
+  health?: HealthResult;
+  /** The automatic rollback, when one ran (or could not start). */
+  rollback?: RollbackReport;
   /** Backup file (not produced by this version). */
   backupPath?: string;
   /** Issue opened on failure (not produced by this version). */

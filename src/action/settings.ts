@@ -57,15 +57,15 @@ export interface ActionSettings {
   readonly lockRetries: number;
   /** How long to wait for a concurrent run's advisory lock, ms. */
   readonly lockWaitTimeoutMs: number;
-  /** SQL that must succeed after migrating; empty disables it (implemented in a later version). */
+  /** SQL that must succeed after migrating (a boolean first column must be true); empty disables it. */
   readonly healthCheckSql: string;
-  /** URL that must answer 2xx after migrating; undefined disables it (implemented in a later version). */
+  /** URL that must answer a GET with 2xx after migrating; undefined disables it. */
   readonly healthCheckUrl?: string;
-  /** Attempts of the URL health check (implemented in a later version). */
+  /** Further attempts of the URL health check after the first. */
   readonly healthCheckRetries: number;
-  /** Delay between URL health check attempts, ms (implemented in a later version). */
+  /** Delay between URL health check attempts, ms. */
   readonly healthCheckIntervalMs: number;
-  /** Roll back this run's migrations when it fails (implemented in a later version). */
+  /** Roll back this run's migrations, newest first, when a migration or a health check fails. */
   readonly rollbackOnFailure: boolean;
   /** Open or comment on an issue when the run fails (implemented in a later version). */
   readonly createIssueOnFailure: boolean;

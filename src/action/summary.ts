@@ -1,9 +1,11 @@
-import type { ActionRun, MigrationRow, RowStatus } from './run-result.js';
+import type { HealthCheck, HealthResult } from '../health.js';
+import type { ActionRun, MigrationRow, RowStatus, RunError } from './run-result.js';
 
 /** Label of each row status in the summary table. */
 const ROW_LABEL: Record<RowStatus, string> = {
   applied: '✅ applied',
   'rolled-back': '↩️ rolled back',
+  'rollback-failed': '❌ rollback failed',
   failed: '❌ failed',
   pending: '⏳ pending',
   'would-apply': '🔍 would apply',
@@ -13,7 +15,7 @@ const ROW_LABEL: Record<RowStatus, string> = {
 };
 
 /** Order of the totals line. */
-const TOTAL_ORDER: RowStatus[] = ['applied', 'rolled-back', 'failed', 'would-apply', 'would-roll-back', 'pending', 'edited', 'no-file'];
+const TOTAL_ORDER: RowStatus[] = ['applied', 'rolled-back', 'failed', 'rollback-failed', 'would-apply', 'would-roll-back', 'pending', 'edited', 'no-file'];
 
 /**
  * Render the run as the job summary: a headline, the environment/command/target table, the
@@ -43,13 +45,11 @@ export function renderSummary(run: ActionRun): string {
     out.push(run.command === 'status' ? 'No migration files found.' : 'No migrations to run.', '');
   }
 
-  if (run.error) {
-    const e = run.error;
-    const where = e.file ? `${e.file}${e.line !== undefined ? `:${e.line}:${e.column ?? 1}` : ''}` : undefined;
-    out.push('### ❌ Error', '');
-    if (where) out.push(`In ${code(where)}${e.sqlstate ? ` (SQLSTATE ${code(e.sqlstate)})` : ''}:`, '');
-    out.push(fence(e.details, 'text'), '');
-  }
+  if (run.health) out.push(...healthSection(run.health));
+
+  if (run.error) out.push('### ❌ Error', '', ...errorBlock(run.error));
+
+  if (run.rollback) out.push(...rollbackSection(run));
 
   if (run.warnings.length > 0) out.push('### ⚠️ Warnings', '', ...run.warnings.map((w) => `- ${oneLine(w)}`), '');
   if (run.notes.length > 0) out.push('### Notes', '', ...run.notes.map((n) => `- ${oneLine(n)}`), '');
@@ -65,20 +65,77 @@ export function renderSummary(run: ActionRun): string {
 }
 
 function headline(run: ActionRun): string {
+  const health = run.error?.code === 'HEALTH_CHECK_FAILED';
   switch (run.status) {
-    case 'failed':
-      return run.command ? `❌ Migration failed${run.environment ? ` on ${run.environment}` : ''}` : '❌ Invalid action inputs: nothing ran';
+    case 'failed': {
+      if (!run.command) return '❌ Invalid action inputs: nothing ran';
+      const what = health ? 'Health checks failed after migrating' : 'Migration failed';
+      const incomplete = run.rollback ? ` — the automatic rollback stopped, ${count(run.rollback.remaining.length)} of this run still applied` : '';
+      return `❌ ${what}${run.environment ? ` on ${run.environment}` : ''}${incomplete}`;
+    }
     case 'dry-run':
       return `🔍 Dry run on ${run.environment}: nothing was changed`;
     case 'nothing-to-do':
       return `✅ ${run.environment}: already up to date`;
     case 'rolled-back':
-      return `↩️ Migration failed on ${run.environment} and was rolled back`;
+      return health
+        ? `↩️ Health checks failed on ${run.environment}: this run's migrations were rolled back`
+        : `↩️ Migration failed on ${run.environment} and was rolled back`;
     default:
       if (run.command === 'status') return `📋 Migration status of ${run.environment}`;
       if (run.command === 'rollback') return `↩️ Rolled back on ${run.environment}`;
       return `✅ Migrations applied on ${run.environment}`;
   }
+}
+
+function count(n: number): string {
+  return `${n} migration${n === 1 ? '' : 's'}`;
+}
+
+function errorBlock(e: RunError): string[] {
+  const where = e.file ? `${e.file}${e.line !== undefined ? `:${e.line}:${e.column ?? 1}` : ''}` : undefined;
+  const out: string[] = [];
+  if (where) out.push(`In ${code(where)}${e.sqlstate ? ` (SQLSTATE ${code(e.sqlstate)})` : ''}:`, '');
+  out.push(fence(e.details, 'text'), '');
+  return out;
+}
+
+function healthSection(h: HealthResult): string[] {
+  const mark = (c: HealthCheck) => (c.skipped ? '⏭️ skipped' : c.ok ? '✅ passed' : '❌ failed');
+  return [
+    `### ${h.ok ? '✅' : '❌'} Health checks`,
+    '',
+    '| Check | Result | Detail | Duration |',
+    '|---|---|---|---|',
+    ...h.checks.map((c) => `| ${cell(HEALTH_LABEL[c.name])} | ${mark(c)}${c.attempts && c.attempts > 1 ? ` (${c.attempts} attempts)` : ''} | ${cell(c.detail)} | ${duration(c.durationMs)} |`),
+    '',
+  ];
+}
+
+const HEALTH_LABEL: Record<HealthCheck['name'], string> = {
+  sql: 'SQL (`health-check-sql`)',
+  url: 'URL (`health-check-url`)',
+  'invalid-indexes': 'No INVALID index',
+  ledger: 'Every migration applied',
+};
+
+/** Exactly what the automatic rollback undid and what of this run is still applied. */
+function rollbackSection(run: ActionRun): string[] {
+  const rb = run.rollback!;
+  const list = (vs: string[]) => (vs.length ? vs.map(code).join(', ') : 'none');
+  const done = rb.remaining.length === 0 && !rb.error;
+  const out = [`### ↩️ Automatic rollback${done ? '' : ' (incomplete)'}`, ''];
+  out.push(`- **Why:** ${oneLine(rb.reason)}`);
+  out.push(`- **Rolled back** (newest first): ${list(rb.rolledBack)}`);
+  out.push(`- **Still applied from this run:** ${list(rb.remaining)}`);
+  if (rb.stoppedAt) {
+    const why: Record<string, string> = { 'no-down': 'its down section is empty', 'no-file': 'its file is missing', unparsable: 'its file does not parse', failed: 'its down SQL failed' };
+    out.push(`- **Stopped at:** ${code(rb.stoppedAt.file ?? rb.stoppedAt.version)}: ${why[rb.stoppedAt.reason] ?? rb.stoppedAt.reason}`);
+  }
+  out.push(`- **Current version now:** ${run.currentVersion ? code(run.currentVersion) : 'none applied'}`);
+  out.push('');
+  if (rb.error) out.push(...errorBlock(rb.error));
+  return out;
 }
 
 function tableTitle(run: ActionRun): string {

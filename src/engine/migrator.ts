@@ -9,13 +9,16 @@ import { parseMigration } from './parse.js';
 import { resolveLedgerName, ensureLedger, appliedVersions, ledgerExists, type LedgerName } from './ledger.js';
 import { historyName, historyDdl, appliedChecksums, recordHistory, type HistoryName, type RunContext } from './history.js';
 import { acquireLock, releaseLock, lockKey } from './lock.js';
-import { makePlan, checkStrictOrder, rollbackTargets, type MigrationPlan } from './plan.js';
+import { makePlan, checkStrictOrder, rollbackTargets, newestFirst, refOf, type MigrationPlan, type MigrationRef } from './plan.js';
 import { runStep, type StepResult, type StepOptions } from './runner.js';
+import { splitStatements } from './split.js';
 import { dumpSchema, writeSchemaFile } from './dump.js';
 import { formatGoDuration } from './duration.js';
 import { withDatabase, type DatabaseTarget } from './url.js';
 import type { Logger } from './logger.js';
-import type { MigrationFile, ParsedMigration } from './types.js';
+import type { MigrationFile, ParsedMigration, Section } from './types.js';
+
+export type { MigrationRef } from './plan.js';
 
 /** Everything the engine needs; built by the CLI or the action, never read from the environment here. */
 export interface MigratorConfig {
@@ -48,6 +51,14 @@ export interface MigratorConfig {
   log: Logger;
   /** Resolve relative directories against this (default: process.cwd()). */
   cwd?: string;
+  /**
+   * How many times to retry opening a connection that was refused or timed out (a server that is
+   * starting, a network blip); never retried: bad credentials, a missing database, TLS refusals.
+   * Default 0 (the CLI behaves like dbmate; the action retries).
+   */
+  connectRetries?: number;
+  /** First delay between connection attempts, ms, doubled each retry (default 1000). */
+  connectRetryBaseMs?: number;
 }
 
 /** Result of `up`/`migrate`/`rollback`. */
@@ -58,6 +69,12 @@ export interface RunResult {
   error?: Error;
   /** Versions still pending after the run (empty when `stateUnknown`). */
   pending: string[];
+  /** The same pending migrations with their file names and display paths, in dbmate's order. */
+  pendingFiles: MigrationRef[];
+  /** Every migration file the run saw, in dbmate's order (what "all applied" is measured against). */
+  files: MigrationRef[];
+  /** `up` created the missing database before migrating (as dbmate's `up` does). */
+  databaseCreated?: boolean;
   /** The connection was lost and the ledger could not be read again: pending/currentVersion are unknown. */
   stateUnknown?: boolean;
   /** Highest applied version with a file after the run, if any. */
@@ -73,6 +90,8 @@ export interface RunResult {
 export interface StatusEntry {
   version: string;
   fileName: string;
+  /** Path as dbmate prints it: `<dir>/<fileName>`, the dir as configured. */
+  displayPath: string;
   applied: boolean;
   /** Applied, but the file's checksum differs from the one recorded when it was applied. */
   edited: boolean;
@@ -96,16 +115,68 @@ export interface PlannedMigration {
   transaction: boolean;
   sql: string;
   checksum: string;
+  /**
+   * Rollback plans only: the section holds no statement (just its marker, comments or blanks).
+   * `rollback` would then only delete the ledger row; {@link Migrator.rollbackVersions} refuses.
+   */
+  empty?: boolean;
 }
 
 /** Result of `plan` (dry run): nothing is created or changed. */
 export interface PlanResult {
+  /** What `up` would apply, in order, with the up SQL (limited by `steps`). */
   pending: PlannedMigration[];
   applied: number;
   orphans: string[];
   edited: string[];
   currentVersion?: string;
   ledgerExists: boolean;
+  /**
+   * The database does not exist: every file is pending. `up` would create it (the CLI's `up`,
+   * the action outside production); `migrate` would fail.
+   */
+  databaseMissing: boolean;
+}
+
+/** Result of `planRollback` (dry run of `rollback`): nothing is created or changed. */
+export interface RollbackPlanResult {
+  /** What `rollback` would undo, newest first, with the down SQL (limited by `steps`, default 1). */
+  targets: PlannedMigration[];
+  applied: number;
+  /** Migrations not applied now, in dbmate's order. */
+  pending: MigrationRef[];
+  orphans: string[];
+  edited: string[];
+  currentVersion?: string;
+  ledgerExists: boolean;
+  /** The database does not exist: nothing is applied, so there is nothing to roll back. */
+  databaseMissing: boolean;
+}
+
+/** Why {@link Migrator.rollbackVersions} stopped before undoing every version it was given. */
+export type RollbackStopReason =
+  /** The down section has no statement: running it would only delete the ledger row. */
+  | 'no-down'
+  /** No migration file has this version any more. */
+  | 'no-file'
+  /** The file no longer parses. */
+  | 'unparsable'
+  /** The down SQL failed (the step's error is the result's `error`). */
+  | 'failed';
+
+/** Result of {@link Migrator.rollbackVersions}. */
+export interface VersionsRollbackResult extends RunResult {
+  command: 'rollback';
+  /** Why the rollback ran, as given by the caller (logged, and kept here for reports). */
+  reason?: string;
+  /** The versions asked for, de-duplicated, in the order they were tried (newest first). */
+  requested: string[];
+  /** Requested versions that were not applied when the rollback started: nothing to undo. */
+  notApplied: string[];
+  /** Requested versions still applied after the rollback, newest first (empty when it finished). */
+  remaining: MigrationRef[];
+  /** Where and why the rollback stopped early; the message is in `error`. */
+  stoppedAt?: { version: string; displayPath?: string; reason: RollbackStopReason };
 }
 
 interface Loaded {
@@ -138,26 +209,65 @@ export class Migrator {
     return this.cfg.historyTable ? historyName(ledger, this.cfg.historyTable) : undefined;
   }
 
-  private async session<T>(create: boolean, fn: (conn: Connection) => Promise<T>): Promise<T> {
+  /**
+   * Open a connection, retrying (per {@link MigratorConfig.connectRetries}) only failures that
+   * may pass by themselves. The one place the engine connects for a command.
+   */
+  private async connect(target: DatabaseTarget): Promise<Connection> {
+    const retries = this.cfg.connectRetries ?? 0;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await connect(target);
+      } catch (err) {
+        if (attempt > retries || !isTransientConnectError(err)) throw err;
+        const delay = (this.cfg.connectRetryBaseMs ?? 1000) * 2 ** (attempt - 1);
+        this.log.warn(`${(err as Error).message}; retry ${attempt}/${retries} in ${delay} ms`);
+        await sleep(delay);
+      }
+    }
+  }
+
+  /** One connection for one command; `created` tells whether a missing database was created first. */
+  private async session<T>(create: boolean, fn: (conn: Connection, created: boolean) => Promise<T>): Promise<T> {
     let conn: Connection;
+    let created = false;
     try {
-      conn = await connect(this.cfg.target);
+      conn = await this.connect(this.cfg.target);
     } catch (err) {
       if (!create || (err as MigrationError).code !== 'DATABASE_MISSING') throw err;
       await this.createDatabase();
-      conn = await connect(this.cfg.target);
+      created = true;
+      conn = await this.connect(this.cfg.target);
     }
     try {
-      return await fn(conn);
+      return await fn(conn, created);
     } finally {
       await closeQuietly(conn);
     }
   }
 
+  /**
+   * A read-only session for dry runs: even a bug in the caller could not create or change
+   * anything. A missing database is not an error here: `onMissing` answers instead.
+   */
+  private async readOnly<T>(fn: (conn: Connection, ledger: LedgerName, exists: boolean) => Promise<T>, onMissing: () => T | Promise<T>): Promise<T> {
+    let missing = false;
+    const result = await this.session(false, async (conn) => {
+      await conn.query('SET default_transaction_read_only = on');
+      const ledger = await resolveLedgerName(conn, this.cfg.migrationsTable, this.cfg.target.searchPath);
+      return fn(conn, ledger, await ledgerExists(conn, ledger));
+    }).catch((err: unknown) => {
+      if ((err as MigrationError).code !== 'DATABASE_MISSING') throw err;
+      missing = true;
+      return undefined;
+    });
+    return missing ? onMissing() : (result as T);
+  }
+
   /** `create`: create the database (dbmate prints `Creating: <db>`). */
   async createDatabase(): Promise<void> {
     this.log.info(`Creating: ${this.cfg.target.database}`);
-    const admin = await connect(withDatabase(this.cfg.target, 'postgres'));
+    const admin = await this.connect(withDatabase(this.cfg.target, 'postgres'));
     try {
       await admin.query(`create database ${pg.escapeIdentifier(this.cfg.target.database)}`);
     } finally {
@@ -168,7 +278,7 @@ export class Migrator {
   /** `drop`: drop the database if it exists. */
   async dropDatabase(): Promise<void> {
     this.log.info(`Dropping: ${this.cfg.target.database}`);
-    const admin = await connect(withDatabase(this.cfg.target, 'postgres'));
+    const admin = await this.connect(withDatabase(this.cfg.target, 'postgres'));
     try {
       await admin.query(`drop database if exists ${pg.escapeIdentifier(this.cfg.target.database)}`);
     } finally {
@@ -213,7 +323,7 @@ export class Migrator {
   async up(opts: { createDatabase?: boolean; steps?: number } = {}): Promise<RunResult> {
     const t0 = Date.now();
     // dbmate creates a missing database before it looks at the migrations directory.
-    return this.session(opts.createDatabase ?? false, async (conn) => {
+    return this.session(opts.createDatabase ?? false, async (conn, created) => {
       const files = await this.files();
       if (files.length === 0) {
         throw new MigrationError('NO_MIGRATIONS', 'no migration files found', {
@@ -240,7 +350,9 @@ export class Migrator {
           if (this.cfg.verbose && r.rowsAffected !== undefined) this.log.info(`Rows affected: ${r.rowsAffected}`);
           this.log.info(`Applied: ${m.file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
         }
-        return this.finish(conn, 'up', files, ledger, history, steps, error, t0);
+        const result = await this.finish(conn, 'up', files, ledger, history, steps, error, t0);
+        if (created) result.databaseCreated = true;
+        return result;
       });
     });
   }
@@ -289,7 +401,7 @@ export class Migrator {
     error: Error | undefined,
     t0: number,
   ): Promise<RunResult> {
-    const result: RunResult = { command, steps, error, pending: [], durationMs: 0 };
+    const result: RunResult = { command, steps, error, pending: [], pendingFiles: [], files: files.map(refOf), durationMs: 0 };
     // A killed backend takes the session with it: look at the outcome through a fresh connection.
     const lost = error !== undefined && isConnectionLost((error as { cause?: unknown }).cause ?? error);
     const fresh = lost ? await connect(this.cfg.target).catch(() => undefined) : undefined;
@@ -303,6 +415,7 @@ export class Migrator {
         this.log.warn('the connection was lost and could not be re-opened: run `status` to see what is applied');
       } else {
         result.pending = after.pending.map((f) => f.version);
+        result.pendingFiles = after.pending.map(refOf);
         result.currentVersion = after.highestApplied;
         if (lost && fresh) await this.recordLostStep(fresh, steps.at(-1), after, history);
       }
@@ -367,6 +480,7 @@ export class Migrator {
       const entries = plan.files.map(({ file, applied }) => ({
         version: file.version,
         fileName: file.fileName,
+        displayPath: file.displayPath,
         applied,
         edited: edited.includes(file.version),
       }));
@@ -402,33 +516,147 @@ export class Migrator {
 
   /**
    * `plan` / dry-run: what `up` would do, with the exact SQL. The session is read-only, so
-   * even a bug here could not create or change anything.
+   * even a bug here could not create or change anything. On a missing database every file is
+   * pending and `databaseMissing` says so (a dry run shows what `up` would do after creating it).
    */
   async plan(opts: { steps?: number } = {}): Promise<PlanResult> {
     const files = await this.files();
-    return this.session(false, async (conn) => {
-      await conn.query('SET default_transaction_read_only = on');
-      const ledger = await resolveLedgerName(conn, this.cfg.migrationsTable, this.cfg.target.searchPath);
-      const exists = await ledgerExists(conn, ledger);
-      const plan = makePlan(files, exists ? await appliedVersions(conn, ledger) : new Set());
+    const build = async (conn: Connection | undefined, ledger: LedgerName | undefined, exists: boolean): Promise<PlanResult> => {
+      const plan = makePlan(files, conn && ledger && exists ? await appliedVersions(conn, ledger) : new Set());
       if (this.cfg.strict) checkStrictOrder(plan);
       const todo = await this.load(plan.pending.slice(0, opts.steps ?? plan.pending.length));
       return {
-        pending: todo.map(({ file, parsed }) => ({
-          version: file.version,
-          fileName: file.fileName,
-          displayPath: file.displayPath,
-          transaction: parsed.up.transaction,
-          sql: parsed.up.sql,
-          checksum: parsed.checksum,
-        })),
+        pending: todo.map(({ file, parsed }) => planned(file, parsed, parsed.up)),
         applied: plan.files.filter((r) => r.applied).length,
         orphans: plan.orphans,
-        edited: await this.editedFiles(conn, ledger, plan),
+        edited: conn && ledger ? await this.editedFiles(conn, ledger, plan) : [],
         currentVersion: plan.highestApplied,
         ledgerExists: exists,
+        databaseMissing: conn === undefined,
       };
-    });
+    };
+    return this.readOnly(
+      (conn, ledger, exists) => build(conn, ledger, exists),
+      () => build(undefined, undefined, false),
+    );
+  }
+
+  /**
+   * Dry run of `rollback`: the migrations it would undo (dbmate's order: the last applied files
+   * in file-name order, newest first), with their down SQL and transaction mode. Read-only.
+   */
+  async planRollback(opts: { steps?: number } = {}): Promise<RollbackPlanResult> {
+    const files = await this.files();
+    const build = async (conn: Connection | undefined, ledger: LedgerName | undefined, exists: boolean): Promise<RollbackPlanResult> => {
+      const plan = makePlan(files, conn && ledger && exists ? await appliedVersions(conn, ledger) : new Set());
+      const targets = await this.load(rollbackTargets(plan, opts.steps ?? 1));
+      return {
+        targets: await Promise.all(
+          targets.map(async ({ file, parsed }) => ({ ...planned(file, parsed, parsed.down), empty: await isEmptySection(parsed.down) })),
+        ),
+        applied: plan.files.filter((r) => r.applied).length,
+        pending: plan.pending.map(refOf),
+        orphans: plan.orphans,
+        edited: conn && ledger ? await this.editedFiles(conn, ledger, plan) : [],
+        currentVersion: plan.highestApplied,
+        ledgerExists: exists,
+        databaseMissing: conn === undefined,
+      };
+    };
+    return this.readOnly(
+      (conn, ledger, exists) => build(conn, ledger, exists),
+      () => build(undefined, undefined, false),
+    );
+  }
+
+  /**
+   * Undo exactly these versions (e.g. what a failed run applied), newest first in dbmate's file
+   * order, each down section in its own transaction (unless `transaction:false`) with its ledger
+   * delete and a `rolled_back` history row. Versions that are not applied are skipped.
+   *
+   * Stops at the first version it cannot undo honestly: no file, a file that no longer parses, a
+   * down section with no statement (dbmate would just delete the ledger row and leave the change
+   * in place; for an automatic rollback that would be a lie), or down SQL that fails. The result
+   * says where it stopped and what remains applied; nothing is thrown for those.
+   */
+  async rollbackVersions(versions: readonly string[], opts: { reason?: string } = {}): Promise<VersionsRollbackResult> {
+    const t0 = Date.now();
+    const files = await this.files();
+    const requested = newestFirst(files, [...new Set(versions)]);
+    return this.session(false, (conn) =>
+      this.locked(conn, async (ledger, history) => {
+        await this.ensureTables(conn, ledger, history);
+        const applied = await appliedVersions(conn, ledger);
+        const notApplied = requested.filter((v) => !applied.has(v));
+        const todo = requested.filter((v) => applied.has(v));
+        this.log.info(`Rolling back ${todo.length} migration(s)${opts.reason ? ` (${opts.reason})` : ''}: ${todo.join(', ') || 'none'}`);
+        for (const v of notApplied) this.log.warn(`version ${v} is not applied: nothing to roll back`);
+        const stepOpts = this.stepOptions(ledger, history);
+        const steps: StepResult[] = [];
+        let error: Error | undefined;
+        let stoppedAt: VersionsRollbackResult['stoppedAt'];
+        const stop = (version: string, reason: RollbackStopReason, err: Error, displayPath?: string) => {
+          stoppedAt = { version, reason, ...(displayPath !== undefined ? { displayPath } : {}) };
+          error = err;
+        };
+        for (const version of todo) {
+          const file = files.find((f) => f.version === version);
+          if (!file) {
+            stop(version, 'no-file', new MigrationError('ROLLBACK_NO_FILE', `cannot roll back version ${version}: no migration file has this version`, {
+              hint: 'restore the file (from git) and roll back by hand, or restore the backup',
+            }));
+            break;
+          }
+          let parsed: ParsedMigration;
+          try {
+            [{ parsed }] = await this.load([file]);
+          } catch (err) {
+            stop(version, 'unparsable', err as Error, file.displayPath);
+            break;
+          }
+          if (await isEmptySection(parsed.down)) {
+            stop(
+              version,
+              'no-down',
+              new MigrationError('ROLLBACK_NO_DOWN', `cannot roll back ${file.displayPath}: its down section is empty, so the rollback stopped here`, {
+                hint:
+                  'an empty down section would only delete the ledger row and leave the change in place; ' +
+                  'undo this migration by hand (or restore the backup), or give the file a real down section',
+              }),
+              file.displayPath,
+            );
+            break;
+          }
+          this.log.info(`Rolling back: ${file.fileName}`);
+          const r = await runStep(conn, file, parsed, 'down', stepOpts);
+          steps.push(r);
+          if (r.error) {
+            stop(version, 'failed', r.error, file.displayPath);
+            break;
+          }
+          this.log.info(`Rolled back: ${file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
+        }
+        const base = await this.finish(conn, 'rollback', files, ledger, history, steps, error, t0);
+        const undone = new Set(steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version));
+        const pendingAfter = new Set(base.pending);
+        // With the ledger unreadable (connection lost), trust the steps: what did not finish remains.
+        const stillApplied = (v: string) => (base.stateUnknown ? !undone.has(v) : !pendingAfter.has(v));
+        const byVersion = new Map(files.map((f) => [f.version, f]));
+        const remaining = todo
+          .filter(stillApplied)
+          .map((v) => (byVersion.has(v) ? refOf(byVersion.get(v)!) : { version: v, fileName: '', displayPath: '' }));
+        if (stoppedAt) this.log.warn(`rollback stopped at ${stoppedAt.displayPath ?? stoppedAt.version}; still applied: ${remaining.map((m) => m.version).join(', ') || 'none'}`);
+        return {
+          ...base,
+          command: 'rollback' as const,
+          ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
+          requested,
+          notApplied,
+          remaining,
+          ...(stoppedAt ? { stoppedAt } : {}),
+        };
+      }),
+    );
   }
 
   /** `dump`: write the schema file now; errors are fatal here (unlike the automatic dump). */
@@ -446,4 +674,51 @@ export class Migrator {
       return this.cfg.schemaFile;
     });
   }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A dry-run entry for one section of a file. */
+function planned(file: MigrationFile, parsed: ParsedMigration, section: Section): PlannedMigration {
+  return {
+    version: file.version,
+    fileName: file.fileName,
+    displayPath: file.displayPath,
+    transaction: section.transaction,
+    sql: section.sql,
+    checksum: parsed.checksum,
+  };
+}
+
+/**
+ * Whether a section holds no statement: only its marker, comments and blanks. Decided by the
+ * real PostgreSQL parser (comments of every kind, dollar quotes); text that does not parse is
+ * not empty (running it will say what is wrong).
+ */
+export async function isEmptySection(section: Section): Promise<boolean> {
+  try {
+    return (await splitStatements(section.sql)).length === 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Connection failures that may pass by themselves: refused (server starting or restarting),
+ * timeouts, unreachable networks, temporary DNS failures, `the database system is starting up`
+ * (57P03), too many connections (53300). Bad credentials, a missing database, TLS refusals and
+ * unknown hosts fail the same way every time.
+ */
+export function isTransientConnectError(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  const transient = (e: unknown): boolean => {
+    if (!e || typeof e !== 'object' || seen.has(e)) return false;
+    seen.add(e);
+    const x = e as { code?: string; message?: string; cause?: unknown; errors?: unknown[] };
+    if (x.code && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|57P03|53300)$/.test(x.code)) return true;
+    if (/timeout|timed out|Connection terminated unexpectedly/i.test(x.message ?? '')) return true;
+    return transient(x.cause) || (Array.isArray(x.errors) && x.errors.some(transient));
+  };
+  if ((err as MigrationError)?.code === 'DATABASE_MISSING') return false;
+  return transient((err as { cause?: unknown })?.cause ?? err);
 }

@@ -1,6 +1,20 @@
 import type { MigrationFile } from './types.js';
 import { MigrationError } from './errors.js';
 
+/** A migration file by name only: enough for reports, without its path on disk. */
+export interface MigrationRef {
+  version: string;
+  /** Bare file name, e.g. `20240101000000_create_users.sql`. */
+  fileName: string;
+  /** Path as dbmate prints it: `<dir>/<fileName>` with the dir as configured. */
+  displayPath: string;
+}
+
+/** The reportable part of a file. */
+export function refOf(file: MigrationFile): MigrationRef {
+  return { version: file.version, fileName: file.fileName, displayPath: file.displayPath };
+}
+
 /** Files set against the ledger. */
 export interface MigrationPlan {
   /** Every file, in dbmate's order, with whether its version is in the ledger. */
@@ -52,4 +66,15 @@ export function rollbackTargets(plan: MigrationPlan, steps: number): MigrationFi
     .map((r) => r.file)
     .reverse()
     .slice(0, steps);
+}
+
+/**
+ * Order versions for undoing, newest first: by position in dbmate's file order (file-name
+ * order, the order `up` applies them), reversed. Versions with no file come first, so a rollback
+ * stops on them before undoing anything it cannot place.
+ */
+export function newestFirst(files: readonly MigrationFile[], versions: readonly string[]): string[] {
+  const pos = new Map(files.map((f, i) => [f.version, i]));
+  const rank = (v: string) => pos.get(v) ?? Number.POSITIVE_INFINITY;
+  return [...versions].sort((a, b) => rank(b) - rank(a) || (a < b ? 1 : a > b ? -1 : 0));
 }

@@ -48,6 +48,12 @@ export interface DatabaseTarget {
   readonly password?: string;
   /** Host name, IP address (IPv6 without brackets), or a Unix-socket directory (starts with `/`). */
   readonly host: string;
+  /**
+   * True when the URL names no host at all (none in the authority, no `host=`/`socket=`), so
+   * {@link host} is the platform's default socket directory. Fine on a laptop; on a CI runner it
+   * usually means a misconfigured secret, which the action rejects.
+   */
+  readonly hostless: boolean;
   /** TCP port, or the socket file suffix (`.s.PGSQL.<port>`) for Unix sockets. */
   readonly port: number;
   /** The `sslmode` in effect: the URL's, or `prefer` (libpq's default) when the URL has none. */
@@ -206,7 +212,8 @@ export function parseDatabaseUrl(raw: string, opts: ParseUrlOptions = {}): Datab
   // socket= is dbmate's alias of host=, kept for parity with its MySQL driver.
   const urlHost = hostless ? '' : decode(text, url.hostname, 'host').replace(/^\[(.*)\]$/, '$1');
   let host = param('socket') ?? param('host') ?? urlHost;
-  if (host === '') host = defaultSocketDir(opts.platform ?? process.platform);
+  const noHost = host === '';
+  if (noHost) host = defaultSocketDir(opts.platform ?? process.platform);
 
   const portText = param('port') ?? url.port;
   const port = portText === '' ? (scheme === 'redshift' ? 5439 : 5432) : parsePort(text, portText);
@@ -273,6 +280,7 @@ export function parseDatabaseUrl(raw: string, opts: ParseUrlOptions = {}): Datab
     ...(user !== undefined ? { user } : {}),
     ...(password !== '' ? { password } : {}),
     host,
+    hostless: noHost,
     port,
     sslmode,
     sslPrefer,
@@ -351,7 +359,9 @@ export function redact(text: string, secrets: readonly string[]): string {
 }
 
 // `scheme://user:` followed by the rest of the whitespace-free token; passwordEnd finds its '@'.
-const USERINFO_RE = /([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/?#@]*:)(\S*@\S*)/g;
+// The lookbehind anchors a match at the start of a scheme: without it a long run of letters is
+// rescanned from every position (quadratic; a 200k-character message took minutes).
+const USERINFO_RE = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/?#@]*:)(\S*@\S*)/g;
 const PASSWORD_PARAM_RE = /((?:^|[?&;\s])password=)[^&\s#]*/gi;
 
 /**
@@ -534,6 +544,7 @@ function publicView(t: DatabaseTarget): Record<string, unknown> {
     scheme: t.scheme,
     database: t.database,
     host: t.host,
+    hostless: t.hostless,
     port: t.port,
     user: t.user,
     searchPath: t.searchPath,

@@ -1,0 +1,356 @@
+import type { Logger } from '../engine/logger.js';
+import { redact } from '../engine/url.js';
+import { GitHubApiError, type IssueClient } from './issue-client.js';
+
+/** The error that failed the run, as the issue shows it. Structurally a subset of the action's `RunError`. */
+export interface IssueError {
+  /** One-line message (for SQL errors: file:line:column, SQLSTATE and the server's text). */
+  message: string;
+  /** Multi-line description: detail, server hint, what stayed applied. */
+  details?: string;
+  /** Stable error code, e.g. `SQL_42P01`, `HEALTH_CHECK_FAILED`. */
+  code?: string;
+  /** Display path of the failing migration file. */
+  file?: string;
+  /** 1-based position of the failure in that file. */
+  line?: number;
+  column?: number;
+  /** Version of the failing migration. */
+  version?: string;
+  /** PostgreSQL SQLSTATE, e.g. `42P01`. */
+  sqlstate?: string;
+  /** Text of the failing statement. */
+  statement?: string;
+  /** What to do about it. */
+  hint?: string;
+}
+
+/** The backup taken before migrating. */
+export interface IssueBackup {
+  /** Path of the `pg_dump -Fc` archive on the runner (or where it was uploaded). */
+  path: string;
+  /** Size in bytes. */
+  bytes?: number;
+  /** The exact `pg_restore` command that restores it (never run automatically). */
+  restoreCommand?: string;
+}
+
+/**
+ * Everything the failure issue says, as plain data. Any string may hold a secret (driver
+ * messages quote URLs): {@link renderIssue} redacts each one with {@link secrets} and {@link redact}.
+ */
+export interface IssueFacts {
+  /** `environment` input, e.g. `production`. */
+  environment: string;
+  /** `command` input, e.g. `up`. */
+  command: string;
+  /** The run's final status, e.g. `failed` or `rolled-back`. */
+  status?: string;
+  /** Database URL with its password masked (masked again here anyway). */
+  database?: string;
+  /** What failed. */
+  error?: IssueError;
+  /** Versions this run applied before the failure, oldest first. */
+  applied?: readonly string[];
+  /** Versions this run rolled back, in the order they were rolled back (newest first). */
+  rolledBack?: readonly string[];
+  /** Versions of this run still applied after the rollback (or with no rollback), newest first. */
+  stillApplied?: readonly string[];
+  /** Why the rollback stopped or did not run (e.g. a migration without a down section, rollback disabled). */
+  rollbackNote?: string;
+  /** Backup taken before migrating, when there is one. */
+  backup?: IssueBackup;
+  /** Link to the workflow run. */
+  runUrl?: string;
+  /** `GITHUB_ACTOR`. */
+  actor?: string;
+  /** `GITHUB_SHA`. */
+  commit?: string;
+  /** Wall time of the run, ms. */
+  durationMs?: number;
+  /** This tool's version. */
+  toolVersion?: string;
+  /** Secret values (password in its forms, token) to mask with `redact()` of src/engine/url.ts. */
+  secrets?: readonly string[];
+  /** An extra redactor applied after the built-in one, for secrets only the caller can recognise. */
+  redact?: (text: string) => string;
+}
+
+/** Title and markdown body of the failure issue. */
+export interface RenderedIssue {
+  title: string;
+  body: string;
+}
+
+/** GitHub rejects bodies over 65 536 characters; stay below with room for a truncation note. */
+export const MAX_BODY_CHARS = 65_000;
+/** GitHub's limit on a label's name. */
+export const MAX_LABEL_CHARS = 50;
+
+const CLIP = { message: 4_000, statement: 8_000, details: 8_000, note: 2_000, line: 500 } as const;
+
+/**
+ * Render the failure issue. Pure: the same facts give the same text.
+ *
+ * Title: `Database migration failed: <environment>`. Body: environment, command, outcome, run,
+ * actor, commit, duration; the failing file, statement, SQLSTATE and message; what was applied
+ * and rolled back; the backup and its restore command. Every string goes through the redactor
+ * *before* it is clipped, so a clip cannot leave half a secret behind, and each one is quoted
+ * as code so SQL, `@mentions` and markdown in error text stay inert.
+ */
+export function renderIssue(facts: IssueFacts): RenderedIssue {
+  const secrets = facts.secrets ?? [];
+  const redactor = (text: string): string => {
+    const out = redact(text, secrets);
+    return facts.redact ? facts.redact(out) : out;
+  };
+  /** Redacted, then clipped to `max` characters. */
+  const safe = (text: string, max: number) => redactThenClip(String(text), max, redactor);
+  const short = (text: string) => safe(text, CLIP.line).replace(/\s+/g, ' ').trim();
+  const code = (text: string) => inlineCode(short(text));
+  const env = short(facts.environment);
+
+  const lines: string[] = [];
+  const e = facts.error;
+  const where = e?.file ? `${code(e.file)}${position(e)}` : undefined;
+  lines.push(`## Database migration failed in ${code(env)}`, '');
+  lines.push(
+    `The ${code(facts.command)} run failed${where ? ` on ${where}` : ''}${e?.sqlstate ? ` with SQLSTATE ${code(e.sqlstate)}` : ''}.` +
+      (facts.status ? ` Final status: ${code(facts.status)}.` : ''),
+    '',
+  );
+
+  const run: Array<[string, string | undefined]> = [
+    ['Environment', code(env)],
+    ['Command', code(facts.command)],
+    ['Status', facts.status !== undefined ? code(facts.status) : undefined],
+    ['Database', facts.database ? code(facts.database) : undefined],
+    ['Run', facts.runUrl ? short(facts.runUrl) : undefined],
+    ['Actor', facts.actor ? code(facts.actor) : undefined],
+    ['Commit', facts.commit ? code(facts.commit) : undefined],
+    ['Duration', facts.durationMs !== undefined ? formatDuration(facts.durationMs) : undefined],
+  ];
+  for (const [k, v] of run) if (v !== undefined) lines.push(`- **${k}:** ${v}`);
+
+  lines.push('', '### Failure', '');
+  if (!e) {
+    lines.push('No error was recorded; see the run log.');
+  } else {
+    const failure: Array<[string, string | undefined]> = [
+      ['File', where],
+      ['Version', e.version ? code(e.version) : undefined],
+      ['SQLSTATE', e.sqlstate ? code(e.sqlstate) : undefined],
+      ['Error code', e.code ? code(e.code) : undefined],
+    ];
+    for (const [k, v] of failure) if (v !== undefined) lines.push(`- **${k}:** ${v}`);
+    if (lines[lines.length - 1] !== '') lines.push('');
+    lines.push('**Message**', '', fence(safe(e.message, CLIP.message), 'text'), '');
+    if (e.hint) lines.push(`**Hint:** ${code(e.hint)}`, '');
+    if (e.statement) lines.push('**Failing statement**', '', fence(safe(e.statement, CLIP.statement), 'sql'), '');
+    if (e.details) lines.push('<details><summary>Details</summary>', '', fence(safe(e.details, CLIP.details), 'text'), '', '</details>', '');
+  }
+
+  lines.push('### Rollback', '');
+  const applied = (facts.applied ?? []).map(code);
+  const rolledBack = (facts.rolledBack ?? []).map(code);
+  lines.push(`- **Applied by this run before the failure:** ${applied.length ? applied.join(', ') : 'none'}`);
+  lines.push(`- **Rolled back (newest first):** ${rolledBack.length ? rolledBack.join(', ') : 'nothing'}`);
+  if (facts.stillApplied !== undefined) {
+    const left = facts.stillApplied.map(code);
+    lines.push(`- **Still applied from this run:** ${left.length ? left.join(', ') : 'none'}`);
+  }
+  if (facts.rollbackNote) lines.push(`- **Note:** ${inlineCode(safe(facts.rollbackNote, CLIP.note).replace(/\s+/g, ' ').trim())}`);
+  lines.push('');
+
+  lines.push('### Backup', '');
+  if (!facts.backup) {
+    lines.push('No backup was taken in this run.');
+  } else {
+    const size = facts.backup.bytes !== undefined ? ` (${formatBytes(facts.backup.bytes)})` : '';
+    lines.push(`- **Path:** ${code(facts.backup.path)}${size}`);
+    if (facts.backup.restoreCommand) {
+      lines.push(
+        '- **Restore command** (never run automatically: it replaces what is in the database now; check first):',
+        '',
+        fence(safe(facts.backup.restoreCommand, CLIP.note), 'sh'),
+      );
+    }
+  }
+  lines.push(
+    '',
+    '---',
+    `<sub>Opened by db-migrate-action${facts.toolVersion ? ` ${short(facts.toolVersion)}` : ''}. ` +
+      'While this issue is open, later failures with the same labels are added as comments.</sub>',
+  );
+
+  // Every piece of outside text above went through `safe`; the rest is our own wording.
+  let body = lines.join('\n');
+  if (body.length > MAX_BODY_CHARS) body = `${body.slice(0, MAX_BODY_CHARS)}\n\n… (truncated; see the run log)`;
+  // GitHub caps titles at 256 characters.
+  return { title: `Database migration failed: ${env}`.slice(0, 256), body };
+}
+
+/** Options of {@link reportFailure}. */
+export interface ReportFailureOptions {
+  /** `issue-labels` input. `env:<environment>` is added. */
+  labels: readonly string[];
+  /** `environment` input. */
+  environment: string;
+  /** Progress: the issue link (info) and label trouble (warn). */
+  log?: Logger;
+  /** Secrets to mask in the returned warning (the token; the client masks it too). */
+  secrets?: readonly string[];
+}
+
+/** What {@link reportFailure} did: an issue link, or a warning for the run's warnings. */
+export type ReportFailureResult =
+  | {
+      /** Issue link for `created`, comment link (inside the issue) for `commented`: the `issue-url` output. */
+      url: string;
+      /** `created`: a new issue; `commented`: an open one already had these labels. */
+      action: 'created' | 'commented';
+      /** Number of the issue. */
+      number: number;
+      /** Link of the issue itself. */
+      issueUrl: string;
+    }
+  | {
+      /** Why no issue was opened or updated: status, GitHub's message and what to check. Token masked. */
+      warning: string;
+    };
+
+/**
+ * The labels of the failure issue: the configured ones plus `env:<environment>` (clipped to
+ * GitHub's 50 characters), trimmed, empty and duplicate (case-insensitive, as GitHub compares) ones dropped.
+ */
+export function issueLabels(configured: readonly string[], environment: string): string[] {
+  const out: string[] = [];
+  for (const raw of [...configured, `env:${environment.trim()}`]) {
+    const label = raw.trim().slice(0, MAX_LABEL_CHARS);
+    if (label !== '' && !out.some((l) => l.toLowerCase() === label.toLowerCase())) out.push(label);
+  }
+  return out;
+}
+
+/**
+ * Step 8 of the pipeline: open the failure issue, or comment on the open one that has the same
+ * labels (so repeated failures of one environment land in one thread). Creates missing labels
+ * first when opening. Never throws: any failure (API error after the client's retries, a bug in
+ * rendering) comes back as `{ warning }`, because reporting must never hide or change the
+ * migration's own outcome.
+ */
+export async function reportFailure(client: IssueClient, facts: IssueFacts, opts: ReportFailureOptions): Promise<ReportFailureResult> {
+  const secrets = [...(opts.secrets ?? []), ...(facts.secrets ?? [])];
+  const clean = (text: string) =>
+    redactThenClip(text, 4_000, (t) => {
+      const out = redact(t, secrets);
+      return facts.redact ? facts.redact(out) : out;
+    });
+  try {
+    const labels = issueLabels(opts.labels, opts.environment);
+    const { title, body } = renderIssue({ ...facts, secrets });
+
+    const open = await client.findOpenIssue(labels);
+    if (open) {
+      const c = await client.comment(open.number, body);
+      opts.log?.info(`Added the failure to open issue #${open.number}: ${c.url}`);
+      return { url: c.url, action: 'commented', number: open.number, issueUrl: open.url };
+    }
+
+    try {
+      const created = await client.ensureLabels(labels);
+      if (created.length) opts.log?.info(`Created label(s) ${created.join(', ')}`);
+    } catch (err) {
+      // GitHub still accepts the issue; it may drop labels it cannot apply. Losing labels beats losing the issue.
+      opts.log?.warn(clean(`Could not make sure the labels ${labels.join(', ')} exist (${messageOf(err)}); opening the issue anyway`));
+    }
+    const issue = await client.createIssue({ title, body, labels });
+    opts.log?.info(`Opened issue #${issue.number}: ${issue.url}`);
+    return { url: issue.url, action: 'created', number: issue.number, issueUrl: issue.url };
+  } catch (err) {
+    const status = err instanceof GitHubApiError ? err.status : undefined;
+    const advice = status !== undefined ? ADVICE[status] ?? (status >= 500 || status === 0 ? ADVICE[500] : undefined) : undefined;
+    return {
+      warning: clean(
+        `No issue was opened for the failed migration: ${messageOf(err)}.${advice ? ` ${advice}.` : ''} ` +
+          "The migration's outcome is unchanged.",
+      ),
+    };
+  }
+}
+
+const ADVICE: Readonly<Record<number, string>> = {
+  401: 'The github-token is invalid or expired',
+  403: 'Give the job `permissions: issues: write` (or a github-token that has it)',
+  404: 'The repository is not visible to this token, or its issues are disabled',
+  410: 'Issues are disabled in this repository',
+  422: 'GitHub rejected the issue as invalid',
+  429: 'GitHub rate-limited the token; the issue can be opened by hand from the run log',
+  500: 'GitHub could not be reached or failed; the issue can be opened by hand from the run log',
+};
+
+function messageOf(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+/** ` line 3, column 5` after the file, when known. */
+function position(e: IssueError): string {
+  if (e.line === undefined) return '';
+  return ` line ${e.line}${e.column !== undefined ? `, column ${e.column}` : ''}`;
+}
+
+/**
+ * Characters beyond a field's limit that are still redacted before the cut. `redact()` scans
+ * whitespace-free runs in quadratic time, so a 200 kB error message must be cut *before* it is
+ * redacted; a secret straddling that first cut can survive only in its last characters, and the
+ * margin (longer than any plausible secret) is dropped with them.
+ */
+const REDACT_MARGIN = 2_048;
+
+/** Redact `text`, then cut it to `max` characters, saying how much was cut. */
+function redactThenClip(text: string, max: number, redactor: (t: string) => string): string {
+  const limit = max + 2 * REDACT_MARGIN;
+  const precut = text.length > limit;
+  let out = redactor(precut ? text.slice(0, limit) : text);
+  if (precut) out = out.slice(0, Math.max(0, out.length - REDACT_MARGIN));
+  if (!precut && out.length <= max) return out;
+  return `${out.slice(0, max)} … (cut from ${text.length} characters; see the run log)`;
+}
+
+/** Inline code that survives backticks in the text (CommonMark: a longer backtick run as the delimiter). */
+function inlineCode(text: string): string {
+  if (text === '') return '` `';
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+  const ticks = '`'.repeat(longest + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return `${ticks}${pad}${text}${pad}${ticks}`;
+}
+
+/** A fenced block whose fence is longer than any backtick run inside, so the text cannot close it. */
+function fence(text: string, lang: string): string {
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+  const f = '`'.repeat(Math.max(3, longest + 1));
+  return `${f}${lang}\n${text.replace(/\n+$/, '')}\n${f}`;
+}
+
+/** `850 ms`, `12.3 s`, `4 min 05 s`. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return 'unknown';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const totalS = Math.round(ms / 1000);
+  return `${Math.floor(totalS / 60)} min ${String(totalS % 60).padStart(2, '0')} s`;
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
