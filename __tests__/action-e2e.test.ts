@@ -19,7 +19,9 @@ const TOKEN = `ghs_canary${randomBytes(8).toString('hex')}`;
 const ROLE = `canary_${process.pid}`;
 const transcripts: ActionRunResult[] = [];
 
-const EXAMPLE = Object.fromEntries(readdirSync(join(ROOT, 'db/migrations')).map((f) => [`db/migrations/${f}`, readFileSync(join(ROOT, 'db/migrations', f), 'utf8')]));
+// A frozen copy of the first three example migrations: db/migrations grows with the docs' example app.
+const FIXTURE = join(ROOT, '__tests__/fixtures/e2e-migrations');
+const EXAMPLE = Object.fromEntries(readdirSync(FIXTURE).map((f) => [`db/migrations/${f}`, readFileSync(join(FIXTURE, f), 'utf8')]));
 const [V1, V2, V3] = ['20240101120000', '20240102120000', '20240103120000'];
 
 let exampleProject: Awaited<ReturnType<typeof project>>;
@@ -46,8 +48,12 @@ async function freshDb(): Promise<{ name: string; url: string; admin: string }> 
   return { name, url: canaryUrl(name), admin };
 }
 
+/**
+ * One step. The failure issue is off unless a test asks for it: the token is a canary and no
+ * GitHub API is listening here (action-issue.test.ts has the fake API for that).
+ */
 async function step(inputs: Record<string, string>, opts: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<ActionRunResult> {
-  const r = await runAction(inputs, { cwd: opts.cwd ?? exampleProject.dir, bundle: ACTION_BUNDLE, token: TOKEN, env: opts.env });
+  const r = await runAction({ 'create-issue-on-failure': 'false', ...inputs }, { cwd: opts.cwd ?? exampleProject.dir, bundle: ACTION_BUNDLE, token: TOKEN, env: opts.env });
   transcripts.push(r);
   return r;
 }
@@ -171,9 +177,8 @@ describe(`the bundled action (${ACTION_BUNDLE}) on real PostgreSQL`, () => {
     expect(r.summary).toMatch(/In `db\/migrations\/2_bad\.sql:4:\d+` \(SQLSTATE `42P01`\):/);
     expect(r.summary).toContain('| `2` | `db/migrations/2_bad.sql` | ❌ failed |');
     expect(r.summary).toContain('rollback-on-failure is false: the 1 migration(s) this run applied remain applied: 1');
-    expect(r.summary).not.toContain('not implemented in this version of the action: the');
-    const warnings = annotations(r.stdout, 'warning');
-    expect(warnings.some((w) => w.includes('create-issue-on-failure is not implemented'))).toBe(true);
+    expect(r.summary).not.toContain('not implemented');
+    expect(annotations(r.stdout, 'warning').filter((w) => !w.includes('rollback-on-failure is false'))).toEqual([]);
     const report = JSON.parse(r.outputs.report);
     expect(report.error).toMatchObject({ file: 'db/migrations/2_bad.sql', line: 4, sqlstate: '42P01', version: '2' });
     expect(await tables(db.admin)).toEqual(['ok1', 'schema_migrations', 'schema_migrations_history']);
@@ -258,7 +263,7 @@ describe(`the bundled action (${ACTION_BUNDLE}) on real PostgreSQL`, () => {
     expect(JSON.parse(d.outputs.report)).toMatchObject({ environment: 'development', urlSource: 'DEV_DATABASE_URL' });
   });
 
-  it('creates a missing database outside production, never in production, and warns that production backups are not implemented', async () => {
+  it('creates a missing database outside production, never in production; production backs up first, and fails before migrating without a pg_dump for the server', async () => {
     const name = `created_${process.pid}_${randomBytes(3).toString('hex')}`;
     const created = await step({ command: 'up', environment: 'staging', 'database-url': canaryUrl(name) });
     expect([created.code, created.outputs.status]).toEqual([0, 'success']);
@@ -277,11 +282,19 @@ describe(`the bundled action (${ACTION_BUNDLE}) on real PostgreSQL`, () => {
     const exists = await query(server().adminUrl, 'select 1 from pg_database where datname = $1', [missing]);
     expect(exists).toEqual([]);
 
+    // This server is PostgreSQL 18 and the machine's pg_dump is 15: the production backup cannot be
+    // taken, so the run stops before migrating (action-backup*.test.ts cover backups in depth).
     const db = await freshDb();
-    const ok = await step({ command: 'up', environment: 'production', 'database-url': db.url });
+    const blocked = await step({ command: 'up', environment: 'production', 'database-url': db.url });
+    expect([blocked.code, blocked.outputs.status, blocked.outputs['backup-path'], blocked.outputs.applied]).toEqual([1, 'failed', '', '[]']);
+    expect(blocked.stdout).toMatch(/::error::backup before migrating failed, so nothing was applied: pg_dump 15\.\d+ cannot back up a PostgreSQL 18\.\d+ server: pg_dump must be version 18 or newer/);
+    expect(blocked.summary).toMatch(/^## ❌ Backup failed on production: nothing was applied\n/);
+    expect(await tables(db.admin)).toEqual([]);
+
+    const ok = await step({ command: 'up', environment: 'production', backup: 'never', 'database-url': db.url });
     expect([ok.code, ok.outputs.status, ok.outputs['backup-path']]).toEqual([0, 'success', '']);
-    expect(annotations(ok.stdout, 'warning').some((w) => w.includes('backups are not implemented in this version of the action: NO backup was taken'))).toBe(true);
-    expect(ok.summary).toContain('NO backup was taken');
+    expect(annotations(ok.stdout, 'warning')).toEqual([]);
+    expect(ok.summary).toContain('| Backup | not taken (backup: never) |');
   });
 
   it('never shows the password or the token: not in stdout, stderr, the summary or the outputs', () => {

@@ -1,6 +1,7 @@
 import { describe, it, expect, jest, beforeAll, beforeEach, afterEach, afterAll } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import type * as Core from '@actions/core';
 import { usePostgres, tables } from './helpers/pg.js';
 import { project, migration, ROOT } from './helpers/cli.js';
@@ -216,6 +217,30 @@ describe('action inputs: valid values', () => {
     });
     expect(s.steps).toBeUndefined();
     expect(Object.isFrozen(s)).toBe(true);
+  });
+
+  it('reads the runner variables the failure issue needs: repository, API root, run link; backup-dir falls back to the OS temp dir', () => {
+    setInputs({ 'database-url': 'postgres://u:pw@db.example.com/app', 'backup-dir': 'backups' });
+    Object.assign(process.env, {
+      GITHUB_REPOSITORY: 'acme/shop',
+      GITHUB_API_URL: 'https://ghe.example.com/api/v3',
+      GITHUB_SERVER_URL: 'https://ghe.example.com',
+      GITHUB_RUN_ID: '77',
+      GITHUB_ACTOR: 'octocat',
+      GITHUB_SHA: 'abc',
+    });
+    const s = getInputs();
+    expect(s.run).toEqual({ actor: 'octocat', sha: 'abc', runId: '77', runUrl: 'https://ghe.example.com/acme/shop/actions/runs/77', repository: 'acme/shop' });
+    expect(s.apiUrl).toBe('https://ghe.example.com/api/v3');
+    expect(s.backupDir).toBe(join(proj.dir, 'backups'));
+
+    process.env.GITHUB_REPOSITORY = 'not a repository';
+    delete process.env.GITHUB_API_URL;
+    delete process.env[inputVariable('backup-dir')];
+    const t = getInputs();
+    expect(t.run.repository).toBeUndefined();
+    expect(t.apiUrl).toBeUndefined();
+    expect(t.backupDir).toBe(join(tmpdir(), 'db-backups'));
   });
 
   it('parses Go durations, numbers, booleans, lists, and keeps an explicit empty history-table', () => {

@@ -5,6 +5,8 @@ import type { PlanResult, RollbackPlanResult, RunResult, StatusResult, VersionsR
 import type { StepResult } from '../src/engine/runner.js';
 import type { HealthOptions, HealthResult } from '../src/health.js';
 import { parseDatabaseUrl } from '../src/engine/url.js';
+import type { BackupPort } from '../src/action/backup-step.js';
+import { BackupError } from '../src/backup.js';
 
 /** Settings as getInputs() would build them; the URL's password is a canary. */
 function settings(over: Partial<ActionSettings> = {}): ActionSettings {
@@ -70,6 +72,35 @@ function fakeMigrator(over: Partial<MigratorPort> = {}): MigratorPort & { calls:
     rollback: async () => (calls.push('rollback'), result('rollback')),
     rollbackVersions: async (versions) => (calls.push(`rollbackVersions ${versions.join(',')}`), { ...result('rollback'), command: 'rollback', requested: [...versions], notApplied: [], remaining: [] }),
     ...over,
+  };
+}
+
+/** Backups that record what was asked; `fail` makes pg_dump selection fail as on a too-new server. */
+function fakeBackup(opts: { fail?: boolean } = {}): BackupPort & { calls: string[] } {
+  const calls: string[] = [];
+  const sel = { pgDump: '/usr/bin/pg_dump', pgRestore: '/usr/bin/pg_restore', version: [15, 18] as [number, number], source: 'search' as const, considered: [] };
+  const server = { num: 150018, major: 15, minor: 18, text: '15.18' };
+  return {
+    calls,
+    serverVersion: async () => (calls.push('serverVersion'), server),
+    probeServerVersion: async () => (calls.push('probe'), server),
+    select: async () => {
+      calls.push('select');
+      if (opts.fail) throw new BackupError('BACKUP_PG_DUMP_TOO_OLD', 'pg_dump 15.18 cannot back up a PostgreSQL 18.4 server: pg_dump must be version 18 or newer', { hint: 'install postgresql-client-18' });
+      return sel;
+    },
+    take: async (_sel, current) => {
+      calls.push(`take ${current ?? 'none'}`);
+      return {
+        path: `/tmp/b/production-app-x-v${current ?? 'none'}.dump`,
+        bytes: 2048,
+        sha256: 'ab'.repeat(32),
+        durationMs: 12,
+        entries: 7,
+        restoreDatabase: 'app_restore_1',
+        restoreCommand: 'createdb --maintenance-db=postgres://u@db.example.com/postgres --template=template0 app_restore_1 && pg_restore --no-owner --dbname=postgres://u@db.example.com/app_restore_1 /tmp/b/x.dump',
+      };
+    },
   };
 }
 
@@ -299,16 +330,22 @@ describe('pipeline', () => {
     expect(m.calls).toEqual([]);
   });
 
-  it('says that a production backup was not taken, and runs nothing it cannot', async () => {
-    const log = recordingLog();
-    const run = await runPipeline(settings({ environment: 'production' }), { migrator: fakeMigrator(), log, health: fakeHealth() });
-    expect(run.warnings[0]).toMatch(/^backup: 'auto' asks for a backup of production, but backups are not implemented in this version of the action: NO backup was taken/);
-    expect(run.backupPath).toBeUndefined();
-    // Dry runs and never-backups do not warn.
-    const quiet = await runPipeline(settings({ environment: 'production', backup: 'never' }), { migrator: fakeMigrator(), log: recordingLog(), health: fakeHealth() });
-    expect(quiet.warnings).toEqual([]);
+  it('production backup: the engine gets a hook; staging (auto) and never do not pass one', async () => {
+    const seen: (string | undefined)[] = [];
+    const m = fakeMigrator({ up: async (o) => (seen.push(o?.beforeApply ? 'hook' : undefined), { command: 'up', steps: [], pending: [], pendingFiles: [], files: [], durationMs: 1 }) });
+    const prod = await runPipeline(settings({ environment: 'production' }), { migrator: m, log: recordingLog(), health: fakeHealth(), backup: fakeBackup() });
+    const staging = await runPipeline(settings(), { migrator: m, log: recordingLog(), health: fakeHealth(), backup: fakeBackup() });
+    const never = await runPipeline(settings({ environment: 'production', backup: 'never' }), { migrator: m, log: recordingLog(), health: fakeHealth(), backup: fakeBackup() });
+    expect(seen).toEqual(['hook', undefined, undefined]);
+    // The fake applied nothing, so the hook never ran: no backup, and the reason says why.
+    expect(prod.backup).toEqual({ outcome: 'not-taken', reason: 'nothing to apply (backup: auto, environment production)' });
+    expect(staging.backup).toEqual({ outcome: 'not-taken', reason: 'backup: auto takes one in production only, not in staging' });
+    expect(never.backup).toEqual({ outcome: 'not-taken', reason: 'backup: never' });
+    for (const r of [prod, staging, never]) {
+      expect(r.warnings).toEqual([]);
+      expect(r.backupPath).toBeUndefined();
+    }
   });
-
   it('an unexpected engine error becomes a failed run, with secrets masked everywhere', async () => {
     const m = fakeMigrator({
       up: async () => {
@@ -319,5 +356,171 @@ describe('pipeline', () => {
     expect(run.status).toBe('failed');
     expect(JSON.stringify(run)).not.toContain('s3cret-canary');
     expect(run.error?.message).toContain('postgres://u:********@db.example.com/app');
+  });
+});
+
+/** A migrator whose `up` calls the backup hook like the engine (pending 1..3), then applies per `fail3`. */
+function hookedMigrator(fail3: boolean): MigratorPort & { calls: string[] } {
+  const m = fakeMigrator({
+    up: async (o) => {
+      m.calls.push('up');
+      await o?.beforeApply?.([ref('1'), ref('2'), ref('3')], { command: 'up', conn: {} as never, currentVersion: '0', databaseCreated: false });
+      m.calls.push('apply');
+      return upResult(fail3);
+    },
+    rollback: async (o) => {
+      m.calls.push('rollback');
+      await o?.beforeApply?.([ref('3')], { command: 'rollback', conn: {} as never, currentVersion: '3', databaseCreated: false });
+      m.calls.push('apply-down');
+      return { command: 'rollback', steps: [step('3', 'rolled_back', 'down')], pending: ['3'], pendingFiles: [ref('3')], files: [ref('1'), ref('2'), ref('3')], currentVersion: '2', durationMs: 1 };
+    },
+  });
+  return m;
+}
+
+/** An issue client that records calls; `open` is the issue already open, `fail` makes every call fail. */
+function fakeIssues(opts: { open?: number; fail?: boolean } = {}) {
+  const calls: { method: string; args: unknown[] }[] = [];
+  const factoryArgs: unknown[] = [];
+  const boom = () => Promise.reject(Object.assign(new Error('GitHub API answered 500: boom'), { name: 'GitHubApiError' }));
+  const client = {
+    findOpenIssue: async (labels: readonly string[]) => (calls.push({ method: 'find', args: [labels] }), opts.fail ? boom() : opts.open ? { number: opts.open, url: `https://github.com/o/r/issues/${opts.open}` } : undefined),
+    createIssue: async (i: { title: string; body: string; labels: readonly string[] }) => (calls.push({ method: 'create', args: [i] }), { number: 7, url: 'https://github.com/o/r/issues/7' }),
+    comment: async (n: number, body: string) => (calls.push({ method: 'comment', args: [n, body] }), { url: `https://github.com/o/r/issues/${n}#issuecomment-1` }),
+    ensureLabels: async (labels: readonly string[]) => (calls.push({ method: 'labels', args: [labels] }), []),
+  };
+  return { calls, factoryArgs, factory: (o: unknown) => (factoryArgs.push(o), client) };
+}
+
+const GITHUB_RUN = { actor: 'octocat', sha: 'abc123', runId: '42', runUrl: 'https://github.com/o/r/actions/runs/42', repository: 'o/r' };
+
+describe('pipeline: backup before migrating (fakes)', () => {
+  it('production up: backs up inside the engine hook, before the first migration, and reports it', async () => {
+    const m = hookedMigrator(false);
+    const b = fakeBackup();
+    const log = recordingLog();
+    const run = await runPipeline(settings({ environment: 'production', createIssueOnFailure: false }), { migrator: m, log, health: fakeHealth(), backup: b });
+    expect(m.calls).toEqual(['up', 'apply']);
+    expect(b.calls).toEqual(['serverVersion', 'select', 'take 0']);
+    expect(run.status).toBe('success');
+    expect(run.backupPath).toBe('/tmp/b/production-app-x-v0.dump');
+    expect(run.backup).toMatchObject({ outcome: 'taken', reason: 'backup: auto, environment production', pgDumpVersion: '15.18', serverVersion: '15.18', bytes: 2048, entries: 7 });
+    expect(log.lines).toContain('group Backup and apply');
+    expect(log.lines.some((l) => l.startsWith('info To restore it into a new database (never done automatically): createdb '))).toBe(true);
+  });
+
+  it('a backup that cannot be taken fails the run with nothing applied, naming both versions', async () => {
+    const m = hookedMigrator(false);
+    const issues = fakeIssues();
+    const run = await runPipeline(settings({ environment: 'production', githubToken: 'ghs_x', run: GITHUB_RUN }), {
+      migrator: m,
+      log: recordingLog(),
+      health: fakeHealth(),
+      backup: fakeBackup({ fail: true }),
+      createIssueClient: issues.factory,
+    });
+    expect(m.calls).toEqual(['up']); // never reached 'apply'
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatchObject({ code: 'BACKUP_PG_DUMP_TOO_OLD', hint: 'install postgresql-client-18' });
+    expect(run.error?.message).toBe(
+      'backup before migrating failed, so nothing was applied: pg_dump 15.18 cannot back up a PostgreSQL 18.4 server: pg_dump must be version 18 or newer',
+    );
+    expect(run.applied).toEqual([]);
+    expect(run.rows.map((r) => `${r.version}:${r.status}`)).toEqual(['1:pending', '2:pending', '3:pending']);
+    expect(run.backup).toMatchObject({ outcome: 'failed', serverVersion: '15.18' });
+    expect(run.backupPath).toBeUndefined();
+    expect(run.notes.join('\n')).toContain('No migration was applied: the backup must succeed first (backup: auto, environment production)');
+    // A failed backup pages too: it blocks the deploy.
+    expect(issues.calls.map((c) => c.method)).toEqual(['find', 'labels', 'create']);
+    const body = (issues.calls[2].args[0] as { body: string }).body;
+    expect(body).toContain('the backup failed before any migration ran: nothing was applied');
+  });
+
+  it('rollback in production backs up before rolling back', async () => {
+    const m = hookedMigrator(false);
+    const b = fakeBackup();
+    const run = await runPipeline(settings({ command: 'rollback', environment: 'production' }), { migrator: m, log: recordingLog(), backup: b });
+    expect(m.calls).toEqual(['rollback', 'apply-down']);
+    expect(b.calls).toEqual(['serverVersion', 'select', 'take 3']);
+    expect(run.backup?.outcome).toBe('taken');
+    expect(run.rolledBack).toEqual(['3']);
+  });
+
+  it('dry run: says a backup would be taken and with which pg_dump, and takes none', async () => {
+    const b = fakeBackup();
+    const run = await runPipeline(settings({ environment: 'production', dryRun: true }), { migrator: fakeMigrator(), log: recordingLog(), backup: b });
+    expect(b.calls).toEqual(['probe', 'select']);
+    expect(run.backup).toEqual({ outcome: 'would-take', reason: 'backup: auto, environment production', pgDump: '/usr/bin/pg_dump', pgDumpVersion: '15.18', serverVersion: '15.18', dir: '/tmp/db-backups' });
+    expect(run.notes).toContain(
+      'A backup would be taken before migrating (backup: auto, environment production) with pg_dump 15.18 (/usr/bin/pg_dump) for the PostgreSQL 15.18 server, into /tmp/db-backups; this dry run took none.',
+    );
+    const bad = await runPipeline(settings({ environment: 'production', dryRun: true }), { migrator: fakeMigrator(), log: recordingLog(), backup: fakeBackup({ fail: true }) });
+    expect(bad.status).toBe('dry-run');
+    expect(bad.backup?.outcome).toBe('would-fail');
+    expect(bad.warnings[0]).toMatch(/^up would fail before migrating, with nothing applied: the backup \(backup: auto, environment production\) could not be taken: pg_dump 15\.18 cannot back up a PostgreSQL 18\.4 server/);
+    const staging = await runPipeline(settings({ dryRun: true }), { migrator: fakeMigrator(), log: recordingLog(), backup: b });
+    expect(staging.notes).toContain('No backup would be taken (backup: auto takes one in production only, not in staging).');
+    expect(b.calls).toEqual(['probe', 'select']); // staging probed nothing
+  });
+});
+
+describe('pipeline: failure issue (fakes)', () => {
+  const prod = (over: Partial<ActionSettings> = {}) => settings({ environment: 'production', githubToken: 'ghs_tok', issueLabels: ['db-migration', 'incident'], run: GITHUB_RUN, ...over });
+
+  it('a failed, rolled-back production run opens one issue with everything, and sets issue-url', async () => {
+    const issues = fakeIssues();
+    const m = fakeMigrator({ up: async () => upResult(true), rollbackVersions: async () => rolledBack(['1', '2']) });
+    const run = await runPipeline(prod({ apiUrl: 'http://127.0.0.1:1/api' }), { migrator: m, log: recordingLog(), health: fakeHealth(), backup: fakeBackup(), createIssueClient: issues.factory });
+    expect(run.status).toBe('rolled-back');
+    expect(issues.factoryArgs).toEqual([expect.objectContaining({ token: 'ghs_tok', owner: 'o', repo: 'r', apiUrl: 'http://127.0.0.1:1/api' })]);
+    expect(issues.calls.map((c) => c.method)).toEqual(['find', 'labels', 'create']);
+    const created = issues.calls[2].args[0] as { title: string; body: string; labels: string[] };
+    expect(created.title).toBe('Database migration failed: production');
+    expect(created.labels).toEqual(['db-migration', 'incident', 'env:production']);
+    expect(created.body).toContain('https://github.com/o/r/actions/runs/42');
+    expect(created.body).toContain('**Rolled back (newest first):** `2`, `1`');
+    expect(created.body).not.toContain('s3cret-canary');
+    expect(run.issueUrl).toBe('https://github.com/o/r/issues/7');
+    expect(run.issue).toEqual({ action: 'created', number: 7, url: 'https://github.com/o/r/issues/7', issueUrl: 'https://github.com/o/r/issues/7' });
+  });
+
+  it('comments on the open issue instead of opening another', async () => {
+    const issues = fakeIssues({ open: 3 });
+    const m = fakeMigrator({ up: async () => upResult(true), rollbackVersions: async () => rolledBack(['1', '2']) });
+    const run = await runPipeline(prod(), { migrator: m, log: recordingLog(), health: fakeHealth(), backup: fakeBackup(), createIssueClient: issues.factory });
+    expect(issues.calls.map((c) => c.method)).toEqual(['find', 'comment']);
+    expect(run.issueUrl).toBe('https://github.com/o/r/issues/3#issuecomment-1');
+  });
+
+  it('an API failure is a warning and never changes the outcome', async () => {
+    const issues = fakeIssues({ fail: true });
+    const m = fakeMigrator({ up: async () => upResult(true), rollbackVersions: async () => rolledBack(['1', '2']) });
+    const run = await runPipeline(prod(), { migrator: m, log: recordingLog(), health: fakeHealth(), backup: fakeBackup(), createIssueClient: issues.factory });
+    expect(run.status).toBe('rolled-back');
+    expect(run.issueUrl).toBeUndefined();
+    expect(run.warnings.at(-1)).toMatch(/^No issue was opened for the failed migration: .*boom.*The migration's outcome is unchanged\.$/);
+  });
+
+  it('no token or no repository: a warning, no client built', async () => {
+    const failing = () => fakeMigrator({ up: async () => upResult(true), rollbackVersions: async () => rolledBack(['1', '2']) });
+    const issues = fakeIssues();
+    const noToken = await runPipeline(prod({ githubToken: '' }), { migrator: failing(), log: recordingLog(), health: fakeHealth(), backup: fakeBackup(), createIssueClient: issues.factory });
+    expect(noToken.warnings.at(-1)).toMatch(/^create-issue-on-failure: the github-token input is empty, so no issue was opened/);
+    const noRepo = await runPipeline(prod({ run: { actor: 'octocat' } }), { migrator: failing(), log: recordingLog(), health: fakeHealth(), backup: fakeBackup(), createIssueClient: issues.factory });
+    expect(noRepo.warnings.at(-1)).toMatch(/^create-issue-on-failure: GITHUB_REPOSITORY is not set/);
+    expect(issues.factoryArgs).toEqual([]);
+    expect(noToken.status).toBe('rolled-back');
+  });
+
+  it('no issue for success, dry runs, status, commands this version lacks, or when disabled', async () => {
+    const issues = fakeIssues();
+    const deps = () => ({ log: recordingLog(), health: fakeHealth(), backup: fakeBackup(), createIssueClient: issues.factory });
+    await runPipeline(prod(), { migrator: fakeMigrator({ up: async () => upResult(false) }), ...deps() });
+    await runPipeline(prod({ dryRun: true }), { migrator: fakeMigrator(), ...deps() });
+    await runPipeline(prod({ command: 'status' }), { migrator: fakeMigrator({ status: async () => { throw new Error('unreachable'); } }), ...deps() });
+    const lint = await runPipeline(prod({ command: 'lint' }), { migrator: fakeMigrator(), ...deps() });
+    expect(lint.status).toBe('failed');
+    await runPipeline(prod({ createIssueOnFailure: false }), { migrator: fakeMigrator({ up: async () => upResult(true), rollbackVersions: async () => rolledBack(['1', '2']) }), ...deps() });
+    expect(issues.factoryArgs).toEqual([]);
   });
 });

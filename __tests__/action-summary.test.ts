@@ -212,4 +212,53 @@ describe('job summary rendering', () => {
     expect(md).toContain('### ↩️ Automatic rollback\n\n- **Why:** health check failed: url\n- **Rolled back** (newest first): `1`\n- **Still applied from this run:** none\n- **Current version now:** none applied\n');
     expect(md).toContain('**Totals:** 1 applied · 1 rolled back');
   });
+
+  it('shows the backup: where, how big, how it was checked, and the exact restore command; and the issue link', () => {
+    const md = renderSummary(
+      baseRun({
+        status: 'rolled-back',
+        environment: 'production',
+        backupPath: '/tmp/db-backups/production-app-20260101T000000Z-v1.dump',
+        backup: {
+          outcome: 'taken',
+          reason: 'backup: auto, environment production',
+          pgDump: '/usr/bin/pg_dump',
+          pgDumpVersion: '15.18',
+          serverVersion: '15.18',
+          dir: '/tmp/db-backups',
+          path: '/tmp/db-backups/production-app-20260101T000000Z-v1.dump',
+          bytes: 5120,
+          sha256: 'ab'.repeat(32),
+          durationMs: 420,
+          entries: 11,
+          restoreDatabase: 'app_restore_20260101000000',
+          restoreCommand: 'createdb --maintenance-db=postgres://deploy@db/postgres --template=template0 app_restore_20260101000000 && pg_restore --no-owner --dbname=postgres://deploy@db/app_restore_20260101000000 /tmp/x.dump',
+        },
+        issue: { action: 'created', number: 12, url: 'https://github.com/o/r/issues/12', issueUrl: 'https://github.com/o/r/issues/12' },
+        issueUrl: 'https://github.com/o/r/issues/12',
+      }),
+    );
+    expect(md).toContain('| Backup | ✅ `/tmp/db-backups/production-app-20260101T000000Z-v1.dump` (5.0 KiB, 420 ms; see below) |');
+    expect(md).toContain('| Issue | [#12](https://github.com/o/r/issues/12) opened |');
+    expect(md).toContain('### 💾 Backup\n\n- **Path:** `/tmp/db-backups/production-app-20260101T000000Z-v1.dump` (mode 0600)\n');
+    expect(md).toContain('verified with `pg_restore --list`: 11 entries');
+    expect(md).toContain('- **Taken with:** pg_dump 15.18 (`/usr/bin/pg_dump`) from a PostgreSQL 15.18 server (backup: auto, environment production)');
+    expect(md).toContain('```sh\ncreatedb --maintenance-db=postgres://deploy@db/postgres --template=template0 app_restore_20260101000000 && pg_restore');
+    expect(md).toContain('It is never run automatically');
+    expect(actionOutputs(baseRun({ backupPath: '/b.dump', issueUrl: 'https://i' }))).toMatchObject({ 'backup-path': '/b.dump', 'issue-url': 'https://i' });
+  });
+
+  it('a failed backup: the headline says nothing was applied, the section says why', () => {
+    const md = renderSummary(
+      baseRun({
+        status: 'failed',
+        environment: 'production',
+        backup: { outcome: 'failed', reason: 'backup: auto, environment production', serverVersion: '18.4', error: 'pg_dump 15.18 cannot back up a PostgreSQL 18.4 server' },
+        error: { message: 'backup before migrating failed, so nothing was applied: pg_dump 15.18 cannot back up a PostgreSQL 18.4 server', details: 'x', code: 'BACKUP_PG_DUMP_TOO_OLD' },
+      }),
+    );
+    expect(md).toMatch(/^## ❌ Backup failed on production: nothing was applied\n/);
+    expect(md).toContain('| Backup | ❌ failed (backup: auto, environment production): no migration ran |');
+    expect(md).toContain('### ❌ Backup\n\n- **Why a backup:** backup: auto, environment production\n- **Server:** PostgreSQL 18.4\n- **Result:** failed before any migration ran');
+  });
 });

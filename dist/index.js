@@ -7022,7 +7022,7 @@ module.exports = split
 /***/ 770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-/* unused reexport */ __nccwpck_require__(218);
+module.exports = __nccwpck_require__(218);
 
 
 /***/ }),
@@ -7030,7 +7030,6 @@ module.exports = split
 /***/ 218:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
-var __webpack_unused_export__;
 
 
 var net = __nccwpck_require__(9278);
@@ -7042,10 +7041,10 @@ var assert = __nccwpck_require__(2613);
 var util = __nccwpck_require__(9023);
 
 
-__webpack_unused_export__ = httpOverHttp;
-__webpack_unused_export__ = httpsOverHttp;
-__webpack_unused_export__ = httpOverHttps;
-__webpack_unused_export__ = httpsOverHttps;
+exports.httpOverHttp = httpOverHttp;
+exports.httpsOverHttp = httpsOverHttp;
+exports.httpOverHttps = httpOverHttps;
+exports.httpsOverHttps = httpsOverHttps;
 
 
 function httpOverHttp(options) {
@@ -7294,7 +7293,7 @@ if (process.env.NODE_DEBUG && /\btunnel\b/.test(process.env.NODE_DEBUG)) {
 } else {
   debug = function() {};
 }
-__webpack_unused_export__ = debug; // for test
+exports.debug = debug; // for test
 
 
 /***/ }),
@@ -7302,7 +7301,6 @@ __webpack_unused_export__ = debug; // for test
 /***/ 6752:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var __webpack_unused_export__;
 
 
 const Client = __nccwpck_require__(3701)
@@ -7330,29 +7328,29 @@ const createRedirectInterceptor = __nccwpck_require__(5092)
 
 Object.assign(Dispatcher.prototype, api)
 
-__webpack_unused_export__ = Dispatcher
-__webpack_unused_export__ = Client
-__webpack_unused_export__ = Pool
-__webpack_unused_export__ = BalancedPool
-__webpack_unused_export__ = Agent
-__webpack_unused_export__ = ProxyAgent
-__webpack_unused_export__ = EnvHttpProxyAgent
-__webpack_unused_export__ = RetryAgent
-__webpack_unused_export__ = RetryHandler
+module.exports.Dispatcher = Dispatcher
+module.exports.Client = Client
+module.exports.Pool = Pool
+module.exports.BalancedPool = BalancedPool
+module.exports.Agent = Agent
+module.exports.ProxyAgent = ProxyAgent
+module.exports.EnvHttpProxyAgent = EnvHttpProxyAgent
+module.exports.RetryAgent = RetryAgent
+module.exports.RetryHandler = RetryHandler
 
-__webpack_unused_export__ = DecoratorHandler
-__webpack_unused_export__ = RedirectHandler
-__webpack_unused_export__ = createRedirectInterceptor
-__webpack_unused_export__ = {
+module.exports.DecoratorHandler = DecoratorHandler
+module.exports.RedirectHandler = RedirectHandler
+module.exports.createRedirectInterceptor = createRedirectInterceptor
+module.exports.interceptors = {
   redirect: __nccwpck_require__(1514),
   retry: __nccwpck_require__(2026),
   dump: __nccwpck_require__(8060),
   dns: __nccwpck_require__(379)
 }
 
-__webpack_unused_export__ = buildConnector
-__webpack_unused_export__ = errors
-__webpack_unused_export__ = {
+module.exports.buildConnector = buildConnector
+module.exports.errors = errors
+module.exports.util = {
   parseHeaders: util.parseHeaders,
   headerNameToString: util.headerNameToString
 }
@@ -7406,11 +7404,11 @@ function makeDispatcher (fn) {
   }
 }
 
-__webpack_unused_export__ = setGlobalDispatcher
-__webpack_unused_export__ = getGlobalDispatcher
+module.exports.setGlobalDispatcher = setGlobalDispatcher
+module.exports.getGlobalDispatcher = getGlobalDispatcher
 
 const fetchImpl = (__nccwpck_require__(4398).fetch)
-__webpack_unused_export__ = async function fetch (init, options = undefined) {
+module.exports.fetch = async function fetch (init, options = undefined) {
   try {
     return await fetchImpl(init, options)
   } catch (err) {
@@ -7421,57 +7419,57 @@ __webpack_unused_export__ = async function fetch (init, options = undefined) {
     throw err
   }
 }
-/* unused reexport */ __nccwpck_require__(660).Headers
-/* unused reexport */ __nccwpck_require__(9051).Response
-/* unused reexport */ __nccwpck_require__(9967).Request
-/* unused reexport */ __nccwpck_require__(5910).FormData
-__webpack_unused_export__ = globalThis.File ?? (__nccwpck_require__(4573).File)
-/* unused reexport */ __nccwpck_require__(8355).FileReader
+module.exports.Headers = __nccwpck_require__(660).Headers
+module.exports.Response = __nccwpck_require__(9051).Response
+module.exports.Request = __nccwpck_require__(9967).Request
+module.exports.FormData = __nccwpck_require__(5910).FormData
+module.exports.File = globalThis.File ?? (__nccwpck_require__(4573).File)
+module.exports.FileReader = __nccwpck_require__(8355).FileReader
 
 const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(1059)
 
-__webpack_unused_export__ = setGlobalOrigin
-__webpack_unused_export__ = getGlobalOrigin
+module.exports.setGlobalOrigin = setGlobalOrigin
+module.exports.getGlobalOrigin = getGlobalOrigin
 
 const { CacheStorage } = __nccwpck_require__(3245)
 const { kConstruct } = __nccwpck_require__(109)
 
 // Cache & CacheStorage are tightly coupled with fetch. Even if it may run
 // in an older version of Node, it doesn't have any use without fetch.
-__webpack_unused_export__ = new CacheStorage(kConstruct)
+module.exports.caches = new CacheStorage(kConstruct)
 
 const { deleteCookie, getCookies, getSetCookies, setCookie } = __nccwpck_require__(9061)
 
-__webpack_unused_export__ = deleteCookie
-__webpack_unused_export__ = getCookies
-__webpack_unused_export__ = getSetCookies
-__webpack_unused_export__ = setCookie
+module.exports.deleteCookie = deleteCookie
+module.exports.getCookies = getCookies
+module.exports.getSetCookies = getSetCookies
+module.exports.setCookie = setCookie
 
 const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(1900)
 
-__webpack_unused_export__ = parseMIMEType
-__webpack_unused_export__ = serializeAMimeType
+module.exports.parseMIMEType = parseMIMEType
+module.exports.serializeAMimeType = serializeAMimeType
 
 const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(5188)
-/* unused reexport */ __nccwpck_require__(3726).WebSocket
-__webpack_unused_export__ = CloseEvent
-__webpack_unused_export__ = ErrorEvent
-__webpack_unused_export__ = MessageEvent
+module.exports.WebSocket = __nccwpck_require__(3726).WebSocket
+module.exports.CloseEvent = CloseEvent
+module.exports.ErrorEvent = ErrorEvent
+module.exports.MessageEvent = MessageEvent
 
-__webpack_unused_export__ = makeDispatcher(api.request)
-__webpack_unused_export__ = makeDispatcher(api.stream)
-__webpack_unused_export__ = makeDispatcher(api.pipeline)
-__webpack_unused_export__ = makeDispatcher(api.connect)
-__webpack_unused_export__ = makeDispatcher(api.upgrade)
+module.exports.request = makeDispatcher(api.request)
+module.exports.stream = makeDispatcher(api.stream)
+module.exports.pipeline = makeDispatcher(api.pipeline)
+module.exports.connect = makeDispatcher(api.connect)
+module.exports.upgrade = makeDispatcher(api.upgrade)
 
-__webpack_unused_export__ = MockClient
-__webpack_unused_export__ = MockPool
-__webpack_unused_export__ = MockAgent
-__webpack_unused_export__ = mockErrors
+module.exports.MockClient = MockClient
+module.exports.MockPool = MockPool
+module.exports.MockAgent = MockAgent
+module.exports.mockErrors = mockErrors
 
 const { EventSource } = __nccwpck_require__(1238)
 
-__webpack_unused_export__ = EventSource
+module.exports.EventSource = EventSource
 
 
 /***/ }),
@@ -35417,7 +35415,7 @@ function extend(target) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6073);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2807);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1909);
 
 
 /* istanbul ignore next */
@@ -35428,7 +35426,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2807:
+/***/ 1909:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39295,6 +39293,7 @@ function getInputs() {
         createIssueOnFailure,
         githubToken,
         issueLabels,
+        ...(process.env.GITHUB_API_URL?.trim() ? { apiUrl: process.env.GITHUB_API_URL.trim() } : {}),
         dumpSchema,
         driftCheck,
         workspace,
@@ -39390,12 +39389,251 @@ function findDatabaseUrl(input, prefix, workspace) {
 function runInfo() {
     const e = process.env;
     const runUrl = e.GITHUB_SERVER_URL && e.GITHUB_REPOSITORY && e.GITHUB_RUN_ID ? `${e.GITHUB_SERVER_URL}/${e.GITHUB_REPOSITORY}/actions/runs/${e.GITHUB_RUN_ID}` : undefined;
+    const repository = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(e.GITHUB_REPOSITORY ?? '') ? e.GITHUB_REPOSITORY : undefined;
     return {
         ...(e.GITHUB_ACTOR ? { actor: e.GITHUB_ACTOR } : {}),
         ...(e.GITHUB_SHA ? { sha: e.GITHUB_SHA } : {}),
         ...(e.GITHUB_RUN_ID ? { runId: e.GITHUB_RUN_ID } : {}),
         ...(runUrl ? { runUrl } : {}),
+        ...(repository ? { repository } : {}),
     };
+}
+
+;// CONCATENATED MODULE: ./src/version.ts
+/** This tool's version; a test keeps it equal to package.json's. */
+const VERSION = '0.1.0';
+
+;// CONCATENATED MODULE: ./src/github/issue-client.ts
+
+
+/** Defaults of {@link RetryPolicy}: up to 4 attempts, 1 s → 2 s → 4 s backoff, at most 60 s per wait. */
+const DEFAULT_RETRY_POLICY = Object.freeze({
+    retries: 3,
+    baseDelayMs: 1000,
+    maxDelayMs: 60_000,
+    rateLimitDelayMs: 60_000,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+});
+/** Colour and description of labels this action creates; `env:*` labels get their own colour. */
+const LABEL_STYLE = {
+    default: { color: 'b60205', description: 'Opened by db-migrate-action when a database migration fails' },
+    env: { color: '0e8a16', description: 'Environment of a failed database migration (db-migrate-action)' },
+};
+/**
+ * A GitHub API call that failed for good (after retries, or at once for 4xx). The message names
+ * the request and the API's answer and never contains the token.
+ */
+class GitHubApiError extends Error {
+    /** HTTP status; 0 when no response arrived (network error, timeout, Octokit not loadable). */
+    status;
+    /** The request, e.g. `POST /repos/o/r/issues`. */
+    request;
+    /** Attempts made, including the first. */
+    attempts;
+    constructor(message, opts) {
+        super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+        this.name = 'GitHubApiError';
+        this.status = opts.status;
+        this.request = opts.request;
+        this.attempts = opts.attempts;
+    }
+}
+/**
+ * The real {@link IssueClient}: Octokit from `@actions/github` on `globalThis.fetch`, against
+ * `apiUrl`, with bounded retries.
+ *
+ * `@actions/github` is imported on the first request, not here, so a run that never fails never
+ * loads it (and a loading failure surfaces as a {@link GitHubApiError}, which the report turns
+ * into a warning).
+ */
+function createIssueClient(opts) {
+    const policy = { ...DEFAULT_RETRY_POLICY, ...opts.retry };
+    const timeoutMs = opts.timeoutMs ?? 30_000;
+    const baseUrl = (opts.apiUrl || 'https://api.github.com').replace(/\/+$/, '');
+    const secrets = opts.token ? [opts.token] : [];
+    const clean = (text) => redact(text, secrets);
+    const repoParams = { owner: opts.owner, repo: opts.repo };
+    const where = `/repos/${opts.owner}/${opts.repo}`;
+    let octokit;
+    const client = () => {
+        octokit ??= (async () => {
+            const { getOctokit } = await (opts.loadGitHub ?? (() => __nccwpck_require__.e(/* import() */ 413).then(__nccwpck_require__.bind(__nccwpck_require__, 2413))))();
+            const log = opts.log;
+            return getOctokit(opts.token, {
+                baseUrl,
+                userAgent: `db-migrate-action/${VERSION}`,
+                // Replaces @actions/github's whole `request` default (undici fetch + proxy agent).
+                request: { fetch: opts.fetch ?? globalThis.fetch },
+                log: {
+                    debug: () => { },
+                    info: () => { },
+                    warn: (m) => log?.warn(clean(`GitHub API: ${m}`)),
+                    error: (m) => log?.debug(clean(`GitHub API: ${m}`)),
+                },
+            });
+        })();
+        // A failed load is not cached: the next call may try again.
+        octokit.catch(() => (octokit = undefined));
+        return octokit;
+    };
+    /** Run one API call with retries; `request` names it in messages. */
+    async function call(request, fn) {
+        if (!opts.token) {
+            throw new GitHubApiError(`${request}: no GitHub token (set the github-token input; the default is \${{ github.token }})`, {
+                status: 0,
+                request,
+                attempts: 0,
+            });
+        }
+        let o;
+        try {
+            o = await client();
+        }
+        catch (err) {
+            throw new GitHubApiError(clean(`${request}: cannot set up the GitHub client: ${err?.message ?? String(err)}`), {
+                status: 0,
+                request,
+                attempts: 0,
+                cause: err,
+            });
+        }
+        for (let attempt = 1;; attempt++) {
+            try {
+                return await fn(o, AbortSignal.timeout(timeoutMs));
+            }
+            catch (err) {
+                const v = verdict(err, attempt - 1, policy, timeoutMs);
+                const answered = v.status > 0 ? `GitHub API answered ${v.status}` : 'GitHub API unreachable';
+                const base = `${request}: ${answered}: ${v.detail}`;
+                if (v.retryInMs === undefined || attempt > policy.retries) {
+                    const tail = v.giveUpReason ?? (attempt > 1 ? `gave up after ${attempt} attempts` : undefined);
+                    throw new GitHubApiError(clean(tail ? `${base} (${tail})` : base), { status: v.status, request, attempts: attempt, cause: err });
+                }
+                opts.log?.debug(clean(`${base}; retry ${attempt} of ${policy.retries} in ${v.retryInMs} ms`));
+                await policy.sleep(v.retryInMs);
+            }
+        }
+    }
+    return {
+        async findOpenIssue(labels) {
+            const query = { state: 'open', labels: labels.join(',') };
+            return call(`GET ${where}/issues`, async (o, signal) => {
+                const res = await o.request('GET /repos/{owner}/{repo}/issues', { ...repoParams, ...query, request: { signal } });
+                // This endpoint lists pull requests too; newest first by default.
+                const issue = res.data.find((i) => !i.pull_request);
+                return issue ? { number: issue.number, url: issue.html_url } : undefined;
+            });
+        },
+        async createIssue(issue) {
+            return call(`POST ${where}/issues`, async (o, signal) => {
+                const res = await o.request('POST /repos/{owner}/{repo}/issues', {
+                    ...repoParams,
+                    title: issue.title,
+                    body: issue.body,
+                    labels: [...issue.labels],
+                    request: { signal },
+                });
+                return { number: res.data.number, url: res.data.html_url };
+            });
+        },
+        async comment(issueNumber, body) {
+            return call(`POST ${where}/issues/${issueNumber}/comments`, async (o, signal) => {
+                const res = await o.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+                    ...repoParams,
+                    issue_number: issueNumber,
+                    body,
+                    request: { signal },
+                });
+                return { url: res.data.html_url };
+            });
+        },
+        async ensureLabels(labels) {
+            const created = [];
+            for (const name of labels) {
+                const exists = await call(`GET ${where}/labels/${name}`, async (o, signal) => {
+                    try {
+                        await o.request('GET /repos/{owner}/{repo}/labels/{name}', { ...repoParams, name, request: { signal } });
+                        return true;
+                    }
+                    catch (err) {
+                        if (err.status === 404)
+                            return false;
+                        throw err;
+                    }
+                });
+                if (exists)
+                    continue;
+                const style = name.startsWith('env:') ? LABEL_STYLE.env : LABEL_STYLE.default;
+                const made = await call(`POST ${where}/labels`, async (o, signal) => {
+                    try {
+                        await o.request('POST /repos/{owner}/{repo}/labels', { ...repoParams, name, ...style, request: { signal } });
+                        return true;
+                    }
+                    catch (err) {
+                        // Another run (or a person) created it between our GET and POST.
+                        if (isAlreadyExists(err))
+                            return false;
+                        throw err;
+                    }
+                });
+                if (made)
+                    created.push(name);
+            }
+            return created;
+        },
+    };
+}
+/** 422 whose errors say `already_exists`: the label is there, which is all we wanted. */
+function isAlreadyExists(err) {
+    if (err.status !== 422)
+        return false;
+    const data = err.response?.data;
+    return Boolean(data?.errors?.some((e) => e?.code === 'already_exists')) || /already.exists/i.test(err.message ?? '');
+}
+/**
+ * Classify a failed attempt. Retried: 5xx, no response (network error, timeout), 429, and a 403
+ * that is a rate limit (secondary: `retry-after` or "secondary rate limit" in the message;
+ * primary: `x-ratelimit-remaining: 0`). Not retried: every other 4xx — a missing permission
+ * (403) or a repository the token cannot see (404) will not heal by waiting.
+ */
+function verdict(err, retriesDone, policy, timeoutMs) {
+    const causeName = err?.cause?.name;
+    const timedOut = [err?.name, causeName].some((n) => n === 'TimeoutError' || n === 'AbortError');
+    // Octokit reports fetch failures (no response) as status 500 without a response object.
+    const status = timedOut || !err?.response ? 0 : (err.status ?? 0);
+    const detail = timedOut ? `no answer within ${timeoutMs} ms` : oneLine(err?.message ?? String(err));
+    const backoff = policy.baseDelayMs * 2 ** retriesDone;
+    if (status === 0 || status >= 500)
+        return { status, detail, retryInMs: backoff };
+    const headers = err.response?.headers ?? {};
+    const retryAfterMs = parseRetryAfter(headers['retry-after']);
+    const primary = status === 403 && headers['x-ratelimit-remaining'] === '0';
+    const secondary = status === 403 && (retryAfterMs !== undefined || /secondary rate limit/i.test(detail));
+    if (status !== 429 && !primary && !secondary)
+        return { status, detail };
+    let wait;
+    if (retryAfterMs !== undefined)
+        wait = retryAfterMs;
+    else if (primary && headers['x-ratelimit-reset'])
+        wait = Math.max(0, Number(headers['x-ratelimit-reset']) * 1000 - Date.now()) + 1000;
+    else
+        wait = Math.max(backoff, status === 429 ? 0 : policy.rateLimitDelayMs);
+    if (!(wait <= policy.maxDelayMs)) {
+        return { status, detail, giveUpReason: `rate limited; GitHub asks to wait ${Math.ceil(wait / 1000)} s, more than the ${Math.round(policy.maxDelayMs / 1000)} s we allow` };
+    }
+    return { status, detail, retryInMs: wait };
+}
+/** `retry-after` as ms: delta-seconds or an HTTP date. */
+function parseRetryAfter(value) {
+    if (value === undefined || value.trim() === '')
+        return undefined;
+    if (/^\d+$/.test(value.trim()))
+        return Number(value.trim()) * 1000;
+    const at = Date.parse(value);
+    return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+function oneLine(s) {
+    return s.replace(/\s+/g, ' ').trim();
 }
 
 ;// CONCATENATED MODULE: ./src/engine/sql-error.ts
@@ -39417,14 +39655,14 @@ class SqlMigrationError extends errors_MigrationError {
         if (f.serverHint)
             lines.push(`  server hint: ${f.serverHint}`);
         if (f.statement)
-            lines.push(`  statement: ${oneLine(f.statement)}`);
+            lines.push(`  statement: ${sql_error_oneLine(f.statement)}`);
         if (f.transactional) {
             lines.push(`  nothing from this ${f.direction} section was applied (it ran in one transaction that was rolled back)`);
         }
         else {
             const done = f.completedStatements ?? [];
             lines.push(done.length
-                ? `  transaction:false: ${done.length} statement(s) before it completed and remain applied: ${done.map(oneLine).join(' | ')}`
+                ? `  transaction:false: ${done.length} statement(s) before it completed and remain applied: ${done.map(sql_error_oneLine).join(' | ')}`
                 : '  transaction:false: no statement of this section completed');
             if (f.invalidIndexes?.length)
                 lines.push(`  INVALID indexes left behind: ${f.invalidIndexes.join(', ')} (drop them with DROP INDEX CONCURRENTLY before retrying)`);
@@ -39438,7 +39676,7 @@ function headline(f) {
     const where = f.line !== undefined ? `${f.file}:${f.line}:${f.column ?? 1}` : f.file;
     return `${where}: ${f.direction === 'down' ? 'rolling back' : 'applying'} version ${f.version} failed: ${f.serverMessage}${f.sqlstate ? ` (SQLSTATE ${f.sqlstate})` : ''}`;
 }
-function oneLine(sql) {
+function sql_error_oneLine(sql) {
     const s = sql.replace(/\s+/g, ' ').trim();
     return s.length > 200 ? `${s.slice(0, 197)}...` : s;
 }
@@ -39808,11 +40046,1181 @@ function health_short(s) {
     return s.length > 200 ? `${s.slice(0, 197)}...` : s;
 }
 
-;// CONCATENATED MODULE: ./src/version.ts
-/** This tool's version; a test keeps it equal to package.json's. */
-const VERSION = '0.1.0';
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: ./src/backup.ts
+/**
+ * Pipeline step 4: a verified `pg_dump -Fc` archive taken before any migration runs.
+ *
+ * Two halves: {@link selectPgDump} picks a pg_dump that can read the server (its major must be at
+ * least the server's, or pg_dump refuses with "server version mismatch"), and {@link takeBackup}
+ * writes the archive (mode 0600 from the first byte), checks it with `pg_restore --list` and
+ * returns a {@link BackupArtifact}. Nothing here prints or knows about GitHub: callers get data and
+ * typed {@link BackupError}s. The password reaches pg_dump through `PGPASSWORD`, never argv, and
+ * every spawn is reported through an optional hook so tests can prove it.
+ */
+
+
+
+
+
+
+
+/** A backup problem. Any of them must stop the run before a migration is applied. */
+class BackupError extends errors_MigrationError {
+    /**
+     * @param code one of {@link BackupErrorCode}
+     * @param message user-facing text, already redacted
+     * @param opts hint and cause
+     */
+    constructor(code, message, opts = {}) {
+        super(code, message, opts);
+        this.name = 'BackupError';
+    }
+}
+/** The server's version, for choosing pg_dump and for messages. */
+async function serverVersion(conn) {
+    const { rows } = await conn.query("select current_setting('server_version_num') as num, current_setting('server_version') as text");
+    const num = Number(rows[0].num);
+    const major = Math.floor(num / 10000);
+    const minor = num >= 100000 ? num % 10000 : Math.floor(num / 100) % 100;
+    return { num, major, minor, text: rows[0].text.split(/\s/)[0] };
+}
+/**
+ * Choose the pg_dump for a server: the explicit path when given (validated: it runs and its major
+ * is at least the server's), else the newest pg_dump found in the search directories whose major
+ * is at least the server's. pg_restore is taken from the same directory.
+ *
+ * Without a suitable pg_dump the run must stop before migrating, so the error names both
+ * versions and says how to install the right client.
+ *
+ * @throws BackupError `BACKUP_PG_DUMP_MISSING`, `BACKUP_PG_DUMP_TOO_OLD`, `BACKUP_PG_RESTORE_MISSING`
+ */
+async function selectPgDump(opts) {
+    const need = opts.serverMajor;
+    const server = opts.serverVersion ?? String(need);
+    const hint = installHint(need);
+    const run = (cmd) => readVersion(cmd, opts.onSpawn);
+    if (opts.explicitPath !== undefined && opts.explicitPath.trim() !== '') {
+        const given = (0,external_node_path_.resolve)(opts.explicitPath.trim());
+        const pgDump = (await backup_isDirectory(given)) ? (0,external_node_path_.join)(given, 'pg_dump') : given;
+        const read = await run(pgDump);
+        if ('error' in read) {
+            throw new BackupError('BACKUP_PG_DUMP_MISSING', `pg-dump-path ${pgDump} cannot be run: ${read.error}`, {
+                hint: `point pg-dump-path at a pg_dump ${need} or newer binary, or leave it empty to search PATH and /usr/lib/postgresql/*/bin; ${hint}`,
+            });
+        }
+        const { version } = read;
+        if (version[0] < need) {
+            throw new BackupError('BACKUP_PG_DUMP_TOO_OLD', `${tooOld(version, server, need)} (pg-dump-path ${pgDump})`, { hint });
+        }
+        const pgRestore = await pairedRestore(pgDump, need, opts.onSpawn);
+        if (typeof pgRestore !== 'string')
+            throw pgRestore;
+        return { pgDump, pgRestore, version, source: 'explicit', considered: [{ path: pgDump, version }] };
+    }
+    const dirs = opts.searchDirs ?? (await defaultSearchDirs(opts.envPath ?? process.env.PATH ?? ''));
+    const considered = [];
+    const seen = new Set();
+    for (const dir of dirs) {
+        const path = (0,external_node_path_.join)((0,external_node_path_.resolve)(dir), 'pg_dump');
+        if (seen.has(path) || !(await isExecutableFile(path)))
+            continue;
+        seen.add(path);
+        const read = await run(path);
+        considered.push('error' in read ? { path, rejected: `cannot run: ${read.error}` } : { path, version: read.version });
+    }
+    // Newest first; on equal versions keep search order (PATH before the versioned directories).
+    const usable = considered
+        .filter((c) => c.version !== undefined)
+        .sort((a, b) => b.version[0] - a.version[0] || b.version[1] - a.version[1]);
+    for (const c of usable)
+        if (c.version[0] < need)
+            c.rejected = `major ${c.version[0]} < server major ${need}`;
+    let restoreProblem;
+    for (const c of usable) {
+        if (c.rejected)
+            continue;
+        const pgRestore = await pairedRestore(c.path, need, opts.onSpawn);
+        if (typeof pgRestore !== 'string') {
+            c.rejected = pgRestore.message;
+            restoreProblem ??= pgRestore;
+            continue;
+        }
+        for (const o of considered)
+            if (o !== c)
+                o.rejected ??= `not the newest suitable (${fmt(c.version)} at ${c.path} is)`;
+        opts.logger?.debug(`pg_dump: using ${c.path} (${fmt(c.version)}) for a PostgreSQL ${server} server; considered ${describe(considered)}`);
+        return { pgDump: c.path, pgRestore, version: c.version, source: 'search', considered };
+    }
+    opts.logger?.debug(`pg_dump: none suitable for PostgreSQL ${server}; considered ${describe(considered)}`);
+    if (restoreProblem)
+        throw restoreProblem;
+    const where = opts.searchDirs ? `searched ${dirs.join(', ') || 'no directories'}` : 'searched PATH, /usr/lib/postgresql/*/bin and /usr/pgsql-*/bin';
+    const newest = usable[0];
+    if (!newest) {
+        throw new BackupError('BACKUP_PG_DUMP_MISSING', `no pg_dump found to back up a PostgreSQL ${server} server: pg_dump must be version ${need} or newer (${where})`, { hint });
+    }
+    throw new BackupError('BACKUP_PG_DUMP_TOO_OLD', `${tooOld(newest.version, server, need)} (newest found: ${newest.path}; ${where})`, { hint });
+}
+/**
+ * Back up `target` with `pg_dump -Fc` into `dir` and verify the archive with `pg_restore --list`.
+ *
+ * The file is created by us (exclusively, mode 0600) before pg_dump opens it, so it is never
+ * readable by others, not even while empty. The archive keeps owners and privileges: whether to
+ * apply them is a restore-time choice (`pg_restore --no-owner`). On any failure the file is
+ * removed and a `BACKUP_FAILED` error carries pg_dump's or pg_restore's stderr, redacted.
+ *
+ * @throws BackupError `BACKUP_FAILED`
+ */
+async function takeBackup(opts) {
+    const started = Date.now();
+    const { target } = opts;
+    const secrets = target.password !== undefined ? [target.password] : [];
+    const fail = (message, cause, hint) => new BackupError('BACKUP_FAILED', redact(message, secrets), {
+        hint: hint ?? 'no migration was applied; fix the backup (or set backup: never if you accept the risk) and run again',
+        ...(cause !== undefined ? { cause } : {}),
+    });
+    const now = opts.now ?? new Date();
+    const dir = (0,external_node_path_.resolve)(opts.dir);
+    const database = target.database || target.user || 'postgres';
+    const stem = [safe(opts.environment, 'env'), safe(database, 'db'), stamp(now), `v${safe(opts.currentVersion ?? 'none', 'none')}`].join('-');
+    try {
+        await ensurePrivateDir(dir);
+    }
+    catch (err) {
+        throw fail(`cannot create backup directory ${dir}: ${err.message}`, err, 'choose a writable backup-dir');
+    }
+    let path;
+    try {
+        path = await createPrivateFile(dir, stem);
+    }
+    catch (err) {
+        throw fail(`cannot create a backup file in ${dir}: ${err.message}`, err, 'choose a writable backup-dir');
+    }
+    try {
+        const env = dumpEnv(target);
+        const dumpArgs = ['--format=custom', '--no-password', `--file=${path}`, dumpArgsUrl(target)];
+        opts.logger?.debug(`backup: ${opts.pgDump} ${redact(dumpArgs.join(' '), secrets)}`);
+        const dumped = await runCommand(opts.pgDump, dumpArgs, {
+            extraEnv: env,
+            baseEnv: opts.baseEnv,
+            timeoutMs: opts.timeoutMs,
+            onSpawn: opts.onSpawn,
+        });
+        if (dumped.error)
+            throw fail(`cannot run ${opts.pgDump}: ${dumped.error.message}`, dumped.error);
+        if (dumped.code !== 0) {
+            const why = dumped.signal ? `was killed by ${dumped.signal}${opts.timeoutMs ? ` (timeout ${opts.timeoutMs} ms)` : ''}` : `exited with code ${dumped.code}`;
+            throw fail(`pg_dump of ${target.redacted} ${why}: ${dumped.stderr.trim() || '(no output)'}`);
+        }
+        // pg_dump truncates the file we created, so the mode stays; check rather than assume.
+        const st = await (0,promises_namespaceObject.stat)(path);
+        if ((st.mode & 0o777) !== 0o600)
+            await (0,promises_namespaceObject.chmod)(path, 0o600);
+        if (st.size === 0)
+            throw fail(`pg_dump of ${target.redacted} wrote an empty archive`);
+        const verified = await verifyArchive(opts.pgRestore, path, { baseEnv: opts.baseEnv, onSpawn: opts.onSpawn });
+        const restoreDatabase = restoreName(database, now);
+        return {
+            path,
+            bytes: st.size,
+            sha256: await sha256(path),
+            durationMs: Date.now() - started,
+            entries: verified.entries,
+            ...(verified.dumpedFrom !== undefined ? { dumpedFrom: verified.dumpedFrom } : {}),
+            ...(verified.dumpedBy !== undefined ? { dumpedBy: verified.dumpedBy } : {}),
+            restoreDatabase,
+            restoreCommand: restoreCommand(target, path, restoreDatabase),
+        };
+    }
+    catch (err) {
+        await (0,promises_namespaceObject.rm)(path, { force: true }).catch(() => undefined);
+        throw err instanceof BackupError ? err : fail(`backup failed: ${err?.message ?? String(err)}`, err);
+    }
+}
+/**
+ * Check that `path` is a custom-format archive pg_restore can read: `pg_restore --list` exits 0
+ * and prints the archive header. An empty database gives a valid archive with no entries, so
+ * "non-empty" means a readable header here, not a minimum entry count.
+ *
+ * @throws BackupError `BACKUP_FAILED` saying what is wrong with the archive
+ */
+async function verifyArchive(pgRestore, path, opts = {}) {
+    const bad = (message) => new BackupError('BACKUP_FAILED', message, { hint: VERIFY_HINT });
+    const r = await runCommand(pgRestore, ['--list', path], { baseEnv: opts.baseEnv, onSpawn: opts.onSpawn });
+    if (r.error)
+        throw bad(`cannot run ${pgRestore} to verify the backup: ${r.error.message}`);
+    if (r.code !== 0)
+        throw bad(`pg_restore --list rejected the backup ${path}: ${r.stderr.trim() || `exit code ${r.code}`}`);
+    if (!/^;\s+Format: CUSTOM\s*$/m.test(r.stdout) || !/^;\s+TOC Entries: \d+/m.test(r.stdout)) {
+        throw bad(`pg_restore --list did not recognise ${path} as a custom-format archive`);
+    }
+    const header = (label) => new RegExp(`^;\\s+${label}:\\s*(.+?)\\s*$`, 'm').exec(r.stdout)?.[1];
+    const entries = r.stdout.split('\n').filter((l) => l.trim() !== '' && !l.startsWith(';')).length;
+    const dumpedFrom = header('Dumped from database version');
+    const dumpedBy = header('Dumped by pg_dump version');
+    return { entries, ...(dumpedFrom ? { dumpedFrom } : {}), ...(dumpedBy ? { dumpedBy } : {}) };
+}
+const VERIFY_HINT = 'no migration was applied; the archive pg_dump wrote could not be read back, so it was deleted';
+/**
+ * The command that restores `path` into a new database `newDb` on the target's server:
+ * `createdb` from template0 (what pg_restore expects), then `pg_restore --no-owner` so the
+ * restoring user owns everything even when the original roles do not exist. No password: the
+ * engineer supplies it by `PGPASSWORD` or at the prompt.
+ */
+function restoreCommand(target, path, newDb) {
+    const maintenance = dumpArgsUrl(withDatabase(target, 'postgres'));
+    const into = dumpArgsUrl(withDatabase(target, newDb));
+    return [
+        ['createdb', `--maintenance-db=${maintenance}`, '--template=template0', newDb],
+        ['pg_restore', '--no-owner', `--dbname=${into}`, path],
+    ]
+        .map((argv) => argv.map(shellQuote).join(' '))
+        .join(' && ');
+}
+/** Run a program without a shell, reporting the exact argv first; never rejects. */
+function runCommand(cmd, args, opts = {}) {
+    const extra = opts.extraEnv ?? {};
+    opts.onSpawn?.(cmd, [...args], Object.keys(extra));
+    return new Promise((res) => {
+        let child;
+        try {
+            child = (0,external_node_child_process_namespaceObject.spawn)(cmd, args, { env: { ...(opts.baseEnv ?? process.env), ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+        }
+        catch (err) {
+            res({ code: null, signal: null, stdout: '', stderr: '', error: err });
+            return;
+        }
+        // Our own timer rather than spawn's `timeout`, whose timer outlives a child that failed to start.
+        const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGTERM'), opts.timeoutMs) : undefined;
+        timer?.unref();
+        const out = [];
+        const err = [];
+        let spawnError;
+        child.stdout.on('data', (b) => out.push(b));
+        child.stderr.on('data', (b) => err.push(b));
+        child.on('error', (e) => (spawnError = e));
+        child.on('close', (code, signal) => {
+            if (timer)
+                clearTimeout(timer);
+            res({
+                code,
+                signal,
+                stdout: Buffer.concat(out).toString('utf8'),
+                stderr: Buffer.concat(err).toString('utf8'),
+                ...(spawnError ? { error: spawnError } : {}),
+            });
+        });
+    });
+}
+/** `<tool> --version` → [major, minor], or why it could not be read. */
+async function readVersion(cmd, onSpawn) {
+    const r = await runCommand(cmd, ['--version'], { timeoutMs: 10_000, onSpawn });
+    // Errors from child_process may come from another realm (jest's vm), so no instanceof here.
+    if (r.error)
+        return { error: r.error.message };
+    if (r.code !== 0)
+        return { error: `\`${cmd} --version\` exited with code ${r.code}: ${r.stderr.trim()}` };
+    const m = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(r.stdout) ?? /(\d+)(?:\.(\d+))?/.exec(r.stdout);
+    if (!m)
+        return { error: `cannot read a version from \`${cmd} --version\`: ${r.stdout.trim()}` };
+    return { version: [Number(m[1]), Number(m[2] ?? 0)] };
+}
+/** pg_restore next to `pgDump`, checked to run and to read archives of the server's major. */
+async function pairedRestore(pgDump, need, onSpawn) {
+    const pgRestore = (0,external_node_path_.join)((0,external_node_path_.dirname)(pgDump), (0,external_node_path_.basename)(pgDump).replace(/pg_dump/, 'pg_restore'));
+    const read = await readVersion(pgRestore, onSpawn);
+    if ('error' in read) {
+        return new BackupError('BACKUP_PG_RESTORE_MISSING', `no runnable pg_restore next to ${pgDump} (${pgRestore}: ${read.error}); it is needed to verify the backup`, {
+            hint: `install the full PostgreSQL ${need} client (pg_dump and pg_restore come together), or point pg-dump-path at a directory holding both`,
+        });
+    }
+    const { version } = read;
+    if (version[0] < need) {
+        return new BackupError('BACKUP_PG_RESTORE_MISSING', `pg_restore ${fmt(version)} at ${pgRestore} is older than the server (major ${need}) and cannot verify the backup`, {
+            hint: installHint(need),
+        });
+    }
+    return pgRestore;
+}
+async function defaultSearchDirs(envPath) {
+    const dirs = envPath.split(external_node_path_.delimiter).filter((d) => d !== '');
+    dirs.push(...(await versionedDirs('/usr/lib/postgresql', /^\d+$/, (n) => (0,external_node_path_.join)('/usr/lib/postgresql', n, 'bin'))));
+    dirs.push(...(await versionedDirs('/usr', /^pgsql-\d+$/, (n) => (0,external_node_path_.join)('/usr', n, 'bin'))));
+    return dirs;
+}
+/** `<root>/<versioned name>/bin` directories, newest version first. */
+async function versionedDirs(root, pattern, toDir) {
+    const names = await (0,promises_namespaceObject.readdir)(root).catch(() => []);
+    const num = (n) => Number(/\d+/.exec(n)[0]);
+    return names
+        .filter((n) => pattern.test(n))
+        .sort((a, b) => num(b) - num(a))
+        .map(toDir);
+}
+async function isExecutableFile(path) {
+    try {
+        if (!(await (0,promises_namespaceObject.stat)(path)).isFile())
+            return false;
+        await (0,promises_namespaceObject.access)(path, promises_namespaceObject.constants.X_OK);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+async function backup_isDirectory(path) {
+    return (0,promises_namespaceObject.stat)(path).then((s) => s.isDirectory(), () => false);
+}
+/** Create `dir` (and parents) with mode 0700 when missing; an existing directory is left as it is. */
+async function ensurePrivateDir(dir) {
+    const created = await (0,promises_namespaceObject.mkdir)(dir, { recursive: true, mode: 0o700 });
+    // mkdir's mode is filtered by the umask; make the directories we created exactly 0700.
+    if (created !== undefined) {
+        for (let d = dir; d.length >= created.length; d = (0,external_node_path_.dirname)(d)) {
+            await (0,promises_namespaceObject.chmod)(d, 0o700);
+            if (d === created)
+                break;
+        }
+    }
+    if (!(await backup_isDirectory(dir)))
+        throw new Error('not a directory');
+}
+/**
+ * Create `<stem>.dump` (or `<stem>-2.dump`, … when two runs share a second) exclusively with mode
+ * 0600: O_EXCL refuses an existing file or symlink, and the mode is set before any data exists.
+ */
+async function createPrivateFile(dir, stem) {
+    for (let n = 1;; n++) {
+        const path = (0,external_node_path_.join)(dir, `${stem}${n === 1 ? '' : `-${n}`}.dump`);
+        try {
+            const fh = await (0,promises_namespaceObject.open)(path, 'wx', 0o600);
+            try {
+                await fh.chmod(0o600); // the umask can only remove bits; make it exact
+            }
+            finally {
+                await fh.close();
+            }
+            return path;
+        }
+        catch (err) {
+            if (err.code !== 'EEXIST' || n >= 100)
+                throw err;
+        }
+    }
+}
+async function sha256(path) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for await (const chunk of (0,external_node_fs_.createReadStream)(path))
+        hash.update(chunk);
+    return hash.digest('hex');
+}
+/** UTC `YYYYMMDDTHHMMSSZ`: sorts by time and holds no `:` (invalid in artifact names). */
+function stamp(d) {
+    return d.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '');
+}
+/** A file-name component: only `[A-Za-z0-9._]` and single `_` for anything else, no leading dot. */
+function safe(text, fallback) {
+    const s = text
+        .replace(/[^A-Za-z0-9._]+/g, '_')
+        .replace(/^[._]+/, '')
+        .slice(0, 64);
+    return s === '' ? fallback : s;
+}
+/** `<db>_restore_<YYYYMMDDHHMMSS>`, lower-case and within PostgreSQL's 63-byte identifier limit. */
+function restoreName(database, now) {
+    const suffix = `_restore_${stamp(now).replace(/[TZ]/g, '')}`;
+    const base = database.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^_+/, '') || 'db';
+    return `${base.slice(0, 63 - suffix.length)}${suffix}`;
+}
+/** Quote for a POSIX shell only when needed, so the command stays readable. */
+function shellQuote(arg) {
+    return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+function fmt(v) {
+    return `${v[0]}.${v[1]}`;
+}
+function describe(cs) {
+    if (cs.length === 0)
+        return 'none';
+    return cs.map((c) => `${c.path} ${c.version ? fmt(c.version) : '?'}${c.rejected ? ` (${c.rejected})` : ''}`).join('; ');
+}
+function tooOld(v, server, need) {
+    return `pg_dump ${fmt(v)} cannot back up a PostgreSQL ${server} server: pg_dump must be version ${need} or newer`;
+}
+function installHint(major) {
+    return (`install the PostgreSQL ${major} client: on Debian/Ubuntu add the PGDG apt repository ` +
+        `(sudo apt-get install -y postgresql-common && sudo /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y) ` +
+        `then sudo apt-get install -y postgresql-client-${major}; or set pg-dump-path to a pg_dump ${major} or newer`);
+}
+
+;// CONCATENATED MODULE: ./src/action/summary.ts
+/** Label of each row status in the summary table. */
+const ROW_LABEL = {
+    applied: '✅ applied',
+    'rolled-back': '↩️ rolled back',
+    'rollback-failed': '❌ rollback failed',
+    failed: '❌ failed',
+    pending: '⏳ pending',
+    'would-apply': '🔍 would apply',
+    'would-roll-back': '🔍 would roll back',
+    edited: '⚠️ applied, file edited since',
+    'no-file': '❔ applied, no file',
+};
+/** Order of the totals line. */
+const TOTAL_ORDER = ['applied', 'rolled-back', 'failed', 'rollback-failed', 'would-apply', 'would-roll-back', 'pending', 'edited', 'no-file'];
+/**
+ * Render the run as the job summary: a headline, the environment/command/target table, the
+ * plan, result or status table, totals, the error with its file:line, warnings and (for a dry
+ * run) the exact SQL. Pure: the caller writes it. The run is already redacted.
+ */
+function renderSummary(run) {
+    const out = [];
+    out.push(`## ${summary_headline(run)}`, '');
+    const facts = [];
+    if (run.environment)
+        facts.push(['Environment', code(run.environment)]);
+    if (run.command)
+        facts.push(['Command', `${code(run.command)}${run.dryRun ? ' (dry run: nothing was changed)' : ''}`]);
+    if (run.target) {
+        const t = run.target;
+        facts.push(['Database', `${code(`${t.host}:${t.port}/${t.database}`)}${t.user ? ` as ${code(t.user)}` : ''}${run.urlSource ? ` (URL from ${code(run.urlSource)})` : ''}`]);
+    }
+    if (run.status !== 'failed' || run.command)
+        facts.push(['Current version', run.currentVersion ? code(run.currentVersion) : 'none applied']);
+    if (run.schemaFile)
+        facts.push(['Schema file', code(run.schemaFile)]);
+    if (run.backup)
+        facts.push(['Backup', backupFact(run.backup)]);
+    facts.push(['Duration', summary_duration(run.durationMs)]);
+    if (run.run?.runUrl)
+        facts.push(['Run', `[${run.run.runId ?? 'link'}](${run.run.runUrl})`]);
+    if (run.issue)
+        facts.push(['Issue', `[#${run.issue.number}](${run.issue.url}) ${run.issue.action === 'created' ? 'opened' : 'commented on (it was already open)'}`]);
+    out.push('| | |', '|---|---|', ...facts.map(([k, v]) => `| ${k} | ${cell(v)} |`), '');
+    if (run.rows.length > 0) {
+        out.push(`### ${tableTitle(run)}`, '', ...table(run), '', `**Totals:** ${totals(run.rows)}`, '');
+    }
+    else if (run.command && !run.error) {
+        out.push(run.command === 'status' ? 'No migration files found.' : 'No migrations to run.', '');
+    }
+    if (run.health)
+        out.push(...healthSection(run.health));
+    if (run.error)
+        out.push('### ❌ Error', '', ...errorBlock(run.error));
+    if (run.rollback)
+        out.push(...rollbackSection(run));
+    if (run.backup && (run.backup.outcome === 'taken' || run.backup.outcome === 'failed'))
+        out.push(...backupSection(run.backup));
+    if (run.warnings.length > 0)
+        out.push('### ⚠️ Warnings', '', ...run.warnings.map((w) => `- ${summary_oneLine(w)}`), '');
+    if (run.notes.length > 0)
+        out.push('### Notes', '', ...run.notes.map((n) => `- ${summary_oneLine(n)}`), '');
+    const sqlRows = run.rows.filter((r) => r.sql !== undefined);
+    if (sqlRows.length > 0) {
+        out.push('### SQL', '');
+        for (const r of sqlRows) {
+            out.push(`<details><summary>${escapeHtml(`${r.version} ${r.file}`)} (${r.transaction ? 'one transaction' : 'transaction:false'})</summary>`, '', fence(r.sql ?? '', 'sql'), '', '</details>', '');
+        }
+    }
+    return `${out.join('\n').replace(/\n+$/, '')}\n`;
+}
+function summary_headline(run) {
+    const health = run.error?.code === 'HEALTH_CHECK_FAILED';
+    switch (run.status) {
+        case 'failed': {
+            if (!run.command)
+                return '❌ Invalid action inputs: nothing ran';
+            if (run.backup?.outcome === 'failed')
+                return `❌ Backup failed${run.environment ? ` on ${run.environment}` : ''}: nothing was ${run.command === 'rollback' ? 'rolled back' : 'applied'}`;
+            const what = health ? 'Health checks failed after migrating' : 'Migration failed';
+            const incomplete = run.rollback ? ` — the automatic rollback stopped, ${summary_count(run.rollback.remaining.length)} of this run still applied` : '';
+            return `❌ ${what}${run.environment ? ` on ${run.environment}` : ''}${incomplete}`;
+        }
+        case 'dry-run':
+            return `🔍 Dry run on ${run.environment}: nothing was changed`;
+        case 'nothing-to-do':
+            return `✅ ${run.environment}: already up to date`;
+        case 'rolled-back':
+            return health
+                ? `↩️ Health checks failed on ${run.environment}: this run's migrations were rolled back`
+                : `↩️ Migration failed on ${run.environment} and was rolled back`;
+        default:
+            if (run.command === 'status')
+                return `📋 Migration status of ${run.environment}`;
+            if (run.command === 'rollback')
+                return `↩️ Rolled back on ${run.environment}`;
+            return `✅ Migrations applied on ${run.environment}`;
+    }
+}
+function summary_count(n) {
+    return `${n} migration${n === 1 ? '' : 's'}`;
+}
+function errorBlock(e) {
+    const where = e.file ? `${e.file}${e.line !== undefined ? `:${e.line}:${e.column ?? 1}` : ''}` : undefined;
+    const out = [];
+    if (where)
+        out.push(`In ${code(where)}${e.sqlstate ? ` (SQLSTATE ${code(e.sqlstate)})` : ''}:`, '');
+    out.push(fence(e.details, 'text'), '');
+    return out;
+}
+function healthSection(h) {
+    const mark = (c) => (c.skipped ? '⏭️ skipped' : c.ok ? '✅ passed' : '❌ failed');
+    return [
+        `### ${h.ok ? '✅' : '❌'} Health checks`,
+        '',
+        '| Check | Result | Detail | Duration |',
+        '|---|---|---|---|',
+        ...h.checks.map((c) => `| ${cell(HEALTH_LABEL[c.name])} | ${mark(c)}${c.attempts && c.attempts > 1 ? ` (${c.attempts} attempts)` : ''} | ${cell(c.detail)} | ${summary_duration(c.durationMs)} |`),
+        '',
+    ];
+}
+const HEALTH_LABEL = {
+    sql: 'SQL (`health-check-sql`)',
+    url: 'URL (`health-check-url`)',
+    'invalid-indexes': 'No INVALID index',
+    ledger: 'Every migration applied',
+};
+/** Exactly what the automatic rollback undid and what of this run is still applied. */
+function rollbackSection(run) {
+    const rb = run.rollback;
+    const list = (vs) => (vs.length ? vs.map(code).join(', ') : 'none');
+    const done = rb.remaining.length === 0 && !rb.error;
+    const out = [`### ↩️ Automatic rollback${done ? '' : ' (incomplete)'}`, ''];
+    out.push(`- **Why:** ${summary_oneLine(rb.reason)}`);
+    out.push(`- **Rolled back** (newest first): ${list(rb.rolledBack)}`);
+    out.push(`- **Still applied from this run:** ${list(rb.remaining)}`);
+    if (rb.stoppedAt) {
+        const why = { 'no-down': 'its down section is empty', 'no-file': 'its file is missing', unparsable: 'its file does not parse', failed: 'its down SQL failed' };
+        out.push(`- **Stopped at:** ${code(rb.stoppedAt.file ?? rb.stoppedAt.version)}: ${why[rb.stoppedAt.reason] ?? rb.stoppedAt.reason}`);
+    }
+    out.push(`- **Current version now:** ${run.currentVersion ? code(run.currentVersion) : 'none applied'}`);
+    out.push('');
+    if (rb.error)
+        out.push(...errorBlock(rb.error));
+    return out;
+}
+/** One line for the facts table: taken (where, how big), not taken (why), or what a dry run would do. */
+function backupFact(b) {
+    switch (b.outcome) {
+        case 'taken':
+            return `✅ ${code(b.path ?? '')} (${bytes(b.bytes ?? 0)}, ${summary_duration(b.durationMs ?? 0)}; see below)`;
+        case 'failed':
+            return `❌ failed (${b.reason}): no migration ran`;
+        case 'would-take':
+            return `would be taken (${b.reason})${b.pgDump ? ` with pg_dump ${b.pgDumpVersion} (${code(b.pgDump)}) for PostgreSQL ${b.serverVersion}` : ''}; none was taken by this dry run`;
+        case 'would-fail':
+            return `⚠️ needed (${b.reason}) but could not be taken: see the warnings`;
+        default:
+            return `not taken (${b.reason})`;
+    }
+}
+/** The backup: where it is, how it was made and checked, and the exact command to restore it. */
+function backupSection(b) {
+    if (b.outcome === 'failed') {
+        return [
+            '### ❌ Backup',
+            '',
+            `- **Why a backup:** ${b.reason}`,
+            ...(b.pgDump ? [`- **pg_dump:** ${b.pgDumpVersion} (${code(b.pgDump)})`] : []),
+            ...(b.serverVersion ? [`- **Server:** PostgreSQL ${b.serverVersion}`] : []),
+            `- **Result:** failed before any migration ran, so nothing was changed: ${summary_oneLine(b.error ?? 'see the error above')}`,
+            '',
+        ];
+    }
+    return [
+        '### 💾 Backup',
+        '',
+        `- **Path:** ${code(b.path ?? '')} (mode 0600)`,
+        `- **Size:** ${bytes(b.bytes ?? 0)}; **SHA-256:** ${code(b.sha256 ?? '')}`,
+        `- **Duration:** ${summary_duration(b.durationMs ?? 0)}; verified with ${code('pg_restore --list')}: ${b.entries ?? 0} entries`,
+        `- **Taken with:** pg_dump ${b.pgDumpVersion} (${code(b.pgDump ?? '')}) from a PostgreSQL ${b.serverVersion} server (${b.reason})`,
+        '',
+        `Restore it into a new database${b.restoreDatabase ? ` ${code(b.restoreDatabase)}` : ''} with the command below (set ${code('PGPASSWORD')} first). It is never run automatically: check the copy, then switch over deliberately.`,
+        '',
+        fence(b.restoreCommand ?? '', 'sh'),
+        '',
+    ];
+}
+/** `812 B`, `1.5 KiB`, `3.2 MiB`. */
+function bytes(n) {
+    if (n < 1024)
+        return `${n} B`;
+    const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+    let v = n / 1024;
+    let i = 0;
+    while (v >= 1024 && i < units.length - 1) {
+        v /= 1024;
+        i++;
+    }
+    return `${v.toFixed(1)} ${units[i]}`;
+}
+function tableTitle(run) {
+    if (run.command === 'status')
+        return 'Status';
+    if (run.dryRun || run.command === 'plan')
+        return 'Plan';
+    return 'Result';
+}
+function table(run) {
+    const plan = run.rows.some((r) => r.status === 'would-apply' || r.status === 'would-roll-back');
+    const timed = run.rows.some((r) => r.durationMs !== undefined);
+    const head = ['Version', 'File', 'Status'];
+    if (plan)
+        head.push('Mode');
+    if (timed)
+        head.push('Duration');
+    const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+    for (const r of run.rows) {
+        const cols = [code(r.version), r.file ? code(r.file) : '—', label(r)];
+        if (plan)
+            cols.push(r.transaction === undefined ? '' : r.transaction ? 'transaction' : 'transaction:false');
+        if (timed)
+            cols.push(r.durationMs !== undefined ? summary_duration(r.durationMs) : '');
+        lines.push(`| ${cols.map(cell).join(' | ')} |`);
+    }
+    return lines;
+}
+function label(r) {
+    return `${ROW_LABEL[r.status]}${r.attempts && r.attempts > 1 ? ` (${r.attempts} attempts)` : ''}`;
+}
+function totals(rows) {
+    const parts = TOTAL_ORDER.map((s) => [s, rows.filter((r) => r.status === s).length])
+        .filter(([, n]) => n > 0)
+        .map(([s, n]) => `${n} ${ROW_LABEL[s].replace(/^\S+ /, '')}`);
+    return parts.join(' · ');
+}
+/** `12 ms`, `1.5 s`, `2 min 3 s`. */
+function summary_duration(ms) {
+    if (ms < 1)
+        return `${Math.round(ms * 100) / 100} ms`;
+    if (ms < 1000)
+        return `${Math.round(ms)} ms`;
+    if (ms < 60_000)
+        return `${Math.round(ms / 100) / 10} s`;
+    const m = Math.floor(ms / 60_000);
+    return `${m} min ${Math.round((ms - m * 60_000) / 1000)} s`;
+}
+/** Inline code that survives backticks in the value. */
+function code(s) {
+    const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((m) => m.length));
+    const tick = '`'.repeat(longest + 1);
+    const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
+    return `${tick}${pad}${s}${pad}${tick}`;
+}
+/** A fenced block longer than any backtick run inside it. */
+function fence(s, lang) {
+    const longest = Math.max(2, ...(s.match(/`+/g) ?? []).map((m) => m.length));
+    const f = '`'.repeat(longest + 1);
+    return `${f}${lang}\n${s.replace(/\s+$/, '')}\n${f}`;
+}
+function cell(s) {
+    return summary_oneLine(s).replace(/\|/g, '\\|');
+}
+function summary_oneLine(s) {
+    return s.replace(/\s*\n\s*/g, ' ');
+}
+function escapeHtml(s) {
+    return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+;// CONCATENATED MODULE: ./src/action/backup-step.ts
+/**
+ * DESIGN "Pipeline" step 4 as the action runs it: decide whether `up`/`rollback` backs up the
+ * database first, and do it inside the engine's {@link BeforeApply} hook, under the advisory lock,
+ * after planning and before the first migration. The archive itself is `src/backup.ts`'s job;
+ * this file only chooses, logs and reports.
+ */
+
+
+
+/** Real backups of the settings' database into `backup-dir`. */
+function backupPort(s, log) {
+    return {
+        serverVersion: (conn) => serverVersion(conn),
+        async probeServerVersion() {
+            const conn = await connect(s.target);
+            try {
+                return await serverVersion(conn);
+            }
+            finally {
+                await closeQuietly(conn);
+            }
+        },
+        select: (server) => selectPgDump({
+            ...(s.pgDumpPath !== undefined ? { explicitPath: s.pgDumpPath } : {}),
+            serverMajor: server.major,
+            serverVersion: server.text,
+            logger: log,
+        }),
+        take: (sel, currentVersion) => takeBackup({
+            target: s.target,
+            dir: s.backupDir,
+            environment: s.environment,
+            ...(currentVersion !== undefined ? { currentVersion } : {}),
+            pgDump: sel.pgDump,
+            pgRestore: sel.pgRestore,
+            logger: log,
+        }),
+    };
+}
+/** `auto` means production only; `always` and `never` mean what they say. */
+function backupPolicy(s) {
+    switch (s.backup) {
+        case 'never':
+            return { take: false, reason: 'backup: never' };
+        case 'always':
+            return { take: true, reason: 'backup: always' };
+        default:
+            return s.environment === 'production'
+                ? { take: true, reason: 'backup: auto, environment production' }
+                : { take: false, reason: `backup: auto takes one in production only, not in ${s.environment}` };
+    }
+}
+/**
+ * The engine hook that takes the backup. It records the outcome in `report` (which the caller
+ * puts in the run) and throws a {@link BackupError} on any failure, so the engine stops with
+ * nothing applied. The error names the pg_dump and server versions when they are the problem.
+ */
+function backupHook(s, port, log, policy, report, state) {
+    return async (migrations, info) => {
+        state.migrations = migrations;
+        if (info.currentVersion !== undefined)
+            state.currentVersion = info.currentVersion;
+        const what = info.command === 'up' ? 'migrating' : 'rolling back';
+        let server;
+        let sel;
+        try {
+            server = await port.serverVersion(info.conn);
+            sel = await port.select(server);
+            log.info(`Backup (${policy.reason}): pg_dump ${fmtVersion(sel.version)} (${sel.pgDump}) for a PostgreSQL ${server.text} server, into ${s.backupDir}`);
+            const a = await port.take(sel, info.currentVersion);
+            report({
+                outcome: 'taken',
+                reason: policy.reason,
+                pgDump: sel.pgDump,
+                pgDumpVersion: fmtVersion(sel.version),
+                serverVersion: server.text,
+                dir: s.backupDir,
+                path: a.path,
+                bytes: a.bytes,
+                sha256: a.sha256,
+                durationMs: a.durationMs,
+                entries: a.entries,
+                restoreDatabase: a.restoreDatabase,
+                restoreCommand: a.restoreCommand,
+            });
+            log.info(`Backup written and verified (pg_restore --list: ${a.entries} entries): ${a.path} (${bytes(a.bytes)}, ${a.durationMs} ms, sha256 ${a.sha256})`);
+            log.info(`To restore it into a new database (never done automatically): ${a.restoreCommand}`);
+        }
+        catch (err) {
+            const cause = err;
+            const failed = err instanceof BackupError
+                ? new BackupError(err.code, `backup before ${what} failed, so nothing was ${info.command === 'up' ? 'applied' : 'rolled back'}: ${err.message}`, {
+                    ...(err.hint !== undefined ? { hint: err.hint } : {}),
+                    cause: err,
+                })
+                : new BackupError('BACKUP_FAILED', `backup before ${what} failed, so nothing was ${info.command === 'up' ? 'applied' : 'rolled back'}: ${cause?.message ?? String(err)}`, {
+                    hint: 'fix the backup (or set backup: never if you accept the risk) and run again',
+                    cause: err,
+                });
+            state.failed = failed;
+            report({
+                outcome: 'failed',
+                reason: policy.reason,
+                ...(sel ? { pgDump: sel.pgDump, pgDumpVersion: fmtVersion(sel.version) } : {}),
+                ...(server ? { serverVersion: server.text } : {}),
+                dir: s.backupDir,
+                error: err instanceof Error ? err.message : String(err),
+            });
+            throw failed;
+        }
+    };
+}
+/**
+ * Dry run: whether `up` would take a backup and with which pg_dump, without taking it. Reads
+ * the server version on a connection of its own (a plain `SELECT`: nothing changes).
+ */
+async function backupDryRun(port, s, policy, toApply, databaseMissing) {
+    if (!policy.take)
+        return { outcome: 'not-taken', reason: policy.reason };
+    if (toApply === 0)
+        return { outcome: 'not-taken', reason: `nothing to apply (${policy.reason})` };
+    if (databaseMissing)
+        return { outcome: 'would-take', reason: `${policy.reason}; pg_dump is chosen once the database exists`, dir: s.backupDir };
+    let server;
+    try {
+        server = await port.probeServerVersion();
+        const sel = await port.select(server);
+        return { outcome: 'would-take', reason: policy.reason, pgDump: sel.pgDump, pgDumpVersion: fmtVersion(sel.version), serverVersion: server.text, dir: s.backupDir };
+    }
+    catch (err) {
+        const hint = err.hint;
+        return {
+            outcome: 'would-fail',
+            reason: policy.reason,
+            ...(server ? { serverVersion: server.text } : {}),
+            dir: s.backupDir,
+            error: `${err?.message ?? String(err)}${hint ? ` (${hint})` : ''}`,
+        };
+    }
+}
+/** `15.18`. */
+function fmtVersion(v) {
+    return `${v[0]}.${v[1]}`;
+}
+
+;// CONCATENATED MODULE: ./src/github/issue.ts
+
+
+/** GitHub rejects bodies over 65 536 characters; stay below with room for a truncation note. */
+const MAX_BODY_CHARS = 65_000;
+/** GitHub's limit on a label's name. */
+const MAX_LABEL_CHARS = 50;
+const CLIP = { message: 4_000, statement: 8_000, details: 8_000, note: 2_000, line: 500 };
+/**
+ * Render the failure issue. Pure: the same facts give the same text.
+ *
+ * Title: `Database migration failed: <environment>`. Body: environment, command, outcome, run,
+ * actor, commit, duration; the failing file, statement, SQLSTATE and message; what was applied
+ * and rolled back; the backup and its restore command. Every string goes through the redactor
+ * *before* it is clipped, so a clip cannot leave half a secret behind, and each one is quoted
+ * as code so SQL, `@mentions` and markdown in error text stay inert.
+ */
+function renderIssue(facts) {
+    const secrets = facts.secrets ?? [];
+    const redactor = (text) => {
+        const out = redact(text, secrets);
+        return facts.redact ? facts.redact(out) : out;
+    };
+    /** Redacted, then clipped to `max` characters. */
+    const safe = (text, max) => redactThenClip(String(text), max, redactor);
+    const short = (text) => safe(text, CLIP.line).replace(/\s+/g, ' ').trim();
+    const code = (text) => inlineCode(short(text));
+    const env = short(facts.environment);
+    const lines = [];
+    const e = facts.error;
+    const where = e?.file ? `${code(e.file)}${position(e)}` : undefined;
+    lines.push(`## Database migration failed in ${code(env)}`, '');
+    lines.push(`The ${code(facts.command)} run failed${where ? ` on ${where}` : ''}${e?.sqlstate ? ` with SQLSTATE ${code(e.sqlstate)}` : ''}.` +
+        (facts.status ? ` Final status: ${code(facts.status)}.` : ''), '');
+    const run = [
+        ['Environment', code(env)],
+        ['Command', code(facts.command)],
+        ['Status', facts.status !== undefined ? code(facts.status) : undefined],
+        ['Database', facts.database ? code(facts.database) : undefined],
+        ['Run', facts.runUrl ? short(facts.runUrl) : undefined],
+        ['Actor', facts.actor ? code(facts.actor) : undefined],
+        ['Commit', facts.commit ? code(facts.commit) : undefined],
+        ['Duration', facts.durationMs !== undefined ? formatDuration(facts.durationMs) : undefined],
+    ];
+    for (const [k, v] of run)
+        if (v !== undefined)
+            lines.push(`- **${k}:** ${v}`);
+    lines.push('', '### Failure', '');
+    if (!e) {
+        lines.push('No error was recorded; see the run log.');
+    }
+    else {
+        const failure = [
+            ['File', where],
+            ['Version', e.version ? code(e.version) : undefined],
+            ['SQLSTATE', e.sqlstate ? code(e.sqlstate) : undefined],
+            ['Error code', e.code ? code(e.code) : undefined],
+        ];
+        for (const [k, v] of failure)
+            if (v !== undefined)
+                lines.push(`- **${k}:** ${v}`);
+        if (lines[lines.length - 1] !== '')
+            lines.push('');
+        lines.push('**Message**', '', issue_fence(safe(e.message, CLIP.message), 'text'), '');
+        if (e.hint)
+            lines.push(`**Hint:** ${code(e.hint)}`, '');
+        if (e.statement)
+            lines.push('**Failing statement**', '', issue_fence(safe(e.statement, CLIP.statement), 'sql'), '');
+        if (e.details)
+            lines.push('<details><summary>Details</summary>', '', issue_fence(safe(e.details, CLIP.details), 'text'), '', '</details>', '');
+    }
+    lines.push('### Rollback', '');
+    const applied = (facts.applied ?? []).map(code);
+    const rolledBack = (facts.rolledBack ?? []).map(code);
+    lines.push(`- **Applied by this run before the failure:** ${applied.length ? applied.join(', ') : 'none'}`);
+    lines.push(`- **Rolled back (newest first):** ${rolledBack.length ? rolledBack.join(', ') : 'nothing'}`);
+    if (facts.stillApplied !== undefined) {
+        const left = facts.stillApplied.map(code);
+        lines.push(`- **Still applied from this run:** ${left.length ? left.join(', ') : 'none'}`);
+    }
+    if (facts.rollbackNote)
+        lines.push(`- **Note:** ${inlineCode(safe(facts.rollbackNote, CLIP.note).replace(/\s+/g, ' ').trim())}`);
+    lines.push('');
+    lines.push('### Backup', '');
+    if (!facts.backup) {
+        lines.push('No backup was taken in this run.');
+    }
+    else {
+        const size = facts.backup.bytes !== undefined ? ` (${formatBytes(facts.backup.bytes)})` : '';
+        lines.push(`- **Path:** ${code(facts.backup.path)}${size}`);
+        if (facts.backup.restoreCommand) {
+            lines.push('- **Restore command** (never run automatically: it restores the backup into a NEW database, which you can inspect before switching anything to it):', '', issue_fence(safe(facts.backup.restoreCommand, CLIP.note), 'sh'));
+        }
+    }
+    lines.push('', '---', `<sub>Opened by db-migrate-action${facts.toolVersion ? ` ${short(facts.toolVersion)}` : ''}. ` +
+        'While this issue is open, later failures with the same labels are added as comments.</sub>');
+    // Every piece of outside text above went through `safe`; the rest is our own wording.
+    let body = lines.join('\n');
+    if (body.length > MAX_BODY_CHARS)
+        body = `${body.slice(0, MAX_BODY_CHARS)}\n\n… (truncated; see the run log)`;
+    // GitHub caps titles at 256 characters.
+    return { title: `Database migration failed: ${env}`.slice(0, 256), body };
+}
+/**
+ * The labels of the failure issue: the configured ones plus `env:<environment>` (clipped to
+ * GitHub's 50 characters), trimmed, empty and duplicate (case-insensitive, as GitHub compares) ones dropped.
+ */
+function issueLabels(configured, environment) {
+    const out = [];
+    for (const raw of [...configured, `env:${environment.trim()}`]) {
+        const label = raw.trim().slice(0, MAX_LABEL_CHARS);
+        if (label !== '' && !out.some((l) => l.toLowerCase() === label.toLowerCase()))
+            out.push(label);
+    }
+    return out;
+}
+/**
+ * Step 8 of the pipeline: open the failure issue, or comment on the open one that has the same
+ * labels (so repeated failures of one environment land in one thread). Creates missing labels
+ * first when opening. Never throws: any failure (API error after the client's retries, a bug in
+ * rendering) comes back as `{ warning }`, because reporting must never hide or change the
+ * migration's own outcome.
+ */
+async function reportFailure(client, facts, opts) {
+    const secrets = [...(opts.secrets ?? []), ...(facts.secrets ?? [])];
+    const clean = (text) => redactThenClip(text, 4_000, (t) => {
+        const out = redact(t, secrets);
+        return facts.redact ? facts.redact(out) : out;
+    });
+    try {
+        const labels = issueLabels(opts.labels, opts.environment);
+        const { title, body } = renderIssue({ ...facts, secrets });
+        const open = await client.findOpenIssue(labels);
+        if (open) {
+            const c = await client.comment(open.number, body);
+            opts.log?.info(`Added the failure to open issue #${open.number}: ${c.url}`);
+            return { url: c.url, action: 'commented', number: open.number, issueUrl: open.url };
+        }
+        try {
+            const created = await client.ensureLabels(labels);
+            if (created.length)
+                opts.log?.info(`Created label(s) ${created.join(', ')}`);
+        }
+        catch (err) {
+            // GitHub still accepts the issue; it may drop labels it cannot apply. Losing labels beats losing the issue.
+            opts.log?.warn(clean(`Could not make sure the labels ${labels.join(', ')} exist (${messageOf(err)}); opening the issue anyway`));
+        }
+        const issue = await client.createIssue({ title, body, labels });
+        opts.log?.info(`Opened issue #${issue.number}: ${issue.url}`);
+        return { url: issue.url, action: 'created', number: issue.number, issueUrl: issue.url };
+    }
+    catch (err) {
+        const status = err instanceof GitHubApiError ? err.status : undefined;
+        const advice = status !== undefined ? ADVICE[status] ?? (status >= 500 || status === 0 ? ADVICE[500] : undefined) : undefined;
+        return {
+            warning: clean(`No issue was opened for the failed migration: ${messageOf(err)}.${advice ? ` ${advice}.` : ''} ` +
+                "The migration's outcome is unchanged."),
+        };
+    }
+}
+const ADVICE = {
+    401: 'The github-token is invalid or expired',
+    403: 'Give the job `permissions: issues: write` (or a github-token that has it)',
+    404: 'The repository is not visible to this token, or its issues are disabled',
+    410: 'Issues are disabled in this repository',
+    422: 'GitHub rejected the issue as invalid',
+    429: 'GitHub rate-limited the token; the issue can be opened by hand from the run log',
+    500: 'GitHub could not be reached or failed; the issue can be opened by hand from the run log',
+};
+function messageOf(err) {
+    if (err instanceof Error)
+        return err.message;
+    return String(err);
+}
+/** ` line 3, column 5` after the file, when known. */
+function position(e) {
+    if (e.line === undefined)
+        return '';
+    return ` line ${e.line}${e.column !== undefined ? `, column ${e.column}` : ''}`;
+}
+/**
+ * Characters beyond a field's limit that are still redacted before the cut. `redact()` scans
+ * whitespace-free runs in quadratic time, so a 200 kB error message must be cut *before* it is
+ * redacted; a secret straddling that first cut can survive only in its last characters, and the
+ * margin (longer than any plausible secret) is dropped with them.
+ */
+const REDACT_MARGIN = 2_048;
+/** Redact `text`, then cut it to `max` characters, saying how much was cut. */
+function redactThenClip(text, max, redactor) {
+    const limit = max + 2 * REDACT_MARGIN;
+    const precut = text.length > limit;
+    let out = redactor(precut ? text.slice(0, limit) : text);
+    if (precut)
+        out = out.slice(0, Math.max(0, out.length - REDACT_MARGIN));
+    if (!precut && out.length <= max)
+        return out;
+    return `${out.slice(0, max)} … (cut from ${text.length} characters; see the run log)`;
+}
+/** Inline code that survives backticks in the text (CommonMark: a longer backtick run as the delimiter). */
+function inlineCode(text) {
+    if (text === '')
+        return '` `';
+    const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+    const ticks = '`'.repeat(longest + 1);
+    const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+    return `${ticks}${pad}${text}${pad}${ticks}`;
+}
+/** A fenced block whose fence is longer than any backtick run inside, so the text cannot close it. */
+function issue_fence(text, lang) {
+    const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+    const f = '`'.repeat(Math.max(3, longest + 1));
+    return `${f}${lang}\n${text.replace(/\n+$/, '')}\n${f}`;
+}
+/** `850 ms`, `12.3 s`, `4 min 05 s`. */
+function formatDuration(ms) {
+    if (!Number.isFinite(ms) || ms < 0)
+        return 'unknown';
+    if (ms < 1000)
+        return `${Math.round(ms)} ms`;
+    if (ms < 60_000)
+        return `${(ms / 1000).toFixed(1)} s`;
+    const totalS = Math.round(ms / 1000);
+    return `${Math.floor(totalS / 60)} min ${String(totalS % 60).padStart(2, '0')} s`;
+}
+function formatBytes(n) {
+    if (n < 1024)
+        return `${n} B`;
+    const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+    let v = n / 1024;
+    let i = 0;
+    while (v >= 1024 && i < units.length - 1) {
+        v /= 1024;
+        i++;
+    }
+    return `${v.toFixed(1)} ${units[i]}`;
+}
+
+;// CONCATENATED MODULE: ./src/action/issue-step.ts
+
+
+/**
+ * Whether this run pages someone. Only real changes that failed: a failed migration, health
+ * check, rollback or backup, or a database that could not be reached for `up`/`rollback`. Not
+ * dry runs, not `status`/`plan`, and not mistakes in the workflow itself (invalid inputs, a
+ * command this version lacks): those are the workflow author's to fix, in the run that shows them.
+ */
+function wantsIssue(s, run) {
+    if (!s.createIssueOnFailure || s.dryRun)
+        return false;
+    if (s.command !== 'up' && s.command !== 'rollback')
+        return false;
+    if (run.status !== 'failed' && run.status !== 'rolled-back')
+        return false;
+    return run.error?.code !== 'COMMAND_NOT_AVAILABLE';
+}
+/** Everything the issue says, from the (already redacted) run. */
+function issueFacts(s, run) {
+    const rb = run.rollback;
+    let stillApplied;
+    let rollbackNote;
+    if (rb) {
+        stillApplied = rb.remaining;
+        if (rb.stoppedAt)
+            rollbackNote = `the automatic rollback stopped at ${rb.stoppedAt.file ?? rb.stoppedAt.version}: ${STOP_REASON[rb.stoppedAt.reason] ?? rb.stoppedAt.reason}`;
+        else if (rb.error)
+            rollbackNote = `the automatic rollback failed: ${rb.error.message}`;
+    }
+    else if (s.command === 'up' && run.applied.length > 0) {
+        stillApplied = [...run.applied].reverse();
+        rollbackNote = s.rollbackOnFailure ? 'no automatic rollback ran' : 'rollback-on-failure is false: this run\'s migrations were left applied';
+    }
+    else if (s.command === 'up') {
+        stillApplied = [];
+        if (run.backup?.outcome === 'failed')
+            rollbackNote = 'the backup failed before any migration ran: nothing was applied';
+        else
+            rollbackNote = 'nothing was applied before the failure, so there was nothing to roll back';
+    }
+    const b = run.backup;
+    return {
+        environment: s.environment,
+        command: s.command,
+        status: run.status,
+        ...(run.target ? { database: run.target.url } : {}),
+        ...(run.error ? { error: run.error } : {}),
+        applied: run.applied,
+        rolledBack: run.rolledBack,
+        ...(stillApplied !== undefined ? { stillApplied } : {}),
+        ...(rollbackNote !== undefined ? { rollbackNote } : {}),
+        ...(b?.outcome === 'taken' && b.path ? { backup: { path: b.path, ...(b.bytes !== undefined ? { bytes: b.bytes } : {}), ...(b.restoreCommand ? { restoreCommand: b.restoreCommand } : {}) } } : {}),
+        ...(s.run.runUrl ? { runUrl: s.run.runUrl } : {}),
+        ...(s.run.actor ? { actor: s.run.actor } : {}),
+        ...(s.run.sha ? { commit: s.run.sha } : {}),
+        durationMs: run.durationMs,
+        toolVersion: run.toolVersion,
+        secrets: s.secrets,
+    };
+}
+const STOP_REASON = {
+    'no-down': 'its down section is empty',
+    'no-file': 'its file is missing',
+    unparsable: 'its file does not parse',
+    failed: 'its down SQL failed',
+};
+/**
+ * Open or comment on the failure issue and record the link in `run` (`issue`, `issueUrl`), or
+ * add a warning saying why not. Never throws.
+ */
+async function reportIssue(s, run, deps) {
+    const warn = (m) => {
+        const text = redact(m, s.secrets);
+        run.warnings.push(text);
+        deps.log.warn(text);
+    };
+    const repo = s.run.repository;
+    if (!repo) {
+        warn('create-issue-on-failure: GITHUB_REPOSITORY is not set (not running on GitHub Actions?), so no issue was opened. The migration\'s outcome is unchanged.');
+        return;
+    }
+    if (s.githubToken === '') {
+        warn('create-issue-on-failure: the github-token input is empty, so no issue was opened (its default is ${{ github.token }}; the job needs `permissions: issues: write`). ' +
+            "The migration's outcome is unchanged.");
+        return;
+    }
+    const [owner, name] = repo.split('/');
+    try {
+        const client = deps.createClient({ token: s.githubToken, owner, repo: name, ...(s.apiUrl ? { apiUrl: s.apiUrl } : {}), log: deps.log });
+        const result = await reportFailure(client, issueFacts(s, run), { labels: s.issueLabels, environment: s.environment, log: deps.log, secrets: s.secrets });
+        if ('warning' in result) {
+            warn(result.warning);
+            return;
+        }
+        run.issue = { action: result.action, number: result.number, url: result.url, issueUrl: result.issueUrl };
+        run.issueUrl = result.url;
+        run.notes.push(result.action === 'created' ? `Opened issue #${result.number}: ${result.url}` : `Added this failure to open issue #${result.number}: ${result.url}`);
+    }
+    catch (err) {
+        // reportFailure never throws; this guards the client factory.
+        warn(`create-issue-on-failure: no issue was opened: ${err?.message ?? String(err)}. The migration's outcome is unchanged.`);
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/action/pipeline.ts
+
+
+
 
 
 
@@ -39855,9 +41263,10 @@ function migratorConfig(s, log) {
 }
 /**
  * Run the command the settings ask for and return the whole run as data (DESIGN "Pipeline"
- * steps 2, 3, 5, 6 and 7). Never throws: a failure is in `run.error`, with `status: 'failed'`,
- * or `rolled-back` when this run's migrations were undone automatically. Dry runs only use the
- * engine's read-only calls (`plan`, `planRollback`, `status`), so they cannot change anything.
+ * steps 2 to 8). Never throws: a failure is in `run.error`, with `status: 'failed'`, or
+ * `rolled-back` when this run's migrations were undone automatically; a failed `up`/`rollback`
+ * then opens or comments on the failure issue. Dry runs only use the engine's read-only calls
+ * (`plan`, `planRollback`, `status`) and read the server version, so they cannot change anything.
  */
 async function runPipeline(s, deps) {
     const now = deps.now ?? Date.now;
@@ -39896,28 +41305,31 @@ async function runPipeline(s, deps) {
             await log.group('Status', () => pipeline_status(s, migrator, log, run, warn));
         }
         else if (s.dryRun || s.command === 'plan') {
+            const backups = deps.backup ?? backupPort(s, log);
             if (s.command === 'rollback')
-                await log.group('Rollback plan (dry run)', () => rollbackPlan(s, migrator, log, run, warn));
+                await log.group('Rollback plan (dry run)', () => rollbackPlan(s, migrator, log, run, warn, backups));
             else
-                await log.group('Plan (dry run)', () => upPlan(s, migrator, log, run, warn));
+                await log.group('Plan (dry run)', () => upPlan(s, migrator, log, run, warn, backups));
         }
         else if (s.command === 'up') {
-            await up(s, { ...deps, health: deps.health ?? healthPort(s.target) }, run, warn);
+            await up(s, { ...deps, health: deps.health ?? healthPort(s.target), backup: deps.backup ?? backupPort(s, log) }, run, warn);
         }
         else {
-            await log.group('Rollback', () => rollback(s, migrator, run, warn));
+            await rollback(s, { ...deps, backup: deps.backup ?? backupPort(s, log) }, run, warn);
         }
     }
     catch (err) {
         run.status = 'failed';
         run.error = errorOf(err);
     }
-    if ((run.status === 'failed' || run.status === 'rolled-back') && !s.dryRun && (s.command === 'up' || s.command === 'rollback')) {
-        for (const m of failureFeatureWarnings(s))
-            warn(m);
-    }
     run.durationMs = Math.round(now() - t0);
-    return redactRun(run, s.secrets);
+    const done = redactRun(run, s.secrets);
+    if (wantsIssue(s, done)) {
+        await log.group('Failure issue', () => reportIssue(s, done, { log, createClient: deps.createIssueClient ?? createIssueClient }));
+        done.durationMs = Math.round(now() - t0);
+        return redactRun(done, s.secrets);
+    }
+    return done;
 }
 /** A run that failed before the inputs were valid: every output still gets a value. */
 function failedRun(err, startedAt, now = Date.now()) {
@@ -39936,7 +41348,7 @@ function failedRun(err, startedAt, now = Date.now()) {
         toolVersion: VERSION,
     };
 }
-async function upPlan(s, migrator, log, run, warn) {
+async function upPlan(s, migrator, log, run, warn, backups) {
     const plan = await migrator.plan();
     const take = s.steps ?? plan.pending.length;
     run.rows = plan.pending.map((m, i) => ({
@@ -39956,9 +41368,29 @@ async function upPlan(s, migrator, log, run, warn) {
             run.notes.push(`Database ${s.target.database} does not exist: \`up\` would create it, then apply every migration.`);
     }
     describePlan(plan, run, warn);
-    if (!run.rows.some((r) => r.status === 'would-apply'))
+    const toApply = run.rows.filter((r) => r.status === 'would-apply').length;
+    if (toApply === 0)
         run.notes.push('Nothing to apply: the database is up to date.');
+    await planBackup(s, backups, log, run, warn, toApply, plan.databaseMissing, 'up');
     logPlan(log, run.rows, 'Would apply');
+}
+/** Dry run: whether the real run would back up first, and with which pg_dump; nothing is written. */
+async function planBackup(s, backups, log, run, warn, count, databaseMissing, command) {
+    const b = await backupDryRun(backups, s, backupPolicy(s), count, databaseMissing);
+    run.backup = b;
+    const what = command === 'up' ? 'migrating' : 'rolling back';
+    if (b.outcome === 'would-take') {
+        const pgDump = b.pgDump ? ` with pg_dump ${b.pgDumpVersion} (${b.pgDump}) for the PostgreSQL ${b.serverVersion} server` : '';
+        const m = `A backup would be taken before ${what} (${b.reason})${pgDump}, into ${b.dir}; this dry run took none.`;
+        run.notes.push(m);
+        log.info(m);
+    }
+    else if (b.outcome === 'would-fail') {
+        warn(`${command} would fail before ${what}, with nothing ${command === 'up' ? 'applied' : 'rolled back'}: the backup (${b.reason}) could not be taken: ${b.error}`);
+    }
+    else if (count > 0) {
+        run.notes.push(`No backup would be taken (${b.reason}).`);
+    }
 }
 function describePlan(plan, run, warn) {
     if (!plan.ledgerExists && !plan.databaseMissing)
@@ -39979,7 +41411,7 @@ function logPlan(log, rows, verb) {
     if (!rows.some((r) => r.sql !== undefined))
         log.info(`Nothing to ${verb.toLowerCase().replace('would ', '')}.`);
 }
-async function rollbackPlan(s, migrator, log, run, warn) {
+async function rollbackPlan(s, migrator, log, run, warn, backups) {
     const plan = await migrator.planRollback({ steps: s.steps ?? 1 });
     describePlan(plan, run, warn);
     run.rows = plan.targets.map((t) => ({ version: t.version, file: t.displayPath, status: 'would-roll-back', transaction: t.transaction, sql: t.sql }));
@@ -39993,6 +41425,8 @@ async function rollbackPlan(s, migrator, log, run, warn) {
     for (const t of plan.targets.filter((x) => x.empty)) {
         warn(`${t.displayPath} has an empty down section: rollback would only delete its ledger row and leave its changes in place`);
     }
+    if (!plan.databaseMissing)
+        await planBackup(s, backups, log, run, warn, plan.targets.length, false, 'rollback');
     logPlan(log, run.rows, 'Would roll back');
 }
 async function pipeline_status(s, migrator, log, run, warn) {
@@ -40021,6 +41455,44 @@ function describeStatus(st, run, warn) {
         run.notes.push(`Applied versions with no file (ignored, as dbmate does): ${st.orphans.join(', ')}`);
 }
 /**
+ * Run an engine command with the backup hook when `backup` asks for one (DESIGN step 4). The
+ * engine calls the hook under its advisory lock after planning, before the first migration, and
+ * only when there is something to run. A failed backup becomes the run's error with nothing
+ * applied (the result is then undefined); any other failure is rethrown.
+ */
+async function withBackup(s, deps, run, command, call) {
+    const policy = backupPolicy(s);
+    const state = {};
+    const record = (b) => {
+        run.backup = b;
+        if (b.path)
+            run.backupPath = b.path;
+    };
+    const hook = policy.take ? backupHook(s, deps.backup, deps.log, policy, record, state) : undefined;
+    try {
+        const r = await call(hook);
+        run.backup ??= { outcome: 'not-taken', reason: policy.take ? `nothing to ${command === 'up' ? 'apply' : 'roll back'} (${policy.reason})` : policy.reason };
+        if (!policy.take)
+            deps.log.info(`No backup: ${policy.reason}`);
+        return r;
+    }
+    catch (err) {
+        if (state.failed === undefined || err !== state.failed)
+            throw err;
+        run.status = 'failed';
+        run.error = errorOf(err);
+        setCurrent(run, state.currentVersion);
+        const todo = state.migrations ?? [];
+        if (command === 'up') {
+            run.rows = todo.map((m) => ({ version: m.version, file: m.displayPath, status: 'pending' }));
+            run.pending = todo.map((m) => m.version);
+        }
+        run.notes.push(`No migration was ${command === 'up' ? 'applied' : 'rolled back'}: the backup must succeed first (${policy.reason}). ` +
+            `The run stopped with the advisory lock held and before the ledger was touched; it would have ${command === 'up' ? 'applied' : 'rolled back'} ${todo.map((m) => m.version).join(', ') || 'nothing'}.`);
+        return undefined;
+    }
+}
+/**
  * `up` with its safety net: apply, then health checks, and on a failed migration or a failed
  * check roll back what this run applied (when `rollback-on-failure` says so).
  */
@@ -40030,7 +41502,10 @@ async function up(s, deps, run, warn) {
     const createDatabase = s.environment !== 'production';
     // Indexes that are INVALID already are not this run's doing; a missing database has none.
     const invalidBefore = await health.invalidIndexes().catch(() => undefined);
-    const r = await log.group('Apply', () => migrator.up({ createDatabase, ...(s.steps !== undefined ? { steps: s.steps } : {}) }));
+    const title = backupPolicy(s).take ? 'Backup and apply' : 'Apply';
+    const r = await log.group(title, () => withBackup(s, deps, run, 'up', (beforeApply) => migrator.up({ createDatabase, ...(s.steps !== undefined ? { steps: s.steps } : {}), ...(beforeApply ? { beforeApply } : {}) })));
+    if (!r)
+        return;
     if (r.databaseCreated)
         run.notes.push(`Database ${s.target.database} did not exist and was created (as dbmate's \`up\` does; never in production).`);
     apply(r, run, warn);
@@ -40123,9 +41598,11 @@ async function autoRollback(s, deps, run, warn, reason) {
         run.status = 'rolled-back';
     }
 }
-async function rollback(s, migrator, run, warn) {
-    const r = await migrator.rollback({ steps: s.steps ?? 1 });
-    apply(r, run, warn);
+async function rollback(s, deps, run, warn) {
+    const title = backupPolicy(s).take ? 'Backup and rollback' : 'Rollback';
+    const r = await deps.log.group(title, () => withBackup(s, deps, run, 'rollback', (beforeApply) => deps.migrator.rollback({ steps: s.steps ?? 1, ...(beforeApply ? { beforeApply } : {}) })));
+    if (r)
+        apply(r, run, warn);
 }
 function apply(r, run, warn) {
     run.rows = r.steps.map((st) => ({
@@ -40163,18 +41640,8 @@ function apply(r, run, warn) {
 /** Inputs that ask for features of a later version: say so instead of pretending. */
 function laterFeatureWarnings(s) {
     const out = [];
-    const changes = !s.dryRun && (s.command === 'up' || s.command === 'rollback');
-    if (changes && (s.backup === 'always' || (s.backup === 'auto' && s.environment === 'production'))) {
-        out.push(`backup: '${s.backup}' asks for a backup of ${s.environment}, but backups are not implemented in this version of the action: NO backup was taken before migrating`);
-    }
     if (s.driftCheck)
         out.push('drift-check is not implemented in this version of the action: the schema was not compared');
-    return out;
-}
-function failureFeatureWarnings(s) {
-    const out = [];
-    if (s.createIssueOnFailure)
-        out.push('create-issue-on-failure is not implemented in this version of the action: no issue was opened');
     return out;
 }
 function setCurrent(run, v) {
@@ -40266,213 +41733,6 @@ function fileAnnotations(run) {
     ];
 }
 
-;// CONCATENATED MODULE: ./src/action/summary.ts
-/** Label of each row status in the summary table. */
-const ROW_LABEL = {
-    applied: '✅ applied',
-    'rolled-back': '↩️ rolled back',
-    'rollback-failed': '❌ rollback failed',
-    failed: '❌ failed',
-    pending: '⏳ pending',
-    'would-apply': '🔍 would apply',
-    'would-roll-back': '🔍 would roll back',
-    edited: '⚠️ applied, file edited since',
-    'no-file': '❔ applied, no file',
-};
-/** Order of the totals line. */
-const TOTAL_ORDER = ['applied', 'rolled-back', 'failed', 'rollback-failed', 'would-apply', 'would-roll-back', 'pending', 'edited', 'no-file'];
-/**
- * Render the run as the job summary: a headline, the environment/command/target table, the
- * plan, result or status table, totals, the error with its file:line, warnings and (for a dry
- * run) the exact SQL. Pure: the caller writes it. The run is already redacted.
- */
-function renderSummary(run) {
-    const out = [];
-    out.push(`## ${summary_headline(run)}`, '');
-    const facts = [];
-    if (run.environment)
-        facts.push(['Environment', code(run.environment)]);
-    if (run.command)
-        facts.push(['Command', `${code(run.command)}${run.dryRun ? ' (dry run: nothing was changed)' : ''}`]);
-    if (run.target) {
-        const t = run.target;
-        facts.push(['Database', `${code(`${t.host}:${t.port}/${t.database}`)}${t.user ? ` as ${code(t.user)}` : ''}${run.urlSource ? ` (URL from ${code(run.urlSource)})` : ''}`]);
-    }
-    if (run.status !== 'failed' || run.command)
-        facts.push(['Current version', run.currentVersion ? code(run.currentVersion) : 'none applied']);
-    if (run.schemaFile)
-        facts.push(['Schema file', code(run.schemaFile)]);
-    facts.push(['Duration', summary_duration(run.durationMs)]);
-    if (run.run?.runUrl)
-        facts.push(['Run', `[${run.run.runId ?? 'link'}](${run.run.runUrl})`]);
-    out.push('| | |', '|---|---|', ...facts.map(([k, v]) => `| ${k} | ${cell(v)} |`), '');
-    if (run.rows.length > 0) {
-        out.push(`### ${tableTitle(run)}`, '', ...table(run), '', `**Totals:** ${totals(run.rows)}`, '');
-    }
-    else if (run.command && !run.error) {
-        out.push(run.command === 'status' ? 'No migration files found.' : 'No migrations to run.', '');
-    }
-    if (run.health)
-        out.push(...healthSection(run.health));
-    if (run.error)
-        out.push('### ❌ Error', '', ...errorBlock(run.error));
-    if (run.rollback)
-        out.push(...rollbackSection(run));
-    if (run.warnings.length > 0)
-        out.push('### ⚠️ Warnings', '', ...run.warnings.map((w) => `- ${summary_oneLine(w)}`), '');
-    if (run.notes.length > 0)
-        out.push('### Notes', '', ...run.notes.map((n) => `- ${summary_oneLine(n)}`), '');
-    const sqlRows = run.rows.filter((r) => r.sql !== undefined);
-    if (sqlRows.length > 0) {
-        out.push('### SQL', '');
-        for (const r of sqlRows) {
-            out.push(`<details><summary>${escapeHtml(`${r.version} ${r.file}`)} (${r.transaction ? 'one transaction' : 'transaction:false'})</summary>`, '', fence(r.sql ?? '', 'sql'), '', '</details>', '');
-        }
-    }
-    return `${out.join('\n').replace(/\n+$/, '')}\n`;
-}
-function summary_headline(run) {
-    const health = run.error?.code === 'HEALTH_CHECK_FAILED';
-    switch (run.status) {
-        case 'failed': {
-            if (!run.command)
-                return '❌ Invalid action inputs: nothing ran';
-            const what = health ? 'Health checks failed after migrating' : 'Migration failed';
-            const incomplete = run.rollback ? ` — the automatic rollback stopped, ${summary_count(run.rollback.remaining.length)} of this run still applied` : '';
-            return `❌ ${what}${run.environment ? ` on ${run.environment}` : ''}${incomplete}`;
-        }
-        case 'dry-run':
-            return `🔍 Dry run on ${run.environment}: nothing was changed`;
-        case 'nothing-to-do':
-            return `✅ ${run.environment}: already up to date`;
-        case 'rolled-back':
-            return health
-                ? `↩️ Health checks failed on ${run.environment}: this run's migrations were rolled back`
-                : `↩️ Migration failed on ${run.environment} and was rolled back`;
-        default:
-            if (run.command === 'status')
-                return `📋 Migration status of ${run.environment}`;
-            if (run.command === 'rollback')
-                return `↩️ Rolled back on ${run.environment}`;
-            return `✅ Migrations applied on ${run.environment}`;
-    }
-}
-function summary_count(n) {
-    return `${n} migration${n === 1 ? '' : 's'}`;
-}
-function errorBlock(e) {
-    const where = e.file ? `${e.file}${e.line !== undefined ? `:${e.line}:${e.column ?? 1}` : ''}` : undefined;
-    const out = [];
-    if (where)
-        out.push(`In ${code(where)}${e.sqlstate ? ` (SQLSTATE ${code(e.sqlstate)})` : ''}:`, '');
-    out.push(fence(e.details, 'text'), '');
-    return out;
-}
-function healthSection(h) {
-    const mark = (c) => (c.skipped ? '⏭️ skipped' : c.ok ? '✅ passed' : '❌ failed');
-    return [
-        `### ${h.ok ? '✅' : '❌'} Health checks`,
-        '',
-        '| Check | Result | Detail | Duration |',
-        '|---|---|---|---|',
-        ...h.checks.map((c) => `| ${cell(HEALTH_LABEL[c.name])} | ${mark(c)}${c.attempts && c.attempts > 1 ? ` (${c.attempts} attempts)` : ''} | ${cell(c.detail)} | ${summary_duration(c.durationMs)} |`),
-        '',
-    ];
-}
-const HEALTH_LABEL = {
-    sql: 'SQL (`health-check-sql`)',
-    url: 'URL (`health-check-url`)',
-    'invalid-indexes': 'No INVALID index',
-    ledger: 'Every migration applied',
-};
-/** Exactly what the automatic rollback undid and what of this run is still applied. */
-function rollbackSection(run) {
-    const rb = run.rollback;
-    const list = (vs) => (vs.length ? vs.map(code).join(', ') : 'none');
-    const done = rb.remaining.length === 0 && !rb.error;
-    const out = [`### ↩️ Automatic rollback${done ? '' : ' (incomplete)'}`, ''];
-    out.push(`- **Why:** ${summary_oneLine(rb.reason)}`);
-    out.push(`- **Rolled back** (newest first): ${list(rb.rolledBack)}`);
-    out.push(`- **Still applied from this run:** ${list(rb.remaining)}`);
-    if (rb.stoppedAt) {
-        const why = { 'no-down': 'its down section is empty', 'no-file': 'its file is missing', unparsable: 'its file does not parse', failed: 'its down SQL failed' };
-        out.push(`- **Stopped at:** ${code(rb.stoppedAt.file ?? rb.stoppedAt.version)}: ${why[rb.stoppedAt.reason] ?? rb.stoppedAt.reason}`);
-    }
-    out.push(`- **Current version now:** ${run.currentVersion ? code(run.currentVersion) : 'none applied'}`);
-    out.push('');
-    if (rb.error)
-        out.push(...errorBlock(rb.error));
-    return out;
-}
-function tableTitle(run) {
-    if (run.command === 'status')
-        return 'Status';
-    if (run.dryRun || run.command === 'plan')
-        return 'Plan';
-    return 'Result';
-}
-function table(run) {
-    const plan = run.rows.some((r) => r.status === 'would-apply' || r.status === 'would-roll-back');
-    const timed = run.rows.some((r) => r.durationMs !== undefined);
-    const head = ['Version', 'File', 'Status'];
-    if (plan)
-        head.push('Mode');
-    if (timed)
-        head.push('Duration');
-    const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
-    for (const r of run.rows) {
-        const cols = [code(r.version), r.file ? code(r.file) : '—', label(r)];
-        if (plan)
-            cols.push(r.transaction === undefined ? '' : r.transaction ? 'transaction' : 'transaction:false');
-        if (timed)
-            cols.push(r.durationMs !== undefined ? summary_duration(r.durationMs) : '');
-        lines.push(`| ${cols.map(cell).join(' | ')} |`);
-    }
-    return lines;
-}
-function label(r) {
-    return `${ROW_LABEL[r.status]}${r.attempts && r.attempts > 1 ? ` (${r.attempts} attempts)` : ''}`;
-}
-function totals(rows) {
-    const parts = TOTAL_ORDER.map((s) => [s, rows.filter((r) => r.status === s).length])
-        .filter(([, n]) => n > 0)
-        .map(([s, n]) => `${n} ${ROW_LABEL[s].replace(/^\S+ /, '')}`);
-    return parts.join(' · ');
-}
-/** `12 ms`, `1.5 s`, `2 min 3 s`. */
-function summary_duration(ms) {
-    if (ms < 1)
-        return `${Math.round(ms * 100) / 100} ms`;
-    if (ms < 1000)
-        return `${Math.round(ms)} ms`;
-    if (ms < 60_000)
-        return `${Math.round(ms / 100) / 10} s`;
-    const m = Math.floor(ms / 60_000);
-    return `${m} min ${Math.round((ms - m * 60_000) / 1000)} s`;
-}
-/** Inline code that survives backticks in the value. */
-function code(s) {
-    const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((m) => m.length));
-    const tick = '`'.repeat(longest + 1);
-    const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
-    return `${tick}${pad}${s}${pad}${tick}`;
-}
-/** A fenced block longer than any backtick run inside it. */
-function fence(s, lang) {
-    const longest = Math.max(2, ...(s.match(/`+/g) ?? []).map((m) => m.length));
-    const f = '`'.repeat(longest + 1);
-    return `${f}${lang}\n${s.replace(/\s+$/, '')}\n${f}`;
-}
-function cell(s) {
-    return summary_oneLine(s).replace(/\|/g, '\\|');
-}
-function summary_oneLine(s) {
-    return s.replace(/\s*\n\s*/g, ' ');
-}
-function escapeHtml(s) {
-    return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
 ;// CONCATENATED MODULE: ./src/adapters/core-logger.ts
 
 
@@ -40491,10 +41751,6 @@ function coreLogger(secrets) {
     };
 }
 
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/engine/files.ts
 
 
@@ -41461,8 +42717,6 @@ function connectionLostError(err, file, direction, transactional, done = []) {
 }
 
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/engine/dump.ts
 
 
@@ -41710,7 +42964,11 @@ class Migrator {
         if (history)
             await conn.query(historyDdl(history));
     }
-    /** `up` (create the database if missing) and `migrate`: apply pending migrations in order. */
+    /**
+     * `up` (create the database if missing) and `migrate`: apply pending migrations in order.
+     * Every pending file is parsed, then `beforeApply` runs, then the ledger tables are created
+     * when missing and the migrations run, all under one advisory lock.
+     */
     async up(opts = {}) {
         const t0 = Date.now();
         // dbmate creates a missing database before it looks at the migrations directory.
@@ -41727,6 +42985,10 @@ class Migrator {
                     checkStrictOrder(plan);
                 const todo = plan.pending.slice(0, opts.steps ?? plan.pending.length);
                 const loaded = await this.load(todo);
+                // Before the ledger tables are created: a backup taken here shows the database as it was.
+                if (opts.beforeApply && loaded.length > 0) {
+                    await opts.beforeApply(loaded.map((m) => refOf(m.file)), { command: 'up', conn, databaseCreated: created, ...(plan.highestApplied !== undefined ? { currentVersion: plan.highestApplied } : {}) });
+                }
                 await this.ensureTables(conn, ledger, history);
                 const stepOpts = this.stepOptions(ledger, history);
                 const steps = [];
@@ -41764,6 +43026,9 @@ class Migrator {
                 });
             }
             const loaded = await this.load(targets);
+            if (opts.beforeApply) {
+                await opts.beforeApply(loaded.map((m) => refOf(m.file)), { command: 'rollback', conn, databaseCreated: false, ...(plan.highestApplied !== undefined ? { currentVersion: plan.highestApplied } : {}) });
+            }
             const stepOpts = this.stepOptions(ledger, history);
             const steps = [];
             let error;

@@ -7297,7 +7297,7 @@ const COMMANDS = [
     { name: 'create', aliases: [], usage: 'Create database', flags: [] },
     { name: 'drop', aliases: [], usage: 'Drop database (if it exists)', flags: [] },
     { name: 'migrate', aliases: [], usage: 'Migrate to the latest version', flags: [STRICT, VERBOSE, DRY_RUN, STEPS_UP] },
-    { name: 'rollback', aliases: ['down'], usage: 'Rollback the most recent migration', flags: [VERBOSE, STEPS_DOWN] },
+    { name: 'rollback', aliases: ['down'], usage: 'Rollback the most recent migration', flags: [VERBOSE, DRY_RUN, STEPS_DOWN] },
     {
         name: 'status',
         aliases: [],
@@ -9714,7 +9714,11 @@ class Migrator {
         if (history)
             await conn.query(historyDdl(history));
     }
-    /** `up` (create the database if missing) and `migrate`: apply pending migrations in order. */
+    /**
+     * `up` (create the database if missing) and `migrate`: apply pending migrations in order.
+     * Every pending file is parsed, then `beforeApply` runs, then the ledger tables are created
+     * when missing and the migrations run, all under one advisory lock.
+     */
     async up(opts = {}) {
         const t0 = Date.now();
         // dbmate creates a missing database before it looks at the migrations directory.
@@ -9731,6 +9735,10 @@ class Migrator {
                     checkStrictOrder(plan);
                 const todo = plan.pending.slice(0, opts.steps ?? plan.pending.length);
                 const loaded = await this.load(todo);
+                // Before the ledger tables are created: a backup taken here shows the database as it was.
+                if (opts.beforeApply && loaded.length > 0) {
+                    await opts.beforeApply(loaded.map((m) => refOf(m.file)), { command: 'up', conn, databaseCreated: created, ...(plan.highestApplied !== undefined ? { currentVersion: plan.highestApplied } : {}) });
+                }
                 await this.ensureTables(conn, ledger, history);
                 const stepOpts = this.stepOptions(ledger, history);
                 const steps = [];
@@ -9768,6 +9776,9 @@ class Migrator {
                 });
             }
             const loaded = await this.load(targets);
+            if (opts.beforeApply) {
+                await opts.beforeApply(loaded.map((m) => refOf(m.file)), { command: 'rollback', conn, databaseCreated: false, ...(plan.highestApplied !== undefined ? { currentVersion: plan.highestApplied } : {}) });
+            }
             const stepOpts = this.stepOptions(ledger, history);
             const steps = [];
             let error;
@@ -10252,7 +10263,7 @@ async function dispatch(opts, migrator, target, io, out, log) {
             return runResult(opts, await migrator.up({ createDatabase: opts.command === 'up', steps: opts.steps }), out);
         case 'rollback':
             if (opts.dryRun)
-                throw new MigrationError('DRY_RUN_UNSUPPORTED', 'rollback does not support --dry-run yet', { hint: 'run `status` to see what is applied' });
+                return planRollback(opts, migrator, out);
             return runResult(opts, await migrator.rollback({ steps: opts.steps ?? 1 }), out);
         case 'plan':
             return plan(opts, migrator, out);
@@ -10342,6 +10353,8 @@ async function plan(opts, migrator, out) {
         out(`${JSON.stringify(p, null, 2)}\n`);
         return 0;
     }
+    if (p.databaseMissing)
+        out('The database does not exist yet; `up` will create it (`migrate` will not).\n');
     if (p.pending.length === 0) {
         out(`Nothing to apply: ${p.applied} applied, 0 pending (dry run, nothing changed)\n`);
         return 0;
@@ -10353,6 +10366,24 @@ async function plan(opts, migrator, out) {
     }
     if (!p.ledgerExists)
         out('\nThe migrations table does not exist yet; `up` will create it.\n');
+    return 0;
+}
+/** `rollback --dry-run`: what would be undone, with the exact down SQL; nothing changes. */
+async function planRollback(opts, migrator, out) {
+    const p = await migrator.planRollback({ steps: opts.steps ?? 1 });
+    if (opts.json) {
+        out(`${JSON.stringify(p, null, 2)}\n`);
+        return 0;
+    }
+    if (p.targets.length === 0) {
+        throw new MigrationError('NOTHING_TO_ROLLBACK', "can't rollback: no migrations have been applied", { hint: 'run `status` to see what is applied' });
+    }
+    out(`Rollback plan: ${p.targets.length} migration(s), newest first (dry run, nothing changed)\n`);
+    for (const m of p.targets) {
+        const mode = m.transaction ? 'one transaction' : 'transaction:false: statements run one by one, not atomic';
+        out(`\n=== ${m.displayPath} (version ${m.version}, ${mode}${m.empty ? '; EMPTY down section: only the ledger row would be deleted' : ''})\n`);
+        out(m.sql.endsWith('\n') ? m.sql : `${m.sql}\n`);
+    }
     return 0;
 }
 async function main_status(opts, migrator, out, log) {

@@ -214,6 +214,7 @@ export function getInputs(): ActionSettings {
     createIssueOnFailure,
     githubToken,
     issueLabels,
+    ...(process.env.GITHUB_API_URL?.trim() ? { apiUrl: process.env.GITHUB_API_URL.trim() } : {}),
     dumpSchema,
     driftCheck,
     workspace,
@@ -310,10 +311,12 @@ function runInfo(): RunInfo {
   const e = process.env;
   const runUrl =
     e.GITHUB_SERVER_URL && e.GITHUB_REPOSITORY && e.GITHUB_RUN_ID ? `${e.GITHUB_SERVER_URL}/${e.GITHUB_REPOSITORY}/actions/runs/${e.GITHUB_RUN_ID}` : undefined;
+  const repository = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(e.GITHUB_REPOSITORY ?? '') ? e.GITHUB_REPOSITORY : undefined;
   return {
     ...(e.GITHUB_ACTOR ? { actor: e.GITHUB_ACTOR } : {}),
     ...(e.GITHUB_SHA ? { sha: e.GITHUB_SHA } : {}),
     ...(e.GITHUB_RUN_ID ? { runId: e.GITHUB_RUN_ID } : {}),
     ...(runUrl ? { runUrl } : {}),
+    ...(repository ? { repository } : {}),
   };
 }

@@ -1,12 +1,15 @@
 import { MigrationError, ParseError } from '../engine/errors.js';
 import type { Logger } from '../engine/logger.js';
-import type { Migrator, MigratorConfig, PlanResult, RunResult, StatusResult, VersionsRollbackResult } from '../engine/migrator.js';
+import type { BeforeApply, Migrator, MigratorConfig, PlanResult, RunResult, StatusResult, VersionsRollbackResult } from '../engine/migrator.js';
+import { createIssueClient } from '../github/issue-client.js';
 import { SqlMigrationError } from '../engine/sql-error.js';
 import { redact, type DatabaseTarget } from '../engine/url.js';
 import { invalidIndexNames, runHealthChecks, type HealthOptions, type HealthResult } from '../health.js';
 import { VERSION } from '../version.js';
 import { COMMANDS_NOT_YET_AVAILABLE, CONNECT_RETRIES, CONNECT_RETRY_BASE_MS } from './constants.js';
-import type { ActionRun, MigrationRow, RunError } from './run-result.js';
+import { backupDryRun, backupHook, backupPolicy, backupPort, type BackupHookState, type BackupPort } from './backup-step.js';
+import { reportIssue, wantsIssue, type IssueClientFactory } from './issue-step.js';
+import type { ActionRun, BackupReport, MigrationRow, RunError } from './run-result.js';
 import type { ActionSettings } from './settings.js';
 
 /** The engine's logger plus collapsible groups (one per phase). */
@@ -37,6 +40,13 @@ export interface PipelineDeps {
   log: PipelineLog;
   /** Health checks; default: {@link healthPort} on the settings' target. */
   health?: HealthPort;
+  /** Backups (DESIGN step 4); default: {@link backupPort}, real pg_dump into `backup-dir`. */
+  backup?: BackupPort;
+  /**
+   * GitHub client for the failure issue (DESIGN step 8); default `createIssueClient`, which loads
+   * @actions/github only when the first request is made, so a run that succeeds never loads it.
+   */
+  createIssueClient?: IssueClientFactory;
   /** Clock, injectable for tests. */
   now?: () => number;
 }
@@ -75,9 +85,10 @@ export function migratorConfig(s: ActionSettings, log: Logger): MigratorConfig {
 
 /**
  * Run the command the settings ask for and return the whole run as data (DESIGN "Pipeline"
- * steps 2, 3, 5, 6 and 7). Never throws: a failure is in `run.error`, with `status: 'failed'`,
- * or `rolled-back` when this run's migrations were undone automatically. Dry runs only use the
- * engine's read-only calls (`plan`, `planRollback`, `status`), so they cannot change anything.
+ * steps 2 to 8). Never throws: a failure is in `run.error`, with `status: 'failed'`, or
+ * `rolled-back` when this run's migrations were undone automatically; a failed `up`/`rollback`
+ * then opens or comments on the failure issue. Dry runs only use the engine's read-only calls
+ * (`plan`, `planRollback`, `status`) and read the server version, so they cannot change anything.
  */
 export async function runPipeline(s: ActionSettings, deps: PipelineDeps): Promise<ActionRun> {
   const now = deps.now ?? Date.now;
@@ -114,22 +125,26 @@ export async function runPipeline(s: ActionSettings, deps: PipelineDeps): Promis
     if (s.command === 'status') {
       await log.group('Status', () => status(s, migrator, log, run, warn));
     } else if (s.dryRun || s.command === 'plan') {
-      if (s.command === 'rollback') await log.group('Rollback plan (dry run)', () => rollbackPlan(s, migrator, log, run, warn));
-      else await log.group('Plan (dry run)', () => upPlan(s, migrator, log, run, warn));
+      const backups = deps.backup ?? backupPort(s, log);
+      if (s.command === 'rollback') await log.group('Rollback plan (dry run)', () => rollbackPlan(s, migrator, log, run, warn, backups));
+      else await log.group('Plan (dry run)', () => upPlan(s, migrator, log, run, warn, backups));
     } else if (s.command === 'up') {
-      await up(s, { ...deps, health: deps.health ?? healthPort(s.target) }, run, warn);
+      await up(s, { ...deps, health: deps.health ?? healthPort(s.target), backup: deps.backup ?? backupPort(s, log) }, run, warn);
     } else {
-      await log.group('Rollback', () => rollback(s, migrator, run, warn));
+      await rollback(s, { ...deps, backup: deps.backup ?? backupPort(s, log) }, run, warn);
     }
   } catch (err) {
     run.status = 'failed';
     run.error = errorOf(err);
   }
-  if ((run.status === 'failed' || run.status === 'rolled-back') && !s.dryRun && (s.command === 'up' || s.command === 'rollback')) {
-    for (const m of failureFeatureWarnings(s)) warn(m);
-  }
   run.durationMs = Math.round(now() - t0);
-  return redactRun(run, s.secrets);
+  const done = redactRun(run, s.secrets);
+  if (wantsIssue(s, done)) {
+    await log.group('Failure issue', () => reportIssue(s, done, { log, createClient: deps.createIssueClient ?? createIssueClient }));
+    done.durationMs = Math.round(now() - t0);
+    return redactRun(done, s.secrets);
+  }
+  return done;
 }
 
 /** A run that failed before the inputs were valid: every output still gets a value. */
@@ -150,7 +165,7 @@ export function failedRun(err: unknown, startedAt: number, now: number = Date.no
   };
 }
 
-async function upPlan(s: ActionSettings, migrator: MigratorPort, log: Logger, run: ActionRun, warn: (m: string) => void): Promise<void> {
+async function upPlan(s: ActionSettings, migrator: MigratorPort, log: Logger, run: ActionRun, warn: (m: string) => void, backups: BackupPort): Promise<void> {
   const plan = await migrator.plan();
   const take = s.steps ?? plan.pending.length;
   run.rows = plan.pending.map((m, i) => ({
@@ -168,8 +183,27 @@ async function upPlan(s: ActionSettings, migrator: MigratorPort, log: Logger, ru
     else run.notes.push(`Database ${s.target.database} does not exist: \`up\` would create it, then apply every migration.`);
   }
   describePlan(plan, run, warn);
-  if (!run.rows.some((r) => r.status === 'would-apply')) run.notes.push('Nothing to apply: the database is up to date.');
+  const toApply = run.rows.filter((r) => r.status === 'would-apply').length;
+  if (toApply === 0) run.notes.push('Nothing to apply: the database is up to date.');
+  await planBackup(s, backups, log, run, warn, toApply, plan.databaseMissing, 'up');
   logPlan(log, run.rows, 'Would apply');
+}
+
+/** Dry run: whether the real run would back up first, and with which pg_dump; nothing is written. */
+async function planBackup(s: ActionSettings, backups: BackupPort, log: Logger, run: ActionRun, warn: (m: string) => void, count: number, databaseMissing: boolean, command: 'up' | 'rollback'): Promise<void> {
+  const b = await backupDryRun(backups, s, backupPolicy(s), count, databaseMissing);
+  run.backup = b;
+  const what = command === 'up' ? 'migrating' : 'rolling back';
+  if (b.outcome === 'would-take') {
+    const pgDump = b.pgDump ? ` with pg_dump ${b.pgDumpVersion} (${b.pgDump}) for the PostgreSQL ${b.serverVersion} server` : '';
+    const m = `A backup would be taken before ${what} (${b.reason})${pgDump}, into ${b.dir}; this dry run took none.`;
+    run.notes.push(m);
+    log.info(m);
+  } else if (b.outcome === 'would-fail') {
+    warn(`${command} would fail before ${what}, with nothing ${command === 'up' ? 'applied' : 'rolled back'}: the backup (${b.reason}) could not be taken: ${b.error}`);
+  } else if (count > 0) {
+    run.notes.push(`No backup would be taken (${b.reason}).`);
+  }
 }
 
 function describePlan(plan: Pick<PlanResult, 'ledgerExists' | 'databaseMissing' | 'edited' | 'orphans'>, run: ActionRun, warn: (m: string) => void): void {
@@ -188,7 +222,7 @@ function logPlan(log: Logger, rows: MigrationRow[], verb: string): void {
   if (!rows.some((r) => r.sql !== undefined)) log.info(`Nothing to ${verb.toLowerCase().replace('would ', '')}.`);
 }
 
-async function rollbackPlan(s: ActionSettings, migrator: MigratorPort, log: Logger, run: ActionRun, warn: (m: string) => void): Promise<void> {
+async function rollbackPlan(s: ActionSettings, migrator: MigratorPort, log: Logger, run: ActionRun, warn: (m: string) => void, backups: BackupPort): Promise<void> {
   const plan = await migrator.planRollback({ steps: s.steps ?? 1 });
   describePlan(plan, run, warn);
   run.rows = plan.targets.map((t) => ({ version: t.version, file: t.displayPath, status: 'would-roll-back', transaction: t.transaction, sql: t.sql }));
@@ -200,6 +234,7 @@ async function rollbackPlan(s: ActionSettings, migrator: MigratorPort, log: Logg
   for (const t of plan.targets.filter((x) => x.empty)) {
     warn(`${t.displayPath} has an empty down section: rollback would only delete its ledger row and leave its changes in place`);
   }
+  if (!plan.databaseMissing) await planBackup(s, backups, log, run, warn, plan.targets.length, false, 'rollback');
   logPlan(log, run.rows, 'Would roll back');
 }
 
@@ -227,7 +262,51 @@ function describeStatus(st: StatusResult, run: ActionRun, warn: (m: string) => v
   if (st.orphans.length) run.notes.push(`Applied versions with no file (ignored, as dbmate does): ${st.orphans.join(', ')}`);
 }
 
-type UpDeps = PipelineDeps & { health: HealthPort };
+type UpDeps = PipelineDeps & { health: HealthPort; backup: BackupPort };
+type RollbackDeps = PipelineDeps & { backup: BackupPort };
+
+/**
+ * Run an engine command with the backup hook when `backup` asks for one (DESIGN step 4). The
+ * engine calls the hook under its advisory lock after planning, before the first migration, and
+ * only when there is something to run. A failed backup becomes the run's error with nothing
+ * applied (the result is then undefined); any other failure is rethrown.
+ */
+async function withBackup<T>(
+  s: ActionSettings,
+  deps: PipelineDeps & { backup: BackupPort },
+  run: ActionRun,
+  command: 'up' | 'rollback',
+  call: (beforeApply: BeforeApply | undefined) => Promise<T>,
+): Promise<T | undefined> {
+  const policy = backupPolicy(s);
+  const state: BackupHookState = {};
+  const record = (b: BackupReport) => {
+    run.backup = b;
+    if (b.path) run.backupPath = b.path;
+  };
+  const hook = policy.take ? backupHook(s, deps.backup, deps.log, policy, record, state) : undefined;
+  try {
+    const r = await call(hook);
+    run.backup ??= { outcome: 'not-taken', reason: policy.take ? `nothing to ${command === 'up' ? 'apply' : 'roll back'} (${policy.reason})` : policy.reason };
+    if (!policy.take) deps.log.info(`No backup: ${policy.reason}`);
+    return r;
+  } catch (err) {
+    if (state.failed === undefined || err !== state.failed) throw err;
+    run.status = 'failed';
+    run.error = errorOf(err);
+    setCurrent(run, state.currentVersion);
+    const todo = state.migrations ?? [];
+    if (command === 'up') {
+      run.rows = todo.map((m) => ({ version: m.version, file: m.displayPath, status: 'pending' }));
+      run.pending = todo.map((m) => m.version);
+    }
+    run.notes.push(
+      `No migration was ${command === 'up' ? 'applied' : 'rolled back'}: the backup must succeed first (${policy.reason}). ` +
+        `The run stopped with the advisory lock held and before the ledger was touched; it would have ${command === 'up' ? 'applied' : 'rolled back'} ${todo.map((m) => m.version).join(', ') || 'nothing'}.`,
+    );
+    return undefined;
+  }
+}
 
 /**
  * `up` with its safety net: apply, then health checks, and on a failed migration or a failed
@@ -239,7 +318,11 @@ async function up(s: ActionSettings, deps: UpDeps, run: ActionRun, warn: (m: str
   const createDatabase = s.environment !== 'production';
   // Indexes that are INVALID already are not this run's doing; a missing database has none.
   const invalidBefore = await health.invalidIndexes().catch(() => undefined);
-  const r = await log.group('Apply', () => migrator.up({ createDatabase, ...(s.steps !== undefined ? { steps: s.steps } : {}) }));
+  const title = backupPolicy(s).take ? 'Backup and apply' : 'Apply';
+  const r = await log.group(title, () =>
+    withBackup(s, deps, run, 'up', (beforeApply) => migrator.up({ createDatabase, ...(s.steps !== undefined ? { steps: s.steps } : {}), ...(beforeApply ? { beforeApply } : {}) })),
+  );
+  if (!r) return;
   if (r.databaseCreated) run.notes.push(`Database ${s.target.database} did not exist and was created (as dbmate's \`up\` does; never in production).`);
   apply(r, run, warn);
   if (r.error) {
@@ -334,9 +417,12 @@ async function autoRollback(s: ActionSettings, deps: UpDeps, run: ActionRun, war
   }
 }
 
-async function rollback(s: ActionSettings, migrator: MigratorPort, run: ActionRun, warn: (m: string) => void): Promise<void> {
-  const r = await migrator.rollback({ steps: s.steps ?? 1 });
-  apply(r, run, warn);
+async function rollback(s: ActionSettings, deps: RollbackDeps, run: ActionRun, warn: (m: string) => void): Promise<void> {
+  const title = backupPolicy(s).take ? 'Backup and rollback' : 'Rollback';
+  const r = await deps.log.group(title, () =>
+    withBackup(s, deps, run, 'rollback', (beforeApply) => deps.migrator.rollback({ steps: s.steps ?? 1, ...(beforeApply ? { beforeApply } : {}) })),
+  );
+  if (r) apply(r, run, warn);
 }
 
 function apply(r: RunResult, run: ActionRun, warn: (m: string) => void): void {
@@ -370,17 +456,7 @@ function apply(r: RunResult, run: ActionRun, warn: (m: string) => void): void {
 /** Inputs that ask for features of a later version: say so instead of pretending. */
 function laterFeatureWarnings(s: ActionSettings): string[] {
   const out: string[] = [];
-  const changes = !s.dryRun && (s.command === 'up' || s.command === 'rollback');
-  if (changes && (s.backup === 'always' || (s.backup === 'auto' && s.environment === 'production'))) {
-    out.push(`backup: '${s.backup}' asks for a backup of ${s.environment}, but backups are not implemented in this version of the action: NO backup was taken before migrating`);
-  }
   if (s.driftCheck) out.push('drift-check is not implemented in this version of the action: the schema was not compared');
-  return out;
-}
-
-function failureFeatureWarnings(s: ActionSettings): string[] {
-  const out: string[] = [];
-  if (s.createIssueOnFailure) out.push('create-issue-on-failure is not implemented in this version of the action: no issue was opened');
   return out;
 }
 

@@ -79,6 +79,62 @@ export interface RollbackReport {
   error?: RunError;
 }
 
+/** What happened about the backup of DESIGN step 4 (or, in a dry run, what would happen). */
+export type BackupOutcome =
+  /** Taken and verified before the first migration ran. */
+  | 'taken'
+  /** Not taken, and not needed: see `reason`. */
+  | 'not-taken'
+  /** Could not be taken, so no migration ran. */
+  | 'failed'
+  /** Dry run: `up` would take one, with the pg_dump named. */
+  | 'would-take'
+  /** Dry run: `up` would need one but could not take it (e.g. no suitable pg_dump), so it would fail. */
+  | 'would-fail';
+
+/** The backup before migrating: why (not), with which pg_dump, and the verified archive. */
+export interface BackupReport {
+  outcome: BackupOutcome;
+  /** Why it was (or was not) taken, e.g. `backup: auto takes one in production only, not in staging`, `nothing to apply`. */
+  reason: string;
+  /** pg_dump used or chosen. */
+  pgDump?: string;
+  /** Its version, e.g. `15.18`. */
+  pgDumpVersion?: string;
+  /** The server's version, e.g. `15.18`. */
+  serverVersion?: string;
+  /** Directory the archive goes to. */
+  dir?: string;
+  /** Absolute path of the `pg_dump -Fc` archive (mode 0600). */
+  path?: string;
+  /** Archive size in bytes. */
+  bytes?: number;
+  /** Hex SHA-256 of the archive. */
+  sha256?: string;
+  /** Dump plus verification, ms. */
+  durationMs?: number;
+  /** TOC entries `pg_restore --list` found in it. */
+  entries?: number;
+  /** New database the restore command creates. */
+  restoreDatabase?: string;
+  /** Exact command to restore the archive into a new database (never run automatically; no password). */
+  restoreCommand?: string;
+  /** Why it failed (or would fail); the run's `error` carries the details when it failed. */
+  error?: string;
+}
+
+/** The failure issue of DESIGN step 8. */
+export interface IssueReport {
+  /** `created`: a new issue; `commented`: added to the open issue with the same labels. */
+  action: 'created' | 'commented';
+  /** Issue number. */
+  number: number;
+  /** Link of the issue (created) or of the comment (commented): the `issue-url` output. */
+  url: string;
+  /** Link of the issue itself. */
+  issueUrl: string;
+}
+
 /** Where the run pointed, without secrets. */
 export interface TargetView {
   host: string;
@@ -120,9 +176,13 @@ export interface ActionRun {
   health?: HealthResult;
   /** The automatic rollback, when one ran (or could not start). */
   rollback?: RollbackReport;
-  /** Backup file (not produced by this version). */
+  /** The backup before migrating (commands `up` and `rollback` that got as far as planning). */
+  backup?: BackupReport;
+  /** Path of the backup taken before migrating: the `backup-path` output. */
   backupPath?: string;
-  /** Issue opened on failure (not produced by this version). */
+  /** The failure issue opened or commented on. */
+  issue?: IssueReport;
+  /** Link of the issue (or comment) for this failure: the `issue-url` output. */
   issueUrl?: string;
   error?: RunError;
   /** Things the user should act on (shown in the summary and as warnings). */
@@ -130,5 +190,5 @@ export interface ActionRun {
   /** Neutral facts worth showing (e.g. the ledger does not exist yet). */
   notes: string[];
   toolVersion: string;
-  run?: { actor?: string; sha?: string; runId?: string; runUrl?: string };
+  run?: { actor?: string; sha?: string; runId?: string; runUrl?: string; repository?: string };
 }

@@ -43,11 +43,14 @@ export interface ActionSettings {
   readonly steps?: number;
   /** Refuse pending migrations older than the newest applied one. */
   readonly strict: boolean;
-  /** When to take a backup before migrating (implemented in a later version). */
+  /** When to take a `pg_dump -Fc` backup before migrating: `auto` (production only), `always`, `never`. */
   readonly backup: BackupMode;
-  /** Directory for backups (implemented in a later version). */
+  /** Absolute directory for backups: `backup-dir`, else `$RUNNER_TEMP/db-backups`, else `<os tmpdir>/db-backups`. */
   readonly backupDir: string;
-  /** pg_dump to use (schema dumps now, backups later); undefined = search PATH. */
+  /**
+   * pg_dump to use for backups and schema dumps; undefined = the newest pg_dump on PATH or in
+   * `/usr/lib/postgresql/<N>/bin` whose major is at least the server's.
+   */
   readonly pgDumpPath?: string;
   /** `lock_timeout` of each migration, ms (0 = none). */
   readonly lockTimeoutMs: number;
@@ -67,12 +70,14 @@ export interface ActionSettings {
   readonly healthCheckIntervalMs: number;
   /** Roll back this run's migrations, newest first, when a migration or a health check fails. */
   readonly rollbackOnFailure: boolean;
-  /** Open or comment on an issue when the run fails (implemented in a later version). */
+  /** Open (or comment on the open) GitHub issue when an `up` or `rollback` run fails. */
   readonly createIssueOnFailure: boolean;
   /** Token for the issue API; masked in logs. */
   readonly githubToken: string;
-  /** Labels of the failure issue (implemented in a later version). */
+  /** Labels of the failure issue; `env:<environment>` is added. */
   readonly issueLabels: readonly string[];
+  /** REST API root for the issue, from `GITHUB_API_URL`; undefined = `https://api.github.com`. */
+  readonly apiUrl?: string;
   /** Write {@link schemaFile} after a successful `up`/`rollback`. */
   readonly dumpSchema: boolean;
   /** Compare the live schema with {@link schemaFile} (implemented in a later version). */
@@ -95,4 +100,6 @@ export interface RunInfo {
   readonly runId?: string;
   /** Link to the run, from `GITHUB_SERVER_URL`/`GITHUB_REPOSITORY`/`GITHUB_RUN_ID`. */
   readonly runUrl?: string;
+  /** `GITHUB_REPOSITORY` (`owner/name`), where the failure issue is opened; undefined when absent or malformed. */
+  readonly repository?: string;
 }

@@ -1,5 +1,5 @@
 import type { HealthCheck, HealthResult } from '../health.js';
-import type { ActionRun, MigrationRow, RowStatus, RunError } from './run-result.js';
+import type { ActionRun, BackupReport, MigrationRow, RowStatus, RunError } from './run-result.js';
 
 /** Label of each row status in the summary table. */
 const ROW_LABEL: Record<RowStatus, string> = {
@@ -35,8 +35,10 @@ export function renderSummary(run: ActionRun): string {
   }
   if (run.status !== 'failed' || run.command) facts.push(['Current version', run.currentVersion ? code(run.currentVersion) : 'none applied']);
   if (run.schemaFile) facts.push(['Schema file', code(run.schemaFile)]);
+  if (run.backup) facts.push(['Backup', backupFact(run.backup)]);
   facts.push(['Duration', duration(run.durationMs)]);
   if (run.run?.runUrl) facts.push(['Run', `[${run.run.runId ?? 'link'}](${run.run.runUrl})`]);
+  if (run.issue) facts.push(['Issue', `[#${run.issue.number}](${run.issue.url}) ${run.issue.action === 'created' ? 'opened' : 'commented on (it was already open)'}`]);
   out.push('| | |', '|---|---|', ...facts.map(([k, v]) => `| ${k} | ${cell(v)} |`), '');
 
   if (run.rows.length > 0) {
@@ -50,6 +52,8 @@ export function renderSummary(run: ActionRun): string {
   if (run.error) out.push('### ❌ Error', '', ...errorBlock(run.error));
 
   if (run.rollback) out.push(...rollbackSection(run));
+
+  if (run.backup && (run.backup.outcome === 'taken' || run.backup.outcome === 'failed')) out.push(...backupSection(run.backup));
 
   if (run.warnings.length > 0) out.push('### ⚠️ Warnings', '', ...run.warnings.map((w) => `- ${oneLine(w)}`), '');
   if (run.notes.length > 0) out.push('### Notes', '', ...run.notes.map((n) => `- ${oneLine(n)}`), '');
@@ -69,6 +73,7 @@ function headline(run: ActionRun): string {
   switch (run.status) {
     case 'failed': {
       if (!run.command) return '❌ Invalid action inputs: nothing ran';
+      if (run.backup?.outcome === 'failed') return `❌ Backup failed${run.environment ? ` on ${run.environment}` : ''}: nothing was ${run.command === 'rollback' ? 'rolled back' : 'applied'}`;
       const what = health ? 'Health checks failed after migrating' : 'Migration failed';
       const incomplete = run.rollback ? ` — the automatic rollback stopped, ${count(run.rollback.remaining.length)} of this run still applied` : '';
       return `❌ ${what}${run.environment ? ` on ${run.environment}` : ''}${incomplete}`;
@@ -136,6 +141,63 @@ function rollbackSection(run: ActionRun): string[] {
   out.push('');
   if (rb.error) out.push(...errorBlock(rb.error));
   return out;
+}
+
+/** One line for the facts table: taken (where, how big), not taken (why), or what a dry run would do. */
+function backupFact(b: BackupReport): string {
+  switch (b.outcome) {
+    case 'taken':
+      return `✅ ${code(b.path ?? '')} (${bytes(b.bytes ?? 0)}, ${duration(b.durationMs ?? 0)}; see below)`;
+    case 'failed':
+      return `❌ failed (${b.reason}): no migration ran`;
+    case 'would-take':
+      return `would be taken (${b.reason})${b.pgDump ? ` with pg_dump ${b.pgDumpVersion} (${code(b.pgDump)}) for PostgreSQL ${b.serverVersion}` : ''}; none was taken by this dry run`;
+    case 'would-fail':
+      return `⚠️ needed (${b.reason}) but could not be taken: see the warnings`;
+    default:
+      return `not taken (${b.reason})`;
+  }
+}
+
+/** The backup: where it is, how it was made and checked, and the exact command to restore it. */
+function backupSection(b: BackupReport): string[] {
+  if (b.outcome === 'failed') {
+    return [
+      '### ❌ Backup',
+      '',
+      `- **Why a backup:** ${b.reason}`,
+      ...(b.pgDump ? [`- **pg_dump:** ${b.pgDumpVersion} (${code(b.pgDump)})`] : []),
+      ...(b.serverVersion ? [`- **Server:** PostgreSQL ${b.serverVersion}`] : []),
+      `- **Result:** failed before any migration ran, so nothing was changed: ${oneLine(b.error ?? 'see the error above')}`,
+      '',
+    ];
+  }
+  return [
+    '### 💾 Backup',
+    '',
+    `- **Path:** ${code(b.path ?? '')} (mode 0600)`,
+    `- **Size:** ${bytes(b.bytes ?? 0)}; **SHA-256:** ${code(b.sha256 ?? '')}`,
+    `- **Duration:** ${duration(b.durationMs ?? 0)}; verified with ${code('pg_restore --list')}: ${b.entries ?? 0} entries`,
+    `- **Taken with:** pg_dump ${b.pgDumpVersion} (${code(b.pgDump ?? '')}) from a PostgreSQL ${b.serverVersion} server (${b.reason})`,
+    '',
+    `Restore it into a new database${b.restoreDatabase ? ` ${code(b.restoreDatabase)}` : ''} with the command below (set ${code('PGPASSWORD')} first). It is never run automatically: check the copy, then switch over deliberately.`,
+    '',
+    fence(b.restoreCommand ?? '', 'sh'),
+    '',
+  ];
+}
+
+/** `812 B`, `1.5 KiB`, `3.2 MiB`. */
+export function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
 }
 
 function tableTitle(run: ActionRun): string {

@@ -81,7 +81,7 @@ export interface CliOptions {
   readonly strict: boolean;
   /** `up`/`migrate`/`rollback` `--verbose`/`-v`/`DBMATE_VERBOSE`: print `Rows affected: N` per statement. */
   readonly verbose: boolean;
-  /** `up`/`migrate` `--dry-run`: plan and print, change nothing (not even create the ledger table). */
+  /** `up`/`migrate`/`rollback` `--dry-run`: plan and print, change nothing (not even create the ledger table). */
   readonly dryRun: boolean;
   /** `--steps N`: how many migrations to apply (`up`/`migrate`/`plan`; undefined = all) or roll back (`rollback`; default 1). */
   readonly steps?: number;
@@ -247,7 +247,7 @@ const COMMANDS: readonly CommandSpec[] = [
   { name: 'create', aliases: [], usage: 'Create database', flags: [] },
   { name: 'drop', aliases: [], usage: 'Drop database (if it exists)', flags: [] },
   { name: 'migrate', aliases: [], usage: 'Migrate to the latest version', flags: [STRICT, VERBOSE, DRY_RUN, STEPS_UP] },
-  { name: 'rollback', aliases: ['down'], usage: 'Rollback the most recent migration', flags: [VERBOSE, STEPS_DOWN] },
+  { name: 'rollback', aliases: ['down'], usage: 'Rollback the most recent migration', flags: [VERBOSE, DRY_RUN, STEPS_DOWN] },
   {
     name: 'status',
     aliases: [],

@@ -146,7 +146,7 @@ async function dispatch(
       if (opts.dryRun) return plan(opts, migrator, out);
       return runResult(opts, await migrator.up({ createDatabase: opts.command === 'up', steps: opts.steps }), out);
     case 'rollback':
-      if (opts.dryRun) throw new MigrationError('DRY_RUN_UNSUPPORTED', 'rollback does not support --dry-run yet', { hint: 'run `status` to see what is applied' });
+      if (opts.dryRun) return planRollback(opts, migrator, out);
       return runResult(opts, await migrator.rollback({ steps: opts.steps ?? 1 }), out);
     case 'plan':
       return plan(opts, migrator, out);
@@ -236,6 +236,7 @@ async function plan(opts: CliOptions, migrator: Migrator, out: (s: string) => vo
     out(`${JSON.stringify(p, null, 2)}\n`);
     return 0;
   }
+  if (p.databaseMissing) out('The database does not exist yet; `up` will create it (`migrate` will not).\n');
   if (p.pending.length === 0) {
     out(`Nothing to apply: ${p.applied} applied, 0 pending (dry run, nothing changed)\n`);
     return 0;
@@ -246,6 +247,25 @@ async function plan(opts: CliOptions, migrator: Migrator, out: (s: string) => vo
     out(m.sql.endsWith('\n') ? m.sql : `${m.sql}\n`);
   }
   if (!p.ledgerExists) out('\nThe migrations table does not exist yet; `up` will create it.\n');
+  return 0;
+}
+
+/** `rollback --dry-run`: what would be undone, with the exact down SQL; nothing changes. */
+async function planRollback(opts: CliOptions, migrator: Migrator, out: (s: string) => void): Promise<number> {
+  const p = await migrator.planRollback({ steps: opts.steps ?? 1 });
+  if (opts.json) {
+    out(`${JSON.stringify(p, null, 2)}\n`);
+    return 0;
+  }
+  if (p.targets.length === 0) {
+    throw new MigrationError('NOTHING_TO_ROLLBACK', "can't rollback: no migrations have been applied", { hint: 'run `status` to see what is applied' });
+  }
+  out(`Rollback plan: ${p.targets.length} migration(s), newest first (dry run, nothing changed)\n`);
+  for (const m of p.targets) {
+    const mode = m.transaction ? 'one transaction' : 'transaction:false: statements run one by one, not atomic';
+    out(`\n=== ${m.displayPath} (version ${m.version}, ${mode}${m.empty ? '; EMPTY down section: only the ledger row would be deleted' : ''})\n`);
+    out(m.sql.endsWith('\n') ? m.sql : `${m.sql}\n`);
+  }
   return 0;
 }
 

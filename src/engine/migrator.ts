@@ -61,6 +61,49 @@ export interface MigratorConfig {
   connectRetryBaseMs?: number;
 }
 
+/** What a {@link BeforeApply} hook is told besides the migrations about to run. */
+export interface BeforeApplyInfo {
+  /** `up` (about to apply) or `rollback` (about to undo). */
+  command: 'up' | 'rollback';
+  /**
+   * The run's own connection, which holds the advisory lock. For reading only (e.g. the server
+   * version): changing the database through it would slip a change in before the migrations.
+   */
+  conn: Connection;
+  /** Highest applied version with a file before this run, if any. */
+  currentVersion?: string;
+  /** `up` created the database in this run (so it is empty). */
+  databaseCreated: boolean;
+}
+
+/**
+ * Called under the advisory lock after planning and before the first migration runs (only when
+ * there is something to run), so nothing can change the database between the hook and the
+ * migrations. A hook that throws aborts the command with nothing applied; the error is rethrown
+ * as is. The action takes its pre-migration backup here.
+ *
+ * @param migrations what will run, in order (`up`: oldest first; `rollback`: newest first)
+ */
+export type BeforeApply = (migrations: MigrationRef[], info: BeforeApplyInfo) => Promise<void>;
+
+/** Options of {@link Migrator.up}. */
+export interface UpOptions {
+  /** Create the database when it does not exist (dbmate's `up`; `migrate` does not). */
+  createDatabase?: boolean;
+  /** Apply at most this many pending migrations. */
+  steps?: number;
+  /** See {@link BeforeApply}. Not called when nothing is pending. */
+  beforeApply?: BeforeApply;
+}
+
+/** Options of {@link Migrator.rollback}. */
+export interface RollbackOptions {
+  /** Roll back this many migrations (default 1). */
+  steps?: number;
+  /** See {@link BeforeApply}. Called with the migrations about to be rolled back. */
+  beforeApply?: BeforeApply;
+}
+
 /** Result of `up`/`migrate`/`rollback`. */
 export interface RunResult {
   command: 'up' | 'rollback';
@@ -319,8 +362,12 @@ export class Migrator {
     if (history) await conn.query(historyDdl(history));
   }
 
-  /** `up` (create the database if missing) and `migrate`: apply pending migrations in order. */
-  async up(opts: { createDatabase?: boolean; steps?: number } = {}): Promise<RunResult> {
+  /**
+   * `up` (create the database if missing) and `migrate`: apply pending migrations in order.
+   * Every pending file is parsed, then `beforeApply` runs, then the ledger tables are created
+   * when missing and the migrations run, all under one advisory lock.
+   */
+  async up(opts: UpOptions = {}): Promise<RunResult> {
     const t0 = Date.now();
     // dbmate creates a missing database before it looks at the migrations directory.
     return this.session(opts.createDatabase ?? false, async (conn, created) => {
@@ -335,6 +382,13 @@ export class Migrator {
         if (this.cfg.strict) checkStrictOrder(plan);
         const todo = plan.pending.slice(0, opts.steps ?? plan.pending.length);
         const loaded = await this.load(todo);
+        // Before the ledger tables are created: a backup taken here shows the database as it was.
+        if (opts.beforeApply && loaded.length > 0) {
+          await opts.beforeApply(
+            loaded.map((m) => refOf(m.file)),
+            { command: 'up', conn, databaseCreated: created, ...(plan.highestApplied !== undefined ? { currentVersion: plan.highestApplied } : {}) },
+          );
+        }
         await this.ensureTables(conn, ledger, history);
         const stepOpts = this.stepOptions(ledger, history);
         const steps: StepResult[] = [];
@@ -358,7 +412,7 @@ export class Migrator {
   }
 
   /** `rollback`/`down`: undo the last `steps` applied migrations (dbmate order), newest first. */
-  async rollback(opts: { steps?: number } = {}): Promise<RunResult> {
+  async rollback(opts: RollbackOptions = {}): Promise<RunResult> {
     const t0 = Date.now();
     const files = await this.files();
     return this.session(false, (conn) =>
@@ -372,6 +426,12 @@ export class Migrator {
           });
         }
         const loaded = await this.load(targets);
+        if (opts.beforeApply) {
+          await opts.beforeApply(
+            loaded.map((m) => refOf(m.file)),
+            { command: 'rollback', conn, databaseCreated: false, ...(plan.highestApplied !== undefined ? { currentVersion: plan.highestApplied } : {}) },
+          );
+        }
         const stepOpts = this.stepOptions(ledger, history);
         const steps: StepResult[] = [];
         let error: Error | undefined;

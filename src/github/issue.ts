@@ -170,7 +170,7 @@ export function renderIssue(facts: IssueFacts): RenderedIssue {
     lines.push(`- **Path:** ${code(facts.backup.path)}${size}`);
     if (facts.backup.restoreCommand) {
       lines.push(
-        '- **Restore command** (never run automatically: it replaces what is in the database now; check first):',
+        '- **Restore command** (never run automatically: it restores the backup into a NEW database, which you can inspect before switching anything to it):',
         '',
         fence(safe(facts.backup.restoreCommand, CLIP.note), 'sh'),
       );

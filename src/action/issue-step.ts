@@ -1,0 +1,111 @@
+/**
+ * DESIGN "Pipeline" step 8 as the action runs it: after a failed `up` or `rollback`, open the
+ * failure issue (or comment on the open one) through `src/github/`. Reporting never changes the
+ * run's outcome: every problem ends as a warning.
+ */
+import type { IssueClient, IssueClientOptions } from '../github/issue-client.js';
+import { reportFailure, type IssueFacts } from '../github/issue.js';
+import type { Logger } from '../engine/logger.js';
+import { redact } from '../engine/url.js';
+import type { ActionRun } from './run-result.js';
+import type { ActionSettings } from './settings.js';
+
+/** Builds the GitHub client; the default is `createIssueClient`, which loads @actions/github on its first request. */
+export type IssueClientFactory = (opts: IssueClientOptions) => IssueClient;
+
+/**
+ * Whether this run pages someone. Only real changes that failed: a failed migration, health
+ * check, rollback or backup, or a database that could not be reached for `up`/`rollback`. Not
+ * dry runs, not `status`/`plan`, and not mistakes in the workflow itself (invalid inputs, a
+ * command this version lacks): those are the workflow author's to fix, in the run that shows them.
+ */
+export function wantsIssue(s: ActionSettings, run: ActionRun): boolean {
+  if (!s.createIssueOnFailure || s.dryRun) return false;
+  if (s.command !== 'up' && s.command !== 'rollback') return false;
+  if (run.status !== 'failed' && run.status !== 'rolled-back') return false;
+  return run.error?.code !== 'COMMAND_NOT_AVAILABLE';
+}
+
+/** Everything the issue says, from the (already redacted) run. */
+export function issueFacts(s: ActionSettings, run: ActionRun): IssueFacts {
+  const rb = run.rollback;
+  let stillApplied: string[] | undefined;
+  let rollbackNote: string | undefined;
+  if (rb) {
+    stillApplied = rb.remaining;
+    if (rb.stoppedAt) rollbackNote = `the automatic rollback stopped at ${rb.stoppedAt.file ?? rb.stoppedAt.version}: ${STOP_REASON[rb.stoppedAt.reason] ?? rb.stoppedAt.reason}`;
+    else if (rb.error) rollbackNote = `the automatic rollback failed: ${rb.error.message}`;
+  } else if (s.command === 'up' && run.applied.length > 0) {
+    stillApplied = [...run.applied].reverse();
+    rollbackNote = s.rollbackOnFailure ? 'no automatic rollback ran' : 'rollback-on-failure is false: this run\'s migrations were left applied';
+  } else if (s.command === 'up') {
+    stillApplied = [];
+    if (run.backup?.outcome === 'failed') rollbackNote = 'the backup failed before any migration ran: nothing was applied';
+    else rollbackNote = 'nothing was applied before the failure, so there was nothing to roll back';
+  }
+  const b = run.backup;
+  return {
+    environment: s.environment,
+    command: s.command,
+    status: run.status,
+    ...(run.target ? { database: run.target.url } : {}),
+    ...(run.error ? { error: run.error } : {}),
+    applied: run.applied,
+    rolledBack: run.rolledBack,
+    ...(stillApplied !== undefined ? { stillApplied } : {}),
+    ...(rollbackNote !== undefined ? { rollbackNote } : {}),
+    ...(b?.outcome === 'taken' && b.path ? { backup: { path: b.path, ...(b.bytes !== undefined ? { bytes: b.bytes } : {}), ...(b.restoreCommand ? { restoreCommand: b.restoreCommand } : {}) } } : {}),
+    ...(s.run.runUrl ? { runUrl: s.run.runUrl } : {}),
+    ...(s.run.actor ? { actor: s.run.actor } : {}),
+    ...(s.run.sha ? { commit: s.run.sha } : {}),
+    durationMs: run.durationMs,
+    toolVersion: run.toolVersion,
+    secrets: s.secrets,
+  };
+}
+
+const STOP_REASON: Record<string, string> = {
+  'no-down': 'its down section is empty',
+  'no-file': 'its file is missing',
+  unparsable: 'its file does not parse',
+  failed: 'its down SQL failed',
+};
+
+/**
+ * Open or comment on the failure issue and record the link in `run` (`issue`, `issueUrl`), or
+ * add a warning saying why not. Never throws.
+ */
+export async function reportIssue(s: ActionSettings, run: ActionRun, deps: { log: Logger; createClient: IssueClientFactory }): Promise<void> {
+  const warn = (m: string) => {
+    const text = redact(m, s.secrets);
+    run.warnings.push(text);
+    deps.log.warn(text);
+  };
+  const repo = s.run.repository;
+  if (!repo) {
+    warn('create-issue-on-failure: GITHUB_REPOSITORY is not set (not running on GitHub Actions?), so no issue was opened. The migration\'s outcome is unchanged.');
+    return;
+  }
+  if (s.githubToken === '') {
+    warn(
+      'create-issue-on-failure: the github-token input is empty, so no issue was opened (its default is ${{ github.token }}; the job needs `permissions: issues: write`). ' +
+        "The migration's outcome is unchanged.",
+    );
+    return;
+  }
+  const [owner, name] = repo.split('/');
+  try {
+    const client = deps.createClient({ token: s.githubToken, owner, repo: name, ...(s.apiUrl ? { apiUrl: s.apiUrl } : {}), log: deps.log });
+    const result = await reportFailure(client, issueFacts(s, run), { labels: s.issueLabels, environment: s.environment, log: deps.log, secrets: s.secrets });
+    if ('warning' in result) {
+      warn(result.warning);
+      return;
+    }
+    run.issue = { action: result.action, number: result.number, url: result.url, issueUrl: result.issueUrl };
+    run.issueUrl = result.url;
+    run.notes.push(result.action === 'created' ? `Opened issue #${result.number}: ${result.url}` : `Added this failure to open issue #${result.number}: ${result.url}`);
+  } catch (err) {
+    // reportFailure never throws; this guards the client factory.
+    warn(`create-issue-on-failure: no issue was opened: ${(err as Error)?.message ?? String(err)}. The migration's outcome is unchanged.`);
+  }
+}
