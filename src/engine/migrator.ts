@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { createHash } from 'node:crypto';
 import { connect, closeQuietly, isConnectionLost, type Connection } from './db.js';
@@ -243,9 +243,8 @@ export class Migrator {
 
   private async load(files: MigrationFile[]): Promise<Loaded[]> {
     // Every file is parsed before anything runs: a malformed file fails the run with nothing applied.
-    return Promise.all(
-      files.map(async (file) => ({ file, parsed: parseMigration(await readFile(file.absPath, 'utf8'), file.displayPath) })),
-    );
+    // The bytes are parsed (not a decoded string) so the checksum is the file's own sha256.
+    return files.map((file) => ({ file, parsed: parseMigration(readFileSync(file.absPath), file.displayPath) }));
   }
 
   private historyName(ledger: LedgerName): HistoryName | undefined {
@@ -507,7 +506,7 @@ export class Migrator {
     const applied = after.files.some((r) => r.file.version === step.version && r.applied);
     if ((step.direction === 'up') === applied) return;
     const file = after.files.find((r) => r.file.version === step.version)?.file;
-    const checksum = file ? createHash('sha256').update(await readFile(file.absPath)).digest('hex') : '';
+    const checksum = file ? sha256(readFileSync(file.absPath)) : '';
     await recordHistory(
       conn,
       history,
@@ -562,16 +561,13 @@ export class Migrator {
     if (!history) return [];
     const sums = await appliedChecksums(conn, history);
     if (sums.size === 0) return [];
-    const edited: string[] = [];
-    await Promise.all(
-      plan.files
-        .filter((r) => r.applied && sums.has(r.file.version))
-        .map(async ({ file }) => {
-          const sum = createHash('sha256').update(await readFile(file.absPath)).digest('hex');
-          if (sum !== sums.get(file.version)) edited.push(file.version);
-        }),
-    );
-    return edited.sort();
+    // Synchronous reads on purpose: for thousands of small files, fs/promises costs four thread-pool
+    // round trips and a promise per file, about ten times the time of readFileSync.
+    return plan.files
+      .filter((r) => r.applied && sums.has(r.file.version))
+      .filter(({ file }) => sha256(readFileSync(file.absPath)) !== sums.get(file.version))
+      .map(({ file }) => file.version)
+      .sort();
   }
 
   /**
@@ -781,4 +777,8 @@ export function isTransientConnectError(err: unknown): boolean {
   };
   if ((err as MigrationError)?.code === 'DATABASE_MISSING') return false;
   return transient((err as { cause?: unknown })?.cause ?? err);
+}
+
+function sha256(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
