@@ -389,20 +389,7 @@ export class Migrator {
           );
         }
         await this.ensureTables(conn, ledger, history);
-        const stepOpts = this.stepOptions(ledger, history);
-        const steps: StepResult[] = [];
-        let error: Error | undefined;
-        for (const m of loaded) {
-          this.log.info(`Applying: ${m.file.fileName}`);
-          const r = await runStep(conn, m.file, m.parsed, 'up', stepOpts);
-          steps.push(r);
-          if (r.error) {
-            error = r.error;
-            break;
-          }
-          if (this.cfg.verbose && r.rowsAffected !== undefined) this.log.info(`Rows affected: ${r.rowsAffected}`);
-          this.log.info(`Applied: ${m.file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
-        }
+        const { steps, error } = await this.runSteps(conn, loaded, 'up', this.stepOptions(ledger, history));
         const result = await this.finish(conn, 'up', files, ledger, history, steps, error, t0);
         if (created) result.databaseCreated = true;
         return result;
@@ -431,23 +418,30 @@ export class Migrator {
             { command: 'rollback', conn, databaseCreated: false, ...(plan.highestApplied !== undefined ? { currentVersion: plan.highestApplied } : {}) },
           );
         }
-        const stepOpts = this.stepOptions(ledger, history);
-        const steps: StepResult[] = [];
-        let error: Error | undefined;
-        for (const m of loaded) {
-          this.log.info(`Rolling back: ${m.file.fileName}`);
-          const r = await runStep(conn, m.file, m.parsed, 'down', stepOpts);
-          steps.push(r);
-          if (r.error) {
-            error = r.error;
-            break;
-          }
-          if (this.cfg.verbose && r.rowsAffected !== undefined) this.log.info(`Rows affected: ${r.rowsAffected}`);
-          this.log.info(`Rolled back: ${m.file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
-        }
+        const { steps, error } = await this.runSteps(conn, loaded, 'down', this.stepOptions(ledger, history));
         return this.finish(conn, 'rollback', files, ledger, history, steps, error, t0);
       }),
     );
+  }
+
+  /** Run migrations in order with dbmate's progress lines; stop at the first failure. */
+  private async runSteps(
+    conn: Connection,
+    loaded: Loaded[],
+    direction: 'up' | 'down',
+    stepOpts: StepOptions,
+  ): Promise<{ steps: StepResult[]; error?: Error }> {
+    const [doing, done] = direction === 'up' ? ['Applying', 'Applied'] : ['Rolling back', 'Rolled back'];
+    const steps: StepResult[] = [];
+    for (const m of loaded) {
+      this.log.info(`${doing}: ${m.file.fileName}`);
+      const r = await runStep(conn, m.file, m.parsed, direction, stepOpts);
+      steps.push(r);
+      if (r.error) return { steps, error: r.error };
+      if (this.cfg.verbose && r.rowsAffected !== undefined) this.log.info(`Rows affected: ${r.rowsAffected}`);
+      this.log.info(`${done}: ${m.file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
+    }
+    return { steps };
   }
 
   private async finish(
