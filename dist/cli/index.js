@@ -7049,7 +7049,7 @@ function extend(target) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6282);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5056);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9074);
 
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .main */ .i)(process.argv.slice(2), process.env, {
@@ -7063,7 +7063,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5056:
+/***/ 9074:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -7317,7 +7317,16 @@ const COMMANDS = [
     { name: 'load', aliases: [], usage: 'Load schema file to the database', flags: [] },
     { name: 'wait', aliases: [], usage: 'Wait for the database to become available', flags: [] },
     { name: 'plan', aliases: [], usage: 'Show pending migrations and what they would run (changes nothing)', flags: [STRICT, STEPS_UP] },
-    { name: 'lint', aliases: [], usage: 'Check migration files for risky statements and parse errors', flags: [] },
+    {
+        name: 'lint',
+        aliases: [],
+        usage: 'Check migration files for risky statements and parse errors',
+        argsUsage: '[FILES...]',
+        flags: [
+            { name: 'json', kind: 'bool', usage: 'print the findings as a JSON array' },
+            { name: 'disable', kind: 'slice', usage: 'rule ids to disable (comma-separated, repeatable)' },
+        ],
+    },
     { name: 'verify', aliases: [], usage: 'Apply, roll back and re-apply pending migrations to prove their down blocks', flags: [] },
     { name: 'history', aliases: [], usage: 'Show the recorded history of runs', flags: [] },
     { name: 'report', aliases: [], usage: 'Print a report of the database migration state', flags: [] },
@@ -7393,13 +7402,14 @@ function parseArgs(argv, env, info = {}) {
         statementTimeoutMs: global.value('statement-timeout'),
         lockRetries: global.value('lock-retries'),
         lockWaitTimeoutMs: global.value('lock-wait-timeout'),
-        json: global.value('json'),
+        json: global.value('json') || (has('json') && local.value('json')),
         strict: has('strict') && local.value('strict'),
         verbose: has('verbose') && local.value('verbose'),
         dryRun: has('dry-run') && local.value('dry-run'),
         ...(steps !== undefined ? { steps } : {}),
         exitCode: exitCodeFlag || quiet,
         quiet,
+        ...(has('disable') ? { disabledRules: Object.freeze(local.value('disable') ?? []) } : {}),
     };
     return Object.freeze(options);
 }
@@ -10146,7 +10156,872 @@ async function waitForDatabase(target, opts) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/verify.ts
+
+
+
+
+
+
+
+
+
+/**
+ * Round-trip check of the migrations' down sections, on a scratch database that never is the
+ * configured one: apply each migration one at a time (dumping the schema after each), roll back
+ * one at a time newest first (each rollback must restore the dump taken before that migration),
+ * check the schema is the initial one again, re-apply everything and check the final schema equals
+ * the first full one. The scratch database verify creates is always dropped, also on failure.
+ *
+ * The comparison stops at the first bad down (later dumps would differ because of it).
+ *
+ * @param cfg the usual engine configuration; its target only names the server (and the scratch
+ *   database's name prefix): nothing connects to that database. The schema file is never written.
+ * @throws MigrationError when the scratch database cannot be created or is not empty, when there are
+ *   no migrations, and the migration's own error when an up or down section fails
+ */
+async function verifyMigrations(cfg, opts = {}) {
+    const t0 = Date.now();
+    const log = cfg.log;
+    const created = opts.scratchUrl === undefined;
+    const scratch = created ? withDatabase(cfg.target, scratchName(cfg.target)) : parseDatabaseUrl(opts.scratchUrl);
+    if (created)
+        await adminQuery(cfg.target, `create database ${esm.escapeIdentifier(scratch.database)}`);
+    log.info(`Verifying on scratch database ${scratch.database}${created ? ' (created; dropped at the end)' : ''}`);
+    try {
+        return await verify_run(cfg, scratch, created, t0);
+    }
+    finally {
+        if (created) {
+            await adminQuery(cfg.target, `drop database if exists ${esm.escapeIdentifier(scratch.database)}`).catch((err) => log.warn(`could not drop the scratch database ${scratch.database}: ${err.message}`));
+        }
+    }
+}
+async function verify_run(cfg, scratch, created, t0) {
+    const log = cfg.log;
+    // Quiet engine: verify prints its own progress; warnings still pass. Never write schema.sql.
+    const quiet = { info: () => undefined, warn: (m) => log.warn(m), debug: (m) => log.debug(m) };
+    const migrator = new Migrator({ ...cfg, target: scratch, dumpSchema: false, strict: false, log: quiet });
+    const conn = await connect(scratch);
+    try {
+        if (!created)
+            await assertEmpty(conn, scratch);
+        const ledger = await resolveLedgerName(conn, cfg.migrationsTable, scratch.searchPath);
+        const history = cfg.historyTable ? historyName(ledger, cfg.historyTable) : undefined;
+        // The ledger tables exist in every later dump, so they belong to the baseline too.
+        await ensureLedger(conn, ledger, quiet);
+        if (history)
+            await conn.query(historyDdl(history));
+        const dump = () => schemaOnly(conn, scratch, ledger, history, cfg);
+        const files = (await migrator.plan()).pending;
+        if (files.length === 0) {
+            throw new MigrationError('NO_MIGRATIONS', 'no migration files found', {
+                hint: `add a migration with \`db-migrate new NAME\` in ${cfg.migrationsDirs.join(', ')}`,
+            });
+        }
+        const steps = [];
+        const result = (ok, extra = {}) => ({
+            ok,
+            migrations: files.length,
+            scratchDatabase: scratch.database,
+            scratchCreated: created,
+            ...extra,
+            steps,
+            durationMs: Date.now() - t0,
+        });
+        // before[i]: the schema just before files[i] was applied.
+        const before = [];
+        for (const f of files) {
+            before.push(await dump());
+            check(await migrator.up({ steps: 1 }), f.version);
+            steps.push({ phase: 'up', version: f.version, file: f.displayPath, ok: true });
+            log.info(`up      ${f.displayPath}`);
+        }
+        const full = await dump();
+        for (let i = files.length - 1; i >= 0; i--) {
+            const f = files[i];
+            check(await migrator.rollback({ steps: 1 }), f.version);
+            const now = await dump();
+            if (now !== before[i]) {
+                const diff = unifiedDiff(before[i], now, { from: `schema before ${f.fileName}`, to: `schema after rolling back ${f.fileName}` });
+                steps.push({ phase: 'down', version: f.version, file: f.displayPath, ok: false, diff });
+                log.info(`down    ${f.displayPath}: the schema differs from before its up`);
+                return result(false, { firstBadDown: { version: f.version, file: f.displayPath, diff } });
+            }
+            steps.push({ phase: 'down', version: f.version, file: f.displayPath, ok: true });
+            log.info(`down    ${f.displayPath}: schema restored`);
+        }
+        const empty = await dump();
+        if (empty !== before[0]) {
+            steps.push({ phase: 'empty', ok: false, diff: unifiedDiff(before[0], empty, { from: 'initial schema', to: 'schema after full rollback' }) });
+            return result(false);
+        }
+        steps.push({ phase: 'empty', ok: true });
+        log.info('rollback of every migration left the initial schema');
+        const again = await migrator.up();
+        if (again.error)
+            throw again.error;
+        const final = await dump();
+        if (final !== full) {
+            steps.push({ phase: 'reapply', ok: false, diff: unifiedDiff(full, final, { from: 'first full schema', to: 'schema after re-applying' }) });
+            log.info('re-applying every migration gave a different schema');
+            return result(false);
+        }
+        steps.push({ phase: 'reapply', ok: true });
+        log.info('re-applying every migration gave the same schema');
+        return result(true);
+    }
+    finally {
+        await closeQuietly(conn);
+    }
+}
+/** A failed step is an error of the run (a broken up or down section), not a verify finding. */
+function check(r, version) {
+    if (r.error)
+        throw r.error;
+    if (r.steps.length !== 1 || r.steps[0].version !== version) {
+        throw new MigrationError('VERIFY_UNEXPECTED_STEP', `verify expected to run version ${version}, but the engine ran ${r.steps.map((s) => s.version).join(', ') || 'nothing'}`);
+    }
+}
+/** `<db>_verify_<8 hex>`, within PostgreSQL's 63-byte identifier limit. */
+function scratchName(target) {
+    const suffix = `_verify_${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
+    let base = target.database || target.user || 'db';
+    while (Buffer.byteLength(base + suffix) > 63)
+        base = base.slice(0, -1);
+    return base + suffix;
+}
+/** Run one statement on the server's `postgres` database (never on the configured one). */
+async function adminQuery(target, sql) {
+    const admin = await connect(withDatabase(target, 'postgres'));
+    try {
+        await admin.query(sql);
+    }
+    finally {
+        await closeQuietly(admin);
+    }
+}
+async function assertEmpty(conn, target) {
+    const { rows } = await conn.query("select count(*) as n from pg_catalog.pg_tables where schemaname not in ('pg_catalog', 'information_schema')");
+    const n = Number(rows[0].n);
+    if (n > 0) {
+        throw new MigrationError('VERIFY_SCRATCH_NOT_EMPTY', `the scratch database ${target.redacted} already has ${n} table(s): verify needs an empty database`, {
+            hint: 'give an empty database as the scratch URL, or none (verify then creates and drops its own)',
+        });
+    }
+}
+const TRAILER = '\n--\n-- Dbmate schema migrations\n--\n';
+/** The schema dump without dbmate's schema_migrations trailer (the versions differ by design). */
+async function schemaOnly(conn, target, ledger, history, cfg) {
+    const text = await dumpSchema(conn, target, ledger, { pgDump: cfg.pgDump, extraArgs: cfg.dumpArgs, history });
+    const at = text.lastIndexOf(TRAILER);
+    return at >= 0 ? text.slice(0, at + 1) : text;
+}
+/**
+ * A unified-style line diff (`---`/`+++` headers, `@@` hunks with `context` lines around each
+ * change). Common prefix and suffix are trimmed first, so the LCS table stays small for dumps
+ * that differ in a few places.
+ */
+function unifiedDiff(a, b, labels, context = 3) {
+    const lines = (t) => (t.endsWith('\n') ? t.slice(0, -1) : t).split('\n');
+    const x = lines(a);
+    const y = lines(b);
+    let pre = 0;
+    while (pre < x.length && pre < y.length && x[pre] === y[pre])
+        pre++;
+    let suf = 0;
+    while (suf < x.length - pre && suf < y.length - pre && x[x.length - 1 - suf] === y[y.length - 1 - suf])
+        suf++;
+    const xs = x.slice(pre, x.length - suf);
+    const ys = y.slice(pre, y.length - suf);
+    // LCS lengths from the end.
+    const w = ys.length + 1;
+    const lcs = new Uint32Array((xs.length + 1) * w);
+    for (let i = xs.length - 1; i >= 0; i--) {
+        for (let j = ys.length - 1; j >= 0; j--) {
+            lcs[i * w + j] = xs[i] === ys[j] ? lcs[(i + 1) * w + j + 1] + 1 : Math.max(lcs[(i + 1) * w + j], lcs[i * w + j + 1]);
+        }
+    }
+    const ops = [];
+    for (let k = 0; k < pre; k++)
+        ops.push({ tag: ' ', text: x[k], ai: k, bi: k });
+    let i = 0;
+    let j = 0;
+    while (i < xs.length || j < ys.length) {
+        if (i < xs.length && j < ys.length && xs[i] === ys[j]) {
+            ops.push({ tag: ' ', text: xs[i], ai: pre + i++, bi: pre + j++ });
+        }
+        else if (i < xs.length && (j === ys.length || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1])) {
+            ops.push({ tag: '-', text: xs[i], ai: pre + i++, bi: pre + j });
+        }
+        else {
+            ops.push({ tag: '+', text: ys[j], ai: pre + i, bi: pre + j++ });
+        }
+    }
+    for (let k = 0; k < suf; k++)
+        ops.push({ tag: ' ', text: x[x.length - suf + k], ai: x.length - suf + k, bi: y.length - suf + k });
+    const out = [`--- ${labels.from}`, `+++ ${labels.to}`];
+    let k = 0;
+    while (k < ops.length) {
+        if (ops[k].tag === ' ') {
+            k++;
+            continue;
+        }
+        // A hunk: from `context` lines before this change to `context` lines after the last change
+        // that is within 2*context lines of the previous one.
+        const start = Math.max(0, k - context);
+        let end = k;
+        let last = k;
+        while (end < ops.length) {
+            if (ops[end].tag !== ' ')
+                last = end;
+            else if (end - last > 2 * context)
+                break;
+            end++;
+        }
+        end = Math.min(ops.length, last + context + 1);
+        const hunk = ops.slice(start, end);
+        const aLen = hunk.filter((o) => o.tag !== '+').length;
+        const bLen = hunk.filter((o) => o.tag !== '-').length;
+        out.push(`@@ -${hunk[0].ai + 1},${aLen} +${hunk[0].bi + 1},${bLen} @@`);
+        for (const o of hunk)
+            out.push(`${o.tag}${o.text}`);
+        k = end;
+    }
+    return `${out.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/cli/verify-command.ts
+
+/**
+ * `db-migrate verify`: round-trip every migration on a scratch database (see
+ * {@link verifyMigrations}) and print the verdict; `--json` prints the result instead.
+ *
+ * @returns 0 when every down undoes its up and re-applying gives the same schema, 1 when not;
+ *   errors (connection, a failing up or down section) are thrown (the CLI exits 2)
+ */
+async function verifyCommand(opts, cfg, out) {
+    const r = await verifyMigrations(cfg);
+    if (opts.json) {
+        out(`${JSON.stringify(r, null, 2)}\n`);
+    }
+    else {
+        out(verdict(r));
+    }
+    return r.ok ? 0 : 1;
+}
+/** The human verdict: one line when everything round-trips, the first bad down with its diff otherwise. */
+function verdict(r) {
+    if (r.ok) {
+        return `Verify OK: ${r.migrations} migration(s) applied, rolled back and re-applied; every down undoes its up\n`;
+    }
+    if (r.firstBadDown) {
+        return (`Verify FAILED: the down section of ${r.firstBadDown.file} (version ${r.firstBadDown.version}) does not undo its up.\n` +
+            `Schema before its up (-) vs after its down (+):\n${r.firstBadDown.diff}`);
+    }
+    const bad = r.steps.find((s) => !s.ok);
+    const what = bad?.phase === 'empty'
+        ? 'after rolling back every migration the schema is not the initial one'
+        : 're-applying every migration after the full rollback gave a different schema';
+    return `Verify FAILED: ${what}.\n${bad?.diff ?? ''}`;
+}
+
+;// CONCATENATED MODULE: ./src/lint/rules.ts
+/**
+ * PostgreSQL migration lint rules, checked on the libpg-query AST of one statement at a time.
+ * Pure: no I/O, no `@actions/*`. Each rule says why the statement is dangerous and what to write
+ * instead; {@link trackStatement} keeps the per-section facts later rules depend on (tables created
+ * earlier in the section, validated CHECK constraints, `SET lock_timeout`).
+ */
+/** A fresh {@link SectionState}. */
+function newSectionState() {
+    return { createdTables: new Set(), validatedNotNull: new Set(), notNullChecks: new Map(), lockTimeoutSet: false, lockTimeoutReported: false };
+}
+/** `[type, fields]` of a node, or undefined. */
+function unwrap(node) {
+    if (!node || typeof node !== 'object')
+        return undefined;
+    const key = Object.keys(node)[0];
+    return key ? [key, node[key]] : undefined;
+}
+function field(node, type) {
+    const u = unwrap(node);
+    return u && u[0] === type ? u[1] : undefined;
+}
+/** Lowercase `schema.name` (or `name`) of a RangeVar. */
+function relName(rv) {
+    if (!rv)
+        return '?';
+    return rv.schemaname ? `${rv.schemaname}.${rv.relname}` : String(rv.relname);
+}
+/** Whether `rel` was created earlier in the section (matching with or without schema). */
+function isNew(rv, ctx) {
+    if (!rv)
+        return false;
+    return ctx.state.createdTables.has(relName(rv).toLowerCase()) || ctx.state.createdTables.has(String(rv.relname).toLowerCase());
+}
+function alterCmds(stmt) {
+    const a = field(stmt, 'AlterTableStmt');
+    if (!a)
+        return undefined;
+    return { rel: a.relation, cmds: (a.cmds ?? []).map((c) => field(c, 'AlterTableCmd')).filter((c) => !!c), objtype: a.objtype };
+}
+/** Function names called anywhere in an expression. */
+function calledFunctions(expr, out = []) {
+    if (Array.isArray(expr)) {
+        for (const e of expr)
+            calledFunctions(e, out);
+    }
+    else if (expr && typeof expr === 'object') {
+        const fc = expr.FuncCall;
+        if (fc) {
+            const names = (fc.funcname ?? []);
+            const last = names[names.length - 1]?.String?.sval;
+            if (last)
+                out.push(String(last).toLowerCase());
+        }
+        for (const v of Object.values(expr))
+            if (v && typeof v === 'object')
+                calledFunctions(v, out);
+    }
+    return out;
+}
+/** Column of `CHECK (col IS NOT NULL)`, if that is the whole expression. */
+function notNullCheckColumn(c) {
+    const nt = field(c.raw_expr, 'NullTest');
+    if (!nt || nt.nulltesttype !== 'IS_NOT_NULL')
+        return undefined;
+    const ref = field(nt.arg, 'ColumnRef');
+    const fields = (ref?.fields ?? []);
+    const name = fields[fields.length - 1]?.String?.sval;
+    return name ? String(name) : undefined;
+}
+function constraints(stmt) {
+    const a = alterCmds(stmt);
+    if (!a)
+        return [];
+    return a.cmds.filter((cmd) => cmd.subtype === 'AT_AddConstraint').map((cmd) => ({ rel: a.rel, c: field(cmd.def, 'Constraint') ?? {} }));
+}
+/** Volatile functions whose default forces a table rewrite under ACCESS EXCLUSIVE. */
+const VOLATILE = new Set(['random', 'clock_timestamp', 'gen_random_uuid', 'uuid_generate_v1', 'uuid_generate_v4', 'nextval', 'timeofday', 'txid_current']);
+const SERIAL_TYPES = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
+const DROP_KINDS = { OBJECT_TABLE: 'table', OBJECT_INDEX: 'index', OBJECT_VIEW: 'view', OBJECT_MATVIEW: 'materialized view', OBJECT_SEQUENCE: 'sequence', OBJECT_SCHEMA: 'schema', OBJECT_TYPE: 'type' };
+function dropNames(d) {
+    return (d.objects ?? [])
+        .map((o) => {
+        const items = (field(o, 'List')?.items ?? []);
+        if (items.length)
+            return items.map((i) => i.String?.sval).join('.');
+        return String(field(o, 'String')?.sval ?? field(o, 'TypeName')?.names?.map((n) => n.String?.sval).join('.') ?? '?');
+    })
+        .join(', ');
+}
+/** Tables an ACCESS EXCLUSIVE statement locks (empty when it takes a weaker lock or touches new tables only). */
+function accessExclusiveTarget(stmt, ctx) {
+    const [type, n] = unwrap(stmt) ?? ['', {}];
+    switch (type) {
+        case 'AlterTableStmt':
+            if (n.objtype !== 'OBJECT_TABLE' || isNew(n.relation, ctx))
+                return undefined;
+            return `ALTER TABLE ${relName(n.relation)}`;
+        case 'RenameStmt':
+            if (!n.relation || isNew(n.relation, ctx))
+                return undefined;
+            return `ALTER TABLE ${relName(n.relation)} RENAME`;
+        case 'DropStmt':
+            if (n.removeType !== 'OBJECT_TABLE' && !(n.removeType === 'OBJECT_INDEX' && !n.concurrent))
+                return undefined;
+            return `DROP ${DROP_KINDS[n.removeType].toUpperCase()} ${dropNames(n)}`;
+        case 'TruncateStmt':
+            return 'TRUNCATE';
+        case 'ClusterStmt':
+            return 'CLUSTER';
+        case 'VacuumStmt':
+            return isVacuumFull(n) ? 'VACUUM FULL' : undefined;
+        default:
+            return undefined;
+    }
+}
+function isVacuumFull(v) {
+    return v.is_vacuumcmd !== false && (v.options ?? []).some((o) => {
+        const d = field(o, 'DefElem');
+        return d?.defname === 'full' && field(d.arg, 'Boolean')?.boolval !== false && field(d.arg, 'String')?.sval !== 'false';
+    });
+}
+// ---------------------------------------------------------------------------------------------
+// Rules
+/** All rules, in the order findings of one statement are reported. */
+const RULES = [
+    {
+        id: 'require-concurrent-index',
+        severity: 'error',
+        why: 'CREATE INDEX without CONCURRENTLY holds a SHARE lock on the table for the whole build, blocking every INSERT, UPDATE and DELETE; on a big table that is minutes of downtime.',
+        fix: 'Use CREATE INDEX CONCURRENTLY in its own migration marked `-- migrate:up transaction:false` (and DROP INDEX CONCURRENTLY IF EXISTS in its down).',
+        check(stmt, ctx) {
+            const i = field(stmt, 'IndexStmt');
+            if (!i || i.concurrent || isNew(i.relation, ctx))
+                return [];
+            return [{ message: `CREATE INDEX${i.idxname ? ` ${i.idxname}` : ''} on existing table ${relName(i.relation)} without CONCURRENTLY` }];
+        },
+    },
+    {
+        id: 'concurrently-in-transaction',
+        severity: 'error',
+        why: 'PostgreSQL refuses CREATE/DROP INDEX CONCURRENTLY and REINDEX CONCURRENTLY inside a transaction block, and dbmate runs every section in one transaction unless told otherwise: the migration fails.',
+        fix: 'Put the statement in its own migration file whose markers say `-- migrate:up transaction:false` (and `-- migrate:down transaction:false`), and make it idempotent (IF NOT EXISTS / IF EXISTS).',
+        check(stmt, ctx) {
+            if (!ctx.transaction)
+                return [];
+            const [type, n] = unwrap(stmt) ?? ['', {}];
+            const concurrent = (type === 'IndexStmt' && n.concurrent) ||
+                (type === 'DropStmt' && n.concurrent) ||
+                (type === 'ReindexStmt' && (n.params ?? []).some((p) => field(p, 'DefElem')?.defname === 'concurrently'));
+            if (!concurrent)
+                return [];
+            const what = type === 'IndexStmt' ? 'CREATE INDEX CONCURRENTLY' : type === 'DropStmt' ? 'DROP INDEX CONCURRENTLY' : 'REINDEX CONCURRENTLY';
+            return [{ message: `${what} in a transactional ${ctx.direction} section (add transaction:false to its marker)` }];
+        },
+    },
+    {
+        id: 'volatile-default',
+        severity: 'error',
+        why: 'ADD COLUMN with a volatile default (random(), clock_timestamp(), gen_random_uuid(), nextval(), a serial or identity column) rewrites the whole table under an ACCESS EXCLUSIVE lock. (A constant or stable default such as now() is stored once since PostgreSQL 11 and is fine.)',
+        fix: 'Add the column without a default (or with a constant one), then SET DEFAULT for new rows, and backfill existing rows in batches in later migrations.',
+        check(stmt, ctx) {
+            const a = alterCmds(stmt);
+            if (!a || isNew(a.rel, ctx))
+                return [];
+            const hits = [];
+            for (const cmd of a.cmds) {
+                if (cmd.subtype !== 'AT_AddColumn')
+                    continue;
+                const col = field(cmd.def, 'ColumnDef');
+                if (!col)
+                    continue;
+                const typeName = String((col.typeName?.names ?? []).slice(-1)[0]?.String?.sval ?? '').toLowerCase();
+                for (const cn of (col.constraints ?? [])) {
+                    const c = field(cn, 'Constraint') ?? {};
+                    const fn = c.contype === 'CONSTR_DEFAULT' ? calledFunctions(c.raw_expr).find((f) => VOLATILE.has(f)) : undefined;
+                    if (fn)
+                        hits.push({ message: `ADD COLUMN ${col.colname} on ${relName(a.rel)} with volatile default ${fn}()`, location: c.location ?? col.location });
+                    else if (c.contype === 'CONSTR_IDENTITY' || (c.contype === 'CONSTR_GENERATED' && c.generated_kind !== 'v'))
+                        hits.push({ message: `ADD COLUMN ${col.colname} on ${relName(a.rel)} as ${c.contype === 'CONSTR_IDENTITY' ? 'an identity' : 'a stored generated'} column`, location: c.location ?? col.location });
+                }
+                if (SERIAL_TYPES.has(typeName))
+                    hits.push({ message: `ADD COLUMN ${col.colname} ${typeName} on ${relName(a.rel)} (a nextval() default)`, location: col.location });
+            }
+            return hits;
+        },
+    },
+    {
+        id: 'set-not-null',
+        severity: 'error',
+        why: 'SET NOT NULL scans the whole table to check for NULLs while holding an ACCESS EXCLUSIVE lock, blocking reads and writes.',
+        fix: 'First ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID, then VALIDATE CONSTRAINT c (which does not block writes); PostgreSQL 12+ then skips the scan for SET NOT NULL, after which the CHECK can be dropped.',
+        check(stmt, ctx) {
+            const a = alterCmds(stmt);
+            if (!a || isNew(a.rel, ctx))
+                return [];
+            const table = relName(a.rel).toLowerCase();
+            return a.cmds
+                .filter((cmd) => cmd.subtype === 'AT_SetNotNull' && !ctx.state.validatedNotNull.has(`${table}\0${String(cmd.name)}`))
+                .map((cmd) => ({ message: `ALTER COLUMN ${cmd.name} SET NOT NULL on ${relName(a.rel)} without a validated CHECK (${cmd.name} IS NOT NULL) first` }));
+        },
+    },
+    {
+        id: 'constraint-not-valid',
+        severity: 'error',
+        why: 'ADD FOREIGN KEY or CHECK validates every existing row while holding locks that block writes (and, for a foreign key, the referenced table too).',
+        fix: 'ADD CONSTRAINT … NOT VALID (instant), then ALTER TABLE … VALIDATE CONSTRAINT … in a later statement or migration; validation takes only a SHARE UPDATE EXCLUSIVE lock.',
+        check(stmt, ctx) {
+            return constraints(stmt)
+                .filter(({ rel, c }) => (c.contype === 'CONSTR_FOREIGN' || c.contype === 'CONSTR_CHECK') && !c.skip_validation && !isNew(rel, ctx))
+                .map(({ rel, c }) => ({
+                message: `ADD ${c.contype === 'CONSTR_FOREIGN' ? 'FOREIGN KEY' : 'CHECK'}${c.conname ? ` ${c.conname}` : ''} on ${relName(rel)} without NOT VALID`,
+                location: c.location,
+            }));
+        },
+    },
+    {
+        id: 'column-type-change',
+        severity: 'error',
+        why: 'ALTER COLUMN TYPE usually rewrites the table and rebuilds its indexes under an ACCESS EXCLUSIVE lock, and breaks clients that expect the old type.',
+        fix: 'Add a new column of the new type, backfill it in batches, switch the application over, then drop the old column. (Widening varchar(n) or varchar→text needs no rewrite; disable the rule for that file.)',
+        check(stmt, ctx) {
+            const a = alterCmds(stmt);
+            if (!a || isNew(a.rel, ctx))
+                return [];
+            return a.cmds.filter((cmd) => cmd.subtype === 'AT_AlterColumnType').map((cmd) => ({ message: `ALTER COLUMN ${cmd.name} TYPE on ${relName(a.rel)}`, location: field(cmd.def, 'ColumnDef')?.location }));
+        },
+    },
+    {
+        id: 'rename',
+        severity: 'error',
+        why: 'Renaming a column or table breaks every running application instance that still uses the old name, between the migration and the next deploy.',
+        fix: 'Add the new column (or a view/new table), write to both, backfill, move readers over, then drop the old name in a later release.',
+        check(stmt, ctx) {
+            const r = field(stmt, 'RenameStmt');
+            if (!r || isNew(r.relation, ctx))
+                return [];
+            if (r.renameType === 'OBJECT_COLUMN')
+                return [{ message: `RENAME COLUMN ${r.subname} TO ${r.newname} on ${relName(r.relation)}` }];
+            if (r.renameType === 'OBJECT_TABLE')
+                return [{ message: `RENAME TABLE ${relName(r.relation)} TO ${r.newname}` }];
+            return [];
+        },
+    },
+    {
+        id: 'destructive-drop',
+        severity: 'warning',
+        why: 'Dropping a table, column or index destroys data (or query plans) that cannot be recovered by rolling back, and breaks code still using it.',
+        fix: 'Stop using the object in a release first; drop it in a later migration, after a backup. Disable this rule for that file once this is intended.',
+        check(stmt, ctx) {
+            if (ctx.direction !== 'up')
+                return [];
+            const d = field(stmt, 'DropStmt');
+            if (d && (d.removeType === 'OBJECT_TABLE' || d.removeType === 'OBJECT_INDEX'))
+                return [{ message: `DROP ${DROP_KINDS[d.removeType].toUpperCase()} ${dropNames(d)}` }];
+            const a = alterCmds(stmt);
+            if (!a || isNew(a.rel, ctx))
+                return [];
+            return a.cmds.filter((cmd) => cmd.subtype === 'AT_DropColumn').map((cmd) => ({ message: `DROP COLUMN ${cmd.name} on ${relName(a.rel)}` }));
+        },
+    },
+    {
+        id: 'down-drop-if-exists',
+        severity: 'warning',
+        why: 'A down section whose DROP fails because the object is already gone (a partial up, a manual fix) leaves the rollback stuck halfway.',
+        fix: 'Use DROP … IF EXISTS (and ALTER TABLE … DROP COLUMN IF EXISTS) in down sections.',
+        check(stmt, ctx) {
+            if (ctx.direction !== 'down')
+                return [];
+            const d = field(stmt, 'DropStmt');
+            if (d && !d.missing_ok)
+                return [{ message: `DROP ${(DROP_KINDS[d.removeType] ?? 'object').toUpperCase()} ${dropNames(d)} without IF EXISTS in the down section` }];
+            const a = alterCmds(stmt);
+            if (!a)
+                return [];
+            return a.cmds.filter((cmd) => cmd.subtype === 'AT_DropColumn' && !cmd.missing_ok).map((cmd) => ({ message: `DROP COLUMN ${cmd.name} without IF EXISTS in the down section` }));
+        },
+    },
+    {
+        id: 'unbounded-dml',
+        severity: 'error',
+        why: 'TRUNCATE, or DELETE/UPDATE without WHERE, touches every row of the table in one transaction: it destroys data, holds row or table locks for the whole run, and bloats the table.',
+        fix: 'Add a WHERE clause; for backfills, update in batches (WHERE id BETWEEN …) in a transaction:false migration or a separate job.',
+        check(stmt, ctx) {
+            const [type, n] = unwrap(stmt) ?? ['', {}];
+            if (type === 'TruncateStmt') {
+                const rels = (n.relations ?? []).map((r) => field(r, 'RangeVar')).filter((r) => !isNew(r, ctx));
+                return rels.length ? [{ message: `TRUNCATE ${rels.map((r) => relName(r)).join(', ')}` }] : [];
+            }
+            if ((type === 'DeleteStmt' || type === 'UpdateStmt') && !n.whereClause && !isNew(n.relation, ctx))
+                return [{ message: `${type === 'DeleteStmt' ? 'DELETE FROM' : 'UPDATE'} ${relName(n.relation)} without WHERE` }];
+            return [];
+        },
+    },
+    {
+        id: 'unique-constraint-without-index',
+        severity: 'error',
+        why: 'ADD PRIMARY KEY or UNIQUE builds its index while holding an ACCESS EXCLUSIVE lock on the table, blocking reads and writes for the whole build.',
+        fix: 'CREATE UNIQUE INDEX CONCURRENTLY first (in a transaction:false migration), then ADD CONSTRAINT … PRIMARY KEY / UNIQUE USING INDEX that_index.',
+        check(stmt, ctx) {
+            return constraints(stmt)
+                .filter(({ rel, c }) => (c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE') && !c.indexname && !isNew(rel, ctx))
+                .map(({ rel, c }) => ({ message: `ADD ${c.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : 'UNIQUE'}${c.conname ? ` ${c.conname}` : ''} on ${relName(rel)} not USING INDEX`, location: c.location }));
+        },
+    },
+    {
+        id: 'vacuum-full-cluster',
+        severity: 'error',
+        why: 'VACUUM FULL and CLUSTER rewrite the whole table under an ACCESS EXCLUSIVE lock, blocking reads and writes for the duration; VACUUM FULL cannot run in a transaction at all.',
+        fix: 'Leave space reclamation to autovacuum, or use an online tool such as pg_repack outside migrations.',
+        check(stmt) {
+            const [type, n] = unwrap(stmt) ?? ['', {}];
+            if (type === 'ClusterStmt')
+                return [{ message: `CLUSTER${n.relation ? ` ${relName(n.relation)}` : ''}` }];
+            if (type === 'VacuumStmt' && isVacuumFull(n))
+                return [{ message: 'VACUUM FULL' }];
+            return [];
+        },
+    },
+    {
+        id: 'non-idempotent-ddl',
+        severity: 'warning',
+        why: 'A transaction:false section is not atomic: if it fails halfway the statements already run stay applied, and re-running the migration then fails on them.',
+        fix: 'Make every statement re-runnable: CREATE … IF NOT EXISTS, ADD COLUMN IF NOT EXISTS, DROP … IF EXISTS (and CREATE INDEX CONCURRENTLY IF NOT EXISTS).',
+        check(stmt, ctx) {
+            if (ctx.transaction)
+                return [];
+            const [type, n] = unwrap(stmt) ?? ['', {}];
+            if ((type === 'IndexStmt' || type === 'CreateStmt' || type === 'CreateSeqStmt' || type === 'CreateSchemaStmt' || type === 'CreateExtensionStmt') && !(n.if_not_exists || n.missing_ok)) {
+                const what = { IndexStmt: 'CREATE INDEX', CreateStmt: 'CREATE TABLE', CreateSeqStmt: 'CREATE SEQUENCE', CreateSchemaStmt: 'CREATE SCHEMA', CreateExtensionStmt: 'CREATE EXTENSION' }[type];
+                return [{ message: `${what} without IF NOT EXISTS in a transaction:false section` }];
+            }
+            if (type === 'DropStmt' && !n.missing_ok)
+                return [{ message: `DROP ${(DROP_KINDS[n.removeType] ?? 'object').toUpperCase()} ${dropNames(n)} without IF EXISTS in a transaction:false section` }];
+            const a = alterCmds(stmt);
+            if (!a)
+                return [];
+            return a.cmds
+                .filter((cmd) => (cmd.subtype === 'AT_AddColumn' || cmd.subtype === 'AT_DropColumn') && !cmd.missing_ok)
+                .map((cmd) => ({ message: `${cmd.subtype === 'AT_AddColumn' ? 'ADD COLUMN' : 'DROP COLUMN'} without IF ${cmd.subtype === 'AT_AddColumn' ? 'NOT ' : ''}EXISTS in a transaction:false section` }));
+        },
+    },
+    {
+        id: 'lock-timeout',
+        severity: 'warning',
+        why: 'A statement that needs an ACCESS EXCLUSIVE lock queues behind any long-running query on the table, and every other query queues behind it: without lock_timeout one slow report can take the table offline. db-migrate already sets lock_timeout for each migration (--lock-timeout, 5s by default, with retries), so this matters only when the SQL is run by another tool (dbmate, psql).',
+        fix: "Start the up section with SET lock_timeout = '5s'; (SET LOCAL inside a transaction) so the statement fails fast instead of blocking traffic, and retry.",
+        check(stmt, ctx) {
+            if (ctx.direction !== 'up' || ctx.state.lockTimeoutSet || ctx.state.lockTimeoutReported)
+                return [];
+            const target = accessExclusiveTarget(stmt, ctx);
+            if (!target)
+                return [];
+            ctx.state.lockTimeoutReported = true;
+            return [{ message: `${target} takes an ACCESS EXCLUSIVE lock and no SET lock_timeout precedes it in this section (db-migrate's runner sets one per migration)` }];
+        },
+    },
+];
+/** Ids of all rules, plus the file-level ones reported by the lint driver. */
+const RULE_IDS = [...RULES.map((r) => r.id), 'missing-down', 'parse-error'];
+/** File-level rule: the down section has no statements. */
+const MISSING_DOWN = {
+    id: 'missing-down',
+    severity: 'warning',
+    why: 'Without a down section the migration cannot be rolled back: `rollback` (and the action\'s automatic rollback) would only delete the ledger row and leave the schema changed.',
+    fix: 'Write the SQL that undoes the up section below `-- migrate:down` (DROP … IF EXISTS for what up creates). If it really cannot be undone, say so in a comment and disable this rule for the file.',
+};
+/** File-level rule: the file is not a valid dbmate migration or a section is not valid SQL. */
+const PARSE_ERROR = {
+    id: 'parse-error',
+    severity: 'error',
+    why: 'The migration fails before it changes anything: dbmate and db-migrate reject the file, or PostgreSQL rejects the SQL.',
+    fix: 'Fix the syntax at the reported position (see the message); check the `-- migrate:up` / `-- migrate:down` markers.',
+};
+/** Record what a statement did that later rules depend on. Call after checking it. */
+function trackStatement(stmt, state) {
+    const [type, n] = unwrap(stmt) ?? ['', {}];
+    if (type === 'CreateStmt' || type === 'CreateTableAsStmt') {
+        const rel = type === 'CreateStmt' ? n.relation : field(n.into, 'IntoClause')?.rel ?? n.into?.rel;
+        if (rel) {
+            state.createdTables.add(relName(rel).toLowerCase());
+            state.createdTables.add(String(rel.relname).toLowerCase());
+        }
+    }
+    else if (type === 'VariableSetStmt' && n.name === 'lock_timeout') {
+        state.lockTimeoutSet = true;
+    }
+    else if (type === 'AlterTableStmt') {
+        const table = relName(n.relation).toLowerCase();
+        for (const c of (n.cmds ?? [])) {
+            const cmd = field(c, 'AlterTableCmd');
+            if (!cmd)
+                continue;
+            if (cmd.subtype === 'AT_AddConstraint') {
+                const con = field(cmd.def, 'Constraint') ?? {};
+                const col = con.contype === 'CONSTR_CHECK' ? notNullCheckColumn(con) : undefined;
+                if (!col)
+                    continue;
+                if (con.skip_validation)
+                    state.notNullChecks.set(`${table}\0${con.conname}`, col);
+                else
+                    state.validatedNotNull.add(`${table}\0${col}`);
+            }
+            else if (cmd.subtype === 'AT_ValidateConstraint') {
+                const col = state.notNullChecks.get(`${table}\0${cmd.name}`);
+                if (col)
+                    state.validatedNotNull.add(`${table}\0${col}`);
+            }
+        }
+    }
+}
+
+;// CONCATENATED MODULE: ./src/lint/index.ts
+
+
+
+
+
+let lint_parser;
+/** Load libpg-query on first use, as the engine's splitter does. */
+async function lint_loadParser() {
+    lint_parser ??= (async () => {
+        const mod = (await __nccwpck_require__.e(/* import() */ 627).then(__nccwpck_require__.t.bind(__nccwpck_require__, 2627, 23)));
+        const lib = (typeof mod.default?.loadModule === 'function' ? mod.default : mod);
+        await lib.loadModule();
+        return lib;
+    })();
+    return lint_parser;
+}
+/** `-- db-migrate:disable rule-a, rule-b` anywhere in the file (on its own line). */
+const DISABLE_RE = /^[ \t]*--[ \t]*db-migrate:disable[ \t]+([^\r\n]*)$/gm;
+/**
+ * Lint migration files. Files that cannot be read reject; files that do not parse give a
+ * `parse-error` finding. Findings are sorted by file order, then line and column.
+ */
+async function lintFiles(files, opts = {}) {
+    const lib = await lint_loadParser();
+    const out = [];
+    for (const f of files) {
+        const displayPath = typeof f === 'string' ? f : f.displayPath;
+        const content = typeof f === 'string' ? await (0,promises_namespaceObject.readFile)(f) : f.content ?? (await (0,promises_namespaceObject.readFile)(f.absPath ?? f.displayPath));
+        out.push(...lintSourceWith(lib, content, displayPath, opts));
+    }
+    return out;
+}
+/** Lint one migration given as text or bytes. */
+async function lintSource(content, displayPath, opts = {}) {
+    return lintSourceWith(await lint_loadParser(), content, displayPath, opts);
+}
+function lintSourceWith(lib, content, file, opts) {
+    const text = typeof content === 'string' ? content : Buffer.from(content).toString('utf8');
+    const disabled = new Set(opts.disabled ?? []);
+    for (const m of text.matchAll(DISABLE_RE))
+        for (const id of m[1].split(/[\s,]+/))
+            if (id)
+                disabled.add(id);
+    const findings = [];
+    const emit = (rule, pos, message) => {
+        if (!disabled.has(rule.id))
+            findings.push({ rule: rule.id, severity: rule.severity, file, line: pos.line, column: pos.column, message, why: rule.why, fix: rule.fix });
+    };
+    let parsed;
+    try {
+        parsed = parseMigration(content, file);
+    }
+    catch (e) {
+        emit(PARSE_ERROR, { line: 1, column: 1 }, e.message);
+        return findings;
+    }
+    for (const [direction, section] of [['up', parsed.up], ['down', parsed.down]]) {
+        const count = lintSection(lib, section, direction, file, emit);
+        if (direction === 'down' && count === 0)
+            emit(MISSING_DOWN, { line: section.startLine, column: 1 }, 'the down section is empty: this migration cannot be rolled back');
+    }
+    return findings.sort((a, b) => a.line - b.line || a.column - b.column);
+}
+/** Lint one section; returns its number of statements. */
+function lintSection(lib, section, direction, file, emit) {
+    const sql = section.sql;
+    const ascii = !/[^\x00-\x7f]/.test(sql);
+    const bytes = ascii ? undefined : Buffer.from(sql, 'utf8');
+    /** File position of a byte offset in the section. */
+    const at = (byte) => {
+        const char = bytes ? bytes.subarray(0, byte).toString('utf8').length : byte;
+        const lc = lineColumn(sql, char + 1);
+        return { line: section.startLine + lc.line - 1, column: lc.column };
+    };
+    let result;
+    try {
+        result = lib.parseSync(sql);
+    }
+    catch (err) {
+        const cursor = err.sqlDetails?.cursorPosition ?? 0;
+        emit(PARSE_ERROR, at(cursor), `${direction} section: ${err.message}`);
+        return 1;
+    }
+    const state = newSectionState();
+    const ctx = { transaction: section.transaction, direction, file, state };
+    const stmts = result.stmts ?? [];
+    for (const s of stmts) {
+        const start = statementStart(sql, bytes, s.stmt_location ?? 0);
+        for (const rule of RULES) {
+            for (const hit of rule.check(s.stmt, ctx))
+                emit(rule, at(hit.location ?? start), hit.message);
+        }
+        trackStatement(s.stmt, state);
+    }
+    return stmts.length;
+}
+/** Byte offset of the first token at or after `byte` (skipping whitespace and comments). */
+function statementStart(sql, bytes, byte) {
+    const text = bytes ? bytes.subarray(byte).toString('utf8') : sql.slice(byte);
+    let i = 0;
+    for (;;) {
+        while (i < text.length && /\s/.test(text[i]))
+            i++;
+        if (text.startsWith('--', i)) {
+            const nl = text.indexOf('\n', i);
+            i = nl < 0 ? text.length : nl + 1;
+        }
+        else if (text.startsWith('/*', i)) {
+            let depth = 0;
+            let j = i;
+            while (j < text.length) {
+                if (text.startsWith('/*', j)) {
+                    depth++;
+                    j += 2;
+                }
+                else if (text.startsWith('*/', j)) {
+                    depth--;
+                    j += 2;
+                    if (depth === 0)
+                        break;
+                }
+                else
+                    j++;
+            }
+            i = j;
+        }
+        else
+            break;
+    }
+    return byte + (bytes ? Buffer.byteLength(text.slice(0, i), 'utf8') : i);
+}
+
+;// CONCATENATED MODULE: ./src/cli/lint-command.ts
+
+
+
+
+/**
+ * `db-migrate lint [FILES...]`: lint the given files (default: every migration in the migrations
+ * directories). Needs no database. Prints `file:line:column: severity rule: message` with the why
+ * and the fix indented, then a summary; `--json` prints the findings array instead.
+ *
+ * @returns 1 when any finding is an error, 0 otherwise
+ * @throws {MigrationError} `LINT_UNKNOWN_RULE` for an unknown id in `--disable`; read errors as is
+ */
+async function lintCommand(opts, cwd, out) {
+    const disabled = opts.disabledRules ?? [];
+    const unknown = disabled.filter((id) => id !== '' && !RULE_IDS.includes(id));
+    if (unknown.length) {
+        throw new MigrationError('LINT_UNKNOWN_RULE', `--disable: unknown rule ${unknown.map((u) => `"${u}"`).join(', ')}`, {
+            hint: `known rules: ${RULE_IDS.join(', ')}`,
+        });
+    }
+    const files = opts.args.length
+        ? opts.args.map((p) => ({ displayPath: p, absPath: (0,external_node_path_.isAbsolute)(p) ? p : (0,external_node_path_.join)(cwd, p) }))
+        : await findMigrationFiles([...opts.migrationsDirs], cwd);
+    const findings = await lintFiles(files, { disabled });
+    const errors = findings.filter((f) => f.severity === 'error').length;
+    if (opts.json)
+        out(`${JSON.stringify(findings, null, 2)}\n`);
+    else
+        out(formatFindings(findings, files.length));
+    return errors > 0 ? 1 : 0;
+}
+/** Human-readable findings and a summary line. */
+function formatFindings(findings, fileCount) {
+    let s = '';
+    for (const f of findings) {
+        s += `${f.file}:${f.line}:${f.column}: ${f.severity} ${f.rule}: ${f.message}\n`;
+        s += `    why: ${f.why}\n    fix: ${f.fix}\n`;
+    }
+    const errors = findings.filter((f) => f.severity === 'error').length;
+    const warnings = findings.length - errors;
+    const files = `${fileCount} file${fileCount === 1 ? '' : 's'}`;
+    s += findings.length
+        ? `${s ? '\n' : ''}Lint: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'} in ${files}\n`
+        : `Lint: no problems in ${files}\n`;
+    return s;
+}
+
 ;// CONCATENATED MODULE: ./src/cli/main.ts
+
+
 
 
 
@@ -10162,8 +11037,6 @@ async function waitForDatabase(target, opts) {
 
 /** Commands of DESIGN.md that later issues implement. */
 const NOT_YET = {
-    lint: 'lint',
-    verify: 'verify',
     history: 'history',
     report: 'report',
 };
@@ -10216,6 +11089,8 @@ async function main_main(argv, processEnv, io) {
     try {
         if (opts.command === 'new')
             return await newMigration(opts, io, out);
+        if (opts.command === 'lint')
+            return await lintCommand(opts, io.cwd, out); // needs no database URL
         const feature = NOT_YET[opts.command];
         if (feature) {
             throw new MigrationError('NOT_AVAILABLE', `\`${feature}\` is not available in db-migrate ${VERSION} yet`, {
@@ -10284,6 +11159,9 @@ async function dispatch(opts, migrator, target, io, out, log) {
             return 0;
         case 'load':
             return load(opts, target, io, out);
+        case 'verify':
+            // The run context only labels history rows in the scratch database, which verify drops.
+            return verifyCommand(opts, migratorConfig(opts, target, {}, io.cwd, log), out);
         default:
             throw new MigrationError('UNKNOWN_COMMAND', `unknown command ${opts.command}`);
     }

@@ -89,6 +89,8 @@ export interface CliOptions {
   readonly exitCode: boolean;
   /** `status --quiet`: print nothing; implies {@link exitCode}. */
   readonly quiet: boolean;
+  /** `lint --disable a,b`: rule ids disabled for every file; absent for other commands. */
+  readonly disabledRules?: readonly string[];
 }
 
 /** What {@link parseArgs} returns: a command to run, or text to print and exit 0. */
@@ -268,7 +270,16 @@ const COMMANDS: readonly CommandSpec[] = [
   { name: 'load', aliases: [], usage: 'Load schema file to the database', flags: [] },
   { name: 'wait', aliases: [], usage: 'Wait for the database to become available', flags: [] },
   { name: 'plan', aliases: [], usage: 'Show pending migrations and what they would run (changes nothing)', flags: [STRICT, STEPS_UP] },
-  { name: 'lint', aliases: [], usage: 'Check migration files for risky statements and parse errors', flags: [] },
+  {
+    name: 'lint',
+    aliases: [],
+    usage: 'Check migration files for risky statements and parse errors',
+    argsUsage: '[FILES...]',
+    flags: [
+      { name: 'json', kind: 'bool', usage: 'print the findings as a JSON array' },
+      { name: 'disable', kind: 'slice', usage: 'rule ids to disable (comma-separated, repeatable)' },
+    ],
+  },
   { name: 'verify', aliases: [], usage: 'Apply, roll back and re-apply pending migrations to prove their down blocks', flags: [] },
   { name: 'history', aliases: [], usage: 'Show the recorded history of runs', flags: [] },
   { name: 'report', aliases: [], usage: 'Print a report of the database migration state', flags: [] },
@@ -344,13 +355,14 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
     statementTimeoutMs: global.value<number>('statement-timeout'),
     lockRetries: global.value<number>('lock-retries'),
     lockWaitTimeoutMs: global.value<number>('lock-wait-timeout'),
-    json: global.value<boolean>('json'),
+    json: global.value<boolean>('json') || (has('json') && local.value<boolean>('json')),
     strict: has('strict') && local.value<boolean>('strict'),
     verbose: has('verbose') && local.value<boolean>('verbose'),
     dryRun: has('dry-run') && local.value<boolean>('dry-run'),
     ...(steps !== undefined ? { steps } : {}),
     exitCode: exitCodeFlag || quiet,
     quiet,
+    ...(has('disable') ? { disabledRules: Object.freeze(local.value<string[] | undefined>('disable') ?? []) } : {}),
   };
   return Object.freeze(options);
 }

@@ -1,0 +1,47 @@
+import { isAbsolute, join } from 'node:path';
+import type { CliOptions } from './args.js';
+import { findMigrationFiles } from '../engine/files.js';
+import { MigrationError } from '../engine/errors.js';
+import { lintFiles, RULE_IDS, type Finding, type LintInput } from '../lint/index.js';
+
+/**
+ * `db-migrate lint [FILES...]`: lint the given files (default: every migration in the migrations
+ * directories). Needs no database. Prints `file:line:column: severity rule: message` with the why
+ * and the fix indented, then a summary; `--json` prints the findings array instead.
+ *
+ * @returns 1 when any finding is an error, 0 otherwise
+ * @throws {MigrationError} `LINT_UNKNOWN_RULE` for an unknown id in `--disable`; read errors as is
+ */
+export async function lintCommand(opts: CliOptions, cwd: string, out: (s: string) => void): Promise<number> {
+  const disabled = opts.disabledRules ?? [];
+  const unknown = disabled.filter((id) => id !== '' && !RULE_IDS.includes(id));
+  if (unknown.length) {
+    throw new MigrationError('LINT_UNKNOWN_RULE', `--disable: unknown rule ${unknown.map((u) => `"${u}"`).join(', ')}`, {
+      hint: `known rules: ${RULE_IDS.join(', ')}`,
+    });
+  }
+  const files: LintInput[] = opts.args.length
+    ? opts.args.map((p) => ({ displayPath: p, absPath: isAbsolute(p) ? p : join(cwd, p) }))
+    : await findMigrationFiles([...opts.migrationsDirs], cwd);
+  const findings = await lintFiles(files, { disabled });
+  const errors = findings.filter((f) => f.severity === 'error').length;
+  if (opts.json) out(`${JSON.stringify(findings, null, 2)}\n`);
+  else out(formatFindings(findings, files.length));
+  return errors > 0 ? 1 : 0;
+}
+
+/** Human-readable findings and a summary line. */
+export function formatFindings(findings: readonly Finding[], fileCount: number): string {
+  let s = '';
+  for (const f of findings) {
+    s += `${f.file}:${f.line}:${f.column}: ${f.severity} ${f.rule}: ${f.message}\n`;
+    s += `    why: ${f.why}\n    fix: ${f.fix}\n`;
+  }
+  const errors = findings.filter((f) => f.severity === 'error').length;
+  const warnings = findings.length - errors;
+  const files = `${fileCount} file${fileCount === 1 ? '' : 's'}`;
+  s += findings.length
+    ? `${s ? '\n' : ''}Lint: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'} in ${files}\n`
+    : `Lint: no problems in ${files}\n`;
+  return s;
+}

@@ -1,0 +1,279 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { Migrator, type MigratorConfig, type RunResult } from './engine/migrator.js';
+import { connect, closeQuietly, type Connection } from './engine/db.js';
+import { dumpSchema } from './engine/dump.js';
+import { resolveLedgerName, ensureLedger, type LedgerName } from './engine/ledger.js';
+import { historyName, historyDdl, type HistoryName } from './engine/history.js';
+import { parseDatabaseUrl, withDatabase, type DatabaseTarget } from './engine/url.js';
+import { MigrationError } from './engine/errors.js';
+import type { Logger } from './engine/logger.js';
+
+/** Options of {@link verifyMigrations}. */
+export interface VerifyOptions {
+  /**
+   * Use this database as the scratch database instead of creating one. It must hold no tables
+   * (verify refuses otherwise) and is left in place afterwards (verify did not create it).
+   */
+  scratchUrl?: string;
+}
+
+/** One check or action of a verify run, in the order it happened. */
+export interface VerifyStep {
+  /**
+   * `up`: one migration applied; `down`: one migration rolled back and the schema compared with
+   * the dump taken before it was applied; `empty`: after the full rollback, schema compared with
+   * the initial dump; `reapply`: everything applied again and compared with the first full dump.
+   */
+  phase: 'up' | 'down' | 'empty' | 'reapply';
+  /** Migration version (`up`/`down` only). */
+  version?: string;
+  /** Display path of the migration file (`up`/`down` only). */
+  file?: string;
+  /** The comparison held (always true for `up`). */
+  ok: boolean;
+  /** Unified-style diff (expected → actual) when `ok` is false. */
+  diff?: string;
+}
+
+/** Result of {@link verifyMigrations}. */
+export interface VerifyResult {
+  /** Every down restored the previous schema, the full rollback left the initial schema, and re-applying gave the same schema. */
+  ok: boolean;
+  /** Number of migration files verified. */
+  migrations: number;
+  /** The scratch database used. */
+  scratchDatabase: string;
+  /** Verify created the scratch database (and dropped it at the end). */
+  scratchCreated: boolean;
+  /** The first migration (newest first) whose down section did not restore the schema from before its up. */
+  firstBadDown?: { version: string; file: string; diff: string };
+  steps: VerifyStep[];
+  durationMs: number;
+}
+
+/**
+ * Round-trip check of the migrations' down sections, on a scratch database that never is the
+ * configured one: apply each migration one at a time (dumping the schema after each), roll back
+ * one at a time newest first (each rollback must restore the dump taken before that migration),
+ * check the schema is the initial one again, re-apply everything and check the final schema equals
+ * the first full one. The scratch database verify creates is always dropped, also on failure.
+ *
+ * The comparison stops at the first bad down (later dumps would differ because of it).
+ *
+ * @param cfg the usual engine configuration; its target only names the server (and the scratch
+ *   database's name prefix): nothing connects to that database. The schema file is never written.
+ * @throws MigrationError when the scratch database cannot be created or is not empty, when there are
+ *   no migrations, and the migration's own error when an up or down section fails
+ */
+export async function verifyMigrations(cfg: MigratorConfig, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  const t0 = Date.now();
+  const log = cfg.log;
+  const created = opts.scratchUrl === undefined;
+  const scratch = created ? withDatabase(cfg.target, scratchName(cfg.target)) : parseDatabaseUrl(opts.scratchUrl!);
+  if (created) await adminQuery(cfg.target, `create database ${pg.escapeIdentifier(scratch.database)}`);
+  log.info(`Verifying on scratch database ${scratch.database}${created ? ' (created; dropped at the end)' : ''}`);
+  try {
+    return await run(cfg, scratch, created, t0);
+  } finally {
+    if (created) {
+      await adminQuery(cfg.target, `drop database if exists ${pg.escapeIdentifier(scratch.database)}`).catch((err) =>
+        log.warn(`could not drop the scratch database ${scratch.database}: ${(err as Error).message}`),
+      );
+    }
+  }
+}
+
+async function run(cfg: MigratorConfig, scratch: DatabaseTarget, created: boolean, t0: number): Promise<VerifyResult> {
+  const log = cfg.log;
+  // Quiet engine: verify prints its own progress; warnings still pass. Never write schema.sql.
+  const quiet: Logger = { info: () => undefined, warn: (m) => log.warn(m), debug: (m) => log.debug(m) };
+  const migrator = new Migrator({ ...cfg, target: scratch, dumpSchema: false, strict: false, log: quiet });
+  const conn = await connect(scratch);
+  try {
+    if (!created) await assertEmpty(conn, scratch);
+    const ledger = await resolveLedgerName(conn, cfg.migrationsTable, scratch.searchPath);
+    const history = cfg.historyTable ? historyName(ledger, cfg.historyTable) : undefined;
+    // The ledger tables exist in every later dump, so they belong to the baseline too.
+    await ensureLedger(conn, ledger, quiet);
+    if (history) await conn.query(historyDdl(history));
+    const dump = () => schemaOnly(conn, scratch, ledger, history, cfg);
+
+    const files = (await migrator.plan()).pending;
+    if (files.length === 0) {
+      throw new MigrationError('NO_MIGRATIONS', 'no migration files found', {
+        hint: `add a migration with \`db-migrate new NAME\` in ${cfg.migrationsDirs.join(', ')}`,
+      });
+    }
+    const steps: VerifyStep[] = [];
+    const result = (ok: boolean, extra: Partial<VerifyResult> = {}): VerifyResult => ({
+      ok,
+      migrations: files.length,
+      scratchDatabase: scratch.database,
+      scratchCreated: created,
+      ...extra,
+      steps,
+      durationMs: Date.now() - t0,
+    });
+
+    // before[i]: the schema just before files[i] was applied.
+    const before: string[] = [];
+    for (const f of files) {
+      before.push(await dump());
+      check(await migrator.up({ steps: 1 }), f.version);
+      steps.push({ phase: 'up', version: f.version, file: f.displayPath, ok: true });
+      log.info(`up      ${f.displayPath}`);
+    }
+    const full = await dump();
+
+    for (let i = files.length - 1; i >= 0; i--) {
+      const f = files[i];
+      check(await migrator.rollback({ steps: 1 }), f.version);
+      const now = await dump();
+      if (now !== before[i]) {
+        const diff = unifiedDiff(before[i], now, { from: `schema before ${f.fileName}`, to: `schema after rolling back ${f.fileName}` });
+        steps.push({ phase: 'down', version: f.version, file: f.displayPath, ok: false, diff });
+        log.info(`down    ${f.displayPath}: the schema differs from before its up`);
+        return result(false, { firstBadDown: { version: f.version, file: f.displayPath, diff } });
+      }
+      steps.push({ phase: 'down', version: f.version, file: f.displayPath, ok: true });
+      log.info(`down    ${f.displayPath}: schema restored`);
+    }
+
+    const empty = await dump();
+    if (empty !== before[0]) {
+      steps.push({ phase: 'empty', ok: false, diff: unifiedDiff(before[0], empty, { from: 'initial schema', to: 'schema after full rollback' }) });
+      return result(false);
+    }
+    steps.push({ phase: 'empty', ok: true });
+    log.info('rollback of every migration left the initial schema');
+
+    const again = await migrator.up();
+    if (again.error) throw again.error;
+    const final = await dump();
+    if (final !== full) {
+      steps.push({ phase: 'reapply', ok: false, diff: unifiedDiff(full, final, { from: 'first full schema', to: 'schema after re-applying' }) });
+      log.info('re-applying every migration gave a different schema');
+      return result(false);
+    }
+    steps.push({ phase: 'reapply', ok: true });
+    log.info('re-applying every migration gave the same schema');
+    return result(true);
+  } finally {
+    await closeQuietly(conn);
+  }
+}
+
+/** A failed step is an error of the run (a broken up or down section), not a verify finding. */
+function check(r: RunResult, version: string): void {
+  if (r.error) throw r.error;
+  if (r.steps.length !== 1 || r.steps[0].version !== version) {
+    throw new MigrationError('VERIFY_UNEXPECTED_STEP', `verify expected to run version ${version}, but the engine ran ${r.steps.map((s) => s.version).join(', ') || 'nothing'}`);
+  }
+}
+
+/** `<db>_verify_<8 hex>`, within PostgreSQL's 63-byte identifier limit. */
+function scratchName(target: DatabaseTarget): string {
+  const suffix = `_verify_${randomBytes(4).toString('hex')}`;
+  let base = target.database || target.user || 'db';
+  while (Buffer.byteLength(base + suffix) > 63) base = base.slice(0, -1);
+  return base + suffix;
+}
+
+/** Run one statement on the server's `postgres` database (never on the configured one). */
+async function adminQuery(target: DatabaseTarget, sql: string): Promise<void> {
+  const admin = await connect(withDatabase(target, 'postgres'));
+  try {
+    await admin.query(sql);
+  } finally {
+    await closeQuietly(admin);
+  }
+}
+
+async function assertEmpty(conn: Connection, target: DatabaseTarget): Promise<void> {
+  const { rows } = await conn.query<{ n: string }>(
+    "select count(*) as n from pg_catalog.pg_tables where schemaname not in ('pg_catalog', 'information_schema')",
+  );
+  const n = Number(rows[0].n);
+  if (n > 0) {
+    throw new MigrationError('VERIFY_SCRATCH_NOT_EMPTY', `the scratch database ${target.redacted} already has ${n} table(s): verify needs an empty database`, {
+      hint: 'give an empty database as the scratch URL, or none (verify then creates and drops its own)',
+    });
+  }
+}
+
+const TRAILER = '\n--\n-- Dbmate schema migrations\n--\n';
+
+/** The schema dump without dbmate's schema_migrations trailer (the versions differ by design). */
+async function schemaOnly(conn: Connection, target: DatabaseTarget, ledger: LedgerName, history: HistoryName | undefined, cfg: MigratorConfig): Promise<string> {
+  const text = await dumpSchema(conn, target, ledger, { pgDump: cfg.pgDump, extraArgs: cfg.dumpArgs, history });
+  const at = text.lastIndexOf(TRAILER);
+  return at >= 0 ? text.slice(0, at + 1) : text;
+}
+
+/**
+ * A unified-style line diff (`---`/`+++` headers, `@@` hunks with `context` lines around each
+ * change). Common prefix and suffix are trimmed first, so the LCS table stays small for dumps
+ * that differ in a few places.
+ */
+export function unifiedDiff(a: string, b: string, labels: { from: string; to: string }, context = 3): string {
+  const lines = (t: string) => (t.endsWith('\n') ? t.slice(0, -1) : t).split('\n');
+  const x = lines(a);
+  const y = lines(b);
+  let pre = 0;
+  while (pre < x.length && pre < y.length && x[pre] === y[pre]) pre++;
+  let suf = 0;
+  while (suf < x.length - pre && suf < y.length - pre && x[x.length - 1 - suf] === y[y.length - 1 - suf]) suf++;
+  const xs = x.slice(pre, x.length - suf);
+  const ys = y.slice(pre, y.length - suf);
+  // LCS lengths from the end.
+  const w = ys.length + 1;
+  const lcs = new Uint32Array((xs.length + 1) * w);
+  for (let i = xs.length - 1; i >= 0; i--) {
+    for (let j = ys.length - 1; j >= 0; j--) {
+      lcs[i * w + j] = xs[i] === ys[j] ? lcs[(i + 1) * w + j + 1] + 1 : Math.max(lcs[(i + 1) * w + j], lcs[i * w + j + 1]);
+    }
+  }
+  type Op = { tag: ' ' | '-' | '+'; text: string; ai: number; bi: number };
+  const ops: Op[] = [];
+  for (let k = 0; k < pre; k++) ops.push({ tag: ' ', text: x[k], ai: k, bi: k });
+  let i = 0;
+  let j = 0;
+  while (i < xs.length || j < ys.length) {
+    if (i < xs.length && j < ys.length && xs[i] === ys[j]) {
+      ops.push({ tag: ' ', text: xs[i], ai: pre + i++, bi: pre + j++ });
+    } else if (i < xs.length && (j === ys.length || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1])) {
+      ops.push({ tag: '-', text: xs[i], ai: pre + i++, bi: pre + j });
+    } else {
+      ops.push({ tag: '+', text: ys[j], ai: pre + i, bi: pre + j++ });
+    }
+  }
+  for (let k = 0; k < suf; k++) ops.push({ tag: ' ', text: x[x.length - suf + k], ai: x.length - suf + k, bi: y.length - suf + k });
+
+  const out = [`--- ${labels.from}`, `+++ ${labels.to}`];
+  let k = 0;
+  while (k < ops.length) {
+    if (ops[k].tag === ' ') {
+      k++;
+      continue;
+    }
+    // A hunk: from `context` lines before this change to `context` lines after the last change
+    // that is within 2*context lines of the previous one.
+    const start = Math.max(0, k - context);
+    let end = k;
+    let last = k;
+    while (end < ops.length) {
+      if (ops[end].tag !== ' ') last = end;
+      else if (end - last > 2 * context) break;
+      end++;
+    }
+    end = Math.min(ops.length, last + context + 1);
+    const hunk = ops.slice(start, end);
+    const aLen = hunk.filter((o) => o.tag !== '+').length;
+    const bLen = hunk.filter((o) => o.tag !== '-').length;
+    out.push(`@@ -${hunk[0].ai + 1},${aLen} +${hunk[0].bi + 1},${bLen} @@`);
+    for (const o of hunk) out.push(`${o.tag}${o.text}`);
+    k = end;
+  }
+  return `${out.join('\n')}\n`;
+}
