@@ -42250,7 +42250,7 @@ let parser;
 async function loadParser() {
     parser ??= (async () => {
         const mod = (await __nccwpck_require__.e(/* import() */ 627).then(__nccwpck_require__.t.bind(__nccwpck_require__, 2627, 23)));
-        const lib = (typeof mod.default?.loadModule === "function" ? mod.default : mod);
+        const lib = (typeof mod.default?.loadModule === 'function' ? mod.default : mod);
         await lib.loadModule();
         return lib;
     })();
@@ -42289,7 +42289,7 @@ async function splitStatements(sql) {
     }
     return out;
 }
-/** Length of leading whitespace and comments. */
+/** Length of leading whitespace and comments (nested block comments included). */
 function leadingTrivia(text) {
     let i = 0;
     for (;;) {

@@ -9005,10 +9005,10 @@ let parser;
  * Load the real PostgreSQL parser on first use only: it costs tens of milliseconds, which
  * the common path (transactional files, status) should not pay.
  */
-async function loadParser() {
+async function split_loadParser() {
     parser ??= (async () => {
         const mod = (await __nccwpck_require__.e(/* import() */ 627).then(__nccwpck_require__.t.bind(__nccwpck_require__, 2627, 23)));
-        const lib = (typeof mod.default?.loadModule === "function" ? mod.default : mod);
+        const lib = (typeof mod.default?.loadModule === 'function' ? mod.default : mod);
         await lib.loadModule();
         return lib;
     })();
@@ -9020,7 +9020,7 @@ async function loadParser() {
  * Syntax errors are reported with the character offset where the parser stopped.
  */
 async function splitStatements(sql) {
-    const lib = await loadParser();
+    const lib = await split_loadParser();
     let result;
     try {
         result = lib.parseSync(sql);
@@ -9047,7 +9047,7 @@ async function splitStatements(sql) {
     }
     return out;
 }
-/** Length of leading whitespace and comments. */
+/** Length of leading whitespace and comments (nested block comments included). */
 function leadingTrivia(text) {
     let i = 0;
     for (;;) {
@@ -9092,7 +9092,7 @@ function charOffset(text, byteOffset) {
  * scanner fails (e.g. an unterminated quote).
  */
 async function statementAround(sql, offset) {
-    const lib = await loadParser();
+    const lib = await split_loadParser();
     let tokens;
     try {
         tokens = lib.scanSync(sql).tokens;
@@ -10844,17 +10844,7 @@ function trackStatement(stmt, state) {
 
 
 
-let lint_parser;
-/** Load libpg-query on first use, as the engine's splitter does. */
-async function lint_loadParser() {
-    lint_parser ??= (async () => {
-        const mod = (await __nccwpck_require__.e(/* import() */ 627).then(__nccwpck_require__.t.bind(__nccwpck_require__, 2627, 23)));
-        const lib = (typeof mod.default?.loadModule === 'function' ? mod.default : mod);
-        await lib.loadModule();
-        return lib;
-    })();
-    return lint_parser;
-}
+
 /** `-- db-migrate:disable rule-a, rule-b` anywhere in the file (on its own line). */
 const DISABLE_RE = /^[ \t]*--[ \t]*db-migrate:disable[ \t]+([^\r\n]*)$/gm;
 /**
@@ -10862,7 +10852,7 @@ const DISABLE_RE = /^[ \t]*--[ \t]*db-migrate:disable[ \t]+([^\r\n]*)$/gm;
  * `parse-error` finding. Findings are sorted by file order, then line and column.
  */
 async function lintFiles(files, opts = {}) {
-    const lib = await lint_loadParser();
+    const lib = await split_loadParser();
     const out = [];
     for (const f of files) {
         const displayPath = typeof f === 'string' ? f : f.displayPath;
@@ -10873,7 +10863,7 @@ async function lintFiles(files, opts = {}) {
 }
 /** Lint one migration given as text or bytes. */
 async function lintSource(content, displayPath, opts = {}) {
-    return lintSourceWith(await lint_loadParser(), content, displayPath, opts);
+    return lintSourceWith(await loadParser(), content, displayPath, opts);
 }
 function lintSourceWith(lib, content, file, opts) {
     const text = typeof content === 'string' ? content : Buffer.from(content).toString('utf8');
@@ -10938,36 +10928,7 @@ function lintSection(lib, section, direction, file, emit) {
 /** Byte offset of the first token at or after `byte` (skipping whitespace and comments). */
 function statementStart(sql, bytes, byte) {
     const text = bytes ? bytes.subarray(byte).toString('utf8') : sql.slice(byte);
-    let i = 0;
-    for (;;) {
-        while (i < text.length && /\s/.test(text[i]))
-            i++;
-        if (text.startsWith('--', i)) {
-            const nl = text.indexOf('\n', i);
-            i = nl < 0 ? text.length : nl + 1;
-        }
-        else if (text.startsWith('/*', i)) {
-            let depth = 0;
-            let j = i;
-            while (j < text.length) {
-                if (text.startsWith('/*', j)) {
-                    depth++;
-                    j += 2;
-                }
-                else if (text.startsWith('*/', j)) {
-                    depth--;
-                    j += 2;
-                    if (depth === 0)
-                        break;
-                }
-                else
-                    j++;
-            }
-            i = j;
-        }
-        else
-            break;
-    }
+    const i = leadingTrivia(text);
     return byte + (bytes ? Buffer.byteLength(text.slice(0, i), 'utf8') : i);
 }
 

@@ -8,17 +8,18 @@ export interface Statement {
   offset: number;
 }
 
-type LibPgQuery = typeof import('libpg-query');
+/** The libpg-query module (loaded lazily). */
+export type LibPgQuery = typeof import('libpg-query');
 let parser: Promise<LibPgQuery> | undefined;
 
 /**
  * Load the real PostgreSQL parser on first use only: it costs tens of milliseconds, which
  * the common path (transactional files, status) should not pay.
  */
-async function loadParser(): Promise<LibPgQuery> {
+export async function loadParser(): Promise<LibPgQuery> {
   parser ??= (async () => {
     const mod = (await import('libpg-query')) as LibPgQuery & { default?: LibPgQuery };
-    const lib = (typeof mod.default?.loadModule === "function" ? mod.default : mod) as LibPgQuery;
+    const lib = (typeof mod.default?.loadModule === 'function' ? mod.default : mod) as LibPgQuery;
     await lib.loadModule();
     return lib;
   })();
@@ -57,8 +58,8 @@ export async function splitStatements(sql: string): Promise<Statement[]> {
   return out;
 }
 
-/** Length of leading whitespace and comments. */
-function leadingTrivia(text: string): number {
+/** Length of leading whitespace and comments (nested block comments included). */
+export function leadingTrivia(text: string): number {
   let i = 0;
   for (;;) {
     while (i < text.length && /\s/.test(text[i])) i++;

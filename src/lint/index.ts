@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { parseMigration } from '../engine/parse.js';
+import { loadParser, leadingTrivia, type LibPgQuery } from '../engine/split.js';
 import { lineColumn } from '../engine/sql-error.js';
 import type { Section } from '../engine/types.js';
 import { RULES, MISSING_DOWN, PARSE_ERROR, newSectionState, trackStatement, type AstNode, type Severity } from './rules.js';
@@ -33,20 +34,6 @@ export type LintInput = string | { displayPath: string; absPath?: string; conten
 export interface LintOptions {
   /** Rule ids disabled for every file (the per-file comment adds to these). */
   disabled?: readonly string[];
-}
-
-type LibPgQuery = typeof import('libpg-query');
-let parser: Promise<LibPgQuery> | undefined;
-
-/** Load libpg-query on first use, as the engine's splitter does. */
-async function loadParser(): Promise<LibPgQuery> {
-  parser ??= (async () => {
-    const mod = (await import('libpg-query')) as LibPgQuery & { default?: LibPgQuery };
-    const lib = (typeof mod.default?.loadModule === 'function' ? mod.default : mod) as LibPgQuery;
-    await lib.loadModule();
-    return lib;
-  })();
-  return parser;
 }
 
 /** `-- db-migrate:disable rule-a, rule-b` anywhere in the file (on its own line). */
@@ -136,22 +123,6 @@ function lintSection(
 /** Byte offset of the first token at or after `byte` (skipping whitespace and comments). */
 function statementStart(sql: string, bytes: Buffer | undefined, byte: number): number {
   const text = bytes ? bytes.subarray(byte).toString('utf8') : sql.slice(byte);
-  let i = 0;
-  for (;;) {
-    while (i < text.length && /\s/.test(text[i]!)) i++;
-    if (text.startsWith('--', i)) {
-      const nl = text.indexOf('\n', i);
-      i = nl < 0 ? text.length : nl + 1;
-    } else if (text.startsWith('/*', i)) {
-      let depth = 0;
-      let j = i;
-      while (j < text.length) {
-        if (text.startsWith('/*', j)) { depth++; j += 2; }
-        else if (text.startsWith('*/', j)) { depth--; j += 2; if (depth === 0) break; }
-        else j++;
-      }
-      i = j;
-    } else break;
-  }
+  const i = leadingTrivia(text);
   return byte + (bytes ? Buffer.byteLength(text.slice(0, i), 'utf8') : i);
 }
