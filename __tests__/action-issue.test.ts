@@ -147,7 +147,8 @@ let backupDir = '';
 let db = { admin: '', url: '' };
 
 async function step(inputs: Record<string, string>): Promise<ActionRunResult> {
-  const r = await runAction(inputs, {
+  // Lint in preflight would stop the deliberately failing migrations; action-lint.test.ts tests it.
+  const r = await runAction({ 'lint-fail-on': 'none', ...inputs }, {
     cwd: workspace,
     bundle: ACTION_BUNDLE,
     token: TOKEN,
@@ -172,7 +173,7 @@ describe(`failure issue through the bundled action (${ACTION_BUNDLE})`, () => {
     db = { admin, url: canaryUrl(admin) };
 
     // The database as production has it: version 1 with data, applied by an earlier staging-style run.
-    const first = await runAction({ command: 'up', steps: '1', environment: 'staging', 'database-url': db.url }, { cwd: workspace, bundle: ACTION_BUNDLE, token: TOKEN, env: { GITHUB_API_URL: apiUrl, GITHUB_REPOSITORY: 'o/r' } });
+    const first = await runAction({ command: 'up', steps: '1', environment: 'staging', 'database-url': db.url, 'lint-fail-on': 'none' }, { cwd: workspace, bundle: ACTION_BUNDLE, token: TOKEN, env: { GITHUB_API_URL: apiUrl, GITHUB_REPOSITORY: 'o/r' } });
     transcripts.push(first);
     expect([first.code, first.outputs.status, first.stderr]).toEqual([0, 'success', '']);
     // A run that succeeds never talks to GitHub.

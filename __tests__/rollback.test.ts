@@ -57,6 +57,8 @@ function settingsFor(url: string, workspace: string, over: Partial<ActionSetting
     statementTimeoutMs: 0,
     lockRetries: 0,
     lockWaitTimeoutMs: 5000,
+    // Lint in preflight would stop the deliberately bad migrations; action-lint.test.ts tests it.
+    lintFailOn: 'none',
     healthCheckSql: 'SELECT 1',
     healthCheckRetries: 0,
     healthCheckIntervalMs: 10,

@@ -1,7 +1,9 @@
 import * as core from '@actions/core';
-import { getInputs } from './action/inputs.js';
+import { getSettings, isLintSettings } from './action/inputs.js';
+import { runLintCommand } from './action/lint-step.js';
 import { failedRun, migratorConfig, runPipeline } from './action/pipeline.js';
-import { actionOutputs, fileAnnotations } from './action/report.js';
+import { actionOutputs, fileAnnotations, lintAnnotations } from './action/report.js';
+import { driftAnnotations } from './action/drift-step.js';
 import type { ActionRun } from './action/run-result.js';
 import { renderSummary } from './action/summary.js';
 import { coreLogger } from './adapters/core-logger.js';
@@ -16,9 +18,12 @@ export async function run(): Promise<void> {
   const startedAt = Date.now();
   let result: ActionRun;
   try {
-    const settings = getInputs();
+    const settings = getSettings();
     const log = coreLogger(settings.secrets);
-    result = await runPipeline(settings, { migrator: new Migrator(migratorConfig(settings, log)), log });
+    // `command: lint` needs no database, so no URL and no engine.
+    result = isLintSettings(settings)
+      ? await runLintCommand(settings, { log })
+      : await runPipeline(settings, { migrator: new Migrator(migratorConfig(settings, log)), log });
   } catch (err) {
     // Only invalid inputs get here: the pipeline reports its own failures in the result.
     result = failedRun(err, startedAt);
@@ -34,6 +39,9 @@ export async function run(): Promise<void> {
 
   // Annotations land on the failing line of the migration file in the pull request.
   for (const { message, ...where } of fileAnnotations(result)) core.error(message, where);
+  // Lint findings, on their line and column, titled with the rule id.
+  for (const { level, message, ...where } of lintAnnotations(result)) (level === 'error' ? core.error : core.warning)(message, where);
+  for (const { message, ...where } of driftAnnotations(result)) core.warning(message, where);
   const e = result.error;
   if (e) core.setFailed(e.file ? e.message : e.details);
 }

@@ -9755,6 +9755,7 @@ class Migrator {
                 const plan = makePlan(files, await appliedVersions(conn, ledger));
                 if (this.cfg.strict)
                     checkStrictOrder(plan);
+                const edited = await this.checkEdited(conn, ledger, plan);
                 const todo = plan.pending.slice(0, opts.steps ?? plan.pending.length);
                 const loaded = await this.load(todo);
                 // Before the ledger tables are created: a backup taken here shows the database as it was.
@@ -9766,6 +9767,8 @@ class Migrator {
                 const result = await this.finish(conn, 'up', files, ledger, history, steps, error, t0);
                 if (created)
                     result.databaseCreated = true;
+                if (edited.length > 0)
+                    result.edited = edited;
                 return result;
             });
         });
@@ -9900,6 +9903,22 @@ class Migrator {
                 currentVersion: plan.highestApplied,
             };
         });
+    }
+    /**
+     * `up`'s check of applied files edited since they were applied: under `strict` the run is
+     * refused (nothing applied yet); otherwise each is warned about. Returns their versions.
+     */
+    async checkEdited(conn, ledger, plan) {
+        const edited = await this.editedFiles(conn, ledger, plan);
+        if (edited.length === 0)
+            return edited;
+        const paths = edited.map((v) => plan.files.find((r) => r.file.version === v)?.file.displayPath ?? v);
+        if (this.cfg.strict) {
+            throw new MigrationError('EDITED_MIGRATIONS', `applied migration file${paths.length > 1 ? 's' : ''} edited after ${paths.length > 1 ? 'they were' : 'it was'} applied (checksum differs from the history table): ${paths.join(', ')}; nothing was applied in --strict mode`, { hint: 'restore the applied files as they were (git) and put the change in a new migration, or run without --strict' });
+        }
+        for (const p of paths)
+            this.log.warn(`${p} was edited after it was applied (its checksum differs from the one recorded in the history table)`);
+        return edited;
     }
     /** Applied files whose bytes changed since they were applied (per the history table's checksum). */
     async editedFiles(conn, ledger, plan) {

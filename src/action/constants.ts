@@ -32,6 +32,8 @@ export enum Inputs {
   IssueLabels = 'issue-labels',
   DumpSchema = 'dump-schema',
   DriftCheck = 'drift-check',
+  LintFailOn = 'lint-fail-on',
+  LintDisable = 'lint-disable',
 }
 
 /** Output ids, exactly as declared in `action.yml`. */
@@ -81,6 +83,8 @@ export const INPUT_DEFAULTS: Readonly<Record<Inputs, string>> = Object.freeze({
   [Inputs.IssueLabels]: 'db-migration,incident',
   [Inputs.DumpSchema]: 'false',
   [Inputs.DriftCheck]: 'false',
+  [Inputs.LintFailOn]: 'error',
+  [Inputs.LintDisable]: '',
 });
 
 /** Values of the `command` input. */
@@ -90,7 +94,13 @@ export const COMMANDS = ['up', 'status', 'rollback', 'plan', 'lint', 'verify'] a
 export type Command = (typeof COMMANDS)[number];
 
 /** Commands accepted by validation that later versions implement. */
-export const COMMANDS_NOT_YET_AVAILABLE: readonly Command[] = ['lint', 'verify'];
+export const COMMANDS_NOT_YET_AVAILABLE: readonly Command[] = [];
+
+/** Values of the `lint-fail-on` input: the lowest finding severity that fails the run (`none`: never). */
+export const LINT_FAIL_ON = ['error', 'warning', 'none'] as const;
+
+/** A value of the `lint-fail-on` input. */
+export type LintFailOn = (typeof LINT_FAIL_ON)[number];
 
 /** Values of the `backup` input. */
 export const BACKUP_MODES = ['auto', 'always', 'never'] as const;

@@ -6,17 +6,20 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { parseGoDuration } from '../engine/duration.js';
 import { MigrationError } from '../engine/errors.js';
 import { parseDatabaseUrl, redact } from '../engine/url.js';
+import { RULE_IDS } from '../lint/index.js';
 import {
   BACKUP_MODES,
   COMMANDS,
+  LINT_FAIL_ON,
   DATABASE_URL_VAR,
   ENV_FILE,
   INPUT_DEFAULTS,
   Inputs,
   KNOWN_ENVIRONMENTS,
   type BackupMode,
+  type LintFailOn,
 } from './constants.js';
-import type { ActionSettings, RunInfo, UrlSource } from './settings.js';
+import type { ActionSettings, LintSettings, RunInfo, UrlSource } from './settings.js';
 
 /** One input that failed validation. */
 export interface InputProblem {
@@ -55,6 +58,25 @@ const BOOLEAN = 'true or false (also True, TRUE, False, FALSE)';
  * @throws InputError listing every invalid input
  */
 export function getInputs(): ActionSettings {
+  return readInputs(false) as ActionSettings;
+}
+
+/**
+ * As {@link getInputs}, except that `command: lint`, which needs no database, may have no URL
+ * (one that is set is still validated). What the action itself calls.
+ *
+ * @throws InputError listing every invalid input
+ */
+export function getSettings(): ActionSettings | LintSettings {
+  return readInputs(true);
+}
+
+/** Whether these settings are for `command: lint` (which may have no database URL). */
+export function isLintSettings(s: ActionSettings | LintSettings): s is LintSettings {
+  return s.command === 'lint';
+}
+
+function readInputs(lintWithoutUrl: boolean): ActionSettings | LintSettings {
   const problems: InputProblem[] = [];
   const secrets: string[] = [];
   const fail = (input: Inputs, received: string, expected: string) => problems.push({ input, received, expected });
@@ -63,6 +85,7 @@ export function getInputs(): ActionSettings {
 
   const command = oneOf(Inputs.Command, COMMANDS, fail) ?? 'up';
   const dryRun = bool(Inputs.DryRun, fail);
+  const urlOptional = lintWithoutUrl && command === 'lint';
 
   // Environment → variable prefix (`dev` is an alias of `development`; any other name is allowed).
   const environmentInput = read(Inputs.Environment) || INPUT_DEFAULTS[Inputs.Environment];
@@ -87,8 +110,10 @@ export function getInputs(): ActionSettings {
   if (environmentPrefix !== '' || urlInput !== '') {
     const found = findDatabaseUrl(urlInput, environmentPrefix, workspace);
     if (!found) {
-      const vars = environmentPrefix ? `${environmentPrefix}_DATABASE_URL or ${DATABASE_URL_VAR}` : DATABASE_URL_VAR;
-      fail(Inputs.DatabaseUrl, '', `a postgres:// URL for environment '${environment}': set the database-url input, or ${vars} in the environment or in ${ENV_FILE} in the workspace`);
+      if (!urlOptional) {
+        const vars = environmentPrefix ? `${environmentPrefix}_DATABASE_URL or ${DATABASE_URL_VAR}` : DATABASE_URL_VAR;
+        fail(Inputs.DatabaseUrl, '', `a postgres:// URL for environment '${environment}': set the database-url input, or ${vars} in the environment or in ${ENV_FILE} in the workspace`);
+      }
     } else {
       urlSource = found.source;
       // Mask before parsing: a URL that fails to parse still holds the password.
@@ -182,17 +207,22 @@ export function getInputs(): ActionSettings {
   }
   const dumpSchema = bool(Inputs.DumpSchema, fail);
   const driftCheck = bool(Inputs.DriftCheck, fail);
+  const lintFailOn = (oneOf(Inputs.LintFailOn, LINT_FAIL_ON, fail) ?? 'error') as LintFailOn;
+  const lintDisableText = read(Inputs.LintDisable);
+  const lintDisable = [...new Set(lintDisableText.split(',').map((r) => r.trim()).filter((r) => r !== ''))];
+  const unknownRules = lintDisable.filter((r) => !RULE_IDS.includes(r));
+  if (unknownRules.length) fail(Inputs.LintDisable, lintDisableText, `comma-separated lint rule ids (unknown: ${unknownRules.join(', ')}); known: ${RULE_IDS.join(', ')}`);
 
-  if (problems.length > 0 || !target || !urlSource) throw new InputError(problems);
+  if (problems.length > 0 || ((!target || !urlSource) && !urlOptional)) throw new InputError(problems);
 
-  const settings: ActionSettings = {
+  const settings = {
     command,
     dryRun,
     environment,
     environmentInput,
     environmentPrefix,
-    target,
-    urlSource,
+    ...(target ? { target } : {}),
+    ...(urlSource ? { urlSource } : {}),
     migrationsDirs,
     schemaFile,
     migrationsTable,
@@ -217,11 +247,14 @@ export function getInputs(): ActionSettings {
     ...(process.env.GITHUB_API_URL?.trim() ? { apiUrl: process.env.GITHUB_API_URL.trim() } : {}),
     dumpSchema,
     driftCheck,
+    lintFailOn,
+    lintDisable,
     workspace,
     run: runInfo(),
     secrets: [...new Set(secrets.filter((s) => s !== ''))],
   };
-  return Object.freeze(settings);
+  // Without a URL only for `command: lint` (checked above).
+  return Object.freeze(settings) as ActionSettings | LintSettings;
 }
 
 type Fail = (input: Inputs, received: string, expected: string) => void;

@@ -9,6 +9,9 @@ import { VERSION } from '../version.js';
 import { COMMANDS_NOT_YET_AVAILABLE, CONNECT_RETRIES, CONNECT_RETRY_BASE_MS } from './constants.js';
 import { backupDryRun, backupHook, backupPolicy, backupPort, type BackupHookState, type BackupPort } from './backup-step.js';
 import { reportIssue, wantsIssue, type IssueClientFactory } from './issue-step.js';
+import { lintingMigrator, runLintCommand } from './lint-step.js';
+import { driftStep, readCommittedSchema } from './drift-step.js';
+import { verifyStep } from './verify-step.js';
 import type { ActionRun, BackupReport, MigrationRow, RunError } from './run-result.js';
 import type { ActionSettings } from './settings.js';
 
@@ -93,7 +96,9 @@ export function migratorConfig(s: ActionSettings, log: Logger): MigratorConfig {
 export async function runPipeline(s: ActionSettings, deps: PipelineDeps): Promise<ActionRun> {
   const now = deps.now ?? Date.now;
   const t0 = now();
-  const { log, migrator } = deps;
+  // `command: lint` needs no database (main.ts calls it directly when no URL is set).
+  if (s.command === 'lint') return runLintCommand({ ...s, command: 'lint' }, deps);
+  const { log } = deps;
   const run: ActionRun = {
     status: 'success',
     command: s.command,
@@ -116,6 +121,9 @@ export async function runPipeline(s: ActionSettings, deps: PipelineDeps): Promis
     run.warnings.push(m);
     log.warn(m);
   };
+  // Migration lint in preflight (lint-step.ts): `plan` lints what `up` would apply; `up` lints the pending files before the backup and the first migration.
+  const migrator = s.command === 'up' || s.command === 'plan' ? lintingMigrator(s, deps.migrator, run, log, warn) : deps.migrator;
+  deps = { ...deps, migrator };
   log.info(`Environment: ${s.environment}; database: ${s.target.redacted} (from ${s.urlSource.name}); command: ${s.command}${s.dryRun ? ' (dry run)' : ''}`);
   try {
     if (COMMANDS_NOT_YET_AVAILABLE.includes(s.command)) {
@@ -124,12 +132,20 @@ export async function runPipeline(s: ActionSettings, deps: PipelineDeps): Promis
     for (const m of laterFeatureWarnings(s)) warn(m);
     if (s.command === 'status') {
       await log.group('Status', () => status(s, migrator, log, run, warn));
+    } else if (s.command === 'verify') {
+      // A scratch database on the same server: the configured database is never touched.
+      await log.group('Verify', () => verifyStep(migratorConfig(s, log), log, run));
     } else if (s.dryRun || s.command === 'plan') {
       const backups = deps.backup ?? backupPort(s, log);
       if (s.command === 'rollback') await log.group('Rollback plan (dry run)', () => rollbackPlan(s, migrator, log, run, warn, backups));
       else await log.group('Plan (dry run)', () => upPlan(s, migrator, log, run, warn, backups));
     } else if (s.command === 'up') {
+      // Read before `up`, which rewrites the schema file when dump-schema is on.
+      const committed = s.driftCheck ? await readCommittedSchema(s) : undefined;
       await up(s, { ...deps, health: deps.health ?? healthPort(s.target), backup: deps.backup ?? backupPort(s, log) }, run, warn);
+      if (s.driftCheck && (run.status === 'success' || run.status === 'nothing-to-do')) {
+        await log.group('Drift check', () => driftStep(s, committed, log, run, warn));
+      }
     } else {
       await rollback(s, { ...deps, backup: deps.backup ?? backupPort(s, log) }, run, warn);
     }
@@ -444,6 +460,7 @@ function apply(r: RunResult, run: ActionRun, warn: (m: string) => void): void {
   setCurrent(run, r.currentVersion);
   if (r.schemaFile) run.schemaFile = r.schemaFile;
   if (r.dumpError) warn(`the schema dump failed (the migrations themselves succeeded): ${r.dumpError.message}`);
+  for (const v of r.edited ?? []) warn(`migration ${v} was edited after it was applied (its checksum differs from the history table)`);
   if (r.stateUnknown) warn('the connection was lost and could not be re-opened: what is applied now is unknown; run `status`');
   if (r.error) {
     run.status = 'failed';
@@ -456,7 +473,7 @@ function apply(r: RunResult, run: ActionRun, warn: (m: string) => void): void {
 /** Inputs that ask for features of a later version: say so instead of pretending. */
 function laterFeatureWarnings(s: ActionSettings): string[] {
   const out: string[] = [];
-  if (s.driftCheck) out.push('drift-check is not implemented in this version of the action: the schema was not compared');
+  if (s.driftCheck && s.command !== 'up') out.push(`drift-check applies to command up only: the schema was not compared (command ${s.command})`);
   return out;
 }
 

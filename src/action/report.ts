@@ -54,3 +54,20 @@ export function fileAnnotations(run: ActionRun): FileAnnotation[] {
     ...of(run.rollback?.error, run.rollback?.error?.version ? `Rollback of ${run.rollback.error.version} failed` : 'Automatic rollback stopped'),
   ];
 }
+
+/** A lint finding as an annotation: `core.error` for error findings, `core.warning` for warnings; the title is the rule id. */
+export interface LintAnnotation extends FileAnnotation {
+  level: 'error' | 'warning';
+}
+
+/** One annotation per lint finding, on its file, line and column, with why and the safe alternative. */
+export function lintAnnotations(run: ActionRun): LintAnnotation[] {
+  return (run.lint?.findings ?? []).map((f) => ({
+    level: f.severity,
+    message: `${f.message}\nWhy: ${f.why}\nFix: ${f.fix}`,
+    title: f.rule,
+    file: f.file,
+    startLine: f.line,
+    startColumn: f.column,
+  }));
+}

@@ -1,5 +1,8 @@
 import type { HealthResult } from '../health.js';
-import type { Command, RunStatus } from './constants.js';
+import type { Finding } from '../lint/index.js';
+import type { Command, LintFailOn, RunStatus } from './constants.js';
+import type { DriftReport } from './drift-step.js';
+import type { VerifyReport } from './verify-step.js';
 
 /**
  * What happened (or, in a dry run, would happen) to one migration file. The summary renders
@@ -123,6 +126,26 @@ export interface BackupReport {
   error?: string;
 }
 
+/** Migration lint: `command: lint` (every file) or the preflight of `up` and dry runs (pending files). */
+export interface LintReport {
+  /** `all`: every migration file (`command: lint`); `pending`: the files `up` applies (or would). */
+  scope: 'all' | 'pending';
+  /** The `lint-fail-on` input. */
+  failOn: LintFailOn;
+  /** Rule ids disabled by `lint-disable`. */
+  disabled: string[];
+  /** Files linted. */
+  files: number;
+  /** Files that could not be read (not linted). */
+  unreadable?: string[];
+  /** Every finding, in file order, then line and column. */
+  findings: Finding[];
+  /** Findings at or above `failOn`. */
+  failing: number;
+  /** True when {@link failing} is not 0: the run fails (or, in a dry run, would fail) before applying anything. */
+  failed: boolean;
+}
+
 /** The failure issue of DESIGN step 8. */
 export interface IssueReport {
   /** `created`: a new issue; `commented`: added to the open issue with the same labels. */
@@ -182,6 +205,12 @@ export interface ActionRun {
   backupPath?: string;
   /** The failure issue opened or commented on. */
   issue?: IssueReport;
+  /** `drift-check`: the live schema compared with the committed schema file after `up`. */
+  drift?: DriftReport;
+  /** `command: verify`: the round trip's verdict. */
+  verify?: VerifyReport;
+  /** Migration lint, when it ran (`command: lint`, and the preflight of `up` and `plan`). */
+  lint?: LintReport;
   /** Link of the issue (or comment) for this failure: the `issue-url` output. */
   issueUrl?: string;
   error?: RunError;

@@ -1,5 +1,5 @@
 import type { DatabaseTarget } from '../engine/url.js';
-import type { BackupMode, Command } from './constants.js';
+import type { BackupMode, Command, LintFailOn } from './constants.js';
 
 /**
  * Where the database URL came from: the input, a variable in the environment, or a variable in
@@ -80,8 +80,12 @@ export interface ActionSettings {
   readonly apiUrl?: string;
   /** Write {@link schemaFile} after a successful `up`/`rollback`. */
   readonly dumpSchema: boolean;
-  /** Compare the live schema with {@link schemaFile} (implemented in a later version). */
+  /** After a successful `up`, compare the live schema with the committed {@link schemaFile} (reported, never a failure). */
   readonly driftCheck: boolean;
+  /** Lowest lint severity that fails the run (`lint-fail-on`); undefined = `error`. */
+  readonly lintFailOn?: LintFailOn;
+  /** Lint rule ids disabled for every file (`lint-disable`). */
+  readonly lintDisable?: readonly string[];
   /** Directory migrations and files are resolved against: `GITHUB_WORKSPACE`, else the working directory. */
   readonly workspace: string;
   /** Who/what started the run, copied into history rows and the report. */
@@ -103,3 +107,13 @@ export interface RunInfo {
   /** `GITHUB_REPOSITORY` (`owner/name`), where the failure issue is opened; undefined when absent or malformed. */
   readonly repository?: string;
 }
+
+/**
+ * Settings of `command: lint`, which needs no database: the URL is read when one is set, and
+ * may be missing.
+ */
+export type LintSettings = Omit<ActionSettings, 'command' | 'target' | 'urlSource'> & {
+  readonly command: 'lint';
+  readonly target?: DatabaseTarget;
+  readonly urlSource?: UrlSource;
+};

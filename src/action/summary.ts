@@ -1,5 +1,7 @@
 import type { HealthCheck, HealthResult } from '../health.js';
-import type { ActionRun, BackupReport, MigrationRow, RowStatus, RunError } from './run-result.js';
+import type { ActionRun, BackupReport, LintReport, MigrationRow, RowStatus, RunError } from './run-result.js';
+import { driftSection } from './drift-step.js';
+import { verifySection } from './verify-step.js';
 
 /** Label of each row status in the summary table. */
 const ROW_LABEL: Record<RowStatus, string> = {
@@ -33,7 +35,7 @@ export function renderSummary(run: ActionRun): string {
     const t = run.target;
     facts.push(['Database', `${code(`${t.host}:${t.port}/${t.database}`)}${t.user ? ` as ${code(t.user)}` : ''}${run.urlSource ? ` (URL from ${code(run.urlSource)})` : ''}`]);
   }
-  if (run.status !== 'failed' || run.command) facts.push(['Current version', run.currentVersion ? code(run.currentVersion) : 'none applied']);
+  if ((run.status !== 'failed' || run.command) && run.command !== 'lint') facts.push(['Current version', run.currentVersion ? code(run.currentVersion) : 'none applied']);
   if (run.schemaFile) facts.push(['Schema file', code(run.schemaFile)]);
   if (run.backup) facts.push(['Backup', backupFact(run.backup)]);
   facts.push(['Duration', duration(run.durationMs)]);
@@ -43,11 +45,17 @@ export function renderSummary(run: ActionRun): string {
 
   if (run.rows.length > 0) {
     out.push(`### ${tableTitle(run)}`, '', ...table(run), '', `**Totals:** ${totals(run.rows)}`, '');
-  } else if (run.command && !run.error) {
+  } else if (run.command && !run.error && run.command !== 'verify' && run.command !== 'lint') {
     out.push(run.command === 'status' ? 'No migration files found.' : 'No migrations to run.', '');
   }
 
+  if (run.lint) out.push(...lintSection(run.lint));
+
   if (run.health) out.push(...healthSection(run.health));
+
+  if (run.verify) out.push(...verifySection(run.verify));
+
+  if (run.drift) out.push(...driftSection(run.drift));
 
   if (run.error) out.push('### ❌ Error', '', ...errorBlock(run.error));
 
@@ -73,7 +81,10 @@ function headline(run: ActionRun): string {
   switch (run.status) {
     case 'failed': {
       if (!run.command) return '❌ Invalid action inputs: nothing ran';
+      if (run.command === 'lint') return `❌ Migration lint failed${run.lint ? `: ${run.lint.failing} finding${run.lint.failing === 1 ? '' : 's'} at or above lint-fail-on ${run.lint.failOn}` : ''}`;
+      if (run.error?.code === 'LINT_FAILED') return `❌ Migration lint failed${run.environment ? ` on ${run.environment}` : ''}: nothing was applied`;
       if (run.backup?.outcome === 'failed') return `❌ Backup failed${run.environment ? ` on ${run.environment}` : ''}: nothing was ${run.command === 'rollback' ? 'rolled back' : 'applied'}`;
+      if (run.command === 'verify') return `❌ Verify failed${run.environment ? ` on ${run.environment}` : ''}${run.error?.code === 'VERIFY_FAILED' ? ': the round trip did not give back the same schema' : ''}`;
       const what = health ? 'Health checks failed after migrating' : 'Migration failed';
       const incomplete = run.rollback ? ` — the automatic rollback stopped, ${count(run.rollback.remaining.length)} of this run still applied` : '';
       return `❌ ${what}${run.environment ? ` on ${run.environment}` : ''}${incomplete}`;
@@ -88,7 +99,9 @@ function headline(run: ActionRun): string {
         : `↩️ Migration failed on ${run.environment} and was rolled back`;
     default:
       if (run.command === 'status') return `📋 Migration status of ${run.environment}`;
+      if (run.command === 'lint') return run.lint?.findings.length ? `⚠️ Migration lint passed with ${run.lint.findings.length} finding${run.lint.findings.length === 1 ? '' : 's'} below lint-fail-on` : '✅ Migration lint passed';
       if (run.command === 'rollback') return `↩️ Rolled back on ${run.environment}`;
+      if (run.command === 'verify') return `✅ Verify passed on ${run.environment}: every down undoes its up`;
       return `✅ Migrations applied on ${run.environment}`;
   }
 }
@@ -267,4 +280,28 @@ function oneLine(s: string): string {
 
 function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Lint findings as a table a pull request reviewer can act on: where, what, why, and the safe rewrite. */
+function lintSection(r: LintReport): string[] {
+  const scope = r.scope === 'all' ? 'every migration file' : 'the pending migrations';
+  const errors = r.findings.filter((f) => f.severity === 'error').length;
+  const warnings = r.findings.length - errors;
+  const out = [`### ${r.failed ? '❌' : r.findings.length ? '⚠️' : '✅'} Migration lint`, ''];
+  const disabled = r.disabled.length ? `; disabled: ${r.disabled.map(code).join(', ')}` : '';
+  out.push(
+    r.findings.length
+      ? `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'} in ${scope} (${r.files} file${r.files === 1 ? '' : 's'}); lint-fail-on: ${code(r.failOn)}${disabled}${r.failed ? ` — ${r.failing} at or above it` : ''}.`
+      : `No problems in ${scope} (${r.files} file${r.files === 1 ? '' : 's'}); lint-fail-on: ${code(r.failOn)}${disabled}.`,
+    '',
+  );
+  if (r.findings.length) {
+    out.push('| | Rule | Location | Problem | Safe alternative |', '|---|---|---|---|---|');
+    for (const f of r.findings) {
+      out.push(`| ${f.severity === 'error' ? '❌ error' : '⚠️ warning'} | ${code(f.rule)} | ${code(`${f.file}:${f.line}:${f.column}`)} | ${cell(`${f.message}. ${f.why}`)} | ${cell(f.fix)} |`);
+    }
+    out.push('');
+  }
+  if (r.unreadable?.length) out.push(`Not linted (unreadable): ${r.unreadable.map(code).join(', ')}`, '');
+  return out;
 }

@@ -1,0 +1,236 @@
+import { describe, it, expect, afterAll } from '@jest/globals';
+import { runPipeline, type MigratorPort, type PipelineLog } from '../src/action/pipeline.js';
+import { runLintCommand } from '../src/action/lint-step.js';
+import { lintAnnotations } from '../src/action/report.js';
+import { renderSummary } from '../src/action/summary.js';
+import type { ActionSettings, LintSettings } from '../src/action/settings.js';
+import type { PlanResult, RunResult } from '../src/engine/migrator.js';
+import type { BackupPort } from '../src/action/backup-step.js';
+import { parseDatabaseUrl } from '../src/engine/url.js';
+import { project, migration } from './helpers/cli.js';
+import { runAction, ACTION_BUNDLE } from '../scripts/action-runner.mjs';
+
+/** Lint in the action: `command: lint` (no database), and the preflight of `up` and dry runs. */
+
+const BAD = migration('CREATE INDEX users_email ON users (email);', 'DROP INDEX IF EXISTS users_email;');
+const WARN_ONLY = migration('CREATE TABLE IF NOT EXISTS t (id int);');
+const GOOD = migration('CREATE TABLE users (email text);', 'DROP TABLE IF EXISTS users;');
+const FILES = {
+  'db/migrations/1_users.sql': GOOD,
+  'db/migrations/2_index.sql': BAD,
+  'db/migrations/3_t.sql': WARN_ONLY,
+};
+
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+async function workspace(files: Record<string, string> = FILES): Promise<string> {
+  const p = await project(files);
+  cleanups.push(p.cleanup);
+  return p.dir;
+}
+
+function settings(dir: string, over: Partial<ActionSettings> = {}): ActionSettings {
+  return {
+    command: 'up',
+    dryRun: false,
+    environment: 'production',
+    environmentInput: 'production',
+    environmentPrefix: 'PRODUCTION',
+    target: parseDatabaseUrl('postgres://u:s3cret-canary@db.example.com/app'),
+    urlSource: { kind: 'env', name: 'PRODUCTION_DATABASE_URL' },
+    migrationsDirs: ['db/migrations'],
+    schemaFile: 'db/schema.sql',
+    migrationsTable: 'schema_migrations',
+    historyTable: 'schema_migrations_history',
+    strict: false,
+    backup: 'auto',
+    backupDir: '/tmp/db-backups',
+    lockTimeoutMs: 5000,
+    statementTimeoutMs: 0,
+    lockRetries: 3,
+    lockWaitTimeoutMs: 60000,
+    healthCheckSql: '',
+    healthCheckRetries: 0,
+    healthCheckIntervalMs: 0,
+    rollbackOnFailure: true,
+    createIssueOnFailure: false,
+    githubToken: '',
+    issueLabels: [],
+    dumpSchema: false,
+    driftCheck: false,
+    workspace: dir,
+    run: {},
+    secrets: ['s3cret-canary'],
+    ...over,
+  };
+}
+
+function lintSettings(dir: string, over: Partial<LintSettings> = {}): LintSettings {
+  const { target: _t, urlSource: _u, ...rest } = settings(dir);
+  return { ...rest, command: 'lint', ...over };
+}
+
+const REFS = ['2_index.sql', '3_t.sql'].map((f) => ({ version: f.split('_')[0]!, fileName: f, displayPath: `db/migrations/${f}` }));
+const PLAN: PlanResult = {
+  pending: REFS.map((r) => ({ ...r, transaction: true, sql: '', checksum: 'x' })),
+  applied: 1,
+  currentVersion: '1',
+  orphans: [],
+  edited: [],
+  ledgerExists: true,
+  databaseMissing: false,
+};
+
+/** A migrator whose `up` calls the hook the way the engine does, then "applies" (recorded in calls). */
+function fakeMigrator(): MigratorPort & { calls: string[] } {
+  const calls: string[] = [];
+  const result = (command: 'up' | 'rollback', applied: string[]): RunResult => ({
+    command,
+    steps: applied.map((version) => ({ version, fileName: '', displayPath: `db/migrations/${version}`, outcome: 'applied', durationMs: 1, transaction: true, attempts: 1 })) as unknown as RunResult['steps'],
+    pending: [],
+    pendingFiles: [],
+    files: [],
+    durationMs: 1,
+  });
+  return {
+    calls,
+    plan: async () => (calls.push('plan'), PLAN),
+    planRollback: async () => {
+      throw new Error('not used');
+    },
+    status: async () => {
+      throw new Error('not used');
+    },
+    up: async (opts = {}) => {
+      calls.push('up');
+      await opts.beforeApply?.(REFS, { command: 'up', conn: {} as never, databaseCreated: false, currentVersion: '1' });
+      calls.push('applied');
+      return result('up', REFS.map((r) => r.version));
+    },
+    rollback: async () => {
+      throw new Error('not used');
+    },
+    rollbackVersions: async () => {
+      throw new Error('not used');
+    },
+  };
+}
+
+function fakeBackup(): BackupPort & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    serverVersion: async () => (calls.push('serverVersion'), { major: 16, minor: 1, text: '16.1' }),
+    probeServerVersion: async () => (calls.push('probeServerVersion'), { major: 16, minor: 1, text: '16.1' }),
+    select: async () => (calls.push('select'), { pgDump: '/usr/bin/pg_dump', version: [16, 1] }),
+    take: async () => {
+      calls.push('take');
+      throw new Error('the test expects no backup');
+    },
+  } as unknown as BackupPort & { calls: string[] };
+}
+
+function log(): PipelineLog & { lines: string[] } {
+  const lines: string[] = [];
+  return { lines, info: (m) => lines.push(`info ${m}`), warn: (m) => lines.push(`warn ${m}`), debug: () => undefined, group: async (_t, fn) => fn() };
+}
+
+const HEALTH = { invalidIndexes: async () => [], run: async () => ({ ok: true, checks: [] }) };
+
+describe('lint in the preflight of up', () => {
+  it('an error finding fails the run before the backup and before anything is applied', async () => {
+    const dir = await workspace();
+    const m = fakeMigrator();
+    const b = fakeBackup();
+    const run = await runPipeline(settings(dir), { migrator: m, log: log(), backup: b, health: HEALTH as never });
+    expect(run.status).toBe('failed');
+    expect(run.error?.code).toBe('LINT_FAILED');
+    expect(m.calls).toEqual(['up']);
+    expect(b.calls).toEqual([]);
+    expect(run.applied).toEqual([]);
+    expect(run.backupPath).toBeUndefined();
+    expect(run.rows.map((r) => [r.version, r.status])).toEqual([['2', 'pending'], ['3', 'pending']]);
+    expect(run.lint).toMatchObject({ scope: 'pending', failOn: 'error', files: 2, failed: true });
+    expect(run.lint!.findings).toContainEqual(expect.objectContaining({ rule: 'require-concurrent-index', severity: 'error', file: 'db/migrations/2_index.sql', line: 2, column: 1 }));
+    // Only the pending files: 1_users.sql is applied.
+    expect(run.lint!.findings.map((f) => f.file)).not.toContain('db/migrations/1_users.sql');
+    const summary = renderSummary(run);
+    expect(summary).toContain('Migration lint failed on production: nothing was applied');
+    expect(summary).toContain('| | Rule | Location | Problem | Safe alternative |');
+    expect(summary).toContain('`db/migrations/2_index.sql:2:1`');
+  });
+
+  it('findings below lint-fail-on are annotated and listed, and the run goes on', async () => {
+    const dir = await workspace();
+    const m = fakeMigrator();
+    const run = await runPipeline(settings(dir, { lintFailOn: 'none', backup: 'never' }), { migrator: m, log: log(), backup: fakeBackup(), health: HEALTH as never });
+    expect(run.status).toBe('success');
+    expect(m.calls).toEqual(['up', 'applied']);
+    expect(run.lint).toMatchObject({ failOn: 'none', failed: false, failing: 0 });
+    const ann = lintAnnotations(run);
+    expect(ann).toContainEqual(expect.objectContaining({ level: 'error', title: 'require-concurrent-index', file: 'db/migrations/2_index.sql', startLine: 2, startColumn: 1 }));
+    expect(ann).toContainEqual(expect.objectContaining({ level: 'warning', title: 'missing-down', file: 'db/migrations/3_t.sql' }));
+    expect(ann.find((a) => a.title === 'require-concurrent-index')!.message).toMatch(/Fix: .*CONCURRENTLY/);
+  });
+
+  it('lint-disable turns a rule off; lint-fail-on: warning fails on warnings', async () => {
+    const dir = await workspace();
+    const off = await runPipeline(settings(dir, { lintDisable: ['require-concurrent-index'], backup: 'never' }), { migrator: fakeMigrator(), log: log(), health: HEALTH as never });
+    expect(off.status).toBe('success');
+    expect(off.lint!.findings.map((f) => f.rule)).not.toContain('require-concurrent-index');
+    const strict = await runPipeline(settings(dir, { lintDisable: ['require-concurrent-index'], lintFailOn: 'warning', backup: 'never' }), { migrator: fakeMigrator(), log: log(), health: HEALTH as never });
+    expect(strict.status).toBe('failed');
+    expect(strict.error?.code).toBe('LINT_FAILED');
+  });
+
+  it('a dry run shows the findings and says up would fail', async () => {
+    const dir = await workspace();
+    const m = fakeMigrator();
+    const run = await runPipeline(settings(dir, { dryRun: true, backup: 'never' }), { migrator: m, log: log(), backup: fakeBackup() });
+    expect(run.status).toBe('dry-run');
+    expect(m.calls).toEqual(['plan']);
+    expect(run.lint).toMatchObject({ scope: 'pending', failed: true });
+    expect(run.warnings.join('\n')).toMatch(/up would fail before applying anything: migration lint failed/);
+    expect(renderSummary(run)).toContain('Migration lint');
+  });
+});
+
+describe('command: lint', () => {
+  it('lints every file without a database URL; status follows lint-fail-on', async () => {
+    const dir = await workspace();
+    const failed = await runLintCommand(lintSettings(dir), { log: log() });
+    expect(failed.status).toBe('failed');
+    expect(failed.target).toBeUndefined();
+    expect(failed.lint).toMatchObject({ scope: 'all', files: 3 });
+    expect(failed.error?.code).toBe('LINT_FAILED');
+    expect(renderSummary(failed)).toMatch(/^## ❌ Migration lint failed/);
+    const passed = await runLintCommand(lintSettings(dir, { lintFailOn: 'none' }), { log: log() });
+    expect(passed.status).toBe('success');
+    expect(passed.lint!.findings.length).toBeGreaterThan(0);
+    const clean = await runLintCommand(lintSettings(await workspace({ 'db/migrations/1_users.sql': GOOD })), { log: log() });
+    expect(clean.status).toBe('success');
+    expect(renderSummary(clean)).toContain('## ✅ Migration lint passed');
+  });
+});
+
+describe('command: lint through the bundle', () => {
+  it('annotates each finding, writes the table, and needs no URL', async () => {
+    const dir = await workspace();
+    const env = { DATABASE_URL: undefined, DEV_DATABASE_URL: undefined };
+    const r = await runAction({ command: 'lint' }, { cwd: dir, bundle: ACTION_BUNDLE, env });
+    expect(r.outputs.status).toBe('failed');
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toMatch(/::error title=require-concurrent-index,file=db\/migrations\/2_index\.sql,line=2,col=1::/);
+    expect(r.stdout).toMatch(/::warning title=missing-down,file=db\/migrations\/3_t\.sql,line=\d+,col=\d+::/);
+    expect(r.summary).toContain('| | Rule | Location | Problem | Safe alternative |');
+    const ok = await runAction({ command: 'lint', 'lint-fail-on': 'none', 'lint-disable': 'missing-down' }, { cwd: dir, bundle: ACTION_BUNDLE, env });
+    expect(ok.outputs.status).toBe('success');
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).not.toContain('title=missing-down');
+    const bad = await runAction({ command: 'lint', 'lint-disable': 'no-such-rule' }, { cwd: dir, bundle: ACTION_BUNDLE, env });
+    expect(bad.outputs.status).toBe('failed');
+    expect(bad.stdout).toContain("input 'lint-disable'");
+  });
+});

@@ -1,0 +1,64 @@
+import type { Logger } from '../engine/logger.js';
+import type { MigratorConfig } from '../engine/migrator.js';
+import { verdict } from '../cli/verify-command.js';
+import { verifyMigrations, type VerifyResult } from '../verify.js';
+import type { ActionRun } from './run-result.js';
+
+/** `command: verify` as reported: the verdict of the round trip on a scratch database. */
+export interface VerifyReport {
+  ok: boolean;
+  /** Migration files verified. */
+  migrations: number;
+  /** Scratch database used (created on the same server and dropped at the end). */
+  scratchDatabase: string;
+  /** The first migration (newest first) whose down does not undo its up. */
+  firstBadDown?: { version: string; file: string; diff: string };
+  /** The human verdict, as `db-migrate verify` prints it. */
+  verdict: string;
+}
+
+/**
+ * Run {@link verifyMigrations} on a scratch database on the same server (never the configured
+ * database) and record the verdict: status `success` when every down undoes its up, `failed`
+ * (error naming the bad down) otherwise. Errors of the run itself (a failing section, no
+ * permission to create the scratch database) are thrown and fail the run as usual.
+ */
+export async function verifyStep(cfg: MigratorConfig, log: Logger, run: ActionRun, verify: (c: MigratorConfig) => Promise<VerifyResult> = verifyMigrations): Promise<void> {
+  const r = await verify(cfg);
+  const text = verdict(r);
+  for (const line of text.replace(/\n$/, '').split('\n')) log.info(line);
+  run.verify = {
+    ok: r.ok,
+    migrations: r.migrations,
+    scratchDatabase: r.scratchDatabase,
+    ...(r.firstBadDown ? { firstBadDown: r.firstBadDown } : {}),
+    verdict: text,
+  };
+  if (r.ok) {
+    run.status = 'success';
+    return;
+  }
+  run.status = 'failed';
+  const first = text.split('\n')[0];
+  run.error = {
+    message: first,
+    details: text.replace(/\s+$/, ''),
+    code: 'VERIFY_FAILED',
+    ...(r.firstBadDown ? { file: r.firstBadDown.file, version: r.firstBadDown.version } : {}),
+    hint: 'make the down section undo exactly what the up section does',
+  };
+}
+
+/** The summary section of a verify run. */
+export function verifySection(v: VerifyReport): string[] {
+  if (v.ok) {
+    return ['### ✅ Verify', '', `${v.migrations} migration(s) applied, rolled back and re-applied on the scratch database \`${v.scratchDatabase}\`: every down undoes its up.`, ''];
+  }
+  const body = v.verdict.replace(/\s+$/, '');
+  const longest = Math.max(2, ...(body.match(/`+/g) ?? []).map((m) => m.length));
+  const f = '`'.repeat(longest + 1);
+  const head = v.firstBadDown
+    ? `The down section of \`${v.firstBadDown.file}\` (version \`${v.firstBadDown.version}\`) does not undo its up.`
+    : 'The round trip did not give back the same schema.';
+  return ['### ❌ Verify', '', head, '', `<details><summary>Verdict and diff</summary>`, '', `${f}diff\n${body}\n${f}`, '', '</details>', ''];
+}
