@@ -11,13 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { usePostgres, query, tables } from './helpers/pg.js';
 import { project, migration, runProcess } from './helpers/cli.js';
+import { actionSettings, recordingLog } from './helpers/action.js';
 import { backupPort, type BackupPort } from '../src/action/backup-step.js';
-import { migratorConfig, runPipeline, type PipelineLog } from '../src/action/pipeline.js';
+import { migratorConfig, runPipeline } from '../src/action/pipeline.js';
 import { actionOutputs } from '../src/action/report.js';
 import type { ActionSettings } from '../src/action/settings.js';
 import { renderSummary } from '../src/action/summary.js';
 import { Migrator } from '../src/engine/migrator.js';
-import { parseDatabaseUrl } from '../src/engine/url.js';
 
 const server = usePostgres({ version: 15 });
 const DIR = 'db/migrations';
@@ -42,20 +42,6 @@ beforeAll(async () => {
   workspace = p.dir;
 });
 
-function recordingLog(): PipelineLog & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    info: (m) => lines.push(`info ${m}`),
-    warn: (m) => lines.push(`warn ${m}`),
-    debug: () => undefined,
-    group: async (t, fn) => {
-      lines.push(`group ${t}`);
-      return fn();
-    },
-  };
-}
-
 async function tempDir(): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), 'dbm-action-backup-'));
   temps.push(d);
@@ -64,42 +50,16 @@ async function tempDir(): Promise<string> {
 
 /** Settings as getInputs() builds them for this server; each call gets its own backup-dir. */
 async function settingsFor(url: string, over: Partial<ActionSettings> = {}): Promise<ActionSettings> {
-  const target = parseDatabaseUrl(url);
-  return {
-    command: 'up',
-    dryRun: false,
+  return actionSettings(url, workspace, {
     environment: 'production',
     environmentInput: 'production',
     environmentPrefix: 'PRODUCTION',
-    target,
-    urlSource: { kind: 'input', name: 'database-url' },
-    migrationsDirs: [DIR],
-    schemaFile: 'db/schema.sql',
-    migrationsTable: 'schema_migrations',
-    historyTable: 'schema_migrations_history',
-    strict: false,
     backup: 'auto',
     backupDir: join(await tempDir(), 'db-backups'),
-    lockTimeoutMs: 5000,
-    statementTimeoutMs: 0,
-    lockRetries: 0,
-    lockWaitTimeoutMs: 5000,
     // These migrations update every row on purpose; lint in preflight is tested in action-lint.test.ts.
     lintFailOn: 'none',
-    healthCheckSql: 'SELECT 1',
-    healthCheckRetries: 0,
-    healthCheckIntervalMs: 10,
-    rollbackOnFailure: true,
-    createIssueOnFailure: false,
-    githubToken: '',
-    issueLabels: [],
-    dumpSchema: false,
-    driftCheck: false,
-    workspace,
-    run: {},
-    secrets: target.password ? [target.password] : [],
     ...over,
-  };
+  });
 }
 
 async function pipeline(s: ActionSettings, backup?: (port: BackupPort) => BackupPort) {

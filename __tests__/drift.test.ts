@@ -9,13 +9,13 @@ import { chmod, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { usePostgres, query, tables } from './helpers/pg.js';
 import { project, migration, runCli } from './helpers/cli.js';
+import { actionSettings, recordingLog } from './helpers/action.js';
 import { driftAnnotations } from '../src/action/drift-step.js';
-import { migratorConfig, runPipeline, type PipelineLog } from '../src/action/pipeline.js';
+import { migratorConfig, runPipeline } from '../src/action/pipeline.js';
 import { actionOutputs, fileAnnotations } from '../src/action/report.js';
 import type { ActionSettings } from '../src/action/settings.js';
 import { renderSummary } from '../src/action/summary.js';
 import { Migrator } from '../src/engine/migrator.js';
-import { parseDatabaseUrl } from '../src/engine/url.js';
 
 const server = usePostgres({ version: 15 });
 const DIR = 'db/migrations';
@@ -42,56 +42,6 @@ async function setup(files: Record<string, string>) {
   return { url, dir: p.dir, write: p.write };
 }
 
-function recordingLog(): PipelineLog & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    info: (m) => lines.push(`info ${m}`),
-    warn: (m) => lines.push(`warn ${m}`),
-    debug: () => undefined,
-    group: async (t, fn) => {
-      lines.push(`group ${t}`);
-      return fn();
-    },
-  };
-}
-
-function settingsFor(url: string, workspace: string, over: Partial<ActionSettings> = {}): ActionSettings {
-  const target = parseDatabaseUrl(url);
-  return {
-    command: 'up',
-    dryRun: false,
-    environment: 'staging',
-    environmentInput: 'staging',
-    environmentPrefix: 'STAGING',
-    target,
-    urlSource: { kind: 'input', name: 'database-url' },
-    migrationsDirs: [DIR],
-    schemaFile: 'db/schema.sql',
-    migrationsTable: 'schema_migrations',
-    historyTable: 'schema_migrations_history',
-    strict: false,
-    backup: 'never',
-    backupDir: join(workspace, 'db-backups'),
-    lockTimeoutMs: 5000,
-    statementTimeoutMs: 0,
-    lockRetries: 0,
-    lockWaitTimeoutMs: 5000,
-    healthCheckSql: 'SELECT 1',
-    healthCheckRetries: 0,
-    healthCheckIntervalMs: 10,
-    rollbackOnFailure: true,
-    createIssueOnFailure: false,
-    githubToken: '',
-    issueLabels: [],
-    dumpSchema: false,
-    driftCheck: false,
-    workspace,
-    run: {},
-    secrets: target.password ? [target.password] : [],
-    ...over,
-  } as ActionSettings;
-}
 
 async function pipeline(s: ActionSettings) {
   const log = recordingLog();
@@ -126,7 +76,7 @@ describe('edited applied migration files', () => {
     expect(await tables(url)).not.toContain('posts');
 
     // The action under strict: failed, nothing applied, the error names the file.
-    const a = await pipeline(settingsFor(url, dir, { strict: true }));
+    const a = await pipeline(actionSettings(url, dir, { strict: true }));
     expect(a.run.status).toBe('failed');
     expect(a.run.error?.code).toBe('EDITED_MIGRATIONS');
     expect(a.run.error?.message).toContain('db/migrations/001_users.sql');
@@ -134,7 +84,7 @@ describe('edited applied migration files', () => {
     expect(await versions(url)).toEqual(['001', '002']);
 
     // Without strict: the action applies 003 and lists the edited file in the summary's warnings.
-    const b = await pipeline(settingsFor(url, dir));
+    const b = await pipeline(actionSettings(url, dir));
     expect(b.run.status).toBe('success');
     expect(b.run.applied).toEqual(['003']);
     expect(b.run.warnings).toContain('migration 001 was edited after it was applied (its checksum differs from the history table)');
@@ -147,21 +97,21 @@ describe('drift-check in the action', () => {
   it('an out-of-band ALTER TABLE ADD COLUMN shows in the summary diff, as a warning, not a failure', async () => {
     const { url, dir } = await setup(PLAIN);
     // First deploy writes the committed schema file.
-    const first = await pipeline(settingsFor(url, dir, { dumpSchema: true }));
+    const first = await pipeline(actionSettings(url, dir, { dumpSchema: true }));
     expect(first.run.error).toBeUndefined();
     expect(first.run.status).toBe('success');
     const committed = await readFile(join(dir, 'db/schema.sql'), 'utf8');
     expect(committed).toContain('CREATE TABLE public.users');
 
     // No drift yet.
-    const clean = await pipeline(settingsFor(url, dir, { driftCheck: true }));
+    const clean = await pipeline(actionSettings(url, dir, { driftCheck: true }));
     expect(clean.run.status).toBe('nothing-to-do');
     expect(clean.run.drift).toEqual({ outcome: 'clean', schemaFile: 'db/schema.sql' });
     expect(clean.run.warnings).toEqual([]);
 
     await query(url, 'alter table users add column nickname text');
     // dump-schema on as well: the comparison is with the committed file, read before up rewrites it.
-    const r = await pipeline(settingsFor(url, dir, { driftCheck: true, dumpSchema: true }));
+    const r = await pipeline(actionSettings(url, dir, { driftCheck: true, dumpSchema: true }));
     expect(r.run.status).toBe('nothing-to-do');
     expect(r.run.error).toBeUndefined();
     expect(r.run.drift?.outcome).toBe('drift');
@@ -178,10 +128,10 @@ describe('drift-check in the action', () => {
 
   it('a pg_dump of another major version than the server is a warning, not a failure', async () => {
     const { url, dir, write } = await setup(PLAIN);
-    expect((await pipeline(settingsFor(url, dir, { dumpSchema: true }))).run.status).toBe('success');
+    expect((await pipeline(actionSettings(url, dir, { dumpSchema: true }))).run.status).toBe('success');
     await write({ 'bin/pg_dump': '#!/bin/sh\necho "pg_dump (PostgreSQL) 14.11"\n' });
     await chmod(join(dir, 'bin/pg_dump'), 0o755);
-    const r = await pipeline(settingsFor(url, dir, { driftCheck: true, pgDumpPath: join(dir, 'bin/pg_dump') }));
+    const r = await pipeline(actionSettings(url, dir, { driftCheck: true, pgDumpPath: join(dir, 'bin/pg_dump') }));
     expect(r.run.status).toBe('nothing-to-do');
     expect(r.run.drift?.outcome).toBe('skipped');
     expect(r.run.drift?.reason).toContain('is version 14 but the server is PostgreSQL 15');
@@ -191,7 +141,7 @@ describe('drift-check in the action', () => {
 
   it('a missing schema file is reported as a warning, not a failure', async () => {
     const { url, dir } = await setup(PLAIN);
-    const r = await pipeline(settingsFor(url, dir, { driftCheck: true, schemaFile: 'db/none.sql' }));
+    const r = await pipeline(actionSettings(url, dir, { driftCheck: true, schemaFile: 'db/none.sql' }));
     expect(r.run.status).toBe('success');
     expect(r.run.drift?.outcome).toBe('skipped');
     expect(r.run.warnings.some((w) => w.startsWith('drift check skipped: the schema file db/none.sql does not exist'))).toBe(true);
@@ -201,7 +151,7 @@ describe('drift-check in the action', () => {
 describe('command: verify in the action', () => {
   it('passes for a good set', async () => {
     const { url, dir } = await setup(GOOD);
-    const r = await pipeline(settingsFor(url, dir, { command: 'verify' }));
+    const r = await pipeline(actionSettings(url, dir, { command: 'verify' }));
     expect(r.run.error).toBeUndefined();
     expect(r.run.status).toBe('success');
     expect(r.run.verify).toMatchObject({ ok: true, migrations: 2 });
@@ -217,7 +167,7 @@ describe('command: verify in the action', () => {
       ...GOOD,
       [`${DIR}/002_users_email.sql`]: migration('create index users_email_idx on users (email);', '-- forgot: drop index users_email_idx;\nselect 1;'),
     });
-    const r = await pipeline(settingsFor(url, dir, { command: 'verify' }));
+    const r = await pipeline(actionSettings(url, dir, { command: 'verify' }));
     expect(r.run.status).toBe('failed');
     expect(r.run.verify?.ok).toBe(false);
     expect(r.run.verify?.firstBadDown).toMatchObject({ version: '002', file: 'db/migrations/002_users_email.sql' });

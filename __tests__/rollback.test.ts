@@ -7,7 +7,8 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer as createTcpServer, connect as tcpConnect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { usePostgres, query, tables, waitFor } from './helpers/pg.js';
 import { project, migration } from './helpers/cli.js';
-import { migratorConfig, runPipeline, type PipelineLog } from '../src/action/pipeline.js';
+import { actionSettings, recordingLog } from './helpers/action.js';
+import { migratorConfig, runPipeline } from '../src/action/pipeline.js';
 import type { ActionSettings } from '../src/action/settings.js';
 import { renderSummary } from '../src/action/summary.js';
 import { Migrator, type MigratorConfig } from '../src/engine/migrator.js';
@@ -22,57 +23,16 @@ afterEach(async () => {
 
 const DIR = 'db/migrations';
 
-function recordingLog(): PipelineLog & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    info: (m) => lines.push(`info ${m}`),
-    warn: (m) => lines.push(`warn ${m}`),
-    debug: () => undefined,
-    group: async (t, fn) => {
-      lines.push(`group ${t}`);
-      return fn();
-    },
-  };
-}
-
 /** Settings as getInputs() builds them, for a real database and project directory. */
 function settingsFor(url: string, workspace: string, over: Partial<ActionSettings> = {}): ActionSettings {
-  return {
-    command: 'up',
-    dryRun: false,
-    environment: 'staging',
-    environmentInput: 'staging',
-    environmentPrefix: 'STAGING',
-    target: parseDatabaseUrl(url),
-    urlSource: { kind: 'input', name: 'database-url' },
-    migrationsDirs: [DIR],
-    schemaFile: 'db/schema.sql',
-    migrationsTable: 'schema_migrations',
-    historyTable: 'schema_migrations_history',
-    strict: false,
-    backup: 'never',
+  return actionSettings(url, workspace, {
     backupDir: '/tmp/unused',
-    lockTimeoutMs: 5000,
-    statementTimeoutMs: 0,
-    lockRetries: 0,
-    lockWaitTimeoutMs: 5000,
     // Lint in preflight would stop the deliberately bad migrations; action-lint.test.ts tests it.
     lintFailOn: 'none',
-    healthCheckSql: 'SELECT 1',
-    healthCheckRetries: 0,
-    healthCheckIntervalMs: 10,
-    rollbackOnFailure: true,
-    createIssueOnFailure: false,
-    githubToken: '',
-    issueLabels: [],
-    dumpSchema: false,
-    driftCheck: false,
-    workspace,
     run: { actor: 'octocat' },
     secrets: [],
     ...over,
-  };
+  });
 }
 
 /** A fresh database and project; `pipeline` runs the action pipeline with the real engine. */
