@@ -38,6 +38,7 @@ jest.unstable_mockModule('@actions/core', () => ({
 const { getInputs, InputError } = await import('../src/action/inputs.js');
 const { run } = await import('../src/main.js');
 const { Inputs, Outputs, INPUT_DEFAULTS } = await import('../src/action/constants.js');
+const { SINCE_FORMAT } = await import('../src/metrics/since.js');
 
 const server = usePostgres();
 const saved = { ...process.env };
@@ -83,8 +84,8 @@ const DURATION = 'a duration in Go syntax: 0, or a number with a unit (ns, us, m
 
 /** [input, bad value, text that must be in the message describing what is accepted]. */
 const BAD: [string, string, string][] = [
-  ['command', 'migrate', 'one of up, status, rollback, plan, lint, verify'],
-  ['command', 'UP', 'one of up, status, rollback, plan, lint, verify'],
+  ['command', 'migrate', 'one of up, status, rollback, plan, lint, verify, report'],
+  ['command', 'UP', 'one of up, status, rollback, plan, lint, verify, report'],
   ['dry-run', 'yes', BOOL],
   ['steps', '-1', 'a whole number of migrations, 1 or more, or empty for the default (all pending for up and plan, 1 for rollback)'],
   ['steps', '0', 'a whole number of migrations, 1 or more'],
@@ -111,6 +112,10 @@ const BAD: [string, string, string][] = [
   ['dump-schema', 'nope', BOOL],
   ['drift-check', 'y', BOOL],
   ['environment', 'my env!', 'development (or dev), staging, production, or another name'],
+  ['notify-on-success', 'yes', BOOL],
+  ['report-since', 'soon', SINCE_FORMAT],
+  ['report-since', '30', SINCE_FORMAT],
+  ['report-since', '-3d', SINCE_FORMAT],
 ];
 
 describe('action inputs: every bad value is rejected before anything runs', () => {
@@ -167,7 +172,7 @@ describe('action inputs: every bad value is rejected before anything runs', () =
     expect(err.problems.map((p) => p.input)).toEqual(['command', 'steps', 'backup', 'lock-timeout']);
     expect(err.message.split('\n')).toEqual([
       'invalid inputs:',
-      "  - input 'command': got 'migrate'; expected one of up, status, rollback, plan, lint, verify",
+      "  - input 'command': got 'migrate'; expected one of up, status, rollback, plan, lint, verify, report",
       "  - input 'steps': got '0'; expected a whole number of migrations, 1 or more, or empty for the default (all pending for up and plan, 1 for rollback)",
       "  - input 'backup': got 'sometimes'; expected one of auto, always, never",
       `  - input 'lock-timeout': got '5'; expected ${DURATION}`,
@@ -222,9 +227,13 @@ describe('action inputs: valid values', () => {
       issueLabels: ['db-migration', 'incident'],
       dumpSchema: false,
       driftCheck: false,
+      notifyOnSuccess: false,
+      reportSince: '30d',
       workspace: proj.dir,
     });
     expect(s.steps).toBeUndefined();
+    expect(s.notifyWebhook).toBeUndefined();
+    expect(s.reportHtml).toBeUndefined();
     expect(Object.isFrozen(s)).toBe(true);
   });
 
@@ -292,6 +301,78 @@ describe('action inputs: valid values', () => {
     getInputs();
     expect(setSecret).toHaveBeenCalledWith('p@ss/w0rd');
     expect(setSecret).toHaveBeenCalledWith('p%40ss%2Fw0rd');
+  });
+});
+
+describe('notification and report inputs', () => {
+  // A Slack-shaped webhook: its path is the credential.
+  const TOKEN_PATH = '/services/T0CANARY/B0CANARY/webhookCanaryToken1234567';
+  const HOOK = `https://hooks.slack.com${TOKEN_PATH}`;
+
+  it('reads notify-webhook as a secret: masked (whole URL, token path, token), in settings.secrets, kept as given', () => {
+    setInputs({ 'database-url': dbUrl, 'notify-webhook': HOOK, 'notify-on-success': 'True' });
+    const s = getInputs();
+    expect(s.notifyWebhook).toBe(HOOK);
+    expect(s.notifyOnSuccess).toBe(true);
+    expect(s.secrets).toEqual(expect.arrayContaining([HOOK, TOKEN_PATH, 'webhookCanaryToken1234567']));
+    for (const secret of [HOOK, TOKEN_PATH, 'webhookCanaryToken1234567']) expect(setSecret).toHaveBeenCalledWith(secret);
+  });
+
+  it.each([
+    ['not a url at all, with webhookCanaryToken1234567', 'notify-webhook'],
+    ['ftp://hooks.example.com/services/T0/B0/webhookCanaryToken1234567', 'ftp:********'],
+    ['hooks.slack.com/services/T0/B0/webhookCanaryToken1234567', '********'],
+    ['/services/T0/B0/webhookCanaryToken1234567', '********'],
+    ['mailto:ops@example.com?body=webhookCanaryToken1234567', 'mailto:********'],
+  ])("rejects notify-webhook '%s' without ever printing it", async (value, shown) => {
+    setInputs({ 'database-url': dbUrl, 'notify-webhook': value });
+    const err = errorOf(() => getInputs());
+    expect(err.problems.map((p) => p.input)).toEqual(['notify-webhook']);
+    expect(err.message).toContain("invalid input 'notify-webhook': got '");
+    expect(err.message).toContain('expected an absolute http:// or https:// URL of a Slack-compatible incoming webhook');
+    expect(err.message).toContain(shown);
+    expect(err.message).not.toContain('webhookCanaryToken1234567');
+    // Masked before it was validated.
+    expect(setSecret).toHaveBeenCalledWith(value);
+
+    await run();
+    expect(setFailed).toHaveBeenCalledTimes(1);
+    expect(setFailed.mock.calls[0][0]).toContain("input 'notify-webhook'");
+    expect(JSON.stringify([setFailed.mock.calls, setOutput.mock.calls, summaryText])).not.toContain('webhookCanaryToken1234567');
+    expect(await tables(dbUrl)).toEqual([]);
+  });
+
+  it('does not mask a value too short to be a webhook (it would blank every "no" in the log), and still rejects it', () => {
+    setInputs({ 'database-url': dbUrl, 'notify-webhook': 'no' });
+    const err = errorOf(() => getInputs());
+    expect(err.message).toContain("input 'notify-webhook'");
+    expect(setSecret).not.toHaveBeenCalledWith('no');
+  });
+
+  it('accepts an http webhook with a port, and report-since in every documented form', () => {
+    for (const since of ['30d', '2w', '12h', '90m', '1h30m', '2026-01-31', '2026-01-31T12:00:00Z', 'all']) {
+      setInputs({ 'database-url': dbUrl, 'notify-webhook': 'http://127.0.0.1:8080/hook/abc', 'report-since': since });
+      const s = getInputs();
+      expect([since, s.reportSince, s.notifyWebhook]).toEqual([since, since, 'http://127.0.0.1:8080/hook/abc']);
+    }
+  });
+
+  it('resolves report-html against the workspace (absolute paths kept) and rejects a directory', () => {
+    setInputs({ 'database-url': dbUrl, command: 'report', 'report-html': 'out/db-report.html' });
+    const s = getInputs();
+    expect(s.command).toBe('report');
+    expect(s.reportHtml).toBe(join(proj.dir, 'out/db-report.html'));
+    setInputs({ 'report-html': '/tmp/elsewhere/report.html' });
+    expect(getInputs().reportHtml).toBe('/tmp/elsewhere/report.html');
+    setInputs({ 'report-html': 'db' });
+    const err = errorOf(() => getInputs());
+    expect(err.message).toBe("invalid input 'report-html': got 'db'; expected the path of the HTML file to write, e.g. db-report.html, or empty for none (this is a directory)");
+  });
+
+  it('reports the new inputs with the others, in action.yml order', () => {
+    setInputs({ 'database-url': dbUrl, steps: '0', 'notify-webhook': 'ftp://x.example.com/secret-path', 'notify-on-success': 'sometimes', 'report-since': 'soon' });
+    const err = errorOf(() => getInputs());
+    expect(err.problems.map((p) => p.input)).toEqual(['steps', 'notify-webhook', 'notify-on-success', 'report-since']);
   });
 });
 

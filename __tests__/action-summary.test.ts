@@ -2,26 +2,14 @@ import { describe, it, expect } from '@jest/globals';
 import { renderSummary, duration } from '../src/action/summary.js';
 import { actionOutputs, fileAnnotations } from '../src/action/report.js';
 import type { ActionRun } from '../src/action/run-result.js';
+import { actionRun } from './helpers/action.js';
 
 function baseRun(over: Partial<ActionRun> = {}): ActionRun {
-  return {
-    status: 'success',
-    command: 'up',
-    dryRun: false,
-    environment: 'staging',
+  return actionRun({
     target: { host: 'db.example.com', port: 5432, database: 'app', user: 'deploy', url: 'postgres://deploy:********@db.example.com:5432/app' },
     urlSource: 'STAGING_DATABASE_URL',
-    startedAt: '2026-01-01T00:00:00.000Z',
-    durationMs: 1234,
-    rows: [],
-    applied: [],
-    rolledBack: [],
-    pending: [],
-    warnings: [],
-    notes: [],
-    toolVersion: '0.1.0',
     ...over,
-  };
+  });
 }
 
 describe('job summary rendering', () => {

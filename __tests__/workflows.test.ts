@@ -17,8 +17,8 @@ const read = (f: string) => readFileSync(join(ROOT, f), 'utf8');
 const load = (f: string) => parse(read(f)) as Workflow;
 
 describe('every workflow file', () => {
-  it('exists: ci, db-migrate, db-migrate-fleet', () => {
-    expect(FILES).toEqual(expect.arrayContaining(['.github/workflows/ci.yml', '.github/workflows/db-migrate.yml', '.github/workflows/db-migrate-fleet.yml']));
+  it('exists: ci, db-migrate, db-migrate-fleet, db-migrate-report', () => {
+    expect(FILES).toEqual(expect.arrayContaining(['.github/workflows/ci.yml', '.github/workflows/db-migrate.yml', '.github/workflows/db-migrate-fleet.yml', '.github/workflows/db-migrate-report.yml']));
   });
 
   it.each(FILES)('%s parses as YAML with no duplicate keys and has on/jobs', (f) => {
@@ -161,5 +161,28 @@ describe('.github/workflows/ci.yml', () => {
     const run = strings(t.steps).find((s) => s.startsWith('npm test'))!;
     // The files this change adds run on every server.
     for (const f of ['example-db', 'docs', 'workflows']) expect(run).not.toContain(f);
+  });
+});
+
+describe('.github/workflows/db-migrate-report.yml', () => {
+  const wf = load('.github/workflows/db-migrate-report.yml');
+  const job = wf.jobs.report;
+
+  it('reports every database weekly and on demand, read-only, with no environment approval to wait for', () => {
+    expect(Object.keys(wf.on)).toEqual(['schedule', 'workflow_dispatch']);
+    expect(wf.permissions).toEqual({ contents: 'read' });
+    expect(job.environment).toBeUndefined();
+    const include = (job.strategy as { matrix: { include: { environment: string; secret: string }[] } }).matrix.include;
+    expect(include.map((m) => m.environment)).toEqual(['development', 'staging', 'production']);
+    for (const m of include) expect(m.secret).toMatch(/^[A-Z]+_REPORT_DATABASE_URL$/);
+  });
+
+  it('runs command: report with the HTML file and uploads that file', () => {
+    const steps = job.steps!;
+    const ours = steps.find(isOurAction)!;
+    expect(ours.with).toMatchObject({ command: 'report', 'report-html': 'migration-report-${{ matrix.environment }}.html' });
+    const upload = steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'))!;
+    expect(upload.with!.path).toBe(ours.with!['report-html']);
+    expect(steps.indexOf(ours)).toBeLessThan(steps.indexOf(upload));
   });
 });

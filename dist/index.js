@@ -35415,7 +35415,7 @@ function extend(target) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6073);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4780);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5923);
 
 
 /* istanbul ignore next */
@@ -35426,7 +35426,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4780:
+/***/ 5923:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38995,6 +38995,187 @@ function seal(target) {
     return Object.freeze(target);
 }
 
+;// CONCATENATED MODULE: ./src/metrics/since.ts
+
+/** What `--since` / `report-since` accept, for error messages. */
+const SINCE_FORMAT = 'a window such as 30d, 2w, 12h or 90m, a date such as 2026-01-31 (UTC), or "all"';
+const UNIT_MS = { w: 7 * 86_400_000, d: 86_400_000 };
+/**
+ * Start of a report window: `30d`/`2w` (days and weeks, which Go durations lack), any Go duration
+ * (`12h`, `90m`), an ISO date or timestamp, or `all` (null: no lower bound).
+ *
+ * @throws Error naming the accepted forms when the value is none of them
+ */
+function parseSince(value, now = new Date()) {
+    const v = value.trim();
+    if (v === 'all')
+        return null;
+    const m = /^(\d+)([dw])$/.exec(v);
+    if (m)
+        return new Date(now.getTime() - Number(m[1]) * UNIT_MS[m[2]]);
+    if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v)) {
+        // A bare date is midnight UTC, so the window does not depend on the runner's time zone.
+        const d = new Date(v.length === 10 ? `${v}T00:00:00Z` : v);
+        if (!Number.isNaN(d.getTime()))
+            return d;
+    }
+    if (v !== '' && !/^\d+$/.test(v)) {
+        try {
+            const ms = parseGoDuration(v);
+            if (ms > 0)
+                return new Date(now.getTime() - ms);
+        }
+        catch {
+            // fall through to the error below
+        }
+    }
+    throw new Error(`invalid window "${value}": expected ${SINCE_FORMAT}`);
+}
+
+;// CONCATENATED MODULE: ./src/notify/webhook.ts
+/**
+ * POST a JSON payload to an incoming webhook (Slack and the services that copied its format).
+ * Generic: it knows nothing of migrations. The URL is a credential (the token is its path), so
+ * no text this module returns ever contains it, and it never throws: the caller decides what a
+ * failed notification means (for the action: a warning).
+ */
+/** Longest `Retry-After` honoured, ms: a notification must not hold a deploy job for long. */
+const MAX_RETRY_AFTER_MS = 5000;
+/** Characters of an error answer's body quoted in {@link WebhookResult.error} (Slack answers e.g. `invalid_payload`). */
+const BODY_EXCERPT = 200;
+/**
+ * POST `payload` as JSON to `url` with the global `fetch`; each attempt is bounded by
+ * `AbortSignal.timeout`. A connection error, 429 or 5xx is retried (`retries` times, after
+ * `Retry-After` when it is at most {@link MAX_RETRY_AFTER_MS}, else after `retryDelayMs`).
+ * Never throws, and no returned text contains the URL.
+ */
+const postWebhook = async (url, payload, opts = {}) => {
+    const timeoutMs = opts.timeoutMs ?? 10_000;
+    const retries = Math.max(0, opts.retries ?? 1);
+    const retryDelayMs = Math.max(0, opts.retryDelayMs ?? 1000);
+    const scrub = scrubber(url);
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        parsed = undefined;
+    }
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
+        return { ok: false, error: 'not an absolute http(s) URL', attempts: 0 };
+    let body;
+    try {
+        body = JSON.stringify(payload);
+    }
+    catch (err) {
+        return { ok: false, error: scrub(`the payload is not JSON: ${err.message}`), attempts: 0 };
+    }
+    let last = { ok: false, error: 'not sent', attempts: 0 };
+    for (let attempt = 1; attempt <= retries + 1; attempt++) {
+        let res;
+        try {
+            res = await fetch(url, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json; charset=utf-8', accept: 'application/json, text/plain, */*' },
+                body,
+                signal: AbortSignal.timeout(timeoutMs),
+            });
+        }
+        catch (err) {
+            if (isTimeout(err))
+                return { ok: false, error: `timed out after ${timeoutMs} ms`, attempts: attempt };
+            last = { ok: false, error: scrub(`could not connect (${networkReason(err)})`), attempts: attempt };
+            if (attempt <= retries)
+                await sleep(retryDelayMs);
+            continue;
+        }
+        const text = await res.text().catch(() => '');
+        if (res.ok)
+            return { ok: true, status: res.status, attempts: attempt };
+        const excerpt = text.replace(/\s+/g, ' ').trim().slice(0, BODY_EXCERPT);
+        last = { ok: false, status: res.status, error: scrub(`HTTP ${res.status}${excerpt ? ` (${excerpt})` : ''}`), attempts: attempt };
+        if (!(res.status === 429 || res.status >= 500))
+            return last;
+        if (attempt <= retries)
+            await sleep(retryAfterMs(res.headers.get('retry-after')) ?? retryDelayMs);
+    }
+    if (last.attempts > 1 && last.error)
+        last.error = `${last.error}, after ${last.attempts} attempts`;
+    return last;
+};
+/** `Retry-After` in ms (seconds or an HTTP date), when present and at most {@link MAX_RETRY_AFTER_MS}. */
+function retryAfterMs(header) {
+    if (header === null || header.trim() === '')
+        return undefined;
+    const v = header.trim();
+    const ms = /^\d+$/.test(v) ? Number(v) * 1000 : Date.parse(v) - Date.now();
+    if (!Number.isFinite(ms))
+        return undefined;
+    return ms <= MAX_RETRY_AFTER_MS ? Math.max(0, ms) : undefined;
+}
+function isTimeout(err) {
+    const name = err?.name;
+    return name === 'TimeoutError' || name === 'AbortError';
+}
+/** The system error code behind undici's `fetch failed` (ECONNREFUSED, ENOTFOUND, …), else its message. */
+function networkReason(err) {
+    let e = err;
+    for (let i = 0; i < 4 && e; i++) {
+        const code = e.code;
+        if (typeof code === 'string' && code !== '')
+            return code;
+        e = e.cause;
+    }
+    const cause = err.cause?.message;
+    return cause || (err instanceof Error ? err.message : String(err));
+}
+/** Removes the URL, and everything after its host, from a text about it (undici messages can quote either). */
+function scrubber(url) {
+    const forms = new Set([url]);
+    try {
+        const u = new URL(url);
+        forms.add(u.href);
+        const rest = `${u.pathname}${u.search}`;
+        if (rest.length > 1)
+            forms.add(rest);
+    }
+    catch {
+        // not a URL: only its exact text is removed
+    }
+    const sorted = [...forms].filter((f) => f !== '').sort((a, b) => b.length - a.length);
+    return (text) => sorted.reduce((t, f) => t.split(f).join('<webhook URL>'), text);
+}
+/**
+ * What of a webhook URL must be masked wherever text is printed: the URL itself, everything after
+ * its host (Slack's token path, a Teams workflow's signature query), a userinfo password, and each
+ * path segment or query value long enough to be a token on its own. Nothing for a value under 8
+ * characters: no webhook is that short, and masking a two-letter mistake would blank every "no".
+ */
+function webhookSecrets(url) {
+    if (url.length < 8)
+        return [];
+    const out = [url];
+    let u;
+    try {
+        u = new URL(url);
+    }
+    catch {
+        return out;
+    }
+    const rest = `${u.pathname}${u.search}`;
+    if (rest.length >= 8)
+        out.push(rest);
+    if (u.password)
+        out.push(u.password);
+    for (const part of [...u.pathname.split('/'), ...u.searchParams.values()])
+        if (part.length >= 16)
+            out.push(part);
+    return [...new Set(out)];
+}
+function sleep(ms) {
+    return new Promise((r) => setTimeout(r, ms));
+}
+
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 // EXTERNAL MODULE: external "node:crypto"
@@ -39914,6 +40095,10 @@ var Inputs;
     Inputs["DriftCheck"] = "drift-check";
     Inputs["LintFailOn"] = "lint-fail-on";
     Inputs["LintDisable"] = "lint-disable";
+    Inputs["NotifyWebhook"] = "notify-webhook";
+    Inputs["NotifyOnSuccess"] = "notify-on-success";
+    Inputs["ReportSince"] = "report-since";
+    Inputs["ReportHtml"] = "report-html";
 })(Inputs || (Inputs = {}));
 /** Output ids, exactly as declared in `action.yml`. */
 var Outputs;
@@ -39964,11 +40149,13 @@ const INPUT_DEFAULTS = Object.freeze({
     [Inputs.DriftCheck]: 'false',
     [Inputs.LintFailOn]: 'error',
     [Inputs.LintDisable]: '',
+    [Inputs.NotifyWebhook]: '',
+    [Inputs.NotifyOnSuccess]: 'false',
+    [Inputs.ReportSince]: '30d',
+    [Inputs.ReportHtml]: '',
 });
 /** Values of the `command` input. */
-const COMMANDS = ['up', 'status', 'rollback', 'plan', 'lint', 'verify'];
-/** Commands accepted by validation that later versions implement. */
-const COMMANDS_NOT_YET_AVAILABLE = [];
+const COMMANDS = ['up', 'status', 'rollback', 'plan', 'lint', 'verify', 'report'];
 /** Values of the `lint-fail-on` input: the lowest finding severity that fails the run (`none`: never). */
 const LINT_FAIL_ON = ['error', 'warning', 'none'];
 /** Values of the `backup` input. */
@@ -40001,6 +40188,8 @@ const CONNECT_RETRY_BASE_MS = 1000;
 
 
 
+
+
 /**
  * Invalid inputs. All problems are collected before throwing, so one run tells the user about
  * every mistake; the message names each input, the value received and what it accepts.
@@ -40020,7 +40209,7 @@ const BOOLEAN = 'true or false (also True, TRUE, False, FALSE)';
 /**
  * Read and validate every input of `action.yml` (and the runner's variables they depend on).
  * The only place that reads `core.getInput` or `process.env`. Nothing here touches the database.
- * Secrets (the URL's password, the token) are masked with `core.setSecret` as soon as they are read.
+ * Secrets (the URL's password, the token, the notification webhook) are masked with `core.setSecret` as soon as they are read.
  *
  * @throws InputError listing every invalid input
  */
@@ -40176,6 +40365,38 @@ function readInputs(lintWithoutUrl) {
     const unknownRules = lintDisable.filter((r) => !RULE_IDS.includes(r));
     if (unknownRules.length)
         fail(Inputs.LintDisable, lintDisableText, `comma-separated lint rule ids (unknown: ${unknownRules.join(', ')}); known: ${RULE_IDS.join(', ')}`);
+    // The webhook is a credential (Slack's token is its path, a Teams workflow's signature its
+    // query): masked before it is validated, and never echoed, not even when it is invalid.
+    const webhookText = read(Inputs.NotifyWebhook);
+    let notifyWebhook;
+    if (webhookText !== '') {
+        for (const secret of webhookSecrets(webhookText)) {
+            core_setSecret(secret);
+            secrets.push(secret);
+        }
+        const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(webhookText)?.[1];
+        if (isHttpUrl(webhookText))
+            notifyWebhook = webhookText;
+        else
+            fail(Inputs.NotifyWebhook, scheme ? `${scheme}:${REDACTED}` : REDACTED, `an absolute http:// or https:// URL of a Slack-compatible incoming webhook, e.g. https://hooks.slack.com/services/..., or empty for no notification (the value is a secret and is not shown)`);
+    }
+    const notifyOnSuccess = bool(Inputs.NotifyOnSuccess, fail);
+    const reportSince = read(Inputs.ReportSince);
+    try {
+        parseSince(reportSince);
+    }
+    catch {
+        fail(Inputs.ReportSince, reportSince, SINCE_FORMAT);
+    }
+    const reportHtmlText = read(Inputs.ReportHtml);
+    let reportHtml;
+    if (reportHtmlText !== '') {
+        const p = (0,external_node_path_.resolve)(workspace, reportHtmlText);
+        if ((0,external_node_fs_.existsSync)(p) && (0,external_node_fs_.statSync)(p).isDirectory())
+            fail(Inputs.ReportHtml, reportHtmlText, 'the path of the HTML file to write, e.g. db-report.html, or empty for none (this is a directory)');
+        else
+            reportHtml = p;
+    }
     if (problems.length > 0 || ((!target || !urlSource) && !urlOptional))
         throw new InputError(problems);
     const settings = {
@@ -40212,6 +40433,10 @@ function readInputs(lintWithoutUrl) {
         driftCheck,
         lintFailOn,
         lintDisable,
+        ...(notifyWebhook !== undefined ? { notifyWebhook } : {}),
+        notifyOnSuccess,
+        reportSince,
+        ...(reportHtml !== undefined ? { reportHtml } : {}),
         workspace,
         run: runInfo(),
         secrets: [...new Set(secrets.filter((s) => s !== ''))],
@@ -40302,6 +40527,16 @@ function findDatabaseUrl(input, prefix, workspace) {
             return { value: v, source: { kind: 'file', name } };
     }
     return undefined;
+}
+/** Whether `text` is an absolute http(s) URL with a host. */
+function isHttpUrl(text) {
+    try {
+        const u = new URL(text);
+        return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+    }
+    catch {
+        return false;
+    }
 }
 function runInfo() {
     const e = process.env;
@@ -41676,6 +41911,8 @@ async function writeSchemaFile(path, content) {
 
 ;// CONCATENATED MODULE: ./src/engine/history.ts
 
+/** Outcomes of the table's check constraint, in the order the DDL lists them. */
+const OUTCOMES = ['applied', 'failed', 'rolled_back', 'verified'];
 /** The history table lives beside the ledger so both move together when a schema is chosen. */
 function historyName(ledger, table) {
     return { schema: ledger.schema, table, quoted: `${ledger.quotedSchema}.${quoteIdent(table)}` };
@@ -41686,13 +41923,32 @@ function quoteIdent(id) {
 /**
  * DDL of the audit table. An identity column (not bigserial) keeps its sequence inside the table
  * definition, so excluding the table from schema dumps excludes all of it.
+ *
+ * Tables created by 0.1.0 before `invocation_id` and the `verified` outcome existed are brought up
+ * to date in the same round trip; the catalog check comes first so an up-to-date table is never
+ * ALTERed (that would take an ACCESS EXCLUSIVE lock on every run).
  */
 function historyDdl(name) {
+    const outcomes = OUTCOMES.map((o) => `'${o}'`).join(', ');
+    const table = literal(name.quoted);
+    return `${createDdl(name, outcomes)};
+do $db_migrate$ declare c record; begin
+  if not exists (select 1 from pg_attribute where attrelid = ${table}::regclass and attname = 'invocation_id' and not attisdropped) then
+    alter table ${name.quoted} add column invocation_id text;
+    -- The old check constraint's name was chosen by the server (and truncated for long names): find it.
+    for c in select conname from pg_constraint where conrelid = ${table}::regclass and contype = 'c' and pg_get_constraintdef(oid) like '%outcome%' loop
+      execute format('alter table %s drop constraint %I', ${table}, c.conname);
+    end loop;
+    alter table ${name.quoted} add check (outcome in (${outcomes}));
+  end if;
+end $db_migrate$`;
+}
+function createDdl(name, outcomes) {
     return `create table if not exists ${name.quoted} (
   id bigint generated always as identity primary key,
   version varchar not null,
   direction text not null check (direction in ('up', 'down')),
-  outcome text not null check (outcome in ('applied', 'failed', 'rolled_back')),
+  outcome text not null check (outcome in (${outcomes})),
   file_name text,
   checksum text,
   started_at timestamptz not null,
@@ -41705,7 +41961,8 @@ function historyDdl(name) {
   run_url text,
   tool_version text,
   sqlstate text,
-  error text
+  error text,
+  invocation_id text
 )`;
 }
 /**
@@ -41717,10 +41974,10 @@ function historyInsertSql(name, e, ctx) {
         ? `${literal(e.startedAt.toISOString())}::timestamptz, ${literal(new Date(e.startedAt.getTime() + e.durationMs).toISOString())}::timestamptz, ${e.durationMs}`
         : `now(), clock_timestamp(), extract(epoch from clock_timestamp() - now()) * 1000`;
     return (`insert into ${name.quoted} (version, direction, outcome, file_name, checksum, started_at, finished_at, duration_ms, ` +
-        `environment, actor, git_sha, run_id, run_url, tool_version, sqlstate, error) values (` +
+        `environment, actor, git_sha, run_id, run_url, tool_version, sqlstate, error, invocation_id) values (` +
         [literal(e.version), literal(e.direction), literal(e.outcome), literal(e.fileName), literal(e.checksum)].join(', ') +
         `, ${timing}, ` +
-        [ctx.environment, ctx.actor, ctx.gitSha, ctx.runId, ctx.runUrl, ctx.toolVersion, e.sqlstate, e.error]
+        [ctx.environment, ctx.actor, ctx.gitSha, ctx.runId, ctx.runUrl, ctx.toolVersion, e.sqlstate, e.error, ctx.invocationId]
             .map((v) => literal(v))
             .join(', ') +
         ')');
@@ -41757,7 +42014,7 @@ async function appliedChecksums(conn, name) {
 function lockKey(quotedLedger) {
     return (0,external_node_crypto_.createHash)('sha256').update(`db-migrate:${quotedLedger}`).digest().readBigInt64BE(0);
 }
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const lock_sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /**
  * Take a session advisory lock, waiting up to `waitMs`. Polls `pg_try_advisory_lock` rather
  * than blocking in `pg_advisory_lock` so the wait is bounded by us, not by statement_timeout.
@@ -41780,7 +42037,7 @@ async function acquireLock(conn, key, waitMs, log) {
                 hint: 'wait for the other run to finish, or raise --lock-wait-timeout / lock-wait-timeout',
             });
         }
-        await sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
+        await lock_sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
         delay = Math.min(delay * 2, 1000);
     }
 }
@@ -42232,8 +42489,9 @@ function connectionLostError(err, file, direction, transactional, done = []) {
 /** The migration engine: dbmate's commands, with locking, timeouts, retries and an audit trail. */
 class Migrator {
     cfg;
+    /** One Migrator is one invocation: every history row it writes shares the invocation id. */
     constructor(cfg) {
-        this.cfg = cfg;
+        this.cfg = { ...cfg, ctx: { ...cfg.ctx, invocationId: cfg.ctx.invocationId ?? (0,external_node_crypto_.randomUUID)() } };
     }
     get log() {
         return this.cfg.log;
@@ -42780,29 +43038,44 @@ function migrator_sha256(bytes) {
  *
  * The comparison stops at the first bad down (later dumps would differ because of it).
  *
- * @param cfg the usual engine configuration; its target only names the server (and the scratch
- *   database's name prefix): nothing connects to that database. The schema file is never written.
+ * Afterwards, every down step that passed is recorded in the configured database's history table
+ * (outcome `verified`, direction `down`, the file's sha256 as the engine records it, that step's
+ * timing and `cfg.ctx`), all rows in one transaction: reports can then tell which files' down
+ * sections were proven. Only when that database and its history table already exist; nothing is
+ * recorded when the run throws. A failure to record is a warning, never a verify failure.
+ *
+ * @param cfg the usual engine configuration; its target names the server (and the scratch
+ *   database's name prefix) and receives the proof rows, nothing else. The schema file is never written.
  * @throws MigrationError when the scratch database cannot be created or is not empty, when there are
  *   no migrations, and the migration's own error when an up or down section fails
  */
 async function verify_verifyMigrations(cfg, opts = {}) {
     const t0 = Date.now();
     const log = cfg.log;
+    // One invocation id for the whole verify, so its proof rows read as one run's.
+    cfg = { ...cfg, ctx: { ...cfg.ctx, invocationId: cfg.ctx.invocationId ?? (0,external_node_crypto_.randomUUID)() } };
     const created = opts.scratchUrl === undefined;
     const scratch = created ? withDatabase(cfg.target, scratchName(cfg.target)) : parseDatabaseUrl(opts.scratchUrl);
     if (created)
         await adminQuery(cfg.target, `create database ${esm.escapeIdentifier(scratch.database)}`);
     log.info(`Verifying on scratch database ${scratch.database}${created ? ' (created; dropped at the end)' : ''}`);
+    const proofs = [];
+    let result;
     try {
-        return await verify_run(cfg, scratch, created, t0);
+        result = await verify_run(cfg, scratch, created, t0, proofs);
     }
     finally {
         if (created) {
             await adminQuery(cfg.target, `drop database if exists ${esm.escapeIdentifier(scratch.database)}`).catch((err) => log.warn(`could not drop the scratch database ${scratch.database}: ${err.message}`));
         }
     }
+    return { ...result, historyRecorded: await recordProofs(cfg, scratch, proofs) };
 }
-async function verify_run(cfg, scratch, created, t0) {
+/**
+ * @param proofs filled with one `verified` history entry per down step that passed, in the order
+ *   they ran (newest migration first)
+ */
+async function verify_run(cfg, scratch, created, t0, proofs) {
     const log = cfg.log;
     // Quiet engine: verify prints its own progress; warnings still pass. Never write schema.sql.
     const quiet = { info: () => undefined, warn: (m) => log.warn(m), debug: (m) => log.debug(m) };
@@ -42845,7 +43118,9 @@ async function verify_run(cfg, scratch, created, t0) {
         const full = await dump();
         for (let i = files.length - 1; i >= 0; i--) {
             const f = files[i];
-            check(await migrator.rollback({ steps: 1 }), f.version);
+            const down = await migrator.rollback({ steps: 1 });
+            const doneAt = Date.now();
+            check(down, f.version);
             const now = await dump();
             if (now !== before[i]) {
                 const diff = unifiedDiff(before[i], now, { from: `schema before ${f.fileName}`, to: `schema after rolling back ${f.fileName}` });
@@ -42854,6 +43129,10 @@ async function verify_run(cfg, scratch, created, t0) {
                 return result(false, { firstBadDown: { version: f.version, file: f.displayPath, diff } });
             }
             steps.push({ phase: 'down', version: f.version, file: f.displayPath, ok: true });
+            // The checksum is the one the engine computed while parsing, the same it records for up and
+            // down. A step result has no start time: it is its end (the rollback's return) minus its duration.
+            const { durationMs } = down.steps[0];
+            proofs.push({ version: f.version, direction: 'down', outcome: 'verified', fileName: f.fileName, checksum: f.checksum, startedAt: new Date(doneAt - durationMs), durationMs });
             log.info(`down    ${f.displayPath}: schema restored`);
         }
         const empty = await dump();
@@ -42875,6 +43154,71 @@ async function verify_run(cfg, scratch, created, t0) {
         steps.push({ phase: 'reapply', ok: true });
         log.info('re-applying every migration gave the same schema');
         return result(true);
+    }
+    finally {
+        await closeQuietly(conn);
+    }
+}
+/**
+ * Write the proofs to the configured database's history table, in one transaction. Only into a
+ * table that exists: verify never creates anything there (a missing database or table is logged at
+ * debug level). Any failure is a warning: the verdict stands without the proof rows.
+ *
+ * @returns the number of rows written
+ */
+async function recordProofs(cfg, scratch, proofs) {
+    const log = cfg.log;
+    const target = cfg.target;
+    if (proofs.length === 0)
+        return 0;
+    if (!cfg.historyTable) {
+        log.debug('history table disabled: the verified down sections are not recorded');
+        return 0;
+    }
+    if (scratch.host === target.host && scratch.port === target.port && scratch.database === target.database) {
+        log.debug('the scratch database is the configured one: the verified down sections are not recorded');
+        return 0;
+    }
+    const what = `the ${proofs.length} verified down section(s) in the history table of ${target.redacted}`;
+    let conn;
+    try {
+        conn = await connect(target);
+    }
+    catch (err) {
+        if (err.code === 'DATABASE_MISSING') {
+            log.debug(`database ${target.database} does not exist: ${what} are not recorded`);
+        }
+        else {
+            log.warn(`could not record ${what}: ${err.message}`);
+        }
+        return 0;
+    }
+    try {
+        const ledger = await resolveLedgerName(conn, cfg.migrationsTable, target.searchPath);
+        const history = historyName(ledger, cfg.historyTable);
+        if (!(await historyExists(conn, history))) {
+            log.debug(`${history.quoted} does not exist in ${target.database}: ${what} are not recorded (verify creates no table there)`);
+            return 0;
+        }
+        const inserts = proofs.map((p) => historyInsertSql(history, p, cfg.ctx));
+        // One simple-protocol batch, one transaction: all rows or none. lock_timeout so that a table
+        // locked by a concurrent schema change is given up on rather than waited for.
+        try {
+            await conn.query(`BEGIN;SET LOCAL lock_timeout = ${cfg.lockTimeoutMs};\n${inserts.join(';\n')};\nCOMMIT`);
+        }
+        catch (err) {
+            await conn.query('ROLLBACK').catch(() => undefined);
+            throw err;
+        }
+        log.info(`Recorded ${proofs.length} verified down section(s) in ${history.quoted} of ${target.database}`);
+        return proofs.length;
+    }
+    catch (err) {
+        const code = err.code;
+        // 42703: no invocation_id column; 23514: the outcome check predates `verified`.
+        const old = code === '42703' || code === '23514' ? ' (the history table predates the `verified` outcome: any `up` or `rollback` with this version upgrades it)' : '';
+        log.warn(`could not record ${what}: ${err.message}${old}`);
+        return 0;
     }
     finally {
         await closeQuietly(conn);
@@ -43118,17 +43462,21 @@ async function verifyCommand(opts, cfg, out) {
 /** The human verdict: one line when everything round-trips, the first bad down with its diff otherwise. */
 function verify_command_verdict(r) {
     if (r.ok) {
-        return `Verify OK: ${r.migrations} migration(s) applied, rolled back and re-applied; every down undoes its up\n`;
+        return `Verify OK: ${r.migrations} migration(s) applied, rolled back and re-applied; every down undoes its up\n${recorded(r)}`;
     }
     if (r.firstBadDown) {
         return (`Verify FAILED: the down section of ${r.firstBadDown.file} (version ${r.firstBadDown.version}) does not undo its up.\n` +
-            `Schema before its up (-) vs after its down (+):\n${r.firstBadDown.diff}`);
+            `Schema before its up (-) vs after its down (+):\n${r.firstBadDown.diff}${r.firstBadDown.diff.endsWith('\n') ? '' : '\n'}${recorded(r)}`);
     }
     const bad = r.steps.find((s) => !s.ok);
     const what = bad?.phase === 'empty'
         ? 'after rolling back every migration the schema is not the initial one'
         : 're-applying every migration after the full rollback gave a different schema';
     return `Verify FAILED: ${what}.\n${bad?.diff ?? ''}`;
+}
+/** Where the proofs went, so `report` can count them; nothing when none were recorded. */
+function recorded(r) {
+    return r.historyRecorded > 0 ? `Recorded ${r.historyRecorded} verified down section(s) in the history table\n` : '';
 }
 
 ;// CONCATENATED MODULE: ./src/action/verify-step.ts
@@ -43180,7 +43528,1021 @@ function verifySection(v) {
     return ['### ❌ Verify', '', head, '', `<details><summary>Verdict and diff</summary>`, '', `${f}diff\n${body}\n${f}`, '', '</details>', ''];
 }
 
+;// CONCATENATED MODULE: ./src/markdown.ts
+/** Small helpers for the markdown GitHub renders in job summaries, issues and reports. */
+/** Inline code that survives backticks in the value. */
+function code(s) {
+    const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((m) => m.length));
+    const tick = '`'.repeat(longest + 1);
+    const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
+    return `${tick}${pad}${s}${pad}${tick}`;
+}
+/** A fenced block longer than any backtick run inside it. */
+function fence(s, lang) {
+    const longest = Math.max(2, ...(s.match(/`+/g) ?? []).map((m) => m.length));
+    const f = '`'.repeat(longest + 1);
+    return `${f}${lang}\n${s.replace(/\s+$/, '')}\n${f}`;
+}
+/** A markdown table cell: one line, pipes escaped. */
+function cell(s) {
+    return markdown_oneLine(s).replace(/\|/g, '\\|');
+}
+/** Newlines (and the blanks around them) as one space. */
+function markdown_oneLine(s) {
+    return s.replace(/\s*\n\s*/g, ' ');
+}
+/** Text safe inside HTML (GitHub renders the HTML a summary contains). */
+function escapeHtml(s) {
+    return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+;// CONCATENATED MODULE: ./src/metrics/coverage.ts
+
+
+
+
+/**
+ * How reversible the migration files are: which have a down section with a statement in it, and
+ * which of those were proven (by `verify`, or by a rollback that ran) in their current form —
+ * a proof recorded for an older version of a file does not count for the edited one.
+ */
+async function migrationCoverage(dirs, cwd, proofs) {
+    const files = await findMigrationFiles(dirs, cwd);
+    const out = { migrations: files.length, withDown: 0, withoutDown: [], verified: 0, downExercised: 0, unreadable: [] };
+    for (const f of files) {
+        let parsed;
+        try {
+            parsed = parseMigration(await (0,promises_namespaceObject.readFile)(f.absPath), f.displayPath);
+        }
+        catch {
+            out.unreadable.push(f.displayPath);
+            continue;
+        }
+        if (await isEmptySection(parsed.down)) {
+            out.withoutDown.push(f.version);
+            continue;
+        }
+        out.withDown++;
+        if (proofs.verified.has(parsed.checksum))
+            out.verified++;
+        if (proofs.exercised.has(parsed.checksum))
+            out.downExercised++;
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/metrics/history-read.ts
+
+/** Label of rows written without an environment. */
+const UNSPECIFIED_ENVIRONMENT = 'unspecified';
+/**
+ * SQL of a run's key, the same as {@link runKey}: the invocation id; for rows written before
+ * that column existed, the CI run id and environment; else the row on its own.
+ */
+const RUN_KEY_SQL = `coalesce(invocation_id, 'run:' || run_id || ':' || coalesce(environment, ''), 'row:' || id)`;
+/** A run's key in JavaScript, matching {@link RUN_KEY_SQL}. */
+function runKey(r) {
+    if (r.invocationId !== null)
+        return r.invocationId;
+    if (r.runId !== null)
+        return `run:${r.runId}:${r.environment ?? ''}`;
+    return `row:${r.id}`;
+}
+/**
+ * Rows of the audit table, newest first; null when the table does not exist (never created
+ * here: reading history must not change the database). Tables from before `invocation_id` read
+ * as if every row had a null one.
+ */
+async function history_read_readHistory(conn, name, q = {}) {
+    const source = await historySource(conn, name);
+    if (source === null)
+        return null;
+    const { where, values } = filters(q);
+    const limit = q.limit !== undefined ? ` limit ${Math.max(0, Math.floor(q.limit))}` : '';
+    const { rows } = await conn.query(`select * from ${source} h${where} order by id desc${limit}`, values);
+    return rows.map(record);
+}
+/**
+ * The rows of the newest `runs` runs of one environment (every row of each run), newest first;
+ * null when the table does not exist. One query, however long the table's history.
+ */
+async function readRecentRuns(conn, name, environment, runs) {
+    const source = await historySource(conn, name);
+    if (source === null)
+        return null;
+    const { where, values } = filters({ environment, runsOnly: true });
+    const { rows } = await conn.query(`with h as (select *, ${RUN_KEY_SQL} as run_key from ${source} t${where}),
+          recent as (select run_key from h group by run_key order by max(id) desc limit ${Math.max(0, Math.floor(runs))})
+     select h.* from h join recent using (run_key) order by h.id desc`, values);
+    return rows.map(record);
+}
+/** The table as a subquery with every column this version reads, or null when it is missing. */
+async function historySource(conn, name) {
+    if (!(await historyExists(conn, name)))
+        return null;
+    const { rowCount } = await conn.query(`select 1 from information_schema.columns where table_schema = $1 and table_name = $2 and column_name = 'invocation_id'`, [name.schema, name.table]);
+    return (rowCount ?? 0) > 0 ? name.quoted : `(select *, null::text as invocation_id from ${name.quoted})`;
+}
+function filters(q) {
+    const conds = [];
+    const values = [];
+    if (q.environment !== undefined) {
+        values.push(q.environment);
+        conds.push(q.environment === UNSPECIFIED_ENVIRONMENT ? `(environment is null or environment = $${values.length})` : `environment = $${values.length}`);
+    }
+    if (q.since) {
+        values.push(q.since.toISOString());
+        conds.push(`started_at >= $${values.length}::timestamptz`);
+    }
+    if (q.runsOnly)
+        conds.push(`outcome <> 'verified'`);
+    return { where: conds.length ? ` where ${conds.join(' and ')}` : '', values };
+}
+function record(r) {
+    return {
+        id: Number(r.id),
+        version: r.version,
+        direction: r.direction,
+        outcome: r.outcome,
+        fileName: r.file_name,
+        checksum: r.checksum,
+        startedAt: r.started_at,
+        finishedAt: r.finished_at,
+        durationMs: Number(r.duration_ms),
+        environment: r.environment,
+        actor: r.actor,
+        gitSha: r.git_sha,
+        runId: r.run_id,
+        runUrl: r.run_url,
+        toolVersion: r.tool_version,
+        sqlstate: r.sqlstate,
+        error: r.error,
+        invocationId: r.invocation_id ?? null,
+    };
+}
+/** Every down-section proof in the table, whatever the report's window: a proof does not expire while the file is unchanged. */
+async function readDownProofs(conn, name) {
+    const proofs = { verified: new Set(), exercised: new Set() };
+    if (!(await historyExists(conn, name)))
+        return proofs;
+    const { rows } = await conn.query(`select distinct outcome, checksum from ${name.quoted}
+      where direction = 'down' and outcome in ('verified', 'rolled_back') and checksum is not null`);
+    for (const r of rows)
+        (r.outcome === 'verified' ? proofs.verified : proofs.exercised).add(r.checksum);
+    return proofs;
+}
+
+;// CONCATENATED MODULE: ./src/metrics/runs.ts
+
+/**
+ * Group audit rows into runs (one invocation of the tool for one environment), oldest first.
+ * `verified` rows are proofs written by `verify`, not runs, and are left out.
+ */
+function groupRuns(rows) {
+    const groups = new Map();
+    for (const r of [...rows].sort((a, b) => a.id - b.id)) {
+        if (r.outcome === 'verified')
+            continue;
+        const key = `${runKey(r)}\u0000${r.environment ?? ''}`;
+        const g = groups.get(key);
+        if (g)
+            g.push(r);
+        else
+            groups.set(key, [r]);
+    }
+    return [...groups.values()].map(summarise).sort((a, b) => a.finishedAt.getTime() - b.finishedAt.getTime() || a.key.localeCompare(b.key));
+}
+/** Whether a run counts as a success for the success rate and for recovery. */
+function isSuccess(outcome) {
+    return outcome === 'success' || outcome === 'rollback';
+}
+function summarise(rows) {
+    const first = rows[0];
+    const startedAt = new Date(Math.min(...rows.map((r) => r.startedAt.getTime())));
+    const finishedAt = new Date(Math.max(...rows.map((r) => r.finishedAt.getTime())));
+    const applied = rows.filter((r) => r.direction === 'up' && r.outcome === 'applied').map((r) => r.version);
+    const rolledBack = rows.filter((r) => r.direction === 'down' && r.outcome === 'rolled_back').map((r) => r.version);
+    const failed = rows.find((r) => r.outcome === 'failed');
+    const withError = rows.find((r) => r.error !== null);
+    const hasUp = rows.some((r) => r.direction === 'up');
+    return {
+        key: runKey(first),
+        environment: first.environment ?? UNSPECIFIED_ENVIRONMENT,
+        startedAt,
+        finishedAt,
+        durationMs: finishedAt.getTime() - startedAt.getTime(),
+        kind: hasUp ? 'up' : 'rollback',
+        outcome: failed ? 'failed' : !hasUp ? 'rollback' : rolledBack.length > 0 ? 'rolled-back' : 'success',
+        applied,
+        rolledBack,
+        failedVersion: failed?.version ?? null,
+        error: failed?.error ?? withError?.error ?? null,
+        sqlstate: failed?.sqlstate ?? null,
+        actor: first.actor,
+        gitSha: first.gitSha,
+        runUrl: first.runUrl,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/metrics/report.ts
+
+/** The environments people usually deploy through, in pipeline order; others follow by name. */
+const ENVIRONMENT_ORDER = ['development', 'staging', 'production'];
+/** Per-environment reliability figures from the audit table. Pure: same rows, same report. */
+function computeReport(input) {
+    const rows = input.rows ?? [];
+    const runs = groupRuns(rows);
+    const names = [...new Set(runs.map((r) => r.environment))].sort(byPipelineOrder);
+    return {
+        generatedAt: input.generatedAt ?? new Date(),
+        since: input.since,
+        database: input.database,
+        historyAvailable: input.rows !== null,
+        environments: names.map((env) => environmentReport(env, runs.filter((r) => r.environment === env), rows.filter((r) => (r.environment ?? 'unspecified') === env))),
+        runs,
+        coverage: input.coverage,
+    };
+}
+function byPipelineOrder(a, b) {
+    const ia = ENVIRONMENT_ORDER.indexOf(a);
+    const ib = ENVIRONMENT_ORDER.indexOf(b);
+    if (ia !== -1 || ib !== -1)
+        return (ia === -1 ? 99 : ia) - (ib === -1 ? 99 : ib);
+    return a.localeCompare(b);
+}
+/** @param runs this environment's runs, oldest first */
+function environmentReport(environment, runs, rows) {
+    const succeeded = runs.filter((r) => isSuccess(r.outcome)).length;
+    const appliedRows = rows.filter((r) => r.direction === 'up' && r.outcome === 'applied');
+    const automatic = runs.filter((r) => r.kind === 'up' && r.rolledBack.length > 0).length;
+    const manual = runs.filter((r) => r.kind === 'rollback').length;
+    return {
+        environment,
+        runs: runs.length,
+        succeeded,
+        failed: runs.length - succeeded,
+        successRate: runs.length ? succeeded / runs.length : null,
+        runDurationMs: distribution(runs.map((r) => r.durationMs)),
+        migrationDurationMs: distribution(appliedRows.map((r) => r.durationMs)),
+        migrationsApplied: appliedRows.length,
+        rollbacks: { automatic, manual, rate: runs.length ? (automatic + manual) / runs.length : null },
+        recovery: recovery(runs),
+        slowest: slowest(appliedRows, 5),
+        lastRun: runs.at(-1) ?? null,
+    };
+}
+/**
+ * Time to recovery: a failed run opens an incident unless one is open; the next successful run
+ * closes it. Measured from the end of the incident's first failed run to the end of the run that
+ * closed it (the failure is known when its run ends; service is back when the good run ends).
+ */
+function recovery(runs) {
+    let openedAt = null;
+    let incidents = 0;
+    let recovered = 0;
+    let total = 0;
+    for (const r of runs) {
+        if (!isSuccess(r.outcome)) {
+            if (openedAt === null) {
+                openedAt = r.finishedAt;
+                incidents++;
+            }
+        }
+        else if (openedAt !== null) {
+            recovered++;
+            total += r.finishedAt.getTime() - openedAt.getTime();
+            openedAt = null;
+        }
+    }
+    return { incidents, recovered, mttrMs: recovered ? total / recovered : null, openSince: openedAt };
+}
+/**
+ * Nearest-rank percentiles: the p-th percentile is the ⌈p/100 × n⌉-th smallest value, always one
+ * of the measured values (so a p95 can be checked by hand against the table).
+ */
+function distribution(values) {
+    const sorted = [...values].sort((a, b) => a - b);
+    const rank = (p) => (sorted.length ? sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] : null);
+    return { count: sorted.length, p50: rank(50), p95: rank(95), max: sorted.at(-1) ?? null };
+}
+function slowest(rows, n) {
+    return [...rows]
+        .sort((a, b) => b.durationMs - a.durationMs || a.id - b.id)
+        .slice(0, n)
+        .map((r) => ({ version: r.version, file: r.fileName, durationMs: r.durationMs, startedAt: r.startedAt }));
+}
+
+;// CONCATENATED MODULE: ./src/metrics/collect.ts
+
+
+
+
+
+
+
+
+/** Read the window's history and the migration files, and compute the report. */
+async function collectReport(o) {
+    return withHistory(o, async (conn, name) => {
+        const rows = await history_read_readHistory(conn, name, { since: o.since, environment: o.environment });
+        const coverage = o.migrationsDirs ? await coverageOf(o.migrationsDirs, o.cwd ?? process.cwd(), conn, name) : null;
+        return computeReport({ rows, since: o.since, database: o.target.redacted, coverage, ...(o.now ? { generatedAt: o.now } : {}) });
+    });
+}
+/** Coverage needs the files; a report run where they are not (an ops machine) still reports the history. */
+async function coverageOf(dirs, cwd, conn, name) {
+    try {
+        return await migrationCoverage(dirs, cwd, await readDownProofs(conn, name));
+    }
+    catch (err) {
+        if (err.code === 'MIGRATIONS_DIR_MISSING')
+            return null;
+        throw err;
+    }
+}
+/** The audit trail, newest first (`db-migrate history`); null when nothing was ever recorded. */
+async function collectHistory(o, q) {
+    return withHistory(o, (conn, name) => readHistory(conn, name, q));
+}
+/** The newest `count` runs of one environment, newest first; empty when nothing was recorded. */
+async function collectRecentRuns(o, environment, count) {
+    const rows = await withHistory(o, (conn, name) => readRecentRuns(conn, name, environment, count));
+    return groupRuns(rows ?? []).reverse();
+}
+async function withHistory(o, fn) {
+    if (!o.historyTable) {
+        throw new errors_MigrationError('HISTORY_DISABLED', 'the history table is disabled, so there is no history to read', {
+            hint: 'set --history-table (the action input history-table) to the table your runs record into, by default schema_migrations_history',
+        });
+    }
+    const conn = await connect(o.target);
+    try {
+        const ledger = await resolveLedgerName(conn, o.migrationsTable, o.target.searchPath);
+        return await fn(conn, historyName(ledger, o.historyTable));
+    }
+    finally {
+        await closeQuietly(conn);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/metrics/format.ts
+/** A duration for people: `4.2 ms`, `850 ms`, `1.2 s`, `3 min 4 s`, `2 h 5 min`, `3 d 4 h`; `—` for none. */
+function humanDuration(ms) {
+    if (ms === null || !Number.isFinite(ms))
+        return '—';
+    if (ms < 10)
+        return `${Number(ms.toFixed(1))} ms`;
+    if (ms < 1000)
+        return `${Math.round(ms)} ms`;
+    if (ms < 60_000)
+        return `${Number((ms / 1000).toFixed(1))} s`;
+    const s = Math.round(ms / 1000);
+    if (s < 3600)
+        return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+    const m = Math.round(s / 60);
+    if (m < 48 * 60)
+        return `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ''}`;
+    const h = Math.round(m / 60);
+    return `${Math.floor(h / 24)} d${h % 24 ? ` ${h % 24} h` : ''}`;
+}
+/** A share as a percentage with one decimal; `—` when undefined (no runs). */
+function percent(share) {
+    return share === null ? '—' : `${(share * 100).toFixed(1)}%`;
+}
+/** `p50 / p95 / max`. */
+function spread(d) {
+    return d.count ? `${humanDuration(d.p50)} / ${humanDuration(d.p95)} / ${humanDuration(d.max)}` : '—';
+}
+/** `2026-11-25 09:30 UTC`: minutes are enough to find a run, and UTC reads the same on every runner. */
+function when(d) {
+    return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+/** Words for an outcome. */
+const OUTCOME_LABELS = {
+    success: 'success',
+    failed: 'failed',
+    'rolled-back': 'rolled back',
+    rollback: 'rollback',
+};
+/** First line of an error, shortened, for a table cell. */
+function firstLine(text, max = 120) {
+    if (!text)
+        return '';
+    const line = text.split('\n', 1)[0].trim();
+    return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+/** The window in words. */
+function windowText(r) {
+    return r.since ? `${when(r.since)} → ${when(r.generatedAt)}` : `all history → ${when(r.generatedAt)}`;
+}
+/** One row per environment: the columns shared by the text and markdown tables. */
+function environmentRow(e) {
+    const mttr = e.recovery.recovered ? humanDuration(e.recovery.mttrMs) : '—';
+    return [
+        e.environment,
+        String(e.runs),
+        e.runs ? `${percent(e.successRate)} (${e.succeeded}/${e.runs})` : '—',
+        spread(e.runDurationMs),
+        spread(e.migrationDurationMs),
+        e.runs ? `${percent(e.rollbacks.rate)} (${e.rollbacks.automatic} auto, ${e.rollbacks.manual} manual)` : '—',
+        e.recovery.openSince ? `${mttr}; failing since ${when(e.recovery.openSince)}` : mttr,
+        e.lastRun ? `${OUTCOME_LABELS[e.lastRun.outcome]}, ${when(e.lastRun.finishedAt)}` : '—',
+    ];
+}
+/** Headers of {@link environmentRow}. */
+const ENVIRONMENT_HEADERS = [
+    'Environment',
+    'Runs',
+    'Success rate',
+    'Run p50 / p95 / max',
+    'Migration p50 / p95 / max',
+    'Rollbacks',
+    'Time to recovery',
+    'Last run',
+];
+/** What a run did, in a few words: `applied 2`, `rolled back 20240102…`, `failed at 20240103…`. */
+function runChanges(r) {
+    const parts = [];
+    if (r.applied.length)
+        parts.push(`applied ${r.applied.join(', ')}`);
+    if (r.rolledBack.length)
+        parts.push(`rolled back ${r.rolledBack.join(', ')}`);
+    if (r.failedVersion)
+        parts.push(`failed at ${r.failedVersion}${r.sqlstate ? ` (${r.sqlstate})` : ''}`);
+    return parts.join('; ');
+}
+/** The coverage sentence, or null when the report has no coverage. */
+function coverageText(r) {
+    const c = r.coverage;
+    if (!c)
+        return null;
+    if (c.migrations === 0)
+        return 'No migration files found.';
+    const share = (n) => `${n} (${percent(n / c.migrations)})`;
+    const parts = [
+        `${c.migrations} migration file(s): ${share(c.withDown)} have a down section`,
+        `${share(c.verified)} proven by \`verify\``,
+        `${share(c.downExercised)} rolled back for real`,
+    ];
+    let text = `${parts.join(', ')}.`;
+    if (c.withoutDown.length)
+        text += ` Without a down section: ${c.withoutDown.join(', ')}.`;
+    if (c.unreadable.length)
+        text += ` Could not be parsed: ${c.unreadable.join(', ')}.`;
+    return text;
+}
+
+;// CONCATENATED MODULE: ./src/metrics/html.ts
+
+
+/**
+ * Outcome colours, used for outcomes and nothing else (so a colour in the page means an outcome).
+ * GitHub Primer's green/blue/red/amber: saturated, and told apart by red-green colour-blind readers
+ * through blue vs amber and through the marker shapes below.
+ */
+const OUTCOME_COLOURS = {
+    success: '#1a7f37',
+    rollback: '#0969da',
+    failed: '#cf222e',
+    'rolled-back': '#bf8700',
+};
+/** Stacking and legend order: good news first. */
+const html_OUTCOMES = ['success', 'rollback', 'rolled-back', 'failed'];
+/** How many runs the "recent runs" table shows; the charts show all of them. */
+const RECENT_RUNS = 50;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** Escape text for HTML content and double-quoted attributes (SVG included). */
+function html_escapeHtml(s) {
+    return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+/**
+ * The whole report as one self-contained HTML document: inline CSS and SVG, no script, and a CSP
+ * that lets the browser refuse anything else, so the file can be mailed or attached as it is.
+ */
+function renderHtml(report) {
+    const title = `Migration report — ${report.database}`;
+    const coverage = report.coverage ? coverageSection(report.coverage) : '';
+    // Summaries first, then the long tables a reader only scans when looking for something.
+    const body = report.historyAvailable
+        ? [overview(report), environmentCards(report.environments), charts(report), coverage, html_slowest(report.environments), recentRuns(report.runs)]
+        : [
+            `<section class="notice"><h2>No migration history yet</h2><p>The audit table (by default <code>schema_migrations_history</code>) does not exist in this database: nothing has been recorded yet, or recording is disabled.</p></section>`,
+            coverage,
+        ];
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="db-migrate report">
+<title>${html_escapeHtml(title)}</title>
+<link rel="icon" href="data:,">
+<style>${CSS}</style>
+</head>
+<body>
+<header>
+<h1>Migration report</h1>
+<dl class="meta">
+<div><dt>Database</dt><dd><code>${html_escapeHtml(report.database)}</code></dd></div>
+<div><dt>Window</dt><dd>${html_escapeHtml(windowText(report))}</dd></div>
+<div><dt>Generated</dt><dd>${html_escapeHtml(when(report.generatedAt))}</dd></div>
+</dl>
+</header>
+<main>
+${body.filter(Boolean).join('\n')}
+</main>
+</body>
+</html>
+`;
+}
+function overview(report) {
+    const runs = report.runs.length;
+    const ok = report.runs.filter((r) => isSuccess(r.outcome)).length;
+    const open = report.environments.filter((e) => e.recovery.openSince).map((e) => e.environment);
+    const tiles = [
+        tile('Runs', String(runs)),
+        tile('Success rate', runs ? percent(ok / runs) : '—'),
+        tile('Environments', String(report.environments.length)),
+        tile('Open incidents', open.length ? html_escapeHtml(open.join(', ')) : 'none', open.length > 0),
+    ];
+    return `<section class="tiles">${tiles.join('')}</section>`;
+}
+function tile(label, valueHtml, alert = false) {
+    return `<div class="tile${alert ? ' alert' : ''}"><div class="label">${label}</div><div class="value">${valueHtml}</div></div>`;
+}
+function environmentCards(envs) {
+    if (envs.length === 0)
+        return '';
+    const cards = envs.map((e) => {
+        const rb = e.rollbacks;
+        const rec = e.recovery;
+        const rows = [
+            ['Runs', `${e.runs} <span class="muted">· ${e.succeeded} ok · ${e.failed} failed</span>`],
+            ['Migrations', `${e.migrationsApplied} applied`],
+            ['Rollbacks', `${rb.automatic} automatic · ${rb.manual} manual${e.runs ? ` <span class="muted">(${percent(rb.rate)} of runs)</span>` : ''}`],
+            ['Time to recovery', `${rec.recovered ? humanDuration(rec.mttrMs) : '—'} <span class="muted">· ${rec.incidents} incident(s), ${rec.recovered} recovered</span>`],
+            ['Last run', e.lastRun ? `${badge(e.lastRun.outcome)} <span class="muted">${html_escapeHtml(when(e.lastRun.finishedAt))}</span>` : '—'],
+        ];
+        const open = rec.openSince ? `<p class="open">Failing since ${html_escapeHtml(when(rec.openSince))}</p>` : '';
+        return `<article class="card">
+<div class="card-head"><h3>${html_escapeHtml(e.environment)}</h3><div><span class="big">${percent(e.successRate)}</span> <span class="muted">success</span></div></div>
+${open}<table class="dist"><thead><tr><th>Duration</th><th class="num">p50</th><th class="num">p95</th><th class="num">max</th></tr></thead><tbody>${distRow('Run', e.runDurationMs)}${distRow('Migration', e.migrationDurationMs)}</tbody></table>
+<dl>${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>
+</article>`;
+    });
+    return `<section><h2>Environments</h2><div class="cards">${cards.join('\n')}</div></section>`;
+}
+function distRow(label, d) {
+    return `<tr><td>${label}</td>${[d.p50, d.p95, d.max].map((v) => `<td class="num">${humanDuration(v)}</td>`).join('')}</tr>`;
+}
+function badge(outcome) {
+    return `<span class="badge"><svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">${marker(outcome, 6, 6, 4.5)}</svg>${html_escapeHtml(OUTCOME_LABELS[outcome])}</span>`;
+}
+/**
+ * A marker whose shape, as well as its colour, says the outcome, so the chart survives grey-scale
+ * printing and colour-blindness.
+ */
+function marker(outcome, x, y, r) {
+    const fill = `fill="${OUTCOME_COLOURS[outcome]}"`;
+    const p = (pts) => `<path ${fill} d="M${pts.map(([a, b]) => `${fx(x + a * r)},${fx(y + b * r)}`).join('L')}Z"/>`;
+    switch (outcome) {
+        case 'success':
+            return `<circle ${fill} cx="${fx(x)}" cy="${fx(y)}" r="${r}"/>`;
+        case 'rollback':
+            return p([[-1.1, -0.8], [1.1, -0.8], [0, 1.1]]);
+        case 'rolled-back':
+            return `<rect ${fill} x="${fx(x - r * 0.9)}" y="${fx(y - r * 0.9)}" width="${fx(r * 1.8)}" height="${fx(r * 1.8)}"/>`;
+        case 'failed':
+            return p([[0, -1.25], [1.25, 0], [0, 1.25], [-1.25, 0]]);
+    }
+}
+function fx(n) {
+    return String(Math.round(n * 10) / 10);
+}
+function legend(outcomes) {
+    const items = outcomes.map((o) => `<li><svg width="14" height="14" viewBox="0 0 14 14" aria-hidden="true">${marker(o, 7, 7, 5.5)}</svg>${html_escapeHtml(OUTCOME_LABELS[o])}</li>`);
+    return `<ul class="legend">${items.join('')}</ul>`;
+}
+function charts(report) {
+    if (report.runs.length === 0)
+        return `<section><h2>Charts</h2><p class="empty">No runs in this window.</p></section>`;
+    // The legend lists only outcomes that occurred: a swatch for something that never happened is noise.
+    const present = html_OUTCOMES.filter((o) => report.runs.some((r) => r.outcome === o));
+    const envs = environmentNames(report);
+    return `<section><h2>Run durations over time <span class="muted sub">by start time (UTC)</span></h2>${legend(present)}${durationChart(report, envs)}</section>
+<section><h2>Outcomes per environment</h2>${legend(present)}${outcomeChart(report.runs, envs)}</section>`;
+}
+/** The report's environments in its order, then any that only appear in runs. */
+function environmentNames(report) {
+    const names = report.environments.map((e) => e.environment);
+    for (const r of report.runs)
+        if (!names.includes(r.environment))
+            names.push(r.environment);
+    return names;
+}
+const W = 960;
+/**
+ * Small multiples: one panel per environment, sharing the time axis, each with its own duration
+ * scale (production is often ten times slower than staging, which would flatten staging otherwise).
+ */
+function durationChart(report, envs) {
+    const left = 70;
+    const right = 20;
+    const panelH = 110;
+    const titleH = 26;
+    const gap = 14;
+    const axisH = 30;
+    const starts = report.runs.map((r) => r.startedAt.getTime());
+    // The whole window, so a quiet last week shows as empty space rather than disappearing.
+    let t0 = Math.min(...starts, report.since?.getTime() ?? Infinity);
+    let t1 = Math.max(...starts, report.generatedAt.getTime());
+    if (t1 - t0 < HOUR)
+        [t0, t1] = [t0 - 12 * HOUR, t1 + 12 * HOUR];
+    const pad = (t1 - t0) * 0.03;
+    [t0, t1] = [t0 - pad, t1 + pad];
+    const x = (t) => left + ((t - t0) / (t1 - t0)) * (W - left - right);
+    const ticks = timeTicks(t0, t1);
+    const plotTop = (i) => i * (titleH + panelH + gap) + titleH;
+    const height = plotTop(envs.length - 1) + panelH + axisH;
+    const out = [];
+    for (const t of ticks.values)
+        out.push(`<line class="grid" x1="${fx(x(t))}" x2="${fx(x(t))}" y1="${titleH}" y2="${height - axisH}"/>`);
+    envs.forEach((env, i) => {
+        const top = plotTop(i);
+        const runs = report.runs.filter((r) => r.environment === env).sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
+        out.push(`<text class="panel-title" x="${left}" y="${top - 8}">${html_escapeHtml(env)} <tspan class="muted">· ${runs.length} run(s)</tspan></text>`);
+        out.push(`<rect class="frame" x="${left}" y="${top}" width="${W - left - right}" height="${panelH}"/>`);
+        if (runs.length === 0) {
+            out.push(`<text class="muted" x="${left + 12}" y="${top + panelH / 2}">no runs in this window</text>`);
+            return;
+        }
+        const yAxis = durationTicks(Math.max(...runs.map((r) => r.durationMs)));
+        const y = (ms) => top + panelH - 6 - (ms / yAxis.max) * (panelH - 14);
+        for (const v of yAxis.values) {
+            out.push(`<line class="grid" x1="${left}" x2="${W - right}" y1="${fx(y(v))}" y2="${fx(y(v))}"/>`);
+            out.push(`<text class="tick" x="${left - 6}" y="${fx(y(v) + 4)}" text-anchor="end">${yAxis.label(v)}</text>`);
+        }
+        const line = runs.map((r) => `${fx(x(r.startedAt.getTime()))},${fx(y(r.durationMs))}`).join(' ');
+        out.push(`<polyline class="trend" points="${line}"/>`);
+        for (const r of runs) {
+            out.push(`<g class="pt" data-outcome="${r.outcome}" data-environment="${html_escapeHtml(env)}"><title>${html_escapeHtml(runTooltip(r))}</title>${marker(r.outcome, x(r.startedAt.getTime()), y(r.durationMs), 5)}</g>`);
+        }
+    });
+    const base = height - axisH;
+    for (const t of ticks.values)
+        out.push(`<text class="tick" x="${fx(x(t))}" y="${base + 18}" text-anchor="middle">${ticks.label(t)}</text>`);
+    return `<svg class="chart chart-runs" role="img" aria-label="Run durations over time, per environment" viewBox="0 0 ${W} ${height}" width="${W}" height="${height}">${out.join('')}</svg>`;
+}
+function runTooltip(r) {
+    const versions = [...r.applied, ...r.rolledBack.map((v) => `${v} (down)`), ...(r.failedVersion && !r.applied.includes(r.failedVersion) ? [`${r.failedVersion} (failed)`] : [])];
+    return [
+        `${r.environment} · ${when(r.startedAt)}`,
+        `${OUTCOME_LABELS[r.outcome]} in ${humanDuration(r.durationMs)}`,
+        `versions: ${versions.length ? versions.join(', ') : '—'}`,
+        r.actor ? `actor: ${r.actor}` : null,
+        r.gitSha ? `commit: ${r.gitSha.slice(0, 7)}` : null,
+        r.error ? `error: ${r.error.split('\n', 1)[0]}` : null,
+    ]
+        .filter((l) => l !== null)
+        .join('\n');
+}
+/** Stacked horizontal bars: one per environment, one segment per outcome. */
+function outcomeChart(runs, envs) {
+    const left = 150;
+    const right = 90;
+    const barH = 28;
+    const gap = 16;
+    const axisH = 28;
+    const counts = envs.map((env) => html_OUTCOMES.map((o) => runs.filter((r) => r.environment === env && r.outcome === o).length));
+    const axis = niceTicks(Math.max(1, ...counts.map((c) => c.reduce((a, b) => a + b, 0))), 5, true);
+    const x = (n) => (n / axis.max) * (W - left - right);
+    const height = envs.length * (barH + gap) + axisH;
+    const out = [];
+    for (const v of axis.values) {
+        out.push(`<line class="grid" x1="${fx(left + x(v))}" x2="${fx(left + x(v))}" y1="0" y2="${height - axisH}"/>`);
+        out.push(`<text class="tick" x="${fx(left + x(v))}" y="${height - 8}" text-anchor="middle">${v}</text>`);
+    }
+    envs.forEach((env, i) => {
+        const top = i * (barH + gap) + gap / 2;
+        const mid = top + barH / 2 + 5;
+        const name = env.length > 20 ? `${env.slice(0, 19)}…` : env;
+        out.push(`<text class="label" x="${left - 10}" y="${mid}" text-anchor="end"><title>${html_escapeHtml(env)}</title>${html_escapeHtml(name)}</text>`);
+        let at = 0;
+        html_OUTCOMES.forEach((o, j) => {
+            const n = counts[i][j];
+            if (!n)
+                return;
+            const x0 = left + x(at);
+            const w = x(n);
+            out.push(`<g class="bar" data-outcome="${o}" data-environment="${html_escapeHtml(env)}" data-count="${n}"><title>${html_escapeHtml(`${env}: ${n} ${OUTCOME_LABELS[o]}`)}</title><rect x="${fx(x0)}" y="${top}" width="${fx(w)}" height="${barH}" fill="${OUTCOME_COLOURS[o]}"/>` +
+                (w >= 24 ? `<text class="in-bar${o === 'rolled-back' ? ' dark' : ''}" x="${fx(x0 + w / 2)}" y="${mid}" text-anchor="middle">${n}</text>` : '') +
+                `</g>`);
+            at += n;
+        });
+        const total = counts[i].reduce((a, b) => a + b, 0);
+        out.push(`<text class="label muted" x="${fx(left + x(at) + 8)}" y="${mid}">${total ? `${total} run(s)` : 'no runs'}</text>`);
+    });
+    return `<svg class="chart chart-outcomes" role="img" aria-label="Run outcomes per environment" viewBox="0 0 ${W} ${height}" width="${W}" height="${height}">${out.join('')}</svg>`;
+}
+/** 0 to max in 1/2/2.5/5 × 10ⁿ steps. */
+function niceTicks(max, count, integer = false) {
+    const raw = max / count;
+    const mag = 10 ** Math.floor(Math.log10(raw));
+    const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw && (!integer || Number.isInteger(s))) ?? Math.ceil(raw);
+    const top = Math.ceil(max / step - 1e-9) * step;
+    const values = [];
+    for (let v = 0; v <= top + step / 2; v += step)
+        values.push(Number(v.toFixed(6)));
+    return { values, max: top, label: (v) => String(v) };
+}
+/** Duration ticks in the unit that keeps labels short: ms below 2 s, s below 5 min, then min. */
+function durationTicks(maxMs) {
+    const [unit, div] = maxMs < 2000 ? ['ms', 1] : maxMs < 300_000 ? ['s', 1000] : ['min', 60_000];
+    const t = niceTicks(Math.max(maxMs / div, unit === 'ms' ? 10 : 1), 3);
+    return { values: t.values.map((v) => v * div), max: t.max * div, label: (v) => `${Number((v / div).toFixed(2))} ${unit}` };
+}
+/** Ticks on calendar boundaries (UTC), at most about 8 of them. */
+function timeTicks(t0, t1) {
+    const steps = [HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY, 14 * DAY, 28 * DAY, 91 * DAY, 364 * DAY];
+    const step = steps.find((s) => (t1 - t0) / s <= 8) ?? 364 * DAY;
+    // Weekly ticks fall on Mondays (1970-01-05 was one) rather than on the epoch's Thursday.
+    const offset = step >= 7 * DAY ? 4 * DAY : 0;
+    const values = [];
+    for (let t = Math.ceil((t0 - offset) / step) * step + offset; t <= t1; t += step)
+        values.push(t);
+    const label = (t) => {
+        const d = new Date(t);
+        const day = `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}`;
+        return step < DAY ? `${day} ${String(d.getUTCHours()).padStart(2, '0')}:00` : day;
+    };
+    return { values, max: t1, label };
+}
+function html_slowest(envs) {
+    const rows = envs
+        .flatMap((e) => e.slowest.map((m) => ({ ...m, environment: e.environment })))
+        .sort((a, b) => b.durationMs - a.durationMs)
+        .slice(0, 10);
+    if (rows.length === 0)
+        return '';
+    const tr = rows.map((m) => `<tr><td><code>${html_escapeHtml(m.version)}</code></td><td>${m.file ? html_escapeHtml(m.file) : '—'}</td><td>${html_escapeHtml(m.environment)}</td><td class="num">${humanDuration(m.durationMs)}</td><td>${html_escapeHtml(when(m.startedAt))}</td></tr>`);
+    return `<section><h2>Slowest migrations</h2><table><thead><tr><th>Version</th><th>File</th><th>Environment</th><th class="num">Duration</th><th>Applied</th></tr></thead><tbody>${tr.join('')}</tbody></table></section>`;
+}
+function coverageSection(c) {
+    const share = c.migrations ? c.withDown / c.migrations : null;
+    const of = (n) => `${n} of ${c.migrations} <span class="muted">(${percent(c.migrations ? n / c.migrations : null)})</span>`;
+    const list = (items) => items.map((v) => `<code>${html_escapeHtml(v)}</code>`).join(' ');
+    const meter = `<div class="meter" role="img" aria-label="${percent(share)} reversible"><div style="width:${((share ?? 0) * 100).toFixed(1)}%"></div></div>`;
+    return `<section><h2>Reversibility</h2>
+<div class="coverage">
+<div><span class="big">${percent(share)}</span> <span class="muted">of migrations have a down section</span>${meter}</div>
+<dl>
+<dt>With a down section</dt><dd>${of(c.withDown)}</dd>
+<dt>Proven by <code>verify</code></dt><dd>${of(c.verified)}</dd>
+<dt>Rolled back for real</dt><dd>${of(c.downExercised)}</dd>
+${c.withoutDown.length ? `<dt>Without a down section</dt><dd>${list(c.withoutDown)}</dd>` : ''}
+${c.unreadable.length ? `<dt>Could not be parsed</dt><dd>${list(c.unreadable)}</dd>` : ''}
+</dl>
+</div>
+</section>`;
+}
+/** Newest first; a failure's error text gets a full-width row of its own, where it can be read. */
+function recentRuns(runs) {
+    if (runs.length === 0)
+        return '';
+    const recent = [...runs].sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime()).slice(0, RECENT_RUNS);
+    const versions = (vs) => vs.map((v) => `<code>${html_escapeHtml(v)}</code>`).join(' ');
+    const tr = recent.map((r) => {
+        const failed = r.failedVersion ? `<code>${html_escapeHtml(r.failedVersion)}</code>${r.sqlstate ? ` <span class="muted">${html_escapeHtml(r.sqlstate)}</span>` : ''}` : '';
+        const cells = [
+            `<td class="nowrap">${html_escapeHtml(when(r.startedAt).replace(/ UTC$/, ''))}</td>`,
+            `<td>${html_escapeHtml(r.environment)}</td>`,
+            `<td>${badge(r.outcome)}</td>`,
+            `<td class="num">${humanDuration(r.durationMs)}</td>`,
+            `<td class="versions">${versions(r.applied)}</td>`,
+            `<td class="versions">${versions(r.rolledBack)}</td>`,
+            `<td class="versions">${failed}</td>`,
+            `<td>${r.actor ? html_escapeHtml(r.actor) : ''}</td>`,
+            `<td>${r.gitSha ? `<code title="${html_escapeHtml(r.gitSha)}">${html_escapeHtml(r.gitSha.slice(0, 7))}</code>` : ''}</td>`,
+            `<td>${runLink(r.runUrl)}</td>`,
+        ];
+        const error = r.error ? `<tr class="error-row"><td></td><td colspan="9"><div class="error">${html_escapeHtml(r.error)}</div></td></tr>` : '';
+        return `<tr class="run${r.error ? ' has-error' : ''}">${cells.join('')}</tr>${error}`;
+    });
+    const more = runs.length > RECENT_RUNS ? ` <span class="muted sub">latest ${RECENT_RUNS} of ${runs.length}</span>` : '';
+    return `<section><h2>Recent runs${more}</h2><div class="scroll"><table class="runs"><thead><tr><th>Started (UTC)</th><th>Environment</th><th>Outcome</th><th class="num">Duration</th><th>Applied</th><th>Rolled back</th><th>Failed</th><th>Actor</th><th>Commit</th><th>Run</th></tr></thead><tbody>${tr.join('')}</tbody></table></div></section>`;
+}
+/** Only http(s) URLs become links: a `javascript:` URL in the audit table must stay text. */
+function runLink(url) {
+    if (!url)
+        return '';
+    if (!/^https?:\/\//i.test(url))
+        return `<span class="muted">${html_escapeHtml(url)}</span>`;
+    return `<a href="${html_escapeHtml(url)}" rel="noopener noreferrer">open</a>`;
+}
+/** Neutral greys and one purple for the coverage meter: the outcome colours stay reserved for outcomes. */
+const CSS = `
+:root{color-scheme:light;--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#f6f8fa}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+header,main{max-width:1200px;margin:0 auto;padding:0 24px}
+header{padding-top:28px}
+h1{font-size:26px;margin:0 0 8px}
+h2{font-size:18px;margin:0 0 12px}
+h3{font-size:16px;margin:0 0 4px}
+code{font:12.5px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#eff2f5;border-radius:4px;padding:1px 4px}
+.meta{display:flex;flex-wrap:wrap;gap:8px 28px;margin:0 0 8px}
+.meta dt{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em}
+.meta dd{margin:0}
+section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:18px 20px;margin:18px 0}
+.muted{color:var(--muted);fill:var(--muted)}
+.tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(180px,1fr));gap:12px;background:none;border:0;padding:0}
+.tile{background:#fff;border:1px solid var(--line);border-radius:8px;padding:12px 16px}
+.tile .label{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em}
+.tile .value{font-size:22px;font-weight:600}
+.tile.alert{border-color:#ff8182;background:#fff5f5}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:14px}
+.card{border:1px solid var(--line);border-radius:8px;padding:14px 16px}
+.card-head{display:flex;justify-content:space-between;align-items:baseline;gap:12px}
+.card dl{display:grid;grid-template-columns:auto 1fr;gap:4px 12px;margin:10px 0 0}
+.card dt{white-space:nowrap}
+.dist{margin-top:10px}
+.dist th,.dist td{padding:3px 6px}
+.dist td:first-child{color:var(--muted)}
+.card dt{color:var(--muted)}
+.card dd{margin:0}
+.big{font-size:22px;font-weight:650}
+.open{margin:6px 0 0;padding:4px 8px;border-radius:6px;background:#fff5f5;color:#a40e26;font-weight:600}
+.legend{display:flex;flex-wrap:wrap;gap:6px 18px;list-style:none;margin:0 0 8px;padding:0;color:var(--muted)}
+.legend li{display:flex;align-items:center;gap:6px}
+.chart{display:block;width:100%;height:auto;font-size:12px}
+.chart .grid{stroke:#e6eaef;stroke-width:1}
+.chart .frame{fill:none;stroke:var(--line)}
+.chart .trend{fill:none;stroke:#8c959f;stroke-width:1.5;stroke-linejoin:round}
+.chart .tick{fill:var(--muted);font-size:11.5px}
+.chart .label{fill:var(--fg);font-size:13px}
+.chart .panel-title{fill:var(--fg);font-size:13px;font-weight:600}
+.chart .panel-title .muted{font-weight:400}
+.chart .in-bar{fill:#fff;font-size:12px;font-weight:600}
+.chart .in-bar.dark{fill:#1f2328}
+h2 .sub{font-size:13px;font-weight:400;margin-left:6px}
+.empty{color:var(--muted);margin:0}
+.scroll{overflow-x:auto}
+table{border-collapse:collapse;width:100%;font-size:13px}
+th,td{text-align:left;vertical-align:top;padding:6px 8px;border-bottom:1px solid var(--line)}
+th{color:var(--muted);font-weight:600;font-size:12px;white-space:nowrap}
+.num{text-align:right;white-space:nowrap}
+.nowrap{white-space:nowrap}
+.badge{display:inline-flex;align-items:center;gap:5px;white-space:nowrap;font-weight:600}
+.runs th,.runs td{padding:6px 6px}
+.runs .versions code{display:inline-block;margin:0 2px 2px 0}
+.runs tr.has-error td{border-bottom:0}
+.runs .error-row td{padding-top:0}
+.error{max-height:7.5em;overflow:auto;white-space:pre-wrap;overflow-wrap:anywhere;font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;color:#82071e;background:#fff5f5;border-radius:4px;padding:4px 6px}
+.runs code{font-size:11px}
+a{color:#0550ae}
+.coverage{display:grid;grid-template-columns:minmax(220px,1fr) 2fr;gap:20px;align-items:start}
+.coverage dl{display:grid;grid-template-columns:auto 1fr;gap:6px 14px;margin:0}
+.coverage dt{color:var(--muted)}
+.coverage dd{margin:0}
+.meter{height:10px;border-radius:5px;background:#eaeef2;margin-top:8px;overflow:hidden}
+.meter div{height:100%;background:#8250df}
+.notice p{margin:0}
+`;
+
+;// CONCATENATED MODULE: ./src/metrics/markdown.ts
+
+
+const OUTCOME_ICONS = { success: '✅', rollback: '↩️', failed: '❌', 'rolled-back': '⚠️' };
+/** A markdown table; every cell escaped (errors and names are data, never markup). */
+function table(headers, rows) {
+    const line = (cells) => `| ${cells.map((c) => cell(escapeHtml(c))).join(' | ')} |`;
+    return [line(headers), `|${headers.map(() => '---').join('|')}|`, ...rows.map(line)];
+}
+/**
+ * The report as GitHub markdown (job summary, `report --markdown`): per environment the runs,
+ * success rate, durations, rollbacks and time to recovery; the slowest migrations; coverage.
+ */
+function renderMarkdown(r) {
+    const out = ['## Database migration report', '', `Database ${code(r.database)} · ${windowText(r)}`, ''];
+    if (!r.historyAvailable) {
+        out.push('No history table in this database yet: nothing has been recorded. Runs of `up` and `rollback` record their history there.', '');
+    }
+    else if (r.environments.length === 0) {
+        out.push('No runs recorded in this window.', '');
+    }
+    else {
+        out.push(...table(ENVIRONMENT_HEADERS, r.environments.map(environmentRow)), '');
+        const open = r.environments.filter((e) => e.recovery.openSince);
+        for (const e of open) {
+            out.push(`> **${escapeHtml(e.environment)}** has been failing since ${when(e.recovery.openSince)}: no successful run since then.`, '');
+        }
+        const slow = r.environments.flatMap((e) => e.slowest.map((s) => ({ env: e.environment, ...s })));
+        if (slow.length) {
+            out.push('### Slowest migrations', '', ...table(['Environment', 'Version', 'File', 'Duration', 'When'], slow.map((s) => [s.env, s.version, s.file ?? '', humanDuration(s.durationMs), when(s.startedAt)])), '');
+        }
+    }
+    const coverage = coverageText(r);
+    if (coverage)
+        out.push('### Reversibility', '', escapeHtml(coverage), '');
+    out.push('<sub>Success rate: runs whose migrations all applied (or deliberate rollbacks that succeeded). Durations: p50 / p95 / max, nearest rank. ' +
+        'Time to recovery: mean time from the end of a failed run to the end of the next successful run in that environment.</sub>');
+    return `${out.join('\n')}\n`;
+}
+/** The newest runs as a markdown table (newest first), for the end of every `up` job summary. */
+function renderRecentRuns(runs, title) {
+    if (runs.length === 0)
+        return `### ${title}\n\nNo runs recorded yet.\n`;
+    const rows = [...runs]
+        .sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime())
+        .map((r) => [
+        when(r.startedAt),
+        `${OUTCOME_ICONS[r.outcome]} ${OUTCOME_LABELS[r.outcome]}`,
+        humanDuration(r.durationMs),
+        runChanges(r),
+        firstLine(r.error, 80),
+        r.actor ?? '',
+        r.gitSha ? r.gitSha.slice(0, 7) : '',
+    ]);
+    // The run link is markup of our own; added after escaping the data cells.
+    const lines = table(['Started', 'Outcome', 'Duration', 'Changes', 'Error', 'Actor', 'Commit'], rows);
+    const links = [...runs].sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime()).map((r) => (r.runUrl && /^https?:\/\//.test(r.runUrl) ? ` [run](${r.runUrl}) |` : ' |'));
+    const withLinks = [`${lines[0]} Run |`, `${lines[1]}---|`, ...lines.slice(2).map((l, i) => `${l}${links[i]}`)];
+    return `### ${title}\n\n${withLinks.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/action/metrics-step.ts
+
+
+
+
+
+
+/** How many runs the end of an `up` summary shows. */
+const metrics_step_RECENT_RUNS = 10;
+function metrics_step_historySource(s) {
+    return { target: s.target, migrationsTable: s.migrationsTable, historyTable: s.historyTable };
+}
+/**
+ * `command: report`: the history table's reliability figures for the window `report-since`,
+ * into the run (the summary renders them as markdown); the HTML file when `report-html` is set,
+ * for a later upload step. Read-only; nothing is uploaded from here.
+ */
+async function reportStep(s, log, run) {
+    const report = await collectReport({
+        ...metrics_step_historySource(s),
+        since: parseSince(s.reportSince ?? '30d'),
+        migrationsDirs: [...s.migrationsDirs],
+        cwd: s.workspace,
+    });
+    run.metrics = report;
+    for (const e of report.environments) {
+        log.info(`${e.environment}: ${e.runs} run(s), ${e.succeeded} succeeded, ${e.failed} failed`);
+    }
+    if (!report.historyAvailable)
+        run.notes.push('This database has no history table yet: nothing has been recorded.');
+    if (s.reportHtml) {
+        await (0,promises_namespaceObject.mkdir)((0,external_node_path_.dirname)(s.reportHtml), { recursive: true });
+        await (0,promises_namespaceObject.writeFile)(s.reportHtml, renderHtml(report));
+        const shown = (0,external_node_path_.relative)(s.workspace, s.reportHtml) || s.reportHtml;
+        log.info(`Wrote the HTML report to ${shown}`);
+        run.notes.push(`HTML report written to \`${shown}\`: upload it with actions/upload-artifact to keep it.`);
+    }
+    run.status = 'success';
+}
+/**
+ * After an `up`, the newest runs of this environment (this one included), for the end of the
+ * summary. Best effort: the run's outcome is already decided and must not change because the
+ * history could not be read (a database that never answered says so elsewhere).
+ */
+async function recentRunsStep(s, log, run) {
+    if (!s.historyTable)
+        return;
+    try {
+        run.recentRuns = await collectRecentRuns(metrics_step_historySource(s), s.environment, metrics_step_RECENT_RUNS);
+    }
+    catch (err) {
+        log.debug(`could not read the recent runs from the history table: ${err.message}`);
+    }
+}
+/** The summary's closing section for `up`: the recent runs table. */
+function recentRunsSection(run) {
+    if (!run.recentRuns)
+        return [];
+    const n = run.recentRuns.length;
+    const which = n === 0 ? 'Recent runs' : n === 1 ? 'Last run' : `Last ${n} runs`;
+    return [renderRecentRuns(run.recentRuns, `${which} in ${run.environment ?? 'this environment'}`)];
+}
+/** The summary body of `command: report`. */
+function reportSection(run) {
+    return run.metrics ? [renderMarkdown(run.metrics)] : [];
+}
+
 ;// CONCATENATED MODULE: ./src/action/summary.ts
+
+
 
 
 /** Label of each row status in the summary table. */
@@ -43214,7 +44576,7 @@ function renderSummary(run) {
         const t = run.target;
         facts.push(['Database', `${code(`${t.host}:${t.port}/${t.database}`)}${t.user ? ` as ${code(t.user)}` : ''}${run.urlSource ? ` (URL from ${code(run.urlSource)})` : ''}`]);
     }
-    if ((run.status !== 'failed' || run.command) && run.command !== 'lint')
+    if ((run.status !== 'failed' || run.command) && run.command !== 'lint' && run.command !== 'report')
         facts.push(['Current version', run.currentVersion ? code(run.currentVersion) : 'none applied']);
     if (run.schemaFile)
         facts.push(['Schema file', code(run.schemaFile)]);
@@ -43227,13 +44589,14 @@ function renderSummary(run) {
         facts.push(['Issue', `[#${run.issue.number}](${run.issue.url}) ${run.issue.action === 'created' ? 'opened' : 'commented on (it was already open)'}`]);
     out.push('| | |', '|---|---|', ...facts.map(([k, v]) => `| ${k} | ${cell(v)} |`), '');
     if (run.rows.length > 0) {
-        out.push(`### ${tableTitle(run)}`, '', ...table(run), '', `**Totals:** ${totals(run.rows)}`, '');
+        out.push(`### ${tableTitle(run)}`, '', ...summary_table(run), '', `**Totals:** ${totals(run.rows)}`, '');
     }
-    else if (run.command && !run.error && run.command !== 'verify' && run.command !== 'lint') {
+    else if (run.command && !run.error && run.command !== 'verify' && run.command !== 'lint' && run.command !== 'report') {
         out.push(run.command === 'status' ? 'No migration files found.' : 'No migrations to run.', '');
     }
     if (run.lint)
         out.push(...summary_lintSection(run.lint));
+    out.push(...reportSection(run));
     if (run.health)
         out.push(...healthSection(run.health));
     if (run.verify)
@@ -43247,9 +44610,9 @@ function renderSummary(run) {
     if (run.backup && (run.backup.outcome === 'taken' || run.backup.outcome === 'failed'))
         out.push(...backupSection(run.backup));
     if (run.warnings.length > 0)
-        out.push('### ⚠️ Warnings', '', ...run.warnings.map((w) => `- ${summary_oneLine(w)}`), '');
+        out.push('### ⚠️ Warnings', '', ...run.warnings.map((w) => `- ${markdown_oneLine(w)}`), '');
     if (run.notes.length > 0)
-        out.push('### Notes', '', ...run.notes.map((n) => `- ${summary_oneLine(n)}`), '');
+        out.push('### Notes', '', ...run.notes.map((n) => `- ${markdown_oneLine(n)}`), '');
     const sqlRows = run.rows.filter((r) => r.sql !== undefined);
     if (sqlRows.length > 0) {
         out.push('### SQL', '');
@@ -43257,6 +44620,8 @@ function renderSummary(run) {
             out.push(`<details><summary>${escapeHtml(`${r.version} ${r.file}`)} (${r.transaction ? 'one transaction' : 'transaction:false'})</summary>`, '', fence(r.sql ?? '', 'sql'), '', '</details>', '');
         }
     }
+    // Last, so the trend sits where people look after reading this run's outcome.
+    out.push(...recentRunsSection(run));
     return `${out.join('\n').replace(/\n+$/, '')}\n`;
 }
 function summary_headline(run) {
@@ -43271,6 +44636,8 @@ function summary_headline(run) {
                 return `❌ Migration lint failed${run.environment ? ` on ${run.environment}` : ''}: nothing was applied`;
             if (run.backup?.outcome === 'failed')
                 return `❌ Backup failed${run.environment ? ` on ${run.environment}` : ''}: nothing was ${run.command === 'rollback' ? 'rolled back' : 'applied'}`;
+            if (run.command === 'report')
+                return `❌ Migration report failed${run.environment ? ` on ${run.environment}` : ''}`;
             if (run.command === 'verify')
                 return `❌ Verify failed${run.environment ? ` on ${run.environment}` : ''}${run.error?.code === 'VERIFY_FAILED' ? ': the round trip did not give back the same schema' : ''}`;
             const what = health ? 'Health checks failed after migrating' : 'Migration failed';
@@ -43294,6 +44661,8 @@ function summary_headline(run) {
                 return `↩️ Rolled back on ${run.environment}`;
             if (run.command === 'verify')
                 return `✅ Verify passed on ${run.environment}: every down undoes its up`;
+            if (run.command === 'report')
+                return `📊 Migration report of ${run.environment}'s database`;
             return `✅ Migrations applied on ${run.environment}`;
     }
 }
@@ -43331,7 +44700,7 @@ function rollbackSection(run) {
     const list = (vs) => (vs.length ? vs.map(code).join(', ') : 'none');
     const done = rb.remaining.length === 0 && !rb.error;
     const out = [`### ↩️ Automatic rollback${done ? '' : ' (incomplete)'}`, ''];
-    out.push(`- **Why:** ${summary_oneLine(rb.reason)}`);
+    out.push(`- **Why:** ${markdown_oneLine(rb.reason)}`);
     out.push(`- **Rolled back** (newest first): ${list(rb.rolledBack)}`);
     out.push(`- **Still applied from this run:** ${list(rb.remaining)}`);
     if (rb.stoppedAt) {
@@ -43368,7 +44737,7 @@ function backupSection(b) {
             `- **Why a backup:** ${b.reason}`,
             ...(b.pgDump ? [`- **pg_dump:** ${b.pgDumpVersion} (${code(b.pgDump)})`] : []),
             ...(b.serverVersion ? [`- **Server:** PostgreSQL ${b.serverVersion}`] : []),
-            `- **Result:** failed before any migration ran, so nothing was changed: ${summary_oneLine(b.error ?? 'see the error above')}`,
+            `- **Result:** failed before any migration ran, so nothing was changed: ${markdown_oneLine(b.error ?? 'see the error above')}`,
             '',
         ];
     }
@@ -43406,7 +44775,7 @@ function tableTitle(run) {
         return 'Plan';
     return 'Result';
 }
-function table(run) {
+function summary_table(run) {
     const plan = run.rows.some((r) => r.status === 'would-apply' || r.status === 'would-roll-back');
     const timed = run.rows.some((r) => r.durationMs !== undefined);
     const head = ['Version', 'File', 'Status'];
@@ -43444,28 +44813,6 @@ function summary_duration(ms) {
         return `${Math.round(ms / 100) / 10} s`;
     const m = Math.floor(ms / 60_000);
     return `${m} min ${Math.round((ms - m * 60_000) / 1000)} s`;
-}
-/** Inline code that survives backticks in the value. */
-function code(s) {
-    const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((m) => m.length));
-    const tick = '`'.repeat(longest + 1);
-    const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
-    return `${tick}${pad}${s}${pad}${tick}`;
-}
-/** A fenced block longer than any backtick run inside it. */
-function fence(s, lang) {
-    const longest = Math.max(2, ...(s.match(/`+/g) ?? []).map((m) => m.length));
-    const f = '`'.repeat(longest + 1);
-    return `${f}${lang}\n${s.replace(/\s+$/, '')}\n${f}`;
-}
-function cell(s) {
-    return summary_oneLine(s).replace(/\|/g, '\\|');
-}
-function summary_oneLine(s) {
-    return s.replace(/\s*\n\s*/g, ' ');
-}
-function escapeHtml(s) {
-    return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 /** Lint findings as a table a pull request reviewer can act on: where, what, why, and the safe rewrite. */
 function summary_lintSection(r) {
@@ -43886,9 +45233,7 @@ function wantsIssue(s, run) {
         return false;
     if (s.command !== 'up' && s.command !== 'rollback')
         return false;
-    if (run.status !== 'failed' && run.status !== 'rolled-back')
-        return false;
-    return run.error?.code !== 'COMMAND_NOT_AVAILABLE';
+    return run.status === 'failed' || run.status === 'rolled-back';
 }
 /** Everything the issue says, from the (already redacted) run. */
 function issueFacts(s, run) {
@@ -43977,7 +45322,238 @@ async function reportIssue(s, run, deps) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/action/notify-step.ts
+
+
+
+/**
+ * Whether this run is posted to `notify-webhook`. Failures (`failed`, `rolled-back`) always are,
+ * successes (`success`, `nothing-to-do`) only with `notify-on-success`. Dry runs (`dry-run: true`,
+ * `command: plan`) never are: they change nothing, and a workflow often shares its inputs between
+ * the pull request's plan and the deploy, so the channel would hear about every plan. Nor is a
+ * command this version lacks (the workflow author's mistake, shown in the run itself, as invalid
+ * inputs are, which never reach this step).
+ */
+function wantsNotification(s, run) {
+    if (!s.notifyWebhook)
+        return false;
+    if (s.dryRun || s.command === 'plan' || run.dryRun || run.status === 'dry-run')
+        return false;
+    if (run.status === 'failed' || run.status === 'rolled-back')
+        return true;
+    return s.notifyOnSuccess === true && (run.status === 'success' || run.status === 'nothing-to-do');
+}
+/** Slack's limits (Block Kit): longer texts are cut with an ellipsis instead of being rejected. */
+const SLACK_LIMITS = Object.freeze({ header: 150, sectionText: 3000, field: 2000, fields: 10, contextElements: 10, text: 3000 });
+/** How many versions a field lists before `and N more`. */
+const MAX_VERSIONS = 20;
+/**
+ * The message for a run. Every value is redacted (the settings' secrets, the webhook itself, and
+ * passwords in URLs) before it is escaped for Slack's mrkdwn and cut to Slack's limits, so
+ * neither escaping nor cutting can leave part of a secret readable.
+ */
+function notificationPayload(s, run) {
+    const secrets = notifySecrets(s);
+    const clean = (v) => redact(v, secrets);
+    /** Slack mrkdwn of a raw value: redacted first, then (`flat`) on one line, escaped, and cut to `max`. */
+    const md = (v, max = SLACK_LIMITS.field, flat = false) => {
+        const t = clean(v);
+        return clipMd(escapeMrkdwn(flat ? t.replace(/\s+/g, ' ').trim() : t), max);
+    };
+    const codeSpan = (v, max = 300) => `\`${md(v, max, true).replace(/`/g, "'")}\``;
+    const title = notify_step_headline(s, run);
+    const blocks = [{ type: 'header', text: { type: 'plain_text', text: clip(clean(title), SLACK_LIMITS.header) } }];
+    const fields = [];
+    const field = (name, value) => fields.push(clipMd(`*${name}*\n${value}`, SLACK_LIMITS.field));
+    field('Environment', codeSpan(s.environment));
+    field('Command', codeSpan(`${s.command}`));
+    field('Status', codeSpan(run.status));
+    if (run.target)
+        field('Database', codeSpan(`${run.target.host}:${run.target.port}/${run.target.database}`));
+    if (run.applied.length > 0 || (s.command === 'up' && run.status !== 'nothing-to-do'))
+        field('Applied', versions(run.applied, codeSpan));
+    if (run.rolledBack.length > 0 || run.rollback)
+        field('Rolled back', versions(run.rolledBack, codeSpan));
+    if (run.rollback && run.rollback.remaining.length > 0)
+        field('Still applied from this run', versions(run.rollback.remaining, codeSpan));
+    if (run.backupPath)
+        field('Backup', codeSpan(run.backupPath));
+    if (run.issueUrl)
+        field('Issue', notify_step_link(clean(run.issueUrl), run.issue ? `#${run.issue.number}${run.issue.action === 'commented' ? ' (commented)' : ''}` : 'issue'));
+    field('Duration', md(notify_step_duration(run.durationMs)));
+    blocks.push({ type: 'section', fields: fields.slice(0, SLACK_LIMITS.fields).map((text) => ({ type: 'mrkdwn', text })) });
+    const e = run.error;
+    if (e) {
+        const where = [e.file ? `in ${codeSpan(e.file)}` : '', e.line !== undefined ? `line ${e.line}${e.column !== undefined ? `, column ${e.column}` : ''}` : '', e.sqlstate ? `SQLSTATE ${codeSpan(e.sqlstate)}` : '']
+            .filter((x) => x !== '')
+            .join(', ');
+        const lines = [`*Error*${where ? ` ${where}` : ''}`, codeBlock(md(notify_step_firstLine(clean(e.message)), 1500))];
+        if (e.statement)
+            lines.push(`*Statement:* ${codeSpan(e.statement)}`);
+        if (e.hint)
+            lines.push(`*Hint:* ${md(e.hint, 300, true)}`);
+        if (s.command === 'up' || s.command === 'rollback') {
+            const note = issueFacts(s, run).rollbackNote;
+            if (note)
+                lines.push(`*Rollback:* ${md(note)}`);
+        }
+        blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clipMd(lines.join('\n'), SLACK_LIMITS.sectionText) } });
+    }
+    if (run.warnings.length > 0) {
+        const more = run.warnings.length > 1 ? ` (and ${run.warnings.length - 1} more, see the run)` : '';
+        blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clipMd(`*Warning:* ${md(run.warnings[0], 500, true)}${more}`, SLACK_LIMITS.sectionText) } });
+    }
+    const context = [];
+    if (s.run.repository)
+        context.push(md(s.run.repository));
+    if (s.run.actor)
+        context.push(`Actor: ${md(s.run.actor)}`);
+    if (s.run.sha)
+        context.push(`Commit: ${codeSpan(s.run.sha.slice(0, 7))}`);
+    if (s.run.runUrl)
+        context.push(notify_step_link(clean(s.run.runUrl), s.run.runId ? `Run ${s.run.runId}` : 'Run'));
+    context.push(`db-migrate-action ${md(run.toolVersion)}`);
+    blocks.push({ type: 'context', elements: context.slice(0, SLACK_LIMITS.contextElements).map((text) => ({ type: 'mrkdwn', text: clipMd(text, SLACK_LIMITS.field) })) });
+    // The notification line, then what a client without blocks needs most: the error and the run.
+    const text = [md(title), e ? md(notify_step_firstLine(clean(e.message)), 500) : '', run.issueUrl ? `Issue: ${md(run.issueUrl)}` : '', s.run.runUrl ? `Run: ${md(s.run.runUrl)}` : '']
+        .filter((x) => x !== '')
+        .join('\n');
+    // Belt and braces: nothing that leaves this function holds a secret in its raw form.
+    return redactDeep({ text: clipMd(text, SLACK_LIMITS.text), blocks }, secrets);
+}
+/**
+ * Post the run to `notify-webhook` (the caller checks {@link wantsNotification}). A success adds a
+ * note; a failure adds a warning (`notification webhook failed: HTTP 500 …`) to the run and the
+ * log. Never throws and never changes the run's status.
+ */
+async function notify(s, run, deps) {
+    const url = s.notifyWebhook;
+    if (!url)
+        return;
+    const secrets = notifySecrets(s);
+    const warn = (m) => {
+        const text = redact(m, secrets);
+        run.warnings.push(text);
+        deps.log.warn(text);
+    };
+    let result;
+    try {
+        const payload = notificationPayload(s, run);
+        result = await (deps.post ?? postWebhook)(url, payload);
+    }
+    catch (err) {
+        // postWebhook never throws; this guards the payload and an injected poster.
+        result = { ok: false, error: err?.message ?? String(err), attempts: 1 };
+    }
+    if (result.ok) {
+        const m = `Notification sent to the notify-webhook (HTTP ${result.status ?? 200}).`;
+        deps.log.info(m);
+        run.notes.push(m);
+        return;
+    }
+    warn(`notification webhook failed: ${result.error ?? 'no answer'}. The migration's outcome is unchanged.`);
+}
+/** The settings' secrets plus the webhook's (in case the settings were built without them). */
+function notifySecrets(s) {
+    return [...s.secrets, ...(s.notifyWebhook ? webhookSecrets(s.notifyWebhook) : [])];
+}
+const NOUN = {
+    up: 'Database migration',
+    rollback: 'Database rollback',
+    verify: 'Migration verify',
+    status: 'Migration status',
+    report: 'Migration report',
+    plan: 'Migration plan',
+    lint: 'Migration lint',
+};
+/** The one-liner, without emoji: `Database migration failed: production (rolled back 2 migrations)`. */
+function notify_step_headline(s, run) {
+    const noun = NOUN[s.command] ?? 'Database migration';
+    const env = s.environment;
+    const n = (k, what = 'migration') => `${k} ${what}${k === 1 ? '' : 's'}`;
+    switch (run.status) {
+        case 'rolled-back':
+            return `${noun} failed: ${env} (rolled back ${n(run.rolledBack.length)})`;
+        case 'failed': {
+            const rb = run.rollback;
+            let detail = '';
+            if (rb && (rb.stoppedAt || rb.error || rb.remaining.length > 0))
+                detail = `automatic rollback stopped; ${n(rb.remaining.length)} still applied`;
+            else if (s.command === 'up' && run.applied.length > 0 && !rb)
+                detail = `${n(run.applied.length)} left applied`;
+            else if (s.command === 'up' && run.applied.length === 0)
+                detail = 'nothing applied';
+            return `${noun} failed: ${env}${detail ? ` (${detail})` : ''}`;
+        }
+        case 'success': {
+            const detail = s.command === 'up' ? `applied ${n(run.applied.length)}` : s.command === 'rollback' ? `rolled back ${n(run.rolledBack.length)}` : '';
+            return `${noun} succeeded: ${env}${detail ? ` (${detail})` : ''}`;
+        }
+        case 'nothing-to-do':
+            return `${noun}: nothing to do on ${env} (up to date)`;
+        default:
+            return `${noun} (dry run): ${env}`;
+    }
+}
+function versions(list, codeSpan) {
+    if (list.length === 0)
+        return 'none';
+    const shown = list
+        .slice(0, MAX_VERSIONS)
+        .map((v) => codeSpan(v))
+        .join(', ');
+    return list.length > MAX_VERSIONS ? `${shown} and ${list.length - MAX_VERSIONS} more` : shown;
+}
+/** Human duration: `850 ms`, `12.3 s`, `2 min 5 s`. */
+function notify_step_duration(ms) {
+    if (ms < 1000)
+        return `${Math.round(ms)} ms`;
+    if (ms < 60_000)
+        return `${(ms / 1000).toFixed(1)} s`;
+    const total = Math.round(ms / 1000);
+    return `${Math.floor(total / 60)} min ${total % 60} s`;
+}
+/** A Slack link; the URL must be a redacted value (escaped here). */
+function notify_step_link(url, label) {
+    return `<${escapeMrkdwn(url).replace(/\|/g, '%7C')}|${escapeMrkdwn(label).replace(/\|/g, '/')}>`;
+}
+/** Slack's three control characters in mrkdwn (https://api.slack.com/reference/surfaces/formatting#escaping). */
+function escapeMrkdwn(v) {
+    return v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+/** A preformatted block: Postgres messages are full of `_` and `"`, which mrkdwn would format. */
+function codeBlock(v) {
+    return `\`\`\`${v.replace(/```/g, "'''")}\`\`\``;
+}
+function notify_step_firstLine(v) {
+    return v.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+}
+/** Cut to `max` characters with an ellipsis. */
+function clip(v, max) {
+    const chars = [...v];
+    return chars.length <= max ? v : `${chars.slice(0, max - 1).join('')}…`;
+}
+/** {@link clip} for escaped mrkdwn: never leaves half an `&amp;` entity behind. */
+function clipMd(v, max) {
+    const cut = clip(v, max);
+    return cut === v ? v : cut.replace(/&[a-z]{0,3}…$/, '…');
+}
+function redactDeep(v, secrets) {
+    const walk = (x) => {
+        if (typeof x === 'string')
+            return redact(x, secrets);
+        if (Array.isArray(x))
+            return x.map(walk);
+        if (x && typeof x === 'object')
+            return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, walk(y)]));
+        return x;
+    };
+    return walk(v);
+}
+
 ;// CONCATENATED MODULE: ./src/action/pipeline.ts
+
+
 
 
 
@@ -44065,13 +45641,13 @@ async function runPipeline(s, deps) {
     deps = { ...deps, migrator };
     log.info(`Environment: ${s.environment}; database: ${s.target.redacted} (from ${s.urlSource.name}); command: ${s.command}${s.dryRun ? ' (dry run)' : ''}`);
     try {
-        if (COMMANDS_NOT_YET_AVAILABLE.includes(s.command)) {
-            throw new ActionError('COMMAND_NOT_AVAILABLE', `command '${s.command}' is not available in this version of the action`, 'use up, status, rollback or plan');
-        }
         for (const m of laterFeatureWarnings(s))
             warn(m);
         if (s.command === 'status') {
             await log.group('Status', () => pipeline_status(s, migrator, log, run, warn));
+        }
+        else if (s.command === 'report') {
+            await log.group('Report', () => reportStep(s, log, run));
         }
         else if (s.command === 'verify') {
             // A scratch database on the same server: the configured database is never touched.
@@ -44100,14 +45676,19 @@ async function runPipeline(s, deps) {
         run.status = 'failed';
         run.error = errorOf(err);
     }
+    // After the run, so the table includes it.
+    if (s.command === 'up')
+        await recentRunsStep(s, log, run);
     run.durationMs = Math.round(now() - t0);
     const done = redactRun(run, s.secrets);
     if (wantsIssue(s, done)) {
         await log.group('Failure issue', () => reportIssue(s, done, { log, createClient: deps.createIssueClient ?? createIssueClient }));
         done.durationMs = Math.round(now() - t0);
-        return redactRun(done, s.secrets);
     }
-    return done;
+    // After the issue, so the message links it; a failed webhook is only a warning (notify-step.ts).
+    if (wantsNotification(s, done))
+        await log.group('Notification', () => notify(s, done, { log, ...(deps.notify ? { post: deps.notify } : {}) }));
+    return redactRun(done, s.secrets);
 }
 /** A run that failed before the inputs were valid: every output still gets a value. */
 function failedRun(err, startedAt, now = Date.now()) {
@@ -44467,6 +46048,8 @@ function redactRun(run, secrets) {
     const walk = (v) => {
         if (typeof v === 'string')
             return redact(v, secrets);
+        if (v instanceof Date)
+            return v;
         if (Array.isArray(v))
             return v.map(walk);
         if (v && typeof v === 'object')

@@ -1,24 +1,60 @@
-// Bundle the action and the CLI with ncc, then put the parser's .wasm beside each bundle.
+// Bundle the action, the CLI and the library entry with ncc, put the parser's .wasm beside the
+// bundles that can load it, and emit the library's type declarations.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, chmodSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { copyFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, posix } from 'node:path';
 
 const require = createRequire(import.meta.url);
 const ncc = join(dirname(require.resolve('@vercel/ncc/package.json')), 'dist/ncc/cli.js');
 const wasm = join(dirname(require.resolve('libpg-query')), 'libpg-query.wasm');
+const tsc = require.resolve('typescript/bin/tsc');
 
 // DIST_DIR lets a second checkout or a benchmark build elsewhere without touching the committed dist/.
 const dist = process.env.DIST_DIR ?? 'dist';
 const entries = [
-  { src: 'src/index.ts', out: dist },
-  { src: 'src/cli/index.ts', out: join(dist, 'cli') },
+  { src: 'src/index.ts', out: dist, parser: true },
+  { src: 'src/cli/index.ts', out: join(dist, 'cli'), parser: true },
+  // What `import … from 'db-migrate-action'` loads (package.json main/exports): no parser, no @actions/*.
+  { src: 'src/lib.ts', out: join(dist, 'lib'), parser: false },
 ];
 
 rmSync(dist, { recursive: true, force: true });
-for (const { src, out } of entries) {
+for (const { src, out, parser } of entries) {
   execFileSync(process.execPath, [ncc, 'build', src, '-o', out, '--license', 'licenses.txt', '--quiet'], { stdio: 'inherit' });
-  copyFileSync(wasm, join(out, 'libpg-query.wasm'));
+  if (parser) copyFileSync(wasm, join(out, 'libpg-query.wasm'));
+}
+
+// The library's declarations: tsc emits them for src/lib.ts and everything it imports into a temp
+// dir; only lib.d.ts (as index.d.ts) and the declarations it references are copied, with their
+// paths relative to src/ kept, so the relative imports between them still resolve.
+const types = mkdtempSync(join(tmpdir(), 'dbm-types-'));
+try {
+  execFileSync(
+    process.execPath,
+    [tsc, 'src/lib.ts', '--declaration', '--emitDeclarationOnly', '--rootDir', 'src', '--outDir', types,
+      '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--strict', '--skipLibCheck', '--types', 'node'],
+    { stdio: 'inherit' },
+  );
+  const todo = ['lib.d.ts'];
+  const seen = new Set();
+  while (todo.length > 0) {
+    const file = todo.pop();
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const text = readFileSync(join(types, file), 'utf8');
+    const target = join(dist, 'lib', file === 'lib.d.ts' ? 'index.d.ts' : file);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, text);
+    for (const m of text.matchAll(/(?:from\s+|import\()['"](\.{1,2}\/[^'"]+)\.js['"]/g)) {
+      const dep = posix.join(posix.dirname(file), `${m[1]}.d.ts`);
+      if (!existsSync(join(types, dep))) throw new Error(`${file} references ${m[1]}.js, which has no declaration`);
+      todo.push(dep);
+    }
+  }
+} finally {
+  rmSync(types, { recursive: true, force: true });
 }
 
 // The CLI is an npm `bin`: it needs a shebang and the executable bit.

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Migrator, type MigratorConfig, type RunResult } from './engine/migrator.js';
 import { connect, closeQuietly, type Connection } from './engine/db.js';
 import { dumpSchema } from './engine/dump.js';
 import { resolveLedgerName, ensureLedger, type LedgerName } from './engine/ledger.js';
-import { historyName, historyDdl, type HistoryName } from './engine/history.js';
+import { historyName, historyDdl, historyExists, historyInsertSql, type HistoryEntry, type HistoryName } from './engine/history.js';
 import { parseDatabaseUrl, withDatabase, type DatabaseTarget } from './engine/url.js';
 import { MigrationError } from './engine/errors.js';
 import type { Logger } from './engine/logger.js';
@@ -50,6 +50,13 @@ export interface VerifyResult {
   firstBadDown?: { version: string; file: string; diff: string };
   steps: VerifyStep[];
   durationMs: number;
+  /**
+   * Rows (outcome `verified`, one per migration whose down step passed) written to the history
+   * table of the configured database, the proof reports read. 0 when that database or its history
+   * table does not exist (verify creates nothing there), when history is disabled, when nothing
+   * passed, or when writing failed (a warning).
+   */
+  historyRecorded: number;
 }
 
 /**
@@ -61,20 +68,30 @@ export interface VerifyResult {
  *
  * The comparison stops at the first bad down (later dumps would differ because of it).
  *
- * @param cfg the usual engine configuration; its target only names the server (and the scratch
- *   database's name prefix): nothing connects to that database. The schema file is never written.
+ * Afterwards, every down step that passed is recorded in the configured database's history table
+ * (outcome `verified`, direction `down`, the file's sha256 as the engine records it, that step's
+ * timing and `cfg.ctx`), all rows in one transaction: reports can then tell which files' down
+ * sections were proven. Only when that database and its history table already exist; nothing is
+ * recorded when the run throws. A failure to record is a warning, never a verify failure.
+ *
+ * @param cfg the usual engine configuration; its target names the server (and the scratch
+ *   database's name prefix) and receives the proof rows, nothing else. The schema file is never written.
  * @throws MigrationError when the scratch database cannot be created or is not empty, when there are
  *   no migrations, and the migration's own error when an up or down section fails
  */
 export async function verifyMigrations(cfg: MigratorConfig, opts: VerifyOptions = {}): Promise<VerifyResult> {
   const t0 = Date.now();
   const log = cfg.log;
+  // One invocation id for the whole verify, so its proof rows read as one run's.
+  cfg = { ...cfg, ctx: { ...cfg.ctx, invocationId: cfg.ctx.invocationId ?? randomUUID() } };
   const created = opts.scratchUrl === undefined;
   const scratch = created ? withDatabase(cfg.target, scratchName(cfg.target)) : parseDatabaseUrl(opts.scratchUrl!);
   if (created) await adminQuery(cfg.target, `create database ${pg.escapeIdentifier(scratch.database)}`);
   log.info(`Verifying on scratch database ${scratch.database}${created ? ' (created; dropped at the end)' : ''}`);
+  const proofs: HistoryEntry[] = [];
+  let result: Omit<VerifyResult, 'historyRecorded'>;
   try {
-    return await run(cfg, scratch, created, t0);
+    result = await run(cfg, scratch, created, t0, proofs);
   } finally {
     if (created) {
       await adminQuery(cfg.target, `drop database if exists ${pg.escapeIdentifier(scratch.database)}`).catch((err) =>
@@ -82,9 +99,20 @@ export async function verifyMigrations(cfg: MigratorConfig, opts: VerifyOptions 
       );
     }
   }
+  return { ...result, historyRecorded: await recordProofs(cfg, scratch, proofs) };
 }
 
-async function run(cfg: MigratorConfig, scratch: DatabaseTarget, created: boolean, t0: number): Promise<VerifyResult> {
+/**
+ * @param proofs filled with one `verified` history entry per down step that passed, in the order
+ *   they ran (newest migration first)
+ */
+async function run(
+  cfg: MigratorConfig,
+  scratch: DatabaseTarget,
+  created: boolean,
+  t0: number,
+  proofs: HistoryEntry[],
+): Promise<Omit<VerifyResult, 'historyRecorded'>> {
   const log = cfg.log;
   // Quiet engine: verify prints its own progress; warnings still pass. Never write schema.sql.
   const quiet: Logger = { info: () => undefined, warn: (m) => log.warn(m), debug: (m) => log.debug(m) };
@@ -106,7 +134,7 @@ async function run(cfg: MigratorConfig, scratch: DatabaseTarget, created: boolea
       });
     }
     const steps: VerifyStep[] = [];
-    const result = (ok: boolean, extra: Partial<VerifyResult> = {}): VerifyResult => ({
+    const result = (ok: boolean, extra: Partial<VerifyResult> = {}): Omit<VerifyResult, 'historyRecorded'> => ({
       ok,
       migrations: files.length,
       scratchDatabase: scratch.database,
@@ -128,7 +156,9 @@ async function run(cfg: MigratorConfig, scratch: DatabaseTarget, created: boolea
 
     for (let i = files.length - 1; i >= 0; i--) {
       const f = files[i];
-      check(await migrator.rollback({ steps: 1 }), f.version);
+      const down = await migrator.rollback({ steps: 1 });
+      const doneAt = Date.now();
+      check(down, f.version);
       const now = await dump();
       if (now !== before[i]) {
         const diff = unifiedDiff(before[i], now, { from: `schema before ${f.fileName}`, to: `schema after rolling back ${f.fileName}` });
@@ -137,6 +167,10 @@ async function run(cfg: MigratorConfig, scratch: DatabaseTarget, created: boolea
         return result(false, { firstBadDown: { version: f.version, file: f.displayPath, diff } });
       }
       steps.push({ phase: 'down', version: f.version, file: f.displayPath, ok: true });
+      // The checksum is the one the engine computed while parsing, the same it records for up and
+      // down. A step result has no start time: it is its end (the rollback's return) minus its duration.
+      const { durationMs } = down.steps[0];
+      proofs.push({ version: f.version, direction: 'down', outcome: 'verified', fileName: f.fileName, checksum: f.checksum, startedAt: new Date(doneAt - durationMs), durationMs });
       log.info(`down    ${f.displayPath}: schema restored`);
     }
 
@@ -159,6 +193,66 @@ async function run(cfg: MigratorConfig, scratch: DatabaseTarget, created: boolea
     steps.push({ phase: 'reapply', ok: true });
     log.info('re-applying every migration gave the same schema');
     return result(true);
+  } finally {
+    await closeQuietly(conn);
+  }
+}
+
+/**
+ * Write the proofs to the configured database's history table, in one transaction. Only into a
+ * table that exists: verify never creates anything there (a missing database or table is logged at
+ * debug level). Any failure is a warning: the verdict stands without the proof rows.
+ *
+ * @returns the number of rows written
+ */
+async function recordProofs(cfg: MigratorConfig, scratch: DatabaseTarget, proofs: HistoryEntry[]): Promise<number> {
+  const log = cfg.log;
+  const target = cfg.target;
+  if (proofs.length === 0) return 0;
+  if (!cfg.historyTable) {
+    log.debug('history table disabled: the verified down sections are not recorded');
+    return 0;
+  }
+  if (scratch.host === target.host && scratch.port === target.port && scratch.database === target.database) {
+    log.debug('the scratch database is the configured one: the verified down sections are not recorded');
+    return 0;
+  }
+  const what = `the ${proofs.length} verified down section(s) in the history table of ${target.redacted}`;
+  let conn: Connection;
+  try {
+    conn = await connect(target);
+  } catch (err) {
+    if ((err as MigrationError).code === 'DATABASE_MISSING') {
+      log.debug(`database ${target.database} does not exist: ${what} are not recorded`);
+    } else {
+      log.warn(`could not record ${what}: ${(err as Error).message}`);
+    }
+    return 0;
+  }
+  try {
+    const ledger = await resolveLedgerName(conn, cfg.migrationsTable, target.searchPath);
+    const history = historyName(ledger, cfg.historyTable);
+    if (!(await historyExists(conn, history))) {
+      log.debug(`${history.quoted} does not exist in ${target.database}: ${what} are not recorded (verify creates no table there)`);
+      return 0;
+    }
+    const inserts = proofs.map((p) => historyInsertSql(history, p, cfg.ctx));
+    // One simple-protocol batch, one transaction: all rows or none. lock_timeout so that a table
+    // locked by a concurrent schema change is given up on rather than waited for.
+    try {
+      await conn.query(`BEGIN;SET LOCAL lock_timeout = ${cfg.lockTimeoutMs};\n${inserts.join(';\n')};\nCOMMIT`);
+    } catch (err) {
+      await conn.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+    log.info(`Recorded ${proofs.length} verified down section(s) in ${history.quoted} of ${target.database}`);
+    return proofs.length;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    // 42703: no invocation_id column; 23514: the outcome check predates `verified`.
+    const old = code === '42703' || code === '23514' ? ' (the history table predates the `verified` outcome: any `up` or `rollback` with this version upgrades it)' : '';
+    log.warn(`could not record ${what}: ${(err as Error).message}${old}`);
+    return 0;
   } finally {
     await closeQuietly(conn);
   }

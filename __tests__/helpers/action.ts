@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { PipelineLog } from '../../src/action/pipeline.js';
 import type { ActionSettings } from '../../src/action/settings.js';
+import type { ActionRun } from '../../src/action/run-result.js';
 import { parseDatabaseUrl } from '../../src/engine/url.js';
 
 /** A pipeline logger that keeps every line, so tests can assert on what the run said. */
@@ -54,4 +55,24 @@ export function actionSettings(url: string, workspace: string, over: Partial<Act
     secrets: target.password ? [target.password] : [],
     ...over,
   } as ActionSettings;
+}
+
+/** A finished run as the pipeline returns it: an `up` on staging that changed nothing, with `over` on top. */
+export function actionRun(over: Partial<ActionRun> = {}): ActionRun {
+  return {
+    status: 'success',
+    command: 'up',
+    dryRun: false,
+    environment: 'staging',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    durationMs: 1234,
+    rows: [],
+    applied: [],
+    rolledBack: [],
+    pending: [],
+    warnings: [],
+    notes: [],
+    toolVersion: '0.1.0',
+    ...over,
+  };
 }

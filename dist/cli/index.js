@@ -7049,7 +7049,7 @@ function extend(target) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6282);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9074);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6138);
 
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .main */ .i)(process.argv.slice(2), process.env, {
@@ -7063,7 +7063,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9074:
+/***/ 6138:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -7177,7 +7177,45 @@ function parseGoDuration(s) {
     return neg ? -ms : ms;
 }
 
+;// CONCATENATED MODULE: ./src/metrics/since.ts
+
+/** What `--since` / `report-since` accept, for error messages. */
+const SINCE_FORMAT = 'a window such as 30d, 2w, 12h or 90m, a date such as 2026-01-31 (UTC), or "all"';
+const UNIT_MS = { w: 7 * 86_400_000, d: 86_400_000 };
+/**
+ * Start of a report window: `30d`/`2w` (days and weeks, which Go durations lack), any Go duration
+ * (`12h`, `90m`), an ISO date or timestamp, or `all` (null: no lower bound).
+ *
+ * @throws Error naming the accepted forms when the value is none of them
+ */
+function parseSince(value, now = new Date()) {
+    const v = value.trim();
+    if (v === 'all')
+        return null;
+    const m = /^(\d+)([dw])$/.exec(v);
+    if (m)
+        return new Date(now.getTime() - Number(m[1]) * UNIT_MS[m[2]]);
+    if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v)) {
+        // A bare date is midnight UTC, so the window does not depend on the runner's time zone.
+        const d = new Date(v.length === 10 ? `${v}T00:00:00Z` : v);
+        if (!Number.isNaN(d.getTime()))
+            return d;
+    }
+    if (v !== '' && !/^\d+$/.test(v)) {
+        try {
+            const ms = parseGoDuration(v);
+            if (ms > 0)
+                return new Date(now.getTime() - ms);
+        }
+        catch {
+            // fall through to the error below
+        }
+    }
+    throw new Error(`invalid window "${value}": expected ${SINCE_FORMAT}`);
+}
+
 ;// CONCATENATED MODULE: ./src/cli/args.ts
+
 
 
 /** Re-exported: the CLI's flags and the action's inputs share Go's duration syntax. */
@@ -7291,6 +7329,13 @@ const VERBOSE = {
 const DRY_RUN = { name: 'dry-run', kind: 'bool', usage: 'show what would run, change nothing' };
 const STEPS_UP = { name: 'steps', kind: 'positive', usage: 'apply at most N migrations (default: all)' };
 const STEPS_DOWN = { name: 'steps', kind: 'positive', default: '1', usage: 'roll back N migrations' };
+const ENVIRONMENT_FILTER = {
+    name: 'environment',
+    aliases: ['env'],
+    kind: 'string',
+    usage: 'only this environment (development, staging, production, …)',
+};
+const LOCAL_JSON = { name: 'json', kind: 'bool', usage: 'print machine-readable JSON' };
 const COMMANDS = [
     { name: 'new', aliases: ['n'], usage: 'Generate a new migration file', argsUsage: 'NAME', flags: [] },
     { name: 'up', aliases: [], usage: 'Create database (if necessary) and migrate to the latest version', flags: [STRICT, VERBOSE, DRY_RUN, STEPS_UP] },
@@ -7323,13 +7368,29 @@ const COMMANDS = [
         usage: 'Check migration files for risky statements and parse errors',
         argsUsage: '[FILES...]',
         flags: [
-            { name: 'json', kind: 'bool', usage: 'print the findings as a JSON array' },
+            { ...LOCAL_JSON, usage: 'print the findings as a JSON array' },
             { name: 'disable', kind: 'slice', usage: 'rule ids to disable (comma-separated, repeatable)' },
         ],
     },
     { name: 'verify', aliases: [], usage: 'Apply, roll back and re-apply pending migrations to prove their down blocks', flags: [] },
-    { name: 'history', aliases: [], usage: 'Show the recorded history of runs', flags: [] },
-    { name: 'report', aliases: [], usage: 'Print a report of the database migration state', flags: [] },
+    {
+        name: 'history',
+        aliases: [],
+        usage: 'Show the audit trail of migration runs, newest first',
+        flags: [ENVIRONMENT_FILTER, { name: 'limit', kind: 'positive', default: '50', usage: 'show at most N rows' }, LOCAL_JSON],
+    },
+    {
+        name: 'report',
+        aliases: [],
+        usage: 'Report per environment: success rate, durations, rollbacks, time to recovery, reversibility',
+        flags: [
+            ENVIRONMENT_FILTER,
+            { name: 'since', kind: 'string', default: '30d', usage: 'window: 30d, 2w, 12h, a date (2026-01-31) or all' },
+            LOCAL_JSON,
+            { name: 'markdown', kind: 'bool', usage: 'print GitHub markdown' },
+            { name: 'html', kind: 'string', usage: 'also write a self-contained HTML report with charts to this file' },
+        ],
+    },
 ];
 // ---------------------------------------------------------------------------------------------
 // Public parsing API
@@ -7410,7 +7471,23 @@ function parseArgs(argv, env, info = {}) {
         exitCode: exitCodeFlag || quiet,
         quiet,
         ...(has('disable') ? { disabledRules: Object.freeze(local.value('disable') ?? []) } : {}),
+        ...(has('environment') && local.value('environment') ? { environment: local.value('environment') } : {}),
+        ...(has('limit') ? { limit: local.value('limit') } : {}),
+        ...(has('since') ? { since: local.value('since') } : {}),
+        ...(has('markdown') ? { markdown: local.value('markdown') } : {}),
+        ...(has('html') && local.value('html') ? { htmlFile: local.value('html') } : {}),
     };
+    if (options.since !== undefined) {
+        try {
+            parseSince(options.since);
+        }
+        catch {
+            throw new CliUsageError(`invalid value "${options.since}" for flag -since: expected ${SINCE_FORMAT}`, { helpText: cmdHelp() });
+        }
+    }
+    if (options.json && options.markdown) {
+        throw new CliUsageError('choose one of --json and --markdown', { helpText: cmdHelp(), hint: '--html FILE can be combined with either' });
+    }
     return Object.freeze(options);
 }
 /**
@@ -8733,6 +8810,8 @@ async function appliedVersions(conn, name) {
 
 ;// CONCATENATED MODULE: ./src/engine/history.ts
 
+/** Outcomes of the table's check constraint, in the order the DDL lists them. */
+const OUTCOMES = ['applied', 'failed', 'rolled_back', 'verified'];
 /** The history table lives beside the ledger so both move together when a schema is chosen. */
 function historyName(ledger, table) {
     return { schema: ledger.schema, table, quoted: `${ledger.quotedSchema}.${quoteIdent(table)}` };
@@ -8743,13 +8822,32 @@ function quoteIdent(id) {
 /**
  * DDL of the audit table. An identity column (not bigserial) keeps its sequence inside the table
  * definition, so excluding the table from schema dumps excludes all of it.
+ *
+ * Tables created by 0.1.0 before `invocation_id` and the `verified` outcome existed are brought up
+ * to date in the same round trip; the catalog check comes first so an up-to-date table is never
+ * ALTERed (that would take an ACCESS EXCLUSIVE lock on every run).
  */
 function historyDdl(name) {
+    const outcomes = OUTCOMES.map((o) => `'${o}'`).join(', ');
+    const table = literal(name.quoted);
+    return `${createDdl(name, outcomes)};
+do $db_migrate$ declare c record; begin
+  if not exists (select 1 from pg_attribute where attrelid = ${table}::regclass and attname = 'invocation_id' and not attisdropped) then
+    alter table ${name.quoted} add column invocation_id text;
+    -- The old check constraint's name was chosen by the server (and truncated for long names): find it.
+    for c in select conname from pg_constraint where conrelid = ${table}::regclass and contype = 'c' and pg_get_constraintdef(oid) like '%outcome%' loop
+      execute format('alter table %s drop constraint %I', ${table}, c.conname);
+    end loop;
+    alter table ${name.quoted} add check (outcome in (${outcomes}));
+  end if;
+end $db_migrate$`;
+}
+function createDdl(name, outcomes) {
     return `create table if not exists ${name.quoted} (
   id bigint generated always as identity primary key,
   version varchar not null,
   direction text not null check (direction in ('up', 'down')),
-  outcome text not null check (outcome in ('applied', 'failed', 'rolled_back')),
+  outcome text not null check (outcome in (${outcomes})),
   file_name text,
   checksum text,
   started_at timestamptz not null,
@@ -8762,7 +8860,8 @@ function historyDdl(name) {
   run_url text,
   tool_version text,
   sqlstate text,
-  error text
+  error text,
+  invocation_id text
 )`;
 }
 /**
@@ -8774,10 +8873,10 @@ function historyInsertSql(name, e, ctx) {
         ? `${literal(e.startedAt.toISOString())}::timestamptz, ${literal(new Date(e.startedAt.getTime() + e.durationMs).toISOString())}::timestamptz, ${e.durationMs}`
         : `now(), clock_timestamp(), extract(epoch from clock_timestamp() - now()) * 1000`;
     return (`insert into ${name.quoted} (version, direction, outcome, file_name, checksum, started_at, finished_at, duration_ms, ` +
-        `environment, actor, git_sha, run_id, run_url, tool_version, sqlstate, error) values (` +
+        `environment, actor, git_sha, run_id, run_url, tool_version, sqlstate, error, invocation_id) values (` +
         [literal(e.version), literal(e.direction), literal(e.outcome), literal(e.fileName), literal(e.checksum)].join(', ') +
         `, ${timing}, ` +
-        [ctx.environment, ctx.actor, ctx.gitSha, ctx.runId, ctx.runUrl, ctx.toolVersion, e.sqlstate, e.error]
+        [ctx.environment, ctx.actor, ctx.gitSha, ctx.runId, ctx.runUrl, ctx.toolVersion, e.sqlstate, e.error, ctx.invocationId]
             .map((v) => literal(v))
             .join(', ') +
         ')');
@@ -9605,8 +9704,9 @@ async function writeSchemaFile(path, content) {
 /** The migration engine: dbmate's commands, with locking, timeouts, retries and an audit trail. */
 class Migrator {
     cfg;
+    /** One Migrator is one invocation: every history row it writes shares the invocation id. */
     constructor(cfg) {
-        this.cfg = cfg;
+        this.cfg = { ...cfg, ctx: { ...cfg.ctx, invocationId: cfg.ctx.invocationId ?? (0,external_node_crypto_.randomUUID)() } };
     }
     get log() {
         return this.cfg.log;
@@ -10194,29 +10294,44 @@ async function waitForDatabase(target, opts) {
  *
  * The comparison stops at the first bad down (later dumps would differ because of it).
  *
- * @param cfg the usual engine configuration; its target only names the server (and the scratch
- *   database's name prefix): nothing connects to that database. The schema file is never written.
+ * Afterwards, every down step that passed is recorded in the configured database's history table
+ * (outcome `verified`, direction `down`, the file's sha256 as the engine records it, that step's
+ * timing and `cfg.ctx`), all rows in one transaction: reports can then tell which files' down
+ * sections were proven. Only when that database and its history table already exist; nothing is
+ * recorded when the run throws. A failure to record is a warning, never a verify failure.
+ *
+ * @param cfg the usual engine configuration; its target names the server (and the scratch
+ *   database's name prefix) and receives the proof rows, nothing else. The schema file is never written.
  * @throws MigrationError when the scratch database cannot be created or is not empty, when there are
  *   no migrations, and the migration's own error when an up or down section fails
  */
 async function verifyMigrations(cfg, opts = {}) {
     const t0 = Date.now();
     const log = cfg.log;
+    // One invocation id for the whole verify, so its proof rows read as one run's.
+    cfg = { ...cfg, ctx: { ...cfg.ctx, invocationId: cfg.ctx.invocationId ?? (0,external_node_crypto_.randomUUID)() } };
     const created = opts.scratchUrl === undefined;
     const scratch = created ? withDatabase(cfg.target, scratchName(cfg.target)) : parseDatabaseUrl(opts.scratchUrl);
     if (created)
         await adminQuery(cfg.target, `create database ${esm.escapeIdentifier(scratch.database)}`);
     log.info(`Verifying on scratch database ${scratch.database}${created ? ' (created; dropped at the end)' : ''}`);
+    const proofs = [];
+    let result;
     try {
-        return await verify_run(cfg, scratch, created, t0);
+        result = await verify_run(cfg, scratch, created, t0, proofs);
     }
     finally {
         if (created) {
             await adminQuery(cfg.target, `drop database if exists ${esm.escapeIdentifier(scratch.database)}`).catch((err) => log.warn(`could not drop the scratch database ${scratch.database}: ${err.message}`));
         }
     }
+    return { ...result, historyRecorded: await recordProofs(cfg, scratch, proofs) };
 }
-async function verify_run(cfg, scratch, created, t0) {
+/**
+ * @param proofs filled with one `verified` history entry per down step that passed, in the order
+ *   they ran (newest migration first)
+ */
+async function verify_run(cfg, scratch, created, t0, proofs) {
     const log = cfg.log;
     // Quiet engine: verify prints its own progress; warnings still pass. Never write schema.sql.
     const quiet = { info: () => undefined, warn: (m) => log.warn(m), debug: (m) => log.debug(m) };
@@ -10259,7 +10374,9 @@ async function verify_run(cfg, scratch, created, t0) {
         const full = await dump();
         for (let i = files.length - 1; i >= 0; i--) {
             const f = files[i];
-            check(await migrator.rollback({ steps: 1 }), f.version);
+            const down = await migrator.rollback({ steps: 1 });
+            const doneAt = Date.now();
+            check(down, f.version);
             const now = await dump();
             if (now !== before[i]) {
                 const diff = unifiedDiff(before[i], now, { from: `schema before ${f.fileName}`, to: `schema after rolling back ${f.fileName}` });
@@ -10268,6 +10385,10 @@ async function verify_run(cfg, scratch, created, t0) {
                 return result(false, { firstBadDown: { version: f.version, file: f.displayPath, diff } });
             }
             steps.push({ phase: 'down', version: f.version, file: f.displayPath, ok: true });
+            // The checksum is the one the engine computed while parsing, the same it records for up and
+            // down. A step result has no start time: it is its end (the rollback's return) minus its duration.
+            const { durationMs } = down.steps[0];
+            proofs.push({ version: f.version, direction: 'down', outcome: 'verified', fileName: f.fileName, checksum: f.checksum, startedAt: new Date(doneAt - durationMs), durationMs });
             log.info(`down    ${f.displayPath}: schema restored`);
         }
         const empty = await dump();
@@ -10289,6 +10410,71 @@ async function verify_run(cfg, scratch, created, t0) {
         steps.push({ phase: 'reapply', ok: true });
         log.info('re-applying every migration gave the same schema');
         return result(true);
+    }
+    finally {
+        await closeQuietly(conn);
+    }
+}
+/**
+ * Write the proofs to the configured database's history table, in one transaction. Only into a
+ * table that exists: verify never creates anything there (a missing database or table is logged at
+ * debug level). Any failure is a warning: the verdict stands without the proof rows.
+ *
+ * @returns the number of rows written
+ */
+async function recordProofs(cfg, scratch, proofs) {
+    const log = cfg.log;
+    const target = cfg.target;
+    if (proofs.length === 0)
+        return 0;
+    if (!cfg.historyTable) {
+        log.debug('history table disabled: the verified down sections are not recorded');
+        return 0;
+    }
+    if (scratch.host === target.host && scratch.port === target.port && scratch.database === target.database) {
+        log.debug('the scratch database is the configured one: the verified down sections are not recorded');
+        return 0;
+    }
+    const what = `the ${proofs.length} verified down section(s) in the history table of ${target.redacted}`;
+    let conn;
+    try {
+        conn = await connect(target);
+    }
+    catch (err) {
+        if (err.code === 'DATABASE_MISSING') {
+            log.debug(`database ${target.database} does not exist: ${what} are not recorded`);
+        }
+        else {
+            log.warn(`could not record ${what}: ${err.message}`);
+        }
+        return 0;
+    }
+    try {
+        const ledger = await resolveLedgerName(conn, cfg.migrationsTable, target.searchPath);
+        const history = historyName(ledger, cfg.historyTable);
+        if (!(await historyExists(conn, history))) {
+            log.debug(`${history.quoted} does not exist in ${target.database}: ${what} are not recorded (verify creates no table there)`);
+            return 0;
+        }
+        const inserts = proofs.map((p) => historyInsertSql(history, p, cfg.ctx));
+        // One simple-protocol batch, one transaction: all rows or none. lock_timeout so that a table
+        // locked by a concurrent schema change is given up on rather than waited for.
+        try {
+            await conn.query(`BEGIN;SET LOCAL lock_timeout = ${cfg.lockTimeoutMs};\n${inserts.join(';\n')};\nCOMMIT`);
+        }
+        catch (err) {
+            await conn.query('ROLLBACK').catch(() => undefined);
+            throw err;
+        }
+        log.info(`Recorded ${proofs.length} verified down section(s) in ${history.quoted} of ${target.database}`);
+        return proofs.length;
+    }
+    catch (err) {
+        const code = err.code;
+        // 42703: no invocation_id column; 23514: the outcome check predates `verified`.
+        const old = code === '42703' || code === '23514' ? ' (the history table predates the `verified` outcome: any `up` or `rollback` with this version upgrades it)' : '';
+        log.warn(`could not record ${what}: ${err.message}${old}`);
+        return 0;
     }
     finally {
         await closeQuietly(conn);
@@ -10432,17 +10618,21 @@ async function verifyCommand(opts, cfg, out) {
 /** The human verdict: one line when everything round-trips, the first bad down with its diff otherwise. */
 function verdict(r) {
     if (r.ok) {
-        return `Verify OK: ${r.migrations} migration(s) applied, rolled back and re-applied; every down undoes its up\n`;
+        return `Verify OK: ${r.migrations} migration(s) applied, rolled back and re-applied; every down undoes its up\n${recorded(r)}`;
     }
     if (r.firstBadDown) {
         return (`Verify FAILED: the down section of ${r.firstBadDown.file} (version ${r.firstBadDown.version}) does not undo its up.\n` +
-            `Schema before its up (-) vs after its down (+):\n${r.firstBadDown.diff}`);
+            `Schema before its up (-) vs after its down (+):\n${r.firstBadDown.diff}${r.firstBadDown.diff.endsWith('\n') ? '' : '\n'}${recorded(r)}`);
     }
     const bad = r.steps.find((s) => !s.ok);
     const what = bad?.phase === 'empty'
         ? 'after rolling back every migration the schema is not the initial one'
         : 're-applying every migration after the full rollback gave a different schema';
     return `Verify FAILED: ${what}.\n${bad?.diff ?? ''}`;
+}
+/** Where the proofs went, so `report` can count them; nothing when none were recorded. */
+function recorded(r) {
+    return r.historyRecorded > 0 ? `Recorded ${r.historyRecorded} verified down section(s) in the history table\n` : '';
 }
 
 ;// CONCATENATED MODULE: ./src/lint/rules.ts
@@ -10999,6 +11189,1046 @@ function formatFindings(findings, fileCount) {
     return s;
 }
 
+;// CONCATENATED MODULE: ./src/metrics/coverage.ts
+
+
+
+
+/**
+ * How reversible the migration files are: which have a down section with a statement in it, and
+ * which of those were proven (by `verify`, or by a rollback that ran) in their current form —
+ * a proof recorded for an older version of a file does not count for the edited one.
+ */
+async function migrationCoverage(dirs, cwd, proofs) {
+    const files = await findMigrationFiles(dirs, cwd);
+    const out = { migrations: files.length, withDown: 0, withoutDown: [], verified: 0, downExercised: 0, unreadable: [] };
+    for (const f of files) {
+        let parsed;
+        try {
+            parsed = parseMigration(await (0,promises_namespaceObject.readFile)(f.absPath), f.displayPath);
+        }
+        catch {
+            out.unreadable.push(f.displayPath);
+            continue;
+        }
+        if (await isEmptySection(parsed.down)) {
+            out.withoutDown.push(f.version);
+            continue;
+        }
+        out.withDown++;
+        if (proofs.verified.has(parsed.checksum))
+            out.verified++;
+        if (proofs.exercised.has(parsed.checksum))
+            out.downExercised++;
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/metrics/history-read.ts
+
+/** Label of rows written without an environment. */
+const UNSPECIFIED_ENVIRONMENT = 'unspecified';
+/**
+ * SQL of a run's key, the same as {@link runKey}: the invocation id; for rows written before
+ * that column existed, the CI run id and environment; else the row on its own.
+ */
+const RUN_KEY_SQL = (/* unused pure expression or super */ null && (`coalesce(invocation_id, 'run:' || run_id || ':' || coalesce(environment, ''), 'row:' || id)`));
+/** A run's key in JavaScript, matching {@link RUN_KEY_SQL}. */
+function runKey(r) {
+    if (r.invocationId !== null)
+        return r.invocationId;
+    if (r.runId !== null)
+        return `run:${r.runId}:${r.environment ?? ''}`;
+    return `row:${r.id}`;
+}
+/**
+ * Rows of the audit table, newest first; null when the table does not exist (never created
+ * here: reading history must not change the database). Tables from before `invocation_id` read
+ * as if every row had a null one.
+ */
+async function readHistory(conn, name, q = {}) {
+    const source = await historySource(conn, name);
+    if (source === null)
+        return null;
+    const { where, values } = filters(q);
+    const limit = q.limit !== undefined ? ` limit ${Math.max(0, Math.floor(q.limit))}` : '';
+    const { rows } = await conn.query(`select * from ${source} h${where} order by id desc${limit}`, values);
+    return rows.map(record);
+}
+/**
+ * The rows of the newest `runs` runs of one environment (every row of each run), newest first;
+ * null when the table does not exist. One query, however long the table's history.
+ */
+async function history_read_readRecentRuns(conn, name, environment, runs) {
+    const source = await historySource(conn, name);
+    if (source === null)
+        return null;
+    const { where, values } = filters({ environment, runsOnly: true });
+    const { rows } = await conn.query(`with h as (select *, ${RUN_KEY_SQL} as run_key from ${source} t${where}),
+          recent as (select run_key from h group by run_key order by max(id) desc limit ${Math.max(0, Math.floor(runs))})
+     select h.* from h join recent using (run_key) order by h.id desc`, values);
+    return rows.map(record);
+}
+/** The table as a subquery with every column this version reads, or null when it is missing. */
+async function historySource(conn, name) {
+    if (!(await historyExists(conn, name)))
+        return null;
+    const { rowCount } = await conn.query(`select 1 from information_schema.columns where table_schema = $1 and table_name = $2 and column_name = 'invocation_id'`, [name.schema, name.table]);
+    return (rowCount ?? 0) > 0 ? name.quoted : `(select *, null::text as invocation_id from ${name.quoted})`;
+}
+function filters(q) {
+    const conds = [];
+    const values = [];
+    if (q.environment !== undefined) {
+        values.push(q.environment);
+        conds.push(q.environment === UNSPECIFIED_ENVIRONMENT ? `(environment is null or environment = $${values.length})` : `environment = $${values.length}`);
+    }
+    if (q.since) {
+        values.push(q.since.toISOString());
+        conds.push(`started_at >= $${values.length}::timestamptz`);
+    }
+    if (q.runsOnly)
+        conds.push(`outcome <> 'verified'`);
+    return { where: conds.length ? ` where ${conds.join(' and ')}` : '', values };
+}
+function record(r) {
+    return {
+        id: Number(r.id),
+        version: r.version,
+        direction: r.direction,
+        outcome: r.outcome,
+        fileName: r.file_name,
+        checksum: r.checksum,
+        startedAt: r.started_at,
+        finishedAt: r.finished_at,
+        durationMs: Number(r.duration_ms),
+        environment: r.environment,
+        actor: r.actor,
+        gitSha: r.git_sha,
+        runId: r.run_id,
+        runUrl: r.run_url,
+        toolVersion: r.tool_version,
+        sqlstate: r.sqlstate,
+        error: r.error,
+        invocationId: r.invocation_id ?? null,
+    };
+}
+/** Every down-section proof in the table, whatever the report's window: a proof does not expire while the file is unchanged. */
+async function readDownProofs(conn, name) {
+    const proofs = { verified: new Set(), exercised: new Set() };
+    if (!(await historyExists(conn, name)))
+        return proofs;
+    const { rows } = await conn.query(`select distinct outcome, checksum from ${name.quoted}
+      where direction = 'down' and outcome in ('verified', 'rolled_back') and checksum is not null`);
+    for (const r of rows)
+        (r.outcome === 'verified' ? proofs.verified : proofs.exercised).add(r.checksum);
+    return proofs;
+}
+
+;// CONCATENATED MODULE: ./src/metrics/runs.ts
+
+/**
+ * Group audit rows into runs (one invocation of the tool for one environment), oldest first.
+ * `verified` rows are proofs written by `verify`, not runs, and are left out.
+ */
+function runs_groupRuns(rows) {
+    const groups = new Map();
+    for (const r of [...rows].sort((a, b) => a.id - b.id)) {
+        if (r.outcome === 'verified')
+            continue;
+        const key = `${runKey(r)}\u0000${r.environment ?? ''}`;
+        const g = groups.get(key);
+        if (g)
+            g.push(r);
+        else
+            groups.set(key, [r]);
+    }
+    return [...groups.values()].map(summarise).sort((a, b) => a.finishedAt.getTime() - b.finishedAt.getTime() || a.key.localeCompare(b.key));
+}
+/** Whether a run counts as a success for the success rate and for recovery. */
+function isSuccess(outcome) {
+    return outcome === 'success' || outcome === 'rollback';
+}
+function summarise(rows) {
+    const first = rows[0];
+    const startedAt = new Date(Math.min(...rows.map((r) => r.startedAt.getTime())));
+    const finishedAt = new Date(Math.max(...rows.map((r) => r.finishedAt.getTime())));
+    const applied = rows.filter((r) => r.direction === 'up' && r.outcome === 'applied').map((r) => r.version);
+    const rolledBack = rows.filter((r) => r.direction === 'down' && r.outcome === 'rolled_back').map((r) => r.version);
+    const failed = rows.find((r) => r.outcome === 'failed');
+    const withError = rows.find((r) => r.error !== null);
+    const hasUp = rows.some((r) => r.direction === 'up');
+    return {
+        key: runKey(first),
+        environment: first.environment ?? UNSPECIFIED_ENVIRONMENT,
+        startedAt,
+        finishedAt,
+        durationMs: finishedAt.getTime() - startedAt.getTime(),
+        kind: hasUp ? 'up' : 'rollback',
+        outcome: failed ? 'failed' : !hasUp ? 'rollback' : rolledBack.length > 0 ? 'rolled-back' : 'success',
+        applied,
+        rolledBack,
+        failedVersion: failed?.version ?? null,
+        error: failed?.error ?? withError?.error ?? null,
+        sqlstate: failed?.sqlstate ?? null,
+        actor: first.actor,
+        gitSha: first.gitSha,
+        runUrl: first.runUrl,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/metrics/report.ts
+
+/** The environments people usually deploy through, in pipeline order; others follow by name. */
+const ENVIRONMENT_ORDER = ['development', 'staging', 'production'];
+/** Per-environment reliability figures from the audit table. Pure: same rows, same report. */
+function computeReport(input) {
+    const rows = input.rows ?? [];
+    const runs = runs_groupRuns(rows);
+    const names = [...new Set(runs.map((r) => r.environment))].sort(byPipelineOrder);
+    return {
+        generatedAt: input.generatedAt ?? new Date(),
+        since: input.since,
+        database: input.database,
+        historyAvailable: input.rows !== null,
+        environments: names.map((env) => environmentReport(env, runs.filter((r) => r.environment === env), rows.filter((r) => (r.environment ?? 'unspecified') === env))),
+        runs,
+        coverage: input.coverage,
+    };
+}
+function byPipelineOrder(a, b) {
+    const ia = ENVIRONMENT_ORDER.indexOf(a);
+    const ib = ENVIRONMENT_ORDER.indexOf(b);
+    if (ia !== -1 || ib !== -1)
+        return (ia === -1 ? 99 : ia) - (ib === -1 ? 99 : ib);
+    return a.localeCompare(b);
+}
+/** @param runs this environment's runs, oldest first */
+function environmentReport(environment, runs, rows) {
+    const succeeded = runs.filter((r) => isSuccess(r.outcome)).length;
+    const appliedRows = rows.filter((r) => r.direction === 'up' && r.outcome === 'applied');
+    const automatic = runs.filter((r) => r.kind === 'up' && r.rolledBack.length > 0).length;
+    const manual = runs.filter((r) => r.kind === 'rollback').length;
+    return {
+        environment,
+        runs: runs.length,
+        succeeded,
+        failed: runs.length - succeeded,
+        successRate: runs.length ? succeeded / runs.length : null,
+        runDurationMs: distribution(runs.map((r) => r.durationMs)),
+        migrationDurationMs: distribution(appliedRows.map((r) => r.durationMs)),
+        migrationsApplied: appliedRows.length,
+        rollbacks: { automatic, manual, rate: runs.length ? (automatic + manual) / runs.length : null },
+        recovery: recovery(runs),
+        slowest: slowest(appliedRows, 5),
+        lastRun: runs.at(-1) ?? null,
+    };
+}
+/**
+ * Time to recovery: a failed run opens an incident unless one is open; the next successful run
+ * closes it. Measured from the end of the incident's first failed run to the end of the run that
+ * closed it (the failure is known when its run ends; service is back when the good run ends).
+ */
+function recovery(runs) {
+    let openedAt = null;
+    let incidents = 0;
+    let recovered = 0;
+    let total = 0;
+    for (const r of runs) {
+        if (!isSuccess(r.outcome)) {
+            if (openedAt === null) {
+                openedAt = r.finishedAt;
+                incidents++;
+            }
+        }
+        else if (openedAt !== null) {
+            recovered++;
+            total += r.finishedAt.getTime() - openedAt.getTime();
+            openedAt = null;
+        }
+    }
+    return { incidents, recovered, mttrMs: recovered ? total / recovered : null, openSince: openedAt };
+}
+/**
+ * Nearest-rank percentiles: the p-th percentile is the ⌈p/100 × n⌉-th smallest value, always one
+ * of the measured values (so a p95 can be checked by hand against the table).
+ */
+function distribution(values) {
+    const sorted = [...values].sort((a, b) => a - b);
+    const rank = (p) => (sorted.length ? sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] : null);
+    return { count: sorted.length, p50: rank(50), p95: rank(95), max: sorted.at(-1) ?? null };
+}
+function slowest(rows, n) {
+    return [...rows]
+        .sort((a, b) => b.durationMs - a.durationMs || a.id - b.id)
+        .slice(0, n)
+        .map((r) => ({ version: r.version, file: r.fileName, durationMs: r.durationMs, startedAt: r.startedAt }));
+}
+
+;// CONCATENATED MODULE: ./src/metrics/collect.ts
+
+
+
+
+
+
+
+
+/** Read the window's history and the migration files, and compute the report. */
+async function collectReport(o) {
+    return withHistory(o, async (conn, name) => {
+        const rows = await readHistory(conn, name, { since: o.since, environment: o.environment });
+        const coverage = o.migrationsDirs ? await coverageOf(o.migrationsDirs, o.cwd ?? process.cwd(), conn, name) : null;
+        return computeReport({ rows, since: o.since, database: o.target.redacted, coverage, ...(o.now ? { generatedAt: o.now } : {}) });
+    });
+}
+/** Coverage needs the files; a report run where they are not (an ops machine) still reports the history. */
+async function coverageOf(dirs, cwd, conn, name) {
+    try {
+        return await migrationCoverage(dirs, cwd, await readDownProofs(conn, name));
+    }
+    catch (err) {
+        if (err.code === 'MIGRATIONS_DIR_MISSING')
+            return null;
+        throw err;
+    }
+}
+/** The audit trail, newest first (`db-migrate history`); null when nothing was ever recorded. */
+async function collectHistory(o, q) {
+    return withHistory(o, (conn, name) => readHistory(conn, name, q));
+}
+/** The newest `count` runs of one environment, newest first; empty when nothing was recorded. */
+async function collectRecentRuns(o, environment, count) {
+    const rows = await withHistory(o, (conn, name) => readRecentRuns(conn, name, environment, count));
+    return groupRuns(rows ?? []).reverse();
+}
+async function withHistory(o, fn) {
+    if (!o.historyTable) {
+        throw new MigrationError('HISTORY_DISABLED', 'the history table is disabled, so there is no history to read', {
+            hint: 'set --history-table (the action input history-table) to the table your runs record into, by default schema_migrations_history',
+        });
+    }
+    const conn = await connect(o.target);
+    try {
+        const ledger = await resolveLedgerName(conn, o.migrationsTable, o.target.searchPath);
+        return await fn(conn, historyName(ledger, o.historyTable));
+    }
+    finally {
+        await closeQuietly(conn);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/metrics/format.ts
+/** A duration for people: `4.2 ms`, `850 ms`, `1.2 s`, `3 min 4 s`, `2 h 5 min`, `3 d 4 h`; `—` for none. */
+function format_humanDuration(ms) {
+    if (ms === null || !Number.isFinite(ms))
+        return '—';
+    if (ms < 10)
+        return `${Number(ms.toFixed(1))} ms`;
+    if (ms < 1000)
+        return `${Math.round(ms)} ms`;
+    if (ms < 60_000)
+        return `${Number((ms / 1000).toFixed(1))} s`;
+    const s = Math.round(ms / 1000);
+    if (s < 3600)
+        return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+    const m = Math.round(s / 60);
+    if (m < 48 * 60)
+        return `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ''}`;
+    const h = Math.round(m / 60);
+    return `${Math.floor(h / 24)} d${h % 24 ? ` ${h % 24} h` : ''}`;
+}
+/** A share as a percentage with one decimal; `—` when undefined (no runs). */
+function percent(share) {
+    return share === null ? '—' : `${(share * 100).toFixed(1)}%`;
+}
+/** `p50 / p95 / max`. */
+function spread(d) {
+    return d.count ? `${format_humanDuration(d.p50)} / ${format_humanDuration(d.p95)} / ${format_humanDuration(d.max)}` : '—';
+}
+/** `2026-11-25 09:30 UTC`: minutes are enough to find a run, and UTC reads the same on every runner. */
+function format_when(d) {
+    return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+/** Words for an outcome. */
+const format_OUTCOME_LABELS = {
+    success: 'success',
+    failed: 'failed',
+    'rolled-back': 'rolled back',
+    rollback: 'rollback',
+};
+/** First line of an error, shortened, for a table cell. */
+function format_firstLine(text, max = 120) {
+    if (!text)
+        return '';
+    const line = text.split('\n', 1)[0].trim();
+    return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+/** The window in words. */
+function windowText(r) {
+    return r.since ? `${format_when(r.since)} → ${format_when(r.generatedAt)}` : `all history → ${format_when(r.generatedAt)}`;
+}
+/** One row per environment: the columns shared by the text and markdown tables. */
+function environmentRow(e) {
+    const mttr = e.recovery.recovered ? format_humanDuration(e.recovery.mttrMs) : '—';
+    return [
+        e.environment,
+        String(e.runs),
+        e.runs ? `${percent(e.successRate)} (${e.succeeded}/${e.runs})` : '—',
+        spread(e.runDurationMs),
+        spread(e.migrationDurationMs),
+        e.runs ? `${percent(e.rollbacks.rate)} (${e.rollbacks.automatic} auto, ${e.rollbacks.manual} manual)` : '—',
+        e.recovery.openSince ? `${mttr}; failing since ${format_when(e.recovery.openSince)}` : mttr,
+        e.lastRun ? `${format_OUTCOME_LABELS[e.lastRun.outcome]}, ${format_when(e.lastRun.finishedAt)}` : '—',
+    ];
+}
+/** Headers of {@link environmentRow}. */
+const ENVIRONMENT_HEADERS = [
+    'Environment',
+    'Runs',
+    'Success rate',
+    'Run p50 / p95 / max',
+    'Migration p50 / p95 / max',
+    'Rollbacks',
+    'Time to recovery',
+    'Last run',
+];
+/** What a run did, in a few words: `applied 2`, `rolled back 20240102…`, `failed at 20240103…`. */
+function format_runChanges(r) {
+    const parts = [];
+    if (r.applied.length)
+        parts.push(`applied ${r.applied.join(', ')}`);
+    if (r.rolledBack.length)
+        parts.push(`rolled back ${r.rolledBack.join(', ')}`);
+    if (r.failedVersion)
+        parts.push(`failed at ${r.failedVersion}${r.sqlstate ? ` (${r.sqlstate})` : ''}`);
+    return parts.join('; ');
+}
+/** The coverage sentence, or null when the report has no coverage. */
+function coverageText(r) {
+    const c = r.coverage;
+    if (!c)
+        return null;
+    if (c.migrations === 0)
+        return 'No migration files found.';
+    const share = (n) => `${n} (${percent(n / c.migrations)})`;
+    const parts = [
+        `${c.migrations} migration file(s): ${share(c.withDown)} have a down section`,
+        `${share(c.verified)} proven by \`verify\``,
+        `${share(c.downExercised)} rolled back for real`,
+    ];
+    let text = `${parts.join(', ')}.`;
+    if (c.withoutDown.length)
+        text += ` Without a down section: ${c.withoutDown.join(', ')}.`;
+    if (c.unreadable.length)
+        text += ` Could not be parsed: ${c.unreadable.join(', ')}.`;
+    return text;
+}
+
+;// CONCATENATED MODULE: ./src/metrics/html.ts
+
+
+/**
+ * Outcome colours, used for outcomes and nothing else (so a colour in the page means an outcome).
+ * GitHub Primer's green/blue/red/amber: saturated, and told apart by red-green colour-blind readers
+ * through blue vs amber and through the marker shapes below.
+ */
+const OUTCOME_COLOURS = {
+    success: '#1a7f37',
+    rollback: '#0969da',
+    failed: '#cf222e',
+    'rolled-back': '#bf8700',
+};
+/** Stacking and legend order: good news first. */
+const html_OUTCOMES = ['success', 'rollback', 'rolled-back', 'failed'];
+/** How many runs the "recent runs" table shows; the charts show all of them. */
+const RECENT_RUNS = 50;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/** Escape text for HTML content and double-quoted attributes (SVG included). */
+function escapeHtml(s) {
+    return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+/**
+ * The whole report as one self-contained HTML document: inline CSS and SVG, no script, and a CSP
+ * that lets the browser refuse anything else, so the file can be mailed or attached as it is.
+ */
+function renderHtml(report) {
+    const title = `Migration report — ${report.database}`;
+    const coverage = report.coverage ? coverageSection(report.coverage) : '';
+    // Summaries first, then the long tables a reader only scans when looking for something.
+    const body = report.historyAvailable
+        ? [overview(report), environmentCards(report.environments), charts(report), coverage, html_slowest(report.environments), recentRuns(report.runs)]
+        : [
+            `<section class="notice"><h2>No migration history yet</h2><p>The audit table (by default <code>schema_migrations_history</code>) does not exist in this database: nothing has been recorded yet, or recording is disabled.</p></section>`,
+            coverage,
+        ];
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="db-migrate report">
+<title>${escapeHtml(title)}</title>
+<link rel="icon" href="data:,">
+<style>${CSS}</style>
+</head>
+<body>
+<header>
+<h1>Migration report</h1>
+<dl class="meta">
+<div><dt>Database</dt><dd><code>${escapeHtml(report.database)}</code></dd></div>
+<div><dt>Window</dt><dd>${escapeHtml(windowText(report))}</dd></div>
+<div><dt>Generated</dt><dd>${escapeHtml(format_when(report.generatedAt))}</dd></div>
+</dl>
+</header>
+<main>
+${body.filter(Boolean).join('\n')}
+</main>
+</body>
+</html>
+`;
+}
+function overview(report) {
+    const runs = report.runs.length;
+    const ok = report.runs.filter((r) => isSuccess(r.outcome)).length;
+    const open = report.environments.filter((e) => e.recovery.openSince).map((e) => e.environment);
+    const tiles = [
+        tile('Runs', String(runs)),
+        tile('Success rate', runs ? percent(ok / runs) : '—'),
+        tile('Environments', String(report.environments.length)),
+        tile('Open incidents', open.length ? escapeHtml(open.join(', ')) : 'none', open.length > 0),
+    ];
+    return `<section class="tiles">${tiles.join('')}</section>`;
+}
+function tile(label, valueHtml, alert = false) {
+    return `<div class="tile${alert ? ' alert' : ''}"><div class="label">${label}</div><div class="value">${valueHtml}</div></div>`;
+}
+function environmentCards(envs) {
+    if (envs.length === 0)
+        return '';
+    const cards = envs.map((e) => {
+        const rb = e.rollbacks;
+        const rec = e.recovery;
+        const rows = [
+            ['Runs', `${e.runs} <span class="muted">· ${e.succeeded} ok · ${e.failed} failed</span>`],
+            ['Migrations', `${e.migrationsApplied} applied`],
+            ['Rollbacks', `${rb.automatic} automatic · ${rb.manual} manual${e.runs ? ` <span class="muted">(${percent(rb.rate)} of runs)</span>` : ''}`],
+            ['Time to recovery', `${rec.recovered ? format_humanDuration(rec.mttrMs) : '—'} <span class="muted">· ${rec.incidents} incident(s), ${rec.recovered} recovered</span>`],
+            ['Last run', e.lastRun ? `${badge(e.lastRun.outcome)} <span class="muted">${escapeHtml(format_when(e.lastRun.finishedAt))}</span>` : '—'],
+        ];
+        const open = rec.openSince ? `<p class="open">Failing since ${escapeHtml(format_when(rec.openSince))}</p>` : '';
+        return `<article class="card">
+<div class="card-head"><h3>${escapeHtml(e.environment)}</h3><div><span class="big">${percent(e.successRate)}</span> <span class="muted">success</span></div></div>
+${open}<table class="dist"><thead><tr><th>Duration</th><th class="num">p50</th><th class="num">p95</th><th class="num">max</th></tr></thead><tbody>${distRow('Run', e.runDurationMs)}${distRow('Migration', e.migrationDurationMs)}</tbody></table>
+<dl>${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>
+</article>`;
+    });
+    return `<section><h2>Environments</h2><div class="cards">${cards.join('\n')}</div></section>`;
+}
+function distRow(label, d) {
+    return `<tr><td>${label}</td>${[d.p50, d.p95, d.max].map((v) => `<td class="num">${format_humanDuration(v)}</td>`).join('')}</tr>`;
+}
+function badge(outcome) {
+    return `<span class="badge"><svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">${marker(outcome, 6, 6, 4.5)}</svg>${escapeHtml(format_OUTCOME_LABELS[outcome])}</span>`;
+}
+/**
+ * A marker whose shape, as well as its colour, says the outcome, so the chart survives grey-scale
+ * printing and colour-blindness.
+ */
+function marker(outcome, x, y, r) {
+    const fill = `fill="${OUTCOME_COLOURS[outcome]}"`;
+    const p = (pts) => `<path ${fill} d="M${pts.map(([a, b]) => `${fx(x + a * r)},${fx(y + b * r)}`).join('L')}Z"/>`;
+    switch (outcome) {
+        case 'success':
+            return `<circle ${fill} cx="${fx(x)}" cy="${fx(y)}" r="${r}"/>`;
+        case 'rollback':
+            return p([[-1.1, -0.8], [1.1, -0.8], [0, 1.1]]);
+        case 'rolled-back':
+            return `<rect ${fill} x="${fx(x - r * 0.9)}" y="${fx(y - r * 0.9)}" width="${fx(r * 1.8)}" height="${fx(r * 1.8)}"/>`;
+        case 'failed':
+            return p([[0, -1.25], [1.25, 0], [0, 1.25], [-1.25, 0]]);
+    }
+}
+function fx(n) {
+    return String(Math.round(n * 10) / 10);
+}
+function legend(outcomes) {
+    const items = outcomes.map((o) => `<li><svg width="14" height="14" viewBox="0 0 14 14" aria-hidden="true">${marker(o, 7, 7, 5.5)}</svg>${escapeHtml(format_OUTCOME_LABELS[o])}</li>`);
+    return `<ul class="legend">${items.join('')}</ul>`;
+}
+function charts(report) {
+    if (report.runs.length === 0)
+        return `<section><h2>Charts</h2><p class="empty">No runs in this window.</p></section>`;
+    // The legend lists only outcomes that occurred: a swatch for something that never happened is noise.
+    const present = html_OUTCOMES.filter((o) => report.runs.some((r) => r.outcome === o));
+    const envs = environmentNames(report);
+    return `<section><h2>Run durations over time <span class="muted sub">by start time (UTC)</span></h2>${legend(present)}${durationChart(report, envs)}</section>
+<section><h2>Outcomes per environment</h2>${legend(present)}${outcomeChart(report.runs, envs)}</section>`;
+}
+/** The report's environments in its order, then any that only appear in runs. */
+function environmentNames(report) {
+    const names = report.environments.map((e) => e.environment);
+    for (const r of report.runs)
+        if (!names.includes(r.environment))
+            names.push(r.environment);
+    return names;
+}
+const W = 960;
+/**
+ * Small multiples: one panel per environment, sharing the time axis, each with its own duration
+ * scale (production is often ten times slower than staging, which would flatten staging otherwise).
+ */
+function durationChart(report, envs) {
+    const left = 70;
+    const right = 20;
+    const panelH = 110;
+    const titleH = 26;
+    const gap = 14;
+    const axisH = 30;
+    const starts = report.runs.map((r) => r.startedAt.getTime());
+    // The whole window, so a quiet last week shows as empty space rather than disappearing.
+    let t0 = Math.min(...starts, report.since?.getTime() ?? Infinity);
+    let t1 = Math.max(...starts, report.generatedAt.getTime());
+    if (t1 - t0 < HOUR)
+        [t0, t1] = [t0 - 12 * HOUR, t1 + 12 * HOUR];
+    const pad = (t1 - t0) * 0.03;
+    [t0, t1] = [t0 - pad, t1 + pad];
+    const x = (t) => left + ((t - t0) / (t1 - t0)) * (W - left - right);
+    const ticks = timeTicks(t0, t1);
+    const plotTop = (i) => i * (titleH + panelH + gap) + titleH;
+    const height = plotTop(envs.length - 1) + panelH + axisH;
+    const out = [];
+    for (const t of ticks.values)
+        out.push(`<line class="grid" x1="${fx(x(t))}" x2="${fx(x(t))}" y1="${titleH}" y2="${height - axisH}"/>`);
+    envs.forEach((env, i) => {
+        const top = plotTop(i);
+        const runs = report.runs.filter((r) => r.environment === env).sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
+        out.push(`<text class="panel-title" x="${left}" y="${top - 8}">${escapeHtml(env)} <tspan class="muted">· ${runs.length} run(s)</tspan></text>`);
+        out.push(`<rect class="frame" x="${left}" y="${top}" width="${W - left - right}" height="${panelH}"/>`);
+        if (runs.length === 0) {
+            out.push(`<text class="muted" x="${left + 12}" y="${top + panelH / 2}">no runs in this window</text>`);
+            return;
+        }
+        const yAxis = durationTicks(Math.max(...runs.map((r) => r.durationMs)));
+        const y = (ms) => top + panelH - 6 - (ms / yAxis.max) * (panelH - 14);
+        for (const v of yAxis.values) {
+            out.push(`<line class="grid" x1="${left}" x2="${W - right}" y1="${fx(y(v))}" y2="${fx(y(v))}"/>`);
+            out.push(`<text class="tick" x="${left - 6}" y="${fx(y(v) + 4)}" text-anchor="end">${yAxis.label(v)}</text>`);
+        }
+        const line = runs.map((r) => `${fx(x(r.startedAt.getTime()))},${fx(y(r.durationMs))}`).join(' ');
+        out.push(`<polyline class="trend" points="${line}"/>`);
+        for (const r of runs) {
+            out.push(`<g class="pt" data-outcome="${r.outcome}" data-environment="${escapeHtml(env)}"><title>${escapeHtml(runTooltip(r))}</title>${marker(r.outcome, x(r.startedAt.getTime()), y(r.durationMs), 5)}</g>`);
+        }
+    });
+    const base = height - axisH;
+    for (const t of ticks.values)
+        out.push(`<text class="tick" x="${fx(x(t))}" y="${base + 18}" text-anchor="middle">${ticks.label(t)}</text>`);
+    return `<svg class="chart chart-runs" role="img" aria-label="Run durations over time, per environment" viewBox="0 0 ${W} ${height}" width="${W}" height="${height}">${out.join('')}</svg>`;
+}
+function runTooltip(r) {
+    const versions = [...r.applied, ...r.rolledBack.map((v) => `${v} (down)`), ...(r.failedVersion && !r.applied.includes(r.failedVersion) ? [`${r.failedVersion} (failed)`] : [])];
+    return [
+        `${r.environment} · ${format_when(r.startedAt)}`,
+        `${format_OUTCOME_LABELS[r.outcome]} in ${format_humanDuration(r.durationMs)}`,
+        `versions: ${versions.length ? versions.join(', ') : '—'}`,
+        r.actor ? `actor: ${r.actor}` : null,
+        r.gitSha ? `commit: ${r.gitSha.slice(0, 7)}` : null,
+        r.error ? `error: ${r.error.split('\n', 1)[0]}` : null,
+    ]
+        .filter((l) => l !== null)
+        .join('\n');
+}
+/** Stacked horizontal bars: one per environment, one segment per outcome. */
+function outcomeChart(runs, envs) {
+    const left = 150;
+    const right = 90;
+    const barH = 28;
+    const gap = 16;
+    const axisH = 28;
+    const counts = envs.map((env) => html_OUTCOMES.map((o) => runs.filter((r) => r.environment === env && r.outcome === o).length));
+    const axis = niceTicks(Math.max(1, ...counts.map((c) => c.reduce((a, b) => a + b, 0))), 5, true);
+    const x = (n) => (n / axis.max) * (W - left - right);
+    const height = envs.length * (barH + gap) + axisH;
+    const out = [];
+    for (const v of axis.values) {
+        out.push(`<line class="grid" x1="${fx(left + x(v))}" x2="${fx(left + x(v))}" y1="0" y2="${height - axisH}"/>`);
+        out.push(`<text class="tick" x="${fx(left + x(v))}" y="${height - 8}" text-anchor="middle">${v}</text>`);
+    }
+    envs.forEach((env, i) => {
+        const top = i * (barH + gap) + gap / 2;
+        const mid = top + barH / 2 + 5;
+        const name = env.length > 20 ? `${env.slice(0, 19)}…` : env;
+        out.push(`<text class="label" x="${left - 10}" y="${mid}" text-anchor="end"><title>${escapeHtml(env)}</title>${escapeHtml(name)}</text>`);
+        let at = 0;
+        html_OUTCOMES.forEach((o, j) => {
+            const n = counts[i][j];
+            if (!n)
+                return;
+            const x0 = left + x(at);
+            const w = x(n);
+            out.push(`<g class="bar" data-outcome="${o}" data-environment="${escapeHtml(env)}" data-count="${n}"><title>${escapeHtml(`${env}: ${n} ${format_OUTCOME_LABELS[o]}`)}</title><rect x="${fx(x0)}" y="${top}" width="${fx(w)}" height="${barH}" fill="${OUTCOME_COLOURS[o]}"/>` +
+                (w >= 24 ? `<text class="in-bar${o === 'rolled-back' ? ' dark' : ''}" x="${fx(x0 + w / 2)}" y="${mid}" text-anchor="middle">${n}</text>` : '') +
+                `</g>`);
+            at += n;
+        });
+        const total = counts[i].reduce((a, b) => a + b, 0);
+        out.push(`<text class="label muted" x="${fx(left + x(at) + 8)}" y="${mid}">${total ? `${total} run(s)` : 'no runs'}</text>`);
+    });
+    return `<svg class="chart chart-outcomes" role="img" aria-label="Run outcomes per environment" viewBox="0 0 ${W} ${height}" width="${W}" height="${height}">${out.join('')}</svg>`;
+}
+/** 0 to max in 1/2/2.5/5 × 10ⁿ steps. */
+function niceTicks(max, count, integer = false) {
+    const raw = max / count;
+    const mag = 10 ** Math.floor(Math.log10(raw));
+    const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw && (!integer || Number.isInteger(s))) ?? Math.ceil(raw);
+    const top = Math.ceil(max / step - 1e-9) * step;
+    const values = [];
+    for (let v = 0; v <= top + step / 2; v += step)
+        values.push(Number(v.toFixed(6)));
+    return { values, max: top, label: (v) => String(v) };
+}
+/** Duration ticks in the unit that keeps labels short: ms below 2 s, s below 5 min, then min. */
+function durationTicks(maxMs) {
+    const [unit, div] = maxMs < 2000 ? ['ms', 1] : maxMs < 300_000 ? ['s', 1000] : ['min', 60_000];
+    const t = niceTicks(Math.max(maxMs / div, unit === 'ms' ? 10 : 1), 3);
+    return { values: t.values.map((v) => v * div), max: t.max * div, label: (v) => `${Number((v / div).toFixed(2))} ${unit}` };
+}
+/** Ticks on calendar boundaries (UTC), at most about 8 of them. */
+function timeTicks(t0, t1) {
+    const steps = [HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY, 14 * DAY, 28 * DAY, 91 * DAY, 364 * DAY];
+    const step = steps.find((s) => (t1 - t0) / s <= 8) ?? 364 * DAY;
+    // Weekly ticks fall on Mondays (1970-01-05 was one) rather than on the epoch's Thursday.
+    const offset = step >= 7 * DAY ? 4 * DAY : 0;
+    const values = [];
+    for (let t = Math.ceil((t0 - offset) / step) * step + offset; t <= t1; t += step)
+        values.push(t);
+    const label = (t) => {
+        const d = new Date(t);
+        const day = `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}`;
+        return step < DAY ? `${day} ${String(d.getUTCHours()).padStart(2, '0')}:00` : day;
+    };
+    return { values, max: t1, label };
+}
+function html_slowest(envs) {
+    const rows = envs
+        .flatMap((e) => e.slowest.map((m) => ({ ...m, environment: e.environment })))
+        .sort((a, b) => b.durationMs - a.durationMs)
+        .slice(0, 10);
+    if (rows.length === 0)
+        return '';
+    const tr = rows.map((m) => `<tr><td><code>${escapeHtml(m.version)}</code></td><td>${m.file ? escapeHtml(m.file) : '—'}</td><td>${escapeHtml(m.environment)}</td><td class="num">${format_humanDuration(m.durationMs)}</td><td>${escapeHtml(format_when(m.startedAt))}</td></tr>`);
+    return `<section><h2>Slowest migrations</h2><table><thead><tr><th>Version</th><th>File</th><th>Environment</th><th class="num">Duration</th><th>Applied</th></tr></thead><tbody>${tr.join('')}</tbody></table></section>`;
+}
+function coverageSection(c) {
+    const share = c.migrations ? c.withDown / c.migrations : null;
+    const of = (n) => `${n} of ${c.migrations} <span class="muted">(${percent(c.migrations ? n / c.migrations : null)})</span>`;
+    const list = (items) => items.map((v) => `<code>${escapeHtml(v)}</code>`).join(' ');
+    const meter = `<div class="meter" role="img" aria-label="${percent(share)} reversible"><div style="width:${((share ?? 0) * 100).toFixed(1)}%"></div></div>`;
+    return `<section><h2>Reversibility</h2>
+<div class="coverage">
+<div><span class="big">${percent(share)}</span> <span class="muted">of migrations have a down section</span>${meter}</div>
+<dl>
+<dt>With a down section</dt><dd>${of(c.withDown)}</dd>
+<dt>Proven by <code>verify</code></dt><dd>${of(c.verified)}</dd>
+<dt>Rolled back for real</dt><dd>${of(c.downExercised)}</dd>
+${c.withoutDown.length ? `<dt>Without a down section</dt><dd>${list(c.withoutDown)}</dd>` : ''}
+${c.unreadable.length ? `<dt>Could not be parsed</dt><dd>${list(c.unreadable)}</dd>` : ''}
+</dl>
+</div>
+</section>`;
+}
+/** Newest first; a failure's error text gets a full-width row of its own, where it can be read. */
+function recentRuns(runs) {
+    if (runs.length === 0)
+        return '';
+    const recent = [...runs].sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime()).slice(0, RECENT_RUNS);
+    const versions = (vs) => vs.map((v) => `<code>${escapeHtml(v)}</code>`).join(' ');
+    const tr = recent.map((r) => {
+        const failed = r.failedVersion ? `<code>${escapeHtml(r.failedVersion)}</code>${r.sqlstate ? ` <span class="muted">${escapeHtml(r.sqlstate)}</span>` : ''}` : '';
+        const cells = [
+            `<td class="nowrap">${escapeHtml(format_when(r.startedAt).replace(/ UTC$/, ''))}</td>`,
+            `<td>${escapeHtml(r.environment)}</td>`,
+            `<td>${badge(r.outcome)}</td>`,
+            `<td class="num">${format_humanDuration(r.durationMs)}</td>`,
+            `<td class="versions">${versions(r.applied)}</td>`,
+            `<td class="versions">${versions(r.rolledBack)}</td>`,
+            `<td class="versions">${failed}</td>`,
+            `<td>${r.actor ? escapeHtml(r.actor) : ''}</td>`,
+            `<td>${r.gitSha ? `<code title="${escapeHtml(r.gitSha)}">${escapeHtml(r.gitSha.slice(0, 7))}</code>` : ''}</td>`,
+            `<td>${runLink(r.runUrl)}</td>`,
+        ];
+        const error = r.error ? `<tr class="error-row"><td></td><td colspan="9"><div class="error">${escapeHtml(r.error)}</div></td></tr>` : '';
+        return `<tr class="run${r.error ? ' has-error' : ''}">${cells.join('')}</tr>${error}`;
+    });
+    const more = runs.length > RECENT_RUNS ? ` <span class="muted sub">latest ${RECENT_RUNS} of ${runs.length}</span>` : '';
+    return `<section><h2>Recent runs${more}</h2><div class="scroll"><table class="runs"><thead><tr><th>Started (UTC)</th><th>Environment</th><th>Outcome</th><th class="num">Duration</th><th>Applied</th><th>Rolled back</th><th>Failed</th><th>Actor</th><th>Commit</th><th>Run</th></tr></thead><tbody>${tr.join('')}</tbody></table></div></section>`;
+}
+/** Only http(s) URLs become links: a `javascript:` URL in the audit table must stay text. */
+function runLink(url) {
+    if (!url)
+        return '';
+    if (!/^https?:\/\//i.test(url))
+        return `<span class="muted">${escapeHtml(url)}</span>`;
+    return `<a href="${escapeHtml(url)}" rel="noopener noreferrer">open</a>`;
+}
+/** Neutral greys and one purple for the coverage meter: the outcome colours stay reserved for outcomes. */
+const CSS = `
+:root{color-scheme:light;--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#f6f8fa}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
+header,main{max-width:1200px;margin:0 auto;padding:0 24px}
+header{padding-top:28px}
+h1{font-size:26px;margin:0 0 8px}
+h2{font-size:18px;margin:0 0 12px}
+h3{font-size:16px;margin:0 0 4px}
+code{font:12.5px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#eff2f5;border-radius:4px;padding:1px 4px}
+.meta{display:flex;flex-wrap:wrap;gap:8px 28px;margin:0 0 8px}
+.meta dt{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em}
+.meta dd{margin:0}
+section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:18px 20px;margin:18px 0}
+.muted{color:var(--muted);fill:var(--muted)}
+.tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(180px,1fr));gap:12px;background:none;border:0;padding:0}
+.tile{background:#fff;border:1px solid var(--line);border-radius:8px;padding:12px 16px}
+.tile .label{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em}
+.tile .value{font-size:22px;font-weight:600}
+.tile.alert{border-color:#ff8182;background:#fff5f5}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:14px}
+.card{border:1px solid var(--line);border-radius:8px;padding:14px 16px}
+.card-head{display:flex;justify-content:space-between;align-items:baseline;gap:12px}
+.card dl{display:grid;grid-template-columns:auto 1fr;gap:4px 12px;margin:10px 0 0}
+.card dt{white-space:nowrap}
+.dist{margin-top:10px}
+.dist th,.dist td{padding:3px 6px}
+.dist td:first-child{color:var(--muted)}
+.card dt{color:var(--muted)}
+.card dd{margin:0}
+.big{font-size:22px;font-weight:650}
+.open{margin:6px 0 0;padding:4px 8px;border-radius:6px;background:#fff5f5;color:#a40e26;font-weight:600}
+.legend{display:flex;flex-wrap:wrap;gap:6px 18px;list-style:none;margin:0 0 8px;padding:0;color:var(--muted)}
+.legend li{display:flex;align-items:center;gap:6px}
+.chart{display:block;width:100%;height:auto;font-size:12px}
+.chart .grid{stroke:#e6eaef;stroke-width:1}
+.chart .frame{fill:none;stroke:var(--line)}
+.chart .trend{fill:none;stroke:#8c959f;stroke-width:1.5;stroke-linejoin:round}
+.chart .tick{fill:var(--muted);font-size:11.5px}
+.chart .label{fill:var(--fg);font-size:13px}
+.chart .panel-title{fill:var(--fg);font-size:13px;font-weight:600}
+.chart .panel-title .muted{font-weight:400}
+.chart .in-bar{fill:#fff;font-size:12px;font-weight:600}
+.chart .in-bar.dark{fill:#1f2328}
+h2 .sub{font-size:13px;font-weight:400;margin-left:6px}
+.empty{color:var(--muted);margin:0}
+.scroll{overflow-x:auto}
+table{border-collapse:collapse;width:100%;font-size:13px}
+th,td{text-align:left;vertical-align:top;padding:6px 8px;border-bottom:1px solid var(--line)}
+th{color:var(--muted);font-weight:600;font-size:12px;white-space:nowrap}
+.num{text-align:right;white-space:nowrap}
+.nowrap{white-space:nowrap}
+.badge{display:inline-flex;align-items:center;gap:5px;white-space:nowrap;font-weight:600}
+.runs th,.runs td{padding:6px 6px}
+.runs .versions code{display:inline-block;margin:0 2px 2px 0}
+.runs tr.has-error td{border-bottom:0}
+.runs .error-row td{padding-top:0}
+.error{max-height:7.5em;overflow:auto;white-space:pre-wrap;overflow-wrap:anywhere;font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;color:#82071e;background:#fff5f5;border-radius:4px;padding:4px 6px}
+.runs code{font-size:11px}
+a{color:#0550ae}
+.coverage{display:grid;grid-template-columns:minmax(220px,1fr) 2fr;gap:20px;align-items:start}
+.coverage dl{display:grid;grid-template-columns:auto 1fr;gap:6px 14px;margin:0}
+.coverage dt{color:var(--muted)}
+.coverage dd{margin:0}
+.meter{height:10px;border-radius:5px;background:#eaeef2;margin-top:8px;overflow:hidden}
+.meter div{height:100%;background:#8250df}
+.notice p{margin:0}
+`;
+
+;// CONCATENATED MODULE: ./src/markdown.ts
+/** Small helpers for the markdown GitHub renders in job summaries, issues and reports. */
+/** Inline code that survives backticks in the value. */
+function code(s) {
+    const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((m) => m.length));
+    const tick = '`'.repeat(longest + 1);
+    const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
+    return `${tick}${pad}${s}${pad}${tick}`;
+}
+/** A fenced block longer than any backtick run inside it. */
+function fence(s, lang) {
+    const longest = Math.max(2, ...(s.match(/`+/g) ?? []).map((m) => m.length));
+    const f = '`'.repeat(longest + 1);
+    return `${f}${lang}\n${s.replace(/\s+$/, '')}\n${f}`;
+}
+/** A markdown table cell: one line, pipes escaped. */
+function cell(s) {
+    return markdown_oneLine(s).replace(/\|/g, '\\|');
+}
+/** Newlines (and the blanks around them) as one space. */
+function markdown_oneLine(s) {
+    return s.replace(/\s*\n\s*/g, ' ');
+}
+/** Text safe inside HTML (GitHub renders the HTML a summary contains). */
+function markdown_escapeHtml(s) {
+    return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+;// CONCATENATED MODULE: ./src/metrics/markdown.ts
+
+
+const OUTCOME_ICONS = { success: '✅', rollback: '↩️', failed: '❌', 'rolled-back': '⚠️' };
+/** A markdown table; every cell escaped (errors and names are data, never markup). */
+function markdown_table(headers, rows) {
+    const line = (cells) => `| ${cells.map((c) => cell(markdown_escapeHtml(c))).join(' | ')} |`;
+    return [line(headers), `|${headers.map(() => '---').join('|')}|`, ...rows.map(line)];
+}
+/**
+ * The report as GitHub markdown (job summary, `report --markdown`): per environment the runs,
+ * success rate, durations, rollbacks and time to recovery; the slowest migrations; coverage.
+ */
+function renderMarkdown(r) {
+    const out = ['## Database migration report', '', `Database ${code(r.database)} · ${windowText(r)}`, ''];
+    if (!r.historyAvailable) {
+        out.push('No history table in this database yet: nothing has been recorded. Runs of `up` and `rollback` record their history there.', '');
+    }
+    else if (r.environments.length === 0) {
+        out.push('No runs recorded in this window.', '');
+    }
+    else {
+        out.push(...markdown_table(ENVIRONMENT_HEADERS, r.environments.map(environmentRow)), '');
+        const open = r.environments.filter((e) => e.recovery.openSince);
+        for (const e of open) {
+            out.push(`> **${markdown_escapeHtml(e.environment)}** has been failing since ${format_when(e.recovery.openSince)}: no successful run since then.`, '');
+        }
+        const slow = r.environments.flatMap((e) => e.slowest.map((s) => ({ env: e.environment, ...s })));
+        if (slow.length) {
+            out.push('### Slowest migrations', '', ...markdown_table(['Environment', 'Version', 'File', 'Duration', 'When'], slow.map((s) => [s.env, s.version, s.file ?? '', format_humanDuration(s.durationMs), format_when(s.startedAt)])), '');
+        }
+    }
+    const coverage = coverageText(r);
+    if (coverage)
+        out.push('### Reversibility', '', markdown_escapeHtml(coverage), '');
+    out.push('<sub>Success rate: runs whose migrations all applied (or deliberate rollbacks that succeeded). Durations: p50 / p95 / max, nearest rank. ' +
+        'Time to recovery: mean time from the end of a failed run to the end of the next successful run in that environment.</sub>');
+    return `${out.join('\n')}\n`;
+}
+/** The newest runs as a markdown table (newest first), for the end of every `up` job summary. */
+function renderRecentRuns(runs, title) {
+    if (runs.length === 0)
+        return `### ${title}\n\nNo runs recorded yet.\n`;
+    const rows = [...runs]
+        .sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime())
+        .map((r) => [
+        when(r.startedAt),
+        `${OUTCOME_ICONS[r.outcome]} ${OUTCOME_LABELS[r.outcome]}`,
+        humanDuration(r.durationMs),
+        runChanges(r),
+        firstLine(r.error, 80),
+        r.actor ?? '',
+        r.gitSha ? r.gitSha.slice(0, 7) : '',
+    ]);
+    // The run link is markup of our own; added after escaping the data cells.
+    const lines = markdown_table(['Started', 'Outcome', 'Duration', 'Changes', 'Error', 'Actor', 'Commit'], rows);
+    const links = [...runs].sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime()).map((r) => (r.runUrl && /^https?:\/\//.test(r.runUrl) ? ` [run](${r.runUrl}) |` : ' |'));
+    const withLinks = [`${lines[0]} Run |`, `${lines[1]}---|`, ...lines.slice(2).map((l, i) => `${l}${links[i]}`)];
+    return `### ${title}\n\n${withLinks.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/metrics/text.ts
+
+/** Columns padded to their widest cell, two spaces apart; control characters in data become spaces. */
+function textTable(headers, rows) {
+    const clean = (s) => s.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+    const all = [headers, ...rows].map((r) => r.map(clean));
+    const widths = headers.map((_, i) => Math.max(...all.map((r) => [...(r[i] ?? '')].length)));
+    return all.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd()).join('\n') + '\n';
+}
+/** `db-migrate report` for a terminal: the environments laid out as a table you can read down. */
+function renderText(r) {
+    const out = [`Migration report for ${r.database}`, `Window: ${windowText(r)}`, ''];
+    if (!r.historyAvailable) {
+        out.push('No history table in this database: nothing has been recorded yet.');
+    }
+    else if (r.environments.length === 0) {
+        out.push('No runs recorded in this window.');
+    }
+    else {
+        // Environments as columns: eight figures side by side would not fit a terminal.
+        const rows = r.environments.map(environmentRow);
+        const transposed = ENVIRONMENT_HEADERS.slice(1).map((h, i) => [h, ...rows.map((row) => row[i + 1])]);
+        out.push(textTable(['', ...rows.map((row) => row[0])], transposed).trimEnd());
+        const slow = r.environments.flatMap((e) => e.slowest.map((s) => [e.environment, s.version, format_humanDuration(s.durationMs), s.file ?? '']));
+        if (slow.length)
+            out.push('', 'Slowest migrations:', textTable(['ENVIRONMENT', 'VERSION', 'DURATION', 'FILE'], slow).trimEnd());
+    }
+    const coverage = coverageText(r);
+    if (coverage)
+        out.push('', coverage.replace(/`/g, ''));
+    return `${out.join('\n')}\n`;
+}
+/** `db-migrate history`: one line per recorded attempt, newest first. */
+function renderHistoryText(rows) {
+    if (rows.length === 0)
+        return 'No history recorded.\n';
+    return textTable(['STARTED', 'ENVIRONMENT', 'VERSION', 'DIRECTION', 'OUTCOME', 'DURATION', 'ACTOR', 'COMMIT', 'RUN / ERROR'], rows.map((r) => [
+        format_when(r.startedAt),
+        r.environment ?? '-',
+        r.version,
+        r.direction,
+        r.outcome,
+        format_humanDuration(r.durationMs),
+        r.actor ?? '-',
+        r.gitSha ? r.gitSha.slice(0, 7) : '-',
+        [r.error ? `${r.sqlstate ? `${r.sqlstate} ` : ''}${format_firstLine(r.error, 100)}` : '', r.runUrl ?? ''].filter(Boolean).join(' ') || '-',
+    ]));
+}
+
+;// CONCATENATED MODULE: ./src/cli/report-command.ts
+
+
+
+
+
+
+
+function source(opts, target) {
+    return { target, migrationsTable: opts.migrationsTable, historyTable: opts.historyTable ?? '' };
+}
+/** `db-migrate history`: the audit trail, newest first. */
+async function historyCommand(opts, target, out) {
+    const rows = await collectHistory(source(opts, target), { environment: opts.environment, limit: opts.limit ?? 50 });
+    if (opts.json)
+        out(`${JSON.stringify(rows ?? [], null, 2)}\n`);
+    else if (rows === null)
+        out('No history table in this database: nothing has been recorded yet.\n');
+    else
+        out(renderHistoryText(rows));
+    return 0;
+}
+/** `db-migrate report`: per-environment reliability over a window, as text, markdown, JSON and/or HTML. */
+async function reportCommand(opts, target, cwd, out, info) {
+    const report = await collectReport({
+        ...source(opts, target),
+        since: parseSince(opts.since ?? '30d'),
+        ...(opts.environment ? { environment: opts.environment } : {}),
+        migrationsDirs: [...opts.migrationsDirs],
+        cwd,
+    });
+    if (opts.htmlFile) {
+        const file = (0,external_node_path_.resolve)(cwd, opts.htmlFile);
+        await (0,promises_namespaceObject.mkdir)((0,external_node_path_.dirname)(file), { recursive: true });
+        await (0,promises_namespaceObject.writeFile)(file, renderHtml(report));
+        info(`Wrote the HTML report to ${opts.htmlFile}\n`);
+    }
+    if (opts.json)
+        out(`${JSON.stringify(report, null, 2)}\n`);
+    else if (opts.markdown)
+        out(renderMarkdown(report));
+    else
+        out(renderText(report));
+    return 0;
+}
+
 ;// CONCATENATED MODULE: ./src/cli/main.ts
 
 
@@ -11015,11 +12245,7 @@ function formatFindings(findings, fileCount) {
 
 
 
-/** Commands of DESIGN.md that later issues implement. */
-const NOT_YET = {
-    history: 'history',
-    report: 'report',
-};
+
 /**
  * Run the CLI and return its exit code (dbmate's: 0 ok, 2 error, 1 for `status --exit-code`
  * with pending migrations, 3 for an unreadable env file or unknown command).
@@ -11071,19 +12297,13 @@ async function main_main(argv, processEnv, io) {
             return await newMigration(opts, io, out);
         if (opts.command === 'lint')
             return await lintCommand(opts, io.cwd, out); // needs no database URL
-        const feature = NOT_YET[opts.command];
-        if (feature) {
-            throw new MigrationError('NOT_AVAILABLE', `\`${feature}\` is not available in db-migrate ${VERSION} yet`, {
-                hint: 'use `plan` to review pending SQL; see the README for what this version supports',
-            });
-        }
         const target = parseDatabaseUrl(resolveDatabaseUrl(opts, env), { driver: opts.driver });
         if (target.password)
             secrets.push(target.password);
         const migrator = new Migrator(migratorConfig(opts, target, env, io.cwd, log));
         if (opts.wait && opts.command !== 'wait')
             await wait(opts, target, out);
-        return await dispatch(opts, migrator, target, io, out, log);
+        return await dispatch(opts, migrator, target, io, out, log, env);
     }
     catch (e) {
         err(formatError(e));
@@ -11110,7 +12330,7 @@ function migratorConfig(opts, target, env, cwd, log) {
         cwd,
     };
 }
-async function dispatch(opts, migrator, target, io, out, log) {
+async function dispatch(opts, migrator, target, io, out, log, env) {
     switch (opts.command) {
         case 'up':
         case 'migrate':
@@ -11139,9 +12359,14 @@ async function dispatch(opts, migrator, target, io, out, log) {
             return 0;
         case 'load':
             return load(opts, target, io, out);
+        case 'history':
+            return historyCommand(opts, target, out);
+        case 'report':
+            // With --json or --markdown stdout is the document alone; the HTML file's note goes to stderr then.
+            return reportCommand(opts, target, io.cwd, out, opts.json || opts.markdown ? (s) => io.stderr(s) : out);
         case 'verify':
-            // The run context only labels history rows in the scratch database, which verify drops.
-            return verifyCommand(opts, migratorConfig(opts, target, {}, io.cwd, log), out);
+            // The run context labels the proofs verify records in the target's history table.
+            return verifyCommand(opts, migratorConfig(opts, target, env, io.cwd, log), out);
         default:
             throw new MigrationError('UNKNOWN_COMMAND', `unknown command ${opts.command}`);
     }

@@ -34,6 +34,10 @@ export enum Inputs {
   DriftCheck = 'drift-check',
   LintFailOn = 'lint-fail-on',
   LintDisable = 'lint-disable',
+  NotifyWebhook = 'notify-webhook',
+  NotifyOnSuccess = 'notify-on-success',
+  ReportSince = 'report-since',
+  ReportHtml = 'report-html',
 }
 
 /** Output ids, exactly as declared in `action.yml`. */
@@ -85,16 +89,17 @@ export const INPUT_DEFAULTS: Readonly<Record<Inputs, string>> = Object.freeze({
   [Inputs.DriftCheck]: 'false',
   [Inputs.LintFailOn]: 'error',
   [Inputs.LintDisable]: '',
+  [Inputs.NotifyWebhook]: '',
+  [Inputs.NotifyOnSuccess]: 'false',
+  [Inputs.ReportSince]: '30d',
+  [Inputs.ReportHtml]: '',
 });
 
 /** Values of the `command` input. */
-export const COMMANDS = ['up', 'status', 'rollback', 'plan', 'lint', 'verify'] as const;
+export const COMMANDS = ['up', 'status', 'rollback', 'plan', 'lint', 'verify', 'report'] as const;
 
 /** A value of the `command` input. */
 export type Command = (typeof COMMANDS)[number];
-
-/** Commands accepted by validation that later versions implement. */
-export const COMMANDS_NOT_YET_AVAILABLE: readonly Command[] = [];
 
 /** Values of the `lint-fail-on` input: the lowest finding severity that fails the run (`none`: never). */
 export const LINT_FAIL_ON = ['error', 'warning', 'none'] as const;

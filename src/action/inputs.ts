@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseGoDuration } from '../engine/duration.js';
 import { MigrationError } from '../engine/errors.js';
-import { parseDatabaseUrl, redact } from '../engine/url.js';
+import { parseDatabaseUrl, redact, REDACTED } from '../engine/url.js';
+import { parseSince, SINCE_FORMAT } from '../metrics/since.js';
+import { webhookSecrets } from '../notify/webhook.js';
 import { RULE_IDS } from '../lint/index.js';
 import {
   BACKUP_MODES,
@@ -53,7 +55,7 @@ const BOOLEAN = 'true or false (also True, TRUE, False, FALSE)';
 /**
  * Read and validate every input of `action.yml` (and the runner's variables they depend on).
  * The only place that reads `core.getInput` or `process.env`. Nothing here touches the database.
- * Secrets (the URL's password, the token) are masked with `core.setSecret` as soon as they are read.
+ * Secrets (the URL's password, the token, the notification webhook) are masked with `core.setSecret` as soon as they are read.
  *
  * @throws InputError listing every invalid input
  */
@@ -213,6 +215,34 @@ function readInputs(lintWithoutUrl: boolean): ActionSettings | LintSettings {
   const unknownRules = lintDisable.filter((r) => !RULE_IDS.includes(r));
   if (unknownRules.length) fail(Inputs.LintDisable, lintDisableText, `comma-separated lint rule ids (unknown: ${unknownRules.join(', ')}); known: ${RULE_IDS.join(', ')}`);
 
+  // The webhook is a credential (Slack's token is its path, a Teams workflow's signature its
+  // query): masked before it is validated, and never echoed, not even when it is invalid.
+  const webhookText = read(Inputs.NotifyWebhook);
+  let notifyWebhook: string | undefined;
+  if (webhookText !== '') {
+    for (const secret of webhookSecrets(webhookText)) {
+      core.setSecret(secret);
+      secrets.push(secret);
+    }
+    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(webhookText)?.[1];
+    if (isHttpUrl(webhookText)) notifyWebhook = webhookText;
+    else fail(Inputs.NotifyWebhook, scheme ? `${scheme}:${REDACTED}` : REDACTED, `an absolute http:// or https:// URL of a Slack-compatible incoming webhook, e.g. https://hooks.slack.com/services/..., or empty for no notification (the value is a secret and is not shown)`);
+  }
+  const notifyOnSuccess = bool(Inputs.NotifyOnSuccess, fail);
+  const reportSince = read(Inputs.ReportSince);
+  try {
+    parseSince(reportSince);
+  } catch {
+    fail(Inputs.ReportSince, reportSince, SINCE_FORMAT);
+  }
+  const reportHtmlText = read(Inputs.ReportHtml);
+  let reportHtml: string | undefined;
+  if (reportHtmlText !== '') {
+    const p = resolve(workspace, reportHtmlText);
+    if (existsSync(p) && statSync(p).isDirectory()) fail(Inputs.ReportHtml, reportHtmlText, 'the path of the HTML file to write, e.g. db-report.html, or empty for none (this is a directory)');
+    else reportHtml = p;
+  }
+
   if (problems.length > 0 || ((!target || !urlSource) && !urlOptional)) throw new InputError(problems);
 
   const settings = {
@@ -249,6 +279,10 @@ function readInputs(lintWithoutUrl: boolean): ActionSettings | LintSettings {
     driftCheck,
     lintFailOn,
     lintDisable,
+    ...(notifyWebhook !== undefined ? { notifyWebhook } : {}),
+    notifyOnSuccess,
+    reportSince,
+    ...(reportHtml !== undefined ? { reportHtml } : {}),
     workspace,
     run: runInfo(),
     secrets: [...new Set(secrets.filter((s) => s !== ''))],
@@ -338,6 +372,16 @@ function findDatabaseUrl(input: string, prefix: string, workspace: string): { va
     if (v) return { value: v, source: { kind: 'file', name } };
   }
   return undefined;
+}
+
+/** Whether `text` is an absolute http(s) URL with a host. */
+function isHttpUrl(text: string): boolean {
+  try {
+    const u = new URL(text);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 function runInfo(): RunInfo {

@@ -22,8 +22,7 @@ export type IssueClientFactory = (opts: IssueClientOptions) => IssueClient;
 export function wantsIssue(s: ActionSettings, run: ActionRun): boolean {
   if (!s.createIssueOnFailure || s.dryRun) return false;
   if (s.command !== 'up' && s.command !== 'rollback') return false;
-  if (run.status !== 'failed' && run.status !== 'rolled-back') return false;
-  return run.error?.code !== 'COMMAND_NOT_AVAILABLE';
+  return run.status === 'failed' || run.status === 'rolled-back';
 }
 
 /** Everything the issue says, from the (already redacted) run. */

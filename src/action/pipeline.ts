@@ -6,9 +6,12 @@ import { SqlMigrationError } from '../engine/sql-error.js';
 import { redact, type DatabaseTarget } from '../engine/url.js';
 import { invalidIndexNames, runHealthChecks, type HealthOptions, type HealthResult } from '../health.js';
 import { VERSION } from '../version.js';
-import { COMMANDS_NOT_YET_AVAILABLE, CONNECT_RETRIES, CONNECT_RETRY_BASE_MS } from './constants.js';
+import { CONNECT_RETRIES, CONNECT_RETRY_BASE_MS } from './constants.js';
 import { backupDryRun, backupHook, backupPolicy, backupPort, type BackupHookState, type BackupPort } from './backup-step.js';
+import { recentRunsStep, reportStep } from './metrics-step.js';
 import { reportIssue, wantsIssue, type IssueClientFactory } from './issue-step.js';
+import { notify, wantsNotification } from './notify-step.js';
+import type { PostWebhook } from '../notify/webhook.js';
 import { lintingMigrator, runLintCommand } from './lint-step.js';
 import { driftStep, readCommittedSchema } from './drift-step.js';
 import { verifyStep } from './verify-step.js';
@@ -50,6 +53,8 @@ export interface PipelineDeps {
    * @actions/github only when the first request is made, so a run that succeeds never loads it.
    */
   createIssueClient?: IssueClientFactory;
+  /** Posts the `notify-webhook` message; default `postWebhook` (global fetch, 10 s timeout, one retry). */
+  notify?: PostWebhook;
   /** Clock, injectable for tests. */
   now?: () => number;
 }
@@ -126,12 +131,11 @@ export async function runPipeline(s: ActionSettings, deps: PipelineDeps): Promis
   deps = { ...deps, migrator };
   log.info(`Environment: ${s.environment}; database: ${s.target.redacted} (from ${s.urlSource.name}); command: ${s.command}${s.dryRun ? ' (dry run)' : ''}`);
   try {
-    if (COMMANDS_NOT_YET_AVAILABLE.includes(s.command)) {
-      throw new ActionError('COMMAND_NOT_AVAILABLE', `command '${s.command}' is not available in this version of the action`, 'use up, status, rollback or plan');
-    }
     for (const m of laterFeatureWarnings(s)) warn(m);
     if (s.command === 'status') {
       await log.group('Status', () => status(s, migrator, log, run, warn));
+    } else if (s.command === 'report') {
+      await log.group('Report', () => reportStep(s, log, run));
     } else if (s.command === 'verify') {
       // A scratch database on the same server: the configured database is never touched.
       await log.group('Verify', () => verifyStep(migratorConfig(s, log), log, run));
@@ -153,14 +157,17 @@ export async function runPipeline(s: ActionSettings, deps: PipelineDeps): Promis
     run.status = 'failed';
     run.error = errorOf(err);
   }
+  // After the run, so the table includes it.
+  if (s.command === 'up') await recentRunsStep(s, log, run);
   run.durationMs = Math.round(now() - t0);
   const done = redactRun(run, s.secrets);
   if (wantsIssue(s, done)) {
     await log.group('Failure issue', () => reportIssue(s, done, { log, createClient: deps.createIssueClient ?? createIssueClient }));
     done.durationMs = Math.round(now() - t0);
-    return redactRun(done, s.secrets);
   }
-  return done;
+  // After the issue, so the message links it; a failed webhook is only a warning (notify-step.ts).
+  if (wantsNotification(s, done)) await log.group('Notification', () => notify(s, done, { log, ...(deps.notify ? { post: deps.notify } : {}) }));
+  return redactRun(done, s.secrets);
 }
 
 /** A run that failed before the inputs were valid: every output still gets a value. */
@@ -520,6 +527,7 @@ export function errorOf(err: unknown): RunError {
 function redactRun(run: ActionRun, secrets: readonly string[]): ActionRun {
   const walk = (v: unknown): unknown => {
     if (typeof v === 'string') return redact(v, secrets);
+    if (v instanceof Date) return v;
     if (Array.isArray(v)) return v.map(walk);
     if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
     return v;

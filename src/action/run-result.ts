@@ -1,3 +1,4 @@
+import type { MigrationReport, RunSummary } from '../metrics/types.js';
 import type { HealthResult } from '../health.js';
 import type { Finding } from '../lint/index.js';
 import type { Command, LintFailOn, RunStatus } from './constants.js';
@@ -213,6 +214,10 @@ export interface ActionRun {
   lint?: LintReport;
   /** Link of the issue (or comment) for this failure: the `issue-url` output. */
   issueUrl?: string;
+  /** `command: report`: the reliability report of the history table. */
+  metrics?: MigrationReport;
+  /** `up`: the newest runs of this environment from the history table, newest first (this one included). */
+  recentRuns?: RunSummary[];
   error?: RunError;
   /** Things the user should act on (shown in the summary and as warnings). */
   warnings: string[];

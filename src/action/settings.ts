@@ -17,7 +17,7 @@ export interface UrlSource {
  * downstream reads this instead of the environment. Frozen.
  */
 export interface ActionSettings {
-  /** What to run: `up`, `status`, `rollback`, `plan`, `lint` or `verify`. */
+  /** What to run: `up`, `status`, `rollback`, `plan`, `lint`, `verify` or `report`. */
   readonly command: Command;
   /** Show what would happen and change nothing (read-only session, no table created). */
   readonly dryRun: boolean;
@@ -86,11 +86,26 @@ export interface ActionSettings {
   readonly lintFailOn?: LintFailOn;
   /** Lint rule ids disabled for every file (`lint-disable`). */
   readonly lintDisable?: readonly string[];
+  /**
+   * `notify-webhook`: Slack-compatible incoming webhook (an absolute http(s) URL) told about the
+   * run; undefined = no notification. A secret (its path carries the token): it is in
+   * {@link secrets} and is never printed.
+   */
+  readonly notifyWebhook?: string;
+  /** `notify-on-success`: also notify runs that succeeded or had nothing to do; undefined = false. */
+  readonly notifyOnSuccess?: boolean;
+  /**
+   * `report-since`: the window of `command: report` as written (`30d`, `2w`, `12h`, a date, `all`),
+   * already validated with `parseSince`; undefined = `30d`. Kept raw so the window is computed at run time.
+   */
+  readonly reportSince?: string;
+  /** `report-html`: absolute path where `command: report` writes its self-contained HTML report; undefined = none. */
+  readonly reportHtml?: string;
   /** Directory migrations and files are resolved against: `GITHUB_WORKSPACE`, else the working directory. */
   readonly workspace: string;
   /** Who/what started the run, copied into history rows and the report. */
   readonly run: RunInfo;
-  /** Every secret value to mask in anything we print (password in its forms, token). */
+  /** Every secret value to mask in anything we print (password in its forms, token, notification webhook). */
   readonly secrets: readonly string[];
 }
 

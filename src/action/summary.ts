@@ -2,6 +2,8 @@ import type { HealthCheck, HealthResult } from '../health.js';
 import type { ActionRun, BackupReport, LintReport, MigrationRow, RowStatus, RunError } from './run-result.js';
 import { driftSection } from './drift-step.js';
 import { verifySection } from './verify-step.js';
+import { cell, code, escapeHtml, fence, oneLine } from '../markdown.js';
+import { recentRunsSection, reportSection } from './metrics-step.js';
 
 /** Label of each row status in the summary table. */
 const ROW_LABEL: Record<RowStatus, string> = {
@@ -35,7 +37,7 @@ export function renderSummary(run: ActionRun): string {
     const t = run.target;
     facts.push(['Database', `${code(`${t.host}:${t.port}/${t.database}`)}${t.user ? ` as ${code(t.user)}` : ''}${run.urlSource ? ` (URL from ${code(run.urlSource)})` : ''}`]);
   }
-  if ((run.status !== 'failed' || run.command) && run.command !== 'lint') facts.push(['Current version', run.currentVersion ? code(run.currentVersion) : 'none applied']);
+  if ((run.status !== 'failed' || run.command) && run.command !== 'lint' && run.command !== 'report') facts.push(['Current version', run.currentVersion ? code(run.currentVersion) : 'none applied']);
   if (run.schemaFile) facts.push(['Schema file', code(run.schemaFile)]);
   if (run.backup) facts.push(['Backup', backupFact(run.backup)]);
   facts.push(['Duration', duration(run.durationMs)]);
@@ -45,11 +47,13 @@ export function renderSummary(run: ActionRun): string {
 
   if (run.rows.length > 0) {
     out.push(`### ${tableTitle(run)}`, '', ...table(run), '', `**Totals:** ${totals(run.rows)}`, '');
-  } else if (run.command && !run.error && run.command !== 'verify' && run.command !== 'lint') {
+  } else if (run.command && !run.error && run.command !== 'verify' && run.command !== 'lint' && run.command !== 'report') {
     out.push(run.command === 'status' ? 'No migration files found.' : 'No migrations to run.', '');
   }
 
   if (run.lint) out.push(...lintSection(run.lint));
+
+  out.push(...reportSection(run));
 
   if (run.health) out.push(...healthSection(run.health));
 
@@ -73,6 +77,8 @@ export function renderSummary(run: ActionRun): string {
       out.push(`<details><summary>${escapeHtml(`${r.version} ${r.file}`)} (${r.transaction ? 'one transaction' : 'transaction:false'})</summary>`, '', fence(r.sql ?? '', 'sql'), '', '</details>', '');
     }
   }
+  // Last, so the trend sits where people look after reading this run's outcome.
+  out.push(...recentRunsSection(run));
   return `${out.join('\n').replace(/\n+$/, '')}\n`;
 }
 
@@ -84,6 +90,7 @@ function headline(run: ActionRun): string {
       if (run.command === 'lint') return `❌ Migration lint failed${run.lint ? `: ${run.lint.failing} finding${run.lint.failing === 1 ? '' : 's'} at or above lint-fail-on ${run.lint.failOn}` : ''}`;
       if (run.error?.code === 'LINT_FAILED') return `❌ Migration lint failed${run.environment ? ` on ${run.environment}` : ''}: nothing was applied`;
       if (run.backup?.outcome === 'failed') return `❌ Backup failed${run.environment ? ` on ${run.environment}` : ''}: nothing was ${run.command === 'rollback' ? 'rolled back' : 'applied'}`;
+      if (run.command === 'report') return `❌ Migration report failed${run.environment ? ` on ${run.environment}` : ''}`;
       if (run.command === 'verify') return `❌ Verify failed${run.environment ? ` on ${run.environment}` : ''}${run.error?.code === 'VERIFY_FAILED' ? ': the round trip did not give back the same schema' : ''}`;
       const what = health ? 'Health checks failed after migrating' : 'Migration failed';
       const incomplete = run.rollback ? ` — the automatic rollback stopped, ${count(run.rollback.remaining.length)} of this run still applied` : '';
@@ -102,6 +109,7 @@ function headline(run: ActionRun): string {
       if (run.command === 'lint') return run.lint?.findings.length ? `⚠️ Migration lint passed with ${run.lint.findings.length} finding${run.lint.findings.length === 1 ? '' : 's'} below lint-fail-on` : '✅ Migration lint passed';
       if (run.command === 'rollback') return `↩️ Rolled back on ${run.environment}`;
       if (run.command === 'verify') return `✅ Verify passed on ${run.environment}: every down undoes its up`;
+      if (run.command === 'report') return `📊 Migration report of ${run.environment}'s database`;
       return `✅ Migrations applied on ${run.environment}`;
   }
 }
@@ -253,33 +261,6 @@ export function duration(ms: number): string {
   if (ms < 60_000) return `${Math.round(ms / 100) / 10} s`;
   const m = Math.floor(ms / 60_000);
   return `${m} min ${Math.round((ms - m * 60_000) / 1000)} s`;
-}
-
-/** Inline code that survives backticks in the value. */
-function code(s: string): string {
-  const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((m) => m.length));
-  const tick = '`'.repeat(longest + 1);
-  const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
-  return `${tick}${pad}${s}${pad}${tick}`;
-}
-
-/** A fenced block longer than any backtick run inside it. */
-function fence(s: string, lang: string): string {
-  const longest = Math.max(2, ...(s.match(/`+/g) ?? []).map((m) => m.length));
-  const f = '`'.repeat(longest + 1);
-  return `${f}${lang}\n${s.replace(/\s+$/, '')}\n${f}`;
-}
-
-function cell(s: string): string {
-  return oneLine(s).replace(/\|/g, '\\|');
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, ' ');
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** Lint findings as a table a pull request reviewer can act on: where, what, why, and the safe rewrite. */

@@ -1,5 +1,6 @@
 import { parse as parseDotenv } from 'dotenv';
 import { parseGoDuration } from '../engine/duration.js';
+import { parseSince, SINCE_FORMAT } from '../metrics/since.js';
 
 /** Re-exported: the CLI's flags and the action's inputs share Go's duration syntax. */
 export { parseGoDuration };
@@ -91,6 +92,16 @@ export interface CliOptions {
   readonly quiet: boolean;
   /** `lint --disable a,b`: rule ids disabled for every file; absent for other commands. */
   readonly disabledRules?: readonly string[];
+  /** `history`/`report` `--environment` (alias `--env`): only this environment's runs. */
+  readonly environment?: string;
+  /** `history --limit N`: at most N rows. Default 50. */
+  readonly limit?: number;
+  /** `report --since`: the window, as typed (`30d`, `2w`, `12h`, a date, `all`). Default `30d`. */
+  readonly since?: string;
+  /** `report --markdown`: print GitHub markdown instead of the terminal layout. */
+  readonly markdown?: boolean;
+  /** `report --html FILE`: also write the self-contained HTML report to FILE. */
+  readonly htmlFile?: string;
 }
 
 /** What {@link parseArgs} returns: a command to run, or text to print and exit 0. */
@@ -235,6 +246,14 @@ const DRY_RUN: FlagSpec = { name: 'dry-run', kind: 'bool', usage: 'show what wou
 const STEPS_UP: FlagSpec = { name: 'steps', kind: 'positive', usage: 'apply at most N migrations (default: all)' };
 const STEPS_DOWN: FlagSpec = { name: 'steps', kind: 'positive', default: '1', usage: 'roll back N migrations' };
 
+const ENVIRONMENT_FILTER: FlagSpec = {
+  name: 'environment',
+  aliases: ['env'],
+  kind: 'string',
+  usage: 'only this environment (development, staging, production, …)',
+};
+const LOCAL_JSON: FlagSpec = { name: 'json', kind: 'bool', usage: 'print machine-readable JSON' };
+
 interface CommandSpec {
   name: CommandName;
   aliases: readonly string[];
@@ -276,13 +295,29 @@ const COMMANDS: readonly CommandSpec[] = [
     usage: 'Check migration files for risky statements and parse errors',
     argsUsage: '[FILES...]',
     flags: [
-      { name: 'json', kind: 'bool', usage: 'print the findings as a JSON array' },
+      { ...LOCAL_JSON, usage: 'print the findings as a JSON array' },
       { name: 'disable', kind: 'slice', usage: 'rule ids to disable (comma-separated, repeatable)' },
     ],
   },
   { name: 'verify', aliases: [], usage: 'Apply, roll back and re-apply pending migrations to prove their down blocks', flags: [] },
-  { name: 'history', aliases: [], usage: 'Show the recorded history of runs', flags: [] },
-  { name: 'report', aliases: [], usage: 'Print a report of the database migration state', flags: [] },
+  {
+    name: 'history',
+    aliases: [],
+    usage: 'Show the audit trail of migration runs, newest first',
+    flags: [ENVIRONMENT_FILTER, { name: 'limit', kind: 'positive', default: '50', usage: 'show at most N rows' }, LOCAL_JSON],
+  },
+  {
+    name: 'report',
+    aliases: [],
+    usage: 'Report per environment: success rate, durations, rollbacks, time to recovery, reversibility',
+    flags: [
+      ENVIRONMENT_FILTER,
+      { name: 'since', kind: 'string', default: '30d', usage: 'window: 30d, 2w, 12h, a date (2026-01-31) or all' },
+      LOCAL_JSON,
+      { name: 'markdown', kind: 'bool', usage: 'print GitHub markdown' },
+      { name: 'html', kind: 'string', usage: 'also write a self-contained HTML report with charts to this file' },
+    ],
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -363,7 +398,22 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
     exitCode: exitCodeFlag || quiet,
     quiet,
     ...(has('disable') ? { disabledRules: Object.freeze(local.value<string[] | undefined>('disable') ?? []) } : {}),
+    ...(has('environment') && local.value<string | undefined>('environment') ? { environment: local.value<string>('environment') } : {}),
+    ...(has('limit') ? { limit: local.value<number>('limit') } : {}),
+    ...(has('since') ? { since: local.value<string>('since') } : {}),
+    ...(has('markdown') ? { markdown: local.value<boolean>('markdown') } : {}),
+    ...(has('html') && local.value<string | undefined>('html') ? { htmlFile: local.value<string>('html') } : {}),
   };
+  if (options.since !== undefined) {
+    try {
+      parseSince(options.since);
+    } catch {
+      throw new CliUsageError(`invalid value "${options.since}" for flag -since: expected ${SINCE_FORMAT}`, { helpText: cmdHelp() });
+    }
+  }
+  if (options.json && options.markdown) {
+    throw new CliUsageError('choose one of --json and --markdown', { helpText: cmdHelp(), hint: '--html FILE can be combined with either' });
+  }
   return Object.freeze(options);
 }
 

@@ -25,6 +25,7 @@ import type { Logger } from '../engine/logger.js';
 import { VERSION } from '../version.js';
 import { verifyCommand } from './verify-command.js';
 import { lintCommand } from './lint-command.js';
+import { historyCommand, reportCommand } from './report-command.js';
 
 /** Where the CLI writes; injected so tests can run it in-process. */
 export interface CliIO {
@@ -32,12 +33,6 @@ export interface CliIO {
   stderr(s: string): void;
   cwd: string;
 }
-
-/** Commands of DESIGN.md that later issues implement. */
-const NOT_YET: Partial<Record<CliOptions['command'], string>> = {
-  history: 'history',
-  report: 'report',
-};
 
 /**
  * Run the CLI and return its exit code (dbmate's: 0 ok, 2 error, 1 for `status --exit-code`
@@ -89,17 +84,11 @@ export async function main(argv: string[], processEnv: Record<string, string | u
   try {
     if (opts.command === 'new') return await newMigration(opts, io, out);
     if (opts.command === 'lint') return await lintCommand(opts, io.cwd, out); // needs no database URL
-    const feature = NOT_YET[opts.command];
-    if (feature) {
-      throw new MigrationError('NOT_AVAILABLE', `\`${feature}\` is not available in db-migrate ${VERSION} yet`, {
-        hint: 'use `plan` to review pending SQL; see the README for what this version supports',
-      });
-    }
     const target = parseDatabaseUrl(resolveDatabaseUrl(opts, env), { driver: opts.driver });
     if (target.password) secrets.push(target.password);
     const migrator = new Migrator(migratorConfig(opts, target, env, io.cwd, log));
     if (opts.wait && opts.command !== 'wait') await wait(opts, target, out);
-    return await dispatch(opts, migrator, target, io, out, log);
+    return await dispatch(opts, migrator, target, io, out, log, env);
   } catch (e) {
     err(formatError(e));
     return 2;
@@ -140,6 +129,7 @@ async function dispatch(
   io: CliIO,
   out: (s: string) => void,
   log: Logger,
+  env: Record<string, string | undefined>,
 ): Promise<number> {
   switch (opts.command) {
     case 'up':
@@ -167,9 +157,14 @@ async function dispatch(
       return 0;
     case 'load':
       return load(opts, target, io, out);
+    case 'history':
+      return historyCommand(opts, target, out);
+    case 'report':
+      // With --json or --markdown stdout is the document alone; the HTML file's note goes to stderr then.
+      return reportCommand(opts, target, io.cwd, out, opts.json || opts.markdown ? (s) => io.stderr(s) : out);
     case 'verify':
-      // The run context only labels history rows in the scratch database, which verify drops.
-      return verifyCommand(opts, migratorConfig(opts, target, {}, io.cwd, log), out);
+      // The run context labels the proofs verify records in the target's history table.
+      return verifyCommand(opts, migratorConfig(opts, target, env, io.cwd, log), out);
     default:
       throw new MigrationError('UNKNOWN_COMMAND', `unknown command ${opts.command}`);
   }

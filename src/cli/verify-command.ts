@@ -22,12 +22,12 @@ export async function verifyCommand(opts: CliOptions, cfg: MigratorConfig, out: 
 /** The human verdict: one line when everything round-trips, the first bad down with its diff otherwise. */
 export function verdict(r: VerifyResult): string {
   if (r.ok) {
-    return `Verify OK: ${r.migrations} migration(s) applied, rolled back and re-applied; every down undoes its up\n`;
+    return `Verify OK: ${r.migrations} migration(s) applied, rolled back and re-applied; every down undoes its up\n${recorded(r)}`;
   }
   if (r.firstBadDown) {
     return (
       `Verify FAILED: the down section of ${r.firstBadDown.file} (version ${r.firstBadDown.version}) does not undo its up.\n` +
-      `Schema before its up (-) vs after its down (+):\n${r.firstBadDown.diff}`
+      `Schema before its up (-) vs after its down (+):\n${r.firstBadDown.diff}${r.firstBadDown.diff.endsWith('\n') ? '' : '\n'}${recorded(r)}`
     );
   }
   const bad = r.steps.find((s) => !s.ok);
@@ -36,4 +36,9 @@ export function verdict(r: VerifyResult): string {
       ? 'after rolling back every migration the schema is not the initial one'
       : 're-applying every migration after the full rollback gave a different schema';
   return `Verify FAILED: ${what}.\n${bad?.diff ?? ''}`;
+}
+
+/** Where the proofs went, so `report` can count them; nothing when none were recorded. */
+function recorded(r: VerifyResult): string {
+  return r.historyRecorded > 0 ? `Recorded ${r.historyRecorded} verified down section(s) in the history table\n` : '';
 }

@@ -16,10 +16,22 @@ export interface RunContext {
   runUrl?: string;
   /** Version of this tool. */
   toolVersion: string;
+  /**
+   * One id per invocation of the tool, shared by every row it writes (the up steps and an
+   * automatic rollback alike), so reports can tell runs apart: CI reruns share a run id, and
+   * local runs have none. The migrator fills it in when absent.
+   */
+  invocationId?: string;
 }
 
-/** Outcome recorded for one attempt. */
-export type HistoryOutcome = 'applied' | 'failed' | 'rolled_back';
+/**
+ * Outcome recorded for one attempt. `verified`: the down section of this file (by checksum) was
+ * proven by `verify` on a scratch database of the same server; nothing ran on this database.
+ */
+export type HistoryOutcome = 'applied' | 'failed' | 'rolled_back' | 'verified';
+
+/** Outcomes of the table's check constraint, in the order the DDL lists them. */
+const OUTCOMES: readonly HistoryOutcome[] = ['applied', 'failed', 'rolled_back', 'verified'];
 
 /** Resolved, quoted name of the audit table, in the ledger's schema. */
 export interface HistoryName {
@@ -40,13 +52,33 @@ function quoteIdent(id: string): string {
 /**
  * DDL of the audit table. An identity column (not bigserial) keeps its sequence inside the table
  * definition, so excluding the table from schema dumps excludes all of it.
+ *
+ * Tables created by 0.1.0 before `invocation_id` and the `verified` outcome existed are brought up
+ * to date in the same round trip; the catalog check comes first so an up-to-date table is never
+ * ALTERed (that would take an ACCESS EXCLUSIVE lock on every run).
  */
 export function historyDdl(name: HistoryName): string {
+  const outcomes = OUTCOMES.map((o) => `'${o}'`).join(', ');
+  const table = literal(name.quoted);
+  return `${createDdl(name, outcomes)};
+do $db_migrate$ declare c record; begin
+  if not exists (select 1 from pg_attribute where attrelid = ${table}::regclass and attname = 'invocation_id' and not attisdropped) then
+    alter table ${name.quoted} add column invocation_id text;
+    -- The old check constraint's name was chosen by the server (and truncated for long names): find it.
+    for c in select conname from pg_constraint where conrelid = ${table}::regclass and contype = 'c' and pg_get_constraintdef(oid) like '%outcome%' loop
+      execute format('alter table %s drop constraint %I', ${table}, c.conname);
+    end loop;
+    alter table ${name.quoted} add check (outcome in (${outcomes}));
+  end if;
+end $db_migrate$`;
+}
+
+function createDdl(name: HistoryName, outcomes: string): string {
   return `create table if not exists ${name.quoted} (
   id bigint generated always as identity primary key,
   version varchar not null,
   direction text not null check (direction in ('up', 'down')),
-  outcome text not null check (outcome in ('applied', 'failed', 'rolled_back')),
+  outcome text not null check (outcome in (${outcomes})),
   file_name text,
   checksum text,
   started_at timestamptz not null,
@@ -59,7 +91,8 @@ export function historyDdl(name: HistoryName): string {
   run_url text,
   tool_version text,
   sqlstate text,
-  error text
+  error text,
+  invocation_id text
 )`;
 }
 
@@ -88,10 +121,10 @@ export function historyInsertSql(name: HistoryName, e: HistoryEntry, ctx: RunCon
       : `now(), clock_timestamp(), extract(epoch from clock_timestamp() - now()) * 1000`;
   return (
     `insert into ${name.quoted} (version, direction, outcome, file_name, checksum, started_at, finished_at, duration_ms, ` +
-    `environment, actor, git_sha, run_id, run_url, tool_version, sqlstate, error) values (` +
+    `environment, actor, git_sha, run_id, run_url, tool_version, sqlstate, error, invocation_id) values (` +
     [literal(e.version), literal(e.direction), literal(e.outcome), literal(e.fileName), literal(e.checksum)].join(', ') +
     `, ${timing}, ` +
-    [ctx.environment, ctx.actor, ctx.gitSha, ctx.runId, ctx.runUrl, ctx.toolVersion, e.sqlstate, e.error]
+    [ctx.environment, ctx.actor, ctx.gitSha, ctx.runId, ctx.runUrl, ctx.toolVersion, e.sqlstate, e.error, ctx.invocationId]
       .map((v) => literal(v))
       .join(', ') +
     ')'

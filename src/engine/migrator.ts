@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { connect, closeQuietly, isConnectionLost, type Connection } from './db.js';
 import { SqlMigrationError } from './sql-error.js';
 import { MigrationError } from './errors.js';
@@ -231,7 +231,12 @@ interface Loaded {
 
 /** The migration engine: dbmate's commands, with locking, timeouts, retries and an audit trail. */
 export class Migrator {
-  constructor(private readonly cfg: MigratorConfig) {}
+  private readonly cfg: MigratorConfig;
+
+  /** One Migrator is one invocation: every history row it writes shares the invocation id. */
+  constructor(cfg: MigratorConfig) {
+    this.cfg = { ...cfg, ctx: { ...cfg.ctx, invocationId: cfg.ctx.invocationId ?? randomUUID() } };
+  }
 
   private get log(): Logger {
     return this.cfg.log;

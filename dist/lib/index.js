@@ -1,0 +1,470 @@
+import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
+/******/ // The require scope
+/******/ var __nccwpck_require__ = {};
+/******/ 
+/************************************************************************/
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/define property getters */
+/******/ (() => {
+/******/ 	// define getter functions for harmony exports
+/******/ 	__nccwpck_require__.d = (exports, definition) => {
+/******/ 		for(var key in definition) {
+/******/ 			if(__nccwpck_require__.o(definition, key) && !__nccwpck_require__.o(exports, key)) {
+/******/ 				Object.defineProperty(exports, key, { enumerable: true, get: definition[key] });
+/******/ 			}
+/******/ 		}
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/hasOwnProperty shorthand */
+/******/ (() => {
+/******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/compat */
+/******/ 
+/******/ if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = new URL('.', import.meta.url).pathname.slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/";
+/******/ 
+/************************************************************************/
+var __webpack_exports__ = {};
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  D: () => (/* reexport */ MIGRATION_STATUS_SQL),
+  w: () => (/* reexport */ checkMigrations)
+});
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_namespaceObject);
+;// CONCATENATED MODULE: ./src/engine/errors.ts
+/**
+ * Base class of every error the engine raises on purpose.
+ *
+ * `message` is what the user sees (after `Error: `), kept byte-identical to dbmate's text where
+ * dbmate has one; `code` is stable so callers and tests can branch on it without matching text.
+ */
+class errors_MigrationError extends Error {
+    /** Stable machine-readable identifier, e.g. `PARSE_MISSING_UP`. */
+    code;
+    /** Suggested fix, shown separately so the message itself can stay dbmate-compatible. */
+    hint;
+    /**
+     * @param code stable identifier, e.g. `MIGRATIONS_DIR_MISSING`
+     * @param message user-facing text
+     * @param opts optional hint and cause
+     */
+    constructor(code, message, opts = {}) {
+        super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+        // Set explicitly: class names can be mangled by the bundler, and users see `name` in stack traces.
+        this.name = 'MigrationError';
+        this.code = code;
+        if (opts.hint !== undefined)
+            this.hint = opts.hint;
+    }
+}
+/** A migration file that cannot be parsed into exactly one up and one down section. */
+class ParseError extends errors_MigrationError {
+    /** Display path of the offending file, when known. */
+    file;
+    /**
+     * @param code stable identifier, e.g. `PARSE_MISSING_DOWN`
+     * @param message user-facing text (callers prefix it with the file's display path)
+     * @param opts optional file, hint and cause
+     */
+    constructor(code, message, opts = {}) {
+        super(code, message, opts);
+        this.name = 'ParseError';
+        if (opts.file !== undefined)
+            this.file = opts.file;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/files.ts
+
+
+
+/**
+ * dbmate's `^(\d+).*\.sql$` (Go RE2). Go's `.` matches any character but `\n`, whereas JavaScript's
+ * also refuses `\r`, U+2028 and U+2029, hence `[^\n]`; `\d` is ASCII-only in both.
+ */
+const MIGRATION_FILE_RE = /^(\d+)[^\n]*\.sql$/;
+/** Content of a file created by `new`, byte-identical to dbmate's template (33 bytes). */
+const NEW_MIGRATION_TEMPLATE = '-- migrate:up\n\n\n-- migrate:down\n\n';
+/**
+ * Lists the migration files of one or more directories exactly as dbmate does: only the directory
+ * itself (no recursion; entries that are directories are skipped even when named `*.sql`), bare
+ * names matching `^(\d+).*\.sql$` (case-sensitive), all directories merged and sorted byte-wise by
+ * file name — not numerically, so `10_c.sql` sorts before `1_a.sql`.
+ *
+ * @param dirs migrations directories as configured (e.g. `./db/migrations`), read in order
+ * @param cwd base for relative directories; defaults to `process.cwd()`
+ * @returns the files, sorted; files with equal names keep the order of `dirs`
+ * @throws {MigrationError} `MIGRATIONS_DIR_MISSING` when a directory cannot be read
+ */
+async function findMigrationFiles(dirs, cwd = process.cwd()) {
+    const files = [];
+    for (const dir of dirs) {
+        const absDir = external_node_path_default().resolve(cwd, dir);
+        // Cleaned once per directory (like Go's path.Join) rather than joined per file: with 10 000
+        // files the per-file joins were a measurable part of `status`.
+        const shownDir = external_node_path_default().posix.join(dir, '.');
+        const shownPrefix = shownDir === '.' ? '' : shownDir.endsWith('/') ? shownDir : `${shownDir}/`;
+        const absPrefix = absDir.endsWith((external_node_path_default()).sep) ? absDir : absDir + (external_node_path_default()).sep;
+        let entries;
+        try {
+            entries = await (0,promises_namespaceObject.readdir)(absDir, { withFileTypes: true });
+        }
+        catch (err) {
+            // dbmate reports every read failure (missing, not a directory, no permission) with this text.
+            throw new errors_MigrationError('MIGRATIONS_DIR_MISSING', `could not find migrations directory \`${dir}\``, {
+                hint: missingDirHint(dir, err),
+                cause: err,
+            });
+        }
+        for (const entry of entries) {
+            // Dirent types come from lstat, like Go's DirEntry.IsDir: a symlink to a directory is not skipped.
+            if (entry.isDirectory())
+                continue;
+            const match = MIGRATION_FILE_RE.exec(entry.name);
+            if (match === null)
+                continue;
+            files.push({
+                version: match[1],
+                fileName: entry.name,
+                displayPath: shownPrefix + entry.name,
+                absPath: absPrefix + entry.name,
+            });
+        }
+    }
+    // Go compares strings as UTF-8 bytes; JavaScript's `<` compares UTF-16 units, which agrees except
+    // for characters above U+FFFF (surrogate pairs). Compare bytes only when such a name exists.
+    // Array#sort is stable, so equal names keep the directory order.
+    if (files.some((f) => /[\uD800-\uDFFF]/.test(f.fileName))) {
+        const bytes = new Map(files.map((f) => [f, Buffer.from(f.fileName)]));
+        return files.sort((a, b) => Buffer.compare(bytes.get(a), bytes.get(b)));
+    }
+    return files.sort((a, b) => (a.fileName < b.fileName ? -1 : a.fileName > b.fileName ? 1 : 0));
+}
+function missingDirHint(dir, err) {
+    const code = err?.code;
+    const fix = 'or point --migrations-dir (DBMATE_MIGRATIONS_DIR) at the directory that holds your migrations.';
+    if (code === 'ENOTDIR')
+        return `\`${dir}\` is not a directory; ${fix}`;
+    if (code === 'EACCES' || code === 'EPERM')
+        return `\`${dir}\` cannot be read (${code}); fix its permissions ${fix}`;
+    return `Create it (\`db-migrate new NAME\` does), ${fix}`;
+}
+/**
+ * Groups files that share a version. dbmate keys its ledger on the version only, so two such files
+ * cannot both be applied: the second fails on `schema_migrations_pkey`, yet both then show as applied.
+ *
+ * @param files migration files, usually from {@link findMigrationFiles}
+ * @returns version → files (two or more each), in file order; empty when all versions are unique
+ */
+function findDuplicateVersions(files) {
+    const byVersion = new Map();
+    for (const file of files) {
+        const group = byVersion.get(file.version);
+        if (group === undefined)
+            byVersion.set(file.version, [file]);
+        else
+            group.push(file);
+    }
+    for (const [version, group] of byVersion)
+        if (group.length < 2)
+            byVersion.delete(version);
+    return byVersion;
+}
+/**
+ * Rejects files that share a version before anything runs (a deliberate improvement over dbmate,
+ * which half-applies them; see DBMATE_COMPAT.md §1).
+ *
+ * @param files migration files, usually from {@link findMigrationFiles}
+ * @throws {MigrationError} `DUPLICATE_VERSION` naming every file of every duplicated version
+ */
+function assertUniqueVersions(files) {
+    const duplicates = findDuplicateVersions(files);
+    if (duplicates.size === 0)
+        return;
+    const parts = [...duplicates].map(([version, group]) => `\`${version}\`: ${listPaths(group.map((f) => f.displayPath))}`);
+    const sameFileTwice = [...duplicates.values()].some((g) => new Set(g.map((f) => f.absPath)).size < g.length);
+    throw new MigrationError('DUPLICATE_VERSION', `duplicate migration version ${parts.join('; ')}`, {
+        hint: sameFileTwice
+            ? 'The same migrations directory is configured more than once; list each directory only once.'
+            : 'The version is the leading digits of the file name and must be unique. Rename the file that has ' +
+                'not been applied yet (e.g. to a fresh timestamp from `db-migrate new NAME`); dbmate would apply ' +
+                'only one of them and then report both as applied.',
+    });
+}
+function listPaths(paths) {
+    return paths.length <= 2 ? paths.join(' and ') : `${paths.slice(0, -1).join(', ')} and ${paths.at(-1)}`;
+}
+/**
+ * Name of a new migration file, as `dbmate new NAME` builds it: `<UTC YYYYMMDDHHMMSS>_<name>.sql`.
+ *
+ * @param name the NAME argument, used verbatim (dbmate does not sanitise it either)
+ * @param now creation time; only its UTC fields are used
+ * @throws {MigrationError} `MIGRATION_NAME_MISSING` with dbmate's message when `name` is empty
+ */
+function newMigrationFileName(name, now) {
+    if (name === '') {
+        throw new MigrationError('MIGRATION_NAME_MISSING', 'please specify a name for the new migration', {
+            hint: 'Pass a name, e.g. `db-migrate new create_users`.',
+        });
+    }
+    const pad = (n, width = 2) => String(n).padStart(width, '0');
+    const stamp = pad(now.getUTCFullYear(), 4) +
+        pad(now.getUTCMonth() + 1) +
+        pad(now.getUTCDate()) +
+        pad(now.getUTCHours()) +
+        pad(now.getUTCMinutes()) +
+        pad(now.getUTCSeconds());
+    return `${stamp}_${name}.sql`;
+}
+
+;// CONCATENATED MODULE: ./src/engine/ledger.ts
+/**
+ * Resolve the ledger's schema the way dbmate does: `schema.table` in the name, else the first
+ * `search_path` entry of the URL, else `current_schema()`, else `public`. Quoting is done by the
+ * server so the names match what dbmate writes into schema.sql byte for byte.
+ */
+async function resolveLedgerName(conn, migrationsTable, searchPath) {
+    let parts = migrationsTable.split('.');
+    let schema = '';
+    if (parts.length > 1) {
+        schema = parts[0];
+        parts = parts.slice(1);
+    }
+    if (!schema)
+        schema = (searchPath[0] ?? '').trim();
+    const table = parts.join('.');
+    const { rows } = await conn.query('select current_schema() as cur, quote_ident($1) as qs, array(select quote_ident(unnest($2::text[]))) as qt', [schema || 'public', parts]);
+    if (!schema) {
+        schema = rows[0].cur || 'public';
+        const again = await conn.query('select quote_ident($1) as qs', [schema]);
+        rows[0].qs = again.rows[0].qs;
+    }
+    return { schema, table, quotedSchema: rows[0].qs, quoted: `${rows[0].qs}.${rows[0].qt.join('.')}` };
+}
+/**
+ * Create the ledger if missing, with dbmate's exact DDL so either tool can continue the other's
+ * work. A missing schema (3F000) is created once, as dbmate does, announced with its line.
+ */
+async function ensureLedger(conn, name, log) {
+    const ddl = `create table if not exists ${name.quoted} (version varchar primary key)`;
+    try {
+        await conn.query(ddl);
+    }
+    catch (err) {
+        if (err.code !== '3F000')
+            throw err;
+        log.info(`Creating schema: ${name.schema}`);
+        await conn.query(`create schema if not exists ${name.quotedSchema}`);
+        await conn.query(ddl);
+    }
+}
+/** True when the ledger table exists; `status` and `plan` must not create it. */
+async function ledgerExists(conn, name) {
+    const { rowCount } = await conn.query('select 1 from information_schema.tables where table_schema = $1 and table_name = $2', [name.schema, name.table]);
+    return (rowCount ?? 0) > 0;
+}
+/** Applied versions, or an empty set when the ledger does not exist yet. */
+async function appliedVersions(conn, name) {
+    if (!(await ledgerExists(conn, name)))
+        return new Set();
+    // One JSON value instead of one row per version: node-postgres's per-row parsing dominated
+    // `status` on large projects.
+    const { rows } = await conn.query(`select coalesce(json_agg(version), '[]')::text as v from ${name.quoted}`);
+    return new Set(JSON.parse(rows[0].v));
+}
+
+;// CONCATENATED MODULE: ./src/engine/plan.ts
+
+/** The reportable part of a file. */
+function refOf(file) {
+    return { version: file.version, fileName: file.fileName, displayPath: file.displayPath };
+}
+/** Compare files with applied versions. Pure. */
+function makePlan(files, applied) {
+    const known = new Set(files.map((f) => f.version));
+    const rows = files.map((file) => ({ file, applied: applied.has(file.version) }));
+    let highestApplied;
+    for (const r of rows)
+        if (r.applied && (highestApplied === undefined || r.file.version > highestApplied))
+            highestApplied = r.file.version;
+    return {
+        files: rows,
+        pending: rows.filter((r) => !r.applied).map((r) => r.file),
+        orphans: [...applied].filter((v) => !known.has(v)).sort(),
+        highestApplied,
+    };
+}
+/**
+ * dbmate's --strict: the first pending version must be higher than every applied one.
+ * Same message as dbmate so scripts that match it keep working.
+ */
+function checkStrictOrder(plan) {
+    const first = plan.pending[0];
+    if (first && plan.highestApplied !== undefined && first.version <= plan.highestApplied) {
+        throw new MigrationError('OUT_OF_ORDER', `migration \`${first.version}\` is out of order with already applied migrations, the version number has to be higher than the applied migration \`${plan.highestApplied}\` in --strict mode`, { hint: `rename ${first.displayPath} with a newer timestamp (db-migrate new), or run without --strict` });
+    }
+}
+/**
+ * Which applied files `rollback` undoes, newest first: repeatedly the last file in filename
+ * order whose version is applied (dbmate's rule, which is not the numeric maximum).
+ */
+function rollbackTargets(plan, steps) {
+    return plan.files
+        .filter((r) => r.applied)
+        .map((r) => r.file)
+        .reverse()
+        .slice(0, steps);
+}
+/**
+ * Order versions for undoing, newest first: by position in dbmate's file order (file-name
+ * order, the order `up` applies them), reversed. Versions with no file come first, so a rollback
+ * stops on them before undoing anything it cannot place.
+ */
+function newestFirst(files, versions) {
+    const pos = new Map(files.map((f, i) => [f.version, i]));
+    const rank = (v) => pos.get(v) ?? Number.POSITIVE_INFINITY;
+    return [...versions].sort((a, b) => rank(b) - rank(a) || (a < b ? 1 : a > b ? -1 : 0));
+}
+
+;// CONCATENATED MODULE: ./src/check-migrations.ts
+/**
+ * Migration status for an application's own health checks: are the migrations this build ships
+ * applied, and did the last run fail? Imported by apps through the package's library entry
+ * (`src/lib.ts`), so this module keeps its import graph small: dbmate's file discovery, the
+ * ledger's naming rules and the pending-file rule, no `pg` at runtime (the caller brings its own
+ * pool), no SQL parser, nothing from the Actions toolkit.
+ */
+
+
+
+/**
+ * Whether the newest run in a history table failed, as an SQL expression (boolean, never null).
+ * The newest row that is not `verified` belongs to the newest run. Its outcome `failed` means the
+ * run stopped there; `rolled_back` means either an automatic rollback after a failure (the same run
+ * also went up) or a deliberate `rollback` command (it did not). A run is one `invocation_id`; rows
+ * from before that column existed belong to one CI run id and environment, as src/metrics groups them.
+ *
+ * @param opts.legacy the table has no `invocation_id` column yet (created by 0.1.0 and not upgraded
+ *   by a run since)
+ */
+function lastRunFailedSql(history, opts = {}) {
+    const env = opts.environmentParam ? `\n       and last.environment = ${opts.environmentParam}` : '';
+    const sameRunId = 'run.run_id = last.run_id and run.environment is not distinct from last.environment';
+    const sameRun = opts.legacy
+        ? `(${sameRunId})`
+        : `(run.invocation_id = last.invocation_id
+                       -- rows from before invocation_id: one CI run of one environment
+                       or (last.invocation_id is null and run.invocation_id is null
+                           and ${sameRunId}))`;
+    return `coalesce((
+    -- the newest run: its newest row that is not verify's proof
+    select case last.outcome
+             when 'failed' then true
+             -- undone by an automatic rollback (the same run went up), not by a rollback command
+             when 'rolled_back' then exists (
+               select 1 from ${history} run
+                where run.direction = 'up' and run.id < last.id
+                  and ${sameRun})
+             else false
+           end
+      from ${history} last
+     where last.outcome <> 'verified'${env}
+     order by last.id desc
+     limit 1
+  ), false)`;
+}
+/**
+ * The documented status query for apps that do not ship their migration files: one row with
+ * `current_version` (highest applied version, null when none), `expected_applied` (whether `$1`,
+ * the newest version the app was built with, is applied) and `last_run_failed` (see
+ * {@link MigrationCheck.failedLast}). Uses the default table names in the connection's search
+ * path; both tables must exist (the first run of `db-migrate up` or the action creates them).
+ * docs/DATABASE_MIGRATIONS.md shows this exact text, and the tests run it.
+ */
+const MIGRATION_STATUS_SQL = `select
+  (select max(version collate "C") from schema_migrations) as current_version,
+  exists (select 1 from schema_migrations where version = $1) as expected_applied,
+  ${lastRunFailedSql('schema_migrations_history')} as last_run_failed`;
+/**
+ * Migration status for an application's `/health` or readiness endpoint: the migration files in
+ * `dir` (found exactly as dbmate finds them) against the ledger, and whether the most recent run
+ * recorded in the history table failed.
+ *
+ * Read-only: four small queries (three when `migrationsTable` names its schema: ledger.ts needs a
+ * second one to resolve an unqualified name as dbmate does), the last one skipped when neither
+ * table exists. A missing ledger means everything is
+ * pending (a database nothing has migrated yet); a missing history table means `failedLast` false.
+ * Connection and permission errors are thrown, so the endpoint can answer 503.
+ *
+ * @param db a `pg.Pool` (recommended), `pg.Client` or `PoolClient`; used for plain SELECTs only
+ * @param dir the migrations directory (or several, as dbmate's `--migrations-dir`); relative paths
+ *   are resolved against `process.cwd()`, so prefer an absolute path
+ * @param opts table names and the environment, when not the defaults
+ * @throws the driver's error when the database cannot be queried; `MigrationError`
+ *   (`MIGRATIONS_DIR_MISSING`) when a directory cannot be read
+ */
+async function checkMigrations(db, dir, opts = {}) {
+    const checkedAt = new Date();
+    const files = await findMigrationFiles(Array.isArray(dir) ? dir : [dir]);
+    // resolveLedgerName only runs `query` and reads `rows`: any Queryable will do.
+    const ledger = await resolveLedgerName(db, opts.migrationsTable ?? 'schema_migrations', []);
+    const historyTable = opts.historyTable === undefined ? 'schema_migrations_history' : opts.historyTable;
+    // Which tables exist, in one round trip. The history table lives in the ledger's schema (the
+    // engine's historyName()); its name is quoted here by the server. to_regclass rather than
+    // information_schema: a table the app may not read is an error to report, not a missing table.
+    const { rows } = await db.query(`select to_regclass($1) is not null as ledger,
+            h.name as history,
+            to_regclass(h.name) is not null as history_exists,
+            not exists (select 1 from pg_attribute
+                         where attrelid = to_regclass(h.name) and attname = 'invocation_id' and not attisdropped) as legacy
+       from (select case when $2::text <> '' then $3::text || '.' || quote_ident($2) end as name) h`, [ledger.quoted, historyTable ?? '', ledger.quotedSchema]);
+    const found = rows[0];
+    const history = found.history !== null && found.history_exists ? found.history : undefined;
+    let applied = [];
+    let current = null;
+    let failedLast = false;
+    if (found.ledger || history) {
+        const values = history && opts.environment !== undefined ? [opts.environment] : [];
+        const { rows: data } = await db.query(`select ${found.ledger ? `(select coalesce(json_agg(version), '[]')::text from ${ledger.quoted})` : `'[]'`} as applied,
+              ${found.ledger ? `(select max(version collate "C") from ${ledger.quoted})` : 'null::text'} as current_version,
+              ${history ? lastRunFailedSql(history, { environmentParam: values.length ? '$1' : undefined, legacy: found.legacy }) : 'false'} as last_run_failed`, values);
+        const row = data[0];
+        applied = JSON.parse(row.applied);
+        current = row.current_version;
+        failedLast = row.last_run_failed;
+    }
+    const pending = makePlan(files, new Set(applied)).pending.map((f) => f.version);
+    return { upToDate: pending.length === 0, pending, current, failedLast, checkedAt };
+}
+
+;// CONCATENATED MODULE: ./src/lib.ts
+/**
+ * The package's library entry (`import { checkMigrations } from 'db-migrate-action'`), bundled to
+ * `dist/lib/index.js` with its declarations in `dist/lib/index.d.ts`. Only what an application
+ * needs at runtime: nothing here may import the Actions toolkit, `pg` or the SQL parser (a test
+ * checks the bundle holds only modules of src/).
+ */
+
+
+var __webpack_exports__MIGRATION_STATUS_SQL = __webpack_exports__.D;
+var __webpack_exports__checkMigrations = __webpack_exports__.w;
+export { __webpack_exports__MIGRATION_STATUS_SQL as MIGRATION_STATUS_SQL, __webpack_exports__checkMigrations as checkMigrations };

@@ -1,0 +1,70 @@
+import { writeFile, mkdir } from 'node:fs/promises';
+import { dirname, relative } from 'node:path';
+import type { Logger } from '../engine/logger.js';
+import { collectRecentRuns, collectReport, type HistorySource } from '../metrics/collect.js';
+import { renderHtml } from '../metrics/html.js';
+import { renderMarkdown, renderRecentRuns } from '../metrics/markdown.js';
+import { parseSince } from '../metrics/since.js';
+import type { ActionSettings } from './settings.js';
+import type { ActionRun } from './run-result.js';
+
+/** How many runs the end of an `up` summary shows. */
+export const RECENT_RUNS = 10;
+
+function historySource(s: ActionSettings): HistorySource {
+  return { target: s.target, migrationsTable: s.migrationsTable, historyTable: s.historyTable };
+}
+
+/**
+ * `command: report`: the history table's reliability figures for the window `report-since`,
+ * into the run (the summary renders them as markdown); the HTML file when `report-html` is set,
+ * for a later upload step. Read-only; nothing is uploaded from here.
+ */
+export async function reportStep(s: ActionSettings, log: Logger, run: ActionRun): Promise<void> {
+  const report = await collectReport({
+    ...historySource(s),
+    since: parseSince(s.reportSince ?? '30d'),
+    migrationsDirs: [...s.migrationsDirs],
+    cwd: s.workspace,
+  });
+  run.metrics = report;
+  for (const e of report.environments) {
+    log.info(`${e.environment}: ${e.runs} run(s), ${e.succeeded} succeeded, ${e.failed} failed`);
+  }
+  if (!report.historyAvailable) run.notes.push('This database has no history table yet: nothing has been recorded.');
+  if (s.reportHtml) {
+    await mkdir(dirname(s.reportHtml), { recursive: true });
+    await writeFile(s.reportHtml, renderHtml(report));
+    const shown = relative(s.workspace, s.reportHtml) || s.reportHtml;
+    log.info(`Wrote the HTML report to ${shown}`);
+    run.notes.push(`HTML report written to \`${shown}\`: upload it with actions/upload-artifact to keep it.`);
+  }
+  run.status = 'success';
+}
+
+/**
+ * After an `up`, the newest runs of this environment (this one included), for the end of the
+ * summary. Best effort: the run's outcome is already decided and must not change because the
+ * history could not be read (a database that never answered says so elsewhere).
+ */
+export async function recentRunsStep(s: ActionSettings, log: Logger, run: ActionRun): Promise<void> {
+  if (!s.historyTable) return;
+  try {
+    run.recentRuns = await collectRecentRuns(historySource(s), s.environment, RECENT_RUNS);
+  } catch (err) {
+    log.debug(`could not read the recent runs from the history table: ${(err as Error).message}`);
+  }
+}
+
+/** The summary's closing section for `up`: the recent runs table. */
+export function recentRunsSection(run: ActionRun): string[] {
+  if (!run.recentRuns) return [];
+  const n = run.recentRuns.length;
+  const which = n === 0 ? 'Recent runs' : n === 1 ? 'Last run' : `Last ${n} runs`;
+  return [renderRecentRuns(run.recentRuns, `${which} in ${run.environment ?? 'this environment'}`)];
+}
+
+/** The summary body of `command: report`. */
+export function reportSection(run: ActionRun): string[] {
+  return run.metrics ? [renderMarkdown(run.metrics)] : [];
+}

@@ -1,0 +1,31 @@
+/** Small helpers for the markdown GitHub renders in job summaries, issues and reports. */
+
+/** Inline code that survives backticks in the value. */
+export function code(s: string): string {
+  const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((m) => m.length));
+  const tick = '`'.repeat(longest + 1);
+  const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
+  return `${tick}${pad}${s}${pad}${tick}`;
+}
+
+/** A fenced block longer than any backtick run inside it. */
+export function fence(s: string, lang: string): string {
+  const longest = Math.max(2, ...(s.match(/`+/g) ?? []).map((m) => m.length));
+  const f = '`'.repeat(longest + 1);
+  return `${f}${lang}\n${s.replace(/\s+$/, '')}\n${f}`;
+}
+
+/** A markdown table cell: one line, pipes escaped. */
+export function cell(s: string): string {
+  return oneLine(s).replace(/\|/g, '\\|');
+}
+
+/** Newlines (and the blanks around them) as one space. */
+export function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ');
+}
+
+/** Text safe inside HTML (GitHub renders the HTML a summary contains). */
+export function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}

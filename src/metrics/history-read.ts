@@ -1,0 +1,151 @@
+import type { Connection } from '../engine/db.js';
+import { historyExists, type HistoryName } from '../engine/history.js';
+import type { HistoryRecord } from './types.js';
+
+/** Filters of {@link readHistory}. */
+export interface HistoryQuery {
+  /** Only this environment (rows without one are `unspecified`, matched by that name). */
+  environment?: string;
+  /** Only rows that started at or after this instant. */
+  since?: Date | null;
+  /** At most this many rows, newest first. */
+  limit?: number;
+  /** Leave out `verify`'s `verified` rows (they are proofs, not runs). */
+  runsOnly?: boolean;
+}
+
+/** Label of rows written without an environment. */
+export const UNSPECIFIED_ENVIRONMENT = 'unspecified';
+
+interface Row {
+  id: string;
+  version: string;
+  direction: 'up' | 'down';
+  outcome: HistoryRecord['outcome'];
+  file_name: string | null;
+  checksum: string | null;
+  started_at: Date;
+  finished_at: Date;
+  duration_ms: number;
+  environment: string | null;
+  actor: string | null;
+  git_sha: string | null;
+  run_id: string | null;
+  run_url: string | null;
+  tool_version: string | null;
+  sqlstate: string | null;
+  error: string | null;
+  invocation_id: string | null;
+}
+
+/**
+ * SQL of a run's key, the same as {@link runKey}: the invocation id; for rows written before
+ * that column existed, the CI run id and environment; else the row on its own.
+ */
+const RUN_KEY_SQL = `coalesce(invocation_id, 'run:' || run_id || ':' || coalesce(environment, ''), 'row:' || id)`;
+
+/** A run's key in JavaScript, matching {@link RUN_KEY_SQL}. */
+export function runKey(r: Pick<HistoryRecord, 'invocationId' | 'runId' | 'environment' | 'id'>): string {
+  if (r.invocationId !== null) return r.invocationId;
+  if (r.runId !== null) return `run:${r.runId}:${r.environment ?? ''}`;
+  return `row:${r.id}`;
+}
+
+/**
+ * Rows of the audit table, newest first; null when the table does not exist (never created
+ * here: reading history must not change the database). Tables from before `invocation_id` read
+ * as if every row had a null one.
+ */
+export async function readHistory(conn: Connection, name: HistoryName, q: HistoryQuery = {}): Promise<HistoryRecord[] | null> {
+  const source = await historySource(conn, name);
+  if (source === null) return null;
+  const { where, values } = filters(q);
+  const limit = q.limit !== undefined ? ` limit ${Math.max(0, Math.floor(q.limit))}` : '';
+  const { rows } = await conn.query<Row>(`select * from ${source} h${where} order by id desc${limit}`, values);
+  return rows.map(record);
+}
+
+/**
+ * The rows of the newest `runs` runs of one environment (every row of each run), newest first;
+ * null when the table does not exist. One query, however long the table's history.
+ */
+export async function readRecentRuns(conn: Connection, name: HistoryName, environment: string, runs: number): Promise<HistoryRecord[] | null> {
+  const source = await historySource(conn, name);
+  if (source === null) return null;
+  const { where, values } = filters({ environment, runsOnly: true });
+  const { rows } = await conn.query<Row>(
+    `with h as (select *, ${RUN_KEY_SQL} as run_key from ${source} t${where}),
+          recent as (select run_key from h group by run_key order by max(id) desc limit ${Math.max(0, Math.floor(runs))})
+     select h.* from h join recent using (run_key) order by h.id desc`,
+    values,
+  );
+  return rows.map(record);
+}
+
+/** The table as a subquery with every column this version reads, or null when it is missing. */
+async function historySource(conn: Connection, name: HistoryName): Promise<string | null> {
+  if (!(await historyExists(conn, name))) return null;
+  const { rowCount } = await conn.query(
+    `select 1 from information_schema.columns where table_schema = $1 and table_name = $2 and column_name = 'invocation_id'`,
+    [name.schema, name.table],
+  );
+  return (rowCount ?? 0) > 0 ? name.quoted : `(select *, null::text as invocation_id from ${name.quoted})`;
+}
+
+function filters(q: HistoryQuery): { where: string; values: unknown[] } {
+  const conds: string[] = [];
+  const values: unknown[] = [];
+  if (q.environment !== undefined) {
+    values.push(q.environment);
+    conds.push(
+      q.environment === UNSPECIFIED_ENVIRONMENT ? `(environment is null or environment = $${values.length})` : `environment = $${values.length}`,
+    );
+  }
+  if (q.since) {
+    values.push(q.since.toISOString());
+    conds.push(`started_at >= $${values.length}::timestamptz`);
+  }
+  if (q.runsOnly) conds.push(`outcome <> 'verified'`);
+  return { where: conds.length ? ` where ${conds.join(' and ')}` : '', values };
+}
+
+function record(r: Row): HistoryRecord {
+  return {
+    id: Number(r.id),
+    version: r.version,
+    direction: r.direction,
+    outcome: r.outcome,
+    fileName: r.file_name,
+    checksum: r.checksum,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    durationMs: Number(r.duration_ms),
+    environment: r.environment,
+    actor: r.actor,
+    gitSha: r.git_sha,
+    runId: r.run_id,
+    runUrl: r.run_url,
+    toolVersion: r.tool_version,
+    sqlstate: r.sqlstate,
+    error: r.error,
+    invocationId: r.invocation_id ?? null,
+  };
+}
+
+/** Checksums of files whose down section was proven: by `verify` (`verified`) or by a real rollback (`exercised`). */
+export interface DownProofs {
+  verified: Set<string>;
+  exercised: Set<string>;
+}
+
+/** Every down-section proof in the table, whatever the report's window: a proof does not expire while the file is unchanged. */
+export async function readDownProofs(conn: Connection, name: HistoryName): Promise<DownProofs> {
+  const proofs: DownProofs = { verified: new Set(), exercised: new Set() };
+  if (!(await historyExists(conn, name))) return proofs;
+  const { rows } = await conn.query<{ outcome: string; checksum: string }>(
+    `select distinct outcome, checksum from ${name.quoted}
+      where direction = 'down' and outcome in ('verified', 'rolled_back') and checksum is not null`,
+  );
+  for (const r of rows) (r.outcome === 'verified' ? proofs.verified : proofs.exercised).add(r.checksum);
+  return proofs;
+}

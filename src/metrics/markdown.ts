@@ -1,0 +1,70 @@
+import { cell, code, escapeHtml } from '../markdown.js';
+import { ENVIRONMENT_HEADERS, OUTCOME_LABELS, coverageText, environmentRow, firstLine, humanDuration, runChanges, when, windowText } from './format.js';
+import type { MigrationReport, RunOutcome, RunSummary } from './types.js';
+
+const OUTCOME_ICONS: Readonly<Record<RunOutcome, string>> = { success: '✅', rollback: '↩️', failed: '❌', 'rolled-back': '⚠️' };
+
+/** A markdown table; every cell escaped (errors and names are data, never markup). */
+function table(headers: string[], rows: string[][]): string[] {
+  const line = (cells: string[]) => `| ${cells.map((c) => cell(escapeHtml(c))).join(' | ')} |`;
+  return [line(headers), `|${headers.map(() => '---').join('|')}|`, ...rows.map(line)];
+}
+
+/**
+ * The report as GitHub markdown (job summary, `report --markdown`): per environment the runs,
+ * success rate, durations, rollbacks and time to recovery; the slowest migrations; coverage.
+ */
+export function renderMarkdown(r: MigrationReport): string {
+  const out = ['## Database migration report', '', `Database ${code(r.database)} · ${windowText(r)}`, ''];
+  if (!r.historyAvailable) {
+    out.push('No history table in this database yet: nothing has been recorded. Runs of `up` and `rollback` record their history there.', '');
+  } else if (r.environments.length === 0) {
+    out.push('No runs recorded in this window.', '');
+  } else {
+    out.push(...table(ENVIRONMENT_HEADERS, r.environments.map(environmentRow)), '');
+    const open = r.environments.filter((e) => e.recovery.openSince);
+    for (const e of open) {
+      out.push(`> **${escapeHtml(e.environment)}** has been failing since ${when(e.recovery.openSince!)}: no successful run since then.`, '');
+    }
+    const slow = r.environments.flatMap((e) => e.slowest.map((s) => ({ env: e.environment, ...s })));
+    if (slow.length) {
+      out.push(
+        '### Slowest migrations',
+        '',
+        ...table(
+          ['Environment', 'Version', 'File', 'Duration', 'When'],
+          slow.map((s) => [s.env, s.version, s.file ?? '', humanDuration(s.durationMs), when(s.startedAt)]),
+        ),
+        '',
+      );
+    }
+  }
+  const coverage = coverageText(r);
+  if (coverage) out.push('### Reversibility', '', escapeHtml(coverage), '');
+  out.push(
+    '<sub>Success rate: runs whose migrations all applied (or deliberate rollbacks that succeeded). Durations: p50 / p95 / max, nearest rank. ' +
+      'Time to recovery: mean time from the end of a failed run to the end of the next successful run in that environment.</sub>',
+  );
+  return `${out.join('\n')}\n`;
+}
+
+/** The newest runs as a markdown table (newest first), for the end of every `up` job summary. */
+export function renderRecentRuns(runs: readonly RunSummary[], title: string): string {
+  if (runs.length === 0) return `### ${title}\n\nNo runs recorded yet.\n`;
+  const rows = [...runs]
+    .sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime())
+    .map((r) => [
+      when(r.startedAt),
+      `${OUTCOME_ICONS[r.outcome]} ${OUTCOME_LABELS[r.outcome]}`,
+      humanDuration(r.durationMs),
+      runChanges(r),
+      firstLine(r.error, 80),
+      r.actor ?? '',
+      r.gitSha ? r.gitSha.slice(0, 7) : '',
+    ]);
+  // The run link is markup of our own; added after escaping the data cells.
+  const lines = table(['Started', 'Outcome', 'Duration', 'Changes', 'Error', 'Actor', 'Commit'], rows);
+  const links = [...runs].sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime()).map((r) => (r.runUrl && /^https?:\/\//.test(r.runUrl) ? ` [run](${r.runUrl}) |` : ' |'));
+  const withLinks = [`${lines[0]} Run |`, `${lines[1]}---|`, ...lines.slice(2).map((l, i) => `${l}${links[i]}`)];
+  return `### ${title}\n\n${withLinks.join('\n')}\n`;
+}
