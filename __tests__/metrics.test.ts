@@ -7,6 +7,8 @@ import { historyDdl, historyName } from '../src/engine/history.js';
 import { computeReport, distribution } from '../src/metrics/report.js';
 import { parseSince } from '../src/metrics/since.js';
 import { humanDuration } from '../src/metrics/format.js';
+import { collectRecentRuns } from '../src/metrics/collect.js';
+import { parseDatabaseUrl } from '../src/engine/url.js';
 
 const server = usePostgres();
 
@@ -267,6 +269,33 @@ describe('history tables of older versions and missing tables', () => {
     } finally {
       await proj.cleanup();
     }
+  });
+});
+
+describe('the recent runs of an up summary', () => {
+  it('reads a bounded number of rows, newest first, and leaves out a run the bound cut short', async () => {
+    const url = await server().createDatabase();
+    // Oldest first: a huge run (1200 rows), a small one, then three of another environment and two small ones.
+    const rows: Seed[] = [
+      ...Array.from({ length: 1200 }, (_, i): Seed => ({ inv: 'huge', env: 'staging', version: String(i), outcome: 'applied', at: i, ms: 1 })),
+      { inv: 'small-1', env: 'staging', version: 'a', outcome: 'applied', at: 10 * MIN, ms: 5 },
+      ...['p1', 'p2', 'p3'].map((inv, i): Seed => ({ inv, env: 'production', version: 'b', outcome: 'applied', at: 11 * MIN + i, ms: 5 })),
+      { inv: 'small-2', env: 'staging', version: 'c', outcome: 'failed', at: 12 * MIN, ms: 5 },
+      { inv: 'small-3', env: 'staging', version: 'd', outcome: 'applied', at: 13 * MIN, ms: 5 },
+    ];
+    await query(url, historyDdl(historyName({ schema: 'public', table: 'x', quoted: 'public.x', quotedSchema: 'public' }, 'schema_migrations_history')));
+    await query(
+      url,
+      `insert into schema_migrations_history (version, direction, outcome, started_at, finished_at, duration_ms, environment, invocation_id)
+       select r->>'version', 'up', r->>'outcome', to_timestamp((r->>'at')::float8 / 1000), to_timestamp(((r->>'at')::float8 + (r->>'ms')::float8) / 1000), (r->>'ms')::float8, r->>'env', r->>'inv'
+         from jsonb_array_elements($1::jsonb) r`,
+      [JSON.stringify(rows.map((r) => ({ ...r, at: T0 + r.at })))],
+    );
+    const source = { target: parseDatabaseUrl(url), migrationsTable: 'schema_migrations', historyTable: 'schema_migrations_history' };
+    const staging = await collectRecentRuns(source, 'staging', 10);
+    expect(staging.map((r) => `${r.key}:${r.outcome}`)).toEqual(['small-3:success', 'small-2:failed', 'small-1:success']);
+    expect((await collectRecentRuns(source, 'production', 2)).map((r) => r.key)).toEqual(['p3', 'p2']);
+    expect(await collectRecentRuns(source, 'development', 10)).toEqual([]);
   });
 });
 

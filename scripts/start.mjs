@@ -1,7 +1,9 @@
 // `npm start`: the real action from dist/ (or DB_MIGRATE_ACTION) run exactly as a GitHub runner
 // runs it — INPUT_* variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files — against a
-// throwaway PostgreSQL with db/migrations: a dry run, then `up`, then `status`. No database of
-// your own is needed.
+// throwaway PostgreSQL with db/migrations: a dry run, then `up`, then `status`, then `report`. No
+// database of your own is needed.
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startPostgres } from './embedded-pg.mjs';
 import { runAction, ACTION_BUNDLE } from './action-runner.mjs';
 
@@ -9,6 +11,8 @@ const steps = [
   { title: 'Dry run: what would `up` do? (nothing is changed)', with: { command: 'up', 'dry-run': 'true' } },
   { title: 'up: apply the pending migrations', with: { command: 'up' } },
   { title: 'status', with: { command: 'status' } },
+  // Outside the checkout, so trying it leaves no file behind in the repository.
+  { title: 'report: reliability from the history table', with: { command: 'report', 'report-html': join(tmpdir(), 'db-migrate-report.html') } },
 ];
 
 console.log(`Starting an embedded PostgreSQL...`);
@@ -39,5 +43,5 @@ try {
 } finally {
   await pg.stop();
 }
-console.log(failed ? '\nSomething failed: see above.' : 'Done: the embedded server is stopped and removed.');
+console.log(failed ? '\nSomething failed: see above.' : `Done: the embedded server is stopped and removed. The HTML report: ${join(tmpdir(), 'db-migrate-report.html')}`);
 process.exitCode = failed ? 1 : 0;

@@ -1,5 +1,5 @@
 import { writeFile, mkdir } from 'node:fs/promises';
-import { dirname, relative } from 'node:path';
+import { dirname, isAbsolute, relative } from 'node:path';
 import type { Logger } from '../engine/logger.js';
 import { collectRecentRuns, collectReport, type HistorySource } from '../metrics/collect.js';
 import { renderHtml } from '../metrics/html.js';
@@ -35,7 +35,9 @@ export async function reportStep(s: ActionSettings, log: Logger, run: ActionRun)
   if (s.reportHtml) {
     await mkdir(dirname(s.reportHtml), { recursive: true });
     await writeFile(s.reportHtml, renderHtml(report));
-    const shown = relative(s.workspace, s.reportHtml) || s.reportHtml;
+    const rel = relative(s.workspace, s.reportHtml);
+    // Inside the workspace the relative path is what an upload-artifact step needs; outside it, the absolute one.
+    const shown = rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : s.reportHtml;
     log.info(`Wrote the HTML report to ${shown}`);
     run.notes.push(`HTML report written to \`${shown}\`: upload it with actions/upload-artifact to keep it.`);
   }

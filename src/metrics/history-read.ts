@@ -39,12 +39,9 @@ interface Row {
 }
 
 /**
- * SQL of a run's key, the same as {@link runKey}: the invocation id; for rows written before
- * that column existed, the CI run id and environment; else the row on its own.
+ * A run's key: the invocation id; for rows written before that column existed, the CI run id and
+ * environment; else the row on its own.
  */
-const RUN_KEY_SQL = `coalesce(invocation_id, 'run:' || run_id || ':' || coalesce(environment, ''), 'row:' || id)`;
-
-/** A run's key in JavaScript, matching {@link RUN_KEY_SQL}. */
 export function runKey(r: Pick<HistoryRecord, 'invocationId' | 'runId' | 'environment' | 'id'>): string {
   if (r.invocationId !== null) return r.invocationId;
   if (r.runId !== null) return `run:${r.runId}:${r.environment ?? ''}`;
@@ -65,21 +62,26 @@ export async function readHistory(conn: Connection, name: HistoryName, q: Histor
   return rows.map(record);
 }
 
+/** How many rows {@link readRecentRuns} reads at most: enough for ten runs of ordinary size. */
+const RECENT_ROWS = 1000;
+
 /**
  * The rows of the newest `runs` runs of one environment (every row of each run), newest first;
- * null when the table does not exist. One query, however long the table's history.
+ * null when the table does not exist. Reads at most {@link RECENT_ROWS} rows, newest first along
+ * the primary key, so the cost does not grow with the table's history (every `up` pays it). When
+ * the limit cuts the oldest run short, that run is left out rather than shown incomplete.
  */
 export async function readRecentRuns(conn: Connection, name: HistoryName, environment: string, runs: number): Promise<HistoryRecord[] | null> {
-  const source = await historySource(conn, name);
-  if (source === null) return null;
-  const { where, values } = filters({ environment, runsOnly: true });
-  const { rows } = await conn.query<Row>(
-    `with h as (select *, ${RUN_KEY_SQL} as run_key from ${source} t${where}),
-          recent as (select run_key from h group by run_key order by max(id) desc limit ${Math.max(0, Math.floor(runs))})
-     select h.* from h join recent using (run_key) order by h.id desc`,
-    values,
-  );
-  return rows.map(record);
+  const rows = await readHistory(conn, name, { environment, runsOnly: true, limit: RECENT_ROWS });
+  if (rows === null) return null;
+  const keys: string[] = [];
+  for (const r of rows) {
+    const k = runKey(r);
+    if (keys.at(-1) !== k && !keys.includes(k)) keys.push(k);
+  }
+  if (rows.length === RECENT_ROWS && keys.length > 1) keys.splice(keys.indexOf(runKey(rows.at(-1)!)), 1);
+  const keep = new Set(keys.slice(0, Math.max(0, Math.floor(runs))));
+  return rows.filter((r) => keep.has(runKey(r)));
 }
 
 /** The table as a subquery with every column this version reads, or null when it is missing. */

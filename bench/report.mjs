@@ -1,0 +1,147 @@
+// Cost of the history features on a large audit table. A benchmark, not a test: it prints the
+// figures and exits 0 whenever it ran.
+//
+//   node bench/report.mjs [--rows N] [--runs N]
+//
+// Seeds `schema_migrations_history` with --rows rows (default 100 000: runs of 1–5 migrations over
+// three environments and a year, ~8% failures, some automatic and deliberate rollbacks) on an
+// embedded PostgreSQL 18, then measures, median of --runs (default 5):
+//   - `db-migrate report --json --since all` (the committed dist/cli bundle: connect, read every
+//     row, group, compute, print) against `psql` running the docs' per-run SQL aggregate on the same
+//     rows (the floor: the server's own work plus psql's start);
+//   - what every `up` pays for the last-10-runs table of its summary: `collectRecentRuns` (src/
+//     compiled with tsc into a temporary directory) on that history and on an empty one;
+//   - the action's `up` with nothing to apply, with that history and with an empty one (all that
+//     grows with the history: the recent runs, and the edited-file checksums read by planning).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtemp, mkdir, writeFile, rm, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { symlink } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
+import { startPostgres } from '../scripts/embedded-pg.mjs';
+import { runAction } from '../scripts/action-runner.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name, def) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const ROWS = arg('rows', 100_000);
+const RUNS = arg('runs', 5);
+const CLI = join(ROOT, 'dist/cli/index.js');
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+async function timeMs(fn) {
+  const t = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+// Same DDL as src/engine/history.ts (the table the tool creates), seeded in SQL so seeding is fast.
+const SEED = (rows) => `
+create table schema_migrations (version varchar primary key);
+create table schema_migrations_history (
+  id bigint generated always as identity primary key, version varchar not null,
+  direction text not null check (direction in ('up', 'down')),
+  outcome text not null check (outcome in ('applied', 'failed', 'rolled_back', 'verified')),
+  file_name text, checksum text, started_at timestamptz not null, finished_at timestamptz not null,
+  duration_ms double precision not null, environment text, actor text, git_sha text, run_id text,
+  run_url text, tool_version text, sqlstate text, error text, invocation_id text);
+insert into schema_migrations_history (version, direction, outcome, file_name, checksum, started_at, finished_at,
+  duration_ms, environment, actor, git_sha, run_id, tool_version, sqlstate, error, invocation_id)
+select v, case when roll then 'down' else 'up' end,
+       case when roll then 'rolled_back' when fail and k = n then 'failed' else 'applied' end,
+       v || '_m.sql', md5(v), t, t + make_interval(secs => d / 1000), d,
+       (array['development', 'staging', 'production'])[1 + r % 3], 'octocat', md5(r::text), r::text, '0.1.0',
+       case when fail and k = n then '42P01' end, case when fail and k = n then 'relation "x" does not exist' end,
+       'inv-' || r
+  from (select r, k, n, fail, roll, lpad((r * 5 + k)::text, 14, '0') as v,
+               timestamptz '2025-11-25' + make_interval(secs => r * 60 + k) as t, 20 + (r * 7919 + k * 104729) % 3000 as d
+          from (select r, 1 + r % 5 as n, r % 13 = 0 as fail, r % 29 = 0 as rolls from generate_series(1, ${Math.ceil(rows / 3)}) r) runs,
+               lateral (select k, false as roll from generate_series(1, n) k
+                        union all select 1, true where rolls) steps) x
+ limit ${rows};`;
+
+const pgServer = await startPostgres({ version: 18, useEnv: false });
+const work = await mkdtemp(join(tmpdir(), 'dbm-bench-report-'));
+try {
+  const big = await pgServer.createDatabase('big');
+  const empty = await pgServer.createDatabase('empty');
+  const c = new pg.Client({ connectionString: big });
+  await c.connect();
+  await c.query(SEED(ROWS));
+  const { rows: [{ n, runs }] } = await c.query(`select count(*)::int as n, count(distinct invocation_id)::int as runs from schema_migrations_history`);
+  await c.query('analyze');
+  await c.end();
+  // One migration, already applied in both databases: `up` has nothing to do and touches no schema.
+  await mkdir(join(work, 'db/migrations'), { recursive: true });
+  await writeFile(join(work, 'db/migrations/1_noop.sql'), '-- migrate:up\nselect 1;\n\n-- migrate:down\nselect 1;\n');
+  for (const url of [big, empty]) {
+    const k = new pg.Client({ connectionString: url });
+    await k.connect();
+    await k.query(`create table if not exists schema_migrations (version varchar primary key); insert into schema_migrations values ('1')`);
+    await k.end();
+  }
+  console.log(`history: ${n} rows, ${runs} runs (node ${process.version})`);
+
+  const docs = await readFile(join(ROOT, 'docs/DATABASE_MIGRATIONS.md'), 'utf8');
+  const perRun = docs.split('Per run: how often a run failed')[1].split('```sql runnable\n')[1].split('```')[0];
+  const psqlUrl = big.replace(/\?.*$/, '');
+
+  const report = [];
+  const psql = [];
+  for (let i = 0; i < RUNS; i++) {
+    report.push(
+      await timeMs(() => {
+        const r = spawnSync(process.execPath, [CLI, '--url', big, 'report', '--json', '--since', 'all'], { cwd: work, maxBuffer: 1 << 30 });
+        if (r.status !== 0) throw new Error(`report failed: ${r.stderr}`);
+      }),
+    );
+    psql.push(await timeMs(() => execFileSync('psql', [psqlUrl, '-X', '-q', '-A', '-c', perRun], { stdio: ['ignore', 'ignore', 'inherit'] })));
+  }
+  console.log(`db-migrate report --json --since all: ${median(report).toFixed(0)} ms (median of ${RUNS})`);
+  console.log(`psql, the docs' per-run aggregate:    ${median(psql).toFixed(0)} ms`);
+  console.log(`ratio: ${(median(report) / median(psql)).toFixed(2)}x`);
+
+  const out = join(work, 'build');
+  execFileSync(
+    join(ROOT, 'node_modules/.bin/tsc'),
+    ['src/metrics/collect.ts', '--outDir', out, '--rootDir', 'src', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--types', 'node'],
+    { cwd: ROOT, stdio: 'inherit' },
+  );
+  await writeFile(join(out, 'package.json'), '{"type":"module"}\n');
+  await symlink(join(ROOT, 'node_modules'), join(work, 'node_modules'));
+  const { collectRecentRuns } = await import(pathToFileURL(join(out, 'metrics/collect.js')).href);
+  const { parseDatabaseUrl } = await import(pathToFileURL(join(out, 'engine/url.js')).href);
+  const recentMs = async (url) => {
+    const source = { target: parseDatabaseUrl(url), migrationsTable: 'schema_migrations', historyTable: 'schema_migrations_history' };
+    const xs = [];
+    for (let i = 0; i < RUNS; i++) xs.push(await timeMs(() => collectRecentRuns(source, 'staging', 10)));
+    return median(xs);
+  };
+  const [recentBig, recentEmpty] = [await recentMs(big), await recentMs(empty)];
+  console.log(`last 10 runs for the up summary (connect + read + group): ${recentBig.toFixed(1)} ms with ${n} rows, ${recentEmpty.toFixed(1)} ms with none`);
+
+  const upMs = async (url) => {
+    const xs = [];
+    for (let i = 0; i < RUNS; i++) {
+      xs.push(
+        await timeMs(async () => {
+          const r = await runAction({ 'database-url': url, environment: 'staging', backup: 'never', 'create-issue-on-failure': 'false', 'health-check-sql': '' }, { cwd: work });
+          if (r.code !== 0) throw new Error(`up failed: ${r.stdout}`);
+          if (url === big && !r.summary.includes('### Last 10 runs in staging')) throw new Error('no recent runs in the summary');
+        }),
+      );
+    }
+    return median(xs);
+  };
+  const withHistory = await upMs(big);
+  const without = await upMs(empty);
+  console.log(`action up, nothing to apply: ${withHistory.toFixed(0)} ms with the ${n}-row history, ${without.toFixed(0)} ms with an empty one`);
+} finally {
+  await pgServer.stop();
+  await rm(work, { recursive: true, force: true });
+}
