@@ -1,7 +1,7 @@
 import { describe, it, expect } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { usePostgres } from './helpers/pg.js';
+import { usePostgres, query } from './helpers/pg.js';
 import { project, migration } from './helpers/cli.js';
 import { actionSettings, recordingLog } from './helpers/action.js';
 import { migratorConfig, runPipeline } from '../src/action/pipeline.js';
@@ -73,6 +73,29 @@ describe('history in the action', () => {
       expect(await readFile(html, 'utf8')).toMatch(/^<!DOCTYPE html>/i);
       const output = JSON.parse(actionOutputs(result).report);
       expect(output.metrics.environments[0]).toMatchObject({ environment: 'staging', runs: 2, succeeded: 2 });
+    } finally {
+      await proj.cleanup();
+    }
+  });
+
+  it('the report output lists the newest 100 runs; the figures count them all', async () => {
+    const url = await server().createDatabase();
+    const proj = await project({ 'db/migrations/1_a.sql': migration('create table a (id int);', 'drop table a;') });
+    try {
+      const s = actionSettings(url, proj.dir);
+      await pipeline(s); // creates the tables (and is the newest run but one)
+      await query(
+        url,
+        `insert into schema_migrations_history (version, direction, outcome, started_at, finished_at, duration_ms, environment, invocation_id)
+         select '1', 'up', 'applied', now() - make_interval(mins => i), now() - make_interval(mins => i), 5, 'staging', 'seed-' || i
+           from generate_series(1, 149) i`,
+      );
+      const { result } = await pipeline({ ...s, command: 'report' });
+      const output = JSON.parse(actionOutputs(result).report);
+      expect(output.metrics.environments[0].runs).toBe(150);
+      expect(output.metrics.runs).toHaveLength(100);
+      expect(output.metrics.runs.at(-1).key).toBe(result.metrics!.runs.at(-1)!.key);
+      expect(output.metrics.runs[0].key).toBe('seed-99');
     } finally {
       await proj.cleanup();
     }

@@ -44489,6 +44489,8 @@ function renderRecentRuns(runs, title) {
 
 /** How many runs the end of an `up` summary shows. */
 const metrics_step_RECENT_RUNS = 10;
+/** How many of the window's runs (newest) the `report` output lists. */
+const OUTPUT_RUNS = 100;
 function metrics_step_historySource(s) {
     return { target: s.target, migrationsTable: s.migrationsTable, historyTable: s.historyTable };
 }
@@ -44504,7 +44506,9 @@ async function reportStep(s, log, run) {
         migrationsDirs: [...s.migrationsDirs],
         cwd: s.workspace,
     });
-    run.metrics = report;
+    // The `report` output carries this: step outputs are capped (1 MB), so only the newest runs go
+    // there; the figures cover the whole window, and the HTML file gets every run.
+    run.metrics = { ...report, runs: report.runs.slice(-OUTPUT_RUNS) };
     for (const e of report.environments) {
         log.info(`${e.environment}: ${e.runs} run(s), ${e.succeeded} succeeded, ${e.failed} failed`);
     }

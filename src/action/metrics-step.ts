@@ -11,6 +11,9 @@ import type { ActionRun } from './run-result.js';
 /** How many runs the end of an `up` summary shows. */
 export const RECENT_RUNS = 10;
 
+/** How many of the window's runs (newest) the `report` output lists. */
+export const OUTPUT_RUNS = 100;
+
 function historySource(s: ActionSettings): HistorySource {
   return { target: s.target, migrationsTable: s.migrationsTable, historyTable: s.historyTable };
 }
@@ -27,7 +30,9 @@ export async function reportStep(s: ActionSettings, log: Logger, run: ActionRun)
     migrationsDirs: [...s.migrationsDirs],
     cwd: s.workspace,
   });
-  run.metrics = report;
+  // The `report` output carries this: step outputs are capped (1 MB), so only the newest runs go
+  // there; the figures cover the whole window, and the HTML file gets every run.
+  run.metrics = { ...report, runs: report.runs.slice(-OUTPUT_RUNS) };
   for (const e of report.environments) {
     log.info(`${e.environment}: ${e.runs} run(s), ${e.succeeded} succeeded, ${e.failed} failed`);
   }

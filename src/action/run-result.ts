@@ -214,7 +214,7 @@ export interface ActionRun {
   lint?: LintReport;
   /** Link of the issue (or comment) for this failure: the `issue-url` output. */
   issueUrl?: string;
-  /** `command: report`: the reliability report of the history table. */
+  /** `command: report`: the reliability report of the history table (its `runs`: the newest 100 of the window). */
   metrics?: MigrationReport;
   /** `up`: the newest runs of this environment from the history table, newest first (this one included). */
   recentRuns?: RunSummary[];
