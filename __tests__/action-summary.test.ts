@@ -116,20 +116,15 @@ describe('job summary rendering', () => {
   });
 
   it('explains a run that never started because of invalid inputs', () => {
-    const md = renderSummary({
-      status: 'failed',
-      dryRun: false,
-      startedAt: '2026-01-01T00:00:00.000Z',
-      durationMs: 2,
-      rows: [],
-      applied: [],
-      rolledBack: [],
-      pending: [],
-      warnings: [],
-      notes: [],
-      toolVersion: '0.1.0',
-      error: { message: "invalid input 'steps': got '-1'", details: "invalid input 'steps': got '-1'; expected a whole number", code: 'INPUT_INVALID' },
-    });
+    const md = renderSummary(
+      actionRun({
+        status: 'failed',
+        command: undefined,
+        environment: undefined,
+        durationMs: 2,
+        error: { message: "invalid input 'steps': got '-1'", details: "invalid input 'steps': got '-1'; expected a whole number", code: 'INPUT_INVALID' },
+      }),
+    );
     expect(md).toMatch(/^## ❌ Invalid action inputs: nothing ran\n/);
     expect(md).toContain("invalid input 'steps': got '-1'; expected a whole number");
     expect(md).not.toContain('Current version');

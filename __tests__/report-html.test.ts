@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { OUTCOME_COLOURS, renderHtml } from '../src/metrics/html.js';
-import type { Distribution, EnvironmentReport, MigrationReport, RunOutcome, RunSummary } from '../src/metrics/types.js';
+import { distribution } from '../src/metrics/report.js';
+import type { EnvironmentReport, MigrationReport, RunOutcome, RunSummary } from '../src/metrics/types.js';
 import { visit } from './helpers/browser.js';
 
 const BROWSER_TIMEOUT = 120_000;
@@ -63,12 +64,6 @@ function runsFor(environment: string, pattern: string, baseMs: number, offsetHou
       runUrl: `https://github.com/acme/shop/actions/runs/${7_100_000 + i}`,
     };
   });
-}
-
-function distribution(values: number[]): Distribution {
-  const s = [...values].sort((a, b) => a - b);
-  const rank = (p: number) => (s.length ? s[Math.ceil((p / 100) * s.length) - 1] : null);
-  return { count: s.length, p50: rank(50), p95: rank(95), max: s.length ? s[s.length - 1] : null };
 }
 
 /** The figures the report module would compute, worked out plainly from the runs. */

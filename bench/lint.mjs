@@ -6,13 +6,11 @@
 // The current `src/` is compiled with tsc into a temporary directory first (nothing in the
 // repository changes). Each run lints every file from disk (read + parse + rules); the first run
 // also pays for loading libpg-query, and is reported separately as "cold".
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, mkdir, writeFile, rm, symlink } from 'node:fs/promises';
+import { compileSrc } from './compile-src.mjs';
+import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
 import { tmpdir, cpus } from 'node:os';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : def;
@@ -44,15 +42,8 @@ function migrationBody(i) {
 
 const work = await mkdtemp(join(tmpdir(), 'dbm-bench-lint-'));
 try {
-  const out = join(work, 'build');
-  execFileSync(
-    join(ROOT, 'node_modules/.bin/tsc'),
-    ['src/lint/index.ts', '--outDir', out, '--rootDir', 'src', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--types', 'node'],
-    { cwd: ROOT, stdio: 'inherit' },
-  );
-  await writeFile(join(out, 'package.json'), '{"type":"module"}\n');
-  await symlink(join(ROOT, 'node_modules'), join(work, 'node_modules'));
-  const { lintFiles } = await import(pathToFileURL(join(out, 'lint/index.js')).href);
+  const load = await compileSrc(work, ['src/lint/index.ts']);
+  const { lintFiles } = await load('lint/index.js');
 
   const dir = join(work, 'db/migrations');
   await mkdir(dir, { recursive: true });

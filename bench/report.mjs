@@ -19,10 +19,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { symlink } from 'node:fs/promises';
-import { pathToFileURL } from 'node:url';
 import { startPostgres } from '../scripts/embedded-pg.mjs';
 import { runAction } from '../scripts/action-runner.mjs';
+import { compileSrc } from './compile-src.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, def) => {
@@ -106,16 +105,9 @@ try {
   console.log(`psql, the docs' per-run aggregate:    ${median(psql).toFixed(0)} ms`);
   console.log(`ratio: ${(median(report) / median(psql)).toFixed(2)}x`);
 
-  const out = join(work, 'build');
-  execFileSync(
-    join(ROOT, 'node_modules/.bin/tsc'),
-    ['src/metrics/collect.ts', '--outDir', out, '--rootDir', 'src', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--types', 'node'],
-    { cwd: ROOT, stdio: 'inherit' },
-  );
-  await writeFile(join(out, 'package.json'), '{"type":"module"}\n');
-  await symlink(join(ROOT, 'node_modules'), join(work, 'node_modules'));
-  const { collectRecentRuns } = await import(pathToFileURL(join(out, 'metrics/collect.js')).href);
-  const { parseDatabaseUrl } = await import(pathToFileURL(join(out, 'engine/url.js')).href);
+  const load = await compileSrc(work, ['src/metrics/collect.ts']);
+  const { collectRecentRuns } = await load('metrics/collect.js');
+  const { parseDatabaseUrl } = await load('engine/url.js');
   const recentMs = async (url) => {
     const source = { target: parseDatabaseUrl(url), migrationsTable: 'schema_migrations', historyTable: 'schema_migrations_history' };
     const xs = [];
