@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { usePostgres, query } from './helpers/pg.js';
-import { runCli, project, migration } from './helpers/cli.js';
+import { runCli, runCliBundle, project, migration } from './helpers/cli.js';
 import { historyDdl, historyName } from '../src/engine/history.js';
 import { computeReport, distribution } from '../src/metrics/report.js';
 import { parseSince } from '../src/metrics/since.js';
@@ -325,6 +325,14 @@ describe('runs written by the real engine', () => {
       const html = await readFile(join(proj.dir, 'out/report.html'), 'utf8');
       expect(html).toMatch(/^<!DOCTYPE html>/i);
       expect(html).toContain('production');
+
+      // The same through the bundled CLI, as `npx db-migrate` runs it.
+      const bundled = await runCliBundle(['--url', url, 'report', '--since', '1d'], { cwd: proj.dir });
+      expect(bundled.stderr).toBe('');
+      expect(bundled.code).toBe(0);
+      expect(bundled.stdout).toMatch(/^Success rate\s+50\.0% \(1\/2\)$/m);
+      const history = await runCliBundle(['--url', url, 'history', '--limit', '1'], { cwd: proj.dir });
+      expect(history.stdout).toMatch(/\n\S+ \S+ UTC\s+production\s+1\s+down\s+rolled_back\s/);
     } finally {
       await proj.cleanup();
     }

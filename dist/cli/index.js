@@ -11653,7 +11653,7 @@ const RECENT_RUNS = 50;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-/** Escape text for HTML content and double-quoted attributes (SVG included). */
+/** Escape text for HTML content and double-quoted attributes (SVG included); quotes too, unlike the markdown helper. */
 function escapeHtml(s) {
     return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

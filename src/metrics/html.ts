@@ -24,8 +24,8 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** Escape text for HTML content and double-quoted attributes (SVG included). */
-export function escapeHtml(s: string): string {
+/** Escape text for HTML content and double-quoted attributes (SVG included); quotes too, unlike the markdown helper. */
+function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
