@@ -358,7 +358,7 @@ describe('pure pieces', () => {
   });
 
   it('human durations', () => {
-    expect([4.23, 850, 1234, 61_000, 5_400_120, 3 * 86_400_000 + 4 * 3_600_000].map(humanDuration)).toEqual(['4.2 ms', '850 ms', '1.2 s', '1 min 1 s', '1 h 30 min', '3 d 4 h']);
+    expect([0.25, 4.23, 850, 1234, 61_000, 5_400_120, 3 * 86_400_000 + 4 * 3_600_000].map(humanDuration)).toEqual(['0.25 ms', '4 ms', '850 ms', '1.2 s', '1 min 1 s', '1 h 30 min', '3 d 4 h']);
     expect(humanDuration(null)).toBe('—');
   });
 

@@ -38808,6 +38808,21 @@ function redact(text, secrets) {
     out = out.replace(PASSWORD_PARAM_RE, `$1${REDACTED}`);
     return redactSecrets(out, secrets);
 }
+/** {@link redact} applied to every string inside a plain value (objects, arrays); dates and numbers pass through. */
+function redactDeep(value, secrets) {
+    const walk = (v) => {
+        if (typeof v === 'string')
+            return redact(v, secrets);
+        if (v instanceof Date)
+            return v;
+        if (Array.isArray(v))
+            return v.map(walk);
+        if (v && typeof v === 'object')
+            return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+        return v;
+    };
+    return walk(value);
+}
 // `scheme://user:` followed by the rest of the whitespace-free token; passwordEnd finds its '@'.
 // The lookbehind anchors a match at the start of a scheme: without it a long run of letters is
 // rescanned from every position (quadratic; a 200k-character message took minutes).
@@ -43340,7 +43355,36 @@ function unifiedDiff(a, b, labels, context = 3) {
     return `${out.join('\n')}\n`;
 }
 
+;// CONCATENATED MODULE: ./src/markdown.ts
+/** Small helpers for the markdown GitHub renders in job summaries, issues and reports. */
+/** Inline code that survives backticks in the value. */
+function code(s) {
+    const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((m) => m.length));
+    const tick = '`'.repeat(longest + 1);
+    const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
+    return `${tick}${pad}${s}${pad}${tick}`;
+}
+/** A fenced block longer than any backtick run inside it. */
+function fence(s, lang) {
+    const longest = Math.max(2, ...(s.match(/`+/g) ?? []).map((m) => m.length));
+    const f = '`'.repeat(longest + 1);
+    return `${f}${lang}\n${s.replace(/\s+$/, '')}\n${f}`;
+}
+/** A markdown table cell: one line, pipes escaped. */
+function cell(s) {
+    return markdown_oneLine(s).replace(/\|/g, '\\|');
+}
+/** Newlines (and the blanks around them) as one space. */
+function markdown_oneLine(s) {
+    return s.replace(/\s*\n\s*/g, ' ');
+}
+/** Text safe inside HTML (GitHub renders the HTML a summary contains). */
+function escapeHtml(s) {
+    return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 ;// CONCATENATED MODULE: ./src/action/drift-step.ts
+
 
 
 
@@ -43414,9 +43458,6 @@ function driftSection(d) {
         case 'skipped':
             return ['### ⚠️ Schema drift', '', `Not checked: ${d.reason ?? 'unknown reason'}`, ''];
         default: {
-            const diff = d.diff ?? '';
-            const longest = Math.max(2, ...(diff.match(/`+/g) ?? []).map((m) => m.length));
-            const f = '`'.repeat(longest + 1);
             return [
                 '### ⚠️ Schema drift',
                 '',
@@ -43424,7 +43465,7 @@ function driftSection(d) {
                 '',
                 '<details><summary>Unified diff: committed (-) vs live (+)</summary>',
                 '',
-                `${f}diff\n${diff.replace(/\s+$/, '')}\n${f}`,
+                fence(d.diff ?? '', 'diff'),
                 '',
                 '</details>',
                 '',
@@ -43482,6 +43523,7 @@ function recorded(r) {
 ;// CONCATENATED MODULE: ./src/action/verify-step.ts
 
 
+
 /**
  * Run {@link verifyMigrations} on a scratch database on the same server (never the configured
  * database) and record the verdict: status `success` when every down undoes its up, `failed`
@@ -43519,41 +43561,10 @@ function verifySection(v) {
     if (v.ok) {
         return ['### ✅ Verify', '', `${v.migrations} migration(s) applied, rolled back and re-applied on the scratch database \`${v.scratchDatabase}\`: every down undoes its up.`, ''];
     }
-    const body = v.verdict.replace(/\s+$/, '');
-    const longest = Math.max(2, ...(body.match(/`+/g) ?? []).map((m) => m.length));
-    const f = '`'.repeat(longest + 1);
     const head = v.firstBadDown
         ? `The down section of \`${v.firstBadDown.file}\` (version \`${v.firstBadDown.version}\`) does not undo its up.`
         : 'The round trip did not give back the same schema.';
-    return ['### ❌ Verify', '', head, '', `<details><summary>Verdict and diff</summary>`, '', `${f}diff\n${body}\n${f}`, '', '</details>', ''];
-}
-
-;// CONCATENATED MODULE: ./src/markdown.ts
-/** Small helpers for the markdown GitHub renders in job summaries, issues and reports. */
-/** Inline code that survives backticks in the value. */
-function code(s) {
-    const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((m) => m.length));
-    const tick = '`'.repeat(longest + 1);
-    const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
-    return `${tick}${pad}${s}${pad}${tick}`;
-}
-/** A fenced block longer than any backtick run inside it. */
-function fence(s, lang) {
-    const longest = Math.max(2, ...(s.match(/`+/g) ?? []).map((m) => m.length));
-    const f = '`'.repeat(longest + 1);
-    return `${f}${lang}\n${s.replace(/\s+$/, '')}\n${f}`;
-}
-/** A markdown table cell: one line, pipes escaped. */
-function cell(s) {
-    return markdown_oneLine(s).replace(/\|/g, '\\|');
-}
-/** Newlines (and the blanks around them) as one space. */
-function markdown_oneLine(s) {
-    return s.replace(/\s*\n\s*/g, ' ');
-}
-/** Text safe inside HTML (GitHub renders the HTML a summary contains). */
-function escapeHtml(s) {
-    return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    return ['### ❌ Verify', '', head, '', `<details><summary>Verdict and diff</summary>`, '', fence(v.verdict, 'diff'), '', '</details>', ''];
 }
 
 ;// CONCATENATED MODULE: ./src/metrics/coverage.ts
@@ -43893,12 +43904,12 @@ async function withHistory(o, fn) {
 }
 
 ;// CONCATENATED MODULE: ./src/metrics/format.ts
-/** A duration for people: `4.2 ms`, `850 ms`, `1.2 s`, `3 min 4 s`, `2 h 5 min`, `3 d 4 h`; `—` for none. */
+/** A duration for people: `0.25 ms`, `850 ms`, `1.2 s`, `3 min 4 s`, `2 h 5 min`, `3 d 4 h`; `—` for none. */
 function humanDuration(ms) {
     if (ms === null || !Number.isFinite(ms))
         return '—';
-    if (ms < 10)
-        return `${Number(ms.toFixed(1))} ms`;
+    if (ms < 1)
+        return `${Number(ms.toFixed(2))} ms`;
     if (ms < 1000)
         return `${Math.round(ms)} ms`;
     if (ms < 60_000)
@@ -44558,6 +44569,7 @@ function reportSection(run) {
 
 
 
+
 /** Label of each row status in the summary table. */
 const ROW_LABEL = {
     applied: '✅ applied',
@@ -44816,17 +44828,8 @@ function totals(rows) {
         .map(([s, n]) => `${n} ${ROW_LABEL[s].replace(/^\S+ /, '')}`);
     return parts.join(' · ');
 }
-/** `12 ms`, `1.5 s`, `2 min 3 s`. */
-function summary_duration(ms) {
-    if (ms < 1)
-        return `${Math.round(ms * 100) / 100} ms`;
-    if (ms < 1000)
-        return `${Math.round(ms)} ms`;
-    if (ms < 60_000)
-        return `${Math.round(ms / 100) / 10} s`;
-    const m = Math.floor(ms / 60_000);
-    return `${m} min ${Math.round((ms - m * 60_000) / 1000)} s`;
-}
+/** `12 ms`, `1.5 s`, `2 min 3 s`: the same words as the reports. */
+const summary_duration = (ms) => humanDuration(ms);
 /** Lint findings as a table a pull request reviewer can act on: where, what, why, and the safe rewrite. */
 function summary_lintSection(r) {
     const scope = r.scope === 'all' ? 'every migration file' : 'the pending migrations';
@@ -45339,6 +45342,8 @@ async function reportIssue(s, run, deps) {
 
 
 
+
+
 /**
  * Whether this run is posted to `notify-webhook`. Failures (`failed`, `rolled-back`) always are,
  * successes (`success`, `nothing-to-do`) only with `notify-on-success`. Dry runs (`dry-run: true`,
@@ -45393,7 +45398,7 @@ function notificationPayload(s, run) {
         field('Backup', codeSpan(run.backupPath));
     if (run.issueUrl)
         field('Issue', notify_step_link(clean(run.issueUrl), run.issue ? `#${run.issue.number}${run.issue.action === 'commented' ? ' (commented)' : ''}` : 'issue'));
-    field('Duration', md(notify_step_duration(run.durationMs)));
+    field('Duration', md(summary_duration(run.durationMs)));
     blocks.push({ type: 'section', fields: fields.slice(0, SLACK_LIMITS.fields).map((text) => ({ type: 'mrkdwn', text })) });
     const e = run.error;
     if (e) {
@@ -45517,23 +45522,12 @@ function versions(list, codeSpan) {
         .join(', ');
     return list.length > MAX_VERSIONS ? `${shown} and ${list.length - MAX_VERSIONS} more` : shown;
 }
-/** Human duration: `850 ms`, `12.3 s`, `2 min 5 s`. */
-function notify_step_duration(ms) {
-    if (ms < 1000)
-        return `${Math.round(ms)} ms`;
-    if (ms < 60_000)
-        return `${(ms / 1000).toFixed(1)} s`;
-    const total = Math.round(ms / 1000);
-    return `${Math.floor(total / 60)} min ${total % 60} s`;
-}
 /** A Slack link; the URL must be a redacted value (escaped here). */
 function notify_step_link(url, label) {
     return `<${escapeMrkdwn(url).replace(/\|/g, '%7C')}|${escapeMrkdwn(label).replace(/\|/g, '/')}>`;
 }
-/** Slack's three control characters in mrkdwn (https://api.slack.com/reference/surfaces/formatting#escaping). */
-function escapeMrkdwn(v) {
-    return v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
+/** Slack's three control characters in mrkdwn (https://api.slack.com/reference/surfaces/formatting#escaping): HTML's three. */
+const escapeMrkdwn = escapeHtml;
 /** A preformatted block: Postgres messages are full of `_` and `"`, which mrkdwn would format. */
 function codeBlock(v) {
     return `\`\`\`${v.replace(/```/g, "'''")}\`\`\``;
@@ -45550,18 +45544,6 @@ function clip(v, max) {
 function clipMd(v, max) {
     const cut = clip(v, max);
     return cut === v ? v : cut.replace(/&[a-z]{0,3}…$/, '…');
-}
-function redactDeep(v, secrets) {
-    const walk = (x) => {
-        if (typeof x === 'string')
-            return redact(x, secrets);
-        if (Array.isArray(x))
-            return x.map(walk);
-        if (x && typeof x === 'object')
-            return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, walk(y)]));
-        return x;
-    };
-    return walk(v);
 }
 
 ;// CONCATENATED MODULE: ./src/action/pipeline.ts
@@ -45693,7 +45675,7 @@ async function runPipeline(s, deps) {
     if (s.command === 'up')
         await recentRunsStep(s, log, run);
     run.durationMs = Math.round(now() - t0);
-    const done = redactRun(run, s.secrets);
+    const done = redactDeep(run, s.secrets);
     if (wantsIssue(s, done)) {
         await log.group('Failure issue', () => reportIssue(s, done, { log, createClient: deps.createIssueClient ?? createIssueClient }));
         done.durationMs = Math.round(now() - t0);
@@ -45701,7 +45683,7 @@ async function runPipeline(s, deps) {
     // After the issue, so the message links it; a failed webhook is only a warning (notify-step.ts).
     if (wantsNotification(s, done))
         await log.group('Notification', () => notify(s, done, { log, ...(deps.notify ? { post: deps.notify } : {}) }));
-    return redactRun(done, s.secrets);
+    return redactDeep(done, s.secrets);
 }
 /** A run that failed before the inputs were valid: every output still gets a value. */
 function failedRun(err, startedAt, now = Date.now()) {
@@ -46055,21 +46037,6 @@ function errorOf(err) {
     }
     const message = err instanceof Error ? err.message : String(err);
     return { message, details: message };
-}
-/** Mask every secret in every string of the run (messages can quote driver output). */
-function redactRun(run, secrets) {
-    const walk = (v) => {
-        if (typeof v === 'string')
-            return redact(v, secrets);
-        if (v instanceof Date)
-            return v;
-        if (Array.isArray(v))
-            return v.map(walk);
-        if (v && typeof v === 'object')
-            return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-        return v;
-    };
-    return walk(run);
 }
 
 ;// CONCATENATED MODULE: ./src/action/report.ts

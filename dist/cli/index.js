@@ -8168,6 +8168,21 @@ function redact(text, secrets) {
     out = out.replace(PASSWORD_PARAM_RE, `$1${REDACTED}`);
     return redactSecrets(out, secrets);
 }
+/** {@link redact} applied to every string inside a plain value (objects, arrays); dates and numbers pass through. */
+function redactDeep(value, secrets) {
+    const walk = (v) => {
+        if (typeof v === 'string')
+            return redact(v, secrets);
+        if (v instanceof Date)
+            return v;
+        if (Array.isArray(v))
+            return v.map(walk);
+        if (v && typeof v === 'object')
+            return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+        return v;
+    };
+    return walk(value);
+}
 // `scheme://user:` followed by the rest of the whitespace-free token; passwordEnd finds its '@'.
 // The lookbehind anchors a match at the start of a scheme: without it a long run of letters is
 // rescanned from every position (quadratic; a 200k-character message took minutes).
@@ -11526,12 +11541,12 @@ async function withHistory(o, fn) {
 }
 
 ;// CONCATENATED MODULE: ./src/metrics/format.ts
-/** A duration for people: `4.2 ms`, `850 ms`, `1.2 s`, `3 min 4 s`, `2 h 5 min`, `3 d 4 h`; `—` for none. */
+/** A duration for people: `0.25 ms`, `850 ms`, `1.2 s`, `3 min 4 s`, `2 h 5 min`, `3 d 4 h`; `—` for none. */
 function format_humanDuration(ms) {
     if (ms === null || !Number.isFinite(ms))
         return '—';
-    if (ms < 10)
-        return `${Number(ms.toFixed(1))} ms`;
+    if (ms < 1)
+        return `${Number(ms.toFixed(2))} ms`;
     if (ms < 1000)
         return `${Math.round(ms)} ms`;
     if (ms < 60_000)

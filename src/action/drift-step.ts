@@ -8,6 +8,7 @@ import type { Logger } from '../engine/logger.js';
 import { unifiedDiff } from '../verify.js';
 import type { ActionRun } from './run-result.js';
 import type { ActionSettings } from './settings.js';
+import { fence } from '../markdown.js';
 
 /**
  * `drift-check: true`: after a successful `up`, the live schema (dumped with the same pg_dump
@@ -90,9 +91,6 @@ export function driftSection(d: DriftReport): string[] {
     case 'skipped':
       return ['### ⚠️ Schema drift', '', `Not checked: ${d.reason ?? 'unknown reason'}`, ''];
     default: {
-      const diff = d.diff ?? '';
-      const longest = Math.max(2, ...(diff.match(/`+/g) ?? []).map((m) => m.length));
-      const f = '`'.repeat(longest + 1);
       return [
         '### ⚠️ Schema drift',
         '',
@@ -100,7 +98,7 @@ export function driftSection(d: DriftReport): string[] {
         '',
         '<details><summary>Unified diff: committed (-) vs live (+)</summary>',
         '',
-        `${f}diff\n${diff.replace(/\s+$/, '')}\n${f}`,
+        fence(d.diff ?? '', 'diff'),
         '',
         '</details>',
         '',

@@ -4,7 +4,9 @@
  * issue step: a webhook that fails is a warning and never changes the run's status or exit code.
  */
 import type { Logger } from '../engine/logger.js';
-import { redact } from '../engine/url.js';
+import { redact, redactDeep } from '../engine/url.js';
+import { escapeHtml } from '../markdown.js';
+import { duration } from './summary.js';
 import { postWebhook, webhookSecrets, type PostWebhook, type WebhookResult } from '../notify/webhook.js';
 import { issueFacts } from './issue-step.js';
 import type { ActionRun } from './run-result.js';
@@ -201,24 +203,13 @@ function versions(list: readonly string[], codeSpan: (v: string) => string): str
   return list.length > MAX_VERSIONS ? `${shown} and ${list.length - MAX_VERSIONS} more` : shown;
 }
 
-/** Human duration: `850 ms`, `12.3 s`, `2 min 5 s`. */
-function duration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const total = Math.round(ms / 1000);
-  return `${Math.floor(total / 60)} min ${total % 60} s`;
-}
-
 /** A Slack link; the URL must be a redacted value (escaped here). */
 function link(url: string, label: string): string {
   return `<${escapeMrkdwn(url).replace(/\|/g, '%7C')}|${escapeMrkdwn(label).replace(/\|/g, '/')}>`;
 }
 
-/** Slack's three control characters in mrkdwn (https://api.slack.com/reference/surfaces/formatting#escaping). */
-function escapeMrkdwn(v: string): string {
-  return v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
+/** Slack's three control characters in mrkdwn (https://api.slack.com/reference/surfaces/formatting#escaping): HTML's three. */
+const escapeMrkdwn = escapeHtml;
 /** A preformatted block: Postgres messages are full of `_` and `"`, which mrkdwn would format. */
 function codeBlock(v: string): string {
   return `\`\`\`${v.replace(/```/g, "'''")}\`\`\``;
@@ -238,14 +229,4 @@ function clip(v: string, max: number): string {
 function clipMd(v: string, max: number): string {
   const cut = clip(v, max);
   return cut === v ? v : cut.replace(/&[a-z]{0,3}…$/, '…');
-}
-
-function redactDeep<T>(v: T, secrets: readonly string[]): T {
-  const walk = (x: unknown): unknown => {
-    if (typeof x === 'string') return redact(x, secrets);
-    if (Array.isArray(x)) return x.map(walk);
-    if (x && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, walk(y)]));
-    return x;
-  };
-  return walk(v) as T;
 }

@@ -3,7 +3,7 @@ import type { Logger } from '../engine/logger.js';
 import type { BeforeApply, Migrator, MigratorConfig, PlanResult, RunResult, StatusResult, VersionsRollbackResult } from '../engine/migrator.js';
 import { createIssueClient } from '../github/issue-client.js';
 import { SqlMigrationError } from '../engine/sql-error.js';
-import { redact, type DatabaseTarget } from '../engine/url.js';
+import { redactDeep, type DatabaseTarget } from '../engine/url.js';
 import { invalidIndexNames, runHealthChecks, type HealthOptions, type HealthResult } from '../health.js';
 import { VERSION } from '../version.js';
 import { CONNECT_RETRIES, CONNECT_RETRY_BASE_MS } from './constants.js';
@@ -160,14 +160,14 @@ export async function runPipeline(s: ActionSettings, deps: PipelineDeps): Promis
   // After the run, so the table includes it.
   if (s.command === 'up') await recentRunsStep(s, log, run);
   run.durationMs = Math.round(now() - t0);
-  const done = redactRun(run, s.secrets);
+  const done = redactDeep(run, s.secrets);
   if (wantsIssue(s, done)) {
     await log.group('Failure issue', () => reportIssue(s, done, { log, createClient: deps.createIssueClient ?? createIssueClient }));
     done.durationMs = Math.round(now() - t0);
   }
   // After the issue, so the message links it; a failed webhook is only a warning (notify-step.ts).
   if (wantsNotification(s, done)) await log.group('Notification', () => notify(s, done, { log, ...(deps.notify ? { post: deps.notify } : {}) }));
-  return redactRun(done, s.secrets);
+  return redactDeep(done, s.secrets);
 }
 
 /** A run that failed before the inputs were valid: every output still gets a value. */
@@ -523,14 +523,3 @@ export function errorOf(err: unknown): RunError {
   return { message, details: message };
 }
 
-/** Mask every secret in every string of the run (messages can quote driver output). */
-function redactRun(run: ActionRun, secrets: readonly string[]): ActionRun {
-  const walk = (v: unknown): unknown => {
-    if (typeof v === 'string') return redact(v, secrets);
-    if (v instanceof Date) return v;
-    if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-    return v;
-  };
-  return walk(run) as ActionRun;
-}

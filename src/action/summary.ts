@@ -4,6 +4,7 @@ import { driftSection } from './drift-step.js';
 import { verifySection } from './verify-step.js';
 import { cell, code, escapeHtml, fence, oneLine } from '../markdown.js';
 import { recentRunsSection, reportSection } from './metrics-step.js';
+import { humanDuration } from '../metrics/format.js';
 
 /** Label of each row status in the summary table. */
 const ROW_LABEL: Record<RowStatus, string> = {
@@ -254,14 +255,8 @@ function totals(rows: MigrationRow[]): string {
   return parts.join(' · ');
 }
 
-/** `12 ms`, `1.5 s`, `2 min 3 s`. */
-export function duration(ms: number): string {
-  if (ms < 1) return `${Math.round(ms * 100) / 100} ms`;
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${Math.round(ms / 100) / 10} s`;
-  const m = Math.floor(ms / 60_000);
-  return `${m} min ${Math.round((ms - m * 60_000) / 1000)} s`;
-}
+/** `12 ms`, `1.5 s`, `2 min 3 s`: the same words as the reports. */
+export const duration = (ms: number): string => humanDuration(ms);
 
 /** Lint findings as a table a pull request reviewer can act on: where, what, why, and the safe rewrite. */
 function lintSection(r: LintReport): string[] {

@@ -3,6 +3,7 @@ import type { MigratorConfig } from '../engine/migrator.js';
 import { verdict } from '../cli/verify-command.js';
 import { verifyMigrations, type VerifyResult } from '../verify.js';
 import type { ActionRun } from './run-result.js';
+import { fence } from '../markdown.js';
 
 /** `command: verify` as reported: the verdict of the round trip on a scratch database. */
 export interface VerifyReport {
@@ -54,11 +55,8 @@ export function verifySection(v: VerifyReport): string[] {
   if (v.ok) {
     return ['### ✅ Verify', '', `${v.migrations} migration(s) applied, rolled back and re-applied on the scratch database \`${v.scratchDatabase}\`: every down undoes its up.`, ''];
   }
-  const body = v.verdict.replace(/\s+$/, '');
-  const longest = Math.max(2, ...(body.match(/`+/g) ?? []).map((m) => m.length));
-  const f = '`'.repeat(longest + 1);
   const head = v.firstBadDown
     ? `The down section of \`${v.firstBadDown.file}\` (version \`${v.firstBadDown.version}\`) does not undo its up.`
     : 'The round trip did not give back the same schema.';
-  return ['### ❌ Verify', '', head, '', `<details><summary>Verdict and diff</summary>`, '', `${f}diff\n${body}\n${f}`, '', '</details>', ''];
+  return ['### ❌ Verify', '', head, '', `<details><summary>Verdict and diff</summary>`, '', fence(v.verdict, 'diff'), '', '</details>', ''];
 }

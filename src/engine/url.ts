@@ -358,6 +358,18 @@ export function redact(text: string, secrets: readonly string[]): string {
   return redactSecrets(out, secrets);
 }
 
+/** {@link redact} applied to every string inside a plain value (objects, arrays); dates and numbers pass through. */
+export function redactDeep<T>(value: T, secrets: readonly string[]): T {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return redact(v, secrets);
+    if (v instanceof Date) return v;
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(value) as T;
+}
+
 // `scheme://user:` followed by the rest of the whitespace-free token; passwordEnd finds its '@'.
 // The lookbehind anchors a match at the start of a scheme: without it a long run of letters is
 // rescanned from every position (quadratic; a 200k-character message took minutes).

@@ -1,9 +1,9 @@
 import type { Distribution, EnvironmentReport, MigrationReport, RunOutcome, RunSummary } from './types.js';
 
-/** A duration for people: `4.2 ms`, `850 ms`, `1.2 s`, `3 min 4 s`, `2 h 5 min`, `3 d 4 h`; `—` for none. */
+/** A duration for people: `0.25 ms`, `850 ms`, `1.2 s`, `3 min 4 s`, `2 h 5 min`, `3 d 4 h`; `—` for none. */
 export function humanDuration(ms: number | null): string {
   if (ms === null || !Number.isFinite(ms)) return '—';
-  if (ms < 10) return `${Number(ms.toFixed(1))} ms`;
+  if (ms < 1) return `${Number(ms.toFixed(2))} ms`;
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))} s`;
   const s = Math.round(ms / 1000);
