@@ -1,11 +1,12 @@
 import { describe, it, expect, afterAll } from '@jest/globals';
-import { runPipeline, type MigratorPort, type PipelineLog } from '../src/action/pipeline.js';
-import { runLintCommand } from '../src/action/lint-step.js';
-import { lintAnnotations } from '../src/action/report.js';
+import { runPipeline } from '../src/action/pipeline.js';
+import { type MigratorPort, type PipelineLog } from '../src/action/ports.js';
+import { runLintCommand } from '../src/action/steps/lint.js';
+import { lintAnnotations } from '../src/action/outputs.js';
 import { renderSummary } from '../src/action/summary.js';
 import type { ActionSettings, LintSettings } from '../src/action/settings.js';
-import type { PlanResult, RunResult } from '../src/engine/migrator.js';
-import type { BackupPort } from '../src/action/backup-step.js';
+import type { PlanResult, RunResult } from '../src/engine/results.js';
+import type { BackupPort } from '../src/action/ports.js';
 import { parseDatabaseUrl } from '../src/engine/url.js';
 import { project, migration } from './helpers/cli.js';
 import { runAction, ACTION_BUNDLE } from '../scripts/action-runner.mjs';

@@ -6,7 +6,7 @@ import { project, migration } from './helpers/cli.js';
 import { actionSettings, recordingLog } from './helpers/action.js';
 import { migratorConfig, runPipeline } from '../src/action/pipeline.js';
 import { renderSummary } from '../src/action/summary.js';
-import { actionOutputs } from '../src/action/report.js';
+import { actionOutputs } from '../src/action/outputs.js';
 import type { ActionSettings } from '../src/action/settings.js';
 import { Migrator } from '../src/engine/migrator.js';
 import { runAction } from '../scripts/action-runner.mjs';

@@ -1,12 +1,13 @@
 import { describe, it, expect } from '@jest/globals';
-import { runPipeline, type HealthPort, type MigratorPort, type PipelineLog } from '../src/action/pipeline.js';
+import { runPipeline } from '../src/action/pipeline.js';
+import { type HealthPort, type MigratorPort, type PipelineLog } from '../src/action/ports.js';
 import type { ActionSettings } from '../src/action/settings.js';
-import type { PlanResult, RollbackPlanResult, RunResult, StatusResult, VersionsRollbackResult } from '../src/engine/migrator.js';
+import type { PlanResult, RollbackPlanResult, RunResult, StatusResult, VersionsRollbackResult } from '../src/engine/results.js';
 import type { StepResult } from '../src/engine/runner.js';
-import type { HealthOptions, HealthResult } from '../src/health.js';
+import type { HealthOptions, HealthResult } from '../src/safety/health.js';
 import { parseDatabaseUrl } from '../src/engine/url.js';
-import type { BackupPort } from '../src/action/backup-step.js';
-import { BackupError } from '../src/backup.js';
+import type { BackupPort } from '../src/action/ports.js';
+import { BackupError } from '../src/safety/backup.js';
 
 /** Settings as getInputs() would build them; the URL's password is a canary. */
 function settings(over: Partial<ActionSettings> = {}): ActionSettings {

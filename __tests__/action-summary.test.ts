@@ -1,6 +1,7 @@
 import { describe, it, expect } from '@jest/globals';
-import { renderSummary, duration } from '../src/action/summary.js';
-import { actionOutputs, fileAnnotations } from '../src/action/report.js';
+import { renderSummary } from '../src/action/summary.js';
+import { duration } from '../src/text/units.js';
+import { actionOutputs, fileAnnotations } from '../src/action/outputs.js';
 import type { ActionRun } from '../src/action/run-result.js';
 import { actionRun } from './helpers/action.js';
 

@@ -12,7 +12,7 @@ import { usePostgres } from './helpers/pg.js';
 import { runProcess } from './helpers/cli.js';
 import { parseDatabaseUrl } from '../src/engine/url.js';
 import { connect, closeQuietly } from '../src/engine/db.js';
-import { selectPgDump, serverVersion, takeBackup, type PgDumpSelection, type ServerVersion } from '../src/backup.js';
+import { selectPgDump, serverVersion, takeBackup, type PgDumpSelection, type ServerVersion } from '../src/safety/backup.js';
 
 const server = usePostgres({ version: 18 });
 

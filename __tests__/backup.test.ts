@@ -19,7 +19,7 @@ import {
   verifyArchive,
   type BackupArtifact,
   type PgDumpSelection,
-} from '../src/backup.js';
+} from '../src/safety/backup.js';
 
 const server = usePostgres({ version: 15 });
 const PASSWORD = 'S3cr3t-Canary-9z';

@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { usePostgres, query, tables, withClient } from './helpers/pg.js';
 import { project, migration, ROOT } from './helpers/cli.js';
-import { checkMigrations, MIGRATION_STATUS_SQL, type MigrationCheck, type Queryable } from '../src/check-migrations.js';
+import { checkMigrations, MIGRATION_STATUS_SQL, type MigrationCheck, type Queryable } from '../src/library/check-migrations.js';
 import * as lib from '../src/lib.js';
 import { engineConfig } from './helpers/engine.js';
 import { Migrator, type MigratorConfig } from '../src/engine/migrator.js';
@@ -274,7 +274,9 @@ describe('dist/lib, the package entry apps import', () => {
     for (const p of [pkg.main, pkg.types, pkg.exports['.'].import, pkg.exports['.'].types]) expect(existsSync(inOut(p))).toBe(true);
 
     const libDir = join(out, 'lib');
-    expect(readdirSync(libDir).sort()).toEqual(['check-migrations.d.ts', 'index.d.ts', 'index.js', 'package.json']);
+    // Declarations keep their place under src/: index.d.ts re-exports library/check-migrations.d.ts.
+    expect(readdirSync(libDir).sort()).toEqual(['index.d.ts', 'index.js', 'library', 'package.json']);
+    expect(readdirSync(join(libDir, 'library'))).toEqual(['check-migrations.d.ts']);
     expect(JSON.parse(readFileSync(join(libDir, 'package.json'), 'utf8'))).toEqual({ type: 'module' });
     const bundle = readFileSync(join(libDir, 'index.js'), 'utf8');
     expect(bundle.length).toBeLessThan(64 * 1024);
@@ -283,7 +285,7 @@ describe('dist/lib, the package entry apps import', () => {
     expect(bundle).not.toContain('node_modules');
     // Every module webpack put in comes from src/; everything else is a Node built-in, loaded at runtime.
     const modules = [...bundle.matchAll(/CONCATENATED MODULE: (external "[^"]+"|\S+)/g)].map((m) => m[1]);
-    expect(modules.filter((m) => m.startsWith('./src/'))).toContain('./src/check-migrations.ts');
+    expect(modules.filter((m) => m.startsWith('./src/'))).toContain('./src/library/check-migrations.ts');
     const builtin = (m: string) => builtinModules.includes(m.replace(/^node:/, ''));
     expect(modules.filter((m) => !m.startsWith('./src/') && !builtin(m.replace(/^external "(.*)"$/, '$1')))).toEqual([]);
     const loaded = [...bundle.matchAll(/^import .* from "([^"]+)";$/gm), ...bundle.matchAll(/createRequire\(import\.meta\.url\)\("([^"]+)"\)/g)].map((m) => m[1]);

@@ -1,11 +1,11 @@
 /**
- * Health checks (src/health.ts) on a real PostgreSQL and a real local HTTP server.
+ * Health checks (src/safety/health.ts) on a real PostgreSQL and a real local HTTP server.
  */
 import { describe, it, expect, afterEach } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { usePostgres, query } from './helpers/pg.js';
-import { runHealthChecks, invalidIndexNames, type HealthOptions } from '../src/health.js';
+import { runHealthChecks, invalidIndexNames, type HealthOptions } from '../src/safety/health.js';
 import { parseDatabaseUrl } from '../src/engine/url.js';
 
 const server = usePostgres();

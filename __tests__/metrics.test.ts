@@ -6,7 +6,7 @@ import { runCli, runCliBundle, project, migration } from './helpers/cli.js';
 import { historyDdl, historyName } from '../src/engine/history.js';
 import { computeReport, distribution } from '../src/metrics/report.js';
 import { parseSince } from '../src/metrics/since.js';
-import { humanDuration } from '../src/metrics/format.js';
+import { duration as humanDuration } from '../src/text/units.js';
 import { collectRecentRuns } from '../src/metrics/collect.js';
 import { parseDatabaseUrl } from '../src/engine/url.js';
 

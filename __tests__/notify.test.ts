@@ -15,7 +15,7 @@ import { actionRun, actionSettings, recordingLog } from './helpers/action.js';
 import { migratorConfig, runPipeline, type PipelineDeps } from '../src/action/pipeline.js';
 import type { ActionSettings } from '../src/action/settings.js';
 import type { ActionRun } from '../src/action/run-result.js';
-import { notificationPayload, notify, wantsNotification, SLACK_LIMITS, type SlackPayload } from '../src/action/notify-step.js';
+import { notificationPayload, notify, wantsNotification, SLACK_LIMITS, type SlackPayload } from '../src/action/steps/notify.js';
 import { postWebhook, webhookSecrets } from '../src/notify/webhook.js';
 import { Migrator } from '../src/engine/migrator.js';
 import { runAction, ACTION_BUNDLE } from '../scripts/action-runner.mjs';

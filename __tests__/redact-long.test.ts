@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { redact } from '../src/engine/url.js';
+import { redact } from '../src/engine/redact.js';
 
 describe('redact on long text', () => {
   it('handles a 400k-character token without spaces is handled, and a URL inside it is still masked', () => {

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { usePostgres, query, tables } from './helpers/pg.js';
 import { project, migration, runCli } from './helpers/cli.js';
-import { verifyMigrations } from '../src/verify.js';
+import { verifyMigrations } from '../src/safety/verify.js';
 import { parseDatabaseUrl } from '../src/engine/url.js';
 import type { Logger } from '../src/engine/logger.js';
 import { Migrator, type MigratorConfig } from '../src/engine/migrator.js';

@@ -35415,7 +35415,7 @@ function extend(target) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6073);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5923);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8227);
 
 
 /* istanbul ignore next */
@@ -35426,7 +35426,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5923:
+/***/ 8227:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38528,15 +38528,93 @@ class ParseError extends errors_MigrationError {
 
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(7975);
+;// CONCATENATED MODULE: ./src/engine/redact.ts
+/**
+ * Redaction: every text we print (logs, summaries, issues, history rows, errors) goes through
+ * {@link redact} first, so a password that reaches a message from a driver or a tool is masked.
+ */
+/** What replaces a password wherever we print text: dbmate's `redactLogString` uses the same mask. */
+const REDACTED = '********';
+/**
+ * Mask secrets in free text before it is printed: every occurrence of each secret (as written and
+ * percent-encoded, any hex case), the password of any `scheme://user:pass@` URL, and any
+ * `password=` parameter. Apply it to every message that may carry driver or tool output.
+ */
+function redact(text, secrets) {
+    let out = text.replace(USERINFO_RE, (_m, prefix, rest) => `${prefix}${REDACTED}@${rest.slice(passwordEnd(rest) + 1)}`);
+    out = out.replace(PASSWORD_PARAM_RE, `$1${REDACTED}`);
+    return redactSecrets(out, secrets);
+}
+/** {@link redact} applied to every string inside a plain value (objects, arrays); dates and numbers pass through. */
+function redactDeep(value, secrets) {
+    const walk = (v) => {
+        if (typeof v === 'string')
+            return redact(v, secrets);
+        if (v instanceof Date)
+            return v;
+        if (Array.isArray(v))
+            return v.map(walk);
+        if (v && typeof v === 'object')
+            return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+        return v;
+    };
+    return walk(value);
+}
+// `scheme://user:` followed by the rest of the whitespace-free token; passwordEnd finds its '@'.
+// The lookbehind anchors a match at the start of a scheme: without it a long run of letters is
+// rescanned from every position (quadratic; a 200k-character message took minutes).
+const USERINFO_RE = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/?#@]*:)(\S*@\S*)/g;
+const PASSWORD_PARAM_RE = /((?:^|[?&;\s])password=)[^&\s#]*/gi;
+/**
+ * Index of the '@' that ends the userinfo in `rest`. The last '@' before the path is the URL
+ * parsers' answer; when the password itself holds `/`, `?` or `#` (an invalid URL we still must
+ * not leak), fall back to the last '@' of the token.
+ */
+function passwordEnd(rest) {
+    const pathStart = rest.search(/[/?#]/);
+    const head = pathStart === -1 ? rest : rest.slice(0, pathStart);
+    const at = head.lastIndexOf('@');
+    return at !== -1 ? at : rest.lastIndexOf('@');
+}
+function secretForms(secret) {
+    const encoded = encodeURIComponent(secret);
+    // WHATWG URL serialisation of userinfo encodes fewer characters than encodeURIComponent.
+    let userinfo = secret;
+    try {
+        const u = new URL('postgres://host');
+        u.password = secret;
+        userinfo = u.password;
+    }
+    catch {
+        // keep the raw form only
+    }
+    return [secret, encoded, encoded.replace(/%20/g, '+'), userinfo].map(escapeRegExp);
+}
+function hexInsensitive(pattern) {
+    return pattern.replace(/%([0-9A-Fa-f])([0-9A-Fa-f])/g, (_m, a, b) => `%${charClass(a)}${charClass(b)}`);
+}
+function charClass(c) {
+    return /[0-9]/.test(c) ? c : `[${c.toLowerCase()}${c.toUpperCase()}]`;
+}
+function escapeRegExp(s) {
+    return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+function redactSecrets(text, secrets) {
+    const patterns = [...new Set(secrets.filter((s) => s !== '').flatMap(secretForms))].sort((a, b) => b.length - a.length);
+    let out = text;
+    for (const form of patterns)
+        out = out.replace(new RegExp(hexInsensitive(form), 'g'), REDACTED);
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/engine/url.ts
+
 
 
 
 /** URL schemes dbmate routes to its Postgres driver; all of them mean "speak the Postgres protocol". */
 const POSTGRES_SCHEMES = Object.freeze(['postgres', 'postgresql', 'redshift', 'spanner-postgres']);
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
-/** What replaces a password wherever we print text: dbmate's `redactLogString` uses the same mask. */
-const REDACTED = '********';
 /** dbmate's exact text when no URL could be found (pkg/dbmate ErrInvalidURL). */
 const MISSING_URL_MESSAGE = 'invalid url, have you set your --url flag or DATABASE_URL environment variable?';
 const NO_HOST = 'no-host.invalid';
@@ -38798,70 +38876,6 @@ function connectionAttempts(target) {
         return [{ ...target.pg, ssl: false }, { ...target.pg, ssl: tls }];
     return [{ ...target.pg }];
 }
-/**
- * Mask secrets in free text before it is printed: every occurrence of each secret (as written and
- * percent-encoded, any hex case), the password of any `scheme://user:pass@` URL, and any
- * `password=` parameter. Apply it to every message that may carry driver or tool output.
- */
-function redact(text, secrets) {
-    let out = text.replace(USERINFO_RE, (_m, prefix, rest) => `${prefix}${REDACTED}@${rest.slice(passwordEnd(rest) + 1)}`);
-    out = out.replace(PASSWORD_PARAM_RE, `$1${REDACTED}`);
-    return redactSecrets(out, secrets);
-}
-/** {@link redact} applied to every string inside a plain value (objects, arrays); dates and numbers pass through. */
-function redactDeep(value, secrets) {
-    const walk = (v) => {
-        if (typeof v === 'string')
-            return redact(v, secrets);
-        if (v instanceof Date)
-            return v;
-        if (Array.isArray(v))
-            return v.map(walk);
-        if (v && typeof v === 'object')
-            return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-        return v;
-    };
-    return walk(value);
-}
-// `scheme://user:` followed by the rest of the whitespace-free token; passwordEnd finds its '@'.
-// The lookbehind anchors a match at the start of a scheme: without it a long run of letters is
-// rescanned from every position (quadratic; a 200k-character message took minutes).
-const USERINFO_RE = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/?#@]*:)(\S*@\S*)/g;
-const PASSWORD_PARAM_RE = /((?:^|[?&;\s])password=)[^&\s#]*/gi;
-/**
- * Index of the '@' that ends the userinfo in `rest`. The last '@' before the path is the URL
- * parsers' answer; when the password itself holds `/`, `?` or `#` (an invalid URL we still must
- * not leak), fall back to the last '@' of the token.
- */
-function passwordEnd(rest) {
-    const pathStart = rest.search(/[/?#]/);
-    const head = pathStart === -1 ? rest : rest.slice(0, pathStart);
-    const at = head.lastIndexOf('@');
-    return at !== -1 ? at : rest.lastIndexOf('@');
-}
-function secretForms(secret) {
-    const encoded = encodeURIComponent(secret);
-    // WHATWG URL serialisation of userinfo encodes fewer characters than encodeURIComponent.
-    let userinfo = secret;
-    try {
-        const u = new URL('postgres://host');
-        u.password = secret;
-        userinfo = u.password;
-    }
-    catch {
-        // keep the raw form only
-    }
-    return [secret, encoded, encoded.replace(/%20/g, '+'), userinfo].map(escapeRegExp);
-}
-function hexInsensitive(pattern) {
-    return pattern.replace(/%([0-9A-Fa-f])([0-9A-Fa-f])/g, (_m, a, b) => `%${charClass(a)}${charClass(b)}`);
-}
-function charClass(c) {
-    return /[0-9]/.test(c) ? c : `[${c.toLowerCase()}${c.toUpperCase()}]`;
-}
-function escapeRegExp(s) {
-    return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 /** Structural redaction of a URL: userinfo password and `password=` params, everything else verbatim. */
 function redactUrl(text) {
     return redact(text, []);
@@ -38877,13 +38891,6 @@ function redactParsedUrl(text, hostStart, secrets) {
     const colon = userinfo.indexOf(':');
     const masked = colon === -1 ? text : `${text.slice(0, start + colon + 1)}${REDACTED}@${text.slice(start + hostStart)}`;
     return redactSecrets(masked.replace(PASSWORD_PARAM_RE, `$1${REDACTED}`), secrets);
-}
-function redactSecrets(text, secrets) {
-    const patterns = [...new Set(secrets.filter((s) => s !== '').flatMap(secretForms))].sort((a, b) => b.length - a.length);
-    let out = text;
-    for (const form of patterns)
-        out = out.replace(new RegExp(hexInsensitive(form), 'g'), REDACTED);
-    return out;
 }
 function replacePath(url, dbName) {
     const m = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*)(\/[^?#]*)?(.*)$/s.exec(url.trim());
@@ -39047,6 +39054,12 @@ function parseSince(value, now = new Date()) {
     throw new Error(`invalid window "${value}": expected ${SINCE_FORMAT}`);
 }
 
+;// CONCATENATED MODULE: ./src/engine/sleep.ts
+/** Resolve after `ms` milliseconds: the one timer behind every retry, backoff and poll. */
+function sleep_sleep(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 ;// CONCATENATED MODULE: ./src/notify/webhook.ts
 /**
  * POST a JSON payload to an incoming webhook (Slack and the services that copied its format).
@@ -39054,6 +39067,7 @@ function parseSince(value, now = new Date()) {
  * no text this module returns ever contains it, and it never throws: the caller decides what a
  * failed notification means (for the action: a warning).
  */
+
 /** Longest `Retry-After` honoured, ms: a notification must not hold a deploy job for long. */
 const MAX_RETRY_AFTER_MS = 5000;
 /** Characters of an error answer's body quoted in {@link WebhookResult.error} (Slack answers e.g. `invalid_payload`). */
@@ -39101,7 +39115,7 @@ const postWebhook = async (url, payload, opts = {}) => {
                 return { ok: false, error: `timed out after ${timeoutMs} ms`, attempts: attempt };
             last = { ok: false, error: scrub(`could not connect (${networkReason(err)})`), attempts: attempt };
             if (attempt <= retries)
-                await sleep(retryDelayMs);
+                await sleep_sleep(retryDelayMs);
             continue;
         }
         const text = await res.text().catch(() => '');
@@ -39112,7 +39126,7 @@ const postWebhook = async (url, payload, opts = {}) => {
         if (!(res.status === 429 || res.status >= 500))
             return last;
         if (attempt <= retries)
-            await sleep(retryAfterMs(res.headers.get('retry-after')) ?? retryDelayMs);
+            await sleep_sleep(retryAfterMs(res.headers.get('retry-after')) ?? retryDelayMs);
     }
     if (last.attempts > 1 && last.error)
         last.error = `${last.error}, after ${last.attempts} attempts`;
@@ -39187,8 +39201,11 @@ function webhookSecrets(url) {
             out.push(part);
     return [...new Set(out)];
 }
-function sleep(ms) {
-    return new Promise((r) => setTimeout(r, ms));
+
+;// CONCATENATED MODULE: ./src/github/run-url.ts
+/** The link of the workflow run this process is part of, or undefined outside GitHub Actions. */
+function runUrl(env) {
+    return env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
 }
 
 ;// CONCATENATED MODULE: external "node:fs/promises"
@@ -40205,6 +40222,8 @@ const CONNECT_RETRY_BASE_MS = 1000;
 
 
 
+
+
 /**
  * Invalid inputs. All problems are collected before throwing, so one run tells the user about
  * every mistake; the message names each input, the value received and what it accepts.
@@ -40555,13 +40574,13 @@ function isHttpUrl(text) {
 }
 function runInfo() {
     const e = process.env;
-    const runUrl = e.GITHUB_SERVER_URL && e.GITHUB_REPOSITORY && e.GITHUB_RUN_ID ? `${e.GITHUB_SERVER_URL}/${e.GITHUB_REPOSITORY}/actions/runs/${e.GITHUB_RUN_ID}` : undefined;
+    const url = runUrl(e);
     const repository = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(e.GITHUB_REPOSITORY ?? '') ? e.GITHUB_REPOSITORY : undefined;
     return {
         ...(e.GITHUB_ACTOR ? { actor: e.GITHUB_ACTOR } : {}),
         ...(e.GITHUB_SHA ? { sha: e.GITHUB_SHA } : {}),
         ...(e.GITHUB_RUN_ID ? { runId: e.GITHUB_RUN_ID } : {}),
-        ...(runUrl ? { runUrl } : {}),
+        ...(url ? { runUrl: url } : {}),
         ...(repository ? { repository } : {}),
     };
 }
@@ -40713,7 +40732,7 @@ function newMigrationFileName(name, now) {
 /** This tool's version; a test keeps it equal to package.json's. */
 const VERSION = '0.1.0';
 
-;// CONCATENATED MODULE: ./src/action/lint-step.ts
+;// CONCATENATED MODULE: ./src/action/steps/lint.ts
 
 
 
@@ -40854,13 +40873,14 @@ function lintingMigrator(s, migrator, run, log, warn) {
 ;// CONCATENATED MODULE: ./src/github/issue-client.ts
 
 
+
 /** Defaults of {@link RetryPolicy}: up to 4 attempts, 1 s → 2 s → 4 s backoff, at most 60 s per wait. */
 const DEFAULT_RETRY_POLICY = Object.freeze({
     retries: 3,
     baseDelayMs: 1000,
     maxDelayMs: 60_000,
     rateLimitDelayMs: 60_000,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep: sleep_sleep,
 });
 /** Colour and description of labels this action creates; `env:*` labels get their own colour. */
 const LABEL_STYLE = {
@@ -41181,6 +41201,108 @@ function literal(value) {
     return esm.escapeLiteral(value);
 }
 
+;// CONCATENATED MODULE: ./src/engine/history.ts
+
+/** Outcomes of the table's check constraint, in the order the DDL lists them. */
+const OUTCOMES = ['applied', 'failed', 'rolled_back', 'verified'];
+/** The history table lives beside the ledger so both move together when a schema is chosen. */
+function historyName(ledger, table) {
+    return { schema: ledger.schema, table, quoted: `${ledger.quotedSchema}.${quoteIdent(table)}` };
+}
+function quoteIdent(id) {
+    return /^[a-z_][a-z0-9_$]*$/.test(id) ? id : `"${id.replace(/"/g, '""')}"`;
+}
+/**
+ * DDL of the audit table. An identity column (not bigserial) keeps its sequence inside the table
+ * definition, so excluding the table from schema dumps excludes all of it.
+ *
+ * Tables created by 0.1.0 before `invocation_id` and the `verified` outcome existed are brought up
+ * to date in the same round trip; the catalog check comes first so an up-to-date table is never
+ * ALTERed (that would take an ACCESS EXCLUSIVE lock on every run).
+ */
+function historyDdl(name) {
+    const outcomes = OUTCOMES.map((o) => `'${o}'`).join(', ');
+    const table = literal(name.quoted);
+    return `${createDdl(name, outcomes)};
+do $db_migrate$ declare c record; begin
+  if not exists (select 1 from pg_attribute where attrelid = ${table}::regclass and attname = 'invocation_id' and not attisdropped) then
+    alter table ${name.quoted} add column invocation_id text;
+    -- The old check constraint's name was chosen by the server (and truncated for long names): find it.
+    for c in select conname from pg_constraint where conrelid = ${table}::regclass and contype = 'c' and pg_get_constraintdef(oid) like '%outcome%' loop
+      execute format('alter table %s drop constraint %I', ${table}, c.conname);
+    end loop;
+    alter table ${name.quoted} add check (outcome in (${outcomes}));
+  end if;
+end $db_migrate$`;
+}
+function createDdl(name, outcomes) {
+    return `create table if not exists ${name.quoted} (
+  id bigint generated always as identity primary key,
+  version varchar not null,
+  direction text not null check (direction in ('up', 'down')),
+  outcome text not null check (outcome in (${outcomes})),
+  file_name text,
+  checksum text,
+  started_at timestamptz not null,
+  finished_at timestamptz not null,
+  duration_ms double precision not null,
+  environment text,
+  actor text,
+  git_sha text,
+  run_id text,
+  run_url text,
+  tool_version text,
+  sqlstate text,
+  error text,
+  invocation_id text
+)`;
+}
+/**
+ * An INSERT for one history row, as literal SQL: it is appended to the migration's own
+ * simple-protocol batch so the audit row commits atomically with the migration.
+ */
+function historyInsertSql(name, e, ctx) {
+    const timing = e.startedAt && e.durationMs !== undefined
+        ? `${literal(e.startedAt.toISOString())}::timestamptz, ${literal(new Date(e.startedAt.getTime() + e.durationMs).toISOString())}::timestamptz, ${e.durationMs}`
+        : `now(), clock_timestamp(), extract(epoch from clock_timestamp() - now()) * 1000`;
+    return (`insert into ${name.quoted} (version, direction, outcome, file_name, checksum, started_at, finished_at, duration_ms, ` +
+        `environment, actor, git_sha, run_id, run_url, tool_version, sqlstate, error, invocation_id) values (` +
+        [literal(e.version), literal(e.direction), literal(e.outcome), literal(e.fileName), literal(e.checksum)].join(', ') +
+        `, ${timing}, ` +
+        [ctx.environment, ctx.actor, ctx.gitSha, ctx.runId, ctx.runUrl, ctx.toolVersion, e.sqlstate, e.error, ctx.invocationId]
+            .map((v) => literal(v))
+            .join(', ') +
+        ')');
+}
+/** Record a row on its own (used for failures, after the migration's transaction rolled back). */
+async function recordHistory(conn, name, e, ctx) {
+    await conn.query(historyInsertSql(name, e, ctx));
+}
+/** Whether the audit table exists (status must not create it). */
+async function historyExists(conn, name) {
+    const { rowCount } = await conn.query('select 1 from information_schema.tables where table_schema = $1 and table_name = $2', [name.schema, name.table]);
+    return (rowCount ?? 0) > 0;
+}
+/** Checksum of the last successful `up` of each version: what the file looked like when applied. */
+async function appliedChecksums(conn, name) {
+    if (!(await historyExists(conn, name)))
+        return new Map();
+    // One JSON object rather than a row per version: per-row parsing dominated large `status` runs.
+    const { rows } = await conn.query(`select coalesce(json_object_agg(version, checksum), '{}')::text as sums from (
+       select distinct on (version) version, checksum from ${name.quoted}
+        where direction = 'up' and outcome = 'applied' and checksum is not null order by version, id desc) last`);
+    const out = new Map(Object.entries(JSON.parse(rows[0].sums)));
+    return out;
+}
+/**
+ * The one warning about an applied file whose bytes changed since it was applied (its checksum
+ * differs from the history table's): the engine logs it during `up`, the CLI's `status` and the
+ * action's summary use the same words. `file` is the path or name as the caller shows files.
+ */
+function editedWarning(file) {
+    return `${file} was edited after it was applied (its checksum differs from the one recorded in the history table)`;
+}
+
 ;// CONCATENATED MODULE: ./src/engine/ledger.ts
 /**
  * Resolve the ledger's schema the way dbmate does: `schema.table` in the name, else the first
@@ -41237,12 +41359,12 @@ async function appliedVersions(conn, name) {
     return new Set(JSON.parse(rows[0].v));
 }
 
-;// CONCATENATED MODULE: ./src/health.ts
+;// CONCATENATED MODULE: ./src/safety/health.ts
+
 
 
 
 const BOOL_OID = 16;
-const sleepMs = (ms) => new Promise((r) => setTimeout(r, ms));
 /**
  * Run the configured checks in order: SQL, INVALID indexes, ledger, URL. Database checks share
  * one connection: `db` itself when a connection is given, else one opened (and closed) here.
@@ -41370,7 +41492,7 @@ async function ledgerCheck(conn, expected, table, searchPath) {
 async function urlCheck(url, opts, clean) {
     const t0 = performance.now();
     const doFetch = opts.fetch ?? globalThis.fetch;
-    const sleep = opts.sleep ?? sleepMs;
+    const sleep = opts.sleep ?? sleep_sleep;
     const attempts = 1 + Math.max(0, opts.retries ?? 0);
     const interval = opts.intervalMs ?? 5000;
     const timeout = opts.requestTimeoutMs ?? 10_000;
@@ -41420,7 +41542,7 @@ function health_short(s) {
 
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/backup.ts
+;// CONCATENATED MODULE: ./src/safety/backup.ts
 /**
  * Pipeline step 4: a verified `pg_dump -Fc` archive taken before any migration runs.
  *
@@ -41431,6 +41553,7 @@ const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createReq
  * typed {@link BackupError}s. The password reaches pg_dump through `PGPASSWORD`, never argv, and
  * every spawn is reported through an optional hook so tests can prove it.
  */
+
 
 
 
@@ -41827,198 +41950,196 @@ function installHint(major) {
         `then sudo apt-get install -y postgresql-client-${major}; or set pg-dump-path to a pg_dump ${major} or newer`);
 }
 
-;// CONCATENATED MODULE: ./src/engine/dump.ts
-
-
-
-
-
-/** Run a program with arguments (never through a shell) and collect its output. */
-function run(cmd, args, env) {
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-        const out = [];
-        const err = [];
-        child.stdout.on('data', (b) => out.push(b));
-        child.stderr.on('data', (b) => err.push(b));
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
-    });
-}
-/** `pg_dump --version` → [major, minor], or undefined when it cannot be read. */
-async function pgDumpVersion(pgDump = 'pg_dump') {
-    try {
-        const r = await run(pgDump, ['--version'], process.env);
-        const m = /(\d+)(?:\.(\d+))?/.exec(r.stdout);
-        return m ? [Number(m[1]), Number(m[2] ?? 0)] : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-/** pg_dump added `--restrict-key` (and random `\restrict` lines) in 15.14, 16.10, 17.6. */
-function supportsRestrictKey([major, minor]) {
-    return major > 17 || (major === 17 && minor >= 6) || (major === 16 && minor >= 10) || (major === 15 && minor >= 14);
-}
+;// CONCATENATED MODULE: ./src/text/units.ts
 /**
- * Dump the schema exactly as dbmate does (same pg_dump flags, leading comments trimmed, lines
- * right-trimmed, the schema_migrations INSERT trailer), so a team can switch tools without
- * a schema.sql diff. The password goes to pg_dump through PGPASSWORD, never argv.
+ * Units for people, the same words in every summary, issue, notification and report:
+ * durations, byte sizes and counted nouns.
  */
-async function dumpSchema(conn, target, ledger, opts = {}) {
-    const pgDump = opts.pgDump ?? 'pg_dump';
-    const args = ['--format=plain', '--encoding=UTF8', '--schema-only', '--no-privileges', '--no-owner'];
-    const version = await pgDumpVersion(pgDump);
-    if (!version) {
-        throw new errors_MigrationError('PG_DUMP_MISSING', `cannot run ${pgDump}: it is needed to write the schema file`, {
-            hint: 'install the PostgreSQL client (e.g. `apt-get install postgresql-client`), pass --no-dump-schema, or set the pg_dump path',
-        });
-    }
-    if (supportsRestrictKey(version))
-        args.push('--restrict-key=dbmate');
-    if (opts.history)
-        args.push(`--exclude-table=${opts.history.schema}.${opts.history.table}`);
-    for (const s of target.searchPath)
-        if (s.trim())
-            args.push('--schema', s.trim());
-    args.push(...(opts.extraArgs ?? []));
-    args.push(dumpArgsUrl(target));
-    const env = { ...process.env, ...dumpEnv(target) };
-    const r = await run(pgDump, args, env);
-    if (r.code !== 0) {
-        const text = r.stderr.trim();
-        // dbmate passes pg_dump's stderr through verbatim (it already names pg_dump).
-        throw new errors_MigrationError('PG_DUMP_FAILED', text || `${pgDump} exited with code ${r.code}`, {
-            hint: /server version mismatch/.test(text)
-                ? 'pg_dump must be at least the server major version: install a newer postgresql-client'
-                : undefined,
-        });
-    }
-    return postProcess(r.stdout + (await trailer(conn, ledger)));
+/** A duration: `0.25 ms`, `850 ms`, `1.2 s`, `3 min 4 s`, `2 h 5 min`, `3 d 4 h`; `—` for none. */
+function units_duration(ms) {
+    if (ms === null || !Number.isFinite(ms))
+        return '—';
+    if (ms < 1)
+        return `${Number(ms.toFixed(2))} ms`;
+    if (ms < 1000)
+        return `${Math.round(ms)} ms`;
+    if (ms < 60_000)
+        return `${Number((ms / 1000).toFixed(1))} s`;
+    const s = Math.round(ms / 1000);
+    if (s < 3600)
+        return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+    const m = Math.round(s / 60);
+    if (m < 48 * 60)
+        return `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ''}`;
+    const h = Math.round(m / 60);
+    return `${Math.floor(h / 24)} d${h % 24 ? ` ${h % 24} h` : ''}`;
 }
-/** dbmate's TrimLeadingSQLComments: drop the header (blank and `--` lines), right-trim every line. */
-function postProcess(dump) {
-    const lines = dump.split('\n');
-    if (lines.at(-1) === '')
-        lines.pop();
+/** A size in binary units: `812 B`, `1.5 KiB`, `3.2 MiB`. */
+function bytes(n) {
+    if (n < 1024)
+        return `${n} B`;
+    const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+    let v = n / 1024;
     let i = 0;
-    while (i < lines.length && (lines[i] === '' || lines[i].startsWith('--')))
+    while (v >= 1024 && i < units.length - 1) {
+        v /= 1024;
         i++;
-    return lines
-        .slice(i)
-        .map((l) => l.replace(/\s+$/u, ''))
-        .map((l) => `${l}\n`)
-        .join('');
-}
-async function trailer(conn, ledger) {
-    const { rows } = await conn.query(`select quote_literal(version) as v from ${ledger.quoted} order by version asc`);
-    let out = '\n--\n-- Dbmate schema migrations\n--\n\n';
-    if (rows.length > 0) {
-        out += `INSERT INTO ${ledger.quoted} (version) VALUES\n    (${rows.map((r) => r.v).join('),\n    (')});\n`;
     }
-    return out;
+    return `${v.toFixed(1)} ${units[i]}`;
 }
-/** Write the dump, creating its directory, with dbmate's file mode. */
-async function writeSchemaFile(path, content) {
-    await (0,promises_namespaceObject.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
-    await (0,promises_namespaceObject.writeFile)(path, content, { mode: 0o644 });
+/** `1 migration`, `3 migrations`; `plural` for nouns that do not just take an `s`. */
+function units_count(n, noun, plural = `${noun}s`) {
+    return `${n} ${n === 1 ? noun : plural}`;
 }
 
-;// CONCATENATED MODULE: ./src/engine/history.ts
+;// CONCATENATED MODULE: ./src/action/steps/backup.ts
+/**
+ * DESIGN "Pipeline" step 4 as the action runs it: decide whether `up`/`rollback` backs up the
+ * database first, and do it inside the engine's {@link BeforeApply} hook, under the advisory lock,
+ * after planning and before the first migration. The archive itself is `src/backup.ts`'s job;
+ * this file only chooses, logs and reports.
+ */
 
-/** Outcomes of the table's check constraint, in the order the DDL lists them. */
-const OUTCOMES = ['applied', 'failed', 'rolled_back', 'verified'];
-/** The history table lives beside the ledger so both move together when a schema is chosen. */
-function historyName(ledger, table) {
-    return { schema: ledger.schema, table, quoted: `${ledger.quotedSchema}.${quoteIdent(table)}` };
+
+
+/** Real backups of the settings' database into `backup-dir`. */
+function backupPort(s, log) {
+    return {
+        serverVersion: (conn) => serverVersion(conn),
+        async probeServerVersion() {
+            const conn = await connect(s.target);
+            try {
+                return await serverVersion(conn);
+            }
+            finally {
+                await closeQuietly(conn);
+            }
+        },
+        select: (server) => selectPgDump({
+            ...(s.pgDumpPath !== undefined ? { explicitPath: s.pgDumpPath } : {}),
+            serverMajor: server.major,
+            serverVersion: server.text,
+            logger: log,
+        }),
+        take: (sel, currentVersion) => takeBackup({
+            target: s.target,
+            dir: s.backupDir,
+            environment: s.environment,
+            ...(currentVersion !== undefined ? { currentVersion } : {}),
+            pgDump: sel.pgDump,
+            pgRestore: sel.pgRestore,
+            logger: log,
+        }),
+    };
 }
-function quoteIdent(id) {
-    return /^[a-z_][a-z0-9_$]*$/.test(id) ? id : `"${id.replace(/"/g, '""')}"`;
-}
-/**
- * DDL of the audit table. An identity column (not bigserial) keeps its sequence inside the table
- * definition, so excluding the table from schema dumps excludes all of it.
- *
- * Tables created by 0.1.0 before `invocation_id` and the `verified` outcome existed are brought up
- * to date in the same round trip; the catalog check comes first so an up-to-date table is never
- * ALTERed (that would take an ACCESS EXCLUSIVE lock on every run).
- */
-function historyDdl(name) {
-    const outcomes = OUTCOMES.map((o) => `'${o}'`).join(', ');
-    const table = literal(name.quoted);
-    return `${createDdl(name, outcomes)};
-do $db_migrate$ declare c record; begin
-  if not exists (select 1 from pg_attribute where attrelid = ${table}::regclass and attname = 'invocation_id' and not attisdropped) then
-    alter table ${name.quoted} add column invocation_id text;
-    -- The old check constraint's name was chosen by the server (and truncated for long names): find it.
-    for c in select conname from pg_constraint where conrelid = ${table}::regclass and contype = 'c' and pg_get_constraintdef(oid) like '%outcome%' loop
-      execute format('alter table %s drop constraint %I', ${table}, c.conname);
-    end loop;
-    alter table ${name.quoted} add check (outcome in (${outcomes}));
-  end if;
-end $db_migrate$`;
-}
-function createDdl(name, outcomes) {
-    return `create table if not exists ${name.quoted} (
-  id bigint generated always as identity primary key,
-  version varchar not null,
-  direction text not null check (direction in ('up', 'down')),
-  outcome text not null check (outcome in (${outcomes})),
-  file_name text,
-  checksum text,
-  started_at timestamptz not null,
-  finished_at timestamptz not null,
-  duration_ms double precision not null,
-  environment text,
-  actor text,
-  git_sha text,
-  run_id text,
-  run_url text,
-  tool_version text,
-  sqlstate text,
-  error text,
-  invocation_id text
-)`;
+/** `auto` means production only; `always` and `never` mean what they say. */
+function backupPolicy(s) {
+    switch (s.backup) {
+        case 'never':
+            return { take: false, reason: 'backup: never' };
+        case 'always':
+            return { take: true, reason: 'backup: always' };
+        default:
+            return s.environment === 'production'
+                ? { take: true, reason: 'backup: auto, environment production' }
+                : { take: false, reason: `backup: auto takes one in production only, not in ${s.environment}` };
+    }
 }
 /**
- * An INSERT for one history row, as literal SQL: it is appended to the migration's own
- * simple-protocol batch so the audit row commits atomically with the migration.
+ * The engine hook that takes the backup. It records the outcome in `report` (which the caller
+ * puts in the run) and throws a {@link BackupError} on any failure, so the engine stops with
+ * nothing applied. The error names the pg_dump and server versions when they are the problem.
  */
-function historyInsertSql(name, e, ctx) {
-    const timing = e.startedAt && e.durationMs !== undefined
-        ? `${literal(e.startedAt.toISOString())}::timestamptz, ${literal(new Date(e.startedAt.getTime() + e.durationMs).toISOString())}::timestamptz, ${e.durationMs}`
-        : `now(), clock_timestamp(), extract(epoch from clock_timestamp() - now()) * 1000`;
-    return (`insert into ${name.quoted} (version, direction, outcome, file_name, checksum, started_at, finished_at, duration_ms, ` +
-        `environment, actor, git_sha, run_id, run_url, tool_version, sqlstate, error, invocation_id) values (` +
-        [literal(e.version), literal(e.direction), literal(e.outcome), literal(e.fileName), literal(e.checksum)].join(', ') +
-        `, ${timing}, ` +
-        [ctx.environment, ctx.actor, ctx.gitSha, ctx.runId, ctx.runUrl, ctx.toolVersion, e.sqlstate, e.error, ctx.invocationId]
-            .map((v) => literal(v))
-            .join(', ') +
-        ')');
+function backupHook(s, port, log, policy, report, state) {
+    return async (migrations, info) => {
+        state.migrations = migrations;
+        if (info.currentVersion !== undefined)
+            state.currentVersion = info.currentVersion;
+        const what = info.command === 'up' ? 'migrating' : 'rolling back';
+        let server;
+        let sel;
+        try {
+            server = await port.serverVersion(info.conn);
+            sel = await port.select(server);
+            log.info(`Backup (${policy.reason}): pg_dump ${fmtVersion(sel.version)} (${sel.pgDump}) for a PostgreSQL ${server.text} server, into ${s.backupDir}`);
+            const a = await port.take(sel, info.currentVersion);
+            report({
+                outcome: 'taken',
+                reason: policy.reason,
+                pgDump: sel.pgDump,
+                pgDumpVersion: fmtVersion(sel.version),
+                serverVersion: server.text,
+                dir: s.backupDir,
+                path: a.path,
+                bytes: a.bytes,
+                sha256: a.sha256,
+                durationMs: a.durationMs,
+                entries: a.entries,
+                restoreDatabase: a.restoreDatabase,
+                restoreCommand: a.restoreCommand,
+            });
+            log.info(`Backup written and verified (pg_restore --list: ${a.entries} entries): ${a.path} (${bytes(a.bytes)}, ${a.durationMs} ms, sha256 ${a.sha256})`);
+            log.info(`To restore it into a new database (never done automatically): ${a.restoreCommand}`);
+        }
+        catch (err) {
+            const cause = err;
+            const failed = err instanceof BackupError
+                ? new BackupError(err.code, `backup before ${what} failed, so nothing was ${info.command === 'up' ? 'applied' : 'rolled back'}: ${err.message}`, {
+                    ...(err.hint !== undefined ? { hint: err.hint } : {}),
+                    cause: err,
+                })
+                : new BackupError('BACKUP_FAILED', `backup before ${what} failed, so nothing was ${info.command === 'up' ? 'applied' : 'rolled back'}: ${cause?.message ?? String(err)}`, {
+                    hint: 'fix the backup (or set backup: never if you accept the risk) and run again',
+                    cause: err,
+                });
+            state.failed = failed;
+            report({
+                outcome: 'failed',
+                reason: policy.reason,
+                ...(sel ? { pgDump: sel.pgDump, pgDumpVersion: fmtVersion(sel.version) } : {}),
+                ...(server ? { serverVersion: server.text } : {}),
+                dir: s.backupDir,
+                error: err instanceof Error ? err.message : String(err),
+            });
+            throw failed;
+        }
+    };
 }
-/** Record a row on its own (used for failures, after the migration's transaction rolled back). */
-async function recordHistory(conn, name, e, ctx) {
-    await conn.query(historyInsertSql(name, e, ctx));
+/**
+ * Dry run: whether `up` would take a backup and with which pg_dump, without taking it. Reads
+ * the server version on a connection of its own (a plain `SELECT`: nothing changes).
+ */
+async function backupDryRun(port, s, policy, toApply, databaseMissing) {
+    if (!policy.take)
+        return { outcome: 'not-taken', reason: policy.reason };
+    if (toApply === 0)
+        return { outcome: 'not-taken', reason: `nothing to apply (${policy.reason})` };
+    if (databaseMissing)
+        return { outcome: 'would-take', reason: `${policy.reason}; pg_dump is chosen once the database exists`, dir: s.backupDir };
+    let server;
+    try {
+        server = await port.probeServerVersion();
+        const sel = await port.select(server);
+        return { outcome: 'would-take', reason: policy.reason, pgDump: sel.pgDump, pgDumpVersion: fmtVersion(sel.version), serverVersion: server.text, dir: s.backupDir };
+    }
+    catch (err) {
+        const hint = err.hint;
+        return {
+            outcome: 'would-fail',
+            reason: policy.reason,
+            ...(server ? { serverVersion: server.text } : {}),
+            dir: s.backupDir,
+            error: `${err?.message ?? String(err)}${hint ? ` (${hint})` : ''}`,
+        };
+    }
 }
-/** Whether the audit table exists (status must not create it). */
-async function historyExists(conn, name) {
-    const { rowCount } = await conn.query('select 1 from information_schema.tables where table_schema = $1 and table_name = $2', [name.schema, name.table]);
-    return (rowCount ?? 0) > 0;
-}
-/** Checksum of the last successful `up` of each version: what the file looked like when applied. */
-async function appliedChecksums(conn, name) {
-    if (!(await historyExists(conn, name)))
-        return new Map();
-    // One JSON object rather than a row per version: per-row parsing dominated large `status` runs.
-    const { rows } = await conn.query(`select coalesce(json_object_agg(version, checksum), '{}')::text as sums from (
-       select distinct on (version) version, checksum from ${name.quoted}
-        where direction = 'up' and outcome = 'applied' and checksum is not null order by version, id desc) last`);
-    const out = new Map(Object.entries(JSON.parse(rows[0].sums)));
-    return out;
+/** `15.18`. */
+function fmtVersion(v) {
+    return `${v[0]}.${v[1]}`;
 }
 
 ;// CONCATENATED MODULE: ./src/engine/lock.ts
+
 
 
 
@@ -42029,7 +42150,6 @@ async function appliedChecksums(conn, name) {
 function lockKey(quotedLedger) {
     return (0,external_node_crypto_.createHash)('sha256').update(`db-migrate:${quotedLedger}`).digest().readBigInt64BE(0);
 }
-const lock_sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /**
  * Take a session advisory lock, waiting up to `waitMs`. Polls `pg_try_advisory_lock` rather
  * than blocking in `pg_advisory_lock` so the wait is bounded by us, not by statement_timeout.
@@ -42052,7 +42172,7 @@ async function acquireLock(conn, key, waitMs, log) {
                 hint: 'wait for the other run to finish, or raise --lock-wait-timeout / lock-wait-timeout',
             });
         }
-        await lock_sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
+        await sleep_sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
         delay = Math.min(delay * 2, 1000);
     }
 }
@@ -42141,10 +42261,10 @@ function newestFirst(files, versions) {
 
 
 
+
 const LOCK_NOT_AVAILABLE = '55P03';
 /** Errors where re-running the section to find the failing statement would be slow or pointless. */
 const NO_REPLAY = /^(55P03|57014|57P0\d|08...|40001|40P01|53...|XX...)$/;
-const runner_sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /**
  * Run one migration's up or down section and record it in the ledger (and history), atomically
  * for transactional sections. Never throws for SQL errors: the failure is returned, and the
@@ -42246,7 +42366,7 @@ async function backoff(opts, file, attempt) {
     const delay = opts.retryBaseMs * 2 ** (attempt - 1);
     opts.log.warn(`${file.displayPath}: lock_timeout (${opts.lockTimeoutMs} ms) reached waiting for a lock; ` +
         `retry ${attempt}/${opts.lockRetries} in ${delay} ms`);
-    await runner_sleep(delay);
+    await sleep_sleep(delay);
 }
 async function describeTransactionalError(conn, err, file, direction, section, prefixLength, opts) {
     if (isConnectionLost(err))
@@ -42484,7 +42604,105 @@ function connectionLostError(err, file, direction, transactional, done = []) {
 }
 
 
+;// CONCATENATED MODULE: ./src/engine/dump.ts
+
+
+
+
+
+/** Run a program with arguments (never through a shell) and collect its output. */
+function run(cmd, args, env) {
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+        const out = [];
+        const err = [];
+        child.stdout.on('data', (b) => out.push(b));
+        child.stderr.on('data', (b) => err.push(b));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+    });
+}
+/** `pg_dump --version` → [major, minor], or undefined when it cannot be read. */
+async function pgDumpVersion(pgDump = 'pg_dump') {
+    try {
+        const r = await run(pgDump, ['--version'], process.env);
+        const m = /(\d+)(?:\.(\d+))?/.exec(r.stdout);
+        return m ? [Number(m[1]), Number(m[2] ?? 0)] : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** pg_dump added `--restrict-key` (and random `\restrict` lines) in 15.14, 16.10, 17.6. */
+function supportsRestrictKey([major, minor]) {
+    return major > 17 || (major === 17 && minor >= 6) || (major === 16 && minor >= 10) || (major === 15 && minor >= 14);
+}
+/**
+ * Dump the schema exactly as dbmate does (same pg_dump flags, leading comments trimmed, lines
+ * right-trimmed, the schema_migrations INSERT trailer), so a team can switch tools without
+ * a schema.sql diff. The password goes to pg_dump through PGPASSWORD, never argv.
+ */
+async function dumpSchema(conn, target, ledger, opts = {}) {
+    const pgDump = opts.pgDump ?? 'pg_dump';
+    const args = ['--format=plain', '--encoding=UTF8', '--schema-only', '--no-privileges', '--no-owner'];
+    const version = await pgDumpVersion(pgDump);
+    if (!version) {
+        throw new errors_MigrationError('PG_DUMP_MISSING', `cannot run ${pgDump}: it is needed to write the schema file`, {
+            hint: 'install the PostgreSQL client (e.g. `apt-get install postgresql-client`), pass --no-dump-schema, or set the pg_dump path',
+        });
+    }
+    if (supportsRestrictKey(version))
+        args.push('--restrict-key=dbmate');
+    if (opts.history)
+        args.push(`--exclude-table=${opts.history.schema}.${opts.history.table}`);
+    for (const s of target.searchPath)
+        if (s.trim())
+            args.push('--schema', s.trim());
+    args.push(...(opts.extraArgs ?? []));
+    args.push(dumpArgsUrl(target));
+    const env = { ...process.env, ...dumpEnv(target) };
+    const r = await run(pgDump, args, env);
+    if (r.code !== 0) {
+        const text = r.stderr.trim();
+        // dbmate passes pg_dump's stderr through verbatim (it already names pg_dump).
+        throw new errors_MigrationError('PG_DUMP_FAILED', text || `${pgDump} exited with code ${r.code}`, {
+            hint: /server version mismatch/.test(text)
+                ? 'pg_dump must be at least the server major version: install a newer postgresql-client'
+                : undefined,
+        });
+    }
+    return postProcess(r.stdout + (await trailer(conn, ledger)));
+}
+/** dbmate's TrimLeadingSQLComments: drop the header (blank and `--` lines), right-trim every line. */
+function postProcess(dump) {
+    const lines = dump.split('\n');
+    if (lines.at(-1) === '')
+        lines.pop();
+    let i = 0;
+    while (i < lines.length && (lines[i] === '' || lines[i].startsWith('--')))
+        i++;
+    return lines
+        .slice(i)
+        .map((l) => l.replace(/\s+$/u, ''))
+        .map((l) => `${l}\n`)
+        .join('');
+}
+async function trailer(conn, ledger) {
+    const { rows } = await conn.query(`select quote_literal(version) as v from ${ledger.quoted} order by version asc`);
+    let out = '\n--\n-- Dbmate schema migrations\n--\n\n';
+    if (rows.length > 0) {
+        out += `INSERT INTO ${ledger.quoted} (version) VALUES\n    (${rows.map((r) => r.v).join('),\n    (')});\n`;
+    }
+    return out;
+}
+/** Write the dump, creating its directory, with dbmate's file mode. */
+async function writeSchemaFile(path, content) {
+    await (0,promises_namespaceObject.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
+    await (0,promises_namespaceObject.writeFile)(path, content, { mode: 0o644 });
+}
+
 ;// CONCATENATED MODULE: ./src/engine/migrator.ts
+
 
 
 
@@ -42539,7 +42757,7 @@ class Migrator {
                     throw err;
                 const delay = (this.cfg.connectRetryBaseMs ?? 1000) * 2 ** (attempt - 1);
                 this.log.warn(`${err.message}; retry ${attempt}/${retries} in ${delay} ms`);
-                await migrator_sleep(delay);
+                await sleep_sleep(delay);
             }
         }
     }
@@ -42817,7 +43035,7 @@ class Migrator {
             throw new errors_MigrationError('EDITED_MIGRATIONS', `applied migration file${paths.length > 1 ? 's' : ''} edited after ${paths.length > 1 ? 'they were' : 'it was'} applied (checksum differs from the history table): ${paths.join(', ')}; nothing was applied in --strict mode`, { hint: 'restore the applied files as they were (git) and put the change in a new migration, or run without --strict' });
         }
         for (const p of paths)
-            this.log.warn(`${p} was edited after it was applied (its checksum differs from the one recorded in the history table)`);
+            this.log.warn(editedWarning(p));
         return edited;
     }
     /** Applied files whose bytes changed since they were applied (per the history table's checksum). */
@@ -42982,7 +43200,6 @@ class Migrator {
         });
     }
 }
-const migrator_sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** A dry-run entry for one section of a file. */
 function planned(file, parsed, section) {
     return {
@@ -43032,539 +43249,6 @@ function isTransientConnectError(err) {
 }
 function migrator_sha256(bytes) {
     return (0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex');
-}
-
-;// CONCATENATED MODULE: ./src/verify.ts
-
-
-
-
-
-
-
-
-
-/**
- * Round-trip check of the migrations' down sections, on a scratch database that never is the
- * configured one: apply each migration one at a time (dumping the schema after each), roll back
- * one at a time newest first (each rollback must restore the dump taken before that migration),
- * check the schema is the initial one again, re-apply everything and check the final schema equals
- * the first full one. The scratch database verify creates is always dropped, also on failure.
- *
- * The comparison stops at the first bad down (later dumps would differ because of it).
- *
- * Afterwards, every down step that passed is recorded in the configured database's history table
- * (outcome `verified`, direction `down`, the file's sha256 as the engine records it, that step's
- * timing and `cfg.ctx`), all rows in one transaction: reports can then tell which files' down
- * sections were proven. Only when that database and its history table already exist; nothing is
- * recorded when the run throws. A failure to record is a warning, never a verify failure.
- *
- * @param cfg the usual engine configuration; its target names the server (and the scratch
- *   database's name prefix) and receives the proof rows, nothing else. The schema file is never written.
- * @throws MigrationError when the scratch database cannot be created or is not empty, when there are
- *   no migrations, and the migration's own error when an up or down section fails
- */
-async function verify_verifyMigrations(cfg, opts = {}) {
-    const t0 = Date.now();
-    const log = cfg.log;
-    // One invocation id for the whole verify, so its proof rows read as one run's.
-    cfg = { ...cfg, ctx: { ...cfg.ctx, invocationId: cfg.ctx.invocationId ?? (0,external_node_crypto_.randomUUID)() } };
-    const created = opts.scratchUrl === undefined;
-    const scratch = created ? withDatabase(cfg.target, scratchName(cfg.target)) : parseDatabaseUrl(opts.scratchUrl);
-    if (created)
-        await adminQuery(cfg.target, `create database ${esm.escapeIdentifier(scratch.database)}`);
-    log.info(`Verifying on scratch database ${scratch.database}${created ? ' (created; dropped at the end)' : ''}`);
-    const proofs = [];
-    let result;
-    try {
-        result = await verify_run(cfg, scratch, created, t0, proofs);
-    }
-    finally {
-        if (created) {
-            await adminQuery(cfg.target, `drop database if exists ${esm.escapeIdentifier(scratch.database)}`).catch((err) => log.warn(`could not drop the scratch database ${scratch.database}: ${err.message}`));
-        }
-    }
-    return { ...result, historyRecorded: await recordProofs(cfg, scratch, proofs) };
-}
-/**
- * @param proofs filled with one `verified` history entry per down step that passed, in the order
- *   they ran (newest migration first)
- */
-async function verify_run(cfg, scratch, created, t0, proofs) {
-    const log = cfg.log;
-    // Quiet engine: verify prints its own progress; warnings still pass. Never write schema.sql.
-    const quiet = { info: () => undefined, warn: (m) => log.warn(m), debug: (m) => log.debug(m) };
-    const migrator = new Migrator({ ...cfg, target: scratch, dumpSchema: false, strict: false, log: quiet });
-    const conn = await connect(scratch);
-    try {
-        if (!created)
-            await assertEmpty(conn, scratch);
-        const ledger = await resolveLedgerName(conn, cfg.migrationsTable, scratch.searchPath);
-        const history = cfg.historyTable ? historyName(ledger, cfg.historyTable) : undefined;
-        // The ledger tables exist in every later dump, so they belong to the baseline too.
-        await ensureLedger(conn, ledger, quiet);
-        if (history)
-            await conn.query(historyDdl(history));
-        const dump = () => schemaOnly(conn, scratch, ledger, history, cfg);
-        const files = (await migrator.plan()).pending;
-        if (files.length === 0) {
-            throw new errors_MigrationError('NO_MIGRATIONS', 'no migration files found', {
-                hint: `add a migration with \`db-migrate new NAME\` in ${cfg.migrationsDirs.join(', ')}`,
-            });
-        }
-        const steps = [];
-        const result = (ok, extra = {}) => ({
-            ok,
-            migrations: files.length,
-            scratchDatabase: scratch.database,
-            scratchCreated: created,
-            ...extra,
-            steps,
-            durationMs: Date.now() - t0,
-        });
-        // before[i]: the schema just before files[i] was applied.
-        const before = [];
-        for (const f of files) {
-            before.push(await dump());
-            check(await migrator.up({ steps: 1 }), f.version);
-            steps.push({ phase: 'up', version: f.version, file: f.displayPath, ok: true });
-            log.info(`up      ${f.displayPath}`);
-        }
-        const full = await dump();
-        for (let i = files.length - 1; i >= 0; i--) {
-            const f = files[i];
-            const down = await migrator.rollback({ steps: 1 });
-            const doneAt = Date.now();
-            check(down, f.version);
-            const now = await dump();
-            if (now !== before[i]) {
-                const diff = unifiedDiff(before[i], now, { from: `schema before ${f.fileName}`, to: `schema after rolling back ${f.fileName}` });
-                steps.push({ phase: 'down', version: f.version, file: f.displayPath, ok: false, diff });
-                log.info(`down    ${f.displayPath}: the schema differs from before its up`);
-                return result(false, { firstBadDown: { version: f.version, file: f.displayPath, diff } });
-            }
-            steps.push({ phase: 'down', version: f.version, file: f.displayPath, ok: true });
-            // The checksum is the one the engine computed while parsing, the same it records for up and
-            // down. A step result has no start time: it is its end (the rollback's return) minus its duration.
-            const { durationMs } = down.steps[0];
-            proofs.push({ version: f.version, direction: 'down', outcome: 'verified', fileName: f.fileName, checksum: f.checksum, startedAt: new Date(doneAt - durationMs), durationMs });
-            log.info(`down    ${f.displayPath}: schema restored`);
-        }
-        const empty = await dump();
-        if (empty !== before[0]) {
-            steps.push({ phase: 'empty', ok: false, diff: unifiedDiff(before[0], empty, { from: 'initial schema', to: 'schema after full rollback' }) });
-            return result(false);
-        }
-        steps.push({ phase: 'empty', ok: true });
-        log.info('rollback of every migration left the initial schema');
-        const again = await migrator.up();
-        if (again.error)
-            throw again.error;
-        const final = await dump();
-        if (final !== full) {
-            steps.push({ phase: 'reapply', ok: false, diff: unifiedDiff(full, final, { from: 'first full schema', to: 'schema after re-applying' }) });
-            log.info('re-applying every migration gave a different schema');
-            return result(false);
-        }
-        steps.push({ phase: 'reapply', ok: true });
-        log.info('re-applying every migration gave the same schema');
-        return result(true);
-    }
-    finally {
-        await closeQuietly(conn);
-    }
-}
-/**
- * Write the proofs to the configured database's history table, in one transaction. Only into a
- * table that exists: verify never creates anything there (a missing database or table is logged at
- * debug level). Any failure is a warning: the verdict stands without the proof rows.
- *
- * @returns the number of rows written
- */
-async function recordProofs(cfg, scratch, proofs) {
-    const log = cfg.log;
-    const target = cfg.target;
-    if (proofs.length === 0)
-        return 0;
-    if (!cfg.historyTable) {
-        log.debug('history table disabled: the verified down sections are not recorded');
-        return 0;
-    }
-    if (scratch.host === target.host && scratch.port === target.port && scratch.database === target.database) {
-        log.debug('the scratch database is the configured one: the verified down sections are not recorded');
-        return 0;
-    }
-    const what = `the ${proofs.length} verified down section(s) in the history table of ${target.redacted}`;
-    let conn;
-    try {
-        conn = await connect(target);
-    }
-    catch (err) {
-        if (err.code === 'DATABASE_MISSING') {
-            log.debug(`database ${target.database} does not exist: ${what} are not recorded`);
-        }
-        else {
-            log.warn(`could not record ${what}: ${err.message}`);
-        }
-        return 0;
-    }
-    try {
-        const ledger = await resolveLedgerName(conn, cfg.migrationsTable, target.searchPath);
-        const history = historyName(ledger, cfg.historyTable);
-        if (!(await historyExists(conn, history))) {
-            log.debug(`${history.quoted} does not exist in ${target.database}: ${what} are not recorded (verify creates no table there)`);
-            return 0;
-        }
-        const inserts = proofs.map((p) => historyInsertSql(history, p, cfg.ctx));
-        // One simple-protocol batch, one transaction: all rows or none. lock_timeout so that a table
-        // locked by a concurrent schema change is given up on rather than waited for.
-        try {
-            await conn.query(`BEGIN;SET LOCAL lock_timeout = ${cfg.lockTimeoutMs};\n${inserts.join(';\n')};\nCOMMIT`);
-        }
-        catch (err) {
-            await conn.query('ROLLBACK').catch(() => undefined);
-            throw err;
-        }
-        log.info(`Recorded ${proofs.length} verified down section(s) in ${history.quoted} of ${target.database}`);
-        return proofs.length;
-    }
-    catch (err) {
-        const code = err.code;
-        // 42703: no invocation_id column; 23514: the outcome check predates `verified`.
-        const old = code === '42703' || code === '23514' ? ' (the history table predates the `verified` outcome: any `up` or `rollback` with this version upgrades it)' : '';
-        log.warn(`could not record ${what}: ${err.message}${old}`);
-        return 0;
-    }
-    finally {
-        await closeQuietly(conn);
-    }
-}
-/** A failed step is an error of the run (a broken up or down section), not a verify finding. */
-function check(r, version) {
-    if (r.error)
-        throw r.error;
-    if (r.steps.length !== 1 || r.steps[0].version !== version) {
-        throw new errors_MigrationError('VERIFY_UNEXPECTED_STEP', `verify expected to run version ${version}, but the engine ran ${r.steps.map((s) => s.version).join(', ') || 'nothing'}`);
-    }
-}
-/** `<db>_verify_<8 hex>`, within PostgreSQL's 63-byte identifier limit. */
-function scratchName(target) {
-    const suffix = `_verify_${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
-    let base = target.database || target.user || 'db';
-    while (Buffer.byteLength(base + suffix) > 63)
-        base = base.slice(0, -1);
-    return base + suffix;
-}
-/** Run one statement on the server's `postgres` database (never on the configured one). */
-async function adminQuery(target, sql) {
-    const admin = await connect(withDatabase(target, 'postgres'));
-    try {
-        await admin.query(sql);
-    }
-    finally {
-        await closeQuietly(admin);
-    }
-}
-async function assertEmpty(conn, target) {
-    const { rows } = await conn.query("select count(*) as n from pg_catalog.pg_tables where schemaname not in ('pg_catalog', 'information_schema')");
-    const n = Number(rows[0].n);
-    if (n > 0) {
-        throw new errors_MigrationError('VERIFY_SCRATCH_NOT_EMPTY', `the scratch database ${target.redacted} already has ${n} table(s): verify needs an empty database`, {
-            hint: 'give an empty database as the scratch URL, or none (verify then creates and drops its own)',
-        });
-    }
-}
-const TRAILER = '\n--\n-- Dbmate schema migrations\n--\n';
-/** The schema dump without dbmate's schema_migrations trailer (the versions differ by design). */
-async function schemaOnly(conn, target, ledger, history, cfg) {
-    const text = await dumpSchema(conn, target, ledger, { pgDump: cfg.pgDump, extraArgs: cfg.dumpArgs, history });
-    const at = text.lastIndexOf(TRAILER);
-    return at >= 0 ? text.slice(0, at + 1) : text;
-}
-/**
- * A unified-style line diff (`---`/`+++` headers, `@@` hunks with `context` lines around each
- * change). Common prefix and suffix are trimmed first, so the LCS table stays small for dumps
- * that differ in a few places.
- */
-function unifiedDiff(a, b, labels, context = 3) {
-    const lines = (t) => (t.endsWith('\n') ? t.slice(0, -1) : t).split('\n');
-    const x = lines(a);
-    const y = lines(b);
-    let pre = 0;
-    while (pre < x.length && pre < y.length && x[pre] === y[pre])
-        pre++;
-    let suf = 0;
-    while (suf < x.length - pre && suf < y.length - pre && x[x.length - 1 - suf] === y[y.length - 1 - suf])
-        suf++;
-    const xs = x.slice(pre, x.length - suf);
-    const ys = y.slice(pre, y.length - suf);
-    // LCS lengths from the end.
-    const w = ys.length + 1;
-    const lcs = new Uint32Array((xs.length + 1) * w);
-    for (let i = xs.length - 1; i >= 0; i--) {
-        for (let j = ys.length - 1; j >= 0; j--) {
-            lcs[i * w + j] = xs[i] === ys[j] ? lcs[(i + 1) * w + j + 1] + 1 : Math.max(lcs[(i + 1) * w + j], lcs[i * w + j + 1]);
-        }
-    }
-    const ops = [];
-    for (let k = 0; k < pre; k++)
-        ops.push({ tag: ' ', text: x[k], ai: k, bi: k });
-    let i = 0;
-    let j = 0;
-    while (i < xs.length || j < ys.length) {
-        if (i < xs.length && j < ys.length && xs[i] === ys[j]) {
-            ops.push({ tag: ' ', text: xs[i], ai: pre + i++, bi: pre + j++ });
-        }
-        else if (i < xs.length && (j === ys.length || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1])) {
-            ops.push({ tag: '-', text: xs[i], ai: pre + i++, bi: pre + j });
-        }
-        else {
-            ops.push({ tag: '+', text: ys[j], ai: pre + i, bi: pre + j++ });
-        }
-    }
-    for (let k = 0; k < suf; k++)
-        ops.push({ tag: ' ', text: x[x.length - suf + k], ai: x.length - suf + k, bi: y.length - suf + k });
-    const out = [`--- ${labels.from}`, `+++ ${labels.to}`];
-    let k = 0;
-    while (k < ops.length) {
-        if (ops[k].tag === ' ') {
-            k++;
-            continue;
-        }
-        // A hunk: from `context` lines before this change to `context` lines after the last change
-        // that is within 2*context lines of the previous one.
-        const start = Math.max(0, k - context);
-        let end = k;
-        let last = k;
-        while (end < ops.length) {
-            if (ops[end].tag !== ' ')
-                last = end;
-            else if (end - last > 2 * context)
-                break;
-            end++;
-        }
-        end = Math.min(ops.length, last + context + 1);
-        const hunk = ops.slice(start, end);
-        const aLen = hunk.filter((o) => o.tag !== '+').length;
-        const bLen = hunk.filter((o) => o.tag !== '-').length;
-        out.push(`@@ -${hunk[0].ai + 1},${aLen} +${hunk[0].bi + 1},${bLen} @@`);
-        for (const o of hunk)
-            out.push(`${o.tag}${o.text}`);
-        k = end;
-    }
-    return `${out.join('\n')}\n`;
-}
-
-;// CONCATENATED MODULE: ./src/markdown.ts
-/** Small helpers for the markdown GitHub renders in job summaries, issues and reports. */
-/** Inline code that survives backticks in the value. */
-function code(s) {
-    const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((m) => m.length));
-    const tick = '`'.repeat(longest + 1);
-    const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
-    return `${tick}${pad}${s}${pad}${tick}`;
-}
-/** A fenced block longer than any backtick run inside it. */
-function fence(s, lang) {
-    const longest = Math.max(2, ...(s.match(/`+/g) ?? []).map((m) => m.length));
-    const f = '`'.repeat(longest + 1);
-    return `${f}${lang}\n${s.replace(/\s+$/, '')}\n${f}`;
-}
-/** A markdown table cell: one line, pipes escaped. */
-function cell(s) {
-    return markdown_oneLine(s).replace(/\|/g, '\\|');
-}
-/** Newlines (and the blanks around them) as one space. */
-function markdown_oneLine(s) {
-    return s.replace(/\s*\n\s*/g, ' ');
-}
-/** Text safe inside HTML (GitHub renders the HTML a summary contains). */
-function escapeHtml(s) {
-    return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-;// CONCATENATED MODULE: ./src/action/drift-step.ts
-
-
-
-
-
-
-
-
-/** The committed schema file, read before `up` (which may rewrite it when dump-schema is on). */
-async function readCommittedSchema(s) {
-    const path = (0,external_node_path_.isAbsolute)(s.schemaFile) ? s.schemaFile : (0,external_node_path_.join)(s.workspace, s.schemaFile);
-    return (0,promises_namespaceObject.readFile)(path, 'utf8').catch(() => undefined);
-}
-/**
- * Dump the live schema and compare it with `committed` (the file's content before the run).
- * Every trouble (no committed file, a pg_dump whose major version is not the server's, a dump
- * that fails) becomes a warning and a `skipped` report.
- */
-async function driftStep(s, committed, log, run, warn) {
-    const skip = (reason) => {
-        run.drift = { outcome: 'skipped', schemaFile: s.schemaFile, reason };
-        warn(`drift check skipped: ${reason}`);
-    };
-    if (committed === undefined)
-        return skip(`the schema file ${s.schemaFile} does not exist in the repository: nothing to compare with`);
-    let live;
-    try {
-        const conn = await connect(s.target);
-        try {
-            const pgDump = s.pgDumpPath ?? 'pg_dump';
-            const { rows } = await conn.query("select current_setting('server_version_num') as v");
-            const serverMajor = Math.floor(Number(rows[0].v) / 10000);
-            const dumpVersion = await pgDumpVersion(pgDump);
-            if (!dumpVersion)
-                return skip(`cannot run ${pgDump} to dump the live schema`);
-            if (dumpVersion[0] !== serverMajor) {
-                return skip(`${pgDump} is version ${dumpVersion[0]} but the server is PostgreSQL ${serverMajor}: a dump by another major version would differ from the schema file for that reason alone; use a pg_dump of the server's major version (pg-dump-path)`);
-            }
-            const ledger = await resolveLedgerName(conn, s.migrationsTable, s.target.searchPath);
-            live = await dumpSchema(conn, s.target, ledger, { pgDump, ...(s.historyTable ? { history: historyName(ledger, s.historyTable) } : {}) });
-        }
-        finally {
-            await closeQuietly(conn);
-        }
-    }
-    catch (err) {
-        return skip(`the live schema could not be dumped: ${err.message}`);
-    }
-    if (normalize(live) === normalize(committed)) {
-        run.drift = { outcome: 'clean', schemaFile: s.schemaFile };
-        log.info(`No drift: the live schema matches ${s.schemaFile}`);
-        return;
-    }
-    const diff = unifiedDiff(normalize(committed), normalize(live), { from: `${s.schemaFile} (committed)`, to: `${s.target.database} (live)` });
-    run.drift = { outcome: 'drift', schemaFile: s.schemaFile, diff };
-    warn(`schema drift: the live schema of ${s.target.database} differs from ${s.schemaFile} (see the diff in the summary)`);
-    log.info(diff.replace(/\n$/, ''));
-}
-/** Line endings and pg_dump's per-run `\restrict` key lines do not count as drift. */
-function normalize(text) {
-    return text
-        .replace(/\r\n/g, '\n')
-        .split('\n')
-        .filter((l) => !/^\\(un)?restrict\b/.test(l))
-        .join('\n');
-}
-/** The summary section: the verdict, and the diff collapsed in `<details>`. */
-function driftSection(d) {
-    switch (d.outcome) {
-        case 'clean':
-            return ['### ✅ Schema drift', '', `The live schema matches \`${d.schemaFile}\`.`, ''];
-        case 'skipped':
-            return ['### ⚠️ Schema drift', '', `Not checked: ${d.reason ?? 'unknown reason'}`, ''];
-        default: {
-            return [
-                '### ⚠️ Schema drift',
-                '',
-                `The live schema differs from the committed \`${d.schemaFile}\` (changed outside the migrations, or the file is stale). This is reported, not a failure.`,
-                '',
-                '<details><summary>Unified diff: committed (-) vs live (+)</summary>',
-                '',
-                fence(d.diff ?? '', 'diff'),
-                '',
-                '</details>',
-                '',
-            ];
-        }
-    }
-}
-/** A warning annotation on the schema file when the live schema drifted from it. */
-function driftAnnotations(run) {
-    const d = run.drift;
-    if (d?.outcome !== 'drift')
-        return [];
-    return [{ message: `The live schema differs from this file:\n${d.diff ?? ''}`, title: 'Schema drift', file: d.schemaFile, startLine: 1 }];
-}
-
-;// CONCATENATED MODULE: ./src/cli/verify-command.ts
-
-/**
- * `db-migrate verify`: round-trip every migration on a scratch database (see
- * {@link verifyMigrations}) and print the verdict; `--json` prints the result instead.
- *
- * @returns 0 when every down undoes its up and re-applying gives the same schema, 1 when not;
- *   errors (connection, a failing up or down section) are thrown (the CLI exits 2)
- */
-async function verifyCommand(opts, cfg, out) {
-    const r = await verifyMigrations(cfg);
-    if (opts.json) {
-        out(`${JSON.stringify(r, null, 2)}\n`);
-    }
-    else {
-        out(verify_command_verdict(r));
-    }
-    return r.ok ? 0 : 1;
-}
-/** The human verdict: one line when everything round-trips, the first bad down with its diff otherwise. */
-function verify_command_verdict(r) {
-    if (r.ok) {
-        return `Verify OK: ${r.migrations} migration(s) applied, rolled back and re-applied; every down undoes its up\n${recorded(r)}`;
-    }
-    if (r.firstBadDown) {
-        return (`Verify FAILED: the down section of ${r.firstBadDown.file} (version ${r.firstBadDown.version}) does not undo its up.\n` +
-            `Schema before its up (-) vs after its down (+):\n${r.firstBadDown.diff}${r.firstBadDown.diff.endsWith('\n') ? '' : '\n'}${recorded(r)}`);
-    }
-    const bad = r.steps.find((s) => !s.ok);
-    const what = bad?.phase === 'empty'
-        ? 'after rolling back every migration the schema is not the initial one'
-        : 're-applying every migration after the full rollback gave a different schema';
-    return `Verify FAILED: ${what}.\n${bad?.diff ?? ''}`;
-}
-/** Where the proofs went, so `report` can count them; nothing when none were recorded. */
-function recorded(r) {
-    return r.historyRecorded > 0 ? `Recorded ${r.historyRecorded} verified down section(s) in the history table\n` : '';
-}
-
-;// CONCATENATED MODULE: ./src/action/verify-step.ts
-
-
-
-/**
- * Run {@link verifyMigrations} on a scratch database on the same server (never the configured
- * database) and record the verdict: status `success` when every down undoes its up, `failed`
- * (error naming the bad down) otherwise. Errors of the run itself (a failing section, no
- * permission to create the scratch database) are thrown and fail the run as usual.
- */
-async function verifyStep(cfg, log, run, verify = verify_verifyMigrations) {
-    const r = await verify(cfg);
-    const text = verify_command_verdict(r);
-    for (const line of text.replace(/\n$/, '').split('\n'))
-        log.info(line);
-    run.verify = {
-        ok: r.ok,
-        migrations: r.migrations,
-        scratchDatabase: r.scratchDatabase,
-        ...(r.firstBadDown ? { firstBadDown: r.firstBadDown } : {}),
-        verdict: text,
-    };
-    if (r.ok) {
-        run.status = 'success';
-        return;
-    }
-    run.status = 'failed';
-    const first = text.split('\n')[0];
-    run.error = {
-        message: first,
-        details: text.replace(/\s+$/, ''),
-        code: 'VERIFY_FAILED',
-        ...(r.firstBadDown ? { file: r.firstBadDown.file, version: r.firstBadDown.version } : {}),
-        hint: 'make the down section undo exactly what the up section does',
-    };
-}
-/** The summary section of a verify run. */
-function verifySection(v) {
-    if (v.ok) {
-        return ['### ✅ Verify', '', `${v.migrations} migration(s) applied, rolled back and re-applied on the scratch database \`${v.scratchDatabase}\`: every down undoes its up.`, ''];
-    }
-    const head = v.firstBadDown
-        ? `The down section of \`${v.firstBadDown.file}\` (version \`${v.firstBadDown.version}\`) does not undo its up.`
-        : 'The round trip did not give back the same schema.';
-    return ['### ❌ Verify', '', head, '', `<details><summary>Verdict and diff</summary>`, '', fence(v.verdict, 'diff'), '', '</details>', ''];
 }
 
 ;// CONCATENATED MODULE: ./src/metrics/coverage.ts
@@ -43904,32 +43588,14 @@ async function withHistory(o, fn) {
 }
 
 ;// CONCATENATED MODULE: ./src/metrics/format.ts
-/** A duration for people: `0.25 ms`, `850 ms`, `1.2 s`, `3 min 4 s`, `2 h 5 min`, `3 d 4 h`; `—` for none. */
-function humanDuration(ms) {
-    if (ms === null || !Number.isFinite(ms))
-        return '—';
-    if (ms < 1)
-        return `${Number(ms.toFixed(2))} ms`;
-    if (ms < 1000)
-        return `${Math.round(ms)} ms`;
-    if (ms < 60_000)
-        return `${Number((ms / 1000).toFixed(1))} s`;
-    const s = Math.round(ms / 1000);
-    if (s < 3600)
-        return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
-    const m = Math.round(s / 60);
-    if (m < 48 * 60)
-        return `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ''}`;
-    const h = Math.round(m / 60);
-    return `${Math.floor(h / 24)} d${h % 24 ? ` ${h % 24} h` : ''}`;
-}
+
 /** A share as a percentage with one decimal; `—` when undefined (no runs). */
 function percent(share) {
     return share === null ? '—' : `${(share * 100).toFixed(1)}%`;
 }
 /** `p50 / p95 / max`. */
 function spread(d) {
-    return d.count ? `${humanDuration(d.p50)} / ${humanDuration(d.p95)} / ${humanDuration(d.max)}` : '—';
+    return d.count ? `${units_duration(d.p50)} / ${units_duration(d.p95)} / ${units_duration(d.max)}` : '—';
 }
 /** `2026-11-25 09:30 UTC`: minutes are enough to find a run, and UTC reads the same on every runner. */
 function when(d) {
@@ -43955,7 +43621,7 @@ function windowText(r) {
 }
 /** One row per environment: the columns shared by the text and markdown tables. */
 function environmentRow(e) {
-    const mttr = e.recovery.recovered ? humanDuration(e.recovery.mttrMs) : '—';
+    const mttr = e.recovery.recovered ? units_duration(e.recovery.mttrMs) : '—';
     return [
         e.environment,
         String(e.runs),
@@ -44013,6 +43679,7 @@ function coverageText(r) {
 ;// CONCATENATED MODULE: ./src/metrics/html.ts
 
 
+
 /**
  * Outcome colours, used for outcomes and nothing else (so a colour in the page means an outcome).
  * GitHub Primer's green/blue/red/amber: saturated, and told apart by red-green colour-blind readers
@@ -44032,7 +43699,7 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 /** Escape text for HTML content and double-quoted attributes (SVG included); quotes too, unlike the markdown helper. */
-function html_escapeHtml(s) {
+function escapeHtml(s) {
     return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 /**
@@ -44056,7 +43723,7 @@ function renderHtml(report) {
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="db-migrate report">
-<title>${html_escapeHtml(title)}</title>
+<title>${escapeHtml(title)}</title>
 <link rel="icon" href="data:,">
 <style>${CSS}</style>
 </head>
@@ -44064,9 +43731,9 @@ function renderHtml(report) {
 <header>
 <h1>Migration report</h1>
 <dl class="meta">
-<div><dt>Database</dt><dd><code>${html_escapeHtml(report.database)}</code></dd></div>
-<div><dt>Window</dt><dd>${html_escapeHtml(windowText(report))}</dd></div>
-<div><dt>Generated</dt><dd>${html_escapeHtml(when(report.generatedAt))}</dd></div>
+<div><dt>Database</dt><dd><code>${escapeHtml(report.database)}</code></dd></div>
+<div><dt>Window</dt><dd>${escapeHtml(windowText(report))}</dd></div>
+<div><dt>Generated</dt><dd>${escapeHtml(when(report.generatedAt))}</dd></div>
 </dl>
 </header>
 <main>
@@ -44084,7 +43751,7 @@ function overview(report) {
         tile('Runs', String(runs)),
         tile('Success rate', runs ? percent(ok / runs) : '—'),
         tile('Environments', String(report.environments.length)),
-        tile('Open incidents', open.length ? html_escapeHtml(open.join(', ')) : 'none', open.length > 0),
+        tile('Open incidents', open.length ? escapeHtml(open.join(', ')) : 'none', open.length > 0),
     ];
     return `<section class="tiles">${tiles.join('')}</section>`;
 }
@@ -44101,12 +43768,12 @@ function environmentCards(envs) {
             ['Runs', `${e.runs} <span class="muted">· ${e.succeeded} ok · ${e.failed} failed</span>`],
             ['Migrations', `${e.migrationsApplied} applied`],
             ['Rollbacks', `${rb.automatic} automatic · ${rb.manual} manual${e.runs ? ` <span class="muted">(${percent(rb.rate)} of runs)</span>` : ''}`],
-            ['Time to recovery', `${rec.recovered ? humanDuration(rec.mttrMs) : '—'} <span class="muted">· ${rec.incidents} incident(s), ${rec.recovered} recovered</span>`],
-            ['Last run', e.lastRun ? `${badge(e.lastRun.outcome)} <span class="muted">${html_escapeHtml(when(e.lastRun.finishedAt))}</span>` : '—'],
+            ['Time to recovery', `${rec.recovered ? units_duration(rec.mttrMs) : '—'} <span class="muted">· ${rec.incidents} incident(s), ${rec.recovered} recovered</span>`],
+            ['Last run', e.lastRun ? `${badge(e.lastRun.outcome)} <span class="muted">${escapeHtml(when(e.lastRun.finishedAt))}</span>` : '—'],
         ];
-        const open = rec.openSince ? `<p class="open">Failing since ${html_escapeHtml(when(rec.openSince))}</p>` : '';
+        const open = rec.openSince ? `<p class="open">Failing since ${escapeHtml(when(rec.openSince))}</p>` : '';
         return `<article class="card">
-<div class="card-head"><h3>${html_escapeHtml(e.environment)}</h3><div><span class="big">${percent(e.successRate)}</span> <span class="muted">success</span></div></div>
+<div class="card-head"><h3>${escapeHtml(e.environment)}</h3><div><span class="big">${percent(e.successRate)}</span> <span class="muted">success</span></div></div>
 ${open}<table class="dist"><thead><tr><th>Duration</th><th class="num">p50</th><th class="num">p95</th><th class="num">max</th></tr></thead><tbody>${distRow('Run', e.runDurationMs)}${distRow('Migration', e.migrationDurationMs)}</tbody></table>
 <dl>${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>
 </article>`;
@@ -44114,10 +43781,10 @@ ${open}<table class="dist"><thead><tr><th>Duration</th><th class="num">p50</th><
     return `<section><h2>Environments</h2><div class="cards">${cards.join('\n')}</div></section>`;
 }
 function distRow(label, d) {
-    return `<tr><td>${label}</td>${[d.p50, d.p95, d.max].map((v) => `<td class="num">${humanDuration(v)}</td>`).join('')}</tr>`;
+    return `<tr><td>${label}</td>${[d.p50, d.p95, d.max].map((v) => `<td class="num">${units_duration(v)}</td>`).join('')}</tr>`;
 }
 function badge(outcome) {
-    return `<span class="badge"><svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">${marker(outcome, 6, 6, 4.5)}</svg>${html_escapeHtml(OUTCOME_LABELS[outcome])}</span>`;
+    return `<span class="badge"><svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">${marker(outcome, 6, 6, 4.5)}</svg>${escapeHtml(OUTCOME_LABELS[outcome])}</span>`;
 }
 /**
  * A marker whose shape, as well as its colour, says the outcome, so the chart survives grey-scale
@@ -44141,7 +43808,7 @@ function fx(n) {
     return String(Math.round(n * 10) / 10);
 }
 function legend(outcomes) {
-    const items = outcomes.map((o) => `<li><svg width="14" height="14" viewBox="0 0 14 14" aria-hidden="true">${marker(o, 7, 7, 5.5)}</svg>${html_escapeHtml(OUTCOME_LABELS[o])}</li>`);
+    const items = outcomes.map((o) => `<li><svg width="14" height="14" viewBox="0 0 14 14" aria-hidden="true">${marker(o, 7, 7, 5.5)}</svg>${escapeHtml(OUTCOME_LABELS[o])}</li>`);
     return `<ul class="legend">${items.join('')}</ul>`;
 }
 function charts(report) {
@@ -44191,7 +43858,7 @@ function durationChart(report, envs) {
     envs.forEach((env, i) => {
         const top = plotTop(i);
         const runs = report.runs.filter((r) => r.environment === env).sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
-        out.push(`<text class="panel-title" x="${left}" y="${top - 8}">${html_escapeHtml(env)} <tspan class="muted">· ${runs.length} run(s)</tspan></text>`);
+        out.push(`<text class="panel-title" x="${left}" y="${top - 8}">${escapeHtml(env)} <tspan class="muted">· ${runs.length} run(s)</tspan></text>`);
         out.push(`<rect class="frame" x="${left}" y="${top}" width="${W - left - right}" height="${panelH}"/>`);
         if (runs.length === 0) {
             out.push(`<text class="muted" x="${left + 12}" y="${top + panelH / 2}">no runs in this window</text>`);
@@ -44206,7 +43873,7 @@ function durationChart(report, envs) {
         const line = runs.map((r) => `${fx(x(r.startedAt.getTime()))},${fx(y(r.durationMs))}`).join(' ');
         out.push(`<polyline class="trend" points="${line}"/>`);
         for (const r of runs) {
-            out.push(`<g class="pt" data-outcome="${r.outcome}" data-environment="${html_escapeHtml(env)}"><title>${html_escapeHtml(runTooltip(r))}</title>${marker(r.outcome, x(r.startedAt.getTime()), y(r.durationMs), 5)}</g>`);
+            out.push(`<g class="pt" data-outcome="${r.outcome}" data-environment="${escapeHtml(env)}"><title>${escapeHtml(runTooltip(r))}</title>${marker(r.outcome, x(r.startedAt.getTime()), y(r.durationMs), 5)}</g>`);
         }
     });
     const base = height - axisH;
@@ -44218,7 +43885,7 @@ function runTooltip(r) {
     const versions = [...r.applied, ...r.rolledBack.map((v) => `${v} (down)`), ...(r.failedVersion && !r.applied.includes(r.failedVersion) ? [`${r.failedVersion} (failed)`] : [])];
     return [
         `${r.environment} · ${when(r.startedAt)}`,
-        `${OUTCOME_LABELS[r.outcome]} in ${humanDuration(r.durationMs)}`,
+        `${OUTCOME_LABELS[r.outcome]} in ${units_duration(r.durationMs)}`,
         `versions: ${versions.length ? versions.join(', ') : '—'}`,
         r.actor ? `actor: ${r.actor}` : null,
         r.gitSha ? `commit: ${r.gitSha.slice(0, 7)}` : null,
@@ -44247,7 +43914,7 @@ function outcomeChart(runs, envs) {
         const top = i * (barH + gap) + gap / 2;
         const mid = top + barH / 2 + 5;
         const name = env.length > 20 ? `${env.slice(0, 19)}…` : env;
-        out.push(`<text class="label" x="${left - 10}" y="${mid}" text-anchor="end"><title>${html_escapeHtml(env)}</title>${html_escapeHtml(name)}</text>`);
+        out.push(`<text class="label" x="${left - 10}" y="${mid}" text-anchor="end"><title>${escapeHtml(env)}</title>${escapeHtml(name)}</text>`);
         let at = 0;
         html_OUTCOMES.forEach((o, j) => {
             const n = counts[i][j];
@@ -44255,7 +43922,7 @@ function outcomeChart(runs, envs) {
                 return;
             const x0 = left + x(at);
             const w = x(n);
-            out.push(`<g class="bar" data-outcome="${o}" data-environment="${html_escapeHtml(env)}" data-count="${n}"><title>${html_escapeHtml(`${env}: ${n} ${OUTCOME_LABELS[o]}`)}</title><rect x="${fx(x0)}" y="${top}" width="${fx(w)}" height="${barH}" fill="${OUTCOME_COLOURS[o]}"/>` +
+            out.push(`<g class="bar" data-outcome="${o}" data-environment="${escapeHtml(env)}" data-count="${n}"><title>${escapeHtml(`${env}: ${n} ${OUTCOME_LABELS[o]}`)}</title><rect x="${fx(x0)}" y="${top}" width="${fx(w)}" height="${barH}" fill="${OUTCOME_COLOURS[o]}"/>` +
                 (w >= 24 ? `<text class="in-bar${o === 'rolled-back' ? ' dark' : ''}" x="${fx(x0 + w / 2)}" y="${mid}" text-anchor="middle">${n}</text>` : '') +
                 `</g>`);
             at += n;
@@ -44305,13 +43972,13 @@ function html_slowest(envs) {
         .slice(0, 10);
     if (rows.length === 0)
         return '';
-    const tr = rows.map((m) => `<tr><td><code>${html_escapeHtml(m.version)}</code></td><td>${m.file ? html_escapeHtml(m.file) : '—'}</td><td>${html_escapeHtml(m.environment)}</td><td class="num">${humanDuration(m.durationMs)}</td><td>${html_escapeHtml(when(m.startedAt))}</td></tr>`);
+    const tr = rows.map((m) => `<tr><td><code>${escapeHtml(m.version)}</code></td><td>${m.file ? escapeHtml(m.file) : '—'}</td><td>${escapeHtml(m.environment)}</td><td class="num">${units_duration(m.durationMs)}</td><td>${escapeHtml(when(m.startedAt))}</td></tr>`);
     return `<section><h2>Slowest migrations</h2><table><thead><tr><th>Version</th><th>File</th><th>Environment</th><th class="num">Duration</th><th>Applied</th></tr></thead><tbody>${tr.join('')}</tbody></table></section>`;
 }
 function coverageSection(c) {
     const share = c.migrations ? c.withDown / c.migrations : null;
     const of = (n) => `${n} of ${c.migrations} <span class="muted">(${percent(c.migrations ? n / c.migrations : null)})</span>`;
-    const list = (items) => items.map((v) => `<code>${html_escapeHtml(v)}</code>`).join(' ');
+    const list = (items) => items.map((v) => `<code>${escapeHtml(v)}</code>`).join(' ');
     const meter = `<div class="meter" role="img" aria-label="${percent(share)} reversible"><div style="width:${((share ?? 0) * 100).toFixed(1)}%"></div></div>`;
     return `<section><h2>Reversibility</h2>
 <div class="coverage">
@@ -44331,22 +43998,22 @@ function recentRuns(runs) {
     if (runs.length === 0)
         return '';
     const recent = [...runs].sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime()).slice(0, RECENT_RUNS);
-    const versions = (vs) => vs.map((v) => `<code>${html_escapeHtml(v)}</code>`).join(' ');
+    const versions = (vs) => vs.map((v) => `<code>${escapeHtml(v)}</code>`).join(' ');
     const tr = recent.map((r) => {
-        const failed = r.failedVersion ? `<code>${html_escapeHtml(r.failedVersion)}</code>${r.sqlstate ? ` <span class="muted">${html_escapeHtml(r.sqlstate)}</span>` : ''}` : '';
+        const failed = r.failedVersion ? `<code>${escapeHtml(r.failedVersion)}</code>${r.sqlstate ? ` <span class="muted">${escapeHtml(r.sqlstate)}</span>` : ''}` : '';
         const cells = [
-            `<td class="nowrap">${html_escapeHtml(when(r.startedAt).replace(/ UTC$/, ''))}</td>`,
-            `<td>${html_escapeHtml(r.environment)}</td>`,
+            `<td class="nowrap">${escapeHtml(when(r.startedAt).replace(/ UTC$/, ''))}</td>`,
+            `<td>${escapeHtml(r.environment)}</td>`,
             `<td>${badge(r.outcome)}</td>`,
-            `<td class="num">${humanDuration(r.durationMs)}</td>`,
+            `<td class="num">${units_duration(r.durationMs)}</td>`,
             `<td class="versions">${versions(r.applied)}</td>`,
             `<td class="versions">${versions(r.rolledBack)}</td>`,
             `<td class="versions">${failed}</td>`,
-            `<td>${r.actor ? html_escapeHtml(r.actor) : ''}</td>`,
-            `<td>${r.gitSha ? `<code title="${html_escapeHtml(r.gitSha)}">${html_escapeHtml(r.gitSha.slice(0, 7))}</code>` : ''}</td>`,
+            `<td>${r.actor ? escapeHtml(r.actor) : ''}</td>`,
+            `<td>${r.gitSha ? `<code title="${escapeHtml(r.gitSha)}">${escapeHtml(r.gitSha.slice(0, 7))}</code>` : ''}</td>`,
             `<td>${runLink(r.runUrl)}</td>`,
         ];
-        const error = r.error ? `<tr class="error-row"><td></td><td colspan="9"><div class="error">${html_escapeHtml(r.error)}</div></td></tr>` : '';
+        const error = r.error ? `<tr class="error-row"><td></td><td colspan="9"><div class="error">${escapeHtml(r.error)}</div></td></tr>` : '';
         return `<tr class="run${r.error ? ' has-error' : ''}">${cells.join('')}</tr>${error}`;
     });
     const more = runs.length > RECENT_RUNS ? ` <span class="muted sub">latest ${RECENT_RUNS} of ${runs.length}</span>` : '';
@@ -44357,8 +44024,8 @@ function runLink(url) {
     if (!url)
         return '';
     if (!/^https?:\/\//i.test(url))
-        return `<span class="muted">${html_escapeHtml(url)}</span>`;
-    return `<a href="${html_escapeHtml(url)}" rel="noopener noreferrer">open</a>`;
+        return `<span class="muted">${escapeHtml(url)}</span>`;
+    return `<a href="${escapeHtml(url)}" rel="noopener noreferrer">open</a>`;
 }
 /** Neutral greys and one purple for the coverage meter: the outcome colours stay reserved for outcomes. */
 const CSS = `
@@ -44430,13 +44097,42 @@ a{color:#0550ae}
 .notice p{margin:0}
 `;
 
+;// CONCATENATED MODULE: ./src/text/markdown.ts
+/** Small helpers for the markdown GitHub renders in job summaries, issues and reports. */
+/** Inline code that survives backticks in the value. */
+function code(s) {
+    const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((m) => m.length));
+    const tick = '`'.repeat(longest + 1);
+    const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
+    return `${tick}${pad}${s}${pad}${tick}`;
+}
+/** A fenced block longer than any backtick run inside it. */
+function fence(s, lang) {
+    const longest = Math.max(2, ...(s.match(/`+/g) ?? []).map((m) => m.length));
+    const f = '`'.repeat(longest + 1);
+    return `${f}${lang}\n${s.replace(/\s+$/, '')}\n${f}`;
+}
+/** A markdown table cell: one line, pipes escaped. */
+function cell(s) {
+    return markdown_oneLine(s).replace(/\|/g, '\\|');
+}
+/** Newlines (and the blanks around them) as one space. */
+function markdown_oneLine(s) {
+    return s.replace(/\s*\n\s*/g, ' ');
+}
+/** Text safe inside HTML (GitHub renders the HTML a summary contains). */
+function markdown_escapeHtml(s) {
+    return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 ;// CONCATENATED MODULE: ./src/metrics/markdown.ts
+
 
 
 const OUTCOME_ICONS = { success: '✅', rollback: '↩️', failed: '❌', 'rolled-back': '⚠️' };
 /** A markdown table; every cell escaped (errors and names are data, never markup). */
 function table(headers, rows) {
-    const line = (cells) => `| ${cells.map((c) => cell(escapeHtml(c))).join(' | ')} |`;
+    const line = (cells) => `| ${cells.map((c) => cell(markdown_escapeHtml(c))).join(' | ')} |`;
     return [line(headers), `|${headers.map(() => '---').join('|')}|`, ...rows.map(line)];
 }
 /**
@@ -44455,16 +44151,16 @@ function renderMarkdown(r) {
         out.push(...table(ENVIRONMENT_HEADERS, r.environments.map(environmentRow)), '');
         const open = r.environments.filter((e) => e.recovery.openSince);
         for (const e of open) {
-            out.push(`> **${escapeHtml(e.environment)}** has been failing since ${when(e.recovery.openSince)}: no successful run since then.`, '');
+            out.push(`> **${markdown_escapeHtml(e.environment)}** has been failing since ${when(e.recovery.openSince)}: no successful run since then.`, '');
         }
         const slow = r.environments.flatMap((e) => e.slowest.map((s) => ({ env: e.environment, ...s })));
         if (slow.length) {
-            out.push('### Slowest migrations', '', ...table(['Environment', 'Version', 'File', 'Duration', 'When'], slow.map((s) => [s.env, s.version, s.file ?? '', humanDuration(s.durationMs), when(s.startedAt)])), '');
+            out.push('### Slowest migrations', '', ...table(['Environment', 'Version', 'File', 'Duration', 'When'], slow.map((s) => [s.env, s.version, s.file ?? '', units_duration(s.durationMs), when(s.startedAt)])), '');
         }
     }
     const coverage = coverageText(r);
     if (coverage)
-        out.push('### Reversibility', '', escapeHtml(coverage), '');
+        out.push('### Reversibility', '', markdown_escapeHtml(coverage), '');
     out.push('<sub>Success rate: runs whose migrations all applied (or deliberate rollbacks that succeeded). Durations: p50 / p95 / max, nearest rank. ' +
         'Time to recovery: mean time from the end of a failed run to the end of the next successful run in that environment.</sub>');
     return `${out.join('\n')}\n`;
@@ -44478,7 +44174,7 @@ function renderRecentRuns(runs, title) {
         .map((r) => [
         when(r.startedAt),
         `${OUTCOME_ICONS[r.outcome]} ${OUTCOME_LABELS[r.outcome]}`,
-        humanDuration(r.durationMs),
+        units_duration(r.durationMs),
         runChanges(r),
         firstLine(r.error, 80),
         r.actor ?? '',
@@ -44491,7 +44187,7 @@ function renderRecentRuns(runs, title) {
     return `### ${title}\n\n${withLinks.join('\n')}\n`;
 }
 
-;// CONCATENATED MODULE: ./src/action/metrics-step.ts
+;// CONCATENATED MODULE: ./src/action/steps/report.ts
 
 
 
@@ -44499,10 +44195,10 @@ function renderRecentRuns(runs, title) {
 
 
 /** How many runs the end of an `up` summary shows. */
-const metrics_step_RECENT_RUNS = 10;
+const report_RECENT_RUNS = 10;
 /** How many of the window's runs (newest) the `report` output lists. */
 const OUTPUT_RUNS = 100;
-function metrics_step_historySource(s) {
+function report_historySource(s) {
     return { target: s.target, migrationsTable: s.migrationsTable, historyTable: s.historyTable };
 }
 /**
@@ -44512,7 +44208,7 @@ function metrics_step_historySource(s) {
  */
 async function reportStep(s, log, run) {
     const report = await collectReport({
-        ...metrics_step_historySource(s),
+        ...report_historySource(s),
         since: parseSince(s.reportSince ?? '30d'),
         migrationsDirs: [...s.migrationsDirs],
         cwd: s.workspace,
@@ -44545,7 +44241,7 @@ async function recentRunsStep(s, log, run) {
     if (!s.historyTable)
         return;
     try {
-        run.recentRuns = await collectRecentRuns(metrics_step_historySource(s), s.environment, metrics_step_RECENT_RUNS);
+        run.recentRuns = await collectRecentRuns(report_historySource(s), s.environment, report_RECENT_RUNS);
     }
     catch (err) {
         log.debug(`could not read the recent runs from the history table: ${err.message}`);
@@ -44562,440 +44258,6 @@ function recentRunsSection(run) {
 /** The summary body of `command: report`. */
 function reportSection(run) {
     return run.metrics ? [renderMarkdown(run.metrics)] : [];
-}
-
-;// CONCATENATED MODULE: ./src/action/summary.ts
-
-
-
-
-
-/** Label of each row status in the summary table. */
-const ROW_LABEL = {
-    applied: '✅ applied',
-    'rolled-back': '↩️ rolled back',
-    'rollback-failed': '❌ rollback failed',
-    failed: '❌ failed',
-    pending: '⏳ pending',
-    'would-apply': '🔍 would apply',
-    'would-roll-back': '🔍 would roll back',
-    edited: '⚠️ applied, file edited since',
-    'no-file': '❔ applied, no file',
-};
-/** Order of the totals line. */
-const TOTAL_ORDER = ['applied', 'rolled-back', 'failed', 'rollback-failed', 'would-apply', 'would-roll-back', 'pending', 'edited', 'no-file'];
-/**
- * Render the run as the job summary: a headline, the environment/command/target table, the
- * plan, result or status table, totals, the error with its file:line, warnings and (for a dry
- * run) the exact SQL. Pure: the caller writes it. The run is already redacted.
- */
-function renderSummary(run) {
-    const out = [];
-    out.push(`## ${summary_headline(run)}`, '');
-    const facts = [];
-    if (run.environment)
-        facts.push(['Environment', code(run.environment)]);
-    if (run.command)
-        facts.push(['Command', `${code(run.command)}${run.dryRun ? ' (dry run: nothing was changed)' : ''}`]);
-    if (run.target) {
-        const t = run.target;
-        facts.push(['Database', `${code(`${t.host}:${t.port}/${t.database}`)}${t.user ? ` as ${code(t.user)}` : ''}${run.urlSource ? ` (URL from ${code(run.urlSource)})` : ''}`]);
-    }
-    if ((run.status !== 'failed' || run.command) && run.command !== 'lint' && run.command !== 'report')
-        facts.push(['Current version', run.currentVersion ? code(run.currentVersion) : 'none applied']);
-    if (run.schemaFile)
-        facts.push(['Schema file', code(run.schemaFile)]);
-    if (run.backup)
-        facts.push(['Backup', backupFact(run.backup)]);
-    facts.push(['Duration', summary_duration(run.durationMs)]);
-    if (run.run?.runUrl)
-        facts.push(['Run', `[${run.run.runId ?? 'link'}](${run.run.runUrl})`]);
-    if (run.issue)
-        facts.push(['Issue', `[#${run.issue.number}](${run.issue.url}) ${run.issue.action === 'created' ? 'opened' : 'commented on (it was already open)'}`]);
-    out.push('| | |', '|---|---|', ...facts.map(([k, v]) => `| ${k} | ${cell(v)} |`), '');
-    if (run.rows.length > 0) {
-        out.push(`### ${tableTitle(run)}`, '', ...summary_table(run), '', `**Totals:** ${totals(run.rows)}`, '');
-    }
-    else if (run.command && !run.error && run.command !== 'verify' && run.command !== 'lint' && run.command !== 'report') {
-        out.push(run.command === 'status' ? 'No migration files found.' : 'No migrations to run.', '');
-    }
-    if (run.lint)
-        out.push(...summary_lintSection(run.lint));
-    out.push(...reportSection(run));
-    if (run.health)
-        out.push(...healthSection(run.health));
-    if (run.verify)
-        out.push(...verifySection(run.verify));
-    if (run.drift)
-        out.push(...driftSection(run.drift));
-    if (run.error)
-        out.push('### ❌ Error', '', ...errorBlock(run.error));
-    if (run.rollback)
-        out.push(...rollbackSection(run));
-    if (run.backup && (run.backup.outcome === 'taken' || run.backup.outcome === 'failed'))
-        out.push(...backupSection(run.backup));
-    if (run.warnings.length > 0)
-        out.push('### ⚠️ Warnings', '', ...run.warnings.map((w) => `- ${markdown_oneLine(w)}`), '');
-    if (run.notes.length > 0)
-        out.push('### Notes', '', ...run.notes.map((n) => `- ${markdown_oneLine(n)}`), '');
-    const sqlRows = run.rows.filter((r) => r.sql !== undefined);
-    if (sqlRows.length > 0) {
-        out.push('### SQL', '');
-        for (const r of sqlRows) {
-            out.push(`<details><summary>${escapeHtml(`${r.version} ${r.file}`)} (${r.transaction ? 'one transaction' : 'transaction:false'})</summary>`, '', fence(r.sql ?? '', 'sql'), '', '</details>', '');
-        }
-    }
-    // Last, so the trend sits where people look after reading this run's outcome.
-    out.push(...recentRunsSection(run));
-    return `${out.join('\n').replace(/\n+$/, '')}\n`;
-}
-function summary_headline(run) {
-    const health = run.error?.code === 'HEALTH_CHECK_FAILED';
-    switch (run.status) {
-        case 'failed': {
-            if (!run.command)
-                return '❌ Invalid action inputs: nothing ran';
-            if (run.command === 'lint')
-                return `❌ Migration lint failed${run.lint ? `: ${run.lint.failing} finding${run.lint.failing === 1 ? '' : 's'} at or above lint-fail-on ${run.lint.failOn}` : ''}`;
-            if (run.error?.code === 'LINT_FAILED')
-                return `❌ Migration lint failed${run.environment ? ` on ${run.environment}` : ''}: nothing was applied`;
-            if (run.backup?.outcome === 'failed')
-                return `❌ Backup failed${run.environment ? ` on ${run.environment}` : ''}: nothing was ${run.command === 'rollback' ? 'rolled back' : 'applied'}`;
-            if (run.command === 'report')
-                return `❌ Migration report failed${run.environment ? ` on ${run.environment}` : ''}`;
-            if (run.command === 'verify')
-                return `❌ Verify failed${run.environment ? ` on ${run.environment}` : ''}${run.error?.code === 'VERIFY_FAILED' ? ': the round trip did not give back the same schema' : ''}`;
-            const what = health ? 'Health checks failed after migrating' : 'Migration failed';
-            const incomplete = run.rollback ? ` — the automatic rollback stopped, ${summary_count(run.rollback.remaining.length)} of this run still applied` : '';
-            return `❌ ${what}${run.environment ? ` on ${run.environment}` : ''}${incomplete}`;
-        }
-        case 'dry-run':
-            return `🔍 Dry run on ${run.environment}: nothing was changed`;
-        case 'nothing-to-do':
-            return `✅ ${run.environment}: already up to date`;
-        case 'rolled-back':
-            return health
-                ? `↩️ Health checks failed on ${run.environment}: this run's migrations were rolled back`
-                : `↩️ Migration failed on ${run.environment} and was rolled back`;
-        default:
-            if (run.command === 'status')
-                return `📋 Migration status of ${run.environment}`;
-            if (run.command === 'lint')
-                return run.lint?.findings.length ? `⚠️ Migration lint passed with ${run.lint.findings.length} finding${run.lint.findings.length === 1 ? '' : 's'} below lint-fail-on` : '✅ Migration lint passed';
-            if (run.command === 'rollback')
-                return `↩️ Rolled back on ${run.environment}`;
-            if (run.command === 'verify')
-                return `✅ Verify passed on ${run.environment}: every down undoes its up`;
-            if (run.command === 'report')
-                return `📊 Migration report of ${run.environment}'s database`;
-            return `✅ Migrations applied on ${run.environment}`;
-    }
-}
-function summary_count(n) {
-    return `${n} migration${n === 1 ? '' : 's'}`;
-}
-function errorBlock(e) {
-    const where = e.file ? `${e.file}${e.line !== undefined ? `:${e.line}:${e.column ?? 1}` : ''}` : undefined;
-    const out = [];
-    if (where)
-        out.push(`In ${code(where)}${e.sqlstate ? ` (SQLSTATE ${code(e.sqlstate)})` : ''}:`, '');
-    out.push(fence(e.details, 'text'), '');
-    return out;
-}
-function healthSection(h) {
-    const mark = (c) => (c.skipped ? '⏭️ skipped' : c.ok ? '✅ passed' : '❌ failed');
-    return [
-        `### ${h.ok ? '✅' : '❌'} Health checks`,
-        '',
-        '| Check | Result | Detail | Duration |',
-        '|---|---|---|---|',
-        ...h.checks.map((c) => `| ${cell(HEALTH_LABEL[c.name])} | ${mark(c)}${c.attempts && c.attempts > 1 ? ` (${c.attempts} attempts)` : ''} | ${cell(c.detail)} | ${summary_duration(c.durationMs)} |`),
-        '',
-    ];
-}
-const HEALTH_LABEL = {
-    sql: 'SQL (`health-check-sql`)',
-    url: 'URL (`health-check-url`)',
-    'invalid-indexes': 'No INVALID index',
-    ledger: 'Every migration applied',
-};
-/** Exactly what the automatic rollback undid and what of this run is still applied. */
-function rollbackSection(run) {
-    const rb = run.rollback;
-    const list = (vs) => (vs.length ? vs.map(code).join(', ') : 'none');
-    const done = rb.remaining.length === 0 && !rb.error;
-    const out = [`### ↩️ Automatic rollback${done ? '' : ' (incomplete)'}`, ''];
-    out.push(`- **Why:** ${markdown_oneLine(rb.reason)}`);
-    out.push(`- **Rolled back** (newest first): ${list(rb.rolledBack)}`);
-    out.push(`- **Still applied from this run:** ${list(rb.remaining)}`);
-    if (rb.stoppedAt) {
-        const why = { 'no-down': 'its down section is empty', 'no-file': 'its file is missing', unparsable: 'its file does not parse', failed: 'its down SQL failed' };
-        out.push(`- **Stopped at:** ${code(rb.stoppedAt.file ?? rb.stoppedAt.version)}: ${why[rb.stoppedAt.reason] ?? rb.stoppedAt.reason}`);
-    }
-    out.push(`- **Current version now:** ${run.currentVersion ? code(run.currentVersion) : 'none applied'}`);
-    out.push('');
-    if (rb.error)
-        out.push(...errorBlock(rb.error));
-    return out;
-}
-/** One line for the facts table: taken (where, how big), not taken (why), or what a dry run would do. */
-function backupFact(b) {
-    switch (b.outcome) {
-        case 'taken':
-            return `✅ ${code(b.path ?? '')} (${bytes(b.bytes ?? 0)}, ${summary_duration(b.durationMs ?? 0)}; see below)`;
-        case 'failed':
-            return `❌ failed (${b.reason}): no migration ran`;
-        case 'would-take':
-            return `would be taken (${b.reason})${b.pgDump ? ` with pg_dump ${b.pgDumpVersion} (${code(b.pgDump)}) for PostgreSQL ${b.serverVersion}` : ''}; none was taken by this dry run`;
-        case 'would-fail':
-            return `⚠️ needed (${b.reason}) but could not be taken: see the warnings`;
-        default:
-            return `not taken (${b.reason})`;
-    }
-}
-/** The backup: where it is, how it was made and checked, and the exact command to restore it. */
-function backupSection(b) {
-    if (b.outcome === 'failed') {
-        return [
-            '### ❌ Backup',
-            '',
-            `- **Why a backup:** ${b.reason}`,
-            ...(b.pgDump ? [`- **pg_dump:** ${b.pgDumpVersion} (${code(b.pgDump)})`] : []),
-            ...(b.serverVersion ? [`- **Server:** PostgreSQL ${b.serverVersion}`] : []),
-            `- **Result:** failed before any migration ran, so nothing was changed: ${markdown_oneLine(b.error ?? 'see the error above')}`,
-            '',
-        ];
-    }
-    return [
-        '### 💾 Backup',
-        '',
-        `- **Path:** ${code(b.path ?? '')} (mode 0600)`,
-        `- **Size:** ${bytes(b.bytes ?? 0)}; **SHA-256:** ${code(b.sha256 ?? '')}`,
-        `- **Duration:** ${summary_duration(b.durationMs ?? 0)}; verified with ${code('pg_restore --list')}: ${b.entries ?? 0} entries`,
-        `- **Taken with:** pg_dump ${b.pgDumpVersion} (${code(b.pgDump ?? '')}) from a PostgreSQL ${b.serverVersion} server (${b.reason})`,
-        '',
-        `Restore it into a new database${b.restoreDatabase ? ` ${code(b.restoreDatabase)}` : ''} with the command below (set ${code('PGPASSWORD')} first). It is never run automatically: check the copy, then switch over deliberately.`,
-        '',
-        fence(b.restoreCommand ?? '', 'sh'),
-        '',
-    ];
-}
-/** `812 B`, `1.5 KiB`, `3.2 MiB`. */
-function bytes(n) {
-    if (n < 1024)
-        return `${n} B`;
-    const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-    let v = n / 1024;
-    let i = 0;
-    while (v >= 1024 && i < units.length - 1) {
-        v /= 1024;
-        i++;
-    }
-    return `${v.toFixed(1)} ${units[i]}`;
-}
-function tableTitle(run) {
-    if (run.command === 'status')
-        return 'Status';
-    if (run.dryRun || run.command === 'plan')
-        return 'Plan';
-    return 'Result';
-}
-function summary_table(run) {
-    const plan = run.rows.some((r) => r.status === 'would-apply' || r.status === 'would-roll-back');
-    const timed = run.rows.some((r) => r.durationMs !== undefined);
-    const head = ['Version', 'File', 'Status'];
-    if (plan)
-        head.push('Mode');
-    if (timed)
-        head.push('Duration');
-    const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
-    for (const r of run.rows) {
-        const cols = [code(r.version), r.file ? code(r.file) : '—', label(r)];
-        if (plan)
-            cols.push(r.transaction === undefined ? '' : r.transaction ? 'transaction' : 'transaction:false');
-        if (timed)
-            cols.push(r.durationMs !== undefined ? summary_duration(r.durationMs) : '');
-        lines.push(`| ${cols.map(cell).join(' | ')} |`);
-    }
-    return lines;
-}
-function label(r) {
-    return `${ROW_LABEL[r.status]}${r.attempts && r.attempts > 1 ? ` (${r.attempts} attempts)` : ''}`;
-}
-function totals(rows) {
-    const parts = TOTAL_ORDER.map((s) => [s, rows.filter((r) => r.status === s).length])
-        .filter(([, n]) => n > 0)
-        .map(([s, n]) => `${n} ${ROW_LABEL[s].replace(/^\S+ /, '')}`);
-    return parts.join(' · ');
-}
-/** `12 ms`, `1.5 s`, `2 min 3 s`: the same words as the reports. */
-const summary_duration = (ms) => humanDuration(ms);
-/** Lint findings as a table a pull request reviewer can act on: where, what, why, and the safe rewrite. */
-function summary_lintSection(r) {
-    const scope = r.scope === 'all' ? 'every migration file' : 'the pending migrations';
-    const errors = r.findings.filter((f) => f.severity === 'error').length;
-    const warnings = r.findings.length - errors;
-    const out = [`### ${r.failed ? '❌' : r.findings.length ? '⚠️' : '✅'} Migration lint`, ''];
-    const disabled = r.disabled.length ? `; disabled: ${r.disabled.map(code).join(', ')}` : '';
-    out.push(r.findings.length
-        ? `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'} in ${scope} (${r.files} file${r.files === 1 ? '' : 's'}); lint-fail-on: ${code(r.failOn)}${disabled}${r.failed ? ` — ${r.failing} at or above it` : ''}.`
-        : `No problems in ${scope} (${r.files} file${r.files === 1 ? '' : 's'}); lint-fail-on: ${code(r.failOn)}${disabled}.`, '');
-    if (r.findings.length) {
-        out.push('| | Rule | Location | Problem | Safe alternative |', '|---|---|---|---|---|');
-        for (const f of r.findings) {
-            out.push(`| ${f.severity === 'error' ? '❌ error' : '⚠️ warning'} | ${code(f.rule)} | ${code(`${f.file}:${f.line}:${f.column}`)} | ${cell(`${f.message}. ${f.why}`)} | ${cell(f.fix)} |`);
-        }
-        out.push('');
-    }
-    if (r.unreadable?.length)
-        out.push(`Not linted (unreadable): ${r.unreadable.map(code).join(', ')}`, '');
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/action/backup-step.ts
-/**
- * DESIGN "Pipeline" step 4 as the action runs it: decide whether `up`/`rollback` backs up the
- * database first, and do it inside the engine's {@link BeforeApply} hook, under the advisory lock,
- * after planning and before the first migration. The archive itself is `src/backup.ts`'s job;
- * this file only chooses, logs and reports.
- */
-
-
-
-/** Real backups of the settings' database into `backup-dir`. */
-function backupPort(s, log) {
-    return {
-        serverVersion: (conn) => serverVersion(conn),
-        async probeServerVersion() {
-            const conn = await connect(s.target);
-            try {
-                return await serverVersion(conn);
-            }
-            finally {
-                await closeQuietly(conn);
-            }
-        },
-        select: (server) => selectPgDump({
-            ...(s.pgDumpPath !== undefined ? { explicitPath: s.pgDumpPath } : {}),
-            serverMajor: server.major,
-            serverVersion: server.text,
-            logger: log,
-        }),
-        take: (sel, currentVersion) => takeBackup({
-            target: s.target,
-            dir: s.backupDir,
-            environment: s.environment,
-            ...(currentVersion !== undefined ? { currentVersion } : {}),
-            pgDump: sel.pgDump,
-            pgRestore: sel.pgRestore,
-            logger: log,
-        }),
-    };
-}
-/** `auto` means production only; `always` and `never` mean what they say. */
-function backupPolicy(s) {
-    switch (s.backup) {
-        case 'never':
-            return { take: false, reason: 'backup: never' };
-        case 'always':
-            return { take: true, reason: 'backup: always' };
-        default:
-            return s.environment === 'production'
-                ? { take: true, reason: 'backup: auto, environment production' }
-                : { take: false, reason: `backup: auto takes one in production only, not in ${s.environment}` };
-    }
-}
-/**
- * The engine hook that takes the backup. It records the outcome in `report` (which the caller
- * puts in the run) and throws a {@link BackupError} on any failure, so the engine stops with
- * nothing applied. The error names the pg_dump and server versions when they are the problem.
- */
-function backupHook(s, port, log, policy, report, state) {
-    return async (migrations, info) => {
-        state.migrations = migrations;
-        if (info.currentVersion !== undefined)
-            state.currentVersion = info.currentVersion;
-        const what = info.command === 'up' ? 'migrating' : 'rolling back';
-        let server;
-        let sel;
-        try {
-            server = await port.serverVersion(info.conn);
-            sel = await port.select(server);
-            log.info(`Backup (${policy.reason}): pg_dump ${fmtVersion(sel.version)} (${sel.pgDump}) for a PostgreSQL ${server.text} server, into ${s.backupDir}`);
-            const a = await port.take(sel, info.currentVersion);
-            report({
-                outcome: 'taken',
-                reason: policy.reason,
-                pgDump: sel.pgDump,
-                pgDumpVersion: fmtVersion(sel.version),
-                serverVersion: server.text,
-                dir: s.backupDir,
-                path: a.path,
-                bytes: a.bytes,
-                sha256: a.sha256,
-                durationMs: a.durationMs,
-                entries: a.entries,
-                restoreDatabase: a.restoreDatabase,
-                restoreCommand: a.restoreCommand,
-            });
-            log.info(`Backup written and verified (pg_restore --list: ${a.entries} entries): ${a.path} (${bytes(a.bytes)}, ${a.durationMs} ms, sha256 ${a.sha256})`);
-            log.info(`To restore it into a new database (never done automatically): ${a.restoreCommand}`);
-        }
-        catch (err) {
-            const cause = err;
-            const failed = err instanceof BackupError
-                ? new BackupError(err.code, `backup before ${what} failed, so nothing was ${info.command === 'up' ? 'applied' : 'rolled back'}: ${err.message}`, {
-                    ...(err.hint !== undefined ? { hint: err.hint } : {}),
-                    cause: err,
-                })
-                : new BackupError('BACKUP_FAILED', `backup before ${what} failed, so nothing was ${info.command === 'up' ? 'applied' : 'rolled back'}: ${cause?.message ?? String(err)}`, {
-                    hint: 'fix the backup (or set backup: never if you accept the risk) and run again',
-                    cause: err,
-                });
-            state.failed = failed;
-            report({
-                outcome: 'failed',
-                reason: policy.reason,
-                ...(sel ? { pgDump: sel.pgDump, pgDumpVersion: fmtVersion(sel.version) } : {}),
-                ...(server ? { serverVersion: server.text } : {}),
-                dir: s.backupDir,
-                error: err instanceof Error ? err.message : String(err),
-            });
-            throw failed;
-        }
-    };
-}
-/**
- * Dry run: whether `up` would take a backup and with which pg_dump, without taking it. Reads
- * the server version on a connection of its own (a plain `SELECT`: nothing changes).
- */
-async function backupDryRun(port, s, policy, toApply, databaseMissing) {
-    if (!policy.take)
-        return { outcome: 'not-taken', reason: policy.reason };
-    if (toApply === 0)
-        return { outcome: 'not-taken', reason: `nothing to apply (${policy.reason})` };
-    if (databaseMissing)
-        return { outcome: 'would-take', reason: `${policy.reason}; pg_dump is chosen once the database exists`, dir: s.backupDir };
-    let server;
-    try {
-        server = await port.probeServerVersion();
-        const sel = await port.select(server);
-        return { outcome: 'would-take', reason: policy.reason, pgDump: sel.pgDump, pgDumpVersion: fmtVersion(sel.version), serverVersion: server.text, dir: s.backupDir };
-    }
-    catch (err) {
-        const hint = err.hint;
-        return {
-            outcome: 'would-fail',
-            reason: policy.reason,
-            ...(server ? { serverVersion: server.text } : {}),
-            dir: s.backupDir,
-            error: `${err?.message ?? String(err)}${hint ? ` (${hint})` : ''}`,
-        };
-    }
-}
-/** `15.18`. */
-function fmtVersion(v) {
-    return `${v[0]}.${v[1]}`;
 }
 
 ;// CONCATENATED MODULE: ./src/github/issue.ts
@@ -45235,7 +44497,7 @@ function formatBytes(n) {
     return `${v.toFixed(1)} ${units[i]}`;
 }
 
-;// CONCATENATED MODULE: ./src/action/issue-step.ts
+;// CONCATENATED MODULE: ./src/action/steps/issue.ts
 
 
 /**
@@ -45338,7 +44600,7 @@ async function reportIssue(s, run, deps) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/action/notify-step.ts
+;// CONCATENATED MODULE: ./src/action/steps/notify.ts
 
 
 
@@ -45379,7 +44641,7 @@ function notificationPayload(s, run) {
         return clipMd(escapeMrkdwn(flat ? t.replace(/\s+/g, ' ').trim() : t), max);
     };
     const codeSpan = (v, max = 300) => `\`${md(v, max, true).replace(/`/g, "'")}\``;
-    const title = notify_step_headline(s, run);
+    const title = notify_headline(s, run);
     const blocks = [{ type: 'header', text: { type: 'plain_text', text: clip(clean(title), SLACK_LIMITS.header) } }];
     const fields = [];
     const field = (name, value) => fields.push(clipMd(`*${name}*\n${value}`, SLACK_LIMITS.field));
@@ -45397,15 +44659,15 @@ function notificationPayload(s, run) {
     if (run.backupPath)
         field('Backup', codeSpan(run.backupPath));
     if (run.issueUrl)
-        field('Issue', notify_step_link(clean(run.issueUrl), run.issue ? `#${run.issue.number}${run.issue.action === 'commented' ? ' (commented)' : ''}` : 'issue'));
-    field('Duration', md(summary_duration(run.durationMs)));
+        field('Issue', notify_link(clean(run.issueUrl), run.issue ? `#${run.issue.number}${run.issue.action === 'commented' ? ' (commented)' : ''}` : 'issue'));
+    field('Duration', md(units_duration(run.durationMs)));
     blocks.push({ type: 'section', fields: fields.slice(0, SLACK_LIMITS.fields).map((text) => ({ type: 'mrkdwn', text })) });
     const e = run.error;
     if (e) {
         const where = [e.file ? `in ${codeSpan(e.file)}` : '', e.line !== undefined ? `line ${e.line}${e.column !== undefined ? `, column ${e.column}` : ''}` : '', e.sqlstate ? `SQLSTATE ${codeSpan(e.sqlstate)}` : '']
             .filter((x) => x !== '')
             .join(', ');
-        const lines = [`*Error*${where ? ` ${where}` : ''}`, codeBlock(md(notify_step_firstLine(clean(e.message)), 1500))];
+        const lines = [`*Error*${where ? ` ${where}` : ''}`, codeBlock(md(notify_firstLine(clean(e.message)), 1500))];
         if (e.statement)
             lines.push(`*Statement:* ${codeSpan(e.statement)}`);
         if (e.hint)
@@ -45429,11 +44691,11 @@ function notificationPayload(s, run) {
     if (s.run.sha)
         context.push(`Commit: ${codeSpan(s.run.sha.slice(0, 7))}`);
     if (s.run.runUrl)
-        context.push(notify_step_link(clean(s.run.runUrl), s.run.runId ? `Run ${s.run.runId}` : 'Run'));
+        context.push(notify_link(clean(s.run.runUrl), s.run.runId ? `Run ${s.run.runId}` : 'Run'));
     context.push(`db-migrate-action ${md(run.toolVersion)}`);
     blocks.push({ type: 'context', elements: context.slice(0, SLACK_LIMITS.contextElements).map((text) => ({ type: 'mrkdwn', text: clipMd(text, SLACK_LIMITS.field) })) });
     // The notification line, then what a client without blocks needs most: the error and the run.
-    const text = [md(title), e ? md(notify_step_firstLine(clean(e.message)), 500) : '', run.issueUrl ? `Issue: ${md(run.issueUrl)}` : '', s.run.runUrl ? `Run: ${md(s.run.runUrl)}` : '']
+    const text = [md(title), e ? md(notify_firstLine(clean(e.message)), 500) : '', run.issueUrl ? `Issue: ${md(run.issueUrl)}` : '', s.run.runUrl ? `Run: ${md(s.run.runUrl)}` : '']
         .filter((x) => x !== '')
         .join('\n');
     // Belt and braces: nothing that leaves this function holds a secret in its raw form.
@@ -45485,7 +44747,7 @@ const NOUN = {
     lint: 'Migration lint',
 };
 /** The one-liner, without emoji: `Database migration failed: production (rolled back 2 migrations)`. */
-function notify_step_headline(s, run) {
+function notify_headline(s, run) {
     const noun = NOUN[s.command] ?? 'Database migration';
     const env = s.environment;
     const n = (k, what = 'migration') => `${k} ${what}${k === 1 ? '' : 's'}`;
@@ -45523,16 +44785,16 @@ function versions(list, codeSpan) {
     return list.length > MAX_VERSIONS ? `${shown} and ${list.length - MAX_VERSIONS} more` : shown;
 }
 /** A Slack link; the URL must be a redacted value (escaped here). */
-function notify_step_link(url, label) {
+function notify_link(url, label) {
     return `<${escapeMrkdwn(url).replace(/\|/g, '%7C')}|${escapeMrkdwn(label).replace(/\|/g, '/')}>`;
 }
 /** Slack's three control characters in mrkdwn (https://api.slack.com/reference/surfaces/formatting#escaping): HTML's three. */
-const escapeMrkdwn = escapeHtml;
+const escapeMrkdwn = markdown_escapeHtml;
 /** A preformatted block: Postgres messages are full of `_` and `"`, which mrkdwn would format. */
 function codeBlock(v) {
     return `\`\`\`${v.replace(/```/g, "'''")}\`\`\``;
 }
-function notify_step_firstLine(v) {
+function notify_firstLine(v) {
     return v.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
 }
 /** Cut to `max` characters with an ellipsis. */
@@ -45546,7 +44808,493 @@ function clipMd(v, max) {
     return cut === v ? v : cut.replace(/&[a-z]{0,3}…$/, '…');
 }
 
+;// CONCATENATED MODULE: ./src/safety/verify.ts
+
+
+
+
+
+
+
+
+
+/**
+ * Round-trip check of the migrations' down sections, on a scratch database that never is the
+ * configured one: apply each migration one at a time (dumping the schema after each), roll back
+ * one at a time newest first (each rollback must restore the dump taken before that migration),
+ * check the schema is the initial one again, re-apply everything and check the final schema equals
+ * the first full one. The scratch database verify creates is always dropped, also on failure.
+ *
+ * The comparison stops at the first bad down (later dumps would differ because of it).
+ *
+ * Afterwards, every down step that passed is recorded in the configured database's history table
+ * (outcome `verified`, direction `down`, the file's sha256 as the engine records it, that step's
+ * timing and `cfg.ctx`), all rows in one transaction: reports can then tell which files' down
+ * sections were proven. Only when that database and its history table already exist; nothing is
+ * recorded when the run throws. A failure to record is a warning, never a verify failure.
+ *
+ * @param cfg the usual engine configuration; its target names the server (and the scratch
+ *   database's name prefix) and receives the proof rows, nothing else. The schema file is never written.
+ * @throws MigrationError when the scratch database cannot be created or is not empty, when there are
+ *   no migrations, and the migration's own error when an up or down section fails
+ */
+async function verifyMigrations(cfg, opts = {}) {
+    const t0 = Date.now();
+    const log = cfg.log;
+    // One invocation id for the whole verify, so its proof rows read as one run's.
+    cfg = { ...cfg, ctx: { ...cfg.ctx, invocationId: cfg.ctx.invocationId ?? (0,external_node_crypto_.randomUUID)() } };
+    const created = opts.scratchUrl === undefined;
+    const scratch = created ? withDatabase(cfg.target, scratchName(cfg.target)) : parseDatabaseUrl(opts.scratchUrl);
+    if (created)
+        await adminQuery(cfg.target, `create database ${esm.escapeIdentifier(scratch.database)}`);
+    log.info(`Verifying on scratch database ${scratch.database}${created ? ' (created; dropped at the end)' : ''}`);
+    const proofs = [];
+    let result;
+    try {
+        result = await verify_run(cfg, scratch, created, t0, proofs);
+    }
+    finally {
+        if (created) {
+            await adminQuery(cfg.target, `drop database if exists ${esm.escapeIdentifier(scratch.database)}`).catch((err) => log.warn(`could not drop the scratch database ${scratch.database}: ${err.message}`));
+        }
+    }
+    return { ...result, historyRecorded: await recordProofs(cfg, scratch, proofs) };
+}
+/**
+ * @param proofs filled with one `verified` history entry per down step that passed, in the order
+ *   they ran (newest migration first)
+ */
+async function verify_run(cfg, scratch, created, t0, proofs) {
+    const log = cfg.log;
+    // Quiet engine: verify prints its own progress; warnings still pass. Never write schema.sql.
+    const quiet = { info: () => undefined, warn: (m) => log.warn(m), debug: (m) => log.debug(m) };
+    const migrator = new Migrator({ ...cfg, target: scratch, dumpSchema: false, strict: false, log: quiet });
+    const conn = await connect(scratch);
+    try {
+        if (!created)
+            await assertEmpty(conn, scratch);
+        const ledger = await resolveLedgerName(conn, cfg.migrationsTable, scratch.searchPath);
+        const history = cfg.historyTable ? historyName(ledger, cfg.historyTable) : undefined;
+        // The ledger tables exist in every later dump, so they belong to the baseline too.
+        await ensureLedger(conn, ledger, quiet);
+        if (history)
+            await conn.query(historyDdl(history));
+        const dump = () => schemaOnly(conn, scratch, ledger, history, cfg);
+        const files = (await migrator.plan()).pending;
+        if (files.length === 0) {
+            throw new errors_MigrationError('NO_MIGRATIONS', 'no migration files found', {
+                hint: `add a migration with \`db-migrate new NAME\` in ${cfg.migrationsDirs.join(', ')}`,
+            });
+        }
+        const steps = [];
+        const result = (ok, extra = {}) => ({
+            ok,
+            migrations: files.length,
+            scratchDatabase: scratch.database,
+            scratchCreated: created,
+            ...extra,
+            steps,
+            durationMs: Date.now() - t0,
+        });
+        // before[i]: the schema just before files[i] was applied.
+        const before = [];
+        for (const f of files) {
+            before.push(await dump());
+            check(await migrator.up({ steps: 1 }), f.version);
+            steps.push({ phase: 'up', version: f.version, file: f.displayPath, ok: true });
+            log.info(`up      ${f.displayPath}`);
+        }
+        const full = await dump();
+        for (let i = files.length - 1; i >= 0; i--) {
+            const f = files[i];
+            const down = await migrator.rollback({ steps: 1 });
+            const doneAt = Date.now();
+            check(down, f.version);
+            const now = await dump();
+            if (now !== before[i]) {
+                const diff = unifiedDiff(before[i], now, { from: `schema before ${f.fileName}`, to: `schema after rolling back ${f.fileName}` });
+                steps.push({ phase: 'down', version: f.version, file: f.displayPath, ok: false, diff });
+                log.info(`down    ${f.displayPath}: the schema differs from before its up`);
+                return result(false, { firstBadDown: { version: f.version, file: f.displayPath, diff } });
+            }
+            steps.push({ phase: 'down', version: f.version, file: f.displayPath, ok: true });
+            // The checksum is the one the engine computed while parsing, the same it records for up and
+            // down. A step result has no start time: it is its end (the rollback's return) minus its duration.
+            const { durationMs } = down.steps[0];
+            proofs.push({ version: f.version, direction: 'down', outcome: 'verified', fileName: f.fileName, checksum: f.checksum, startedAt: new Date(doneAt - durationMs), durationMs });
+            log.info(`down    ${f.displayPath}: schema restored`);
+        }
+        const empty = await dump();
+        if (empty !== before[0]) {
+            steps.push({ phase: 'empty', ok: false, diff: unifiedDiff(before[0], empty, { from: 'initial schema', to: 'schema after full rollback' }) });
+            return result(false);
+        }
+        steps.push({ phase: 'empty', ok: true });
+        log.info('rollback of every migration left the initial schema');
+        const again = await migrator.up();
+        if (again.error)
+            throw again.error;
+        const final = await dump();
+        if (final !== full) {
+            steps.push({ phase: 'reapply', ok: false, diff: unifiedDiff(full, final, { from: 'first full schema', to: 'schema after re-applying' }) });
+            log.info('re-applying every migration gave a different schema');
+            return result(false);
+        }
+        steps.push({ phase: 'reapply', ok: true });
+        log.info('re-applying every migration gave the same schema');
+        return result(true);
+    }
+    finally {
+        await closeQuietly(conn);
+    }
+}
+/**
+ * Write the proofs to the configured database's history table, in one transaction. Only into a
+ * table that exists: verify never creates anything there (a missing database or table is logged at
+ * debug level). Any failure is a warning: the verdict stands without the proof rows.
+ *
+ * @returns the number of rows written
+ */
+async function recordProofs(cfg, scratch, proofs) {
+    const log = cfg.log;
+    const target = cfg.target;
+    if (proofs.length === 0)
+        return 0;
+    if (!cfg.historyTable) {
+        log.debug('history table disabled: the verified down sections are not recorded');
+        return 0;
+    }
+    if (scratch.host === target.host && scratch.port === target.port && scratch.database === target.database) {
+        log.debug('the scratch database is the configured one: the verified down sections are not recorded');
+        return 0;
+    }
+    const what = `the ${proofs.length} verified down section(s) in the history table of ${target.redacted}`;
+    let conn;
+    try {
+        conn = await connect(target);
+    }
+    catch (err) {
+        if (err.code === 'DATABASE_MISSING') {
+            log.debug(`database ${target.database} does not exist: ${what} are not recorded`);
+        }
+        else {
+            log.warn(`could not record ${what}: ${err.message}`);
+        }
+        return 0;
+    }
+    try {
+        const ledger = await resolveLedgerName(conn, cfg.migrationsTable, target.searchPath);
+        const history = historyName(ledger, cfg.historyTable);
+        if (!(await historyExists(conn, history))) {
+            log.debug(`${history.quoted} does not exist in ${target.database}: ${what} are not recorded (verify creates no table there)`);
+            return 0;
+        }
+        const inserts = proofs.map((p) => historyInsertSql(history, p, cfg.ctx));
+        // One simple-protocol batch, one transaction: all rows or none. lock_timeout so that a table
+        // locked by a concurrent schema change is given up on rather than waited for.
+        try {
+            await conn.query(`BEGIN;SET LOCAL lock_timeout = ${cfg.lockTimeoutMs};\n${inserts.join(';\n')};\nCOMMIT`);
+        }
+        catch (err) {
+            await conn.query('ROLLBACK').catch(() => undefined);
+            throw err;
+        }
+        log.info(`Recorded ${proofs.length} verified down section(s) in ${history.quoted} of ${target.database}`);
+        return proofs.length;
+    }
+    catch (err) {
+        const code = err.code;
+        // 42703: no invocation_id column; 23514: the outcome check predates `verified`.
+        const old = code === '42703' || code === '23514' ? ' (the history table predates the `verified` outcome: any `up` or `rollback` with this version upgrades it)' : '';
+        log.warn(`could not record ${what}: ${err.message}${old}`);
+        return 0;
+    }
+    finally {
+        await closeQuietly(conn);
+    }
+}
+/** A failed step is an error of the run (a broken up or down section), not a verify finding. */
+function check(r, version) {
+    if (r.error)
+        throw r.error;
+    if (r.steps.length !== 1 || r.steps[0].version !== version) {
+        throw new errors_MigrationError('VERIFY_UNEXPECTED_STEP', `verify expected to run version ${version}, but the engine ran ${r.steps.map((s) => s.version).join(', ') || 'nothing'}`);
+    }
+}
+/** `<db>_verify_<8 hex>`, within PostgreSQL's 63-byte identifier limit. */
+function scratchName(target) {
+    const suffix = `_verify_${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
+    let base = target.database || target.user || 'db';
+    while (Buffer.byteLength(base + suffix) > 63)
+        base = base.slice(0, -1);
+    return base + suffix;
+}
+/** Run one statement on the server's `postgres` database (never on the configured one). */
+async function adminQuery(target, sql) {
+    const admin = await connect(withDatabase(target, 'postgres'));
+    try {
+        await admin.query(sql);
+    }
+    finally {
+        await closeQuietly(admin);
+    }
+}
+async function assertEmpty(conn, target) {
+    const { rows } = await conn.query("select count(*) as n from pg_catalog.pg_tables where schemaname not in ('pg_catalog', 'information_schema')");
+    const n = Number(rows[0].n);
+    if (n > 0) {
+        throw new errors_MigrationError('VERIFY_SCRATCH_NOT_EMPTY', `the scratch database ${target.redacted} already has ${n} table(s): verify needs an empty database`, {
+            hint: 'give an empty database as the scratch URL, or none (verify then creates and drops its own)',
+        });
+    }
+}
+const TRAILER = '\n--\n-- Dbmate schema migrations\n--\n';
+/** The schema dump without dbmate's schema_migrations trailer (the versions differ by design). */
+async function schemaOnly(conn, target, ledger, history, cfg) {
+    const text = await dumpSchema(conn, target, ledger, { pgDump: cfg.pgDump, extraArgs: cfg.dumpArgs, history });
+    const at = text.lastIndexOf(TRAILER);
+    return at >= 0 ? text.slice(0, at + 1) : text;
+}
+/**
+ * A unified-style line diff (`---`/`+++` headers, `@@` hunks with `context` lines around each
+ * change). Common prefix and suffix are trimmed first, so the LCS table stays small for dumps
+ * that differ in a few places.
+ */
+function unifiedDiff(a, b, labels, context = 3) {
+    const lines = (t) => (t.endsWith('\n') ? t.slice(0, -1) : t).split('\n');
+    const x = lines(a);
+    const y = lines(b);
+    let pre = 0;
+    while (pre < x.length && pre < y.length && x[pre] === y[pre])
+        pre++;
+    let suf = 0;
+    while (suf < x.length - pre && suf < y.length - pre && x[x.length - 1 - suf] === y[y.length - 1 - suf])
+        suf++;
+    const xs = x.slice(pre, x.length - suf);
+    const ys = y.slice(pre, y.length - suf);
+    // LCS lengths from the end.
+    const w = ys.length + 1;
+    const lcs = new Uint32Array((xs.length + 1) * w);
+    for (let i = xs.length - 1; i >= 0; i--) {
+        for (let j = ys.length - 1; j >= 0; j--) {
+            lcs[i * w + j] = xs[i] === ys[j] ? lcs[(i + 1) * w + j + 1] + 1 : Math.max(lcs[(i + 1) * w + j], lcs[i * w + j + 1]);
+        }
+    }
+    const ops = [];
+    for (let k = 0; k < pre; k++)
+        ops.push({ tag: ' ', text: x[k], ai: k, bi: k });
+    let i = 0;
+    let j = 0;
+    while (i < xs.length || j < ys.length) {
+        if (i < xs.length && j < ys.length && xs[i] === ys[j]) {
+            ops.push({ tag: ' ', text: xs[i], ai: pre + i++, bi: pre + j++ });
+        }
+        else if (i < xs.length && (j === ys.length || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1])) {
+            ops.push({ tag: '-', text: xs[i], ai: pre + i++, bi: pre + j });
+        }
+        else {
+            ops.push({ tag: '+', text: ys[j], ai: pre + i, bi: pre + j++ });
+        }
+    }
+    for (let k = 0; k < suf; k++)
+        ops.push({ tag: ' ', text: x[x.length - suf + k], ai: x.length - suf + k, bi: y.length - suf + k });
+    const out = [`--- ${labels.from}`, `+++ ${labels.to}`];
+    let k = 0;
+    while (k < ops.length) {
+        if (ops[k].tag === ' ') {
+            k++;
+            continue;
+        }
+        // A hunk: from `context` lines before this change to `context` lines after the last change
+        // that is within 2*context lines of the previous one.
+        const start = Math.max(0, k - context);
+        let end = k;
+        let last = k;
+        while (end < ops.length) {
+            if (ops[end].tag !== ' ')
+                last = end;
+            else if (end - last > 2 * context)
+                break;
+            end++;
+        }
+        end = Math.min(ops.length, last + context + 1);
+        const hunk = ops.slice(start, end);
+        const aLen = hunk.filter((o) => o.tag !== '+').length;
+        const bLen = hunk.filter((o) => o.tag !== '-').length;
+        out.push(`@@ -${hunk[0].ai + 1},${aLen} +${hunk[0].bi + 1},${bLen} @@`);
+        for (const o of hunk)
+            out.push(`${o.tag}${o.text}`);
+        k = end;
+    }
+    return `${out.join('\n')}\n`;
+}
+/** The human verdict: one line when everything round-trips, the first bad down with its diff otherwise. */
+function verify_verdict(r) {
+    if (r.ok) {
+        return `Verify OK: ${r.migrations} migration(s) applied, rolled back and re-applied; every down undoes its up\n${recorded(r)}`;
+    }
+    if (r.firstBadDown) {
+        return (`Verify FAILED: the down section of ${r.firstBadDown.file} (version ${r.firstBadDown.version}) does not undo its up.\n` +
+            `Schema before its up (-) vs after its down (+):\n${r.firstBadDown.diff}${r.firstBadDown.diff.endsWith('\n') ? '' : '\n'}${recorded(r)}`);
+    }
+    const bad = r.steps.find((s) => !s.ok);
+    const what = bad?.phase === 'empty'
+        ? 'after rolling back every migration the schema is not the initial one'
+        : 're-applying every migration after the full rollback gave a different schema';
+    return `Verify FAILED: ${what}.\n${bad?.diff ?? ''}`;
+}
+/** Where the proofs went, so `report` can count them; nothing when none were recorded. */
+function recorded(r) {
+    return r.historyRecorded > 0 ? `Recorded ${r.historyRecorded} verified down section(s) in the history table\n` : '';
+}
+
+;// CONCATENATED MODULE: ./src/action/steps/drift.ts
+
+
+
+
+
+
+
+
+/** The committed schema file, read before `up` (which may rewrite it when dump-schema is on). */
+async function readCommittedSchema(s) {
+    const path = (0,external_node_path_.isAbsolute)(s.schemaFile) ? s.schemaFile : (0,external_node_path_.join)(s.workspace, s.schemaFile);
+    return (0,promises_namespaceObject.readFile)(path, 'utf8').catch(() => undefined);
+}
+/**
+ * Dump the live schema and compare it with `committed` (the file's content before the run).
+ * Every trouble (no committed file, a pg_dump whose major version is not the server's, a dump
+ * that fails) becomes a warning and a `skipped` report.
+ */
+async function driftStep(s, committed, log, run, warn) {
+    const skip = (reason) => {
+        run.drift = { outcome: 'skipped', schemaFile: s.schemaFile, reason };
+        warn(`drift check skipped: ${reason}`);
+    };
+    if (committed === undefined)
+        return skip(`the schema file ${s.schemaFile} does not exist in the repository: nothing to compare with`);
+    let live;
+    try {
+        const conn = await connect(s.target);
+        try {
+            const pgDump = s.pgDumpPath ?? 'pg_dump';
+            const { rows } = await conn.query("select current_setting('server_version_num') as v");
+            const serverMajor = Math.floor(Number(rows[0].v) / 10000);
+            const dumpVersion = await pgDumpVersion(pgDump);
+            if (!dumpVersion)
+                return skip(`cannot run ${pgDump} to dump the live schema`);
+            if (dumpVersion[0] !== serverMajor) {
+                return skip(`${pgDump} is version ${dumpVersion[0]} but the server is PostgreSQL ${serverMajor}: a dump by another major version would differ from the schema file for that reason alone; use a pg_dump of the server's major version (pg-dump-path)`);
+            }
+            const ledger = await resolveLedgerName(conn, s.migrationsTable, s.target.searchPath);
+            live = await dumpSchema(conn, s.target, ledger, { pgDump, ...(s.historyTable ? { history: historyName(ledger, s.historyTable) } : {}) });
+        }
+        finally {
+            await closeQuietly(conn);
+        }
+    }
+    catch (err) {
+        return skip(`the live schema could not be dumped: ${err.message}`);
+    }
+    if (normalize(live) === normalize(committed)) {
+        run.drift = { outcome: 'clean', schemaFile: s.schemaFile };
+        log.info(`No drift: the live schema matches ${s.schemaFile}`);
+        return;
+    }
+    const diff = unifiedDiff(normalize(committed), normalize(live), { from: `${s.schemaFile} (committed)`, to: `${s.target.database} (live)` });
+    run.drift = { outcome: 'drift', schemaFile: s.schemaFile, diff };
+    warn(`schema drift: the live schema of ${s.target.database} differs from ${s.schemaFile} (see the diff in the summary)`);
+    log.info(diff.replace(/\n$/, ''));
+}
+/** Line endings and pg_dump's per-run `\restrict` key lines do not count as drift. */
+function normalize(text) {
+    return text
+        .replace(/\r\n/g, '\n')
+        .split('\n')
+        .filter((l) => !/^\\(un)?restrict\b/.test(l))
+        .join('\n');
+}
+/** The summary section: the verdict, and the diff collapsed in `<details>`. */
+function driftSection(d) {
+    switch (d.outcome) {
+        case 'clean':
+            return ['### ✅ Schema drift', '', `The live schema matches \`${d.schemaFile}\`.`, ''];
+        case 'skipped':
+            return ['### ⚠️ Schema drift', '', `Not checked: ${d.reason ?? 'unknown reason'}`, ''];
+        default: {
+            return [
+                '### ⚠️ Schema drift',
+                '',
+                `The live schema differs from the committed \`${d.schemaFile}\` (changed outside the migrations, or the file is stale). This is reported, not a failure.`,
+                '',
+                '<details><summary>Unified diff: committed (-) vs live (+)</summary>',
+                '',
+                fence(d.diff ?? '', 'diff'),
+                '',
+                '</details>',
+                '',
+            ];
+        }
+    }
+}
+/** A warning annotation on the schema file when the live schema drifted from it. */
+function driftAnnotations(run) {
+    const d = run.drift;
+    if (d?.outcome !== 'drift')
+        return [];
+    return [{ message: `The live schema differs from this file:\n${d.diff ?? ''}`, title: 'Schema drift', file: d.schemaFile, startLine: 1 }];
+}
+
+;// CONCATENATED MODULE: ./src/action/steps/verify.ts
+
+
+
+/**
+ * Run {@link verifyMigrations} on a scratch database on the same server (never the configured
+ * database) and record the verdict: status `success` when every down undoes its up, `failed`
+ * (error naming the bad down) otherwise. Errors of the run itself (a failing section, no
+ * permission to create the scratch database) are thrown and fail the run as usual.
+ */
+async function verifyStep(cfg, log, run, verify = verifyMigrations) {
+    const r = await verify(cfg);
+    const text = verify_verdict(r);
+    for (const line of text.replace(/\n$/, '').split('\n'))
+        log.info(line);
+    run.verify = {
+        ok: r.ok,
+        migrations: r.migrations,
+        scratchDatabase: r.scratchDatabase,
+        ...(r.firstBadDown ? { firstBadDown: r.firstBadDown } : {}),
+        verdict: text,
+    };
+    if (r.ok) {
+        run.status = 'success';
+        return;
+    }
+    run.status = 'failed';
+    const first = text.split('\n')[0];
+    run.error = {
+        message: first,
+        details: text.replace(/\s+$/, ''),
+        code: 'VERIFY_FAILED',
+        ...(r.firstBadDown ? { file: r.firstBadDown.file, version: r.firstBadDown.version } : {}),
+        hint: 'make the down section undo exactly what the up section does',
+    };
+}
+/** The summary section of a verify run. */
+function verifySection(v) {
+    if (v.ok) {
+        return ['### ✅ Verify', '', `${v.migrations} migration(s) applied, rolled back and re-applied on the scratch database \`${v.scratchDatabase}\`: every down undoes its up.`, ''];
+    }
+    const head = v.firstBadDown
+        ? `The down section of \`${v.firstBadDown.file}\` (version \`${v.firstBadDown.version}\`) does not undo its up.`
+        : 'The round trip did not give back the same schema.';
+    return ['### ❌ Verify', '', head, '', `<details><summary>Verdict and diff</summary>`, '', fence(v.verdict, 'diff'), '', '</details>', ''];
+}
+
 ;// CONCATENATED MODULE: ./src/action/pipeline.ts
+
 
 
 
@@ -45750,7 +45498,7 @@ function describePlan(plan, run, warn) {
     if (!plan.ledgerExists && !plan.databaseMissing)
         run.notes.push('The ledger table does not exist yet; `up` would create it (and the history table).');
     for (const v of plan.edited)
-        warn(`migration ${v} was edited after it was applied (its checksum differs from the history table)`);
+        warn(editedWarning(`migration ${v}`));
     if (plan.orphans.length)
         run.notes.push(`Applied versions with no file (ignored, as dbmate does): ${plan.orphans.join(', ')}`);
 }
@@ -45804,7 +45552,7 @@ async function pipeline_status(s, migrator, log, run, warn) {
 }
 function describeStatus(st, run, warn) {
     for (const v of st.edited)
-        warn(`migration ${v} was edited after it was applied (its checksum differs from the history table)`);
+        warn(editedWarning(st.entries.find((e) => e.version === v)?.displayPath ?? `migration ${v}`));
     if (st.orphans.length)
         run.notes.push(`Applied versions with no file (ignored, as dbmate does): ${st.orphans.join(', ')}`);
 }
@@ -45981,8 +45729,9 @@ function apply(r, run, warn) {
         run.schemaFile = r.schemaFile;
     if (r.dumpError)
         warn(`the schema dump failed (the migrations themselves succeeded): ${r.dumpError.message}`);
+    // The engine logged these during `up`: recorded for the summary, not logged twice.
     for (const v of r.edited ?? [])
-        warn(`migration ${v} was edited after it was applied (its checksum differs from the history table)`);
+        run.warnings.push(editedWarning(r.files.find((f) => f.version === v)?.displayPath ?? `migration ${v}`));
     if (r.stateUnknown)
         warn('the connection was lost and could not be re-opened: what is applied now is unknown; run `status`');
     if (r.error) {
@@ -46039,7 +45788,7 @@ function errorOf(err) {
     return { message, details: message };
 }
 
-;// CONCATENATED MODULE: ./src/action/report.ts
+;// CONCATENATED MODULE: ./src/action/outputs.ts
 
 /** Version of the `report` output's shape; bumped when a field changes meaning or goes away. */
 const REPORT_SCHEMA_VERSION = 1;
@@ -46087,7 +45836,280 @@ function lintAnnotations(run) {
     }));
 }
 
-;// CONCATENATED MODULE: ./src/adapters/core-logger.ts
+;// CONCATENATED MODULE: ./src/action/summary.ts
+
+
+
+
+
+/** Label of each row status in the summary table. */
+const ROW_LABEL = {
+    applied: '✅ applied',
+    'rolled-back': '↩️ rolled back',
+    'rollback-failed': '❌ rollback failed',
+    failed: '❌ failed',
+    pending: '⏳ pending',
+    'would-apply': '🔍 would apply',
+    'would-roll-back': '🔍 would roll back',
+    edited: '⚠️ applied, file edited since',
+    'no-file': '❔ applied, no file',
+};
+/** Order of the totals line. */
+const TOTAL_ORDER = ['applied', 'rolled-back', 'failed', 'rollback-failed', 'would-apply', 'would-roll-back', 'pending', 'edited', 'no-file'];
+/**
+ * Render the run as the job summary: a headline, the environment/command/target table, the
+ * plan, result or status table, totals, the error with its file:line, warnings and (for a dry
+ * run) the exact SQL. Pure: the caller writes it. The run is already redacted.
+ */
+function renderSummary(run) {
+    const out = [];
+    out.push(`## ${summary_headline(run)}`, '');
+    const facts = [];
+    if (run.environment)
+        facts.push(['Environment', code(run.environment)]);
+    if (run.command)
+        facts.push(['Command', `${code(run.command)}${run.dryRun ? ' (dry run: nothing was changed)' : ''}`]);
+    if (run.target) {
+        const t = run.target;
+        facts.push(['Database', `${code(`${t.host}:${t.port}/${t.database}`)}${t.user ? ` as ${code(t.user)}` : ''}${run.urlSource ? ` (URL from ${code(run.urlSource)})` : ''}`]);
+    }
+    if ((run.status !== 'failed' || run.command) && run.command !== 'lint' && run.command !== 'report')
+        facts.push(['Current version', run.currentVersion ? code(run.currentVersion) : 'none applied']);
+    if (run.schemaFile)
+        facts.push(['Schema file', code(run.schemaFile)]);
+    if (run.backup)
+        facts.push(['Backup', backupFact(run.backup)]);
+    facts.push(['Duration', units_duration(run.durationMs)]);
+    if (run.run?.runUrl)
+        facts.push(['Run', `[${run.run.runId ?? 'link'}](${run.run.runUrl})`]);
+    if (run.issue)
+        facts.push(['Issue', `[#${run.issue.number}](${run.issue.url}) ${run.issue.action === 'created' ? 'opened' : 'commented on (it was already open)'}`]);
+    out.push('| | |', '|---|---|', ...facts.map(([k, v]) => `| ${k} | ${cell(v)} |`), '');
+    if (run.rows.length > 0) {
+        out.push(`### ${tableTitle(run)}`, '', ...summary_table(run), '', `**Totals:** ${totals(run.rows)}`, '');
+    }
+    else if (run.command && !run.error && run.command !== 'verify' && run.command !== 'lint' && run.command !== 'report') {
+        out.push(run.command === 'status' ? 'No migration files found.' : 'No migrations to run.', '');
+    }
+    if (run.lint)
+        out.push(...summary_lintSection(run.lint));
+    out.push(...reportSection(run));
+    if (run.health)
+        out.push(...healthSection(run.health));
+    if (run.verify)
+        out.push(...verifySection(run.verify));
+    if (run.drift)
+        out.push(...driftSection(run.drift));
+    if (run.error)
+        out.push('### ❌ Error', '', ...errorBlock(run.error));
+    if (run.rollback)
+        out.push(...rollbackSection(run));
+    if (run.backup && (run.backup.outcome === 'taken' || run.backup.outcome === 'failed'))
+        out.push(...backupSection(run.backup));
+    if (run.warnings.length > 0)
+        out.push('### ⚠️ Warnings', '', ...run.warnings.map((w) => `- ${markdown_oneLine(w)}`), '');
+    if (run.notes.length > 0)
+        out.push('### Notes', '', ...run.notes.map((n) => `- ${markdown_oneLine(n)}`), '');
+    const sqlRows = run.rows.filter((r) => r.sql !== undefined);
+    if (sqlRows.length > 0) {
+        out.push('### SQL', '');
+        for (const r of sqlRows) {
+            out.push(`<details><summary>${markdown_escapeHtml(`${r.version} ${r.file}`)} (${r.transaction ? 'one transaction' : 'transaction:false'})</summary>`, '', fence(r.sql ?? '', 'sql'), '', '</details>', '');
+        }
+    }
+    // Last, so the trend sits where people look after reading this run's outcome.
+    out.push(...recentRunsSection(run));
+    return `${out.join('\n').replace(/\n+$/, '')}\n`;
+}
+function summary_headline(run) {
+    const health = run.error?.code === 'HEALTH_CHECK_FAILED';
+    switch (run.status) {
+        case 'failed': {
+            if (!run.command)
+                return '❌ Invalid action inputs: nothing ran';
+            if (run.command === 'lint')
+                return `❌ Migration lint failed${run.lint ? `: ${run.lint.failing} finding${run.lint.failing === 1 ? '' : 's'} at or above lint-fail-on ${run.lint.failOn}` : ''}`;
+            if (run.error?.code === 'LINT_FAILED')
+                return `❌ Migration lint failed${run.environment ? ` on ${run.environment}` : ''}: nothing was applied`;
+            if (run.backup?.outcome === 'failed')
+                return `❌ Backup failed${run.environment ? ` on ${run.environment}` : ''}: nothing was ${run.command === 'rollback' ? 'rolled back' : 'applied'}`;
+            if (run.command === 'report')
+                return `❌ Migration report failed${run.environment ? ` on ${run.environment}` : ''}`;
+            if (run.command === 'verify')
+                return `❌ Verify failed${run.environment ? ` on ${run.environment}` : ''}${run.error?.code === 'VERIFY_FAILED' ? ': the round trip did not give back the same schema' : ''}`;
+            const what = health ? 'Health checks failed after migrating' : 'Migration failed';
+            const incomplete = run.rollback ? ` — the automatic rollback stopped, ${summary_count(run.rollback.remaining.length)} of this run still applied` : '';
+            return `❌ ${what}${run.environment ? ` on ${run.environment}` : ''}${incomplete}`;
+        }
+        case 'dry-run':
+            return `🔍 Dry run on ${run.environment}: nothing was changed`;
+        case 'nothing-to-do':
+            return `✅ ${run.environment}: already up to date`;
+        case 'rolled-back':
+            return health
+                ? `↩️ Health checks failed on ${run.environment}: this run's migrations were rolled back`
+                : `↩️ Migration failed on ${run.environment} and was rolled back`;
+        default:
+            if (run.command === 'status')
+                return `📋 Migration status of ${run.environment}`;
+            if (run.command === 'lint')
+                return run.lint?.findings.length ? `⚠️ Migration lint passed with ${run.lint.findings.length} finding${run.lint.findings.length === 1 ? '' : 's'} below lint-fail-on` : '✅ Migration lint passed';
+            if (run.command === 'rollback')
+                return `↩️ Rolled back on ${run.environment}`;
+            if (run.command === 'verify')
+                return `✅ Verify passed on ${run.environment}: every down undoes its up`;
+            if (run.command === 'report')
+                return `📊 Migration report of ${run.environment}'s database`;
+            return `✅ Migrations applied on ${run.environment}`;
+    }
+}
+function summary_count(n) {
+    return `${n} migration${n === 1 ? '' : 's'}`;
+}
+function errorBlock(e) {
+    const where = e.file ? `${e.file}${e.line !== undefined ? `:${e.line}:${e.column ?? 1}` : ''}` : undefined;
+    const out = [];
+    if (where)
+        out.push(`In ${code(where)}${e.sqlstate ? ` (SQLSTATE ${code(e.sqlstate)})` : ''}:`, '');
+    out.push(fence(e.details, 'text'), '');
+    return out;
+}
+function healthSection(h) {
+    const mark = (c) => (c.skipped ? '⏭️ skipped' : c.ok ? '✅ passed' : '❌ failed');
+    return [
+        `### ${h.ok ? '✅' : '❌'} Health checks`,
+        '',
+        '| Check | Result | Detail | Duration |',
+        '|---|---|---|---|',
+        ...h.checks.map((c) => `| ${cell(HEALTH_LABEL[c.name])} | ${mark(c)}${c.attempts && c.attempts > 1 ? ` (${c.attempts} attempts)` : ''} | ${cell(c.detail)} | ${units_duration(c.durationMs)} |`),
+        '',
+    ];
+}
+const HEALTH_LABEL = {
+    sql: 'SQL (`health-check-sql`)',
+    url: 'URL (`health-check-url`)',
+    'invalid-indexes': 'No INVALID index',
+    ledger: 'Every migration applied',
+};
+/** Exactly what the automatic rollback undid and what of this run is still applied. */
+function rollbackSection(run) {
+    const rb = run.rollback;
+    const list = (vs) => (vs.length ? vs.map(code).join(', ') : 'none');
+    const done = rb.remaining.length === 0 && !rb.error;
+    const out = [`### ↩️ Automatic rollback${done ? '' : ' (incomplete)'}`, ''];
+    out.push(`- **Why:** ${markdown_oneLine(rb.reason)}`);
+    out.push(`- **Rolled back** (newest first): ${list(rb.rolledBack)}`);
+    out.push(`- **Still applied from this run:** ${list(rb.remaining)}`);
+    if (rb.stoppedAt) {
+        const why = { 'no-down': 'its down section is empty', 'no-file': 'its file is missing', unparsable: 'its file does not parse', failed: 'its down SQL failed' };
+        out.push(`- **Stopped at:** ${code(rb.stoppedAt.file ?? rb.stoppedAt.version)}: ${why[rb.stoppedAt.reason] ?? rb.stoppedAt.reason}`);
+    }
+    out.push(`- **Current version now:** ${run.currentVersion ? code(run.currentVersion) : 'none applied'}`);
+    out.push('');
+    if (rb.error)
+        out.push(...errorBlock(rb.error));
+    return out;
+}
+/** One line for the facts table: taken (where, how big), not taken (why), or what a dry run would do. */
+function backupFact(b) {
+    switch (b.outcome) {
+        case 'taken':
+            return `✅ ${code(b.path ?? '')} (${bytes(b.bytes ?? 0)}, ${units_duration(b.durationMs ?? 0)}; see below)`;
+        case 'failed':
+            return `❌ failed (${b.reason}): no migration ran`;
+        case 'would-take':
+            return `would be taken (${b.reason})${b.pgDump ? ` with pg_dump ${b.pgDumpVersion} (${code(b.pgDump)}) for PostgreSQL ${b.serverVersion}` : ''}; none was taken by this dry run`;
+        case 'would-fail':
+            return `⚠️ needed (${b.reason}) but could not be taken: see the warnings`;
+        default:
+            return `not taken (${b.reason})`;
+    }
+}
+/** The backup: where it is, how it was made and checked, and the exact command to restore it. */
+function backupSection(b) {
+    if (b.outcome === 'failed') {
+        return [
+            '### ❌ Backup',
+            '',
+            `- **Why a backup:** ${b.reason}`,
+            ...(b.pgDump ? [`- **pg_dump:** ${b.pgDumpVersion} (${code(b.pgDump)})`] : []),
+            ...(b.serverVersion ? [`- **Server:** PostgreSQL ${b.serverVersion}`] : []),
+            `- **Result:** failed before any migration ran, so nothing was changed: ${markdown_oneLine(b.error ?? 'see the error above')}`,
+            '',
+        ];
+    }
+    return [
+        '### 💾 Backup',
+        '',
+        `- **Path:** ${code(b.path ?? '')} (mode 0600)`,
+        `- **Size:** ${bytes(b.bytes ?? 0)}; **SHA-256:** ${code(b.sha256 ?? '')}`,
+        `- **Duration:** ${units_duration(b.durationMs ?? 0)}; verified with ${code('pg_restore --list')}: ${b.entries ?? 0} entries`,
+        `- **Taken with:** pg_dump ${b.pgDumpVersion} (${code(b.pgDump ?? '')}) from a PostgreSQL ${b.serverVersion} server (${b.reason})`,
+        '',
+        `Restore it into a new database${b.restoreDatabase ? ` ${code(b.restoreDatabase)}` : ''} with the command below (set ${code('PGPASSWORD')} first). It is never run automatically: check the copy, then switch over deliberately.`,
+        '',
+        fence(b.restoreCommand ?? '', 'sh'),
+        '',
+    ];
+}
+function tableTitle(run) {
+    if (run.command === 'status')
+        return 'Status';
+    if (run.dryRun || run.command === 'plan')
+        return 'Plan';
+    return 'Result';
+}
+function summary_table(run) {
+    const plan = run.rows.some((r) => r.status === 'would-apply' || r.status === 'would-roll-back');
+    const timed = run.rows.some((r) => r.durationMs !== undefined);
+    const head = ['Version', 'File', 'Status'];
+    if (plan)
+        head.push('Mode');
+    if (timed)
+        head.push('Duration');
+    const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+    for (const r of run.rows) {
+        const cols = [code(r.version), r.file ? code(r.file) : '—', label(r)];
+        if (plan)
+            cols.push(r.transaction === undefined ? '' : r.transaction ? 'transaction' : 'transaction:false');
+        if (timed)
+            cols.push(r.durationMs !== undefined ? units_duration(r.durationMs) : '');
+        lines.push(`| ${cols.map(cell).join(' | ')} |`);
+    }
+    return lines;
+}
+function label(r) {
+    return `${ROW_LABEL[r.status]}${r.attempts && r.attempts > 1 ? ` (${r.attempts} attempts)` : ''}`;
+}
+function totals(rows) {
+    const parts = TOTAL_ORDER.map((s) => [s, rows.filter((r) => r.status === s).length])
+        .filter(([, n]) => n > 0)
+        .map(([s, n]) => `${n} ${ROW_LABEL[s].replace(/^\S+ /, '')}`);
+    return parts.join(' · ');
+}
+/** Lint findings as a table a pull request reviewer can act on: where, what, why, and the safe rewrite. */
+function summary_lintSection(r) {
+    const scope = r.scope === 'all' ? 'every migration file' : 'the pending migrations';
+    const errors = r.findings.filter((f) => f.severity === 'error').length;
+    const warnings = r.findings.length - errors;
+    const out = [`### ${r.failed ? '❌' : r.findings.length ? '⚠️' : '✅'} Migration lint`, ''];
+    const disabled = r.disabled.length ? `; disabled: ${r.disabled.map(code).join(', ')}` : '';
+    out.push(r.findings.length
+        ? `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'} in ${scope} (${r.files} file${r.files === 1 ? '' : 's'}); lint-fail-on: ${code(r.failOn)}${disabled}${r.failed ? ` — ${r.failing} at or above it` : ''}.`
+        : `No problems in ${scope} (${r.files} file${r.files === 1 ? '' : 's'}); lint-fail-on: ${code(r.failOn)}${disabled}.`, '');
+    if (r.findings.length) {
+        out.push('| | Rule | Location | Problem | Safe alternative |', '|---|---|---|---|---|');
+        for (const f of r.findings) {
+            out.push(`| ${f.severity === 'error' ? '❌ error' : '⚠️ warning'} | ${code(f.rule)} | ${code(`${f.file}:${f.line}:${f.column}`)} | ${cell(`${f.message}. ${f.why}`)} | ${cell(f.fix)} |`);
+        }
+        out.push('');
+    }
+    if (r.unreadable?.length)
+        out.push(`Not linted (unreadable): ${r.unreadable.map(code).join(', ')}`, '');
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/action/core-logger.ts
 
 
 /**

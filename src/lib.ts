@@ -4,5 +4,5 @@
  * needs at runtime: nothing here may import the Actions toolkit, `pg` or the SQL parser (a test
  * checks the bundle holds only modules of src/).
  */
-export { checkMigrations, MIGRATION_STATUS_SQL } from './check-migrations.js';
-export type { CheckMigrationsOptions, MigrationCheck, Queryable } from './check-migrations.js';
+export { checkMigrations, MIGRATION_STATUS_SQL } from './library/check-migrations.js';
+export type { CheckMigrationsOptions, MigrationCheck, Queryable } from './library/check-migrations.js';

@@ -1,12 +1,12 @@
 import * as core from '@actions/core';
 import { getSettings, isLintSettings } from './action/inputs.js';
-import { runLintCommand } from './action/lint-step.js';
+import { runLintCommand } from './action/steps/lint.js';
 import { failedRun, migratorConfig, runPipeline } from './action/pipeline.js';
-import { actionOutputs, fileAnnotations, lintAnnotations } from './action/report.js';
-import { driftAnnotations } from './action/drift-step.js';
+import { actionOutputs, fileAnnotations, lintAnnotations } from './action/outputs.js';
+import { driftAnnotations } from './action/steps/drift.js';
 import type { ActionRun } from './action/run-result.js';
 import { renderSummary } from './action/summary.js';
-import { coreLogger } from './adapters/core-logger.js';
+import { coreLogger } from './action/core-logger.js';
 import { Migrator } from './engine/migrator.js';
 
 /**

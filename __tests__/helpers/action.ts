@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { PipelineLog } from '../../src/action/pipeline.js';
+import type { PipelineLog } from '../../src/action/ports.js';
 import type { ActionSettings } from '../../src/action/settings.js';
 import type { ActionRun } from '../../src/action/run-result.js';
 import { parseDatabaseUrl } from '../../src/engine/url.js';

@@ -7049,7 +7049,7 @@ function extend(target) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6282);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6138);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(198);
 
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .main */ .i)(process.argv.slice(2), process.env, {
@@ -7063,7 +7063,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6138:
+/***/ 198:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -7821,7 +7821,14 @@ function renderCommandHelp(prog, spec) {
 /** This tool's version; a test keeps it equal to package.json's. */
 const VERSION = '0.1.0';
 
+;// CONCATENATED MODULE: ./src/github/run-url.ts
+/** The link of the workflow run this process is part of, or undefined outside GitHub Actions. */
+function runUrl(env) {
+    return env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/cli/context.ts
+
 
 /**
  * Audit context for CLI runs: who ran it and, inside GitHub Actions, which commit and run.
@@ -7830,15 +7837,12 @@ const VERSION = '0.1.0';
 function cliRunContext(envVar, env) {
     const m = /^(.+?)_DATABASE_URL$/.exec(envVar);
     const environment = env.DB_MIGRATE_ENVIRONMENT || (m ? m[1].toLowerCase() : undefined);
-    const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
-        ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
-        : undefined;
     return {
         environment: environment === 'dev' ? 'development' : environment,
         actor: env.GITHUB_ACTOR || env.USER || env.LOGNAME,
         gitSha: env.GITHUB_SHA,
         runId: env.GITHUB_RUN_ID,
-        runUrl,
+        runUrl: runUrl(env),
         toolVersion: VERSION,
     };
 }
@@ -7888,15 +7892,93 @@ class ParseError extends MigrationError {
     }
 }
 
+;// CONCATENATED MODULE: ./src/engine/redact.ts
+/**
+ * Redaction: every text we print (logs, summaries, issues, history rows, errors) goes through
+ * {@link redact} first, so a password that reaches a message from a driver or a tool is masked.
+ */
+/** What replaces a password wherever we print text: dbmate's `redactLogString` uses the same mask. */
+const REDACTED = '********';
+/**
+ * Mask secrets in free text before it is printed: every occurrence of each secret (as written and
+ * percent-encoded, any hex case), the password of any `scheme://user:pass@` URL, and any
+ * `password=` parameter. Apply it to every message that may carry driver or tool output.
+ */
+function redact(text, secrets) {
+    let out = text.replace(USERINFO_RE, (_m, prefix, rest) => `${prefix}${REDACTED}@${rest.slice(passwordEnd(rest) + 1)}`);
+    out = out.replace(PASSWORD_PARAM_RE, `$1${REDACTED}`);
+    return redactSecrets(out, secrets);
+}
+/** {@link redact} applied to every string inside a plain value (objects, arrays); dates and numbers pass through. */
+function redactDeep(value, secrets) {
+    const walk = (v) => {
+        if (typeof v === 'string')
+            return redact(v, secrets);
+        if (v instanceof Date)
+            return v;
+        if (Array.isArray(v))
+            return v.map(walk);
+        if (v && typeof v === 'object')
+            return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+        return v;
+    };
+    return walk(value);
+}
+// `scheme://user:` followed by the rest of the whitespace-free token; passwordEnd finds its '@'.
+// The lookbehind anchors a match at the start of a scheme: without it a long run of letters is
+// rescanned from every position (quadratic; a 200k-character message took minutes).
+const USERINFO_RE = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/?#@]*:)(\S*@\S*)/g;
+const PASSWORD_PARAM_RE = /((?:^|[?&;\s])password=)[^&\s#]*/gi;
+/**
+ * Index of the '@' that ends the userinfo in `rest`. The last '@' before the path is the URL
+ * parsers' answer; when the password itself holds `/`, `?` or `#` (an invalid URL we still must
+ * not leak), fall back to the last '@' of the token.
+ */
+function passwordEnd(rest) {
+    const pathStart = rest.search(/[/?#]/);
+    const head = pathStart === -1 ? rest : rest.slice(0, pathStart);
+    const at = head.lastIndexOf('@');
+    return at !== -1 ? at : rest.lastIndexOf('@');
+}
+function secretForms(secret) {
+    const encoded = encodeURIComponent(secret);
+    // WHATWG URL serialisation of userinfo encodes fewer characters than encodeURIComponent.
+    let userinfo = secret;
+    try {
+        const u = new URL('postgres://host');
+        u.password = secret;
+        userinfo = u.password;
+    }
+    catch {
+        // keep the raw form only
+    }
+    return [secret, encoded, encoded.replace(/%20/g, '+'), userinfo].map(escapeRegExp);
+}
+function hexInsensitive(pattern) {
+    return pattern.replace(/%([0-9A-Fa-f])([0-9A-Fa-f])/g, (_m, a, b) => `%${charClass(a)}${charClass(b)}`);
+}
+function charClass(c) {
+    return /[0-9]/.test(c) ? c : `[${c.toLowerCase()}${c.toUpperCase()}]`;
+}
+function escapeRegExp(s) {
+    return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+function redactSecrets(text, secrets) {
+    const patterns = [...new Set(secrets.filter((s) => s !== '').flatMap(secretForms))].sort((a, b) => b.length - a.length);
+    let out = text;
+    for (const form of patterns)
+        out = out.replace(new RegExp(hexInsensitive(form), 'g'), REDACTED);
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/engine/url.ts
+
 
 
 
 /** URL schemes dbmate routes to its Postgres driver; all of them mean "speak the Postgres protocol". */
 const POSTGRES_SCHEMES = Object.freeze(['postgres', 'postgresql', 'redshift', 'spanner-postgres']);
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
-/** What replaces a password wherever we print text: dbmate's `redactLogString` uses the same mask. */
-const REDACTED = '********';
 /** dbmate's exact text when no URL could be found (pkg/dbmate ErrInvalidURL). */
 const MISSING_URL_MESSAGE = 'invalid url, have you set your --url flag or DATABASE_URL environment variable?';
 const NO_HOST = 'no-host.invalid';
@@ -8158,70 +8240,6 @@ function connectionAttempts(target) {
         return [{ ...target.pg, ssl: false }, { ...target.pg, ssl: tls }];
     return [{ ...target.pg }];
 }
-/**
- * Mask secrets in free text before it is printed: every occurrence of each secret (as written and
- * percent-encoded, any hex case), the password of any `scheme://user:pass@` URL, and any
- * `password=` parameter. Apply it to every message that may carry driver or tool output.
- */
-function redact(text, secrets) {
-    let out = text.replace(USERINFO_RE, (_m, prefix, rest) => `${prefix}${REDACTED}@${rest.slice(passwordEnd(rest) + 1)}`);
-    out = out.replace(PASSWORD_PARAM_RE, `$1${REDACTED}`);
-    return redactSecrets(out, secrets);
-}
-/** {@link redact} applied to every string inside a plain value (objects, arrays); dates and numbers pass through. */
-function redactDeep(value, secrets) {
-    const walk = (v) => {
-        if (typeof v === 'string')
-            return redact(v, secrets);
-        if (v instanceof Date)
-            return v;
-        if (Array.isArray(v))
-            return v.map(walk);
-        if (v && typeof v === 'object')
-            return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-        return v;
-    };
-    return walk(value);
-}
-// `scheme://user:` followed by the rest of the whitespace-free token; passwordEnd finds its '@'.
-// The lookbehind anchors a match at the start of a scheme: without it a long run of letters is
-// rescanned from every position (quadratic; a 200k-character message took minutes).
-const USERINFO_RE = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/?#@]*:)(\S*@\S*)/g;
-const PASSWORD_PARAM_RE = /((?:^|[?&;\s])password=)[^&\s#]*/gi;
-/**
- * Index of the '@' that ends the userinfo in `rest`. The last '@' before the path is the URL
- * parsers' answer; when the password itself holds `/`, `?` or `#` (an invalid URL we still must
- * not leak), fall back to the last '@' of the token.
- */
-function passwordEnd(rest) {
-    const pathStart = rest.search(/[/?#]/);
-    const head = pathStart === -1 ? rest : rest.slice(0, pathStart);
-    const at = head.lastIndexOf('@');
-    return at !== -1 ? at : rest.lastIndexOf('@');
-}
-function secretForms(secret) {
-    const encoded = encodeURIComponent(secret);
-    // WHATWG URL serialisation of userinfo encodes fewer characters than encodeURIComponent.
-    let userinfo = secret;
-    try {
-        const u = new URL('postgres://host');
-        u.password = secret;
-        userinfo = u.password;
-    }
-    catch {
-        // keep the raw form only
-    }
-    return [secret, encoded, encoded.replace(/%20/g, '+'), userinfo].map(escapeRegExp);
-}
-function hexInsensitive(pattern) {
-    return pattern.replace(/%([0-9A-Fa-f])([0-9A-Fa-f])/g, (_m, a, b) => `%${charClass(a)}${charClass(b)}`);
-}
-function charClass(c) {
-    return /[0-9]/.test(c) ? c : `[${c.toLowerCase()}${c.toUpperCase()}]`;
-}
-function escapeRegExp(s) {
-    return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 /** Structural redaction of a URL: userinfo password and `password=` params, everything else verbatim. */
 function redactUrl(text) {
     return redact(text, []);
@@ -8237,13 +8255,6 @@ function redactParsedUrl(text, hostStart, secrets) {
     const colon = userinfo.indexOf(':');
     const masked = colon === -1 ? text : `${text.slice(0, start + colon + 1)}${REDACTED}@${text.slice(start + hostStart)}`;
     return redactSecrets(masked.replace(PASSWORD_PARAM_RE, `$1${REDACTED}`), secrets);
-}
-function redactSecrets(text, secrets) {
-    const patterns = [...new Set(secrets.filter((s) => s !== '').flatMap(secretForms))].sort((a, b) => b.length - a.length);
-    let out = text;
-    for (const form of patterns)
-        out = out.replace(new RegExp(hexInsensitive(form), 'g'), REDACTED);
-    return out;
 }
 function replacePath(url, dbName) {
     const m = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*)(\/[^?#]*)?(.*)$/s.exec(url.trim());
@@ -8916,8 +8927,23 @@ async function appliedChecksums(conn, name) {
     const out = new Map(Object.entries(JSON.parse(rows[0].sums)));
     return out;
 }
+/**
+ * The one warning about an applied file whose bytes changed since it was applied (its checksum
+ * differs from the history table's): the engine logs it during `up`, the CLI's `status` and the
+ * action's summary use the same words. `file` is the path or name as the caller shows files.
+ */
+function editedWarning(file) {
+    return `${file} was edited after it was applied (its checksum differs from the one recorded in the history table)`;
+}
+
+;// CONCATENATED MODULE: ./src/engine/sleep.ts
+/** Resolve after `ms` milliseconds: the one timer behind every retry, backoff and poll. */
+function sleep(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 ;// CONCATENATED MODULE: ./src/engine/lock.ts
+
 
 
 
@@ -8928,7 +8954,6 @@ async function appliedChecksums(conn, name) {
 function lockKey(quotedLedger) {
     return (0,external_node_crypto_.createHash)('sha256').update(`db-migrate:${quotedLedger}`).digest().readBigInt64BE(0);
 }
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /**
  * Take a session advisory lock, waiting up to `waitMs`. Polls `pg_try_advisory_lock` rather
  * than blocking in `pg_advisory_lock` so the wait is bounded by us, not by statement_timeout.
@@ -9257,10 +9282,10 @@ async function statementAround(sql, offset) {
 
 
 
+
 const LOCK_NOT_AVAILABLE = '55P03';
 /** Errors where re-running the section to find the failing statement would be slow or pointless. */
 const NO_REPLAY = /^(55P03|57014|57P0\d|08...|40001|40P01|53...|XX...)$/;
-const runner_sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /**
  * Run one migration's up or down section and record it in the ledger (and history), atomically
  * for transactional sections. Never throws for SQL errors: the failure is returned, and the
@@ -9362,7 +9387,7 @@ async function backoff(opts, file, attempt) {
     const delay = opts.retryBaseMs * 2 ** (attempt - 1);
     opts.log.warn(`${file.displayPath}: lock_timeout (${opts.lockTimeoutMs} ms) reached waiting for a lock; ` +
         `retry ${attempt}/${opts.lockRetries} in ${delay} ms`);
-    await runner_sleep(delay);
+    await sleep(delay);
 }
 async function describeTransactionalError(conn, err, file, direction, section, prefixLength, opts) {
     if (isConnectionLost(err))
@@ -9716,6 +9741,7 @@ async function writeSchemaFile(path, content) {
 
 
 
+
 /** The migration engine: dbmate's commands, with locking, timeouts, retries and an audit trail. */
 class Migrator {
     cfg;
@@ -9754,7 +9780,7 @@ class Migrator {
                     throw err;
                 const delay = (this.cfg.connectRetryBaseMs ?? 1000) * 2 ** (attempt - 1);
                 this.log.warn(`${err.message}; retry ${attempt}/${retries} in ${delay} ms`);
-                await migrator_sleep(delay);
+                await sleep(delay);
             }
         }
     }
@@ -10032,7 +10058,7 @@ class Migrator {
             throw new MigrationError('EDITED_MIGRATIONS', `applied migration file${paths.length > 1 ? 's' : ''} edited after ${paths.length > 1 ? 'they were' : 'it was'} applied (checksum differs from the history table): ${paths.join(', ')}; nothing was applied in --strict mode`, { hint: 'restore the applied files as they were (git) and put the change in a new migration, or run without --strict' });
         }
         for (const p of paths)
-            this.log.warn(`${p} was edited after it was applied (its checksum differs from the one recorded in the history table)`);
+            this.log.warn(editedWarning(p));
         return edited;
     }
     /** Applied files whose bytes changed since they were applied (per the history table's checksum). */
@@ -10197,7 +10223,6 @@ class Migrator {
         });
     }
 }
-const migrator_sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** A dry-run entry for one section of a file. */
 function planned(file, parsed, section) {
     return {
@@ -10252,6 +10277,7 @@ function sha256(bytes) {
 ;// CONCATENATED MODULE: ./src/engine/wait.ts
 
 
+
 /**
  * dbmate's `wait`: ping until the server answers. A missing database counts as up, because
  * `up` will create it. `onWaiting` is called once before the first retry and `onTick` per retry,
@@ -10276,7 +10302,7 @@ async function waitForDatabase(target, opts) {
     opts.onWaiting?.();
     for (let waited = 0; waited < opts.timeoutMs; waited += opts.intervalMs) {
         opts.onTick?.();
-        await new Promise((r) => setTimeout(r, opts.intervalMs));
+        await sleep(opts.intervalMs);
         err = await ping();
         if (err === undefined) {
             opts.onDone?.();
@@ -10290,7 +10316,7 @@ async function waitForDatabase(target, opts) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/verify.ts
+;// CONCATENATED MODULE: ./src/safety/verify.ts
 
 
 
@@ -10610,26 +10636,6 @@ function unifiedDiff(a, b, labels, context = 3) {
     }
     return `${out.join('\n')}\n`;
 }
-
-;// CONCATENATED MODULE: ./src/cli/verify-command.ts
-
-/**
- * `db-migrate verify`: round-trip every migration on a scratch database (see
- * {@link verifyMigrations}) and print the verdict; `--json` prints the result instead.
- *
- * @returns 0 when every down undoes its up and re-applying gives the same schema, 1 when not;
- *   errors (connection, a failing up or down section) are thrown (the CLI exits 2)
- */
-async function verifyCommand(opts, cfg, out) {
-    const r = await verifyMigrations(cfg);
-    if (opts.json) {
-        out(`${JSON.stringify(r, null, 2)}\n`);
-    }
-    else {
-        out(verdict(r));
-    }
-    return r.ok ? 0 : 1;
-}
 /** The human verdict: one line when everything round-trips, the first bad down with its diff otherwise. */
 function verdict(r) {
     if (r.ok) {
@@ -10648,6 +10654,26 @@ function verdict(r) {
 /** Where the proofs went, so `report` can count them; nothing when none were recorded. */
 function recorded(r) {
     return r.historyRecorded > 0 ? `Recorded ${r.historyRecorded} verified down section(s) in the history table\n` : '';
+}
+
+;// CONCATENATED MODULE: ./src/cli/commands/verify.ts
+
+/**
+ * `db-migrate verify`: round-trip every migration on a scratch database (see
+ * {@link verifyMigrations}) and print the verdict; `--json` prints the result instead.
+ *
+ * @returns 0 when every down undoes its up and re-applying gives the same schema, 1 when not;
+ *   errors (connection, a failing up or down section) are thrown (the CLI exits 2)
+ */
+async function verifyCommand(opts, cfg, out) {
+    const r = await verifyMigrations(cfg);
+    if (opts.json) {
+        out(`${JSON.stringify(r, null, 2)}\n`);
+    }
+    else {
+        out(verdict(r));
+    }
+    return r.ok ? 0 : 1;
 }
 
 ;// CONCATENATED MODULE: ./src/lint/rules.ts
@@ -11156,7 +11182,7 @@ function statementStart(sql, bytes, byte) {
     return byte + (bytes ? Buffer.byteLength(text.slice(0, i), 'utf8') : i);
 }
 
-;// CONCATENATED MODULE: ./src/cli/lint-command.ts
+;// CONCATENATED MODULE: ./src/cli/commands/lint.ts
 
 
 
@@ -11540,9 +11566,13 @@ async function withHistory(o, fn) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/metrics/format.ts
-/** A duration for people: `0.25 ms`, `850 ms`, `1.2 s`, `3 min 4 s`, `2 h 5 min`, `3 d 4 h`; `—` for none. */
-function format_humanDuration(ms) {
+;// CONCATENATED MODULE: ./src/text/units.ts
+/**
+ * Units for people, the same words in every summary, issue, notification and report:
+ * durations, byte sizes and counted nouns.
+ */
+/** A duration: `0.25 ms`, `850 ms`, `1.2 s`, `3 min 4 s`, `2 h 5 min`, `3 d 4 h`; `—` for none. */
+function units_duration(ms) {
     if (ms === null || !Number.isFinite(ms))
         return '—';
     if (ms < 1)
@@ -11560,13 +11590,33 @@ function format_humanDuration(ms) {
     const h = Math.round(m / 60);
     return `${Math.floor(h / 24)} d${h % 24 ? ` ${h % 24} h` : ''}`;
 }
+/** A size in binary units: `812 B`, `1.5 KiB`, `3.2 MiB`. */
+function bytes(n) {
+    if (n < 1024)
+        return `${n} B`;
+    const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+    let v = n / 1024;
+    let i = 0;
+    while (v >= 1024 && i < units.length - 1) {
+        v /= 1024;
+        i++;
+    }
+    return `${v.toFixed(1)} ${units[i]}`;
+}
+/** `1 migration`, `3 migrations`; `plural` for nouns that do not just take an `s`. */
+function count(n, noun, plural = `${noun}s`) {
+    return `${n} ${n === 1 ? noun : plural}`;
+}
+
+;// CONCATENATED MODULE: ./src/metrics/format.ts
+
 /** A share as a percentage with one decimal; `—` when undefined (no runs). */
 function percent(share) {
     return share === null ? '—' : `${(share * 100).toFixed(1)}%`;
 }
 /** `p50 / p95 / max`. */
 function spread(d) {
-    return d.count ? `${format_humanDuration(d.p50)} / ${format_humanDuration(d.p95)} / ${format_humanDuration(d.max)}` : '—';
+    return d.count ? `${units_duration(d.p50)} / ${units_duration(d.p95)} / ${units_duration(d.max)}` : '—';
 }
 /** `2026-11-25 09:30 UTC`: minutes are enough to find a run, and UTC reads the same on every runner. */
 function format_when(d) {
@@ -11592,7 +11642,7 @@ function windowText(r) {
 }
 /** One row per environment: the columns shared by the text and markdown tables. */
 function environmentRow(e) {
-    const mttr = e.recovery.recovered ? format_humanDuration(e.recovery.mttrMs) : '—';
+    const mttr = e.recovery.recovered ? units_duration(e.recovery.mttrMs) : '—';
     return [
         e.environment,
         String(e.runs),
@@ -11648,6 +11698,7 @@ function coverageText(r) {
 }
 
 ;// CONCATENATED MODULE: ./src/metrics/html.ts
+
 
 
 /**
@@ -11738,7 +11789,7 @@ function environmentCards(envs) {
             ['Runs', `${e.runs} <span class="muted">· ${e.succeeded} ok · ${e.failed} failed</span>`],
             ['Migrations', `${e.migrationsApplied} applied`],
             ['Rollbacks', `${rb.automatic} automatic · ${rb.manual} manual${e.runs ? ` <span class="muted">(${percent(rb.rate)} of runs)</span>` : ''}`],
-            ['Time to recovery', `${rec.recovered ? format_humanDuration(rec.mttrMs) : '—'} <span class="muted">· ${rec.incidents} incident(s), ${rec.recovered} recovered</span>`],
+            ['Time to recovery', `${rec.recovered ? units_duration(rec.mttrMs) : '—'} <span class="muted">· ${rec.incidents} incident(s), ${rec.recovered} recovered</span>`],
             ['Last run', e.lastRun ? `${badge(e.lastRun.outcome)} <span class="muted">${escapeHtml(format_when(e.lastRun.finishedAt))}</span>` : '—'],
         ];
         const open = rec.openSince ? `<p class="open">Failing since ${escapeHtml(format_when(rec.openSince))}</p>` : '';
@@ -11751,7 +11802,7 @@ ${open}<table class="dist"><thead><tr><th>Duration</th><th class="num">p50</th><
     return `<section><h2>Environments</h2><div class="cards">${cards.join('\n')}</div></section>`;
 }
 function distRow(label, d) {
-    return `<tr><td>${label}</td>${[d.p50, d.p95, d.max].map((v) => `<td class="num">${format_humanDuration(v)}</td>`).join('')}</tr>`;
+    return `<tr><td>${label}</td>${[d.p50, d.p95, d.max].map((v) => `<td class="num">${units_duration(v)}</td>`).join('')}</tr>`;
 }
 function badge(outcome) {
     return `<span class="badge"><svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">${marker(outcome, 6, 6, 4.5)}</svg>${escapeHtml(format_OUTCOME_LABELS[outcome])}</span>`;
@@ -11855,7 +11906,7 @@ function runTooltip(r) {
     const versions = [...r.applied, ...r.rolledBack.map((v) => `${v} (down)`), ...(r.failedVersion && !r.applied.includes(r.failedVersion) ? [`${r.failedVersion} (failed)`] : [])];
     return [
         `${r.environment} · ${format_when(r.startedAt)}`,
-        `${format_OUTCOME_LABELS[r.outcome]} in ${format_humanDuration(r.durationMs)}`,
+        `${format_OUTCOME_LABELS[r.outcome]} in ${units_duration(r.durationMs)}`,
         `versions: ${versions.length ? versions.join(', ') : '—'}`,
         r.actor ? `actor: ${r.actor}` : null,
         r.gitSha ? `commit: ${r.gitSha.slice(0, 7)}` : null,
@@ -11942,7 +11993,7 @@ function html_slowest(envs) {
         .slice(0, 10);
     if (rows.length === 0)
         return '';
-    const tr = rows.map((m) => `<tr><td><code>${escapeHtml(m.version)}</code></td><td>${m.file ? escapeHtml(m.file) : '—'}</td><td>${escapeHtml(m.environment)}</td><td class="num">${format_humanDuration(m.durationMs)}</td><td>${escapeHtml(format_when(m.startedAt))}</td></tr>`);
+    const tr = rows.map((m) => `<tr><td><code>${escapeHtml(m.version)}</code></td><td>${m.file ? escapeHtml(m.file) : '—'}</td><td>${escapeHtml(m.environment)}</td><td class="num">${units_duration(m.durationMs)}</td><td>${escapeHtml(format_when(m.startedAt))}</td></tr>`);
     return `<section><h2>Slowest migrations</h2><table><thead><tr><th>Version</th><th>File</th><th>Environment</th><th class="num">Duration</th><th>Applied</th></tr></thead><tbody>${tr.join('')}</tbody></table></section>`;
 }
 function coverageSection(c) {
@@ -11975,7 +12026,7 @@ function recentRuns(runs) {
             `<td class="nowrap">${escapeHtml(format_when(r.startedAt).replace(/ UTC$/, ''))}</td>`,
             `<td>${escapeHtml(r.environment)}</td>`,
             `<td>${badge(r.outcome)}</td>`,
-            `<td class="num">${format_humanDuration(r.durationMs)}</td>`,
+            `<td class="num">${units_duration(r.durationMs)}</td>`,
             `<td class="versions">${versions(r.applied)}</td>`,
             `<td class="versions">${versions(r.rolledBack)}</td>`,
             `<td class="versions">${failed}</td>`,
@@ -12067,7 +12118,7 @@ a{color:#0550ae}
 .notice p{margin:0}
 `;
 
-;// CONCATENATED MODULE: ./src/markdown.ts
+;// CONCATENATED MODULE: ./src/text/markdown.ts
 /** Small helpers for the markdown GitHub renders in job summaries, issues and reports. */
 /** Inline code that survives backticks in the value. */
 function code(s) {
@@ -12098,6 +12149,7 @@ function markdown_escapeHtml(s) {
 ;// CONCATENATED MODULE: ./src/metrics/markdown.ts
 
 
+
 const OUTCOME_ICONS = { success: '✅', rollback: '↩️', failed: '❌', 'rolled-back': '⚠️' };
 /** A markdown table; every cell escaped (errors and names are data, never markup). */
 function markdown_table(headers, rows) {
@@ -12124,7 +12176,7 @@ function renderMarkdown(r) {
         }
         const slow = r.environments.flatMap((e) => e.slowest.map((s) => ({ env: e.environment, ...s })));
         if (slow.length) {
-            out.push('### Slowest migrations', '', ...markdown_table(['Environment', 'Version', 'File', 'Duration', 'When'], slow.map((s) => [s.env, s.version, s.file ?? '', format_humanDuration(s.durationMs), format_when(s.startedAt)])), '');
+            out.push('### Slowest migrations', '', ...markdown_table(['Environment', 'Version', 'File', 'Duration', 'When'], slow.map((s) => [s.env, s.version, s.file ?? '', units_duration(s.durationMs), format_when(s.startedAt)])), '');
         }
     }
     const coverage = coverageText(r);
@@ -12143,7 +12195,7 @@ function renderRecentRuns(runs, title) {
         .map((r) => [
         when(r.startedAt),
         `${OUTCOME_ICONS[r.outcome]} ${OUTCOME_LABELS[r.outcome]}`,
-        humanDuration(r.durationMs),
+        duration(r.durationMs),
         runChanges(r),
         firstLine(r.error, 80),
         r.actor ?? '',
@@ -12157,6 +12209,7 @@ function renderRecentRuns(runs, title) {
 }
 
 ;// CONCATENATED MODULE: ./src/metrics/text.ts
+
 
 /** Columns padded to their widest cell, two spaces apart; control characters in data become spaces. */
 function textTable(headers, rows) {
@@ -12179,7 +12232,7 @@ function renderText(r) {
         const rows = r.environments.map(environmentRow);
         const transposed = ENVIRONMENT_HEADERS.slice(1).map((h, i) => [h, ...rows.map((row) => row[i + 1])]);
         out.push(textTable(['', ...rows.map((row) => row[0])], transposed).trimEnd());
-        const slow = r.environments.flatMap((e) => e.slowest.map((s) => [e.environment, s.version, format_humanDuration(s.durationMs), s.file ?? '']));
+        const slow = r.environments.flatMap((e) => e.slowest.map((s) => [e.environment, s.version, units_duration(s.durationMs), s.file ?? '']));
         if (slow.length)
             out.push('', 'Slowest migrations:', textTable(['ENVIRONMENT', 'VERSION', 'DURATION', 'FILE'], slow).trimEnd());
     }
@@ -12198,14 +12251,14 @@ function renderHistoryText(rows) {
         r.version,
         r.direction,
         r.outcome,
-        format_humanDuration(r.durationMs),
+        units_duration(r.durationMs),
         r.actor ?? '-',
         r.gitSha ? r.gitSha.slice(0, 7) : '-',
         [r.error ? `${r.sqlstate ? `${r.sqlstate} ` : ''}${format_firstLine(r.error, 100)}` : '', r.runUrl ?? ''].filter(Boolean).join(' ') || '-',
     ]));
 }
 
-;// CONCATENATED MODULE: ./src/cli/report-command.ts
+;// CONCATENATED MODULE: ./src/cli/commands/report.ts
 
 
 
@@ -12252,6 +12305,8 @@ async function reportCommand(opts, target, cwd, out, info) {
 }
 
 ;// CONCATENATED MODULE: ./src/cli/main.ts
+
+
 
 
 
@@ -12504,7 +12559,7 @@ async function main_status(opts, migrator, out, log) {
     if (!opts.quiet) {
         for (const v of s.edited) {
             const e = s.entries.find((x) => x.version === v);
-            log.warn(`${e?.fileName ?? v} was edited after it was applied (its checksum differs from the one recorded in the history table)`);
+            log.warn(editedWarning(e?.fileName ?? v));
         }
     }
     return (opts.exitCode || opts.quiet) && s.pending > 0 ? 1 : 0;

@@ -345,7 +345,7 @@ function newestFirst(files, versions) {
     return [...versions].sort((a, b) => rank(b) - rank(a) || (a < b ? 1 : a > b ? -1 : 0));
 }
 
-;// CONCATENATED MODULE: ./src/check-migrations.ts
+;// CONCATENATED MODULE: ./src/library/check-migrations.ts
 /**
  * Migration status for an application's own health checks: are the migrations this build ships
  * applied, and did the last run fail? Imported by apps through the package's library entry

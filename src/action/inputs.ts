@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { parseGoDuration } from '../engine/duration.js';
 import { MigrationError } from '../engine/errors.js';
-import { parseDatabaseUrl, redact, REDACTED } from '../engine/url.js';
+import { parseDatabaseUrl } from '../engine/url.js';
+import { redact, REDACTED } from '../engine/redact.js';
 import { parseSince, SINCE_FORMAT } from '../metrics/since.js';
 import { webhookSecrets } from '../notify/webhook.js';
+import { runUrl } from '../github/run-url.js';
 import { RULE_IDS } from '../lint/index.js';
 import {
   BACKUP_MODES,
@@ -386,14 +388,13 @@ function isHttpUrl(text: string): boolean {
 
 function runInfo(): RunInfo {
   const e = process.env;
-  const runUrl =
-    e.GITHUB_SERVER_URL && e.GITHUB_REPOSITORY && e.GITHUB_RUN_ID ? `${e.GITHUB_SERVER_URL}/${e.GITHUB_REPOSITORY}/actions/runs/${e.GITHUB_RUN_ID}` : undefined;
+  const url = runUrl(e);
   const repository = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(e.GITHUB_REPOSITORY ?? '') ? e.GITHUB_REPOSITORY : undefined;
   return {
     ...(e.GITHUB_ACTOR ? { actor: e.GITHUB_ACTOR } : {}),
     ...(e.GITHUB_SHA ? { sha: e.GITHUB_SHA } : {}),
     ...(e.GITHUB_RUN_ID ? { runId: e.GITHUB_RUN_ID } : {}),
-    ...(runUrl ? { runUrl } : {}),
+    ...(url ? { runUrl: url } : {}),
     ...(repository ? { repository } : {}),
   };
 }

@@ -1,39 +1,26 @@
 import { MigrationError, ParseError } from '../engine/errors.js';
 import type { Logger } from '../engine/logger.js';
-import type { BeforeApply, Migrator, MigratorConfig, PlanResult, RunResult, StatusResult, VersionsRollbackResult } from '../engine/migrator.js';
+import type { MigratorConfig } from '../engine/migrator.js';
+import type { BeforeApply, PlanResult, RunResult, StatusResult, VersionsRollbackResult } from '../engine/results.js';
 import { createIssueClient } from '../github/issue-client.js';
 import { SqlMigrationError } from '../engine/sql-error.js';
-import { redactDeep, type DatabaseTarget } from '../engine/url.js';
-import { invalidIndexNames, runHealthChecks, type HealthOptions, type HealthResult } from '../health.js';
+import { type DatabaseTarget } from '../engine/url.js';
+import { redactDeep } from '../engine/redact.js';
+import { editedWarning } from '../engine/history.js';
+import { invalidIndexNames, runHealthChecks } from '../safety/health.js';
 import { VERSION } from '../version.js';
 import { CONNECT_RETRIES, CONNECT_RETRY_BASE_MS } from './constants.js';
-import { backupDryRun, backupHook, backupPolicy, backupPort, type BackupHookState, type BackupPort } from './backup-step.js';
-import { recentRunsStep, reportStep } from './metrics-step.js';
-import { reportIssue, wantsIssue, type IssueClientFactory } from './issue-step.js';
-import { notify, wantsNotification } from './notify-step.js';
+import { backupDryRun, backupHook, backupPolicy, backupPort, type BackupHookState } from './steps/backup.js';
+import type { BackupPort, HealthPort, IssueClientFactory, MigratorPort, PipelineLog } from './ports.js';
+import { recentRunsStep, reportStep } from './steps/report.js';
+import { reportIssue, wantsIssue } from './steps/issue.js';
+import { notify, wantsNotification } from './steps/notify.js';
 import type { PostWebhook } from '../notify/webhook.js';
-import { lintingMigrator, runLintCommand } from './lint-step.js';
-import { driftStep, readCommittedSchema } from './drift-step.js';
-import { verifyStep } from './verify-step.js';
+import { lintingMigrator, runLintCommand } from './steps/lint.js';
+import { driftStep, readCommittedSchema } from './steps/drift.js';
+import { verifyStep } from './steps/verify.js';
 import type { ActionRun, BackupReport, MigrationRow, RunError } from './run-result.js';
 import type { ActionSettings } from './settings.js';
-
-/** The engine's logger plus collapsible groups (one per phase). */
-export interface PipelineLog extends Logger {
-  /** Run `fn` inside a titled, collapsible log group. */
-  group<T>(title: string, fn: () => Promise<T>): Promise<T>;
-}
-
-/** The part of {@link Migrator} the pipeline uses; tests may pass a fake. */
-export type MigratorPort = Pick<Migrator, 'up' | 'rollback' | 'status' | 'plan' | 'planRollback' | 'rollbackVersions'>;
-
-/** Health checks as the pipeline uses them (DESIGN step 6); tests may pass a fake. */
-export interface HealthPort {
-  /** INVALID indexes before migrating, so the check afterwards blames only new ones. */
-  invalidIndexes(): Promise<string[]>;
-  /** Run the checks after migrating. */
-  run(opts: HealthOptions): Promise<HealthResult>;
-}
 
 /** Health checks against the run's database, each on its own short connection. */
 export function healthPort(target: DatabaseTarget): HealthPort {
@@ -231,7 +218,7 @@ async function planBackup(s: ActionSettings, backups: BackupPort, log: Logger, r
 
 function describePlan(plan: Pick<PlanResult, 'ledgerExists' | 'databaseMissing' | 'edited' | 'orphans'>, run: ActionRun, warn: (m: string) => void): void {
   if (!plan.ledgerExists && !plan.databaseMissing) run.notes.push('The ledger table does not exist yet; `up` would create it (and the history table).');
-  for (const v of plan.edited) warn(`migration ${v} was edited after it was applied (its checksum differs from the history table)`);
+  for (const v of plan.edited) warn(editedWarning(`migration ${v}`));
   if (plan.orphans.length) run.notes.push(`Applied versions with no file (ignored, as dbmate does): ${plan.orphans.join(', ')}`);
 }
 
@@ -281,7 +268,7 @@ async function status(s: ActionSettings, migrator: MigratorPort, log: Logger, ru
 }
 
 function describeStatus(st: StatusResult, run: ActionRun, warn: (m: string) => void): void {
-  for (const v of st.edited) warn(`migration ${v} was edited after it was applied (its checksum differs from the history table)`);
+  for (const v of st.edited) warn(editedWarning(st.entries.find((e) => e.version === v)?.displayPath ?? `migration ${v}`));
   if (st.orphans.length) run.notes.push(`Applied versions with no file (ignored, as dbmate does): ${st.orphans.join(', ')}`);
 }
 
@@ -467,7 +454,8 @@ function apply(r: RunResult, run: ActionRun, warn: (m: string) => void): void {
   setCurrent(run, r.currentVersion);
   if (r.schemaFile) run.schemaFile = r.schemaFile;
   if (r.dumpError) warn(`the schema dump failed (the migrations themselves succeeded): ${r.dumpError.message}`);
-  for (const v of r.edited ?? []) warn(`migration ${v} was edited after it was applied (its checksum differs from the history table)`);
+  // The engine logged these during `up`: recorded for the summary, not logged twice.
+  for (const v of r.edited ?? []) run.warnings.push(editedWarning(r.files.find((f) => f.version === v)?.displayPath ?? `migration ${v}`));
   if (r.stateUnknown) warn('the connection was lost and could not be re-opened: what is applied now is unknown; run `status`');
   if (r.error) {
     run.status = 'failed';

@@ -1,9 +1,7 @@
 import type { MigrationReport, RunSummary } from '../metrics/types.js';
-import type { HealthResult } from '../health.js';
+import type { HealthResult } from '../safety/health.js';
 import type { Finding } from '../lint/index.js';
 import type { Command, LintFailOn, RunStatus } from './constants.js';
-import type { DriftReport } from './drift-step.js';
-import type { VerifyReport } from './verify-step.js';
 
 /**
  * What happened (or, in a dry run, would happen) to one migration file. The summary renders
@@ -157,6 +155,35 @@ export interface IssueReport {
   url: string;
   /** Link of the issue itself. */
   issueUrl: string;
+}
+
+/**
+ * `drift-check: true`: after a successful `up`, the live schema (dumped with the same pg_dump
+ * and post-processing as dbmate's schema file) compared with the committed `schema-file`.
+ * Drift is reported (summary, warning annotation), never a failure.
+ */
+export interface DriftReport {
+  /** `clean`: identical; `drift`: they differ (see `diff`); `skipped`: could not compare (see `reason`). */
+  outcome: 'clean' | 'drift' | 'skipped';
+  /** The schema file as configured (relative to the workspace). */
+  schemaFile: string;
+  /** Unified diff, committed (-) → live (+), when `outcome` is `drift`. */
+  diff?: string;
+  /** Why the comparison was skipped. */
+  reason?: string;
+}
+
+/** `command: verify` as reported: the verdict of the round trip on a scratch database. */
+export interface VerifyReport {
+  ok: boolean;
+  /** Migration files verified. */
+  migrations: number;
+  /** Scratch database used (created on the same server and dropped at the end). */
+  scratchDatabase: string;
+  /** The first migration (newest first) whose down does not undo its up. */
+  firstBadDown?: { version: string; file: string; diff: string };
+  /** The human verdict, as `db-migrate verify` prints it. */
+  verdict: string;
 }
 
 /** Where the run pointed, without secrets. */

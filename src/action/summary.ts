@@ -1,10 +1,10 @@
-import type { HealthCheck, HealthResult } from '../health.js';
+import type { HealthCheck, HealthResult } from '../safety/health.js';
 import type { ActionRun, BackupReport, LintReport, MigrationRow, RowStatus, RunError } from './run-result.js';
-import { driftSection } from './drift-step.js';
-import { verifySection } from './verify-step.js';
-import { cell, code, escapeHtml, fence, oneLine } from '../markdown.js';
-import { recentRunsSection, reportSection } from './metrics-step.js';
-import { humanDuration } from '../metrics/format.js';
+import { driftSection } from './steps/drift.js';
+import { verifySection } from './steps/verify.js';
+import { cell, code, escapeHtml, fence, oneLine } from '../text/markdown.js';
+import { recentRunsSection, reportSection } from './steps/report.js';
+import { bytes, duration } from '../text/units.js';
 
 /** Label of each row status in the summary table. */
 const ROW_LABEL: Record<RowStatus, string> = {
@@ -209,19 +209,6 @@ function backupSection(b: BackupReport): string[] {
   ];
 }
 
-/** `812 B`, `1.5 KiB`, `3.2 MiB`. */
-export function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
-}
-
 function tableTitle(run: ActionRun): string {
   if (run.command === 'status') return 'Status';
   if (run.dryRun || run.command === 'plan') return 'Plan';
@@ -254,9 +241,6 @@ function totals(rows: MigrationRow[]): string {
     .map(([s, n]) => `${n} ${ROW_LABEL[s].replace(/^\S+ /, '')}`);
   return parts.join(' · ');
 }
-
-/** `12 ms`, `1.5 s`, `2 min 3 s`: the same words as the reports. */
-export const duration = (ms: number): string => humanDuration(ms);
 
 /** Lint findings as a table a pull request reviewer can act on: where, what, why, and the safe rewrite. */
 function lintSection(r: LintReport): string[] {

@@ -14,18 +14,21 @@ import {
   type CliOptions,
 } from './args.js';
 import { cliRunContext } from './context.js';
-import { parseDatabaseUrl, redact, type DatabaseTarget } from '../engine/url.js';
-import { Migrator, type MigratorConfig, type RunResult } from '../engine/migrator.js';
+import { parseDatabaseUrl, type DatabaseTarget } from '../engine/url.js';
+import { redact } from '../engine/redact.js';
+import { Migrator, type MigratorConfig } from '../engine/migrator.js';
+import { type RunResult } from '../engine/results.js';
 import { MigrationError } from '../engine/errors.js';
 import { SqlMigrationError } from '../engine/sql-error.js';
 import { waitForDatabase } from '../engine/wait.js';
 import { newMigrationFileName, NEW_MIGRATION_TEMPLATE } from '../engine/files.js';
 import { connect, closeQuietly } from '../engine/db.js';
+import { editedWarning } from '../engine/history.js';
 import type { Logger } from '../engine/logger.js';
 import { VERSION } from '../version.js';
-import { verifyCommand } from './verify-command.js';
-import { lintCommand } from './lint-command.js';
-import { historyCommand, reportCommand } from './report-command.js';
+import { verifyCommand } from './commands/verify.js';
+import { lintCommand } from './commands/lint.js';
+import { historyCommand, reportCommand } from './commands/report.js';
 
 /** Where the CLI writes; injected so tests can run it in-process. */
 export interface CliIO {
@@ -279,7 +282,7 @@ async function status(opts: CliOptions, migrator: Migrator, out: (s: string) => 
   if (!opts.quiet) {
     for (const v of s.edited) {
       const e = s.entries.find((x) => x.version === v);
-      log.warn(`${e?.fileName ?? v} was edited after it was applied (its checksum differs from the one recorded in the history table)`);
+      log.warn(editedWarning(e?.fileName ?? v));
     }
   }
   return (opts.exitCode || opts.quiet) && s.pending > 0 ? 1 : 0;

@@ -157,3 +157,12 @@ export async function appliedChecksums(conn: Connection, name: HistoryName): Pro
   const out = new Map<string, string>(Object.entries(JSON.parse(rows[0].sums) as Record<string, string>));
   return out;
 }
+
+/**
+ * The one warning about an applied file whose bytes changed since it was applied (its checksum
+ * differs from the history table's): the engine logs it during `up`, the CLI's `status` and the
+ * action's summary use the same words. `file` is the path or name as the caller shows files.
+ */
+export function editedWarning(file: string): string {
+  return `${file} was edited after it was applied (its checksum differs from the one recorded in the history table)`;
+}

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { isConnectionLost, type Connection } from './db.js';
 import type { Logger } from './logger.js';
 import { MigrationError } from './errors.js';
+import { sleep } from './sleep.js';
 
 /**
  * Advisory-lock key for one ledger. Derived from the quoted ledger name so two projects with
@@ -11,7 +12,6 @@ export function lockKey(quotedLedger: string): bigint {
   return createHash('sha256').update(`db-migrate:${quotedLedger}`).digest().readBigInt64BE(0);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Take a session advisory lock, waiting up to `waitMs`. Polls `pg_try_advisory_lock` rather

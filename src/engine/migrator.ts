@@ -7,9 +7,9 @@ import { MigrationError } from './errors.js';
 import { findMigrationFiles, assertUniqueVersions } from './files.js';
 import { parseMigration } from './parse.js';
 import { resolveLedgerName, ensureLedger, appliedVersions, ledgerExists, type LedgerName } from './ledger.js';
-import { historyName, historyDdl, appliedChecksums, recordHistory, type HistoryName, type RunContext } from './history.js';
+import { editedWarning, historyName, historyDdl, appliedChecksums, recordHistory, type HistoryName, type RunContext } from './history.js';
 import { acquireLock, releaseLock, lockKey } from './lock.js';
-import { makePlan, checkStrictOrder, rollbackTargets, newestFirst, refOf, type MigrationPlan, type MigrationRef } from './plan.js';
+import { makePlan, checkStrictOrder, rollbackTargets, newestFirst, refOf, type MigrationPlan } from './plan.js';
 import { runStep, type StepResult, type StepOptions } from './runner.js';
 import { splitStatements } from './split.js';
 import { dumpSchema, writeSchemaFile } from './dump.js';
@@ -17,8 +17,8 @@ import { formatGoDuration } from './duration.js';
 import { withDatabase, type DatabaseTarget } from './url.js';
 import type { Logger } from './logger.js';
 import type { MigrationFile, ParsedMigration, Section } from './types.js';
-
-export type { MigrationRef } from './plan.js';
+import type { PlanResult, PlannedMigration, RollbackOptions, RollbackPlanResult, RollbackStopReason, RunResult, StatusResult, UpOptions, VersionsRollbackResult } from './results.js';
+import { sleep } from './sleep.js';
 
 /** Everything the engine needs; built by the CLI or the action, never read from the environment here. */
 export interface MigratorConfig {
@@ -59,169 +59,6 @@ export interface MigratorConfig {
   connectRetries?: number;
   /** First delay between connection attempts, ms, doubled each retry (default 1000). */
   connectRetryBaseMs?: number;
-}
-
-/** What a {@link BeforeApply} hook is told besides the migrations about to run. */
-export interface BeforeApplyInfo {
-  /** `up` (about to apply) or `rollback` (about to undo). */
-  command: 'up' | 'rollback';
-  /**
-   * The run's own connection, which holds the advisory lock. For reading only (e.g. the server
-   * version): changing the database through it would slip a change in before the migrations.
-   */
-  conn: Connection;
-  /** Highest applied version with a file before this run, if any. */
-  currentVersion?: string;
-  /** `up` created the database in this run (so it is empty). */
-  databaseCreated: boolean;
-}
-
-/**
- * Called under the advisory lock after planning and before the first migration runs (only when
- * there is something to run), so nothing can change the database between the hook and the
- * migrations. A hook that throws aborts the command with nothing applied; the error is rethrown
- * as is. The action takes its pre-migration backup here.
- *
- * @param migrations what will run, in order (`up`: oldest first; `rollback`: newest first)
- */
-export type BeforeApply = (migrations: MigrationRef[], info: BeforeApplyInfo) => Promise<void>;
-
-/** Options of {@link Migrator.up}. */
-export interface UpOptions {
-  /** Create the database when it does not exist (dbmate's `up`; `migrate` does not). */
-  createDatabase?: boolean;
-  /** Apply at most this many pending migrations. */
-  steps?: number;
-  /** See {@link BeforeApply}. Not called when nothing is pending. */
-  beforeApply?: BeforeApply;
-}
-
-/** Options of {@link Migrator.rollback}. */
-export interface RollbackOptions {
-  /** Roll back this many migrations (default 1). */
-  steps?: number;
-  /** See {@link BeforeApply}. Called with the migrations about to be rolled back. */
-  beforeApply?: BeforeApply;
-}
-
-/** Result of `up`/`migrate`/`rollback`. */
-export interface RunResult {
-  command: 'up' | 'rollback';
-  steps: StepResult[];
-  /** The first failure, if any (the run stopped there). */
-  error?: Error;
-  /** Versions still pending after the run (empty when `stateUnknown`). */
-  pending: string[];
-  /** The same pending migrations with their file names and display paths, in dbmate's order. */
-  pendingFiles: MigrationRef[];
-  /** Every migration file the run saw, in dbmate's order (what "all applied" is measured against). */
-  files: MigrationRef[];
-  /** `up` created the missing database before migrating (as dbmate's `up` does). */
-  databaseCreated?: boolean;
-  /** The connection was lost and the ledger could not be read again: pending/currentVersion are unknown. */
-  stateUnknown?: boolean;
-  /** Highest applied version with a file after the run, if any. */
-  currentVersion?: string;
-  /** Path written when the schema was dumped. */
-  schemaFile?: string;
-  /** A schema dump that failed after a successful run (reported, unlike dbmate, but does not fail the run). */
-  dumpError?: Error;
-  /** `up`: applied versions whose file was edited since it was applied (warned; refused under `strict`). */
-  edited?: string[];
-  durationMs: number;
-}
-
-/** One row of `status`. */
-export interface StatusEntry {
-  version: string;
-  fileName: string;
-  /** Path as dbmate prints it: `<dir>/<fileName>`, the dir as configured. */
-  displayPath: string;
-  applied: boolean;
-  /** Applied, but the file's checksum differs from the one recorded when it was applied. */
-  edited: boolean;
-}
-
-/** Result of `status`. */
-export interface StatusResult {
-  entries: StatusEntry[];
-  applied: number;
-  pending: number;
-  orphans: string[];
-  edited: string[];
-  currentVersion?: string;
-}
-
-/** One migration of a dry-run plan. */
-export interface PlannedMigration {
-  version: string;
-  fileName: string;
-  displayPath: string;
-  transaction: boolean;
-  sql: string;
-  checksum: string;
-  /**
-   * Rollback plans only: the section holds no statement (just its marker, comments or blanks).
-   * `rollback` would then only delete the ledger row; {@link Migrator.rollbackVersions} refuses.
-   */
-  empty?: boolean;
-}
-
-/** Result of `plan` (dry run): nothing is created or changed. */
-export interface PlanResult {
-  /** What `up` would apply, in order, with the up SQL (limited by `steps`). */
-  pending: PlannedMigration[];
-  applied: number;
-  orphans: string[];
-  edited: string[];
-  currentVersion?: string;
-  ledgerExists: boolean;
-  /**
-   * The database does not exist: every file is pending. `up` would create it (the CLI's `up`,
-   * the action outside production); `migrate` would fail.
-   */
-  databaseMissing: boolean;
-}
-
-/** Result of `planRollback` (dry run of `rollback`): nothing is created or changed. */
-export interface RollbackPlanResult {
-  /** What `rollback` would undo, newest first, with the down SQL (limited by `steps`, default 1). */
-  targets: PlannedMigration[];
-  applied: number;
-  /** Migrations not applied now, in dbmate's order. */
-  pending: MigrationRef[];
-  orphans: string[];
-  edited: string[];
-  currentVersion?: string;
-  ledgerExists: boolean;
-  /** The database does not exist: nothing is applied, so there is nothing to roll back. */
-  databaseMissing: boolean;
-}
-
-/** Why {@link Migrator.rollbackVersions} stopped before undoing every version it was given. */
-export type RollbackStopReason =
-  /** The down section has no statement: running it would only delete the ledger row. */
-  | 'no-down'
-  /** No migration file has this version any more. */
-  | 'no-file'
-  /** The file no longer parses. */
-  | 'unparsable'
-  /** The down SQL failed (the step's error is the result's `error`). */
-  | 'failed';
-
-/** Result of {@link Migrator.rollbackVersions}. */
-export interface VersionsRollbackResult extends RunResult {
-  command: 'rollback';
-  /** Why the rollback ran, as given by the caller (logged, and kept here for reports). */
-  reason?: string;
-  /** The versions asked for, de-duplicated, in the order they were tried (newest first). */
-  requested: string[];
-  /** Requested versions that were not applied when the rollback started: nothing to undo. */
-  notApplied: string[];
-  /** Requested versions still applied after the rollback, newest first (empty when it finished). */
-  remaining: MigrationRef[];
-  /** Where and why the rollback stopped early; the message is in `error`. */
-  stoppedAt?: { version: string; displayPath?: string; reason: RollbackStopReason };
 }
 
 interface Loaded {
@@ -573,7 +410,7 @@ export class Migrator {
         { hint: 'restore the applied files as they were (git) and put the change in a new migration, or run without --strict' },
       );
     }
-    for (const p of paths) this.log.warn(`${p} was edited after it was applied (its checksum differs from the one recorded in the history table)`);
+    for (const p of paths) this.log.warn(editedWarning(p));
     return edited;
   }
 
@@ -753,8 +590,6 @@ export class Migrator {
     });
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A dry-run entry for one section of a file. */
 function planned(file: MigrationFile, parsed: ParsedMigration, section: Section): PlannedMigration {

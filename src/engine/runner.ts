@@ -8,6 +8,7 @@ import type { MigrationFile, ParsedMigration, Section } from './types.js';
 import { splitStatements, statementAround, type Statement } from './split.js';
 import { SqlMigrationError, SqlSyntaxError, lineColumn, type SqlFailure } from './sql-error.js';
 import { elapsedMs } from './duration.js';
+import { sleep } from './sleep.js';
 
 /** Settings every migration step runs under. */
 export interface StepOptions {
@@ -47,7 +48,6 @@ const LOCK_NOT_AVAILABLE = '55P03';
 /** Errors where re-running the section to find the failing statement would be slow or pointless. */
 const NO_REPLAY = /^(55P03|57014|57P0\d|08...|40001|40P01|53...|XX...)$/;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Run one migration's up or down section and record it in the ledger (and history), atomically

@@ -1,6 +1,7 @@
 import { connect, closeQuietly } from './db.js';
 import { MigrationError } from './errors.js';
 import type { DatabaseTarget } from './url.js';
+import { sleep } from './sleep.js';
 
 /**
  * dbmate's `wait`: ping until the server answers. A missing database counts as up, because
@@ -27,7 +28,7 @@ export async function waitForDatabase(
   opts.onWaiting?.();
   for (let waited = 0; waited < opts.timeoutMs; waited += opts.intervalMs) {
     opts.onTick?.();
-    await new Promise((r) => setTimeout(r, opts.intervalMs));
+    await sleep(opts.intervalMs);
     err = await ping();
     if (err === undefined) {
       opts.onDone?.();

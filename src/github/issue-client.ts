@@ -1,8 +1,9 @@
 // Type-only: erased at compile time, so nothing here loads @actions/github until a request is made.
 import type { getOctokit as GetOctokit } from '@actions/github';
 import type { Logger } from '../engine/logger.js';
-import { redact } from '../engine/url.js';
+import { redact } from '../engine/redact.js';
 import { VERSION } from '../version.js';
+import { sleep } from '../engine/sleep.js';
 
 /** An issue as the failure report needs it. */
 export interface IssueRef {
@@ -63,7 +64,7 @@ export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
   baseDelayMs: 1000,
   maxDelayMs: 60_000,
   rateLimitDelayMs: 60_000,
-  sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+  sleep,
 });
 
 /** Options of {@link createIssueClient}. */

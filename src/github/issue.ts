@@ -1,5 +1,5 @@
 import type { Logger } from '../engine/logger.js';
-import { redact } from '../engine/url.js';
+import { redact } from '../engine/redact.js';
 import { GitHubApiError, type IssueClient } from './issue-client.js';
 
 /** The error that failed the run, as the issue shows it. Structurally a subset of the action's `RunError`. */

@@ -1,18 +1,5 @@
+import { duration } from '../text/units.js';
 import type { Distribution, EnvironmentReport, MigrationReport, RunOutcome, RunSummary } from './types.js';
-
-/** A duration for people: `0.25 ms`, `850 ms`, `1.2 s`, `3 min 4 s`, `2 h 5 min`, `3 d 4 h`; `—` for none. */
-export function humanDuration(ms: number | null): string {
-  if (ms === null || !Number.isFinite(ms)) return '—';
-  if (ms < 1) return `${Number(ms.toFixed(2))} ms`;
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))} s`;
-  const s = Math.round(ms / 1000);
-  if (s < 3600) return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
-  const m = Math.round(s / 60);
-  if (m < 48 * 60) return `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ''}`;
-  const h = Math.round(m / 60);
-  return `${Math.floor(h / 24)} d${h % 24 ? ` ${h % 24} h` : ''}`;
-}
 
 /** A share as a percentage with one decimal; `—` when undefined (no runs). */
 export function percent(share: number | null): string {
@@ -21,7 +8,7 @@ export function percent(share: number | null): string {
 
 /** `p50 / p95 / max`. */
 export function spread(d: Distribution): string {
-  return d.count ? `${humanDuration(d.p50)} / ${humanDuration(d.p95)} / ${humanDuration(d.max)}` : '—';
+  return d.count ? `${duration(d.p50)} / ${duration(d.p95)} / ${duration(d.max)}` : '—';
 }
 
 /** `2026-11-25 09:30 UTC`: minutes are enough to find a run, and UTC reads the same on every runner. */
@@ -51,7 +38,7 @@ export function windowText(r: Pick<MigrationReport, 'since' | 'generatedAt'>): s
 
 /** One row per environment: the columns shared by the text and markdown tables. */
 export function environmentRow(e: EnvironmentReport): string[] {
-  const mttr = e.recovery.recovered ? humanDuration(e.recovery.mttrMs) : '—';
+  const mttr = e.recovery.recovered ? duration(e.recovery.mttrMs) : '—';
   return [
     e.environment,
     String(e.runs),

@@ -1,4 +1,5 @@
-import { humanDuration, OUTCOME_LABELS, percent, when, windowText } from './format.js';
+import { duration } from '../text/units.js';
+import { OUTCOME_LABELS, percent, when, windowText } from './format.js';
 import { isSuccess } from './runs.js';
 import type { Coverage, Distribution, EnvironmentReport, MigrationReport, RunOutcome, RunSummary } from './types.js';
 
@@ -97,7 +98,7 @@ function environmentCards(envs: readonly EnvironmentReport[]): string {
       ['Runs', `${e.runs} <span class="muted">· ${e.succeeded} ok · ${e.failed} failed</span>`],
       ['Migrations', `${e.migrationsApplied} applied`],
       ['Rollbacks', `${rb.automatic} automatic · ${rb.manual} manual${e.runs ? ` <span class="muted">(${percent(rb.rate)} of runs)</span>` : ''}`],
-      ['Time to recovery', `${rec.recovered ? humanDuration(rec.mttrMs) : '—'} <span class="muted">· ${rec.incidents} incident(s), ${rec.recovered} recovered</span>`],
+      ['Time to recovery', `${rec.recovered ? duration(rec.mttrMs) : '—'} <span class="muted">· ${rec.incidents} incident(s), ${rec.recovered} recovered</span>`],
       ['Last run', e.lastRun ? `${badge(e.lastRun.outcome)} <span class="muted">${escapeHtml(when(e.lastRun.finishedAt))}</span>` : '—'],
     ];
     const open = rec.openSince ? `<p class="open">Failing since ${escapeHtml(when(rec.openSince))}</p>` : '';
@@ -111,7 +112,7 @@ ${open}<table class="dist"><thead><tr><th>Duration</th><th class="num">p50</th><
 }
 
 function distRow(label: string, d: Distribution): string {
-  return `<tr><td>${label}</td>${[d.p50, d.p95, d.max].map((v) => `<td class="num">${humanDuration(v)}</td>`).join('')}</tr>`;
+  return `<tr><td>${label}</td>${[d.p50, d.p95, d.max].map((v) => `<td class="num">${duration(v)}</td>`).join('')}</tr>`;
 }
 
 function badge(outcome: RunOutcome): string {
@@ -223,7 +224,7 @@ function runTooltip(r: RunSummary): string {
   const versions = [...r.applied, ...r.rolledBack.map((v) => `${v} (down)`), ...(r.failedVersion && !r.applied.includes(r.failedVersion) ? [`${r.failedVersion} (failed)`] : [])];
   return [
     `${r.environment} · ${when(r.startedAt)}`,
-    `${OUTCOME_LABELS[r.outcome]} in ${humanDuration(r.durationMs)}`,
+    `${OUTCOME_LABELS[r.outcome]} in ${duration(r.durationMs)}`,
     `versions: ${versions.length ? versions.join(', ') : '—'}`,
     r.actor ? `actor: ${r.actor}` : null,
     r.gitSha ? `commit: ${r.gitSha.slice(0, 7)}` : null,
@@ -321,7 +322,7 @@ function slowest(envs: readonly EnvironmentReport[]): string {
   if (rows.length === 0) return '';
   const tr = rows.map(
     (m) =>
-      `<tr><td><code>${escapeHtml(m.version)}</code></td><td>${m.file ? escapeHtml(m.file) : '—'}</td><td>${escapeHtml(m.environment)}</td><td class="num">${humanDuration(m.durationMs)}</td><td>${escapeHtml(when(m.startedAt))}</td></tr>`,
+      `<tr><td><code>${escapeHtml(m.version)}</code></td><td>${m.file ? escapeHtml(m.file) : '—'}</td><td>${escapeHtml(m.environment)}</td><td class="num">${duration(m.durationMs)}</td><td>${escapeHtml(when(m.startedAt))}</td></tr>`,
   );
   return `<section><h2>Slowest migrations</h2><table><thead><tr><th>Version</th><th>File</th><th>Environment</th><th class="num">Duration</th><th>Applied</th></tr></thead><tbody>${tr.join('')}</tbody></table></section>`;
 }
@@ -356,7 +357,7 @@ function recentRuns(runs: readonly RunSummary[]): string {
       `<td class="nowrap">${escapeHtml(when(r.startedAt).replace(/ UTC$/, ''))}</td>`,
       `<td>${escapeHtml(r.environment)}</td>`,
       `<td>${badge(r.outcome)}</td>`,
-      `<td class="num">${humanDuration(r.durationMs)}</td>`,
+      `<td class="num">${duration(r.durationMs)}</td>`,
       `<td class="versions">${versions(r.applied)}</td>`,
       `<td class="versions">${versions(r.rolledBack)}</td>`,
       `<td class="versions">${failed}</td>`,

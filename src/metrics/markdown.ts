@@ -1,5 +1,6 @@
-import { cell, code, escapeHtml } from '../markdown.js';
-import { ENVIRONMENT_HEADERS, OUTCOME_LABELS, coverageText, environmentRow, firstLine, humanDuration, runChanges, when, windowText } from './format.js';
+import { duration } from '../text/units.js';
+import { cell, code, escapeHtml } from '../text/markdown.js';
+import { ENVIRONMENT_HEADERS, OUTCOME_LABELS, coverageText, environmentRow, firstLine, runChanges, when, windowText } from './format.js';
 import type { MigrationReport, RunOutcome, RunSummary } from './types.js';
 
 const OUTCOME_ICONS: Readonly<Record<RunOutcome, string>> = { success: '✅', rollback: '↩️', failed: '❌', 'rolled-back': '⚠️' };
@@ -33,7 +34,7 @@ export function renderMarkdown(r: MigrationReport): string {
         '',
         ...table(
           ['Environment', 'Version', 'File', 'Duration', 'When'],
-          slow.map((s) => [s.env, s.version, s.file ?? '', humanDuration(s.durationMs), when(s.startedAt)]),
+          slow.map((s) => [s.env, s.version, s.file ?? '', duration(s.durationMs), when(s.startedAt)]),
         ),
         '',
       );
@@ -56,7 +57,7 @@ export function renderRecentRuns(runs: readonly RunSummary[], title: string): st
     .map((r) => [
       when(r.startedAt),
       `${OUTCOME_ICONS[r.outcome]} ${OUTCOME_LABELS[r.outcome]}`,
-      humanDuration(r.durationMs),
+      duration(r.durationMs),
       runChanges(r),
       firstLine(r.error, 80),
       r.actor ?? '',

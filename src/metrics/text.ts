@@ -1,4 +1,5 @@
-import { ENVIRONMENT_HEADERS, coverageText, environmentRow, firstLine, humanDuration, when, windowText } from './format.js';
+import { duration } from '../text/units.js';
+import { ENVIRONMENT_HEADERS, coverageText, environmentRow, firstLine, when, windowText } from './format.js';
 import type { HistoryRecord, MigrationReport } from './types.js';
 
 /** Columns padded to their widest cell, two spaces apart; control characters in data become spaces. */
@@ -21,7 +22,7 @@ export function renderText(r: MigrationReport): string {
     const rows = r.environments.map(environmentRow);
     const transposed = ENVIRONMENT_HEADERS.slice(1).map((h, i) => [h, ...rows.map((row) => row[i + 1])]);
     out.push(textTable(['', ...rows.map((row) => row[0])], transposed).trimEnd());
-    const slow = r.environments.flatMap((e) => e.slowest.map((s) => [e.environment, s.version, humanDuration(s.durationMs), s.file ?? '']));
+    const slow = r.environments.flatMap((e) => e.slowest.map((s) => [e.environment, s.version, duration(s.durationMs), s.file ?? '']));
     if (slow.length) out.push('', 'Slowest migrations:', textTable(['ENVIRONMENT', 'VERSION', 'DURATION', 'FILE'], slow).trimEnd());
   }
   const coverage = coverageText(r);
@@ -40,7 +41,7 @@ export function renderHistoryText(rows: readonly HistoryRecord[]): string {
       r.version,
       r.direction,
       r.outcome,
-      humanDuration(r.durationMs),
+      duration(r.durationMs),
       r.actor ?? '-',
       r.gitSha ? r.gitSha.slice(0, 7) : '-',
       [r.error ? `${r.sqlstate ? `${r.sqlstate} ` : ''}${firstLine(r.error, 100)}` : '', r.runUrl ?? ''].filter(Boolean).join(' ') || '-',

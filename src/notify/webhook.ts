@@ -4,6 +4,7 @@
  * no text this module returns ever contains it, and it never throws: the caller decides what a
  * failed notification means (for the action: a warning).
  */
+import { sleep } from '../engine/sleep.js';
 
 /** Knobs of {@link postWebhook}. */
 export interface WebhookOptions {
@@ -148,8 +149,4 @@ export function webhookSecrets(url: string): string[] {
   if (u.password) out.push(u.password);
   for (const part of [...u.pathname.split('/'), ...u.searchParams.values()]) if (part.length >= 16) out.push(part);
   return [...new Set(out)];
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -1,12 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { CliOptions } from './args.js';
-import type { DatabaseTarget } from '../engine/url.js';
-import { collectHistory, collectReport, type HistorySource } from '../metrics/collect.js';
-import { parseSince } from '../metrics/since.js';
-import { renderHtml } from '../metrics/html.js';
-import { renderMarkdown } from '../metrics/markdown.js';
-import { renderHistoryText, renderText } from '../metrics/text.js';
+import type { CliOptions } from '../args.js';
+import type { DatabaseTarget } from '../../engine/url.js';
+import { collectHistory, collectReport, type HistorySource } from '../../metrics/collect.js';
+import { parseSince } from '../../metrics/since.js';
+import { renderHtml } from '../../metrics/html.js';
+import { renderMarkdown } from '../../metrics/markdown.js';
+import { renderHistoryText, renderText } from '../../metrics/text.js';
 
 type Out = (s: string) => void;
 

@@ -3,15 +3,12 @@
  * failure issue (or comment on the open one) through `src/github/`. Reporting never changes the
  * run's outcome: every problem ends as a warning.
  */
-import type { IssueClient, IssueClientOptions } from '../github/issue-client.js';
-import { reportFailure, type IssueFacts } from '../github/issue.js';
-import type { Logger } from '../engine/logger.js';
-import { redact } from '../engine/url.js';
-import type { ActionRun } from './run-result.js';
-import type { ActionSettings } from './settings.js';
-
-/** Builds the GitHub client; the default is `createIssueClient`, which loads @actions/github on its first request. */
-export type IssueClientFactory = (opts: IssueClientOptions) => IssueClient;
+import type { IssueClientFactory } from '../ports.js';
+import { reportFailure, type IssueFacts } from '../../github/issue.js';
+import type { Logger } from '../../engine/logger.js';
+import { redact } from '../../engine/redact.js';
+import type { ActionRun } from '../run-result.js';
+import type { ActionSettings } from '../settings.js';
 
 /**
  * Whether this run pages someone. Only real changes that failed: a failed migration, health

@@ -4,28 +4,14 @@
  * after planning and before the first migration. The archive itself is `src/backup.ts`'s job;
  * this file only chooses, logs and reports.
  */
-import { BackupError, selectPgDump, serverVersion, takeBackup, type BackupArtifact, type PgDumpSelection, type ServerVersion } from '../backup.js';
-import { closeQuietly, connect, type Connection } from '../engine/db.js';
-import type { Logger } from '../engine/logger.js';
-import type { BeforeApply, MigrationRef } from '../engine/migrator.js';
-import type { BackupReport } from './run-result.js';
-import { bytes as formatBytes } from './summary.js';
-import type { ActionSettings } from './settings.js';
-
-/**
- * The backup operations the pipeline needs, so tests can pass a fake. The default,
- * {@link backupPort}, is real PostgreSQL and real pg_dump.
- */
-export interface BackupPort {
-  /** The server's version on a connection (the run's own, holding the lock). */
-  serverVersion(conn: Connection): Promise<ServerVersion>;
-  /** The server's version on a short connection of its own (dry runs, which have none to lend). */
-  probeServerVersion(): Promise<ServerVersion>;
-  /** Choose pg_dump for the server: `pg-dump-path` when set, else the newest suitable one found. */
-  select(server: ServerVersion): Promise<PgDumpSelection>;
-  /** Take and verify the archive. */
-  take(selection: PgDumpSelection, currentVersion: string | undefined): Promise<BackupArtifact>;
-}
+import { BackupError, selectPgDump, serverVersion, takeBackup, type PgDumpSelection, type ServerVersion } from '../../safety/backup.js';
+import { closeQuietly, connect } from '../../engine/db.js';
+import type { BackupPort } from '../ports.js';
+import type { Logger } from '../../engine/logger.js';
+import type { BeforeApply, MigrationRef } from '../../engine/results.js';
+import type { BackupReport } from '../run-result.js';
+import { bytes as formatBytes } from '../../text/units.js';
+import type { ActionSettings } from '../settings.js';
 
 /** Real backups of the settings' database into `backup-dir`. */
 export function backupPort(s: ActionSettings, log: Logger): BackupPort {

@@ -1,30 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { connect, closeQuietly } from '../engine/db.js';
-import { dumpSchema, pgDumpVersion } from '../engine/dump.js';
-import { historyName } from '../engine/history.js';
-import { resolveLedgerName } from '../engine/ledger.js';
-import type { Logger } from '../engine/logger.js';
-import { unifiedDiff } from '../verify.js';
-import type { ActionRun } from './run-result.js';
-import type { ActionSettings } from './settings.js';
-import { fence } from '../markdown.js';
-
-/**
- * `drift-check: true`: after a successful `up`, the live schema (dumped with the same pg_dump
- * and post-processing as dbmate's schema file) compared with the committed `schema-file`.
- * Drift is reported (summary, warning annotation), never a failure.
- */
-export interface DriftReport {
-  /** `clean`: identical; `drift`: they differ (see `diff`); `skipped`: could not compare (see `reason`). */
-  outcome: 'clean' | 'drift' | 'skipped';
-  /** The schema file as configured (relative to the workspace). */
-  schemaFile: string;
-  /** Unified diff, committed (-) → live (+), when `outcome` is `drift`. */
-  diff?: string;
-  /** Why the comparison was skipped. */
-  reason?: string;
-}
+import { connect, closeQuietly } from '../../engine/db.js';
+import { dumpSchema, pgDumpVersion } from '../../engine/dump.js';
+import { historyName } from '../../engine/history.js';
+import { resolveLedgerName } from '../../engine/ledger.js';
+import type { Logger } from '../../engine/logger.js';
+import { unifiedDiff } from '../../safety/verify.js';
+import type { ActionRun, DriftReport } from '../run-result.js';
+import type { ActionSettings } from '../settings.js';
+import { fence } from '../../text/markdown.js';
 
 /** The committed schema file, read before `up` (which may rewrite it when dump-schema is on). */
 export async function readCommittedSchema(s: ActionSettings): Promise<string | undefined> {

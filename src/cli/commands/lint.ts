@@ -1,8 +1,8 @@
 import { isAbsolute, join } from 'node:path';
-import type { CliOptions } from './args.js';
-import { findMigrationFiles } from '../engine/files.js';
-import { MigrationError } from '../engine/errors.js';
-import { lintFiles, RULE_IDS, type Finding, type LintInput } from '../lint/index.js';
+import type { CliOptions } from '../args.js';
+import { findMigrationFiles } from '../../engine/files.js';
+import { MigrationError } from '../../engine/errors.js';
+import { lintFiles, RULE_IDS, type Finding, type LintInput } from '../../lint/index.js';
 
 /**
  * `db-migrate lint [FILES...]`: lint the given files (default: every migration in the migrations

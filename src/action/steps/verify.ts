@@ -1,22 +1,9 @@
-import type { Logger } from '../engine/logger.js';
-import type { MigratorConfig } from '../engine/migrator.js';
-import { verdict } from '../cli/verify-command.js';
-import { verifyMigrations, type VerifyResult } from '../verify.js';
-import type { ActionRun } from './run-result.js';
-import { fence } from '../markdown.js';
-
-/** `command: verify` as reported: the verdict of the round trip on a scratch database. */
-export interface VerifyReport {
-  ok: boolean;
-  /** Migration files verified. */
-  migrations: number;
-  /** Scratch database used (created on the same server and dropped at the end). */
-  scratchDatabase: string;
-  /** The first migration (newest first) whose down does not undo its up. */
-  firstBadDown?: { version: string; file: string; diff: string };
-  /** The human verdict, as `db-migrate verify` prints it. */
-  verdict: string;
-}
+import type { Logger } from '../../engine/logger.js';
+import type { MigratorConfig } from '../../engine/migrator.js';
+import { verdict } from '../../safety/verify.js';
+import { verifyMigrations, type VerifyResult } from '../../safety/verify.js';
+import type { ActionRun, VerifyReport } from '../run-result.js';
+import { fence } from '../../text/markdown.js';
 
 /**
  * Run {@link verifyMigrations} on a scratch database on the same server (never the configured

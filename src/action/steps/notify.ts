@@ -3,14 +3,14 @@
  * in the message), post a Slack-compatible message to an incoming webhook. Best effort, like the
  * issue step: a webhook that fails is a warning and never changes the run's status or exit code.
  */
-import type { Logger } from '../engine/logger.js';
-import { redact, redactDeep } from '../engine/url.js';
-import { escapeHtml } from '../markdown.js';
-import { duration } from './summary.js';
-import { postWebhook, webhookSecrets, type PostWebhook, type WebhookResult } from '../notify/webhook.js';
-import { issueFacts } from './issue-step.js';
-import type { ActionRun } from './run-result.js';
-import type { ActionSettings } from './settings.js';
+import type { Logger } from '../../engine/logger.js';
+import { redact, redactDeep } from '../../engine/redact.js';
+import { escapeHtml } from '../../text/markdown.js';
+import { duration } from '../../text/units.js';
+import { postWebhook, webhookSecrets, type PostWebhook, type WebhookResult } from '../../notify/webhook.js';
+import { issueFacts } from './issue.js';
+import type { ActionRun } from '../run-result.js';
+import type { ActionSettings } from '../settings.js';
 
 /**
  * Whether this run is posted to `notify-webhook`. Failures (`failed`, `rolled-back`) always are,

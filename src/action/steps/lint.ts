@@ -1,15 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Logger } from '../engine/logger.js';
-import type { BeforeApply } from '../engine/migrator.js';
-import { MigrationError } from '../engine/errors.js';
-import { findMigrationFiles } from '../engine/files.js';
-import { lintFiles, type Finding, type LintInput } from '../lint/index.js';
-import { VERSION } from '../version.js';
-import type { LintFailOn } from './constants.js';
-import type { MigratorPort } from './pipeline.js';
-import type { ActionRun, LintReport } from './run-result.js';
-import type { ActionSettings, LintSettings } from './settings.js';
+import type { Logger } from '../../engine/logger.js';
+import type { BeforeApply } from '../../engine/results.js';
+import { MigrationError } from '../../engine/errors.js';
+import { findMigrationFiles } from '../../engine/files.js';
+import { lintFiles, type Finding, type LintInput } from '../../lint/index.js';
+import { VERSION } from '../../version.js';
+import type { LintFailOn } from '../constants.js';
+import type { MigratorPort } from '../ports.js';
+import type { ActionRun, LintReport } from '../run-result.js';
+import type { ActionSettings, LintSettings } from '../settings.js';
 
 /** The settings lint reads. */
 export type LintStepSettings = Pick<ActionSettings, 'migrationsDirs' | 'workspace' | 'lintFailOn' | 'lintDisable' | 'steps'>;

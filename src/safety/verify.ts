@@ -1,13 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { Migrator, type MigratorConfig, type RunResult } from './engine/migrator.js';
-import { connect, closeQuietly, type Connection } from './engine/db.js';
-import { dumpSchema } from './engine/dump.js';
-import { resolveLedgerName, ensureLedger, type LedgerName } from './engine/ledger.js';
-import { historyName, historyDdl, historyExists, historyInsertSql, type HistoryEntry, type HistoryName } from './engine/history.js';
-import { parseDatabaseUrl, withDatabase, type DatabaseTarget } from './engine/url.js';
-import { MigrationError } from './engine/errors.js';
-import type { Logger } from './engine/logger.js';
+import { Migrator, type MigratorConfig } from '../engine/migrator.js';
+import { type RunResult } from '../engine/results.js';
+import { connect, closeQuietly, type Connection } from '../engine/db.js';
+import { dumpSchema } from '../engine/dump.js';
+import { resolveLedgerName, ensureLedger, type LedgerName } from '../engine/ledger.js';
+import { historyName, historyDdl, historyExists, historyInsertSql, type HistoryEntry, type HistoryName } from '../engine/history.js';
+import { parseDatabaseUrl, withDatabase, type DatabaseTarget } from '../engine/url.js';
+import { MigrationError } from '../engine/errors.js';
+import type { Logger } from '../engine/logger.js';
 
 /** Options of {@link verifyMigrations}. */
 export interface VerifyOptions {
@@ -370,4 +371,28 @@ export function unifiedDiff(a: string, b: string, labels: { from: string; to: st
     k = end;
   }
   return `${out.join('\n')}\n`;
+}
+
+/** The human verdict: one line when everything round-trips, the first bad down with its diff otherwise. */
+export function verdict(r: VerifyResult): string {
+  if (r.ok) {
+    return `Verify OK: ${r.migrations} migration(s) applied, rolled back and re-applied; every down undoes its up\n${recorded(r)}`;
+  }
+  if (r.firstBadDown) {
+    return (
+      `Verify FAILED: the down section of ${r.firstBadDown.file} (version ${r.firstBadDown.version}) does not undo its up.\n` +
+      `Schema before its up (-) vs after its down (+):\n${r.firstBadDown.diff}${r.firstBadDown.diff.endsWith('\n') ? '' : '\n'}${recorded(r)}`
+    );
+  }
+  const bad = r.steps.find((s) => !s.ok);
+  const what =
+    bad?.phase === 'empty'
+      ? 'after rolling back every migration the schema is not the initial one'
+      : 're-applying every migration after the full rollback gave a different schema';
+  return `Verify FAILED: ${what}.\n${bad?.diff ?? ''}`;
+}
+
+/** Where the proofs went, so `report` can count them; nothing when none were recorded. */
+function recorded(r: VerifyResult): string {
+  return r.historyRecorded > 0 ? `Recorded ${r.historyRecorded} verified down section(s) in the history table\n` : '';
 }

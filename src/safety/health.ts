@@ -1,7 +1,9 @@
 import type { QueryResult } from 'pg';
-import { closeQuietly, connect, type Connection } from './engine/db.js';
-import { appliedVersions, resolveLedgerName } from './engine/ledger.js';
-import { redact, type DatabaseTarget } from './engine/url.js';
+import { closeQuietly, connect, type Connection } from '../engine/db.js';
+import { appliedVersions, resolveLedgerName } from '../engine/ledger.js';
+import { type DatabaseTarget } from '../engine/url.js';
+import { redact } from '../engine/redact.js';
+import { sleep as wait } from '../engine/sleep.js';
 
 /**
  * Health checks after a migration (DESIGN "Pipeline" step 6): the user's SQL, an optional HTTP
@@ -71,7 +73,6 @@ export interface HealthOptions {
 }
 
 const BOOL_OID = 16;
-const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Run the configured checks in order: SQL, INVALID indexes, ledger, URL. Database checks share
@@ -196,7 +197,7 @@ async function ledgerCheck(conn: Connection, expected: readonly string[], table:
 async function urlCheck(url: string, opts: HealthOptions, clean: (s: string) => string): Promise<HealthCheck> {
   const t0 = performance.now();
   const doFetch = opts.fetch ?? globalThis.fetch;
-  const sleep = opts.sleep ?? sleepMs;
+  const sleep = opts.sleep ?? wait;
   const attempts = 1 + Math.max(0, opts.retries ?? 0);
   const interval = opts.intervalMs ?? 5000;
   const timeout = opts.requestTimeoutMs ?? 10_000;

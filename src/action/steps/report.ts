@@ -1,12 +1,12 @@
 import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname, isAbsolute, relative } from 'node:path';
-import type { Logger } from '../engine/logger.js';
-import { collectRecentRuns, collectReport, type HistorySource } from '../metrics/collect.js';
-import { renderHtml } from '../metrics/html.js';
-import { renderMarkdown, renderRecentRuns } from '../metrics/markdown.js';
-import { parseSince } from '../metrics/since.js';
-import type { ActionSettings } from './settings.js';
-import type { ActionRun } from './run-result.js';
+import type { Logger } from '../../engine/logger.js';
+import { collectRecentRuns, collectReport, type HistorySource } from '../../metrics/collect.js';
+import { renderHtml } from '../../metrics/html.js';
+import { renderMarkdown, renderRecentRuns } from '../../metrics/markdown.js';
+import { parseSince } from '../../metrics/since.js';
+import type { ActionSettings } from '../settings.js';
+import type { ActionRun } from '../run-result.js';
 
 /** How many runs the end of an `up` summary shows. */
 export const RECENT_RUNS = 10;

@@ -5,10 +5,10 @@
  * ledger's naming rules and the pending-file rule, no `pg` at runtime (the caller brings its own
  * pool), no SQL parser, nothing from the Actions toolkit.
  */
-import { findMigrationFiles } from './engine/files.js';
-import { resolveLedgerName } from './engine/ledger.js';
-import { makePlan } from './engine/plan.js';
-import type { Connection } from './engine/db.js';
+import { findMigrationFiles } from '../engine/files.js';
+import { resolveLedgerName } from '../engine/ledger.js';
+import { makePlan } from '../engine/plan.js';
+import type { Connection } from '../engine/db.js';
 
 /**
  * Anything that runs a parameterised query and returns its rows: a `pg.Pool`, a `pg.Client`, a

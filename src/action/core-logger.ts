@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
-import { redact } from '../engine/url.js';
-import type { PipelineLog } from '../action/pipeline.js';
+import { redact } from '../engine/redact.js';
+import type { PipelineLog } from './ports.js';
 
 /**
  * The engine's Logger on @actions/core: info → log, warn → warning annotation, debug → debug

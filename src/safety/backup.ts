@@ -13,10 +13,11 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { access, chmod, constants, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
-import type { Connection } from './engine/db.js';
-import { MigrationError, type MigrationErrorOptions } from './engine/errors.js';
-import type { Logger } from './engine/logger.js';
-import { dumpArgsUrl, dumpEnv, redact, withDatabase, type DatabaseTarget } from './engine/url.js';
+import type { Connection } from '../engine/db.js';
+import { MigrationError, type MigrationErrorOptions } from '../engine/errors.js';
+import type { Logger } from '../engine/logger.js';
+import { dumpArgsUrl, dumpEnv, withDatabase, type DatabaseTarget } from '../engine/url.js';
+import { redact } from '../engine/redact.js';
 
 /** `[major, minor]`, e.g. `[15, 18]` for 15.18. */
 export type PgVersion = [major: number, minor: number];

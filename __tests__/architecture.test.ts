@@ -1,0 +1,67 @@
+import { describe, it, expect } from '@jest/globals';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { importCycles, importGraph, layerOf, sourceFiles, type ImportEdge } from './helpers/import-graph.js';
+
+const src = join(dirname(fileURLToPath(import.meta.url)), '..', 'src');
+const edges = importGraph(src);
+
+/** Which folders of src/ each folder may import (besides itself); `.` is the entry files at src/. */
+const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
+  engine: [],
+  text: [],
+  lint: ['engine'],
+  safety: ['engine', 'text'],
+  metrics: ['engine', 'text', 'lint'],
+  github: ['engine', 'text'],
+  notify: ['engine'],
+  library: ['engine'],
+  action: ['engine', 'text', 'lint', 'safety', 'metrics', 'github', 'notify'],
+  cli: ['engine', 'text', 'lint', 'safety', 'metrics', 'github'],
+  '.': ['engine', 'action', 'cli', 'library'],
+};
+
+/** Files at src/ that import nothing and that every folder may use: the version, and the bundle's `__dirname` shim that entries import first. */
+const SHARED_LEAVES = ['version.ts', 'runtime-shim.ts'];
+
+/** The only files that may import the Actions toolkit: the action's entry, its input reader and its logger, and the GitHub client. */
+const ACTIONS_TOOLKIT = ['main.ts', 'action/inputs.ts', 'action/core-logger.ts', 'github/issue-client.ts'];
+
+const show = (es: ImportEdge[]) => es.map((e) => `${e.from} -> ${e.to}${e.typeOnly ? ' (type)' : ''}`);
+
+describe('the import graph of src/', () => {
+  it('sees the imports it checks (a parser that found none would pass every rule)', () => {
+    expect(edges.length).toBeGreaterThan(200);
+    expect(edges).toContainEqual({ from: 'action/pipeline.ts', to: 'engine/errors.ts', relative: true, typeOnly: false });
+    expect(edges.some((e) => e.typeOnly && e.relative)).toBe(true);
+    // Every relative import resolves to a file that exists.
+    const files = new Set(sourceFiles(src));
+    expect(show(edges.filter((e) => e.relative && !files.has(e.to)))).toEqual([]);
+  });
+
+  it('has no import cycle, type imports included', () => {
+    expect(importCycles(edges).map((c) => c.join(' -> '))).toEqual([]);
+  });
+
+  it('finds a cycle when there is one (the check itself works)', () => {
+    const fake: ImportEdge[] = [
+      { from: 'a/x.ts', to: 'a/y.ts', relative: true, typeOnly: true },
+      { from: 'a/y.ts', to: 'a/x.ts', relative: true, typeOnly: false },
+    ];
+    expect(importCycles(fake)).toEqual([['a/x.ts', 'a/y.ts', 'a/x.ts']]);
+  });
+
+  it('keeps each folder to the folders below it: action/ and cli/ never import each other, the engine nothing of ours', () => {
+    const allowed = (e: ImportEdge) => layerOf(e.from) === layerOf(e.to) || SHARED_LEAVES.includes(e.to) || (MAY_IMPORT[layerOf(e.from)] ?? []).includes(layerOf(e.to));
+    const bad = edges.filter((e) => e.relative && !allowed(e));
+    expect(show(bad)).toEqual([]);
+    expect(Object.keys(MAY_IMPORT).sort()).toEqual([...new Set(sourceFiles(src).map(layerOf))].sort());
+    expect(show(edges.filter((e) => SHARED_LEAVES.includes(e.from)))).toEqual([]);
+  });
+
+  it('imports the Actions toolkit and Octokit only at the edges; the engine imports nothing of GitHub', () => {
+    const toolkit = edges.filter((e) => !e.relative && /^@actions\/|^@octokit\//.test(e.to));
+    expect(show(toolkit.filter((e) => !ACTIONS_TOOLKIT.includes(e.from)))).toEqual([]);
+    expect(toolkit.length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,46 @@
+/**
+ * The seams of the action: every outside system a step talks to, as an interface. `main.ts`
+ * passes the real ones (PostgreSQL, pg_dump, GitHub, the webhook); tests pass fakes of the same shape.
+ */
+import type { Logger } from '../engine/logger.js';
+import type { Migrator } from '../engine/migrator.js';
+import type { Connection } from '../engine/db.js';
+import type { IssueClient, IssueClientOptions } from '../github/issue-client.js';
+import type { HealthOptions, HealthResult } from '../safety/health.js';
+import type { BackupArtifact, PgDumpSelection, ServerVersion } from '../safety/backup.js';
+
+/** The engine's logger plus collapsible groups (one per phase). */
+export interface PipelineLog extends Logger {
+  /** Run `fn` inside a titled, collapsible log group. */
+  group<T>(title: string, fn: () => Promise<T>): Promise<T>;
+}
+
+/** The part of {@link Migrator} the pipeline uses; tests may pass a fake. */
+export type MigratorPort = Pick<Migrator, 'up' | 'rollback' | 'status' | 'plan' | 'planRollback' | 'rollbackVersions'>;
+
+/** Health checks as the pipeline uses them (DESIGN step 6); tests may pass a fake. */
+export interface HealthPort {
+  /** INVALID indexes before migrating, so the check afterwards blames only new ones. */
+  invalidIndexes(): Promise<string[]>;
+  /** Run the checks after migrating. */
+  run(opts: HealthOptions): Promise<HealthResult>;
+}
+
+/**
+ * The backup operations the pipeline needs, so tests can pass a fake. The default,
+ * {@link backupPort}, is real PostgreSQL and real pg_dump.
+ */
+export interface BackupPort {
+  /** The server's version on a connection (the run's own, holding the lock). */
+  serverVersion(conn: Connection): Promise<ServerVersion>;
+  /** The server's version on a short connection of its own (dry runs, which have none to lend). */
+  probeServerVersion(): Promise<ServerVersion>;
+  /** Choose pg_dump for the server: `pg-dump-path` when set, else the newest suitable one found. */
+  select(server: ServerVersion): Promise<PgDumpSelection>;
+  /** Take and verify the archive. */
+  take(selection: PgDumpSelection, currentVersion: string | undefined): Promise<BackupArtifact>;
+}
+
+/** Builds the GitHub client; the default is `createIssueClient`, which loads @actions/github on its first request. */
+export type IssueClientFactory = (opts: IssueClientOptions) => IssueClient;
+
