@@ -292,8 +292,8 @@ describe('dist/lib, the package entry apps import', () => {
     expect(loaded.filter((m) => !builtin(m))).toEqual([]);
 
     const types = readFileSync(join(libDir, 'index.d.ts'), 'utf8');
-    expect(types).toMatch(/export \{ checkMigrations, MIGRATION_STATUS_SQL \} from '\.\/check-migrations\.js';/);
-    expect(readFileSync(join(libDir, 'check-migrations.d.ts'), 'utf8')).toMatch(/export declare function checkMigrations\(db: Queryable, dir: string \| string\[\], opts\?: CheckMigrationsOptions\): Promise<MigrationCheck>;/);
+    expect(types).toMatch(/export \{ checkMigrations, MIGRATION_STATUS_SQL \} from '\.\/library\/check-migrations\.js';/);
+    expect(readFileSync(join(libDir, 'library', 'check-migrations.d.ts'), 'utf8')).toMatch(/export declare function checkMigrations\(db: Queryable, dir: string \| string\[\], opts\?: CheckMigrationsOptions\): Promise<MigrationCheck>;/);
 
     const built = (await import(pathToFileURL(join(libDir, 'index.js')).href)) as typeof lib;
     expect(built.MIGRATION_STATUS_SQL).toBe(MIGRATION_STATUS_SQL);
