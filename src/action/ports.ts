@@ -8,6 +8,7 @@ import type { Connection } from '../engine/db.js';
 import type { IssueClient, IssueClientOptions } from '../github/issue-client.js';
 import type { HealthOptions, HealthResult } from '../safety/health.js';
 import type { BackupArtifact, PgDumpSelection, ServerVersion } from '../safety/backup.js';
+import type { PostWebhook } from '../notify/webhook.js';
 
 /** The engine's logger plus collapsible groups (one per phase). */
 export interface PipelineLog extends Logger {
@@ -18,7 +19,7 @@ export interface PipelineLog extends Logger {
 /** The part of {@link Migrator} the pipeline uses; tests may pass a fake. */
 export type MigratorPort = Pick<Migrator, 'up' | 'rollback' | 'status' | 'plan' | 'planRollback' | 'rollbackVersions'>;
 
-/** Health checks as the pipeline uses them (DESIGN step 6); tests may pass a fake. */
+/** Health checks after migrating, as the pipeline uses them; tests may pass a fake. */
 export interface HealthPort {
   /** INVALID indexes before migrating, so the check afterwards blames only new ones. */
   invalidIndexes(): Promise<string[]>;
@@ -44,3 +45,18 @@ export interface BackupPort {
 /** Builds the GitHub client; the default is `createIssueClient`, which loads @actions/github on its first request. */
 export type IssueClientFactory = (opts: IssueClientOptions) => IssueClient;
 
+/** Every seam of one run: what `main.ts` wires to the real systems and tests replace. */
+export interface ActionPorts {
+  /** The engine, on the run's database. */
+  readonly migrator: MigratorPort;
+  /** Health checks after migrating. */
+  readonly health: HealthPort;
+  /** Backups before migrating. */
+  readonly backup: BackupPort;
+  /** The GitHub client for the failure issue. */
+  readonly createIssueClient: IssueClientFactory;
+  /** Posts the `notify-webhook` message. */
+  readonly postWebhook: PostWebhook;
+  /** Clock, ms since the epoch. */
+  readonly now: () => number;
+}

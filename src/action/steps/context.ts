@@ -1,0 +1,17 @@
+import type { ActionPorts, PipelineLog } from '../ports.js';
+import type { ActionRun } from '../run-result.js';
+import type { ActionSettings } from '../settings.js';
+
+/**
+ * What every step of a run is given: the validated settings, the seams to the outside, the log
+ * and the run it records into. Steps read top to bottom as a function of this one object.
+ */
+export interface StepContext {
+  readonly settings: ActionSettings;
+  readonly ports: ActionPorts;
+  readonly log: PipelineLog;
+  /** The run so far; each step records what it found here. */
+  readonly run: ActionRun;
+  /** Record a warning in the run (summary, outputs) and log it as a warning annotation. */
+  warn(message: string): void;
+}
