@@ -3,7 +3,7 @@
  * blocks plus the `text` line other chat servers show). Pure: the step in `steps/notify.ts` posts it.
  */
 import { redact, redactDeep } from '../engine/redact.js';
-import { escapeHtml } from '../text/markdown.js';
+import { escapeHtml, squash } from '../text/markdown.js';
 import { count, duration } from '../text/units.js';
 import { webhookSecrets } from '../notify/webhook.js';
 import { issueFacts } from './steps/issue.js';
@@ -48,7 +48,7 @@ export function notificationPayload(s: ActionSettings, run: ActionRun): SlackPay
   /** Slack mrkdwn of a raw value: redacted first, then (`flat`) on one line, escaped, and cut to `max`. */
   const md = (v: string, max: number = SLACK_LIMITS.field, flat = false) => {
     const t = clean(v);
-    return clipMd(escapeMrkdwn(flat ? t.replace(/\s+/g, ' ').trim() : t), max);
+    return clipMd(escapeMrkdwn(flat ? squash(t) : t), max);
   };
   const codeSpan = (v: string, max: number = 300) => `\`${md(v, max, true).replace(/`/g, "'")}\``;
 

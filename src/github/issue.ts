@@ -1,7 +1,7 @@
 import type { Logger } from '../engine/logger.js';
 import { redact } from '../engine/redact.js';
 import { GitHubApiError, type IssueClient } from './issue-client.js';
-import { code as inlineCode, fence } from '../text/markdown.js';
+import { code as inlineCode, fence, squash } from '../text/markdown.js';
 import { bytes, duration } from '../text/units.js';
 
 /** The error that failed the run, as the issue shows it. Structurally a subset of the action's `RunError`. */
@@ -101,15 +101,11 @@ const CLIP = { message: 4_000, statement: 8_000, details: 8_000, note: 2_000, li
  * as code so SQL, `@mentions` and markdown in error text stay inert.
  */
 export function renderIssue(facts: IssueFacts): RenderedIssue {
-  const secrets = facts.secrets ?? [];
-  const redactor = (text: string): string => {
-    const out = redact(text, secrets);
-    return facts.redact ? facts.redact(out) : out;
-  };
+  const redactor = redactorOf(facts.secrets ?? [], facts);
   /** Redacted, then clipped to `max` characters. */
   const safe = (text: string, max: number) => redactThenClip(String(text), max, redactor);
   /** {@link safe} on one line: for code spans and list items. */
-  const flat = (text: string, max: number) => safe(text, max).replace(/\s+/g, ' ').trim();
+  const flat = (text: string, max: number) => squash(safe(text, max));
   const short = (text: string) => flat(text, CLIP.line);
   const code = (text: string) => inlineCode(short(text));
   const env = short(facts.environment);
@@ -134,7 +130,7 @@ export function renderIssue(facts: IssueFacts): RenderedIssue {
     ['Commit', facts.commit ? code(facts.commit) : undefined],
     ['Duration', facts.durationMs !== undefined ? duration(facts.durationMs) : undefined],
   ];
-  for (const [k, v] of run) if (v !== undefined) lines.push(`- **${k}:** ${v}`);
+  lines.push(...bullets(run));
 
   lines.push('', '### Failure', '');
   if (!e) {
@@ -146,7 +142,7 @@ export function renderIssue(facts: IssueFacts): RenderedIssue {
       ['SQLSTATE', e.sqlstate ? code(e.sqlstate) : undefined],
       ['Error code', e.code ? code(e.code) : undefined],
     ];
-    for (const [k, v] of failure) if (v !== undefined) lines.push(`- **${k}:** ${v}`);
+    lines.push(...bullets(failure));
     if (lines[lines.length - 1] !== '') lines.push('');
     lines.push('**Message**', '', fence(safe(e.message, CLIP.message), 'text'), '');
     if (e.hint) lines.push(`**Hint:** ${code(e.hint)}`, '');
@@ -245,11 +241,7 @@ export function issueLabels(configured: readonly string[], environment: string):
  */
 export async function reportFailure(client: IssueClient, facts: IssueFacts, opts: ReportFailureOptions): Promise<ReportFailureResult> {
   const secrets = [...(opts.secrets ?? []), ...(facts.secrets ?? [])];
-  const clean = (text: string) =>
-    redactThenClip(text, 4_000, (t) => {
-      const out = redact(t, secrets);
-      return facts.redact ? facts.redact(out) : out;
-    });
+  const clean = (text: string) => redactThenClip(text, 4_000, redactorOf(secrets, facts));
   try {
     const labels = issueLabels(opts.labels, opts.environment);
     const { title, body } = renderIssue({ ...facts, secrets });
@@ -292,6 +284,19 @@ const ADVICE: Readonly<Record<number, string>> = {
   429: 'GitHub rate-limited the token; the issue can be opened by hand from the run log',
   500: 'GitHub could not be reached or failed; the issue can be opened by hand from the run log',
 };
+
+/** The built-in redactor, then the caller's own: the one way every text of the issue and its warnings is cleaned. */
+function redactorOf(secrets: readonly string[], facts: Pick<IssueFacts, 'redact'>): (text: string) => string {
+  return (text) => {
+    const out = redact(text, secrets);
+    return facts.redact ? facts.redact(out) : out;
+  };
+}
+
+/** `- **Name:** value` for each fact that has a value. */
+function bullets(facts: Array<[string, string | undefined]>): string[] {
+  return facts.filter((f): f is [string, string] => f[1] !== undefined).map(([k, v]) => `- **${k}:** ${v}`);
+}
 
 function messageOf(err: unknown): string {
   if (err instanceof Error) return err.message;

@@ -32,6 +32,14 @@ export function oneLine(s: string): string {
   return s.replace(/\s*\n\s*/g, ' ');
 }
 
+/**
+ * Every run of whitespace as one space, trimmed: a message quoted inside a line (an issue's
+ * code span, a chat field, a log line), where {@link oneLine}'s gentler join is not enough.
+ */
+export function squash(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
+}
+
 /** Text safe inside HTML (GitHub renders the HTML a summary contains). */
 export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

@@ -6,6 +6,7 @@ import { renderMarkdown, renderRecentRuns } from '../../metrics/markdown.js';
 import { ROLLBACK_STOP_REASONS, type ActionRun, type BackupReport, type DriftReport, type RunError, type VerifyReport } from '../run-result.js';
 import { code, escapeHtml, fence, oneLine } from '../../text/markdown.js';
 import { bytes, duration } from '../../text/units.js';
+import { currentVersion } from './tables.js';
 
 /** The run's error: where (file:line, SQLSTATE) and the full text. */
 export function errorSection(e: RunError): string[] {
@@ -34,7 +35,7 @@ export function rollbackSection(run: ActionRun): string[] {
   if (rb.stoppedAt) {
     out.push(`- **Stopped at:** ${code(rb.stoppedAt.file ?? rb.stoppedAt.version)}: ${ROLLBACK_STOP_REASONS[rb.stoppedAt.reason] ?? rb.stoppedAt.reason}`);
   }
-  out.push(`- **Current version now:** ${run.currentVersion ? code(run.currentVersion) : 'none applied'}`);
+  out.push(`- **Current version now:** ${currentVersion(run)}`);
   out.push('');
   if (rb.error) out.push(...errorBlock(rb.error));
   return out;

@@ -29,13 +29,18 @@ export function factsTable(run: ActionRun): string[] {
     const t = run.target;
     facts.push(['Database', `${code(`${t.host}:${t.port}/${t.database}`)}${t.user ? ` as ${code(t.user)}` : ''}${run.urlSource ? ` (URL from ${code(run.urlSource)})` : ''}`]);
   }
-  if ((run.status !== 'failed' || run.command) && run.command !== 'lint' && run.command !== 'report') facts.push(['Current version', run.currentVersion ? code(run.currentVersion) : 'none applied']);
+  if ((run.status !== 'failed' || run.command) && run.command !== 'lint' && run.command !== 'report') facts.push(['Current version', currentVersion(run)]);
   if (run.schemaFile) facts.push(['Schema file', code(run.schemaFile)]);
   if (run.backup) facts.push(['Backup', backupFact(run.backup)]);
   facts.push(['Duration', duration(run.durationMs)]);
   if (run.run?.runUrl) facts.push(['Run', `[${run.run.runId ?? 'link'}](${run.run.runUrl})`]);
   if (run.issue) facts.push(['Issue', `[#${run.issue.number}](${run.issue.url}) ${run.issue.action === 'created' ? 'opened' : 'commented on (it was already open)'}`]);
   return ['| | |', '|---|---|', ...facts.map(([k, v]) => `| ${k} | ${cell(v)} |`), ''];
+}
+
+/** The database's version after the run, as the facts table and the rollback section show it. */
+export function currentVersion(run: Pick<ActionRun, 'currentVersion'>): string {
+  return run.currentVersion ? code(run.currentVersion) : 'none applied';
 }
 
 /** One line for the facts table: taken (where, how big), not taken (why), or what a dry run would do. */
