@@ -216,6 +216,12 @@ describe('renderIssue', () => {
     expect(body).toContain('- **Note:** `rollback stopped at 2: db/migrations/2_b.sql has no down section`');
   });
 
+  it('words durations and sizes as the job summary does', () => {
+    const { body } = renderIssue(failureFacts({ durationMs: 245_000 }));
+    expect(body).toContain('- **Duration:** 4 min 5 s');
+    expect(body).toContain('.dump` (5.0 MiB)');
+  });
+
   it('says so when there is no error, rollback or backup', () => {
     const { body } = renderIssue({ environment: 'staging', command: 'up' });
     expect(body).toContain('No error was recorded; see the run log.');

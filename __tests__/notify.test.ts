@@ -15,7 +15,9 @@ import { actionRun, actionSettings, recordingLog } from './helpers/action.js';
 import { migratorConfig, runPipeline, type PipelineDeps } from '../src/action/pipeline.js';
 import type { ActionSettings } from '../src/action/settings.js';
 import type { ActionRun } from '../src/action/run-result.js';
-import { notificationPayload, notify, wantsNotification, SLACK_LIMITS, type SlackPayload } from '../src/action/steps/notify.js';
+import { notify, wantsNotification } from '../src/action/steps/notify.js';
+import { notificationPayload, SLACK_LIMITS, type SlackPayload } from '../src/action/notification.js';
+import type { ActionPorts } from '../src/action/ports.js';
 import { postWebhook, webhookSecrets } from '../src/notify/webhook.js';
 import { Migrator } from '../src/engine/migrator.js';
 import { runAction, ACTION_BUNDLE } from '../scripts/action-runner.mjs';
@@ -419,10 +421,19 @@ describe('wantsNotification and the payload (pure)', () => {
   it('notify() with a poster that throws: a warning, never an exception', async () => {
     const log = recordingLog();
     const run = runOf();
-    await notify(base(), run, {
+    await notify({
+      settings: base(),
+      run,
       log,
-      post: async () => {
-        throw new Error(`socket hang up at ${hookUrl}`);
+      // notify uses only the poster of the ports.
+      ports: {
+        postWebhook: async () => {
+          throw new Error(`socket hang up at ${hookUrl}`);
+        },
+      } as Partial<ActionPorts> as ActionPorts,
+      warn: (m) => {
+        run.warnings.push(m);
+        log.warn(m);
       },
     });
     expect(run.warnings).toEqual(["notification webhook failed: socket hang up at ********. The migration's outcome is unchanged."]);

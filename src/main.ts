@@ -3,7 +3,7 @@ import { getSettings, isLintSettings } from './action/inputs.js';
 import { runLintCommand } from './action/steps/lint.js';
 import { failedRun, migratorConfig, runPipeline } from './action/pipeline.js';
 import { actionOutputs, fileAnnotations, lintAnnotations } from './action/outputs.js';
-import { driftAnnotations } from './action/steps/drift.js';
+import { driftAnnotations } from './action/outputs.js';
 import type { ActionRun } from './action/run-result.js';
 import { renderSummary } from './action/summary.js';
 import { coreLogger } from './action/core-logger.js';

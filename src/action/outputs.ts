@@ -71,3 +71,10 @@ export function lintAnnotations(run: ActionRun): LintAnnotation[] {
     startColumn: f.column,
   }));
 }
+
+/** A warning annotation on the schema file when the live schema drifted from it (`core.warning`), with the diff. */
+export function driftAnnotations(run: ActionRun): FileAnnotation[] {
+  const d = run.drift;
+  if (d?.outcome !== 'drift') return [];
+  return [{ message: `The live schema differs from this file:\n${d.diff ?? ''}`, title: 'Schema drift', file: d.schemaFile, startLine: 1 }];
+}

@@ -81,6 +81,17 @@ export interface RollbackReport {
   error?: RunError;
 }
 
+/**
+ * Why the automatic rollback stopped at a migration, by {@link RollbackReport}'s `stoppedAt.reason`,
+ * as the summary, the failure issue and the notification word it (after "stopped at <file>: ").
+ */
+export const ROLLBACK_STOP_REASONS: Readonly<Record<string, string>> = {
+  'no-down': 'its down section is empty',
+  'no-file': 'its file is missing',
+  unparsable: 'its file does not parse',
+  failed: 'its down SQL failed',
+};
+
 /** What happened about the backup of DESIGN step 4 (or, in a dry run, what would happen). */
 export type BackupOutcome =
   /** Taken and verified before the first migration ran. */

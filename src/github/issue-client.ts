@@ -4,6 +4,7 @@ import type { Logger } from '../engine/logger.js';
 import { redact } from '../engine/redact.js';
 import { VERSION } from '../version.js';
 import { sleep } from '../engine/sleep.js';
+import { squash } from '../text/markdown.js';
 
 /** An issue as the failure report needs it. */
 export interface IssueRef {
@@ -302,7 +303,7 @@ function verdict(err: FailureLike, retriesDone: number, policy: RetryPolicy, tim
   const timedOut = [err?.name, causeName].some((n) => n === 'TimeoutError' || n === 'AbortError');
   // Octokit reports fetch failures (no response) as status 500 without a response object.
   const status = timedOut || !err?.response ? 0 : (err.status ?? 0);
-  const detail = timedOut ? `no answer within ${timeoutMs} ms` : oneLine(err?.message ?? String(err));
+  const detail = timedOut ? `no answer within ${timeoutMs} ms` : squash(err?.message ?? String(err));
   const backoff = policy.baseDelayMs * 2 ** retriesDone;
   if (status === 0 || status >= 500) return { status, detail, retryInMs: backoff };
 
@@ -328,8 +329,4 @@ function parseRetryAfter(value: string | undefined): number | undefined {
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
 }

@@ -1,6 +1,8 @@
 import type { Logger } from '../engine/logger.js';
 import { redact } from '../engine/redact.js';
 import { GitHubApiError, type IssueClient } from './issue-client.js';
+import { code as inlineCode, fence, squash } from '../text/markdown.js';
+import { bytes, duration } from '../text/units.js';
 
 /** The error that failed the run, as the issue shows it. Structurally a subset of the action's `RunError`. */
 export interface IssueError {
@@ -99,14 +101,12 @@ const CLIP = { message: 4_000, statement: 8_000, details: 8_000, note: 2_000, li
  * as code so SQL, `@mentions` and markdown in error text stay inert.
  */
 export function renderIssue(facts: IssueFacts): RenderedIssue {
-  const secrets = facts.secrets ?? [];
-  const redactor = (text: string): string => {
-    const out = redact(text, secrets);
-    return facts.redact ? facts.redact(out) : out;
-  };
+  const redactor = redactorOf(facts.secrets ?? [], facts);
   /** Redacted, then clipped to `max` characters. */
   const safe = (text: string, max: number) => redactThenClip(String(text), max, redactor);
-  const short = (text: string) => safe(text, CLIP.line).replace(/\s+/g, ' ').trim();
+  /** {@link safe} on one line: for code spans and list items. */
+  const flat = (text: string, max: number) => squash(safe(text, max));
+  const short = (text: string) => flat(text, CLIP.line);
   const code = (text: string) => inlineCode(short(text));
   const env = short(facts.environment);
 
@@ -128,9 +128,9 @@ export function renderIssue(facts: IssueFacts): RenderedIssue {
     ['Run', facts.runUrl ? short(facts.runUrl) : undefined],
     ['Actor', facts.actor ? code(facts.actor) : undefined],
     ['Commit', facts.commit ? code(facts.commit) : undefined],
-    ['Duration', facts.durationMs !== undefined ? formatDuration(facts.durationMs) : undefined],
+    ['Duration', facts.durationMs !== undefined ? duration(facts.durationMs) : undefined],
   ];
-  for (const [k, v] of run) if (v !== undefined) lines.push(`- **${k}:** ${v}`);
+  lines.push(...bullets(run));
 
   lines.push('', '### Failure', '');
   if (!e) {
@@ -142,7 +142,7 @@ export function renderIssue(facts: IssueFacts): RenderedIssue {
       ['SQLSTATE', e.sqlstate ? code(e.sqlstate) : undefined],
       ['Error code', e.code ? code(e.code) : undefined],
     ];
-    for (const [k, v] of failure) if (v !== undefined) lines.push(`- **${k}:** ${v}`);
+    lines.push(...bullets(failure));
     if (lines[lines.length - 1] !== '') lines.push('');
     lines.push('**Message**', '', fence(safe(e.message, CLIP.message), 'text'), '');
     if (e.hint) lines.push(`**Hint:** ${code(e.hint)}`, '');
@@ -159,14 +159,14 @@ export function renderIssue(facts: IssueFacts): RenderedIssue {
     const left = facts.stillApplied.map(code);
     lines.push(`- **Still applied from this run:** ${left.length ? left.join(', ') : 'none'}`);
   }
-  if (facts.rollbackNote) lines.push(`- **Note:** ${inlineCode(safe(facts.rollbackNote, CLIP.note).replace(/\s+/g, ' ').trim())}`);
+  if (facts.rollbackNote) lines.push(`- **Note:** ${inlineCode(flat(facts.rollbackNote, CLIP.note))}`);
   lines.push('');
 
   lines.push('### Backup', '');
   if (!facts.backup) {
     lines.push('No backup was taken in this run.');
   } else {
-    const size = facts.backup.bytes !== undefined ? ` (${formatBytes(facts.backup.bytes)})` : '';
+    const size = facts.backup.bytes !== undefined ? ` (${bytes(facts.backup.bytes)})` : '';
     lines.push(`- **Path:** ${code(facts.backup.path)}${size}`);
     if (facts.backup.restoreCommand) {
       lines.push(
@@ -241,11 +241,7 @@ export function issueLabels(configured: readonly string[], environment: string):
  */
 export async function reportFailure(client: IssueClient, facts: IssueFacts, opts: ReportFailureOptions): Promise<ReportFailureResult> {
   const secrets = [...(opts.secrets ?? []), ...(facts.secrets ?? [])];
-  const clean = (text: string) =>
-    redactThenClip(text, 4_000, (t) => {
-      const out = redact(t, secrets);
-      return facts.redact ? facts.redact(out) : out;
-    });
+  const clean = (text: string) => redactThenClip(text, 4_000, redactorOf(secrets, facts));
   try {
     const labels = issueLabels(opts.labels, opts.environment);
     const { title, body } = renderIssue({ ...facts, secrets });
@@ -289,6 +285,19 @@ const ADVICE: Readonly<Record<number, string>> = {
   500: 'GitHub could not be reached or failed; the issue can be opened by hand from the run log',
 };
 
+/** The built-in redactor, then the caller's own: the one way every text of the issue and its warnings is cleaned. */
+function redactorOf(secrets: readonly string[], facts: Pick<IssueFacts, 'redact'>): (text: string) => string {
+  return (text) => {
+    const out = redact(text, secrets);
+    return facts.redact ? facts.redact(out) : out;
+  };
+}
+
+/** `- **Name:** value` for each fact that has a value. */
+function bullets(facts: Array<[string, string | undefined]>): string[] {
+  return facts.filter((f): f is [string, string] => f[1] !== undefined).map(([k, v]) => `- **${k}:** ${v}`);
+}
+
 function messageOf(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
@@ -316,41 +325,4 @@ function redactThenClip(text: string, max: number, redactor: (t: string) => stri
   if (precut) out = out.slice(0, Math.max(0, out.length - REDACT_MARGIN));
   if (!precut && out.length <= max) return out;
   return `${out.slice(0, max)} … (cut from ${text.length} characters; see the run log)`;
-}
-
-/** Inline code that survives backticks in the text (CommonMark: a longer backtick run as the delimiter). */
-function inlineCode(text: string): string {
-  if (text === '') return '` `';
-  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
-  const ticks = '`'.repeat(longest + 1);
-  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
-  return `${ticks}${pad}${text}${pad}${ticks}`;
-}
-
-/** A fenced block whose fence is longer than any backtick run inside, so the text cannot close it. */
-function fence(text: string, lang: string): string {
-  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
-  const f = '`'.repeat(Math.max(3, longest + 1));
-  return `${f}${lang}\n${text.replace(/\n+$/, '')}\n${f}`;
-}
-
-/** `850 ms`, `12.3 s`, `4 min 05 s`. */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return 'unknown';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const totalS = Math.round(ms / 1000);
-  return `${Math.floor(totalS / 60)} min ${String(totalS % 60).padStart(2, '0')} s`;
-}
-
-function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
 }

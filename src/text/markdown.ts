@@ -1,11 +1,18 @@
 /** Small helpers for the markdown GitHub renders in job summaries, issues and reports. */
 
-/** Inline code that survives backticks in the value. */
+/**
+ * Inline code that survives what the value holds (summaries, issues and reports quote error text
+ * and names from outside): a backtick run longer than any inside (CommonMark), on one line (a
+ * blank line would end the span, a line break a table cell or list item), and `` ` ` `` for an
+ * empty value (two bare backticks are not a code span).
+ */
 export function code(s: string): string {
-  const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((m) => m.length));
+  const text = oneLine(s);
+  if (text === '') return '` `';
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((m) => m.length));
   const tick = '`'.repeat(longest + 1);
-  const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
-  return `${tick}${pad}${s}${pad}${tick}`;
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+  return `${tick}${pad}${text}${pad}${tick}`;
 }
 
 /** A fenced block longer than any backtick run inside it. */
@@ -23,6 +30,14 @@ export function cell(s: string): string {
 /** Newlines (and the blanks around them) as one space. */
 export function oneLine(s: string): string {
   return s.replace(/\s*\n\s*/g, ' ');
+}
+
+/**
+ * Every run of whitespace as one space, trimmed: a message quoted inside a line (an issue's
+ * code span, a chat field, a log line), where {@link oneLine}'s gentler join is not enough.
+ */
+export function squash(s: string): string {
+  return s.replace(/\s+/g, ' ').trim();
 }
 
 /** Text safe inside HTML (GitHub renders the HTML a summary contains). */

@@ -6,9 +6,8 @@ import { historyName } from '../../engine/history.js';
 import { resolveLedgerName } from '../../engine/ledger.js';
 import type { Logger } from '../../engine/logger.js';
 import { unifiedDiff } from '../../safety/verify.js';
-import type { ActionRun, DriftReport } from '../run-result.js';
+import type { ActionRun } from '../run-result.js';
 import type { ActionSettings } from '../settings.js';
-import { fence } from '../../text/markdown.js';
 
 /** The committed schema file, read before `up` (which may rewrite it when dump-schema is on). */
 export async function readCommittedSchema(s: ActionSettings): Promise<string | undefined> {
@@ -65,35 +64,4 @@ function normalize(text: string): string {
     .split('\n')
     .filter((l) => !/^\\(un)?restrict\b/.test(l))
     .join('\n');
-}
-
-/** The summary section: the verdict, and the diff collapsed in `<details>`. */
-export function driftSection(d: DriftReport): string[] {
-  switch (d.outcome) {
-    case 'clean':
-      return ['### ✅ Schema drift', '', `The live schema matches \`${d.schemaFile}\`.`, ''];
-    case 'skipped':
-      return ['### ⚠️ Schema drift', '', `Not checked: ${d.reason ?? 'unknown reason'}`, ''];
-    default: {
-      return [
-        '### ⚠️ Schema drift',
-        '',
-        `The live schema differs from the committed \`${d.schemaFile}\` (changed outside the migrations, or the file is stale). This is reported, not a failure.`,
-        '',
-        '<details><summary>Unified diff: committed (-) vs live (+)</summary>',
-        '',
-        fence(d.diff ?? '', 'diff'),
-        '',
-        '</details>',
-        '',
-      ];
-    }
-  }
-}
-
-/** A warning annotation on the schema file when the live schema drifted from it. */
-export function driftAnnotations(run: ActionRun): { message: string; title: string; file: string; startLine: number }[] {
-  const d = run.drift;
-  if (d?.outcome !== 'drift') return [];
-  return [{ message: `The live schema differs from this file:\n${d.diff ?? ''}`, title: 'Schema drift', file: d.schemaFile, startLine: 1 }];
 }

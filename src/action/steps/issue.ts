@@ -7,7 +7,7 @@ import type { IssueClientFactory } from '../ports.js';
 import { reportFailure, type IssueFacts } from '../../github/issue.js';
 import type { Logger } from '../../engine/logger.js';
 import { redact } from '../../engine/redact.js';
-import type { ActionRun } from '../run-result.js';
+import { ROLLBACK_STOP_REASONS as STOP_REASON, type ActionRun } from '../run-result.js';
 import type { ActionSettings } from '../settings.js';
 
 /**
@@ -59,13 +59,6 @@ export function issueFacts(s: ActionSettings, run: ActionRun): IssueFacts {
     secrets: s.secrets,
   };
 }
-
-const STOP_REASON: Record<string, string> = {
-  'no-down': 'its down section is empty',
-  'no-file': 'its file is missing',
-  unparsable: 'its file does not parse',
-  failed: 'its down SQL failed',
-};
 
 /**
  * Open or comment on the failure issue and record the link in `run` (`issue`, `issueUrl`), or

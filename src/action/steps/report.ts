@@ -3,7 +3,6 @@ import { dirname, isAbsolute, relative } from 'node:path';
 import type { Logger } from '../../engine/logger.js';
 import { collectRecentRuns, collectReport, type HistorySource } from '../../metrics/collect.js';
 import { renderHtml } from '../../metrics/html.js';
-import { renderMarkdown, renderRecentRuns } from '../../metrics/markdown.js';
 import { parseSince } from '../../metrics/since.js';
 import type { ActionSettings } from '../settings.js';
 import type { ActionRun } from '../run-result.js';
@@ -61,17 +60,4 @@ export async function recentRunsStep(s: ActionSettings, log: Logger, run: Action
   } catch (err) {
     log.debug(`could not read the recent runs from the history table: ${(err as Error).message}`);
   }
-}
-
-/** The summary's closing section for `up`: the recent runs table. */
-export function recentRunsSection(run: ActionRun): string[] {
-  if (!run.recentRuns) return [];
-  const n = run.recentRuns.length;
-  const which = n === 0 ? 'Recent runs' : n === 1 ? 'Last run' : `Last ${n} runs`;
-  return [renderRecentRuns(run.recentRuns, `${which} in ${run.environment ?? 'this environment'}`)];
-}
-
-/** The summary body of `command: report`. */
-export function reportSection(run: ActionRun): string[] {
-  return run.metrics ? [renderMarkdown(run.metrics)] : [];
 }

@@ -2,8 +2,7 @@ import type { Logger } from '../../engine/logger.js';
 import type { MigratorConfig } from '../../engine/migrator.js';
 import { verdict } from '../../safety/verify.js';
 import { verifyMigrations, type VerifyResult } from '../../safety/verify.js';
-import type { ActionRun, VerifyReport } from '../run-result.js';
-import { fence } from '../../text/markdown.js';
+import type { ActionRun } from '../run-result.js';
 
 /**
  * Run {@link verifyMigrations} on a scratch database on the same server (never the configured
@@ -35,15 +34,4 @@ export async function verifyStep(cfg: MigratorConfig, log: Logger, run: ActionRu
     ...(r.firstBadDown ? { file: r.firstBadDown.file, version: r.firstBadDown.version } : {}),
     hint: 'make the down section undo exactly what the up section does',
   };
-}
-
-/** The summary section of a verify run. */
-export function verifySection(v: VerifyReport): string[] {
-  if (v.ok) {
-    return ['### ✅ Verify', '', `${v.migrations} migration(s) applied, rolled back and re-applied on the scratch database \`${v.scratchDatabase}\`: every down undoes its up.`, ''];
-  }
-  const head = v.firstBadDown
-    ? `The down section of \`${v.firstBadDown.file}\` (version \`${v.firstBadDown.version}\`) does not undo its up.`
-    : 'The round trip did not give back the same schema.';
-  return ['### ❌ Verify', '', head, '', `<details><summary>Verdict and diff</summary>`, '', fence(v.verdict, 'diff'), '', '</details>', ''];
 }

@@ -1,0 +1,130 @@
+/**
+ * The job summary's sections below the tables: what went wrong and what was undone, the backup,
+ * the verify and drift verdicts, the report and the recent runs, the run's own notes and SQL.
+ */
+import { renderMarkdown, renderRecentRuns } from '../../metrics/markdown.js';
+import { ROLLBACK_STOP_REASONS, type ActionRun, type BackupReport, type DriftReport, type RunError, type VerifyReport } from '../run-result.js';
+import { code, escapeHtml, fence, oneLine } from '../../text/markdown.js';
+import { bytes, duration } from '../../text/units.js';
+import { currentVersion } from './tables.js';
+
+/** The run's error: where (file:line, SQLSTATE) and the full text. */
+export function errorSection(e: RunError): string[] {
+  return ['### ❌ Error', '', ...errorBlock(e)];
+}
+
+/** An error's location and text, for the run's error and the rollback's own. */
+function errorBlock(e: RunError): string[] {
+  const where = e.file ? `${e.file}${e.line !== undefined ? `:${e.line}:${e.column ?? 1}` : ''}` : undefined;
+  const out: string[] = [];
+  if (where) out.push(`In ${code(where)}${e.sqlstate ? ` (SQLSTATE ${code(e.sqlstate)})` : ''}:`, '');
+  out.push(fence(e.details, 'text'), '');
+  return out;
+}
+
+/** Exactly what the automatic rollback undid and what of this run is still applied. */
+export function rollbackSection(run: ActionRun): string[] {
+  const rb = run.rollback;
+  if (!rb) return [];
+  const list = (vs: string[]) => (vs.length ? vs.map(code).join(', ') : 'none');
+  const done = rb.remaining.length === 0 && !rb.error;
+  const out = [`### ↩️ Automatic rollback${done ? '' : ' (incomplete)'}`, ''];
+  out.push(`- **Why:** ${oneLine(rb.reason)}`);
+  out.push(`- **Rolled back** (newest first): ${list(rb.rolledBack)}`);
+  out.push(`- **Still applied from this run:** ${list(rb.remaining)}`);
+  if (rb.stoppedAt) {
+    out.push(`- **Stopped at:** ${code(rb.stoppedAt.file ?? rb.stoppedAt.version)}: ${ROLLBACK_STOP_REASONS[rb.stoppedAt.reason] ?? rb.stoppedAt.reason}`);
+  }
+  out.push(`- **Current version now:** ${currentVersion(run)}`);
+  out.push('');
+  if (rb.error) out.push(...errorBlock(rb.error));
+  return out;
+}
+
+/** The backup: where it is, how it was made and checked, and the exact command to restore it. */
+export function backupSection(b: BackupReport): string[] {
+  if (b.outcome === 'failed') {
+    return [
+      '### ❌ Backup',
+      '',
+      `- **Why a backup:** ${b.reason}`,
+      ...(b.pgDump ? [`- **pg_dump:** ${b.pgDumpVersion} (${code(b.pgDump)})`] : []),
+      ...(b.serverVersion ? [`- **Server:** PostgreSQL ${b.serverVersion}`] : []),
+      `- **Result:** failed before any migration ran, so nothing was changed: ${oneLine(b.error ?? 'see the error above')}`,
+      '',
+    ];
+  }
+  if (b.outcome !== 'taken') return [];
+  return [
+    '### 💾 Backup',
+    '',
+    `- **Path:** ${code(b.path ?? '')} (mode 0600)`,
+    `- **Size:** ${bytes(b.bytes ?? 0)}; **SHA-256:** ${code(b.sha256 ?? '')}`,
+    `- **Duration:** ${duration(b.durationMs ?? 0)}; verified with ${code('pg_restore --list')}: ${b.entries ?? 0} entries`,
+    `- **Taken with:** pg_dump ${b.pgDumpVersion} (${code(b.pgDump ?? '')}) from a PostgreSQL ${b.serverVersion} server (${b.reason})`,
+    '',
+    `Restore it into a new database${b.restoreDatabase ? ` ${code(b.restoreDatabase)}` : ''} with the command below (set ${code('PGPASSWORD')} first). It is never run automatically: check the copy, then switch over deliberately.`,
+    '',
+    fence(b.restoreCommand ?? '', 'sh'),
+    '',
+  ];
+}
+
+/** A long text collapsed under a one-line title, fenced so nothing in it renders as markup. */
+function details(title: string, text: string, lang: string): string[] {
+  return [`<details><summary>${title}</summary>`, '', fence(text, lang), '', '</details>', ''];
+}
+
+/** The verify verdict: every down undoes its up, or the first down that does not, with the diff. */
+export function verifySection(v: VerifyReport): string[] {
+  if (v.ok) {
+    return ['### ✅ Verify', '', `${v.migrations} migration(s) applied, rolled back and re-applied on the scratch database ${code(v.scratchDatabase)}: every down undoes its up.`, ''];
+  }
+  const head = v.firstBadDown
+    ? `The down section of ${code(v.firstBadDown.file)} (version ${code(v.firstBadDown.version)}) does not undo its up.`
+    : 'The round trip did not give back the same schema.';
+  return ['### ❌ Verify', '', head, '', ...details('Verdict and diff', v.verdict, 'diff')];
+}
+
+/** The drift verdict, and the diff collapsed in `<details>`. */
+export function driftSection(d: DriftReport): string[] {
+  switch (d.outcome) {
+    case 'clean':
+      return ['### ✅ Schema drift', '', `The live schema matches ${code(d.schemaFile)}.`, ''];
+    case 'skipped':
+      return ['### ⚠️ Schema drift', '', `Not checked: ${d.reason ?? 'unknown reason'}`, ''];
+    default:
+      return [
+        '### ⚠️ Schema drift',
+        '',
+        `The live schema differs from the committed ${code(d.schemaFile)} (changed outside the migrations, or the file is stale). This is reported, not a failure.`,
+        '',
+        ...details('Unified diff: committed (-) vs live (+)', d.diff ?? '', 'diff'),
+      ];
+  }
+}
+
+/** The body of `command: report`: the reliability figures of the window. */
+export function reportSection(run: ActionRun): string[] {
+  return run.metrics ? [renderMarkdown(run.metrics)] : [];
+}
+
+/** The closing section of `up`: this environment's newest runs, this one included. */
+export function recentRunsSection(run: ActionRun): string[] {
+  if (!run.recentRuns) return [];
+  const n = run.recentRuns.length;
+  const which = n === 0 ? 'Recent runs' : n === 1 ? 'Last run' : `Last ${n} runs`;
+  return [renderRecentRuns(run.recentRuns, `${which} in ${run.environment ?? 'this environment'}`)];
+}
+
+/** A titled bullet list of the run's warnings or notes, one line each; nothing when there are none. */
+export function listSection(title: string, items: readonly string[]): string[] {
+  return items.length > 0 ? [`### ${title}`, '', ...items.map((i) => `- ${oneLine(i)}`), ''] : [];
+}
+
+/** The exact SQL of each migration that carries it (a dry run), collapsed one per migration. */
+export function sqlSection(run: ActionRun): string[] {
+  const rows = run.rows.filter((r) => r.sql !== undefined);
+  if (rows.length === 0) return [];
+  return ['### SQL', '', ...rows.flatMap((r) => details(`${escapeHtml(`${r.version} ${r.file}`)} (${r.transaction ? 'one transaction' : 'transaction:false'})`, r.sql ?? '', 'sql'))];
+}
