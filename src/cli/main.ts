@@ -1,18 +1,10 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { mkdir, writeFile, readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import {
-  parseArgs,
-  envFilesFromArgv,
-  loadEnvFiles,
-  mergeEnv,
-  resolveDatabaseUrl,
-  formatUsageError,
-  CliUsageError,
-  EnvFileError,
-  NEW_NAME_MISSING_MESSAGE,
-  type CliOptions,
-} from './args.js';
+import { EnvFileError, envFilesFromArgv, loadEnvFiles, mergeEnv, resolveDatabaseUrl } from './args/env-files.js';
+import type { CliOptions } from './args/options.js';
+import { parseArgs } from './args/parse.js';
+import { CliUsageError, formatUsageError } from './args/usage-error.js';
 import { cliRunContext } from './context.js';
 import { parseDatabaseUrl, type DatabaseTarget } from '../engine/url.js';
 import { redact } from '../engine/redact.js';
@@ -29,6 +21,9 @@ import { VERSION } from '../version.js';
 import { verifyCommand } from './commands/verify.js';
 import { lintCommand } from './commands/lint.js';
 import { historyCommand, reportCommand } from './commands/report.js';
+
+/** dbmate's error for `new` without a name; raised by the command, not by parsing. */
+export const NEW_NAME_MISSING_MESSAGE = 'please specify a name for the new migration';
 
 /** Where the CLI writes; injected so tests can run it in-process. */
 export interface CliIO {

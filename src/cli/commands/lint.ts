@@ -1,5 +1,5 @@
 import { isAbsolute, join } from 'node:path';
-import type { CliOptions } from '../args.js';
+import type { CliOptions } from '../args/options.js';
 import { findMigrationFiles } from '../../engine/files.js';
 import { MigrationError } from '../../engine/errors.js';
 import { lintFiles, RULE_IDS, type Finding, type LintInput } from '../../lint/index.js';

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { CliOptions } from '../args.js';
+import type { CliOptions } from '../args/options.js';
 import type { DatabaseTarget } from '../../engine/url.js';
 import { collectHistory, collectReport, type HistorySource } from '../../metrics/collect.js';
 import { parseSince } from '../../metrics/since.js';

@@ -1,4 +1,4 @@
-import type { CliOptions } from '../args.js';
+import type { CliOptions } from '../args/options.js';
 import type { MigratorConfig } from '../../engine/migrator.js';
 import { verdict, verifyMigrations } from '../../safety/verify.js';
 
