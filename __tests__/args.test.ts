@@ -4,7 +4,7 @@ import { EnvFileError, envFilesFromArgv, loadEnvFiles, mergeEnv, resolveDatabase
 import type { CliOptions } from '../src/cli/args/options.js';
 import { parseArgs, parseGoBool, type ParsedArgs } from '../src/cli/args/parse.js';
 import { CliUsageError, formatUsageError } from '../src/cli/args/usage-error.js';
-import { NEW_NAME_MISSING_MESSAGE } from '../src/cli/main.js';
+import { NEW_NAME_MISSING_MESSAGE } from '../src/cli/commands/new.js';
 
 type Env = Record<string, string | undefined>;
 
