@@ -1,19 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  CliUsageError,
-  EnvFileError,
-  NEW_NAME_MISSING_MESSAGE,
-  envFilesFromArgv,
-  formatUsageError,
-  loadEnvFiles,
-  mergeEnv,
-  parseArgs,
-  parseGoBool,
-  parseGoDuration,
-  resolveDatabaseUrl,
-  type CliOptions,
-  type ParsedArgs,
-} from '../src/cli/args.js';
+import { parseGoDuration } from '../src/engine/duration.js';
+import { EnvFileError, envFilesFromArgv, loadEnvFiles, mergeEnv, resolveDatabaseUrl } from '../src/cli/args/env-files.js';
+import type { CliOptions } from '../src/cli/args/options.js';
+import { parseArgs, parseGoBool, type ParsedArgs } from '../src/cli/args/parse.js';
+import { CliUsageError, formatUsageError } from '../src/cli/args/usage-error.js';
+import { NEW_NAME_MISSING_MESSAGE } from '../src/cli/commands/new.js';
 
 type Env = Record<string, string | undefined>;
 

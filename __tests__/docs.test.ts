@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parse, parseDocument } from 'yaml';
 import { renderActionReference, currentReference, DOCS, ACTION_YML } from '../scripts/gen-action-reference.mjs';
-import { parseArgs } from '../src/cli/args.js';
+import { parseArgs } from '../src/cli/args/parse.js';
 import { usePostgres, withClient, query } from './helpers/pg.js';
 import { runCli, runProcess, ROOT, type CliRun } from './helpers/cli.js';
 import { expressionsInRun, unknownActionNames, type Workflow } from './helpers/workflow.js';

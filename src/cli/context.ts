@@ -1,4 +1,8 @@
+import type { CliOptions } from './args/options.js';
 import type { RunContext } from '../engine/history.js';
+import type { Logger } from '../engine/logger.js';
+import type { MigratorConfig } from '../engine/migrator.js';
+import type { DatabaseTarget } from '../engine/url.js';
 import { VERSION } from '../version.js';
 import { runUrl } from '../github/run-url.js';
 
@@ -6,7 +10,7 @@ import { runUrl } from '../github/run-url.js';
  * Audit context for CLI runs: who ran it and, inside GitHub Actions, which commit and run.
  * The environment name comes from the URL variable (`STAGING_DATABASE_URL` → `staging`).
  */
-export function cliRunContext(envVar: string, env: Readonly<Record<string, string | undefined>>): RunContext {
+function cliRunContext(envVar: string, env: Readonly<Record<string, string | undefined>>): RunContext {
   const m = /^(.+?)_DATABASE_URL$/.exec(envVar);
   const environment = env.DB_MIGRATE_ENVIRONMENT || (m ? m[1].toLowerCase() : undefined);
   return {
@@ -16,5 +20,33 @@ export function cliRunContext(envVar: string, env: Readonly<Record<string, strin
     runId: env.GITHUB_RUN_ID,
     runUrl: runUrl(env),
     toolVersion: VERSION,
+  };
+}
+
+/** The engine configuration a command line asks for, with the audit context of {@link cliRunContext}. */
+export function migratorConfig(
+  opts: CliOptions,
+  target: DatabaseTarget,
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+  log: Logger,
+): MigratorConfig {
+  return {
+    target,
+    migrationsDirs: [...opts.migrationsDirs],
+    migrationsTable: opts.migrationsTable,
+    historyTable: opts.historyTable ?? '',
+    schemaFile: opts.schemaFile,
+    dumpSchema: !opts.noDumpSchema,
+    strict: opts.strict,
+    lockTimeoutMs: opts.lockTimeoutMs,
+    statementTimeoutMs: opts.statementTimeoutMs,
+    lockRetries: opts.lockRetries,
+    lockWaitTimeoutMs: opts.lockWaitTimeoutMs,
+    dumpArgs: [...opts.args],
+    verbose: opts.verbose,
+    ctx: cliRunContext(opts.env, env),
+    log,
+    cwd,
   };
 }

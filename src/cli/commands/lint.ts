@@ -1,8 +1,8 @@
 import { isAbsolute, join } from 'node:path';
-import type { CliOptions } from '../args.js';
 import { findMigrationFiles } from '../../engine/files.js';
 import { MigrationError } from '../../engine/errors.js';
 import { lintFiles, RULE_IDS, type Finding, type LintInput } from '../../lint/index.js';
+import type { CommandContext } from './context.js';
 
 /**
  * `db-migrate lint [FILES...]`: lint the given files (default: every migration in the migrations
@@ -12,7 +12,8 @@ import { lintFiles, RULE_IDS, type Finding, type LintInput } from '../../lint/in
  * @returns 1 when any finding is an error, 0 otherwise
  * @throws {MigrationError} `LINT_UNKNOWN_RULE` for an unknown id in `--disable`; read errors as is
  */
-export async function lintCommand(opts: CliOptions, cwd: string, out: (s: string) => void): Promise<number> {
+export async function lintCommand({ opts, io, out }: CommandContext): Promise<number> {
+  const cwd = io.cwd;
   const disabled = opts.disabledRules ?? [];
   const unknown = disabled.filter((id) => id !== '' && !RULE_IDS.includes(id));
   if (unknown.length) {
@@ -31,7 +32,7 @@ export async function lintCommand(opts: CliOptions, cwd: string, out: (s: string
 }
 
 /** Human-readable findings and a summary line. */
-export function formatFindings(findings: readonly Finding[], fileCount: number): string {
+function formatFindings(findings: readonly Finding[], fileCount: number): string {
   let s = '';
   for (const f of findings) {
     s += `${f.file}:${f.line}:${f.column}: ${f.severity} ${f.rule}: ${f.message}\n`;

@@ -1,0 +1,44 @@
+import type { CliOptions } from '../args/options.js';
+import type { MigrationError } from '../../engine/errors.js';
+import type { RunResult } from '../../engine/results.js';
+import { SqlMigrationError } from '../../engine/sql-error.js';
+import type { Out } from './context.js';
+
+/**
+ * The end of `up`/`migrate`/`rollback`: under `--json` print the run as a document (also when it
+ * failed, so scripts see which step broke), then throw the run's error for `main` to print (exit 2).
+ *
+ * @returns 0 when the run succeeded
+ */
+export function finishRun(opts: CliOptions, r: RunResult, out: Out): number {
+  if (opts.json) out(`${JSON.stringify(runJson(r), null, 2)}\n`);
+  if (r.error) throw r.error;
+  return 0;
+}
+
+function runJson(r: RunResult): unknown {
+  return {
+    command: r.command,
+    status: r.error ? 'failed' : r.steps.length ? 'success' : 'nothing-to-do',
+    steps: r.steps.map((s) => ({
+      version: s.version,
+      file: s.displayPath,
+      direction: s.direction,
+      outcome: s.outcome,
+      transaction: s.transaction,
+      durationMs: Math.round(s.durationMs * 1000) / 1000,
+      attempts: s.attempts,
+      error: s.error ? errorJson(s.error) : undefined,
+    })),
+    pending: r.pending,
+    currentVersion: r.currentVersion ?? null,
+    schemaFile: r.schemaFile ?? null,
+    dumpError: r.dumpError?.message,
+    durationMs: r.durationMs,
+  };
+}
+
+function errorJson(e: Error): unknown {
+  if (e instanceof SqlMigrationError) return { code: e.code, message: e.message, hint: e.hint, ...e.failure };
+  return { code: (e as MigrationError).code, message: e.message, hint: (e as MigrationError).hint };
+}
