@@ -298,14 +298,14 @@ describe('env files and URL resolution', () => {
 
   it('resolves the URL: --url, then the --env variable from the process, then from env files', () => {
     const fileEnv = { DATABASE_URL: 'postgres://file/d', OTHER: 'postgres://file-other/d' };
-    expect(resolveDatabaseUrl({ url: 'postgres://flag/d', env: 'DATABASE_URL' }, { DATABASE_URL: 'postgres://proc/d' }, fileEnv)).toBe('postgres://flag/d');
-    expect(resolveDatabaseUrl({ env: 'DATABASE_URL' }, { DATABASE_URL: 'postgres://proc/d' }, fileEnv)).toBe('postgres://proc/d');
-    expect(resolveDatabaseUrl({ env: 'DATABASE_URL' }, {}, fileEnv)).toBe('postgres://file/d');
-    expect(resolveDatabaseUrl({ env: 'OTHER' }, { DATABASE_URL: 'postgres://proc/d' }, fileEnv)).toBe('postgres://file-other/d');
+    expect(resolveDatabaseUrl({ url: 'postgres://flag/d', env: 'DATABASE_URL' }, mergeEnv({ DATABASE_URL: 'postgres://proc/d' }, fileEnv))).toBe('postgres://flag/d');
+    expect(resolveDatabaseUrl({ env: 'DATABASE_URL' }, mergeEnv({ DATABASE_URL: 'postgres://proc/d' }, fileEnv))).toBe('postgres://proc/d');
+    expect(resolveDatabaseUrl({ env: 'DATABASE_URL' }, mergeEnv({}, fileEnv))).toBe('postgres://file/d');
+    expect(resolveDatabaseUrl({ env: 'OTHER' }, mergeEnv({ DATABASE_URL: 'postgres://proc/d' }, fileEnv))).toBe('postgres://file-other/d');
     // godotenv does not override a variable that exists, even empty.
-    expect(resolveDatabaseUrl({ env: 'DATABASE_URL' }, { DATABASE_URL: '' }, fileEnv)).toBe('');
-    expect(resolveDatabaseUrl({ env: 'DATABASE_URL' }, {}, {})).toBe('');
-    expect(resolveDatabaseUrl(opts(['-e', 'OTHER', 'up']), {}, fileEnv)).toBe('postgres://file-other/d');
+    expect(resolveDatabaseUrl({ env: 'DATABASE_URL' }, mergeEnv({ DATABASE_URL: '' }, fileEnv))).toBe('');
+    expect(resolveDatabaseUrl({ env: 'DATABASE_URL' }, mergeEnv({}, {}))).toBe('');
+    expect(resolveDatabaseUrl(opts(['-e', 'OTHER', 'up']), mergeEnv({}, fileEnv))).toBe('postgres://file-other/d');
   });
 });
 

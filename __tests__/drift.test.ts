@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { usePostgres, query, tables } from './helpers/pg.js';
 import { project, migration, runCli } from './helpers/cli.js';
 import { actionSettings, recordingLog } from './helpers/action.js';
-import { driftAnnotations } from '../src/action/steps/drift.js';
+import { driftAnnotations } from '../src/action/outputs.js';
 import { migratorConfig, runPipeline } from '../src/action/pipeline.js';
 import { actionOutputs, fileAnnotations } from '../src/action/outputs.js';
 import type { ActionSettings } from '../src/action/settings.js';

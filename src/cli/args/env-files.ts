@@ -82,16 +82,13 @@ export function mergeEnv(
 
 /**
  * The database URL to use: `--url` when given and not empty, else the variable named by `--env`
- * from the process environment, else from the env files. Returns `''` when there is none;
+ * in `env`, the process environment merged with the env files ({@link mergeEnv}). Returns `''` when there is none;
  * `parseDatabaseUrl('')` then raises dbmate's `invalid url, have you set your --url flag…`.
  */
 export function resolveDatabaseUrl(
   opts: Pick<CliOptions, 'url' | 'env'>,
   env: Readonly<Record<string, string | undefined>>,
-  envFileContents: Readonly<Record<string, string>> = {},
 ): string {
   if (opts.url) return opts.url;
-  const fromProcess = env[opts.env];
-  if (fromProcess !== undefined) return fromProcess;
-  return envFileContents[opts.env] ?? '';
+  return env[opts.env] ?? '';
 }
