@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { usePostgres, query, tables } from './helpers/pg.js';
 import { project, migration, runProcess } from './helpers/cli.js';
 import { actionSettings, recordingLog } from './helpers/action.js';
-import { backupPort } from '../src/action/steps/backup.js';
+import { backupPort } from '../src/action/real-ports.js';
 import { type BackupPort } from '../src/action/ports.js';
 import { migratorConfig, runPipeline } from '../src/action/pipeline.js';
 import { actionOutputs } from '../src/action/outputs.js';

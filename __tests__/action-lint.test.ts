@@ -1,7 +1,7 @@
 import { describe, it, expect, afterAll } from '@jest/globals';
 import { runPipeline } from '../src/action/pipeline.js';
 import { type MigratorPort, type PipelineLog } from '../src/action/ports.js';
-import { runLintCommand } from '../src/action/steps/lint.js';
+import { runLintCommand } from '../src/action/pipeline.js';
 import { lintAnnotations } from '../src/action/outputs.js';
 import { renderSummary } from '../src/action/summary.js';
 import type { ActionSettings, LintSettings } from '../src/action/settings.js';
