@@ -1,5 +1,5 @@
 /**
- * DESIGN "Pipeline" step 4 in the action: the action pipeline with the real Migrator against a
+ * The backup before migrating, in the action: the action pipeline with the real Migrator against a
  * PostgreSQL 15 server and the system pg_dump 15. A production `up` backs the database up under
  * the advisory lock before the first migration; the archive restores into a new database as the
  * database was before the run. Other environments, `backup: never`, and runs with nothing to
@@ -12,9 +12,10 @@ import { join } from 'node:path';
 import { usePostgres, query, tables } from './helpers/pg.js';
 import { project, migration, runProcess } from './helpers/cli.js';
 import { actionSettings, recordingLog } from './helpers/action.js';
-import { backupPort } from '../src/action/steps/backup.js';
+import { backupPort } from '../src/action/real-ports.js';
 import { type BackupPort } from '../src/action/ports.js';
-import { migratorConfig, runPipeline } from '../src/action/pipeline.js';
+import { runPipeline } from '../src/action/pipeline.js';
+import { migratorConfig } from '../src/action/real-ports.js';
 import { actionOutputs } from '../src/action/outputs.js';
 import type { ActionSettings } from '../src/action/settings.js';
 import { renderSummary } from '../src/action/summary.js';
@@ -49,7 +50,7 @@ async function tempDir(): Promise<string> {
   return d;
 }
 
-/** Settings as getInputs() builds them for this server; each call gets its own backup-dir. */
+/** Settings as getSettings() builds them for this server; each call gets its own backup-dir. */
 async function settingsFor(url: string, over: Partial<ActionSettings> = {}): Promise<ActionSettings> {
   return actionSettings(url, workspace, {
     environment: 'production',

@@ -35,7 +35,14 @@ jest.unstable_mockModule('@actions/core', () => ({
   group: async <T>(_name: string, fn: () => Promise<T>) => fn(),
   summary,
 }));
-const { getInputs, InputError } = await import('../src/action/inputs.js');
+const { getSettings, isLintSettings, InputError } = await import('../src/action/inputs.js');
+
+/** The settings main.ts reads, for a command that needs a database (every one here but lint). */
+function databaseSettings() {
+  const s = getSettings();
+  if (isLintSettings(s)) throw new Error('expected the settings of a command with a database');
+  return s;
+}
 const { run } = await import('../src/main.js');
 const { Inputs, Outputs, INPUT_DEFAULTS } = await import('../src/action/constants.js');
 const { SINCE_FORMAT } = await import('../src/metrics/since.js');
@@ -76,7 +83,7 @@ function errorOf(fn: () => unknown): InstanceType<typeof InputError> {
     expect(e).toBeInstanceOf(InputError);
     return e as InstanceType<typeof InputError>;
   }
-  throw new Error('expected getInputs() to throw');
+  throw new Error('expected databaseSettings() to throw');
 }
 
 const BOOL = 'true or false';
@@ -121,7 +128,7 @@ const BAD: [string, string, string][] = [
 describe('action inputs: every bad value is rejected before anything runs', () => {
   it.each(BAD)("%s: '%s' is rejected with a message naming the input, the value and what it accepts", async (input, value, expected) => {
     setInputs({ 'database-url': dbUrl, [input]: value });
-    const err = errorOf(() => getInputs());
+    const err = errorOf(() => databaseSettings());
     expect(err.message).toContain(`input '${input}': got '${value}'; expected `);
     expect(err.message).toContain(expected);
     expect(err.code).toBe('INPUT_INVALID');
@@ -148,7 +155,7 @@ describe('action inputs: every bad value is rejected before anything runs', () =
     ['localhost/app', 'a URL such as postgres://user:password@host:5432/database'],
   ])("database-url '%s' is rejected (%s) without printing the password", (url, expected) => {
     setInputs({ 'database-url': url });
-    const err = errorOf(() => getInputs());
+    const err = errorOf(() => databaseSettings());
     expect(err.message).toContain(`input 'database-url': got '${url.replace('canary-pw-1', '********')}'`);
     expect(err.message).toContain(expected);
     expect(err.message).not.toContain('canary-pw-1');
@@ -158,7 +165,7 @@ describe('action inputs: every bad value is rejected before anything runs', () =
 
   it('rejects an environment with no URL anywhere, naming the input and the variables it read', async () => {
     setInputs({ environment: 'qa' });
-    const err = errorOf(() => getInputs());
+    const err = errorOf(() => databaseSettings());
     expect(err.message).toBe(
       "invalid input 'database-url': got an empty value; expected a postgres:// URL for environment 'qa': set the database-url input, or QA_DATABASE_URL or DATABASE_URL in the environment or in .env.dbmate in the workspace",
     );
@@ -168,7 +175,7 @@ describe('action inputs: every bad value is rejected before anything runs', () =
 
   it('reports every invalid input at once', () => {
     setInputs({ 'database-url': dbUrl, command: 'migrate', steps: '0', backup: 'sometimes', 'lock-timeout': '5' });
-    const err = errorOf(() => getInputs());
+    const err = errorOf(() => databaseSettings());
     expect(err.problems.map((p) => p.input)).toEqual(['command', 'steps', 'backup', 'lock-timeout']);
     expect(err.message.split('\n')).toEqual([
       'invalid inputs:',
@@ -185,14 +192,14 @@ describe('action inputs: every bad value is rejected before anything runs', () =
     expect(setFailed).not.toHaveBeenCalled();
     expect(setOutput).toHaveBeenCalledWith(Outputs.Status, 'success');
     setInputs({ command: 'lint', 'database-url': dbUrl });
-    expect(getInputs().command).toBe('lint');
+    expect(getSettings().command).toBe('lint');
     await run();
     expect(await tables(dbUrl)).toEqual([]);
   });
 
   it('accepts command verify, which runs on a scratch database and never touches the configured one', async () => {
     setInputs({ 'database-url': dbUrl, command: 'verify' });
-    expect(getInputs().command).toBe('verify');
+    expect(databaseSettings().command).toBe('verify');
     await run();
     expect(setFailed.mock.calls.flat().join('\n')).not.toContain('not available in this version');
     expect(await tables(dbUrl)).toEqual([]);
@@ -203,7 +210,7 @@ describe('action inputs: valid values', () => {
   it('applies the action.yml defaults when run outside a runner', () => {
     setInputs({ 'database-url': 'postgres://u:pw@db.example.com/app' });
     process.env.RUNNER_TEMP = '/runner/tmp';
-    const s = getInputs();
+    const s = databaseSettings();
     expect(s).toMatchObject({
       command: 'up',
       dryRun: false,
@@ -247,7 +254,7 @@ describe('action inputs: valid values', () => {
       GITHUB_ACTOR: 'octocat',
       GITHUB_SHA: 'abc',
     });
-    const s = getInputs();
+    const s = databaseSettings();
     expect(s.run).toEqual({ actor: 'octocat', sha: 'abc', runId: '77', runUrl: 'https://ghe.example.com/acme/shop/actions/runs/77', repository: 'acme/shop' });
     expect(s.apiUrl).toBe('https://ghe.example.com/api/v3');
     expect(s.backupDir).toBe(join(proj.dir, 'backups'));
@@ -255,7 +262,7 @@ describe('action inputs: valid values', () => {
     process.env.GITHUB_REPOSITORY = 'not a repository';
     delete process.env.GITHUB_API_URL;
     delete process.env[inputVariable('backup-dir')];
-    const t = getInputs();
+    const t = databaseSettings();
     expect(t.run.repository).toBeUndefined();
     expect(t.apiUrl).toBeUndefined();
     expect(t.backupDir).toBe(join(tmpdir(), 'db-backups'));
@@ -277,7 +284,7 @@ describe('action inputs: valid values', () => {
       'github-token': 'ghs_token_canary',
       'pg-dump-path': process.execPath,
     });
-    const s = getInputs();
+    const s = databaseSettings();
     expect(s).toMatchObject({
       dryRun: true,
       steps: 2,
@@ -298,7 +305,7 @@ describe('action inputs: valid values', () => {
 
   it('masks the password as written and percent-encoded', () => {
     setInputs({ 'database-url': 'postgres://u:p%40ss%2Fw0rd@db.example.com/app' });
-    getInputs();
+    databaseSettings();
     expect(setSecret).toHaveBeenCalledWith('p@ss/w0rd');
     expect(setSecret).toHaveBeenCalledWith('p%40ss%2Fw0rd');
   });
@@ -311,7 +318,7 @@ describe('notification and report inputs', () => {
 
   it('reads notify-webhook as a secret: masked (whole URL, token path, token), in settings.secrets, kept as given', () => {
     setInputs({ 'database-url': dbUrl, 'notify-webhook': HOOK, 'notify-on-success': 'True' });
-    const s = getInputs();
+    const s = databaseSettings();
     expect(s.notifyWebhook).toBe(HOOK);
     expect(s.notifyOnSuccess).toBe(true);
     expect(s.secrets).toEqual(expect.arrayContaining([HOOK, TOKEN_PATH, 'webhookCanaryToken1234567']));
@@ -326,7 +333,7 @@ describe('notification and report inputs', () => {
     ['mailto:ops@example.com?body=webhookCanaryToken1234567', 'mailto:********'],
   ])("rejects notify-webhook '%s' without ever printing it", async (value, shown) => {
     setInputs({ 'database-url': dbUrl, 'notify-webhook': value });
-    const err = errorOf(() => getInputs());
+    const err = errorOf(() => databaseSettings());
     expect(err.problems.map((p) => p.input)).toEqual(['notify-webhook']);
     expect(err.message).toContain("invalid input 'notify-webhook': got '");
     expect(err.message).toContain('expected an absolute http:// or https:// URL of a Slack-compatible incoming webhook');
@@ -344,7 +351,7 @@ describe('notification and report inputs', () => {
 
   it('does not mask a value too short to be a webhook (it would blank every "no" in the log), and still rejects it', () => {
     setInputs({ 'database-url': dbUrl, 'notify-webhook': 'no' });
-    const err = errorOf(() => getInputs());
+    const err = errorOf(() => databaseSettings());
     expect(err.message).toContain("input 'notify-webhook'");
     expect(setSecret).not.toHaveBeenCalledWith('no');
   });
@@ -352,26 +359,26 @@ describe('notification and report inputs', () => {
   it('accepts an http webhook with a port, and report-since in every documented form', () => {
     for (const since of ['30d', '2w', '12h', '90m', '1h30m', '2026-01-31', '2026-01-31T12:00:00Z', 'all']) {
       setInputs({ 'database-url': dbUrl, 'notify-webhook': 'http://127.0.0.1:8080/hook/abc', 'report-since': since });
-      const s = getInputs();
+      const s = databaseSettings();
       expect([since, s.reportSince, s.notifyWebhook]).toEqual([since, since, 'http://127.0.0.1:8080/hook/abc']);
     }
   });
 
   it('resolves report-html against the workspace (absolute paths kept) and rejects a directory', () => {
     setInputs({ 'database-url': dbUrl, command: 'report', 'report-html': 'out/db-report.html' });
-    const s = getInputs();
+    const s = databaseSettings();
     expect(s.command).toBe('report');
     expect(s.reportHtml).toBe(join(proj.dir, 'out/db-report.html'));
     setInputs({ 'report-html': '/tmp/elsewhere/report.html' });
-    expect(getInputs().reportHtml).toBe('/tmp/elsewhere/report.html');
+    expect(databaseSettings().reportHtml).toBe('/tmp/elsewhere/report.html');
     setInputs({ 'report-html': 'db' });
-    const err = errorOf(() => getInputs());
+    const err = errorOf(() => databaseSettings());
     expect(err.message).toBe("invalid input 'report-html': got 'db'; expected the path of the HTML file to write, e.g. db-report.html, or empty for none (this is a directory)");
   });
 
   it('reports the new inputs with the others, in action.yml order', () => {
     setInputs({ 'database-url': dbUrl, steps: '0', 'notify-webhook': 'ftp://x.example.com/secret-path', 'notify-on-success': 'sometimes', 'report-since': 'soon' });
-    const err = errorOf(() => getInputs());
+    const err = errorOf(() => databaseSettings());
     expect(err.problems.map((p) => p.input)).toEqual(['steps', 'notify-webhook', 'notify-on-success', 'report-since']);
   });
 });
@@ -493,7 +500,7 @@ describe('environment and database URL resolution', () => {
       process.env.GITHUB_WORKSPACE = p.dir;
       setInputs(c.inputs ?? {});
       for (const [k, v] of Object.entries(c.env ?? {})) process.env[k] = v;
-      const s = getInputs();
+      const s = databaseSettings();
       expect({ environment: s.environment, source: s.urlSource.name, host: s.target.host }).toEqual({ environment: c.environment, source: c.source, host: c.host });
       expect(s.urlSource.kind).toBe(c.source === 'database-url' ? 'input' : c.file !== undefined && !c.env?.[c.source] ? 'file' : 'env');
       expect(setSecret).toHaveBeenCalledWith('pw');

@@ -1,12 +1,13 @@
 import { describe, it, expect, afterAll } from '@jest/globals';
 import { runPipeline } from '../src/action/pipeline.js';
 import { type MigratorPort, type PipelineLog } from '../src/action/ports.js';
-import { runLintCommand } from '../src/action/steps/lint.js';
+import { runLintCommand } from '../src/action/pipeline.js';
 import { lintAnnotations } from '../src/action/outputs.js';
 import { renderSummary } from '../src/action/summary.js';
 import type { ActionSettings, LintSettings } from '../src/action/settings.js';
 import type { PlanResult, RunResult } from '../src/engine/results.js';
-import type { BackupPort } from '../src/action/ports.js';
+import type { StepResult } from '../src/engine/runner.js';
+import { beforeApplyInfo, fakeBackup, fakeHealth } from './helpers/action.js';
 import { parseDatabaseUrl } from '../src/engine/url.js';
 import { project, migration } from './helpers/cli.js';
 import { runAction, ACTION_BUNDLE } from '../scripts/action-runner.mjs';
@@ -89,7 +90,7 @@ function fakeMigrator(): MigratorPort & { calls: string[] } {
   const calls: string[] = [];
   const result = (command: 'up' | 'rollback', applied: string[]): RunResult => ({
     command,
-    steps: applied.map((version) => ({ version, fileName: '', displayPath: `db/migrations/${version}`, outcome: 'applied', durationMs: 1, transaction: true, attempts: 1 })) as unknown as RunResult['steps'],
+    steps: applied.map((version): StepResult => ({ version, fileName: '', displayPath: `db/migrations/${version}`, direction: 'up', outcome: 'applied', durationMs: 1, transaction: true, attempts: 1 })),
     pending: [],
     pendingFiles: [],
     files: [],
@@ -106,7 +107,7 @@ function fakeMigrator(): MigratorPort & { calls: string[] } {
     },
     up: async (opts = {}) => {
       calls.push('up');
-      await opts.beforeApply?.(REFS, { command: 'up', conn: {} as never, databaseCreated: false, currentVersion: '1' });
+      await opts.beforeApply?.(REFS, beforeApplyInfo('up', '1'));
       calls.push('applied');
       return result('up', REFS.map((r) => r.version));
     },
@@ -119,33 +120,17 @@ function fakeMigrator(): MigratorPort & { calls: string[] } {
   };
 }
 
-function fakeBackup(): BackupPort & { calls: string[] } {
-  const calls: string[] = [];
-  return {
-    calls,
-    serverVersion: async () => (calls.push('serverVersion'), { major: 16, minor: 1, text: '16.1' }),
-    probeServerVersion: async () => (calls.push('probeServerVersion'), { major: 16, minor: 1, text: '16.1' }),
-    select: async () => (calls.push('select'), { pgDump: '/usr/bin/pg_dump', version: [16, 1] }),
-    take: async () => {
-      calls.push('take');
-      throw new Error('the test expects no backup');
-    },
-  } as unknown as BackupPort & { calls: string[] };
-}
-
 function log(): PipelineLog & { lines: string[] } {
   const lines: string[] = [];
   return { lines, info: (m) => lines.push(`info ${m}`), warn: (m) => lines.push(`warn ${m}`), debug: () => undefined, group: async (_t, fn) => fn() };
 }
-
-const HEALTH = { invalidIndexes: async () => [], run: async () => ({ ok: true, checks: [] }) };
 
 describe('lint in the preflight of up', () => {
   it('an error finding fails the run before the backup and before anything is applied', async () => {
     const dir = await workspace();
     const m = fakeMigrator();
     const b = fakeBackup();
-    const run = await runPipeline(settings(dir), { migrator: m, log: log(), backup: b, health: HEALTH as never });
+    const run = await runPipeline(settings(dir), { migrator: m, log: log(), backup: b, health: fakeHealth() });
     expect(run.status).toBe('failed');
     expect(run.error?.code).toBe('LINT_FAILED');
     expect(m.calls).toEqual(['up']);
@@ -166,7 +151,7 @@ describe('lint in the preflight of up', () => {
   it('findings below lint-fail-on are annotated and listed, and the run goes on', async () => {
     const dir = await workspace();
     const m = fakeMigrator();
-    const run = await runPipeline(settings(dir, { lintFailOn: 'none', backup: 'never' }), { migrator: m, log: log(), backup: fakeBackup(), health: HEALTH as never });
+    const run = await runPipeline(settings(dir, { lintFailOn: 'none', backup: 'never' }), { migrator: m, log: log(), backup: fakeBackup(), health: fakeHealth() });
     expect(run.status).toBe('success');
     expect(m.calls).toEqual(['up', 'applied']);
     expect(run.lint).toMatchObject({ failOn: 'none', failed: false, failing: 0 });
@@ -178,10 +163,10 @@ describe('lint in the preflight of up', () => {
 
   it('lint-disable turns a rule off; lint-fail-on: warning fails on warnings', async () => {
     const dir = await workspace();
-    const off = await runPipeline(settings(dir, { lintDisable: ['require-concurrent-index'], backup: 'never' }), { migrator: fakeMigrator(), log: log(), health: HEALTH as never });
+    const off = await runPipeline(settings(dir, { lintDisable: ['require-concurrent-index'], backup: 'never' }), { migrator: fakeMigrator(), log: log(), health: fakeHealth() });
     expect(off.status).toBe('success');
     expect(off.lint!.findings.map((f) => f.rule)).not.toContain('require-concurrent-index');
-    const strict = await runPipeline(settings(dir, { lintDisable: ['require-concurrent-index'], lintFailOn: 'warning', backup: 'never' }), { migrator: fakeMigrator(), log: log(), health: HEALTH as never });
+    const strict = await runPipeline(settings(dir, { lintDisable: ['require-concurrent-index'], lintFailOn: 'warning', backup: 'never' }), { migrator: fakeMigrator(), log: log(), health: fakeHealth() });
     expect(strict.status).toBe('failed');
     expect(strict.error?.code).toBe('LINT_FAILED');
   });

@@ -1,15 +1,13 @@
 import { describe, it, expect } from '@jest/globals';
 import { runPipeline } from '../src/action/pipeline.js';
-import { type HealthPort, type MigratorPort, type PipelineLog } from '../src/action/ports.js';
+import { type MigratorPort } from '../src/action/ports.js';
 import type { ActionSettings } from '../src/action/settings.js';
 import type { PlanResult, RollbackPlanResult, RunResult, StatusResult, VersionsRollbackResult } from '../src/engine/results.js';
 import type { StepResult } from '../src/engine/runner.js';
-import type { HealthOptions, HealthResult } from '../src/safety/health.js';
 import { parseDatabaseUrl } from '../src/engine/url.js';
-import type { BackupPort } from '../src/action/ports.js';
-import { BackupError } from '../src/safety/backup.js';
+import { beforeApplyInfo, fakeBackup, fakeHealth, fakeIssues, recordingLog } from './helpers/action.js';
 
-/** Settings as getInputs() would build them; the URL's password is a canary. */
+/** Settings as getSettings() would build them; the URL's password is a canary. */
 function settings(over: Partial<ActionSettings> = {}): ActionSettings {
   return {
     command: 'up',
@@ -73,59 +71,6 @@ function fakeMigrator(over: Partial<MigratorPort> = {}): MigratorPort & { calls:
     rollback: async () => (calls.push('rollback'), result('rollback')),
     rollbackVersions: async (versions) => (calls.push(`rollbackVersions ${versions.join(',')}`), { ...result('rollback'), command: 'rollback', requested: [...versions], notApplied: [], remaining: [] }),
     ...over,
-  };
-}
-
-/** Backups that record what was asked; `fail` makes pg_dump selection fail as on a too-new server. */
-function fakeBackup(opts: { fail?: boolean } = {}): BackupPort & { calls: string[] } {
-  const calls: string[] = [];
-  const sel = { pgDump: '/usr/bin/pg_dump', pgRestore: '/usr/bin/pg_restore', version: [15, 18] as [number, number], source: 'search' as const, considered: [] };
-  const server = { num: 150018, major: 15, minor: 18, text: '15.18' };
-  return {
-    calls,
-    serverVersion: async () => (calls.push('serverVersion'), server),
-    probeServerVersion: async () => (calls.push('probe'), server),
-    select: async () => {
-      calls.push('select');
-      if (opts.fail) throw new BackupError('BACKUP_PG_DUMP_TOO_OLD', 'pg_dump 15.18 cannot back up a PostgreSQL 18.4 server: pg_dump must be version 18 or newer', { hint: 'install postgresql-client-18' });
-      return sel;
-    },
-    take: async (_sel, current) => {
-      calls.push(`take ${current ?? 'none'}`);
-      return {
-        path: `/tmp/b/production-app-x-v${current ?? 'none'}.dump`,
-        bytes: 2048,
-        sha256: 'ab'.repeat(32),
-        durationMs: 12,
-        entries: 7,
-        restoreDatabase: 'app_restore_1',
-        restoreCommand: 'createdb --maintenance-db=postgres://u@db.example.com/postgres --template=template0 app_restore_1 && pg_restore --no-owner --dbname=postgres://u@db.example.com/app_restore_1 /tmp/b/x.dump',
-      };
-    },
-  };
-}
-
-function recordingLog(): PipelineLog & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    info: (m) => lines.push(`info ${m}`),
-    warn: (m) => lines.push(`warn ${m}`),
-    debug: () => undefined,
-    group: async (t, fn) => {
-      lines.push(`group ${t}`);
-      return fn();
-    },
-  };
-}
-
-/** Health checks that record their options and answer as told. */
-function fakeHealth(result: Partial<HealthResult> = {}): HealthPort & { seen: HealthOptions[] } {
-  const seen: HealthOptions[] = [];
-  return {
-    seen,
-    invalidIndexes: async () => ['old_invalid_idx'],
-    run: async (o) => (seen.push(o), { ok: true, checks: [], durationMs: 1, ...result }),
   };
 }
 
@@ -366,32 +311,18 @@ function hookedMigrator(fail3: boolean): MigratorPort & { calls: string[] } {
   const m = fakeMigrator({
     up: async (o) => {
       m.calls.push('up');
-      await o?.beforeApply?.([ref('1'), ref('2'), ref('3')], { command: 'up', conn: {} as never, currentVersion: '0', databaseCreated: false });
+      await o?.beforeApply?.([ref('1'), ref('2'), ref('3')], beforeApplyInfo('up', '0'));
       m.calls.push('apply');
       return upResult(fail3);
     },
     rollback: async (o) => {
       m.calls.push('rollback');
-      await o?.beforeApply?.([ref('3')], { command: 'rollback', conn: {} as never, currentVersion: '3', databaseCreated: false });
+      await o?.beforeApply?.([ref('3')], beforeApplyInfo('rollback', '3'));
       m.calls.push('apply-down');
       return { command: 'rollback', steps: [step('3', 'rolled_back', 'down')], pending: ['3'], pendingFiles: [ref('3')], files: [ref('1'), ref('2'), ref('3')], currentVersion: '2', durationMs: 1 };
     },
   });
   return m;
-}
-
-/** An issue client that records calls; `open` is the issue already open, `fail` makes every call fail. */
-function fakeIssues(opts: { open?: number; fail?: boolean } = {}) {
-  const calls: { method: string; args: unknown[] }[] = [];
-  const factoryArgs: unknown[] = [];
-  const boom = () => Promise.reject(Object.assign(new Error('GitHub API answered 500: boom'), { name: 'GitHubApiError' }));
-  const client = {
-    findOpenIssue: async (labels: readonly string[]) => (calls.push({ method: 'find', args: [labels] }), opts.fail ? boom() : opts.open ? { number: opts.open, url: `https://github.com/o/r/issues/${opts.open}` } : undefined),
-    createIssue: async (i: { title: string; body: string; labels: readonly string[] }) => (calls.push({ method: 'create', args: [i] }), { number: 7, url: 'https://github.com/o/r/issues/7' }),
-    comment: async (n: number, body: string) => (calls.push({ method: 'comment', args: [n, body] }), { url: `https://github.com/o/r/issues/${n}#issuecomment-1` }),
-    ensureLabels: async (labels: readonly string[]) => (calls.push({ method: 'labels', args: [labels] }), []),
-  };
-  return { calls, factoryArgs, factory: (o: unknown) => (factoryArgs.push(o), client) };
 }
 
 const GITHUB_RUN = { actor: 'octocat', sha: 'abc123', runId: '42', runUrl: 'https://github.com/o/r/actions/runs/42', repository: 'o/r' };

@@ -1,7 +1,9 @@
 import { describe, it, expect } from '@jest/globals';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { importCycles, importGraph, layerOf, sourceFiles, type ImportEdge } from './helpers/import-graph.js';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { importCycles, importGraph, layerOf, sourceFiles, staleFileMentions, type ImportEdge } from './helpers/import-graph.js';
 
 const src = join(dirname(fileURLToPath(import.meta.url)), '..', 'src');
 const edges = importGraph(src);
@@ -32,7 +34,7 @@ const show = (es: ImportEdge[]) => es.map((e) => `${e.from} -> ${e.to}${e.typeOn
 describe('the import graph of src/', () => {
   it('sees the imports it checks (a parser that found none would pass every rule)', () => {
     expect(edges.length).toBeGreaterThan(200);
-    expect(edges).toContainEqual({ from: 'action/pipeline.ts', to: 'engine/errors.ts', relative: true, typeOnly: false });
+    expect(edges).toContainEqual({ from: 'action/errors.ts', to: 'engine/errors.ts', relative: true, typeOnly: false });
     expect(edges.some((e) => e.typeOnly && e.relative)).toBe(true);
     // Every relative import resolves to a file that exists.
     const files = new Set(sourceFiles(src));
@@ -63,5 +65,37 @@ describe('the import graph of src/', () => {
     const toolkit = edges.filter((e) => !e.relative && /^@actions\/|^@octokit\//.test(e.to));
     expect(show(toolkit.filter((e) => !ACTIONS_TOOLKIT.includes(e.from)))).toEqual([]);
     expect(toolkit.length).toBeGreaterThan(0);
+  });
+});
+
+describe('comments in src/', () => {
+  it('name only files that exist', () => {
+    expect(staleFileMentions(src).map((m) => `${m.file}:${m.line} names ${m.mention}`)).toEqual([]);
+  });
+
+  it('are checked for stale names (the check itself works)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dbm-arch-'));
+    try {
+      mkdirSync(join(dir, 'a'));
+      writeFileSync(join(dir, 'a', 'x.ts'), "/** Moved here from `lint-step.ts`; see `a/x.ts` and src/a/x.ts. */\nexport const x = 1; // not `b/y.ts`\n");
+      expect(staleFileMentions(dir)).toEqual([
+        { file: 'a/x.ts', line: 1, mention: 'lint-step.ts' },
+        { file: 'a/x.ts', line: 2, mention: 'b/y.ts' },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('cite no section of a document outside the repository', () => {
+    // The design contract lives outside the repository; a comment says the behaviour itself.
+    const cites = sourceFiles(src).flatMap((f) =>
+      readFileSync(join(src, f), 'utf8')
+        .split('\n')
+        .map((l, i) => [f, i + 1, l] as const)
+        .filter(([, , l]) => /\bDESIGN\b/.test(l))
+        .map(([file, line]) => `${file}:${line}`),
+    );
+    expect(cites).toEqual([]);
   });
 });

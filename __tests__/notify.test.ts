@@ -11,13 +11,14 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { usePostgres, query } from './helpers/pg.js';
 import { project, migration } from './helpers/cli.js';
-import { actionRun, actionSettings, recordingLog } from './helpers/action.js';
-import { migratorConfig, runPipeline, type PipelineDeps } from '../src/action/pipeline.js';
+import { actionRun, actionSettings, fakePorts, recordingLog } from './helpers/action.js';
+import { stepContext } from '../src/action/steps/context.js';
+import { runPipeline, type PipelineDeps } from '../src/action/pipeline.js';
+import { migratorConfig } from '../src/action/real-ports.js';
 import type { ActionSettings } from '../src/action/settings.js';
 import type { ActionRun } from '../src/action/run-result.js';
 import { notify, wantsNotification } from '../src/action/steps/notify.js';
 import { notificationPayload, SLACK_LIMITS, type SlackPayload } from '../src/action/notification.js';
-import type { ActionPorts } from '../src/action/ports.js';
 import { postWebhook, webhookSecrets } from '../src/notify/webhook.js';
 import { Migrator } from '../src/engine/migrator.js';
 import { runAction, ACTION_BUNDLE } from '../scripts/action-runner.mjs';
@@ -285,7 +286,7 @@ describe('notification through runPipeline, real PostgreSQL, local webhook', () 
     const dead = `http://127.0.0.1:${port}${HOOK_PATH}`;
 
     const { run } = await pipeline(settingsFor(await canaryDb(), await workspace(FAILING), { notifyWebhook: dead }), {
-      notify: (u, payload) => postWebhook(u, payload, { retryDelayMs: 10 }),
+      postWebhook: (u, payload) => postWebhook(u, payload, { retryDelayMs: 10 }),
     });
     expect(run.status).toBe('rolled-back');
     expect(run.warnings.filter((x) => x.startsWith('notification webhook failed'))).toEqual([
@@ -298,7 +299,7 @@ describe('notification through runPipeline, real PostgreSQL, local webhook', () 
   it('a webhook that never answers: the timeout ends it with a warning, not retried (it may have been delivered)', async () => {
     mode = 'hang';
     const { run } = await pipeline(settingsFor(await canaryDb(), await workspace(FAILING)), {
-      notify: (u, payload) => postWebhook(u, payload, { timeoutMs: 300 }),
+      postWebhook: (u, payload) => postWebhook(u, payload, { timeoutMs: 300 }),
     });
     expect(run.status).toBe('rolled-back');
     expect(hits).toHaveLength(1);
@@ -421,21 +422,13 @@ describe('wantsNotification and the payload (pure)', () => {
   it('notify() with a poster that throws: a warning, never an exception', async () => {
     const log = recordingLog();
     const run = runOf();
-    await notify({
-      settings: base(),
-      run,
-      log,
-      // notify uses only the poster of the ports.
-      ports: {
-        postWebhook: async () => {
-          throw new Error(`socket hang up at ${hookUrl}`);
-        },
-      } as Partial<ActionPorts> as ActionPorts,
-      warn: (m) => {
-        run.warnings.push(m);
-        log.warn(m);
+    // notify uses only the poster of the ports.
+    const ports = fakePorts({
+      postWebhook: async () => {
+        throw new Error(`socket hang up at ${hookUrl}`);
       },
     });
+    await notify(stepContext(base(), ports, log, run));
     expect(run.warnings).toEqual(["notification webhook failed: socket hang up at ********. The migration's outcome is unchanged."]);
     expect(run.status).toBe('failed');
   });

@@ -8,7 +8,8 @@ import { createServer as createTcpServer, connect as tcpConnect, type AddressInf
 import { usePostgres, query, tables, waitFor } from './helpers/pg.js';
 import { project, migration } from './helpers/cli.js';
 import { actionSettings, recordingLog } from './helpers/action.js';
-import { migratorConfig, runPipeline } from '../src/action/pipeline.js';
+import { runPipeline } from '../src/action/pipeline.js';
+import { migratorConfig } from '../src/action/real-ports.js';
 import type { ActionSettings } from '../src/action/settings.js';
 import { renderSummary } from '../src/action/summary.js';
 import { Migrator, type MigratorConfig } from '../src/engine/migrator.js';

@@ -1,13 +1,12 @@
 import * as core from '@actions/core';
 import { getSettings, isLintSettings } from './action/inputs.js';
-import { runLintCommand } from './action/steps/lint.js';
-import { failedRun, migratorConfig, runPipeline } from './action/pipeline.js';
+import { failedRun, runLintCommand, runPipeline } from './action/pipeline.js';
+import { realPorts } from './action/real-ports.js';
 import { actionOutputs, fileAnnotations, lintAnnotations } from './action/outputs.js';
 import { driftAnnotations } from './action/outputs.js';
 import type { ActionRun } from './action/run-result.js';
 import { renderSummary } from './action/summary.js';
 import { coreLogger } from './action/core-logger.js';
-import { Migrator } from './engine/migrator.js';
 
 /**
  * The action: validated inputs → engine → outputs, job summary and annotations. Decisions live
@@ -23,7 +22,7 @@ export async function run(): Promise<void> {
     // `command: lint` needs no database, so no URL and no engine.
     result = isLintSettings(settings)
       ? await runLintCommand(settings, { log })
-      : await runPipeline(settings, { migrator: new Migrator(migratorConfig(settings, log)), log });
+      : await runPipeline(settings, { log, ...realPorts(settings, log) });
   } catch (err) {
     // Only invalid inputs get here: the pipeline reports its own failures in the result.
     result = failedRun(err, startedAt);

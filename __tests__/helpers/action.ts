@@ -1,5 +1,10 @@
 import { join } from 'node:path';
-import type { PipelineLog } from '../../src/action/ports.js';
+import pg from 'pg';
+import type { ActionPorts, BackupPort, HealthPort, IssueClientFactory, PipelineLog } from '../../src/action/ports.js';
+import type { BeforeApplyInfo } from '../../src/engine/results.js';
+import type { IssueClient, IssueClientOptions } from '../../src/github/issue-client.js';
+import { BackupError, type PgDumpSelection, type ServerVersion } from '../../src/safety/backup.js';
+import type { HealthOptions, HealthResult } from '../../src/safety/health.js';
 import type { ActionSettings } from '../../src/action/settings.js';
 import type { ActionRun } from '../../src/action/run-result.js';
 import { parseDatabaseUrl } from '../../src/engine/url.js';
@@ -19,7 +24,7 @@ export function recordingLog(): PipelineLog & { lines: string[] } {
   };
 }
 
-/** Settings as getInputs() builds them for a staging `up` on `url`, with `over` on top. */
+/** Settings as getSettings() builds them for a staging `up` on `url`, with `over` on top. */
 export function actionSettings(url: string, workspace: string, over: Partial<ActionSettings> = {}): ActionSettings {
   const target = parseDatabaseUrl(url);
   return {
@@ -73,6 +78,88 @@ export function actionRun(over: Partial<ActionRun> = {}): ActionRun {
     warnings: [],
     notes: [],
     toolVersion: '0.1.0',
+    ...over,
+  };
+}
+
+/** Health checks that record their options and answer as told (ok, no checks, by default). */
+export function fakeHealth(result: Partial<HealthResult> = {}): HealthPort & { seen: HealthOptions[] } {
+  const seen: HealthOptions[] = [];
+  return {
+    seen,
+    invalidIndexes: async () => ['old_invalid_idx'],
+    run: async (o) => (seen.push(o), { ok: true, checks: [], durationMs: 1, ...result }),
+  };
+}
+
+/** Backups that record what was asked; `fail` makes pg_dump selection fail as on a too-new server. */
+export function fakeBackup(opts: { fail?: boolean } = {}): BackupPort & { calls: string[] } {
+  const calls: string[] = [];
+  const sel: PgDumpSelection = { pgDump: '/usr/bin/pg_dump', pgRestore: '/usr/bin/pg_restore', version: [15, 18], source: 'search', considered: [] };
+  const server: ServerVersion = { num: 150018, major: 15, minor: 18, text: '15.18' };
+  return {
+    calls,
+    serverVersion: async () => (calls.push('serverVersion'), server),
+    probeServerVersion: async () => (calls.push('probe'), server),
+    select: async () => {
+      calls.push('select');
+      if (opts.fail) throw new BackupError('BACKUP_PG_DUMP_TOO_OLD', 'pg_dump 15.18 cannot back up a PostgreSQL 18.4 server: pg_dump must be version 18 or newer', { hint: 'install postgresql-client-18' });
+      return sel;
+    },
+    take: async (_sel, current) => {
+      calls.push(`take ${current ?? 'none'}`);
+      return {
+        path: `/tmp/b/production-app-x-v${current ?? 'none'}.dump`,
+        bytes: 2048,
+        sha256: 'ab'.repeat(32),
+        durationMs: 12,
+        entries: 7,
+        restoreDatabase: 'app_restore_1',
+        restoreCommand: 'createdb --maintenance-db=postgres://u@db.example.com/postgres --template=template0 app_restore_1 && pg_restore --no-owner --dbname=postgres://u@db.example.com/app_restore_1 /tmp/b/x.dump',
+      };
+    },
+  };
+}
+
+/** An issue client that records calls; `open` is the issue already open, `fail` makes every call fail. */
+export function fakeIssues(opts: { open?: number; fail?: boolean } = {}): { calls: { method: string; args: unknown[] }[]; factoryArgs: IssueClientOptions[]; factory: IssueClientFactory } {
+  const calls: { method: string; args: unknown[] }[] = [];
+  const factoryArgs: IssueClientOptions[] = [];
+  const boom = () => Promise.reject(Object.assign(new Error('GitHub API answered 500: boom'), { name: 'GitHubApiError' }));
+  const client: IssueClient = {
+    findOpenIssue: async (labels) => (calls.push({ method: 'find', args: [labels] }), opts.fail ? boom() : opts.open ? { number: opts.open, url: `https://github.com/o/r/issues/${opts.open}` } : undefined),
+    createIssue: async (i) => (calls.push({ method: 'create', args: [i] }), { number: 7, url: 'https://github.com/o/r/issues/7' }),
+    comment: async (n, body) => (calls.push({ method: 'comment', args: [n, body] }), { url: `https://github.com/o/r/issues/${n}#issuecomment-1` }),
+    ensureLabels: async (labels) => (calls.push({ method: 'labels', args: [labels] }), []),
+  };
+  return { calls, factoryArgs, factory: (o) => (factoryArgs.push(o), client) };
+}
+
+/**
+ * What the engine tells a `beforeApply` hook, as a fake migrator passes it. The connection is a
+ * real, never-connected client: the fakes that receive it never query it.
+ */
+export function beforeApplyInfo(command: 'up' | 'rollback', currentVersion?: string): BeforeApplyInfo {
+  return { command, conn: new pg.Client(), databaseCreated: false, ...(currentVersion !== undefined ? { currentVersion } : {}) };
+}
+
+/**
+ * Ports whose every seam fails loudly when used, with `over` replacing the ones a test means to
+ * exercise: a step that reaches a system the test did not plan for fails the test instead of
+ * touching it.
+ */
+export function fakePorts(over: Partial<ActionPorts> = {}): ActionPorts {
+  const unexpected = (what: string) => () => {
+    throw new Error(`unexpected call of the ${what} port`);
+  };
+  const never = unexpected('migrator');
+  return {
+    migrator: { up: never, rollback: never, status: never, plan: never, planRollback: never, rollbackVersions: never },
+    health: { invalidIndexes: unexpected('health'), run: unexpected('health') },
+    backup: { serverVersion: unexpected('backup'), probeServerVersion: unexpected('backup'), select: unexpected('backup'), take: unexpected('backup') },
+    createIssueClient: unexpected('GitHub issue'),
+    postWebhook: unexpected('webhook'),
+    now: Date.now,
     ...over,
   };
 }

@@ -73,3 +73,40 @@ export function importCycles(edges: readonly ImportEdge[]): string[][] {
 export function layerOf(file: string): string {
   return file.includes('/') ? file.split('/')[0] : '.';
 }
+
+/** A source file named in a comment of another one, e.g. `engine/lock.ts` or `pipeline.ts`. */
+export interface FileMention {
+  file: string;
+  line: number;
+  mention: string;
+}
+
+/**
+ * Source files named in comments that do not exist under `srcDir`: a comment that sends the
+ * reader to `lint-step.ts` after it became `steps/lint.ts` is worse than none. A bare name
+ * (`pipeline.ts`) counts when some file has that name; `src/…` must resolve from src/, any
+ * other path from src/ or from the commenting file's folder.
+ */
+export function staleFileMentions(srcDir: string): FileMention[] {
+  const files = sourceFiles(srcDir);
+  const names = new Set(files.map((f) => posix.basename(f)));
+  const known = new Set(files);
+  const out: FileMention[] = [];
+  for (const file of files) {
+    const lines = readFileSync(join(srcDir, file), 'utf8').split('\n');
+    lines.forEach((text, i) => {
+      const comment = /^\s*(\*|\/\/|\/\*\*?)/.test(text) ? text : (/\/\/(.*)$/.exec(text)?.[1] ?? '');
+      for (const m of comment.matchAll(/(?<![\w@/.-])((?:[\w.-]+\/)*[\w-]+\.ts)\b/g)) {
+        const mention = m[1];
+        const path = mention.replace(/^src\//, '');
+        const ok = mention.startsWith('src/')
+          ? known.has(path)
+          : mention.includes('/')
+            ? known.has(path) || known.has(posix.normalize(posix.join(dirname(file), path)))
+            : names.has(mention);
+        if (!ok) out.push({ file, line: i + 1, mention });
+      }
+    });
+  }
+  return out;
+}

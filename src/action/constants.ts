@@ -132,7 +132,7 @@ export const ENV_FILE = '.env.dbmate';
 /** The variable every environment falls back to, as in dbmate. */
 export const DATABASE_URL_VAR = 'DATABASE_URL';
 
-/** Connection retries of the action (refused or timed out only), DESIGN step 2. */
+/** Connection retries of the action (refused or timed out only), so a restarting database or a network blip does not fail a deploy. */
 export const CONNECT_RETRIES = 3;
 
 /** First delay between connection attempts, ms, doubled each time: 1 s, 2 s, 4 s. */

@@ -54,33 +54,20 @@ export class InputError extends MigrationError {
 const DURATION = "a duration in Go syntax: 0, or a number with a unit (ns, us, ms, s, m, h) such as 500ms, 5s, 1m30s";
 const BOOLEAN = 'true or false (also True, TRUE, False, FALSE)';
 
-/**
- * Read and validate every input of `action.yml` (and the runner's variables they depend on).
- * The only place that reads `core.getInput` or `process.env`. Nothing here touches the database.
- * Secrets (the URL's password, the token, the notification webhook) are masked with `core.setSecret` as soon as they are read.
- *
- * @throws InputError listing every invalid input
- */
-export function getInputs(): ActionSettings {
-  return readInputs(false) as ActionSettings;
-}
-
-/**
- * As {@link getInputs}, except that `command: lint`, which needs no database, may have no URL
- * (one that is set is still validated). What the action itself calls.
- *
- * @throws InputError listing every invalid input
- */
-export function getSettings(): ActionSettings | LintSettings {
-  return readInputs(true);
-}
-
 /** Whether these settings are for `command: lint` (which may have no database URL). */
 export function isLintSettings(s: ActionSettings | LintSettings): s is LintSettings {
   return s.command === 'lint';
 }
 
-function readInputs(lintWithoutUrl: boolean): ActionSettings | LintSettings {
+/**
+ * Read and validate every input of `action.yml` (and the runner's variables they depend on).
+ * The only place that reads `core.getInput` or `process.env`. Nothing here touches the database.
+ * Secrets (the URL's password, the token, the notification webhook) are masked with `core.setSecret` as soon as they are read.
+ * `command: lint`, which needs no database, may have no URL (one that is set is still validated).
+ *
+ * @throws InputError listing every invalid input
+ */
+export function getSettings(): ActionSettings | LintSettings {
   const problems: InputProblem[] = [];
   const secrets: string[] = [];
   const fail = (input: Inputs, received: string, expected: string) => problems.push({ input, received, expected });
@@ -89,7 +76,7 @@ function readInputs(lintWithoutUrl: boolean): ActionSettings | LintSettings {
 
   const command = oneOf(Inputs.Command, COMMANDS, fail) ?? 'up';
   const dryRun = bool(Inputs.DryRun, fail);
-  const urlOptional = lintWithoutUrl && command === 'lint';
+  const urlOptional = command === 'lint';
 
   // Environment → variable prefix (`dev` is an alias of `development`; any other name is allowed).
   const environmentInput = read(Inputs.Environment) || INPUT_DEFAULTS[Inputs.Environment];

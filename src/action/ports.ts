@@ -1,6 +1,7 @@
 /**
  * The seams of the action: every outside system a step talks to, as an interface. `main.ts`
- * passes the real ones (PostgreSQL, pg_dump, GitHub, the webhook); tests pass fakes of the same shape.
+ * passes the real ones (`realPorts` in `real-ports.ts`: PostgreSQL, pg_dump, GitHub, the webhook);
+ * tests pass fakes of the same shape.
  */
 import type { Logger } from '../engine/logger.js';
 import type { Migrator } from '../engine/migrator.js';
@@ -28,8 +29,8 @@ export interface HealthPort {
 }
 
 /**
- * The backup operations the pipeline needs, so tests can pass a fake. The default,
- * {@link backupPort}, is real PostgreSQL and real pg_dump.
+ * The backup operations the pipeline needs, so tests can pass a fake. The real one
+ * (`backupPort` in `real-ports.ts`) is real PostgreSQL and real pg_dump.
  */
 export interface BackupPort {
   /** The server's version on a connection (the run's own, holding the lock). */

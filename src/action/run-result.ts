@@ -63,7 +63,7 @@ export interface RunError {
 }
 
 /**
- * The automatic rollback after a failed migration or health check (DESIGN step 7): what was
+ * The automatic rollback after a failed migration or health check (`steps/auto-rollback.ts`): what was
  * undone and, exactly, what of this run is still applied.
  */
 export interface RollbackReport {
@@ -92,7 +92,7 @@ export const ROLLBACK_STOP_REASONS: Readonly<Record<string, string>> = {
   failed: 'its down SQL failed',
 };
 
-/** What happened about the backup of DESIGN step 4 (or, in a dry run, what would happen). */
+/** What happened about the backup before `up`/`rollback` changed anything (or, in a dry run, what would happen). */
 export type BackupOutcome =
   /** Taken and verified before the first migration ran. */
   | 'taken'
@@ -156,7 +156,7 @@ export interface LintReport {
   failed: boolean;
 }
 
-/** The failure issue of DESIGN step 8. */
+/** The failure issue opened (or commented on) after a failed `up` or `rollback`. */
 export interface IssueReport {
   /** `created`: a new issue; `commented`: added to the open issue with the same labels. */
   action: 'created' | 'commented';

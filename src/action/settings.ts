@@ -13,7 +13,7 @@ export interface UrlSource {
 }
 
 /**
- * Every input of `action.yml`, validated and typed. Built only by `getInputs()`; everything
+ * Every input of `action.yml`, validated and typed. Built only by `getSettings()`; everything
  * downstream reads this instead of the environment. Frozen.
  */
 export interface ActionSettings {

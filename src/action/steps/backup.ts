@@ -1,72 +1,20 @@
 /**
- * DESIGN "Pipeline" step 4 as the action runs it: decide whether `up`/`rollback` backs up the
- * database first, and do it inside the engine's {@link BeforeApply} hook, under the advisory lock,
- * after planning and before the first migration. The archive itself is `src/backup.ts`'s job;
- * this file only chooses, logs and reports.
+ * The backup before `up` or `rollback` changes anything, as the action runs it: taken inside the
+ * engine's {@link BeforeApply} hook, under the advisory lock, after planning and before the first
+ * migration; in a dry run, only whether it would be taken and with which pg_dump. Whether to take
+ * one at all is the run's {@link StepContext.backup} policy (`backup-policy.ts`). The archive itself
+ * is `src/safety/backup.ts`'s job; this file only carries the policy out, logs and reports.
  */
-import { BackupError, selectPgDump, serverVersion, takeBackup, type PgDumpSelection, type ServerVersion } from '../../safety/backup.js';
-import { closeQuietly, connect } from '../../engine/db.js';
-import type { BackupPort } from '../ports.js';
-import type { Logger } from '../../engine/logger.js';
+import { BackupError, type PgDumpSelection, type ServerVersion } from '../../safety/backup.js';
 import type { BeforeApply, MigrationRef } from '../../engine/results.js';
-import type { BackupReport } from '../run-result.js';
 import { bytes as formatBytes } from '../../text/units.js';
-import type { ActionSettings } from '../settings.js';
+import { errorOf } from '../errors.js';
+import type { BackupReport } from '../run-result.js';
+import type { StepContext } from './context.js';
+import { setCurrent } from './record.js';
 
-/** Real backups of the settings' database into `backup-dir`. */
-export function backupPort(s: ActionSettings, log: Logger): BackupPort {
-  return {
-    serverVersion: (conn) => serverVersion(conn),
-    async probeServerVersion() {
-      const conn = await connect(s.target);
-      try {
-        return await serverVersion(conn);
-      } finally {
-        await closeQuietly(conn);
-      }
-    },
-    select: (server) =>
-      selectPgDump({
-        ...(s.pgDumpPath !== undefined ? { explicitPath: s.pgDumpPath } : {}),
-        serverMajor: server.major,
-        serverVersion: server.text,
-        logger: log,
-      }),
-    take: (sel, currentVersion) =>
-      takeBackup({
-        target: s.target,
-        dir: s.backupDir,
-        environment: s.environment,
-        ...(currentVersion !== undefined ? { currentVersion } : {}),
-        pgDump: sel.pgDump,
-        pgRestore: sel.pgRestore,
-        logger: log,
-      }),
-  };
-}
-
-/** Whether the `backup` input asks for a backup in this environment, and why (for the summary). */
-export interface BackupPolicy {
-  take: boolean;
-  reason: string;
-}
-
-/** `auto` means production only; `always` and `never` mean what they say. */
-export function backupPolicy(s: Pick<ActionSettings, 'backup' | 'environment'>): BackupPolicy {
-  switch (s.backup) {
-    case 'never':
-      return { take: false, reason: 'backup: never' };
-    case 'always':
-      return { take: true, reason: 'backup: always' };
-    default:
-      return s.environment === 'production'
-        ? { take: true, reason: 'backup: auto, environment production' }
-        : { take: false, reason: `backup: auto takes one in production only, not in ${s.environment}` };
-  }
-}
-
-/** What the hook saw, for the pipeline to report a failed backup precisely. */
-export interface BackupHookState {
+/** What the hook saw, to report a failed backup precisely. */
+interface HookState {
   /** The migrations that were about to run when the hook was called. */
   migrations?: MigrationRef[];
   /** The current version then. */
@@ -76,11 +24,48 @@ export interface BackupHookState {
 }
 
 /**
- * The engine hook that takes the backup. It records the outcome in `report` (which the caller
- * puts in the run) and throws a {@link BackupError} on any failure, so the engine stops with
- * nothing applied. The error names the pg_dump and server versions when they are the problem.
+ * Run an engine command (`call`) with the backup hook when the run's policy asks for a backup.
+ * The engine calls the hook only when there is something to run. A failed backup becomes the
+ * run's error with nothing applied, and the result is then undefined; any other failure is rethrown.
  */
-export function backupHook(s: ActionSettings, port: BackupPort, log: Logger, policy: BackupPolicy, report: (r: BackupReport) => void, state: BackupHookState): BeforeApply {
+export async function withBackup<T>(ctx: StepContext, command: 'up' | 'rollback', call: (beforeApply: BeforeApply | undefined) => Promise<T>): Promise<T | undefined> {
+  const { run, log, backup: policy } = ctx;
+  const state: HookState = {};
+  const hook = policy.take ? backupHook(ctx, state) : undefined;
+  try {
+    const r = await call(hook);
+    run.backup ??= { outcome: 'not-taken', reason: policy.take ? `nothing to ${command === 'up' ? 'apply' : 'roll back'} (${policy.reason})` : policy.reason };
+    if (!policy.take) log.info(`No backup: ${policy.reason}`);
+    return r;
+  } catch (err) {
+    if (state.failed === undefined || err !== state.failed) throw err;
+    run.status = 'failed';
+    run.error = errorOf(err);
+    setCurrent(run, state.currentVersion);
+    const todo = state.migrations ?? [];
+    if (command === 'up') {
+      run.rows = todo.map((m) => ({ version: m.version, file: m.displayPath, status: 'pending' }));
+      run.pending = todo.map((m) => m.version);
+    }
+    run.notes.push(
+      `No migration was ${command === 'up' ? 'applied' : 'rolled back'}: the backup must succeed first (${policy.reason}). ` +
+        `The run stopped with the advisory lock held and before the ledger was touched; it would have ${command === 'up' ? 'applied' : 'rolled back'} ${todo.map((m) => m.version).join(', ') || 'nothing'}.`,
+    );
+    return undefined;
+  }
+}
+
+/**
+ * The engine hook that takes the backup. It records the outcome in the run (`backup`, and
+ * `backupPath` once written) and throws a {@link BackupError} on any failure, so the engine stops
+ * with nothing applied. The error names the pg_dump and server versions when they are the problem.
+ */
+function backupHook(ctx: StepContext, state: HookState): BeforeApply {
+  const { settings: s, ports, log, run, backup: policy } = ctx;
+  const report = (b: BackupReport) => {
+    run.backup = b;
+    if (b.path) run.backupPath = b.path;
+  };
   return async (migrations, info) => {
     state.migrations = migrations;
     if (info.currentVersion !== undefined) state.currentVersion = info.currentVersion;
@@ -88,10 +73,10 @@ export function backupHook(s: ActionSettings, port: BackupPort, log: Logger, pol
     let server: ServerVersion | undefined;
     let sel: PgDumpSelection | undefined;
     try {
-      server = await port.serverVersion(info.conn);
-      sel = await port.select(server);
+      server = await ports.backup.serverVersion(info.conn);
+      sel = await ports.backup.select(server);
       log.info(`Backup (${policy.reason}): pg_dump ${fmtVersion(sel.version)} (${sel.pgDump}) for a PostgreSQL ${server.text} server, into ${s.backupDir}`);
-      const a = await port.take(sel, info.currentVersion);
+      const a = await ports.backup.take(sel, info.currentVersion);
       report({
         outcome: 'taken',
         reason: policy.reason,
@@ -136,17 +121,38 @@ export function backupHook(s: ActionSettings, port: BackupPort, log: Logger, pol
 }
 
 /**
- * Dry run: whether `up` would take a backup and with which pg_dump, without taking it. Reads
- * the server version on a connection of its own (a plain `SELECT`: nothing changes).
+ * Dry run: whether the real `command` would back up first (before `count` migrations), and with
+ * which pg_dump; nothing is written. Records the answer in the run, with a note, or a warning when
+ * the real run would fail on the backup. Reads the server version on a connection of its own (a
+ * plain `SELECT`: nothing changes); a missing database has none to read.
  */
-export async function backupDryRun(port: BackupPort, s: ActionSettings, policy: BackupPolicy, toApply: number, databaseMissing: boolean): Promise<BackupReport> {
+export async function backupDryRun(ctx: StepContext, command: 'up' | 'rollback', count: number, databaseMissing: boolean): Promise<BackupReport> {
+  const { run, log, warn } = ctx;
+  const b = await probe(ctx, count, databaseMissing);
+  run.backup = b;
+  const what = command === 'up' ? 'migrating' : 'rolling back';
+  if (b.outcome === 'would-take') {
+    const pgDump = b.pgDump ? ` with pg_dump ${b.pgDumpVersion} (${b.pgDump}) for the PostgreSQL ${b.serverVersion} server` : '';
+    const m = `A backup would be taken before ${what} (${b.reason})${pgDump}, into ${b.dir}; this dry run took none.`;
+    run.notes.push(m);
+    log.info(m);
+  } else if (b.outcome === 'would-fail') {
+    warn(`${command} would fail before ${what}, with nothing ${command === 'up' ? 'applied' : 'rolled back'}: the backup (${b.reason}) could not be taken: ${b.error}`);
+  } else if (count > 0) {
+    run.notes.push(`No backup would be taken (${b.reason}).`);
+  }
+  return b;
+}
+
+async function probe(ctx: StepContext, count: number, databaseMissing: boolean): Promise<BackupReport> {
+  const { settings: s, ports, backup: policy } = ctx;
   if (!policy.take) return { outcome: 'not-taken', reason: policy.reason };
-  if (toApply === 0) return { outcome: 'not-taken', reason: `nothing to apply (${policy.reason})` };
+  if (count === 0) return { outcome: 'not-taken', reason: `nothing to apply (${policy.reason})` };
   if (databaseMissing) return { outcome: 'would-take', reason: `${policy.reason}; pg_dump is chosen once the database exists`, dir: s.backupDir };
   let server: ServerVersion | undefined;
   try {
-    server = await port.probeServerVersion();
-    const sel = await port.select(server);
+    server = await ports.backup.probeServerVersion();
+    const sel = await ports.backup.select(server);
     return { outcome: 'would-take', reason: policy.reason, pgDump: sel.pgDump, pgDumpVersion: fmtVersion(sel.version), serverVersion: server.text, dir: s.backupDir };
   } catch (err) {
     const hint = (err as BackupError).hint;
@@ -161,6 +167,6 @@ export async function backupDryRun(port: BackupPort, s: ActionSettings, policy: 
 }
 
 /** `15.18`. */
-export function fmtVersion(v: readonly [number, number]): string {
+function fmtVersion(v: readonly [number, number]): string {
   return `${v[0]}.${v[1]}`;
 }

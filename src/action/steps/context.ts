@@ -1,6 +1,7 @@
 import type { ActionPorts, PipelineLog } from '../ports.js';
 import type { ActionRun } from '../run-result.js';
 import type { ActionSettings } from '../settings.js';
+import { backupPolicy, type BackupPolicy } from './backup-policy.js';
 
 /**
  * What every step of a run is given: the validated settings, the seams to the outside, the log
@@ -14,4 +15,24 @@ export interface StepContext {
   readonly run: ActionRun;
   /** Record a warning in the run (summary, outputs) and log it as a warning annotation. */
   warn(message: string): void;
+  /** Whether `up`/`rollback` back up first, decided once for the run from `backup` and the environment. */
+  readonly backup: BackupPolicy;
+}
+
+/**
+ * The context of one run, the only place one is put together: `warn` records in `run` and logs,
+ * and the backup policy is decided here, once.
+ */
+export function stepContext(settings: ActionSettings, ports: ActionPorts, log: PipelineLog, run: ActionRun): StepContext {
+  return {
+    settings,
+    ports,
+    log,
+    run,
+    warn: (message) => {
+      run.warnings.push(message);
+      log.warn(message);
+    },
+    backup: backupPolicy(settings),
+  };
 }

@@ -4,10 +4,10 @@ import { connect, closeQuietly } from '../../engine/db.js';
 import { dumpSchema, pgDumpVersion } from '../../engine/dump.js';
 import { historyName } from '../../engine/history.js';
 import { resolveLedgerName } from '../../engine/ledger.js';
-import type { Logger } from '../../engine/logger.js';
 import { unifiedDiff } from '../../safety/verify.js';
-import type { ActionRun } from '../run-result.js';
+import type { DriftReport } from '../run-result.js';
 import type { ActionSettings } from '../settings.js';
+import type { StepContext } from './context.js';
 
 /** The committed schema file, read before `up` (which may rewrite it when dump-schema is on). */
 export async function readCommittedSchema(s: ActionSettings): Promise<string | undefined> {
@@ -16,14 +16,17 @@ export async function readCommittedSchema(s: ActionSettings): Promise<string | u
 }
 
 /**
- * Dump the live schema and compare it with `committed` (the file's content before the run).
- * Every trouble (no committed file, a pg_dump whose major version is not the server's, a dump
- * that fails) becomes a warning and a `skipped` report.
+ * After a successful `up` (`drift-check`): dump the live schema and compare it with `committed`
+ * (the file's content before the run, from {@link readCommittedSchema}), and record the verdict
+ * in the run. Every trouble (no committed file, a pg_dump whose major version is not the
+ * server's, a dump that fails) becomes a warning and a `skipped` report. Never fails the run.
  */
-export async function driftStep(s: ActionSettings, committed: string | undefined, log: Logger, run: ActionRun, warn: (m: string) => void): Promise<void> {
-  const skip = (reason: string) => {
+export async function driftCheck(ctx: StepContext, committed: string | undefined): Promise<DriftReport> {
+  const { settings: s, log, run, warn } = ctx;
+  const skip = (reason: string): DriftReport => {
     run.drift = { outcome: 'skipped', schemaFile: s.schemaFile, reason };
     warn(`drift check skipped: ${reason}`);
+    return run.drift;
   };
   if (committed === undefined) return skip(`the schema file ${s.schemaFile} does not exist in the repository: nothing to compare with`);
   let live: string;
@@ -49,12 +52,13 @@ export async function driftStep(s: ActionSettings, committed: string | undefined
   if (normalize(live) === normalize(committed)) {
     run.drift = { outcome: 'clean', schemaFile: s.schemaFile };
     log.info(`No drift: the live schema matches ${s.schemaFile}`);
-    return;
+    return run.drift;
   }
   const diff = unifiedDiff(normalize(committed), normalize(live), { from: `${s.schemaFile} (committed)`, to: `${s.target.database} (live)` });
   run.drift = { outcome: 'drift', schemaFile: s.schemaFile, diff };
   warn(`schema drift: the live schema of ${s.target.database} differs from ${s.schemaFile} (see the diff in the summary)`);
   log.info(diff.replace(/\n$/, ''));
+  return run.drift;
 }
 
 /** Line endings and pg_dump's per-run `\restrict` key lines do not count as drift. */

@@ -1,14 +1,12 @@
 /**
- * DESIGN "Pipeline" step 8 as the action runs it: after a failed `up` or `rollback`, open the
- * failure issue (or comment on the open one) through `src/github/`. Reporting never changes the
- * run's outcome: every problem ends as a warning.
+ * The failure issue: after a failed `up` or `rollback` (the run is finished and redacted), open
+ * the failure issue (or comment on the open one) through `src/github/`. Reporting never changes
+ * the run's outcome: every problem ends as a warning.
  */
-import type { IssueClientFactory } from '../ports.js';
 import { reportFailure, type IssueFacts } from '../../github/issue.js';
-import type { Logger } from '../../engine/logger.js';
-import { redact } from '../../engine/redact.js';
-import { ROLLBACK_STOP_REASONS as STOP_REASON, type ActionRun } from '../run-result.js';
+import { ROLLBACK_STOP_REASONS as STOP_REASON, type ActionRun, type IssueReport } from '../run-result.js';
 import type { ActionSettings } from '../settings.js';
+import type { StepContext } from './context.js';
 
 /**
  * Whether this run pages someone. Only real changes that failed: a failed migration, health
@@ -61,40 +59,39 @@ export function issueFacts(s: ActionSettings, run: ActionRun): IssueFacts {
 }
 
 /**
- * Open or comment on the failure issue and record the link in `run` (`issue`, `issueUrl`), or
- * add a warning saying why not. Never throws.
+ * Open or comment on the failure issue and record the link in the run (`issue`, `issueUrl`), or
+ * add a warning saying why not. `ctx.run` is the finished, redacted run, and `ctx.warn` redacts
+ * what it adds (the pipeline's context after the run). Never throws.
  */
-export async function reportIssue(s: ActionSettings, run: ActionRun, deps: { log: Logger; createClient: IssueClientFactory }): Promise<void> {
-  const warn = (m: string) => {
-    const text = redact(m, s.secrets);
-    run.warnings.push(text);
-    deps.log.warn(text);
-  };
+export async function reportIssue(ctx: StepContext): Promise<IssueReport | undefined> {
+  const { settings: s, run, log, warn } = ctx;
   const repo = s.run.repository;
   if (!repo) {
     warn('create-issue-on-failure: GITHUB_REPOSITORY is not set (not running on GitHub Actions?), so no issue was opened. The migration\'s outcome is unchanged.');
-    return;
+    return undefined;
   }
   if (s.githubToken === '') {
     warn(
       'create-issue-on-failure: the github-token input is empty, so no issue was opened (its default is ${{ github.token }}; the job needs `permissions: issues: write`). ' +
         "The migration's outcome is unchanged.",
     );
-    return;
+    return undefined;
   }
   const [owner, name] = repo.split('/');
   try {
-    const client = deps.createClient({ token: s.githubToken, owner, repo: name, ...(s.apiUrl ? { apiUrl: s.apiUrl } : {}), log: deps.log });
-    const result = await reportFailure(client, issueFacts(s, run), { labels: s.issueLabels, environment: s.environment, log: deps.log, secrets: s.secrets });
+    const client = ctx.ports.createIssueClient({ token: s.githubToken, owner, repo: name, ...(s.apiUrl ? { apiUrl: s.apiUrl } : {}), log });
+    const result = await reportFailure(client, issueFacts(s, run), { labels: s.issueLabels, environment: s.environment, log, secrets: s.secrets });
     if ('warning' in result) {
       warn(result.warning);
-      return;
+      return undefined;
     }
     run.issue = { action: result.action, number: result.number, url: result.url, issueUrl: result.issueUrl };
     run.issueUrl = result.url;
     run.notes.push(result.action === 'created' ? `Opened issue #${result.number}: ${result.url}` : `Added this failure to open issue #${result.number}: ${result.url}`);
+    return run.issue;
   } catch (err) {
     // reportFailure never throws; this guards the client factory.
     warn(`create-issue-on-failure: no issue was opened: ${(err as Error)?.message ?? String(err)}. The migration's outcome is unchanged.`);
+    return undefined;
   }
 }

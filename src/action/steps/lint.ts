@@ -5,11 +5,11 @@ import type { BeforeApply } from '../../engine/results.js';
 import { MigrationError } from '../../engine/errors.js';
 import { findMigrationFiles } from '../../engine/files.js';
 import { lintFiles, type Finding, type LintInput } from '../../lint/index.js';
-import { VERSION } from '../../version.js';
 import type { LintFailOn } from '../constants.js';
 import type { MigratorPort } from '../ports.js';
 import type { ActionRun, LintReport } from '../run-result.js';
-import type { ActionSettings, LintSettings } from '../settings.js';
+import type { ActionSettings } from '../settings.js';
+import type { StepContext } from './context.js';
 
 /** The settings lint reads. */
 export type LintStepSettings = Pick<ActionSettings, 'migrationsDirs' | 'workspace' | 'lintFailOn' | 'lintDisable' | 'steps'>;
@@ -57,47 +57,26 @@ export function lintError(r: LintReport, before: string): MigrationError {
   });
 }
 
+/** What `command: lint` is given: it needs no database, so no ports and no target. */
+export interface LintContext {
+  readonly settings: LintStepSettings;
+  readonly log: Logger;
+  /** The run so far; the report is recorded here. */
+  readonly run: ActionRun;
+}
+
 /**
- * `command: lint`: lint every migration file. Needs no database (and no URL). Status `failed`
- * when a finding is at or above `lint-fail-on`, else `success`.
+ * `command: lint`: lint every migration file and record the report in the run. Needs no database
+ * (and no URL). Throws the `LINT_FAILED` error when a finding is at or above `lint-fail-on`.
  */
-export async function runLintCommand(s: LintSettings, deps: { log: Logger; now?: () => number }): Promise<ActionRun> {
-  const now = deps.now ?? Date.now;
-  const t0 = now();
-  const run: ActionRun = {
-    status: 'success',
-    command: 'lint',
-    dryRun: s.dryRun,
-    environment: s.environment,
-    startedAt: new Date(t0).toISOString(),
-    durationMs: 0,
-    rows: [],
-    applied: [],
-    rolledBack: [],
-    pending: [],
-    warnings: [],
-    notes: [],
-    toolVersion: VERSION,
-    run: { ...s.run },
-  };
-  try {
-    const files = await findMigrationFiles([...s.migrationsDirs], s.workspace);
-    const r = await lintReport(s, files, 'all');
-    run.lint = r;
-    logReport(deps.log, r);
-    if (r.failed) {
-      const e = lintError(r, '');
-      run.status = 'failed';
-      run.error = { message: e.message, details: `${e.message}\n  hint: ${e.hint}`, code: e.code, ...(e.hint ? { hint: e.hint } : {}) };
-    }
-  } catch (err) {
-    run.status = 'failed';
-    const message = err instanceof Error ? err.message : String(err);
-    const hint = err instanceof MigrationError ? err.hint : undefined;
-    run.error = { message, details: hint ? `${message}\n  hint: ${hint}` : message, ...(err instanceof MigrationError ? { code: err.code } : {}), ...(hint ? { hint } : {}) };
-  }
-  run.durationMs = Math.round(now() - t0);
-  return run;
+export async function lintAll(ctx: LintContext): Promise<LintReport> {
+  const { settings: s, log, run } = ctx;
+  const files = await findMigrationFiles([...s.migrationsDirs], s.workspace);
+  const r = await lintReport(s, files, 'all');
+  run.lint = r;
+  logReport(log, r);
+  if (r.failed) throw lintError(r, '');
+  return r;
 }
 
 /**
@@ -106,7 +85,9 @@ export async function runLintCommand(s: LintSettings, deps: { log: Logger; now?:
  * in its `beforeApply` hook, after planning and before the backup and the first migration, and
  * stops the run with nothing applied when a finding is at or above `lint-fail-on`.
  */
-export function lintingMigrator(s: LintStepSettings, migrator: MigratorPort, run: ActionRun, log: Logger, warn: (m: string) => void): MigratorPort {
+export function lintingMigrator(ctx: StepContext): MigratorPort {
+  const { settings: s, log, run, warn } = ctx;
+  const migrator = ctx.ports.migrator;
   const record = (r: LintReport) => {
     run.lint = r;
     logReport(log, r);

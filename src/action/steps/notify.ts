@@ -3,9 +3,8 @@
  * in the message), post a Slack-compatible message to an incoming webhook. Best effort, like the
  * issue step: a webhook that fails is a warning and never changes the run's status or exit code.
  */
-import type { Logger } from '../../engine/logger.js';
 import { redact } from '../../engine/redact.js';
-import { postWebhook, type PostWebhook, type WebhookResult } from '../../notify/webhook.js';
+import type { WebhookResult } from '../../notify/webhook.js';
 import { notificationPayload, notifySecrets } from '../notification.js';
 import type { ActionRun } from '../run-result.js';
 import type { ActionSettings } from '../settings.js';
@@ -32,27 +31,13 @@ export function wantsNotification(s: ActionSettings, run: ActionRun): boolean {
  * (`notification webhook failed: HTTP 500 …`) through `warn`. Never throws and never changes the
  * run's status.
  */
-export function notify(ctx: StepContext): Promise<void>;
-/**
- * @deprecated The shape `pipeline.ts` calls until it builds a {@link StepContext} (issue #12);
- * remove it with that call. Warnings go to the run and the log, as `StepContext.warn` does.
- */
-export function notify(s: ActionSettings, run: ActionRun, deps: { log: Logger; post?: PostWebhook }): Promise<void>;
-export async function notify(first: StepContext | ActionSettings, run?: ActionRun, deps?: { log: Logger; post?: PostWebhook }): Promise<void> {
-  if ('settings' in first) return post(first.settings, first.run, first.log, first.ports.postWebhook, (m) => first.warn(m));
-  if (!run || !deps) return;
-  return post(first, run, deps.log, deps.post ?? postWebhook, (m) => {
-    run.warnings.push(m);
-    deps.log.warn(m);
-  });
-}
-
-async function post(s: ActionSettings, run: ActionRun, log: Logger, poster: PostWebhook, warn: (m: string) => void): Promise<void> {
+export async function notify(ctx: StepContext): Promise<void> {
+  const { settings: s, run, log } = ctx;
   const url = s.notifyWebhook;
   if (!url) return;
   let result: WebhookResult;
   try {
-    result = await poster(url, notificationPayload(s, run));
+    result = await ctx.ports.postWebhook(url, notificationPayload(s, run));
   } catch (err) {
     // postWebhook never throws; this guards the payload and an injected poster.
     result = { ok: false, error: (err as Error)?.message ?? String(err), attempts: 1 };
@@ -64,5 +49,5 @@ async function post(s: ActionSettings, run: ActionRun, log: Logger, poster: Post
     return;
   }
   // Redacted here with the webhook's own secrets too: the poster's error may quote its URL.
-  warn(redact(`notification webhook failed: ${result.error ?? 'no answer'}. The migration's outcome is unchanged.`, notifySecrets(s)));
+  ctx.warn(redact(`notification webhook failed: ${result.error ?? 'no answer'}. The migration's outcome is unchanged.`, notifySecrets(s)));
 }

@@ -1,17 +1,18 @@
-import type { Logger } from '../../engine/logger.js';
-import type { MigratorConfig } from '../../engine/migrator.js';
 import { verdict } from '../../safety/verify.js';
-import { verifyMigrations, type VerifyResult } from '../../safety/verify.js';
-import type { ActionRun } from '../run-result.js';
+import { verifyMigrations } from '../../safety/verify.js';
+import { migratorConfig } from '../real-ports.js';
+import type { VerifyReport } from '../run-result.js';
+import type { StepContext } from './context.js';
 
 /**
- * Run {@link verifyMigrations} on a scratch database on the same server (never the configured
- * database) and record the verdict: status `success` when every down undoes its up, `failed`
- * (error naming the bad down) otherwise. Errors of the run itself (a failing section, no
- * permission to create the scratch database) are thrown and fail the run as usual.
+ * `command: verify`: run {@link verifyMigrations} on a scratch database on the same server (never
+ * the configured database) and record the verdict: status `success` when every down undoes its
+ * up, `failed` (error naming the bad down) otherwise. Errors of the run itself (a failing
+ * section, no permission to create the scratch database) are thrown and fail the run as usual.
  */
-export async function verifyStep(cfg: MigratorConfig, log: Logger, run: ActionRun, verify: (c: MigratorConfig) => Promise<VerifyResult> = verifyMigrations): Promise<void> {
-  const r = await verify(cfg);
+export async function verify(ctx: StepContext): Promise<VerifyReport> {
+  const { log, run } = ctx;
+  const r = await verifyMigrations(migratorConfig(ctx.settings, log));
   const text = verdict(r);
   for (const line of text.replace(/\n$/, '').split('\n')) log.info(line);
   run.verify = {
@@ -23,7 +24,7 @@ export async function verifyStep(cfg: MigratorConfig, log: Logger, run: ActionRu
   };
   if (r.ok) {
     run.status = 'success';
-    return;
+    return run.verify;
   }
   run.status = 'failed';
   const first = text.split('\n')[0];
@@ -34,4 +35,5 @@ export async function verifyStep(cfg: MigratorConfig, log: Logger, run: ActionRu
     ...(r.firstBadDown ? { file: r.firstBadDown.file, version: r.firstBadDown.version } : {}),
     hint: 'make the down section undo exactly what the up section does',
   };
+  return run.verify;
 }

@@ -1,0 +1,93 @@
+/**
+ * The real systems behind {@link ActionPorts}: PostgreSQL through the engine, pg_dump, the health
+ * checks, GitHub and the webhook. `main.ts` passes these; tests pass fakes of the same shape.
+ */
+import { closeQuietly, connect } from '../engine/db.js';
+import type { Logger } from '../engine/logger.js';
+import { Migrator, type MigratorConfig } from '../engine/migrator.js';
+import type { DatabaseTarget } from '../engine/url.js';
+import { createIssueClient } from '../github/issue-client.js';
+import { postWebhook } from '../notify/webhook.js';
+import { selectPgDump, serverVersion, takeBackup } from '../safety/backup.js';
+import { invalidIndexNames, runHealthChecks } from '../safety/health.js';
+import { VERSION } from '../version.js';
+import { CONNECT_RETRIES, CONNECT_RETRY_BASE_MS } from './constants.js';
+import type { ActionPorts, BackupPort, HealthPort } from './ports.js';
+import type { ActionSettings } from './settings.js';
+
+/** Engine configuration from validated settings. */
+export function migratorConfig(s: ActionSettings, log: Logger): MigratorConfig {
+  return {
+    target: s.target,
+    migrationsDirs: [...s.migrationsDirs],
+    migrationsTable: s.migrationsTable,
+    historyTable: s.historyTable,
+    schemaFile: s.schemaFile,
+    dumpSchema: s.dumpSchema,
+    strict: s.strict,
+    lockTimeoutMs: s.lockTimeoutMs,
+    statementTimeoutMs: s.statementTimeoutMs,
+    lockRetries: s.lockRetries,
+    lockWaitTimeoutMs: s.lockWaitTimeoutMs,
+    // A database that is restarting or a network blip should not fail a deploy: connecting is retried with backoff.
+    connectRetries: CONNECT_RETRIES,
+    connectRetryBaseMs: CONNECT_RETRY_BASE_MS,
+    ...(s.pgDumpPath !== undefined ? { pgDump: s.pgDumpPath } : {}),
+    ctx: { environment: s.environment, actor: s.run.actor, gitSha: s.run.sha, runId: s.run.runId, runUrl: s.run.runUrl, toolVersion: VERSION },
+    log,
+    cwd: s.workspace,
+  };
+}
+
+/** Health checks against the run's database, each on its own short connection. */
+export function healthPort(target: DatabaseTarget): HealthPort {
+  return { invalidIndexes: () => invalidIndexNames(target), run: (opts) => runHealthChecks(target, opts) };
+}
+
+/** Real backups of the settings' database into `backup-dir`, with a pg_dump matched to the server. */
+export function backupPort(s: ActionSettings, log: Logger): BackupPort {
+  return {
+    serverVersion: (conn) => serverVersion(conn),
+    async probeServerVersion() {
+      const conn = await connect(s.target);
+      try {
+        return await serverVersion(conn);
+      } finally {
+        await closeQuietly(conn);
+      }
+    },
+    select: (server) =>
+      selectPgDump({
+        ...(s.pgDumpPath !== undefined ? { explicitPath: s.pgDumpPath } : {}),
+        serverMajor: server.major,
+        serverVersion: server.text,
+        logger: log,
+      }),
+    take: (sel, currentVersion) =>
+      takeBackup({
+        target: s.target,
+        dir: s.backupDir,
+        environment: s.environment,
+        ...(currentVersion !== undefined ? { currentVersion } : {}),
+        pgDump: sel.pgDump,
+        pgRestore: sel.pgRestore,
+        logger: log,
+      }),
+  };
+}
+
+/**
+ * Every port of a run, wired to the real systems, except those given in `given` (a test's fakes).
+ * Building them touches nothing: the engine connects on its first command, and the GitHub client
+ * loads @actions/github only on its first request, so a run that succeeds never loads it.
+ */
+export function realPorts(settings: ActionSettings, log: Logger, given: Partial<ActionPorts> = {}): ActionPorts {
+  return {
+    migrator: given.migrator ?? new Migrator(migratorConfig(settings, log)),
+    health: given.health ?? healthPort(settings.target),
+    backup: given.backup ?? backupPort(settings, log),
+    createIssueClient: given.createIssueClient ?? createIssueClient,
+    postWebhook: given.postWebhook ?? postWebhook,
+    now: given.now ?? Date.now,
+  };
+}

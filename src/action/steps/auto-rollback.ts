@@ -1,0 +1,70 @@
+/**
+ * What happens after a failed migration or a failed health check: this run's migrations are
+ * undone, newest first, through the engine, when `rollback-on-failure` says so. Whatever happens
+ * here, the original failure stays the run's error; the rollback's own trouble is reported beside it.
+ */
+import type { VersionsRollbackResult } from '../../engine/results.js';
+import { errorOf } from '../errors.js';
+import type { RollbackReport } from '../run-result.js';
+import type { StepContext } from './context.js';
+import { roundMs, setCurrent } from './record.js';
+
+/**
+ * Undo what this run applied (`run.applied`), because of `reason` (e.g. `migration 3 failed`).
+ * The run ends `rolled-back` when everything was undone, `failed` when something of this run is
+ * still applied. Returns the rollback's report; undefined when nothing was undone on purpose
+ * (nothing applied, or `rollback-on-failure: false`).
+ */
+export async function autoRollback(ctx: StepContext, reason: string): Promise<RollbackReport | undefined> {
+  const { settings: s, ports, log, run, warn } = ctx;
+  const mine = [...run.applied];
+  if (mine.length === 0) {
+    run.notes.push('Nothing to roll back: this run applied no migration before it failed.');
+    return undefined;
+  }
+  if (!s.rollbackOnFailure) {
+    warn(`rollback-on-failure is false: the ${mine.length} migration(s) this run applied remain applied: ${[...mine].reverse().join(', ')}`);
+    return undefined;
+  }
+  let rb: VersionsRollbackResult;
+  try {
+    rb = await log.group('Automatic rollback', () => ports.migrator.rollbackVersions(mine, { reason }));
+  } catch (err) {
+    run.rollback = { reason, requested: [...mine].reverse(), rolledBack: [], remaining: [...mine].reverse(), error: errorOf(err) };
+    warn(`the automatic rollback could not start: ${(err as Error).message}; still applied from this run: ${[...mine].reverse().join(', ')}`);
+    return run.rollback;
+  }
+  for (const st of rb.steps) {
+    run.rows.push({
+      version: st.version,
+      file: st.displayPath,
+      status: st.outcome === 'rolled_back' ? 'rolled-back' : 'rollback-failed',
+      durationMs: roundMs(st.durationMs),
+      transaction: st.transaction,
+      ...(st.attempts > 1 ? { attempts: st.attempts } : {}),
+    });
+  }
+  const rolledBack = rb.steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version);
+  run.rolledBack = rolledBack;
+  const remaining = rb.remaining.map((m) => m.version);
+  run.rollback = {
+    reason,
+    requested: rb.requested,
+    rolledBack,
+    remaining,
+    ...(rb.stoppedAt ? { stoppedAt: { version: rb.stoppedAt.version, ...(rb.stoppedAt.displayPath ? { file: rb.stoppedAt.displayPath } : {}), reason: rb.stoppedAt.reason } } : {}),
+    ...(rb.error ? { error: errorOf(rb.error) } : {}),
+  };
+  if (!rb.stateUnknown) {
+    run.pending = rb.pending;
+    setCurrent(run, rb.currentVersion);
+  }
+  if (rb.dumpError) warn(`the schema dump after the rollback failed: ${rb.dumpError.message}`);
+  if (rb.error || remaining.length > 0) {
+    run.status = 'failed';
+    warn(`the automatic rollback stopped${rb.error ? `: ${rb.error.message}` : ''}; still applied from this run: ${remaining.join(', ') || 'none'}`);
+  } else {
+    run.status = 'rolled-back';
+  }
+  return run.rollback;
+}

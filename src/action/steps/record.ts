@@ -1,0 +1,56 @@
+/**
+ * How the engine's results land in the run: shared by the steps that apply (`up`), undo
+ * (`rollback`, the automatic rollback) or only look (plans, `status`).
+ */
+import { editedWarning } from '../../engine/history.js';
+import type { RunResult } from '../../engine/results.js';
+import { errorOf } from '../errors.js';
+import type { ActionRun } from '../run-result.js';
+import type { StepContext } from './context.js';
+
+/** The version the database is at now; none when the engine could not tell (or nothing is applied). */
+export function setCurrent(run: ActionRun, v: string | undefined): void {
+  if (v !== undefined) run.currentVersion = v;
+  else delete run.currentVersion;
+}
+
+/** A duration as the rows show it: ms with three decimals, so fast steps do not read as 0. */
+export function roundMs(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+/**
+ * Record an `up` or `rollback` result: one row per step (and, after `up`, one per file still
+ * pending), the versions applied and undone, where the database is now, and the run's status:
+ * `failed` with the engine's error, else `success`, or `nothing-to-do` when no step ran.
+ */
+export function recordRun(ctx: StepContext, r: RunResult): void {
+  const { run, warn } = ctx;
+  run.rows = r.steps.map((st) => ({
+    version: st.version,
+    file: st.displayPath,
+    status: st.outcome === 'failed' ? 'failed' : st.outcome === 'rolled_back' ? 'rolled-back' : 'applied',
+    durationMs: roundMs(st.durationMs),
+    transaction: st.transaction,
+    ...(st.attempts > 1 ? { attempts: st.attempts } : {}),
+  }));
+  const touched = new Set(r.steps.map((st) => st.version));
+  if (r.command === 'up') {
+    for (const m of r.pendingFiles) if (!touched.has(m.version)) run.rows.push({ version: m.version, file: m.displayPath, status: 'pending' });
+  }
+  run.applied = r.steps.filter((st) => st.outcome === 'applied').map((st) => st.version);
+  run.rolledBack = r.steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version);
+  run.pending = r.pending;
+  setCurrent(run, r.currentVersion);
+  if (r.schemaFile) run.schemaFile = r.schemaFile;
+  if (r.dumpError) warn(`the schema dump failed (the migrations themselves succeeded): ${r.dumpError.message}`);
+  // The engine logged these during `up`: recorded for the summary, not logged twice.
+  for (const v of r.edited ?? []) run.warnings.push(editedWarning(r.files.find((f) => f.version === v)?.displayPath ?? `migration ${v}`));
+  if (r.stateUnknown) warn('the connection was lost and could not be re-opened: what is applied now is unknown; run `status`');
+  if (r.error) {
+    run.status = 'failed';
+    run.error = errorOf(r.error);
+  } else {
+    run.status = r.steps.length > 0 ? 'success' : 'nothing-to-do';
+  }
+}
