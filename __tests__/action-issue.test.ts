@@ -1,5 +1,5 @@
 /**
- * The failure issue (DESIGN "Pipeline" step 8) through the BUNDLED action, run as a runner runs it
+ * The failure issue through the BUNDLED action, run as a runner runs it
  * (`node <bundle>/index.js`, INPUT_* variables), against a PostgreSQL 15 server (so the system
  * pg_dump 15 can take the production backup) and a local HTTP server posing as the GitHub REST API
  * at `GITHUB_API_URL`. This exercises the real Octokit from @actions/github, loaded lazily.

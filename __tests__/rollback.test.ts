@@ -1,5 +1,5 @@
 /**
- * Automatic rollback (DESIGN "Pipeline" steps 6–7) and the engine APIs the action builds on,
+ * Automatic rollback after a failed migration or health check and the engine APIs the action builds on,
  * on a real PostgreSQL: the action pipeline with the real Migrator and real health checks.
  */
 import { describe, it, expect, afterEach } from '@jest/globals';
