@@ -1,5 +1,4 @@
-import type { Connection } from './db.js';
-import { literal } from './db.js';
+import { literal, tableExists, type Connection } from './db.js';
 import type { LedgerName } from './ledger.js';
 
 /** Who and what ran a migration: copied into every history row for the audit trail. */
@@ -136,18 +135,9 @@ export async function recordHistory(conn: Connection, name: HistoryName, e: Hist
   await conn.query(historyInsertSql(name, e, ctx));
 }
 
-/** Whether the audit table exists (status must not create it). */
-export async function historyExists(conn: Connection, name: HistoryName): Promise<boolean> {
-  const { rowCount } = await conn.query(
-    'select 1 from information_schema.tables where table_schema = $1 and table_name = $2',
-    [name.schema, name.table],
-  );
-  return (rowCount ?? 0) > 0;
-}
-
 /** Checksum of the last successful `up` of each version: what the file looked like when applied. */
 export async function appliedChecksums(conn: Connection, name: HistoryName): Promise<Map<string, string>> {
-  if (!(await historyExists(conn, name))) return new Map();
+  if (!(await tableExists(conn, name))) return new Map();
   // One JSON object rather than a row per version: per-row parsing dominated large `status` runs.
   const { rows } = await conn.query<{ sums: string }>(
     `select coalesce(json_object_agg(version, checksum), '{}')::text as sums from (

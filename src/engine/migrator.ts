@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { createHash, randomUUID } from 'node:crypto';
-import { connect, closeQuietly, isConnectionLost, type Connection } from './db.js';
+import { connect, closeQuietly, isConnectionLost, tableExists, type Connection } from './db.js';
 import { SqlMigrationError } from './sql-error.js';
 import { MigrationError } from './errors.js';
 import { findMigrationFiles, assertUniqueVersions } from './files.js';
 import { parseMigration } from './parse.js';
-import { resolveLedgerName, ensureLedger, appliedVersions, ledgerExists, type LedgerName } from './ledger.js';
+import { resolveLedgerName, ensureLedger, appliedVersions, type LedgerName } from './ledger.js';
 import { editedWarning, historyName, historyDdl, appliedChecksums, recordHistory, type HistoryName, type RunContext } from './history.js';
 import { acquireLock, releaseLock, lockKey } from './lock.js';
 import { makePlan, checkStrictOrder, rollbackTargets, newestFirst, refOf, type MigrationPlan } from './plan.js';
@@ -141,7 +141,7 @@ export class Migrator {
     const result = await this.session(false, async (conn) => {
       await conn.query('SET default_transaction_read_only = on');
       const ledger = await resolveLedgerName(conn, this.cfg.migrationsTable, this.cfg.target.searchPath);
-      return fn(conn, ledger, await ledgerExists(conn, ledger));
+      return fn(conn, ledger, await tableExists(conn, ledger));
     }).catch((err: unknown) => {
       if ((err as MigrationError).code !== 'DATABASE_MISSING') throw err;
       missing = true;

@@ -295,7 +295,8 @@ async function runNonTransactional(
   }
   await conn.query(`SET lock_timeout = ${opts.lockTimeoutMs};SET statement_timeout = ${opts.statementTimeoutMs}`);
   // Only indexes this file leaves INVALID are its to report; older ones are someone else's story.
-  const invalidBefore = new Set(await invalidIndexes(conn));
+  // Best effort: a failing catalog query must not turn into a migration failure.
+  const invalidBefore = new Set(await invalidIndexes(conn).catch(() => [] as string[]));
   const done: string[] = [];
   let attempts = 1;
   let rowsAffected: number | undefined;
@@ -320,7 +321,7 @@ async function runNonTransactional(
         failure.completedStatements = done;
         const pos = e.position ? Number(e.position) : 0;
         placeInFile(failure, section, stmts[i].offset + (pos > 0 ? utf16Offset(stmts[i].sql, pos - 1) : 0));
-        failure.invalidIndexes = (await invalidIndexes(conn)).filter((name) => !invalidBefore.has(name));
+        failure.invalidIndexes = (await invalidIndexes(conn).catch(() => [] as string[])).filter((name) => !invalidBefore.has(name));
         return { attempts, error: new SqlMigrationError(failure, { hint: hintFor(e.code, direction, false), cause: err }) };
       }
     }
@@ -340,14 +341,8 @@ async function runNonTransactional(
 
 /** Indexes a failed CREATE INDEX CONCURRENTLY leaves behind: unusable but still maintained on every write. */
 export async function invalidIndexes(conn: Connection): Promise<string[]> {
-  try {
-    const { rows } = await conn.query<{ name: string }>(
-      `select i.indexrelid::regclass::text as name from pg_index i where not i.indisvalid order by 1`,
-    );
-    return rows.map((r) => r.name);
-  } catch {
-    return [];
-  }
+  const { rows } = await conn.query<{ name: string }>('select i.indexrelid::regclass::text as name from pg_index i where not i.indisvalid order by 1');
+  return rows.map((r) => r.name);
 }
 
 interface PgError {
@@ -445,5 +440,3 @@ function connectionLostError(err: unknown, file: MigrationFile, direction: 'up' 
     },
   );
 }
-
-export { isConnectionLost };

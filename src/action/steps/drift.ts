@@ -5,7 +5,7 @@ import { dumpSchema, pgDumpVersion } from '../../engine/dump.js';
 import { historyName } from '../../engine/history.js';
 import { resolveLedgerName } from '../../engine/ledger.js';
 import type { Logger } from '../../engine/logger.js';
-import { unifiedDiff } from '../../safety/verify.js';
+import { unifiedDiff } from '../../safety/diff.js';
 import type { ActionRun, DriftReport } from '../run-result.js';
 import type { ActionSettings } from '../settings.js';
 import { fence } from '../../text/markdown.js';
