@@ -1,10 +1,12 @@
-import type { Connection } from './db.js';
-import { literal, isConnectionLost } from './db.js';
+import { readFileSync } from 'node:fs';
+import { literal, isConnectionLost, type Connection } from './db.js';
 import type { LedgerName } from './ledger.js';
 import type { HistoryName, RunContext } from './history.js';
 import { historyInsertSql, recordHistory } from './history.js';
 import type { Logger } from './logger.js';
 import type { MigrationFile, ParsedMigration, Section } from './types.js';
+import { checksumOf } from './parse.js';
+import type { MigrationPlan } from './plan.js';
 import { splitStatements, statementAround, type Statement } from './split.js';
 import { SqlMigrationError, SqlSyntaxError, lineColumn, type SqlFailure } from './sql-error.js';
 import { elapsedMs } from './duration.js';
@@ -106,6 +108,36 @@ export async function runStep(
     attempts: r.attempts,
     rowsAffected: r.rowsAffected,
   };
+}
+
+/**
+ * The audit trail promises one row per attempt, also when the session died mid-migration, so
+ * {@link runStep} could not write it: write it through the fresh connection `conn`. A
+ * transaction killed during COMMIT may still have committed: the ledger (`after`) tells, so the
+ * `failed` row is written only when the step's effect is really absent.
+ */
+export async function recordLostStep(conn: Connection, step: StepResult | undefined, after: MigrationPlan, opts: StepOptions): Promise<void> {
+  if (!step || !opts.history) return;
+  const applied = after.files.some((r) => r.file.version === step.version && r.applied);
+  if ((step.direction === 'up') === applied) return;
+  const file = after.files.find((r) => r.file.version === step.version)?.file;
+  const checksum = file ? checksumOf(readFileSync(file.absPath)) : '';
+  await recordHistory(
+    conn,
+    opts.history,
+    {
+      version: step.version,
+      direction: step.direction,
+      outcome: 'failed',
+      fileName: step.fileName,
+      checksum,
+      startedAt: new Date(Date.now() - step.durationMs),
+      durationMs: step.durationMs,
+      sqlstate: (step.error as SqlMigrationError | undefined)?.failure?.sqlstate,
+      error: step.error?.message,
+    },
+    opts.ctx,
+  ).catch((err) => opts.log.warn(`could not record the failed attempt in the history table: ${(err as Error).message}`));
 }
 
 interface RunOutcome {
