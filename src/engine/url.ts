@@ -118,36 +118,6 @@ const HANDLED_PARAMS = new Set([
   'options',
 ]);
 
-// libpq keywords pg_dump understands in a URL query; pq-only and server-only params would make it fail.
-const LIBPQ_DUMP_PARAMS = new Set([
-  'sslmode',
-  'sslrootcert',
-  'sslcert',
-  'sslkey',
-  'sslcrl',
-  'sslcrldir',
-  'sslsni',
-  'sslcompression',
-  'connect_timeout',
-  'application_name',
-  'fallback_application_name',
-  'client_encoding',
-  'options',
-  'keepalives',
-  'keepalives_idle',
-  'keepalives_interval',
-  'keepalives_count',
-  'tcp_user_timeout',
-  'target_session_attrs',
-  'channel_binding',
-  'gssencmode',
-  'krbsrvname',
-  'require_auth',
-  'requirepeer',
-  'service',
-  'passfile',
-]);
-
 /**
  * Parse a dbmate-style database URL.
  *
@@ -306,32 +276,6 @@ export function withDatabase(target: DatabaseTarget, dbName: string): DatabaseTa
 }
 
 /**
- * The URL to give pg_dump: dbmate's normalised form (scheme `postgres`, explicit port, socket dirs
- * as `host=`), without `search_path`/`binary_parameters` (pg_dump gets `--schema` args instead),
- * without params libpq would reject, and **without the password**: pass {@link dumpEnv} as env.
- */
-export function dumpArgsUrl(target: DatabaseTarget): string {
-  const query: string[] = [];
-  const isSocket = target.host.startsWith('/');
-  if (isSocket) query.push(`host=${encodeURIComponent(target.host)}`);
-  const params = paramsOf(target.raw);
-  const names = [...new Set([...params.keys()])].filter((n) => LIBPQ_DUMP_PARAMS.has(n)).sort();
-  for (const name of names) {
-    const value = params.get(name) ?? '';
-    query.push(`${name}=${encodeURIComponent(value)}`);
-  }
-  const userinfo = target.user !== undefined ? `${encodeURIComponent(target.user)}@` : '';
-  const hostPart = isSocket ? '' : target.host.includes(':') ? `[${target.host}]` : target.host;
-  const db = target.database === '' ? '' : `/${encodeURIComponent(target.database)}`;
-  return `postgres://${userinfo}${hostPart}:${target.port}${db}${query.length > 0 ? `?${query.join('&')}` : ''}`;
-}
-
-/** Environment for pg_dump/psql children: the password travels here, never on the command line. */
-export function dumpEnv(target: DatabaseTarget): Record<string, string> {
-  return target.password !== undefined ? { PGPASSWORD: target.password } : {};
-}
-
-/**
  * The node-postgres configs to try, in order. One entry except for the libpq modes node-postgres
  * lacks: `prefer` tries TLS without verification then plain text (fall back only when the server
  * answers that it has no SSL), and `allow` tries plain text then TLS. `ssl` is always explicit here,
@@ -367,11 +311,6 @@ function replacePath(url: string, dbName: string): string {
   const m = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*)(\/[^?#]*)?(.*)$/s.exec(url.trim());
   if (!m) return url;
   return `${m[1]}/${encodeURIComponent(dbName)}${m[3]}`;
-}
-
-function paramsOf(raw: string): URLSearchParams {
-  const q = /\?([^#]*)/.exec(raw.trim());
-  return new URLSearchParams(q ? q[1] : '');
 }
 
 function readSslFiles(

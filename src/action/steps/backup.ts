@@ -4,7 +4,8 @@
  * after planning and before the first migration. The archive itself is `src/backup.ts`'s job;
  * this file only chooses, logs and reports.
  */
-import { BackupError, selectPgDump, serverVersion, takeBackup, type PgDumpSelection, type ServerVersion } from '../../safety/backup.js';
+import { BackupError, selectPgDump, takeBackup, type PgDumpSelection } from '../../safety/backup.js';
+import { serverVersion, type ServerVersion } from '../../engine/pg-tools.js';
 import { closeQuietly, connect } from '../../engine/db.js';
 import type { BackupPort } from '../ports.js';
 import type { Logger } from '../../engine/logger.js';

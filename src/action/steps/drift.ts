@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { connect, closeQuietly } from '../../engine/db.js';
-import { dumpSchema, pgDumpVersion } from '../../engine/dump.js';
+import { dumpSchema } from '../../engine/dump.js';
+import { pgDumpVersion } from '../../engine/pg-tools.js';
 import { historyName } from '../../engine/history.js';
 import { resolveLedgerName } from '../../engine/ledger.js';
 import type { Logger } from '../../engine/logger.js';
