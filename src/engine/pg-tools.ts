@@ -367,11 +367,11 @@ const WORDS: Readonly<Record<PgDumpPolicy, PolicyWords>> = {
       hint: sameMajorHint(need),
     }),
     noneFound: (server, need, where) => ({
-      message: `no pg_dump found to dump the live schema of a PostgreSQL ${server} server: a pg_dump of major version ${need} is needed (${where})`,
+      message: `no pg_dump found to dump the live schema of a PostgreSQL ${server} server: a pg_dump of major version ${need} is needed (${where}); install postgresql-client-${need} or set pg-dump-path`,
       hint: sameMajorHint(need),
     }),
     noneFits: (newest, server, need, where) => ({
-      message: `no pg_dump of major version ${need} found to dump the live schema of a PostgreSQL ${server} server (newest found: pg_dump ${fmt(newest.version)} at ${newest.path}; ${where}): a dump by another major version would differ from the schema file for that reason alone`,
+      message: `no pg_dump of major version ${need} found to dump the live schema of a PostgreSQL ${server} server (newest found: pg_dump ${fmt(newest.version)} at ${newest.path}; ${where}): a dump by another major version would differ from the schema file for that reason alone; install postgresql-client-${need} or set pg-dump-path`,
       hint: sameMajorHint(need),
     }),
   },

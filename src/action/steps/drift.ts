@@ -7,7 +7,8 @@ import { historyName } from '../../engine/history.js';
 import { resolveLedgerName } from '../../engine/ledger.js';
 import type { Logger } from '../../engine/logger.js';
 import { unifiedDiff } from '../../safety/diff.js';
-import type { ActionRun, DriftReport } from '../run-result.js';
+import type { ActionRun } from '../run-result.js';
+import type { DriftReport } from '../../safety/drift.js';
 import type { ActionSettings } from '../settings.js';
 import { fence } from '../../text/markdown.js';
 
