@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { connectionAttempts, type DatabaseTarget } from './url.js';
+import { connectionAttempts } from './tls.js';
+import type { DatabaseTarget } from './url.js';
 import { MigrationError } from './errors.js';
 
 /** The one connection a run uses: advisory locks are per session, so everything goes through it. */
