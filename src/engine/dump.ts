@@ -6,6 +6,7 @@ import type { HistoryName } from './history.js';
 import type { DatabaseTarget } from './url.js';
 import { dumpArgsUrl, dumpEnv, pgDumpVersion, runCommand, type PgVersion } from './pg-tools.js';
 import { MigrationError } from './errors.js';
+import type { Logger } from './logger.js';
 
 /** How to run pg_dump for a schema dump. */
 export interface DumpOptions {
@@ -59,7 +60,7 @@ export async function dumpSchema(conn: Connection, target: DatabaseTarget, ledge
 }
 
 /** dbmate's TrimLeadingSQLComments: drop the header (blank and `--` lines), right-trim every line. */
-export function postProcess(dump: string): string {
+function postProcess(dump: string): string {
   const lines = dump.split('\n');
   if (lines.at(-1) === '') lines.pop();
   let i = 0;
@@ -84,4 +85,22 @@ async function trailer(conn: Connection, ledger: LedgerName): Promise<string> {
 export async function writeSchemaFile(path: string, content: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, content, { mode: 0o644 });
+}
+
+/** Where the schema file goes, on top of how to dump it. */
+export interface SchemaFileOptions extends DumpOptions {
+  /** The schema file as configured; announced as is. */
+  schemaFile: string;
+  /** Resolve a relative `schemaFile` against this (default: the process's directory). */
+  cwd?: string;
+  /** Gets dbmate's `Writing: <file>` line. */
+  log: Logger;
+}
+
+/** dbmate's schema-file step: dump the schema, announce `Writing: <file>`, write it. */
+export async function writeSchema(conn: Connection, target: DatabaseTarget, ledger: LedgerName, opts: SchemaFileOptions): Promise<void> {
+  const { schemaFile, cwd, log, ...dump } = opts;
+  const text = await dumpSchema(conn, target, ledger, dump);
+  log.info(`Writing: ${schemaFile}`);
+  await writeSchemaFile(cwd && !schemaFile.startsWith('/') ? `${cwd}/${schemaFile}` : schemaFile, text);
 }

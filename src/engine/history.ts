@@ -144,7 +144,7 @@ export async function recordHistory(conn: Connection, name: HistoryName, e: Hist
 }
 
 /** Checksum of the last successful `up` of each version: what the file looked like when applied. */
-export async function appliedChecksums(conn: Connection, name: HistoryName): Promise<Map<string, string>> {
+async function appliedChecksums(conn: Connection, name: HistoryName): Promise<Map<string, string>> {
   if (!(await tableExists(conn, name))) return new Map();
   // One JSON object rather than a row per version: per-row parsing dominated large `status` runs.
   const { rows } = await conn.query<{ sums: string }>(

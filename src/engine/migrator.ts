@@ -1,18 +1,17 @@
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
-import { closeQuietly, isConnectionLost, type Connection } from './db.js';
+import type { Connection } from './db.js';
 import { MigrationError } from './errors.js';
-import { findMigrationFiles, assertUniqueVersions } from './files.js';
-import { parseMigration } from './parse.js';
+import { findMigrationFiles, assertUniqueVersions, loadMigrations, type LoadedMigration } from './files.js';
 import { resolveLedgerName, ensureLedger, appliedVersions, type LedgerName } from './ledger.js';
 import { editedWarning, editedVersions, configuredHistory, historyDdl, type HistoryName, type RunContext } from './history.js';
 import { makePlan, checkStrictOrder, rollbackTargets, newestFirst, refOf, type MigrationPlan } from './plan.js';
-import { runStep, recordLostStep, type StepResult, type StepOptions } from './runner.js';
+import { settleRun } from './outcome.js';
+import { runStep, type StepResult, type StepOptions } from './runner.js';
 import { isEmptySection } from './split.js';
-import { dumpSchema, writeSchemaFile } from './dump.js';
+import { writeSchema } from './dump.js';
 import { formatGoDuration } from './duration.js';
-import { withSession, withReadOnlySession, withLock, withAdminSession, reconnect, type SessionSettings } from './session.js';
+import { withSession, withReadOnlySession, withLock, withAdminSession, type SessionSettings } from './session.js';
 import type { Logger } from './logger.js';
 import type { MigrationFile, ParsedMigration, Section } from './types.js';
 import type { BeforeApplyInfo, PlanResult, PlannedMigration, RollbackOptions, RollbackPlanResult, RollbackStopReason, RunResult, StatusResult, UpOptions, VersionsRollbackResult } from './results.js';
@@ -44,12 +43,6 @@ export interface MigratorConfig extends SessionSettings {
   ctx: RunContext;
   /** Resolve relative directories against this (default: process.cwd()). */
   cwd?: string;
-}
-
-/** A migration file with its parsed sections, ready to run. */
-interface Loaded {
-  file: MigrationFile;
-  parsed: ParsedMigration;
 }
 
 /** Where and why a step loop stopped before its end (see {@link VersionsRollbackResult.stoppedAt}). */
@@ -114,12 +107,13 @@ export class Migrator {
         if (this.cfg.strict) checkStrictOrder(plan);
         const edited = await this.checkEdited(conn, ledger, plan);
         const todo = plan.pending.slice(0, opts.steps ?? plan.pending.length);
-        const loaded = this.load(todo);
+        const loaded = loadMigrations(todo);
         // Before the ledger tables are created: a backup taken here shows the database as it was.
         if (opts.beforeApply && loaded.length > 0) await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('up', conn, created, plan));
         await this.ensureTables(conn, ledger, history);
-        const { steps, stopped } = await this.runSteps(conn, loaded, 'up', this.stepOptions(ledger, history), ready);
-        const result = await this.finish(conn, 'up', files, ledger, history, steps, stopped?.error, t0);
+        const stepOpts = this.stepOptions(ledger, history);
+        const { steps, stopped } = await this.runSteps(conn, loaded, 'up', stepOpts, ready);
+        const result = await settleRun(conn, this.cfg, { command: 'up', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
         if (created) result.databaseCreated = true;
         if (edited.length > 0) result.edited = edited;
         return result;
@@ -141,10 +135,11 @@ export class Migrator {
             hint: 'run `status` to see what is applied',
           });
         }
-        const loaded = this.load(targets);
+        const loaded = loadMigrations(targets);
         if (opts.beforeApply) await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('rollback', conn, false, plan));
-        const { steps, stopped } = await this.runSteps(conn, loaded, 'down', this.stepOptions(ledger, history), ready);
-        return this.finish(conn, 'rollback', files, ledger, history, steps, stopped?.error, t0);
+        const stepOpts = this.stepOptions(ledger, history);
+        const { steps, stopped } = await this.runSteps(conn, loaded, 'down', stepOpts, ready);
+        return settleRun(conn, this.cfg, { command: 'rollback', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
       }),
     );
   }
@@ -173,10 +168,10 @@ export class Migrator {
         this.log.info(`Rolling back ${todo.length} migration(s)${opts.reason ? ` (${opts.reason})` : ''}: ${todo.join(', ') || 'none'}`);
         for (const v of notApplied) this.log.warn(`version ${v} is not applied: nothing to roll back`);
         // The automatic rollback never printed dbmate's `Rows affected:` lines; it still does not.
-        const { steps, stopped } = await this.runSteps(conn, todo, 'down', this.stepOptions(ledger, history), (v) => this.undoable(byVersion.get(v), v), {
-          rowsAffected: false,
-        });
-        const base = await this.finish(conn, 'rollback', files, ledger, history, steps, stopped?.error, t0);
+        const stepOpts = this.stepOptions(ledger, history);
+        const check = (v: string) => this.undoable(byVersion.get(v), v);
+        const { steps, stopped } = await this.runSteps(conn, todo, 'down', stepOpts, check, { rowsAffected: false });
+        const base = await settleRun(conn, this.cfg, { command: 'rollback', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
         const undone = new Set(steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version));
         const pendingAfter = new Set(base.pending);
         // With the ledger unreadable (connection lost), trust the steps: what did not finish remains.
@@ -203,7 +198,7 @@ export class Migrator {
    * `rollbackVersions`' check before each version: the file must exist, parse, and have a down
    * section with a statement in it. Anything else stops the loop with its reason.
    */
-  private async undoable(file: MigrationFile | undefined, version: string): Promise<Loaded | Stopped> {
+  private async undoable(file: MigrationFile | undefined, version: string): Promise<LoadedMigration | Stopped> {
     if (!file) {
       return {
         version,
@@ -213,9 +208,9 @@ export class Migrator {
         }),
       };
     }
-    let loaded: Loaded;
+    let loaded: LoadedMigration;
     try {
-      [loaded] = this.load([file]);
+      [loaded] = loadMigrations([file]);
     } catch (err) {
       return { version, reason: 'unparsable', error: err as Error, displayPath: file.displayPath };
     }
@@ -267,7 +262,7 @@ export class Migrator {
   async plan(opts: { steps?: number } = {}): Promise<PlanResult> {
     return this.dryRun(async ({ plan, edited, ledgerExists, databaseMissing }) => {
       if (this.cfg.strict) checkStrictOrder(plan);
-      const todo = this.load(plan.pending.slice(0, opts.steps ?? plan.pending.length));
+      const todo = loadMigrations(plan.pending.slice(0, opts.steps ?? plan.pending.length));
       return {
         pending: todo.map(({ file, parsed }) => planned(file, parsed, parsed.up)),
         applied: plan.files.filter((r) => r.applied).length,
@@ -286,7 +281,7 @@ export class Migrator {
    */
   async planRollback(opts: { steps?: number } = {}): Promise<RollbackPlanResult> {
     return this.dryRun(async ({ plan, edited, ledgerExists, databaseMissing }) => {
-      const targets = this.load(rollbackTargets(plan, opts.steps ?? 1));
+      const targets = loadMigrations(rollbackTargets(plan, opts.steps ?? 1));
       return {
         targets: await Promise.all(
           targets.map(async ({ file, parsed }) => ({ ...planned(file, parsed, parsed.down), empty: await isEmptySection(parsed.down) })),
@@ -307,7 +302,8 @@ export class Migrator {
     return withSession(this.cfg, async (conn) => {
       const ledger = await resolveLedgerName(conn, this.cfg.migrationsTable, this.cfg.target.searchPath);
       await ensureLedger(conn, ledger, this.log);
-      await this.writeSchema(conn, ledger, configuredHistory(ledger, this.cfg.historyTable), this.cfg.dumpArgs);
+      const { pgDump, dumpArgs: extraArgs, schemaFile, cwd, log } = this.cfg;
+      await writeSchema(conn, this.cfg.target, ledger, { pgDump, extraArgs, history: configuredHistory(ledger, this.cfg.historyTable), schemaFile, cwd, log });
       return this.cfg.schemaFile;
     });
   }
@@ -318,12 +314,6 @@ export class Migrator {
     const files = await findMigrationFiles(this.cfg.migrationsDirs, this.cfg.cwd);
     assertUniqueVersions(files);
     return files;
-  }
-
-  private load(files: MigrationFile[]): Loaded[] {
-    // Every file is parsed before anything runs: a malformed file fails the run with nothing applied.
-    // The bytes are parsed (not a decoded string) so the checksum is the file's own sha256.
-    return files.map((file) => ({ file, parsed: parseMigration(readFileSync(file.absPath), file.displayPath) }));
   }
 
   /**
@@ -369,7 +359,7 @@ export class Migrator {
     entries: readonly E[],
     direction: 'up' | 'down',
     stepOpts: StepOptions,
-    prepare: (entry: E) => Promise<Loaded | Stopped>,
+    prepare: (entry: E) => Promise<LoadedMigration | Stopped>,
     show: { rowsAffected: boolean } = { rowsAffected: true },
   ): Promise<{ steps: StepResult[]; stopped?: Stopped }> {
     const [doing, done] = direction === 'up' ? ['Applying', 'Applied'] : ['Rolling back', 'Rolled back'];
@@ -385,58 +375,6 @@ export class Migrator {
       this.log.info(`${done}: ${m.file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
     }
     return { steps };
-  }
-
-  private async finish(
-    conn: Connection,
-    command: 'up' | 'rollback',
-    files: MigrationFile[],
-    ledger: LedgerName,
-    history: HistoryName | undefined,
-    steps: StepResult[],
-    error: Error | undefined,
-    t0: number,
-  ): Promise<RunResult> {
-    const result: RunResult = { command, steps, error, pending: [], pendingFiles: [], files: files.map(refOf), durationMs: 0 };
-    // A killed backend takes the session with it: look at the outcome through a fresh connection.
-    const lost = error !== undefined && isConnectionLost((error as { cause?: unknown }).cause ?? error);
-    const fresh = lost ? await reconnect(this.cfg) : undefined;
-    const db = lost ? fresh : conn;
-    try {
-      let after: MigrationPlan | undefined;
-      const applied = db ? await appliedVersions(db, ledger).catch(() => undefined) : undefined;
-      if (applied) after = makePlan(files, applied);
-      if (!db || !after) {
-        result.stateUnknown = true;
-        this.log.warn('the connection was lost and could not be re-opened: run `status` to see what is applied');
-      } else {
-        result.pending = after.pending.map((f) => f.version);
-        result.pendingFiles = after.pending.map(refOf);
-        result.currentVersion = after.highestApplied;
-        if (lost && fresh) await recordLostStep(fresh, steps.at(-1), after, this.stepOptions(ledger, history));
-      }
-      if (after && this.cfg.dumpSchema && !error) {
-        try {
-          await this.writeSchema(conn, ledger, history);
-          result.schemaFile = this.cfg.schemaFile;
-        } catch (err) {
-          result.dumpError = err as Error;
-          this.log.warn(`schema dump failed (the migrations themselves succeeded): ${(err as Error).message}`);
-        }
-      }
-    } finally {
-      await closeQuietly(fresh);
-    }
-    result.durationMs = Date.now() - t0;
-    return result;
-  }
-
-  /** dbmate's schema file: dumped, announced with `Writing: <file>`, written. */
-  private async writeSchema(conn: Connection, ledger: LedgerName, history: HistoryName | undefined, extraArgs?: string[]): Promise<void> {
-    const text = await dumpSchema(conn, this.cfg.target, ledger, { pgDump: this.cfg.pgDump, ...(extraArgs ? { extraArgs } : {}), history });
-    this.log.info(`Writing: ${this.cfg.schemaFile}`);
-    const file = this.cfg.schemaFile;
-    await writeSchemaFile(this.cfg.cwd && !file.startsWith('/') ? `${this.cfg.cwd}/${file}` : file, text);
   }
 
   /**
@@ -477,6 +415,6 @@ function applyInfo(command: 'up' | 'rollback', conn: Connection, databaseCreated
 }
 
 /** `runSteps`' preparation for files loaded beforehand (`up`, `rollback`): nothing left to check. */
-async function ready(m: Loaded): Promise<Loaded> {
+async function ready(m: LoadedMigration): Promise<LoadedMigration> {
   return m;
 }

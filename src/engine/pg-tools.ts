@@ -172,7 +172,7 @@ export function runCommand(cmd: string, args: string[], opts: CommandOptions = {
 }
 
 /** `<tool> --version` → [major, minor], or why it could not be read. */
-export async function readVersion(cmd: string, onSpawn?: SpawnHook): Promise<{ version: PgVersion } | { error: string }> {
+async function readVersion(cmd: string, onSpawn?: SpawnHook): Promise<{ version: PgVersion } | { error: string }> {
   const r = await runCommand(cmd, ['--version'], { timeoutMs: 10_000, onSpawn });
   // Errors from child_process may come from another realm (jest's vm), so no instanceof here.
   if (r.error) return { error: r.error.message };

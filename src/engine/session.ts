@@ -43,7 +43,7 @@ export interface SessionSettings {
  * Open a connection to `target`, retrying (per {@link SessionSettings.connectRetries}) only
  * failures that may pass by themselves. The one place a command connects.
  */
-export async function connectWithRetry(s: SessionSettings, target: DatabaseTarget = s.target): Promise<Connection> {
+async function connectWithRetry(s: SessionSettings, target: DatabaseTarget = s.target): Promise<Connection> {
   const retries = s.connectRetries ?? 0;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -154,7 +154,7 @@ export async function reconnect(s: SessionSettings): Promise<Connection | undefi
  * (57P03), too many connections (53300). Bad credentials, a missing database, TLS refusals and
  * unknown hosts fail the same way every time.
  */
-export function isTransientConnectError(err: unknown): boolean {
+function isTransientConnectError(err: unknown): boolean {
   const seen = new Set<unknown>();
   const transient = (e: unknown): boolean => {
     if (!e || typeof e !== 'object' || seen.has(e)) return false;

@@ -6,7 +6,7 @@ import { PASSWORD_PARAM_RE, REDACTED, redact, redactSecrets } from './redact.js'
 import { SSL_MODES, readSslFiles, sslConfig, type SslFiles, type SslMode } from './tls.js';
 
 /** URL schemes dbmate routes to its Postgres driver; all of them mean "speak the Postgres protocol". */
-export const POSTGRES_SCHEMES: readonly string[] = Object.freeze(['postgres', 'postgresql', 'redshift', 'spanner-postgres']);
+const POSTGRES_SCHEMES: readonly string[] = Object.freeze(['postgres', 'postgresql', 'redshift', 'spanner-postgres']);
 
 /** dbmate's exact text when no URL could be found (pkg/dbmate ErrInvalidURL). */
 export const MISSING_URL_MESSAGE = 'invalid url, have you set your --url flag or DATABASE_URL environment variable?';
