@@ -302,9 +302,9 @@ export class Migrator {
     return withSession(this.cfg, async (conn) => {
       const ledger = await resolveLedgerName(conn, this.cfg.migrationsTable, this.cfg.target.searchPath);
       await ensureLedger(conn, ledger, this.log);
-      const { pgDump, dumpArgs: extraArgs, schemaFile, cwd, log } = this.cfg;
-      await writeSchema(conn, this.cfg.target, ledger, { pgDump, extraArgs, history: configuredHistory(ledger, this.cfg.historyTable), schemaFile, cwd, log });
-      return this.cfg.schemaFile;
+      const { target, pgDump, dumpArgs, historyTable, schemaFile, cwd, log } = this.cfg;
+      await writeSchema(conn, target, ledger, { pgDump, extraArgs: dumpArgs, history: configuredHistory(ledger, historyTable), schemaFile, cwd, log });
+      return schemaFile;
     });
   }
 
