@@ -12,7 +12,8 @@ import { usePostgres } from './helpers/pg.js';
 import { runProcess } from './helpers/cli.js';
 import { parseDatabaseUrl } from '../src/engine/url.js';
 import { connect, closeQuietly } from '../src/engine/db.js';
-import { selectPgDump, serverVersion, takeBackup, type PgDumpSelection, type ServerVersion } from '../src/safety/backup.js';
+import { selectPgDump, takeBackup, type PgDumpSelection } from '../src/safety/backup.js';
+import { serverVersion, type ServerVersion } from '../src/engine/pg-tools.js';
 
 const server = usePostgres({ version: 18 });
 

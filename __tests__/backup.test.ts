@@ -14,12 +14,12 @@ import { parseDatabaseUrl } from '../src/engine/url.js';
 import { connect, closeQuietly } from '../src/engine/db.js';
 import {
   selectPgDump,
-  serverVersion,
   takeBackup,
   verifyArchive,
   type BackupArtifact,
   type PgDumpSelection,
 } from '../src/safety/backup.js';
+import { serverVersion } from '../src/engine/pg-tools.js';
 
 const server = usePostgres({ version: 15 });
 const PASSWORD = 'S3cr3t-Canary-9z';

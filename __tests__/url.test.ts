@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { inspect } from 'node:util';
 import { MigrationError } from '../src/engine/errors.js';
-import { MISSING_URL_MESSAGE, connectionAttempts, dumpArgsUrl, dumpEnv, parseDatabaseUrl, withDatabase, type ParseUrlOptions } from '../src/engine/url.js';
+import { MISSING_URL_MESSAGE, parseDatabaseUrl, withDatabase, type ParseUrlOptions } from '../src/engine/url.js';
+import { connectionAttempts } from '../src/engine/tls.js';
+import { dumpArgsUrl, dumpEnv } from '../src/engine/pg-tools.js';
 import { redact } from '../src/engine/redact.js';
 
 const linux: ParseUrlOptions = { platform: 'linux' };

@@ -12,7 +12,7 @@ import { realPorts } from './real-ports.js';
 import type { ActionRun } from './run-result.js';
 import type { ActionSettings, LintSettings } from './settings.js';
 import { stepContext, type StepContext } from './steps/context.js';
-import { driftCheck, readCommittedSchema } from './steps/drift.js';
+import { committedSchema, driftCheck } from './steps/drift.js';
 import { reportIssue, wantsIssue } from './steps/issue.js';
 import { lintAll, lintingMigrator } from './steps/lint.js';
 import { notify, wantsNotification } from './steps/notify.js';
@@ -110,7 +110,7 @@ async function runCommand(ctx: StepContext): Promise<void> {
 async function upThenDriftCheck(ctx: StepContext): Promise<void> {
   const { settings: s, log, run } = ctx;
   // Read before `up`, which rewrites the schema file when dump-schema is on.
-  const committed = s.driftCheck ? await readCommittedSchema(s) : undefined;
+  const committed = s.driftCheck ? await committedSchema(s) : undefined;
   await up(ctx);
   if (s.driftCheck && (run.status === 'success' || run.status === 'nothing-to-do')) await log.group('Drift check', () => driftCheck(ctx, committed));
 }

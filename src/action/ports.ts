@@ -8,7 +8,8 @@ import type { Migrator } from '../engine/migrator.js';
 import type { Connection } from '../engine/db.js';
 import type { IssueClient, IssueClientOptions } from '../github/issue-client.js';
 import type { HealthOptions, HealthResult } from '../safety/health.js';
-import type { BackupArtifact, PgDumpSelection, ServerVersion } from '../safety/backup.js';
+import type { BackupArtifact, PgDumpSelection } from '../safety/backup.js';
+import type { ServerVersion } from '../engine/pg-tools.js';
 import type { PostWebhook } from '../notify/webhook.js';
 
 /** The engine's logger plus collapsible groups (one per phase). */

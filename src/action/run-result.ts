@@ -1,5 +1,6 @@
 import type { MigrationReport, RunSummary } from '../metrics/types.js';
 import type { HealthResult } from '../safety/health.js';
+import type { DriftReport } from '../safety/drift.js';
 import type { Finding } from '../lint/index.js';
 import type { Command, LintFailOn, RunStatus } from './constants.js';
 
@@ -166,22 +167,6 @@ export interface IssueReport {
   url: string;
   /** Link of the issue itself. */
   issueUrl: string;
-}
-
-/**
- * `drift-check: true`: after a successful `up`, the live schema (dumped with the same pg_dump
- * and post-processing as dbmate's schema file) compared with the committed `schema-file`.
- * Drift is reported (summary, warning annotation), never a failure.
- */
-export interface DriftReport {
-  /** `clean`: identical; `drift`: they differ (see `diff`); `skipped`: could not compare (see `reason`). */
-  outcome: 'clean' | 'drift' | 'skipped';
-  /** The schema file as configured (relative to the workspace). */
-  schemaFile: string;
-  /** Unified diff, committed (-) → live (+), when `outcome` is `drift`. */
-  diff?: string;
-  /** Why the comparison was skipped. */
-  reason?: string;
 }
 
 /** `command: verify` as reported: the verdict of the round trip on a scratch database. */

@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { connectionAttempts, type DatabaseTarget } from './url.js';
+import { connectionAttempts } from './tls.js';
+import type { DatabaseTarget } from './url.js';
 import { MigrationError } from './errors.js';
 
 /** The one connection a run uses: advisory locks are per session, so everything goes through it. */
@@ -65,6 +66,16 @@ export function isConnectionLost(err: unknown): boolean {
   const e = err as { code?: string; message?: string } | undefined;
   if (e?.code && /^(57P01|57P02|57P03|08...)$/.test(e.code)) return true;
   return /Connection terminated|connection (is )?closed|ECONNRESET|EPIPE|Client was closed|not queryable/i.test(e?.message ?? '');
+}
+
+/**
+ * Whether a table exists, by its unquoted schema and name (a {@link LedgerName} or a history
+ * table name). Asked before reading the ledger or the audit table, because `status`, `plan` and
+ * the reports must not create them.
+ */
+export async function tableExists(conn: Connection, name: { schema: string; table: string }): Promise<boolean> {
+  const { rowCount } = await conn.query('select 1 from information_schema.tables where table_schema = $1 and table_name = $2', [name.schema, name.table]);
+  return (rowCount ?? 0) > 0;
 }
 
 /** Quote an SQL string literal for simple-protocol queries (standard_conforming_strings on). */

@@ -1,12 +1,12 @@
-import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Connection } from './db.js';
 import type { LedgerName } from './ledger.js';
 import type { HistoryName } from './history.js';
 import type { DatabaseTarget } from './url.js';
-import { dumpArgsUrl, dumpEnv } from './url.js';
+import { dumpArgsUrl, dumpEnv, pgDumpVersion, runCommand, type PgVersion } from './pg-tools.js';
 import { MigrationError } from './errors.js';
+import type { Logger } from './logger.js';
 
 /** How to run pg_dump for a schema dump. */
 export interface DumpOptions {
@@ -18,48 +18,17 @@ export interface DumpOptions {
   history?: HistoryName;
 }
 
-/** Result of running a command without a shell. */
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run a program with arguments (never through a shell) and collect its output. */
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
-    );
-  });
-}
-
-/** `pg_dump --version` → [major, minor], or undefined when it cannot be read. */
-export async function pgDumpVersion(pgDump = 'pg_dump'): Promise<[number, number] | undefined> {
-  try {
-    const r = await run(pgDump, ['--version'], process.env);
-    const m = /(\d+)(?:\.(\d+))?/.exec(r.stdout);
-    return m ? [Number(m[1]), Number(m[2] ?? 0)] : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** pg_dump added `--restrict-key` (and random `\restrict` lines) in 15.14, 16.10, 17.6. */
-function supportsRestrictKey([major, minor]: [number, number]): boolean {
+function supportsRestrictKey([major, minor]: PgVersion): boolean {
   return major > 17 || (major === 17 && minor >= 6) || (major === 16 && minor >= 10) || (major === 15 && minor >= 14);
 }
 
 /**
  * Dump the schema exactly as dbmate does (same pg_dump flags, leading comments trimmed, lines
- * right-trimmed, the schema_migrations INSERT trailer), so a team can switch tools without
- * a schema.sql diff. The password goes to pg_dump through PGPASSWORD, never argv.
+ * right-trimmed, the schema_migrations INSERT trailer), so a team can switch tools without a
+ * schema.sql diff. For the same reason the binary is dbmate's choice, not a version-matched one
+ * from the pg-tools chooser: the configured `pgDump`, else `pg_dump` on PATH. The password goes
+ * to pg_dump through PGPASSWORD, never argv.
  */
 export async function dumpSchema(conn: Connection, target: DatabaseTarget, ledger: LedgerName, opts: DumpOptions = {}): Promise<string> {
   const pgDump = opts.pgDump ?? 'pg_dump';
@@ -75,12 +44,13 @@ export async function dumpSchema(conn: Connection, target: DatabaseTarget, ledge
   for (const s of target.searchPath) if (s.trim()) args.push('--schema', s.trim());
   args.push(...(opts.extraArgs ?? []));
   args.push(dumpArgsUrl(target));
-  const env = { ...process.env, ...dumpEnv(target) };
-  const r = await run(pgDump, args, env);
+  const r = await runCommand(pgDump, args, { extraEnv: dumpEnv(target) });
+  if (r.error) throw r.error;
   if (r.code !== 0) {
     const text = r.stderr.trim();
+    const code = r.code ?? 1;
     // dbmate passes pg_dump's stderr through verbatim (it already names pg_dump).
-    throw new MigrationError('PG_DUMP_FAILED', text || `${pgDump} exited with code ${r.code}`, {
+    throw new MigrationError('PG_DUMP_FAILED', text || `${pgDump} exited with code ${code}`, {
       hint: /server version mismatch/.test(text)
         ? 'pg_dump must be at least the server major version: install a newer postgresql-client'
         : undefined,
@@ -90,7 +60,7 @@ export async function dumpSchema(conn: Connection, target: DatabaseTarget, ledge
 }
 
 /** dbmate's TrimLeadingSQLComments: drop the header (blank and `--` lines), right-trim every line. */
-export function postProcess(dump: string): string {
+function postProcess(dump: string): string {
   const lines = dump.split('\n');
   if (lines.at(-1) === '') lines.pop();
   let i = 0;
@@ -115,4 +85,22 @@ async function trailer(conn: Connection, ledger: LedgerName): Promise<string> {
 export async function writeSchemaFile(path: string, content: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, content, { mode: 0o644 });
+}
+
+/** Where the schema file goes, on top of how to dump it. */
+export interface SchemaFileOptions extends DumpOptions {
+  /** The schema file as configured; announced as is. */
+  schemaFile: string;
+  /** Resolve a relative `schemaFile` against this (default: the process's directory). */
+  cwd?: string;
+  /** Gets dbmate's `Writing: <file>` line. */
+  log: Logger;
+}
+
+/** dbmate's schema-file step: dump the schema, announce `Writing: <file>`, write it. */
+export async function writeSchema(conn: Connection, target: DatabaseTarget, ledger: LedgerName, opts: SchemaFileOptions): Promise<void> {
+  const { schemaFile, cwd, log, ...dump } = opts;
+  const text = await dumpSchema(conn, target, ledger, dump);
+  log.info(`Writing: ${schemaFile}`);
+  await writeSchemaFile(cwd && !schemaFile.startsWith('/') ? `${cwd}/${schemaFile}` : schemaFile, text);
 }

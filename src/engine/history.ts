@@ -1,6 +1,8 @@
-import type { Connection } from './db.js';
-import { literal } from './db.js';
+import { literal, tableExists, type Connection } from './db.js';
+import { readFileSync } from 'node:fs';
 import type { LedgerName } from './ledger.js';
+import { checksumOf } from './parse.js';
+import type { MigrationPlan } from './plan.js';
 
 /** Who and what ran a migration: copied into every history row for the audit trail. */
 export interface RunContext {
@@ -43,6 +45,11 @@ export interface HistoryName {
 /** The history table lives beside the ledger so both move together when a schema is chosen. */
 export function historyName(ledger: LedgerName, table: string): HistoryName {
   return { schema: ledger.schema, table, quoted: `${ledger.quotedSchema}.${quoteIdent(table)}` };
+}
+
+/** The audit table as configured: `table` empty means the history table is disabled. */
+export function configuredHistory(ledger: LedgerName, table: string): HistoryName | undefined {
+  return table ? historyName(ledger, table) : undefined;
 }
 
 function quoteIdent(id: string): string {
@@ -136,18 +143,9 @@ export async function recordHistory(conn: Connection, name: HistoryName, e: Hist
   await conn.query(historyInsertSql(name, e, ctx));
 }
 
-/** Whether the audit table exists (status must not create it). */
-export async function historyExists(conn: Connection, name: HistoryName): Promise<boolean> {
-  const { rowCount } = await conn.query(
-    'select 1 from information_schema.tables where table_schema = $1 and table_name = $2',
-    [name.schema, name.table],
-  );
-  return (rowCount ?? 0) > 0;
-}
-
 /** Checksum of the last successful `up` of each version: what the file looked like when applied. */
-export async function appliedChecksums(conn: Connection, name: HistoryName): Promise<Map<string, string>> {
-  if (!(await historyExists(conn, name))) return new Map();
+async function appliedChecksums(conn: Connection, name: HistoryName): Promise<Map<string, string>> {
+  if (!(await tableExists(conn, name))) return new Map();
   // One JSON object rather than a row per version: per-row parsing dominated large `status` runs.
   const { rows } = await conn.query<{ sums: string }>(
     `select coalesce(json_object_agg(version, checksum), '{}')::text as sums from (
@@ -156,6 +154,24 @@ export async function appliedChecksums(conn: Connection, name: HistoryName): Pro
   );
   const out = new Map<string, string>(Object.entries(JSON.parse(rows[0].sums) as Record<string, string>));
   return out;
+}
+
+/**
+ * Versions of the applied files whose bytes changed since they were applied (their checksum
+ * differs from the one of their last successful `up` in the history table), sorted. None
+ * without a history table.
+ */
+export async function editedVersions(conn: Connection, history: HistoryName | undefined, plan: MigrationPlan): Promise<string[]> {
+  if (!history) return [];
+  const sums = await appliedChecksums(conn, history);
+  if (sums.size === 0) return [];
+  // Synchronous reads on purpose: for thousands of small files, fs/promises costs four thread-pool
+  // round trips and a promise per file, about ten times the time of readFileSync.
+  return plan.files
+    .filter((r) => r.applied && sums.has(r.file.version))
+    .filter(({ file }) => checksumOf(readFileSync(file.absPath)) !== sums.get(file.version))
+    .map(({ file }) => file.version)
+    .sort();
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Connection } from './db.js';
+import { tableExists, type Connection } from './db.js';
 import type { Logger } from './logger.js';
 
 /** Where dbmate's `schema_migrations` lives, resolved exactly as dbmate resolves it. */
@@ -59,18 +59,9 @@ export async function ensureLedger(conn: Connection, name: LedgerName, log: Logg
   }
 }
 
-/** True when the ledger table exists; `status` and `plan` must not create it. */
-export async function ledgerExists(conn: Connection, name: LedgerName): Promise<boolean> {
-  const { rowCount } = await conn.query(
-    'select 1 from information_schema.tables where table_schema = $1 and table_name = $2',
-    [name.schema, name.table],
-  );
-  return (rowCount ?? 0) > 0;
-}
-
 /** Applied versions, or an empty set when the ledger does not exist yet. */
 export async function appliedVersions(conn: Connection, name: LedgerName): Promise<Set<string>> {
-  if (!(await ledgerExists(conn, name))) return new Set();
+  if (!(await tableExists(conn, name))) return new Set();
   // One JSON value instead of one row per version: node-postgres's per-row parsing dominated
   // `status` on large projects.
   const { rows } = await conn.query<{ v: string }>(`select coalesce(json_agg(version), '[]')::text as v from ${name.quoted}`);

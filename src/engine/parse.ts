@@ -38,6 +38,14 @@ const BOM_NOTE =
   ' The file starts with a UTF-8 byte-order mark, so dbmate does not see a marker on line 1; save it without the BOM.';
 
 /**
+ * The checksum the history table records for a migration file: sha256 (hex) of its bytes as they
+ * are on disk, so an edit of any byte (a comment, a line ending) shows as an edited file.
+ */
+export function checksumOf(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
  * Parses one dbmate migration file into its up and down sections.
  *
  * Checks run in dbmate's order (missing up, statements before up, two downs in one section, missing
@@ -55,7 +63,7 @@ export function parseMigration(source: string | Uint8Array, displayPath: string)
   const bytes = typeof source === 'string' ? Buffer.from(source, 'utf8') : source;
   // Buffer#toString keeps a BOM, as Go's string(bytes) does, so markers are found at the same offsets.
   const text = typeof source === 'string' ? source : Buffer.from(source).toString('utf8');
-  const checksum = createHash('sha256').update(bytes).digest('hex');
+  const checksum = checksumOf(bytes);
 
   const fail = (code: string, message: string, hint: string): never => {
     throw new ParseError(code, `${displayPath}: ${message}`, { file: displayPath, hint });

@@ -1,10 +1,12 @@
-import type { Connection } from './db.js';
-import { literal, isConnectionLost } from './db.js';
+import { readFileSync } from 'node:fs';
+import { literal, isConnectionLost, type Connection } from './db.js';
 import type { LedgerName } from './ledger.js';
 import type { HistoryName, RunContext } from './history.js';
 import { historyInsertSql, recordHistory } from './history.js';
 import type { Logger } from './logger.js';
 import type { MigrationFile, ParsedMigration, Section } from './types.js';
+import { checksumOf } from './parse.js';
+import type { MigrationPlan } from './plan.js';
 import { splitStatements, statementAround, type Statement } from './split.js';
 import { SqlMigrationError, SqlSyntaxError, lineColumn, type SqlFailure } from './sql-error.js';
 import { elapsedMs } from './duration.js';
@@ -106,6 +108,36 @@ export async function runStep(
     attempts: r.attempts,
     rowsAffected: r.rowsAffected,
   };
+}
+
+/**
+ * The audit trail promises one row per attempt, also when the session died mid-migration, so
+ * {@link runStep} could not write it: write it through the fresh connection `conn`. A
+ * transaction killed during COMMIT may still have committed: the ledger (`after`) tells, so the
+ * `failed` row is written only when the step's effect is really absent.
+ */
+export async function recordLostStep(conn: Connection, step: StepResult | undefined, after: MigrationPlan, opts: StepOptions): Promise<void> {
+  if (!step || !opts.history) return;
+  const applied = after.files.some((r) => r.file.version === step.version && r.applied);
+  if ((step.direction === 'up') === applied) return;
+  const file = after.files.find((r) => r.file.version === step.version)?.file;
+  const checksum = file ? checksumOf(readFileSync(file.absPath)) : '';
+  await recordHistory(
+    conn,
+    opts.history,
+    {
+      version: step.version,
+      direction: step.direction,
+      outcome: 'failed',
+      fileName: step.fileName,
+      checksum,
+      startedAt: new Date(Date.now() - step.durationMs),
+      durationMs: step.durationMs,
+      sqlstate: (step.error as SqlMigrationError | undefined)?.failure?.sqlstate,
+      error: step.error?.message,
+    },
+    opts.ctx,
+  ).catch((err) => opts.log.warn(`could not record the failed attempt in the history table: ${(err as Error).message}`));
 }
 
 interface RunOutcome {
@@ -295,7 +327,8 @@ async function runNonTransactional(
   }
   await conn.query(`SET lock_timeout = ${opts.lockTimeoutMs};SET statement_timeout = ${opts.statementTimeoutMs}`);
   // Only indexes this file leaves INVALID are its to report; older ones are someone else's story.
-  const invalidBefore = new Set(await invalidIndexes(conn));
+  // Best effort: a failing catalog query must not turn into a migration failure.
+  const invalidBefore = new Set(await invalidIndexes(conn).catch(() => [] as string[]));
   const done: string[] = [];
   let attempts = 1;
   let rowsAffected: number | undefined;
@@ -320,7 +353,7 @@ async function runNonTransactional(
         failure.completedStatements = done;
         const pos = e.position ? Number(e.position) : 0;
         placeInFile(failure, section, stmts[i].offset + (pos > 0 ? utf16Offset(stmts[i].sql, pos - 1) : 0));
-        failure.invalidIndexes = (await invalidIndexes(conn)).filter((name) => !invalidBefore.has(name));
+        failure.invalidIndexes = (await invalidIndexes(conn).catch(() => [] as string[])).filter((name) => !invalidBefore.has(name));
         return { attempts, error: new SqlMigrationError(failure, { hint: hintFor(e.code, direction, false), cause: err }) };
       }
     }
@@ -340,14 +373,8 @@ async function runNonTransactional(
 
 /** Indexes a failed CREATE INDEX CONCURRENTLY leaves behind: unusable but still maintained on every write. */
 export async function invalidIndexes(conn: Connection): Promise<string[]> {
-  try {
-    const { rows } = await conn.query<{ name: string }>(
-      `select i.indexrelid::regclass::text as name from pg_index i where not i.indisvalid order by 1`,
-    );
-    return rows.map((r) => r.name);
-  } catch {
-    return [];
-  }
+  const { rows } = await conn.query<{ name: string }>('select i.indexrelid::regclass::text as name from pg_index i where not i.indisvalid order by 1');
+  return rows.map((r) => r.name);
 }
 
 interface PgError {
@@ -445,5 +472,3 @@ function connectionLostError(err: unknown, file: MigrationFile, direction: 'up' 
     },
   );
 }
-
-export { isConnectionLost };

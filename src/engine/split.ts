@@ -1,4 +1,5 @@
 import { SqlSyntaxError } from './sql-error.js';
+import type { Section } from './types.js';
 
 /** One top-level statement of a section, located in the section's text. */
 export interface Statement {
@@ -127,4 +128,17 @@ export async function statementAround(sql: string, offset: number): Promise<Stat
   const lead = leadingTrivia(text);
   const stmt = text.slice(lead).trimEnd();
   return stmt ? { sql: stmt, offset: charOffset(sql, start) + lead } : undefined;
+}
+
+/**
+ * Whether a section holds no statement: only its marker, comments and blanks. Decided by the
+ * real PostgreSQL parser (comments of every kind, dollar quotes); text that does not parse is
+ * not empty (running it will say what is wrong).
+ */
+export async function isEmptySection(section: Section): Promise<boolean> {
+  try {
+    return (await splitStatements(section.sql)).length === 0;
+  } catch {
+    return false;
+  }
 }

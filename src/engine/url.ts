@@ -3,14 +3,10 @@ import { inspect } from 'node:util';
 import type { ClientConfig } from 'pg';
 import { MigrationError } from './errors.js';
 import { PASSWORD_PARAM_RE, REDACTED, redact, redactSecrets } from './redact.js';
+import { SSL_MODES, readSslFiles, sslConfig, type SslFiles, type SslMode } from './tls.js';
 
 /** URL schemes dbmate routes to its Postgres driver; all of them mean "speak the Postgres protocol". */
-export const POSTGRES_SCHEMES: readonly string[] = Object.freeze(['postgres', 'postgresql', 'redshift', 'spanner-postgres']);
-
-/** The `sslmode` values libpq accepts. */
-export type SslMode = 'disable' | 'allow' | 'prefer' | 'require' | 'verify-ca' | 'verify-full';
-
-const SSL_MODES: readonly SslMode[] = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+const POSTGRES_SCHEMES: readonly string[] = Object.freeze(['postgres', 'postgresql', 'redshift', 'spanner-postgres']);
 
 /** dbmate's exact text when no URL could be found (pkg/dbmate ErrInvalidURL). */
 export const MISSING_URL_MESSAGE = 'invalid url, have you set your --url flag or DATABASE_URL environment variable?';
@@ -38,7 +34,7 @@ export interface DatabaseTarget {
   readonly database: string;
   /** `search_path` entries, trimmed, empty ones dropped (frozen). The first one holds the ledger table, all are dumped. */
   readonly searchPath: string[];
-  /** Ready-to-use node-postgres config. With {@link sslPrefer} its `ssl` is `undefined`: use {@link connectionAttempts}. */
+  /** Ready-to-use node-postgres config. With {@link sslPrefer} its `ssl` is `undefined`: connect through `connectionAttempts` (tls.ts). */
   readonly pg: ClientConfig;
   /** Percent-decoded user, when the URL names one. */
   readonly user?: string;
@@ -66,16 +62,6 @@ export interface DatabaseTarget {
    * `prefer`/`allow`, where `pg.ssl` cannot carry it. Already merged into `pg.ssl` for the other modes.
    */
   readonly sslFiles?: SslFiles;
-}
-
-/** Contents of the certificate and key files named in the URL. */
-export interface SslFiles {
-  /** `sslrootcert`: CA certificate(s) that must sign the server's certificate. */
-  readonly ca?: string;
-  /** `sslcert`: client certificate. */
-  readonly cert?: string;
-  /** `sslkey`: client private key. */
-  readonly key?: string;
 }
 
 /** Knobs of {@link parseDatabaseUrl}; defaults suit the CLI and the action. */
@@ -116,36 +102,6 @@ const HANDLED_PARAMS = new Set([
   'fallback_application_name',
   'client_encoding',
   'options',
-]);
-
-// libpq keywords pg_dump understands in a URL query; pq-only and server-only params would make it fail.
-const LIBPQ_DUMP_PARAMS = new Set([
-  'sslmode',
-  'sslrootcert',
-  'sslcert',
-  'sslkey',
-  'sslcrl',
-  'sslcrldir',
-  'sslsni',
-  'sslcompression',
-  'connect_timeout',
-  'application_name',
-  'fallback_application_name',
-  'client_encoding',
-  'options',
-  'keepalives',
-  'keepalives_idle',
-  'keepalives_interval',
-  'keepalives_count',
-  'tcp_user_timeout',
-  'target_session_attrs',
-  'channel_binding',
-  'gssencmode',
-  'krbsrvname',
-  'require_auth',
-  'requirepeer',
-  'service',
-  'passfile',
 ]);
 
 /**
@@ -235,7 +191,7 @@ export function parseDatabaseUrl(raw: string, opts: ParseUrlOptions = {}): Datab
   if (database !== '') pgConfig.database = database;
   if (user !== undefined) pgConfig.user = user;
   if (password !== '') pgConfig.password = password;
-  const sslFiles = readSslFiles(text, sslmode, params, opts.readFile ?? ((p) => readFileSync(p, 'utf8')));
+  const sslFiles = readSslFiles(sslmode, params, () => redactUrl(text), opts.readFile ?? ((p) => readFileSync(p, 'utf8')));
   const ssl = sslConfig(sslmode, sslFiles);
   if (ssl !== undefined) pgConfig.ssl = ssl;
 
@@ -305,46 +261,6 @@ export function withDatabase(target: DatabaseTarget, dbName: string): DatabaseTa
   });
 }
 
-/**
- * The URL to give pg_dump: dbmate's normalised form (scheme `postgres`, explicit port, socket dirs
- * as `host=`), without `search_path`/`binary_parameters` (pg_dump gets `--schema` args instead),
- * without params libpq would reject, and **without the password**: pass {@link dumpEnv} as env.
- */
-export function dumpArgsUrl(target: DatabaseTarget): string {
-  const query: string[] = [];
-  const isSocket = target.host.startsWith('/');
-  if (isSocket) query.push(`host=${encodeURIComponent(target.host)}`);
-  const params = paramsOf(target.raw);
-  const names = [...new Set([...params.keys()])].filter((n) => LIBPQ_DUMP_PARAMS.has(n)).sort();
-  for (const name of names) {
-    const value = params.get(name) ?? '';
-    query.push(`${name}=${encodeURIComponent(value)}`);
-  }
-  const userinfo = target.user !== undefined ? `${encodeURIComponent(target.user)}@` : '';
-  const hostPart = isSocket ? '' : target.host.includes(':') ? `[${target.host}]` : target.host;
-  const db = target.database === '' ? '' : `/${encodeURIComponent(target.database)}`;
-  return `postgres://${userinfo}${hostPart}:${target.port}${db}${query.length > 0 ? `?${query.join('&')}` : ''}`;
-}
-
-/** Environment for pg_dump/psql children: the password travels here, never on the command line. */
-export function dumpEnv(target: DatabaseTarget): Record<string, string> {
-  return target.password !== undefined ? { PGPASSWORD: target.password } : {};
-}
-
-/**
- * The node-postgres configs to try, in order. One entry except for the libpq modes node-postgres
- * lacks: `prefer` tries TLS without verification then plain text (fall back only when the server
- * answers that it has no SSL), and `allow` tries plain text then TLS. `ssl` is always explicit here,
- * so `PGSSLMODE` in the environment cannot change the outcome.
- */
-export function connectionAttempts(target: DatabaseTarget): ClientConfig[] {
-  // libpq's prefer/allow never verify the server certificate.
-  const tls = { ...target.sslFiles, rejectUnauthorized: false };
-  if (target.sslmode === 'prefer') return [{ ...target.pg, ssl: tls }, { ...target.pg, ssl: false }];
-  if (target.sslmode === 'allow') return [{ ...target.pg, ssl: false }, { ...target.pg, ssl: tls }];
-  return [{ ...target.pg }];
-}
-
 /** Structural redaction of a URL: userinfo password and `password=` params, everything else verbatim. */
 function redactUrl(text: string): string {
   return redact(text, []);
@@ -367,56 +283,6 @@ function replacePath(url: string, dbName: string): string {
   const m = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*)(\/[^?#]*)?(.*)$/s.exec(url.trim());
   if (!m) return url;
   return `${m[1]}/${encodeURIComponent(dbName)}${m[3]}`;
-}
-
-function paramsOf(raw: string): URLSearchParams {
-  const q = /\?([^#]*)/.exec(raw.trim());
-  return new URLSearchParams(q ? q[1] : '');
-}
-
-function readSslFiles(
-  text: string,
-  mode: SslMode,
-  params: URLSearchParams,
-  readFile: (path: string) => string,
-): SslFiles | undefined {
-  if (mode === 'disable') return undefined;
-  const read = (name: 'sslrootcert' | 'sslcert' | 'sslkey'): string | undefined => {
-    const path = params.get(name);
-    if (path === null || path === '') return undefined;
-    try {
-      return readFile(path);
-    } catch (err) {
-      throw new MigrationError('URL_INVALID', `cannot read ${name} file ${path} named in ${redactUrl(text)}: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
-  };
-  const ca = read('sslrootcert');
-  const cert = read('sslcert');
-  const key = read('sslkey');
-  if (ca === undefined && cert === undefined && key === undefined) return undefined;
-  return { ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert } : {}), ...(key !== undefined ? { key } : {}) };
-}
-
-function sslConfig(mode: SslMode, files: SslFiles | undefined): ClientConfig['ssl'] {
-  switch (mode) {
-    case 'disable':
-    case 'allow':
-      return false;
-    case 'prefer':
-      // node-postgres has no "prefer": the connector decides per attempt (connectionAttempts).
-      return undefined;
-    case 'require':
-      // libpq: `require` with a root certificate behaves like verify-ca.
-      if (files?.ca === undefined) return { ...files, rejectUnauthorized: false };
-      return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
-    case 'verify-ca':
-      // Chain verified (Node's CA store when no sslrootcert), host name not: libpq's verify-ca.
-      return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
-    default:
-      return { ...files, rejectUnauthorized: true };
-  }
 }
 
 function defaultSocketDir(platform: NodeJS.Platform): string {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { findMigrationFiles } from '../engine/files.js';
 import { parseMigration } from '../engine/parse.js';
-import { isEmptySection } from '../engine/migrator.js';
+import { isEmptySection } from '../engine/split.js';
 import type { DownProofs } from './history-read.js';
 import type { Coverage } from './types.js';
 

@@ -1,5 +1,5 @@
-import type { Connection } from '../engine/db.js';
-import { historyExists, type HistoryName } from '../engine/history.js';
+import { tableExists as historyExists, type Connection } from '../engine/db.js';
+import type { HistoryName } from '../engine/history.js';
 import type { HistoryRecord } from './types.js';
 
 /** Filters of {@link readHistory}. */

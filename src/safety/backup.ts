@@ -1,33 +1,31 @@
 /**
- * Pipeline step 4: a verified `pg_dump -Fc` archive taken before any migration runs.
+ * The backup taken before any migration runs: a verified `pg_dump -Fc` archive.
  *
  * Two halves: {@link selectPgDump} picks a pg_dump that can read the server (its major must be at
- * least the server's, or pg_dump refuses with "server version mismatch"), and {@link takeBackup}
- * writes the archive (mode 0600 from the first byte), checks it with `pg_restore --list` and
- * returns a {@link BackupArtifact}. Nothing here prints or knows about GitHub: callers get data and
+ * least the server's, or pg_dump refuses with "server version mismatch"; the search itself is
+ * engine/pg-tools.ts's), and {@link takeBackup} writes the archive (mode 0600 from the first
+ * byte), checks it with `pg_restore --list` and returns a {@link BackupArtifact}. Nothing here prints or knows about GitHub: callers get data and
  * typed {@link BackupError}s. The password reaches pg_dump through `PGPASSWORD`, never argv, and
  * every spawn is reported through an optional hook so tests can prove it.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { access, chmod, constants, mkdir, open, readdir, rm, stat } from 'node:fs/promises';
-import { basename, delimiter, dirname, join, resolve } from 'node:path';
-import type { Connection } from '../engine/db.js';
+import { chmod, mkdir, open, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { MigrationError, type MigrationErrorOptions } from '../engine/errors.js';
 import type { Logger } from '../engine/logger.js';
-import { dumpArgsUrl, dumpEnv, withDatabase, type DatabaseTarget } from '../engine/url.js';
+import {
+  choosePgDump,
+  dumpArgsUrl,
+  dumpEnv,
+  runCommand,
+  type ChoosePgDumpOptions,
+  type PgDumpFound,
+  type PgDumpRefusal,
+  type SpawnHook,
+} from '../engine/pg-tools.js';
+import { withDatabase, type DatabaseTarget } from '../engine/url.js';
 import { redact } from '../engine/redact.js';
-
-/** `[major, minor]`, e.g. `[15, 18]` for 15.18. */
-export type PgVersion = [major: number, minor: number];
-
-/**
- * Called before every child process is spawned, with the exact program and argv and the names
- * (never the values) of the variables added to its environment. Lets tests assert that no
- * password is ever visible in `ps`.
- */
-export type SpawnHook = (cmd: string, args: readonly string[], envKeys: readonly string[]) => void;
 
 /** Codes of {@link BackupError}. */
 export type BackupErrorCode =
@@ -55,74 +53,17 @@ export class BackupError extends MigrationError {
   }
 }
 
-/** What {@link serverVersion} reads from the server. */
-export interface ServerVersion {
-  /** `server_version_num`, e.g. 180004. */
-  num: number;
-  /** 18 for 18.4 (9 for 9.6: pre-10 majors are not distinguished, pg_dump ≥ 10 reads them all). */
-  major: number;
-  /** 4 for 18.4. */
-  minor: number;
-  /** Display form, e.g. `18.4` (distribution suffixes dropped). */
-  text: string;
-}
+/** Options of {@link selectPgDump}: those of the chooser, whose policy for a backup is `at-least`. */
+export type SelectPgDumpOptions = Omit<ChoosePgDumpOptions, 'policy'>;
 
-/** The server's version, for choosing pg_dump and for messages. */
-export async function serverVersion(conn: Connection): Promise<ServerVersion> {
-  const { rows } = await conn.query<{ num: string; text: string }>(
-    "select current_setting('server_version_num') as num, current_setting('server_version') as text",
-  );
-  const num = Number(rows[0].num);
-  const major = Math.floor(num / 10000);
-  const minor = num >= 100000 ? num % 10000 : Math.floor(num / 100) % 100;
-  return { num, major, minor, text: rows[0].text.split(/\s/)[0] };
-}
+/** The pg_dump/pg_restore pair a backup uses: pg_restore (same directory, same version) verifies the archive. */
+export type PgDumpSelection = PgDumpFound & { pgRestore: string };
 
-/** Options of {@link selectPgDump}. */
-export interface SelectPgDumpOptions {
-  /** The `pg-dump-path` input: a pg_dump binary (or a directory holding one). Used alone when set. */
-  explicitPath?: string;
-  /** The server's major version; pg_dump must be at least this. */
-  serverMajor: number;
-  /** The server's version for messages (`18.4`); default the major alone. */
-  serverVersion?: string;
-  /**
-   * Directories to search, in order of preference on equal versions. Default: the entries of
-   * {@link envPath}, then `/usr/lib/postgresql/<N>/bin` (Debian/Ubuntu, PGDG) and `/usr/pgsql-<N>/bin`
-   * (RHEL, PGDG), newest first.
-   */
-  searchDirs?: readonly string[];
-  /** The `PATH` to search when `searchDirs` is not given; default `process.env.PATH`. */
-  envPath?: string;
-  /** Why each candidate was taken or skipped goes to `debug`. */
-  logger?: Logger;
-  /** See {@link SpawnHook}. */
-  onSpawn?: SpawnHook;
-}
-
-/** One pg_dump looked at by {@link selectPgDump}. */
-export interface PgDumpCandidate {
-  /** Path of the pg_dump binary. */
-  path: string;
-  /** Its version, when `--version` could be read. */
-  version?: PgVersion;
-  /** Why it was not chosen (absent for the chosen one). */
-  rejected?: string;
-}
-
-/** The pg_dump/pg_restore pair to use. */
-export interface PgDumpSelection {
-  /** pg_dump binary. */
-  pgDump: string;
-  /** pg_restore from the same directory (same version), to verify the archive. */
-  pgRestore: string;
-  /** pg_dump's version. */
-  version: PgVersion;
-  /** `explicit` when `pg-dump-path` was used, `search` otherwise. */
-  source: 'explicit' | 'search';
-  /** Every pg_dump considered, in search order, for the log and the summary. */
-  considered: PgDumpCandidate[];
-}
+const REFUSAL_CODES: Readonly<Record<PgDumpRefusal['kind'], BackupErrorCode>> = {
+  missing: 'BACKUP_PG_DUMP_MISSING',
+  version: 'BACKUP_PG_DUMP_TOO_OLD',
+  'restore-missing': 'BACKUP_PG_RESTORE_MISSING',
+};
 
 /**
  * Choose the pg_dump for a server: the explicit path when given (validated: it runs and its major
@@ -135,71 +76,10 @@ export interface PgDumpSelection {
  * @throws BackupError `BACKUP_PG_DUMP_MISSING`, `BACKUP_PG_DUMP_TOO_OLD`, `BACKUP_PG_RESTORE_MISSING`
  */
 export async function selectPgDump(opts: SelectPgDumpOptions): Promise<PgDumpSelection> {
-  const need = opts.serverMajor;
-  const server = opts.serverVersion ?? String(need);
-  const hint = installHint(need);
-  const run = (cmd: string) => readVersion(cmd, opts.onSpawn);
-
-  if (opts.explicitPath !== undefined && opts.explicitPath.trim() !== '') {
-    const given = resolve(opts.explicitPath.trim());
-    const pgDump = (await isDirectory(given)) ? join(given, 'pg_dump') : given;
-    const read = await run(pgDump);
-    if ('error' in read) {
-      throw new BackupError('BACKUP_PG_DUMP_MISSING', `pg-dump-path ${pgDump} cannot be run: ${read.error}`, {
-        hint: `point pg-dump-path at a pg_dump ${need} or newer binary, or leave it empty to search PATH and /usr/lib/postgresql/*/bin; ${hint}`,
-      });
-    }
-    const { version } = read;
-    if (version[0] < need) {
-      throw new BackupError('BACKUP_PG_DUMP_TOO_OLD', `${tooOld(version, server, need)} (pg-dump-path ${pgDump})`, { hint });
-    }
-    const pgRestore = await pairedRestore(pgDump, need, opts.onSpawn);
-    if (typeof pgRestore !== 'string') throw pgRestore;
-    return { pgDump, pgRestore, version, source: 'explicit', considered: [{ path: pgDump, version }] };
-  }
-
-  const dirs = opts.searchDirs ?? (await defaultSearchDirs(opts.envPath ?? process.env.PATH ?? ''));
-  const considered: PgDumpCandidate[] = [];
-  const seen = new Set<string>();
-  for (const dir of dirs) {
-    const path = join(resolve(dir), 'pg_dump');
-    if (seen.has(path) || !(await isExecutableFile(path))) continue;
-    seen.add(path);
-    const read = await run(path);
-    considered.push('error' in read ? { path, rejected: `cannot run: ${read.error}` } : { path, version: read.version });
-  }
-
-  // Newest first; on equal versions keep search order (PATH before the versioned directories).
-  const usable = considered
-    .filter((c): c is PgDumpCandidate & { version: PgVersion } => c.version !== undefined)
-    .sort((a, b) => b.version[0] - a.version[0] || b.version[1] - a.version[1]);
-  for (const c of usable) if (c.version[0] < need) c.rejected = `major ${c.version[0]} < server major ${need}`;
-  let restoreProblem: BackupError | undefined;
-  for (const c of usable) {
-    if (c.rejected) continue;
-    const pgRestore = await pairedRestore(c.path, need, opts.onSpawn);
-    if (typeof pgRestore !== 'string') {
-      c.rejected = pgRestore.message;
-      restoreProblem ??= pgRestore;
-      continue;
-    }
-    for (const o of considered) if (o !== c) o.rejected ??= `not the newest suitable (${fmt(c.version)} at ${c.path} is)`;
-    opts.logger?.debug(`pg_dump: using ${c.path} (${fmt(c.version)}) for a PostgreSQL ${server} server; considered ${describe(considered)}`);
-    return { pgDump: c.path, pgRestore, version: c.version, source: 'search', considered };
-  }
-
-  opts.logger?.debug(`pg_dump: none suitable for PostgreSQL ${server}; considered ${describe(considered)}`);
-  if (restoreProblem) throw restoreProblem;
-  const where = opts.searchDirs ? `searched ${dirs.join(', ') || 'no directories'}` : 'searched PATH, /usr/lib/postgresql/*/bin and /usr/pgsql-*/bin';
-  const newest = usable[0];
-  if (!newest) {
-    throw new BackupError(
-      'BACKUP_PG_DUMP_MISSING',
-      `no pg_dump found to back up a PostgreSQL ${server} server: pg_dump must be version ${need} or newer (${where})`,
-      { hint },
-    );
-  }
-  throw new BackupError('BACKUP_PG_DUMP_TOO_OLD', `${tooOld(newest.version, server, need)} (newest found: ${newest.path}; ${where})`, { hint });
+  const choice = await choosePgDump({ ...opts, policy: 'at-least' });
+  if ('refusal' in choice) throw new BackupError(REFUSAL_CODES[choice.refusal.kind], choice.refusal.message, { hint: choice.refusal.hint });
+  // `at-least` always pairs pg_restore, or refuses.
+  return choice.found as PgDumpSelection;
 }
 
 /** Options of {@link takeBackup}. */
@@ -384,121 +264,6 @@ export function restoreCommand(target: DatabaseTarget, path: string, newDb: stri
     .join(' && ');
 }
 
-// ---------------------------------------------------------------------------------------------
-
-interface CommandResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  /** Set when the program could not be started at all (ENOENT, EACCES). */
-  error?: Error;
-}
-
-interface CommandOptions {
-  extraEnv?: Record<string, string>;
-  baseEnv?: NodeJS.ProcessEnv;
-  timeoutMs?: number;
-  onSpawn?: SpawnHook;
-}
-
-/** Run a program without a shell, reporting the exact argv first; never rejects. */
-function runCommand(cmd: string, args: string[], opts: CommandOptions = {}): Promise<CommandResult> {
-  const extra = opts.extraEnv ?? {};
-  opts.onSpawn?.(cmd, [...args], Object.keys(extra));
-  return new Promise((res) => {
-    let child: ReturnType<typeof spawn>;
-    try {
-      child = spawn(cmd, args, { env: { ...(opts.baseEnv ?? process.env), ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
-    } catch (err) {
-      res({ code: null, signal: null, stdout: '', stderr: '', error: err as Error });
-      return;
-    }
-    // Our own timer rather than spawn's `timeout`, whose timer outlives a child that failed to start.
-    const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGTERM'), opts.timeoutMs) : undefined;
-    timer?.unref();
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let spawnError: Error | undefined;
-    child.stdout!.on('data', (b: Buffer) => out.push(b));
-    child.stderr!.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) => (spawnError = e));
-    child.on('close', (code, signal) => {
-      if (timer) clearTimeout(timer);
-      res({
-        code,
-        signal,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-        ...(spawnError ? { error: spawnError } : {}),
-      });
-    });
-  });
-}
-
-/** `<tool> --version` → [major, minor], or why it could not be read. */
-async function readVersion(cmd: string, onSpawn?: SpawnHook): Promise<{ version: PgVersion } | { error: string }> {
-  const r = await runCommand(cmd, ['--version'], { timeoutMs: 10_000, onSpawn });
-  // Errors from child_process may come from another realm (jest's vm), so no instanceof here.
-  if (r.error) return { error: r.error.message };
-  if (r.code !== 0) return { error: `\`${cmd} --version\` exited with code ${r.code}: ${r.stderr.trim()}` };
-  const m = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(r.stdout) ?? /(\d+)(?:\.(\d+))?/.exec(r.stdout);
-  if (!m) return { error: `cannot read a version from \`${cmd} --version\`: ${r.stdout.trim()}` };
-  return { version: [Number(m[1]), Number(m[2] ?? 0)] };
-}
-
-/** pg_restore next to `pgDump`, checked to run and to read archives of the server's major. */
-async function pairedRestore(pgDump: string, need: number, onSpawn?: SpawnHook): Promise<string | BackupError> {
-  const pgRestore = join(dirname(pgDump), basename(pgDump).replace(/pg_dump/, 'pg_restore'));
-  const read = await readVersion(pgRestore, onSpawn);
-  if ('error' in read) {
-    return new BackupError('BACKUP_PG_RESTORE_MISSING', `no runnable pg_restore next to ${pgDump} (${pgRestore}: ${read.error}); it is needed to verify the backup`, {
-      hint: `install the full PostgreSQL ${need} client (pg_dump and pg_restore come together), or point pg-dump-path at a directory holding both`,
-    });
-  }
-  const { version } = read;
-  if (version[0] < need) {
-    return new BackupError('BACKUP_PG_RESTORE_MISSING', `pg_restore ${fmt(version)} at ${pgRestore} is older than the server (major ${need}) and cannot verify the backup`, {
-      hint: installHint(need),
-    });
-  }
-  return pgRestore;
-}
-
-async function defaultSearchDirs(envPath: string): Promise<string[]> {
-  const dirs = envPath.split(delimiter).filter((d) => d !== '');
-  dirs.push(...(await versionedDirs('/usr/lib/postgresql', /^\d+$/, (n) => join('/usr/lib/postgresql', n, 'bin'))));
-  dirs.push(...(await versionedDirs('/usr', /^pgsql-\d+$/, (n) => join('/usr', n, 'bin'))));
-  return dirs;
-}
-
-/** `<root>/<versioned name>/bin` directories, newest version first. */
-async function versionedDirs(root: string, pattern: RegExp, toDir: (name: string) => string): Promise<string[]> {
-  const names = await readdir(root).catch(() => [] as string[]);
-  const num = (n: string): number => Number(/\d+/.exec(n)![0]);
-  return names
-    .filter((n) => pattern.test(n))
-    .sort((a, b) => num(b) - num(a))
-    .map(toDir);
-}
-
-async function isExecutableFile(path: string): Promise<boolean> {
-  try {
-    if (!(await stat(path)).isFile()) return false;
-    await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  return stat(path).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
-}
-
 /** Create `dir` (and parents) with mode 0700 when missing; an existing directory is left as it is. */
 async function ensurePrivateDir(dir: string): Promise<void> {
   const created = await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -509,7 +274,7 @@ async function ensurePrivateDir(dir: string): Promise<void> {
       if (d === created) break;
     }
   }
-  if (!(await isDirectory(dir))) throw new Error('not a directory');
+  if (!(await stat(dir).then((st) => st.isDirectory(), () => false))) throw new Error('not a directory');
 }
 
 /**
@@ -563,25 +328,4 @@ function restoreName(database: string, now: Date): string {
 /** Quote for a POSIX shell only when needed, so the command stays readable. */
 function shellQuote(arg: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
-function fmt(v: PgVersion): string {
-  return `${v[0]}.${v[1]}`;
-}
-
-function describe(cs: PgDumpCandidate[]): string {
-  if (cs.length === 0) return 'none';
-  return cs.map((c) => `${c.path} ${c.version ? fmt(c.version) : '?'}${c.rejected ? ` (${c.rejected})` : ''}`).join('; ');
-}
-
-function tooOld(v: PgVersion, server: string, need: number): string {
-  return `pg_dump ${fmt(v)} cannot back up a PostgreSQL ${server} server: pg_dump must be version ${need} or newer`;
-}
-
-function installHint(major: number): string {
-  return (
-    `install the PostgreSQL ${major} client: on Debian/Ubuntu add the PGDG apt repository ` +
-    `(sudo apt-get install -y postgresql-common && sudo /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y) ` +
-    `then sudo apt-get install -y postgresql-client-${major}; or set pg-dump-path to a pg_dump ${major} or newer`
-  );
 }

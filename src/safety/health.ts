@@ -1,14 +1,15 @@
 import type { QueryResult } from 'pg';
 import { closeQuietly, connect, type Connection } from '../engine/db.js';
 import { appliedVersions, resolveLedgerName } from '../engine/ledger.js';
+import { invalidIndexes } from '../engine/runner.js';
 import { type DatabaseTarget } from '../engine/url.js';
 import { redact } from '../engine/redact.js';
 import { sleep as wait } from '../engine/sleep.js';
 
 /**
- * Health checks after a migration (DESIGN "Pipeline" step 6): the user's SQL, an optional HTTP
- * endpoint, and two built-ins — no INVALID index, and every migration that should be applied is
- * in the ledger. Returns data; never throws for a failing check. No `@actions/*` here: the
+ * Health checks run once the migrations are applied, to tell whether the migrated database still
+ * serves: the user's SQL, an optional HTTP endpoint, and two built-ins — no INVALID index, and
+ * every migration that should be applied is in the ledger. Returns data; never throws for a failing check. No `@actions/*` here: the
  * pipeline decides what a failure means (rollback, status, summary).
  */
 
@@ -138,10 +139,7 @@ export async function invalidIndexNames(db: Connection | DatabaseTarget): Promis
   const own = 'raw' in db;
   const conn = own ? await connect(db) : db;
   try {
-    const { rows } = await conn.query<{ name: string }>(
-      'select i.indexrelid::regclass::text as name from pg_index i where not i.indisvalid order by 1',
-    );
-    return rows.map((r) => r.name);
+    return await invalidIndexes(conn);
   } finally {
     if (own) await closeQuietly(conn);
   }

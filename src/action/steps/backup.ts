@@ -5,7 +5,8 @@
  * one at all is the run's {@link StepContext.backup} policy (`backup-policy.ts`). The archive itself
  * is `src/safety/backup.ts`'s job; this file only carries the policy out, logs and reports.
  */
-import { BackupError, type PgDumpSelection, type ServerVersion } from '../../safety/backup.js';
+import { BackupError, type PgDumpSelection } from '../../safety/backup.js';
+import type { ServerVersion } from '../../engine/pg-tools.js';
 import type { BeforeApply, MigrationRef } from '../../engine/results.js';
 import { bytes as formatBytes } from '../../text/units.js';
 import { errorOf } from '../errors.js';

@@ -3,7 +3,8 @@
  * the verify and drift verdicts, the report and the recent runs, the run's own notes and SQL.
  */
 import { renderMarkdown, renderRecentRuns } from '../../metrics/markdown.js';
-import { ROLLBACK_STOP_REASONS, type ActionRun, type BackupReport, type DriftReport, type RunError, type VerifyReport } from '../run-result.js';
+import { ROLLBACK_STOP_REASONS, type ActionRun, type BackupReport, type RunError, type VerifyReport } from '../run-result.js';
+import type { DriftReport } from '../../safety/drift.js';
 import { code, escapeHtml, fence, oneLine } from '../../text/markdown.js';
 import { bytes, duration } from '../../text/units.js';
 import { currentVersion } from './tables.js';

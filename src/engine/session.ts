@@ -1,0 +1,169 @@
+/**
+ * How a command reaches the database. Every scope here is a callback, as graphile-migrate's
+ * `withClient`/`withAdvisoryLock`: the connection is closed and the advisory lock released in
+ * `finally`, whatever the callback does, so no command can forget either.
+ *
+ * - {@link withSession}: the one connection of a command (creating a missing database when asked);
+ * - {@link withReadOnlySession}: the same for dry runs, which can create or change nothing;
+ * - {@link withLock}: the advisory lock everything that changes the database runs under;
+ * - {@link withAdminSession}: the maintenance database, for `create`/`drop`.
+ */
+import { connect, closeQuietly, tableExists, type Connection } from './db.js';
+import type { MigrationError } from './errors.js';
+import { configuredHistory, type HistoryName } from './history.js';
+import { resolveLedgerName, type LedgerName } from './ledger.js';
+import { acquireLock, releaseLock, lockKey } from './lock.js';
+import type { Logger } from './logger.js';
+import { sleep } from './sleep.js';
+import { withDatabase, type DatabaseTarget } from './url.js';
+
+/** What the session scopes read: the part of a command's configuration about reaching the database. */
+export interface SessionSettings {
+  /** The database of the command. */
+  target: DatabaseTarget;
+  /** dbmate's `--migrations-table`, optionally `schema.table`. */
+  migrationsTable: string;
+  /** Audit table name; empty string disables it. */
+  historyTable: string;
+  /** How long to wait for another run's advisory lock, ms. */
+  lockWaitTimeoutMs: number;
+  /**
+   * How many times to retry opening a connection that was refused or timed out (a server that is
+   * starting, a network blip); never retried: bad credentials, a missing database, TLS refusals.
+   * Default 0 (the CLI behaves like dbmate; the action retries).
+   */
+  connectRetries?: number;
+  /** First delay between connection attempts, ms, doubled each retry (default 1000). */
+  connectRetryBaseMs?: number;
+  /** Retries and lock waits are announced here. */
+  log: Logger;
+}
+
+/**
+ * Open a connection to `target`, retrying (per {@link SessionSettings.connectRetries}) only
+ * failures that may pass by themselves. The one place a command connects.
+ */
+async function connectWithRetry(s: SessionSettings, target: DatabaseTarget = s.target): Promise<Connection> {
+  const retries = s.connectRetries ?? 0;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connect(target);
+    } catch (err) {
+      if (attempt > retries || !isTransientConnectError(err)) throw err;
+      const delay = (s.connectRetryBaseMs ?? 1000) * 2 ** (attempt - 1);
+      s.log.warn(`${(err as Error).message}; retry ${attempt}/${retries} in ${delay} ms`);
+      await sleep(delay);
+    }
+  }
+}
+
+/**
+ * One connection for one command, closed when `fn` settles. With `createMissing`, a missing
+ * database is created by it first (dbmate's `up`), and `created` tells `fn` so.
+ */
+export async function withSession<T>(
+  s: SessionSettings,
+  fn: (conn: Connection, created: boolean) => Promise<T>,
+  createMissing?: () => Promise<void>,
+): Promise<T> {
+  let conn: Connection;
+  let created = false;
+  try {
+    conn = await connectWithRetry(s);
+  } catch (err) {
+    if (!createMissing || (err as MigrationError).code !== 'DATABASE_MISSING') throw err;
+    await createMissing();
+    created = true;
+    conn = await connectWithRetry(s);
+  }
+  try {
+    return await fn(conn, created);
+  } finally {
+    await closeQuietly(conn);
+  }
+}
+
+/**
+ * A read-only session for dry runs: even a bug in the caller could not create or change
+ * anything. `fn` gets the resolved ledger and whether it exists. A missing database is not an
+ * error here: `onMissing` answers instead.
+ */
+export async function withReadOnlySession<T>(
+  s: SessionSettings,
+  fn: (conn: Connection, ledger: LedgerName, exists: boolean) => Promise<T>,
+  onMissing: () => T | Promise<T>,
+): Promise<T> {
+  let missing = false;
+  const result = await withSession(s, async (conn) => {
+    await conn.query('SET default_transaction_read_only = on');
+    const ledger = await resolveLedgerName(conn, s.migrationsTable, s.target.searchPath);
+    return fn(conn, ledger, await tableExists(conn, ledger));
+  }).catch((err: unknown) => {
+    if ((err as MigrationError).code !== 'DATABASE_MISSING') throw err;
+    missing = true;
+    return undefined;
+  });
+  return missing ? onMissing() : (result as T);
+}
+
+/**
+ * Run `fn` under the advisory lock of this ledger, held on `conn` (advisory locks belong to a
+ * session) and released in `finally`. Everything that changes the database runs here, and the
+ * plan is made inside, after the lock is taken, so two concurrent runs never apply the same
+ * migration.
+ */
+export async function withLock<T>(
+  conn: Connection,
+  s: SessionSettings,
+  fn: (ledger: LedgerName, history: HistoryName | undefined) => Promise<T>,
+): Promise<T> {
+  const ledger = await resolveLedgerName(conn, s.migrationsTable, s.target.searchPath);
+  const key = lockKey(ledger.quoted);
+  await acquireLock(conn, key, s.lockWaitTimeoutMs, s.log);
+  try {
+    return await fn(ledger, configuredHistory(ledger, s.historyTable));
+  } finally {
+    await releaseLock(conn, key, s.log);
+  }
+}
+
+/**
+ * A connection to the server's `postgres` database, for what cannot run inside the target
+ * database itself (`create database`, `drop database`); closed when `fn` settles.
+ */
+export async function withAdminSession<T>(s: SessionSettings, fn: (admin: Connection) => Promise<T>): Promise<T> {
+  const admin = await connectWithRetry(s, withDatabase(s.target, 'postgres'));
+  try {
+    return await fn(admin);
+  } finally {
+    await closeQuietly(admin);
+  }
+}
+
+/**
+ * A second look after the command's own connection died (a killed backend): one attempt, no
+ * retries, `undefined` when the server cannot be reached either.
+ */
+export async function reconnect(s: SessionSettings): Promise<Connection | undefined> {
+  return connect(s.target).catch(() => undefined);
+}
+
+/**
+ * Connection failures that may pass by themselves: refused (server starting or restarting),
+ * timeouts, unreachable networks, temporary DNS failures, `the database system is starting up`
+ * (57P03), too many connections (53300). Bad credentials, a missing database, TLS refusals and
+ * unknown hosts fail the same way every time.
+ */
+function isTransientConnectError(err: unknown): boolean {
+  const seen = new Set<unknown>();
+  const transient = (e: unknown): boolean => {
+    if (!e || typeof e !== 'object' || seen.has(e)) return false;
+    seen.add(e);
+    const x = e as { code?: string; message?: string; cause?: unknown; errors?: unknown[] };
+    if (x.code && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|57P03|53300)$/.test(x.code)) return true;
+    if (/timeout|timed out|Connection terminated unexpectedly/i.test(x.message ?? '')) return true;
+    return transient(x.cause) || (Array.isArray(x.errors) && x.errors.some(transient));
+  };
+  if ((err as MigrationError)?.code === 'DATABASE_MISSING') return false;
+  return transient((err as { cause?: unknown })?.cause ?? err);
+}
