@@ -99,3 +99,15 @@ describe('comments in src/', () => {
     expect(cites).toEqual([]);
   });
 });
+
+describe('docs/ARCHITECTURE.md', () => {
+  it('names only source files that exist, and every folder of src/', () => {
+    const doc = readFileSync(join(src, '..', 'docs', 'ARCHITECTURE.md'), 'utf8');
+    const files = sourceFiles(src);
+    const exists = (m: string) => files.some((f) => f === m || f.endsWith(`/${m}`)) || files.some((f) => `__tests__/${f}` === m);
+    const mentions = [...new Set([...doc.matchAll(/`((?:[\w-]+\/)*[\w.-]+\.ts)`/g)].map((m) => m[1]))];
+    expect(mentions.length).toBeGreaterThan(30);
+    expect(mentions.filter((m) => !exists(m) && !m.startsWith('__tests__/'))).toEqual([]);
+    for (const layer of new Set(files.map(layerOf))) if (layer !== '.') expect(doc).toContain(`${layer}/`);
+  });
+});

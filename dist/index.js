@@ -35415,7 +35415,7 @@ function extend(target) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6073);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8227);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1047);
 
 
 /* istanbul ignore next */
@@ -35426,7 +35426,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 8227:
+/***/ 1047:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38607,14 +38607,84 @@ function redactSecrets(text, secrets) {
     return out;
 }
 
+;// CONCATENATED MODULE: ./src/engine/tls.ts
+
+/** Every {@link SslMode}, in libpq's order (for validation messages). */
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+/**
+ * The node-postgres configs to try, in order. One entry except for the libpq modes node-postgres
+ * lacks: `prefer` tries TLS without verification then plain text (fall back only when the server
+ * answers that it has no SSL), and `allow` tries plain text then TLS. `ssl` is always explicit here,
+ * so `PGSSLMODE` in the environment cannot change the outcome.
+ */
+function connectionAttempts(target) {
+    // libpq's prefer/allow never verify the server certificate.
+    const tls = { ...target.sslFiles, rejectUnauthorized: false };
+    if (target.sslmode === 'prefer')
+        return [{ ...target.pg, ssl: tls }, { ...target.pg, ssl: false }];
+    if (target.sslmode === 'allow')
+        return [{ ...target.pg, ssl: false }, { ...target.pg, ssl: tls }];
+    return [{ ...target.pg }];
+}
+/**
+ * Read the `sslrootcert`/`sslcert`/`sslkey` files named in the URL's `params` (none for
+ * `disable`). `shownUrl` gives the redacted URL for the error message.
+ *
+ * @throws MigrationError `URL_INVALID` when a named file cannot be read
+ */
+function readSslFiles(mode, params, shownUrl, readFile) {
+    if (mode === 'disable')
+        return undefined;
+    const read = (name) => {
+        const path = params.get(name);
+        if (path === null || path === '')
+            return undefined;
+        try {
+            return readFile(path);
+        }
+        catch (err) {
+            throw new errors_MigrationError('URL_INVALID', `cannot read ${name} file ${path} named in ${shownUrl()}: ${err.message}`, {
+                cause: err,
+            });
+        }
+    };
+    const ca = read('sslrootcert');
+    const cert = read('sslcert');
+    const key = read('sslkey');
+    if (ca === undefined && cert === undefined && key === undefined)
+        return undefined;
+    return { ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert } : {}), ...(key !== undefined ? { key } : {}) };
+}
+/** node-postgres's `ssl` for a mode; `undefined` for `prefer`, which {@link connectionAttempts} decides per attempt. */
+function sslConfig(mode, files) {
+    switch (mode) {
+        case 'disable':
+        case 'allow':
+            return false;
+        case 'prefer':
+            // node-postgres has no "prefer": the connector decides per attempt (connectionAttempts).
+            return undefined;
+        case 'require':
+            // libpq: `require` with a root certificate behaves like verify-ca.
+            if (files?.ca === undefined)
+                return { ...files, rejectUnauthorized: false };
+            return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
+        case 'verify-ca':
+            // Chain verified (Node's CA store when no sslrootcert), host name not: libpq's verify-ca.
+            return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
+        default:
+            return { ...files, rejectUnauthorized: true };
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/engine/url.ts
+
 
 
 
 
 /** URL schemes dbmate routes to its Postgres driver; all of them mean "speak the Postgres protocol". */
 const POSTGRES_SCHEMES = Object.freeze(['postgres', 'postgresql', 'redshift', 'spanner-postgres']);
-const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
 /** dbmate's exact text when no URL could be found (pkg/dbmate ErrInvalidURL). */
 const MISSING_URL_MESSAGE = 'invalid url, have you set your --url flag or DATABASE_URL environment variable?';
 const NO_HOST = 'no-host.invalid';
@@ -38647,35 +38717,6 @@ const HANDLED_PARAMS = new Set([
     'fallback_application_name',
     'client_encoding',
     'options',
-]);
-// libpq keywords pg_dump understands in a URL query; pq-only and server-only params would make it fail.
-const LIBPQ_DUMP_PARAMS = new Set([
-    'sslmode',
-    'sslrootcert',
-    'sslcert',
-    'sslkey',
-    'sslcrl',
-    'sslcrldir',
-    'sslsni',
-    'sslcompression',
-    'connect_timeout',
-    'application_name',
-    'fallback_application_name',
-    'client_encoding',
-    'options',
-    'keepalives',
-    'keepalives_idle',
-    'keepalives_interval',
-    'keepalives_count',
-    'tcp_user_timeout',
-    'target_session_attrs',
-    'channel_binding',
-    'gssencmode',
-    'krbsrvname',
-    'require_auth',
-    'requirepeer',
-    'service',
-    'passfile',
 ]);
 /**
  * Parse a dbmate-style database URL.
@@ -38761,7 +38802,7 @@ function parseDatabaseUrl(raw, opts = {}) {
         pgConfig.user = user;
     if (password !== '')
         pgConfig.password = password;
-    const sslFiles = readSslFiles(text, sslmode, params, opts.readFile ?? ((p) => (0,external_node_fs_.readFileSync)(p, 'utf8')));
+    const sslFiles = readSslFiles(sslmode, params, () => redactUrl(text), opts.readFile ?? ((p) => (0,external_node_fs_.readFileSync)(p, 'utf8')));
     const ssl = sslConfig(sslmode, sslFiles);
     if (ssl !== undefined)
         pgConfig.ssl = ssl;
@@ -38836,46 +38877,6 @@ function withDatabase(target, dbName) {
         pg: pgConfig,
     });
 }
-/**
- * The URL to give pg_dump: dbmate's normalised form (scheme `postgres`, explicit port, socket dirs
- * as `host=`), without `search_path`/`binary_parameters` (pg_dump gets `--schema` args instead),
- * without params libpq would reject, and **without the password**: pass {@link dumpEnv} as env.
- */
-function dumpArgsUrl(target) {
-    const query = [];
-    const isSocket = target.host.startsWith('/');
-    if (isSocket)
-        query.push(`host=${encodeURIComponent(target.host)}`);
-    const params = paramsOf(target.raw);
-    const names = [...new Set([...params.keys()])].filter((n) => LIBPQ_DUMP_PARAMS.has(n)).sort();
-    for (const name of names) {
-        const value = params.get(name) ?? '';
-        query.push(`${name}=${encodeURIComponent(value)}`);
-    }
-    const userinfo = target.user !== undefined ? `${encodeURIComponent(target.user)}@` : '';
-    const hostPart = isSocket ? '' : target.host.includes(':') ? `[${target.host}]` : target.host;
-    const db = target.database === '' ? '' : `/${encodeURIComponent(target.database)}`;
-    return `postgres://${userinfo}${hostPart}:${target.port}${db}${query.length > 0 ? `?${query.join('&')}` : ''}`;
-}
-/** Environment for pg_dump/psql children: the password travels here, never on the command line. */
-function dumpEnv(target) {
-    return target.password !== undefined ? { PGPASSWORD: target.password } : {};
-}
-/**
- * The node-postgres configs to try, in order. One entry except for the libpq modes node-postgres
- * lacks: `prefer` tries TLS without verification then plain text (fall back only when the server
- * answers that it has no SSL), and `allow` tries plain text then TLS. `ssl` is always explicit here,
- * so `PGSSLMODE` in the environment cannot change the outcome.
- */
-function connectionAttempts(target) {
-    // libpq's prefer/allow never verify the server certificate.
-    const tls = { ...target.sslFiles, rejectUnauthorized: false };
-    if (target.sslmode === 'prefer')
-        return [{ ...target.pg, ssl: tls }, { ...target.pg, ssl: false }];
-    if (target.sslmode === 'allow')
-        return [{ ...target.pg, ssl: false }, { ...target.pg, ssl: tls }];
-    return [{ ...target.pg }];
-}
 /** Structural redaction of a URL: userinfo password and `password=` params, everything else verbatim. */
 function redactUrl(text) {
     return redact(text, []);
@@ -38897,53 +38898,6 @@ function replacePath(url, dbName) {
     if (!m)
         return url;
     return `${m[1]}/${encodeURIComponent(dbName)}${m[3]}`;
-}
-function paramsOf(raw) {
-    const q = /\?([^#]*)/.exec(raw.trim());
-    return new URLSearchParams(q ? q[1] : '');
-}
-function readSslFiles(text, mode, params, readFile) {
-    if (mode === 'disable')
-        return undefined;
-    const read = (name) => {
-        const path = params.get(name);
-        if (path === null || path === '')
-            return undefined;
-        try {
-            return readFile(path);
-        }
-        catch (err) {
-            throw new errors_MigrationError('URL_INVALID', `cannot read ${name} file ${path} named in ${redactUrl(text)}: ${err.message}`, {
-                cause: err,
-            });
-        }
-    };
-    const ca = read('sslrootcert');
-    const cert = read('sslcert');
-    const key = read('sslkey');
-    if (ca === undefined && cert === undefined && key === undefined)
-        return undefined;
-    return { ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert } : {}), ...(key !== undefined ? { key } : {}) };
-}
-function sslConfig(mode, files) {
-    switch (mode) {
-        case 'disable':
-        case 'allow':
-            return false;
-        case 'prefer':
-            // node-postgres has no "prefer": the connector decides per attempt (connectionAttempts).
-            return undefined;
-        case 'require':
-            // libpq: `require` with a root certificate behaves like verify-ca.
-            if (files?.ca === undefined)
-                return { ...files, rejectUnauthorized: false };
-            return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
-        case 'verify-ca':
-            // Chain verified (Node's CA store when no sslrootcert), host name not: libpq's verify-ca.
-            return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
-        default:
-            return { ...files, rejectUnauthorized: true };
-    }
 }
 function defaultSocketDir(platform) {
     switch (platform) {
@@ -39215,6 +39169,7 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/engine/parse.ts
 
 
+
 // dbmate's regexes are Go RE2, where `\s` is only [\t\n\f\r ] and, with (?m), `^`/`$` only see `\n`.
 // JavaScript's `\s` and `m` flag also accept \v, NBSP, U+2028, lone `\r`…, so they are spelled out
 // here; otherwise a file could parse differently in dbmate and in our tool.
@@ -39244,6 +39199,13 @@ const MSG_STATEMENTS_BEFORE_UP = "dbmate does not support statements preceding t
 const MSG_DOWN_WITHOUT_UP = "dbmate requires every '-- migrate:down' to be preceded by a '-- migrate:up'";
 const BOM_NOTE = ' The file starts with a UTF-8 byte-order mark, so dbmate does not see a marker on line 1; save it without the BOM.';
 /**
+ * The checksum the history table records for a migration file: sha256 (hex) of its bytes as they
+ * are on disk, so an edit of any byte (a comment, a line ending) shows as an edited file.
+ */
+function checksumOf(bytes) {
+    return (0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex');
+}
+/**
  * Parses one dbmate migration file into its up and down sections.
  *
  * Checks run in dbmate's order (missing up, statements before up, two downs in one section, missing
@@ -39261,7 +39223,7 @@ function parseMigration(source, displayPath) {
     const bytes = typeof source === 'string' ? Buffer.from(source, 'utf8') : source;
     // Buffer#toString keeps a BOM, as Go's string(bytes) does, so markers are found at the same offsets.
     const text = typeof source === 'string' ? source : Buffer.from(source).toString('utf8');
-    const checksum = (0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex');
+    const checksum = checksumOf(bytes);
     const fail = (code, message, hint) => {
         throw new ParseError(code, `${displayPath}: ${message}`, { file: displayPath, hint });
     };
@@ -39365,6 +39327,16 @@ function lineAt(text, offset) {
 function quoteSnippet(line) {
     const trimmed = line.replace(/^\uFEFF/, '').trim();
     return `\`${trimmed.length > 60 ? `${trimmed.slice(0, 57)}...` : trimmed}\``;
+}
+/**
+ * Read and parse these files. Every file is parsed before anything runs: a malformed file fails
+ * the run with nothing applied. The bytes are parsed (not a decoded string) so the checksum is
+ * the file's own sha256.
+ *
+ * @throws ParseError for the first file that is not a valid dbmate migration
+ */
+function loadMigrations(files) {
+    return files.map((file) => ({ file, parsed: parseMigration((0,external_node_fs_.readFileSync)(file.absPath), file.displayPath) }));
 }
 
 ;// CONCATENATED MODULE: ./src/engine/sql-error.ts
@@ -39582,6 +39554,19 @@ async function statementAround(sql, offset) {
     const lead = leadingTrivia(text);
     const stmt = text.slice(lead).trimEnd();
     return stmt ? { sql: stmt, offset: charOffset(sql, start) + lead } : undefined;
+}
+/**
+ * Whether a section holds no statement: only its marker, comments and blanks. Decided by the
+ * real PostgreSQL parser (comments of every kind, dollar quotes); text that does not parse is
+ * not empty (running it will say what is wrong).
+ */
+async function isEmptySection(section) {
+    try {
+        return (await splitStatements(section.sql)).length === 0;
+    }
+    catch {
+        return false;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/lint/rules.ts
@@ -40204,7 +40189,7 @@ const KNOWN_ENVIRONMENTS = Object.freeze([
 const ENV_FILE = '.env.dbmate';
 /** The variable every environment falls back to, as in dbmate. */
 const DATABASE_URL_VAR = 'DATABASE_URL';
-/** Connection retries of the action (refused or timed out only), DESIGN step 2. */
+/** Connection retries of the action (refused or timed out only), so a restarting database or a network blip does not fail a deploy. */
 const CONNECT_RETRIES = 3;
 /** First delay between connection attempts, ms, doubled each time: 1 s, 2 s, 4 s. */
 const CONNECT_RETRY_BASE_MS = 1000;
@@ -40240,37 +40225,26 @@ class InputError extends errors_MigrationError {
 }
 const DURATION = "a duration in Go syntax: 0, or a number with a unit (ns, us, ms, s, m, h) such as 500ms, 5s, 1m30s";
 const BOOLEAN = 'true or false (also True, TRUE, False, FALSE)';
-/**
- * Read and validate every input of `action.yml` (and the runner's variables they depend on).
- * The only place that reads `core.getInput` or `process.env`. Nothing here touches the database.
- * Secrets (the URL's password, the token, the notification webhook) are masked with `core.setSecret` as soon as they are read.
- *
- * @throws InputError listing every invalid input
- */
-function getInputs() {
-    return readInputs(false);
-}
-/**
- * As {@link getInputs}, except that `command: lint`, which needs no database, may have no URL
- * (one that is set is still validated). What the action itself calls.
- *
- * @throws InputError listing every invalid input
- */
-function getSettings() {
-    return readInputs(true);
-}
 /** Whether these settings are for `command: lint` (which may have no database URL). */
 function isLintSettings(s) {
     return s.command === 'lint';
 }
-function readInputs(lintWithoutUrl) {
+/**
+ * Read and validate every input of `action.yml` (and the runner's variables they depend on).
+ * The only place that reads `core.getInput` or `process.env`. Nothing here touches the database.
+ * Secrets (the URL's password, the token, the notification webhook) are masked with `core.setSecret` as soon as they are read.
+ * `command: lint`, which needs no database, may have no URL (one that is set is still validated).
+ *
+ * @throws InputError listing every invalid input
+ */
+function getSettings() {
     const problems = [];
     const secrets = [];
     const fail = (input, received, expected) => problems.push({ input, received, expected });
     const workspace = (0,external_node_path_.resolve)(process.env.GITHUB_WORKSPACE || process.cwd());
     const command = oneOf(Inputs.Command, COMMANDS, fail) ?? 'up';
     const dryRun = bool(Inputs.DryRun, fail);
-    const urlOptional = lintWithoutUrl && command === 'lint';
+    const urlOptional = command === 'lint';
     // Environment → variable prefix (`dev` is an alias of `development`; any other name is allowed).
     const environmentInput = read(Inputs.Environment) || INPUT_DEFAULTS[Inputs.Environment];
     // Case-insensitive, so `Production` gets production's rules (no database creation, backups).
@@ -40585,6 +40559,193 @@ function runInfo() {
     };
 }
 
+;// CONCATENATED MODULE: ./src/action/errors.ts
+/**
+ * The action's own error, and every failure as data: what `run.error` (and the rollback's error)
+ * holds, so outputs, summary, annotations and the issue all read the same fields.
+ */
+
+
+/** Error for a run the action refuses or fails on its own account (a failed health check, for one). */
+class ActionError extends errors_MigrationError {
+    /**
+     * @param code stable identifier, e.g. `HEALTH_CHECK_FAILED`
+     * @param message user-facing text
+     * @param hint what to do about it, when there is something to say
+     */
+    constructor(code, message, hint) {
+        super(code, message, hint !== undefined ? { hint } : {});
+        this.name = 'ActionError';
+    }
+}
+/** The failure as data: SQL errors keep their file, line, column, statement and SQLSTATE. */
+function errorOf(err) {
+    if (err instanceof SqlMigrationError) {
+        const f = err.failure;
+        return {
+            message: err.message,
+            details: err.describe(),
+            code: err.code,
+            file: f.file,
+            version: f.version,
+            ...(f.line !== undefined ? { line: f.line, column: f.column ?? 1 } : {}),
+            ...(f.sqlstate ? { sqlstate: f.sqlstate } : {}),
+            ...(f.statement ? { statement: f.statement } : {}),
+            ...(err.hint ? { hint: err.hint } : {}),
+        };
+    }
+    if (err instanceof errors_MigrationError) {
+        const file = err instanceof ParseError ? err.file : undefined;
+        return {
+            message: err.message,
+            details: err.hint ? `${err.message}\n  hint: ${err.hint}` : err.message,
+            code: err.code,
+            ...(file ? { file } : {}),
+            ...(err.hint ? { hint: err.hint } : {}),
+        };
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    return { message, details: message };
+}
+
+;// CONCATENATED MODULE: ./src/version.ts
+/** This tool's version; a test keeps it equal to package.json's. */
+const VERSION = '0.1.0';
+
+;// CONCATENATED MODULE: ./src/action/new-run.ts
+
+/**
+ * The one constructor of an {@link ActionRun}: what a run copies from its settings, and the empty
+ * records its steps fill in. Without settings (the inputs were invalid) the run names no command,
+ * environment or database, and carries `error`. A `lint` run names no database even when a URL is
+ * set: lint never connects. The keys come in the order the `report` output has always shown them.
+ */
+function newRun(startedAt, settings, error) {
+    const s = settings;
+    const target = s?.command !== 'lint' ? s?.target : undefined;
+    const urlSource = s?.command !== 'lint' ? s?.urlSource : undefined;
+    return {
+        status: error ? 'failed' : 'success',
+        ...(s ? { command: s.command } : {}),
+        dryRun: s?.dryRun ?? false,
+        ...(s ? { environment: s.environment } : {}),
+        ...(target && urlSource
+            ? {
+                target: { host: target.host, port: target.port, database: target.database, ...(target.user ? { user: target.user } : {}), url: target.redacted },
+                urlSource: urlSource.name,
+            }
+            : {}),
+        startedAt: new Date(startedAt).toISOString(),
+        durationMs: 0,
+        rows: [],
+        applied: [],
+        rolledBack: [],
+        pending: [],
+        ...(error ? { error } : {}),
+        warnings: [],
+        notes: [],
+        toolVersion: VERSION,
+        ...(s ? { run: { ...s.run } } : {}),
+    };
+}
+
+// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
+var lib = __nccwpck_require__(3273);
+;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
+// ESM wrapper for pg
+
+
+// Re-export all the properties
+const Client = lib.Client
+const Pool = lib.Pool
+const Connection = lib.Connection
+const types = lib.types
+const Query = lib.Query
+const DatabaseError = lib.DatabaseError
+const escapeIdentifier = lib.escapeIdentifier
+const escapeLiteral = lib.escapeLiteral
+const Result = lib.Result
+const TypeOverrides = lib.TypeOverrides
+
+// Also export the defaults
+const defaults = lib.defaults
+
+// Re-export the default
+/* harmony default export */ const esm = (lib);
+
+;// CONCATENATED MODULE: ./src/engine/db.ts
+
+
+
+/**
+ * Open a connection, trying each TLS setting the URL's sslmode allows in libpq's order
+ * (with no sslmode: TLS first, then plain, like libpq's default `prefer`).
+ */
+async function connect(target) {
+    const attempts = connectionAttempts(target);
+    let lastErr;
+    for (let i = 0; i < attempts.length; i++) {
+        try {
+            return await db_open(attempts[i]);
+        }
+        catch (err) {
+            lastErr = err;
+            // Only a server that refuses TLS (or requires it) justifies the next attempt; anything else is final.
+            if (!/SSL|TLS/i.test(String(err?.message)))
+                break;
+        }
+    }
+    throw connectError(target, lastErr);
+}
+async function db_open(config) {
+    const client = new esm.Client(config);
+    // An idle client whose backend dies emits 'error'; without a listener Node would crash the run.
+    client.on('error', () => undefined);
+    try {
+        await client.connect();
+    }
+    catch (err) {
+        await client.end().catch(() => undefined);
+        throw err;
+    }
+    return client;
+}
+function connectError(target, err) {
+    const e = err;
+    if (e?.code === '3D000') {
+        return new errors_MigrationError('DATABASE_MISSING', `database "${target.database}" does not exist (3D000)`, {
+            hint: 'create it first (`db-migrate create`, or `db-migrate up`, which creates a missing database)',
+            cause: err,
+        });
+    }
+    const detail = e?.code && !e.message?.includes(e.code) ? `${e.message} (${e.code})` : (e?.message ?? String(err));
+    return new errors_MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: ${detail}`, {
+        hint: 'check the host, port, credentials and sslmode of the database URL, and that the server is reachable from here',
+        cause: err,
+    });
+}
+/** Close without throwing: closing happens in `finally` blocks where the first error matters. */
+async function closeQuietly(conn) {
+    if (conn)
+        await conn.end().catch(() => undefined);
+}
+/**
+ * Whether an error means the session is gone (backend terminated, server shut down, socket closed):
+ * nothing more can be done on this connection, and session state such as advisory locks is released.
+ */
+function isConnectionLost(err) {
+    const e = err;
+    if (e?.code && /^(57P01|57P02|57P03|08...)$/.test(e.code))
+        return true;
+    return /Connection terminated|connection (is )?closed|ECONNRESET|EPIPE|Client was closed|not queryable/i.test(e?.message ?? '');
+}
+/** Quote an SQL string literal for simple-protocol queries (standard_conforming_strings on). */
+function literal(value) {
+    if (value === null || value === undefined)
+        return 'NULL';
+    return esm.escapeLiteral(value);
+}
+
 ;// CONCATENATED MODULE: ./src/engine/files.ts
 
 
@@ -40728,149 +40889,1671 @@ function newMigrationFileName(name, now) {
     return `${stamp}_${name}.sql`;
 }
 
-;// CONCATENATED MODULE: ./src/version.ts
-/** This tool's version; a test keeps it equal to package.json's. */
-const VERSION = '0.1.0';
-
-;// CONCATENATED MODULE: ./src/action/steps/lint.ts
-
-
-
-
-
-
-/** Whether a finding of this severity fails the run under `lint-fail-on`. */
-function failsRun(severity, failOn) {
-    if (failOn === 'none')
-        return false;
-    return failOn === 'warning' || severity === 'error';
+;// CONCATENATED MODULE: ./src/engine/catalog.ts
+/**
+ * Whether a table exists, by its unquoted schema and name (a {@link LedgerName} or a history
+ * table name). Asked before reading the ledger or the audit table, because `status`, `plan` and
+ * the reports must not create them.
+ */
+async function tableExists(conn, name) {
+    const { rowCount } = await conn.query('select 1 from information_schema.tables where table_schema = $1 and table_name = $2', [name.schema, name.table]);
+    return (rowCount ?? 0) > 0;
 }
-/** Lint these files and judge them against `lint-fail-on`. Unreadable files are listed, not fatal. */
-async function lintReport(s, files, scope) {
-    const failOn = s.lintFailOn ?? 'error';
-    const disabled = [...(s.lintDisable ?? [])];
-    const inputs = [];
-    const unreadable = [];
-    for (const f of files) {
-        try {
-            inputs.push({ displayPath: f.displayPath, content: await (0,promises_namespaceObject.readFile)(f.absPath ?? (0,external_node_path_.resolve)(s.workspace, f.displayPath)) });
-        }
-        catch {
-            unreadable.push(f.displayPath);
-        }
+
+;// CONCATENATED MODULE: ./src/engine/ledger.ts
+
+/**
+ * Resolve the ledger's schema the way dbmate does: `schema.table` in the name, else the first
+ * `search_path` entry of the URL, else `current_schema()`, else `public`. Quoting is done by the
+ * server so the names match what dbmate writes into schema.sql byte for byte.
+ */
+async function resolveLedgerName(conn, migrationsTable, searchPath) {
+    let parts = migrationsTable.split('.');
+    let schema = '';
+    if (parts.length > 1) {
+        schema = parts[0];
+        parts = parts.slice(1);
     }
-    const findings = await lintFiles(inputs, { disabled });
-    const failing = findings.filter((f) => failsRun(f.severity, failOn)).length;
-    return { scope, failOn, disabled, files: inputs.length, ...(unreadable.length ? { unreadable } : {}), findings, failing, failed: failing > 0 };
-}
-/** One line for the log and the error. */
-function counts(r) {
-    const errors = r.findings.filter((f) => f.severity === 'error').length;
-    const warnings = r.findings.length - errors;
-    return `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'} in ${r.files} file${r.files === 1 ? '' : 's'}`;
-}
-function logReport(log, r) {
-    for (const f of r.findings)
-        log.info(`${f.file}:${f.line}:${f.column}: ${f.severity} ${f.rule}: ${f.message}`);
-    log.info(`Lint (${r.scope}, lint-fail-on: ${r.failOn}): ${r.findings.length ? counts(r) : `no problems in ${r.files} file${r.files === 1 ? '' : 's'}`}`);
-}
-/** The error of a run that lint stops. */
-function lintError(r, before) {
-    return new errors_MigrationError('LINT_FAILED', `migration lint failed${before}: ${r.failing} finding${r.failing === 1 ? '' : 's'} at or above lint-fail-on: ${r.failOn} (${counts(r)})`, {
-        hint: 'fix the migrations as each finding says, disable a rule in the file (-- db-migrate:disable rule-id) or with lint-disable, or set lint-fail-on',
-    });
+    if (!schema)
+        schema = (searchPath[0] ?? '').trim();
+    const table = parts.join('.');
+    const { rows } = await conn.query('select current_schema() as cur, quote_ident($1) as qs, array(select quote_ident(unnest($2::text[]))) as qt', [schema || 'public', parts]);
+    if (!schema) {
+        schema = rows[0].cur || 'public';
+        const again = await conn.query('select quote_ident($1) as qs', [schema]);
+        rows[0].qs = again.rows[0].qs;
+    }
+    return { schema, table, quotedSchema: rows[0].qs, quoted: `${rows[0].qs}.${rows[0].qt.join('.')}` };
 }
 /**
- * `command: lint`: lint every migration file. Needs no database (and no URL). Status `failed`
- * when a finding is at or above `lint-fail-on`, else `success`.
+ * Create the ledger if missing, with dbmate's exact DDL so either tool can continue the other's
+ * work. A missing schema (3F000) is created once, as dbmate does, announced with its line.
  */
-async function runLintCommand(s, deps) {
-    const now = deps.now ?? Date.now;
-    const t0 = now();
-    const run = {
-        status: 'success',
-        command: 'lint',
-        dryRun: s.dryRun,
-        environment: s.environment,
-        startedAt: new Date(t0).toISOString(),
-        durationMs: 0,
-        rows: [],
-        applied: [],
-        rolledBack: [],
-        pending: [],
-        warnings: [],
-        notes: [],
-        toolVersion: VERSION,
-        run: { ...s.run },
-    };
+async function ensureLedger(conn, name, log) {
+    const ddl = `create table if not exists ${name.quoted} (version varchar primary key)`;
     try {
-        const files = await findMigrationFiles([...s.migrationsDirs], s.workspace);
-        const r = await lintReport(s, files, 'all');
-        run.lint = r;
-        logReport(deps.log, r);
-        if (r.failed) {
-            const e = lintError(r, '');
-            run.status = 'failed';
-            run.error = { message: e.message, details: `${e.message}\n  hint: ${e.hint}`, code: e.code, ...(e.hint ? { hint: e.hint } : {}) };
-        }
+        await conn.query(ddl);
     }
     catch (err) {
-        run.status = 'failed';
-        const message = err instanceof Error ? err.message : String(err);
-        const hint = err instanceof errors_MigrationError ? err.hint : undefined;
-        run.error = { message, details: hint ? `${message}\n  hint: ${hint}` : message, ...(err instanceof errors_MigrationError ? { code: err.code } : {}), ...(hint ? { hint } : {}) };
+        if (err.code !== '3F000')
+            throw err;
+        log.info(`Creating schema: ${name.schema}`);
+        await conn.query(`create schema if not exists ${name.quotedSchema}`);
+        await conn.query(ddl);
     }
-    run.durationMs = Math.round(now() - t0);
-    return run;
+}
+/** Applied versions, or an empty set when the ledger does not exist yet. */
+async function appliedVersions(conn, name) {
+    if (!(await tableExists(conn, name)))
+        return new Set();
+    // One JSON value instead of one row per version: node-postgres's per-row parsing dominated
+    // `status` on large projects.
+    const { rows } = await conn.query(`select coalesce(json_agg(version), '[]')::text as v from ${name.quoted}`);
+    return new Set(JSON.parse(rows[0].v));
+}
+
+;// CONCATENATED MODULE: ./src/engine/history.ts
+
+
+
+
+/** Outcomes of the table's check constraint, in the order the DDL lists them. */
+const OUTCOMES = ['applied', 'failed', 'rolled_back', 'verified'];
+/** The history table lives beside the ledger so both move together when a schema is chosen. */
+function historyName(ledger, table) {
+    return { schema: ledger.schema, table, quoted: `${ledger.quotedSchema}.${quoteIdent(table)}` };
+}
+/** The audit table as configured: `table` empty means the history table is disabled. */
+function configuredHistory(ledger, table) {
+    return table ? historyName(ledger, table) : undefined;
+}
+function quoteIdent(id) {
+    return /^[a-z_][a-z0-9_$]*$/.test(id) ? id : `"${id.replace(/"/g, '""')}"`;
 }
 /**
- * The migrator, with lint in preflight (commands `up` and `plan`, and dry runs of `up`): `plan`
- * lints the migrations it would apply and records them in the run; `up` lints the pending files
- * in its `beforeApply` hook, after planning and before the backup and the first migration, and
- * stops the run with nothing applied when a finding is at or above `lint-fail-on`.
+ * DDL of the audit table. An identity column (not bigserial) keeps its sequence inside the table
+ * definition, so excluding the table from schema dumps excludes all of it.
+ *
+ * Tables created by 0.1.0 before `invocation_id` and the `verified` outcome existed are brought up
+ * to date in the same round trip; the catalog check comes first so an up-to-date table is never
+ * ALTERed (that would take an ACCESS EXCLUSIVE lock on every run).
  */
-function lintingMigrator(s, migrator, run, log, warn) {
-    const record = (r) => {
-        run.lint = r;
-        logReport(log, r);
-        if (r.unreadable?.length)
-            log.info(`Lint: could not read ${r.unreadable.join(', ')}`);
-    };
-    // Bound, not spread: the engine's methods live on its prototype.
+function historyDdl(name) {
+    const outcomes = OUTCOMES.map((o) => `'${o}'`).join(', ');
+    const table = literal(name.quoted);
+    return `${createDdl(name, outcomes)};
+do $db_migrate$ declare c record; begin
+  if not exists (select 1 from pg_attribute where attrelid = ${table}::regclass and attname = 'invocation_id' and not attisdropped) then
+    alter table ${name.quoted} add column invocation_id text;
+    -- The old check constraint's name was chosen by the server (and truncated for long names): find it.
+    for c in select conname from pg_constraint where conrelid = ${table}::regclass and contype = 'c' and pg_get_constraintdef(oid) like '%outcome%' loop
+      execute format('alter table %s drop constraint %I', ${table}, c.conname);
+    end loop;
+    alter table ${name.quoted} add check (outcome in (${outcomes}));
+  end if;
+end $db_migrate$`;
+}
+function createDdl(name, outcomes) {
+    return `create table if not exists ${name.quoted} (
+  id bigint generated always as identity primary key,
+  version varchar not null,
+  direction text not null check (direction in ('up', 'down')),
+  outcome text not null check (outcome in (${outcomes})),
+  file_name text,
+  checksum text,
+  started_at timestamptz not null,
+  finished_at timestamptz not null,
+  duration_ms double precision not null,
+  environment text,
+  actor text,
+  git_sha text,
+  run_id text,
+  run_url text,
+  tool_version text,
+  sqlstate text,
+  error text,
+  invocation_id text
+)`;
+}
+/**
+ * An INSERT for one history row, as literal SQL: it is appended to the migration's own
+ * simple-protocol batch so the audit row commits atomically with the migration.
+ */
+function historyInsertSql(name, e, ctx) {
+    const timing = e.startedAt && e.durationMs !== undefined
+        ? `${literal(e.startedAt.toISOString())}::timestamptz, ${literal(new Date(e.startedAt.getTime() + e.durationMs).toISOString())}::timestamptz, ${e.durationMs}`
+        : `now(), clock_timestamp(), extract(epoch from clock_timestamp() - now()) * 1000`;
+    return (`insert into ${name.quoted} (version, direction, outcome, file_name, checksum, started_at, finished_at, duration_ms, ` +
+        `environment, actor, git_sha, run_id, run_url, tool_version, sqlstate, error, invocation_id) values (` +
+        [literal(e.version), literal(e.direction), literal(e.outcome), literal(e.fileName), literal(e.checksum)].join(', ') +
+        `, ${timing}, ` +
+        [ctx.environment, ctx.actor, ctx.gitSha, ctx.runId, ctx.runUrl, ctx.toolVersion, e.sqlstate, e.error, ctx.invocationId]
+            .map((v) => literal(v))
+            .join(', ') +
+        ')');
+}
+/** Record a row on its own (used for failures, after the migration's transaction rolled back). */
+async function recordHistory(conn, name, e, ctx) {
+    await conn.query(historyInsertSql(name, e, ctx));
+}
+/** Checksum of the last successful `up` of each version: what the file looked like when applied. */
+async function appliedChecksums(conn, name) {
+    if (!(await tableExists(conn, name)))
+        return new Map();
+    // One JSON object rather than a row per version: per-row parsing dominated large `status` runs.
+    const { rows } = await conn.query(`select coalesce(json_object_agg(version, checksum), '{}')::text as sums from (
+       select distinct on (version) version, checksum from ${name.quoted}
+        where direction = 'up' and outcome = 'applied' and checksum is not null order by version, id desc) last`);
+    const out = new Map(Object.entries(JSON.parse(rows[0].sums)));
+    return out;
+}
+/**
+ * Versions of the applied files whose bytes changed since they were applied (their checksum
+ * differs from the one of their last successful `up` in the history table), sorted. None
+ * without a history table.
+ */
+async function editedVersions(conn, history, plan) {
+    if (!history)
+        return [];
+    const sums = await appliedChecksums(conn, history);
+    if (sums.size === 0)
+        return [];
+    // Synchronous reads on purpose: for thousands of small files, fs/promises costs four thread-pool
+    // round trips and a promise per file, about ten times the time of readFileSync.
+    return plan.files
+        .filter((r) => r.applied && sums.has(r.file.version))
+        .filter(({ file }) => checksumOf((0,external_node_fs_.readFileSync)(file.absPath)) !== sums.get(file.version))
+        .map(({ file }) => file.version)
+        .sort();
+}
+/**
+ * The one warning about an applied file whose bytes changed since it was applied (its checksum
+ * differs from the history table's): the engine logs it during `up`, the CLI's `status` and the
+ * action's summary use the same words. `file` is the path or name as the caller shows files.
+ */
+function editedWarning(file) {
+    return `${file} was edited after it was applied (its checksum differs from the one recorded in the history table)`;
+}
+
+;// CONCATENATED MODULE: ./src/engine/plan.ts
+
+/** The reportable part of a file. */
+function refOf(file) {
+    return { version: file.version, fileName: file.fileName, displayPath: file.displayPath };
+}
+/** Compare files with applied versions. Pure. */
+function makePlan(files, applied) {
+    const known = new Set(files.map((f) => f.version));
+    const rows = files.map((file) => ({ file, applied: applied.has(file.version) }));
+    let highestApplied;
+    for (const r of rows)
+        if (r.applied && (highestApplied === undefined || r.file.version > highestApplied))
+            highestApplied = r.file.version;
     return {
-        status: (...args) => migrator.status(...args),
-        planRollback: (...args) => migrator.planRollback(...args),
-        rollback: (...args) => migrator.rollback(...args),
-        rollbackVersions: (...args) => migrator.rollbackVersions(...args),
-        plan: async (...args) => {
-            const plan = await migrator.plan(...args);
-            const take = s.steps ?? plan.pending.length;
-            const r = await lintReport(s, plan.pending.slice(0, take), 'pending');
-            record(r);
-            if (r.failed)
-                warn(`up would fail before applying anything: ${lintError(r, '').message}`);
-            return plan;
-        },
-        up: async (opts = {}) => {
-            const next = opts.beforeApply;
-            const beforeApply = async (migrations, info) => {
-                const r = await lintReport(s, migrations, 'pending');
-                record(r);
-                if (r.failed) {
-                    run.rows = migrations.map((m) => ({ version: m.version, file: m.displayPath, status: 'pending' }));
-                    run.pending = migrations.map((m) => m.version);
-                    run.notes.push('No migration was applied and no backup was taken: lint runs first and found problems at or above lint-fail-on.');
-                    throw lintError(r, ', so nothing was applied');
-                }
-                if (next)
-                    await next(migrations, info);
-            };
-            return migrator.up({ ...opts, beforeApply });
-        },
+        files: rows,
+        pending: rows.filter((r) => !r.applied).map((r) => r.file),
+        orphans: [...applied].filter((v) => !known.has(v)).sort(),
+        highestApplied,
     };
+}
+/**
+ * dbmate's --strict: the first pending version must be higher than every applied one.
+ * Same message as dbmate so scripts that match it keep working.
+ */
+function checkStrictOrder(plan) {
+    const first = plan.pending[0];
+    if (first && plan.highestApplied !== undefined && first.version <= plan.highestApplied) {
+        throw new errors_MigrationError('OUT_OF_ORDER', `migration \`${first.version}\` is out of order with already applied migrations, the version number has to be higher than the applied migration \`${plan.highestApplied}\` in --strict mode`, { hint: `rename ${first.displayPath} with a newer timestamp (db-migrate new), or run without --strict` });
+    }
+}
+/**
+ * Which applied files `rollback` undoes, newest first: repeatedly the last file in filename
+ * order whose version is applied (dbmate's rule, which is not the numeric maximum).
+ */
+function rollbackTargets(plan, steps) {
+    return plan.files
+        .filter((r) => r.applied)
+        .map((r) => r.file)
+        .reverse()
+        .slice(0, steps);
+}
+/**
+ * Order versions for undoing, newest first: by position in dbmate's file order (file-name
+ * order, the order `up` applies them), reversed. Versions with no file come first, so a rollback
+ * stops on them before undoing anything it cannot place.
+ */
+function newestFirst(files, versions) {
+    const pos = new Map(files.map((f, i) => [f.version, i]));
+    const rank = (v) => pos.get(v) ?? Number.POSITIVE_INFINITY;
+    return [...versions].sort((a, b) => rank(b) - rank(a) || (a < b ? 1 : a > b ? -1 : 0));
+}
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/engine/pg-tools.ts
+/**
+ * The one place that finds and runs PostgreSQL's client programs (`pg_dump`, `pg_restore`).
+ *
+ * A pg_dump refuses a server of a newer major ("server version mismatch"), and a dump by another
+ * major differs in its text, so which binary runs matters: {@link choosePgDump} picks one by a
+ * {@link PgDumpPolicy}, {@link serverVersion} says what the server is, {@link readVersion} what a
+ * binary is, and {@link runCommand} runs it without a shell. The password never reaches argv: it
+ * travels in `PGPASSWORD` ({@link dumpEnv}), and every spawn can be reported to a {@link SpawnHook}
+ * so tests can prove it.
+ */
+
+
+
+/** The server's version, for choosing pg_dump and for messages. */
+async function serverVersion(conn) {
+    const { rows } = await conn.query("select current_setting('server_version_num') as num, current_setting('server_version') as text");
+    const num = Number(rows[0].num);
+    const major = Math.floor(num / 10000);
+    const minor = num >= 100000 ? num % 10000 : Math.floor(num / 100) % 100;
+    return { num, major, minor, text: rows[0].text.split(/\s/)[0] };
+}
+// --- handing a database to a client program --------------------------------------------------
+// libpq keywords pg_dump understands in a URL query; pq-only and server-only params would make it fail.
+const LIBPQ_DUMP_PARAMS = new Set([
+    'sslmode',
+    'sslrootcert',
+    'sslcert',
+    'sslkey',
+    'sslcrl',
+    'sslcrldir',
+    'sslsni',
+    'sslcompression',
+    'connect_timeout',
+    'application_name',
+    'fallback_application_name',
+    'client_encoding',
+    'options',
+    'keepalives',
+    'keepalives_idle',
+    'keepalives_interval',
+    'keepalives_count',
+    'tcp_user_timeout',
+    'target_session_attrs',
+    'channel_binding',
+    'gssencmode',
+    'krbsrvname',
+    'require_auth',
+    'requirepeer',
+    'service',
+    'passfile',
+]);
+/**
+ * The URL to give pg_dump: dbmate's normalised form (scheme `postgres`, explicit port, socket dirs
+ * as `host=`), without `search_path`/`binary_parameters` (pg_dump gets `--schema` args instead),
+ * without params libpq would reject, and **without the password**: pass {@link dumpEnv} as env.
+ */
+function dumpArgsUrl(target) {
+    const query = [];
+    const isSocket = target.host.startsWith('/');
+    if (isSocket)
+        query.push(`host=${encodeURIComponent(target.host)}`);
+    const params = paramsOf(target.raw);
+    const names = [...new Set([...params.keys()])].filter((n) => LIBPQ_DUMP_PARAMS.has(n)).sort();
+    for (const name of names) {
+        const value = params.get(name) ?? '';
+        query.push(`${name}=${encodeURIComponent(value)}`);
+    }
+    const userinfo = target.user !== undefined ? `${encodeURIComponent(target.user)}@` : '';
+    const hostPart = isSocket ? '' : target.host.includes(':') ? `[${target.host}]` : target.host;
+    const db = target.database === '' ? '' : `/${encodeURIComponent(target.database)}`;
+    return `postgres://${userinfo}${hostPart}:${target.port}${db}${query.length > 0 ? `?${query.join('&')}` : ''}`;
+}
+/** Environment for pg_dump/psql children: the password travels here, never on the command line. */
+function dumpEnv(target) {
+    return target.password !== undefined ? { PGPASSWORD: target.password } : {};
+}
+/** The query parameters of a URL as written. */
+function paramsOf(raw) {
+    const q = /\?([^#]*)/.exec(raw.trim());
+    return new URLSearchParams(q ? q[1] : '');
+}
+/** Run a program without a shell, reporting the exact argv first; never rejects. */
+function runCommand(cmd, args, opts = {}) {
+    const extra = opts.extraEnv ?? {};
+    opts.onSpawn?.(cmd, [...args], Object.keys(extra));
+    return new Promise((res) => {
+        let child;
+        try {
+            child = (0,external_node_child_process_namespaceObject.spawn)(cmd, args, { env: { ...(opts.baseEnv ?? process.env), ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+        }
+        catch (err) {
+            res({ code: null, signal: null, stdout: '', stderr: '', error: err });
+            return;
+        }
+        // Our own timer rather than spawn's `timeout`, whose timer outlives a child that failed to start.
+        const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGTERM'), opts.timeoutMs) : undefined;
+        timer?.unref();
+        const out = [];
+        const err = [];
+        let spawnError;
+        child.stdout.on('data', (b) => out.push(b));
+        child.stderr.on('data', (b) => err.push(b));
+        child.on('error', (e) => (spawnError = e));
+        child.on('close', (code, signal) => {
+            if (timer)
+                clearTimeout(timer);
+            res({
+                code,
+                signal,
+                stdout: Buffer.concat(out).toString('utf8'),
+                stderr: Buffer.concat(err).toString('utf8'),
+                ...(spawnError ? { error: spawnError } : {}),
+            });
+        });
+    });
+}
+/** `<tool> --version` → [major, minor], or why it could not be read. */
+async function readVersion(cmd, onSpawn) {
+    const r = await runCommand(cmd, ['--version'], { timeoutMs: 10_000, onSpawn });
+    // Errors from child_process may come from another realm (jest's vm), so no instanceof here.
+    if (r.error)
+        return { error: r.error.message };
+    if (r.code !== 0)
+        return { error: `\`${cmd} --version\` exited with code ${r.code}: ${r.stderr.trim()}` };
+    const m = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(r.stdout) ?? /(\d+)(?:\.(\d+))?/.exec(r.stdout);
+    if (!m)
+        return { error: `cannot read a version from \`${cmd} --version\`: ${r.stdout.trim()}` };
+    return { version: [Number(m[1]), Number(m[2] ?? 0)] };
+}
+/** `pg_dump --version` → [major, minor], or undefined when it cannot be run or read. */
+async function pgDumpVersion(pgDump = 'pg_dump') {
+    const read = await readVersion(pgDump);
+    return 'version' in read ? read.version : undefined;
+}
+/**
+ * Choose the pg_dump for a server: the explicit path when given (validated: it runs and its major
+ * fits the policy), else the newest pg_dump found in the search directories whose major fits. On
+ * equal versions the search order decides (PATH before the versioned directories).
+ */
+async function choosePgDump(opts) {
+    const need = opts.serverMajor;
+    const server = opts.serverVersion ?? String(need);
+    const words = WORDS[opts.policy];
+    const pairs = opts.policy === 'at-least';
+    const run = (cmd) => readVersion(cmd, opts.onSpawn);
+    if (opts.explicitPath !== undefined && opts.explicitPath.trim() !== '') {
+        const given = (0,external_node_path_.resolve)(opts.explicitPath.trim());
+        const pgDump = (await pg_tools_isDirectory(given)) ? (0,external_node_path_.join)(given, 'pg_dump') : given;
+        const read = await run(pgDump);
+        if ('error' in read)
+            return { refusal: { kind: 'missing', ...words.unrunnable(pgDump, read.error, need) } };
+        const { version } = read;
+        if (!words.fits(version, need))
+            return { refusal: { kind: 'version', ...words.explicitMismatch(pgDump, version, server, need) } };
+        const considered = [{ path: pgDump, version }];
+        if (!pairs)
+            return { found: { pgDump, version, source: 'explicit', considered } };
+        const pgRestore = await pairedRestore(pgDump, need, opts.onSpawn);
+        if (typeof pgRestore !== 'string')
+            return { refusal: pgRestore };
+        return { found: { pgDump, pgRestore, version, source: 'explicit', considered } };
+    }
+    const dirs = opts.searchDirs ?? (await defaultSearchDirs(opts.envPath ?? process.env.PATH ?? ''));
+    const considered = [];
+    const seen = new Set();
+    for (const dir of dirs) {
+        const path = (0,external_node_path_.join)((0,external_node_path_.resolve)(dir), 'pg_dump');
+        if (seen.has(path) || !(await isExecutableFile(path)))
+            continue;
+        seen.add(path);
+        const read = await run(path);
+        considered.push('error' in read ? { path, rejected: `cannot run: ${read.error}` } : { path, version: read.version });
+    }
+    // Newest first; on equal versions keep search order (the sort is stable).
+    const usable = considered
+        .filter((c) => c.version !== undefined)
+        .sort((a, b) => b.version[0] - a.version[0] || b.version[1] - a.version[1]);
+    for (const c of usable)
+        if (!words.fits(c.version, need))
+            c.rejected = words.rejected(c.version, need);
+    let restoreProblem;
+    for (const c of usable) {
+        if (c.rejected)
+            continue;
+        let pgRestore;
+        if (pairs) {
+            const paired = await pairedRestore(c.path, need, opts.onSpawn);
+            if (typeof paired !== 'string') {
+                c.rejected = paired.message;
+                restoreProblem ??= paired;
+                continue;
+            }
+            pgRestore = paired;
+        }
+        for (const o of considered)
+            if (o !== c)
+                o.rejected ??= `not the newest suitable (${fmt(c.version)} at ${c.path} is)`;
+        opts.logger?.debug(`pg_dump: using ${c.path} (${fmt(c.version)}) for a PostgreSQL ${server} server; considered ${describe(considered)}`);
+        return { found: { pgDump: c.path, ...(pgRestore !== undefined ? { pgRestore } : {}), version: c.version, source: 'search', considered } };
+    }
+    opts.logger?.debug(`pg_dump: none suitable for PostgreSQL ${server}; considered ${describe(considered)}`);
+    if (restoreProblem)
+        return { refusal: restoreProblem };
+    const where = opts.searchDirs ? `searched ${dirs.join(', ') || 'no directories'}` : 'searched PATH, /usr/lib/postgresql/*/bin and /usr/pgsql-*/bin';
+    const newest = usable[0];
+    if (!newest)
+        return { refusal: { kind: 'missing', ...words.noneFound(server, need, where) } };
+    return { refusal: { kind: 'version', ...words.noneFits(newest, server, need, where) } };
+}
+const WORDS = {
+    'at-least': {
+        fits: (v, need) => v[0] >= need,
+        rejected: (v, need) => `major ${v[0]} < server major ${need}`,
+        unrunnable: (path, error, need) => ({
+            message: `pg-dump-path ${path} cannot be run: ${error}`,
+            hint: `point pg-dump-path at a pg_dump ${need} or newer binary, or leave it empty to search PATH and /usr/lib/postgresql/*/bin; ${installHint(need)}`,
+        }),
+        explicitMismatch: (path, v, server, need) => ({ message: `${tooOld(v, server, need)} (pg-dump-path ${path})`, hint: installHint(need) }),
+        noneFound: (server, need, where) => ({
+            message: `no pg_dump found to back up a PostgreSQL ${server} server: pg_dump must be version ${need} or newer (${where})`,
+            hint: installHint(need),
+        }),
+        noneFits: (newest, server, need, where) => ({
+            message: `${tooOld(newest.version, server, need)} (newest found: ${newest.path}; ${where})`,
+            hint: installHint(need),
+        }),
+    },
+    'same-major': {
+        fits: (v, need) => v[0] === need,
+        rejected: (v, need) => `major ${v[0]} is not the server major ${need}`,
+        unrunnable: (path, _error, need) => ({ message: `cannot run ${path} to dump the live schema`, hint: sameMajorHint(need) }),
+        explicitMismatch: (path, v, _server, need) => ({
+            message: `${path} is version ${v[0]} but the server is PostgreSQL ${need}: a dump by another major version would differ from the schema file for that reason alone; use a pg_dump of the server's major version (pg-dump-path)`,
+            hint: sameMajorHint(need),
+        }),
+        noneFound: (server, need, where) => ({
+            message: `no pg_dump found to dump the live schema of a PostgreSQL ${server} server: a pg_dump of major version ${need} is needed (${where}); install postgresql-client-${need} or set pg-dump-path`,
+            hint: sameMajorHint(need),
+        }),
+        noneFits: (newest, server, need, where) => ({
+            message: `no pg_dump of major version ${need} found to dump the live schema of a PostgreSQL ${server} server (newest found: pg_dump ${fmt(newest.version)} at ${newest.path}; ${where}): a dump by another major version would differ from the schema file for that reason alone; install postgresql-client-${need} or set pg-dump-path`,
+            hint: sameMajorHint(need),
+        }),
+    },
+};
+/** pg_restore next to `pgDump`, checked to run and to read archives of the server's major. */
+async function pairedRestore(pgDump, need, onSpawn) {
+    const pgRestore = (0,external_node_path_.join)((0,external_node_path_.dirname)(pgDump), (0,external_node_path_.basename)(pgDump).replace(/pg_dump/, 'pg_restore'));
+    const read = await readVersion(pgRestore, onSpawn);
+    if ('error' in read) {
+        return {
+            kind: 'restore-missing',
+            message: `no runnable pg_restore next to ${pgDump} (${pgRestore}: ${read.error}); it is needed to verify the backup`,
+            hint: `install the full PostgreSQL ${need} client (pg_dump and pg_restore come together), or point pg-dump-path at a directory holding both`,
+        };
+    }
+    const { version } = read;
+    if (version[0] < need) {
+        return {
+            kind: 'restore-missing',
+            message: `pg_restore ${fmt(version)} at ${pgRestore} is older than the server (major ${need}) and cannot verify the backup`,
+            hint: installHint(need),
+        };
+    }
+    return pgRestore;
+}
+async function defaultSearchDirs(envPath) {
+    const dirs = envPath.split(external_node_path_.delimiter).filter((d) => d !== '');
+    dirs.push(...(await versionedDirs('/usr/lib/postgresql', /^\d+$/, (n) => (0,external_node_path_.join)('/usr/lib/postgresql', n, 'bin'))));
+    dirs.push(...(await versionedDirs('/usr', /^pgsql-\d+$/, (n) => (0,external_node_path_.join)('/usr', n, 'bin'))));
+    return dirs;
+}
+/** `<root>/<versioned name>/bin` directories, newest version first. */
+async function versionedDirs(root, pattern, toDir) {
+    const names = await (0,promises_namespaceObject.readdir)(root).catch(() => []);
+    const num = (n) => Number(/\d+/.exec(n)[0]);
+    return names
+        .filter((n) => pattern.test(n))
+        .sort((a, b) => num(b) - num(a))
+        .map(toDir);
+}
+async function isExecutableFile(path) {
+    try {
+        if (!(await (0,promises_namespaceObject.stat)(path)).isFile())
+            return false;
+        await (0,promises_namespaceObject.access)(path, promises_namespaceObject.constants.X_OK);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+async function pg_tools_isDirectory(path) {
+    return (0,promises_namespaceObject.stat)(path).then((s) => s.isDirectory(), () => false);
+}
+function fmt(v) {
+    return `${v[0]}.${v[1]}`;
+}
+function describe(cs) {
+    if (cs.length === 0)
+        return 'none';
+    return cs.map((c) => `${c.path} ${c.version ? fmt(c.version) : '?'}${c.rejected ? ` (${c.rejected})` : ''}`).join('; ');
+}
+function tooOld(v, server, need) {
+    return `pg_dump ${fmt(v)} cannot back up a PostgreSQL ${server} server: pg_dump must be version ${need} or newer`;
+}
+/** The PGDG install commands for the client of `major`. */
+function pgdgInstall(major) {
+    return (`on Debian/Ubuntu add the PGDG apt repository ` +
+        `(sudo apt-get install -y postgresql-common && sudo /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y) ` +
+        `then sudo apt-get install -y postgresql-client-${major}`);
+}
+function installHint(major) {
+    return `install the PostgreSQL ${major} client: ${pgdgInstall(major)}; or set pg-dump-path to a pg_dump ${major} or newer`;
+}
+function sameMajorHint(major) {
+    return `install the PostgreSQL ${major} client: ${pgdgInstall(major)}; or set pg-dump-path to a pg_dump ${major}`;
+}
+
+;// CONCATENATED MODULE: ./src/engine/dump.ts
+
+
+
+
+/** pg_dump added `--restrict-key` (and random `\restrict` lines) in 15.14, 16.10, 17.6. */
+function supportsRestrictKey([major, minor]) {
+    return major > 17 || (major === 17 && minor >= 6) || (major === 16 && minor >= 10) || (major === 15 && minor >= 14);
+}
+/**
+ * Dump the schema exactly as dbmate does (same pg_dump flags, leading comments trimmed, lines
+ * right-trimmed, the schema_migrations INSERT trailer), so a team can switch tools without a
+ * schema.sql diff. For the same reason the binary is dbmate's choice, not a version-matched one
+ * from the pg-tools chooser: the configured `pgDump`, else `pg_dump` on PATH. The password goes
+ * to pg_dump through PGPASSWORD, never argv.
+ */
+async function dumpSchema(conn, target, ledger, opts = {}) {
+    const pgDump = opts.pgDump ?? 'pg_dump';
+    const args = ['--format=plain', '--encoding=UTF8', '--schema-only', '--no-privileges', '--no-owner'];
+    const version = await pgDumpVersion(pgDump);
+    if (!version) {
+        throw new errors_MigrationError('PG_DUMP_MISSING', `cannot run ${pgDump}: it is needed to write the schema file`, {
+            hint: 'install the PostgreSQL client (e.g. `apt-get install postgresql-client`), pass --no-dump-schema, or set the pg_dump path',
+        });
+    }
+    if (supportsRestrictKey(version))
+        args.push('--restrict-key=dbmate');
+    if (opts.history)
+        args.push(`--exclude-table=${opts.history.schema}.${opts.history.table}`);
+    for (const s of target.searchPath)
+        if (s.trim())
+            args.push('--schema', s.trim());
+    args.push(...(opts.extraArgs ?? []));
+    args.push(dumpArgsUrl(target));
+    const r = await runCommand(pgDump, args, { extraEnv: dumpEnv(target) });
+    if (r.error)
+        throw r.error;
+    if (r.code !== 0) {
+        const text = r.stderr.trim();
+        const code = r.code ?? 1;
+        // dbmate passes pg_dump's stderr through verbatim (it already names pg_dump).
+        throw new errors_MigrationError('PG_DUMP_FAILED', text || `${pgDump} exited with code ${code}`, {
+            hint: /server version mismatch/.test(text)
+                ? 'pg_dump must be at least the server major version: install a newer postgresql-client'
+                : undefined,
+        });
+    }
+    return postProcess(r.stdout + (await trailer(conn, ledger)));
+}
+/** dbmate's TrimLeadingSQLComments: drop the header (blank and `--` lines), right-trim every line. */
+function postProcess(dump) {
+    const lines = dump.split('\n');
+    if (lines.at(-1) === '')
+        lines.pop();
+    let i = 0;
+    while (i < lines.length && (lines[i] === '' || lines[i].startsWith('--')))
+        i++;
+    return lines
+        .slice(i)
+        .map((l) => l.replace(/\s+$/u, ''))
+        .map((l) => `${l}\n`)
+        .join('');
+}
+async function trailer(conn, ledger) {
+    const { rows } = await conn.query(`select quote_literal(version) as v from ${ledger.quoted} order by version asc`);
+    let out = '\n--\n-- Dbmate schema migrations\n--\n\n';
+    if (rows.length > 0) {
+        out += `INSERT INTO ${ledger.quoted} (version) VALUES\n    (${rows.map((r) => r.v).join('),\n    (')});\n`;
+    }
+    return out;
+}
+/** Write the dump, creating its directory, with dbmate's file mode. */
+async function writeSchemaFile(path, content) {
+    await (0,promises_namespaceObject.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
+    await (0,promises_namespaceObject.writeFile)(path, content, { mode: 0o644 });
+}
+/** dbmate's schema-file step: dump the schema, announce `Writing: <file>`, write it. */
+async function writeSchema(conn, target, ledger, opts) {
+    const { schemaFile, cwd, log, ...dump } = opts;
+    const text = await dumpSchema(conn, target, ledger, dump);
+    log.info(`Writing: ${schemaFile}`);
+    await writeSchemaFile(cwd && !schemaFile.startsWith('/') ? `${cwd}/${schemaFile}` : schemaFile, text);
+}
+
+;// CONCATENATED MODULE: ./src/engine/runner.ts
+
+
+
+
+
+
+
+
+const LOCK_NOT_AVAILABLE = '55P03';
+/** Errors where re-running the section to find the failing statement would be slow or pointless. */
+const NO_REPLAY = /^(55P03|57014|57P0\d|08...|40001|40P01|53...|XX...)$/;
+/**
+ * Run one migration's up or down section and record it in the ledger (and history), atomically
+ * for transactional sections. Never throws for SQL errors: the failure is returned, and the
+ * `failed` history row is written after the rollback.
+ */
+async function runStep(conn, file, parsed, direction, opts) {
+    const section = direction === 'up' ? parsed.up : parsed.down;
+    const started = new Date();
+    const t0 = process.hrtime.bigint();
+    const base = {
+        version: file.version,
+        fileName: file.fileName,
+        displayPath: file.displayPath,
+        direction,
+        transaction: section.transaction,
+    };
+    const run = section.transaction ? runTransactional : runNonTransactional;
+    const r = await run(conn, file, parsed, direction, section, opts);
+    const durationMs = elapsedMs(t0);
+    // transaction:false sets the timeouts for the session; give the rest of the run its own settings back.
+    if (!section.transaction)
+        await conn.query('RESET lock_timeout;RESET statement_timeout').catch(() => undefined);
+    if (r.error) {
+        // A lost connection cannot record anything (and the failure says so itself).
+        if (opts.history && !isConnectionLost(r.error.cause ?? r.error)) {
+            const f = r.error.failure;
+            await recordHistory(conn, opts.history, {
+                version: file.version,
+                direction,
+                outcome: 'failed',
+                fileName: file.fileName,
+                checksum: parsed.checksum,
+                startedAt: started,
+                durationMs,
+                sqlstate: f?.sqlstate,
+                error: r.error.message,
+            }, opts.ctx).catch((e) => opts.log.warn(`could not record the failure in the history table: ${e.message}`));
+        }
+        return { ...base, outcome: 'failed', durationMs, attempts: r.attempts, error: r.error };
+    }
+    return {
+        ...base,
+        outcome: direction === 'up' ? 'applied' : 'rolled_back',
+        durationMs,
+        attempts: r.attempts,
+        rowsAffected: r.rowsAffected,
+    };
+}
+/**
+ * The audit trail promises one row per attempt, also when the session died mid-migration, so
+ * {@link runStep} could not write it: write it through the fresh connection `conn`. A
+ * transaction killed during COMMIT may still have committed: the ledger (`after`) tells, so the
+ * `failed` row is written only when the step's effect is really absent.
+ */
+async function recordLostStep(conn, step, after, opts) {
+    if (!step || !opts.history)
+        return;
+    const applied = after.files.some((r) => r.file.version === step.version && r.applied);
+    if ((step.direction === 'up') === applied)
+        return;
+    const file = after.files.find((r) => r.file.version === step.version)?.file;
+    const checksum = file ? checksumOf((0,external_node_fs_.readFileSync)(file.absPath)) : '';
+    await recordHistory(conn, opts.history, {
+        version: step.version,
+        direction: step.direction,
+        outcome: 'failed',
+        fileName: step.fileName,
+        checksum,
+        startedAt: new Date(Date.now() - step.durationMs),
+        durationMs: step.durationMs,
+        sqlstate: step.error?.failure?.sqlstate,
+        error: step.error?.message,
+    }, opts.ctx).catch((err) => opts.log.warn(`could not record the failed attempt in the history table: ${err.message}`));
+}
+function ledgerSql(opts, version, direction) {
+    return direction === 'up'
+        ? `insert into ${opts.ledger.quoted} (version) values (${literal(version)})`
+        : `delete from ${opts.ledger.quoted} where version = ${literal(version)}`;
+}
+function bookkeepingSql(opts, file, parsed, direction) {
+    const out = [ledgerSql(opts, file.version, direction)];
+    if (opts.history) {
+        out.push(historyInsertSql(opts.history, {
+            version: file.version,
+            direction,
+            outcome: direction === 'up' ? 'applied' : 'rolled_back',
+            fileName: file.fileName,
+            checksum: parsed.checksum,
+        }, opts.ctx));
+    }
+    return out;
+}
+/**
+ * A transactional section goes to the server as ONE simple-protocol query:
+ * BEGIN + timeouts, the section text exactly as written, the ledger and history rows, COMMIT.
+ * One round trip per migration (dbmate needs four), and SQL and ledger row commit together.
+ */
+async function runTransactional(conn, file, parsed, direction, section, opts) {
+    const prefix = `BEGIN;SET LOCAL lock_timeout = ${opts.lockTimeoutMs};SET LOCAL statement_timeout = ${opts.statementTimeoutMs};\n`;
+    const tail = bookkeepingSql(opts, file, parsed, direction);
+    // The newline ends a trailing `--` comment; the lone `;` ends a last statement written without one.
+    const text = `${prefix}${section.sql}\n;\n${tail.join(';\n')};\nCOMMIT`;
+    for (let attempt = 1;; attempt++) {
+        try {
+            const res = await conn.query(text);
+            const results = Array.isArray(res) ? res : [res];
+            // Results: BEGIN, 2×SET, user statements…, bookkeeping…, COMMIT.
+            const user = results.slice(3, results.length - tail.length - 1);
+            const last = user.filter((r) => r.command !== null && r.command !== undefined).at(-1);
+            // DDL reports no row count; dbmate prints `Rows affected: 0` for it, and nothing for an empty section.
+            return { attempts: attempt, rowsAffected: last ? (last.rowCount ?? 0) : undefined };
+        }
+        catch (err) {
+            await conn.query('ROLLBACK').catch(() => undefined);
+            const code = err.code;
+            if (code === LOCK_NOT_AVAILABLE && attempt <= opts.lockRetries) {
+                await backoff(opts, file, attempt);
+                continue;
+            }
+            return { attempts: attempt, error: await describeTransactionalError(conn, err, file, direction, section, prefix.length, opts) };
+        }
+    }
+}
+async function backoff(opts, file, attempt) {
+    const delay = opts.retryBaseMs * 2 ** (attempt - 1);
+    opts.log.warn(`${file.displayPath}: lock_timeout (${opts.lockTimeoutMs} ms) reached waiting for a lock; ` +
+        `retry ${attempt}/${opts.lockRetries} in ${delay} ms`);
+    await sleep_sleep(delay);
+}
+async function describeTransactionalError(conn, err, file, direction, section, prefixLength, opts) {
+    if (isConnectionLost(err))
+        return connectionLostError(err, file, direction, true);
+    const e = err;
+    const failure = baseFailure(e, file, direction, true);
+    // The server counts characters (code points) from 1 in the whole batch; the prefix is ASCII.
+    const pos = e.position ? Number(e.position) - prefixLength : 0;
+    const sectionChars = codePoints(section.sql);
+    if (pos > 0 && pos <= sectionChars) {
+        const offset = utf16Offset(section.sql, pos - 1);
+        placeInFile(failure, section, offset);
+        failure.statement = await statementAt(section.sql, offset);
+    }
+    else if (pos > sectionChars) {
+        failure.statement = 'bookkeeping (ledger/history insert)';
+    }
+    else if (e.code) {
+        // Timeouts, lost connections and the like are not replayed (they would only fail again); a one-statement section needs no replay.
+        const located = NO_REPLAY.test(e.code) ? await onlyStatement(section) : await replayToLocate(conn, section, opts);
+        if (located === 'all-succeeded') {
+            // Every statement ran: the error came from COMMIT, i.e. a deferred constraint or trigger.
+            if (e.code.startsWith('23'))
+                failure.statement = 'COMMIT (a deferred constraint was checked at the end of the transaction)';
+        }
+        else if (located) {
+            failure.statement = located.stmt.sql;
+            failure.statementIndex = located.index;
+            placeInFile(failure, section, located.stmt.offset);
+        }
+    }
+    return new SqlMigrationError(failure, { hint: hintFor(e.code, direction), cause: err });
+}
+/** The section's statement when it has exactly one. */
+async function onlyStatement(section) {
+    const stmts = await splitStatements(section.sql).catch(() => []);
+    return stmts.length === 1 ? { stmt: stmts[0], index: 0 } : undefined;
+}
+/**
+ * The server gives no position for errors such as constraint violations. Re-run the section
+ * statement by statement inside a transaction that is always rolled back, to name the
+ * statement that fails. Only on the failure path, and never for timeouts.
+ */
+async function replayToLocate(conn, section, opts) {
+    let stmts;
+    try {
+        stmts = await splitStatements(section.sql);
+    }
+    catch {
+        return undefined;
+    }
+    if (stmts.length === 0)
+        return undefined;
+    if (stmts.length === 1)
+        return { stmt: stmts[0], index: 0 };
+    try {
+        await conn.query(`BEGIN;SET LOCAL lock_timeout = ${opts.lockTimeoutMs};SET LOCAL statement_timeout = ${opts.statementTimeoutMs}`);
+        for (let i = 0; i < stmts.length; i++) {
+            try {
+                await conn.query(stmts[i].sql);
+            }
+            catch {
+                return { stmt: stmts[i], index: i };
+            }
+        }
+        return 'all-succeeded';
+    }
+    finally {
+        await conn.query('ROLLBACK').catch(() => undefined);
+    }
+}
+/**
+ * `transaction:false`: statements run one by one in autocommit, so CREATE INDEX CONCURRENTLY
+ * works among other statements. The ledger row is written only after the last statement.
+ */
+async function runNonTransactional(conn, file, parsed, direction, section, opts) {
+    let stmts;
+    try {
+        stmts = await splitStatements(section.sql);
+    }
+    catch (err) {
+        const failure = {
+            file: file.displayPath,
+            version: file.version,
+            direction,
+            serverMessage: err.message,
+            sqlstate: '42601',
+            transactional: false,
+            completedStatements: [],
+        };
+        if (err instanceof SqlSyntaxError) {
+            placeInFile(failure, section, err.position - 1);
+            failure.statement = await statementAt(section.sql, err.position - 1);
+        }
+        return { attempts: 1, error: new SqlMigrationError(failure, { hint: 'fix the SQL syntax; nothing was executed', cause: err }) };
+    }
+    await conn.query(`SET lock_timeout = ${opts.lockTimeoutMs};SET statement_timeout = ${opts.statementTimeoutMs}`);
+    // Only indexes this file leaves INVALID are its to report; older ones are someone else's story.
+    // Best effort: a failing catalog query must not turn into a migration failure.
+    const invalidBefore = new Set(await invalidIndexes(conn).catch(() => []));
+    const done = [];
+    let attempts = 1;
+    let rowsAffected;
+    for (let i = 0; i < stmts.length; i++) {
+        for (let attempt = 1;; attempt++) {
+            try {
+                const res = await conn.query(stmts[i].sql);
+                rowsAffected = (Array.isArray(res) ? res.at(-1) : res)?.rowCount ?? 0;
+                break;
+            }
+            catch (err) {
+                const code = err.code;
+                if (code === LOCK_NOT_AVAILABLE && attempt <= opts.lockRetries) {
+                    attempts = Math.max(attempts, attempt + 1);
+                    await backoff(opts, file, attempt);
+                    continue;
+                }
+                if (isConnectionLost(err))
+                    return { attempts, error: connectionLostError(err, file, direction, false, done) };
+                const e = err;
+                const failure = baseFailure(e, file, direction, false);
+                failure.statement = stmts[i].sql;
+                failure.statementIndex = i;
+                failure.completedStatements = done;
+                const pos = e.position ? Number(e.position) : 0;
+                placeInFile(failure, section, stmts[i].offset + (pos > 0 ? utf16Offset(stmts[i].sql, pos - 1) : 0));
+                failure.invalidIndexes = (await invalidIndexes(conn).catch(() => [])).filter((name) => !invalidBefore.has(name));
+                return { attempts, error: new SqlMigrationError(failure, { hint: hintFor(e.code, direction, false), cause: err }) };
+            }
+        }
+        done.push(stmts[i].sql);
+    }
+    try {
+        await conn.query(`BEGIN;\n${bookkeepingSql(opts, file, parsed, direction).join(';\n')};\nCOMMIT`);
+    }
+    catch (err) {
+        await conn.query('ROLLBACK').catch(() => undefined);
+        const failure = baseFailure(err, file, direction, false);
+        failure.statement = 'bookkeeping (ledger/history insert)';
+        failure.completedStatements = done;
+        return { attempts, error: new SqlMigrationError(failure, { cause: err }) };
+    }
+    return { attempts, rowsAffected };
+}
+/** Indexes a failed CREATE INDEX CONCURRENTLY leaves behind: unusable but still maintained on every write. */
+async function invalidIndexes(conn) {
+    const { rows } = await conn.query('select i.indexrelid::regclass::text as name from pg_index i where not i.indisvalid order by 1');
+    return rows.map((r) => r.name);
+}
+function baseFailure(e, file, direction, transactional) {
+    return {
+        file: file.displayPath,
+        version: file.version,
+        direction,
+        serverMessage: e.message,
+        sqlstate: e.code,
+        detail: e.detail,
+        serverHint: e.hint,
+        transactional,
+    };
+}
+/**
+ * Map a 0-based offset in the section's JavaScript string (UTF-16 units, as split.ts reports
+ * statement offsets) to a line:column in the file, the column counted in characters.
+ */
+function placeInFile(failure, section, offset) {
+    const { line, column } = lineColumn(section.sql, codePoints(section.sql.slice(0, offset)) + 1);
+    failure.line = section.startLine + line - 1;
+    failure.column = column;
+}
+/** Number of characters (code points) in `text`: the unit of PostgreSQL's error positions. */
+function codePoints(text) {
+    return [...text].length;
+}
+/** UTF-16 offset of the character at 0-based code-point index `cp` in `text`. */
+function utf16Offset(text, cp) {
+    let units = 0;
+    let i = 0;
+    for (const ch of text) {
+        if (i++ >= cp)
+            break;
+        units += ch.length;
+    }
+    return units;
+}
+/** The statement at a UTF-16 offset of the section; for text that does not parse, the scanner's best guess. */
+async function statementAt(sql, offset) {
+    try {
+        const stmts = await splitStatements(sql);
+        let found;
+        for (const s of stmts)
+            if (s.offset <= offset)
+                found = s;
+        return found?.sql;
+    }
+    catch {
+        return (await statementAround(sql, offset).catch(() => undefined))?.sql;
+    }
+}
+function hintFor(code, direction, transactional = true) {
+    const again = transactional
+        ? 'fix the migration file and run again; nothing of it was applied'
+        : 'statements that completed stay applied: make the file idempotent (IF NOT EXISTS / IF EXISTS) or clean up by hand, then run again';
+    switch (code) {
+        case LOCK_NOT_AVAILABLE:
+            return 'another session held a conflicting lock longer than lock_timeout on every retry: find it in pg_stat_activity, or run when traffic is lower (raise --lock-retries / --lock-timeout only if readers can wait that long)';
+        case '57014':
+            return 'the statement ran longer than statement_timeout: raise --statement-timeout, or batch the work';
+        case '25001':
+            return 'this statement cannot run inside a transaction: add `transaction:false` to the marker line (`-- migrate:' + direction + ' transaction:false`)';
+        default:
+            return again;
+    }
+}
+function connectionLostError(err, file, direction, transactional, done = []) {
+    const e = err;
+    return new SqlMigrationError({
+        file: file.displayPath,
+        version: file.version,
+        direction,
+        serverMessage: `connection to the database was lost: ${e.message}`,
+        sqlstate: e.code,
+        transactional,
+        completedStatements: done,
+    }, {
+        hint: transactional
+            ? 'the migration and its ledger row were in one transaction, so either both committed or neither did; run `status` and then `up` again'
+            : 'statements listed as completed stay applied and no ledger row was written; check them, then run `up` again',
+        cause: err,
+    });
+}
+
+;// CONCATENATED MODULE: ./src/engine/lock.ts
+
+
+
+
+/**
+ * Advisory-lock key for one ledger. Derived from the quoted ledger name so two projects with
+ * different ledgers in one database do not block each other, while every run on the same ledger does.
+ */
+function lockKey(quotedLedger) {
+    return (0,external_node_crypto_.createHash)('sha256').update(`db-migrate:${quotedLedger}`).digest().readBigInt64BE(0);
+}
+/**
+ * Take a session advisory lock, waiting up to `waitMs`. Polls `pg_try_advisory_lock` rather
+ * than blocking in `pg_advisory_lock` so the wait is bounded by us, not by statement_timeout.
+ */
+async function acquireLock(conn, key, waitMs, log) {
+    const deadline = Date.now() + waitMs;
+    let delay = 25;
+    let announced = false;
+    for (;;) {
+        const { rows } = await conn.query('select pg_try_advisory_lock($1::bigint) as ok', [key.toString()]);
+        if (rows[0].ok)
+            return;
+        const holder = await lockHolder(conn, key);
+        if (!announced) {
+            log.warn(`Waiting for another migration run to finish (advisory lock held by ${holder}); giving up after ${waitMs} ms`);
+            announced = true;
+        }
+        if (Date.now() >= deadline) {
+            throw new errors_MigrationError('LOCK_TIMEOUT', `another migration run holds the migration lock (${holder}); waited ${waitMs} ms`, {
+                hint: 'wait for the other run to finish, or raise --lock-wait-timeout / lock-wait-timeout',
+            });
+        }
+        await sleep_sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
+        delay = Math.min(delay * 2, 1000);
+    }
+}
+async function lockHolder(conn, key) {
+    // A bigint key is stored as two 32-bit halves in pg_locks.
+    const { rows } = await conn.query(`select l.pid, a.application_name as app, a.backend_start as since
+       from pg_locks l left join pg_stat_activity a on a.pid = l.pid
+      where l.locktype = 'advisory' and l.granted
+        and l.classid = (($1::bigint >> 32) & x'ffffffff'::bigint)::bigint::oid
+        and l.objid = ($1::bigint & x'ffffffff'::bigint)::oid and l.objsubid = 1
+      limit 1`, [key.toString()]).catch(() => ({ rows: [] }));
+    const r = rows[0];
+    if (!r)
+        return 'another session';
+    return `backend pid ${r.pid}${r.app ? ` (${r.app})` : ''}`;
+}
+/** Release the lock; a failure here only warns, since the session's end releases it anyway. */
+async function releaseLock(conn, key, log) {
+    try {
+        await conn.query('select pg_advisory_unlock($1::bigint)', [key.toString()]);
+    }
+    catch (err) {
+        // A lost session has released its advisory locks already; the run's own error says what happened.
+        if (isConnectionLost(err))
+            return;
+        log.warn(`could not release the migration lock (it is released when the connection closes): ${err.message}`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/session.ts
+/**
+ * How a command reaches the database. Every scope here is a callback, as graphile-migrate's
+ * `withClient`/`withAdvisoryLock`: the connection is closed and the advisory lock released in
+ * `finally`, whatever the callback does, so no command can forget either.
+ *
+ * - {@link withSession}: the one connection of a command (creating a missing database when asked);
+ * - {@link withReadOnlySession}: the same for dry runs, which can create or change nothing;
+ * - {@link withLock}: the advisory lock everything that changes the database runs under;
+ * - {@link withAdminSession}: the maintenance database, for `create`/`drop`.
+ */
+
+
+
+
+
+
+
+/**
+ * Open a connection to `target`, retrying (per {@link SessionSettings.connectRetries}) only
+ * failures that may pass by themselves. The one place a command connects.
+ */
+async function connectWithRetry(s, target = s.target) {
+    const retries = s.connectRetries ?? 0;
+    for (let attempt = 1;; attempt++) {
+        try {
+            return await connect(target);
+        }
+        catch (err) {
+            if (attempt > retries || !isTransientConnectError(err))
+                throw err;
+            const delay = (s.connectRetryBaseMs ?? 1000) * 2 ** (attempt - 1);
+            s.log.warn(`${err.message}; retry ${attempt}/${retries} in ${delay} ms`);
+            await sleep_sleep(delay);
+        }
+    }
+}
+/**
+ * One connection for one command, closed when `fn` settles. With `createMissing`, a missing
+ * database is created by it first (dbmate's `up`), and `created` tells `fn` so.
+ */
+async function withSession(s, fn, createMissing) {
+    let conn;
+    let created = false;
+    try {
+        conn = await connectWithRetry(s);
+    }
+    catch (err) {
+        if (!createMissing || err.code !== 'DATABASE_MISSING')
+            throw err;
+        await createMissing();
+        created = true;
+        conn = await connectWithRetry(s);
+    }
+    try {
+        return await fn(conn, created);
+    }
+    finally {
+        await closeQuietly(conn);
+    }
+}
+/**
+ * A read-only session for dry runs: even a bug in the caller could not create or change
+ * anything. `fn` gets the resolved ledger and whether it exists. A missing database is not an
+ * error here: `onMissing` answers instead.
+ */
+async function withReadOnlySession(s, fn, onMissing) {
+    let missing = false;
+    const result = await withSession(s, async (conn) => {
+        await conn.query('SET default_transaction_read_only = on');
+        const ledger = await resolveLedgerName(conn, s.migrationsTable, s.target.searchPath);
+        return fn(conn, ledger, await tableExists(conn, ledger));
+    }).catch((err) => {
+        if (err.code !== 'DATABASE_MISSING')
+            throw err;
+        missing = true;
+        return undefined;
+    });
+    return missing ? onMissing() : result;
+}
+/**
+ * Run `fn` under the advisory lock of this ledger, held on `conn` (advisory locks belong to a
+ * session) and released in `finally`. Everything that changes the database runs here, and the
+ * plan is made inside, after the lock is taken, so two concurrent runs never apply the same
+ * migration.
+ */
+async function withLock(conn, s, fn) {
+    const ledger = await resolveLedgerName(conn, s.migrationsTable, s.target.searchPath);
+    const key = lockKey(ledger.quoted);
+    await acquireLock(conn, key, s.lockWaitTimeoutMs, s.log);
+    try {
+        return await fn(ledger, configuredHistory(ledger, s.historyTable));
+    }
+    finally {
+        await releaseLock(conn, key, s.log);
+    }
+}
+/**
+ * A connection to the server's `postgres` database, for what cannot run inside the target
+ * database itself (`create database`, `drop database`); closed when `fn` settles.
+ */
+async function withAdminSession(s, fn) {
+    const admin = await connectWithRetry(s, withDatabase(s.target, 'postgres'));
+    try {
+        return await fn(admin);
+    }
+    finally {
+        await closeQuietly(admin);
+    }
+}
+/**
+ * A second look after the command's own connection died (a killed backend): one attempt, no
+ * retries, `undefined` when the server cannot be reached either.
+ */
+async function reconnect(s) {
+    return connect(s.target).catch(() => undefined);
+}
+/**
+ * Connection failures that may pass by themselves: refused (server starting or restarting),
+ * timeouts, unreachable networks, temporary DNS failures, `the database system is starting up`
+ * (57P03), too many connections (53300). Bad credentials, a missing database, TLS refusals and
+ * unknown hosts fail the same way every time.
+ */
+function isTransientConnectError(err) {
+    const seen = new Set();
+    const transient = (e) => {
+        if (!e || typeof e !== 'object' || seen.has(e))
+            return false;
+        seen.add(e);
+        const x = e;
+        if (x.code && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|57P03|53300)$/.test(x.code))
+            return true;
+        if (/timeout|timed out|Connection terminated unexpectedly/i.test(x.message ?? ''))
+            return true;
+        return transient(x.cause) || (Array.isArray(x.errors) && x.errors.some(transient));
+    };
+    if (err?.code === 'DATABASE_MISSING')
+        return false;
+    return transient(err?.cause ?? err);
+}
+
+;// CONCATENATED MODULE: ./src/engine/outcome.ts
+/**
+ * What a run of `up` or `rollback` leaves behind, read after its last step: which migrations are
+ * applied now (through a fresh connection when the session died), the audit row of a step lost
+ * with its connection, and dbmate's schema file when the run succeeded.
+ */
+
+
+
+
+
+
+/** The {@link RunResult} of a run whose steps are done; never throws for a lost connection or a failed schema dump. */
+async function settleRun(conn, s, run) {
+    const { command, files, ledger, history, steps, error } = run;
+    const result = { command, steps, error, pending: [], pendingFiles: [], files: files.map(refOf), durationMs: 0 };
+    // A killed backend takes the session with it: look at the outcome through a fresh connection.
+    const lost = error !== undefined && isConnectionLost(error.cause ?? error);
+    const fresh = lost ? await reconnect(s) : undefined;
+    const db = lost ? fresh : conn;
+    try {
+        let after;
+        const applied = db ? await appliedVersions(db, ledger).catch(() => undefined) : undefined;
+        if (applied)
+            after = makePlan(files, applied);
+        if (!db || !after) {
+            result.stateUnknown = true;
+            s.log.warn('the connection was lost and could not be re-opened: run `status` to see what is applied');
+        }
+        else {
+            result.pending = after.pending.map((f) => f.version);
+            result.pendingFiles = after.pending.map(refOf);
+            result.currentVersion = after.highestApplied;
+            if (lost && fresh)
+                await recordLostStep(fresh, steps.at(-1), after, run.stepOpts);
+        }
+        if (after && s.dumpSchema && !error) {
+            try {
+                await writeSchema(conn, s.target, ledger, { pgDump: s.pgDump, history, schemaFile: s.schemaFile, cwd: s.cwd, log: s.log });
+                result.schemaFile = s.schemaFile;
+            }
+            catch (err) {
+                result.dumpError = err;
+                s.log.warn(`schema dump failed (the migrations themselves succeeded): ${err.message}`);
+            }
+        }
+    }
+    finally {
+        await closeQuietly(fresh);
+    }
+    result.durationMs = Date.now() - run.t0;
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/engine/migrator.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** The migration engine: dbmate's commands, with locking, timeouts, retries and an audit trail. */
+class Migrator {
+    cfg;
+    /** One Migrator is one invocation: every history row it writes shares the invocation id. */
+    constructor(cfg) {
+        this.cfg = { ...cfg, ctx: { ...cfg.ctx, invocationId: cfg.ctx.invocationId ?? (0,external_node_crypto_.randomUUID)() } };
+    }
+    get log() {
+        return this.cfg.log;
+    }
+    /** `create`: create the database (dbmate prints `Creating: <db>`). */
+    async createDatabase() {
+        this.log.info(`Creating: ${this.cfg.target.database}`);
+        await withAdminSession(this.cfg, (admin) => admin.query(`create database ${esm.escapeIdentifier(this.cfg.target.database)}`));
+    }
+    /** `drop`: drop the database if it exists. */
+    async dropDatabase() {
+        this.log.info(`Dropping: ${this.cfg.target.database}`);
+        await withAdminSession(this.cfg, (admin) => admin.query(`drop database if exists ${esm.escapeIdentifier(this.cfg.target.database)}`));
+    }
+    /**
+     * `up` (create the database if missing) and `migrate`: apply pending migrations in order.
+     * Every pending file is parsed, then `beforeApply` runs, then the ledger tables are created
+     * when missing and the migrations run, all under one advisory lock.
+     */
+    async up(opts = {}) {
+        const t0 = Date.now();
+        // dbmate creates a missing database before it looks at the migrations directory.
+        const createMissing = opts.createDatabase ? () => this.createDatabase() : undefined;
+        return withSession(this.cfg, async (conn, created) => {
+            const files = await this.files();
+            if (files.length === 0) {
+                throw new errors_MigrationError('NO_MIGRATIONS', 'no migration files found', {
+                    hint: `add a migration with \`db-migrate new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
+                });
+            }
+            return withLock(conn, this.cfg, async (ledger, history) => {
+                const plan = makePlan(files, await appliedVersions(conn, ledger));
+                if (this.cfg.strict)
+                    checkStrictOrder(plan);
+                const edited = await this.checkEdited(conn, ledger, plan);
+                const todo = plan.pending.slice(0, opts.steps ?? plan.pending.length);
+                const loaded = loadMigrations(todo);
+                // Before the ledger tables are created: a backup taken here shows the database as it was.
+                if (opts.beforeApply && loaded.length > 0)
+                    await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('up', conn, created, plan));
+                await this.ensureTables(conn, ledger, history);
+                const stepOpts = this.stepOptions(ledger, history);
+                const { steps, stopped } = await this.runSteps(conn, loaded, 'up', stepOpts, ready);
+                const result = await settleRun(conn, this.cfg, { command: 'up', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
+                if (created)
+                    result.databaseCreated = true;
+                if (edited.length > 0)
+                    result.edited = edited;
+                return result;
+            });
+        }, createMissing);
+    }
+    /** `rollback`/`down`: undo the last `steps` applied migrations (dbmate order), newest first. */
+    async rollback(opts = {}) {
+        const t0 = Date.now();
+        const files = await this.files();
+        return withSession(this.cfg, (conn) => withLock(conn, this.cfg, async (ledger, history) => {
+            await this.ensureTables(conn, ledger, history);
+            const plan = makePlan(files, await appliedVersions(conn, ledger));
+            const targets = rollbackTargets(plan, opts.steps ?? 1);
+            if (targets.length === 0) {
+                throw new errors_MigrationError('NOTHING_TO_ROLLBACK', "can't rollback: no migrations have been applied", {
+                    hint: 'run `status` to see what is applied',
+                });
+            }
+            const loaded = loadMigrations(targets);
+            if (opts.beforeApply)
+                await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('rollback', conn, false, plan));
+            const stepOpts = this.stepOptions(ledger, history);
+            const { steps, stopped } = await this.runSteps(conn, loaded, 'down', stepOpts, ready);
+            return settleRun(conn, this.cfg, { command: 'rollback', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
+        }));
+    }
+    /**
+     * Undo exactly these versions (e.g. what a failed run applied), newest first in dbmate's file
+     * order, each down section in its own transaction (unless `transaction:false`) with its ledger
+     * delete and a `rolled_back` history row. Versions that are not applied are skipped.
+     *
+     * Stops at the first version it cannot undo honestly: no file, a file that no longer parses, a
+     * down section with no statement (dbmate would just delete the ledger row and leave the change
+     * in place; for an automatic rollback that would be a lie), or down SQL that fails. The result
+     * says where it stopped and what remains applied; nothing is thrown for those.
+     */
+    async rollbackVersions(versions, opts = {}) {
+        const t0 = Date.now();
+        const files = await this.files();
+        const byVersion = new Map(files.map((f) => [f.version, f]));
+        const requested = newestFirst(files, [...new Set(versions)]);
+        return withSession(this.cfg, (conn) => withLock(conn, this.cfg, async (ledger, history) => {
+            await this.ensureTables(conn, ledger, history);
+            const applied = await appliedVersions(conn, ledger);
+            const notApplied = requested.filter((v) => !applied.has(v));
+            const todo = requested.filter((v) => applied.has(v));
+            this.log.info(`Rolling back ${todo.length} migration(s)${opts.reason ? ` (${opts.reason})` : ''}: ${todo.join(', ') || 'none'}`);
+            for (const v of notApplied)
+                this.log.warn(`version ${v} is not applied: nothing to roll back`);
+            // The automatic rollback never printed dbmate's `Rows affected:` lines; it still does not.
+            const stepOpts = this.stepOptions(ledger, history);
+            const check = (v) => this.undoable(byVersion.get(v), v);
+            const { steps, stopped } = await this.runSteps(conn, todo, 'down', stepOpts, check, { rowsAffected: false });
+            const base = await settleRun(conn, this.cfg, { command: 'rollback', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
+            const undone = new Set(steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version));
+            const pendingAfter = new Set(base.pending);
+            // With the ledger unreadable (connection lost), trust the steps: what did not finish remains.
+            const stillApplied = (v) => (base.stateUnknown ? !undone.has(v) : !pendingAfter.has(v));
+            const remaining = todo
+                .filter(stillApplied)
+                .map((v) => (byVersion.has(v) ? refOf(byVersion.get(v)) : { version: v, fileName: '', displayPath: '' }));
+            const stoppedAt = stopped && { version: stopped.version, reason: stopped.reason, ...(stopped.displayPath !== undefined ? { displayPath: stopped.displayPath } : {}) };
+            if (stoppedAt)
+                this.log.warn(`rollback stopped at ${stoppedAt.displayPath ?? stoppedAt.version}; still applied: ${remaining.map((m) => m.version).join(', ') || 'none'}`);
+            return {
+                ...base,
+                command: 'rollback',
+                ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
+                requested,
+                notApplied,
+                remaining,
+                ...(stoppedAt ? { stoppedAt } : {}),
+            };
+        }));
+    }
+    /**
+     * `rollbackVersions`' check before each version: the file must exist, parse, and have a down
+     * section with a statement in it. Anything else stops the loop with its reason.
+     */
+    async undoable(file, version) {
+        if (!file) {
+            return {
+                version,
+                reason: 'no-file',
+                error: new errors_MigrationError('ROLLBACK_NO_FILE', `cannot roll back version ${version}: no migration file has this version`, {
+                    hint: 'restore the file (from git) and roll back by hand, or restore the backup',
+                }),
+            };
+        }
+        let loaded;
+        try {
+            [loaded] = loadMigrations([file]);
+        }
+        catch (err) {
+            return { version, reason: 'unparsable', error: err, displayPath: file.displayPath };
+        }
+        if (await isEmptySection(loaded.parsed.down)) {
+            return {
+                version,
+                reason: 'no-down',
+                error: new errors_MigrationError('ROLLBACK_NO_DOWN', `cannot roll back ${file.displayPath}: its down section is empty, so the rollback stopped here`, {
+                    hint: 'an empty down section would only delete the ledger row and leave the change in place; ' +
+                        'undo this migration by hand (or restore the backup), or give the file a real down section',
+                }),
+                displayPath: file.displayPath,
+            };
+        }
+        return loaded;
+    }
+    /** `status`: never creates anything. Edited applied files are reported separately (stderr in the CLI). */
+    async status() {
+        const files = await this.files();
+        return withSession(this.cfg, async (conn) => {
+            const ledger = await resolveLedgerName(conn, this.cfg.migrationsTable, this.cfg.target.searchPath);
+            const plan = makePlan(files, await appliedVersions(conn, ledger));
+            const edited = await editedVersions(conn, configuredHistory(ledger, this.cfg.historyTable), plan);
+            const entries = plan.files.map(({ file, applied }) => ({
+                version: file.version,
+                fileName: file.fileName,
+                displayPath: file.displayPath,
+                applied,
+                edited: edited.includes(file.version),
+            }));
+            const applied = entries.filter((e) => e.applied).length;
+            return {
+                entries,
+                applied,
+                pending: entries.length - applied,
+                orphans: plan.orphans,
+                edited,
+                currentVersion: plan.highestApplied,
+            };
+        });
+    }
+    /**
+     * `plan` / dry-run: what `up` would do, with the exact SQL. On a missing database every file
+     * is pending and `databaseMissing` says so (a dry run shows what `up` would do after creating it).
+     */
+    async plan(opts = {}) {
+        return this.dryRun(async ({ plan, edited, ledgerExists, databaseMissing }) => {
+            if (this.cfg.strict)
+                checkStrictOrder(plan);
+            const todo = loadMigrations(plan.pending.slice(0, opts.steps ?? plan.pending.length));
+            return {
+                pending: todo.map(({ file, parsed }) => planned(file, parsed, parsed.up)),
+                applied: plan.files.filter((r) => r.applied).length,
+                orphans: plan.orphans,
+                edited,
+                currentVersion: plan.highestApplied,
+                ledgerExists,
+                databaseMissing,
+            };
+        });
+    }
+    /**
+     * Dry run of `rollback`: the migrations it would undo (dbmate's order: the last applied files
+     * in file-name order, newest first), with their down SQL and transaction mode.
+     */
+    async planRollback(opts = {}) {
+        return this.dryRun(async ({ plan, edited, ledgerExists, databaseMissing }) => {
+            const targets = loadMigrations(rollbackTargets(plan, opts.steps ?? 1));
+            return {
+                targets: await Promise.all(targets.map(async ({ file, parsed }) => ({ ...planned(file, parsed, parsed.down), empty: await isEmptySection(parsed.down) }))),
+                applied: plan.files.filter((r) => r.applied).length,
+                pending: plan.pending.map(refOf),
+                orphans: plan.orphans,
+                edited,
+                currentVersion: plan.highestApplied,
+                ledgerExists,
+                databaseMissing,
+            };
+        });
+    }
+    /** `dump`: write the schema file now; errors are fatal here (unlike the automatic dump). */
+    async dump() {
+        return withSession(this.cfg, async (conn) => {
+            const ledger = await resolveLedgerName(conn, this.cfg.migrationsTable, this.cfg.target.searchPath);
+            await ensureLedger(conn, ledger, this.log);
+            const { target, pgDump, dumpArgs, historyTable, schemaFile, cwd, log } = this.cfg;
+            await writeSchema(conn, target, ledger, { pgDump, extraArgs: dumpArgs, history: configuredHistory(ledger, historyTable), schemaFile, cwd, log });
+            return schemaFile;
+        });
+    }
+    // --- the steps the commands share ------------------------------------------------------------
+    async files() {
+        const files = await findMigrationFiles(this.cfg.migrationsDirs, this.cfg.cwd);
+        assertUniqueVersions(files);
+        return files;
+    }
+    /**
+     * The skeleton of every dry run: the files, a read-only session, the plan against the live
+     * ledger (everything pending when the database or the ledger is missing) and the edited files.
+     */
+    async dryRun(build) {
+        const files = await this.files();
+        return withReadOnlySession(this.cfg, async (conn, ledger, exists) => {
+            const plan = makePlan(files, exists ? await appliedVersions(conn, ledger) : new Set());
+            return build({ plan, edited: await editedVersions(conn, configuredHistory(ledger, this.cfg.historyTable), plan), ledgerExists: exists, databaseMissing: false });
+        }, () => build({ plan: makePlan(files, new Set()), edited: [], ledgerExists: false, databaseMissing: true }));
+    }
+    stepOptions(ledger, history) {
+        return {
+            ledger,
+            history,
+            ctx: this.cfg.ctx,
+            log: this.log,
+            lockTimeoutMs: this.cfg.lockTimeoutMs,
+            statementTimeoutMs: this.cfg.statementTimeoutMs,
+            lockRetries: this.cfg.lockRetries,
+            retryBaseMs: this.cfg.retryBaseMs ?? 500,
+        };
+    }
+    async ensureTables(conn, ledger, history) {
+        await ensureLedger(conn, ledger, this.log);
+        if (history)
+            await conn.query(historyDdl(history));
+    }
+    /**
+     * Run migrations in order with dbmate's progress lines; stop at the first failure. `prepare`
+     * turns each entry into a file to run, or into the reason to stop before it.
+     */
+    async runSteps(conn, entries, direction, stepOpts, prepare, show = { rowsAffected: true }) {
+        const [doing, done] = direction === 'up' ? ['Applying', 'Applied'] : ['Rolling back', 'Rolled back'];
+        const steps = [];
+        for (const entry of entries) {
+            const m = await prepare(entry);
+            if ('reason' in m)
+                return { steps, stopped: m };
+            this.log.info(`${doing}: ${m.file.fileName}`);
+            const r = await runStep(conn, m.file, m.parsed, direction, stepOpts);
+            steps.push(r);
+            if (r.error)
+                return { steps, stopped: { version: m.file.version, reason: 'failed', error: r.error, displayPath: m.file.displayPath } };
+            if (show.rowsAffected && this.cfg.verbose && r.rowsAffected !== undefined)
+                this.log.info(`Rows affected: ${r.rowsAffected}`);
+            this.log.info(`${done}: ${m.file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
+        }
+        return { steps };
+    }
+    /**
+     * `up`'s check of applied files edited since they were applied: under `strict` the run is
+     * refused (nothing applied yet); otherwise each is warned about. Returns their versions.
+     */
+    async checkEdited(conn, ledger, plan) {
+        const edited = await editedVersions(conn, configuredHistory(ledger, this.cfg.historyTable), plan);
+        if (edited.length === 0)
+            return edited;
+        const paths = edited.map((v) => plan.files.find((r) => r.file.version === v)?.file.displayPath ?? v);
+        if (this.cfg.strict) {
+            throw new errors_MigrationError('EDITED_MIGRATIONS', `applied migration file${paths.length > 1 ? 's' : ''} edited after ${paths.length > 1 ? 'they were' : 'it was'} applied (checksum differs from the history table): ${paths.join(', ')}; nothing was applied in --strict mode`, { hint: 'restore the applied files as they were (git) and put the change in a new migration, or run without --strict' });
+        }
+        for (const p of paths)
+            this.log.warn(editedWarning(p));
+        return edited;
+    }
+}
+/** A dry-run entry for one section of a file. */
+function planned(file, parsed, section) {
+    return {
+        version: file.version,
+        fileName: file.fileName,
+        displayPath: file.displayPath,
+        transaction: section.transaction,
+        sql: section.sql,
+        checksum: parsed.checksum,
+    };
+}
+/** What `beforeApply` is told about the run it may still stop. */
+function applyInfo(command, conn, databaseCreated, plan) {
+    return { command, conn, databaseCreated, ...(plan.highestApplied !== undefined ? { currentVersion: plan.highestApplied } : {}) };
+}
+/** `runSteps`' preparation for files loaded beforehand (`up`, `rollback`): nothing left to check. */
+async function ready(m) {
+    return m;
+}
+
+;// CONCATENATED MODULE: ./src/text/markdown.ts
+/** Small helpers for the markdown GitHub renders in job summaries, issues and reports. */
+/**
+ * Inline code that survives what the value holds (summaries, issues and reports quote error text
+ * and names from outside): a backtick run longer than any inside (CommonMark), on one line (a
+ * blank line would end the span, a line break a table cell or list item), and `` ` ` `` for an
+ * empty value (two bare backticks are not a code span).
+ */
+function markdown_code(s) {
+    const text = markdown_oneLine(s);
+    if (text === '')
+        return '` `';
+    const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((m) => m.length));
+    const tick = '`'.repeat(longest + 1);
+    const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+    return `${tick}${pad}${text}${pad}${tick}`;
+}
+/** A fenced block longer than any backtick run inside it. */
+function fence(s, lang) {
+    const longest = Math.max(2, ...(s.match(/`+/g) ?? []).map((m) => m.length));
+    const f = '`'.repeat(longest + 1);
+    return `${f}${lang}\n${s.replace(/\s+$/, '')}\n${f}`;
+}
+/** A markdown table cell: one line, pipes escaped. */
+function cell(s) {
+    return markdown_oneLine(s).replace(/\|/g, '\\|');
+}
+/** Newlines (and the blanks around them) as one space. */
+function markdown_oneLine(s) {
+    return s.replace(/\s*\n\s*/g, ' ');
+}
+/**
+ * Every run of whitespace as one space, trimmed: a message quoted inside a line (an issue's
+ * code span, a chat field, a log line), where {@link oneLine}'s gentler join is not enough.
+ */
+function squash(s) {
+    return s.replace(/\s+/g, ' ').trim();
+}
+/** Text safe inside HTML (GitHub renders the HTML a summary contains). */
+function escapeHtml(s) {
+    return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 ;// CONCATENATED MODULE: ./src/github/issue-client.ts
+
 
 
 
@@ -41069,7 +42752,7 @@ function verdict(err, retriesDone, policy, timeoutMs) {
     const timedOut = [err?.name, causeName].some((n) => n === 'TimeoutError' || n === 'AbortError');
     // Octokit reports fetch failures (no response) as status 500 without a response object.
     const status = timedOut || !err?.response ? 0 : (err.status ?? 0);
-    const detail = timedOut ? `no answer within ${timeoutMs} ms` : issue_client_oneLine(err?.message ?? String(err));
+    const detail = timedOut ? `no answer within ${timeoutMs} ms` : squash(err?.message ?? String(err));
     const backoff = policy.baseDelayMs * 2 ** retriesDone;
     if (status === 0 || status >= 500)
         return { status, detail, retryInMs: backoff };
@@ -41100,456 +42783,15 @@ function parseRetryAfter(value) {
     const at = Date.parse(value);
     return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
-function issue_client_oneLine(s) {
-    return s.replace(/\s+/g, ' ').trim();
-}
 
-// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
-var lib = __nccwpck_require__(3273);
-;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
-// ESM wrapper for pg
-
-
-// Re-export all the properties
-const Client = lib.Client
-const Pool = lib.Pool
-const Connection = lib.Connection
-const types = lib.types
-const Query = lib.Query
-const DatabaseError = lib.DatabaseError
-const escapeIdentifier = lib.escapeIdentifier
-const escapeLiteral = lib.escapeLiteral
-const Result = lib.Result
-const TypeOverrides = lib.TypeOverrides
-
-// Also export the defaults
-const defaults = lib.defaults
-
-// Re-export the default
-/* harmony default export */ const esm = (lib);
-
-;// CONCATENATED MODULE: ./src/engine/db.ts
-
-
-
-/**
- * Open a connection, trying each TLS setting the URL's sslmode allows in libpq's order
- * (with no sslmode: TLS first, then plain, like libpq's default `prefer`).
- */
-async function connect(target) {
-    const attempts = connectionAttempts(target);
-    let lastErr;
-    for (let i = 0; i < attempts.length; i++) {
-        try {
-            return await db_open(attempts[i]);
-        }
-        catch (err) {
-            lastErr = err;
-            // Only a server that refuses TLS (or requires it) justifies the next attempt; anything else is final.
-            if (!/SSL|TLS/i.test(String(err?.message)))
-                break;
-        }
-    }
-    throw connectError(target, lastErr);
-}
-async function db_open(config) {
-    const client = new esm.Client(config);
-    // An idle client whose backend dies emits 'error'; without a listener Node would crash the run.
-    client.on('error', () => undefined);
-    try {
-        await client.connect();
-    }
-    catch (err) {
-        await client.end().catch(() => undefined);
-        throw err;
-    }
-    return client;
-}
-function connectError(target, err) {
-    const e = err;
-    if (e?.code === '3D000') {
-        return new errors_MigrationError('DATABASE_MISSING', `database "${target.database}" does not exist (3D000)`, {
-            hint: 'create it first (`db-migrate create`, or `db-migrate up`, which creates a missing database)',
-            cause: err,
-        });
-    }
-    const detail = e?.code && !e.message?.includes(e.code) ? `${e.message} (${e.code})` : (e?.message ?? String(err));
-    return new errors_MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: ${detail}`, {
-        hint: 'check the host, port, credentials and sslmode of the database URL, and that the server is reachable from here',
-        cause: err,
-    });
-}
-/** Close without throwing: closing happens in `finally` blocks where the first error matters. */
-async function closeQuietly(conn) {
-    if (conn)
-        await conn.end().catch(() => undefined);
-}
-/**
- * Whether an error means the session is gone (backend terminated, server shut down, socket closed):
- * nothing more can be done on this connection, and session state such as advisory locks is released.
- */
-function isConnectionLost(err) {
-    const e = err;
-    if (e?.code && /^(57P01|57P02|57P03|08...)$/.test(e.code))
-        return true;
-    return /Connection terminated|connection (is )?closed|ECONNRESET|EPIPE|Client was closed|not queryable/i.test(e?.message ?? '');
-}
-/** Quote an SQL string literal for simple-protocol queries (standard_conforming_strings on). */
-function literal(value) {
-    if (value === null || value === undefined)
-        return 'NULL';
-    return esm.escapeLiteral(value);
-}
-
-;// CONCATENATED MODULE: ./src/engine/history.ts
-
-/** Outcomes of the table's check constraint, in the order the DDL lists them. */
-const OUTCOMES = ['applied', 'failed', 'rolled_back', 'verified'];
-/** The history table lives beside the ledger so both move together when a schema is chosen. */
-function historyName(ledger, table) {
-    return { schema: ledger.schema, table, quoted: `${ledger.quotedSchema}.${quoteIdent(table)}` };
-}
-function quoteIdent(id) {
-    return /^[a-z_][a-z0-9_$]*$/.test(id) ? id : `"${id.replace(/"/g, '""')}"`;
-}
-/**
- * DDL of the audit table. An identity column (not bigserial) keeps its sequence inside the table
- * definition, so excluding the table from schema dumps excludes all of it.
- *
- * Tables created by 0.1.0 before `invocation_id` and the `verified` outcome existed are brought up
- * to date in the same round trip; the catalog check comes first so an up-to-date table is never
- * ALTERed (that would take an ACCESS EXCLUSIVE lock on every run).
- */
-function historyDdl(name) {
-    const outcomes = OUTCOMES.map((o) => `'${o}'`).join(', ');
-    const table = literal(name.quoted);
-    return `${createDdl(name, outcomes)};
-do $db_migrate$ declare c record; begin
-  if not exists (select 1 from pg_attribute where attrelid = ${table}::regclass and attname = 'invocation_id' and not attisdropped) then
-    alter table ${name.quoted} add column invocation_id text;
-    -- The old check constraint's name was chosen by the server (and truncated for long names): find it.
-    for c in select conname from pg_constraint where conrelid = ${table}::regclass and contype = 'c' and pg_get_constraintdef(oid) like '%outcome%' loop
-      execute format('alter table %s drop constraint %I', ${table}, c.conname);
-    end loop;
-    alter table ${name.quoted} add check (outcome in (${outcomes}));
-  end if;
-end $db_migrate$`;
-}
-function createDdl(name, outcomes) {
-    return `create table if not exists ${name.quoted} (
-  id bigint generated always as identity primary key,
-  version varchar not null,
-  direction text not null check (direction in ('up', 'down')),
-  outcome text not null check (outcome in (${outcomes})),
-  file_name text,
-  checksum text,
-  started_at timestamptz not null,
-  finished_at timestamptz not null,
-  duration_ms double precision not null,
-  environment text,
-  actor text,
-  git_sha text,
-  run_id text,
-  run_url text,
-  tool_version text,
-  sqlstate text,
-  error text,
-  invocation_id text
-)`;
-}
-/**
- * An INSERT for one history row, as literal SQL: it is appended to the migration's own
- * simple-protocol batch so the audit row commits atomically with the migration.
- */
-function historyInsertSql(name, e, ctx) {
-    const timing = e.startedAt && e.durationMs !== undefined
-        ? `${literal(e.startedAt.toISOString())}::timestamptz, ${literal(new Date(e.startedAt.getTime() + e.durationMs).toISOString())}::timestamptz, ${e.durationMs}`
-        : `now(), clock_timestamp(), extract(epoch from clock_timestamp() - now()) * 1000`;
-    return (`insert into ${name.quoted} (version, direction, outcome, file_name, checksum, started_at, finished_at, duration_ms, ` +
-        `environment, actor, git_sha, run_id, run_url, tool_version, sqlstate, error, invocation_id) values (` +
-        [literal(e.version), literal(e.direction), literal(e.outcome), literal(e.fileName), literal(e.checksum)].join(', ') +
-        `, ${timing}, ` +
-        [ctx.environment, ctx.actor, ctx.gitSha, ctx.runId, ctx.runUrl, ctx.toolVersion, e.sqlstate, e.error, ctx.invocationId]
-            .map((v) => literal(v))
-            .join(', ') +
-        ')');
-}
-/** Record a row on its own (used for failures, after the migration's transaction rolled back). */
-async function recordHistory(conn, name, e, ctx) {
-    await conn.query(historyInsertSql(name, e, ctx));
-}
-/** Whether the audit table exists (status must not create it). */
-async function historyExists(conn, name) {
-    const { rowCount } = await conn.query('select 1 from information_schema.tables where table_schema = $1 and table_name = $2', [name.schema, name.table]);
-    return (rowCount ?? 0) > 0;
-}
-/** Checksum of the last successful `up` of each version: what the file looked like when applied. */
-async function appliedChecksums(conn, name) {
-    if (!(await historyExists(conn, name)))
-        return new Map();
-    // One JSON object rather than a row per version: per-row parsing dominated large `status` runs.
-    const { rows } = await conn.query(`select coalesce(json_object_agg(version, checksum), '{}')::text as sums from (
-       select distinct on (version) version, checksum from ${name.quoted}
-        where direction = 'up' and outcome = 'applied' and checksum is not null order by version, id desc) last`);
-    const out = new Map(Object.entries(JSON.parse(rows[0].sums)));
-    return out;
-}
-/**
- * The one warning about an applied file whose bytes changed since it was applied (its checksum
- * differs from the history table's): the engine logs it during `up`, the CLI's `status` and the
- * action's summary use the same words. `file` is the path or name as the caller shows files.
- */
-function editedWarning(file) {
-    return `${file} was edited after it was applied (its checksum differs from the one recorded in the history table)`;
-}
-
-;// CONCATENATED MODULE: ./src/engine/ledger.ts
-/**
- * Resolve the ledger's schema the way dbmate does: `schema.table` in the name, else the first
- * `search_path` entry of the URL, else `current_schema()`, else `public`. Quoting is done by the
- * server so the names match what dbmate writes into schema.sql byte for byte.
- */
-async function resolveLedgerName(conn, migrationsTable, searchPath) {
-    let parts = migrationsTable.split('.');
-    let schema = '';
-    if (parts.length > 1) {
-        schema = parts[0];
-        parts = parts.slice(1);
-    }
-    if (!schema)
-        schema = (searchPath[0] ?? '').trim();
-    const table = parts.join('.');
-    const { rows } = await conn.query('select current_schema() as cur, quote_ident($1) as qs, array(select quote_ident(unnest($2::text[]))) as qt', [schema || 'public', parts]);
-    if (!schema) {
-        schema = rows[0].cur || 'public';
-        const again = await conn.query('select quote_ident($1) as qs', [schema]);
-        rows[0].qs = again.rows[0].qs;
-    }
-    return { schema, table, quotedSchema: rows[0].qs, quoted: `${rows[0].qs}.${rows[0].qt.join('.')}` };
-}
-/**
- * Create the ledger if missing, with dbmate's exact DDL so either tool can continue the other's
- * work. A missing schema (3F000) is created once, as dbmate does, announced with its line.
- */
-async function ensureLedger(conn, name, log) {
-    const ddl = `create table if not exists ${name.quoted} (version varchar primary key)`;
-    try {
-        await conn.query(ddl);
-    }
-    catch (err) {
-        if (err.code !== '3F000')
-            throw err;
-        log.info(`Creating schema: ${name.schema}`);
-        await conn.query(`create schema if not exists ${name.quotedSchema}`);
-        await conn.query(ddl);
-    }
-}
-/** True when the ledger table exists; `status` and `plan` must not create it. */
-async function ledgerExists(conn, name) {
-    const { rowCount } = await conn.query('select 1 from information_schema.tables where table_schema = $1 and table_name = $2', [name.schema, name.table]);
-    return (rowCount ?? 0) > 0;
-}
-/** Applied versions, or an empty set when the ledger does not exist yet. */
-async function appliedVersions(conn, name) {
-    if (!(await ledgerExists(conn, name)))
-        return new Set();
-    // One JSON value instead of one row per version: node-postgres's per-row parsing dominated
-    // `status` on large projects.
-    const { rows } = await conn.query(`select coalesce(json_agg(version), '[]')::text as v from ${name.quoted}`);
-    return new Set(JSON.parse(rows[0].v));
-}
-
-;// CONCATENATED MODULE: ./src/safety/health.ts
-
-
-
-
-const BOOL_OID = 16;
-/**
- * Run the configured checks in order: SQL, INVALID indexes, ledger, URL. Database checks share
- * one connection: `db` itself when a connection is given, else one opened (and closed) here.
- */
-async function runHealthChecks(db, opts) {
-    const t0 = performance.now();
-    const secrets = [...(opts.secrets ?? []), ...('raw' in db && db.password ? [db.password] : [])];
-    const clean = (s) => redact(s, secrets);
-    const checks = [];
-    const dbChecks = [];
-    if (opts.sql)
-        dbChecks.push({ name: 'sql', run: (c) => sqlCheck(c, opts.sql, opts.sqlTimeoutMs ?? 30_000) });
-    if (opts.invalidIndexes !== false)
-        dbChecks.push({ name: 'invalid-indexes', run: (c) => invalidIndexCheck(c, opts.invalidIndexesBefore ?? []) });
-    if (opts.expectedApplied) {
-        const expected = opts.expectedApplied;
-        const target = 'raw' in db ? db : undefined;
-        dbChecks.push({ name: 'ledger', run: (c) => ledgerCheck(c, expected, opts.migrationsTable ?? 'schema_migrations', target?.searchPath ?? []) });
-    }
-    if (dbChecks.length > 0) {
-        let conn;
-        let connectError;
-        const own = 'raw' in db;
-        try {
-            conn = own ? await connect(db) : db;
-        }
-        catch (err) {
-            connectError = `cannot connect: ${err.message}`;
-        }
-        try {
-            for (const c of dbChecks) {
-                const t = performance.now();
-                if (!conn) {
-                    checks.push({ name: c.name, ok: false, detail: clean(connectError), durationMs: ms(t) });
-                    continue;
-                }
-                try {
-                    checks.push({ name: c.name, ok: true, detail: clean(await c.run(conn)), durationMs: ms(t) });
-                }
-                catch (err) {
-                    checks.push({ name: c.name, ok: false, detail: clean(err.message), durationMs: ms(t) });
-                }
-            }
-        }
-        finally {
-            if (own)
-                await closeQuietly(conn);
-        }
-    }
-    if (opts.url) {
-        const failedBefore = checks.some((c) => !c.ok);
-        if (failedBefore && opts.skipUrlAfterFailure !== false) {
-            checks.push({ name: 'url', ok: false, skipped: true, detail: `not checked: an earlier check failed (${clean(opts.url)})`, durationMs: 0 });
-        }
-        else {
-            checks.push(await urlCheck(opts.url, opts, clean));
-        }
-    }
-    return { ok: checks.every((c) => c.ok || c.skipped), checks, durationMs: ms(t0) };
-}
-/**
- * Names of the INVALID indexes in the database (left by a failed CREATE INDEX CONCURRENTLY, or
- * being built right now). Taken before a run so the check after it blames only new ones.
- */
-async function invalidIndexNames(db) {
-    const own = 'raw' in db;
-    const conn = own ? await connect(db) : db;
-    try {
-        const { rows } = await conn.query('select i.indexrelid::regclass::text as name from pg_index i where not i.indisvalid order by 1');
-        return rows.map((r) => r.name);
-    }
-    finally {
-        if (own)
-            await closeQuietly(conn);
-    }
-}
-async function sqlCheck(conn, sql, timeoutMs) {
-    const summary = health_short(health_oneLine(sql));
-    await conn.query(`SET statement_timeout = ${Math.max(0, Math.round(timeoutMs))}`);
-    let res;
-    try {
-        // Rows as arrays: the first column is read by position, even when two columns share a name.
-        res = (await conn.query({ text: sql, rowMode: 'array' }));
-    }
-    catch (err) {
-        const e = err;
-        throw new Error(`${summary}: failed: ${e.message}${e.code ? ` (SQLSTATE ${e.code})` : ''}`);
-    }
-    finally {
-        await conn.query('RESET statement_timeout').catch(() => undefined);
-    }
-    // Several statements give several results: the last one with columns is the answer.
-    const results = Array.isArray(res) ? res : [res];
-    const last = [...results].reverse().find((r) => r.fields?.length) ?? results.at(-1);
-    const field = last?.fields?.[0];
-    const row = last?.rows?.[0];
-    if (!field || !row)
-        return `${summary}: succeeded (no rows)`;
-    const value = row[0];
-    if (field.dataTypeID === BOOL_OID && value !== true) {
-        throw new Error(`${summary}: returned ${value === null ? 'NULL' : String(value)} in its first column, expected true`);
-    }
-    return `${summary}: succeeded (first column: ${health_short(String(value))})`;
-}
-async function invalidIndexCheck(conn, before) {
-    const all = await invalidIndexNames(conn);
-    const old = new Set(before);
-    const fresh = all.filter((n) => !old.has(n));
-    const known = all.filter((n) => old.has(n));
-    const note = known.length ? ` (already INVALID before this run, not counted: ${known.join(', ')})` : '';
-    if (fresh.length) {
-        throw new Error(`INVALID index(es): ${fresh.join(', ')}: a CREATE INDEX CONCURRENTLY failed or is still running; drop them with DROP INDEX CONCURRENTLY${note}`);
-    }
-    return `no INVALID index${note}`;
-}
-async function ledgerCheck(conn, expected, table, searchPath) {
-    const ledger = await resolveLedgerName(conn, table, [...searchPath]);
-    const applied = await appliedVersions(conn, ledger);
-    const missing = expected.filter((v) => !applied.has(v));
-    if (missing.length)
-        throw new Error(`not in ${ledger.quoted}: ${missing.join(', ')} (expected ${expected.length} applied migration(s))`);
-    return `all ${expected.length} expected migration(s) are in ${ledger.quoted}`;
-}
-/** GET until a 2xx answers, at most 1 + `retries` requests, `intervalMs` apart, each with its own timeout. */
-async function urlCheck(url, opts, clean) {
-    const t0 = performance.now();
-    const doFetch = opts.fetch ?? globalThis.fetch;
-    const sleep = opts.sleep ?? sleep_sleep;
-    const attempts = 1 + Math.max(0, opts.retries ?? 0);
-    const interval = opts.intervalMs ?? 5000;
-    const timeout = opts.requestTimeoutMs ?? 10_000;
-    // fetch refuses URLs with credentials: send them as Basic auth instead.
-    const u = new URL(url);
-    const headers = { 'user-agent': 'db-migrate-action health check' };
-    if (u.username || u.password) {
-        headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
-        u.username = '';
-        u.password = '';
-    }
-    const shown = clean(url);
-    let last = '';
-    for (let i = 1; i <= attempts; i++) {
-        try {
-            const res = await doFetch(u, { method: 'GET', headers, redirect: 'follow', signal: AbortSignal.timeout(timeout) });
-            const body = await res.text().catch(() => '');
-            if (res.status >= 200 && res.status < 300) {
-                return { name: 'url', ok: true, detail: `GET ${shown}: ${res.status}${i > 1 ? ` after ${i} attempts` : ''}`, durationMs: ms(t0), attempts: i };
-            }
-            last = `${res.status} ${res.statusText}${body ? `: ${health_short(health_oneLine(body))}` : ''}`.trim();
-        }
-        catch (err) {
-            const e = err;
-            last = e.name === 'TimeoutError' || e.name === 'AbortError' ? `no answer within ${timeout} ms` : `${e.message}${e.cause?.code ? ` (${e.cause.code})` : e.cause?.message ? ` (${e.cause.message})` : ''}`;
-        }
-        if (i < attempts)
-            await sleep(interval);
-    }
-    return {
-        name: 'url',
-        ok: false,
-        detail: clean(`GET ${shown}: no 2xx after ${attempts} attempt(s) ${interval} ms apart; last: ${last}`),
-        durationMs: ms(t0),
-        attempts,
-    };
-}
-function ms(t0) {
-    return Math.round((performance.now() - t0) * 1000) / 1000;
-}
-function health_oneLine(s) {
-    return s.replace(/\s+/g, ' ').trim();
-}
-function health_short(s) {
-    return s.length > 200 ? `${s.slice(0, 197)}...` : s;
-}
-
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/safety/backup.ts
 /**
- * Pipeline step 4: a verified `pg_dump -Fc` archive taken before any migration runs.
+ * The backup taken before any migration runs: a verified `pg_dump -Fc` archive.
  *
  * Two halves: {@link selectPgDump} picks a pg_dump that can read the server (its major must be at
- * least the server's, or pg_dump refuses with "server version mismatch"), and {@link takeBackup}
- * writes the archive (mode 0600 from the first byte), checks it with `pg_restore --list` and
- * returns a {@link BackupArtifact}. Nothing here prints or knows about GitHub: callers get data and
+ * least the server's, or pg_dump refuses with "server version mismatch"; the search itself is
+ * engine/pg-tools.ts's), and {@link takeBackup} writes the archive (mode 0600 from the first
+ * byte), checks it with `pg_restore --list` and returns a {@link BackupArtifact}. Nothing here prints or knows about GitHub: callers get data and
  * typed {@link BackupError}s. The password reaches pg_dump through `PGPASSWORD`, never argv, and
  * every spawn is reported through an optional hook so tests can prove it.
  */
@@ -41573,14 +42815,11 @@ class BackupError extends errors_MigrationError {
         this.name = 'BackupError';
     }
 }
-/** The server's version, for choosing pg_dump and for messages. */
-async function serverVersion(conn) {
-    const { rows } = await conn.query("select current_setting('server_version_num') as num, current_setting('server_version') as text");
-    const num = Number(rows[0].num);
-    const major = Math.floor(num / 10000);
-    const minor = num >= 100000 ? num % 10000 : Math.floor(num / 100) % 100;
-    return { num, major, minor, text: rows[0].text.split(/\s/)[0] };
-}
+const REFUSAL_CODES = {
+    missing: 'BACKUP_PG_DUMP_MISSING',
+    version: 'BACKUP_PG_DUMP_TOO_OLD',
+    'restore-missing': 'BACKUP_PG_RESTORE_MISSING',
+};
 /**
  * Choose the pg_dump for a server: the explicit path when given (validated: it runs and its major
  * is at least the server's), else the newest pg_dump found in the search directories whose major
@@ -41592,71 +42831,11 @@ async function serverVersion(conn) {
  * @throws BackupError `BACKUP_PG_DUMP_MISSING`, `BACKUP_PG_DUMP_TOO_OLD`, `BACKUP_PG_RESTORE_MISSING`
  */
 async function selectPgDump(opts) {
-    const need = opts.serverMajor;
-    const server = opts.serverVersion ?? String(need);
-    const hint = installHint(need);
-    const run = (cmd) => readVersion(cmd, opts.onSpawn);
-    if (opts.explicitPath !== undefined && opts.explicitPath.trim() !== '') {
-        const given = (0,external_node_path_.resolve)(opts.explicitPath.trim());
-        const pgDump = (await backup_isDirectory(given)) ? (0,external_node_path_.join)(given, 'pg_dump') : given;
-        const read = await run(pgDump);
-        if ('error' in read) {
-            throw new BackupError('BACKUP_PG_DUMP_MISSING', `pg-dump-path ${pgDump} cannot be run: ${read.error}`, {
-                hint: `point pg-dump-path at a pg_dump ${need} or newer binary, or leave it empty to search PATH and /usr/lib/postgresql/*/bin; ${hint}`,
-            });
-        }
-        const { version } = read;
-        if (version[0] < need) {
-            throw new BackupError('BACKUP_PG_DUMP_TOO_OLD', `${tooOld(version, server, need)} (pg-dump-path ${pgDump})`, { hint });
-        }
-        const pgRestore = await pairedRestore(pgDump, need, opts.onSpawn);
-        if (typeof pgRestore !== 'string')
-            throw pgRestore;
-        return { pgDump, pgRestore, version, source: 'explicit', considered: [{ path: pgDump, version }] };
-    }
-    const dirs = opts.searchDirs ?? (await defaultSearchDirs(opts.envPath ?? process.env.PATH ?? ''));
-    const considered = [];
-    const seen = new Set();
-    for (const dir of dirs) {
-        const path = (0,external_node_path_.join)((0,external_node_path_.resolve)(dir), 'pg_dump');
-        if (seen.has(path) || !(await isExecutableFile(path)))
-            continue;
-        seen.add(path);
-        const read = await run(path);
-        considered.push('error' in read ? { path, rejected: `cannot run: ${read.error}` } : { path, version: read.version });
-    }
-    // Newest first; on equal versions keep search order (PATH before the versioned directories).
-    const usable = considered
-        .filter((c) => c.version !== undefined)
-        .sort((a, b) => b.version[0] - a.version[0] || b.version[1] - a.version[1]);
-    for (const c of usable)
-        if (c.version[0] < need)
-            c.rejected = `major ${c.version[0]} < server major ${need}`;
-    let restoreProblem;
-    for (const c of usable) {
-        if (c.rejected)
-            continue;
-        const pgRestore = await pairedRestore(c.path, need, opts.onSpawn);
-        if (typeof pgRestore !== 'string') {
-            c.rejected = pgRestore.message;
-            restoreProblem ??= pgRestore;
-            continue;
-        }
-        for (const o of considered)
-            if (o !== c)
-                o.rejected ??= `not the newest suitable (${fmt(c.version)} at ${c.path} is)`;
-        opts.logger?.debug(`pg_dump: using ${c.path} (${fmt(c.version)}) for a PostgreSQL ${server} server; considered ${describe(considered)}`);
-        return { pgDump: c.path, pgRestore, version: c.version, source: 'search', considered };
-    }
-    opts.logger?.debug(`pg_dump: none suitable for PostgreSQL ${server}; considered ${describe(considered)}`);
-    if (restoreProblem)
-        throw restoreProblem;
-    const where = opts.searchDirs ? `searched ${dirs.join(', ') || 'no directories'}` : 'searched PATH, /usr/lib/postgresql/*/bin and /usr/pgsql-*/bin';
-    const newest = usable[0];
-    if (!newest) {
-        throw new BackupError('BACKUP_PG_DUMP_MISSING', `no pg_dump found to back up a PostgreSQL ${server} server: pg_dump must be version ${need} or newer (${where})`, { hint });
-    }
-    throw new BackupError('BACKUP_PG_DUMP_TOO_OLD', `${tooOld(newest.version, server, need)} (newest found: ${newest.path}; ${where})`, { hint });
+    const choice = await choosePgDump({ ...opts, policy: 'at-least' });
+    if ('refusal' in choice)
+        throw new BackupError(REFUSAL_CODES[choice.refusal.kind], choice.refusal.message, { hint: choice.refusal.hint });
+    // `at-least` always pairs pg_restore, or refuses.
+    return choice.found;
 }
 /**
  * Back up `target` with `pg_dump -Fc` into `dir` and verify the archive with `pg_restore --list`.
@@ -41774,100 +42953,6 @@ function restoreCommand(target, path, newDb) {
         .map((argv) => argv.map(shellQuote).join(' '))
         .join(' && ');
 }
-/** Run a program without a shell, reporting the exact argv first; never rejects. */
-function runCommand(cmd, args, opts = {}) {
-    const extra = opts.extraEnv ?? {};
-    opts.onSpawn?.(cmd, [...args], Object.keys(extra));
-    return new Promise((res) => {
-        let child;
-        try {
-            child = (0,external_node_child_process_namespaceObject.spawn)(cmd, args, { env: { ...(opts.baseEnv ?? process.env), ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
-        }
-        catch (err) {
-            res({ code: null, signal: null, stdout: '', stderr: '', error: err });
-            return;
-        }
-        // Our own timer rather than spawn's `timeout`, whose timer outlives a child that failed to start.
-        const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGTERM'), opts.timeoutMs) : undefined;
-        timer?.unref();
-        const out = [];
-        const err = [];
-        let spawnError;
-        child.stdout.on('data', (b) => out.push(b));
-        child.stderr.on('data', (b) => err.push(b));
-        child.on('error', (e) => (spawnError = e));
-        child.on('close', (code, signal) => {
-            if (timer)
-                clearTimeout(timer);
-            res({
-                code,
-                signal,
-                stdout: Buffer.concat(out).toString('utf8'),
-                stderr: Buffer.concat(err).toString('utf8'),
-                ...(spawnError ? { error: spawnError } : {}),
-            });
-        });
-    });
-}
-/** `<tool> --version` → [major, minor], or why it could not be read. */
-async function readVersion(cmd, onSpawn) {
-    const r = await runCommand(cmd, ['--version'], { timeoutMs: 10_000, onSpawn });
-    // Errors from child_process may come from another realm (jest's vm), so no instanceof here.
-    if (r.error)
-        return { error: r.error.message };
-    if (r.code !== 0)
-        return { error: `\`${cmd} --version\` exited with code ${r.code}: ${r.stderr.trim()}` };
-    const m = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(r.stdout) ?? /(\d+)(?:\.(\d+))?/.exec(r.stdout);
-    if (!m)
-        return { error: `cannot read a version from \`${cmd} --version\`: ${r.stdout.trim()}` };
-    return { version: [Number(m[1]), Number(m[2] ?? 0)] };
-}
-/** pg_restore next to `pgDump`, checked to run and to read archives of the server's major. */
-async function pairedRestore(pgDump, need, onSpawn) {
-    const pgRestore = (0,external_node_path_.join)((0,external_node_path_.dirname)(pgDump), (0,external_node_path_.basename)(pgDump).replace(/pg_dump/, 'pg_restore'));
-    const read = await readVersion(pgRestore, onSpawn);
-    if ('error' in read) {
-        return new BackupError('BACKUP_PG_RESTORE_MISSING', `no runnable pg_restore next to ${pgDump} (${pgRestore}: ${read.error}); it is needed to verify the backup`, {
-            hint: `install the full PostgreSQL ${need} client (pg_dump and pg_restore come together), or point pg-dump-path at a directory holding both`,
-        });
-    }
-    const { version } = read;
-    if (version[0] < need) {
-        return new BackupError('BACKUP_PG_RESTORE_MISSING', `pg_restore ${fmt(version)} at ${pgRestore} is older than the server (major ${need}) and cannot verify the backup`, {
-            hint: installHint(need),
-        });
-    }
-    return pgRestore;
-}
-async function defaultSearchDirs(envPath) {
-    const dirs = envPath.split(external_node_path_.delimiter).filter((d) => d !== '');
-    dirs.push(...(await versionedDirs('/usr/lib/postgresql', /^\d+$/, (n) => (0,external_node_path_.join)('/usr/lib/postgresql', n, 'bin'))));
-    dirs.push(...(await versionedDirs('/usr', /^pgsql-\d+$/, (n) => (0,external_node_path_.join)('/usr', n, 'bin'))));
-    return dirs;
-}
-/** `<root>/<versioned name>/bin` directories, newest version first. */
-async function versionedDirs(root, pattern, toDir) {
-    const names = await (0,promises_namespaceObject.readdir)(root).catch(() => []);
-    const num = (n) => Number(/\d+/.exec(n)[0]);
-    return names
-        .filter((n) => pattern.test(n))
-        .sort((a, b) => num(b) - num(a))
-        .map(toDir);
-}
-async function isExecutableFile(path) {
-    try {
-        if (!(await (0,promises_namespaceObject.stat)(path)).isFile())
-            return false;
-        await (0,promises_namespaceObject.access)(path, promises_namespaceObject.constants.X_OK);
-        return true;
-    }
-    catch {
-        return false;
-    }
-}
-async function backup_isDirectory(path) {
-    return (0,promises_namespaceObject.stat)(path).then((s) => s.isDirectory(), () => false);
-}
 /** Create `dir` (and parents) with mode 0700 when missing; an existing directory is left as it is. */
 async function ensurePrivateDir(dir) {
     const created = await (0,promises_namespaceObject.mkdir)(dir, { recursive: true, mode: 0o700 });
@@ -41879,7 +42964,7 @@ async function ensurePrivateDir(dir) {
                 break;
         }
     }
-    if (!(await backup_isDirectory(dir)))
+    if (!(await (0,promises_namespaceObject.stat)(dir).then((st) => st.isDirectory(), () => false)))
         throw new Error('not a directory');
 }
 /**
@@ -41933,21 +43018,492 @@ function restoreName(database, now) {
 function shellQuote(arg) {
     return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
-function fmt(v) {
-    return `${v[0]}.${v[1]}`;
+
+;// CONCATENATED MODULE: ./src/safety/health.ts
+
+
+
+
+
+const BOOL_OID = 16;
+/**
+ * Run the configured checks in order: SQL, INVALID indexes, ledger, URL. Database checks share
+ * one connection: `db` itself when a connection is given, else one opened (and closed) here.
+ */
+async function runHealthChecks(db, opts) {
+    const t0 = performance.now();
+    const secrets = [...(opts.secrets ?? []), ...('raw' in db && db.password ? [db.password] : [])];
+    const clean = (s) => redact(s, secrets);
+    const checks = [];
+    const dbChecks = [];
+    if (opts.sql)
+        dbChecks.push({ name: 'sql', run: (c) => sqlCheck(c, opts.sql, opts.sqlTimeoutMs ?? 30_000) });
+    if (opts.invalidIndexes !== false)
+        dbChecks.push({ name: 'invalid-indexes', run: (c) => invalidIndexCheck(c, opts.invalidIndexesBefore ?? []) });
+    if (opts.expectedApplied) {
+        const expected = opts.expectedApplied;
+        const target = 'raw' in db ? db : undefined;
+        dbChecks.push({ name: 'ledger', run: (c) => ledgerCheck(c, expected, opts.migrationsTable ?? 'schema_migrations', target?.searchPath ?? []) });
+    }
+    if (dbChecks.length > 0) {
+        let conn;
+        let connectError;
+        const own = 'raw' in db;
+        try {
+            conn = own ? await connect(db) : db;
+        }
+        catch (err) {
+            connectError = `cannot connect: ${err.message}`;
+        }
+        try {
+            for (const c of dbChecks) {
+                const t = performance.now();
+                if (!conn) {
+                    checks.push({ name: c.name, ok: false, detail: clean(connectError), durationMs: ms(t) });
+                    continue;
+                }
+                try {
+                    checks.push({ name: c.name, ok: true, detail: clean(await c.run(conn)), durationMs: ms(t) });
+                }
+                catch (err) {
+                    checks.push({ name: c.name, ok: false, detail: clean(err.message), durationMs: ms(t) });
+                }
+            }
+        }
+        finally {
+            if (own)
+                await closeQuietly(conn);
+        }
+    }
+    if (opts.url) {
+        const failedBefore = checks.some((c) => !c.ok);
+        if (failedBefore && opts.skipUrlAfterFailure !== false) {
+            checks.push({ name: 'url', ok: false, skipped: true, detail: `not checked: an earlier check failed (${clean(opts.url)})`, durationMs: 0 });
+        }
+        else {
+            checks.push(await urlCheck(opts.url, opts, clean));
+        }
+    }
+    return { ok: checks.every((c) => c.ok || c.skipped), checks, durationMs: ms(t0) };
 }
-function describe(cs) {
-    if (cs.length === 0)
-        return 'none';
-    return cs.map((c) => `${c.path} ${c.version ? fmt(c.version) : '?'}${c.rejected ? ` (${c.rejected})` : ''}`).join('; ');
+/**
+ * Names of the INVALID indexes in the database (left by a failed CREATE INDEX CONCURRENTLY, or
+ * being built right now). Taken before a run so the check after it blames only new ones.
+ */
+async function invalidIndexNames(db) {
+    const own = 'raw' in db;
+    const conn = own ? await connect(db) : db;
+    try {
+        return await invalidIndexes(conn);
+    }
+    finally {
+        if (own)
+            await closeQuietly(conn);
+    }
 }
-function tooOld(v, server, need) {
-    return `pg_dump ${fmt(v)} cannot back up a PostgreSQL ${server} server: pg_dump must be version ${need} or newer`;
+async function sqlCheck(conn, sql, timeoutMs) {
+    const summary = health_short(health_oneLine(sql));
+    await conn.query(`SET statement_timeout = ${Math.max(0, Math.round(timeoutMs))}`);
+    let res;
+    try {
+        // Rows as arrays: the first column is read by position, even when two columns share a name.
+        res = (await conn.query({ text: sql, rowMode: 'array' }));
+    }
+    catch (err) {
+        const e = err;
+        throw new Error(`${summary}: failed: ${e.message}${e.code ? ` (SQLSTATE ${e.code})` : ''}`);
+    }
+    finally {
+        await conn.query('RESET statement_timeout').catch(() => undefined);
+    }
+    // Several statements give several results: the last one with columns is the answer.
+    const results = Array.isArray(res) ? res : [res];
+    const last = [...results].reverse().find((r) => r.fields?.length) ?? results.at(-1);
+    const field = last?.fields?.[0];
+    const row = last?.rows?.[0];
+    if (!field || !row)
+        return `${summary}: succeeded (no rows)`;
+    const value = row[0];
+    if (field.dataTypeID === BOOL_OID && value !== true) {
+        throw new Error(`${summary}: returned ${value === null ? 'NULL' : String(value)} in its first column, expected true`);
+    }
+    return `${summary}: succeeded (first column: ${health_short(String(value))})`;
 }
-function installHint(major) {
-    return (`install the PostgreSQL ${major} client: on Debian/Ubuntu add the PGDG apt repository ` +
-        `(sudo apt-get install -y postgresql-common && sudo /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y) ` +
-        `then sudo apt-get install -y postgresql-client-${major}; or set pg-dump-path to a pg_dump ${major} or newer`);
+async function invalidIndexCheck(conn, before) {
+    const all = await invalidIndexNames(conn);
+    const old = new Set(before);
+    const fresh = all.filter((n) => !old.has(n));
+    const known = all.filter((n) => old.has(n));
+    const note = known.length ? ` (already INVALID before this run, not counted: ${known.join(', ')})` : '';
+    if (fresh.length) {
+        throw new Error(`INVALID index(es): ${fresh.join(', ')}: a CREATE INDEX CONCURRENTLY failed or is still running; drop them with DROP INDEX CONCURRENTLY${note}`);
+    }
+    return `no INVALID index${note}`;
+}
+async function ledgerCheck(conn, expected, table, searchPath) {
+    const ledger = await resolveLedgerName(conn, table, [...searchPath]);
+    const applied = await appliedVersions(conn, ledger);
+    const missing = expected.filter((v) => !applied.has(v));
+    if (missing.length)
+        throw new Error(`not in ${ledger.quoted}: ${missing.join(', ')} (expected ${expected.length} applied migration(s))`);
+    return `all ${expected.length} expected migration(s) are in ${ledger.quoted}`;
+}
+/** GET until a 2xx answers, at most 1 + `retries` requests, `intervalMs` apart, each with its own timeout. */
+async function urlCheck(url, opts, clean) {
+    const t0 = performance.now();
+    const doFetch = opts.fetch ?? globalThis.fetch;
+    const sleep = opts.sleep ?? sleep_sleep;
+    const attempts = 1 + Math.max(0, opts.retries ?? 0);
+    const interval = opts.intervalMs ?? 5000;
+    const timeout = opts.requestTimeoutMs ?? 10_000;
+    // fetch refuses URLs with credentials: send them as Basic auth instead.
+    const u = new URL(url);
+    const headers = { 'user-agent': 'db-migrate-action health check' };
+    if (u.username || u.password) {
+        headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+        u.username = '';
+        u.password = '';
+    }
+    const shown = clean(url);
+    let last = '';
+    for (let i = 1; i <= attempts; i++) {
+        try {
+            const res = await doFetch(u, { method: 'GET', headers, redirect: 'follow', signal: AbortSignal.timeout(timeout) });
+            const body = await res.text().catch(() => '');
+            if (res.status >= 200 && res.status < 300) {
+                return { name: 'url', ok: true, detail: `GET ${shown}: ${res.status}${i > 1 ? ` after ${i} attempts` : ''}`, durationMs: ms(t0), attempts: i };
+            }
+            last = `${res.status} ${res.statusText}${body ? `: ${health_short(health_oneLine(body))}` : ''}`.trim();
+        }
+        catch (err) {
+            const e = err;
+            last = e.name === 'TimeoutError' || e.name === 'AbortError' ? `no answer within ${timeout} ms` : `${e.message}${e.cause?.code ? ` (${e.cause.code})` : e.cause?.message ? ` (${e.cause.message})` : ''}`;
+        }
+        if (i < attempts)
+            await sleep(interval);
+    }
+    return {
+        name: 'url',
+        ok: false,
+        detail: clean(`GET ${shown}: no 2xx after ${attempts} attempt(s) ${interval} ms apart; last: ${last}`),
+        durationMs: ms(t0),
+        attempts,
+    };
+}
+function ms(t0) {
+    return Math.round((performance.now() - t0) * 1000) / 1000;
+}
+function health_oneLine(s) {
+    return s.replace(/\s+/g, ' ').trim();
+}
+function health_short(s) {
+    return s.length > 200 ? `${s.slice(0, 197)}...` : s;
+}
+
+;// CONCATENATED MODULE: ./src/action/real-ports.ts
+/**
+ * The real systems behind {@link ActionPorts}: PostgreSQL through the engine, pg_dump, the health
+ * checks, GitHub and the webhook. `main.ts` passes these; tests pass fakes of the same shape.
+ */
+
+
+
+
+
+
+
+
+
+/** Engine configuration from validated settings. */
+function migratorConfig(s, log) {
+    return {
+        target: s.target,
+        migrationsDirs: [...s.migrationsDirs],
+        migrationsTable: s.migrationsTable,
+        historyTable: s.historyTable,
+        schemaFile: s.schemaFile,
+        dumpSchema: s.dumpSchema,
+        strict: s.strict,
+        lockTimeoutMs: s.lockTimeoutMs,
+        statementTimeoutMs: s.statementTimeoutMs,
+        lockRetries: s.lockRetries,
+        lockWaitTimeoutMs: s.lockWaitTimeoutMs,
+        // A database that is restarting or a network blip should not fail a deploy: connecting is retried with backoff.
+        connectRetries: CONNECT_RETRIES,
+        connectRetryBaseMs: CONNECT_RETRY_BASE_MS,
+        ...(s.pgDumpPath !== undefined ? { pgDump: s.pgDumpPath } : {}),
+        ctx: { environment: s.environment, actor: s.run.actor, gitSha: s.run.sha, runId: s.run.runId, runUrl: s.run.runUrl, toolVersion: VERSION },
+        log,
+        cwd: s.workspace,
+    };
+}
+/** Health checks against the run's database, each on its own short connection. */
+function healthPort(target) {
+    return { invalidIndexes: () => invalidIndexNames(target), run: (opts) => runHealthChecks(target, opts) };
+}
+/** Real backups of the settings' database into `backup-dir`, with a pg_dump matched to the server. */
+function backupPort(s, log) {
+    return {
+        serverVersion: (conn) => serverVersion(conn),
+        async probeServerVersion() {
+            const conn = await connect(s.target);
+            try {
+                return await serverVersion(conn);
+            }
+            finally {
+                await closeQuietly(conn);
+            }
+        },
+        select: (server) => selectPgDump({
+            ...(s.pgDumpPath !== undefined ? { explicitPath: s.pgDumpPath } : {}),
+            serverMajor: server.major,
+            serverVersion: server.text,
+            logger: log,
+        }),
+        take: (sel, currentVersion) => takeBackup({
+            target: s.target,
+            dir: s.backupDir,
+            environment: s.environment,
+            ...(currentVersion !== undefined ? { currentVersion } : {}),
+            pgDump: sel.pgDump,
+            pgRestore: sel.pgRestore,
+            logger: log,
+        }),
+    };
+}
+/**
+ * Every port of a run, wired to the real systems, except those given in `given` (a test's fakes).
+ * Building them touches nothing: the engine connects on its first command, and the GitHub client
+ * loads @actions/github only on its first request, so a run that succeeds never loads it.
+ */
+function realPorts(settings, log, given = {}) {
+    return {
+        migrator: given.migrator ?? new Migrator(migratorConfig(settings, log)),
+        health: given.health ?? healthPort(settings.target),
+        backup: given.backup ?? backupPort(settings, log),
+        createIssueClient: given.createIssueClient ?? createIssueClient,
+        postWebhook: given.postWebhook ?? postWebhook,
+        now: given.now ?? Date.now,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/action/steps/backup-policy.ts
+/**
+ * `auto` means production only; `always` and `never` mean what they say. Decided once per run,
+ * in `stepContext` (context.ts); a module of its own so the context can hold it without an import cycle.
+ */
+function backupPolicy(s) {
+    switch (s.backup) {
+        case 'never':
+            return { take: false, reason: 'backup: never' };
+        case 'always':
+            return { take: true, reason: 'backup: always' };
+        default:
+            return s.environment === 'production'
+                ? { take: true, reason: 'backup: auto, environment production' }
+                : { take: false, reason: `backup: auto takes one in production only, not in ${s.environment}` };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/action/steps/context.ts
+
+/**
+ * The context of one run, the only place one is put together: `warn` records in `run` and logs,
+ * and the backup policy is decided here, once.
+ */
+function stepContext(settings, ports, log, run) {
+    return {
+        settings,
+        ports,
+        log,
+        run,
+        warn: (message) => {
+            run.warnings.push(message);
+            log.warn(message);
+        },
+        backup: backupPolicy(settings),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/safety/diff.ts
+/**
+ * The line diff shown wherever two schema dumps disagree: `verify` (schema before a migration vs
+ * after its down section) and the drift check (committed schema file vs live database).
+ */
+/**
+ * A unified-style line diff (`---`/`+++` headers, `@@` hunks with `context` lines around each
+ * change). Common prefix and suffix are trimmed first, so the LCS table stays small for dumps
+ * that differ in a few places.
+ */
+function unifiedDiff(a, b, labels, context = 3) {
+    const lines = (t) => (t.endsWith('\n') ? t.slice(0, -1) : t).split('\n');
+    const x = lines(a);
+    const y = lines(b);
+    let pre = 0;
+    while (pre < x.length && pre < y.length && x[pre] === y[pre])
+        pre++;
+    let suf = 0;
+    while (suf < x.length - pre && suf < y.length - pre && x[x.length - 1 - suf] === y[y.length - 1 - suf])
+        suf++;
+    const xs = x.slice(pre, x.length - suf);
+    const ys = y.slice(pre, y.length - suf);
+    // LCS lengths from the end.
+    const w = ys.length + 1;
+    const lcs = new Uint32Array((xs.length + 1) * w);
+    for (let i = xs.length - 1; i >= 0; i--) {
+        for (let j = ys.length - 1; j >= 0; j--) {
+            lcs[i * w + j] = xs[i] === ys[j] ? lcs[(i + 1) * w + j + 1] + 1 : Math.max(lcs[(i + 1) * w + j], lcs[i * w + j + 1]);
+        }
+    }
+    const ops = [];
+    for (let k = 0; k < pre; k++)
+        ops.push({ tag: ' ', text: x[k], ai: k, bi: k });
+    let i = 0;
+    let j = 0;
+    while (i < xs.length || j < ys.length) {
+        if (i < xs.length && j < ys.length && xs[i] === ys[j]) {
+            ops.push({ tag: ' ', text: xs[i], ai: pre + i++, bi: pre + j++ });
+        }
+        else if (i < xs.length && (j === ys.length || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1])) {
+            ops.push({ tag: '-', text: xs[i], ai: pre + i++, bi: pre + j });
+        }
+        else {
+            ops.push({ tag: '+', text: ys[j], ai: pre + i, bi: pre + j++ });
+        }
+    }
+    for (let k = 0; k < suf; k++)
+        ops.push({ tag: ' ', text: x[x.length - suf + k], ai: x.length - suf + k, bi: y.length - suf + k });
+    const out = [`--- ${labels.from}`, `+++ ${labels.to}`];
+    let k = 0;
+    while (k < ops.length) {
+        if (ops[k].tag === ' ') {
+            k++;
+            continue;
+        }
+        // A hunk: from `context` lines before this change to `context` lines after the last change
+        // that is within 2*context lines of the previous one.
+        const start = Math.max(0, k - context);
+        let end = k;
+        let last = k;
+        while (end < ops.length) {
+            if (ops[end].tag !== ' ')
+                last = end;
+            else if (end - last > 2 * context)
+                break;
+            end++;
+        }
+        end = Math.min(ops.length, last + context + 1);
+        const hunk = ops.slice(start, end);
+        const aLen = hunk.filter((o) => o.tag !== '+').length;
+        const bLen = hunk.filter((o) => o.tag !== '-').length;
+        out.push(`@@ -${hunk[0].ai + 1},${aLen} +${hunk[0].bi + 1},${bLen} @@`);
+        for (const o of hunk)
+            out.push(`${o.tag}${o.text}`);
+        k = end;
+    }
+    return `${out.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/safety/drift.ts
+/**
+ * The drift check: the live schema, dumped as dbmate dumps it, compared with the schema file
+ * committed to the repository. Drift is something to report (a change made outside the
+ * migrations, or a stale file), never a failure, so every trouble on the way becomes a
+ * `skipped` report with its reason rather than an error.
+ */
+
+
+
+
+
+
+
+
+/** The committed schema file, read before `up` (which may rewrite it). */
+async function readCommittedSchema(schemaFile, workspace) {
+    const path = (0,external_node_path_.isAbsolute)(schemaFile) ? schemaFile : (0,external_node_path_.join)(workspace, schemaFile);
+    return (0,promises_namespaceObject.readFile)(path, 'utf8').catch(() => undefined);
+}
+/** Dump the live schema and compare; every trouble becomes outcome 'skipped' with a reason. Never throws. */
+async function checkDrift(opts) {
+    const { schemaFile, committed } = opts;
+    const skip = (reason) => ({ outcome: 'skipped', schemaFile, reason });
+    if (committed === undefined)
+        return skip(`the schema file ${schemaFile} does not exist in the repository: nothing to compare with`);
+    let live;
+    try {
+        const conn = await connect(opts.target);
+        try {
+            const server = await serverVersion(conn);
+            // A dump by another major differs from the committed one for that reason alone: same major only.
+            const choice = await choosePgDump({
+                policy: 'same-major',
+                serverMajor: server.major,
+                serverVersion: server.text,
+                ...(opts.pgDumpPath !== undefined ? { explicitPath: opts.pgDumpPath } : {}),
+            });
+            if ('refusal' in choice)
+                return skip(choice.refusal.message);
+            const ledger = await resolveLedgerName(conn, opts.migrationsTable, opts.target.searchPath);
+            const history = configuredHistory(ledger, opts.historyTable);
+            live = await dumpSchema(conn, opts.target, ledger, { pgDump: choice.found.pgDump, ...(history ? { history } : {}) });
+        }
+        finally {
+            await closeQuietly(conn);
+        }
+    }
+    catch (err) {
+        return skip(`the live schema could not be dumped: ${err.message}`);
+    }
+    if (normalize(live) === normalize(committed))
+        return { outcome: 'clean', schemaFile };
+    const diff = unifiedDiff(normalize(committed), normalize(live), { from: `${schemaFile} (committed)`, to: `${opts.target.database} (live)` });
+    return { outcome: 'drift', schemaFile, diff };
+}
+/** Line endings and pg_dump's per-run `\restrict` key lines do not count as drift. */
+function normalize(text) {
+    return text
+        .replace(/\r\n/g, '\n')
+        .split('\n')
+        .filter((l) => !/^\\(un)?restrict\b/.test(l))
+        .join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/action/steps/drift.ts
+/**
+ * `drift-check` as the action runs it: after a successful `up`, the live schema against the
+ * schema file as committed (read before `up`, which may rewrite it). The comparison is
+ * `safety/drift.ts`'s; this step records the verdict, warns about drift or a skipped check, and
+ * prints the diff. It never fails the run.
+ */
+
+/** The committed schema file of these settings, or undefined when the repository has none. */
+function committedSchema(s) {
+    return readCommittedSchema(s.schemaFile, s.workspace);
+}
+/** Compare the live schema with `committed` (from {@link committedSchema}) and record the verdict in the run. */
+async function driftCheck(ctx, committed) {
+    const { settings: s, log, run, warn } = ctx;
+    const report = await checkDrift({
+        target: s.target,
+        schemaFile: s.schemaFile,
+        committed,
+        ...(s.pgDumpPath !== undefined ? { pgDumpPath: s.pgDumpPath } : {}),
+        migrationsTable: s.migrationsTable,
+        historyTable: s.historyTable,
+    });
+    run.drift = report;
+    if (report.outcome === 'skipped') {
+        warn(`drift check skipped: ${report.reason ?? 'unknown reason'}`);
+    }
+    else if (report.outcome === 'clean') {
+        log.info(`No drift: the live schema matches ${s.schemaFile}`);
+    }
+    else {
+        warn(`schema drift: the live schema of ${s.target.database} differs from ${s.schemaFile} (see the diff in the summary)`);
+        log.info((report.diff ?? '').replace(/\n$/, ''));
+    }
+    return report;
 }
 
 ;// CONCATENATED MODULE: ./src/text/units.ts
@@ -41992,65 +43548,766 @@ function units_count(n, noun, plural = `${noun}s`) {
     return `${n} ${n === 1 ? noun : plural}`;
 }
 
-;// CONCATENATED MODULE: ./src/action/steps/backup.ts
+;// CONCATENATED MODULE: ./src/github/issue.ts
+
+
+
+
+/** GitHub rejects bodies over 65 536 characters; stay below with room for a truncation note. */
+const MAX_BODY_CHARS = 65_000;
+/** GitHub's limit on a label's name. */
+const MAX_LABEL_CHARS = 50;
+const CLIP = { message: 4_000, statement: 8_000, details: 8_000, note: 2_000, line: 500 };
 /**
- * DESIGN "Pipeline" step 4 as the action runs it: decide whether `up`/`rollback` backs up the
- * database first, and do it inside the engine's {@link BeforeApply} hook, under the advisory lock,
- * after planning and before the first migration. The archive itself is `src/backup.ts`'s job;
- * this file only chooses, logs and reports.
+ * Render the failure issue. Pure: the same facts give the same text.
+ *
+ * Title: `Database migration failed: <environment>`. Body: environment, command, outcome, run,
+ * actor, commit, duration; the failing file, statement, SQLSTATE and message; what was applied
+ * and rolled back; the backup and its restore command. Every string goes through the redactor
+ * *before* it is clipped, so a clip cannot leave half a secret behind, and each one is quoted
+ * as code so SQL, `@mentions` and markdown in error text stay inert.
+ */
+function renderIssue(facts) {
+    const redactor = redactorOf(facts.secrets ?? [], facts);
+    /** Redacted, then clipped to `max` characters. */
+    const safe = (text, max) => redactThenClip(String(text), max, redactor);
+    /** {@link safe} on one line: for code spans and list items. */
+    const flat = (text, max) => squash(safe(text, max));
+    const short = (text) => flat(text, CLIP.line);
+    const code = (text) => markdown_code(short(text));
+    const env = short(facts.environment);
+    const lines = [];
+    const e = facts.error;
+    const where = e?.file ? `${code(e.file)}${position(e)}` : undefined;
+    lines.push(`## Database migration failed in ${code(env)}`, '');
+    lines.push(`The ${code(facts.command)} run failed${where ? ` on ${where}` : ''}${e?.sqlstate ? ` with SQLSTATE ${code(e.sqlstate)}` : ''}.` +
+        (facts.status ? ` Final status: ${code(facts.status)}.` : ''), '');
+    const run = [
+        ['Environment', code(env)],
+        ['Command', code(facts.command)],
+        ['Status', facts.status !== undefined ? code(facts.status) : undefined],
+        ['Database', facts.database ? code(facts.database) : undefined],
+        ['Run', facts.runUrl ? short(facts.runUrl) : undefined],
+        ['Actor', facts.actor ? code(facts.actor) : undefined],
+        ['Commit', facts.commit ? code(facts.commit) : undefined],
+        ['Duration', facts.durationMs !== undefined ? units_duration(facts.durationMs) : undefined],
+    ];
+    lines.push(...bullets(run));
+    lines.push('', '### Failure', '');
+    if (!e) {
+        lines.push('No error was recorded; see the run log.');
+    }
+    else {
+        const failure = [
+            ['File', where],
+            ['Version', e.version ? code(e.version) : undefined],
+            ['SQLSTATE', e.sqlstate ? code(e.sqlstate) : undefined],
+            ['Error code', e.code ? code(e.code) : undefined],
+        ];
+        lines.push(...bullets(failure));
+        if (lines[lines.length - 1] !== '')
+            lines.push('');
+        lines.push('**Message**', '', fence(safe(e.message, CLIP.message), 'text'), '');
+        if (e.hint)
+            lines.push(`**Hint:** ${code(e.hint)}`, '');
+        if (e.statement)
+            lines.push('**Failing statement**', '', fence(safe(e.statement, CLIP.statement), 'sql'), '');
+        if (e.details)
+            lines.push('<details><summary>Details</summary>', '', fence(safe(e.details, CLIP.details), 'text'), '', '</details>', '');
+    }
+    lines.push('### Rollback', '');
+    const applied = (facts.applied ?? []).map(code);
+    const rolledBack = (facts.rolledBack ?? []).map(code);
+    lines.push(`- **Applied by this run before the failure:** ${applied.length ? applied.join(', ') : 'none'}`);
+    lines.push(`- **Rolled back (newest first):** ${rolledBack.length ? rolledBack.join(', ') : 'nothing'}`);
+    if (facts.stillApplied !== undefined) {
+        const left = facts.stillApplied.map(code);
+        lines.push(`- **Still applied from this run:** ${left.length ? left.join(', ') : 'none'}`);
+    }
+    if (facts.rollbackNote)
+        lines.push(`- **Note:** ${markdown_code(flat(facts.rollbackNote, CLIP.note))}`);
+    lines.push('');
+    lines.push('### Backup', '');
+    if (!facts.backup) {
+        lines.push('No backup was taken in this run.');
+    }
+    else {
+        const size = facts.backup.bytes !== undefined ? ` (${bytes(facts.backup.bytes)})` : '';
+        lines.push(`- **Path:** ${code(facts.backup.path)}${size}`);
+        if (facts.backup.restoreCommand) {
+            lines.push('- **Restore command** (never run automatically: it restores the backup into a NEW database, which you can inspect before switching anything to it):', '', fence(safe(facts.backup.restoreCommand, CLIP.note), 'sh'));
+        }
+    }
+    lines.push('', '---', `<sub>Opened by db-migrate-action${facts.toolVersion ? ` ${short(facts.toolVersion)}` : ''}. ` +
+        'While this issue is open, later failures with the same labels are added as comments.</sub>');
+    // Every piece of outside text above went through `safe`; the rest is our own wording.
+    let body = lines.join('\n');
+    if (body.length > MAX_BODY_CHARS)
+        body = `${body.slice(0, MAX_BODY_CHARS)}\n\n… (truncated; see the run log)`;
+    // GitHub caps titles at 256 characters.
+    return { title: `Database migration failed: ${env}`.slice(0, 256), body };
+}
+/**
+ * The labels of the failure issue: the configured ones plus `env:<environment>` (clipped to
+ * GitHub's 50 characters), trimmed, empty and duplicate (case-insensitive, as GitHub compares) ones dropped.
+ */
+function issueLabels(configured, environment) {
+    const out = [];
+    for (const raw of [...configured, `env:${environment.trim()}`]) {
+        const label = raw.trim().slice(0, MAX_LABEL_CHARS);
+        if (label !== '' && !out.some((l) => l.toLowerCase() === label.toLowerCase()))
+            out.push(label);
+    }
+    return out;
+}
+/**
+ * Step 8 of the pipeline: open the failure issue, or comment on the open one that has the same
+ * labels (so repeated failures of one environment land in one thread). Creates missing labels
+ * first when opening. Never throws: any failure (API error after the client's retries, a bug in
+ * rendering) comes back as `{ warning }`, because reporting must never hide or change the
+ * migration's own outcome.
+ */
+async function reportFailure(client, facts, opts) {
+    const secrets = [...(opts.secrets ?? []), ...(facts.secrets ?? [])];
+    const clean = (text) => redactThenClip(text, 4_000, redactorOf(secrets, facts));
+    try {
+        const labels = issueLabels(opts.labels, opts.environment);
+        const { title, body } = renderIssue({ ...facts, secrets });
+        const open = await client.findOpenIssue(labels);
+        if (open) {
+            const c = await client.comment(open.number, body);
+            opts.log?.info(`Added the failure to open issue #${open.number}: ${c.url}`);
+            return { url: c.url, action: 'commented', number: open.number, issueUrl: open.url };
+        }
+        try {
+            const created = await client.ensureLabels(labels);
+            if (created.length)
+                opts.log?.info(`Created label(s) ${created.join(', ')}`);
+        }
+        catch (err) {
+            // GitHub still accepts the issue; it may drop labels it cannot apply. Losing labels beats losing the issue.
+            opts.log?.warn(clean(`Could not make sure the labels ${labels.join(', ')} exist (${messageOf(err)}); opening the issue anyway`));
+        }
+        const issue = await client.createIssue({ title, body, labels });
+        opts.log?.info(`Opened issue #${issue.number}: ${issue.url}`);
+        return { url: issue.url, action: 'created', number: issue.number, issueUrl: issue.url };
+    }
+    catch (err) {
+        const status = err instanceof GitHubApiError ? err.status : undefined;
+        const advice = status !== undefined ? ADVICE[status] ?? (status >= 500 || status === 0 ? ADVICE[500] : undefined) : undefined;
+        return {
+            warning: clean(`No issue was opened for the failed migration: ${messageOf(err)}.${advice ? ` ${advice}.` : ''} ` +
+                "The migration's outcome is unchanged."),
+        };
+    }
+}
+const ADVICE = {
+    401: 'The github-token is invalid or expired',
+    403: 'Give the job `permissions: issues: write` (or a github-token that has it)',
+    404: 'The repository is not visible to this token, or its issues are disabled',
+    410: 'Issues are disabled in this repository',
+    422: 'GitHub rejected the issue as invalid',
+    429: 'GitHub rate-limited the token; the issue can be opened by hand from the run log',
+    500: 'GitHub could not be reached or failed; the issue can be opened by hand from the run log',
+};
+/** The built-in redactor, then the caller's own: the one way every text of the issue and its warnings is cleaned. */
+function redactorOf(secrets, facts) {
+    return (text) => {
+        const out = redact(text, secrets);
+        return facts.redact ? facts.redact(out) : out;
+    };
+}
+/** `- **Name:** value` for each fact that has a value. */
+function bullets(facts) {
+    return facts.filter((f) => f[1] !== undefined).map(([k, v]) => `- **${k}:** ${v}`);
+}
+function messageOf(err) {
+    if (err instanceof Error)
+        return err.message;
+    return String(err);
+}
+/** ` line 3, column 5` after the file, when known. */
+function position(e) {
+    if (e.line === undefined)
+        return '';
+    return ` line ${e.line}${e.column !== undefined ? `, column ${e.column}` : ''}`;
+}
+/**
+ * Characters beyond a field's limit that are still redacted before the cut. `redact()` scans
+ * whitespace-free runs in quadratic time, so a 200 kB error message must be cut *before* it is
+ * redacted; a secret straddling that first cut can survive only in its last characters, and the
+ * margin (longer than any plausible secret) is dropped with them.
+ */
+const REDACT_MARGIN = 2_048;
+/** Redact `text`, then cut it to `max` characters, saying how much was cut. */
+function redactThenClip(text, max, redactor) {
+    const limit = max + 2 * REDACT_MARGIN;
+    const precut = text.length > limit;
+    let out = redactor(precut ? text.slice(0, limit) : text);
+    if (precut)
+        out = out.slice(0, Math.max(0, out.length - REDACT_MARGIN));
+    if (!precut && out.length <= max)
+        return out;
+    return `${out.slice(0, max)} … (cut from ${text.length} characters; see the run log)`;
+}
+
+;// CONCATENATED MODULE: ./src/action/run-result.ts
+/**
+ * Why the automatic rollback stopped at a migration, by {@link RollbackReport}'s `stoppedAt.reason`,
+ * as the summary, the failure issue and the notification word it (after "stopped at <file>: ").
+ */
+const ROLLBACK_STOP_REASONS = {
+    'no-down': 'its down section is empty',
+    'no-file': 'its file is missing',
+    unparsable: 'its file does not parse',
+    failed: 'its down SQL failed',
+};
+
+;// CONCATENATED MODULE: ./src/action/steps/issue.ts
+/**
+ * The failure issue: after a failed `up` or `rollback` (the run is finished and redacted), open
+ * the failure issue (or comment on the open one) through `src/github/`. Reporting never changes
+ * the run's outcome: every problem ends as a warning.
+ */
+
+
+/**
+ * Whether this run pages someone. Only real changes that failed: a failed migration, health
+ * check, rollback or backup, or a database that could not be reached for `up`/`rollback`. Not
+ * dry runs, not `status`/`plan`, and not mistakes in the workflow itself (invalid inputs, a
+ * command this version lacks): those are the workflow author's to fix, in the run that shows them.
+ */
+function wantsIssue(s, run) {
+    if (!s.createIssueOnFailure || s.dryRun)
+        return false;
+    if (s.command !== 'up' && s.command !== 'rollback')
+        return false;
+    return run.status === 'failed' || run.status === 'rolled-back';
+}
+/** Everything the issue says, from the (already redacted) run. */
+function issueFacts(s, run) {
+    const rb = run.rollback;
+    let stillApplied;
+    let rollbackNote;
+    if (rb) {
+        stillApplied = rb.remaining;
+        if (rb.stoppedAt)
+            rollbackNote = `the automatic rollback stopped at ${rb.stoppedAt.file ?? rb.stoppedAt.version}: ${ROLLBACK_STOP_REASONS[rb.stoppedAt.reason] ?? rb.stoppedAt.reason}`;
+        else if (rb.error)
+            rollbackNote = `the automatic rollback failed: ${rb.error.message}`;
+    }
+    else if (s.command === 'up' && run.applied.length > 0) {
+        stillApplied = [...run.applied].reverse();
+        rollbackNote = s.rollbackOnFailure ? 'no automatic rollback ran' : 'rollback-on-failure is false: this run\'s migrations were left applied';
+    }
+    else if (s.command === 'up') {
+        stillApplied = [];
+        if (run.backup?.outcome === 'failed')
+            rollbackNote = 'the backup failed before any migration ran: nothing was applied';
+        else
+            rollbackNote = 'nothing was applied before the failure, so there was nothing to roll back';
+    }
+    const b = run.backup;
+    return {
+        environment: s.environment,
+        command: s.command,
+        status: run.status,
+        ...(run.target ? { database: run.target.url } : {}),
+        ...(run.error ? { error: run.error } : {}),
+        applied: run.applied,
+        rolledBack: run.rolledBack,
+        ...(stillApplied !== undefined ? { stillApplied } : {}),
+        ...(rollbackNote !== undefined ? { rollbackNote } : {}),
+        ...(b?.outcome === 'taken' && b.path ? { backup: { path: b.path, ...(b.bytes !== undefined ? { bytes: b.bytes } : {}), ...(b.restoreCommand ? { restoreCommand: b.restoreCommand } : {}) } } : {}),
+        ...(s.run.runUrl ? { runUrl: s.run.runUrl } : {}),
+        ...(s.run.actor ? { actor: s.run.actor } : {}),
+        ...(s.run.sha ? { commit: s.run.sha } : {}),
+        durationMs: run.durationMs,
+        toolVersion: run.toolVersion,
+        secrets: s.secrets,
+    };
+}
+/**
+ * Open or comment on the failure issue and record the link in the run (`issue`, `issueUrl`), or
+ * add a warning saying why not. `ctx.run` is the finished, redacted run, and `ctx.warn` redacts
+ * what it adds (the pipeline's context after the run). Never throws.
+ */
+async function reportIssue(ctx) {
+    const { settings: s, run, log, warn } = ctx;
+    const repo = s.run.repository;
+    if (!repo) {
+        warn('create-issue-on-failure: GITHUB_REPOSITORY is not set (not running on GitHub Actions?), so no issue was opened. The migration\'s outcome is unchanged.');
+        return undefined;
+    }
+    if (s.githubToken === '') {
+        warn('create-issue-on-failure: the github-token input is empty, so no issue was opened (its default is ${{ github.token }}; the job needs `permissions: issues: write`). ' +
+            "The migration's outcome is unchanged.");
+        return undefined;
+    }
+    const [owner, name] = repo.split('/');
+    try {
+        const client = ctx.ports.createIssueClient({ token: s.githubToken, owner, repo: name, ...(s.apiUrl ? { apiUrl: s.apiUrl } : {}), log });
+        const result = await reportFailure(client, issueFacts(s, run), { labels: s.issueLabels, environment: s.environment, log, secrets: s.secrets });
+        if ('warning' in result) {
+            warn(result.warning);
+            return undefined;
+        }
+        run.issue = { action: result.action, number: result.number, url: result.url, issueUrl: result.issueUrl };
+        run.issueUrl = result.url;
+        run.notes.push(result.action === 'created' ? `Opened issue #${result.number}: ${result.url}` : `Added this failure to open issue #${result.number}: ${result.url}`);
+        return run.issue;
+    }
+    catch (err) {
+        // reportFailure never throws; this guards the client factory.
+        warn(`create-issue-on-failure: no issue was opened: ${err?.message ?? String(err)}. The migration's outcome is unchanged.`);
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/action/steps/lint.ts
+
+
+
+
+
+/** Whether a finding of this severity fails the run under `lint-fail-on`. */
+function failsRun(severity, failOn) {
+    if (failOn === 'none')
+        return false;
+    return failOn === 'warning' || severity === 'error';
+}
+/** Lint these files and judge them against `lint-fail-on`. Unreadable files are listed, not fatal. */
+async function lintReport(s, files, scope) {
+    const failOn = s.lintFailOn ?? 'error';
+    const disabled = [...(s.lintDisable ?? [])];
+    const inputs = [];
+    const unreadable = [];
+    for (const f of files) {
+        try {
+            inputs.push({ displayPath: f.displayPath, content: await (0,promises_namespaceObject.readFile)(f.absPath ?? (0,external_node_path_.resolve)(s.workspace, f.displayPath)) });
+        }
+        catch {
+            unreadable.push(f.displayPath);
+        }
+    }
+    const findings = await lintFiles(inputs, { disabled });
+    const failing = findings.filter((f) => failsRun(f.severity, failOn)).length;
+    return { scope, failOn, disabled, files: inputs.length, ...(unreadable.length ? { unreadable } : {}), findings, failing, failed: failing > 0 };
+}
+/** One line for the log and the error. */
+function counts(r) {
+    const errors = r.findings.filter((f) => f.severity === 'error').length;
+    const warnings = r.findings.length - errors;
+    return `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'} in ${r.files} file${r.files === 1 ? '' : 's'}`;
+}
+function logReport(log, r) {
+    for (const f of r.findings)
+        log.info(`${f.file}:${f.line}:${f.column}: ${f.severity} ${f.rule}: ${f.message}`);
+    log.info(`Lint (${r.scope}, lint-fail-on: ${r.failOn}): ${r.findings.length ? counts(r) : `no problems in ${r.files} file${r.files === 1 ? '' : 's'}`}`);
+}
+/** The error of a run that lint stops. */
+function lintError(r, before) {
+    return new errors_MigrationError('LINT_FAILED', `migration lint failed${before}: ${r.failing} finding${r.failing === 1 ? '' : 's'} at or above lint-fail-on: ${r.failOn} (${counts(r)})`, {
+        hint: 'fix the migrations as each finding says, disable a rule in the file (-- db-migrate:disable rule-id) or with lint-disable, or set lint-fail-on',
+    });
+}
+/**
+ * `command: lint`: lint every migration file and record the report in the run. Needs no database
+ * (and no URL). Throws the `LINT_FAILED` error when a finding is at or above `lint-fail-on`.
+ */
+async function lintAll(ctx) {
+    const { settings: s, log, run } = ctx;
+    const files = await findMigrationFiles([...s.migrationsDirs], s.workspace);
+    const r = await lintReport(s, files, 'all');
+    run.lint = r;
+    logReport(log, r);
+    if (r.failed)
+        throw lintError(r, '');
+    return r;
+}
+/**
+ * The migrator, with lint in preflight (commands `up` and `plan`, and dry runs of `up`): `plan`
+ * lints the migrations it would apply and records them in the run; `up` lints the pending files
+ * in its `beforeApply` hook, after planning and before the backup and the first migration, and
+ * stops the run with nothing applied when a finding is at or above `lint-fail-on`.
+ */
+function lintingMigrator(ctx) {
+    const { settings: s, log, run, warn } = ctx;
+    const migrator = ctx.ports.migrator;
+    const record = (r) => {
+        run.lint = r;
+        logReport(log, r);
+        if (r.unreadable?.length)
+            log.info(`Lint: could not read ${r.unreadable.join(', ')}`);
+    };
+    // Bound, not spread: the engine's methods live on its prototype.
+    return {
+        status: (...args) => migrator.status(...args),
+        planRollback: (...args) => migrator.planRollback(...args),
+        rollback: (...args) => migrator.rollback(...args),
+        rollbackVersions: (...args) => migrator.rollbackVersions(...args),
+        plan: async (...args) => {
+            const plan = await migrator.plan(...args);
+            const take = s.steps ?? plan.pending.length;
+            const r = await lintReport(s, plan.pending.slice(0, take), 'pending');
+            record(r);
+            if (r.failed)
+                warn(`up would fail before applying anything: ${lintError(r, '').message}`);
+            return plan;
+        },
+        up: async (opts = {}) => {
+            const next = opts.beforeApply;
+            const beforeApply = async (migrations, info) => {
+                const r = await lintReport(s, migrations, 'pending');
+                record(r);
+                if (r.failed) {
+                    run.rows = migrations.map((m) => ({ version: m.version, file: m.displayPath, status: 'pending' }));
+                    run.pending = migrations.map((m) => m.version);
+                    run.notes.push('No migration was applied and no backup was taken: lint runs first and found problems at or above lint-fail-on.');
+                    throw lintError(r, ', so nothing was applied');
+                }
+                if (next)
+                    await next(migrations, info);
+            };
+            return migrator.up({ ...opts, beforeApply });
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/action/notification.ts
+/**
+ * The `notify-webhook` message: a run and its settings as a Slack-compatible payload (Block Kit
+ * blocks plus the `text` line other chat servers show). Pure: the step in `steps/notify.ts` posts it.
  */
 
 
 
-/** Real backups of the settings' database into `backup-dir`. */
-function backupPort(s, log) {
-    return {
-        serverVersion: (conn) => serverVersion(conn),
-        async probeServerVersion() {
-            const conn = await connect(s.target);
-            try {
-                return await serverVersion(conn);
-            }
-            finally {
-                await closeQuietly(conn);
-            }
-        },
-        select: (server) => selectPgDump({
-            ...(s.pgDumpPath !== undefined ? { explicitPath: s.pgDumpPath } : {}),
-            serverMajor: server.major,
-            serverVersion: server.text,
-            logger: log,
-        }),
-        take: (sel, currentVersion) => takeBackup({
-            target: s.target,
-            dir: s.backupDir,
-            environment: s.environment,
-            ...(currentVersion !== undefined ? { currentVersion } : {}),
-            pgDump: sel.pgDump,
-            pgRestore: sel.pgRestore,
-            logger: log,
-        }),
+
+
+/** Slack's limits (Block Kit): longer texts are cut with an ellipsis instead of being rejected. */
+const SLACK_LIMITS = Object.freeze({ header: 150, sectionText: 3000, field: 2000, fields: 10, contextElements: 10, text: 3000 });
+/** How many versions a field lists before `and N more`. */
+const MAX_VERSIONS = 20;
+/**
+ * The message for a run. Every value is redacted (the settings' secrets, the webhook itself, and
+ * passwords in URLs) before it is escaped for Slack's mrkdwn and cut to Slack's limits, so
+ * neither escaping nor cutting can leave part of a secret readable.
+ */
+function notificationPayload(s, run) {
+    const secrets = notifySecrets(s);
+    const clean = (v) => redact(v, secrets);
+    /** Slack mrkdwn of a raw value: redacted first, then (`flat`) on one line, escaped, and cut to `max`. */
+    const md = (v, max = SLACK_LIMITS.field, flat = false) => {
+        const t = clean(v);
+        return clipMd(escapeMrkdwn(flat ? squash(t) : t), max);
     };
+    const codeSpan = (v, max = 300) => `\`${md(v, max, true).replace(/`/g, "'")}\``;
+    const title = notification_headline(s, run);
+    const blocks = [{ type: 'header', text: { type: 'plain_text', text: clip(clean(title), SLACK_LIMITS.header) } }];
+    const fields = [];
+    const field = (name, value) => fields.push(clipMd(`*${name}*\n${value}`, SLACK_LIMITS.field));
+    field('Environment', codeSpan(s.environment));
+    field('Command', codeSpan(`${s.command}`));
+    field('Status', codeSpan(run.status));
+    if (run.target)
+        field('Database', codeSpan(`${run.target.host}:${run.target.port}/${run.target.database}`));
+    if (run.applied.length > 0 || (s.command === 'up' && run.status !== 'nothing-to-do'))
+        field('Applied', versions(run.applied, codeSpan));
+    if (run.rolledBack.length > 0 || run.rollback)
+        field('Rolled back', versions(run.rolledBack, codeSpan));
+    if (run.rollback && run.rollback.remaining.length > 0)
+        field('Still applied from this run', versions(run.rollback.remaining, codeSpan));
+    if (run.backupPath)
+        field('Backup', codeSpan(run.backupPath));
+    if (run.issueUrl)
+        field('Issue', notification_link(clean(run.issueUrl), run.issue ? `#${run.issue.number}${run.issue.action === 'commented' ? ' (commented)' : ''}` : 'issue'));
+    field('Duration', md(units_duration(run.durationMs)));
+    blocks.push({ type: 'section', fields: fields.slice(0, SLACK_LIMITS.fields).map((text) => ({ type: 'mrkdwn', text })) });
+    const e = run.error;
+    if (e) {
+        const where = [e.file ? `in ${codeSpan(e.file)}` : '', e.line !== undefined ? `line ${e.line}${e.column !== undefined ? `, column ${e.column}` : ''}` : '', e.sqlstate ? `SQLSTATE ${codeSpan(e.sqlstate)}` : '']
+            .filter((x) => x !== '')
+            .join(', ');
+        const lines = [`*Error*${where ? ` ${where}` : ''}`, codeBlock(md(firstLine(clean(e.message)), 1500))];
+        if (e.statement)
+            lines.push(`*Statement:* ${codeSpan(e.statement)}`);
+        if (e.hint)
+            lines.push(`*Hint:* ${md(e.hint, 300, true)}`);
+        if (s.command === 'up' || s.command === 'rollback') {
+            const note = issueFacts(s, run).rollbackNote;
+            if (note)
+                lines.push(`*Rollback:* ${md(note)}`);
+        }
+        blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clipMd(lines.join('\n'), SLACK_LIMITS.sectionText) } });
+    }
+    if (run.warnings.length > 0) {
+        const more = run.warnings.length > 1 ? ` (and ${run.warnings.length - 1} more, see the run)` : '';
+        blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clipMd(`*Warning:* ${md(run.warnings[0], 500, true)}${more}`, SLACK_LIMITS.sectionText) } });
+    }
+    const context = [];
+    if (s.run.repository)
+        context.push(md(s.run.repository));
+    if (s.run.actor)
+        context.push(`Actor: ${md(s.run.actor)}`);
+    if (s.run.sha)
+        context.push(`Commit: ${codeSpan(s.run.sha.slice(0, 7))}`);
+    if (s.run.runUrl)
+        context.push(notification_link(clean(s.run.runUrl), s.run.runId ? `Run ${s.run.runId}` : 'Run'));
+    context.push(`db-migrate-action ${md(run.toolVersion)}`);
+    blocks.push({ type: 'context', elements: context.slice(0, SLACK_LIMITS.contextElements).map((text) => ({ type: 'mrkdwn', text: clipMd(text, SLACK_LIMITS.field) })) });
+    // The notification line, then what a client without blocks needs most: the error and the run.
+    const text = [md(title), e ? md(firstLine(clean(e.message)), 500) : '', run.issueUrl ? `Issue: ${md(run.issueUrl)}` : '', s.run.runUrl ? `Run: ${md(s.run.runUrl)}` : '']
+        .filter((x) => x !== '')
+        .join('\n');
+    // Belt and braces: nothing that leaves this function holds a secret in its raw form.
+    return redactDeep({ text: clipMd(text, SLACK_LIMITS.text), blocks }, secrets);
 }
-/** `auto` means production only; `always` and `never` mean what they say. */
-function backupPolicy(s) {
-    switch (s.backup) {
-        case 'never':
-            return { take: false, reason: 'backup: never' };
-        case 'always':
-            return { take: true, reason: 'backup: always' };
+/** The settings' secrets plus the webhook's (in case the settings were built without them): what the message and the step's warnings are redacted with. */
+function notifySecrets(s) {
+    return [...s.secrets, ...(s.notifyWebhook ? webhookSecrets(s.notifyWebhook) : [])];
+}
+const NOUN = {
+    up: 'Database migration',
+    rollback: 'Database rollback',
+    verify: 'Migration verify',
+    status: 'Migration status',
+    report: 'Migration report',
+    plan: 'Migration plan',
+    lint: 'Migration lint',
+};
+/** The one-liner, without emoji: `Database migration failed: production (rolled back 2 migrations)`. */
+function notification_headline(s, run) {
+    const noun = NOUN[s.command] ?? 'Database migration';
+    const env = s.environment;
+    const n = (k) => units_count(k, 'migration');
+    switch (run.status) {
+        case 'rolled-back':
+            return `${noun} failed: ${env} (rolled back ${n(run.rolledBack.length)})`;
+        case 'failed': {
+            const rb = run.rollback;
+            let detail = '';
+            if (rb && (rb.stoppedAt || rb.error || rb.remaining.length > 0))
+                detail = `automatic rollback stopped; ${n(rb.remaining.length)} still applied`;
+            else if (s.command === 'up' && run.applied.length > 0 && !rb)
+                detail = `${n(run.applied.length)} left applied`;
+            else if (s.command === 'up' && run.applied.length === 0)
+                detail = 'nothing applied';
+            return `${noun} failed: ${env}${detail ? ` (${detail})` : ''}`;
+        }
+        case 'success': {
+            const detail = s.command === 'up' ? `applied ${n(run.applied.length)}` : s.command === 'rollback' ? `rolled back ${n(run.rolledBack.length)}` : '';
+            return `${noun} succeeded: ${env}${detail ? ` (${detail})` : ''}`;
+        }
+        case 'nothing-to-do':
+            return `${noun}: nothing to do on ${env} (up to date)`;
         default:
-            return s.environment === 'production'
-                ? { take: true, reason: 'backup: auto, environment production' }
-                : { take: false, reason: `backup: auto takes one in production only, not in ${s.environment}` };
+            return `${noun} (dry run): ${env}`;
+    }
+}
+function versions(list, codeSpan) {
+    if (list.length === 0)
+        return 'none';
+    const shown = list
+        .slice(0, MAX_VERSIONS)
+        .map((v) => codeSpan(v))
+        .join(', ');
+    return list.length > MAX_VERSIONS ? `${shown} and ${list.length - MAX_VERSIONS} more` : shown;
+}
+/** A Slack link; the URL must be a redacted value (escaped here). */
+function notification_link(url, label) {
+    return `<${escapeMrkdwn(url).replace(/\|/g, '%7C')}|${escapeMrkdwn(label).replace(/\|/g, '/')}>`;
+}
+/** Slack's three control characters in mrkdwn (https://api.slack.com/reference/surfaces/formatting#escaping): HTML's three. */
+const escapeMrkdwn = escapeHtml;
+/** A preformatted block: Postgres messages are full of `_` and `"`, which mrkdwn would format. */
+function codeBlock(v) {
+    return `\`\`\`${v.replace(/```/g, "'''")}\`\`\``;
+}
+function firstLine(v) {
+    return v.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+}
+/** Cut to `max` characters with an ellipsis. */
+function clip(v, max) {
+    const chars = [...v];
+    return chars.length <= max ? v : `${chars.slice(0, max - 1).join('')}…`;
+}
+/** {@link clip} for escaped mrkdwn: never leaves half an `&amp;` entity behind. */
+function clipMd(v, max) {
+    const cut = clip(v, max);
+    return cut === v ? v : cut.replace(/&[a-z]{0,3}…$/, '…');
+}
+
+;// CONCATENATED MODULE: ./src/action/steps/notify.ts
+/**
+ * The `notify-webhook` notification: after the run (and after the failure issue, so its link is
+ * in the message), post a Slack-compatible message to an incoming webhook. Best effort, like the
+ * issue step: a webhook that fails is a warning and never changes the run's status or exit code.
+ */
+
+
+/**
+ * Whether this run is posted to `notify-webhook`. Failures (`failed`, `rolled-back`) always are,
+ * successes (`success`, `nothing-to-do`) only with `notify-on-success`. Dry runs (`dry-run: true`,
+ * `command: plan`) never are: they change nothing, and a workflow often shares its inputs between
+ * the pull request's plan and the deploy, so the channel would hear about every plan. Nor is a
+ * command this version lacks (the workflow author's mistake, shown in the run itself, as invalid
+ * inputs are, which never reach this step).
+ */
+function wantsNotification(s, run) {
+    if (!s.notifyWebhook)
+        return false;
+    if (s.dryRun || s.command === 'plan' || run.dryRun || run.status === 'dry-run')
+        return false;
+    if (run.status === 'failed' || run.status === 'rolled-back')
+        return true;
+    return s.notifyOnSuccess === true && (run.status === 'success' || run.status === 'nothing-to-do');
+}
+/**
+ * Post the run to `notify-webhook` with `ports.postWebhook` (the caller checks
+ * {@link wantsNotification}). A success adds a note; a failure adds a warning
+ * (`notification webhook failed: HTTP 500 …`) through `warn`. Never throws and never changes the
+ * run's status.
+ */
+async function notify(ctx) {
+    const { settings: s, run, log } = ctx;
+    const url = s.notifyWebhook;
+    if (!url)
+        return;
+    let result;
+    try {
+        result = await ctx.ports.postWebhook(url, notificationPayload(s, run));
+    }
+    catch (err) {
+        // postWebhook never throws; this guards the payload and an injected poster.
+        result = { ok: false, error: err?.message ?? String(err), attempts: 1 };
+    }
+    if (result.ok) {
+        const m = `Notification sent to the notify-webhook (HTTP ${result.status ?? 200}).`;
+        log.info(m);
+        run.notes.push(m);
+        return;
+    }
+    // Redacted here with the webhook's own secrets too: the poster's error may quote its URL.
+    ctx.warn(redact(`notification webhook failed: ${result.error ?? 'no answer'}. The migration's outcome is unchanged.`, notifySecrets(s)));
+}
+
+;// CONCATENATED MODULE: ./src/action/steps/record.ts
+/**
+ * How the engine's results land in the run: shared by the steps that apply (`up`), undo
+ * (`rollback`, the automatic rollback) or only look (plans, `status`).
+ */
+
+
+/** The version the database is at now; none when the engine could not tell (or nothing is applied). */
+function setCurrent(run, v) {
+    if (v !== undefined)
+        run.currentVersion = v;
+    else
+        delete run.currentVersion;
+}
+/** A duration as the rows show it: ms with three decimals, so fast steps do not read as 0. */
+function roundMs(ms) {
+    return Math.round(ms * 1000) / 1000;
+}
+/**
+ * Record an `up` or `rollback` result: one row per step (and, after `up`, one per file still
+ * pending), the versions applied and undone, where the database is now, and the run's status:
+ * `failed` with the engine's error, else `success`, or `nothing-to-do` when no step ran.
+ */
+function recordRun(ctx, r) {
+    const { run, warn } = ctx;
+    run.rows = r.steps.map((st) => ({
+        version: st.version,
+        file: st.displayPath,
+        status: st.outcome === 'failed' ? 'failed' : st.outcome === 'rolled_back' ? 'rolled-back' : 'applied',
+        durationMs: roundMs(st.durationMs),
+        transaction: st.transaction,
+        ...(st.attempts > 1 ? { attempts: st.attempts } : {}),
+    }));
+    const touched = new Set(r.steps.map((st) => st.version));
+    if (r.command === 'up') {
+        for (const m of r.pendingFiles)
+            if (!touched.has(m.version))
+                run.rows.push({ version: m.version, file: m.displayPath, status: 'pending' });
+    }
+    run.applied = r.steps.filter((st) => st.outcome === 'applied').map((st) => st.version);
+    run.rolledBack = r.steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version);
+    run.pending = r.pending;
+    setCurrent(run, r.currentVersion);
+    if (r.schemaFile)
+        run.schemaFile = r.schemaFile;
+    if (r.dumpError)
+        warn(`the schema dump failed (the migrations themselves succeeded): ${r.dumpError.message}`);
+    // The engine logged these during `up`: recorded for the summary, not logged twice.
+    for (const v of r.edited ?? [])
+        run.warnings.push(editedWarning(r.files.find((f) => f.version === v)?.displayPath ?? `migration ${v}`));
+    if (r.stateUnknown)
+        warn('the connection was lost and could not be re-opened: what is applied now is unknown; run `status`');
+    if (r.error) {
+        run.status = 'failed';
+        run.error = errorOf(r.error);
+    }
+    else {
+        run.status = r.steps.length > 0 ? 'success' : 'nothing-to-do';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/action/steps/backup.ts
+/**
+ * The backup before `up` or `rollback` changes anything, as the action runs it: taken inside the
+ * engine's {@link BeforeApply} hook, under the advisory lock, after planning and before the first
+ * migration; in a dry run, only whether it would be taken and with which pg_dump. Whether to take
+ * one at all is the run's {@link StepContext.backup} policy (`backup-policy.ts`). The archive itself
+ * is `src/safety/backup.ts`'s job; this file only carries the policy out, logs and reports.
+ */
+
+
+
+
+/**
+ * Run an engine command (`call`) with the backup hook when the run's policy asks for a backup.
+ * The engine calls the hook only when there is something to run. A failed backup becomes the
+ * run's error with nothing applied, and the result is then undefined; any other failure is rethrown.
+ */
+async function withBackup(ctx, command, call) {
+    const { run, log, backup: policy } = ctx;
+    const state = {};
+    const hook = policy.take ? backupHook(ctx, state) : undefined;
+    try {
+        const r = await call(hook);
+        run.backup ??= { outcome: 'not-taken', reason: policy.take ? `nothing to ${command === 'up' ? 'apply' : 'roll back'} (${policy.reason})` : policy.reason };
+        if (!policy.take)
+            log.info(`No backup: ${policy.reason}`);
+        return r;
+    }
+    catch (err) {
+        if (state.failed === undefined || err !== state.failed)
+            throw err;
+        run.status = 'failed';
+        run.error = errorOf(err);
+        setCurrent(run, state.currentVersion);
+        const todo = state.migrations ?? [];
+        if (command === 'up') {
+            run.rows = todo.map((m) => ({ version: m.version, file: m.displayPath, status: 'pending' }));
+            run.pending = todo.map((m) => m.version);
+        }
+        run.notes.push(`No migration was ${command === 'up' ? 'applied' : 'rolled back'}: the backup must succeed first (${policy.reason}). ` +
+            `The run stopped with the advisory lock held and before the ledger was touched; it would have ${command === 'up' ? 'applied' : 'rolled back'} ${todo.map((m) => m.version).join(', ') || 'nothing'}.`);
+        return undefined;
     }
 }
 /**
- * The engine hook that takes the backup. It records the outcome in `report` (which the caller
- * puts in the run) and throws a {@link BackupError} on any failure, so the engine stops with
- * nothing applied. The error names the pg_dump and server versions when they are the problem.
+ * The engine hook that takes the backup. It records the outcome in the run (`backup`, and
+ * `backupPath` once written) and throws a {@link BackupError} on any failure, so the engine stops
+ * with nothing applied. The error names the pg_dump and server versions when they are the problem.
  */
-function backupHook(s, port, log, policy, report, state) {
+function backupHook(ctx, state) {
+    const { settings: s, ports, log, run, backup: policy } = ctx;
+    const report = (b) => {
+        run.backup = b;
+        if (b.path)
+            run.backupPath = b.path;
+    };
     return async (migrations, info) => {
         state.migrations = migrations;
         if (info.currentVersion !== undefined)
@@ -42059,10 +44316,10 @@ function backupHook(s, port, log, policy, report, state) {
         let server;
         let sel;
         try {
-            server = await port.serverVersion(info.conn);
-            sel = await port.select(server);
+            server = await ports.backup.serverVersion(info.conn);
+            sel = await ports.backup.select(server);
             log.info(`Backup (${policy.reason}): pg_dump ${fmtVersion(sel.version)} (${sel.pgDump}) for a PostgreSQL ${server.text} server, into ${s.backupDir}`);
-            const a = await port.take(sel, info.currentVersion);
+            const a = await ports.backup.take(sel, info.currentVersion);
             report({
                 outcome: 'taken',
                 reason: policy.reason,
@@ -42106,20 +44363,42 @@ function backupHook(s, port, log, policy, report, state) {
     };
 }
 /**
- * Dry run: whether `up` would take a backup and with which pg_dump, without taking it. Reads
- * the server version on a connection of its own (a plain `SELECT`: nothing changes).
+ * Dry run: whether the real `command` would back up first (before `count` migrations), and with
+ * which pg_dump; nothing is written. Records the answer in the run, with a note, or a warning when
+ * the real run would fail on the backup. Reads the server version on a connection of its own (a
+ * plain `SELECT`: nothing changes); a missing database has none to read.
  */
-async function backupDryRun(port, s, policy, toApply, databaseMissing) {
+async function backupDryRun(ctx, command, count, databaseMissing) {
+    const { run, log, warn } = ctx;
+    const b = await probe(ctx, count, databaseMissing);
+    run.backup = b;
+    const what = command === 'up' ? 'migrating' : 'rolling back';
+    if (b.outcome === 'would-take') {
+        const pgDump = b.pgDump ? ` with pg_dump ${b.pgDumpVersion} (${b.pgDump}) for the PostgreSQL ${b.serverVersion} server` : '';
+        const m = `A backup would be taken before ${what} (${b.reason})${pgDump}, into ${b.dir}; this dry run took none.`;
+        run.notes.push(m);
+        log.info(m);
+    }
+    else if (b.outcome === 'would-fail') {
+        warn(`${command} would fail before ${what}, with nothing ${command === 'up' ? 'applied' : 'rolled back'}: the backup (${b.reason}) could not be taken: ${b.error}`);
+    }
+    else if (count > 0) {
+        run.notes.push(`No backup would be taken (${b.reason}).`);
+    }
+    return b;
+}
+async function probe(ctx, count, databaseMissing) {
+    const { settings: s, ports, backup: policy } = ctx;
     if (!policy.take)
         return { outcome: 'not-taken', reason: policy.reason };
-    if (toApply === 0)
+    if (count === 0)
         return { outcome: 'not-taken', reason: `nothing to apply (${policy.reason})` };
     if (databaseMissing)
         return { outcome: 'would-take', reason: `${policy.reason}; pg_dump is chosen once the database exists`, dir: s.backupDir };
     let server;
     try {
-        server = await port.probeServerVersion();
-        const sel = await port.select(server);
+        server = await ports.backup.probeServerVersion();
+        const sel = await ports.backup.select(server);
         return { outcome: 'would-take', reason: policy.reason, pgDump: sel.pgDump, pgDumpVersion: fmtVersion(sel.version), serverVersion: server.text, dir: s.backupDir };
     }
     catch (err) {
@@ -42138,1117 +44417,85 @@ function fmtVersion(v) {
     return `${v[0]}.${v[1]}`;
 }
 
-;// CONCATENATED MODULE: ./src/engine/lock.ts
-
-
-
-
+;// CONCATENATED MODULE: ./src/action/steps/plan.ts
 /**
- * Advisory-lock key for one ledger. Derived from the quoted ledger name so two projects with
- * different ledgers in one database do not block each other, while every run on the same ledger does.
+ * Dry runs of `up` (also `command: plan`) and `rollback`: what would run, with each migration's
+ * mode and exact SQL, and whether a backup would be taken. Only the engine's read-only calls
+ * (`plan`, `planRollback`) and the server's version are used, so nothing can change.
  */
-function lockKey(quotedLedger) {
-    return (0,external_node_crypto_.createHash)('sha256').update(`db-migrate:${quotedLedger}`).digest().readBigInt64BE(0);
-}
-/**
- * Take a session advisory lock, waiting up to `waitMs`. Polls `pg_try_advisory_lock` rather
- * than blocking in `pg_advisory_lock` so the wait is bounded by us, not by statement_timeout.
- */
-async function acquireLock(conn, key, waitMs, log) {
-    const deadline = Date.now() + waitMs;
-    let delay = 25;
-    let announced = false;
-    for (;;) {
-        const { rows } = await conn.query('select pg_try_advisory_lock($1::bigint) as ok', [key.toString()]);
-        if (rows[0].ok)
-            return;
-        const holder = await lockHolder(conn, key);
-        if (!announced) {
-            log.warn(`Waiting for another migration run to finish (advisory lock held by ${holder}); giving up after ${waitMs} ms`);
-            announced = true;
-        }
-        if (Date.now() >= deadline) {
-            throw new errors_MigrationError('LOCK_TIMEOUT', `another migration run holds the migration lock (${holder}); waited ${waitMs} ms`, {
-                hint: 'wait for the other run to finish, or raise --lock-wait-timeout / lock-wait-timeout',
-            });
-        }
-        await sleep_sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
-        delay = Math.min(delay * 2, 1000);
-    }
-}
-async function lockHolder(conn, key) {
-    // A bigint key is stored as two 32-bit halves in pg_locks.
-    const { rows } = await conn.query(`select l.pid, a.application_name as app, a.backend_start as since
-       from pg_locks l left join pg_stat_activity a on a.pid = l.pid
-      where l.locktype = 'advisory' and l.granted
-        and l.classid = (($1::bigint >> 32) & x'ffffffff'::bigint)::bigint::oid
-        and l.objid = ($1::bigint & x'ffffffff'::bigint)::oid and l.objsubid = 1
-      limit 1`, [key.toString()]).catch(() => ({ rows: [] }));
-    const r = rows[0];
-    if (!r)
-        return 'another session';
-    return `backend pid ${r.pid}${r.app ? ` (${r.app})` : ''}`;
-}
-/** Release the lock; a failure here only warns, since the session's end releases it anyway. */
-async function releaseLock(conn, key, log) {
-    try {
-        await conn.query('select pg_advisory_unlock($1::bigint)', [key.toString()]);
-    }
-    catch (err) {
-        // A lost session has released its advisory locks already; the run's own error says what happened.
-        if (isConnectionLost(err))
-            return;
-        log.warn(`could not release the migration lock (it is released when the connection closes): ${err.message}`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engine/plan.ts
-
-/** The reportable part of a file. */
-function refOf(file) {
-    return { version: file.version, fileName: file.fileName, displayPath: file.displayPath };
-}
-/** Compare files with applied versions. Pure. */
-function makePlan(files, applied) {
-    const known = new Set(files.map((f) => f.version));
-    const rows = files.map((file) => ({ file, applied: applied.has(file.version) }));
-    let highestApplied;
-    for (const r of rows)
-        if (r.applied && (highestApplied === undefined || r.file.version > highestApplied))
-            highestApplied = r.file.version;
-    return {
-        files: rows,
-        pending: rows.filter((r) => !r.applied).map((r) => r.file),
-        orphans: [...applied].filter((v) => !known.has(v)).sort(),
-        highestApplied,
-    };
-}
-/**
- * dbmate's --strict: the first pending version must be higher than every applied one.
- * Same message as dbmate so scripts that match it keep working.
- */
-function checkStrictOrder(plan) {
-    const first = plan.pending[0];
-    if (first && plan.highestApplied !== undefined && first.version <= plan.highestApplied) {
-        throw new errors_MigrationError('OUT_OF_ORDER', `migration \`${first.version}\` is out of order with already applied migrations, the version number has to be higher than the applied migration \`${plan.highestApplied}\` in --strict mode`, { hint: `rename ${first.displayPath} with a newer timestamp (db-migrate new), or run without --strict` });
-    }
-}
-/**
- * Which applied files `rollback` undoes, newest first: repeatedly the last file in filename
- * order whose version is applied (dbmate's rule, which is not the numeric maximum).
- */
-function rollbackTargets(plan, steps) {
-    return plan.files
-        .filter((r) => r.applied)
-        .map((r) => r.file)
-        .reverse()
-        .slice(0, steps);
-}
-/**
- * Order versions for undoing, newest first: by position in dbmate's file order (file-name
- * order, the order `up` applies them), reversed. Versions with no file come first, so a rollback
- * stops on them before undoing anything it cannot place.
- */
-function newestFirst(files, versions) {
-    const pos = new Map(files.map((f, i) => [f.version, i]));
-    const rank = (v) => pos.get(v) ?? Number.POSITIVE_INFINITY;
-    return [...versions].sort((a, b) => rank(b) - rank(a) || (a < b ? 1 : a > b ? -1 : 0));
-}
-
-;// CONCATENATED MODULE: ./src/engine/runner.ts
 
 
 
-
-
-
-const LOCK_NOT_AVAILABLE = '55P03';
-/** Errors where re-running the section to find the failing statement would be slow or pointless. */
-const NO_REPLAY = /^(55P03|57014|57P0\d|08...|40001|40P01|53...|XX...)$/;
-/**
- * Run one migration's up or down section and record it in the ledger (and history), atomically
- * for transactional sections. Never throws for SQL errors: the failure is returned, and the
- * `failed` history row is written after the rollback.
- */
-async function runStep(conn, file, parsed, direction, opts) {
-    const section = direction === 'up' ? parsed.up : parsed.down;
-    const started = new Date();
-    const t0 = process.hrtime.bigint();
-    const base = {
-        version: file.version,
-        fileName: file.fileName,
-        displayPath: file.displayPath,
-        direction,
-        transaction: section.transaction,
-    };
-    const run = section.transaction ? runTransactional : runNonTransactional;
-    const r = await run(conn, file, parsed, direction, section, opts);
-    const durationMs = elapsedMs(t0);
-    // transaction:false sets the timeouts for the session; give the rest of the run its own settings back.
-    if (!section.transaction)
-        await conn.query('RESET lock_timeout;RESET statement_timeout').catch(() => undefined);
-    if (r.error) {
-        // A lost connection cannot record anything (and the failure says so itself).
-        if (opts.history && !isConnectionLost(r.error.cause ?? r.error)) {
-            const f = r.error.failure;
-            await recordHistory(conn, opts.history, {
-                version: file.version,
-                direction,
-                outcome: 'failed',
-                fileName: file.fileName,
-                checksum: parsed.checksum,
-                startedAt: started,
-                durationMs,
-                sqlstate: f?.sqlstate,
-                error: r.error.message,
-            }, opts.ctx).catch((e) => opts.log.warn(`could not record the failure in the history table: ${e.message}`));
-        }
-        return { ...base, outcome: 'failed', durationMs, attempts: r.attempts, error: r.error };
+/** Dry run of `up`: the first `steps` pending migrations (default all) would apply, the rest stay pending. */
+async function planUp(ctx) {
+    const { settings: s, ports, run, warn } = ctx;
+    const plan = await ports.migrator.plan();
+    const take = s.steps ?? plan.pending.length;
+    run.rows = plan.pending.map((m, i) => ({
+        version: m.version,
+        file: m.displayPath,
+        status: i < take ? 'would-apply' : 'pending',
+        transaction: m.transaction,
+        ...(i < take ? { sql: m.sql } : {}),
+    }));
+    run.pending = plan.pending.map((m) => m.version);
+    setCurrent(run, plan.currentVersion);
+    run.status = 'dry-run';
+    if (plan.databaseMissing) {
+        if (s.environment === 'production')
+            warn(`database ${s.target.database} does not exist: up would fail (the action never creates a production database)`);
+        else
+            run.notes.push(`Database ${s.target.database} does not exist: \`up\` would create it, then apply every migration.`);
     }
-    return {
-        ...base,
-        outcome: direction === 'up' ? 'applied' : 'rolled_back',
-        durationMs,
-        attempts: r.attempts,
-        rowsAffected: r.rowsAffected,
-    };
+    describePlan(ctx, plan);
+    const toApply = run.rows.filter((r) => r.status === 'would-apply').length;
+    if (toApply === 0)
+        run.notes.push('Nothing to apply: the database is up to date.');
+    await backupDryRun(ctx, 'up', toApply, plan.databaseMissing);
+    logPlan(ctx, 'Would apply');
+    return plan;
 }
-function ledgerSql(opts, version, direction) {
-    return direction === 'up'
-        ? `insert into ${opts.ledger.quoted} (version) values (${literal(version)})`
-        : `delete from ${opts.ledger.quoted} where version = ${literal(version)}`;
+/** Dry run of `rollback`: the newest `steps` applied migrations (default 1) would be undone. */
+async function planRollback(ctx) {
+    const { settings: s, ports, run, warn } = ctx;
+    const plan = await ports.migrator.planRollback({ steps: s.steps ?? 1 });
+    describePlan(ctx, plan);
+    run.rows = plan.targets.map((t) => ({ version: t.version, file: t.displayPath, status: 'would-roll-back', transaction: t.transaction, sql: t.sql }));
+    run.pending = plan.pending.map((m) => m.version);
+    setCurrent(run, plan.currentVersion);
+    run.status = 'dry-run';
+    if (plan.databaseMissing)
+        warn(`rollback would fail: database ${s.target.database} does not exist`);
+    else if (plan.targets.length === 0)
+        warn('rollback would fail: no migrations have been applied');
+    for (const t of plan.targets.filter((x) => x.empty)) {
+        warn(`${t.displayPath} has an empty down section: rollback would only delete its ledger row and leave its changes in place`);
+    }
+    if (!plan.databaseMissing)
+        await backupDryRun(ctx, 'rollback', plan.targets.length, false);
+    logPlan(ctx, 'Would roll back');
+    return plan;
 }
-function bookkeepingSql(opts, file, parsed, direction) {
-    const out = [ledgerSql(opts, file.version, direction)];
-    if (opts.history) {
-        out.push(historyInsertSql(opts.history, {
-            version: file.version,
-            direction,
-            outcome: direction === 'up' ? 'applied' : 'rolled_back',
-            fileName: file.fileName,
-            checksum: parsed.checksum,
-        }, opts.ctx));
-    }
-    return out;
+function describePlan(ctx, plan) {
+    const { run, warn } = ctx;
+    if (!plan.ledgerExists && !plan.databaseMissing)
+        run.notes.push('The ledger table does not exist yet; `up` would create it (and the history table).');
+    for (const v of plan.edited)
+        warn(editedWarning(`migration ${v}`));
+    if (plan.orphans.length)
+        run.notes.push(`Applied versions with no file (ignored, as dbmate does): ${plan.orphans.join(', ')}`);
 }
-/**
- * A transactional section goes to the server as ONE simple-protocol query:
- * BEGIN + timeouts, the section text exactly as written, the ledger and history rows, COMMIT.
- * One round trip per migration (dbmate needs four), and SQL and ledger row commit together.
- */
-async function runTransactional(conn, file, parsed, direction, section, opts) {
-    const prefix = `BEGIN;SET LOCAL lock_timeout = ${opts.lockTimeoutMs};SET LOCAL statement_timeout = ${opts.statementTimeoutMs};\n`;
-    const tail = bookkeepingSql(opts, file, parsed, direction);
-    // The newline ends a trailing `--` comment; the lone `;` ends a last statement written without one.
-    const text = `${prefix}${section.sql}\n;\n${tail.join(';\n')};\nCOMMIT`;
-    for (let attempt = 1;; attempt++) {
-        try {
-            const res = await conn.query(text);
-            const results = Array.isArray(res) ? res : [res];
-            // Results: BEGIN, 2×SET, user statements…, bookkeeping…, COMMIT.
-            const user = results.slice(3, results.length - tail.length - 1);
-            const last = user.filter((r) => r.command !== null && r.command !== undefined).at(-1);
-            // DDL reports no row count; dbmate prints `Rows affected: 0` for it, and nothing for an empty section.
-            return { attempts: attempt, rowsAffected: last ? (last.rowCount ?? 0) : undefined };
-        }
-        catch (err) {
-            await conn.query('ROLLBACK').catch(() => undefined);
-            const code = err.code;
-            if (code === LOCK_NOT_AVAILABLE && attempt <= opts.lockRetries) {
-                await backoff(opts, file, attempt);
-                continue;
-            }
-            return { attempts: attempt, error: await describeTransactionalError(conn, err, file, direction, section, prefix.length, opts) };
-        }
+/** Print each migration with its mode and exact SQL, as the summary shows them. */
+function logPlan(ctx, verb) {
+    const rows = ctx.run.rows;
+    for (const r of rows) {
+        if (r.sql === undefined)
+            continue;
+        ctx.log.info(`${verb} ${r.file} (${r.transaction ? 'in one transaction' : 'transaction:false, statement by statement'}):`);
+        ctx.log.info(r.sql.replace(/\s+$/, ''));
     }
-}
-async function backoff(opts, file, attempt) {
-    const delay = opts.retryBaseMs * 2 ** (attempt - 1);
-    opts.log.warn(`${file.displayPath}: lock_timeout (${opts.lockTimeoutMs} ms) reached waiting for a lock; ` +
-        `retry ${attempt}/${opts.lockRetries} in ${delay} ms`);
-    await sleep_sleep(delay);
-}
-async function describeTransactionalError(conn, err, file, direction, section, prefixLength, opts) {
-    if (isConnectionLost(err))
-        return connectionLostError(err, file, direction, true);
-    const e = err;
-    const failure = baseFailure(e, file, direction, true);
-    // The server counts characters (code points) from 1 in the whole batch; the prefix is ASCII.
-    const pos = e.position ? Number(e.position) - prefixLength : 0;
-    const sectionChars = codePoints(section.sql);
-    if (pos > 0 && pos <= sectionChars) {
-        const offset = utf16Offset(section.sql, pos - 1);
-        placeInFile(failure, section, offset);
-        failure.statement = await statementAt(section.sql, offset);
-    }
-    else if (pos > sectionChars) {
-        failure.statement = 'bookkeeping (ledger/history insert)';
-    }
-    else if (e.code) {
-        // Timeouts, lost connections and the like are not replayed (they would only fail again); a one-statement section needs no replay.
-        const located = NO_REPLAY.test(e.code) ? await onlyStatement(section) : await replayToLocate(conn, section, opts);
-        if (located === 'all-succeeded') {
-            // Every statement ran: the error came from COMMIT, i.e. a deferred constraint or trigger.
-            if (e.code.startsWith('23'))
-                failure.statement = 'COMMIT (a deferred constraint was checked at the end of the transaction)';
-        }
-        else if (located) {
-            failure.statement = located.stmt.sql;
-            failure.statementIndex = located.index;
-            placeInFile(failure, section, located.stmt.offset);
-        }
-    }
-    return new SqlMigrationError(failure, { hint: hintFor(e.code, direction), cause: err });
-}
-/** The section's statement when it has exactly one. */
-async function onlyStatement(section) {
-    const stmts = await splitStatements(section.sql).catch(() => []);
-    return stmts.length === 1 ? { stmt: stmts[0], index: 0 } : undefined;
-}
-/**
- * The server gives no position for errors such as constraint violations. Re-run the section
- * statement by statement inside a transaction that is always rolled back, to name the
- * statement that fails. Only on the failure path, and never for timeouts.
- */
-async function replayToLocate(conn, section, opts) {
-    let stmts;
-    try {
-        stmts = await splitStatements(section.sql);
-    }
-    catch {
-        return undefined;
-    }
-    if (stmts.length === 0)
-        return undefined;
-    if (stmts.length === 1)
-        return { stmt: stmts[0], index: 0 };
-    try {
-        await conn.query(`BEGIN;SET LOCAL lock_timeout = ${opts.lockTimeoutMs};SET LOCAL statement_timeout = ${opts.statementTimeoutMs}`);
-        for (let i = 0; i < stmts.length; i++) {
-            try {
-                await conn.query(stmts[i].sql);
-            }
-            catch {
-                return { stmt: stmts[i], index: i };
-            }
-        }
-        return 'all-succeeded';
-    }
-    finally {
-        await conn.query('ROLLBACK').catch(() => undefined);
-    }
-}
-/**
- * `transaction:false`: statements run one by one in autocommit, so CREATE INDEX CONCURRENTLY
- * works among other statements. The ledger row is written only after the last statement.
- */
-async function runNonTransactional(conn, file, parsed, direction, section, opts) {
-    let stmts;
-    try {
-        stmts = await splitStatements(section.sql);
-    }
-    catch (err) {
-        const failure = {
-            file: file.displayPath,
-            version: file.version,
-            direction,
-            serverMessage: err.message,
-            sqlstate: '42601',
-            transactional: false,
-            completedStatements: [],
-        };
-        if (err instanceof SqlSyntaxError) {
-            placeInFile(failure, section, err.position - 1);
-            failure.statement = await statementAt(section.sql, err.position - 1);
-        }
-        return { attempts: 1, error: new SqlMigrationError(failure, { hint: 'fix the SQL syntax; nothing was executed', cause: err }) };
-    }
-    await conn.query(`SET lock_timeout = ${opts.lockTimeoutMs};SET statement_timeout = ${opts.statementTimeoutMs}`);
-    // Only indexes this file leaves INVALID are its to report; older ones are someone else's story.
-    const invalidBefore = new Set(await invalidIndexes(conn));
-    const done = [];
-    let attempts = 1;
-    let rowsAffected;
-    for (let i = 0; i < stmts.length; i++) {
-        for (let attempt = 1;; attempt++) {
-            try {
-                const res = await conn.query(stmts[i].sql);
-                rowsAffected = (Array.isArray(res) ? res.at(-1) : res)?.rowCount ?? 0;
-                break;
-            }
-            catch (err) {
-                const code = err.code;
-                if (code === LOCK_NOT_AVAILABLE && attempt <= opts.lockRetries) {
-                    attempts = Math.max(attempts, attempt + 1);
-                    await backoff(opts, file, attempt);
-                    continue;
-                }
-                if (isConnectionLost(err))
-                    return { attempts, error: connectionLostError(err, file, direction, false, done) };
-                const e = err;
-                const failure = baseFailure(e, file, direction, false);
-                failure.statement = stmts[i].sql;
-                failure.statementIndex = i;
-                failure.completedStatements = done;
-                const pos = e.position ? Number(e.position) : 0;
-                placeInFile(failure, section, stmts[i].offset + (pos > 0 ? utf16Offset(stmts[i].sql, pos - 1) : 0));
-                failure.invalidIndexes = (await invalidIndexes(conn)).filter((name) => !invalidBefore.has(name));
-                return { attempts, error: new SqlMigrationError(failure, { hint: hintFor(e.code, direction, false), cause: err }) };
-            }
-        }
-        done.push(stmts[i].sql);
-    }
-    try {
-        await conn.query(`BEGIN;\n${bookkeepingSql(opts, file, parsed, direction).join(';\n')};\nCOMMIT`);
-    }
-    catch (err) {
-        await conn.query('ROLLBACK').catch(() => undefined);
-        const failure = baseFailure(err, file, direction, false);
-        failure.statement = 'bookkeeping (ledger/history insert)';
-        failure.completedStatements = done;
-        return { attempts, error: new SqlMigrationError(failure, { cause: err }) };
-    }
-    return { attempts, rowsAffected };
-}
-/** Indexes a failed CREATE INDEX CONCURRENTLY leaves behind: unusable but still maintained on every write. */
-async function invalidIndexes(conn) {
-    try {
-        const { rows } = await conn.query(`select i.indexrelid::regclass::text as name from pg_index i where not i.indisvalid order by 1`);
-        return rows.map((r) => r.name);
-    }
-    catch {
-        return [];
-    }
-}
-function baseFailure(e, file, direction, transactional) {
-    return {
-        file: file.displayPath,
-        version: file.version,
-        direction,
-        serverMessage: e.message,
-        sqlstate: e.code,
-        detail: e.detail,
-        serverHint: e.hint,
-        transactional,
-    };
-}
-/**
- * Map a 0-based offset in the section's JavaScript string (UTF-16 units, as split.ts reports
- * statement offsets) to a line:column in the file, the column counted in characters.
- */
-function placeInFile(failure, section, offset) {
-    const { line, column } = lineColumn(section.sql, codePoints(section.sql.slice(0, offset)) + 1);
-    failure.line = section.startLine + line - 1;
-    failure.column = column;
-}
-/** Number of characters (code points) in `text`: the unit of PostgreSQL's error positions. */
-function codePoints(text) {
-    return [...text].length;
-}
-/** UTF-16 offset of the character at 0-based code-point index `cp` in `text`. */
-function utf16Offset(text, cp) {
-    let units = 0;
-    let i = 0;
-    for (const ch of text) {
-        if (i++ >= cp)
-            break;
-        units += ch.length;
-    }
-    return units;
-}
-/** The statement at a UTF-16 offset of the section; for text that does not parse, the scanner's best guess. */
-async function statementAt(sql, offset) {
-    try {
-        const stmts = await splitStatements(sql);
-        let found;
-        for (const s of stmts)
-            if (s.offset <= offset)
-                found = s;
-        return found?.sql;
-    }
-    catch {
-        return (await statementAround(sql, offset).catch(() => undefined))?.sql;
-    }
-}
-function hintFor(code, direction, transactional = true) {
-    const again = transactional
-        ? 'fix the migration file and run again; nothing of it was applied'
-        : 'statements that completed stay applied: make the file idempotent (IF NOT EXISTS / IF EXISTS) or clean up by hand, then run again';
-    switch (code) {
-        case LOCK_NOT_AVAILABLE:
-            return 'another session held a conflicting lock longer than lock_timeout on every retry: find it in pg_stat_activity, or run when traffic is lower (raise --lock-retries / --lock-timeout only if readers can wait that long)';
-        case '57014':
-            return 'the statement ran longer than statement_timeout: raise --statement-timeout, or batch the work';
-        case '25001':
-            return 'this statement cannot run inside a transaction: add `transaction:false` to the marker line (`-- migrate:' + direction + ' transaction:false`)';
-        default:
-            return again;
-    }
-}
-function connectionLostError(err, file, direction, transactional, done = []) {
-    const e = err;
-    return new SqlMigrationError({
-        file: file.displayPath,
-        version: file.version,
-        direction,
-        serverMessage: `connection to the database was lost: ${e.message}`,
-        sqlstate: e.code,
-        transactional,
-        completedStatements: done,
-    }, {
-        hint: transactional
-            ? 'the migration and its ledger row were in one transaction, so either both committed or neither did; run `status` and then `up` again'
-            : 'statements listed as completed stay applied and no ledger row was written; check them, then run `up` again',
-        cause: err,
-    });
-}
-
-
-;// CONCATENATED MODULE: ./src/engine/dump.ts
-
-
-
-
-
-/** Run a program with arguments (never through a shell) and collect its output. */
-function run(cmd, args, env) {
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-        const out = [];
-        const err = [];
-        child.stdout.on('data', (b) => out.push(b));
-        child.stderr.on('data', (b) => err.push(b));
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
-    });
-}
-/** `pg_dump --version` → [major, minor], or undefined when it cannot be read. */
-async function pgDumpVersion(pgDump = 'pg_dump') {
-    try {
-        const r = await run(pgDump, ['--version'], process.env);
-        const m = /(\d+)(?:\.(\d+))?/.exec(r.stdout);
-        return m ? [Number(m[1]), Number(m[2] ?? 0)] : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-/** pg_dump added `--restrict-key` (and random `\restrict` lines) in 15.14, 16.10, 17.6. */
-function supportsRestrictKey([major, minor]) {
-    return major > 17 || (major === 17 && minor >= 6) || (major === 16 && minor >= 10) || (major === 15 && minor >= 14);
-}
-/**
- * Dump the schema exactly as dbmate does (same pg_dump flags, leading comments trimmed, lines
- * right-trimmed, the schema_migrations INSERT trailer), so a team can switch tools without
- * a schema.sql diff. The password goes to pg_dump through PGPASSWORD, never argv.
- */
-async function dumpSchema(conn, target, ledger, opts = {}) {
-    const pgDump = opts.pgDump ?? 'pg_dump';
-    const args = ['--format=plain', '--encoding=UTF8', '--schema-only', '--no-privileges', '--no-owner'];
-    const version = await pgDumpVersion(pgDump);
-    if (!version) {
-        throw new errors_MigrationError('PG_DUMP_MISSING', `cannot run ${pgDump}: it is needed to write the schema file`, {
-            hint: 'install the PostgreSQL client (e.g. `apt-get install postgresql-client`), pass --no-dump-schema, or set the pg_dump path',
-        });
-    }
-    if (supportsRestrictKey(version))
-        args.push('--restrict-key=dbmate');
-    if (opts.history)
-        args.push(`--exclude-table=${opts.history.schema}.${opts.history.table}`);
-    for (const s of target.searchPath)
-        if (s.trim())
-            args.push('--schema', s.trim());
-    args.push(...(opts.extraArgs ?? []));
-    args.push(dumpArgsUrl(target));
-    const env = { ...process.env, ...dumpEnv(target) };
-    const r = await run(pgDump, args, env);
-    if (r.code !== 0) {
-        const text = r.stderr.trim();
-        // dbmate passes pg_dump's stderr through verbatim (it already names pg_dump).
-        throw new errors_MigrationError('PG_DUMP_FAILED', text || `${pgDump} exited with code ${r.code}`, {
-            hint: /server version mismatch/.test(text)
-                ? 'pg_dump must be at least the server major version: install a newer postgresql-client'
-                : undefined,
-        });
-    }
-    return postProcess(r.stdout + (await trailer(conn, ledger)));
-}
-/** dbmate's TrimLeadingSQLComments: drop the header (blank and `--` lines), right-trim every line. */
-function postProcess(dump) {
-    const lines = dump.split('\n');
-    if (lines.at(-1) === '')
-        lines.pop();
-    let i = 0;
-    while (i < lines.length && (lines[i] === '' || lines[i].startsWith('--')))
-        i++;
-    return lines
-        .slice(i)
-        .map((l) => l.replace(/\s+$/u, ''))
-        .map((l) => `${l}\n`)
-        .join('');
-}
-async function trailer(conn, ledger) {
-    const { rows } = await conn.query(`select quote_literal(version) as v from ${ledger.quoted} order by version asc`);
-    let out = '\n--\n-- Dbmate schema migrations\n--\n\n';
-    if (rows.length > 0) {
-        out += `INSERT INTO ${ledger.quoted} (version) VALUES\n    (${rows.map((r) => r.v).join('),\n    (')});\n`;
-    }
-    return out;
-}
-/** Write the dump, creating its directory, with dbmate's file mode. */
-async function writeSchemaFile(path, content) {
-    await (0,promises_namespaceObject.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
-    await (0,promises_namespaceObject.writeFile)(path, content, { mode: 0o644 });
-}
-
-;// CONCATENATED MODULE: ./src/engine/migrator.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** The migration engine: dbmate's commands, with locking, timeouts, retries and an audit trail. */
-class Migrator {
-    cfg;
-    /** One Migrator is one invocation: every history row it writes shares the invocation id. */
-    constructor(cfg) {
-        this.cfg = { ...cfg, ctx: { ...cfg.ctx, invocationId: cfg.ctx.invocationId ?? (0,external_node_crypto_.randomUUID)() } };
-    }
-    get log() {
-        return this.cfg.log;
-    }
-    async files() {
-        const files = await findMigrationFiles(this.cfg.migrationsDirs, this.cfg.cwd);
-        assertUniqueVersions(files);
-        return files;
-    }
-    async load(files) {
-        // Every file is parsed before anything runs: a malformed file fails the run with nothing applied.
-        // The bytes are parsed (not a decoded string) so the checksum is the file's own sha256.
-        return files.map((file) => ({ file, parsed: parseMigration((0,external_node_fs_.readFileSync)(file.absPath), file.displayPath) }));
-    }
-    historyName(ledger) {
-        return this.cfg.historyTable ? historyName(ledger, this.cfg.historyTable) : undefined;
-    }
-    /**
-     * Open a connection, retrying (per {@link MigratorConfig.connectRetries}) only failures that
-     * may pass by themselves. The one place the engine connects for a command.
-     */
-    async connect(target) {
-        const retries = this.cfg.connectRetries ?? 0;
-        for (let attempt = 1;; attempt++) {
-            try {
-                return await connect(target);
-            }
-            catch (err) {
-                if (attempt > retries || !isTransientConnectError(err))
-                    throw err;
-                const delay = (this.cfg.connectRetryBaseMs ?? 1000) * 2 ** (attempt - 1);
-                this.log.warn(`${err.message}; retry ${attempt}/${retries} in ${delay} ms`);
-                await sleep_sleep(delay);
-            }
-        }
-    }
-    /** One connection for one command; `created` tells whether a missing database was created first. */
-    async session(create, fn) {
-        let conn;
-        let created = false;
-        try {
-            conn = await this.connect(this.cfg.target);
-        }
-        catch (err) {
-            if (!create || err.code !== 'DATABASE_MISSING')
-                throw err;
-            await this.createDatabase();
-            created = true;
-            conn = await this.connect(this.cfg.target);
-        }
-        try {
-            return await fn(conn, created);
-        }
-        finally {
-            await closeQuietly(conn);
-        }
-    }
-    /**
-     * A read-only session for dry runs: even a bug in the caller could not create or change
-     * anything. A missing database is not an error here: `onMissing` answers instead.
-     */
-    async readOnly(fn, onMissing) {
-        let missing = false;
-        const result = await this.session(false, async (conn) => {
-            await conn.query('SET default_transaction_read_only = on');
-            const ledger = await resolveLedgerName(conn, this.cfg.migrationsTable, this.cfg.target.searchPath);
-            return fn(conn, ledger, await ledgerExists(conn, ledger));
-        }).catch((err) => {
-            if (err.code !== 'DATABASE_MISSING')
-                throw err;
-            missing = true;
-            return undefined;
-        });
-        return missing ? onMissing() : result;
-    }
-    /** `create`: create the database (dbmate prints `Creating: <db>`). */
-    async createDatabase() {
-        this.log.info(`Creating: ${this.cfg.target.database}`);
-        const admin = await this.connect(withDatabase(this.cfg.target, 'postgres'));
-        try {
-            await admin.query(`create database ${esm.escapeIdentifier(this.cfg.target.database)}`);
-        }
-        finally {
-            await closeQuietly(admin);
-        }
-    }
-    /** `drop`: drop the database if it exists. */
-    async dropDatabase() {
-        this.log.info(`Dropping: ${this.cfg.target.database}`);
-        const admin = await this.connect(withDatabase(this.cfg.target, 'postgres'));
-        try {
-            await admin.query(`drop database if exists ${esm.escapeIdentifier(this.cfg.target.database)}`);
-        }
-        finally {
-            await closeQuietly(admin);
-        }
-    }
-    stepOptions(ledger, history) {
-        return {
-            ledger,
-            history,
-            ctx: this.cfg.ctx,
-            log: this.log,
-            lockTimeoutMs: this.cfg.lockTimeoutMs,
-            statementTimeoutMs: this.cfg.statementTimeoutMs,
-            lockRetries: this.cfg.lockRetries,
-            retryBaseMs: this.cfg.retryBaseMs ?? 500,
-        };
-    }
-    /**
-     * Everything that changes the database runs under the advisory lock, and the plan is made
-     * after the lock is taken, so two concurrent runs never apply the same migration.
-     */
-    async locked(conn, fn) {
-        const ledger = await resolveLedgerName(conn, this.cfg.migrationsTable, this.cfg.target.searchPath);
-        const key = lockKey(ledger.quoted);
-        await acquireLock(conn, key, this.cfg.lockWaitTimeoutMs, this.log);
-        try {
-            return await fn(ledger, this.historyName(ledger));
-        }
-        finally {
-            await releaseLock(conn, key, this.log);
-        }
-    }
-    async ensureTables(conn, ledger, history) {
-        await ensureLedger(conn, ledger, this.log);
-        if (history)
-            await conn.query(historyDdl(history));
-    }
-    /**
-     * `up` (create the database if missing) and `migrate`: apply pending migrations in order.
-     * Every pending file is parsed, then `beforeApply` runs, then the ledger tables are created
-     * when missing and the migrations run, all under one advisory lock.
-     */
-    async up(opts = {}) {
-        const t0 = Date.now();
-        // dbmate creates a missing database before it looks at the migrations directory.
-        return this.session(opts.createDatabase ?? false, async (conn, created) => {
-            const files = await this.files();
-            if (files.length === 0) {
-                throw new errors_MigrationError('NO_MIGRATIONS', 'no migration files found', {
-                    hint: `add a migration with \`db-migrate new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
-                });
-            }
-            return this.locked(conn, async (ledger, history) => {
-                const plan = makePlan(files, await appliedVersions(conn, ledger));
-                if (this.cfg.strict)
-                    checkStrictOrder(plan);
-                const edited = await this.checkEdited(conn, ledger, plan);
-                const todo = plan.pending.slice(0, opts.steps ?? plan.pending.length);
-                const loaded = await this.load(todo);
-                // Before the ledger tables are created: a backup taken here shows the database as it was.
-                if (opts.beforeApply && loaded.length > 0) {
-                    await opts.beforeApply(loaded.map((m) => refOf(m.file)), { command: 'up', conn, databaseCreated: created, ...(plan.highestApplied !== undefined ? { currentVersion: plan.highestApplied } : {}) });
-                }
-                await this.ensureTables(conn, ledger, history);
-                const { steps, error } = await this.runSteps(conn, loaded, 'up', this.stepOptions(ledger, history));
-                const result = await this.finish(conn, 'up', files, ledger, history, steps, error, t0);
-                if (created)
-                    result.databaseCreated = true;
-                if (edited.length > 0)
-                    result.edited = edited;
-                return result;
-            });
-        });
-    }
-    /** `rollback`/`down`: undo the last `steps` applied migrations (dbmate order), newest first. */
-    async rollback(opts = {}) {
-        const t0 = Date.now();
-        const files = await this.files();
-        return this.session(false, (conn) => this.locked(conn, async (ledger, history) => {
-            await this.ensureTables(conn, ledger, history);
-            const plan = makePlan(files, await appliedVersions(conn, ledger));
-            const targets = rollbackTargets(plan, opts.steps ?? 1);
-            if (targets.length === 0) {
-                throw new errors_MigrationError('NOTHING_TO_ROLLBACK', "can't rollback: no migrations have been applied", {
-                    hint: 'run `status` to see what is applied',
-                });
-            }
-            const loaded = await this.load(targets);
-            if (opts.beforeApply) {
-                await opts.beforeApply(loaded.map((m) => refOf(m.file)), { command: 'rollback', conn, databaseCreated: false, ...(plan.highestApplied !== undefined ? { currentVersion: plan.highestApplied } : {}) });
-            }
-            const { steps, error } = await this.runSteps(conn, loaded, 'down', this.stepOptions(ledger, history));
-            return this.finish(conn, 'rollback', files, ledger, history, steps, error, t0);
-        }));
-    }
-    /** Run migrations in order with dbmate's progress lines; stop at the first failure. */
-    async runSteps(conn, loaded, direction, stepOpts) {
-        const [doing, done] = direction === 'up' ? ['Applying', 'Applied'] : ['Rolling back', 'Rolled back'];
-        const steps = [];
-        for (const m of loaded) {
-            this.log.info(`${doing}: ${m.file.fileName}`);
-            const r = await runStep(conn, m.file, m.parsed, direction, stepOpts);
-            steps.push(r);
-            if (r.error)
-                return { steps, error: r.error };
-            if (this.cfg.verbose && r.rowsAffected !== undefined)
-                this.log.info(`Rows affected: ${r.rowsAffected}`);
-            this.log.info(`${done}: ${m.file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
-        }
-        return { steps };
-    }
-    async finish(conn, command, files, ledger, history, steps, error, t0) {
-        const result = { command, steps, error, pending: [], pendingFiles: [], files: files.map(refOf), durationMs: 0 };
-        // A killed backend takes the session with it: look at the outcome through a fresh connection.
-        const lost = error !== undefined && isConnectionLost(error.cause ?? error);
-        const fresh = lost ? await connect(this.cfg.target).catch(() => undefined) : undefined;
-        const db = lost ? fresh : conn;
-        try {
-            let after;
-            const applied = db ? await appliedVersions(db, ledger).catch(() => undefined) : undefined;
-            if (applied)
-                after = makePlan(files, applied);
-            if (!db || !after) {
-                result.stateUnknown = true;
-                this.log.warn('the connection was lost and could not be re-opened: run `status` to see what is applied');
-            }
-            else {
-                result.pending = after.pending.map((f) => f.version);
-                result.pendingFiles = after.pending.map(refOf);
-                result.currentVersion = after.highestApplied;
-                if (lost && fresh)
-                    await this.recordLostStep(fresh, steps.at(-1), after, history);
-            }
-            if (after && this.cfg.dumpSchema && !error) {
-                try {
-                    const text = await dumpSchema(conn, this.cfg.target, ledger, { pgDump: this.cfg.pgDump, history });
-                    this.log.info(`Writing: ${this.cfg.schemaFile}`);
-                    await writeSchemaFile(this.resolve(this.cfg.schemaFile), text);
-                    result.schemaFile = this.cfg.schemaFile;
-                }
-                catch (err) {
-                    result.dumpError = err;
-                    this.log.warn(`schema dump failed (the migrations themselves succeeded): ${err.message}`);
-                }
-            }
-        }
-        finally {
-            await closeQuietly(fresh);
-        }
-        result.durationMs = Date.now() - t0;
-        return result;
-    }
-    /**
-     * The audit trail promises one row per attempt, also when the session died mid-migration.
-     * A transaction killed during COMMIT may still have committed: the ledger tells, so the
-     * `failed` row is written only when the step's effect is really absent.
-     */
-    async recordLostStep(conn, step, after, history) {
-        if (!step || !history)
-            return;
-        const applied = after.files.some((r) => r.file.version === step.version && r.applied);
-        if ((step.direction === 'up') === applied)
-            return;
-        const file = after.files.find((r) => r.file.version === step.version)?.file;
-        const checksum = file ? migrator_sha256((0,external_node_fs_.readFileSync)(file.absPath)) : '';
-        await recordHistory(conn, history, {
-            version: step.version,
-            direction: step.direction,
-            outcome: 'failed',
-            fileName: step.fileName,
-            checksum,
-            startedAt: new Date(Date.now() - step.durationMs),
-            durationMs: step.durationMs,
-            sqlstate: step.error?.failure?.sqlstate,
-            error: step.error?.message,
-        }, this.cfg.ctx).catch((err) => this.log.warn(`could not record the failed attempt in the history table: ${err.message}`));
-    }
-    resolve(p) {
-        return this.cfg.cwd && !p.startsWith('/') ? `${this.cfg.cwd}/${p}` : p;
-    }
-    /** `status`: never creates anything. Edited applied files are reported separately (stderr in the CLI). */
-    async status() {
-        const files = await this.files();
-        return this.session(false, async (conn) => {
-            const ledger = await resolveLedgerName(conn, this.cfg.migrationsTable, this.cfg.target.searchPath);
-            const plan = makePlan(files, await appliedVersions(conn, ledger));
-            const edited = await this.editedFiles(conn, ledger, plan);
-            const entries = plan.files.map(({ file, applied }) => ({
-                version: file.version,
-                fileName: file.fileName,
-                displayPath: file.displayPath,
-                applied,
-                edited: edited.includes(file.version),
-            }));
-            const applied = entries.filter((e) => e.applied).length;
-            return {
-                entries,
-                applied,
-                pending: entries.length - applied,
-                orphans: plan.orphans,
-                edited,
-                currentVersion: plan.highestApplied,
-            };
-        });
-    }
-    /**
-     * `up`'s check of applied files edited since they were applied: under `strict` the run is
-     * refused (nothing applied yet); otherwise each is warned about. Returns their versions.
-     */
-    async checkEdited(conn, ledger, plan) {
-        const edited = await this.editedFiles(conn, ledger, plan);
-        if (edited.length === 0)
-            return edited;
-        const paths = edited.map((v) => plan.files.find((r) => r.file.version === v)?.file.displayPath ?? v);
-        if (this.cfg.strict) {
-            throw new errors_MigrationError('EDITED_MIGRATIONS', `applied migration file${paths.length > 1 ? 's' : ''} edited after ${paths.length > 1 ? 'they were' : 'it was'} applied (checksum differs from the history table): ${paths.join(', ')}; nothing was applied in --strict mode`, { hint: 'restore the applied files as they were (git) and put the change in a new migration, or run without --strict' });
-        }
-        for (const p of paths)
-            this.log.warn(editedWarning(p));
-        return edited;
-    }
-    /** Applied files whose bytes changed since they were applied (per the history table's checksum). */
-    async editedFiles(conn, ledger, plan) {
-        const history = this.historyName(ledger);
-        if (!history)
-            return [];
-        const sums = await appliedChecksums(conn, history);
-        if (sums.size === 0)
-            return [];
-        // Synchronous reads on purpose: for thousands of small files, fs/promises costs four thread-pool
-        // round trips and a promise per file, about ten times the time of readFileSync.
-        return plan.files
-            .filter((r) => r.applied && sums.has(r.file.version))
-            .filter(({ file }) => migrator_sha256((0,external_node_fs_.readFileSync)(file.absPath)) !== sums.get(file.version))
-            .map(({ file }) => file.version)
-            .sort();
-    }
-    /**
-     * `plan` / dry-run: what `up` would do, with the exact SQL. The session is read-only, so
-     * even a bug here could not create or change anything. On a missing database every file is
-     * pending and `databaseMissing` says so (a dry run shows what `up` would do after creating it).
-     */
-    async plan(opts = {}) {
-        const files = await this.files();
-        const build = async (conn, ledger, exists) => {
-            const plan = makePlan(files, conn && ledger && exists ? await appliedVersions(conn, ledger) : new Set());
-            if (this.cfg.strict)
-                checkStrictOrder(plan);
-            const todo = await this.load(plan.pending.slice(0, opts.steps ?? plan.pending.length));
-            return {
-                pending: todo.map(({ file, parsed }) => planned(file, parsed, parsed.up)),
-                applied: plan.files.filter((r) => r.applied).length,
-                orphans: plan.orphans,
-                edited: conn && ledger ? await this.editedFiles(conn, ledger, plan) : [],
-                currentVersion: plan.highestApplied,
-                ledgerExists: exists,
-                databaseMissing: conn === undefined,
-            };
-        };
-        return this.readOnly((conn, ledger, exists) => build(conn, ledger, exists), () => build(undefined, undefined, false));
-    }
-    /**
-     * Dry run of `rollback`: the migrations it would undo (dbmate's order: the last applied files
-     * in file-name order, newest first), with their down SQL and transaction mode. Read-only.
-     */
-    async planRollback(opts = {}) {
-        const files = await this.files();
-        const build = async (conn, ledger, exists) => {
-            const plan = makePlan(files, conn && ledger && exists ? await appliedVersions(conn, ledger) : new Set());
-            const targets = await this.load(rollbackTargets(plan, opts.steps ?? 1));
-            return {
-                targets: await Promise.all(targets.map(async ({ file, parsed }) => ({ ...planned(file, parsed, parsed.down), empty: await isEmptySection(parsed.down) }))),
-                applied: plan.files.filter((r) => r.applied).length,
-                pending: plan.pending.map(refOf),
-                orphans: plan.orphans,
-                edited: conn && ledger ? await this.editedFiles(conn, ledger, plan) : [],
-                currentVersion: plan.highestApplied,
-                ledgerExists: exists,
-                databaseMissing: conn === undefined,
-            };
-        };
-        return this.readOnly((conn, ledger, exists) => build(conn, ledger, exists), () => build(undefined, undefined, false));
-    }
-    /**
-     * Undo exactly these versions (e.g. what a failed run applied), newest first in dbmate's file
-     * order, each down section in its own transaction (unless `transaction:false`) with its ledger
-     * delete and a `rolled_back` history row. Versions that are not applied are skipped.
-     *
-     * Stops at the first version it cannot undo honestly: no file, a file that no longer parses, a
-     * down section with no statement (dbmate would just delete the ledger row and leave the change
-     * in place; for an automatic rollback that would be a lie), or down SQL that fails. The result
-     * says where it stopped and what remains applied; nothing is thrown for those.
-     */
-    async rollbackVersions(versions, opts = {}) {
-        const t0 = Date.now();
-        const files = await this.files();
-        const requested = newestFirst(files, [...new Set(versions)]);
-        return this.session(false, (conn) => this.locked(conn, async (ledger, history) => {
-            await this.ensureTables(conn, ledger, history);
-            const applied = await appliedVersions(conn, ledger);
-            const notApplied = requested.filter((v) => !applied.has(v));
-            const todo = requested.filter((v) => applied.has(v));
-            this.log.info(`Rolling back ${todo.length} migration(s)${opts.reason ? ` (${opts.reason})` : ''}: ${todo.join(', ') || 'none'}`);
-            for (const v of notApplied)
-                this.log.warn(`version ${v} is not applied: nothing to roll back`);
-            const stepOpts = this.stepOptions(ledger, history);
-            const steps = [];
-            let error;
-            let stoppedAt;
-            const stop = (version, reason, err, displayPath) => {
-                stoppedAt = { version, reason, ...(displayPath !== undefined ? { displayPath } : {}) };
-                error = err;
-            };
-            for (const version of todo) {
-                const file = files.find((f) => f.version === version);
-                if (!file) {
-                    stop(version, 'no-file', new errors_MigrationError('ROLLBACK_NO_FILE', `cannot roll back version ${version}: no migration file has this version`, {
-                        hint: 'restore the file (from git) and roll back by hand, or restore the backup',
-                    }));
-                    break;
-                }
-                let parsed;
-                try {
-                    [{ parsed }] = await this.load([file]);
-                }
-                catch (err) {
-                    stop(version, 'unparsable', err, file.displayPath);
-                    break;
-                }
-                if (await isEmptySection(parsed.down)) {
-                    stop(version, 'no-down', new errors_MigrationError('ROLLBACK_NO_DOWN', `cannot roll back ${file.displayPath}: its down section is empty, so the rollback stopped here`, {
-                        hint: 'an empty down section would only delete the ledger row and leave the change in place; ' +
-                            'undo this migration by hand (or restore the backup), or give the file a real down section',
-                    }), file.displayPath);
-                    break;
-                }
-                this.log.info(`Rolling back: ${file.fileName}`);
-                const r = await runStep(conn, file, parsed, 'down', stepOpts);
-                steps.push(r);
-                if (r.error) {
-                    stop(version, 'failed', r.error, file.displayPath);
-                    break;
-                }
-                this.log.info(`Rolled back: ${file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
-            }
-            const base = await this.finish(conn, 'rollback', files, ledger, history, steps, error, t0);
-            const undone = new Set(steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version));
-            const pendingAfter = new Set(base.pending);
-            // With the ledger unreadable (connection lost), trust the steps: what did not finish remains.
-            const stillApplied = (v) => (base.stateUnknown ? !undone.has(v) : !pendingAfter.has(v));
-            const byVersion = new Map(files.map((f) => [f.version, f]));
-            const remaining = todo
-                .filter(stillApplied)
-                .map((v) => (byVersion.has(v) ? refOf(byVersion.get(v)) : { version: v, fileName: '', displayPath: '' }));
-            if (stoppedAt)
-                this.log.warn(`rollback stopped at ${stoppedAt.displayPath ?? stoppedAt.version}; still applied: ${remaining.map((m) => m.version).join(', ') || 'none'}`);
-            return {
-                ...base,
-                command: 'rollback',
-                ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
-                requested,
-                notApplied,
-                remaining,
-                ...(stoppedAt ? { stoppedAt } : {}),
-            };
-        }));
-    }
-    /** `dump`: write the schema file now; errors are fatal here (unlike the automatic dump). */
-    async dump() {
-        return this.session(false, async (conn) => {
-            const ledger = await resolveLedgerName(conn, this.cfg.migrationsTable, this.cfg.target.searchPath);
-            await ensureLedger(conn, ledger, this.log);
-            const text = await dumpSchema(conn, this.cfg.target, ledger, {
-                pgDump: this.cfg.pgDump,
-                extraArgs: this.cfg.dumpArgs,
-                history: this.historyName(ledger),
-            });
-            this.log.info(`Writing: ${this.cfg.schemaFile}`);
-            await writeSchemaFile(this.resolve(this.cfg.schemaFile), text);
-            return this.cfg.schemaFile;
-        });
-    }
-}
-/** A dry-run entry for one section of a file. */
-function planned(file, parsed, section) {
-    return {
-        version: file.version,
-        fileName: file.fileName,
-        displayPath: file.displayPath,
-        transaction: section.transaction,
-        sql: section.sql,
-        checksum: parsed.checksum,
-    };
-}
-/**
- * Whether a section holds no statement: only its marker, comments and blanks. Decided by the
- * real PostgreSQL parser (comments of every kind, dollar quotes); text that does not parse is
- * not empty (running it will say what is wrong).
- */
-async function isEmptySection(section) {
-    try {
-        return (await splitStatements(section.sql)).length === 0;
-    }
-    catch {
-        return false;
-    }
-}
-/**
- * Connection failures that may pass by themselves: refused (server starting or restarting),
- * timeouts, unreachable networks, temporary DNS failures, `the database system is starting up`
- * (57P03), too many connections (53300). Bad credentials, a missing database, TLS refusals and
- * unknown hosts fail the same way every time.
- */
-function isTransientConnectError(err) {
-    const seen = new Set();
-    const transient = (e) => {
-        if (!e || typeof e !== 'object' || seen.has(e))
-            return false;
-        seen.add(e);
-        const x = e;
-        if (x.code && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|57P03|53300)$/.test(x.code))
-            return true;
-        if (/timeout|timed out|Connection terminated unexpectedly/i.test(x.message ?? ''))
-            return true;
-        return transient(x.cause) || (Array.isArray(x.errors) && x.errors.some(transient));
-    };
-    if (err?.code === 'DATABASE_MISSING')
-        return false;
-    return transient(err?.cause ?? err);
-}
-function migrator_sha256(bytes) {
-    return (0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex');
+    if (!rows.some((r) => r.sql !== undefined))
+        ctx.log.info(`Nothing to ${verb.toLowerCase().replace('would ', '')}.`);
 }
 
 ;// CONCATENATED MODULE: ./src/metrics/coverage.ts
@@ -43340,7 +44587,7 @@ async function readRecentRuns(conn, name, environment, runs) {
 }
 /** The table as a subquery with every column this version reads, or null when it is missing. */
 async function historySource(conn, name) {
-    if (!(await historyExists(conn, name)))
+    if (!(await tableExists(conn, name)))
         return null;
     const { rowCount } = await conn.query(`select 1 from information_schema.columns where table_schema = $1 and table_name = $2 and column_name = 'invocation_id'`, [name.schema, name.table]);
     return (rowCount ?? 0) > 0 ? name.quoted : `(select *, null::text as invocation_id from ${name.quoted})`;
@@ -43385,7 +44632,7 @@ function record(r) {
 /** Every down-section proof in the table, whatever the report's window: a proof does not expire while the file is unchanged. */
 async function readDownProofs(conn, name) {
     const proofs = { verified: new Set(), exercised: new Set() };
-    if (!(await historyExists(conn, name)))
+    if (!(await tableExists(conn, name)))
         return proofs;
     const { rows } = await conn.query(`select distinct outcome, checksum from ${name.quoted}
       where direction = 'down' and outcome in ('verified', 'rolled_back') and checksum is not null`);
@@ -43609,7 +44856,7 @@ const OUTCOME_LABELS = {
     rollback: 'rollback',
 };
 /** First line of an error, shortened, for a table cell. */
-function firstLine(text, max = 120) {
+function format_firstLine(text, max = 120) {
     if (!text)
         return '';
     const line = text.split('\n', 1)[0].trim();
@@ -43699,7 +44946,7 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 /** Escape text for HTML content and double-quoted attributes (SVG included); quotes too, unlike the markdown helper. */
-function escapeHtml(s) {
+function html_escapeHtml(s) {
     return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 /**
@@ -43723,7 +44970,7 @@ function renderHtml(report) {
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="db-migrate report">
-<title>${escapeHtml(title)}</title>
+<title>${html_escapeHtml(title)}</title>
 <link rel="icon" href="data:,">
 <style>${CSS}</style>
 </head>
@@ -43731,9 +44978,9 @@ function renderHtml(report) {
 <header>
 <h1>Migration report</h1>
 <dl class="meta">
-<div><dt>Database</dt><dd><code>${escapeHtml(report.database)}</code></dd></div>
-<div><dt>Window</dt><dd>${escapeHtml(windowText(report))}</dd></div>
-<div><dt>Generated</dt><dd>${escapeHtml(when(report.generatedAt))}</dd></div>
+<div><dt>Database</dt><dd><code>${html_escapeHtml(report.database)}</code></dd></div>
+<div><dt>Window</dt><dd>${html_escapeHtml(windowText(report))}</dd></div>
+<div><dt>Generated</dt><dd>${html_escapeHtml(when(report.generatedAt))}</dd></div>
 </dl>
 </header>
 <main>
@@ -43751,7 +44998,7 @@ function overview(report) {
         tile('Runs', String(runs)),
         tile('Success rate', runs ? percent(ok / runs) : '—'),
         tile('Environments', String(report.environments.length)),
-        tile('Open incidents', open.length ? escapeHtml(open.join(', ')) : 'none', open.length > 0),
+        tile('Open incidents', open.length ? html_escapeHtml(open.join(', ')) : 'none', open.length > 0),
     ];
     return `<section class="tiles">${tiles.join('')}</section>`;
 }
@@ -43769,11 +45016,11 @@ function environmentCards(envs) {
             ['Migrations', `${e.migrationsApplied} applied`],
             ['Rollbacks', `${rb.automatic} automatic · ${rb.manual} manual${e.runs ? ` <span class="muted">(${percent(rb.rate)} of runs)</span>` : ''}`],
             ['Time to recovery', `${rec.recovered ? units_duration(rec.mttrMs) : '—'} <span class="muted">· ${rec.incidents} incident(s), ${rec.recovered} recovered</span>`],
-            ['Last run', e.lastRun ? `${badge(e.lastRun.outcome)} <span class="muted">${escapeHtml(when(e.lastRun.finishedAt))}</span>` : '—'],
+            ['Last run', e.lastRun ? `${badge(e.lastRun.outcome)} <span class="muted">${html_escapeHtml(when(e.lastRun.finishedAt))}</span>` : '—'],
         ];
-        const open = rec.openSince ? `<p class="open">Failing since ${escapeHtml(when(rec.openSince))}</p>` : '';
+        const open = rec.openSince ? `<p class="open">Failing since ${html_escapeHtml(when(rec.openSince))}</p>` : '';
         return `<article class="card">
-<div class="card-head"><h3>${escapeHtml(e.environment)}</h3><div><span class="big">${percent(e.successRate)}</span> <span class="muted">success</span></div></div>
+<div class="card-head"><h3>${html_escapeHtml(e.environment)}</h3><div><span class="big">${percent(e.successRate)}</span> <span class="muted">success</span></div></div>
 ${open}<table class="dist"><thead><tr><th>Duration</th><th class="num">p50</th><th class="num">p95</th><th class="num">max</th></tr></thead><tbody>${distRow('Run', e.runDurationMs)}${distRow('Migration', e.migrationDurationMs)}</tbody></table>
 <dl>${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>
 </article>`;
@@ -43784,7 +45031,7 @@ function distRow(label, d) {
     return `<tr><td>${label}</td>${[d.p50, d.p95, d.max].map((v) => `<td class="num">${units_duration(v)}</td>`).join('')}</tr>`;
 }
 function badge(outcome) {
-    return `<span class="badge"><svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">${marker(outcome, 6, 6, 4.5)}</svg>${escapeHtml(OUTCOME_LABELS[outcome])}</span>`;
+    return `<span class="badge"><svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">${marker(outcome, 6, 6, 4.5)}</svg>${html_escapeHtml(OUTCOME_LABELS[outcome])}</span>`;
 }
 /**
  * A marker whose shape, as well as its colour, says the outcome, so the chart survives grey-scale
@@ -43808,7 +45055,7 @@ function fx(n) {
     return String(Math.round(n * 10) / 10);
 }
 function legend(outcomes) {
-    const items = outcomes.map((o) => `<li><svg width="14" height="14" viewBox="0 0 14 14" aria-hidden="true">${marker(o, 7, 7, 5.5)}</svg>${escapeHtml(OUTCOME_LABELS[o])}</li>`);
+    const items = outcomes.map((o) => `<li><svg width="14" height="14" viewBox="0 0 14 14" aria-hidden="true">${marker(o, 7, 7, 5.5)}</svg>${html_escapeHtml(OUTCOME_LABELS[o])}</li>`);
     return `<ul class="legend">${items.join('')}</ul>`;
 }
 function charts(report) {
@@ -43858,7 +45105,7 @@ function durationChart(report, envs) {
     envs.forEach((env, i) => {
         const top = plotTop(i);
         const runs = report.runs.filter((r) => r.environment === env).sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
-        out.push(`<text class="panel-title" x="${left}" y="${top - 8}">${escapeHtml(env)} <tspan class="muted">· ${runs.length} run(s)</tspan></text>`);
+        out.push(`<text class="panel-title" x="${left}" y="${top - 8}">${html_escapeHtml(env)} <tspan class="muted">· ${runs.length} run(s)</tspan></text>`);
         out.push(`<rect class="frame" x="${left}" y="${top}" width="${W - left - right}" height="${panelH}"/>`);
         if (runs.length === 0) {
             out.push(`<text class="muted" x="${left + 12}" y="${top + panelH / 2}">no runs in this window</text>`);
@@ -43873,7 +45120,7 @@ function durationChart(report, envs) {
         const line = runs.map((r) => `${fx(x(r.startedAt.getTime()))},${fx(y(r.durationMs))}`).join(' ');
         out.push(`<polyline class="trend" points="${line}"/>`);
         for (const r of runs) {
-            out.push(`<g class="pt" data-outcome="${r.outcome}" data-environment="${escapeHtml(env)}"><title>${escapeHtml(runTooltip(r))}</title>${marker(r.outcome, x(r.startedAt.getTime()), y(r.durationMs), 5)}</g>`);
+            out.push(`<g class="pt" data-outcome="${r.outcome}" data-environment="${html_escapeHtml(env)}"><title>${html_escapeHtml(runTooltip(r))}</title>${marker(r.outcome, x(r.startedAt.getTime()), y(r.durationMs), 5)}</g>`);
         }
     });
     const base = height - axisH;
@@ -43914,7 +45161,7 @@ function outcomeChart(runs, envs) {
         const top = i * (barH + gap) + gap / 2;
         const mid = top + barH / 2 + 5;
         const name = env.length > 20 ? `${env.slice(0, 19)}…` : env;
-        out.push(`<text class="label" x="${left - 10}" y="${mid}" text-anchor="end"><title>${escapeHtml(env)}</title>${escapeHtml(name)}</text>`);
+        out.push(`<text class="label" x="${left - 10}" y="${mid}" text-anchor="end"><title>${html_escapeHtml(env)}</title>${html_escapeHtml(name)}</text>`);
         let at = 0;
         html_OUTCOMES.forEach((o, j) => {
             const n = counts[i][j];
@@ -43922,7 +45169,7 @@ function outcomeChart(runs, envs) {
                 return;
             const x0 = left + x(at);
             const w = x(n);
-            out.push(`<g class="bar" data-outcome="${o}" data-environment="${escapeHtml(env)}" data-count="${n}"><title>${escapeHtml(`${env}: ${n} ${OUTCOME_LABELS[o]}`)}</title><rect x="${fx(x0)}" y="${top}" width="${fx(w)}" height="${barH}" fill="${OUTCOME_COLOURS[o]}"/>` +
+            out.push(`<g class="bar" data-outcome="${o}" data-environment="${html_escapeHtml(env)}" data-count="${n}"><title>${html_escapeHtml(`${env}: ${n} ${OUTCOME_LABELS[o]}`)}</title><rect x="${fx(x0)}" y="${top}" width="${fx(w)}" height="${barH}" fill="${OUTCOME_COLOURS[o]}"/>` +
                 (w >= 24 ? `<text class="in-bar${o === 'rolled-back' ? ' dark' : ''}" x="${fx(x0 + w / 2)}" y="${mid}" text-anchor="middle">${n}</text>` : '') +
                 `</g>`);
             at += n;
@@ -43972,13 +45219,13 @@ function html_slowest(envs) {
         .slice(0, 10);
     if (rows.length === 0)
         return '';
-    const tr = rows.map((m) => `<tr><td><code>${escapeHtml(m.version)}</code></td><td>${m.file ? escapeHtml(m.file) : '—'}</td><td>${escapeHtml(m.environment)}</td><td class="num">${units_duration(m.durationMs)}</td><td>${escapeHtml(when(m.startedAt))}</td></tr>`);
+    const tr = rows.map((m) => `<tr><td><code>${html_escapeHtml(m.version)}</code></td><td>${m.file ? html_escapeHtml(m.file) : '—'}</td><td>${html_escapeHtml(m.environment)}</td><td class="num">${units_duration(m.durationMs)}</td><td>${html_escapeHtml(when(m.startedAt))}</td></tr>`);
     return `<section><h2>Slowest migrations</h2><table><thead><tr><th>Version</th><th>File</th><th>Environment</th><th class="num">Duration</th><th>Applied</th></tr></thead><tbody>${tr.join('')}</tbody></table></section>`;
 }
 function coverageSection(c) {
     const share = c.migrations ? c.withDown / c.migrations : null;
     const of = (n) => `${n} of ${c.migrations} <span class="muted">(${percent(c.migrations ? n / c.migrations : null)})</span>`;
-    const list = (items) => items.map((v) => `<code>${escapeHtml(v)}</code>`).join(' ');
+    const list = (items) => items.map((v) => `<code>${html_escapeHtml(v)}</code>`).join(' ');
     const meter = `<div class="meter" role="img" aria-label="${percent(share)} reversible"><div style="width:${((share ?? 0) * 100).toFixed(1)}%"></div></div>`;
     return `<section><h2>Reversibility</h2>
 <div class="coverage">
@@ -43998,22 +45245,22 @@ function recentRuns(runs) {
     if (runs.length === 0)
         return '';
     const recent = [...runs].sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime()).slice(0, RECENT_RUNS);
-    const versions = (vs) => vs.map((v) => `<code>${escapeHtml(v)}</code>`).join(' ');
+    const versions = (vs) => vs.map((v) => `<code>${html_escapeHtml(v)}</code>`).join(' ');
     const tr = recent.map((r) => {
-        const failed = r.failedVersion ? `<code>${escapeHtml(r.failedVersion)}</code>${r.sqlstate ? ` <span class="muted">${escapeHtml(r.sqlstate)}</span>` : ''}` : '';
+        const failed = r.failedVersion ? `<code>${html_escapeHtml(r.failedVersion)}</code>${r.sqlstate ? ` <span class="muted">${html_escapeHtml(r.sqlstate)}</span>` : ''}` : '';
         const cells = [
-            `<td class="nowrap">${escapeHtml(when(r.startedAt).replace(/ UTC$/, ''))}</td>`,
-            `<td>${escapeHtml(r.environment)}</td>`,
+            `<td class="nowrap">${html_escapeHtml(when(r.startedAt).replace(/ UTC$/, ''))}</td>`,
+            `<td>${html_escapeHtml(r.environment)}</td>`,
             `<td>${badge(r.outcome)}</td>`,
             `<td class="num">${units_duration(r.durationMs)}</td>`,
             `<td class="versions">${versions(r.applied)}</td>`,
             `<td class="versions">${versions(r.rolledBack)}</td>`,
             `<td class="versions">${failed}</td>`,
-            `<td>${r.actor ? escapeHtml(r.actor) : ''}</td>`,
-            `<td>${r.gitSha ? `<code title="${escapeHtml(r.gitSha)}">${escapeHtml(r.gitSha.slice(0, 7))}</code>` : ''}</td>`,
+            `<td>${r.actor ? html_escapeHtml(r.actor) : ''}</td>`,
+            `<td>${r.gitSha ? `<code title="${html_escapeHtml(r.gitSha)}">${html_escapeHtml(r.gitSha.slice(0, 7))}</code>` : ''}</td>`,
             `<td>${runLink(r.runUrl)}</td>`,
         ];
-        const error = r.error ? `<tr class="error-row"><td></td><td colspan="9"><div class="error">${escapeHtml(r.error)}</div></td></tr>` : '';
+        const error = r.error ? `<tr class="error-row"><td></td><td colspan="9"><div class="error">${html_escapeHtml(r.error)}</div></td></tr>` : '';
         return `<tr class="run${r.error ? ' has-error' : ''}">${cells.join('')}</tr>${error}`;
     });
     const more = runs.length > RECENT_RUNS ? ` <span class="muted sub">latest ${RECENT_RUNS} of ${runs.length}</span>` : '';
@@ -44024,8 +45271,8 @@ function runLink(url) {
     if (!url)
         return '';
     if (!/^https?:\/\//i.test(url))
-        return `<span class="muted">${escapeHtml(url)}</span>`;
-    return `<a href="${escapeHtml(url)}" rel="noopener noreferrer">open</a>`;
+        return `<span class="muted">${html_escapeHtml(url)}</span>`;
+    return `<a href="${html_escapeHtml(url)}" rel="noopener noreferrer">open</a>`;
 }
 /** Neutral greys and one purple for the coverage meter: the outcome colours stay reserved for outcomes. */
 const CSS = `
@@ -44097,98 +45344,7 @@ a{color:#0550ae}
 .notice p{margin:0}
 `;
 
-;// CONCATENATED MODULE: ./src/text/markdown.ts
-/** Small helpers for the markdown GitHub renders in job summaries, issues and reports. */
-/** Inline code that survives backticks in the value. */
-function code(s) {
-    const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((m) => m.length));
-    const tick = '`'.repeat(longest + 1);
-    const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
-    return `${tick}${pad}${s}${pad}${tick}`;
-}
-/** A fenced block longer than any backtick run inside it. */
-function fence(s, lang) {
-    const longest = Math.max(2, ...(s.match(/`+/g) ?? []).map((m) => m.length));
-    const f = '`'.repeat(longest + 1);
-    return `${f}${lang}\n${s.replace(/\s+$/, '')}\n${f}`;
-}
-/** A markdown table cell: one line, pipes escaped. */
-function cell(s) {
-    return markdown_oneLine(s).replace(/\|/g, '\\|');
-}
-/** Newlines (and the blanks around them) as one space. */
-function markdown_oneLine(s) {
-    return s.replace(/\s*\n\s*/g, ' ');
-}
-/** Text safe inside HTML (GitHub renders the HTML a summary contains). */
-function markdown_escapeHtml(s) {
-    return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-;// CONCATENATED MODULE: ./src/metrics/markdown.ts
-
-
-
-const OUTCOME_ICONS = { success: '✅', rollback: '↩️', failed: '❌', 'rolled-back': '⚠️' };
-/** A markdown table; every cell escaped (errors and names are data, never markup). */
-function table(headers, rows) {
-    const line = (cells) => `| ${cells.map((c) => cell(markdown_escapeHtml(c))).join(' | ')} |`;
-    return [line(headers), `|${headers.map(() => '---').join('|')}|`, ...rows.map(line)];
-}
-/**
- * The report as GitHub markdown (job summary, `report --markdown`): per environment the runs,
- * success rate, durations, rollbacks and time to recovery; the slowest migrations; coverage.
- */
-function renderMarkdown(r) {
-    const out = ['## Database migration report', '', `Database ${code(r.database)} · ${windowText(r)}`, ''];
-    if (!r.historyAvailable) {
-        out.push('No history table in this database yet: nothing has been recorded. Runs of `up` and `rollback` record their history there.', '');
-    }
-    else if (r.environments.length === 0) {
-        out.push('No runs recorded in this window.', '');
-    }
-    else {
-        out.push(...table(ENVIRONMENT_HEADERS, r.environments.map(environmentRow)), '');
-        const open = r.environments.filter((e) => e.recovery.openSince);
-        for (const e of open) {
-            out.push(`> **${markdown_escapeHtml(e.environment)}** has been failing since ${when(e.recovery.openSince)}: no successful run since then.`, '');
-        }
-        const slow = r.environments.flatMap((e) => e.slowest.map((s) => ({ env: e.environment, ...s })));
-        if (slow.length) {
-            out.push('### Slowest migrations', '', ...table(['Environment', 'Version', 'File', 'Duration', 'When'], slow.map((s) => [s.env, s.version, s.file ?? '', units_duration(s.durationMs), when(s.startedAt)])), '');
-        }
-    }
-    const coverage = coverageText(r);
-    if (coverage)
-        out.push('### Reversibility', '', markdown_escapeHtml(coverage), '');
-    out.push('<sub>Success rate: runs whose migrations all applied (or deliberate rollbacks that succeeded). Durations: p50 / p95 / max, nearest rank. ' +
-        'Time to recovery: mean time from the end of a failed run to the end of the next successful run in that environment.</sub>');
-    return `${out.join('\n')}\n`;
-}
-/** The newest runs as a markdown table (newest first), for the end of every `up` job summary. */
-function renderRecentRuns(runs, title) {
-    if (runs.length === 0)
-        return `### ${title}\n\nNo runs recorded yet.\n`;
-    const rows = [...runs]
-        .sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime())
-        .map((r) => [
-        when(r.startedAt),
-        `${OUTCOME_ICONS[r.outcome]} ${OUTCOME_LABELS[r.outcome]}`,
-        units_duration(r.durationMs),
-        runChanges(r),
-        firstLine(r.error, 80),
-        r.actor ?? '',
-        r.gitSha ? r.gitSha.slice(0, 7) : '',
-    ]);
-    // The run link is markup of our own; added after escaping the data cells.
-    const lines = table(['Started', 'Outcome', 'Duration', 'Changes', 'Error', 'Actor', 'Commit'], rows);
-    const links = [...runs].sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime()).map((r) => (r.runUrl && /^https?:\/\//.test(r.runUrl) ? ` [run](${r.runUrl}) |` : ' |'));
-    const withLinks = [`${lines[0]} Run |`, `${lines[1]}---|`, ...lines.slice(2).map((l, i) => `${l}${links[i]}`)];
-    return `### ${title}\n\n${withLinks.join('\n')}\n`;
-}
-
 ;// CONCATENATED MODULE: ./src/action/steps/report.ts
-
 
 
 
@@ -44206,8 +45362,9 @@ function report_historySource(s) {
  * into the run (the summary renders them as markdown); the HTML file when `report-html` is set,
  * for a later upload step. Read-only; nothing is uploaded from here.
  */
-async function reportStep(s, log, run) {
-    const report = await collectReport({
+async function report(ctx) {
+    const { settings: s, log, run } = ctx;
+    const figures = await collectReport({
         ...report_historySource(s),
         since: parseSince(s.reportSince ?? '30d'),
         migrationsDirs: [...s.migrationsDirs],
@@ -44215,15 +45372,15 @@ async function reportStep(s, log, run) {
     });
     // The `report` output carries this: step outputs are capped (1 MB), so only the newest runs go
     // there; the figures cover the whole window, and the HTML file gets every run.
-    run.metrics = { ...report, runs: report.runs.slice(-OUTPUT_RUNS) };
-    for (const e of report.environments) {
+    run.metrics = { ...figures, runs: figures.runs.slice(-OUTPUT_RUNS) };
+    for (const e of figures.environments) {
         log.info(`${e.environment}: ${e.runs} run(s), ${e.succeeded} succeeded, ${e.failed} failed`);
     }
-    if (!report.historyAvailable)
+    if (!figures.historyAvailable)
         run.notes.push('This database has no history table yet: nothing has been recorded.');
     if (s.reportHtml) {
         await (0,promises_namespaceObject.mkdir)((0,external_node_path_.dirname)(s.reportHtml), { recursive: true });
-        await (0,promises_namespaceObject.writeFile)(s.reportHtml, renderHtml(report));
+        await (0,promises_namespaceObject.writeFile)(s.reportHtml, renderHtml(figures));
         const rel = (0,external_node_path_.relative)(s.workspace, s.reportHtml);
         // Inside the workspace the relative path is what an upload-artifact step needs; outside it, the absolute one.
         const shown = rel && !rel.startsWith('..') && !(0,external_node_path_.isAbsolute)(rel) ? rel : s.reportHtml;
@@ -44231,584 +45388,222 @@ async function reportStep(s, log, run) {
         run.notes.push(`HTML report written to \`${shown}\`: upload it with actions/upload-artifact to keep it.`);
     }
     run.status = 'success';
+    return figures;
 }
 /**
  * After an `up`, the newest runs of this environment (this one included), for the end of the
  * summary. Best effort: the run's outcome is already decided and must not change because the
  * history could not be read (a database that never answered says so elsewhere).
  */
-async function recentRunsStep(s, log, run) {
+async function report_recentRuns(ctx) {
+    const { settings: s, log, run } = ctx;
     if (!s.historyTable)
-        return;
+        return undefined;
     try {
         run.recentRuns = await collectRecentRuns(report_historySource(s), s.environment, report_RECENT_RUNS);
     }
     catch (err) {
         log.debug(`could not read the recent runs from the history table: ${err.message}`);
     }
-}
-/** The summary's closing section for `up`: the recent runs table. */
-function recentRunsSection(run) {
-    if (!run.recentRuns)
-        return [];
-    const n = run.recentRuns.length;
-    const which = n === 0 ? 'Recent runs' : n === 1 ? 'Last run' : `Last ${n} runs`;
-    return [renderRecentRuns(run.recentRuns, `${which} in ${run.environment ?? 'this environment'}`)];
-}
-/** The summary body of `command: report`. */
-function reportSection(run) {
-    return run.metrics ? [renderMarkdown(run.metrics)] : [];
+    return run.recentRuns;
 }
 
-;// CONCATENATED MODULE: ./src/github/issue.ts
+;// CONCATENATED MODULE: ./src/action/steps/rollback.ts
 
 
-/** GitHub rejects bodies over 65 536 characters; stay below with room for a truncation note. */
-const MAX_BODY_CHARS = 65_000;
-/** GitHub's limit on a label's name. */
-const MAX_LABEL_CHARS = 50;
-const CLIP = { message: 4_000, statement: 8_000, details: 8_000, note: 2_000, line: 500 };
 /**
- * Render the failure issue. Pure: the same facts give the same text.
- *
- * Title: `Database migration failed: <environment>`. Body: environment, command, outcome, run,
- * actor, commit, duration; the failing file, statement, SQLSTATE and message; what was applied
- * and rolled back; the backup and its restore command. Every string goes through the redactor
- * *before* it is clipped, so a clip cannot leave half a secret behind, and each one is quoted
- * as code so SQL, `@mentions` and markdown in error text stay inert.
+ * `command: rollback`: undo the newest `steps` migrations (default 1), after a backup when the
+ * policy says so. Returns the engine's result; undefined when the backup failed and nothing ran.
  */
-function renderIssue(facts) {
-    const secrets = facts.secrets ?? [];
-    const redactor = (text) => {
-        const out = redact(text, secrets);
-        return facts.redact ? facts.redact(out) : out;
-    };
-    /** Redacted, then clipped to `max` characters. */
-    const safe = (text, max) => redactThenClip(String(text), max, redactor);
-    const short = (text) => safe(text, CLIP.line).replace(/\s+/g, ' ').trim();
-    const code = (text) => inlineCode(short(text));
-    const env = short(facts.environment);
-    const lines = [];
-    const e = facts.error;
-    const where = e?.file ? `${code(e.file)}${position(e)}` : undefined;
-    lines.push(`## Database migration failed in ${code(env)}`, '');
-    lines.push(`The ${code(facts.command)} run failed${where ? ` on ${where}` : ''}${e?.sqlstate ? ` with SQLSTATE ${code(e.sqlstate)}` : ''}.` +
-        (facts.status ? ` Final status: ${code(facts.status)}.` : ''), '');
-    const run = [
-        ['Environment', code(env)],
-        ['Command', code(facts.command)],
-        ['Status', facts.status !== undefined ? code(facts.status) : undefined],
-        ['Database', facts.database ? code(facts.database) : undefined],
-        ['Run', facts.runUrl ? short(facts.runUrl) : undefined],
-        ['Actor', facts.actor ? code(facts.actor) : undefined],
-        ['Commit', facts.commit ? code(facts.commit) : undefined],
-        ['Duration', facts.durationMs !== undefined ? formatDuration(facts.durationMs) : undefined],
+async function rollback(ctx) {
+    const { settings: s, ports, log } = ctx;
+    const r = await log.group(ctx.backup.take ? 'Backup and rollback' : 'Rollback', () => withBackup(ctx, 'rollback', (beforeApply) => ports.migrator.rollback({ steps: s.steps ?? 1, ...(beforeApply ? { beforeApply } : {}) })));
+    if (r)
+        recordRun(ctx, r);
+    return r;
+}
+
+;// CONCATENATED MODULE: ./src/action/steps/status.ts
+
+
+/**
+ * `command: status`: every migration file, applied or pending (or edited since it was applied),
+ * and applied versions that have no file. Read-only; the log reads like `dbmate status`.
+ */
+async function status_status(ctx) {
+    const { settings: s, ports, log, run, warn } = ctx;
+    const st = await ports.migrator.status();
+    for (const v of st.edited)
+        warn(editedWarning(st.entries.find((e) => e.version === v)?.displayPath ?? `migration ${v}`));
+    if (st.orphans.length)
+        run.notes.push(`Applied versions with no file (ignored, as dbmate does): ${st.orphans.join(', ')}`);
+    run.rows = [
+        ...st.entries.map((e) => ({
+            version: e.version,
+            file: e.displayPath,
+            status: e.edited ? 'edited' : e.applied ? 'applied' : 'pending',
+        })),
+        ...st.orphans.map((v) => ({ version: v, file: '', status: 'no-file' })),
     ];
-    for (const [k, v] of run)
-        if (v !== undefined)
-            lines.push(`- **${k}:** ${v}`);
-    lines.push('', '### Failure', '');
-    if (!e) {
-        lines.push('No error was recorded; see the run log.');
+    run.pending = st.entries.filter((e) => !e.applied).map((e) => e.version);
+    setCurrent(run, st.currentVersion);
+    run.status = s.dryRun ? 'dry-run' : 'success';
+    // dbmate's status lines, so the log reads like `dbmate status`.
+    for (const e of st.entries)
+        log.info(`[${e.applied ? 'X' : ' '}] ${e.fileName}`);
+    log.info(`Applied: ${st.applied}, pending: ${st.pending}`);
+    return st;
+}
+
+;// CONCATENATED MODULE: ./src/action/steps/auto-rollback.ts
+
+
+/**
+ * Undo what this run applied (`run.applied`), because of `reason` (e.g. `migration 3 failed`).
+ * The run ends `rolled-back` when everything was undone, `failed` when something of this run is
+ * still applied. Returns the rollback's report; undefined when nothing was undone on purpose
+ * (nothing applied, or `rollback-on-failure: false`).
+ */
+async function autoRollback(ctx, reason) {
+    const { settings: s, ports, log, run, warn } = ctx;
+    const mine = [...run.applied];
+    if (mine.length === 0) {
+        run.notes.push('Nothing to roll back: this run applied no migration before it failed.');
+        return undefined;
+    }
+    if (!s.rollbackOnFailure) {
+        warn(`rollback-on-failure is false: the ${mine.length} migration(s) this run applied remain applied: ${[...mine].reverse().join(', ')}`);
+        return undefined;
+    }
+    let rb;
+    try {
+        rb = await log.group('Automatic rollback', () => ports.migrator.rollbackVersions(mine, { reason }));
+    }
+    catch (err) {
+        run.rollback = { reason, requested: [...mine].reverse(), rolledBack: [], remaining: [...mine].reverse(), error: errorOf(err) };
+        warn(`the automatic rollback could not start: ${err.message}; still applied from this run: ${[...mine].reverse().join(', ')}`);
+        return run.rollback;
+    }
+    for (const st of rb.steps) {
+        run.rows.push({
+            version: st.version,
+            file: st.displayPath,
+            status: st.outcome === 'rolled_back' ? 'rolled-back' : 'rollback-failed',
+            durationMs: roundMs(st.durationMs),
+            transaction: st.transaction,
+            ...(st.attempts > 1 ? { attempts: st.attempts } : {}),
+        });
+    }
+    const rolledBack = rb.steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version);
+    run.rolledBack = rolledBack;
+    const remaining = rb.remaining.map((m) => m.version);
+    run.rollback = {
+        reason,
+        requested: rb.requested,
+        rolledBack,
+        remaining,
+        ...(rb.stoppedAt ? { stoppedAt: { version: rb.stoppedAt.version, ...(rb.stoppedAt.displayPath ? { file: rb.stoppedAt.displayPath } : {}), reason: rb.stoppedAt.reason } } : {}),
+        ...(rb.error ? { error: errorOf(rb.error) } : {}),
+    };
+    if (!rb.stateUnknown) {
+        run.pending = rb.pending;
+        setCurrent(run, rb.currentVersion);
+    }
+    if (rb.dumpError)
+        warn(`the schema dump after the rollback failed: ${rb.dumpError.message}`);
+    if (rb.error || remaining.length > 0) {
+        run.status = 'failed';
+        warn(`the automatic rollback stopped${rb.error ? `: ${rb.error.message}` : ''}; still applied from this run: ${remaining.join(', ') || 'none'}`);
     }
     else {
-        const failure = [
-            ['File', where],
-            ['Version', e.version ? code(e.version) : undefined],
-            ['SQLSTATE', e.sqlstate ? code(e.sqlstate) : undefined],
-            ['Error code', e.code ? code(e.code) : undefined],
-        ];
-        for (const [k, v] of failure)
-            if (v !== undefined)
-                lines.push(`- **${k}:** ${v}`);
-        if (lines[lines.length - 1] !== '')
-            lines.push('');
-        lines.push('**Message**', '', issue_fence(safe(e.message, CLIP.message), 'text'), '');
-        if (e.hint)
-            lines.push(`**Hint:** ${code(e.hint)}`, '');
-        if (e.statement)
-            lines.push('**Failing statement**', '', issue_fence(safe(e.statement, CLIP.statement), 'sql'), '');
-        if (e.details)
-            lines.push('<details><summary>Details</summary>', '', issue_fence(safe(e.details, CLIP.details), 'text'), '', '</details>', '');
+        run.status = 'rolled-back';
     }
-    lines.push('### Rollback', '');
-    const applied = (facts.applied ?? []).map(code);
-    const rolledBack = (facts.rolledBack ?? []).map(code);
-    lines.push(`- **Applied by this run before the failure:** ${applied.length ? applied.join(', ') : 'none'}`);
-    lines.push(`- **Rolled back (newest first):** ${rolledBack.length ? rolledBack.join(', ') : 'nothing'}`);
-    if (facts.stillApplied !== undefined) {
-        const left = facts.stillApplied.map(code);
-        lines.push(`- **Still applied from this run:** ${left.length ? left.join(', ') : 'none'}`);
-    }
-    if (facts.rollbackNote)
-        lines.push(`- **Note:** ${inlineCode(safe(facts.rollbackNote, CLIP.note).replace(/\s+/g, ' ').trim())}`);
-    lines.push('');
-    lines.push('### Backup', '');
-    if (!facts.backup) {
-        lines.push('No backup was taken in this run.');
-    }
-    else {
-        const size = facts.backup.bytes !== undefined ? ` (${formatBytes(facts.backup.bytes)})` : '';
-        lines.push(`- **Path:** ${code(facts.backup.path)}${size}`);
-        if (facts.backup.restoreCommand) {
-            lines.push('- **Restore command** (never run automatically: it restores the backup into a NEW database, which you can inspect before switching anything to it):', '', issue_fence(safe(facts.backup.restoreCommand, CLIP.note), 'sh'));
-        }
-    }
-    lines.push('', '---', `<sub>Opened by db-migrate-action${facts.toolVersion ? ` ${short(facts.toolVersion)}` : ''}. ` +
-        'While this issue is open, later failures with the same labels are added as comments.</sub>');
-    // Every piece of outside text above went through `safe`; the rest is our own wording.
-    let body = lines.join('\n');
-    if (body.length > MAX_BODY_CHARS)
-        body = `${body.slice(0, MAX_BODY_CHARS)}\n\n… (truncated; see the run log)`;
-    // GitHub caps titles at 256 characters.
-    return { title: `Database migration failed: ${env}`.slice(0, 256), body };
+    return run.rollback;
+}
+
+;// CONCATENATED MODULE: ./src/action/steps/health.ts
+
+/**
+ * The INVALID indexes before migrating, so the check afterwards blames only new ones; undefined
+ * when they cannot be read (a missing database has none).
+ */
+async function invalidIndexesBefore(ctx) {
+    return ctx.ports.health.invalidIndexes().catch(() => undefined);
+}
+/** The checks that failed (skipped ones did not run, so they did not fail). */
+function failedChecks(h) {
+    return h.checks.filter((c) => !c.ok && !c.skipped);
 }
 /**
- * The labels of the failure issue: the configured ones plus `env:<environment>` (clipped to
- * GitHub's 50 characters), trimmed, empty and duplicate (case-insensitive, as GitHub compares) ones dropped.
+ * Run the checks after `applied`, log each verdict and record the result in the run. When one
+ * fails, the run is `failed` with a `HEALTH_CHECK_FAILED` error naming every failed check.
  */
-function issueLabels(configured, environment) {
-    const out = [];
-    for (const raw of [...configured, `env:${environment.trim()}`]) {
-        const label = raw.trim().slice(0, MAX_LABEL_CHARS);
-        if (label !== '' && !out.some((l) => l.toLowerCase() === label.toLowerCase()))
-            out.push(label);
-    }
-    return out;
-}
-/**
- * Step 8 of the pipeline: open the failure issue, or comment on the open one that has the same
- * labels (so repeated failures of one environment land in one thread). Creates missing labels
- * first when opening. Never throws: any failure (API error after the client's retries, a bug in
- * rendering) comes back as `{ warning }`, because reporting must never hide or change the
- * migration's own outcome.
- */
-async function reportFailure(client, facts, opts) {
-    const secrets = [...(opts.secrets ?? []), ...(facts.secrets ?? [])];
-    const clean = (text) => redactThenClip(text, 4_000, (t) => {
-        const out = redact(t, secrets);
-        return facts.redact ? facts.redact(out) : out;
+async function healthChecks(ctx, applied, invalidBefore) {
+    const { settings: s, ports, log, run } = ctx;
+    const h = await log.group('Health checks', async () => {
+        const result = await ports.health.run({
+            ...(s.healthCheckSql !== '' ? { sql: s.healthCheckSql } : {}),
+            ...(s.healthCheckUrl !== undefined ? { url: s.healthCheckUrl } : {}),
+            retries: s.healthCheckRetries,
+            intervalMs: s.healthCheckIntervalMs,
+            ...(invalidBefore !== undefined ? { invalidIndexesBefore: invalidBefore } : {}),
+            // After a full `up` every file must be in the ledger; with `steps`, at least this run's.
+            expectedApplied: s.steps === undefined ? applied.files.map((f) => f.version) : run.applied,
+            migrationsTable: s.migrationsTable,
+            secrets: s.secrets,
+        });
+        for (const c of result.checks)
+            log.info(`${c.skipped ? 'skipped' : c.ok ? 'ok' : 'FAILED'} ${c.name}: ${c.detail}`);
+        return result;
     });
-    try {
-        const labels = issueLabels(opts.labels, opts.environment);
-        const { title, body } = renderIssue({ ...facts, secrets });
-        const open = await client.findOpenIssue(labels);
-        if (open) {
-            const c = await client.comment(open.number, body);
-            opts.log?.info(`Added the failure to open issue #${open.number}: ${c.url}`);
-            return { url: c.url, action: 'commented', number: open.number, issueUrl: open.url };
-        }
-        try {
-            const created = await client.ensureLabels(labels);
-            if (created.length)
-                opts.log?.info(`Created label(s) ${created.join(', ')}`);
-        }
-        catch (err) {
-            // GitHub still accepts the issue; it may drop labels it cannot apply. Losing labels beats losing the issue.
-            opts.log?.warn(clean(`Could not make sure the labels ${labels.join(', ')} exist (${messageOf(err)}); opening the issue anyway`));
-        }
-        const issue = await client.createIssue({ title, body, labels });
-        opts.log?.info(`Opened issue #${issue.number}: ${issue.url}`);
-        return { url: issue.url, action: 'created', number: issue.number, issueUrl: issue.url };
-    }
-    catch (err) {
-        const status = err instanceof GitHubApiError ? err.status : undefined;
-        const advice = status !== undefined ? ADVICE[status] ?? (status >= 500 || status === 0 ? ADVICE[500] : undefined) : undefined;
-        return {
-            warning: clean(`No issue was opened for the failed migration: ${messageOf(err)}.${advice ? ` ${advice}.` : ''} ` +
-                "The migration's outcome is unchanged."),
-        };
-    }
-}
-const ADVICE = {
-    401: 'The github-token is invalid or expired',
-    403: 'Give the job `permissions: issues: write` (or a github-token that has it)',
-    404: 'The repository is not visible to this token, or its issues are disabled',
-    410: 'Issues are disabled in this repository',
-    422: 'GitHub rejected the issue as invalid',
-    429: 'GitHub rate-limited the token; the issue can be opened by hand from the run log',
-    500: 'GitHub could not be reached or failed; the issue can be opened by hand from the run log',
-};
-function messageOf(err) {
-    if (err instanceof Error)
-        return err.message;
-    return String(err);
-}
-/** ` line 3, column 5` after the file, when known. */
-function position(e) {
-    if (e.line === undefined)
-        return '';
-    return ` line ${e.line}${e.column !== undefined ? `, column ${e.column}` : ''}`;
-}
-/**
- * Characters beyond a field's limit that are still redacted before the cut. `redact()` scans
- * whitespace-free runs in quadratic time, so a 200 kB error message must be cut *before* it is
- * redacted; a secret straddling that first cut can survive only in its last characters, and the
- * margin (longer than any plausible secret) is dropped with them.
- */
-const REDACT_MARGIN = 2_048;
-/** Redact `text`, then cut it to `max` characters, saying how much was cut. */
-function redactThenClip(text, max, redactor) {
-    const limit = max + 2 * REDACT_MARGIN;
-    const precut = text.length > limit;
-    let out = redactor(precut ? text.slice(0, limit) : text);
-    if (precut)
-        out = out.slice(0, Math.max(0, out.length - REDACT_MARGIN));
-    if (!precut && out.length <= max)
-        return out;
-    return `${out.slice(0, max)} … (cut from ${text.length} characters; see the run log)`;
-}
-/** Inline code that survives backticks in the text (CommonMark: a longer backtick run as the delimiter). */
-function inlineCode(text) {
-    if (text === '')
-        return '` `';
-    const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
-    const ticks = '`'.repeat(longest + 1);
-    const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
-    return `${ticks}${pad}${text}${pad}${ticks}`;
-}
-/** A fenced block whose fence is longer than any backtick run inside, so the text cannot close it. */
-function issue_fence(text, lang) {
-    const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
-    const f = '`'.repeat(Math.max(3, longest + 1));
-    return `${f}${lang}\n${text.replace(/\n+$/, '')}\n${f}`;
-}
-/** `850 ms`, `12.3 s`, `4 min 05 s`. */
-function formatDuration(ms) {
-    if (!Number.isFinite(ms) || ms < 0)
-        return 'unknown';
-    if (ms < 1000)
-        return `${Math.round(ms)} ms`;
-    if (ms < 60_000)
-        return `${(ms / 1000).toFixed(1)} s`;
-    const totalS = Math.round(ms / 1000);
-    return `${Math.floor(totalS / 60)} min ${String(totalS % 60).padStart(2, '0')} s`;
-}
-function formatBytes(n) {
-    if (n < 1024)
-        return `${n} B`;
-    const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-    let v = n / 1024;
-    let i = 0;
-    while (v >= 1024 && i < units.length - 1) {
-        v /= 1024;
-        i++;
-    }
-    return `${v.toFixed(1)} ${units[i]}`;
+    run.health = h;
+    if (h.ok)
+        return h;
+    const failed = failedChecks(h);
+    run.status = 'failed';
+    run.error = errorOf(new ActionError('HEALTH_CHECK_FAILED', `health check${failed.length > 1 ? 's' : ''} failed after migrating: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`, s.rollbackOnFailure ? undefined : 'rollback-on-failure is false: the migrations stay applied; fix forward or roll back by hand'));
+    return h;
 }
 
-;// CONCATENATED MODULE: ./src/action/steps/issue.ts
-
-
-/**
- * Whether this run pages someone. Only real changes that failed: a failed migration, health
- * check, rollback or backup, or a database that could not be reached for `up`/`rollback`. Not
- * dry runs, not `status`/`plan`, and not mistakes in the workflow itself (invalid inputs, a
- * command this version lacks): those are the workflow author's to fix, in the run that shows them.
- */
-function wantsIssue(s, run) {
-    if (!s.createIssueOnFailure || s.dryRun)
-        return false;
-    if (s.command !== 'up' && s.command !== 'rollback')
-        return false;
-    return run.status === 'failed' || run.status === 'rolled-back';
-}
-/** Everything the issue says, from the (already redacted) run. */
-function issueFacts(s, run) {
-    const rb = run.rollback;
-    let stillApplied;
-    let rollbackNote;
-    if (rb) {
-        stillApplied = rb.remaining;
-        if (rb.stoppedAt)
-            rollbackNote = `the automatic rollback stopped at ${rb.stoppedAt.file ?? rb.stoppedAt.version}: ${STOP_REASON[rb.stoppedAt.reason] ?? rb.stoppedAt.reason}`;
-        else if (rb.error)
-            rollbackNote = `the automatic rollback failed: ${rb.error.message}`;
-    }
-    else if (s.command === 'up' && run.applied.length > 0) {
-        stillApplied = [...run.applied].reverse();
-        rollbackNote = s.rollbackOnFailure ? 'no automatic rollback ran' : 'rollback-on-failure is false: this run\'s migrations were left applied';
-    }
-    else if (s.command === 'up') {
-        stillApplied = [];
-        if (run.backup?.outcome === 'failed')
-            rollbackNote = 'the backup failed before any migration ran: nothing was applied';
-        else
-            rollbackNote = 'nothing was applied before the failure, so there was nothing to roll back';
-    }
-    const b = run.backup;
-    return {
-        environment: s.environment,
-        command: s.command,
-        status: run.status,
-        ...(run.target ? { database: run.target.url } : {}),
-        ...(run.error ? { error: run.error } : {}),
-        applied: run.applied,
-        rolledBack: run.rolledBack,
-        ...(stillApplied !== undefined ? { stillApplied } : {}),
-        ...(rollbackNote !== undefined ? { rollbackNote } : {}),
-        ...(b?.outcome === 'taken' && b.path ? { backup: { path: b.path, ...(b.bytes !== undefined ? { bytes: b.bytes } : {}), ...(b.restoreCommand ? { restoreCommand: b.restoreCommand } : {}) } } : {}),
-        ...(s.run.runUrl ? { runUrl: s.run.runUrl } : {}),
-        ...(s.run.actor ? { actor: s.run.actor } : {}),
-        ...(s.run.sha ? { commit: s.run.sha } : {}),
-        durationMs: run.durationMs,
-        toolVersion: run.toolVersion,
-        secrets: s.secrets,
-    };
-}
-const STOP_REASON = {
-    'no-down': 'its down section is empty',
-    'no-file': 'its file is missing',
-    unparsable: 'its file does not parse',
-    failed: 'its down SQL failed',
-};
-/**
- * Open or comment on the failure issue and record the link in `run` (`issue`, `issueUrl`), or
- * add a warning saying why not. Never throws.
- */
-async function reportIssue(s, run, deps) {
-    const warn = (m) => {
-        const text = redact(m, s.secrets);
-        run.warnings.push(text);
-        deps.log.warn(text);
-    };
-    const repo = s.run.repository;
-    if (!repo) {
-        warn('create-issue-on-failure: GITHUB_REPOSITORY is not set (not running on GitHub Actions?), so no issue was opened. The migration\'s outcome is unchanged.');
-        return;
-    }
-    if (s.githubToken === '') {
-        warn('create-issue-on-failure: the github-token input is empty, so no issue was opened (its default is ${{ github.token }}; the job needs `permissions: issues: write`). ' +
-            "The migration's outcome is unchanged.");
-        return;
-    }
-    const [owner, name] = repo.split('/');
-    try {
-        const client = deps.createClient({ token: s.githubToken, owner, repo: name, ...(s.apiUrl ? { apiUrl: s.apiUrl } : {}), log: deps.log });
-        const result = await reportFailure(client, issueFacts(s, run), { labels: s.issueLabels, environment: s.environment, log: deps.log, secrets: s.secrets });
-        if ('warning' in result) {
-            warn(result.warning);
-            return;
-        }
-        run.issue = { action: result.action, number: result.number, url: result.url, issueUrl: result.issueUrl };
-        run.issueUrl = result.url;
-        run.notes.push(result.action === 'created' ? `Opened issue #${result.number}: ${result.url}` : `Added this failure to open issue #${result.number}: ${result.url}`);
-    }
-    catch (err) {
-        // reportFailure never throws; this guards the client factory.
-        warn(`create-issue-on-failure: no issue was opened: ${err?.message ?? String(err)}. The migration's outcome is unchanged.`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/action/steps/notify.ts
-
+;// CONCATENATED MODULE: ./src/action/steps/up.ts
 
 
 
 
 /**
- * Whether this run is posted to `notify-webhook`. Failures (`failed`, `rolled-back`) always are,
- * successes (`success`, `nothing-to-do`) only with `notify-on-success`. Dry runs (`dry-run: true`,
- * `command: plan`) never are: they change nothing, and a workflow often shares its inputs between
- * the pull request's plan and the deploy, so the channel would hear about every plan. Nor is a
- * command this version lacks (the workflow author's mistake, shown in the run itself, as invalid
- * inputs are, which never reach this step).
+ * `command: up` with its safety net: back up when the policy says so, apply, then run the health
+ * checks; after a failed migration or a failed check, roll back what this run applied
+ * (`rollback-on-failure`). Returns the engine's result; undefined when the backup failed and
+ * nothing ran.
  */
-function wantsNotification(s, run) {
-    if (!s.notifyWebhook)
-        return false;
-    if (s.dryRun || s.command === 'plan' || run.dryRun || run.status === 'dry-run')
-        return false;
-    if (run.status === 'failed' || run.status === 'rolled-back')
-        return true;
-    return s.notifyOnSuccess === true && (run.status === 'success' || run.status === 'nothing-to-do');
-}
-/** Slack's limits (Block Kit): longer texts are cut with an ellipsis instead of being rejected. */
-const SLACK_LIMITS = Object.freeze({ header: 150, sectionText: 3000, field: 2000, fields: 10, contextElements: 10, text: 3000 });
-/** How many versions a field lists before `and N more`. */
-const MAX_VERSIONS = 20;
-/**
- * The message for a run. Every value is redacted (the settings' secrets, the webhook itself, and
- * passwords in URLs) before it is escaped for Slack's mrkdwn and cut to Slack's limits, so
- * neither escaping nor cutting can leave part of a secret readable.
- */
-function notificationPayload(s, run) {
-    const secrets = notifySecrets(s);
-    const clean = (v) => redact(v, secrets);
-    /** Slack mrkdwn of a raw value: redacted first, then (`flat`) on one line, escaped, and cut to `max`. */
-    const md = (v, max = SLACK_LIMITS.field, flat = false) => {
-        const t = clean(v);
-        return clipMd(escapeMrkdwn(flat ? t.replace(/\s+/g, ' ').trim() : t), max);
-    };
-    const codeSpan = (v, max = 300) => `\`${md(v, max, true).replace(/`/g, "'")}\``;
-    const title = notify_headline(s, run);
-    const blocks = [{ type: 'header', text: { type: 'plain_text', text: clip(clean(title), SLACK_LIMITS.header) } }];
-    const fields = [];
-    const field = (name, value) => fields.push(clipMd(`*${name}*\n${value}`, SLACK_LIMITS.field));
-    field('Environment', codeSpan(s.environment));
-    field('Command', codeSpan(`${s.command}`));
-    field('Status', codeSpan(run.status));
-    if (run.target)
-        field('Database', codeSpan(`${run.target.host}:${run.target.port}/${run.target.database}`));
-    if (run.applied.length > 0 || (s.command === 'up' && run.status !== 'nothing-to-do'))
-        field('Applied', versions(run.applied, codeSpan));
-    if (run.rolledBack.length > 0 || run.rollback)
-        field('Rolled back', versions(run.rolledBack, codeSpan));
-    if (run.rollback && run.rollback.remaining.length > 0)
-        field('Still applied from this run', versions(run.rollback.remaining, codeSpan));
-    if (run.backupPath)
-        field('Backup', codeSpan(run.backupPath));
-    if (run.issueUrl)
-        field('Issue', notify_link(clean(run.issueUrl), run.issue ? `#${run.issue.number}${run.issue.action === 'commented' ? ' (commented)' : ''}` : 'issue'));
-    field('Duration', md(units_duration(run.durationMs)));
-    blocks.push({ type: 'section', fields: fields.slice(0, SLACK_LIMITS.fields).map((text) => ({ type: 'mrkdwn', text })) });
-    const e = run.error;
-    if (e) {
-        const where = [e.file ? `in ${codeSpan(e.file)}` : '', e.line !== undefined ? `line ${e.line}${e.column !== undefined ? `, column ${e.column}` : ''}` : '', e.sqlstate ? `SQLSTATE ${codeSpan(e.sqlstate)}` : '']
-            .filter((x) => x !== '')
-            .join(', ');
-        const lines = [`*Error*${where ? ` ${where}` : ''}`, codeBlock(md(notify_firstLine(clean(e.message)), 1500))];
-        if (e.statement)
-            lines.push(`*Statement:* ${codeSpan(e.statement)}`);
-        if (e.hint)
-            lines.push(`*Hint:* ${md(e.hint, 300, true)}`);
-        if (s.command === 'up' || s.command === 'rollback') {
-            const note = issueFacts(s, run).rollbackNote;
-            if (note)
-                lines.push(`*Rollback:* ${md(note)}`);
-        }
-        blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clipMd(lines.join('\n'), SLACK_LIMITS.sectionText) } });
+async function up(ctx) {
+    const { settings: s, ports, log, run } = ctx;
+    // A missing database is created by `up`, as dbmate's does; never in production.
+    const createDatabase = s.environment !== 'production';
+    // Indexes that are INVALID already are not this run's doing.
+    const invalidBefore = await invalidIndexesBefore(ctx);
+    const r = await log.group(ctx.backup.take ? 'Backup and apply' : 'Apply', () => withBackup(ctx, 'up', (beforeApply) => ports.migrator.up({ createDatabase, ...(s.steps !== undefined ? { steps: s.steps } : {}), ...(beforeApply ? { beforeApply } : {}) })));
+    if (!r)
+        return undefined;
+    if (r.databaseCreated)
+        run.notes.push(`Database ${s.target.database} did not exist and was created (as dbmate's \`up\` does; never in production).`);
+    recordRun(ctx, r);
+    if (r.error) {
+        const failed = r.steps.find((st) => st.error);
+        await autoRollback(ctx, failed ? `migration ${failed.version} failed` : 'the run failed');
+        return r;
     }
-    if (run.warnings.length > 0) {
-        const more = run.warnings.length > 1 ? ` (and ${run.warnings.length - 1} more, see the run)` : '';
-        blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clipMd(`*Warning:* ${md(run.warnings[0], 500, true)}${more}`, SLACK_LIMITS.sectionText) } });
-    }
-    const context = [];
-    if (s.run.repository)
-        context.push(md(s.run.repository));
-    if (s.run.actor)
-        context.push(`Actor: ${md(s.run.actor)}`);
-    if (s.run.sha)
-        context.push(`Commit: ${codeSpan(s.run.sha.slice(0, 7))}`);
-    if (s.run.runUrl)
-        context.push(notify_link(clean(s.run.runUrl), s.run.runId ? `Run ${s.run.runId}` : 'Run'));
-    context.push(`db-migrate-action ${md(run.toolVersion)}`);
-    blocks.push({ type: 'context', elements: context.slice(0, SLACK_LIMITS.contextElements).map((text) => ({ type: 'mrkdwn', text: clipMd(text, SLACK_LIMITS.field) })) });
-    // The notification line, then what a client without blocks needs most: the error and the run.
-    const text = [md(title), e ? md(notify_firstLine(clean(e.message)), 500) : '', run.issueUrl ? `Issue: ${md(run.issueUrl)}` : '', s.run.runUrl ? `Run: ${md(s.run.runUrl)}` : '']
-        .filter((x) => x !== '')
-        .join('\n');
-    // Belt and braces: nothing that leaves this function holds a secret in its raw form.
-    return redactDeep({ text: clipMd(text, SLACK_LIMITS.text), blocks }, secrets);
-}
-/**
- * Post the run to `notify-webhook` (the caller checks {@link wantsNotification}). A success adds a
- * note; a failure adds a warning (`notification webhook failed: HTTP 500 …`) to the run and the
- * log. Never throws and never changes the run's status.
- */
-async function notify(s, run, deps) {
-    const url = s.notifyWebhook;
-    if (!url)
-        return;
-    const secrets = notifySecrets(s);
-    const warn = (m) => {
-        const text = redact(m, secrets);
-        run.warnings.push(text);
-        deps.log.warn(text);
-    };
-    let result;
-    try {
-        const payload = notificationPayload(s, run);
-        result = await (deps.post ?? postWebhook)(url, payload);
-    }
-    catch (err) {
-        // postWebhook never throws; this guards the payload and an injected poster.
-        result = { ok: false, error: err?.message ?? String(err), attempts: 1 };
-    }
-    if (result.ok) {
-        const m = `Notification sent to the notify-webhook (HTTP ${result.status ?? 200}).`;
-        deps.log.info(m);
-        run.notes.push(m);
-        return;
-    }
-    warn(`notification webhook failed: ${result.error ?? 'no answer'}. The migration's outcome is unchanged.`);
-}
-/** The settings' secrets plus the webhook's (in case the settings were built without them). */
-function notifySecrets(s) {
-    return [...s.secrets, ...(s.notifyWebhook ? webhookSecrets(s.notifyWebhook) : [])];
-}
-const NOUN = {
-    up: 'Database migration',
-    rollback: 'Database rollback',
-    verify: 'Migration verify',
-    status: 'Migration status',
-    report: 'Migration report',
-    plan: 'Migration plan',
-    lint: 'Migration lint',
-};
-/** The one-liner, without emoji: `Database migration failed: production (rolled back 2 migrations)`. */
-function notify_headline(s, run) {
-    const noun = NOUN[s.command] ?? 'Database migration';
-    const env = s.environment;
-    const n = (k, what = 'migration') => `${k} ${what}${k === 1 ? '' : 's'}`;
-    switch (run.status) {
-        case 'rolled-back':
-            return `${noun} failed: ${env} (rolled back ${n(run.rolledBack.length)})`;
-        case 'failed': {
-            const rb = run.rollback;
-            let detail = '';
-            if (rb && (rb.stoppedAt || rb.error || rb.remaining.length > 0))
-                detail = `automatic rollback stopped; ${n(rb.remaining.length)} still applied`;
-            else if (s.command === 'up' && run.applied.length > 0 && !rb)
-                detail = `${n(run.applied.length)} left applied`;
-            else if (s.command === 'up' && run.applied.length === 0)
-                detail = 'nothing applied';
-            return `${noun} failed: ${env}${detail ? ` (${detail})` : ''}`;
-        }
-        case 'success': {
-            const detail = s.command === 'up' ? `applied ${n(run.applied.length)}` : s.command === 'rollback' ? `rolled back ${n(run.rolledBack.length)}` : '';
-            return `${noun} succeeded: ${env}${detail ? ` (${detail})` : ''}`;
-        }
-        case 'nothing-to-do':
-            return `${noun}: nothing to do on ${env} (up to date)`;
-        default:
-            return `${noun} (dry run): ${env}`;
-    }
-}
-function versions(list, codeSpan) {
-    if (list.length === 0)
-        return 'none';
-    const shown = list
-        .slice(0, MAX_VERSIONS)
-        .map((v) => codeSpan(v))
-        .join(', ');
-    return list.length > MAX_VERSIONS ? `${shown} and ${list.length - MAX_VERSIONS} more` : shown;
-}
-/** A Slack link; the URL must be a redacted value (escaped here). */
-function notify_link(url, label) {
-    return `<${escapeMrkdwn(url).replace(/\|/g, '%7C')}|${escapeMrkdwn(label).replace(/\|/g, '/')}>`;
-}
-/** Slack's three control characters in mrkdwn (https://api.slack.com/reference/surfaces/formatting#escaping): HTML's three. */
-const escapeMrkdwn = markdown_escapeHtml;
-/** A preformatted block: Postgres messages are full of `_` and `"`, which mrkdwn would format. */
-function codeBlock(v) {
-    return `\`\`\`${v.replace(/```/g, "'''")}\`\`\``;
-}
-function notify_firstLine(v) {
-    return v.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
-}
-/** Cut to `max` characters with an ellipsis. */
-function clip(v, max) {
-    const chars = [...v];
-    return chars.length <= max ? v : `${chars.slice(0, max - 1).join('')}…`;
-}
-/** {@link clip} for escaped mrkdwn: never leaves half an `&amp;` entity behind. */
-function clipMd(v, max) {
-    const cut = clip(v, max);
-    return cut === v ? v : cut.replace(/&[a-z]{0,3}…$/, '…');
+    if (run.applied.length === 0)
+        return r;
+    const health = await healthChecks(ctx, r, invalidBefore);
+    if (!health.ok)
+        await autoRollback(ctx, `health check failed: ${failedChecks(health).map((c) => c.name).join(', ')}`);
+    return r;
 }
 
 ;// CONCATENATED MODULE: ./src/safety/verify.ts
+
+
 
 
 
@@ -44851,7 +45646,7 @@ async function verifyMigrations(cfg, opts = {}) {
     const proofs = [];
     let result;
     try {
-        result = await verify_run(cfg, scratch, created, t0, proofs);
+        result = await run(cfg, scratch, created, t0, proofs);
     }
     finally {
         if (created) {
@@ -44864,7 +45659,7 @@ async function verifyMigrations(cfg, opts = {}) {
  * @param proofs filled with one `verified` history entry per down step that passed, in the order
  *   they ran (newest migration first)
  */
-async function verify_run(cfg, scratch, created, t0, proofs) {
+async function run(cfg, scratch, created, t0, proofs) {
     const log = cfg.log;
     // Quiet engine: verify prints its own progress; warnings still pass. Never write schema.sql.
     const quiet = { info: () => undefined, warn: (m) => log.warn(m), debug: (m) => log.debug(m) };
@@ -44985,7 +45780,7 @@ async function recordProofs(cfg, scratch, proofs) {
     try {
         const ledger = await resolveLedgerName(conn, cfg.migrationsTable, target.searchPath);
         const history = historyName(ledger, cfg.historyTable);
-        if (!(await historyExists(conn, history))) {
+        if (!(await tableExists(conn, history))) {
             log.debug(`${history.quoted} does not exist in ${target.database}: ${what} are not recorded (verify creates no table there)`);
             return 0;
         }
@@ -45055,79 +45850,6 @@ async function schemaOnly(conn, target, ledger, history, cfg) {
     const at = text.lastIndexOf(TRAILER);
     return at >= 0 ? text.slice(0, at + 1) : text;
 }
-/**
- * A unified-style line diff (`---`/`+++` headers, `@@` hunks with `context` lines around each
- * change). Common prefix and suffix are trimmed first, so the LCS table stays small for dumps
- * that differ in a few places.
- */
-function unifiedDiff(a, b, labels, context = 3) {
-    const lines = (t) => (t.endsWith('\n') ? t.slice(0, -1) : t).split('\n');
-    const x = lines(a);
-    const y = lines(b);
-    let pre = 0;
-    while (pre < x.length && pre < y.length && x[pre] === y[pre])
-        pre++;
-    let suf = 0;
-    while (suf < x.length - pre && suf < y.length - pre && x[x.length - 1 - suf] === y[y.length - 1 - suf])
-        suf++;
-    const xs = x.slice(pre, x.length - suf);
-    const ys = y.slice(pre, y.length - suf);
-    // LCS lengths from the end.
-    const w = ys.length + 1;
-    const lcs = new Uint32Array((xs.length + 1) * w);
-    for (let i = xs.length - 1; i >= 0; i--) {
-        for (let j = ys.length - 1; j >= 0; j--) {
-            lcs[i * w + j] = xs[i] === ys[j] ? lcs[(i + 1) * w + j + 1] + 1 : Math.max(lcs[(i + 1) * w + j], lcs[i * w + j + 1]);
-        }
-    }
-    const ops = [];
-    for (let k = 0; k < pre; k++)
-        ops.push({ tag: ' ', text: x[k], ai: k, bi: k });
-    let i = 0;
-    let j = 0;
-    while (i < xs.length || j < ys.length) {
-        if (i < xs.length && j < ys.length && xs[i] === ys[j]) {
-            ops.push({ tag: ' ', text: xs[i], ai: pre + i++, bi: pre + j++ });
-        }
-        else if (i < xs.length && (j === ys.length || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1])) {
-            ops.push({ tag: '-', text: xs[i], ai: pre + i++, bi: pre + j });
-        }
-        else {
-            ops.push({ tag: '+', text: ys[j], ai: pre + i, bi: pre + j++ });
-        }
-    }
-    for (let k = 0; k < suf; k++)
-        ops.push({ tag: ' ', text: x[x.length - suf + k], ai: x.length - suf + k, bi: y.length - suf + k });
-    const out = [`--- ${labels.from}`, `+++ ${labels.to}`];
-    let k = 0;
-    while (k < ops.length) {
-        if (ops[k].tag === ' ') {
-            k++;
-            continue;
-        }
-        // A hunk: from `context` lines before this change to `context` lines after the last change
-        // that is within 2*context lines of the previous one.
-        const start = Math.max(0, k - context);
-        let end = k;
-        let last = k;
-        while (end < ops.length) {
-            if (ops[end].tag !== ' ')
-                last = end;
-            else if (end - last > 2 * context)
-                break;
-            end++;
-        }
-        end = Math.min(ops.length, last + context + 1);
-        const hunk = ops.slice(start, end);
-        const aLen = hunk.filter((o) => o.tag !== '+').length;
-        const bLen = hunk.filter((o) => o.tag !== '-').length;
-        out.push(`@@ -${hunk[0].ai + 1},${aLen} +${hunk[0].bi + 1},${bLen} @@`);
-        for (const o of hunk)
-            out.push(`${o.tag}${o.text}`);
-        k = end;
-    }
-    return `${out.join('\n')}\n`;
-}
 /** The human verdict: one line when everything round-trips, the first bad down with its diff otherwise. */
 function verify_verdict(r) {
     if (r.ok) {
@@ -45148,116 +45870,19 @@ function recorded(r) {
     return r.historyRecorded > 0 ? `Recorded ${r.historyRecorded} verified down section(s) in the history table\n` : '';
 }
 
-;// CONCATENATED MODULE: ./src/action/steps/drift.ts
-
-
-
-
-
-
-
-
-/** The committed schema file, read before `up` (which may rewrite it when dump-schema is on). */
-async function readCommittedSchema(s) {
-    const path = (0,external_node_path_.isAbsolute)(s.schemaFile) ? s.schemaFile : (0,external_node_path_.join)(s.workspace, s.schemaFile);
-    return (0,promises_namespaceObject.readFile)(path, 'utf8').catch(() => undefined);
-}
-/**
- * Dump the live schema and compare it with `committed` (the file's content before the run).
- * Every trouble (no committed file, a pg_dump whose major version is not the server's, a dump
- * that fails) becomes a warning and a `skipped` report.
- */
-async function driftStep(s, committed, log, run, warn) {
-    const skip = (reason) => {
-        run.drift = { outcome: 'skipped', schemaFile: s.schemaFile, reason };
-        warn(`drift check skipped: ${reason}`);
-    };
-    if (committed === undefined)
-        return skip(`the schema file ${s.schemaFile} does not exist in the repository: nothing to compare with`);
-    let live;
-    try {
-        const conn = await connect(s.target);
-        try {
-            const pgDump = s.pgDumpPath ?? 'pg_dump';
-            const { rows } = await conn.query("select current_setting('server_version_num') as v");
-            const serverMajor = Math.floor(Number(rows[0].v) / 10000);
-            const dumpVersion = await pgDumpVersion(pgDump);
-            if (!dumpVersion)
-                return skip(`cannot run ${pgDump} to dump the live schema`);
-            if (dumpVersion[0] !== serverMajor) {
-                return skip(`${pgDump} is version ${dumpVersion[0]} but the server is PostgreSQL ${serverMajor}: a dump by another major version would differ from the schema file for that reason alone; use a pg_dump of the server's major version (pg-dump-path)`);
-            }
-            const ledger = await resolveLedgerName(conn, s.migrationsTable, s.target.searchPath);
-            live = await dumpSchema(conn, s.target, ledger, { pgDump, ...(s.historyTable ? { history: historyName(ledger, s.historyTable) } : {}) });
-        }
-        finally {
-            await closeQuietly(conn);
-        }
-    }
-    catch (err) {
-        return skip(`the live schema could not be dumped: ${err.message}`);
-    }
-    if (normalize(live) === normalize(committed)) {
-        run.drift = { outcome: 'clean', schemaFile: s.schemaFile };
-        log.info(`No drift: the live schema matches ${s.schemaFile}`);
-        return;
-    }
-    const diff = unifiedDiff(normalize(committed), normalize(live), { from: `${s.schemaFile} (committed)`, to: `${s.target.database} (live)` });
-    run.drift = { outcome: 'drift', schemaFile: s.schemaFile, diff };
-    warn(`schema drift: the live schema of ${s.target.database} differs from ${s.schemaFile} (see the diff in the summary)`);
-    log.info(diff.replace(/\n$/, ''));
-}
-/** Line endings and pg_dump's per-run `\restrict` key lines do not count as drift. */
-function normalize(text) {
-    return text
-        .replace(/\r\n/g, '\n')
-        .split('\n')
-        .filter((l) => !/^\\(un)?restrict\b/.test(l))
-        .join('\n');
-}
-/** The summary section: the verdict, and the diff collapsed in `<details>`. */
-function driftSection(d) {
-    switch (d.outcome) {
-        case 'clean':
-            return ['### ✅ Schema drift', '', `The live schema matches \`${d.schemaFile}\`.`, ''];
-        case 'skipped':
-            return ['### ⚠️ Schema drift', '', `Not checked: ${d.reason ?? 'unknown reason'}`, ''];
-        default: {
-            return [
-                '### ⚠️ Schema drift',
-                '',
-                `The live schema differs from the committed \`${d.schemaFile}\` (changed outside the migrations, or the file is stale). This is reported, not a failure.`,
-                '',
-                '<details><summary>Unified diff: committed (-) vs live (+)</summary>',
-                '',
-                fence(d.diff ?? '', 'diff'),
-                '',
-                '</details>',
-                '',
-            ];
-        }
-    }
-}
-/** A warning annotation on the schema file when the live schema drifted from it. */
-function driftAnnotations(run) {
-    const d = run.drift;
-    if (d?.outcome !== 'drift')
-        return [];
-    return [{ message: `The live schema differs from this file:\n${d.diff ?? ''}`, title: 'Schema drift', file: d.schemaFile, startLine: 1 }];
-}
-
 ;// CONCATENATED MODULE: ./src/action/steps/verify.ts
 
 
 
 /**
- * Run {@link verifyMigrations} on a scratch database on the same server (never the configured
- * database) and record the verdict: status `success` when every down undoes its up, `failed`
- * (error naming the bad down) otherwise. Errors of the run itself (a failing section, no
- * permission to create the scratch database) are thrown and fail the run as usual.
+ * `command: verify`: run {@link verifyMigrations} on a scratch database on the same server (never
+ * the configured database) and record the verdict: status `success` when every down undoes its
+ * up, `failed` (error naming the bad down) otherwise. Errors of the run itself (a failing
+ * section, no permission to create the scratch database) are thrown and fail the run as usual.
  */
-async function verifyStep(cfg, log, run, verify = verifyMigrations) {
-    const r = await verify(cfg);
+async function verify(ctx) {
+    const { log, run } = ctx;
+    const r = await verifyMigrations(migratorConfig(ctx.settings, log));
     const text = verify_verdict(r);
     for (const line of text.replace(/\n$/, '').split('\n'))
         log.info(line);
@@ -45270,7 +45895,7 @@ async function verifyStep(cfg, log, run, verify = verifyMigrations) {
     };
     if (r.ok) {
         run.status = 'success';
-        return;
+        return run.verify;
     }
     run.status = 'failed';
     const first = text.split('\n')[0];
@@ -45281,16 +45906,7 @@ async function verifyStep(cfg, log, run, verify = verifyMigrations) {
         ...(r.firstBadDown ? { file: r.firstBadDown.file, version: r.firstBadDown.version } : {}),
         hint: 'make the down section undo exactly what the up section does',
     };
-}
-/** The summary section of a verify run. */
-function verifySection(v) {
-    if (v.ok) {
-        return ['### ✅ Verify', '', `${v.migrations} migration(s) applied, rolled back and re-applied on the scratch database \`${v.scratchDatabase}\`: every down undoes its up.`, ''];
-    }
-    const head = v.firstBadDown
-        ? `The down section of \`${v.firstBadDown.file}\` (version \`${v.firstBadDown.version}\`) does not undo its up.`
-        : 'The round trip did not give back the same schema.';
-    return ['### ❌ Verify', '', head, '', `<details><summary>Verdict and diff</summary>`, '', fence(v.verdict, 'diff'), '', '</details>', ''];
+    return run.verify;
 }
 
 ;// CONCATENATED MODULE: ./src/action/pipeline.ts
@@ -45309,483 +45925,129 @@ function verifySection(v) {
 
 
 
-/** Health checks against the run's database, each on its own short connection. */
-function healthPort(target) {
-    return { invalidIndexes: () => invalidIndexNames(target), run: (opts) => runHealthChecks(target, opts) };
-}
-/** Error for a run the action refuses before touching the database. */
-class ActionError extends errors_MigrationError {
-    constructor(code, message, hint) {
-        super(code, message, hint !== undefined ? { hint } : {});
-        this.name = 'ActionError';
-    }
-}
-/** Engine configuration from validated settings. */
-function migratorConfig(s, log) {
-    return {
-        target: s.target,
-        migrationsDirs: [...s.migrationsDirs],
-        migrationsTable: s.migrationsTable,
-        historyTable: s.historyTable,
-        schemaFile: s.schemaFile,
-        dumpSchema: s.dumpSchema,
-        strict: s.strict,
-        lockTimeoutMs: s.lockTimeoutMs,
-        statementTimeoutMs: s.statementTimeoutMs,
-        lockRetries: s.lockRetries,
-        lockWaitTimeoutMs: s.lockWaitTimeoutMs,
-        // A database that is restarting or a network blip should not fail a deploy (DESIGN step 2).
-        connectRetries: CONNECT_RETRIES,
-        connectRetryBaseMs: CONNECT_RETRY_BASE_MS,
-        ...(s.pgDumpPath !== undefined ? { pgDump: s.pgDumpPath } : {}),
-        ctx: { environment: s.environment, actor: s.run.actor, gitSha: s.run.sha, runId: s.run.runId, runUrl: s.run.runUrl, toolVersion: VERSION },
-        log,
-        cwd: s.workspace,
-    };
-}
 /**
- * Run the command the settings ask for and return the whole run as data (DESIGN "Pipeline"
- * steps 2 to 8). Never throws: a failure is in `run.error`, with `status: 'failed'`, or
- * `rolled-back` when this run's migrations were undone automatically; a failed `up`/`rollback`
- * then opens or comments on the failure issue. Dry runs only use the engine's read-only calls
- * (`plan`, `planRollback`, `status`) and read the server version, so they cannot change anything.
+ * Run the command the settings ask for and return the whole run as data. Never throws: a
+ * failure is in `run.error`, with `status: 'failed'`, or `rolled-back` when this run's migrations
+ * were undone automatically; a failed `up`/`rollback` then opens or comments on the failure issue.
+ * Dry runs only use the engine's read-only calls (`plan`, `planRollback`, `status`) and read the
+ * server version, so they cannot change anything.
  */
-async function runPipeline(s, deps) {
-    const now = deps.now ?? Date.now;
-    const t0 = now();
-    // `command: lint` needs no database (main.ts calls it directly when no URL is set).
-    if (s.command === 'lint')
-        return runLintCommand({ ...s, command: 'lint' }, deps);
+async function runPipeline(settings, deps) {
     const { log } = deps;
-    const run = {
-        status: 'success',
-        command: s.command,
-        dryRun: s.dryRun,
-        environment: s.environment,
-        target: { host: s.target.host, port: s.target.port, database: s.target.database, ...(s.target.user ? { user: s.target.user } : {}), url: s.target.redacted },
-        urlSource: s.urlSource.name,
-        startedAt: new Date(t0).toISOString(),
-        durationMs: 0,
-        rows: [],
-        applied: [],
-        rolledBack: [],
-        pending: [],
-        warnings: [],
-        notes: [],
-        toolVersion: VERSION,
-        run: { ...s.run },
-    };
-    const warn = (m) => {
-        run.warnings.push(m);
-        log.warn(m);
-    };
-    // Migration lint in preflight (lint-step.ts): `plan` lints what `up` would apply; `up` lints the pending files before the backup and the first migration.
-    const migrator = s.command === 'up' || s.command === 'plan' ? lintingMigrator(s, deps.migrator, run, log, warn) : deps.migrator;
-    deps = { ...deps, migrator };
-    log.info(`Environment: ${s.environment}; database: ${s.target.redacted} (from ${s.urlSource.name}); command: ${s.command}${s.dryRun ? ' (dry run)' : ''}`);
+    // `command: lint` needs no database (main.ts calls it directly when no URL is set).
+    if (settings.command === 'lint')
+        return runLintCommand({ ...settings, command: 'lint' }, deps);
+    const ports = realPorts(settings, log, deps);
+    const t0 = ports.now();
+    const run = newRun(t0, settings);
+    const plain = stepContext(settings, ports, log, run);
+    // Migration lint in preflight (steps/lint.ts): `plan` lints what `up` would apply; `up` lints the pending files before the backup and the first migration.
+    const ctx = settings.command === 'up' || settings.command === 'plan' ? { ...plain, ports: { ...ports, migrator: lintingMigrator(plain) } } : plain;
+    log.info(`Environment: ${settings.environment}; database: ${settings.target.redacted} (from ${settings.urlSource.name}); command: ${settings.command}${settings.dryRun ? ' (dry run)' : ''}`);
     try {
-        for (const m of laterFeatureWarnings(s))
-            warn(m);
-        if (s.command === 'status') {
-            await log.group('Status', () => pipeline_status(s, migrator, log, run, warn));
-        }
-        else if (s.command === 'report') {
-            await log.group('Report', () => reportStep(s, log, run));
-        }
-        else if (s.command === 'verify') {
-            // A scratch database on the same server: the configured database is never touched.
-            await log.group('Verify', () => verifyStep(migratorConfig(s, log), log, run));
-        }
-        else if (s.dryRun || s.command === 'plan') {
-            const backups = deps.backup ?? backupPort(s, log);
-            if (s.command === 'rollback')
-                await log.group('Rollback plan (dry run)', () => rollbackPlan(s, migrator, log, run, warn, backups));
-            else
-                await log.group('Plan (dry run)', () => upPlan(s, migrator, log, run, warn, backups));
-        }
-        else if (s.command === 'up') {
-            // Read before `up`, which rewrites the schema file when dump-schema is on.
-            const committed = s.driftCheck ? await readCommittedSchema(s) : undefined;
-            await up(s, { ...deps, health: deps.health ?? healthPort(s.target), backup: deps.backup ?? backupPort(s, log) }, run, warn);
-            if (s.driftCheck && (run.status === 'success' || run.status === 'nothing-to-do')) {
-                await log.group('Drift check', () => driftStep(s, committed, log, run, warn));
-            }
-        }
-        else {
-            await rollback(s, { ...deps, backup: deps.backup ?? backupPort(s, log) }, run, warn);
-        }
+        for (const m of laterFeatureWarnings(settings))
+            ctx.warn(m);
+        await pipeline_runCommand(ctx);
     }
     catch (err) {
         run.status = 'failed';
         run.error = errorOf(err);
     }
     // After the run, so the table includes it.
-    if (s.command === 'up')
-        await recentRunsStep(s, log, run);
-    run.durationMs = Math.round(now() - t0);
-    const done = redactDeep(run, s.secrets);
-    if (wantsIssue(s, done)) {
-        await log.group('Failure issue', () => reportIssue(s, done, { log, createClient: deps.createIssueClient ?? createIssueClient }));
-        done.durationMs = Math.round(now() - t0);
+    if (settings.command === 'up')
+        await report_recentRuns(ctx);
+    run.durationMs = Math.round(ports.now() - t0);
+    // From here on the run is redacted, and so is every warning added to it.
+    const done = redactDeep(run, settings.secrets);
+    const warnRedacted = (m) => {
+        const text = redact(m, settings.secrets);
+        done.warnings.push(text);
+        log.warn(text);
+    };
+    const after = { ...ctx, run: done, warn: warnRedacted };
+    if (wantsIssue(settings, done)) {
+        await log.group('Failure issue', () => reportIssue(after));
+        done.durationMs = Math.round(ports.now() - t0);
     }
-    // After the issue, so the message links it; a failed webhook is only a warning (notify-step.ts).
-    if (wantsNotification(s, done))
-        await log.group('Notification', () => notify(s, done, { log, ...(deps.notify ? { post: deps.notify } : {}) }));
-    return redactDeep(done, s.secrets);
+    // After the issue, so the message links it; a failed webhook is only a warning (steps/notify.ts).
+    if (wantsNotification(settings, done))
+        await log.group('Notification', () => notify(after));
+    return redactDeep(done, settings.secrets);
+}
+/** The steps of each command, in the order they run. */
+async function pipeline_runCommand(ctx) {
+    const { settings: s, log } = ctx;
+    switch (s.command) {
+        case 'status':
+            await log.group('Status', () => status_status(ctx));
+            break;
+        case 'report':
+            await log.group('Report', () => report(ctx));
+            break;
+        case 'verify':
+            // A scratch database on the same server: the configured database is never touched.
+            await log.group('Verify', () => verify(ctx));
+            break;
+        case 'plan':
+            await log.group('Plan (dry run)', () => planUp(ctx));
+            break;
+        case 'up':
+            if (s.dryRun)
+                await log.group('Plan (dry run)', () => planUp(ctx));
+            else
+                await upThenDriftCheck(ctx);
+            break;
+        case 'rollback':
+            if (s.dryRun)
+                await log.group('Rollback plan (dry run)', () => planRollback(ctx));
+            else
+                await rollback(ctx);
+            break;
+        default:
+            // `lint` never gets here (runPipeline hands it to runLintCommand); a command added to the
+            // inputs but not here fails the run instead of doing something else.
+            throw new ActionError('COMMAND_UNSUPPORTED', `command ${s.command} is not available in this version`);
+    }
+}
+/** `up`, then (`drift-check`) the live schema against the committed file when `up` succeeded. */
+async function upThenDriftCheck(ctx) {
+    const { settings: s, log, run } = ctx;
+    // Read before `up`, which rewrites the schema file when dump-schema is on.
+    const committed = s.driftCheck ? await committedSchema(s) : undefined;
+    await up(ctx);
+    if (s.driftCheck && (run.status === 'success' || run.status === 'nothing-to-do'))
+        await log.group('Drift check', () => driftCheck(ctx, committed));
+}
+/**
+ * `command: lint`: lint every migration file. Needs no database (and no URL). Status `failed`
+ * when a finding is at or above `lint-fail-on`, else `success`.
+ */
+async function runLintCommand(settings, deps) {
+    const now = deps.now ?? Date.now;
+    const t0 = now();
+    const run = newRun(t0, settings);
+    try {
+        await lintAll({ settings, log: deps.log, run });
+    }
+    catch (err) {
+        run.status = 'failed';
+        run.error = errorOf(err);
+    }
+    run.durationMs = Math.round(now() - t0);
+    return run;
 }
 /** A run that failed before the inputs were valid: every output still gets a value. */
 function failedRun(err, startedAt, now = Date.now()) {
-    return {
-        status: 'failed',
-        dryRun: false,
-        startedAt: new Date(startedAt).toISOString(),
-        durationMs: Math.round(now - startedAt),
-        rows: [],
-        applied: [],
-        rolledBack: [],
-        pending: [],
-        error: errorOf(err),
-        warnings: [],
-        notes: [],
-        toolVersion: VERSION,
-    };
+    const run = newRun(startedAt, undefined, errorOf(err));
+    run.durationMs = Math.round(now - startedAt);
+    return run;
 }
-async function upPlan(s, migrator, log, run, warn, backups) {
-    const plan = await migrator.plan();
-    const take = s.steps ?? plan.pending.length;
-    run.rows = plan.pending.map((m, i) => ({
-        version: m.version,
-        file: m.displayPath,
-        status: i < take ? 'would-apply' : 'pending',
-        transaction: m.transaction,
-        ...(i < take ? { sql: m.sql } : {}),
-    }));
-    run.pending = plan.pending.map((m) => m.version);
-    setCurrent(run, plan.currentVersion);
-    run.status = 'dry-run';
-    if (plan.databaseMissing) {
-        if (s.environment === 'production')
-            warn(`database ${s.target.database} does not exist: up would fail (the action never creates a production database)`);
-        else
-            run.notes.push(`Database ${s.target.database} does not exist: \`up\` would create it, then apply every migration.`);
-    }
-    describePlan(plan, run, warn);
-    const toApply = run.rows.filter((r) => r.status === 'would-apply').length;
-    if (toApply === 0)
-        run.notes.push('Nothing to apply: the database is up to date.');
-    await planBackup(s, backups, log, run, warn, toApply, plan.databaseMissing, 'up');
-    logPlan(log, run.rows, 'Would apply');
-}
-/** Dry run: whether the real run would back up first, and with which pg_dump; nothing is written. */
-async function planBackup(s, backups, log, run, warn, count, databaseMissing, command) {
-    const b = await backupDryRun(backups, s, backupPolicy(s), count, databaseMissing);
-    run.backup = b;
-    const what = command === 'up' ? 'migrating' : 'rolling back';
-    if (b.outcome === 'would-take') {
-        const pgDump = b.pgDump ? ` with pg_dump ${b.pgDumpVersion} (${b.pgDump}) for the PostgreSQL ${b.serverVersion} server` : '';
-        const m = `A backup would be taken before ${what} (${b.reason})${pgDump}, into ${b.dir}; this dry run took none.`;
-        run.notes.push(m);
-        log.info(m);
-    }
-    else if (b.outcome === 'would-fail') {
-        warn(`${command} would fail before ${what}, with nothing ${command === 'up' ? 'applied' : 'rolled back'}: the backup (${b.reason}) could not be taken: ${b.error}`);
-    }
-    else if (count > 0) {
-        run.notes.push(`No backup would be taken (${b.reason}).`);
-    }
-}
-function describePlan(plan, run, warn) {
-    if (!plan.ledgerExists && !plan.databaseMissing)
-        run.notes.push('The ledger table does not exist yet; `up` would create it (and the history table).');
-    for (const v of plan.edited)
-        warn(editedWarning(`migration ${v}`));
-    if (plan.orphans.length)
-        run.notes.push(`Applied versions with no file (ignored, as dbmate does): ${plan.orphans.join(', ')}`);
-}
-/** Dry run: print each migration with its mode and exact SQL, as the summary shows them. */
-function logPlan(log, rows, verb) {
-    for (const r of rows) {
-        if (r.sql === undefined)
-            continue;
-        log.info(`${verb} ${r.file} (${r.transaction ? 'in one transaction' : 'transaction:false, statement by statement'}):`);
-        log.info(r.sql.replace(/\s+$/, ''));
-    }
-    if (!rows.some((r) => r.sql !== undefined))
-        log.info(`Nothing to ${verb.toLowerCase().replace('would ', '')}.`);
-}
-async function rollbackPlan(s, migrator, log, run, warn, backups) {
-    const plan = await migrator.planRollback({ steps: s.steps ?? 1 });
-    describePlan(plan, run, warn);
-    run.rows = plan.targets.map((t) => ({ version: t.version, file: t.displayPath, status: 'would-roll-back', transaction: t.transaction, sql: t.sql }));
-    run.pending = plan.pending.map((m) => m.version);
-    setCurrent(run, plan.currentVersion);
-    run.status = 'dry-run';
-    if (plan.databaseMissing)
-        warn(`rollback would fail: database ${s.target.database} does not exist`);
-    else if (plan.targets.length === 0)
-        warn('rollback would fail: no migrations have been applied');
-    for (const t of plan.targets.filter((x) => x.empty)) {
-        warn(`${t.displayPath} has an empty down section: rollback would only delete its ledger row and leave its changes in place`);
-    }
-    if (!plan.databaseMissing)
-        await planBackup(s, backups, log, run, warn, plan.targets.length, false, 'rollback');
-    logPlan(log, run.rows, 'Would roll back');
-}
-async function pipeline_status(s, migrator, log, run, warn) {
-    const st = await migrator.status();
-    describeStatus(st, run, warn);
-    run.rows = [
-        ...st.entries.map((e) => ({
-            version: e.version,
-            file: e.displayPath,
-            status: e.edited ? 'edited' : e.applied ? 'applied' : 'pending',
-        })),
-        ...st.orphans.map((v) => ({ version: v, file: '', status: 'no-file' })),
-    ];
-    run.pending = st.entries.filter((e) => !e.applied).map((e) => e.version);
-    setCurrent(run, st.currentVersion);
-    run.status = s.dryRun ? 'dry-run' : 'success';
-    // dbmate's status lines, so the log reads like `dbmate status`.
-    for (const e of st.entries)
-        log.info(`[${e.applied ? 'X' : ' '}] ${e.fileName}`);
-    log.info(`Applied: ${st.applied}, pending: ${st.pending}`);
-}
-function describeStatus(st, run, warn) {
-    for (const v of st.edited)
-        warn(editedWarning(st.entries.find((e) => e.version === v)?.displayPath ?? `migration ${v}`));
-    if (st.orphans.length)
-        run.notes.push(`Applied versions with no file (ignored, as dbmate does): ${st.orphans.join(', ')}`);
-}
-/**
- * Run an engine command with the backup hook when `backup` asks for one (DESIGN step 4). The
- * engine calls the hook under its advisory lock after planning, before the first migration, and
- * only when there is something to run. A failed backup becomes the run's error with nothing
- * applied (the result is then undefined); any other failure is rethrown.
- */
-async function withBackup(s, deps, run, command, call) {
-    const policy = backupPolicy(s);
-    const state = {};
-    const record = (b) => {
-        run.backup = b;
-        if (b.path)
-            run.backupPath = b.path;
-    };
-    const hook = policy.take ? backupHook(s, deps.backup, deps.log, policy, record, state) : undefined;
-    try {
-        const r = await call(hook);
-        run.backup ??= { outcome: 'not-taken', reason: policy.take ? `nothing to ${command === 'up' ? 'apply' : 'roll back'} (${policy.reason})` : policy.reason };
-        if (!policy.take)
-            deps.log.info(`No backup: ${policy.reason}`);
-        return r;
-    }
-    catch (err) {
-        if (state.failed === undefined || err !== state.failed)
-            throw err;
-        run.status = 'failed';
-        run.error = errorOf(err);
-        setCurrent(run, state.currentVersion);
-        const todo = state.migrations ?? [];
-        if (command === 'up') {
-            run.rows = todo.map((m) => ({ version: m.version, file: m.displayPath, status: 'pending' }));
-            run.pending = todo.map((m) => m.version);
-        }
-        run.notes.push(`No migration was ${command === 'up' ? 'applied' : 'rolled back'}: the backup must succeed first (${policy.reason}). ` +
-            `The run stopped with the advisory lock held and before the ledger was touched; it would have ${command === 'up' ? 'applied' : 'rolled back'} ${todo.map((m) => m.version).join(', ') || 'nothing'}.`);
-        return undefined;
-    }
-}
-/**
- * `up` with its safety net: apply, then health checks, and on a failed migration or a failed
- * check roll back what this run applied (when `rollback-on-failure` says so).
- */
-async function up(s, deps, run, warn) {
-    const { migrator, log, health } = deps;
-    // A missing database is created by `up`, as dbmate's does; never in production.
-    const createDatabase = s.environment !== 'production';
-    // Indexes that are INVALID already are not this run's doing; a missing database has none.
-    const invalidBefore = await health.invalidIndexes().catch(() => undefined);
-    const title = backupPolicy(s).take ? 'Backup and apply' : 'Apply';
-    const r = await log.group(title, () => withBackup(s, deps, run, 'up', (beforeApply) => migrator.up({ createDatabase, ...(s.steps !== undefined ? { steps: s.steps } : {}), ...(beforeApply ? { beforeApply } : {}) })));
-    if (!r)
-        return;
-    if (r.databaseCreated)
-        run.notes.push(`Database ${s.target.database} did not exist and was created (as dbmate's \`up\` does; never in production).`);
-    apply(r, run, warn);
-    if (r.error) {
-        const failed = r.steps.find((st) => st.error);
-        await autoRollback(s, deps, run, warn, failed ? `migration ${failed.version} failed` : 'the run failed');
-        return;
-    }
-    if (run.applied.length === 0)
-        return;
-    const h = await log.group('Health checks', async () => {
-        const result = await health.run({
-            ...(s.healthCheckSql !== '' ? { sql: s.healthCheckSql } : {}),
-            ...(s.healthCheckUrl !== undefined ? { url: s.healthCheckUrl } : {}),
-            retries: s.healthCheckRetries,
-            intervalMs: s.healthCheckIntervalMs,
-            ...(invalidBefore !== undefined ? { invalidIndexesBefore: invalidBefore } : {}),
-            // After a full `up` every file must be in the ledger; with `steps`, at least this run's.
-            expectedApplied: s.steps === undefined ? r.files.map((f) => f.version) : run.applied,
-            migrationsTable: s.migrationsTable,
-            secrets: s.secrets,
-        });
-        for (const c of result.checks)
-            log.info(`${c.skipped ? 'skipped' : c.ok ? 'ok' : 'FAILED'} ${c.name}: ${c.detail}`);
-        return result;
-    });
-    run.health = h;
-    if (h.ok)
-        return;
-    const failed = h.checks.filter((c) => !c.ok && !c.skipped);
-    run.status = 'failed';
-    run.error = errorOf(new ActionError('HEALTH_CHECK_FAILED', `health check${failed.length > 1 ? 's' : ''} failed after migrating: ${failed.map((c) => `${c.name}: ${c.detail}`).join('; ')}`, s.rollbackOnFailure ? undefined : 'rollback-on-failure is false: the migrations stay applied; fix forward or roll back by hand'));
-    await autoRollback(s, deps, run, warn, `health check failed: ${failed.map((c) => c.name).join(', ')}`);
-}
-/**
- * DESIGN step 7: undo this run's migrations, newest first, through the engine. Whatever happens
- * here, the original failure stays the run's error; the rollback's own trouble is reported beside it.
- */
-async function autoRollback(s, deps, run, warn, reason) {
-    const mine = [...run.applied];
-    if (mine.length === 0) {
-        run.notes.push('Nothing to roll back: this run applied no migration before it failed.');
-        return;
-    }
-    if (!s.rollbackOnFailure) {
-        warn(`rollback-on-failure is false: the ${mine.length} migration(s) this run applied remain applied: ${[...mine].reverse().join(', ')}`);
-        return;
-    }
-    let rb;
-    try {
-        rb = await deps.log.group('Automatic rollback', () => deps.migrator.rollbackVersions(mine, { reason }));
-    }
-    catch (err) {
-        run.rollback = { reason, requested: [...mine].reverse(), rolledBack: [], remaining: [...mine].reverse(), error: errorOf(err) };
-        warn(`the automatic rollback could not start: ${err.message}; still applied from this run: ${[...mine].reverse().join(', ')}`);
-        return;
-    }
-    for (const st of rb.steps) {
-        run.rows.push({
-            version: st.version,
-            file: st.displayPath,
-            status: st.outcome === 'rolled_back' ? 'rolled-back' : 'rollback-failed',
-            durationMs: round(st.durationMs),
-            transaction: st.transaction,
-            ...(st.attempts > 1 ? { attempts: st.attempts } : {}),
-        });
-    }
-    const rolledBack = rb.steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version);
-    run.rolledBack = rolledBack;
-    const remaining = rb.remaining.map((m) => m.version);
-    run.rollback = {
-        reason,
-        requested: rb.requested,
-        rolledBack,
-        remaining,
-        ...(rb.stoppedAt ? { stoppedAt: { version: rb.stoppedAt.version, ...(rb.stoppedAt.displayPath ? { file: rb.stoppedAt.displayPath } : {}), reason: rb.stoppedAt.reason } } : {}),
-        ...(rb.error ? { error: errorOf(rb.error) } : {}),
-    };
-    if (!rb.stateUnknown) {
-        run.pending = rb.pending;
-        setCurrent(run, rb.currentVersion);
-    }
-    if (rb.dumpError)
-        warn(`the schema dump after the rollback failed: ${rb.dumpError.message}`);
-    if (rb.error || remaining.length > 0) {
-        run.status = 'failed';
-        warn(`the automatic rollback stopped${rb.error ? `: ${rb.error.message}` : ''}; still applied from this run: ${remaining.join(', ') || 'none'}`);
-    }
-    else {
-        run.status = 'rolled-back';
-    }
-}
-async function rollback(s, deps, run, warn) {
-    const title = backupPolicy(s).take ? 'Backup and rollback' : 'Rollback';
-    const r = await deps.log.group(title, () => withBackup(s, deps, run, 'rollback', (beforeApply) => deps.migrator.rollback({ steps: s.steps ?? 1, ...(beforeApply ? { beforeApply } : {}) })));
-    if (r)
-        apply(r, run, warn);
-}
-function apply(r, run, warn) {
-    run.rows = r.steps.map((st) => ({
-        version: st.version,
-        file: st.displayPath,
-        status: st.outcome === 'failed' ? 'failed' : st.outcome === 'rolled_back' ? 'rolled-back' : 'applied',
-        durationMs: round(st.durationMs),
-        transaction: st.transaction,
-        ...(st.attempts > 1 ? { attempts: st.attempts } : {}),
-    }));
-    const touched = new Set(r.steps.map((st) => st.version));
-    if (r.command === 'up') {
-        for (const m of r.pendingFiles)
-            if (!touched.has(m.version))
-                run.rows.push({ version: m.version, file: m.displayPath, status: 'pending' });
-    }
-    run.applied = r.steps.filter((st) => st.outcome === 'applied').map((st) => st.version);
-    run.rolledBack = r.steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version);
-    run.pending = r.pending;
-    setCurrent(run, r.currentVersion);
-    if (r.schemaFile)
-        run.schemaFile = r.schemaFile;
-    if (r.dumpError)
-        warn(`the schema dump failed (the migrations themselves succeeded): ${r.dumpError.message}`);
-    // The engine logged these during `up`: recorded for the summary, not logged twice.
-    for (const v of r.edited ?? [])
-        run.warnings.push(editedWarning(r.files.find((f) => f.version === v)?.displayPath ?? `migration ${v}`));
-    if (r.stateUnknown)
-        warn('the connection was lost and could not be re-opened: what is applied now is unknown; run `status`');
-    if (r.error) {
-        run.status = 'failed';
-        run.error = errorOf(r.error);
-    }
-    else {
-        run.status = r.steps.length > 0 ? 'success' : 'nothing-to-do';
-    }
-}
-/** Inputs that ask for features of a later version: say so instead of pretending. */
+/** Inputs that do not apply to this command: say so instead of pretending. */
 function laterFeatureWarnings(s) {
     const out = [];
     if (s.driftCheck && s.command !== 'up')
         out.push(`drift-check applies to command up only: the schema was not compared (command ${s.command})`);
     return out;
-}
-function setCurrent(run, v) {
-    if (v !== undefined)
-        run.currentVersion = v;
-    else
-        delete run.currentVersion;
-}
-function round(ms) {
-    return Math.round(ms * 1000) / 1000;
-}
-/** The failure as data: SQL errors keep their file, line, column, statement and SQLSTATE. */
-function errorOf(err) {
-    if (err instanceof SqlMigrationError) {
-        const f = err.failure;
-        return {
-            message: err.message,
-            details: err.describe(),
-            code: err.code,
-            file: f.file,
-            version: f.version,
-            ...(f.line !== undefined ? { line: f.line, column: f.column ?? 1 } : {}),
-            ...(f.sqlstate ? { sqlstate: f.sqlstate } : {}),
-            ...(f.statement ? { statement: f.statement } : {}),
-            ...(err.hint ? { hint: err.hint } : {}),
-        };
-    }
-    if (err instanceof errors_MigrationError) {
-        const file = err instanceof ParseError ? err.file : undefined;
-        return {
-            message: err.message,
-            details: err.hint ? `${err.message}\n  hint: ${err.hint}` : err.message,
-            code: err.code,
-            ...(file ? { file } : {}),
-            ...(err.hint ? { hint: err.hint } : {}),
-        };
-    }
-    const message = err instanceof Error ? err.message : String(err);
-    return { message, details: message };
 }
 
 ;// CONCATENATED MODULE: ./src/action/outputs.ts
@@ -45835,11 +46097,15 @@ function lintAnnotations(run) {
         startColumn: f.column,
     }));
 }
+/** A warning annotation on the schema file when the live schema drifted from it (`core.warning`), with the diff. */
+function driftAnnotations(run) {
+    const d = run.drift;
+    if (d?.outcome !== 'drift')
+        return [];
+    return [{ message: `The live schema differs from this file:\n${d.diff ?? ''}`, title: 'Schema drift', file: d.schemaFile, startLine: 1 }];
+}
 
-;// CONCATENATED MODULE: ./src/action/summary.ts
-
-
-
+;// CONCATENATED MODULE: ./src/action/summary/tables.ts
 
 
 /** Label of each row status in the summary table. */
@@ -45856,27 +46122,21 @@ const ROW_LABEL = {
 };
 /** Order of the totals line. */
 const TOTAL_ORDER = ['applied', 'rolled-back', 'failed', 'rollback-failed', 'would-apply', 'would-roll-back', 'pending', 'edited', 'no-file'];
-/**
- * Render the run as the job summary: a headline, the environment/command/target table, the
- * plan, result or status table, totals, the error with its file:line, warnings and (for a dry
- * run) the exact SQL. Pure: the caller writes it. The run is already redacted.
- */
-function renderSummary(run) {
-    const out = [];
-    out.push(`## ${summary_headline(run)}`, '');
+/** The two-column table under the headline: environment, command, database, version, backup, duration, run, issue. */
+function factsTable(run) {
     const facts = [];
     if (run.environment)
-        facts.push(['Environment', code(run.environment)]);
+        facts.push(['Environment', markdown_code(run.environment)]);
     if (run.command)
-        facts.push(['Command', `${code(run.command)}${run.dryRun ? ' (dry run: nothing was changed)' : ''}`]);
+        facts.push(['Command', `${markdown_code(run.command)}${run.dryRun ? ' (dry run: nothing was changed)' : ''}`]);
     if (run.target) {
         const t = run.target;
-        facts.push(['Database', `${code(`${t.host}:${t.port}/${t.database}`)}${t.user ? ` as ${code(t.user)}` : ''}${run.urlSource ? ` (URL from ${code(run.urlSource)})` : ''}`]);
+        facts.push(['Database', `${markdown_code(`${t.host}:${t.port}/${t.database}`)}${t.user ? ` as ${markdown_code(t.user)}` : ''}${run.urlSource ? ` (URL from ${markdown_code(run.urlSource)})` : ''}`]);
     }
     if ((run.status !== 'failed' || run.command) && run.command !== 'lint' && run.command !== 'report')
-        facts.push(['Current version', run.currentVersion ? code(run.currentVersion) : 'none applied']);
+        facts.push(['Current version', currentVersion(run)]);
     if (run.schemaFile)
-        facts.push(['Schema file', code(run.schemaFile)]);
+        facts.push(['Schema file', markdown_code(run.schemaFile)]);
     if (run.backup)
         facts.push(['Backup', backupFact(run.backup)]);
     facts.push(['Duration', units_duration(run.durationMs)]);
@@ -45884,173 +46144,39 @@ function renderSummary(run) {
         facts.push(['Run', `[${run.run.runId ?? 'link'}](${run.run.runUrl})`]);
     if (run.issue)
         facts.push(['Issue', `[#${run.issue.number}](${run.issue.url}) ${run.issue.action === 'created' ? 'opened' : 'commented on (it was already open)'}`]);
-    out.push('| | |', '|---|---|', ...facts.map(([k, v]) => `| ${k} | ${cell(v)} |`), '');
-    if (run.rows.length > 0) {
-        out.push(`### ${tableTitle(run)}`, '', ...summary_table(run), '', `**Totals:** ${totals(run.rows)}`, '');
-    }
-    else if (run.command && !run.error && run.command !== 'verify' && run.command !== 'lint' && run.command !== 'report') {
-        out.push(run.command === 'status' ? 'No migration files found.' : 'No migrations to run.', '');
-    }
-    if (run.lint)
-        out.push(...summary_lintSection(run.lint));
-    out.push(...reportSection(run));
-    if (run.health)
-        out.push(...healthSection(run.health));
-    if (run.verify)
-        out.push(...verifySection(run.verify));
-    if (run.drift)
-        out.push(...driftSection(run.drift));
-    if (run.error)
-        out.push('### ❌ Error', '', ...errorBlock(run.error));
-    if (run.rollback)
-        out.push(...rollbackSection(run));
-    if (run.backup && (run.backup.outcome === 'taken' || run.backup.outcome === 'failed'))
-        out.push(...backupSection(run.backup));
-    if (run.warnings.length > 0)
-        out.push('### ⚠️ Warnings', '', ...run.warnings.map((w) => `- ${markdown_oneLine(w)}`), '');
-    if (run.notes.length > 0)
-        out.push('### Notes', '', ...run.notes.map((n) => `- ${markdown_oneLine(n)}`), '');
-    const sqlRows = run.rows.filter((r) => r.sql !== undefined);
-    if (sqlRows.length > 0) {
-        out.push('### SQL', '');
-        for (const r of sqlRows) {
-            out.push(`<details><summary>${markdown_escapeHtml(`${r.version} ${r.file}`)} (${r.transaction ? 'one transaction' : 'transaction:false'})</summary>`, '', fence(r.sql ?? '', 'sql'), '', '</details>', '');
-        }
-    }
-    // Last, so the trend sits where people look after reading this run's outcome.
-    out.push(...recentRunsSection(run));
-    return `${out.join('\n').replace(/\n+$/, '')}\n`;
+    return ['| | |', '|---|---|', ...facts.map(([k, v]) => `| ${k} | ${cell(v)} |`), ''];
 }
-function summary_headline(run) {
-    const health = run.error?.code === 'HEALTH_CHECK_FAILED';
-    switch (run.status) {
-        case 'failed': {
-            if (!run.command)
-                return '❌ Invalid action inputs: nothing ran';
-            if (run.command === 'lint')
-                return `❌ Migration lint failed${run.lint ? `: ${run.lint.failing} finding${run.lint.failing === 1 ? '' : 's'} at or above lint-fail-on ${run.lint.failOn}` : ''}`;
-            if (run.error?.code === 'LINT_FAILED')
-                return `❌ Migration lint failed${run.environment ? ` on ${run.environment}` : ''}: nothing was applied`;
-            if (run.backup?.outcome === 'failed')
-                return `❌ Backup failed${run.environment ? ` on ${run.environment}` : ''}: nothing was ${run.command === 'rollback' ? 'rolled back' : 'applied'}`;
-            if (run.command === 'report')
-                return `❌ Migration report failed${run.environment ? ` on ${run.environment}` : ''}`;
-            if (run.command === 'verify')
-                return `❌ Verify failed${run.environment ? ` on ${run.environment}` : ''}${run.error?.code === 'VERIFY_FAILED' ? ': the round trip did not give back the same schema' : ''}`;
-            const what = health ? 'Health checks failed after migrating' : 'Migration failed';
-            const incomplete = run.rollback ? ` — the automatic rollback stopped, ${summary_count(run.rollback.remaining.length)} of this run still applied` : '';
-            return `❌ ${what}${run.environment ? ` on ${run.environment}` : ''}${incomplete}`;
-        }
-        case 'dry-run':
-            return `🔍 Dry run on ${run.environment}: nothing was changed`;
-        case 'nothing-to-do':
-            return `✅ ${run.environment}: already up to date`;
-        case 'rolled-back':
-            return health
-                ? `↩️ Health checks failed on ${run.environment}: this run's migrations were rolled back`
-                : `↩️ Migration failed on ${run.environment} and was rolled back`;
-        default:
-            if (run.command === 'status')
-                return `📋 Migration status of ${run.environment}`;
-            if (run.command === 'lint')
-                return run.lint?.findings.length ? `⚠️ Migration lint passed with ${run.lint.findings.length} finding${run.lint.findings.length === 1 ? '' : 's'} below lint-fail-on` : '✅ Migration lint passed';
-            if (run.command === 'rollback')
-                return `↩️ Rolled back on ${run.environment}`;
-            if (run.command === 'verify')
-                return `✅ Verify passed on ${run.environment}: every down undoes its up`;
-            if (run.command === 'report')
-                return `📊 Migration report of ${run.environment}'s database`;
-            return `✅ Migrations applied on ${run.environment}`;
-    }
-}
-function summary_count(n) {
-    return `${n} migration${n === 1 ? '' : 's'}`;
-}
-function errorBlock(e) {
-    const where = e.file ? `${e.file}${e.line !== undefined ? `:${e.line}:${e.column ?? 1}` : ''}` : undefined;
-    const out = [];
-    if (where)
-        out.push(`In ${code(where)}${e.sqlstate ? ` (SQLSTATE ${code(e.sqlstate)})` : ''}:`, '');
-    out.push(fence(e.details, 'text'), '');
-    return out;
-}
-function healthSection(h) {
-    const mark = (c) => (c.skipped ? '⏭️ skipped' : c.ok ? '✅ passed' : '❌ failed');
-    return [
-        `### ${h.ok ? '✅' : '❌'} Health checks`,
-        '',
-        '| Check | Result | Detail | Duration |',
-        '|---|---|---|---|',
-        ...h.checks.map((c) => `| ${cell(HEALTH_LABEL[c.name])} | ${mark(c)}${c.attempts && c.attempts > 1 ? ` (${c.attempts} attempts)` : ''} | ${cell(c.detail)} | ${units_duration(c.durationMs)} |`),
-        '',
-    ];
-}
-const HEALTH_LABEL = {
-    sql: 'SQL (`health-check-sql`)',
-    url: 'URL (`health-check-url`)',
-    'invalid-indexes': 'No INVALID index',
-    ledger: 'Every migration applied',
-};
-/** Exactly what the automatic rollback undid and what of this run is still applied. */
-function rollbackSection(run) {
-    const rb = run.rollback;
-    const list = (vs) => (vs.length ? vs.map(code).join(', ') : 'none');
-    const done = rb.remaining.length === 0 && !rb.error;
-    const out = [`### ↩️ Automatic rollback${done ? '' : ' (incomplete)'}`, ''];
-    out.push(`- **Why:** ${markdown_oneLine(rb.reason)}`);
-    out.push(`- **Rolled back** (newest first): ${list(rb.rolledBack)}`);
-    out.push(`- **Still applied from this run:** ${list(rb.remaining)}`);
-    if (rb.stoppedAt) {
-        const why = { 'no-down': 'its down section is empty', 'no-file': 'its file is missing', unparsable: 'its file does not parse', failed: 'its down SQL failed' };
-        out.push(`- **Stopped at:** ${code(rb.stoppedAt.file ?? rb.stoppedAt.version)}: ${why[rb.stoppedAt.reason] ?? rb.stoppedAt.reason}`);
-    }
-    out.push(`- **Current version now:** ${run.currentVersion ? code(run.currentVersion) : 'none applied'}`);
-    out.push('');
-    if (rb.error)
-        out.push(...errorBlock(rb.error));
-    return out;
+/** The database's version after the run, as the facts table and the rollback section show it. */
+function currentVersion(run) {
+    return run.currentVersion ? markdown_code(run.currentVersion) : 'none applied';
 }
 /** One line for the facts table: taken (where, how big), not taken (why), or what a dry run would do. */
 function backupFact(b) {
     switch (b.outcome) {
         case 'taken':
-            return `✅ ${code(b.path ?? '')} (${bytes(b.bytes ?? 0)}, ${units_duration(b.durationMs ?? 0)}; see below)`;
+            return `✅ ${markdown_code(b.path ?? '')} (${bytes(b.bytes ?? 0)}, ${units_duration(b.durationMs ?? 0)}; see below)`;
         case 'failed':
             return `❌ failed (${b.reason}): no migration ran`;
         case 'would-take':
-            return `would be taken (${b.reason})${b.pgDump ? ` with pg_dump ${b.pgDumpVersion} (${code(b.pgDump)}) for PostgreSQL ${b.serverVersion}` : ''}; none was taken by this dry run`;
+            return `would be taken (${b.reason})${b.pgDump ? ` with pg_dump ${b.pgDumpVersion} (${markdown_code(b.pgDump)}) for PostgreSQL ${b.serverVersion}` : ''}; none was taken by this dry run`;
         case 'would-fail':
             return `⚠️ needed (${b.reason}) but could not be taken: see the warnings`;
         default:
             return `not taken (${b.reason})`;
     }
 }
-/** The backup: where it is, how it was made and checked, and the exact command to restore it. */
-function backupSection(b) {
-    if (b.outcome === 'failed') {
-        return [
-            '### ❌ Backup',
-            '',
-            `- **Why a backup:** ${b.reason}`,
-            ...(b.pgDump ? [`- **pg_dump:** ${b.pgDumpVersion} (${code(b.pgDump)})`] : []),
-            ...(b.serverVersion ? [`- **Server:** PostgreSQL ${b.serverVersion}`] : []),
-            `- **Result:** failed before any migration ran, so nothing was changed: ${markdown_oneLine(b.error ?? 'see the error above')}`,
-            '',
-        ];
+/**
+ * The plan, result or status of each migration with its totals, or the sentence saying there was
+ * none; nothing for the commands whose runs have no migration rows (verify, lint, report) or an
+ * error that stopped the run before it had any.
+ */
+function migrationsSection(run) {
+    if (run.rows.length > 0)
+        return [`### ${tableTitle(run)}`, '', ...migrationTable(run), '', `**Totals:** ${totals(run.rows)}`, ''];
+    if (run.command && !run.error && run.command !== 'verify' && run.command !== 'lint' && run.command !== 'report') {
+        return [run.command === 'status' ? 'No migration files found.' : 'No migrations to run.', ''];
     }
-    return [
-        '### 💾 Backup',
-        '',
-        `- **Path:** ${code(b.path ?? '')} (mode 0600)`,
-        `- **Size:** ${bytes(b.bytes ?? 0)}; **SHA-256:** ${code(b.sha256 ?? '')}`,
-        `- **Duration:** ${units_duration(b.durationMs ?? 0)}; verified with ${code('pg_restore --list')}: ${b.entries ?? 0} entries`,
-        `- **Taken with:** pg_dump ${b.pgDumpVersion} (${code(b.pgDump ?? '')}) from a PostgreSQL ${b.serverVersion} server (${b.reason})`,
-        '',
-        `Restore it into a new database${b.restoreDatabase ? ` ${code(b.restoreDatabase)}` : ''} with the command below (set ${code('PGPASSWORD')} first). It is never run automatically: check the copy, then switch over deliberately.`,
-        '',
-        fence(b.restoreCommand ?? '', 'sh'),
-        '',
-    ];
+    return [];
 }
 function tableTitle(run) {
     if (run.command === 'status')
@@ -46059,7 +46185,7 @@ function tableTitle(run) {
         return 'Plan';
     return 'Result';
 }
-function summary_table(run) {
+function migrationTable(run) {
     const plan = run.rows.some((r) => r.status === 'would-apply' || r.status === 'would-roll-back');
     const timed = run.rows.some((r) => r.durationMs !== undefined);
     const head = ['Version', 'File', 'Status'];
@@ -46069,7 +46195,7 @@ function summary_table(run) {
         head.push('Duration');
     const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
     for (const r of run.rows) {
-        const cols = [code(r.version), r.file ? code(r.file) : '—', label(r)];
+        const cols = [markdown_code(r.version), r.file ? markdown_code(r.file) : '—', label(r)];
         if (plan)
             cols.push(r.transaction === undefined ? '' : r.transaction ? 'transaction' : 'transaction:false');
         if (timed)
@@ -46087,26 +46213,309 @@ function totals(rows) {
         .map(([s, n]) => `${n} ${ROW_LABEL[s].replace(/^\S+ /, '')}`);
     return parts.join(' · ');
 }
+const HEALTH_LABEL = {
+    sql: 'SQL (`health-check-sql`)',
+    url: 'URL (`health-check-url`)',
+    'invalid-indexes': 'No INVALID index',
+    ledger: 'Every migration applied',
+};
+/** Each health check after migrating: passed, failed or skipped, with its detail and duration. */
+function healthSection(h) {
+    const mark = (c) => (c.skipped ? '⏭️ skipped' : c.ok ? '✅ passed' : '❌ failed');
+    return [
+        `### ${h.ok ? '✅' : '❌'} Health checks`,
+        '',
+        '| Check | Result | Detail | Duration |',
+        '|---|---|---|---|',
+        ...h.checks.map((c) => `| ${cell(HEALTH_LABEL[c.name])} | ${mark(c)}${c.attempts && c.attempts > 1 ? ` (${c.attempts} attempts)` : ''} | ${cell(c.detail)} | ${units_duration(c.durationMs)} |`),
+        '',
+    ];
+}
 /** Lint findings as a table a pull request reviewer can act on: where, what, why, and the safe rewrite. */
-function summary_lintSection(r) {
+function tables_lintSection(r) {
     const scope = r.scope === 'all' ? 'every migration file' : 'the pending migrations';
     const errors = r.findings.filter((f) => f.severity === 'error').length;
     const warnings = r.findings.length - errors;
     const out = [`### ${r.failed ? '❌' : r.findings.length ? '⚠️' : '✅'} Migration lint`, ''];
-    const disabled = r.disabled.length ? `; disabled: ${r.disabled.map(code).join(', ')}` : '';
+    const disabled = r.disabled.length ? `; disabled: ${r.disabled.map(markdown_code).join(', ')}` : '';
+    const files = units_count(r.files, 'file');
     out.push(r.findings.length
-        ? `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'} in ${scope} (${r.files} file${r.files === 1 ? '' : 's'}); lint-fail-on: ${code(r.failOn)}${disabled}${r.failed ? ` — ${r.failing} at or above it` : ''}.`
-        : `No problems in ${scope} (${r.files} file${r.files === 1 ? '' : 's'}); lint-fail-on: ${code(r.failOn)}${disabled}.`, '');
+        ? `${units_count(errors, 'error')}, ${units_count(warnings, 'warning')} in ${scope} (${files}); lint-fail-on: ${markdown_code(r.failOn)}${disabled}${r.failed ? ` — ${r.failing} at or above it` : ''}.`
+        : `No problems in ${scope} (${files}); lint-fail-on: ${markdown_code(r.failOn)}${disabled}.`, '');
     if (r.findings.length) {
         out.push('| | Rule | Location | Problem | Safe alternative |', '|---|---|---|---|---|');
         for (const f of r.findings) {
-            out.push(`| ${f.severity === 'error' ? '❌ error' : '⚠️ warning'} | ${code(f.rule)} | ${code(`${f.file}:${f.line}:${f.column}`)} | ${cell(`${f.message}. ${f.why}`)} | ${cell(f.fix)} |`);
+            out.push(`| ${f.severity === 'error' ? '❌ error' : '⚠️ warning'} | ${markdown_code(f.rule)} | ${markdown_code(`${f.file}:${f.line}:${f.column}`)} | ${cell(`${f.message}. ${f.why}`)} | ${cell(f.fix)} |`);
         }
         out.push('');
     }
     if (r.unreadable?.length)
-        out.push(`Not linted (unreadable): ${r.unreadable.map(code).join(', ')}`, '');
+        out.push(`Not linted (unreadable): ${r.unreadable.map(markdown_code).join(', ')}`, '');
     return out;
+}
+
+;// CONCATENATED MODULE: ./src/metrics/markdown.ts
+
+
+
+const OUTCOME_ICONS = { success: '✅', rollback: '↩️', failed: '❌', 'rolled-back': '⚠️' };
+/** A markdown table; every cell escaped (errors and names are data, never markup). */
+function table(headers, rows) {
+    const line = (cells) => `| ${cells.map((c) => cell(escapeHtml(c))).join(' | ')} |`;
+    return [line(headers), `|${headers.map(() => '---').join('|')}|`, ...rows.map(line)];
+}
+/**
+ * The report as GitHub markdown (job summary, `report --markdown`): per environment the runs,
+ * success rate, durations, rollbacks and time to recovery; the slowest migrations; coverage.
+ */
+function renderMarkdown(r) {
+    const out = ['## Database migration report', '', `Database ${markdown_code(r.database)} · ${windowText(r)}`, ''];
+    if (!r.historyAvailable) {
+        out.push('No history table in this database yet: nothing has been recorded. Runs of `up` and `rollback` record their history there.', '');
+    }
+    else if (r.environments.length === 0) {
+        out.push('No runs recorded in this window.', '');
+    }
+    else {
+        out.push(...table(ENVIRONMENT_HEADERS, r.environments.map(environmentRow)), '');
+        const open = r.environments.filter((e) => e.recovery.openSince);
+        for (const e of open) {
+            out.push(`> **${escapeHtml(e.environment)}** has been failing since ${when(e.recovery.openSince)}: no successful run since then.`, '');
+        }
+        const slow = r.environments.flatMap((e) => e.slowest.map((s) => ({ env: e.environment, ...s })));
+        if (slow.length) {
+            out.push('### Slowest migrations', '', ...table(['Environment', 'Version', 'File', 'Duration', 'When'], slow.map((s) => [s.env, s.version, s.file ?? '', units_duration(s.durationMs), when(s.startedAt)])), '');
+        }
+    }
+    const coverage = coverageText(r);
+    if (coverage)
+        out.push('### Reversibility', '', escapeHtml(coverage), '');
+    out.push('<sub>Success rate: runs whose migrations all applied (or deliberate rollbacks that succeeded). Durations: p50 / p95 / max, nearest rank. ' +
+        'Time to recovery: mean time from the end of a failed run to the end of the next successful run in that environment.</sub>');
+    return `${out.join('\n')}\n`;
+}
+/** The newest runs as a markdown table (newest first), for the end of every `up` job summary. */
+function renderRecentRuns(runs, title) {
+    if (runs.length === 0)
+        return `### ${title}\n\nNo runs recorded yet.\n`;
+    const rows = [...runs]
+        .sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime())
+        .map((r) => [
+        when(r.startedAt),
+        `${OUTCOME_ICONS[r.outcome]} ${OUTCOME_LABELS[r.outcome]}`,
+        units_duration(r.durationMs),
+        runChanges(r),
+        format_firstLine(r.error, 80),
+        r.actor ?? '',
+        r.gitSha ? r.gitSha.slice(0, 7) : '',
+    ]);
+    // The run link is markup of our own; added after escaping the data cells.
+    const lines = table(['Started', 'Outcome', 'Duration', 'Changes', 'Error', 'Actor', 'Commit'], rows);
+    const links = [...runs].sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime()).map((r) => (r.runUrl && /^https?:\/\//.test(r.runUrl) ? ` [run](${r.runUrl}) |` : ' |'));
+    const withLinks = [`${lines[0]} Run |`, `${lines[1]}---|`, ...lines.slice(2).map((l, i) => `${l}${links[i]}`)];
+    return `### ${title}\n\n${withLinks.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/action/summary/sections.ts
+/**
+ * The job summary's sections below the tables: what went wrong and what was undone, the backup,
+ * the verify and drift verdicts, the report and the recent runs, the run's own notes and SQL.
+ */
+
+
+
+
+
+/** The run's error: where (file:line, SQLSTATE) and the full text. */
+function errorSection(e) {
+    return ['### ❌ Error', '', ...errorBlock(e)];
+}
+/** An error's location and text, for the run's error and the rollback's own. */
+function errorBlock(e) {
+    const where = e.file ? `${e.file}${e.line !== undefined ? `:${e.line}:${e.column ?? 1}` : ''}` : undefined;
+    const out = [];
+    if (where)
+        out.push(`In ${markdown_code(where)}${e.sqlstate ? ` (SQLSTATE ${markdown_code(e.sqlstate)})` : ''}:`, '');
+    out.push(fence(e.details, 'text'), '');
+    return out;
+}
+/** Exactly what the automatic rollback undid and what of this run is still applied. */
+function rollbackSection(run) {
+    const rb = run.rollback;
+    if (!rb)
+        return [];
+    const list = (vs) => (vs.length ? vs.map(markdown_code).join(', ') : 'none');
+    const done = rb.remaining.length === 0 && !rb.error;
+    const out = [`### ↩️ Automatic rollback${done ? '' : ' (incomplete)'}`, ''];
+    out.push(`- **Why:** ${markdown_oneLine(rb.reason)}`);
+    out.push(`- **Rolled back** (newest first): ${list(rb.rolledBack)}`);
+    out.push(`- **Still applied from this run:** ${list(rb.remaining)}`);
+    if (rb.stoppedAt) {
+        out.push(`- **Stopped at:** ${markdown_code(rb.stoppedAt.file ?? rb.stoppedAt.version)}: ${ROLLBACK_STOP_REASONS[rb.stoppedAt.reason] ?? rb.stoppedAt.reason}`);
+    }
+    out.push(`- **Current version now:** ${currentVersion(run)}`);
+    out.push('');
+    if (rb.error)
+        out.push(...errorBlock(rb.error));
+    return out;
+}
+/** The backup: where it is, how it was made and checked, and the exact command to restore it. */
+function backupSection(b) {
+    if (b.outcome === 'failed') {
+        return [
+            '### ❌ Backup',
+            '',
+            `- **Why a backup:** ${b.reason}`,
+            ...(b.pgDump ? [`- **pg_dump:** ${b.pgDumpVersion} (${markdown_code(b.pgDump)})`] : []),
+            ...(b.serverVersion ? [`- **Server:** PostgreSQL ${b.serverVersion}`] : []),
+            `- **Result:** failed before any migration ran, so nothing was changed: ${markdown_oneLine(b.error ?? 'see the error above')}`,
+            '',
+        ];
+    }
+    if (b.outcome !== 'taken')
+        return [];
+    return [
+        '### 💾 Backup',
+        '',
+        `- **Path:** ${markdown_code(b.path ?? '')} (mode 0600)`,
+        `- **Size:** ${bytes(b.bytes ?? 0)}; **SHA-256:** ${markdown_code(b.sha256 ?? '')}`,
+        `- **Duration:** ${units_duration(b.durationMs ?? 0)}; verified with ${markdown_code('pg_restore --list')}: ${b.entries ?? 0} entries`,
+        `- **Taken with:** pg_dump ${b.pgDumpVersion} (${markdown_code(b.pgDump ?? '')}) from a PostgreSQL ${b.serverVersion} server (${b.reason})`,
+        '',
+        `Restore it into a new database${b.restoreDatabase ? ` ${markdown_code(b.restoreDatabase)}` : ''} with the command below (set ${markdown_code('PGPASSWORD')} first). It is never run automatically: check the copy, then switch over deliberately.`,
+        '',
+        fence(b.restoreCommand ?? '', 'sh'),
+        '',
+    ];
+}
+/** A long text collapsed under a one-line title, fenced so nothing in it renders as markup. */
+function details(title, text, lang) {
+    return [`<details><summary>${title}</summary>`, '', fence(text, lang), '', '</details>', ''];
+}
+/** The verify verdict: every down undoes its up, or the first down that does not, with the diff. */
+function verifySection(v) {
+    if (v.ok) {
+        return ['### ✅ Verify', '', `${v.migrations} migration(s) applied, rolled back and re-applied on the scratch database ${markdown_code(v.scratchDatabase)}: every down undoes its up.`, ''];
+    }
+    const head = v.firstBadDown
+        ? `The down section of ${markdown_code(v.firstBadDown.file)} (version ${markdown_code(v.firstBadDown.version)}) does not undo its up.`
+        : 'The round trip did not give back the same schema.';
+    return ['### ❌ Verify', '', head, '', ...details('Verdict and diff', v.verdict, 'diff')];
+}
+/** The drift verdict, and the diff collapsed in `<details>`. */
+function driftSection(d) {
+    switch (d.outcome) {
+        case 'clean':
+            return ['### ✅ Schema drift', '', `The live schema matches ${markdown_code(d.schemaFile)}.`, ''];
+        case 'skipped':
+            return ['### ⚠️ Schema drift', '', `Not checked: ${d.reason ?? 'unknown reason'}`, ''];
+        default:
+            return [
+                '### ⚠️ Schema drift',
+                '',
+                `The live schema differs from the committed ${markdown_code(d.schemaFile)} (changed outside the migrations, or the file is stale). This is reported, not a failure.`,
+                '',
+                ...details('Unified diff: committed (-) vs live (+)', d.diff ?? '', 'diff'),
+            ];
+    }
+}
+/** The body of `command: report`: the reliability figures of the window. */
+function reportSection(run) {
+    return run.metrics ? [renderMarkdown(run.metrics)] : [];
+}
+/** The closing section of `up`: this environment's newest runs, this one included. */
+function recentRunsSection(run) {
+    if (!run.recentRuns)
+        return [];
+    const n = run.recentRuns.length;
+    const which = n === 0 ? 'Recent runs' : n === 1 ? 'Last run' : `Last ${n} runs`;
+    return [renderRecentRuns(run.recentRuns, `${which} in ${run.environment ?? 'this environment'}`)];
+}
+/** A titled bullet list of the run's warnings or notes, one line each; nothing when there are none. */
+function listSection(title, items) {
+    return items.length > 0 ? [`### ${title}`, '', ...items.map((i) => `- ${markdown_oneLine(i)}`), ''] : [];
+}
+/** The exact SQL of each migration that carries it (a dry run), collapsed one per migration. */
+function sqlSection(run) {
+    const rows = run.rows.filter((r) => r.sql !== undefined);
+    if (rows.length === 0)
+        return [];
+    return ['### SQL', '', ...rows.flatMap((r) => details(`${escapeHtml(`${r.version} ${r.file}`)} (${r.transaction ? 'one transaction' : 'transaction:false'})`, r.sql ?? '', 'sql'))];
+}
+
+;// CONCATENATED MODULE: ./src/action/summary.ts
+
+
+
+/**
+ * Render the run as the job summary: a headline, the environment/command/target table, the
+ * plan, result or status table, totals, the error with its file:line, warnings and (for a dry
+ * run) the exact SQL. Pure: the caller writes it. The run is already redacted.
+ */
+function renderSummary(run) {
+    const out = [
+        `## ${summary_headline(run)}`,
+        '',
+        ...factsTable(run),
+        ...migrationsSection(run),
+        ...(run.lint ? tables_lintSection(run.lint) : []),
+        ...reportSection(run),
+        ...(run.health ? healthSection(run.health) : []),
+        ...(run.verify ? verifySection(run.verify) : []),
+        ...(run.drift ? driftSection(run.drift) : []),
+        ...(run.error ? errorSection(run.error) : []),
+        ...rollbackSection(run),
+        ...(run.backup ? backupSection(run.backup) : []),
+        ...listSection('⚠️ Warnings', run.warnings),
+        ...listSection('Notes', run.notes),
+        ...sqlSection(run),
+        // Last, so the trend sits where people look after reading this run's outcome.
+        ...recentRunsSection(run),
+    ];
+    return `${out.join('\n').replace(/\n+$/, '')}\n`;
+}
+function summary_headline(run) {
+    const health = run.error?.code === 'HEALTH_CHECK_FAILED';
+    const on = run.environment ? ` on ${run.environment}` : '';
+    switch (run.status) {
+        case 'failed': {
+            if (!run.command)
+                return '❌ Invalid action inputs: nothing ran';
+            if (run.command === 'lint')
+                return `❌ Migration lint failed${run.lint ? `: ${units_count(run.lint.failing, 'finding')} at or above lint-fail-on ${run.lint.failOn}` : ''}`;
+            if (run.error?.code === 'LINT_FAILED')
+                return `❌ Migration lint failed${on}: nothing was applied`;
+            if (run.backup?.outcome === 'failed')
+                return `❌ Backup failed${on}: nothing was ${run.command === 'rollback' ? 'rolled back' : 'applied'}`;
+            if (run.command === 'report')
+                return `❌ Migration report failed${on}`;
+            if (run.command === 'verify')
+                return `❌ Verify failed${on}${run.error?.code === 'VERIFY_FAILED' ? ': the round trip did not give back the same schema' : ''}`;
+            const what = health ? 'Health checks failed after migrating' : 'Migration failed';
+            const incomplete = run.rollback ? ` — the automatic rollback stopped, ${units_count(run.rollback.remaining.length, 'migration')} of this run still applied` : '';
+            return `❌ ${what}${on}${incomplete}`;
+        }
+        case 'dry-run':
+            return `🔍 Dry run on ${run.environment}: nothing was changed`;
+        case 'nothing-to-do':
+            return `✅ ${run.environment}: already up to date`;
+        case 'rolled-back':
+            return health
+                ? `↩️ Health checks failed on ${run.environment}: this run's migrations were rolled back`
+                : `↩️ Migration failed on ${run.environment} and was rolled back`;
+        default:
+            if (run.command === 'status')
+                return `📋 Migration status of ${run.environment}`;
+            if (run.command === 'lint')
+                return run.lint?.findings.length ? `⚠️ Migration lint passed with ${units_count(run.lint.findings.length, 'finding')} below lint-fail-on` : '✅ Migration lint passed';
+            if (run.command === 'rollback')
+                return `↩️ Rolled back on ${run.environment}`;
+            if (run.command === 'verify')
+                return `✅ Verify passed on ${run.environment}: every down undoes its up`;
+            if (run.command === 'report')
+                return `📊 Migration report of ${run.environment}'s database`;
+            return `✅ Migrations applied on ${run.environment}`;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/action/core-logger.ts
@@ -46135,8 +46544,6 @@ function coreLogger(secrets) {
 
 
 
-
-
 /**
  * The action: validated inputs → engine → outputs, job summary and annotations. Decisions live
  * in `action/pipeline.ts`; this file only wires. Every output is set, even when the inputs are
@@ -46151,7 +46558,7 @@ async function main_run() {
         // `command: lint` needs no database, so no URL and no engine.
         result = isLintSettings(settings)
             ? await runLintCommand(settings, { log })
-            : await runPipeline(settings, { migrator: new Migrator(migratorConfig(settings, log)), log });
+            : await runPipeline(settings, { log, ...realPorts(settings, log) });
     }
     catch (err) {
         // Only invalid inputs get here: the pipeline reports its own failures in the result.

@@ -7049,7 +7049,7 @@ function extend(target) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6282);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(198);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6834);
 
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .main */ .i)(process.argv.slice(2), process.env, {
@@ -7063,7 +7063,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 198:
+/***/ 6834:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -7072,17 +7072,107 @@ __nccwpck_require__.d(__webpack_exports__, {
   i: () => (/* binding */ main_main)
 });
 
-// UNUSED EXPORTS: formatError
-
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
 // EXTERNAL MODULE: ./node_modules/dotenv/lib/main.js
 var main = __nccwpck_require__(8889);
+;// CONCATENATED MODULE: ./src/cli/args/env-files.ts
+/**
+ * The env files dbmate loads before parsing (`--env-file`, default `.env`) and the environment they
+ * give: process variables win over file values, as with godotenv, and the database URL is read
+ * from that environment. Reading the files is the caller's; everything here is pure.
+ */
+
+/** An env file exists but cannot be read. dbmate exits 3 with `loading env file(s) [a b]: <error>`. */
+class EnvFileError extends Error {
+    /** dbmate's exit code for env-file failures. */
+    exitCode = 3;
+    /**
+     * @param message full text without `Error: `
+     * @param cause the read error
+     */
+    constructor(message, cause) {
+        super(message, { cause });
+        this.name = 'EnvFileError';
+    }
+}
+/**
+ * The `--env-file` values of a command line, for the pass that must run before `parseArgs`
+ * (env files can set `DBMATE_*` variables that flag defaults depend on). Like dbmate it scans the
+ * whole line; unlike dbmate 2.35 it also understands `--env-file=path`. Default `['.env']`.
+ */
+function envFilesFromArgv(argv) {
+    const files = [];
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        if (arg === '--')
+            break;
+        const m = /^--?env-file(?:=(.*))?$/s.exec(arg);
+        if (!m)
+            continue;
+        if (m[1] !== undefined)
+            files.push(m[1]);
+        else if (i + 1 < argv.length)
+            files.push(argv[++i]);
+        // A trailing `--env-file` without value is left for parseArgs to report.
+    }
+    return files.length > 0 ? files : ['.env'];
+}
+/**
+ * Read env files with `dotenv.parse` (never `dotenv.config`, which writes to `process.env` and logs).
+ * Missing files are skipped. When several files set a variable the first file wins, because
+ * godotenv never overrides a variable that is already set.
+ *
+ * @param paths env files in command-line order
+ * @param readFile returns the file's text; may throw ENOENT (or return undefined) for a missing file
+ * @throws EnvFileError when a file exists but cannot be read (dbmate exits 3)
+ */
+function loadEnvFiles(paths, readFile) {
+    const out = {};
+    for (const path of paths) {
+        let text;
+        try {
+            text = readFile(path);
+        }
+        catch (err) {
+            if (err?.code === 'ENOENT')
+                continue;
+            throw new EnvFileError(`loading env file(s) [${paths.join(' ')}]: ${err?.message ?? String(err)}`, err);
+        }
+        if (text === undefined)
+            continue;
+        for (const [key, value] of Object.entries((0,main.parse)(text))) {
+            if (!(key in out))
+                out[key] = value;
+        }
+    }
+    return out;
+}
+/**
+ * The environment dbmate would see after loading env files: variables already in the process
+ * environment win (even when empty), env files only fill the gaps.
+ */
+function mergeEnv(processEnv, fileEnv) {
+    const merged = { ...fileEnv };
+    for (const [key, value] of Object.entries(processEnv))
+        if (value !== undefined)
+            merged[key] = value;
+    return merged;
+}
+/**
+ * The database URL to use: `--url` when given and not empty, else the variable named by `--env`
+ * in `env`, the process environment merged with the env files ({@link mergeEnv}). Returns `''` when there is none;
+ * `parseDatabaseUrl('')` then raises dbmate's `invalid url, have you set your --url flag…`.
+ */
+function resolveDatabaseUrl(opts, env) {
+    if (opts.url)
+        return opts.url;
+    return env[opts.env] ?? '';
+}
+
 ;// CONCATENATED MODULE: ./src/engine/duration.ts
 /**
  * Format nanoseconds the way Go's time.Duration.String() does, because dbmate prints
@@ -7214,65 +7304,17 @@ function parseSince(value, now = new Date()) {
     throw new Error(`invalid window "${value}": expected ${SINCE_FORMAT}`);
 }
 
-;// CONCATENATED MODULE: ./src/cli/args.ts
-
-
-
-/** Re-exported: the CLI's flags and the action's inputs share Go's duration syntax. */
-
+;// CONCATENATED MODULE: ./src/cli/args/flags.ts
 /**
- * A command line urfave/cli would reject. The message is urfave's wording (e.g.
- * `flag provided but not defined: -strict`); print it with {@link formatUsageError}.
+ * What `db-migrate` accepts: the global flags, the commands and each command's flags, with
+ * dbmate 2.36's names, aliases, `DBMATE_*` variables and defaults. Parsing and help both read
+ * these tables, so a flag is declared once.
  */
-class CliUsageError extends Error {
-    /** 2 for bad flags (dbmate prints help and `Error: …`), 3 for an unknown command (urfave's `No help topic`). */
-    exitCode;
-    /** Help of the scope that failed, printed on stdout after `Incorrect Usage: <message>`; absent for exit 3. */
-    helpText;
-    /** Our addition, printed after the error: what to change. */
-    hint;
-    /**
-     * @param message urfave-style text without `Error: `
-     * @param opts exit code (default 2), help text of the failing scope, hint
-     */
-    constructor(message, opts = {}) {
-        super(message);
-        this.name = 'CliUsageError';
-        this.exitCode = opts.exitCode ?? 2;
-        if (opts.helpText !== undefined)
-            this.helpText = opts.helpText;
-        if (opts.hint !== undefined)
-            this.hint = opts.hint;
-    }
-}
-/** An env file exists but cannot be read. dbmate exits 3 with `loading env file(s) [a b]: <error>`. */
-class EnvFileError extends Error {
-    /** dbmate's exit code for env-file failures. */
-    exitCode = 3;
-    /**
-     * @param message full text without `Error: `
-     * @param cause the read error
-     */
-    constructor(message, cause) {
-        super(message, { cause });
-        this.name = 'EnvFileError';
-    }
-}
-/**
- * How to print a {@link CliUsageError} the way dbmate does: exit 2 errors put `Incorrect Usage:`
- * and the help on stdout and `Error: <message>` on stderr; exit 3 prints the bare message on stderr.
- */
-function formatUsageError(err) {
-    const hint = err.hint !== undefined ? `hint: ${err.hint}\n` : '';
-    if (err.exitCode === 3)
-        return { stdout: '', stderr: `${err.message}\n${hint}`, exitCode: 3 };
-    const stdout = err.helpText !== undefined ? `Incorrect Usage: ${err.message}\n\n${err.helpText}` : '';
-    return { stdout, stderr: `Error: ${err.message}\n${hint}`, exitCode: 2 };
-}
-/** dbmate's error for `new` without a name; raised by the command, not by parsing. */
-const NEW_NAME_MISSING_MESSAGE = 'please specify a name for the new migration';
+/** What a duration flag expects, named in every error about one. */
 const DURATION_FORMAT = 'a non-negative duration such as 500ms, 30s or 1m0s';
+/** `--help`/`-h`, accepted in every scope. */
 const HELP_FLAG = { name: 'help', aliases: ['h'], kind: 'bool', usage: 'show help' };
+/** The flags before the command: dbmate's global flags in dbmate's order, then ours. */
 const GLOBAL_FLAGS = [
     { name: 'url', aliases: ['u'], kind: 'string', usage: 'specify the database URL' },
     { name: 'driver', kind: 'string', env: 'DBMATE_DRIVER', usage: 'specify the driver to use (instead of deriving from the database URL scheme)' },
@@ -7336,6 +7378,7 @@ const ENVIRONMENT_FILTER = {
     usage: 'only this environment (development, staging, production, …)',
 };
 const LOCAL_JSON = { name: 'json', kind: 'bool', usage: 'print machine-readable JSON' };
+/** Every command, in the order the help lists them (dbmate's first, then ours). */
 const COMMANDS = [
     { name: 'new', aliases: ['n'], usage: 'Generate a new migration file', argsUsage: 'NAME', flags: [] },
     { name: 'up', aliases: [], usage: 'Create database (if necessary) and migrate to the latest version', flags: [STRICT, VERBOSE, DRY_RUN, STEPS_UP] },
@@ -7392,13 +7435,140 @@ const COMMANDS = [
         ],
     },
 ];
-// ---------------------------------------------------------------------------------------------
-// Public parsing API
+/** The command a word selects, by name or alias; undefined for an unknown word. */
+function findCommand(word) {
+    return COMMANDS.find((c) => c.name === word || c.aliases.includes(word));
+}
+
+;// CONCATENATED MODULE: ./src/cli/args/help.ts
+// Help text, laid out like urfave/cli v2's templates, so `db-migrate --help` reads as dbmate's.
+
+function flagTitle(f) {
+    const takesValue = f.kind !== 'bool';
+    const one = (n) => `${n.length === 1 ? '-' : '--'}${n}${takesValue ? ' value' : ''}`;
+    const names = [f.name, ...(f.aliases ?? [])].map(one).join(', ');
+    return f.kind === 'slice' ? `${names} [ ${names} ]` : names;
+}
+function flagDescription(f) {
+    let text = f.usage;
+    if (f.kind === 'bool' && f.name !== 'help' && f.name !== 'version')
+        text += ' (default: false)';
+    else if (f.default !== undefined)
+        text += f.kind === 'string' || f.kind === 'slice' ? ` (default: "${f.default}")` : ` (default: ${f.default})`;
+    if (f.env !== undefined)
+        text += ` [$${f.env}]`;
+    return text;
+}
+function table(rows) {
+    const width = Math.max(...rows.map(([a]) => a.length)) + 2;
+    return rows
+        .map(([a, b]) => {
+        const [first, ...more] = b.split('\n');
+        return [`   ${a.padEnd(width)}${first}`, ...more.map((l) => `   ${''.padEnd(width)}${l}`)].join('\n');
+    })
+        .join('\n');
+}
+/** The app help (`db-migrate --help`, or no command): usage, version, the commands and the global options. */
+function renderAppHelp(prog, version) {
+    const commands = COMMANDS.map((c) => [[c.name, ...c.aliases].join(', '), c.usage]);
+    commands.push(['help, h', 'Shows a list of commands or help for one command']);
+    return [
+        'NAME:',
+        `   ${prog} - Safe, dbmate-compatible PostgreSQL migrations.`,
+        '',
+        'USAGE:',
+        `   ${prog} [global options] command [command options]`,
+        '',
+        'VERSION:',
+        `   ${version}`,
+        '',
+        'COMMANDS:',
+        table(commands),
+        '',
+        'GLOBAL OPTIONS:',
+        table(GLOBAL_FLAGS.map((f) => [flagTitle(f), flagDescription(f)])),
+        '',
+    ].join('\n');
+}
+/** One command's help (`db-migrate up --help`, `db-migrate help up`): name, usage and its options. */
+function renderCommandHelp(prog, spec) {
+    const [first, ...more] = spec.usage.split('\n');
+    const nameLine = `${prog} ${spec.name}`;
+    const indent = ' '.repeat(nameLine.length + 3);
+    return [
+        'NAME:',
+        [`   ${nameLine} - ${first}`, ...more.map((l) => `   ${indent}${l}`)].join('\n'),
+        '',
+        'USAGE:',
+        `   ${prog} ${spec.name} [command options]${spec.argsUsage ? ` ${spec.argsUsage}` : ''}`,
+        '',
+        'OPTIONS:',
+        table([...spec.flags, HELP_FLAG].map((f) => [flagTitle(f), flagDescription(f)])),
+        '',
+    ].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/cli/args/usage-error.ts
+/**
+ * A command line urfave/cli would reject. The message is urfave's wording (e.g.
+ * `flag provided but not defined: -strict`); print it with {@link formatUsageError}.
+ */
+class CliUsageError extends Error {
+    /** 2 for bad flags (dbmate prints help and `Error: …`), 3 for an unknown command (urfave's `No help topic`). */
+    exitCode;
+    /** Help of the scope that failed, printed on stdout after `Incorrect Usage: <message>`; absent for exit 3. */
+    helpText;
+    /** Our addition, printed after the error: what to change. */
+    hint;
+    /**
+     * @param message urfave-style text without `Error: `
+     * @param opts exit code (default 2), help text of the failing scope, hint
+     */
+    constructor(message, opts = {}) {
+        super(message);
+        this.name = 'CliUsageError';
+        this.exitCode = opts.exitCode ?? 2;
+        if (opts.helpText !== undefined)
+            this.helpText = opts.helpText;
+        if (opts.hint !== undefined)
+            this.hint = opts.hint;
+    }
+}
+/**
+ * How to print a {@link CliUsageError} the way dbmate does: exit 2 errors put `Incorrect Usage:`
+ * and the help on stdout and `Error: <message>` on stderr; exit 3 prints the bare message on stderr.
+ */
+function formatUsageError(err) {
+    const hint = err.hint !== undefined ? `hint: ${err.hint}\n` : '';
+    if (err.exitCode === 3)
+        return { stdout: '', stderr: `${err.message}\n${hint}`, exitCode: 3 };
+    const stdout = err.helpText !== undefined ? `Incorrect Usage: ${err.message}\n\n${err.helpText}` : '';
+    return { stdout, stderr: `Error: ${err.message}\n${hint}`, exitCode: 2 };
+}
+
+;// CONCATENATED MODULE: ./src/cli/args/parse.ts
+/**
+ * Command-line parsing for `db-migrate`, following dbmate 2.36 (urfave/cli v2 on Go's `flag`
+ * package) so scripts written for dbmate keep working:
+ *
+ * - global flags come before the command, command flags after it; a flag in the wrong place is
+ *   `flag provided but not defined: -x` (so `db-migrate --strict up` fails, as in dbmate);
+ * - `-x`, `--x`, `-x=v`, `--x=v` and `--x v` are all accepted; bool flags take no separate value;
+ * - flag parsing stops at the first positional argument or at `--` (`dump -- --extra-pg-dump-arg`);
+ * - `DBMATE_*` variables apply when the flag is absent; flag > environment > default.
+ *
+ * Everything here is pure: the caller reads env files and `process.env` and passes them in.
+ */
+
+
+
+
+
 /**
  * Parse `db-migrate` arguments (without `node` and the script path).
  *
  * @param argv user arguments, e.g. `process.argv.slice(2)`
- * @param env the merged environment ({@link mergeEnv} of `process.env` and {@link loadEnvFiles}),
+ * @param env the merged environment (`mergeEnv` of `process.env` and `loadEnvFiles`),
  *   so `.env` files can set `DBMATE_*` variables as they can for dbmate
  * @param info version and program name for `--version`/`--help`
  * @returns frozen {@link CliOptions}, or `{help}`/`{version}` text to print to stdout with exit 0
@@ -7489,82 +7659,6 @@ function parseArgs(argv, env, info = {}) {
         throw new CliUsageError('choose one of --json and --markdown', { helpText: cmdHelp(), hint: '--html FILE can be combined with either' });
     }
     return Object.freeze(options);
-}
-/**
- * The `--env-file` values of a command line, for the pass that must run before {@link parseArgs}
- * (env files can set `DBMATE_*` variables that flag defaults depend on). Like dbmate it scans the
- * whole line; unlike dbmate 2.35 it also understands `--env-file=path`. Default `['.env']`.
- */
-function envFilesFromArgv(argv) {
-    const files = [];
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        if (arg === '--')
-            break;
-        const m = /^--?env-file(?:=(.*))?$/s.exec(arg);
-        if (!m)
-            continue;
-        if (m[1] !== undefined)
-            files.push(m[1]);
-        else if (i + 1 < argv.length)
-            files.push(argv[++i]);
-        // A trailing `--env-file` without value is left for parseArgs to report.
-    }
-    return files.length > 0 ? files : ['.env'];
-}
-/**
- * Read env files with `dotenv.parse` (never `dotenv.config`, which writes to `process.env` and logs).
- * Missing files are skipped. When several files set a variable the first file wins, because
- * godotenv never overrides a variable that is already set.
- *
- * @param paths env files in command-line order
- * @param readFile returns the file's text; may throw ENOENT (or return undefined) for a missing file
- * @throws EnvFileError when a file exists but cannot be read (dbmate exits 3)
- */
-function loadEnvFiles(paths, readFile) {
-    const out = {};
-    for (const path of paths) {
-        let text;
-        try {
-            text = readFile(path);
-        }
-        catch (err) {
-            if (err?.code === 'ENOENT')
-                continue;
-            throw new EnvFileError(`loading env file(s) [${paths.join(' ')}]: ${err?.message ?? String(err)}`, err);
-        }
-        if (text === undefined)
-            continue;
-        for (const [key, value] of Object.entries((0,main.parse)(text))) {
-            if (!(key in out))
-                out[key] = value;
-        }
-    }
-    return out;
-}
-/**
- * The environment dbmate would see after loading env files: variables already in the process
- * environment win (even when empty), env files only fill the gaps.
- */
-function mergeEnv(processEnv, fileEnv) {
-    const merged = { ...fileEnv };
-    for (const [key, value] of Object.entries(processEnv))
-        if (value !== undefined)
-            merged[key] = value;
-    return merged;
-}
-/**
- * The database URL to use: `--url` when given and not empty, else the variable named by `--env`
- * from the process environment, else from the env files. Returns `''` when there is none;
- * `parseDatabaseUrl('')` then raises dbmate's `invalid url, have you set your --url flag…`.
- */
-function resolveDatabaseUrl(opts, env, envFileContents = {}) {
-    if (opts.url)
-        return opts.url;
-    const fromProcess = env[opts.env];
-    if (fromProcess !== undefined)
-        return fromProcess;
-    return envFileContents[opts.env] ?? '';
 }
 /** Go's `strconv.ParseBool`, which urfave/cli uses for bool flags and `DBMATE_*` bool variables. */
 function parseGoBool(s) {
@@ -7745,76 +7839,9 @@ function misplacedHint(name, scope) {
         return `-${name} is an option of ${owners.join(', ')}: put it after the command`;
     return undefined;
 }
-function findCommand(word) {
-    return COMMANDS.find((c) => c.name === word || c.aliases.includes(word));
-}
 function unknownCommand(word) {
     // urfave/cli v2 hands an unknown command to its help action, which answers this and exits 3.
     return new CliUsageError(`No help topic for '${word}'`, { exitCode: 3 });
-}
-// ---------------------------------------------------------------------------------------------
-// Help text, laid out like urfave/cli v2's templates
-function flagTitle(f) {
-    const takesValue = f.kind !== 'bool';
-    const one = (n) => `${n.length === 1 ? '-' : '--'}${n}${takesValue ? ' value' : ''}`;
-    const names = [f.name, ...(f.aliases ?? [])].map(one).join(', ');
-    return f.kind === 'slice' ? `${names} [ ${names} ]` : names;
-}
-function flagDescription(f) {
-    let text = f.usage;
-    if (f.kind === 'bool' && f.name !== 'help' && f.name !== 'version')
-        text += ' (default: false)';
-    else if (f.default !== undefined)
-        text += f.kind === 'string' || f.kind === 'slice' ? ` (default: "${f.default}")` : ` (default: ${f.default})`;
-    if (f.env !== undefined)
-        text += ` [$${f.env}]`;
-    return text;
-}
-function table(rows) {
-    const width = Math.max(...rows.map(([a]) => a.length)) + 2;
-    return rows
-        .map(([a, b]) => {
-        const [first, ...more] = b.split('\n');
-        return [`   ${a.padEnd(width)}${first}`, ...more.map((l) => `   ${''.padEnd(width)}${l}`)].join('\n');
-    })
-        .join('\n');
-}
-function renderAppHelp(prog, version) {
-    const commands = COMMANDS.map((c) => [[c.name, ...c.aliases].join(', '), c.usage]);
-    commands.push(['help, h', 'Shows a list of commands or help for one command']);
-    return [
-        'NAME:',
-        `   ${prog} - Safe, dbmate-compatible PostgreSQL migrations.`,
-        '',
-        'USAGE:',
-        `   ${prog} [global options] command [command options]`,
-        '',
-        'VERSION:',
-        `   ${version}`,
-        '',
-        'COMMANDS:',
-        table(commands),
-        '',
-        'GLOBAL OPTIONS:',
-        table(GLOBAL_FLAGS.map((f) => [flagTitle(f), flagDescription(f)])),
-        '',
-    ].join('\n');
-}
-function renderCommandHelp(prog, spec) {
-    const [first, ...more] = spec.usage.split('\n');
-    const nameLine = `${prog} ${spec.name}`;
-    const indent = ' '.repeat(nameLine.length + 3);
-    return [
-        'NAME:',
-        [`   ${nameLine} - ${first}`, ...more.map((l) => `   ${indent}${l}`)].join('\n'),
-        '',
-        'USAGE:',
-        `   ${prog} ${spec.name} [command options]${spec.argsUsage ? ` ${spec.argsUsage}` : ''}`,
-        '',
-        'OPTIONS:',
-        table([...spec.flags, HELP_FLAG].map((f) => [flagTitle(f), flagDescription(f)])),
-        '',
-    ].join('\n');
 }
 
 ;// CONCATENATED MODULE: ./src/version.ts
@@ -7846,9 +7873,28 @@ function cliRunContext(envVar, env) {
         toolVersion: VERSION,
     };
 }
+/** The engine configuration a command line asks for, with the audit context of {@link cliRunContext}. */
+function migratorConfig(opts, target, env, cwd, log) {
+    return {
+        target,
+        migrationsDirs: [...opts.migrationsDirs],
+        migrationsTable: opts.migrationsTable,
+        historyTable: opts.historyTable ?? '',
+        schemaFile: opts.schemaFile,
+        dumpSchema: !opts.noDumpSchema,
+        strict: opts.strict,
+        lockTimeoutMs: opts.lockTimeoutMs,
+        statementTimeoutMs: opts.statementTimeoutMs,
+        lockRetries: opts.lockRetries,
+        lockWaitTimeoutMs: opts.lockWaitTimeoutMs,
+        dumpArgs: [...opts.args],
+        verbose: opts.verbose,
+        ctx: cliRunContext(opts.env, env),
+        log,
+        cwd,
+    };
+}
 
-;// CONCATENATED MODULE: external "node:util"
-const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
 ;// CONCATENATED MODULE: ./src/engine/errors.ts
 /**
  * Base class of every error the engine raises on purpose.
@@ -7892,594 +7938,30 @@ class ParseError extends MigrationError {
     }
 }
 
-;// CONCATENATED MODULE: ./src/engine/redact.ts
+;// CONCATENATED MODULE: ./src/cli/commands/database.ts
+/** `create`: create the database (`Creating: <db>`); an existing one is an error, as in dbmate. */
+async function createCommand({ migrator }) {
+    await migrator.createDatabase();
+    return 0;
+}
+/** `drop`: drop the database if it exists (`Dropping: <db>`); running it twice succeeds. */
+async function dropCommand({ migrator }) {
+    await migrator.dropDatabase();
+    return 0;
+}
+
+;// CONCATENATED MODULE: ./src/cli/commands/dump.ts
 /**
- * Redaction: every text we print (logs, summaries, issues, history rows, errors) goes through
- * {@link redact} first, so a password that reaches a message from a driver or a tool is masked.
+ * `dump [-- PG_DUMP_ARGS...]`: write the schema file as dbmate does (`Writing: <file>`); the extra
+ * pg_dump arguments reach the engine through its config. A pg_dump failure is an error (exit 2).
  */
-/** What replaces a password wherever we print text: dbmate's `redactLogString` uses the same mask. */
-const REDACTED = '********';
-/**
- * Mask secrets in free text before it is printed: every occurrence of each secret (as written and
- * percent-encoded, any hex case), the password of any `scheme://user:pass@` URL, and any
- * `password=` parameter. Apply it to every message that may carry driver or tool output.
- */
-function redact(text, secrets) {
-    let out = text.replace(USERINFO_RE, (_m, prefix, rest) => `${prefix}${REDACTED}@${rest.slice(passwordEnd(rest) + 1)}`);
-    out = out.replace(PASSWORD_PARAM_RE, `$1${REDACTED}`);
-    return redactSecrets(out, secrets);
-}
-/** {@link redact} applied to every string inside a plain value (objects, arrays); dates and numbers pass through. */
-function redactDeep(value, secrets) {
-    const walk = (v) => {
-        if (typeof v === 'string')
-            return redact(v, secrets);
-        if (v instanceof Date)
-            return v;
-        if (Array.isArray(v))
-            return v.map(walk);
-        if (v && typeof v === 'object')
-            return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-        return v;
-    };
-    return walk(value);
-}
-// `scheme://user:` followed by the rest of the whitespace-free token; passwordEnd finds its '@'.
-// The lookbehind anchors a match at the start of a scheme: without it a long run of letters is
-// rescanned from every position (quadratic; a 200k-character message took minutes).
-const USERINFO_RE = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/?#@]*:)(\S*@\S*)/g;
-const PASSWORD_PARAM_RE = /((?:^|[?&;\s])password=)[^&\s#]*/gi;
-/**
- * Index of the '@' that ends the userinfo in `rest`. The last '@' before the path is the URL
- * parsers' answer; when the password itself holds `/`, `?` or `#` (an invalid URL we still must
- * not leak), fall back to the last '@' of the token.
- */
-function passwordEnd(rest) {
-    const pathStart = rest.search(/[/?#]/);
-    const head = pathStart === -1 ? rest : rest.slice(0, pathStart);
-    const at = head.lastIndexOf('@');
-    return at !== -1 ? at : rest.lastIndexOf('@');
-}
-function secretForms(secret) {
-    const encoded = encodeURIComponent(secret);
-    // WHATWG URL serialisation of userinfo encodes fewer characters than encodeURIComponent.
-    let userinfo = secret;
-    try {
-        const u = new URL('postgres://host');
-        u.password = secret;
-        userinfo = u.password;
-    }
-    catch {
-        // keep the raw form only
-    }
-    return [secret, encoded, encoded.replace(/%20/g, '+'), userinfo].map(escapeRegExp);
-}
-function hexInsensitive(pattern) {
-    return pattern.replace(/%([0-9A-Fa-f])([0-9A-Fa-f])/g, (_m, a, b) => `%${charClass(a)}${charClass(b)}`);
-}
-function charClass(c) {
-    return /[0-9]/.test(c) ? c : `[${c.toLowerCase()}${c.toUpperCase()}]`;
-}
-function escapeRegExp(s) {
-    return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-function redactSecrets(text, secrets) {
-    const patterns = [...new Set(secrets.filter((s) => s !== '').flatMap(secretForms))].sort((a, b) => b.length - a.length);
-    let out = text;
-    for (const form of patterns)
-        out = out.replace(new RegExp(hexInsensitive(form), 'g'), REDACTED);
-    return out;
+async function dumpCommand({ migrator }) {
+    await migrator.dump();
+    return 0;
 }
 
-;// CONCATENATED MODULE: ./src/engine/url.ts
-
-
-
-
-/** URL schemes dbmate routes to its Postgres driver; all of them mean "speak the Postgres protocol". */
-const POSTGRES_SCHEMES = Object.freeze(['postgres', 'postgresql', 'redshift', 'spanner-postgres']);
-const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
-/** dbmate's exact text when no URL could be found (pkg/dbmate ErrInvalidURL). */
-const MISSING_URL_MESSAGE = 'invalid url, have you set your --url flag or DATABASE_URL environment variable?';
-const NO_HOST = 'no-host.invalid';
-// After redaction this still reads as a template (`user:********@`), unlike a bracketed form.
-const URL_FORMAT = 'postgres://user:password@host:port/database?param=value (user, password, port and params optional)';
-// pq treats these as client settings, not server parameters; we ignore the ones node-postgres cannot honour.
-const IGNORED_PARAMS = new Set([
-    'binary_parameters',
-    'disable_prepared_binary_result',
-    'sslinline',
-    'sslsni',
-    'krbsrvname',
-    'krbspn',
-]);
-// Parameters handled explicitly below; anything else is a server setting sent as `-c name=value`,
-// which is what pq does with unknown URL params (e.g. `?timezone=UTC` works with dbmate).
-const HANDLED_PARAMS = new Set([
-    'host',
-    'port',
-    'socket',
-    'user',
-    'password',
-    'sslmode',
-    'sslrootcert',
-    'sslcert',
-    'sslkey',
-    'search_path',
-    'connect_timeout',
-    'application_name',
-    'fallback_application_name',
-    'client_encoding',
-    'options',
-]);
-// libpq keywords pg_dump understands in a URL query; pq-only and server-only params would make it fail.
-const LIBPQ_DUMP_PARAMS = new Set([
-    'sslmode',
-    'sslrootcert',
-    'sslcert',
-    'sslkey',
-    'sslcrl',
-    'sslcrldir',
-    'sslsni',
-    'sslcompression',
-    'connect_timeout',
-    'application_name',
-    'fallback_application_name',
-    'client_encoding',
-    'options',
-    'keepalives',
-    'keepalives_idle',
-    'keepalives_interval',
-    'keepalives_count',
-    'tcp_user_timeout',
-    'target_session_attrs',
-    'channel_binding',
-    'gssencmode',
-    'krbsrvname',
-    'require_auth',
-    'requirepeer',
-    'service',
-    'passfile',
-]);
-/**
- * Parse a dbmate-style database URL.
- *
- * Rules (dbmate 2.36 + pq, DBMATE_COMPAT.md §8): `socket=/dir` becomes the host, a `host=` param
- * overrides the URL host, `port=` overrides the URL port, the default port is 5432 (5439 for
- * redshift), and no host at all means the platform's socket dir (`/var/run/postgresql` on Linux).
- * `search_path` is sent to the server as a startup option. Unknown params become `-c name=value`.
- *
- * Deliberate difference: without `sslmode` pq requires SSL, which fails against local servers;
- * we follow libpq's default `prefer` instead (see {@link DatabaseTarget.sslPrefer}).
- *
- * @throws MigrationError `URL_MISSING` (dbmate's exact text) for an empty URL or one without a scheme,
- *   `URL_UNSUPPORTED_DRIVER` (`unsupported driver: <scheme>`), `URL_INVALID` for anything malformed.
- */
-function parseDatabaseUrl(raw, opts = {}) {
-    const text = (raw ?? '').trim();
-    const schemeMatch = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(text);
-    // dbmate rejects a URL whose scheme is empty with this message, so a bare `localhost/db` gets it too.
-    if (!schemeMatch) {
-        throw new MigrationError('URL_MISSING', MISSING_URL_MESSAGE, {
-            hint: text === '' ? undefined : `a database URL looks like ${URL_FORMAT}`,
-        });
-    }
-    const scheme = schemeMatch[1].toLowerCase();
-    const driver = opts.driver ? opts.driver : scheme;
-    if (!POSTGRES_SCHEMES.includes(driver)) {
-        throw new MigrationError('URL_UNSUPPORTED_DRIVER', `unsupported driver: ${driver}`, {
-            hint: `this tool speaks PostgreSQL only; use one of the schemes ${POSTGRES_SCHEMES.join(', ')}`,
-        });
-    }
-    const rest = text.slice(schemeMatch[0].length);
-    if (!rest.startsWith('//'))
-        invalid(text, `expected ${URL_FORMAT}`);
-    // WHATWG refuses userinfo or a port without a host (`postgres://u@/db`, `//:5433/db`), Go does
-    // not: parse with a placeholder host and remember that there was none.
-    const authority = /^\/\/([^/?#]*)/.exec(rest)[1];
-    const hostStart = authority.lastIndexOf('@') + 1;
-    const hostless = /^(:|$)/.test(authority.slice(hostStart));
-    const parsable = hostless ? `//${authority.slice(0, hostStart)}${NO_HOST}${rest.slice(2 + hostStart)}` : rest;
-    let url;
-    try {
-        // Non-special schemes keep their authority verbatim under WHATWG rules, so one name suffices.
-        url = new URL(`postgres:${parsable}`);
-    }
-    catch (err) {
-        invalid(text, `${describeParseFailure(rest)}; expected ${URL_FORMAT}`, err);
-    }
-    const params = url.searchParams;
-    const param = (name) => {
-        const v = params.get(name);
-        return v === null || v === '' ? undefined : v;
-    };
-    if (params.has('dbname')) {
-        invalid(text, 'the dbname parameter is not supported: put the database name in the URL path');
-    }
-    const user = param('user') ?? (decode(text, url.username, 'user name') || undefined);
-    const password = params.has('password') ? (params.get('password') ?? '') : decode(text, url.password, 'password');
-    // socket= is dbmate's alias of host=, kept for parity with its MySQL driver.
-    const urlHost = hostless ? '' : decode(text, url.hostname, 'host').replace(/^\[(.*)\]$/, '$1');
-    let host = param('socket') ?? param('host') ?? urlHost;
-    const noHost = host === '';
-    if (noHost)
-        host = defaultSocketDir(opts.platform ?? process.platform);
-    const portText = param('port') ?? url.port;
-    const port = portText === '' ? (scheme === 'redshift' ? 5439 : 5432) : parsePort(text, portText);
-    const database = decode(text, url.pathname.replace(/^\//, ''), 'database name');
-    const sslmodeText = param('sslmode');
-    if (sslmodeText !== undefined && !SSL_MODES.includes(sslmodeText)) {
-        invalid(text, `sslmode=${sslmodeText} is not valid; expected one of ${SSL_MODES.join(', ')}`);
-    }
-    const sslmode = sslmodeText ?? 'prefer';
-    const sslPrefer = sslmode === 'prefer';
-    const searchPathText = params.get('search_path')?.trim() ?? '';
-    const searchPath = searchPathText
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s !== '');
-    const pgConfig = { host, port };
-    if (database !== '')
-        pgConfig.database = database;
-    if (user !== undefined)
-        pgConfig.user = user;
-    if (password !== '')
-        pgConfig.password = password;
-    const sslFiles = readSslFiles(text, sslmode, params, opts.readFile ?? ((p) => (0,external_node_fs_.readFileSync)(p, 'utf8')));
-    const ssl = sslConfig(sslmode, sslFiles);
-    if (ssl !== undefined)
-        pgConfig.ssl = ssl;
-    const connectTimeout = param('connect_timeout');
-    if (connectTimeout !== undefined) {
-        if (!/^\d+$/.test(connectTimeout)) {
-            invalid(text, `connect_timeout=${connectTimeout} is not valid; expected a whole number of seconds (0 = wait forever)`);
-        }
-        pgConfig.connectionTimeoutMillis = Number(connectTimeout) * 1000;
-    }
-    const appName = param('application_name');
-    if (appName !== undefined)
-        pgConfig.application_name = appName;
-    const fallbackAppName = param('fallback_application_name');
-    if (fallbackAppName !== undefined)
-        pgConfig.fallback_application_name = fallbackAppName;
-    const clientEncoding = param('client_encoding');
-    if (clientEncoding !== undefined)
-        pgConfig.client_encoding = clientEncoding;
-    const options = [];
-    const userOptions = param('options');
-    if (userOptions !== undefined)
-        options.push(userOptions);
-    if (searchPathText !== '')
-        options.push(`-c search_path=${escapeOptionValue(searchPathText)}`);
-    for (const [name, value] of params) {
-        if (HANDLED_PARAMS.has(name) || IGNORED_PARAMS.has(name))
-            continue;
-        if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name)) {
-            invalid(text, `query parameter "${name}" is not a valid server setting name`);
-        }
-        options.push(`-c ${name}=${escapeOptionValue(value)}`);
-    }
-    if (options.length > 0)
-        pgConfig.options = options.join(' ');
-    const secrets = password === '' ? [] : [password];
-    const target = {
-        raw,
-        redacted: redactParsedUrl(text, hostStart, secrets),
-        scheme,
-        database,
-        // Typed mutable for callers that take string[], frozen so nobody edits a shared target.
-        searchPath: Object.freeze(searchPath),
-        pg: pgConfig,
-        ...(user !== undefined ? { user } : {}),
-        ...(password !== '' ? { password } : {}),
-        host,
-        hostless: noHost,
-        port,
-        sslmode,
-        sslPrefer,
-        ...(sslFiles !== undefined ? { sslFiles } : {}),
-    };
-    return seal(target);
-}
-/**
- * A target for another database on the same server, with the same credentials and options.
- * Used to reach `postgres` for `create database`/`drop database` (dbmate does not switch for
- * redshift; that choice is the caller's).
- */
-function withDatabase(target, dbName) {
-    const pgConfig = { ...target.pg };
-    if (dbName === '')
-        delete pgConfig.database;
-    else
-        pgConfig.database = dbName;
-    return seal({
-        ...target,
-        raw: replacePath(target.raw, dbName),
-        redacted: replacePath(target.redacted, dbName),
-        database: dbName,
-        pg: pgConfig,
-    });
-}
-/**
- * The URL to give pg_dump: dbmate's normalised form (scheme `postgres`, explicit port, socket dirs
- * as `host=`), without `search_path`/`binary_parameters` (pg_dump gets `--schema` args instead),
- * without params libpq would reject, and **without the password**: pass {@link dumpEnv} as env.
- */
-function dumpArgsUrl(target) {
-    const query = [];
-    const isSocket = target.host.startsWith('/');
-    if (isSocket)
-        query.push(`host=${encodeURIComponent(target.host)}`);
-    const params = paramsOf(target.raw);
-    const names = [...new Set([...params.keys()])].filter((n) => LIBPQ_DUMP_PARAMS.has(n)).sort();
-    for (const name of names) {
-        const value = params.get(name) ?? '';
-        query.push(`${name}=${encodeURIComponent(value)}`);
-    }
-    const userinfo = target.user !== undefined ? `${encodeURIComponent(target.user)}@` : '';
-    const hostPart = isSocket ? '' : target.host.includes(':') ? `[${target.host}]` : target.host;
-    const db = target.database === '' ? '' : `/${encodeURIComponent(target.database)}`;
-    return `postgres://${userinfo}${hostPart}:${target.port}${db}${query.length > 0 ? `?${query.join('&')}` : ''}`;
-}
-/** Environment for pg_dump/psql children: the password travels here, never on the command line. */
-function dumpEnv(target) {
-    return target.password !== undefined ? { PGPASSWORD: target.password } : {};
-}
-/**
- * The node-postgres configs to try, in order. One entry except for the libpq modes node-postgres
- * lacks: `prefer` tries TLS without verification then plain text (fall back only when the server
- * answers that it has no SSL), and `allow` tries plain text then TLS. `ssl` is always explicit here,
- * so `PGSSLMODE` in the environment cannot change the outcome.
- */
-function connectionAttempts(target) {
-    // libpq's prefer/allow never verify the server certificate.
-    const tls = { ...target.sslFiles, rejectUnauthorized: false };
-    if (target.sslmode === 'prefer')
-        return [{ ...target.pg, ssl: tls }, { ...target.pg, ssl: false }];
-    if (target.sslmode === 'allow')
-        return [{ ...target.pg, ssl: false }, { ...target.pg, ssl: tls }];
-    return [{ ...target.pg }];
-}
-/** Structural redaction of a URL: userinfo password and `password=` params, everything else verbatim. */
-function redactUrl(text) {
-    return redact(text, []);
-}
-/**
- * Redaction of a URL that parsed, so its authority is known: mask exactly the userinfo password
- * (the free-text heuristics of {@link redact} could over-mask a URL with '@' in its query), then
- * `password=` params and any other occurrence of the password.
- */
-function redactParsedUrl(text, hostStart, secrets) {
-    const start = text.indexOf('//') + 2;
-    const userinfo = text.slice(start, start + hostStart);
-    const colon = userinfo.indexOf(':');
-    const masked = colon === -1 ? text : `${text.slice(0, start + colon + 1)}${REDACTED}@${text.slice(start + hostStart)}`;
-    return redactSecrets(masked.replace(PASSWORD_PARAM_RE, `$1${REDACTED}`), secrets);
-}
-function replacePath(url, dbName) {
-    const m = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*)(\/[^?#]*)?(.*)$/s.exec(url.trim());
-    if (!m)
-        return url;
-    return `${m[1]}/${encodeURIComponent(dbName)}${m[3]}`;
-}
-function paramsOf(raw) {
-    const q = /\?([^#]*)/.exec(raw.trim());
-    return new URLSearchParams(q ? q[1] : '');
-}
-function readSslFiles(text, mode, params, readFile) {
-    if (mode === 'disable')
-        return undefined;
-    const read = (name) => {
-        const path = params.get(name);
-        if (path === null || path === '')
-            return undefined;
-        try {
-            return readFile(path);
-        }
-        catch (err) {
-            throw new MigrationError('URL_INVALID', `cannot read ${name} file ${path} named in ${redactUrl(text)}: ${err.message}`, {
-                cause: err,
-            });
-        }
-    };
-    const ca = read('sslrootcert');
-    const cert = read('sslcert');
-    const key = read('sslkey');
-    if (ca === undefined && cert === undefined && key === undefined)
-        return undefined;
-    return { ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert } : {}), ...(key !== undefined ? { key } : {}) };
-}
-function sslConfig(mode, files) {
-    switch (mode) {
-        case 'disable':
-        case 'allow':
-            return false;
-        case 'prefer':
-            // node-postgres has no "prefer": the connector decides per attempt (connectionAttempts).
-            return undefined;
-        case 'require':
-            // libpq: `require` with a root certificate behaves like verify-ca.
-            if (files?.ca === undefined)
-                return { ...files, rejectUnauthorized: false };
-            return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
-        case 'verify-ca':
-            // Chain verified (Node's CA store when no sslrootcert), host name not: libpq's verify-ca.
-            return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
-        default:
-            return { ...files, rejectUnauthorized: true };
-    }
-}
-function defaultSocketDir(platform) {
-    switch (platform) {
-        case 'linux':
-            return '/var/run/postgresql';
-        case 'darwin':
-        case 'freebsd':
-        case 'openbsd':
-        case 'netbsd':
-            return '/tmp';
-        default:
-            return 'localhost';
-    }
-}
-/** libpq splits `options` on whitespace; a backslash escapes the next character. */
-function escapeOptionValue(value) {
-    return value.replace(/[\\\s]/g, (c) => `\\${c}`);
-}
-function parsePort(text, portText) {
-    const port = /^\d+$/.test(portText) ? Number(portText) : NaN;
-    if (!(port >= 1 && port <= 65535))
-        invalid(text, `port "${portText}" is not valid; expected a number from 1 to 65535`);
-    return port;
-}
-function decode(text, value, what) {
-    try {
-        return decodeURIComponent(value);
-    }
-    catch (err) {
-        invalid(text, `the ${what} has a malformed percent-escape`, err);
-    }
-}
-function describeParseFailure(rest) {
-    const authority = /^\/\/([^/?#]*)/.exec(rest)?.[1] ?? '';
-    // An '@' after the authority usually means a password holding "/", "?" or "#".
-    if (!authority.includes('@') && rest.slice(2 + authority.length).includes('@')) {
-        return 'the user name or password holds "/", "?" or "#": percent-encode them as %2F, %3F, %23';
-    }
-    const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
-    const port = /^(?:\[[^\]]*\]|[^:]*):(.*)$/.exec(hostPort)?.[1];
-    if (port !== undefined && port !== '' && !/^\d+$/.test(port))
-        return `port "${port}" is not a number`;
-    if (port !== undefined && /^\d+$/.test(port) && (Number(port) < 1 || Number(port) > 65535)) {
-        return `port "${port}" is not valid; expected a number from 1 to 65535`;
-    }
-    return 'it cannot be parsed (percent-encode special characters in the user name and password)';
-}
-function invalid(text, reason, cause) {
-    throw new MigrationError('URL_INVALID', `invalid database url ${redactUrl(text)}: ${reason}`, {
-        ...(cause !== undefined ? { cause } : {}),
-    });
-}
-/** The fields that are safe to log. */
-function publicView(t) {
-    return {
-        redacted: t.redacted,
-        scheme: t.scheme,
-        database: t.database,
-        host: t.host,
-        hostless: t.hostless,
-        port: t.port,
-        user: t.user,
-        searchPath: t.searchPath,
-        sslmode: t.sslmode,
-    };
-}
-function seal(target) {
-    // Not deep-frozen: node-postgres defines properties on the ssl object (it hides `key`).
-    Object.defineProperty(target, 'toJSON', { value: () => publicView(target), enumerable: false });
-    Object.defineProperty(target, external_node_util_namespaceObject.inspect.custom, { value: () => `DatabaseTarget ${(0,external_node_util_namespaceObject.inspect)(publicView(target))}`, enumerable: false });
-    return Object.freeze(target);
-}
-
-// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
-var lib = __nccwpck_require__(3273);
-;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
-// ESM wrapper for pg
-
-
-// Re-export all the properties
-const Client = lib.Client
-const Pool = lib.Pool
-const Connection = lib.Connection
-const types = lib.types
-const Query = lib.Query
-const DatabaseError = lib.DatabaseError
-const escapeIdentifier = lib.escapeIdentifier
-const escapeLiteral = lib.escapeLiteral
-const Result = lib.Result
-const TypeOverrides = lib.TypeOverrides
-
-// Also export the defaults
-const defaults = lib.defaults
-
-// Re-export the default
-/* harmony default export */ const esm = (lib);
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/engine/db.ts
-
-
-
-/**
- * Open a connection, trying each TLS setting the URL's sslmode allows in libpq's order
- * (with no sslmode: TLS first, then plain, like libpq's default `prefer`).
- */
-async function connect(target) {
-    const attempts = connectionAttempts(target);
-    let lastErr;
-    for (let i = 0; i < attempts.length; i++) {
-        try {
-            return await db_open(attempts[i]);
-        }
-        catch (err) {
-            lastErr = err;
-            // Only a server that refuses TLS (or requires it) justifies the next attempt; anything else is final.
-            if (!/SSL|TLS/i.test(String(err?.message)))
-                break;
-        }
-    }
-    throw connectError(target, lastErr);
-}
-async function db_open(config) {
-    const client = new esm.Client(config);
-    // An idle client whose backend dies emits 'error'; without a listener Node would crash the run.
-    client.on('error', () => undefined);
-    try {
-        await client.connect();
-    }
-    catch (err) {
-        await client.end().catch(() => undefined);
-        throw err;
-    }
-    return client;
-}
-function connectError(target, err) {
-    const e = err;
-    if (e?.code === '3D000') {
-        return new MigrationError('DATABASE_MISSING', `database "${target.database}" does not exist (3D000)`, {
-            hint: 'create it first (`db-migrate create`, or `db-migrate up`, which creates a missing database)',
-            cause: err,
-        });
-    }
-    const detail = e?.code && !e.message?.includes(e.code) ? `${e.message} (${e.code})` : (e?.message ?? String(err));
-    return new MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: ${detail}`, {
-        hint: 'check the host, port, credentials and sslmode of the database URL, and that the server is reachable from here',
-        cause: err,
-    });
-}
-/** Close without throwing: closing happens in `finally` blocks where the first error matters. */
-async function closeQuietly(conn) {
-    if (conn)
-        await conn.end().catch(() => undefined);
-}
-/**
- * Whether an error means the session is gone (backend terminated, server shut down, socket closed):
- * nothing more can be done on this connection, and session state such as advisory locks is released.
- */
-function isConnectionLost(err) {
-    const e = err;
-    if (e?.code && /^(57P01|57P02|57P03|08...)$/.test(e.code))
-        return true;
-    return /Connection terminated|connection (is )?closed|ECONNRESET|EPIPE|Client was closed|not queryable/i.test(e?.message ?? '');
-}
-/** Quote an SQL string literal for simple-protocol queries (standard_conforming_strings on). */
-function literal(value) {
-    if (value === null || value === undefined)
-        return 'NULL';
-    return esm.escapeLiteral(value);
-}
-
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: ./src/engine/files.ts
 
 
@@ -8623,7 +8105,10 @@ function newMigrationFileName(name, now) {
     return `${stamp}_${name}.sql`;
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/engine/parse.ts
+
 
 
 // dbmate's regexes are Go RE2, where `\s` is only [\t\n\f\r ] and, with (?m), `^`/`$` only see `\n`.
@@ -8655,6 +8140,13 @@ const MSG_STATEMENTS_BEFORE_UP = "dbmate does not support statements preceding t
 const MSG_DOWN_WITHOUT_UP = "dbmate requires every '-- migrate:down' to be preceded by a '-- migrate:up'";
 const BOM_NOTE = ' The file starts with a UTF-8 byte-order mark, so dbmate does not see a marker on line 1; save it without the BOM.';
 /**
+ * The checksum the history table records for a migration file: sha256 (hex) of its bytes as they
+ * are on disk, so an edit of any byte (a comment, a line ending) shows as an edited file.
+ */
+function checksumOf(bytes) {
+    return (0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex');
+}
+/**
  * Parses one dbmate migration file into its up and down sections.
  *
  * Checks run in dbmate's order (missing up, statements before up, two downs in one section, missing
@@ -8672,7 +8164,7 @@ function parseMigration(source, displayPath) {
     const bytes = typeof source === 'string' ? Buffer.from(source, 'utf8') : source;
     // Buffer#toString keeps a BOM, as Go's string(bytes) does, so markers are found at the same offsets.
     const text = typeof source === 'string' ? source : Buffer.from(source).toString('utf8');
-    const checksum = (0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex');
+    const checksum = checksumOf(bytes);
     const fail = (code, message, hint) => {
         throw new ParseError(code, `${displayPath}: ${message}`, { file: displayPath, hint });
     };
@@ -8777,286 +8269,15 @@ function quoteSnippet(line) {
     const trimmed = line.replace(/^\uFEFF/, '').trim();
     return `\`${trimmed.length > 60 ? `${trimmed.slice(0, 57)}...` : trimmed}\``;
 }
-
-;// CONCATENATED MODULE: ./src/engine/ledger.ts
 /**
- * Resolve the ledger's schema the way dbmate does: `schema.table` in the name, else the first
- * `search_path` entry of the URL, else `current_schema()`, else `public`. Quoting is done by the
- * server so the names match what dbmate writes into schema.sql byte for byte.
- */
-async function resolveLedgerName(conn, migrationsTable, searchPath) {
-    let parts = migrationsTable.split('.');
-    let schema = '';
-    if (parts.length > 1) {
-        schema = parts[0];
-        parts = parts.slice(1);
-    }
-    if (!schema)
-        schema = (searchPath[0] ?? '').trim();
-    const table = parts.join('.');
-    const { rows } = await conn.query('select current_schema() as cur, quote_ident($1) as qs, array(select quote_ident(unnest($2::text[]))) as qt', [schema || 'public', parts]);
-    if (!schema) {
-        schema = rows[0].cur || 'public';
-        const again = await conn.query('select quote_ident($1) as qs', [schema]);
-        rows[0].qs = again.rows[0].qs;
-    }
-    return { schema, table, quotedSchema: rows[0].qs, quoted: `${rows[0].qs}.${rows[0].qt.join('.')}` };
-}
-/**
- * Create the ledger if missing, with dbmate's exact DDL so either tool can continue the other's
- * work. A missing schema (3F000) is created once, as dbmate does, announced with its line.
- */
-async function ensureLedger(conn, name, log) {
-    const ddl = `create table if not exists ${name.quoted} (version varchar primary key)`;
-    try {
-        await conn.query(ddl);
-    }
-    catch (err) {
-        if (err.code !== '3F000')
-            throw err;
-        log.info(`Creating schema: ${name.schema}`);
-        await conn.query(`create schema if not exists ${name.quotedSchema}`);
-        await conn.query(ddl);
-    }
-}
-/** True when the ledger table exists; `status` and `plan` must not create it. */
-async function ledgerExists(conn, name) {
-    const { rowCount } = await conn.query('select 1 from information_schema.tables where table_schema = $1 and table_name = $2', [name.schema, name.table]);
-    return (rowCount ?? 0) > 0;
-}
-/** Applied versions, or an empty set when the ledger does not exist yet. */
-async function appliedVersions(conn, name) {
-    if (!(await ledgerExists(conn, name)))
-        return new Set();
-    // One JSON value instead of one row per version: node-postgres's per-row parsing dominated
-    // `status` on large projects.
-    const { rows } = await conn.query(`select coalesce(json_agg(version), '[]')::text as v from ${name.quoted}`);
-    return new Set(JSON.parse(rows[0].v));
-}
-
-;// CONCATENATED MODULE: ./src/engine/history.ts
-
-/** Outcomes of the table's check constraint, in the order the DDL lists them. */
-const OUTCOMES = ['applied', 'failed', 'rolled_back', 'verified'];
-/** The history table lives beside the ledger so both move together when a schema is chosen. */
-function historyName(ledger, table) {
-    return { schema: ledger.schema, table, quoted: `${ledger.quotedSchema}.${quoteIdent(table)}` };
-}
-function quoteIdent(id) {
-    return /^[a-z_][a-z0-9_$]*$/.test(id) ? id : `"${id.replace(/"/g, '""')}"`;
-}
-/**
- * DDL of the audit table. An identity column (not bigserial) keeps its sequence inside the table
- * definition, so excluding the table from schema dumps excludes all of it.
+ * Read and parse these files. Every file is parsed before anything runs: a malformed file fails
+ * the run with nothing applied. The bytes are parsed (not a decoded string) so the checksum is
+ * the file's own sha256.
  *
- * Tables created by 0.1.0 before `invocation_id` and the `verified` outcome existed are brought up
- * to date in the same round trip; the catalog check comes first so an up-to-date table is never
- * ALTERed (that would take an ACCESS EXCLUSIVE lock on every run).
+ * @throws ParseError for the first file that is not a valid dbmate migration
  */
-function historyDdl(name) {
-    const outcomes = OUTCOMES.map((o) => `'${o}'`).join(', ');
-    const table = literal(name.quoted);
-    return `${createDdl(name, outcomes)};
-do $db_migrate$ declare c record; begin
-  if not exists (select 1 from pg_attribute where attrelid = ${table}::regclass and attname = 'invocation_id' and not attisdropped) then
-    alter table ${name.quoted} add column invocation_id text;
-    -- The old check constraint's name was chosen by the server (and truncated for long names): find it.
-    for c in select conname from pg_constraint where conrelid = ${table}::regclass and contype = 'c' and pg_get_constraintdef(oid) like '%outcome%' loop
-      execute format('alter table %s drop constraint %I', ${table}, c.conname);
-    end loop;
-    alter table ${name.quoted} add check (outcome in (${outcomes}));
-  end if;
-end $db_migrate$`;
-}
-function createDdl(name, outcomes) {
-    return `create table if not exists ${name.quoted} (
-  id bigint generated always as identity primary key,
-  version varchar not null,
-  direction text not null check (direction in ('up', 'down')),
-  outcome text not null check (outcome in (${outcomes})),
-  file_name text,
-  checksum text,
-  started_at timestamptz not null,
-  finished_at timestamptz not null,
-  duration_ms double precision not null,
-  environment text,
-  actor text,
-  git_sha text,
-  run_id text,
-  run_url text,
-  tool_version text,
-  sqlstate text,
-  error text,
-  invocation_id text
-)`;
-}
-/**
- * An INSERT for one history row, as literal SQL: it is appended to the migration's own
- * simple-protocol batch so the audit row commits atomically with the migration.
- */
-function historyInsertSql(name, e, ctx) {
-    const timing = e.startedAt && e.durationMs !== undefined
-        ? `${literal(e.startedAt.toISOString())}::timestamptz, ${literal(new Date(e.startedAt.getTime() + e.durationMs).toISOString())}::timestamptz, ${e.durationMs}`
-        : `now(), clock_timestamp(), extract(epoch from clock_timestamp() - now()) * 1000`;
-    return (`insert into ${name.quoted} (version, direction, outcome, file_name, checksum, started_at, finished_at, duration_ms, ` +
-        `environment, actor, git_sha, run_id, run_url, tool_version, sqlstate, error, invocation_id) values (` +
-        [literal(e.version), literal(e.direction), literal(e.outcome), literal(e.fileName), literal(e.checksum)].join(', ') +
-        `, ${timing}, ` +
-        [ctx.environment, ctx.actor, ctx.gitSha, ctx.runId, ctx.runUrl, ctx.toolVersion, e.sqlstate, e.error, ctx.invocationId]
-            .map((v) => literal(v))
-            .join(', ') +
-        ')');
-}
-/** Record a row on its own (used for failures, after the migration's transaction rolled back). */
-async function recordHistory(conn, name, e, ctx) {
-    await conn.query(historyInsertSql(name, e, ctx));
-}
-/** Whether the audit table exists (status must not create it). */
-async function historyExists(conn, name) {
-    const { rowCount } = await conn.query('select 1 from information_schema.tables where table_schema = $1 and table_name = $2', [name.schema, name.table]);
-    return (rowCount ?? 0) > 0;
-}
-/** Checksum of the last successful `up` of each version: what the file looked like when applied. */
-async function appliedChecksums(conn, name) {
-    if (!(await historyExists(conn, name)))
-        return new Map();
-    // One JSON object rather than a row per version: per-row parsing dominated large `status` runs.
-    const { rows } = await conn.query(`select coalesce(json_object_agg(version, checksum), '{}')::text as sums from (
-       select distinct on (version) version, checksum from ${name.quoted}
-        where direction = 'up' and outcome = 'applied' and checksum is not null order by version, id desc) last`);
-    const out = new Map(Object.entries(JSON.parse(rows[0].sums)));
-    return out;
-}
-/**
- * The one warning about an applied file whose bytes changed since it was applied (its checksum
- * differs from the history table's): the engine logs it during `up`, the CLI's `status` and the
- * action's summary use the same words. `file` is the path or name as the caller shows files.
- */
-function editedWarning(file) {
-    return `${file} was edited after it was applied (its checksum differs from the one recorded in the history table)`;
-}
-
-;// CONCATENATED MODULE: ./src/engine/sleep.ts
-/** Resolve after `ms` milliseconds: the one timer behind every retry, backoff and poll. */
-function sleep(ms) {
-    return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-;// CONCATENATED MODULE: ./src/engine/lock.ts
-
-
-
-
-/**
- * Advisory-lock key for one ledger. Derived from the quoted ledger name so two projects with
- * different ledgers in one database do not block each other, while every run on the same ledger does.
- */
-function lockKey(quotedLedger) {
-    return (0,external_node_crypto_.createHash)('sha256').update(`db-migrate:${quotedLedger}`).digest().readBigInt64BE(0);
-}
-/**
- * Take a session advisory lock, waiting up to `waitMs`. Polls `pg_try_advisory_lock` rather
- * than blocking in `pg_advisory_lock` so the wait is bounded by us, not by statement_timeout.
- */
-async function acquireLock(conn, key, waitMs, log) {
-    const deadline = Date.now() + waitMs;
-    let delay = 25;
-    let announced = false;
-    for (;;) {
-        const { rows } = await conn.query('select pg_try_advisory_lock($1::bigint) as ok', [key.toString()]);
-        if (rows[0].ok)
-            return;
-        const holder = await lockHolder(conn, key);
-        if (!announced) {
-            log.warn(`Waiting for another migration run to finish (advisory lock held by ${holder}); giving up after ${waitMs} ms`);
-            announced = true;
-        }
-        if (Date.now() >= deadline) {
-            throw new MigrationError('LOCK_TIMEOUT', `another migration run holds the migration lock (${holder}); waited ${waitMs} ms`, {
-                hint: 'wait for the other run to finish, or raise --lock-wait-timeout / lock-wait-timeout',
-            });
-        }
-        await sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
-        delay = Math.min(delay * 2, 1000);
-    }
-}
-async function lockHolder(conn, key) {
-    // A bigint key is stored as two 32-bit halves in pg_locks.
-    const { rows } = await conn.query(`select l.pid, a.application_name as app, a.backend_start as since
-       from pg_locks l left join pg_stat_activity a on a.pid = l.pid
-      where l.locktype = 'advisory' and l.granted
-        and l.classid = (($1::bigint >> 32) & x'ffffffff'::bigint)::bigint::oid
-        and l.objid = ($1::bigint & x'ffffffff'::bigint)::oid and l.objsubid = 1
-      limit 1`, [key.toString()]).catch(() => ({ rows: [] }));
-    const r = rows[0];
-    if (!r)
-        return 'another session';
-    return `backend pid ${r.pid}${r.app ? ` (${r.app})` : ''}`;
-}
-/** Release the lock; a failure here only warns, since the session's end releases it anyway. */
-async function releaseLock(conn, key, log) {
-    try {
-        await conn.query('select pg_advisory_unlock($1::bigint)', [key.toString()]);
-    }
-    catch (err) {
-        // A lost session has released its advisory locks already; the run's own error says what happened.
-        if (isConnectionLost(err))
-            return;
-        log.warn(`could not release the migration lock (it is released when the connection closes): ${err.message}`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engine/plan.ts
-
-/** The reportable part of a file. */
-function refOf(file) {
-    return { version: file.version, fileName: file.fileName, displayPath: file.displayPath };
-}
-/** Compare files with applied versions. Pure. */
-function makePlan(files, applied) {
-    const known = new Set(files.map((f) => f.version));
-    const rows = files.map((file) => ({ file, applied: applied.has(file.version) }));
-    let highestApplied;
-    for (const r of rows)
-        if (r.applied && (highestApplied === undefined || r.file.version > highestApplied))
-            highestApplied = r.file.version;
-    return {
-        files: rows,
-        pending: rows.filter((r) => !r.applied).map((r) => r.file),
-        orphans: [...applied].filter((v) => !known.has(v)).sort(),
-        highestApplied,
-    };
-}
-/**
- * dbmate's --strict: the first pending version must be higher than every applied one.
- * Same message as dbmate so scripts that match it keep working.
- */
-function checkStrictOrder(plan) {
-    const first = plan.pending[0];
-    if (first && plan.highestApplied !== undefined && first.version <= plan.highestApplied) {
-        throw new MigrationError('OUT_OF_ORDER', `migration \`${first.version}\` is out of order with already applied migrations, the version number has to be higher than the applied migration \`${plan.highestApplied}\` in --strict mode`, { hint: `rename ${first.displayPath} with a newer timestamp (db-migrate new), or run without --strict` });
-    }
-}
-/**
- * Which applied files `rollback` undoes, newest first: repeatedly the last file in filename
- * order whose version is applied (dbmate's rule, which is not the numeric maximum).
- */
-function rollbackTargets(plan, steps) {
-    return plan.files
-        .filter((r) => r.applied)
-        .map((r) => r.file)
-        .reverse()
-        .slice(0, steps);
-}
-/**
- * Order versions for undoing, newest first: by position in dbmate's file order (file-name
- * order, the order `up` applies them), reversed. Versions with no file come first, so a rollback
- * stops on them before undoing anything it cannot place.
- */
-function newestFirst(files, versions) {
-    const pos = new Map(files.map((f, i) => [f.version, i]));
-    const rank = (v) => pos.get(v) ?? Number.POSITIVE_INFINITY;
-    return [...versions].sort((a, b) => rank(b) - rank(a) || (a < b ? 1 : a > b ? -1 : 0));
+function loadMigrations(files) {
+    return files.map((file) => ({ file, parsed: parseMigration((0,external_node_fs_.readFileSync)(file.absPath), file.displayPath) }));
 }
 
 ;// CONCATENATED MODULE: ./src/engine/sql-error.ts
@@ -9275,965 +8496,6 @@ async function statementAround(sql, offset) {
     const stmt = text.slice(lead).trimEnd();
     return stmt ? { sql: stmt, offset: charOffset(sql, start) + lead } : undefined;
 }
-
-;// CONCATENATED MODULE: ./src/engine/runner.ts
-
-
-
-
-
-
-const LOCK_NOT_AVAILABLE = '55P03';
-/** Errors where re-running the section to find the failing statement would be slow or pointless. */
-const NO_REPLAY = /^(55P03|57014|57P0\d|08...|40001|40P01|53...|XX...)$/;
-/**
- * Run one migration's up or down section and record it in the ledger (and history), atomically
- * for transactional sections. Never throws for SQL errors: the failure is returned, and the
- * `failed` history row is written after the rollback.
- */
-async function runStep(conn, file, parsed, direction, opts) {
-    const section = direction === 'up' ? parsed.up : parsed.down;
-    const started = new Date();
-    const t0 = process.hrtime.bigint();
-    const base = {
-        version: file.version,
-        fileName: file.fileName,
-        displayPath: file.displayPath,
-        direction,
-        transaction: section.transaction,
-    };
-    const run = section.transaction ? runTransactional : runNonTransactional;
-    const r = await run(conn, file, parsed, direction, section, opts);
-    const durationMs = elapsedMs(t0);
-    // transaction:false sets the timeouts for the session; give the rest of the run its own settings back.
-    if (!section.transaction)
-        await conn.query('RESET lock_timeout;RESET statement_timeout').catch(() => undefined);
-    if (r.error) {
-        // A lost connection cannot record anything (and the failure says so itself).
-        if (opts.history && !isConnectionLost(r.error.cause ?? r.error)) {
-            const f = r.error.failure;
-            await recordHistory(conn, opts.history, {
-                version: file.version,
-                direction,
-                outcome: 'failed',
-                fileName: file.fileName,
-                checksum: parsed.checksum,
-                startedAt: started,
-                durationMs,
-                sqlstate: f?.sqlstate,
-                error: r.error.message,
-            }, opts.ctx).catch((e) => opts.log.warn(`could not record the failure in the history table: ${e.message}`));
-        }
-        return { ...base, outcome: 'failed', durationMs, attempts: r.attempts, error: r.error };
-    }
-    return {
-        ...base,
-        outcome: direction === 'up' ? 'applied' : 'rolled_back',
-        durationMs,
-        attempts: r.attempts,
-        rowsAffected: r.rowsAffected,
-    };
-}
-function ledgerSql(opts, version, direction) {
-    return direction === 'up'
-        ? `insert into ${opts.ledger.quoted} (version) values (${literal(version)})`
-        : `delete from ${opts.ledger.quoted} where version = ${literal(version)}`;
-}
-function bookkeepingSql(opts, file, parsed, direction) {
-    const out = [ledgerSql(opts, file.version, direction)];
-    if (opts.history) {
-        out.push(historyInsertSql(opts.history, {
-            version: file.version,
-            direction,
-            outcome: direction === 'up' ? 'applied' : 'rolled_back',
-            fileName: file.fileName,
-            checksum: parsed.checksum,
-        }, opts.ctx));
-    }
-    return out;
-}
-/**
- * A transactional section goes to the server as ONE simple-protocol query:
- * BEGIN + timeouts, the section text exactly as written, the ledger and history rows, COMMIT.
- * One round trip per migration (dbmate needs four), and SQL and ledger row commit together.
- */
-async function runTransactional(conn, file, parsed, direction, section, opts) {
-    const prefix = `BEGIN;SET LOCAL lock_timeout = ${opts.lockTimeoutMs};SET LOCAL statement_timeout = ${opts.statementTimeoutMs};\n`;
-    const tail = bookkeepingSql(opts, file, parsed, direction);
-    // The newline ends a trailing `--` comment; the lone `;` ends a last statement written without one.
-    const text = `${prefix}${section.sql}\n;\n${tail.join(';\n')};\nCOMMIT`;
-    for (let attempt = 1;; attempt++) {
-        try {
-            const res = await conn.query(text);
-            const results = Array.isArray(res) ? res : [res];
-            // Results: BEGIN, 2×SET, user statements…, bookkeeping…, COMMIT.
-            const user = results.slice(3, results.length - tail.length - 1);
-            const last = user.filter((r) => r.command !== null && r.command !== undefined).at(-1);
-            // DDL reports no row count; dbmate prints `Rows affected: 0` for it, and nothing for an empty section.
-            return { attempts: attempt, rowsAffected: last ? (last.rowCount ?? 0) : undefined };
-        }
-        catch (err) {
-            await conn.query('ROLLBACK').catch(() => undefined);
-            const code = err.code;
-            if (code === LOCK_NOT_AVAILABLE && attempt <= opts.lockRetries) {
-                await backoff(opts, file, attempt);
-                continue;
-            }
-            return { attempts: attempt, error: await describeTransactionalError(conn, err, file, direction, section, prefix.length, opts) };
-        }
-    }
-}
-async function backoff(opts, file, attempt) {
-    const delay = opts.retryBaseMs * 2 ** (attempt - 1);
-    opts.log.warn(`${file.displayPath}: lock_timeout (${opts.lockTimeoutMs} ms) reached waiting for a lock; ` +
-        `retry ${attempt}/${opts.lockRetries} in ${delay} ms`);
-    await sleep(delay);
-}
-async function describeTransactionalError(conn, err, file, direction, section, prefixLength, opts) {
-    if (isConnectionLost(err))
-        return connectionLostError(err, file, direction, true);
-    const e = err;
-    const failure = baseFailure(e, file, direction, true);
-    // The server counts characters (code points) from 1 in the whole batch; the prefix is ASCII.
-    const pos = e.position ? Number(e.position) - prefixLength : 0;
-    const sectionChars = codePoints(section.sql);
-    if (pos > 0 && pos <= sectionChars) {
-        const offset = utf16Offset(section.sql, pos - 1);
-        placeInFile(failure, section, offset);
-        failure.statement = await statementAt(section.sql, offset);
-    }
-    else if (pos > sectionChars) {
-        failure.statement = 'bookkeeping (ledger/history insert)';
-    }
-    else if (e.code) {
-        // Timeouts, lost connections and the like are not replayed (they would only fail again); a one-statement section needs no replay.
-        const located = NO_REPLAY.test(e.code) ? await onlyStatement(section) : await replayToLocate(conn, section, opts);
-        if (located === 'all-succeeded') {
-            // Every statement ran: the error came from COMMIT, i.e. a deferred constraint or trigger.
-            if (e.code.startsWith('23'))
-                failure.statement = 'COMMIT (a deferred constraint was checked at the end of the transaction)';
-        }
-        else if (located) {
-            failure.statement = located.stmt.sql;
-            failure.statementIndex = located.index;
-            placeInFile(failure, section, located.stmt.offset);
-        }
-    }
-    return new SqlMigrationError(failure, { hint: hintFor(e.code, direction), cause: err });
-}
-/** The section's statement when it has exactly one. */
-async function onlyStatement(section) {
-    const stmts = await splitStatements(section.sql).catch(() => []);
-    return stmts.length === 1 ? { stmt: stmts[0], index: 0 } : undefined;
-}
-/**
- * The server gives no position for errors such as constraint violations. Re-run the section
- * statement by statement inside a transaction that is always rolled back, to name the
- * statement that fails. Only on the failure path, and never for timeouts.
- */
-async function replayToLocate(conn, section, opts) {
-    let stmts;
-    try {
-        stmts = await splitStatements(section.sql);
-    }
-    catch {
-        return undefined;
-    }
-    if (stmts.length === 0)
-        return undefined;
-    if (stmts.length === 1)
-        return { stmt: stmts[0], index: 0 };
-    try {
-        await conn.query(`BEGIN;SET LOCAL lock_timeout = ${opts.lockTimeoutMs};SET LOCAL statement_timeout = ${opts.statementTimeoutMs}`);
-        for (let i = 0; i < stmts.length; i++) {
-            try {
-                await conn.query(stmts[i].sql);
-            }
-            catch {
-                return { stmt: stmts[i], index: i };
-            }
-        }
-        return 'all-succeeded';
-    }
-    finally {
-        await conn.query('ROLLBACK').catch(() => undefined);
-    }
-}
-/**
- * `transaction:false`: statements run one by one in autocommit, so CREATE INDEX CONCURRENTLY
- * works among other statements. The ledger row is written only after the last statement.
- */
-async function runNonTransactional(conn, file, parsed, direction, section, opts) {
-    let stmts;
-    try {
-        stmts = await splitStatements(section.sql);
-    }
-    catch (err) {
-        const failure = {
-            file: file.displayPath,
-            version: file.version,
-            direction,
-            serverMessage: err.message,
-            sqlstate: '42601',
-            transactional: false,
-            completedStatements: [],
-        };
-        if (err instanceof SqlSyntaxError) {
-            placeInFile(failure, section, err.position - 1);
-            failure.statement = await statementAt(section.sql, err.position - 1);
-        }
-        return { attempts: 1, error: new SqlMigrationError(failure, { hint: 'fix the SQL syntax; nothing was executed', cause: err }) };
-    }
-    await conn.query(`SET lock_timeout = ${opts.lockTimeoutMs};SET statement_timeout = ${opts.statementTimeoutMs}`);
-    // Only indexes this file leaves INVALID are its to report; older ones are someone else's story.
-    const invalidBefore = new Set(await invalidIndexes(conn));
-    const done = [];
-    let attempts = 1;
-    let rowsAffected;
-    for (let i = 0; i < stmts.length; i++) {
-        for (let attempt = 1;; attempt++) {
-            try {
-                const res = await conn.query(stmts[i].sql);
-                rowsAffected = (Array.isArray(res) ? res.at(-1) : res)?.rowCount ?? 0;
-                break;
-            }
-            catch (err) {
-                const code = err.code;
-                if (code === LOCK_NOT_AVAILABLE && attempt <= opts.lockRetries) {
-                    attempts = Math.max(attempts, attempt + 1);
-                    await backoff(opts, file, attempt);
-                    continue;
-                }
-                if (isConnectionLost(err))
-                    return { attempts, error: connectionLostError(err, file, direction, false, done) };
-                const e = err;
-                const failure = baseFailure(e, file, direction, false);
-                failure.statement = stmts[i].sql;
-                failure.statementIndex = i;
-                failure.completedStatements = done;
-                const pos = e.position ? Number(e.position) : 0;
-                placeInFile(failure, section, stmts[i].offset + (pos > 0 ? utf16Offset(stmts[i].sql, pos - 1) : 0));
-                failure.invalidIndexes = (await invalidIndexes(conn)).filter((name) => !invalidBefore.has(name));
-                return { attempts, error: new SqlMigrationError(failure, { hint: hintFor(e.code, direction, false), cause: err }) };
-            }
-        }
-        done.push(stmts[i].sql);
-    }
-    try {
-        await conn.query(`BEGIN;\n${bookkeepingSql(opts, file, parsed, direction).join(';\n')};\nCOMMIT`);
-    }
-    catch (err) {
-        await conn.query('ROLLBACK').catch(() => undefined);
-        const failure = baseFailure(err, file, direction, false);
-        failure.statement = 'bookkeeping (ledger/history insert)';
-        failure.completedStatements = done;
-        return { attempts, error: new SqlMigrationError(failure, { cause: err }) };
-    }
-    return { attempts, rowsAffected };
-}
-/** Indexes a failed CREATE INDEX CONCURRENTLY leaves behind: unusable but still maintained on every write. */
-async function invalidIndexes(conn) {
-    try {
-        const { rows } = await conn.query(`select i.indexrelid::regclass::text as name from pg_index i where not i.indisvalid order by 1`);
-        return rows.map((r) => r.name);
-    }
-    catch {
-        return [];
-    }
-}
-function baseFailure(e, file, direction, transactional) {
-    return {
-        file: file.displayPath,
-        version: file.version,
-        direction,
-        serverMessage: e.message,
-        sqlstate: e.code,
-        detail: e.detail,
-        serverHint: e.hint,
-        transactional,
-    };
-}
-/**
- * Map a 0-based offset in the section's JavaScript string (UTF-16 units, as split.ts reports
- * statement offsets) to a line:column in the file, the column counted in characters.
- */
-function placeInFile(failure, section, offset) {
-    const { line, column } = lineColumn(section.sql, codePoints(section.sql.slice(0, offset)) + 1);
-    failure.line = section.startLine + line - 1;
-    failure.column = column;
-}
-/** Number of characters (code points) in `text`: the unit of PostgreSQL's error positions. */
-function codePoints(text) {
-    return [...text].length;
-}
-/** UTF-16 offset of the character at 0-based code-point index `cp` in `text`. */
-function utf16Offset(text, cp) {
-    let units = 0;
-    let i = 0;
-    for (const ch of text) {
-        if (i++ >= cp)
-            break;
-        units += ch.length;
-    }
-    return units;
-}
-/** The statement at a UTF-16 offset of the section; for text that does not parse, the scanner's best guess. */
-async function statementAt(sql, offset) {
-    try {
-        const stmts = await splitStatements(sql);
-        let found;
-        for (const s of stmts)
-            if (s.offset <= offset)
-                found = s;
-        return found?.sql;
-    }
-    catch {
-        return (await statementAround(sql, offset).catch(() => undefined))?.sql;
-    }
-}
-function hintFor(code, direction, transactional = true) {
-    const again = transactional
-        ? 'fix the migration file and run again; nothing of it was applied'
-        : 'statements that completed stay applied: make the file idempotent (IF NOT EXISTS / IF EXISTS) or clean up by hand, then run again';
-    switch (code) {
-        case LOCK_NOT_AVAILABLE:
-            return 'another session held a conflicting lock longer than lock_timeout on every retry: find it in pg_stat_activity, or run when traffic is lower (raise --lock-retries / --lock-timeout only if readers can wait that long)';
-        case '57014':
-            return 'the statement ran longer than statement_timeout: raise --statement-timeout, or batch the work';
-        case '25001':
-            return 'this statement cannot run inside a transaction: add `transaction:false` to the marker line (`-- migrate:' + direction + ' transaction:false`)';
-        default:
-            return again;
-    }
-}
-function connectionLostError(err, file, direction, transactional, done = []) {
-    const e = err;
-    return new SqlMigrationError({
-        file: file.displayPath,
-        version: file.version,
-        direction,
-        serverMessage: `connection to the database was lost: ${e.message}`,
-        sqlstate: e.code,
-        transactional,
-        completedStatements: done,
-    }, {
-        hint: transactional
-            ? 'the migration and its ledger row were in one transaction, so either both committed or neither did; run `status` and then `up` again'
-            : 'statements listed as completed stay applied and no ledger row was written; check them, then run `up` again',
-        cause: err,
-    });
-}
-
-
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/engine/dump.ts
-
-
-
-
-
-/** Run a program with arguments (never through a shell) and collect its output. */
-function run(cmd, args, env) {
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-        const out = [];
-        const err = [];
-        child.stdout.on('data', (b) => out.push(b));
-        child.stderr.on('data', (b) => err.push(b));
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
-    });
-}
-/** `pg_dump --version` → [major, minor], or undefined when it cannot be read. */
-async function pgDumpVersion(pgDump = 'pg_dump') {
-    try {
-        const r = await run(pgDump, ['--version'], process.env);
-        const m = /(\d+)(?:\.(\d+))?/.exec(r.stdout);
-        return m ? [Number(m[1]), Number(m[2] ?? 0)] : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-/** pg_dump added `--restrict-key` (and random `\restrict` lines) in 15.14, 16.10, 17.6. */
-function supportsRestrictKey([major, minor]) {
-    return major > 17 || (major === 17 && minor >= 6) || (major === 16 && minor >= 10) || (major === 15 && minor >= 14);
-}
-/**
- * Dump the schema exactly as dbmate does (same pg_dump flags, leading comments trimmed, lines
- * right-trimmed, the schema_migrations INSERT trailer), so a team can switch tools without
- * a schema.sql diff. The password goes to pg_dump through PGPASSWORD, never argv.
- */
-async function dumpSchema(conn, target, ledger, opts = {}) {
-    const pgDump = opts.pgDump ?? 'pg_dump';
-    const args = ['--format=plain', '--encoding=UTF8', '--schema-only', '--no-privileges', '--no-owner'];
-    const version = await pgDumpVersion(pgDump);
-    if (!version) {
-        throw new MigrationError('PG_DUMP_MISSING', `cannot run ${pgDump}: it is needed to write the schema file`, {
-            hint: 'install the PostgreSQL client (e.g. `apt-get install postgresql-client`), pass --no-dump-schema, or set the pg_dump path',
-        });
-    }
-    if (supportsRestrictKey(version))
-        args.push('--restrict-key=dbmate');
-    if (opts.history)
-        args.push(`--exclude-table=${opts.history.schema}.${opts.history.table}`);
-    for (const s of target.searchPath)
-        if (s.trim())
-            args.push('--schema', s.trim());
-    args.push(...(opts.extraArgs ?? []));
-    args.push(dumpArgsUrl(target));
-    const env = { ...process.env, ...dumpEnv(target) };
-    const r = await run(pgDump, args, env);
-    if (r.code !== 0) {
-        const text = r.stderr.trim();
-        // dbmate passes pg_dump's stderr through verbatim (it already names pg_dump).
-        throw new MigrationError('PG_DUMP_FAILED', text || `${pgDump} exited with code ${r.code}`, {
-            hint: /server version mismatch/.test(text)
-                ? 'pg_dump must be at least the server major version: install a newer postgresql-client'
-                : undefined,
-        });
-    }
-    return postProcess(r.stdout + (await trailer(conn, ledger)));
-}
-/** dbmate's TrimLeadingSQLComments: drop the header (blank and `--` lines), right-trim every line. */
-function postProcess(dump) {
-    const lines = dump.split('\n');
-    if (lines.at(-1) === '')
-        lines.pop();
-    let i = 0;
-    while (i < lines.length && (lines[i] === '' || lines[i].startsWith('--')))
-        i++;
-    return lines
-        .slice(i)
-        .map((l) => l.replace(/\s+$/u, ''))
-        .map((l) => `${l}\n`)
-        .join('');
-}
-async function trailer(conn, ledger) {
-    const { rows } = await conn.query(`select quote_literal(version) as v from ${ledger.quoted} order by version asc`);
-    let out = '\n--\n-- Dbmate schema migrations\n--\n\n';
-    if (rows.length > 0) {
-        out += `INSERT INTO ${ledger.quoted} (version) VALUES\n    (${rows.map((r) => r.v).join('),\n    (')});\n`;
-    }
-    return out;
-}
-/** Write the dump, creating its directory, with dbmate's file mode. */
-async function writeSchemaFile(path, content) {
-    await (0,promises_namespaceObject.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
-    await (0,promises_namespaceObject.writeFile)(path, content, { mode: 0o644 });
-}
-
-;// CONCATENATED MODULE: ./src/engine/migrator.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-/** The migration engine: dbmate's commands, with locking, timeouts, retries and an audit trail. */
-class Migrator {
-    cfg;
-    /** One Migrator is one invocation: every history row it writes shares the invocation id. */
-    constructor(cfg) {
-        this.cfg = { ...cfg, ctx: { ...cfg.ctx, invocationId: cfg.ctx.invocationId ?? (0,external_node_crypto_.randomUUID)() } };
-    }
-    get log() {
-        return this.cfg.log;
-    }
-    async files() {
-        const files = await findMigrationFiles(this.cfg.migrationsDirs, this.cfg.cwd);
-        assertUniqueVersions(files);
-        return files;
-    }
-    async load(files) {
-        // Every file is parsed before anything runs: a malformed file fails the run with nothing applied.
-        // The bytes are parsed (not a decoded string) so the checksum is the file's own sha256.
-        return files.map((file) => ({ file, parsed: parseMigration((0,external_node_fs_.readFileSync)(file.absPath), file.displayPath) }));
-    }
-    historyName(ledger) {
-        return this.cfg.historyTable ? historyName(ledger, this.cfg.historyTable) : undefined;
-    }
-    /**
-     * Open a connection, retrying (per {@link MigratorConfig.connectRetries}) only failures that
-     * may pass by themselves. The one place the engine connects for a command.
-     */
-    async connect(target) {
-        const retries = this.cfg.connectRetries ?? 0;
-        for (let attempt = 1;; attempt++) {
-            try {
-                return await connect(target);
-            }
-            catch (err) {
-                if (attempt > retries || !isTransientConnectError(err))
-                    throw err;
-                const delay = (this.cfg.connectRetryBaseMs ?? 1000) * 2 ** (attempt - 1);
-                this.log.warn(`${err.message}; retry ${attempt}/${retries} in ${delay} ms`);
-                await sleep(delay);
-            }
-        }
-    }
-    /** One connection for one command; `created` tells whether a missing database was created first. */
-    async session(create, fn) {
-        let conn;
-        let created = false;
-        try {
-            conn = await this.connect(this.cfg.target);
-        }
-        catch (err) {
-            if (!create || err.code !== 'DATABASE_MISSING')
-                throw err;
-            await this.createDatabase();
-            created = true;
-            conn = await this.connect(this.cfg.target);
-        }
-        try {
-            return await fn(conn, created);
-        }
-        finally {
-            await closeQuietly(conn);
-        }
-    }
-    /**
-     * A read-only session for dry runs: even a bug in the caller could not create or change
-     * anything. A missing database is not an error here: `onMissing` answers instead.
-     */
-    async readOnly(fn, onMissing) {
-        let missing = false;
-        const result = await this.session(false, async (conn) => {
-            await conn.query('SET default_transaction_read_only = on');
-            const ledger = await resolveLedgerName(conn, this.cfg.migrationsTable, this.cfg.target.searchPath);
-            return fn(conn, ledger, await ledgerExists(conn, ledger));
-        }).catch((err) => {
-            if (err.code !== 'DATABASE_MISSING')
-                throw err;
-            missing = true;
-            return undefined;
-        });
-        return missing ? onMissing() : result;
-    }
-    /** `create`: create the database (dbmate prints `Creating: <db>`). */
-    async createDatabase() {
-        this.log.info(`Creating: ${this.cfg.target.database}`);
-        const admin = await this.connect(withDatabase(this.cfg.target, 'postgres'));
-        try {
-            await admin.query(`create database ${esm.escapeIdentifier(this.cfg.target.database)}`);
-        }
-        finally {
-            await closeQuietly(admin);
-        }
-    }
-    /** `drop`: drop the database if it exists. */
-    async dropDatabase() {
-        this.log.info(`Dropping: ${this.cfg.target.database}`);
-        const admin = await this.connect(withDatabase(this.cfg.target, 'postgres'));
-        try {
-            await admin.query(`drop database if exists ${esm.escapeIdentifier(this.cfg.target.database)}`);
-        }
-        finally {
-            await closeQuietly(admin);
-        }
-    }
-    stepOptions(ledger, history) {
-        return {
-            ledger,
-            history,
-            ctx: this.cfg.ctx,
-            log: this.log,
-            lockTimeoutMs: this.cfg.lockTimeoutMs,
-            statementTimeoutMs: this.cfg.statementTimeoutMs,
-            lockRetries: this.cfg.lockRetries,
-            retryBaseMs: this.cfg.retryBaseMs ?? 500,
-        };
-    }
-    /**
-     * Everything that changes the database runs under the advisory lock, and the plan is made
-     * after the lock is taken, so two concurrent runs never apply the same migration.
-     */
-    async locked(conn, fn) {
-        const ledger = await resolveLedgerName(conn, this.cfg.migrationsTable, this.cfg.target.searchPath);
-        const key = lockKey(ledger.quoted);
-        await acquireLock(conn, key, this.cfg.lockWaitTimeoutMs, this.log);
-        try {
-            return await fn(ledger, this.historyName(ledger));
-        }
-        finally {
-            await releaseLock(conn, key, this.log);
-        }
-    }
-    async ensureTables(conn, ledger, history) {
-        await ensureLedger(conn, ledger, this.log);
-        if (history)
-            await conn.query(historyDdl(history));
-    }
-    /**
-     * `up` (create the database if missing) and `migrate`: apply pending migrations in order.
-     * Every pending file is parsed, then `beforeApply` runs, then the ledger tables are created
-     * when missing and the migrations run, all under one advisory lock.
-     */
-    async up(opts = {}) {
-        const t0 = Date.now();
-        // dbmate creates a missing database before it looks at the migrations directory.
-        return this.session(opts.createDatabase ?? false, async (conn, created) => {
-            const files = await this.files();
-            if (files.length === 0) {
-                throw new MigrationError('NO_MIGRATIONS', 'no migration files found', {
-                    hint: `add a migration with \`db-migrate new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
-                });
-            }
-            return this.locked(conn, async (ledger, history) => {
-                const plan = makePlan(files, await appliedVersions(conn, ledger));
-                if (this.cfg.strict)
-                    checkStrictOrder(plan);
-                const edited = await this.checkEdited(conn, ledger, plan);
-                const todo = plan.pending.slice(0, opts.steps ?? plan.pending.length);
-                const loaded = await this.load(todo);
-                // Before the ledger tables are created: a backup taken here shows the database as it was.
-                if (opts.beforeApply && loaded.length > 0) {
-                    await opts.beforeApply(loaded.map((m) => refOf(m.file)), { command: 'up', conn, databaseCreated: created, ...(plan.highestApplied !== undefined ? { currentVersion: plan.highestApplied } : {}) });
-                }
-                await this.ensureTables(conn, ledger, history);
-                const { steps, error } = await this.runSteps(conn, loaded, 'up', this.stepOptions(ledger, history));
-                const result = await this.finish(conn, 'up', files, ledger, history, steps, error, t0);
-                if (created)
-                    result.databaseCreated = true;
-                if (edited.length > 0)
-                    result.edited = edited;
-                return result;
-            });
-        });
-    }
-    /** `rollback`/`down`: undo the last `steps` applied migrations (dbmate order), newest first. */
-    async rollback(opts = {}) {
-        const t0 = Date.now();
-        const files = await this.files();
-        return this.session(false, (conn) => this.locked(conn, async (ledger, history) => {
-            await this.ensureTables(conn, ledger, history);
-            const plan = makePlan(files, await appliedVersions(conn, ledger));
-            const targets = rollbackTargets(plan, opts.steps ?? 1);
-            if (targets.length === 0) {
-                throw new MigrationError('NOTHING_TO_ROLLBACK', "can't rollback: no migrations have been applied", {
-                    hint: 'run `status` to see what is applied',
-                });
-            }
-            const loaded = await this.load(targets);
-            if (opts.beforeApply) {
-                await opts.beforeApply(loaded.map((m) => refOf(m.file)), { command: 'rollback', conn, databaseCreated: false, ...(plan.highestApplied !== undefined ? { currentVersion: plan.highestApplied } : {}) });
-            }
-            const { steps, error } = await this.runSteps(conn, loaded, 'down', this.stepOptions(ledger, history));
-            return this.finish(conn, 'rollback', files, ledger, history, steps, error, t0);
-        }));
-    }
-    /** Run migrations in order with dbmate's progress lines; stop at the first failure. */
-    async runSteps(conn, loaded, direction, stepOpts) {
-        const [doing, done] = direction === 'up' ? ['Applying', 'Applied'] : ['Rolling back', 'Rolled back'];
-        const steps = [];
-        for (const m of loaded) {
-            this.log.info(`${doing}: ${m.file.fileName}`);
-            const r = await runStep(conn, m.file, m.parsed, direction, stepOpts);
-            steps.push(r);
-            if (r.error)
-                return { steps, error: r.error };
-            if (this.cfg.verbose && r.rowsAffected !== undefined)
-                this.log.info(`Rows affected: ${r.rowsAffected}`);
-            this.log.info(`${done}: ${m.file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
-        }
-        return { steps };
-    }
-    async finish(conn, command, files, ledger, history, steps, error, t0) {
-        const result = { command, steps, error, pending: [], pendingFiles: [], files: files.map(refOf), durationMs: 0 };
-        // A killed backend takes the session with it: look at the outcome through a fresh connection.
-        const lost = error !== undefined && isConnectionLost(error.cause ?? error);
-        const fresh = lost ? await connect(this.cfg.target).catch(() => undefined) : undefined;
-        const db = lost ? fresh : conn;
-        try {
-            let after;
-            const applied = db ? await appliedVersions(db, ledger).catch(() => undefined) : undefined;
-            if (applied)
-                after = makePlan(files, applied);
-            if (!db || !after) {
-                result.stateUnknown = true;
-                this.log.warn('the connection was lost and could not be re-opened: run `status` to see what is applied');
-            }
-            else {
-                result.pending = after.pending.map((f) => f.version);
-                result.pendingFiles = after.pending.map(refOf);
-                result.currentVersion = after.highestApplied;
-                if (lost && fresh)
-                    await this.recordLostStep(fresh, steps.at(-1), after, history);
-            }
-            if (after && this.cfg.dumpSchema && !error) {
-                try {
-                    const text = await dumpSchema(conn, this.cfg.target, ledger, { pgDump: this.cfg.pgDump, history });
-                    this.log.info(`Writing: ${this.cfg.schemaFile}`);
-                    await writeSchemaFile(this.resolve(this.cfg.schemaFile), text);
-                    result.schemaFile = this.cfg.schemaFile;
-                }
-                catch (err) {
-                    result.dumpError = err;
-                    this.log.warn(`schema dump failed (the migrations themselves succeeded): ${err.message}`);
-                }
-            }
-        }
-        finally {
-            await closeQuietly(fresh);
-        }
-        result.durationMs = Date.now() - t0;
-        return result;
-    }
-    /**
-     * The audit trail promises one row per attempt, also when the session died mid-migration.
-     * A transaction killed during COMMIT may still have committed: the ledger tells, so the
-     * `failed` row is written only when the step's effect is really absent.
-     */
-    async recordLostStep(conn, step, after, history) {
-        if (!step || !history)
-            return;
-        const applied = after.files.some((r) => r.file.version === step.version && r.applied);
-        if ((step.direction === 'up') === applied)
-            return;
-        const file = after.files.find((r) => r.file.version === step.version)?.file;
-        const checksum = file ? sha256((0,external_node_fs_.readFileSync)(file.absPath)) : '';
-        await recordHistory(conn, history, {
-            version: step.version,
-            direction: step.direction,
-            outcome: 'failed',
-            fileName: step.fileName,
-            checksum,
-            startedAt: new Date(Date.now() - step.durationMs),
-            durationMs: step.durationMs,
-            sqlstate: step.error?.failure?.sqlstate,
-            error: step.error?.message,
-        }, this.cfg.ctx).catch((err) => this.log.warn(`could not record the failed attempt in the history table: ${err.message}`));
-    }
-    resolve(p) {
-        return this.cfg.cwd && !p.startsWith('/') ? `${this.cfg.cwd}/${p}` : p;
-    }
-    /** `status`: never creates anything. Edited applied files are reported separately (stderr in the CLI). */
-    async status() {
-        const files = await this.files();
-        return this.session(false, async (conn) => {
-            const ledger = await resolveLedgerName(conn, this.cfg.migrationsTable, this.cfg.target.searchPath);
-            const plan = makePlan(files, await appliedVersions(conn, ledger));
-            const edited = await this.editedFiles(conn, ledger, plan);
-            const entries = plan.files.map(({ file, applied }) => ({
-                version: file.version,
-                fileName: file.fileName,
-                displayPath: file.displayPath,
-                applied,
-                edited: edited.includes(file.version),
-            }));
-            const applied = entries.filter((e) => e.applied).length;
-            return {
-                entries,
-                applied,
-                pending: entries.length - applied,
-                orphans: plan.orphans,
-                edited,
-                currentVersion: plan.highestApplied,
-            };
-        });
-    }
-    /**
-     * `up`'s check of applied files edited since they were applied: under `strict` the run is
-     * refused (nothing applied yet); otherwise each is warned about. Returns their versions.
-     */
-    async checkEdited(conn, ledger, plan) {
-        const edited = await this.editedFiles(conn, ledger, plan);
-        if (edited.length === 0)
-            return edited;
-        const paths = edited.map((v) => plan.files.find((r) => r.file.version === v)?.file.displayPath ?? v);
-        if (this.cfg.strict) {
-            throw new MigrationError('EDITED_MIGRATIONS', `applied migration file${paths.length > 1 ? 's' : ''} edited after ${paths.length > 1 ? 'they were' : 'it was'} applied (checksum differs from the history table): ${paths.join(', ')}; nothing was applied in --strict mode`, { hint: 'restore the applied files as they were (git) and put the change in a new migration, or run without --strict' });
-        }
-        for (const p of paths)
-            this.log.warn(editedWarning(p));
-        return edited;
-    }
-    /** Applied files whose bytes changed since they were applied (per the history table's checksum). */
-    async editedFiles(conn, ledger, plan) {
-        const history = this.historyName(ledger);
-        if (!history)
-            return [];
-        const sums = await appliedChecksums(conn, history);
-        if (sums.size === 0)
-            return [];
-        // Synchronous reads on purpose: for thousands of small files, fs/promises costs four thread-pool
-        // round trips and a promise per file, about ten times the time of readFileSync.
-        return plan.files
-            .filter((r) => r.applied && sums.has(r.file.version))
-            .filter(({ file }) => sha256((0,external_node_fs_.readFileSync)(file.absPath)) !== sums.get(file.version))
-            .map(({ file }) => file.version)
-            .sort();
-    }
-    /**
-     * `plan` / dry-run: what `up` would do, with the exact SQL. The session is read-only, so
-     * even a bug here could not create or change anything. On a missing database every file is
-     * pending and `databaseMissing` says so (a dry run shows what `up` would do after creating it).
-     */
-    async plan(opts = {}) {
-        const files = await this.files();
-        const build = async (conn, ledger, exists) => {
-            const plan = makePlan(files, conn && ledger && exists ? await appliedVersions(conn, ledger) : new Set());
-            if (this.cfg.strict)
-                checkStrictOrder(plan);
-            const todo = await this.load(plan.pending.slice(0, opts.steps ?? plan.pending.length));
-            return {
-                pending: todo.map(({ file, parsed }) => planned(file, parsed, parsed.up)),
-                applied: plan.files.filter((r) => r.applied).length,
-                orphans: plan.orphans,
-                edited: conn && ledger ? await this.editedFiles(conn, ledger, plan) : [],
-                currentVersion: plan.highestApplied,
-                ledgerExists: exists,
-                databaseMissing: conn === undefined,
-            };
-        };
-        return this.readOnly((conn, ledger, exists) => build(conn, ledger, exists), () => build(undefined, undefined, false));
-    }
-    /**
-     * Dry run of `rollback`: the migrations it would undo (dbmate's order: the last applied files
-     * in file-name order, newest first), with their down SQL and transaction mode. Read-only.
-     */
-    async planRollback(opts = {}) {
-        const files = await this.files();
-        const build = async (conn, ledger, exists) => {
-            const plan = makePlan(files, conn && ledger && exists ? await appliedVersions(conn, ledger) : new Set());
-            const targets = await this.load(rollbackTargets(plan, opts.steps ?? 1));
-            return {
-                targets: await Promise.all(targets.map(async ({ file, parsed }) => ({ ...planned(file, parsed, parsed.down), empty: await isEmptySection(parsed.down) }))),
-                applied: plan.files.filter((r) => r.applied).length,
-                pending: plan.pending.map(refOf),
-                orphans: plan.orphans,
-                edited: conn && ledger ? await this.editedFiles(conn, ledger, plan) : [],
-                currentVersion: plan.highestApplied,
-                ledgerExists: exists,
-                databaseMissing: conn === undefined,
-            };
-        };
-        return this.readOnly((conn, ledger, exists) => build(conn, ledger, exists), () => build(undefined, undefined, false));
-    }
-    /**
-     * Undo exactly these versions (e.g. what a failed run applied), newest first in dbmate's file
-     * order, each down section in its own transaction (unless `transaction:false`) with its ledger
-     * delete and a `rolled_back` history row. Versions that are not applied are skipped.
-     *
-     * Stops at the first version it cannot undo honestly: no file, a file that no longer parses, a
-     * down section with no statement (dbmate would just delete the ledger row and leave the change
-     * in place; for an automatic rollback that would be a lie), or down SQL that fails. The result
-     * says where it stopped and what remains applied; nothing is thrown for those.
-     */
-    async rollbackVersions(versions, opts = {}) {
-        const t0 = Date.now();
-        const files = await this.files();
-        const requested = newestFirst(files, [...new Set(versions)]);
-        return this.session(false, (conn) => this.locked(conn, async (ledger, history) => {
-            await this.ensureTables(conn, ledger, history);
-            const applied = await appliedVersions(conn, ledger);
-            const notApplied = requested.filter((v) => !applied.has(v));
-            const todo = requested.filter((v) => applied.has(v));
-            this.log.info(`Rolling back ${todo.length} migration(s)${opts.reason ? ` (${opts.reason})` : ''}: ${todo.join(', ') || 'none'}`);
-            for (const v of notApplied)
-                this.log.warn(`version ${v} is not applied: nothing to roll back`);
-            const stepOpts = this.stepOptions(ledger, history);
-            const steps = [];
-            let error;
-            let stoppedAt;
-            const stop = (version, reason, err, displayPath) => {
-                stoppedAt = { version, reason, ...(displayPath !== undefined ? { displayPath } : {}) };
-                error = err;
-            };
-            for (const version of todo) {
-                const file = files.find((f) => f.version === version);
-                if (!file) {
-                    stop(version, 'no-file', new MigrationError('ROLLBACK_NO_FILE', `cannot roll back version ${version}: no migration file has this version`, {
-                        hint: 'restore the file (from git) and roll back by hand, or restore the backup',
-                    }));
-                    break;
-                }
-                let parsed;
-                try {
-                    [{ parsed }] = await this.load([file]);
-                }
-                catch (err) {
-                    stop(version, 'unparsable', err, file.displayPath);
-                    break;
-                }
-                if (await isEmptySection(parsed.down)) {
-                    stop(version, 'no-down', new MigrationError('ROLLBACK_NO_DOWN', `cannot roll back ${file.displayPath}: its down section is empty, so the rollback stopped here`, {
-                        hint: 'an empty down section would only delete the ledger row and leave the change in place; ' +
-                            'undo this migration by hand (or restore the backup), or give the file a real down section',
-                    }), file.displayPath);
-                    break;
-                }
-                this.log.info(`Rolling back: ${file.fileName}`);
-                const r = await runStep(conn, file, parsed, 'down', stepOpts);
-                steps.push(r);
-                if (r.error) {
-                    stop(version, 'failed', r.error, file.displayPath);
-                    break;
-                }
-                this.log.info(`Rolled back: ${file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
-            }
-            const base = await this.finish(conn, 'rollback', files, ledger, history, steps, error, t0);
-            const undone = new Set(steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version));
-            const pendingAfter = new Set(base.pending);
-            // With the ledger unreadable (connection lost), trust the steps: what did not finish remains.
-            const stillApplied = (v) => (base.stateUnknown ? !undone.has(v) : !pendingAfter.has(v));
-            const byVersion = new Map(files.map((f) => [f.version, f]));
-            const remaining = todo
-                .filter(stillApplied)
-                .map((v) => (byVersion.has(v) ? refOf(byVersion.get(v)) : { version: v, fileName: '', displayPath: '' }));
-            if (stoppedAt)
-                this.log.warn(`rollback stopped at ${stoppedAt.displayPath ?? stoppedAt.version}; still applied: ${remaining.map((m) => m.version).join(', ') || 'none'}`);
-            return {
-                ...base,
-                command: 'rollback',
-                ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
-                requested,
-                notApplied,
-                remaining,
-                ...(stoppedAt ? { stoppedAt } : {}),
-            };
-        }));
-    }
-    /** `dump`: write the schema file now; errors are fatal here (unlike the automatic dump). */
-    async dump() {
-        return this.session(false, async (conn) => {
-            const ledger = await resolveLedgerName(conn, this.cfg.migrationsTable, this.cfg.target.searchPath);
-            await ensureLedger(conn, ledger, this.log);
-            const text = await dumpSchema(conn, this.cfg.target, ledger, {
-                pgDump: this.cfg.pgDump,
-                extraArgs: this.cfg.dumpArgs,
-                history: this.historyName(ledger),
-            });
-            this.log.info(`Writing: ${this.cfg.schemaFile}`);
-            await writeSchemaFile(this.resolve(this.cfg.schemaFile), text);
-            return this.cfg.schemaFile;
-        });
-    }
-}
-/** A dry-run entry for one section of a file. */
-function planned(file, parsed, section) {
-    return {
-        version: file.version,
-        fileName: file.fileName,
-        displayPath: file.displayPath,
-        transaction: section.transaction,
-        sql: section.sql,
-        checksum: parsed.checksum,
-    };
-}
 /**
  * Whether a section holds no statement: only its marker, comments and blanks. Decided by the
  * real PostgreSQL parser (comments of every kind, dollar quotes); text that does not parse is
@@ -10246,434 +8508,6 @@ async function isEmptySection(section) {
     catch {
         return false;
     }
-}
-/**
- * Connection failures that may pass by themselves: refused (server starting or restarting),
- * timeouts, unreachable networks, temporary DNS failures, `the database system is starting up`
- * (57P03), too many connections (53300). Bad credentials, a missing database, TLS refusals and
- * unknown hosts fail the same way every time.
- */
-function isTransientConnectError(err) {
-    const seen = new Set();
-    const transient = (e) => {
-        if (!e || typeof e !== 'object' || seen.has(e))
-            return false;
-        seen.add(e);
-        const x = e;
-        if (x.code && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|57P03|53300)$/.test(x.code))
-            return true;
-        if (/timeout|timed out|Connection terminated unexpectedly/i.test(x.message ?? ''))
-            return true;
-        return transient(x.cause) || (Array.isArray(x.errors) && x.errors.some(transient));
-    };
-    if (err?.code === 'DATABASE_MISSING')
-        return false;
-    return transient(err?.cause ?? err);
-}
-function sha256(bytes) {
-    return (0,external_node_crypto_.createHash)('sha256').update(bytes).digest('hex');
-}
-
-;// CONCATENATED MODULE: ./src/engine/wait.ts
-
-
-
-/**
- * dbmate's `wait`: ping until the server answers. A missing database counts as up, because
- * `up` will create it. `onWaiting` is called once before the first retry and `onTick` per retry,
- * so the CLI can print dbmate's `Waiting for database...` line.
- */
-async function waitForDatabase(target, opts) {
-    // Like dbmate: one try, then `timeout / interval` more, a dot before each, so the output
-    // does not depend on how long each connection attempt took.
-    const ping = async () => {
-        try {
-            await closeQuietly(await connect(target));
-            return undefined;
-        }
-        catch (err) {
-            // A missing database means the server is up: `up` will create it.
-            return err.code === 'DATABASE_MISSING' ? undefined : err;
-        }
-    };
-    let err = await ping();
-    if (err === undefined)
-        return;
-    opts.onWaiting?.();
-    for (let waited = 0; waited < opts.timeoutMs; waited += opts.intervalMs) {
-        opts.onTick?.();
-        await sleep(opts.intervalMs);
-        err = await ping();
-        if (err === undefined) {
-            opts.onDone?.();
-            return;
-        }
-    }
-    opts.onDone?.();
-    throw new MigrationError('WAIT_TIMEOUT', `unable to connect to database: ${err.message}`, {
-        hint: 'check that the server is running and reachable, or raise --wait-timeout',
-        cause: err,
-    });
-}
-
-;// CONCATENATED MODULE: ./src/safety/verify.ts
-
-
-
-
-
-
-
-
-
-/**
- * Round-trip check of the migrations' down sections, on a scratch database that never is the
- * configured one: apply each migration one at a time (dumping the schema after each), roll back
- * one at a time newest first (each rollback must restore the dump taken before that migration),
- * check the schema is the initial one again, re-apply everything and check the final schema equals
- * the first full one. The scratch database verify creates is always dropped, also on failure.
- *
- * The comparison stops at the first bad down (later dumps would differ because of it).
- *
- * Afterwards, every down step that passed is recorded in the configured database's history table
- * (outcome `verified`, direction `down`, the file's sha256 as the engine records it, that step's
- * timing and `cfg.ctx`), all rows in one transaction: reports can then tell which files' down
- * sections were proven. Only when that database and its history table already exist; nothing is
- * recorded when the run throws. A failure to record is a warning, never a verify failure.
- *
- * @param cfg the usual engine configuration; its target names the server (and the scratch
- *   database's name prefix) and receives the proof rows, nothing else. The schema file is never written.
- * @throws MigrationError when the scratch database cannot be created or is not empty, when there are
- *   no migrations, and the migration's own error when an up or down section fails
- */
-async function verifyMigrations(cfg, opts = {}) {
-    const t0 = Date.now();
-    const log = cfg.log;
-    // One invocation id for the whole verify, so its proof rows read as one run's.
-    cfg = { ...cfg, ctx: { ...cfg.ctx, invocationId: cfg.ctx.invocationId ?? (0,external_node_crypto_.randomUUID)() } };
-    const created = opts.scratchUrl === undefined;
-    const scratch = created ? withDatabase(cfg.target, scratchName(cfg.target)) : parseDatabaseUrl(opts.scratchUrl);
-    if (created)
-        await adminQuery(cfg.target, `create database ${esm.escapeIdentifier(scratch.database)}`);
-    log.info(`Verifying on scratch database ${scratch.database}${created ? ' (created; dropped at the end)' : ''}`);
-    const proofs = [];
-    let result;
-    try {
-        result = await verify_run(cfg, scratch, created, t0, proofs);
-    }
-    finally {
-        if (created) {
-            await adminQuery(cfg.target, `drop database if exists ${esm.escapeIdentifier(scratch.database)}`).catch((err) => log.warn(`could not drop the scratch database ${scratch.database}: ${err.message}`));
-        }
-    }
-    return { ...result, historyRecorded: await recordProofs(cfg, scratch, proofs) };
-}
-/**
- * @param proofs filled with one `verified` history entry per down step that passed, in the order
- *   they ran (newest migration first)
- */
-async function verify_run(cfg, scratch, created, t0, proofs) {
-    const log = cfg.log;
-    // Quiet engine: verify prints its own progress; warnings still pass. Never write schema.sql.
-    const quiet = { info: () => undefined, warn: (m) => log.warn(m), debug: (m) => log.debug(m) };
-    const migrator = new Migrator({ ...cfg, target: scratch, dumpSchema: false, strict: false, log: quiet });
-    const conn = await connect(scratch);
-    try {
-        if (!created)
-            await assertEmpty(conn, scratch);
-        const ledger = await resolveLedgerName(conn, cfg.migrationsTable, scratch.searchPath);
-        const history = cfg.historyTable ? historyName(ledger, cfg.historyTable) : undefined;
-        // The ledger tables exist in every later dump, so they belong to the baseline too.
-        await ensureLedger(conn, ledger, quiet);
-        if (history)
-            await conn.query(historyDdl(history));
-        const dump = () => schemaOnly(conn, scratch, ledger, history, cfg);
-        const files = (await migrator.plan()).pending;
-        if (files.length === 0) {
-            throw new MigrationError('NO_MIGRATIONS', 'no migration files found', {
-                hint: `add a migration with \`db-migrate new NAME\` in ${cfg.migrationsDirs.join(', ')}`,
-            });
-        }
-        const steps = [];
-        const result = (ok, extra = {}) => ({
-            ok,
-            migrations: files.length,
-            scratchDatabase: scratch.database,
-            scratchCreated: created,
-            ...extra,
-            steps,
-            durationMs: Date.now() - t0,
-        });
-        // before[i]: the schema just before files[i] was applied.
-        const before = [];
-        for (const f of files) {
-            before.push(await dump());
-            check(await migrator.up({ steps: 1 }), f.version);
-            steps.push({ phase: 'up', version: f.version, file: f.displayPath, ok: true });
-            log.info(`up      ${f.displayPath}`);
-        }
-        const full = await dump();
-        for (let i = files.length - 1; i >= 0; i--) {
-            const f = files[i];
-            const down = await migrator.rollback({ steps: 1 });
-            const doneAt = Date.now();
-            check(down, f.version);
-            const now = await dump();
-            if (now !== before[i]) {
-                const diff = unifiedDiff(before[i], now, { from: `schema before ${f.fileName}`, to: `schema after rolling back ${f.fileName}` });
-                steps.push({ phase: 'down', version: f.version, file: f.displayPath, ok: false, diff });
-                log.info(`down    ${f.displayPath}: the schema differs from before its up`);
-                return result(false, { firstBadDown: { version: f.version, file: f.displayPath, diff } });
-            }
-            steps.push({ phase: 'down', version: f.version, file: f.displayPath, ok: true });
-            // The checksum is the one the engine computed while parsing, the same it records for up and
-            // down. A step result has no start time: it is its end (the rollback's return) minus its duration.
-            const { durationMs } = down.steps[0];
-            proofs.push({ version: f.version, direction: 'down', outcome: 'verified', fileName: f.fileName, checksum: f.checksum, startedAt: new Date(doneAt - durationMs), durationMs });
-            log.info(`down    ${f.displayPath}: schema restored`);
-        }
-        const empty = await dump();
-        if (empty !== before[0]) {
-            steps.push({ phase: 'empty', ok: false, diff: unifiedDiff(before[0], empty, { from: 'initial schema', to: 'schema after full rollback' }) });
-            return result(false);
-        }
-        steps.push({ phase: 'empty', ok: true });
-        log.info('rollback of every migration left the initial schema');
-        const again = await migrator.up();
-        if (again.error)
-            throw again.error;
-        const final = await dump();
-        if (final !== full) {
-            steps.push({ phase: 'reapply', ok: false, diff: unifiedDiff(full, final, { from: 'first full schema', to: 'schema after re-applying' }) });
-            log.info('re-applying every migration gave a different schema');
-            return result(false);
-        }
-        steps.push({ phase: 'reapply', ok: true });
-        log.info('re-applying every migration gave the same schema');
-        return result(true);
-    }
-    finally {
-        await closeQuietly(conn);
-    }
-}
-/**
- * Write the proofs to the configured database's history table, in one transaction. Only into a
- * table that exists: verify never creates anything there (a missing database or table is logged at
- * debug level). Any failure is a warning: the verdict stands without the proof rows.
- *
- * @returns the number of rows written
- */
-async function recordProofs(cfg, scratch, proofs) {
-    const log = cfg.log;
-    const target = cfg.target;
-    if (proofs.length === 0)
-        return 0;
-    if (!cfg.historyTable) {
-        log.debug('history table disabled: the verified down sections are not recorded');
-        return 0;
-    }
-    if (scratch.host === target.host && scratch.port === target.port && scratch.database === target.database) {
-        log.debug('the scratch database is the configured one: the verified down sections are not recorded');
-        return 0;
-    }
-    const what = `the ${proofs.length} verified down section(s) in the history table of ${target.redacted}`;
-    let conn;
-    try {
-        conn = await connect(target);
-    }
-    catch (err) {
-        if (err.code === 'DATABASE_MISSING') {
-            log.debug(`database ${target.database} does not exist: ${what} are not recorded`);
-        }
-        else {
-            log.warn(`could not record ${what}: ${err.message}`);
-        }
-        return 0;
-    }
-    try {
-        const ledger = await resolveLedgerName(conn, cfg.migrationsTable, target.searchPath);
-        const history = historyName(ledger, cfg.historyTable);
-        if (!(await historyExists(conn, history))) {
-            log.debug(`${history.quoted} does not exist in ${target.database}: ${what} are not recorded (verify creates no table there)`);
-            return 0;
-        }
-        const inserts = proofs.map((p) => historyInsertSql(history, p, cfg.ctx));
-        // One simple-protocol batch, one transaction: all rows or none. lock_timeout so that a table
-        // locked by a concurrent schema change is given up on rather than waited for.
-        try {
-            await conn.query(`BEGIN;SET LOCAL lock_timeout = ${cfg.lockTimeoutMs};\n${inserts.join(';\n')};\nCOMMIT`);
-        }
-        catch (err) {
-            await conn.query('ROLLBACK').catch(() => undefined);
-            throw err;
-        }
-        log.info(`Recorded ${proofs.length} verified down section(s) in ${history.quoted} of ${target.database}`);
-        return proofs.length;
-    }
-    catch (err) {
-        const code = err.code;
-        // 42703: no invocation_id column; 23514: the outcome check predates `verified`.
-        const old = code === '42703' || code === '23514' ? ' (the history table predates the `verified` outcome: any `up` or `rollback` with this version upgrades it)' : '';
-        log.warn(`could not record ${what}: ${err.message}${old}`);
-        return 0;
-    }
-    finally {
-        await closeQuietly(conn);
-    }
-}
-/** A failed step is an error of the run (a broken up or down section), not a verify finding. */
-function check(r, version) {
-    if (r.error)
-        throw r.error;
-    if (r.steps.length !== 1 || r.steps[0].version !== version) {
-        throw new MigrationError('VERIFY_UNEXPECTED_STEP', `verify expected to run version ${version}, but the engine ran ${r.steps.map((s) => s.version).join(', ') || 'nothing'}`);
-    }
-}
-/** `<db>_verify_<8 hex>`, within PostgreSQL's 63-byte identifier limit. */
-function scratchName(target) {
-    const suffix = `_verify_${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
-    let base = target.database || target.user || 'db';
-    while (Buffer.byteLength(base + suffix) > 63)
-        base = base.slice(0, -1);
-    return base + suffix;
-}
-/** Run one statement on the server's `postgres` database (never on the configured one). */
-async function adminQuery(target, sql) {
-    const admin = await connect(withDatabase(target, 'postgres'));
-    try {
-        await admin.query(sql);
-    }
-    finally {
-        await closeQuietly(admin);
-    }
-}
-async function assertEmpty(conn, target) {
-    const { rows } = await conn.query("select count(*) as n from pg_catalog.pg_tables where schemaname not in ('pg_catalog', 'information_schema')");
-    const n = Number(rows[0].n);
-    if (n > 0) {
-        throw new MigrationError('VERIFY_SCRATCH_NOT_EMPTY', `the scratch database ${target.redacted} already has ${n} table(s): verify needs an empty database`, {
-            hint: 'give an empty database as the scratch URL, or none (verify then creates and drops its own)',
-        });
-    }
-}
-const TRAILER = '\n--\n-- Dbmate schema migrations\n--\n';
-/** The schema dump without dbmate's schema_migrations trailer (the versions differ by design). */
-async function schemaOnly(conn, target, ledger, history, cfg) {
-    const text = await dumpSchema(conn, target, ledger, { pgDump: cfg.pgDump, extraArgs: cfg.dumpArgs, history });
-    const at = text.lastIndexOf(TRAILER);
-    return at >= 0 ? text.slice(0, at + 1) : text;
-}
-/**
- * A unified-style line diff (`---`/`+++` headers, `@@` hunks with `context` lines around each
- * change). Common prefix and suffix are trimmed first, so the LCS table stays small for dumps
- * that differ in a few places.
- */
-function unifiedDiff(a, b, labels, context = 3) {
-    const lines = (t) => (t.endsWith('\n') ? t.slice(0, -1) : t).split('\n');
-    const x = lines(a);
-    const y = lines(b);
-    let pre = 0;
-    while (pre < x.length && pre < y.length && x[pre] === y[pre])
-        pre++;
-    let suf = 0;
-    while (suf < x.length - pre && suf < y.length - pre && x[x.length - 1 - suf] === y[y.length - 1 - suf])
-        suf++;
-    const xs = x.slice(pre, x.length - suf);
-    const ys = y.slice(pre, y.length - suf);
-    // LCS lengths from the end.
-    const w = ys.length + 1;
-    const lcs = new Uint32Array((xs.length + 1) * w);
-    for (let i = xs.length - 1; i >= 0; i--) {
-        for (let j = ys.length - 1; j >= 0; j--) {
-            lcs[i * w + j] = xs[i] === ys[j] ? lcs[(i + 1) * w + j + 1] + 1 : Math.max(lcs[(i + 1) * w + j], lcs[i * w + j + 1]);
-        }
-    }
-    const ops = [];
-    for (let k = 0; k < pre; k++)
-        ops.push({ tag: ' ', text: x[k], ai: k, bi: k });
-    let i = 0;
-    let j = 0;
-    while (i < xs.length || j < ys.length) {
-        if (i < xs.length && j < ys.length && xs[i] === ys[j]) {
-            ops.push({ tag: ' ', text: xs[i], ai: pre + i++, bi: pre + j++ });
-        }
-        else if (i < xs.length && (j === ys.length || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1])) {
-            ops.push({ tag: '-', text: xs[i], ai: pre + i++, bi: pre + j });
-        }
-        else {
-            ops.push({ tag: '+', text: ys[j], ai: pre + i, bi: pre + j++ });
-        }
-    }
-    for (let k = 0; k < suf; k++)
-        ops.push({ tag: ' ', text: x[x.length - suf + k], ai: x.length - suf + k, bi: y.length - suf + k });
-    const out = [`--- ${labels.from}`, `+++ ${labels.to}`];
-    let k = 0;
-    while (k < ops.length) {
-        if (ops[k].tag === ' ') {
-            k++;
-            continue;
-        }
-        // A hunk: from `context` lines before this change to `context` lines after the last change
-        // that is within 2*context lines of the previous one.
-        const start = Math.max(0, k - context);
-        let end = k;
-        let last = k;
-        while (end < ops.length) {
-            if (ops[end].tag !== ' ')
-                last = end;
-            else if (end - last > 2 * context)
-                break;
-            end++;
-        }
-        end = Math.min(ops.length, last + context + 1);
-        const hunk = ops.slice(start, end);
-        const aLen = hunk.filter((o) => o.tag !== '+').length;
-        const bLen = hunk.filter((o) => o.tag !== '-').length;
-        out.push(`@@ -${hunk[0].ai + 1},${aLen} +${hunk[0].bi + 1},${bLen} @@`);
-        for (const o of hunk)
-            out.push(`${o.tag}${o.text}`);
-        k = end;
-    }
-    return `${out.join('\n')}\n`;
-}
-/** The human verdict: one line when everything round-trips, the first bad down with its diff otherwise. */
-function verdict(r) {
-    if (r.ok) {
-        return `Verify OK: ${r.migrations} migration(s) applied, rolled back and re-applied; every down undoes its up\n${recorded(r)}`;
-    }
-    if (r.firstBadDown) {
-        return (`Verify FAILED: the down section of ${r.firstBadDown.file} (version ${r.firstBadDown.version}) does not undo its up.\n` +
-            `Schema before its up (-) vs after its down (+):\n${r.firstBadDown.diff}${r.firstBadDown.diff.endsWith('\n') ? '' : '\n'}${recorded(r)}`);
-    }
-    const bad = r.steps.find((s) => !s.ok);
-    const what = bad?.phase === 'empty'
-        ? 'after rolling back every migration the schema is not the initial one'
-        : 're-applying every migration after the full rollback gave a different schema';
-    return `Verify FAILED: ${what}.\n${bad?.diff ?? ''}`;
-}
-/** Where the proofs went, so `report` can count them; nothing when none were recorded. */
-function recorded(r) {
-    return r.historyRecorded > 0 ? `Recorded ${r.historyRecorded} verified down section(s) in the history table\n` : '';
-}
-
-;// CONCATENATED MODULE: ./src/cli/commands/verify.ts
-
-/**
- * `db-migrate verify`: round-trip every migration on a scratch database (see
- * {@link verifyMigrations}) and print the verdict; `--json` prints the result instead.
- *
- * @returns 0 when every down undoes its up and re-applying gives the same schema, 1 when not;
- *   errors (connection, a failing up or down section) are thrown (the CLI exits 2)
- */
-async function verifyCommand(opts, cfg, out) {
-    const r = await verifyMigrations(cfg);
-    if (opts.json) {
-        out(`${JSON.stringify(r, null, 2)}\n`);
-    }
-    else {
-        out(verdict(r));
-    }
-    return r.ok ? 0 : 1;
 }
 
 ;// CONCATENATED MODULE: ./src/lint/rules.ts
@@ -11195,7 +9029,8 @@ function statementStart(sql, bytes, byte) {
  * @returns 1 when any finding is an error, 0 otherwise
  * @throws {MigrationError} `LINT_UNKNOWN_RULE` for an unknown id in `--disable`; read errors as is
  */
-async function lintCommand(opts, cwd, out) {
+async function lintCommand({ opts, io, out }) {
+    const cwd = io.cwd;
     const disabled = opts.disabledRules ?? [];
     const unknown = disabled.filter((id) => id !== '' && !RULE_IDS.includes(id));
     if (unknown.length) {
@@ -11228,6 +9063,476 @@ function formatFindings(findings, fileCount) {
         ? `${s ? '\n' : ''}Lint: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'} in ${files}\n`
         : `Lint: no problems in ${files}\n`;
     return s;
+}
+
+// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
+var lib = __nccwpck_require__(3273);
+;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
+// ESM wrapper for pg
+
+
+// Re-export all the properties
+const Client = lib.Client
+const Pool = lib.Pool
+const Connection = lib.Connection
+const types = lib.types
+const Query = lib.Query
+const DatabaseError = lib.DatabaseError
+const escapeIdentifier = lib.escapeIdentifier
+const escapeLiteral = lib.escapeLiteral
+const Result = lib.Result
+const TypeOverrides = lib.TypeOverrides
+
+// Also export the defaults
+const defaults = lib.defaults
+
+// Re-export the default
+/* harmony default export */ const esm = (lib);
+
+;// CONCATENATED MODULE: ./src/engine/tls.ts
+
+/** Every {@link SslMode}, in libpq's order (for validation messages). */
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+/**
+ * The node-postgres configs to try, in order. One entry except for the libpq modes node-postgres
+ * lacks: `prefer` tries TLS without verification then plain text (fall back only when the server
+ * answers that it has no SSL), and `allow` tries plain text then TLS. `ssl` is always explicit here,
+ * so `PGSSLMODE` in the environment cannot change the outcome.
+ */
+function connectionAttempts(target) {
+    // libpq's prefer/allow never verify the server certificate.
+    const tls = { ...target.sslFiles, rejectUnauthorized: false };
+    if (target.sslmode === 'prefer')
+        return [{ ...target.pg, ssl: tls }, { ...target.pg, ssl: false }];
+    if (target.sslmode === 'allow')
+        return [{ ...target.pg, ssl: false }, { ...target.pg, ssl: tls }];
+    return [{ ...target.pg }];
+}
+/**
+ * Read the `sslrootcert`/`sslcert`/`sslkey` files named in the URL's `params` (none for
+ * `disable`). `shownUrl` gives the redacted URL for the error message.
+ *
+ * @throws MigrationError `URL_INVALID` when a named file cannot be read
+ */
+function readSslFiles(mode, params, shownUrl, readFile) {
+    if (mode === 'disable')
+        return undefined;
+    const read = (name) => {
+        const path = params.get(name);
+        if (path === null || path === '')
+            return undefined;
+        try {
+            return readFile(path);
+        }
+        catch (err) {
+            throw new MigrationError('URL_INVALID', `cannot read ${name} file ${path} named in ${shownUrl()}: ${err.message}`, {
+                cause: err,
+            });
+        }
+    };
+    const ca = read('sslrootcert');
+    const cert = read('sslcert');
+    const key = read('sslkey');
+    if (ca === undefined && cert === undefined && key === undefined)
+        return undefined;
+    return { ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert } : {}), ...(key !== undefined ? { key } : {}) };
+}
+/** node-postgres's `ssl` for a mode; `undefined` for `prefer`, which {@link connectionAttempts} decides per attempt. */
+function sslConfig(mode, files) {
+    switch (mode) {
+        case 'disable':
+        case 'allow':
+            return false;
+        case 'prefer':
+            // node-postgres has no "prefer": the connector decides per attempt (connectionAttempts).
+            return undefined;
+        case 'require':
+            // libpq: `require` with a root certificate behaves like verify-ca.
+            if (files?.ca === undefined)
+                return { ...files, rejectUnauthorized: false };
+            return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
+        case 'verify-ca':
+            // Chain verified (Node's CA store when no sslrootcert), host name not: libpq's verify-ca.
+            return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
+        default:
+            return { ...files, rejectUnauthorized: true };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/db.ts
+
+
+
+/**
+ * Open a connection, trying each TLS setting the URL's sslmode allows in libpq's order
+ * (with no sslmode: TLS first, then plain, like libpq's default `prefer`).
+ */
+async function connect(target) {
+    const attempts = connectionAttempts(target);
+    let lastErr;
+    for (let i = 0; i < attempts.length; i++) {
+        try {
+            return await db_open(attempts[i]);
+        }
+        catch (err) {
+            lastErr = err;
+            // Only a server that refuses TLS (or requires it) justifies the next attempt; anything else is final.
+            if (!/SSL|TLS/i.test(String(err?.message)))
+                break;
+        }
+    }
+    throw connectError(target, lastErr);
+}
+async function db_open(config) {
+    const client = new esm.Client(config);
+    // An idle client whose backend dies emits 'error'; without a listener Node would crash the run.
+    client.on('error', () => undefined);
+    try {
+        await client.connect();
+    }
+    catch (err) {
+        await client.end().catch(() => undefined);
+        throw err;
+    }
+    return client;
+}
+function connectError(target, err) {
+    const e = err;
+    if (e?.code === '3D000') {
+        return new MigrationError('DATABASE_MISSING', `database "${target.database}" does not exist (3D000)`, {
+            hint: 'create it first (`db-migrate create`, or `db-migrate up`, which creates a missing database)',
+            cause: err,
+        });
+    }
+    const detail = e?.code && !e.message?.includes(e.code) ? `${e.message} (${e.code})` : (e?.message ?? String(err));
+    return new MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: ${detail}`, {
+        hint: 'check the host, port, credentials and sslmode of the database URL, and that the server is reachable from here',
+        cause: err,
+    });
+}
+/** Close without throwing: closing happens in `finally` blocks where the first error matters. */
+async function closeQuietly(conn) {
+    if (conn)
+        await conn.end().catch(() => undefined);
+}
+/**
+ * Whether an error means the session is gone (backend terminated, server shut down, socket closed):
+ * nothing more can be done on this connection, and session state such as advisory locks is released.
+ */
+function isConnectionLost(err) {
+    const e = err;
+    if (e?.code && /^(57P01|57P02|57P03|08...)$/.test(e.code))
+        return true;
+    return /Connection terminated|connection (is )?closed|ECONNRESET|EPIPE|Client was closed|not queryable/i.test(e?.message ?? '');
+}
+/** Quote an SQL string literal for simple-protocol queries (standard_conforming_strings on). */
+function literal(value) {
+    if (value === null || value === undefined)
+        return 'NULL';
+    return esm.escapeLiteral(value);
+}
+
+;// CONCATENATED MODULE: ./src/cli/commands/load.ts
+
+
+
+
+/**
+ * dbmate's `load`: run the schema file minus psql meta-commands (`\restrict` lines) in one batch.
+ *
+ * @throws {MigrationError} `SCHEMA_FILE_MISSING` when the file cannot be read; SQL errors as is
+ */
+async function loadCommand({ opts, target, io, out }) {
+    // As dbmate: the file is checked before `Reading:` is printed, with Go's `stat <file>: …` message.
+    const text = await (0,promises_namespaceObject.readFile)((0,external_node_path_.join)(io.cwd, opts.schemaFile), 'utf8').catch((e) => {
+        const message = e.code === 'ENOENT' ? `stat ${opts.schemaFile}: no such file or directory` : `cannot read ${opts.schemaFile}: ${e.message}`;
+        throw new MigrationError('SCHEMA_FILE_MISSING', message, { hint: 'run `db-migrate dump` first, or pass --schema-file' });
+    });
+    out(`Reading: ${opts.schemaFile}\n`);
+    const sql = text
+        .split('\n')
+        .filter((l) => !l.trimStart().startsWith('\\'))
+        .join('\n');
+    const conn = await connect(target);
+    try {
+        await conn.query(sql);
+    }
+    finally {
+        await closeQuietly(conn);
+    }
+    return 0;
+}
+
+;// CONCATENATED MODULE: ./src/cli/commands/new.ts
+
+
+
+
+/** dbmate's error for `new` without a name; raised by the command, not by parsing, as in dbmate. */
+const NEW_NAME_MISSING_MESSAGE = 'please specify a name for the new migration';
+/**
+ * `new NAME` (alias `n`): write dbmate's empty template to `<first migrations dir>/<UTC
+ * timestamp>_NAME.sql`, creating the directory. Needs no database.
+ *
+ * @throws {MigrationError} `MIGRATION_NAME_MISSING` without a name, `MIGRATION_EXISTS` when the file exists
+ */
+async function newCommand({ opts, io, out }) {
+    if (!opts.name)
+        throw new MigrationError('MIGRATION_NAME_MISSING', NEW_NAME_MISSING_MESSAGE, { hint: 'db-migrate new create_users' });
+    const dir = opts.migrationsDirs[0];
+    const display = external_node_path_.posix.join(dir, newMigrationFileName(opts.name, new Date()));
+    const abs = (0,external_node_path_.join)(io.cwd, display);
+    await (0,promises_namespaceObject.mkdir)((0,external_node_path_.join)(io.cwd, dir), { recursive: true });
+    out(`Creating migration: ${display}\n`);
+    try {
+        // `wx`: never overwrite a migration written in the same second.
+        await (0,promises_namespaceObject.writeFile)(abs, NEW_MIGRATION_TEMPLATE, { flag: 'wx' });
+    }
+    catch (e) {
+        if (e.code === 'EEXIST')
+            throw new MigrationError('MIGRATION_EXISTS', 'file already exists', { hint: `${display} exists: wait a second or pick another name` });
+        throw e;
+    }
+    return 0;
+}
+
+;// CONCATENATED MODULE: ./src/cli/commands/plan.ts
+
+const NON_ATOMIC = 'transaction:false: statements run one by one, not atomic';
+/** A plan entry's SQL, ending in exactly the newline the file may lack. */
+const sqlBlock = (sql) => (sql.endsWith('\n') ? sql : `${sql}\n`);
+/**
+ * `plan` and `up`/`migrate --dry-run`: the pending migrations with the exact SQL each would run;
+ * nothing changes (not even the ledger table is created). `--json` prints the plan as is.
+ */
+async function planCommand({ opts, migrator, out }) {
+    const p = await migrator.plan({ steps: opts.steps });
+    if (opts.json) {
+        out(`${JSON.stringify(p, null, 2)}\n`);
+        return 0;
+    }
+    if (p.databaseMissing)
+        out('The database does not exist yet; `up` will create it (`migrate` will not).\n');
+    if (p.pending.length === 0) {
+        out(`Nothing to apply: ${p.applied} applied, 0 pending (dry run, nothing changed)\n`);
+        return 0;
+    }
+    out(`Plan: ${p.pending.length} pending migration(s); ${p.applied} already applied (dry run, nothing changed)\n`);
+    for (const m of p.pending) {
+        out(`\n=== ${m.displayPath} (version ${m.version}, ${m.transaction ? 'one transaction' : NON_ATOMIC})\n`);
+        out(sqlBlock(m.sql));
+    }
+    if (!p.ledgerExists)
+        out('\nThe migrations table does not exist yet; `up` will create it.\n');
+    return 0;
+}
+/**
+ * `rollback --dry-run`: what would be undone, newest first, with the exact down SQL; nothing changes.
+ *
+ * @throws {MigrationError} `NOTHING_TO_ROLLBACK` with dbmate's message when nothing is applied
+ */
+async function planRollbackCommand({ opts, migrator, out }) {
+    const p = await migrator.planRollback({ steps: opts.steps ?? 1 });
+    if (opts.json) {
+        out(`${JSON.stringify(p, null, 2)}\n`);
+        return 0;
+    }
+    if (p.targets.length === 0) {
+        throw new MigrationError('NOTHING_TO_ROLLBACK', "can't rollback: no migrations have been applied", { hint: 'run `status` to see what is applied' });
+    }
+    out(`Rollback plan: ${p.targets.length} migration(s), newest first (dry run, nothing changed)\n`);
+    for (const m of p.targets) {
+        const mode = m.transaction ? 'one transaction' : NON_ATOMIC;
+        out(`\n=== ${m.displayPath} (version ${m.version}, ${mode}${m.empty ? '; EMPTY down section: only the ledger row would be deleted' : ''})\n`);
+        out(sqlBlock(m.sql));
+    }
+    return 0;
+}
+
+;// CONCATENATED MODULE: ./src/engine/catalog.ts
+/**
+ * Whether a table exists, by its unquoted schema and name (a {@link LedgerName} or a history
+ * table name). Asked before reading the ledger or the audit table, because `status`, `plan` and
+ * the reports must not create them.
+ */
+async function tableExists(conn, name) {
+    const { rowCount } = await conn.query('select 1 from information_schema.tables where table_schema = $1 and table_name = $2', [name.schema, name.table]);
+    return (rowCount ?? 0) > 0;
+}
+
+;// CONCATENATED MODULE: ./src/engine/history.ts
+
+
+
+
+/** Outcomes of the table's check constraint, in the order the DDL lists them. */
+const OUTCOMES = ['applied', 'failed', 'rolled_back', 'verified'];
+/** The history table lives beside the ledger so both move together when a schema is chosen. */
+function historyName(ledger, table) {
+    return { schema: ledger.schema, table, quoted: `${ledger.quotedSchema}.${quoteIdent(table)}` };
+}
+/** The audit table as configured: `table` empty means the history table is disabled. */
+function configuredHistory(ledger, table) {
+    return table ? historyName(ledger, table) : undefined;
+}
+function quoteIdent(id) {
+    return /^[a-z_][a-z0-9_$]*$/.test(id) ? id : `"${id.replace(/"/g, '""')}"`;
+}
+/**
+ * DDL of the audit table. An identity column (not bigserial) keeps its sequence inside the table
+ * definition, so excluding the table from schema dumps excludes all of it.
+ *
+ * Tables created by 0.1.0 before `invocation_id` and the `verified` outcome existed are brought up
+ * to date in the same round trip; the catalog check comes first so an up-to-date table is never
+ * ALTERed (that would take an ACCESS EXCLUSIVE lock on every run).
+ */
+function historyDdl(name) {
+    const outcomes = OUTCOMES.map((o) => `'${o}'`).join(', ');
+    const table = literal(name.quoted);
+    return `${createDdl(name, outcomes)};
+do $db_migrate$ declare c record; begin
+  if not exists (select 1 from pg_attribute where attrelid = ${table}::regclass and attname = 'invocation_id' and not attisdropped) then
+    alter table ${name.quoted} add column invocation_id text;
+    -- The old check constraint's name was chosen by the server (and truncated for long names): find it.
+    for c in select conname from pg_constraint where conrelid = ${table}::regclass and contype = 'c' and pg_get_constraintdef(oid) like '%outcome%' loop
+      execute format('alter table %s drop constraint %I', ${table}, c.conname);
+    end loop;
+    alter table ${name.quoted} add check (outcome in (${outcomes}));
+  end if;
+end $db_migrate$`;
+}
+function createDdl(name, outcomes) {
+    return `create table if not exists ${name.quoted} (
+  id bigint generated always as identity primary key,
+  version varchar not null,
+  direction text not null check (direction in ('up', 'down')),
+  outcome text not null check (outcome in (${outcomes})),
+  file_name text,
+  checksum text,
+  started_at timestamptz not null,
+  finished_at timestamptz not null,
+  duration_ms double precision not null,
+  environment text,
+  actor text,
+  git_sha text,
+  run_id text,
+  run_url text,
+  tool_version text,
+  sqlstate text,
+  error text,
+  invocation_id text
+)`;
+}
+/**
+ * An INSERT for one history row, as literal SQL: it is appended to the migration's own
+ * simple-protocol batch so the audit row commits atomically with the migration.
+ */
+function historyInsertSql(name, e, ctx) {
+    const timing = e.startedAt && e.durationMs !== undefined
+        ? `${literal(e.startedAt.toISOString())}::timestamptz, ${literal(new Date(e.startedAt.getTime() + e.durationMs).toISOString())}::timestamptz, ${e.durationMs}`
+        : `now(), clock_timestamp(), extract(epoch from clock_timestamp() - now()) * 1000`;
+    return (`insert into ${name.quoted} (version, direction, outcome, file_name, checksum, started_at, finished_at, duration_ms, ` +
+        `environment, actor, git_sha, run_id, run_url, tool_version, sqlstate, error, invocation_id) values (` +
+        [literal(e.version), literal(e.direction), literal(e.outcome), literal(e.fileName), literal(e.checksum)].join(', ') +
+        `, ${timing}, ` +
+        [ctx.environment, ctx.actor, ctx.gitSha, ctx.runId, ctx.runUrl, ctx.toolVersion, e.sqlstate, e.error, ctx.invocationId]
+            .map((v) => literal(v))
+            .join(', ') +
+        ')');
+}
+/** Record a row on its own (used for failures, after the migration's transaction rolled back). */
+async function recordHistory(conn, name, e, ctx) {
+    await conn.query(historyInsertSql(name, e, ctx));
+}
+/** Checksum of the last successful `up` of each version: what the file looked like when applied. */
+async function appliedChecksums(conn, name) {
+    if (!(await tableExists(conn, name)))
+        return new Map();
+    // One JSON object rather than a row per version: per-row parsing dominated large `status` runs.
+    const { rows } = await conn.query(`select coalesce(json_object_agg(version, checksum), '{}')::text as sums from (
+       select distinct on (version) version, checksum from ${name.quoted}
+        where direction = 'up' and outcome = 'applied' and checksum is not null order by version, id desc) last`);
+    const out = new Map(Object.entries(JSON.parse(rows[0].sums)));
+    return out;
+}
+/**
+ * Versions of the applied files whose bytes changed since they were applied (their checksum
+ * differs from the one of their last successful `up` in the history table), sorted. None
+ * without a history table.
+ */
+async function editedVersions(conn, history, plan) {
+    if (!history)
+        return [];
+    const sums = await appliedChecksums(conn, history);
+    if (sums.size === 0)
+        return [];
+    // Synchronous reads on purpose: for thousands of small files, fs/promises costs four thread-pool
+    // round trips and a promise per file, about ten times the time of readFileSync.
+    return plan.files
+        .filter((r) => r.applied && sums.has(r.file.version))
+        .filter(({ file }) => checksumOf((0,external_node_fs_.readFileSync)(file.absPath)) !== sums.get(file.version))
+        .map(({ file }) => file.version)
+        .sort();
+}
+/**
+ * The one warning about an applied file whose bytes changed since it was applied (its checksum
+ * differs from the history table's): the engine logs it during `up`, the CLI's `status` and the
+ * action's summary use the same words. `file` is the path or name as the caller shows files.
+ */
+function editedWarning(file) {
+    return `${file} was edited after it was applied (its checksum differs from the one recorded in the history table)`;
+}
+
+;// CONCATENATED MODULE: ./src/engine/ledger.ts
+
+/**
+ * Resolve the ledger's schema the way dbmate does: `schema.table` in the name, else the first
+ * `search_path` entry of the URL, else `current_schema()`, else `public`. Quoting is done by the
+ * server so the names match what dbmate writes into schema.sql byte for byte.
+ */
+async function resolveLedgerName(conn, migrationsTable, searchPath) {
+    let parts = migrationsTable.split('.');
+    let schema = '';
+    if (parts.length > 1) {
+        schema = parts[0];
+        parts = parts.slice(1);
+    }
+    if (!schema)
+        schema = (searchPath[0] ?? '').trim();
+    const table = parts.join('.');
+    const { rows } = await conn.query('select current_schema() as cur, quote_ident($1) as qs, array(select quote_ident(unnest($2::text[]))) as qt', [schema || 'public', parts]);
+    if (!schema) {
+        schema = rows[0].cur || 'public';
+        const again = await conn.query('select quote_ident($1) as qs', [schema]);
+        rows[0].qs = again.rows[0].qs;
+    }
+    return { schema, table, quotedSchema: rows[0].qs, quoted: `${rows[0].qs}.${rows[0].qt.join('.')}` };
+}
+/**
+ * Create the ledger if missing, with dbmate's exact DDL so either tool can continue the other's
+ * work. A missing schema (3F000) is created once, as dbmate does, announced with its line.
+ */
+async function ensureLedger(conn, name, log) {
+    const ddl = `create table if not exists ${name.quoted} (version varchar primary key)`;
+    try {
+        await conn.query(ddl);
+    }
+    catch (err) {
+        if (err.code !== '3F000')
+            throw err;
+        log.info(`Creating schema: ${name.schema}`);
+        await conn.query(`create schema if not exists ${name.quotedSchema}`);
+        await conn.query(ddl);
+    }
+}
+/** Applied versions, or an empty set when the ledger does not exist yet. */
+async function appliedVersions(conn, name) {
+    if (!(await tableExists(conn, name)))
+        return new Set();
+    // One JSON value instead of one row per version: node-postgres's per-row parsing dominated
+    // `status` on large projects.
+    const { rows } = await conn.query(`select coalesce(json_agg(version), '[]')::text as v from ${name.quoted}`);
+    return new Set(JSON.parse(rows[0].v));
 }
 
 ;// CONCATENATED MODULE: ./src/metrics/coverage.ts
@@ -11319,7 +9624,7 @@ async function history_read_readRecentRuns(conn, name, environment, runs) {
 }
 /** The table as a subquery with every column this version reads, or null when it is missing. */
 async function historySource(conn, name) {
-    if (!(await historyExists(conn, name)))
+    if (!(await tableExists(conn, name)))
         return null;
     const { rowCount } = await conn.query(`select 1 from information_schema.columns where table_schema = $1 and table_name = $2 and column_name = 'invocation_id'`, [name.schema, name.table]);
     return (rowCount ?? 0) > 0 ? name.quoted : `(select *, null::text as invocation_id from ${name.quoted})`;
@@ -11364,7 +9669,7 @@ function record(r) {
 /** Every down-section proof in the table, whatever the report's window: a proof does not expire while the file is unchanged. */
 async function readDownProofs(conn, name) {
     const proofs = { verified: new Set(), exercised: new Set() };
-    if (!(await historyExists(conn, name)))
+    if (!(await tableExists(conn, name)))
         return proofs;
     const { rows } = await conn.query(`select distinct outcome, checksum from ${name.quoted}
       where direction = 'down' and outcome in ('verified', 'rolled_back') and checksum is not null`);
@@ -12120,12 +10425,20 @@ a{color:#0550ae}
 
 ;// CONCATENATED MODULE: ./src/text/markdown.ts
 /** Small helpers for the markdown GitHub renders in job summaries, issues and reports. */
-/** Inline code that survives backticks in the value. */
+/**
+ * Inline code that survives what the value holds (summaries, issues and reports quote error text
+ * and names from outside): a backtick run longer than any inside (CommonMark), on one line (a
+ * blank line would end the span, a line break a table cell or list item), and `` ` ` `` for an
+ * empty value (two bare backticks are not a code span).
+ */
 function code(s) {
-    const longest = Math.max(0, ...(s.match(/`+/g) ?? []).map((m) => m.length));
+    const text = markdown_oneLine(s);
+    if (text === '')
+        return '` `';
+    const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((m) => m.length));
     const tick = '`'.repeat(longest + 1);
-    const pad = s.startsWith('`') || s.endsWith('`') ? ' ' : '';
-    return `${tick}${pad}${s}${pad}${tick}`;
+    const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+    return `${tick}${pad}${text}${pad}${tick}`;
 }
 /** A fenced block longer than any backtick run inside it. */
 function fence(s, lang) {
@@ -12140,6 +10453,13 @@ function cell(s) {
 /** Newlines (and the blanks around them) as one space. */
 function markdown_oneLine(s) {
     return s.replace(/\s*\n\s*/g, ' ');
+}
+/**
+ * Every run of whitespace as one space, trimmed: a message quoted inside a line (an issue's
+ * code span, a chat field, a log line), where {@link oneLine}'s gentler join is not enough.
+ */
+function squash(s) {
+    return s.replace(/\s+/g, ' ').trim();
 }
 /** Text safe inside HTML (GitHub renders the HTML a summary contains). */
 function markdown_escapeHtml(s) {
@@ -12270,7 +10590,7 @@ function source(opts, target) {
     return { target, migrationsTable: opts.migrationsTable, historyTable: opts.historyTable ?? '' };
 }
 /** `db-migrate history`: the audit trail, newest first. */
-async function historyCommand(opts, target, out) {
+async function historyCommand({ opts, target, out }) {
     const rows = await collectHistory(source(opts, target), { environment: opts.environment, limit: opts.limit ?? 50 });
     if (opts.json)
         out(`${JSON.stringify(rows ?? [], null, 2)}\n`);
@@ -12281,7 +10601,10 @@ async function historyCommand(opts, target, out) {
     return 0;
 }
 /** `db-migrate report`: per-environment reliability over a window, as text, markdown, JSON and/or HTML. */
-async function reportCommand(opts, target, cwd, out, info) {
+async function reportCommand({ opts, target, io, out }) {
+    const cwd = io.cwd;
+    // With --json or --markdown stdout is the document alone; the HTML file's note goes to stderr then.
+    const info = opts.json || opts.markdown ? (s) => io.stderr(s) : out;
     const report = await collectReport({
         ...source(opts, target),
         since: parseSince(opts.since ?? '30d'),
@@ -12304,178 +10627,15 @@ async function reportCommand(opts, target, cwd, out, info) {
     return 0;
 }
 
-;// CONCATENATED MODULE: ./src/cli/main.ts
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
+;// CONCATENATED MODULE: ./src/cli/commands/run-result.ts
 
 /**
- * Run the CLI and return its exit code (dbmate's: 0 ok, 2 error, 1 for `status --exit-code`
- * with pending migrations, 3 for an unreadable env file or unknown command).
+ * The end of `up`/`migrate`/`rollback`: under `--json` print the run as a document (also when it
+ * failed, so scripts see which step broke), then throw the run's error for `main` to print (exit 2).
+ *
+ * @returns 0 when the run succeeded
  */
-async function main_main(argv, processEnv, io) {
-    const secrets = [];
-    const out = (s) => io.stdout(redact(s, secrets));
-    const err = (s) => io.stderr(redact(s, secrets));
-    let opts;
-    let env;
-    try {
-        const fileEnv = loadEnvFiles(envFilesFromArgv(argv), (p) => {
-            const abs = (0,external_node_path_.join)(io.cwd, p);
-            return (0,external_node_fs_.existsSync)(abs) ? (0,external_node_fs_.readFileSync)(abs, 'utf8') : undefined;
-        });
-        env = mergeEnv(processEnv, fileEnv);
-        const parsed = parseArgs(argv, env, { version: VERSION, name: 'db-migrate' });
-        if ('help' in parsed) {
-            out(parsed.help);
-            return 0;
-        }
-        if ('version' in parsed) {
-            out(`${parsed.version}\n`);
-            return 0;
-        }
-        opts = parsed;
-    }
-    catch (e) {
-        if (e instanceof CliUsageError) {
-            const f = formatUsageError(e);
-            out(f.stdout);
-            err(f.stderr);
-            return f.exitCode;
-        }
-        if (e instanceof EnvFileError) {
-            err(`Error: ${e.message}\n`);
-            return e.exitCode;
-        }
-        throw e;
-    }
-    // In --json mode stdout carries only the JSON document; progress lines go to stderr.
-    const log = {
-        info: (m) => (opts.json ? err(`${m}\n`) : out(`${m}\n`)),
-        warn: (m) => err(`Warning: ${m}\n`),
-        debug: () => undefined,
-    };
-    try {
-        if (opts.command === 'new')
-            return await newMigration(opts, io, out);
-        if (opts.command === 'lint')
-            return await lintCommand(opts, io.cwd, out); // needs no database URL
-        const target = parseDatabaseUrl(resolveDatabaseUrl(opts, env), { driver: opts.driver });
-        if (target.password)
-            secrets.push(target.password);
-        const migrator = new Migrator(migratorConfig(opts, target, env, io.cwd, log));
-        if (opts.wait && opts.command !== 'wait')
-            await wait(opts, target, out);
-        return await dispatch(opts, migrator, target, io, out, log, env);
-    }
-    catch (e) {
-        err(formatError(e));
-        return 2;
-    }
-}
-function migratorConfig(opts, target, env, cwd, log) {
-    return {
-        target,
-        migrationsDirs: [...opts.migrationsDirs],
-        migrationsTable: opts.migrationsTable,
-        historyTable: opts.historyTable ?? '',
-        schemaFile: opts.schemaFile,
-        dumpSchema: !opts.noDumpSchema,
-        strict: opts.strict,
-        lockTimeoutMs: opts.lockTimeoutMs,
-        statementTimeoutMs: opts.statementTimeoutMs,
-        lockRetries: opts.lockRetries,
-        lockWaitTimeoutMs: opts.lockWaitTimeoutMs,
-        dumpArgs: [...opts.args],
-        verbose: opts.verbose,
-        ctx: cliRunContext(opts.env, env),
-        log,
-        cwd,
-    };
-}
-async function dispatch(opts, migrator, target, io, out, log, env) {
-    switch (opts.command) {
-        case 'up':
-        case 'migrate':
-            if (opts.dryRun)
-                return plan(opts, migrator, out);
-            return runResult(opts, await migrator.up({ createDatabase: opts.command === 'up', steps: opts.steps }), out);
-        case 'rollback':
-            if (opts.dryRun)
-                return planRollback(opts, migrator, out);
-            return runResult(opts, await migrator.rollback({ steps: opts.steps ?? 1 }), out);
-        case 'plan':
-            return plan(opts, migrator, out);
-        case 'status':
-            return main_status(opts, migrator, out, log);
-        case 'create':
-            await migrator.createDatabase();
-            return 0;
-        case 'drop':
-            await migrator.dropDatabase();
-            return 0;
-        case 'dump':
-            await migrator.dump();
-            return 0;
-        case 'wait':
-            await wait(opts, target, out);
-            return 0;
-        case 'load':
-            return load(opts, target, io, out);
-        case 'history':
-            return historyCommand(opts, target, out);
-        case 'report':
-            // With --json or --markdown stdout is the document alone; the HTML file's note goes to stderr then.
-            return reportCommand(opts, target, io.cwd, out, opts.json || opts.markdown ? (s) => io.stderr(s) : out);
-        case 'verify':
-            // The run context labels the proofs verify records in the target's history table.
-            return verifyCommand(opts, migratorConfig(opts, target, env, io.cwd, log), out);
-        default:
-            throw new MigrationError('UNKNOWN_COMMAND', `unknown command ${opts.command}`);
-    }
-}
-async function newMigration(opts, io, out) {
-    if (!opts.name)
-        throw new MigrationError('MIGRATION_NAME_MISSING', NEW_NAME_MISSING_MESSAGE, { hint: 'db-migrate new create_users' });
-    const dir = opts.migrationsDirs[0];
-    const display = external_node_path_.posix.join(dir, newMigrationFileName(opts.name, new Date()));
-    const abs = (0,external_node_path_.join)(io.cwd, display);
-    await (0,promises_namespaceObject.mkdir)((0,external_node_path_.join)(io.cwd, dir), { recursive: true });
-    out(`Creating migration: ${display}\n`);
-    try {
-        await (0,promises_namespaceObject.writeFile)(abs, NEW_MIGRATION_TEMPLATE, { flag: 'wx' });
-    }
-    catch (e) {
-        if (e.code === 'EEXIST')
-            throw new MigrationError('MIGRATION_EXISTS', 'file already exists', { hint: `${display} exists: wait a second or pick another name` });
-        throw e;
-    }
-    return 0;
-}
-async function wait(opts, target, out) {
-    await waitForDatabase(target, {
-        timeoutMs: opts.waitTimeoutMs,
-        intervalMs: opts.waitIntervalMs,
-        onWaiting: () => out('Waiting for database'),
-        onTick: () => out('.'),
-        onDone: () => out('\n'),
-    });
-}
-function runResult(opts, r, out) {
+function finishRun(opts, r, out) {
     if (opts.json)
         out(`${JSON.stringify(runJson(r), null, 2)}\n`);
     if (r.error)
@@ -12508,52 +10668,37 @@ function errorJson(e) {
         return { code: e.code, message: e.message, hint: e.hint, ...e.failure };
     return { code: e.code, message: e.message, hint: e.hint };
 }
-async function plan(opts, migrator, out) {
-    const p = await migrator.plan({ steps: opts.steps });
-    if (opts.json) {
-        out(`${JSON.stringify(p, null, 2)}\n`);
-        return 0;
-    }
-    if (p.databaseMissing)
-        out('The database does not exist yet; `up` will create it (`migrate` will not).\n');
-    if (p.pending.length === 0) {
-        out(`Nothing to apply: ${p.applied} applied, 0 pending (dry run, nothing changed)\n`);
-        return 0;
-    }
-    out(`Plan: ${p.pending.length} pending migration(s); ${p.applied} already applied (dry run, nothing changed)\n`);
-    for (const m of p.pending) {
-        out(`\n=== ${m.displayPath} (version ${m.version}, ${m.transaction ? 'one transaction' : 'transaction:false: statements run one by one, not atomic'})\n`);
-        out(m.sql.endsWith('\n') ? m.sql : `${m.sql}\n`);
-    }
-    if (!p.ledgerExists)
-        out('\nThe migrations table does not exist yet; `up` will create it.\n');
-    return 0;
+
+;// CONCATENATED MODULE: ./src/cli/commands/rollback.ts
+
+
+/**
+ * `rollback` (alias `down`): undo the last applied migration in filename order, as dbmate picks it,
+ * or the last `--steps N`. `--dry-run` prints what would be undone instead.
+ *
+ * @throws the run's error (nothing applied, a failing down section) after `--json` printed the run
+ */
+async function rollbackCommand(ctx) {
+    const { opts, migrator, out } = ctx;
+    if (opts.dryRun)
+        return planRollbackCommand(ctx);
+    return finishRun(opts, await migrator.rollback({ steps: opts.steps ?? 1 }), out);
 }
-/** `rollback --dry-run`: what would be undone, with the exact down SQL; nothing changes. */
-async function planRollback(opts, migrator, out) {
-    const p = await migrator.planRollback({ steps: opts.steps ?? 1 });
-    if (opts.json) {
-        out(`${JSON.stringify(p, null, 2)}\n`);
-        return 0;
-    }
-    if (p.targets.length === 0) {
-        throw new MigrationError('NOTHING_TO_ROLLBACK', "can't rollback: no migrations have been applied", { hint: 'run `status` to see what is applied' });
-    }
-    out(`Rollback plan: ${p.targets.length} migration(s), newest first (dry run, nothing changed)\n`);
-    for (const m of p.targets) {
-        const mode = m.transaction ? 'one transaction' : 'transaction:false: statements run one by one, not atomic';
-        out(`\n=== ${m.displayPath} (version ${m.version}, ${mode}${m.empty ? '; EMPTY down section: only the ledger row would be deleted' : ''})\n`);
-        out(m.sql.endsWith('\n') ? m.sql : `${m.sql}\n`);
-    }
-    return 0;
-}
-async function main_status(opts, migrator, out, log) {
+
+;// CONCATENATED MODULE: ./src/cli/commands/status.ts
+
+/**
+ * `status`: dbmate's `[X]`/`[ ]` list and counts byte for byte (anything extra, such as edited-file
+ * warnings, goes to stderr); `--json` prints the status instead; `--quiet` prints nothing.
+ *
+ * @returns 1 under `--exit-code`/`--quiet` when migrations are pending, else 0
+ */
+async function statusCommand({ opts, migrator, out, log }) {
     const s = await migrator.status();
     if (opts.json) {
         out(`${JSON.stringify(s, null, 2)}\n`);
     }
     else if (!opts.quiet) {
-        // Byte for byte dbmate's output; anything extra goes to stderr.
         out(s.entries.map((e) => `${e.applied ? '[X]' : '[ ]'} ${e.fileName}\n`).join('') + `\nApplied: ${s.applied}\nPending: ${s.pending}\n`);
     }
     if (!opts.quiet) {
@@ -12564,26 +10709,2403 @@ async function main_status(opts, migrator, out, log) {
     }
     return (opts.exitCode || opts.quiet) && s.pending > 0 ? 1 : 0;
 }
-/** dbmate's `load`: run schema.sql minus psql meta-commands (`\restrict` lines) in one batch. */
-async function load(opts, target, io, out) {
-    // As dbmate: the file is checked before `Reading:` is printed, with Go's `stat <file>: …` message.
-    const text = await (0,promises_namespaceObject.readFile)((0,external_node_path_.join)(io.cwd, opts.schemaFile), 'utf8').catch((e) => {
-        const message = e.code === 'ENOENT' ? `stat ${opts.schemaFile}: no such file or directory` : `cannot read ${opts.schemaFile}: ${e.message}`;
-        throw new MigrationError('SCHEMA_FILE_MISSING', message, { hint: 'run `db-migrate dump` first, or pass --schema-file' });
+
+;// CONCATENATED MODULE: ./src/cli/commands/up.ts
+
+
+/**
+ * `up` and `migrate`: apply pending migrations (`--steps N`: at most N); `up` first creates the
+ * database when it is missing, as dbmate does. `--dry-run` prints the plan instead.
+ *
+ * @throws the run's error (connection, SQL, `--strict` order) after `--json` printed the run
+ */
+async function upCommand(ctx) {
+    const { opts, migrator, out } = ctx;
+    if (opts.dryRun)
+        return planCommand(ctx);
+    return finishRun(opts, await migrator.up({ createDatabase: opts.command === 'up', steps: opts.steps }), out);
+}
+
+;// CONCATENATED MODULE: ./src/engine/plan.ts
+
+/** The reportable part of a file. */
+function refOf(file) {
+    return { version: file.version, fileName: file.fileName, displayPath: file.displayPath };
+}
+/** Compare files with applied versions. Pure. */
+function makePlan(files, applied) {
+    const known = new Set(files.map((f) => f.version));
+    const rows = files.map((file) => ({ file, applied: applied.has(file.version) }));
+    let highestApplied;
+    for (const r of rows)
+        if (r.applied && (highestApplied === undefined || r.file.version > highestApplied))
+            highestApplied = r.file.version;
+    return {
+        files: rows,
+        pending: rows.filter((r) => !r.applied).map((r) => r.file),
+        orphans: [...applied].filter((v) => !known.has(v)).sort(),
+        highestApplied,
+    };
+}
+/**
+ * dbmate's --strict: the first pending version must be higher than every applied one.
+ * Same message as dbmate so scripts that match it keep working.
+ */
+function checkStrictOrder(plan) {
+    const first = plan.pending[0];
+    if (first && plan.highestApplied !== undefined && first.version <= plan.highestApplied) {
+        throw new MigrationError('OUT_OF_ORDER', `migration \`${first.version}\` is out of order with already applied migrations, the version number has to be higher than the applied migration \`${plan.highestApplied}\` in --strict mode`, { hint: `rename ${first.displayPath} with a newer timestamp (db-migrate new), or run without --strict` });
+    }
+}
+/**
+ * Which applied files `rollback` undoes, newest first: repeatedly the last file in filename
+ * order whose version is applied (dbmate's rule, which is not the numeric maximum).
+ */
+function rollbackTargets(plan, steps) {
+    return plan.files
+        .filter((r) => r.applied)
+        .map((r) => r.file)
+        .reverse()
+        .slice(0, steps);
+}
+/**
+ * Order versions for undoing, newest first: by position in dbmate's file order (file-name
+ * order, the order `up` applies them), reversed. Versions with no file come first, so a rollback
+ * stops on them before undoing anything it cannot place.
+ */
+function newestFirst(files, versions) {
+    const pos = new Map(files.map((f, i) => [f.version, i]));
+    const rank = (v) => pos.get(v) ?? Number.POSITIVE_INFINITY;
+    return [...versions].sort((a, b) => rank(b) - rank(a) || (a < b ? 1 : a > b ? -1 : 0));
+}
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/engine/pg-tools.ts
+/**
+ * The one place that finds and runs PostgreSQL's client programs (`pg_dump`, `pg_restore`).
+ *
+ * A pg_dump refuses a server of a newer major ("server version mismatch"), and a dump by another
+ * major differs in its text, so which binary runs matters: {@link choosePgDump} picks one by a
+ * {@link PgDumpPolicy}, {@link serverVersion} says what the server is, {@link readVersion} what a
+ * binary is, and {@link runCommand} runs it without a shell. The password never reaches argv: it
+ * travels in `PGPASSWORD` ({@link dumpEnv}), and every spawn can be reported to a {@link SpawnHook}
+ * so tests can prove it.
+ */
+
+
+
+/** The server's version, for choosing pg_dump and for messages. */
+async function serverVersion(conn) {
+    const { rows } = await conn.query("select current_setting('server_version_num') as num, current_setting('server_version') as text");
+    const num = Number(rows[0].num);
+    const major = Math.floor(num / 10000);
+    const minor = num >= 100000 ? num % 10000 : Math.floor(num / 100) % 100;
+    return { num, major, minor, text: rows[0].text.split(/\s/)[0] };
+}
+// --- handing a database to a client program --------------------------------------------------
+// libpq keywords pg_dump understands in a URL query; pq-only and server-only params would make it fail.
+const LIBPQ_DUMP_PARAMS = new Set([
+    'sslmode',
+    'sslrootcert',
+    'sslcert',
+    'sslkey',
+    'sslcrl',
+    'sslcrldir',
+    'sslsni',
+    'sslcompression',
+    'connect_timeout',
+    'application_name',
+    'fallback_application_name',
+    'client_encoding',
+    'options',
+    'keepalives',
+    'keepalives_idle',
+    'keepalives_interval',
+    'keepalives_count',
+    'tcp_user_timeout',
+    'target_session_attrs',
+    'channel_binding',
+    'gssencmode',
+    'krbsrvname',
+    'require_auth',
+    'requirepeer',
+    'service',
+    'passfile',
+]);
+/**
+ * The URL to give pg_dump: dbmate's normalised form (scheme `postgres`, explicit port, socket dirs
+ * as `host=`), without `search_path`/`binary_parameters` (pg_dump gets `--schema` args instead),
+ * without params libpq would reject, and **without the password**: pass {@link dumpEnv} as env.
+ */
+function dumpArgsUrl(target) {
+    const query = [];
+    const isSocket = target.host.startsWith('/');
+    if (isSocket)
+        query.push(`host=${encodeURIComponent(target.host)}`);
+    const params = paramsOf(target.raw);
+    const names = [...new Set([...params.keys()])].filter((n) => LIBPQ_DUMP_PARAMS.has(n)).sort();
+    for (const name of names) {
+        const value = params.get(name) ?? '';
+        query.push(`${name}=${encodeURIComponent(value)}`);
+    }
+    const userinfo = target.user !== undefined ? `${encodeURIComponent(target.user)}@` : '';
+    const hostPart = isSocket ? '' : target.host.includes(':') ? `[${target.host}]` : target.host;
+    const db = target.database === '' ? '' : `/${encodeURIComponent(target.database)}`;
+    return `postgres://${userinfo}${hostPart}:${target.port}${db}${query.length > 0 ? `?${query.join('&')}` : ''}`;
+}
+/** Environment for pg_dump/psql children: the password travels here, never on the command line. */
+function dumpEnv(target) {
+    return target.password !== undefined ? { PGPASSWORD: target.password } : {};
+}
+/** The query parameters of a URL as written. */
+function paramsOf(raw) {
+    const q = /\?([^#]*)/.exec(raw.trim());
+    return new URLSearchParams(q ? q[1] : '');
+}
+/** Run a program without a shell, reporting the exact argv first; never rejects. */
+function runCommand(cmd, args, opts = {}) {
+    const extra = opts.extraEnv ?? {};
+    opts.onSpawn?.(cmd, [...args], Object.keys(extra));
+    return new Promise((res) => {
+        let child;
+        try {
+            child = (0,external_node_child_process_namespaceObject.spawn)(cmd, args, { env: { ...(opts.baseEnv ?? process.env), ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+        }
+        catch (err) {
+            res({ code: null, signal: null, stdout: '', stderr: '', error: err });
+            return;
+        }
+        // Our own timer rather than spawn's `timeout`, whose timer outlives a child that failed to start.
+        const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGTERM'), opts.timeoutMs) : undefined;
+        timer?.unref();
+        const out = [];
+        const err = [];
+        let spawnError;
+        child.stdout.on('data', (b) => out.push(b));
+        child.stderr.on('data', (b) => err.push(b));
+        child.on('error', (e) => (spawnError = e));
+        child.on('close', (code, signal) => {
+            if (timer)
+                clearTimeout(timer);
+            res({
+                code,
+                signal,
+                stdout: Buffer.concat(out).toString('utf8'),
+                stderr: Buffer.concat(err).toString('utf8'),
+                ...(spawnError ? { error: spawnError } : {}),
+            });
+        });
     });
-    out(`Reading: ${opts.schemaFile}\n`);
-    const sql = text
-        .split('\n')
-        .filter((l) => !l.trimStart().startsWith('\\'))
-        .join('\n');
-    const conn = await connect(target);
+}
+/** `<tool> --version` → [major, minor], or why it could not be read. */
+async function readVersion(cmd, onSpawn) {
+    const r = await runCommand(cmd, ['--version'], { timeoutMs: 10_000, onSpawn });
+    // Errors from child_process may come from another realm (jest's vm), so no instanceof here.
+    if (r.error)
+        return { error: r.error.message };
+    if (r.code !== 0)
+        return { error: `\`${cmd} --version\` exited with code ${r.code}: ${r.stderr.trim()}` };
+    const m = /\(PostgreSQL\)\s+(\d+)(?:\.(\d+))?/.exec(r.stdout) ?? /(\d+)(?:\.(\d+))?/.exec(r.stdout);
+    if (!m)
+        return { error: `cannot read a version from \`${cmd} --version\`: ${r.stdout.trim()}` };
+    return { version: [Number(m[1]), Number(m[2] ?? 0)] };
+}
+/** `pg_dump --version` → [major, minor], or undefined when it cannot be run or read. */
+async function pgDumpVersion(pgDump = 'pg_dump') {
+    const read = await readVersion(pgDump);
+    return 'version' in read ? read.version : undefined;
+}
+/**
+ * Choose the pg_dump for a server: the explicit path when given (validated: it runs and its major
+ * fits the policy), else the newest pg_dump found in the search directories whose major fits. On
+ * equal versions the search order decides (PATH before the versioned directories).
+ */
+async function choosePgDump(opts) {
+    const need = opts.serverMajor;
+    const server = opts.serverVersion ?? String(need);
+    const words = WORDS[opts.policy];
+    const pairs = opts.policy === 'at-least';
+    const run = (cmd) => readVersion(cmd, opts.onSpawn);
+    if (opts.explicitPath !== undefined && opts.explicitPath.trim() !== '') {
+        const given = resolve(opts.explicitPath.trim());
+        const pgDump = (await isDirectory(given)) ? join(given, 'pg_dump') : given;
+        const read = await run(pgDump);
+        if ('error' in read)
+            return { refusal: { kind: 'missing', ...words.unrunnable(pgDump, read.error, need) } };
+        const { version } = read;
+        if (!words.fits(version, need))
+            return { refusal: { kind: 'version', ...words.explicitMismatch(pgDump, version, server, need) } };
+        const considered = [{ path: pgDump, version }];
+        if (!pairs)
+            return { found: { pgDump, version, source: 'explicit', considered } };
+        const pgRestore = await pairedRestore(pgDump, need, opts.onSpawn);
+        if (typeof pgRestore !== 'string')
+            return { refusal: pgRestore };
+        return { found: { pgDump, pgRestore, version, source: 'explicit', considered } };
+    }
+    const dirs = opts.searchDirs ?? (await defaultSearchDirs(opts.envPath ?? process.env.PATH ?? ''));
+    const considered = [];
+    const seen = new Set();
+    for (const dir of dirs) {
+        const path = join(resolve(dir), 'pg_dump');
+        if (seen.has(path) || !(await isExecutableFile(path)))
+            continue;
+        seen.add(path);
+        const read = await run(path);
+        considered.push('error' in read ? { path, rejected: `cannot run: ${read.error}` } : { path, version: read.version });
+    }
+    // Newest first; on equal versions keep search order (the sort is stable).
+    const usable = considered
+        .filter((c) => c.version !== undefined)
+        .sort((a, b) => b.version[0] - a.version[0] || b.version[1] - a.version[1]);
+    for (const c of usable)
+        if (!words.fits(c.version, need))
+            c.rejected = words.rejected(c.version, need);
+    let restoreProblem;
+    for (const c of usable) {
+        if (c.rejected)
+            continue;
+        let pgRestore;
+        if (pairs) {
+            const paired = await pairedRestore(c.path, need, opts.onSpawn);
+            if (typeof paired !== 'string') {
+                c.rejected = paired.message;
+                restoreProblem ??= paired;
+                continue;
+            }
+            pgRestore = paired;
+        }
+        for (const o of considered)
+            if (o !== c)
+                o.rejected ??= `not the newest suitable (${fmt(c.version)} at ${c.path} is)`;
+        opts.logger?.debug(`pg_dump: using ${c.path} (${fmt(c.version)}) for a PostgreSQL ${server} server; considered ${describe(considered)}`);
+        return { found: { pgDump: c.path, ...(pgRestore !== undefined ? { pgRestore } : {}), version: c.version, source: 'search', considered } };
+    }
+    opts.logger?.debug(`pg_dump: none suitable for PostgreSQL ${server}; considered ${describe(considered)}`);
+    if (restoreProblem)
+        return { refusal: restoreProblem };
+    const where = opts.searchDirs ? `searched ${dirs.join(', ') || 'no directories'}` : 'searched PATH, /usr/lib/postgresql/*/bin and /usr/pgsql-*/bin';
+    const newest = usable[0];
+    if (!newest)
+        return { refusal: { kind: 'missing', ...words.noneFound(server, need, where) } };
+    return { refusal: { kind: 'version', ...words.noneFits(newest, server, need, where) } };
+}
+const WORDS = {
+    'at-least': {
+        fits: (v, need) => v[0] >= need,
+        rejected: (v, need) => `major ${v[0]} < server major ${need}`,
+        unrunnable: (path, error, need) => ({
+            message: `pg-dump-path ${path} cannot be run: ${error}`,
+            hint: `point pg-dump-path at a pg_dump ${need} or newer binary, or leave it empty to search PATH and /usr/lib/postgresql/*/bin; ${installHint(need)}`,
+        }),
+        explicitMismatch: (path, v, server, need) => ({ message: `${tooOld(v, server, need)} (pg-dump-path ${path})`, hint: installHint(need) }),
+        noneFound: (server, need, where) => ({
+            message: `no pg_dump found to back up a PostgreSQL ${server} server: pg_dump must be version ${need} or newer (${where})`,
+            hint: installHint(need),
+        }),
+        noneFits: (newest, server, need, where) => ({
+            message: `${tooOld(newest.version, server, need)} (newest found: ${newest.path}; ${where})`,
+            hint: installHint(need),
+        }),
+    },
+    'same-major': {
+        fits: (v, need) => v[0] === need,
+        rejected: (v, need) => `major ${v[0]} is not the server major ${need}`,
+        unrunnable: (path, _error, need) => ({ message: `cannot run ${path} to dump the live schema`, hint: sameMajorHint(need) }),
+        explicitMismatch: (path, v, _server, need) => ({
+            message: `${path} is version ${v[0]} but the server is PostgreSQL ${need}: a dump by another major version would differ from the schema file for that reason alone; use a pg_dump of the server's major version (pg-dump-path)`,
+            hint: sameMajorHint(need),
+        }),
+        noneFound: (server, need, where) => ({
+            message: `no pg_dump found to dump the live schema of a PostgreSQL ${server} server: a pg_dump of major version ${need} is needed (${where}); install postgresql-client-${need} or set pg-dump-path`,
+            hint: sameMajorHint(need),
+        }),
+        noneFits: (newest, server, need, where) => ({
+            message: `no pg_dump of major version ${need} found to dump the live schema of a PostgreSQL ${server} server (newest found: pg_dump ${fmt(newest.version)} at ${newest.path}; ${where}): a dump by another major version would differ from the schema file for that reason alone; install postgresql-client-${need} or set pg-dump-path`,
+            hint: sameMajorHint(need),
+        }),
+    },
+};
+/** pg_restore next to `pgDump`, checked to run and to read archives of the server's major. */
+async function pairedRestore(pgDump, need, onSpawn) {
+    const pgRestore = join(dirname(pgDump), basename(pgDump).replace(/pg_dump/, 'pg_restore'));
+    const read = await readVersion(pgRestore, onSpawn);
+    if ('error' in read) {
+        return {
+            kind: 'restore-missing',
+            message: `no runnable pg_restore next to ${pgDump} (${pgRestore}: ${read.error}); it is needed to verify the backup`,
+            hint: `install the full PostgreSQL ${need} client (pg_dump and pg_restore come together), or point pg-dump-path at a directory holding both`,
+        };
+    }
+    const { version } = read;
+    if (version[0] < need) {
+        return {
+            kind: 'restore-missing',
+            message: `pg_restore ${fmt(version)} at ${pgRestore} is older than the server (major ${need}) and cannot verify the backup`,
+            hint: installHint(need),
+        };
+    }
+    return pgRestore;
+}
+async function defaultSearchDirs(envPath) {
+    const dirs = envPath.split(delimiter).filter((d) => d !== '');
+    dirs.push(...(await versionedDirs('/usr/lib/postgresql', /^\d+$/, (n) => join('/usr/lib/postgresql', n, 'bin'))));
+    dirs.push(...(await versionedDirs('/usr', /^pgsql-\d+$/, (n) => join('/usr', n, 'bin'))));
+    return dirs;
+}
+/** `<root>/<versioned name>/bin` directories, newest version first. */
+async function versionedDirs(root, pattern, toDir) {
+    const names = await readdir(root).catch(() => []);
+    const num = (n) => Number(/\d+/.exec(n)[0]);
+    return names
+        .filter((n) => pattern.test(n))
+        .sort((a, b) => num(b) - num(a))
+        .map(toDir);
+}
+async function isExecutableFile(path) {
     try {
-        await conn.query(sql);
+        if (!(await stat(path)).isFile())
+            return false;
+        await access(path, constants.X_OK);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+async function isDirectory(path) {
+    return stat(path).then((s) => s.isDirectory(), () => false);
+}
+function fmt(v) {
+    return `${v[0]}.${v[1]}`;
+}
+function describe(cs) {
+    if (cs.length === 0)
+        return 'none';
+    return cs.map((c) => `${c.path} ${c.version ? fmt(c.version) : '?'}${c.rejected ? ` (${c.rejected})` : ''}`).join('; ');
+}
+function tooOld(v, server, need) {
+    return `pg_dump ${fmt(v)} cannot back up a PostgreSQL ${server} server: pg_dump must be version ${need} or newer`;
+}
+/** The PGDG install commands for the client of `major`. */
+function pgdgInstall(major) {
+    return (`on Debian/Ubuntu add the PGDG apt repository ` +
+        `(sudo apt-get install -y postgresql-common && sudo /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y) ` +
+        `then sudo apt-get install -y postgresql-client-${major}`);
+}
+function installHint(major) {
+    return `install the PostgreSQL ${major} client: ${pgdgInstall(major)}; or set pg-dump-path to a pg_dump ${major} or newer`;
+}
+function sameMajorHint(major) {
+    return `install the PostgreSQL ${major} client: ${pgdgInstall(major)}; or set pg-dump-path to a pg_dump ${major}`;
+}
+
+;// CONCATENATED MODULE: ./src/engine/dump.ts
+
+
+
+
+/** pg_dump added `--restrict-key` (and random `\restrict` lines) in 15.14, 16.10, 17.6. */
+function supportsRestrictKey([major, minor]) {
+    return major > 17 || (major === 17 && minor >= 6) || (major === 16 && minor >= 10) || (major === 15 && minor >= 14);
+}
+/**
+ * Dump the schema exactly as dbmate does (same pg_dump flags, leading comments trimmed, lines
+ * right-trimmed, the schema_migrations INSERT trailer), so a team can switch tools without a
+ * schema.sql diff. For the same reason the binary is dbmate's choice, not a version-matched one
+ * from the pg-tools chooser: the configured `pgDump`, else `pg_dump` on PATH. The password goes
+ * to pg_dump through PGPASSWORD, never argv.
+ */
+async function dumpSchema(conn, target, ledger, opts = {}) {
+    const pgDump = opts.pgDump ?? 'pg_dump';
+    const args = ['--format=plain', '--encoding=UTF8', '--schema-only', '--no-privileges', '--no-owner'];
+    const version = await pgDumpVersion(pgDump);
+    if (!version) {
+        throw new MigrationError('PG_DUMP_MISSING', `cannot run ${pgDump}: it is needed to write the schema file`, {
+            hint: 'install the PostgreSQL client (e.g. `apt-get install postgresql-client`), pass --no-dump-schema, or set the pg_dump path',
+        });
+    }
+    if (supportsRestrictKey(version))
+        args.push('--restrict-key=dbmate');
+    if (opts.history)
+        args.push(`--exclude-table=${opts.history.schema}.${opts.history.table}`);
+    for (const s of target.searchPath)
+        if (s.trim())
+            args.push('--schema', s.trim());
+    args.push(...(opts.extraArgs ?? []));
+    args.push(dumpArgsUrl(target));
+    const r = await runCommand(pgDump, args, { extraEnv: dumpEnv(target) });
+    if (r.error)
+        throw r.error;
+    if (r.code !== 0) {
+        const text = r.stderr.trim();
+        const code = r.code ?? 1;
+        // dbmate passes pg_dump's stderr through verbatim (it already names pg_dump).
+        throw new MigrationError('PG_DUMP_FAILED', text || `${pgDump} exited with code ${code}`, {
+            hint: /server version mismatch/.test(text)
+                ? 'pg_dump must be at least the server major version: install a newer postgresql-client'
+                : undefined,
+        });
+    }
+    return postProcess(r.stdout + (await trailer(conn, ledger)));
+}
+/** dbmate's TrimLeadingSQLComments: drop the header (blank and `--` lines), right-trim every line. */
+function postProcess(dump) {
+    const lines = dump.split('\n');
+    if (lines.at(-1) === '')
+        lines.pop();
+    let i = 0;
+    while (i < lines.length && (lines[i] === '' || lines[i].startsWith('--')))
+        i++;
+    return lines
+        .slice(i)
+        .map((l) => l.replace(/\s+$/u, ''))
+        .map((l) => `${l}\n`)
+        .join('');
+}
+async function trailer(conn, ledger) {
+    const { rows } = await conn.query(`select quote_literal(version) as v from ${ledger.quoted} order by version asc`);
+    let out = '\n--\n-- Dbmate schema migrations\n--\n\n';
+    if (rows.length > 0) {
+        out += `INSERT INTO ${ledger.quoted} (version) VALUES\n    (${rows.map((r) => r.v).join('),\n    (')});\n`;
+    }
+    return out;
+}
+/** Write the dump, creating its directory, with dbmate's file mode. */
+async function writeSchemaFile(path, content) {
+    await (0,promises_namespaceObject.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
+    await (0,promises_namespaceObject.writeFile)(path, content, { mode: 0o644 });
+}
+/** dbmate's schema-file step: dump the schema, announce `Writing: <file>`, write it. */
+async function writeSchema(conn, target, ledger, opts) {
+    const { schemaFile, cwd, log, ...dump } = opts;
+    const text = await dumpSchema(conn, target, ledger, dump);
+    log.info(`Writing: ${schemaFile}`);
+    await writeSchemaFile(cwd && !schemaFile.startsWith('/') ? `${cwd}/${schemaFile}` : schemaFile, text);
+}
+
+;// CONCATENATED MODULE: ./src/engine/sleep.ts
+/** Resolve after `ms` milliseconds: the one timer behind every retry, backoff and poll. */
+function sleep(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+;// CONCATENATED MODULE: ./src/engine/runner.ts
+
+
+
+
+
+
+
+
+const LOCK_NOT_AVAILABLE = '55P03';
+/** Errors where re-running the section to find the failing statement would be slow or pointless. */
+const NO_REPLAY = /^(55P03|57014|57P0\d|08...|40001|40P01|53...|XX...)$/;
+/**
+ * Run one migration's up or down section and record it in the ledger (and history), atomically
+ * for transactional sections. Never throws for SQL errors: the failure is returned, and the
+ * `failed` history row is written after the rollback.
+ */
+async function runStep(conn, file, parsed, direction, opts) {
+    const section = direction === 'up' ? parsed.up : parsed.down;
+    const started = new Date();
+    const t0 = process.hrtime.bigint();
+    const base = {
+        version: file.version,
+        fileName: file.fileName,
+        displayPath: file.displayPath,
+        direction,
+        transaction: section.transaction,
+    };
+    const run = section.transaction ? runTransactional : runNonTransactional;
+    const r = await run(conn, file, parsed, direction, section, opts);
+    const durationMs = elapsedMs(t0);
+    // transaction:false sets the timeouts for the session; give the rest of the run its own settings back.
+    if (!section.transaction)
+        await conn.query('RESET lock_timeout;RESET statement_timeout').catch(() => undefined);
+    if (r.error) {
+        // A lost connection cannot record anything (and the failure says so itself).
+        if (opts.history && !isConnectionLost(r.error.cause ?? r.error)) {
+            const f = r.error.failure;
+            await recordHistory(conn, opts.history, {
+                version: file.version,
+                direction,
+                outcome: 'failed',
+                fileName: file.fileName,
+                checksum: parsed.checksum,
+                startedAt: started,
+                durationMs,
+                sqlstate: f?.sqlstate,
+                error: r.error.message,
+            }, opts.ctx).catch((e) => opts.log.warn(`could not record the failure in the history table: ${e.message}`));
+        }
+        return { ...base, outcome: 'failed', durationMs, attempts: r.attempts, error: r.error };
+    }
+    return {
+        ...base,
+        outcome: direction === 'up' ? 'applied' : 'rolled_back',
+        durationMs,
+        attempts: r.attempts,
+        rowsAffected: r.rowsAffected,
+    };
+}
+/**
+ * The audit trail promises one row per attempt, also when the session died mid-migration, so
+ * {@link runStep} could not write it: write it through the fresh connection `conn`. A
+ * transaction killed during COMMIT may still have committed: the ledger (`after`) tells, so the
+ * `failed` row is written only when the step's effect is really absent.
+ */
+async function recordLostStep(conn, step, after, opts) {
+    if (!step || !opts.history)
+        return;
+    const applied = after.files.some((r) => r.file.version === step.version && r.applied);
+    if ((step.direction === 'up') === applied)
+        return;
+    const file = after.files.find((r) => r.file.version === step.version)?.file;
+    const checksum = file ? checksumOf((0,external_node_fs_.readFileSync)(file.absPath)) : '';
+    await recordHistory(conn, opts.history, {
+        version: step.version,
+        direction: step.direction,
+        outcome: 'failed',
+        fileName: step.fileName,
+        checksum,
+        startedAt: new Date(Date.now() - step.durationMs),
+        durationMs: step.durationMs,
+        sqlstate: step.error?.failure?.sqlstate,
+        error: step.error?.message,
+    }, opts.ctx).catch((err) => opts.log.warn(`could not record the failed attempt in the history table: ${err.message}`));
+}
+function ledgerSql(opts, version, direction) {
+    return direction === 'up'
+        ? `insert into ${opts.ledger.quoted} (version) values (${literal(version)})`
+        : `delete from ${opts.ledger.quoted} where version = ${literal(version)}`;
+}
+function bookkeepingSql(opts, file, parsed, direction) {
+    const out = [ledgerSql(opts, file.version, direction)];
+    if (opts.history) {
+        out.push(historyInsertSql(opts.history, {
+            version: file.version,
+            direction,
+            outcome: direction === 'up' ? 'applied' : 'rolled_back',
+            fileName: file.fileName,
+            checksum: parsed.checksum,
+        }, opts.ctx));
+    }
+    return out;
+}
+/**
+ * A transactional section goes to the server as ONE simple-protocol query:
+ * BEGIN + timeouts, the section text exactly as written, the ledger and history rows, COMMIT.
+ * One round trip per migration (dbmate needs four), and SQL and ledger row commit together.
+ */
+async function runTransactional(conn, file, parsed, direction, section, opts) {
+    const prefix = `BEGIN;SET LOCAL lock_timeout = ${opts.lockTimeoutMs};SET LOCAL statement_timeout = ${opts.statementTimeoutMs};\n`;
+    const tail = bookkeepingSql(opts, file, parsed, direction);
+    // The newline ends a trailing `--` comment; the lone `;` ends a last statement written without one.
+    const text = `${prefix}${section.sql}\n;\n${tail.join(';\n')};\nCOMMIT`;
+    for (let attempt = 1;; attempt++) {
+        try {
+            const res = await conn.query(text);
+            const results = Array.isArray(res) ? res : [res];
+            // Results: BEGIN, 2×SET, user statements…, bookkeeping…, COMMIT.
+            const user = results.slice(3, results.length - tail.length - 1);
+            const last = user.filter((r) => r.command !== null && r.command !== undefined).at(-1);
+            // DDL reports no row count; dbmate prints `Rows affected: 0` for it, and nothing for an empty section.
+            return { attempts: attempt, rowsAffected: last ? (last.rowCount ?? 0) : undefined };
+        }
+        catch (err) {
+            await conn.query('ROLLBACK').catch(() => undefined);
+            const code = err.code;
+            if (code === LOCK_NOT_AVAILABLE && attempt <= opts.lockRetries) {
+                await backoff(opts, file, attempt);
+                continue;
+            }
+            return { attempts: attempt, error: await describeTransactionalError(conn, err, file, direction, section, prefix.length, opts) };
+        }
+    }
+}
+async function backoff(opts, file, attempt) {
+    const delay = opts.retryBaseMs * 2 ** (attempt - 1);
+    opts.log.warn(`${file.displayPath}: lock_timeout (${opts.lockTimeoutMs} ms) reached waiting for a lock; ` +
+        `retry ${attempt}/${opts.lockRetries} in ${delay} ms`);
+    await sleep(delay);
+}
+async function describeTransactionalError(conn, err, file, direction, section, prefixLength, opts) {
+    if (isConnectionLost(err))
+        return connectionLostError(err, file, direction, true);
+    const e = err;
+    const failure = baseFailure(e, file, direction, true);
+    // The server counts characters (code points) from 1 in the whole batch; the prefix is ASCII.
+    const pos = e.position ? Number(e.position) - prefixLength : 0;
+    const sectionChars = codePoints(section.sql);
+    if (pos > 0 && pos <= sectionChars) {
+        const offset = utf16Offset(section.sql, pos - 1);
+        placeInFile(failure, section, offset);
+        failure.statement = await statementAt(section.sql, offset);
+    }
+    else if (pos > sectionChars) {
+        failure.statement = 'bookkeeping (ledger/history insert)';
+    }
+    else if (e.code) {
+        // Timeouts, lost connections and the like are not replayed (they would only fail again); a one-statement section needs no replay.
+        const located = NO_REPLAY.test(e.code) ? await onlyStatement(section) : await replayToLocate(conn, section, opts);
+        if (located === 'all-succeeded') {
+            // Every statement ran: the error came from COMMIT, i.e. a deferred constraint or trigger.
+            if (e.code.startsWith('23'))
+                failure.statement = 'COMMIT (a deferred constraint was checked at the end of the transaction)';
+        }
+        else if (located) {
+            failure.statement = located.stmt.sql;
+            failure.statementIndex = located.index;
+            placeInFile(failure, section, located.stmt.offset);
+        }
+    }
+    return new SqlMigrationError(failure, { hint: hintFor(e.code, direction), cause: err });
+}
+/** The section's statement when it has exactly one. */
+async function onlyStatement(section) {
+    const stmts = await splitStatements(section.sql).catch(() => []);
+    return stmts.length === 1 ? { stmt: stmts[0], index: 0 } : undefined;
+}
+/**
+ * The server gives no position for errors such as constraint violations. Re-run the section
+ * statement by statement inside a transaction that is always rolled back, to name the
+ * statement that fails. Only on the failure path, and never for timeouts.
+ */
+async function replayToLocate(conn, section, opts) {
+    let stmts;
+    try {
+        stmts = await splitStatements(section.sql);
+    }
+    catch {
+        return undefined;
+    }
+    if (stmts.length === 0)
+        return undefined;
+    if (stmts.length === 1)
+        return { stmt: stmts[0], index: 0 };
+    try {
+        await conn.query(`BEGIN;SET LOCAL lock_timeout = ${opts.lockTimeoutMs};SET LOCAL statement_timeout = ${opts.statementTimeoutMs}`);
+        for (let i = 0; i < stmts.length; i++) {
+            try {
+                await conn.query(stmts[i].sql);
+            }
+            catch {
+                return { stmt: stmts[i], index: i };
+            }
+        }
+        return 'all-succeeded';
+    }
+    finally {
+        await conn.query('ROLLBACK').catch(() => undefined);
+    }
+}
+/**
+ * `transaction:false`: statements run one by one in autocommit, so CREATE INDEX CONCURRENTLY
+ * works among other statements. The ledger row is written only after the last statement.
+ */
+async function runNonTransactional(conn, file, parsed, direction, section, opts) {
+    let stmts;
+    try {
+        stmts = await splitStatements(section.sql);
+    }
+    catch (err) {
+        const failure = {
+            file: file.displayPath,
+            version: file.version,
+            direction,
+            serverMessage: err.message,
+            sqlstate: '42601',
+            transactional: false,
+            completedStatements: [],
+        };
+        if (err instanceof SqlSyntaxError) {
+            placeInFile(failure, section, err.position - 1);
+            failure.statement = await statementAt(section.sql, err.position - 1);
+        }
+        return { attempts: 1, error: new SqlMigrationError(failure, { hint: 'fix the SQL syntax; nothing was executed', cause: err }) };
+    }
+    await conn.query(`SET lock_timeout = ${opts.lockTimeoutMs};SET statement_timeout = ${opts.statementTimeoutMs}`);
+    // Only indexes this file leaves INVALID are its to report; older ones are someone else's story.
+    // Best effort: a failing catalog query must not turn into a migration failure.
+    const invalidBefore = new Set(await invalidIndexes(conn).catch(() => []));
+    const done = [];
+    let attempts = 1;
+    let rowsAffected;
+    for (let i = 0; i < stmts.length; i++) {
+        for (let attempt = 1;; attempt++) {
+            try {
+                const res = await conn.query(stmts[i].sql);
+                rowsAffected = (Array.isArray(res) ? res.at(-1) : res)?.rowCount ?? 0;
+                break;
+            }
+            catch (err) {
+                const code = err.code;
+                if (code === LOCK_NOT_AVAILABLE && attempt <= opts.lockRetries) {
+                    attempts = Math.max(attempts, attempt + 1);
+                    await backoff(opts, file, attempt);
+                    continue;
+                }
+                if (isConnectionLost(err))
+                    return { attempts, error: connectionLostError(err, file, direction, false, done) };
+                const e = err;
+                const failure = baseFailure(e, file, direction, false);
+                failure.statement = stmts[i].sql;
+                failure.statementIndex = i;
+                failure.completedStatements = done;
+                const pos = e.position ? Number(e.position) : 0;
+                placeInFile(failure, section, stmts[i].offset + (pos > 0 ? utf16Offset(stmts[i].sql, pos - 1) : 0));
+                failure.invalidIndexes = (await invalidIndexes(conn).catch(() => [])).filter((name) => !invalidBefore.has(name));
+                return { attempts, error: new SqlMigrationError(failure, { hint: hintFor(e.code, direction, false), cause: err }) };
+            }
+        }
+        done.push(stmts[i].sql);
+    }
+    try {
+        await conn.query(`BEGIN;\n${bookkeepingSql(opts, file, parsed, direction).join(';\n')};\nCOMMIT`);
+    }
+    catch (err) {
+        await conn.query('ROLLBACK').catch(() => undefined);
+        const failure = baseFailure(err, file, direction, false);
+        failure.statement = 'bookkeeping (ledger/history insert)';
+        failure.completedStatements = done;
+        return { attempts, error: new SqlMigrationError(failure, { cause: err }) };
+    }
+    return { attempts, rowsAffected };
+}
+/** Indexes a failed CREATE INDEX CONCURRENTLY leaves behind: unusable but still maintained on every write. */
+async function invalidIndexes(conn) {
+    const { rows } = await conn.query('select i.indexrelid::regclass::text as name from pg_index i where not i.indisvalid order by 1');
+    return rows.map((r) => r.name);
+}
+function baseFailure(e, file, direction, transactional) {
+    return {
+        file: file.displayPath,
+        version: file.version,
+        direction,
+        serverMessage: e.message,
+        sqlstate: e.code,
+        detail: e.detail,
+        serverHint: e.hint,
+        transactional,
+    };
+}
+/**
+ * Map a 0-based offset in the section's JavaScript string (UTF-16 units, as split.ts reports
+ * statement offsets) to a line:column in the file, the column counted in characters.
+ */
+function placeInFile(failure, section, offset) {
+    const { line, column } = lineColumn(section.sql, codePoints(section.sql.slice(0, offset)) + 1);
+    failure.line = section.startLine + line - 1;
+    failure.column = column;
+}
+/** Number of characters (code points) in `text`: the unit of PostgreSQL's error positions. */
+function codePoints(text) {
+    return [...text].length;
+}
+/** UTF-16 offset of the character at 0-based code-point index `cp` in `text`. */
+function utf16Offset(text, cp) {
+    let units = 0;
+    let i = 0;
+    for (const ch of text) {
+        if (i++ >= cp)
+            break;
+        units += ch.length;
+    }
+    return units;
+}
+/** The statement at a UTF-16 offset of the section; for text that does not parse, the scanner's best guess. */
+async function statementAt(sql, offset) {
+    try {
+        const stmts = await splitStatements(sql);
+        let found;
+        for (const s of stmts)
+            if (s.offset <= offset)
+                found = s;
+        return found?.sql;
+    }
+    catch {
+        return (await statementAround(sql, offset).catch(() => undefined))?.sql;
+    }
+}
+function hintFor(code, direction, transactional = true) {
+    const again = transactional
+        ? 'fix the migration file and run again; nothing of it was applied'
+        : 'statements that completed stay applied: make the file idempotent (IF NOT EXISTS / IF EXISTS) or clean up by hand, then run again';
+    switch (code) {
+        case LOCK_NOT_AVAILABLE:
+            return 'another session held a conflicting lock longer than lock_timeout on every retry: find it in pg_stat_activity, or run when traffic is lower (raise --lock-retries / --lock-timeout only if readers can wait that long)';
+        case '57014':
+            return 'the statement ran longer than statement_timeout: raise --statement-timeout, or batch the work';
+        case '25001':
+            return 'this statement cannot run inside a transaction: add `transaction:false` to the marker line (`-- migrate:' + direction + ' transaction:false`)';
+        default:
+            return again;
+    }
+}
+function connectionLostError(err, file, direction, transactional, done = []) {
+    const e = err;
+    return new SqlMigrationError({
+        file: file.displayPath,
+        version: file.version,
+        direction,
+        serverMessage: `connection to the database was lost: ${e.message}`,
+        sqlstate: e.code,
+        transactional,
+        completedStatements: done,
+    }, {
+        hint: transactional
+            ? 'the migration and its ledger row were in one transaction, so either both committed or neither did; run `status` and then `up` again'
+            : 'statements listed as completed stay applied and no ledger row was written; check them, then run `up` again',
+        cause: err,
+    });
+}
+
+;// CONCATENATED MODULE: ./src/engine/lock.ts
+
+
+
+
+/**
+ * Advisory-lock key for one ledger. Derived from the quoted ledger name so two projects with
+ * different ledgers in one database do not block each other, while every run on the same ledger does.
+ */
+function lockKey(quotedLedger) {
+    return (0,external_node_crypto_.createHash)('sha256').update(`db-migrate:${quotedLedger}`).digest().readBigInt64BE(0);
+}
+/**
+ * Take a session advisory lock, waiting up to `waitMs`. Polls `pg_try_advisory_lock` rather
+ * than blocking in `pg_advisory_lock` so the wait is bounded by us, not by statement_timeout.
+ */
+async function acquireLock(conn, key, waitMs, log) {
+    const deadline = Date.now() + waitMs;
+    let delay = 25;
+    let announced = false;
+    for (;;) {
+        const { rows } = await conn.query('select pg_try_advisory_lock($1::bigint) as ok', [key.toString()]);
+        if (rows[0].ok)
+            return;
+        const holder = await lockHolder(conn, key);
+        if (!announced) {
+            log.warn(`Waiting for another migration run to finish (advisory lock held by ${holder}); giving up after ${waitMs} ms`);
+            announced = true;
+        }
+        if (Date.now() >= deadline) {
+            throw new MigrationError('LOCK_TIMEOUT', `another migration run holds the migration lock (${holder}); waited ${waitMs} ms`, {
+                hint: 'wait for the other run to finish, or raise --lock-wait-timeout / lock-wait-timeout',
+            });
+        }
+        await sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
+        delay = Math.min(delay * 2, 1000);
+    }
+}
+async function lockHolder(conn, key) {
+    // A bigint key is stored as two 32-bit halves in pg_locks.
+    const { rows } = await conn.query(`select l.pid, a.application_name as app, a.backend_start as since
+       from pg_locks l left join pg_stat_activity a on a.pid = l.pid
+      where l.locktype = 'advisory' and l.granted
+        and l.classid = (($1::bigint >> 32) & x'ffffffff'::bigint)::bigint::oid
+        and l.objid = ($1::bigint & x'ffffffff'::bigint)::oid and l.objsubid = 1
+      limit 1`, [key.toString()]).catch(() => ({ rows: [] }));
+    const r = rows[0];
+    if (!r)
+        return 'another session';
+    return `backend pid ${r.pid}${r.app ? ` (${r.app})` : ''}`;
+}
+/** Release the lock; a failure here only warns, since the session's end releases it anyway. */
+async function releaseLock(conn, key, log) {
+    try {
+        await conn.query('select pg_advisory_unlock($1::bigint)', [key.toString()]);
+    }
+    catch (err) {
+        // A lost session has released its advisory locks already; the run's own error says what happened.
+        if (isConnectionLost(err))
+            return;
+        log.warn(`could not release the migration lock (it is released when the connection closes): ${err.message}`);
+    }
+}
+
+;// CONCATENATED MODULE: external "node:util"
+const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
+;// CONCATENATED MODULE: ./src/engine/redact.ts
+/**
+ * Redaction: every text we print (logs, summaries, issues, history rows, errors) goes through
+ * {@link redact} first, so a password that reaches a message from a driver or a tool is masked.
+ */
+/** What replaces a password wherever we print text: dbmate's `redactLogString` uses the same mask. */
+const REDACTED = '********';
+/**
+ * Mask secrets in free text before it is printed: every occurrence of each secret (as written and
+ * percent-encoded, any hex case), the password of any `scheme://user:pass@` URL, and any
+ * `password=` parameter. Apply it to every message that may carry driver or tool output.
+ */
+function redact(text, secrets) {
+    let out = text.replace(USERINFO_RE, (_m, prefix, rest) => `${prefix}${REDACTED}@${rest.slice(passwordEnd(rest) + 1)}`);
+    out = out.replace(PASSWORD_PARAM_RE, `$1${REDACTED}`);
+    return redactSecrets(out, secrets);
+}
+/** {@link redact} applied to every string inside a plain value (objects, arrays); dates and numbers pass through. */
+function redactDeep(value, secrets) {
+    const walk = (v) => {
+        if (typeof v === 'string')
+            return redact(v, secrets);
+        if (v instanceof Date)
+            return v;
+        if (Array.isArray(v))
+            return v.map(walk);
+        if (v && typeof v === 'object')
+            return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+        return v;
+    };
+    return walk(value);
+}
+// `scheme://user:` followed by the rest of the whitespace-free token; passwordEnd finds its '@'.
+// The lookbehind anchors a match at the start of a scheme: without it a long run of letters is
+// rescanned from every position (quadratic; a 200k-character message took minutes).
+const USERINFO_RE = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/?#@]*:)(\S*@\S*)/g;
+const PASSWORD_PARAM_RE = /((?:^|[?&;\s])password=)[^&\s#]*/gi;
+/**
+ * Index of the '@' that ends the userinfo in `rest`. The last '@' before the path is the URL
+ * parsers' answer; when the password itself holds `/`, `?` or `#` (an invalid URL we still must
+ * not leak), fall back to the last '@' of the token.
+ */
+function passwordEnd(rest) {
+    const pathStart = rest.search(/[/?#]/);
+    const head = pathStart === -1 ? rest : rest.slice(0, pathStart);
+    const at = head.lastIndexOf('@');
+    return at !== -1 ? at : rest.lastIndexOf('@');
+}
+function secretForms(secret) {
+    const encoded = encodeURIComponent(secret);
+    // WHATWG URL serialisation of userinfo encodes fewer characters than encodeURIComponent.
+    let userinfo = secret;
+    try {
+        const u = new URL('postgres://host');
+        u.password = secret;
+        userinfo = u.password;
+    }
+    catch {
+        // keep the raw form only
+    }
+    return [secret, encoded, encoded.replace(/%20/g, '+'), userinfo].map(escapeRegExp);
+}
+function hexInsensitive(pattern) {
+    return pattern.replace(/%([0-9A-Fa-f])([0-9A-Fa-f])/g, (_m, a, b) => `%${charClass(a)}${charClass(b)}`);
+}
+function charClass(c) {
+    return /[0-9]/.test(c) ? c : `[${c.toLowerCase()}${c.toUpperCase()}]`;
+}
+function escapeRegExp(s) {
+    return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+function redactSecrets(text, secrets) {
+    const patterns = [...new Set(secrets.filter((s) => s !== '').flatMap(secretForms))].sort((a, b) => b.length - a.length);
+    let out = text;
+    for (const form of patterns)
+        out = out.replace(new RegExp(hexInsensitive(form), 'g'), REDACTED);
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/engine/url.ts
+
+
+
+
+
+/** URL schemes dbmate routes to its Postgres driver; all of them mean "speak the Postgres protocol". */
+const POSTGRES_SCHEMES = Object.freeze(['postgres', 'postgresql', 'redshift', 'spanner-postgres']);
+/** dbmate's exact text when no URL could be found (pkg/dbmate ErrInvalidURL). */
+const MISSING_URL_MESSAGE = 'invalid url, have you set your --url flag or DATABASE_URL environment variable?';
+const NO_HOST = 'no-host.invalid';
+// After redaction this still reads as a template (`user:********@`), unlike a bracketed form.
+const URL_FORMAT = 'postgres://user:password@host:port/database?param=value (user, password, port and params optional)';
+// pq treats these as client settings, not server parameters; we ignore the ones node-postgres cannot honour.
+const IGNORED_PARAMS = new Set([
+    'binary_parameters',
+    'disable_prepared_binary_result',
+    'sslinline',
+    'sslsni',
+    'krbsrvname',
+    'krbspn',
+]);
+// Parameters handled explicitly below; anything else is a server setting sent as `-c name=value`,
+// which is what pq does with unknown URL params (e.g. `?timezone=UTC` works with dbmate).
+const HANDLED_PARAMS = new Set([
+    'host',
+    'port',
+    'socket',
+    'user',
+    'password',
+    'sslmode',
+    'sslrootcert',
+    'sslcert',
+    'sslkey',
+    'search_path',
+    'connect_timeout',
+    'application_name',
+    'fallback_application_name',
+    'client_encoding',
+    'options',
+]);
+/**
+ * Parse a dbmate-style database URL.
+ *
+ * Rules (dbmate 2.36 + pq, DBMATE_COMPAT.md §8): `socket=/dir` becomes the host, a `host=` param
+ * overrides the URL host, `port=` overrides the URL port, the default port is 5432 (5439 for
+ * redshift), and no host at all means the platform's socket dir (`/var/run/postgresql` on Linux).
+ * `search_path` is sent to the server as a startup option. Unknown params become `-c name=value`.
+ *
+ * Deliberate difference: without `sslmode` pq requires SSL, which fails against local servers;
+ * we follow libpq's default `prefer` instead (see {@link DatabaseTarget.sslPrefer}).
+ *
+ * @throws MigrationError `URL_MISSING` (dbmate's exact text) for an empty URL or one without a scheme,
+ *   `URL_UNSUPPORTED_DRIVER` (`unsupported driver: <scheme>`), `URL_INVALID` for anything malformed.
+ */
+function parseDatabaseUrl(raw, opts = {}) {
+    const text = (raw ?? '').trim();
+    const schemeMatch = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(text);
+    // dbmate rejects a URL whose scheme is empty with this message, so a bare `localhost/db` gets it too.
+    if (!schemeMatch) {
+        throw new MigrationError('URL_MISSING', MISSING_URL_MESSAGE, {
+            hint: text === '' ? undefined : `a database URL looks like ${URL_FORMAT}`,
+        });
+    }
+    const scheme = schemeMatch[1].toLowerCase();
+    const driver = opts.driver ? opts.driver : scheme;
+    if (!POSTGRES_SCHEMES.includes(driver)) {
+        throw new MigrationError('URL_UNSUPPORTED_DRIVER', `unsupported driver: ${driver}`, {
+            hint: `this tool speaks PostgreSQL only; use one of the schemes ${POSTGRES_SCHEMES.join(', ')}`,
+        });
+    }
+    const rest = text.slice(schemeMatch[0].length);
+    if (!rest.startsWith('//'))
+        invalid(text, `expected ${URL_FORMAT}`);
+    // WHATWG refuses userinfo or a port without a host (`postgres://u@/db`, `//:5433/db`), Go does
+    // not: parse with a placeholder host and remember that there was none.
+    const authority = /^\/\/([^/?#]*)/.exec(rest)[1];
+    const hostStart = authority.lastIndexOf('@') + 1;
+    const hostless = /^(:|$)/.test(authority.slice(hostStart));
+    const parsable = hostless ? `//${authority.slice(0, hostStart)}${NO_HOST}${rest.slice(2 + hostStart)}` : rest;
+    let url;
+    try {
+        // Non-special schemes keep their authority verbatim under WHATWG rules, so one name suffices.
+        url = new URL(`postgres:${parsable}`);
+    }
+    catch (err) {
+        invalid(text, `${describeParseFailure(rest)}; expected ${URL_FORMAT}`, err);
+    }
+    const params = url.searchParams;
+    const param = (name) => {
+        const v = params.get(name);
+        return v === null || v === '' ? undefined : v;
+    };
+    if (params.has('dbname')) {
+        invalid(text, 'the dbname parameter is not supported: put the database name in the URL path');
+    }
+    const user = param('user') ?? (decode(text, url.username, 'user name') || undefined);
+    const password = params.has('password') ? (params.get('password') ?? '') : decode(text, url.password, 'password');
+    // socket= is dbmate's alias of host=, kept for parity with its MySQL driver.
+    const urlHost = hostless ? '' : decode(text, url.hostname, 'host').replace(/^\[(.*)\]$/, '$1');
+    let host = param('socket') ?? param('host') ?? urlHost;
+    const noHost = host === '';
+    if (noHost)
+        host = defaultSocketDir(opts.platform ?? process.platform);
+    const portText = param('port') ?? url.port;
+    const port = portText === '' ? (scheme === 'redshift' ? 5439 : 5432) : parsePort(text, portText);
+    const database = decode(text, url.pathname.replace(/^\//, ''), 'database name');
+    const sslmodeText = param('sslmode');
+    if (sslmodeText !== undefined && !SSL_MODES.includes(sslmodeText)) {
+        invalid(text, `sslmode=${sslmodeText} is not valid; expected one of ${SSL_MODES.join(', ')}`);
+    }
+    const sslmode = sslmodeText ?? 'prefer';
+    const sslPrefer = sslmode === 'prefer';
+    const searchPathText = params.get('search_path')?.trim() ?? '';
+    const searchPath = searchPathText
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
+    const pgConfig = { host, port };
+    if (database !== '')
+        pgConfig.database = database;
+    if (user !== undefined)
+        pgConfig.user = user;
+    if (password !== '')
+        pgConfig.password = password;
+    const sslFiles = readSslFiles(sslmode, params, () => redactUrl(text), opts.readFile ?? ((p) => (0,external_node_fs_.readFileSync)(p, 'utf8')));
+    const ssl = sslConfig(sslmode, sslFiles);
+    if (ssl !== undefined)
+        pgConfig.ssl = ssl;
+    const connectTimeout = param('connect_timeout');
+    if (connectTimeout !== undefined) {
+        if (!/^\d+$/.test(connectTimeout)) {
+            invalid(text, `connect_timeout=${connectTimeout} is not valid; expected a whole number of seconds (0 = wait forever)`);
+        }
+        pgConfig.connectionTimeoutMillis = Number(connectTimeout) * 1000;
+    }
+    const appName = param('application_name');
+    if (appName !== undefined)
+        pgConfig.application_name = appName;
+    const fallbackAppName = param('fallback_application_name');
+    if (fallbackAppName !== undefined)
+        pgConfig.fallback_application_name = fallbackAppName;
+    const clientEncoding = param('client_encoding');
+    if (clientEncoding !== undefined)
+        pgConfig.client_encoding = clientEncoding;
+    const options = [];
+    const userOptions = param('options');
+    if (userOptions !== undefined)
+        options.push(userOptions);
+    if (searchPathText !== '')
+        options.push(`-c search_path=${escapeOptionValue(searchPathText)}`);
+    for (const [name, value] of params) {
+        if (HANDLED_PARAMS.has(name) || IGNORED_PARAMS.has(name))
+            continue;
+        if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name)) {
+            invalid(text, `query parameter "${name}" is not a valid server setting name`);
+        }
+        options.push(`-c ${name}=${escapeOptionValue(value)}`);
+    }
+    if (options.length > 0)
+        pgConfig.options = options.join(' ');
+    const secrets = password === '' ? [] : [password];
+    const target = {
+        raw,
+        redacted: redactParsedUrl(text, hostStart, secrets),
+        scheme,
+        database,
+        // Typed mutable for callers that take string[], frozen so nobody edits a shared target.
+        searchPath: Object.freeze(searchPath),
+        pg: pgConfig,
+        ...(user !== undefined ? { user } : {}),
+        ...(password !== '' ? { password } : {}),
+        host,
+        hostless: noHost,
+        port,
+        sslmode,
+        sslPrefer,
+        ...(sslFiles !== undefined ? { sslFiles } : {}),
+    };
+    return seal(target);
+}
+/**
+ * A target for another database on the same server, with the same credentials and options.
+ * Used to reach `postgres` for `create database`/`drop database` (dbmate does not switch for
+ * redshift; that choice is the caller's).
+ */
+function withDatabase(target, dbName) {
+    const pgConfig = { ...target.pg };
+    if (dbName === '')
+        delete pgConfig.database;
+    else
+        pgConfig.database = dbName;
+    return seal({
+        ...target,
+        raw: replacePath(target.raw, dbName),
+        redacted: replacePath(target.redacted, dbName),
+        database: dbName,
+        pg: pgConfig,
+    });
+}
+/** Structural redaction of a URL: userinfo password and `password=` params, everything else verbatim. */
+function redactUrl(text) {
+    return redact(text, []);
+}
+/**
+ * Redaction of a URL that parsed, so its authority is known: mask exactly the userinfo password
+ * (the free-text heuristics of {@link redact} could over-mask a URL with '@' in its query), then
+ * `password=` params and any other occurrence of the password.
+ */
+function redactParsedUrl(text, hostStart, secrets) {
+    const start = text.indexOf('//') + 2;
+    const userinfo = text.slice(start, start + hostStart);
+    const colon = userinfo.indexOf(':');
+    const masked = colon === -1 ? text : `${text.slice(0, start + colon + 1)}${REDACTED}@${text.slice(start + hostStart)}`;
+    return redactSecrets(masked.replace(PASSWORD_PARAM_RE, `$1${REDACTED}`), secrets);
+}
+function replacePath(url, dbName) {
+    const m = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*)(\/[^?#]*)?(.*)$/s.exec(url.trim());
+    if (!m)
+        return url;
+    return `${m[1]}/${encodeURIComponent(dbName)}${m[3]}`;
+}
+function defaultSocketDir(platform) {
+    switch (platform) {
+        case 'linux':
+            return '/var/run/postgresql';
+        case 'darwin':
+        case 'freebsd':
+        case 'openbsd':
+        case 'netbsd':
+            return '/tmp';
+        default:
+            return 'localhost';
+    }
+}
+/** libpq splits `options` on whitespace; a backslash escapes the next character. */
+function escapeOptionValue(value) {
+    return value.replace(/[\\\s]/g, (c) => `\\${c}`);
+}
+function parsePort(text, portText) {
+    const port = /^\d+$/.test(portText) ? Number(portText) : NaN;
+    if (!(port >= 1 && port <= 65535))
+        invalid(text, `port "${portText}" is not valid; expected a number from 1 to 65535`);
+    return port;
+}
+function decode(text, value, what) {
+    try {
+        return decodeURIComponent(value);
+    }
+    catch (err) {
+        invalid(text, `the ${what} has a malformed percent-escape`, err);
+    }
+}
+function describeParseFailure(rest) {
+    const authority = /^\/\/([^/?#]*)/.exec(rest)?.[1] ?? '';
+    // An '@' after the authority usually means a password holding "/", "?" or "#".
+    if (!authority.includes('@') && rest.slice(2 + authority.length).includes('@')) {
+        return 'the user name or password holds "/", "?" or "#": percent-encode them as %2F, %3F, %23';
+    }
+    const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
+    const port = /^(?:\[[^\]]*\]|[^:]*):(.*)$/.exec(hostPort)?.[1];
+    if (port !== undefined && port !== '' && !/^\d+$/.test(port))
+        return `port "${port}" is not a number`;
+    if (port !== undefined && /^\d+$/.test(port) && (Number(port) < 1 || Number(port) > 65535)) {
+        return `port "${port}" is not valid; expected a number from 1 to 65535`;
+    }
+    return 'it cannot be parsed (percent-encode special characters in the user name and password)';
+}
+function invalid(text, reason, cause) {
+    throw new MigrationError('URL_INVALID', `invalid database url ${redactUrl(text)}: ${reason}`, {
+        ...(cause !== undefined ? { cause } : {}),
+    });
+}
+/** The fields that are safe to log. */
+function publicView(t) {
+    return {
+        redacted: t.redacted,
+        scheme: t.scheme,
+        database: t.database,
+        host: t.host,
+        hostless: t.hostless,
+        port: t.port,
+        user: t.user,
+        searchPath: t.searchPath,
+        sslmode: t.sslmode,
+    };
+}
+function seal(target) {
+    // Not deep-frozen: node-postgres defines properties on the ssl object (it hides `key`).
+    Object.defineProperty(target, 'toJSON', { value: () => publicView(target), enumerable: false });
+    Object.defineProperty(target, external_node_util_namespaceObject.inspect.custom, { value: () => `DatabaseTarget ${(0,external_node_util_namespaceObject.inspect)(publicView(target))}`, enumerable: false });
+    return Object.freeze(target);
+}
+
+;// CONCATENATED MODULE: ./src/engine/session.ts
+/**
+ * How a command reaches the database. Every scope here is a callback, as graphile-migrate's
+ * `withClient`/`withAdvisoryLock`: the connection is closed and the advisory lock released in
+ * `finally`, whatever the callback does, so no command can forget either.
+ *
+ * - {@link withSession}: the one connection of a command (creating a missing database when asked);
+ * - {@link withReadOnlySession}: the same for dry runs, which can create or change nothing;
+ * - {@link withLock}: the advisory lock everything that changes the database runs under;
+ * - {@link withAdminSession}: the maintenance database, for `create`/`drop`.
+ */
+
+
+
+
+
+
+
+/**
+ * Open a connection to `target`, retrying (per {@link SessionSettings.connectRetries}) only
+ * failures that may pass by themselves. The one place a command connects.
+ */
+async function connectWithRetry(s, target = s.target) {
+    const retries = s.connectRetries ?? 0;
+    for (let attempt = 1;; attempt++) {
+        try {
+            return await connect(target);
+        }
+        catch (err) {
+            if (attempt > retries || !isTransientConnectError(err))
+                throw err;
+            const delay = (s.connectRetryBaseMs ?? 1000) * 2 ** (attempt - 1);
+            s.log.warn(`${err.message}; retry ${attempt}/${retries} in ${delay} ms`);
+            await sleep(delay);
+        }
+    }
+}
+/**
+ * One connection for one command, closed when `fn` settles. With `createMissing`, a missing
+ * database is created by it first (dbmate's `up`), and `created` tells `fn` so.
+ */
+async function withSession(s, fn, createMissing) {
+    let conn;
+    let created = false;
+    try {
+        conn = await connectWithRetry(s);
+    }
+    catch (err) {
+        if (!createMissing || err.code !== 'DATABASE_MISSING')
+            throw err;
+        await createMissing();
+        created = true;
+        conn = await connectWithRetry(s);
+    }
+    try {
+        return await fn(conn, created);
     }
     finally {
         await closeQuietly(conn);
     }
+}
+/**
+ * A read-only session for dry runs: even a bug in the caller could not create or change
+ * anything. `fn` gets the resolved ledger and whether it exists. A missing database is not an
+ * error here: `onMissing` answers instead.
+ */
+async function withReadOnlySession(s, fn, onMissing) {
+    let missing = false;
+    const result = await withSession(s, async (conn) => {
+        await conn.query('SET default_transaction_read_only = on');
+        const ledger = await resolveLedgerName(conn, s.migrationsTable, s.target.searchPath);
+        return fn(conn, ledger, await tableExists(conn, ledger));
+    }).catch((err) => {
+        if (err.code !== 'DATABASE_MISSING')
+            throw err;
+        missing = true;
+        return undefined;
+    });
+    return missing ? onMissing() : result;
+}
+/**
+ * Run `fn` under the advisory lock of this ledger, held on `conn` (advisory locks belong to a
+ * session) and released in `finally`. Everything that changes the database runs here, and the
+ * plan is made inside, after the lock is taken, so two concurrent runs never apply the same
+ * migration.
+ */
+async function withLock(conn, s, fn) {
+    const ledger = await resolveLedgerName(conn, s.migrationsTable, s.target.searchPath);
+    const key = lockKey(ledger.quoted);
+    await acquireLock(conn, key, s.lockWaitTimeoutMs, s.log);
+    try {
+        return await fn(ledger, configuredHistory(ledger, s.historyTable));
+    }
+    finally {
+        await releaseLock(conn, key, s.log);
+    }
+}
+/**
+ * A connection to the server's `postgres` database, for what cannot run inside the target
+ * database itself (`create database`, `drop database`); closed when `fn` settles.
+ */
+async function withAdminSession(s, fn) {
+    const admin = await connectWithRetry(s, withDatabase(s.target, 'postgres'));
+    try {
+        return await fn(admin);
+    }
+    finally {
+        await closeQuietly(admin);
+    }
+}
+/**
+ * A second look after the command's own connection died (a killed backend): one attempt, no
+ * retries, `undefined` when the server cannot be reached either.
+ */
+async function reconnect(s) {
+    return connect(s.target).catch(() => undefined);
+}
+/**
+ * Connection failures that may pass by themselves: refused (server starting or restarting),
+ * timeouts, unreachable networks, temporary DNS failures, `the database system is starting up`
+ * (57P03), too many connections (53300). Bad credentials, a missing database, TLS refusals and
+ * unknown hosts fail the same way every time.
+ */
+function isTransientConnectError(err) {
+    const seen = new Set();
+    const transient = (e) => {
+        if (!e || typeof e !== 'object' || seen.has(e))
+            return false;
+        seen.add(e);
+        const x = e;
+        if (x.code && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|57P03|53300)$/.test(x.code))
+            return true;
+        if (/timeout|timed out|Connection terminated unexpectedly/i.test(x.message ?? ''))
+            return true;
+        return transient(x.cause) || (Array.isArray(x.errors) && x.errors.some(transient));
+    };
+    if (err?.code === 'DATABASE_MISSING')
+        return false;
+    return transient(err?.cause ?? err);
+}
+
+;// CONCATENATED MODULE: ./src/engine/outcome.ts
+/**
+ * What a run of `up` or `rollback` leaves behind, read after its last step: which migrations are
+ * applied now (through a fresh connection when the session died), the audit row of a step lost
+ * with its connection, and dbmate's schema file when the run succeeded.
+ */
+
+
+
+
+
+
+/** The {@link RunResult} of a run whose steps are done; never throws for a lost connection or a failed schema dump. */
+async function settleRun(conn, s, run) {
+    const { command, files, ledger, history, steps, error } = run;
+    const result = { command, steps, error, pending: [], pendingFiles: [], files: files.map(refOf), durationMs: 0 };
+    // A killed backend takes the session with it: look at the outcome through a fresh connection.
+    const lost = error !== undefined && isConnectionLost(error.cause ?? error);
+    const fresh = lost ? await reconnect(s) : undefined;
+    const db = lost ? fresh : conn;
+    try {
+        let after;
+        const applied = db ? await appliedVersions(db, ledger).catch(() => undefined) : undefined;
+        if (applied)
+            after = makePlan(files, applied);
+        if (!db || !after) {
+            result.stateUnknown = true;
+            s.log.warn('the connection was lost and could not be re-opened: run `status` to see what is applied');
+        }
+        else {
+            result.pending = after.pending.map((f) => f.version);
+            result.pendingFiles = after.pending.map(refOf);
+            result.currentVersion = after.highestApplied;
+            if (lost && fresh)
+                await recordLostStep(fresh, steps.at(-1), after, run.stepOpts);
+        }
+        if (after && s.dumpSchema && !error) {
+            try {
+                await writeSchema(conn, s.target, ledger, { pgDump: s.pgDump, history, schemaFile: s.schemaFile, cwd: s.cwd, log: s.log });
+                result.schemaFile = s.schemaFile;
+            }
+            catch (err) {
+                result.dumpError = err;
+                s.log.warn(`schema dump failed (the migrations themselves succeeded): ${err.message}`);
+            }
+        }
+    }
+    finally {
+        await closeQuietly(fresh);
+    }
+    result.durationMs = Date.now() - run.t0;
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/engine/migrator.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** The migration engine: dbmate's commands, with locking, timeouts, retries and an audit trail. */
+class Migrator {
+    cfg;
+    /** One Migrator is one invocation: every history row it writes shares the invocation id. */
+    constructor(cfg) {
+        this.cfg = { ...cfg, ctx: { ...cfg.ctx, invocationId: cfg.ctx.invocationId ?? (0,external_node_crypto_.randomUUID)() } };
+    }
+    get log() {
+        return this.cfg.log;
+    }
+    /** `create`: create the database (dbmate prints `Creating: <db>`). */
+    async createDatabase() {
+        this.log.info(`Creating: ${this.cfg.target.database}`);
+        await withAdminSession(this.cfg, (admin) => admin.query(`create database ${esm.escapeIdentifier(this.cfg.target.database)}`));
+    }
+    /** `drop`: drop the database if it exists. */
+    async dropDatabase() {
+        this.log.info(`Dropping: ${this.cfg.target.database}`);
+        await withAdminSession(this.cfg, (admin) => admin.query(`drop database if exists ${esm.escapeIdentifier(this.cfg.target.database)}`));
+    }
+    /**
+     * `up` (create the database if missing) and `migrate`: apply pending migrations in order.
+     * Every pending file is parsed, then `beforeApply` runs, then the ledger tables are created
+     * when missing and the migrations run, all under one advisory lock.
+     */
+    async up(opts = {}) {
+        const t0 = Date.now();
+        // dbmate creates a missing database before it looks at the migrations directory.
+        const createMissing = opts.createDatabase ? () => this.createDatabase() : undefined;
+        return withSession(this.cfg, async (conn, created) => {
+            const files = await this.files();
+            if (files.length === 0) {
+                throw new MigrationError('NO_MIGRATIONS', 'no migration files found', {
+                    hint: `add a migration with \`db-migrate new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
+                });
+            }
+            return withLock(conn, this.cfg, async (ledger, history) => {
+                const plan = makePlan(files, await appliedVersions(conn, ledger));
+                if (this.cfg.strict)
+                    checkStrictOrder(plan);
+                const edited = await this.checkEdited(conn, ledger, plan);
+                const todo = plan.pending.slice(0, opts.steps ?? plan.pending.length);
+                const loaded = loadMigrations(todo);
+                // Before the ledger tables are created: a backup taken here shows the database as it was.
+                if (opts.beforeApply && loaded.length > 0)
+                    await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('up', conn, created, plan));
+                await this.ensureTables(conn, ledger, history);
+                const stepOpts = this.stepOptions(ledger, history);
+                const { steps, stopped } = await this.runSteps(conn, loaded, 'up', stepOpts, ready);
+                const result = await settleRun(conn, this.cfg, { command: 'up', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
+                if (created)
+                    result.databaseCreated = true;
+                if (edited.length > 0)
+                    result.edited = edited;
+                return result;
+            });
+        }, createMissing);
+    }
+    /** `rollback`/`down`: undo the last `steps` applied migrations (dbmate order), newest first. */
+    async rollback(opts = {}) {
+        const t0 = Date.now();
+        const files = await this.files();
+        return withSession(this.cfg, (conn) => withLock(conn, this.cfg, async (ledger, history) => {
+            await this.ensureTables(conn, ledger, history);
+            const plan = makePlan(files, await appliedVersions(conn, ledger));
+            const targets = rollbackTargets(plan, opts.steps ?? 1);
+            if (targets.length === 0) {
+                throw new MigrationError('NOTHING_TO_ROLLBACK', "can't rollback: no migrations have been applied", {
+                    hint: 'run `status` to see what is applied',
+                });
+            }
+            const loaded = loadMigrations(targets);
+            if (opts.beforeApply)
+                await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('rollback', conn, false, plan));
+            const stepOpts = this.stepOptions(ledger, history);
+            const { steps, stopped } = await this.runSteps(conn, loaded, 'down', stepOpts, ready);
+            return settleRun(conn, this.cfg, { command: 'rollback', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
+        }));
+    }
+    /**
+     * Undo exactly these versions (e.g. what a failed run applied), newest first in dbmate's file
+     * order, each down section in its own transaction (unless `transaction:false`) with its ledger
+     * delete and a `rolled_back` history row. Versions that are not applied are skipped.
+     *
+     * Stops at the first version it cannot undo honestly: no file, a file that no longer parses, a
+     * down section with no statement (dbmate would just delete the ledger row and leave the change
+     * in place; for an automatic rollback that would be a lie), or down SQL that fails. The result
+     * says where it stopped and what remains applied; nothing is thrown for those.
+     */
+    async rollbackVersions(versions, opts = {}) {
+        const t0 = Date.now();
+        const files = await this.files();
+        const byVersion = new Map(files.map((f) => [f.version, f]));
+        const requested = newestFirst(files, [...new Set(versions)]);
+        return withSession(this.cfg, (conn) => withLock(conn, this.cfg, async (ledger, history) => {
+            await this.ensureTables(conn, ledger, history);
+            const applied = await appliedVersions(conn, ledger);
+            const notApplied = requested.filter((v) => !applied.has(v));
+            const todo = requested.filter((v) => applied.has(v));
+            this.log.info(`Rolling back ${todo.length} migration(s)${opts.reason ? ` (${opts.reason})` : ''}: ${todo.join(', ') || 'none'}`);
+            for (const v of notApplied)
+                this.log.warn(`version ${v} is not applied: nothing to roll back`);
+            // The automatic rollback never printed dbmate's `Rows affected:` lines; it still does not.
+            const stepOpts = this.stepOptions(ledger, history);
+            const check = (v) => this.undoable(byVersion.get(v), v);
+            const { steps, stopped } = await this.runSteps(conn, todo, 'down', stepOpts, check, { rowsAffected: false });
+            const base = await settleRun(conn, this.cfg, { command: 'rollback', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
+            const undone = new Set(steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version));
+            const pendingAfter = new Set(base.pending);
+            // With the ledger unreadable (connection lost), trust the steps: what did not finish remains.
+            const stillApplied = (v) => (base.stateUnknown ? !undone.has(v) : !pendingAfter.has(v));
+            const remaining = todo
+                .filter(stillApplied)
+                .map((v) => (byVersion.has(v) ? refOf(byVersion.get(v)) : { version: v, fileName: '', displayPath: '' }));
+            const stoppedAt = stopped && { version: stopped.version, reason: stopped.reason, ...(stopped.displayPath !== undefined ? { displayPath: stopped.displayPath } : {}) };
+            if (stoppedAt)
+                this.log.warn(`rollback stopped at ${stoppedAt.displayPath ?? stoppedAt.version}; still applied: ${remaining.map((m) => m.version).join(', ') || 'none'}`);
+            return {
+                ...base,
+                command: 'rollback',
+                ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
+                requested,
+                notApplied,
+                remaining,
+                ...(stoppedAt ? { stoppedAt } : {}),
+            };
+        }));
+    }
+    /**
+     * `rollbackVersions`' check before each version: the file must exist, parse, and have a down
+     * section with a statement in it. Anything else stops the loop with its reason.
+     */
+    async undoable(file, version) {
+        if (!file) {
+            return {
+                version,
+                reason: 'no-file',
+                error: new MigrationError('ROLLBACK_NO_FILE', `cannot roll back version ${version}: no migration file has this version`, {
+                    hint: 'restore the file (from git) and roll back by hand, or restore the backup',
+                }),
+            };
+        }
+        let loaded;
+        try {
+            [loaded] = loadMigrations([file]);
+        }
+        catch (err) {
+            return { version, reason: 'unparsable', error: err, displayPath: file.displayPath };
+        }
+        if (await isEmptySection(loaded.parsed.down)) {
+            return {
+                version,
+                reason: 'no-down',
+                error: new MigrationError('ROLLBACK_NO_DOWN', `cannot roll back ${file.displayPath}: its down section is empty, so the rollback stopped here`, {
+                    hint: 'an empty down section would only delete the ledger row and leave the change in place; ' +
+                        'undo this migration by hand (or restore the backup), or give the file a real down section',
+                }),
+                displayPath: file.displayPath,
+            };
+        }
+        return loaded;
+    }
+    /** `status`: never creates anything. Edited applied files are reported separately (stderr in the CLI). */
+    async status() {
+        const files = await this.files();
+        return withSession(this.cfg, async (conn) => {
+            const ledger = await resolveLedgerName(conn, this.cfg.migrationsTable, this.cfg.target.searchPath);
+            const plan = makePlan(files, await appliedVersions(conn, ledger));
+            const edited = await editedVersions(conn, configuredHistory(ledger, this.cfg.historyTable), plan);
+            const entries = plan.files.map(({ file, applied }) => ({
+                version: file.version,
+                fileName: file.fileName,
+                displayPath: file.displayPath,
+                applied,
+                edited: edited.includes(file.version),
+            }));
+            const applied = entries.filter((e) => e.applied).length;
+            return {
+                entries,
+                applied,
+                pending: entries.length - applied,
+                orphans: plan.orphans,
+                edited,
+                currentVersion: plan.highestApplied,
+            };
+        });
+    }
+    /**
+     * `plan` / dry-run: what `up` would do, with the exact SQL. On a missing database every file
+     * is pending and `databaseMissing` says so (a dry run shows what `up` would do after creating it).
+     */
+    async plan(opts = {}) {
+        return this.dryRun(async ({ plan, edited, ledgerExists, databaseMissing }) => {
+            if (this.cfg.strict)
+                checkStrictOrder(plan);
+            const todo = loadMigrations(plan.pending.slice(0, opts.steps ?? plan.pending.length));
+            return {
+                pending: todo.map(({ file, parsed }) => planned(file, parsed, parsed.up)),
+                applied: plan.files.filter((r) => r.applied).length,
+                orphans: plan.orphans,
+                edited,
+                currentVersion: plan.highestApplied,
+                ledgerExists,
+                databaseMissing,
+            };
+        });
+    }
+    /**
+     * Dry run of `rollback`: the migrations it would undo (dbmate's order: the last applied files
+     * in file-name order, newest first), with their down SQL and transaction mode.
+     */
+    async planRollback(opts = {}) {
+        return this.dryRun(async ({ plan, edited, ledgerExists, databaseMissing }) => {
+            const targets = loadMigrations(rollbackTargets(plan, opts.steps ?? 1));
+            return {
+                targets: await Promise.all(targets.map(async ({ file, parsed }) => ({ ...planned(file, parsed, parsed.down), empty: await isEmptySection(parsed.down) }))),
+                applied: plan.files.filter((r) => r.applied).length,
+                pending: plan.pending.map(refOf),
+                orphans: plan.orphans,
+                edited,
+                currentVersion: plan.highestApplied,
+                ledgerExists,
+                databaseMissing,
+            };
+        });
+    }
+    /** `dump`: write the schema file now; errors are fatal here (unlike the automatic dump). */
+    async dump() {
+        return withSession(this.cfg, async (conn) => {
+            const ledger = await resolveLedgerName(conn, this.cfg.migrationsTable, this.cfg.target.searchPath);
+            await ensureLedger(conn, ledger, this.log);
+            const { target, pgDump, dumpArgs, historyTable, schemaFile, cwd, log } = this.cfg;
+            await writeSchema(conn, target, ledger, { pgDump, extraArgs: dumpArgs, history: configuredHistory(ledger, historyTable), schemaFile, cwd, log });
+            return schemaFile;
+        });
+    }
+    // --- the steps the commands share ------------------------------------------------------------
+    async files() {
+        const files = await findMigrationFiles(this.cfg.migrationsDirs, this.cfg.cwd);
+        assertUniqueVersions(files);
+        return files;
+    }
+    /**
+     * The skeleton of every dry run: the files, a read-only session, the plan against the live
+     * ledger (everything pending when the database or the ledger is missing) and the edited files.
+     */
+    async dryRun(build) {
+        const files = await this.files();
+        return withReadOnlySession(this.cfg, async (conn, ledger, exists) => {
+            const plan = makePlan(files, exists ? await appliedVersions(conn, ledger) : new Set());
+            return build({ plan, edited: await editedVersions(conn, configuredHistory(ledger, this.cfg.historyTable), plan), ledgerExists: exists, databaseMissing: false });
+        }, () => build({ plan: makePlan(files, new Set()), edited: [], ledgerExists: false, databaseMissing: true }));
+    }
+    stepOptions(ledger, history) {
+        return {
+            ledger,
+            history,
+            ctx: this.cfg.ctx,
+            log: this.log,
+            lockTimeoutMs: this.cfg.lockTimeoutMs,
+            statementTimeoutMs: this.cfg.statementTimeoutMs,
+            lockRetries: this.cfg.lockRetries,
+            retryBaseMs: this.cfg.retryBaseMs ?? 500,
+        };
+    }
+    async ensureTables(conn, ledger, history) {
+        await ensureLedger(conn, ledger, this.log);
+        if (history)
+            await conn.query(historyDdl(history));
+    }
+    /**
+     * Run migrations in order with dbmate's progress lines; stop at the first failure. `prepare`
+     * turns each entry into a file to run, or into the reason to stop before it.
+     */
+    async runSteps(conn, entries, direction, stepOpts, prepare, show = { rowsAffected: true }) {
+        const [doing, done] = direction === 'up' ? ['Applying', 'Applied'] : ['Rolling back', 'Rolled back'];
+        const steps = [];
+        for (const entry of entries) {
+            const m = await prepare(entry);
+            if ('reason' in m)
+                return { steps, stopped: m };
+            this.log.info(`${doing}: ${m.file.fileName}`);
+            const r = await runStep(conn, m.file, m.parsed, direction, stepOpts);
+            steps.push(r);
+            if (r.error)
+                return { steps, stopped: { version: m.file.version, reason: 'failed', error: r.error, displayPath: m.file.displayPath } };
+            if (show.rowsAffected && this.cfg.verbose && r.rowsAffected !== undefined)
+                this.log.info(`Rows affected: ${r.rowsAffected}`);
+            this.log.info(`${done}: ${m.file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
+        }
+        return { steps };
+    }
+    /**
+     * `up`'s check of applied files edited since they were applied: under `strict` the run is
+     * refused (nothing applied yet); otherwise each is warned about. Returns their versions.
+     */
+    async checkEdited(conn, ledger, plan) {
+        const edited = await editedVersions(conn, configuredHistory(ledger, this.cfg.historyTable), plan);
+        if (edited.length === 0)
+            return edited;
+        const paths = edited.map((v) => plan.files.find((r) => r.file.version === v)?.file.displayPath ?? v);
+        if (this.cfg.strict) {
+            throw new MigrationError('EDITED_MIGRATIONS', `applied migration file${paths.length > 1 ? 's' : ''} edited after ${paths.length > 1 ? 'they were' : 'it was'} applied (checksum differs from the history table): ${paths.join(', ')}; nothing was applied in --strict mode`, { hint: 'restore the applied files as they were (git) and put the change in a new migration, or run without --strict' });
+        }
+        for (const p of paths)
+            this.log.warn(editedWarning(p));
+        return edited;
+    }
+}
+/** A dry-run entry for one section of a file. */
+function planned(file, parsed, section) {
+    return {
+        version: file.version,
+        fileName: file.fileName,
+        displayPath: file.displayPath,
+        transaction: section.transaction,
+        sql: section.sql,
+        checksum: parsed.checksum,
+    };
+}
+/** What `beforeApply` is told about the run it may still stop. */
+function applyInfo(command, conn, databaseCreated, plan) {
+    return { command, conn, databaseCreated, ...(plan.highestApplied !== undefined ? { currentVersion: plan.highestApplied } : {}) };
+}
+/** `runSteps`' preparation for files loaded beforehand (`up`, `rollback`): nothing left to check. */
+async function ready(m) {
+    return m;
+}
+
+;// CONCATENATED MODULE: ./src/safety/diff.ts
+/**
+ * The line diff shown wherever two schema dumps disagree: `verify` (schema before a migration vs
+ * after its down section) and the drift check (committed schema file vs live database).
+ */
+/**
+ * A unified-style line diff (`---`/`+++` headers, `@@` hunks with `context` lines around each
+ * change). Common prefix and suffix are trimmed first, so the LCS table stays small for dumps
+ * that differ in a few places.
+ */
+function unifiedDiff(a, b, labels, context = 3) {
+    const lines = (t) => (t.endsWith('\n') ? t.slice(0, -1) : t).split('\n');
+    const x = lines(a);
+    const y = lines(b);
+    let pre = 0;
+    while (pre < x.length && pre < y.length && x[pre] === y[pre])
+        pre++;
+    let suf = 0;
+    while (suf < x.length - pre && suf < y.length - pre && x[x.length - 1 - suf] === y[y.length - 1 - suf])
+        suf++;
+    const xs = x.slice(pre, x.length - suf);
+    const ys = y.slice(pre, y.length - suf);
+    // LCS lengths from the end.
+    const w = ys.length + 1;
+    const lcs = new Uint32Array((xs.length + 1) * w);
+    for (let i = xs.length - 1; i >= 0; i--) {
+        for (let j = ys.length - 1; j >= 0; j--) {
+            lcs[i * w + j] = xs[i] === ys[j] ? lcs[(i + 1) * w + j + 1] + 1 : Math.max(lcs[(i + 1) * w + j], lcs[i * w + j + 1]);
+        }
+    }
+    const ops = [];
+    for (let k = 0; k < pre; k++)
+        ops.push({ tag: ' ', text: x[k], ai: k, bi: k });
+    let i = 0;
+    let j = 0;
+    while (i < xs.length || j < ys.length) {
+        if (i < xs.length && j < ys.length && xs[i] === ys[j]) {
+            ops.push({ tag: ' ', text: xs[i], ai: pre + i++, bi: pre + j++ });
+        }
+        else if (i < xs.length && (j === ys.length || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1])) {
+            ops.push({ tag: '-', text: xs[i], ai: pre + i++, bi: pre + j });
+        }
+        else {
+            ops.push({ tag: '+', text: ys[j], ai: pre + i, bi: pre + j++ });
+        }
+    }
+    for (let k = 0; k < suf; k++)
+        ops.push({ tag: ' ', text: x[x.length - suf + k], ai: x.length - suf + k, bi: y.length - suf + k });
+    const out = [`--- ${labels.from}`, `+++ ${labels.to}`];
+    let k = 0;
+    while (k < ops.length) {
+        if (ops[k].tag === ' ') {
+            k++;
+            continue;
+        }
+        // A hunk: from `context` lines before this change to `context` lines after the last change
+        // that is within 2*context lines of the previous one.
+        const start = Math.max(0, k - context);
+        let end = k;
+        let last = k;
+        while (end < ops.length) {
+            if (ops[end].tag !== ' ')
+                last = end;
+            else if (end - last > 2 * context)
+                break;
+            end++;
+        }
+        end = Math.min(ops.length, last + context + 1);
+        const hunk = ops.slice(start, end);
+        const aLen = hunk.filter((o) => o.tag !== '+').length;
+        const bLen = hunk.filter((o) => o.tag !== '-').length;
+        out.push(`@@ -${hunk[0].ai + 1},${aLen} +${hunk[0].bi + 1},${bLen} @@`);
+        for (const o of hunk)
+            out.push(`${o.tag}${o.text}`);
+        k = end;
+    }
+    return `${out.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/safety/verify.ts
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * Round-trip check of the migrations' down sections, on a scratch database that never is the
+ * configured one: apply each migration one at a time (dumping the schema after each), roll back
+ * one at a time newest first (each rollback must restore the dump taken before that migration),
+ * check the schema is the initial one again, re-apply everything and check the final schema equals
+ * the first full one. The scratch database verify creates is always dropped, also on failure.
+ *
+ * The comparison stops at the first bad down (later dumps would differ because of it).
+ *
+ * Afterwards, every down step that passed is recorded in the configured database's history table
+ * (outcome `verified`, direction `down`, the file's sha256 as the engine records it, that step's
+ * timing and `cfg.ctx`), all rows in one transaction: reports can then tell which files' down
+ * sections were proven. Only when that database and its history table already exist; nothing is
+ * recorded when the run throws. A failure to record is a warning, never a verify failure.
+ *
+ * @param cfg the usual engine configuration; its target names the server (and the scratch
+ *   database's name prefix) and receives the proof rows, nothing else. The schema file is never written.
+ * @throws MigrationError when the scratch database cannot be created or is not empty, when there are
+ *   no migrations, and the migration's own error when an up or down section fails
+ */
+async function verifyMigrations(cfg, opts = {}) {
+    const t0 = Date.now();
+    const log = cfg.log;
+    // One invocation id for the whole verify, so its proof rows read as one run's.
+    cfg = { ...cfg, ctx: { ...cfg.ctx, invocationId: cfg.ctx.invocationId ?? (0,external_node_crypto_.randomUUID)() } };
+    const created = opts.scratchUrl === undefined;
+    const scratch = created ? withDatabase(cfg.target, scratchName(cfg.target)) : parseDatabaseUrl(opts.scratchUrl);
+    if (created)
+        await adminQuery(cfg.target, `create database ${esm.escapeIdentifier(scratch.database)}`);
+    log.info(`Verifying on scratch database ${scratch.database}${created ? ' (created; dropped at the end)' : ''}`);
+    const proofs = [];
+    let result;
+    try {
+        result = await run(cfg, scratch, created, t0, proofs);
+    }
+    finally {
+        if (created) {
+            await adminQuery(cfg.target, `drop database if exists ${esm.escapeIdentifier(scratch.database)}`).catch((err) => log.warn(`could not drop the scratch database ${scratch.database}: ${err.message}`));
+        }
+    }
+    return { ...result, historyRecorded: await recordProofs(cfg, scratch, proofs) };
+}
+/**
+ * @param proofs filled with one `verified` history entry per down step that passed, in the order
+ *   they ran (newest migration first)
+ */
+async function run(cfg, scratch, created, t0, proofs) {
+    const log = cfg.log;
+    // Quiet engine: verify prints its own progress; warnings still pass. Never write schema.sql.
+    const quiet = { info: () => undefined, warn: (m) => log.warn(m), debug: (m) => log.debug(m) };
+    const migrator = new Migrator({ ...cfg, target: scratch, dumpSchema: false, strict: false, log: quiet });
+    const conn = await connect(scratch);
+    try {
+        if (!created)
+            await assertEmpty(conn, scratch);
+        const ledger = await resolveLedgerName(conn, cfg.migrationsTable, scratch.searchPath);
+        const history = cfg.historyTable ? historyName(ledger, cfg.historyTable) : undefined;
+        // The ledger tables exist in every later dump, so they belong to the baseline too.
+        await ensureLedger(conn, ledger, quiet);
+        if (history)
+            await conn.query(historyDdl(history));
+        const dump = () => schemaOnly(conn, scratch, ledger, history, cfg);
+        const files = (await migrator.plan()).pending;
+        if (files.length === 0) {
+            throw new MigrationError('NO_MIGRATIONS', 'no migration files found', {
+                hint: `add a migration with \`db-migrate new NAME\` in ${cfg.migrationsDirs.join(', ')}`,
+            });
+        }
+        const steps = [];
+        const result = (ok, extra = {}) => ({
+            ok,
+            migrations: files.length,
+            scratchDatabase: scratch.database,
+            scratchCreated: created,
+            ...extra,
+            steps,
+            durationMs: Date.now() - t0,
+        });
+        // before[i]: the schema just before files[i] was applied.
+        const before = [];
+        for (const f of files) {
+            before.push(await dump());
+            check(await migrator.up({ steps: 1 }), f.version);
+            steps.push({ phase: 'up', version: f.version, file: f.displayPath, ok: true });
+            log.info(`up      ${f.displayPath}`);
+        }
+        const full = await dump();
+        for (let i = files.length - 1; i >= 0; i--) {
+            const f = files[i];
+            const down = await migrator.rollback({ steps: 1 });
+            const doneAt = Date.now();
+            check(down, f.version);
+            const now = await dump();
+            if (now !== before[i]) {
+                const diff = unifiedDiff(before[i], now, { from: `schema before ${f.fileName}`, to: `schema after rolling back ${f.fileName}` });
+                steps.push({ phase: 'down', version: f.version, file: f.displayPath, ok: false, diff });
+                log.info(`down    ${f.displayPath}: the schema differs from before its up`);
+                return result(false, { firstBadDown: { version: f.version, file: f.displayPath, diff } });
+            }
+            steps.push({ phase: 'down', version: f.version, file: f.displayPath, ok: true });
+            // The checksum is the one the engine computed while parsing, the same it records for up and
+            // down. A step result has no start time: it is its end (the rollback's return) minus its duration.
+            const { durationMs } = down.steps[0];
+            proofs.push({ version: f.version, direction: 'down', outcome: 'verified', fileName: f.fileName, checksum: f.checksum, startedAt: new Date(doneAt - durationMs), durationMs });
+            log.info(`down    ${f.displayPath}: schema restored`);
+        }
+        const empty = await dump();
+        if (empty !== before[0]) {
+            steps.push({ phase: 'empty', ok: false, diff: unifiedDiff(before[0], empty, { from: 'initial schema', to: 'schema after full rollback' }) });
+            return result(false);
+        }
+        steps.push({ phase: 'empty', ok: true });
+        log.info('rollback of every migration left the initial schema');
+        const again = await migrator.up();
+        if (again.error)
+            throw again.error;
+        const final = await dump();
+        if (final !== full) {
+            steps.push({ phase: 'reapply', ok: false, diff: unifiedDiff(full, final, { from: 'first full schema', to: 'schema after re-applying' }) });
+            log.info('re-applying every migration gave a different schema');
+            return result(false);
+        }
+        steps.push({ phase: 'reapply', ok: true });
+        log.info('re-applying every migration gave the same schema');
+        return result(true);
+    }
+    finally {
+        await closeQuietly(conn);
+    }
+}
+/**
+ * Write the proofs to the configured database's history table, in one transaction. Only into a
+ * table that exists: verify never creates anything there (a missing database or table is logged at
+ * debug level). Any failure is a warning: the verdict stands without the proof rows.
+ *
+ * @returns the number of rows written
+ */
+async function recordProofs(cfg, scratch, proofs) {
+    const log = cfg.log;
+    const target = cfg.target;
+    if (proofs.length === 0)
+        return 0;
+    if (!cfg.historyTable) {
+        log.debug('history table disabled: the verified down sections are not recorded');
+        return 0;
+    }
+    if (scratch.host === target.host && scratch.port === target.port && scratch.database === target.database) {
+        log.debug('the scratch database is the configured one: the verified down sections are not recorded');
+        return 0;
+    }
+    const what = `the ${proofs.length} verified down section(s) in the history table of ${target.redacted}`;
+    let conn;
+    try {
+        conn = await connect(target);
+    }
+    catch (err) {
+        if (err.code === 'DATABASE_MISSING') {
+            log.debug(`database ${target.database} does not exist: ${what} are not recorded`);
+        }
+        else {
+            log.warn(`could not record ${what}: ${err.message}`);
+        }
+        return 0;
+    }
+    try {
+        const ledger = await resolveLedgerName(conn, cfg.migrationsTable, target.searchPath);
+        const history = historyName(ledger, cfg.historyTable);
+        if (!(await tableExists(conn, history))) {
+            log.debug(`${history.quoted} does not exist in ${target.database}: ${what} are not recorded (verify creates no table there)`);
+            return 0;
+        }
+        const inserts = proofs.map((p) => historyInsertSql(history, p, cfg.ctx));
+        // One simple-protocol batch, one transaction: all rows or none. lock_timeout so that a table
+        // locked by a concurrent schema change is given up on rather than waited for.
+        try {
+            await conn.query(`BEGIN;SET LOCAL lock_timeout = ${cfg.lockTimeoutMs};\n${inserts.join(';\n')};\nCOMMIT`);
+        }
+        catch (err) {
+            await conn.query('ROLLBACK').catch(() => undefined);
+            throw err;
+        }
+        log.info(`Recorded ${proofs.length} verified down section(s) in ${history.quoted} of ${target.database}`);
+        return proofs.length;
+    }
+    catch (err) {
+        const code = err.code;
+        // 42703: no invocation_id column; 23514: the outcome check predates `verified`.
+        const old = code === '42703' || code === '23514' ? ' (the history table predates the `verified` outcome: any `up` or `rollback` with this version upgrades it)' : '';
+        log.warn(`could not record ${what}: ${err.message}${old}`);
+        return 0;
+    }
+    finally {
+        await closeQuietly(conn);
+    }
+}
+/** A failed step is an error of the run (a broken up or down section), not a verify finding. */
+function check(r, version) {
+    if (r.error)
+        throw r.error;
+    if (r.steps.length !== 1 || r.steps[0].version !== version) {
+        throw new MigrationError('VERIFY_UNEXPECTED_STEP', `verify expected to run version ${version}, but the engine ran ${r.steps.map((s) => s.version).join(', ') || 'nothing'}`);
+    }
+}
+/** `<db>_verify_<8 hex>`, within PostgreSQL's 63-byte identifier limit. */
+function scratchName(target) {
+    const suffix = `_verify_${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
+    let base = target.database || target.user || 'db';
+    while (Buffer.byteLength(base + suffix) > 63)
+        base = base.slice(0, -1);
+    return base + suffix;
+}
+/** Run one statement on the server's `postgres` database (never on the configured one). */
+async function adminQuery(target, sql) {
+    const admin = await connect(withDatabase(target, 'postgres'));
+    try {
+        await admin.query(sql);
+    }
+    finally {
+        await closeQuietly(admin);
+    }
+}
+async function assertEmpty(conn, target) {
+    const { rows } = await conn.query("select count(*) as n from pg_catalog.pg_tables where schemaname not in ('pg_catalog', 'information_schema')");
+    const n = Number(rows[0].n);
+    if (n > 0) {
+        throw new MigrationError('VERIFY_SCRATCH_NOT_EMPTY', `the scratch database ${target.redacted} already has ${n} table(s): verify needs an empty database`, {
+            hint: 'give an empty database as the scratch URL, or none (verify then creates and drops its own)',
+        });
+    }
+}
+const TRAILER = '\n--\n-- Dbmate schema migrations\n--\n';
+/** The schema dump without dbmate's schema_migrations trailer (the versions differ by design). */
+async function schemaOnly(conn, target, ledger, history, cfg) {
+    const text = await dumpSchema(conn, target, ledger, { pgDump: cfg.pgDump, extraArgs: cfg.dumpArgs, history });
+    const at = text.lastIndexOf(TRAILER);
+    return at >= 0 ? text.slice(0, at + 1) : text;
+}
+/** The human verdict: one line when everything round-trips, the first bad down with its diff otherwise. */
+function verdict(r) {
+    if (r.ok) {
+        return `Verify OK: ${r.migrations} migration(s) applied, rolled back and re-applied; every down undoes its up\n${recorded(r)}`;
+    }
+    if (r.firstBadDown) {
+        return (`Verify FAILED: the down section of ${r.firstBadDown.file} (version ${r.firstBadDown.version}) does not undo its up.\n` +
+            `Schema before its up (-) vs after its down (+):\n${r.firstBadDown.diff}${r.firstBadDown.diff.endsWith('\n') ? '' : '\n'}${recorded(r)}`);
+    }
+    const bad = r.steps.find((s) => !s.ok);
+    const what = bad?.phase === 'empty'
+        ? 'after rolling back every migration the schema is not the initial one'
+        : 're-applying every migration after the full rollback gave a different schema';
+    return `Verify FAILED: ${what}.\n${bad?.diff ?? ''}`;
+}
+/** Where the proofs went, so `report` can count them; nothing when none were recorded. */
+function recorded(r) {
+    return r.historyRecorded > 0 ? `Recorded ${r.historyRecorded} verified down section(s) in the history table\n` : '';
+}
+
+;// CONCATENATED MODULE: ./src/cli/commands/verify.ts
+
+/**
+ * `db-migrate verify`: round-trip every migration on a scratch database (see
+ * {@link verifyMigrations}) and print the verdict; `--json` prints the result instead.
+ *
+ * @returns 0 when every down undoes its up and re-applying gives the same schema, 1 when not;
+ *   errors (connection, a failing up or down section) are thrown (the CLI exits 2)
+ */
+async function verifyCommand({ opts, config, out }) {
+    // The config's run context labels the proofs verify records in the target's history table.
+    const r = await verifyMigrations(config);
+    if (opts.json) {
+        out(`${JSON.stringify(r, null, 2)}\n`);
+    }
+    else {
+        out(verdict(r));
+    }
+    return r.ok ? 0 : 1;
+}
+
+;// CONCATENATED MODULE: ./src/engine/wait.ts
+
+
+
+/**
+ * dbmate's `wait`: ping until the server answers. A missing database counts as up, because
+ * `up` will create it. `onWaiting` is called once before the first retry and `onTick` per retry,
+ * so the CLI can print dbmate's `Waiting for database...` line.
+ */
+async function waitForDatabase(target, opts) {
+    // Like dbmate: one try, then `timeout / interval` more, a dot before each, so the output
+    // does not depend on how long each connection attempt took.
+    const ping = async () => {
+        try {
+            await closeQuietly(await connect(target));
+            return undefined;
+        }
+        catch (err) {
+            // A missing database means the server is up: `up` will create it.
+            return err.code === 'DATABASE_MISSING' ? undefined : err;
+        }
+    };
+    let err = await ping();
+    if (err === undefined)
+        return;
+    opts.onWaiting?.();
+    for (let waited = 0; waited < opts.timeoutMs; waited += opts.intervalMs) {
+        opts.onTick?.();
+        await sleep(opts.intervalMs);
+        err = await ping();
+        if (err === undefined) {
+            opts.onDone?.();
+            return;
+        }
+    }
+    opts.onDone?.();
+    throw new MigrationError('WAIT_TIMEOUT', `unable to connect to database: ${err.message}`, {
+        hint: 'check that the server is running and reachable, or raise --wait-timeout',
+        cause: err,
+    });
+}
+
+;// CONCATENATED MODULE: ./src/cli/commands/wait.ts
+
+/**
+ * Wait until the database answers, printing dbmate's `Waiting for database` and one `.` per
+ * attempt; for `--wait` before any command as well as for `wait` itself.
+ *
+ * @throws dbmate's `unable to connect to database: …` when `--wait-timeout` passes
+ */
+async function waitForTarget(opts, target, out) {
+    await waitForDatabase(target, {
+        timeoutMs: opts.waitTimeoutMs,
+        intervalMs: opts.waitIntervalMs,
+        onWaiting: () => out('Waiting for database'),
+        onTick: () => out('.'),
+        onDone: () => out('\n'),
+    });
+}
+/** `wait`: wait for the database (see {@link waitForTarget}) and do nothing else. */
+async function waitCommand({ opts, target, out }) {
+    await waitForTarget(opts, target, out);
     return 0;
+}
+
+;// CONCATENATED MODULE: ./src/cli/commands/registry.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+// Typed over every command name, so a command added to the flag table without a function here
+// does not compile.
+const OFFLINE = { new: newCommand, lint: lintCommand };
+const DATABASE = {
+    up: upCommand,
+    migrate: upCommand,
+    rollback: rollbackCommand,
+    plan: planCommand,
+    status: statusCommand,
+    create: createCommand,
+    drop: dropCommand,
+    dump: dumpCommand,
+    load: loadCommand,
+    wait: waitCommand,
+    history: historyCommand,
+    report: reportCommand,
+    verify: verifyCommand,
+};
+/** The command if it needs no database (`new`, `lint`): those run before a URL is required. */
+function offlineCommand(name) {
+    return Object.hasOwn(OFFLINE, name) ? OFFLINE[name] : undefined;
+}
+/**
+ * The command that runs against the database.
+ *
+ * @throws {MigrationError} `UNKNOWN_COMMAND` for a name with no such command
+ */
+function databaseCommand(name) {
+    if (Object.hasOwn(DATABASE, name))
+        return DATABASE[name];
+    throw new MigrationError('UNKNOWN_COMMAND', `unknown command ${name}`);
+}
+
+;// CONCATENATED MODULE: ./src/cli/main.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * Run the CLI and return its exit code (dbmate's: 0 ok, 2 error, 1 for `status --exit-code`
+ * with pending migrations, 3 for an unreadable env file or unknown command).
+ */
+async function main_main(argv, processEnv, io) {
+    const secrets = [];
+    const out = (s) => io.stdout(redact(s, secrets));
+    const err = (s) => io.stderr(redact(s, secrets));
+    const line = readCommandLine(argv, processEnv, io.cwd, out, err);
+    if (typeof line === 'number')
+        return line;
+    const { opts, env } = line;
+    // In --json mode stdout carries only the JSON document; progress lines go to stderr.
+    const log = {
+        info: (m) => (opts.json ? err(`${m}\n`) : out(`${m}\n`)),
+        warn: (m) => err(`Warning: ${m}\n`),
+        debug: () => undefined,
+    };
+    const base = { opts, env, io, out, log };
+    try {
+        const offline = offlineCommand(opts.command);
+        if (offline)
+            return await offline(base);
+        const target = parseDatabaseUrl(resolveDatabaseUrl(opts, env), { driver: opts.driver });
+        if (target.password)
+            secrets.push(target.password);
+        const config = migratorConfig(opts, target, env, io.cwd, log);
+        const ctx = { ...base, target, config, migrator: new Migrator(config) };
+        if (opts.wait && opts.command !== 'wait')
+            await waitForTarget(opts, target, out);
+        return await databaseCommand(opts.command)(ctx);
+    }
+    catch (e) {
+        err(formatError(e));
+        return 2;
+    }
+}
+/** Env files, then the command line; help, version and usage errors are printed here and end the run. */
+function readCommandLine(argv, processEnv, cwd, out, err) {
+    try {
+        const fileEnv = loadEnvFiles(envFilesFromArgv(argv), (p) => {
+            const abs = (0,external_node_path_.join)(cwd, p);
+            return (0,external_node_fs_.existsSync)(abs) ? (0,external_node_fs_.readFileSync)(abs, 'utf8') : undefined;
+        });
+        const env = mergeEnv(processEnv, fileEnv);
+        const parsed = parseArgs(argv, env, { version: VERSION, name: 'db-migrate' });
+        if ('help' in parsed) {
+            out(parsed.help);
+            return 0;
+        }
+        if ('version' in parsed) {
+            out(`${parsed.version}\n`);
+            return 0;
+        }
+        return { opts: parsed, env };
+    }
+    catch (e) {
+        if (e instanceof CliUsageError) {
+            const f = formatUsageError(e);
+            out(f.stdout);
+            err(f.stderr);
+            return f.exitCode;
+        }
+        if (e instanceof EnvFileError) {
+            err(`Error: ${e.message}\n`);
+            return e.exitCode;
+        }
+        throw e;
+    }
 }
 /** `Error: <message>` as dbmate prints it, then our details and hint on following lines. */
 function formatError(e) {

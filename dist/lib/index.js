@@ -237,6 +237,7 @@ function newMigrationFileName(name, now) {
 }
 
 ;// CONCATENATED MODULE: ./src/engine/ledger.ts
+
 /**
  * Resolve the ledger's schema the way dbmate does: `schema.table` in the name, else the first
  * `search_path` entry of the URL, else `current_schema()`, else `public`. Quoting is done by the
@@ -277,14 +278,9 @@ async function ensureLedger(conn, name, log) {
         await conn.query(ddl);
     }
 }
-/** True when the ledger table exists; `status` and `plan` must not create it. */
-async function ledgerExists(conn, name) {
-    const { rowCount } = await conn.query('select 1 from information_schema.tables where table_schema = $1 and table_name = $2', [name.schema, name.table]);
-    return (rowCount ?? 0) > 0;
-}
 /** Applied versions, or an empty set when the ledger does not exist yet. */
 async function appliedVersions(conn, name) {
-    if (!(await ledgerExists(conn, name)))
+    if (!(await tableExists(conn, name)))
         return new Set();
     // One JSON value instead of one row per version: node-postgres's per-row parsing dominated
     // `status` on large projects.

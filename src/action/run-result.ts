@@ -3,6 +3,7 @@ import type { HealthResult } from '../safety/health.js';
 import type { DriftReport } from '../safety/drift.js';
 import type { Finding } from '../lint/index.js';
 import type { Command, LintFailOn, RunStatus } from './constants.js';
+import type { IssueError } from '../github/issue.js';
 
 /**
  * What happened (or, in a dry run, would happen) to one migration file. The summary renders
@@ -44,23 +45,13 @@ export interface MigrationRow {
   sql?: string;
 }
 
-/** A failure, with its location in a migration file when it has one. */
-export interface RunError {
-  /** One-line message (the engine's, with file:line:column first for SQL errors). */
-  message: string;
+/**
+ * A failure, with its location in a migration file when it has one: the failure issue's own
+ * shape, with the multi-line description always present (the summary and annotations show it).
+ */
+export interface RunError extends IssueError {
   /** Multi-line description: statement, detail, hints, what was left applied. */
   details: string;
-  /** Stable error code, e.g. `SQL_42P01`, `INPUT_INVALID`, `LOCK_TIMEOUT`. */
-  code?: string;
-  /** Migration file (display path) the failure is in. */
-  file?: string;
-  /** 1-based line and column in that file. */
-  line?: number;
-  column?: number;
-  version?: string;
-  sqlstate?: string;
-  statement?: string;
-  hint?: string;
 }
 
 /**

@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { MigrationError } from './errors.js';
-import { parseMigration } from './parse.js';
-import type { MigrationFile, ParsedMigration } from './types.js';
+import type { MigrationFile } from './types.js';
 
 /**
  * dbmate's `^(\d+).*\.sql$` (Go RE2). Go's `.` matches any character but `\n`, whereas JavaScript's
@@ -140,21 +138,4 @@ export function newMigrationFileName(name: string, now: Date): string {
     pad(now.getUTCMinutes()) +
     pad(now.getUTCSeconds());
   return `${stamp}_${name}.sql`;
-}
-
-/** A migration file with its parsed sections, ready to run. */
-export interface LoadedMigration {
-  file: MigrationFile;
-  parsed: ParsedMigration;
-}
-
-/**
- * Read and parse these files. Every file is parsed before anything runs: a malformed file fails
- * the run with nothing applied. The bytes are parsed (not a decoded string) so the checksum is
- * the file's own sha256.
- *
- * @throws ParseError for the first file that is not a valid dbmate migration
- */
-export function loadMigrations(files: readonly MigrationFile[]): LoadedMigration[] {
-  return files.map((file) => ({ file, parsed: parseMigration(readFileSync(file.absPath), file.displayPath) }));
 }

@@ -1,4 +1,5 @@
-import { literal, tableExists, type Connection } from './db.js';
+import { literal, type Connection } from './db.js';
+import { tableExists } from './catalog.js';
 import { readFileSync } from 'node:fs';
 import type { LedgerName } from './ledger.js';
 import { checksumOf } from './parse.js';

@@ -1,4 +1,5 @@
-import { tableExists, type Connection } from './db.js';
+import { type Connection } from './db.js';
+import { tableExists } from './catalog.js';
 import type { Logger } from './logger.js';
 
 /** Where dbmate's `schema_migrations` lives, resolved exactly as dbmate resolves it. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { ParseError } from './errors.js';
-import type { ParsedMigration, Section } from './types.js';
+import type { MigrationFile, ParsedMigration, Section } from './types.js';
 
 // dbmate's regexes are Go RE2, where `\s` is only [\t\n\f\r ] and, with (?m), `^`/`$` only see `\n`.
 // JavaScript's `\s` and `m` flag also accept \v, NBSP, U+2028, lone `\r`…, so they are spelled out
@@ -195,4 +196,21 @@ function lineAt(text: string, offset: number): number {
 function quoteSnippet(line: string): string {
   const trimmed = line.replace(/^\uFEFF/, '').trim();
   return `\`${trimmed.length > 60 ? `${trimmed.slice(0, 57)}...` : trimmed}\``;
+}
+
+/** A migration file with its parsed sections, ready to run. */
+export interface LoadedMigration {
+  file: MigrationFile;
+  parsed: ParsedMigration;
+}
+
+/**
+ * Read and parse these files. Every file is parsed before anything runs: a malformed file fails
+ * the run with nothing applied. The bytes are parsed (not a decoded string) so the checksum is
+ * the file's own sha256.
+ *
+ * @throws ParseError for the first file that is not a valid dbmate migration
+ */
+export function loadMigrations(files: readonly MigrationFile[]): LoadedMigration[] {
+  return files.map((file) => ({ file, parsed: parseMigration(readFileSync(file.absPath), file.displayPath) }));
 }

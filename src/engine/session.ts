@@ -8,7 +8,8 @@
  * - {@link withLock}: the advisory lock everything that changes the database runs under;
  * - {@link withAdminSession}: the maintenance database, for `create`/`drop`.
  */
-import { connect, closeQuietly, tableExists, type Connection } from './db.js';
+import { connect, closeQuietly, type Connection } from './db.js';
+import { tableExists } from './catalog.js';
 import type { MigrationError } from './errors.js';
 import { configuredHistory, type HistoryName } from './history.js';
 import { resolveLedgerName, type LedgerName } from './ledger.js';

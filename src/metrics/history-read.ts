@@ -1,4 +1,5 @@
-import { tableExists as historyExists, type Connection } from '../engine/db.js';
+import { type Connection } from '../engine/db.js';
+import { tableExists as historyExists } from '../engine/catalog.js';
 import type { HistoryName } from '../engine/history.js';
 import type { HistoryRecord } from './types.js';
 
