@@ -61,6 +61,13 @@ describe('the import graph of src/', () => {
     expect(show(edges.filter((e) => SHARED_LEAVES.includes(e.from)))).toEqual([]);
   });
 
+  it('keeps the action steps apart from its presentation: no step imports the summary, the summary no step', () => {
+    const summary = (f: string) => f === 'action/summary.ts' || f.startsWith('action/summary/');
+    const steps = (f: string) => f.startsWith('action/steps/');
+    expect(show(edges.filter((e) => e.relative && ((steps(e.from) && summary(e.to)) || (summary(e.from) && steps(e.to)))))).toEqual([]);
+    expect(edges.some((e) => summary(e.from)) && edges.some((e) => steps(e.from))).toBe(true);
+  });
+
   it('imports the Actions toolkit and Octokit only at the edges; the engine imports nothing of GitHub', () => {
     const toolkit = edges.filter((e) => !e.relative && /^@actions\/|^@octokit\//.test(e.to));
     expect(show(toolkit.filter((e) => !ACTIONS_TOOLKIT.includes(e.from)))).toEqual([]);
