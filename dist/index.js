@@ -40730,6 +40730,20 @@ async function closeQuietly(conn) {
         await conn.end().catch(() => undefined);
 }
 /**
+ * Run `fn` on a connection of its own to `target`, closed whatever `fn` does. For the short
+ * look-ups around a command (a server version, a dump, a report); a command's own session, with
+ * retries and the lock, is `session.ts`'s.
+ */
+async function withConnection(target, fn) {
+    const conn = await connect(target);
+    try {
+        return await fn(conn);
+    }
+    finally {
+        await closeQuietly(conn);
+    }
+}
+/**
  * Whether an error means the session is gone (backend terminated, server shut down, socket closed):
  * nothing more can be done on this connection, and session state such as advisory locks is released.
  */
@@ -43091,15 +43105,7 @@ async function runHealthChecks(db, opts) {
  * being built right now). Taken before a run so the check after it blames only new ones.
  */
 async function invalidIndexNames(db) {
-    const own = 'raw' in db;
-    const conn = own ? await connect(db) : db;
-    try {
-        return await invalidIndexes(conn);
-    }
-    finally {
-        if (own)
-            await closeQuietly(conn);
-    }
+    return 'raw' in db ? withConnection(db, invalidIndexes) : invalidIndexes(db);
 }
 async function sqlCheck(conn, sql, timeoutMs) {
     const summary = health_short(health_oneLine(sql));
@@ -43245,15 +43251,7 @@ function healthPort(target) {
 function backupPort(s, log) {
     return {
         serverVersion: (conn) => serverVersion(conn),
-        async probeServerVersion() {
-            const conn = await connect(s.target);
-            try {
-                return await serverVersion(conn);
-            }
-            finally {
-                await closeQuietly(conn);
-            }
-        },
+        probeServerVersion: () => withConnection(s.target, serverVersion),
         select: (server) => selectPgDump({
             ...(s.pgDumpPath !== undefined ? { explicitPath: s.pgDumpPath } : {}),
             serverMajor: server.major,
@@ -43432,8 +43430,7 @@ async function checkDrift(opts) {
         return skip(`the schema file ${schemaFile} does not exist in the repository: nothing to compare with`);
     let live;
     try {
-        const conn = await connect(opts.target);
-        try {
+        live = await withConnection(opts.target, async (conn) => {
             const server = await serverVersion(conn);
             // A dump by another major differs from the committed one for that reason alone: same major only.
             const choice = await choosePgDump({
@@ -43443,18 +43440,17 @@ async function checkDrift(opts) {
                 ...(opts.pgDumpPath !== undefined ? { explicitPath: opts.pgDumpPath } : {}),
             });
             if ('refusal' in choice)
-                return skip(choice.refusal.message);
+                return { refusal: choice.refusal.message };
             const ledger = await resolveLedgerName(conn, opts.migrationsTable, opts.target.searchPath);
             const history = configuredHistory(ledger, opts.historyTable);
-            live = await dumpSchema(conn, opts.target, ledger, { pgDump: choice.found.pgDump, ...(history ? { history } : {}) });
-        }
-        finally {
-            await closeQuietly(conn);
-        }
+            return dumpSchema(conn, opts.target, ledger, { pgDump: choice.found.pgDump, ...(history ? { history } : {}) });
+        });
     }
     catch (err) {
         return skip(`the live schema could not be dumped: ${err.message}`);
     }
+    if (typeof live !== 'string')
+        return skip(live.refusal);
     if (normalize(live) === normalize(committed))
         return { outcome: 'clean', schemaFile };
     const diff = unifiedDiff(normalize(committed), normalize(live), { from: `${schemaFile} (committed)`, to: `${opts.target.database} (live)` });
@@ -44824,14 +44820,7 @@ async function withHistory(o, fn) {
             hint: 'set --history-table (the action input history-table) to the table your runs record into, by default schema_migrations_history',
         });
     }
-    const conn = await connect(o.target);
-    try {
-        const ledger = await resolveLedgerName(conn, o.migrationsTable, o.target.searchPath);
-        return await fn(conn, historyName(ledger, o.historyTable));
-    }
-    finally {
-        await closeQuietly(conn);
-    }
+    return withConnection(o.target, async (conn) => fn(conn, historyName(await resolveLedgerName(conn, o.migrationsTable, o.target.searchPath), o.historyTable)));
 }
 
 ;// CONCATENATED MODULE: ./src/metrics/format.ts
@@ -45826,13 +45815,7 @@ function scratchName(target) {
 }
 /** Run one statement on the server's `postgres` database (never on the configured one). */
 async function adminQuery(target, sql) {
-    const admin = await connect(withDatabase(target, 'postgres'));
-    try {
-        await admin.query(sql);
-    }
-    finally {
-        await closeQuietly(admin);
-    }
+    await withConnection(withDatabase(target, 'postgres'), (admin) => admin.query(sql));
 }
 async function assertEmpty(conn, target) {
     const { rows } = await conn.query("select count(*) as n from pg_catalog.pg_tables where schemaname not in ('pg_catalog', 'information_schema')");

@@ -9216,6 +9216,20 @@ async function closeQuietly(conn) {
         await conn.end().catch(() => undefined);
 }
 /**
+ * Run `fn` on a connection of its own to `target`, closed whatever `fn` does. For the short
+ * look-ups around a command (a server version, a dump, a report); a command's own session, with
+ * retries and the lock, is `session.ts`'s.
+ */
+async function withConnection(target, fn) {
+    const conn = await connect(target);
+    try {
+        return await fn(conn);
+    }
+    finally {
+        await closeQuietly(conn);
+    }
+}
+/**
  * Whether an error means the session is gone (backend terminated, server shut down, socket closed):
  * nothing more can be done on this connection, and session state such as advisory locks is released.
  */
@@ -9253,13 +9267,7 @@ async function loadCommand({ opts, target, io, out }) {
         .split('\n')
         .filter((l) => !l.trimStart().startsWith('\\'))
         .join('\n');
-    const conn = await connect(target);
-    try {
-        await conn.query(sql);
-    }
-    finally {
-        await closeQuietly(conn);
-    }
+    await withConnection(target, (conn) => conn.query(sql));
     return 0;
 }
 
@@ -9861,14 +9869,7 @@ async function withHistory(o, fn) {
             hint: 'set --history-table (the action input history-table) to the table your runs record into, by default schema_migrations_history',
         });
     }
-    const conn = await connect(o.target);
-    try {
-        const ledger = await resolveLedgerName(conn, o.migrationsTable, o.target.searchPath);
-        return await fn(conn, historyName(ledger, o.historyTable));
-    }
-    finally {
-        await closeQuietly(conn);
-    }
+    return withConnection(o.target, async (conn) => fn(conn, historyName(await resolveLedgerName(conn, o.migrationsTable, o.target.searchPath), o.historyTable)));
 }
 
 ;// CONCATENATED MODULE: ./src/text/units.ts
@@ -12845,13 +12846,7 @@ function scratchName(target) {
 }
 /** Run one statement on the server's `postgres` database (never on the configured one). */
 async function adminQuery(target, sql) {
-    const admin = await connect(withDatabase(target, 'postgres'));
-    try {
-        await admin.query(sql);
-    }
-    finally {
-        await closeQuietly(admin);
-    }
+    await withConnection(withDatabase(target, 'postgres'), (admin) => admin.query(sql));
 }
 async function assertEmpty(conn, target) {
     const { rows } = await conn.query("select count(*) as n from pg_catalog.pg_tables where schemaname not in ('pg_catalog', 'information_schema')");

@@ -2,7 +2,7 @@
  * The real systems behind {@link ActionPorts}: PostgreSQL through the engine, pg_dump, the health
  * checks, GitHub and the webhook. `main.ts` passes these; tests pass fakes of the same shape.
  */
-import { closeQuietly, connect } from '../engine/db.js';
+import { withConnection } from '../engine/db.js';
 import type { Logger } from '../engine/logger.js';
 import { Migrator, type MigratorConfig } from '../engine/migrator.js';
 import type { DatabaseTarget } from '../engine/url.js';
@@ -49,14 +49,7 @@ export function healthPort(target: DatabaseTarget): HealthPort {
 export function backupPort(s: ActionSettings, log: Logger): BackupPort {
   return {
     serverVersion: (conn) => serverVersion(conn),
-    async probeServerVersion() {
-      const conn = await connect(s.target);
-      try {
-        return await serverVersion(conn);
-      } finally {
-        await closeQuietly(conn);
-      }
-    },
+    probeServerVersion: () => withConnection(s.target, serverVersion),
     select: (server) =>
       selectPgDump({
         ...(s.pgDumpPath !== undefined ? { explicitPath: s.pgDumpPath } : {}),

@@ -59,6 +59,20 @@ export async function closeQuietly(conn: Connection | undefined): Promise<void> 
 }
 
 /**
+ * Run `fn` on a connection of its own to `target`, closed whatever `fn` does. For the short
+ * look-ups around a command (a server version, a dump, a report); a command's own session, with
+ * retries and the lock, is `session.ts`'s.
+ */
+export async function withConnection<T>(target: DatabaseTarget, fn: (conn: Connection) => Promise<T>): Promise<T> {
+  const conn = await connect(target);
+  try {
+    return await fn(conn);
+  } finally {
+    await closeQuietly(conn);
+  }
+}
+
+/**
  * Whether an error means the session is gone (backend terminated, server shut down, socket closed):
  * nothing more can be done on this connection, and session state such as advisory locks is released.
  */

@@ -1,4 +1,4 @@
-import { connect, closeQuietly, type Connection } from '../engine/db.js';
+import { withConnection, type Connection } from '../engine/db.js';
 import { MigrationError } from '../engine/errors.js';
 import { historyName, type HistoryName } from '../engine/history.js';
 import { resolveLedgerName } from '../engine/ledger.js';
@@ -65,11 +65,5 @@ async function withHistory<T>(o: HistorySource, fn: (conn: Connection, name: His
       hint: 'set --history-table (the action input history-table) to the table your runs record into, by default schema_migrations_history',
     });
   }
-  const conn = await connect(o.target);
-  try {
-    const ledger = await resolveLedgerName(conn, o.migrationsTable, o.target.searchPath);
-    return await fn(conn, historyName(ledger, o.historyTable));
-  } finally {
-    await closeQuietly(conn);
-  }
+  return withConnection(o.target, async (conn) => fn(conn, historyName(await resolveLedgerName(conn, o.migrationsTable, o.target.searchPath), o.historyTable)));
 }

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
-import { connect, closeQuietly } from '../engine/db.js';
+import { withConnection } from '../engine/db.js';
 import { dumpSchema } from '../engine/dump.js';
 import { configuredHistory } from '../engine/history.js';
 import { resolveLedgerName } from '../engine/ledger.js';
@@ -57,10 +57,9 @@ export async function checkDrift(opts: CheckDriftOptions): Promise<DriftReport> 
   const { schemaFile, committed } = opts;
   const skip = (reason: string): DriftReport => ({ outcome: 'skipped', schemaFile, reason });
   if (committed === undefined) return skip(`the schema file ${schemaFile} does not exist in the repository: nothing to compare with`);
-  let live: string;
+  let live: string | { refusal: string };
   try {
-    const conn = await connect(opts.target);
-    try {
+    live = await withConnection(opts.target, async (conn) => {
       const server = await serverVersion(conn);
       // A dump by another major differs from the committed one for that reason alone: same major only.
       const choice = await choosePgDump({
@@ -69,16 +68,15 @@ export async function checkDrift(opts: CheckDriftOptions): Promise<DriftReport> 
         serverVersion: server.text,
         ...(opts.pgDumpPath !== undefined ? { explicitPath: opts.pgDumpPath } : {}),
       });
-      if ('refusal' in choice) return skip(choice.refusal.message);
+      if ('refusal' in choice) return { refusal: choice.refusal.message };
       const ledger = await resolveLedgerName(conn, opts.migrationsTable, opts.target.searchPath);
       const history = configuredHistory(ledger, opts.historyTable);
-      live = await dumpSchema(conn, opts.target, ledger, { pgDump: choice.found.pgDump, ...(history ? { history } : {}) });
-    } finally {
-      await closeQuietly(conn);
-    }
+      return dumpSchema(conn, opts.target, ledger, { pgDump: choice.found.pgDump, ...(history ? { history } : {}) });
+    });
   } catch (err) {
     return skip(`the live schema could not be dumped: ${(err as Error).message}`);
   }
+  if (typeof live !== 'string') return skip(live.refusal);
   if (normalize(live) === normalize(committed)) return { outcome: 'clean', schemaFile };
   const diff = unifiedDiff(normalize(committed), normalize(live), { from: `${schemaFile} (committed)`, to: `${opts.target.database} (live)` });
   return { outcome: 'drift', schemaFile, diff };

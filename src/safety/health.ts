@@ -1,5 +1,5 @@
 import type { QueryResult } from 'pg';
-import { closeQuietly, connect, type Connection } from '../engine/db.js';
+import { closeQuietly, connect, withConnection, type Connection } from '../engine/db.js';
 import { appliedVersions, resolveLedgerName } from '../engine/ledger.js';
 import { invalidIndexes } from '../engine/runner.js';
 import { type DatabaseTarget } from '../engine/url.js';
@@ -136,13 +136,7 @@ export async function runHealthChecks(db: Connection | DatabaseTarget, opts: Hea
  * being built right now). Taken before a run so the check after it blames only new ones.
  */
 export async function invalidIndexNames(db: Connection | DatabaseTarget): Promise<string[]> {
-  const own = 'raw' in db;
-  const conn = own ? await connect(db) : db;
-  try {
-    return await invalidIndexes(conn);
-  } finally {
-    if (own) await closeQuietly(conn);
-  }
+  return 'raw' in db ? withConnection(db, invalidIndexes) : invalidIndexes(db);
 }
 
 async function sqlCheck(conn: Connection, sql: string, timeoutMs: number): Promise<string> {

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Migrator, type MigratorConfig } from '../engine/migrator.js';
 import { type RunResult } from '../engine/results.js';
-import { connect, closeQuietly, type Connection } from '../engine/db.js';
+import { connect, closeQuietly, withConnection, type Connection } from '../engine/db.js';
 import { tableExists } from '../engine/catalog.js';
 import { dumpSchema } from '../engine/dump.js';
 import { resolveLedgerName, ensureLedger, type LedgerName } from '../engine/ledger.js';
@@ -279,12 +279,7 @@ function scratchName(target: DatabaseTarget): string {
 
 /** Run one statement on the server's `postgres` database (never on the configured one). */
 async function adminQuery(target: DatabaseTarget, sql: string): Promise<void> {
-  const admin = await connect(withDatabase(target, 'postgres'));
-  try {
-    await admin.query(sql);
-  } finally {
-    await closeQuietly(admin);
-  }
+  await withConnection(withDatabase(target, 'postgres'), (admin) => admin.query(sql));
 }
 
 async function assertEmpty(conn: Connection, target: DatabaseTarget): Promise<void> {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { connect, closeQuietly } from '../../engine/db.js';
+import { withConnection } from '../../engine/db.js';
 import { MigrationError } from '../../engine/errors.js';
 import type { DatabaseCommandContext } from './context.js';
 
@@ -21,11 +21,6 @@ export async function loadCommand({ opts, target, io, out }: DatabaseCommandCont
     .split('\n')
     .filter((l) => !l.trimStart().startsWith('\\'))
     .join('\n');
-  const conn = await connect(target);
-  try {
-    await conn.query(sql);
-  } finally {
-    await closeQuietly(conn);
-  }
+  await withConnection(target, (conn) => conn.query(sql));
   return 0;
 }
