@@ -35415,7 +35415,7 @@ function extend(target) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6073);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1047);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5789);
 
 
 /* istanbul ignore next */
@@ -35426,7 +35426,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1047:
+/***/ 5789:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -43860,7 +43860,29 @@ async function reportIssue(ctx) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/lint/report.ts
+/**
+ * How lint results read in text: the CLI's output and the action's log and error say a finding
+ * and the tally of a run the same way.
+ */
+
+/** `db/migrations/1_a.sql:3:1: error rule-id: message`: where, how bad, which rule, what. */
+function findingLine(f) {
+    return `${f.file}:${f.line}:${f.column}: ${f.severity} ${f.rule}: ${f.message}`;
+}
+/** `1 error, 2 warnings in 3 files`. */
+function findingCounts(findings, files) {
+    const errors = findings.filter((f) => f.severity === 'error').length;
+    return `${units_count(errors, 'error')}, ${units_count(findings.length - errors, 'warning')} in ${units_count(files, 'file')}`;
+}
+/** {@link findingCounts}, or `no problems in 3 files` when there is no finding. */
+function lintTally(findings, files) {
+    return findings.length ? findingCounts(findings, files) : `no problems in ${units_count(files, 'file')}`;
+}
+
 ;// CONCATENATED MODULE: ./src/action/steps/lint.ts
+
+
 
 
 
@@ -43890,20 +43912,14 @@ async function lintReport(s, files, scope) {
     const failing = findings.filter((f) => failsRun(f.severity, failOn)).length;
     return { scope, failOn, disabled, files: inputs.length, ...(unreadable.length ? { unreadable } : {}), findings, failing, failed: failing > 0 };
 }
-/** One line for the log and the error. */
-function counts(r) {
-    const errors = r.findings.filter((f) => f.severity === 'error').length;
-    const warnings = r.findings.length - errors;
-    return `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'} in ${r.files} file${r.files === 1 ? '' : 's'}`;
-}
 function logReport(log, r) {
     for (const f of r.findings)
-        log.info(`${f.file}:${f.line}:${f.column}: ${f.severity} ${f.rule}: ${f.message}`);
-    log.info(`Lint (${r.scope}, lint-fail-on: ${r.failOn}): ${r.findings.length ? counts(r) : `no problems in ${r.files} file${r.files === 1 ? '' : 's'}`}`);
+        log.info(findingLine(f));
+    log.info(`Lint (${r.scope}, lint-fail-on: ${r.failOn}): ${lintTally(r.findings, r.files)}`);
 }
 /** The error of a run that lint stops. */
 function lintError(r, before) {
-    return new errors_MigrationError('LINT_FAILED', `migration lint failed${before}: ${r.failing} finding${r.failing === 1 ? '' : 's'} at or above lint-fail-on: ${r.failOn} (${counts(r)})`, {
+    return new errors_MigrationError('LINT_FAILED', `migration lint failed${before}: ${units_count(r.failing, 'finding')} at or above lint-fail-on: ${r.failOn} (${findingCounts(r.findings, r.files)})`, {
         hint: 'fix the migrations as each finding says, disable a rule in the file (-- db-migrate:disable rule-id) or with lint-disable, or set lint-fail-on',
     });
 }

@@ -7049,7 +7049,7 @@ function extend(target) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6282);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6834);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2891);
 
 
 process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .main */ .i)(process.argv.slice(2), process.env, {
@@ -7063,7 +7063,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6834:
+/***/ 2891:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -9016,7 +9016,70 @@ function statementStart(sql, bytes, byte) {
     return byte + (bytes ? Buffer.byteLength(text.slice(0, i), 'utf8') : i);
 }
 
+;// CONCATENATED MODULE: ./src/text/units.ts
+/**
+ * Units for people, the same words in every summary, issue, notification and report:
+ * durations, byte sizes and counted nouns.
+ */
+/** A duration: `0.25 ms`, `850 ms`, `1.2 s`, `3 min 4 s`, `2 h 5 min`, `3 d 4 h`; `—` for none. */
+function units_duration(ms) {
+    if (ms === null || !Number.isFinite(ms))
+        return '—';
+    if (ms < 1)
+        return `${Number(ms.toFixed(2))} ms`;
+    if (ms < 1000)
+        return `${Math.round(ms)} ms`;
+    if (ms < 60_000)
+        return `${Number((ms / 1000).toFixed(1))} s`;
+    const s = Math.round(ms / 1000);
+    if (s < 3600)
+        return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+    const m = Math.round(s / 60);
+    if (m < 48 * 60)
+        return `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ''}`;
+    const h = Math.round(m / 60);
+    return `${Math.floor(h / 24)} d${h % 24 ? ` ${h % 24} h` : ''}`;
+}
+/** A size in binary units: `812 B`, `1.5 KiB`, `3.2 MiB`. */
+function bytes(n) {
+    if (n < 1024)
+        return `${n} B`;
+    const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+    let v = n / 1024;
+    let i = 0;
+    while (v >= 1024 && i < units.length - 1) {
+        v /= 1024;
+        i++;
+    }
+    return `${v.toFixed(1)} ${units[i]}`;
+}
+/** `1 migration`, `3 migrations`; `plural` for nouns that do not just take an `s`. */
+function count(n, noun, plural = `${noun}s`) {
+    return `${n} ${n === 1 ? noun : plural}`;
+}
+
+;// CONCATENATED MODULE: ./src/lint/report.ts
+/**
+ * How lint results read in text: the CLI's output and the action's log and error say a finding
+ * and the tally of a run the same way.
+ */
+
+/** `db/migrations/1_a.sql:3:1: error rule-id: message`: where, how bad, which rule, what. */
+function findingLine(f) {
+    return `${f.file}:${f.line}:${f.column}: ${f.severity} ${f.rule}: ${f.message}`;
+}
+/** `1 error, 2 warnings in 3 files`. */
+function findingCounts(findings, files) {
+    const errors = findings.filter((f) => f.severity === 'error').length;
+    return `${count(errors, 'error')}, ${count(findings.length - errors, 'warning')} in ${count(files, 'file')}`;
+}
+/** {@link findingCounts}, or `no problems in 3 files` when there is no finding. */
+function lintTally(findings, files) {
+    return findings.length ? findingCounts(findings, files) : `no problems in ${count(files, 'file')}`;
+}
+
 ;// CONCATENATED MODULE: ./src/cli/commands/lint.ts
+
 
 
 
@@ -9052,17 +9115,9 @@ async function lintCommand({ opts, io, out }) {
 /** Human-readable findings and a summary line. */
 function formatFindings(findings, fileCount) {
     let s = '';
-    for (const f of findings) {
-        s += `${f.file}:${f.line}:${f.column}: ${f.severity} ${f.rule}: ${f.message}\n`;
-        s += `    why: ${f.why}\n    fix: ${f.fix}\n`;
-    }
-    const errors = findings.filter((f) => f.severity === 'error').length;
-    const warnings = findings.length - errors;
-    const files = `${fileCount} file${fileCount === 1 ? '' : 's'}`;
-    s += findings.length
-        ? `${s ? '\n' : ''}Lint: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'} in ${files}\n`
-        : `Lint: no problems in ${files}\n`;
-    return s;
+    for (const f of findings)
+        s += `${findingLine(f)}\n    why: ${f.why}\n    fix: ${f.fix}\n`;
+    return `${s}${s ? '\n' : ''}Lint: ${lintTally(findings, fileCount)}\n`;
 }
 
 // EXTERNAL MODULE: ./node_modules/pg/lib/index.js
@@ -9870,48 +9925,6 @@ async function withHistory(o, fn) {
         });
     }
     return withConnection(o.target, async (conn) => fn(conn, historyName(await resolveLedgerName(conn, o.migrationsTable, o.target.searchPath), o.historyTable)));
-}
-
-;// CONCATENATED MODULE: ./src/text/units.ts
-/**
- * Units for people, the same words in every summary, issue, notification and report:
- * durations, byte sizes and counted nouns.
- */
-/** A duration: `0.25 ms`, `850 ms`, `1.2 s`, `3 min 4 s`, `2 h 5 min`, `3 d 4 h`; `—` for none. */
-function units_duration(ms) {
-    if (ms === null || !Number.isFinite(ms))
-        return '—';
-    if (ms < 1)
-        return `${Number(ms.toFixed(2))} ms`;
-    if (ms < 1000)
-        return `${Math.round(ms)} ms`;
-    if (ms < 60_000)
-        return `${Number((ms / 1000).toFixed(1))} s`;
-    const s = Math.round(ms / 1000);
-    if (s < 3600)
-        return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
-    const m = Math.round(s / 60);
-    if (m < 48 * 60)
-        return `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ''}`;
-    const h = Math.round(m / 60);
-    return `${Math.floor(h / 24)} d${h % 24 ? ` ${h % 24} h` : ''}`;
-}
-/** A size in binary units: `812 B`, `1.5 KiB`, `3.2 MiB`. */
-function bytes(n) {
-    if (n < 1024)
-        return `${n} B`;
-    const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-    let v = n / 1024;
-    let i = 0;
-    while (v >= 1024 && i < units.length - 1) {
-        v /= 1024;
-        i++;
-    }
-    return `${v.toFixed(1)} ${units[i]}`;
-}
-/** `1 migration`, `3 migrations`; `plural` for nouns that do not just take an `s`. */
-function count(n, noun, plural = `${noun}s`) {
-    return `${n} ${n === 1 ? noun : plural}`;
 }
 
 ;// CONCATENATED MODULE: ./src/metrics/format.ts

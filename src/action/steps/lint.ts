@@ -5,6 +5,8 @@ import type { BeforeApply } from '../../engine/results.js';
 import { MigrationError } from '../../engine/errors.js';
 import { findMigrationFiles } from '../../engine/files.js';
 import { lintFiles, type Finding, type LintInput } from '../../lint/index.js';
+import { findingCounts, findingLine, lintTally } from '../../lint/report.js';
+import { count } from '../../text/units.js';
 import type { LintFailOn } from '../constants.js';
 import type { MigratorPort } from '../ports.js';
 import type { ActionRun, LintReport } from '../run-result.js';
@@ -38,21 +40,14 @@ export async function lintReport(s: LintStepSettings, files: readonly { displayP
   return { scope, failOn, disabled, files: inputs.length, ...(unreadable.length ? { unreadable } : {}), findings, failing, failed: failing > 0 };
 }
 
-/** One line for the log and the error. */
-function counts(r: LintReport): string {
-  const errors = r.findings.filter((f) => f.severity === 'error').length;
-  const warnings = r.findings.length - errors;
-  return `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'} in ${r.files} file${r.files === 1 ? '' : 's'}`;
-}
-
 function logReport(log: Logger, r: LintReport): void {
-  for (const f of r.findings) log.info(`${f.file}:${f.line}:${f.column}: ${f.severity} ${f.rule}: ${f.message}`);
-  log.info(`Lint (${r.scope}, lint-fail-on: ${r.failOn}): ${r.findings.length ? counts(r) : `no problems in ${r.files} file${r.files === 1 ? '' : 's'}`}`);
+  for (const f of r.findings) log.info(findingLine(f));
+  log.info(`Lint (${r.scope}, lint-fail-on: ${r.failOn}): ${lintTally(r.findings, r.files)}`);
 }
 
 /** The error of a run that lint stops. */
 export function lintError(r: LintReport, before: string): MigrationError {
-  return new MigrationError('LINT_FAILED', `migration lint failed${before}: ${r.failing} finding${r.failing === 1 ? '' : 's'} at or above lint-fail-on: ${r.failOn} (${counts(r)})`, {
+  return new MigrationError('LINT_FAILED', `migration lint failed${before}: ${count(r.failing, 'finding')} at or above lint-fail-on: ${r.failOn} (${findingCounts(r.findings, r.files)})`, {
     hint: 'fix the migrations as each finding says, disable a rule in the file (-- db-migrate:disable rule-id) or with lint-disable, or set lint-fail-on',
   });
 }

@@ -2,6 +2,7 @@ import { isAbsolute, join } from 'node:path';
 import { findMigrationFiles } from '../../engine/files.js';
 import { MigrationError } from '../../engine/errors.js';
 import { lintFiles, RULE_IDS, type Finding, type LintInput } from '../../lint/index.js';
+import { findingLine, lintTally } from '../../lint/report.js';
 import type { CommandContext } from './context.js';
 
 /**
@@ -34,15 +35,6 @@ export async function lintCommand({ opts, io, out }: CommandContext): Promise<nu
 /** Human-readable findings and a summary line. */
 function formatFindings(findings: readonly Finding[], fileCount: number): string {
   let s = '';
-  for (const f of findings) {
-    s += `${f.file}:${f.line}:${f.column}: ${f.severity} ${f.rule}: ${f.message}\n`;
-    s += `    why: ${f.why}\n    fix: ${f.fix}\n`;
-  }
-  const errors = findings.filter((f) => f.severity === 'error').length;
-  const warnings = findings.length - errors;
-  const files = `${fileCount} file${fileCount === 1 ? '' : 's'}`;
-  s += findings.length
-    ? `${s ? '\n' : ''}Lint: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'} in ${files}\n`
-    : `Lint: no problems in ${files}\n`;
-  return s;
+  for (const f of findings) s += `${findingLine(f)}\n    why: ${f.why}\n    fix: ${f.fix}\n`;
+  return `${s}${s ? '\n' : ''}Lint: ${lintTally(findings, fileCount)}\n`;
 }
