@@ -44217,9 +44217,19 @@ function setCurrent(run, v) {
     else
         delete run.currentVersion;
 }
-/** A duration as the rows show it: ms with three decimals, so fast steps do not read as 0. */
-function roundMs(ms) {
-    return Math.round(ms * 1000) / 1000;
+/**
+ * The row of a migration the engine ran (applied, undone or failed), with its time in ms to
+ * three decimals, so fast steps do not read as 0, and its attempts when a lock timeout retried it.
+ */
+function stepRow(st, status) {
+    return {
+        version: st.version,
+        file: st.displayPath,
+        status,
+        durationMs: Math.round(st.durationMs * 1000) / 1000,
+        transaction: st.transaction,
+        ...(st.attempts > 1 ? { attempts: st.attempts } : {}),
+    };
 }
 /**
  * Record an `up` or `rollback` result: one row per step (and, after `up`, one per file still
@@ -44228,14 +44238,7 @@ function roundMs(ms) {
  */
 function recordRun(ctx, r) {
     const { run, warn } = ctx;
-    run.rows = r.steps.map((st) => ({
-        version: st.version,
-        file: st.displayPath,
-        status: st.outcome === 'failed' ? 'failed' : st.outcome === 'rolled_back' ? 'rolled-back' : 'applied',
-        durationMs: roundMs(st.durationMs),
-        transaction: st.transaction,
-        ...(st.attempts > 1 ? { attempts: st.attempts } : {}),
-    }));
+    run.rows = r.steps.map((st) => stepRow(st, st.outcome === 'failed' ? 'failed' : st.outcome === 'rolled_back' ? 'rolled-back' : 'applied'));
     const touched = new Set(r.steps.map((st) => st.version));
     if (r.command === 'up') {
         for (const m of r.pendingFiles)
@@ -45489,16 +45492,8 @@ async function autoRollback(ctx, reason) {
         warn(`the automatic rollback could not start: ${err.message}; still applied from this run: ${[...mine].reverse().join(', ')}`);
         return run.rollback;
     }
-    for (const st of rb.steps) {
-        run.rows.push({
-            version: st.version,
-            file: st.displayPath,
-            status: st.outcome === 'rolled_back' ? 'rolled-back' : 'rollback-failed',
-            durationMs: roundMs(st.durationMs),
-            transaction: st.transaction,
-            ...(st.attempts > 1 ? { attempts: st.attempts } : {}),
-        });
-    }
+    for (const st of rb.steps)
+        run.rows.push(stepRow(st, st.outcome === 'rolled_back' ? 'rolled-back' : 'rollback-failed'));
     const rolledBack = rb.steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version);
     run.rolledBack = rolledBack;
     const remaining = rb.remaining.map((m) => m.version);

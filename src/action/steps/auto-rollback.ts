@@ -7,7 +7,7 @@ import type { VersionsRollbackResult } from '../../engine/results.js';
 import { errorOf } from '../errors.js';
 import type { RollbackReport } from '../run-result.js';
 import type { StepContext } from './context.js';
-import { roundMs, setCurrent } from './record.js';
+import { setCurrent, stepRow } from './record.js';
 
 /**
  * Undo what this run applied (`run.applied`), because of `reason` (e.g. `migration 3 failed`).
@@ -34,16 +34,7 @@ export async function autoRollback(ctx: StepContext, reason: string): Promise<Ro
     warn(`the automatic rollback could not start: ${(err as Error).message}; still applied from this run: ${[...mine].reverse().join(', ')}`);
     return run.rollback;
   }
-  for (const st of rb.steps) {
-    run.rows.push({
-      version: st.version,
-      file: st.displayPath,
-      status: st.outcome === 'rolled_back' ? 'rolled-back' : 'rollback-failed',
-      durationMs: roundMs(st.durationMs),
-      transaction: st.transaction,
-      ...(st.attempts > 1 ? { attempts: st.attempts } : {}),
-    });
-  }
+  for (const st of rb.steps) run.rows.push(stepRow(st, st.outcome === 'rolled_back' ? 'rolled-back' : 'rollback-failed'));
   const rolledBack = rb.steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version);
   run.rolledBack = rolledBack;
   const remaining = rb.remaining.map((m) => m.version);

@@ -4,8 +4,9 @@
  */
 import { editedWarning } from '../../engine/history.js';
 import type { RunResult } from '../../engine/results.js';
+import type { StepResult } from '../../engine/runner.js';
 import { errorOf } from '../errors.js';
-import type { ActionRun } from '../run-result.js';
+import type { ActionRun, MigrationRow, RowStatus } from '../run-result.js';
 import type { StepContext } from './context.js';
 
 /** The version the database is at now; none when the engine could not tell (or nothing is applied). */
@@ -14,9 +15,19 @@ export function setCurrent(run: ActionRun, v: string | undefined): void {
   else delete run.currentVersion;
 }
 
-/** A duration as the rows show it: ms with three decimals, so fast steps do not read as 0. */
-export function roundMs(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
+/**
+ * The row of a migration the engine ran (applied, undone or failed), with its time in ms to
+ * three decimals, so fast steps do not read as 0, and its attempts when a lock timeout retried it.
+ */
+export function stepRow(st: StepResult, status: RowStatus): MigrationRow {
+  return {
+    version: st.version,
+    file: st.displayPath,
+    status,
+    durationMs: Math.round(st.durationMs * 1000) / 1000,
+    transaction: st.transaction,
+    ...(st.attempts > 1 ? { attempts: st.attempts } : {}),
+  };
 }
 
 /**
@@ -26,14 +37,7 @@ export function roundMs(ms: number): number {
  */
 export function recordRun(ctx: StepContext, r: RunResult): void {
   const { run, warn } = ctx;
-  run.rows = r.steps.map((st) => ({
-    version: st.version,
-    file: st.displayPath,
-    status: st.outcome === 'failed' ? 'failed' : st.outcome === 'rolled_back' ? 'rolled-back' : 'applied',
-    durationMs: roundMs(st.durationMs),
-    transaction: st.transaction,
-    ...(st.attempts > 1 ? { attempts: st.attempts } : {}),
-  }));
+  run.rows = r.steps.map((st) => stepRow(st, st.outcome === 'failed' ? 'failed' : st.outcome === 'rolled_back' ? 'rolled-back' : 'applied'));
   const touched = new Set(r.steps.map((st) => st.version));
   if (r.command === 'up') {
     for (const m of r.pendingFiles) if (!touched.has(m.version)) run.rows.push({ version: m.version, file: m.displayPath, status: 'pending' });
