@@ -41341,8 +41341,8 @@ async function choosePgDump(opts) {
         }
         for (const o of considered)
             if (o !== c)
-                o.rejected ??= `not the newest suitable (${fmt(c.version)} at ${c.path} is)`;
-        opts.logger?.debug(`pg_dump: using ${c.path} (${fmt(c.version)}) for a PostgreSQL ${server} server; considered ${describe(considered)}`);
+                o.rejected ??= `not the newest suitable (${formatPgVersion(c.version)} at ${c.path} is)`;
+        opts.logger?.debug(`pg_dump: using ${c.path} (${formatPgVersion(c.version)}) for a PostgreSQL ${server} server; considered ${describe(considered)}`);
         return { found: { pgDump: c.path, ...(pgRestore !== undefined ? { pgRestore } : {}), version: c.version, source: 'search', considered } };
     }
     opts.logger?.debug(`pg_dump: none suitable for PostgreSQL ${server}; considered ${describe(considered)}`);
@@ -41385,7 +41385,7 @@ const WORDS = {
             hint: sameMajorHint(need),
         }),
         noneFits: (newest, server, need, where) => ({
-            message: `no pg_dump of major version ${need} found to dump the live schema of a PostgreSQL ${server} server (newest found: pg_dump ${fmt(newest.version)} at ${newest.path}; ${where}): a dump by another major version would differ from the schema file for that reason alone; install postgresql-client-${need} or set pg-dump-path`,
+            message: `no pg_dump of major version ${need} found to dump the live schema of a PostgreSQL ${server} server (newest found: pg_dump ${formatPgVersion(newest.version)} at ${newest.path}; ${where}): a dump by another major version would differ from the schema file for that reason alone; install postgresql-client-${need} or set pg-dump-path`,
             hint: sameMajorHint(need),
         }),
     },
@@ -41405,7 +41405,7 @@ async function pairedRestore(pgDump, need, onSpawn) {
     if (version[0] < need) {
         return {
             kind: 'restore-missing',
-            message: `pg_restore ${fmt(version)} at ${pgRestore} is older than the server (major ${need}) and cannot verify the backup`,
+            message: `pg_restore ${formatPgVersion(version)} at ${pgRestore} is older than the server (major ${need}) and cannot verify the backup`,
             hint: installHint(need),
         };
     }
@@ -41440,16 +41440,17 @@ async function isExecutableFile(path) {
 async function pg_tools_isDirectory(path) {
     return (0,promises_namespaceObject.stat)(path).then((s) => s.isDirectory(), () => false);
 }
-function fmt(v) {
+/** A tool's version as people write it: `15.18`. */
+function formatPgVersion(v) {
     return `${v[0]}.${v[1]}`;
 }
 function describe(cs) {
     if (cs.length === 0)
         return 'none';
-    return cs.map((c) => `${c.path} ${c.version ? fmt(c.version) : '?'}${c.rejected ? ` (${c.rejected})` : ''}`).join('; ');
+    return cs.map((c) => `${c.path} ${c.version ? formatPgVersion(c.version) : '?'}${c.rejected ? ` (${c.rejected})` : ''}`).join('; ');
 }
 function tooOld(v, server, need) {
-    return `pg_dump ${fmt(v)} cannot back up a PostgreSQL ${server} server: pg_dump must be version ${need} or newer`;
+    return `pg_dump ${formatPgVersion(v)} cannot back up a PostgreSQL ${server} server: pg_dump must be version ${need} or newer`;
 }
 /** The PGDG install commands for the client of `major`. */
 function pgdgInstall(major) {
@@ -44279,6 +44280,7 @@ function recordRun(ctx, r) {
 
 
 
+
 /**
  * Run an engine command (`call`) with the backup hook when the run's policy asks for a backup.
  * The engine calls the hook only when there is something to run. A failed backup becomes the
@@ -44333,13 +44335,13 @@ function backupHook(ctx, state) {
         try {
             server = await ports.backup.serverVersion(info.conn);
             sel = await ports.backup.select(server);
-            log.info(`Backup (${policy.reason}): pg_dump ${fmtVersion(sel.version)} (${sel.pgDump}) for a PostgreSQL ${server.text} server, into ${s.backupDir}`);
+            log.info(`Backup (${policy.reason}): pg_dump ${formatPgVersion(sel.version)} (${sel.pgDump}) for a PostgreSQL ${server.text} server, into ${s.backupDir}`);
             const a = await ports.backup.take(sel, info.currentVersion);
             report({
                 outcome: 'taken',
                 reason: policy.reason,
                 pgDump: sel.pgDump,
-                pgDumpVersion: fmtVersion(sel.version),
+                pgDumpVersion: formatPgVersion(sel.version),
                 serverVersion: server.text,
                 dir: s.backupDir,
                 path: a.path,
@@ -44368,7 +44370,7 @@ function backupHook(ctx, state) {
             report({
                 outcome: 'failed',
                 reason: policy.reason,
-                ...(sel ? { pgDump: sel.pgDump, pgDumpVersion: fmtVersion(sel.version) } : {}),
+                ...(sel ? { pgDump: sel.pgDump, pgDumpVersion: formatPgVersion(sel.version) } : {}),
                 ...(server ? { serverVersion: server.text } : {}),
                 dir: s.backupDir,
                 error: err instanceof Error ? err.message : String(err),
@@ -44414,7 +44416,7 @@ async function probe(ctx, count, databaseMissing) {
     try {
         server = await ports.backup.probeServerVersion();
         const sel = await ports.backup.select(server);
-        return { outcome: 'would-take', reason: policy.reason, pgDump: sel.pgDump, pgDumpVersion: fmtVersion(sel.version), serverVersion: server.text, dir: s.backupDir };
+        return { outcome: 'would-take', reason: policy.reason, pgDump: sel.pgDump, pgDumpVersion: formatPgVersion(sel.version), serverVersion: server.text, dir: s.backupDir };
     }
     catch (err) {
         const hint = err.hint;
@@ -44426,10 +44428,6 @@ async function probe(ctx, count, databaseMissing) {
             error: `${err?.message ?? String(err)}${hint ? ` (${hint})` : ''}`,
         };
     }
-}
-/** `15.18`. */
-function fmtVersion(v) {
-    return `${v[0]}.${v[1]}`;
 }
 
 ;// CONCATENATED MODULE: ./src/action/steps/plan.ts

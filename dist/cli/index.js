@@ -10992,8 +10992,8 @@ async function choosePgDump(opts) {
         }
         for (const o of considered)
             if (o !== c)
-                o.rejected ??= `not the newest suitable (${fmt(c.version)} at ${c.path} is)`;
-        opts.logger?.debug(`pg_dump: using ${c.path} (${fmt(c.version)}) for a PostgreSQL ${server} server; considered ${describe(considered)}`);
+                o.rejected ??= `not the newest suitable (${formatPgVersion(c.version)} at ${c.path} is)`;
+        opts.logger?.debug(`pg_dump: using ${c.path} (${formatPgVersion(c.version)}) for a PostgreSQL ${server} server; considered ${describe(considered)}`);
         return { found: { pgDump: c.path, ...(pgRestore !== undefined ? { pgRestore } : {}), version: c.version, source: 'search', considered } };
     }
     opts.logger?.debug(`pg_dump: none suitable for PostgreSQL ${server}; considered ${describe(considered)}`);
@@ -11036,7 +11036,7 @@ const WORDS = {
             hint: sameMajorHint(need),
         }),
         noneFits: (newest, server, need, where) => ({
-            message: `no pg_dump of major version ${need} found to dump the live schema of a PostgreSQL ${server} server (newest found: pg_dump ${fmt(newest.version)} at ${newest.path}; ${where}): a dump by another major version would differ from the schema file for that reason alone; install postgresql-client-${need} or set pg-dump-path`,
+            message: `no pg_dump of major version ${need} found to dump the live schema of a PostgreSQL ${server} server (newest found: pg_dump ${formatPgVersion(newest.version)} at ${newest.path}; ${where}): a dump by another major version would differ from the schema file for that reason alone; install postgresql-client-${need} or set pg-dump-path`,
             hint: sameMajorHint(need),
         }),
     },
@@ -11056,7 +11056,7 @@ async function pairedRestore(pgDump, need, onSpawn) {
     if (version[0] < need) {
         return {
             kind: 'restore-missing',
-            message: `pg_restore ${fmt(version)} at ${pgRestore} is older than the server (major ${need}) and cannot verify the backup`,
+            message: `pg_restore ${formatPgVersion(version)} at ${pgRestore} is older than the server (major ${need}) and cannot verify the backup`,
             hint: installHint(need),
         };
     }
@@ -11091,16 +11091,17 @@ async function isExecutableFile(path) {
 async function isDirectory(path) {
     return stat(path).then((s) => s.isDirectory(), () => false);
 }
-function fmt(v) {
+/** A tool's version as people write it: `15.18`. */
+function formatPgVersion(v) {
     return `${v[0]}.${v[1]}`;
 }
 function describe(cs) {
     if (cs.length === 0)
         return 'none';
-    return cs.map((c) => `${c.path} ${c.version ? fmt(c.version) : '?'}${c.rejected ? ` (${c.rejected})` : ''}`).join('; ');
+    return cs.map((c) => `${c.path} ${c.version ? formatPgVersion(c.version) : '?'}${c.rejected ? ` (${c.rejected})` : ''}`).join('; ');
 }
 function tooOld(v, server, need) {
-    return `pg_dump ${fmt(v)} cannot back up a PostgreSQL ${server} server: pg_dump must be version ${need} or newer`;
+    return `pg_dump ${formatPgVersion(v)} cannot back up a PostgreSQL ${server} server: pg_dump must be version ${need} or newer`;
 }
 /** The PGDG install commands for the client of `major`. */
 function pgdgInstall(major) {

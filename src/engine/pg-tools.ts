@@ -316,8 +316,8 @@ export async function choosePgDump(opts: ChoosePgDumpOptions): Promise<PgDumpCho
       }
       pgRestore = paired;
     }
-    for (const o of considered) if (o !== c) o.rejected ??= `not the newest suitable (${fmt(c.version)} at ${c.path} is)`;
-    opts.logger?.debug(`pg_dump: using ${c.path} (${fmt(c.version)}) for a PostgreSQL ${server} server; considered ${describe(considered)}`);
+    for (const o of considered) if (o !== c) o.rejected ??= `not the newest suitable (${formatPgVersion(c.version)} at ${c.path} is)`;
+    opts.logger?.debug(`pg_dump: using ${c.path} (${formatPgVersion(c.version)}) for a PostgreSQL ${server} server; considered ${describe(considered)}`);
     return { found: { pgDump: c.path, ...(pgRestore !== undefined ? { pgRestore } : {}), version: c.version, source: 'search', considered } };
   }
 
@@ -371,7 +371,7 @@ const WORDS: Readonly<Record<PgDumpPolicy, PolicyWords>> = {
       hint: sameMajorHint(need),
     }),
     noneFits: (newest, server, need, where) => ({
-      message: `no pg_dump of major version ${need} found to dump the live schema of a PostgreSQL ${server} server (newest found: pg_dump ${fmt(newest.version)} at ${newest.path}; ${where}): a dump by another major version would differ from the schema file for that reason alone; install postgresql-client-${need} or set pg-dump-path`,
+      message: `no pg_dump of major version ${need} found to dump the live schema of a PostgreSQL ${server} server (newest found: pg_dump ${formatPgVersion(newest.version)} at ${newest.path}; ${where}): a dump by another major version would differ from the schema file for that reason alone; install postgresql-client-${need} or set pg-dump-path`,
       hint: sameMajorHint(need),
     }),
   },
@@ -392,7 +392,7 @@ async function pairedRestore(pgDump: string, need: number, onSpawn?: SpawnHook):
   if (version[0] < need) {
     return {
       kind: 'restore-missing',
-      message: `pg_restore ${fmt(version)} at ${pgRestore} is older than the server (major ${need}) and cannot verify the backup`,
+      message: `pg_restore ${formatPgVersion(version)} at ${pgRestore} is older than the server (major ${need}) and cannot verify the backup`,
       hint: installHint(need),
     };
   }
@@ -433,17 +433,18 @@ async function isDirectory(path: string): Promise<boolean> {
   );
 }
 
-function fmt(v: PgVersion): string {
+/** A tool's version as people write it: `15.18`. */
+export function formatPgVersion(v: PgVersion): string {
   return `${v[0]}.${v[1]}`;
 }
 
 function describe(cs: PgDumpCandidate[]): string {
   if (cs.length === 0) return 'none';
-  return cs.map((c) => `${c.path} ${c.version ? fmt(c.version) : '?'}${c.rejected ? ` (${c.rejected})` : ''}`).join('; ');
+  return cs.map((c) => `${c.path} ${c.version ? formatPgVersion(c.version) : '?'}${c.rejected ? ` (${c.rejected})` : ''}`).join('; ');
 }
 
 function tooOld(v: PgVersion, server: string, need: number): string {
-  return `pg_dump ${fmt(v)} cannot back up a PostgreSQL ${server} server: pg_dump must be version ${need} or newer`;
+  return `pg_dump ${formatPgVersion(v)} cannot back up a PostgreSQL ${server} server: pg_dump must be version ${need} or newer`;
 }
 
 /** The PGDG install commands for the client of `major`. */

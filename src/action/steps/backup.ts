@@ -6,7 +6,7 @@
  * is `src/safety/backup.ts`'s job; this file only carries the policy out, logs and reports.
  */
 import { BackupError, type PgDumpSelection } from '../../safety/backup.js';
-import type { ServerVersion } from '../../engine/pg-tools.js';
+import { formatPgVersion, type ServerVersion } from '../../engine/pg-tools.js';
 import type { BeforeApply, MigrationRef } from '../../engine/results.js';
 import { bytes as formatBytes } from '../../text/units.js';
 import { errorOf } from '../errors.js';
@@ -76,13 +76,13 @@ function backupHook(ctx: StepContext, state: HookState): BeforeApply {
     try {
       server = await ports.backup.serverVersion(info.conn);
       sel = await ports.backup.select(server);
-      log.info(`Backup (${policy.reason}): pg_dump ${fmtVersion(sel.version)} (${sel.pgDump}) for a PostgreSQL ${server.text} server, into ${s.backupDir}`);
+      log.info(`Backup (${policy.reason}): pg_dump ${formatPgVersion(sel.version)} (${sel.pgDump}) for a PostgreSQL ${server.text} server, into ${s.backupDir}`);
       const a = await ports.backup.take(sel, info.currentVersion);
       report({
         outcome: 'taken',
         reason: policy.reason,
         pgDump: sel.pgDump,
-        pgDumpVersion: fmtVersion(sel.version),
+        pgDumpVersion: formatPgVersion(sel.version),
         serverVersion: server.text,
         dir: s.backupDir,
         path: a.path,
@@ -111,7 +111,7 @@ function backupHook(ctx: StepContext, state: HookState): BeforeApply {
       report({
         outcome: 'failed',
         reason: policy.reason,
-        ...(sel ? { pgDump: sel.pgDump, pgDumpVersion: fmtVersion(sel.version) } : {}),
+        ...(sel ? { pgDump: sel.pgDump, pgDumpVersion: formatPgVersion(sel.version) } : {}),
         ...(server ? { serverVersion: server.text } : {}),
         dir: s.backupDir,
         error: err instanceof Error ? err.message : String(err),
@@ -154,7 +154,7 @@ async function probe(ctx: StepContext, count: number, databaseMissing: boolean):
   try {
     server = await ports.backup.probeServerVersion();
     const sel = await ports.backup.select(server);
-    return { outcome: 'would-take', reason: policy.reason, pgDump: sel.pgDump, pgDumpVersion: fmtVersion(sel.version), serverVersion: server.text, dir: s.backupDir };
+    return { outcome: 'would-take', reason: policy.reason, pgDump: sel.pgDump, pgDumpVersion: formatPgVersion(sel.version), serverVersion: server.text, dir: s.backupDir };
   } catch (err) {
     const hint = (err as BackupError).hint;
     return {
@@ -165,9 +165,4 @@ async function probe(ctx: StepContext, count: number, databaseMissing: boolean):
       error: `${(err as Error)?.message ?? String(err)}${hint ? ` (${hint})` : ''}`,
     };
   }
-}
-
-/** `15.18`. */
-function fmtVersion(v: readonly [number, number]): string {
-  return `${v[0]}.${v[1]}`;
 }
