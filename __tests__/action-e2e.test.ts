@@ -91,11 +91,15 @@ describe(`the bundled action (${ACTION_BUNDLE}) on real PostgreSQL`, () => {
     const db = await freshDb();
     const before = await catalog(db.admin);
 
+    const t0 = Date.now();
     const dry = await step({ command: 'up', 'dry-run': 'true', environment: 'staging', 'database-url': db.url });
+    const wallMs = Date.now() - t0;
     expect(dry.stderr).toBe('');
     expect(dry.code).toBe(0);
     expect(dry.outputs).toMatchObject({ status: 'dry-run', applied: '[]', 'rolled-back': '[]', pending: JSON.stringify([V1, V2, V3]), 'current-version': '', 'backup-path': '', 'issue-url': '' });
-    expect(Number(dry.outputs['duration-ms'])).toBeGreaterThanOrEqual(0);
+    // Whole milliseconds, measured inside the step, so within the wall time of the whole process.
+    expect(dry.outputs['duration-ms']).toMatch(/^\d+$/);
+    expect(Number(dry.outputs['duration-ms'])).toBeLessThanOrEqual(wallMs);
     const report = JSON.parse(dry.outputs.report);
     expect(report).toMatchObject({ schemaVersion: 1, status: 'dry-run', command: 'up', dryRun: true, environment: 'staging' });
     expect(report.rows.map((r: { status: string; transaction: boolean }) => [r.status, r.transaction])).toEqual([

@@ -131,8 +131,11 @@ describe('takeBackup on PostgreSQL 15 with the system pg_dump', () => {
   const rec = recorder();
   const now = new Date('2026-03-04T05:06:07.890Z');
 
+  let wallMs = 0;
+
   beforeAll(async () => {
     dir = join(await tempDir(), 'nested', 'db-backups'); // does not exist yet
+    const t0 = Date.now();
     artifact = await takeBackup({
       target: parseDatabaseUrl(canaryUrl),
       dir,
@@ -143,6 +146,7 @@ describe('takeBackup on PostgreSQL 15 with the system pg_dump', () => {
       now,
       onSpawn: rec.onSpawn,
     });
+    wallMs = Date.now() - t0;
   });
 
   it('writes a verified custom-format archive named after environment, database, UTC time and version', async () => {
@@ -156,13 +160,54 @@ describe('takeBackup on PostgreSQL 15 with the system pg_dump', () => {
     expect(artifact.entries).toBeGreaterThanOrEqual(5);
     expect(artifact.dumpedFrom).toMatch(/^15\.\d+/);
     expect(artifact.dumpedBy).toMatch(/^\d+\.\d+/);
-    expect(artifact.durationMs).toBeGreaterThanOrEqual(0);
+    // Measured by takeBackup itself: a number of ms, more than zero (two programs ran), within the call's wall time.
+    expect(Number.isFinite(artifact.durationMs)).toBe(true);
+    expect(artifact.durationMs).toBeGreaterThan(0);
+    expect(artifact.durationMs).toBeLessThanOrEqual(wallMs);
   });
 
   it('makes the archive 0600 and the directories it creates 0700', async () => {
     expect(((await stat(artifact.path)).mode & 0o777).toString(8)).toBe('600');
     expect(((await stat(dir)).mode & 0o777).toString(8)).toBe('700');
     expect(((await stat(join(dir, '..'))).mode & 0o777).toString(8)).toBe('700');
+  });
+
+  it('hands pg_dump a file that is already 0600, even with a permissive umask', async () => {
+    // A stand-in pg_dump records the mode of its --file/-f target before anything is written, then runs the real one.
+    const bin = await tempDir();
+    const seen = join(bin, 'mode-seen-by-pg_dump');
+    const standIn = join(bin, 'pg_dump');
+    await writeFile(
+      standIn,
+      [
+        '#!/bin/sh',
+        'target=; prev=',
+        'for a in "$@"; do',
+        '  case "$a" in --file=*) target="${a#--file=}" ;; esac',
+        '  if [ "$prev" = "-f" ]; then target="$a"; fi',
+        '  prev="$a"',
+        'done',
+        `stat -c %a "$target" > '${seen}' 2>&1 || echo "no file: $target" > '${seen}'`,
+        `exec '${tools.pgDump}' "$@"`,
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    // Under umask 022 a file created with the default mode would be 644: the check below must see the difference.
+    const umask = process.umask(0o022);
+    try {
+      const a = await takeBackup({
+        target: parseDatabaseUrl(canaryUrl),
+        dir: join(bin, 'backups'),
+        environment: 'production',
+        pgDump: standIn,
+        pgRestore: tools.pgRestore,
+      });
+      expect((await readFile(seen, 'utf8')).trim()).toBe('600');
+      expect(((await stat(a.path)).mode & 0o777).toString(8)).toBe('600');
+    } finally {
+      process.umask(umask);
+    }
   });
 
   it('gives pg_dump the password through PGPASSWORD only: never in any argv', () => {

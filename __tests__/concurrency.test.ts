@@ -179,16 +179,48 @@ describe('advisory lock', () => {
     }),
   );
 
-  it('lets two concurrent runs apply each of 20 migrations exactly once', async () => {
-    const s = await setup(twenty);
+  it('lets two concurrent runs apply each of 20 migrations exactly once: the second waits for the first', async () => {
+    // The first migration waits at a gate we hold, so run A is provably inside its run, holding the
+    // migration lock, when run B starts.
+    const GATE = 4242;
+    const gated = migration(`select pg_advisory_xact_lock(${GATE});\ncreate table m0 (id int);\ninsert into m0 values (0);`, 'drop table m0;');
+    const s = await setup({ ...twenty, '20240101000000_m0.sql': gated });
+    const gate = await client(s.url, 'gate');
+    await gate.query('select pg_advisory_lock($1)', [GATE]);
 
-    const [a, b] = await Promise.all([s.run(['up']), s.run(['up'])]);
+    const a = s.start(['--lock-timeout', '30s', 'up']);
+    let aPid: number | undefined;
+    await waitFor(
+      async () => {
+        [aPid] = await waitingBackends(s.url, `pg_advisory_xact_lock(${GATE})`);
+        return aPid !== undefined;
+      },
+      10_000,
+      'run A blocked at the gate in its first migration',
+    );
+    const key = lockKey('public.schema_migrations').toString();
+    const holders = await query<{ pid: number }>(
+      s.url,
+      `select pid from pg_locks where locktype = 'advisory' and granted and objsubid = 1
+          and classid = (($1::bigint >> 32) & x'ffffffff'::bigint)::bigint::oid and objid = ($1::bigint & x'ffffffff'::bigint)::oid`,
+      [key],
+    );
+    expect(holders).toEqual([{ pid: aPid }]);
 
-    expect([a.code, b.code]).toEqual([0, 0]);
-    const appliedLines = (r: CliRun) => r.stdout.split('\n').filter((l) => l.startsWith('Applied: ')).length;
-    expect(appliedLines(a) + appliedLines(b)).toBe(20);
-    expect(Math.min(appliedLines(a), appliedLines(b))).toBeLessThan(20);
-    for (const r of [a, b]) expect(r.stderr).not.toMatch(/Error/);
+    const b = s.start(['up']);
+    await waitFor(
+      () => b.out.stderr.includes(`Waiting for another migration run to finish (advisory lock held by backend pid ${aPid}`),
+      10_000,
+      'run B waiting for the migration lock run A holds',
+    );
+    expect(a.out.stdout).toBe('Applying: 20240101000000_m0.sql\n');
+    await gate.query('select pg_advisory_unlock($1)', [GATE]);
+
+    expect([await a.done, await b.done]).toEqual([0, 0]);
+    const appliedLines = (out: string) => out.split('\n').filter((l) => l.startsWith('Applied: ')).length;
+    expect([appliedLines(a.out.stdout), appliedLines(b.out.stdout)]).toEqual([20, 0]);
+    expect(b.out.stdout).not.toContain('Applying: ');
+    for (const r of [a.out, b.out]) expect(r.stderr).not.toMatch(/Error/);
     expect(await query(s.url, 'select count(*)::int as n from schema_migrations')).toEqual([{ n: 20 }]);
     expect(await query(s.url, "select count(*)::int as n, count(distinct version)::int as versions from schema_migrations_history where outcome = 'applied'")).toEqual([
       { n: 20, versions: 20 },

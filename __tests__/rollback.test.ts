@@ -4,7 +4,7 @@
  */
 import { describe, it, expect, afterEach } from '@jest/globals';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer as createTcpServer, connect as tcpConnect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTcpServer, connect as tcpConnect, type AddressInfo, type Socket } from 'node:net';
 import { usePostgres, query, tables, waitFor } from './helpers/pg.js';
 import { project, migration } from './helpers/cli.js';
 import { actionSettings, recordingLog } from './helpers/action.js';
@@ -344,56 +344,71 @@ describe('engine: read-only plans and reporting fields', () => {
 });
 
 describe('engine: connection retries', () => {
-  /** A TCP proxy to the test server that starts listening only when told to. */
-  async function lateProxy(): Promise<{ port: number; open: () => Promise<void> }> {
+  /** A port nothing listens on (taken from the OS, then released): connections to it are refused. */
+  async function closedPort(): Promise<number> {
     const probe = createTcpServer();
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const port = (probe.address() as AddressInfo).port;
     await new Promise<void>((r) => probe.close(() => r()));
-    const pgPort = server().port;
-    const sockets: Socket[] = [];
-    let srv: Server | undefined;
-    cleanups.push(async () => {
-      for (const so of sockets) so.destroy();
-      if (srv) await new Promise<void>((r) => srv!.close(() => r()));
-    });
-    return {
-      port,
-      open: async () => {
-        srv = createTcpServer((client) => {
-          const upstream = tcpConnect(pgPort, '127.0.0.1');
-          sockets.push(client, upstream);
-          client.pipe(upstream).pipe(client);
-          client.on('error', () => upstream.destroy());
-          upstream.on('error', () => client.destroy());
-        });
-        await new Promise<void>((r) => srv!.listen(port, '127.0.0.1', r));
-      },
-    };
+    return port;
   }
 
-  it('retries a refused connection with backoff until the server answers', async () => {
+  /**
+   * A TCP proxy to the test server that listens from the start (so no other process can take its
+   * port) but hangs up on every connection, counting them, until `forward()` is called.
+   */
+  async function gatedProxy(): Promise<{ port: number; dropped: () => number; forward: () => void }> {
+    const pgPort = server().port;
+    const sockets: Socket[] = [];
+    let forwarding = false;
+    let dropped = 0;
+    const srv = createTcpServer((client) => {
+      sockets.push(client);
+      if (!forwarding) {
+        dropped++;
+        client.destroy();
+        return;
+      }
+      const upstream = tcpConnect(pgPort, '127.0.0.1');
+      sockets.push(upstream);
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    cleanups.push(async () => {
+      for (const so of sockets) so.destroy();
+      await new Promise<void>((r) => srv.close(() => r()));
+    });
+    return { port: (srv.address() as AddressInfo).port, dropped: () => dropped, forward: () => void (forwarding = true) };
+  }
+
+  it('retries a connection the server drops, with backoff, until the server answers', async () => {
     const s = await setup({ '1_a.sql': migration('create table a (id int);', 'drop table a;') });
-    const proxy = await lateProxy();
+    const proxy = await gatedProxy();
     const u = new URL(s.url);
     u.port = String(proxy.port);
     const lines: string[] = [];
     const log: Logger = { info: (x) => lines.push(x), warn: (x) => lines.push(`warn ${x}`), debug: () => undefined };
     const m = s.migrator(log, { target: parseDatabaseUrl(u.toString()), connectRetries: 5, connectRetryBaseMs: 50 });
-    setTimeout(() => void proxy.open(), 120);
-    const st = await m.status();
+    const status = m.status();
+    // Let the server answer only once the run has been turned away and said it will retry (a run that gives up fails here at once).
+    const retrying = waitFor(() => proxy.dropped() >= 1 && lines.some((l) => l.startsWith('warn cannot connect to ')), 5_000, 'a dropped connection and the retry warning');
+    await Promise.race([retrying, status]);
+    proxy.forward();
+    const st = await status;
     expect(st.pending).toBe(1);
     const retries = lines.filter((l) => l.startsWith('warn cannot connect to '));
-    expect(retries.length).toBeGreaterThanOrEqual(1);
-    expect(retries[0]).toMatch(/ECONNREFUSED.*; retry 1\/5 in 50 ms$/);
+    expect(retries.length).toBe(proxy.dropped());
+    expect(retries[0]).toMatch(/Connection terminated unexpectedly; retry 1\/5 in 50 ms$/);
   });
 
   it('gives up after the retries, and never retries bad credentials or a missing database', async () => {
     const s = await setup({ '1_a.sql': migration('create table a (id int);', 'drop table a;') });
-    const proxy = await lateProxy(); // never opened
+    const port = await closedPort();
     const lines: string[] = [];
     const log: Logger = { info: (x) => lines.push(x), warn: (x) => lines.push(`warn ${x}`), debug: () => undefined };
-    const refused = s.migrator(log, { target: parseDatabaseUrl(`postgres://u:p@127.0.0.1:${proxy.port}/x?sslmode=disable`), connectRetries: 2, connectRetryBaseMs: 10 });
+    const refused = s.migrator(log, { target: parseDatabaseUrl(`postgres://u:p@127.0.0.1:${port}/x?sslmode=disable`), connectRetries: 2, connectRetryBaseMs: 10 });
     await expect(refused.status()).rejects.toMatchObject({ code: 'CONNECT_FAILED' });
     expect(lines.filter((l) => l.startsWith('warn ')).map((l) => l.replace(/^.*; /, ''))).toEqual(['retry 1/2 in 10 ms', 'retry 2/2 in 20 ms']);
 
