@@ -7,7 +7,7 @@ import { renderSummary } from '../src/action/summary.js';
 import type { ActionSettings, LintSettings } from '../src/action/settings.js';
 import type { PlanResult, RunResult } from '../src/engine/results.js';
 import type { StepResult } from '../src/engine/runner.js';
-import { beforeApplyInfo, fakeBackup, fakeHealth } from './helpers/action.js';
+import { beforeApplyInfo, fakeBackup, fakeHealth, inlineHoldLock } from './helpers/action.js';
 import { parseDatabaseUrl } from '../src/engine/url.js';
 import { project, migration } from './helpers/cli.js';
 import { runAction, ACTION_BUNDLE } from '../scripts/action-runner.mjs';
@@ -117,6 +117,7 @@ function fakeMigrator(): MigratorPort & { calls: string[] } {
     rollbackVersions: async () => {
       throw new Error('not used');
     },
+    holdLock: inlineHoldLock,
   };
 }
 

@@ -6,6 +6,7 @@ import { actionOutputs, driftAnnotations, fileAnnotations, lintAnnotations } fro
 import type { ActionRun } from './action/run-result.js';
 import { renderSummary } from './action/summary.js';
 import { coreLogger } from './action/core-logger.js';
+import { cancelOnSignals, LAST_RESORT_MS } from './engine/signals.js';
 
 /**
  * The action: validated inputs → engine → outputs, job summary and annotations. Decisions live
@@ -14,6 +15,16 @@ import { coreLogger } from './action/core-logger.js';
  */
 export async function run(): Promise<void> {
   const startedAt = Date.now();
+  const cancel = cancelOnSignals({
+    onSignal: (name, first) =>
+      core.warning(first ? `${name} received: the job is being cancelled; stopping the run (no new migration starts; the one in flight is cancelled)` : `${name} received again: finishing the record of the run`),
+    // Only if the run could not wind down in time: at least the status output and a failed step.
+    lastResort: (name) => {
+      core.setOutput('status', 'cancelled');
+      core.setFailed(`cancelled by ${name}: the run did not end within ${LAST_RESORT_MS} ms; run \`status\` to see what is applied`);
+      process.exit(1);
+    },
+  });
   let result: ActionRun;
   try {
     const settings = getSettings();
@@ -21,7 +32,7 @@ export async function run(): Promise<void> {
     // `command: lint` needs no database, so no URL and no engine.
     result = isLintSettings(settings)
       ? await runLintCommand(settings, { log })
-      : await runPipeline(settings, { log, ...realPorts(settings, log) });
+      : await runPipeline(settings, { log, signal: cancel.signal, ...realPorts(settings, log, {}, cancel.signal) });
   } catch (err) {
     // Only invalid inputs get here: the pipeline reports its own failures in the result.
     result = failedRun(err, startedAt);
@@ -42,4 +53,6 @@ export async function run(): Promise<void> {
   for (const { message, ...where } of driftAnnotations(result)) core.warning(message, where);
   const e = result.error;
   if (e) core.setFailed(e.file ? e.message : e.details);
+  else if (result.status === 'cancelled') core.setFailed(`cancelled by ${result.cancelled ?? 'a signal'}`);
+  cancel.dispose();
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import pg from 'pg';
-import type { ActionPorts, BackupPort, HealthPort, IssueClientFactory, PipelineLog } from '../../src/action/ports.js';
+import type { ActionPorts, BackupPort, HealthPort, IssueClientFactory, MigratorPort, PipelineLog } from '../../src/action/ports.js';
 import type { BeforeApplyInfo } from '../../src/engine/results.js';
 import type { IssueClient, IssueClientOptions } from '../../src/github/issue-client.js';
 import { BackupError, type PgDumpSelection } from '../../src/safety/backup.js';
@@ -149,13 +149,16 @@ export function beforeApplyInfo(command: 'up' | 'rollback', currentVersion?: str
  * exercise: a step that reaches a system the test did not plan for fails the test instead of
  * touching it.
  */
+/** A fake migrator's `holdLock`: the scope runs as is (what it guards is the real engine's business, tested on PostgreSQL). */
+export const inlineHoldLock: MigratorPort['holdLock'] = async (_opts, fn) => fn();
+
 export function fakePorts(over: Partial<ActionPorts> = {}): ActionPorts {
   const unexpected = (what: string) => () => {
     throw new Error(`unexpected call of the ${what} port`);
   };
   const never = unexpected('migrator');
   return {
-    migrator: { up: never, rollback: never, status: never, plan: never, planRollback: never, rollbackVersions: never },
+    migrator: { up: never, rollback: never, status: never, plan: never, planRollback: never, rollbackVersions: never, holdLock: inlineHoldLock },
     health: { invalidIndexes: unexpected('health'), run: unexpected('health') },
     backup: { serverVersion: unexpected('backup'), probeServerVersion: unexpected('backup'), select: unexpected('backup'), take: unexpected('backup') },
     createIssueClient: unexpected('GitHub issue'),

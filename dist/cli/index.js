@@ -7049,21 +7049,34 @@ function extend(target) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6282);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2891);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2070);
+/* harmony import */ var _engine_signals_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5751);
 
 
-process.exitCode = await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .main */ .i)(process.argv.slice(2), process.env, {
+
+const cancel = (0,_engine_signals_js__WEBPACK_IMPORTED_MODULE_2__/* .cancelOnSignals */ .dJ)({
+    onSignal: (name, first) => process.stderr.write(first ? `${name} received: stopping (no new migration starts; the one in flight is cancelled)\n` : `${name} received again: finishing\n`),
+    lastResort: (name) => {
+        process.stderr.write(`Error: cancelled by ${name}: the run did not end within ${_engine_signals_js__WEBPACK_IMPORTED_MODULE_2__/* .LAST_RESORT_MS */ .YN} ms; run \`db-migrate status\` to see what is applied\n`);
+        process.exit((0,_engine_signals_js__WEBPACK_IMPORTED_MODULE_2__/* .signalExitCode */ .cf)(name));
+    },
+});
+const code = await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .main */ .i)(process.argv.slice(2), process.env, {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
     cwd: process.cwd(),
+    signal: cancel.signal,
 });
+cancel.dispose();
+// A cancelled run exits as a signalled process would: scripts and CI see it was stopped, not that it failed.
+process.exitCode = cancel.signal.aborted && code !== 0 ? (0,_engine_signals_js__WEBPACK_IMPORTED_MODULE_2__/* .signalExitCode */ .cf)(String(cancel.signal.reason)) : code;
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 2891:
+/***/ 2070:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -8286,7 +8299,7 @@ function loadMigrations(files) {
 class SqlMigrationError extends MigrationError {
     failure;
     constructor(failure, opts = {}) {
-        super(failure.sqlstate ? `SQL_${failure.sqlstate}` : 'SQL_ERROR', headline(failure), opts);
+        super(failure.cancelled ? 'CANCELLED' : failure.sqlstate ? `SQL_${failure.sqlstate}` : 'SQL_ERROR', headline(failure), opts);
         this.name = 'SqlMigrationError';
         this.failure = failure;
     }
@@ -8318,7 +8331,9 @@ class SqlMigrationError extends MigrationError {
 }
 function headline(f) {
     const where = f.line !== undefined ? `${f.file}:${f.line}:${f.column ?? 1}` : f.file;
-    return `${where}: ${f.direction === 'down' ? 'rolling back' : 'applying'} version ${f.version} failed: ${f.serverMessage}${f.sqlstate ? ` (SQLSTATE ${f.sqlstate})` : ''}`;
+    const what = `${f.direction === 'down' ? 'rolling back' : 'applying'} version ${f.version}`;
+    const server = `${f.serverMessage}${f.sqlstate ? ` (SQLSTATE ${f.sqlstate})` : ''}`;
+    return f.cancelled ? `${where}: ${what} was cancelled by ${f.cancelled}: ${server}` : `${where}: ${what} failed: ${server}`;
 }
 function oneLine(sql) {
     const s = sql.replace(/\s+/g, ' ').trim();
@@ -9222,8 +9237,8 @@ function sslConfig(mode, files) {
  * Open a connection, trying each TLS setting the URL's sslmode allows in libpq's order
  * (with no sslmode: TLS first, then plain, like libpq's default `prefer`).
  */
-async function connect(target) {
-    const attempts = connectionAttempts(target);
+async function connect(target, opts = {}) {
+    const attempts = connectionAttempts(target).map((c) => opts.connectTimeoutMs !== undefined && c.connectionTimeoutMillis === undefined ? { ...c, connectionTimeoutMillis: opts.connectTimeoutMs } : c);
     let lastErr;
     for (let i = 0; i < attempts.length; i++) {
         try {
@@ -9265,10 +9280,31 @@ function connectError(target, err) {
         cause: err,
     });
 }
-/** Close without throwing: closing happens in `finally` blocks where the first error matters. */
+/** How long a polite close may wait for the server's goodbye before the socket is just destroyed. */
+const CLOSE_WAIT_MS = 2000;
+/**
+ * Close without throwing: closing happens in `finally` blocks where the first error matters. Never
+ * waits long: over a dead network `end()` would wait forever for the server, and its socket would
+ * keep the process alive after the run.
+ */
 async function closeQuietly(conn) {
-    if (conn)
-        await conn.end().catch(() => undefined);
+    if (!conn)
+        return;
+    let timer;
+    const late = new Promise((resolve) => {
+        timer = setTimeout(() => resolve('late'), CLOSE_WAIT_MS);
+    });
+    const how = await Promise.race([conn.end().catch(() => undefined), late]);
+    clearTimeout(timer);
+    if (how === 'late')
+        destroySocket(conn);
+}
+/**
+ * Close a connection's socket at once, without the goodbye `end()` waits for; a query in flight
+ * fails with `err`. For sessions declared dead, whose server may never answer again.
+ */
+function destroySocket(conn, err) {
+    conn.connection?.stream?.destroy(err);
 }
 /**
  * Run `fn` on a connection of its own to `target`, closed whatever `fn` does. For the short
@@ -9429,7 +9465,7 @@ async function tableExists(conn, name) {
 
 
 /** Outcomes of the table's check constraint, in the order the DDL lists them. */
-const OUTCOMES = ['applied', 'failed', 'rolled_back', 'verified'];
+const OUTCOMES = ['applied', 'failed', 'rolled_back', 'verified', 'cancelled'];
 /** The history table lives beside the ledger so both move together when a schema is chosen. */
 function historyName(ledger, table) {
     return { schema: ledger.schema, table, quoted: `${ledger.quotedSchema}.${quoteIdent(table)}` };
@@ -9445,17 +9481,20 @@ function quoteIdent(id) {
  * DDL of the audit table. An identity column (not bigserial) keeps its sequence inside the table
  * definition, so excluding the table from schema dumps excludes all of it.
  *
- * Tables created by 0.1.0 before `invocation_id` and the `verified` outcome existed are brought up
- * to date in the same round trip; the catalog check comes first so an up-to-date table is never
- * ALTERed (that would take an ACCESS EXCLUSIVE lock on every run).
+ * Tables created by older versions (before `invocation_id`, or with fewer outcomes in the check
+ * constraint) are brought up to date in the same round trip; the catalog checks come first so an
+ * up-to-date table is never ALTERed (that would take an ACCESS EXCLUSIVE lock on every run).
  */
 function historyDdl(name) {
     const outcomes = OUTCOMES.map((o) => `'${o}'`).join(', ');
     const table = literal(name.quoted);
+    const newest = OUTCOMES.at(-1);
     return `${createDdl(name, outcomes)};
 do $db_migrate$ declare c record; begin
   if not exists (select 1 from pg_attribute where attrelid = ${table}::regclass and attname = 'invocation_id' and not attisdropped) then
     alter table ${name.quoted} add column invocation_id text;
+  end if;
+  if not exists (select 1 from pg_constraint where conrelid = ${table}::regclass and contype = 'c' and pg_get_constraintdef(oid) like '%''${newest}''%') then
     -- The old check constraint's name was chosen by the server (and truncated for long names): find it.
     for c in select conname from pg_constraint where conrelid = ${table}::regclass and contype = 'c' and pg_get_constraintdef(oid) like '%outcome%' loop
       execute format('alter table %s drop constraint %I', ${table}, c.conname);
@@ -10659,7 +10698,8 @@ function finishRun(opts, r, out) {
 function runJson(r) {
     return {
         command: r.command,
-        status: r.error ? 'failed' : r.steps.length ? 'success' : 'nothing-to-do',
+        status: r.cancelled ? 'cancelled' : r.error ? 'failed' : r.steps.length ? 'success' : 'nothing-to-do',
+        ...(r.stateUnknown ? { stateUnknown: true, unknownReason: r.unknownReason } : {}),
         steps: r.steps.map((s) => ({
             version: s.version,
             file: s.displayPath,
@@ -10668,6 +10708,7 @@ function runJson(r) {
             transaction: s.transaction,
             durationMs: Math.round(s.durationMs * 1000) / 1000,
             attempts: s.attempts,
+            ...(s.committedUnheard ? { committedUnheard: true } : {}),
             error: s.error ? errorJson(s.error) : undefined,
         })),
         pending: r.pending,
@@ -10793,6 +10834,280 @@ function newestFirst(files, versions) {
     return [...versions].sort((a, b) => rank(b) - rank(a) || (a < b ? 1 : a > b ? -1 : 0));
 }
 
+;// CONCATENATED MODULE: ./src/engine/cancel.ts
+/**
+ * Cancellation of a run from the outside (a CI job cancelled: SIGINT, then SIGTERM). The caller
+ * aborts an `AbortSignal` with the signal's name as its reason; the engine then starts nothing
+ * new, cancels the statement in flight, and says in every message what stopped the run.
+ */
+
+/** What cancelled the run, for messages: the reason given to `abort()` (e.g. `SIGINT`), else `cancel`. */
+function abortReason(signal) {
+    const r = signal?.reason;
+    if (typeof r === 'string')
+        return r;
+    if (r instanceof Error && r.name !== 'AbortError')
+        return r.message;
+    return 'cancel';
+}
+/** The error of a run stopped by `signal` before `what` (e.g. `the next migration`). */
+function cancelledError(signal, what) {
+    return new MigrationError('CANCELLED', `cancelled by ${abortReason(signal)} before ${what}`, {
+        hint: 'the run stopped on purpose; run it again to continue (migrations that completed stay applied)',
+    });
+}
+/** Whether an error is a cancellation (ours, or a statement the server cancelled for it). */
+function isCancellation(err) {
+    return err?.code === 'CANCELLED';
+}
+
+;// CONCATENATED MODULE: ./src/engine/sleep.ts
+/**
+ * Resolve after `ms` milliseconds: the one timer behind every retry, backoff and poll. With a
+ * `signal`, an abort ends the wait at once (the caller checks `signal.aborted` afterwards), so a
+ * cancelled run never sits out a backoff.
+ */
+function sleep(ms, signal) {
+    if (signal?.aborted)
+        return Promise.resolve();
+    return new Promise((resolve) => {
+        const done = () => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', done);
+            resolve();
+        };
+        const timer = setTimeout(done, ms);
+        signal?.addEventListener('abort', done, { once: true });
+    });
+}
+
+;// CONCATENATED MODULE: ./src/engine/guard.ts
+/**
+ * The watch over the session that holds the migration lock, for as long as it holds it. A
+ * network that dies silently (packets dropped, sockets left open) gives node-postgres no error,
+ * ever: without this a run waits forever and its session keeps the lock. So:
+ *
+ * - while a statement runs, a second connection asks `pg_stat_activity` about our backend: still
+ *   `active` is a long statement doing its work (an index build may take an hour, and is never
+ *   cut); gone, or idle while we still wait for its answer, means the answer was lost;
+ * - while the session is idle (a backup, health checks), a `select 1` now and then proves it alive
+ *   and keeps the server's `idle_session_timeout` from firing;
+ * - no answer from the server for `livenessTimeoutMs`: the session is declared dead and its
+ *   socket closed, so the statement in flight fails as a lost connection and the run can tell
+ *   the truth (see `settleRun`);
+ * - the server ends the session itself when we vanish: `idle_session_timeout` (PostgreSQL 14+)
+ *   is set to the same timeout, so a stale session never keeps the lock for long;
+ * - an aborted `signal` (job cancelled) cancels the statement in flight with
+ *   `pg_cancel_backend`, so its transaction rolls back; if that cannot be done quickly, the
+ *   socket is closed and the run reports what it knows.
+ */
+
+
+/** SQLSTATE connection_failure: what a statement in flight fails with when the guard ends the session. */
+const CONNECTION_DEAD = '08006';
+/** How long a cancelled statement may take to end before its connection is closed instead. */
+const CANCEL_GRACE_MS = 3000;
+/** The watch over one session; {@link SessionGuard.start} it after connecting, {@link SessionGuard.stop} it before closing. */
+class SessionGuard {
+    /** The server process of the session, as `pg_backend_pid()` says (a pooler's own id would be wrong). */
+    pid;
+    /** When that process started, as the server writes it: with the pid, names it even after pids are reused. */
+    backendStart;
+    /** Why the guard closed the session, when it did; the statement in flight failed with this message. */
+    lostReason;
+    /** Whether a cancel was sent for a statement in flight. */
+    cancelSent = false;
+    conn;
+    s;
+    tickMs;
+    inflight = 0;
+    lastContact = Date.now();
+    side;
+    timer;
+    ticking = false;
+    onAbort = () => void this.cancel();
+    query;
+    constructor(conn, pid, backendStart, s) {
+        this.conn = conn;
+        this.pid = pid;
+        this.backendStart = backendStart;
+        this.s = s;
+        // Six looks per timeout: a dead network is noticed within the timeout plus one tick.
+        this.tickMs = Math.min(5000, Math.max(100, Math.floor(s.livenessTimeoutMs / 6)));
+        this.query = conn.query;
+    }
+    /** Read the session's pid, ask the server to end the session if we vanish, and start watching. */
+    static async start(conn, s) {
+        const { rows } = await conn.query(`select pg_backend_pid() as pid, (select backend_start::text from pg_stat_activity where pid = pg_backend_pid()) as started,
+              current_setting('server_version_num')::int as v`);
+        const guard = new SessionGuard(conn, rows[0].pid, rows[0].started, s);
+        if (s.livenessTimeoutMs > 0 && rows[0].v >= 140000) {
+            // Our own heartbeats keep an alive session from idling this long; only a vanished client does.
+            await conn.query(`set idle_session_timeout = ${Math.max(1000, s.livenessTimeoutMs * 2)}`);
+        }
+        guard.track();
+        if (s.livenessTimeoutMs > 0) {
+            guard.timer = setInterval(() => void guard.tick(), guard.tickMs);
+            guard.timer.unref();
+        }
+        s.signal?.addEventListener('abort', guard.onAbort, { once: true });
+        return guard;
+    }
+    /** Stop watching; the session itself is the caller's to close. */
+    async stop() {
+        if (this.timer)
+            clearInterval(this.timer);
+        this.s.signal?.removeEventListener('abort', this.onAbort);
+        this.conn.query = this.query;
+        await closeQuietly(this.side);
+        this.side = undefined;
+    }
+    /** Count the session's queries in flight, and take every answer as a sign of life. */
+    track() {
+        const original = this.query.bind(this.conn);
+        this.conn.query = (...args) => {
+            const p = original(...args);
+            if (!(p instanceof Promise))
+                return p;
+            this.inflight++;
+            const settled = (answered) => {
+                this.inflight--;
+                if (answered)
+                    this.lastContact = Date.now();
+            };
+            // An SQL error is an answer too; only a lost connection is not.
+            p.then(() => settled(true), (err) => settled(err?.severity !== undefined));
+            return p;
+        };
+    }
+    async tick() {
+        if (this.ticking || this.lostReason)
+            return;
+        this.ticking = true;
+        try {
+            const heartbeatMs = this.s.livenessTimeoutMs / 3;
+            if (this.inflight === 0) {
+                // Goes through the tracking wrapper: if it is never answered, the next ticks look from outside.
+                if (Date.now() - this.lastContact >= heartbeatMs)
+                    void this.conn.query('select 1').catch(() => undefined);
+                return;
+            }
+            if (Date.now() - this.lastContact < this.tickMs)
+                return;
+            const seen = await this.look();
+            if (seen?.state === 'active')
+                this.lastContact = Date.now();
+            if (seen?.state === 'gone')
+                return this.end(`the session's server process (pid ${this.pid}) ended while a statement was running`);
+            if (seen?.state === 'idle') {
+                // Idle on the server while we still wait: its answer will never arrive.
+                if (seen.idleMs > 2 * this.tickMs)
+                    return this.end(`the server finished the statement ${Math.round(seen.idleMs / 1000)} s ago but its answer never arrived`);
+                this.lastContact = Date.now();
+            }
+            const silent = Date.now() - this.lastContact;
+            if (silent > this.s.livenessTimeoutMs) {
+                this.end(`no answer from the database for ${Math.round(silent / 1000)} s (liveness-timeout ${Math.round(this.s.livenessTimeoutMs / 1000)} s)`);
+            }
+        }
+        finally {
+            this.ticking = false;
+        }
+    }
+    /** Our backend as `pg_stat_activity` shows it, through the side connection; undefined when the server does not answer in time. */
+    async look() {
+        const rows = await this.onSide((c) => c.query('select state, extract(epoch from clock_timestamp() - state_change) * 1000 as idle_ms from pg_stat_activity where pid = $1', [this.pid]), 2 * this.tickMs);
+        if (!rows)
+            return undefined;
+        const r = rows.rows[0];
+        if (!r)
+            return { state: 'gone' };
+        return r.state?.startsWith('idle') ? { state: 'idle', idleMs: Number(r.idle_ms ?? 0) } : { state: 'active' };
+    }
+    /**
+     * Run `fn` on the side connection (opened on first use) within `deadlineMs`; undefined on any
+     * failure or when the deadline passes, after which the side connection is dropped and reopened
+     * next time. Nothing here waits on a dead network: stale sockets are destroyed, not ended.
+     */
+    async onSide(fn, deadlineMs) {
+        let timer;
+        const late = new Promise((resolve) => {
+            timer = setTimeout(() => resolve(undefined), deadlineMs);
+        });
+        const work = (async () => {
+            const c = this.side ?? (await connect(this.s.target, { connectTimeoutMs: Math.min(deadlineMs, this.s.connectTimeoutMs || deadlineMs) }));
+            try {
+                return { c, r: await fn(c) };
+            }
+            catch {
+                destroySocket(c);
+                return undefined;
+            }
+        })().catch(() => undefined);
+        try {
+            const done = await Promise.race([work, late]);
+            if (done) {
+                this.side = done.c;
+                return done.r;
+            }
+            if (this.side)
+                destroySocket(this.side);
+            this.side = undefined;
+            // A connection that arrives after its deadline is of no use any more.
+            void work.then((w) => w && destroySocket(w.c));
+            return undefined;
+        }
+        finally {
+            clearTimeout(timer);
+        }
+    }
+    /** The job was cancelled: cancel the statement in flight so its transaction rolls back. */
+    async cancel() {
+        if (this.inflight === 0 || this.lostReason)
+            return;
+        this.cancelSent = true;
+        const sent = await this.onSide((c) => c.query('select pg_cancel_backend($1)', [this.pid]), CANCEL_GRACE_MS);
+        if (!sent) {
+            this.end('the run was cancelled and the database could not be reached to cancel the statement in flight');
+            return;
+        }
+        // A cancelled statement ends within milliseconds; one that does not is not waited for.
+        const deadline = setTimeout(() => {
+            if (this.inflight > 0)
+                this.end(`the run was cancelled and the statement in flight did not end within ${CANCEL_GRACE_MS} ms of its cancel`);
+        }, CANCEL_GRACE_MS);
+        deadline.unref();
+    }
+    /** Close the session's socket: the statement in flight fails at once with `reason`. */
+    end(reason) {
+        if (this.lostReason)
+            return;
+        this.lostReason = reason;
+        this.s.log.warn(`${reason}: closing the connection`);
+        destroySocket(this.conn, Object.assign(new Error(`connection closed by db-migrate: ${reason}`), { code: CONNECTION_DEAD }));
+    }
+}
+/**
+ * End a guarded session's server process from another connection and wait until it is gone, so
+ * that what the ledger says afterwards is final: a backend whose client vanished may still be
+ * running the migration, and commit it later. True when the process is gone (or was already);
+ * false when it is still there at the deadline (or may not be ended by this role).
+ */
+async function endStaleSession(conn, session, deadlineMs) {
+    const deadline = Date.now() + deadlineMs;
+    const params = [session.pid, session.backendStart];
+    const which = 'from pg_stat_activity where pid = $1 and backend_start::text = $2';
+    await conn.query(`select pg_terminate_backend(pid) ${which}`, params).catch(() => undefined);
+    for (;;) {
+        const { rows } = await conn.query(`select 1 ${which}`, params);
+        if (rows.length === 0)
+            return true;
+        if (Date.now() > deadline)
+            return false;
+        await sleep(25);
+    }
+}
+
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/engine/pg-tools.ts
@@ -10893,6 +11208,11 @@ function runCommand(cmd, args, opts = {}) {
         // Our own timer rather than spawn's `timeout`, whose timer outlives a child that failed to start.
         const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGTERM'), opts.timeoutMs) : undefined;
         timer?.unref();
+        const kill = () => child.kill('SIGTERM');
+        if (opts.signal?.aborted)
+            kill();
+        else
+            opts.signal?.addEventListener('abort', kill, { once: true });
         const out = [];
         const err = [];
         let spawnError;
@@ -10902,6 +11222,7 @@ function runCommand(cmd, args, opts = {}) {
         child.on('close', (code, signal) => {
             if (timer)
                 clearTimeout(timer);
+            opts.signal?.removeEventListener('abort', kill);
             res({
                 code,
                 signal,
@@ -11200,10 +11521,83 @@ async function writeSchema(conn, target, ledger, opts) {
     await writeSchemaFile(cwd && !schemaFile.startsWith('/') ? `${cwd}/${schemaFile}` : schemaFile, text);
 }
 
-;// CONCATENATED MODULE: ./src/engine/sleep.ts
-/** Resolve after `ms` milliseconds: the one timer behind every retry, backoff and poll. */
-function sleep(ms) {
-    return new Promise((resolve) => setTimeout(resolve, ms));
+;// CONCATENATED MODULE: ./src/engine/redact.ts
+/**
+ * Redaction: every text we print (logs, summaries, issues, history rows, errors) goes through
+ * {@link redact} first, so a password that reaches a message from a driver or a tool is masked.
+ */
+/** What replaces a password wherever we print text: dbmate's `redactLogString` uses the same mask. */
+const REDACTED = '********';
+/**
+ * Mask secrets in free text before it is printed: every occurrence of each secret (as written and
+ * percent-encoded, any hex case), the password of any `scheme://user:pass@` URL, and any
+ * `password=` parameter. Apply it to every message that may carry driver or tool output.
+ */
+function redact(text, secrets) {
+    let out = text.replace(USERINFO_RE, (_m, prefix, rest) => `${prefix}${REDACTED}@${rest.slice(passwordEnd(rest) + 1)}`);
+    out = out.replace(PASSWORD_PARAM_RE, `$1${REDACTED}`);
+    return redactSecrets(out, secrets);
+}
+/** {@link redact} applied to every string inside a plain value (objects, arrays); dates and numbers pass through. */
+function redactDeep(value, secrets) {
+    const walk = (v) => {
+        if (typeof v === 'string')
+            return redact(v, secrets);
+        if (v instanceof Date)
+            return v;
+        if (Array.isArray(v))
+            return v.map(walk);
+        if (v && typeof v === 'object')
+            return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+        return v;
+    };
+    return walk(value);
+}
+// `scheme://user:` followed by the rest of the whitespace-free token; passwordEnd finds its '@'.
+// The lookbehind anchors a match at the start of a scheme: without it a long run of letters is
+// rescanned from every position (quadratic; a 200k-character message took minutes).
+const USERINFO_RE = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/?#@]*:)(\S*@\S*)/g;
+const PASSWORD_PARAM_RE = /((?:^|[?&;\s])password=)[^&\s#]*/gi;
+/**
+ * Index of the '@' that ends the userinfo in `rest`. The last '@' before the path is the URL
+ * parsers' answer; when the password itself holds `/`, `?` or `#` (an invalid URL we still must
+ * not leak), fall back to the last '@' of the token.
+ */
+function passwordEnd(rest) {
+    const pathStart = rest.search(/[/?#]/);
+    const head = pathStart === -1 ? rest : rest.slice(0, pathStart);
+    const at = head.lastIndexOf('@');
+    return at !== -1 ? at : rest.lastIndexOf('@');
+}
+function secretForms(secret) {
+    const encoded = encodeURIComponent(secret);
+    // WHATWG URL serialisation of userinfo encodes fewer characters than encodeURIComponent.
+    let userinfo = secret;
+    try {
+        const u = new URL('postgres://host');
+        u.password = secret;
+        userinfo = u.password;
+    }
+    catch {
+        // keep the raw form only
+    }
+    return [secret, encoded, encoded.replace(/%20/g, '+'), userinfo].map(escapeRegExp);
+}
+function hexInsensitive(pattern) {
+    return pattern.replace(/%([0-9A-Fa-f])([0-9A-Fa-f])/g, (_m, a, b) => `%${charClass(a)}${charClass(b)}`);
+}
+function charClass(c) {
+    return /[0-9]/.test(c) ? c : `[${c.toLowerCase()}${c.toUpperCase()}]`;
+}
+function escapeRegExp(s) {
+    return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+function redactSecrets(text, secrets) {
+    const patterns = [...new Set(secrets.filter((s) => s !== '').flatMap(secretForms))].sort((a, b) => b.length - a.length);
+    let out = text;
+    for (const form of patterns)
+        out = out.replace(new RegExp(hexInsensitive(form), 'g'), REDACTED);
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/engine/runner.ts
@@ -11215,7 +11609,12 @@ function sleep(ms) {
 
 
 
+
+
 const LOCK_NOT_AVAILABLE = '55P03';
+const QUERY_CANCELED = '57014';
+/** How a `transaction:false` section stopped by a cancel between two statements says so. */
+const NOT_STARTED = 'the run was cancelled before this statement started';
 /** Errors where re-running the section to find the failing statement would be slow or pointless. */
 const NO_REPLAY = /^(55P03|57014|57P0\d|08...|40001|40P01|53...|XX...)$/;
 /**
@@ -11239,24 +11638,27 @@ async function runStep(conn, file, parsed, direction, opts) {
     const durationMs = elapsedMs(t0);
     // transaction:false sets the timeouts for the session; give the rest of the run its own settings back.
     if (!section.transaction)
-        await conn.query('RESET lock_timeout;RESET statement_timeout').catch(() => undefined);
+        await afterCancel(opts, () => conn.query('RESET lock_timeout;RESET statement_timeout')).catch(() => undefined);
     if (r.error) {
+        const error = opts.signal?.aborted ? asCancelled(r.error, opts.signal) : r.error;
+        const outcome = error instanceof SqlMigrationError && error.failure.cancelled ? 'cancelled' : 'failed';
         // A lost connection cannot record anything (and the failure says so itself).
-        if (opts.history && !isConnectionLost(r.error.cause ?? r.error)) {
-            const f = r.error.failure;
-            await recordHistory(conn, opts.history, {
+        if (opts.history && !isConnectionLost(error.cause ?? error)) {
+            const f = error.failure;
+            const entry = {
                 version: file.version,
                 direction,
-                outcome: 'failed',
+                outcome,
                 fileName: file.fileName,
                 checksum: parsed.checksum,
                 startedAt: started,
                 durationMs,
                 sqlstate: f?.sqlstate,
-                error: r.error.message,
-            }, opts.ctx).catch((e) => opts.log.warn(`could not record the failure in the history table: ${e.message}`));
+                error: redact(error.message, opts.secrets),
+            };
+            await afterCancel(opts, () => recordHistory(conn, opts.history, entry, opts.ctx)).catch((e) => opts.log.warn(`could not record the ${outcome === 'cancelled' ? 'cancelled' : 'failed'} attempt in the history table: ${e.message}`));
         }
-        return { ...base, outcome: 'failed', durationMs, attempts: r.attempts, error: r.error };
+        return { ...base, outcome, durationMs, attempts: r.attempts, error };
     }
     return {
         ...base,
@@ -11283,13 +11685,13 @@ async function recordLostStep(conn, step, after, opts) {
     await recordHistory(conn, opts.history, {
         version: step.version,
         direction: step.direction,
-        outcome: 'failed',
+        outcome: step.outcome === 'cancelled' ? 'cancelled' : 'failed',
         fileName: step.fileName,
         checksum,
         startedAt: new Date(Date.now() - step.durationMs),
         durationMs: step.durationMs,
         sqlstate: step.error?.failure?.sqlstate,
-        error: step.error?.message,
+        error: step.error && redact(step.error.message, opts.secrets),
     }, opts.ctx).catch((err) => opts.log.warn(`could not record the failed attempt in the history table: ${err.message}`));
 }
 function ledgerSql(opts, version, direction) {
@@ -11333,19 +11735,51 @@ async function runTransactional(conn, file, parsed, direction, section, opts) {
         catch (err) {
             await conn.query('ROLLBACK').catch(() => undefined);
             const code = err.code;
-            if (code === LOCK_NOT_AVAILABLE && attempt <= opts.lockRetries) {
-                await backoff(opts, file, attempt);
+            if (code === LOCK_NOT_AVAILABLE && attempt <= opts.lockRetries && (await backoff(opts, file, attempt)))
                 continue;
-            }
             return { attempts: attempt, error: await describeTransactionalError(conn, err, file, direction, section, prefix.length, opts) };
         }
     }
 }
+/** Wait before retrying after a lock_timeout; false when the run was cancelled meanwhile (no retry then). */
 async function backoff(opts, file, attempt) {
     const delay = opts.retryBaseMs * 2 ** (attempt - 1);
     opts.log.warn(`${file.displayPath}: lock_timeout (${opts.lockTimeoutMs} ms) reached waiting for a lock; ` +
         `retry ${attempt}/${opts.lockRetries} in ${delay} ms`);
-    await sleep(delay);
+    await sleep(delay, opts.signal);
+    return !opts.signal?.aborted;
+}
+/**
+ * A cancel sent for a statement that had just finished can land on the next one (the server
+ * cannot tell them apart): after a cancel, a bookkeeping query cancelled that way is sent again.
+ */
+async function afterCancel(opts, fn) {
+    try {
+        return await fn();
+    }
+    catch (err) {
+        if (!opts.signal?.aborted || err.code !== QUERY_CANCELED)
+            throw err;
+        return fn();
+    }
+}
+/**
+ * The failure of a step the run's cancel stopped, said as such: `cancelled by SIGINT`, what of
+ * the file remains, and what to do. Failures with other causes than the cancel keep their words.
+ */
+function asCancelled(err, signal) {
+    if (!(err instanceof SqlMigrationError) || err.failure.cancelled)
+        return err;
+    const f = err.failure;
+    const byCancel = f.sqlstate === QUERY_CANCELED || isConnectionLost(err.cause ?? err) || f.serverMessage.startsWith(NOT_STARTED);
+    if (!byCancel)
+        return err;
+    return new SqlMigrationError({ ...f, cancelled: abortReason(signal) }, {
+        hint: f.transactional
+            ? 'its transaction was rolled back, so nothing of this migration was applied; run again to continue'
+            : 'statements listed as completed stay applied and no ledger row was written; make the file idempotent or finish it by hand, then run again',
+        cause: err.cause ?? err,
+    });
 }
 async function describeTransactionalError(conn, err, file, direction, section, prefixLength, opts) {
     if (isConnectionLost(err))
@@ -11450,6 +11884,11 @@ async function runNonTransactional(conn, file, parsed, direction, section, opts)
     let attempts = 1;
     let rowsAffected;
     for (let i = 0; i < stmts.length; i++) {
+        if (opts.signal?.aborted) {
+            const failure = { ...baseFailure({ message: NOT_STARTED }, file, direction, false), statement: stmts[i].sql, statementIndex: i, completedStatements: done };
+            placeInFile(failure, section, stmts[i].offset);
+            return { attempts, error: new SqlMigrationError(failure) };
+        }
         for (let attempt = 1;; attempt++) {
             try {
                 const res = await conn.query(stmts[i].sql);
@@ -11458,9 +11897,8 @@ async function runNonTransactional(conn, file, parsed, direction, section, opts)
             }
             catch (err) {
                 const code = err.code;
-                if (code === LOCK_NOT_AVAILABLE && attempt <= opts.lockRetries) {
+                if (code === LOCK_NOT_AVAILABLE && attempt <= opts.lockRetries && (await backoff(opts, file, attempt))) {
                     attempts = Math.max(attempts, attempt + 1);
-                    await backoff(opts, file, attempt);
                     continue;
                 }
                 if (isConnectionLost(err))
@@ -11583,6 +12021,7 @@ function connectionLostError(err, file, direction, transactional, done = []) {
 
 
 
+
 /**
  * Advisory-lock key for one ledger. Derived from the quoted ledger name so two projects with
  * different ledgers in one database do not block each other, while every run on the same ledger does.
@@ -11592,9 +12031,10 @@ function lockKey(quotedLedger) {
 }
 /**
  * Take a session advisory lock, waiting up to `waitMs`. Polls `pg_try_advisory_lock` rather
- * than blocking in `pg_advisory_lock` so the wait is bounded by us, not by statement_timeout.
+ * than blocking in `pg_advisory_lock` so the wait is bounded by us, not by statement_timeout,
+ * and a cancelled run (`signal`) stops waiting at once.
  */
-async function acquireLock(conn, key, waitMs, log) {
+async function acquireLock(conn, key, waitMs, log, signal) {
     const deadline = Date.now() + waitMs;
     let delay = 25;
     let announced = false;
@@ -11612,7 +12052,9 @@ async function acquireLock(conn, key, waitMs, log) {
                 hint: 'wait for the other run to finish, or raise --lock-wait-timeout / lock-wait-timeout',
             });
         }
-        await sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
+        await sleep(Math.min(delay, Math.max(0, deadline - Date.now())), signal);
+        if (signal?.aborted)
+            throw cancelledError(signal, 'the migration lock was free (another run held it); nothing was applied');
         delay = Math.min(delay * 2, 1000);
     }
 }
@@ -11644,85 +12086,6 @@ async function releaseLock(conn, key, log) {
 
 ;// CONCATENATED MODULE: external "node:util"
 const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
-;// CONCATENATED MODULE: ./src/engine/redact.ts
-/**
- * Redaction: every text we print (logs, summaries, issues, history rows, errors) goes through
- * {@link redact} first, so a password that reaches a message from a driver or a tool is masked.
- */
-/** What replaces a password wherever we print text: dbmate's `redactLogString` uses the same mask. */
-const REDACTED = '********';
-/**
- * Mask secrets in free text before it is printed: every occurrence of each secret (as written and
- * percent-encoded, any hex case), the password of any `scheme://user:pass@` URL, and any
- * `password=` parameter. Apply it to every message that may carry driver or tool output.
- */
-function redact(text, secrets) {
-    let out = text.replace(USERINFO_RE, (_m, prefix, rest) => `${prefix}${REDACTED}@${rest.slice(passwordEnd(rest) + 1)}`);
-    out = out.replace(PASSWORD_PARAM_RE, `$1${REDACTED}`);
-    return redactSecrets(out, secrets);
-}
-/** {@link redact} applied to every string inside a plain value (objects, arrays); dates and numbers pass through. */
-function redactDeep(value, secrets) {
-    const walk = (v) => {
-        if (typeof v === 'string')
-            return redact(v, secrets);
-        if (v instanceof Date)
-            return v;
-        if (Array.isArray(v))
-            return v.map(walk);
-        if (v && typeof v === 'object')
-            return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-        return v;
-    };
-    return walk(value);
-}
-// `scheme://user:` followed by the rest of the whitespace-free token; passwordEnd finds its '@'.
-// The lookbehind anchors a match at the start of a scheme: without it a long run of letters is
-// rescanned from every position (quadratic; a 200k-character message took minutes).
-const USERINFO_RE = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/?#@]*:)(\S*@\S*)/g;
-const PASSWORD_PARAM_RE = /((?:^|[?&;\s])password=)[^&\s#]*/gi;
-/**
- * Index of the '@' that ends the userinfo in `rest`. The last '@' before the path is the URL
- * parsers' answer; when the password itself holds `/`, `?` or `#` (an invalid URL we still must
- * not leak), fall back to the last '@' of the token.
- */
-function passwordEnd(rest) {
-    const pathStart = rest.search(/[/?#]/);
-    const head = pathStart === -1 ? rest : rest.slice(0, pathStart);
-    const at = head.lastIndexOf('@');
-    return at !== -1 ? at : rest.lastIndexOf('@');
-}
-function secretForms(secret) {
-    const encoded = encodeURIComponent(secret);
-    // WHATWG URL serialisation of userinfo encodes fewer characters than encodeURIComponent.
-    let userinfo = secret;
-    try {
-        const u = new URL('postgres://host');
-        u.password = secret;
-        userinfo = u.password;
-    }
-    catch {
-        // keep the raw form only
-    }
-    return [secret, encoded, encoded.replace(/%20/g, '+'), userinfo].map(escapeRegExp);
-}
-function hexInsensitive(pattern) {
-    return pattern.replace(/%([0-9A-Fa-f])([0-9A-Fa-f])/g, (_m, a, b) => `%${charClass(a)}${charClass(b)}`);
-}
-function charClass(c) {
-    return /[0-9]/.test(c) ? c : `[${c.toLowerCase()}${c.toUpperCase()}]`;
-}
-function escapeRegExp(s) {
-    return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-function redactSecrets(text, secrets) {
-    const patterns = [...new Set(secrets.filter((s) => s !== '').flatMap(secretForms))].sort((a, b) => b.length - a.length);
-    let out = text;
-    for (const form of patterns)
-        out = out.replace(new RegExp(hexInsensitive(form), 'g'), REDACTED);
-    return out;
-}
-
 ;// CONCATENATED MODULE: ./src/engine/url.ts
 
 
@@ -12035,6 +12398,10 @@ function seal(target) {
 
 
 
+
+
+/** Default of {@link SessionSettings.livenessTimeoutMs}: a dead network is reported within 30 s. */
+const DEFAULT_LIVENESS_TIMEOUT_MS = 30_000;
 /**
  * Open a connection to `target`, retrying (per {@link SessionSettings.connectRetries}) only
  * failures that may pass by themselves. The one place a command connects.
@@ -12043,14 +12410,16 @@ async function connectWithRetry(s, target = s.target) {
     const retries = s.connectRetries ?? 0;
     for (let attempt = 1;; attempt++) {
         try {
-            return await connect(target);
+            return await connect(target, { connectTimeoutMs: s.connectTimeoutMs });
         }
         catch (err) {
-            if (attempt > retries || !isTransientConnectError(err))
+            if (attempt > retries || !isTransientConnectError(err) || s.signal?.aborted)
                 throw err;
             const delay = (s.connectRetryBaseMs ?? 1000) * 2 ** (attempt - 1);
             s.log.warn(`${err.message}; retry ${attempt}/${retries} in ${delay} ms`);
-            await sleep(delay);
+            await sleep(delay, s.signal);
+            if (s.signal?.aborted)
+                throw cancelledError(s.signal, 'the database could be reached; nothing was applied');
         }
     }
 }
@@ -12101,17 +12470,30 @@ async function withReadOnlySession(s, fn, onMissing) {
  * Run `fn` under the advisory lock of this ledger, held on `conn` (advisory locks belong to a
  * session) and released in `finally`. Everything that changes the database runs here, and the
  * plan is made inside, after the lock is taken, so two concurrent runs never apply the same
- * migration.
+ * migration. The session is watched while the lock is held (`guard.ts`): a dead network or a
+ * cancelled run ends it instead of leaving it waiting.
  */
 async function withLock(conn, s, fn) {
     const ledger = await resolveLedgerName(conn, s.migrationsTable, s.target.searchPath);
     const key = lockKey(ledger.quoted);
-    await acquireLock(conn, key, s.lockWaitTimeoutMs, s.log);
+    const guard = await SessionGuard.start(conn, {
+        target: s.target,
+        livenessTimeoutMs: s.livenessTimeoutMs ?? DEFAULT_LIVENESS_TIMEOUT_MS,
+        ...(s.connectTimeoutMs !== undefined ? { connectTimeoutMs: s.connectTimeoutMs } : {}),
+        ...(s.signal ? { signal: s.signal } : {}),
+        log: s.log,
+    });
     try {
-        return await fn(ledger, configuredHistory(ledger, s.historyTable));
+        await acquireLock(conn, key, s.lockWaitTimeoutMs, s.log, s.signal);
+        try {
+            return await fn({ ledger, history: configuredHistory(ledger, s.historyTable), guard });
+        }
+        finally {
+            await releaseLock(conn, key, s.log);
+        }
     }
     finally {
-        await releaseLock(conn, key, s.log);
+        await guard.stop();
     }
 }
 /**
@@ -12128,12 +12510,17 @@ async function withAdminSession(s, fn) {
     }
 }
 /**
- * A second look after the command's own connection died (a killed backend): one attempt, no
- * retries, `undefined` when the server cannot be reached either.
+ * A second look after the command's own connection died (a killed backend, a dead network): one
+ * attempt, no retries, `undefined` when the server cannot be reached either. A cancelled run has
+ * seconds left before the job is killed, so it waits less.
  */
 async function reconnect(s) {
-    return connect(s.target).catch(() => undefined);
+    const limit = s.signal?.aborted ? RECONNECT_WHEN_CANCELLED_MS : s.connectTimeoutMs || RECONNECT_MS;
+    return connect(s.target, { connectTimeoutMs: limit }).catch(() => undefined);
 }
+/** How long {@link reconnect} waits at most: the run must end with its truth, not hang on it. */
+const RECONNECT_MS = 10_000;
+const RECONNECT_WHEN_CANCELLED_MS = 2_000;
 /**
  * Connection failures that may pass by themselves: refused (server starting or restarting),
  * timeouts, unreachable networks, temporary DNS failures, `the database system is starting up`
@@ -12170,38 +12557,63 @@ function isTransientConnectError(err) {
 
 
 
-/** The {@link RunResult} of a run whose steps are done; never throws for a lost connection or a failed schema dump. */
+
+
+
+/** How long the old session may take to end before the outcome is declared unknown. */
+const END_STALE_MS = 10_000;
+const END_STALE_WHEN_CANCELLED_MS = 2_000;
+/**
+ * The {@link RunResult} of a run whose steps are done; never throws for a lost connection or a
+ * failed schema dump. After a lost connection nothing is guessed: the old session is ended from a
+ * fresh connection and waited for (until then its migration may still commit), then the ledger
+ * says what happened, and the last step is reported as that. When that cannot be done, the
+ * result says the state is unknown and how to find out.
+ */
 async function settleRun(conn, s, run) {
-    const { command, files, ledger, history, steps, error } = run;
-    const result = { command, steps, error, pending: [], pendingFiles: [], files: files.map(refOf), durationMs: 0 };
-    // A killed backend takes the session with it: look at the outcome through a fresh connection.
-    const lost = error !== undefined && isConnectionLost(error.cause ?? error);
+    const { command, files, ledger, history, steps } = run;
+    const result = { command, steps, error: run.error, pending: [], pendingFiles: [], files: files.map(refOf), durationMs: 0 };
+    if (s.signal?.aborted)
+        result.cancelled = abortReason(s.signal);
+    const lost = run.error !== undefined && isConnectionLost(run.error.cause ?? run.error);
     const fresh = lost ? await reconnect(s) : undefined;
     const db = lost ? fresh : conn;
+    const last = steps.at(-1);
     try {
-        let after;
-        const applied = db ? await appliedVersions(db, ledger).catch(() => undefined) : undefined;
-        if (applied)
-            after = makePlan(files, applied);
-        if (!db || !after) {
+        let unknown;
+        if (lost && !fresh)
+            unknown = 'the database could not be reached again';
+        else if (lost && fresh && run.session && !(await endStaleSession(fresh, run.session, s.signal?.aborted ? END_STALE_WHEN_CANCELLED_MS : END_STALE_MS).catch(() => false))) {
+            unknown = `the old session (server process ${run.session.pid}) could not be ended, and its migration may still commit`;
+        }
+        const applied = db && !unknown ? await appliedVersions(db, ledger).catch(() => undefined) : undefined;
+        if (!unknown && !applied)
+            unknown = 'the ledger could not be read again';
+        if (unknown || !applied) {
             result.stateUnknown = true;
-            s.log.warn('the connection was lost and could not be re-opened: run `status` to see what is applied');
+            result.unknownReason = unknownAdvice(unknown ?? '', last, run.session);
+            s.log.warn(result.unknownReason);
         }
         else {
+            const after = makePlan(files, applied);
             result.pending = after.pending.map((f) => f.version);
             result.pendingFiles = after.pending.map(refOf);
             result.currentVersion = after.highestApplied;
-            if (lost && fresh)
-                await recordLostStep(fresh, steps.at(-1), after, run.stepOpts);
-        }
-        if (after && s.dumpSchema && !error) {
-            try {
-                await writeSchema(conn, s.target, ledger, { pgDump: s.pgDump, history, schemaFile: s.schemaFile, cwd: s.cwd, log: s.log });
-                result.schemaFile = s.schemaFile;
+            if (lost && fresh) {
+                if (last && committed(last, after))
+                    heardLate(result, last, run.session?.lostReason);
+                else
+                    await recordLostStep(fresh, last, after, run.stepOpts);
             }
-            catch (err) {
-                result.dumpError = err;
-                s.log.warn(`schema dump failed (the migrations themselves succeeded): ${err.message}`);
+            if (s.dumpSchema && !result.error) {
+                try {
+                    await writeSchema(conn, s.target, ledger, { pgDump: s.pgDump, history, schemaFile: s.schemaFile, cwd: s.cwd, log: s.log });
+                    result.schemaFile = s.schemaFile;
+                }
+                catch (err) {
+                    result.dumpError = err;
+                    s.log.warn(`schema dump failed (the migrations themselves succeeded): ${err.message}`);
+                }
             }
         }
     }
@@ -12210,6 +12622,30 @@ async function settleRun(conn, s, run) {
     }
     result.durationMs = Date.now() - run.t0;
     return result;
+}
+/** Whether the ledger shows the effect of a step whose answer was lost. */
+function committed(step, after) {
+    if (step.outcome !== 'failed' && step.outcome !== 'cancelled')
+        return false;
+    const applied = after.files.some((r) => r.file.version === step.version && r.applied);
+    return step.direction === 'up' ? applied : !applied;
+}
+/**
+ * The last step committed before its connection was lost (its ledger and history rows committed
+ * with it): report it as done, and the run as stopped by the lost connection, not by the step.
+ */
+function heardLate(result, step, why) {
+    step.outcome = step.direction === 'up' ? 'applied' : 'rolled_back';
+    step.committedUnheard = true;
+    delete step.error;
+    result.error = new MigrationError('CONNECTION_LOST', `the connection was lost${why ? ` (${why})` : ''} after ${step.displayPath} committed: the ledger shows it ${step.direction === 'up' ? 'applied' : 'rolled back'}, but its answer never arrived; the run stopped there`, { hint: 'nothing is half-done: run the same command again to continue' });
+}
+/** What to tell when the outcome cannot be known, and how to find it out. */
+function unknownAdvice(why, step, session) {
+    const what = step ? `whether ${step.displayPath} was ${step.direction === 'up' ? 'applied' : 'rolled back'} is unknown` : 'what is applied now is unknown';
+    const old = session ? ` The server ends the old session (process ${session.pid}) by itself once its statement is done (idle_session_timeout); until then it holds the migration lock.` : '';
+    return (`the connection was lost${session?.lostReason ? ` (${session.lostReason})` : ''} and ${why}: ${what}.${old} ` +
+        'To find out, run `status` once the database answers (its ledger is the truth: a transactional migration is either applied with its ledger row or not at all)');
 }
 
 ;// CONCATENATED MODULE: ./src/engine/migrator.ts
@@ -12227,9 +12663,12 @@ async function settleRun(conn, s, run) {
 
 
 
+
+
 /** The migration engine: dbmate's commands, with locking, timeouts, retries and an audit trail. */
 class Migrator {
     cfg;
+    held;
     /** One Migrator is one invocation: every history row it writes shares the invocation id. */
     constructor(cfg) {
         this.cfg = { ...cfg, ctx: { ...cfg.ctx, invocationId: cfg.ctx.invocationId ?? (0,external_node_crypto_.randomUUID)() } };
@@ -12248,6 +12687,38 @@ class Migrator {
         await withAdminSession(this.cfg, (admin) => admin.query(`drop database if exists ${esm.escapeIdentifier(this.cfg.target.database)}`));
     }
     /**
+     * Hold one session and the migration lock for everything `fn` does: `up`, `rollbackVersions`
+     * and `rollback` called inside reuse them, so nothing can start between a deploy's migrations,
+     * its health checks and its automatic rollback. With `createDatabase`, a missing database is
+     * created first (as `up` does). When the held session is lost, the next command inside opens
+     * (and locks) a new one.
+     */
+    async holdLock(opts, fn) {
+        if (this.held)
+            return fn();
+        const createMissing = opts.createDatabase ? () => this.createDatabase() : undefined;
+        return withSession(this.cfg, (conn, created) => withLock(conn, this.cfg, async (locked) => {
+            this.held = { conn, created, locked };
+            try {
+                return await fn();
+            }
+            finally {
+                this.held = undefined;
+            }
+        }), createMissing);
+    }
+    /** `fn` on the held session (see {@link holdLock}), else on a session and lock of its own. */
+    locked(fn, createMissing) {
+        const held = this.held;
+        if (held && !held.locked.guard.lostReason && !held.lost) {
+            // A database created by the held session counts once: for the first command that asks.
+            const created = held.created;
+            held.created = false;
+            return fn(held.conn, held.locked, created);
+        }
+        return withSession(this.cfg, (conn, created) => withLock(conn, this.cfg, (locked) => fn(conn, locked, created)), createMissing);
+    }
+    /**
      * `up` (create the database if missing) and `migrate`: apply pending migrations in order.
      * Every pending file is parsed, then `beforeApply` runs, then the ledger tables are created
      * when missing and the migrations run, all under one advisory lock.
@@ -12256,14 +12727,15 @@ class Migrator {
         const t0 = Date.now();
         // dbmate creates a missing database before it looks at the migrations directory.
         const createMissing = opts.createDatabase ? () => this.createDatabase() : undefined;
-        return withSession(this.cfg, async (conn, created) => {
+        return this.locked(async (conn, locked, created) => {
+            const { ledger, history } = locked;
             const files = await this.files();
             if (files.length === 0) {
                 throw new MigrationError('NO_MIGRATIONS', 'no migration files found', {
                     hint: `add a migration with \`db-migrate new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
                 });
             }
-            return withLock(conn, this.cfg, async (ledger, history) => {
+            {
                 const plan = makePlan(files, await appliedVersions(conn, ledger));
                 if (this.cfg.strict)
                     checkStrictOrder(plan);
@@ -12276,20 +12748,21 @@ class Migrator {
                 await this.ensureTables(conn, ledger, history);
                 const stepOpts = this.stepOptions(ledger, history);
                 const { steps, stopped } = await this.runSteps(conn, loaded, 'up', stepOpts, ready);
-                const result = await settleRun(conn, this.cfg, { command: 'up', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
+                const result = await this.settle(conn, locked, { command: 'up', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
                 if (created)
                     result.databaseCreated = true;
                 if (edited.length > 0)
                     result.edited = edited;
                 return result;
-            });
+            }
         }, createMissing);
     }
     /** `rollback`/`down`: undo the last `steps` applied migrations (dbmate order), newest first. */
     async rollback(opts = {}) {
         const t0 = Date.now();
         const files = await this.files();
-        return withSession(this.cfg, (conn) => withLock(conn, this.cfg, async (ledger, history) => {
+        return this.locked(async (conn, locked) => {
+            const { ledger, history } = locked;
             await this.ensureTables(conn, ledger, history);
             const plan = makePlan(files, await appliedVersions(conn, ledger));
             const targets = rollbackTargets(plan, opts.steps ?? 1);
@@ -12303,8 +12776,8 @@ class Migrator {
                 await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('rollback', conn, false, plan));
             const stepOpts = this.stepOptions(ledger, history);
             const { steps, stopped } = await this.runSteps(conn, loaded, 'down', stepOpts, ready);
-            return settleRun(conn, this.cfg, { command: 'rollback', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
-        }));
+            return this.settle(conn, locked, { command: 'rollback', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
+        });
     }
     /**
      * Undo exactly these versions (e.g. what a failed run applied), newest first in dbmate's file
@@ -12321,7 +12794,8 @@ class Migrator {
         const files = await this.files();
         const byVersion = new Map(files.map((f) => [f.version, f]));
         const requested = newestFirst(files, [...new Set(versions)]);
-        return withSession(this.cfg, (conn) => withLock(conn, this.cfg, async (ledger, history) => {
+        return this.locked(async (conn, locked) => {
+            const { ledger, history } = locked;
             await this.ensureTables(conn, ledger, history);
             const applied = await appliedVersions(conn, ledger);
             const notApplied = requested.filter((v) => !applied.has(v));
@@ -12333,7 +12807,7 @@ class Migrator {
             const stepOpts = this.stepOptions(ledger, history);
             const check = (v) => this.undoable(byVersion.get(v), v);
             const { steps, stopped } = await this.runSteps(conn, todo, 'down', stepOpts, check, { rowsAffected: false });
-            const base = await settleRun(conn, this.cfg, { command: 'rollback', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
+            const base = await this.settle(conn, locked, { command: 'rollback', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
             const undone = new Set(steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version));
             const pendingAfter = new Set(base.pending);
             // With the ledger unreadable (connection lost), trust the steps: what did not finish remains.
@@ -12353,7 +12827,7 @@ class Migrator {
                 remaining,
                 ...(stoppedAt ? { stoppedAt } : {}),
             };
-        }));
+        });
     }
     /**
      * `rollbackVersions`' check before each version: the file must exist, parse, and have a down
@@ -12490,7 +12964,16 @@ class Migrator {
             statementTimeoutMs: this.cfg.statementTimeoutMs,
             lockRetries: this.cfg.lockRetries,
             retryBaseMs: this.cfg.retryBaseMs ?? 500,
+            ...(this.cfg.signal ? { signal: this.cfg.signal } : {}),
+            secrets: [...(this.cfg.secrets ?? []), ...(this.cfg.target.password ? [this.cfg.target.password] : [])],
         };
+    }
+    /** {@link settleRun} for a run on `locked`; a held session that was lost is not lent again. */
+    async settle(conn, locked, run) {
+        const result = await settleRun(conn, this.cfg, { ...run, session: locked.guard });
+        if (this.held?.conn === conn && (locked.guard.lostReason || (run.error && isConnectionLost(run.error.cause ?? run.error))))
+            this.held.lost = true;
+        return result;
     }
     async ensureTables(conn, ledger, history) {
         await ensureLedger(conn, ledger, this.log);
@@ -12508,11 +12991,15 @@ class Migrator {
             const m = await prepare(entry);
             if ('reason' in m)
                 return { steps, stopped: m };
+            if (this.cfg.signal?.aborted) {
+                const what = `${direction === 'up' ? 'applying' : 'rolling back'} ${m.file.displayPath}`;
+                return { steps, stopped: { version: m.file.version, reason: 'cancelled', error: cancelledError(this.cfg.signal, what), displayPath: m.file.displayPath } };
+            }
             this.log.info(`${doing}: ${m.file.fileName}`);
             const r = await runStep(conn, m.file, m.parsed, direction, stepOpts);
             steps.push(r);
             if (r.error)
-                return { steps, stopped: { version: m.file.version, reason: 'failed', error: r.error, displayPath: m.file.displayPath } };
+                return { steps, stopped: { version: m.file.version, reason: r.outcome === 'cancelled' ? 'cancelled' : 'failed', error: r.error, displayPath: m.file.displayPath } };
             if (show.rowsAffected && this.cfg.verbose && r.rowsAffected !== undefined)
                 this.log.info(`Rows affected: ${r.rowsAffected}`);
             this.log.info(`${done}: ${m.file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
@@ -13072,7 +13559,7 @@ async function main_main(argv, processEnv, io) {
         const target = parseDatabaseUrl(resolveDatabaseUrl(opts, env), { driver: opts.driver });
         if (target.password)
             secrets.push(target.password);
-        const config = migratorConfig(opts, target, env, io.cwd, log);
+        const config = { ...migratorConfig(opts, target, env, io.cwd, log), ...(io.signal ? { signal: io.signal } : {}) };
         const ctx = { ...base, target, config, migrator: new Migrator(config) };
         if (opts.wait && opts.command !== 'wait')
             await waitForTarget(opts, target, out);
@@ -13125,6 +13612,62 @@ function formatError(e) {
     const m = e;
     return `Error: ${m?.message ?? String(e)}${m?.code && !m.message?.includes(m.code) ? ` (${m.code})` : ''}\n`;
 }
+
+
+/***/ }),
+
+/***/ 5751:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   YN: () => (/* binding */ LAST_RESORT_MS),
+/* harmony export */   cf: () => (/* binding */ signalExitCode),
+/* harmony export */   dJ: () => (/* binding */ cancelOnSignals)
+/* harmony export */ });
+/**
+ * A CI job that is cancelled gets SIGINT, then SIGTERM 7.5 s later, then SIGKILL 2.5 s after
+ * that (GitHub Actions' runner). Node's default is to die at the first signal, which leaves no
+ * record and lets the migration in flight commit unseen. Both entries (the action and the CLI)
+ * turn the first SIGINT or SIGTERM into an abort instead, and the engine winds down within the
+ * grace period: see `docs/RELIABILITY.md`.
+ */
+/** Exit code of a process stopped by `name`, as a shell reports it (128 + the signal's number). */
+function signalExitCode(name) {
+    return name === 'SIGTERM' ? 143 : 130;
+}
+/**
+ * Abort the returned signal at the first SIGINT or SIGTERM, and tell `onSignal` about each one
+ * (a second one means the kill is near). `lastResortMs` after the first, `lastResort` runs: the
+ * run should have ended long before; this is the exit that beats the SIGKILL.
+ */
+function cancelOnSignals(opts = {}) {
+    const controller = new AbortController();
+    let timer;
+    const handler = (name) => {
+        const first = !controller.signal.aborted;
+        opts.onSignal?.(name, first);
+        if (!first)
+            return;
+        controller.abort(name);
+        if (opts.lastResort) {
+            timer = setTimeout(() => opts.lastResort(name), opts.lastResortMs ?? LAST_RESORT_MS);
+            timer.unref();
+        }
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+    return {
+        signal: controller.signal,
+        dispose: () => {
+            process.off('SIGINT', handler);
+            process.off('SIGTERM', handler);
+            if (timer)
+                clearTimeout(timer);
+        },
+    };
+}
+/** 9 s: after GitHub's SIGTERM (7.5 s), before its SIGKILL (10 s). */
+const LAST_RESORT_MS = 9_000;
 
 
 /***/ }),

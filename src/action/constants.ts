@@ -114,7 +114,8 @@ export const BACKUP_MODES = ['auto', 'always', 'never'] as const;
 export type BackupMode = (typeof BACKUP_MODES)[number];
 
 /** Values of the `status` output. */
-export const RUN_STATUSES = ['success', 'failed', 'rolled-back', 'dry-run', 'nothing-to-do'] as const;
+/** `cancelled`: the job was cancelled (SIGINT/SIGTERM) and the run stopped early; see `docs/RELIABILITY.md`. */
+export const RUN_STATUSES = ['success', 'failed', 'rolled-back', 'dry-run', 'nothing-to-do', 'cancelled'] as const;
 
 /** A value of the `status` output. */
 export type RunStatus = (typeof RUN_STATUSES)[number];

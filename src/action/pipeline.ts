@@ -4,6 +4,7 @@
  * the failure issue and posts the notification. Every decision below that lives in a step.
  */
 import type { Logger } from '../engine/logger.js';
+import { abortReason } from '../engine/cancel.js';
 import { redact, redactDeep } from '../engine/redact.js';
 import { ActionError, errorOf } from './errors.js';
 import { newRun } from './new-run.js';
@@ -26,6 +27,8 @@ import { verify } from './steps/verify.js';
 /** What {@link runPipeline} is given: the log, and any of the ports; the real ones fill the rest. */
 export interface PipelineDeps extends Partial<ActionPorts> {
   readonly log: PipelineLog;
+  /** Aborted when the job is cancelled (main.ts turns SIGINT/SIGTERM into it). */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -39,10 +42,11 @@ export async function runPipeline(settings: ActionSettings, deps: PipelineDeps):
   const { log } = deps;
   // `command: lint` needs no database (main.ts calls it directly when no URL is set).
   if (settings.command === 'lint') return runLintCommand({ ...settings, command: 'lint' }, deps);
-  const ports = realPorts(settings, log, deps);
+  const { signal } = deps;
+  const ports = realPorts(settings, log, deps, signal);
   const t0 = ports.now();
   const run = newRun(t0, settings);
-  const plain = stepContext(settings, ports, log, run);
+  const plain = stepContext(settings, ports, log, run, signal);
   // Migration lint in preflight (steps/lint.ts): `plan` lints what `up` would apply; `up` lints the pending files before the backup and the first migration.
   const ctx = settings.command === 'up' || settings.command === 'plan' ? { ...plain, ports: { ...ports, migrator: lintingMigrator(plain) } } : plain;
   log.info(`Environment: ${settings.environment}; database: ${settings.target.redacted} (from ${settings.urlSource.name}); command: ${settings.command}${settings.dryRun ? ' (dry run)' : ''}`);
@@ -50,11 +54,13 @@ export async function runPipeline(settings: ActionSettings, deps: PipelineDeps):
     for (const m of laterFeatureWarnings(settings)) ctx.warn(m);
     await runCommand(ctx);
   } catch (err) {
-    run.status = 'failed';
+    run.status = signal?.aborted ? 'cancelled' : 'failed';
+    if (signal?.aborted) run.cancelled = abortReason(signal);
     run.error = errorOf(err);
   }
-  // After the run, so the table includes it.
-  if (settings.command === 'up') await recentRuns(ctx);
+  if (run.status === 'cancelled') cancelNote(run);
+  // After the run, so the table includes it; a cancelled job has seconds left, not for this.
+  if (settings.command === 'up' && !signal?.aborted) await recentRuns(ctx);
   run.durationMs = Math.round(ports.now() - t0);
 
   // From here on the run is redacted, and so is every warning added to it.
@@ -138,6 +144,21 @@ export function failedRun(err: unknown, startedAt: number, now: number = Date.no
   const run = newRun(startedAt, undefined, errorOf(err));
   run.durationMs = Math.round(now - startedAt);
   return run;
+}
+
+/**
+ * What a cancelled run leaves, in one sentence on top of its rows: what stayed applied, and that
+ * nothing ran after the cancel (no further migration, no health check, no automatic rollback).
+ */
+function cancelNote(run: ActionRun): void {
+  const kept = run.applied.filter((v) => !run.rolledBack.includes(v));
+  run.notes.unshift(
+    `The job was cancelled (${run.cancelled ?? 'cancel'}): no further migration, health check or automatic rollback started. ` +
+      (kept.length > 0
+        ? `Migrations this run applied before the cancel stay applied (each committed with its ledger row): ${kept.join(', ')}.`
+        : 'This run left no migration applied.') +
+      ' Run the workflow again to continue.',
+  );
 }
 
 /** Inputs that do not apply to this command: say so instead of pretending. */

@@ -17,7 +17,7 @@ import type { ActionPorts, BackupPort, HealthPort } from './ports.js';
 import type { ActionSettings } from './settings.js';
 
 /** Engine configuration from validated settings. */
-export function migratorConfig(s: ActionSettings, log: Logger): MigratorConfig {
+export function migratorConfig(s: ActionSettings, log: Logger, signal?: AbortSignal): MigratorConfig {
   return {
     target: s.target,
     migrationsDirs: [...s.migrationsDirs],
@@ -37,6 +37,8 @@ export function migratorConfig(s: ActionSettings, log: Logger): MigratorConfig {
     ctx: { environment: s.environment, actor: s.run.actor, gitSha: s.run.sha, runId: s.run.runId, runUrl: s.run.runUrl, toolVersion: VERSION },
     log,
     cwd: s.workspace,
+    secrets: s.secrets,
+    ...(signal ? { signal } : {}),
   };
 }
 
@@ -46,7 +48,7 @@ export function healthPort(target: DatabaseTarget): HealthPort {
 }
 
 /** Real backups of the settings' database into `backup-dir`, with a pg_dump matched to the server. */
-export function backupPort(s: ActionSettings, log: Logger): BackupPort {
+export function backupPort(s: ActionSettings, log: Logger, signal?: AbortSignal): BackupPort {
   return {
     serverVersion: (conn) => serverVersion(conn),
     probeServerVersion: () => withConnection(s.target, serverVersion),
@@ -66,6 +68,7 @@ export function backupPort(s: ActionSettings, log: Logger): BackupPort {
         pgDump: sel.pgDump,
         pgRestore: sel.pgRestore,
         logger: log,
+        ...(signal ? { signal } : {}),
       }),
   };
 }
@@ -74,12 +77,13 @@ export function backupPort(s: ActionSettings, log: Logger): BackupPort {
  * Every port of a run, wired to the real systems, except those given in `given` (a test's fakes).
  * Building them touches nothing: the engine connects on its first command, and the GitHub client
  * loads @actions/github only on its first request, so a run that succeeds never loads it.
+ * `signal` cancels the run (the engine and pg_dump stop; see `docs/RELIABILITY.md`).
  */
-export function realPorts(settings: ActionSettings, log: Logger, given: Partial<ActionPorts> = {}): ActionPorts {
+export function realPorts(settings: ActionSettings, log: Logger, given: Partial<ActionPorts> = {}, signal?: AbortSignal): ActionPorts {
   return {
-    migrator: given.migrator ?? new Migrator(migratorConfig(settings, log)),
+    migrator: given.migrator ?? new Migrator(migratorConfig(settings, log, signal)),
     health: given.health ?? healthPort(settings.target),
-    backup: given.backup ?? backupPort(settings, log),
+    backup: given.backup ?? backupPort(settings, log, signal),
     createIssueClient: given.createIssueClient ?? createIssueClient,
     postWebhook: given.postWebhook ?? postWebhook,
     now: given.now ?? Date.now,

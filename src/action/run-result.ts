@@ -18,6 +18,10 @@ export type RowStatus =
   | 'rollback-failed'
   /** Its SQL failed: the run stopped here. */
   | 'failed'
+  /** The job was cancelled while it ran: its statement was cancelled (a transactional one left nothing). */
+  | 'cancelled'
+  /** Its connection was lost and what happened to it could not be established (see the run's error). */
+  | 'unknown'
   /** Not in the ledger, and not touched by this run. */
   | 'pending'
   /** Dry run: `up` would apply it. */
@@ -233,6 +237,8 @@ export interface ActionRun {
   /** `up`: the newest runs of this environment from the history table, newest first (this one included). */
   recentRuns?: RunSummary[];
   error?: RunError;
+  /** The job was cancelled: by what (e.g. `SIGINT`); `status` is then `cancelled`. */
+  cancelled?: string;
   /** Things the user should act on (shown in the summary and as warnings). */
   warnings: string[];
   /** Neutral facts worth showing (e.g. the ledger does not exist yet). */

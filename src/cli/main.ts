@@ -41,7 +41,7 @@ export async function main(argv: string[], processEnv: Env, io: CliIO): Promise<
     if (offline) return await offline(base);
     const target = parseDatabaseUrl(resolveDatabaseUrl(opts, env), { driver: opts.driver });
     if (target.password) secrets.push(target.password);
-    const config = migratorConfig(opts, target, env, io.cwd, log);
+    const config = { ...migratorConfig(opts, target, env, io.cwd, log), ...(io.signal ? { signal: io.signal } : {}) };
     const ctx: DatabaseCommandContext = { ...base, target, config, migrator: new Migrator(config) };
     if (opts.wait && opts.command !== 'wait') await waitForTarget(opts, target, out);
     return await databaseCommand(opts.command)(ctx);

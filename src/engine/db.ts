@@ -10,8 +10,10 @@ export type Connection = pg.Client;
  * Open a connection, trying each TLS setting the URL's sslmode allows in libpq's order
  * (with no sslmode: TLS first, then plain, like libpq's default `prefer`).
  */
-export async function connect(target: DatabaseTarget): Promise<Connection> {
-  const attempts = connectionAttempts(target);
+export async function connect(target: DatabaseTarget, opts: { connectTimeoutMs?: number } = {}): Promise<Connection> {
+  const attempts = connectionAttempts(target).map((c) =>
+    opts.connectTimeoutMs !== undefined && c.connectionTimeoutMillis === undefined ? { ...c, connectionTimeoutMillis: opts.connectTimeoutMs } : c,
+  );
   let lastErr: unknown;
   for (let i = 0; i < attempts.length; i++) {
     try {
@@ -53,9 +55,31 @@ function connectError(target: DatabaseTarget, err: unknown): MigrationError {
   });
 }
 
-/** Close without throwing: closing happens in `finally` blocks where the first error matters. */
+/** How long a polite close may wait for the server's goodbye before the socket is just destroyed. */
+const CLOSE_WAIT_MS = 2000;
+
+/**
+ * Close without throwing: closing happens in `finally` blocks where the first error matters. Never
+ * waits long: over a dead network `end()` would wait forever for the server, and its socket would
+ * keep the process alive after the run.
+ */
 export async function closeQuietly(conn: Connection | undefined): Promise<void> {
-  if (conn) await conn.end().catch(() => undefined);
+  if (!conn) return;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), CLOSE_WAIT_MS);
+  });
+  const how = await Promise.race([conn.end().catch(() => undefined), late]);
+  clearTimeout(timer);
+  if (how === 'late') destroySocket(conn);
+}
+
+/**
+ * Close a connection's socket at once, without the goodbye `end()` waits for; a query in flight
+ * fails with `err`. For sessions declared dead, whose server may never answer again.
+ */
+export function destroySocket(conn: Connection, err?: Error): void {
+  (conn as unknown as { connection?: { stream?: { destroy(e?: Error): void } } }).connection?.stream?.destroy(err);
 }
 
 /**

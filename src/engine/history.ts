@@ -30,11 +30,14 @@ export interface RunContext {
 /**
  * Outcome recorded for one attempt. `verified`: the down section of this file (by checksum) was
  * proven by `verify` on a scratch database of the same server; nothing ran on this database.
+ * `cancelled`: the run was cancelled (the job's SIGINT/SIGTERM) while this migration ran, and its
+ * statement was cancelled: nothing of a transactional section remains; the row's error says what
+ * of a `transaction:false` one completed.
  */
-export type HistoryOutcome = 'applied' | 'failed' | 'rolled_back' | 'verified';
+export type HistoryOutcome = 'applied' | 'failed' | 'rolled_back' | 'verified' | 'cancelled';
 
 /** Outcomes of the table's check constraint, in the order the DDL lists them. */
-const OUTCOMES: readonly HistoryOutcome[] = ['applied', 'failed', 'rolled_back', 'verified'];
+const OUTCOMES: readonly HistoryOutcome[] = ['applied', 'failed', 'rolled_back', 'verified', 'cancelled'];
 
 /** Resolved, quoted name of the audit table, in the ledger's schema. */
 export interface HistoryName {
@@ -61,17 +64,20 @@ function quoteIdent(id: string): string {
  * DDL of the audit table. An identity column (not bigserial) keeps its sequence inside the table
  * definition, so excluding the table from schema dumps excludes all of it.
  *
- * Tables created by 0.1.0 before `invocation_id` and the `verified` outcome existed are brought up
- * to date in the same round trip; the catalog check comes first so an up-to-date table is never
- * ALTERed (that would take an ACCESS EXCLUSIVE lock on every run).
+ * Tables created by older versions (before `invocation_id`, or with fewer outcomes in the check
+ * constraint) are brought up to date in the same round trip; the catalog checks come first so an
+ * up-to-date table is never ALTERed (that would take an ACCESS EXCLUSIVE lock on every run).
  */
 export function historyDdl(name: HistoryName): string {
   const outcomes = OUTCOMES.map((o) => `'${o}'`).join(', ');
   const table = literal(name.quoted);
+  const newest = OUTCOMES.at(-1)!;
   return `${createDdl(name, outcomes)};
 do $db_migrate$ declare c record; begin
   if not exists (select 1 from pg_attribute where attrelid = ${table}::regclass and attname = 'invocation_id' and not attisdropped) then
     alter table ${name.quoted} add column invocation_id text;
+  end if;
+  if not exists (select 1 from pg_constraint where conrelid = ${table}::regclass and contype = 'c' and pg_get_constraintdef(oid) like '%''${newest}''%') then
     -- The old check constraint's name was chosen by the server (and truncated for long names): find it.
     for c in select conname from pg_constraint where conrelid = ${table}::regclass and contype = 'c' and pg_get_constraintdef(oid) like '%outcome%' loop
       execute format('alter table %s drop constraint %I', ${table}, c.conname);

@@ -3,6 +3,7 @@ import { isConnectionLost, type Connection } from './db.js';
 import type { Logger } from './logger.js';
 import { MigrationError } from './errors.js';
 import { sleep } from './sleep.js';
+import { cancelledError } from './cancel.js';
 
 /**
  * Advisory-lock key for one ledger. Derived from the quoted ledger name so two projects with
@@ -15,9 +16,10 @@ export function lockKey(quotedLedger: string): bigint {
 
 /**
  * Take a session advisory lock, waiting up to `waitMs`. Polls `pg_try_advisory_lock` rather
- * than blocking in `pg_advisory_lock` so the wait is bounded by us, not by statement_timeout.
+ * than blocking in `pg_advisory_lock` so the wait is bounded by us, not by statement_timeout,
+ * and a cancelled run (`signal`) stops waiting at once.
  */
-export async function acquireLock(conn: Connection, key: bigint, waitMs: number, log: Logger): Promise<void> {
+export async function acquireLock(conn: Connection, key: bigint, waitMs: number, log: Logger, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + waitMs;
   let delay = 25;
   let announced = false;
@@ -34,7 +36,8 @@ export async function acquireLock(conn: Connection, key: bigint, waitMs: number,
         hint: 'wait for the other run to finish, or raise --lock-wait-timeout / lock-wait-timeout',
       });
     }
-    await sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
+    await sleep(Math.min(delay, Math.max(0, deadline - Date.now())), signal);
+    if (signal?.aborted) throw cancelledError(signal, 'the migration lock was free (another run held it); nothing was applied');
     delay = Math.min(delay * 2, 1000);
   }
 }

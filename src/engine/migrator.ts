@@ -1,18 +1,19 @@
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
-import type { Connection } from './db.js';
+import { isConnectionLost, type Connection } from './db.js';
 import { MigrationError } from './errors.js';
 import { findMigrationFiles, assertUniqueVersions } from './files.js';
 import { loadMigrations, type LoadedMigration } from './parse.js';
 import { resolveLedgerName, ensureLedger, appliedVersions, type LedgerName } from './ledger.js';
 import { editedWarning, editedVersions, configuredHistory, historyDdl, type HistoryName, type RunContext } from './history.js';
 import { makePlan, checkStrictOrder, rollbackTargets, newestFirst, refOf, type MigrationPlan } from './plan.js';
-import { settleRun } from './outcome.js';
+import { settleRun, type RunSoFar } from './outcome.js';
+import { cancelledError } from './cancel.js';
 import { runStep, type StepResult, type StepOptions } from './runner.js';
 import { isEmptySection } from './split.js';
 import { writeSchema } from './dump.js';
 import { formatGoDuration } from './duration.js';
-import { withSession, withReadOnlySession, withLock, withAdminSession, type SessionSettings } from './session.js';
+import { withSession, withReadOnlySession, withLock, withAdminSession, type LockedSession, type SessionSettings } from './session.js';
 import type { Logger } from './logger.js';
 import type { MigrationFile, ParsedMigration, Section } from './types.js';
 import type { BeforeApplyInfo, PlanResult, PlannedMigration, RollbackOptions, RollbackPlanResult, RollbackStopReason, RunResult, StatusResult, UpOptions, VersionsRollbackResult } from './results.js';
@@ -44,6 +45,17 @@ export interface MigratorConfig extends SessionSettings {
   ctx: RunContext;
   /** Resolve relative directories against this (default: process.cwd()). */
   cwd?: string;
+  /** Masked wherever the engine stores text (history rows); the URL's password always is. */
+  secrets?: readonly string[];
+}
+
+/** The session of a {@link Migrator.holdLock} scope, lent to the commands run inside it. */
+interface Held {
+  conn: Connection;
+  created: boolean;
+  locked: LockedSession;
+  /** A command inside saw the session lost: the lock went with it. */
+  lost?: boolean;
 }
 
 /** Where and why a step loop stopped before its end (see {@link VersionsRollbackResult.stoppedAt}). */
@@ -65,6 +77,7 @@ interface DryRun {
 /** The migration engine: dbmate's commands, with locking, timeouts, retries and an audit trail. */
 export class Migrator {
   private readonly cfg: MigratorConfig;
+  private held?: Held;
 
   /** One Migrator is one invocation: every history row it writes shares the invocation id. */
   constructor(cfg: MigratorConfig) {
@@ -88,6 +101,43 @@ export class Migrator {
   }
 
   /**
+   * Hold one session and the migration lock for everything `fn` does: `up`, `rollbackVersions`
+   * and `rollback` called inside reuse them, so nothing can start between a deploy's migrations,
+   * its health checks and its automatic rollback. With `createDatabase`, a missing database is
+   * created first (as `up` does). When the held session is lost, the next command inside opens
+   * (and locks) a new one.
+   */
+  async holdLock<T>(opts: { createDatabase?: boolean }, fn: () => Promise<T>): Promise<T> {
+    if (this.held) return fn();
+    const createMissing = opts.createDatabase ? () => this.createDatabase() : undefined;
+    return withSession(
+      this.cfg,
+      (conn, created) =>
+        withLock(conn, this.cfg, async (locked) => {
+          this.held = { conn, created, locked };
+          try {
+            return await fn();
+          } finally {
+            this.held = undefined;
+          }
+        }),
+      createMissing,
+    );
+  }
+
+  /** `fn` on the held session (see {@link holdLock}), else on a session and lock of its own. */
+  private locked<T>(fn: (conn: Connection, locked: LockedSession, created: boolean) => Promise<T>, createMissing?: () => Promise<void>): Promise<T> {
+    const held = this.held;
+    if (held && !held.locked.guard.lostReason && !held.lost) {
+      // A database created by the held session counts once: for the first command that asks.
+      const created = held.created;
+      held.created = false;
+      return fn(held.conn, held.locked, created);
+    }
+    return withSession(this.cfg, (conn, created) => withLock(conn, this.cfg, (locked) => fn(conn, locked, created)), createMissing);
+  }
+
+  /**
    * `up` (create the database if missing) and `migrate`: apply pending migrations in order.
    * Every pending file is parsed, then `beforeApply` runs, then the ledger tables are created
    * when missing and the migrations run, all under one advisory lock.
@@ -96,14 +146,15 @@ export class Migrator {
     const t0 = Date.now();
     // dbmate creates a missing database before it looks at the migrations directory.
     const createMissing = opts.createDatabase ? () => this.createDatabase() : undefined;
-    return withSession(this.cfg, async (conn, created) => {
+    return this.locked(async (conn, locked, created) => {
+      const { ledger, history } = locked;
       const files = await this.files();
       if (files.length === 0) {
         throw new MigrationError('NO_MIGRATIONS', 'no migration files found', {
           hint: `add a migration with \`db-migrate new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
         });
       }
-      return withLock(conn, this.cfg, async (ledger, history) => {
+      {
         const plan = makePlan(files, await appliedVersions(conn, ledger));
         if (this.cfg.strict) checkStrictOrder(plan);
         const edited = await this.checkEdited(conn, ledger, plan);
@@ -114,11 +165,11 @@ export class Migrator {
         await this.ensureTables(conn, ledger, history);
         const stepOpts = this.stepOptions(ledger, history);
         const { steps, stopped } = await this.runSteps(conn, loaded, 'up', stepOpts, ready);
-        const result = await settleRun(conn, this.cfg, { command: 'up', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
+        const result = await this.settle(conn, locked, { command: 'up', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
         if (created) result.databaseCreated = true;
         if (edited.length > 0) result.edited = edited;
         return result;
-      });
+      }
     }, createMissing);
   }
 
@@ -126,8 +177,8 @@ export class Migrator {
   async rollback(opts: RollbackOptions = {}): Promise<RunResult> {
     const t0 = Date.now();
     const files = await this.files();
-    return withSession(this.cfg, (conn) =>
-      withLock(conn, this.cfg, async (ledger, history) => {
+    return this.locked(async (conn, locked) => {
+        const { ledger, history } = locked;
         await this.ensureTables(conn, ledger, history);
         const plan = makePlan(files, await appliedVersions(conn, ledger));
         const targets = rollbackTargets(plan, opts.steps ?? 1);
@@ -140,9 +191,8 @@ export class Migrator {
         if (opts.beforeApply) await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('rollback', conn, false, plan));
         const stepOpts = this.stepOptions(ledger, history);
         const { steps, stopped } = await this.runSteps(conn, loaded, 'down', stepOpts, ready);
-        return settleRun(conn, this.cfg, { command: 'rollback', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
-      }),
-    );
+        return this.settle(conn, locked, { command: 'rollback', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
+    });
   }
 
   /**
@@ -160,8 +210,8 @@ export class Migrator {
     const files = await this.files();
     const byVersion = new Map(files.map((f) => [f.version, f]));
     const requested = newestFirst(files, [...new Set(versions)]);
-    return withSession(this.cfg, (conn) =>
-      withLock(conn, this.cfg, async (ledger, history) => {
+    return this.locked(async (conn, locked) => {
+        const { ledger, history } = locked;
         await this.ensureTables(conn, ledger, history);
         const applied = await appliedVersions(conn, ledger);
         const notApplied = requested.filter((v) => !applied.has(v));
@@ -172,7 +222,7 @@ export class Migrator {
         const stepOpts = this.stepOptions(ledger, history);
         const check = (v: string) => this.undoable(byVersion.get(v), v);
         const { steps, stopped } = await this.runSteps(conn, todo, 'down', stepOpts, check, { rowsAffected: false });
-        const base = await settleRun(conn, this.cfg, { command: 'rollback', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
+        const base = await this.settle(conn, locked, { command: 'rollback', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
         const undone = new Set(steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version));
         const pendingAfter = new Set(base.pending);
         // With the ledger unreadable (connection lost), trust the steps: what did not finish remains.
@@ -191,8 +241,7 @@ export class Migrator {
           remaining,
           ...(stoppedAt ? { stoppedAt } : {}),
         };
-      }),
-    );
+    });
   }
 
   /**
@@ -343,7 +392,16 @@ export class Migrator {
       statementTimeoutMs: this.cfg.statementTimeoutMs,
       lockRetries: this.cfg.lockRetries,
       retryBaseMs: this.cfg.retryBaseMs ?? 500,
+      ...(this.cfg.signal ? { signal: this.cfg.signal } : {}),
+      secrets: [...(this.cfg.secrets ?? []), ...(this.cfg.target.password ? [this.cfg.target.password] : [])],
     };
+  }
+
+  /** {@link settleRun} for a run on `locked`; a held session that was lost is not lent again. */
+  private async settle(conn: Connection, locked: LockedSession, run: Omit<RunSoFar, 'session'>): Promise<RunResult> {
+    const result = await settleRun(conn, this.cfg, { ...run, session: locked.guard });
+    if (this.held?.conn === conn && (locked.guard.lostReason || (run.error && isConnectionLost((run.error as { cause?: unknown }).cause ?? run.error)))) this.held.lost = true;
+    return result;
   }
 
   private async ensureTables(conn: Connection, ledger: LedgerName, history: HistoryName | undefined): Promise<void> {
@@ -368,10 +426,14 @@ export class Migrator {
     for (const entry of entries) {
       const m = await prepare(entry);
       if ('reason' in m) return { steps, stopped: m };
+      if (this.cfg.signal?.aborted) {
+        const what = `${direction === 'up' ? 'applying' : 'rolling back'} ${m.file.displayPath}`;
+        return { steps, stopped: { version: m.file.version, reason: 'cancelled', error: cancelledError(this.cfg.signal, what), displayPath: m.file.displayPath } };
+      }
       this.log.info(`${doing}: ${m.file.fileName}`);
       const r = await runStep(conn, m.file, m.parsed, direction, stepOpts);
       steps.push(r);
-      if (r.error) return { steps, stopped: { version: m.file.version, reason: 'failed', error: r.error, displayPath: m.file.displayPath } };
+      if (r.error) return { steps, stopped: { version: m.file.version, reason: r.outcome === 'cancelled' ? 'cancelled' : 'failed', error: r.error, displayPath: m.file.displayPath } };
       if (show.rowsAffected && this.cfg.verbose && r.rowsAffected !== undefined) this.log.info(`Rows affected: ${r.rowsAffected}`);
       this.log.info(`${done}: ${m.file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);
     }

@@ -4,6 +4,9 @@
  * with its connection, and dbmate's schema file when the run succeeded.
  */
 import { closeQuietly, isConnectionLost, type Connection } from './db.js';
+import { abortReason } from './cancel.js';
+import { MigrationError } from './errors.js';
+import { endStaleSession, type SessionGuard } from './guard.js';
 import { writeSchema } from './dump.js';
 import type { HistoryName } from './history.js';
 import { appliedVersions, type LedgerName } from './ledger.js';
@@ -39,36 +42,58 @@ export interface RunSoFar {
   t0: number;
   /** The settings the steps ran with (the lost step's audit row is written with them). */
   stepOpts: StepOptions;
+  /** The session the steps ran on: ended from a fresh connection when it was lost. */
+  session?: Pick<SessionGuard, 'pid' | 'backendStart' | 'lostReason'>;
 }
 
-/** The {@link RunResult} of a run whose steps are done; never throws for a lost connection or a failed schema dump. */
+/** How long the old session may take to end before the outcome is declared unknown. */
+const END_STALE_MS = 10_000;
+const END_STALE_WHEN_CANCELLED_MS = 2_000;
+
+/**
+ * The {@link RunResult} of a run whose steps are done; never throws for a lost connection or a
+ * failed schema dump. After a lost connection nothing is guessed: the old session is ended from a
+ * fresh connection and waited for (until then its migration may still commit), then the ledger
+ * says what happened, and the last step is reported as that. When that cannot be done, the
+ * result says the state is unknown and how to find out.
+ */
 export async function settleRun(conn: Connection, s: SettleSettings, run: RunSoFar): Promise<RunResult> {
-  const { command, files, ledger, history, steps, error } = run;
-  const result: RunResult = { command, steps, error, pending: [], pendingFiles: [], files: files.map(refOf), durationMs: 0 };
-  // A killed backend takes the session with it: look at the outcome through a fresh connection.
-  const lost = error !== undefined && isConnectionLost((error as { cause?: unknown }).cause ?? error);
+  const { command, files, ledger, history, steps } = run;
+  const result: RunResult = { command, steps, error: run.error, pending: [], pendingFiles: [], files: files.map(refOf), durationMs: 0 };
+  if (s.signal?.aborted) result.cancelled = abortReason(s.signal);
+  const lost = run.error !== undefined && isConnectionLost((run.error as { cause?: unknown }).cause ?? run.error);
   const fresh = lost ? await reconnect(s) : undefined;
   const db = lost ? fresh : conn;
+  const last = steps.at(-1);
   try {
-    let after: MigrationPlan | undefined;
-    const applied = db ? await appliedVersions(db, ledger).catch(() => undefined) : undefined;
-    if (applied) after = makePlan(files, applied);
-    if (!db || !after) {
+    let unknown: string | undefined;
+    if (lost && !fresh) unknown = 'the database could not be reached again';
+    else if (lost && fresh && run.session && !(await endStaleSession(fresh, run.session, s.signal?.aborted ? END_STALE_WHEN_CANCELLED_MS : END_STALE_MS).catch(() => false))) {
+      unknown = `the old session (server process ${run.session.pid}) could not be ended, and its migration may still commit`;
+    }
+    const applied = db && !unknown ? await appliedVersions(db, ledger).catch(() => undefined) : undefined;
+    if (!unknown && !applied) unknown = 'the ledger could not be read again';
+    if (unknown || !applied) {
       result.stateUnknown = true;
-      s.log.warn('the connection was lost and could not be re-opened: run `status` to see what is applied');
+      result.unknownReason = unknownAdvice(unknown ?? '', last, run.session);
+      s.log.warn(result.unknownReason);
     } else {
+      const after = makePlan(files, applied);
       result.pending = after.pending.map((f) => f.version);
       result.pendingFiles = after.pending.map(refOf);
       result.currentVersion = after.highestApplied;
-      if (lost && fresh) await recordLostStep(fresh, steps.at(-1), after, run.stepOpts);
-    }
-    if (after && s.dumpSchema && !error) {
-      try {
-        await writeSchema(conn, s.target, ledger, { pgDump: s.pgDump, history, schemaFile: s.schemaFile, cwd: s.cwd, log: s.log });
-        result.schemaFile = s.schemaFile;
-      } catch (err) {
-        result.dumpError = err as Error;
-        s.log.warn(`schema dump failed (the migrations themselves succeeded): ${(err as Error).message}`);
+      if (lost && fresh) {
+        if (last && committed(last, after)) heardLate(result, last, run.session?.lostReason);
+        else await recordLostStep(fresh, last, after, run.stepOpts);
+      }
+      if (s.dumpSchema && !result.error) {
+        try {
+          await writeSchema(conn, s.target, ledger, { pgDump: s.pgDump, history, schemaFile: s.schemaFile, cwd: s.cwd, log: s.log });
+          result.schemaFile = s.schemaFile;
+        } catch (err) {
+          result.dumpError = err as Error;
+          s.log.warn(`schema dump failed (the migrations themselves succeeded): ${(err as Error).message}`);
+        }
       }
     }
   } finally {
@@ -76,4 +101,36 @@ export async function settleRun(conn: Connection, s: SettleSettings, run: RunSoF
   }
   result.durationMs = Date.now() - run.t0;
   return result;
+}
+
+/** Whether the ledger shows the effect of a step whose answer was lost. */
+function committed(step: StepResult, after: MigrationPlan): boolean {
+  if (step.outcome !== 'failed' && step.outcome !== 'cancelled') return false;
+  const applied = after.files.some((r) => r.file.version === step.version && r.applied);
+  return step.direction === 'up' ? applied : !applied;
+}
+
+/**
+ * The last step committed before its connection was lost (its ledger and history rows committed
+ * with it): report it as done, and the run as stopped by the lost connection, not by the step.
+ */
+function heardLate(result: RunResult, step: StepResult, why: string | undefined): void {
+  step.outcome = step.direction === 'up' ? 'applied' : 'rolled_back';
+  step.committedUnheard = true;
+  delete step.error;
+  result.error = new MigrationError(
+    'CONNECTION_LOST',
+    `the connection was lost${why ? ` (${why})` : ''} after ${step.displayPath} committed: the ledger shows it ${step.direction === 'up' ? 'applied' : 'rolled back'}, but its answer never arrived; the run stopped there`,
+    { hint: 'nothing is half-done: run the same command again to continue' },
+  );
+}
+
+/** What to tell when the outcome cannot be known, and how to find it out. */
+function unknownAdvice(why: string, step: StepResult | undefined, session: RunSoFar['session']): string {
+  const what = step ? `whether ${step.displayPath} was ${step.direction === 'up' ? 'applied' : 'rolled back'} is unknown` : 'what is applied now is unknown';
+  const old = session ? ` The server ends the old session (process ${session.pid}) by itself once its statement is done (idle_session_timeout); until then it holds the migration lock.` : '';
+  return (
+    `the connection was lost${session?.lostReason ? ` (${session.lostReason})` : ''} and ${why}: ${what}.${old} ` +
+    'To find out, run `status` once the database answers (its ledger is the truth: a transactional migration is either applied with its ledger row or not at all)'
+  );
 }

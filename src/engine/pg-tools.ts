@@ -135,6 +135,8 @@ export interface CommandOptions {
   timeoutMs?: number;
   /** See {@link SpawnHook}. */
   onSpawn?: SpawnHook;
+  /** Kill the child (SIGTERM) when this is aborted: a cancelled run leaves no pg_dump behind. */
+  signal?: AbortSignal;
 }
 
 /** Run a program without a shell, reporting the exact argv first; never rejects. */
@@ -152,6 +154,9 @@ export function runCommand(cmd: string, args: string[], opts: CommandOptions = {
     // Our own timer rather than spawn's `timeout`, whose timer outlives a child that failed to start.
     const timer = opts.timeoutMs ? setTimeout(() => child.kill('SIGTERM'), opts.timeoutMs) : undefined;
     timer?.unref();
+    const kill = () => child.kill('SIGTERM');
+    if (opts.signal?.aborted) kill();
+    else opts.signal?.addEventListener('abort', kill, { once: true });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let spawnError: Error | undefined;
@@ -160,6 +165,7 @@ export function runCommand(cmd: string, args: string[], opts: CommandOptions = {
     child.on('error', (e) => (spawnError = e));
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', kill);
       res({
         code,
         signal,

@@ -65,8 +65,16 @@ export interface RunResult {
   files: MigrationRef[];
   /** `up` created the missing database before migrating (as dbmate's `up` does). */
   databaseCreated?: boolean;
-  /** The connection was lost and the ledger could not be read again: pending/currentVersion are unknown. */
+  /**
+   * The connection was lost and what is applied now could not be established: the ledger could
+   * not be read again, or the old session could not be ended (its migration may still commit).
+   * pending/currentVersion are unknown, and so is the outcome of the last step.
+   */
   stateUnknown?: boolean;
+  /** Why the state is unknown, and how to find out: for messages. */
+  unknownReason?: string;
+  /** The run was cancelled (the job's SIGINT/SIGTERM): by what, e.g. `SIGINT`. */
+  cancelled?: string;
   /** Highest applied version with a file after the run, if any. */
   currentVersion?: string;
   /** Path written when the schema was dumped. */
@@ -154,7 +162,9 @@ export type RollbackStopReason =
   /** The file no longer parses. */
   | 'unparsable'
   /** The down SQL failed (the step's error is the result's `error`). */
-  | 'failed';
+  | 'failed'
+  /** The run was cancelled (the job's SIGINT/SIGTERM) before or while this version was undone. */
+  | 'cancelled';
 
 /** Result of {@link Migrator.rollbackVersions}. */
 export interface VersionsRollbackResult extends RunResult {

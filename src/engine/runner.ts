@@ -11,6 +11,8 @@ import { splitStatements, statementAround, type Statement } from './split.js';
 import { SqlMigrationError, SqlSyntaxError, lineColumn, type SqlFailure } from './sql-error.js';
 import { elapsedMs } from './duration.js';
 import { sleep } from './sleep.js';
+import { abortReason } from './cancel.js';
+import { redact } from './redact.js';
 
 /** Settings every migration step runs under. */
 export interface StepOptions {
@@ -27,6 +29,10 @@ export interface StepOptions {
   lockRetries: number;
   /** First retry delay, doubled each retry. */
   retryBaseMs: number;
+  /** Aborted when the run is cancelled: no statement starts after it, and the one in flight is cancelled (`guard.ts`). */
+  signal?: AbortSignal;
+  /** Masked in the history row's error text (the database password, tokens). */
+  secrets: readonly string[];
 }
 
 /** What happened to one migration file in one direction. */
@@ -35,7 +41,8 @@ export interface StepResult {
   fileName: string;
   displayPath: string;
   direction: 'up' | 'down';
-  outcome: 'applied' | 'rolled_back' | 'failed';
+  /** `cancelled`: the run was cancelled while this step ran; nothing of a transactional step remains. */
+  outcome: 'applied' | 'rolled_back' | 'failed' | 'cancelled';
   transaction: boolean;
   /** Wall time of the step including retries, ms. */
   durationMs: number;
@@ -44,9 +51,17 @@ export interface StepResult {
   /** Rows affected by the section's last statement (dbmate's verbose output). */
   rowsAffected?: number;
   error?: Error;
+  /**
+   * The step's connection was lost and the answer with it, but the ledger read afterwards (once
+   * the old session was ended) shows it committed: `outcome` says what happened, not what was heard.
+   */
+  committedUnheard?: boolean;
 }
 
 const LOCK_NOT_AVAILABLE = '55P03';
+const QUERY_CANCELED = '57014';
+/** How a `transaction:false` section stopped by a cancel between two statements says so. */
+const NOT_STARTED = 'the run was cancelled before this statement started';
 /** Errors where re-running the section to find the failing statement would be slow or pointless. */
 const NO_REPLAY = /^(55P03|57014|57P0\d|08...|40001|40P01|53...|XX...)$/;
 
@@ -77,29 +92,29 @@ export async function runStep(
   const r = await run(conn, file, parsed, direction, section, opts);
   const durationMs = elapsedMs(t0);
   // transaction:false sets the timeouts for the session; give the rest of the run its own settings back.
-  if (!section.transaction) await conn.query('RESET lock_timeout;RESET statement_timeout').catch(() => undefined);
+  if (!section.transaction) await afterCancel(opts, () => conn.query('RESET lock_timeout;RESET statement_timeout')).catch(() => undefined);
   if (r.error) {
+    const error = opts.signal?.aborted ? asCancelled(r.error, opts.signal) : r.error;
+    const outcome = error instanceof SqlMigrationError && error.failure.cancelled ? 'cancelled' : 'failed';
     // A lost connection cannot record anything (and the failure says so itself).
-    if (opts.history && !isConnectionLost(r.error.cause ?? r.error)) {
-      const f = (r.error as SqlMigrationError).failure;
-      await recordHistory(
-        conn,
-        opts.history,
-        {
-          version: file.version,
-          direction,
-          outcome: 'failed',
-          fileName: file.fileName,
-          checksum: parsed.checksum,
-          startedAt: started,
-          durationMs,
-          sqlstate: f?.sqlstate,
-          error: r.error.message,
-        },
-        opts.ctx,
-      ).catch((e) => opts.log.warn(`could not record the failure in the history table: ${(e as Error).message}`));
+    if (opts.history && !isConnectionLost(error.cause ?? error)) {
+      const f = (error as SqlMigrationError).failure;
+      const entry = {
+        version: file.version,
+        direction,
+        outcome,
+        fileName: file.fileName,
+        checksum: parsed.checksum,
+        startedAt: started,
+        durationMs,
+        sqlstate: f?.sqlstate,
+        error: redact(error.message, opts.secrets),
+      } as const;
+      await afterCancel(opts, () => recordHistory(conn, opts.history!, entry, opts.ctx)).catch((e) =>
+        opts.log.warn(`could not record the ${outcome === 'cancelled' ? 'cancelled' : 'failed'} attempt in the history table: ${(e as Error).message}`),
+      );
     }
-    return { ...base, outcome: 'failed', durationMs, attempts: r.attempts, error: r.error };
+    return { ...base, outcome, durationMs, attempts: r.attempts, error };
   }
   return {
     ...base,
@@ -128,13 +143,13 @@ export async function recordLostStep(conn: Connection, step: StepResult | undefi
     {
       version: step.version,
       direction: step.direction,
-      outcome: 'failed',
+      outcome: step.outcome === 'cancelled' ? 'cancelled' : 'failed',
       fileName: step.fileName,
       checksum,
       startedAt: new Date(Date.now() - step.durationMs),
       durationMs: step.durationMs,
       sqlstate: (step.error as SqlMigrationError | undefined)?.failure?.sqlstate,
-      error: step.error?.message,
+      error: step.error && redact(step.error.message, opts.secrets),
     },
     opts.ctx,
   ).catch((err) => opts.log.warn(`could not record the failed attempt in the history table: ${(err as Error).message}`));
@@ -201,22 +216,54 @@ async function runTransactional(
     } catch (err) {
       await conn.query('ROLLBACK').catch(() => undefined);
       const code = (err as { code?: string }).code;
-      if (code === LOCK_NOT_AVAILABLE && attempt <= opts.lockRetries) {
-        await backoff(opts, file, attempt);
-        continue;
-      }
+      if (code === LOCK_NOT_AVAILABLE && attempt <= opts.lockRetries && (await backoff(opts, file, attempt))) continue;
       return { attempts: attempt, error: await describeTransactionalError(conn, err, file, direction, section, prefix.length, opts) };
     }
   }
 }
 
-async function backoff(opts: StepOptions, file: MigrationFile, attempt: number): Promise<void> {
+/** Wait before retrying after a lock_timeout; false when the run was cancelled meanwhile (no retry then). */
+async function backoff(opts: StepOptions, file: MigrationFile, attempt: number): Promise<boolean> {
   const delay = opts.retryBaseMs * 2 ** (attempt - 1);
   opts.log.warn(
     `${file.displayPath}: lock_timeout (${opts.lockTimeoutMs} ms) reached waiting for a lock; ` +
       `retry ${attempt}/${opts.lockRetries} in ${delay} ms`,
   );
-  await sleep(delay);
+  await sleep(delay, opts.signal);
+  return !opts.signal?.aborted;
+}
+
+/**
+ * A cancel sent for a statement that had just finished can land on the next one (the server
+ * cannot tell them apart): after a cancel, a bookkeeping query cancelled that way is sent again.
+ */
+async function afterCancel<T>(opts: StepOptions, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (!opts.signal?.aborted || (err as { code?: string }).code !== QUERY_CANCELED) throw err;
+    return fn();
+  }
+}
+
+/**
+ * The failure of a step the run's cancel stopped, said as such: `cancelled by SIGINT`, what of
+ * the file remains, and what to do. Failures with other causes than the cancel keep their words.
+ */
+function asCancelled(err: Error, signal: AbortSignal): Error {
+  if (!(err instanceof SqlMigrationError) || err.failure.cancelled) return err;
+  const f = err.failure;
+  const byCancel = f.sqlstate === QUERY_CANCELED || isConnectionLost(err.cause ?? err) || f.serverMessage.startsWith(NOT_STARTED);
+  if (!byCancel) return err;
+  return new SqlMigrationError(
+    { ...f, cancelled: abortReason(signal) },
+    {
+      hint: f.transactional
+        ? 'its transaction was rolled back, so nothing of this migration was applied; run again to continue'
+        : 'statements listed as completed stay applied and no ledger row was written; make the file idempotent or finish it by hand, then run again',
+      cause: err.cause ?? err,
+    },
+  );
 }
 
 async function describeTransactionalError(
@@ -333,6 +380,11 @@ async function runNonTransactional(
   let attempts = 1;
   let rowsAffected: number | undefined;
   for (let i = 0; i < stmts.length; i++) {
+    if (opts.signal?.aborted) {
+      const failure: SqlFailure = { ...baseFailure({ message: NOT_STARTED }, file, direction, false), statement: stmts[i].sql, statementIndex: i, completedStatements: done };
+      placeInFile(failure, section, stmts[i].offset);
+      return { attempts, error: new SqlMigrationError(failure) };
+    }
     for (let attempt = 1; ; attempt++) {
       try {
         const res = await conn.query(stmts[i].sql);
@@ -340,9 +392,8 @@ async function runNonTransactional(
         break;
       } catch (err) {
         const code = (err as { code?: string }).code;
-        if (code === LOCK_NOT_AVAILABLE && attempt <= opts.lockRetries) {
+        if (code === LOCK_NOT_AVAILABLE && attempt <= opts.lockRetries && (await backoff(opts, file, attempt))) {
           attempts = Math.max(attempts, attempt + 1);
-          await backoff(opts, file, attempt);
           continue;
         }
         if (isConnectionLost(err)) return { attempts, error: connectionLostError(err, file, direction, false, done) };

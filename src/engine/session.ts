@@ -16,6 +16,8 @@ import { resolveLedgerName, type LedgerName } from './ledger.js';
 import { acquireLock, releaseLock, lockKey } from './lock.js';
 import type { Logger } from './logger.js';
 import { sleep } from './sleep.js';
+import { cancelledError } from './cancel.js';
+import { SessionGuard } from './guard.js';
 import { withDatabase, type DatabaseTarget } from './url.js';
 
 /** What the session scopes read: the part of a command's configuration about reaching the database. */
@@ -36,8 +38,32 @@ export interface SessionSettings {
   connectRetries?: number;
   /** First delay between connection attempts, ms, doubled each retry (default 1000). */
   connectRetryBaseMs?: number;
+  /**
+   * How long opening one connection may take, ms (0 = no limit). A `connect_timeout` in the URL
+   * is used when this is not given.
+   */
+  connectTimeoutMs?: number;
+  /**
+   * How long the server may stay silent while the run holds the lock before the session is
+   * declared dead, ms (default {@link DEFAULT_LIVENESS_TIMEOUT_MS}; 0 = never). Statements the
+   * server is still running are not silence: see `guard.ts`.
+   */
+  livenessTimeoutMs?: number;
+  /** Aborted when the run is cancelled (the job's SIGINT/SIGTERM); its reason names the signal. */
+  signal?: AbortSignal;
   /** Retries and lock waits are announced here. */
   log: Logger;
+}
+
+/** Default of {@link SessionSettings.livenessTimeoutMs}: a dead network is reported within 30 s. */
+export const DEFAULT_LIVENESS_TIMEOUT_MS = 30_000;
+
+/** What a command gets inside {@link withLock}: the ledger, the audit table and the session's guard. */
+export interface LockedSession {
+  ledger: LedgerName;
+  history: HistoryName | undefined;
+  /** The watch over the session (its pid, why it was closed); see `guard.ts`. */
+  guard: SessionGuard;
 }
 
 /**
@@ -48,12 +74,13 @@ async function connectWithRetry(s: SessionSettings, target: DatabaseTarget = s.t
   const retries = s.connectRetries ?? 0;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await connect(target);
+      return await connect(target, { connectTimeoutMs: s.connectTimeoutMs });
     } catch (err) {
-      if (attempt > retries || !isTransientConnectError(err)) throw err;
+      if (attempt > retries || !isTransientConnectError(err) || s.signal?.aborted) throw err;
       const delay = (s.connectRetryBaseMs ?? 1000) * 2 ** (attempt - 1);
       s.log.warn(`${(err as Error).message}; retry ${attempt}/${retries} in ${delay} ms`);
-      await sleep(delay);
+      await sleep(delay, s.signal);
+      if (s.signal?.aborted) throw cancelledError(s.signal, 'the database could be reached; nothing was applied');
     }
   }
 }
@@ -111,20 +138,28 @@ export async function withReadOnlySession<T>(
  * Run `fn` under the advisory lock of this ledger, held on `conn` (advisory locks belong to a
  * session) and released in `finally`. Everything that changes the database runs here, and the
  * plan is made inside, after the lock is taken, so two concurrent runs never apply the same
- * migration.
+ * migration. The session is watched while the lock is held (`guard.ts`): a dead network or a
+ * cancelled run ends it instead of leaving it waiting.
  */
-export async function withLock<T>(
-  conn: Connection,
-  s: SessionSettings,
-  fn: (ledger: LedgerName, history: HistoryName | undefined) => Promise<T>,
-): Promise<T> {
+export async function withLock<T>(conn: Connection, s: SessionSettings, fn: (locked: LockedSession) => Promise<T>): Promise<T> {
   const ledger = await resolveLedgerName(conn, s.migrationsTable, s.target.searchPath);
   const key = lockKey(ledger.quoted);
-  await acquireLock(conn, key, s.lockWaitTimeoutMs, s.log);
+  const guard = await SessionGuard.start(conn, {
+    target: s.target,
+    livenessTimeoutMs: s.livenessTimeoutMs ?? DEFAULT_LIVENESS_TIMEOUT_MS,
+    ...(s.connectTimeoutMs !== undefined ? { connectTimeoutMs: s.connectTimeoutMs } : {}),
+    ...(s.signal ? { signal: s.signal } : {}),
+    log: s.log,
+  });
   try {
-    return await fn(ledger, configuredHistory(ledger, s.historyTable));
+    await acquireLock(conn, key, s.lockWaitTimeoutMs, s.log, s.signal);
+    try {
+      return await fn({ ledger, history: configuredHistory(ledger, s.historyTable), guard });
+    } finally {
+      await releaseLock(conn, key, s.log);
+    }
   } finally {
-    await releaseLock(conn, key, s.log);
+    await guard.stop();
   }
 }
 
@@ -142,12 +177,18 @@ export async function withAdminSession<T>(s: SessionSettings, fn: (admin: Connec
 }
 
 /**
- * A second look after the command's own connection died (a killed backend): one attempt, no
- * retries, `undefined` when the server cannot be reached either.
+ * A second look after the command's own connection died (a killed backend, a dead network): one
+ * attempt, no retries, `undefined` when the server cannot be reached either. A cancelled run has
+ * seconds left before the job is killed, so it waits less.
  */
 export async function reconnect(s: SessionSettings): Promise<Connection | undefined> {
-  return connect(s.target).catch(() => undefined);
+  const limit = s.signal?.aborted ? RECONNECT_WHEN_CANCELLED_MS : s.connectTimeoutMs || RECONNECT_MS;
+  return connect(s.target, { connectTimeoutMs: limit }).catch(() => undefined);
 }
+
+/** How long {@link reconnect} waits at most: the run must end with its truth, not hang on it. */
+const RECONNECT_MS = 10_000;
+const RECONNECT_WHEN_CANCELLED_MS = 2_000;
 
 /**
  * Connection failures that may pass by themselves: refused (server starting or restarting),

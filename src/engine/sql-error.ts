@@ -26,6 +26,8 @@ export interface SqlFailure {
   statementIndex?: number;
   /** Indexes left INVALID by a failed CREATE INDEX CONCURRENTLY. */
   invalidIndexes?: string[];
+  /** What cancelled the run (e.g. `SIGINT`) when the migration stopped because of it, not because of its SQL. */
+  cancelled?: string;
 }
 
 /** A migration whose SQL the server rejected. */
@@ -33,7 +35,7 @@ export class SqlMigrationError extends MigrationError {
   readonly failure: SqlFailure;
 
   constructor(failure: SqlFailure, opts: { hint?: string; cause?: unknown } = {}) {
-    super(failure.sqlstate ? `SQL_${failure.sqlstate}` : 'SQL_ERROR', headline(failure), opts);
+    super(failure.cancelled ? 'CANCELLED' : failure.sqlstate ? `SQL_${failure.sqlstate}` : 'SQL_ERROR', headline(failure), opts);
     this.name = 'SqlMigrationError';
     this.failure = failure;
   }
@@ -63,7 +65,9 @@ export class SqlMigrationError extends MigrationError {
 
 function headline(f: SqlFailure): string {
   const where = f.line !== undefined ? `${f.file}:${f.line}:${f.column ?? 1}` : f.file;
-  return `${where}: ${f.direction === 'down' ? 'rolling back' : 'applying'} version ${f.version} failed: ${f.serverMessage}${f.sqlstate ? ` (SQLSTATE ${f.sqlstate})` : ''}`;
+  const what = `${f.direction === 'down' ? 'rolling back' : 'applying'} version ${f.version}`;
+  const server = `${f.serverMessage}${f.sqlstate ? ` (SQLSTATE ${f.sqlstate})` : ''}`;
+  return f.cancelled ? `${where}: ${what} was cancelled by ${f.cancelled}: ${server}` : `${where}: ${what} failed: ${server}`;
 }
 
 function oneLine(sql: string): string {

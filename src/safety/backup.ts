@@ -25,6 +25,7 @@ import {
   type SpawnHook,
 } from '../engine/pg-tools.js';
 import { withDatabase, type DatabaseTarget } from '../engine/url.js';
+import { abortReason } from '../engine/cancel.js';
 import { redact } from '../engine/redact.js';
 
 /** Codes of {@link BackupError}. */
@@ -106,6 +107,8 @@ export interface TakeBackupOptions {
   logger?: Logger;
   /** See {@link SpawnHook}. */
   onSpawn?: SpawnHook;
+  /** Aborted when the run is cancelled: pg_dump is stopped and the partial archive removed. */
+  signal?: AbortSignal;
 }
 
 /** A verified backup on disk. */
@@ -181,7 +184,9 @@ export async function takeBackup(opts: TakeBackupOptions): Promise<BackupArtifac
       baseEnv: opts.baseEnv,
       timeoutMs: opts.timeoutMs,
       onSpawn: opts.onSpawn,
+      ...(opts.signal ? { signal: opts.signal } : {}),
     });
+    if (opts.signal?.aborted) throw fail(`cancelled by ${abortReason(opts.signal)} while pg_dump ran; the partial archive was removed`, undefined, 'no migration was applied; run again to back up and migrate');
     if (dumped.error) throw fail(`cannot run ${opts.pgDump}: ${dumped.error.message}`, dumped.error);
     if (dumped.code !== 0) {
       const why = dumped.signal ? `was killed by ${dumped.signal}${opts.timeoutMs ? ` (timeout ${opts.timeoutMs} ms)` : ''}` : `exited with code ${dumped.code}`;

@@ -34,7 +34,7 @@ export async function autoRollback(ctx: StepContext, reason: string): Promise<Ro
     warn(`the automatic rollback could not start: ${(err as Error).message}; still applied from this run: ${[...mine].reverse().join(', ')}`);
     return run.rollback;
   }
-  for (const st of rb.steps) run.rows.push(stepRow(st, st.outcome === 'rolled_back' ? 'rolled-back' : 'rollback-failed'));
+  for (const st of rb.steps) run.rows.push(stepRow(st, st.outcome === 'rolled_back' ? 'rolled-back' : st.outcome === 'cancelled' ? 'cancelled' : 'rollback-failed'));
   const rolledBack = rb.steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version);
   run.rolledBack = rolledBack;
   const remaining = rb.remaining.map((m) => m.version);
@@ -51,7 +51,12 @@ export async function autoRollback(ctx: StepContext, reason: string): Promise<Ro
     setCurrent(run, rb.currentVersion);
   }
   if (rb.dumpError) warn(`the schema dump after the rollback failed: ${rb.dumpError.message}`);
-  if (rb.error || remaining.length > 0) {
+  if (rb.cancelled) {
+    // The original failure stays the run's error; the cancel is why the rollback did not finish.
+    run.status = 'cancelled';
+    run.cancelled = rb.cancelled;
+    warn(`the job was cancelled (${rb.cancelled}) during the automatic rollback; still applied from this run: ${remaining.join(', ') || 'none'}`);
+  } else if (rb.error || remaining.length > 0) {
     run.status = 'failed';
     warn(`the automatic rollback stopped${rb.error ? `: ${rb.error.message}` : ''}; still applied from this run: ${remaining.join(', ') || 'none'}`);
   } else {

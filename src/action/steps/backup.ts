@@ -9,6 +9,7 @@ import { BackupError, type PgDumpSelection } from '../../safety/backup.js';
 import { formatPgVersion, type ServerVersion } from '../../engine/pg-tools.js';
 import type { BeforeApply, MigrationRef } from '../../engine/results.js';
 import { bytes as formatBytes } from '../../text/units.js';
+import { abortReason } from '../../engine/cancel.js';
 import { errorOf } from '../errors.js';
 import type { BackupReport } from '../run-result.js';
 import type { StepContext } from './context.js';
@@ -40,7 +41,8 @@ export async function withBackup<T>(ctx: StepContext, command: 'up' | 'rollback'
     return r;
   } catch (err) {
     if (state.failed === undefined || err !== state.failed) throw err;
-    run.status = 'failed';
+    run.status = ctx.signal?.aborted ? 'cancelled' : 'failed';
+    if (ctx.signal?.aborted) run.cancelled = abortReason(ctx.signal);
     run.error = errorOf(err);
     setCurrent(run, state.currentVersion);
     const todo = state.migrations ?? [];

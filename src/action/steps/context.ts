@@ -17,14 +17,17 @@ export interface StepContext {
   warn(message: string): void;
   /** Whether `up`/`rollback` back up first, decided once for the run from `backup` and the environment. */
   readonly backup: BackupPolicy;
+  /** Aborted when the job is cancelled: steps that would start something new skip it. */
+  readonly signal?: AbortSignal;
 }
 
 /**
  * The context of one run, the only place one is put together: `warn` records in `run` and logs,
  * and the backup policy is decided here, once.
  */
-export function stepContext(settings: ActionSettings, ports: ActionPorts, log: PipelineLog, run: ActionRun): StepContext {
+export function stepContext(settings: ActionSettings, ports: ActionPorts, log: PipelineLog, run: ActionRun, signal?: AbortSignal): StepContext {
   return {
+    ...(signal ? { signal } : {}),
     settings,
     ports,
     log,

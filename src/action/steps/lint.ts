@@ -94,6 +94,7 @@ export function lintingMigrator(ctx: StepContext): MigratorPort {
     planRollback: (...args) => migrator.planRollback(...args),
     rollback: (...args) => migrator.rollback(...args),
     rollbackVersions: (...args) => migrator.rollbackVersions(...args),
+    holdLock: (...args) => migrator.holdLock(...args),
     plan: async (...args) => {
       const plan = await migrator.plan(...args);
       const take = s.steps ?? plan.pending.length;

@@ -30,6 +30,9 @@ export function stepRow(st: StepResult, status: RowStatus): MigrationRow {
   };
 }
 
+/** The row of each step's outcome. */
+const ROW_OF: Record<StepResult['outcome'], RowStatus> = { applied: 'applied', rolled_back: 'rolled-back', failed: 'failed', cancelled: 'cancelled' };
+
 /**
  * Record an `up` or `rollback` result: one row per step (and, after `up`, one per file still
  * pending), the versions applied and undone, where the database is now, and the run's status:
@@ -37,7 +40,8 @@ export function stepRow(st: StepResult, status: RowStatus): MigrationRow {
  */
 export function recordRun(ctx: StepContext, r: RunResult): void {
   const { run, warn } = ctx;
-  run.rows = r.steps.map((st) => stepRow(st, st.outcome === 'failed' ? 'failed' : st.outcome === 'rolled_back' ? 'rolled-back' : 'applied'));
+  const last = r.steps.at(-1);
+  run.rows = r.steps.map((st) => stepRow(st, r.stateUnknown && st === last && st.error ? 'unknown' : ROW_OF[st.outcome]));
   const touched = new Set(r.steps.map((st) => st.version));
   if (r.command === 'up') {
     for (const m of r.pendingFiles) if (!touched.has(m.version)) run.rows.push({ version: m.version, file: m.displayPath, status: 'pending' });
@@ -50,8 +54,13 @@ export function recordRun(ctx: StepContext, r: RunResult): void {
   if (r.dumpError) warn(`the schema dump failed (the migrations themselves succeeded): ${r.dumpError.message}`);
   // The engine logged these during `up`: recorded for the summary, not logged twice.
   for (const v of r.edited ?? []) run.warnings.push(editedWarning(r.files.find((f) => f.version === v)?.displayPath ?? `migration ${v}`));
-  if (r.stateUnknown) warn('the connection was lost and could not be re-opened: what is applied now is unknown; run `status`');
-  if (r.error) {
+  if (r.stateUnknown) warn(r.unknownReason ?? 'the connection was lost: what is applied now is unknown; run `status`');
+  for (const st of r.steps) if (st.committedUnheard) run.notes.push(`${st.displayPath} committed, but its answer was lost with the connection: the ledger, read once the old session was ended, shows it ${st.direction === 'up' ? 'applied' : 'rolled back'}.`);
+  if (r.cancelled) {
+    run.status = 'cancelled';
+    run.cancelled = r.cancelled;
+    if (r.error) run.error = errorOf(r.error);
+  } else if (r.error) {
     run.status = 'failed';
     run.error = errorOf(r.error);
   } else {

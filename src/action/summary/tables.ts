@@ -10,6 +10,8 @@ const ROW_LABEL: Record<RowStatus, string> = {
   'rolled-back': '↩️ rolled back',
   'rollback-failed': '❌ rollback failed',
   failed: '❌ failed',
+  cancelled: '⏹️ cancelled',
+  unknown: '❔ outcome unknown (connection lost)',
   pending: '⏳ pending',
   'would-apply': '🔍 would apply',
   'would-roll-back': '🔍 would roll back',
@@ -18,7 +20,7 @@ const ROW_LABEL: Record<RowStatus, string> = {
 };
 
 /** Order of the totals line. */
-const TOTAL_ORDER: RowStatus[] = ['applied', 'rolled-back', 'failed', 'rollback-failed', 'would-apply', 'would-roll-back', 'pending', 'edited', 'no-file'];
+const TOTAL_ORDER: RowStatus[] = ['applied', 'rolled-back', 'failed', 'cancelled', 'unknown', 'rollback-failed', 'would-apply', 'would-roll-back', 'pending', 'edited', 'no-file'];
 
 /** The two-column table under the headline: environment, command, database, version, backup, duration, run, issue. */
 export function factsTable(run: ActionRun): string[] {

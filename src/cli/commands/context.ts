@@ -11,6 +11,8 @@ export interface CliIO {
   stderr(s: string): void;
   /** Directory that relative paths (migrations, schema file, env files) are resolved against. */
   cwd: string;
+  /** Aborted at SIGINT/SIGTERM (`index.ts`): the engine stops and the command reports the cancel. */
+  signal?: AbortSignal;
 }
 
 /** A sink for output text; the CLI's `out` redacts the database password first. */

@@ -19,7 +19,8 @@ export function finishRun(opts: CliOptions, r: RunResult, out: Out): number {
 function runJson(r: RunResult): unknown {
   return {
     command: r.command,
-    status: r.error ? 'failed' : r.steps.length ? 'success' : 'nothing-to-do',
+    status: r.cancelled ? 'cancelled' : r.error ? 'failed' : r.steps.length ? 'success' : 'nothing-to-do',
+    ...(r.stateUnknown ? { stateUnknown: true, unknownReason: r.unknownReason } : {}),
     steps: r.steps.map((s) => ({
       version: s.version,
       file: s.displayPath,
@@ -28,6 +29,7 @@ function runJson(r: RunResult): unknown {
       transaction: s.transaction,
       durationMs: Math.round(s.durationMs * 1000) / 1000,
       attempts: s.attempts,
+      ...(s.committedUnheard ? { committedUnheard: true } : {}),
       error: s.error ? errorJson(s.error) : undefined,
     })),
     pending: r.pending,
