@@ -36,6 +36,18 @@ export interface SessionSettings {
   connectRetries?: number;
   /** First delay between connection attempts, ms, doubled each retry (default 1000). */
   connectRetryBaseMs?: number;
+  /**
+   * How long opening one connection may take, ms, before it fails with `CONNECT_FAILED` (a timeout,
+   * so retried like one); 0 = no limit. Already resolved by the caller (`resolveConnectTimeout` in
+   * db.ts: an explicit setting, else the URL's `connect_timeout`, else the default): it wins over
+   * the URL's value. Undefined = the URL's `connect_timeout`, else no limit.
+   */
+  connectTimeoutMs?: number;
+  /**
+   * How long the database may stop answering while a run is active, ms, before the run declares
+   * the connection dead; 0 or undefined = never.
+   */
+  livenessTimeoutMs?: number;
   /** Retries and lock waits are announced here. */
   log: Logger;
 }
@@ -48,7 +60,7 @@ async function connectWithRetry(s: SessionSettings, target: DatabaseTarget = s.t
   const retries = s.connectRetries ?? 0;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await connect(target);
+      return await connect(target, { connectTimeoutMs: s.connectTimeoutMs });
     } catch (err) {
       if (attempt > retries || !isTransientConnectError(err)) throw err;
       const delay = (s.connectRetryBaseMs ?? 1000) * 2 ** (attempt - 1);
@@ -146,7 +158,7 @@ export async function withAdminSession<T>(s: SessionSettings, fn: (admin: Connec
  * retries, `undefined` when the server cannot be reached either.
  */
 export async function reconnect(s: SessionSettings): Promise<Connection | undefined> {
-  return connect(s.target).catch(() => undefined);
+  return connect(s.target, { connectTimeoutMs: s.connectTimeoutMs }).catch(() => undefined);
 }
 
 /**
