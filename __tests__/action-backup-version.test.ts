@@ -51,6 +51,8 @@ async function setup(over: Partial<ActionSettings> = {}) {
     statementTimeoutMs: 0,
     lockRetries: 0,
     lockWaitTimeoutMs: 5000,
+    connectTimeoutMs: 10000,
+    livenessTimeoutMs: 30000,
     healthCheckSql: 'SELECT 1',
     healthCheckRetries: 0,
     healthCheckIntervalMs: 10,

@@ -109,6 +109,10 @@ const BAD: [string, string, string][] = [
   ['lock-retries', '-1', 'a whole number, 0 or more'],
   ['lock-retries', 'three', 'a whole number, 0 or more'],
   ['lock-wait-timeout', '1m30', DURATION],
+  ['connect-timeout', 'banana', DURATION],
+  ['connect-timeout', '-1s', 'a duration that is not negative'],
+  ['liveness-timeout', '-1s', 'a duration that is not negative'],
+  ['liveness-timeout', '30', DURATION],
   ['health-check-url', 'ftp://example.com/health', 'an http:// or https:// URL'],
   ['health-check-url', 'not a url', 'an http:// or https:// URL'],
   ['health-check-retries', 'x', 'a whole number, 0 or more'],
@@ -226,6 +230,8 @@ describe('action inputs: valid values', () => {
       statementTimeoutMs: 0,
       lockRetries: 3,
       lockWaitTimeoutMs: 60000,
+      connectTimeoutMs: 10000,
+      livenessTimeoutMs: 30000,
       healthCheckSql: 'SELECT 1',
       healthCheckRetries: 5,
       healthCheckIntervalMs: 5000,
@@ -380,6 +386,40 @@ describe('notification and report inputs', () => {
     setInputs({ 'database-url': dbUrl, steps: '0', 'notify-webhook': 'ftp://x.example.com/secret-path', 'notify-on-success': 'sometimes', 'report-since': 'soon' });
     const err = errorOf(() => databaseSettings());
     expect(err.problems.map((p) => p.input)).toEqual(['steps', 'notify-webhook', 'notify-on-success', 'report-since']);
+  });
+});
+
+describe('connect-timeout and liveness-timeout', () => {
+  const url = 'postgres://u:pw@db.example.com/app';
+
+  it('take Go durations; 0 means no limit / never', () => {
+    setInputs({ 'database-url': url, 'connect-timeout': '1s', 'liveness-timeout': '1m30s' });
+    expect(databaseSettings()).toMatchObject({ connectTimeoutMs: 1000, livenessTimeoutMs: 90_000 });
+    setInputs({ 'connect-timeout': '0', 'liveness-timeout': '0' });
+    expect(databaseSettings()).toMatchObject({ connectTimeoutMs: 0, livenessTimeoutMs: 0 });
+  });
+
+  it("the URL's connect_timeout replaces the default; a value other than the default wins over the URL", () => {
+    // As a runner passes it: the default is present in the environment like any given value.
+    setInputs({ 'database-url': `${url}?connect_timeout=5`, 'connect-timeout': '10s' });
+    expect(databaseSettings().connectTimeoutMs).toBe(5000);
+    delete process.env[inputVariable('connect-timeout')];
+    expect(databaseSettings().connectTimeoutMs).toBe(5000);
+    setInputs({ 'connect-timeout': '2s' });
+    expect(databaseSettings().connectTimeoutMs).toBe(2000);
+    setInputs({ 'connect-timeout': '0' });
+    expect(databaseSettings().connectTimeoutMs).toBe(0);
+    setInputs({ 'database-url': `${url}?connect_timeout=0`, 'connect-timeout': '10s' });
+    expect(databaseSettings().connectTimeoutMs).toBe(0);
+  });
+
+  it('a bad value fails with one problem naming the input', () => {
+    setInputs({ 'database-url': url, 'connect-timeout': 'banana' });
+    const err = errorOf(() => databaseSettings());
+    expect(err.problems.map((p) => p.input)).toEqual(['connect-timeout']);
+    expect(err.message).toBe(`invalid input 'connect-timeout': got 'banana'; expected ${DURATION}`);
+    setInputs({ 'connect-timeout': '10s', 'liveness-timeout': '-1s' });
+    expect(errorOf(() => databaseSettings()).message).toBe(`invalid input 'liveness-timeout': got '-1s'; expected a duration that is not negative: ${DURATION}`);
   });
 });
 

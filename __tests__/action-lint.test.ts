@@ -53,6 +53,8 @@ function settings(dir: string, over: Partial<ActionSettings> = {}): ActionSettin
     statementTimeoutMs: 0,
     lockRetries: 3,
     lockWaitTimeoutMs: 60000,
+    connectTimeoutMs: 10000,
+    livenessTimeoutMs: 30000,
     healthCheckSql: '',
     healthCheckRetries: 0,
     healthCheckIntervalMs: 0,

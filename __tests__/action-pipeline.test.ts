@@ -28,6 +28,8 @@ function settings(over: Partial<ActionSettings> = {}): ActionSettings {
     statementTimeoutMs: 0,
     lockRetries: 3,
     lockWaitTimeoutMs: 60000,
+    connectTimeoutMs: 10000,
+    livenessTimeoutMs: 30000,
     healthCheckSql: 'SELECT 1',
     healthCheckRetries: 5,
     healthCheckIntervalMs: 5000,

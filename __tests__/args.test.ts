@@ -5,6 +5,9 @@ import type { CliOptions } from '../src/cli/args/options.js';
 import { parseArgs, parseGoBool, type ParsedArgs } from '../src/cli/args/parse.js';
 import { CliUsageError, formatUsageError } from '../src/cli/args/usage-error.js';
 import { NEW_NAME_MISSING_MESSAGE } from '../src/cli/commands/new.js';
+import { connectTimeoutMs } from '../src/cli/context.js';
+import { DURATION_FORMAT } from '../src/cli/args/flags.js';
+import { parseDatabaseUrl } from '../src/engine/url.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -44,6 +47,9 @@ describe('defaults', () => {
       statementTimeoutMs: 0,
       lockRetries: 3,
       lockWaitTimeoutMs: 60_000,
+      connectTimeoutMs: 10_000,
+      connectTimeoutExplicit: false,
+      livenessTimeoutMs: 30_000,
       json: false,
       strict: false,
       verbose: false,
@@ -88,6 +94,8 @@ describe('global flags', () => {
       '--statement-timeout', '1m0s',
       '--lock-retries', '0',
       '--lock-wait-timeout', '1h2m3.5s',
+      '--connect-timeout', '1s',
+      '--liveness-timeout', '45s',
       '--json',
       'status',
     ]);
@@ -109,6 +117,9 @@ describe('global flags', () => {
       statementTimeoutMs: 60_000,
       lockRetries: 0,
       lockWaitTimeoutMs: 3_723_500,
+      connectTimeoutMs: 1_000,
+      connectTimeoutExplicit: true,
+      livenessTimeoutMs: 45_000,
       json: true,
     });
   });
@@ -155,6 +166,51 @@ describe('global flags', () => {
 
   it('stops at -- and reads the command after it', () => {
     expect(opts(['-d', 'x', '--', 'up']).command).toBe('up');
+  });
+});
+
+describe('--connect-timeout and --liveness-timeout', () => {
+  it('take Go durations in every flag form; 0 means no limit / disabled', () => {
+    expect(opts(['--connect-timeout=250ms', '-liveness-timeout', '1m30s', 'up'])).toMatchObject({
+      connectTimeoutMs: 250,
+      connectTimeoutExplicit: true,
+      livenessTimeoutMs: 90_000,
+    });
+    expect(opts(['--connect-timeout', '0', '--liveness-timeout=0', 'status'])).toMatchObject({
+      connectTimeoutMs: 0,
+      connectTimeoutExplicit: true,
+      livenessTimeoutMs: 0,
+    });
+  });
+
+  it('an explicit --connect-timeout wins over the URL’s connect_timeout, which replaces the default', () => {
+    const target = parseDatabaseUrl('postgres://u@db.example.com/app?connect_timeout=5');
+    expect(connectTimeoutMs(opts(['up']), target)).toBe(5_000);
+    expect(connectTimeoutMs(opts(['--connect-timeout', '2s', 'up']), target)).toBe(2_000);
+    // Even when the explicit value equals the default.
+    expect(connectTimeoutMs(opts(['--connect-timeout', '10s', 'up']), target)).toBe(10_000);
+    expect(connectTimeoutMs(opts(['up']), parseDatabaseUrl('postgres://u@db.example.com/app'))).toBe(10_000);
+    expect(connectTimeoutMs(opts(['up']), parseDatabaseUrl('postgres://u@db.example.com/app?connect_timeout=0'))).toBe(0);
+  });
+
+  it.each([
+    ['connect-timeout', 'banana'],
+    ['connect-timeout', '-1s'],
+    ['connect-timeout', '5'],
+    ['liveness-timeout', '-1s'],
+    ['liveness-timeout', 'soon'],
+  ])('--%s %s is a usage error naming the flag and the format', (flag, value) => {
+    expect(usageError([`--${flag}`, value, 'up']).message).toBe(`invalid value "${value}" for flag -${flag}: expected ${DURATION_FORMAT}`);
+  });
+
+  it('are global flags: after the command they are misplaced', () => {
+    expect(usageError(['up', '--connect-timeout', '1s']).message).toBe('flag provided but not defined: -connect-timeout');
+  });
+
+  it('are listed in the help with their defaults', () => {
+    const help = (parseArgs(['--help'], {}) as { help: string }).help;
+    expect(help).toMatch(/--connect-timeout value +how long opening a connection may take .*\(default: 10s\)/);
+    expect(help).toMatch(/--liveness-timeout value +how long the database may stop answering .*\(default: 30s\)/);
   });
 });
 

@@ -38389,6 +38389,275 @@ const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
+// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
+var lib = __nccwpck_require__(3273);
+;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
+// ESM wrapper for pg
+
+
+// Re-export all the properties
+const Client = lib.Client
+const Pool = lib.Pool
+const Connection = lib.Connection
+const types = lib.types
+const Query = lib.Query
+const DatabaseError = lib.DatabaseError
+const escapeIdentifier = lib.escapeIdentifier
+const escapeLiteral = lib.escapeLiteral
+const Result = lib.Result
+const TypeOverrides = lib.TypeOverrides
+
+// Also export the defaults
+const defaults = lib.defaults
+
+// Re-export the default
+/* harmony default export */ const esm = (lib);
+
+;// CONCATENATED MODULE: ./src/engine/errors.ts
+/**
+ * Base class of every error the engine raises on purpose.
+ *
+ * `message` is what the user sees (after `Error: `), kept byte-identical to dbmate's text where
+ * dbmate has one; `code` is stable so callers and tests can branch on it without matching text.
+ */
+class errors_MigrationError extends Error {
+    /** Stable machine-readable identifier, e.g. `PARSE_MISSING_UP`. */
+    code;
+    /** Suggested fix, shown separately so the message itself can stay dbmate-compatible. */
+    hint;
+    /**
+     * @param code stable identifier, e.g. `MIGRATIONS_DIR_MISSING`
+     * @param message user-facing text
+     * @param opts optional hint and cause
+     */
+    constructor(code, message, opts = {}) {
+        super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+        // Set explicitly: class names can be mangled by the bundler, and users see `name` in stack traces.
+        this.name = 'MigrationError';
+        this.code = code;
+        if (opts.hint !== undefined)
+            this.hint = opts.hint;
+    }
+}
+/** A migration file that cannot be parsed into exactly one up and one down section. */
+class ParseError extends errors_MigrationError {
+    /** Display path of the offending file, when known. */
+    file;
+    /**
+     * @param code stable identifier, e.g. `PARSE_MISSING_DOWN`
+     * @param message user-facing text (callers prefix it with the file's display path)
+     * @param opts optional file, hint and cause
+     */
+    constructor(code, message, opts = {}) {
+        super(code, message, opts);
+        this.name = 'ParseError';
+        if (opts.file !== undefined)
+            this.file = opts.file;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/tls.ts
+
+/** Every {@link SslMode}, in libpq's order (for validation messages). */
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+/**
+ * The node-postgres configs to try, in order. One entry except for the libpq modes node-postgres
+ * lacks: `prefer` tries TLS without verification then plain text (fall back only when the server
+ * answers that it has no SSL), and `allow` tries plain text then TLS. `ssl` is always explicit here,
+ * so `PGSSLMODE` in the environment cannot change the outcome.
+ */
+function connectionAttempts(target) {
+    // libpq's prefer/allow never verify the server certificate.
+    const tls = { ...target.sslFiles, rejectUnauthorized: false };
+    if (target.sslmode === 'prefer')
+        return [{ ...target.pg, ssl: tls }, { ...target.pg, ssl: false }];
+    if (target.sslmode === 'allow')
+        return [{ ...target.pg, ssl: false }, { ...target.pg, ssl: tls }];
+    return [{ ...target.pg }];
+}
+/**
+ * Read the `sslrootcert`/`sslcert`/`sslkey` files named in the URL's `params` (none for
+ * `disable`). `shownUrl` gives the redacted URL for the error message.
+ *
+ * @throws MigrationError `URL_INVALID` when a named file cannot be read
+ */
+function readSslFiles(mode, params, shownUrl, readFile) {
+    if (mode === 'disable')
+        return undefined;
+    const read = (name) => {
+        const path = params.get(name);
+        if (path === null || path === '')
+            return undefined;
+        try {
+            return readFile(path);
+        }
+        catch (err) {
+            throw new errors_MigrationError('URL_INVALID', `cannot read ${name} file ${path} named in ${shownUrl()}: ${err.message}`, {
+                cause: err,
+            });
+        }
+    };
+    const ca = read('sslrootcert');
+    const cert = read('sslcert');
+    const key = read('sslkey');
+    if (ca === undefined && cert === undefined && key === undefined)
+        return undefined;
+    return { ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert } : {}), ...(key !== undefined ? { key } : {}) };
+}
+/** node-postgres's `ssl` for a mode; `undefined` for `prefer`, which {@link connectionAttempts} decides per attempt. */
+function sslConfig(mode, files) {
+    switch (mode) {
+        case 'disable':
+        case 'allow':
+            return false;
+        case 'prefer':
+            // node-postgres has no "prefer": the connector decides per attempt (connectionAttempts).
+            return undefined;
+        case 'require':
+            // libpq: `require` with a root certificate behaves like verify-ca.
+            if (files?.ca === undefined)
+                return { ...files, rejectUnauthorized: false };
+            return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
+        case 'verify-ca':
+            // Chain verified (Node's CA store when no sslrootcert), host name not: libpq's verify-ca.
+            return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
+        default:
+            return { ...files, rejectUnauthorized: true };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/db.ts
+
+
+
+/**
+ * The connect timeout in effect, ms (0 = no limit). One rule for the action and the CLI: a value
+ * the user gave explicitly (the `connect-timeout` input, `--connect-timeout`) wins, then the
+ * URL's `connect_timeout` (seconds, as libpq reads it), then `defaultMs` (the input's or flag's
+ * default, 10 s).
+ *
+ * @param explicitMs the user's value, or undefined when they left the default
+ */
+function resolveConnectTimeout(target, explicitMs, defaultMs) {
+    return explicitMs ?? target?.pg.connectionTimeoutMillis ?? defaultMs;
+}
+/**
+ * Open a connection, trying each TLS setting the URL's sslmode allows in libpq's order
+ * (with no sslmode: TLS first, then plain, like libpq's default `prefer`). Each attempt may take
+ * at most {@link ConnectOptions.connectTimeoutMs}: a server that accepts TCP and never answers
+ * fails here instead of hanging the run.
+ */
+async function connect(target, opts = {}) {
+    const timeoutMs = opts.connectTimeoutMs ?? target.pg.connectionTimeoutMillis ?? 0;
+    const attempts = connectionAttempts(target).map((c) => ({ ...c, connectionTimeoutMillis: timeoutMs }));
+    let lastErr;
+    for (let i = 0; i < attempts.length; i++) {
+        try {
+            return await db_open(attempts[i]);
+        }
+        catch (err) {
+            lastErr = err;
+            // Only a server that refuses TLS (or requires it) justifies the next attempt; anything else
+            // (a timeout too: the plain attempt would wait as long again) is final.
+            if (!/SSL|TLS/i.test(String(err?.message)))
+                break;
+        }
+    }
+    throw connectError(target, lastErr, timeoutMs);
+}
+async function db_open(config) {
+    // Keepalive probes let the kernel notice a peer that vanished (a failover, a dropped NAT entry)
+    // instead of leaving a query waiting on a dead socket for the OS default of two hours or more.
+    const client = new esm.Client({ ...config, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
+    // An idle client whose backend dies emits 'error'; without a listener Node would crash the run.
+    client.on('error', () => undefined);
+    try {
+        await client.connect();
+    }
+    catch (err) {
+        await client.end().catch(() => undefined);
+        throw err;
+    }
+    return client;
+}
+function connectError(target, err, timeoutMs) {
+    const e = err;
+    // node-postgres destroys the socket with `timeout expired` (newer versions: `… connection timeout`).
+    if (timeoutMs > 0 && /timeout expired|connection timeout/i.test(e?.message ?? '')) {
+        return new errors_MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: timed out after ${timeoutMs} ms`, {
+            hint: 'the server did not answer in time: check the host, port and firewall, or raise the connect-timeout input (CLI: --connect-timeout; 0 = no limit)',
+            cause: err,
+        });
+    }
+    if (e?.code === '3D000') {
+        return new errors_MigrationError('DATABASE_MISSING', `database "${target.database}" does not exist (3D000)`, {
+            hint: 'create it first (`db-migrate create`, or `db-migrate up`, which creates a missing database)',
+            cause: err,
+        });
+    }
+    const detail = e?.code && !e.message?.includes(e.code) ? `${e.message} (${e.code})` : (e?.message ?? String(err));
+    return new errors_MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: ${detail}`, {
+        hint: 'check the host, port, credentials and sslmode of the database URL, and that the server is reachable from here',
+        cause: err,
+    });
+}
+/** How long a polite close may wait for the server's goodbye before the socket is just destroyed. */
+const CLOSE_WAIT_MS = 2000;
+/**
+ * Close without throwing: closing happens in `finally` blocks where the first error matters. Never
+ * waits long: over a dead network `end()` would wait forever for the server, and its socket would
+ * keep the process alive after the run.
+ */
+async function closeQuietly(conn) {
+    if (!conn)
+        return;
+    let timer;
+    const late = new Promise((resolve) => {
+        timer = setTimeout(() => resolve('late'), CLOSE_WAIT_MS);
+    });
+    const how = await Promise.race([conn.end().catch(() => undefined), late]);
+    clearTimeout(timer);
+    if (how === 'late')
+        destroySocket(conn);
+}
+/**
+ * Close a connection's socket at once, without the goodbye `end()` waits for; a query in flight
+ * fails with `err`. For sessions declared dead, whose server may never answer again.
+ */
+function destroySocket(conn, err) {
+    conn.connection?.stream?.destroy(err);
+}
+/**
+ * Run `fn` on a connection of its own to `target`, closed whatever `fn` does. For the short
+ * look-ups around a command (a server version, a dump, a report); a command's own session, with
+ * retries and the lock, is `session.ts`'s.
+ */
+async function withConnection(target, fn, opts = {}) {
+    const conn = await connect(target, opts);
+    try {
+        return await fn(conn);
+    }
+    finally {
+        await closeQuietly(conn);
+    }
+}
+/**
+ * Whether an error means the session is gone (backend terminated, server shut down, socket closed):
+ * nothing more can be done on this connection, and session state such as advisory locks is released.
+ */
+function isConnectionLost(err) {
+    const e = err;
+    if (e?.code && /^(57P01|57P02|57P03|08...)$/.test(e.code))
+        return true;
+    return /Connection terminated|connection (is )?closed|ECONNRESET|EPIPE|Client was closed|not queryable/i.test(e?.message ?? '');
+}
+/** Quote an SQL string literal for simple-protocol queries (standard_conforming_strings on). */
+function literal(value) {
+    if (value === null || value === undefined)
+        return 'NULL';
+    return esm.escapeLiteral(value);
+}
+
 ;// CONCATENATED MODULE: ./src/engine/duration.ts
 /**
  * Format nanoseconds the way Go's time.Duration.String() does, because dbmate prints
@@ -38483,49 +38752,6 @@ function parseGoDuration(s) {
     return neg ? -ms : ms;
 }
 
-;// CONCATENATED MODULE: ./src/engine/errors.ts
-/**
- * Base class of every error the engine raises on purpose.
- *
- * `message` is what the user sees (after `Error: `), kept byte-identical to dbmate's text where
- * dbmate has one; `code` is stable so callers and tests can branch on it without matching text.
- */
-class errors_MigrationError extends Error {
-    /** Stable machine-readable identifier, e.g. `PARSE_MISSING_UP`. */
-    code;
-    /** Suggested fix, shown separately so the message itself can stay dbmate-compatible. */
-    hint;
-    /**
-     * @param code stable identifier, e.g. `MIGRATIONS_DIR_MISSING`
-     * @param message user-facing text
-     * @param opts optional hint and cause
-     */
-    constructor(code, message, opts = {}) {
-        super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-        // Set explicitly: class names can be mangled by the bundler, and users see `name` in stack traces.
-        this.name = 'MigrationError';
-        this.code = code;
-        if (opts.hint !== undefined)
-            this.hint = opts.hint;
-    }
-}
-/** A migration file that cannot be parsed into exactly one up and one down section. */
-class ParseError extends errors_MigrationError {
-    /** Display path of the offending file, when known. */
-    file;
-    /**
-     * @param code stable identifier, e.g. `PARSE_MISSING_DOWN`
-     * @param message user-facing text (callers prefix it with the file's display path)
-     * @param opts optional file, hint and cause
-     */
-    constructor(code, message, opts = {}) {
-        super(code, message, opts);
-        this.name = 'ParseError';
-        if (opts.file !== undefined)
-            this.file = opts.file;
-    }
-}
-
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(7975);
 ;// CONCATENATED MODULE: ./src/engine/redact.ts
@@ -38605,76 +38831,6 @@ function redactSecrets(text, secrets) {
     for (const form of patterns)
         out = out.replace(new RegExp(hexInsensitive(form), 'g'), REDACTED);
     return out;
-}
-
-;// CONCATENATED MODULE: ./src/engine/tls.ts
-
-/** Every {@link SslMode}, in libpq's order (for validation messages). */
-const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
-/**
- * The node-postgres configs to try, in order. One entry except for the libpq modes node-postgres
- * lacks: `prefer` tries TLS without verification then plain text (fall back only when the server
- * answers that it has no SSL), and `allow` tries plain text then TLS. `ssl` is always explicit here,
- * so `PGSSLMODE` in the environment cannot change the outcome.
- */
-function connectionAttempts(target) {
-    // libpq's prefer/allow never verify the server certificate.
-    const tls = { ...target.sslFiles, rejectUnauthorized: false };
-    if (target.sslmode === 'prefer')
-        return [{ ...target.pg, ssl: tls }, { ...target.pg, ssl: false }];
-    if (target.sslmode === 'allow')
-        return [{ ...target.pg, ssl: false }, { ...target.pg, ssl: tls }];
-    return [{ ...target.pg }];
-}
-/**
- * Read the `sslrootcert`/`sslcert`/`sslkey` files named in the URL's `params` (none for
- * `disable`). `shownUrl` gives the redacted URL for the error message.
- *
- * @throws MigrationError `URL_INVALID` when a named file cannot be read
- */
-function readSslFiles(mode, params, shownUrl, readFile) {
-    if (mode === 'disable')
-        return undefined;
-    const read = (name) => {
-        const path = params.get(name);
-        if (path === null || path === '')
-            return undefined;
-        try {
-            return readFile(path);
-        }
-        catch (err) {
-            throw new errors_MigrationError('URL_INVALID', `cannot read ${name} file ${path} named in ${shownUrl()}: ${err.message}`, {
-                cause: err,
-            });
-        }
-    };
-    const ca = read('sslrootcert');
-    const cert = read('sslcert');
-    const key = read('sslkey');
-    if (ca === undefined && cert === undefined && key === undefined)
-        return undefined;
-    return { ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert } : {}), ...(key !== undefined ? { key } : {}) };
-}
-/** node-postgres's `ssl` for a mode; `undefined` for `prefer`, which {@link connectionAttempts} decides per attempt. */
-function sslConfig(mode, files) {
-    switch (mode) {
-        case 'disable':
-        case 'allow':
-            return false;
-        case 'prefer':
-            // node-postgres has no "prefer": the connector decides per attempt (connectionAttempts).
-            return undefined;
-        case 'require':
-            // libpq: `require` with a root certificate behaves like verify-ca.
-            if (files?.ca === undefined)
-                return { ...files, rejectUnauthorized: false };
-            return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
-        case 'verify-ca':
-            // Chain verified (Node's CA store when no sslrootcert), host name not: libpq's verify-ca.
-            return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
-        default:
-            return { ...files, rejectUnauthorized: true };
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/engine/url.ts
@@ -40116,6 +40272,8 @@ var Inputs;
     Inputs["StatementTimeout"] = "statement-timeout";
     Inputs["LockRetries"] = "lock-retries";
     Inputs["LockWaitTimeout"] = "lock-wait-timeout";
+    Inputs["ConnectTimeout"] = "connect-timeout";
+    Inputs["LivenessTimeout"] = "liveness-timeout";
     Inputs["HealthCheckSql"] = "health-check-sql";
     Inputs["HealthCheckUrl"] = "health-check-url";
     Inputs["HealthCheckRetries"] = "health-check-retries";
@@ -40170,6 +40328,8 @@ const INPUT_DEFAULTS = Object.freeze({
     [Inputs.StatementTimeout]: '0',
     [Inputs.LockRetries]: '3',
     [Inputs.LockWaitTimeout]: '60s',
+    [Inputs.ConnectTimeout]: '10s',
+    [Inputs.LivenessTimeout]: '30s',
     [Inputs.HealthCheckSql]: 'SELECT 1',
     [Inputs.HealthCheckUrl]: '',
     [Inputs.HealthCheckRetries]: '5',
@@ -40212,6 +40372,7 @@ const CONNECT_RETRIES = 3;
 const CONNECT_RETRY_BASE_MS = 1000;
 
 ;// CONCATENATED MODULE: ./src/action/inputs.ts
+
 
 
 
@@ -40345,6 +40506,12 @@ function getSettings() {
     const statementTimeoutMs = duration(Inputs.StatementTimeout, fail);
     const lockRetries = count(Inputs.LockRetries, fail);
     const lockWaitTimeoutMs = duration(Inputs.LockWaitTimeout, fail);
+    // A runner passes every default as if it were given, so only a value other than the default
+    // counts as explicit: that one wins over the URL's connect_timeout, which replaces the default.
+    const connectTimeoutInput = duration(Inputs.ConnectTimeout, fail);
+    const connectTimeoutExplicit = read(Inputs.ConnectTimeout) !== INPUT_DEFAULTS[Inputs.ConnectTimeout];
+    const connectTimeoutMs = resolveConnectTimeout(target, connectTimeoutExplicit ? connectTimeoutInput : undefined, connectTimeoutInput);
+    const livenessTimeoutMs = duration(Inputs.LivenessTimeout, fail);
     const healthCheckSql = readRaw(Inputs.HealthCheckSql).trim();
     const healthUrlText = read(Inputs.HealthCheckUrl);
     let healthCheckUrl;
@@ -40445,6 +40612,8 @@ function getSettings() {
         statementTimeoutMs,
         lockRetries,
         lockWaitTimeoutMs,
+        connectTimeoutMs,
+        livenessTimeoutMs,
         healthCheckSql,
         ...(healthCheckUrl !== undefined ? { healthCheckUrl } : {}),
         healthCheckRetries,
@@ -40691,138 +40860,6 @@ function newRun(startedAt, settings, error) {
         toolVersion: VERSION,
         ...(s ? { run: { ...s.run } } : {}),
     };
-}
-
-// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
-var lib = __nccwpck_require__(3273);
-;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
-// ESM wrapper for pg
-
-
-// Re-export all the properties
-const Client = lib.Client
-const Pool = lib.Pool
-const Connection = lib.Connection
-const types = lib.types
-const Query = lib.Query
-const DatabaseError = lib.DatabaseError
-const escapeIdentifier = lib.escapeIdentifier
-const escapeLiteral = lib.escapeLiteral
-const Result = lib.Result
-const TypeOverrides = lib.TypeOverrides
-
-// Also export the defaults
-const defaults = lib.defaults
-
-// Re-export the default
-/* harmony default export */ const esm = (lib);
-
-;// CONCATENATED MODULE: ./src/engine/db.ts
-
-
-
-/**
- * Open a connection, trying each TLS setting the URL's sslmode allows in libpq's order
- * (with no sslmode: TLS first, then plain, like libpq's default `prefer`).
- */
-async function connect(target, opts = {}) {
-    const attempts = connectionAttempts(target).map((c) => opts.connectTimeoutMs !== undefined && c.connectionTimeoutMillis === undefined ? { ...c, connectionTimeoutMillis: opts.connectTimeoutMs } : c);
-    let lastErr;
-    for (let i = 0; i < attempts.length; i++) {
-        try {
-            return await db_open(attempts[i]);
-        }
-        catch (err) {
-            lastErr = err;
-            // Only a server that refuses TLS (or requires it) justifies the next attempt; anything else is final.
-            if (!/SSL|TLS/i.test(String(err?.message)))
-                break;
-        }
-    }
-    throw connectError(target, lastErr);
-}
-async function db_open(config) {
-    const client = new esm.Client(config);
-    // An idle client whose backend dies emits 'error'; without a listener Node would crash the run.
-    client.on('error', () => undefined);
-    try {
-        await client.connect();
-    }
-    catch (err) {
-        await client.end().catch(() => undefined);
-        throw err;
-    }
-    return client;
-}
-function connectError(target, err) {
-    const e = err;
-    if (e?.code === '3D000') {
-        return new errors_MigrationError('DATABASE_MISSING', `database "${target.database}" does not exist (3D000)`, {
-            hint: 'create it first (`db-migrate create`, or `db-migrate up`, which creates a missing database)',
-            cause: err,
-        });
-    }
-    const detail = e?.code && !e.message?.includes(e.code) ? `${e.message} (${e.code})` : (e?.message ?? String(err));
-    return new errors_MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: ${detail}`, {
-        hint: 'check the host, port, credentials and sslmode of the database URL, and that the server is reachable from here',
-        cause: err,
-    });
-}
-/** How long a polite close may wait for the server's goodbye before the socket is just destroyed. */
-const CLOSE_WAIT_MS = 2000;
-/**
- * Close without throwing: closing happens in `finally` blocks where the first error matters. Never
- * waits long: over a dead network `end()` would wait forever for the server, and its socket would
- * keep the process alive after the run.
- */
-async function closeQuietly(conn) {
-    if (!conn)
-        return;
-    let timer;
-    const late = new Promise((resolve) => {
-        timer = setTimeout(() => resolve('late'), CLOSE_WAIT_MS);
-    });
-    const how = await Promise.race([conn.end().catch(() => undefined), late]);
-    clearTimeout(timer);
-    if (how === 'late')
-        destroySocket(conn);
-}
-/**
- * Close a connection's socket at once, without the goodbye `end()` waits for; a query in flight
- * fails with `err`. For sessions declared dead, whose server may never answer again.
- */
-function destroySocket(conn, err) {
-    conn.connection?.stream?.destroy(err);
-}
-/**
- * Run `fn` on a connection of its own to `target`, closed whatever `fn` does. For the short
- * look-ups around a command (a server version, a dump, a report); a command's own session, with
- * retries and the lock, is `session.ts`'s.
- */
-async function withConnection(target, fn) {
-    const conn = await connect(target);
-    try {
-        return await fn(conn);
-    }
-    finally {
-        await closeQuietly(conn);
-    }
-}
-/**
- * Whether an error means the session is gone (backend terminated, server shut down, socket closed):
- * nothing more can be done on this connection, and session state such as advisory locks is released.
- */
-function isConnectionLost(err) {
-    const e = err;
-    if (e?.code && /^(57P01|57P02|57P03|08...)$/.test(e.code))
-        return true;
-    return /Connection terminated|connection (is )?closed|ECONNRESET|EPIPE|Client was closed|not queryable/i.test(e?.message ?? '');
-}
-/** Quote an SQL string literal for simple-protocol queries (standard_conforming_strings on). */
-function literal(value) {
-    if (value === null || value === undefined)
-        return 'NULL';
-    return esm.escapeLiteral(value);
 }
 
 ;// CONCATENATED MODULE: ./src/engine/files.ts
@@ -43542,7 +43579,7 @@ async function runHealthChecks(db, opts) {
         let connectError;
         const own = 'raw' in db;
         try {
-            conn = own ? await connect(db) : db;
+            conn = own ? await connect(db, { connectTimeoutMs: opts.connectTimeoutMs }) : db;
         }
         catch (err) {
             connectError = `cannot connect: ${err.message}`;
@@ -43582,8 +43619,8 @@ async function runHealthChecks(db, opts) {
  * Names of the INVALID indexes in the database (left by a failed CREATE INDEX CONCURRENTLY, or
  * being built right now). Taken before a run so the check after it blames only new ones.
  */
-async function invalidIndexNames(db) {
-    return 'raw' in db ? withConnection(db, invalidIndexes) : invalidIndexes(db);
+async function invalidIndexNames(db, connectOpts = {}) {
+    return 'raw' in db ? withConnection(db, invalidIndexes, connectOpts) : invalidIndexes(db);
 }
 async function sqlCheck(conn, sql, timeoutMs) {
     const summary = health_short(health_oneLine(sql));
@@ -43712,6 +43749,8 @@ function migratorConfig(s, log, signal) {
         statementTimeoutMs: s.statementTimeoutMs,
         lockRetries: s.lockRetries,
         lockWaitTimeoutMs: s.lockWaitTimeoutMs,
+        connectTimeoutMs: s.connectTimeoutMs,
+        livenessTimeoutMs: s.livenessTimeoutMs,
         // A database that is restarting or a network blip should not fail a deploy: connecting is retried with backoff.
         connectRetries: CONNECT_RETRIES,
         connectRetryBaseMs: CONNECT_RETRY_BASE_MS,
@@ -43723,15 +43762,18 @@ function migratorConfig(s, log, signal) {
         ...(signal ? { signal } : {}),
     };
 }
-/** Health checks against the run's database, each on its own short connection. */
-function healthPort(target) {
-    return { invalidIndexes: () => invalidIndexNames(target), run: (opts) => runHealthChecks(target, opts) };
+/** Health checks against the run's database, each on its own short connection, opened within `connectTimeoutMs` (undefined: the URL's `connect_timeout`). */
+function healthPort(target, connectTimeoutMs) {
+    return {
+        invalidIndexes: () => invalidIndexNames(target, { connectTimeoutMs }),
+        run: (opts) => runHealthChecks(target, { connectTimeoutMs, ...opts }),
+    };
 }
 /** Real backups of the settings' database into `backup-dir`, with a pg_dump matched to the server. */
 function backupPort(s, log, signal) {
     return {
         serverVersion: (conn) => serverVersion(conn),
-        probeServerVersion: () => withConnection(s.target, serverVersion),
+        probeServerVersion: () => withConnection(s.target, serverVersion, { connectTimeoutMs: s.connectTimeoutMs }),
         select: (server) => selectPgDump({
             ...(s.pgDumpPath !== undefined ? { explicitPath: s.pgDumpPath } : {}),
             serverMajor: server.major,
@@ -43759,7 +43801,7 @@ function backupPort(s, log, signal) {
 function realPorts(settings, log, given = {}, signal) {
     return {
         migrator: given.migrator ?? new Migrator(migratorConfig(settings, log, signal)),
-        health: given.health ?? healthPort(settings.target),
+        health: given.health ?? healthPort(settings.target, settings.connectTimeoutMs),
         backup: given.backup ?? backupPort(settings, log, signal),
         createIssueClient: given.createIssueClient ?? createIssueClient,
         postWebhook: given.postWebhook ?? postWebhook,
@@ -43927,7 +43969,7 @@ async function checkDrift(opts) {
             const ledger = await resolveLedgerName(conn, opts.migrationsTable, opts.target.searchPath);
             const history = configuredHistory(ledger, opts.historyTable);
             return dumpSchema(conn, opts.target, ledger, { pgDump: choice.found.pgDump, ...(history ? { history } : {}) });
-        });
+        }, { connectTimeoutMs: opts.connectTimeoutMs });
     }
     catch (err) {
         return skip(`the live schema could not be dumped: ${err.message}`);
@@ -43970,6 +44012,7 @@ async function driftCheck(ctx, committed) {
         ...(s.pgDumpPath !== undefined ? { pgDumpPath: s.pgDumpPath } : {}),
         migrationsTable: s.migrationsTable,
         historyTable: s.historyTable,
+        connectTimeoutMs: s.connectTimeoutMs,
     });
     run.drift = report;
     if (report.outcome === 'skipped') {
@@ -45335,7 +45378,9 @@ async function withHistory(o, fn) {
             hint: 'set --history-table (the action input history-table) to the table your runs record into, by default schema_migrations_history',
         });
     }
-    return withConnection(o.target, async (conn) => fn(conn, historyName(await resolveLedgerName(conn, o.migrationsTable, o.target.searchPath), o.historyTable)));
+    return withConnection(o.target, async (conn) => fn(conn, historyName(await resolveLedgerName(conn, o.migrationsTable, o.target.searchPath), o.historyTable)), {
+        connectTimeoutMs: o.connectTimeoutMs,
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/metrics/format.ts
@@ -45859,7 +45904,7 @@ const report_RECENT_RUNS = 10;
 /** How many of the window's runs (newest) the `report` output lists. */
 const OUTPUT_RUNS = 100;
 function report_historySource(s) {
-    return { target: s.target, migrationsTable: s.migrationsTable, historyTable: s.historyTable };
+    return { target: s.target, migrationsTable: s.migrationsTable, historyTable: s.historyTable, connectTimeoutMs: s.connectTimeoutMs };
 }
 /**
  * `command: report`: the history table's reliability figures for the window `report-since`,
@@ -46149,7 +46194,7 @@ async function verifyMigrations(cfg, opts = {}) {
     const created = opts.scratchUrl === undefined;
     const scratch = created ? withDatabase(cfg.target, scratchName(cfg.target)) : parseDatabaseUrl(opts.scratchUrl);
     if (created)
-        await adminQuery(cfg.target, `create database ${esm.escapeIdentifier(scratch.database)}`);
+        await adminQuery(cfg.target, `create database ${esm.escapeIdentifier(scratch.database)}`, { connectTimeoutMs: cfg.connectTimeoutMs });
     log.info(`Verifying on scratch database ${scratch.database}${created ? ' (created; dropped at the end)' : ''}`);
     const proofs = [];
     let result;
@@ -46158,7 +46203,7 @@ async function verifyMigrations(cfg, opts = {}) {
     }
     finally {
         if (created) {
-            await adminQuery(cfg.target, `drop database if exists ${esm.escapeIdentifier(scratch.database)}`).catch((err) => log.warn(`could not drop the scratch database ${scratch.database}: ${err.message}`));
+            await adminQuery(cfg.target, `drop database if exists ${esm.escapeIdentifier(scratch.database)}`, { connectTimeoutMs: cfg.connectTimeoutMs }).catch((err) => log.warn(`could not drop the scratch database ${scratch.database}: ${err.message}`));
         }
     }
     return { ...result, historyRecorded: await recordProofs(cfg, scratch, proofs) };
@@ -46172,7 +46217,7 @@ async function run(cfg, scratch, created, t0, proofs) {
     // Quiet engine: verify prints its own progress; warnings still pass. Never write schema.sql.
     const quiet = { info: () => undefined, warn: (m) => log.warn(m), debug: (m) => log.debug(m) };
     const migrator = new Migrator({ ...cfg, target: scratch, dumpSchema: false, strict: false, log: quiet });
-    const conn = await connect(scratch);
+    const conn = await connect(scratch, { connectTimeoutMs: cfg.connectTimeoutMs });
     try {
         if (!created)
             await assertEmpty(conn, scratch);
@@ -46274,7 +46319,7 @@ async function recordProofs(cfg, scratch, proofs) {
     const what = `the ${proofs.length} verified down section(s) in the history table of ${target.redacted}`;
     let conn;
     try {
-        conn = await connect(target);
+        conn = await connect(target, { connectTimeoutMs: cfg.connectTimeoutMs });
     }
     catch (err) {
         if (err.code === 'DATABASE_MISSING') {
@@ -46333,8 +46378,8 @@ function scratchName(target) {
     return base + suffix;
 }
 /** Run one statement on the server's `postgres` database (never on the configured one). */
-async function adminQuery(target, sql) {
-    await withConnection(withDatabase(target, 'postgres'), (admin) => admin.query(sql));
+async function adminQuery(target, sql, connectOpts = {}) {
+    await withConnection(withDatabase(target, 'postgres'), (admin) => admin.query(sql), connectOpts);
 }
 async function assertEmpty(conn, target) {
     const { rows } = await conn.query("select count(*) as n from pg_catalog.pg_tables where schemaname not in ('pg_catalog', 'information_schema')");

@@ -47,6 +47,8 @@ export function actionSettings(url: string, workspace: string, over: Partial<Act
     statementTimeoutMs: 0,
     lockRetries: 0,
     lockWaitTimeoutMs: 5000,
+    connectTimeoutMs: 10000,
+    livenessTimeoutMs: 30000,
     healthCheckSql: 'SELECT 1',
     healthCheckRetries: 0,
     healthCheckIntervalMs: 10,

@@ -7369,6 +7369,18 @@ const GLOBAL_FLAGS = [
     { name: 'statement-timeout', kind: 'duration', default: '0', usage: 'statement_timeout for each migration (0 disables)' },
     { name: 'lock-retries', kind: 'count', default: '3', usage: 'retries of a migration that hit lock_timeout' },
     { name: 'lock-wait-timeout', kind: 'duration', default: '60s', usage: 'how long to wait for a concurrent run to finish' },
+    {
+        name: 'connect-timeout',
+        kind: 'duration',
+        default: '10s',
+        usage: "how long opening a connection may take (0 = no limit; the URL's connect_timeout replaces the default, this flag wins over it)",
+    },
+    {
+        name: 'liveness-timeout',
+        kind: 'duration',
+        default: '30s',
+        usage: 'how long the database may stop answering during a run before the connection counts as dead (0 disables)',
+    },
     { name: 'json', kind: 'bool', usage: 'print machine-readable JSON' },
     HELP_FLAG,
     { name: 'version', aliases: ['v'], kind: 'bool', usage: 'print the version' },
@@ -7646,6 +7658,9 @@ function parseArgs(argv, env, info = {}) {
         statementTimeoutMs: global.value('statement-timeout'),
         lockRetries: global.value('lock-retries'),
         lockWaitTimeoutMs: global.value('lock-wait-timeout'),
+        connectTimeoutMs: global.value('connect-timeout'),
+        connectTimeoutExplicit: global.isGiven('connect-timeout'),
+        livenessTimeoutMs: global.value('liveness-timeout'),
         json: global.value('json') || (has('json') && local.value('json')),
         strict: has('strict') && local.value('strict'),
         verbose: has('verbose') && local.value('verbose'),
@@ -7776,6 +7791,7 @@ function parseScope(args, specs, env, helpText, scope) {
     return {
         rest: args.slice(i),
         flagBool: (name) => given.get(name) === true,
+        isGiven: (name) => given.has(name),
         value: (name) => resolve(name),
     };
 }
@@ -7857,56 +7873,29 @@ function unknownCommand(word) {
     return new CliUsageError(`No help topic for '${word}'`, { exitCode: 3 });
 }
 
-;// CONCATENATED MODULE: ./src/version.ts
-/** This tool's version; a test keeps it equal to package.json's. */
-const VERSION = '0.1.0';
-
-;// CONCATENATED MODULE: ./src/github/run-url.ts
-/** The link of the workflow run this process is part of, or undefined outside GitHub Actions. */
-function runUrl(env) {
-    return env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
-}
-
-;// CONCATENATED MODULE: ./src/cli/context.ts
+// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
+var lib = __nccwpck_require__(3273);
+;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
+// ESM wrapper for pg
 
 
-/**
- * Audit context for CLI runs: who ran it and, inside GitHub Actions, which commit and run.
- * The environment name comes from the URL variable (`STAGING_DATABASE_URL` → `staging`).
- */
-function cliRunContext(envVar, env) {
-    const m = /^(.+?)_DATABASE_URL$/.exec(envVar);
-    const environment = env.DB_MIGRATE_ENVIRONMENT || (m ? m[1].toLowerCase() : undefined);
-    return {
-        environment: environment === 'dev' ? 'development' : environment,
-        actor: env.GITHUB_ACTOR || env.USER || env.LOGNAME,
-        gitSha: env.GITHUB_SHA,
-        runId: env.GITHUB_RUN_ID,
-        runUrl: runUrl(env),
-        toolVersion: VERSION,
-    };
-}
-/** The engine configuration a command line asks for, with the audit context of {@link cliRunContext}. */
-function migratorConfig(opts, target, env, cwd, log) {
-    return {
-        target,
-        migrationsDirs: [...opts.migrationsDirs],
-        migrationsTable: opts.migrationsTable,
-        historyTable: opts.historyTable ?? '',
-        schemaFile: opts.schemaFile,
-        dumpSchema: !opts.noDumpSchema,
-        strict: opts.strict,
-        lockTimeoutMs: opts.lockTimeoutMs,
-        statementTimeoutMs: opts.statementTimeoutMs,
-        lockRetries: opts.lockRetries,
-        lockWaitTimeoutMs: opts.lockWaitTimeoutMs,
-        dumpArgs: [...opts.args],
-        verbose: opts.verbose,
-        ctx: cliRunContext(opts.env, env),
-        log,
-        cwd,
-    };
-}
+// Re-export all the properties
+const Client = lib.Client
+const Pool = lib.Pool
+const Connection = lib.Connection
+const types = lib.types
+const Query = lib.Query
+const DatabaseError = lib.DatabaseError
+const escapeIdentifier = lib.escapeIdentifier
+const escapeLiteral = lib.escapeLiteral
+const Result = lib.Result
+const TypeOverrides = lib.TypeOverrides
+
+// Also export the defaults
+const defaults = lib.defaults
+
+// Re-export the default
+/* harmony default export */ const esm = (lib);
 
 ;// CONCATENATED MODULE: ./src/engine/errors.ts
 /**
@@ -7949,6 +7938,269 @@ class ParseError extends MigrationError {
         if (opts.file !== undefined)
             this.file = opts.file;
     }
+}
+
+;// CONCATENATED MODULE: ./src/engine/tls.ts
+
+/** Every {@link SslMode}, in libpq's order (for validation messages). */
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+/**
+ * The node-postgres configs to try, in order. One entry except for the libpq modes node-postgres
+ * lacks: `prefer` tries TLS without verification then plain text (fall back only when the server
+ * answers that it has no SSL), and `allow` tries plain text then TLS. `ssl` is always explicit here,
+ * so `PGSSLMODE` in the environment cannot change the outcome.
+ */
+function connectionAttempts(target) {
+    // libpq's prefer/allow never verify the server certificate.
+    const tls = { ...target.sslFiles, rejectUnauthorized: false };
+    if (target.sslmode === 'prefer')
+        return [{ ...target.pg, ssl: tls }, { ...target.pg, ssl: false }];
+    if (target.sslmode === 'allow')
+        return [{ ...target.pg, ssl: false }, { ...target.pg, ssl: tls }];
+    return [{ ...target.pg }];
+}
+/**
+ * Read the `sslrootcert`/`sslcert`/`sslkey` files named in the URL's `params` (none for
+ * `disable`). `shownUrl` gives the redacted URL for the error message.
+ *
+ * @throws MigrationError `URL_INVALID` when a named file cannot be read
+ */
+function readSslFiles(mode, params, shownUrl, readFile) {
+    if (mode === 'disable')
+        return undefined;
+    const read = (name) => {
+        const path = params.get(name);
+        if (path === null || path === '')
+            return undefined;
+        try {
+            return readFile(path);
+        }
+        catch (err) {
+            throw new MigrationError('URL_INVALID', `cannot read ${name} file ${path} named in ${shownUrl()}: ${err.message}`, {
+                cause: err,
+            });
+        }
+    };
+    const ca = read('sslrootcert');
+    const cert = read('sslcert');
+    const key = read('sslkey');
+    if (ca === undefined && cert === undefined && key === undefined)
+        return undefined;
+    return { ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert } : {}), ...(key !== undefined ? { key } : {}) };
+}
+/** node-postgres's `ssl` for a mode; `undefined` for `prefer`, which {@link connectionAttempts} decides per attempt. */
+function sslConfig(mode, files) {
+    switch (mode) {
+        case 'disable':
+        case 'allow':
+            return false;
+        case 'prefer':
+            // node-postgres has no "prefer": the connector decides per attempt (connectionAttempts).
+            return undefined;
+        case 'require':
+            // libpq: `require` with a root certificate behaves like verify-ca.
+            if (files?.ca === undefined)
+                return { ...files, rejectUnauthorized: false };
+            return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
+        case 'verify-ca':
+            // Chain verified (Node's CA store when no sslrootcert), host name not: libpq's verify-ca.
+            return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
+        default:
+            return { ...files, rejectUnauthorized: true };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/db.ts
+
+
+
+/**
+ * The connect timeout in effect, ms (0 = no limit). One rule for the action and the CLI: a value
+ * the user gave explicitly (the `connect-timeout` input, `--connect-timeout`) wins, then the
+ * URL's `connect_timeout` (seconds, as libpq reads it), then `defaultMs` (the input's or flag's
+ * default, 10 s).
+ *
+ * @param explicitMs the user's value, or undefined when they left the default
+ */
+function resolveConnectTimeout(target, explicitMs, defaultMs) {
+    return explicitMs ?? target?.pg.connectionTimeoutMillis ?? defaultMs;
+}
+/**
+ * Open a connection, trying each TLS setting the URL's sslmode allows in libpq's order
+ * (with no sslmode: TLS first, then plain, like libpq's default `prefer`). Each attempt may take
+ * at most {@link ConnectOptions.connectTimeoutMs}: a server that accepts TCP and never answers
+ * fails here instead of hanging the run.
+ */
+async function connect(target, opts = {}) {
+    const timeoutMs = opts.connectTimeoutMs ?? target.pg.connectionTimeoutMillis ?? 0;
+    const attempts = connectionAttempts(target).map((c) => ({ ...c, connectionTimeoutMillis: timeoutMs }));
+    let lastErr;
+    for (let i = 0; i < attempts.length; i++) {
+        try {
+            return await db_open(attempts[i]);
+        }
+        catch (err) {
+            lastErr = err;
+            // Only a server that refuses TLS (or requires it) justifies the next attempt; anything else
+            // (a timeout too: the plain attempt would wait as long again) is final.
+            if (!/SSL|TLS/i.test(String(err?.message)))
+                break;
+        }
+    }
+    throw connectError(target, lastErr, timeoutMs);
+}
+async function db_open(config) {
+    // Keepalive probes let the kernel notice a peer that vanished (a failover, a dropped NAT entry)
+    // instead of leaving a query waiting on a dead socket for the OS default of two hours or more.
+    const client = new esm.Client({ ...config, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
+    // An idle client whose backend dies emits 'error'; without a listener Node would crash the run.
+    client.on('error', () => undefined);
+    try {
+        await client.connect();
+    }
+    catch (err) {
+        await client.end().catch(() => undefined);
+        throw err;
+    }
+    return client;
+}
+function connectError(target, err, timeoutMs) {
+    const e = err;
+    // node-postgres destroys the socket with `timeout expired` (newer versions: `… connection timeout`).
+    if (timeoutMs > 0 && /timeout expired|connection timeout/i.test(e?.message ?? '')) {
+        return new MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: timed out after ${timeoutMs} ms`, {
+            hint: 'the server did not answer in time: check the host, port and firewall, or raise the connect-timeout input (CLI: --connect-timeout; 0 = no limit)',
+            cause: err,
+        });
+    }
+    if (e?.code === '3D000') {
+        return new MigrationError('DATABASE_MISSING', `database "${target.database}" does not exist (3D000)`, {
+            hint: 'create it first (`db-migrate create`, or `db-migrate up`, which creates a missing database)',
+            cause: err,
+        });
+    }
+    const detail = e?.code && !e.message?.includes(e.code) ? `${e.message} (${e.code})` : (e?.message ?? String(err));
+    return new MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: ${detail}`, {
+        hint: 'check the host, port, credentials and sslmode of the database URL, and that the server is reachable from here',
+        cause: err,
+    });
+}
+/** How long a polite close may wait for the server's goodbye before the socket is just destroyed. */
+const CLOSE_WAIT_MS = 2000;
+/**
+ * Close without throwing: closing happens in `finally` blocks where the first error matters. Never
+ * waits long: over a dead network `end()` would wait forever for the server, and its socket would
+ * keep the process alive after the run.
+ */
+async function closeQuietly(conn) {
+    if (!conn)
+        return;
+    let timer;
+    const late = new Promise((resolve) => {
+        timer = setTimeout(() => resolve('late'), CLOSE_WAIT_MS);
+    });
+    const how = await Promise.race([conn.end().catch(() => undefined), late]);
+    clearTimeout(timer);
+    if (how === 'late')
+        destroySocket(conn);
+}
+/**
+ * Close a connection's socket at once, without the goodbye `end()` waits for; a query in flight
+ * fails with `err`. For sessions declared dead, whose server may never answer again.
+ */
+function destroySocket(conn, err) {
+    conn.connection?.stream?.destroy(err);
+}
+/**
+ * Run `fn` on a connection of its own to `target`, closed whatever `fn` does. For the short
+ * look-ups around a command (a server version, a dump, a report); a command's own session, with
+ * retries and the lock, is `session.ts`'s.
+ */
+async function withConnection(target, fn, opts = {}) {
+    const conn = await connect(target, opts);
+    try {
+        return await fn(conn);
+    }
+    finally {
+        await closeQuietly(conn);
+    }
+}
+/**
+ * Whether an error means the session is gone (backend terminated, server shut down, socket closed):
+ * nothing more can be done on this connection, and session state such as advisory locks is released.
+ */
+function isConnectionLost(err) {
+    const e = err;
+    if (e?.code && /^(57P01|57P02|57P03|08...)$/.test(e.code))
+        return true;
+    return /Connection terminated|connection (is )?closed|ECONNRESET|EPIPE|Client was closed|not queryable/i.test(e?.message ?? '');
+}
+/** Quote an SQL string literal for simple-protocol queries (standard_conforming_strings on). */
+function literal(value) {
+    if (value === null || value === undefined)
+        return 'NULL';
+    return esm.escapeLiteral(value);
+}
+
+;// CONCATENATED MODULE: ./src/version.ts
+/** This tool's version; a test keeps it equal to package.json's. */
+const VERSION = '0.1.0';
+
+;// CONCATENATED MODULE: ./src/github/run-url.ts
+/** The link of the workflow run this process is part of, or undefined outside GitHub Actions. */
+function runUrl(env) {
+    return env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/cli/context.ts
+
+
+
+/**
+ * Audit context for CLI runs: who ran it and, inside GitHub Actions, which commit and run.
+ * The environment name comes from the URL variable (`STAGING_DATABASE_URL` → `staging`).
+ */
+function cliRunContext(envVar, env) {
+    const m = /^(.+?)_DATABASE_URL$/.exec(envVar);
+    const environment = env.DB_MIGRATE_ENVIRONMENT || (m ? m[1].toLowerCase() : undefined);
+    return {
+        environment: environment === 'dev' ? 'development' : environment,
+        actor: env.GITHUB_ACTOR || env.USER || env.LOGNAME,
+        gitSha: env.GITHUB_SHA,
+        runId: env.GITHUB_RUN_ID,
+        runUrl: runUrl(env),
+        toolVersion: VERSION,
+    };
+}
+/**
+ * The connect timeout of every connection the command opens, ms (0 = no limit): `--connect-timeout`
+ * when given, else the URL's `connect_timeout`, else the flag's default (10 s).
+ */
+function connectTimeoutMs(opts, target) {
+    return resolveConnectTimeout(target, opts.connectTimeoutExplicit ? opts.connectTimeoutMs : undefined, opts.connectTimeoutMs);
+}
+/** The engine configuration a command line asks for, with the audit context of {@link cliRunContext}. */
+function migratorConfig(opts, target, env, cwd, log) {
+    return {
+        target,
+        migrationsDirs: [...opts.migrationsDirs],
+        migrationsTable: opts.migrationsTable,
+        historyTable: opts.historyTable ?? '',
+        schemaFile: opts.schemaFile,
+        dumpSchema: !opts.noDumpSchema,
+        strict: opts.strict,
+        lockTimeoutMs: opts.lockTimeoutMs,
+        statementTimeoutMs: opts.statementTimeoutMs,
+        lockRetries: opts.lockRetries,
+        lockWaitTimeoutMs: opts.lockWaitTimeoutMs,
+        connectTimeoutMs: connectTimeoutMs(opts, target),
+        livenessTimeoutMs: opts.livenessTimeoutMs,
+        dumpArgs: [...opts.args],
+        verbose: opts.verbose,
+        ctx: cliRunContext(opts.env, env),
+        log,
+        cwd,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/cli/commands/database.ts
@@ -9135,208 +9387,6 @@ function formatFindings(findings, fileCount) {
     return `${s}${s ? '\n' : ''}Lint: ${lintTally(findings, fileCount)}\n`;
 }
 
-// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
-var lib = __nccwpck_require__(3273);
-;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
-// ESM wrapper for pg
-
-
-// Re-export all the properties
-const Client = lib.Client
-const Pool = lib.Pool
-const Connection = lib.Connection
-const types = lib.types
-const Query = lib.Query
-const DatabaseError = lib.DatabaseError
-const escapeIdentifier = lib.escapeIdentifier
-const escapeLiteral = lib.escapeLiteral
-const Result = lib.Result
-const TypeOverrides = lib.TypeOverrides
-
-// Also export the defaults
-const defaults = lib.defaults
-
-// Re-export the default
-/* harmony default export */ const esm = (lib);
-
-;// CONCATENATED MODULE: ./src/engine/tls.ts
-
-/** Every {@link SslMode}, in libpq's order (for validation messages). */
-const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
-/**
- * The node-postgres configs to try, in order. One entry except for the libpq modes node-postgres
- * lacks: `prefer` tries TLS without verification then plain text (fall back only when the server
- * answers that it has no SSL), and `allow` tries plain text then TLS. `ssl` is always explicit here,
- * so `PGSSLMODE` in the environment cannot change the outcome.
- */
-function connectionAttempts(target) {
-    // libpq's prefer/allow never verify the server certificate.
-    const tls = { ...target.sslFiles, rejectUnauthorized: false };
-    if (target.sslmode === 'prefer')
-        return [{ ...target.pg, ssl: tls }, { ...target.pg, ssl: false }];
-    if (target.sslmode === 'allow')
-        return [{ ...target.pg, ssl: false }, { ...target.pg, ssl: tls }];
-    return [{ ...target.pg }];
-}
-/**
- * Read the `sslrootcert`/`sslcert`/`sslkey` files named in the URL's `params` (none for
- * `disable`). `shownUrl` gives the redacted URL for the error message.
- *
- * @throws MigrationError `URL_INVALID` when a named file cannot be read
- */
-function readSslFiles(mode, params, shownUrl, readFile) {
-    if (mode === 'disable')
-        return undefined;
-    const read = (name) => {
-        const path = params.get(name);
-        if (path === null || path === '')
-            return undefined;
-        try {
-            return readFile(path);
-        }
-        catch (err) {
-            throw new MigrationError('URL_INVALID', `cannot read ${name} file ${path} named in ${shownUrl()}: ${err.message}`, {
-                cause: err,
-            });
-        }
-    };
-    const ca = read('sslrootcert');
-    const cert = read('sslcert');
-    const key = read('sslkey');
-    if (ca === undefined && cert === undefined && key === undefined)
-        return undefined;
-    return { ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert } : {}), ...(key !== undefined ? { key } : {}) };
-}
-/** node-postgres's `ssl` for a mode; `undefined` for `prefer`, which {@link connectionAttempts} decides per attempt. */
-function sslConfig(mode, files) {
-    switch (mode) {
-        case 'disable':
-        case 'allow':
-            return false;
-        case 'prefer':
-            // node-postgres has no "prefer": the connector decides per attempt (connectionAttempts).
-            return undefined;
-        case 'require':
-            // libpq: `require` with a root certificate behaves like verify-ca.
-            if (files?.ca === undefined)
-                return { ...files, rejectUnauthorized: false };
-            return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
-        case 'verify-ca':
-            // Chain verified (Node's CA store when no sslrootcert), host name not: libpq's verify-ca.
-            return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
-        default:
-            return { ...files, rejectUnauthorized: true };
-    }
-}
-
-;// CONCATENATED MODULE: ./src/engine/db.ts
-
-
-
-/**
- * Open a connection, trying each TLS setting the URL's sslmode allows in libpq's order
- * (with no sslmode: TLS first, then plain, like libpq's default `prefer`).
- */
-async function connect(target, opts = {}) {
-    const attempts = connectionAttempts(target).map((c) => opts.connectTimeoutMs !== undefined && c.connectionTimeoutMillis === undefined ? { ...c, connectionTimeoutMillis: opts.connectTimeoutMs } : c);
-    let lastErr;
-    for (let i = 0; i < attempts.length; i++) {
-        try {
-            return await db_open(attempts[i]);
-        }
-        catch (err) {
-            lastErr = err;
-            // Only a server that refuses TLS (or requires it) justifies the next attempt; anything else is final.
-            if (!/SSL|TLS/i.test(String(err?.message)))
-                break;
-        }
-    }
-    throw connectError(target, lastErr);
-}
-async function db_open(config) {
-    const client = new esm.Client(config);
-    // An idle client whose backend dies emits 'error'; without a listener Node would crash the run.
-    client.on('error', () => undefined);
-    try {
-        await client.connect();
-    }
-    catch (err) {
-        await client.end().catch(() => undefined);
-        throw err;
-    }
-    return client;
-}
-function connectError(target, err) {
-    const e = err;
-    if (e?.code === '3D000') {
-        return new MigrationError('DATABASE_MISSING', `database "${target.database}" does not exist (3D000)`, {
-            hint: 'create it first (`db-migrate create`, or `db-migrate up`, which creates a missing database)',
-            cause: err,
-        });
-    }
-    const detail = e?.code && !e.message?.includes(e.code) ? `${e.message} (${e.code})` : (e?.message ?? String(err));
-    return new MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: ${detail}`, {
-        hint: 'check the host, port, credentials and sslmode of the database URL, and that the server is reachable from here',
-        cause: err,
-    });
-}
-/** How long a polite close may wait for the server's goodbye before the socket is just destroyed. */
-const CLOSE_WAIT_MS = 2000;
-/**
- * Close without throwing: closing happens in `finally` blocks where the first error matters. Never
- * waits long: over a dead network `end()` would wait forever for the server, and its socket would
- * keep the process alive after the run.
- */
-async function closeQuietly(conn) {
-    if (!conn)
-        return;
-    let timer;
-    const late = new Promise((resolve) => {
-        timer = setTimeout(() => resolve('late'), CLOSE_WAIT_MS);
-    });
-    const how = await Promise.race([conn.end().catch(() => undefined), late]);
-    clearTimeout(timer);
-    if (how === 'late')
-        destroySocket(conn);
-}
-/**
- * Close a connection's socket at once, without the goodbye `end()` waits for; a query in flight
- * fails with `err`. For sessions declared dead, whose server may never answer again.
- */
-function destroySocket(conn, err) {
-    conn.connection?.stream?.destroy(err);
-}
-/**
- * Run `fn` on a connection of its own to `target`, closed whatever `fn` does. For the short
- * look-ups around a command (a server version, a dump, a report); a command's own session, with
- * retries and the lock, is `session.ts`'s.
- */
-async function withConnection(target, fn) {
-    const conn = await connect(target);
-    try {
-        return await fn(conn);
-    }
-    finally {
-        await closeQuietly(conn);
-    }
-}
-/**
- * Whether an error means the session is gone (backend terminated, server shut down, socket closed):
- * nothing more can be done on this connection, and session state such as advisory locks is released.
- */
-function isConnectionLost(err) {
-    const e = err;
-    if (e?.code && /^(57P01|57P02|57P03|08...)$/.test(e.code))
-        return true;
-    return /Connection terminated|connection (is )?closed|ECONNRESET|EPIPE|Client was closed|not queryable/i.test(e?.message ?? '');
-}
-/** Quote an SQL string literal for simple-protocol queries (standard_conforming_strings on). */
-function literal(value) {
-    if (value === null || value === undefined)
-        return 'NULL';
-    return esm.escapeLiteral(value);
-}
-
 ;// CONCATENATED MODULE: ./src/cli/commands/load.ts
 
 
@@ -9347,7 +9397,7 @@ function literal(value) {
  *
  * @throws {MigrationError} `SCHEMA_FILE_MISSING` when the file cannot be read; SQL errors as is
  */
-async function loadCommand({ opts, target, io, out }) {
+async function loadCommand({ opts, target, config, io, out }) {
     // As dbmate: the file is checked before `Reading:` is printed, with Go's `stat <file>: …` message.
     const text = await (0,promises_namespaceObject.readFile)((0,external_node_path_.join)(io.cwd, opts.schemaFile), 'utf8').catch((e) => {
         const message = e.code === 'ENOENT' ? `stat ${opts.schemaFile}: no such file or directory` : `cannot read ${opts.schemaFile}: ${e.message}`;
@@ -9358,7 +9408,7 @@ async function loadCommand({ opts, target, io, out }) {
         .split('\n')
         .filter((l) => !l.trimStart().startsWith('\\'))
         .join('\n');
-    await withConnection(target, (conn) => conn.query(sql));
+    await withConnection(target, (conn) => conn.query(sql), { connectTimeoutMs: config.connectTimeoutMs });
     return 0;
 }
 
@@ -9963,7 +10013,9 @@ async function withHistory(o, fn) {
             hint: 'set --history-table (the action input history-table) to the table your runs record into, by default schema_migrations_history',
         });
     }
-    return withConnection(o.target, async (conn) => fn(conn, historyName(await resolveLedgerName(conn, o.migrationsTable, o.target.searchPath), o.historyTable)));
+    return withConnection(o.target, async (conn) => fn(conn, historyName(await resolveLedgerName(conn, o.migrationsTable, o.target.searchPath), o.historyTable)), {
+        connectTimeoutMs: o.connectTimeoutMs,
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/metrics/format.ts
@@ -10639,8 +10691,9 @@ function renderHistoryText(rows) {
 
 
 
+
 function source(opts, target) {
-    return { target, migrationsTable: opts.migrationsTable, historyTable: opts.historyTable ?? '' };
+    return { target, migrationsTable: opts.migrationsTable, historyTable: opts.historyTable ?? '', connectTimeoutMs: connectTimeoutMs(opts, target) };
 }
 /** `db-migrate history`: the audit trail, newest first. */
 async function historyCommand({ opts, target, out }) {
@@ -13162,7 +13215,7 @@ async function verifyMigrations(cfg, opts = {}) {
     const created = opts.scratchUrl === undefined;
     const scratch = created ? withDatabase(cfg.target, scratchName(cfg.target)) : parseDatabaseUrl(opts.scratchUrl);
     if (created)
-        await adminQuery(cfg.target, `create database ${esm.escapeIdentifier(scratch.database)}`);
+        await adminQuery(cfg.target, `create database ${esm.escapeIdentifier(scratch.database)}`, { connectTimeoutMs: cfg.connectTimeoutMs });
     log.info(`Verifying on scratch database ${scratch.database}${created ? ' (created; dropped at the end)' : ''}`);
     const proofs = [];
     let result;
@@ -13171,7 +13224,7 @@ async function verifyMigrations(cfg, opts = {}) {
     }
     finally {
         if (created) {
-            await adminQuery(cfg.target, `drop database if exists ${esm.escapeIdentifier(scratch.database)}`).catch((err) => log.warn(`could not drop the scratch database ${scratch.database}: ${err.message}`));
+            await adminQuery(cfg.target, `drop database if exists ${esm.escapeIdentifier(scratch.database)}`, { connectTimeoutMs: cfg.connectTimeoutMs }).catch((err) => log.warn(`could not drop the scratch database ${scratch.database}: ${err.message}`));
         }
     }
     return { ...result, historyRecorded: await recordProofs(cfg, scratch, proofs) };
@@ -13185,7 +13238,7 @@ async function run(cfg, scratch, created, t0, proofs) {
     // Quiet engine: verify prints its own progress; warnings still pass. Never write schema.sql.
     const quiet = { info: () => undefined, warn: (m) => log.warn(m), debug: (m) => log.debug(m) };
     const migrator = new Migrator({ ...cfg, target: scratch, dumpSchema: false, strict: false, log: quiet });
-    const conn = await connect(scratch);
+    const conn = await connect(scratch, { connectTimeoutMs: cfg.connectTimeoutMs });
     try {
         if (!created)
             await assertEmpty(conn, scratch);
@@ -13287,7 +13340,7 @@ async function recordProofs(cfg, scratch, proofs) {
     const what = `the ${proofs.length} verified down section(s) in the history table of ${target.redacted}`;
     let conn;
     try {
-        conn = await connect(target);
+        conn = await connect(target, { connectTimeoutMs: cfg.connectTimeoutMs });
     }
     catch (err) {
         if (err.code === 'DATABASE_MISSING') {
@@ -13346,8 +13399,8 @@ function scratchName(target) {
     return base + suffix;
 }
 /** Run one statement on the server's `postgres` database (never on the configured one). */
-async function adminQuery(target, sql) {
-    await withConnection(withDatabase(target, 'postgres'), (admin) => admin.query(sql));
+async function adminQuery(target, sql, connectOpts = {}) {
+    await withConnection(withDatabase(target, 'postgres'), (admin) => admin.query(sql), connectOpts);
 }
 async function assertEmpty(conn, target) {
     const { rows } = await conn.query("select count(*) as n from pg_catalog.pg_tables where schemaname not in ('pg_catalog', 'information_schema')");
@@ -13413,14 +13466,15 @@ async function verifyCommand({ opts, config, out }) {
 /**
  * dbmate's `wait`: ping until the server answers. A missing database counts as up, because
  * `up` will create it. `onWaiting` is called once before the first retry and `onTick` per retry,
- * so the CLI can print dbmate's `Waiting for database...` line.
+ * so the CLI can print dbmate's `Waiting for database...` line. `connectTimeoutMs` bounds each
+ * attempt, so a server that accepts TCP and never answers cannot stall the wait past its timeout.
  */
 async function waitForDatabase(target, opts) {
     // Like dbmate: one try, then `timeout / interval` more, a dot before each, so the output
     // does not depend on how long each connection attempt took.
     const ping = async () => {
         try {
-            await closeQuietly(await connect(target));
+            await closeQuietly(await connect(target, { connectTimeoutMs: opts.connectTimeoutMs }));
             return undefined;
         }
         catch (err) {
@@ -13450,6 +13504,7 @@ async function waitForDatabase(target, opts) {
 
 ;// CONCATENATED MODULE: ./src/cli/commands/wait.ts
 
+
 /**
  * Wait until the database answers, printing dbmate's `Waiting for database` and one `.` per
  * attempt; for `--wait` before any command as well as for `wait` itself.
@@ -13460,6 +13515,7 @@ async function waitForTarget(opts, target, out) {
     await waitForDatabase(target, {
         timeoutMs: opts.waitTimeoutMs,
         intervalMs: opts.waitIntervalMs,
+        connectTimeoutMs: connectTimeoutMs(opts, target),
         onWaiting: () => out('Waiting for database'),
         onTick: () => out('.'),
         onDone: () => out('\n'),

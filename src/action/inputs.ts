@@ -3,6 +3,7 @@ import { parse as parseDotenv } from 'dotenv';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { resolveConnectTimeout } from '../engine/db.js';
 import { parseGoDuration } from '../engine/duration.js';
 import { MigrationError } from '../engine/errors.js';
 import { parseDatabaseUrl } from '../engine/url.js';
@@ -161,6 +162,12 @@ export function getSettings(): ActionSettings | LintSettings {
   const statementTimeoutMs = duration(Inputs.StatementTimeout, fail);
   const lockRetries = count(Inputs.LockRetries, fail);
   const lockWaitTimeoutMs = duration(Inputs.LockWaitTimeout, fail);
+  // A runner passes every default as if it were given, so only a value other than the default
+  // counts as explicit: that one wins over the URL's connect_timeout, which replaces the default.
+  const connectTimeoutInput = duration(Inputs.ConnectTimeout, fail);
+  const connectTimeoutExplicit = read(Inputs.ConnectTimeout) !== INPUT_DEFAULTS[Inputs.ConnectTimeout];
+  const connectTimeoutMs = resolveConnectTimeout(target, connectTimeoutExplicit ? connectTimeoutInput : undefined, connectTimeoutInput);
+  const livenessTimeoutMs = duration(Inputs.LivenessTimeout, fail);
 
   const healthCheckSql = readRaw(Inputs.HealthCheckSql).trim();
   const healthUrlText = read(Inputs.HealthCheckUrl);
@@ -255,6 +262,8 @@ export function getSettings(): ActionSettings | LintSettings {
     statementTimeoutMs,
     lockRetries,
     lockWaitTimeoutMs,
+    connectTimeoutMs,
+    livenessTimeoutMs,
     healthCheckSql,
     ...(healthCheckUrl !== undefined ? { healthCheckUrl } : {}),
     healthCheckRetries,

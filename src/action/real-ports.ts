@@ -30,6 +30,8 @@ export function migratorConfig(s: ActionSettings, log: Logger, signal?: AbortSig
     statementTimeoutMs: s.statementTimeoutMs,
     lockRetries: s.lockRetries,
     lockWaitTimeoutMs: s.lockWaitTimeoutMs,
+    connectTimeoutMs: s.connectTimeoutMs,
+    livenessTimeoutMs: s.livenessTimeoutMs,
     // A database that is restarting or a network blip should not fail a deploy: connecting is retried with backoff.
     connectRetries: CONNECT_RETRIES,
     connectRetryBaseMs: CONNECT_RETRY_BASE_MS,
@@ -42,16 +44,19 @@ export function migratorConfig(s: ActionSettings, log: Logger, signal?: AbortSig
   };
 }
 
-/** Health checks against the run's database, each on its own short connection. */
-export function healthPort(target: DatabaseTarget): HealthPort {
-  return { invalidIndexes: () => invalidIndexNames(target), run: (opts) => runHealthChecks(target, opts) };
+/** Health checks against the run's database, each on its own short connection, opened within `connectTimeoutMs` (undefined: the URL's `connect_timeout`). */
+export function healthPort(target: DatabaseTarget, connectTimeoutMs?: number): HealthPort {
+  return {
+    invalidIndexes: () => invalidIndexNames(target, { connectTimeoutMs }),
+    run: (opts) => runHealthChecks(target, { connectTimeoutMs, ...opts }),
+  };
 }
 
 /** Real backups of the settings' database into `backup-dir`, with a pg_dump matched to the server. */
 export function backupPort(s: ActionSettings, log: Logger, signal?: AbortSignal): BackupPort {
   return {
     serverVersion: (conn) => serverVersion(conn),
-    probeServerVersion: () => withConnection(s.target, serverVersion),
+    probeServerVersion: () => withConnection(s.target, serverVersion, { connectTimeoutMs: s.connectTimeoutMs }),
     select: (server) =>
       selectPgDump({
         ...(s.pgDumpPath !== undefined ? { explicitPath: s.pgDumpPath } : {}),
@@ -82,7 +87,7 @@ export function backupPort(s: ActionSettings, log: Logger, signal?: AbortSignal)
 export function realPorts(settings: ActionSettings, log: Logger, given: Partial<ActionPorts> = {}, signal?: AbortSignal): ActionPorts {
   return {
     migrator: given.migrator ?? new Migrator(migratorConfig(settings, log, signal)),
-    health: given.health ?? healthPort(settings.target),
+    health: given.health ?? healthPort(settings.target, settings.connectTimeoutMs),
     backup: given.backup ?? backupPort(settings, log, signal),
     createIssueClient: given.createIssueClient ?? createIssueClient,
     postWebhook: given.postWebhook ?? postWebhook,

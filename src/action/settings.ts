@@ -60,6 +60,14 @@ export interface ActionSettings {
   readonly lockRetries: number;
   /** How long to wait for a concurrent run's advisory lock, ms. */
   readonly lockWaitTimeoutMs: number;
+  /**
+   * How long opening one connection may take, ms, before it fails (0 = no limit); for every
+   * connection of the run (the engine's, health checks, the backup probe). Already resolved: a
+   * `connect-timeout` input other than its default wins, else the URL's `connect_timeout`, else 10 s.
+   */
+  readonly connectTimeoutMs: number;
+  /** `liveness-timeout`: how long the database may stop answering during a run before the connection counts as dead, ms (0 = never). */
+  readonly livenessTimeoutMs: number;
   /** SQL that must succeed after migrating (a boolean first column must be true); empty disables it. */
   readonly healthCheckSql: string;
   /** URL that must answer a GET with 2xx after migrating; undefined disables it. */

@@ -1,4 +1,5 @@
 import type { CliOptions } from './args/options.js';
+import { resolveConnectTimeout } from '../engine/db.js';
 import type { RunContext } from '../engine/history.js';
 import type { Logger } from '../engine/logger.js';
 import type { MigratorConfig } from '../engine/migrator.js';
@@ -23,6 +24,14 @@ function cliRunContext(envVar: string, env: Readonly<Record<string, string | und
   };
 }
 
+/**
+ * The connect timeout of every connection the command opens, ms (0 = no limit): `--connect-timeout`
+ * when given, else the URL's `connect_timeout`, else the flag's default (10 s).
+ */
+export function connectTimeoutMs(opts: CliOptions, target: DatabaseTarget): number {
+  return resolveConnectTimeout(target, opts.connectTimeoutExplicit ? opts.connectTimeoutMs : undefined, opts.connectTimeoutMs);
+}
+
 /** The engine configuration a command line asks for, with the audit context of {@link cliRunContext}. */
 export function migratorConfig(
   opts: CliOptions,
@@ -43,6 +52,8 @@ export function migratorConfig(
     statementTimeoutMs: opts.statementTimeoutMs,
     lockRetries: opts.lockRetries,
     lockWaitTimeoutMs: opts.lockWaitTimeoutMs,
+    connectTimeoutMs: connectTimeoutMs(opts, target),
+    livenessTimeoutMs: opts.livenessTimeoutMs,
     dumpArgs: [...opts.args],
     verbose: opts.verbose,
     ctx: cliRunContext(opts.env, env),

@@ -6,29 +6,55 @@ import { MigrationError } from './errors.js';
 /** The one connection a run uses: advisory locks are per session, so everything goes through it. */
 export type Connection = pg.Client;
 
+/** How {@link connect} opens a connection. */
+export interface ConnectOptions {
+  /**
+   * How long opening one connection may take, ms, before it fails with `CONNECT_FAILED` (`timed
+   * out after N ms`); 0 = no limit. Wins over the URL's `connect_timeout`; undefined = the URL's,
+   * else no limit (node-postgres has none of its own). Pass {@link resolveConnectTimeout}'s answer.
+   */
+  connectTimeoutMs?: number;
+}
+
+/**
+ * The connect timeout in effect, ms (0 = no limit). One rule for the action and the CLI: a value
+ * the user gave explicitly (the `connect-timeout` input, `--connect-timeout`) wins, then the
+ * URL's `connect_timeout` (seconds, as libpq reads it), then `defaultMs` (the input's or flag's
+ * default, 10 s).
+ *
+ * @param explicitMs the user's value, or undefined when they left the default
+ */
+export function resolveConnectTimeout(target: DatabaseTarget | undefined, explicitMs: number | undefined, defaultMs: number): number {
+  return explicitMs ?? target?.pg.connectionTimeoutMillis ?? defaultMs;
+}
+
 /**
  * Open a connection, trying each TLS setting the URL's sslmode allows in libpq's order
- * (with no sslmode: TLS first, then plain, like libpq's default `prefer`).
+ * (with no sslmode: TLS first, then plain, like libpq's default `prefer`). Each attempt may take
+ * at most {@link ConnectOptions.connectTimeoutMs}: a server that accepts TCP and never answers
+ * fails here instead of hanging the run.
  */
-export async function connect(target: DatabaseTarget, opts: { connectTimeoutMs?: number } = {}): Promise<Connection> {
-  const attempts = connectionAttempts(target).map((c) =>
-    opts.connectTimeoutMs !== undefined && c.connectionTimeoutMillis === undefined ? { ...c, connectionTimeoutMillis: opts.connectTimeoutMs } : c,
-  );
+export async function connect(target: DatabaseTarget, opts: ConnectOptions = {}): Promise<Connection> {
+  const timeoutMs = opts.connectTimeoutMs ?? target.pg.connectionTimeoutMillis ?? 0;
+  const attempts = connectionAttempts(target).map((c) => ({ ...c, connectionTimeoutMillis: timeoutMs }));
   let lastErr: unknown;
   for (let i = 0; i < attempts.length; i++) {
     try {
       return await open(attempts[i]);
     } catch (err) {
       lastErr = err;
-      // Only a server that refuses TLS (or requires it) justifies the next attempt; anything else is final.
+      // Only a server that refuses TLS (or requires it) justifies the next attempt; anything else
+      // (a timeout too: the plain attempt would wait as long again) is final.
       if (!/SSL|TLS/i.test(String((err as Error)?.message))) break;
     }
   }
-  throw connectError(target, lastErr);
+  throw connectError(target, lastErr, timeoutMs);
 }
 
 async function open(config: pg.ClientConfig): Promise<Connection> {
-  const client = new pg.Client(config);
+  // Keepalive probes let the kernel notice a peer that vanished (a failover, a dropped NAT entry)
+  // instead of leaving a query waiting on a dead socket for the OS default of two hours or more.
+  const client = new pg.Client({ ...config, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
   // An idle client whose backend dies emits 'error'; without a listener Node would crash the run.
   client.on('error', () => undefined);
   try {
@@ -40,8 +66,15 @@ async function open(config: pg.ClientConfig): Promise<Connection> {
   return client;
 }
 
-function connectError(target: DatabaseTarget, err: unknown): MigrationError {
+function connectError(target: DatabaseTarget, err: unknown, timeoutMs: number): MigrationError {
   const e = err as { code?: string; message?: string };
+  // node-postgres destroys the socket with `timeout expired` (newer versions: `… connection timeout`).
+  if (timeoutMs > 0 && /timeout expired|connection timeout/i.test(e?.message ?? '')) {
+    return new MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: timed out after ${timeoutMs} ms`, {
+      hint: 'the server did not answer in time: check the host, port and firewall, or raise the connect-timeout input (CLI: --connect-timeout; 0 = no limit)',
+      cause: err,
+    });
+  }
   if (e?.code === '3D000') {
     return new MigrationError('DATABASE_MISSING', `database "${target.database}" does not exist (3D000)`, {
       hint: 'create it first (`db-migrate create`, or `db-migrate up`, which creates a missing database)',
@@ -87,8 +120,8 @@ export function destroySocket(conn: Connection, err?: Error): void {
  * look-ups around a command (a server version, a dump, a report); a command's own session, with
  * retries and the lock, is `session.ts`'s.
  */
-export async function withConnection<T>(target: DatabaseTarget, fn: (conn: Connection) => Promise<T>): Promise<T> {
-  const conn = await connect(target);
+export async function withConnection<T>(target: DatabaseTarget, fn: (conn: Connection) => Promise<T>, opts: ConnectOptions = {}): Promise<T> {
+  const conn = await connect(target, opts);
   try {
     return await fn(conn);
   } finally {

@@ -39,8 +39,10 @@ export interface SessionSettings {
   /** First delay between connection attempts, ms, doubled each retry (default 1000). */
   connectRetryBaseMs?: number;
   /**
-   * How long opening one connection may take, ms (0 = no limit). A `connect_timeout` in the URL
-   * is used when this is not given.
+   * How long opening one connection may take, ms, before it fails with `CONNECT_FAILED` (a timeout,
+   * so retried like one); 0 = no limit. Already resolved by the caller (`resolveConnectTimeout` in
+   * db.ts: an explicit setting, else the URL's `connect_timeout`, else the default): it wins over
+   * the URL's value. Undefined = the URL's `connect_timeout`, else no limit.
    */
   connectTimeoutMs?: number;
   /**

@@ -16,6 +16,8 @@ export interface HistorySource {
   migrationsTable: string;
   /** The audit table; empty means disabled, which these commands cannot work without. */
   historyTable: string;
+  /** Connect timeout of the look-up, ms (see `ConnectOptions` in db.ts); undefined = the URL's, else none. */
+  connectTimeoutMs?: number;
 }
 
 /** Options of {@link collectReport}. */
@@ -65,5 +67,7 @@ async function withHistory<T>(o: HistorySource, fn: (conn: Connection, name: His
       hint: 'set --history-table (the action input history-table) to the table your runs record into, by default schema_migrations_history',
     });
   }
-  return withConnection(o.target, async (conn) => fn(conn, historyName(await resolveLedgerName(conn, o.migrationsTable, o.target.searchPath), o.historyTable)));
+  return withConnection(o.target, async (conn) => fn(conn, historyName(await resolveLedgerName(conn, o.migrationsTable, o.target.searchPath), o.historyTable)), {
+    connectTimeoutMs: o.connectTimeoutMs,
+  });
 }

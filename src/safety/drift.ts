@@ -44,6 +44,8 @@ export interface CheckDriftOptions {
   migrationsTable: string;
   /** Audit table (excluded from the dump, as from dbmate's schema file); empty string: none. */
   historyTable: string;
+  /** Connect timeout of the dump's connection, ms (see `ConnectOptions` in db.ts); undefined = the URL's, else none. */
+  connectTimeoutMs?: number;
 }
 
 /** The committed schema file, read before `up` (which may rewrite it). */
@@ -72,7 +74,7 @@ export async function checkDrift(opts: CheckDriftOptions): Promise<DriftReport> 
       const ledger = await resolveLedgerName(conn, opts.migrationsTable, opts.target.searchPath);
       const history = configuredHistory(ledger, opts.historyTable);
       return dumpSchema(conn, opts.target, ledger, { pgDump: choice.found.pgDump, ...(history ? { history } : {}) });
-    });
+    }, { connectTimeoutMs: opts.connectTimeoutMs });
   } catch (err) {
     return skip(`the live schema could not be dumped: ${(err as Error).message}`);
   }

@@ -1,5 +1,5 @@
 import type { QueryResult } from 'pg';
-import { closeQuietly, connect, withConnection, type Connection } from '../engine/db.js';
+import { closeQuietly, connect, withConnection, type ConnectOptions, type Connection } from '../engine/db.js';
 import { appliedVersions, resolveLedgerName } from '../engine/ledger.js';
 import { invalidIndexes } from '../engine/runner.js';
 import { type DatabaseTarget } from '../engine/url.js';
@@ -69,6 +69,8 @@ export interface HealthOptions {
   skipUrlAfterFailure?: boolean;
   /** Secrets to mask in every detail (the URL's password, tokens). */
   secrets?: readonly string[];
+  /** When the checks open their own connection (a target is given): its connect timeout, ms (see `ConnectOptions` in db.ts). */
+  connectTimeoutMs?: number;
   /** Sleep, injectable for tests. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -98,7 +100,7 @@ export async function runHealthChecks(db: Connection | DatabaseTarget, opts: Hea
     let connectError: string | undefined;
     const own = 'raw' in db;
     try {
-      conn = own ? await connect(db) : db;
+      conn = own ? await connect(db, { connectTimeoutMs: opts.connectTimeoutMs }) : db;
     } catch (err) {
       connectError = `cannot connect: ${(err as Error).message}`;
     }
@@ -135,8 +137,8 @@ export async function runHealthChecks(db: Connection | DatabaseTarget, opts: Hea
  * Names of the INVALID indexes in the database (left by a failed CREATE INDEX CONCURRENTLY, or
  * being built right now). Taken before a run so the check after it blames only new ones.
  */
-export async function invalidIndexNames(db: Connection | DatabaseTarget): Promise<string[]> {
-  return 'raw' in db ? withConnection(db, invalidIndexes) : invalidIndexes(db);
+export async function invalidIndexNames(db: Connection | DatabaseTarget, connectOpts: ConnectOptions = {}): Promise<string[]> {
+  return 'raw' in db ? withConnection(db, invalidIndexes, connectOpts) : invalidIndexes(db);
 }
 
 async function sqlCheck(conn: Connection, sql: string, timeoutMs: number): Promise<string> {

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { Migrator, type MigratorConfig } from '../engine/migrator.js';
 import { type RunResult } from '../engine/results.js';
-import { connect, closeQuietly, withConnection, type Connection } from '../engine/db.js';
+import { connect, closeQuietly, withConnection, type ConnectOptions, type Connection } from '../engine/db.js';
 import { tableExists } from '../engine/catalog.js';
 import { dumpSchema } from '../engine/dump.js';
 import { resolveLedgerName, ensureLedger, type LedgerName } from '../engine/ledger.js';
@@ -89,7 +89,7 @@ export async function verifyMigrations(cfg: MigratorConfig, opts: VerifyOptions 
   cfg = { ...cfg, ctx: { ...cfg.ctx, invocationId: cfg.ctx.invocationId ?? randomUUID() } };
   const created = opts.scratchUrl === undefined;
   const scratch = created ? withDatabase(cfg.target, scratchName(cfg.target)) : parseDatabaseUrl(opts.scratchUrl!);
-  if (created) await adminQuery(cfg.target, `create database ${pg.escapeIdentifier(scratch.database)}`);
+  if (created) await adminQuery(cfg.target, `create database ${pg.escapeIdentifier(scratch.database)}`, { connectTimeoutMs: cfg.connectTimeoutMs });
   log.info(`Verifying on scratch database ${scratch.database}${created ? ' (created; dropped at the end)' : ''}`);
   const proofs: HistoryEntry[] = [];
   let result: Omit<VerifyResult, 'historyRecorded'>;
@@ -97,7 +97,7 @@ export async function verifyMigrations(cfg: MigratorConfig, opts: VerifyOptions 
     result = await run(cfg, scratch, created, t0, proofs);
   } finally {
     if (created) {
-      await adminQuery(cfg.target, `drop database if exists ${pg.escapeIdentifier(scratch.database)}`).catch((err) =>
+      await adminQuery(cfg.target, `drop database if exists ${pg.escapeIdentifier(scratch.database)}`, { connectTimeoutMs: cfg.connectTimeoutMs }).catch((err) =>
         log.warn(`could not drop the scratch database ${scratch.database}: ${(err as Error).message}`),
       );
     }
@@ -120,7 +120,7 @@ async function run(
   // Quiet engine: verify prints its own progress; warnings still pass. Never write schema.sql.
   const quiet: Logger = { info: () => undefined, warn: (m) => log.warn(m), debug: (m) => log.debug(m) };
   const migrator = new Migrator({ ...cfg, target: scratch, dumpSchema: false, strict: false, log: quiet });
-  const conn = await connect(scratch);
+  const conn = await connect(scratch, { connectTimeoutMs: cfg.connectTimeoutMs });
   try {
     if (!created) await assertEmpty(conn, scratch);
     const ledger = await resolveLedgerName(conn, cfg.migrationsTable, scratch.searchPath);
@@ -223,7 +223,7 @@ async function recordProofs(cfg: MigratorConfig, scratch: DatabaseTarget, proofs
   const what = `the ${proofs.length} verified down section(s) in the history table of ${target.redacted}`;
   let conn: Connection;
   try {
-    conn = await connect(target);
+    conn = await connect(target, { connectTimeoutMs: cfg.connectTimeoutMs });
   } catch (err) {
     if ((err as MigrationError).code === 'DATABASE_MISSING') {
       log.debug(`database ${target.database} does not exist: ${what} are not recorded`);
@@ -278,8 +278,8 @@ function scratchName(target: DatabaseTarget): string {
 }
 
 /** Run one statement on the server's `postgres` database (never on the configured one). */
-async function adminQuery(target: DatabaseTarget, sql: string): Promise<void> {
-  await withConnection(withDatabase(target, 'postgres'), (admin) => admin.query(sql));
+async function adminQuery(target: DatabaseTarget, sql: string, connectOpts: ConnectOptions = {}): Promise<void> {
+  await withConnection(withDatabase(target, 'postgres'), (admin) => admin.query(sql), connectOpts);
 }
 
 async function assertEmpty(conn: Connection, target: DatabaseTarget): Promise<void> {

@@ -23,6 +23,7 @@ export async function driftCheck(ctx: StepContext, committed: string | undefined
     ...(s.pgDumpPath !== undefined ? { pgDumpPath: s.pgDumpPath } : {}),
     migrationsTable: s.migrationsTable,
     historyTable: s.historyTable,
+    connectTimeoutMs: s.connectTimeoutMs,
   });
   run.drift = report;
   if (report.outcome === 'skipped') {

@@ -14,7 +14,7 @@ export const RECENT_RUNS = 10;
 export const OUTPUT_RUNS = 100;
 
 function historySource(s: ActionSettings): HistorySource {
-  return { target: s.target, migrationsTable: s.migrationsTable, historyTable: s.historyTable };
+  return { target: s.target, migrationsTable: s.migrationsTable, historyTable: s.historyTable, connectTimeoutMs: s.connectTimeoutMs };
 }
 
 /**

@@ -103,6 +103,18 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
   { name: 'statement-timeout', kind: 'duration', default: '0', usage: 'statement_timeout for each migration (0 disables)' },
   { name: 'lock-retries', kind: 'count', default: '3', usage: 'retries of a migration that hit lock_timeout' },
   { name: 'lock-wait-timeout', kind: 'duration', default: '60s', usage: 'how long to wait for a concurrent run to finish' },
+  {
+    name: 'connect-timeout',
+    kind: 'duration',
+    default: '10s',
+    usage: "how long opening a connection may take (0 = no limit; the URL's connect_timeout replaces the default, this flag wins over it)",
+  },
+  {
+    name: 'liveness-timeout',
+    kind: 'duration',
+    default: '30s',
+    usage: 'how long the database may stop answering during a run before the connection counts as dead (0 disables)',
+  },
   { name: 'json', kind: 'bool', usage: 'print machine-readable JSON' },
   HELP_FLAG,
   { name: 'version', aliases: ['v'], kind: 'bool', usage: 'print the version' },

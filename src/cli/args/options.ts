@@ -40,6 +40,18 @@ export interface CliOptions {
   readonly lockRetries: number;
   /** `--lock-wait-timeout`: how long to wait for another run's advisory lock, ms. Default 60000. */
   readonly lockWaitTimeoutMs: number;
+  /**
+   * `--connect-timeout`: how long opening one connection may take, ms; 0 = no limit. Default
+   * 10000. Which value applies is decided with the URL (see {@link connectTimeoutExplicit}).
+   */
+  readonly connectTimeoutMs: number;
+  /**
+   * Whether `--connect-timeout` was given on the command line: then it wins over the URL's
+   * `connect_timeout`, which otherwise replaces the default.
+   */
+  readonly connectTimeoutExplicit: boolean;
+  /** `--liveness-timeout`: how long the database may stop answering during a run before the connection counts as dead, ms; 0 disables. Default 30000. */
+  readonly livenessTimeoutMs: number;
   /** `--json`: print a machine-readable result on stdout instead of dbmate's text. */
   readonly json: boolean;
   /** `up`/`migrate`/`plan` `--strict`/`DBMATE_STRICT`: fail when a pending version is not above the applied ones. */

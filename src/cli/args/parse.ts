@@ -95,6 +95,9 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
     statementTimeoutMs: global.value<number>('statement-timeout'),
     lockRetries: global.value<number>('lock-retries'),
     lockWaitTimeoutMs: global.value<number>('lock-wait-timeout'),
+    connectTimeoutMs: global.value<number>('connect-timeout'),
+    connectTimeoutExplicit: global.isGiven('connect-timeout'),
+    livenessTimeoutMs: global.value<number>('liveness-timeout'),
     json: global.value<boolean>('json') || (has('json') && local.value<boolean>('json')),
     strict: has('strict') && local.value<boolean>('strict'),
     verbose: has('verbose') && local.value<boolean>('verbose'),
@@ -137,6 +140,8 @@ type FlagValue = string | boolean | number | string[] | undefined;
 interface Scope {
   rest: string[];
   flagBool(name: string): boolean;
+  /** Whether the flag was on the command line (not from a variable or the default). */
+  isGiven(name: string): boolean;
   value<T extends FlagValue>(name: string): T;
 }
 
@@ -229,6 +234,7 @@ function parseScope(
   return {
     rest: args.slice(i),
     flagBool: (name) => given.get(name) === true,
+    isGiven: (name) => given.has(name),
     value: <T extends FlagValue>(name: string) => resolve(name) as T,
   };
 }

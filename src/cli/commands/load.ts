@@ -9,7 +9,7 @@ import type { DatabaseCommandContext } from './context.js';
  *
  * @throws {MigrationError} `SCHEMA_FILE_MISSING` when the file cannot be read; SQL errors as is
  */
-export async function loadCommand({ opts, target, io, out }: DatabaseCommandContext): Promise<number> {
+export async function loadCommand({ opts, target, config, io, out }: DatabaseCommandContext): Promise<number> {
   // As dbmate: the file is checked before `Reading:` is printed, with Go's `stat <file>: …` message.
   const text = await readFile(join(io.cwd, opts.schemaFile), 'utf8').catch((e) => {
     const message =
@@ -21,6 +21,6 @@ export async function loadCommand({ opts, target, io, out }: DatabaseCommandCont
     .split('\n')
     .filter((l) => !l.trimStart().startsWith('\\'))
     .join('\n');
-  await withConnection(target, (conn) => conn.query(sql));
+  await withConnection(target, (conn) => conn.query(sql), { connectTimeoutMs: config.connectTimeoutMs });
   return 0;
 }

@@ -8,9 +8,10 @@ import { renderHtml } from '../../metrics/html.js';
 import { renderMarkdown } from '../../metrics/markdown.js';
 import { renderHistoryText, renderText } from '../../metrics/text.js';
 import type { DatabaseCommandContext, Out } from './context.js';
+import { connectTimeoutMs } from '../context.js';
 
 function source(opts: CliOptions, target: DatabaseTarget): HistorySource {
-  return { target, migrationsTable: opts.migrationsTable, historyTable: opts.historyTable ?? '' };
+  return { target, migrationsTable: opts.migrationsTable, historyTable: opts.historyTable ?? '', connectTimeoutMs: connectTimeoutMs(opts, target) };
 }
 
 /** `db-migrate history`: the audit trail, newest first. */

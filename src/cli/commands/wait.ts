@@ -2,6 +2,7 @@ import { waitForDatabase } from '../../engine/wait.js';
 import type { DatabaseTarget } from '../../engine/url.js';
 import type { CliOptions } from '../args/options.js';
 import type { DatabaseCommandContext, Out } from './context.js';
+import { connectTimeoutMs } from '../context.js';
 
 /**
  * Wait until the database answers, printing dbmate's `Waiting for database` and one `.` per
@@ -13,6 +14,7 @@ export async function waitForTarget(opts: CliOptions, target: DatabaseTarget, ou
   await waitForDatabase(target, {
     timeoutMs: opts.waitTimeoutMs,
     intervalMs: opts.waitIntervalMs,
+    connectTimeoutMs: connectTimeoutMs(opts, target),
     onWaiting: () => out('Waiting for database'),
     onTick: () => out('.'),
     onDone: () => out('\n'),
