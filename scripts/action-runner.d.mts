@@ -18,6 +18,17 @@ export function runnerEnv(
   o: { token?: string; workspace: string; runnerTemp: string; output: string; summary: string; env?: Record<string, string | undefined> },
 ): Record<string, string | undefined>;
 export function parseOutputFile(text: string): Record<string, string>;
+/** What a runner gives one step, and what the step wrote. */
+export interface StepFiles {
+  env: Record<string, string | undefined>;
+  runnerTemp: string;
+  read(): Promise<{ outputs: Record<string, string>; outputFile: string; summary: string }>;
+  cleanup(): Promise<void>;
+}
+export function stepFiles(
+  inputs: Record<string, string>,
+  opts: { cwd: string; token?: string; env?: Record<string, string | undefined> },
+): Promise<StepFiles>;
 export function runAction(
   inputs: Record<string, string>,
   opts: { cwd: string; bundle?: string; token?: string; env?: Record<string, string | undefined> },

