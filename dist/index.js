@@ -35410,23 +35410,93 @@ function extend(target) {
 
 /***/ }),
 
+/***/ 5751:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Wr: () => (/* binding */ exitSoonIfLingering),
+/* harmony export */   YN: () => (/* binding */ LAST_RESORT_MS),
+/* harmony export */   dJ: () => (/* binding */ cancelOnSignals)
+/* harmony export */ });
+/* unused harmony export signalExitCode */
+/**
+ * A CI job that is cancelled gets SIGINT, then SIGTERM 7.5 s later, then SIGKILL 2.5 s after
+ * that (GitHub Actions' runner). Node's default is to die at the first signal, which leaves no
+ * record and lets the migration in flight commit unseen. Both entries (the action and the CLI)
+ * turn the first SIGINT or SIGTERM into an abort instead, and the engine winds down within the
+ * grace period: see `docs/RELIABILITY.md`.
+ */
+/** Exit code of a process stopped by `name`, as a shell reports it (128 + the signal's number). */
+function signalExitCode(name) {
+    return name === 'SIGTERM' ? 143 : 130;
+}
+/**
+ * Abort the returned signal at the first SIGINT or SIGTERM, and tell `onSignal` about each one
+ * (a second one means the kill is near). `lastResortMs` after the first, `lastResort` runs: the
+ * run should have ended long before; this is the exit that beats the SIGKILL.
+ */
+function cancelOnSignals(opts = {}) {
+    const controller = new AbortController();
+    let timer;
+    const handler = (name) => {
+        const first = !controller.signal.aborted;
+        opts.onSignal?.(name, first);
+        if (!first)
+            return;
+        controller.abort(name);
+        if (opts.lastResort) {
+            timer = setTimeout(() => opts.lastResort(name), opts.lastResortMs ?? LAST_RESORT_MS);
+            timer.unref();
+        }
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+    return {
+        signal: controller.signal,
+        dispose: () => {
+            process.off('SIGINT', handler);
+            process.off('SIGTERM', handler);
+            if (timer)
+                clearTimeout(timer);
+        },
+    };
+}
+/**
+ * Once the run has ended and said so, nothing may keep the process alive: a connection still
+ * being opened over a dead network would hold it for its whole connect timeout. The timer is
+ * unref'd, so it fires only when something else lingers.
+ */
+function exitSoonIfLingering(code, graceMs = LINGER_MS) {
+    setTimeout(() => process.exit(code), graceMs).unref();
+}
+const LINGER_MS = 1_000;
+/** 9 s: after GitHub's SIGTERM (7.5 s), before its SIGKILL (10 s). */
+const LAST_RESORT_MS = 9_000;
+
+
+/***/ }),
+
 /***/ 9407:
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6073);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9095);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2290);
+/* harmony import */ var _engine_signals_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5751);
+
 
 
 /* istanbul ignore next */
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .run */ .e)();
+// Everything is written: a socket still opening over a dead network must not hold the job.
+(0,_engine_signals_js__WEBPACK_IMPORTED_MODULE_2__/* .exitSoonIfLingering */ .Wr)(typeof process.exitCode === 'number' ? process.exitCode : 0);
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
 
 /***/ }),
 
-/***/ 9095:
+/***/ 2290:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41289,6 +41359,7 @@ class SessionGuard {
     inflight = 0;
     lastContact = Date.now();
     side;
+    sideOpening;
     timer;
     ticking = false;
     onAbort = () => void this.cancel();
@@ -41325,8 +41396,12 @@ class SessionGuard {
             clearInterval(this.timer);
         this.s.signal?.removeEventListener('abort', this.onAbort);
         this.conn.query = this.query;
-        await closeQuietly(this.side);
+        const opening = this.sideOpening;
         this.side = undefined;
+        this.sideOpening = undefined;
+        // One still being opened is closed when it arrives; the run does not wait for it.
+        if (opening)
+            void opening.then((c) => closeQuietly(c), () => undefined);
     }
     /** Count the session's queries in flight, and take every answer as a sign of life. */
     track() {
@@ -41391,40 +41466,46 @@ class SessionGuard {
         return r.state?.startsWith('idle') ? { state: 'idle', idleMs: Number(r.idle_ms ?? 0) } : { state: 'active' };
     }
     /**
-     * Run `fn` on the side connection (opened on first use) within `deadlineMs`; undefined on any
-     * failure or when the deadline passes, after which the side connection is dropped and reopened
-     * next time. Nothing here waits on a dead network: stale sockets are destroyed, not ended.
+     * The side connection, opened on first use and kept. Its opening may take longer than one
+     * look's deadline over a slow network, so it is not abandoned when a look gives up; only a
+     * failed opening or a query that got no answer drops it.
+     */
+    openSide() {
+        this.sideOpening ??= connect(this.s.target, { connectTimeoutMs: this.s.connectTimeoutMs || this.s.livenessTimeoutMs || CANCEL_GRACE_MS }).then((c) => (this.side = c), (err) => {
+            this.sideOpening = undefined;
+            throw err;
+        });
+        return this.sideOpening;
+    }
+    /**
+     * Run `fn` on the side connection within `deadlineMs`; undefined on any failure or when the
+     * deadline passes. Nothing here waits on a dead network: a side connection whose query got no
+     * answer is destroyed, not ended, and opened again next time.
      */
     async onSide(fn, deadlineMs) {
         let timer;
         const late = new Promise((resolve) => {
-            timer = setTimeout(() => resolve(undefined), deadlineMs);
+            timer = setTimeout(() => resolve('late'), deadlineMs);
         });
-        const work = (async () => {
-            const c = this.side ?? (await connect(this.s.target, { connectTimeoutMs: Math.min(deadlineMs, this.s.connectTimeoutMs || deadlineMs) }));
-            try {
-                return { c, r: await fn(c) };
-            }
-            catch {
-                destroySocket(c);
-                return undefined;
-            }
-        })().catch(() => undefined);
+        let asked;
+        const work = this.openSide().then((c) => ((asked = c), fn(c)));
         try {
-            const done = await Promise.race([work, late]);
-            if (done) {
-                this.side = done.c;
-                return done.r;
-            }
-            if (this.side)
-                destroySocket(this.side);
-            this.side = undefined;
-            // A connection that arrives after its deadline is of no use any more.
-            void work.then((w) => w && destroySocket(w.c));
+            const r = await Promise.race([work.then((v) => ({ v }), () => 'failed'), late]);
+            if (typeof r === 'object')
+                return r.v;
+            if (asked)
+                this.dropSide(asked);
             return undefined;
         }
         finally {
             clearTimeout(timer);
+        }
+    }
+    dropSide(c) {
+        destroySocket(c);
+        if (this.side === c) {
+            this.side = undefined;
+            this.sideOpening = undefined;
         }
     }
     /** The job was cancelled: cancel the statement in flight so its transaction rolls back. */
@@ -42501,17 +42582,29 @@ async function withAdminSession(s, fn) {
     }
 }
 /**
- * A second look after the command's own connection died (a killed backend, a dead network): one
- * attempt, no retries, `undefined` when the server cannot be reached either. A cancelled run has
- * seconds left before the job is killed, so it waits less.
+ * A second look after the command's own connection died (a killed backend, a restarting server, a
+ * dead network): retried while the failure may pass by itself, for at most {@link RECONNECT_MS}
+ * (a cancelled run has seconds left before the job is killed, so {@link RECONNECT_WHEN_CANCELLED_MS}),
+ * then `undefined`: the run must end with its truth, or say it does not know it, never hang on it.
  */
 async function reconnect(s) {
-    const limit = s.signal?.aborted ? RECONNECT_WHEN_CANCELLED_MS : s.connectTimeoutMs || RECONNECT_MS;
-    return connect(s.target, { connectTimeoutMs: limit }).catch(() => undefined);
+    const deadline = Date.now() + (s.signal?.aborted ? RECONNECT_WHEN_CANCELLED_MS : RECONNECT_MS);
+    for (;;) {
+        const left = deadline - Date.now();
+        const timeout = Math.max(1, Math.min(left, s.connectTimeoutMs || left));
+        try {
+            return await connect(s.target, { connectTimeoutMs: timeout });
+        }
+        catch (err) {
+            if (!isTransientConnectError(err) || Date.now() + RECONNECT_PAUSE_MS >= deadline)
+                return undefined;
+            await sleep_sleep(RECONNECT_PAUSE_MS);
+        }
+    }
 }
-/** How long {@link reconnect} waits at most: the run must end with its truth, not hang on it. */
 const RECONNECT_MS = 10_000;
 const RECONNECT_WHEN_CANCELLED_MS = 2_000;
+const RECONNECT_PAUSE_MS = 200;
 /**
  * Connection failures that may pass by themselves: refused (server starting or restarting),
  * timeouts, unreachable networks, temporary DNS failures, `the database system is starting up`
@@ -47103,52 +47196,8 @@ function coreLogger(secrets) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/engine/signals.ts
-/**
- * A CI job that is cancelled gets SIGINT, then SIGTERM 7.5 s later, then SIGKILL 2.5 s after
- * that (GitHub Actions' runner). Node's default is to die at the first signal, which leaves no
- * record and lets the migration in flight commit unseen. Both entries (the action and the CLI)
- * turn the first SIGINT or SIGTERM into an abort instead, and the engine winds down within the
- * grace period: see `docs/RELIABILITY.md`.
- */
-/** Exit code of a process stopped by `name`, as a shell reports it (128 + the signal's number). */
-function signalExitCode(name) {
-    return name === 'SIGTERM' ? 143 : 130;
-}
-/**
- * Abort the returned signal at the first SIGINT or SIGTERM, and tell `onSignal` about each one
- * (a second one means the kill is near). `lastResortMs` after the first, `lastResort` runs: the
- * run should have ended long before; this is the exit that beats the SIGKILL.
- */
-function cancelOnSignals(opts = {}) {
-    const controller = new AbortController();
-    let timer;
-    const handler = (name) => {
-        const first = !controller.signal.aborted;
-        opts.onSignal?.(name, first);
-        if (!first)
-            return;
-        controller.abort(name);
-        if (opts.lastResort) {
-            timer = setTimeout(() => opts.lastResort(name), opts.lastResortMs ?? LAST_RESORT_MS);
-            timer.unref();
-        }
-    };
-    process.on('SIGINT', handler);
-    process.on('SIGTERM', handler);
-    return {
-        signal: controller.signal,
-        dispose: () => {
-            process.off('SIGINT', handler);
-            process.off('SIGTERM', handler);
-            if (timer)
-                clearTimeout(timer);
-        },
-    };
-}
-/** 9 s: after GitHub's SIGTERM (7.5 s), before its SIGKILL (10 s). */
-const LAST_RESORT_MS = 9_000;
-
+// EXTERNAL MODULE: ./src/engine/signals.ts
+var signals = __nccwpck_require__(5751);
 ;// CONCATENATED MODULE: ./src/main.ts
 
 
@@ -47165,12 +47214,12 @@ const LAST_RESORT_MS = 9_000;
  */
 async function main_run() {
     const startedAt = Date.now();
-    const cancel = cancelOnSignals({
+    const cancel = (0,signals/* cancelOnSignals */.dJ)({
         onSignal: (name, first) => warning(first ? `${name} received: the job is being cancelled; stopping the run (no new migration starts; the one in flight is cancelled)` : `${name} received again: finishing the record of the run`),
         // Only if the run could not wind down in time: at least the status output and a failed step.
         lastResort: (name) => {
             setOutput('status', 'cancelled');
-            setFailed(`cancelled by ${name}: the run did not end within ${LAST_RESORT_MS} ms; run \`status\` to see what is applied`);
+            setFailed(`cancelled by ${name}: the run did not end within ${signals/* LAST_RESORT_MS */.YN} ms; run \`status\` to see what is applied`);
             process.exit(1);
         },
     });

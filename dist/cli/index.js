@@ -7070,6 +7070,7 @@ const code = await (0,_main_js__WEBPACK_IMPORTED_MODULE_1__/* .main */ .i)(proce
 cancel.dispose();
 // A cancelled run exits as a signalled process would: scripts and CI see it was stopped, not that it failed.
 process.exitCode = cancel.signal.aborted && code !== 0 ? (0,_engine_signals_js__WEBPACK_IMPORTED_MODULE_2__/* .signalExitCode */ .cf)(String(cancel.signal.reason)) : code;
+(0,_engine_signals_js__WEBPACK_IMPORTED_MODULE_2__/* .exitSoonIfLingering */ .Wr)(process.exitCode);
 
 __webpack_async_result__();
 } catch(e) { __webpack_async_result__(e); } }, 1);
@@ -10976,6 +10977,7 @@ class SessionGuard {
     inflight = 0;
     lastContact = Date.now();
     side;
+    sideOpening;
     timer;
     ticking = false;
     onAbort = () => void this.cancel();
@@ -11012,8 +11014,12 @@ class SessionGuard {
             clearInterval(this.timer);
         this.s.signal?.removeEventListener('abort', this.onAbort);
         this.conn.query = this.query;
-        await closeQuietly(this.side);
+        const opening = this.sideOpening;
         this.side = undefined;
+        this.sideOpening = undefined;
+        // One still being opened is closed when it arrives; the run does not wait for it.
+        if (opening)
+            void opening.then((c) => closeQuietly(c), () => undefined);
     }
     /** Count the session's queries in flight, and take every answer as a sign of life. */
     track() {
@@ -11078,40 +11084,46 @@ class SessionGuard {
         return r.state?.startsWith('idle') ? { state: 'idle', idleMs: Number(r.idle_ms ?? 0) } : { state: 'active' };
     }
     /**
-     * Run `fn` on the side connection (opened on first use) within `deadlineMs`; undefined on any
-     * failure or when the deadline passes, after which the side connection is dropped and reopened
-     * next time. Nothing here waits on a dead network: stale sockets are destroyed, not ended.
+     * The side connection, opened on first use and kept. Its opening may take longer than one
+     * look's deadline over a slow network, so it is not abandoned when a look gives up; only a
+     * failed opening or a query that got no answer drops it.
+     */
+    openSide() {
+        this.sideOpening ??= connect(this.s.target, { connectTimeoutMs: this.s.connectTimeoutMs || this.s.livenessTimeoutMs || CANCEL_GRACE_MS }).then((c) => (this.side = c), (err) => {
+            this.sideOpening = undefined;
+            throw err;
+        });
+        return this.sideOpening;
+    }
+    /**
+     * Run `fn` on the side connection within `deadlineMs`; undefined on any failure or when the
+     * deadline passes. Nothing here waits on a dead network: a side connection whose query got no
+     * answer is destroyed, not ended, and opened again next time.
      */
     async onSide(fn, deadlineMs) {
         let timer;
         const late = new Promise((resolve) => {
-            timer = setTimeout(() => resolve(undefined), deadlineMs);
+            timer = setTimeout(() => resolve('late'), deadlineMs);
         });
-        const work = (async () => {
-            const c = this.side ?? (await connect(this.s.target, { connectTimeoutMs: Math.min(deadlineMs, this.s.connectTimeoutMs || deadlineMs) }));
-            try {
-                return { c, r: await fn(c) };
-            }
-            catch {
-                destroySocket(c);
-                return undefined;
-            }
-        })().catch(() => undefined);
+        let asked;
+        const work = this.openSide().then((c) => ((asked = c), fn(c)));
         try {
-            const done = await Promise.race([work, late]);
-            if (done) {
-                this.side = done.c;
-                return done.r;
-            }
-            if (this.side)
-                destroySocket(this.side);
-            this.side = undefined;
-            // A connection that arrives after its deadline is of no use any more.
-            void work.then((w) => w && destroySocket(w.c));
+            const r = await Promise.race([work.then((v) => ({ v }), () => 'failed'), late]);
+            if (typeof r === 'object')
+                return r.v;
+            if (asked)
+                this.dropSide(asked);
             return undefined;
         }
         finally {
             clearTimeout(timer);
+        }
+    }
+    dropSide(c) {
+        destroySocket(c);
+        if (this.side === c) {
+            this.side = undefined;
+            this.sideOpening = undefined;
         }
     }
     /** The job was cancelled: cancel the statement in flight so its transaction rolls back. */
@@ -12563,17 +12575,29 @@ async function withAdminSession(s, fn) {
     }
 }
 /**
- * A second look after the command's own connection died (a killed backend, a dead network): one
- * attempt, no retries, `undefined` when the server cannot be reached either. A cancelled run has
- * seconds left before the job is killed, so it waits less.
+ * A second look after the command's own connection died (a killed backend, a restarting server, a
+ * dead network): retried while the failure may pass by itself, for at most {@link RECONNECT_MS}
+ * (a cancelled run has seconds left before the job is killed, so {@link RECONNECT_WHEN_CANCELLED_MS}),
+ * then `undefined`: the run must end with its truth, or say it does not know it, never hang on it.
  */
 async function reconnect(s) {
-    const limit = s.signal?.aborted ? RECONNECT_WHEN_CANCELLED_MS : s.connectTimeoutMs || RECONNECT_MS;
-    return connect(s.target, { connectTimeoutMs: limit }).catch(() => undefined);
+    const deadline = Date.now() + (s.signal?.aborted ? RECONNECT_WHEN_CANCELLED_MS : RECONNECT_MS);
+    for (;;) {
+        const left = deadline - Date.now();
+        const timeout = Math.max(1, Math.min(left, s.connectTimeoutMs || left));
+        try {
+            return await connect(s.target, { connectTimeoutMs: timeout });
+        }
+        catch (err) {
+            if (!isTransientConnectError(err) || Date.now() + RECONNECT_PAUSE_MS >= deadline)
+                return undefined;
+            await sleep(RECONNECT_PAUSE_MS);
+        }
+    }
 }
-/** How long {@link reconnect} waits at most: the run must end with its truth, not hang on it. */
 const RECONNECT_MS = 10_000;
 const RECONNECT_WHEN_CANCELLED_MS = 2_000;
+const RECONNECT_PAUSE_MS = 200;
 /**
  * Connection failures that may pass by themselves: refused (server starting or restarting),
  * timeouts, unreachable networks, temporary DNS failures, `the database system is starting up`
@@ -13676,6 +13700,7 @@ function formatError(e) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Wr: () => (/* binding */ exitSoonIfLingering),
 /* harmony export */   YN: () => (/* binding */ LAST_RESORT_MS),
 /* harmony export */   cf: () => (/* binding */ signalExitCode),
 /* harmony export */   dJ: () => (/* binding */ cancelOnSignals)
@@ -13722,6 +13747,15 @@ function cancelOnSignals(opts = {}) {
         },
     };
 }
+/**
+ * Once the run has ended and said so, nothing may keep the process alive: a connection still
+ * being opened over a dead network would hold it for its whole connect timeout. The timer is
+ * unref'd, so it fires only when something else lingers.
+ */
+function exitSoonIfLingering(code, graceMs = LINGER_MS) {
+    setTimeout(() => process.exit(code), graceMs).unref();
+}
+const LINGER_MS = 1_000;
 /** 9 s: after GitHub's SIGTERM (7.5 s), before its SIGKILL (10 s). */
 const LAST_RESORT_MS = 9_000;
 

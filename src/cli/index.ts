@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import '../runtime-shim.js';
 import { main } from './main.js';
-import { cancelOnSignals, LAST_RESORT_MS, signalExitCode } from '../engine/signals.js';
+import { cancelOnSignals, exitSoonIfLingering, LAST_RESORT_MS, signalExitCode } from '../engine/signals.js';
 
 const cancel = cancelOnSignals({
   onSignal: (name, first) => process.stderr.write(first ? `${name} received: stopping (no new migration starts; the one in flight is cancelled)\n` : `${name} received again: finishing\n`),
@@ -19,3 +19,4 @@ const code = await main(process.argv.slice(2), process.env, {
 cancel.dispose();
 // A cancelled run exits as a signalled process would: scripts and CI see it was stopped, not that it failed.
 process.exitCode = cancel.signal.aborted && code !== 0 ? signalExitCode(String(cancel.signal.reason)) : code;
+exitSoonIfLingering(process.exitCode);

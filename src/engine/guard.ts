@@ -57,6 +57,7 @@ export class SessionGuard {
   private inflight = 0;
   private lastContact = Date.now();
   private side?: Connection;
+  private sideOpening?: Promise<Connection>;
   private timer?: NodeJS.Timeout;
   private ticking = false;
   private readonly onAbort = () => void this.cancel();
@@ -97,8 +98,11 @@ export class SessionGuard {
     if (this.timer) clearInterval(this.timer);
     this.s.signal?.removeEventListener('abort', this.onAbort);
     (this.conn as { query: unknown }).query = this.query;
-    await closeQuietly(this.side);
+    const opening = this.sideOpening;
     this.side = undefined;
+    this.sideOpening = undefined;
+    // One still being opened is closed when it arrives; the run does not wait for it.
+    if (opening) void opening.then((c) => closeQuietly(c), () => undefined);
   }
 
   /** Count the session's queries in flight, and take every answer as a sign of life. */
@@ -166,37 +170,48 @@ export class SessionGuard {
   }
 
   /**
-   * Run `fn` on the side connection (opened on first use) within `deadlineMs`; undefined on any
-   * failure or when the deadline passes, after which the side connection is dropped and reopened
-   * next time. Nothing here waits on a dead network: stale sockets are destroyed, not ended.
+   * The side connection, opened on first use and kept. Its opening may take longer than one
+   * look's deadline over a slow network, so it is not abandoned when a look gives up; only a
+   * failed opening or a query that got no answer drops it.
+   */
+  private openSide(): Promise<Connection> {
+    this.sideOpening ??= connect(this.s.target, { connectTimeoutMs: this.s.connectTimeoutMs || this.s.livenessTimeoutMs || CANCEL_GRACE_MS }).then(
+      (c) => (this.side = c),
+      (err: unknown) => {
+        this.sideOpening = undefined;
+        throw err;
+      },
+    );
+    return this.sideOpening;
+  }
+
+  /**
+   * Run `fn` on the side connection within `deadlineMs`; undefined on any failure or when the
+   * deadline passes. Nothing here waits on a dead network: a side connection whose query got no
+   * answer is destroyed, not ended, and opened again next time.
    */
   private async onSide<T>(fn: (c: Connection) => Promise<T>, deadlineMs: number): Promise<T | undefined> {
     let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), deadlineMs);
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), deadlineMs);
     });
-    const work = (async () => {
-      const c = this.side ?? (await connect(this.s.target, { connectTimeoutMs: Math.min(deadlineMs, this.s.connectTimeoutMs || deadlineMs) }));
-      try {
-        return { c, r: await fn(c) };
-      } catch {
-        destroySocket(c);
-        return undefined;
-      }
-    })().catch(() => undefined);
+    let asked: Connection | undefined;
+    const work = this.openSide().then((c) => ((asked = c), fn(c)));
     try {
-      const done = await Promise.race([work, late]);
-      if (done) {
-        this.side = done.c;
-        return done.r;
-      }
-      if (this.side) destroySocket(this.side);
-      this.side = undefined;
-      // A connection that arrives after its deadline is of no use any more.
-      void work.then((w) => w && destroySocket(w.c));
+      const r = await Promise.race([work.then((v) => ({ v }), () => 'failed' as const), late]);
+      if (typeof r === 'object') return r.v;
+      if (asked) this.dropSide(asked);
       return undefined;
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  private dropSide(c: Connection): void {
+    destroySocket(c);
+    if (this.side === c) {
+      this.side = undefined;
+      this.sideOpening = undefined;
     }
   }
 

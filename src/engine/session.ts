@@ -179,18 +179,28 @@ export async function withAdminSession<T>(s: SessionSettings, fn: (admin: Connec
 }
 
 /**
- * A second look after the command's own connection died (a killed backend, a dead network): one
- * attempt, no retries, `undefined` when the server cannot be reached either. A cancelled run has
- * seconds left before the job is killed, so it waits less.
+ * A second look after the command's own connection died (a killed backend, a restarting server, a
+ * dead network): retried while the failure may pass by itself, for at most {@link RECONNECT_MS}
+ * (a cancelled run has seconds left before the job is killed, so {@link RECONNECT_WHEN_CANCELLED_MS}),
+ * then `undefined`: the run must end with its truth, or say it does not know it, never hang on it.
  */
 export async function reconnect(s: SessionSettings): Promise<Connection | undefined> {
-  const limit = s.signal?.aborted ? RECONNECT_WHEN_CANCELLED_MS : s.connectTimeoutMs || RECONNECT_MS;
-  return connect(s.target, { connectTimeoutMs: limit }).catch(() => undefined);
+  const deadline = Date.now() + (s.signal?.aborted ? RECONNECT_WHEN_CANCELLED_MS : RECONNECT_MS);
+  for (;;) {
+    const left = deadline - Date.now();
+    const timeout = Math.max(1, Math.min(left, s.connectTimeoutMs || left));
+    try {
+      return await connect(s.target, { connectTimeoutMs: timeout });
+    } catch (err) {
+      if (!isTransientConnectError(err) || Date.now() + RECONNECT_PAUSE_MS >= deadline) return undefined;
+      await sleep(RECONNECT_PAUSE_MS);
+    }
+  }
 }
 
-/** How long {@link reconnect} waits at most: the run must end with its truth, not hang on it. */
 const RECONNECT_MS = 10_000;
 const RECONNECT_WHEN_CANCELLED_MS = 2_000;
+const RECONNECT_PAUSE_MS = 200;
 
 /**
  * Connection failures that may pass by themselves: refused (server starting or restarting),

@@ -49,5 +49,16 @@ export function cancelOnSignals(opts: { onSignal?: (name: NodeJS.Signals, first:
   };
 }
 
+/**
+ * Once the run has ended and said so, nothing may keep the process alive: a connection still
+ * being opened over a dead network would hold it for its whole connect timeout. The timer is
+ * unref'd, so it fires only when something else lingers.
+ */
+export function exitSoonIfLingering(code: number, graceMs = LINGER_MS): void {
+  setTimeout(() => process.exit(code), graceMs).unref();
+}
+
+const LINGER_MS = 1_000;
+
 /** 9 s: after GitHub's SIGTERM (7.5 s), before its SIGKILL (10 s). */
 export const LAST_RESORT_MS = 9_000;
