@@ -209,7 +209,7 @@ describe('HTML report in Chromium', () => {
       const d = v.result;
       expect(d.points).toBe(30);
       const count = (o: RunOutcome) => r.runs.filter((x) => x.outcome === o).length;
-      expect(d.pointsBy).toEqual({ success: count('success'), rollback: count('rollback'), failed: count('failed'), 'rolled-back': count('rolled-back') });
+      expect(d.pointsBy).toEqual({ success: count('success'), rollback: count('rollback'), failed: count('failed'), 'rolled-back': count('rolled-back'), cancelled: count('cancelled') });
       // One bar segment per (environment, outcome) that occurred, carrying its count.
       expect(d.bars.sort()).toEqual(
         [

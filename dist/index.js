@@ -45319,6 +45319,8 @@ function summarise(rows) {
     const applied = rows.filter((r) => r.direction === 'up' && r.outcome === 'applied').map((r) => r.version);
     const rolledBack = rows.filter((r) => r.direction === 'down' && r.outcome === 'rolled_back').map((r) => r.version);
     const failed = rows.find((r) => r.outcome === 'failed');
+    // A job cancelled mid-run: not a failure of its migrations, not a success either.
+    const cancelled = rows.find((r) => r.outcome === 'cancelled');
     const withError = rows.find((r) => r.error !== null);
     const hasUp = rows.some((r) => r.direction === 'up');
     return {
@@ -45328,7 +45330,7 @@ function summarise(rows) {
         finishedAt,
         durationMs: finishedAt.getTime() - startedAt.getTime(),
         kind: hasUp ? 'up' : 'rollback',
-        outcome: failed ? 'failed' : !hasUp ? 'rollback' : rolledBack.length > 0 ? 'rolled-back' : 'success',
+        outcome: failed ? 'failed' : cancelled ? 'cancelled' : !hasUp ? 'rollback' : rolledBack.length > 0 ? 'rolled-back' : 'success',
         applied,
         rolledBack,
         failedVersion: failed?.version ?? null,
@@ -45496,6 +45498,7 @@ const OUTCOME_LABELS = {
     failed: 'failed',
     'rolled-back': 'rolled back',
     rollback: 'rollback',
+    cancelled: 'cancelled',
 };
 /** First line of an error, shortened, for a table cell. */
 function format_firstLine(text, max = 120) {
@@ -45579,9 +45582,10 @@ const OUTCOME_COLOURS = {
     rollback: '#0969da',
     failed: '#cf222e',
     'rolled-back': '#bf8700',
+    cancelled: '#6e7781',
 };
 /** Stacking and legend order: good news first. */
-const html_OUTCOMES = ['success', 'rollback', 'rolled-back', 'failed'];
+const html_OUTCOMES = ['success', 'rollback', 'rolled-back', 'cancelled', 'failed'];
 /** How many runs the "recent runs" table shows; the charts show all of them. */
 const RECENT_RUNS = 50;
 const HOUR = 3_600_000;
@@ -45691,6 +45695,8 @@ function marker(outcome, x, y, r) {
             return `<rect ${fill} x="${fx(x - r * 0.9)}" y="${fx(y - r * 0.9)}" width="${fx(r * 1.8)}" height="${fx(r * 1.8)}"/>`;
         case 'failed':
             return p([[0, -1.25], [1.25, 0], [0, 1.25], [-1.25, 0]]);
+        case 'cancelled':
+            return p([[-1, -1], [1, 1], [1, -1], [-1, 1]]);
     }
 }
 function fx(n) {
@@ -46918,7 +46924,7 @@ function tables_lintSection(r) {
 
 
 
-const OUTCOME_ICONS = { success: '✅', rollback: '↩️', failed: '❌', 'rolled-back': '⚠️' };
+const OUTCOME_ICONS = { success: '✅', rollback: '↩️', failed: '❌', 'rolled-back': '⚠️', cancelled: '⏹️' };
 /** A markdown table; every cell escaped (errors and names are data, never markup). */
 function table(headers, rows) {
     const line = (cells) => `| ${cells.map((c) => cell(escapeHtml(c))).join(' | ')} |`;

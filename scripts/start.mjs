@@ -16,7 +16,11 @@ const steps = [
 ];
 
 console.log(`Starting an embedded PostgreSQL...`);
-const pg = await startPostgres({ version: 18, useEnv: false });
+// A server that cannot start is one message and a non-zero exit, never a stack trace or a hang.
+const pg = await startPostgres({ version: 18, useEnv: false }).catch((err) => {
+  console.error(`npm start: ${err?.message ?? err}`);
+  process.exit(1);
+});
 let failed = false;
 try {
   const url = await pg.createDatabase('example_app');

@@ -6,6 +6,8 @@
  * hangs fails the test clearly and is killed, so nothing outlives the test file.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
+import { expect } from '@jest/globals';
 import { waitFor } from './pg.js';
 import { CLI_BUNDLE } from './cli.js';
 import { ACTION_BUNDLE, stepFiles, type StepFiles } from '../../scripts/action-runner.mjs';
@@ -147,7 +149,13 @@ export async function exited(r: Running, deadlineMs: number): Promise<Exit> {
     throw new Error(`${r.label} did not exit within ${deadlineMs} ms (killed with SIGKILL)\n${tail(r)}`);
   }
   const from = r.signals.at(-1)?.at ?? r.faultAt ?? r.startedAt;
-  return { code: res.code, signal: res.signal, msFromSignal: res.at - from, stdout: r.stdout, stderr: r.stderr };
+  const exit = { code: res.code, signal: res.signal, msFromSignal: res.at - from, stdout: r.stdout, stderr: r.stderr };
+  // The figures of docs/RELIABILITY.md: `FAULT_FIGURES=<file> npm test -- faults` appends one line per run.
+  if (process.env.FAULT_FIGURES && (r.signals.length > 0 || r.faultAt !== undefined)) {
+    const what = r.signals.at(-1)?.signal ?? 'fault';
+    appendFileSync(process.env.FAULT_FIGURES, `${expect.getState().currentTestName}\t${what}\texit ${res.code ?? res.signal}\t${exit.msFromSignal} ms\n`);
+  }
+  return exit;
 }
 
 /** SIGKILL every child still running (for afterEach/afterAll) and wait for them. */

@@ -9862,6 +9862,8 @@ function summarise(rows) {
     const applied = rows.filter((r) => r.direction === 'up' && r.outcome === 'applied').map((r) => r.version);
     const rolledBack = rows.filter((r) => r.direction === 'down' && r.outcome === 'rolled_back').map((r) => r.version);
     const failed = rows.find((r) => r.outcome === 'failed');
+    // A job cancelled mid-run: not a failure of its migrations, not a success either.
+    const cancelled = rows.find((r) => r.outcome === 'cancelled');
     const withError = rows.find((r) => r.error !== null);
     const hasUp = rows.some((r) => r.direction === 'up');
     return {
@@ -9871,7 +9873,7 @@ function summarise(rows) {
         finishedAt,
         durationMs: finishedAt.getTime() - startedAt.getTime(),
         kind: hasUp ? 'up' : 'rollback',
-        outcome: failed ? 'failed' : !hasUp ? 'rollback' : rolledBack.length > 0 ? 'rolled-back' : 'success',
+        outcome: failed ? 'failed' : cancelled ? 'cancelled' : !hasUp ? 'rollback' : rolledBack.length > 0 ? 'rolled-back' : 'success',
         applied,
         rolledBack,
         failedVersion: failed?.version ?? null,
@@ -10039,6 +10041,7 @@ const format_OUTCOME_LABELS = {
     failed: 'failed',
     'rolled-back': 'rolled back',
     rollback: 'rollback',
+    cancelled: 'cancelled',
 };
 /** First line of an error, shortened, for a table cell. */
 function format_firstLine(text, max = 120) {
@@ -10122,9 +10125,10 @@ const OUTCOME_COLOURS = {
     rollback: '#0969da',
     failed: '#cf222e',
     'rolled-back': '#bf8700',
+    cancelled: '#6e7781',
 };
 /** Stacking and legend order: good news first. */
-const html_OUTCOMES = ['success', 'rollback', 'rolled-back', 'failed'];
+const html_OUTCOMES = ['success', 'rollback', 'rolled-back', 'cancelled', 'failed'];
 /** How many runs the "recent runs" table shows; the charts show all of them. */
 const RECENT_RUNS = 50;
 const HOUR = 3_600_000;
@@ -10234,6 +10238,8 @@ function marker(outcome, x, y, r) {
             return `<rect ${fill} x="${fx(x - r * 0.9)}" y="${fx(y - r * 0.9)}" width="${fx(r * 1.8)}" height="${fx(r * 1.8)}"/>`;
         case 'failed':
             return p([[0, -1.25], [1.25, 0], [0, 1.25], [-1.25, 0]]);
+        case 'cancelled':
+            return p([[-1, -1], [1, 1], [1, -1], [-1, 1]]);
     }
 }
 function fx(n) {
@@ -10576,7 +10582,7 @@ function markdown_escapeHtml(s) {
 
 
 
-const OUTCOME_ICONS = { success: '✅', rollback: '↩️', failed: '❌', 'rolled-back': '⚠️' };
+const OUTCOME_ICONS = { success: '✅', rollback: '↩️', failed: '❌', 'rolled-back': '⚠️', cancelled: '⏹️' };
 /** A markdown table; every cell escaped (errors and names are data, never markup). */
 function markdown_table(headers, rows) {
     const line = (cells) => `| ${cells.map((c) => cell(markdown_escapeHtml(c))).join(' | ')} |`;

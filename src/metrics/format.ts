@@ -22,6 +22,7 @@ export const OUTCOME_LABELS: Readonly<Record<RunOutcome, string>> = {
   failed: 'failed',
   'rolled-back': 'rolled back',
   rollback: 'rollback',
+  cancelled: 'cancelled',
 };
 
 /** First line of an error, shortened, for a table cell. */

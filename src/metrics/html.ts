@@ -13,10 +13,11 @@ export const OUTCOME_COLOURS: Readonly<Record<RunOutcome, string>> = {
   rollback: '#0969da',
   failed: '#cf222e',
   'rolled-back': '#bf8700',
+  cancelled: '#6e7781',
 };
 
 /** Stacking and legend order: good news first. */
-const OUTCOMES: readonly RunOutcome[] = ['success', 'rollback', 'rolled-back', 'failed'];
+const OUTCOMES: readonly RunOutcome[] = ['success', 'rollback', 'rolled-back', 'cancelled', 'failed'];
 
 /** How many runs the "recent runs" table shows; the charts show all of them. */
 const RECENT_RUNS = 50;
@@ -135,6 +136,8 @@ function marker(outcome: RunOutcome, x: number, y: number, r: number): string {
       return `<rect ${fill} x="${fx(x - r * 0.9)}" y="${fx(y - r * 0.9)}" width="${fx(r * 1.8)}" height="${fx(r * 1.8)}"/>`;
     case 'failed':
       return p([[0, -1.25], [1.25, 0], [0, 1.25], [-1.25, 0]]);
+    case 'cancelled':
+      return p([[-1, -1], [1, 1], [1, -1], [-1, 1]]);
   }
 }
 

@@ -3,7 +3,7 @@ import { cell, code, escapeHtml } from '../text/markdown.js';
 import { ENVIRONMENT_HEADERS, OUTCOME_LABELS, coverageText, environmentRow, firstLine, runChanges, when, windowText } from './format.js';
 import type { MigrationReport, RunOutcome, RunSummary } from './types.js';
 
-const OUTCOME_ICONS: Readonly<Record<RunOutcome, string>> = { success: '✅', rollback: '↩️', failed: '❌', 'rolled-back': '⚠️' };
+const OUTCOME_ICONS: Readonly<Record<RunOutcome, string>> = { success: '✅', rollback: '↩️', failed: '❌', 'rolled-back': '⚠️', cancelled: '⏹️' };
 
 /** A markdown table; every cell escaped (errors and names are data, never markup). */
 function table(headers: string[], rows: string[][]): string[] {

@@ -29,6 +29,8 @@ function summarise(rows: HistoryRecord[]): RunSummary {
   const applied = rows.filter((r) => r.direction === 'up' && r.outcome === 'applied').map((r) => r.version);
   const rolledBack = rows.filter((r) => r.direction === 'down' && r.outcome === 'rolled_back').map((r) => r.version);
   const failed = rows.find((r) => r.outcome === 'failed');
+  // A job cancelled mid-run: not a failure of its migrations, not a success either.
+  const cancelled = rows.find((r) => r.outcome === 'cancelled');
   const withError = rows.find((r) => r.error !== null);
   const hasUp = rows.some((r) => r.direction === 'up');
   return {
@@ -38,7 +40,7 @@ function summarise(rows: HistoryRecord[]): RunSummary {
     finishedAt,
     durationMs: finishedAt.getTime() - startedAt.getTime(),
     kind: hasUp ? 'up' : 'rollback',
-    outcome: failed ? 'failed' : !hasUp ? 'rollback' : rolledBack.length > 0 ? 'rolled-back' : 'success',
+    outcome: failed ? 'failed' : cancelled ? 'cancelled' : !hasUp ? 'rollback' : rolledBack.length > 0 ? 'rolled-back' : 'success',
     applied,
     rolledBack,
     failedVersion: failed?.version ?? null,

@@ -8,7 +8,7 @@ export interface HistoryRecord {
   id: number;
   version: string;
   direction: 'up' | 'down';
-  outcome: 'applied' | 'failed' | 'rolled_back' | 'verified';
+  outcome: 'applied' | 'failed' | 'rolled_back' | 'verified' | 'cancelled';
   fileName: string | null;
   checksum: string | null;
   startedAt: Date;
@@ -34,7 +34,7 @@ export interface HistoryRecord {
  * - `rollback`: a deliberate rollback (only down sections), which succeeded.
  * `failed` and `rolled-back` are failures; `success` and `rollback` are successes.
  */
-export type RunOutcome = 'success' | 'failed' | 'rolled-back' | 'rollback';
+export type RunOutcome = 'success' | 'failed' | 'rolled-back' | 'rollback' | 'cancelled';
 
 /** One run: the rows one invocation of the tool wrote for one environment. */
 export interface RunSummary {
