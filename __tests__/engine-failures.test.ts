@@ -536,4 +536,26 @@ describe('statement_timeout', () => {
     expect(await tables(s.url)).toEqual(['kept', ...BOOKKEEPING]);
     expect(await ledger(s.url)).toEqual([]);
   });
+
+  it('an SQL error that quotes the database password stores it masked in the history row, and never prints it', async () => {
+    const s = await setup({});
+    const password = decodeURIComponent(new URL(s.url).password);
+    expect(password.length).toBeGreaterThan(3);
+    await s.write('1_leak.sql', migration(`select '${password}'::int;`, ''));
+    await s.write('2_leak_nontx.sql', migration(`create table kept_leak (id int);\nselect '${password}'::int;`, '', { upOptions: 'transaction:false' }));
+    const first = await s.run(['up']);
+    expect(first.code).toBe(2);
+    expect(first.stderr).toContain('invalid input syntax for type integer: "********"');
+    await s.write('1_leak.sql', migration('select 1;', ''));
+    const second = await s.run(['up']);
+    expect(second.code).toBe(2);
+    const rows = await history(s.url);
+    expect(rows.filter((r) => r.outcome === 'failed').map((r) => r.version)).toEqual(['1', '2']);
+    for (const r of rows) expect(r.error ?? '').not.toContain(password);
+    expect(rows.filter((r) => r.outcome === 'failed').map((r) => r.error)).toEqual([
+      expect.stringContaining('invalid input syntax for type integer: "********"'),
+      expect.stringContaining('invalid input syntax for type integer: "********"'),
+    ]);
+    expect(`${first.stdout}${first.stderr}${second.stdout}${second.stderr}`).not.toContain(password);
+  });
 });
