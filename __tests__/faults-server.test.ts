@@ -9,7 +9,8 @@ import { describe, it, expect, afterEach, afterAll, beforeAll } from '@jest/glob
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 import { usePostgres, query, waitFor } from './helpers/pg.js';
-import { project, migration } from './helpers/cli.js';
+import { project } from './helpers/cli.js';
+import { MIGRATIONS, TABLES, withParam } from './helpers/faults.js';
 import { startCli, exited, markFault, killLeftovers, type Running } from './helpers/processes.js';
 import { ledger, history, lockHolders, backendsOf, backendsGone, ledgerMatchesSchema, type HistoryRow } from './helpers/invariants.js';
 import { startFaultProxy, type FaultProxy } from './helpers/fault-proxy.js';
@@ -20,27 +21,6 @@ afterEach(async () => {
   await killLeftovers();
   while (cleanups.length) await cleanups.pop()!();
 });
-
-/** The tables the migrations create, by version: the table exists iff the version is applied. */
-const TABLES = { '1': 'one', '2': 'slow', '3': 'three' };
-
-/**
- * Three migrations, each creating one table. The second sleeps inside its transaction as long as
- * the session's `fault.sleep_s` says (a URL parameter becomes `-c fault.sleep_s=…`): the faulted
- * run sleeps, the rerun that proves convergence runs the same file at once (pg_sleep(NULL) returns).
- */
-const MIGRATIONS: Record<string, string> = {
-  'db/migrations/1_one.sql': migration('create table one (id int);', 'drop table one;'),
-  'db/migrations/2_slow.sql': migration("create table slow (id int);\nselect pg_sleep(current_setting('fault.sleep_s', true)::float);", 'drop table slow;'),
-  'db/migrations/3_three.sql': migration('create table three (id int);', 'drop table three;'),
-};
-
-/** `url` with a parameter set. */
-function withParam(url: string, name: string, value: string): string {
-  const u = new URL(url);
-  u.searchParams.set(name, value);
-  return u.toString();
-}
 
 /**
  * A fresh database and project. `url` is the checker's (admin) URL of the database; `runUrl` the

@@ -17,7 +17,8 @@ import { randomBytes } from 'node:crypto';
 import { tables, usePostgres, waitFor } from './helpers/pg.js';
 import { project, migration } from './helpers/cli.js';
 import { startCli, startAction, actionResult, signalWhen, exited, killLeftovers, type Running } from './helpers/processes.js';
-import { ledger, history, lockHolders, backendsOf, backendsGone, ledgerMatchesSchema, type HistoryRow } from './helpers/invariants.js';
+import { ledger, history, lockHolders, backendsOf, backendsGone, ledgerMatchesSchema } from './helpers/invariants.js';
+import { MIGRATIONS, SLEEP, TABLES, rowsOf, withParam } from './helpers/faults.js';
 
 const server = usePostgres({ version: 15, embedded: true });
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -28,20 +29,6 @@ afterEach(async () => {
 
 /** GitHub's grace period between SIGINT and SIGTERM: a cancelled run must be done by then. */
 const GRACE_MS = 7_500;
-
-const TABLES = { '1': 'one', '2': 'slow', '3': 'three' };
-const SLEEP = "select pg_sleep(current_setting('fault.sleep_s', true)::float);";
-const MIGRATIONS: Record<string, string> = {
-  'db/migrations/1_one.sql': migration('create table one (id int);', 'drop table one;'),
-  'db/migrations/2_slow.sql': migration(`create table slow (id int);\n${SLEEP}`, 'drop table slow;'),
-  'db/migrations/3_three.sql': migration('create table three (id int);', 'drop table three;'),
-};
-
-function withParam(url: string, name: string, value: string): string {
-  const u = new URL(url);
-  u.searchParams.set(name, value);
-  return u.toString();
-}
 
 async function setup(files: Record<string, string> = MIGRATIONS) {
   const url = await server().createDatabase();
@@ -62,8 +49,6 @@ type Setup = Awaited<ReturnType<typeof setup>>;
 function sleeping(s: Setup): () => Promise<boolean> {
   return async () => (await backendsOf(s.url, { applicationName: s.app, query: 'pg_sleep' })).length > 0;
 }
-
-const rowsOf = (rows: HistoryRow[] | undefined, version: string) => (rows ?? []).filter((r) => r.version === version).map((r) => `${r.direction} ${r.outcome}`);
 
 async function expectConsistent(s: Setup, tables: Record<string, string> = TABLES): Promise<void> {
   await backendsGone(s.url, s.app);

@@ -11046,7 +11046,15 @@ class SessionGuard {
         };
     }
     async tick() {
-        if (this.ticking || this.lostReason)
+        if (this.lostReason)
+            return;
+        // Checked on every tick, also while a look is still waiting for its answer.
+        const silent = Date.now() - this.lastContact;
+        if (this.inflight > 0 && silent > this.s.livenessTimeoutMs) {
+            this.end(`no answer from the database for ${Math.round(silent / 1000)} s (liveness-timeout ${Math.round(this.s.livenessTimeoutMs / 1000)} s)`);
+            return;
+        }
+        if (this.ticking)
             return;
         this.ticking = true;
         try {
@@ -11069,10 +11077,6 @@ class SessionGuard {
                 if (seen.idleMs > 2 * this.tickMs)
                     return this.end(`the server finished the statement ${Math.round(seen.idleMs / 1000)} s ago but its answer never arrived`);
                 this.lastContact = Date.now();
-            }
-            const silent = Date.now() - this.lastContact;
-            if (silent > this.s.livenessTimeoutMs) {
-                this.end(`no answer from the database for ${Math.round(silent / 1000)} s (liveness-timeout ${Math.round(this.s.livenessTimeoutMs / 1000)} s)`);
             }
         }
         finally {
@@ -12583,11 +12587,12 @@ async function withAdminSession(s, fn) {
 /**
  * A second look after the command's own connection died (a killed backend, a restarting server, a
  * dead network): retried while the failure may pass by itself, for at most {@link RECONNECT_MS}
- * (a cancelled run has seconds left before the job is killed, so {@link RECONNECT_WHEN_CANCELLED_MS}),
+ * (a cancelled run has seconds left before the job is killed, and a session the guard found silent
+ * has had its network tried for the whole liveness timeout already: {@link RECONNECT_WHEN_CANCELLED_MS}),
  * then `undefined`: the run must end with its truth, or say it does not know it, never hang on it.
  */
-async function reconnect(s) {
-    const deadline = Date.now() + (s.signal?.aborted ? RECONNECT_WHEN_CANCELLED_MS : RECONNECT_MS);
+async function reconnect(s, opts = {}) {
+    const deadline = Date.now() + (s.signal?.aborted || opts.quick ? RECONNECT_WHEN_CANCELLED_MS : RECONNECT_MS);
     for (;;) {
         const left = deadline - Date.now();
         const timeout = Math.max(1, Math.min(left, s.connectTimeoutMs || left));
@@ -12659,7 +12664,7 @@ async function settleRun(conn, s, run) {
     if (s.signal?.aborted)
         result.cancelled = abortReason(s.signal);
     const lost = run.error !== undefined && isConnectionLost(run.error.cause ?? run.error);
-    const fresh = lost ? await reconnect(s) : undefined;
+    const fresh = lost ? await reconnect(s, { quick: run.session?.lostReason !== undefined }) : undefined;
     const db = lost ? fresh : conn;
     const last = steps.at(-1);
     try {

@@ -126,7 +126,14 @@ export class SessionGuard {
   }
 
   private async tick(): Promise<void> {
-    if (this.ticking || this.lostReason) return;
+    if (this.lostReason) return;
+    // Checked on every tick, also while a look is still waiting for its answer.
+    const silent = Date.now() - this.lastContact;
+    if (this.inflight > 0 && silent > this.s.livenessTimeoutMs) {
+      this.end(`no answer from the database for ${Math.round(silent / 1000)} s (liveness-timeout ${Math.round(this.s.livenessTimeoutMs / 1000)} s)`);
+      return;
+    }
+    if (this.ticking) return;
     this.ticking = true;
     try {
       const heartbeatMs = this.s.livenessTimeoutMs / 3;
@@ -143,10 +150,6 @@ export class SessionGuard {
         // Idle on the server while we still wait: its answer will never arrive.
         if (seen.idleMs > 2 * this.tickMs) return this.end(`the server finished the statement ${Math.round(seen.idleMs / 1000)} s ago but its answer never arrived`);
         this.lastContact = Date.now();
-      }
-      const silent = Date.now() - this.lastContact;
-      if (silent > this.s.livenessTimeoutMs) {
-        this.end(`no answer from the database for ${Math.round(silent / 1000)} s (liveness-timeout ${Math.round(this.s.livenessTimeoutMs / 1000)} s)`);
       }
     } finally {
       this.ticking = false;

@@ -62,7 +62,7 @@ export async function settleRun(conn: Connection, s: SettleSettings, run: RunSoF
   const result: RunResult = { command, steps, error: run.error, pending: [], pendingFiles: [], files: files.map(refOf), durationMs: 0 };
   if (s.signal?.aborted) result.cancelled = abortReason(s.signal);
   const lost = run.error !== undefined && isConnectionLost((run.error as { cause?: unknown }).cause ?? run.error);
-  const fresh = lost ? await reconnect(s) : undefined;
+  const fresh = lost ? await reconnect(s, { quick: run.session?.lostReason !== undefined }) : undefined;
   const db = lost ? fresh : conn;
   const last = steps.at(-1);
   try {

@@ -181,11 +181,12 @@ export async function withAdminSession<T>(s: SessionSettings, fn: (admin: Connec
 /**
  * A second look after the command's own connection died (a killed backend, a restarting server, a
  * dead network): retried while the failure may pass by itself, for at most {@link RECONNECT_MS}
- * (a cancelled run has seconds left before the job is killed, so {@link RECONNECT_WHEN_CANCELLED_MS}),
+ * (a cancelled run has seconds left before the job is killed, and a session the guard found silent
+ * has had its network tried for the whole liveness timeout already: {@link RECONNECT_WHEN_CANCELLED_MS}),
  * then `undefined`: the run must end with its truth, or say it does not know it, never hang on it.
  */
-export async function reconnect(s: SessionSettings): Promise<Connection | undefined> {
-  const deadline = Date.now() + (s.signal?.aborted ? RECONNECT_WHEN_CANCELLED_MS : RECONNECT_MS);
+export async function reconnect(s: SessionSettings, opts: { quick?: boolean } = {}): Promise<Connection | undefined> {
+  const deadline = Date.now() + (s.signal?.aborted || opts.quick ? RECONNECT_WHEN_CANCELLED_MS : RECONNECT_MS);
   for (;;) {
     const left = deadline - Date.now();
     const timeout = Math.max(1, Math.min(left, s.connectTimeoutMs || left));
