@@ -52,7 +52,7 @@ async function setup(over: Partial<ActionSettings> = {}) {
     lockRetries: 0,
     lockWaitTimeoutMs: 5000,
     connectTimeoutMs: 10000,
-    livenessTimeoutMs: 30000,
+    livenessTimeoutMs: 20000,
     healthCheckSql: 'SELECT 1',
     healthCheckRetries: 0,
     healthCheckIntervalMs: 10,

@@ -231,7 +231,7 @@ describe('action inputs: valid values', () => {
       lockRetries: 3,
       lockWaitTimeoutMs: 60000,
       connectTimeoutMs: 10000,
-      livenessTimeoutMs: 30000,
+      livenessTimeoutMs: 20000,
       healthCheckSql: 'SELECT 1',
       healthCheckRetries: 5,
       healthCheckIntervalMs: 5000,

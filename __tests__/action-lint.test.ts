@@ -54,7 +54,7 @@ function settings(dir: string, over: Partial<ActionSettings> = {}): ActionSettin
     lockRetries: 3,
     lockWaitTimeoutMs: 60000,
     connectTimeoutMs: 10000,
-    livenessTimeoutMs: 30000,
+    livenessTimeoutMs: 20000,
     healthCheckSql: '',
     healthCheckRetries: 0,
     healthCheckIntervalMs: 0,

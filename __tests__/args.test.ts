@@ -49,7 +49,7 @@ describe('defaults', () => {
       lockWaitTimeoutMs: 60_000,
       connectTimeoutMs: 10_000,
       connectTimeoutExplicit: false,
-      livenessTimeoutMs: 30_000,
+      livenessTimeoutMs: 20_000,
       json: false,
       strict: false,
       verbose: false,
@@ -210,7 +210,7 @@ describe('--connect-timeout and --liveness-timeout', () => {
   it('are listed in the help with their defaults', () => {
     const help = (parseArgs(['--help'], {}) as { help: string }).help;
     expect(help).toMatch(/--connect-timeout value +how long opening a connection may take .*\(default: 10s\)/);
-    expect(help).toMatch(/--liveness-timeout value +how long the database may stop answering .*\(default: 30s\)/);
+    expect(help).toMatch(/--liveness-timeout value +how long the database may stop answering .*\(default: 20s\)/);
   });
 });
 

@@ -86,7 +86,7 @@ describe('a network that fails under the run (bundled CLI through the fault prox
     await expectRerunConverges(s);
   });
 
-  it('a dead network with the default settings is reported within 30 s (plus one look)', async () => {
+  it('a dead network with the default settings is reported within 30 s', async () => {
     const s = await setup();
     const run = s.slowUp(1);
     await whenSleeping(s, run);
@@ -94,8 +94,8 @@ describe('a network that fails under the run (bundled CLI through the fault prox
     markFault(run);
     const exit = await exited(run, 45_000);
     expect(exit.code).toBe(2);
-    expect(exit.msFromSignal).toBeLessThan(40_000);
-    expect(exit.stderr).toMatch(/liveness-timeout 30 s/);
+    expect(exit.msFromSignal).toBeLessThan(30_000);
+    expect(exit.stderr).toMatch(/liveness-timeout 20 s/);
     await backendsGone(s.url, s.app, 70_000);
     expect(await lockHolders(s.url)).toEqual([]);
     expect(await ledgerMatchesSchema(s.url, TABLES)).toEqual([]);

@@ -40399,7 +40399,7 @@ const INPUT_DEFAULTS = Object.freeze({
     [Inputs.LockRetries]: '3',
     [Inputs.LockWaitTimeout]: '60s',
     [Inputs.ConnectTimeout]: '10s',
-    [Inputs.LivenessTimeout]: '30s',
+    [Inputs.LivenessTimeout]: '20s',
     [Inputs.HealthCheckSql]: 'SELECT 1',
     [Inputs.HealthCheckUrl]: '',
     [Inputs.HealthCheckRetries]: '5',
@@ -42476,8 +42476,11 @@ async function releaseLock(conn, key, log) {
 
 
 
-/** Default of {@link SessionSettings.livenessTimeoutMs}: a dead network is reported within 30 s. */
-const DEFAULT_LIVENESS_TIMEOUT_MS = 30_000;
+/**
+ * Default of {@link SessionSettings.livenessTimeoutMs}. 20 s of silence, one look (a sixth of it)
+ * and a last quick reconnect (2 s): a dead network is reported within 30 s.
+ */
+const DEFAULT_LIVENESS_TIMEOUT_MS = 20_000;
 /**
  * Open a connection to `target`, retrying (per {@link SessionSettings.connectRetries}) only
  * failures that may pass by themselves. The one place a command connects.

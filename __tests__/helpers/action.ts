@@ -48,7 +48,7 @@ export function actionSettings(url: string, workspace: string, over: Partial<Act
     lockRetries: 0,
     lockWaitTimeoutMs: 5000,
     connectTimeoutMs: 10000,
-    livenessTimeoutMs: 30000,
+    livenessTimeoutMs: 20000,
     healthCheckSql: 'SELECT 1',
     healthCheckRetries: 0,
     healthCheckIntervalMs: 10,

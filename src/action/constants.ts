@@ -80,7 +80,7 @@ export const INPUT_DEFAULTS: Readonly<Record<Inputs, string>> = Object.freeze({
   [Inputs.LockRetries]: '3',
   [Inputs.LockWaitTimeout]: '60s',
   [Inputs.ConnectTimeout]: '10s',
-  [Inputs.LivenessTimeout]: '30s',
+  [Inputs.LivenessTimeout]: '20s',
   [Inputs.HealthCheckSql]: 'SELECT 1',
   [Inputs.HealthCheckUrl]: '',
   [Inputs.HealthCheckRetries]: '5',

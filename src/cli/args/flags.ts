@@ -112,7 +112,7 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
   {
     name: 'liveness-timeout',
     kind: 'duration',
-    default: '30s',
+    default: '20s',
     usage: 'how long the database may stop answering during a run before the connection counts as dead (0 disables)',
   },
   { name: 'json', kind: 'bool', usage: 'print machine-readable JSON' },

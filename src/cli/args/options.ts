@@ -50,7 +50,7 @@ export interface CliOptions {
    * `connect_timeout`, which otherwise replaces the default.
    */
   readonly connectTimeoutExplicit: boolean;
-  /** `--liveness-timeout`: how long the database may stop answering during a run before the connection counts as dead, ms; 0 disables. Default 30000. */
+  /** `--liveness-timeout`: how long the database may stop answering during a run before the connection counts as dead, ms; 0 disables. Default 20000. */
   readonly livenessTimeoutMs: number;
   /** `--json`: print a machine-readable result on stdout instead of dbmate's text. */
   readonly json: boolean;
