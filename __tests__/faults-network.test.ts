@@ -6,13 +6,12 @@
  * rest), exit, and leave nothing that keeps the lock: the server ends the stale session itself.
  */
 import { describe, it, expect, afterEach, afterAll, beforeAll } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
 import { usePostgres, tables, waitFor } from './helpers/pg.js';
-import { project, migration } from './helpers/cli.js';
+import { migration } from './helpers/cli.js';
 import { startCli, exited, markFault, killLeftovers, type Running } from './helpers/processes.js';
 import { ledger, history, lockHolders, backendsOf, backendsGone, ledgerMatchesSchema } from './helpers/invariants.js';
 import { startFaultProxy, type FaultProxy } from './helpers/fault-proxy.js';
-import { MIGRATIONS, SLEEP, TABLES, rowsOf, withParam } from './helpers/faults.js';
+import { faultSetup, MIGRATIONS, SLEEP, TABLES, rowsOf, withParam } from './helpers/faults.js';
 
 const server = usePostgres({ embedded: true });
 let proxy: FaultProxy;
@@ -28,16 +27,13 @@ afterEach(async () => {
 });
 
 async function setup(files: Record<string, string> = MIGRATIONS) {
-  const url = await server().createDatabase();
-  const app = `net_${randomBytes(4).toString('hex')}`;
-  const runUrl = withParam(url, 'application_name', app);
-  const p = await project(files);
-  cleanups.push(p.cleanup);
+  const { url, app, runUrl, dir, cleanup } = await faultSetup(() => server().createDatabase(), files, 'net');
+  cleanups.push(cleanup);
   /** `up` through the proxy, the second migration sleeping `seconds`. */
   const slowUp = (seconds: number, extra: string[] = []): Running =>
-    startCli(['--url', proxy.url(withParam(runUrl, 'fault.sleep_s', String(seconds))), '--migrations-dir', 'db/migrations', '--no-dump-schema', ...extra, 'up'], { cwd: p.dir });
-  const upDirect = (): Running => startCli(['--url', runUrl, '--migrations-dir', 'db/migrations', '--no-dump-schema', 'up'], { cwd: p.dir });
-  return { url, app, runUrl, dir: p.dir, slowUp, upDirect };
+    startCli(['--url', proxy.url(withParam(runUrl, 'fault.sleep_s', String(seconds))), '--migrations-dir', 'db/migrations', '--no-dump-schema', ...extra, 'up'], { cwd: dir });
+  const upDirect = (): Running => startCli(['--url', runUrl, '--migrations-dir', 'db/migrations', '--no-dump-schema', 'up'], { cwd: dir });
+  return { url, app, runUrl, dir, slowUp, upDirect };
 }
 type Setup = Awaited<ReturnType<typeof setup>>;
 

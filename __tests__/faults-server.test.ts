@@ -7,10 +7,8 @@
  */
 import { describe, it, expect, afterEach, afterAll, beforeAll } from '@jest/globals';
 import pg from 'pg';
-import { randomBytes } from 'node:crypto';
 import { usePostgres, query, waitFor } from './helpers/pg.js';
-import { project } from './helpers/cli.js';
-import { MIGRATIONS, TABLES, withParam } from './helpers/faults.js';
+import { faultSetup, MIGRATIONS, TABLES, withParam } from './helpers/faults.js';
 import { startCli, exited, markFault, killLeftovers, type Running } from './helpers/processes.js';
 import { ledger, history, lockHolders, backendsOf, backendsGone, ledgerMatchesSchema, type HistoryRow } from './helpers/invariants.js';
 import { startFaultProxy, type FaultProxy } from './helpers/fault-proxy.js';
@@ -27,17 +25,14 @@ afterEach(async () => {
  * same database with an application_name of this test's own, so its backends can be found.
  */
 async function setup(files: Record<string, string> = MIGRATIONS) {
-  const url = await server().createDatabase();
-  const app = `fault_${randomBytes(4).toString('hex')}`;
-  const runUrl = withParam(url, 'application_name', app);
-  const p = await project(files);
-  cleanups.push(p.cleanup);
+  const { url, app, runUrl, dir, cleanup } = await faultSetup(() => server().createDatabase(), files, 'fault');
+  cleanups.push(cleanup);
   /** `db-migrate [global options] up`, global options first as dbmate wants them. */
   const up = (u: string = runUrl, extra: string[] = []): Running =>
-    startCli(['--url', u, '--migrations-dir', 'db/migrations', '--no-dump-schema', ...extra, 'up'], { cwd: p.dir });
+    startCli(['--url', u, '--migrations-dir', 'db/migrations', '--no-dump-schema', ...extra, 'up'], { cwd: dir });
   /** A run whose second migration sleeps `seconds`. */
   const slowUp = (seconds: number, u: string = runUrl, extra: string[] = []) => up(withParam(u, 'fault.sleep_s', String(seconds)), extra);
-  return { url, app, runUrl, dir: p.dir, up, slowUp };
+  return { url, app, runUrl, dir, up, slowUp };
 }
 
 /** The run's backend while it sits in `pg_sleep`. */

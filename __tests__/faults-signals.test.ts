@@ -13,12 +13,11 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { tables, usePostgres, waitFor } from './helpers/pg.js';
-import { project, migration } from './helpers/cli.js';
+import { migration } from './helpers/cli.js';
 import { startCli, startAction, actionResult, signalWhen, exited, killLeftovers, type Running } from './helpers/processes.js';
 import { ledger, history, lockHolders, backendsOf, backendsGone, ledgerMatchesSchema } from './helpers/invariants.js';
-import { MIGRATIONS, SLEEP, TABLES, rowsOf, withParam } from './helpers/faults.js';
+import { faultSetup, MIGRATIONS, SLEEP, TABLES, rowsOf, withParam } from './helpers/faults.js';
 
 const server = usePostgres({ version: 15, embedded: true });
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -31,17 +30,14 @@ afterEach(async () => {
 const GRACE_MS = 7_500;
 
 async function setup(files: Record<string, string> = MIGRATIONS) {
-  const url = await server().createDatabase();
-  const app = `sig_${randomBytes(4).toString('hex')}`;
-  const runUrl = withParam(url, 'application_name', app);
-  const p = await project(files);
-  cleanups.push(p.cleanup);
+  const { url, app, runUrl, dir, cleanup } = await faultSetup(() => server().createDatabase(), files, 'sig');
+  cleanups.push(cleanup);
   const slowUrl = (seconds: number) => withParam(runUrl, 'fault.sleep_s', String(seconds));
   const cli = (u: string, command = 'up', extra: string[] = []): Running =>
-    startCli(['--url', u, '--migrations-dir', 'db/migrations', '--no-dump-schema', ...extra, command], { cwd: p.dir });
+    startCli(['--url', u, '--migrations-dir', 'db/migrations', '--no-dump-schema', ...extra, command], { cwd: dir });
   const action = (inputs: Record<string, string>) =>
-    startAction({ command: 'up', environment: 'staging', 'create-issue-on-failure': 'false', 'lint-fail-on': 'none', backup: 'never', ...inputs }, { cwd: p.dir });
-  return { url, app, runUrl, dir: p.dir, slowUrl, cli, action };
+    startAction({ command: 'up', environment: 'staging', 'create-issue-on-failure': 'false', 'lint-fail-on': 'none', backup: 'never', ...inputs }, { cwd: dir });
+  return { url, app, runUrl, dir, slowUrl, cli, action };
 }
 type Setup = Awaited<ReturnType<typeof setup>>;
 

@@ -3,8 +3,9 @@
  * second sleeping as long as its session's `fault.sleep_s` says (a URL parameter becomes
  * `-c fault.sleep_s=…`), so the faulted run sleeps and the rerun that proves convergence does not.
  */
+import { randomBytes } from 'node:crypto';
 import type { HistoryRow } from './invariants.js';
-import { migration } from './cli.js';
+import { migration, project } from './cli.js';
 
 /** The statement that sleeps `fault.sleep_s` seconds (none when the parameter is not set). */
 export const SLEEP = "select pg_sleep(current_setting('fault.sleep_s', true)::float);";
@@ -28,4 +29,16 @@ export function withParam(url: string, name: string, value: string): string {
 /** `direction outcome` of each history row of `version`, in order. */
 export function rowsOf(rows: HistoryRow[] | undefined, version: string): string[] {
   return (rows ?? []).filter((r) => r.version === version).map((r) => `${r.direction} ${r.outcome}`);
+}
+
+/**
+ * A fresh database and project for one fault. `url` is the checker's (admin) URL of the database;
+ * `runUrl` the same database with an application_name of this test's own, so the run's backends
+ * can be found (and waited for) among everybody else's. `cleanup` removes the project.
+ */
+export async function faultSetup(createDatabase: () => Promise<string>, files: Record<string, string>, prefix: string) {
+  const url = await createDatabase();
+  const app = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const p = await project(files);
+  return { url, app, runUrl: withParam(url, 'application_name', app), dir: p.dir, cleanup: p.cleanup };
 }
