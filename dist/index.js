@@ -42667,7 +42667,7 @@ async function settleRun(conn, s, run) {
     const result = { command, steps, error: run.error, pending: [], pendingFiles: [], files: files.map(refOf), durationMs: 0 };
     if (s.signal?.aborted)
         result.cancelled = abortReason(s.signal);
-    const lost = run.error !== undefined && isConnectionLost(run.error.cause ?? run.error);
+    const lost = stoppedByLostConnection(run.error);
     const fresh = lost ? await reconnect(s, { quick: run.session?.lostReason !== undefined }) : undefined;
     const db = lost ? fresh : conn;
     const last = steps.at(-1);
@@ -42684,7 +42684,11 @@ async function settleRun(conn, s, run) {
         if (unknown || !applied) {
             result.stateUnknown = true;
             result.unknownReason = unknownAdvice(unknown ?? '', last, run.session);
-            s.log.warn(result.unknownReason);
+            // The step's own error would say "nothing of it was applied": not known, so not said.
+            result.error = new errors_MigrationError('OUTCOME_UNKNOWN', result.unknownReason, {
+                hint: 'once `status` answers, run again: a rerun applies only what the ledger lacks',
+                ...(run.error ? { cause: run.error } : {}),
+            });
         }
         else {
             const after = makePlan(files, applied);
@@ -42715,6 +42719,10 @@ async function settleRun(conn, s, run) {
     result.durationMs = Date.now() - run.t0;
     return result;
 }
+/** Whether a run's failure is the loss of its session (the error, or the driver's error it wraps). */
+function stoppedByLostConnection(error) {
+    return error !== undefined && isConnectionLost(error.cause ?? error);
+}
 /** Whether the ledger shows the effect of a step whose answer was lost. */
 function committed(step, after) {
     if (step.outcome !== 'failed' && step.outcome !== 'cancelled')
@@ -42741,7 +42749,6 @@ function unknownAdvice(why, step, session) {
 }
 
 ;// CONCATENATED MODULE: ./src/engine/migrator.ts
-
 
 
 
@@ -42827,26 +42834,24 @@ class Migrator {
                     hint: `add a migration with \`db-migrate new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
                 });
             }
-            {
-                const plan = makePlan(files, await appliedVersions(conn, ledger));
-                if (this.cfg.strict)
-                    checkStrictOrder(plan);
-                const edited = await this.checkEdited(conn, ledger, plan);
-                const todo = plan.pending.slice(0, opts.steps ?? plan.pending.length);
-                const loaded = loadMigrations(todo);
-                // Before the ledger tables are created: a backup taken here shows the database as it was.
-                if (opts.beforeApply && loaded.length > 0)
-                    await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('up', conn, created, plan));
-                await this.ensureTables(conn, ledger, history);
-                const stepOpts = this.stepOptions(ledger, history);
-                const { steps, stopped } = await this.runSteps(conn, loaded, 'up', stepOpts, ready);
-                const result = await this.settle(conn, locked, { command: 'up', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
-                if (created)
-                    result.databaseCreated = true;
-                if (edited.length > 0)
-                    result.edited = edited;
-                return result;
-            }
+            const plan = makePlan(files, await appliedVersions(conn, ledger));
+            if (this.cfg.strict)
+                checkStrictOrder(plan);
+            const edited = await this.checkEdited(conn, ledger, plan);
+            const todo = plan.pending.slice(0, opts.steps ?? plan.pending.length);
+            const loaded = loadMigrations(todo);
+            // Before the ledger tables are created: a backup taken here shows the database as it was.
+            if (opts.beforeApply && loaded.length > 0)
+                await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('up', conn, created, plan));
+            await this.ensureTables(conn, ledger, history);
+            const stepOpts = this.stepOptions(ledger, history);
+            const { steps, stopped } = await this.runSteps(conn, loaded, 'up', stepOpts, ready);
+            const result = await this.settle(conn, locked, { command: 'up', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
+            if (created)
+                result.databaseCreated = true;
+            if (edited.length > 0)
+                result.edited = edited;
+            return result;
         }, createMissing);
     }
     /** `rollback`/`down`: undo the last `steps` applied migrations (dbmate order), newest first. */
@@ -43063,7 +43068,7 @@ class Migrator {
     /** {@link settleRun} for a run on `locked`; a held session that was lost is not lent again. */
     async settle(conn, locked, run) {
         const result = await settleRun(conn, this.cfg, { ...run, session: locked.guard });
-        if (this.held?.conn === conn && (locked.guard.lostReason || (run.error && isConnectionLost(run.error.cause ?? run.error))))
+        if (this.held?.conn === conn && (locked.guard.lostReason || stoppedByLostConnection(run.error)))
             this.held.lost = true;
         return result;
     }
@@ -44887,8 +44892,6 @@ function recordRun(ctx, r) {
     // The engine logged these during `up`: recorded for the summary, not logged twice.
     for (const v of r.edited ?? [])
         run.warnings.push(editedWarning(r.files.find((f) => f.version === v)?.displayPath ?? `migration ${v}`));
-    if (r.stateUnknown)
-        warn(r.unknownReason ?? 'the connection was lost: what is applied now is unknown; run `status`');
     for (const st of r.steps)
         if (st.committedUnheard)
             run.notes.push(`${st.displayPath} committed, but its answer was lost with the connection: the ledger, read once the old session was ended, shows it ${st.direction === 'up' ? 'applied' : 'rolled back'}.`);

@@ -12666,7 +12666,7 @@ async function settleRun(conn, s, run) {
     const result = { command, steps, error: run.error, pending: [], pendingFiles: [], files: files.map(refOf), durationMs: 0 };
     if (s.signal?.aborted)
         result.cancelled = abortReason(s.signal);
-    const lost = run.error !== undefined && isConnectionLost(run.error.cause ?? run.error);
+    const lost = stoppedByLostConnection(run.error);
     const fresh = lost ? await reconnect(s, { quick: run.session?.lostReason !== undefined }) : undefined;
     const db = lost ? fresh : conn;
     const last = steps.at(-1);
@@ -12683,7 +12683,11 @@ async function settleRun(conn, s, run) {
         if (unknown || !applied) {
             result.stateUnknown = true;
             result.unknownReason = unknownAdvice(unknown ?? '', last, run.session);
-            s.log.warn(result.unknownReason);
+            // The step's own error would say "nothing of it was applied": not known, so not said.
+            result.error = new MigrationError('OUTCOME_UNKNOWN', result.unknownReason, {
+                hint: 'once `status` answers, run again: a rerun applies only what the ledger lacks',
+                ...(run.error ? { cause: run.error } : {}),
+            });
         }
         else {
             const after = makePlan(files, applied);
@@ -12714,6 +12718,10 @@ async function settleRun(conn, s, run) {
     result.durationMs = Date.now() - run.t0;
     return result;
 }
+/** Whether a run's failure is the loss of its session (the error, or the driver's error it wraps). */
+function stoppedByLostConnection(error) {
+    return error !== undefined && isConnectionLost(error.cause ?? error);
+}
 /** Whether the ledger shows the effect of a step whose answer was lost. */
 function committed(step, after) {
     if (step.outcome !== 'failed' && step.outcome !== 'cancelled')
@@ -12740,7 +12748,6 @@ function unknownAdvice(why, step, session) {
 }
 
 ;// CONCATENATED MODULE: ./src/engine/migrator.ts
-
 
 
 
@@ -12826,26 +12833,24 @@ class Migrator {
                     hint: `add a migration with \`db-migrate new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
                 });
             }
-            {
-                const plan = makePlan(files, await appliedVersions(conn, ledger));
-                if (this.cfg.strict)
-                    checkStrictOrder(plan);
-                const edited = await this.checkEdited(conn, ledger, plan);
-                const todo = plan.pending.slice(0, opts.steps ?? plan.pending.length);
-                const loaded = loadMigrations(todo);
-                // Before the ledger tables are created: a backup taken here shows the database as it was.
-                if (opts.beforeApply && loaded.length > 0)
-                    await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('up', conn, created, plan));
-                await this.ensureTables(conn, ledger, history);
-                const stepOpts = this.stepOptions(ledger, history);
-                const { steps, stopped } = await this.runSteps(conn, loaded, 'up', stepOpts, ready);
-                const result = await this.settle(conn, locked, { command: 'up', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
-                if (created)
-                    result.databaseCreated = true;
-                if (edited.length > 0)
-                    result.edited = edited;
-                return result;
-            }
+            const plan = makePlan(files, await appliedVersions(conn, ledger));
+            if (this.cfg.strict)
+                checkStrictOrder(plan);
+            const edited = await this.checkEdited(conn, ledger, plan);
+            const todo = plan.pending.slice(0, opts.steps ?? plan.pending.length);
+            const loaded = loadMigrations(todo);
+            // Before the ledger tables are created: a backup taken here shows the database as it was.
+            if (opts.beforeApply && loaded.length > 0)
+                await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('up', conn, created, plan));
+            await this.ensureTables(conn, ledger, history);
+            const stepOpts = this.stepOptions(ledger, history);
+            const { steps, stopped } = await this.runSteps(conn, loaded, 'up', stepOpts, ready);
+            const result = await this.settle(conn, locked, { command: 'up', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
+            if (created)
+                result.databaseCreated = true;
+            if (edited.length > 0)
+                result.edited = edited;
+            return result;
         }, createMissing);
     }
     /** `rollback`/`down`: undo the last `steps` applied migrations (dbmate order), newest first. */
@@ -13062,7 +13067,7 @@ class Migrator {
     /** {@link settleRun} for a run on `locked`; a held session that was lost is not lent again. */
     async settle(conn, locked, run) {
         const result = await settleRun(conn, this.cfg, { ...run, session: locked.guard });
-        if (this.held?.conn === conn && (locked.guard.lostReason || (run.error && isConnectionLost(run.error.cause ?? run.error))))
+        if (this.held?.conn === conn && (locked.guard.lostReason || stoppedByLostConnection(run.error)))
             this.held.lost = true;
         return result;
     }

@@ -1,13 +1,13 @@
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
-import { isConnectionLost, type Connection } from './db.js';
+import type { Connection } from './db.js';
 import { MigrationError } from './errors.js';
 import { findMigrationFiles, assertUniqueVersions } from './files.js';
 import { loadMigrations, type LoadedMigration } from './parse.js';
 import { resolveLedgerName, ensureLedger, appliedVersions, type LedgerName } from './ledger.js';
 import { editedWarning, editedVersions, configuredHistory, historyDdl, type HistoryName, type RunContext } from './history.js';
 import { makePlan, checkStrictOrder, rollbackTargets, newestFirst, refOf, type MigrationPlan } from './plan.js';
-import { settleRun, type RunSoFar } from './outcome.js';
+import { settleRun, stoppedByLostConnection, type RunSoFar } from './outcome.js';
 import { cancelledError } from './cancel.js';
 import { runStep, type StepResult, type StepOptions } from './runner.js';
 import { isEmptySection } from './split.js';
@@ -154,22 +154,20 @@ export class Migrator {
           hint: `add a migration with \`db-migrate new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
         });
       }
-      {
-        const plan = makePlan(files, await appliedVersions(conn, ledger));
-        if (this.cfg.strict) checkStrictOrder(plan);
-        const edited = await this.checkEdited(conn, ledger, plan);
-        const todo = plan.pending.slice(0, opts.steps ?? plan.pending.length);
-        const loaded = loadMigrations(todo);
-        // Before the ledger tables are created: a backup taken here shows the database as it was.
-        if (opts.beforeApply && loaded.length > 0) await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('up', conn, created, plan));
-        await this.ensureTables(conn, ledger, history);
-        const stepOpts = this.stepOptions(ledger, history);
-        const { steps, stopped } = await this.runSteps(conn, loaded, 'up', stepOpts, ready);
-        const result = await this.settle(conn, locked, { command: 'up', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
-        if (created) result.databaseCreated = true;
-        if (edited.length > 0) result.edited = edited;
-        return result;
-      }
+      const plan = makePlan(files, await appliedVersions(conn, ledger));
+      if (this.cfg.strict) checkStrictOrder(plan);
+      const edited = await this.checkEdited(conn, ledger, plan);
+      const todo = plan.pending.slice(0, opts.steps ?? plan.pending.length);
+      const loaded = loadMigrations(todo);
+      // Before the ledger tables are created: a backup taken here shows the database as it was.
+      if (opts.beforeApply && loaded.length > 0) await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('up', conn, created, plan));
+      await this.ensureTables(conn, ledger, history);
+      const stepOpts = this.stepOptions(ledger, history);
+      const { steps, stopped } = await this.runSteps(conn, loaded, 'up', stepOpts, ready);
+      const result = await this.settle(conn, locked, { command: 'up', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
+      if (created) result.databaseCreated = true;
+      if (edited.length > 0) result.edited = edited;
+      return result;
     }, createMissing);
   }
 
@@ -178,20 +176,20 @@ export class Migrator {
     const t0 = Date.now();
     const files = await this.files();
     return this.locked(async (conn, locked) => {
-        const { ledger, history } = locked;
-        await this.ensureTables(conn, ledger, history);
-        const plan = makePlan(files, await appliedVersions(conn, ledger));
-        const targets = rollbackTargets(plan, opts.steps ?? 1);
-        if (targets.length === 0) {
-          throw new MigrationError('NOTHING_TO_ROLLBACK', "can't rollback: no migrations have been applied", {
-            hint: 'run `status` to see what is applied',
-          });
-        }
-        const loaded = loadMigrations(targets);
-        if (opts.beforeApply) await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('rollback', conn, false, plan));
-        const stepOpts = this.stepOptions(ledger, history);
-        const { steps, stopped } = await this.runSteps(conn, loaded, 'down', stepOpts, ready);
-        return this.settle(conn, locked, { command: 'rollback', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
+      const { ledger, history } = locked;
+      await this.ensureTables(conn, ledger, history);
+      const plan = makePlan(files, await appliedVersions(conn, ledger));
+      const targets = rollbackTargets(plan, opts.steps ?? 1);
+      if (targets.length === 0) {
+        throw new MigrationError('NOTHING_TO_ROLLBACK', "can't rollback: no migrations have been applied", {
+          hint: 'run `status` to see what is applied',
+        });
+      }
+      const loaded = loadMigrations(targets);
+      if (opts.beforeApply) await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('rollback', conn, false, plan));
+      const stepOpts = this.stepOptions(ledger, history);
+      const { steps, stopped } = await this.runSteps(conn, loaded, 'down', stepOpts, ready);
+      return this.settle(conn, locked, { command: 'rollback', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
     });
   }
 
@@ -211,36 +209,36 @@ export class Migrator {
     const byVersion = new Map(files.map((f) => [f.version, f]));
     const requested = newestFirst(files, [...new Set(versions)]);
     return this.locked(async (conn, locked) => {
-        const { ledger, history } = locked;
-        await this.ensureTables(conn, ledger, history);
-        const applied = await appliedVersions(conn, ledger);
-        const notApplied = requested.filter((v) => !applied.has(v));
-        const todo = requested.filter((v) => applied.has(v));
-        this.log.info(`Rolling back ${todo.length} migration(s)${opts.reason ? ` (${opts.reason})` : ''}: ${todo.join(', ') || 'none'}`);
-        for (const v of notApplied) this.log.warn(`version ${v} is not applied: nothing to roll back`);
-        // The automatic rollback never printed dbmate's `Rows affected:` lines; it still does not.
-        const stepOpts = this.stepOptions(ledger, history);
-        const check = (v: string) => this.undoable(byVersion.get(v), v);
-        const { steps, stopped } = await this.runSteps(conn, todo, 'down', stepOpts, check, { rowsAffected: false });
-        const base = await this.settle(conn, locked, { command: 'rollback', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
-        const undone = new Set(steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version));
-        const pendingAfter = new Set(base.pending);
-        // With the ledger unreadable (connection lost), trust the steps: what did not finish remains.
-        const stillApplied = (v: string) => (base.stateUnknown ? !undone.has(v) : !pendingAfter.has(v));
-        const remaining = todo
-          .filter(stillApplied)
-          .map((v) => (byVersion.has(v) ? refOf(byVersion.get(v)!) : { version: v, fileName: '', displayPath: '' }));
-        const stoppedAt = stopped && { version: stopped.version, reason: stopped.reason, ...(stopped.displayPath !== undefined ? { displayPath: stopped.displayPath } : {}) };
-        if (stoppedAt) this.log.warn(`rollback stopped at ${stoppedAt.displayPath ?? stoppedAt.version}; still applied: ${remaining.map((m) => m.version).join(', ') || 'none'}`);
-        return {
-          ...base,
-          command: 'rollback' as const,
-          ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
-          requested,
-          notApplied,
-          remaining,
-          ...(stoppedAt ? { stoppedAt } : {}),
-        };
+      const { ledger, history } = locked;
+      await this.ensureTables(conn, ledger, history);
+      const applied = await appliedVersions(conn, ledger);
+      const notApplied = requested.filter((v) => !applied.has(v));
+      const todo = requested.filter((v) => applied.has(v));
+      this.log.info(`Rolling back ${todo.length} migration(s)${opts.reason ? ` (${opts.reason})` : ''}: ${todo.join(', ') || 'none'}`);
+      for (const v of notApplied) this.log.warn(`version ${v} is not applied: nothing to roll back`);
+      // The automatic rollback never printed dbmate's `Rows affected:` lines; it still does not.
+      const stepOpts = this.stepOptions(ledger, history);
+      const check = (v: string) => this.undoable(byVersion.get(v), v);
+      const { steps, stopped } = await this.runSteps(conn, todo, 'down', stepOpts, check, { rowsAffected: false });
+      const base = await this.settle(conn, locked, { command: 'rollback', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
+      const undone = new Set(steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version));
+      const pendingAfter = new Set(base.pending);
+      // With the ledger unreadable (connection lost), trust the steps: what did not finish remains.
+      const stillApplied = (v: string) => (base.stateUnknown ? !undone.has(v) : !pendingAfter.has(v));
+      const remaining = todo
+        .filter(stillApplied)
+        .map((v) => (byVersion.has(v) ? refOf(byVersion.get(v)!) : { version: v, fileName: '', displayPath: '' }));
+      const stoppedAt = stopped && { version: stopped.version, reason: stopped.reason, ...(stopped.displayPath !== undefined ? { displayPath: stopped.displayPath } : {}) };
+      if (stoppedAt) this.log.warn(`rollback stopped at ${stoppedAt.displayPath ?? stoppedAt.version}; still applied: ${remaining.map((m) => m.version).join(', ') || 'none'}`);
+      return {
+        ...base,
+        command: 'rollback' as const,
+        ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
+        requested,
+        notApplied,
+        remaining,
+        ...(stoppedAt ? { stoppedAt } : {}),
+      };
     });
   }
 
@@ -400,7 +398,7 @@ export class Migrator {
   /** {@link settleRun} for a run on `locked`; a held session that was lost is not lent again. */
   private async settle(conn: Connection, locked: LockedSession, run: Omit<RunSoFar, 'session'>): Promise<RunResult> {
     const result = await settleRun(conn, this.cfg, { ...run, session: locked.guard });
-    if (this.held?.conn === conn && (locked.guard.lostReason || (run.error && isConnectionLost((run.error as { cause?: unknown }).cause ?? run.error)))) this.held.lost = true;
+    if (this.held?.conn === conn && (locked.guard.lostReason || stoppedByLostConnection(run.error))) this.held.lost = true;
     return result;
   }
 

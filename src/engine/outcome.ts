@@ -61,7 +61,7 @@ export async function settleRun(conn: Connection, s: SettleSettings, run: RunSoF
   const { command, files, ledger, history, steps } = run;
   const result: RunResult = { command, steps, error: run.error, pending: [], pendingFiles: [], files: files.map(refOf), durationMs: 0 };
   if (s.signal?.aborted) result.cancelled = abortReason(s.signal);
-  const lost = run.error !== undefined && isConnectionLost((run.error as { cause?: unknown }).cause ?? run.error);
+  const lost = stoppedByLostConnection(run.error);
   const fresh = lost ? await reconnect(s, { quick: run.session?.lostReason !== undefined }) : undefined;
   const db = lost ? fresh : conn;
   const last = steps.at(-1);
@@ -76,7 +76,11 @@ export async function settleRun(conn: Connection, s: SettleSettings, run: RunSoF
     if (unknown || !applied) {
       result.stateUnknown = true;
       result.unknownReason = unknownAdvice(unknown ?? '', last, run.session);
-      s.log.warn(result.unknownReason);
+      // The step's own error would say "nothing of it was applied": not known, so not said.
+      result.error = new MigrationError('OUTCOME_UNKNOWN', result.unknownReason, {
+        hint: 'once `status` answers, run again: a rerun applies only what the ledger lacks',
+        ...(run.error ? { cause: run.error } : {}),
+      });
     } else {
       const after = makePlan(files, applied);
       result.pending = after.pending.map((f) => f.version);
@@ -101,6 +105,11 @@ export async function settleRun(conn: Connection, s: SettleSettings, run: RunSoF
   }
   result.durationMs = Date.now() - run.t0;
   return result;
+}
+
+/** Whether a run's failure is the loss of its session (the error, or the driver's error it wraps). */
+export function stoppedByLostConnection(error: Error | undefined): boolean {
+  return error !== undefined && isConnectionLost((error as { cause?: unknown }).cause ?? error);
 }
 
 /** Whether the ledger shows the effect of a step whose answer was lost. */

@@ -54,7 +54,6 @@ export function recordRun(ctx: StepContext, r: RunResult): void {
   if (r.dumpError) warn(`the schema dump failed (the migrations themselves succeeded): ${r.dumpError.message}`);
   // The engine logged these during `up`: recorded for the summary, not logged twice.
   for (const v of r.edited ?? []) run.warnings.push(editedWarning(r.files.find((f) => f.version === v)?.displayPath ?? `migration ${v}`));
-  if (r.stateUnknown) warn(r.unknownReason ?? 'the connection was lost: what is applied now is unknown; run `status`');
   for (const st of r.steps) if (st.committedUnheard) run.notes.push(`${st.displayPath} committed, but its answer was lost with the connection: the ledger, read once the old session was ended, shows it ${st.direction === 'up' ? 'applied' : 'rolled back'}.`);
   if (r.cancelled) {
     run.status = 'cancelled';
