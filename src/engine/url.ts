@@ -62,7 +62,15 @@ export interface DatabaseTarget {
    * `prefer`/`allow`, where `pg.ssl` cannot carry it. Already merged into `pg.ssl` for the other modes.
    */
   readonly sslFiles?: SslFiles;
+  /**
+   * The URL's `target_session_attrs` (libpq), when it names one other than `any`: checked on the
+   * server after connecting (`topology.ts`), never sent as a setting.
+   */
+  readonly targetSessionAttrs?: TargetSessionAttrs;
 }
+
+/** libpq's `target_session_attrs`: which kind of server the connection must reach. */
+export type TargetSessionAttrs = 'any' | 'read-write' | 'read-only' | 'primary' | 'standby' | 'prefer-standby';
 
 /** Knobs of {@link parseDatabaseUrl}; defaults suit the CLI and the action. */
 export interface ParseUrlOptions {
