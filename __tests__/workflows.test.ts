@@ -93,6 +93,22 @@ describe('.github/workflows/db-migrate.yml', () => {
     expect(jobs.preview.permissions).toEqual({ contents: 'read' });
   });
 
+  it("gives the pull request's own code only the read-only URL, from an environment of its own, and says so when it is missing", () => {
+    const preview = jobs.preview;
+    expect(preview.environment).toBe('staging-preview');
+    expect(preview.env).toEqual({ READONLY_DATABASE_URL: '${{ secrets.STAGING_READONLY_DATABASE_URL }}' });
+    // No other secret anywhere in the job: not in a step, not as a fallback.
+    const secrets = JSON.stringify(preview).match(/secrets\.[A-Z_]+/g);
+    expect(secrets).toEqual(['secrets.STAGING_READONLY_DATABASE_URL']);
+    const ours = preview.steps!.find(isOurAction)!;
+    expect(ours.with!['database-url']).toBe('${{ env.READONLY_DATABASE_URL }}');
+    // Every step that runs code of the pull request (checkout, the action) waits for the URL.
+    const [notice, ...rest] = preview.steps!;
+    expect(notice.if).toBe("env.READONLY_DATABASE_URL == ''");
+    expect(notice.run).toMatch(/^echo "::notice title=db-migrate preview skipped::STAGING_READONLY_DATABASE_URL is not set/);
+    for (const step of rest) expect(step.if).toBe("env.READONLY_DATABASE_URL != ''");
+  });
+
   it('reaches production only through one job with `environment: production`', () => {
     const prod = Object.entries(jobs).filter(([, j]) => strings(j.environment).some((e) => e.includes('production')) || strings(j.steps).some((s) => s.includes('PRODUCTION_DATABASE_URL')));
     expect(prod.map(([name]) => name)).toEqual(['migrate-production']);
