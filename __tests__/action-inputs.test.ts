@@ -106,8 +106,11 @@ const BAD: [string, string, string][] = [
   ['lock-timeout', '-5s', 'a duration that is not negative'],
   ['lock-timeout', '5 s', DURATION],
   ['statement-timeout', 'forever', DURATION],
+  ['statement-timeout', '-1s', 'a duration that is not negative'],
   ['lock-retries', '-1', 'a whole number, 0 or more'],
   ['lock-retries', 'three', 'a whole number, 0 or more'],
+  ['lock-retry-budget', '30', DURATION],
+  ['lock-retry-budget', '-30s', 'a duration that is not negative'],
   ['lock-wait-timeout', '1m30', DURATION],
   ['connect-timeout', 'banana', DURATION],
   ['connect-timeout', '-1s', 'a duration that is not negative'],
@@ -226,9 +229,10 @@ describe('action inputs: valid values', () => {
       strict: false,
       backup: 'auto',
       backupDir: '/runner/tmp/db-backups',
-      lockTimeoutMs: 5000,
-      statementTimeoutMs: 0,
-      lockRetries: 3,
+      lockTimeoutMs: 400,
+      lockTimeoutExplicit: false,
+      lockRetries: 30,
+      lockRetryBudgetMs: 30_000,
       lockWaitTimeoutMs: 60000,
       connectTimeoutMs: 10000,
       livenessTimeoutMs: 20000,
@@ -245,9 +249,29 @@ describe('action inputs: valid values', () => {
       workspace: proj.dir,
     });
     expect(s.steps).toBeUndefined();
+    // No statement-timeout: the role's or database's own statement_timeout holds.
+    expect(s.statementTimeoutMs).toBeUndefined();
     expect(s.notifyWebhook).toBeUndefined();
     expect(s.reportHtml).toBeUndefined();
     expect(Object.isFrozen(s)).toBe(true);
+  });
+
+  it('lock-timeout counts as chosen only when it differs from the default; statement-timeout is set only when given (0 included)', () => {
+    // A runner passes the default as if it were given: that is not the user's choice.
+    setInputs({ 'database-url': 'postgres://u:pw@db.example.com/app', 'lock-timeout': '400ms', 'statement-timeout': '' });
+    expect(databaseSettings()).toMatchObject({ lockTimeoutMs: 400, lockTimeoutExplicit: false });
+    expect(databaseSettings().statementTimeoutMs).toBeUndefined();
+    setInputs({ 'database-url': 'postgres://u:pw@db.example.com/app', 'lock-timeout': '5s', 'statement-timeout': '0', 'lock-retry-budget': '0' });
+    expect(databaseSettings()).toMatchObject({ lockTimeoutMs: 5000, lockTimeoutExplicit: true, statementTimeoutMs: 0, lockRetryBudgetMs: 0 });
+    setInputs({ 'database-url': 'postgres://u:pw@db.example.com/app', 'lock-timeout': '0' });
+    expect(databaseSettings()).toMatchObject({ lockTimeoutMs: 0, lockTimeoutExplicit: true });
+  });
+
+  it('names the bad lock-retry-budget exactly', () => {
+    setInputs({ 'database-url': 'postgres://u:pw@db.example.com/app', 'lock-retry-budget': '30' });
+    expect(errorOf(() => databaseSettings()).message).toBe(
+      "invalid input 'lock-retry-budget': got '30'; expected a duration in Go syntax: 0, or a number with a unit (ns, us, ms, s, m, h) such as 500ms, 5s, 1m30s",
+    );
   });
 
   it('reads the runner variables the failure issue needs: repository, API root, run link; backup-dir falls back to the OS temp dir', () => {
@@ -295,6 +319,7 @@ describe('action inputs: valid values', () => {
       dryRun: true,
       steps: 2,
       lockTimeoutMs: 90_000,
+      lockTimeoutExplicit: true,
       statementTimeoutMs: 0,
       lockWaitTimeoutMs: 500,
       healthCheckIntervalMs: 3_723_500,

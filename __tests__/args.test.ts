@@ -43,9 +43,10 @@ describe('defaults', () => {
       waitTimeoutMs: 60_000,
       waitIntervalMs: 1_000,
       historyTable: 'schema_migrations_history',
-      lockTimeoutMs: 5_000,
-      statementTimeoutMs: 0,
-      lockRetries: 3,
+      lockTimeoutMs: 400,
+      lockTimeoutExplicit: false,
+      lockRetries: 30,
+      lockRetryBudgetMs: 30_000,
       lockWaitTimeoutMs: 60_000,
       connectTimeoutMs: 10_000,
       connectTimeoutExplicit: false,
@@ -93,6 +94,7 @@ describe('global flags', () => {
       '--lock-timeout', '2s',
       '--statement-timeout', '1m0s',
       '--lock-retries', '0',
+      '--lock-retry-budget', '1m',
       '--lock-wait-timeout', '1h2m3.5s',
       '--connect-timeout', '1s',
       '--liveness-timeout', '45s',
@@ -114,8 +116,10 @@ describe('global flags', () => {
       waitIntervalMs: 500,
       historyTable: 'hist',
       lockTimeoutMs: 2_000,
+      lockTimeoutExplicit: true,
       statementTimeoutMs: 60_000,
       lockRetries: 0,
+      lockRetryBudgetMs: 60_000,
       lockWaitTimeoutMs: 3_723_500,
       connectTimeoutMs: 1_000,
       connectTimeoutExplicit: true,
@@ -467,6 +471,24 @@ describe('usage errors', () => {
     );
     expect(usageError(['--lock-retries', '-1', 'up']).message).toBe('invalid value "-1" for flag -lock-retries: expected a non-negative integer');
     expect(usageError(['--lock-retries', 'x', 'up']).message).toBe('invalid value "x" for flag -lock-retries: expected a non-negative integer');
+    expect(usageError(['--lock-retry-budget', '30', 'up']).message).toBe(
+      'invalid value "30" for flag -lock-retry-budget: expected a non-negative duration such as 500ms, 30s or 1m0s',
+    );
+    expect(usageError(['--lock-retry-budget=-1s', 'up']).message).toBe(
+      'invalid value "-1s" for flag -lock-retry-budget: expected a non-negative duration such as 500ms, 30s or 1m0s',
+    );
+  });
+
+  it('leaves statement_timeout to the server unless --statement-timeout is given; 0 is an explicit "none"', () => {
+    expect(opts(['up']).statementTimeoutMs).toBeUndefined();
+    expect(opts(['--statement-timeout', '0', 'up']).statementTimeoutMs).toBe(0);
+    expect(opts(['--statement-timeout=5s', 'up']).statementTimeoutMs).toBe(5_000);
+  });
+
+  it('counts --lock-timeout as chosen only when given, even at its default value', () => {
+    expect(opts(['up'])).toMatchObject({ lockTimeoutMs: 400, lockTimeoutExplicit: false });
+    expect(opts(['--lock-timeout', '400ms', 'up'])).toMatchObject({ lockTimeoutMs: 400, lockTimeoutExplicit: true });
+    expect(opts(['--lock-timeout', '0', 'up'])).toMatchObject({ lockTimeoutMs: 0, lockTimeoutExplicit: true });
   });
 });
 

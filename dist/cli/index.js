@@ -7049,7 +7049,7 @@ function extend(target) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6282);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2070);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4365);
 /* harmony import */ var _engine_signals_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5751);
 
 
@@ -7077,7 +7077,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2070:
+/***/ 4365:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -7366,9 +7366,15 @@ const GLOBAL_FLAGS = [
         default: 'schema_migrations_history',
         usage: 'specify the table recording every run (empty disables it)',
     },
-    { name: 'lock-timeout', kind: 'duration', default: '5s', usage: 'lock_timeout for each migration (0 disables)' },
-    { name: 'statement-timeout', kind: 'duration', default: '0', usage: 'statement_timeout for each migration (0 disables)' },
-    { name: 'lock-retries', kind: 'count', default: '3', usage: 'retries of a migration that hit lock_timeout' },
+    {
+        name: 'lock-timeout',
+        kind: 'duration',
+        default: '400ms',
+        usage: "longest lock_timeout of any lock attempt; attempts start at 50ms and double up to it (0 = none: wait as long as it takes; at the default a shorter lock_timeout of the role or database is kept)",
+    },
+    { name: 'statement-timeout', kind: 'duration', usage: "statement_timeout for each migration (0 = none; default: the role's or database's own, nothing is set)" },
+    { name: 'lock-retries', kind: 'count', default: '30', usage: 'retries of a migration that hit its lock_timeout, within --lock-retry-budget' },
+    { name: 'lock-retry-budget', kind: 'duration', default: '30s', usage: 'wall time the lock attempts and pauses of one migration may take (0 = no limit)' },
     { name: 'lock-wait-timeout', kind: 'duration', default: '60s', usage: 'how long to wait for a concurrent run to finish' },
     {
         name: 'connect-timeout',
@@ -7638,6 +7644,7 @@ function parseArgs(argv, env, info = {}) {
     const historyTable = global.value('history-table');
     const waitTimeoutMs = global.value('wait-timeout');
     const waitIntervalMs = global.value('wait-interval');
+    const statementTimeoutMs = global.value('statement-timeout');
     const options = {
         command: spec.name,
         args: Object.freeze([...local.rest]),
@@ -7656,8 +7663,10 @@ function parseArgs(argv, env, info = {}) {
         waitIntervalMs: waitIntervalMs === 0 ? 1_000 : waitIntervalMs,
         historyTable: historyTable === '' ? null : historyTable,
         lockTimeoutMs: global.value('lock-timeout'),
-        statementTimeoutMs: global.value('statement-timeout'),
+        lockTimeoutExplicit: global.isGiven('lock-timeout'),
+        ...(statementTimeoutMs !== undefined ? { statementTimeoutMs } : {}),
         lockRetries: global.value('lock-retries'),
+        lockRetryBudgetMs: global.value('lock-retry-budget'),
         lockWaitTimeoutMs: global.value('lock-wait-timeout'),
         connectTimeoutMs: global.value('connect-timeout'),
         connectTimeoutExplicit: global.isGiven('connect-timeout'),
@@ -8191,8 +8200,10 @@ function migratorConfig(opts, target, env, cwd, log) {
         dumpSchema: !opts.noDumpSchema,
         strict: opts.strict,
         lockTimeoutMs: opts.lockTimeoutMs,
-        statementTimeoutMs: opts.statementTimeoutMs,
+        lockTimeoutExplicit: opts.lockTimeoutExplicit,
+        ...(opts.statementTimeoutMs !== undefined ? { statementTimeoutMs: opts.statementTimeoutMs } : {}),
         lockRetries: opts.lockRetries,
+        lockRetryBudgetMs: opts.lockRetryBudgetMs,
         lockWaitTimeoutMs: opts.lockWaitTimeoutMs,
         connectTimeoutMs: connectTimeoutMs(opts, target),
         livenessTimeoutMs: opts.livenessTimeoutMs,
@@ -9123,7 +9134,7 @@ const RULES = [
     {
         id: 'lock-timeout',
         severity: 'warning',
-        why: 'A statement that needs an ACCESS EXCLUSIVE lock queues behind any long-running query on the table, and every other query queues behind it: without lock_timeout one slow report can take the table offline. db-migrate already sets lock_timeout for each migration (--lock-timeout, 5s by default, with retries), so this matters only when the SQL is run by another tool (dbmate, psql).',
+        why: 'A statement that needs an ACCESS EXCLUSIVE lock queues behind any long-running query on the table, and every other query queues behind it: without lock_timeout one slow report can take the table offline. db-migrate already sets lock_timeout for each migration (short attempts of 50 ms growing to --lock-timeout, 400ms by default, with retries), so this matters only when the SQL is run by another tool (dbmate, psql).',
         fix: "Start the up section with SET lock_timeout = '5s'; (SET LOCAL inside a transaction) so the statement fails fast instead of blocking traffic, and retry.",
         check(stmt, ctx) {
             if (ctx.direction !== 'up' || ctx.state.lockTimeoutSet || ctx.state.lockTimeoutReported)
@@ -11596,6 +11607,115 @@ async function writeSchema(conn, target, ledger, opts) {
     await writeSchemaFile(cwd && !schemaFile.startsWith('/') ? `${cwd}/${schemaFile}` : schemaFile, text);
 }
 
+;// CONCATENATED MODULE: ./src/engine/lock-schedule.ts
+/**
+ * The schedule of lock attempts for one migration (or one `transaction:false` statement): short
+ * `lock_timeout` attempts first, growing to a cap, with jittered pauses that grow too, all inside
+ * a budget of wall time. Pure: the caller passes the time spent so far and the random source.
+ *
+ * Why: while an `ALTER TABLE` waits for its lock, every query on the table queues behind it, so an
+ * attempt's `lock_timeout` is the longest stall the application sees. A short first attempt gets
+ * through at once on a table that is only briefly busy; the pauses let the queue drain and keep
+ * the share of time the table is stalled small; the budget bounds the whole deploy.
+ */
+/** `lock_timeout` of the first attempt, ms; doubled each attempt up to the cap. */
+const FIRST_LOCK_TIMEOUT_MS = 50;
+/** Nominal pause before the first retry, ms; doubled each retry up to {@link pauseCapMs}. */
+const FIRST_PAUSE_MS = 100;
+/** Longest nominal pause, ms, unless the cap is longer (see {@link pauseCapMs}). */
+const MIN_PAUSE_CAP_MS = 2000;
+/** The first attempt: no pause, the shortest lock_timeout. */
+function firstAttempt(s) {
+    return { attempt: 1, lockTimeoutMs: lockTimeoutOf(s, 1), pauseMs: 0 };
+}
+/** Nominal `lock_timeout` of attempt `n` (1-based): 50 ms doubled each attempt, never above the cap. */
+function lockTimeoutOf(s, n) {
+    if (s.capMs === 0)
+        return 0;
+    return Math.min(s.capMs, FIRST_LOCK_TIMEOUT_MS * 2 ** (n - 1));
+}
+/**
+ * Longest nominal pause: 2 s, or twice the cap when that is longer, so that with long attempts
+ * (an explicit `lock-timeout: 5s`) the table is still free at least two thirds of the time.
+ */
+function pauseCapMs(s) {
+    return Math.max(MIN_PAUSE_CAP_MS, 2 * s.capMs);
+}
+/** Nominal pause before attempt `n` (n ≥ 2): 100 ms doubled each retry, never above {@link pauseCapMs}. */
+function nominalPauseOf(s, n) {
+    return Math.min(pauseCapMs(s), FIRST_PAUSE_MS * 2 ** (n - 2));
+}
+/**
+ * The attempt after `failed`, or why there is none. `elapsedMs` is the wall time since the first
+ * attempt started; `random` returns a number in [0, 1) (`Math.random`) and jitters the pause
+ * between half and all of its nominal length, so runs that collide do not retry in step.
+ * The pause and the whole next attempt must fit in what is left of the budget; the last attempt's
+ * lock_timeout is shortened to fit, and one shorter than the first attempt's is not tried.
+ */
+function nextAttempt(s, failed, elapsedMs, random) {
+    if (failed > s.retries)
+        return 'retries';
+    const n = failed + 1;
+    const nominal = nominalPauseOf(s, n);
+    const pauseMs = Math.round(nominal / 2 + (nominal / 2) * Math.min(Math.max(random(), 0), 1));
+    let lockTimeoutMs = lockTimeoutOf(s, n);
+    if (s.budgetMs > 0) {
+        const left = s.budgetMs - elapsedMs - pauseMs;
+        if (lockTimeoutMs === 0) {
+            if (left <= 0)
+                return 'budget';
+        }
+        else {
+            const shortest = Math.min(FIRST_LOCK_TIMEOUT_MS, lockTimeoutMs);
+            if (left < shortest)
+                return 'budget';
+            lockTimeoutMs = Math.min(lockTimeoutMs, Math.floor(left));
+        }
+    }
+    return { attempt: n, lockTimeoutMs, pauseMs };
+}
+/**
+ * The cap that applies: an explicit `lock-timeout` as given; otherwise the default, lowered to
+ * the server's own `lock_timeout` (set for the role or database) when that is shorter, so a
+ * DBA's limit holds.
+ */
+function effectiveCapMs(capMs, explicit, serverLockTimeoutMs) {
+    if (explicit || !serverLockTimeoutMs || serverLockTimeoutMs <= 0)
+        return capMs;
+    return capMs === 0 ? serverLockTimeoutMs : Math.min(capMs, serverLockTimeoutMs);
+}
+/**
+ * The schedule as a table (for the docs and the tests): each attempt with its nominal pause range
+ * and the latest time it can end, assuming every attempt waits its full lock_timeout, until the
+ * retries or the budget (with the longest pauses) end it.
+ */
+function scheduleTable(s) {
+    const rows = [{ attempt: 1, lockTimeoutMs: lockTimeoutOf(s, 1), pauseMs: [0, 0], endsByMs: lockTimeoutOf(s, 1) }];
+    for (;;) {
+        const last = rows[rows.length - 1];
+        const next = nextAttempt(s, last.attempt, last.endsByMs, () => 1);
+        if (typeof next === 'string')
+            return rows;
+        const nominal = nominalPauseOf(s, next.attempt);
+        rows.push({ attempt: next.attempt, lockTimeoutMs: next.lockTimeoutMs, pauseMs: [nominal / 2, nominal], endsByMs: last.endsByMs + next.pauseMs + next.lockTimeoutMs });
+        if (rows.length > 1000)
+            return rows;
+    }
+}
+/**
+ * Default cap (`lock-timeout`), ms: the longest any query on a busy table stalls behind one
+ * attempt is about its lock_timeout plus the time to cancel it, so 400 ms keeps every stall
+ * under half a second with room for timer slack and a round trip.
+ */
+const DEFAULT_LOCK_TIMEOUT_MS = 400;
+/**
+ * Default `lock-retries`: more than fit in the default budget (at most about 24 with the shortest
+ * pauses), so at defaults the budget, not the count, ends the retries.
+ */
+const DEFAULT_LOCK_RETRIES = 30;
+/** Default `lock-retry-budget`, ms: a migration that cannot get its lock within 30 s fails instead of holding up the deploy. */
+const DEFAULT_LOCK_RETRY_BUDGET_MS = 30_000;
+
 ;// CONCATENATED MODULE: ./src/engine/redact.ts
 /**
  * Redaction: every text we print (logs, summaries, issues, history rows, errors) goes through
@@ -11676,6 +11796,7 @@ function redactSecrets(text, secrets) {
 }
 
 ;// CONCATENATED MODULE: ./src/engine/runner.ts
+
 
 
 
@@ -11793,36 +11914,111 @@ function bookkeepingSql(opts, file, parsed, direction) {
  * One round trip per migration (dbmate needs four), and SQL and ledger row commit together.
  */
 async function runTransactional(conn, file, parsed, direction, section, opts) {
-    const prefix = `BEGIN;SET LOCAL lock_timeout = ${opts.lockTimeoutMs};SET LOCAL statement_timeout = ${opts.statementTimeoutMs};\n`;
     const tail = bookkeepingSql(opts, file, parsed, direction);
-    // The newline ends a trailing `--` comment; the lone `;` ends a last statement written without one.
-    const text = `${prefix}${section.sql}\n;\n${tail.join(';\n')};\nCOMMIT`;
-    for (let attempt = 1;; attempt++) {
+    const retry = lockRetrier(conn, opts, file);
+    for (let a = retry.first;;) {
+        const prefix = `BEGIN;${setTimeouts(opts, a.lockTimeoutMs, 'LOCAL')};\n`;
+        // The newline ends a trailing `--` comment; the lone `;` ends a last statement written without one.
+        const text = `${prefix}${section.sql}\n;\n${tail.join(';\n')};\nCOMMIT`;
         try {
             const res = await conn.query(text);
             const results = Array.isArray(res) ? res : [res];
-            // Results: BEGIN, 2×SET, user statements…, bookkeeping…, COMMIT.
-            const user = results.slice(3, results.length - tail.length - 1);
+            // Results: BEGIN, the SETs, user statements…, bookkeeping…, COMMIT.
+            const user = results.slice(1 + timeoutCount(opts), results.length - tail.length - 1);
             const last = user.filter((r) => r.command !== null && r.command !== undefined).at(-1);
             // DDL reports no row count; dbmate prints `Rows affected: 0` for it, and nothing for an empty section.
-            return { attempts: attempt, rowsAffected: last ? (last.rowCount ?? 0) : undefined };
+            return { attempts: a.attempt, rowsAffected: last ? (last.rowCount ?? 0) : undefined };
         }
         catch (err) {
             await conn.query('ROLLBACK').catch(() => undefined);
             const code = err.code;
-            if (code === LOCK_NOT_AVAILABLE && attempt <= opts.lockRetries && (await backoff(opts, file, attempt)))
-                continue;
-            return { attempts: attempt, error: await describeTransactionalError(conn, err, file, direction, section, prefix.length, opts) };
+            let hint;
+            if (code === LOCK_NOT_AVAILABLE) {
+                const next = await retry.after(a);
+                if (typeof next !== 'string') {
+                    a = next;
+                    continue;
+                }
+                hint = next;
+            }
+            return { attempts: a.attempt, error: await describeTransactionalError(conn, err, file, direction, section, prefix.length, a.lockTimeoutMs, opts, hint) };
         }
     }
 }
-/** Wait before retrying after a lock_timeout; false when the run was cancelled meanwhile (no retry then). */
-async function backoff(opts, file, attempt) {
-    const delay = opts.retryBaseMs * 2 ** (attempt - 1);
-    opts.log.warn(`${file.displayPath}: lock_timeout (${opts.lockTimeoutMs} ms) reached waiting for a lock; ` +
-        `retry ${attempt}/${opts.lockRetries} in ${delay} ms`);
-    await sleep(delay, opts.signal);
-    return !opts.signal?.aborted;
+/** Number of SETs {@link setTimeouts} sends. */
+function timeoutCount(opts) {
+    return opts.statementTimeoutMs === undefined ? 1 : 2;
+}
+/**
+ * The SETs of one attempt: its lock_timeout, and statement_timeout only when one was given (else
+ * the role's or database's own statement_timeout holds, as under dbmate).
+ */
+function setTimeouts(opts, lockTimeoutMs, scope) {
+    const set = scope === 'LOCAL' ? 'SET LOCAL' : 'SET';
+    const out = [`${set} lock_timeout = ${wholeMs(lockTimeoutMs)}`];
+    if (opts.statementTimeoutMs !== undefined)
+        out.push(`${set} statement_timeout = ${wholeMs(opts.statementTimeoutMs)}`);
+    return out.join(';');
+}
+/** Milliseconds as the server's integer setting: a fraction (`250us`) is rounded up, never to 0, which would disable the timeout. */
+function wholeMs(ms) {
+    return ms > 0 ? Math.max(1, Math.round(ms)) : 0;
+}
+/**
+ * The lock schedule of one migration or statement: `first` is its first attempt; `after(failed)`
+ * logs the lock timeout, pauses and returns the next attempt, or the hint of the failure when the
+ * retries or the budget are used up (or the run was cancelled during the pause).
+ */
+function lockRetrier(conn, opts, file) {
+    const schedule = { capMs: opts.lockTimeoutMs, retries: opts.lockRetries, budgetMs: opts.lockRetryBudgetMs };
+    const t0 = process.hrtime.bigint();
+    return {
+        first: firstAttempt(schedule),
+        async after(failed) {
+            const next = nextAttempt(schedule, failed.attempt, elapsedMs(t0), opts.random ?? Math.random);
+            if (typeof next === 'string')
+                return lockHint(conn, opts, failed, next, elapsedMs(t0));
+            const left = opts.lockRetryBudgetMs > 0 ? `, ${seconds(opts.lockRetryBudgetMs - elapsedMs(t0))} of the lock-retry budget left` : '';
+            opts.log.warn(`${file.displayPath}: lock_timeout (${failed.lockTimeoutMs} ms) reached waiting for a lock on attempt ${failed.attempt}; ` +
+                `retry ${failed.attempt}/${opts.lockRetries} in ${next.pauseMs} ms with lock_timeout ${next.lockTimeoutMs} ms${left}`);
+            await sleep(next.pauseMs, opts.signal);
+            return opts.signal?.aborted ? 'the run was cancelled while waiting to retry' : next;
+        },
+    };
+}
+/** `12.3 s`, for budgets and what is left of them. */
+function seconds(ms) {
+    return `${(Math.max(0, ms) / 1000).toFixed(1)} s`;
+}
+/**
+ * What to tell when no attempt got the lock: how long and how often it was tried, the session
+ * that most likely blocked it (the oldest open transaction holding a table lock in this
+ * database: one catalog query, on the failure path only) and what to do.
+ */
+async function lockHint(conn, opts, last, why, spentMs) {
+    const upTo = opts.lockTimeoutMs > 0 ? `, lock_timeout up to ${opts.lockTimeoutMs} ms` : '';
+    const tried = why === 'budget'
+        ? `no attempt got the lock within the lock-retry budget (${seconds(opts.lockRetryBudgetMs)}: ${last.attempt} attempts in ${seconds(spentMs)}${upTo})`
+        : `no attempt got the lock in ${last.attempt} attempt${last.attempt === 1 ? '' : 's'} (lock-retries ${opts.lockRetries}: ${seconds(spentMs)}${upTo})`;
+    const holder = await oldestLockHolder(conn).catch(() => undefined);
+    const who = holder
+        ? `the oldest open transaction holding a table lock in this database is pid ${holder.pid} (${holder.state ?? 'unknown state'}, user ${holder.usename}${holder.app ? `, application ${holder.app}` : ''}): ` +
+            `end it (select pg_terminate_backend(${holder.pid})) or run when it is done`
+        : 'another session held a conflicting lock: find it with pg_blocking_pids() while the migration waits, and end it or run when it is done';
+    const raise = why === 'budget' ? '--lock-retry-budget' : '--lock-retries';
+    return `${tried}; ${who}; or raise ${raise} to keep trying longer (each attempt stalls the table's queries for at most its lock_timeout)`;
+}
+/** The session with the oldest open transaction that holds a lock on a table of this database, other than ours. */
+async function oldestLockHolder(conn) {
+    const { rows } = await conn.query(`select a.pid, a.state, a.usename, a.application_name as app
+       from pg_stat_activity a
+      where a.datname = current_database() and a.pid <> pg_backend_pid() and a.xact_start is not null
+        and exists (select 1 from pg_locks l
+                     where l.pid = a.pid and l.granted and l.locktype = 'relation'
+                       and l.database = (select oid from pg_database where datname = current_database()))
+      order by a.xact_start
+      limit 1`);
+    return rows[0];
 }
 /**
  * A cancel sent for a statement that had just finished can land on the next one (the server
@@ -11856,7 +12052,7 @@ function asCancelled(err, signal) {
         cause: err.cause ?? err,
     });
 }
-async function describeTransactionalError(conn, err, file, direction, section, prefixLength, opts) {
+async function describeTransactionalError(conn, err, file, direction, section, prefixLength, lockTimeoutMs, opts, hint = hintFor(err.code, direction)) {
     if (isConnectionLost(err))
         return connectionLostError(err, file, direction, true);
     const e = err;
@@ -11874,7 +12070,7 @@ async function describeTransactionalError(conn, err, file, direction, section, p
     }
     else if (e.code) {
         // Timeouts, lost connections and the like are not replayed (they would only fail again); a one-statement section needs no replay.
-        const located = NO_REPLAY.test(e.code) ? await onlyStatement(section) : await replayToLocate(conn, section, opts);
+        const located = NO_REPLAY.test(e.code) ? await onlyStatement(section) : await replayToLocate(conn, section, lockTimeoutMs, opts);
         if (located === 'all-succeeded') {
             // Every statement ran: the error came from COMMIT, i.e. a deferred constraint or trigger.
             if (e.code.startsWith('23'))
@@ -11886,7 +12082,7 @@ async function describeTransactionalError(conn, err, file, direction, section, p
             placeInFile(failure, section, located.stmt.offset);
         }
     }
-    return new SqlMigrationError(failure, { hint: hintFor(e.code, direction), cause: err });
+    return new SqlMigrationError(failure, { hint, cause: err });
 }
 /** The section's statement when it has exactly one. */
 async function onlyStatement(section) {
@@ -11898,7 +12094,7 @@ async function onlyStatement(section) {
  * statement by statement inside a transaction that is always rolled back, to name the
  * statement that fails. Only on the failure path, and never for timeouts.
  */
-async function replayToLocate(conn, section, opts) {
+async function replayToLocate(conn, section, lockTimeoutMs, opts) {
     let stmts;
     try {
         stmts = await splitStatements(section.sql);
@@ -11911,7 +12107,7 @@ async function replayToLocate(conn, section, opts) {
     if (stmts.length === 1)
         return { stmt: stmts[0], index: 0 };
     try {
-        await conn.query(`BEGIN;SET LOCAL lock_timeout = ${opts.lockTimeoutMs};SET LOCAL statement_timeout = ${opts.statementTimeoutMs}`);
+        await conn.query(`BEGIN;${setTimeouts(opts, lockTimeoutMs, 'LOCAL')}`);
         for (let i = 0; i < stmts.length; i++) {
             try {
                 await conn.query(stmts[i].sql);
@@ -11951,7 +12147,9 @@ async function runNonTransactional(conn, file, parsed, direction, section, opts)
         }
         return { attempts: 1, error: new SqlMigrationError(failure, { hint: 'fix the SQL syntax; nothing was executed', cause: err }) };
     }
-    await conn.query(`SET lock_timeout = ${opts.lockTimeoutMs};SET statement_timeout = ${opts.statementTimeoutMs}`);
+    // Session-wide here (there is no transaction to be LOCAL to); `runStep` RESETs both afterwards.
+    let lockTimeoutSet = firstAttempt({ capMs: opts.lockTimeoutMs, retries: 0, budgetMs: 0 }).lockTimeoutMs;
+    await conn.query(setTimeouts(opts, lockTimeoutSet, 'SESSION'));
     // Only indexes this file leaves INVALID are its to report; older ones are someone else's story.
     // Best effort: a failing catalog query must not turn into a migration failure.
     const invalidBefore = new Set(await invalidIndexes(conn).catch(() => []));
@@ -11964,17 +12162,29 @@ async function runNonTransactional(conn, file, parsed, direction, section, opts)
             placeInFile(failure, section, stmts[i].offset);
             return { attempts, error: new SqlMigrationError(failure) };
         }
-        for (let attempt = 1;; attempt++) {
+        // Each statement has a schedule (and a budget) of its own.
+        const retry = lockRetrier(conn, opts, file);
+        for (let a = retry.first;;) {
             try {
+                if (a.lockTimeoutMs !== lockTimeoutSet) {
+                    await conn.query(`SET lock_timeout = ${wholeMs(a.lockTimeoutMs)}`);
+                    lockTimeoutSet = a.lockTimeoutMs;
+                }
                 const res = await conn.query(stmts[i].sql);
                 rowsAffected = (Array.isArray(res) ? res.at(-1) : res)?.rowCount ?? 0;
                 break;
             }
             catch (err) {
                 const code = err.code;
-                if (code === LOCK_NOT_AVAILABLE && attempt <= opts.lockRetries && (await backoff(opts, file, attempt))) {
-                    attempts = Math.max(attempts, attempt + 1);
-                    continue;
+                let hint = hintFor(code, direction, false);
+                if (code === LOCK_NOT_AVAILABLE) {
+                    const next = await retry.after(a);
+                    if (typeof next !== 'string') {
+                        a = next;
+                        attempts = Math.max(attempts, a.attempt);
+                        continue;
+                    }
+                    hint = next;
                 }
                 if (isConnectionLost(err))
                     return { attempts, error: connectionLostError(err, file, direction, false, done) };
@@ -11986,7 +12196,7 @@ async function runNonTransactional(conn, file, parsed, direction, section, opts)
                 const pos = e.position ? Number(e.position) : 0;
                 placeInFile(failure, section, stmts[i].offset + (pos > 0 ? utf16Offset(stmts[i].sql, pos - 1) : 0));
                 failure.invalidIndexes = (await invalidIndexes(conn).catch(() => [])).filter((name) => !invalidBefore.has(name));
-                return { attempts, error: new SqlMigrationError(failure, { hint: hintFor(e.code, direction, false), cause: err }) };
+                return { attempts, error: new SqlMigrationError(failure, { hint, cause: err }) };
             }
         }
         done.push(stmts[i].sql);
@@ -12763,10 +12973,13 @@ function unknownAdvice(why, step, session) {
 
 
 
+
 /** The migration engine: dbmate's commands, with locking, timeouts, retries and an audit trail. */
 class Migrator {
     cfg;
     held;
+    /** {@link serverLockTimeout} of each session seen. */
+    serverLockTimeouts = new WeakMap();
     /** One Migrator is one invocation: every history row it writes shares the invocation id. */
     constructor(cfg) {
         this.cfg = { ...cfg, ctx: { ...cfg.ctx, invocationId: cfg.ctx.invocationId ?? (0,external_node_crypto_.randomUUID)() } };
@@ -12843,7 +13056,7 @@ class Migrator {
             if (opts.beforeApply && loaded.length > 0)
                 await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('up', conn, created, plan));
             await this.ensureTables(conn, ledger, history);
-            const stepOpts = this.stepOptions(ledger, history);
+            const stepOpts = await this.stepOptions(conn, ledger, history);
             const { steps, stopped } = await this.runSteps(conn, loaded, 'up', stepOpts, ready);
             const result = await this.settle(conn, locked, { command: 'up', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
             if (created)
@@ -12870,7 +13083,7 @@ class Migrator {
             const loaded = loadMigrations(targets);
             if (opts.beforeApply)
                 await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('rollback', conn, false, plan));
-            const stepOpts = this.stepOptions(ledger, history);
+            const stepOpts = await this.stepOptions(conn, ledger, history);
             const { steps, stopped } = await this.runSteps(conn, loaded, 'down', stepOpts, ready);
             return this.settle(conn, locked, { command: 'rollback', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
         });
@@ -12900,7 +13113,7 @@ class Migrator {
             for (const v of notApplied)
                 this.log.warn(`version ${v} is not applied: nothing to roll back`);
             // The automatic rollback never printed dbmate's `Rows affected:` lines; it still does not.
-            const stepOpts = this.stepOptions(ledger, history);
+            const stepOpts = await this.stepOptions(conn, ledger, history);
             const check = (v) => this.undoable(byVersion.get(v), v);
             const { steps, stopped } = await this.runSteps(conn, todo, 'down', stepOpts, check, { rowsAffected: false });
             const base = await this.settle(conn, locked, { command: 'rollback', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
@@ -13050,19 +13263,40 @@ class Migrator {
             return build({ plan, edited: await editedVersions(conn, configuredHistory(ledger, this.cfg.historyTable), plan), ledgerExists: exists, databaseMissing: false });
         }, () => build({ plan: makePlan(files, new Set()), edited: [], ledgerExists: false, databaseMissing: true }));
     }
-    stepOptions(ledger, history) {
+    async stepOptions(conn, ledger, history) {
+        const capMs = effectiveCapMs(this.cfg.lockTimeoutMs, this.cfg.lockTimeoutExplicit ?? false, await this.serverLockTimeout(conn));
         return {
             ledger,
             history,
             ctx: this.cfg.ctx,
             log: this.log,
-            lockTimeoutMs: this.cfg.lockTimeoutMs,
-            statementTimeoutMs: this.cfg.statementTimeoutMs,
+            lockTimeoutMs: capMs,
+            ...(this.cfg.statementTimeoutMs !== undefined ? { statementTimeoutMs: this.cfg.statementTimeoutMs } : {}),
             lockRetries: this.cfg.lockRetries,
-            retryBaseMs: this.cfg.retryBaseMs ?? 500,
+            lockRetryBudgetMs: this.cfg.lockRetryBudgetMs ?? DEFAULT_LOCK_RETRY_BUDGET_MS,
+            ...(this.cfg.random ? { random: this.cfg.random } : {}),
             ...(this.cfg.signal ? { signal: this.cfg.signal } : {}),
             secrets: [...(this.cfg.secrets ?? []), ...(this.cfg.target.password ? [this.cfg.target.password] : [])],
         };
+    }
+    /**
+     * The session's own `lock_timeout` (from the role, the database or the URL's options), ms, read
+     * once per session and only when the user did not choose `lock-timeout`; 0 when none or unreadable.
+     */
+    async serverLockTimeout(conn) {
+        if (this.cfg.lockTimeoutExplicit)
+            return 0;
+        const known = this.serverLockTimeouts.get(conn);
+        if (known !== undefined)
+            return known;
+        const ms = await conn
+            .query("select setting as ms from pg_settings where name = 'lock_timeout'")
+            .then((r) => Number(r.rows[0]?.ms ?? 0) || 0)
+            .catch(() => 0);
+        this.serverLockTimeouts.set(conn, ms);
+        if (ms > 0 && ms < this.cfg.lockTimeoutMs)
+            this.log.debug(`the server's lock_timeout (${ms} ms) is shorter than lock-timeout (${this.cfg.lockTimeoutMs} ms): no lock attempt waits longer than the server's`);
+        return ms;
     }
     /** {@link settleRun} for a run on `locked`; a held session that was lost is not lent again. */
     async settle(conn, locked, run) {

@@ -159,8 +159,12 @@ export function getSettings(): ActionSettings | LintSettings {
   }
 
   const lockTimeoutMs = duration(Inputs.LockTimeout, fail);
-  const statementTimeoutMs = duration(Inputs.StatementTimeout, fail);
+  // As for connect-timeout below: only a value other than the default is the user's choice, which wins over the server's lock_timeout.
+  const lockTimeoutExplicit = read(Inputs.LockTimeout) !== INPUT_DEFAULTS[Inputs.LockTimeout];
+  // Empty (the default) inherits the server's statement_timeout: nothing is SET. `0` switches it off.
+  const statementTimeoutMs = read(Inputs.StatementTimeout) === '' ? undefined : duration(Inputs.StatementTimeout, fail);
   const lockRetries = count(Inputs.LockRetries, fail);
+  const lockRetryBudgetMs = duration(Inputs.LockRetryBudget, fail);
   const lockWaitTimeoutMs = duration(Inputs.LockWaitTimeout, fail);
   // A runner passes every default as if it were given, so only a value other than the default
   // counts as explicit: that one wins over the URL's connect_timeout, which replaces the default.
@@ -259,8 +263,10 @@ export function getSettings(): ActionSettings | LintSettings {
     backupDir,
     ...(pgDumpPath !== undefined ? { pgDumpPath } : {}),
     lockTimeoutMs,
-    statementTimeoutMs,
+    lockTimeoutExplicit,
+    ...(statementTimeoutMs !== undefined ? { statementTimeoutMs } : {}),
     lockRetries,
+    lockRetryBudgetMs,
     lockWaitTimeoutMs,
     connectTimeoutMs,
     livenessTimeoutMs,

@@ -52,12 +52,16 @@ export interface ActionSettings {
    * `/usr/lib/postgresql/<N>/bin` whose major is at least the server's.
    */
   readonly pgDumpPath?: string;
-  /** `lock_timeout` of each migration, ms (0 = none). */
+  /** `lock-timeout`: longest `lock_timeout` of any lock attempt, ms (0 = none: one attempt that waits as long as it takes). */
   readonly lockTimeoutMs: number;
-  /** `statement_timeout` of each migration, ms (0 = none). */
-  readonly statementTimeoutMs: number;
-  /** Retries of a migration that hit `lock_timeout`. */
+  /** Whether `lock-timeout` differs from its default: then it wins over a shorter `lock_timeout` of the role or database. */
+  readonly lockTimeoutExplicit?: boolean;
+  /** `statement-timeout` of each migration, ms (0 = none); undefined (empty input) = the server's own, nothing is SET. */
+  readonly statementTimeoutMs?: number;
+  /** `lock-retries`: retries of a migration that hit its `lock_timeout`. */
   readonly lockRetries: number;
+  /** `lock-retry-budget`: wall time the lock attempts and pauses of one migration may take, ms (0 = no limit). */
+  readonly lockRetryBudgetMs?: number;
   /** How long to wait for a concurrent run's advisory lock, ms. */
   readonly lockWaitTimeoutMs: number;
   /**

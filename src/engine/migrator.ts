@@ -10,6 +10,7 @@ import { makePlan, checkStrictOrder, rollbackTargets, newestFirst, refOf, type M
 import { settleRun, stoppedByLostConnection, type RunSoFar } from './outcome.js';
 import { cancelledError } from './cancel.js';
 import { runStep, type StepResult, type StepOptions } from './runner.js';
+import { DEFAULT_LOCK_RETRY_BUDGET_MS, effectiveCapMs } from './lock-schedule.js';
 import { isEmptySection } from './split.js';
 import { writeSchema } from './dump.js';
 import { formatGoDuration } from './duration.js';
@@ -31,11 +32,24 @@ export interface MigratorConfig extends SessionSettings {
   dumpSchema: boolean;
   /** Refuse pending migrations older than the newest applied one. */
   strict: boolean;
+  /**
+   * Longest `lock_timeout` of any lock attempt, ms (the schedule's cap; 0 = no lock_timeout: one
+   * attempt that waits as long as it takes). See `lock-schedule.ts`.
+   */
   lockTimeoutMs: number;
-  statementTimeoutMs: number;
+  /**
+   * Whether the user chose {@link lockTimeoutMs}. When not, a shorter `lock_timeout` the server
+   * already has (set for the role or the database) lowers the cap, so a DBA's limit holds.
+   */
+  lockTimeoutExplicit?: boolean;
+  /** `statement_timeout` of each migration, ms (0 = none); undefined = inherit the server's: nothing is SET. */
+  statementTimeoutMs?: number;
+  /** Retries of a migration (or `transaction:false` statement) that hit lock_timeout. */
   lockRetries: number;
-  /** First backoff delay after a lock_timeout; doubled each retry. */
-  retryBaseMs?: number;
+  /** Wall time the lock attempts and pauses of one migration may take, ms; 0 = no limit. Default {@link DEFAULT_LOCK_RETRY_BUDGET_MS}. */
+  lockRetryBudgetMs?: number;
+  /** Random source of the pauses' jitter, [0, 1) (default `Math.random`); tests pass a fixed one. */
+  random?: () => number;
   /** pg_dump to use for schema dumps. */
   pgDump?: string;
   /** Extra pg_dump arguments (dbmate's `dump -- …`). */
@@ -78,6 +92,8 @@ interface DryRun {
 export class Migrator {
   private readonly cfg: MigratorConfig;
   private held?: Held;
+  /** {@link serverLockTimeout} of each session seen. */
+  private readonly serverLockTimeouts = new WeakMap<Connection, number>();
 
   /** One Migrator is one invocation: every history row it writes shares the invocation id. */
   constructor(cfg: MigratorConfig) {
@@ -162,7 +178,7 @@ export class Migrator {
       // Before the ledger tables are created: a backup taken here shows the database as it was.
       if (opts.beforeApply && loaded.length > 0) await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('up', conn, created, plan));
       await this.ensureTables(conn, ledger, history);
-      const stepOpts = this.stepOptions(ledger, history);
+      const stepOpts = await this.stepOptions(conn, ledger, history);
       const { steps, stopped } = await this.runSteps(conn, loaded, 'up', stepOpts, ready);
       const result = await this.settle(conn, locked, { command: 'up', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
       if (created) result.databaseCreated = true;
@@ -187,7 +203,7 @@ export class Migrator {
       }
       const loaded = loadMigrations(targets);
       if (opts.beforeApply) await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('rollback', conn, false, plan));
-      const stepOpts = this.stepOptions(ledger, history);
+      const stepOpts = await this.stepOptions(conn, ledger, history);
       const { steps, stopped } = await this.runSteps(conn, loaded, 'down', stepOpts, ready);
       return this.settle(conn, locked, { command: 'rollback', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
     });
@@ -217,7 +233,7 @@ export class Migrator {
       this.log.info(`Rolling back ${todo.length} migration(s)${opts.reason ? ` (${opts.reason})` : ''}: ${todo.join(', ') || 'none'}`);
       for (const v of notApplied) this.log.warn(`version ${v} is not applied: nothing to roll back`);
       // The automatic rollback never printed dbmate's `Rows affected:` lines; it still does not.
-      const stepOpts = this.stepOptions(ledger, history);
+      const stepOpts = await this.stepOptions(conn, ledger, history);
       const check = (v: string) => this.undoable(byVersion.get(v), v);
       const { steps, stopped } = await this.runSteps(conn, todo, 'down', stepOpts, check, { rowsAffected: false });
       const base = await this.settle(conn, locked, { command: 'rollback', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
@@ -380,19 +396,38 @@ export class Migrator {
     );
   }
 
-  private stepOptions(ledger: LedgerName, history: HistoryName | undefined): StepOptions {
+  private async stepOptions(conn: Connection, ledger: LedgerName, history: HistoryName | undefined): Promise<StepOptions> {
+    const capMs = effectiveCapMs(this.cfg.lockTimeoutMs, this.cfg.lockTimeoutExplicit ?? false, await this.serverLockTimeout(conn));
     return {
       ledger,
       history,
       ctx: this.cfg.ctx,
       log: this.log,
-      lockTimeoutMs: this.cfg.lockTimeoutMs,
-      statementTimeoutMs: this.cfg.statementTimeoutMs,
+      lockTimeoutMs: capMs,
+      ...(this.cfg.statementTimeoutMs !== undefined ? { statementTimeoutMs: this.cfg.statementTimeoutMs } : {}),
       lockRetries: this.cfg.lockRetries,
-      retryBaseMs: this.cfg.retryBaseMs ?? 500,
+      lockRetryBudgetMs: this.cfg.lockRetryBudgetMs ?? DEFAULT_LOCK_RETRY_BUDGET_MS,
+      ...(this.cfg.random ? { random: this.cfg.random } : {}),
       ...(this.cfg.signal ? { signal: this.cfg.signal } : {}),
       secrets: [...(this.cfg.secrets ?? []), ...(this.cfg.target.password ? [this.cfg.target.password] : [])],
     };
+  }
+
+  /**
+   * The session's own `lock_timeout` (from the role, the database or the URL's options), ms, read
+   * once per session and only when the user did not choose `lock-timeout`; 0 when none or unreadable.
+   */
+  private async serverLockTimeout(conn: Connection): Promise<number> {
+    if (this.cfg.lockTimeoutExplicit) return 0;
+    const known = this.serverLockTimeouts.get(conn);
+    if (known !== undefined) return known;
+    const ms = await conn
+      .query<{ ms: string }>("select setting as ms from pg_settings where name = 'lock_timeout'")
+      .then((r) => Number(r.rows[0]?.ms ?? 0) || 0)
+      .catch(() => 0);
+    this.serverLockTimeouts.set(conn, ms);
+    if (ms > 0 && ms < this.cfg.lockTimeoutMs) this.log.debug(`the server's lock_timeout (${ms} ms) is shorter than lock-timeout (${this.cfg.lockTimeoutMs} ms): no lock attempt waits longer than the server's`);
+    return ms;
   }
 
   /** {@link settleRun} for a run on `locked`; a held session that was lost is not lent again. */

@@ -11,6 +11,7 @@ import { splitStatements, statementAround, type Statement } from './split.js';
 import { SqlMigrationError, SqlSyntaxError, lineColumn, type SqlFailure } from './sql-error.js';
 import { elapsedMs } from './duration.js';
 import { sleep } from './sleep.js';
+import { firstAttempt, nextAttempt, type LockAttempt, type LockScheduleSettings } from './lock-schedule.js';
 import { abortReason } from './cancel.js';
 import { redact } from './redact.js';
 
@@ -21,14 +22,19 @@ export interface StepOptions {
   history?: HistoryName;
   ctx: RunContext;
   log: Logger;
-  /** `lock_timeout` for each migration, ms (0 = none). */
+  /**
+   * Longest `lock_timeout` of any attempt, ms (0 = none: one attempt waits as long as it takes),
+   * already lowered to the server's own lock_timeout where that applies (see `lock-schedule.ts`).
+   */
   lockTimeoutMs: number;
-  /** `statement_timeout` for each migration, ms (0 = none). */
-  statementTimeoutMs: number;
-  /** How many times a migration that hit lock_timeout (55P03) is retried. */
+  /** `statement_timeout` for each migration, ms (0 = none); undefined = the server's (role's, database's), nothing is SET. */
+  statementTimeoutMs?: number;
+  /** How many times a migration (or `transaction:false` statement) that hit lock_timeout (55P03) is retried. */
   lockRetries: number;
-  /** First retry delay, doubled each retry. */
-  retryBaseMs: number;
+  /** Wall time the lock attempts and pauses of one migration (or statement) may take, ms; 0 = no limit. */
+  lockRetryBudgetMs: number;
+  /** Jitter of the pauses between attempts, a number in [0, 1) (default `Math.random`; tests pass their own). */
+  random?: () => number;
   /** Aborted when the run is cancelled: no statement starts after it, and the one in flight is cancelled (`guard.ts`). */
   signal?: AbortSignal;
   /** Masked in the history row's error text (the database password, tokens). */
@@ -200,37 +206,120 @@ async function runTransactional(
   section: Section,
   opts: StepOptions,
 ): Promise<RunOutcome> {
-  const prefix = `BEGIN;SET LOCAL lock_timeout = ${opts.lockTimeoutMs};SET LOCAL statement_timeout = ${opts.statementTimeoutMs};\n`;
   const tail = bookkeepingSql(opts, file, parsed, direction);
-  // The newline ends a trailing `--` comment; the lone `;` ends a last statement written without one.
-  const text = `${prefix}${section.sql}\n;\n${tail.join(';\n')};\nCOMMIT`;
-  for (let attempt = 1; ; attempt++) {
+  const retry = lockRetrier(conn, opts, file);
+  for (let a = retry.first; ; ) {
+    const prefix = `BEGIN;${setTimeouts(opts, a.lockTimeoutMs, 'LOCAL')};\n`;
+    // The newline ends a trailing `--` comment; the lone `;` ends a last statement written without one.
+    const text = `${prefix}${section.sql}\n;\n${tail.join(';\n')};\nCOMMIT`;
     try {
       const res = await conn.query(text);
       const results = Array.isArray(res) ? res : [res];
-      // Results: BEGIN, 2×SET, user statements…, bookkeeping…, COMMIT.
-      const user = results.slice(3, results.length - tail.length - 1);
+      // Results: BEGIN, the SETs, user statements…, bookkeeping…, COMMIT.
+      const user = results.slice(1 + timeoutCount(opts), results.length - tail.length - 1);
       const last = user.filter((r) => r.command !== null && r.command !== undefined).at(-1);
       // DDL reports no row count; dbmate prints `Rows affected: 0` for it, and nothing for an empty section.
-      return { attempts: attempt, rowsAffected: last ? (last.rowCount ?? 0) : undefined };
+      return { attempts: a.attempt, rowsAffected: last ? (last.rowCount ?? 0) : undefined };
     } catch (err) {
       await conn.query('ROLLBACK').catch(() => undefined);
       const code = (err as { code?: string }).code;
-      if (code === LOCK_NOT_AVAILABLE && attempt <= opts.lockRetries && (await backoff(opts, file, attempt))) continue;
-      return { attempts: attempt, error: await describeTransactionalError(conn, err, file, direction, section, prefix.length, opts) };
+      let hint: string | undefined;
+      if (code === LOCK_NOT_AVAILABLE) {
+        const next = await retry.after(a);
+        if (typeof next !== 'string') {
+          a = next;
+          continue;
+        }
+        hint = next;
+      }
+      return { attempts: a.attempt, error: await describeTransactionalError(conn, err, file, direction, section, prefix.length, a.lockTimeoutMs, opts, hint) };
     }
   }
 }
 
-/** Wait before retrying after a lock_timeout; false when the run was cancelled meanwhile (no retry then). */
-async function backoff(opts: StepOptions, file: MigrationFile, attempt: number): Promise<boolean> {
-  const delay = opts.retryBaseMs * 2 ** (attempt - 1);
-  opts.log.warn(
-    `${file.displayPath}: lock_timeout (${opts.lockTimeoutMs} ms) reached waiting for a lock; ` +
-      `retry ${attempt}/${opts.lockRetries} in ${delay} ms`,
+/** Number of SETs {@link setTimeouts} sends. */
+function timeoutCount(opts: StepOptions): number {
+  return opts.statementTimeoutMs === undefined ? 1 : 2;
+}
+
+/**
+ * The SETs of one attempt: its lock_timeout, and statement_timeout only when one was given (else
+ * the role's or database's own statement_timeout holds, as under dbmate).
+ */
+function setTimeouts(opts: StepOptions, lockTimeoutMs: number, scope: 'LOCAL' | 'SESSION'): string {
+  const set = scope === 'LOCAL' ? 'SET LOCAL' : 'SET';
+  const out = [`${set} lock_timeout = ${wholeMs(lockTimeoutMs)}`];
+  if (opts.statementTimeoutMs !== undefined) out.push(`${set} statement_timeout = ${wholeMs(opts.statementTimeoutMs)}`);
+  return out.join(';');
+}
+
+/** Milliseconds as the server's integer setting: a fraction (`250us`) is rounded up, never to 0, which would disable the timeout. */
+function wholeMs(ms: number): number {
+  return ms > 0 ? Math.max(1, Math.round(ms)) : 0;
+}
+
+/**
+ * The lock schedule of one migration or statement: `first` is its first attempt; `after(failed)`
+ * logs the lock timeout, pauses and returns the next attempt, or the hint of the failure when the
+ * retries or the budget are used up (or the run was cancelled during the pause).
+ */
+function lockRetrier(conn: Connection, opts: StepOptions, file: MigrationFile): { first: LockAttempt; after(failed: LockAttempt): Promise<LockAttempt | string> } {
+  const schedule: LockScheduleSettings = { capMs: opts.lockTimeoutMs, retries: opts.lockRetries, budgetMs: opts.lockRetryBudgetMs };
+  const t0 = process.hrtime.bigint();
+  return {
+    first: firstAttempt(schedule),
+    async after(failed) {
+      const next = nextAttempt(schedule, failed.attempt, elapsedMs(t0), opts.random ?? Math.random);
+      if (typeof next === 'string') return lockHint(conn, opts, failed, next, elapsedMs(t0));
+      const left = opts.lockRetryBudgetMs > 0 ? `, ${seconds(opts.lockRetryBudgetMs - elapsedMs(t0))} of the lock-retry budget left` : '';
+      opts.log.warn(
+        `${file.displayPath}: lock_timeout (${failed.lockTimeoutMs} ms) reached waiting for a lock on attempt ${failed.attempt}; ` +
+          `retry ${failed.attempt}/${opts.lockRetries} in ${next.pauseMs} ms with lock_timeout ${next.lockTimeoutMs} ms${left}`,
+      );
+      await sleep(next.pauseMs, opts.signal);
+      return opts.signal?.aborted ? 'the run was cancelled while waiting to retry' : next;
+    },
+  };
+}
+
+/** `12.3 s`, for budgets and what is left of them. */
+function seconds(ms: number): string {
+  return `${(Math.max(0, ms) / 1000).toFixed(1)} s`;
+}
+
+/**
+ * What to tell when no attempt got the lock: how long and how often it was tried, the session
+ * that most likely blocked it (the oldest open transaction holding a table lock in this
+ * database: one catalog query, on the failure path only) and what to do.
+ */
+async function lockHint(conn: Connection, opts: StepOptions, last: LockAttempt, why: 'retries' | 'budget', spentMs: number): Promise<string> {
+  const upTo = opts.lockTimeoutMs > 0 ? `, lock_timeout up to ${opts.lockTimeoutMs} ms` : '';
+  const tried =
+    why === 'budget'
+      ? `no attempt got the lock within the lock-retry budget (${seconds(opts.lockRetryBudgetMs)}: ${last.attempt} attempts in ${seconds(spentMs)}${upTo})`
+      : `no attempt got the lock in ${last.attempt} attempt${last.attempt === 1 ? '' : 's'} (lock-retries ${opts.lockRetries}: ${seconds(spentMs)}${upTo})`;
+  const holder = await oldestLockHolder(conn).catch(() => undefined);
+  const who = holder
+    ? `the oldest open transaction holding a table lock in this database is pid ${holder.pid} (${holder.state ?? 'unknown state'}, user ${holder.usename}${holder.app ? `, application ${holder.app}` : ''}): ` +
+      `end it (select pg_terminate_backend(${holder.pid})) or run when it is done`
+    : 'another session held a conflicting lock: find it with pg_blocking_pids() while the migration waits, and end it or run when it is done';
+  const raise = why === 'budget' ? '--lock-retry-budget' : '--lock-retries';
+  return `${tried}; ${who}; or raise ${raise} to keep trying longer (each attempt stalls the table's queries for at most its lock_timeout)`;
+}
+
+/** The session with the oldest open transaction that holds a lock on a table of this database, other than ours. */
+async function oldestLockHolder(conn: Connection): Promise<{ pid: number; state: string | null; usename: string; app: string } | undefined> {
+  const { rows } = await conn.query<{ pid: number; state: string | null; usename: string; app: string }>(
+    `select a.pid, a.state, a.usename, a.application_name as app
+       from pg_stat_activity a
+      where a.datname = current_database() and a.pid <> pg_backend_pid() and a.xact_start is not null
+        and exists (select 1 from pg_locks l
+                     where l.pid = a.pid and l.granted and l.locktype = 'relation'
+                       and l.database = (select oid from pg_database where datname = current_database()))
+      order by a.xact_start
+      limit 1`,
   );
-  await sleep(delay, opts.signal);
-  return !opts.signal?.aborted;
+  return rows[0];
 }
 
 /**
@@ -273,7 +362,9 @@ async function describeTransactionalError(
   direction: 'up' | 'down',
   section: Section,
   prefixLength: number,
+  lockTimeoutMs: number,
   opts: StepOptions,
+  hint = hintFor((err as PgError).code, direction),
 ): Promise<Error> {
   if (isConnectionLost(err)) return connectionLostError(err, file, direction, true);
   const e = err as PgError;
@@ -289,7 +380,7 @@ async function describeTransactionalError(
     failure.statement = 'bookkeeping (ledger/history insert)';
   } else if (e.code) {
     // Timeouts, lost connections and the like are not replayed (they would only fail again); a one-statement section needs no replay.
-    const located = NO_REPLAY.test(e.code) ? await onlyStatement(section) : await replayToLocate(conn, section, opts);
+    const located = NO_REPLAY.test(e.code) ? await onlyStatement(section) : await replayToLocate(conn, section, lockTimeoutMs, opts);
     if (located === 'all-succeeded') {
       // Every statement ran: the error came from COMMIT, i.e. a deferred constraint or trigger.
       if (e.code.startsWith('23')) failure.statement = 'COMMIT (a deferred constraint was checked at the end of the transaction)';
@@ -299,7 +390,7 @@ async function describeTransactionalError(
       placeInFile(failure, section, located.stmt.offset);
     }
   }
-  return new SqlMigrationError(failure, { hint: hintFor(e.code, direction), cause: err });
+  return new SqlMigrationError(failure, { hint, cause: err });
 }
 
 /** The section's statement when it has exactly one. */
@@ -316,6 +407,7 @@ async function onlyStatement(section: Section): Promise<{ stmt: Statement; index
 async function replayToLocate(
   conn: Connection,
   section: Section,
+  lockTimeoutMs: number,
   opts: StepOptions,
 ): Promise<{ stmt: Statement; index: number } | 'all-succeeded' | undefined> {
   let stmts: Statement[];
@@ -327,7 +419,7 @@ async function replayToLocate(
   if (stmts.length === 0) return undefined;
   if (stmts.length === 1) return { stmt: stmts[0], index: 0 };
   try {
-    await conn.query(`BEGIN;SET LOCAL lock_timeout = ${opts.lockTimeoutMs};SET LOCAL statement_timeout = ${opts.statementTimeoutMs}`);
+    await conn.query(`BEGIN;${setTimeouts(opts, lockTimeoutMs, 'LOCAL')}`);
     for (let i = 0; i < stmts.length; i++) {
       try {
         await conn.query(stmts[i].sql);
@@ -372,7 +464,9 @@ async function runNonTransactional(
     }
     return { attempts: 1, error: new SqlMigrationError(failure, { hint: 'fix the SQL syntax; nothing was executed', cause: err }) };
   }
-  await conn.query(`SET lock_timeout = ${opts.lockTimeoutMs};SET statement_timeout = ${opts.statementTimeoutMs}`);
+  // Session-wide here (there is no transaction to be LOCAL to); `runStep` RESETs both afterwards.
+  let lockTimeoutSet = firstAttempt({ capMs: opts.lockTimeoutMs, retries: 0, budgetMs: 0 }).lockTimeoutMs;
+  await conn.query(setTimeouts(opts, lockTimeoutSet, 'SESSION'));
   // Only indexes this file leaves INVALID are its to report; older ones are someone else's story.
   // Best effort: a failing catalog query must not turn into a migration failure.
   const invalidBefore = new Set(await invalidIndexes(conn).catch(() => [] as string[]));
@@ -385,16 +479,28 @@ async function runNonTransactional(
       placeInFile(failure, section, stmts[i].offset);
       return { attempts, error: new SqlMigrationError(failure) };
     }
-    for (let attempt = 1; ; attempt++) {
+    // Each statement has a schedule (and a budget) of its own.
+    const retry = lockRetrier(conn, opts, file);
+    for (let a = retry.first; ; ) {
       try {
+        if (a.lockTimeoutMs !== lockTimeoutSet) {
+          await conn.query(`SET lock_timeout = ${wholeMs(a.lockTimeoutMs)}`);
+          lockTimeoutSet = a.lockTimeoutMs;
+        }
         const res = await conn.query(stmts[i].sql);
         rowsAffected = (Array.isArray(res) ? res.at(-1) : res)?.rowCount ?? 0;
         break;
       } catch (err) {
         const code = (err as { code?: string }).code;
-        if (code === LOCK_NOT_AVAILABLE && attempt <= opts.lockRetries && (await backoff(opts, file, attempt))) {
-          attempts = Math.max(attempts, attempt + 1);
-          continue;
+        let hint = hintFor(code, direction, false);
+        if (code === LOCK_NOT_AVAILABLE) {
+          const next = await retry.after(a);
+          if (typeof next !== 'string') {
+            a = next;
+            attempts = Math.max(attempts, a.attempt);
+            continue;
+          }
+          hint = next;
         }
         if (isConnectionLost(err)) return { attempts, error: connectionLostError(err, file, direction, false, done) };
         const e = err as PgError;
@@ -405,7 +511,7 @@ async function runNonTransactional(
         const pos = e.position ? Number(e.position) : 0;
         placeInFile(failure, section, stmts[i].offset + (pos > 0 ? utf16Offset(stmts[i].sql, pos - 1) : 0));
         failure.invalidIndexes = (await invalidIndexes(conn).catch(() => [] as string[])).filter((name) => !invalidBefore.has(name));
-        return { attempts, error: new SqlMigrationError(failure, { hint: hintFor(e.code, direction, false), cause: err }) };
+        return { attempts, error: new SqlMigrationError(failure, { hint, cause: err }) };
       }
     }
     done.push(stmts[i].sql);

@@ -379,7 +379,7 @@ export const RULES: readonly Rule[] = [
   {
     id: 'lock-timeout',
     severity: 'warning',
-    why: 'A statement that needs an ACCESS EXCLUSIVE lock queues behind any long-running query on the table, and every other query queues behind it: without lock_timeout one slow report can take the table offline. db-migrate already sets lock_timeout for each migration (--lock-timeout, 5s by default, with retries), so this matters only when the SQL is run by another tool (dbmate, psql).',
+    why: 'A statement that needs an ACCESS EXCLUSIVE lock queues behind any long-running query on the table, and every other query queues behind it: without lock_timeout one slow report can take the table offline. db-migrate already sets lock_timeout for each migration (short attempts of 50 ms growing to --lock-timeout, 400ms by default, with retries), so this matters only when the SQL is run by another tool (dbmate, psql).',
     fix: "Start the up section with SET lock_timeout = '5s'; (SET LOCAL inside a transaction) so the statement fails fast instead of blocking traffic, and retry.",
     check(stmt, ctx) {
       if (ctx.direction !== 'up' || ctx.state.lockTimeoutSet || ctx.state.lockTimeoutReported) return [];

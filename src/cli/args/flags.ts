@@ -99,9 +99,15 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
     default: 'schema_migrations_history',
     usage: 'specify the table recording every run (empty disables it)',
   },
-  { name: 'lock-timeout', kind: 'duration', default: '5s', usage: 'lock_timeout for each migration (0 disables)' },
-  { name: 'statement-timeout', kind: 'duration', default: '0', usage: 'statement_timeout for each migration (0 disables)' },
-  { name: 'lock-retries', kind: 'count', default: '3', usage: 'retries of a migration that hit lock_timeout' },
+  {
+    name: 'lock-timeout',
+    kind: 'duration',
+    default: '400ms',
+    usage: "longest lock_timeout of any lock attempt; attempts start at 50ms and double up to it (0 = none: wait as long as it takes; at the default a shorter lock_timeout of the role or database is kept)",
+  },
+  { name: 'statement-timeout', kind: 'duration', usage: "statement_timeout for each migration (0 = none; default: the role's or database's own, nothing is set)" },
+  { name: 'lock-retries', kind: 'count', default: '30', usage: 'retries of a migration that hit its lock_timeout, within --lock-retry-budget' },
+  { name: 'lock-retry-budget', kind: 'duration', default: '30s', usage: 'wall time the lock attempts and pauses of one migration may take (0 = no limit)' },
   { name: 'lock-wait-timeout', kind: 'duration', default: '60s', usage: 'how long to wait for a concurrent run to finish' },
   {
     name: 'connect-timeout',

@@ -32,12 +32,16 @@ export interface CliOptions {
   readonly waitIntervalMs: number;
   /** `--history-table`: audit table of every run; `null` when disabled with `--history-table=`. Default `schema_migrations_history`. */
   readonly historyTable: string | null;
-  /** `--lock-timeout`: `lock_timeout` for each migration, ms; 0 = none. Default 5000. */
+  /** `--lock-timeout`: longest `lock_timeout` of any lock attempt, ms; 0 = none. Default 400. */
   readonly lockTimeoutMs: number;
-  /** `--statement-timeout`: `statement_timeout` for each migration, ms; 0 = none (default). */
-  readonly statementTimeoutMs: number;
-  /** `--lock-retries`: retries of a migration that hit `lock_timeout`. Default 3. */
+  /** Whether `--lock-timeout` was given: then it wins over a shorter `lock_timeout` of the role or database. */
+  readonly lockTimeoutExplicit: boolean;
+  /** `--statement-timeout`: `statement_timeout` for each migration, ms; 0 = none; undefined (default) = the server's own, nothing is SET. */
+  readonly statementTimeoutMs?: number;
+  /** `--lock-retries`: retries of a migration that hit its `lock_timeout`. Default 30. */
   readonly lockRetries: number;
+  /** `--lock-retry-budget`: wall time the lock attempts and pauses of one migration may take, ms; 0 = no limit. Default 30000. */
+  readonly lockRetryBudgetMs: number;
   /** `--lock-wait-timeout`: how long to wait for another run's advisory lock, ms. Default 60000. */
   readonly lockWaitTimeoutMs: number;
   /**

@@ -73,6 +73,7 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
   const historyTable = global.value<string>('history-table');
   const waitTimeoutMs = global.value<number>('wait-timeout');
   const waitIntervalMs = global.value<number>('wait-interval');
+  const statementTimeoutMs = global.value<number | undefined>('statement-timeout');
 
   const options: CliOptions = {
     command: spec.name,
@@ -92,8 +93,10 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
     waitIntervalMs: waitIntervalMs === 0 ? 1_000 : waitIntervalMs,
     historyTable: historyTable === '' ? null : historyTable,
     lockTimeoutMs: global.value<number>('lock-timeout'),
-    statementTimeoutMs: global.value<number>('statement-timeout'),
+    lockTimeoutExplicit: global.isGiven('lock-timeout'),
+    ...(statementTimeoutMs !== undefined ? { statementTimeoutMs } : {}),
     lockRetries: global.value<number>('lock-retries'),
+    lockRetryBudgetMs: global.value<number>('lock-retry-budget'),
     lockWaitTimeoutMs: global.value<number>('lock-wait-timeout'),
     connectTimeoutMs: global.value<number>('connect-timeout'),
     connectTimeoutExplicit: global.isGiven('connect-timeout'),
