@@ -300,7 +300,7 @@ export class Migrator {
         edited,
         currentVersion: plan.highestApplied,
       };
-    });
+    }, undefined, { writes: false });
   }
 
   /**
