@@ -35,8 +35,12 @@ import { MigrationError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { DatabaseTarget, TargetSessionAttrs } from './url.js';
 
-/** How long the second connection may take to connect (after the session did) and answer, ms. */
-export const PROBE_WAIT_MS = 5000;
+/**
+ * How long the second connection may take to connect (after the session did) and answer, ms. A
+ * session pooler whose pool is full (every server connection owned by a client) makes it wait
+ * for a free one; then only the session's own process id is compared.
+ */
+export const PROBE_WAIT_MS = 3000;
 
 /** What {@link checkTopology} needs besides the session. */
 export interface TopologyOptions {
@@ -195,7 +199,7 @@ async function lookFromProbe(conn: Connection, first: FirstLook, token: string, 
     PROBE_WAIT_MS,
   );
   if ('late' in seen || 'error' in seen) {
-    const why = 'late' in seen ? `did not answer within ${PROBE_WAIT_MS} ms` : `failed: ${(seen.error as Error)?.message ?? String(seen.error)}`;
+    const why = 'late' in seen ? `did not answer within ${PROBE_WAIT_MS} ms (a pooler with no free server connection?)` : `failed: ${(seen.error as Error)?.message ?? String(seen.error)}`;
     log.warn(`the second connection that checks for a transaction pooler ${why}; only the session's own server process id was compared`);
     // A late probe may be waiting in a pooler's queue: drop it rather than wait for its goodbye.
     if ('late' in seen) void probe.then((p) => void ('conn' in p && destroySocket(p.conn)));
