@@ -138,7 +138,7 @@ function standby(where: string, lagS: number | null, opts: TopologyOptions, attr
       { hint: 'pg_is_in_recovery() is true on this server; migrations, rollbacks and the ledger must be written on the primary, and reach the standby by replication' },
     );
   }
-  const lag = lagS === null ? 'it has replayed no transaction yet' : `its last replayed transaction committed ${formatLag(lagS)} ago on the primary`;
+  const lag = lagS === null ? 'it has replayed no transaction since it started' : `its last replayed transaction committed ${formatLag(lagS)} ago on the primary`;
   const message = `${where} is a standby server in recovery: what it shows may lag behind the primary (${lag})`;
   // Asked for by the URL: the user knows; otherwise they should.
   if (attrs === 'standby' || attrs === 'prefer-standby' || attrs === 'read-only') opts.log.debug(message);
