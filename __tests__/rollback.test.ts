@@ -399,8 +399,13 @@ describe('engine: connection retries', () => {
     const st = await status;
     expect(st.pending).toBe(1);
     const retries = lines.filter((l) => l.startsWith('warn cannot connect to '));
-    expect(retries.length).toBe(proxy.dropped());
-    expect(retries[0]).toMatch(/Connection terminated unexpectedly; retry 1\/5 in 50 ms$/);
+    // Every dropped session attempt is announced. The topology check's second connection
+    // (topology.ts), opened with the session's first attempt, may be dropped too; it is opened
+    // again, silently, once the session is open.
+    expect(proxy.dropped() - retries.length).toBeGreaterThanOrEqual(0);
+    expect(proxy.dropped() - retries.length).toBeLessThanOrEqual(1);
+    // A dropped socket reads as either, depending on when the reset arrives (two connections race here).
+    expect(retries[0]).toMatch(/(Connection terminated unexpectedly|read ECONNRESET); retry 1\/5 in 50 ms$/);
   });
 
   it('gives up after the retries, and never retries bad credentials or a missing database', async () => {

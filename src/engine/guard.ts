@@ -12,7 +12,10 @@
  *   socket closed, so the statement in flight fails as a lost connection and the run can tell
  *   the truth (see `settleRun`);
  * - the server ends the session itself when we vanish: `idle_session_timeout` (PostgreSQL 14+)
- *   is set to the same timeout, so a stale session never keeps the lock for long;
+ *   is set to twice the timeout, so a stale session never keeps the lock for long. It is only
+ *   ever lowered: a server (or role, or database) value that is already shorter is a DBA's
+ *   guardrail and holds; and it is never set on a session not shown to own its server process
+ *   (`topology.ts`), where it would leak into other clients' sessions;
  * - an aborted `signal` (job cancelled) cancels the statement in flight with
  *   `pg_cancel_backend`, so its transaction rolls back; if that cannot be done quickly, the
  *   socket is closed and the run reports what it knows.
@@ -29,7 +32,22 @@ export interface GuardSettings {
   livenessTimeoutMs: number;
   connectTimeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * Whether the session was shown to own its server process (`Topology.ownsBackend`); session
+   * settings such as `idle_session_timeout` are made only then. Default false.
+   */
+  ownsBackend?: boolean;
   log: Logger;
+}
+
+/**
+ * The `idle_session_timeout` the guard sets, ms, or undefined to keep the server's: twice the
+ * liveness timeout (at least 1 s), unless the server's own value (0 = none) is already as short.
+ */
+export function idleSessionTimeoutToSet(livenessTimeoutMs: number, serverMs: number | null): number | undefined {
+  if (livenessTimeoutMs <= 0 || serverMs === null) return undefined;
+  const ours = Math.max(1000, livenessTimeoutMs * 2);
+  return serverMs > 0 && serverMs <= ours ? undefined : ours;
 }
 
 /** SQLSTATE connection_failure: what a statement in flight fails with when the guard ends the session. */
@@ -75,14 +93,16 @@ export class SessionGuard {
 
   /** Read the session's pid, ask the server to end the session if we vanish, and start watching. */
   static async start(conn: Connection, s: GuardSettings): Promise<SessionGuard> {
-    const { rows } = await conn.query<{ pid: number; started: string; v: number }>(
+    // pg_settings has no idle_session_timeout before PostgreSQL 14: null, nothing to set.
+    const { rows } = await conn.query<{ pid: number; started: string; idle: string | null }>(
       `select pg_backend_pid() as pid, (select backend_start::text from pg_stat_activity where pid = pg_backend_pid()) as started,
-              current_setting('server_version_num')::int as v`,
+              (select setting from pg_settings where name = 'idle_session_timeout') as idle`,
     );
     const guard = new SessionGuard(conn, rows[0].pid, rows[0].started, s);
-    if (s.livenessTimeoutMs > 0 && rows[0].v >= 140000) {
+    const idle = s.ownsBackend ? idleSessionTimeoutToSet(s.livenessTimeoutMs, rows[0].idle === null ? null : Number(rows[0].idle)) : undefined;
+    if (idle !== undefined) {
       // Our own heartbeats keep an alive session from idling this long; only a vanished client does.
-      await conn.query(`set idle_session_timeout = ${Math.max(1000, s.livenessTimeoutMs * 2)}`);
+      await conn.query(`set idle_session_timeout = ${idle}`);
     }
     guard.track();
     if (s.livenessTimeoutMs > 0) {

@@ -316,7 +316,7 @@ export class Migrator {
         edited,
         currentVersion: plan.highestApplied,
       };
-    });
+    }, undefined, { writes: false });
   }
 
   /**

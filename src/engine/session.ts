@@ -7,6 +7,11 @@
  * - {@link withReadOnlySession}: the same for dry runs, which can create or change nothing;
  * - {@link withLock}: the advisory lock everything that changes the database runs under;
  * - {@link withAdminSession}: the maintenance database, for `create`/`drop`.
+ *
+ * Every session is checked before anything is set or locked on it (`topology.ts`): a pooler in
+ * transaction mode, a standby for a command that writes, and a server that does not match the
+ * URL's `target_session_attrs` are refused. The second connection that check needs is opened
+ * here at the same time as the session, so it costs no extra connect latency.
  */
 import { connect, closeQuietly, type Connection } from './db.js';
 import { tableExists } from './catalog.js';
@@ -19,6 +24,7 @@ import { sleep } from './sleep.js';
 import { cancelledError } from './cancel.js';
 import { SessionGuard } from './guard.js';
 import { withDatabase, type DatabaseTarget } from './url.js';
+import { checkTopology, type Topology } from './topology.js';
 
 /** What the session scopes read: the part of a command's configuration about reaching the database. */
 export interface SessionSettings {
@@ -90,24 +96,65 @@ async function connectWithRetry(s: SessionSettings, target: DatabaseTarget = s.t
   }
 }
 
+/** How a session is used; see {@link withSession}. */
+export interface SessionOptions {
+  /**
+   * Whether the command writes (default true). A standby is refused for commands that write and
+   * only warned about for the others (`status`, dry runs), which answer from what it replayed.
+   */
+  writes?: boolean;
+}
+
+/** What `topology.ts` found about each open session, for {@link withLock}. */
+const topologies = new WeakMap<Connection, Topology>();
+
+/**
+ * Open `target` and check what it reaches (`checkTopology`), with the check's second connection
+ * opened concurrently. A failed second connection is tried once more after the session is open
+ * (the first try may have met the same starting server the session retried through).
+ */
+async function openChecked(s: SessionSettings, target: DatabaseTarget, writes: boolean): Promise<Connection> {
+  let opened: () => void = () => undefined;
+  const sessionOpen = new Promise<void>((resolve) => (opened = resolve));
+  const probe = connect(target, { connectTimeoutMs: s.connectTimeoutMs }).catch(() => sessionOpen.then(() => connect(target, { connectTimeoutMs: s.connectTimeoutMs })));
+  let conn: Connection;
+  try {
+    conn = await connectWithRetry(s, target);
+  } catch (err) {
+    void probe.then(closeQuietly, () => undefined);
+    throw err;
+  }
+  opened();
+  try {
+    topologies.set(conn, await checkTopology(conn, target, { writes, probe, log: s.log }));
+  } catch (err) {
+    await closeQuietly(conn);
+    throw err;
+  }
+  return conn;
+}
+
 /**
  * One connection for one command, closed when `fn` settles. With `createMissing`, a missing
- * database is created by it first (dbmate's `up`), and `created` tells `fn` so.
+ * database is created by it first (dbmate's `up`), and `created` tells `fn` so. The session is
+ * checked first (see the module comment); `opts.writes` says whether the command writes.
  */
 export async function withSession<T>(
   s: SessionSettings,
   fn: (conn: Connection, created: boolean) => Promise<T>,
   createMissing?: () => Promise<void>,
+  opts: SessionOptions = {},
 ): Promise<T> {
+  const writes = opts.writes ?? true;
   let conn: Connection;
   let created = false;
   try {
-    conn = await connectWithRetry(s);
+    conn = await openChecked(s, s.target, writes);
   } catch (err) {
     if (!createMissing || (err as MigrationError).code !== 'DATABASE_MISSING') throw err;
     await createMissing();
     created = true;
-    conn = await connectWithRetry(s);
+    conn = await openChecked(s, s.target, writes);
   }
   try {
     return await fn(conn, created);
@@ -127,11 +174,16 @@ export async function withReadOnlySession<T>(
   onMissing: () => T | Promise<T>,
 ): Promise<T> {
   let missing = false;
-  const result = await withSession(s, async (conn) => {
-    await conn.query('SET default_transaction_read_only = on');
-    const ledger = await resolveLedgerName(conn, s.migrationsTable, s.target.searchPath);
-    return fn(conn, ledger, await tableExists(conn, ledger));
-  }).catch((err: unknown) => {
+  const result = await withSession(
+    s,
+    async (conn) => {
+      await conn.query('SET default_transaction_read_only = on');
+      const ledger = await resolveLedgerName(conn, s.migrationsTable, s.target.searchPath);
+      return fn(conn, ledger, await tableExists(conn, ledger));
+    },
+    undefined,
+    { writes: false },
+  ).catch((err: unknown) => {
     if ((err as MigrationError).code !== 'DATABASE_MISSING') throw err;
     missing = true;
     return undefined;
@@ -154,6 +206,8 @@ export async function withLock<T>(conn: Connection, s: SessionSettings, fn: (loc
     livenessTimeoutMs: s.livenessTimeoutMs ?? DEFAULT_LIVENESS_TIMEOUT_MS,
     ...(s.connectTimeoutMs !== undefined ? { connectTimeoutMs: s.connectTimeoutMs } : {}),
     ...(s.signal ? { signal: s.signal } : {}),
+    // Session settings only where the session was shown to own its server process.
+    ownsBackend: topologies.get(conn)?.ownsBackend ?? false,
     log: s.log,
   });
   try {
@@ -173,7 +227,7 @@ export async function withLock<T>(conn: Connection, s: SessionSettings, fn: (loc
  * database itself (`create database`, `drop database`); closed when `fn` settles.
  */
 export async function withAdminSession<T>(s: SessionSettings, fn: (admin: Connection) => Promise<T>): Promise<T> {
-  const admin = await connectWithRetry(s, withDatabase(s.target, 'postgres'));
+  const admin = await openChecked(s, withDatabase(s.target, 'postgres'), true);
   try {
     return await fn(admin);
   } finally {
