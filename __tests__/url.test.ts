@@ -6,7 +6,10 @@ import { connectionAttempts } from '../src/engine/tls.js';
 import { dumpArgsUrl, dumpEnv } from '../src/engine/pg-tools.js';
 import { redact } from '../src/engine/redact.js';
 
-const linux: ParseUrlOptions = { platform: 'linux' };
+// A machine with no ~/.postgresql files and no CA bundle: tests that need files inject them.
+const linux: ParseUrlOptions = { platform: 'linux', homeDir: '/nonexistent-home', env: {}, systemCAs: () => undefined };
+/** What every node-postgres config gets from libpq's defaults: channel binding when offered, keepalives after 10 s. */
+const DEFAULTS = { enableChannelBinding: true, keepAlive: true, keepAliveInitialDelayMillis: 10_000 };
 const parse = (raw: string, opts: ParseUrlOptions = {}) => parseDatabaseUrl(raw, { ...linux, ...opts });
 
 function errorOf(fn: () => unknown): MigrationError {
@@ -33,7 +36,7 @@ describe('parseDatabaseUrl: host, port, database', () => {
       sslPrefer: false,
     });
     expect(t.searchPath).toEqual([]);
-    expect(t.pg).toEqual({ host: 'db.example.com', port: 6543, database: 'shop', user: 'app', password: 'secret', ssl: false });
+    expect(t.pg).toEqual({ host: 'db.example.com', port: 6543, database: 'shop', user: 'app', password: 'secret', ssl: false, ...DEFAULTS });
   });
 
   it.each(['postgres', 'postgresql', 'redshift', 'spanner-postgres'])('accepts the %s scheme', (scheme) => {
@@ -111,7 +114,7 @@ describe('parseDatabaseUrl: host, port, database', () => {
     expect(t.database).toBe('');
     expect(t.user).toBeUndefined();
     expect(t.password).toBeUndefined();
-    expect(t.pg).toEqual({ host: 'h', port: 5432 });
+    expect(t.pg).toEqual({ host: 'h', port: 5432, ...DEFAULTS });
   });
 
   it('lets user= and password= params override the userinfo (pq reads them after it)', () => {
@@ -228,8 +231,8 @@ describe('parseDatabaseUrl: sslmode', () => {
     expect(t.pg.ssl).toBeUndefined();
     expect(t.sslFiles).toEqual({ cert: 'CERT', key: 'KEY' });
     expect(connectionAttempts(t)).toEqual([
-      { host: 'h', port: 5432, database: 'd', ssl: { cert: 'CERT', key: 'KEY', rejectUnauthorized: false } },
-      { host: 'h', port: 5432, database: 'd', ssl: false },
+      { host: 'h', port: 5432, database: 'd', ...DEFAULTS, ssl: { cert: 'CERT', key: 'KEY', rejectUnauthorized: false } },
+      { host: 'h', port: 5432, database: 'd', ...DEFAULTS, ssl: false },
     ]);
   });
 
@@ -401,19 +404,19 @@ describe('dumpArgsUrl', () => {
 
   it('drops a password= param and params libpq does not know, keeps libpq ones', () => {
     const t = parse('postgres://u@h:6000/d?password=pw&timezone=UTC&application_name=my%20app&connect_timeout=5');
-    expect(dumpArgsUrl(t)).toBe('postgres://u@h:6000/d?application_name=my%20app&connect_timeout=5');
+    expect(dumpArgsUrl(t)).toBe('postgres://u@h:6000/d?application_name=my%20app&connect_timeout=5&sslmode=prefer');
     expect(dumpEnv(t)).toEqual({ PGPASSWORD: 'pw' });
   });
 
   it('passes socket directories as host= and IPv6 hosts in brackets', () => {
-    expect(dumpArgsUrl(parse('postgres://u@/d?socket=/run/pg'))).toBe('postgres://u@:5432/d?host=%2Frun%2Fpg');
-    expect(dumpArgsUrl(parse('postgres:///d'))).toBe('postgres://:5432/d?host=%2Fvar%2Frun%2Fpostgresql');
-    expect(dumpArgsUrl(parse('postgres://[::1]/d'))).toBe('postgres://[::1]:5432/d');
+    expect(dumpArgsUrl(parse('postgres://u@/d?socket=/run/pg'))).toBe('postgres://u@:5432/d?host=%2Frun%2Fpg&sslmode=prefer');
+    expect(dumpArgsUrl(parse('postgres:///d'))).toBe('postgres://:5432/d?host=%2Fvar%2Frun%2Fpostgresql&sslmode=prefer');
+    expect(dumpArgsUrl(parse('postgres://[::1]/d'))).toBe('postgres://[::1]:5432/d?sslmode=prefer');
   });
 
   it('has no PGPASSWORD without a password and re-encodes user and database', () => {
     const t = parse('postgres://a%40b@h/my%20db');
-    expect(dumpArgsUrl(t)).toBe('postgres://a%40b@h:5432/my%20db');
+    expect(dumpArgsUrl(t)).toBe('postgres://a%40b@h:5432/my%20db?sslmode=prefer');
     expect(dumpEnv(t)).toEqual({});
   });
 });
