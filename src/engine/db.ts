@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { connectionAttempts } from './tls.js';
+import { connectionAttempts, describeTrust } from './tls.js';
 import type { DatabaseTarget } from './url.js';
 import { MigrationError } from './errors.js';
 
@@ -107,6 +107,20 @@ function requireChannelBinding(client: pg.Client): void {
   });
 }
 
+/** Node's codes for a server certificate that failed verification. */
+const CERTIFICATE_REFUSED = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 function connectError(target: DatabaseTarget, err: unknown, timeoutMs: number): MigrationError {
   const e = err as { code?: string; message?: string };
   // node-postgres destroys the socket with `timeout expired` (newer versions: `… connection timeout`).
@@ -123,6 +137,16 @@ function connectError(target: DatabaseTarget, err: unknown, timeoutMs: number): 
     });
   }
   const detail = e?.code && !e.message?.includes(e.code) ? `${e.message} (${e.code})` : (e?.message ?? String(err));
+  if (e?.code !== undefined && CERTIFICATE_REFUSED.has(e.code)) {
+    return new MigrationError(
+      'CONNECT_FAILED',
+      `cannot connect to ${target.redacted}: the server's certificate was not accepted: ${e.message} (${e.code}); trusted CAs: ${describeTrust(target.trust)}`,
+      {
+        hint: "name the CA that signed the server's certificate in sslrootcert=<file> (managed databases publish theirs), use sslrootcert=system for a certificate from a public CA, or put the CA in ~/.postgresql/root.crt; pg_dump trusts the same CAs",
+        cause: err,
+      },
+    );
+  }
   if (/^channel binding/.test(e?.message ?? '')) {
     return new MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: ${detail}`, {
       hint: 'channel_binding=require needs scram-sha-256 password authentication over TLS (pg_hba.conf, password_encryption); connect through a server or pooler that offers SCRAM-SHA-256-PLUS, or use channel_binding=prefer',

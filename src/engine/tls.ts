@@ -75,6 +75,22 @@ export interface Trust {
   readonly pems: string;
 }
 
+/** Which CAs a {@link Trust} is, in words, for an error message. */
+export function describeTrust(trust: Trust | undefined): string {
+  switch (trust?.source) {
+    case undefined:
+      return 'none (the certificate is not verified)';
+    case 'sslrootcert':
+      return `the sslrootcert file ${trust.file}`;
+    case 'system':
+      return `the system's (sslrootcert=system: ${trust.file ?? "Node's view of the system store"})`;
+    case 'home':
+      return `~/.postgresql/root.crt (${trust.file})`;
+    case 'node':
+      return "Node's bundled CAs (no sslrootcert in the URL, no ~/.postgresql/root.crt)";
+  }
+}
+
 /** How {@link resolveTls} reads the machine; injectable for tests. */
 export interface TlsEnvironment {
   /** Reads a text file; throws when it cannot (ENOENT for a missing file). */
