@@ -3,10 +3,14 @@ import { inspect } from 'node:util';
 import { MigrationError } from '../src/engine/errors.js';
 import { MISSING_URL_MESSAGE, parseDatabaseUrl, withDatabase, type ParseUrlOptions } from '../src/engine/url.js';
 import { connectionAttempts } from '../src/engine/tls.js';
-import { dumpArgsUrl, dumpEnv } from '../src/engine/pg-tools.js';
+import { childConnection, dumpArgsUrl, dumpEnv } from '../src/engine/pg-tools.js';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { redact } from '../src/engine/redact.js';
 
-const linux: ParseUrlOptions = { platform: 'linux' };
+// A machine with no ~/.postgresql files and no CA bundle: tests that need files inject them.
+const linux: ParseUrlOptions = { platform: 'linux', homeDir: '/nonexistent-home', env: {}, systemCAs: () => undefined };
+/** What every node-postgres config gets from libpq's defaults: channel binding when offered, keepalives after 10 s. */
+const DEFAULTS = { enableChannelBinding: true, keepAlive: true, keepAliveInitialDelayMillis: 10_000 };
 const parse = (raw: string, opts: ParseUrlOptions = {}) => parseDatabaseUrl(raw, { ...linux, ...opts });
 
 function errorOf(fn: () => unknown): MigrationError {
@@ -33,7 +37,7 @@ describe('parseDatabaseUrl: host, port, database', () => {
       sslPrefer: false,
     });
     expect(t.searchPath).toEqual([]);
-    expect(t.pg).toEqual({ host: 'db.example.com', port: 6543, database: 'shop', user: 'app', password: 'secret', ssl: false });
+    expect(t.pg).toEqual({ host: 'db.example.com', port: 6543, database: 'shop', user: 'app', password: 'secret', ssl: false, ...DEFAULTS });
   });
 
   it.each(['postgres', 'postgresql', 'redshift', 'spanner-postgres'])('accepts the %s scheme', (scheme) => {
@@ -111,7 +115,7 @@ describe('parseDatabaseUrl: host, port, database', () => {
     expect(t.database).toBe('');
     expect(t.user).toBeUndefined();
     expect(t.password).toBeUndefined();
-    expect(t.pg).toEqual({ host: 'h', port: 5432 });
+    expect(t.pg).toEqual({ host: 'h', port: 5432, ...DEFAULTS });
   });
 
   it('lets user= and password= params override the userinfo (pq reads them after it)', () => {
@@ -228,8 +232,8 @@ describe('parseDatabaseUrl: sslmode', () => {
     expect(t.pg.ssl).toBeUndefined();
     expect(t.sslFiles).toEqual({ cert: 'CERT', key: 'KEY' });
     expect(connectionAttempts(t)).toEqual([
-      { host: 'h', port: 5432, database: 'd', ssl: { cert: 'CERT', key: 'KEY', rejectUnauthorized: false } },
-      { host: 'h', port: 5432, database: 'd', ssl: false },
+      { host: 'h', port: 5432, database: 'd', ...DEFAULTS, ssl: { cert: 'CERT', key: 'KEY', rejectUnauthorized: false } },
+      { host: 'h', port: 5432, database: 'd', ...DEFAULTS, ssl: false },
     ]);
   });
 
@@ -401,19 +405,201 @@ describe('dumpArgsUrl', () => {
 
   it('drops a password= param and params libpq does not know, keeps libpq ones', () => {
     const t = parse('postgres://u@h:6000/d?password=pw&timezone=UTC&application_name=my%20app&connect_timeout=5');
-    expect(dumpArgsUrl(t)).toBe('postgres://u@h:6000/d?application_name=my%20app&connect_timeout=5');
+    expect(dumpArgsUrl(t)).toBe('postgres://u@h:6000/d?application_name=my%20app&connect_timeout=5&sslmode=prefer');
     expect(dumpEnv(t)).toEqual({ PGPASSWORD: 'pw' });
   });
 
   it('passes socket directories as host= and IPv6 hosts in brackets', () => {
-    expect(dumpArgsUrl(parse('postgres://u@/d?socket=/run/pg'))).toBe('postgres://u@:5432/d?host=%2Frun%2Fpg');
-    expect(dumpArgsUrl(parse('postgres:///d'))).toBe('postgres://:5432/d?host=%2Fvar%2Frun%2Fpostgresql');
-    expect(dumpArgsUrl(parse('postgres://[::1]/d'))).toBe('postgres://[::1]:5432/d');
+    expect(dumpArgsUrl(parse('postgres://u@/d?socket=/run/pg'))).toBe('postgres://u@:5432/d?host=%2Frun%2Fpg&sslmode=prefer');
+    expect(dumpArgsUrl(parse('postgres:///d'))).toBe('postgres://:5432/d?host=%2Fvar%2Frun%2Fpostgresql&sslmode=prefer');
+    expect(dumpArgsUrl(parse('postgres://[::1]/d'))).toBe('postgres://[::1]:5432/d?sslmode=prefer');
   });
 
   it('has no PGPASSWORD without a password and re-encodes user and database', () => {
     const t = parse('postgres://a%40b@h/my%20db');
-    expect(dumpArgsUrl(t)).toBe('postgres://a%40b@h:5432/my%20db');
+    expect(dumpArgsUrl(t)).toBe('postgres://a%40b@h:5432/my%20db?sslmode=prefer');
     expect(dumpEnv(t)).toEqual({});
+  });
+});
+
+describe('libpq parameters (libpq-params.ts): honoured, accepted or refused by name, never server settings', () => {
+  const invalidUrl = (q: string) => errorOf(() => parse(`postgres://h/d?${q}`));
+
+  it('sends no libpq keyword to the server as a setting', () => {
+    const q = [
+      'sslmode=require',
+      'target_session_attrs=read-write',
+      'channel_binding=prefer',
+      'keepalives=1',
+      'keepalives_idle=5',
+      'keepalives_interval=3',
+      'keepalives_count=4',
+      'tcp_user_timeout=10000',
+      'gssencmode=prefer',
+      'requiressl=1',
+      'sslcompression=0',
+      'sslsni=1',
+      'ssl_min_protocol_version=TLSv1.2',
+      'ssl_max_protocol_version=TLSv1.3',
+      'krbsrvname=postgres',
+      'gsslib=gssapi',
+      'gssdelegation=0',
+      'min_protocol_version=3.0',
+      'max_protocol_version=latest',
+      'sslcertmode=allow',
+      'load_balance_hosts=disable',
+      'sslnegotiation=postgres',
+    ].join('&');
+    const t = parse(`postgres://h/d?${q}`);
+    expect(t.pg.options).toBeUndefined();
+    expect(t.targetSessionAttrs).toBe('read-write');
+    expect(t.pg).toMatchObject({ keepAlive: true, keepAliveInitialDelayMillis: 5000, enableChannelBinding: true, sslnegotiation: 'postgres' });
+    expect(t.pg.ssl).toEqual({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3', rejectUnauthorized: false });
+    // Unknown names are still server settings, as pq sends them.
+    expect(parse('postgres://h/d?target_session_attrs=any&timezone=UTC').pg.options).toBe('-c timezone=UTC');
+  });
+
+  it('honours keepalives=0, channel_binding=disable, requiressl, any and the default target_session_attrs', () => {
+    expect(parse('postgres://h/d?keepalives=0&keepalives_idle=5').pg).toMatchObject({ keepAlive: false });
+    expect(parse('postgres://h/d?keepalives=0').pg.keepAliveInitialDelayMillis).toBeUndefined();
+    expect(parse('postgres://h/d?channel_binding=disable')).toMatchObject({ channelBinding: 'disable', pg: { enableChannelBinding: false } });
+    expect(parse('postgres://h/d').channelBinding).toBe('prefer');
+    expect(parse('postgres://h/d?channel_binding=require&sslmode=require').channelBinding).toBe('require');
+    expect(parse('postgres://h/d?requiressl=1').sslmode).toBe('require');
+    expect(parse('postgres://h/d?requiressl=1&sslmode=verify-ca').sslmode).toBe('verify-ca');
+    expect(parse('postgres://h/d?requiressl=0').sslmode).toBe('prefer');
+    expect(parse('postgres://h/d?target_session_attrs=any').targetSessionAttrs).toBeUndefined();
+    expect(parse('postgres://h/d').targetSessionAttrs).toBeUndefined();
+    for (const v of ['read-write', 'read-only', 'primary', 'standby', 'prefer-standby']) {
+      expect(parse(`postgres://h/d?target_session_attrs=${v}`).targetSessionAttrs).toBe(v);
+    }
+  });
+
+  it('connects to hostaddr, and sends and verifies the host name', () => {
+    const readFile = (p: string) => {
+      if (p !== '/ca.pem') throw new Error(`ENOENT: ${p}`);
+      return 'CA';
+    };
+    const t = parse('postgres://db.example.com/d?hostaddr=10.0.0.5&sslmode=verify-full&sslrootcert=/ca.pem', { readFile });
+    expect(t).toMatchObject({ host: 'db.example.com', hostaddr: '10.0.0.5', pg: { host: '10.0.0.5' } });
+    const ssl = t.pg.ssl as Record<string, unknown>;
+    expect(ssl).toMatchObject({ ca: 'CA', servername: 'db.example.com', rejectUnauthorized: true });
+    expect(typeof ssl.checkServerIdentity).toBe('function');
+    expect(dumpArgsUrl(t)).toBe('postgres://db.example.com:5432/d?hostaddr=10.0.0.5&sslmode=verify-full&sslrootcert=%2Fca.pem');
+    expect((parse('postgres://db.example.com/d?hostaddr=10.0.0.5&sslsni=0&sslmode=require').pg.ssl as Record<string, unknown>).servername).toBeUndefined();
+    expect(parse('postgres://10.0.0.5/d?sslsni=0').pg.options).toBeUndefined();
+  });
+
+  it('refuses the keywords it cannot honour, naming them, why, and what to do', () => {
+    const cases: [string, string][] = [
+      ['service=prod', 'service is not supported: connection service files are not read; put the connection settings in the URL'],
+      ['passfile=/p', 'passfile is not supported: a password file named in the URL is not read; leave it out: ~/.pgpass (or the file PGPASSFILE names) is read when the URL has no password; or put the password in the URL'],
+      ['replication=database', 'replication is not supported: a replication connection cannot run migrations; remove replication from the URL'],
+      ['require_auth=scram-sha-256', 'require_auth is not supported: node-postgres cannot restrict the authentication method; leave it out; to insist on SCRAM with channel binding over TLS use channel_binding=require'],
+      ['requirepeer=postgres', 'requirepeer is not supported: node-postgres cannot check the operating-system user of a Unix-socket server; remove requirepeer, or connect over TCP with sslmode=verify-full'],
+      ['sslkeylogfile=/k', 'sslkeylogfile is not supported: writing TLS session secrets to a file is not supported; remove sslkeylogfile from the URL'],
+      ['sslcertmode=require', 'sslcertmode is not supported: only the default, allow (send the client certificate when the server asks), is supported; remove sslcertmode, or set it to allow'],
+      ['load_balance_hosts=random', 'load_balance_hosts is not supported: load balancing needs several hosts, which are not supported; remove load_balance_hosts (disable is the default)'],
+      ['scram_client_key=x', 'scram_client_key is not supported: SCRAM pass-through keys are not supported; use a password'],
+      ['oauth_issuer=https://i', 'oauth_issuer is not supported: node-postgres has no OAuth authentication; use a password or a client certificate'],
+      ['gssencmode=require', 'gssencmode=require is not supported: node-postgres has no GSSAPI encryption; use sslmode=verify-full for an encrypted connection, or gssencmode=prefer'],
+      ['min_protocol_version=3.2', 'min_protocol_version=3.2 is not supported: node-postgres speaks protocol 3.0 only; remove it or set 3.0'],
+      ['sslsni=0', 'sslsni=0 is not supported with a host name: node-postgres always sends the host name it connects to (SNI); remove sslsni=0, or connect by address with hostaddr=<IP address> (the host name still verifies the certificate)'],
+      ['channel_binding=require&sslmode=disable', 'channel_binding=require needs TLS, but sslmode is disable; use sslmode=verify-full (or require)'],
+      ['sslnegotiation=direct', 'weak sslmode "prefer" may not be used with sslnegotiation=direct (use "require", "verify-ca", or "verify-full")'],
+      ['sslrootcert=system&sslmode=require', 'weak sslmode "require" may not be used with sslrootcert=system (use "verify-full")'],
+      ['host=a,b', 'several hosts (a,b) are not supported: node-postgres connects to one host; name one host and port (a managed database\'s primary or writer endpoint, or a DNS name that follows failover)'],
+      ['port=5432,5433', 'several ports (5432,5433) are not supported: node-postgres connects to one host; name one host and port (a managed database\'s primary or writer endpoint, or a DNS name that follows failover)'],
+    ];
+    for (const [q, reason] of cases) {
+      const err = invalidUrl(q);
+      expect([q, err.code, err.message]).toEqual([q, 'URL_INVALID', `invalid database url ${redact(`postgres://h/d?${q}`, [])}: ${reason}`]);
+    }
+    expect(errorOf(() => parse('postgres://a:5432,b:5433/d')).message).toBe(
+      "invalid database url postgres://a:5432,b:5433/d: several hosts (a:5432,b:5433) are not supported: node-postgres connects to one host; name one host and port (a managed database's primary or writer endpoint, or a DNS name that follows failover)",
+    );
+  });
+
+  it('validates values, naming the parameter and what it expects', () => {
+    const cases: [string, string][] = [
+      ['target_session_attrs=writable', 'target_session_attrs=writable is not valid; expected one of any, read-write, read-only, primary, standby, prefer-standby'],
+      ['channel_binding=yes', 'channel_binding=yes is not valid; expected one of disable, prefer, require'],
+      ['keepalives=on', 'keepalives=on is not valid; expected a whole number of a flag (1 = on, 0 = off)'],
+      ['keepalives_idle=5s', 'keepalives_idle=5s is not valid; expected a whole number of seconds'],
+      ['tcp_user_timeout=-1', 'tcp_user_timeout=-1 is not valid; expected a whole number of milliseconds (0 = the system default)'],
+      ['ssl_min_protocol_version=TLSv1.4', 'ssl_min_protocol_version=TLSv1.4 is not valid; expected one of TLSv1, TLSv1.1, TLSv1.2, TLSv1.3'],
+      ['hostaddr=db.example.com', 'hostaddr=db.example.com is not valid; expected an IPv4 or IPv6 address (the host name goes in the URL host or host=)'],
+      ['requiressl=yes', 'requiressl=yes is not valid; expected one of 0, 1'],
+    ];
+    for (const [q, reason] of cases) expect([q, invalidUrl(q).message]).toEqual([q, `invalid database url postgres://h/d?${q}: ${reason}`]);
+  });
+});
+
+describe('trust: one set of CAs for the migration connection and pg_dump', () => {
+  const files: Record<string, string> = {
+    '/home/u/.postgresql/root.crt': 'HOME-CA',
+    '/bundle.pem': 'BUNDLE',
+    '/etc/ssl/certs/ca-certificates.crt': 'DISTRO',
+  };
+  const readFile = (p: string): string => {
+    if (!(p in files)) throw Object.assign(new Error(`ENOENT: no such file or directory, open '${p}'`), { code: 'ENOENT' });
+    return files[p];
+  };
+  const ca = (t: ReturnType<typeof parse>) => (t.pg.ssl as { ca?: string }).ca;
+
+  it('uses ~/.postgresql/root.crt for verify-* and require (which then verifies the chain), as libpq', () => {
+    const t = parse('postgres://h/d?sslmode=verify-full', { readFile, homeDir: '/home/u' });
+    expect(t.trust).toEqual({ source: 'home', file: '/home/u/.postgresql/root.crt', pems: 'HOME-CA' });
+    expect(ca(t)).toBe('HOME-CA');
+    expect(dumpArgsUrl(t)).toBe('postgres://h:5432/d?sslmode=verify-full&sslrootcert=%2Fhome%2Fu%2F.postgresql%2Froot.crt');
+    const r = parse('postgres://h/d?sslmode=require', { readFile, homeDir: '/home/u' });
+    expect(r.pg.ssl).toMatchObject({ ca: 'HOME-CA', rejectUnauthorized: true });
+    expect(parse('postgres://h/d?sslmode=require', { readFile }).trust).toBeUndefined();
+  });
+
+  it("falls back to Node's CAs (plus NODE_EXTRA_CA_CERTS) for verify-*, with no file: pg_dump gets a private copy", () => {
+    const t = parse('postgres://h/d?sslmode=verify-ca', { readFile, env: { NODE_EXTRA_CA_CERTS: '/bundle.pem' } });
+    expect(t.trust?.source).toBe('node');
+    expect(t.trust?.file).toBeUndefined();
+    expect(ca(t)!.endsWith('BUNDLE\n')).toBe(true);
+    expect(ca(t)).toContain('-----BEGIN CERTIFICATE-----');
+  });
+
+  it('reads sslrootcert=system from SSL_CERT_FILE, else Node’s system store, else the distribution bundle', () => {
+    expect(parse('postgres://h/d?sslrootcert=system', { readFile, env: { SSL_CERT_FILE: '/bundle.pem' } }).trust).toEqual({ source: 'system', file: '/bundle.pem', pems: 'BUNDLE' });
+    expect(parse('postgres://h/d?sslrootcert=system', { readFile, systemCAs: () => ['A', 'B'] }).trust).toEqual({ source: 'system', pems: 'A\nB\n' });
+    const t = parse('postgres://h/d?sslrootcert=system', { readFile });
+    expect(t).toMatchObject({ sslmode: 'verify-full', trust: { source: 'system', file: '/etc/ssl/certs/ca-certificates.crt' } });
+    expect(dumpArgsUrl(t)).toBe('postgres://h:5432/d?sslmode=verify-full&sslrootcert=%2Fetc%2Fssl%2Fcerts%2Fca-certificates.crt');
+    const nothing = () => {
+      throw new Error('ENOENT');
+    };
+    expect(errorOf(() => parse('postgres://h/d?sslrootcert=system', { readFile: nothing })).message).toBe(
+      'invalid database url postgres://h/d?sslrootcert=system: sslrootcert=system: no system CA bundle found (looked at SSL_CERT_FILE, /etc/ssl/certs/ca-certificates.crt, /etc/pki/tls/certs/ca-bundle.crt, /etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem, /etc/ssl/ca-bundle.pem, /etc/ssl/cert.pem); install the ca-certificates package, set SSL_CERT_FILE, or name a CA file in sslrootcert',
+    );
+  });
+
+  it('gives pg_dump sslcrl and the client certificate, and sslpassword only through a private service file', async () => {
+    const all: Record<string, string> = { ...files, '/c.crt': 'CERT', '/c.key': 'KEY', '/crl.pem': 'CRL' };
+    const t = parse('postgres://u:pw@h/d?sslmode=verify-full&sslrootcert=/bundle.pem&sslcert=/c.crt&sslkey=/c.key&sslpassword=Key-Secret-77&sslcrl=/crl.pem', {
+      readFile: (p) => all[p] ?? readFile(p),
+    });
+    expect(t.pg.ssl).toMatchObject({ ca: 'BUNDLE', cert: 'CERT', key: 'KEY', passphrase: 'Key-Secret-77', crl: ['CRL'] });
+    expect(t.redacted).toBe('postgres://u:********@h/d?sslmode=verify-full&sslrootcert=/bundle.pem&sslcert=/c.crt&sslkey=/c.key&sslpassword=********&sslcrl=/crl.pem');
+    expect(JSON.stringify(t)).not.toContain('Key-Secret-77');
+    expect(redact('conninfo sslpassword=abc host=h', [])).toBe('conninfo sslpassword=******** host=h');
+    const url = dumpArgsUrl(t);
+    expect(url).toBe('postgres://u@h:5432/d?sslcert=%2Fc.crt&sslcrl=%2Fcrl.pem&sslkey=%2Fc.key&sslmode=verify-full&sslrootcert=%2Fbundle.pem');
+    const child = await childConnection(t);
+    try {
+      expect(child.url).toBe(url.replace('?', '?service=db_migrate_child&'));
+      expect(child.url).not.toContain('Key-Secret-77');
+      expect(Object.keys(child.env).sort()).toEqual(['PGPASSWORD', 'PGSERVICEFILE']);
+      expect(readFileSync(child.env.PGSERVICEFILE, 'utf8')).toBe('[db_migrate_child]\nsslpassword=Key-Secret-77\n');
+      expect((statSync(child.env.PGSERVICEFILE).mode & 0o777).toString(8)).toBe('600');
+    } finally {
+      await child.cleanup();
+    }
+    expect(existsSync(child.env.PGSERVICEFILE)).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { connectionAttempts } from './tls.js';
+import { connectionAttempts, describeTrust } from './tls.js';
 import type { DatabaseTarget } from './url.js';
 import { MigrationError } from './errors.js';
 
@@ -37,10 +37,11 @@ export function resolveConnectTimeout(target: DatabaseTarget | undefined, explic
 export async function connect(target: DatabaseTarget, opts: ConnectOptions = {}): Promise<Connection> {
   const timeoutMs = opts.connectTimeoutMs ?? target.pg.connectionTimeoutMillis ?? 0;
   const attempts = connectionAttempts(target).map((c) => ({ ...c, connectionTimeoutMillis: timeoutMs }));
+  const bindingRequired = target.channelBinding === 'require';
   let lastErr: unknown;
   for (let i = 0; i < attempts.length; i++) {
     try {
-      return await open(attempts[i]);
+      return await open(attempts[i], bindingRequired);
     } catch (err) {
       lastErr = err;
       // Only a server that refuses TLS (or requires it) justifies the next attempt; anything else
@@ -51,12 +52,13 @@ export async function connect(target: DatabaseTarget, opts: ConnectOptions = {})
   throw connectError(target, lastErr, timeoutMs);
 }
 
-async function open(config: pg.ClientConfig): Promise<Connection> {
-  // Keepalive probes let the kernel notice a peer that vanished (a failover, a dropped NAT entry)
-  // instead of leaving a query waiting on a dead socket for the OS default of two hours or more.
-  const client = new pg.Client({ ...config, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
+async function open(config: pg.ClientConfig, bindingRequired: boolean): Promise<Connection> {
+  // Keepalives (on by default, first probe after 10 s: url.ts) let the kernel notice a peer that
+  // vanished (a failover, a dropped NAT entry) instead of leaving a query waiting on a dead socket.
+  const client = new pg.Client(config);
   // An idle client whose backend dies emits 'error'; without a listener Node would crash the run.
   client.on('error', () => undefined);
+  if (bindingRequired) requireChannelBinding(client);
   try {
     await client.connect();
   } catch (err) {
@@ -65,6 +67,59 @@ async function open(config: pg.ClientConfig): Promise<Connection> {
   }
   return client;
 }
+
+/** The protocol connection inside a pg.Client: the events of authentication, and what it sends. */
+interface ProtocolConnection {
+  on(event: string, listener: (msg: { mechanisms?: string[] }) => void): void;
+  stream?: { destroy(err?: Error): void };
+  password?: unknown;
+  sendSASLInitialResponseMessage?: unknown;
+  sendSCRAMClientFinalMessage?: unknown;
+}
+
+/**
+ * libpq's `channel_binding=require`: the server must authenticate with SCRAM-SHA-256-PLUS, bound
+ * to this TLS connection; any other request (a password, MD5, SCRAM without binding, or none at
+ * all) fails the connection with libpq's words, and no password is sent. Our listeners are added
+ * before `connect()` attaches node-postgres's, so they see each request first.
+ */
+function requireChannelBinding(client: pg.Client): void {
+  const con = (client as unknown as { connection: ProtocolConnection }).connection;
+  let bound = false;
+  const refuse = (why: string) => {
+    // Silence whatever node-postgres would answer to this request, then drop the connection.
+    con.password = con.sendSASLInitialResponseMessage = con.sendSCRAMClientFinalMessage = () => undefined;
+    con.stream?.destroy(new Error(why));
+  };
+  const notSupported = () => refuse("channel binding required but not supported by server's authentication request");
+  con.on('authenticationCleartextPassword', notSupported);
+  con.on('authenticationMD5Password', notSupported);
+  con.on('authenticationSASL', (msg) => {
+    if (!(msg.mechanisms ?? []).includes('SCRAM-SHA-256-PLUS')) {
+      refuse('channel binding is required, but server did not offer an authentication method that supports channel binding');
+    }
+  });
+  con.on('authenticationSASLFinal', () => {
+    bound = (client as unknown as { saslSession?: { mechanism?: string } | null }).saslSession?.mechanism === 'SCRAM-SHA-256-PLUS';
+  });
+  con.on('authenticationOk', () => {
+    if (!bound) refuse('channel binding required, but server authenticated client without channel binding');
+  });
+}
+
+/** Node's codes for a server certificate that failed verification. */
+const CERTIFICATE_REFUSED = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 function connectError(target: DatabaseTarget, err: unknown, timeoutMs: number): MigrationError {
   const e = err as { code?: string; message?: string };
@@ -82,6 +137,22 @@ function connectError(target: DatabaseTarget, err: unknown, timeoutMs: number): 
     });
   }
   const detail = e?.code && !e.message?.includes(e.code) ? `${e.message} (${e.code})` : (e?.message ?? String(err));
+  if (e?.code !== undefined && CERTIFICATE_REFUSED.has(e.code)) {
+    return new MigrationError(
+      'CONNECT_FAILED',
+      `cannot connect to ${target.redacted}: the server's certificate was not accepted: ${e.message} (${e.code}); trusted CAs: ${describeTrust(target.trust)}`,
+      {
+        hint: "name the CA that signed the server's certificate in sslrootcert=<file> (managed databases publish theirs), use sslrootcert=system for a certificate from a public CA, or put the CA in ~/.postgresql/root.crt; pg_dump trusts the same CAs",
+        cause: err,
+      },
+    );
+  }
+  if (/^channel binding/.test(e?.message ?? '')) {
+    return new MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: ${detail}`, {
+      hint: 'channel_binding=require needs scram-sha-256 password authentication over TLS (pg_hba.conf, password_encryption); connect through a server or pooler that offers SCRAM-SHA-256-PLUS, or use channel_binding=prefer',
+      cause: err,
+    });
+  }
   return new MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: ${detail}`, {
     hint: 'check the host, port, credentials and sslmode of the database URL, and that the server is reachable from here',
     cause: err,

@@ -4,7 +4,7 @@ import type { Connection } from './db.js';
 import type { LedgerName } from './ledger.js';
 import type { HistoryName } from './history.js';
 import type { DatabaseTarget } from './url.js';
-import { dumpArgsUrl, dumpEnv, pgDumpVersion, runCommand, type PgVersion } from './pg-tools.js';
+import { childConnection, pgDumpVersion, runCommand, type PgVersion } from './pg-tools.js';
 import { MigrationError } from './errors.js';
 import type { Logger } from './logger.js';
 
@@ -27,8 +27,9 @@ function supportsRestrictKey([major, minor]: PgVersion): boolean {
  * Dump the schema exactly as dbmate does (same pg_dump flags, leading comments trimmed, lines
  * right-trimmed, the schema_migrations INSERT trailer), so a team can switch tools without a
  * schema.sql diff. For the same reason the binary is dbmate's choice, not a version-matched one
- * from the pg-tools chooser: the configured `pgDump`, else `pg_dump` on PATH. The password goes
- * to pg_dump through PGPASSWORD, never argv.
+ * from the pg-tools chooser: the configured `pgDump`, else `pg_dump` on PATH. pg_dump connects
+ * as the migration connection does ({@link childConnection}: same TLS trust); the password goes
+ * through PGPASSWORD, never argv.
  */
 export async function dumpSchema(conn: Connection, target: DatabaseTarget, ledger: LedgerName, opts: DumpOptions = {}): Promise<string> {
   const pgDump = opts.pgDump ?? 'pg_dump';
@@ -43,8 +44,9 @@ export async function dumpSchema(conn: Connection, target: DatabaseTarget, ledge
   if (opts.history) args.push(`--exclude-table=${opts.history.schema}.${opts.history.table}`);
   for (const s of target.searchPath) if (s.trim()) args.push('--schema', s.trim());
   args.push(...(opts.extraArgs ?? []));
-  args.push(dumpArgsUrl(target));
-  const r = await runCommand(pgDump, args, { extraEnv: dumpEnv(target) });
+  const child = await childConnection(target);
+  args.push(child.url);
+  const r = await runCommand(pgDump, args, { extraEnv: child.env }).finally(() => child.cleanup());
   if (r.error) throw r.error;
   if (r.code !== 0) {
     const text = r.stderr.trim();

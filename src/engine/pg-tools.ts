@@ -4,14 +4,17 @@
  * A pg_dump refuses a server of a newer major ("server version mismatch"), and a dump by another
  * major differs in its text, so which binary runs matters: {@link choosePgDump} picks one by a
  * {@link PgDumpPolicy}, {@link serverVersion} says what the server is, {@link readVersion} what a
- * binary is, and {@link runCommand} runs it without a shell. The password never reaches argv: it
+ * binary is, and {@link runCommand} runs it without a shell. {@link childConnection} gives a child
+ * the migration connection's settings and trust; the password never reaches argv: it
  * travels in `PGPASSWORD` ({@link dumpEnv}), and every spawn can be reported to a {@link SpawnHook}
  * so tests can prove it.
  */
 import { spawn } from 'node:child_process';
-import { access, constants, readdir, stat } from 'node:fs/promises';
+import { access, chmod, constants, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import type { Connection } from './db.js';
+import { LIBPQ_DUMP_PARAMS } from './libpq-params.js';
 import type { Logger } from './logger.js';
 import type { DatabaseTarget } from './url.js';
 
@@ -50,51 +53,35 @@ export async function serverVersion(conn: Connection): Promise<ServerVersion> {
 
 // --- handing a database to a client program --------------------------------------------------
 
-// libpq keywords pg_dump understands in a URL query; pq-only and server-only params would make it fail.
-const LIBPQ_DUMP_PARAMS = new Set([
-  'sslmode',
-  'sslrootcert',
-  'sslcert',
-  'sslkey',
-  'sslcrl',
-  'sslcrldir',
-  'sslsni',
-  'sslcompression',
-  'connect_timeout',
-  'application_name',
-  'fallback_application_name',
-  'client_encoding',
-  'options',
-  'keepalives',
-  'keepalives_idle',
-  'keepalives_interval',
-  'keepalives_count',
-  'tcp_user_timeout',
-  'target_session_attrs',
-  'channel_binding',
-  'gssencmode',
-  'krbsrvname',
-  'require_auth',
-  'requirepeer',
-  'service',
-  'passfile',
-]);
-
 /**
  * The URL to give pg_dump: dbmate's normalised form (scheme `postgres`, explicit port, socket dirs
  * as `host=`), without `search_path`/`binary_parameters` (pg_dump gets `--schema` args instead),
- * without params libpq would reject, and **without the password**: pass {@link dumpEnv} as env.
+ * with the libpq keywords the parameter table passes on ({@link LIBPQ_DUMP_PARAMS}), the
+ * sslmode in effect (always explicit, so `PGSSLMODE` cannot make pg_dump disagree), and the
+ * trust configuration's CA file when it has one ({@link childConnection} adds a private copy when
+ * it has none). **Without the password** or `sslpassword`: pass {@link dumpEnv} as env.
  */
 export function dumpArgsUrl(target: DatabaseTarget): string {
-  const query: string[] = [];
+  const entries = new Map<string, string>();
   const isSocket = target.host.startsWith('/');
-  if (isSocket) query.push(`host=${encodeURIComponent(target.host)}`);
+  if (isSocket) entries.set('host', target.host);
   const params = paramsOf(target.raw);
-  const names = [...new Set([...params.keys()])].filter((n) => LIBPQ_DUMP_PARAMS.has(n)).sort();
-  for (const name of names) {
+  for (const name of new Set(params.keys())) {
     const value = params.get(name) ?? '';
-    query.push(`${name}=${encodeURIComponent(value)}`);
+    if (LIBPQ_DUMP_PARAMS.has(name) && value !== '') entries.set(name, value);
   }
+  entries.set('sslmode', target.sslmode);
+  if (target.trust?.file !== undefined) entries.set('sslrootcert', target.trust.file);
+  if (target.homeClientCert !== undefined) {
+    entries.set('sslcert', target.homeClientCert.cert);
+    entries.set('sslkey', target.homeClientCert.key);
+  }
+  return buildUrl(target, entries);
+}
+
+function buildUrl(target: DatabaseTarget, entries: ReadonlyMap<string, string>): string {
+  const query = [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([n, v]) => `${n}=${encodeURIComponent(v)}`);
+  const isSocket = target.host.startsWith('/');
   const userinfo = target.user !== undefined ? `${encodeURIComponent(target.user)}@` : '';
   const hostPart = isSocket ? '' : target.host.includes(':') ? `[${target.host}]` : target.host;
   const db = target.database === '' ? '' : `/${encodeURIComponent(target.database)}`;
@@ -104,6 +91,56 @@ export function dumpArgsUrl(target: DatabaseTarget): string {
 /** Environment for pg_dump/psql children: the password travels here, never on the command line. */
 export function dumpEnv(target: DatabaseTarget): Record<string, string> {
   return target.password !== undefined ? { PGPASSWORD: target.password } : {};
+}
+
+/** How a libpq child (pg_dump) connects to a target: see {@link childConnection}. */
+export interface ChildConnection {
+  /** The connection URL for argv: no secret in it. */
+  url: string;
+  /** Variables to add to the child's environment (`PGPASSWORD`, `PGSERVICEFILE`). */
+  env: Record<string, string>;
+  /** Removes the private files; call once the child has exited. Never throws. */
+  cleanup(): Promise<void>;
+}
+
+/** The service name of the private service file that carries `sslpassword` to a child. */
+const CHILD_SERVICE = 'db_migrate_child';
+
+/**
+ * The one way a child process connects to `target` with the migration connection's settings:
+ * {@link dumpArgsUrl}, plus private files (a folder of mode 0700, files 0600, under the OS temp
+ * dir, removed by `cleanup`) for what cannot travel in argv or libpq 15 cannot read:
+ * - the trust configuration's CAs when no file holds them (Node's CAs, or the system's as Node
+ *   read them), as `sslrootcert`, so pg_dump trusts exactly what the migration connection trusts;
+ * - `sslpassword`, in a service file (`PGSERVICEFILE`, `service=`): libpq has no variable for it.
+ */
+export async function childConnection(target: DatabaseTarget): Promise<ChildConnection> {
+  const env = dumpEnv(target);
+  const needsCa = target.trust !== undefined && target.trust.file === undefined;
+  if (!needsCa && target.sslPassword === undefined) return { url: dumpArgsUrl(target), env, cleanup: async () => undefined };
+
+  const dir = await mkdtemp(join(tmpdir(), 'db-migrate-conn-'));
+  const cleanup = () => rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  try {
+    await chmod(dir, 0o700);
+    const entries = new Map(new URLSearchParams(/\?(.*)$/.exec(dumpArgsUrl(target))?.[1] ?? ''));
+    if (needsCa) {
+      const ca = join(dir, 'root.crt');
+      await writeFile(ca, target.trust!.pems, { mode: 0o600, flag: 'wx' });
+      entries.set('sslrootcert', ca);
+    }
+    if (target.sslPassword !== undefined) {
+      if (/[\r\n]/.test(target.sslPassword)) throw new Error('sslpassword holds a line break, which a libpq service file cannot carry');
+      const service = join(dir, 'pg_service.conf');
+      await writeFile(service, `[${CHILD_SERVICE}]\nsslpassword=${target.sslPassword}\n`, { mode: 0o600, flag: 'wx' });
+      entries.set('service', CHILD_SERVICE);
+      env.PGSERVICEFILE = service;
+    }
+    return { url: buildUrl(target, entries), env, cleanup: async () => void (await cleanup()) };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
 }
 
 /** The query parameters of a URL as written. */

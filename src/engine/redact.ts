@@ -9,7 +9,7 @@ export const REDACTED = '********';
 /**
  * Mask secrets in free text before it is printed: every occurrence of each secret (as written and
  * percent-encoded, any hex case), the password of any `scheme://user:pass@` URL, and any
- * `password=` parameter. Apply it to every message that may carry driver or tool output.
+ * `password=` or `sslpassword=` parameter. Apply it to every message that may carry driver or tool output.
  */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text.replace(USERINFO_RE, (_m, prefix: string, rest: string) => `${prefix}${REDACTED}@${rest.slice(passwordEnd(rest) + 1)}`);
@@ -33,7 +33,8 @@ export function redactDeep<T>(value: T, secrets: readonly string[]): T {
 // The lookbehind anchors a match at the start of a scheme: without it a long run of letters is
 // rescanned from every position (quadratic; a 200k-character message took minutes).
 const USERINFO_RE = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/?#@]*:)(\S*@\S*)/g;
-export const PASSWORD_PARAM_RE = /((?:^|[?&;\s])password=)[^&\s#]*/gi;
+/** A `password=` or `sslpassword=` parameter (URL query or conninfo string); group 1 keeps the name. */
+export const PASSWORD_PARAM_RE = /((?:^|[?&;\s])(?:ssl)?password=)[^&\s#]*/gi;
 
 /**
  * Index of the '@' that ends the userinfo in `rest`. The last '@' before the path is the URL

@@ -1,9 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { homedir } from 'node:os';
+import * as nodeTls from 'node:tls';
 import { inspect } from 'node:util';
 import type { ClientConfig } from 'pg';
 import { MigrationError } from './errors.js';
+import { LIBPQ_PARAMS, PQ_ONLY_PARAMS, refusalOf } from './libpq-params.js';
 import { PASSWORD_PARAM_RE, REDACTED, redact, redactSecrets } from './redact.js';
-import { SSL_MODES, readSslFiles, sslConfig, type SslFiles, type SslMode } from './tls.js';
+import { SSL_MODES, resolveTls, sslConfig, type SslFiles, type SslMode, type TlsEnvironment, type Trust } from './tls.js';
 
 /** URL schemes dbmate routes to its Postgres driver; all of them mean "speak the Postgres protocol". */
 const POSTGRES_SCHEMES: readonly string[] = Object.freeze(['postgres', 'postgresql', 'redshift', 'spanner-postgres']);
@@ -67,7 +71,30 @@ export interface DatabaseTarget {
    * server after connecting (`topology.ts`), never sent as a setting.
    */
   readonly targetSessionAttrs?: TargetSessionAttrs;
+  /**
+   * libpq's `channel_binding` (default `prefer`): `require` means the connection fails unless the
+   * server authenticated with SCRAM-SHA-256-PLUS (db.ts checks it before any password is sent).
+   */
+  readonly channelBinding: ChannelBinding;
+  /**
+   * Where the CAs that verify the server come from, and the file a libpq child (pg_dump) gets for
+   * the same set ({@link Trust}). Absent when the server's certificate is not verified.
+   */
+  readonly trust?: Trust;
+  /** `hostaddr`: the IP address connected to ({@link host} stays the server's name, for TLS and messages). */
+  readonly hostaddr?: string;
+  /** Client certificate and key taken from `~/.postgresql` (libpq's default), passed to pg_dump by path. */
+  readonly homeClientCert?: { readonly cert: string; readonly key: string };
+  /** `sslpassword`: passphrase of an encrypted client key. A secret: pg_dump gets it from a private service file. */
+  readonly sslPassword?: string;
 }
+
+/** libpq's `channel_binding`. */
+export type ChannelBinding = 'disable' | 'prefer' | 'require';
+
+const TARGET_SESSION_ATTRS: readonly TargetSessionAttrs[] = ['any', 'read-write', 'read-only', 'primary', 'standby', 'prefer-standby'];
+const CHANNEL_BINDINGS: readonly ChannelBinding[] = ['disable', 'prefer', 'require'];
+const TLS_VERSIONS: readonly string[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
 
 /** libpq's `target_session_attrs`: which kind of server the connection must reach. */
 export type TargetSessionAttrs = 'any' | 'read-write' | 'read-only' | 'primary' | 'standby' | 'prefer-standby';
@@ -78,39 +105,20 @@ export interface ParseUrlOptions {
   driver?: string;
   /** Decides the socket directory used when the URL names no host (dbmate: `/var/run/postgresql` on Linux). */
   platform?: NodeJS.Platform;
-  /** Reads `sslrootcert`/`sslcert`/`sslkey` files; injectable for tests. */
+  /** Reads `sslrootcert`/`sslcert`/`sslkey`/`sslcrl` files and the system CA bundle; injectable for tests. */
   readFile?: (path: string) => string;
+  /** Lists `sslcrldir`; injectable for tests. */
+  readDir?: (path: string) => string[];
+  /** libpq's `~` for `~/.postgresql/root.crt` and the default client certificate; default the user's home. */
+  homeDir?: string;
+  /** Environment for `SSL_CERT_FILE` and `NODE_EXTRA_CA_CERTS` (OpenSSL's and Node's conventions); default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** The system's CAs as Node reads them; default `tls.getCACertificates('system')` where Node has it (≥ 22.15), else none. */
+  systemCAs?: () => readonly string[] | undefined;
 }
 
-// pq treats these as client settings, not server parameters; we ignore the ones node-postgres cannot honour.
-const IGNORED_PARAMS = new Set([
-  'binary_parameters',
-  'disable_prepared_binary_result',
-  'sslinline',
-  'sslsni',
-  'krbsrvname',
-  'krbspn',
-]);
-
-// Parameters handled explicitly below; anything else is a server setting sent as `-c name=value`,
-// which is what pq does with unknown URL params (e.g. `?timezone=UTC` works with dbmate).
-const HANDLED_PARAMS = new Set([
-  'host',
-  'port',
-  'socket',
-  'user',
-  'password',
-  'sslmode',
-  'sslrootcert',
-  'sslcert',
-  'sslkey',
-  'search_path',
-  'connect_timeout',
-  'application_name',
-  'fallback_application_name',
-  'client_encoding',
-  'options',
-]);
+// Handled by dbmate's rules (DBMATE_COMPAT §8), not libpq keywords.
+const DBMATE_PARAMS = new Set(['socket', 'search_path']);
 
 /**
  * Parse a dbmate-style database URL.
@@ -150,6 +158,7 @@ export function parseDatabaseUrl(raw: string, opts: ParseUrlOptions = {}): Datab
   const authority = /^\/\/([^/?#]*)/.exec(rest)![1];
   const hostStart = authority.lastIndexOf('@') + 1;
   const hostless = /^(:|$)/.test(authority.slice(hostStart));
+  if (authority.slice(hostStart).includes(',')) severalHosts(text, 'hosts', authority.slice(hostStart));
   const parsable = hostless ? `//${authority.slice(0, hostStart)}${NO_HOST}${rest.slice(2 + hostStart)}` : rest;
   let url: URL;
   try {
@@ -167,6 +176,21 @@ export function parseDatabaseUrl(raw: string, opts: ParseUrlOptions = {}): Datab
   if (params.has('dbname')) {
     invalid(text, 'the dbname parameter is not supported: put the database name in the URL path');
   }
+  // libpq keywords we cannot honour are refused by name, before anything is read or connected.
+  for (const [name, value] of params) {
+    const refusal = refusalOf(name, value);
+    if (refusal !== undefined) invalid(text, refusal);
+  }
+  const choice = <T extends string>(name: string, allowed: readonly T[]): T | undefined => {
+    const v = param(name);
+    if (v !== undefined && !allowed.includes(v as T)) invalid(text, `${name}=${v} is not valid; expected one of ${allowed.join(', ')}`);
+    return v as T | undefined;
+  };
+  const wholeNumber = (name: string, unit: string): number | undefined => {
+    const v = param(name);
+    if (v !== undefined && !/^\d+$/.test(v)) invalid(text, `${name}=${v} is not valid; expected a whole number of ${unit}`);
+    return v === undefined ? undefined : Number(v);
+  };
 
   const user = param('user') ?? (decode(text, url.username, 'user name') || undefined);
   const password = params.has('password') ? (params.get('password') ?? '') : decode(text, url.password, 'password');
@@ -174,10 +198,17 @@ export function parseDatabaseUrl(raw: string, opts: ParseUrlOptions = {}): Datab
   // socket= is dbmate's alias of host=, kept for parity with its MySQL driver.
   const urlHost = hostless ? '' : decode(text, url.hostname, 'host').replace(/^\[(.*)\]$/, '$1');
   let host = param('socket') ?? param('host') ?? urlHost;
-  const noHost = host === '';
-  if (noHost) host = defaultSocketDir(opts.platform ?? process.platform);
+  if (host.includes(',')) severalHosts(text, 'hosts', host);
+  const hostaddr = param('hostaddr');
+  if (hostaddr !== undefined && isIP(hostaddr) === 0) {
+    invalid(text, `hostaddr=${hostaddr} is not valid; expected an IPv4 or IPv6 address (the host name goes in the URL host or host=)`);
+  }
+  const noHost = host === '' && hostaddr === undefined;
+  if (host === '') host = hostaddr ?? defaultSocketDir(opts.platform ?? process.platform);
+  const connectHost = hostaddr ?? host;
 
   const portText = param('port') ?? url.port;
+  if (portText.includes(',')) severalHosts(text, 'ports', portText);
   const port = portText === '' ? (scheme === 'redshift' ? 5439 : 5432) : parsePort(text, portText);
 
   const database = decode(text, url.pathname.replace(/^\//, ''), 'database name');
@@ -186,8 +217,65 @@ export function parseDatabaseUrl(raw: string, opts: ParseUrlOptions = {}): Datab
   if (sslmodeText !== undefined && !SSL_MODES.includes(sslmodeText as SslMode)) {
     invalid(text, `sslmode=${sslmodeText} is not valid; expected one of ${SSL_MODES.join(', ')}`);
   }
-  const sslmode: SslMode = (sslmodeText as SslMode | undefined) ?? 'prefer';
+  // libpq: the deprecated requiressl=1 means require, unless sslmode says otherwise.
+  const requiressl = choice('requiressl', ['0', '1']);
+  const explicitMode = (sslmodeText as SslMode | undefined) ?? (requiressl === '1' ? 'require' : undefined);
+  const tlsVersion = (name: string) => choice(name, TLS_VERSIONS) as SslFiles['minVersion'];
+  const tlsParams = {
+    sslrootcert: param('sslrootcert'),
+    sslcert: param('sslcert'),
+    sslkey: param('sslkey'),
+    sslpassword: param('sslpassword'),
+    sslcrl: param('sslcrl'),
+    sslcrldir: param('sslcrldir'),
+    minVersion: tlsVersion('ssl_min_protocol_version'),
+    maxVersion: tlsVersion('ssl_max_protocol_version'),
+  };
+  const tls = resolveTls(explicitMode, tlsParams, machineOf(opts), () => redactUrl(text));
+  const sslmode = tls.mode;
   const sslPrefer = sslmode === 'prefer';
+  const strongSsl = sslmode === 'require' || sslmode === 'verify-ca' || sslmode === 'verify-full';
+
+  const sslnegotiation = choice('sslnegotiation', ['postgres', 'direct'] as const);
+  if (sslnegotiation === 'direct' && !strongSsl) {
+    invalid(text, `weak sslmode "${sslmode}" may not be used with sslnegotiation=direct (use "require", "verify-ca", or "verify-full")`);
+  }
+  const sslsni = choice('sslsni', ['0', '1']);
+  const socket = connectHost.startsWith('/');
+  if (sslsni === '0' && !socket && isIP(connectHost) === 0) {
+    invalid(
+      text,
+      'sslsni=0 is not supported with a host name: node-postgres always sends the host name it connects to (SNI); remove sslsni=0, or connect by address with hostaddr=<IP address> (the host name still verifies the certificate)',
+    );
+  }
+  // Connecting to hostaddr: node-postgres sends no SNI for an address, so send the host name
+  // (libpq's sslsni=1), and verify-full checks the certificate against the host name.
+  const namedHost = hostaddr !== undefined && host !== hostaddr && isIP(host) === 0 && !host.startsWith('/') ? host : undefined;
+  const files: SslFiles | undefined =
+    namedHost !== undefined && sslsni !== '0' ? { ...tls.files, servername: namedHost } : tls.files;
+  const verifyHost = hostaddr !== undefined ? host : undefined;
+
+  const gssencmode = choice('gssencmode', ['disable', 'prefer', 'require']);
+  if (gssencmode === 'require') {
+    invalid(text, 'gssencmode=require is not supported: node-postgres has no GSSAPI encryption; use sslmode=verify-full for an encrypted connection, or gssencmode=prefer');
+  }
+  const channelBinding = choice('channel_binding', CHANNEL_BINDINGS) ?? 'prefer';
+  if (channelBinding === 'require' && sslmode === 'disable') {
+    invalid(text, 'channel_binding=require needs TLS, but sslmode is disable; use sslmode=verify-full (or require)');
+  }
+  const targetSessionAttrs = choice('target_session_attrs', TARGET_SESSION_ATTRS);
+  const minProtocol = choice('min_protocol_version', ['3.0', '3.2', 'latest']);
+  if (minProtocol !== undefined && minProtocol !== '3.0') {
+    invalid(text, `min_protocol_version=${minProtocol} is not supported: node-postgres speaks protocol 3.0 only; remove it or set 3.0`);
+  }
+  choice('max_protocol_version', ['3.0', '3.2', 'latest']);
+  choice('sslcompression', ['0', '1']);
+  choice('gssdelegation', ['0', '1']);
+  const keepalives = wholeNumber('keepalives', 'a flag (1 = on, 0 = off)');
+  const keepalivesIdle = wholeNumber('keepalives_idle', 'seconds');
+  wholeNumber('keepalives_interval', 'seconds');
+  wholeNumber('keepalives_count', 'probes');
+  wholeNumber('tcp_user_timeout', 'milliseconds (0 = the system default)');
 
   const searchPathText = params.get('search_path')?.trim() ?? '';
   const searchPath = searchPathText
@@ -195,13 +283,18 @@ export function parseDatabaseUrl(raw: string, opts: ParseUrlOptions = {}): Datab
     .map((s) => s.trim())
     .filter((s) => s !== '');
 
-  const pgConfig: ClientConfig = { host, port };
+  const pgConfig: ClientConfig = { host: connectHost, port };
   if (database !== '') pgConfig.database = database;
   if (user !== undefined) pgConfig.user = user;
   if (password !== '') pgConfig.password = password;
-  const sslFiles = readSslFiles(sslmode, params, () => redactUrl(text), opts.readFile ?? ((p) => readFileSync(p, 'utf8')));
-  const ssl = sslConfig(sslmode, sslFiles);
+  const ssl = sslConfig(sslmode, files, verifyHost);
   if (ssl !== undefined) pgConfig.ssl = ssl;
+  if (sslnegotiation !== undefined) pgConfig.sslnegotiation = sslnegotiation;
+  // libpq's defaults: channel binding when the server offers it, keepalives on (first probe
+  // after 10 s here: the OS default of two hours would leave a dead peer unnoticed).
+  pgConfig.enableChannelBinding = channelBinding !== 'disable';
+  pgConfig.keepAlive = keepalives !== 0;
+  if (keepalives !== 0) pgConfig.keepAliveInitialDelayMillis = (keepalivesIdle ?? 10) * 1000;
 
   const connectTimeout = param('connect_timeout');
   if (connectTimeout !== undefined) {
@@ -222,7 +315,8 @@ export function parseDatabaseUrl(raw: string, opts: ParseUrlOptions = {}): Datab
   if (userOptions !== undefined) options.push(userOptions);
   if (searchPathText !== '') options.push(`-c search_path=${escapeOptionValue(searchPathText)}`);
   for (const [name, value] of params) {
-    if (HANDLED_PARAMS.has(name) || IGNORED_PARAMS.has(name)) continue;
+    // Never a libpq keyword: the server would refuse the connection (42704).
+    if (LIBPQ_PARAMS.has(name) || PQ_ONLY_PARAMS.has(name) || DBMATE_PARAMS.has(name)) continue;
     if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name)) {
       invalid(text, `query parameter "${name}" is not a valid server setting name`);
     }
@@ -230,7 +324,7 @@ export function parseDatabaseUrl(raw: string, opts: ParseUrlOptions = {}): Datab
   }
   if (options.length > 0) pgConfig.options = options.join(' ');
 
-  const secrets = password === '' ? [] : [password];
+  const secrets = [password, tlsParams.sslpassword ?? ''].filter((x) => x !== '');
   const target: DatabaseTarget = {
     raw,
     redacted: redactParsedUrl(text, hostStart, secrets),
@@ -246,7 +340,13 @@ export function parseDatabaseUrl(raw: string, opts: ParseUrlOptions = {}): Datab
     port,
     sslmode,
     sslPrefer,
-    ...(sslFiles !== undefined ? { sslFiles } : {}),
+    ...(files !== undefined ? { sslFiles: files } : {}),
+    ...(targetSessionAttrs !== undefined && targetSessionAttrs !== 'any' ? { targetSessionAttrs } : {}),
+    channelBinding,
+    ...(tls.trust !== undefined ? { trust: tls.trust } : {}),
+    ...(hostaddr !== undefined ? { hostaddr } : {}),
+    ...(tls.homeClientCert !== undefined ? { homeClientCert: tls.homeClientCert } : {}),
+    ...(tlsParams.sslpassword !== undefined ? { sslPassword: tlsParams.sslpassword } : {}),
   };
   return seal(target);
 }
@@ -267,6 +367,27 @@ export function withDatabase(target: DatabaseTarget, dbName: string): DatabaseTa
     database: dbName,
     pg: pgConfig,
   });
+}
+
+/** How {@link resolveTls} reads this machine: the options' injections, else the real files, home and CA stores. */
+function machineOf(opts: ParseUrlOptions): TlsEnvironment {
+  const getCACertificates = (nodeTls as { getCACertificates?: (type: string) => string[] }).getCACertificates;
+  return {
+    readFile: opts.readFile ?? ((p) => readFileSync(p, 'utf8')),
+    readDir: opts.readDir ?? ((p) => readdirSync(p)),
+    homeDir: opts.homeDir ?? homedir(),
+    env: opts.env ?? process.env,
+    systemCAs: opts.systemCAs ?? (() => getCACertificates?.('system')),
+    nodeCAs: () => nodeTls.rootCertificates,
+  };
+}
+
+/** Several hosts or ports (libpq's failover lists): node-postgres connects to one. */
+function severalHosts(text: string, what: 'hosts' | 'ports', value: string): never {
+  invalid(
+    text,
+    `several ${what} (${value}) are not supported: node-postgres connects to one host; name one host and port (a managed database's primary or writer endpoint, or a DNS name that follows failover)`,
+  );
 }
 
 /** Structural redaction of a URL: userinfo password and `password=` params, everything else verbatim. */
@@ -359,6 +480,9 @@ function publicView(t: DatabaseTarget): Record<string, unknown> {
     user: t.user,
     searchPath: t.searchPath,
     sslmode: t.sslmode,
+    channelBinding: t.channelBinding,
+    ...(t.trust !== undefined ? { trust: t.trust.source } : {}),
+    ...(t.targetSessionAttrs !== undefined ? { targetSessionAttrs: t.targetSessionAttrs } : {}),
   };
 }
 

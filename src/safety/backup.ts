@@ -15,9 +15,9 @@ import { dirname, join, resolve } from 'node:path';
 import { MigrationError, type MigrationErrorOptions } from '../engine/errors.js';
 import type { Logger } from '../engine/logger.js';
 import {
+  childConnection,
   choosePgDump,
   dumpArgsUrl,
-  dumpEnv,
   runCommand,
   type ChoosePgDumpOptions,
   type PgDumpFound,
@@ -150,7 +150,7 @@ export interface BackupArtifact {
 export async function takeBackup(opts: TakeBackupOptions): Promise<BackupArtifact> {
   const started = Date.now();
   const { target } = opts;
-  const secrets = target.password !== undefined ? [target.password] : [];
+  const secrets = [target.password, target.sslPassword].filter((x): x is string => x !== undefined);
   const fail = (message: string, cause?: unknown, hint?: string): BackupError =>
     new BackupError('BACKUP_FAILED', redact(message, secrets), {
       hint: hint ?? 'no migration was applied; fix the backup (or set backup: never if you accept the risk) and run again',
@@ -176,16 +176,17 @@ export async function takeBackup(opts: TakeBackupOptions): Promise<BackupArtifac
   }
 
   try {
-    const env = dumpEnv(target);
-    const dumpArgs = ['--format=custom', '--no-password', `--file=${path}`, dumpArgsUrl(target)];
+    // The migration connection's settings and trust, without secrets in argv (private files go at once).
+    const child = await childConnection(target);
+    const dumpArgs = ['--format=custom', '--no-password', `--file=${path}`, child.url];
     opts.logger?.debug(`backup: ${opts.pgDump} ${redact(dumpArgs.join(' '), secrets)}`);
     const dumped = await runCommand(opts.pgDump, dumpArgs, {
-      extraEnv: env,
+      extraEnv: child.env,
       baseEnv: opts.baseEnv,
       timeoutMs: opts.timeoutMs,
       onSpawn: opts.onSpawn,
       ...(opts.signal ? { signal: opts.signal } : {}),
-    });
+    }).finally(() => child.cleanup());
     if (opts.signal?.aborted) throw fail(`cancelled by ${abortReason(opts.signal)} while pg_dump ran; the partial archive was removed`, undefined, 'no migration was applied; run again to back up and migrate');
     if (dumped.error) throw fail(`cannot run ${opts.pgDump}: ${dumped.error.message}`, dumped.error);
     if (dumped.code !== 0) {
