@@ -7049,7 +7049,7 @@ function extend(target) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6282);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4365);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9242);
 /* harmony import */ var _engine_signals_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5751);
 
 
@@ -7077,7 +7077,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4365:
+/***/ 9242:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -7907,6 +7907,8 @@ const defaults = lib.defaults
 // Re-export the default
 /* harmony default export */ const esm = (lib);
 
+;// CONCATENATED MODULE: external "node:tls"
+const external_node_tls_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
 ;// CONCATENATED MODULE: ./src/engine/errors.ts
 /**
  * Base class of every error the engine raises on purpose.
@@ -7951,6 +7953,12 @@ class ParseError extends MigrationError {
 }
 
 ;// CONCATENATED MODULE: ./src/engine/tls.ts
+/**
+ * libpq's `sslmode` in node-postgres terms: which TLS settings each mode means, the certificate
+ * files a URL names, and the connection attempts the modes node-postgres lacks (`prefer`,
+ * `allow`) need. The URL parser decides the mode; the connector tries the attempts.
+ */
+
 
 /** Every {@link SslMode}, in libpq's order (for validation messages). */
 const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
@@ -7969,37 +7977,167 @@ function connectionAttempts(target) {
         return [{ ...target.pg, ssl: false }, { ...target.pg, ssl: tls }];
     return [{ ...target.pg }];
 }
+/** Which CAs a {@link Trust} is, in words, for an error message. */
+function describeTrust(trust) {
+    switch (trust?.source) {
+        case undefined:
+            return 'none (the certificate is not verified)';
+        case 'sslrootcert':
+            return `the sslrootcert file ${trust.file}`;
+        case 'system':
+            return `the system's (sslrootcert=system: ${trust.file ?? "Node's view of the system store"})`;
+        case 'home':
+            return `~/.postgresql/root.crt (${trust.file})`;
+        case 'node':
+            return "Node's bundled CAs (no sslrootcert in the URL, no ~/.postgresql/root.crt)";
+    }
+}
+/** The usual places of the system's CA bundle (Debian/Ubuntu/Alpine, RHEL/Fedora, SUSE, macOS/BSD), after `SSL_CERT_FILE`. */
+const SYSTEM_CA_FILES = [
+    '/etc/ssl/certs/ca-certificates.crt',
+    '/etc/pki/tls/certs/ca-bundle.crt',
+    '/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem',
+    '/etc/ssl/ca-bundle.pem',
+    '/etc/ssl/cert.pem',
+];
 /**
- * Read the `sslrootcert`/`sslcert`/`sslkey` files named in the URL's `params` (none for
- * `disable`). `shownUrl` gives the redacted URL for the error message.
+ * Decide the TLS settings of a URL once, for the migration connection and every libpq child:
+ * - `sslrootcert=<file>`: that file, for both.
+ * - `sslrootcert=system`: the system's trusted CAs: the file `SSL_CERT_FILE` names, else Node's
+ *   view of the system store, else the first distribution bundle found ({@link SYSTEM_CA_FILES});
+ *   libpq ≥ 16's rule: only with `verify-full` (and the default sslmode becomes verify-full).
+ *   pg_dump gets a file either way (libpq 15 reads `system` as a file name).
+ * - require/verify-ca/verify-full without sslrootcert: `~/.postgresql/root.crt` when it exists
+ *   (libpq's default; `require` then verifies the chain, as libpq does). Otherwise verify-ca and
+ *   verify-full use Node's bundled CAs (public-CA managed databases), and pg_dump gets the same
+ *   CAs in a private file (libpq would refuse: it has no such default).
  *
- * @throws MigrationError `URL_INVALID` when a named file cannot be read
+ * @throws MigrationError `URL_INVALID` for a file that cannot be read, `sslrootcert=system` with
+ *   a weaker sslmode, or no system CA bundle
  */
-function readSslFiles(mode, params, shownUrl, readFile) {
+function resolveTls(explicitMode, p, machine, shownUrl) {
+    const invalid = (reason) => {
+        throw new MigrationError('URL_INVALID', `invalid database url ${shownUrl()}: ${reason}`);
+    };
+    const system = p.sslrootcert === 'system';
+    if (system && explicitMode !== undefined && explicitMode !== 'verify-full') {
+        invalid(`weak sslmode "${explicitMode}" may not be used with sslrootcert=system (use "verify-full")`);
+    }
+    const mode = explicitMode ?? (system ? 'verify-full' : 'prefer');
     if (mode === 'disable')
-        return undefined;
-    const read = (name) => {
-        const path = params.get(name);
-        if (path === null || path === '')
-            return undefined;
+        return { mode };
+    const read = (name, path) => {
         try {
-            return readFile(path);
+            return machine.readFile(path);
         }
         catch (err) {
-            throw new MigrationError('URL_INVALID', `cannot read ${name} file ${path} named in ${shownUrl()}: ${err.message}`, {
-                cause: err,
-            });
+            throw new MigrationError('URL_INVALID', `cannot read ${name} file ${path} named in ${shownUrl()}: ${err.message}`, { cause: err });
         }
     };
-    const ca = read('sslrootcert');
-    const cert = read('sslcert');
-    const key = read('sslkey');
-    if (ca === undefined && cert === undefined && key === undefined)
-        return undefined;
-    return { ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert } : {}), ...(key !== undefined ? { key } : {}) };
+    const tryRead = (path) => {
+        try {
+            return machine.readFile(path);
+        }
+        catch {
+            return undefined;
+        }
+    };
+    const pgHome = `${machine.homeDir.replace(/\/+$/, '')}/.postgresql`;
+    const verifies = mode === 'require' || mode === 'verify-ca' || mode === 'verify-full';
+    let trust;
+    if (system) {
+        trust = systemTrust(machine, tryRead, invalid);
+    }
+    else if (p.sslrootcert !== undefined) {
+        trust = { source: 'sslrootcert', file: p.sslrootcert, pems: read('sslrootcert', p.sslrootcert) };
+    }
+    else if (verifies) {
+        const homeCa = `${pgHome}/root.crt`;
+        const pems = tryRead(homeCa);
+        if (pems !== undefined)
+            trust = { source: 'home', file: homeCa, pems };
+        else if (mode !== 'require')
+            trust = { source: 'node', pems: nodeTrust(machine, tryRead) };
+    }
+    let homeClientCert;
+    let cert = p.sslcert !== undefined ? read('sslcert', p.sslcert) : undefined;
+    let key = p.sslkey !== undefined ? read('sslkey', p.sslkey) : undefined;
+    if (p.sslcert === undefined && p.sslkey === undefined) {
+        // libpq sends ~/.postgresql/postgresql.crt (with its key) when the URL names no client certificate.
+        const homeCert = `${pgHome}/postgresql.crt`;
+        const homeKey = `${pgHome}/postgresql.key`;
+        const c = tryRead(homeCert);
+        const k = c === undefined ? undefined : tryRead(homeKey);
+        if (c !== undefined && k !== undefined) {
+            cert = c;
+            key = k;
+            homeClientCert = { cert: homeCert, key: homeKey };
+        }
+    }
+    let crl;
+    if (p.sslcrl !== undefined)
+        crl = [read('sslcrl', p.sslcrl)];
+    if (p.sslcrldir !== undefined) {
+        let names;
+        try {
+            names = machine.readDir(p.sslcrldir);
+        }
+        catch (err) {
+            throw new MigrationError('URL_INVALID', `cannot read sslcrldir directory ${p.sslcrldir} named in ${shownUrl()}: ${err.message}`, { cause: err });
+        }
+        const lists = names
+            .sort()
+            .map((n) => tryRead(`${p.sslcrldir.replace(/\/+$/, '')}/${n}`))
+            .filter((t) => t !== undefined && t.includes('-----BEGIN X509 CRL-----'));
+        crl = [...(crl ?? []), ...lists];
+    }
+    const files = {
+        ...(trust !== undefined ? { ca: trust.pems } : {}),
+        ...(cert !== undefined ? { cert } : {}),
+        ...(key !== undefined ? { key } : {}),
+        ...(p.sslpassword !== undefined ? { passphrase: p.sslpassword } : {}),
+        ...(crl !== undefined && crl.length > 0 ? { crl } : {}),
+        ...(p.minVersion !== undefined ? { minVersion: p.minVersion } : {}),
+        ...(p.maxVersion !== undefined ? { maxVersion: p.maxVersion } : {}),
+    };
+    return {
+        mode,
+        ...(Object.keys(files).length > 0 ? { files } : {}),
+        ...(trust !== undefined ? { trust } : {}),
+        ...(homeClientCert !== undefined ? { homeClientCert } : {}),
+    };
 }
-/** node-postgres's `ssl` for a mode; `undefined` for `prefer`, which {@link connectionAttempts} decides per attempt. */
-function sslConfig(mode, files) {
+function systemTrust(machine, tryRead, invalid) {
+    // OpenSSL's own override first: libpq ≥ 16 reads `system` through OpenSSL, which honours it.
+    const override = machine.env.SSL_CERT_FILE;
+    if (override !== undefined && override !== '') {
+        const pems = tryRead(override);
+        if (pems === undefined)
+            invalid(`sslrootcert=system: cannot read the CA file SSL_CERT_FILE names (${override})`);
+        return { source: 'system', file: override, pems };
+    }
+    const fromNode = machine.systemCAs();
+    if (fromNode !== undefined && fromNode.length > 0)
+        return { source: 'system', pems: `${fromNode.join('\n')}\n` };
+    for (const file of SYSTEM_CA_FILES) {
+        const pems = tryRead(file);
+        if (pems !== undefined)
+            return { source: 'system', file, pems };
+    }
+    return invalid(`sslrootcert=system: no system CA bundle found (looked at SSL_CERT_FILE, ${SYSTEM_CA_FILES.join(', ')}); install the ca-certificates package, set SSL_CERT_FILE, or name a CA file in sslrootcert`);
+}
+/** Node's default CAs, as `ca` would otherwise get them: the bundled ones plus `NODE_EXTRA_CA_CERTS`. */
+function nodeTrust(machine, tryRead) {
+    const extraFile = machine.env.NODE_EXTRA_CA_CERTS;
+    const extra = extraFile !== undefined && extraFile !== '' ? tryRead(extraFile) : undefined;
+    return `${[...machine.nodeCAs(), ...(extra !== undefined ? [extra.trim()] : [])].join('\n')}\n`;
+}
+/**
+ * node-postgres's `ssl` for a mode; `undefined` for `prefer`, which {@link connectionAttempts}
+ * decides per attempt. `verifyHost`: the name verify-full checks the certificate against when it
+ * is not the address connected to (`hostaddr`).
+ */
+function sslConfig(mode, files, verifyHost) {
     switch (mode) {
         case 'disable':
         case 'allow':
@@ -8016,7 +8154,9 @@ function sslConfig(mode, files) {
             // Chain verified (Node's CA store when no sslrootcert), host name not: libpq's verify-ca.
             return { ...files, rejectUnauthorized: true, checkServerIdentity: () => undefined };
         default:
-            return { ...files, rejectUnauthorized: true };
+            if (verifyHost === undefined)
+                return { ...files, rejectUnauthorized: true };
+            return { ...files, rejectUnauthorized: true, checkServerIdentity: (_name, cert) => (0,external_node_tls_namespaceObject.checkServerIdentity)(verifyHost, cert) };
     }
 }
 
@@ -8044,10 +8184,11 @@ function resolveConnectTimeout(target, explicitMs, defaultMs) {
 async function connect(target, opts = {}) {
     const timeoutMs = opts.connectTimeoutMs ?? target.pg.connectionTimeoutMillis ?? 0;
     const attempts = connectionAttempts(target).map((c) => ({ ...c, connectionTimeoutMillis: timeoutMs }));
+    const bindingRequired = target.channelBinding === 'require';
     let lastErr;
     for (let i = 0; i < attempts.length; i++) {
         try {
-            return await db_open(attempts[i]);
+            return await db_open(attempts[i], bindingRequired);
         }
         catch (err) {
             lastErr = err;
@@ -8059,12 +8200,14 @@ async function connect(target, opts = {}) {
     }
     throw connectError(target, lastErr, timeoutMs);
 }
-async function db_open(config) {
-    // Keepalive probes let the kernel notice a peer that vanished (a failover, a dropped NAT entry)
-    // instead of leaving a query waiting on a dead socket for the OS default of two hours or more.
-    const client = new esm.Client({ ...config, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
+async function db_open(config, bindingRequired) {
+    // Keepalives (on by default, first probe after 10 s: url.ts) let the kernel notice a peer that
+    // vanished (a failover, a dropped NAT entry) instead of leaving a query waiting on a dead socket.
+    const client = new esm.Client(config);
     // An idle client whose backend dies emits 'error'; without a listener Node would crash the run.
     client.on('error', () => undefined);
+    if (bindingRequired)
+        requireChannelBinding(client);
     try {
         await client.connect();
     }
@@ -8074,6 +8217,49 @@ async function db_open(config) {
     }
     return client;
 }
+/**
+ * libpq's `channel_binding=require`: the server must authenticate with SCRAM-SHA-256-PLUS, bound
+ * to this TLS connection; any other request (a password, MD5, SCRAM without binding, or none at
+ * all) fails the connection with libpq's words, and no password is sent. Our listeners are added
+ * before `connect()` attaches node-postgres's, so they see each request first.
+ */
+function requireChannelBinding(client) {
+    const con = client.connection;
+    let bound = false;
+    const refuse = (why) => {
+        // Silence whatever node-postgres would answer to this request, then drop the connection.
+        con.password = con.sendSASLInitialResponseMessage = con.sendSCRAMClientFinalMessage = () => undefined;
+        con.stream?.destroy(new Error(why));
+    };
+    const notSupported = () => refuse("channel binding required but not supported by server's authentication request");
+    con.on('authenticationCleartextPassword', notSupported);
+    con.on('authenticationMD5Password', notSupported);
+    con.on('authenticationSASL', (msg) => {
+        if (!(msg.mechanisms ?? []).includes('SCRAM-SHA-256-PLUS')) {
+            refuse('channel binding is required, but server did not offer an authentication method that supports channel binding');
+        }
+    });
+    con.on('authenticationSASLFinal', () => {
+        bound = client.saslSession?.mechanism === 'SCRAM-SHA-256-PLUS';
+    });
+    con.on('authenticationOk', () => {
+        if (!bound)
+            refuse('channel binding required, but server authenticated client without channel binding');
+    });
+}
+/** Node's codes for a server certificate that failed verification. */
+const CERTIFICATE_REFUSED = new Set([
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'UNABLE_TO_GET_ISSUER_CERT',
+    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'CERT_HAS_EXPIRED',
+    'CERT_NOT_YET_VALID',
+    'CERT_REVOKED',
+    'CERT_UNTRUSTED',
+    'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 function connectError(target, err, timeoutMs) {
     const e = err;
     // node-postgres destroys the socket with `timeout expired` (newer versions: `… connection timeout`).
@@ -8090,6 +8276,18 @@ function connectError(target, err, timeoutMs) {
         });
     }
     const detail = e?.code && !e.message?.includes(e.code) ? `${e.message} (${e.code})` : (e?.message ?? String(err));
+    if (e?.code !== undefined && CERTIFICATE_REFUSED.has(e.code)) {
+        return new MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: the server's certificate was not accepted: ${e.message} (${e.code}); trusted CAs: ${describeTrust(target.trust)}`, {
+            hint: "name the CA that signed the server's certificate in sslrootcert=<file> (managed databases publish theirs), use sslrootcert=system for a certificate from a public CA, or put the CA in ~/.postgresql/root.crt; pg_dump trusts the same CAs",
+            cause: err,
+        });
+    }
+    if (/^channel binding/.test(e?.message ?? '')) {
+        return new MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: ${detail}`, {
+            hint: 'channel_binding=require needs scram-sha-256 password authentication over TLS (pg_hba.conf, password_encryption); connect through a server or pooler that offers SCRAM-SHA-256-PLUS, or use channel_binding=prefer',
+            cause: err,
+        });
+    }
     return new MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: ${detail}`, {
         hint: 'check the host, port, credentials and sslmode of the database URL, and that the server is reachable from here',
         cause: err,
@@ -10967,13 +11165,26 @@ function sleep(ms, signal) {
  *   socket closed, so the statement in flight fails as a lost connection and the run can tell
  *   the truth (see `settleRun`);
  * - the server ends the session itself when we vanish: `idle_session_timeout` (PostgreSQL 14+)
- *   is set to the same timeout, so a stale session never keeps the lock for long;
+ *   is set to twice the timeout, so a stale session never keeps the lock for long. It is only
+ *   ever lowered: a server (or role, or database) value that is already shorter is a DBA's
+ *   guardrail and holds; and it is never set on a session not shown to own its server process
+ *   (`topology.ts`), where it would leak into other clients' sessions;
  * - an aborted `signal` (job cancelled) cancels the statement in flight with
  *   `pg_cancel_backend`, so its transaction rolls back; if that cannot be done quickly, the
  *   socket is closed and the run reports what it knows.
  */
 
 
+/**
+ * The `idle_session_timeout` the guard sets, ms, or undefined to keep the server's: twice the
+ * liveness timeout (at least 1 s), unless the server's own value (0 = none) is already as short.
+ */
+function idleSessionTimeoutToSet(livenessTimeoutMs, serverMs) {
+    if (livenessTimeoutMs <= 0 || serverMs === null)
+        return undefined;
+    const ours = Math.max(1000, livenessTimeoutMs * 2);
+    return serverMs > 0 && serverMs <= ours ? undefined : ours;
+}
 /** SQLSTATE connection_failure: what a statement in flight fails with when the guard ends the session. */
 const CONNECTION_DEAD = '08006';
 /** How long a cancelled statement may take to end before its connection is closed instead. */
@@ -11010,12 +11221,14 @@ class SessionGuard {
     }
     /** Read the session's pid, ask the server to end the session if we vanish, and start watching. */
     static async start(conn, s) {
+        // pg_settings has no idle_session_timeout before PostgreSQL 14: null, nothing to set.
         const { rows } = await conn.query(`select pg_backend_pid() as pid, (select backend_start::text from pg_stat_activity where pid = pg_backend_pid()) as started,
-              current_setting('server_version_num')::int as v`);
+              (select setting from pg_settings where name = 'idle_session_timeout') as idle`);
         const guard = new SessionGuard(conn, rows[0].pid, rows[0].started, s);
-        if (s.livenessTimeoutMs > 0 && rows[0].v >= 140000) {
+        const idle = s.ownsBackend ? idleSessionTimeoutToSet(s.livenessTimeoutMs, rows[0].idle === null ? null : Number(rows[0].idle)) : undefined;
+        if (idle !== undefined) {
             // Our own heartbeats keep an alive session from idling this long; only a vanished client does.
-            await conn.query(`set idle_session_timeout = ${Math.max(1000, s.livenessTimeoutMs * 2)}`);
+            await conn.query(`set idle_session_timeout = ${idle}`);
         }
         guard.track();
         if (s.livenessTimeoutMs > 0) {
@@ -11196,6 +11409,97 @@ async function endStaleSession(conn, session, deadlineMs) {
 
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/engine/libpq-params.ts
+/**
+ * The one table of libpq's connection parameters ("Parameter Key Words", PostgreSQL 18): for each
+ * one, what a database URL that names it gets from us. url.ts reads it to decide (honour, accept
+ * without effect, or refuse by name), pg-tools.ts to decide which of them a `pg_dump` child is
+ * given, so the two never disagree. A libpq keyword is never sent to the server as a setting; a
+ * name that is not a libpq keyword (nor a pq-only one) still is, as pq does (`?timezone=UTC`).
+ */
+const honour = (toPgDump, note) => ({ treatment: 'honoured', toPgDump, note });
+const accept = (toPgDump, note) => ({ treatment: 'accepted', toPgDump, note });
+const refuse = (note, fix, allowed) => ({
+    treatment: 'refused',
+    toPgDump: false,
+    note,
+    fix,
+    ...(allowed !== undefined ? { allowed } : {}),
+});
+/** Every libpq connection keyword, in the order of libpq's documentation. */
+const LIBPQ_PARAMS = new Map([
+    ['host', honour(false, 'one host name, IP address or socket directory; overrides the URL host')],
+    ['hostaddr', honour(true, 'the IP address to connect to; the host name still names the server for TLS (SNI, verify-full)')],
+    ['port', honour(false, 'one port; overrides the URL port')],
+    ['dbname', refuse('the database name belongs in the URL path', 'put the database name in the URL path')],
+    ['user', honour(false, 'overrides the URL user')],
+    ['password', honour(false, 'overrides the URL password; reaches pg_dump through PGPASSWORD, never argv')],
+    ['passfile', refuse('a password file named in the URL is not read', 'leave it out: ~/.pgpass (or the file PGPASSFILE names) is read when the URL has no password; or put the password in the URL')],
+    ['require_auth', refuse('node-postgres cannot restrict the authentication method', 'leave it out; to insist on SCRAM with channel binding over TLS use channel_binding=require')],
+    ['channel_binding', honour(true, 'disable, prefer (default: SCRAM-SHA-256-PLUS when the server offers it) or require (the connection fails unless the server authenticated with channel binding)')],
+    ['connect_timeout', honour(true, 'seconds; 0 = no limit (the connect-timeout input wins)')],
+    ['client_encoding', honour(true, 'sent at startup')],
+    ['options', honour(true, 'sent at startup (e.g. -c work_mem=64MB)')],
+    ['application_name', honour(true, 'sent at startup')],
+    ['fallback_application_name', honour(true, 'sent at startup')],
+    ['keepalives', honour(true, '1 (default) or 0 to turn TCP keepalives off')],
+    ['keepalives_idle', honour(true, 'seconds of silence before the first keepalive probe (default 10)')],
+    ['keepalives_interval', accept(true, 'Node cannot set it per connection (the OS default applies); the run\'s liveness timeout bounds a silent server')],
+    ['keepalives_count', accept(true, 'Node cannot set it per connection (the OS default applies); the run\'s liveness timeout bounds a silent server')],
+    ['tcp_user_timeout', accept(true, 'Node cannot set it per connection; the run\'s liveness timeout bounds a silent server')],
+    ['replication', refuse('a replication connection cannot run migrations', 'remove replication from the URL')],
+    ['gssencmode', honour(true, 'disable or prefer (node-postgres has no GSSAPI: TLS is used); require is refused')],
+    ['sslmode', honour(false, 'disable, allow, prefer (default), require, verify-ca, verify-full')],
+    ['requiressl', honour(false, 'deprecated: 1 means sslmode=require when sslmode is absent')],
+    ['sslnegotiation', honour(true, 'postgres (default) or direct (TLS at once; needs sslmode require or stronger)')],
+    ['sslcompression', accept(true, 'no effect: OpenSSL builds have TLS compression off')],
+    ['sslcert', honour(true, 'client certificate file (default ~/.postgresql/postgresql.crt when it exists)')],
+    ['sslkey', honour(true, 'client key file (default ~/.postgresql/postgresql.key when it exists)')],
+    ['sslkeylogfile', refuse('writing TLS session secrets to a file is not supported', 'remove sslkeylogfile from the URL')],
+    ['sslpassword', honour(false, 'passphrase of an encrypted sslkey; reaches pg_dump through a private service file, never argv')],
+    ['sslcertmode', refuse('only the default, allow (send the client certificate when the server asks), is supported', 'remove sslcertmode, or set it to allow', 'allow')],
+    ['sslrootcert', honour(false, 'CA file, or system for the system\'s trusted CAs (needs verify-full); the same CAs serve pg_dump')],
+    ['sslcrl', honour(true, 'certificate revocation list file')],
+    ['sslcrldir', honour(true, 'directory of certificate revocation list files')],
+    ['sslsni', honour(true, '1 (default) or 0; 0 only with hostaddr or an IP address (node-postgres always sends a host name)')],
+    ['requirepeer', refuse('node-postgres cannot check the operating-system user of a Unix-socket server', 'remove requirepeer, or connect over TCP with sslmode=verify-full')],
+    ['ssl_min_protocol_version', honour(true, 'TLSv1, TLSv1.1, TLSv1.2 (default) or TLSv1.3')],
+    ['ssl_max_protocol_version', honour(true, 'TLSv1, TLSv1.1, TLSv1.2 or TLSv1.3')],
+    ['min_protocol_version', accept(false, 'only 3.0: node-postgres speaks protocol 3.0 (3.2 is refused)')],
+    ['max_protocol_version', accept(false, '3.0, 3.2 or latest; node-postgres speaks protocol 3.0')],
+    ['krbsrvname', accept(true, 'no effect: node-postgres has no GSSAPI/Kerberos')],
+    ['gsslib', accept(false, 'no effect: node-postgres has no GSSAPI')],
+    ['gssdelegation', accept(false, 'no effect: node-postgres has no GSSAPI')],
+    ['scram_client_key', refuse('SCRAM pass-through keys are not supported', 'use a password')],
+    ['scram_server_key', refuse('SCRAM pass-through keys are not supported', 'use a password')],
+    ['service', refuse('connection service files are not read', 'put the connection settings in the URL')],
+    ['target_session_attrs', honour(true, 'any (default), read-write, read-only, primary, standby or prefer-standby; checked on the server after connecting')],
+    ['load_balance_hosts', refuse('load balancing needs several hosts, which are not supported', 'remove load_balance_hosts (disable is the default)', 'disable')],
+    ['oauth_issuer', refuse('node-postgres has no OAuth authentication', 'use a password or a client certificate')],
+    ['oauth_client_id', refuse('node-postgres has no OAuth authentication', 'use a password or a client certificate')],
+    ['oauth_client_secret', refuse('node-postgres has no OAuth authentication', 'use a password or a client certificate')],
+    ['oauth_scope', refuse('node-postgres has no OAuth authentication', 'use a password or a client certificate')],
+]);
+/**
+ * pq's own client settings (not libpq's): ignored, as before, and never sent to the server or
+ * to pg_dump. `socket` and `search_path` are handled by url.ts (dbmate's rules, DBMATE_COMPAT §8).
+ */
+const PQ_ONLY_PARAMS = new Set(['binary_parameters', 'disable_prepared_binary_result', 'sslinline', 'krbspn']);
+/** The libpq keywords a pg_dump child gets in its URL as written (see {@link LibpqParam.toPgDump}). */
+const LIBPQ_DUMP_PARAMS = new Set([...LIBPQ_PARAMS].filter(([, p]) => p.toPgDump).map(([name]) => name));
+/**
+ * Why a URL may not name `name=value`: `<name> is not supported: <why>; <what to do>` for a
+ * refused keyword (unless `value` is its {@link LibpqParam.allowed} default), else undefined.
+ */
+function refusalOf(name, value) {
+    const p = LIBPQ_PARAMS.get(name);
+    if (p?.treatment !== 'refused' || (p.allowed !== undefined && value === p.allowed))
+        return undefined;
+    return `${name} is not supported: ${p.note}; ${p.fix}`;
+}
+
 ;// CONCATENATED MODULE: ./src/engine/pg-tools.ts
 /**
  * The one place that finds and runs PostgreSQL's client programs (`pg_dump`, `pg_restore`).
@@ -11203,10 +11507,13 @@ const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createReq
  * A pg_dump refuses a server of a newer major ("server version mismatch"), and a dump by another
  * major differs in its text, so which binary runs matters: {@link choosePgDump} picks one by a
  * {@link PgDumpPolicy}, {@link serverVersion} says what the server is, {@link readVersion} what a
- * binary is, and {@link runCommand} runs it without a shell. The password never reaches argv: it
+ * binary is, and {@link runCommand} runs it without a shell. {@link childConnection} gives a child
+ * the migration connection's settings and trust; the password never reaches argv: it
  * travels in `PGPASSWORD` ({@link dumpEnv}), and every spawn can be reported to a {@link SpawnHook}
  * so tests can prove it.
  */
+
+
 
 
 
@@ -11219,51 +11526,37 @@ async function serverVersion(conn) {
     return { num, major, minor, text: rows[0].text.split(/\s/)[0] };
 }
 // --- handing a database to a client program --------------------------------------------------
-// libpq keywords pg_dump understands in a URL query; pq-only and server-only params would make it fail.
-const LIBPQ_DUMP_PARAMS = new Set([
-    'sslmode',
-    'sslrootcert',
-    'sslcert',
-    'sslkey',
-    'sslcrl',
-    'sslcrldir',
-    'sslsni',
-    'sslcompression',
-    'connect_timeout',
-    'application_name',
-    'fallback_application_name',
-    'client_encoding',
-    'options',
-    'keepalives',
-    'keepalives_idle',
-    'keepalives_interval',
-    'keepalives_count',
-    'tcp_user_timeout',
-    'target_session_attrs',
-    'channel_binding',
-    'gssencmode',
-    'krbsrvname',
-    'require_auth',
-    'requirepeer',
-    'service',
-    'passfile',
-]);
 /**
  * The URL to give pg_dump: dbmate's normalised form (scheme `postgres`, explicit port, socket dirs
  * as `host=`), without `search_path`/`binary_parameters` (pg_dump gets `--schema` args instead),
- * without params libpq would reject, and **without the password**: pass {@link dumpEnv} as env.
+ * with the libpq keywords the parameter table passes on ({@link LIBPQ_DUMP_PARAMS}), the
+ * sslmode in effect (always explicit, so `PGSSLMODE` cannot make pg_dump disagree), and the
+ * trust configuration's CA file when it has one ({@link childConnection} adds a private copy when
+ * it has none). **Without the password** or `sslpassword`: pass {@link dumpEnv} as env.
  */
 function dumpArgsUrl(target) {
-    const query = [];
+    const entries = new Map();
     const isSocket = target.host.startsWith('/');
     if (isSocket)
-        query.push(`host=${encodeURIComponent(target.host)}`);
+        entries.set('host', target.host);
     const params = paramsOf(target.raw);
-    const names = [...new Set([...params.keys()])].filter((n) => LIBPQ_DUMP_PARAMS.has(n)).sort();
-    for (const name of names) {
+    for (const name of new Set(params.keys())) {
         const value = params.get(name) ?? '';
-        query.push(`${name}=${encodeURIComponent(value)}`);
+        if (LIBPQ_DUMP_PARAMS.has(name) && value !== '')
+            entries.set(name, value);
     }
+    entries.set('sslmode', target.sslmode);
+    if (target.trust?.file !== undefined)
+        entries.set('sslrootcert', target.trust.file);
+    if (target.homeClientCert !== undefined) {
+        entries.set('sslcert', target.homeClientCert.cert);
+        entries.set('sslkey', target.homeClientCert.key);
+    }
+    return buildUrl(target, entries);
+}
+function buildUrl(target, entries) {
+    const query = [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([n, v]) => `${n}=${encodeURIComponent(v)}`);
+    const isSocket = target.host.startsWith('/');
     const userinfo = target.user !== undefined ? `${encodeURIComponent(target.user)}@` : '';
     const hostPart = isSocket ? '' : target.host.includes(':') ? `[${target.host}]` : target.host;
     const db = target.database === '' ? '' : `/${encodeURIComponent(target.database)}`;
@@ -11272,6 +11565,46 @@ function dumpArgsUrl(target) {
 /** Environment for pg_dump/psql children: the password travels here, never on the command line. */
 function dumpEnv(target) {
     return target.password !== undefined ? { PGPASSWORD: target.password } : {};
+}
+/** The service name of the private service file that carries `sslpassword` to a child. */
+const CHILD_SERVICE = 'db_migrate_child';
+/**
+ * The one way a child process connects to `target` with the migration connection's settings:
+ * {@link dumpArgsUrl}, plus private files (a folder of mode 0700, files 0600, under the OS temp
+ * dir, removed by `cleanup`) for what cannot travel in argv or libpq 15 cannot read:
+ * - the trust configuration's CAs when no file holds them (Node's CAs, or the system's as Node
+ *   read them), as `sslrootcert`, so pg_dump trusts exactly what the migration connection trusts;
+ * - `sslpassword`, in a service file (`PGSERVICEFILE`, `service=`): libpq has no variable for it.
+ */
+async function childConnection(target) {
+    const env = dumpEnv(target);
+    const needsCa = target.trust !== undefined && target.trust.file === undefined;
+    if (!needsCa && target.sslPassword === undefined)
+        return { url: dumpArgsUrl(target), env, cleanup: async () => undefined };
+    const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'db-migrate-conn-'));
+    const cleanup = () => (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true }).catch(() => undefined);
+    try {
+        await (0,promises_namespaceObject.chmod)(dir, 0o700);
+        const entries = new Map(new URLSearchParams(/\?(.*)$/.exec(dumpArgsUrl(target))?.[1] ?? ''));
+        if (needsCa) {
+            const ca = (0,external_node_path_.join)(dir, 'root.crt');
+            await (0,promises_namespaceObject.writeFile)(ca, target.trust.pems, { mode: 0o600, flag: 'wx' });
+            entries.set('sslrootcert', ca);
+        }
+        if (target.sslPassword !== undefined) {
+            if (/[\r\n]/.test(target.sslPassword))
+                throw new Error('sslpassword holds a line break, which a libpq service file cannot carry');
+            const service = (0,external_node_path_.join)(dir, 'pg_service.conf');
+            await (0,promises_namespaceObject.writeFile)(service, `[${CHILD_SERVICE}]\nsslpassword=${target.sslPassword}\n`, { mode: 0o600, flag: 'wx' });
+            entries.set('service', CHILD_SERVICE);
+            env.PGSERVICEFILE = service;
+        }
+        return { url: buildUrl(target, entries), env, cleanup: async () => void (await cleanup()) };
+    }
+    catch (err) {
+        await cleanup();
+        throw err;
+    }
 }
 /** The query parameters of a URL as written. */
 function paramsOf(raw) {
@@ -11536,8 +11869,9 @@ function supportsRestrictKey([major, minor]) {
  * Dump the schema exactly as dbmate does (same pg_dump flags, leading comments trimmed, lines
  * right-trimmed, the schema_migrations INSERT trailer), so a team can switch tools without a
  * schema.sql diff. For the same reason the binary is dbmate's choice, not a version-matched one
- * from the pg-tools chooser: the configured `pgDump`, else `pg_dump` on PATH. The password goes
- * to pg_dump through PGPASSWORD, never argv.
+ * from the pg-tools chooser: the configured `pgDump`, else `pg_dump` on PATH. pg_dump connects
+ * as the migration connection does ({@link childConnection}: same TLS trust); the password goes
+ * through PGPASSWORD, never argv.
  */
 async function dumpSchema(conn, target, ledger, opts = {}) {
     const pgDump = opts.pgDump ?? 'pg_dump';
@@ -11556,8 +11890,9 @@ async function dumpSchema(conn, target, ledger, opts = {}) {
         if (s.trim())
             args.push('--schema', s.trim());
     args.push(...(opts.extraArgs ?? []));
-    args.push(dumpArgsUrl(target));
-    const r = await runCommand(pgDump, args, { extraEnv: dumpEnv(target) });
+    const child = await childConnection(target);
+    args.push(child.url);
+    const r = await runCommand(pgDump, args, { extraEnv: child.env }).finally(() => child.cleanup());
     if (r.error)
         throw r.error;
     if (r.code !== 0) {
@@ -11726,7 +12061,7 @@ const REDACTED = '********';
 /**
  * Mask secrets in free text before it is printed: every occurrence of each secret (as written and
  * percent-encoded, any hex case), the password of any `scheme://user:pass@` URL, and any
- * `password=` parameter. Apply it to every message that may carry driver or tool output.
+ * `password=` or `sslpassword=` parameter. Apply it to every message that may carry driver or tool output.
  */
 function redact(text, secrets) {
     let out = text.replace(USERINFO_RE, (_m, prefix, rest) => `${prefix}${REDACTED}@${rest.slice(passwordEnd(rest) + 1)}`);
@@ -11752,7 +12087,8 @@ function redactDeep(value, secrets) {
 // The lookbehind anchors a match at the start of a scheme: without it a long run of letters is
 // rescanned from every position (quadratic; a 200k-character message took minutes).
 const USERINFO_RE = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/?#@]*:)(\S*@\S*)/g;
-const PASSWORD_PARAM_RE = /((?:^|[?&;\s])password=)[^&\s#]*/gi;
+/** A `password=` or `sslpassword=` parameter (URL query or conninfo string); group 1 keeps the name. */
+const PASSWORD_PARAM_RE = /((?:^|[?&;\s])(?:ssl)?password=)[^&\s#]*/gi;
 /**
  * Index of the '@' that ends the userinfo in `rest`. The last '@' before the path is the URL
  * parsers' answer; when the password itself holds `/`, `?` or `#` (an invalid URL we still must
@@ -12369,9 +12705,15 @@ async function releaseLock(conn, key, log) {
     }
 }
 
+;// CONCATENATED MODULE: external "node:net"
+const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 ;// CONCATENATED MODULE: external "node:util"
 const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
 ;// CONCATENATED MODULE: ./src/engine/url.ts
+
+
+
+
 
 
 
@@ -12384,34 +12726,11 @@ const MISSING_URL_MESSAGE = 'invalid url, have you set your --url flag or DATABA
 const NO_HOST = 'no-host.invalid';
 // After redaction this still reads as a template (`user:********@`), unlike a bracketed form.
 const URL_FORMAT = 'postgres://user:password@host:port/database?param=value (user, password, port and params optional)';
-// pq treats these as client settings, not server parameters; we ignore the ones node-postgres cannot honour.
-const IGNORED_PARAMS = new Set([
-    'binary_parameters',
-    'disable_prepared_binary_result',
-    'sslinline',
-    'sslsni',
-    'krbsrvname',
-    'krbspn',
-]);
-// Parameters handled explicitly below; anything else is a server setting sent as `-c name=value`,
-// which is what pq does with unknown URL params (e.g. `?timezone=UTC` works with dbmate).
-const HANDLED_PARAMS = new Set([
-    'host',
-    'port',
-    'socket',
-    'user',
-    'password',
-    'sslmode',
-    'sslrootcert',
-    'sslcert',
-    'sslkey',
-    'search_path',
-    'connect_timeout',
-    'application_name',
-    'fallback_application_name',
-    'client_encoding',
-    'options',
-]);
+const TARGET_SESSION_ATTRS = ['any', 'read-write', 'read-only', 'primary', 'standby', 'prefer-standby'];
+const CHANNEL_BINDINGS = ['disable', 'prefer', 'require'];
+const TLS_VERSIONS = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
+// Handled by dbmate's rules (DBMATE_COMPAT §8), not libpq keywords.
+const DBMATE_PARAMS = new Set(['socket', 'search_path']);
 /**
  * Parse a dbmate-style database URL.
  *
@@ -12450,6 +12769,8 @@ function parseDatabaseUrl(raw, opts = {}) {
     const authority = /^\/\/([^/?#]*)/.exec(rest)[1];
     const hostStart = authority.lastIndexOf('@') + 1;
     const hostless = /^(:|$)/.test(authority.slice(hostStart));
+    if (authority.slice(hostStart).includes(','))
+        severalHosts(text, 'hosts', authority.slice(hostStart));
     const parsable = hostless ? `//${authority.slice(0, hostStart)}${NO_HOST}${rest.slice(2 + hostStart)}` : rest;
     let url;
     try {
@@ -12467,39 +12788,124 @@ function parseDatabaseUrl(raw, opts = {}) {
     if (params.has('dbname')) {
         invalid(text, 'the dbname parameter is not supported: put the database name in the URL path');
     }
+    // libpq keywords we cannot honour are refused by name, before anything is read or connected.
+    for (const [name, value] of params) {
+        const refusal = refusalOf(name, value);
+        if (refusal !== undefined)
+            invalid(text, refusal);
+    }
+    const choice = (name, allowed) => {
+        const v = param(name);
+        if (v !== undefined && !allowed.includes(v))
+            invalid(text, `${name}=${v} is not valid; expected one of ${allowed.join(', ')}`);
+        return v;
+    };
+    const wholeNumber = (name, unit) => {
+        const v = param(name);
+        if (v !== undefined && !/^\d+$/.test(v))
+            invalid(text, `${name}=${v} is not valid; expected a whole number of ${unit}`);
+        return v === undefined ? undefined : Number(v);
+    };
     const user = param('user') ?? (decode(text, url.username, 'user name') || undefined);
     const password = params.has('password') ? (params.get('password') ?? '') : decode(text, url.password, 'password');
     // socket= is dbmate's alias of host=, kept for parity with its MySQL driver.
     const urlHost = hostless ? '' : decode(text, url.hostname, 'host').replace(/^\[(.*)\]$/, '$1');
     let host = param('socket') ?? param('host') ?? urlHost;
-    const noHost = host === '';
-    if (noHost)
-        host = defaultSocketDir(opts.platform ?? process.platform);
+    if (host.includes(','))
+        severalHosts(text, 'hosts', host);
+    const hostaddr = param('hostaddr');
+    if (hostaddr !== undefined && (0,external_node_net_namespaceObject.isIP)(hostaddr) === 0) {
+        invalid(text, `hostaddr=${hostaddr} is not valid; expected an IPv4 or IPv6 address (the host name goes in the URL host or host=)`);
+    }
+    const noHost = host === '' && hostaddr === undefined;
+    if (host === '')
+        host = hostaddr ?? defaultSocketDir(opts.platform ?? process.platform);
+    const connectHost = hostaddr ?? host;
     const portText = param('port') ?? url.port;
+    if (portText.includes(','))
+        severalHosts(text, 'ports', portText);
     const port = portText === '' ? (scheme === 'redshift' ? 5439 : 5432) : parsePort(text, portText);
     const database = decode(text, url.pathname.replace(/^\//, ''), 'database name');
     const sslmodeText = param('sslmode');
     if (sslmodeText !== undefined && !SSL_MODES.includes(sslmodeText)) {
         invalid(text, `sslmode=${sslmodeText} is not valid; expected one of ${SSL_MODES.join(', ')}`);
     }
-    const sslmode = sslmodeText ?? 'prefer';
+    // libpq: the deprecated requiressl=1 means require, unless sslmode says otherwise.
+    const requiressl = choice('requiressl', ['0', '1']);
+    const explicitMode = sslmodeText ?? (requiressl === '1' ? 'require' : undefined);
+    const tlsVersion = (name) => choice(name, TLS_VERSIONS);
+    const tlsParams = {
+        sslrootcert: param('sslrootcert'),
+        sslcert: param('sslcert'),
+        sslkey: param('sslkey'),
+        sslpassword: param('sslpassword'),
+        sslcrl: param('sslcrl'),
+        sslcrldir: param('sslcrldir'),
+        minVersion: tlsVersion('ssl_min_protocol_version'),
+        maxVersion: tlsVersion('ssl_max_protocol_version'),
+    };
+    const tls = resolveTls(explicitMode, tlsParams, machineOf(opts), () => redactUrl(text));
+    const sslmode = tls.mode;
     const sslPrefer = sslmode === 'prefer';
+    const strongSsl = sslmode === 'require' || sslmode === 'verify-ca' || sslmode === 'verify-full';
+    const sslnegotiation = choice('sslnegotiation', ['postgres', 'direct']);
+    if (sslnegotiation === 'direct' && !strongSsl) {
+        invalid(text, `weak sslmode "${sslmode}" may not be used with sslnegotiation=direct (use "require", "verify-ca", or "verify-full")`);
+    }
+    const sslsni = choice('sslsni', ['0', '1']);
+    const socket = connectHost.startsWith('/');
+    if (sslsni === '0' && !socket && (0,external_node_net_namespaceObject.isIP)(connectHost) === 0) {
+        invalid(text, 'sslsni=0 is not supported with a host name: node-postgres always sends the host name it connects to (SNI); remove sslsni=0, or connect by address with hostaddr=<IP address> (the host name still verifies the certificate)');
+    }
+    // Connecting to hostaddr: node-postgres sends no SNI for an address, so send the host name
+    // (libpq's sslsni=1), and verify-full checks the certificate against the host name.
+    const namedHost = hostaddr !== undefined && host !== hostaddr && (0,external_node_net_namespaceObject.isIP)(host) === 0 && !host.startsWith('/') ? host : undefined;
+    const files = namedHost !== undefined && sslsni !== '0' ? { ...tls.files, servername: namedHost } : tls.files;
+    const verifyHost = hostaddr !== undefined ? host : undefined;
+    const gssencmode = choice('gssencmode', ['disable', 'prefer', 'require']);
+    if (gssencmode === 'require') {
+        invalid(text, 'gssencmode=require is not supported: node-postgres has no GSSAPI encryption; use sslmode=verify-full for an encrypted connection, or gssencmode=prefer');
+    }
+    const channelBinding = choice('channel_binding', CHANNEL_BINDINGS) ?? 'prefer';
+    if (channelBinding === 'require' && sslmode === 'disable') {
+        invalid(text, 'channel_binding=require needs TLS, but sslmode is disable; use sslmode=verify-full (or require)');
+    }
+    const targetSessionAttrs = choice('target_session_attrs', TARGET_SESSION_ATTRS);
+    const minProtocol = choice('min_protocol_version', ['3.0', '3.2', 'latest']);
+    if (minProtocol !== undefined && minProtocol !== '3.0') {
+        invalid(text, `min_protocol_version=${minProtocol} is not supported: node-postgres speaks protocol 3.0 only; remove it or set 3.0`);
+    }
+    choice('max_protocol_version', ['3.0', '3.2', 'latest']);
+    choice('sslcompression', ['0', '1']);
+    choice('gssdelegation', ['0', '1']);
+    const keepalives = wholeNumber('keepalives', 'a flag (1 = on, 0 = off)');
+    const keepalivesIdle = wholeNumber('keepalives_idle', 'seconds');
+    wholeNumber('keepalives_interval', 'seconds');
+    wholeNumber('keepalives_count', 'probes');
+    wholeNumber('tcp_user_timeout', 'milliseconds (0 = the system default)');
     const searchPathText = params.get('search_path')?.trim() ?? '';
     const searchPath = searchPathText
         .split(',')
         .map((s) => s.trim())
         .filter((s) => s !== '');
-    const pgConfig = { host, port };
+    const pgConfig = { host: connectHost, port };
     if (database !== '')
         pgConfig.database = database;
     if (user !== undefined)
         pgConfig.user = user;
     if (password !== '')
         pgConfig.password = password;
-    const sslFiles = readSslFiles(sslmode, params, () => redactUrl(text), opts.readFile ?? ((p) => (0,external_node_fs_.readFileSync)(p, 'utf8')));
-    const ssl = sslConfig(sslmode, sslFiles);
+    const ssl = sslConfig(sslmode, files, verifyHost);
     if (ssl !== undefined)
         pgConfig.ssl = ssl;
+    if (sslnegotiation !== undefined)
+        pgConfig.sslnegotiation = sslnegotiation;
+    // libpq's defaults: channel binding when the server offers it, keepalives on (first probe
+    // after 10 s here: the OS default of two hours would leave a dead peer unnoticed).
+    pgConfig.enableChannelBinding = channelBinding !== 'disable';
+    pgConfig.keepAlive = keepalives !== 0;
+    if (keepalives !== 0)
+        pgConfig.keepAliveInitialDelayMillis = (keepalivesIdle ?? 10) * 1000;
     const connectTimeout = param('connect_timeout');
     if (connectTimeout !== undefined) {
         if (!/^\d+$/.test(connectTimeout)) {
@@ -12523,7 +12929,8 @@ function parseDatabaseUrl(raw, opts = {}) {
     if (searchPathText !== '')
         options.push(`-c search_path=${escapeOptionValue(searchPathText)}`);
     for (const [name, value] of params) {
-        if (HANDLED_PARAMS.has(name) || IGNORED_PARAMS.has(name))
+        // Never a libpq keyword: the server would refuse the connection (42704).
+        if (LIBPQ_PARAMS.has(name) || PQ_ONLY_PARAMS.has(name) || DBMATE_PARAMS.has(name))
             continue;
         if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name)) {
             invalid(text, `query parameter "${name}" is not a valid server setting name`);
@@ -12532,7 +12939,7 @@ function parseDatabaseUrl(raw, opts = {}) {
     }
     if (options.length > 0)
         pgConfig.options = options.join(' ');
-    const secrets = password === '' ? [] : [password];
+    const secrets = [password, tlsParams.sslpassword ?? ''].filter((x) => x !== '');
     const target = {
         raw,
         redacted: redactParsedUrl(text, hostStart, secrets),
@@ -12548,7 +12955,13 @@ function parseDatabaseUrl(raw, opts = {}) {
         port,
         sslmode,
         sslPrefer,
-        ...(sslFiles !== undefined ? { sslFiles } : {}),
+        ...(files !== undefined ? { sslFiles: files } : {}),
+        ...(targetSessionAttrs !== undefined && targetSessionAttrs !== 'any' ? { targetSessionAttrs } : {}),
+        channelBinding,
+        ...(tls.trust !== undefined ? { trust: tls.trust } : {}),
+        ...(hostaddr !== undefined ? { hostaddr } : {}),
+        ...(tls.homeClientCert !== undefined ? { homeClientCert: tls.homeClientCert } : {}),
+        ...(tlsParams.sslpassword !== undefined ? { sslPassword: tlsParams.sslpassword } : {}),
     };
     return seal(target);
 }
@@ -12570,6 +12983,22 @@ function withDatabase(target, dbName) {
         database: dbName,
         pg: pgConfig,
     });
+}
+/** How {@link resolveTls} reads this machine: the options' injections, else the real files, home and CA stores. */
+function machineOf(opts) {
+    const getCACertificates = external_node_tls_namespaceObject.getCACertificates;
+    return {
+        readFile: opts.readFile ?? ((p) => (0,external_node_fs_.readFileSync)(p, 'utf8')),
+        readDir: opts.readDir ?? ((p) => (0,external_node_fs_.readdirSync)(p)),
+        homeDir: opts.homeDir ?? (0,external_node_os_namespaceObject.homedir)(),
+        env: opts.env ?? process.env,
+        systemCAs: opts.systemCAs ?? (() => getCACertificates?.('system')),
+        nodeCAs: () => external_node_tls_namespaceObject.rootCertificates,
+    };
+}
+/** Several hosts or ports (libpq's failover lists): node-postgres connects to one. */
+function severalHosts(text, what, value) {
+    invalid(text, `several ${what} (${value}) are not supported: node-postgres connects to one host; name one host and port (a managed database's primary or writer endpoint, or a DNS name that follows failover)`);
 }
 /** Structural redaction of a URL: userinfo password and `password=` params, everything else verbatim. */
 function redactUrl(text) {
@@ -12656,6 +13085,9 @@ function publicView(t) {
         user: t.user,
         searchPath: t.searchPath,
         sslmode: t.sslmode,
+        channelBinding: t.channelBinding,
+        ...(t.trust !== undefined ? { trust: t.trust.source } : {}),
+        ...(t.targetSessionAttrs !== undefined ? { targetSessionAttrs: t.targetSessionAttrs } : {}),
     };
 }
 function seal(target) {
@@ -12663,6 +13095,205 @@ function seal(target) {
     Object.defineProperty(target, 'toJSON', { value: () => publicView(target), enumerable: false });
     Object.defineProperty(target, external_node_util_namespaceObject.inspect.custom, { value: () => `DatabaseTarget ${(0,external_node_util_namespaceObject.inspect)(publicView(target))}`, enumerable: false });
     return Object.freeze(target);
+}
+
+;// CONCATENATED MODULE: ./src/engine/topology.ts
+/**
+ * What a command's connection really reaches, found out before anything is set or locked on it.
+ *
+ * - **A pooler in transaction (or statement) mode** (PgBouncer `pool_mode = transaction`, the
+ *   Supabase and Neon pooler URLs) hands the session's server process to other clients between
+ *   transactions. Migrations need one session of their own: the advisory lock would stay held in
+ *   the pool (and not protect anything: two runs would apply the same migrations at once), and
+ *   every session setting we make would leak into other clients' sessions. Refused
+ *   (`POOLER_TRANSACTION_MODE`). A session-mode pooler gives each client its own server process
+ *   and works like a direct connection.
+ * - **A standby** (`pg_is_in_recovery()`): nothing can be written there. Commands that write are
+ *   refused (`STANDBY`); read-only ones (`status`, `plan`/dry runs) answer with a warning that
+ *   the standby may lag, as `dbmate status` and `flyway info` answer from a replica.
+ * - **`target_session_attrs`** of the URL, checked as libpq checks it for a single host
+ *   (`TARGET_SESSION_ATTRS` on a mismatch).
+ *
+ * How a pooler is told apart, deterministically even for a lone client: the session's first
+ * statement records its server process (`pg_backend_pid()`) and carries a unique token in its
+ * text. Then a second, short connection (opened by the caller at the same time as the session, so
+ * it costs no extra connect latency) asks which process it got and what the session's process ran
+ * last (`pg_stat_activity.query`). The session does not own its process when
+ * - the second connection was handed the same process (PgBouncer reuses the server connection
+ *   released last, so a lone client behind a transaction pooler is caught here), or
+ * - another statement than the session's ran on it since (another client of the pool), or
+ * - the session's next statement runs on another process.
+ * A direct connection or a session pooler can never show any of these.
+ *
+ * The second connection holds no transaction while the session asks again: with a small pool
+ * (`default_pool_size = 2`) and several runs checking at once, probes holding server connections
+ * while their sessions wait for one would stall every run until PgBouncer's `query_wait_timeout`.
+ */
+
+
+
+/**
+ * How long the second connection may take to connect (after the session did) and answer, ms. A
+ * session pooler whose pool is full (every server connection owned by a client) makes it wait
+ * for a free one; then only the session's own process id is compared.
+ */
+const PROBE_WAIT_MS = 3000;
+/**
+ * Find out what `conn` reaches and refuse what migrations cannot run on: a transaction pooler,
+ * a standby for a command that writes, a server that does not match the URL's
+ * `target_session_attrs`. Runs before any session-level setting or lock. Closes `opts.probe`.
+ *
+ * @throws MigrationError `POOLER_TRANSACTION_MODE`, `STANDBY` or `TARGET_SESSION_ATTRS`
+ */
+async function checkTopology(conn, target, opts) {
+    const probe = settle(opts.probe);
+    let arrived;
+    void probe.then((p) => (arrived = p));
+    try {
+        const token = (0,external_node_crypto_.randomUUID)();
+        // One autocommit statement: everything it reads comes from the same server process.
+        const first = (await conn.query(`/* db-migrate topology ${token} */ select pg_backend_pid() as pid, (select backend_start::text from pg_stat_activity where pid = pg_backend_pid()) as started,
+                pg_is_in_recovery() as recovery, current_setting('transaction_read_only') as ro,
+                current_setting('server_version_num')::int as v, current_setting('track_activities') as track,
+                extract(epoch from now() - pg_last_xact_replay_timestamp())::float8 as lag_s`)).rows[0];
+        const where = describeServer(target);
+        const readOnly = first.ro === 'on';
+        checkSessionAttrs(target.targetSessionAttrs ?? 'any', where, { inRecovery: first.recovery, readOnly });
+        if (first.recovery)
+            standby(where, first.lag_s, opts, target.targetSessionAttrs);
+        const verdict = await lookFromProbe(conn, first, token, probe, opts.log);
+        if (verdict.found)
+            throw pooled(where, verdict.found);
+        return {
+            pid: first.pid,
+            backendStart: first.started,
+            inRecovery: first.recovery,
+            readOnly,
+            serverVersionNum: first.v,
+            ownsBackend: verdict.confirmed,
+        };
+    }
+    finally {
+        // One still connecting (late, or the check stopped early) is closed when it arrives; nothing waits for it.
+        if (arrived)
+            await closeProbe(arrived);
+        else
+            void probe.then(closeProbe);
+    }
+}
+/** Refuse, or warn, on a standby. */
+function standby(where, lagS, opts, attrs) {
+    if (opts.writes) {
+        throw new MigrationError('STANDBY', `${where} is a standby server in recovery (a read-only replica), where nothing can be migrated: point the database URL at the primary`, { hint: 'pg_is_in_recovery() is true on this server; migrations, rollbacks and the ledger must be written on the primary, and reach the standby by replication' });
+    }
+    const lag = lagS === null ? 'it has replayed no transaction since it started' : `its last replayed transaction committed ${formatLag(lagS)} ago on the primary`;
+    const message = `${where} is a standby server in recovery: what it shows may lag behind the primary (${lag})`;
+    // Asked for by the URL: the user knows; otherwise they should.
+    if (attrs === 'standby' || attrs === 'prefer-standby' || attrs === 'read-only')
+        opts.log.debug(message);
+    else
+        opts.log.warn(message);
+}
+/**
+ * libpq's check of `target_session_attrs` for one host: `read-write` and `read-only` look at
+ * `transaction_read_only`, `primary` and `standby` at `pg_is_in_recovery()`; `prefer-standby`
+ * (with a single host) and `any` accept either.
+ *
+ * @throws MigrationError `TARGET_SESSION_ATTRS` naming the attribute and what the server is
+ */
+function checkSessionAttrs(attrs, where, server) {
+    const is = (() => {
+        switch (attrs) {
+            case 'read-write':
+                return server.readOnly ? 'is read-only (transaction_read_only = on)' : undefined;
+            case 'read-only':
+                return server.readOnly ? undefined : 'is not read-only (transaction_read_only = off)';
+            case 'primary':
+                return server.inRecovery ? 'is a standby in recovery' : undefined;
+            case 'standby':
+                return server.inRecovery ? undefined : 'is a primary, not in recovery';
+            default:
+                return undefined;
+        }
+    })();
+    if (is === undefined)
+        return;
+    throw new MigrationError('TARGET_SESSION_ATTRS', `the database URL asks for target_session_attrs=${attrs}, but ${where} ${is}`, {
+        hint: 'point the URL at a server of that kind, or change target_session_attrs (this URL names one host, so there is no other server to try)',
+    });
+}
+async function closeProbe(p) {
+    if ('conn' in p)
+        await closeQuietly(p.conn);
+}
+function settle(p) {
+    return p.then((conn) => ({ conn }), (error) => ({ error }));
+}
+/** The second connection's look, then the session's second answer. `found` is the evidence of a transaction pooler. */
+async function lookFromProbe(conn, first, token, probe, log) {
+    const seen = await withDeadline(probe.then(async (p) => {
+        if (!('conn' in p))
+            throw p.error;
+        const { rows } = await p.conn.query(`select pg_backend_pid() as pid, a.pid is not null as seen, a.query from (select 1) one left join pg_stat_activity a on a.pid = ${Number(first.pid)}`);
+        return rows[0];
+    }), PROBE_WAIT_MS);
+    if ('late' in seen || 'error' in seen) {
+        const why = 'late' in seen ? `did not answer within ${PROBE_WAIT_MS} ms (a pooler with no free server connection?)` : `failed: ${seen.error?.message ?? String(seen.error)}`;
+        log.warn(`the second connection that checks for a transaction pooler ${why}; only the session's own server process id was compared`);
+        // A late probe may be waiting in a pooler's queue: drop it rather than wait for its goodbye.
+        if ('late' in seen)
+            void probe.then((p) => void ('conn' in p && destroySocket(p.conn)));
+    }
+    else {
+        const r = seen.value;
+        if (r.pid === first.pid)
+            return { found: `a second connection was handed the session's server process (pid ${first.pid})`, confirmed: false };
+        const q = r.query ?? '';
+        // Empty with track_activities off; another role's process shows '<insufficient privilege>': no evidence either way.
+        if (r.seen && first.track === 'on' && q !== '' && q !== '<insufficient privilege>' && !q.includes(token)) {
+            return { found: `another client's statement ran on the session's server process (pid ${first.pid})`, confirmed: false };
+        }
+    }
+    const again = (await conn.query('select pg_backend_pid() as pid')).rows[0].pid;
+    if (again !== first.pid)
+        return { found: `the session's server process changed between two statements (pid ${first.pid}, then ${again})`, confirmed: false };
+    return { confirmed: 'value' in seen };
+}
+function pooled(where, found) {
+    return new MigrationError('POOLER_TRANSACTION_MODE', `${where} is a connection pooler in transaction or statement mode (such as PgBouncer pool_mode = transaction, or the Supabase and Neon pooler URLs), ` +
+        `and migrations need a session of their own: use the direct database URL or the pooler's session mode ` +
+        `(Supabase: port 5432 of the pooler, not 6543; Neon: the host name without -pooler)`, {
+        hint: `found: ${found}; behind a transaction pooler the advisory lock would stay held in the pool and not keep two runs apart, ` +
+            `and session settings would leak into other clients' sessions`,
+    });
+}
+/** `host:port`, or the socket file for a Unix-socket directory. */
+function describeServer(target) {
+    if (target.host.startsWith('/'))
+        return `the server at ${target.host}/.s.PGSQL.${target.port}`;
+    const host = target.host.includes(':') ? `[${target.host}]` : target.host;
+    return `${host}:${target.port}`;
+}
+function formatLag(s) {
+    if (s < 1)
+        return `${Math.max(0, Math.round(s * 1000))} ms`;
+    if (s < 120)
+        return `${Math.round(s)} s`;
+    if (s < 7200)
+        return `${Math.round(s / 60)} min`;
+    return `${Math.round(s / 3600)} h`;
+}
+async function withDeadline(p, ms) {
+    let timer;
+    const late = new Promise((resolve) => {
+        timer = setTimeout(() => resolve({ late: true }), ms);
+    });
+    try {
+        return await Promise.race([p.then((value) => ({ value }), (error) => ({ error })), late]);
+    }
+    finally {
+        clearTimeout(timer);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/engine/session.ts
@@ -12675,7 +13306,13 @@ function seal(target) {
  * - {@link withReadOnlySession}: the same for dry runs, which can create or change nothing;
  * - {@link withLock}: the advisory lock everything that changes the database runs under;
  * - {@link withAdminSession}: the maintenance database, for `create`/`drop`.
+ *
+ * Every session is checked before anything is set or locked on it (`topology.ts`): a pooler in
+ * transaction mode, a standby for a command that writes, and a server that does not match the
+ * URL's `target_session_attrs` are refused. The second connection that check needs is opened
+ * here at the same time as the session, so it costs no extra connect latency.
  */
+
 
 
 
@@ -12711,22 +13348,53 @@ async function connectWithRetry(s, target = s.target) {
         }
     }
 }
+/** What `topology.ts` found about each open session, for {@link withLock}. */
+const topologies = new WeakMap();
+/**
+ * Open `target` and check what it reaches (`checkTopology`), with the check's second connection
+ * opened concurrently. A failed second connection is tried once more after the session is open
+ * (the first try may have met the same starting server the session retried through).
+ */
+async function openChecked(s, target, writes) {
+    let opened = () => undefined;
+    const sessionOpen = new Promise((resolve) => (opened = resolve));
+    const probe = connect(target, { connectTimeoutMs: s.connectTimeoutMs }).catch(() => sessionOpen.then(() => connect(target, { connectTimeoutMs: s.connectTimeoutMs })));
+    let conn;
+    try {
+        conn = await connectWithRetry(s, target);
+    }
+    catch (err) {
+        void probe.then(closeQuietly, () => undefined);
+        throw err;
+    }
+    opened();
+    try {
+        topologies.set(conn, await checkTopology(conn, target, { writes, probe, log: s.log }));
+    }
+    catch (err) {
+        await closeQuietly(conn);
+        throw err;
+    }
+    return conn;
+}
 /**
  * One connection for one command, closed when `fn` settles. With `createMissing`, a missing
- * database is created by it first (dbmate's `up`), and `created` tells `fn` so.
+ * database is created by it first (dbmate's `up`), and `created` tells `fn` so. The session is
+ * checked first (see the module comment); `opts.writes` says whether the command writes.
  */
-async function withSession(s, fn, createMissing) {
+async function withSession(s, fn, createMissing, opts = {}) {
+    const writes = opts.writes ?? true;
     let conn;
     let created = false;
     try {
-        conn = await connectWithRetry(s);
+        conn = await openChecked(s, s.target, writes);
     }
     catch (err) {
         if (!createMissing || err.code !== 'DATABASE_MISSING')
             throw err;
         await createMissing();
         created = true;
-        conn = await connectWithRetry(s);
+        conn = await openChecked(s, s.target, writes);
     }
     try {
         return await fn(conn, created);
@@ -12746,7 +13414,7 @@ async function withReadOnlySession(s, fn, onMissing) {
         await conn.query('SET default_transaction_read_only = on');
         const ledger = await resolveLedgerName(conn, s.migrationsTable, s.target.searchPath);
         return fn(conn, ledger, await tableExists(conn, ledger));
-    }).catch((err) => {
+    }, undefined, { writes: false }).catch((err) => {
         if (err.code !== 'DATABASE_MISSING')
             throw err;
         missing = true;
@@ -12769,6 +13437,8 @@ async function withLock(conn, s, fn) {
         livenessTimeoutMs: s.livenessTimeoutMs ?? DEFAULT_LIVENESS_TIMEOUT_MS,
         ...(s.connectTimeoutMs !== undefined ? { connectTimeoutMs: s.connectTimeoutMs } : {}),
         ...(s.signal ? { signal: s.signal } : {}),
+        // Session settings only where the session was shown to own its server process.
+        ownsBackend: topologies.get(conn)?.ownsBackend ?? false,
         log: s.log,
     });
     try {
@@ -12789,7 +13459,7 @@ async function withLock(conn, s, fn) {
  * database itself (`create database`, `drop database`); closed when `fn` settles.
  */
 async function withAdminSession(s, fn) {
-    const admin = await connectWithRetry(s, withDatabase(s.target, 'postgres'));
+    const admin = await openChecked(s, withDatabase(s.target, 'postgres'), true);
     try {
         return await fn(admin);
     }
@@ -13195,7 +13865,7 @@ class Migrator {
                 edited,
                 currentVersion: plan.highestApplied,
             };
-        });
+        }, undefined, { writes: false });
     }
     /**
      * `plan` / dry-run: what `up` would do, with the exact SQL. On a missing database every file
