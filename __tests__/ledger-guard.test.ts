@@ -264,9 +264,9 @@ describe('migration files that are not UTF-8', () => {
 
 describe('table names (--migrations-table, DBMATE_MIGRATIONS_TABLE, --history-table)', () => {
   const MIGRATIONS_FORMAT =
-    "a table name, optionally schema-qualified (schema.table), of letters, digits, '_', '$' or '-', at most 63 bytes per part, e.g. schema_migrations";
+    "a table name, optionally schema-qualified (schema.table), of letters, digits, '_', '$', '-' or inner spaces, at most 63 bytes per part, e.g. schema_migrations";
   const HISTORY_FORMAT =
-    "a table name (it lives in the migrations table's schema) of letters, digits, '_', '$' or '-', at most 63 bytes, e.g. schema_migrations_history, or empty to disable the history table";
+    "a table name (it lives in the migrations table's schema) of letters, digits, '_', '$', '-' or inner spaces, at most 63 bytes, e.g. schema_migrations_history, or empty to disable the history table";
   const long64 = 'x'.repeat(64);
 
   it.each([
@@ -274,7 +274,8 @@ describe('table names (--migrations-table, DBMATE_MIGRATIONS_TABLE, --history-ta
     [['--migrations-table=a.b.c'], {}, `invalid value "a.b.c" for flag -migrations-table: expected ${MIGRATIONS_FORMAT} (it has 2 dots, at most one is allowed: schema.table)`],
     [['--migrations-table', long64], {}, `invalid value "${long64}" for flag -migrations-table: expected ${MIGRATIONS_FORMAT} (the name is 64 bytes long; PostgreSQL truncates names longer than 63 bytes)`],
     [['--migrations-table', `app.${'é'.repeat(32)}`], {}, `invalid value "app.${'é'.repeat(32)}" for flag -migrations-table: expected ${MIGRATIONS_FORMAT} (the table name is 64 bytes long; PostgreSQL truncates names longer than 63 bytes)`],
-    [['--migrations-table', 'my migrations'], {}, `invalid value "my migrations" for flag -migrations-table: expected ${MIGRATIONS_FORMAT} (a space is not allowed)`],
+    [['--migrations-table', 'my\tmigrations'], {}, `invalid value "my\tmigrations" for flag -migrations-table: expected ${MIGRATIONS_FORMAT} (the character U+0009 is not allowed)`],
+    [['--migrations-table', 'app. ledger'], {}, `invalid value "app. ledger" for flag -migrations-table: expected ${MIGRATIONS_FORMAT} (the table name starts or ends with a space)`],
     [['--migrations-table', '.schema_migrations'], {}, `invalid value ".schema_migrations" for flag -migrations-table: expected ${MIGRATIONS_FORMAT} (the schema is empty)`],
     [[], { DBMATE_MIGRATIONS_TABLE: 'x"; drop table y; --' }, `invalid value "x"; drop table y; --" from environment variable "DBMATE_MIGRATIONS_TABLE" for flag migrations-table: expected ${MIGRATIONS_FORMAT} ('"' is not allowed)`],
     [['--history-table', "h'); drop table t; --"], {}, `invalid value "h'); drop table t; --" for flag -history-table: expected ${HISTORY_FORMAT} ("'" is not allowed)`],

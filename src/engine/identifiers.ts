@@ -4,8 +4,9 @@
  * CLI's flags and the engine, so a name is accepted or refused the same way everywhere.
  *
  * The names are spliced into SQL (quoted by the server's `quote_ident`, as dbmate does), so the rule
- * is strict where dbmate is not: letters (any script), digits, `_`, `$` and `-`; no quotes,
- * semicolons, whitespace or control characters; at most 63 bytes of UTF-8 per part (PostgreSQL
+ * is strict where dbmate is not: letters (any script), digits, `_`, `$`, `-` and spaces inside the
+ * name (dbmate quotes `Weird Name` and projects that use such a ledger must keep working); no quotes,
+ * semicolons, other whitespace or control characters; at most 63 bytes of UTF-8 per part (PostgreSQL
  * silently truncates longer names, so two long names could end up as one table); the ledger may be
  * `schema.table` (one dot), the history table is a bare name because it always lives in the
  * ledger's schema.
@@ -17,14 +18,13 @@ export const MAX_IDENTIFIER_BYTES = 63;
 
 /** What `migrations-table` accepts, in the words every "expected …" message uses. */
 export const MIGRATIONS_TABLE_FORMAT =
-  "a table name, optionally schema-qualified (schema.table), of letters, digits, '_', '$' or '-', at most 63 bytes per part, e.g. schema_migrations";
+  "a table name, optionally schema-qualified (schema.table), of letters, digits, '_', '$', '-' or inner spaces, at most 63 bytes per part, e.g. schema_migrations";
 
 /** What `history-table` accepts. */
 export const HISTORY_TABLE_FORMAT =
-  "a table name (it lives in the migrations table's schema) of letters, digits, '_', '$' or '-', at most 63 bytes, e.g. schema_migrations_history, or empty to disable the history table";
+  "a table name (it lives in the migrations table's schema) of letters, digits, '_', '$', '-' or inner spaces, at most 63 bytes, e.g. schema_migrations_history, or empty to disable the history table";
 
-const PART_RE = /^[\p{L}\p{M}\p{Nd}_$-]+$/u;
-const BAD_CHAR_RE = /[^\p{L}\p{M}\p{Nd}_$-]/u;
+const BAD_CHAR_RE = /[^\p{L}\p{M}\p{Nd}_$ -]/u;
 
 /**
  * Why `value` is not an acceptable `migrations-table` (`schema.table` allowed) or, with
@@ -39,7 +39,9 @@ export function tableNameProblem(value: string, opts: { qualified: boolean }): s
   for (const [i, part] of parts.entries()) {
     const what = parts.length === 1 ? 'the name' : i === 0 ? 'the schema' : 'the table name';
     if (part === '') return `${what} is empty`;
-    if (!PART_RE.test(part)) return `${describeChar(BAD_CHAR_RE.exec(part)![0])} is not allowed`;
+    const bad = BAD_CHAR_RE.exec(part);
+    if (bad) return `${describeChar(bad[0])} is not allowed`;
+    if (part.startsWith(' ') || part.endsWith(' ')) return `${what} starts or ends with a space`;
     const bytes = Buffer.byteLength(part, 'utf8');
     if (bytes > MAX_IDENTIFIER_BYTES) return `${what} is ${bytes} bytes long; PostgreSQL truncates names longer than ${MAX_IDENTIFIER_BYTES} bytes`;
   }
@@ -50,7 +52,6 @@ export function tableNameProblem(value: string, opts: { qualified: boolean }): s
 function describeChar(ch: string): string {
   const cp = ch.codePointAt(0)!;
   const code = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
-  if (ch === ' ') return 'a space';
   if (/[\p{C}\p{Z}]/u.test(ch)) return `the character ${code}`;
   return ch === '"' ? `'"'` : `"${ch}"`;
 }
