@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type * as Core from '@actions/core';
-import { usePostgres, tables } from './helpers/pg.js';
+import { usePostgres, tables, query } from './helpers/pg.js';
 import { project, migration, ROOT } from './helpers/cli.js';
 import { actionDefaults, inputVariable } from '../scripts/action-runner.mjs';
 
@@ -235,6 +235,22 @@ describe('action inputs: table names (one rule, engine/identifiers.ts)', () => {
     await run();
     expect(setFailed.mock.calls[0][0]).toContain(message);
     expect(await tables(dbUrl)).toEqual([]);
+  });
+
+  it.each(['up', 'status', 'plan'])("command %s on golang-migrate's schema_migrations fails with LEDGER_FOREIGN and changes nothing", async (command) => {
+    const url = await server().createDatabase();
+    await query(url, 'create table schema_migrations (version bigint not null primary key, dirty boolean not null)');
+    await query(url, 'insert into schema_migrations values (20240101000000, false)');
+    setInputs({ 'database-url': url, command, 'create-issue-on-failure': 'false' });
+    await run();
+    expect(setFailed).toHaveBeenCalledTimes(1);
+    expect(setFailed.mock.calls[0][0]).toContain(
+      "public.schema_migrations is not a dbmate ledger: it looks like golang-migrate's migrations table (version bigint, dirty boolean)",
+    );
+    expect(setOutput).toHaveBeenCalledWith(Outputs.Status, 'failed');
+    expect(setOutput).toHaveBeenCalledWith(Outputs.Applied, '[]');
+    expect(await tables(url)).toEqual(['schema_migrations']);
+    expect(await query(url, 'select version::text, dirty from schema_migrations')).toEqual([{ version: '20240101000000', dirty: false }]);
   });
 
   it('accepts a 63-byte name, schema.table, non-ASCII letters, $ and -', () => {
