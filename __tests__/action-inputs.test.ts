@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type * as Core from '@actions/core';
-import { usePostgres, tables } from './helpers/pg.js';
+import { usePostgres, tables, query } from './helpers/pg.js';
 import { project, migration, ROOT } from './helpers/cli.js';
 import { actionDefaults, inputVariable } from '../scripts/action-runner.mjs';
 
@@ -210,6 +210,58 @@ describe('action inputs: every bad value is rejected before anything runs', () =
     await run();
     expect(setFailed.mock.calls.flat().join('\n')).not.toContain('not available in this version');
     expect(await tables(dbUrl)).toEqual([]);
+  });
+});
+
+describe('action inputs: table names (one rule, engine/identifiers.ts)', () => {
+  const MIGRATIONS =
+    "a table name, optionally schema-qualified (schema.table), of letters, digits, '_', '$', '-' or inner spaces, at most 63 bytes per part, e.g. schema_migrations";
+  const HISTORY =
+    "a table name (it lives in the migrations table's schema) of letters, digits, '_', '$', '-' or inner spaces, at most 63 bytes, e.g. schema_migrations_history, or empty to disable the history table";
+
+  it.each([
+    [{ 'migrations-table': 'x; drop table y' }, `invalid input 'migrations-table': got 'x; drop table y'; expected ${MIGRATIONS} (";" is not allowed)`],
+    [{ 'migrations-table': 'a.b.c' }, `invalid input 'migrations-table': got 'a.b.c'; expected ${MIGRATIONS} (it has 2 dots, at most one is allowed: schema.table)`],
+    [{ 'migrations-table': 'x'.repeat(64) }, `invalid input 'migrations-table': got '${'x'.repeat(64)}'; expected ${MIGRATIONS} (the name is 64 bytes long; PostgreSQL truncates names longer than 63 bytes)`],
+    [{ 'migrations-table': 'ledger\tx' }, `invalid input 'migrations-table': got 'ledger\tx'; expected ${MIGRATIONS} (the character U+0009 is not allowed)`],
+    [{ 'history-table': "h'); drop table t; --" }, `invalid input 'history-table': got 'h'); drop table t; --'; expected ${HISTORY} ("'" is not allowed)`],
+    [{ 'history-table': 'audit.h' }, `invalid input 'history-table': got 'audit.h'; expected ${HISTORY} ("." is not allowed: the history table is always in the migrations table's schema)`],
+    [{ 'history-table': 'schema_migrations' }, `invalid input 'history-table': got 'schema_migrations'; expected ${HISTORY} (the history table must not be the migrations table 'schema_migrations')`],
+    [
+      { 'migrations-table': 'public.schema_migrations', 'history-table': 'schema_migrations' },
+      `invalid input 'history-table': got 'schema_migrations'; expected ${HISTORY} (the history table must not be the migrations table 'public.schema_migrations')`,
+    ],
+  ])('%j is refused with one message naming the input; nothing is created', async (inputs, message) => {
+    setInputs({ 'database-url': dbUrl, ...inputs });
+    const err = errorOf(() => databaseSettings());
+    expect(err.message).toBe(message);
+    await run();
+    expect(setFailed.mock.calls[0][0]).toContain(message);
+    expect(await tables(dbUrl)).toEqual([]);
+  });
+
+  it.each(['up', 'status', 'plan'])("command %s on golang-migrate's schema_migrations fails with LEDGER_FOREIGN and changes nothing", async (command) => {
+    const url = await server().createDatabase();
+    await query(url, 'create table schema_migrations (version bigint not null primary key, dirty boolean not null)');
+    await query(url, 'insert into schema_migrations values (20240101000000, false)');
+    setInputs({ 'database-url': url, command, 'create-issue-on-failure': 'false' });
+    await run();
+    expect(setFailed).toHaveBeenCalledTimes(1);
+    expect(setFailed.mock.calls[0][0]).toContain(
+      "public.schema_migrations is not a dbmate ledger: it looks like golang-migrate's migrations table (version bigint, dirty boolean)",
+    );
+    expect(setOutput).toHaveBeenCalledWith(Outputs.Status, 'failed');
+    expect(setOutput).toHaveBeenCalledWith(Outputs.Applied, '[]');
+    expect(await tables(url)).toEqual(['schema_migrations']);
+    expect(await query(url, 'select version::text, dirty from schema_migrations')).toEqual([{ version: '20240101000000', dirty: false }]);
+  });
+
+  it('accepts a 63-byte name, schema.table, non-ASCII letters, $ and -', () => {
+    const long63 = `${'ü'.repeat(31)}x`;
+    setInputs({ 'database-url': dbUrl, 'migrations-table': `app.${long63}`, 'history-table': 'run$log-2' });
+    expect(databaseSettings()).toMatchObject({ migrationsTable: `app.${long63}`, historyTable: 'run$log-2' });
+    setInputs({ 'migrations-table': 'x'.repeat(63), 'history-table': '  ' });
+    expect(databaseSettings()).toMatchObject({ migrationsTable: 'x'.repeat(63), historyTable: '' });
   });
 });
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, it, expect } from '@jest/globals';
-import { parseMigration } from '../src/engine/parse.js';
+import { firstInvalidUtf8, parseMigration } from '../src/engine/parse.js';
 import { MigrationError, ParseError } from '../src/engine/errors.js';
 
 const FILE = 'db/migrations/1_a.sql';
@@ -227,6 +227,71 @@ describe('parseMigration: errors (dbmate text, prefixed with the file)', () => {
     // With a BOM before a comment, that comment is no longer a comment to dbmate.
     expect(parseError('\uFEFF-- c\n-- migrate:up\nselect 1;\n-- migrate:down\n').code).toBe(
       'PARSE_STATEMENTS_BEFORE_UP',
+    );
+  });
+});
+
+describe('parseMigration: bytes that are not UTF-8', () => {
+  const wrap = (...parts: (string | number[])[]) =>
+    Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+
+  it.each([
+    ['a Latin-1 byte', wrap("-- migrate:up\nselect 'caf", [0xe9], "';\n-- migrate:down\n"), 25, 2, 'byte 0xe9'],
+    ['a stray continuation byte', wrap('-- migrate:up\n', [0x80], '\n-- migrate:down\n'), 14, 2, 'byte 0x80'],
+    ['an overlong 2-byte form', wrap('-- migrate:up\n-- ', [0xc0, 0xaf], '\n-- migrate:down\n'), 17, 2, 'byte 0xc0'],
+    ['an overlong 3-byte form', wrap('-- migrate:up\n-- ', [0xe0, 0x80, 0xaf], '\n-- migrate:down\n'), 17, 2, 'byte 0xe0'],
+    ['a surrogate', wrap('-- migrate:up\n\n-- ', [0xed, 0xa0, 0x80], '\n-- migrate:down\n'), 18, 3, 'byte 0xed'],
+    ['a code point above U+10FFFF', wrap('-- migrate:up\n-- ', [0xf4, 0x90, 0x80, 0x80], '\n-- migrate:down\n'), 17, 2, 'byte 0xf4'],
+    ['a sequence cut short by the next character', wrap('-- migrate:up\n-- ', [0xe2, 0x82], 'x\n-- migrate:down\n'), 17, 2, 'bytes 0xe2 0x82'],
+    ['a sequence cut short at the end of the file', wrap('-- migrate:up\n-- migrate:down\n-- ', [0xf0, 0x9f, 0x98]), 33, 3, 'bytes 0xf0 0x9f 0x98 at the end of the file'],
+    ['a UTF-16 file', wrap([0xff, 0xfe], '-\0-\0'), 0, 1, 'byte 0xff'],
+  ])('%s is refused with its byte offset and line', (_what, bytes, offset, line, what) => {
+    let err: ParseError | undefined;
+    try {
+      parseMigration(bytes, FILE);
+    } catch (e) {
+      err = e as ParseError;
+    }
+    expect(err?.message).toBe(`${FILE}: not valid UTF-8 at byte offset ${offset} (line ${line}): ${what}`);
+    expect(err?.code).toBe('PARSE_INVALID_UTF8');
+    expect(err?.file).toBe(FILE);
+    expect(err?.hint).toContain('Save the file as UTF-8');
+    if (bytes[0] === 0xff) expect(err?.hint).toMatch(/^The file starts with a UTF-16 byte-order mark\. /);
+  });
+
+  it('finds the same first bad sequence as the WHATWG decoder, on random bytes', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    for (let n = 0; n < 3000; n++) {
+      const pool = [0x41, 0x0a, 0x80, 0xbf, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xa0, 0x9f, 0x90, 0x8f, 0xc0, 0xff];
+      const bytes = Buffer.from(Array.from({ length: 1 + Math.floor(rand() * 8) }, () => pool[Math.floor(rand() * pool.length)]!));
+      const bad = firstInvalidUtf8(bytes);
+      let valid = true;
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+      } catch {
+        valid = false;
+      }
+      expect(bad === undefined).toBe(valid);
+      // The decoder replaces the maximal subpart with one U+FFFD: the prefix before it decodes cleanly.
+      if (bad) expect(() => new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, bad.offset))).not.toThrow();
+    }
+  });
+
+  it('accepts valid multi-byte text and a UTF-8 BOM (which still hides the marker, as in dbmate)', () => {
+    expect(parseMigration(Buffer.from("-- migrate:up\nselect 'café €😀';\n-- migrate:down\n"), FILE).up.sql).toContain('café €😀');
+    let err: ParseError | undefined;
+    try {
+      parseMigration(Buffer.from('\uFEFF-- migrate:up\nselect 1;\n-- migrate:down\n'), FILE);
+    } catch (e) {
+      err = e as ParseError;
+    }
+    expect(err?.code).toBe('PARSE_MISSING_UP');
+  });
+
+  it('refuses a NUL byte, naming its offset and line', () => {
+    expect(() => parseMigration(Buffer.from('-- migrate:up\nselect 1;\0\n-- migrate:down\n'), FILE)).toThrow(
+      `${FILE}: contains a NUL byte at byte offset 23 (line 2)`,
     );
   });
 });

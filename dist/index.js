@@ -35481,7 +35481,7 @@ const LAST_RESORT_MS = 9_000;
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6073);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4880);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1383);
 /* harmony import */ var _engine_signals_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5751);
 
 
@@ -35496,7 +35496,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4880:
+/***/ 1383:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39020,6 +39020,108 @@ function parseGoDuration(s) {
     return neg ? -ms : ms;
 }
 
+;// CONCATENATED MODULE: ./src/engine/identifiers.ts
+/**
+ * The one rule for the table names users configure (`migrations-table`/`--migrations-table`/
+ * `DBMATE_MIGRATIONS_TABLE`, `history-table`/`--history-table`), shared by the action's inputs, the
+ * CLI's flags and the engine, so a name is accepted or refused the same way everywhere.
+ *
+ * The names are spliced into SQL (quoted by the server's `quote_ident`, as dbmate does), so the rule
+ * is strict where dbmate is not: letters (any script), digits, `_`, `$`, `-` and spaces inside the
+ * name (dbmate quotes `Weird Name` and projects that use such a ledger must keep working); no quotes,
+ * semicolons, other whitespace or control characters; at most 63 bytes of UTF-8 per part (PostgreSQL
+ * silently truncates longer names, so two long names could end up as one table); the ledger may be
+ * `schema.table` (one dot), the history table is a bare name because it always lives in the
+ * ledger's schema.
+ */
+
+/** PostgreSQL's NAMEDATALEN - 1: longer identifiers are truncated by the server. */
+const MAX_IDENTIFIER_BYTES = 63;
+/** What `migrations-table` accepts, in the words every "expected …" message uses. */
+const MIGRATIONS_TABLE_FORMAT = "a table name, optionally schema-qualified (schema.table), of letters, digits, '_', '$', '-' or inner spaces, at most 63 bytes per part, e.g. schema_migrations";
+/** What `history-table` accepts. */
+const HISTORY_TABLE_FORMAT = "a table name (it lives in the migrations table's schema) of letters, digits, '_', '$', '-' or inner spaces, at most 63 bytes, e.g. schema_migrations_history, or empty to disable the history table";
+const BAD_CHAR_RE = /[^\p{L}\p{M}\p{Nd}_$ -]/u;
+/**
+ * Why `value` is not an acceptable `migrations-table` (`schema.table` allowed) or, with
+ * `qualified: false`, `history-table` name; `undefined` when it is. The reason is a short clause
+ * such as `';' is not allowed` for "expected … (reason)" messages.
+ */
+function tableNameProblem(value, opts) {
+    if (value === '')
+        return 'the name is empty';
+    const parts = value.split('.');
+    if (!opts.qualified && parts.length > 1)
+        return '"." is not allowed: the history table is always in the migrations table\'s schema';
+    if (parts.length > 2)
+        return `it has ${parts.length - 1} dots, at most one is allowed: schema.table`;
+    for (const [i, part] of parts.entries()) {
+        const what = parts.length === 1 ? 'the name' : i === 0 ? 'the schema' : 'the table name';
+        if (part === '')
+            return `${what} is empty`;
+        const bad = BAD_CHAR_RE.exec(part);
+        if (bad)
+            return `${describeChar(bad[0])} is not allowed`;
+        if (part.startsWith(' ') || part.endsWith(' '))
+            return `${what} starts or ends with a space`;
+        const bytes = Buffer.byteLength(part, 'utf8');
+        if (bytes > MAX_IDENTIFIER_BYTES)
+            return `${what} is ${bytes} bytes long; PostgreSQL truncates names longer than ${MAX_IDENTIFIER_BYTES} bytes`;
+    }
+    return undefined;
+}
+/** A character for a message: printable ones in double quotes (`'"'` for that one), the others by code point. */
+function describeChar(ch) {
+    const cp = ch.codePointAt(0);
+    const code = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+    if (/[\p{C}\p{Z}]/u.test(ch))
+        return `the character ${code}`;
+    return ch === '"' ? `'"'` : `"${ch}"`;
+}
+/** The table part of a `migrations-table` value (dbmate: everything after the first dot). */
+function tablePart(migrationsTable) {
+    const dot = migrationsTable.indexOf('.');
+    return dot === -1 ? migrationsTable : migrationsTable.slice(dot + 1);
+}
+/**
+ * Whether the history table would be the ledger itself. The history table always lives in the
+ * ledger's schema and both names are quoted exactly, so comparing the table parts is the resolved
+ * comparison: `history-table: schema_migrations` is the ledger whether or not the migrations
+ * table names a schema.
+ */
+function historyIsLedger(migrationsTable, historyTable) {
+    return historyTable !== '' && tablePart(migrationsTable) === historyTable;
+}
+/**
+ * The engine's own check of configured names (for callers that skip the action's and the CLI's
+ * validation, such as the library), naming the settings as the CLI and the action both call them.
+ *
+ * @throws {MigrationError} `TABLE_NAME_INVALID` for a name outside the rule, or a history table that is the ledger
+ */
+function assertTableNames(migrationsTable, historyTable) {
+    const ledgerProblem = tableNameProblem(migrationsTable, { qualified: true });
+    if (ledgerProblem) {
+        throw new MigrationError('TABLE_NAME_INVALID', `invalid migrations table name '${migrationsTable}': ${ledgerProblem}`, {
+            hint: `expected ${MIGRATIONS_TABLE_FORMAT} (migrations-table, --migrations-table, DBMATE_MIGRATIONS_TABLE)`,
+        });
+    }
+    if (historyTable === '')
+        return;
+    const historyProblem = tableNameProblem(historyTable, { qualified: false });
+    if (historyProblem) {
+        throw new MigrationError('TABLE_NAME_INVALID', `invalid history table name '${historyTable}': ${historyProblem}`, {
+            hint: `expected ${HISTORY_TABLE_FORMAT} (history-table, --history-table)`,
+        });
+    }
+    if (historyIsLedger(migrationsTable, historyTable))
+        throw sameTableError(migrationsTable, historyTable);
+}
+/** The words for a history table that would be the ledger. */
+const SAME_TABLE_PROBLEM = 'the history table must not be the migrations table';
+function sameTableError(migrationsTable, historyTable) {
+    return new MigrationError('TABLE_NAME_INVALID', `history table '${historyTable}' is the migrations table '${migrationsTable}': ${SAME_TABLE_PROBLEM}`, { hint: 'give the history table its own name (default schema_migrations_history), or an empty value to disable it' });
+}
+
 // EXTERNAL MODULE: external "node:net"
 var external_node_net_ = __nccwpck_require__(7030);
 // EXTERNAL MODULE: external "node:util"
@@ -39788,9 +39890,12 @@ function runUrl(env) {
 
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+// EXTERNAL MODULE: external "node:buffer"
+var external_node_buffer_ = __nccwpck_require__(4573);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/engine/parse.ts
+
 
 
 
@@ -39836,14 +39941,18 @@ function checksumOf(bytes) {
  * down), so every malformed file fails with the message dbmate would print, prefixed with
  * `<displayPath>: `. Deliberate difference: a file with several up/down sections, which dbmate
  * accepts but which always fails on PostgreSQL at its second section, is rejected here with
- * `PARSE_MULTIPLE_SECTIONS`.
+ * `PARSE_MULTIPLE_SECTIONS`. Bytes that are not UTF-8 (`PARSE_INVALID_UTF8`) or hold a NUL
+ * (`PARSE_NUL_BYTE`) are refused first: decoding them would replace each bad byte with U+FFFD and
+ * store mangled text without an error (dbmate sends the bytes and the server refuses them, 22021).
  *
  * @param source file contents; pass the raw bytes so the checksum covers exactly what is on disk
  * @param displayPath path shown in error messages, e.g. `db/migrations/20240101000000_init.sql`
  * @returns both sections and the sha256 (hex) of the file's UTF-8 bytes
- * @throws {ParseError} when the file is not a valid single-section dbmate migration
+ * @throws {ParseError} when the file is not a valid single-section dbmate migration, or not UTF-8
  */
 function parseMigration(source, displayPath) {
+    if (typeof source !== 'string')
+        assertSendable(source, displayPath);
     const bytes = typeof source === 'string' ? Buffer.from(source, 'utf8') : source;
     // Buffer#toString keeps a BOM, as Go's string(bytes) does, so markers are found at the same offsets.
     const text = typeof source === 'string' ? source : Buffer.from(source).toString('utf8');
@@ -39902,6 +40011,85 @@ function parseMigration(source, displayPath) {
         down: section(text, downStart, text.length),
         checksum,
     };
+}
+/**
+ * Refuses bytes PostgreSQL cannot take as query text: invalid UTF-8 (the first bad sequence is
+ * named by byte offset and line, so it can be found with any hex viewer or editor) and NUL. The
+ * common case costs one native scan (`isUtf8`) and one `indexOf`.
+ */
+function assertSendable(bytes, displayPath) {
+    const nul = bytes.indexOf(0);
+    if (nul === -1 && (0,external_node_buffer_.isUtf8)(bytes))
+        return;
+    const bad = firstInvalidUtf8(bytes);
+    if (bad !== undefined && (nul === -1 || bad.offset < nul)) {
+        const hex = Array.from(bytes.subarray(bad.offset, bad.offset + bad.length), (b) => `0x${b.toString(16).padStart(2, '0')}`).join(' ');
+        const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+        throw new ParseError('PARSE_INVALID_UTF8', `${displayPath}: not valid UTF-8 at byte offset ${bad.offset} (line ${lineOfByte(bytes, bad.offset)}): ` +
+            `${bad.length > 1 ? 'bytes' : 'byte'} ${hex}${bad.truncated ? ' at the end of the file' : ''}`, {
+            file: displayPath,
+            hint: (utf16 ? 'The file starts with a UTF-16 byte-order mark. ' : '') +
+                'Save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`); PostgreSQL refuses other bytes (SQLSTATE 22021), ' +
+                'so dbmate fails on this file too. Nothing was run.',
+        });
+    }
+    throw new ParseError('PARSE_NUL_BYTE', `${displayPath}: contains a NUL byte at byte offset ${nul} (line ${lineOfByte(bytes, nul)})`, {
+        file: displayPath,
+        hint: 'PostgreSQL cannot take a NUL character in a query (a file saved as UTF-16 has one in every other byte): ' +
+            "remove it, or write it as an escape in a bytea literal (e.g. '\\x00'::bytea). Nothing was run.",
+    });
+}
+/**
+ * The first ill-formed sequence (Unicode's "maximal subpart": the lead byte and the continuation
+ * bytes that were valid so far): stray continuation bytes, C0/C1 and F5..FF leads, overlong
+ * forms, UTF-16 surrogates (ED A0..BF), code points above U+10FFFF, and a sequence cut short.
+ */
+function firstInvalidUtf8(bytes) {
+    for (let i = 0; i < bytes.length;) {
+        const b = bytes[i];
+        if (b < 0x80) {
+            i++;
+            continue;
+        }
+        let need;
+        let lo = 0x80;
+        let hi = 0xbf;
+        if (b >= 0xc2 && b <= 0xdf)
+            need = 1;
+        else if (b >= 0xe0 && b <= 0xef) {
+            need = 2;
+            if (b === 0xe0)
+                lo = 0xa0; // overlong below U+0800
+            if (b === 0xed)
+                hi = 0x9f; // surrogates U+D800..DFFF
+        }
+        else if (b >= 0xf0 && b <= 0xf4) {
+            need = 3;
+            if (b === 0xf0)
+                lo = 0x90; // overlong below U+10000
+            if (b === 0xf4)
+                hi = 0x8f; // above U+10FFFF
+        }
+        else
+            return { offset: i, length: 1, truncated: false };
+        for (let k = 1; k <= need; k++) {
+            if (i + k >= bytes.length)
+                return { offset: i, length: k, truncated: true };
+            const c = bytes[i + k];
+            const [min, max] = k === 1 ? [lo, hi] : [0x80, 0xbf];
+            if (c < min || c > max)
+                return { offset: i, length: k, truncated: false };
+        }
+        i += need + 1;
+    }
+    return undefined;
+}
+/** 1-based line of a byte offset (lines end at `\n`, a single byte in UTF-8). */
+function lineOfByte(bytes, offset) {
+    let line = 1;
+    for (let i = bytes.indexOf(0x0a); i !== -1 && i < offset; i = bytes.indexOf(0x0a, i + 1))
+        line++;
+    return line;
 }
 /** Builds a section from `text[start, end)`; `start` is the marker's offset. */
 function section(text, start, end) {
@@ -40843,6 +41031,7 @@ const CONNECT_RETRY_BASE_MS = 1000;
 
 
 
+
 /**
  * Invalid inputs. All problems are collected before throwing, so one run tells the user about
  * every mistake; the message names each input, the value received and what it accepts.
@@ -40935,8 +41124,10 @@ function getSettings() {
     if (migrationsDirs.length === 0)
         fail(Inputs.MigrationsDir, '', 'a directory of migration files, e.g. db/migrations (several separated by commas)');
     const schemaFile = nonEmpty(Inputs.SchemaFile, 'a file path, e.g. db/schema.sql', fail);
-    const migrationsTable = nonEmpty(Inputs.MigrationsTable, 'a table name, optionally schema-qualified, e.g. schema_migrations', fail);
-    const historyTable = readRaw(Inputs.HistoryTable);
+    const migrationsTable = tableName(Inputs.MigrationsTable, read(Inputs.MigrationsTable), MIGRATIONS_TABLE_FORMAT, fail);
+    const historyTable = readRaw(Inputs.HistoryTable).trim() === '' ? '' : tableName(Inputs.HistoryTable, readRaw(Inputs.HistoryTable).trim(), HISTORY_TABLE_FORMAT, fail);
+    if (historyIsLedger(migrationsTable, historyTable))
+        fail(Inputs.HistoryTable, historyTable, `${HISTORY_TABLE_FORMAT} (${SAME_TABLE_PROBLEM} '${migrationsTable}')`);
     const stepsText = read(Inputs.Steps);
     let steps;
     if (stepsText !== '') {
@@ -41153,6 +41344,13 @@ function count(input, fail) {
         return Number(v);
     fail(input, v, 'a whole number, 0 or more, e.g. 3');
     return 0;
+}
+/** A table-name input, checked by the engine's one rule (identifiers.ts); the reason follows what it accepts. */
+function tableName(input, value, expected, fail) {
+    const problem = tableNameProblem(value, { qualified: input === Inputs.MigrationsTable });
+    if (problem)
+        fail(input, value, `${expected} (${problem})`);
+    return value;
 }
 function nonEmpty(input, expected, fail) {
     const v = read(input);
@@ -41477,8 +41675,48 @@ async function tableExists(conn, name) {
     const { rowCount } = await conn.query('select 1 from information_schema.tables where table_schema = $1 and table_name = $2', [name.schema, name.table]);
     return (rowCount ?? 0) > 0;
 }
+/**
+ * The relation named `schema.table`, whatever its kind, with its columns; `undefined` when there
+ * is none. One catalog query (pg_class, not information_schema, which hides relations the user has
+ * no privilege on and every relation that is not a table or a view): it replaces the existence check
+ * where the ledger and the history table are read, so knowing their shape costs no round trip.
+ */
+async function describeRelation(conn, name) {
+    const { rows } = await conn.query(`select c.relkind::text as kind, coalesce((
+       select json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'category', t.typcategory,
+                'notNull', a.attnotnull, 'hasDefault', a.atthasdef or a.attidentity <> '' or a.attgenerated <> '') order by a.attnum)
+         from pg_attribute a join pg_type t on t.oid = a.atttypid
+        where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped), '[]')::text as cols
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = $1 and c.relname = $2`, [name.schema, name.table]);
+    if (rows.length === 0)
+        return undefined;
+    return { kind: rows[0].kind, columns: JSON.parse(rows[0].cols) };
+}
+/** The relation kinds an INSERT can go into like a table. */
+function isTableKind(kind) {
+    return kind === 'r' || kind === 'p';
+}
+/** `a view`, `a sequence`, …: what a relation is, for messages. */
+function relationKindName(kind) {
+    const names = {
+        r: 'a table',
+        p: 'a partitioned table',
+        v: 'a view',
+        m: 'a materialized view',
+        f: 'a foreign table',
+        S: 'a sequence',
+        i: 'an index',
+        I: 'a partitioned index',
+        c: 'a composite type',
+        t: 'a TOAST table',
+    };
+    return names[kind] ?? `a relation of kind '${kind}'`;
+}
 
 ;// CONCATENATED MODULE: ./src/engine/ledger.ts
+
+
 
 /**
  * Resolve the ledger's schema the way dbmate does: `schema.table` in the name, else the first
@@ -41486,6 +41724,12 @@ async function tableExists(conn, name) {
  * server so the names match what dbmate writes into schema.sql byte for byte.
  */
 async function resolveLedgerName(conn, migrationsTable, searchPath) {
+    const problem = tableNameProblem(migrationsTable, { qualified: true });
+    if (problem) {
+        throw new errors_MigrationError('TABLE_NAME_INVALID', `invalid migrations table name '${migrationsTable}': ${problem}`, {
+            hint: `expected ${MIGRATIONS_TABLE_FORMAT} (migrations-table, --migrations-table, DBMATE_MIGRATIONS_TABLE)`,
+        });
+    }
     let parts = migrationsTable.split('.');
     let schema = '';
     if (parts.length > 1) {
@@ -41505,9 +41749,14 @@ async function resolveLedgerName(conn, migrationsTable, searchPath) {
 }
 /**
  * Create the ledger if missing, with dbmate's exact DDL so either tool can continue the other's
- * work. A missing schema (3F000) is created once, as dbmate does, announced with its line.
+ * work. A missing schema (3F000) is created once, as dbmate does, announced with its line. An
+ * existing table is checked first ({@link checkLedger}): another tool's table is refused, never
+ * written to.
  */
 async function ensureLedger(conn, name, log) {
+    if (await checkLedger(conn, name))
+        return;
+    // `if not exists` still: dump runs without the advisory lock, so another run may create it first.
     const ddl = `create table if not exists ${name.quoted} (version varchar primary key)`;
     try {
         await conn.query(ddl);
@@ -41520,14 +41769,93 @@ async function ensureLedger(conn, name, log) {
         await conn.query(ddl);
     }
 }
-/** Applied versions, or an empty set when the ledger does not exist yet. */
+/**
+ * Applied versions, or an empty set when the ledger does not exist yet.
+ *
+ * @throws {MigrationError} `LEDGER_FOREIGN` when the table is not a dbmate ledger
+ */
 async function appliedVersions(conn, name) {
-    if (!(await tableExists(conn, name)))
+    if (!(await checkLedger(conn, name)))
         return new Set();
+    return readAppliedVersions(conn, name);
+}
+/** The ledger's versions, for a caller that has just {@link checkLedger checked} that it exists and is usable. */
+async function readAppliedVersions(conn, name) {
     // One JSON value instead of one row per version: node-postgres's per-row parsing dominated
     // `status` on large projects.
     const { rows } = await conn.query(`select coalesce(json_agg(version), '[]')::text as v from ${name.quoted}`);
     return new Set(JSON.parse(rows[0].v));
+}
+/**
+ * Whether the ledger exists, after checking that it is one: one catalog query, the same cost as
+ * the existence check it replaces. dbmate needs a table with a text-like `version` column that an
+ * `insert (version)` can fill, so every other column must be nullable or have a default (Rails'
+ * `schema_migrations`, which dbmate shares, qualifies).
+ *
+ * @returns false when no relation has the ledger's name
+ * @throws {MigrationError} `LEDGER_FOREIGN` naming the table, the tool it looks like and what to do
+ */
+async function checkLedger(conn, name) {
+    const shape = await describeRelation(conn, name);
+    if (!shape)
+        return false;
+    const why = ledgerShapeProblem(shape);
+    if (why === undefined)
+        return true;
+    const tool = foreignTool(shape);
+    const looks = tool ? `it looks like ${tool}'s migrations table (${columnList(shape.columns)})` : why;
+    throw new errors_MigrationError('LEDGER_FOREIGN', `${name.quoted} is not a dbmate ledger: ${looks}`, {
+        hint: `dbmate records applied migrations in a table with a text version column (it creates version varchar primary key). ` +
+            `Give dbmate's ledger a name of its own with migrations-table (action input), --migrations-table or DBMATE_MIGRATIONS_TABLE (CLI), ` +
+            `e.g. dbmate_migrations${tool ? `, or move ${tool}'s history out of ${name.quoted} first (one row per applied version in a dbmate ledger)` : ''}; ` +
+            'nothing was changed',
+    });
+}
+/** Why a relation cannot serve as dbmate's ledger; `undefined` when it can. */
+function ledgerShapeProblem(shape) {
+    if (!isTableKind(shape.kind))
+        return `it is ${relationKindName(shape.kind)}, not a table`;
+    const version = shape.columns.find((c) => c.name === 'version');
+    if (!version)
+        return `it has no version column (columns: ${columnList(shape.columns) || 'none'})`;
+    if (version.category !== 'S')
+        return `its version column is ${version.type}, not text (columns: ${columnList(shape.columns)})`;
+    const required = shape.columns.filter((c) => c.name !== 'version' && c.notNull && !c.hasDefault);
+    if (required.length > 0) {
+        const names = required.map((c) => c.name).join(', ');
+        return `${required.length > 1 ? 'columns' : 'column'} ${names} ${required.length > 1 ? 'are' : 'is'} NOT NULL without a default, so dbmate cannot insert a version (columns: ${columnList(shape.columns)})`;
+    }
+    return undefined;
+}
+/**
+ * Other migration tools' tables, by the columns that give them away. Only consulted for a table
+ * dbmate cannot use: one it can (Rails', diesel's) is shared as dbmate shares it.
+ */
+const FOREIGN_TOOLS = [
+    { tool: 'golang-migrate', columns: ['version', 'dirty'] },
+    { tool: 'Ecto (Phoenix)', columns: ['version', 'inserted_at'] },
+    { tool: 'sqlx', columns: ['version', 'success', 'checksum'] },
+    { tool: 'goose', columns: ['version_id', 'is_applied'] },
+    { tool: 'Flyway', columns: ['installed_rank', 'success'] },
+    { tool: 'Liquibase', columns: ['author', 'filename', 'dateexecuted'] },
+    { tool: 'Sequel', columns: ['filename'] },
+    { tool: 'Alembic', columns: ['version_num'] },
+    { tool: 'Prisma', columns: ['migration_name', 'checksum'] },
+    { tool: 'Knex', columns: ['name', 'batch', 'migration_time'] },
+    { tool: 'Django', columns: ['app', 'name', 'applied'] },
+    { tool: 'TypeORM', columns: ['timestamp', 'name'] },
+    { tool: 'node-pg-migrate', columns: ['name', 'run_on'] },
+    { tool: 'diesel', columns: ['version', 'run_on'] },
+];
+/** The tool whose migrations table has these columns, if one is known. */
+function foreignTool(shape) {
+    if (!isTableKind(shape.kind))
+        return undefined;
+    const names = new Set(shape.columns.map((c) => c.name));
+    return FOREIGN_TOOLS.find((t) => t.columns.every((c) => names.has(c)))?.tool;
+}
+function columnList(columns) {
+    return columns.map((c) => `${c.name} ${c.type}`).join(', ');
 }
 
 ;// CONCATENATED MODULE: ./src/engine/history.ts
@@ -41535,10 +41863,22 @@ async function appliedVersions(conn, name) {
 
 
 
+
+
 /** Outcomes of the table's check constraint, in the order the DDL lists them. */
 const OUTCOMES = ['applied', 'failed', 'rolled_back', 'verified', 'cancelled'];
-/** The history table lives beside the ledger so both move together when a schema is chosen. */
+/**
+ * The history table lives beside the ledger so both move together when a schema is chosen.
+ *
+ * @throws {MigrationError} `TABLE_NAME_INVALID` for a name outside the rule of `identifiers.ts`, or the ledger's own name
+ */
 function historyName(ledger, table) {
+    const problem = tableNameProblem(table, { qualified: false }) ?? (table === ledger.table ? SAME_TABLE_PROBLEM : undefined);
+    if (problem) {
+        throw new errors_MigrationError('TABLE_NAME_INVALID', `invalid history table name '${table}': ${problem}`, {
+            hint: `expected ${HISTORY_TABLE_FORMAT} (history-table, --history-table)`,
+        });
+    }
     return { schema: ledger.schema, table, quoted: `${ledger.quotedSchema}.${quoteIdent(table)}` };
 }
 /** The audit table as configured: `table` empty means the history table is disabled. */
@@ -41617,9 +41957,41 @@ function historyInsertSql(name, e, ctx) {
 async function recordHistory(conn, name, e, ctx) {
     await conn.query(historyInsertSql(name, e, ctx));
 }
+/**
+ * Columns every version of the history table has had: {@link historyDdl} adds the newer ones
+ * (`invocation_id`) to an older table, and refuses to touch a table that lacks these.
+ */
+const HISTORY_COLUMNS = [
+    'version', 'direction', 'outcome', 'file_name', 'checksum', 'started_at', 'finished_at', 'duration_ms',
+    'environment', 'actor', 'git_sha', 'run_id', 'run_url', 'tool_version', 'sqlstate', 'error',
+];
+/**
+ * Whether the history table exists, after checking that it is ours (one catalog query, in place
+ * of the existence check): a table of that name made by someone else is never altered or written.
+ *
+ * @throws {MigrationError} `HISTORY_FOREIGN` naming the table and what it lacks
+ */
+async function checkHistory(conn, name) {
+    const shape = await describeRelation(conn, name);
+    if (!shape)
+        return false;
+    const have = new Set(shape.columns.map((c) => c.name));
+    const missing = HISTORY_COLUMNS.filter((c) => !have.has(c));
+    const why = !isTableKind(shape.kind)
+        ? `it is ${relationKindName(shape.kind)}, not a table`
+        : missing.length > 0
+            ? `it has no ${missing.length > 1 ? 'columns' : 'column'} ${missing.join(', ')} (columns: ${shape.columns.map((c) => c.name).join(', ') || 'none'})`
+            : undefined;
+    if (why === undefined)
+        return true;
+    throw new errors_MigrationError('HISTORY_FOREIGN', `${name.quoted} is not db-migrate's history table: ${why}`, {
+        hint: 'give the history table another name with history-table (action input) or --history-table (CLI), ' +
+            'or disable it with an empty value; nothing was changed',
+    });
+}
 /** Checksum of the last successful `up` of each version: what the file looked like when applied. */
 async function appliedChecksums(conn, name) {
-    if (!(await tableExists(conn, name)))
+    if (!(await checkHistory(conn, name)))
         return new Map();
     // One JSON object rather than a row per version: per-row parsing dominated large `status` runs.
     const { rows } = await conn.query(`select coalesce(json_object_agg(version, checksum), '{}')::text as sums from (
@@ -42352,8 +42724,9 @@ async function dumpSchema(conn, target, ledger, opts = {}) {
     }
     if (supportsRestrictKey(version))
         args.push('--restrict-key=dbmate');
+    // Quoted: in a pg_dump pattern an unquoted name is folded to lower case.
     if (opts.history)
-        args.push(`--exclude-table=${opts.history.schema}.${opts.history.table}`);
+        args.push(`--exclude-table=${patternQuote(opts.history.schema)}.${patternQuote(opts.history.table)}`);
     for (const s of target.searchPath)
         if (s.trim())
             args.push('--schema', s.trim());
@@ -42408,6 +42781,10 @@ async function writeSchema(conn, target, ledger, opts) {
     const text = await dumpSchema(conn, target, ledger, dump);
     log.info(`Writing: ${schemaFile}`);
     await writeSchemaFile(cwd && !schemaFile.startsWith('/') ? `${cwd}/${schemaFile}` : schemaFile, text);
+}
+/** A name as a pg_dump pattern that matches exactly it (identifiers.ts allows no `"`, `*` or `?`). */
+function patternQuote(name) {
+    return `"${name.replace(/"/g, '""')}"`;
 }
 
 ;// CONCATENATED MODULE: ./src/engine/lock-schedule.ts
@@ -43317,7 +43694,6 @@ async function withDeadline(p, ms) {
 
 
 
-
 /**
  * Default of {@link SessionSettings.livenessTimeoutMs}. 20 s of silence, one look (a sixth of it)
  * and a last quick reconnect (2 s): a dead network is reported within 30 s.
@@ -43401,7 +43777,8 @@ async function withSession(s, fn, createMissing, opts = {}) {
 }
 /**
  * A read-only session for dry runs: even a bug in the caller could not create or change
- * anything. `fn` gets the resolved ledger and whether it exists. A missing database is not an
+ * anything. `fn` gets the resolved ledger and whether it exists (checked: another tool's table of
+ * that name is refused with `LEDGER_FOREIGN`). A missing database is not an
  * error here: `onMissing` answers instead.
  */
 async function withReadOnlySession(s, fn, onMissing) {
@@ -43409,7 +43786,7 @@ async function withReadOnlySession(s, fn, onMissing) {
     const result = await withSession(s, async (conn) => {
         await conn.query('SET default_transaction_read_only = on');
         const ledger = await resolveLedgerName(conn, s.migrationsTable, s.target.searchPath);
-        return fn(conn, ledger, await tableExists(conn, ledger));
+        return fn(conn, ledger, await checkLedger(conn, ledger));
     }, undefined, { writes: false }).catch((err) => {
         if (err.code !== 'DATABASE_MISSING')
             throw err;
@@ -43925,7 +44302,7 @@ class Migrator {
     async dryRun(build) {
         const files = await this.files();
         return withReadOnlySession(this.cfg, async (conn, ledger, exists) => {
-            const plan = makePlan(files, exists ? await appliedVersions(conn, ledger) : new Set());
+            const plan = makePlan(files, exists ? await readAppliedVersions(conn, ledger) : new Set());
             return build({ plan, edited: await editedVersions(conn, configuredHistory(ledger, this.cfg.historyTable), plan), ledgerExists: exists, databaseMissing: false });
         }, () => build({ plan: makePlan(files, new Set()), edited: [], ledgerExists: false, databaseMissing: true }));
     }
@@ -43971,7 +44348,10 @@ class Migrator {
             this.held.lost = true;
         return result;
     }
+    /** Both tables, each checked before anything is created: another tool's table stops the run with nothing changed. */
     async ensureTables(conn, ledger, history) {
+        if (history)
+            await checkHistory(conn, history);
         await ensureLedger(conn, ledger, this.log);
         if (history)
             await conn.query(historyDdl(history));
@@ -47177,7 +47557,6 @@ async function up(ctx) {
 
 
 
-
 /**
  * Round-trip check of the migrations' down sections, on a scratch database that never is the
  * configured one: apply each migration one at a time (dumping the schema after each), roll back
@@ -47345,7 +47724,8 @@ async function recordProofs(cfg, scratch, proofs) {
     try {
         const ledger = await resolveLedgerName(conn, cfg.migrationsTable, target.searchPath);
         const history = historyName(ledger, cfg.historyTable);
-        if (!(await tableExists(conn, history))) {
+        // checkHistory: a foreign table of that name is refused (a warning below), never written.
+        if (!(await checkHistory(conn, history))) {
             log.debug(`${history.quoted} does not exist in ${target.database}: ${what} are not recorded (verify creates no table there)`);
             return 0;
         }

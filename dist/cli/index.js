@@ -7049,7 +7049,7 @@ function extend(target) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6282);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9242);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(673);
 /* harmony import */ var _engine_signals_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5751);
 
 
@@ -7077,7 +7077,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9242:
+/***/ 673:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -7279,6 +7279,151 @@ function parseGoDuration(s) {
         fail();
     const ms = totalNs / 1e6;
     return neg ? -ms : ms;
+}
+
+;// CONCATENATED MODULE: ./src/engine/errors.ts
+/**
+ * Base class of every error the engine raises on purpose.
+ *
+ * `message` is what the user sees (after `Error: `), kept byte-identical to dbmate's text where
+ * dbmate has one; `code` is stable so callers and tests can branch on it without matching text.
+ */
+class errors_MigrationError extends Error {
+    /** Stable machine-readable identifier, e.g. `PARSE_MISSING_UP`. */
+    code;
+    /** Suggested fix, shown separately so the message itself can stay dbmate-compatible. */
+    hint;
+    /**
+     * @param code stable identifier, e.g. `MIGRATIONS_DIR_MISSING`
+     * @param message user-facing text
+     * @param opts optional hint and cause
+     */
+    constructor(code, message, opts = {}) {
+        super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+        // Set explicitly: class names can be mangled by the bundler, and users see `name` in stack traces.
+        this.name = 'MigrationError';
+        this.code = code;
+        if (opts.hint !== undefined)
+            this.hint = opts.hint;
+    }
+}
+/** A migration file that cannot be parsed into exactly one up and one down section. */
+class ParseError extends errors_MigrationError {
+    /** Display path of the offending file, when known. */
+    file;
+    /**
+     * @param code stable identifier, e.g. `PARSE_MISSING_DOWN`
+     * @param message user-facing text (callers prefix it with the file's display path)
+     * @param opts optional file, hint and cause
+     */
+    constructor(code, message, opts = {}) {
+        super(code, message, opts);
+        this.name = 'ParseError';
+        if (opts.file !== undefined)
+            this.file = opts.file;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/engine/identifiers.ts
+/**
+ * The one rule for the table names users configure (`migrations-table`/`--migrations-table`/
+ * `DBMATE_MIGRATIONS_TABLE`, `history-table`/`--history-table`), shared by the action's inputs, the
+ * CLI's flags and the engine, so a name is accepted or refused the same way everywhere.
+ *
+ * The names are spliced into SQL (quoted by the server's `quote_ident`, as dbmate does), so the rule
+ * is strict where dbmate is not: letters (any script), digits, `_`, `$`, `-` and spaces inside the
+ * name (dbmate quotes `Weird Name` and projects that use such a ledger must keep working); no quotes,
+ * semicolons, other whitespace or control characters; at most 63 bytes of UTF-8 per part (PostgreSQL
+ * silently truncates longer names, so two long names could end up as one table); the ledger may be
+ * `schema.table` (one dot), the history table is a bare name because it always lives in the
+ * ledger's schema.
+ */
+
+/** PostgreSQL's NAMEDATALEN - 1: longer identifiers are truncated by the server. */
+const MAX_IDENTIFIER_BYTES = 63;
+/** What `migrations-table` accepts, in the words every "expected …" message uses. */
+const MIGRATIONS_TABLE_FORMAT = "a table name, optionally schema-qualified (schema.table), of letters, digits, '_', '$', '-' or inner spaces, at most 63 bytes per part, e.g. schema_migrations";
+/** What `history-table` accepts. */
+const HISTORY_TABLE_FORMAT = "a table name (it lives in the migrations table's schema) of letters, digits, '_', '$', '-' or inner spaces, at most 63 bytes, e.g. schema_migrations_history, or empty to disable the history table";
+const BAD_CHAR_RE = /[^\p{L}\p{M}\p{Nd}_$ -]/u;
+/**
+ * Why `value` is not an acceptable `migrations-table` (`schema.table` allowed) or, with
+ * `qualified: false`, `history-table` name; `undefined` when it is. The reason is a short clause
+ * such as `';' is not allowed` for "expected … (reason)" messages.
+ */
+function tableNameProblem(value, opts) {
+    if (value === '')
+        return 'the name is empty';
+    const parts = value.split('.');
+    if (!opts.qualified && parts.length > 1)
+        return '"." is not allowed: the history table is always in the migrations table\'s schema';
+    if (parts.length > 2)
+        return `it has ${parts.length - 1} dots, at most one is allowed: schema.table`;
+    for (const [i, part] of parts.entries()) {
+        const what = parts.length === 1 ? 'the name' : i === 0 ? 'the schema' : 'the table name';
+        if (part === '')
+            return `${what} is empty`;
+        const bad = BAD_CHAR_RE.exec(part);
+        if (bad)
+            return `${describeChar(bad[0])} is not allowed`;
+        if (part.startsWith(' ') || part.endsWith(' '))
+            return `${what} starts or ends with a space`;
+        const bytes = Buffer.byteLength(part, 'utf8');
+        if (bytes > MAX_IDENTIFIER_BYTES)
+            return `${what} is ${bytes} bytes long; PostgreSQL truncates names longer than ${MAX_IDENTIFIER_BYTES} bytes`;
+    }
+    return undefined;
+}
+/** A character for a message: printable ones in double quotes (`'"'` for that one), the others by code point. */
+function describeChar(ch) {
+    const cp = ch.codePointAt(0);
+    const code = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+    if (/[\p{C}\p{Z}]/u.test(ch))
+        return `the character ${code}`;
+    return ch === '"' ? `'"'` : `"${ch}"`;
+}
+/** The table part of a `migrations-table` value (dbmate: everything after the first dot). */
+function tablePart(migrationsTable) {
+    const dot = migrationsTable.indexOf('.');
+    return dot === -1 ? migrationsTable : migrationsTable.slice(dot + 1);
+}
+/**
+ * Whether the history table would be the ledger itself. The history table always lives in the
+ * ledger's schema and both names are quoted exactly, so comparing the table parts is the resolved
+ * comparison: `history-table: schema_migrations` is the ledger whether or not the migrations
+ * table names a schema.
+ */
+function historyIsLedger(migrationsTable, historyTable) {
+    return historyTable !== '' && tablePart(migrationsTable) === historyTable;
+}
+/**
+ * The engine's own check of configured names (for callers that skip the action's and the CLI's
+ * validation, such as the library), naming the settings as the CLI and the action both call them.
+ *
+ * @throws {MigrationError} `TABLE_NAME_INVALID` for a name outside the rule, or a history table that is the ledger
+ */
+function assertTableNames(migrationsTable, historyTable) {
+    const ledgerProblem = tableNameProblem(migrationsTable, { qualified: true });
+    if (ledgerProblem) {
+        throw new MigrationError('TABLE_NAME_INVALID', `invalid migrations table name '${migrationsTable}': ${ledgerProblem}`, {
+            hint: `expected ${MIGRATIONS_TABLE_FORMAT} (migrations-table, --migrations-table, DBMATE_MIGRATIONS_TABLE)`,
+        });
+    }
+    if (historyTable === '')
+        return;
+    const historyProblem = tableNameProblem(historyTable, { qualified: false });
+    if (historyProblem) {
+        throw new MigrationError('TABLE_NAME_INVALID', `invalid history table name '${historyTable}': ${historyProblem}`, {
+            hint: `expected ${HISTORY_TABLE_FORMAT} (history-table, --history-table)`,
+        });
+    }
+    if (historyIsLedger(migrationsTable, historyTable))
+        throw sameTableError(migrationsTable, historyTable);
+}
+/** The words for a history table that would be the ledger. */
+const SAME_TABLE_PROBLEM = 'the history table must not be the migrations table';
+function sameTableError(migrationsTable, historyTable) {
+    return new MigrationError('TABLE_NAME_INVALID', `history table '${historyTable}' is the migrations table '${migrationsTable}': ${SAME_TABLE_PROBLEM}`, { hint: 'give the history table its own name (default schema_migrations_history), or an empty value to disable it' });
 }
 
 ;// CONCATENATED MODULE: ./src/metrics/since.ts
@@ -7596,6 +7741,7 @@ function formatUsageError(err) {
 
 
 
+
 /**
  * Parse `db-migrate` arguments (without `node` and the script path).
  *
@@ -7685,6 +7831,7 @@ function parseArgs(argv, env, info = {}) {
         ...(has('markdown') ? { markdown: local.value('markdown') } : {}),
         ...(has('html') && local.value('html') ? { htmlFile: local.value('html') } : {}),
     };
+    checkTableNames(options, global, env, appHelp);
     if (options.since !== undefined) {
         try {
             parseSince(options.since);
@@ -7697,6 +7844,29 @@ function parseArgs(argv, env, info = {}) {
         throw new CliUsageError('choose one of --json and --markdown', { helpText: cmdHelp(), hint: '--html FILE can be combined with either' });
     }
     return Object.freeze(options);
+}
+/**
+ * `--migrations-table`/`DBMATE_MIGRATIONS_TABLE` and `--history-table` by the engine's one rule
+ * (identifiers.ts), before anything connects. dbmate accepts any name and quotes it; names that
+ * need quoting beyond `-` (spaces, quotes, `;`) or that PostgreSQL would truncate are refused here.
+ */
+function checkTableNames(options, global, env, help) {
+    const source = (flag, variable) => !global.isGiven(flag) && variable !== undefined && env[variable] ? `from environment variable "${variable}" for flag ${flag}` : `for flag -${flag}`;
+    const check = (flag, value, qualified, format, variable) => {
+        const problem = tableNameProblem(value, { qualified });
+        if (problem)
+            throw new CliUsageError(`invalid value "${value}" ${source(flag, variable)}: expected ${format} (${problem})`, { helpText: help() });
+    };
+    check('migrations-table', options.migrationsTable, true, MIGRATIONS_TABLE_FORMAT, 'DBMATE_MIGRATIONS_TABLE');
+    if (options.historyTable === null)
+        return;
+    check('history-table', options.historyTable, false, HISTORY_TABLE_FORMAT);
+    if (historyIsLedger(options.migrationsTable, options.historyTable)) {
+        throw new CliUsageError(`invalid value "${options.historyTable}" for flag -history-table: ${SAME_TABLE_PROBLEM} ("${options.migrationsTable}")`, {
+            helpText: help(),
+            hint: 'give --history-table its own name (default schema_migrations_history), or --history-table= to disable it',
+        });
+    }
 }
 /** Go's `strconv.ParseBool`, which urfave/cli uses for bool flags and `DBMATE_*` bool variables. */
 function parseGoBool(s) {
@@ -7909,49 +8079,6 @@ const defaults = lib.defaults
 
 ;// CONCATENATED MODULE: external "node:tls"
 const external_node_tls_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:tls");
-;// CONCATENATED MODULE: ./src/engine/errors.ts
-/**
- * Base class of every error the engine raises on purpose.
- *
- * `message` is what the user sees (after `Error: `), kept byte-identical to dbmate's text where
- * dbmate has one; `code` is stable so callers and tests can branch on it without matching text.
- */
-class MigrationError extends Error {
-    /** Stable machine-readable identifier, e.g. `PARSE_MISSING_UP`. */
-    code;
-    /** Suggested fix, shown separately so the message itself can stay dbmate-compatible. */
-    hint;
-    /**
-     * @param code stable identifier, e.g. `MIGRATIONS_DIR_MISSING`
-     * @param message user-facing text
-     * @param opts optional hint and cause
-     */
-    constructor(code, message, opts = {}) {
-        super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-        // Set explicitly: class names can be mangled by the bundler, and users see `name` in stack traces.
-        this.name = 'MigrationError';
-        this.code = code;
-        if (opts.hint !== undefined)
-            this.hint = opts.hint;
-    }
-}
-/** A migration file that cannot be parsed into exactly one up and one down section. */
-class ParseError extends MigrationError {
-    /** Display path of the offending file, when known. */
-    file;
-    /**
-     * @param code stable identifier, e.g. `PARSE_MISSING_DOWN`
-     * @param message user-facing text (callers prefix it with the file's display path)
-     * @param opts optional file, hint and cause
-     */
-    constructor(code, message, opts = {}) {
-        super(code, message, opts);
-        this.name = 'ParseError';
-        if (opts.file !== undefined)
-            this.file = opts.file;
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/engine/tls.ts
 /**
  * libpq's `sslmode` in node-postgres terms: which TLS settings each mode means, the certificate
@@ -8017,7 +8144,7 @@ const SYSTEM_CA_FILES = [
  */
 function resolveTls(explicitMode, p, machine, shownUrl) {
     const invalid = (reason) => {
-        throw new MigrationError('URL_INVALID', `invalid database url ${shownUrl()}: ${reason}`);
+        throw new errors_MigrationError('URL_INVALID', `invalid database url ${shownUrl()}: ${reason}`);
     };
     const system = p.sslrootcert === 'system';
     if (system && explicitMode !== undefined && explicitMode !== 'verify-full') {
@@ -8031,7 +8158,7 @@ function resolveTls(explicitMode, p, machine, shownUrl) {
             return machine.readFile(path);
         }
         catch (err) {
-            throw new MigrationError('URL_INVALID', `cannot read ${name} file ${path} named in ${shownUrl()}: ${err.message}`, { cause: err });
+            throw new errors_MigrationError('URL_INVALID', `cannot read ${name} file ${path} named in ${shownUrl()}: ${err.message}`, { cause: err });
         }
     };
     const tryRead = (path) => {
@@ -8083,7 +8210,7 @@ function resolveTls(explicitMode, p, machine, shownUrl) {
             names = machine.readDir(p.sslcrldir);
         }
         catch (err) {
-            throw new MigrationError('URL_INVALID', `cannot read sslcrldir directory ${p.sslcrldir} named in ${shownUrl()}: ${err.message}`, { cause: err });
+            throw new errors_MigrationError('URL_INVALID', `cannot read sslcrldir directory ${p.sslcrldir} named in ${shownUrl()}: ${err.message}`, { cause: err });
         }
         const lists = names
             .sort()
@@ -8264,31 +8391,31 @@ function connectError(target, err, timeoutMs) {
     const e = err;
     // node-postgres destroys the socket with `timeout expired` (newer versions: `… connection timeout`).
     if (timeoutMs > 0 && /timeout expired|connection timeout/i.test(e?.message ?? '')) {
-        return new MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: timed out after ${timeoutMs} ms`, {
+        return new errors_MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: timed out after ${timeoutMs} ms`, {
             hint: 'the server did not answer in time: check the host, port and firewall, or raise the connect-timeout input (CLI: --connect-timeout; 0 = no limit)',
             cause: err,
         });
     }
     if (e?.code === '3D000') {
-        return new MigrationError('DATABASE_MISSING', `database "${target.database}" does not exist (3D000)`, {
+        return new errors_MigrationError('DATABASE_MISSING', `database "${target.database}" does not exist (3D000)`, {
             hint: 'create it first (`db-migrate create`, or `db-migrate up`, which creates a missing database)',
             cause: err,
         });
     }
     const detail = e?.code && !e.message?.includes(e.code) ? `${e.message} (${e.code})` : (e?.message ?? String(err));
     if (e?.code !== undefined && CERTIFICATE_REFUSED.has(e.code)) {
-        return new MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: the server's certificate was not accepted: ${e.message} (${e.code}); trusted CAs: ${describeTrust(target.trust)}`, {
+        return new errors_MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: the server's certificate was not accepted: ${e.message} (${e.code}); trusted CAs: ${describeTrust(target.trust)}`, {
             hint: "name the CA that signed the server's certificate in sslrootcert=<file> (managed databases publish theirs), use sslrootcert=system for a certificate from a public CA, or put the CA in ~/.postgresql/root.crt; pg_dump trusts the same CAs",
             cause: err,
         });
     }
     if (/^channel binding/.test(e?.message ?? '')) {
-        return new MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: ${detail}`, {
+        return new errors_MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: ${detail}`, {
             hint: 'channel_binding=require needs scram-sha-256 password authentication over TLS (pg_hba.conf, password_encryption); connect through a server or pooler that offers SCRAM-SHA-256-PLUS, or use channel_binding=prefer',
             cause: err,
         });
     }
-    return new MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: ${detail}`, {
+    return new errors_MigrationError('CONNECT_FAILED', `cannot connect to ${target.redacted}: ${detail}`, {
         hint: 'check the host, port, credentials and sslmode of the database URL, and that the server is reachable from here',
         cause: err,
     });
@@ -8474,7 +8601,7 @@ async function findMigrationFiles(dirs, cwd = process.cwd()) {
         }
         catch (err) {
             // dbmate reports every read failure (missing, not a directory, no permission) with this text.
-            throw new MigrationError('MIGRATIONS_DIR_MISSING', `could not find migrations directory \`${dir}\``, {
+            throw new errors_MigrationError('MIGRATIONS_DIR_MISSING', `could not find migrations directory \`${dir}\``, {
                 hint: missingDirHint(dir, err),
                 cause: err,
             });
@@ -8546,7 +8673,7 @@ function assertUniqueVersions(files) {
         return;
     const parts = [...duplicates].map(([version, group]) => `\`${version}\`: ${listPaths(group.map((f) => f.displayPath))}`);
     const sameFileTwice = [...duplicates.values()].some((g) => new Set(g.map((f) => f.absPath)).size < g.length);
-    throw new MigrationError('DUPLICATE_VERSION', `duplicate migration version ${parts.join('; ')}`, {
+    throw new errors_MigrationError('DUPLICATE_VERSION', `duplicate migration version ${parts.join('; ')}`, {
         hint: sameFileTwice
             ? 'The same migrations directory is configured more than once; list each directory only once.'
             : 'The version is the leading digits of the file name and must be unique. Rename the file that has ' +
@@ -8566,7 +8693,7 @@ function listPaths(paths) {
  */
 function newMigrationFileName(name, now) {
     if (name === '') {
-        throw new MigrationError('MIGRATION_NAME_MISSING', 'please specify a name for the new migration', {
+        throw new errors_MigrationError('MIGRATION_NAME_MISSING', 'please specify a name for the new migration', {
             hint: 'Pass a name, e.g. `db-migrate new create_users`.',
         });
     }
@@ -8580,9 +8707,12 @@ function newMigrationFileName(name, now) {
     return `${stamp}_${name}.sql`;
 }
 
+;// CONCATENATED MODULE: external "node:buffer"
+const external_node_buffer_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/engine/parse.ts
+
 
 
 
@@ -8628,14 +8758,18 @@ function checksumOf(bytes) {
  * down), so every malformed file fails with the message dbmate would print, prefixed with
  * `<displayPath>: `. Deliberate difference: a file with several up/down sections, which dbmate
  * accepts but which always fails on PostgreSQL at its second section, is rejected here with
- * `PARSE_MULTIPLE_SECTIONS`.
+ * `PARSE_MULTIPLE_SECTIONS`. Bytes that are not UTF-8 (`PARSE_INVALID_UTF8`) or hold a NUL
+ * (`PARSE_NUL_BYTE`) are refused first: decoding them would replace each bad byte with U+FFFD and
+ * store mangled text without an error (dbmate sends the bytes and the server refuses them, 22021).
  *
  * @param source file contents; pass the raw bytes so the checksum covers exactly what is on disk
  * @param displayPath path shown in error messages, e.g. `db/migrations/20240101000000_init.sql`
  * @returns both sections and the sha256 (hex) of the file's UTF-8 bytes
- * @throws {ParseError} when the file is not a valid single-section dbmate migration
+ * @throws {ParseError} when the file is not a valid single-section dbmate migration, or not UTF-8
  */
 function parseMigration(source, displayPath) {
+    if (typeof source !== 'string')
+        assertSendable(source, displayPath);
     const bytes = typeof source === 'string' ? Buffer.from(source, 'utf8') : source;
     // Buffer#toString keeps a BOM, as Go's string(bytes) does, so markers are found at the same offsets.
     const text = typeof source === 'string' ? source : Buffer.from(source).toString('utf8');
@@ -8694,6 +8828,85 @@ function parseMigration(source, displayPath) {
         down: section(text, downStart, text.length),
         checksum,
     };
+}
+/**
+ * Refuses bytes PostgreSQL cannot take as query text: invalid UTF-8 (the first bad sequence is
+ * named by byte offset and line, so it can be found with any hex viewer or editor) and NUL. The
+ * common case costs one native scan (`isUtf8`) and one `indexOf`.
+ */
+function assertSendable(bytes, displayPath) {
+    const nul = bytes.indexOf(0);
+    if (nul === -1 && (0,external_node_buffer_namespaceObject.isUtf8)(bytes))
+        return;
+    const bad = firstInvalidUtf8(bytes);
+    if (bad !== undefined && (nul === -1 || bad.offset < nul)) {
+        const hex = Array.from(bytes.subarray(bad.offset, bad.offset + bad.length), (b) => `0x${b.toString(16).padStart(2, '0')}`).join(' ');
+        const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+        throw new ParseError('PARSE_INVALID_UTF8', `${displayPath}: not valid UTF-8 at byte offset ${bad.offset} (line ${lineOfByte(bytes, bad.offset)}): ` +
+            `${bad.length > 1 ? 'bytes' : 'byte'} ${hex}${bad.truncated ? ' at the end of the file' : ''}`, {
+            file: displayPath,
+            hint: (utf16 ? 'The file starts with a UTF-16 byte-order mark. ' : '') +
+                'Save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`); PostgreSQL refuses other bytes (SQLSTATE 22021), ' +
+                'so dbmate fails on this file too. Nothing was run.',
+        });
+    }
+    throw new ParseError('PARSE_NUL_BYTE', `${displayPath}: contains a NUL byte at byte offset ${nul} (line ${lineOfByte(bytes, nul)})`, {
+        file: displayPath,
+        hint: 'PostgreSQL cannot take a NUL character in a query (a file saved as UTF-16 has one in every other byte): ' +
+            "remove it, or write it as an escape in a bytea literal (e.g. '\\x00'::bytea). Nothing was run.",
+    });
+}
+/**
+ * The first ill-formed sequence (Unicode's "maximal subpart": the lead byte and the continuation
+ * bytes that were valid so far): stray continuation bytes, C0/C1 and F5..FF leads, overlong
+ * forms, UTF-16 surrogates (ED A0..BF), code points above U+10FFFF, and a sequence cut short.
+ */
+function firstInvalidUtf8(bytes) {
+    for (let i = 0; i < bytes.length;) {
+        const b = bytes[i];
+        if (b < 0x80) {
+            i++;
+            continue;
+        }
+        let need;
+        let lo = 0x80;
+        let hi = 0xbf;
+        if (b >= 0xc2 && b <= 0xdf)
+            need = 1;
+        else if (b >= 0xe0 && b <= 0xef) {
+            need = 2;
+            if (b === 0xe0)
+                lo = 0xa0; // overlong below U+0800
+            if (b === 0xed)
+                hi = 0x9f; // surrogates U+D800..DFFF
+        }
+        else if (b >= 0xf0 && b <= 0xf4) {
+            need = 3;
+            if (b === 0xf0)
+                lo = 0x90; // overlong below U+10000
+            if (b === 0xf4)
+                hi = 0x8f; // above U+10FFFF
+        }
+        else
+            return { offset: i, length: 1, truncated: false };
+        for (let k = 1; k <= need; k++) {
+            if (i + k >= bytes.length)
+                return { offset: i, length: k, truncated: true };
+            const c = bytes[i + k];
+            const [min, max] = k === 1 ? [lo, hi] : [0x80, 0xbf];
+            if (c < min || c > max)
+                return { offset: i, length: k, truncated: false };
+        }
+        i += need + 1;
+    }
+    return undefined;
+}
+/** 1-based line of a byte offset (lines end at `\n`, a single byte in UTF-8). */
+function lineOfByte(bytes, offset) {
+    let line = 1;
+    for (let i = bytes.indexOf(0x0a); i !== -1 && i < offset; i = bytes.indexOf(0x0a, i + 1))
+        line++;
+    return line;
 }
 /** Builds a section from `text[start, end)`; `start` is the marker's offset. */
 function section(text, start, end) {
@@ -8758,7 +8971,7 @@ function loadMigrations(files) {
 ;// CONCATENATED MODULE: ./src/engine/sql-error.ts
 
 /** A migration whose SQL the server rejected. */
-class SqlMigrationError extends MigrationError {
+class SqlMigrationError extends errors_MigrationError {
     failure;
     constructor(failure, opts = {}) {
         super(failure.cancelled ? 'CANCELLED' : failure.sqlstate ? `SQL_${failure.sqlstate}` : 'SQL_ERROR', headline(failure), opts);
@@ -8825,7 +9038,7 @@ function lineColumn(text, position) {
     return { line, column };
 }
 /** A syntax error found by our parser before anything was sent to the server. */
-class SqlSyntaxError extends MigrationError {
+class SqlSyntaxError extends errors_MigrationError {
     /** 1-based character position in the parsed text. */
     position;
     constructor(message, position, cause) {
@@ -9574,7 +9787,7 @@ async function lintCommand({ opts, io, out }) {
     const disabled = opts.disabledRules ?? [];
     const unknown = disabled.filter((id) => id !== '' && !RULE_IDS.includes(id));
     if (unknown.length) {
-        throw new MigrationError('LINT_UNKNOWN_RULE', `--disable: unknown rule ${unknown.map((u) => `"${u}"`).join(', ')}`, {
+        throw new errors_MigrationError('LINT_UNKNOWN_RULE', `--disable: unknown rule ${unknown.map((u) => `"${u}"`).join(', ')}`, {
             hint: `known rules: ${RULE_IDS.join(', ')}`,
         });
     }
@@ -9611,7 +9824,7 @@ async function loadCommand({ opts, target, config, io, out }) {
     // As dbmate: the file is checked before `Reading:` is printed, with Go's `stat <file>: …` message.
     const text = await (0,promises_namespaceObject.readFile)((0,external_node_path_.join)(io.cwd, opts.schemaFile), 'utf8').catch((e) => {
         const message = e.code === 'ENOENT' ? `stat ${opts.schemaFile}: no such file or directory` : `cannot read ${opts.schemaFile}: ${e.message}`;
-        throw new MigrationError('SCHEMA_FILE_MISSING', message, { hint: 'run `db-migrate dump` first, or pass --schema-file' });
+        throw new errors_MigrationError('SCHEMA_FILE_MISSING', message, { hint: 'run `db-migrate dump` first, or pass --schema-file' });
     });
     out(`Reading: ${opts.schemaFile}\n`);
     const sql = text
@@ -9637,7 +9850,7 @@ const NEW_NAME_MISSING_MESSAGE = 'please specify a name for the new migration';
  */
 async function newCommand({ opts, io, out }) {
     if (!opts.name)
-        throw new MigrationError('MIGRATION_NAME_MISSING', NEW_NAME_MISSING_MESSAGE, { hint: 'db-migrate new create_users' });
+        throw new errors_MigrationError('MIGRATION_NAME_MISSING', NEW_NAME_MISSING_MESSAGE, { hint: 'db-migrate new create_users' });
     const dir = opts.migrationsDirs[0];
     const display = external_node_path_.posix.join(dir, newMigrationFileName(opts.name, new Date()));
     const abs = (0,external_node_path_.join)(io.cwd, display);
@@ -9649,7 +9862,7 @@ async function newCommand({ opts, io, out }) {
     }
     catch (e) {
         if (e.code === 'EEXIST')
-            throw new MigrationError('MIGRATION_EXISTS', 'file already exists', { hint: `${display} exists: wait a second or pick another name` });
+            throw new errors_MigrationError('MIGRATION_EXISTS', 'file already exists', { hint: `${display} exists: wait a second or pick another name` });
         throw e;
     }
     return 0;
@@ -9697,7 +9910,7 @@ async function planRollbackCommand({ opts, migrator, out }) {
         return 0;
     }
     if (p.targets.length === 0) {
-        throw new MigrationError('NOTHING_TO_ROLLBACK', "can't rollback: no migrations have been applied", { hint: 'run `status` to see what is applied' });
+        throw new errors_MigrationError('NOTHING_TO_ROLLBACK', "can't rollback: no migrations have been applied", { hint: 'run `status` to see what is applied' });
     }
     out(`Rollback plan: ${p.targets.length} migration(s), newest first (dry run, nothing changed)\n`);
     for (const m of p.targets) {
@@ -9718,16 +9931,66 @@ async function tableExists(conn, name) {
     const { rowCount } = await conn.query('select 1 from information_schema.tables where table_schema = $1 and table_name = $2', [name.schema, name.table]);
     return (rowCount ?? 0) > 0;
 }
+/**
+ * The relation named `schema.table`, whatever its kind, with its columns; `undefined` when there
+ * is none. One catalog query (pg_class, not information_schema, which hides relations the user has
+ * no privilege on and every relation that is not a table or a view): it replaces the existence check
+ * where the ledger and the history table are read, so knowing their shape costs no round trip.
+ */
+async function describeRelation(conn, name) {
+    const { rows } = await conn.query(`select c.relkind::text as kind, coalesce((
+       select json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'category', t.typcategory,
+                'notNull', a.attnotnull, 'hasDefault', a.atthasdef or a.attidentity <> '' or a.attgenerated <> '') order by a.attnum)
+         from pg_attribute a join pg_type t on t.oid = a.atttypid
+        where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped), '[]')::text as cols
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = $1 and c.relname = $2`, [name.schema, name.table]);
+    if (rows.length === 0)
+        return undefined;
+    return { kind: rows[0].kind, columns: JSON.parse(rows[0].cols) };
+}
+/** The relation kinds an INSERT can go into like a table. */
+function isTableKind(kind) {
+    return kind === 'r' || kind === 'p';
+}
+/** `a view`, `a sequence`, …: what a relation is, for messages. */
+function relationKindName(kind) {
+    const names = {
+        r: 'a table',
+        p: 'a partitioned table',
+        v: 'a view',
+        m: 'a materialized view',
+        f: 'a foreign table',
+        S: 'a sequence',
+        i: 'an index',
+        I: 'a partitioned index',
+        c: 'a composite type',
+        t: 'a TOAST table',
+    };
+    return names[kind] ?? `a relation of kind '${kind}'`;
+}
 
 ;// CONCATENATED MODULE: ./src/engine/history.ts
 
 
 
 
+
+
 /** Outcomes of the table's check constraint, in the order the DDL lists them. */
 const OUTCOMES = ['applied', 'failed', 'rolled_back', 'verified', 'cancelled'];
-/** The history table lives beside the ledger so both move together when a schema is chosen. */
+/**
+ * The history table lives beside the ledger so both move together when a schema is chosen.
+ *
+ * @throws {MigrationError} `TABLE_NAME_INVALID` for a name outside the rule of `identifiers.ts`, or the ledger's own name
+ */
 function historyName(ledger, table) {
+    const problem = tableNameProblem(table, { qualified: false }) ?? (table === ledger.table ? SAME_TABLE_PROBLEM : undefined);
+    if (problem) {
+        throw new errors_MigrationError('TABLE_NAME_INVALID', `invalid history table name '${table}': ${problem}`, {
+            hint: `expected ${HISTORY_TABLE_FORMAT} (history-table, --history-table)`,
+        });
+    }
     return { schema: ledger.schema, table, quoted: `${ledger.quotedSchema}.${quoteIdent(table)}` };
 }
 /** The audit table as configured: `table` empty means the history table is disabled. */
@@ -9806,9 +10069,41 @@ function historyInsertSql(name, e, ctx) {
 async function recordHistory(conn, name, e, ctx) {
     await conn.query(historyInsertSql(name, e, ctx));
 }
+/**
+ * Columns every version of the history table has had: {@link historyDdl} adds the newer ones
+ * (`invocation_id`) to an older table, and refuses to touch a table that lacks these.
+ */
+const HISTORY_COLUMNS = [
+    'version', 'direction', 'outcome', 'file_name', 'checksum', 'started_at', 'finished_at', 'duration_ms',
+    'environment', 'actor', 'git_sha', 'run_id', 'run_url', 'tool_version', 'sqlstate', 'error',
+];
+/**
+ * Whether the history table exists, after checking that it is ours (one catalog query, in place
+ * of the existence check): a table of that name made by someone else is never altered or written.
+ *
+ * @throws {MigrationError} `HISTORY_FOREIGN` naming the table and what it lacks
+ */
+async function checkHistory(conn, name) {
+    const shape = await describeRelation(conn, name);
+    if (!shape)
+        return false;
+    const have = new Set(shape.columns.map((c) => c.name));
+    const missing = HISTORY_COLUMNS.filter((c) => !have.has(c));
+    const why = !isTableKind(shape.kind)
+        ? `it is ${relationKindName(shape.kind)}, not a table`
+        : missing.length > 0
+            ? `it has no ${missing.length > 1 ? 'columns' : 'column'} ${missing.join(', ')} (columns: ${shape.columns.map((c) => c.name).join(', ') || 'none'})`
+            : undefined;
+    if (why === undefined)
+        return true;
+    throw new errors_MigrationError('HISTORY_FOREIGN', `${name.quoted} is not db-migrate's history table: ${why}`, {
+        hint: 'give the history table another name with history-table (action input) or --history-table (CLI), ' +
+            'or disable it with an empty value; nothing was changed',
+    });
+}
 /** Checksum of the last successful `up` of each version: what the file looked like when applied. */
 async function appliedChecksums(conn, name) {
-    if (!(await tableExists(conn, name)))
+    if (!(await checkHistory(conn, name)))
         return new Map();
     // One JSON object rather than a row per version: per-row parsing dominated large `status` runs.
     const { rows } = await conn.query(`select coalesce(json_object_agg(version, checksum), '{}')::text as sums from (
@@ -9847,12 +10142,20 @@ function editedWarning(file) {
 
 ;// CONCATENATED MODULE: ./src/engine/ledger.ts
 
+
+
 /**
  * Resolve the ledger's schema the way dbmate does: `schema.table` in the name, else the first
  * `search_path` entry of the URL, else `current_schema()`, else `public`. Quoting is done by the
  * server so the names match what dbmate writes into schema.sql byte for byte.
  */
 async function resolveLedgerName(conn, migrationsTable, searchPath) {
+    const problem = tableNameProblem(migrationsTable, { qualified: true });
+    if (problem) {
+        throw new errors_MigrationError('TABLE_NAME_INVALID', `invalid migrations table name '${migrationsTable}': ${problem}`, {
+            hint: `expected ${MIGRATIONS_TABLE_FORMAT} (migrations-table, --migrations-table, DBMATE_MIGRATIONS_TABLE)`,
+        });
+    }
     let parts = migrationsTable.split('.');
     let schema = '';
     if (parts.length > 1) {
@@ -9872,9 +10175,14 @@ async function resolveLedgerName(conn, migrationsTable, searchPath) {
 }
 /**
  * Create the ledger if missing, with dbmate's exact DDL so either tool can continue the other's
- * work. A missing schema (3F000) is created once, as dbmate does, announced with its line.
+ * work. A missing schema (3F000) is created once, as dbmate does, announced with its line. An
+ * existing table is checked first ({@link checkLedger}): another tool's table is refused, never
+ * written to.
  */
 async function ensureLedger(conn, name, log) {
+    if (await checkLedger(conn, name))
+        return;
+    // `if not exists` still: dump runs without the advisory lock, so another run may create it first.
     const ddl = `create table if not exists ${name.quoted} (version varchar primary key)`;
     try {
         await conn.query(ddl);
@@ -9887,14 +10195,93 @@ async function ensureLedger(conn, name, log) {
         await conn.query(ddl);
     }
 }
-/** Applied versions, or an empty set when the ledger does not exist yet. */
+/**
+ * Applied versions, or an empty set when the ledger does not exist yet.
+ *
+ * @throws {MigrationError} `LEDGER_FOREIGN` when the table is not a dbmate ledger
+ */
 async function appliedVersions(conn, name) {
-    if (!(await tableExists(conn, name)))
+    if (!(await checkLedger(conn, name)))
         return new Set();
+    return readAppliedVersions(conn, name);
+}
+/** The ledger's versions, for a caller that has just {@link checkLedger checked} that it exists and is usable. */
+async function readAppliedVersions(conn, name) {
     // One JSON value instead of one row per version: node-postgres's per-row parsing dominated
     // `status` on large projects.
     const { rows } = await conn.query(`select coalesce(json_agg(version), '[]')::text as v from ${name.quoted}`);
     return new Set(JSON.parse(rows[0].v));
+}
+/**
+ * Whether the ledger exists, after checking that it is one: one catalog query, the same cost as
+ * the existence check it replaces. dbmate needs a table with a text-like `version` column that an
+ * `insert (version)` can fill, so every other column must be nullable or have a default (Rails'
+ * `schema_migrations`, which dbmate shares, qualifies).
+ *
+ * @returns false when no relation has the ledger's name
+ * @throws {MigrationError} `LEDGER_FOREIGN` naming the table, the tool it looks like and what to do
+ */
+async function checkLedger(conn, name) {
+    const shape = await describeRelation(conn, name);
+    if (!shape)
+        return false;
+    const why = ledgerShapeProblem(shape);
+    if (why === undefined)
+        return true;
+    const tool = foreignTool(shape);
+    const looks = tool ? `it looks like ${tool}'s migrations table (${columnList(shape.columns)})` : why;
+    throw new errors_MigrationError('LEDGER_FOREIGN', `${name.quoted} is not a dbmate ledger: ${looks}`, {
+        hint: `dbmate records applied migrations in a table with a text version column (it creates version varchar primary key). ` +
+            `Give dbmate's ledger a name of its own with migrations-table (action input), --migrations-table or DBMATE_MIGRATIONS_TABLE (CLI), ` +
+            `e.g. dbmate_migrations${tool ? `, or move ${tool}'s history out of ${name.quoted} first (one row per applied version in a dbmate ledger)` : ''}; ` +
+            'nothing was changed',
+    });
+}
+/** Why a relation cannot serve as dbmate's ledger; `undefined` when it can. */
+function ledgerShapeProblem(shape) {
+    if (!isTableKind(shape.kind))
+        return `it is ${relationKindName(shape.kind)}, not a table`;
+    const version = shape.columns.find((c) => c.name === 'version');
+    if (!version)
+        return `it has no version column (columns: ${columnList(shape.columns) || 'none'})`;
+    if (version.category !== 'S')
+        return `its version column is ${version.type}, not text (columns: ${columnList(shape.columns)})`;
+    const required = shape.columns.filter((c) => c.name !== 'version' && c.notNull && !c.hasDefault);
+    if (required.length > 0) {
+        const names = required.map((c) => c.name).join(', ');
+        return `${required.length > 1 ? 'columns' : 'column'} ${names} ${required.length > 1 ? 'are' : 'is'} NOT NULL without a default, so dbmate cannot insert a version (columns: ${columnList(shape.columns)})`;
+    }
+    return undefined;
+}
+/**
+ * Other migration tools' tables, by the columns that give them away. Only consulted for a table
+ * dbmate cannot use: one it can (Rails', diesel's) is shared as dbmate shares it.
+ */
+const FOREIGN_TOOLS = [
+    { tool: 'golang-migrate', columns: ['version', 'dirty'] },
+    { tool: 'Ecto (Phoenix)', columns: ['version', 'inserted_at'] },
+    { tool: 'sqlx', columns: ['version', 'success', 'checksum'] },
+    { tool: 'goose', columns: ['version_id', 'is_applied'] },
+    { tool: 'Flyway', columns: ['installed_rank', 'success'] },
+    { tool: 'Liquibase', columns: ['author', 'filename', 'dateexecuted'] },
+    { tool: 'Sequel', columns: ['filename'] },
+    { tool: 'Alembic', columns: ['version_num'] },
+    { tool: 'Prisma', columns: ['migration_name', 'checksum'] },
+    { tool: 'Knex', columns: ['name', 'batch', 'migration_time'] },
+    { tool: 'Django', columns: ['app', 'name', 'applied'] },
+    { tool: 'TypeORM', columns: ['timestamp', 'name'] },
+    { tool: 'node-pg-migrate', columns: ['name', 'run_on'] },
+    { tool: 'diesel', columns: ['version', 'run_on'] },
+];
+/** The tool whose migrations table has these columns, if one is known. */
+function foreignTool(shape) {
+    if (!isTableKind(shape.kind))
+        return undefined;
+    const names = new Set(shape.columns.map((c) => c.name));
+    return FOREIGN_TOOLS.find((t) => t.columns.every((c) => names.has(c)))?.tool;
+}
+function columnList(columns) {
+    return columns.map((c) => `${c.name} ${c.type}`).join(', ');
 }
 
 ;// CONCATENATED MODULE: ./src/metrics/coverage.ts
@@ -10221,7 +10608,7 @@ async function collectRecentRuns(o, environment, count) {
 }
 async function withHistory(o, fn) {
     if (!o.historyTable) {
-        throw new MigrationError('HISTORY_DISABLED', 'the history table is disabled, so there is no history to read', {
+        throw new errors_MigrationError('HISTORY_DISABLED', 'the history table is disabled, so there is no history to read', {
             hint: 'set --history-table (the action input history-table) to the table your runs record into, by default schema_migrations_history',
         });
     }
@@ -11078,7 +11465,7 @@ function makePlan(files, applied) {
 function checkStrictOrder(plan) {
     const first = plan.pending[0];
     if (first && plan.highestApplied !== undefined && first.version <= plan.highestApplied) {
-        throw new MigrationError('OUT_OF_ORDER', `migration \`${first.version}\` is out of order with already applied migrations, the version number has to be higher than the applied migration \`${plan.highestApplied}\` in --strict mode`, { hint: `rename ${first.displayPath} with a newer timestamp (db-migrate new), or run without --strict` });
+        throw new errors_MigrationError('OUT_OF_ORDER', `migration \`${first.version}\` is out of order with already applied migrations, the version number has to be higher than the applied migration \`${plan.highestApplied}\` in --strict mode`, { hint: `rename ${first.displayPath} with a newer timestamp (db-migrate new), or run without --strict` });
     }
 }
 /**
@@ -11121,7 +11508,7 @@ function abortReason(signal) {
 }
 /** The error of a run stopped by `signal` before `what` (e.g. `the next migration`). */
 function cancelledError(signal, what) {
-    return new MigrationError('CANCELLED', `cancelled by ${abortReason(signal)} before ${what}`, {
+    return new errors_MigrationError('CANCELLED', `cancelled by ${abortReason(signal)} before ${what}`, {
         hint: 'the run stopped on purpose; run it again to continue (migrations that completed stay applied)',
     });
 }
@@ -11878,14 +12265,15 @@ async function dumpSchema(conn, target, ledger, opts = {}) {
     const args = ['--format=plain', '--encoding=UTF8', '--schema-only', '--no-privileges', '--no-owner'];
     const version = await pgDumpVersion(pgDump);
     if (!version) {
-        throw new MigrationError('PG_DUMP_MISSING', `cannot run ${pgDump}: it is needed to write the schema file`, {
+        throw new errors_MigrationError('PG_DUMP_MISSING', `cannot run ${pgDump}: it is needed to write the schema file`, {
             hint: 'install the PostgreSQL client (e.g. `apt-get install postgresql-client`), pass --no-dump-schema, or set the pg_dump path',
         });
     }
     if (supportsRestrictKey(version))
         args.push('--restrict-key=dbmate');
+    // Quoted: in a pg_dump pattern an unquoted name is folded to lower case.
     if (opts.history)
-        args.push(`--exclude-table=${opts.history.schema}.${opts.history.table}`);
+        args.push(`--exclude-table=${patternQuote(opts.history.schema)}.${patternQuote(opts.history.table)}`);
     for (const s of target.searchPath)
         if (s.trim())
             args.push('--schema', s.trim());
@@ -11899,7 +12287,7 @@ async function dumpSchema(conn, target, ledger, opts = {}) {
         const text = r.stderr.trim();
         const code = r.code ?? 1;
         // dbmate passes pg_dump's stderr through verbatim (it already names pg_dump).
-        throw new MigrationError('PG_DUMP_FAILED', text || `${pgDump} exited with code ${code}`, {
+        throw new errors_MigrationError('PG_DUMP_FAILED', text || `${pgDump} exited with code ${code}`, {
             hint: /server version mismatch/.test(text)
                 ? 'pg_dump must be at least the server major version: install a newer postgresql-client'
                 : undefined,
@@ -11940,6 +12328,10 @@ async function writeSchema(conn, target, ledger, opts) {
     const text = await dumpSchema(conn, target, ledger, dump);
     log.info(`Writing: ${schemaFile}`);
     await writeSchemaFile(cwd && !schemaFile.startsWith('/') ? `${cwd}/${schemaFile}` : schemaFile, text);
+}
+/** A name as a pg_dump pattern that matches exactly it (identifiers.ts allows no `"`, `*` or `?`). */
+function patternQuote(name) {
+    return `"${name.replace(/"/g, '""')}"`;
 }
 
 ;// CONCATENATED MODULE: ./src/engine/lock-schedule.ts
@@ -12669,7 +13061,7 @@ async function acquireLock(conn, key, waitMs, log, signal) {
             announced = true;
         }
         if (Date.now() >= deadline) {
-            throw new MigrationError('LOCK_TIMEOUT', `another migration run holds the migration lock (${holder}); waited ${waitMs} ms`, {
+            throw new errors_MigrationError('LOCK_TIMEOUT', `another migration run holds the migration lock (${holder}); waited ${waitMs} ms`, {
                 hint: 'wait for the other run to finish, or raise --lock-wait-timeout / lock-wait-timeout',
             });
         }
@@ -12750,14 +13142,14 @@ function parseDatabaseUrl(raw, opts = {}) {
     const schemeMatch = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(text);
     // dbmate rejects a URL whose scheme is empty with this message, so a bare `localhost/db` gets it too.
     if (!schemeMatch) {
-        throw new MigrationError('URL_MISSING', MISSING_URL_MESSAGE, {
+        throw new errors_MigrationError('URL_MISSING', MISSING_URL_MESSAGE, {
             hint: text === '' ? undefined : `a database URL looks like ${URL_FORMAT}`,
         });
     }
     const scheme = schemeMatch[1].toLowerCase();
     const driver = opts.driver ? opts.driver : scheme;
     if (!POSTGRES_SCHEMES.includes(driver)) {
-        throw new MigrationError('URL_UNSUPPORTED_DRIVER', `unsupported driver: ${driver}`, {
+        throw new errors_MigrationError('URL_UNSUPPORTED_DRIVER', `unsupported driver: ${driver}`, {
             hint: `this tool speaks PostgreSQL only; use one of the schemes ${POSTGRES_SCHEMES.join(', ')}`,
         });
     }
@@ -13069,7 +13461,7 @@ function describeParseFailure(rest) {
     return 'it cannot be parsed (percent-encode special characters in the user name and password)';
 }
 function invalid(text, reason, cause) {
-    throw new MigrationError('URL_INVALID', `invalid database url ${redactUrl(text)}: ${reason}`, {
+    throw new errors_MigrationError('URL_INVALID', `invalid database url ${redactUrl(text)}: ${reason}`, {
         ...(cause !== undefined ? { cause } : {}),
     });
 }
@@ -13184,7 +13576,7 @@ async function checkTopology(conn, target, opts) {
 /** Refuse, or warn, on a standby. */
 function standby(where, lagS, opts, attrs) {
     if (opts.writes) {
-        throw new MigrationError('STANDBY', `${where} is a standby server in recovery (a read-only replica), where nothing can be migrated: point the database URL at the primary`, { hint: 'pg_is_in_recovery() is true on this server; migrations, rollbacks and the ledger must be written on the primary, and reach the standby by replication' });
+        throw new errors_MigrationError('STANDBY', `${where} is a standby server in recovery (a read-only replica), where nothing can be migrated: point the database URL at the primary`, { hint: 'pg_is_in_recovery() is true on this server; migrations, rollbacks and the ledger must be written on the primary, and reach the standby by replication' });
     }
     const lag = lagS === null ? 'it has replayed no transaction since it started' : `its last replayed transaction committed ${formatLag(lagS)} ago on the primary`;
     const message = `${where} is a standby server in recovery: what it shows may lag behind the primary (${lag})`;
@@ -13218,7 +13610,7 @@ function checkSessionAttrs(attrs, where, server) {
     })();
     if (is === undefined)
         return;
-    throw new MigrationError('TARGET_SESSION_ATTRS', `the database URL asks for target_session_attrs=${attrs}, but ${where} ${is}`, {
+    throw new errors_MigrationError('TARGET_SESSION_ATTRS', `the database URL asks for target_session_attrs=${attrs}, but ${where} ${is}`, {
         hint: 'point the URL at a server of that kind, or change target_session_attrs (this URL names one host, so there is no other server to try)',
     });
 }
@@ -13260,7 +13652,7 @@ async function lookFromProbe(conn, first, token, probe, log) {
     return { confirmed: 'value' in seen };
 }
 function pooled(where, found) {
-    return new MigrationError('POOLER_TRANSACTION_MODE', `${where} is a connection pooler in transaction or statement mode (such as PgBouncer pool_mode = transaction, or the Supabase and Neon pooler URLs), ` +
+    return new errors_MigrationError('POOLER_TRANSACTION_MODE', `${where} is a connection pooler in transaction or statement mode (such as PgBouncer pool_mode = transaction, or the Supabase and Neon pooler URLs), ` +
         `and migrations need a session of their own: use the direct database URL or the pooler's session mode ` +
         `(Supabase: port 5432 of the pooler, not 6543; Neon: the host name without -pooler)`, {
         hint: `found: ${found}; behind a transaction pooler the advisory lock would stay held in the pool and not keep two runs apart, ` +
@@ -13312,7 +13704,6 @@ async function withDeadline(p, ms) {
  * URL's `target_session_attrs` are refused. The second connection that check needs is opened
  * here at the same time as the session, so it costs no extra connect latency.
  */
-
 
 
 
@@ -13405,7 +13796,8 @@ async function withSession(s, fn, createMissing, opts = {}) {
 }
 /**
  * A read-only session for dry runs: even a bug in the caller could not create or change
- * anything. `fn` gets the resolved ledger and whether it exists. A missing database is not an
+ * anything. `fn` gets the resolved ledger and whether it exists (checked: another tool's table of
+ * that name is refused with `LEDGER_FOREIGN`). A missing database is not an
  * error here: `onMissing` answers instead.
  */
 async function withReadOnlySession(s, fn, onMissing) {
@@ -13413,7 +13805,7 @@ async function withReadOnlySession(s, fn, onMissing) {
     const result = await withSession(s, async (conn) => {
         await conn.query('SET default_transaction_read_only = on');
         const ledger = await resolveLedgerName(conn, s.migrationsTable, s.target.searchPath);
-        return fn(conn, ledger, await tableExists(conn, ledger));
+        return fn(conn, ledger, await checkLedger(conn, ledger));
     }, undefined, { writes: false }).catch((err) => {
         if (err.code !== 'DATABASE_MISSING')
             throw err;
@@ -13564,7 +13956,7 @@ async function settleRun(conn, s, run) {
             result.stateUnknown = true;
             result.unknownReason = unknownAdvice(unknown ?? '', last, run.session);
             // The step's own error would say "nothing of it was applied": not known, so not said.
-            result.error = new MigrationError('OUTCOME_UNKNOWN', result.unknownReason, {
+            result.error = new errors_MigrationError('OUTCOME_UNKNOWN', result.unknownReason, {
                 hint: 'once `status` answers, run again: a rerun applies only what the ledger lacks',
                 ...(run.error ? { cause: run.error } : {}),
             });
@@ -13617,7 +14009,7 @@ function heardLate(result, step, why) {
     step.outcome = step.direction === 'up' ? 'applied' : 'rolled_back';
     step.committedUnheard = true;
     delete step.error;
-    result.error = new MigrationError('CONNECTION_LOST', `the connection was lost${why ? ` (${why})` : ''} after ${step.displayPath} committed: the ledger shows it ${step.direction === 'up' ? 'applied' : 'rolled back'}, but its answer never arrived; the run stopped there`, { hint: 'nothing is half-done: run the same command again to continue' });
+    result.error = new errors_MigrationError('CONNECTION_LOST', `the connection was lost${why ? ` (${why})` : ''} after ${step.displayPath} committed: the ledger shows it ${step.direction === 'up' ? 'applied' : 'rolled back'}, but its answer never arrived; the run stopped there`, { hint: 'nothing is half-done: run the same command again to continue' });
 }
 /** What to tell when the outcome cannot be known, and how to find it out. */
 function unknownAdvice(why, step, session) {
@@ -13712,7 +14104,7 @@ class Migrator {
             const { ledger, history } = locked;
             const files = await this.files();
             if (files.length === 0) {
-                throw new MigrationError('NO_MIGRATIONS', 'no migration files found', {
+                throw new errors_MigrationError('NO_MIGRATIONS', 'no migration files found', {
                     hint: `add a migration with \`db-migrate new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
                 });
             }
@@ -13746,7 +14138,7 @@ class Migrator {
             const plan = makePlan(files, await appliedVersions(conn, ledger));
             const targets = rollbackTargets(plan, opts.steps ?? 1);
             if (targets.length === 0) {
-                throw new MigrationError('NOTHING_TO_ROLLBACK', "can't rollback: no migrations have been applied", {
+                throw new errors_MigrationError('NOTHING_TO_ROLLBACK', "can't rollback: no migrations have been applied", {
                     hint: 'run `status` to see what is applied',
                 });
             }
@@ -13817,7 +14209,7 @@ class Migrator {
             return {
                 version,
                 reason: 'no-file',
-                error: new MigrationError('ROLLBACK_NO_FILE', `cannot roll back version ${version}: no migration file has this version`, {
+                error: new errors_MigrationError('ROLLBACK_NO_FILE', `cannot roll back version ${version}: no migration file has this version`, {
                     hint: 'restore the file (from git) and roll back by hand, or restore the backup',
                 }),
             };
@@ -13833,7 +14225,7 @@ class Migrator {
             return {
                 version,
                 reason: 'no-down',
-                error: new MigrationError('ROLLBACK_NO_DOWN', `cannot roll back ${file.displayPath}: its down section is empty, so the rollback stopped here`, {
+                error: new errors_MigrationError('ROLLBACK_NO_DOWN', `cannot roll back ${file.displayPath}: its down section is empty, so the rollback stopped here`, {
                     hint: 'an empty down section would only delete the ledger row and leave the change in place; ' +
                         'undo this migration by hand (or restore the backup), or give the file a real down section',
                 }),
@@ -13929,7 +14321,7 @@ class Migrator {
     async dryRun(build) {
         const files = await this.files();
         return withReadOnlySession(this.cfg, async (conn, ledger, exists) => {
-            const plan = makePlan(files, exists ? await appliedVersions(conn, ledger) : new Set());
+            const plan = makePlan(files, exists ? await readAppliedVersions(conn, ledger) : new Set());
             return build({ plan, edited: await editedVersions(conn, configuredHistory(ledger, this.cfg.historyTable), plan), ledgerExists: exists, databaseMissing: false });
         }, () => build({ plan: makePlan(files, new Set()), edited: [], ledgerExists: false, databaseMissing: true }));
     }
@@ -13975,7 +14367,10 @@ class Migrator {
             this.held.lost = true;
         return result;
     }
+    /** Both tables, each checked before anything is created: another tool's table stops the run with nothing changed. */
     async ensureTables(conn, ledger, history) {
+        if (history)
+            await checkHistory(conn, history);
         await ensureLedger(conn, ledger, this.log);
         if (history)
             await conn.query(historyDdl(history));
@@ -14016,7 +14411,7 @@ class Migrator {
             return edited;
         const paths = edited.map((v) => plan.files.find((r) => r.file.version === v)?.file.displayPath ?? v);
         if (this.cfg.strict) {
-            throw new MigrationError('EDITED_MIGRATIONS', `applied migration file${paths.length > 1 ? 's' : ''} edited after ${paths.length > 1 ? 'they were' : 'it was'} applied (checksum differs from the history table): ${paths.join(', ')}; nothing was applied in --strict mode`, { hint: 'restore the applied files as they were (git) and put the change in a new migration, or run without --strict' });
+            throw new errors_MigrationError('EDITED_MIGRATIONS', `applied migration file${paths.length > 1 ? 's' : ''} edited after ${paths.length > 1 ? 'they were' : 'it was'} applied (checksum differs from the history table): ${paths.join(', ')}; nothing was applied in --strict mode`, { hint: 'restore the applied files as they were (git) and put the change in a new migration, or run without --strict' });
         }
         for (const p of paths)
             this.log.warn(editedWarning(p));
@@ -14133,7 +14528,6 @@ function unifiedDiff(a, b, labels, context = 3) {
 
 
 
-
 /**
  * Round-trip check of the migrations' down sections, on a scratch database that never is the
  * configured one: apply each migration one at a time (dumping the schema after each), roll back
@@ -14198,7 +14592,7 @@ async function run(cfg, scratch, created, t0, proofs) {
         const dump = () => schemaOnly(conn, scratch, ledger, history, cfg);
         const files = (await migrator.plan()).pending;
         if (files.length === 0) {
-            throw new MigrationError('NO_MIGRATIONS', 'no migration files found', {
+            throw new errors_MigrationError('NO_MIGRATIONS', 'no migration files found', {
                 hint: `add a migration with \`db-migrate new NAME\` in ${cfg.migrationsDirs.join(', ')}`,
             });
         }
@@ -14301,7 +14695,8 @@ async function recordProofs(cfg, scratch, proofs) {
     try {
         const ledger = await resolveLedgerName(conn, cfg.migrationsTable, target.searchPath);
         const history = historyName(ledger, cfg.historyTable);
-        if (!(await tableExists(conn, history))) {
+        // checkHistory: a foreign table of that name is refused (a warning below), never written.
+        if (!(await checkHistory(conn, history))) {
             log.debug(`${history.quoted} does not exist in ${target.database}: ${what} are not recorded (verify creates no table there)`);
             return 0;
         }
@@ -14334,7 +14729,7 @@ function check(r, version) {
     if (r.error)
         throw r.error;
     if (r.steps.length !== 1 || r.steps[0].version !== version) {
-        throw new MigrationError('VERIFY_UNEXPECTED_STEP', `verify expected to run version ${version}, but the engine ran ${r.steps.map((s) => s.version).join(', ') || 'nothing'}`);
+        throw new errors_MigrationError('VERIFY_UNEXPECTED_STEP', `verify expected to run version ${version}, but the engine ran ${r.steps.map((s) => s.version).join(', ') || 'nothing'}`);
     }
 }
 /** `<db>_verify_<8 hex>`, within PostgreSQL's 63-byte identifier limit. */
@@ -14353,7 +14748,7 @@ async function assertEmpty(conn, target) {
     const { rows } = await conn.query("select count(*) as n from pg_catalog.pg_tables where schemaname not in ('pg_catalog', 'information_schema')");
     const n = Number(rows[0].n);
     if (n > 0) {
-        throw new MigrationError('VERIFY_SCRATCH_NOT_EMPTY', `the scratch database ${target.redacted} already has ${n} table(s): verify needs an empty database`, {
+        throw new errors_MigrationError('VERIFY_SCRATCH_NOT_EMPTY', `the scratch database ${target.redacted} already has ${n} table(s): verify needs an empty database`, {
             hint: 'give an empty database as the scratch URL, or none (verify then creates and drops its own)',
         });
     }
@@ -14443,7 +14838,7 @@ async function waitForDatabase(target, opts) {
         }
     }
     opts.onDone?.();
-    throw new MigrationError('WAIT_TIMEOUT', `unable to connect to database: ${err.message}`, {
+    throw new errors_MigrationError('WAIT_TIMEOUT', `unable to connect to database: ${err.message}`, {
         hint: 'check that the server is running and reachable, or raise --wait-timeout',
         cause: err,
     });
@@ -14518,7 +14913,7 @@ function offlineCommand(name) {
 function databaseCommand(name) {
     if (Object.hasOwn(DATABASE, name))
         return DATABASE[name];
-    throw new MigrationError('UNKNOWN_COMMAND', `unknown command ${name}`);
+    throw new errors_MigrationError('UNKNOWN_COMMAND', `unknown command ${name}`);
 }
 
 ;// CONCATENATED MODULE: ./src/cli/main.ts
@@ -14610,7 +15005,7 @@ function readCommandLine(argv, processEnv, cwd, out, err) {
 function formatError(e) {
     if (e instanceof SqlMigrationError)
         return `Error: ${e.describe()}\n`;
-    if (e instanceof MigrationError)
+    if (e instanceof errors_MigrationError)
         return `Error: ${e.message}\n${e.hint ? `  hint: ${e.hint}\n` : ''}`;
     const m = e;
     return `Error: ${m?.message ?? String(e)}${m?.code && !m.message?.includes(m.code) ? ` (${m.code})` : ''}\n`;

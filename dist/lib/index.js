@@ -236,7 +236,111 @@ function newMigrationFileName(name, now) {
     return `${stamp}_${name}.sql`;
 }
 
+;// CONCATENATED MODULE: ./src/engine/identifiers.ts
+/**
+ * The one rule for the table names users configure (`migrations-table`/`--migrations-table`/
+ * `DBMATE_MIGRATIONS_TABLE`, `history-table`/`--history-table`), shared by the action's inputs, the
+ * CLI's flags and the engine, so a name is accepted or refused the same way everywhere.
+ *
+ * The names are spliced into SQL (quoted by the server's `quote_ident`, as dbmate does), so the rule
+ * is strict where dbmate is not: letters (any script), digits, `_`, `$`, `-` and spaces inside the
+ * name (dbmate quotes `Weird Name` and projects that use such a ledger must keep working); no quotes,
+ * semicolons, other whitespace or control characters; at most 63 bytes of UTF-8 per part (PostgreSQL
+ * silently truncates longer names, so two long names could end up as one table); the ledger may be
+ * `schema.table` (one dot), the history table is a bare name because it always lives in the
+ * ledger's schema.
+ */
+
+/** PostgreSQL's NAMEDATALEN - 1: longer identifiers are truncated by the server. */
+const MAX_IDENTIFIER_BYTES = 63;
+/** What `migrations-table` accepts, in the words every "expected …" message uses. */
+const MIGRATIONS_TABLE_FORMAT = "a table name, optionally schema-qualified (schema.table), of letters, digits, '_', '$', '-' or inner spaces, at most 63 bytes per part, e.g. schema_migrations";
+/** What `history-table` accepts. */
+const HISTORY_TABLE_FORMAT = "a table name (it lives in the migrations table's schema) of letters, digits, '_', '$', '-' or inner spaces, at most 63 bytes, e.g. schema_migrations_history, or empty to disable the history table";
+const BAD_CHAR_RE = /[^\p{L}\p{M}\p{Nd}_$ -]/u;
+/**
+ * Why `value` is not an acceptable `migrations-table` (`schema.table` allowed) or, with
+ * `qualified: false`, `history-table` name; `undefined` when it is. The reason is a short clause
+ * such as `';' is not allowed` for "expected … (reason)" messages.
+ */
+function tableNameProblem(value, opts) {
+    if (value === '')
+        return 'the name is empty';
+    const parts = value.split('.');
+    if (!opts.qualified && parts.length > 1)
+        return '"." is not allowed: the history table is always in the migrations table\'s schema';
+    if (parts.length > 2)
+        return `it has ${parts.length - 1} dots, at most one is allowed: schema.table`;
+    for (const [i, part] of parts.entries()) {
+        const what = parts.length === 1 ? 'the name' : i === 0 ? 'the schema' : 'the table name';
+        if (part === '')
+            return `${what} is empty`;
+        const bad = BAD_CHAR_RE.exec(part);
+        if (bad)
+            return `${describeChar(bad[0])} is not allowed`;
+        if (part.startsWith(' ') || part.endsWith(' '))
+            return `${what} starts or ends with a space`;
+        const bytes = Buffer.byteLength(part, 'utf8');
+        if (bytes > MAX_IDENTIFIER_BYTES)
+            return `${what} is ${bytes} bytes long; PostgreSQL truncates names longer than ${MAX_IDENTIFIER_BYTES} bytes`;
+    }
+    return undefined;
+}
+/** A character for a message: printable ones in double quotes (`'"'` for that one), the others by code point. */
+function describeChar(ch) {
+    const cp = ch.codePointAt(0);
+    const code = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+    if (/[\p{C}\p{Z}]/u.test(ch))
+        return `the character ${code}`;
+    return ch === '"' ? `'"'` : `"${ch}"`;
+}
+/** The table part of a `migrations-table` value (dbmate: everything after the first dot). */
+function tablePart(migrationsTable) {
+    const dot = migrationsTable.indexOf('.');
+    return dot === -1 ? migrationsTable : migrationsTable.slice(dot + 1);
+}
+/**
+ * Whether the history table would be the ledger itself. The history table always lives in the
+ * ledger's schema and both names are quoted exactly, so comparing the table parts is the resolved
+ * comparison: `history-table: schema_migrations` is the ledger whether or not the migrations
+ * table names a schema.
+ */
+function historyIsLedger(migrationsTable, historyTable) {
+    return historyTable !== '' && tablePart(migrationsTable) === historyTable;
+}
+/**
+ * The engine's own check of configured names (for callers that skip the action's and the CLI's
+ * validation, such as the library), naming the settings as the CLI and the action both call them.
+ *
+ * @throws {MigrationError} `TABLE_NAME_INVALID` for a name outside the rule, or a history table that is the ledger
+ */
+function assertTableNames(migrationsTable, historyTable) {
+    const ledgerProblem = tableNameProblem(migrationsTable, { qualified: true });
+    if (ledgerProblem) {
+        throw new MigrationError('TABLE_NAME_INVALID', `invalid migrations table name '${migrationsTable}': ${ledgerProblem}`, {
+            hint: `expected ${MIGRATIONS_TABLE_FORMAT} (migrations-table, --migrations-table, DBMATE_MIGRATIONS_TABLE)`,
+        });
+    }
+    if (historyTable === '')
+        return;
+    const historyProblem = tableNameProblem(historyTable, { qualified: false });
+    if (historyProblem) {
+        throw new MigrationError('TABLE_NAME_INVALID', `invalid history table name '${historyTable}': ${historyProblem}`, {
+            hint: `expected ${HISTORY_TABLE_FORMAT} (history-table, --history-table)`,
+        });
+    }
+    if (historyIsLedger(migrationsTable, historyTable))
+        throw sameTableError(migrationsTable, historyTable);
+}
+/** The words for a history table that would be the ledger. */
+const SAME_TABLE_PROBLEM = 'the history table must not be the migrations table';
+function sameTableError(migrationsTable, historyTable) {
+    return new MigrationError('TABLE_NAME_INVALID', `history table '${historyTable}' is the migrations table '${migrationsTable}': ${SAME_TABLE_PROBLEM}`, { hint: 'give the history table its own name (default schema_migrations_history), or an empty value to disable it' });
+}
+
 ;// CONCATENATED MODULE: ./src/engine/ledger.ts
+
+
 
 /**
  * Resolve the ledger's schema the way dbmate does: `schema.table` in the name, else the first
@@ -244,6 +348,12 @@ function newMigrationFileName(name, now) {
  * server so the names match what dbmate writes into schema.sql byte for byte.
  */
 async function resolveLedgerName(conn, migrationsTable, searchPath) {
+    const problem = tableNameProblem(migrationsTable, { qualified: true });
+    if (problem) {
+        throw new errors_MigrationError('TABLE_NAME_INVALID', `invalid migrations table name '${migrationsTable}': ${problem}`, {
+            hint: `expected ${MIGRATIONS_TABLE_FORMAT} (migrations-table, --migrations-table, DBMATE_MIGRATIONS_TABLE)`,
+        });
+    }
     let parts = migrationsTable.split('.');
     let schema = '';
     if (parts.length > 1) {
@@ -263,9 +373,14 @@ async function resolveLedgerName(conn, migrationsTable, searchPath) {
 }
 /**
  * Create the ledger if missing, with dbmate's exact DDL so either tool can continue the other's
- * work. A missing schema (3F000) is created once, as dbmate does, announced with its line.
+ * work. A missing schema (3F000) is created once, as dbmate does, announced with its line. An
+ * existing table is checked first ({@link checkLedger}): another tool's table is refused, never
+ * written to.
  */
 async function ensureLedger(conn, name, log) {
+    if (await checkLedger(conn, name))
+        return;
+    // `if not exists` still: dump runs without the advisory lock, so another run may create it first.
     const ddl = `create table if not exists ${name.quoted} (version varchar primary key)`;
     try {
         await conn.query(ddl);
@@ -278,14 +393,93 @@ async function ensureLedger(conn, name, log) {
         await conn.query(ddl);
     }
 }
-/** Applied versions, or an empty set when the ledger does not exist yet. */
+/**
+ * Applied versions, or an empty set when the ledger does not exist yet.
+ *
+ * @throws {MigrationError} `LEDGER_FOREIGN` when the table is not a dbmate ledger
+ */
 async function appliedVersions(conn, name) {
-    if (!(await tableExists(conn, name)))
+    if (!(await checkLedger(conn, name)))
         return new Set();
+    return readAppliedVersions(conn, name);
+}
+/** The ledger's versions, for a caller that has just {@link checkLedger checked} that it exists and is usable. */
+async function readAppliedVersions(conn, name) {
     // One JSON value instead of one row per version: node-postgres's per-row parsing dominated
     // `status` on large projects.
     const { rows } = await conn.query(`select coalesce(json_agg(version), '[]')::text as v from ${name.quoted}`);
     return new Set(JSON.parse(rows[0].v));
+}
+/**
+ * Whether the ledger exists, after checking that it is one: one catalog query, the same cost as
+ * the existence check it replaces. dbmate needs a table with a text-like `version` column that an
+ * `insert (version)` can fill, so every other column must be nullable or have a default (Rails'
+ * `schema_migrations`, which dbmate shares, qualifies).
+ *
+ * @returns false when no relation has the ledger's name
+ * @throws {MigrationError} `LEDGER_FOREIGN` naming the table, the tool it looks like and what to do
+ */
+async function checkLedger(conn, name) {
+    const shape = await describeRelation(conn, name);
+    if (!shape)
+        return false;
+    const why = ledgerShapeProblem(shape);
+    if (why === undefined)
+        return true;
+    const tool = foreignTool(shape);
+    const looks = tool ? `it looks like ${tool}'s migrations table (${columnList(shape.columns)})` : why;
+    throw new MigrationError('LEDGER_FOREIGN', `${name.quoted} is not a dbmate ledger: ${looks}`, {
+        hint: `dbmate records applied migrations in a table with a text version column (it creates version varchar primary key). ` +
+            `Give dbmate's ledger a name of its own with migrations-table (action input), --migrations-table or DBMATE_MIGRATIONS_TABLE (CLI), ` +
+            `e.g. dbmate_migrations${tool ? `, or move ${tool}'s history out of ${name.quoted} first (one row per applied version in a dbmate ledger)` : ''}; ` +
+            'nothing was changed',
+    });
+}
+/** Why a relation cannot serve as dbmate's ledger; `undefined` when it can. */
+function ledgerShapeProblem(shape) {
+    if (!isTableKind(shape.kind))
+        return `it is ${relationKindName(shape.kind)}, not a table`;
+    const version = shape.columns.find((c) => c.name === 'version');
+    if (!version)
+        return `it has no version column (columns: ${columnList(shape.columns) || 'none'})`;
+    if (version.category !== 'S')
+        return `its version column is ${version.type}, not text (columns: ${columnList(shape.columns)})`;
+    const required = shape.columns.filter((c) => c.name !== 'version' && c.notNull && !c.hasDefault);
+    if (required.length > 0) {
+        const names = required.map((c) => c.name).join(', ');
+        return `${required.length > 1 ? 'columns' : 'column'} ${names} ${required.length > 1 ? 'are' : 'is'} NOT NULL without a default, so dbmate cannot insert a version (columns: ${columnList(shape.columns)})`;
+    }
+    return undefined;
+}
+/**
+ * Other migration tools' tables, by the columns that give them away. Only consulted for a table
+ * dbmate cannot use: one it can (Rails', diesel's) is shared as dbmate shares it.
+ */
+const FOREIGN_TOOLS = [
+    { tool: 'golang-migrate', columns: ['version', 'dirty'] },
+    { tool: 'Ecto (Phoenix)', columns: ['version', 'inserted_at'] },
+    { tool: 'sqlx', columns: ['version', 'success', 'checksum'] },
+    { tool: 'goose', columns: ['version_id', 'is_applied'] },
+    { tool: 'Flyway', columns: ['installed_rank', 'success'] },
+    { tool: 'Liquibase', columns: ['author', 'filename', 'dateexecuted'] },
+    { tool: 'Sequel', columns: ['filename'] },
+    { tool: 'Alembic', columns: ['version_num'] },
+    { tool: 'Prisma', columns: ['migration_name', 'checksum'] },
+    { tool: 'Knex', columns: ['name', 'batch', 'migration_time'] },
+    { tool: 'Django', columns: ['app', 'name', 'applied'] },
+    { tool: 'TypeORM', columns: ['timestamp', 'name'] },
+    { tool: 'node-pg-migrate', columns: ['name', 'run_on'] },
+    { tool: 'diesel', columns: ['version', 'run_on'] },
+];
+/** The tool whose migrations table has these columns, if one is known. */
+function foreignTool(shape) {
+    if (!isTableKind(shape.kind))
+        return undefined;
+    const names = new Set(shape.columns.map((c) => c.name));
+    return FOREIGN_TOOLS.find((t) => t.columns.every((c) => names.has(c)))?.tool;
+}
+function columnList(columns) {
+    return columns.map((c) => `${c.name} ${c.type}`).join(', ');
 }
 
 ;// CONCATENATED MODULE: ./src/engine/plan.ts

@@ -6,6 +6,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { resolveConnectTimeout } from '../engine/db.js';
 import { parseGoDuration } from '../engine/duration.js';
 import { MigrationError } from '../engine/errors.js';
+import { HISTORY_TABLE_FORMAT, MIGRATIONS_TABLE_FORMAT, SAME_TABLE_PROBLEM, historyIsLedger, tableNameProblem } from '../engine/identifiers.js';
 import { parseDatabaseUrl } from '../engine/url.js';
 import { redact, REDACTED } from '../engine/redact.js';
 import { parseSince, SINCE_FORMAT } from '../metrics/since.js';
@@ -136,8 +137,9 @@ export function getSettings(): ActionSettings | LintSettings {
     .filter((d) => d !== '');
   if (migrationsDirs.length === 0) fail(Inputs.MigrationsDir, '', 'a directory of migration files, e.g. db/migrations (several separated by commas)');
   const schemaFile = nonEmpty(Inputs.SchemaFile, 'a file path, e.g. db/schema.sql', fail);
-  const migrationsTable = nonEmpty(Inputs.MigrationsTable, 'a table name, optionally schema-qualified, e.g. schema_migrations', fail);
-  const historyTable = readRaw(Inputs.HistoryTable);
+  const migrationsTable = tableName(Inputs.MigrationsTable, read(Inputs.MigrationsTable), MIGRATIONS_TABLE_FORMAT, fail);
+  const historyTable = readRaw(Inputs.HistoryTable).trim() === '' ? '' : tableName(Inputs.HistoryTable, readRaw(Inputs.HistoryTable).trim(), HISTORY_TABLE_FORMAT, fail);
+  if (historyIsLedger(migrationsTable, historyTable)) fail(Inputs.HistoryTable, historyTable, `${HISTORY_TABLE_FORMAT} (${SAME_TABLE_PROBLEM} '${migrationsTable}')`);
 
   const stepsText = read(Inputs.Steps);
   let steps: number | undefined;
@@ -349,6 +351,13 @@ function count(input: Inputs, fail: Fail): number {
   if (/^\d+$/.test(v) && Number.isSafeInteger(Number(v))) return Number(v);
   fail(input, v, 'a whole number, 0 or more, e.g. 3');
   return 0;
+}
+
+/** A table-name input, checked by the engine's one rule (identifiers.ts); the reason follows what it accepts. */
+function tableName(input: Inputs, value: string, expected: string, fail: Fail): string {
+  const problem = tableNameProblem(value, { qualified: input === Inputs.MigrationsTable });
+  if (problem) fail(input, value, `${expected} (${problem})`);
+  return value;
 }
 
 function nonEmpty(input: Inputs, expected: string, fail: Fail): string {

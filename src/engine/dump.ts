@@ -41,7 +41,8 @@ export async function dumpSchema(conn: Connection, target: DatabaseTarget, ledge
     });
   }
   if (supportsRestrictKey(version)) args.push('--restrict-key=dbmate');
-  if (opts.history) args.push(`--exclude-table=${opts.history.schema}.${opts.history.table}`);
+  // Quoted: in a pg_dump pattern an unquoted name is folded to lower case.
+  if (opts.history) args.push(`--exclude-table=${patternQuote(opts.history.schema)}.${patternQuote(opts.history.table)}`);
   for (const s of target.searchPath) if (s.trim()) args.push('--schema', s.trim());
   args.push(...(opts.extraArgs ?? []));
   const child = await childConnection(target);
@@ -105,4 +106,9 @@ export async function writeSchema(conn: Connection, target: DatabaseTarget, ledg
   const text = await dumpSchema(conn, target, ledger, dump);
   log.info(`Writing: ${schemaFile}`);
   await writeSchemaFile(cwd && !schemaFile.startsWith('/') ? `${cwd}/${schemaFile}` : schemaFile, text);
+}
+
+/** A name as a pg_dump pattern that matches exactly it (identifiers.ts allows no `"`, `*` or `?`). */
+function patternQuote(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
 }

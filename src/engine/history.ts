@@ -1,5 +1,7 @@
 import { literal, type Connection } from './db.js';
-import { tableExists } from './catalog.js';
+import { describeRelation, isTableKind, relationKindName } from './catalog.js';
+import { MigrationError } from './errors.js';
+import { HISTORY_TABLE_FORMAT, SAME_TABLE_PROBLEM, tableNameProblem } from './identifiers.js';
 import { readFileSync } from 'node:fs';
 import type { LedgerName } from './ledger.js';
 import { checksumOf } from './parse.js';
@@ -46,8 +48,18 @@ export interface HistoryName {
   table: string;
 }
 
-/** The history table lives beside the ledger so both move together when a schema is chosen. */
+/**
+ * The history table lives beside the ledger so both move together when a schema is chosen.
+ *
+ * @throws {MigrationError} `TABLE_NAME_INVALID` for a name outside the rule of `identifiers.ts`, or the ledger's own name
+ */
 export function historyName(ledger: LedgerName, table: string): HistoryName {
+  const problem = tableNameProblem(table, { qualified: false }) ?? (table === ledger.table ? SAME_TABLE_PROBLEM : undefined);
+  if (problem) {
+    throw new MigrationError('TABLE_NAME_INVALID', `invalid history table name '${table}': ${problem}`, {
+      hint: `expected ${HISTORY_TABLE_FORMAT} (history-table, --history-table)`,
+    });
+  }
   return { schema: ledger.schema, table, quoted: `${ledger.quotedSchema}.${quoteIdent(table)}` };
 }
 
@@ -150,9 +162,42 @@ export async function recordHistory(conn: Connection, name: HistoryName, e: Hist
   await conn.query(historyInsertSql(name, e, ctx));
 }
 
+/**
+ * Columns every version of the history table has had: {@link historyDdl} adds the newer ones
+ * (`invocation_id`) to an older table, and refuses to touch a table that lacks these.
+ */
+const HISTORY_COLUMNS = [
+  'version', 'direction', 'outcome', 'file_name', 'checksum', 'started_at', 'finished_at', 'duration_ms',
+  'environment', 'actor', 'git_sha', 'run_id', 'run_url', 'tool_version', 'sqlstate', 'error',
+] as const;
+
+/**
+ * Whether the history table exists, after checking that it is ours (one catalog query, in place
+ * of the existence check): a table of that name made by someone else is never altered or written.
+ *
+ * @throws {MigrationError} `HISTORY_FOREIGN` naming the table and what it lacks
+ */
+export async function checkHistory(conn: Connection, name: HistoryName): Promise<boolean> {
+  const shape = await describeRelation(conn, name);
+  if (!shape) return false;
+  const have = new Set(shape.columns.map((c) => c.name));
+  const missing = HISTORY_COLUMNS.filter((c) => !have.has(c));
+  const why = !isTableKind(shape.kind)
+    ? `it is ${relationKindName(shape.kind)}, not a table`
+    : missing.length > 0
+      ? `it has no ${missing.length > 1 ? 'columns' : 'column'} ${missing.join(', ')} (columns: ${shape.columns.map((c) => c.name).join(', ') || 'none'})`
+      : undefined;
+  if (why === undefined) return true;
+  throw new MigrationError('HISTORY_FOREIGN', `${name.quoted} is not db-migrate's history table: ${why}`, {
+    hint:
+      'give the history table another name with history-table (action input) or --history-table (CLI), ' +
+      'or disable it with an empty value; nothing was changed',
+  });
+}
+
 /** Checksum of the last successful `up` of each version: what the file looked like when applied. */
 async function appliedChecksums(conn: Connection, name: HistoryName): Promise<Map<string, string>> {
-  if (!(await tableExists(conn, name))) return new Map();
+  if (!(await checkHistory(conn, name))) return new Map();
   // One JSON object rather than a row per version: per-row parsing dominated large `status` runs.
   const { rows } = await conn.query<{ sums: string }>(
     `select coalesce(json_object_agg(version, checksum), '{}')::text as sums from (

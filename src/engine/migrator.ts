@@ -4,8 +4,8 @@ import type { Connection } from './db.js';
 import { MigrationError } from './errors.js';
 import { findMigrationFiles, assertUniqueVersions } from './files.js';
 import { loadMigrations, type LoadedMigration } from './parse.js';
-import { resolveLedgerName, ensureLedger, appliedVersions, type LedgerName } from './ledger.js';
-import { editedWarning, editedVersions, configuredHistory, historyDdl, type HistoryName, type RunContext } from './history.js';
+import { resolveLedgerName, ensureLedger, appliedVersions, readAppliedVersions, type LedgerName } from './ledger.js';
+import { editedWarning, editedVersions, configuredHistory, checkHistory, historyDdl, type HistoryName, type RunContext } from './history.js';
 import { makePlan, checkStrictOrder, rollbackTargets, newestFirst, refOf, type MigrationPlan } from './plan.js';
 import { settleRun, stoppedByLostConnection, type RunSoFar } from './outcome.js';
 import { cancelledError } from './cancel.js';
@@ -389,7 +389,7 @@ export class Migrator {
     return withReadOnlySession(
       this.cfg,
       async (conn, ledger, exists) => {
-        const plan = makePlan(files, exists ? await appliedVersions(conn, ledger) : new Set());
+        const plan = makePlan(files, exists ? await readAppliedVersions(conn, ledger) : new Set());
         return build({ plan, edited: await editedVersions(conn, configuredHistory(ledger, this.cfg.historyTable), plan), ledgerExists: exists, databaseMissing: false });
       },
       () => build({ plan: makePlan(files, new Set()), edited: [], ledgerExists: false, databaseMissing: true }),
@@ -437,7 +437,9 @@ export class Migrator {
     return result;
   }
 
+  /** Both tables, each checked before anything is created: another tool's table stops the run with nothing changed. */
   private async ensureTables(conn: Connection, ledger: LedgerName, history: HistoryName | undefined): Promise<void> {
+    if (history) await checkHistory(conn, history);
     await ensureLedger(conn, ledger, this.log);
     if (history) await conn.query(historyDdl(history));
   }

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ParseError } from './errors.js';
@@ -53,14 +54,17 @@ export function checksumOf(bytes: Uint8Array): string {
  * down), so every malformed file fails with the message dbmate would print, prefixed with
  * `<displayPath>: `. Deliberate difference: a file with several up/down sections, which dbmate
  * accepts but which always fails on PostgreSQL at its second section, is rejected here with
- * `PARSE_MULTIPLE_SECTIONS`.
+ * `PARSE_MULTIPLE_SECTIONS`. Bytes that are not UTF-8 (`PARSE_INVALID_UTF8`) or hold a NUL
+ * (`PARSE_NUL_BYTE`) are refused first: decoding them would replace each bad byte with U+FFFD and
+ * store mangled text without an error (dbmate sends the bytes and the server refuses them, 22021).
  *
  * @param source file contents; pass the raw bytes so the checksum covers exactly what is on disk
  * @param displayPath path shown in error messages, e.g. `db/migrations/20240101000000_init.sql`
  * @returns both sections and the sha256 (hex) of the file's UTF-8 bytes
- * @throws {ParseError} when the file is not a valid single-section dbmate migration
+ * @throws {ParseError} when the file is not a valid single-section dbmate migration, or not UTF-8
  */
 export function parseMigration(source: string | Uint8Array, displayPath: string): ParsedMigration {
+  if (typeof source !== 'string') assertSendable(source, displayPath);
   const bytes = typeof source === 'string' ? Buffer.from(source, 'utf8') : source;
   // Buffer#toString keeps a BOM, as Go's string(bytes) does, so markers are found at the same offsets.
   const text = typeof source === 'string' ? source : Buffer.from(source).toString('utf8');
@@ -145,6 +149,82 @@ export function parseMigration(source: string | Uint8Array, displayPath: string)
     down: section(text, downStart, text.length),
     checksum,
   };
+}
+
+/**
+ * Refuses bytes PostgreSQL cannot take as query text: invalid UTF-8 (the first bad sequence is
+ * named by byte offset and line, so it can be found with any hex viewer or editor) and NUL. The
+ * common case costs one native scan (`isUtf8`) and one `indexOf`.
+ */
+function assertSendable(bytes: Uint8Array, displayPath: string): void {
+  const nul = bytes.indexOf(0);
+  if (nul === -1 && isUtf8(bytes)) return;
+  const bad = firstInvalidUtf8(bytes);
+  if (bad !== undefined && (nul === -1 || bad.offset < nul)) {
+    const hex = Array.from(bytes.subarray(bad.offset, bad.offset + bad.length), (b) => `0x${b.toString(16).padStart(2, '0')}`).join(' ');
+    const utf16 = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff);
+    throw new ParseError(
+      'PARSE_INVALID_UTF8',
+      `${displayPath}: not valid UTF-8 at byte offset ${bad.offset} (line ${lineOfByte(bytes, bad.offset)}): ` +
+        `${bad.length > 1 ? 'bytes' : 'byte'} ${hex}${bad.truncated ? ' at the end of the file' : ''}`,
+      {
+        file: displayPath,
+        hint:
+          (utf16 ? 'The file starts with a UTF-16 byte-order mark. ' : '') +
+          'Save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`); PostgreSQL refuses other bytes (SQLSTATE 22021), ' +
+          'so dbmate fails on this file too. Nothing was run.',
+      },
+    );
+  }
+  throw new ParseError('PARSE_NUL_BYTE', `${displayPath}: contains a NUL byte at byte offset ${nul} (line ${lineOfByte(bytes, nul)})`, {
+    file: displayPath,
+    hint:
+      'PostgreSQL cannot take a NUL character in a query (a file saved as UTF-16 has one in every other byte): ' +
+      "remove it, or write it as an escape in a bytea literal (e.g. '\\x00'::bytea). Nothing was run.",
+  });
+}
+
+/**
+ * The first ill-formed sequence (Unicode's "maximal subpart": the lead byte and the continuation
+ * bytes that were valid so far): stray continuation bytes, C0/C1 and F5..FF leads, overlong
+ * forms, UTF-16 surrogates (ED A0..BF), code points above U+10FFFF, and a sequence cut short.
+ */
+export function firstInvalidUtf8(bytes: Uint8Array): { offset: number; length: number; truncated: boolean } | undefined {
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i]!;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let need: number;
+    let lo = 0x80;
+    let hi = 0xbf;
+    if (b >= 0xc2 && b <= 0xdf) need = 1;
+    else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      if (b === 0xe0) lo = 0xa0; // overlong below U+0800
+      if (b === 0xed) hi = 0x9f; // surrogates U+D800..DFFF
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      if (b === 0xf0) lo = 0x90; // overlong below U+10000
+      if (b === 0xf4) hi = 0x8f; // above U+10FFFF
+    } else return { offset: i, length: 1, truncated: false };
+    for (let k = 1; k <= need; k++) {
+      if (i + k >= bytes.length) return { offset: i, length: k, truncated: true };
+      const c = bytes[i + k]!;
+      const [min, max] = k === 1 ? [lo, hi] : [0x80, 0xbf];
+      if (c < min || c > max) return { offset: i, length: k, truncated: false };
+    }
+    i += need + 1;
+  }
+  return undefined;
+}
+
+/** 1-based line of a byte offset (lines end at `\n`, a single byte in UTF-8). */
+function lineOfByte(bytes: Uint8Array, offset: number): number {
+  let line = 1;
+  for (let i = bytes.indexOf(0x0a); i !== -1 && i < offset; i = bytes.indexOf(0x0a, i + 1)) line++;
+  return line;
 }
 
 /** Builds a section from `text[start, end)`; `start` is the marker's offset. */

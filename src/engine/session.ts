@@ -14,10 +14,9 @@
  * here at the same time as the session, so it costs no extra connect latency.
  */
 import { connect, closeQuietly, type Connection } from './db.js';
-import { tableExists } from './catalog.js';
 import type { MigrationError } from './errors.js';
 import { configuredHistory, type HistoryName } from './history.js';
-import { resolveLedgerName, type LedgerName } from './ledger.js';
+import { checkLedger, resolveLedgerName, type LedgerName } from './ledger.js';
 import { acquireLock, releaseLock, lockKey } from './lock.js';
 import type { Logger } from './logger.js';
 import { sleep } from './sleep.js';
@@ -165,7 +164,8 @@ export async function withSession<T>(
 
 /**
  * A read-only session for dry runs: even a bug in the caller could not create or change
- * anything. `fn` gets the resolved ledger and whether it exists. A missing database is not an
+ * anything. `fn` gets the resolved ledger and whether it exists (checked: another tool's table of
+ * that name is refused with `LEDGER_FOREIGN`). A missing database is not an
  * error here: `onMissing` answers instead.
  */
 export async function withReadOnlySession<T>(
@@ -179,7 +179,7 @@ export async function withReadOnlySession<T>(
     async (conn) => {
       await conn.query('SET default_transaction_read_only = on');
       const ledger = await resolveLedgerName(conn, s.migrationsTable, s.target.searchPath);
-      return fn(conn, ledger, await tableExists(conn, ledger));
+      return fn(conn, ledger, await checkLedger(conn, ledger));
     },
     undefined,
     { writes: false },

@@ -11,6 +11,7 @@
  * Everything here is pure: the caller reads env files and `process.env` and passes them in.
  */
 import { parseGoDuration } from '../../engine/duration.js';
+import { HISTORY_TABLE_FORMAT, MIGRATIONS_TABLE_FORMAT, SAME_TABLE_PROBLEM, historyIsLedger, tableNameProblem } from '../../engine/identifiers.js';
 import { parseSince, SINCE_FORMAT } from '../../metrics/since.js';
 import { COMMANDS, DURATION_FORMAT, findCommand, GLOBAL_FLAGS, HELP_FLAG, type FlagSpec } from './flags.js';
 import { renderAppHelp, renderCommandHelp } from './help.js';
@@ -115,6 +116,7 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
     ...(has('markdown') ? { markdown: local.value<boolean>('markdown') } : {}),
     ...(has('html') && local.value<string | undefined>('html') ? { htmlFile: local.value<string>('html') } : {}),
   };
+  checkTableNames(options, global, env, appHelp);
   if (options.since !== undefined) {
     try {
       parseSince(options.since);
@@ -126,6 +128,29 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
     throw new CliUsageError('choose one of --json and --markdown', { helpText: cmdHelp(), hint: '--html FILE can be combined with either' });
   }
   return Object.freeze(options);
+}
+
+/**
+ * `--migrations-table`/`DBMATE_MIGRATIONS_TABLE` and `--history-table` by the engine's one rule
+ * (identifiers.ts), before anything connects. dbmate accepts any name and quotes it; names that
+ * need quoting beyond `-` (spaces, quotes, `;`) or that PostgreSQL would truncate are refused here.
+ */
+function checkTableNames(options: CliOptions, global: Scope, env: Readonly<Record<string, string | undefined>>, help: () => string): void {
+  const source = (flag: string, variable?: string): string =>
+    !global.isGiven(flag) && variable !== undefined && env[variable] ? `from environment variable "${variable}" for flag ${flag}` : `for flag -${flag}`;
+  const check = (flag: string, value: string, qualified: boolean, format: string, variable?: string): void => {
+    const problem = tableNameProblem(value, { qualified });
+    if (problem) throw new CliUsageError(`invalid value "${value}" ${source(flag, variable)}: expected ${format} (${problem})`, { helpText: help() });
+  };
+  check('migrations-table', options.migrationsTable, true, MIGRATIONS_TABLE_FORMAT, 'DBMATE_MIGRATIONS_TABLE');
+  if (options.historyTable === null) return;
+  check('history-table', options.historyTable, false, HISTORY_TABLE_FORMAT);
+  if (historyIsLedger(options.migrationsTable, options.historyTable)) {
+    throw new CliUsageError(`invalid value "${options.historyTable}" for flag -history-table: ${SAME_TABLE_PROBLEM} ("${options.migrationsTable}")`, {
+      helpText: help(),
+      hint: 'give --history-table its own name (default schema_migrations_history), or --history-table= to disable it',
+    });
+  }
 }
 
 /** Go's `strconv.ParseBool`, which urfave/cli uses for bool flags and `DBMATE_*` bool variables. */
