@@ -49,6 +49,7 @@ async function setup(files: Record<string, string>, roleSettings: string[] = [])
   return {
     url,
     role,
+    cwd: p.dir,
     run: (args: string[]): Promise<CliRun> => runCli(['--no-dump-schema', ...args], { env, cwd: p.dir }),
     start: (args: string[]) => {
       const out = { stdout: '', stderr: '' };
@@ -191,6 +192,30 @@ describe('busy tables: the lock schedule at defaults', () => {
     expect(await columns(s.url)).toEqual(['id']);
     expect(await ledger(s.url)).toEqual(['20240101000000']);
     expect(await query(s.url, "select outcome, sqlstate from schema_migrations_history where version = '20240102000000'")).toEqual([{ outcome: 'failed', sqlstate: '55P03' }]);
+  });
+
+  it('a run cancelled while it waits to retry says it was cancelled, records that, and applies nothing', async () => {
+    const { s } = await lockedTable();
+    const cancel = new AbortController();
+    const out = { stdout: '', stderr: '' };
+    const done = main(['--no-dump-schema', 'up'], { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: s.url }, {
+      stdout: (t) => void (out.stdout += t),
+      stderr: (t) => void (out.stderr += t),
+      cwd: s.cwd,
+      signal: cancel.signal,
+    });
+    await waitFor(() => out.stderr.includes('retry 2/30'), 15_000, 'the second retry');
+    cancel.abort('SIGINT');
+    const code = await done;
+
+    // 130 is the bin's (src/cli/index.ts) for a cancelled run; main itself reports the failure.
+    expect(code).toBe(2);
+    const error = out.stderr.split('\n').filter((l) => !l.startsWith('Warning: '));
+    expect(error[0]).toBe(`Error: ${FILE}:2:1: applying version 20240102000000 was cancelled by SIGINT: canceling statement due to lock timeout (SQLSTATE 55P03)`);
+    expect(out.stderr).toContain('hint: its transaction was rolled back, so nothing of this migration was applied; run again to continue');
+    expect(await columns(s.url)).toEqual(['id']);
+    expect(await ledger(s.url)).toEqual(['20240101000000']);
+    expect(await query(s.url, "select outcome, sqlstate from schema_migrations_history where version = '20240102000000'")).toEqual([{ outcome: 'cancelled', sqlstate: '55P03' }]);
   });
 
   it('with lock-timeout 0 makes one attempt that waits as long as the blocker holds on, as dbmate', async () => {

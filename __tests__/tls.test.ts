@@ -12,7 +12,7 @@ import { existsSync, statSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPostgres, type PostgresHandle } from '../scripts/embedded-pg.mjs';
+import { startPostgres, type EmbeddedPostgresHandle } from '../scripts/embedded-pg.mjs';
 import { project, migration } from './helpers/cli.js';
 import { engineConfig } from './helpers/engine.js';
 import { query, waitFor } from './helpers/pg.js';
@@ -23,9 +23,7 @@ import { MigrationError } from '../src/engine/errors.js';
 import { selectPgDump, takeBackup, type PgDumpSelection } from '../src/safety/backup.js';
 
 /** The embedded server's handle as embedded-pg.mjs gives it (its .d.mts does not list `flags`, `dataDir` yet). */
-type TlsServer = PostgresHandle & { dataDir: string; osUser: string };
-const startServer = startPostgres as unknown as (opts: { version: 15; flags: string[] }) => Promise<TlsServer>;
-let pgHandle: TlsServer;
+let pgHandle: EmbeddedPostgresHandle;
 let certs = '';
 let tools: PgDumpSelection;
 const temps: string[] = [];
@@ -115,7 +113,7 @@ beforeAll(async () => {
     const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
     await chown(key, id('-u'), id('-g'));
   }
-  pgHandle = await startServer({
+  pgHandle = await startPostgres({
     version: 15,
     flags: ['-c', 'ssl=on', '-c', `ssl_cert_file=${join(certs, 'server.crt')}`, '-c', `ssl_key_file=${key}`],
   });

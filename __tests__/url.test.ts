@@ -588,6 +588,8 @@ describe('trust: one set of CAs for the migration connection and pg_dump', () =>
     expect(t.redacted).toBe('postgres://u:********@h/d?sslmode=verify-full&sslrootcert=/bundle.pem&sslcert=/c.crt&sslkey=/c.key&sslpassword=********&sslcrl=/crl.pem');
     expect(JSON.stringify(t)).not.toContain('Key-Secret-77');
     expect(redact('conninfo sslpassword=abc host=h', [])).toBe('conninfo sslpassword=******** host=h');
+    // Every secret of the URL, so the CLI and the action mask both wherever they print.
+    expect(t.secrets).toEqual(['pw', 'Key-Secret-77']);
     const url = dumpArgsUrl(t);
     expect(url).toBe('postgres://u@h:5432/d?sslcert=%2Fc.crt&sslcrl=%2Fcrl.pem&sslkey=%2Fc.key&sslmode=verify-full&sslrootcert=%2Fbundle.pem');
     const child = await childConnection(t);

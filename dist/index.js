@@ -39548,6 +39548,7 @@ function parseDatabaseUrl(raw, opts = {}) {
         ...(hostaddr !== undefined ? { hostaddr } : {}),
         ...(tls.homeClientCert !== undefined ? { homeClientCert: tls.homeClientCert } : {}),
         ...(tlsParams.sslpassword !== undefined ? { sslPassword: tlsParams.sslpassword } : {}),
+        secrets: Object.freeze(secrets),
     };
     return seal(target);
 }
@@ -41098,11 +41099,11 @@ function getSettings() {
             const where = found.source.kind === 'input' ? '' : ` (from ${found.source.name}${found.source.kind === 'file' ? ` in ${ENV_FILE}` : ''})`;
             try {
                 const t = parseDatabaseUrl(found.value);
-                if (t.password !== undefined) {
-                    secrets.push(t.password, found.value);
-                    core_setSecret(t.password);
-                    const encoded = encodeURIComponent(t.password);
-                    if (encoded !== t.password)
+                for (const secret of t.secrets) {
+                    secrets.push(secret, found.value);
+                    core_setSecret(secret);
+                    const encoded = encodeURIComponent(secret);
+                    if (encoded !== secret)
                         core_setSecret(encoded);
                 }
                 if (t.hostless) {
@@ -43143,7 +43144,8 @@ function asCancelled(err, signal) {
     if (!(err instanceof SqlMigrationError) || err.failure.cancelled)
         return err;
     const f = err.failure;
-    const byCancel = f.sqlstate === QUERY_CANCELED || isConnectionLost(err.cause ?? err) || f.serverMessage.startsWith(NOT_STARTED);
+    // A lock attempt that timed out during the cancel is the cancel's too: the retry it would have had never came.
+    const byCancel = f.sqlstate === QUERY_CANCELED || f.sqlstate === LOCK_NOT_AVAILABLE || isConnectionLost(err.cause ?? err) || f.serverMessage.startsWith(NOT_STARTED);
     if (!byCancel)
         return err;
     return new SqlMigrationError({ ...f, cancelled: abortReason(signal) }, {
@@ -44319,7 +44321,7 @@ class Migrator {
             lockRetryBudgetMs: this.cfg.lockRetryBudgetMs ?? DEFAULT_LOCK_RETRY_BUDGET_MS,
             ...(this.cfg.random ? { random: this.cfg.random } : {}),
             ...(this.cfg.signal ? { signal: this.cfg.signal } : {}),
-            secrets: [...(this.cfg.secrets ?? []), ...(this.cfg.target.password ? [this.cfg.target.password] : [])],
+            secrets: [...(this.cfg.secrets ?? []), ...this.cfg.target.secrets],
         };
     }
     /**
@@ -44761,7 +44763,7 @@ async function selectPgDump(opts) {
 async function takeBackup(opts) {
     const started = Date.now();
     const { target } = opts;
-    const secrets = [target.password, target.sslPassword].filter((x) => x !== undefined);
+    const secrets = target.secrets;
     const fail = (message, cause, hint) => new BackupError('BACKUP_FAILED', redact(message, secrets), {
         hint: hint ?? 'no migration was applied; fix the backup (or set backup: never if you accept the risk) and run again',
         ...(cause !== undefined ? { cause } : {}),

@@ -15,4 +15,18 @@ export interface PostgresHandle {
   /** halt() then resume(). */
   restart(): Promise<void>;
 }
-export function startPostgres(opts?: { version?: 15 | 18; useEnv?: boolean }): Promise<PostgresHandle>;
+/** A server of our own: where it lives and who runs it (for TLS and replication tests). */
+export interface EmbeddedPostgresHandle extends PostgresHandle {
+  kind: 'embedded';
+  /** The cluster's data directory (pg_hba.conf, postgresql.auto.conf). */
+  dataDir: string;
+  /** The embedded package's own `postgres`, `pg_ctl`, `initdb`. */
+  binDir: string;
+  /** `unix_socket_directories` of the server. */
+  socketDir: string;
+  /** The OS user that owns `dataDir` and runs the server (`postgres` when we are root). */
+  osUser: string;
+}
+export function startPostgres(opts: { version?: 15 | 18; flags: string[] }): Promise<EmbeddedPostgresHandle>;
+export function startPostgres(opts: { version?: 15 | 18; useEnv: false }): Promise<EmbeddedPostgresHandle>;
+export function startPostgres(opts?: { version?: 15 | 18; useEnv?: boolean; flags?: string[] }): Promise<PostgresHandle>;

@@ -2,7 +2,11 @@ import type { MigratorConfig } from '../../src/engine/migrator.js';
 import { silentLogger } from '../../src/engine/logger.js';
 import { parseDatabaseUrl } from '../../src/engine/url.js';
 
-/** Engine settings as the CLI's defaults give them, for `db/migrations` under `cwd`, with `over` on top. */
+/**
+ * Engine settings for `db/migrations` under `cwd`, with `over` on top: the CLI's defaults except
+ * for the lock schedule (one 5 s attempt, no retries: a lock failure is one quick, predictable
+ * attempt) and statement_timeout explicitly off. Busy-table tests set the real defaults.
+ */
 export function engineConfig(url: string, cwd: string, over: Partial<MigratorConfig> = {}): MigratorConfig {
   return {
     target: parseDatabaseUrl(url),

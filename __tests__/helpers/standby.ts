@@ -9,11 +9,12 @@ import { chmod, chown, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import type { PostgresHandle } from '../../scripts/embedded-pg.mjs';
+import type { EmbeddedPostgresHandle, PostgresHandle } from '../../scripts/embedded-pg.mjs';
 import { query, waitFor } from './pg.js';
 
 /** What an embedded handle also tells (scripts/embedded-pg.mjs). */
-export type EmbeddedHandle = PostgresHandle & { dataDir: string; binDir: string; socketDir: string; osUser: string };
+/** The primary a standby is made from: a server of our own, whose data directory and binaries we use. */
+export type EmbeddedHandle = EmbeddedPostgresHandle;
 
 /** A running standby. */
 export interface Standby {

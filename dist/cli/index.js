@@ -12770,7 +12770,8 @@ function asCancelled(err, signal) {
     if (!(err instanceof SqlMigrationError) || err.failure.cancelled)
         return err;
     const f = err.failure;
-    const byCancel = f.sqlstate === QUERY_CANCELED || isConnectionLost(err.cause ?? err) || f.serverMessage.startsWith(NOT_STARTED);
+    // A lock attempt that timed out during the cancel is the cancel's too: the retry it would have had never came.
+    const byCancel = f.sqlstate === QUERY_CANCELED || f.sqlstate === LOCK_NOT_AVAILABLE || isConnectionLost(err.cause ?? err) || f.serverMessage.startsWith(NOT_STARTED);
     if (!byCancel)
         return err;
     return new SqlMigrationError({ ...f, cancelled: abortReason(signal) }, {
@@ -13354,6 +13355,7 @@ function parseDatabaseUrl(raw, opts = {}) {
         ...(hostaddr !== undefined ? { hostaddr } : {}),
         ...(tls.homeClientCert !== undefined ? { homeClientCert: tls.homeClientCert } : {}),
         ...(tlsParams.sslpassword !== undefined ? { sslPassword: tlsParams.sslpassword } : {}),
+        secrets: Object.freeze(secrets),
     };
     return seal(target);
 }
@@ -14338,7 +14340,7 @@ class Migrator {
             lockRetryBudgetMs: this.cfg.lockRetryBudgetMs ?? DEFAULT_LOCK_RETRY_BUDGET_MS,
             ...(this.cfg.random ? { random: this.cfg.random } : {}),
             ...(this.cfg.signal ? { signal: this.cfg.signal } : {}),
-            secrets: [...(this.cfg.secrets ?? []), ...(this.cfg.target.password ? [this.cfg.target.password] : [])],
+            secrets: [...(this.cfg.secrets ?? []), ...this.cfg.target.secrets],
         };
     }
     /**
@@ -14955,8 +14957,7 @@ async function main_main(argv, processEnv, io) {
         if (offline)
             return await offline(base);
         const target = parseDatabaseUrl(resolveDatabaseUrl(opts, env), { driver: opts.driver });
-        if (target.password)
-            secrets.push(target.password);
+        secrets.push(...target.secrets);
         const config = { ...migratorConfig(opts, target, env, io.cwd, log), ...(io.signal ? { signal: io.signal } : {}) };
         const ctx = { ...base, target, config, migrator: new Migrator(config) };
         if (opts.wait && opts.command !== 'wait')

@@ -114,11 +114,11 @@ export function getSettings(): ActionSettings | LintSettings {
       const where = found.source.kind === 'input' ? '' : ` (from ${found.source.name}${found.source.kind === 'file' ? ` in ${ENV_FILE}` : ''})`;
       try {
         const t = parseDatabaseUrl(found.value);
-        if (t.password !== undefined) {
-          secrets.push(t.password, found.value);
-          core.setSecret(t.password);
-          const encoded = encodeURIComponent(t.password);
-          if (encoded !== t.password) core.setSecret(encoded);
+        for (const secret of t.secrets) {
+          secrets.push(secret, found.value);
+          core.setSecret(secret);
+          const encoded = encodeURIComponent(secret);
+          if (encoded !== secret) core.setSecret(encoded);
         }
         if (t.hostless) {
           fail(Inputs.DatabaseUrl, `${t.redacted}${where}`, 'a URL that names the database host, e.g. postgres://user:password@db.example.com:5432/app (or ?host=/socket/dir)');

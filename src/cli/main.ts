@@ -40,7 +40,7 @@ export async function main(argv: string[], processEnv: Env, io: CliIO): Promise<
     const offline = offlineCommand(opts.command);
     if (offline) return await offline(base);
     const target = parseDatabaseUrl(resolveDatabaseUrl(opts, env), { driver: opts.driver });
-    if (target.password) secrets.push(target.password);
+    secrets.push(...target.secrets);
     const config = { ...migratorConfig(opts, target, env, io.cwd, log), ...(io.signal ? { signal: io.signal } : {}) };
     const ctx: DatabaseCommandContext = { ...base, target, config, migrator: new Migrator(config) };
     if (opts.wait && opts.command !== 'wait') await waitForTarget(opts, target, out);

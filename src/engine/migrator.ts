@@ -409,7 +409,7 @@ export class Migrator {
       lockRetryBudgetMs: this.cfg.lockRetryBudgetMs ?? DEFAULT_LOCK_RETRY_BUDGET_MS,
       ...(this.cfg.random ? { random: this.cfg.random } : {}),
       ...(this.cfg.signal ? { signal: this.cfg.signal } : {}),
-      secrets: [...(this.cfg.secrets ?? []), ...(this.cfg.target.password ? [this.cfg.target.password] : [])],
+      secrets: [...(this.cfg.secrets ?? []), ...this.cfg.target.secrets],
     };
   }
 

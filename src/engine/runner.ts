@@ -342,7 +342,9 @@ async function afterCancel<T>(opts: StepOptions, fn: () => Promise<T>): Promise<
 function asCancelled(err: Error, signal: AbortSignal): Error {
   if (!(err instanceof SqlMigrationError) || err.failure.cancelled) return err;
   const f = err.failure;
-  const byCancel = f.sqlstate === QUERY_CANCELED || isConnectionLost(err.cause ?? err) || f.serverMessage.startsWith(NOT_STARTED);
+  // A lock attempt that timed out during the cancel is the cancel's too: the retry it would have had never came.
+  const byCancel =
+    f.sqlstate === QUERY_CANCELED || f.sqlstate === LOCK_NOT_AVAILABLE || isConnectionLost(err.cause ?? err) || f.serverMessage.startsWith(NOT_STARTED);
   if (!byCancel) return err;
   return new SqlMigrationError(
     { ...f, cancelled: abortReason(signal) },

@@ -87,6 +87,8 @@ export interface DatabaseTarget {
   readonly homeClientCert?: { readonly cert: string; readonly key: string };
   /** `sslpassword`: passphrase of an encrypted client key. A secret: pg_dump gets it from a private service file. */
   readonly sslPassword?: string;
+  /** Every secret the URL holds (the password, `sslpassword`), for masking logs and messages. */
+  readonly secrets: readonly string[];
 }
 
 /** libpq's `channel_binding`. */
@@ -347,6 +349,7 @@ export function parseDatabaseUrl(raw: string, opts: ParseUrlOptions = {}): Datab
     ...(hostaddr !== undefined ? { hostaddr } : {}),
     ...(tls.homeClientCert !== undefined ? { homeClientCert: tls.homeClientCert } : {}),
     ...(tlsParams.sslpassword !== undefined ? { sslPassword: tlsParams.sslpassword } : {}),
+    secrets: Object.freeze(secrets),
   };
   return seal(target);
 }

@@ -150,7 +150,7 @@ export interface BackupArtifact {
 export async function takeBackup(opts: TakeBackupOptions): Promise<BackupArtifact> {
   const started = Date.now();
   const { target } = opts;
-  const secrets = [target.password, target.sslPassword].filter((x): x is string => x !== undefined);
+  const secrets = target.secrets;
   const fail = (message: string, cause?: unknown, hint?: string): BackupError =>
     new BackupError('BACKUP_FAILED', redact(message, secrets), {
       hint: hint ?? 'no migration was applied; fix the backup (or set backup: never if you accept the risk) and run again',
