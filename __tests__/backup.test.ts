@@ -262,6 +262,21 @@ describe('takeBackup on PostgreSQL 15 with the system pg_dump', () => {
   });
 });
 
+describe('takeBackup with libpq keywords newer than its pg_dump', () => {
+  it('hands pg_dump 15 the keywords its libpq does not know (sslnegotiation is 17) as variables, so the URL is not refused', async () => {
+    const dir = await tempDir();
+    const rec = recorder();
+    const url = `${sourceUrl}&sslnegotiation=postgres&sslsni=1&channel_binding=prefer&target_session_attrs=read-write&keepalives_idle=5`;
+    const a = await takeBackup({ target: parseDatabaseUrl(url), dir, environment: 'production', pgDump: tools.pgDump, pgRestore: tools.pgRestore, onSpawn: rec.onSpawn });
+    expect(a.entries).toBeGreaterThanOrEqual(5);
+    const dump = rec.spawns.find((c) => c.cmd === tools.pgDump)!;
+    const argvUrl = dump.args.find((x) => x.startsWith('postgres://'))!;
+    expect(new URL(argvUrl).searchParams.get('keepalives_idle')).toBe('5');
+    for (const moved of ['sslnegotiation', 'sslsni', 'channel_binding', 'target_session_attrs']) expect(argvUrl).not.toContain(moved);
+    expect(dump.envKeys).toEqual(expect.arrayContaining(['PGSSLNEGOTIATION', 'PGSSLSNI', 'PGCHANNELBINDING', 'PGTARGETSESSIONATTRS']));
+  });
+});
+
 describe('takeBackup naming', () => {
   it('sanitises the environment and database and says vnone with no applied version', async () => {
     const dir = await tempDir();

@@ -11806,7 +11806,12 @@ const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
  * given, so the two never disagree. A libpq keyword is never sent to the server as a setting; a
  * name that is not a libpq keyword (nor a pq-only one) still is, as pq does (`?timezone=UTC`).
  */
-const honour = (toPgDump, note) => ({ treatment: 'honoured', toPgDump, note });
+const honour = (toPgDump, note, envVar) => ({
+    treatment: 'honoured',
+    toPgDump,
+    note,
+    ...(envVar !== undefined ? { envVar } : {}),
+});
 const accept = (toPgDump, note) => ({ treatment: 'accepted', toPgDump, note });
 const refuse = (note, fix, allowed) => ({
     treatment: 'refused',
@@ -11825,7 +11830,7 @@ const LIBPQ_PARAMS = new Map([
     ['password', honour(false, 'overrides the URL password; reaches pg_dump through PGPASSWORD, never argv')],
     ['passfile', refuse('a password file named in the URL is not read', 'leave it out: ~/.pgpass (or the file PGPASSFILE names) is read when the URL has no password; or put the password in the URL')],
     ['require_auth', refuse('node-postgres cannot restrict the authentication method', 'leave it out; to insist on SCRAM with channel binding over TLS use channel_binding=require')],
-    ['channel_binding', honour(true, 'disable, prefer (default: SCRAM-SHA-256-PLUS when the server offers it) or require (the connection fails unless the server authenticated with channel binding)')],
+    ['channel_binding', honour(true, 'disable, prefer (default: SCRAM-SHA-256-PLUS when the server offers it) or require (the connection fails unless the server authenticated with channel binding)', 'PGCHANNELBINDING')],
     ['connect_timeout', honour(true, 'seconds; 0 = no limit (the connect-timeout input wins)')],
     ['client_encoding', honour(true, 'sent at startup')],
     ['options', honour(true, 'sent at startup (e.g. -c work_mem=64MB)')],
@@ -11840,7 +11845,7 @@ const LIBPQ_PARAMS = new Map([
     ['gssencmode', honour(true, 'disable or prefer (node-postgres has no GSSAPI: TLS is used); require is refused')],
     ['sslmode', honour(false, 'disable, allow, prefer (default), require, verify-ca, verify-full')],
     ['requiressl', honour(false, 'deprecated: 1 means sslmode=require when sslmode is absent')],
-    ['sslnegotiation', honour(true, 'postgres (default) or direct (TLS at once; needs sslmode require or stronger)')],
+    ['sslnegotiation', honour(true, 'postgres (default) or direct (TLS at once; needs sslmode require or stronger)', 'PGSSLNEGOTIATION')],
     ['sslcompression', accept(true, 'no effect: OpenSSL builds have TLS compression off')],
     ['sslcert', honour(true, 'client certificate file (default ~/.postgresql/postgresql.crt when it exists)')],
     ['sslkey', honour(true, 'client key file (default ~/.postgresql/postgresql.key when it exists)')],
@@ -11849,8 +11854,8 @@ const LIBPQ_PARAMS = new Map([
     ['sslcertmode', refuse('only the default, allow (send the client certificate when the server asks), is supported', 'remove sslcertmode, or set it to allow', 'allow')],
     ['sslrootcert', honour(false, 'CA file, or system for the system\'s trusted CAs (needs verify-full); the same CAs serve pg_dump')],
     ['sslcrl', honour(true, 'certificate revocation list file')],
-    ['sslcrldir', honour(true, 'directory of certificate revocation list files')],
-    ['sslsni', honour(true, '1 (default) or 0; 0 only with hostaddr or an IP address (node-postgres always sends a host name)')],
+    ['sslcrldir', honour(true, 'directory of certificate revocation list files', 'PGSSLCRLDIR')],
+    ['sslsni', honour(true, '1 (default) or 0; 0 only with hostaddr or an IP address (node-postgres always sends a host name)', 'PGSSLSNI')],
     ['requirepeer', refuse('node-postgres cannot check the operating-system user of a Unix-socket server', 'remove requirepeer, or connect over TCP with sslmode=verify-full')],
     ['ssl_min_protocol_version', honour(true, 'TLSv1, TLSv1.1, TLSv1.2 (default) or TLSv1.3')],
     ['ssl_max_protocol_version', honour(true, 'TLSv1, TLSv1.1, TLSv1.2 or TLSv1.3')],
@@ -11862,7 +11867,7 @@ const LIBPQ_PARAMS = new Map([
     ['scram_client_key', refuse('SCRAM pass-through keys are not supported', 'use a password')],
     ['scram_server_key', refuse('SCRAM pass-through keys are not supported', 'use a password')],
     ['service', refuse('connection service files are not read', 'put the connection settings in the URL')],
-    ['target_session_attrs', honour(true, 'any (default), read-write, read-only, primary, standby or prefer-standby; checked on the server after connecting')],
+    ['target_session_attrs', honour(true, 'any (default), read-write, read-only, primary, standby or prefer-standby; checked on the server after connecting', 'PGTARGETSESSIONATTRS')],
     ['load_balance_hosts', refuse('load balancing needs several hosts, which are not supported', 'remove load_balance_hosts (disable is the default)', 'disable')],
     ['oauth_issuer', refuse('node-postgres has no OAuth authentication', 'use a password or a client certificate')],
     ['oauth_client_id', refuse('node-postgres has no OAuth authentication', 'use a password or a client certificate')],
@@ -11962,17 +11967,26 @@ const CHILD_SERVICE = 'db_migrate_child';
  * - the trust configuration's CAs when no file holds them (Node's CAs, or the system's as Node
  *   read them), as `sslrootcert`, so pg_dump trusts exactly what the migration connection trusts;
  * - `sslpassword`, in a service file (`PGSERVICEFILE`, `service=`): libpq has no variable for it.
+ * Keywords newer than the child's libpq may be ({@link LibpqParam.envVar}) go in its environment.
  */
 async function childConnection(target) {
     const env = dumpEnv(target);
+    const entries = new Map(new URLSearchParams(/\?(.*)$/.exec(dumpArgsUrl(target))?.[1] ?? ''));
+    // Keywords an older libpq (a pg_dump 15 for a PG 15 server) does not know travel as variables.
+    for (const [name, value] of [...entries]) {
+        const envVar = LIBPQ_PARAMS.get(name)?.envVar;
+        if (envVar === undefined)
+            continue;
+        env[envVar] = value;
+        entries.delete(name);
+    }
     const needsCa = target.trust !== undefined && target.trust.file === undefined;
     if (!needsCa && target.sslPassword === undefined)
-        return { url: dumpArgsUrl(target), env, cleanup: async () => undefined };
+        return { url: buildUrl(target, entries), env, cleanup: async () => undefined };
     const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'db-migrate-conn-'));
     const cleanup = () => (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true }).catch(() => undefined);
     try {
         await (0,promises_namespaceObject.chmod)(dir, 0o700);
-        const entries = new Map(new URLSearchParams(/\?(.*)$/.exec(dumpArgsUrl(target))?.[1] ?? ''));
         if (needsCa) {
             const ca = (0,external_node_path_.join)(dir, 'root.crt');
             await (0,promises_namespaceObject.writeFile)(ca, target.trust.pems, { mode: 0o600, flag: 'wx' });

@@ -25,6 +25,14 @@ export interface LibpqParam {
    * keywords older libpq versions (pg_dump 13–17) reject.
    */
   readonly toPgDump: boolean;
+  /**
+   * For keywords newer than some libpq a pg_dump may be built with (13 for `channel_binding`, 14
+   * for `sslsni`/`sslcrldir` and the new `target_session_attrs` values, 17 for `sslnegotiation`):
+   * the variable that carries it to the child instead of its URL, where an older libpq would
+   * refuse the whole URL (`invalid URI query parameter`), while it ignores a variable it does
+   * not know.
+   */
+  readonly envVar?: string;
   /** What we do with it, in a few words (the docs table, and the refusal's reason). */
   readonly note: string;
   /** For `refused`: what the user should do instead. */
@@ -33,7 +41,12 @@ export interface LibpqParam {
   readonly allowed?: string;
 }
 
-const honour = (toPgDump: boolean, note: string): LibpqParam => ({ treatment: 'honoured', toPgDump, note });
+const honour = (toPgDump: boolean, note: string, envVar?: string): LibpqParam => ({
+  treatment: 'honoured',
+  toPgDump,
+  note,
+  ...(envVar !== undefined ? { envVar } : {}),
+});
 const accept = (toPgDump: boolean, note: string): LibpqParam => ({ treatment: 'accepted', toPgDump, note });
 const refuse = (note: string, fix: string, allowed?: string): LibpqParam => ({
   treatment: 'refused',
@@ -53,7 +66,7 @@ export const LIBPQ_PARAMS: ReadonlyMap<string, LibpqParam> = new Map<string, Lib
   ['password', honour(false, 'overrides the URL password; reaches pg_dump through PGPASSWORD, never argv')],
   ['passfile', refuse('a password file named in the URL is not read', 'leave it out: ~/.pgpass (or the file PGPASSFILE names) is read when the URL has no password; or put the password in the URL')],
   ['require_auth', refuse('node-postgres cannot restrict the authentication method', 'leave it out; to insist on SCRAM with channel binding over TLS use channel_binding=require')],
-  ['channel_binding', honour(true, 'disable, prefer (default: SCRAM-SHA-256-PLUS when the server offers it) or require (the connection fails unless the server authenticated with channel binding)')],
+  ['channel_binding', honour(true, 'disable, prefer (default: SCRAM-SHA-256-PLUS when the server offers it) or require (the connection fails unless the server authenticated with channel binding)', 'PGCHANNELBINDING')],
   ['connect_timeout', honour(true, 'seconds; 0 = no limit (the connect-timeout input wins)')],
   ['client_encoding', honour(true, 'sent at startup')],
   ['options', honour(true, 'sent at startup (e.g. -c work_mem=64MB)')],
@@ -68,7 +81,7 @@ export const LIBPQ_PARAMS: ReadonlyMap<string, LibpqParam> = new Map<string, Lib
   ['gssencmode', honour(true, 'disable or prefer (node-postgres has no GSSAPI: TLS is used); require is refused')],
   ['sslmode', honour(false, 'disable, allow, prefer (default), require, verify-ca, verify-full')],
   ['requiressl', honour(false, 'deprecated: 1 means sslmode=require when sslmode is absent')],
-  ['sslnegotiation', honour(true, 'postgres (default) or direct (TLS at once; needs sslmode require or stronger)')],
+  ['sslnegotiation', honour(true, 'postgres (default) or direct (TLS at once; needs sslmode require or stronger)', 'PGSSLNEGOTIATION')],
   ['sslcompression', accept(true, 'no effect: OpenSSL builds have TLS compression off')],
   ['sslcert', honour(true, 'client certificate file (default ~/.postgresql/postgresql.crt when it exists)')],
   ['sslkey', honour(true, 'client key file (default ~/.postgresql/postgresql.key when it exists)')],
@@ -77,8 +90,8 @@ export const LIBPQ_PARAMS: ReadonlyMap<string, LibpqParam> = new Map<string, Lib
   ['sslcertmode', refuse('only the default, allow (send the client certificate when the server asks), is supported', 'remove sslcertmode, or set it to allow', 'allow')],
   ['sslrootcert', honour(false, 'CA file, or system for the system\'s trusted CAs (needs verify-full); the same CAs serve pg_dump')],
   ['sslcrl', honour(true, 'certificate revocation list file')],
-  ['sslcrldir', honour(true, 'directory of certificate revocation list files')],
-  ['sslsni', honour(true, '1 (default) or 0; 0 only with hostaddr or an IP address (node-postgres always sends a host name)')],
+  ['sslcrldir', honour(true, 'directory of certificate revocation list files', 'PGSSLCRLDIR')],
+  ['sslsni', honour(true, '1 (default) or 0; 0 only with hostaddr or an IP address (node-postgres always sends a host name)', 'PGSSLSNI')],
   ['requirepeer', refuse('node-postgres cannot check the operating-system user of a Unix-socket server', 'remove requirepeer, or connect over TCP with sslmode=verify-full')],
   ['ssl_min_protocol_version', honour(true, 'TLSv1, TLSv1.1, TLSv1.2 (default) or TLSv1.3')],
   ['ssl_max_protocol_version', honour(true, 'TLSv1, TLSv1.1, TLSv1.2 or TLSv1.3')],
@@ -90,7 +103,7 @@ export const LIBPQ_PARAMS: ReadonlyMap<string, LibpqParam> = new Map<string, Lib
   ['scram_client_key', refuse('SCRAM pass-through keys are not supported', 'use a password')],
   ['scram_server_key', refuse('SCRAM pass-through keys are not supported', 'use a password')],
   ['service', refuse('connection service files are not read', 'put the connection settings in the URL')],
-  ['target_session_attrs', honour(true, 'any (default), read-write, read-only, primary, standby or prefer-standby; checked on the server after connecting')],
+  ['target_session_attrs', honour(true, 'any (default), read-write, read-only, primary, standby or prefer-standby; checked on the server after connecting', 'PGTARGETSESSIONATTRS')],
   ['load_balance_hosts', refuse('load balancing needs several hosts, which are not supported', 'remove load_balance_hosts (disable is the default)', 'disable')],
   ['oauth_issuer', refuse('node-postgres has no OAuth authentication', 'use a password or a client certificate')],
   ['oauth_client_id', refuse('node-postgres has no OAuth authentication', 'use a password or a client certificate')],

@@ -14,7 +14,7 @@ import { access, chmod, constants, mkdtemp, readdir, rm, stat, writeFile } from 
 import { tmpdir } from 'node:os';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import type { Connection } from './db.js';
-import { LIBPQ_DUMP_PARAMS } from './libpq-params.js';
+import { LIBPQ_DUMP_PARAMS, LIBPQ_PARAMS } from './libpq-params.js';
 import type { Logger } from './logger.js';
 import type { DatabaseTarget } from './url.js';
 
@@ -113,17 +113,25 @@ const CHILD_SERVICE = 'db_migrate_child';
  * - the trust configuration's CAs when no file holds them (Node's CAs, or the system's as Node
  *   read them), as `sslrootcert`, so pg_dump trusts exactly what the migration connection trusts;
  * - `sslpassword`, in a service file (`PGSERVICEFILE`, `service=`): libpq has no variable for it.
+ * Keywords newer than the child's libpq may be ({@link LibpqParam.envVar}) go in its environment.
  */
 export async function childConnection(target: DatabaseTarget): Promise<ChildConnection> {
   const env = dumpEnv(target);
+  const entries = new Map(new URLSearchParams(/\?(.*)$/.exec(dumpArgsUrl(target))?.[1] ?? ''));
+  // Keywords an older libpq (a pg_dump 15 for a PG 15 server) does not know travel as variables.
+  for (const [name, value] of [...entries]) {
+    const envVar = LIBPQ_PARAMS.get(name)?.envVar;
+    if (envVar === undefined) continue;
+    env[envVar] = value;
+    entries.delete(name);
+  }
   const needsCa = target.trust !== undefined && target.trust.file === undefined;
-  if (!needsCa && target.sslPassword === undefined) return { url: dumpArgsUrl(target), env, cleanup: async () => undefined };
+  if (!needsCa && target.sslPassword === undefined) return { url: buildUrl(target, entries), env, cleanup: async () => undefined };
 
   const dir = await mkdtemp(join(tmpdir(), 'db-migrate-conn-'));
   const cleanup = () => rm(dir, { recursive: true, force: true }).catch(() => undefined);
   try {
     await chmod(dir, 0o700);
-    const entries = new Map(new URLSearchParams(/\?(.*)$/.exec(dumpArgsUrl(target))?.[1] ?? ''));
     if (needsCa) {
       const ca = join(dir, 'root.crt');
       await writeFile(ca, target.trust!.pems, { mode: 0o600, flag: 'wx' });
