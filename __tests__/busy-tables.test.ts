@@ -8,9 +8,8 @@
 import { describe, it, expect, afterEach } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { usePostgres, query, waitFor } from './helpers/pg.js';
-import { runCli, project, migration, type CliRun } from './helpers/cli.js';
-import { main } from '../src/cli/main.js';
+import { usePostgres, query, waitFor, openClient } from './helpers/pg.js';
+import { runCli, startCli, project, migration, type CliRun } from './helpers/cli.js';
 
 const server = usePostgres();
 const cleanups: (() => Promise<void>)[] = [];
@@ -49,29 +48,13 @@ async function setup(files: Record<string, string>, roleSettings: string[] = [])
   return {
     url,
     role,
-    cwd: p.dir,
     run: (args: string[]): Promise<CliRun> => runCli(['--no-dump-schema', ...args], { env, cwd: p.dir }),
-    start: (args: string[]) => {
-      const out = { stdout: '', stderr: '' };
-      const t0 = Date.now();
-      const done = main(['--no-dump-schema', ...args], { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, {
-        stdout: (s) => void (out.stdout += s),
-        stderr: (s) => void (out.stderr += s),
-        cwd: p.dir,
-      }).then((code) => ({ code, ms: Date.now() - t0 }));
-      return { out, done };
-    },
+    start: (args: string[], signal?: AbortSignal) => startCli(['--no-dump-schema', ...args], { env, cwd: p.dir, ...(signal ? { signal } : {}) }),
   };
 }
 
 /** A client of our own, closed after the test. */
-async function client(url: string, applicationName: string): Promise<pg.Client> {
-  const c = new pg.Client({ connectionString: url, application_name: applicationName });
-  c.on('error', () => undefined);
-  await c.connect();
-  cleanups.push(() => c.end().catch(() => undefined));
-  return c;
-}
+const client = (url: string, applicationName: string): Promise<pg.Client> => openClient(url, applicationName, cleanups);
 
 const ledger = async (url: string) => (await query<{ version: string }>(url, 'select version from schema_migrations order by 1')).map((r) => r.version);
 const columns = async (url: string) =>
@@ -197,16 +180,10 @@ describe('busy tables: the lock schedule at defaults', () => {
   it('a run cancelled while it waits to retry says it was cancelled, records that, and applies nothing', async () => {
     const { s } = await lockedTable();
     const cancel = new AbortController();
-    const out = { stdout: '', stderr: '' };
-    const done = main(['--no-dump-schema', 'up'], { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: s.url }, {
-      stdout: (t) => void (out.stdout += t),
-      stderr: (t) => void (out.stderr += t),
-      cwd: s.cwd,
-      signal: cancel.signal,
-    });
+    const { out, done } = s.start(['up'], cancel.signal);
     await waitFor(() => out.stderr.includes('retry 2/30'), 15_000, 'the second retry');
     cancel.abort('SIGINT');
-    const code = await done;
+    const { code } = await done;
 
     // 130 is the bin's (src/cli/index.ts) for a cancelled run; main itself reports the failure.
     expect(code).toBe(2);

@@ -5,9 +5,8 @@
 import { describe, it, expect, afterEach } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { usePostgres, query, tables, waitFor } from './helpers/pg.js';
-import { runCli, project, migration, type CliRun } from './helpers/cli.js';
-import { main } from '../src/cli/main.js';
+import { usePostgres, query, tables, waitFor, openClient } from './helpers/pg.js';
+import { runCli, startCli, project, migration, type CliRun } from './helpers/cli.js';
 import { lockKey } from '../src/engine/lock.js';
 
 const server = usePostgres();
@@ -28,25 +27,14 @@ async function setup(files: Record<string, string>) {
     run: (args: string[]): Promise<CliRun> => runCli(['--no-dump-schema', ...args], { env, cwd: p.dir }),
     /** The in-process CLI with its output observable while it runs. */
     start: (args: string[]) => {
-      const out = { stdout: '', stderr: '' };
-      const done = main(['--no-dump-schema', ...args], { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, {
-        stdout: (s) => void (out.stdout += s),
-        stderr: (s) => void (out.stderr += s),
-        cwd: p.dir,
-      });
-      return { out, done };
+      const { out, done } = startCli(['--no-dump-schema', ...args], { env, cwd: p.dir });
+      return { out, done: done.then((r) => r.code) };
     },
   };
 }
 
 /** A client of our own, closed after the test. */
-async function client(url: string, applicationName: string): Promise<pg.Client> {
-  const c = new pg.Client({ connectionString: url, application_name: applicationName });
-  c.on('error', () => undefined);
-  await c.connect();
-  cleanups.push(() => c.end().catch(() => undefined));
-  return c;
-}
+const client = (url: string, applicationName: string): Promise<pg.Client> => openClient(url, applicationName, cleanups);
 
 /** Backends waiting for a heavyweight lock while running SQL that contains `marker`. */
 async function waitingBackends(url: string, marker: string): Promise<number[]> {

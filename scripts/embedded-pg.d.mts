@@ -30,3 +30,5 @@ export interface EmbeddedPostgresHandle extends PostgresHandle {
 export function startPostgres(opts: { version?: 15 | 18; flags: string[] }): Promise<EmbeddedPostgresHandle>;
 export function startPostgres(opts: { version?: 15 | 18; useEnv: false }): Promise<EmbeddedPostgresHandle>;
 export function startPostgres(opts?: { version?: 15 | 18; useEnv?: boolean; flags?: string[] }): Promise<PostgresHandle>;
+/** A TCP port on 127.0.0.1 that was free a moment ago (for servers the tests start). */
+export function freePort(): Promise<number>;

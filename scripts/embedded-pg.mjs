@@ -115,7 +115,8 @@ async function hydrateSymlinks(wrapperDir) {
   }
 }
 
-function freePort() {
+/** A TCP port on 127.0.0.1 that was free a moment ago (for servers the tests start). */
+export function freePort() {
   return new Promise((res, rej) => {
     const srv = createServer();
     srv.unref();

@@ -26,6 +26,26 @@ export async function runCli(args: string[], opts: { env?: Record<string, string
   return { code, stdout, stderr };
 }
 
+/**
+ * Start `db-migrate` in-process without waiting: `out` fills while it runs (so a test can act on
+ * a line it printed), `done` gives its exit code and how long it took. `signal` cancels it as
+ * SIGINT/SIGTERM would the bin.
+ */
+export function startCli(
+  args: string[],
+  opts: { env?: Record<string, string | undefined>; cwd: string; signal?: AbortSignal },
+): { out: { stdout: string; stderr: string }; done: Promise<{ code: number; ms: number }> } {
+  const out = { stdout: '', stderr: '' };
+  const t0 = Date.now();
+  const done = main(args, { PATH: process.env.PATH, HOME: process.env.HOME, ...opts.env }, {
+    stdout: (s) => void (out.stdout += s),
+    stderr: (s) => void (out.stderr += s),
+    cwd: opts.cwd,
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  }).then((code) => ({ code, ms: Date.now() - t0 }));
+  return { out, done };
+}
+
 /** Run a program as a child process with exactly this environment (plus PATH/HOME). */
 export function runProcess(cmd: string, args: string[], opts: { env?: Record<string, string | undefined>; cwd: string }): Promise<CliRun> {
   return new Promise((res, rej) => {

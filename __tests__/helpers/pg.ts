@@ -33,6 +33,18 @@ export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T
   }
 }
 
+/**
+ * A client of the test's own (a blocker, a reader) named `applicationName` in pg_stat_activity;
+ * `cleanups` gets its close. Errors of a backend the test terminates are not fatal.
+ */
+export async function openClient(url: string, applicationName: string, cleanups: (() => Promise<void>)[]): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: url, application_name: applicationName });
+  c.on('error', () => undefined);
+  await c.connect();
+  cleanups.push(() => c.end().catch(() => undefined));
+  return c;
+}
+
 /** Rows of a query, for assertions on database state. */
 export function query<R extends pg.QueryResultRow = Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<R[]> {
   return withClient(url, async (c) => (await c.query<R>(sql, params)).rows);

@@ -7,11 +7,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import type { PostgresHandle } from '../../scripts/embedded-pg.mjs';
+import { freePort, type PostgresHandle } from '../../scripts/embedded-pg.mjs';
 
 /** A running PgBouncer. */
 export interface PgBouncer {
@@ -102,16 +101,4 @@ export async function startPgBouncer(server: PostgresHandle, opts: { mode: PgBou
     }
   }
   return { mode: opts.mode, port, url, log: () => output, stop };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }

@@ -6,13 +6,11 @@
  */
 import { spawn } from 'node:child_process';
 import { chmod, chown, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import type { EmbeddedPostgresHandle, PostgresHandle } from '../../scripts/embedded-pg.mjs';
+import { freePort, type EmbeddedPostgresHandle, type PostgresHandle } from '../../scripts/embedded-pg.mjs';
 import { query, waitFor } from './pg.js';
 
-/** What an embedded handle also tells (scripts/embedded-pg.mjs). */
 /** The primary a standby is made from: a server of our own, whose data directory and binaries we use. */
 export type EmbeddedHandle = EmbeddedPostgresHandle;
 
@@ -81,16 +79,4 @@ export async function caughtUp(primary: PostgresHandle, standby: Standby): Promi
     20_000,
     'the standby to replay the primary',
   );
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }
