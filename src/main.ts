@@ -49,7 +49,7 @@ export async function run(): Promise<void> {
   // Annotations land on the failing line of the migration file in the pull request.
   for (const { message, ...where } of fileAnnotations(result)) core.error(message, where);
   // Lint findings, on their line and column, titled with the rule id.
-  for (const { level, message, ...where } of lintAnnotations(result)) (level === 'error' ? core.error : core.warning)(message, where);
+  for (const { level, message, ...where } of lintAnnotations(result)) (level === 'error' ? core.error : level === 'warning' ? core.warning : core.notice)(message, where);
   for (const { message, ...where } of driftAnnotations(result)) core.warning(message, where);
   const e = result.error;
   if (e) core.setFailed(e.file ? e.message : e.details);

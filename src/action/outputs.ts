@@ -55,9 +55,9 @@ export function fileAnnotations(run: ActionRun): FileAnnotation[] {
   ];
 }
 
-/** A lint finding as an annotation: `core.error` for error findings, `core.warning` for warnings; the title is the rule id. */
+/** A lint finding as an annotation: `core.error`, `core.warning` or `core.notice` by its severity; the title is the rule id. */
 export interface LintAnnotation extends FileAnnotation {
-  level: 'error' | 'warning';
+  level: 'error' | 'warning' | 'info';
 }
 
 /** One annotation per lint finding, on its file, line and column, with why and the safe alternative. */

@@ -25,6 +25,21 @@ export interface Finding {
   why: string;
   /** The safe alternative. */
   fix: string;
+  /** The section the statement is in: the up gate judges what the run executes (`up`). */
+  direction?: 'up' | 'down';
+  /**
+   * The existing table the finding is about, lowercase as written (`schema.name` or `name`), when
+   * the danger depends on its size (a lock held while the table is scanned or rewritten):
+   * `judgeBySize` (sizes.ts) decides the severity by the table's real size.
+   */
+  table?: string;
+  /** What size the severity was judged by, e.g. `orders: ~12 M rows, 3.1 GB` (set by `judgeBySize`). */
+  size?: string;
+  /**
+   * Set when `-- db-migrate:disable rule-id -- why` covers the finding: it stays in the report,
+   * with the reason, and never fails a run.
+   */
+  suppressed?: { reason: string };
 }
 
 /** A file to lint: a path (shown as given), or a display path with its absolute path or contents. */
@@ -34,6 +49,16 @@ export type LintInput = string | { displayPath: string; absPath?: string; conten
 export interface LintOptions {
   /** Rule ids disabled for every file (the per-file comment adds to these). */
   disabled?: readonly string[];
+  /**
+   * Major version of the server the SQL will run on (e.g. 15), for version-dependent rules;
+   * undefined: the oldest major the rules know of is assumed (every version-dependent rule applies).
+   */
+  pgVersion?: number;
+  /**
+   * Who runs the SQL: `db-migrate` (our runner, which sets lock_timeout for every migration) or
+   * `other` (dbmate, psql, another tool: the `lock-timeout` rule applies). Default `db-migrate`.
+   */
+  runner?: 'db-migrate' | 'other';
 }
 
 /** `-- db-migrate:disable rule-a, rule-b` anywhere in the file (on its own line). */

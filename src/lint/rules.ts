@@ -5,8 +5,11 @@
  * earlier in the section, validated CHECK constraints, `SET lock_timeout`).
  */
 
-/** How bad a finding is: `error` fails `db-migrate lint`, `warning` is reported only. */
-export type Severity = 'error' | 'warning';
+/**
+ * How bad a finding is: `error` fails `db-migrate lint` (and the action's gate at the default
+ * `lint-fail-on`), `warning` fails only `lint-fail-on: warning`, `info` is reported only.
+ */
+export type Severity = 'error' | 'warning' | 'info';
 
 /** A libpg-query AST node: `{ NodeType: { ...fields } }`. */
 export type AstNode = Record<string, unknown>;
