@@ -77,15 +77,16 @@ export function parseLargeTable(text: string): LargeTable | string {
   let rows: number | undefined;
   let size: number | undefined;
   for (const part of parts) {
-    const m = /^(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)(?:\s*rows?)?$/i.exec(part.replace(/_/g, ''));
+    const rowsWord = /\s*rows?$/i.exec(part);
+    const m = /^(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)$/i.exec((rowsWord ? part.slice(0, rowsWord.index) : part).replace(/_/g, ''));
     if (!m) return bad();
     const value = Number(m[1]);
     const unit = m[2]!.toLowerCase();
-    if (unit in BYTE_UNIT) {
+    if (Object.hasOwn(BYTE_UNIT, unit)) {
+      if (rowsWord) return bad();
       if (size !== undefined) return bad(': two sizes');
-      if (/rows?$/i.test(part)) return bad();
       size = Math.round(value * BYTE_UNIT[unit]!);
-    } else if (unit in ROW_SUFFIX) {
+    } else if (Object.hasOwn(ROW_SUFFIX, unit)) {
       if (rows !== undefined) return bad(': two row counts');
       rows = Math.round(value * ROW_SUFFIX[unit]!);
     } else {
