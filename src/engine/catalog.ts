@@ -90,7 +90,8 @@ export interface TableSize {
 
 /**
  * Bytes of heap per row assumed when a table was never analysed: a narrow row (24-byte header,
- * 4-byte line pointer, a few columns). The 100 k-row table measured for `DEFAULT_LARGE_TABLE` (lint/sizes.ts) had 84 bytes of heap per row.
+ * 4-byte line pointer, a few columns). The 100 k-row table measured for `DEFAULT_LARGE_TABLE`
+ * (lint/sizes.ts) had 84 bytes of heap per row.
  */
 export const BYTES_PER_ROW_GUESS = 100;
 
