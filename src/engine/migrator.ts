@@ -14,10 +14,12 @@ import { DEFAULT_LOCK_RETRY_BUDGET_MS, effectiveCapMs } from './lock-schedule.js
 import { isEmptySection } from './split.js';
 import { writeSchema } from './dump.js';
 import { formatGoDuration } from './duration.js';
+import { serverVersion } from './pg-tools.js';
+import { readTableSizes } from './catalog.js';
 import { withSession, withReadOnlySession, withLock, withAdminSession, type LockedSession, type SessionSettings } from './session.js';
 import type { Logger } from './logger.js';
 import type { MigrationFile, ParsedMigration, Section } from './types.js';
-import type { BeforeApplyInfo, PlanResult, PlannedMigration, RollbackOptions, RollbackPlanResult, RollbackStopReason, RunResult, StatusResult, UpOptions, VersionsRollbackResult } from './results.js';
+import type { BeforeApplyInfo, PlanResult, PlannedMigration, RollbackOptions, RollbackPlanResult, RollbackStopReason, RunResult, StatusResult, TableFacts, UpOptions, VersionsRollbackResult } from './results.js';
 
 /**
  * Everything the engine needs; built by the CLI or the action, never read from the environment
@@ -359,6 +361,24 @@ export class Migrator {
         databaseMissing,
       };
     });
+  }
+
+  /**
+   * What the lint judges a run by (lint/sizes.ts): the server's major version and the size of each
+   * named existing table (`schema.name`, or a bare name resolved through the URL's search_path),
+   * read on a short read-only session: one version read and one catalog query. Tables not found are
+   * absent from `sizes`. A missing database (`up` would create it: every table is new) gives
+   * `{ serverMajor: 0, sizes: empty }`; any other failure to connect rejects, as `plan` does.
+   */
+  async tableFacts(tables: readonly string[]): Promise<TableFacts> {
+    return withReadOnlySession(
+      this.cfg,
+      async (conn) => ({
+        serverMajor: (await serverVersion(conn)).major,
+        sizes: await readTableSizes(conn, tables, this.cfg.target.searchPath),
+      }),
+      () => ({ serverMajor: 0, sizes: new Map() }),
+    );
   }
 
   /** `dump`: write the schema file now; errors are fatal here (unlike the automatic dump). */

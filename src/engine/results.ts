@@ -5,6 +5,7 @@
 import type { Connection } from './db.js';
 import type { MigrationRef } from './plan.js';
 import type { StepResult } from './runner.js';
+import type { TableSize } from './catalog.js';
 
 export type { MigrationRef } from './plan.js';
 
@@ -179,4 +180,12 @@ export interface VersionsRollbackResult extends RunResult {
   remaining: MigrationRef[];
   /** Where and why the rollback stopped early; the message is in `error`. */
   stoppedAt?: { version: string; displayPath?: string; reason: RollbackStopReason };
+}
+
+/** What {@link Migrator.tableFacts} reads for the lint: the server's major version and the named tables' sizes. */
+export interface TableFacts {
+  /** e.g. 18; 0 when the database does not exist yet (nothing could be asked). */
+  serverMajor: number;
+  /** Keyed by the names as given (lowercase, `schema.name` or `name`); tables not found are absent. */
+  sizes: Map<string, TableSize>;
 }
