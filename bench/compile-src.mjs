@@ -10,16 +10,17 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /**
  * @param {string} work a temporary directory of the benchmark's
  * @param {string[]} entries source files relative to the repository, e.g. `src/lint/index.ts`
+ * @param {string} [root] the checkout whose src/ to compile (default: this one), e.g. another worktree
  * @returns {(path: string) => Promise<any>} imports a compiled module by its path under src/ with `.js`, e.g. `lint/index.js`
  */
-export async function compileSrc(work, entries) {
+export async function compileSrc(work, entries, root = ROOT) {
   const out = join(work, 'build');
   execFileSync(
     join(ROOT, 'node_modules/.bin/tsc'),
     [...entries, '--outDir', out, '--rootDir', 'src', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--types', 'node'],
-    { cwd: ROOT, stdio: 'inherit' },
+    { cwd: root, stdio: 'inherit' },
   );
   await writeFile(join(out, 'package.json'), '{"type":"module"}\n');
-  await symlink(join(ROOT, 'node_modules'), join(work, 'node_modules'));
+  await symlink(join(root, 'node_modules'), join(work, 'node_modules'));
   return (path) => import(pathToFileURL(join(out, path)).href);
 }

@@ -41719,6 +41719,101 @@ function relationKindName(kind) {
     };
     return names[kind] ?? `a relation of kind '${kind}'`;
 }
+/**
+ * Bytes of heap per row assumed when a table was never analysed: a narrow row (24-byte header,
+ * 4-byte line pointer, a few columns). The 100 k-row table measured for `DEFAULT_LARGE_TABLE`
+ * (lint/sizes.ts) had 84 bytes of heap per row.
+ */
+const BYTES_PER_ROW_GUESS = 100;
+/** A name as a finding gives it (`schema.name` or `name`), split; undefined when it has more parts. */
+function splitName(name) {
+    const parts = name.split('.');
+    if (parts.length === 1)
+        return { schema: null, rel: parts[0] };
+    if (parts.length === 2)
+        return { schema: parts[0], rel: parts[1] };
+    return undefined;
+}
+/**
+ * A `search_path` entry of the URL as the server reads it: unquoted names fold to lowercase,
+ * `"Quoted"` ones keep their case, `$user` is the session's user (resolved in SQL).
+ */
+function pathEntry(entry) {
+    const e = entry.trim();
+    if (/^".*"$/.test(e))
+        return e.slice(1, -1).replace(/""/g, '"');
+    return e.toLowerCase();
+}
+/**
+ * The size of each named table (`schema.name`, or a bare `name` resolved as PostgreSQL would:
+ * the first schema of `searchPath` holding a relation of that name, or of the session's
+ * `current_schemas(true)` when `searchPath` is empty), in ONE catalog query. Keys are the names as
+ * given. Absent: names not found, and relations that are not tables or materialized views (a bare
+ * name whose first match is a view is that view, as for PostgreSQL). A partitioned table sums its
+ * partitions, at every level.
+ *
+ * Rows are `reltuples` scaled to the current number of pages (`pg_relation_size`), as the planner
+ * estimates them, so a table that grew since its last ANALYZE is not judged by its old size; a table
+ * never analysed (reltuples -1 since PostgreSQL 14, or no pages recorded but pages on disk) is
+ * guessed from its heap size and marked `estimated`.
+ */
+async function readTableSizes(conn, tables, searchPath) {
+    const keys = [];
+    const schemas = [];
+    const rels = [];
+    for (const name of new Set(tables)) {
+        const split = splitName(name);
+        if (!split)
+            continue;
+        keys.push(name);
+        schemas.push(split.schema);
+        rels.push(split.rel);
+    }
+    const out = new Map();
+    if (keys.length === 0)
+        return out;
+    const path = searchPath.length > 0 ? searchPath.map(pathEntry) : null;
+    const { rows } = await conn.query(`with recursive
+       wanted as (select * from unnest($1::text[], $2::text[], $3::text[]) as w(key, nsp, rel)),
+       path as (
+         select case when p.nsp = '$user' then current_user::text else p.nsp end as nsp, p.pos
+           from unnest(coalesce($4::text[], current_schemas(true)::text[])) with ordinality as p(nsp, pos)
+       ),
+       found as (
+         select distinct on (w.key) w.key, c.oid, c.relkind
+           from wanted w
+           join pg_class c on c.relname = w.rel
+           join pg_namespace n on n.oid = c.relnamespace
+           left join path p on w.nsp is null and p.nsp = n.nspname
+          where n.nspname = w.nsp or p.pos is not null
+          order by w.key, p.pos
+       ),
+       tree as (
+         select f.key, f.oid from found f where f.relkind in ('r', 'p', 'm')
+         union all
+         select t.key, i.inhrelid from tree t join pg_inherits i on i.inhparent = t.oid join pg_class c on c.oid = i.inhrelid and c.relispartition
+       ),
+       leaf as (
+         select t.key, c.relkind, c.reltuples::float8 as reltuples, c.relpages::float8 as relpages,
+                pg_relation_size(c.oid)::float8 as heap, pg_total_relation_size(c.oid) as total,
+                current_setting('block_size')::float8 as block
+           from tree t join pg_class c on c.oid = t.oid
+       )
+     select key,
+            sum(case
+                  when relkind = 'p' then 0
+                  when reltuples >= 0 and relpages > 0 then reltuples / relpages * (heap / block)
+                  when heap = 0 then 0
+                  else greatest(reltuples, heap / $5)
+                end)::float8 as rows,
+            sum(total)::text as bytes,
+            bool_or(relkind <> 'p' and heap > 0 and (reltuples < 0 or relpages = 0)) as estimated
+       from leaf group by key`, [keys, schemas, rels, path, BYTES_PER_ROW_GUESS]);
+    for (const r of rows) {
+        out.set(r.key, { rows: Math.round(Number(r.rows)), bytes: Number(r.bytes), ...(r.estimated ? { estimated: true } : {}) });
+    }
+    return out;
+}
 
 ;// CONCATENATED MODULE: ./src/engine/ledger.ts
 
@@ -44033,6 +44128,8 @@ function unknownAdvice(why, step, session) {
 
 
 
+
+
 /** The migration engine: dbmate's commands, with locking, timeouts, retries and an audit trail. */
 class Migrator {
     cfg;
@@ -44294,6 +44391,19 @@ class Migrator {
                 databaseMissing,
             };
         });
+    }
+    /**
+     * What the lint judges a run by (lint/sizes.ts): the server's major version and the size of each
+     * named existing table (`schema.name`, or a bare name resolved through the URL's search_path),
+     * read on a short read-only session: one version read and one catalog query. Tables not found are
+     * absent from `sizes`. A missing database (`up` would create it: every table is new) gives
+     * `{ serverMajor: 0, sizes: empty }`; any other failure to connect rejects, as `plan` does.
+     */
+    async tableFacts(tables) {
+        return withReadOnlySession(this.cfg, async (conn) => ({
+            serverMajor: (await serverVersion(conn)).major,
+            sizes: await readTableSizes(conn, tables, this.cfg.target.searchPath),
+        }), () => ({ serverMajor: 0, sizes: new Map() }));
     }
     /** `dump`: write the schema file now; errors are fatal here (unlike the automatic dump). */
     async dump() {
