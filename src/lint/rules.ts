@@ -544,8 +544,8 @@ export const RULES: readonly Rule[] = [
       if (!a) return [];
       const cols = a.cmds.filter((cmd) => cmd.subtype === 'AT_SetNotNull' && !hasValidatedNotNull(ctx.state, a.table, String(cmd.name))).map((cmd) => String(cmd.name));
       if (!cols.length) return [];
-      const check = cols.length === 1 ? `CHECK (${cols[0]} IS NOT NULL)` : 'CHECK (column IS NOT NULL) for each';
-      return [{ message: `ALTER COLUMN ${cols.join(', ')} SET NOT NULL on ${relName(a.rel)} without a validated ${check} first`, table: a.table }];
+      const check = cols.length === 1 ? `without a validated CHECK (${cols[0]} IS NOT NULL) first` : 'each without a validated CHECK (column IS NOT NULL) first';
+      return [{ message: `ALTER COLUMN ${cols.join(', ')} SET NOT NULL on ${relName(a.rel)} ${check}`, table: a.table }];
     },
   },
   {
@@ -821,7 +821,7 @@ export const RULES: readonly Rule[] = [
       if (!a) return [];
       const parts = constraints(stmt)
         .filter(({ c }) => c.contype === 'CONSTR_EXCLUSION')
-        .map(({ c }) => ({ text: `EXCLUDE${c.conname ? ` ${c.conname}` : ''}`, location: c.location as number | undefined }));
+        .map(({ c }) => ({ text: `${c.conname ? `CONSTRAINT ${c.conname} ` : ''}EXCLUDE`, location: c.location as number | undefined }));
       return joined(parts, (list) => `ADD ${list} on existing table ${relName(a.rel)} builds its index under an ACCESS EXCLUSIVE lock`, a.table);
     },
   },
