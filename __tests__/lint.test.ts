@@ -5,18 +5,19 @@ import { runCli, project, migration } from './helpers/cli.js';
 const FILE = 'db/migrations/20240101000000_x.sql';
 const DOWN = 'SELECT 1;';
 
-async function lint(up: string, down = DOWN, opts: { upOptions?: string; downOptions?: string; disabled?: string[] } = {}): Promise<Finding[]> {
-  return lintSource(migration(up, down, opts), FILE, { disabled: opts.disabled });
+type Opts = { upOptions?: string; downOptions?: string; disabled?: string[]; runner?: 'db-migrate' | 'other' };
+async function lint(up: string, down = DOWN, opts: Opts = {}): Promise<Finding[]> {
+  return lintSource(migration(up, down, opts), FILE, { disabled: opts.disabled, runner: opts.runner });
 }
 
 /** `rule@line:column` of every finding of `rule`. */
-async function hits(rule: string, up: string, down = DOWN, opts: { upOptions?: string; downOptions?: string } = {}): Promise<string[]> {
+async function hits(rule: string, up: string, down = DOWN, opts: Opts = {}): Promise<string[]> {
   return (await lint(up, down, opts)).filter((f) => f.rule === rule).map((f) => `${f.line}:${f.column}`);
 }
 
 // Up SQL starts on line 2 (line 1 is `-- migrate:up`).
 describe('lint rules: a firing case and a safe case each', () => {
-  const cases: Array<{ rule: string; bad: string; at: string[]; safe: string; opts?: { upOptions?: string; downOptions?: string }; safeOpts?: { upOptions?: string; downOptions?: string }; down?: string; safeDown?: string }> = [
+  const cases: Array<{ rule: string; bad: string; at: string[]; safe: string; opts?: Opts; safeOpts?: Opts; down?: string; safeDown?: string }> = [
     {
       rule: 'require-concurrent-index',
       bad: 'SELECT 1;\n  CREATE INDEX users_email ON users (email);',
@@ -107,6 +108,7 @@ describe('lint rules: a firing case and a safe case each', () => {
       rule: 'lock-timeout',
       bad: 'ALTER TABLE users ADD COLUMN note text;\nALTER TABLE users ADD COLUMN note2 text;',
       at: ['2:1'],
+      opts: { runner: 'other' },
       safe: "SET lock_timeout = '2s';\nALTER TABLE users ADD COLUMN note text;",
     },
     {
@@ -159,18 +161,38 @@ describe('lint rules: a firing case and a safe case each', () => {
 
 describe('disabling rules', () => {
   const body = 'ALTER TABLE users ALTER COLUMN email SET NOT NULL;\nCREATE INDEX i ON users (email);';
+  const rules = (f: Finding[]) => f.map((x) => `${x.rule}${x.suppressed ? ` (suppressed: ${x.suppressed.reason})` : ''}`);
 
-  it('`-- db-migrate:disable a,b` disables those rules for the file only', async () => {
-    const f = await lint(`-- db-migrate:disable set-not-null, lock-timeout\n${body}`);
-    expect(f.map((x) => x.rule)).toEqual(['require-concurrent-index']);
-    expect(f[0]).toMatchObject({ line: 4, column: 1 });
+  it('`-- db-migrate:disable a,b` suppresses those rules for the file only: the findings stay, with an empty reason', async () => {
+    const f = await lint(`-- db-migrate:disable set-not-null, lock-timeout\n${body}`, DOWN, { runner: 'other' });
+    expect(rules(f)).toEqual(['set-not-null (suppressed: )', 'lock-timeout (suppressed: )', 'require-concurrent-index']);
+    expect(f[2]).toMatchObject({ line: 4, column: 1 });
+    expect(f[1]!.suppressed).toEqual({ reason: '' });
     const other = await lint(body);
-    expect(other.map((x) => x.rule).sort()).toEqual(['lock-timeout', 'require-concurrent-index', 'set-not-null']);
+    expect(other.map((x) => x.rule).sort()).toEqual(['require-concurrent-index', 'set-not-null']);
+    expect(other.every((x) => x.suppressed === undefined)).toBe(true);
   });
 
-  it('the disabled option applies to every file', async () => {
-    const f = await lint(body, DOWN, { disabled: ['set-not-null', 'require-concurrent-index'] });
-    expect(f.map((x) => x.rule)).toEqual(['lock-timeout']);
+  it('`-- db-migrate:disable rule -- why` keeps the reason; several lines add up', async () => {
+    const f = await lint(`-- db-migrate:disable set-not-null -- backfilled in 20240101 and checked\n-- db-migrate:disable require-concurrent-index, lock-timeout -- lookup table of 40 rows\n${body}`);
+    expect(rules(f)).toEqual(['set-not-null (suppressed: backfilled in 20240101 and checked)', 'require-concurrent-index (suppressed: lookup table of 40 rows)']);
+  });
+
+  it('`-- db-migrate:disable-next-statement rule -- why` suppresses the next statement only', async () => {
+    const f = await lint(`CREATE INDEX a ON users (x);\n-- db-migrate:disable-next-statement require-concurrent-index -- empty until the feature ships\n\nCREATE INDEX b ON users (y);\nCREATE INDEX c ON users (z);`);
+    expect(f.map((x) => [x.line, x.suppressed?.reason ?? null])).toEqual([[2, null], [5, 'empty until the feature ships'], [6, null]]);
+  });
+
+  it('the disabled option drops the findings of every file', async () => {
+    const f = await lint(body, DOWN, { disabled: ['set-not-null', 'require-concurrent-index'], runner: 'other' });
+    expect(rules(f)).toEqual(['lock-timeout']);
+  });
+
+  it('lock-timeout fires only when another tool runs the SQL (our runner sets lock_timeout)', async () => {
+    expect((await lint(body)).map((x) => x.rule)).not.toContain('lock-timeout');
+    expect((await lint(body, DOWN, { runner: 'other' })).filter((x) => x.rule === 'lock-timeout').map((x) => x.message)).toEqual([
+      'ALTER TABLE users takes an ACCESS EXCLUSIVE lock and no SET lock_timeout precedes it in this section',
+    ]);
   });
 });
 
@@ -223,7 +245,7 @@ describe('db-migrate lint (CLI)', () => {
       expect(json).toEqual([
         expect.objectContaining({ rule: 'require-concurrent-index', severity: 'error', file: 'db/migrations/1_bad.sql', line: 2, column: 1 }),
       ]);
-      expect(Object.keys(json[0]!).sort()).toEqual(['column', 'file', 'fix', 'line', 'message', 'rule', 'severity', 'why']);
+      expect(Object.keys(json[0]!).sort()).toEqual(['column', 'direction', 'file', 'fix', 'line', 'message', 'rule', 'severity', 'table', 'why']);
     }
   });
 

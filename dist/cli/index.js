@@ -9204,12 +9204,31 @@ async function isEmptySection(section) {
 /**
  * PostgreSQL migration lint rules, checked on the libpg-query AST of one statement at a time.
  * Pure: no I/O, no `@actions/*`. Each rule says why the statement is dangerous and what to write
- * instead; {@link trackStatement} keeps the per-section facts later rules depend on (tables created
- * earlier in the section, validated CHECK constraints, `SET lock_timeout`).
+ * instead; {@link trackStatement} keeps the facts later statements depend on: tables and indexes
+ * created earlier in the plan (new and empty, so safe to lock, rewrite or drop), validated CHECK
+ * constraints, `SET lock_timeout`, enum values added in the section.
  */
-/** A fresh {@link SectionState}. */
-function newSectionState() {
-    return { createdTables: new Set(), validatedNotNull: new Set(), notNullChecks: new Map(), lockTimeoutSet: false, lockTimeoutReported: false };
+/** A fresh {@link PlanState}: nothing created yet. */
+function rules_newPlanState() {
+    return { createdTables: new Set(), validatedNotNull: new Set(), notNullChecks: new Map(), indexes: new Map(), indexColumns: new Map() };
+}
+/**
+ * A fresh {@link SectionState}. Given a plan, the section shares its collections (an up section:
+ * what it creates is new for every later file); without one, it starts from nothing (a down section,
+ * which runs after everything and sees no table as new except those it creates itself).
+ */
+function newSectionState(plan = rules_newPlanState()) {
+    return {
+        createdTables: plan.createdTables,
+        validatedNotNull: plan.validatedNotNull,
+        notNullChecks: plan.notNullChecks,
+        indexes: plan.indexes,
+        indexColumns: plan.indexColumns,
+        lockTimeoutSet: false,
+        lockTimeoutReported: false,
+        enumValues: new Map(),
+        enumUsesReported: new Set(),
+    };
 }
 /** `[type, fields]` of a node, or undefined. */
 function unwrap(node) {
@@ -9222,23 +9241,54 @@ function field(node, type) {
     const u = unwrap(node);
     return u && u[0] === type ? u[1] : undefined;
 }
-/** Lowercase `schema.name` (or `name`) of a RangeVar. */
+function str(node) {
+    const s = field(node, 'String')?.sval;
+    return typeof s === 'string' ? s : undefined;
+}
+/** `schema.name` (or `name`) of a RangeVar, as written. */
 function relName(rv) {
     if (!rv)
         return '?';
     return rv.schemaname ? `${rv.schemaname}.${rv.relname}` : String(rv.relname);
 }
-/** Whether `rel` was created earlier in the section (matching with or without schema). */
+/** Lowercase {@link relName}: the `table` of a finding and the key of the plan's sets. */
+function tableKey(rv) {
+    return relName(rv).toLowerCase();
+}
+/** The keys a qualified name is known by: `s.t` and `t`. */
+function keysOf(name) {
+    const n = name.toLowerCase();
+    const dot = n.lastIndexOf('.');
+    return dot < 0 ? [n] : [n, n.slice(dot + 1)];
+}
+function hasName(set, name) {
+    return keysOf(name).some((k) => set.has(k));
+}
+function getName(map, name) {
+    for (const k of keysOf(name))
+        if (map.has(k))
+            return map.get(k);
+    return undefined;
+}
+/** Whether a table was created earlier in the plan (up) or the section (down). */
 function isNew(rv, ctx) {
-    if (!rv)
-        return false;
-    return ctx.state.createdTables.has(relName(rv).toLowerCase()) || ctx.state.createdTables.has(String(rv.relname).toLowerCase());
+    return !!rv && isNewName(tableKey(rv), ctx.state);
+}
+function isNewName(name, state) {
+    return hasName(state.createdTables, name);
 }
 function alterCmds(stmt) {
     const a = field(stmt, 'AlterTableStmt');
     if (!a)
         return undefined;
     return { rel: a.relation, cmds: (a.cmds ?? []).map((c) => field(c, 'AlterTableCmd')).filter((c) => !!c), objtype: a.objtype };
+}
+/** ALTER TABLE on an existing table (not one the plan created). */
+function alterExisting(stmt, ctx) {
+    const a = alterCmds(stmt);
+    if (!a || a.objtype !== 'OBJECT_TABLE' || isNew(a.rel, ctx))
+        return undefined;
+    return { rel: a.rel, cmds: a.cmds, table: tableKey(a.rel) };
 }
 /** Function names called anywhere in an expression. */
 function calledFunctions(expr, out = []) {
@@ -9260,6 +9310,22 @@ function calledFunctions(expr, out = []) {
     }
     return out;
 }
+/** String constants (`'…'`) anywhere in a statement, with their byte offsets. */
+function stringConstants(node, out = []) {
+    if (Array.isArray(node)) {
+        for (const e of node)
+            stringConstants(e, out);
+    }
+    else if (node && typeof node === 'object') {
+        const c = node.A_Const;
+        if (c && typeof c.sval?.sval === 'string')
+            out.push({ value: c.sval.sval, location: c.location });
+        for (const v of Object.values(node))
+            if (v && typeof v === 'object')
+                stringConstants(v, out);
+    }
+    return out;
+}
 /** Column of `CHECK (col IS NOT NULL)`, if that is the whole expression. */
 function notNullCheckColumn(c) {
     const nt = field(c.raw_expr, 'NullTest');
@@ -9276,19 +9342,97 @@ function constraints(stmt) {
         return [];
     return a.cmds.filter((cmd) => cmd.subtype === 'AT_AddConstraint').map((cmd) => ({ rel: a.rel, c: field(cmd.def, 'Constraint') ?? {} }));
 }
+function columnConstraints(col) {
+    return (col.constraints ?? []).map((c) => field(c, 'Constraint') ?? {});
+}
+/** `a, b` of names given as String nodes. */
+function names(list) {
+    return (list ?? []).map((n) => str(n)).filter((n) => n !== undefined);
+}
+/** One finding for several parts of one statement: its message lists them, its position is the first one's. */
+function joined(parts, message, table) {
+    if (!parts.length)
+        return [];
+    return [{ message: message(parts.map((p) => p.text).join(', ')), location: parts[0].location, ...(table ? { table } : {}) }];
+}
 /** Volatile functions whose default forces a table rewrite under ACCESS EXCLUSIVE. */
 const VOLATILE = new Set(['random', 'clock_timestamp', 'gen_random_uuid', 'uuid_generate_v1', 'uuid_generate_v4', 'nextval', 'timeofday', 'txid_current']);
 const SERIAL_TYPES = new Set(['serial', 'serial4', 'bigserial', 'serial8', 'smallserial', 'serial2']);
-const DROP_KINDS = { OBJECT_TABLE: 'table', OBJECT_INDEX: 'index', OBJECT_VIEW: 'view', OBJECT_MATVIEW: 'materialized view', OBJECT_SEQUENCE: 'sequence', OBJECT_SCHEMA: 'schema', OBJECT_TYPE: 'type' };
-function dropNames(d) {
-    return (d.objects ?? [])
-        .map((o) => {
-        const items = (field(o, 'List')?.items ?? []);
-        if (items.length)
-            return items.map((i) => i.String?.sval).join('.');
-        return String(field(o, 'String')?.sval ?? field(o, 'TypeName')?.names?.map((n) => n.String?.sval).join('.') ?? '?');
-    })
-        .join(', ');
+/** SQL words of an object type (`OBJECT_MATVIEW` → `MATERIALIZED VIEW`). */
+const KIND_WORDS = {
+    OBJECT_MATVIEW: 'MATERIALIZED VIEW',
+    OBJECT_FOREIGN_TABLE: 'FOREIGN TABLE',
+    OBJECT_FOREIGN_SERVER: 'SERVER',
+    OBJECT_FDW: 'FOREIGN DATA WRAPPER',
+    OBJECT_OPCLASS: 'OPERATOR CLASS',
+    OBJECT_OPFAMILY: 'OPERATOR FAMILY',
+    OBJECT_TSCONFIGURATION: 'TEXT SEARCH CONFIGURATION',
+    OBJECT_TSDICTIONARY: 'TEXT SEARCH DICTIONARY',
+    OBJECT_TSPARSER: 'TEXT SEARCH PARSER',
+    OBJECT_TSTEMPLATE: 'TEXT SEARCH TEMPLATE',
+    OBJECT_STATISTIC_EXT: 'STATISTICS',
+    OBJECT_LARGEOBJECT: 'LARGE OBJECT',
+};
+/** `TABLE`, `MATERIALIZED VIEW`, `EVENT TRIGGER`… of an `OBJECT_*` type. */
+function kindWord(objtype) {
+    const t = String(objtype ?? 'OBJECT_OBJECT');
+    return KIND_WORDS[t] ?? t.replace(/^OBJECT_/, '').replace(/_/g, ' ');
+}
+/** Display names of built-in types as one writes them. */
+const TYPE_WORDS = { int4: 'int', int8: 'bigint', int2: 'smallint', bool: 'boolean', float8: 'double precision', float4: 'real', bpchar: 'char', varchar: 'varchar', numeric: 'numeric', timestamptz: 'timestamptz' };
+function typeName(node) {
+    const t = field(node, 'TypeName');
+    if (!t)
+        return str(node) ?? '?';
+    const n = names(t.names);
+    const plain = n[0] === 'pg_catalog' ? n.slice(1) : n;
+    const last = plain.join('.');
+    return `${TYPE_WORDS[last] ?? last}${t.arrayBounds?.length ? '[]' : ''}`;
+}
+/** `f(int, text)` (or `f` when the arguments are not given) of an ObjectWithArgs. */
+function withArgs(o) {
+    const name = names(o.objname).join('.');
+    if (o.args_unspecified)
+        return name;
+    return `${name}(${(o.objargs ?? []).map((a) => (a ? typeName(a) : 'NONE')).join(', ')})`;
+}
+/** How one object of a DROP (or GRANT) reads in SQL, for its kind. */
+function objectName(o, kind) {
+    const [type, n] = unwrap(o) ?? ['', {}];
+    if (type === 'ObjectWithArgs')
+        return withArgs(n);
+    if (type === 'String')
+        return String(n.sval);
+    if (type === 'TypeName')
+        return typeName(o);
+    if (type === 'RangeVar')
+        return relName(n);
+    if (type === 'List') {
+        const items = (n.items ?? []);
+        if (kind === 'OBJECT_CAST')
+            return `(${typeName(items[0])} AS ${typeName(items[1])})`;
+        if (kind === 'OBJECT_TRANSFORM')
+            return `FOR ${typeName(items[0])} LANGUAGE ${str(items[1]) ?? '?'}`;
+        const parts = items.map((i) => str(i) ?? typeName(i));
+        if (kind === 'OBJECT_TRIGGER' || kind === 'OBJECT_POLICY' || kind === 'OBJECT_RULE')
+            return `${parts[parts.length - 1]} ON ${parts.slice(0, -1).join('.')}`;
+        if (kind === 'OBJECT_OPCLASS' || kind === 'OBJECT_OPFAMILY')
+            return `${parts.slice(1).join('.')} USING ${parts[0]}`;
+        return parts.join('.');
+    }
+    return '?';
+}
+/** The names of a DROP's objects as one writes them. */
+function dropObjects(d) {
+    return (d.objects ?? []).map((o) => objectName(o, String(d.removeType)));
+}
+/** `DROP TRIGGER x ON t`, `DROP FUNCTION f(int)`, `DROP MATERIALIZED VIEW a, b`. */
+function dropText(d, objects = dropObjects(d)) {
+    return `DROP ${kindWord(d.removeType)} ${objects.join(', ')}`;
+}
+/** The index a DROP/REINDEX names, as the plan knows it (undefined: not created by this plan). */
+function planIndex(name, plan) {
+    return getName(plan.indexes, name);
 }
 /** Tables an ACCESS EXCLUSIVE statement locks (empty when it takes a weaker lock or touches new tables only). */
 function accessExclusiveTarget(stmt, ctx) {
@@ -9305,7 +9449,7 @@ function accessExclusiveTarget(stmt, ctx) {
         case 'DropStmt':
             if (n.removeType !== 'OBJECT_TABLE' && !(n.removeType === 'OBJECT_INDEX' && !n.concurrent))
                 return undefined;
-            return `DROP ${DROP_KINDS[n.removeType].toUpperCase()} ${dropNames(n)}`;
+            return dropText(n);
         case 'TruncateStmt':
             return 'TRUNCATE';
         case 'ClusterStmt':
@@ -9319,9 +9463,118 @@ function accessExclusiveTarget(stmt, ctx) {
 function isVacuumFull(v) {
     return v.is_vacuumcmd !== false && (v.options ?? []).some((o) => {
         const d = field(o, 'DefElem');
-        return d?.defname === 'full' && field(d.arg, 'Boolean')?.boolval !== false && field(d.arg, 'String')?.sval !== 'false';
+        return d?.defname === 'full' && field(d.arg, 'Boolean')?.boolval !== false && str(d.arg) !== 'false';
     });
 }
+/** Whether the plan creates an index on `table` whose leading columns are exactly `cols` (in any order). */
+function indexCovers(state, table, cols) {
+    const want = new Set(cols.map((c) => c.toLowerCase()));
+    for (const k of keysOf(table)) {
+        for (const idx of state.indexColumns.get(k) ?? []) {
+            if (idx.length < want.size)
+                continue;
+            const lead = new Set(idx.slice(0, want.size).map((c) => c.toLowerCase()));
+            if (lead.size === want.size && [...want].every((c) => lead.has(c)))
+                return true;
+        }
+    }
+    return false;
+}
+/** The foreign keys one statement adds: its table, referencing columns, name and position. */
+function foreignKeys(stmt) {
+    const out = [];
+    const [type, n] = unwrap(stmt) ?? ['', {}];
+    const fromColumn = (rel, col, creates) => {
+        for (const c of columnConstraints(col))
+            if (c.contype === 'CONSTR_FOREIGN')
+                out.push({ rel, cols: [String(col.colname)], name: c.conname, location: c.location, creates });
+    };
+    if (type === 'CreateStmt') {
+        for (const e of (n.tableElts ?? [])) {
+            const col = field(e, 'ColumnDef');
+            if (col)
+                fromColumn(n.relation, col, true);
+            const c = field(e, 'Constraint');
+            if (c?.contype === 'CONSTR_FOREIGN')
+                out.push({ rel: n.relation, cols: names(c.fk_attrs), name: c.conname, location: c.location, creates: true });
+        }
+    }
+    const a = alterCmds(stmt);
+    if (a && a.objtype === 'OBJECT_TABLE') {
+        for (const cmd of a.cmds) {
+            const c = field(cmd.def, 'Constraint');
+            if (cmd.subtype === 'AT_AddConstraint' && c?.contype === 'CONSTR_FOREIGN')
+                out.push({ rel: a.rel, cols: names(c.fk_attrs), name: c.conname, location: c.location, creates: false });
+            const col = field(cmd.def, 'ColumnDef');
+            if (cmd.subtype === 'AT_AddColumn' && col)
+                fromColumn(a.rel, col, false);
+        }
+    }
+    return out;
+}
+/** Secret-looking string literals: what each kind is called (never the value). */
+const SECRET_PATTERNS = [
+    [/\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/, 'an AWS access key id'],
+    [/-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/, 'a private key'],
+    [/\bgh[pousr]_[A-Za-z0-9]{36,}/, 'a GitHub token'],
+    [/\bgithub_pat_[A-Za-z0-9_]{22,}/, 'a GitHub token'],
+    [/\bxox[abposr]-[A-Za-z0-9-]{10,}/, 'a Slack token'],
+    [/\b[sr]k_live_[A-Za-z0-9]{16,}/, 'a Stripe live key'],
+    [/\bAIza[0-9A-Za-z_-]{35}/, 'a Google API key'],
+    [/\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@'"]+:(?![$%{<*])[^\s/@'"]+@/i, 'a URL with a password'],
+];
+/** Every string value in a statement (literals, option values, function bodies), with the nearest byte offset. */
+function allStrings(node, loc, out) {
+    if (Array.isArray(node)) {
+        for (const e of node)
+            allStrings(e, loc, out);
+        return;
+    }
+    if (!node || typeof node !== 'object')
+        return;
+    const o = node;
+    const here = typeof o.location === 'number' && o.location >= 0 ? o.location : loc;
+    if (o.DefElem && o.DefElem.defname === 'password' && typeof field(o.DefElem.arg, 'String')?.sval === 'string')
+        out.push({ value: '', location: o.DefElem.location ?? here, password: 'password' });
+    for (const [k, v] of Object.entries(o)) {
+        if (k === 'sval' && typeof v === 'string')
+            out.push({ value: v, location: here });
+        else if (v && typeof v === 'object')
+            allStrings(v, here, out);
+    }
+}
+/** Role names of a GRANT's grantees (`PUBLIC` for the public pseudo-role). */
+function grantees(g) {
+    return (g.grantees ?? []).map((r) => {
+        const rs = field(r, 'RoleSpec') ?? {};
+        if (rs.roletype === 'ROLESPEC_PUBLIC')
+            return 'PUBLIC';
+        if (rs.roletype === 'ROLESPEC_CSTRING')
+            return String(rs.rolename);
+        return String(rs.roletype ?? '?').replace(/^ROLESPEC_/, '');
+    });
+}
+/** `GRANT SELECT, INSERT ON TABLE t TO PUBLIC` of a GrantStmt (or of ALTER DEFAULT PRIVILEGES). */
+function grantText(g) {
+    const privs = (g.privileges ?? []).map((p) => String(field(p, 'AccessPriv')?.priv_name ?? '?').toUpperCase());
+    const kind = kindWord(g.objtype);
+    const objects = (g.objects ?? []).map((o) => objectName(o, String(g.objtype)));
+    const target = g.targtype === 'ACL_TARGET_ALL_IN_SCHEMA' ? `ALL ${kind}S IN SCHEMA ${objects.join(', ')}` : g.targtype === 'ACL_TARGET_DEFAULTS' ? `${kind}S (default privileges)` : `${kind} ${objects.join(', ')}`;
+    return `GRANT ${privs.length ? privs.join(', ') : 'ALL'} ON ${target} TO ${grantees(g).join(', ')}`;
+}
+function grantOf(stmt) {
+    const g = field(stmt, 'GrantStmt') ?? field(field(stmt, 'AlterDefaultPrivilegesStmt')?.action, 'GrantStmt') ?? field(stmt, 'AlterDefaultPrivilegesStmt')?.action;
+    return g && g.is_grant ? g : undefined;
+}
+const TRANSACTION_WORDS = {
+    TRANS_STMT_BEGIN: 'BEGIN',
+    TRANS_STMT_START: 'START TRANSACTION',
+    TRANS_STMT_COMMIT: 'COMMIT',
+    TRANS_STMT_ROLLBACK: 'ROLLBACK',
+    TRANS_STMT_PREPARE: 'PREPARE TRANSACTION',
+    TRANS_STMT_COMMIT_PREPARED: 'COMMIT PREPARED',
+    TRANS_STMT_ROLLBACK_PREPARED: 'ROLLBACK PREPARED',
+};
 // ---------------------------------------------------------------------------------------------
 // Rules
 /** All rules, in the order findings of one statement are reported. */
@@ -9329,13 +9582,14 @@ const RULES = [
     {
         id: 'require-concurrent-index',
         severity: 'error',
+        sizeSensitive: true,
         why: 'CREATE INDEX without CONCURRENTLY holds a SHARE lock on the table for the whole build, blocking every INSERT, UPDATE and DELETE; on a big table that is minutes of downtime.',
         fix: 'Use CREATE INDEX CONCURRENTLY in its own migration marked `-- migrate:up transaction:false` (and DROP INDEX CONCURRENTLY IF EXISTS in its down).',
         check(stmt, ctx) {
             const i = field(stmt, 'IndexStmt');
             if (!i || i.concurrent || isNew(i.relation, ctx))
                 return [];
-            return [{ message: `CREATE INDEX${i.idxname ? ` ${i.idxname}` : ''} on existing table ${relName(i.relation)} without CONCURRENTLY` }];
+            return [{ message: `CREATE INDEX${i.idxname ? ` ${i.idxname}` : ''} on existing table ${relName(i.relation)} without CONCURRENTLY`, table: tableKey(i.relation) }];
         },
     },
     {
@@ -9347,9 +9601,7 @@ const RULES = [
             if (!ctx.transaction)
                 return [];
             const [type, n] = unwrap(stmt) ?? ['', {}];
-            const concurrent = (type === 'IndexStmt' && n.concurrent) ||
-                (type === 'DropStmt' && n.concurrent) ||
-                (type === 'ReindexStmt' && (n.params ?? []).some((p) => field(p, 'DefElem')?.defname === 'concurrently'));
+            const concurrent = (type === 'IndexStmt' && n.concurrent) || (type === 'DropStmt' && n.concurrent) || (type === 'ReindexStmt' && isConcurrentReindex(n));
             if (!concurrent)
                 return [];
             const what = type === 'IndexStmt' ? 'CREATE INDEX CONCURRENTLY' : type === 'DropStmt' ? 'DROP INDEX CONCURRENTLY' : 'REINDEX CONCURRENTLY';
@@ -9359,73 +9611,79 @@ const RULES = [
     {
         id: 'volatile-default',
         severity: 'error',
+        sizeSensitive: true,
         why: 'ADD COLUMN with a volatile default (random(), clock_timestamp(), gen_random_uuid(), nextval(), a serial or identity column) rewrites the whole table under an ACCESS EXCLUSIVE lock. (A constant or stable default such as now() is stored once since PostgreSQL 11 and is fine.)',
         fix: 'Add the column without a default (or with a constant one), then SET DEFAULT for new rows, and backfill existing rows in batches in later migrations.',
         check(stmt, ctx) {
-            const a = alterCmds(stmt);
-            if (!a || isNew(a.rel, ctx))
+            const a = alterExisting(stmt, ctx);
+            if (!a)
                 return [];
-            const hits = [];
+            const parts = [];
             for (const cmd of a.cmds) {
-                if (cmd.subtype !== 'AT_AddColumn')
-                    continue;
-                const col = field(cmd.def, 'ColumnDef');
+                const col = cmd.subtype === 'AT_AddColumn' ? field(cmd.def, 'ColumnDef') : undefined;
                 if (!col)
                     continue;
-                const typeName = String((col.typeName?.names ?? []).slice(-1)[0]?.String?.sval ?? '').toLowerCase();
-                for (const cn of (col.constraints ?? [])) {
-                    const c = field(cn, 'Constraint') ?? {};
+                const type = String(names(col.typeName?.names).slice(-1)[0] ?? '').toLowerCase();
+                for (const c of columnConstraints(col)) {
                     const fn = c.contype === 'CONSTR_DEFAULT' ? calledFunctions(c.raw_expr).find((f) => VOLATILE.has(f)) : undefined;
                     if (fn)
-                        hits.push({ message: `ADD COLUMN ${col.colname} on ${relName(a.rel)} with volatile default ${fn}()`, location: c.location ?? col.location });
-                    else if (c.contype === 'CONSTR_IDENTITY' || (c.contype === 'CONSTR_GENERATED' && c.generated_kind !== 'v'))
-                        hits.push({ message: `ADD COLUMN ${col.colname} on ${relName(a.rel)} as ${c.contype === 'CONSTR_IDENTITY' ? 'an identity' : 'a stored generated'} column`, location: c.location ?? col.location });
+                        parts.push({ text: `${col.colname} (volatile default ${fn}())`, location: c.location ?? col.location });
+                    else if (c.contype === 'CONSTR_IDENTITY')
+                        parts.push({ text: `${col.colname} (an identity column)`, location: c.location ?? col.location });
+                    else if (c.contype === 'CONSTR_GENERATED' && c.generated_kind !== 'v')
+                        parts.push({ text: `${col.colname} (a stored generated column)`, location: c.location ?? col.location });
                 }
-                if (SERIAL_TYPES.has(typeName))
-                    hits.push({ message: `ADD COLUMN ${col.colname} ${typeName} on ${relName(a.rel)} (a nextval() default)`, location: col.location });
+                if (SERIAL_TYPES.has(type))
+                    parts.push({ text: `${col.colname} (${type}: a nextval() default)`, location: col.location });
             }
-            return hits;
+            return joined(parts, (list) => `ADD COLUMN ${list} on existing table ${relName(a.rel)} rewrites the table`, a.table);
         },
     },
     {
         id: 'set-not-null',
         severity: 'error',
+        sizeSensitive: true,
         why: 'SET NOT NULL scans the whole table to check for NULLs while holding an ACCESS EXCLUSIVE lock, blocking reads and writes.',
         fix: 'First ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID, then VALIDATE CONSTRAINT c (which does not block writes); PostgreSQL 12+ then skips the scan for SET NOT NULL, after which the CHECK can be dropped.',
         check(stmt, ctx) {
-            const a = alterCmds(stmt);
-            if (!a || isNew(a.rel, ctx))
+            const a = alterExisting(stmt, ctx);
+            if (!a)
                 return [];
-            const table = relName(a.rel).toLowerCase();
-            return a.cmds
-                .filter((cmd) => cmd.subtype === 'AT_SetNotNull' && !ctx.state.validatedNotNull.has(`${table}\0${String(cmd.name)}`))
-                .map((cmd) => ({ message: `ALTER COLUMN ${cmd.name} SET NOT NULL on ${relName(a.rel)} without a validated CHECK (${cmd.name} IS NOT NULL) first` }));
+            const cols = a.cmds.filter((cmd) => cmd.subtype === 'AT_SetNotNull' && !hasValidatedNotNull(ctx.state, a.table, String(cmd.name))).map((cmd) => String(cmd.name));
+            if (!cols.length)
+                return [];
+            const check = cols.length === 1 ? `without a validated CHECK (${cols[0]} IS NOT NULL) first` : 'each without a validated CHECK (column IS NOT NULL) first';
+            return [{ message: `ALTER COLUMN ${cols.join(', ')} SET NOT NULL on ${relName(a.rel)} ${check}`, table: a.table }];
         },
     },
     {
         id: 'constraint-not-valid',
         severity: 'error',
+        sizeSensitive: true,
         why: 'ADD FOREIGN KEY or CHECK validates every existing row while holding locks that block writes (and, for a foreign key, the referenced table too).',
         fix: 'ADD CONSTRAINT … NOT VALID (instant), then ALTER TABLE … VALIDATE CONSTRAINT … in a later statement or migration; validation takes only a SHARE UPDATE EXCLUSIVE lock.',
         check(stmt, ctx) {
-            return constraints(stmt)
-                .filter(({ rel, c }) => (c.contype === 'CONSTR_FOREIGN' || c.contype === 'CONSTR_CHECK') && !c.skip_validation && !isNew(rel, ctx))
-                .map(({ rel, c }) => ({
-                message: `ADD ${c.contype === 'CONSTR_FOREIGN' ? 'FOREIGN KEY' : 'CHECK'}${c.conname ? ` ${c.conname}` : ''} on ${relName(rel)} without NOT VALID`,
-                location: c.location,
-            }));
+            const a = alterExisting(stmt, ctx);
+            if (!a)
+                return [];
+            const parts = constraints(stmt)
+                .filter(({ c }) => (c.contype === 'CONSTR_FOREIGN' || c.contype === 'CONSTR_CHECK') && !c.skip_validation)
+                .map(({ c }) => ({ text: `${c.contype === 'CONSTR_FOREIGN' ? 'FOREIGN KEY' : 'CHECK'}${c.conname ? ` ${c.conname}` : ''}`, location: c.location }));
+            return joined(parts, (list) => `ADD ${list} on ${relName(a.rel)} without NOT VALID`, a.table);
         },
     },
     {
         id: 'column-type-change',
         severity: 'error',
+        sizeSensitive: true,
         why: 'ALTER COLUMN TYPE usually rewrites the table and rebuilds its indexes under an ACCESS EXCLUSIVE lock, and breaks clients that expect the old type.',
         fix: 'Add a new column of the new type, backfill it in batches, switch the application over, then drop the old column. (Widening varchar(n) or varchar→text needs no rewrite; disable the rule for that file.)',
         check(stmt, ctx) {
-            const a = alterCmds(stmt);
-            if (!a || isNew(a.rel, ctx))
+            const a = alterExisting(stmt, ctx);
+            if (!a)
                 return [];
-            return a.cmds.filter((cmd) => cmd.subtype === 'AT_AlterColumnType').map((cmd) => ({ message: `ALTER COLUMN ${cmd.name} TYPE on ${relName(a.rel)}`, location: field(cmd.def, 'ColumnDef')?.location }));
+            const parts = a.cmds.filter((cmd) => cmd.subtype === 'AT_AlterColumnType').map((cmd) => ({ text: String(cmd.name), location: field(cmd.def, 'ColumnDef')?.location }));
+            return joined(parts, (list) => `ALTER COLUMN ${list} TYPE on ${relName(a.rel)}`, a.table);
         },
     },
     {
@@ -9453,17 +9711,22 @@ const RULES = [
             if (ctx.direction !== 'up')
                 return [];
             const d = field(stmt, 'DropStmt');
-            if (d && (d.removeType === 'OBJECT_TABLE' || d.removeType === 'OBJECT_INDEX'))
-                return [{ message: `DROP ${DROP_KINDS[d.removeType].toUpperCase()} ${dropNames(d)}` }];
-            const a = alterCmds(stmt);
-            if (!a || isNew(a.rel, ctx))
+            if (d && (d.removeType === 'OBJECT_TABLE' || d.removeType === 'OBJECT_INDEX')) {
+                const existing = (d.objects ?? [])
+                    .map((o) => objectName(o, String(d.removeType)))
+                    .filter((name) => (d.removeType === 'OBJECT_TABLE' ? !isNewName(name, ctx.state) : !planIndex(name, ctx.plan)));
+                return existing.length ? [{ message: dropText(d, existing) }] : [];
+            }
+            const a = alterExisting(stmt, ctx);
+            if (!a)
                 return [];
-            return a.cmds.filter((cmd) => cmd.subtype === 'AT_DropColumn').map((cmd) => ({ message: `DROP COLUMN ${cmd.name} on ${relName(a.rel)}` }));
+            const parts = a.cmds.filter((cmd) => cmd.subtype === 'AT_DropColumn').map((cmd) => ({ text: String(cmd.name) }));
+            return joined(parts, (list) => `DROP COLUMN ${list} on ${relName(a.rel)}`);
         },
     },
     {
         id: 'down-drop-if-exists',
-        severity: 'warning',
+        severity: 'info',
         why: 'A down section whose DROP fails because the object is already gone (a partial up, a manual fix) leaves the rollback stuck halfway.',
         fix: 'Use DROP … IF EXISTS (and ALTER TABLE … DROP COLUMN IF EXISTS) in down sections.',
         check(stmt, ctx) {
@@ -9471,11 +9734,12 @@ const RULES = [
                 return [];
             const d = field(stmt, 'DropStmt');
             if (d && !d.missing_ok)
-                return [{ message: `DROP ${(DROP_KINDS[d.removeType] ?? 'object').toUpperCase()} ${dropNames(d)} without IF EXISTS in the down section` }];
+                return [{ message: `${dropText(d)} without IF EXISTS in the down section` }];
             const a = alterCmds(stmt);
             if (!a)
                 return [];
-            return a.cmds.filter((cmd) => cmd.subtype === 'AT_DropColumn' && !cmd.missing_ok).map((cmd) => ({ message: `DROP COLUMN ${cmd.name} without IF EXISTS in the down section` }));
+            const parts = a.cmds.filter((cmd) => cmd.subtype === 'AT_DropColumn' && !cmd.missing_ok).map((cmd) => ({ text: String(cmd.name) }));
+            return joined(parts, (list) => `DROP COLUMN ${list} without IF EXISTS in the down section`);
         },
     },
     {
@@ -9497,26 +9761,44 @@ const RULES = [
     {
         id: 'unique-constraint-without-index',
         severity: 'error',
-        why: 'ADD PRIMARY KEY or UNIQUE builds its index while holding an ACCESS EXCLUSIVE lock on the table, blocking reads and writes for the whole build.',
+        sizeSensitive: true,
+        why: 'ADD PRIMARY KEY or UNIQUE on an existing table builds its index while holding an ACCESS EXCLUSIVE lock on the table, blocking reads and writes for the whole build (a new PRIMARY KEY also checks every row for NULLs).',
         fix: 'CREATE UNIQUE INDEX CONCURRENTLY first (in a transaction:false migration), then ADD CONSTRAINT … PRIMARY KEY / UNIQUE USING INDEX that_index.',
         check(stmt, ctx) {
-            return constraints(stmt)
-                .filter(({ rel, c }) => (c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE') && !c.indexname && !isNew(rel, ctx))
-                .map(({ rel, c }) => ({ message: `ADD ${c.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : 'UNIQUE'}${c.conname ? ` ${c.conname}` : ''} on ${relName(rel)} not USING INDEX`, location: c.location }));
+            const a = alterExisting(stmt, ctx);
+            if (!a)
+                return [];
+            const word = (c) => (c.contype === 'CONSTR_PRIMARY' ? 'PRIMARY KEY' : 'UNIQUE');
+            const parts = [];
+            for (const cmd of a.cmds) {
+                const c = cmd.subtype === 'AT_AddConstraint' ? field(cmd.def, 'Constraint') : undefined;
+                if (c && (c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE') && !c.indexname)
+                    parts.push({ text: `${word(c)}${c.conname ? ` ${c.conname}` : ''}`, location: c.location });
+                const col = cmd.subtype === 'AT_AddColumn' ? field(cmd.def, 'ColumnDef') : undefined;
+                for (const cc of col ? columnConstraints(col) : [])
+                    if (cc.contype === 'CONSTR_PRIMARY' || cc.contype === 'CONSTR_UNIQUE')
+                        parts.push({ text: `COLUMN ${col.colname} ${word(cc)}`, location: cc.location });
+            }
+            return joined(parts, (list) => `ADD ${list} on existing table ${relName(a.rel)} builds its index under an ACCESS EXCLUSIVE lock (not USING INDEX)`, a.table);
         },
     },
     {
         id: 'vacuum-full-cluster',
         severity: 'error',
+        sizeSensitive: true,
         why: 'VACUUM FULL and CLUSTER rewrite the whole table under an ACCESS EXCLUSIVE lock, blocking reads and writes for the duration; VACUUM FULL cannot run in a transaction at all.',
         fix: 'Leave space reclamation to autovacuum, or use an online tool such as pg_repack outside migrations.',
-        check(stmt) {
+        check(stmt, ctx) {
             const [type, n] = unwrap(stmt) ?? ['', {}];
             if (type === 'ClusterStmt')
-                return [{ message: `CLUSTER${n.relation ? ` ${relName(n.relation)}` : ''}` }];
-            if (type === 'VacuumStmt' && isVacuumFull(n))
-                return [{ message: 'VACUUM FULL' }];
-            return [];
+                return n.relation && isNew(n.relation, ctx) ? [] : [{ message: `CLUSTER${n.relation ? ` ${relName(n.relation)}` : ''}`, ...(n.relation ? { table: tableKey(n.relation) } : {}) }];
+            if (type !== 'VacuumStmt' || !isVacuumFull(n))
+                return [];
+            const all = (n.rels ?? []).map((r) => field(r, 'VacuumRelation')?.relation).filter((r) => !!r);
+            const rels = all.filter((r) => !isNew(r, ctx));
+            if (all.length && !rels.length)
+                return [];
+            return [{ message: `VACUUM FULL${rels.length ? ` ${rels.map(relName).join(', ')}` : ''}`, ...(rels.length ? { table: tableKey(rels[0]) } : {}) }];
         },
     },
     {
@@ -9533,31 +9815,251 @@ const RULES = [
                 return [{ message: `${what} without IF NOT EXISTS in a transaction:false section` }];
             }
             if (type === 'DropStmt' && !n.missing_ok)
-                return [{ message: `DROP ${(DROP_KINDS[n.removeType] ?? 'object').toUpperCase()} ${dropNames(n)} without IF EXISTS in a transaction:false section` }];
+                return [{ message: `${dropText(n)} without IF EXISTS in a transaction:false section` }];
             const a = alterCmds(stmt);
             if (!a)
                 return [];
-            return a.cmds
-                .filter((cmd) => (cmd.subtype === 'AT_AddColumn' || cmd.subtype === 'AT_DropColumn') && !cmd.missing_ok)
-                .map((cmd) => ({ message: `${cmd.subtype === 'AT_AddColumn' ? 'ADD COLUMN' : 'DROP COLUMN'} without IF ${cmd.subtype === 'AT_AddColumn' ? 'NOT ' : ''}EXISTS in a transaction:false section` }));
+            const add = a.cmds.filter((cmd) => cmd.subtype === 'AT_AddColumn' && !cmd.missing_ok).map((cmd) => String(field(cmd.def, 'ColumnDef')?.colname ?? '?'));
+            const drop = a.cmds.filter((cmd) => cmd.subtype === 'AT_DropColumn' && !cmd.missing_ok).map((cmd) => String(cmd.name));
+            const said = [...(add.length ? [`ADD COLUMN ${add.join(', ')} without IF NOT EXISTS`] : []), ...(drop.length ? [`DROP COLUMN ${drop.join(', ')} without IF EXISTS`] : [])];
+            return said.length ? [{ message: `${said.join(' and ')} in a transaction:false section` }] : [];
+        },
+    },
+    {
+        id: 'add-column-not-null-without-default',
+        severity: 'error',
+        why: 'ADD COLUMN … NOT NULL without a DEFAULT fails on a table that has any row ("column contains null values"): the migration works on an empty development database and fails in production.',
+        fix: 'Add the column with a constant DEFAULT (instant since PostgreSQL 11), or add it nullable, backfill it in batches, then add a NOT VALID CHECK, VALIDATE it and SET NOT NULL.',
+        check(stmt, ctx) {
+            const a = alterExisting(stmt, ctx);
+            if (!a)
+                return [];
+            const parts = [];
+            for (const cmd of a.cmds) {
+                const col = cmd.subtype === 'AT_AddColumn' ? field(cmd.def, 'ColumnDef') : undefined;
+                if (!col)
+                    continue;
+                const cs = columnConstraints(col);
+                const type = String(names(col.typeName?.names).slice(-1)[0] ?? '').toLowerCase();
+                const filled = SERIAL_TYPES.has(type) || cs.some((c) => c.contype === 'CONSTR_DEFAULT' || c.contype === 'CONSTR_IDENTITY' || c.contype === 'CONSTR_GENERATED');
+                const notNull = cs.find((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY');
+                if (notNull && !filled)
+                    parts.push({ text: String(col.colname), location: col.location });
+            }
+            return joined(parts, (list) => `ADD COLUMN ${list} NOT NULL without DEFAULT on existing table ${relName(a.rel)} (fails if the table has rows)`);
+        },
+    },
+    {
+        id: 'drop-index-not-concurrently',
+        severity: 'warning',
+        sizeSensitive: true,
+        why: "DROP INDEX without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on the index's table: it waits behind every running query on the table and blocks all reads and writes while it waits. (A down section dropping an index its own up created, or an index on a table the plan created, is not reported.)",
+        fix: 'Use DROP INDEX CONCURRENTLY IF EXISTS in its own migration marked `transaction:false`.',
+        check(stmt, ctx) {
+            const d = field(stmt, 'DropStmt');
+            if (!d || d.removeType !== 'OBJECT_INDEX' || d.concurrent)
+                return [];
+            const hit = [];
+            for (const name of dropObjects(d)) {
+                const known = planIndex(name, ctx.plan);
+                if (known && ctx.direction === 'up' && isNewName(known.table, ctx.state))
+                    continue;
+                if (known && ctx.direction === 'down' && known.file === ctx.file)
+                    continue;
+                hit.push({ name, ...(known ? { table: known.table } : {}) });
+            }
+            if (!hit.length)
+                return [];
+            const table = hit.find((h) => h.table)?.table;
+            return [{ message: `DROP INDEX ${hit.map((h) => h.name).join(', ')} without CONCURRENTLY locks ${table ? `table ${table}` : 'its table'}`, ...(table ? { table } : {}) }];
+        },
+    },
+    {
+        id: 'reindex-not-concurrently',
+        severity: 'error',
+        sizeSensitive: true,
+        why: 'REINDEX without CONCURRENTLY blocks writes to the table (and reads that use the index) for the whole rebuild.',
+        fix: 'Use REINDEX … CONCURRENTLY (PostgreSQL 12+) in its own migration marked `transaction:false`; before 12, create a new index concurrently and drop the old one.',
+        check(stmt, ctx) {
+            const r = field(stmt, 'ReindexStmt');
+            if (!r || isConcurrentReindex(r))
+                return [];
+            const kind = String(r.kind ?? '').replace(/^REINDEX_OBJECT_/, '');
+            let table;
+            if (kind === 'TABLE' && r.relation) {
+                if (isNew(r.relation, ctx))
+                    return [];
+                table = tableKey(r.relation);
+            }
+            else if (kind === 'INDEX' && r.relation) {
+                const known = planIndex(tableKey(r.relation), ctx.plan);
+                if (known && isNewName(known.table, ctx.state))
+                    return [];
+                table = known?.table;
+            }
+            const what = r.relation ? relName(r.relation) : r.name ? String(r.name) : '';
+            return [{ message: `REINDEX ${kind}${what ? ` ${what}` : ''} without CONCURRENTLY`, ...(table ? { table } : {}) }];
+        },
+    },
+    {
+        id: 'enum-add-value-in-transaction',
+        severity: 'warning',
+        why: 'Before PostgreSQL 12, ALTER TYPE … ADD VALUE cannot run inside a transaction block, and dbmate runs each section in one (warning when pg-version is below 12 or not given). On every version, a value added in a transaction cannot be used before that transaction commits ("unsafe use of new value"): using it later in the same section is an error.',
+        fix: 'Put ALTER TYPE … ADD VALUE in its own migration (marked `transaction:false` before PostgreSQL 12), and use the new value only in a later migration.',
+        check(stmt, ctx) {
+            if (!ctx.transaction)
+                return [];
+            const e = field(stmt, 'AlterEnumStmt');
+            if (e) {
+                if (e.oldVal || (ctx.pgVersion !== undefined && ctx.pgVersion >= 12))
+                    return [];
+                const version = ctx.pgVersion === undefined ? 'no pg-version given' : `pg-version ${ctx.pgVersion}`;
+                return [{ message: `ALTER TYPE ${names(e.typeName).join('.')} ADD VALUE '${e.newVal}' in a transactional ${ctx.direction} section (PostgreSQL before 12 refuses it; ${version})` }];
+            }
+            const hits = [];
+            for (const s of stringConstants(stmt)) {
+                const type = ctx.state.enumValues.get(s.value);
+                if (type === undefined || ctx.state.enumUsesReported.has(s.value))
+                    continue;
+                ctx.state.enumUsesReported.add(s.value);
+                hits.push({ message: `'${s.value}', added to ${type} earlier in this transaction, is used before the transaction commits (PostgreSQL refuses it)`, location: s.location, severity: 'error' });
+            }
+            return hits;
+        },
+    },
+    {
+        id: 'transaction-control-in-migration',
+        severity: 'error',
+        why: 'The runner wraps a transactional section in its own transaction: a COMMIT inside it ends that transaction early (the rest runs outside it, and the ledger row no longer commits with the change), a BEGIN only warns and a ROLLBACK undoes the migration while the run carries on.',
+        fix: 'Remove BEGIN/COMMIT/ROLLBACK from the section; if the statements must run in transactions of their own, mark the section `transaction:false` and manage them there.',
+        check(stmt, ctx) {
+            const t = field(stmt, 'TransactionStmt');
+            const word = t ? TRANSACTION_WORDS[String(t.kind)] : undefined;
+            if (!ctx.transaction || !word)
+                return [];
+            return [{ message: `${word} in a transactional ${ctx.direction} section (the runner already wraps it in a transaction)` }];
+        },
+    },
+    {
+        id: 'set-logged-unlogged',
+        severity: 'error',
+        sizeSensitive: true,
+        why: 'ALTER TABLE … SET LOGGED or SET UNLOGGED rewrites the whole table (and its indexes) under an ACCESS EXCLUSIVE lock, blocking reads and writes for the duration.',
+        fix: 'Avoid it on a live table: create a new table with the wanted persistence, copy the rows in batches, and swap the tables in a short migration.',
+        check(stmt, ctx) {
+            const a = alterExisting(stmt, ctx);
+            if (!a)
+                return [];
+            const parts = a.cmds.filter((cmd) => cmd.subtype === 'AT_SetLogged' || cmd.subtype === 'AT_SetUnLogged').map((cmd) => ({ text: cmd.subtype === 'AT_SetLogged' ? 'SET LOGGED' : 'SET UNLOGGED' }));
+            return joined(parts, (list) => `${list} on existing table ${relName(a.rel)} rewrites the table`, a.table);
+        },
+    },
+    {
+        id: 'exclusion-constraint',
+        severity: 'error',
+        sizeSensitive: true,
+        why: 'ADD CONSTRAINT … EXCLUDE builds its index and checks every row while holding an ACCESS EXCLUSIVE lock on the table; unlike UNIQUE it cannot be added USING an index built concurrently.',
+        fix: 'Add the exclusion constraint when the table is created, or in a maintenance window; for a large table consider enforcing the rule in the application or with a trigger first.',
+        check(stmt, ctx) {
+            const a = alterExisting(stmt, ctx);
+            if (!a)
+                return [];
+            const parts = constraints(stmt)
+                .filter(({ c }) => c.contype === 'CONSTR_EXCLUSION')
+                .map(({ c }) => ({ text: `${c.conname ? `CONSTRAINT ${c.conname} ` : ''}EXCLUDE`, location: c.location }));
+            return joined(parts, (list) => `ADD ${list} on existing table ${relName(a.rel)} builds its index under an ACCESS EXCLUSIVE lock`, a.table);
+        },
+    },
+    {
+        id: 'foreign-key-without-index',
+        severity: 'warning',
+        why: 'PostgreSQL does not index the referencing columns of a foreign key: every DELETE or key UPDATE on the referenced table then scans the referencing table (under a lock), and joins on the key scan too. Reported when no index, PRIMARY KEY or UNIQUE created in the same plan starts with those columns; on an existing table, which may already have one, only as info.',
+        fix: 'Create an index on the referencing columns (CREATE INDEX CONCURRENTLY … in a transaction:false migration for an existing table, or in the CREATE TABLE migration for a new one).',
+        check(stmt, ctx) {
+            if (ctx.direction !== 'up')
+                return [];
+            const state = ctx.state;
+            return foreignKeys(stmt)
+                .filter((fk) => fk.cols.length > 0)
+                .map((fk) => {
+                const existing = !fk.creates && !isNew(fk.rel, ctx);
+                const table = tableKey(fk.rel);
+                const what = `FOREIGN KEY${fk.name ? ` ${fk.name}` : ''} (${fk.cols.join(', ')}) on ${existing ? 'existing' : 'new'} table ${relName(fk.rel)}`;
+                return {
+                    message: existing ? `${what}: no index on (${fk.cols.join(', ')}) is created in this plan (check that one exists)` : `${what} has no index on (${fk.cols.join(', ')})`,
+                    location: fk.location,
+                    ...(existing ? { severity: 'info' } : {}),
+                    unless: () => indexCovers(state, table, fk.cols),
+                };
+            });
+        },
+    },
+    {
+        id: 'secret-in-migration',
+        severity: 'error',
+        why: 'A migration file is committed, reviewed, copied into images and logs: a password or key in it is leaked to everyone who can read the repository, for good.',
+        fix: 'Create the role without a password (or PASSWORD NULL) and set it out of band (psql \\password, a secrets manager); read keys from configuration, never from a migration. Rotate any secret that was committed.',
+        check(stmt) {
+            const found = [];
+            allStrings(stmt, undefined, found);
+            const [type, n] = unwrap(stmt) ?? ['', {}];
+            const role = type === 'CreateRoleStmt' ? String(n.role) : type === 'AlterRoleStmt' ? String(n.role?.rolename ?? '?') : undefined;
+            const parts = [];
+            for (const s of found) {
+                if (s.password) {
+                    parts.push({ text: role ? `a PASSWORD literal for role ${role}` : 'a password option with a literal value', location: s.location });
+                    continue;
+                }
+                const kind = SECRET_PATTERNS.find(([re]) => re.test(s.value))?.[1];
+                if (kind)
+                    parts.push({ text: `a string that looks like ${kind}`, location: s.location });
+            }
+            const unique = parts.filter((p, i) => parts.findIndex((q) => q.text === p.text) === i);
+            return joined(unique, (list) => `${list} in the migration (value not shown)`);
+        },
+    },
+    {
+        id: 'grant-to-public',
+        severity: 'warning',
+        why: 'PUBLIC is every role of the cluster, present and future: a GRANT to PUBLIC gives access to roles nobody reviewed.',
+        fix: 'Grant to a named role (an application or read-only group role) instead of PUBLIC.',
+        check(stmt) {
+            const g = grantOf(stmt);
+            return g && grantees(g).includes('PUBLIC') ? [{ message: grantText(g) }] : [];
+        },
+    },
+    {
+        id: 'grant-all',
+        severity: 'warning',
+        why: 'GRANT ALL gives every privilege, including TRUNCATE, REFERENCES and TRIGGER on tables (CREATE on schemas), more than an application role needs.',
+        fix: 'Grant only the privileges the role needs (e.g. SELECT, INSERT, UPDATE, DELETE).',
+        check(stmt) {
+            const g = grantOf(stmt);
+            return g && !(g.privileges ?? []).length ? [{ message: grantText(g) }] : [];
         },
     },
     {
         id: 'lock-timeout',
         severity: 'warning',
-        why: 'A statement that needs an ACCESS EXCLUSIVE lock queues behind any long-running query on the table, and every other query queues behind it: without lock_timeout one slow report can take the table offline. db-migrate already sets lock_timeout for each migration (short attempts of 50 ms growing to --lock-timeout, 400ms by default, with retries), so this matters only when the SQL is run by another tool (dbmate, psql).',
+        why: 'A statement that needs an ACCESS EXCLUSIVE lock queues behind any long-running query on the table, and every other query queues behind it: without lock_timeout one slow report can take the table offline. db-migrate already sets lock_timeout for each migration (short attempts of 50 ms growing to --lock-timeout, 400ms by default, with retries), so this is reported only when another tool (dbmate, psql) runs the SQL (lint-runner: other).',
         fix: "Start the up section with SET lock_timeout = '5s'; (SET LOCAL inside a transaction) so the statement fails fast instead of blocking traffic, and retry.",
         check(stmt, ctx) {
-            if (ctx.direction !== 'up' || ctx.state.lockTimeoutSet || ctx.state.lockTimeoutReported)
+            if (ctx.runner !== 'other' || ctx.direction !== 'up' || ctx.state.lockTimeoutSet || ctx.state.lockTimeoutReported)
                 return [];
             const target = accessExclusiveTarget(stmt, ctx);
             if (!target)
                 return [];
             ctx.state.lockTimeoutReported = true;
-            return [{ message: `${target} takes an ACCESS EXCLUSIVE lock and no SET lock_timeout precedes it in this section (db-migrate's runner sets one per migration)` }];
+            return [{ message: `${target} takes an ACCESS EXCLUSIVE lock and no SET lock_timeout precedes it in this section` }];
         },
     },
 ];
+function isConcurrentReindex(r) {
+    return (r.params ?? []).some((p) => field(p, 'DefElem')?.defname === 'concurrently');
+}
+function hasValidatedNotNull(state, table, column) {
+    return keysOf(table).some((k) => state.validatedNotNull.has(`${k}\0${column}`));
+}
 /** Ids of all rules, plus the file-level ones reported by the lint driver. */
 const RULE_IDS = [...RULES.map((r) => r.id), 'missing-down', 'parse-error'];
 /** File-level rule: the down section has no statements. */
@@ -9574,39 +10076,122 @@ const PARSE_ERROR = {
     why: 'The migration fails before it changes anything: dbmate and db-migrate reject the file, or PostgreSQL rejects the SQL.',
     fix: 'Fix the syntax at the reported position (see the message); check the `-- migrate:up` / `-- migrate:down` markers.',
 };
-/** Record what a statement did that later rules depend on. Call after checking it. */
-function trackStatement(stmt, state) {
-    const [type, n] = unwrap(stmt) ?? ['', {}];
-    if (type === 'CreateStmt' || type === 'CreateTableAsStmt') {
-        const rel = type === 'CreateStmt' ? n.relation : field(n.into, 'IntoClause')?.rel ?? n.into?.rel;
-        if (rel) {
-            state.createdTables.add(relName(rel).toLowerCase());
-            state.createdTables.add(String(rel.relname).toLowerCase());
+function addName(set, name) {
+    for (const k of keysOf(name))
+        set.add(k);
+}
+/** Record an index (or PRIMARY KEY / UNIQUE) the plan creates on `table`. */
+function addIndex(state, table, cols, name, file) {
+    if (cols.length) {
+        for (const k of keysOf(table)) {
+            const list = state.indexColumns.get(k) ?? [];
+            list.push(cols);
+            state.indexColumns.set(k, list);
         }
+    }
+    if (name) {
+        const schema = table.includes('.') ? `${table.slice(0, table.lastIndexOf('.'))}.` : '';
+        for (const k of keysOf(`${schema}${name}`))
+            state.indexes.set(k, { table, file });
+    }
+}
+/** Leading plain columns of an index (stops at the first expression). */
+function indexColumnsOf(params) {
+    const out = [];
+    for (const p of (params ?? [])) {
+        const e = field(p, 'IndexElem');
+        if (!e?.name)
+            break;
+        out.push(String(e.name));
+    }
+    return out;
+}
+/** Record what a statement did that later statements depend on. Call after checking it. */
+function trackStatement(stmt, state, file = '') {
+    const [type, n] = unwrap(stmt) ?? ['', {}];
+    if (type === 'CreateStmt' || type === 'CreateTableAsStmt' || (type === 'SelectStmt' && n.intoClause)) {
+        const rel = type === 'CreateStmt' ? n.relation : type === 'SelectStmt' ? n.intoClause?.rel : (field(n.into, 'IntoClause')?.rel ?? n.into?.rel);
+        if (!rel || (type === 'CreateTableAsStmt' && n.objtype && n.objtype !== 'OBJECT_TABLE' && n.objtype !== 'OBJECT_MATVIEW'))
+            return;
+        const table = tableKey(rel);
+        addName(state.createdTables, table);
+        if (type !== 'CreateStmt')
+            return;
+        for (const e of (n.tableElts ?? [])) {
+            const col = field(e, 'ColumnDef');
+            for (const c of col ? columnConstraints(col) : [])
+                if (c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE')
+                    addIndex(state, table, [String(col.colname)], c.conname, file);
+            const c = field(e, 'Constraint');
+            if (c && (c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE' || c.contype === 'CONSTR_EXCLUSION'))
+                addIndex(state, table, c.contype === 'CONSTR_EXCLUSION' ? [] : names(c.keys), c.conname, file);
+        }
+    }
+    else if (type === 'IndexStmt') {
+        addIndex(state, tableKey(n.relation), indexColumnsOf(n.indexParams), n.idxname, file);
     }
     else if (type === 'VariableSetStmt' && n.name === 'lock_timeout') {
         state.lockTimeoutSet = true;
     }
+    else if (type === 'AlterEnumStmt' && !n.oldVal && n.newVal !== undefined) {
+        state.enumValues.set(String(n.newVal), names(n.typeName).join('.'));
+    }
+    else if (type === 'RenameStmt' && n.relation) {
+        const from = tableKey(n.relation);
+        const schema = n.relation.schemaname ? `${String(n.relation.schemaname).toLowerCase()}.` : '';
+        const to = `${schema}${String(n.newname).toLowerCase()}`;
+        if (n.renameType === 'OBJECT_TABLE' && isNewName(from, state)) {
+            addName(state.createdTables, to);
+            const cols = getName(state.indexColumns, from);
+            if (cols)
+                for (const k of keysOf(to))
+                    state.indexColumns.set(k, cols);
+            for (const [k, idx] of state.indexes)
+                if (keysOf(from).includes(idx.table))
+                    state.indexes.set(k, { ...idx, table: to });
+        }
+        else if (n.renameType === 'OBJECT_INDEX') {
+            const idx = getName(state.indexes, from);
+            if (idx)
+                for (const k of keysOf(to))
+                    state.indexes.set(k, idx);
+        }
+    }
     else if (type === 'AlterTableStmt') {
-        const table = relName(n.relation).toLowerCase();
+        const table = tableKey(n.relation);
         for (const c of (n.cmds ?? [])) {
             const cmd = field(c, 'AlterTableCmd');
             if (!cmd)
                 continue;
             if (cmd.subtype === 'AT_AddConstraint') {
                 const con = field(cmd.def, 'Constraint') ?? {};
+                if (con.contype === 'CONSTR_PRIMARY' || con.contype === 'CONSTR_UNIQUE') {
+                    // USING INDEX: the index's columns were recorded when it was created; it now goes by the constraint's name.
+                    addIndex(state, table, con.indexname ? [] : names(con.keys), con.conname, file);
+                    continue;
+                }
                 const col = con.contype === 'CONSTR_CHECK' ? notNullCheckColumn(con) : undefined;
                 if (!col)
                     continue;
-                if (con.skip_validation)
-                    state.notNullChecks.set(`${table}\0${con.conname}`, col);
-                else
-                    state.validatedNotNull.add(`${table}\0${col}`);
+                for (const k of keysOf(table)) {
+                    if (con.skip_validation)
+                        state.notNullChecks.set(`${k}\0${con.conname}`, col);
+                    else
+                        state.validatedNotNull.add(`${k}\0${col}`);
+                }
             }
             else if (cmd.subtype === 'AT_ValidateConstraint') {
-                const col = state.notNullChecks.get(`${table}\0${cmd.name}`);
-                if (col)
-                    state.validatedNotNull.add(`${table}\0${col}`);
+                for (const k of keysOf(table)) {
+                    const col = state.notNullChecks.get(`${k}\0${cmd.name}`);
+                    if (col)
+                        state.validatedNotNull.add(`${k}\0${col}`);
+                }
+            }
+            else if (cmd.subtype === 'AT_AddColumn') {
+                const col = field(cmd.def, 'ColumnDef');
+                for (const cc of col ? columnConstraints(col) : [])
+                    if (cc.contype === 'CONSTR_PRIMARY' || cc.contype === 'CONSTR_UNIQUE')
+                        addIndex(state, table, [String(col.colname)], cc.conname, file);
             }
         }
     }
@@ -9619,56 +10204,138 @@ function trackStatement(stmt, state) {
 
 
 
-/** `-- db-migrate:disable rule-a, rule-b` anywhere in the file (on its own line). */
+/** `-- db-migrate:disable rule-a, rule-b -- why` anywhere in the file (on its own line). */
 const DISABLE_RE = /^[ \t]*--[ \t]*db-migrate:disable[ \t]+([^\r\n]*)$/gm;
-/**
- * Lint migration files. Files that cannot be read reject; files that do not parse give a
- * `parse-error` finding. Findings are sorted by file order, then line and column.
- */
-async function lintFiles(files, opts = {}) {
-    const lib = await split_loadParser();
+/** `-- db-migrate:disable-next-statement rule-a -- why` on a line before a statement. */
+const DISABLE_NEXT_RE = /^[ \t]*--[ \t]*db-migrate:disable-next-statement[ \t]+([^\r\n]*)$/gm;
+/** `rule-a, rule-b -- why` → ids and the reason ('' when none is given). */
+function parseDirective(body, into) {
+    const sep = body.indexOf('--');
+    const ids = (sep < 0 ? body : body.slice(0, sep)).split(/[\s,]+/).filter(Boolean);
+    const reason = sep < 0 ? '' : body.slice(sep + 2).trim();
+    for (const id of ids)
+        if (!into.has(id) || reason)
+            into.set(id, reason);
+}
+/** Statement-level suppressions of a file: the 1-based line of each comment, and what it suppresses. */
+function nextStatementDirectives(text) {
     const out = [];
-    for (const f of files) {
-        const displayPath = typeof f === 'string' ? f : f.displayPath;
-        const content = typeof f === 'string' ? await (0,promises_namespaceObject.readFile)(f) : f.content ?? (await (0,promises_namespaceObject.readFile)(f.absPath ?? f.displayPath));
-        out.push(...lintSourceWith(lib, content, displayPath, opts));
+    for (const m of text.matchAll(DISABLE_NEXT_RE)) {
+        const ids = new Map();
+        parseDirective(m[1], ids);
+        out.push({ line: text.slice(0, m.index).split('\n').length, ids });
     }
     return out;
 }
-/** Lint one migration given as text or bytes. */
-async function lintSource(content, displayPath, opts = {}) {
-    return lintSourceWith(await loadParser(), content, displayPath, opts);
+/**
+ * One plan being linted: the files of one run in order share the state of their up sections, and
+ * checks that can only be decided at the end of the plan (a foreign key whose index a later file
+ * creates) wait in `deferred` until {@link PlanLinter.finish}.
+ */
+class PlanLinter {
+    lib;
+    opts;
+    plan;
+    deferred = [];
+    constructor(lib, opts, plan) {
+        this.lib = lib;
+        this.opts = opts;
+        this.plan = plan;
+    }
+    /** Lint one file; its findings (not yet sorted) are pushed to `findings` now or at {@link finish}. */
+    file(content, file, findings) {
+        const text = typeof content === 'string' ? content : Buffer.from(content).toString('utf8');
+        const disabled = new Set(this.opts.disabled ?? []);
+        const fileWide = new Map();
+        for (const m of text.matchAll(DISABLE_RE))
+            parseDirective(m[1], fileWide);
+        const emit = (rule, pos, message, extra = {}) => {
+            if (disabled.has(rule.id))
+                return;
+            const hit = extra.hit;
+            const reason = extra.statement?.get(rule.id) ?? fileWide.get(rule.id);
+            const f = {
+                rule: rule.id,
+                severity: hit?.severity ?? rule.severity,
+                file,
+                line: pos.line,
+                column: pos.column,
+                message,
+                why: rule.why,
+                fix: rule.fix,
+                direction: extra.direction ?? 'up',
+                ...(rule.sizeSensitive && hit?.table ? { table: hit.table } : {}),
+                ...(reason !== undefined ? { suppressed: { reason } } : {}),
+            };
+            if (hit?.unless)
+                this.deferred.push({ findings, finding: f, unless: hit.unless });
+            else
+                findings.push(f);
+        };
+        let parsed;
+        try {
+            parsed = parseMigration(content, file);
+        }
+        catch (e) {
+            emit(PARSE_ERROR, { line: 1, column: 1 }, e.message);
+            return;
+        }
+        const directives = nextStatementDirectives(text);
+        for (const [direction, section] of [['up', parsed.up], ['down', parsed.down]]) {
+            // Up sections build on the plan; a down section runs after everything, so it starts from nothing.
+            const state = direction === 'up' ? newSectionState(this.plan) : newSectionState();
+            const ctx = { transaction: section.transaction, direction, file, state, plan: this.plan, pgVersion: this.opts.pgVersion, runner: this.opts.runner ?? 'db-migrate' };
+            const count = lintSection(this.lib, section, ctx, directives, emit);
+            if (direction === 'down' && count === 0)
+                emit(MISSING_DOWN, { line: section.startLine, column: 1 }, 'the down section is empty: this migration cannot be rolled back', { direction });
+        }
+    }
+    /** Decide the deferred checks against the whole plan and add the findings that stand. */
+    finish() {
+        for (const d of this.deferred.splice(0))
+            if (!d.unless())
+                d.findings.push(d.finding);
+    }
 }
-function lintSourceWith(lib, content, file, opts) {
-    const text = typeof content === 'string' ? content : Buffer.from(content).toString('utf8');
-    const disabled = new Set(opts.disabled ?? []);
-    for (const m of text.matchAll(DISABLE_RE))
-        for (const id of m[1].split(/[\s,]+/))
-            if (id)
-                disabled.add(id);
+/** File order, then line and column. */
+function byPosition(a, b) {
+    return a.line - b.line || a.column - b.column;
+}
+/**
+ * Lint migration files that form ONE plan, given in the order they run: tables and indexes created
+ * by an earlier file's up section (or earlier in the same section) are new and empty, so lock,
+ * rewrite and validation rules do not fire on them and dropping them loses no data. Files that
+ * cannot be read reject; files that do not parse give a `parse-error` finding. Findings are sorted
+ * by file order, then line and column; suppressed ones stay in the list with their reason.
+ */
+async function lintFiles(files, opts = {}) {
+    const linter = new PlanLinter(await split_loadParser(), opts, rules_newPlanState());
+    const perFile = [];
+    for (const f of files) {
+        const displayPath = typeof f === 'string' ? f : f.displayPath;
+        const content = typeof f === 'string' ? await (0,promises_namespaceObject.readFile)(f) : (f.content ?? (await (0,promises_namespaceObject.readFile)(f.absPath ?? f.displayPath)));
+        const findings = [];
+        perFile.push(findings);
+        linter.file(content, displayPath, findings);
+    }
+    linter.finish();
+    return perFile.flatMap((f) => f.sort(byPosition));
+}
+/**
+ * Lint one migration given as text or bytes. Pass `plan` (from {@link newPlanState}, shared between
+ * calls, in plan order) to lint a plan file by file; without it the file is a plan of its own.
+ */
+async function lintSource(content, displayPath, opts = {}, plan = newPlanState()) {
+    const linter = new PlanLinter(await loadParser(), opts, plan);
     const findings = [];
-    const emit = (rule, pos, message) => {
-        if (!disabled.has(rule.id))
-            findings.push({ rule: rule.id, severity: rule.severity, file, line: pos.line, column: pos.column, message, why: rule.why, fix: rule.fix });
-    };
-    let parsed;
-    try {
-        parsed = parseMigration(content, file);
-    }
-    catch (e) {
-        emit(PARSE_ERROR, { line: 1, column: 1 }, e.message);
-        return findings;
-    }
-    for (const [direction, section] of [['up', parsed.up], ['down', parsed.down]]) {
-        const count = lintSection(lib, section, direction, file, emit);
-        if (direction === 'down' && count === 0)
-            emit(MISSING_DOWN, { line: section.startLine, column: 1 }, 'the down section is empty: this migration cannot be rolled back');
-    }
-    return findings.sort((a, b) => a.line - b.line || a.column - b.column);
+    linter.file(content, displayPath, findings);
+    linter.finish();
+    return findings.sort(byPosition);
 }
 /** Lint one section; returns its number of statements. */
-function lintSection(lib, section, direction, file, emit) {
+function lintSection(lib, section, ctx, directives, emit) {
     const sql = section.sql;
+    const direction = ctx.direction;
     const ascii = !/[^\x00-\x7f]/.test(sql);
     const bytes = ascii ? undefined : Buffer.from(sql, 'utf8');
     /** File position of a byte offset in the section. */
@@ -9683,19 +10350,25 @@ function lintSection(lib, section, direction, file, emit) {
     }
     catch (err) {
         const cursor = err.sqlDetails?.cursorPosition ?? 0;
-        emit(PARSE_ERROR, at(cursor), `${direction} section: ${err.message}`);
+        emit(PARSE_ERROR, at(cursor), `${direction} section: ${err.message}`, { direction });
         return 1;
     }
-    const state = newSectionState();
-    const ctx = { transaction: section.transaction, direction, file, state };
     const stmts = result.stmts ?? [];
+    let previousLine = section.startLine;
     for (const s of stmts) {
         const start = statementStart(sql, bytes, s.stmt_location ?? 0);
+        const line = at(start).line;
+        const statement = new Map();
+        for (const d of directives)
+            if (d.line >= previousLine && d.line < line)
+                for (const [id, reason] of d.ids)
+                    statement.set(id, reason);
+        previousLine = line;
         for (const rule of RULES) {
             for (const hit of rule.check(s.stmt, ctx))
-                emit(rule, at(hit.location ?? start), hit.message);
+                emit(rule, at(hit.location ?? start), hit.message, { direction, hit, statement });
         }
-        trackStatement(s.stmt, state);
+        trackStatement(s.stmt, ctx.state, ctx.file);
     }
     return stmts.length;
 }
@@ -9754,16 +10427,37 @@ function count(n, noun, plural = `${noun}s`) {
  * and the tally of a run the same way.
  */
 
-/** `db/migrations/1_a.sql:3:1: error rule-id: message`: where, how bad, which rule, what. */
+/**
+ * `db/migrations/1_a.sql:3:1: error rule-id: message (orders: ~12 M rows, 3.1 GB) [suppressed: why]`:
+ * where, how bad, which rule, what; the size the severity was judged by and the suppression, when there are.
+ */
 function findingLine(f) {
-    return `${f.file}:${f.line}:${f.column}: ${f.severity} ${f.rule}: ${f.message}`;
+    const size = f.size ? ` (${f.size})` : '';
+    const suppressed = f.suppressed ? (f.suppressed.reason ? ` [suppressed: ${f.suppressed.reason}]` : ' [suppressed]') : '';
+    return `${f.file}:${f.line}:${f.column}: ${f.severity} ${f.rule}: ${f.message}${size}${suppressed}`;
 }
-/** `1 error, 2 warnings in 3 files`. */
+/** Count findings by severity; a suppressed finding counts only as suppressed. */
+function tallyFindings(findings) {
+    const t = { errors: 0, warnings: 0, info: 0, suppressed: 0 };
+    for (const f of findings) {
+        if (f.suppressed)
+            t.suppressed++;
+        else if (f.severity === 'error')
+            t.errors++;
+        else if (f.severity === 'warning')
+            t.warnings++;
+        else
+            t.info++;
+    }
+    return t;
+}
+/** `1 error, 2 warnings in 3 files`, with `, 1 info` and `, 2 suppressed` when there are any. */
 function findingCounts(findings, files) {
-    const errors = findings.filter((f) => f.severity === 'error').length;
-    return `${count(errors, 'error')}, ${count(findings.length - errors, 'warning')} in ${count(files, 'file')}`;
+    const t = tallyFindings(findings);
+    const extra = `${t.info ? `, ${t.info} info` : ''}${t.suppressed ? `, ${t.suppressed} suppressed` : ''}`;
+    return `${count(t.errors, 'error')}, ${count(t.warnings, 'warning')}${extra} in ${count(files, 'file')}`;
 }
-/** {@link findingCounts}, or `no problems in 3 files` when there is no finding. */
+/** {@link findingCounts}, or `no problems in 3 files` when there is no finding at all. */
 function lintTally(findings, files) {
     return findings.length ? findingCounts(findings, files) : `no problems in ${count(files, 'file')}`;
 }
