@@ -17,6 +17,39 @@ async function hits(rule: string, up: string, down = 'SELECT 1;', opts: Opts = {
   return (await lint(up, down, opts)).filter((f) => f.rule === rule).map((f) => `${f.severity}@${f.line}:${f.column}`);
 }
 
+describe('refinements measured on the labelled benchmark', () => {
+  it('VALIDATE in the transaction that added the constraint NOT VALID holds the ADD\'s lock through the scan; in a later migration or transaction:false it does not', async () => {
+    const sql = 'ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\nALTER TABLE orders VALIDATE CONSTRAINT fk;';
+    const found = (await lint(sql)).filter((f) => f.rule === 'constraint-not-valid');
+    expect(found.map((f) => [f.severity, `${f.line}:${f.column}`, f.message, f.table])).toEqual([
+      ['error', '3:1', 'VALIDATE CONSTRAINT fk on orders in the transaction that added it NOT VALID (its lock is held through the scan)', 'orders'],
+    ]);
+    expect(await hits('constraint-not-valid', sql, 'SELECT 1;', { upOptions: 'transaction:false' })).toEqual([]);
+    const files = [
+      { displayPath: 'db/migrations/1_a.sql', content: migration('ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;', 'SELECT 1;') },
+      { displayPath: 'db/migrations/2_b.sql', content: migration('ALTER TABLE orders VALIDATE CONSTRAINT fk;', 'SELECT 1;') },
+    ];
+    expect((await lintFiles(files)).filter((f) => f.rule === 'constraint-not-valid')).toEqual([]);
+  });
+
+  it('an UPDATE without WHERE names its table, so a small one is judged by size; a DELETE without WHERE does not', async () => {
+    const found = (await lint("UPDATE plans SET currency = 'EUR';\nDELETE FROM plans;")).filter((f) => f.rule === 'unbounded-dml');
+    expect(found.map((f) => [f.message, f.table])).toEqual([
+      ['UPDATE plans without WHERE', 'plans'],
+      ['DELETE FROM plans without WHERE', undefined],
+    ]);
+  });
+
+  it('dropping an index is not a destructive drop (it holds no data); dropping a table or a column is', async () => {
+    const found = await lint('DROP INDEX CONCURRENTLY IF EXISTS orders_status_idx;', 'SELECT 1;', { upOptions: 'transaction:false' });
+    expect(found.filter((f) => f.rule === 'destructive-drop')).toEqual([]);
+    expect((await lint('DROP TABLE old_orders;\nALTER TABLE users DROP COLUMN legacy;')).filter((f) => f.rule === 'destructive-drop').map((f) => f.message)).toEqual([
+      'DROP TABLE old_orders',
+      'DROP COLUMN legacy on users',
+    ]);
+  });
+});
+
 // Up SQL starts on line 2 (line 1 is `-- migrate:up`).
 describe('new rules: firing, safe and new-table cases', () => {
   const cases: Array<{ rule: string; bad: string; at: string[]; safe: string; fresh?: string; opts?: Opts; safeOpts?: Opts }> = [

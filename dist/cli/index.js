@@ -9228,6 +9228,7 @@ function newSectionState(plan = rules_newPlanState()) {
         lockTimeoutReported: false,
         enumValues: new Map(),
         enumUsesReported: new Set(),
+        notValidAdded: new Set(),
     };
 }
 /** `[type, fields]` of a node, or undefined. */
@@ -9660,16 +9661,28 @@ const RULES = [
         id: 'constraint-not-valid',
         severity: 'error',
         sizeSensitive: true,
-        why: 'ADD FOREIGN KEY or CHECK validates every existing row while holding locks that block writes (and, for a foreign key, the referenced table too).',
-        fix: 'ADD CONSTRAINT … NOT VALID (instant), then ALTER TABLE … VALIDATE CONSTRAINT … in a later statement or migration; validation takes only a SHARE UPDATE EXCLUSIVE lock.',
+        why: 'ADD FOREIGN KEY or CHECK validates every existing row while holding locks that block writes (and, for a foreign key, the referenced table too). Adding it NOT VALID and validating it in the same transaction buys nothing: the lock of the ADD is held until commit, through the scan.',
+        fix: 'ADD CONSTRAINT … NOT VALID (instant), then ALTER TABLE … VALIDATE CONSTRAINT … in a later migration; validation on its own takes only a SHARE UPDATE EXCLUSIVE lock.',
         check(stmt, ctx) {
             const a = alterExisting(stmt, ctx);
             if (!a)
                 return [];
-            const parts = constraints(stmt)
-                .filter(({ c }) => (c.contype === 'CONSTR_FOREIGN' || c.contype === 'CONSTR_CHECK') && !c.skip_validation)
+            const checked = constraints(stmt).filter(({ c }) => c.contype === 'CONSTR_FOREIGN' || c.contype === 'CONSTR_CHECK');
+            const parts = checked
+                .filter(({ c }) => !c.skip_validation)
                 .map(({ c }) => ({ text: `${c.contype === 'CONSTR_FOREIGN' ? 'FOREIGN KEY' : 'CHECK'}${c.conname ? ` ${c.conname}` : ''}`, location: c.location }));
-            return joined(parts, (list) => `ADD ${list} on ${relName(a.rel)} without NOT VALID`, a.table);
+            // NOT VALID then VALIDATE in one transaction: the ADD's lock is held until commit, through the whole scan.
+            if (ctx.transaction)
+                for (const { c } of checked)
+                    if (c.skip_validation && c.conname)
+                        ctx.state.notValidAdded.add(`${a.table}\0${String(c.conname).toLowerCase()}`);
+            const validated = ctx.transaction
+                ? a.cmds.filter((cmd) => cmd.subtype === 'AT_ValidateConstraint' && ctx.state.notValidAdded.has(`${a.table}\0${String(cmd.name).toLowerCase()}`))
+                : [];
+            return [
+                ...joined(parts, (list) => `ADD ${list} on ${relName(a.rel)} without NOT VALID`, a.table),
+                ...joined(validated.map((cmd) => ({ text: String(cmd.name) })), (list) => `VALIDATE CONSTRAINT ${list} on ${relName(a.rel)} in the transaction that added it NOT VALID (its lock is held through the scan)`, a.table),
+            ];
         },
     },
     {
@@ -9705,16 +9718,15 @@ const RULES = [
     {
         id: 'destructive-drop',
         severity: 'warning',
-        why: 'Dropping a table, column or index destroys data (or query plans) that cannot be recovered by rolling back, and breaks code still using it.',
+        why: 'Dropping a table or column destroys data that cannot be recovered by rolling back, and breaks code still using it.',
         fix: 'Stop using the object in a release first; drop it in a later migration, after a backup. Disable this rule for that file once this is intended.',
         check(stmt, ctx) {
             if (ctx.direction !== 'up')
                 return [];
             const d = field(stmt, 'DropStmt');
-            if (d && (d.removeType === 'OBJECT_TABLE' || d.removeType === 'OBJECT_INDEX')) {
-                const existing = (d.objects ?? [])
-                    .map((o) => objectName(o, String(d.removeType)))
-                    .filter((name) => (d.removeType === 'OBJECT_TABLE' ? !isNewName(name, ctx.state) : !planIndex(name, ctx.plan)));
+            // An index holds no data (it is rebuilt from the table); how it is dropped is drop-index-not-concurrently's.
+            if (d && d.removeType === 'OBJECT_TABLE') {
+                const existing = (d.objects ?? []).map((o) => objectName(o, String(d.removeType))).filter((name) => !isNewName(name, ctx.state));
                 return existing.length ? [{ message: dropText(d, existing) }] : [];
             }
             const a = alterExisting(stmt, ctx);
@@ -9745,7 +9757,7 @@ const RULES = [
     {
         id: 'unbounded-dml',
         severity: 'error',
-        why: 'TRUNCATE, or DELETE/UPDATE without WHERE, touches every row of the table in one transaction: it destroys data, holds row or table locks for the whole run, and bloats the table.',
+        why: 'TRUNCATE, or DELETE/UPDATE without WHERE, touches every row of the table in one transaction: it destroys data, holds row or table locks for the whole run, and bloats the table. (An UPDATE is judged by the table\'s size: on a small lookup table it is only reported.)',
         fix: 'Add a WHERE clause; for backfills, update in batches (WHERE id BETWEEN …) in a transaction:false migration or a separate job.',
         check(stmt, ctx) {
             const [type, n] = unwrap(stmt) ?? ['', {}];
@@ -9753,8 +9765,11 @@ const RULES = [
                 const rels = (n.relations ?? []).map((r) => field(r, 'RangeVar')).filter((r) => !isNew(r, ctx));
                 return rels.length ? [{ message: `TRUNCATE ${rels.map((r) => relName(r)).join(', ')}` }] : [];
             }
-            if ((type === 'DeleteStmt' || type === 'UpdateStmt') && !n.whereClause && !isNew(n.relation, ctx))
-                return [{ message: `${type === 'DeleteStmt' ? 'DELETE FROM' : 'UPDATE'} ${relName(n.relation)} without WHERE` }];
+            if (type === 'DeleteStmt' && !n.whereClause && !isNew(n.relation, ctx))
+                return [{ message: `DELETE FROM ${relName(n.relation)} without WHERE` }];
+            // An UPDATE keeps the rows: its cost is locks and bloat, which a small table does not feel.
+            if (type === 'UpdateStmt' && !n.whereClause && !isNew(n.relation, ctx))
+                return [{ message: `UPDATE ${relName(n.relation)} without WHERE`, table: tableKey(n.relation) }];
             return [];
         },
     },
@@ -10264,7 +10279,7 @@ class PlanLinter {
                 why: rule.why,
                 fix: rule.fix,
                 direction: extra.direction ?? 'up',
-                ...(rule.sizeSensitive && hit?.table ? { table: hit.table } : {}),
+                ...(hit?.table ? { table: hit.table } : {}),
                 ...(reason !== undefined ? { suppressed: { reason } } : {}),
             };
             if (hit?.unless)

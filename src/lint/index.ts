@@ -127,7 +127,7 @@ class PlanLinter {
         why: rule.why,
         fix: rule.fix,
         direction: extra.direction ?? 'up',
-        ...(rule.sizeSensitive && hit?.table ? { table: hit.table } : {}),
+        ...(hit?.table ? { table: hit.table } : {}),
         ...(reason !== undefined ? { suppressed: { reason } } : {}),
       };
       if (hit?.unless) this.deferred.push({ findings, finding: f, unless: hit.unless });

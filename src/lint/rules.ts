@@ -51,6 +51,8 @@ export interface SectionState extends PlanState {
   enumValues: Map<string, string>;
   /** Enum values whose use in the same transaction was already reported. */
   enumUsesReported: Set<string>;
+  /** `table\0constraint` of the constraints this section added NOT VALID to an existing table. */
+  notValidAdded: Set<string>;
 }
 
 /** Where a statement runs, given to every checker. */
@@ -78,8 +80,9 @@ export interface RuleHit {
   /** Byte offset in the section text of the offending clause; default: the statement's start. */
   location?: number;
   /**
-   * The existing table (lowercase as written) the finding is about, for rules marked
-   * {@link Rule.sizeSensitive}: its real size can decide the severity.
+   * The existing table (lowercase as written) the finding is about, when its real size can decide
+   * the severity: every hit of a rule marked {@link Rule.sizeSensitive}, and single hits of other
+   * rules whose danger depends on size (an UPDATE without WHERE, unlike a DELETE).
    */
   table?: string;
   /** This hit's severity when it differs from the rule's (e.g. `info` when the facts are unknown). */
@@ -131,6 +134,7 @@ export function newSectionState(plan: PlanState = newPlanState()): SectionState 
     lockTimeoutReported: false,
     enumValues: new Map(),
     enumUsesReported: new Set(),
+    notValidAdded: new Set(),
   };
 }
 
@@ -552,15 +556,28 @@ export const RULES: readonly Rule[] = [
     id: 'constraint-not-valid',
     severity: 'error',
     sizeSensitive: true,
-    why: 'ADD FOREIGN KEY or CHECK validates every existing row while holding locks that block writes (and, for a foreign key, the referenced table too).',
-    fix: 'ADD CONSTRAINT … NOT VALID (instant), then ALTER TABLE … VALIDATE CONSTRAINT … in a later statement or migration; validation takes only a SHARE UPDATE EXCLUSIVE lock.',
+    why: 'ADD FOREIGN KEY or CHECK validates every existing row while holding locks that block writes (and, for a foreign key, the referenced table too). Adding it NOT VALID and validating it in the same transaction buys nothing: the lock of the ADD is held until commit, through the scan.',
+    fix: 'ADD CONSTRAINT … NOT VALID (instant), then ALTER TABLE … VALIDATE CONSTRAINT … in a later migration; validation on its own takes only a SHARE UPDATE EXCLUSIVE lock.',
     check(stmt, ctx) {
       const a = alterExisting(stmt, ctx);
       if (!a) return [];
-      const parts = constraints(stmt)
-        .filter(({ c }) => (c.contype === 'CONSTR_FOREIGN' || c.contype === 'CONSTR_CHECK') && !c.skip_validation)
+      const checked = constraints(stmt).filter(({ c }) => c.contype === 'CONSTR_FOREIGN' || c.contype === 'CONSTR_CHECK');
+      const parts = checked
+        .filter(({ c }) => !c.skip_validation)
         .map(({ c }) => ({ text: `${c.contype === 'CONSTR_FOREIGN' ? 'FOREIGN KEY' : 'CHECK'}${c.conname ? ` ${c.conname}` : ''}`, location: c.location as number | undefined }));
-      return joined(parts, (list) => `ADD ${list} on ${relName(a.rel)} without NOT VALID`, a.table);
+      // NOT VALID then VALIDATE in one transaction: the ADD's lock is held until commit, through the whole scan.
+      if (ctx.transaction) for (const { c } of checked) if (c.skip_validation && c.conname) ctx.state.notValidAdded.add(`${a.table}\0${String(c.conname).toLowerCase()}`);
+      const validated = ctx.transaction
+        ? a.cmds.filter((cmd) => cmd.subtype === 'AT_ValidateConstraint' && ctx.state.notValidAdded.has(`${a.table}\0${String(cmd.name).toLowerCase()}`))
+        : [];
+      return [
+        ...joined(parts, (list) => `ADD ${list} on ${relName(a.rel)} without NOT VALID`, a.table),
+        ...joined(
+          validated.map((cmd) => ({ text: String(cmd.name) })),
+          (list) => `VALIDATE CONSTRAINT ${list} on ${relName(a.rel)} in the transaction that added it NOT VALID (its lock is held through the scan)`,
+          a.table,
+        ),
+      ];
     },
   },
   {
@@ -592,15 +609,14 @@ export const RULES: readonly Rule[] = [
   {
     id: 'destructive-drop',
     severity: 'warning',
-    why: 'Dropping a table, column or index destroys data (or query plans) that cannot be recovered by rolling back, and breaks code still using it.',
+    why: 'Dropping a table or column destroys data that cannot be recovered by rolling back, and breaks code still using it.',
     fix: 'Stop using the object in a release first; drop it in a later migration, after a backup. Disable this rule for that file once this is intended.',
     check(stmt, ctx) {
       if (ctx.direction !== 'up') return [];
       const d = field(stmt, 'DropStmt');
-      if (d && (d.removeType === 'OBJECT_TABLE' || d.removeType === 'OBJECT_INDEX')) {
-        const existing = ((d.objects ?? []) as unknown[])
-          .map((o) => objectName(o, String(d.removeType)))
-          .filter((name) => (d.removeType === 'OBJECT_TABLE' ? !isNewName(name, ctx.state) : !planIndex(name, ctx.plan)));
+      // An index holds no data (it is rebuilt from the table); how it is dropped is drop-index-not-concurrently's.
+      if (d && d.removeType === 'OBJECT_TABLE') {
+        const existing = ((d.objects ?? []) as unknown[]).map((o) => objectName(o, String(d.removeType))).filter((name) => !isNewName(name, ctx.state));
         return existing.length ? [{ message: dropText(d, existing) }] : [];
       }
       const a = alterExisting(stmt, ctx);
@@ -627,7 +643,7 @@ export const RULES: readonly Rule[] = [
   {
     id: 'unbounded-dml',
     severity: 'error',
-    why: 'TRUNCATE, or DELETE/UPDATE without WHERE, touches every row of the table in one transaction: it destroys data, holds row or table locks for the whole run, and bloats the table.',
+    why: 'TRUNCATE, or DELETE/UPDATE without WHERE, touches every row of the table in one transaction: it destroys data, holds row or table locks for the whole run, and bloats the table. (An UPDATE is judged by the table\'s size: on a small lookup table it is only reported.)',
     fix: 'Add a WHERE clause; for backfills, update in batches (WHERE id BETWEEN …) in a transaction:false migration or a separate job.',
     check(stmt, ctx) {
       const [type, n] = unwrap(stmt) ?? ['', {}];
@@ -635,8 +651,9 @@ export const RULES: readonly Rule[] = [
         const rels = ((n.relations ?? []) as unknown[]).map((r) => field(r, 'RangeVar')).filter((r) => !isNew(r, ctx));
         return rels.length ? [{ message: `TRUNCATE ${rels.map((r) => relName(r)).join(', ')}` }] : [];
       }
-      if ((type === 'DeleteStmt' || type === 'UpdateStmt') && !n.whereClause && !isNew(n.relation, ctx))
-        return [{ message: `${type === 'DeleteStmt' ? 'DELETE FROM' : 'UPDATE'} ${relName(n.relation)} without WHERE` }];
+      if (type === 'DeleteStmt' && !n.whereClause && !isNew(n.relation, ctx)) return [{ message: `DELETE FROM ${relName(n.relation)} without WHERE` }];
+      // An UPDATE keeps the rows: its cost is locks and bloat, which a small table does not feel.
+      if (type === 'UpdateStmt' && !n.whereClause && !isNew(n.relation, ctx)) return [{ message: `UPDATE ${relName(n.relation)} without WHERE`, table: tableKey(n.relation) }];
       return [];
     },
   },
