@@ -836,7 +836,7 @@ describe('migration file parsing', () => {
 
     for (const s of [t.d, t.o]) {
       await s.write({
-        'db/migrations/2_upper.sql': migration('create index concurrently t_lower on t (id);', 'drop index concurrently t_lower;', {
+        'db/migrations/2_upper.sql': migration('create index concurrently if not exists t_lower on t (id);', 'drop index concurrently t_lower;', {
           upOptions: 'transaction:false',
           downOptions: 'transaction:false',
         }),
