@@ -648,3 +648,33 @@ describe('action.yml', () => {
     expect(yml).toMatch(/\nruns:\n {2}using: 'node24'\n {2}main: 'dist\/index\.js'\n/);
   });
 });
+
+describe('lint-large-table, pg-version and lint-runner', () => {
+  const url = 'postgres://u:pw@db.example.com/app';
+
+  it('default to the built-in threshold, an unknown server and our runner', () => {
+    setInputs({ 'database-url': url });
+    const s = databaseSettings();
+    expect(s.lintLargeTable).toBeUndefined();
+    expect(s.pgVersion).toBeUndefined();
+    expect(s.lintRunner).toBe('db-migrate');
+  });
+
+  it('parse a threshold, a major and a runner', () => {
+    setInputs({ 'database-url': url, 'lint-large-table': '1M rows', 'pg-version': '9.6', 'lint-runner': 'other' });
+    expect(databaseSettings()).toMatchObject({ lintLargeTable: { rows: 1_000_000 }, pgVersion: 9, lintRunner: 'other' });
+    setInputs({ 'pg-version': '16' });
+    expect(databaseSettings().pgVersion).toBe(16);
+    setInputs({ 'pg-version': '17.2' });
+    expect(databaseSettings().pgVersion).toBe(17);
+  });
+
+  it('name the input, the value and what was expected', () => {
+    setInputs({ 'database-url': url, 'lint-large-table': 'huge', 'pg-version': '8.4', 'lint-runner': 'psql' });
+    const err = errorOf(() => databaseSettings());
+    expect(err.problems.map((p) => p.input)).toEqual(['lint-large-table', 'pg-version', 'lint-runner']);
+    expect(err.message).toContain("input 'lint-large-table': got 'huge'; expected ");
+    expect(err.message).toContain("input 'pg-version': got '8.4'; expected a PostgreSQL major version: 9.6 or 10 to 19 (e.g. 16), or empty for unknown (every version-dependent rule applies)");
+    expect(err.message).toContain("input 'lint-runner': got 'psql'; expected one of db-migrate, other");
+  });
+});

@@ -7,8 +7,11 @@ import { renderSummary } from '../src/action/summary.js';
 import type { ActionSettings, LintSettings } from '../src/action/settings.js';
 import type { PlanResult, RunResult } from '../src/engine/results.js';
 import type { StepResult } from '../src/engine/runner.js';
-import { beforeApplyInfo, fakeBackup, fakeHealth, inlineHoldLock } from './helpers/action.js';
+import { beforeApplyInfo, fakeBackup, fakeHealth, fakeTableFacts, inlineHoldLock } from './helpers/action.js';
 import { parseDatabaseUrl } from '../src/engine/url.js';
+import { failsGate, judgeGate } from '../src/lint/gate.js';
+import type { Finding } from '../src/lint/index.js';
+import { newRun } from '../src/action/new-run.js';
 import { project, migration } from './helpers/cli.js';
 import { runAction, ACTION_BUNDLE } from '../scripts/action-runner.mjs';
 
@@ -88,8 +91,8 @@ const PLAN: PlanResult = {
   databaseMissing: false,
 };
 
-/** A migrator whose `up` calls the hook the way the engine does, then "applies" (recorded in calls). */
-function fakeMigrator(): MigratorPort & { calls: string[] } {
+/** A migrator whose `up` calls the hook the way the engine does, then "applies" (recorded in calls); `tableFacts` as given (default: an unknown server with no table). */
+function fakeMigrator(tableFacts: MigratorPort['tableFacts'] = fakeTableFacts(), refs = REFS): MigratorPort & { calls: string[] } {
   const calls: string[] = [];
   const result = (command: 'up' | 'rollback', applied: string[]): RunResult => ({
     command,
@@ -101,7 +104,7 @@ function fakeMigrator(): MigratorPort & { calls: string[] } {
   });
   return {
     calls,
-    plan: async () => (calls.push('plan'), PLAN),
+    plan: async () => (calls.push('plan'), { ...PLAN, pending: refs.map((r) => ({ ...r, transaction: true, sql: '', checksum: 'x' })) }),
     planRollback: async () => {
       throw new Error('not used');
     },
@@ -110,9 +113,9 @@ function fakeMigrator(): MigratorPort & { calls: string[] } {
     },
     up: async (opts = {}) => {
       calls.push('up');
-      await opts.beforeApply?.(REFS, beforeApplyInfo('up', '1'));
+      await opts.beforeApply?.(refs, beforeApplyInfo('up', '1'));
       calls.push('applied');
-      return result('up', REFS.map((r) => r.version));
+      return result('up', refs.map((r) => r.version));
     },
     rollback: async () => {
       throw new Error('not used');
@@ -121,6 +124,7 @@ function fakeMigrator(): MigratorPort & { calls: string[] } {
       throw new Error('not used');
     },
     holdLock: inlineHoldLock,
+    tableFacts,
   };
 }
 
@@ -165,14 +169,20 @@ describe('lint in the preflight of up', () => {
     expect(ann.find((a) => a.title === 'require-concurrent-index')!.message).toMatch(/Fix: .*CONCURRENTLY/);
   });
 
-  it('lint-disable turns a rule off; lint-fail-on: warning fails on warnings', async () => {
+  it('lint-disable turns a rule off; lint-fail-on: warning fails on warnings in up sections', async () => {
     const dir = await workspace();
     const off = await runPipeline(settings(dir, { lintDisable: ['require-concurrent-index'], backup: 'never' }), { migrator: fakeMigrator(), log: log(), health: fakeHealth() });
     expect(off.status).toBe('success');
     expect(off.lint!.findings.map((f) => f.rule)).not.toContain('require-concurrent-index');
-    const strict = await runPipeline(settings(dir, { lintDisable: ['require-concurrent-index'], lintFailOn: 'warning', backup: 'never' }), { migrator: fakeMigrator(), log: log(), health: fakeHealth() });
+    // 3_t.sql's only warning is its empty down section: it does not gate up, even under lint-fail-on: warning.
+    const downOnly = await runPipeline(settings(dir, { lintDisable: ['require-concurrent-index'], lintFailOn: 'warning', backup: 'never' }), { migrator: fakeMigrator(), log: log(), health: fakeHealth() });
+    expect(downOnly.status).toBe('success');
+    expect(downOnly.lint).toMatchObject({ failing: 0, downOnly: 1, gate: 'up' });
+    const upWarning = await workspace({ ...FILES, 'db/migrations/3_t.sql': migration('DROP TABLE legacy;', 'CREATE TABLE legacy (id int);') });
+    const strict = await runPipeline(settings(upWarning, { lintDisable: ['require-concurrent-index'], lintFailOn: 'warning', backup: 'never' }), { migrator: fakeMigrator(), log: log(), health: fakeHealth() });
     expect(strict.status).toBe('failed');
     expect(strict.error?.code).toBe('LINT_FAILED');
+    expect(strict.lint!.findings).toContainEqual(expect.objectContaining({ rule: 'destructive-drop', direction: 'up' }));
   });
 
   it('a dry run shows the findings and says up would fail', async () => {
@@ -184,6 +194,95 @@ describe('lint in the preflight of up', () => {
     expect(run.lint).toMatchObject({ scope: 'pending', failed: true });
     expect(run.warnings.join('\n')).toMatch(/up would fail before applying anything: migration lint failed/);
     expect(renderSummary(run)).toContain('Migration lint');
+  });
+});
+
+describe('the gate: up judges what it executes, command: lint every section', () => {
+  // orders is not created by these files: an existing table, so the index would lock it.
+  const DOWN_ERROR = {
+    'db/migrations/1_users.sql': GOOD,
+    'db/migrations/2_orders.sql': migration('ALTER TABLE orders ADD COLUMN note text;', 'CREATE INDEX orders_note ON orders (note);'),
+  };
+  const ORDERS = [{ version: '2', fileName: '2_orders.sql', displayPath: 'db/migrations/2_orders.sql' }];
+
+  it('a down-section error is reported on up but does not stop it', async () => {
+    const dir = await workspace(DOWN_ERROR);
+    const m = fakeMigrator(fakeTableFacts(), ORDERS);
+    const l = log();
+    const run = await runPipeline(settings(dir, { backup: 'never' }), { migrator: m, log: l, health: fakeHealth() });
+    expect(run.status).toBe('success');
+    expect(m.calls).toEqual(['up', 'applied']);
+    expect(run.lint).toMatchObject({ gate: 'up', failing: 0, downOnly: 1, failed: false });
+    expect(run.lint!.findings).toContainEqual(expect.objectContaining({ rule: 'require-concurrent-index', severity: 'error', direction: 'down', line: 5 }));
+    expect(run.notes.join('\n')).toMatch(/1 down-section finding at or above lint-fail-on: error \(it does not stop up, but command: lint fails on it/);
+    expect(l.lines).toContainEqual(expect.stringMatching(/^info db\/migrations\/2_orders\.sql:5:1: error require-concurrent-index: .* \(down section: does not gate up\)$/));
+    const summary = renderSummary(run);
+    expect(summary).toContain('Down section: does not gate up.');
+    expect(summary).toContain('1 down-section finding at or above it does not gate `up`');
+    expect(lintAnnotations(run).find((a) => a.title === 'require-concurrent-index')!.message).toContain('Down section: does not gate up');
+  });
+
+  it('the same down-section error fails command: lint, and the preview (the pull request review) warns about it', async () => {
+    const dir = await workspace(DOWN_ERROR);
+    const lint = await runLintCommand(lintSettings(dir), { log: log() });
+    expect(lint.status).toBe('failed');
+    expect(lint.error?.code).toBe('LINT_FAILED');
+    expect(lint.lint).toMatchObject({ gate: 'all', failing: 1, downOnly: 0 });
+    expect(renderSummary(lint)).not.toContain('does not gate');
+    const preview = await runPipeline(settings(dir, { dryRun: true, backup: 'never' }), { migrator: fakeMigrator(fakeTableFacts(), ORDERS), log: log() });
+    expect(preview.status).toBe('dry-run');
+    expect(preview.warnings.join('\n')).not.toMatch(/up would fail/);
+    expect(preview.warnings.join('\n')).toMatch(/1 down-section finding at or above lint-fail-on: error .*command: lint fails on it/);
+  });
+
+  it('info and suppressed findings never fail; a finding without a section counts as up', () => {
+    const f = (over: Partial<Finding>): Finding => ({ rule: 'r', severity: 'error', file: 'f.sql', line: 1, column: 1, message: 'm', why: 'w', fix: 'x', direction: 'up', ...over });
+    for (const gate of ['up', 'all'] as const) {
+      expect(failsGate(f({ severity: 'info' }), 'warning', gate)).toBe(false);
+      expect(failsGate(f({ suppressed: { reason: 'reviewed' } }), 'warning', gate)).toBe(false);
+      expect(failsGate(f({}), 'none', gate)).toBe(false);
+      expect(failsGate(f({ direction: undefined }), 'error', gate)).toBe(true);
+      expect(failsGate(f({ severity: 'warning' }), 'error', gate)).toBe(false);
+      expect(failsGate(f({ severity: 'warning' }), 'warning', gate)).toBe(true);
+    }
+    expect(failsGate(f({ direction: 'down' }), 'error', 'up')).toBe(false);
+    expect(failsGate(f({ direction: 'down' }), 'error', 'all')).toBe(true);
+    expect(judgeGate([f({ direction: 'down' }), f({ direction: 'down', suppressed: { reason: 'x' } }), f({})], 'error', 'up')).toEqual({ failing: 1, downOnly: 1 });
+  });
+
+  it('the summary shows info, suppressed (with the reason) and the judged size apart', () => {
+    const f = (over: Partial<Finding>): Finding => ({ rule: 'require-concurrent-index', severity: 'error', file: 'db/migrations/2_a.sql', line: 2, column: 1, message: 'index built without CONCURRENTLY', why: 'locks writes', fix: 'use CONCURRENTLY', direction: 'up', ...over });
+    const run = {
+      ...newRun(0, lintSettings('/tmp')),
+      status: 'failed' as const,
+      lint: {
+        scope: 'pending' as const,
+        gate: 'up' as const,
+        failOn: 'error' as const,
+        disabled: [],
+        files: 1,
+        findings: [
+          f({ size: 'orders: ~12 M rows, 3.1 GB', table: 'orders' }),
+          f({ line: 3, severity: 'info', size: 'lookup: ~40 rows, 0.0 GB', table: 'lookup' }),
+          f({ line: 4, rule: 'destructive-drop', severity: 'warning', suppressed: { reason: 'table retired in #12' } }),
+        ],
+        failing: 1,
+        downOnly: 0,
+        failed: true,
+        pgVersion: 16,
+        databaseAware: true,
+      },
+    };
+    const summary = renderSummary(run);
+    expect(summary).toContain('1 error, 0 warnings, 1 info, 1 suppressed in the pending migrations (1 file)');
+    expect(summary).toContain('Judged for PostgreSQL 16; table sizes read from the database.');
+    expect(summary).toMatch(/\| ❌ error \| `require-concurrent-index` \|.*Judged by orders: ~12 M rows, 3\.1 GB\./);
+    expect(summary).toMatch(/\| ℹ️ info \| `require-concurrent-index` \|.*Judged by lookup: ~40 rows/);
+    expect(summary).toMatch(/\| 🔕 suppressed warning \| `destructive-drop` \|.*Suppressed: table retired in #12\./);
+    const ann = lintAnnotations(run);
+    expect(ann.map((a) => a.level)).toEqual(['error', 'info', 'info']);
+    expect(ann[2]!.message).toContain('Suppressed: table retired in #12');
+    expect(ann[0]!.message).toContain('Judged by: orders: ~12 M rows, 3.1 GB');
   });
 });
 

@@ -5,7 +5,7 @@ import type { ActionSettings } from '../src/action/settings.js';
 import type { PlanResult, RollbackPlanResult, RunResult, StatusResult, VersionsRollbackResult } from '../src/engine/results.js';
 import type { StepResult } from '../src/engine/runner.js';
 import { parseDatabaseUrl } from '../src/engine/url.js';
-import { beforeApplyInfo, fakeBackup, fakeHealth, fakeIssues, inlineHoldLock, recordingLog } from './helpers/action.js';
+import { beforeApplyInfo, fakeBackup, fakeHealth, fakeIssues, fakeTableFacts, inlineHoldLock, recordingLog } from './helpers/action.js';
 
 /** Settings as getSettings() would build them; the URL's password is a canary. */
 function settings(over: Partial<ActionSettings> = {}): ActionSettings {
@@ -73,6 +73,7 @@ function fakeMigrator(over: Partial<MigratorPort> = {}): MigratorPort & { calls:
     rollback: async () => (calls.push('rollback'), result('rollback')),
     rollbackVersions: async (versions) => (calls.push(`rollbackVersions ${versions.join(',')}`), { ...result('rollback'), command: 'rollback', requested: [...versions], notApplied: [], remaining: [] }),
     holdLock: inlineHoldLock,
+    tableFacts: fakeTableFacts(),
     ...over,
   };
 }

@@ -57,6 +57,7 @@ describe('defaults', () => {
       dryRun: false,
       exitCode: false,
       quiet: false,
+      lintFailOn: 'none',
     });
     expect(o.url).toBeUndefined();
     expect(o.driver).toBeUndefined();
@@ -556,5 +557,33 @@ describe('parseGoDuration', () => {
     ['1 s', 'time: unknown unit " s" in duration "1 s"'],
   ])('rejects %j like Go', (s, message) => {
     expect(() => parseGoDuration(s)).toThrow(message);
+  });
+});
+
+describe('lint flags', () => {
+  it('up, migrate and plan take --lint-fail-on (default none) and --lint-large-table', () => {
+    expect(opts(['up', '--lint-fail-on', 'error'])).toMatchObject({ lintFailOn: 'error' });
+    expect(opts(['migrate', '--lint-fail-on=warning', '--lint-large-table', '1M rows'])).toMatchObject({ lintFailOn: 'warning', lintLargeTable: { rows: 1_000_000 } });
+    expect(opts(['plan'])).toMatchObject({ lintFailOn: 'none' });
+    expect(opts(['plan']).lintLargeTable).toBeUndefined();
+    expect(opts(['rollback']).lintFailOn).toBeUndefined();
+  });
+
+  it('lint takes --pg-version, --lint-runner and --lint-large-table', () => {
+    expect(opts(['lint', '--pg-version', '9.6', '--lint-runner', 'other', '--lint-large-table', '1GB'])).toMatchObject({ pgVersion: 9, lintRunner: 'other', lintLargeTable: { bytes: 1024 ** 3 } });
+    expect(opts(['lint'])).toMatchObject({ lintRunner: 'db-migrate' });
+    expect(opts(['lint']).pgVersion).toBeUndefined();
+  });
+
+  it.each([
+    [['up', '--lint-fail-on', 'fatal'], 'invalid value "fatal" for flag -lint-fail-on: expected one of error, warning, none'],
+    [['lint', '--pg-version', '8'], 'invalid value "8" for flag -pg-version: expected a PostgreSQL major version: 9.6 or 10 to 19 (e.g. 16), or empty for unknown (every version-dependent rule applies)'],
+    [['lint', '--lint-runner', 'psql'], 'invalid value "psql" for flag -lint-runner: expected one of db-migrate, other'],
+  ])('%j is a usage error naming the flag, the value and the format', (argv, message) => {
+    expect(usageError(argv).message).toBe(message);
+  });
+
+  it('an invalid --lint-large-table names the flag and the value', () => {
+    expect(usageError(['plan', '--lint-large-table', 'huge']).message).toMatch(/^invalid value "huge" for flag -lint-large-table: expected /);
   });
 });

@@ -829,12 +829,14 @@ describe('migration file parsing', () => {
     const r = await both(t, [...NO_DUMP, 'up']);
     expect(r.map((x) => x.code)).toEqual([2, 2]);
     expect(r[0].stderr).toBe('Error: pq: CREATE INDEX CONCURRENTLY cannot run inside a transaction block (25001)\n');
-    expect(firstLine(r[1].stderr)).toMatch(/^Error: db\/migrations\/2_upper\.sql\b.*CREATE INDEX CONCURRENTLY cannot run inside a transaction block.*25001/);
+    // Ours warns first, as lint sees the failure coming (stdout and the error are dbmate's).
+    expect(r[1].stderr).toMatch(/^Warning: db\/migrations\/2_upper\.sql:2:1: error concurrently-in-transaction: /);
+    expect(firstLine(r[1].stderr.replace(/^Warning: .*\n/gm, ''))).toMatch(/^Error: db\/migrations\/2_upper\.sql\b.*CREATE INDEX CONCURRENTLY cannot run inside a transaction block.*25001/);
     expect(await expectSameState(t)).toEqual({ ledger: ['1'], objects: ['public.schema_migrations', 'public.t'] });
 
     for (const s of [t.d, t.o]) {
       await s.write({
-        'db/migrations/2_upper.sql': migration('create index concurrently t_lower on t (id);', 'drop index concurrently t_lower;', {
+        'db/migrations/2_upper.sql': migration('create index concurrently if not exists t_lower on t (id);', 'drop index concurrently t_lower;', {
           upOptions: 'transaction:false',
           downOptions: 'transaction:false',
         }),
@@ -977,7 +979,9 @@ describe('documented differences (DBMATE_COMPAT.md §0), pinned side by side', (
     const r = await both(t, [...NO_DUMP, 'up']);
     expect(r.map((x) => x.code)).toEqual([2, 2]);
     expect(r[0].stderr).toMatch(/pq: relation "nonexistent" does not exist .*\(42P01\)\n$/);
-    expect(firstLine(r[1].stderr)).toMatch(/^Error: db\/migrations\/1_nt\.sql:3:13: .*relation "nonexistent" does not exist.*42P01/);
+    // Ours first warns, as the action's log does, about what lint finds in the up section it is about to run.
+    expect(r[1].stderr).toMatch(/^Warning: db\/migrations\/1_nt\.sql:2:1: warning non-idempotent-ddl: /);
+    expect(firstLine(r[1].stderr.replace(/^Warning: .*\n/gm, ''))).toMatch(/^Error: db\/migrations\/1_nt\.sql:3:13: .*relation "nonexistent" does not exist.*42P01/);
     // dbmate: statement 1 rolled back with the implicit transaction; ours: statement 1 stays
     expect(await state(t.d.url)).toEqual({ ledger: [], objects: ['public.schema_migrations'] });
     expect(await state(t.o.url)).toEqual({ ledger: [], objects: ['public.schema_migrations', 'public.y1'] });

@@ -4,7 +4,7 @@
  */
 import { describe, it, expect, afterEach } from '@jest/globals';
 import { usePostgres, query, tables, waitFor } from './helpers/pg.js';
-import { runCli, project, migration, type CliRun } from './helpers/cli.js';
+import { runCli, project, migration, withoutLintWarnings, type CliRun } from './helpers/cli.js';
 
 const server = usePostgres();
 const cleanups: (() => Promise<void>)[] = [];
@@ -19,8 +19,11 @@ async function setup(files: Record<string, string>) {
   const url = await server().createDatabase();
   const p = await project(Object.fromEntries(Object.entries(files).map(([name, body]) => [`${DIR}/${name}`, body])));
   cleanups.push(p.cleanup);
-  const run = (args: string[], extraEnv: Record<string, string> = {}): Promise<CliRun> =>
-    runCli(['--no-dump-schema', ...args], { env: { DATABASE_URL: url, ...extraEnv }, cwd: p.dir });
+  // The engine's own output: lint's warnings about these deliberately broken files are cli-lint.test.ts's subject.
+  const run = async (args: string[], extraEnv: Record<string, string> = {}): Promise<CliRun> => {
+    const r = await runCli(['--no-dump-schema', ...args], { env: { DATABASE_URL: url, ...extraEnv }, cwd: p.dir });
+    return { ...r, stderr: withoutLintWarnings(r.stderr) };
+  };
   const write = (name: string, body: string) => p.write({ [`${DIR}/${name}`]: body });
   return { url, dir: p.dir, run, write };
 }

@@ -41,7 +41,7 @@ describe('db-migrate end to end (in-process CLI, real PostgreSQL)', () => {
     const url = await server().createDatabase();
     const p = await project({
       'db/migrations/20240101000000_users.sql': migration('create table users (id int);', 'drop table users;'),
-      'db/migrations/20240102000000_idx.sql': migration('create index concurrently users_id on users (id);', 'drop index concurrently users_id;', {
+      'db/migrations/20240102000000_idx.sql': migration('create index concurrently if not exists users_id on users (id);', 'drop index concurrently users_id;', {
         upOptions: 'transaction:false',
         downOptions: 'transaction:false',
       }),
@@ -57,7 +57,7 @@ describe('db-migrate end to end (in-process CLI, real PostgreSQL)', () => {
         '\n=== db/migrations/20240101000000_users.sql (version 20240101000000, one transaction)\n' +
         '-- migrate:up\ncreate table users (id int);\n\n' +
         '\n=== db/migrations/20240102000000_idx.sql (version 20240102000000, transaction:false: statements run one by one, not atomic)\n' +
-        '-- migrate:up transaction:false\ncreate index concurrently users_id on users (id);\n\n' +
+        '-- migrate:up transaction:false\ncreate index concurrently if not exists users_id on users (id);\n\n' +
         '\nThe migrations table does not exist yet; `up` will create it.\n',
     );
     expect(await tables(url)).toEqual([]);

@@ -35481,7 +35481,7 @@ const LAST_RESORT_MS = 9_000;
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6073);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1383);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7545);
 /* harmony import */ var _engine_signals_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5751);
 
 
@@ -35496,7 +35496,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1383:
+/***/ 7545:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41583,6 +41583,268 @@ function statementStart(sql, bytes, byte) {
     return byte + (bytes ? Buffer.byteLength(text.slice(0, i), 'utf8') : i);
 }
 
+;// CONCATENATED MODULE: ./src/text/units.ts
+/**
+ * Units for people, the same words in every summary, issue, notification and report:
+ * durations, byte sizes and counted nouns.
+ */
+/** A duration: `0.25 ms`, `850 ms`, `1.2 s`, `3 min 4 s`, `2 h 5 min`, `3 d 4 h`; `—` for none. */
+function duration(ms) {
+    if (ms === null || !Number.isFinite(ms))
+        return '—';
+    if (ms < 1)
+        return `${Number(ms.toFixed(2))} ms`;
+    if (ms < 1000)
+        return `${Math.round(ms)} ms`;
+    if (ms < 60_000)
+        return `${Number((ms / 1000).toFixed(1))} s`;
+    const s = Math.round(ms / 1000);
+    if (s < 3600)
+        return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+    const m = Math.round(s / 60);
+    if (m < 48 * 60)
+        return `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ''}`;
+    const h = Math.round(m / 60);
+    return `${Math.floor(h / 24)} d${h % 24 ? ` ${h % 24} h` : ''}`;
+}
+/** A size in binary units: `812 B`, `1.5 KiB`, `3.2 MiB`. */
+function bytes(n) {
+    if (n < 1024)
+        return `${n} B`;
+    const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+    let v = n / 1024;
+    let i = 0;
+    while (v >= 1024 && i < units.length - 1) {
+        v /= 1024;
+        i++;
+    }
+    return `${v.toFixed(1)} ${units[i]}`;
+}
+/** `1 migration`, `3 migrations`; `plural` for nouns that do not just take an `s`. */
+function count(n, noun, plural = `${noun}s`) {
+    return `${n} ${n === 1 ? noun : plural}`;
+}
+
+;// CONCATENATED MODULE: ./src/lint/report.ts
+/**
+ * How lint results read in text: the CLI's output and the action's log and error say a finding
+ * and the tally of a run the same way.
+ */
+
+/**
+ * `db/migrations/1_a.sql:3:1: error rule-id: message (orders: ~12 M rows, 3.1 GB) [suppressed: why]`:
+ * where, how bad, which rule, what; the size the severity was judged by and the suppression, when there are.
+ */
+function findingLine(f) {
+    const size = f.size ? ` (${f.size})` : '';
+    const suppressed = f.suppressed ? (f.suppressed.reason ? ` [suppressed: ${f.suppressed.reason}]` : ' [suppressed]') : '';
+    return `${f.file}:${f.line}:${f.column}: ${f.severity} ${f.rule}: ${f.message}${size}${suppressed}`;
+}
+/** Count findings by severity; a suppressed finding counts only as suppressed. */
+function tallyFindings(findings) {
+    const t = { errors: 0, warnings: 0, info: 0, suppressed: 0 };
+    for (const f of findings) {
+        if (f.suppressed)
+            t.suppressed++;
+        else if (f.severity === 'error')
+            t.errors++;
+        else if (f.severity === 'warning')
+            t.warnings++;
+        else
+            t.info++;
+    }
+    return t;
+}
+/** `1 error, 2 warnings in 3 files`, with `, 1 info` and `, 2 suppressed` when there are any. */
+function findingCounts(findings, files) {
+    const t = tallyFindings(findings);
+    const extra = `${t.info ? `, ${t.info} info` : ''}${t.suppressed ? `, ${t.suppressed} suppressed` : ''}`;
+    return `${count(t.errors, 'error')}, ${count(t.warnings, 'warning')}${extra} in ${count(files, 'file')}`;
+}
+/** {@link findingCounts}, or `no problems in 3 files` when there is no finding at all. */
+function lintTally(findings, files) {
+    return findings.length ? findingCounts(findings, files) : `no problems in ${count(files, 'file')}`;
+}
+
+;// CONCATENATED MODULE: ./src/lint/gate.ts
+/**
+ * Which lint findings stop a run, stated once for the action and the CLI: the gate of `up` judges
+ * what the run executes (its up sections), while `command: lint`, the pull-request review and
+ * `db-migrate lint` judge every section, down sections included (they run on a rollback).
+ */
+
+
+/** Values of `lint-fail-on` / `--lint-fail-on`: the lowest severity that fails a run (`none`: never). */
+const LINT_FAIL_ON = ['error', 'warning', 'none'];
+/** Values of `lint-runner` / `--lint-runner`: who runs the SQL (`other`: the lock-timeout rule applies). */
+const LINT_RUNNERS = ['db-migrate', 'other'];
+/** What `pg-version` / `--pg-version` expects, named in every error about it. */
+const PG_VERSION_FORMAT = 'a PostgreSQL major version: 9.6 or 10 to 19 (e.g. 16), or empty for unknown (every version-dependent rule applies)';
+/**
+ * `pg-version` as the major lint compares with (`9.6` → 9, as the server's major is read; `16` or
+ * `16.4` → 16); undefined for an invalid value (the caller reports it with {@link PG_VERSION_FORMAT}).
+ */
+function parsePgVersion(text) {
+    const m = /^(?:(9)\.6|(1\d))(?:\.\d+)?$/.exec(text.trim());
+    return m ? Number(m[1] ?? m[2]) : undefined;
+}
+/**
+ * Whether one finding fails a run: never when suppressed (`-- db-migrate:disable rule -- why`), of
+ * severity `info`, or under `lint-fail-on: none`; a down-section finding never fails the `up` gate.
+ * A finding without a section (e.g. a file that does not parse) counts as up: it stops `up` too.
+ */
+function failsGate(f, failOn, gate) {
+    if (failOn === 'none' || f.suppressed || f.severity === 'info')
+        return false;
+    if (gate === 'up' && f.direction === 'down')
+        return false;
+    return failOn === 'warning' || f.severity === 'error';
+}
+/** Judge the findings by the gate. */
+function judgeGate(findings, failOn, gate) {
+    const failing = findings.filter((f) => failsGate(f, failOn, gate)).length;
+    const downOnly = gate === 'up' ? findings.filter((f) => f.direction === 'down' && failsGate(f, failOn, 'all')).length : 0;
+    return { failing, downOnly };
+}
+/**
+ * The `LINT_FAILED` message, the same in the action and the CLI: `migration lint failed, so
+ * nothing was applied: 2 findings at or above lint-fail-on: error (…)`.
+ */
+function lintFailedMessage(failing, failOn, findings, files, before = '') {
+    return `migration lint failed${before}: ${count(failing, 'finding')} at or above lint-fail-on: ${failOn} (${findingCounts(findings, files)})`;
+}
+/** Why a finding does not gate, for the log and the summary: `suppressed: <reason>`, `info`, `down section: does not gate up`. */
+function findingNote(f, gate) {
+    if (f.suppressed)
+        return `suppressed: ${f.suppressed.reason || 'no reason given'}`;
+    if (gate === 'up' && f.direction === 'down')
+        return 'down section: does not gate up';
+    return undefined;
+}
+/**
+ * A finding as the action's log and the CLI's warnings print it: {@link findingLine}, then the
+ * size it was judged by and why it does not gate, e.g. `… [orders: ~12 M rows, 3.1 GB] (down
+ * section: does not gate up)`.
+ */
+function gateLine(f, gate) {
+    const note = findingNote(f, gate);
+    return `${findingLine(f)}${f.size ? ` [${f.size}]` : ''}${note ? ` (${note})` : ''}`;
+}
+
+;// CONCATENATED MODULE: ./src/lint/sizes.ts
+
+// The catalog query is the engine's (the engine imports nothing of lint, and `Migrator.tableFacts` runs it).
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const GiB = 1024 * MiB;
+const TiB = 1024 * GiB;
+/**
+ * Where a table starts to be large: 100 k rows or 10 MiB (`pg_total_relation_size`), whichever
+ * comes first. Chosen so that the slowest statement the size-sensitive rules warn about stays
+ * under about half a second below it, while it holds a lock that stops every write (or, for a
+ * rewrite, every read).
+ *
+ * Measured on embedded PostgreSQL 18 here (2 vCPU, warm cache, fsync off: a best case), on a table
+ * `(id bigint primary key, a int, s text, ts timestamptz)` (s: 33 characters) with its three indexes:
+ *
+ * | rows  | total size | CREATE INDEX (int) | CREATE INDEX (text) | ALTER TYPE int→bigint (rewrite) | SET NOT NULL scan |
+ * |-------|-----------:|-------:|-------:|--------:|-------:|
+ * | 10 k  | 1.1 MB     | 11 ms  | 10 ms  | 26 ms   | 2 ms   |
+ * | 100 k | 10.7 MB    | 32 ms  | 95 ms  | 207 ms  | 8 ms   |
+ * | 300 k | 32.1 MB    | 98 ms  | 308 ms | 763 ms  | 20 ms  |
+ * | 1 M   | 107 MB     | 357 ms | 1.5 s  | 4.0 s   | 130 ms |
+ * | 3 M   | 321 MB     | 1.6 s  | 4.6 s  | 9.7 s   | 491 ms |
+ *
+ * A rewrite crosses 0.5 s at about 200 k rows / 20 MB in this best case; production (cold cache,
+ * fsync and WAL shipped to replicas, wider rows, more indexes) is commonly 2-5 times slower, so
+ * 100 k rows. The byte threshold catches wide rows (JSON documents, TOAST), where the work follows
+ * the bytes, not the row count: a rewrite moved about 25 MB/s including its index rebuilds, so
+ * 10 MiB. Both err towards "large": calling a small table large keeps a finding at its rule's
+ * severity (the safe way), calling a large table small would let a long lock through the gate.
+ * The tables these thresholds let through as small are lookup and configuration tables, which
+ * are kilobytes.
+ */
+const DEFAULT_LARGE_TABLE = Object.freeze({ rows: 100_000, bytes: 10 * MiB });
+/** The value forms of `lint-large-table`, for error messages and docs. */
+const LARGE_TABLE_FORMS = 'a row count (100k, 2.5M, 100000), a size (500MB, 1GB) or both separated by a comma (100k,1GB)';
+const ROW_SUFFIX = { '': 1, k: 1e3, m: 1e6, g: 1e9 };
+const BYTE_UNIT = { b: 1, kb: KiB, kib: KiB, mb: MiB, mib: MiB, gb: GiB, gib: GiB, tb: TiB, tib: TiB };
+/**
+ * Parse a `lint-large-table` value: a row count (`100k`, `2.5M`, `100000`, `1M rows`; suffixes
+ * k = 1 000, M = 1 000 000, G = 10⁹), a size (`500MB`, `1GB`, `10 MiB`; binary units as in
+ * PostgreSQL's settings: 1 GB = 1024 MB) or one of each separated by a comma (`100k,1GB`). With one
+ * threshold given, the other is off (a row count alone judges by rows only). `0` makes every table
+ * large. Returns the thresholds, or an error message (naming the value and the expected forms) for
+ * the caller to prefix with the input's name.
+ */
+function parseLargeTable(text) {
+    const bad = (why = '') => `"${text}" is not ${LARGE_TABLE_FORMS}${why}`;
+    const parts = text.split(',').map((p) => p.trim());
+    if (parts.length > 2 || parts.some((p) => p === ''))
+        return bad();
+    let rows;
+    let size;
+    for (const part of parts) {
+        const rowsWord = /\s*rows?$/i.exec(part);
+        const m = /^(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)$/i.exec((rowsWord ? part.slice(0, rowsWord.index) : part).replace(/_/g, ''));
+        if (!m)
+            return bad();
+        const value = Number(m[1]);
+        const unit = m[2].toLowerCase();
+        if (Object.hasOwn(BYTE_UNIT, unit)) {
+            if (rowsWord)
+                return bad();
+            if (size !== undefined)
+                return bad(': two sizes');
+            size = Math.round(value * BYTE_UNIT[unit]);
+        }
+        else if (Object.hasOwn(ROW_SUFFIX, unit)) {
+            if (rows !== undefined)
+                return bad(': two row counts');
+            rows = Math.round(value * ROW_SUFFIX[unit]);
+        }
+        else {
+            return bad();
+        }
+    }
+    return { rows: rows ?? Number.POSITIVE_INFINITY, bytes: size ?? Number.POSITIVE_INFINITY };
+}
+/** `~40 rows`, `~2.5 k rows`, `~12 M rows`, `~1.2 G rows`. */
+function formatRows(n) {
+    const r = Math.max(0, Math.round(n));
+    if (r < 1000)
+        return `~${r} ${r === 1 ? 'row' : 'rows'}`;
+    const [div, suffix] = r < 999_500 ? [1e3, 'k'] : r < 999_500_000 ? [1e6, 'M'] : [1e9, 'G'];
+    const v = r / div;
+    return `~${v < 9.95 ? Number(v.toFixed(1)) : Math.round(v)} ${suffix} rows`;
+}
+/**
+ * What a finding was judged by: `orders: ~12 M rows, 3.1 GiB` (bytes as every summary writes
+ * them, `text/units.ts`); `(estimated from size)` after the rows when the table was never analysed.
+ */
+function formatSize(table, s) {
+    return `${table}: ${formatRows(s.rows)}${s.estimated ? ' (estimated from size)' : ''}, ${bytes(s.bytes)}`;
+}
+/** Whether a table of size `s` is large by `large` (at or above either threshold). */
+function isLarge(s, large) {
+    return s.rows >= large.rows || s.bytes >= large.bytes;
+}
+/**
+ * Judge each finding about an existing table (`Finding.table`) by that table's size: small → the
+ * severity becomes `info` (it never fails a run) and `size` says why; large → the severity stays and
+ * `size` is set; unknown (offline, or the table was not found) → unchanged, as if large. Findings
+ * without `table` are returned as they are. Pure: the findings given are not changed.
+ */
+function judgeBySize(findings, sizes, large) {
+    return findings.map((f) => {
+        const s = f.table === undefined ? undefined : sizes.get(f.table);
+        if (!s)
+            return f;
+        return { ...f, severity: isLarge(s, large) ? f.severity : 'info', size: formatSize(f.table, s) };
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/action/constants.ts
 /**
  * Names the action shares with `action.yml`: every input and output id appears here once, so no
@@ -41623,6 +41885,9 @@ var Inputs;
     Inputs["DriftCheck"] = "drift-check";
     Inputs["LintFailOn"] = "lint-fail-on";
     Inputs["LintDisable"] = "lint-disable";
+    Inputs["LintLargeTable"] = "lint-large-table";
+    Inputs["PgVersion"] = "pg-version";
+    Inputs["LintRunner"] = "lint-runner";
     Inputs["NotifyWebhook"] = "notify-webhook";
     Inputs["NotifyOnSuccess"] = "notify-on-success";
     Inputs["ReportSince"] = "report-since";
@@ -41680,6 +41945,9 @@ const INPUT_DEFAULTS = Object.freeze({
     [Inputs.DriftCheck]: 'false',
     [Inputs.LintFailOn]: 'error',
     [Inputs.LintDisable]: '',
+    [Inputs.LintLargeTable]: '',
+    [Inputs.PgVersion]: '',
+    [Inputs.LintRunner]: 'db-migrate',
     [Inputs.NotifyWebhook]: '',
     [Inputs.NotifyOnSuccess]: 'false',
     [Inputs.ReportSince]: '30d',
@@ -41687,8 +41955,8 @@ const INPUT_DEFAULTS = Object.freeze({
 });
 /** Values of the `command` input. */
 const COMMANDS = ['up', 'status', 'rollback', 'plan', 'lint', 'verify', 'report'];
-/** Values of the `lint-fail-on` input: the lowest finding severity that fails the run (`none`: never). */
-const LINT_FAIL_ON = ['error', 'warning', 'none'];
+/** Values of the `lint-fail-on` input (the lowest finding severity that fails the run; `none`: never) and of `lint-runner`: the CLI shares them (lint/gate.ts). */
+
 /** Values of the `backup` input. */
 const BACKUP_MODES = ['auto', 'always', 'never'];
 /** Values of the `status` output. */
@@ -41710,6 +41978,8 @@ const CONNECT_RETRIES = 3;
 const CONNECT_RETRY_BASE_MS = 1000;
 
 ;// CONCATENATED MODULE: ./src/action/inputs.ts
+
+
 
 
 
@@ -41843,20 +42113,20 @@ function getSettings() {
         else
             fail(Inputs.PgDumpPath, pgDumpText, 'the path of a pg_dump executable, or empty to search PATH (no such file)');
     }
-    const lockTimeoutMs = duration(Inputs.LockTimeout, fail);
+    const lockTimeoutMs = inputs_duration(Inputs.LockTimeout, fail);
     // As for connect-timeout below: only a value other than the default is the user's choice, which wins over the server's lock_timeout.
     const lockTimeoutExplicit = read(Inputs.LockTimeout) !== INPUT_DEFAULTS[Inputs.LockTimeout];
     // Empty (the default) inherits the server's statement_timeout: nothing is SET. `0` switches it off.
-    const statementTimeoutMs = read(Inputs.StatementTimeout) === '' ? undefined : duration(Inputs.StatementTimeout, fail);
-    const lockRetries = count(Inputs.LockRetries, fail);
-    const lockRetryBudgetMs = duration(Inputs.LockRetryBudget, fail);
-    const lockWaitTimeoutMs = duration(Inputs.LockWaitTimeout, fail);
+    const statementTimeoutMs = read(Inputs.StatementTimeout) === '' ? undefined : inputs_duration(Inputs.StatementTimeout, fail);
+    const lockRetries = inputs_count(Inputs.LockRetries, fail);
+    const lockRetryBudgetMs = inputs_duration(Inputs.LockRetryBudget, fail);
+    const lockWaitTimeoutMs = inputs_duration(Inputs.LockWaitTimeout, fail);
     // A runner passes every default as if it were given, so only a value other than the default
     // counts as explicit: that one wins over the URL's connect_timeout, which replaces the default.
-    const connectTimeoutInput = duration(Inputs.ConnectTimeout, fail);
+    const connectTimeoutInput = inputs_duration(Inputs.ConnectTimeout, fail);
     const connectTimeoutExplicit = read(Inputs.ConnectTimeout) !== INPUT_DEFAULTS[Inputs.ConnectTimeout];
     const connectTimeoutMs = resolveConnectTimeout(target, connectTimeoutExplicit ? connectTimeoutInput : undefined, connectTimeoutInput);
-    const livenessTimeoutMs = duration(Inputs.LivenessTimeout, fail);
+    const livenessTimeoutMs = inputs_duration(Inputs.LivenessTimeout, fail);
     const healthCheckSql = readRaw(Inputs.HealthCheckSql).trim();
     const healthUrlText = read(Inputs.HealthCheckUrl);
     let healthCheckUrl;
@@ -41877,8 +42147,8 @@ function getSettings() {
         else
             fail(Inputs.HealthCheckUrl, redact(healthUrlText, []), 'an http:// or https:// URL, or empty for no HTTP health check');
     }
-    const healthCheckRetries = count(Inputs.HealthCheckRetries, fail);
-    const healthCheckIntervalMs = duration(Inputs.HealthCheckInterval, fail);
+    const healthCheckRetries = inputs_count(Inputs.HealthCheckRetries, fail);
+    const healthCheckIntervalMs = inputs_duration(Inputs.HealthCheckInterval, fail);
     const rollbackOnFailure = bool(Inputs.RollbackOnFailure, fail);
     const createIssueOnFailure = bool(Inputs.CreateIssueOnFailure, fail);
     const githubToken = read(Inputs.GithubToken);
@@ -41902,6 +42172,16 @@ function getSettings() {
     const unknownRules = lintDisable.filter((r) => !RULE_IDS.includes(r));
     if (unknownRules.length)
         fail(Inputs.LintDisable, lintDisableText, `comma-separated lint rule ids (unknown: ${unknownRules.join(', ')}); known: ${RULE_IDS.join(', ')}`);
+    const largeText = read(Inputs.LintLargeTable);
+    const large = largeText === '' ? undefined : parseLargeTable(largeText);
+    if (typeof large === 'string')
+        fail(Inputs.LintLargeTable, largeText, large);
+    const lintLargeTable = large === undefined || typeof large === 'string' ? undefined : large;
+    const pgVersionText = read(Inputs.PgVersion);
+    const pgVersion = pgVersionText === '' ? undefined : parsePgVersion(pgVersionText);
+    if (pgVersionText !== '' && pgVersion === undefined)
+        fail(Inputs.PgVersion, pgVersionText, PG_VERSION_FORMAT);
+    const lintRunner = (oneOf(Inputs.LintRunner, LINT_RUNNERS, fail) ?? 'db-migrate');
     // The webhook is a credential (Slack's token is its path, a Teams workflow's signature its
     // query): masked before it is validated, and never echoed, not even when it is invalid.
     const webhookText = read(Inputs.NotifyWebhook);
@@ -41974,6 +42254,9 @@ function getSettings() {
         driftCheck,
         lintFailOn,
         lintDisable,
+        ...(lintLargeTable ? { lintLargeTable } : {}),
+        ...(pgVersion !== undefined ? { pgVersion } : {}),
+        lintRunner,
         ...(notifyWebhook !== undefined ? { notifyWebhook } : {}),
         notifyOnSuccess,
         reportSince,
@@ -42018,7 +42301,7 @@ function bool(input, fail) {
     fail(input, v, BOOLEAN);
     return false;
 }
-function duration(input, fail) {
+function inputs_duration(input, fail) {
     const v = read(input);
     let ms;
     try {
@@ -42032,7 +42315,7 @@ function duration(input, fail) {
         fail(input, v, `a duration that is not negative: ${DURATION}`);
     return ms;
 }
-function count(input, fail) {
+function inputs_count(input, fail) {
     const v = read(input);
     if (/^\d+$/.test(v) && Number.isSafeInteger(Number(v)))
         return Number(v);
@@ -46230,48 +46513,6 @@ async function driftCheck(ctx, committed) {
     return report;
 }
 
-;// CONCATENATED MODULE: ./src/text/units.ts
-/**
- * Units for people, the same words in every summary, issue, notification and report:
- * durations, byte sizes and counted nouns.
- */
-/** A duration: `0.25 ms`, `850 ms`, `1.2 s`, `3 min 4 s`, `2 h 5 min`, `3 d 4 h`; `—` for none. */
-function units_duration(ms) {
-    if (ms === null || !Number.isFinite(ms))
-        return '—';
-    if (ms < 1)
-        return `${Number(ms.toFixed(2))} ms`;
-    if (ms < 1000)
-        return `${Math.round(ms)} ms`;
-    if (ms < 60_000)
-        return `${Number((ms / 1000).toFixed(1))} s`;
-    const s = Math.round(ms / 1000);
-    if (s < 3600)
-        return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
-    const m = Math.round(s / 60);
-    if (m < 48 * 60)
-        return `${Math.floor(m / 60)} h${m % 60 ? ` ${m % 60} min` : ''}`;
-    const h = Math.round(m / 60);
-    return `${Math.floor(h / 24)} d${h % 24 ? ` ${h % 24} h` : ''}`;
-}
-/** A size in binary units: `812 B`, `1.5 KiB`, `3.2 MiB`. */
-function bytes(n) {
-    if (n < 1024)
-        return `${n} B`;
-    const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-    let v = n / 1024;
-    let i = 0;
-    while (v >= 1024 && i < units.length - 1) {
-        v /= 1024;
-        i++;
-    }
-    return `${v.toFixed(1)} ${units[i]}`;
-}
-/** `1 migration`, `3 migrations`; `plural` for nouns that do not just take an `s`. */
-function units_count(n, noun, plural = `${noun}s`) {
-    return `${n} ${n === 1 ? noun : plural}`;
-}
-
 ;// CONCATENATED MODULE: ./src/github/issue.ts
 
 
@@ -46314,7 +46555,7 @@ function renderIssue(facts) {
         ['Run', facts.runUrl ? short(facts.runUrl) : undefined],
         ['Actor', facts.actor ? code(facts.actor) : undefined],
         ['Commit', facts.commit ? code(facts.commit) : undefined],
-        ['Duration', facts.durationMs !== undefined ? units_duration(facts.durationMs) : undefined],
+        ['Duration', facts.durationMs !== undefined ? duration(facts.durationMs) : undefined],
     ];
     lines.push(...bullets(run));
     lines.push('', '### Failure', '');
@@ -46588,45 +46829,42 @@ async function reportIssue(ctx) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/lint/report.ts
+;// CONCATENATED MODULE: ./src/lint/judge.ts
 /**
- * How lint results read in text: the CLI's output and the action's log and error say a finding
- * and the tally of a run the same way.
+ * Lint one run's migrations as the database will see them, the same way in the action (`up`
+ * preflight, `plan`, dry runs) and the CLI (`up`, `migrate`, `plan`): lint the files as one plan,
+ * read the server's major and the real size of each existing table a finding names, lint again
+ * for that major when it matters, then decide each size-sensitive finding by its table's size.
  */
 
+
 /**
- * `db/migrations/1_a.sql:3:1: error rule-id: message (orders: ~12 M rows, 3.1 GB) [suppressed: why]`:
- * where, how bad, which rule, what; the size the severity was judged by and the suppression, when there are.
+ * Lint `files` (in plan order: one plan) and, with `facts`, judge them on the database. The
+ * database is read only when there is a finding: a clean plan costs no session. Reading it may
+ * fail (then the findings stand as offline, with {@link PlanLint.factsError}): lint never stops a
+ * run for a reason of its own.
  */
-function findingLine(f) {
-    const size = f.size ? ` (${f.size})` : '';
-    const suppressed = f.suppressed ? (f.suppressed.reason ? ` [suppressed: ${f.suppressed.reason}]` : ' [suppressed]') : '';
-    return `${f.file}:${f.line}:${f.column}: ${f.severity} ${f.rule}: ${f.message}${size}${suppressed}`;
-}
-/** Count findings by severity; a suppressed finding counts only as suppressed. */
-function tallyFindings(findings) {
-    const t = { errors: 0, warnings: 0, info: 0, suppressed: 0 };
-    for (const f of findings) {
-        if (f.suppressed)
-            t.suppressed++;
-        else if (f.severity === 'error')
-            t.errors++;
-        else if (f.severity === 'warning')
-            t.warnings++;
-        else
-            t.info++;
+async function lintPlan(files, opts) {
+    const base = { ...(opts.disabled ? { disabled: opts.disabled } : {}), ...(opts.runner ? { runner: opts.runner } : {}) };
+    let pgVersion = opts.pgVersion;
+    let findings = await lintFiles(files, { ...base, ...(pgVersion !== undefined ? { pgVersion } : {}) });
+    if (!opts.facts || findings.length === 0)
+        return { findings, ...(pgVersion !== undefined ? { pgVersion } : {}), sized: 0 };
+    const tables = [...new Set(findings.flatMap((f) => (f.table !== undefined ? [f.table] : [])))];
+    let facts;
+    try {
+        facts = await opts.facts(tables);
     }
-    return t;
-}
-/** `1 error, 2 warnings in 3 files`, with `, 1 info` and `, 2 suppressed` when there are any. */
-function findingCounts(findings, files) {
-    const t = tallyFindings(findings);
-    const extra = `${t.info ? `, ${t.info} info` : ''}${t.suppressed ? `, ${t.suppressed} suppressed` : ''}`;
-    return `${units_count(t.errors, 'error')}, ${units_count(t.warnings, 'warning')}${extra} in ${units_count(files, 'file')}`;
-}
-/** {@link findingCounts}, or `no problems in 3 files` when there is no finding at all. */
-function lintTally(findings, files) {
-    return findings.length ? findingCounts(findings, files) : `no problems in ${units_count(files, 'file')}`;
+    catch (e) {
+        return { findings, ...(pgVersion !== undefined ? { pgVersion } : {}), sized: 0, factsError: e.message };
+    }
+    // The server's major wins over a configured one; with it, version-dependent rules may fire less.
+    if (facts.serverMajor > 0 && facts.serverMajor !== pgVersion) {
+        pgVersion = facts.serverMajor;
+        findings = await lintFiles(files, { ...base, pgVersion });
+    }
+    findings = judgeBySize(findings, facts.sizes, opts.large);
+    return { findings, ...(pgVersion !== undefined ? { pgVersion } : {}), sized: facts.sizes.size };
 }
 
 ;// CONCATENATED MODULE: ./src/action/steps/lint.ts
@@ -46637,15 +46875,18 @@ function lintTally(findings, files) {
 
 
 
-/** Whether a finding of this severity fails the run under `lint-fail-on`. */
-function failsRun(severity, failOn) {
-    if (failOn === 'none')
-        return false;
-    return failOn === 'warning' || severity === 'error';
-}
-/** Lint these files and judge them against `lint-fail-on`. Unreadable files are listed, not fatal. */
-async function lintReport(s, files, scope) {
+
+
+/**
+ * Lint these files as one plan and judge them against `lint-fail-on`. Scope `all` (`command:
+ * lint`) is offline: `pg-version` and `lint-runner` apply and every existing table counts as large;
+ * scope `pending` (`up`, `plan`) reads the server's major and the sizes of the tables the findings
+ * name through `facts`, lints as our runner and gates on the up sections only. Unreadable files
+ * are listed, not fatal.
+ */
+async function lintReport(s, files, scope, facts) {
     const failOn = s.lintFailOn ?? 'error';
+    const gate = scope === 'all' ? 'all' : 'up';
     const disabled = [...(s.lintDisable ?? [])];
     const inputs = [];
     const unreadable = [];
@@ -46657,20 +46898,47 @@ async function lintReport(s, files, scope) {
             unreadable.push(f.displayPath);
         }
     }
-    const findings = await lintFiles(inputs, { disabled });
-    const failing = findings.filter((f) => failsRun(f.severity, failOn)).length;
-    return { scope, failOn, disabled, files: inputs.length, ...(unreadable.length ? { unreadable } : {}), findings, failing, failed: failing > 0 };
+    const judged = await lintPlan(inputs, {
+        disabled,
+        // `up` and `plan` run the SQL with our runner, which sets lock_timeout; `lint-runner` is for `command: lint`.
+        runner: scope === 'all' ? (s.lintRunner ?? 'db-migrate') : 'db-migrate',
+        ...(s.pgVersion !== undefined ? { pgVersion: s.pgVersion } : {}),
+        large: s.lintLargeTable ?? DEFAULT_LARGE_TABLE,
+        ...(facts ? { facts } : {}),
+    });
+    const { findings } = judged;
+    const { failing, downOnly } = judgeGate(findings, failOn, gate);
+    return {
+        scope,
+        gate,
+        failOn,
+        disabled,
+        files: inputs.length,
+        ...(unreadable.length ? { unreadable } : {}),
+        findings,
+        failing,
+        downOnly,
+        failed: failing > 0,
+        ...(judged.pgVersion !== undefined ? { pgVersion: judged.pgVersion } : {}),
+        databaseAware: facts !== undefined && judged.factsError === undefined,
+        ...(judged.factsError !== undefined ? { factsError: judged.factsError } : {}),
+    };
 }
 function logReport(log, r) {
     for (const f of r.findings)
-        log.info(findingLine(f));
-    log.info(`Lint (${r.scope}, lint-fail-on: ${r.failOn}): ${lintTally(r.findings, r.files)}`);
+        log.info(gateLine(f, r.gate));
+    const facts = [r.scope, `lint-fail-on: ${r.failOn}`, ...(r.pgVersion !== undefined ? [`PostgreSQL ${r.pgVersion}`] : []), ...(r.databaseAware ? ['table sizes from the database'] : [])];
+    log.info(`Lint (${facts.join(', ')}): ${lintTally(r.findings, r.files)}`);
 }
-/** The error of a run that lint stops. */
+/** The error of a run that lint stops (its message is the CLI's too: lint/gate.ts). */
 function lintError(r, before) {
-    return new errors_MigrationError('LINT_FAILED', `migration lint failed${before}: ${units_count(r.failing, 'finding')} at or above lint-fail-on: ${r.failOn} (${findingCounts(r.findings, r.files)})`, {
-        hint: 'fix the migrations as each finding says, disable a rule in the file (-- db-migrate:disable rule-id) or with lint-disable, or set lint-fail-on',
+    return new errors_MigrationError('LINT_FAILED', lintFailedMessage(r.failing, r.failOn, r.findings, r.files, before), {
+        hint: 'fix the migrations as each finding says, suppress one in the file with its reason (-- db-migrate:disable rule-id -- why), disable a rule with lint-disable, or set lint-fail-on',
     });
+}
+/** The warning of a run whose down sections have findings that do not gate `up` but fail `command: lint`. */
+function downOnlyWarning(r) {
+    return `${count(r.downOnly, 'down-section finding')} at or above lint-fail-on: ${r.failOn} (${r.downOnly === 1 ? 'it does' : 'they do'} not stop up, but command: lint fails on ${r.downOnly === 1 ? 'it' : 'them'}: fix the down section before a rollback needs it)`;
 }
 /**
  * `command: lint`: lint every migration file and record the report in the run. Needs no database
@@ -46695,11 +46963,14 @@ async function lintAll(ctx) {
 function lintingMigrator(ctx) {
     const { settings: s, log, run, warn } = ctx;
     const migrator = ctx.ports.migrator;
+    const facts = (tables) => migrator.tableFacts(tables);
     const record = (r) => {
         run.lint = r;
         logReport(log, r);
         if (r.unreadable?.length)
             log.info(`Lint: could not read ${r.unreadable.join(', ')}`);
+        if (r.factsError !== undefined)
+            warn(`lint could not read table sizes, so every existing table counts as large: ${r.factsError}`);
     };
     // Bound, not spread: the engine's methods live on its prototype.
     return {
@@ -46708,20 +46979,27 @@ function lintingMigrator(ctx) {
         rollback: (...args) => migrator.rollback(...args),
         rollbackVersions: (...args) => migrator.rollbackVersions(...args),
         holdLock: (...args) => migrator.holdLock(...args),
+        tableFacts: (...args) => migrator.tableFacts(...args),
         plan: async (...args) => {
             const plan = await migrator.plan(...args);
             const take = s.steps ?? plan.pending.length;
-            const r = await lintReport(s, plan.pending.slice(0, take), 'pending');
+            // A plan of a database that does not exist yet has no table to size (and may have no server to ask).
+            const r = await lintReport(s, plan.pending.slice(0, take), 'pending', plan.databaseMissing ? undefined : facts);
             record(r);
             if (r.failed)
                 warn(`up would fail before applying anything: ${lintError(r, '').message}`);
+            // The preview is the pull request's review: down sections count there, as in command: lint.
+            if (r.downOnly)
+                warn(downOnlyWarning(r));
             return plan;
         },
         up: async (opts = {}) => {
             const next = opts.beforeApply;
             const beforeApply = async (migrations, info) => {
-                const r = await lintReport(s, migrations, 'pending');
+                const r = await lintReport(s, migrations, 'pending', facts);
                 record(r);
+                if (r.downOnly)
+                    run.notes.push(`Lint: ${downOnlyWarning(r)}.`);
                 if (r.failed) {
                     run.rows = migrations.map((m) => ({ version: m.version, file: m.displayPath, status: 'pending' }));
                     run.pending = migrations.map((m) => m.version);
@@ -46783,7 +47061,7 @@ function notificationPayload(s, run) {
         field('Backup', codeSpan(run.backupPath));
     if (run.issueUrl)
         field('Issue', notification_link(clean(run.issueUrl), run.issue ? `#${run.issue.number}${run.issue.action === 'commented' ? ' (commented)' : ''}` : 'issue'));
-    field('Duration', md(units_duration(run.durationMs)));
+    field('Duration', md(duration(run.durationMs)));
     blocks.push({ type: 'section', fields: fields.slice(0, SLACK_LIMITS.fields).map((text) => ({ type: 'mrkdwn', text })) });
     const e = run.error;
     if (e) {
@@ -46841,7 +47119,7 @@ const NOUN = {
 function notification_headline(s, run) {
     const noun = NOUN[s.command] ?? 'Database migration';
     const env = s.environment;
-    const n = (k) => units_count(k, 'migration');
+    const n = (k) => count(k, 'migration');
     switch (run.status) {
         case 'rolled-back':
             return `${noun} failed: ${env} (rolled back ${n(run.rolledBack.length)})`;
@@ -47614,7 +47892,7 @@ function percent(share) {
 }
 /** `p50 / p95 / max`. */
 function spread(d) {
-    return d.count ? `${units_duration(d.p50)} / ${units_duration(d.p95)} / ${units_duration(d.max)}` : '—';
+    return d.count ? `${duration(d.p50)} / ${duration(d.p95)} / ${duration(d.max)}` : '—';
 }
 /** `2026-11-25 09:30 UTC`: minutes are enough to find a run, and UTC reads the same on every runner. */
 function when(d) {
@@ -47641,7 +47919,7 @@ function windowText(r) {
 }
 /** One row per environment: the columns shared by the text and markdown tables. */
 function environmentRow(e) {
-    const mttr = e.recovery.recovered ? units_duration(e.recovery.mttrMs) : '—';
+    const mttr = e.recovery.recovered ? duration(e.recovery.mttrMs) : '—';
     return [
         e.environment,
         String(e.runs),
@@ -47789,7 +48067,7 @@ function environmentCards(envs) {
             ['Runs', `${e.runs} <span class="muted">· ${e.succeeded} ok · ${e.failed} failed</span>`],
             ['Migrations', `${e.migrationsApplied} applied`],
             ['Rollbacks', `${rb.automatic} automatic · ${rb.manual} manual${e.runs ? ` <span class="muted">(${percent(rb.rate)} of runs)</span>` : ''}`],
-            ['Time to recovery', `${rec.recovered ? units_duration(rec.mttrMs) : '—'} <span class="muted">· ${rec.incidents} incident(s), ${rec.recovered} recovered</span>`],
+            ['Time to recovery', `${rec.recovered ? duration(rec.mttrMs) : '—'} <span class="muted">· ${rec.incidents} incident(s), ${rec.recovered} recovered</span>`],
             ['Last run', e.lastRun ? `${badge(e.lastRun.outcome)} <span class="muted">${html_escapeHtml(when(e.lastRun.finishedAt))}</span>` : '—'],
         ];
         const open = rec.openSince ? `<p class="open">Failing since ${html_escapeHtml(when(rec.openSince))}</p>` : '';
@@ -47802,7 +48080,7 @@ ${open}<table class="dist"><thead><tr><th>Duration</th><th class="num">p50</th><
     return `<section><h2>Environments</h2><div class="cards">${cards.join('\n')}</div></section>`;
 }
 function distRow(label, d) {
-    return `<tr><td>${label}</td>${[d.p50, d.p95, d.max].map((v) => `<td class="num">${units_duration(v)}</td>`).join('')}</tr>`;
+    return `<tr><td>${label}</td>${[d.p50, d.p95, d.max].map((v) => `<td class="num">${duration(v)}</td>`).join('')}</tr>`;
 }
 function badge(outcome) {
     return `<span class="badge"><svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">${marker(outcome, 6, 6, 4.5)}</svg>${html_escapeHtml(OUTCOME_LABELS[outcome])}</span>`;
@@ -47908,7 +48186,7 @@ function runTooltip(r) {
     const versions = [...r.applied, ...r.rolledBack.map((v) => `${v} (down)`), ...(r.failedVersion && !r.applied.includes(r.failedVersion) ? [`${r.failedVersion} (failed)`] : [])];
     return [
         `${r.environment} · ${when(r.startedAt)}`,
-        `${OUTCOME_LABELS[r.outcome]} in ${units_duration(r.durationMs)}`,
+        `${OUTCOME_LABELS[r.outcome]} in ${duration(r.durationMs)}`,
         `versions: ${versions.length ? versions.join(', ') : '—'}`,
         r.actor ? `actor: ${r.actor}` : null,
         r.gitSha ? `commit: ${r.gitSha.slice(0, 7)}` : null,
@@ -47995,7 +48273,7 @@ function html_slowest(envs) {
         .slice(0, 10);
     if (rows.length === 0)
         return '';
-    const tr = rows.map((m) => `<tr><td><code>${html_escapeHtml(m.version)}</code></td><td>${m.file ? html_escapeHtml(m.file) : '—'}</td><td>${html_escapeHtml(m.environment)}</td><td class="num">${units_duration(m.durationMs)}</td><td>${html_escapeHtml(when(m.startedAt))}</td></tr>`);
+    const tr = rows.map((m) => `<tr><td><code>${html_escapeHtml(m.version)}</code></td><td>${m.file ? html_escapeHtml(m.file) : '—'}</td><td>${html_escapeHtml(m.environment)}</td><td class="num">${duration(m.durationMs)}</td><td>${html_escapeHtml(when(m.startedAt))}</td></tr>`);
     return `<section><h2>Slowest migrations</h2><table><thead><tr><th>Version</th><th>File</th><th>Environment</th><th class="num">Duration</th><th>Applied</th></tr></thead><tbody>${tr.join('')}</tbody></table></section>`;
 }
 function coverageSection(c) {
@@ -48028,7 +48306,7 @@ function recentRuns(runs) {
             `<td class="nowrap">${html_escapeHtml(when(r.startedAt).replace(/ UTC$/, ''))}</td>`,
             `<td>${html_escapeHtml(r.environment)}</td>`,
             `<td>${badge(r.outcome)}</td>`,
-            `<td class="num">${units_duration(r.durationMs)}</td>`,
+            `<td class="num">${duration(r.durationMs)}</td>`,
             `<td class="versions">${versions(r.applied)}</td>`,
             `<td class="versions">${versions(r.rolledBack)}</td>`,
             `<td class="versions">${failed}</td>`,
@@ -48878,16 +49156,28 @@ function fileAnnotations(run) {
         ...of(run.rollback?.error, run.rollback?.error?.version ? `Rollback of ${run.rollback.error.version} failed` : 'Automatic rollback stopped'),
     ];
 }
-/** One annotation per lint finding, on its file, line and column, with why and the safe alternative. */
+/**
+ * One annotation per lint finding, on its file, line and column, with why and the safe
+ * alternative; the size it was judged by and, for a down-section finding of `up`, that it does not
+ * gate the run. A suppressed finding is a notice, with its reason.
+ */
 function lintAnnotations(run) {
-    return (run.lint?.findings ?? []).map((f) => ({
-        level: f.severity,
-        message: `${f.message}\nWhy: ${f.why}\nFix: ${f.fix}`,
-        title: f.rule,
-        file: f.file,
-        startLine: f.line,
-        startColumn: f.column,
-    }));
+    const gate = run.lint?.gate ?? 'all';
+    return (run.lint?.findings ?? []).map((f) => {
+        const notes = [
+            ...(f.size ? [`Judged by: ${f.size}`] : []),
+            ...(f.suppressed ? [`Suppressed: ${f.suppressed.reason || 'no reason given'}`] : []),
+            ...(gate === 'up' && f.direction === 'down' ? ['Down section: does not gate up (command: lint fails on it)'] : []),
+        ];
+        return {
+            level: f.suppressed ? 'info' : f.severity,
+            message: [f.message, `Why: ${f.why}`, `Fix: ${f.fix}`, ...notes].join('\n'),
+            title: f.rule,
+            file: f.file,
+            startLine: f.line,
+            startColumn: f.column,
+        };
+    });
 }
 /** A warning annotation on the schema file when the live schema drifted from it (`core.warning`), with the diff. */
 function driftAnnotations(run) {
@@ -48933,7 +49223,7 @@ function factsTable(run) {
         facts.push(['Schema file', markdown_code(run.schemaFile)]);
     if (run.backup)
         facts.push(['Backup', backupFact(run.backup)]);
-    facts.push(['Duration', units_duration(run.durationMs)]);
+    facts.push(['Duration', duration(run.durationMs)]);
     if (run.run?.runUrl)
         facts.push(['Run', `[${run.run.runId ?? 'link'}](${run.run.runUrl})`]);
     if (run.issue)
@@ -48948,7 +49238,7 @@ function currentVersion(run) {
 function backupFact(b) {
     switch (b.outcome) {
         case 'taken':
-            return `✅ ${markdown_code(b.path ?? '')} (${bytes(b.bytes ?? 0)}, ${units_duration(b.durationMs ?? 0)}; see below)`;
+            return `✅ ${markdown_code(b.path ?? '')} (${bytes(b.bytes ?? 0)}, ${duration(b.durationMs ?? 0)}; see below)`;
         case 'failed':
             return `❌ failed (${b.reason}): no migration ran`;
         case 'would-take':
@@ -48993,7 +49283,7 @@ function migrationTable(run) {
         if (plan)
             cols.push(r.transaction === undefined ? '' : r.transaction ? 'transaction' : 'transaction:false');
         if (timed)
-            cols.push(r.durationMs !== undefined ? units_duration(r.durationMs) : '');
+            cols.push(r.durationMs !== undefined ? duration(r.durationMs) : '');
         lines.push(`| ${cols.map(cell).join(' | ')} |`);
     }
     return lines;
@@ -49021,25 +49311,49 @@ function healthSection(h) {
         '',
         '| Check | Result | Detail | Duration |',
         '|---|---|---|---|',
-        ...h.checks.map((c) => `| ${cell(HEALTH_LABEL[c.name])} | ${mark(c)}${c.attempts && c.attempts > 1 ? ` (${c.attempts} attempts)` : ''} | ${cell(c.detail)} | ${units_duration(c.durationMs)} |`),
+        ...h.checks.map((c) => `| ${cell(HEALTH_LABEL[c.name])} | ${mark(c)}${c.attempts && c.attempts > 1 ? ` (${c.attempts} attempts)` : ''} | ${cell(c.detail)} | ${duration(c.durationMs)} |`),
         '',
     ];
 }
-/** Lint findings as a table a pull request reviewer can act on: where, what, why, and the safe rewrite. */
+/** The severity cell: a suppressed finding shows what it would have been. */
+function severityCell(f) {
+    if (f.suppressed)
+        return `🔕 suppressed ${f.severity}`;
+    return f.severity === 'error' ? '❌ error' : f.severity === 'warning' ? '⚠️ warning' : 'ℹ️ info';
+}
+/** `2 errors, 1 warning, 3 info, 1 suppressed`: suppressed findings are counted apart from their severity. */
+function lintCounts(findings) {
+    const active = findings.filter((f) => !f.suppressed);
+    const n = (sev) => active.filter((f) => f.severity === sev).length;
+    const suppressed = findings.length - active.length;
+    return [count(n('error'), 'error'), count(n('warning'), 'warning'), ...(n('info') ? [`${n('info')} info`] : []), ...(suppressed ? [`${suppressed} suppressed`] : [])].join(', ');
+}
+/**
+ * Lint findings as a table a pull request reviewer can act on: where, what, why, and the safe
+ * rewrite; `info` and suppressed findings (with their reason) apart from those that can fail, the
+ * table size a finding was judged by, and the down-section findings that do not gate `up`.
+ */
 function tables_lintSection(r) {
     const scope = r.scope === 'all' ? 'every migration file' : 'the pending migrations';
-    const errors = r.findings.filter((f) => f.severity === 'error').length;
-    const warnings = r.findings.length - errors;
-    const out = [`### ${r.failed ? '❌' : r.findings.length ? '⚠️' : '✅'} Migration lint`, ''];
+    const out = [`### ${r.failed ? '❌' : r.findings.some((f) => !f.suppressed && f.severity !== 'info') ? '⚠️' : '✅'} Migration lint`, ''];
     const disabled = r.disabled.length ? `; disabled: ${r.disabled.map(markdown_code).join(', ')}` : '';
-    const files = units_count(r.files, 'file');
+    const files = count(r.files, 'file');
+    const judged = [
+        ...(r.pgVersion !== undefined ? [`PostgreSQL ${r.pgVersion}`] : []),
+        r.databaseAware ? 'table sizes read from the database' : r.scope === 'all' || r.factsError ? 'no database read: every existing table counts as large' : '',
+    ].filter((x) => x !== '');
     out.push(r.findings.length
-        ? `${units_count(errors, 'error')}, ${units_count(warnings, 'warning')} in ${scope} (${files}); lint-fail-on: ${markdown_code(r.failOn)}${disabled}${r.failed ? ` — ${r.failing} at or above it` : ''}.`
-        : `No problems in ${scope} (${files}); lint-fail-on: ${markdown_code(r.failOn)}${disabled}.`, '');
+        ? `${lintCounts(r.findings)} in ${scope} (${files}); lint-fail-on: ${markdown_code(r.failOn)}${disabled}${r.failed ? ` — ${r.failing} at or above it` : ''}.`
+        : `No problems in ${scope} (${files}); lint-fail-on: ${markdown_code(r.failOn)}${disabled}.`, ...(judged.length && r.findings.length ? [`Judged for ${judged.join('; ')}.`] : []), ...(r.downOnly ? [`${count(r.downOnly, 'down-section finding')} at or above it ${r.downOnly === 1 ? 'does' : 'do'} not gate \`up\` (\`command: lint\` fails on ${r.downOnly === 1 ? 'it' : 'them'}).`] : []), '');
     if (r.findings.length) {
         out.push('| | Rule | Location | Problem | Safe alternative |', '|---|---|---|---|---|');
         for (const f of r.findings) {
-            out.push(`| ${f.severity === 'error' ? '❌ error' : '⚠️ warning'} | ${markdown_code(f.rule)} | ${markdown_code(`${f.file}:${f.line}:${f.column}`)} | ${cell(`${f.message}. ${f.why}`)} | ${cell(f.fix)} |`);
+            const notes = [
+                ...(f.size ? [`Judged by ${f.size}.`] : []),
+                ...(f.suppressed ? [`Suppressed: ${f.suppressed.reason || 'no reason given'}.`] : []),
+                ...(r.gate === 'up' && f.direction === 'down' ? ['Down section: does not gate up.'] : []),
+            ];
+            out.push(`| ${severityCell(f)} | ${markdown_code(f.rule)} | ${markdown_code(`${f.file}:${f.line}:${f.column}`)} | ${cell([`${f.message}. ${f.why}`, ...notes].join(' '))} | ${cell(f.fix)} |`);
         }
         out.push('');
     }
@@ -49078,7 +49392,7 @@ function renderMarkdown(r) {
         }
         const slow = r.environments.flatMap((e) => e.slowest.map((s) => ({ env: e.environment, ...s })));
         if (slow.length) {
-            out.push('### Slowest migrations', '', ...table(['Environment', 'Version', 'File', 'Duration', 'When'], slow.map((s) => [s.env, s.version, s.file ?? '', units_duration(s.durationMs), when(s.startedAt)])), '');
+            out.push('### Slowest migrations', '', ...table(['Environment', 'Version', 'File', 'Duration', 'When'], slow.map((s) => [s.env, s.version, s.file ?? '', duration(s.durationMs), when(s.startedAt)])), '');
         }
     }
     const coverage = coverageText(r);
@@ -49097,7 +49411,7 @@ function renderRecentRuns(runs, title) {
         .map((r) => [
         when(r.startedAt),
         `${OUTCOME_ICONS[r.outcome]} ${OUTCOME_LABELS[r.outcome]}`,
-        units_duration(r.durationMs),
+        duration(r.durationMs),
         runChanges(r),
         format_firstLine(r.error, 80),
         r.actor ?? '',
@@ -49173,7 +49487,7 @@ function backupSection(b) {
         '',
         `- **Path:** ${markdown_code(b.path ?? '')} (mode 0600)`,
         `- **Size:** ${bytes(b.bytes ?? 0)}; **SHA-256:** ${markdown_code(b.sha256 ?? '')}`,
-        `- **Duration:** ${units_duration(b.durationMs ?? 0)}; verified with ${markdown_code('pg_restore --list')}: ${b.entries ?? 0} entries`,
+        `- **Duration:** ${duration(b.durationMs ?? 0)}; verified with ${markdown_code('pg_restore --list')}: ${b.entries ?? 0} entries`,
         `- **Taken with:** pg_dump ${b.pgDumpVersion} (${markdown_code(b.pgDump ?? '')}) from a PostgreSQL ${b.serverVersion} server (${b.reason})`,
         '',
         `Restore it into a new database${b.restoreDatabase ? ` ${markdown_code(b.restoreDatabase)}` : ''} with the command below (set ${markdown_code('PGPASSWORD')} first). It is never run automatically: check the copy, then switch over deliberately.`,
@@ -49276,7 +49590,7 @@ function summary_headline(run) {
             if (!run.command)
                 return '❌ Invalid action inputs: nothing ran';
             if (run.command === 'lint')
-                return `❌ Migration lint failed${run.lint ? `: ${units_count(run.lint.failing, 'finding')} at or above lint-fail-on ${run.lint.failOn}` : ''}`;
+                return `❌ Migration lint failed${run.lint ? `: ${count(run.lint.failing, 'finding')} at or above lint-fail-on ${run.lint.failOn}` : ''}`;
             if (run.error?.code === 'LINT_FAILED')
                 return `❌ Migration lint failed${on}: nothing was applied`;
             if (run.backup?.outcome === 'failed')
@@ -49286,7 +49600,7 @@ function summary_headline(run) {
             if (run.command === 'verify')
                 return `❌ Verify failed${on}${run.error?.code === 'VERIFY_FAILED' ? ': the round trip did not give back the same schema' : ''}`;
             const what = health ? 'Health checks failed after migrating' : 'Migration failed';
-            const incomplete = run.rollback ? ` — the automatic rollback stopped, ${units_count(run.rollback.remaining.length, 'migration')} of this run still applied` : '';
+            const incomplete = run.rollback ? ` — the automatic rollback stopped, ${count(run.rollback.remaining.length, 'migration')} of this run still applied` : '';
             return `❌ ${what}${on}${incomplete}`;
         }
         case 'dry-run':
@@ -49301,7 +49615,7 @@ function summary_headline(run) {
             if (run.command === 'status')
                 return `📋 Migration status of ${run.environment}`;
             if (run.command === 'lint')
-                return run.lint?.findings.length ? `⚠️ Migration lint passed with ${units_count(run.lint.findings.length, 'finding')} below lint-fail-on` : '✅ Migration lint passed';
+                return run.lint?.findings.length ? `⚠️ Migration lint passed with ${count(run.lint.findings.length, 'finding')} below lint-fail-on` : '✅ Migration lint passed';
             if (run.command === 'rollback')
                 return `↩️ Rolled back on ${run.environment}`;
             if (run.command === 'verify')

@@ -154,13 +154,27 @@ export function beforeApplyInfo(command: 'up' | 'rollback', currentVersion?: str
 /** A fake migrator's `holdLock`: the scope runs as is (what it guards is the real engine's business, tested on PostgreSQL). */
 export const inlineHoldLock: MigratorPort['holdLock'] = async (_opts, fn) => fn();
 
+/**
+ * A fake migrator's `tableFacts`: by default an unknown server (major 0) where no table is found,
+ * so lint judges as offline; with `sizes`, those tables exist with those sizes (`calls` records
+ * each request).
+ */
+export function fakeTableFacts(serverMajor = 0, sizes: Record<string, { rows: number; bytes: number }> = {}): MigratorPort['tableFacts'] & { calls: string[][] } {
+  const calls: string[][] = [];
+  const fn = async (tables: readonly string[]) => {
+    calls.push([...tables]);
+    return { serverMajor, sizes: new Map(Object.entries(sizes).filter(([t]) => tables.includes(t))) };
+  };
+  return Object.assign(fn, { calls });
+}
+
 export function fakePorts(over: Partial<ActionPorts> = {}): ActionPorts {
   const unexpected = (what: string) => () => {
     throw new Error(`unexpected call of the ${what} port`);
   };
   const never = unexpected('migrator');
   return {
-    migrator: { up: never, rollback: never, status: never, plan: never, planRollback: never, rollbackVersions: never, holdLock: inlineHoldLock },
+    migrator: { up: never, rollback: never, status: never, plan: never, planRollback: never, rollbackVersions: never, holdLock: inlineHoldLock, tableFacts: fakeTableFacts() },
     health: { invalidIndexes: unexpected('health'), run: unexpected('health') },
     backup: { serverVersion: unexpected('backup'), probeServerVersion: unexpected('backup'), select: unexpected('backup'), take: unexpected('backup') },
     createIssueClient: unexpected('GitHub issue'),

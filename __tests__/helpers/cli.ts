@@ -63,6 +63,15 @@ export function runProcess(cmd: string, args: string[], opts: { env?: Record<str
   });
 }
 
+/**
+ * stderr without the lint warnings `up`/`migrate`/`plan` print before running (each finding, the
+ * `Lint (pending, …)` tally): for tests about something else whose files lint has an opinion on.
+ * The warnings themselves are tested in cli-lint.test.ts.
+ */
+export function withoutLintWarnings(stderr: string): string {
+  return stderr.replace(/^Warning: (?:\S+:\d+:\d+: (?:error|warning|info) \S+: |Lint \(pending, |lint could not read table sizes).*\n/gm, '');
+}
+
 /** The bundled CLI, exactly as users run it. */
 export const CLI_BUNDLE = process.env.DB_MIGRATE_CLI ?? join(ROOT, 'dist/cli/index.js');
 

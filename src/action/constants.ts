@@ -37,6 +37,9 @@ export enum Inputs {
   DriftCheck = 'drift-check',
   LintFailOn = 'lint-fail-on',
   LintDisable = 'lint-disable',
+  LintLargeTable = 'lint-large-table',
+  PgVersion = 'pg-version',
+  LintRunner = 'lint-runner',
   NotifyWebhook = 'notify-webhook',
   NotifyOnSuccess = 'notify-on-success',
   ReportSince = 'report-since',
@@ -95,6 +98,9 @@ export const INPUT_DEFAULTS: Readonly<Record<Inputs, string>> = Object.freeze({
   [Inputs.DriftCheck]: 'false',
   [Inputs.LintFailOn]: 'error',
   [Inputs.LintDisable]: '',
+  [Inputs.LintLargeTable]: '',
+  [Inputs.PgVersion]: '',
+  [Inputs.LintRunner]: 'db-migrate',
   [Inputs.NotifyWebhook]: '',
   [Inputs.NotifyOnSuccess]: 'false',
   [Inputs.ReportSince]: '30d',
@@ -107,11 +113,8 @@ export const COMMANDS = ['up', 'status', 'rollback', 'plan', 'lint', 'verify', '
 /** A value of the `command` input. */
 export type Command = (typeof COMMANDS)[number];
 
-/** Values of the `lint-fail-on` input: the lowest finding severity that fails the run (`none`: never). */
-export const LINT_FAIL_ON = ['error', 'warning', 'none'] as const;
-
-/** A value of the `lint-fail-on` input. */
-export type LintFailOn = (typeof LINT_FAIL_ON)[number];
+/** Values of the `lint-fail-on` input (the lowest finding severity that fails the run; `none`: never) and of `lint-runner`: the CLI shares them (lint/gate.ts). */
+export { LINT_FAIL_ON, LINT_RUNNERS, type LintFailOn, type LintRunner } from '../lint/gate.js';
 
 /** Values of the `backup` input. */
 export const BACKUP_MODES = ['auto', 'always', 'never'] as const;

@@ -13,10 +13,13 @@ import { parseSince, SINCE_FORMAT } from '../metrics/since.js';
 import { webhookSecrets } from '../notify/webhook.js';
 import { runUrl } from '../github/run-url.js';
 import { RULE_IDS } from '../lint/index.js';
+import { parsePgVersion, PG_VERSION_FORMAT } from '../lint/gate.js';
+import { parseLargeTable } from '../lint/sizes.js';
 import {
   BACKUP_MODES,
   COMMANDS,
   LINT_FAIL_ON,
+  LINT_RUNNERS,
   DATABASE_URL_VAR,
   ENV_FILE,
   INPUT_DEFAULTS,
@@ -24,6 +27,7 @@ import {
   KNOWN_ENVIRONMENTS,
   type BackupMode,
   type LintFailOn,
+  type LintRunner,
 } from './constants.js';
 import type { ActionSettings, LintSettings, RunInfo, UrlSource } from './settings.js';
 
@@ -216,6 +220,14 @@ export function getSettings(): ActionSettings | LintSettings {
   const lintDisable = [...new Set(lintDisableText.split(',').map((r) => r.trim()).filter((r) => r !== ''))];
   const unknownRules = lintDisable.filter((r) => !RULE_IDS.includes(r));
   if (unknownRules.length) fail(Inputs.LintDisable, lintDisableText, `comma-separated lint rule ids (unknown: ${unknownRules.join(', ')}); known: ${RULE_IDS.join(', ')}`);
+  const largeText = read(Inputs.LintLargeTable);
+  const large = largeText === '' ? undefined : parseLargeTable(largeText);
+  if (typeof large === 'string') fail(Inputs.LintLargeTable, largeText, large);
+  const lintLargeTable = large === undefined || typeof large === 'string' ? undefined : large;
+  const pgVersionText = read(Inputs.PgVersion);
+  const pgVersion = pgVersionText === '' ? undefined : parsePgVersion(pgVersionText);
+  if (pgVersionText !== '' && pgVersion === undefined) fail(Inputs.PgVersion, pgVersionText, PG_VERSION_FORMAT);
+  const lintRunner = (oneOf(Inputs.LintRunner, LINT_RUNNERS, fail) ?? 'db-migrate') as LintRunner;
 
   // The webhook is a credential (Slack's token is its path, a Teams workflow's signature its
   // query): masked before it is validated, and never echoed, not even when it is invalid.
@@ -285,6 +297,9 @@ export function getSettings(): ActionSettings | LintSettings {
     driftCheck,
     lintFailOn,
     lintDisable,
+    ...(lintLargeTable ? { lintLargeTable } : {}),
+    ...(pgVersion !== undefined ? { pgVersion } : {}),
+    lintRunner,
     ...(notifyWebhook !== undefined ? { notifyWebhook } : {}),
     notifyOnSuccess,
     reportSince,

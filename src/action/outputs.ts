@@ -60,16 +60,28 @@ export interface LintAnnotation extends FileAnnotation {
   level: 'error' | 'warning' | 'info';
 }
 
-/** One annotation per lint finding, on its file, line and column, with why and the safe alternative. */
+/**
+ * One annotation per lint finding, on its file, line and column, with why and the safe
+ * alternative; the size it was judged by and, for a down-section finding of `up`, that it does not
+ * gate the run. A suppressed finding is a notice, with its reason.
+ */
 export function lintAnnotations(run: ActionRun): LintAnnotation[] {
-  return (run.lint?.findings ?? []).map((f) => ({
-    level: f.severity,
-    message: `${f.message}\nWhy: ${f.why}\nFix: ${f.fix}`,
-    title: f.rule,
-    file: f.file,
-    startLine: f.line,
-    startColumn: f.column,
-  }));
+  const gate = run.lint?.gate ?? 'all';
+  return (run.lint?.findings ?? []).map((f) => {
+    const notes = [
+      ...(f.size ? [`Judged by: ${f.size}`] : []),
+      ...(f.suppressed ? [`Suppressed: ${f.suppressed.reason || 'no reason given'}`] : []),
+      ...(gate === 'up' && f.direction === 'down' ? ['Down section: does not gate up (command: lint fails on it)'] : []),
+    ];
+    return {
+      level: f.suppressed ? 'info' : f.severity,
+      message: [f.message, `Why: ${f.why}`, `Fix: ${f.fix}`, ...notes].join('\n'),
+      title: f.rule,
+      file: f.file,
+      startLine: f.line,
+      startColumn: f.column,
+    };
+  });
 }
 
 /** A warning annotation on the schema file when the live schema drifted from it (`core.warning`), with the diff. */

@@ -19,7 +19,7 @@ export interface PipelineLog extends Logger {
 }
 
 /** The part of {@link Migrator} the pipeline uses; tests may pass a fake. */
-export type MigratorPort = Pick<Migrator, 'up' | 'rollback' | 'status' | 'plan' | 'planRollback' | 'rollbackVersions' | 'holdLock'>;
+export type MigratorPort = Pick<Migrator, 'up' | 'rollback' | 'status' | 'plan' | 'planRollback' | 'rollbackVersions' | 'holdLock' | 'tableFacts'>;
 
 /** Health checks after migrating, as the pipeline uses them; tests may pass a fake. */
 export interface HealthPort {

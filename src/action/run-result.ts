@@ -2,6 +2,7 @@ import type { MigrationReport, RunSummary } from '../metrics/types.js';
 import type { HealthResult } from '../safety/health.js';
 import type { DriftReport } from '../safety/drift.js';
 import type { Finding } from '../lint/index.js';
+import type { LintGate } from '../lint/gate.js';
 import type { Command, LintFailOn, RunStatus } from './constants.js';
 import type { IssueError } from '../github/issue.js';
 
@@ -136,6 +137,11 @@ export interface BackupReport {
 export interface LintReport {
   /** `all`: every migration file (`command: lint`); `pending`: the files `up` applies (or would). */
   scope: 'all' | 'pending';
+  /**
+   * Which sections can fail the run: `up` (scope `pending`: only the SQL `up` executes) or `all`
+   * (`command: lint`: down sections too, as they run on a rollback).
+   */
+  gate: LintGate;
   /** The `lint-fail-on` input. */
   failOn: LintFailOn;
   /** Rule ids disabled by `lint-disable`. */
@@ -144,12 +150,23 @@ export interface LintReport {
   files: number;
   /** Files that could not be read (not linted). */
   unreadable?: string[];
-  /** Every finding, in file order, then line and column. */
+  /** Every finding, in file order, then line and column; suppressed and `info` ones included. */
   findings: Finding[];
-  /** Findings at or above `failOn`. */
+  /** Findings that fail the {@link gate} at or above `failOn` (never suppressed or `info` ones). */
   failing: number;
+  /**
+   * Down-section findings at or above `failOn` that do not gate `up` (scope `pending`): `command:
+   * lint` fails on them. 0 under the `all` gate.
+   */
+  downOnly: number;
   /** True when {@link failing} is not 0: the run fails (or, in a dry run, would fail) before applying anything. */
   failed: boolean;
+  /** The server major the rules assumed (the server's in `up`/`plan`, else `pg-version`); undefined: unknown. */
+  pgVersion?: number;
+  /** Whether table sizes were read from the database (`up`, `plan`); false offline, where every existing table counts as large. */
+  databaseAware: boolean;
+  /** Why the sizes could not be read, when they could not (the findings then stand as offline). */
+  factsError?: string;
 }
 
 /** The failure issue opened (or commented on) after a failed `up` or `rollback`. */

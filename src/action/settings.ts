@@ -1,5 +1,6 @@
 import type { DatabaseTarget } from '../engine/url.js';
-import type { BackupMode, Command, LintFailOn } from './constants.js';
+import type { LargeTable } from '../lint/sizes.js';
+import type { BackupMode, Command, LintFailOn, LintRunner } from './constants.js';
 
 /**
  * Where the database URL came from: the input, a variable in the environment, or a variable in
@@ -98,6 +99,24 @@ export interface ActionSettings {
   readonly lintFailOn?: LintFailOn;
   /** Lint rule ids disabled for every file (`lint-disable`). */
   readonly lintDisable?: readonly string[];
+  /**
+   * `lint-large-table`: a table at or above either threshold is large, so a finding about it keeps
+   * its severity; on a smaller one (sizes read in `up` and `plan`) it becomes `info`. Undefined =
+   * `DEFAULT_LARGE_TABLE` (lint/sizes.ts).
+   */
+  readonly lintLargeTable?: LargeTable;
+  /**
+   * `pg-version`: the server major the SQL will run on, for version-dependent rules of `command:
+   * lint` (offline); `up` and `plan` read the server's own. Undefined = unknown (every
+   * version-dependent rule applies).
+   */
+  readonly pgVersion?: number;
+  /**
+   * `lint-runner` of `command: lint`: `db-migrate` (default) or `other` (dbmate, psql or another
+   * tool runs the SQL without a lock_timeout: the lock-timeout rule applies). `up` and `plan` always
+   * lint as `db-migrate`, which runs their SQL.
+   */
+  readonly lintRunner?: LintRunner;
   /**
    * `notify-webhook`: Slack-compatible incoming webhook (an absolute http(s) URL) told about the
    * run; undefined = no notification. A secret (its path carries the token): it is in

@@ -1,4 +1,5 @@
 /** The job summary's tables: the run's facts, its migrations, the health checks and the lint findings. */
+import type { Finding } from '../../lint/index.js';
 import type { HealthCheck, HealthResult } from '../../safety/health.js';
 import type { ActionRun, BackupReport, LintReport, MigrationRow, RowStatus } from '../run-result.js';
 import { cell, code } from '../../text/markdown.js';
@@ -127,24 +128,51 @@ export function healthSection(h: HealthResult): string[] {
   ];
 }
 
-/** Lint findings as a table a pull request reviewer can act on: where, what, why, and the safe rewrite. */
+/** The severity cell: a suppressed finding shows what it would have been. */
+function severityCell(f: Finding): string {
+  if (f.suppressed) return `🔕 suppressed ${f.severity}`;
+  return f.severity === 'error' ? '❌ error' : f.severity === 'warning' ? '⚠️ warning' : 'ℹ️ info';
+}
+
+/** `2 errors, 1 warning, 3 info, 1 suppressed`: suppressed findings are counted apart from their severity. */
+function lintCounts(findings: readonly Finding[]): string {
+  const active = findings.filter((f) => !f.suppressed);
+  const n = (sev: Finding['severity']) => active.filter((f) => f.severity === sev).length;
+  const suppressed = findings.length - active.length;
+  return [count(n('error'), 'error'), count(n('warning'), 'warning'), ...(n('info') ? [`${n('info')} info`] : []), ...(suppressed ? [`${suppressed} suppressed`] : [])].join(', ');
+}
+
+/**
+ * Lint findings as a table a pull request reviewer can act on: where, what, why, and the safe
+ * rewrite; `info` and suppressed findings (with their reason) apart from those that can fail, the
+ * table size a finding was judged by, and the down-section findings that do not gate `up`.
+ */
 export function lintSection(r: LintReport): string[] {
   const scope = r.scope === 'all' ? 'every migration file' : 'the pending migrations';
-  const errors = r.findings.filter((f) => f.severity === 'error').length;
-  const warnings = r.findings.length - errors;
-  const out = [`### ${r.failed ? '❌' : r.findings.length ? '⚠️' : '✅'} Migration lint`, ''];
+  const out = [`### ${r.failed ? '❌' : r.findings.some((f) => !f.suppressed && f.severity !== 'info') ? '⚠️' : '✅'} Migration lint`, ''];
   const disabled = r.disabled.length ? `; disabled: ${r.disabled.map(code).join(', ')}` : '';
   const files = count(r.files, 'file');
+  const judged = [
+    ...(r.pgVersion !== undefined ? [`PostgreSQL ${r.pgVersion}`] : []),
+    r.databaseAware ? 'table sizes read from the database' : r.scope === 'all' || r.factsError ? 'no database read: every existing table counts as large' : '',
+  ].filter((x) => x !== '');
   out.push(
     r.findings.length
-      ? `${count(errors, 'error')}, ${count(warnings, 'warning')} in ${scope} (${files}); lint-fail-on: ${code(r.failOn)}${disabled}${r.failed ? ` — ${r.failing} at or above it` : ''}.`
+      ? `${lintCounts(r.findings)} in ${scope} (${files}); lint-fail-on: ${code(r.failOn)}${disabled}${r.failed ? ` — ${r.failing} at or above it` : ''}.`
       : `No problems in ${scope} (${files}); lint-fail-on: ${code(r.failOn)}${disabled}.`,
+    ...(judged.length && r.findings.length ? [`Judged for ${judged.join('; ')}.`] : []),
+    ...(r.downOnly ? [`${count(r.downOnly, 'down-section finding')} at or above it ${r.downOnly === 1 ? 'does' : 'do'} not gate \`up\` (\`command: lint\` fails on ${r.downOnly === 1 ? 'it' : 'them'}).`] : []),
     '',
   );
   if (r.findings.length) {
     out.push('| | Rule | Location | Problem | Safe alternative |', '|---|---|---|---|---|');
     for (const f of r.findings) {
-      out.push(`| ${f.severity === 'error' ? '❌ error' : '⚠️ warning'} | ${code(f.rule)} | ${code(`${f.file}:${f.line}:${f.column}`)} | ${cell(`${f.message}. ${f.why}`)} | ${cell(f.fix)} |`);
+      const notes = [
+        ...(f.size ? [`Judged by ${f.size}.`] : []),
+        ...(f.suppressed ? [`Suppressed: ${f.suppressed.reason || 'no reason given'}.`] : []),
+        ...(r.gate === 'up' && f.direction === 'down' ? ['Down section: does not gate up.'] : []),
+      ];
+      out.push(`| ${severityCell(f)} | ${code(f.rule)} | ${code(`${f.file}:${f.line}:${f.column}`)} | ${cell([`${f.message}. ${f.why}`, ...notes].join(' '))} | ${cell(f.fix)} |`);
     }
     out.push('');
   }

@@ -138,6 +138,18 @@ const DRY_RUN: FlagSpec = { name: 'dry-run', kind: 'bool', usage: 'show what wou
 const STEPS_UP: FlagSpec = { name: 'steps', kind: 'positive', usage: 'apply at most N migrations (default: all)' };
 const STEPS_DOWN: FlagSpec = { name: 'steps', kind: 'positive', default: '1', usage: 'roll back N migrations' };
 
+const LINT_FAIL_ON_FLAG: FlagSpec = {
+  name: 'lint-fail-on',
+  kind: 'string',
+  default: 'none',
+  usage: 'lint the migrations to apply and stop with nothing applied when a finding in their up sections is at or above: error, warning or none (findings are printed as warnings)',
+};
+const LINT_LARGE_TABLE_FLAG: FlagSpec = {
+  name: 'lint-large-table',
+  kind: 'string',
+  usage: 'when an existing table is large for lint: rows, size or both, e.g. 100k, 1M rows, 1GB, 100k,1GB (default 100k rows or 10MB); smaller tables make a finding info',
+};
+
 const ENVIRONMENT_FILTER: FlagSpec = {
   name: 'environment',
   aliases: ['env'],
@@ -149,10 +161,15 @@ const LOCAL_JSON: FlagSpec = { name: 'json', kind: 'bool', usage: 'print machine
 /** Every command, in the order the help lists them (dbmate's first, then ours). */
 export const COMMANDS: readonly CommandSpec[] = [
   { name: 'new', aliases: ['n'], usage: 'Generate a new migration file', argsUsage: 'NAME', flags: [] },
-  { name: 'up', aliases: [], usage: 'Create database (if necessary) and migrate to the latest version', flags: [STRICT, VERBOSE, DRY_RUN, STEPS_UP] },
+  {
+    name: 'up',
+    aliases: [],
+    usage: 'Create database (if necessary) and migrate to the latest version',
+    flags: [STRICT, VERBOSE, DRY_RUN, STEPS_UP, LINT_FAIL_ON_FLAG, LINT_LARGE_TABLE_FLAG],
+  },
   { name: 'create', aliases: [], usage: 'Create database', flags: [] },
   { name: 'drop', aliases: [], usage: 'Drop database (if it exists)', flags: [] },
-  { name: 'migrate', aliases: [], usage: 'Migrate to the latest version', flags: [STRICT, VERBOSE, DRY_RUN, STEPS_UP] },
+  { name: 'migrate', aliases: [], usage: 'Migrate to the latest version', flags: [STRICT, VERBOSE, DRY_RUN, STEPS_UP, LINT_FAIL_ON_FLAG, LINT_LARGE_TABLE_FLAG] },
   { name: 'rollback', aliases: ['down'], usage: 'Rollback the most recent migration', flags: [VERBOSE, DRY_RUN, STEPS_DOWN] },
   {
     name: 'status',
@@ -173,7 +190,12 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   { name: 'load', aliases: [], usage: 'Load schema file to the database', flags: [] },
   { name: 'wait', aliases: [], usage: 'Wait for the database to become available', flags: [] },
-  { name: 'plan', aliases: [], usage: 'Show pending migrations and what they would run (changes nothing)', flags: [STRICT, STEPS_UP] },
+  {
+    name: 'plan',
+    aliases: [],
+    usage: 'Show pending migrations and what they would run (changes nothing)',
+    flags: [STRICT, STEPS_UP, { ...LINT_FAIL_ON_FLAG, usage: 'exit 2 when a finding in the up sections to apply is at or above: error, warning or none (findings are printed as warnings)' }, LINT_LARGE_TABLE_FLAG],
+  },
   {
     name: 'lint',
     aliases: [],
@@ -182,6 +204,9 @@ export const COMMANDS: readonly CommandSpec[] = [
     flags: [
       { ...LOCAL_JSON, usage: 'print the findings as a JSON array' },
       { name: 'disable', kind: 'slice', usage: 'rule ids to disable (comma-separated, repeatable)' },
+      { name: 'pg-version', kind: 'string', usage: 'PostgreSQL major the SQL will run on, for version-dependent rules: 9.6 or 10 to 19 (default: unknown, every such rule applies)' },
+      { name: 'lint-runner', kind: 'string', default: 'db-migrate', usage: 'who runs the SQL: db-migrate, or other (dbmate, psql: the lock-timeout rule applies)' },
+      { ...LINT_LARGE_TABLE_FLAG, usage: 'as for up; lint reads no database, so every existing table counts as large' },
     ],
   },
   { name: 'verify', aliases: [], usage: 'Apply, roll back and re-apply pending migrations to prove their down blocks', flags: [] },

@@ -1,3 +1,5 @@
+import type { LintFailOn, LintRunner } from '../../lint/gate.js';
+import type { LargeTable } from '../../lint/sizes.js';
 import type { CommandName } from './flags.js';
 
 /** What a command line asks for, validated and frozen: `parseArgs`' result for a command to run. */
@@ -72,6 +74,14 @@ export interface CliOptions {
   readonly quiet: boolean;
   /** `lint --disable a,b`: rule ids disabled for every file; absent for other commands. */
   readonly disabledRules?: readonly string[];
+  /** `up`/`migrate`/`plan` `--lint-fail-on`: findings in the up sections to apply at or above it stop the run (exit 2, nothing applied). Default `none`: printed as warnings only, as dbmate would apply them. */
+  readonly lintFailOn?: LintFailOn;
+  /** `up`/`migrate`/`plan`/`lint` `--lint-large-table`; undefined = `DEFAULT_LARGE_TABLE`. */
+  readonly lintLargeTable?: LargeTable;
+  /** `lint --pg-version`: the major version-dependent rules assume; undefined = unknown. */
+  readonly pgVersion?: number;
+  /** `lint --lint-runner`: `db-migrate` (default) or `other` (the lock-timeout rule applies). */
+  readonly lintRunner?: LintRunner;
   /** `history`/`report` `--environment` (alias `--env`): only this environment's runs. */
   readonly environment?: string;
   /** `history --limit N`: at most N rows. Default 50. */

@@ -12,6 +12,8 @@
  */
 import { parseGoDuration } from '../../engine/duration.js';
 import { HISTORY_TABLE_FORMAT, MIGRATIONS_TABLE_FORMAT, SAME_TABLE_PROBLEM, historyIsLedger, tableNameProblem } from '../../engine/identifiers.js';
+import { LINT_FAIL_ON, LINT_RUNNERS, parsePgVersion, PG_VERSION_FORMAT, type LintFailOn, type LintRunner } from '../../lint/gate.js';
+import { parseLargeTable } from '../../lint/sizes.js';
 import { parseSince, SINCE_FORMAT } from '../../metrics/since.js';
 import { COMMANDS, DURATION_FORMAT, findCommand, GLOBAL_FLAGS, HELP_FLAG, type FlagSpec } from './flags.js';
 import { renderAppHelp, renderCommandHelp } from './help.js';
@@ -117,6 +119,7 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
     ...(has('html') && local.value<string | undefined>('html') ? { htmlFile: local.value<string>('html') } : {}),
   };
   checkTableNames(options, global, env, appHelp);
+  const lint = lintOptions(local, has, cmdHelp);
   if (options.since !== undefined) {
     try {
       parseSince(options.since);
@@ -127,7 +130,36 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
   if (options.json && options.markdown) {
     throw new CliUsageError('choose one of --json and --markdown', { helpText: cmdHelp(), hint: '--html FILE can be combined with either' });
   }
-  return Object.freeze(options);
+  return Object.freeze({ ...options, ...lint });
+}
+
+/** `--lint-fail-on`, `--lint-large-table`, `--pg-version`, `--lint-runner`, validated (values as the action's inputs take them). */
+function lintOptions(local: Scope, has: (name: string) => boolean, help: () => string): Pick<CliOptions, 'lintFailOn' | 'lintLargeTable' | 'pgVersion' | 'lintRunner'> {
+  const bad = (flag: string, value: string, expected: string) => new CliUsageError(`invalid value "${value}" for flag -${flag}: expected ${expected}`, { helpText: help() });
+  const out: { -readonly [K in 'lintFailOn' | 'lintLargeTable' | 'pgVersion' | 'lintRunner']?: CliOptions[K] } = {};
+  if (has('lint-fail-on')) {
+    const v = local.value<string>('lint-fail-on');
+    if (!(LINT_FAIL_ON as readonly string[]).includes(v)) throw bad('lint-fail-on', v, `one of ${LINT_FAIL_ON.join(', ')}`);
+    out.lintFailOn = v as LintFailOn;
+  }
+  const large = has('lint-large-table') ? local.value<string | undefined>('lint-large-table') : undefined;
+  if (large !== undefined && large !== '') {
+    const parsed = parseLargeTable(large);
+    if (typeof parsed === 'string') throw bad('lint-large-table', large, parsed);
+    out.lintLargeTable = parsed;
+  }
+  const pg = has('pg-version') ? local.value<string | undefined>('pg-version') : undefined;
+  if (pg !== undefined && pg !== '') {
+    const major = parsePgVersion(pg);
+    if (major === undefined) throw bad('pg-version', pg, PG_VERSION_FORMAT);
+    out.pgVersion = major;
+  }
+  if (has('lint-runner')) {
+    const v = local.value<string>('lint-runner');
+    if (!(LINT_RUNNERS as readonly string[]).includes(v)) throw bad('lint-runner', v, `one of ${LINT_RUNNERS.join(', ')}`);
+    out.lintRunner = v as LintRunner;
+  }
+  return out;
 }
 
 /**

@@ -1,8 +1,11 @@
 import { isAbsolute, join } from 'node:path';
 import { findMigrationFiles } from '../../engine/files.js';
 import { MigrationError } from '../../engine/errors.js';
-import { lintFiles, RULE_IDS, type Finding, type LintInput } from '../../lint/index.js';
-import { findingLine, lintTally } from '../../lint/report.js';
+import { gateLine, judgeGate } from '../../lint/gate.js';
+import { RULE_IDS, type Finding, type LintInput } from '../../lint/index.js';
+import { lintPlan } from '../../lint/judge.js';
+import { lintTally } from '../../lint/report.js';
+import { DEFAULT_LARGE_TABLE } from '../../lint/sizes.js';
 import type { CommandContext } from './context.js';
 
 /**
@@ -10,7 +13,9 @@ import type { CommandContext } from './context.js';
  * directories). Needs no database. Prints `file:line:column: severity rule: message` with the why
  * and the fix indented, then a summary; `--json` prints the findings array instead.
  *
- * @returns 1 when any finding is an error, 0 otherwise
+ * `--pg-version` and `--lint-runner` are as the action's `pg-version` and `lint-runner`.
+ *
+ * @returns 1 when any finding (of any section, not suppressed) is an error, 0 otherwise
  * @throws {MigrationError} `LINT_UNKNOWN_RULE` for an unknown id in `--disable`; read errors as is
  */
 export async function lintCommand({ opts, io, out }: CommandContext): Promise<number> {
@@ -25,16 +30,22 @@ export async function lintCommand({ opts, io, out }: CommandContext): Promise<nu
   const files: LintInput[] = opts.args.length
     ? opts.args.map((p) => ({ displayPath: p, absPath: isAbsolute(p) ? p : join(cwd, p) }))
     : await findMigrationFiles([...opts.migrationsDirs], cwd);
-  const findings = await lintFiles(files, { disabled });
-  const errors = findings.filter((f) => f.severity === 'error').length;
+  // Offline: every existing table may be large (lintPlan without facts); --lint-large-table is accepted for symmetry with up and plan.
+  const { findings } = await lintPlan(files, {
+    disabled,
+    runner: opts.lintRunner ?? 'db-migrate',
+    ...(opts.pgVersion !== undefined ? { pgVersion: opts.pgVersion } : {}),
+    large: opts.lintLargeTable ?? DEFAULT_LARGE_TABLE,
+  });
   if (opts.json) out(`${JSON.stringify(findings, null, 2)}\n`);
   else out(formatFindings(findings, files.length));
-  return errors > 0 ? 1 : 0;
+  // Every section counts, down sections too; suppressed and info findings never fail.
+  return judgeGate(findings, 'error', 'all').failing > 0 ? 1 : 0;
 }
 
 /** Human-readable findings and a summary line. */
 function formatFindings(findings: readonly Finding[], fileCount: number): string {
   let s = '';
-  for (const f of findings) s += `${findingLine(f)}\n    why: ${f.why}\n    fix: ${f.fix}\n`;
+  for (const f of findings) s += `${gateLine(f, 'all')}\n    why: ${f.why}\n    fix: ${f.fix}\n`;
   return `${s}${s ? '\n' : ''}Lint: ${lintTally(findings, fileCount)}\n`;
 }

@@ -1,5 +1,6 @@
 import { MigrationError } from '../../engine/errors.js';
 import type { DatabaseCommandContext } from './context.js';
+import { lintPending } from './lint-preflight.js';
 
 const NON_ATOMIC = 'transaction:false: statements run one by one, not atomic';
 
@@ -8,12 +9,18 @@ const sqlBlock = (sql: string): string => (sql.endsWith('\n') ? sql : `${sql}\n`
 
 /**
  * `plan` and `up`/`migrate --dry-run`: the pending migrations with the exact SQL each would run;
- * nothing changes (not even the ledger table is created). `--json` prints the plan as is.
+ * nothing changes (not even the ledger table is created). `--json` prints the plan as is. The
+ * migrations to apply are linted as `up` lints them (warnings on stderr; exit 2 with `LINT_FAILED`
+ * under `--lint-fail-on`, after the plan is printed).
  */
-export async function planCommand({ opts, migrator, out }: DatabaseCommandContext): Promise<number> {
+export async function planCommand(ctx: DatabaseCommandContext): Promise<number> {
+  const { opts, migrator, out } = ctx;
   const p = await migrator.plan({ steps: opts.steps });
+  // A database that does not exist yet has no table to size: lint as offline.
+  const lint = () => lintPending(ctx, p.pending, '', { databaseMissing: p.databaseMissing });
   if (opts.json) {
     out(`${JSON.stringify(p, null, 2)}\n`);
+    await lint();
     return 0;
   }
   if (p.databaseMissing) out('The database does not exist yet; `up` will create it (`migrate` will not).\n');
@@ -27,6 +34,7 @@ export async function planCommand({ opts, migrator, out }: DatabaseCommandContex
     out(sqlBlock(m.sql));
   }
   if (!p.ledgerExists) out('\nThe migrations table does not exist yet; `up` will create it.\n');
+  await lint();
   return 0;
 }
 
