@@ -31,7 +31,7 @@ function migrator(tableFacts: MigratorPort['tableFacts']): MigratorPort & { call
     plan: async () => (calls.push('plan'), plan),
     up: async (opts = {}) => {
       calls.push('up');
-      await opts.beforeApply?.(REFS, beforeApplyInfo('up', '1'));
+      await opts.beforeApply?.(REFS, beforeApplyInfo('up', '1', tableFacts));
       calls.push('applied');
       return { command: 'up', steps: [{ version: '2', fileName: '2_index.sql', displayPath: 'db/migrations/2_index.sql', direction: 'up', outcome: 'applied', durationMs: 1, transaction: true, attempts: 1 }], pending: [], pendingFiles: [], files: [], durationMs: 1 };
     },

@@ -5,6 +5,7 @@ import type { ActionSettings } from '../src/action/settings.js';
 import type { PlanResult, RollbackPlanResult, RunResult, StatusResult, VersionsRollbackResult } from '../src/engine/results.js';
 import type { StepResult } from '../src/engine/runner.js';
 import { parseDatabaseUrl } from '../src/engine/url.js';
+import { project, migration } from './helpers/cli.js';
 import { beforeApplyInfo, fakeBackup, fakeHealth, fakeIssues, fakeTableFacts, inlineHoldLock, recordingLog } from './helpers/action.js';
 
 /** Settings as getSettings() would build them; the URL's password is a canary. */
@@ -455,9 +456,12 @@ describe('pipeline: failure issue (fakes)', () => {
     await runPipeline(prod(), { migrator: fakeMigrator({ up: async () => upResult(false) }), ...deps() });
     await runPipeline(prod({ dryRun: true }), { migrator: fakeMigrator(), ...deps() });
     await runPipeline(prod({ command: 'status' }), { migrator: fakeMigrator({ status: async () => { throw new Error('unreachable'); } }), ...deps() });
-    // A failed lint is not an incident: no issue (db/migrations has warnings, so this fails).
-    const lint = await runPipeline(prod({ command: 'lint', lintFailOn: 'warning' }), { migrator: fakeMigrator(), ...deps() });
+    // A failed lint is not an incident: no issue (an index built on an existing table is an error).
+    const bad = await project({ 'db/migrations/20240101000000_idx.sql': migration('create index accounts_email on accounts (email);', 'drop index if exists accounts_email;') });
+    const lint = await runPipeline(prod({ command: 'lint', workspace: bad.dir }), { migrator: fakeMigrator(), ...deps() });
+    await bad.cleanup();
     expect(lint.status).toBe('failed');
+    expect(lint.error?.code).toBe('LINT_FAILED');
     await runPipeline(prod({ createIssueOnFailure: false }), { migrator: fakeMigrator({ up: async () => upResult(true), rollbackVersions: async () => rolledBack(['1', '2']) }), ...deps() });
     expect(issues.factoryArgs).toEqual([]);
   });

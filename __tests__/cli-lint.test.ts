@@ -14,8 +14,8 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-// accounts exists before the run (created by hand, as a table of an existing project would be):
-// the index is built on an existing table, an error; users is created in the same run, so nothing.
+// accounts exists before the run (created by hand, as a table of an existing project would be)
+// and is large: the index is built on it, an error; users is created in the same run, so nothing.
 const FILES = {
   'db/migrations/20240101000000_users.sql': migration('create table users (id int, email text);', 'drop table if exists users;'),
   'db/migrations/20240102000000_idx.sql': migration('create index accounts_email on accounts (email);', 'drop index if exists accounts_email;'),
@@ -23,7 +23,9 @@ const FILES = {
 
 async function setup(): Promise<{ url: string; dir: string; env: Record<string, string> }> {
   const url = await server().createDatabase();
-  await query(url, 'create table accounts (id int, email text)');
+  // Large by its statistics (what the planner and the lint read): 12 M rows, as loading them would take minutes.
+  await query(url, "create table accounts (id int, email text); insert into accounts select g, 'a' || g from generate_series(1, 1000) g; analyze accounts");
+  await query(url, "update pg_class set reltuples = 12e6 where oid = 'accounts'::regclass");
   const p = await project(FILES);
   cleanups.push(p.cleanup);
   return { url, dir: p.dir, env: { DATABASE_URL: url } };

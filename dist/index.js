@@ -45181,7 +45181,7 @@ class Migrator {
             const loaded = loadMigrations(todo);
             // Before the ledger tables are created: a backup taken here shows the database as it was.
             if (opts.beforeApply && loaded.length > 0)
-                await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('up', conn, created, plan));
+                await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('up', conn, created, plan, this.cfg.target.searchPath));
             await this.ensureTables(conn, ledger, history);
             const stepOpts = await this.stepOptions(conn, ledger, history);
             const { steps, stopped } = await this.runSteps(conn, loaded, 'up', stepOpts, ready);
@@ -45209,7 +45209,7 @@ class Migrator {
             }
             const loaded = loadMigrations(targets);
             if (opts.beforeApply)
-                await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('rollback', conn, false, plan));
+                await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('rollback', conn, false, plan, this.cfg.target.searchPath));
             const stepOpts = await this.stepOptions(conn, ledger, history);
             const { steps, stopped } = await this.runSteps(conn, loaded, 'down', stepOpts, ready);
             return this.settle(conn, locked, { command: 'rollback', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
@@ -45371,10 +45371,11 @@ class Migrator {
      * `{ serverMajor: 0, sizes: empty }`; any other failure to connect rejects, as `plan` does.
      */
     async tableFacts(tables) {
-        return withReadOnlySession(this.cfg, async (conn) => ({
-            serverMajor: (await serverVersion(conn)).major,
-            sizes: await readTableSizes(conn, tables, this.cfg.target.searchPath),
-        }), () => ({ serverMajor: 0, sizes: new Map() }));
+        // A look-up beside the command's own session, which already said what there is to say about
+        // the server (a standby's lag, a slow pooler probe): its warnings go to debug.
+        const log = this.cfg.log;
+        const quiet = { ...this.cfg, log: { info: (m) => log.info(m), warn: (m) => log.debug(m), debug: (m) => log.debug(m) } };
+        return withReadOnlySession(quiet, (conn) => tableFactsOn(conn, tables, this.cfg.target.searchPath), () => ({ serverMajor: 0, sizes: new Map() }));
     }
     /** `dump`: write the schema file now; errors are fatal here (unlike the automatic dump). */
     async dump() {
@@ -45508,8 +45509,18 @@ function planned(file, parsed, section) {
     };
 }
 /** What `beforeApply` is told about the run it may still stop. */
-function applyInfo(command, conn, databaseCreated, plan) {
-    return { command, conn, databaseCreated, ...(plan.highestApplied !== undefined ? { currentVersion: plan.highestApplied } : {}) };
+function applyInfo(command, conn, databaseCreated, plan, searchPath) {
+    return {
+        command,
+        conn,
+        databaseCreated,
+        tableFacts: (tables) => tableFactsOn(conn, tables, searchPath),
+        ...(plan.highestApplied !== undefined ? { currentVersion: plan.highestApplied } : {}),
+    };
+}
+/** The server's major and the named tables' sizes, read on `conn` (see {@link Migrator.tableFacts}). */
+async function tableFactsOn(conn, tables, searchPath) {
+    return { serverMajor: (await serverVersion(conn)).major, sizes: await readTableSizes(conn, tables, searchPath) };
 }
 /** `runSteps`' preparation for files loaded beforehand (`up`, `rollback`): nothing left to check. */
 async function ready(m) {
@@ -46996,7 +47007,8 @@ function lintingMigrator(ctx) {
         up: async (opts = {}) => {
             const next = opts.beforeApply;
             const beforeApply = async (migrations, info) => {
-                const r = await lintReport(s, migrations, 'pending', facts);
+                // Sized on the run's own connection, which holds the lock: no second session.
+                const r = await lintReport(s, migrations, 'pending', info.tableFacts);
                 record(r);
                 if (r.downOnly)
                     run.notes.push(`Lint: ${downOnlyWarning(r)}.`);

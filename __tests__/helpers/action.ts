@@ -142,8 +142,8 @@ export function fakeIssues(opts: { open?: number; fail?: boolean } = {}): { call
  * What the engine tells a `beforeApply` hook, as a fake migrator passes it. The connection is a
  * real, never-connected client: the fakes that receive it never query it.
  */
-export function beforeApplyInfo(command: 'up' | 'rollback', currentVersion?: string): BeforeApplyInfo {
-  return { command, conn: new pg.Client(), databaseCreated: false, ...(currentVersion !== undefined ? { currentVersion } : {}) };
+export function beforeApplyInfo(command: 'up' | 'rollback', currentVersion?: string, tableFacts: BeforeApplyInfo['tableFacts'] = fakeTableFacts(18)): BeforeApplyInfo {
+  return { command, conn: new pg.Client(), databaseCreated: false, tableFacts, ...(currentVersion !== undefined ? { currentVersion } : {}) };
 }
 
 /**

@@ -10884,10 +10884,11 @@ async function newCommand({ opts, io, out }) {
  */
 async function lintPending(ctx, migrations, before, opt = {}) {
     const { opts, io, log, migrator } = ctx;
+    const facts = opt.facts ?? ((tables) => migrator.tableFacts(tables));
     if (migrations.length === 0)
         return;
     const files = await Promise.all(migrations.map(async (m) => ({ displayPath: m.displayPath, content: await (0,promises_namespaceObject.readFile)((0,external_node_path_.isAbsolute)(m.displayPath) ? m.displayPath : (0,external_node_path_.join)(io.cwd, m.displayPath)) })));
-    const r = await lintPlan(files, { runner: 'db-migrate', large: opts.lintLargeTable ?? DEFAULT_LARGE_TABLE, ...(opt.databaseMissing ? {} : { facts: (tables) => migrator.tableFacts(tables) }) });
+    const r = await lintPlan(files, { runner: 'db-migrate', large: opts.lintLargeTable ?? DEFAULT_LARGE_TABLE, ...(opt.databaseMissing ? {} : { facts }) });
     const failOn = opts.lintFailOn ?? 'none';
     // What the run executes and could stop it: up sections, neither info nor suppressed. The rest
     // (down sections, info, suppressed) is only counted, so a routine `up` stays as quiet as dbmate's.
@@ -10910,7 +10911,8 @@ async function lintPending(ctx, migrations, before, opt = {}) {
 }
 /** The `beforeApply` hook of `up`/`migrate`: lint what is about to be applied (called only when something is pending). */
 function lintBeforeApply(ctx) {
-    return (migrations) => lintPending(ctx, migrations, ', so nothing was applied');
+    // Sized on the run's own connection, which holds the lock: no second session.
+    return (migrations, info) => lintPending(ctx, migrations, ', so nothing was applied', { facts: info.tableFacts });
 }
 
 ;// CONCATENATED MODULE: ./src/cli/commands/plan.ts
@@ -15285,7 +15287,7 @@ class Migrator {
             const loaded = loadMigrations(todo);
             // Before the ledger tables are created: a backup taken here shows the database as it was.
             if (opts.beforeApply && loaded.length > 0)
-                await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('up', conn, created, plan));
+                await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('up', conn, created, plan, this.cfg.target.searchPath));
             await this.ensureTables(conn, ledger, history);
             const stepOpts = await this.stepOptions(conn, ledger, history);
             const { steps, stopped } = await this.runSteps(conn, loaded, 'up', stepOpts, ready);
@@ -15313,7 +15315,7 @@ class Migrator {
             }
             const loaded = loadMigrations(targets);
             if (opts.beforeApply)
-                await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('rollback', conn, false, plan));
+                await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('rollback', conn, false, plan, this.cfg.target.searchPath));
             const stepOpts = await this.stepOptions(conn, ledger, history);
             const { steps, stopped } = await this.runSteps(conn, loaded, 'down', stepOpts, ready);
             return this.settle(conn, locked, { command: 'rollback', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
@@ -15475,10 +15477,11 @@ class Migrator {
      * `{ serverMajor: 0, sizes: empty }`; any other failure to connect rejects, as `plan` does.
      */
     async tableFacts(tables) {
-        return withReadOnlySession(this.cfg, async (conn) => ({
-            serverMajor: (await serverVersion(conn)).major,
-            sizes: await readTableSizes(conn, tables, this.cfg.target.searchPath),
-        }), () => ({ serverMajor: 0, sizes: new Map() }));
+        // A look-up beside the command's own session, which already said what there is to say about
+        // the server (a standby's lag, a slow pooler probe): its warnings go to debug.
+        const log = this.cfg.log;
+        const quiet = { ...this.cfg, log: { info: (m) => log.info(m), warn: (m) => log.debug(m), debug: (m) => log.debug(m) } };
+        return withReadOnlySession(quiet, (conn) => tableFactsOn(conn, tables, this.cfg.target.searchPath), () => ({ serverMajor: 0, sizes: new Map() }));
     }
     /** `dump`: write the schema file now; errors are fatal here (unlike the automatic dump). */
     async dump() {
@@ -15612,8 +15615,18 @@ function planned(file, parsed, section) {
     };
 }
 /** What `beforeApply` is told about the run it may still stop. */
-function applyInfo(command, conn, databaseCreated, plan) {
-    return { command, conn, databaseCreated, ...(plan.highestApplied !== undefined ? { currentVersion: plan.highestApplied } : {}) };
+function applyInfo(command, conn, databaseCreated, plan, searchPath) {
+    return {
+        command,
+        conn,
+        databaseCreated,
+        tableFacts: (tables) => tableFactsOn(conn, tables, searchPath),
+        ...(plan.highestApplied !== undefined ? { currentVersion: plan.highestApplied } : {}),
+    };
+}
+/** The server's major and the named tables' sizes, read on `conn` (see {@link Migrator.tableFacts}). */
+async function tableFactsOn(conn, tables, searchPath) {
+    return { serverMajor: (await serverVersion(conn)).major, sizes: await readTableSizes(conn, tables, searchPath) };
 }
 /** `runSteps`' preparation for files loaded beforehand (`up`, `rollback`): nothing left to check. */
 async function ready(m) {

@@ -178,7 +178,7 @@ export class Migrator {
       const todo = plan.pending.slice(0, opts.steps ?? plan.pending.length);
       const loaded = loadMigrations(todo);
       // Before the ledger tables are created: a backup taken here shows the database as it was.
-      if (opts.beforeApply && loaded.length > 0) await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('up', conn, created, plan));
+      if (opts.beforeApply && loaded.length > 0) await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('up', conn, created, plan, this.cfg.target.searchPath));
       await this.ensureTables(conn, ledger, history);
       const stepOpts = await this.stepOptions(conn, ledger, history);
       const { steps, stopped } = await this.runSteps(conn, loaded, 'up', stepOpts, ready);
@@ -204,7 +204,7 @@ export class Migrator {
         });
       }
       const loaded = loadMigrations(targets);
-      if (opts.beforeApply) await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('rollback', conn, false, plan));
+      if (opts.beforeApply) await opts.beforeApply(loaded.map((m) => refOf(m.file)), applyInfo('rollback', conn, false, plan, this.cfg.target.searchPath));
       const stepOpts = await this.stepOptions(conn, ledger, history);
       const { steps, stopped } = await this.runSteps(conn, loaded, 'down', stepOpts, ready);
       return this.settle(conn, locked, { command: 'rollback', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
@@ -371,14 +371,11 @@ export class Migrator {
    * `{ serverMajor: 0, sizes: empty }`; any other failure to connect rejects, as `plan` does.
    */
   async tableFacts(tables: readonly string[]): Promise<TableFacts> {
-    return withReadOnlySession(
-      this.cfg,
-      async (conn) => ({
-        serverMajor: (await serverVersion(conn)).major,
-        sizes: await readTableSizes(conn, tables, this.cfg.target.searchPath),
-      }),
-      () => ({ serverMajor: 0, sizes: new Map() }),
-    );
+    // A look-up beside the command's own session, which already said what there is to say about
+    // the server (a standby's lag, a slow pooler probe): its warnings go to debug.
+    const log = this.cfg.log;
+    const quiet = { ...this.cfg, log: { info: (m: string) => log.info(m), warn: (m: string) => log.debug(m), debug: (m: string) => log.debug(m) } };
+    return withReadOnlySession(quiet, (conn) => tableFactsOn(conn, tables, this.cfg.target.searchPath), () => ({ serverMajor: 0, sizes: new Map() }));
   }
 
   /** `dump`: write the schema file now; errors are fatal here (unlike the automatic dump). */
@@ -528,8 +525,19 @@ function planned(file: MigrationFile, parsed: ParsedMigration, section: Section)
 }
 
 /** What `beforeApply` is told about the run it may still stop. */
-function applyInfo(command: 'up' | 'rollback', conn: Connection, databaseCreated: boolean, plan: MigrationPlan): BeforeApplyInfo {
-  return { command, conn, databaseCreated, ...(plan.highestApplied !== undefined ? { currentVersion: plan.highestApplied } : {}) };
+function applyInfo(command: 'up' | 'rollback', conn: Connection, databaseCreated: boolean, plan: MigrationPlan, searchPath: readonly string[]): BeforeApplyInfo {
+  return {
+    command,
+    conn,
+    databaseCreated,
+    tableFacts: (tables) => tableFactsOn(conn, tables, searchPath),
+    ...(plan.highestApplied !== undefined ? { currentVersion: plan.highestApplied } : {}),
+  };
+}
+
+/** The server's major and the named tables' sizes, read on `conn` (see {@link Migrator.tableFacts}). */
+async function tableFactsOn(conn: Connection, tables: readonly string[], searchPath: readonly string[]): Promise<TableFacts> {
+  return { serverMajor: (await serverVersion(conn)).major, sizes: await readTableSizes(conn, tables, searchPath) };
 }
 
 /** `runSteps`' preparation for files loaded beforehand (`up`, `rollback`): nothing left to check. */

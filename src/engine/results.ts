@@ -22,6 +22,11 @@ export interface BeforeApplyInfo {
   currentVersion?: string;
   /** `up` created the database in this run (so it is empty). */
   databaseCreated: boolean;
+  /**
+   * {@link Migrator.tableFacts} on the run's own connection: no second session (behind a session
+   * pooler with a small pool it might wait for one), no second look at the server's topology.
+   */
+  tableFacts(tables: readonly string[]): Promise<TableFacts>;
 }
 
 /**

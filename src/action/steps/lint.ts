@@ -148,7 +148,8 @@ export function lintingMigrator(ctx: StepContext): MigratorPort {
     up: async (opts = {}) => {
       const next = opts.beforeApply;
       const beforeApply: BeforeApply = async (migrations, info) => {
-        const r = await lintReport(s, migrations, 'pending', facts);
+        // Sized on the run's own connection, which holds the lock: no second session.
+        const r = await lintReport(s, migrations, 'pending', info.tableFacts);
         record(r);
         if (r.downOnly) run.notes.push(`Lint: ${downOnlyWarning(r)}.`);
         if (r.failed) {

@@ -4,7 +4,7 @@ import { MigrationError } from '../../engine/errors.js';
 import type { MigrationRef } from '../../engine/plan.js';
 import type { BeforeApply } from '../../engine/results.js';
 import { failsGate, gateLine, judgeGate, lintFailedMessage } from '../../lint/gate.js';
-import { lintPlan } from '../../lint/judge.js';
+import { lintPlan, type ReadTableFacts } from '../../lint/judge.js';
 import { lintTally } from '../../lint/report.js';
 import { DEFAULT_LARGE_TABLE } from '../../lint/sizes.js';
 import type { DatabaseCommandContext } from './context.js';
@@ -19,11 +19,12 @@ import type { DatabaseCommandContext } from './context.js';
  *
  * @throws {MigrationError} `LINT_FAILED` under `--lint-fail-on`
  */
-export async function lintPending(ctx: DatabaseCommandContext, migrations: readonly MigrationRef[], before: string, opt: { databaseMissing?: boolean } = {}): Promise<void> {
+export async function lintPending(ctx: DatabaseCommandContext, migrations: readonly MigrationRef[], before: string, opt: { databaseMissing?: boolean; facts?: ReadTableFacts } = {}): Promise<void> {
   const { opts, io, log, migrator } = ctx;
+  const facts = opt.facts ?? ((tables: readonly string[]) => migrator.tableFacts(tables));
   if (migrations.length === 0) return;
   const files = await Promise.all(migrations.map(async (m) => ({ displayPath: m.displayPath, content: await readFile(isAbsolute(m.displayPath) ? m.displayPath : join(io.cwd, m.displayPath)) })));
-  const r = await lintPlan(files, { runner: 'db-migrate', large: opts.lintLargeTable ?? DEFAULT_LARGE_TABLE, ...(opt.databaseMissing ? {} : { facts: (tables: readonly string[]) => migrator.tableFacts(tables) }) });
+  const r = await lintPlan(files, { runner: 'db-migrate', large: opts.lintLargeTable ?? DEFAULT_LARGE_TABLE, ...(opt.databaseMissing ? {} : { facts }) });
   const failOn = opts.lintFailOn ?? 'none';
   // What the run executes and could stop it: up sections, neither info nor suppressed. The rest
   // (down sections, info, suppressed) is only counted, so a routine `up` stays as quiet as dbmate's.
@@ -45,5 +46,6 @@ export async function lintPending(ctx: DatabaseCommandContext, migrations: reado
 
 /** The `beforeApply` hook of `up`/`migrate`: lint what is about to be applied (called only when something is pending). */
 export function lintBeforeApply(ctx: DatabaseCommandContext): BeforeApply {
-  return (migrations) => lintPending(ctx, migrations, ', so nothing was applied');
+  // Sized on the run's own connection, which holds the lock: no second session.
+  return (migrations, info) => lintPending(ctx, migrations, ', so nothing was applied', { facts: info.tableFacts });
 }
