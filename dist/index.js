@@ -49171,7 +49171,8 @@ function fileAnnotations(run) {
 /**
  * One annotation per lint finding, on its file, line and column, with why and the safe
  * alternative; the size it was judged by and, for a down-section finding of `up`, that it does not
- * gate the run. A suppressed finding is a notice, with its reason.
+ * gate the run. A suppressed finding is a notice, with its reason, and so is a down-section
+ * finding of `up` (but `missing-down`, which says this run cannot be rolled back).
  */
 function lintAnnotations(run) {
     const gate = run.lint?.gate ?? 'all';
@@ -49181,8 +49182,10 @@ function lintAnnotations(run) {
             ...(f.suppressed ? [`Suppressed: ${f.suppressed.reason || 'no reason given'}`] : []),
             ...(gate === 'up' && f.direction === 'down' ? ['Down section: does not gate up (command: lint fails on it)'] : []),
         ];
+        // On up, what a rollback would run is a notice: error marks on a green run would say it broke.
+        const downOnUp = gate === 'up' && f.direction === 'down' && f.rule !== 'missing-down';
         return {
-            level: f.suppressed ? 'info' : f.severity,
+            level: f.suppressed || downOnUp ? 'info' : f.severity,
             message: [f.message, `Why: ${f.why}`, `Fix: ${f.fix}`, ...notes].join('\n'),
             title: f.rule,
             file: f.file,
