@@ -257,6 +257,14 @@ function columnConstraints(col: Obj): Obj[] {
   return ((col.constraints ?? []) as unknown[]).map((c) => field(c, 'Constraint') ?? {});
 }
 
+/** The columns an ALTER TABLE adds: each ColumnDef, its type name (lowercase, last part) and its constraints. */
+function addedColumns(cmds: readonly Obj[]): { col: Obj; type: string; constraints: Obj[] }[] {
+  return cmds
+    .map((cmd) => (cmd.subtype === 'AT_AddColumn' ? field(cmd.def, 'ColumnDef') : undefined))
+    .filter((col): col is Obj => !!col)
+    .map((col) => ({ col, type: String(names(col.typeName?.names).slice(-1)[0] ?? '').toLowerCase(), constraints: columnConstraints(col) }));
+}
+
 /** `a, b` of names given as String nodes. */
 function names(list: unknown): string[] {
   return ((list ?? []) as unknown[]).map((n) => str(n)).filter((n): n is string => n !== undefined);
@@ -522,11 +530,8 @@ export const RULES: readonly Rule[] = [
       const a = alterExisting(stmt, ctx);
       if (!a) return [];
       const parts: { text: string; location?: number }[] = [];
-      for (const cmd of a.cmds) {
-        const col = cmd.subtype === 'AT_AddColumn' ? field(cmd.def, 'ColumnDef') : undefined;
-        if (!col) continue;
-        const type = String(names(col.typeName?.names).slice(-1)[0] ?? '').toLowerCase();
-        for (const c of columnConstraints(col)) {
+      for (const { col, type, constraints: cs } of addedColumns(a.cmds)) {
+        for (const c of cs) {
           const fn = c.contype === 'CONSTR_DEFAULT' ? calledFunctions(c.raw_expr).find((f) => VOLATILE.has(f)) : undefined;
           if (fn) parts.push({ text: `${col.colname} (volatile default ${fn}())`, location: c.location ?? col.location });
           else if (c.contype === 'CONSTR_IDENTITY') parts.push({ text: `${col.colname} (an identity column)`, location: c.location ?? col.location });
@@ -671,8 +676,9 @@ export const RULES: readonly Rule[] = [
       for (const cmd of a.cmds) {
         const c = cmd.subtype === 'AT_AddConstraint' ? field(cmd.def, 'Constraint') : undefined;
         if (c && (c.contype === 'CONSTR_PRIMARY' || c.contype === 'CONSTR_UNIQUE') && !c.indexname) parts.push({ text: `${word(c)}${c.conname ? ` ${c.conname}` : ''}`, location: c.location });
-        const col = cmd.subtype === 'AT_AddColumn' ? field(cmd.def, 'ColumnDef') : undefined;
-        for (const cc of col ? columnConstraints(col) : []) if (cc.contype === 'CONSTR_PRIMARY' || cc.contype === 'CONSTR_UNIQUE') parts.push({ text: `COLUMN ${col!.colname} ${word(cc)}`, location: cc.location });
+        for (const { col, constraints } of addedColumns([cmd])) {
+          for (const cc of constraints) if (cc.contype === 'CONSTR_PRIMARY' || cc.contype === 'CONSTR_UNIQUE') parts.push({ text: `COLUMN ${col.colname} ${word(cc)}`, location: cc.location });
+        }
       }
       return joined(parts, (list) => `ADD ${list} on existing table ${relName(a.rel)} builds its index under an ACCESS EXCLUSIVE lock (not USING INDEX)`, a.table);
     },
@@ -723,11 +729,7 @@ export const RULES: readonly Rule[] = [
       const a = alterExisting(stmt, ctx);
       if (!a) return [];
       const parts: { text: string; location?: number }[] = [];
-      for (const cmd of a.cmds) {
-        const col = cmd.subtype === 'AT_AddColumn' ? field(cmd.def, 'ColumnDef') : undefined;
-        if (!col) continue;
-        const cs = columnConstraints(col);
-        const type = String(names(col.typeName?.names).slice(-1)[0] ?? '').toLowerCase();
+      for (const { col, type, constraints: cs } of addedColumns(a.cmds)) {
         const filled = SERIAL_TYPES.has(type) || cs.some((c) => c.contype === 'CONSTR_DEFAULT' || c.contype === 'CONSTR_IDENTITY' || c.contype === 'CONSTR_GENERATED');
         const notNull = cs.find((c) => c.contype === 'CONSTR_NOTNULL' || c.contype === 'CONSTR_PRIMARY');
         if (notNull && !filled) parts.push({ text: String(col.colname), location: col.location });
