@@ -72,7 +72,8 @@ export function lintAnnotations(run: ActionRun): LintAnnotation[] {
     const notes = [
       ...(f.size ? [`Judged by: ${f.size}`] : []),
       ...(f.suppressed ? [`Suppressed: ${f.suppressed.reason || 'no reason given'}`] : []),
-      ...(gate === 'up' && f.direction === 'down' ? ['Down section: does not gate up (command: lint fails on it)'] : []),
+      // An info finding gates nothing anywhere; an error one does fail command: lint at its default.
+      ...(gate === 'up' && f.direction === 'down' && f.severity !== 'info' ? [`Down section: does not gate up${f.severity === 'error' ? ' (command: lint fails on it)' : ''}`] : []),
     ];
     // On up, what a rollback would run is a notice: error marks on a green run would say it broke.
     const downOnUp = gate === 'up' && f.direction === 'down' && f.rule !== 'missing-down';
