@@ -9,7 +9,7 @@ import type { PlanResult, RunResult } from '../src/engine/results.js';
 import type { StepResult } from '../src/engine/runner.js';
 import { beforeApplyInfo, fakeBackup, fakeHealth, fakeTableFacts, inlineHoldLock } from './helpers/action.js';
 import { parseDatabaseUrl } from '../src/engine/url.js';
-import { failsGate, judgeGate } from '../src/lint/gate.js';
+import { failsGate, gateLine, judgeGate } from '../src/lint/gate.js';
 import type { Finding } from '../src/lint/index.js';
 import { newRun } from '../src/action/new-run.js';
 import { project, migration } from './helpers/cli.js';
@@ -221,6 +221,14 @@ describe('the gate: up judges what it executes, command: lint every section', ()
     expect(summary).toContain('1 down-section finding at or above it does not gate `up`');
     // A notice, not an error mark, on the green run: it matters for a rollback, not for this up.
     expect(lintAnnotations(run).find((a) => a.title === 'require-concurrent-index')).toMatchObject({ level: 'info', message: expect.stringContaining('Down section: does not gate up') });
+  });
+
+  it('a committed secret is an error for command: lint but does not stop up (running it leaks nothing more)', async () => {
+    const f: Finding = { rule: 'secret-in-migration', severity: 'error', file: 'db/migrations/2_r.sql', line: 2, column: 1, message: 'a PASSWORD literal for role app in the migration (value not shown)', why: 'w', fix: 'x', direction: 'up' };
+    expect(failsGate(f, 'error', 'up')).toBe(false);
+    expect(failsGate(f, 'error', 'all')).toBe(true);
+    expect(judgeGate([f], 'error', 'up')).toEqual({ failing: 0, downOnly: 0 });
+    expect(gateLine(f, 'up')).toBe('db/migrations/2_r.sql:2:1: error secret-in-migration: a PASSWORD literal for role app in the migration (value not shown) (a review finding: running it leaks nothing more, so it does not gate up)');
   });
 
   it('the same down-section error fails command: lint, and the preview (the pull request review) warns about it', async () => {

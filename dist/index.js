@@ -41689,15 +41689,32 @@ function parsePgVersion(text) {
 }
 /**
  * Whether one finding fails a run: never when suppressed (`-- db-migrate:disable rule -- why`), of
- * severity `info`, or under `lint-fail-on: none`; a down-section finding never fails the `up` gate.
+ * severity `info`, or under `lint-fail-on: none`; a down-section finding, or one of a review-only
+ * rule, never fails the `up` gate ({@link upGateExemption}).
  * A finding without a section (e.g. a file that does not parse) counts as up: it stops `up` too.
  */
 function failsGate(f, failOn, gate) {
     if (failOn === 'none' || f.suppressed || f.severity === 'info')
         return false;
-    if (gate === 'up' && f.direction === 'down')
+    if (upGateExemption(f, gate) !== undefined)
         return false;
     return failOn === 'warning' || f.severity === 'error';
+}
+/**
+ * Rules the review stops and `up` does not: a secret committed in a migration is leaked by the
+ * commit, not by running it, so refusing to deploy (a fresh staging database of an old history)
+ * protects nothing; `command: lint` and the pull-request review fail on it.
+ */
+const REVIEW_ONLY_RULES = new Set(['secret-in-migration']);
+/** Why the `up` gate lets a finding through whatever its severity (a down section, a review-only rule), or undefined. */
+function upGateExemption(f, gate) {
+    if (gate !== 'up')
+        return undefined;
+    if (f.direction === 'down')
+        return 'down section: does not gate up';
+    if (REVIEW_ONLY_RULES.has(f.rule))
+        return 'a review finding: running it leaks nothing more, so it does not gate up';
+    return undefined;
 }
 /** Judge the findings by the gate. */
 function judgeGate(findings, failOn, gate) {
@@ -41716,9 +41733,7 @@ function lintFailedMessage(failing, failOn, findings, files, before = '') {
 function findingNote(f, gate) {
     if (f.suppressed)
         return `suppressed: ${f.suppressed.reason || 'no reason given'}`;
-    if (gate === 'up' && f.direction === 'down')
-        return 'down section: does not gate up';
-    return undefined;
+    return upGateExemption(f, gate);
 }
 /**
  * A finding as the action's log and the CLI's warnings print it: {@link findingLine}, then the
@@ -49133,6 +49148,7 @@ function laterFeatureWarnings(s) {
 
 ;// CONCATENATED MODULE: ./src/action/outputs.ts
 
+
 /** Version of the `report` output's shape; bumped when a field changes meaning or goes away. */
 const REPORT_SCHEMA_VERSION = 1;
 /** The run as the `report` output's object. */
@@ -49171,21 +49187,23 @@ function fileAnnotations(run) {
  * One annotation per lint finding, on its file, line and column, with why and the safe
  * alternative; the size it was judged by and, for a down-section finding of `up`, that it does not
  * gate the run. A suppressed finding is a notice, with its reason, and so is a down-section
- * finding of `up` (but `missing-down`, which says this run cannot be rolled back).
+ * finding of `up` (but `missing-down`, which says this run cannot be rolled back); an error that
+ * only the review gates (a committed secret) is a warning on `up`.
  */
 function lintAnnotations(run) {
     const gate = run.lint?.gate ?? 'all';
     return (run.lint?.findings ?? []).map((f) => {
+        const exempt = upGateExemption(f, gate);
         const notes = [
             ...(f.size ? [`Judged by: ${f.size}`] : []),
             ...(f.suppressed ? [`Suppressed: ${f.suppressed.reason || 'no reason given'}`] : []),
             // An info finding gates nothing anywhere; an error one does fail command: lint at its default.
-            ...(gate === 'up' && f.direction === 'down' && f.severity !== 'info' ? [`Down section: does not gate up${f.severity === 'error' ? ' (command: lint fails on it)' : ''}`] : []),
+            ...(exempt && f.severity !== 'info' ? [`${exempt[0].toUpperCase()}${exempt.slice(1)}${f.severity === 'error' ? ' (command: lint fails on it)' : ''}`] : []),
         ];
         // On up, what a rollback would run is a notice: error marks on a green run would say it broke.
         const downOnUp = gate === 'up' && f.direction === 'down' && f.rule !== 'missing-down';
         return {
-            level: f.suppressed || downOnUp ? 'info' : f.severity,
+            level: f.suppressed || downOnUp ? 'info' : exempt && f.severity === 'error' ? 'warning' : f.severity,
             message: [f.message, `Why: ${f.why}`, `Fix: ${f.fix}`, ...notes].join('\n'),
             title: f.rule,
             file: f.file,
@@ -49203,6 +49221,7 @@ function driftAnnotations(run) {
 }
 
 ;// CONCATENATED MODULE: ./src/action/summary/tables.ts
+
 
 
 /** Label of each row status in the summary table. */
@@ -49366,7 +49385,7 @@ function tables_lintSection(r) {
             const notes = [
                 ...(f.size ? [`Judged by ${f.size}.`] : []),
                 ...(f.suppressed ? [`Suppressed: ${f.suppressed.reason || 'no reason given'}.`] : []),
-                ...(r.gate === 'up' && f.direction === 'down' ? ['Down section: does not gate up.'] : []),
+                ...(exemptNote(f, r.gate)),
             ];
             out.push(`| ${severityCell(f)} | ${markdown_code(f.rule)} | ${markdown_code(`${f.file}:${f.line}:${f.column}`)} | ${cell([`${f.message}. ${f.why}`, ...notes].join(' '))} | ${cell(f.fix)} |`);
         }
@@ -49375,6 +49394,11 @@ function tables_lintSection(r) {
     if (r.unreadable?.length)
         out.push(`Not linted (unreadable): ${r.unreadable.map(markdown_code).join(', ')}`, '');
     return out;
+}
+/** `Down section: does not gate up.` (or why else `up` lets the finding through), as a list for a notes array. */
+function exemptNote(f, gate) {
+    const why = gate ? upGateExemption(f, gate) : undefined;
+    return why ? [`${why[0].toUpperCase()}${why.slice(1)}.`] : [];
 }
 
 ;// CONCATENATED MODULE: ./src/metrics/markdown.ts

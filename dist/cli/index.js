@@ -7533,15 +7533,32 @@ function parsePgVersion(text) {
 }
 /**
  * Whether one finding fails a run: never when suppressed (`-- db-migrate:disable rule -- why`), of
- * severity `info`, or under `lint-fail-on: none`; a down-section finding never fails the `up` gate.
+ * severity `info`, or under `lint-fail-on: none`; a down-section finding, or one of a review-only
+ * rule, never fails the `up` gate ({@link upGateExemption}).
  * A finding without a section (e.g. a file that does not parse) counts as up: it stops `up` too.
  */
 function failsGate(f, failOn, gate) {
     if (failOn === 'none' || f.suppressed || f.severity === 'info')
         return false;
-    if (gate === 'up' && f.direction === 'down')
+    if (upGateExemption(f, gate) !== undefined)
         return false;
     return failOn === 'warning' || f.severity === 'error';
+}
+/**
+ * Rules the review stops and `up` does not: a secret committed in a migration is leaked by the
+ * commit, not by running it, so refusing to deploy (a fresh staging database of an old history)
+ * protects nothing; `command: lint` and the pull-request review fail on it.
+ */
+const REVIEW_ONLY_RULES = new Set(['secret-in-migration']);
+/** Why the `up` gate lets a finding through whatever its severity (a down section, a review-only rule), or undefined. */
+function upGateExemption(f, gate) {
+    if (gate !== 'up')
+        return undefined;
+    if (f.direction === 'down')
+        return 'down section: does not gate up';
+    if (REVIEW_ONLY_RULES.has(f.rule))
+        return 'a review finding: running it leaks nothing more, so it does not gate up';
+    return undefined;
 }
 /** Judge the findings by the gate. */
 function judgeGate(findings, failOn, gate) {
@@ -7560,9 +7577,7 @@ function lintFailedMessage(failing, failOn, findings, files, before = '') {
 function findingNote(f, gate) {
     if (f.suppressed)
         return `suppressed: ${f.suppressed.reason || 'no reason given'}`;
-    if (gate === 'up' && f.direction === 'down')
-        return 'down section: does not gate up';
-    return undefined;
+    return upGateExemption(f, gate);
 }
 /**
  * A finding as the action's log and the CLI's warnings print it: {@link findingLine}, then the

@@ -1,5 +1,6 @@
 import { Outputs } from './constants.js';
 import type { ActionRun, RunError } from './run-result.js';
+import { upGateExemption } from '../lint/gate.js';
 
 /** Version of the `report` output's shape; bumped when a field changes meaning or goes away. */
 export const REPORT_SCHEMA_VERSION = 1;
@@ -64,21 +65,23 @@ export interface LintAnnotation extends FileAnnotation {
  * One annotation per lint finding, on its file, line and column, with why and the safe
  * alternative; the size it was judged by and, for a down-section finding of `up`, that it does not
  * gate the run. A suppressed finding is a notice, with its reason, and so is a down-section
- * finding of `up` (but `missing-down`, which says this run cannot be rolled back).
+ * finding of `up` (but `missing-down`, which says this run cannot be rolled back); an error that
+ * only the review gates (a committed secret) is a warning on `up`.
  */
 export function lintAnnotations(run: ActionRun): LintAnnotation[] {
   const gate = run.lint?.gate ?? 'all';
   return (run.lint?.findings ?? []).map((f) => {
+    const exempt = upGateExemption(f, gate);
     const notes = [
       ...(f.size ? [`Judged by: ${f.size}`] : []),
       ...(f.suppressed ? [`Suppressed: ${f.suppressed.reason || 'no reason given'}`] : []),
       // An info finding gates nothing anywhere; an error one does fail command: lint at its default.
-      ...(gate === 'up' && f.direction === 'down' && f.severity !== 'info' ? [`Down section: does not gate up${f.severity === 'error' ? ' (command: lint fails on it)' : ''}`] : []),
+      ...(exempt && f.severity !== 'info' ? [`${exempt[0]!.toUpperCase()}${exempt.slice(1)}${f.severity === 'error' ? ' (command: lint fails on it)' : ''}`] : []),
     ];
     // On up, what a rollback would run is a notice: error marks on a green run would say it broke.
     const downOnUp = gate === 'up' && f.direction === 'down' && f.rule !== 'missing-down';
     return {
-      level: f.suppressed || downOnUp ? 'info' : f.severity,
+      level: f.suppressed || downOnUp ? 'info' : exempt && f.severity === 'error' ? 'warning' : f.severity,
       message: [f.message, `Why: ${f.why}`, `Fix: ${f.fix}`, ...notes].join('\n'),
       title: f.rule,
       file: f.file,

@@ -39,13 +39,29 @@ export function parsePgVersion(text: string): number | undefined {
 
 /**
  * Whether one finding fails a run: never when suppressed (`-- db-migrate:disable rule -- why`), of
- * severity `info`, or under `lint-fail-on: none`; a down-section finding never fails the `up` gate.
+ * severity `info`, or under `lint-fail-on: none`; a down-section finding, or one of a review-only
+ * rule, never fails the `up` gate ({@link upGateExemption}).
  * A finding without a section (e.g. a file that does not parse) counts as up: it stops `up` too.
  */
 export function failsGate(f: Finding, failOn: LintFailOn, gate: LintGate): boolean {
   if (failOn === 'none' || f.suppressed || f.severity === 'info') return false;
-  if (gate === 'up' && f.direction === 'down') return false;
+  if (upGateExemption(f, gate) !== undefined) return false;
   return failOn === 'warning' || f.severity === 'error';
+}
+
+/**
+ * Rules the review stops and `up` does not: a secret committed in a migration is leaked by the
+ * commit, not by running it, so refusing to deploy (a fresh staging database of an old history)
+ * protects nothing; `command: lint` and the pull-request review fail on it.
+ */
+const REVIEW_ONLY_RULES: ReadonlySet<string> = new Set(['secret-in-migration']);
+
+/** Why the `up` gate lets a finding through whatever its severity (a down section, a review-only rule), or undefined. */
+export function upGateExemption(f: Finding, gate: LintGate): string | undefined {
+  if (gate !== 'up') return undefined;
+  if (f.direction === 'down') return 'down section: does not gate up';
+  if (REVIEW_ONLY_RULES.has(f.rule)) return 'a review finding: running it leaks nothing more, so it does not gate up';
+  return undefined;
 }
 
 /** What a gate decided for a set of findings. */
@@ -77,8 +93,7 @@ export function lintFailedMessage(failing: number, failOn: LintFailOn, findings:
 /** Why a finding does not gate, for the log and the summary: `suppressed: <reason>`, `info`, `down section: does not gate up`. */
 export function findingNote(f: Finding, gate: LintGate): string | undefined {
   if (f.suppressed) return `suppressed: ${f.suppressed.reason || 'no reason given'}`;
-  if (gate === 'up' && f.direction === 'down') return 'down section: does not gate up';
-  return undefined;
+  return upGateExemption(f, gate);
 }
 
 /**

@@ -1,5 +1,6 @@
 /** The job summary's tables: the run's facts, its migrations, the health checks and the lint findings. */
 import type { Finding } from '../../lint/index.js';
+import { upGateExemption, type LintGate } from '../../lint/gate.js';
 import type { HealthCheck, HealthResult } from '../../safety/health.js';
 import type { ActionRun, BackupReport, LintReport, MigrationRow, RowStatus } from '../run-result.js';
 import { cell, code } from '../../text/markdown.js';
@@ -170,7 +171,7 @@ export function lintSection(r: LintReport): string[] {
       const notes = [
         ...(f.size ? [`Judged by ${f.size}.`] : []),
         ...(f.suppressed ? [`Suppressed: ${f.suppressed.reason || 'no reason given'}.`] : []),
-        ...(r.gate === 'up' && f.direction === 'down' ? ['Down section: does not gate up.'] : []),
+        ...(exemptNote(f, r.gate)),
       ];
       out.push(`| ${severityCell(f)} | ${code(f.rule)} | ${code(`${f.file}:${f.line}:${f.column}`)} | ${cell([`${f.message}. ${f.why}`, ...notes].join(' '))} | ${cell(f.fix)} |`);
     }
@@ -178,4 +179,10 @@ export function lintSection(r: LintReport): string[] {
   }
   if (r.unreadable?.length) out.push(`Not linted (unreadable): ${r.unreadable.map(code).join(', ')}`, '');
   return out;
+}
+
+/** `Down section: does not gate up.` (or why else `up` lets the finding through), as a list for a notes array. */
+function exemptNote(f: Finding, gate: LintGate | undefined): string[] {
+  const why = gate ? upGateExemption(f, gate) : undefined;
+  return why ? [`${why[0]!.toUpperCase()}${why.slice(1)}.`] : [];
 }
