@@ -112,9 +112,10 @@ describe('PostgreSQL 18 server, only pg_dump 15 installed', () => {
   it('the dry run predicts it: up would fail, with nothing applied', async () => {
     const { url, s } = await setup({ dryRun: true });
     const r = await run(s);
-    expect(r.status).toBe('dry-run');
+    expect(r.status).toBe('failed');
     expect(r.backup?.outcome).toBe('would-fail');
-    expect(r.warnings.join('\n')).toMatch(/up would fail before migrating, with nothing applied: the backup \(backup: auto, environment production\) could not be taken: pg_dump 15\.\d+ cannot back up a PostgreSQL 18\.\d+ server/);
+    expect(r.error?.code).toBe('DRY_RUN_WOULD_FAIL');
+    expect(r.error?.message).toMatch(/^up would fail before migrating, with nothing applied: the backup \(backup: auto, environment production\) could not be taken: pg_dump 15\.\d+ cannot back up a PostgreSQL 18\.\d+ server/);
     expect(await tables(url)).toEqual([]);
   });
 

@@ -93,7 +93,9 @@ describe('lint judged on the database (up and plan)', () => {
       throw new Error('permission denied for pg_class');
     });
     const run = await runPipeline(await settings({ dryRun: true }, 'CREATE INDEX a ON orders (x);'), { migrator: failing, log: log() });
-    expect(run.status).toBe('dry-run');
+    // Judged large, the index fails the gate: the dry run fails as up would.
+    expect(run.status).toBe('failed');
+    expect(run.error?.code).toBe('DRY_RUN_WOULD_FAIL');
     expect(run.lint).toMatchObject({ failed: true, databaseAware: false, factsError: 'permission denied for pg_class' });
     expect(run.warnings.join('\n')).toContain('lint could not read table sizes, so every existing table counts as large: permission denied for pg_class');
     const missing = await runPipeline(await settings({ dryRun: true }, 'CREATE INDEX a ON orders (x);'), { migrator: migrator(fakeTableFacts(15)), log: log() });

@@ -185,14 +185,18 @@ describe('lint in the preflight of up', () => {
     expect(strict.lint!.findings).toContainEqual(expect.objectContaining({ rule: 'destructive-drop', direction: 'up' }));
   });
 
-  it('a dry run shows the findings and says up would fail', async () => {
+  it('a dry run shows the findings and fails as up would (the pull-request check goes red), the reason first', async () => {
     const dir = await workspace();
     const m = fakeMigrator();
     const run = await runPipeline(settings(dir, { dryRun: true, backup: 'never' }), { migrator: m, log: log(), backup: fakeBackup() });
-    expect(run.status).toBe('dry-run');
+    expect(run.status).toBe('failed');
     expect(m.calls).toEqual(['plan']);
     expect(run.lint).toMatchObject({ scope: 'pending', failed: true });
-    expect(run.warnings.join('\n')).toMatch(/up would fail before applying anything: migration lint failed/);
+    expect(run.error?.code).toBe('DRY_RUN_WOULD_FAIL');
+    expect(run.error?.message).toMatch(/^up would fail before applying anything: migration lint failed: 1 finding at or above lint-fail-on: error/);
+    expect(run.warnings.join('\n')).not.toMatch(/up would fail/);
+    expect(run.rows.map((r) => r.status)).toEqual(run.rows.map(() => 'would-apply'));
+    expect(renderSummary(run).split('\n')[0]).toBe('## ❌ Dry run on production: up would fail (nothing was changed)');
     expect(renderSummary(run)).toContain('Migration lint');
   });
 });

@@ -252,7 +252,11 @@ describe('pipeline: health checks and automatic rollback (fakes)', () => {
     expect(run.rows.map((r) => r.status)).toEqual(['would-apply', 'would-apply']);
     expect(run.notes).toContain('Database app does not exist: `up` would create it, then apply every migration.');
     const prod = await runPipeline(settings({ dryRun: true, environment: 'production', backup: 'never' }), { migrator: m, log: recordingLog() });
-    expect(prod.warnings).toEqual(['database app does not exist: up would fail (the action never creates a production database)']);
+    // The dry run fails as up would: a green check would say the opposite; the reason is said once.
+    expect(prod.status).toBe('failed');
+    expect(prod.error).toMatchObject({ code: 'DRY_RUN_WOULD_FAIL', message: 'database app does not exist: up would fail (the action never creates a production database)' });
+    expect(prod.warnings).toEqual([]);
+    expect(prod.rows.map((r) => r.status)).toEqual(['would-apply', 'would-apply']);
   });
 });
 
@@ -260,7 +264,9 @@ describe('pipeline', () => {
   it.each(['up', 'rollback', 'status', 'plan'] as const)('dry-run with %s never calls a method that writes', async (command) => {
     const m = fakeMigrator();
     const run = await runPipeline(settings({ command, dryRun: true }), { migrator: m, log: recordingLog() });
-    expect(run.status).toBe('dry-run');
+    // The fake has nothing applied, so a real rollback would fail, and so does its dry run.
+    expect(run.status).toBe(command === 'rollback' ? 'failed' : 'dry-run');
+    if (command === 'rollback') expect(run.error).toMatchObject({ code: 'DRY_RUN_WOULD_FAIL', message: 'rollback would fail: no migrations have been applied' });
     expect(m.calls.filter((c) => c === 'up' || c === 'rollback')).toEqual([]);
   });
 
@@ -393,9 +399,10 @@ describe('pipeline: backup before migrating (fakes)', () => {
       'A backup would be taken before migrating (backup: auto, environment production) with pg_dump 15.18 (/usr/bin/pg_dump) for the PostgreSQL 15.18 server, into /tmp/db-backups; this dry run took none.',
     );
     const bad = await runPipeline(settings({ environment: 'production', dryRun: true }), { migrator: fakeMigrator(), log: recordingLog(), backup: fakeBackup({ fail: true }) });
-    expect(bad.status).toBe('dry-run');
+    expect(bad.status).toBe('failed');
     expect(bad.backup?.outcome).toBe('would-fail');
-    expect(bad.warnings[0]).toMatch(/^up would fail before migrating, with nothing applied: the backup \(backup: auto, environment production\) could not be taken: pg_dump 15\.18 cannot back up a PostgreSQL 18\.4 server/);
+    expect(bad.error?.code).toBe('DRY_RUN_WOULD_FAIL');
+    expect(bad.error?.message).toMatch(/^up would fail before migrating, with nothing applied: the backup \(backup: auto, environment production\) could not be taken: pg_dump 15\.18 cannot back up a PostgreSQL 18\.4 server/);
     const staging = await runPipeline(settings({ dryRun: true }), { migrator: fakeMigrator(), log: recordingLog(), backup: b });
     expect(staging.notes).toContain('No backup would be taken (backup: auto takes one in production only, not in staging).');
     expect(b.calls).toEqual(['probe', 'select']); // staging probed nothing
@@ -459,9 +466,21 @@ describe('pipeline: failure issue (fakes)', () => {
     // A failed lint is not an incident: no issue (an index built on an existing table is an error).
     const bad = await project({ 'db/migrations/20240101000000_idx.sql': migration('create index accounts_email on accounts (email);', 'drop index if exists accounts_email;') });
     const lint = await runPipeline(prod({ command: 'lint', workspace: bad.dir }), { migrator: fakeMigrator(), ...deps() });
-    await bad.cleanup();
     expect(lint.status).toBe('failed');
     expect(lint.error?.code).toBe('LINT_FAILED');
+    // Nor is an up that lint stopped before anything ran: the author fixes it, nobody is paged.
+    const REFS = [{ version: '20240101000000', fileName: '20240101000000_idx.sql', displayPath: 'db/migrations/20240101000000_idx.sql' }];
+    const gated = fakeMigrator({
+      up: async (opts = {}) => {
+        await opts.beforeApply?.(REFS, beforeApplyInfo('up'));
+        return upResult(false);
+      },
+    });
+    const up = await runPipeline(prod({ workspace: bad.dir }), { migrator: gated, ...deps() });
+    await bad.cleanup();
+    expect(up.status).toBe('failed');
+    expect(up.error?.code).toBe('LINT_FAILED');
+    expect(up.applied).toEqual([]);
     await runPipeline(prod({ createIssueOnFailure: false }), { migrator: fakeMigrator({ up: async () => upResult(true), rollbackVersions: async () => rolledBack(['1', '2']) }), ...deps() });
     expect(issues.factoryArgs).toEqual([]);
   });

@@ -35481,7 +35481,7 @@ const LAST_RESORT_MS = 9_000;
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6073);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7545);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5457);
 /* harmony import */ var _engine_signals_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5751);
 
 
@@ -35496,7 +35496,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7545:
+/***/ 5457:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -46764,16 +46764,26 @@ const ROLLBACK_STOP_REASONS = {
 /**
  * Whether this run pages someone. Only real changes that failed: a failed migration, health
  * check, rollback or backup, or a database that could not be reached for `up`/`rollback`. Not
- * dry runs, not `status`/`plan`, and not mistakes in the workflow itself (invalid inputs, a
- * command this version lacks): those are the workflow author's to fix, in the run that shows them.
+ * dry runs, not `status`/`plan`, and not what the author of the migrations or the workflow fixes
+ * ({@link AUTHORS_ERROR}: lint, a bad file or input): that is for the run that shows it.
  */
 function wantsIssue(s, run) {
     if (!s.createIssueOnFailure || s.dryRun)
         return false;
     if (s.command !== 'up' && s.command !== 'rollback')
         return false;
-    return run.status === 'failed' || run.status === 'rolled-back';
+    if (run.status !== 'failed' && run.status !== 'rolled-back')
+        return false;
+    return !(run.applied.length === 0 && AUTHORS_ERROR.test(run.error?.code ?? ''));
 }
+/**
+ * Failures found before anything ran that the author of the migrations or the workflow fixes, not
+ * on-call: lint, a malformed or out-of-order file, an invalid input or URL or table name, a URL
+ * that reaches a pooler, a standby or another tool's ledger, nothing to roll back. The run that
+ * shows them says where (annotations, the summary); paging someone for them would train people to
+ * ignore the incident label.
+ */
+const AUTHORS_ERROR = /^(LINT_FAILED|PARSE_[A-Z_0-9]+|OUT_OF_ORDER|DUPLICATE_VERSION|MIGRATIONS_DIR_MISSING|INPUT_INVALID|URL_[A-Z_]+|TABLE_NAME_INVALID|LEDGER_FOREIGN|HISTORY_FOREIGN|POOLER_TRANSACTION_MODE|STANDBY|TARGET_SESSION_ATTRS|NOTHING_TO_ROLLBACK|ROLLBACK_NO_FILE|ROLLBACK_NO_DOWN)$/;
 /** Everything the issue says, from the (already redacted) run. */
 function issueFacts(s, run) {
     const rb = run.rollback;
@@ -46892,7 +46902,31 @@ async function lintPlan(files, opts) {
     return { findings, ...(pgVersion !== undefined ? { pgVersion } : {}), sized: facts.sizes.size };
 }
 
+;// CONCATENATED MODULE: ./src/action/steps/predict.ts
+/**
+ * What a dry run predicts: the reasons the real run would fail, and the end of a dry run that
+ * found any. One place, because the plan, the backup probe and the lint each find their own.
+ */
+
+/** A dry run found why the real run would fail: recorded, and said once, as the run's error by {@link failIfPredicted}. */
+function predictFailure(ctx, reason) {
+    (ctx.run.wouldFail ??= []).push(reason);
+}
+/**
+ * End a dry run whose real run would fail as `failed`, with the first reason as its error (the
+ * plan, rows and notes stay as recorded): a green check on a pull request that breaks `up` would
+ * tell its reviewer the opposite of the truth.
+ */
+function failIfPredicted(ctx) {
+    const [first, ...more] = ctx.run.wouldFail ?? [];
+    if (first === undefined)
+        return;
+    const hint = more.length ? `also: ${more.join('; ')}` : 'this dry run changed nothing; fix this before the change is merged or deployed';
+    throw new ActionError('DRY_RUN_WOULD_FAIL', first, hint);
+}
+
 ;// CONCATENATED MODULE: ./src/action/steps/lint.ts
+
 
 
 
@@ -47012,7 +47046,7 @@ function lintingMigrator(ctx) {
             const r = await lintReport(s, plan.pending.slice(0, take), 'pending', plan.databaseMissing ? undefined : facts);
             record(r);
             if (r.failed)
-                warn(`up would fail before applying anything: ${lintError(r, '').message}`);
+                predictFailure(ctx, `up would fail before applying anything: ${lintError(r, '').message}`);
             // The preview is the pull request's review: down sections count there, as in command: lint.
             if (r.downOnly)
                 warn(downOnlyWarning(r));
@@ -47345,6 +47379,7 @@ function recordRun(ctx, r) {
 
 
 
+
 /**
  * Run an engine command (`call`) with the backup hook when the run's policy asks for a backup.
  * The engine calls the hook only when there is something to run. A failed backup becomes the
@@ -47447,12 +47482,12 @@ function backupHook(ctx, state) {
 }
 /**
  * Dry run: whether the real `command` would back up first (before `count` migrations), and with
- * which pg_dump; nothing is written. Records the answer in the run, with a note, or a warning when
- * the real run would fail on the backup. Reads the server version on a connection of its own (a
+ * which pg_dump; nothing is written. Records the answer in the run, with a note, or a predicted
+ * failure when the real run would fail on the backup. Reads the server version on a connection of its own (a
  * plain `SELECT`: nothing changes); a missing database has none to read.
  */
 async function backupDryRun(ctx, command, count, databaseMissing) {
-    const { run, log, warn } = ctx;
+    const { run, log } = ctx;
     const b = await probe(ctx, count, databaseMissing);
     run.backup = b;
     const what = command === 'up' ? 'migrating' : 'rolling back';
@@ -47463,7 +47498,7 @@ async function backupDryRun(ctx, command, count, databaseMissing) {
         log.info(m);
     }
     else if (b.outcome === 'would-fail') {
-        warn(`${command} would fail before ${what}, with nothing ${command === 'up' ? 'applied' : 'rolled back'}: the backup (${b.reason}) could not be taken: ${b.error}`);
+        predictFailure(ctx, `${command} would fail before ${what}, with nothing ${command === 'up' ? 'applied' : 'rolled back'}: the backup (${b.reason}) could not be taken: ${b.error}`);
     }
     else if (count > 0) {
         run.notes.push(`No backup would be taken (${b.reason}).`);
@@ -47505,9 +47540,10 @@ async function probe(ctx, count, databaseMissing) {
 
 
 
+
 /** Dry run of `up`: the first `steps` pending migrations (default all) would apply, the rest stay pending. */
 async function planUp(ctx) {
-    const { settings: s, ports, run, warn } = ctx;
+    const { settings: s, ports, run } = ctx;
     const plan = await ports.migrator.plan();
     const take = s.steps ?? plan.pending.length;
     run.rows = plan.pending.map((m, i) => ({
@@ -47522,7 +47558,7 @@ async function planUp(ctx) {
     run.status = 'dry-run';
     if (plan.databaseMissing) {
         if (s.environment === 'production')
-            warn(`database ${s.target.database} does not exist: up would fail (the action never creates a production database)`);
+            predictFailure(ctx, `database ${s.target.database} does not exist: up would fail (the action never creates a production database)`);
         else
             run.notes.push(`Database ${s.target.database} does not exist: \`up\` would create it, then apply every migration.`);
     }
@@ -47532,6 +47568,7 @@ async function planUp(ctx) {
         run.notes.push('Nothing to apply: the database is up to date.');
     await backupDryRun(ctx, 'up', toApply, plan.databaseMissing);
     logPlan(ctx, 'Would apply');
+    failIfPredicted(ctx);
     return plan;
 }
 /** Dry run of `rollback`: the newest `steps` applied migrations (default 1) would be undone. */
@@ -47544,15 +47581,16 @@ async function planRollback(ctx) {
     setCurrent(run, plan.currentVersion);
     run.status = 'dry-run';
     if (plan.databaseMissing)
-        warn(`rollback would fail: database ${s.target.database} does not exist`);
+        predictFailure(ctx, `rollback would fail: database ${s.target.database} does not exist`);
     else if (plan.targets.length === 0)
-        warn('rollback would fail: no migrations have been applied');
+        predictFailure(ctx, 'rollback would fail: no migrations have been applied');
     for (const t of plan.targets.filter((x) => x.empty)) {
         warn(`${t.displayPath} has an empty down section: rollback would only delete its ledger row and leave its changes in place`);
     }
     if (!plan.databaseMissing)
         await backupDryRun(ctx, 'rollback', plan.targets.length, false);
     logPlan(ctx, 'Would roll back');
+    failIfPredicted(ctx);
     return plan;
 }
 function describePlan(ctx, plan) {
@@ -49632,6 +49670,8 @@ function summary_headline(run) {
                 return `❌ Migration lint failed${run.lint ? `: ${count(run.lint.failing, 'finding')} at or above lint-fail-on ${run.lint.failOn}` : ''}`;
             if (run.error?.code === 'LINT_FAILED')
                 return `❌ Migration lint failed${on}: nothing was applied`;
+            if (run.error?.code === 'DRY_RUN_WOULD_FAIL')
+                return `❌ Dry run on ${run.environment}: ${run.command === 'rollback' ? 'rollback' : 'up'} would fail (nothing was changed)`;
             if (run.backup?.outcome === 'failed')
                 return `❌ Backup failed${on}: nothing was ${run.command === 'rollback' ? 'rolled back' : 'applied'}`;
             if (run.command === 'report')

@@ -258,6 +258,12 @@ export interface ActionRun {
   cancelled?: string;
   /** Things the user should act on (shown in the summary and as warnings). */
   warnings: string[];
+  /**
+   * Dry runs: why the real run would fail (lint, the backup, a missing database). A dry run with
+   * any ends `failed`, the first reason its error, so the pull-request check goes red on a change
+   * that would break `up` (see `failIfPredicted` in steps/plan.ts).
+   */
+  wouldFail?: string[];
   /** Neutral facts worth showing (e.g. the ledger does not exist yet). */
   notes: string[];
   toolVersion: string;

@@ -54,6 +54,7 @@ function headline(run: ActionRun): string {
       if (!run.command) return '❌ Invalid action inputs: nothing ran';
       if (run.command === 'lint') return `❌ Migration lint failed${run.lint ? `: ${count(run.lint.failing, 'finding')} at or above lint-fail-on ${run.lint.failOn}` : ''}`;
       if (run.error?.code === 'LINT_FAILED') return `❌ Migration lint failed${on}: nothing was applied`;
+      if (run.error?.code === 'DRY_RUN_WOULD_FAIL') return `❌ Dry run on ${run.environment}: ${run.command === 'rollback' ? 'rollback' : 'up'} would fail (nothing was changed)`;
       if (run.backup?.outcome === 'failed') return `❌ Backup failed${on}: nothing was ${run.command === 'rollback' ? 'rolled back' : 'applied'}`;
       if (run.command === 'report') return `❌ Migration report failed${on}`;
       if (run.command === 'verify') return `❌ Verify failed${on}${run.error?.code === 'VERIFY_FAILED' ? ': the round trip did not give back the same schema' : ''}`;

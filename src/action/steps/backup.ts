@@ -13,6 +13,7 @@ import { abortReason } from '../../engine/cancel.js';
 import { errorOf } from '../errors.js';
 import type { BackupReport } from '../run-result.js';
 import type { StepContext } from './context.js';
+import { predictFailure } from './predict.js';
 import { setCurrent } from './record.js';
 
 /** What the hook saw, to report a failed backup precisely. */
@@ -125,12 +126,12 @@ function backupHook(ctx: StepContext, state: HookState): BeforeApply {
 
 /**
  * Dry run: whether the real `command` would back up first (before `count` migrations), and with
- * which pg_dump; nothing is written. Records the answer in the run, with a note, or a warning when
- * the real run would fail on the backup. Reads the server version on a connection of its own (a
+ * which pg_dump; nothing is written. Records the answer in the run, with a note, or a predicted
+ * failure when the real run would fail on the backup. Reads the server version on a connection of its own (a
  * plain `SELECT`: nothing changes); a missing database has none to read.
  */
 export async function backupDryRun(ctx: StepContext, command: 'up' | 'rollback', count: number, databaseMissing: boolean): Promise<BackupReport> {
-  const { run, log, warn } = ctx;
+  const { run, log } = ctx;
   const b = await probe(ctx, count, databaseMissing);
   run.backup = b;
   const what = command === 'up' ? 'migrating' : 'rolling back';
@@ -140,7 +141,7 @@ export async function backupDryRun(ctx: StepContext, command: 'up' | 'rollback',
     run.notes.push(m);
     log.info(m);
   } else if (b.outcome === 'would-fail') {
-    warn(`${command} would fail before ${what}, with nothing ${command === 'up' ? 'applied' : 'rolled back'}: the backup (${b.reason}) could not be taken: ${b.error}`);
+    predictFailure(ctx, `${command} would fail before ${what}, with nothing ${command === 'up' ? 'applied' : 'rolled back'}: the backup (${b.reason}) could not be taken: ${b.error}`);
   } else if (count > 0) {
     run.notes.push(`No backup would be taken (${b.reason}).`);
   }

@@ -11,14 +11,25 @@ import type { StepContext } from './context.js';
 /**
  * Whether this run pages someone. Only real changes that failed: a failed migration, health
  * check, rollback or backup, or a database that could not be reached for `up`/`rollback`. Not
- * dry runs, not `status`/`plan`, and not mistakes in the workflow itself (invalid inputs, a
- * command this version lacks): those are the workflow author's to fix, in the run that shows them.
+ * dry runs, not `status`/`plan`, and not what the author of the migrations or the workflow fixes
+ * ({@link AUTHORS_ERROR}: lint, a bad file or input): that is for the run that shows it.
  */
 export function wantsIssue(s: ActionSettings, run: ActionRun): boolean {
   if (!s.createIssueOnFailure || s.dryRun) return false;
   if (s.command !== 'up' && s.command !== 'rollback') return false;
-  return run.status === 'failed' || run.status === 'rolled-back';
+  if (run.status !== 'failed' && run.status !== 'rolled-back') return false;
+  return !(run.applied.length === 0 && AUTHORS_ERROR.test(run.error?.code ?? ''));
 }
+
+/**
+ * Failures found before anything ran that the author of the migrations or the workflow fixes, not
+ * on-call: lint, a malformed or out-of-order file, an invalid input or URL or table name, a URL
+ * that reaches a pooler, a standby or another tool's ledger, nothing to roll back. The run that
+ * shows them says where (annotations, the summary); paging someone for them would train people to
+ * ignore the incident label.
+ */
+const AUTHORS_ERROR =
+  /^(LINT_FAILED|PARSE_[A-Z_0-9]+|OUT_OF_ORDER|DUPLICATE_VERSION|MIGRATIONS_DIR_MISSING|INPUT_INVALID|URL_[A-Z_]+|TABLE_NAME_INVALID|LEDGER_FOREIGN|HISTORY_FOREIGN|POOLER_TRANSACTION_MODE|STANDBY|TARGET_SESSION_ATTRS|NOTHING_TO_ROLLBACK|ROLLBACK_NO_FILE|ROLLBACK_NO_DOWN)$/;
 
 /** Everything the issue says, from the (already redacted) run. */
 export function issueFacts(s: ActionSettings, run: ActionRun): IssueFacts {

@@ -14,6 +14,7 @@ import type { MigratorPort } from '../ports.js';
 import type { ActionRun, LintReport } from '../run-result.js';
 import type { ActionSettings } from '../settings.js';
 import type { StepContext } from './context.js';
+import { predictFailure } from './predict.js';
 
 /** The settings lint reads. */
 export type LintStepSettings = Pick<ActionSettings, 'migrationsDirs' | 'workspace' | 'lintFailOn' | 'lintDisable' | 'lintLargeTable' | 'pgVersion' | 'lintRunner' | 'steps'>;
@@ -140,7 +141,7 @@ export function lintingMigrator(ctx: StepContext): MigratorPort {
       // A plan of a database that does not exist yet has no table to size (and may have no server to ask).
       const r = await lintReport(s, plan.pending.slice(0, take), 'pending', plan.databaseMissing ? undefined : facts);
       record(r);
-      if (r.failed) warn(`up would fail before applying anything: ${lintError(r, '').message}`);
+      if (r.failed) predictFailure(ctx, `up would fail before applying anything: ${lintError(r, '').message}`);
       // The preview is the pull request's review: down sections count there, as in command: lint.
       if (r.downOnly) warn(downOnlyWarning(r));
       return plan;

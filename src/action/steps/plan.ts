@@ -9,10 +9,11 @@ import type { MigrationRow } from '../run-result.js';
 import { backupDryRun } from './backup.js';
 import type { StepContext } from './context.js';
 import { setCurrent } from './record.js';
+import { failIfPredicted, predictFailure } from './predict.js';
 
 /** Dry run of `up`: the first `steps` pending migrations (default all) would apply, the rest stay pending. */
 export async function planUp(ctx: StepContext): Promise<PlanResult> {
-  const { settings: s, ports, run, warn } = ctx;
+  const { settings: s, ports, run } = ctx;
   const plan = await ports.migrator.plan();
   const take = s.steps ?? plan.pending.length;
   run.rows = plan.pending.map((m, i) => ({
@@ -26,7 +27,7 @@ export async function planUp(ctx: StepContext): Promise<PlanResult> {
   setCurrent(run, plan.currentVersion);
   run.status = 'dry-run';
   if (plan.databaseMissing) {
-    if (s.environment === 'production') warn(`database ${s.target.database} does not exist: up would fail (the action never creates a production database)`);
+    if (s.environment === 'production') predictFailure(ctx, `database ${s.target.database} does not exist: up would fail (the action never creates a production database)`);
     else run.notes.push(`Database ${s.target.database} does not exist: \`up\` would create it, then apply every migration.`);
   }
   describePlan(ctx, plan);
@@ -34,6 +35,7 @@ export async function planUp(ctx: StepContext): Promise<PlanResult> {
   if (toApply === 0) run.notes.push('Nothing to apply: the database is up to date.');
   await backupDryRun(ctx, 'up', toApply, plan.databaseMissing);
   logPlan(ctx, 'Would apply');
+  failIfPredicted(ctx);
   return plan;
 }
 
@@ -46,13 +48,14 @@ export async function planRollback(ctx: StepContext): Promise<RollbackPlanResult
   run.pending = plan.pending.map((m) => m.version);
   setCurrent(run, plan.currentVersion);
   run.status = 'dry-run';
-  if (plan.databaseMissing) warn(`rollback would fail: database ${s.target.database} does not exist`);
-  else if (plan.targets.length === 0) warn('rollback would fail: no migrations have been applied');
+  if (plan.databaseMissing) predictFailure(ctx, `rollback would fail: database ${s.target.database} does not exist`);
+  else if (plan.targets.length === 0) predictFailure(ctx, 'rollback would fail: no migrations have been applied');
   for (const t of plan.targets.filter((x) => x.empty)) {
     warn(`${t.displayPath} has an empty down section: rollback would only delete its ledger row and leave its changes in place`);
   }
   if (!plan.databaseMissing) await backupDryRun(ctx, 'rollback', plan.targets.length, false);
   logPlan(ctx, 'Would roll back');
+  failIfPredicted(ctx);
   return plan;
 }
 
