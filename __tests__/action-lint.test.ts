@@ -233,6 +233,9 @@ describe('the gate: up judges what it executes, command: lint every section', ()
     expect(failsGate(f, 'error', 'all')).toBe(true);
     expect(judgeGate([f], 'error', 'up')).toEqual({ failing: 0, downOnly: 0 });
     expect(gateLine(f, 'up')).toBe('db/migrations/2_r.sql:2:1: error secret-in-migration: a PASSWORD literal for role app in the migration (value not shown) (a review finding: running it leaks nothing more, so it does not gate up)');
+    // The size and a suppression's reason are findingLine's, printed once.
+    const judged: Finding = { ...f, rule: 'require-concurrent-index', message: 'm', size: 'orders: ~12 M rows, 3.1 GiB', suppressed: { reason: 'built off-hours' }, direction: 'down' };
+    expect(gateLine(judged, 'up')).toBe('db/migrations/2_r.sql:2:1: error require-concurrent-index: m (orders: ~12 M rows, 3.1 GiB) [suppressed: built off-hours] (down section: does not gate up)');
   });
 
   it('the same down-section error fails command: lint, and the preview (the pull request review) warns about it', async () => {

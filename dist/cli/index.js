@@ -7573,20 +7573,14 @@ function judgeGate(findings, failOn, gate) {
 function lintFailedMessage(failing, failOn, findings, files, before = '') {
     return `migration lint failed${before}: ${count(failing, 'finding')} at or above lint-fail-on: ${failOn} (${findingCounts(findings, files)})`;
 }
-/** Why a finding does not gate, for the log and the summary: `suppressed: <reason>`, `info`, `down section: does not gate up`. */
-function findingNote(f, gate) {
-    if (f.suppressed)
-        return `suppressed: ${f.suppressed.reason || 'no reason given'}`;
-    return upGateExemption(f, gate);
-}
 /**
- * A finding as the action's log and the CLI's warnings print it: {@link findingLine}, then the
- * size it was judged by and why it does not gate, e.g. `… [orders: ~12 M rows, 3.1 GB] (down
- * section: does not gate up)`.
+ * A finding as the action's log and the CLI's warnings print it: {@link findingLine} (which
+ * already shows the size it was judged by and a suppression's reason), then why the `up` gate
+ * lets it through, e.g. `… (down section: does not gate up)`.
  */
 function gateLine(f, gate) {
-    const note = findingNote(f, gate);
-    return `${findingLine(f)}${f.size ? ` [${f.size}]` : ''}${note ? ` (${note})` : ''}`;
+    const exempt = upGateExemption(f, gate);
+    return `${findingLine(f)}${exempt ? ` (${exempt})` : ''}`;
 }
 
 ;// CONCATENATED MODULE: ./src/lint/sizes.ts
