@@ -14394,10 +14394,7 @@ function parseDatabaseUrl(raw, opts = {}) {
         severalHosts(text, 'ports', portText);
     const port = portText === '' ? (scheme === 'redshift' ? 5439 : 5432) : parsePort(text, portText);
     const database = decode(text, url.pathname.replace(/^\//, ''), 'database name');
-    const sslmodeText = param('sslmode');
-    if (sslmodeText !== undefined && !SSL_MODES.includes(sslmodeText)) {
-        invalid(text, `sslmode=${sslmodeText} is not valid; expected one of ${SSL_MODES.join(', ')}`);
-    }
+    const sslmodeText = choice('sslmode', SSL_MODES);
     // libpq: the deprecated requiressl=1 means require, unless sslmode says otherwise.
     const requiressl = choice('requiressl', ['0', '1']);
     const explicitMode = sslmodeText ?? (requiressl === '1' ? 'require' : undefined);
@@ -14474,13 +14471,9 @@ function parseDatabaseUrl(raw, opts = {}) {
     pgConfig.keepAlive = keepalives !== 0;
     if (keepalives !== 0)
         pgConfig.keepAliveInitialDelayMillis = (keepalivesIdle ?? 10) * 1000;
-    const connectTimeout = param('connect_timeout');
-    if (connectTimeout !== undefined) {
-        if (!/^\d+$/.test(connectTimeout)) {
-            invalid(text, `connect_timeout=${connectTimeout} is not valid; expected a whole number of seconds (0 = wait forever)`);
-        }
-        pgConfig.connectionTimeoutMillis = Number(connectTimeout) * 1000;
-    }
+    const connectTimeout = wholeNumber('connect_timeout', 'seconds (0 = wait forever)');
+    if (connectTimeout !== undefined)
+        pgConfig.connectionTimeoutMillis = connectTimeout * 1000;
     const appName = param('application_name');
     if (appName !== undefined)
         pgConfig.application_name = appName;

@@ -215,13 +215,10 @@ export function parseDatabaseUrl(raw: string, opts: ParseUrlOptions = {}): Datab
 
   const database = decode(text, url.pathname.replace(/^\//, ''), 'database name');
 
-  const sslmodeText = param('sslmode');
-  if (sslmodeText !== undefined && !SSL_MODES.includes(sslmodeText as SslMode)) {
-    invalid(text, `sslmode=${sslmodeText} is not valid; expected one of ${SSL_MODES.join(', ')}`);
-  }
+  const sslmodeText = choice('sslmode', SSL_MODES);
   // libpq: the deprecated requiressl=1 means require, unless sslmode says otherwise.
   const requiressl = choice('requiressl', ['0', '1']);
-  const explicitMode = (sslmodeText as SslMode | undefined) ?? (requiressl === '1' ? 'require' : undefined);
+  const explicitMode = sslmodeText ?? (requiressl === '1' ? 'require' : undefined);
   const tlsVersion = (name: string) => choice(name, TLS_VERSIONS) as SslFiles['minVersion'];
   const tlsParams = {
     sslrootcert: param('sslrootcert'),
@@ -298,13 +295,8 @@ export function parseDatabaseUrl(raw: string, opts: ParseUrlOptions = {}): Datab
   pgConfig.keepAlive = keepalives !== 0;
   if (keepalives !== 0) pgConfig.keepAliveInitialDelayMillis = (keepalivesIdle ?? 10) * 1000;
 
-  const connectTimeout = param('connect_timeout');
-  if (connectTimeout !== undefined) {
-    if (!/^\d+$/.test(connectTimeout)) {
-      invalid(text, `connect_timeout=${connectTimeout} is not valid; expected a whole number of seconds (0 = wait forever)`);
-    }
-    pgConfig.connectionTimeoutMillis = Number(connectTimeout) * 1000;
-  }
+  const connectTimeout = wholeNumber('connect_timeout', 'seconds (0 = wait forever)');
+  if (connectTimeout !== undefined) pgConfig.connectionTimeoutMillis = connectTimeout * 1000;
   const appName = param('application_name');
   if (appName !== undefined) pgConfig.application_name = appName;
   const fallbackAppName = param('fallback_application_name');
