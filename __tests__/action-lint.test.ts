@@ -174,10 +174,18 @@ describe('lint in the preflight of up', () => {
     const off = await runPipeline(settings(dir, { lintDisable: ['require-concurrent-index'], backup: 'never' }), { migrator: fakeMigrator(), log: log(), health: fakeHealth() });
     expect(off.status).toBe('success');
     expect(off.lint!.findings.map((f) => f.rule)).not.toContain('require-concurrent-index');
-    // 3_t.sql's only warning is its empty down section: it does not gate up, even under lint-fail-on: warning.
-    const downOnly = await runPipeline(settings(dir, { lintDisable: ['require-concurrent-index'], lintFailOn: 'warning', backup: 'never' }), { migrator: fakeMigrator(), log: log(), health: fakeHealth() });
+    // 3_t.sql's only warning is its empty down section: this run's own rollback could not undo it, so
+    // lint-fail-on: warning stops up on it before anything is applied.
+    const noDown = await runPipeline(settings(dir, { lintDisable: ['require-concurrent-index'], lintFailOn: 'warning', backup: 'never' }), { migrator: fakeMigrator(), log: log(), health: fakeHealth() });
+    expect(noDown.status).toBe('failed');
+    expect(noDown.error?.code).toBe('LINT_FAILED');
+    expect(noDown.lint).toMatchObject({ failing: 1, downOnly: 0, gate: 'up' });
+    // A finding the down SQL itself raises is the rollback's, not up's: it does not gate up.
+    const downSql = await workspace({ ...FILES, 'db/migrations/3_t.sql': migration('CREATE TABLE IF NOT EXISTS t (id int);', 'ALTER TABLE users ALTER COLUMN email SET NOT NULL;') });
+    const downOnly = await runPipeline(settings(downSql, { lintDisable: ['require-concurrent-index'], lintFailOn: 'warning', backup: 'never' }), { migrator: fakeMigrator(), log: log(), health: fakeHealth() });
     expect(downOnly.status).toBe('success');
     expect(downOnly.lint).toMatchObject({ failing: 0, downOnly: 1, gate: 'up' });
+    expect(downOnly.lint!.findings).toContainEqual(expect.objectContaining({ rule: 'set-not-null', direction: 'down' }));
     const upWarning = await workspace({ ...FILES, 'db/migrations/3_t.sql': migration('DROP TABLE legacy;', 'CREATE TABLE legacy (id int);') });
     const strict = await runPipeline(settings(upWarning, { lintDisable: ['require-concurrent-index'], lintFailOn: 'warning', backup: 'never' }), { migrator: fakeMigrator(), log: log(), health: fakeHealth() });
     expect(strict.status).toBe('failed');
@@ -263,6 +271,9 @@ describe('the gate: up judges what it executes, command: lint every section', ()
     }
     expect(failsGate(f({ direction: 'down' }), 'error', 'up')).toBe(false);
     expect(failsGate(f({ direction: 'down' }), 'error', 'all')).toBe(true);
+    // An empty down section is this up's irreversibility, not SQL a rollback runs.
+    expect(failsGate(f({ direction: 'down', rule: 'missing-down', severity: 'warning' }), 'warning', 'up')).toBe(true);
+    expect(failsGate(f({ direction: 'down', rule: 'missing-down', severity: 'warning' }), 'error', 'up')).toBe(false);
     expect(judgeGate([f({ direction: 'down' }), f({ direction: 'down', suppressed: { reason: 'x' } }), f({})], 'error', 'up')).toEqual({ failing: 1, downOnly: 1 });
   });
 

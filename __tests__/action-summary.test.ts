@@ -159,7 +159,7 @@ describe('job summary rendering', () => {
       { message: 'd', title: 'Migration 2 failed', file: 'db/migrations/2_b.sql', startLine: 4, startColumn: 7 },
     ]);
     const parseErr = { message: "db/migrations/3_c.sql: dbmate requires each migration to define a down block with '-- migrate:down'", details: 'p', code: 'PARSE_MISSING_DOWN', file: 'db/migrations/3_c.sql' };
-    expect(fileAnnotations(baseRun({ status: 'failed', error: parseErr }))).toEqual([{ message: 'p', title: 'Migration failed', file: 'db/migrations/3_c.sql', startLine: 1 }]);
+    expect(fileAnnotations(baseRun({ status: 'failed', error: parseErr }))).toEqual([{ message: 'p', title: 'Invalid migration file', file: 'db/migrations/3_c.sql', startLine: 1 }]);
     const rollbackErr = { message: 'r', details: 'rd', file: 'db/migrations/1_a.sql', line: 9, column: 1, version: '1' };
     const both = fileAnnotations(
       baseRun({ status: 'failed', error: sqlErr, rollback: { reason: 'migration 2 failed', requested: ['1'], rolledBack: [], remaining: ['1'], stoppedAt: { version: '1', reason: 'failed' }, error: rollbackErr } }),

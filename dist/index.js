@@ -41682,8 +41682,8 @@ function parsePgVersion(text) {
 }
 /**
  * Whether one finding fails a run: never when suppressed (`-- db-migrate:disable rule -- why`), of
- * severity `info`, or under `lint-fail-on: none`; a down-section finding, or one of a review-only
- * rule, never fails the `up` gate ({@link upGateExemption}).
+ * severity `info`, or under `lint-fail-on: none`; a down-section finding (but an empty down
+ * section), or one of a review-only rule, never fails the `up` gate ({@link upGateExemption}).
  * A finding without a section (e.g. a file that does not parse) counts as up: it stops `up` too.
  */
 function failsGate(f, failOn, gate) {
@@ -41699,11 +41699,16 @@ function failsGate(f, failOn, gate) {
  * protects nothing; `command: lint` and the pull-request review fail on it.
  */
 const REVIEW_ONLY_RULES = new Set(['secret-in-migration']);
+/**
+ * Down-section rules that still gate `up`: an empty down section is not SQL a rollback would run
+ * but the absence of one, so it is this run's own automatic rollback that could not undo it.
+ */
+const GATES_UP_FROM_DOWN = new Set(['missing-down']);
 /** Why the `up` gate lets a finding through whatever its severity (a down section, a review-only rule), or undefined. */
 function upGateExemption(f, gate) {
     if (gate !== 'up')
         return undefined;
-    if (f.direction === 'down')
+    if (f.direction === 'down' && !GATES_UP_FROM_DOWN.has(f.rule))
         return 'down section: does not gate up';
     if (REVIEW_ONLY_RULES.has(f.rule))
         return 'a review finding: running it leaks nothing more, so it does not gate up';
@@ -41712,7 +41717,7 @@ function upGateExemption(f, gate) {
 /** Judge the findings by the gate. */
 function judgeGate(findings, failOn, gate) {
     const failing = findings.filter((f) => failsGate(f, failOn, gate)).length;
-    const downOnly = gate === 'up' ? findings.filter((f) => f.direction === 'down' && failsGate(f, failOn, 'all')).length : 0;
+    const downOnly = gate === 'up' ? findings.filter((f) => upGateExemption(f, gate) !== undefined && f.direction === 'down' && failsGate(f, failOn, 'all')).length : 0;
     return { failing, downOnly };
 }
 /**
@@ -49204,7 +49209,7 @@ function actionOutputs(run) {
 function fileAnnotations(run) {
     const of = (e, title) => e?.file ? [{ message: e.details, title, file: e.file, startLine: e.line ?? 1, ...(e.line !== undefined ? { startColumn: e.column ?? 1 } : {}) }] : [];
     return [
-        ...of(run.error, run.error?.version ? `Migration ${run.error.version} failed` : 'Migration failed'),
+        ...of(run.error, errorTitle(run)),
         ...of(run.rollback?.error, run.rollback?.error?.version ? `Rollback of ${run.rollback.error.version} failed` : 'Automatic rollback stopped'),
     ];
 }
@@ -49236,6 +49241,18 @@ function lintAnnotations(run) {
             startColumn: f.column,
         };
     });
+}
+/**
+ * The title of the run's error annotation: a file that does not parse never ran, and a dry run
+ * ran nothing, so neither is a migration that failed (on-call reads the title first).
+ */
+function errorTitle(run) {
+    const e = run.error;
+    if (e?.code?.startsWith('PARSE_'))
+        return 'Invalid migration file';
+    if (run.dryRun || run.command === 'plan')
+        return `${run.command === 'rollback' ? 'Rollback' : 'up'} would fail (dry run)`;
+    return e?.version ? `Migration ${e.version} failed` : 'Migration failed';
 }
 /** A warning annotation on the schema file when the live schema drifted from it (`core.warning`), with the diff. */
 function driftAnnotations(run) {

@@ -51,7 +51,7 @@ export function fileAnnotations(run: ActionRun): FileAnnotation[] {
   const of = (e: RunError | undefined, title: string): FileAnnotation[] =>
     e?.file ? [{ message: e.details, title, file: e.file, startLine: e.line ?? 1, ...(e.line !== undefined ? { startColumn: e.column ?? 1 } : {}) }] : [];
   return [
-    ...of(run.error, run.error?.version ? `Migration ${run.error.version} failed` : 'Migration failed'),
+    ...of(run.error, errorTitle(run)),
     ...of(run.rollback?.error, run.rollback?.error?.version ? `Rollback of ${run.rollback.error.version} failed` : 'Automatic rollback stopped'),
   ];
 }
@@ -89,6 +89,17 @@ export function lintAnnotations(run: ActionRun): LintAnnotation[] {
       startColumn: f.column,
     };
   });
+}
+
+/**
+ * The title of the run's error annotation: a file that does not parse never ran, and a dry run
+ * ran nothing, so neither is a migration that failed (on-call reads the title first).
+ */
+function errorTitle(run: ActionRun): string {
+  const e = run.error;
+  if (e?.code?.startsWith('PARSE_')) return 'Invalid migration file';
+  if (run.dryRun || run.command === 'plan') return `${run.command === 'rollback' ? 'Rollback' : 'up'} would fail (dry run)`;
+  return e?.version ? `Migration ${e.version} failed` : 'Migration failed';
 }
 
 /** A warning annotation on the schema file when the live schema drifted from it (`core.warning`), with the diff. */

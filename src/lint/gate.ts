@@ -39,8 +39,8 @@ export function parsePgVersion(text: string): number | undefined {
 
 /**
  * Whether one finding fails a run: never when suppressed (`-- db-migrate:disable rule -- why`), of
- * severity `info`, or under `lint-fail-on: none`; a down-section finding, or one of a review-only
- * rule, never fails the `up` gate ({@link upGateExemption}).
+ * severity `info`, or under `lint-fail-on: none`; a down-section finding (but an empty down
+ * section), or one of a review-only rule, never fails the `up` gate ({@link upGateExemption}).
  * A finding without a section (e.g. a file that does not parse) counts as up: it stops `up` too.
  */
 export function failsGate(f: Finding, failOn: LintFailOn, gate: LintGate): boolean {
@@ -56,10 +56,16 @@ export function failsGate(f: Finding, failOn: LintFailOn, gate: LintGate): boole
  */
 const REVIEW_ONLY_RULES: ReadonlySet<string> = new Set(['secret-in-migration']);
 
+/**
+ * Down-section rules that still gate `up`: an empty down section is not SQL a rollback would run
+ * but the absence of one, so it is this run's own automatic rollback that could not undo it.
+ */
+const GATES_UP_FROM_DOWN: ReadonlySet<string> = new Set(['missing-down']);
+
 /** Why the `up` gate lets a finding through whatever its severity (a down section, a review-only rule), or undefined. */
 export function upGateExemption(f: Finding, gate: LintGate): string | undefined {
   if (gate !== 'up') return undefined;
-  if (f.direction === 'down') return 'down section: does not gate up';
+  if (f.direction === 'down' && !GATES_UP_FROM_DOWN.has(f.rule)) return 'down section: does not gate up';
   if (REVIEW_ONLY_RULES.has(f.rule)) return 'a review finding: running it leaks nothing more, so it does not gate up';
   return undefined;
 }
@@ -78,7 +84,7 @@ export interface GateVerdict {
 /** Judge the findings by the gate. */
 export function judgeGate(findings: readonly Finding[], failOn: LintFailOn, gate: LintGate): GateVerdict {
   const failing = findings.filter((f) => failsGate(f, failOn, gate)).length;
-  const downOnly = gate === 'up' ? findings.filter((f) => f.direction === 'down' && failsGate(f, failOn, 'all')).length : 0;
+  const downOnly = gate === 'up' ? findings.filter((f) => upGateExemption(f, gate) !== undefined && f.direction === 'down' && failsGate(f, failOn, 'all')).length : 0;
   return { failing, downOnly };
 }
 
