@@ -229,7 +229,7 @@ describe('bad database URLs and connections', () => {
     const p = await proj({
       '20240101000000_ok.sql': OK,
       // The password in the SQL itself (e.g. creating a role) is not a URL secret, but in an error message it would be.
-      '20240102000000_bad.sql': migration(`select 1 from nonexistent where secret = '${PASSWORD}';`, ''),
+      '20240102000000_bad.sql': migration(`select 1 from nonexistent where secret = '${PASSWORD}';`, 'select 1;'),
     });
 
     const r = await runCli(['--no-dump-schema', 'up'], { env: { DATABASE_URL: url }, cwd: p.dir });

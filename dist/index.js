@@ -38497,6 +38497,8 @@ class errors_MigrationError extends Error {
     code;
     /** Suggested fix, shown separately so the message itself can stay dbmate-compatible. */
     hint;
+    /** Display path of the migration file it is about, when there is one. */
+    file;
     /**
      * @param code stable identifier, e.g. `MIGRATIONS_DIR_MISSING`
      * @param message user-facing text
@@ -38509,12 +38511,12 @@ class errors_MigrationError extends Error {
         this.code = code;
         if (opts.hint !== undefined)
             this.hint = opts.hint;
+        if (opts.file !== undefined)
+            this.file = opts.file;
     }
 }
 /** A migration file that cannot be parsed into exactly one up and one down section. */
 class ParseError extends errors_MigrationError {
-    /** Display path of the offending file, when known. */
-    file;
     /**
      * @param code stable identifier, e.g. `PARSE_MISSING_DOWN`
      * @param message user-facing text (callers prefix it with the file's display path)
@@ -38523,8 +38525,6 @@ class ParseError extends errors_MigrationError {
     constructor(code, message, opts = {}) {
         super(code, message, opts);
         this.name = 'ParseError';
-        if (opts.file !== undefined)
-            this.file = opts.file;
     }
 }
 
@@ -42451,7 +42451,7 @@ function errorOf(err) {
         };
     }
     if (err instanceof errors_MigrationError) {
-        const file = err instanceof ParseError ? err.file : undefined;
+        const file = err.file;
         return {
             message: err.message,
             details: err.hint ? `${err.message}\n  hint: ${err.hint}` : err.message,
@@ -43134,7 +43134,7 @@ function makePlan(files, applied) {
 function checkStrictOrder(plan) {
     const first = plan.pending[0];
     if (first && plan.highestApplied !== undefined && first.version <= plan.highestApplied) {
-        throw new errors_MigrationError('OUT_OF_ORDER', `migration \`${first.version}\` is out of order with already applied migrations, the version number has to be higher than the applied migration \`${plan.highestApplied}\` in --strict mode`, { hint: `rename ${first.displayPath} with a newer timestamp (db-migrate new), or run without --strict` });
+        throw new errors_MigrationError('OUT_OF_ORDER', `migration \`${first.version}\` is out of order with already applied migrations, the version number has to be higher than the applied migration \`${plan.highestApplied}\` in --strict mode`, { hint: `rename ${first.displayPath} with a newer timestamp (db-migrate new), or run without --strict`, file: first.displayPath });
     }
 }
 /**

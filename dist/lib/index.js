@@ -62,6 +62,8 @@ class errors_MigrationError extends Error {
     code;
     /** Suggested fix, shown separately so the message itself can stay dbmate-compatible. */
     hint;
+    /** Display path of the migration file it is about, when there is one. */
+    file;
     /**
      * @param code stable identifier, e.g. `MIGRATIONS_DIR_MISSING`
      * @param message user-facing text
@@ -74,12 +76,12 @@ class errors_MigrationError extends Error {
         this.code = code;
         if (opts.hint !== undefined)
             this.hint = opts.hint;
+        if (opts.file !== undefined)
+            this.file = opts.file;
     }
 }
 /** A migration file that cannot be parsed into exactly one up and one down section. */
 class ParseError extends errors_MigrationError {
-    /** Display path of the offending file, when known. */
-    file;
     /**
      * @param code stable identifier, e.g. `PARSE_MISSING_DOWN`
      * @param message user-facing text (callers prefix it with the file's display path)
@@ -88,8 +90,6 @@ class ParseError extends errors_MigrationError {
     constructor(code, message, opts = {}) {
         super(code, message, opts);
         this.name = 'ParseError';
-        if (opts.file !== undefined)
-            this.file = opts.file;
     }
 }
 
@@ -510,7 +510,7 @@ function makePlan(files, applied) {
 function checkStrictOrder(plan) {
     const first = plan.pending[0];
     if (first && plan.highestApplied !== undefined && first.version <= plan.highestApplied) {
-        throw new MigrationError('OUT_OF_ORDER', `migration \`${first.version}\` is out of order with already applied migrations, the version number has to be higher than the applied migration \`${plan.highestApplied}\` in --strict mode`, { hint: `rename ${first.displayPath} with a newer timestamp (db-migrate new), or run without --strict` });
+        throw new MigrationError('OUT_OF_ORDER', `migration \`${first.version}\` is out of order with already applied migrations, the version number has to be higher than the applied migration \`${plan.highestApplied}\` in --strict mode`, { hint: `rename ${first.displayPath} with a newer timestamp (db-migrate new), or run without --strict`, file: first.displayPath });
     }
 }
 /**

@@ -2,7 +2,7 @@
  * The action's own error, and every failure as data: what `run.error` (and the rollback's error)
  * holds, so outputs, summary, annotations and the issue all read the same fields.
  */
-import { MigrationError, ParseError } from '../engine/errors.js';
+import { MigrationError } from '../engine/errors.js';
 import { SqlMigrationError } from '../engine/sql-error.js';
 import type { RunError } from './run-result.js';
 
@@ -36,7 +36,7 @@ export function errorOf(err: unknown): RunError {
     };
   }
   if (err instanceof MigrationError) {
-    const file = err instanceof ParseError ? err.file : undefined;
+    const file = err.file;
     return {
       message: err.message,
       details: err.hint ? `${err.message}\n  hint: ${err.hint}` : err.message,

@@ -4,6 +4,11 @@ export interface MigrationErrorOptions {
   hint?: string;
   /** The underlying error (driver, file system), kept for debugging and `--verbose` output. */
   cause?: unknown;
+  /**
+   * Display path of the migration file the error is about (e.g. `db/migrations/1_a.sql`), so the
+   * action can annotate it: a file that does not parse, or the one applied out of order.
+   */
+  file?: string;
 }
 
 /**
@@ -17,6 +22,8 @@ export class MigrationError extends Error {
   readonly code: string;
   /** Suggested fix, shown separately so the message itself can stay dbmate-compatible. */
   readonly hint?: string;
+  /** Display path of the migration file it is about, when there is one. */
+  readonly file?: string;
 
   /**
    * @param code stable identifier, e.g. `MIGRATIONS_DIR_MISSING`
@@ -29,28 +36,19 @@ export class MigrationError extends Error {
     this.name = 'MigrationError';
     this.code = code;
     if (opts.hint !== undefined) this.hint = opts.hint;
+    if (opts.file !== undefined) this.file = opts.file;
   }
-}
-
-/** Options of a {@link ParseError}. */
-export interface ParseErrorOptions extends MigrationErrorOptions {
-  /** Display path of the offending file, as dbmate would print it (e.g. `db/migrations/1_a.sql`). */
-  file?: string;
 }
 
 /** A migration file that cannot be parsed into exactly one up and one down section. */
 export class ParseError extends MigrationError {
-  /** Display path of the offending file, when known. */
-  readonly file?: string;
-
   /**
    * @param code stable identifier, e.g. `PARSE_MISSING_DOWN`
    * @param message user-facing text (callers prefix it with the file's display path)
    * @param opts optional file, hint and cause
    */
-  constructor(code: string, message: string, opts: ParseErrorOptions = {}) {
+  constructor(code: string, message: string, opts: MigrationErrorOptions = {}) {
     super(code, message, opts);
     this.name = 'ParseError';
-    if (opts.file !== undefined) this.file = opts.file;
   }
 }
