@@ -62,6 +62,20 @@ describe('db-migrate up/plan lint what they apply', () => {
     expect(onlyUsers).toMatchObject({ code: 0, stderr: '' });
   });
 
+  it('an empty down section is quiet by default and stops up under --lint-fail-on warning (it could not be rolled back)', async () => {
+    const { url, env } = await setup();
+    const p = await project({ 'db/migrations/20240101000000_users.sql': migration('create table users (id int);') });
+    cleanups.push(p.cleanup);
+    const gated = await runCli(['--no-dump-schema', 'up', '--lint-fail-on', 'warning'], { env, cwd: p.dir });
+    expect(gated.code).toBe(2);
+    expect(gated.stderr).toMatch(/^Warning: db\/migrations\/20240101000000_users\.sql:4:1: warning missing-down: the down section is empty: this migration cannot be rolled back$/m);
+    expect(gated.stderr).toMatch(/^Error: migration lint failed, so nothing was applied: 1 finding at or above lint-fail-on: warning /m);
+    expect(await tables(url)).not.toContain('users');
+    const quiet = await runCli(['--no-dump-schema', 'up'], { env, cwd: p.dir });
+    expect(quiet).toMatchObject({ code: 0, stderr: '' });
+    expect(await tables(url)).toContain('users');
+  });
+
   it('plan prints the same warnings after the plan; --lint-fail-on makes it exit 2', async () => {
     const { dir, env } = await setup();
     const plan = await runCli(['plan'], { env, cwd: dir });

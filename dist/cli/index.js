@@ -10888,7 +10888,7 @@ async function newCommand({ opts, io, out }) {
 /**
  * Lint the migrations `up`/`migrate`/`plan` would apply, as the action does: one plan, judged on
  * the database (the server's major and the size of each existing table a finding names), each
- * finding that could stop the run (up sections; not info, not suppressed) printed on stderr as
+ * finding that could stop the run (up sections; not info, not suppressed) or does, printed on stderr as
  * `Warning: <file:line:col: severity rule: message>` — the action's log line — so stdout stays
  * dbmate's. With `--lint-fail-on error|warning`, a finding in the up
  * sections at or above it throws the action's `LINT_FAILED` error (exit 2); by default nothing gates.
@@ -10903,9 +10903,10 @@ async function lintPending(ctx, migrations, before, opt = {}) {
     const files = await Promise.all(migrations.map(async (m) => ({ displayPath: m.displayPath, content: await (0,promises_namespaceObject.readFile)((0,external_node_path_.isAbsolute)(m.displayPath) ? m.displayPath : (0,external_node_path_.join)(io.cwd, m.displayPath)) })));
     const r = await lintPlan(files, { runner: 'db-migrate', large: opts.lintLargeTable ?? DEFAULT_LARGE_TABLE, ...(opt.databaseMissing ? {} : { facts }) });
     const failOn = opts.lintFailOn ?? 'none';
-    // What the run executes and could stop it: up sections, neither info nor suppressed. The rest
-    // (down sections, info, suppressed) is only counted, so a routine `up` stays as quiet as dbmate's.
-    const shown = r.findings.filter((f) => failsGate(f, 'warning', 'up'));
+    // What the run executes and could stop it (up sections, neither info nor suppressed), and what
+    // does stop it (an empty down section under --lint-fail-on warning). The rest (down sections,
+    // info, suppressed) is only counted, so a routine `up` stays as quiet as dbmate's.
+    const shown = r.findings.filter((f) => (f.direction !== 'down' && failsGate(f, 'warning', 'up')) || failsGate(f, failOn, 'up'));
     for (const f of shown)
         log.warn(gateLine(f, 'up'));
     if (r.factsError !== undefined)
