@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { usePostgres, query, tables } from './helpers/pg.js';
 import { project, migration, ROOT } from './helpers/cli.js';
+import { annotations } from './helpers/action.js';
 import { RULE_IDS } from '../src/lint/index.js';
 import { runAction, ACTION_BUNDLE, type ActionRunResult } from '../scripts/action-runner.mjs';
 
@@ -80,10 +81,6 @@ async function catalog(url: string): Promise<unknown> {
   const history = (await tables(url)).includes('schema_migrations_history') ? await query(url, 'select count(*)::int as n from schema_migrations_history') : null;
   const xid = server().kind === 'embedded' ? await query(url, 'select pg_snapshot_xmax(pg_current_snapshot())::text as next_xid') : null;
   return { rels: rels.map((r) => r.r), schemas: schemas.map((s) => s.n), counts, ledger, history, xid };
-}
-
-function annotations(stdout: string, kind: 'error' | 'warning'): string[] {
-  return stdout.split('\n').filter((l) => l.startsWith(`::${kind}`));
 }
 
 describe(`the bundled action (${ACTION_BUNDLE}) on real PostgreSQL`, () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse, parseDocument } from 'yaml';
 import { workflowFiles } from '../scripts/actionlint.mjs';
 import { runProcess, ROOT } from './helpers/cli.js';
-import { expressionsInRun, isOurAction, strings, unknownActionNames, type Workflow } from './helpers/workflow.js';
+import { expressionsInRun, isOurAction, strings, unknownActionNames, type Job, type Workflow } from './helpers/workflow.js';
 
 /**
  * The workflows teams copy (.github/workflows): valid YAML, clean under actionlint, no expression
@@ -159,14 +159,32 @@ describe('.github/workflows/db-migrate-fleet.yml', () => {
 
 describe('.github/workflows/ci.yml', () => {
   const wf = load('.github/workflows/ci.yml');
+  const setupNode = (job: Job) => (job.steps ?? []).filter((s) => s.uses?.startsWith('actions/setup-node@'));
 
-  it('type-checks, checks dist/, lints workflows and runs the suite on embedded servers', () => {
-    expect(Object.keys(wf.jobs).sort()).toEqual(['actionlint', 'check-dist', 'test', 'test-postgres', 'typecheck']);
+  it('type-checks, checks dist/, lints workflows, runs the suite on embedded servers and runs the action', () => {
+    expect(Object.keys(wf.jobs).sort()).toEqual(['action', 'actionlint', 'check-dist', 'test', 'test-postgres', 'typecheck']);
     expect(strings(wf.jobs.typecheck.steps)).toContain('npm run typecheck');
     expect(strings(wf.jobs.actionlint.steps)).toContain('npm run lint:workflows');
     expect(strings(wf.jobs['check-dist'].steps)).toContain('npm run build');
     expect(strings(wf.jobs.test.steps)).toContain('npm test -- --testPathIgnorePatterns check-dist');
     expect(wf.jobs.test.env?.TEST_DATABASE_URL).toBeUndefined();
+  });
+
+  it("runs the suite on every Node LTS from the oldest package.json supports to the action's runtime (action.yml runs.using)", () => {
+    const engines = (JSON.parse(read('package.json')) as { engines: { node: string } }).engines.node;
+    const oldest = Number(/^>=\s*(\d+)$/.exec(engines)![1]);
+    const runtime = Number(/^node(\d+)$/.exec((parse(read('action.yml')) as { runs: { using: string } }).runs.using)![1]);
+    const supported: number[] = [];
+    for (let v = oldest; v <= runtime; v += 2) supported.push(v);
+    expect(supported).toEqual([20, 22, 24]);
+    const t = wf.jobs.test;
+    expect(t.strategy).toMatchObject({ 'fail-fast': false, matrix: { node: supported } });
+    expect(setupNode(t).map((s) => s.with?.['node-version'])).toEqual(['${{ matrix.node }}']);
+    // The other jobs set up one supported Node each (the dist/ build and the linters do not depend on it).
+    for (const [name, job] of Object.entries(wf.jobs)) {
+      if (name === 'test') continue;
+      for (const s of setupNode(job)) expect([name, supported.includes(s.with?.['node-version'] as number)]).toEqual([name, true]);
+    }
   });
 
   it('runs the suite on PostgreSQL 15 to 18 service containers through TEST_DATABASE_URL', () => {
@@ -176,7 +194,65 @@ describe('.github/workflows/ci.yml', () => {
     expect(String(t.env!.TEST_DATABASE_URL)).toMatch(/^postgres:\/\/postgres:postgres@localhost:5432\//);
     const run = strings(t.steps).find((s) => s.startsWith('npm test'))!;
     // The files this change adds run on every server.
-    for (const f of ['example-db', 'docs', 'workflows']) expect(run).not.toContain(f);
+    for (const f of ['example-db', 'docs', 'workflows', 'action-node24']) expect(run).not.toContain(f);
+  });
+
+  it('pins every action it uses by major version', () => {
+    const uses = Object.values(wf.jobs).flatMap((j) => (j.steps ?? []).map((s) => s.uses).filter((u): u is string => typeof u === 'string' && u !== './'));
+    expect(uses.length).toBeGreaterThan(0);
+    for (const u of uses) expect(u).toMatch(/^[\w.-]+\/[\w.-]+@v\d+$/);
+  });
+
+  describe('job action', () => {
+    const job = wf.jobs.action;
+    const steps = job.steps!;
+    const ours = steps.filter(isOurAction);
+
+    it('runs `uses: ./` (the committed dist/ on the runner\'s node24, no setup-node) after the checkout, with read-only permissions', () => {
+      expect(ours.length).toBeGreaterThan(0);
+      for (const s of ours) expect(s.uses).toBe('./');
+      expect(steps[0].uses).toBe('actions/checkout@v5');
+      expect(setupNode(job)).toEqual([]);
+      expect(job.permissions).toEqual({ contents: 'read' });
+      // No issue to open with that token: a red CI run is not an incident.
+      expect(ours.filter((s) => ['up', 'rollback'].includes(String(s.with?.command))).map((s) => s.with?.['create-issue-on-failure'])).toEqual(['false', 'false']);
+    });
+
+    it('against a health-checked postgres service container', () => {
+      const pg = job.services!.postgres as { image: string; ports: string[]; options: string; env: Record<string, string> };
+      expect(pg.image).toMatch(/^postgres:\d+$/);
+      expect(pg.ports).toEqual(['5432:5432']);
+      expect(pg.options).toMatch(/--health-cmd pg_isready/);
+      const url = String(job.env!.DATABASE_URL);
+      expect(url).toMatch(new RegExp(`^postgres://postgres:${pg.env.POSTGRES_PASSWORD}@localhost:5432/\\w+\\?sslmode=disable$`));
+      for (const s of ours) expect(s.with!['database-url']).toBe('${{ env.DATABASE_URL }}');
+    });
+
+    it('runs up on db/migrations, then status, a dry-run rollback and status again', () => {
+      expect(ours.map((s) => [s.id, s.with!.command, s.with!['dry-run'] ?? 'false', s.with!['migrations-dir'] ?? 'db/migrations'])).toEqual([
+        ['up', 'up', 'false', 'db/migrations'],
+        ['status', 'status', 'false', 'db/migrations'],
+        ['rollback', 'rollback', 'true', 'db/migrations'],
+        ['after', 'status', 'false', 'db/migrations'],
+      ]);
+    });
+
+    it("checks every step's status, pending and current-version in a last shell step, through env:", () => {
+      const check = steps.at(-1)!;
+      expect(check.name).toBe('Check the outputs');
+      expect(typeof check.run).toBe('string');
+      const read = Object.values(check.env!).map(String);
+      for (const s of ours) {
+        for (const output of s.id === 'rollback' ? ['status', "['rolled-back']", "['current-version']", 'report'] : ['status', 'pending', "['current-version']"]) {
+          const ref = output.startsWith('[') ? `steps.${s.id}.outputs${output}` : `steps.${s.id}.outputs.${output}`;
+          expect([s.id, read.includes(`\${{ ${ref} }}`)]).toEqual([s.id, true]);
+        }
+      }
+      expect(read).toContain('${{ steps.up.outputs.applied }}');
+      // action-node24.test.ts runs this script on the outputs of the same steps on Node 24.
+      expect(check.run).toMatch(/^set -euo pipefail\n/);
+      expect(check.run).toContain('exit "$failed"');
+    });
   });
 });
 

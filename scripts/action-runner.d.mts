@@ -31,5 +31,6 @@ export function stepFiles(
 ): Promise<StepFiles>;
 export function runAction(
   inputs: Record<string, string>,
-  opts: { cwd: string; bundle?: string; token?: string; env?: Record<string, string | undefined> },
+  /** `node`: the Node executable that runs the bundle (default: the current process's). */
+  opts: { cwd: string; bundle?: string; node?: string; token?: string; env?: Record<string, string | undefined> },
 ): Promise<ActionRunResult>;

@@ -118,22 +118,23 @@ export async function stepFiles(inputs, opts) {
 /**
  * Run the bundle once as a workflow step.
  * @param {Record<string, string>} inputs the step's `with:`
- * @param {{ cwd: string, bundle?: string, token?: string, env?: Record<string, string|undefined> }} opts
+ * @param {{ cwd: string, bundle?: string, node?: string, token?: string, env?: Record<string, string|undefined> }} opts
+ *   `node`: the Node executable that runs the bundle (default: this one's; action-node24.test.ts passes Node 24, as a runner's node24)
  * @returns {Promise<{ code: number, stdout: string, stderr: string, outputs: Record<string,string>, outputFile: string, summary: string }>}
  */
 export async function runAction(inputs, opts) {
   const files = await stepFiles(inputs, opts);
   try {
-    const { code, stdout, stderr } = await spawnNode(opts.bundle ?? ACTION_BUNDLE, opts.cwd, files.env);
+    const { code, stdout, stderr } = await spawnNode(opts.node ?? process.execPath, opts.bundle ?? ACTION_BUNDLE, opts.cwd, files.env);
     return { code, stdout, stderr, ...(await files.read()) };
   } finally {
     await files.cleanup();
   }
 }
 
-function spawnNode(bundle, cwd, env) {
+function spawnNode(node, bundle, cwd, env) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bundle], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(node, [bundle], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b) => (stdout += b));

@@ -10,6 +10,11 @@ import type { ActionSettings } from '../../src/action/settings.js';
 import type { ActionRun } from '../../src/action/run-result.js';
 import { parseDatabaseUrl } from '../../src/engine/url.js';
 
+/** The annotations (`::error`/`::warning` workflow commands) a step printed, in order: what the runner shows on the run's page. */
+export function annotations(stdout: string, kind: 'error' | 'warning'): string[] {
+  return stdout.split('\n').filter((l) => l.startsWith(`::${kind}`));
+}
+
 /** A pipeline logger that keeps every line, so tests can assert on what the run said. */
 export function recordingLog(): PipelineLog & { lines: string[] } {
   const lines: string[] = [];
