@@ -26,8 +26,8 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
 /** Files at src/ that import nothing and that every folder may use: the version, and the bundle's `__dirname` shim that entries import first. */
 const SHARED_LEAVES = ['version.ts', 'runtime-shim.ts'];
 
-/** The only files that may import the Actions toolkit: the action's entry, its input reader and its logger, and the GitHub client. */
-const ACTIONS_TOOLKIT = ['main.ts', 'action/inputs.ts', 'action/core-logger.ts', 'github/issue-client.ts'];
+/** The only files that may import the Actions toolkit: the action's entry, its input reader and its logger, and the GitHub connection (Octokit and its plugins). */
+const ACTIONS_TOOLKIT = ['main.ts', 'action/inputs.ts', 'action/core-logger.ts', 'github/octokit.ts'];
 
 const show = (es: ImportEdge[]) => es.map((e) => `${e.from} -> ${e.to}${e.typeOnly ? ' (type)' : ''}`);
 

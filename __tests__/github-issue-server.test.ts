@@ -84,7 +84,7 @@ function facts(): IssueFacts {
 
 /** The real client: no fetch injected, so it runs on globalThis.fetch (undici inside Node). */
 const realClient = () =>
-  createIssueClient({ token: TOKEN, owner: 'acme', repo: 'shop', apiUrl, retry: { retries: 1, baseDelayMs: 1 } });
+  createIssueClient({ token: TOKEN, owner: 'acme', repo: 'shop', apiUrl, retry: { retries: 1, waitUnitMs: 1 } });
 
 const SEARCH = '/repos/acme/shop/issues?state=open&labels=db-migration%2Cincident%2Cenv%3Aproduction';
 
@@ -164,9 +164,9 @@ describe('issue client against a local fake GitHub API (no nock)', () => {
     let calls = 0;
     routes = {
       'POST /repos/acme/shop/issues/7/comments': () =>
-        ++calls === 1 ? { status: 503, json: { message: 'Service Unavailable' } } : { status: 201, json: { html_url: 'https://github.com/acme/shop/issues/7#issuecomment-2' } },
+        ++calls === 1 ? { status: 503, json: { message: 'Service Unavailable' } } : { status: 201, json: { id: 2, html_url: 'https://github.com/acme/shop/issues/7#issuecomment-2' } },
     };
-    await expect(realClient().comment(7, 'again')).resolves.toEqual({ url: 'https://github.com/acme/shop/issues/7#issuecomment-2' });
+    await expect(realClient().comment(7, 'again')).resolves.toEqual({ id: 2, url: 'https://github.com/acme/shop/issues/7#issuecomment-2' });
     expect(received.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /repos/acme/shop/issues/7/comments', 'POST /repos/acme/shop/issues/7/comments']);
   });
 
@@ -175,7 +175,7 @@ describe('issue client against a local fake GitHub API (no nock)', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const client = createIssueClient({ token: TOKEN, owner: 'acme', repo: 'shop', apiUrl: `http://127.0.0.1:${port}`, retry: { retries: 1, baseDelayMs: 1 } });
+    const client = createIssueClient({ token: TOKEN, owner: 'acme', repo: 'shop', apiUrl: `http://127.0.0.1:${port}`, retry: { retries: 1, waitUnitMs: 1 } });
     const result = await reportFailure(client, facts(), { labels: ['db-migration'], environment: 'production' });
     expect(result).toHaveProperty('warning');
     const warning = (result as { warning: string }).warning;

@@ -59,20 +59,37 @@ interface Seen {
   path: string;
   body: unknown;
   headers: Record<string, string>;
+  /** When the request arrived, ms (performance.now). */
+  at: number;
 }
 let seen: Seen[];
 let unmatched: string[];
-let sleeps: number[];
 
 /** A nock reply that records the request, then answers `status` with `data` and `headers`. */
 function rec(status: number, data: nock.Body = {}, headers: Record<string, string> = {}) {
   return function (this: nock.ReplyFnContext, uri: string, body: nock.Body): nock.ReplyFnResult {
-    seen.push({ method: this.req.method ?? '?', path: uri, body, headers: this.req.headers });
+    seen.push({ method: this.req.method ?? '?', path: uri, body, headers: this.req.headers, at: performance.now() });
     return [status, data, { 'content-type': 'application/json; charset=utf-8', ...headers }];
   };
 }
 
 const requests = () => seen.map((s) => `${s.method} ${s.path}`);
+
+/** Wait unit (ms) of the tests that measure the plugins' waits: large enough to see, small enough not to slow the suite. */
+const UNIT = 20;
+/** Milliseconds between consecutive arrivals of `request`. */
+const gapsMs = (request: string) => {
+  const at = seen.filter((s) => `${s.method} ${s.path}` === request).map((s) => s.at);
+  return at.slice(1).map((t, i) => t - at[i]);
+};
+/** The gaps between arrivals of `request` are at least `minimums` (less 1 ms: timers round), one per retry. */
+function expectGaps(request: string, minimums: number[]) {
+  const gaps = gapsMs(request);
+  expect(gaps).toHaveLength(minimums.length);
+  gaps.forEach((gap, i) => expect(gap).toBeGreaterThanOrEqual(minimums[i] - 1));
+}
+/** GitHub's answer to a secondary rate limit; plugin-throttling recognises it by "secondary rate". */
+const SECONDARY = 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.';
 
 function client(over: Partial<IssueClientOptions> = {}): IssueClient {
   return createIssueClient({
@@ -80,7 +97,8 @@ function client(over: Partial<IssueClientOptions> = {}): IssueClient {
     owner: 'acme',
     repo: 'shop',
     apiUrl: API,
-    retry: { retries: 2, baseDelayMs: 5, rateLimitDelayMs: 7, maxDelayMs: 60_000, sleep: async (ms) => void sleeps.push(ms) },
+    // Every wait in 1 ms units: backoff 1 then 4 ms, a "60 s" rate limit 60 ms, writes 1 (or 3) ms apart.
+    retry: { retries: 2, waitUnitMs: 1, maxWaitMs: 60_000 },
     ...over,
   });
 }
@@ -115,7 +133,6 @@ beforeAll(() => {
 beforeEach(() => {
   seen = [];
   unmatched = [];
-  sleeps = [];
 });
 
 afterEach(() => {
@@ -329,7 +346,7 @@ describe('reportFailure against the GitHub API (nock)', () => {
     await reportFailure(client(), failureFacts(), { labels: LABELS, environment: 'production' });
 
     issuesSearch().reply(rec(200, [issueJson(1)]));
-    gh().post('/repos/acme/shop/issues/1/comments').reply(rec(201, { html_url: 'https://github.com/acme/shop/issues/1#issuecomment-2' }));
+    gh().post('/repos/acme/shop/issues/1/comments').reply(rec(201, { id: 2, html_url: 'https://github.com/acme/shop/issues/1#issuecomment-2' }));
     await reportFailure(client(), failureFacts(), { labels: LABELS, environment: 'production' });
 
     const bodies = seen.filter((s) => s.method === 'POST').map((s) => JSON.stringify(s.body));
@@ -347,7 +364,7 @@ describe('reportFailure against the GitHub API (nock)', () => {
       .query({ state: 'open', labels: 'db-migration,env:staging' })
       .reply(rec(200, [issueJson(5)]))
       .post('/api/v3/repos/acme/shop/issues/5/comments')
-      .reply(rec(201, { html_url: 'https://ghe.acme.test/acme/shop/issues/5#issuecomment-1' }));
+      .reply(rec(201, { id: 1, html_url: 'https://ghe.acme.test/acme/shop/issues/5#issuecomment-1' }));
     const result = await reportFailure(client({ apiUrl: 'https://ghe.acme.test/api/v3/' }), failureFacts({ environment: 'staging' }), {
       labels: ['db-migration'],
       environment: 'staging',
@@ -359,7 +376,6 @@ describe('reportFailure against the GitHub API (nock)', () => {
     issuesSearch().reply(rec(403, { message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest' }));
     const result = await reportFailure(client(), failureFacts(), { labels: LABELS, environment: 'production' });
     expect(seen).toHaveLength(1);
-    expect(sleeps).toEqual([]);
     expect(result).toEqual({
       warning:
         'No issue was opened for the failed migration: GET /repos/acme/shop/issues: GitHub API answered 403: Resource not accessible by integration - https://docs.github.com/rest. ' +
@@ -378,7 +394,19 @@ describe('reportFailure against the GitHub API (nock)', () => {
     expect((result as { warning: string }).warning).toContain('issues are disabled');
   });
 
-  it('500 then 201: retried once with backoff, and the issue is opened', async () => {
+  it('no 4xx is retried, not even those outside plugin-retry’s own list (409, 429 without a rate-limit sign)', async () => {
+    gh()
+      .post('/repos/acme/shop/issues/9/comments')
+      .reply(rec(409, { message: 'Conflict' }))
+      .post('/repos/acme/shop/issues/9/comments')
+      .reply(rec(429, { message: 'Too many requests' }, { 'retry-after': '1' }));
+    await expect(client().comment(9, 'x')).rejects.toMatchObject({ status: 409, attempts: 1, message: 'POST /repos/acme/shop/issues/9/comments: GitHub API answered 409: Conflict' });
+    // A 429 that carries neither of GitHub's rate-limit signs (a "secondary rate limit" message, x-ratelimit-remaining: 0) is no limit the throttling plugin waits out.
+    await expect(client().comment(9, 'x')).rejects.toMatchObject({ status: 429, attempts: 1 });
+    expect(seen).toHaveLength(2);
+  });
+
+  it('500 then 201: retried once after plugin-retry’s first backoff (1 unit), and the issue is opened', async () => {
     issuesSearch().reply(rec(200, []));
     labelsExist();
     gh()
@@ -387,26 +415,26 @@ describe('reportFailure against the GitHub API (nock)', () => {
       .post('/repos/acme/shop/issues')
       .reply(rec(201, issueJson(43)));
     const log = memoryLog();
-    const result = await reportFailure(client({ log }), failureFacts(), { labels: LABELS, environment: 'production', log });
+    const result = await reportFailure(client({ log, retry: { retries: 2, waitUnitMs: UNIT } }), failureFacts(), { labels: LABELS, environment: 'production', log });
     expect(result).toMatchObject({ action: 'created', number: 43 });
     expect(requests().filter((r) => r.startsWith('POST'))).toEqual(['POST /repos/acme/shop/issues', 'POST /repos/acme/shop/issues']);
-    expect(sleeps).toEqual([5]);
-    expect(log.lines).toContain('debug: POST /repos/acme/shop/issues: GitHub API answered 500: Server Error; retry 1 of 2 in 5 ms');
+    expectGaps('POST /repos/acme/shop/issues', [UNIT]);
+    expect(log.lines).toContain('debug: POST /repos/acme/shop/issues: GitHub API answered 500: Server Error; trying again (attempt 2)');
     // Both attempts sent the same issue.
     expect(seen.at(-1)!.body).toEqual(seen.at(-2)!.body);
   });
 
-  it('500 forever: a warning after the bounded retries (1 + 2 attempts, backoff 5 then 10 ms)', async () => {
+  it('500 forever: a warning after the bounded retries (1 + 2 attempts, backoff 1 then 4 units)', async () => {
     issuesSearch().reply(rec(200, [issueJson(7)]));
     gh().post('/repos/acme/shop/issues/7/comments').times(3).reply(rec(502, { message: 'Bad Gateway' }));
-    const result = await reportFailure(client(), failureFacts(), { labels: LABELS, environment: 'production' });
+    const result = await reportFailure(client({ retry: { retries: 2, waitUnitMs: UNIT } }), failureFacts(), { labels: LABELS, environment: 'production' });
     expect(requests()).toEqual([
       'GET /repos/acme/shop/issues?state=open&labels=db-migration%2Cincident%2Cenv%3Aproduction',
       'POST /repos/acme/shop/issues/7/comments',
       'POST /repos/acme/shop/issues/7/comments',
       'POST /repos/acme/shop/issues/7/comments',
     ]);
-    expect(sleeps).toEqual([5, 10]);
+    expectGaps('POST /repos/acme/shop/issues/7/comments', [UNIT, 4 * UNIT]);
     expect(result).toEqual({
       warning:
         'No issue was opened for the failed migration: POST /repos/acme/shop/issues/7/comments: GitHub API answered 502: Bad Gateway (gave up after 3 attempts). ' +
@@ -414,70 +442,125 @@ describe('reportFailure against the GitHub API (nock)', () => {
     });
   });
 
-  it('429 with retry-after: waits what GitHub asks, then succeeds', async () => {
-    issuesSearch().reply(rec(429, { message: 'Too many requests' }, { 'retry-after': '3' })).get('/repos/acme/shop/issues').query(true).reply(rec(200, []));
+  it('429 secondary rate limit with retry-after: waits what GitHub asks, then succeeds', async () => {
+    issuesSearch()
+      .reply(rec(429, { message: SECONDARY }, { 'retry-after': '3' }))
+      .get('/repos/acme/shop/issues')
+      .query(true)
+      .reply(rec(200, []));
     labelsExist();
     gh().post('/repos/acme/shop/issues').reply(rec(201, issueJson(44)));
-    const result = await reportFailure(client(), failureFacts(), { labels: LABELS, environment: 'production' });
+    const log = memoryLog();
+    const result = await reportFailure(client({ log, retry: { retries: 2, waitUnitMs: UNIT } }), failureFacts(), { labels: LABELS, environment: 'production' });
     expect(result).toMatchObject({ action: 'created', number: 44 });
-    expect(sleeps).toEqual([3000]);
     expect(requests().slice(0, 2)).toEqual([
       'GET /repos/acme/shop/issues?state=open&labels=db-migration%2Cincident%2Cenv%3Aproduction',
       'GET /repos/acme/shop/issues?state=open&labels=db-migration%2Cincident%2Cenv%3Aproduction',
     ]);
+    expectGaps('GET /repos/acme/shop/issues?state=open&labels=db-migration%2Cincident%2Cenv%3Aproduction', [3 * UNIT]);
+    expect(log.lines).toEqual([`debug: GET /repos/acme/shop/issues: GitHub API answered 429: ${SECONDARY}; trying again (attempt 2) after the 3 s GitHub asked to wait`]);
   });
 
-  it('403 secondary rate limit is retried (retry-after, or the default wait when none is given)', async () => {
+  it('403 secondary rate limit is retried (retry-after, or GitHub’s one minute when none is given)', async () => {
     issuesSearch().reply(rec(200, [issueJson(7)]));
     gh()
       .post('/repos/acme/shop/issues/7/comments')
-      .reply(rec(403, { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.' }))
+      .reply(rec(403, { message: SECONDARY }))
       .post('/repos/acme/shop/issues/7/comments')
-      .reply(rec(403, { message: 'slow down' }, { 'retry-after': '2' }))
+      .reply(rec(403, { message: SECONDARY }, { 'retry-after': '2' }))
       .post('/repos/acme/shop/issues/7/comments')
-      .reply(rec(201, { html_url: 'https://github.com/acme/shop/issues/7#issuecomment-5' }));
-    const result = await reportFailure(client(), failureFacts(), { labels: LABELS, environment: 'production' });
+      .reply(rec(201, { id: 5, html_url: 'https://github.com/acme/shop/issues/7#issuecomment-5' }));
+    const log = memoryLog();
+    const result = await reportFailure(client({ log }), failureFacts(), { labels: LABELS, environment: 'production' });
     expect(result).toMatchObject({ action: 'commented', url: 'https://github.com/acme/shop/issues/7#issuecomment-5' });
-    expect(sleeps).toEqual([7, 2000]);
+    expectGaps('POST /repos/acme/shop/issues/7/comments', [60, 2]);
+    expect(log.lines).toEqual([
+      `debug: POST /repos/acme/shop/issues/7/comments: GitHub API answered 403: ${SECONDARY}; trying again (attempt 2) after the 60 s GitHub asked to wait`,
+      `debug: POST /repos/acme/shop/issues/7/comments: GitHub API answered 403: ${SECONDARY}; trying again (attempt 3) after the 2 s GitHub asked to wait`,
+    ]);
   });
 
   it('a rate limit asking for a longer wait than allowed gives up at once with a warning', async () => {
-    issuesSearch().reply(rec(429, { message: 'Too many requests' }, { 'retry-after': '3600' }));
+    issuesSearch().reply(rec(429, { message: SECONDARY }, { 'retry-after': '3600' }));
     const result = await reportFailure(client(), failureFacts(), { labels: LABELS, environment: 'production' });
     expect(seen).toHaveLength(1);
-    expect(sleeps).toEqual([]);
-    expect((result as { warning: string }).warning).toContain('GitHub API answered 429: Too many requests (rate limited; GitHub asks to wait 3600 s, more than the 60 s we allow)');
+    expect((result as { warning: string }).warning).toContain(
+      `GitHub API answered 429: ${SECONDARY} (rate limited; GitHub asks to wait 3600 s, more than the 60 s we allow)`,
+    );
+    expect((result as { warning: string }).warning).toContain('GitHub rate-limited the token');
   });
 
-  it('a primary rate limit (403, x-ratelimit-remaining: 0) waits until the reset when it is near', async () => {
+  it('a primary rate limit (403, x-ratelimit-remaining: 0) waits until the reset when it is near, and gives up at once when it is not', async () => {
     const reset = String(Math.ceil(Date.now() / 1000) + 2);
     issuesSearch()
       .reply(rec(403, { message: 'API rate limit exceeded' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': reset }))
       .get('/repos/acme/shop/issues')
       .query(true)
       .reply(rec(200, [issueJson(7)]));
-    gh().post('/repos/acme/shop/issues/7/comments').reply(rec(201, { html_url: 'u' }));
-    const result = await reportFailure(client(), failureFacts(), { labels: LABELS, environment: 'production' });
+    gh().post('/repos/acme/shop/issues/7/comments').reply(rec(201, { id: 1, html_url: 'u' }));
+    const log = memoryLog();
+    const result = await reportFailure(client({ log }), failureFacts(), { labels: LABELS, environment: 'production' });
     expect(result).toMatchObject({ action: 'commented' });
-    expect(sleeps).toHaveLength(1);
-    expect(sleeps[0]).toBeGreaterThan(1000);
-    expect(sleeps[0]).toBeLessThanOrEqual(4000);
+    // Until a second after the reset, rounded up to whole seconds: 3 or 4 s, by where in the second the test runs.
+    expect(log.lines).toEqual([
+      expect.stringMatching(/^debug: GET \/repos\/acme\/shop\/issues: GitHub API answered 403: API rate limit exceeded; trying again \(attempt 2\) after the [34] s GitHub asked to wait$/),
+    ]);
+
+    seen = [];
+    const later = String(Math.ceil(Date.now() / 1000) + 600);
+    gh().get('/repos/acme/shop/issues').query(true).reply(rec(403, { message: 'API rate limit exceeded' }, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': later }));
+    const err = await client()
+      .findOpenIssue(['x'])
+      .then(() => undefined, (e: unknown) => e);
+    expect(seen).toHaveLength(1);
+    expect(err).toMatchObject({ status: 403, attempts: 1 });
+    expect((err as Error).message).toMatch(/^GET \/repos\/acme\/shop\/issues: GitHub API answered 403: API rate limit exceeded \(rate limited; GitHub asks to wait 60[12] s, more than the 60 s we allow\)$/);
+  });
+
+  it('rate limits are waited out a bounded number of times too', async () => {
+    gh().post('/repos/acme/shop/issues/9/comments').times(3).reply(rec(403, { message: SECONDARY }, { 'retry-after': '1' }));
+    const err = await client()
+      .comment(9, 'x')
+      .then(() => undefined, (e: unknown) => e);
+    expect(seen).toHaveLength(3);
+    expect(err).toMatchObject({ status: 403, attempts: 3, message: `POST /repos/acme/shop/issues/9/comments: GitHub API answered 403: ${SECONDARY} (gave up after 3 attempts)` });
   });
 
   it('a network error is retried like a 5xx', async () => {
     issuesSearch().replyWithError({ code: 'ECONNRESET', message: 'socket hang up' }).get('/repos/acme/shop/issues').query(true).reply(rec(200, [issueJson(7)]));
-    gh().post('/repos/acme/shop/issues/7/comments').reply(rec(201, { html_url: 'u' }));
-    const result = await reportFailure(client(), failureFacts(), { labels: LABELS, environment: 'production' });
+    gh().post('/repos/acme/shop/issues/7/comments').reply(rec(201, { id: 1, html_url: 'u' }));
+    const log = memoryLog();
+    const result = await reportFailure(client({ log }), failureFacts(), { labels: LABELS, environment: 'production' });
     expect(result).toMatchObject({ action: 'commented' });
-    expect(sleeps).toEqual([5]);
+    expect(log.lines).toEqual(['debug: GET /repos/acme/shop/issues: GitHub API unreachable: socket hang up; trying again (attempt 2)']);
   });
 
   it('a request that hangs past timeoutMs is abandoned and retried', async () => {
     issuesSearch().delay(400).reply(rec(200, [])).get('/repos/acme/shop/issues').query(true).reply(rec(200, [issueJson(7)]));
-    gh().post('/repos/acme/shop/issues/7/comments').reply(rec(201, { html_url: 'u' }));
-    const result = await reportFailure(client({ timeoutMs: 50 }), failureFacts(), { labels: LABELS, environment: 'production' });
+    gh().post('/repos/acme/shop/issues/7/comments').reply(rec(201, { id: 1, html_url: 'u' }));
+    const log = memoryLog();
+    const result = await reportFailure(client({ timeoutMs: 50, log }), failureFacts(), { labels: LABELS, environment: 'production' });
     expect(result).toMatchObject({ action: 'commented' });
-    expect(sleeps).toEqual([5]);
+    expect(log.lines).toEqual(['debug: GET /repos/acme/shop/issues: GitHub API unreachable: no answer within 50 ms; trying again (attempt 2)']);
+  });
+
+  it('a request that hangs every time ends as status 0, naming the timeout', async () => {
+    gh().get('/repos/acme/shop/labels/a').times(3).delay(300).reply(rec(200, {}));
+    const err = await client({ timeoutMs: 30 })
+      .ensureLabels(['a'])
+      .then(() => undefined, (e: unknown) => e);
+    expect(err).toMatchObject({ status: 0, attempts: 3, message: 'GET /repos/acme/shop/labels/a: GitHub API unreachable: no answer within 30 ms (gave up after 3 attempts)' });
+  });
+
+  it("passes Octokit's own warnings (a deprecated endpoint) to the logger, token masked", async () => {
+    gh()
+      .get('/repos/acme/shop/labels/a')
+      .reply(rec(200, {}, { deprecation: 'Sat, 01 Jan 2028 00:00:00 GMT', sunset: `Mon, 01 Jan 2029 00:00:00 GMT ${TOKEN}` }));
+    const log = memoryLog();
+    await client({ log }).ensureLabels(['a']);
+    expect(log.lines).toEqual([
+      'warn: GitHub API: [@octokit/request] "GET https://api.github.com/repos/acme/shop/labels/a" is deprecated. It is scheduled to be removed on Mon, 01 Jan 2029 00:00:00 GMT ********',
+    ]);
   });
 
   it('a label that cannot be created is a logged warning; the issue is still opened', async () => {
@@ -517,6 +600,11 @@ describe('reportFailure against the GitHub API (nock)', () => {
       findOpenIssue: () => Promise.reject(new TypeError('boom')),
       createIssue: () => Promise.reject(new Error('unused')),
       comment: () => Promise.reject(new Error('unused')),
+      listComments: () => Promise.reject(new Error('unused')),
+      updateComment: () => Promise.reject(new Error('unused')),
+      deleteComment: () => Promise.reject(new Error('unused')),
+      listReviewComments: () => Promise.reject(new Error('unused')),
+      createReview: () => Promise.reject(new Error('unused')),
       ensureLabels: () => Promise.reject(new Error('unused')),
     };
     await expect(reportFailure(broken, failureFacts(), { labels: LABELS, environment: 'production' })).resolves.toEqual({
@@ -533,6 +621,9 @@ describe('IssueClient errors and loading', () => {
       .then(() => undefined, (e: unknown) => e);
     expect(err).toBeInstanceOf(GitHubApiError);
     expect(err).toMatchObject({ status: 404, request: 'POST /repos/acme/shop/issues/9/comments', attempts: 1 });
+
+    gh().post('/repos/acme/shop/issues/9/comments').times(3).reply(rec(503, { message: 'Service Unavailable' }));
+    await expect(client().comment(9, 'x')).rejects.toMatchObject({ name: 'GitHubApiError', status: 503, attempts: 3 });
   });
 
   it('loads @actions/github on the first request only, and once', async () => {
@@ -551,22 +642,25 @@ describe('IssueClient errors and loading', () => {
     expect((result as { warning: string }).warning).toContain('GET /repos/acme/shop/issues: cannot set up the GitHub client: Cannot find module @actions/github');
   });
 
-  it('no source file imports @actions/github eagerly: the happy path never loads it', () => {
+  it('no source file imports @actions/github, the Octokit plugins or bottleneck eagerly: the happy path never loads them', () => {
     const files: string[] = [];
     const walk = (dir: string) => {
       for (const name of readdirSync(dir)) {
         const p = join(dir, name);
         if (statSync(p).isDirectory()) walk(p);
-        else if (p.endsWith('.ts')) files.push(p);
+        else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) files.push(p);
       }
     };
     walk(join(process.cwd(), 'src'));
     const eager = files.filter((f) =>
       readFileSync(f, 'utf8')
         .split('\n')
-        .some((line) => /^\s*(import|export)\b(?!\s+type\b).*from\s+['"]@actions\/github(\/[^'"]*)?['"]/.test(line)),
+        .some((line) => /^\s*(import|export)\b(?!\s+type\b).*from\s+['"](@actions\/github|@octokit\/[^'"/]+|bottleneck)(\/[^'"]*)?['"]/.test(line)),
     );
     expect(eager).toEqual([]);
-    expect(readFileSync(join(process.cwd(), 'src/github/issue-client.ts'), 'utf8')).toContain("import('@actions/github')");
+    const connection = readFileSync(join(process.cwd(), 'src/github/octokit.ts'), 'utf8');
+    for (const lazy of ["import('@actions/github')", "import('@octokit/plugin-retry')", "import('@octokit/plugin-throttling')", "import('bottleneck/light.js')"]) {
+      expect(connection).toContain(lazy);
+    }
   });
 });

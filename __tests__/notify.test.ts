@@ -16,6 +16,7 @@ import { stepContext } from '../src/action/steps/context.js';
 import { runPipeline, type PipelineDeps } from '../src/action/pipeline.js';
 import { migratorConfig } from '../src/action/real-ports.js';
 import type { ActionSettings } from '../src/action/settings.js';
+import type { IssueClient } from '../src/github/issue-client.js';
 import type { ActionRun } from '../src/action/run-result.js';
 import { notify, wantsNotification } from '../src/action/steps/notify.js';
 import { notificationPayload, SLACK_LIMITS, type SlackPayload } from '../src/action/notification.js';
@@ -141,10 +142,16 @@ function settingsFor(url: string, dir: string, over: Partial<ActionSettings> = {
 
 /** A GitHub client that opens issue #7. */
 function issueFactory(): NonNullable<PipelineDeps['createIssueClient']> {
-  const client = {
+  const unused = () => Promise.reject(new Error('not used by the failure issue'));
+  const client: IssueClient = {
     findOpenIssue: async () => undefined,
     createIssue: async () => ({ number: 7, url: 'https://github.com/o/r/issues/7' }),
-    comment: async (n: number) => ({ url: `https://github.com/o/r/issues/${n}#issuecomment-1` }),
+    comment: async (n: number) => ({ id: 1, url: `https://github.com/o/r/issues/${n}#issuecomment-1` }),
+    listComments: unused,
+    updateComment: unused,
+    deleteComment: unused,
+    listReviewComments: unused,
+    createReview: unused,
     ensureLabels: async () => [],
   };
   return () => client;

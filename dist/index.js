@@ -35481,7 +35481,7 @@ const LAST_RESORT_MS = 9_000;
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6073);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5457);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9600);
 /* harmony import */ var _engine_signals_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5751);
 
 
@@ -35496,7 +35496,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5457:
+/***/ 9600:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45576,24 +45576,16 @@ function escapeHtml(s) {
     return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-;// CONCATENATED MODULE: ./src/github/issue-client.ts
+;// CONCATENATED MODULE: ./src/github/octokit.ts
 
 
 
-
-/** Defaults of {@link RetryPolicy}: up to 4 attempts, 1 s → 2 s → 4 s backoff, at most 60 s per wait. */
+/** Defaults of {@link RetryPolicy}: up to 4 attempts, 1 s → 4 s → 9 s backoff, rate-limit waits of at most 60 s. */
 const DEFAULT_RETRY_POLICY = Object.freeze({
     retries: 3,
-    baseDelayMs: 1000,
-    maxDelayMs: 60_000,
-    rateLimitDelayMs: 60_000,
-    sleep: sleep_sleep,
+    waitUnitMs: 1000,
+    maxWaitMs: 60_000,
 });
-/** Colour and description of labels this action creates; `env:*` labels get their own colour. */
-const LABEL_STYLE = {
-    default: { color: 'b60205', description: 'Opened by db-migrate-action when a database migration fails' },
-    env: { color: '0e8a16', description: 'Environment of a failed database migration (db-migrate-action)' },
-};
 /**
  * A GitHub API call that failed for good (after retries, or at once for 4xx). The message names
  * the request and the API's answer and never contains the token.
@@ -45614,120 +45606,282 @@ class GitHubApiError extends Error {
     }
 }
 /**
- * The real {@link IssueClient}: Octokit from `@actions/github` on `globalThis.fetch`, against
- * `apiUrl`, with bounded retries.
- *
- * `@actions/github` is imported on the first request, not here, so a run that never fails never
- * loads it (and a loading failure surfaces as a {@link GitHubApiError}, which the report turns
- * into a warning).
+ * Every 4xx: a missing permission (403), an unknown repository (404) or a rejected body (422)
+ * will not heal by waiting. plugin-retry would retry those outside its own short list (409, 429
+ * …); rate limits (403 and 429) are plugin-throttling's, which decides on their waits.
  */
-function createIssueClient(opts) {
+const CLIENT_ERRORS = Array.from({ length: 100 }, (_, i) => 400 + i);
+/**
+ * A connection to the GitHub REST API: Octokit from `@actions/github` on `globalThis.fetch`,
+ * against `apiUrl`, with @octokit/plugin-retry and @octokit/plugin-throttling.
+ *
+ * `@actions/github`, the plugins and bottleneck are imported on the first request, not here, so a
+ * run that never reports never loads them (and a loading failure surfaces as a
+ * {@link GitHubApiError}, which callers turn into a warning).
+ */
+function connectGitHub(opts) {
     const policy = { ...DEFAULT_RETRY_POLICY, ...opts.retry };
     const timeoutMs = opts.timeoutMs ?? 30_000;
     const baseUrl = (opts.apiUrl || 'https://api.github.com').replace(/\/+$/, '');
     const secrets = opts.token ? [opts.token] : [];
     const clean = (text) => redact(text, secrets);
-    const repoParams = { owner: opts.owner, repo: opts.repo };
-    const where = `/repos/${opts.owner}/${opts.repo}`;
+    const log = opts.log;
     let octokit;
     const client = () => {
-        octokit ??= (async () => {
-            const { getOctokit } = await (opts.loadGitHub ?? (() => __nccwpck_require__.e(/* import() */ 413).then(__nccwpck_require__.bind(__nccwpck_require__, 2413))))();
-            const log = opts.log;
-            return getOctokit(opts.token, {
-                baseUrl,
-                userAgent: `db-migrate-action/${VERSION}`,
-                // Replaces @actions/github's whole `request` default (undici fetch + proxy agent).
-                request: { fetch: opts.fetch ?? globalThis.fetch },
-                log: {
-                    debug: () => { },
-                    info: () => { },
-                    warn: (m) => log?.warn(clean(`GitHub API: ${m}`)),
-                    error: (m) => log?.debug(clean(`GitHub API: ${m}`)),
-                },
-            });
-        })();
+        octokit ??= build();
         // A failed load is not cached: the next call may try again.
         octokit.catch(() => (octokit = undefined));
         return octokit;
     };
-    /** Run one API call with retries; `request` names it in messages. */
-    async function call(request, fn) {
-        if (!opts.token) {
-            throw new GitHubApiError(`${request}: no GitHub token (set the github-token input; the default is \${{ github.token }})`, {
-                status: 0,
-                request,
-                attempts: 0,
+    async function build() {
+        const [{ getOctokit }, { retry }, { throttling }, { default: Limiter }] = await Promise.all([
+            (opts.loadGitHub ?? (() => __nccwpck_require__.e(/* import() */ 758).then(__nccwpck_require__.bind(__nccwpck_require__, 1758))))(),
+            Promise.all(/* import() */[__nccwpck_require__.e(251), __nccwpck_require__.e(735)]).then(__nccwpck_require__.bind(__nccwpck_require__, 9735)),
+            Promise.all(/* import() */[__nccwpck_require__.e(251), __nccwpck_require__.e(856)]).then(__nccwpck_require__.bind(__nccwpck_require__, 6856)),
+            __nccwpck_require__.e(/* import() */ 251).then(__nccwpck_require__.t.bind(__nccwpck_require__, 3251, 23)),
+        ]);
+        const unit = policy.waitUnitMs;
+        const octokitLog = {
+            debug: () => { },
+            info: () => { },
+            warn: (m, extra) => log?.warn(clean(`GitHub API: ${m}${extra === undefined ? '' : `: ${octokit_describe(extra)}`}`)),
+            error: (m) => log?.debug(clean(`GitHub API: ${m}`)),
+        };
+        /** plugin-throttling's rate-limit handler: true waits `retryAfter` units and retries. */
+        const onLimit = (retryAfter, options, _octokit, retryCount) => {
+            const call = options.request?.call;
+            const seconds = Math.ceil(retryAfter);
+            if (seconds * 1000 > policy.maxWaitMs) {
+                if (call)
+                    call.gaveUp = `rate limited; GitHub asks to wait ${seconds} s, more than the ${Math.round(policy.maxWaitMs / 1000)} s we allow`;
+                return false;
+            }
+            if (retryCount >= policy.retries)
+                return false;
+            if (call)
+                call.waitedS = seconds;
+            return true;
+        };
+        /**
+         * Registered before the retry and throttling plugins, so its hook runs once per attempt
+         * (theirs wrap it): counts attempts and notes each failure for the next attempt's notice.
+         */
+        const attempts = (o) => {
+            o.hook.wrap('request', async (request, options) => {
+                const call = options.request?.call;
+                if (call) {
+                    if (call.attempts > 0 && call.lastFailure) {
+                        const waited = call.waitedS === undefined ? '' : ` after the ${call.waitedS} s GitHub asked to wait`;
+                        log?.debug(clean(`${call.name}: ${call.lastFailure}; trying again (attempt ${call.attempts + 1})${waited}`));
+                    }
+                    call.attempts++;
+                    call.waitedS = undefined;
+                }
+                try {
+                    return await request(options);
+                }
+                catch (err) {
+                    if (call)
+                        call.lastFailure = answerOf(err);
+                    throw err;
+                }
             });
-        }
-        let o;
-        try {
-            o = await client();
-        }
-        catch (err) {
-            throw new GitHubApiError(clean(`${request}: cannot set up the GitHub client: ${err?.message ?? String(err)}`), {
-                status: 0,
-                request,
-                attempts: 0,
-                cause: err,
-            });
-        }
-        for (let attempt = 1;; attempt++) {
+        };
+        return getOctokit(opts.token, {
+            baseUrl,
+            userAgent: `db-migrate-action/${VERSION}`,
+            // Replaces @actions/github's whole `request` default (undici fetch + proxy agent). `log`
+            // receives @octokit/request's deprecation notices, which would go to the console.
+            request: { fetch: timed(() => opts.fetch ?? globalThis.fetch, timeoutMs), log: octokitLog },
+            log: octokitLog,
+            retry: { retries: policy.retries, retryAfterBaseValue: unit, doNotRetry: [...CLIENT_ERRORS] },
+            throttle: {
+                retryAfterBaseValue: unit,
+                // Our own pacing groups, in our units: the plugin's defaults are module-wide, so they
+                // would space writes 1 s apart across every client of the process, tests included.
+                write: new Limiter.Group({ maxConcurrent: 1, minTime: unit }),
+                notifications: new Limiter.Group({ maxConcurrent: 1, minTime: 3 * unit }),
+                search: new Limiter.Group({ maxConcurrent: 1, minTime: 2 * unit }),
+                onRateLimit: onLimit,
+                onSecondaryRateLimit: onLimit,
+            },
+        }, attempts, retry, throttling);
+    }
+    return {
+        async call(name, fn) {
+            if (!opts.token) {
+                throw new GitHubApiError(`${name}: no GitHub token (set the github-token input; the default is \${{ github.token }})`, {
+                    status: 0,
+                    request: name,
+                    attempts: 0,
+                });
+            }
+            let o;
             try {
-                return await fn(o, AbortSignal.timeout(timeoutMs));
+                o = await client();
             }
             catch (err) {
-                const v = verdict(err, attempt - 1, policy, timeoutMs);
-                const answered = v.status > 0 ? `GitHub API answered ${v.status}` : 'GitHub API unreachable';
-                const base = `${request}: ${answered}: ${v.detail}`;
-                if (v.retryInMs === undefined || attempt > policy.retries) {
-                    const tail = v.giveUpReason ?? (attempt > 1 ? `gave up after ${attempt} attempts` : undefined);
-                    throw new GitHubApiError(clean(tail ? `${base} (${tail})` : base), { status: v.status, request, attempts: attempt, cause: err });
-                }
-                opts.log?.debug(clean(`${base}; retry ${attempt} of ${policy.retries} in ${v.retryInMs} ms`));
-                await policy.sleep(v.retryInMs);
+                throw new GitHubApiError(clean(`${name}: cannot set up the GitHub client: ${octokit_describe(err)}`), { status: 0, request: name, attempts: 0, cause: err });
             }
+            const call = { name, attempts: 0 };
+            try {
+                return await fn(o.request.defaults({ request: { call } }));
+            }
+            catch (err) {
+                if (err instanceof GitHubApiError)
+                    throw err;
+                const failure = err;
+                const tail = call.gaveUp ?? (call.attempts > 1 ? `gave up after ${call.attempts} attempts` : undefined);
+                const base = `${name}: ${answerOf(failure)}`;
+                throw new GitHubApiError(clean(tail ? `${base} (${tail})` : base), { status: statusOf(failure), request: name, attempts: call.attempts, cause: err });
+            }
+        },
+    };
+}
+/**
+ * A fetch whose every call gives up after `ms`, and whose failures say why in their message
+ * (`no answer within … ms`, `connect ECONNREFUSED …`).
+ *
+ * The failure is a new Error of this realm: @octokit/request takes the message only from an
+ * `instanceof Error` (fetch's own errors come from Node's realm, which under jest is another one),
+ * and rethrows an AbortError bare, which plugin-retry would not retry; any other error it wraps as
+ * a failed request (status 500, no response), which plugin-retry retries.
+ */
+function timed(fetchOf, ms) {
+    return async (input, init) => {
+        const timeout = AbortSignal.timeout(ms);
+        const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+        try {
+            return await fetchOf()(input, { ...init, signal });
+        }
+        catch (err) {
+            if (init?.signal?.aborted)
+                throw err;
+            throw new Error(timeout.aborted ? `no answer within ${ms} ms` : networkMessage(err), { cause: err });
+        }
+    };
+}
+/** What a failed fetch says: undici's "fetch failed" carries the socket's error as its cause. */
+function networkMessage(err) {
+    const e = err;
+    const cause = typeof e?.cause === 'string' ? e.cause : e?.cause?.message;
+    return String(typeof cause === 'string' && cause !== '' ? cause : (e?.message ?? err));
+}
+/** HTTP status of a failure; 0 when no answer came (Octokit reports those as 500 without a response). */
+function statusOf(err) {
+    return err?.response ? (err.status ?? 0) : 0;
+}
+/** `GitHub API answered 403: <its message>`, or `GitHub API unreachable: <why>`. */
+function answerOf(err) {
+    const status = statusOf(err);
+    const detail = squash(err?.message ?? String(err));
+    return status > 0 ? `GitHub API answered ${status}: ${detail}` : `GitHub API unreachable: ${detail}`;
+}
+function octokit_describe(err) {
+    return err instanceof Error ? err.message : String(err);
+}
+
+;// CONCATENATED MODULE: ./src/github/issue-client.ts
+
+
+/** Colour and description of labels this action creates; `env:*` labels get their own colour. */
+const LABEL_STYLE = {
+    default: { color: 'b60205', description: 'Opened by db-migrate-action when a database migration fails' },
+    env: { color: '0e8a16', description: 'Environment of a failed database migration (db-migrate-action)' },
+};
+/**
+ * The real {@link IssueClient}: the calls over {@link connectGitHub}'s connection (Octokit from
+ * `@actions/github`, loaded on the first request, with the retry and throttling plugins).
+ */
+function createIssueClient(opts) {
+    const api = connectGitHub(opts);
+    const repoParams = { owner: opts.owner, repo: opts.repo };
+    const where = `/repos/${opts.owner}/${opts.repo}`;
+    /**
+     * Every item of a listing, page by page (100 a page, GitHub's most), each page a call of its
+     * own: its own retries, and an error naming the page. Stops when GitHub links no next page.
+     */
+    async function allPages(name, page) {
+        const out = [];
+        for (let n = 1;; n++) {
+            const { items, link } = await api.call(n === 1 ? name : `${name} (page ${n})`, (request) => page(request, { per_page: PER_PAGE, page: n }));
+            out.push(...items);
+            if (!/\brel="next"/.test(link ?? ''))
+                return out;
         }
     }
     return {
         async findOpenIssue(labels) {
             const query = { state: 'open', labels: labels.join(',') };
-            return call(`GET ${where}/issues`, async (o, signal) => {
-                const res = await o.request('GET /repos/{owner}/{repo}/issues', { ...repoParams, ...query, request: { signal } });
+            return api.call(`GET ${where}/issues`, async (request) => {
+                const res = await request('GET /repos/{owner}/{repo}/issues', { ...repoParams, ...query });
                 // This endpoint lists pull requests too; newest first by default.
                 const issue = res.data.find((i) => !i.pull_request);
                 return issue ? { number: issue.number, url: issue.html_url } : undefined;
             });
         },
         async createIssue(issue) {
-            return call(`POST ${where}/issues`, async (o, signal) => {
-                const res = await o.request('POST /repos/{owner}/{repo}/issues', {
-                    ...repoParams,
-                    title: issue.title,
-                    body: issue.body,
-                    labels: [...issue.labels],
-                    request: { signal },
-                });
+            return api.call(`POST ${where}/issues`, async (request) => {
+                const res = await request('POST /repos/{owner}/{repo}/issues', { ...repoParams, title: issue.title, body: issue.body, labels: [...issue.labels] });
                 return { number: res.data.number, url: res.data.html_url };
             });
         },
         async comment(issueNumber, body) {
-            return call(`POST ${where}/issues/${issueNumber}/comments`, async (o, signal) => {
-                const res = await o.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+            return api.call(`POST ${where}/issues/${issueNumber}/comments`, async (request) => {
+                const res = await request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...repoParams, issue_number: issueNumber, body });
+                return { id: idOf(res.data.id), url: res.data.html_url };
+            });
+        },
+        async listComments(issueNumber) {
+            return allPages(`GET ${where}/issues/${issueNumber}/comments`, async (request, page) => {
+                const res = await request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...repoParams, issue_number: issueNumber, ...page });
+                // GitHub lists them oldest first (ascending ids); pages keep that order.
+                const items = res.data.map((c) => ({ id: idOf(c.id), url: c.html_url, body: c.body ?? '', ...(c.user?.login ? { user: c.user.login } : {}) }));
+                return { items, link: res.headers.link };
+            });
+        },
+        async updateComment(commentId, body) {
+            return api.call(`PATCH ${where}/issues/comments/${commentId}`, async (request) => {
+                const res = await request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', { ...repoParams, comment_id: commentId, body });
+                return { id: idOf(res.data.id), url: res.data.html_url };
+            });
+        },
+        async deleteComment(commentId) {
+            await api.call(`DELETE ${where}/issues/comments/${commentId}`, (request) => request('DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}', { ...repoParams, comment_id: commentId }));
+        },
+        async listReviewComments(pullNumber) {
+            return allPages(`GET ${where}/pulls/${pullNumber}/comments`, async (request, page) => {
+                const res = await request('GET /repos/{owner}/{repo}/pulls/{pull_number}/comments', { ...repoParams, pull_number: pullNumber, ...page });
+                const items = res.data.map((c) => ({ id: idOf(c.id), path: c.path, line: c.line ?? null, startLine: c.start_line ?? null, body: c.body, commitId: c.commit_id }));
+                return { items, link: res.headers.link };
+            });
+        },
+        async createReview(pullNumber, review) {
+            return api.call(`POST ${where}/pulls/${pullNumber}/reviews`, async (request) => {
+                const res = await request('POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews', {
                     ...repoParams,
-                    issue_number: issueNumber,
-                    body,
-                    request: { signal },
+                    pull_number: pullNumber,
+                    commit_id: review.commitId,
+                    body: review.body,
+                    event: 'COMMENT',
+                    comments: review.comments.map((c) => ({
+                        path: c.path,
+                        line: c.line,
+                        side: 'RIGHT',
+                        // GitHub rejects a range whose start is not above its end (422); such a range is the one line.
+                        ...(c.startLine !== undefined && c.startLine < c.line ? { start_line: c.startLine, start_side: 'RIGHT' } : {}),
+                        body: c.body,
+                    })),
                 });
-                return { url: res.data.html_url };
+                return { id: idOf(res.data.id), url: res.data.html_url };
             });
         },
         async ensureLabels(labels) {
             const created = [];
             for (const name of labels) {
-                const exists = await call(`GET ${where}/labels/${name}`, async (o, signal) => {
+                const exists = await api.call(`GET ${where}/labels/${name}`, async (request) => {
                     try {
-                        await o.request('GET /repos/{owner}/{repo}/labels/{name}', { ...repoParams, name, request: { signal } });
+                        await request('GET /repos/{owner}/{repo}/labels/{name}', { ...repoParams, name });
                         return true;
                     }
                     catch (err) {
@@ -45739,9 +45893,9 @@ function createIssueClient(opts) {
                 if (exists)
                     continue;
                 const style = name.startsWith('env:') ? LABEL_STYLE.env : LABEL_STYLE.default;
-                const made = await call(`POST ${where}/labels`, async (o, signal) => {
+                const made = await api.call(`POST ${where}/labels`, async (request) => {
                     try {
-                        await o.request('POST /repos/{owner}/{repo}/labels', { ...repoParams, name, ...style, request: { signal } });
+                        await request('POST /repos/{owner}/{repo}/labels', { ...repoParams, name, ...style });
                         return true;
                     }
                     catch (err) {
@@ -45758,54 +45912,25 @@ function createIssueClient(opts) {
         },
     };
 }
+/**
+ * An id as a number. Octokit parses integers beyond 2^53 as bigint; GitHub's ids are far below
+ * that, and one that were not could not be sent back intact, so it fails rather than edit the
+ * wrong comment.
+ */
+function idOf(id) {
+    const n = Number(id);
+    if (!Number.isSafeInteger(n))
+        throw new Error(`id ${id} is beyond JavaScript's safe integers`);
+    return n;
+}
+/** Items per page of a listing: GitHub's most. */
+const PER_PAGE = 100;
 /** 422 whose errors say `already_exists`: the label is there, which is all we wanted. */
 function isAlreadyExists(err) {
     if (err.status !== 422)
         return false;
     const data = err.response?.data;
     return Boolean(data?.errors?.some((e) => e?.code === 'already_exists')) || /already.exists/i.test(err.message ?? '');
-}
-/**
- * Classify a failed attempt. Retried: 5xx, no response (network error, timeout), 429, and a 403
- * that is a rate limit (secondary: `retry-after` or "secondary rate limit" in the message;
- * primary: `x-ratelimit-remaining: 0`). Not retried: every other 4xx — a missing permission
- * (403) or a repository the token cannot see (404) will not heal by waiting.
- */
-function verdict(err, retriesDone, policy, timeoutMs) {
-    const causeName = err?.cause?.name;
-    const timedOut = [err?.name, causeName].some((n) => n === 'TimeoutError' || n === 'AbortError');
-    // Octokit reports fetch failures (no response) as status 500 without a response object.
-    const status = timedOut || !err?.response ? 0 : (err.status ?? 0);
-    const detail = timedOut ? `no answer within ${timeoutMs} ms` : squash(err?.message ?? String(err));
-    const backoff = policy.baseDelayMs * 2 ** retriesDone;
-    if (status === 0 || status >= 500)
-        return { status, detail, retryInMs: backoff };
-    const headers = err.response?.headers ?? {};
-    const retryAfterMs = parseRetryAfter(headers['retry-after']);
-    const primary = status === 403 && headers['x-ratelimit-remaining'] === '0';
-    const secondary = status === 403 && (retryAfterMs !== undefined || /secondary rate limit/i.test(detail));
-    if (status !== 429 && !primary && !secondary)
-        return { status, detail };
-    let wait;
-    if (retryAfterMs !== undefined)
-        wait = retryAfterMs;
-    else if (primary && headers['x-ratelimit-reset'])
-        wait = Math.max(0, Number(headers['x-ratelimit-reset']) * 1000 - Date.now()) + 1000;
-    else
-        wait = Math.max(backoff, status === 429 ? 0 : policy.rateLimitDelayMs);
-    if (!(wait <= policy.maxDelayMs)) {
-        return { status, detail, giveUpReason: `rate limited; GitHub asks to wait ${Math.ceil(wait / 1000)} s, more than the ${Math.round(policy.maxDelayMs / 1000)} s we allow` };
-    }
-    return { status, detail, retryInMs: wait };
-}
-/** `retry-after` as ms: delta-seconds or an HTTP date. */
-function parseRetryAfter(value) {
-    if (value === undefined || value.trim() === '')
-        return undefined;
-    if (/^\d+$/.test(value.trim()))
-        return Number(value.trim()) * 1000;
-    const at = Date.parse(value);
-    return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 ;// CONCATENATED MODULE: ./src/safety/backup.ts
@@ -48959,7 +49084,7 @@ async function schemaOnly(conn, target, ledger, history, cfg) {
     return at >= 0 ? text.slice(0, at + 1) : text;
 }
 /** The human verdict: one line when everything round-trips, the first bad down with its diff otherwise. */
-function verify_verdict(r) {
+function verdict(r) {
     if (r.ok) {
         return `Verify OK: ${r.migrations} migration(s) applied, rolled back and re-applied; every down undoes its up\n${recorded(r)}`;
     }
@@ -48991,7 +49116,7 @@ function recorded(r) {
 async function verify(ctx) {
     const { log, run } = ctx;
     const r = await verifyMigrations(migratorConfig(ctx.settings, log));
-    const text = verify_verdict(r);
+    const text = verdict(r);
     for (const line of text.replace(/\n$/, '').split('\n'))
         log.info(line);
     run.verify = {

@@ -137,7 +137,12 @@ export function fakeIssues(opts: { open?: number; fail?: boolean } = {}): { call
   const client: IssueClient = {
     findOpenIssue: async (labels) => (calls.push({ method: 'find', args: [labels] }), opts.fail ? boom() : opts.open ? { number: opts.open, url: `https://github.com/o/r/issues/${opts.open}` } : undefined),
     createIssue: async (i) => (calls.push({ method: 'create', args: [i] }), { number: 7, url: 'https://github.com/o/r/issues/7' }),
-    comment: async (n, body) => (calls.push({ method: 'comment', args: [n, body] }), { url: `https://github.com/o/r/issues/${n}#issuecomment-1` }),
+    comment: async (n, body) => (calls.push({ method: 'comment', args: [n, body] }), { id: 1, url: `https://github.com/o/r/issues/${n}#issuecomment-1` }),
+    listComments: async (n) => (calls.push({ method: 'listComments', args: [n] }), []),
+    updateComment: async (id, body) => (calls.push({ method: 'updateComment', args: [id, body] }), { id, url: `https://github.com/o/r/issues/1#issuecomment-${id}` }),
+    deleteComment: async (id) => void calls.push({ method: 'deleteComment', args: [id] }),
+    listReviewComments: async (n) => (calls.push({ method: 'listReviewComments', args: [n] }), []),
+    createReview: async (n, review) => (calls.push({ method: 'createReview', args: [n, review] }), { id: 1, url: `https://github.com/o/r/pull/${n}#pullrequestreview-1` }),
     ensureLabels: async (labels) => (calls.push({ method: 'labels', args: [labels] }), []),
   };
   return { calls, factoryArgs, factory: (o) => (factoryArgs.push(o), client) };

@@ -1,10 +1,6 @@
-// Type-only: erased at compile time, so nothing here loads @actions/github until a request is made.
-import type { getOctokit as GetOctokit } from '@actions/github';
-import type { Logger } from '../engine/logger.js';
-import { redact } from '../engine/redact.js';
-import { VERSION } from '../version.js';
-import { sleep } from '../engine/sleep.js';
-import { squash } from '../text/markdown.js';
+import { connectGitHub, type GitHubConnectionOptions, type GitHubRequest } from './octokit.js';
+
+export { DEFAULT_RETRY_POLICY, GitHubApiError, type RetryPolicy } from './octokit.js';
 
 /** An issue as the failure report needs it. */
 export interface IssueRef {
@@ -22,19 +18,75 @@ export interface NewIssue {
   labels: readonly string[];
 }
 
+/** A comment on an issue or pull request (the conversation, not the diff). */
+export interface CommentRef {
+  /** Comment id, for {@link IssueClient.updateComment} and {@link IssueClient.deleteComment}. */
+  id: number;
+  /** Browser link (`html_url`). */
+  url: string;
+  /** Markdown body as stored. */
+  body: string;
+  /** Login of the author; absent for a deleted account. */
+  user?: string;
+}
+
+/** A comment on a line of a pull request's diff. */
+export interface ReviewCommentRef {
+  id: number;
+  /** File the comment is on, relative to the repository root. */
+  path: string;
+  /** Last line of the commented range in the file; null when the line is no longer in the diff (outdated). */
+  line: number | null;
+  /** First line of a multi-line range; null for a single line. */
+  startLine: number | null;
+  body: string;
+  /** Commit the comment was made on. */
+  commitId: string;
+}
+
+/** One comment of a new review, on the new version of the file (`side: RIGHT`). */
+export interface NewReviewComment {
+  /** File, relative to the repository root; must be part of the pull request's diff. */
+  path: string;
+  /** Line of the file (in the pull request's head) the comment is on; the last line of a range. */
+  line: number;
+  /** First line of a multi-line range; ignored unless below `line`. */
+  startLine?: number;
+  body: string;
+}
+
+/** A review to post: a body, and comments on lines of the diff. */
+export interface NewReview {
+  /** Commit the line numbers refer to: the pull request's head. */
+  commitId: string;
+  body: string;
+  comments: readonly NewReviewComment[];
+}
+
 /**
- * The GitHub calls the failure report needs: the seam between {@link reportFailure} and Octokit,
- * so the report logic can be tested against a fake and the client against a fake server.
+ * The GitHub calls the failure report and the pull-request comment need: the seam between them
+ * and Octokit, so their logic can be tested against a fake and the client against a fake server.
  *
- * Every method throws {@link GitHubApiError} when the API fails after the retries the client allows.
+ * Every method throws {@link GitHubApiError} when the API fails after the retries the client
+ * allows; a read-only token gets status 403 ("Resource not accessible by integration").
  */
 export interface IssueClient {
   /** The newest open issue (pull requests excluded) that carries *all* of `labels`, if any. */
   findOpenIssue(labels: readonly string[]): Promise<IssueRef | undefined>;
   /** Open an issue. */
   createIssue(issue: NewIssue): Promise<IssueRef>;
-  /** Add a comment to issue `issueNumber`; resolves to the comment's link. */
-  comment(issueNumber: number, body: string): Promise<{ url: string }>;
+  /** Add a comment to issue (or pull request) `issueNumber`. */
+  comment(issueNumber: number, body: string): Promise<{ id: number; url: string }>;
+  /** Every comment on issue (or pull request) `issueNumber`, oldest first, across all pages. */
+  listComments(issueNumber: number): Promise<CommentRef[]>;
+  /** Replace the body of comment `commentId`. */
+  updateComment(commentId: number, body: string): Promise<{ id: number; url: string }>;
+  /** Delete comment `commentId`. */
+  deleteComment(commentId: number): Promise<void>;
+  /** Every comment on the diff of pull request `pullNumber`, across all pages. */
+  listReviewComments(pullNumber: number): Promise<ReviewCommentRef[]>;
+  /** Post a review of event `COMMENT` (neither approves nor requests changes) with line comments. */
+  createReview(pullNumber: number, review: NewReview): Promise<{ id: number; url: string }>;
   /**
    * Make sure every label exists, creating the missing ones. A label another run created in
    * the meantime (422 `already_exists`) counts as existing. Resolves to the names it created.
@@ -42,55 +94,12 @@ export interface IssueClient {
   ensureLabels(labels: readonly string[]): Promise<string[]>;
 }
 
-/** How the client retries a failed request. Tests shrink the delays and inject `sleep`. */
-export interface RetryPolicy {
-  /** Attempts after the first one, for 5xx, network errors, timeouts and rate limits. */
-  retries: number;
-  /** Backoff before the first retry, ms; doubled for each further retry. */
-  baseDelayMs: number;
-  /**
-   * Longest single wait we accept, ms. A server asking for a longer wait (`retry-after`, or a
-   * primary rate limit resetting later) ends the retries at once: a failed job should not idle.
-   */
-  maxDelayMs: number;
-  /** Wait after a secondary rate limit that names no `retry-after` (GitHub asks for one minute). */
-  rateLimitDelayMs: number;
-  /** Waits `ms`; replaced in tests. */
-  sleep: (ms: number) => Promise<void>;
-}
-
-/** Defaults of {@link RetryPolicy}: up to 4 attempts, 1 s → 2 s → 4 s backoff, at most 60 s per wait. */
-export const DEFAULT_RETRY_POLICY: Readonly<RetryPolicy> = Object.freeze({
-  retries: 3,
-  baseDelayMs: 1000,
-  maxDelayMs: 60_000,
-  rateLimitDelayMs: 60_000,
-  sleep,
-});
-
-/** Options of {@link createIssueClient}. */
-export interface IssueClientOptions {
-  /** `github-token`; sent as `Authorization: token …` and masked in every error message. */
-  token: string;
+/** Options of {@link createIssueClient}: how to reach the API, and which repository. */
+export interface IssueClientOptions extends GitHubConnectionOptions {
   /** Repository owner (`GITHUB_REPOSITORY` before the slash). */
   owner: string;
   /** Repository name (`GITHUB_REPOSITORY` after the slash). */
   repo: string;
-  /** REST API root, `GITHUB_API_URL` (GitHub Enterprise: `https://host/api/v3`). Default `https://api.github.com`. */
-  apiUrl?: string;
-  /**
-   * fetch implementation. Default `globalThis.fetch`: @actions/github's own undici fetch is
-   * invisible to nock, and the global one is what the tests exercise.
-   */
-  fetch?: typeof globalThis.fetch;
-  /** Overrides of {@link DEFAULT_RETRY_POLICY}. */
-  retry?: Partial<RetryPolicy>;
-  /** Per-attempt timeout, ms (default 30 000); a timeout counts as a retryable failure. */
-  timeoutMs?: number;
-  /** Receives retry notices and Octokit's own warnings (deprecations). */
-  log?: Logger;
-  /** Where Octokit comes from; tests inject a loader to prove it is loaded lazily. */
-  loadGitHub?: () => Promise<{ getOctokit: typeof GetOctokit }>;
 }
 
 /** Colour and description of labels this action creates; `env:*` labels get their own colour. */
@@ -100,129 +109,32 @@ const LABEL_STYLE = {
 } as const;
 
 /**
- * A GitHub API call that failed for good (after retries, or at once for 4xx). The message names
- * the request and the API's answer and never contains the token.
- */
-export class GitHubApiError extends Error {
-  /** HTTP status; 0 when no response arrived (network error, timeout, Octokit not loadable). */
-  readonly status: number;
-  /** The request, e.g. `POST /repos/o/r/issues`. */
-  readonly request: string;
-  /** Attempts made, including the first. */
-  readonly attempts: number;
-
-  constructor(message: string, opts: { status: number; request: string; attempts: number; cause?: unknown }) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.name = 'GitHubApiError';
-    this.status = opts.status;
-    this.request = opts.request;
-    this.attempts = opts.attempts;
-  }
-}
-
-type Octokit = ReturnType<typeof GetOctokit>;
-
-/** What Octokit's RequestError (and fetch failures) carry that we use. */
-interface FailureLike {
-  status?: number;
-  message?: string;
-  name?: string;
-  response?: { headers?: Record<string, string | undefined>; data?: unknown };
-}
-
-/** Why one attempt failed, and whether and when to try again. */
-interface Verdict {
-  status: number;
-  /** The API's message (or the network error's). */
-  detail: string;
-  /** Wait before the next attempt, ms; undefined = do not retry. */
-  retryInMs?: number;
-  /** Why we stop retrying although the failure is transient (e.g. retry-after too long). */
-  giveUpReason?: string;
-}
-
-/**
- * The real {@link IssueClient}: Octokit from `@actions/github` on `globalThis.fetch`, against
- * `apiUrl`, with bounded retries.
- *
- * `@actions/github` is imported on the first request, not here, so a run that never fails never
- * loads it (and a loading failure surfaces as a {@link GitHubApiError}, which the report turns
- * into a warning).
+ * The real {@link IssueClient}: the calls over {@link connectGitHub}'s connection (Octokit from
+ * `@actions/github`, loaded on the first request, with the retry and throttling plugins).
  */
 export function createIssueClient(opts: IssueClientOptions): IssueClient {
-  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...opts.retry };
-  const timeoutMs = opts.timeoutMs ?? 30_000;
-  const baseUrl = (opts.apiUrl || 'https://api.github.com').replace(/\/+$/, '');
-  const secrets = opts.token ? [opts.token] : [];
-  const clean = (text: string) => redact(text, secrets);
+  const api = connectGitHub(opts);
   const repoParams = { owner: opts.owner, repo: opts.repo };
   const where = `/repos/${opts.owner}/${opts.repo}`;
 
-  let octokit: Promise<Octokit> | undefined;
-  const client = (): Promise<Octokit> => {
-    octokit ??= (async () => {
-      const { getOctokit } = await (opts.loadGitHub ?? (() => import('@actions/github')))();
-      const log = opts.log;
-      return getOctokit(opts.token, {
-        baseUrl,
-        userAgent: `db-migrate-action/${VERSION}`,
-        // Replaces @actions/github's whole `request` default (undici fetch + proxy agent).
-        request: { fetch: opts.fetch ?? globalThis.fetch },
-        log: {
-          debug: () => {},
-          info: () => {},
-          warn: (m: string) => log?.warn(clean(`GitHub API: ${m}`)),
-          error: (m: string) => log?.debug(clean(`GitHub API: ${m}`)),
-        },
-      });
-    })();
-    // A failed load is not cached: the next call may try again.
-    octokit.catch(() => (octokit = undefined));
-    return octokit;
-  };
-
-  /** Run one API call with retries; `request` names it in messages. */
-  async function call<T>(request: string, fn: (o: Octokit, signal: AbortSignal) => Promise<T>): Promise<T> {
-    if (!opts.token) {
-      throw new GitHubApiError(`${request}: no GitHub token (set the github-token input; the default is \${{ github.token }})`, {
-        status: 0,
-        request,
-        attempts: 0,
-      });
-    }
-    let o: Octokit;
-    try {
-      o = await client();
-    } catch (err) {
-      throw new GitHubApiError(clean(`${request}: cannot set up the GitHub client: ${(err as Error)?.message ?? String(err)}`), {
-        status: 0,
-        request,
-        attempts: 0,
-        cause: err,
-      });
-    }
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn(o, AbortSignal.timeout(timeoutMs));
-      } catch (err) {
-        const v = verdict(err as FailureLike, attempt - 1, policy, timeoutMs);
-        const answered = v.status > 0 ? `GitHub API answered ${v.status}` : 'GitHub API unreachable';
-        const base = `${request}: ${answered}: ${v.detail}`;
-        if (v.retryInMs === undefined || attempt > policy.retries) {
-          const tail = v.giveUpReason ?? (attempt > 1 ? `gave up after ${attempt} attempts` : undefined);
-          throw new GitHubApiError(clean(tail ? `${base} (${tail})` : base), { status: v.status, request, attempts: attempt, cause: err });
-        }
-        opts.log?.debug(clean(`${base}; retry ${attempt} of ${policy.retries} in ${v.retryInMs} ms`));
-        await policy.sleep(v.retryInMs);
-      }
+  /**
+   * Every item of a listing, page by page (100 a page, GitHub's most), each page a call of its
+   * own: its own retries, and an error naming the page. Stops when GitHub links no next page.
+   */
+  async function allPages<T>(name: string, page: (request: GitHubRequest, params: { per_page: number; page: number }) => Promise<{ items: T[]; link?: string }>): Promise<T[]> {
+    const out: T[] = [];
+    for (let n = 1; ; n++) {
+      const { items, link } = await api.call(n === 1 ? name : `${name} (page ${n})`, (request) => page(request, { per_page: PER_PAGE, page: n }));
+      out.push(...items);
+      if (!/\brel="next"/.test(link ?? '')) return out;
     }
   }
 
   return {
     async findOpenIssue(labels) {
       const query = { state: 'open' as const, labels: labels.join(',') };
-      return call(`GET ${where}/issues`, async (o, signal) => {
-        const res = await o.request('GET /repos/{owner}/{repo}/issues', { ...repoParams, ...query, request: { signal } });
+      return api.call(`GET ${where}/issues`, async (request) => {
+        const res = await request('GET /repos/{owner}/{repo}/issues', { ...repoParams, ...query });
         // This endpoint lists pull requests too; newest first by default.
         const issue = res.data.find((i) => !i.pull_request);
         return issue ? { number: issue.number, url: issue.html_url } : undefined;
@@ -230,51 +142,93 @@ export function createIssueClient(opts: IssueClientOptions): IssueClient {
     },
 
     async createIssue(issue) {
-      return call(`POST ${where}/issues`, async (o, signal) => {
-        const res = await o.request('POST /repos/{owner}/{repo}/issues', {
-          ...repoParams,
-          title: issue.title,
-          body: issue.body,
-          labels: [...issue.labels],
-          request: { signal },
-        });
+      return api.call(`POST ${where}/issues`, async (request) => {
+        const res = await request('POST /repos/{owner}/{repo}/issues', { ...repoParams, title: issue.title, body: issue.body, labels: [...issue.labels] });
         return { number: res.data.number, url: res.data.html_url };
       });
     },
 
     async comment(issueNumber, body) {
-      return call(`POST ${where}/issues/${issueNumber}/comments`, async (o, signal) => {
-        const res = await o.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+      return api.call(`POST ${where}/issues/${issueNumber}/comments`, async (request) => {
+        const res = await request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...repoParams, issue_number: issueNumber, body });
+        return { id: idOf(res.data.id), url: res.data.html_url };
+      });
+    },
+
+    async listComments(issueNumber) {
+      return allPages(`GET ${where}/issues/${issueNumber}/comments`, async (request, page) => {
+        const res = await request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...repoParams, issue_number: issueNumber, ...page });
+        // GitHub lists them oldest first (ascending ids); pages keep that order.
+        const items = res.data.map((c): CommentRef => ({ id: idOf(c.id), url: c.html_url, body: c.body ?? '', ...(c.user?.login ? { user: c.user.login } : {}) }));
+        return { items, link: res.headers.link };
+      });
+    },
+
+    async updateComment(commentId, body) {
+      return api.call(`PATCH ${where}/issues/comments/${commentId}`, async (request) => {
+        const res = await request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', { ...repoParams, comment_id: commentId, body });
+        return { id: idOf(res.data.id), url: res.data.html_url };
+      });
+    },
+
+    async deleteComment(commentId) {
+      await api.call(`DELETE ${where}/issues/comments/${commentId}`, (request) =>
+        request('DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}', { ...repoParams, comment_id: commentId }),
+      );
+    },
+
+    async listReviewComments(pullNumber) {
+      return allPages(`GET ${where}/pulls/${pullNumber}/comments`, async (request, page) => {
+        const res = await request('GET /repos/{owner}/{repo}/pulls/{pull_number}/comments', { ...repoParams, pull_number: pullNumber, ...page });
+        const items = res.data.map(
+          (c): ReviewCommentRef => ({ id: idOf(c.id), path: c.path, line: c.line ?? null, startLine: c.start_line ?? null, body: c.body, commitId: c.commit_id }),
+        );
+        return { items, link: res.headers.link };
+      });
+    },
+
+    async createReview(pullNumber, review) {
+      return api.call(`POST ${where}/pulls/${pullNumber}/reviews`, async (request) => {
+        const res = await request('POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews', {
           ...repoParams,
-          issue_number: issueNumber,
-          body,
-          request: { signal },
+          pull_number: pullNumber,
+          commit_id: review.commitId,
+          body: review.body,
+          event: 'COMMENT',
+          comments: review.comments.map((c) => ({
+            path: c.path,
+            line: c.line,
+            side: 'RIGHT',
+            // GitHub rejects a range whose start is not above its end (422); such a range is the one line.
+            ...(c.startLine !== undefined && c.startLine < c.line ? { start_line: c.startLine, start_side: 'RIGHT' } : {}),
+            body: c.body,
+          })),
         });
-        return { url: res.data.html_url };
+        return { id: idOf(res.data.id), url: res.data.html_url };
       });
     },
 
     async ensureLabels(labels) {
       const created: string[] = [];
       for (const name of labels) {
-        const exists = await call(`GET ${where}/labels/${name}`, async (o, signal) => {
+        const exists = await api.call(`GET ${where}/labels/${name}`, async (request) => {
           try {
-            await o.request('GET /repos/{owner}/{repo}/labels/{name}', { ...repoParams, name, request: { signal } });
+            await request('GET /repos/{owner}/{repo}/labels/{name}', { ...repoParams, name });
             return true;
           } catch (err) {
-            if ((err as FailureLike).status === 404) return false;
+            if ((err as { status?: number }).status === 404) return false;
             throw err;
           }
         });
         if (exists) continue;
         const style = name.startsWith('env:') ? LABEL_STYLE.env : LABEL_STYLE.default;
-        const made = await call(`POST ${where}/labels`, async (o, signal) => {
+        const made = await api.call(`POST ${where}/labels`, async (request) => {
           try {
-            await o.request('POST /repos/{owner}/{repo}/labels', { ...repoParams, name, ...style, request: { signal } });
+            await request('POST /repos/{owner}/{repo}/labels', { ...repoParams, name, ...style });
             return true;
           } catch (err) {
             // Another run (or a person) created it between our GET and POST.
-            if (isAlreadyExists(err as FailureLike)) return false;
+            if (isAlreadyExists(err as RequestFailure)) return false;
             throw err;
           }
         });
@@ -285,48 +239,30 @@ export function createIssueClient(opts: IssueClientOptions): IssueClient {
   };
 }
 
+/**
+ * An id as a number. Octokit parses integers beyond 2^53 as bigint; GitHub's ids are far below
+ * that, and one that were not could not be sent back intact, so it fails rather than edit the
+ * wrong comment.
+ */
+function idOf(id: number | bigint): number {
+  const n = Number(id);
+  if (!Number.isSafeInteger(n)) throw new Error(`id ${id} is beyond JavaScript's safe integers`);
+  return n;
+}
+
+/** Items per page of a listing: GitHub's most. */
+const PER_PAGE = 100;
+
+/** What a failed Octokit request carries that {@link isAlreadyExists} reads. */
+interface RequestFailure {
+  status?: number;
+  message?: string;
+  response?: { data?: unknown };
+}
+
 /** 422 whose errors say `already_exists`: the label is there, which is all we wanted. */
-function isAlreadyExists(err: FailureLike): boolean {
+function isAlreadyExists(err: RequestFailure): boolean {
   if (err.status !== 422) return false;
   const data = err.response?.data as { errors?: Array<{ code?: string }> } | undefined;
   return Boolean(data?.errors?.some((e) => e?.code === 'already_exists')) || /already.exists/i.test(err.message ?? '');
-}
-
-/**
- * Classify a failed attempt. Retried: 5xx, no response (network error, timeout), 429, and a 403
- * that is a rate limit (secondary: `retry-after` or "secondary rate limit" in the message;
- * primary: `x-ratelimit-remaining: 0`). Not retried: every other 4xx — a missing permission
- * (403) or a repository the token cannot see (404) will not heal by waiting.
- */
-function verdict(err: FailureLike, retriesDone: number, policy: RetryPolicy, timeoutMs: number): Verdict {
-  const causeName = (err as { cause?: { name?: string } })?.cause?.name;
-  const timedOut = [err?.name, causeName].some((n) => n === 'TimeoutError' || n === 'AbortError');
-  // Octokit reports fetch failures (no response) as status 500 without a response object.
-  const status = timedOut || !err?.response ? 0 : (err.status ?? 0);
-  const detail = timedOut ? `no answer within ${timeoutMs} ms` : squash(err?.message ?? String(err));
-  const backoff = policy.baseDelayMs * 2 ** retriesDone;
-  if (status === 0 || status >= 500) return { status, detail, retryInMs: backoff };
-
-  const headers = err.response?.headers ?? {};
-  const retryAfterMs = parseRetryAfter(headers['retry-after']);
-  const primary = status === 403 && headers['x-ratelimit-remaining'] === '0';
-  const secondary = status === 403 && (retryAfterMs !== undefined || /secondary rate limit/i.test(detail));
-  if (status !== 429 && !primary && !secondary) return { status, detail };
-
-  let wait: number;
-  if (retryAfterMs !== undefined) wait = retryAfterMs;
-  else if (primary && headers['x-ratelimit-reset']) wait = Math.max(0, Number(headers['x-ratelimit-reset']) * 1000 - Date.now()) + 1000;
-  else wait = Math.max(backoff, status === 429 ? 0 : policy.rateLimitDelayMs);
-  if (!(wait <= policy.maxDelayMs)) {
-    return { status, detail, giveUpReason: `rate limited; GitHub asks to wait ${Math.ceil(wait / 1000)} s, more than the ${Math.round(policy.maxDelayMs / 1000)} s we allow` };
-  }
-  return { status, detail, retryInMs: wait };
-}
-
-/** `retry-after` as ms: delta-seconds or an HTTP date. */
-function parseRetryAfter(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
