@@ -1,5 +1,6 @@
 import { describe, it, expect, jest, beforeAll, beforeEach, afterEach, afterAll } from '@jest/globals';
 import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import type * as Core from '@actions/core';
@@ -122,6 +123,7 @@ const BAD: [string, string, string][] = [
   ['health-check-interval', '5x', DURATION],
   ['rollback-on-failure', 'maybe', BOOL],
   ['create-issue-on-failure', 'on', BOOL],
+  ['pr-comment', 'always', BOOL],
   ['issue-labels', `ok,${'x'.repeat(51)}`, 'comma-separated GitHub labels of at most 50 characters each'],
   ['dump-schema', 'nope', BOOL],
   ['drift-check', 'y', BOOL],
@@ -294,6 +296,7 @@ describe('action inputs: valid values', () => {
       rollbackOnFailure: true,
       createIssueOnFailure: true,
       issueLabels: ['db-migration', 'incident'],
+      prComment: true,
       dumpSchema: false,
       driftCheck: false,
       notifyOnSuccess: false,
@@ -306,6 +309,25 @@ describe('action inputs: valid values', () => {
     expect(s.notifyWebhook).toBeUndefined();
     expect(s.reportHtml).toBeUndefined();
     expect(Object.isFrozen(s)).toBe(true);
+  });
+
+  it('pr-comment: the pull request of a pull_request or pull_request_target run, read from the event payload once', async () => {
+    const event = join(proj.dir, 'event.json');
+    await writeFile(event, JSON.stringify({ pull_request: { number: 12, head: { sha: 'abc123', repo: { full_name: 'alice/shop' } }, base: { repo: { full_name: 'acme/shop' } } } }));
+    setInputs({ 'database-url': 'postgres://u:pw@db.example.com/app' });
+    Object.assign(process.env, { GITHUB_EVENT_NAME: 'pull_request_target', GITHUB_EVENT_PATH: event });
+    expect(databaseSettings()).toMatchObject({ prComment: true, pullRequest: { event: 'pull_request_target', number: 12, headSha: 'abc123', headRepo: 'alice/shop', baseRepo: 'acme/shop', fork: true } });
+    setInputs({ 'pr-comment': 'FALSE' });
+    const off = databaseSettings();
+    expect([off.prComment, off.pullRequest]).toEqual([false, undefined]);
+    setInputs({ 'pr-comment': 'true' });
+    process.env.GITHUB_EVENT_NAME = 'push';
+    expect(databaseSettings().pullRequest).toBeUndefined();
+    process.env.GITHUB_EVENT_NAME = 'pull_request';
+    delete process.env.GITHUB_EVENT_PATH;
+    expect(databaseSettings().pullRequest).toEqual({ event: 'pull_request', problem: 'GITHUB_EVENT_PATH is not set' });
+    setInputs({ 'pr-comment': 'yes' });
+    expect(errorOf(() => databaseSettings()).message).toBe("invalid input 'pr-comment': got 'yes'; expected true or false (also True, TRUE, False, FALSE)");
   });
 
   it('lock-timeout counts as chosen only when it differs from the default; statement-timeout is set only when given (0 included)', () => {

@@ -90,7 +90,7 @@ describe('.github/workflows/db-migrate.yml', () => {
     const step = jobs.preview.steps!.find(isOurAction)!;
     expect(step.with).toMatchObject({ 'dry-run': 'true', command: 'up', environment: 'staging' });
     expect(jobs.preview.if).toContain("github.event_name == 'pull_request'");
-    expect(jobs.preview.permissions).toEqual({ contents: 'read' });
+    expect(jobs.preview.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
   });
 
   it("gives the pull request's own code only the read-only URL, from an environment of its own, and says so when it is missing", () => {

@@ -35481,7 +35481,7 @@ const LAST_RESORT_MS = 9_000;
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6073);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9600);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1193);
 /* harmony import */ var _engine_signals_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5751);
 
 
@@ -35496,7 +35496,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9600:
+/***/ 1193:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39887,6 +39887,52 @@ function runUrl(env) {
     return env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : undefined;
 }
 
+;// CONCATENATED MODULE: ./src/github/pr-context.ts
+/**
+ * The pull request a job runs for, read from the runner's event payload (`GITHUB_EVENT_PATH`)
+ * without @actions/github: its `context` would load Octokit's whole module graph at start, and a
+ * run that needs no GitHub call must not pay for it.
+ */
+
+/** The events whose payload names a pull request the action can comment on. */
+const PULL_REQUEST_EVENTS = ['pull_request', 'pull_request_target'];
+/**
+ * The pull request of this run, or undefined when the event is not a pull request. A
+ * pull-request event whose payload is missing or malformed gives a {@link PullRequestProblem}
+ * instead of throwing: the comment is an extra, never a reason to fail the run.
+ */
+function readPullRequest(env, readFile = (p) => (0,external_node_fs_.readFileSync)(p, 'utf8')) {
+    const event = PULL_REQUEST_EVENTS.find((e) => e === env.GITHUB_EVENT_NAME);
+    if (!event)
+        return undefined;
+    const path = env.GITHUB_EVENT_PATH?.trim();
+    if (!path)
+        return { event, problem: 'GITHUB_EVENT_PATH is not set' };
+    let payload;
+    try {
+        payload = JSON.parse(readFile(path));
+    }
+    catch (err) {
+        return { event, problem: `the event payload ${path} could not be read: ${err?.message ?? String(err)}` };
+    }
+    const pr = payload?.pull_request;
+    const number = pr?.number;
+    const head = pr?.head;
+    const base = pr?.base;
+    if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < 1 || typeof head?.sha !== 'string' || head.sha === '') {
+        return { event, problem: `the event payload ${path} names no pull request (pull_request.number and pull_request.head.sha)` };
+    }
+    const headRepo = typeof head.repo?.full_name === 'string' ? head.repo.full_name : '';
+    const baseRepo = typeof base?.repo?.full_name === 'string' ? base.repo.full_name : '';
+    // A deleted head repository is a fork that is gone: its runs get a read-only token too.
+    const fork = headRepo === '' || headRepo.toLowerCase() !== baseRepo.toLowerCase();
+    return { event, number, headSha: head.sha, headRepo, baseRepo, fork };
+}
+/** Whether {@link readPullRequest} found a usable pull request. */
+function isPullRequest(pr) {
+    return pr !== undefined && !('problem' in pr);
+}
+
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 // EXTERNAL MODULE: external "node:buffer"
@@ -41887,6 +41933,7 @@ var Inputs;
     Inputs["CreateIssueOnFailure"] = "create-issue-on-failure";
     Inputs["GithubToken"] = "github-token";
     Inputs["IssueLabels"] = "issue-labels";
+    Inputs["PrComment"] = "pr-comment";
     Inputs["DumpSchema"] = "dump-schema";
     Inputs["DriftCheck"] = "drift-check";
     Inputs["LintFailOn"] = "lint-fail-on";
@@ -41947,6 +41994,7 @@ const INPUT_DEFAULTS = Object.freeze({
     [Inputs.CreateIssueOnFailure]: 'true',
     [Inputs.GithubToken]: '',
     [Inputs.IssueLabels]: 'db-migration,incident',
+    [Inputs.PrComment]: 'true',
     [Inputs.DumpSchema]: 'false',
     [Inputs.DriftCheck]: 'false',
     [Inputs.LintFailOn]: 'error',
@@ -41984,6 +42032,7 @@ const CONNECT_RETRIES = 3;
 const CONNECT_RETRY_BASE_MS = 1000;
 
 ;// CONCATENATED MODULE: ./src/action/inputs.ts
+
 
 
 
@@ -42170,6 +42219,9 @@ function getSettings() {
     if (longLabel) {
         fail(Inputs.IssueLabels, read(Inputs.IssueLabels), `comma-separated GitHub labels of at most 50 characters each, e.g. db-migration,incident ('${longLabel}' has ${longLabel.length})`);
     }
+    const prComment = bool(Inputs.PrComment, fail);
+    // Read once here, as every other runner variable: steps never touch the environment.
+    const pullRequest = prComment ? readPullRequest(process.env) : undefined;
     const dumpSchema = bool(Inputs.DumpSchema, fail);
     const driftCheck = bool(Inputs.DriftCheck, fail);
     const lintFailOn = (oneOf(Inputs.LintFailOn, LINT_FAIL_ON, fail) ?? 'error');
@@ -42255,6 +42307,8 @@ function getSettings() {
         createIssueOnFailure,
         githubToken,
         issueLabels,
+        prComment,
+        ...(pullRequest ? { pullRequest } : {}),
         ...(process.env.GITHUB_API_URL?.trim() ? { apiUrl: process.env.GITHUB_API_URL.trim() } : {}),
         dumpSchema,
         driftCheck,
@@ -42503,6 +42557,406 @@ function newRun(startedAt, settings, error) {
         toolVersion: VERSION,
         ...(s ? { run: { ...s.run } } : {}),
     };
+}
+
+;// CONCATENATED MODULE: ./src/text/markdown.ts
+/** Small helpers for the markdown GitHub renders in job summaries, issues and reports. */
+/**
+ * Inline code that survives what the value holds (summaries, issues and reports quote error text
+ * and names from outside): a backtick run longer than any inside (CommonMark), on one line (a
+ * blank line would end the span, a line break a table cell or list item), and `` ` ` `` for an
+ * empty value (two bare backticks are not a code span).
+ */
+function markdown_code(s) {
+    const text = markdown_oneLine(s);
+    if (text === '')
+        return '` `';
+    const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((m) => m.length));
+    const tick = '`'.repeat(longest + 1);
+    const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
+    return `${tick}${pad}${text}${pad}${tick}`;
+}
+/** A fenced block longer than any backtick run inside it. */
+function fence(s, lang) {
+    const longest = Math.max(2, ...(s.match(/`+/g) ?? []).map((m) => m.length));
+    const f = '`'.repeat(longest + 1);
+    return `${f}${lang}\n${s.replace(/\s+$/, '')}\n${f}`;
+}
+/** A markdown table cell: one line, pipes escaped. */
+function cell(s) {
+    return markdown_oneLine(s).replace(/\|/g, '\\|');
+}
+/** Newlines (and the blanks around them) as one space. */
+function markdown_oneLine(s) {
+    return s.replace(/\s*\n\s*/g, ' ');
+}
+/**
+ * Every run of whitespace as one space, trimmed: a message quoted inside a line (an issue's
+ * code span, a chat field, a log line), where {@link oneLine}'s gentler join is not enough.
+ */
+function squash(s) {
+    return s.replace(/\s+/g, ' ').trim();
+}
+/** Text safe inside HTML (GitHub renders the HTML a summary contains). */
+function escapeHtml(s) {
+    return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+;// CONCATENATED MODULE: ./src/github/octokit.ts
+
+
+
+/** Defaults of {@link RetryPolicy}: up to 4 attempts, 1 s → 4 s → 9 s backoff, rate-limit waits of at most 60 s. */
+const DEFAULT_RETRY_POLICY = Object.freeze({
+    retries: 3,
+    waitUnitMs: 1000,
+    maxWaitMs: 60_000,
+});
+/**
+ * A GitHub API call that failed for good (after retries, or at once for 4xx). The message names
+ * the request and the API's answer and never contains the token.
+ */
+class GitHubApiError extends Error {
+    /** HTTP status; 0 when no response arrived (network error, timeout, Octokit not loadable). */
+    status;
+    /** The request, e.g. `POST /repos/o/r/issues`. */
+    request;
+    /** Attempts made, including the first. */
+    attempts;
+    constructor(message, opts) {
+        super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+        this.name = 'GitHubApiError';
+        this.status = opts.status;
+        this.request = opts.request;
+        this.attempts = opts.attempts;
+    }
+}
+/**
+ * Every 4xx: a missing permission (403), an unknown repository (404) or a rejected body (422)
+ * will not heal by waiting. plugin-retry would retry those outside its own short list (409, 429
+ * …); rate limits (403 and 429) are plugin-throttling's, which decides on their waits.
+ */
+const CLIENT_ERRORS = Array.from({ length: 100 }, (_, i) => 400 + i);
+/**
+ * A connection to the GitHub REST API: Octokit from `@actions/github` on `globalThis.fetch`,
+ * against `apiUrl`, with @octokit/plugin-retry and @octokit/plugin-throttling.
+ *
+ * `@actions/github`, the plugins and bottleneck are imported on the first request, not here, so a
+ * run that never reports never loads them (and a loading failure surfaces as a
+ * {@link GitHubApiError}, which callers turn into a warning).
+ */
+function connectGitHub(opts) {
+    const policy = { ...DEFAULT_RETRY_POLICY, ...opts.retry };
+    const timeoutMs = opts.timeoutMs ?? 30_000;
+    const baseUrl = (opts.apiUrl || 'https://api.github.com').replace(/\/+$/, '');
+    const secrets = opts.token ? [opts.token] : [];
+    const clean = (text) => redact(text, secrets);
+    const log = opts.log;
+    let octokit;
+    const client = () => {
+        octokit ??= build();
+        // A failed load is not cached: the next call may try again.
+        octokit.catch(() => (octokit = undefined));
+        return octokit;
+    };
+    async function build() {
+        const [{ getOctokit }, { retry }, { throttling }, { default: Limiter }] = await Promise.all([
+            (opts.loadGitHub ?? (() => __nccwpck_require__.e(/* import() */ 758).then(__nccwpck_require__.bind(__nccwpck_require__, 1758))))(),
+            Promise.all(/* import() */[__nccwpck_require__.e(251), __nccwpck_require__.e(735)]).then(__nccwpck_require__.bind(__nccwpck_require__, 9735)),
+            Promise.all(/* import() */[__nccwpck_require__.e(251), __nccwpck_require__.e(856)]).then(__nccwpck_require__.bind(__nccwpck_require__, 6856)),
+            __nccwpck_require__.e(/* import() */ 251).then(__nccwpck_require__.t.bind(__nccwpck_require__, 3251, 23)),
+        ]);
+        const unit = policy.waitUnitMs;
+        const octokitLog = {
+            debug: () => { },
+            info: () => { },
+            warn: (m, extra) => log?.warn(clean(`GitHub API: ${m}${extra === undefined ? '' : `: ${describe(extra)}`}`)),
+            error: (m) => log?.debug(clean(`GitHub API: ${m}`)),
+        };
+        /** plugin-throttling's rate-limit handler: true waits `retryAfter` units and retries. */
+        const onLimit = (retryAfter, options, _octokit, retryCount) => {
+            const call = options.request?.call;
+            const seconds = Math.ceil(retryAfter);
+            if (seconds * 1000 > policy.maxWaitMs) {
+                if (call)
+                    call.gaveUp = `rate limited; GitHub asks to wait ${seconds} s, more than the ${Math.round(policy.maxWaitMs / 1000)} s we allow`;
+                return false;
+            }
+            if (retryCount >= policy.retries)
+                return false;
+            if (call)
+                call.waitedS = seconds;
+            return true;
+        };
+        /**
+         * Registered before the retry and throttling plugins, so its hook runs once per attempt
+         * (theirs wrap it): counts attempts and notes each failure for the next attempt's notice.
+         */
+        const attempts = (o) => {
+            o.hook.wrap('request', async (request, options) => {
+                const call = options.request?.call;
+                if (call) {
+                    if (call.attempts > 0 && call.lastFailure) {
+                        const waited = call.waitedS === undefined ? '' : ` after the ${call.waitedS} s GitHub asked to wait`;
+                        log?.debug(clean(`${call.name}: ${call.lastFailure}; trying again (attempt ${call.attempts + 1})${waited}`));
+                    }
+                    call.attempts++;
+                    call.waitedS = undefined;
+                }
+                try {
+                    return await request(options);
+                }
+                catch (err) {
+                    if (call)
+                        call.lastFailure = answerOf(err);
+                    throw err;
+                }
+            });
+        };
+        return getOctokit(opts.token, {
+            baseUrl,
+            userAgent: `db-migrate-action/${VERSION}`,
+            // Replaces @actions/github's whole `request` default (undici fetch + proxy agent). `log`
+            // receives @octokit/request's deprecation notices, which would go to the console.
+            request: { fetch: timed(() => opts.fetch ?? globalThis.fetch, timeoutMs), log: octokitLog },
+            log: octokitLog,
+            retry: { retries: policy.retries, retryAfterBaseValue: unit, doNotRetry: [...CLIENT_ERRORS] },
+            throttle: {
+                retryAfterBaseValue: unit,
+                // Our own pacing groups, in our units: the plugin's defaults are module-wide, so they
+                // would space writes 1 s apart across every client of the process, tests included.
+                write: new Limiter.Group({ maxConcurrent: 1, minTime: unit }),
+                notifications: new Limiter.Group({ maxConcurrent: 1, minTime: 3 * unit }),
+                search: new Limiter.Group({ maxConcurrent: 1, minTime: 2 * unit }),
+                onRateLimit: onLimit,
+                onSecondaryRateLimit: onLimit,
+            },
+        }, attempts, retry, throttling);
+    }
+    return {
+        async call(name, fn) {
+            if (!opts.token) {
+                throw new GitHubApiError(`${name}: no GitHub token (set the github-token input; the default is \${{ github.token }})`, {
+                    status: 0,
+                    request: name,
+                    attempts: 0,
+                });
+            }
+            let o;
+            try {
+                o = await client();
+            }
+            catch (err) {
+                throw new GitHubApiError(clean(`${name}: cannot set up the GitHub client: ${describe(err)}`), { status: 0, request: name, attempts: 0, cause: err });
+            }
+            const call = { name, attempts: 0 };
+            try {
+                return await fn(o.request.defaults({ request: { call } }));
+            }
+            catch (err) {
+                if (err instanceof GitHubApiError)
+                    throw err;
+                const failure = err;
+                const tail = call.gaveUp ?? (call.attempts > 1 ? `gave up after ${call.attempts} attempts` : undefined);
+                const base = `${name}: ${answerOf(failure)}`;
+                throw new GitHubApiError(clean(tail ? `${base} (${tail})` : base), { status: statusOf(failure), request: name, attempts: call.attempts, cause: err });
+            }
+        },
+    };
+}
+/**
+ * A fetch whose every call gives up after `ms`, and whose failures say why in their message
+ * (`no answer within … ms`, `connect ECONNREFUSED …`).
+ *
+ * The failure is a new Error of this realm: @octokit/request takes the message only from an
+ * `instanceof Error` (fetch's own errors come from Node's realm, which under jest is another one),
+ * and rethrows an AbortError bare, which plugin-retry would not retry; any other error it wraps as
+ * a failed request (status 500, no response), which plugin-retry retries.
+ */
+function timed(fetchOf, ms) {
+    return async (input, init) => {
+        const timeout = AbortSignal.timeout(ms);
+        const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+        try {
+            return await fetchOf()(input, { ...init, signal });
+        }
+        catch (err) {
+            if (init?.signal?.aborted)
+                throw err;
+            throw new Error(timeout.aborted ? `no answer within ${ms} ms` : networkMessage(err), { cause: err });
+        }
+    };
+}
+/** What a failed fetch says: undici's "fetch failed" carries the socket's error as its cause. */
+function networkMessage(err) {
+    const e = err;
+    const cause = typeof e?.cause === 'string' ? e.cause : e?.cause?.message;
+    return String(typeof cause === 'string' && cause !== '' ? cause : (e?.message ?? err));
+}
+/** HTTP status of a failure; 0 when no answer came (Octokit reports those as 500 without a response). */
+function statusOf(err) {
+    return err?.response ? (err.status ?? 0) : 0;
+}
+/** `GitHub API answered 403: <its message>`, or `GitHub API unreachable: <why>`. */
+function answerOf(err) {
+    const status = statusOf(err);
+    const detail = squash(err?.message ?? String(err));
+    return status > 0 ? `GitHub API answered ${status}: ${detail}` : `GitHub API unreachable: ${detail}`;
+}
+function describe(err) {
+    return err instanceof Error ? err.message : String(err);
+}
+
+;// CONCATENATED MODULE: ./src/github/issue-client.ts
+
+
+/** Colour and description of labels this action creates; `env:*` labels get their own colour. */
+const LABEL_STYLE = {
+    default: { color: 'b60205', description: 'Opened by db-migrate-action when a database migration fails' },
+    env: { color: '0e8a16', description: 'Environment of a failed database migration (db-migrate-action)' },
+};
+/**
+ * The real {@link IssueClient}: the calls over {@link connectGitHub}'s connection (Octokit from
+ * `@actions/github`, loaded on the first request, with the retry and throttling plugins).
+ */
+function createIssueClient(opts) {
+    const api = connectGitHub(opts);
+    const repoParams = { owner: opts.owner, repo: opts.repo };
+    const where = `/repos/${opts.owner}/${opts.repo}`;
+    /**
+     * Every item of a listing, page by page (100 a page, GitHub's most), each page a call of its
+     * own: its own retries, and an error naming the page. Stops when GitHub links no next page.
+     */
+    async function allPages(name, page) {
+        const out = [];
+        for (let n = 1;; n++) {
+            const { items, link } = await api.call(n === 1 ? name : `${name} (page ${n})`, (request) => page(request, { per_page: PER_PAGE, page: n }));
+            out.push(...items);
+            if (!/\brel="next"/.test(link ?? ''))
+                return out;
+        }
+    }
+    return {
+        async findOpenIssue(labels) {
+            const query = { state: 'open', labels: labels.join(',') };
+            return api.call(`GET ${where}/issues`, async (request) => {
+                const res = await request('GET /repos/{owner}/{repo}/issues', { ...repoParams, ...query });
+                // This endpoint lists pull requests too; newest first by default.
+                const issue = res.data.find((i) => !i.pull_request);
+                return issue ? { number: issue.number, url: issue.html_url } : undefined;
+            });
+        },
+        async createIssue(issue) {
+            return api.call(`POST ${where}/issues`, async (request) => {
+                const res = await request('POST /repos/{owner}/{repo}/issues', { ...repoParams, title: issue.title, body: issue.body, labels: [...issue.labels] });
+                return { number: res.data.number, url: res.data.html_url };
+            });
+        },
+        async comment(issueNumber, body) {
+            return api.call(`POST ${where}/issues/${issueNumber}/comments`, async (request) => {
+                const res = await request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...repoParams, issue_number: issueNumber, body });
+                return { id: idOf(res.data.id), url: res.data.html_url };
+            });
+        },
+        async listComments(issueNumber) {
+            return allPages(`GET ${where}/issues/${issueNumber}/comments`, async (request, page) => {
+                const res = await request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...repoParams, issue_number: issueNumber, ...page });
+                // GitHub lists them oldest first (ascending ids); pages keep that order.
+                const items = res.data.map((c) => ({ id: idOf(c.id), url: c.html_url, body: c.body ?? '', ...(c.user?.login ? { user: c.user.login } : {}) }));
+                return { items, link: res.headers.link };
+            });
+        },
+        async updateComment(commentId, body) {
+            return api.call(`PATCH ${where}/issues/comments/${commentId}`, async (request) => {
+                const res = await request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', { ...repoParams, comment_id: commentId, body });
+                return { id: idOf(res.data.id), url: res.data.html_url };
+            });
+        },
+        async deleteComment(commentId) {
+            await api.call(`DELETE ${where}/issues/comments/${commentId}`, (request) => request('DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}', { ...repoParams, comment_id: commentId }));
+        },
+        async listReviewComments(pullNumber) {
+            return allPages(`GET ${where}/pulls/${pullNumber}/comments`, async (request, page) => {
+                const res = await request('GET /repos/{owner}/{repo}/pulls/{pull_number}/comments', { ...repoParams, pull_number: pullNumber, ...page });
+                const items = res.data.map((c) => ({ id: idOf(c.id), path: c.path, line: c.line ?? null, startLine: c.start_line ?? null, body: c.body, commitId: c.commit_id }));
+                return { items, link: res.headers.link };
+            });
+        },
+        async createReview(pullNumber, review) {
+            return api.call(`POST ${where}/pulls/${pullNumber}/reviews`, async (request) => {
+                const res = await request('POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews', {
+                    ...repoParams,
+                    pull_number: pullNumber,
+                    commit_id: review.commitId,
+                    body: review.body,
+                    event: 'COMMENT',
+                    comments: review.comments.map((c) => ({
+                        path: c.path,
+                        line: c.line,
+                        side: 'RIGHT',
+                        // GitHub rejects a range whose start is not above its end (422); such a range is the one line.
+                        ...(c.startLine !== undefined && c.startLine < c.line ? { start_line: c.startLine, start_side: 'RIGHT' } : {}),
+                        body: c.body,
+                    })),
+                });
+                return { id: idOf(res.data.id), url: res.data.html_url };
+            });
+        },
+        async ensureLabels(labels) {
+            const created = [];
+            for (const name of labels) {
+                const exists = await api.call(`GET ${where}/labels/${name}`, async (request) => {
+                    try {
+                        await request('GET /repos/{owner}/{repo}/labels/{name}', { ...repoParams, name });
+                        return true;
+                    }
+                    catch (err) {
+                        if (err.status === 404)
+                            return false;
+                        throw err;
+                    }
+                });
+                if (exists)
+                    continue;
+                const style = name.startsWith('env:') ? LABEL_STYLE.env : LABEL_STYLE.default;
+                const made = await api.call(`POST ${where}/labels`, async (request) => {
+                    try {
+                        await request('POST /repos/{owner}/{repo}/labels', { ...repoParams, name, ...style });
+                        return true;
+                    }
+                    catch (err) {
+                        // Another run (or a person) created it between our GET and POST.
+                        if (isAlreadyExists(err))
+                            return false;
+                        throw err;
+                    }
+                });
+                if (made)
+                    created.push(name);
+            }
+            return created;
+        },
+    };
+}
+/**
+ * An id as a number. Octokit parses integers beyond 2^53 as bigint; GitHub's ids are far below
+ * that, and one that were not could not be sent back intact, so it fails rather than edit the
+ * wrong comment.
+ */
+function idOf(id) {
+    const n = Number(id);
+    if (!Number.isSafeInteger(n))
+        throw new Error(`id ${id} is beyond JavaScript's safe integers`);
+    return n;
+}
+/** Items per page of a listing: GitHub's most. */
+const PER_PAGE = 100;
+/** 422 whose errors say `already_exists`: the label is there, which is all we wanted. */
+function isAlreadyExists(err) {
+    if (err.status !== 422)
+        return false;
+    const data = err.response?.data;
+    return Boolean(data?.errors?.some((e) => e?.code === 'already_exists')) || /already.exists/i.test(err.message ?? '');
 }
 
 ;// CONCATENATED MODULE: ./src/engine/files.ts
@@ -43660,10 +44114,10 @@ async function choosePgDump(opts) {
         for (const o of considered)
             if (o !== c)
                 o.rejected ??= `not the newest suitable (${formatPgVersion(c.version)} at ${c.path} is)`;
-        opts.logger?.debug(`pg_dump: using ${c.path} (${formatPgVersion(c.version)}) for a PostgreSQL ${server} server; considered ${describe(considered)}`);
+        opts.logger?.debug(`pg_dump: using ${c.path} (${formatPgVersion(c.version)}) for a PostgreSQL ${server} server; considered ${pg_tools_describe(considered)}`);
         return { found: { pgDump: c.path, ...(pgRestore !== undefined ? { pgRestore } : {}), version: c.version, source: 'search', considered } };
     }
-    opts.logger?.debug(`pg_dump: none suitable for PostgreSQL ${server}; considered ${describe(considered)}`);
+    opts.logger?.debug(`pg_dump: none suitable for PostgreSQL ${server}; considered ${pg_tools_describe(considered)}`);
     if (restoreProblem)
         return { refusal: restoreProblem };
     const where = opts.searchDirs ? `searched ${dirs.join(', ') || 'no directories'}` : 'searched PATH, /usr/lib/postgresql/*/bin and /usr/pgsql-*/bin';
@@ -43762,7 +44216,7 @@ async function pg_tools_isDirectory(path) {
 function formatPgVersion(v) {
     return `${v[0]}.${v[1]}`;
 }
-function describe(cs) {
+function pg_tools_describe(cs) {
     if (cs.length === 0)
         return 'none';
     return cs.map((c) => `${c.path} ${c.version ? formatPgVersion(c.version) : '?'}${c.rejected ? ` (${c.rejected})` : ''}`).join('; ');
@@ -45533,406 +45987,6 @@ async function ready(m) {
     return m;
 }
 
-;// CONCATENATED MODULE: ./src/text/markdown.ts
-/** Small helpers for the markdown GitHub renders in job summaries, issues and reports. */
-/**
- * Inline code that survives what the value holds (summaries, issues and reports quote error text
- * and names from outside): a backtick run longer than any inside (CommonMark), on one line (a
- * blank line would end the span, a line break a table cell or list item), and `` ` ` `` for an
- * empty value (two bare backticks are not a code span).
- */
-function markdown_code(s) {
-    const text = markdown_oneLine(s);
-    if (text === '')
-        return '` `';
-    const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((m) => m.length));
-    const tick = '`'.repeat(longest + 1);
-    const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
-    return `${tick}${pad}${text}${pad}${tick}`;
-}
-/** A fenced block longer than any backtick run inside it. */
-function fence(s, lang) {
-    const longest = Math.max(2, ...(s.match(/`+/g) ?? []).map((m) => m.length));
-    const f = '`'.repeat(longest + 1);
-    return `${f}${lang}\n${s.replace(/\s+$/, '')}\n${f}`;
-}
-/** A markdown table cell: one line, pipes escaped. */
-function cell(s) {
-    return markdown_oneLine(s).replace(/\|/g, '\\|');
-}
-/** Newlines (and the blanks around them) as one space. */
-function markdown_oneLine(s) {
-    return s.replace(/\s*\n\s*/g, ' ');
-}
-/**
- * Every run of whitespace as one space, trimmed: a message quoted inside a line (an issue's
- * code span, a chat field, a log line), where {@link oneLine}'s gentler join is not enough.
- */
-function squash(s) {
-    return s.replace(/\s+/g, ' ').trim();
-}
-/** Text safe inside HTML (GitHub renders the HTML a summary contains). */
-function escapeHtml(s) {
-    return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-;// CONCATENATED MODULE: ./src/github/octokit.ts
-
-
-
-/** Defaults of {@link RetryPolicy}: up to 4 attempts, 1 s → 4 s → 9 s backoff, rate-limit waits of at most 60 s. */
-const DEFAULT_RETRY_POLICY = Object.freeze({
-    retries: 3,
-    waitUnitMs: 1000,
-    maxWaitMs: 60_000,
-});
-/**
- * A GitHub API call that failed for good (after retries, or at once for 4xx). The message names
- * the request and the API's answer and never contains the token.
- */
-class GitHubApiError extends Error {
-    /** HTTP status; 0 when no response arrived (network error, timeout, Octokit not loadable). */
-    status;
-    /** The request, e.g. `POST /repos/o/r/issues`. */
-    request;
-    /** Attempts made, including the first. */
-    attempts;
-    constructor(message, opts) {
-        super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-        this.name = 'GitHubApiError';
-        this.status = opts.status;
-        this.request = opts.request;
-        this.attempts = opts.attempts;
-    }
-}
-/**
- * Every 4xx: a missing permission (403), an unknown repository (404) or a rejected body (422)
- * will not heal by waiting. plugin-retry would retry those outside its own short list (409, 429
- * …); rate limits (403 and 429) are plugin-throttling's, which decides on their waits.
- */
-const CLIENT_ERRORS = Array.from({ length: 100 }, (_, i) => 400 + i);
-/**
- * A connection to the GitHub REST API: Octokit from `@actions/github` on `globalThis.fetch`,
- * against `apiUrl`, with @octokit/plugin-retry and @octokit/plugin-throttling.
- *
- * `@actions/github`, the plugins and bottleneck are imported on the first request, not here, so a
- * run that never reports never loads them (and a loading failure surfaces as a
- * {@link GitHubApiError}, which callers turn into a warning).
- */
-function connectGitHub(opts) {
-    const policy = { ...DEFAULT_RETRY_POLICY, ...opts.retry };
-    const timeoutMs = opts.timeoutMs ?? 30_000;
-    const baseUrl = (opts.apiUrl || 'https://api.github.com').replace(/\/+$/, '');
-    const secrets = opts.token ? [opts.token] : [];
-    const clean = (text) => redact(text, secrets);
-    const log = opts.log;
-    let octokit;
-    const client = () => {
-        octokit ??= build();
-        // A failed load is not cached: the next call may try again.
-        octokit.catch(() => (octokit = undefined));
-        return octokit;
-    };
-    async function build() {
-        const [{ getOctokit }, { retry }, { throttling }, { default: Limiter }] = await Promise.all([
-            (opts.loadGitHub ?? (() => __nccwpck_require__.e(/* import() */ 758).then(__nccwpck_require__.bind(__nccwpck_require__, 1758))))(),
-            Promise.all(/* import() */[__nccwpck_require__.e(251), __nccwpck_require__.e(735)]).then(__nccwpck_require__.bind(__nccwpck_require__, 9735)),
-            Promise.all(/* import() */[__nccwpck_require__.e(251), __nccwpck_require__.e(856)]).then(__nccwpck_require__.bind(__nccwpck_require__, 6856)),
-            __nccwpck_require__.e(/* import() */ 251).then(__nccwpck_require__.t.bind(__nccwpck_require__, 3251, 23)),
-        ]);
-        const unit = policy.waitUnitMs;
-        const octokitLog = {
-            debug: () => { },
-            info: () => { },
-            warn: (m, extra) => log?.warn(clean(`GitHub API: ${m}${extra === undefined ? '' : `: ${octokit_describe(extra)}`}`)),
-            error: (m) => log?.debug(clean(`GitHub API: ${m}`)),
-        };
-        /** plugin-throttling's rate-limit handler: true waits `retryAfter` units and retries. */
-        const onLimit = (retryAfter, options, _octokit, retryCount) => {
-            const call = options.request?.call;
-            const seconds = Math.ceil(retryAfter);
-            if (seconds * 1000 > policy.maxWaitMs) {
-                if (call)
-                    call.gaveUp = `rate limited; GitHub asks to wait ${seconds} s, more than the ${Math.round(policy.maxWaitMs / 1000)} s we allow`;
-                return false;
-            }
-            if (retryCount >= policy.retries)
-                return false;
-            if (call)
-                call.waitedS = seconds;
-            return true;
-        };
-        /**
-         * Registered before the retry and throttling plugins, so its hook runs once per attempt
-         * (theirs wrap it): counts attempts and notes each failure for the next attempt's notice.
-         */
-        const attempts = (o) => {
-            o.hook.wrap('request', async (request, options) => {
-                const call = options.request?.call;
-                if (call) {
-                    if (call.attempts > 0 && call.lastFailure) {
-                        const waited = call.waitedS === undefined ? '' : ` after the ${call.waitedS} s GitHub asked to wait`;
-                        log?.debug(clean(`${call.name}: ${call.lastFailure}; trying again (attempt ${call.attempts + 1})${waited}`));
-                    }
-                    call.attempts++;
-                    call.waitedS = undefined;
-                }
-                try {
-                    return await request(options);
-                }
-                catch (err) {
-                    if (call)
-                        call.lastFailure = answerOf(err);
-                    throw err;
-                }
-            });
-        };
-        return getOctokit(opts.token, {
-            baseUrl,
-            userAgent: `db-migrate-action/${VERSION}`,
-            // Replaces @actions/github's whole `request` default (undici fetch + proxy agent). `log`
-            // receives @octokit/request's deprecation notices, which would go to the console.
-            request: { fetch: timed(() => opts.fetch ?? globalThis.fetch, timeoutMs), log: octokitLog },
-            log: octokitLog,
-            retry: { retries: policy.retries, retryAfterBaseValue: unit, doNotRetry: [...CLIENT_ERRORS] },
-            throttle: {
-                retryAfterBaseValue: unit,
-                // Our own pacing groups, in our units: the plugin's defaults are module-wide, so they
-                // would space writes 1 s apart across every client of the process, tests included.
-                write: new Limiter.Group({ maxConcurrent: 1, minTime: unit }),
-                notifications: new Limiter.Group({ maxConcurrent: 1, minTime: 3 * unit }),
-                search: new Limiter.Group({ maxConcurrent: 1, minTime: 2 * unit }),
-                onRateLimit: onLimit,
-                onSecondaryRateLimit: onLimit,
-            },
-        }, attempts, retry, throttling);
-    }
-    return {
-        async call(name, fn) {
-            if (!opts.token) {
-                throw new GitHubApiError(`${name}: no GitHub token (set the github-token input; the default is \${{ github.token }})`, {
-                    status: 0,
-                    request: name,
-                    attempts: 0,
-                });
-            }
-            let o;
-            try {
-                o = await client();
-            }
-            catch (err) {
-                throw new GitHubApiError(clean(`${name}: cannot set up the GitHub client: ${octokit_describe(err)}`), { status: 0, request: name, attempts: 0, cause: err });
-            }
-            const call = { name, attempts: 0 };
-            try {
-                return await fn(o.request.defaults({ request: { call } }));
-            }
-            catch (err) {
-                if (err instanceof GitHubApiError)
-                    throw err;
-                const failure = err;
-                const tail = call.gaveUp ?? (call.attempts > 1 ? `gave up after ${call.attempts} attempts` : undefined);
-                const base = `${name}: ${answerOf(failure)}`;
-                throw new GitHubApiError(clean(tail ? `${base} (${tail})` : base), { status: statusOf(failure), request: name, attempts: call.attempts, cause: err });
-            }
-        },
-    };
-}
-/**
- * A fetch whose every call gives up after `ms`, and whose failures say why in their message
- * (`no answer within … ms`, `connect ECONNREFUSED …`).
- *
- * The failure is a new Error of this realm: @octokit/request takes the message only from an
- * `instanceof Error` (fetch's own errors come from Node's realm, which under jest is another one),
- * and rethrows an AbortError bare, which plugin-retry would not retry; any other error it wraps as
- * a failed request (status 500, no response), which plugin-retry retries.
- */
-function timed(fetchOf, ms) {
-    return async (input, init) => {
-        const timeout = AbortSignal.timeout(ms);
-        const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-        try {
-            return await fetchOf()(input, { ...init, signal });
-        }
-        catch (err) {
-            if (init?.signal?.aborted)
-                throw err;
-            throw new Error(timeout.aborted ? `no answer within ${ms} ms` : networkMessage(err), { cause: err });
-        }
-    };
-}
-/** What a failed fetch says: undici's "fetch failed" carries the socket's error as its cause. */
-function networkMessage(err) {
-    const e = err;
-    const cause = typeof e?.cause === 'string' ? e.cause : e?.cause?.message;
-    return String(typeof cause === 'string' && cause !== '' ? cause : (e?.message ?? err));
-}
-/** HTTP status of a failure; 0 when no answer came (Octokit reports those as 500 without a response). */
-function statusOf(err) {
-    return err?.response ? (err.status ?? 0) : 0;
-}
-/** `GitHub API answered 403: <its message>`, or `GitHub API unreachable: <why>`. */
-function answerOf(err) {
-    const status = statusOf(err);
-    const detail = squash(err?.message ?? String(err));
-    return status > 0 ? `GitHub API answered ${status}: ${detail}` : `GitHub API unreachable: ${detail}`;
-}
-function octokit_describe(err) {
-    return err instanceof Error ? err.message : String(err);
-}
-
-;// CONCATENATED MODULE: ./src/github/issue-client.ts
-
-
-/** Colour and description of labels this action creates; `env:*` labels get their own colour. */
-const LABEL_STYLE = {
-    default: { color: 'b60205', description: 'Opened by db-migrate-action when a database migration fails' },
-    env: { color: '0e8a16', description: 'Environment of a failed database migration (db-migrate-action)' },
-};
-/**
- * The real {@link IssueClient}: the calls over {@link connectGitHub}'s connection (Octokit from
- * `@actions/github`, loaded on the first request, with the retry and throttling plugins).
- */
-function createIssueClient(opts) {
-    const api = connectGitHub(opts);
-    const repoParams = { owner: opts.owner, repo: opts.repo };
-    const where = `/repos/${opts.owner}/${opts.repo}`;
-    /**
-     * Every item of a listing, page by page (100 a page, GitHub's most), each page a call of its
-     * own: its own retries, and an error naming the page. Stops when GitHub links no next page.
-     */
-    async function allPages(name, page) {
-        const out = [];
-        for (let n = 1;; n++) {
-            const { items, link } = await api.call(n === 1 ? name : `${name} (page ${n})`, (request) => page(request, { per_page: PER_PAGE, page: n }));
-            out.push(...items);
-            if (!/\brel="next"/.test(link ?? ''))
-                return out;
-        }
-    }
-    return {
-        async findOpenIssue(labels) {
-            const query = { state: 'open', labels: labels.join(',') };
-            return api.call(`GET ${where}/issues`, async (request) => {
-                const res = await request('GET /repos/{owner}/{repo}/issues', { ...repoParams, ...query });
-                // This endpoint lists pull requests too; newest first by default.
-                const issue = res.data.find((i) => !i.pull_request);
-                return issue ? { number: issue.number, url: issue.html_url } : undefined;
-            });
-        },
-        async createIssue(issue) {
-            return api.call(`POST ${where}/issues`, async (request) => {
-                const res = await request('POST /repos/{owner}/{repo}/issues', { ...repoParams, title: issue.title, body: issue.body, labels: [...issue.labels] });
-                return { number: res.data.number, url: res.data.html_url };
-            });
-        },
-        async comment(issueNumber, body) {
-            return api.call(`POST ${where}/issues/${issueNumber}/comments`, async (request) => {
-                const res = await request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...repoParams, issue_number: issueNumber, body });
-                return { id: idOf(res.data.id), url: res.data.html_url };
-            });
-        },
-        async listComments(issueNumber) {
-            return allPages(`GET ${where}/issues/${issueNumber}/comments`, async (request, page) => {
-                const res = await request('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...repoParams, issue_number: issueNumber, ...page });
-                // GitHub lists them oldest first (ascending ids); pages keep that order.
-                const items = res.data.map((c) => ({ id: idOf(c.id), url: c.html_url, body: c.body ?? '', ...(c.user?.login ? { user: c.user.login } : {}) }));
-                return { items, link: res.headers.link };
-            });
-        },
-        async updateComment(commentId, body) {
-            return api.call(`PATCH ${where}/issues/comments/${commentId}`, async (request) => {
-                const res = await request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', { ...repoParams, comment_id: commentId, body });
-                return { id: idOf(res.data.id), url: res.data.html_url };
-            });
-        },
-        async deleteComment(commentId) {
-            await api.call(`DELETE ${where}/issues/comments/${commentId}`, (request) => request('DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}', { ...repoParams, comment_id: commentId }));
-        },
-        async listReviewComments(pullNumber) {
-            return allPages(`GET ${where}/pulls/${pullNumber}/comments`, async (request, page) => {
-                const res = await request('GET /repos/{owner}/{repo}/pulls/{pull_number}/comments', { ...repoParams, pull_number: pullNumber, ...page });
-                const items = res.data.map((c) => ({ id: idOf(c.id), path: c.path, line: c.line ?? null, startLine: c.start_line ?? null, body: c.body, commitId: c.commit_id }));
-                return { items, link: res.headers.link };
-            });
-        },
-        async createReview(pullNumber, review) {
-            return api.call(`POST ${where}/pulls/${pullNumber}/reviews`, async (request) => {
-                const res = await request('POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews', {
-                    ...repoParams,
-                    pull_number: pullNumber,
-                    commit_id: review.commitId,
-                    body: review.body,
-                    event: 'COMMENT',
-                    comments: review.comments.map((c) => ({
-                        path: c.path,
-                        line: c.line,
-                        side: 'RIGHT',
-                        // GitHub rejects a range whose start is not above its end (422); such a range is the one line.
-                        ...(c.startLine !== undefined && c.startLine < c.line ? { start_line: c.startLine, start_side: 'RIGHT' } : {}),
-                        body: c.body,
-                    })),
-                });
-                return { id: idOf(res.data.id), url: res.data.html_url };
-            });
-        },
-        async ensureLabels(labels) {
-            const created = [];
-            for (const name of labels) {
-                const exists = await api.call(`GET ${where}/labels/${name}`, async (request) => {
-                    try {
-                        await request('GET /repos/{owner}/{repo}/labels/{name}', { ...repoParams, name });
-                        return true;
-                    }
-                    catch (err) {
-                        if (err.status === 404)
-                            return false;
-                        throw err;
-                    }
-                });
-                if (exists)
-                    continue;
-                const style = name.startsWith('env:') ? LABEL_STYLE.env : LABEL_STYLE.default;
-                const made = await api.call(`POST ${where}/labels`, async (request) => {
-                    try {
-                        await request('POST /repos/{owner}/{repo}/labels', { ...repoParams, name, ...style });
-                        return true;
-                    }
-                    catch (err) {
-                        // Another run (or a person) created it between our GET and POST.
-                        if (isAlreadyExists(err))
-                            return false;
-                        throw err;
-                    }
-                });
-                if (made)
-                    created.push(name);
-            }
-            return created;
-        },
-    };
-}
-/**
- * An id as a number. Octokit parses integers beyond 2^53 as bigint; GitHub's ids are far below
- * that, and one that were not could not be sent back intact, so it fails rather than edit the
- * wrong comment.
- */
-function idOf(id) {
-    const n = Number(id);
-    if (!Number.isSafeInteger(n))
-        throw new Error(`id ${id} is beyond JavaScript's safe integers`);
-    return n;
-}
-/** Items per page of a listing: GitHub's most. */
-const PER_PAGE = 100;
-/** 422 whose errors say `already_exists`: the label is there, which is all we wanted. */
-function isAlreadyExists(err) {
-    if (err.status !== 422)
-        return false;
-    const data = err.response?.data;
-    return Boolean(data?.errors?.some((e) => e?.code === 'already_exists')) || /already.exists/i.test(err.message ?? '');
-}
-
 ;// CONCATENATED MODULE: ./src/safety/backup.ts
 /**
  * The backup taken before any migration runs: a verified `pg_dump -Fc` archive.
@@ -47406,6 +47460,631 @@ async function notify(ctx) {
     }
     // Redacted here with the webhook's own secrets too: the poster's error may quote its URL.
     ctx.warn(redact(`notification webhook failed: ${result.error ?? 'no answer'}. The migration's outcome is unchanged.`, notifySecrets(s)));
+}
+
+;// CONCATENATED MODULE: ./src/github/pr-comment.ts
+/**
+ * The sticky pull-request comment and the suggested changes, as text: what merging the pull
+ * request does to the database (the plan, each migration's mode and exact SQL), what lint wants
+ * fixed, and the `verify` verdict. Pure: the action's step (`action/steps/pr-comment.ts`) gathers
+ * the facts and talks to GitHub through {@link PrCommentClient}.
+ */
+
+
+/** GitHub refuses comments over 65 536 characters; stay below, with room for the footer. */
+const MAX_COMMENT_CHARS = 64_000;
+/**
+ * The hidden first line that finds the comment again: one comment per pull request and set of
+ * migrations directories (two jobs previewing different directories keep a comment each).
+ */
+function prCommentMarker(dirs) {
+    return `<!-- db-migrate-action:pr-comment dir=${dirs.map(markerValue).join(',')} -->`;
+}
+/**
+ * Whether `body` is the comment of `marker`: it must start with it, so a reply that quotes the
+ * comment (`> <!-- …`) is never mistaken for it.
+ */
+function isPrComment(body, marker) {
+    return body.trimStart().startsWith(marker);
+}
+/** The hidden first line of the suggested changes' review comments. */
+function suggestionMarker(rule) {
+    return `<!-- db-migrate-action:suggestion rule=${markerValue(rule)} -->`;
+}
+/** A directory or rule as it can sit inside an HTML comment: no `--`, no `>`, no blanks. */
+function markerValue(s) {
+    const clean = s.trim().replace(/^\.\//, '').replace(/\/+$/, '') || '.';
+    return clean.replace(/[^\w./@+=-]/g, (c) => encodeURIComponent(c)).replace(/--/g, '-%2D');
+}
+const pr_comment_CLIP = { outcome: 300, cell: 160, fix: 600, sql: 20_000, verdict: 8_000 };
+/** Findings a reviewer acts on: errors and warnings not suppressed in the file. */
+function visibleFindings(findings) {
+    return findings.filter((f) => !f.suppressed && (f.severity === 'error' || f.severity === 'warning'));
+}
+/** Nothing left to say: no error, nothing merging would apply, nothing to fix, no verdict. */
+function isResolved(f) {
+    return !f.error && !f.verify && !f.rows.some((r) => r.status === 'would-apply' || r.status === 'pending') && visibleFindings(f.findings).length === 0;
+}
+/**
+ * The comment: the marker, a one-line outcome, why `up` would fail, the plan table, the lint
+ * findings with their fixes (suggested on the diff, or shown here as a diff when GitHub could not
+ * take the suggestion), the verify verdict, the SQL of each migration collapsed, and a footer with
+ * the commit and the run. {@link isResolved} facts give the short resolved comment instead.
+ */
+function renderPrComment(f) {
+    if (isResolved(f))
+        return renderResolved(f);
+    const out = [prCommentMarker(f.dirs), `### ${outcome(f)}`, ''];
+    if ((f.wouldFail?.length ?? 0) > 1) {
+        out.push('Why `up` would fail:', '', ...f.wouldFail.map((r) => `- ${prose(r, pr_comment_CLIP.outcome)}`), '');
+    }
+    out.push(...planSection(f), ...pr_comment_lintSection(f), ...verifySection(f));
+    const footer = footerLines(f);
+    const body = out.join('\n');
+    const sql = sqlSection(f, MAX_COMMENT_CHARS - body.length - footer.join('\n').length);
+    return [body, ...sql, ...footer].join('\n');
+}
+/** The comment once nothing is pending and nothing is left to fix: kept (not deleted), so the conversation still shows where it was. */
+function renderResolved(f) {
+    const env = markdown_code(f.environment);
+    const dirs = f.dirs.map(markdown_code).join(', ');
+    const text = f.command === 'lint'
+        ? `Lint found nothing to fix${f.lint ? ` (${f.lint.tally})` : ''}.`
+        : `No migration of ${dirs} is pending on ${env}, and lint found nothing to fix: merging applies nothing.`;
+    return [prCommentMarker(f.dirs), `### ${f.command === 'lint' ? '✅ Nothing to fix' : '✅ Nothing pending'}`, '', text, '', ...footerLines(f)].join('\n');
+}
+/** The one line at the top. */
+function outcome(f) {
+    const env = markdown_code(f.environment);
+    const e = f.error;
+    if (e) {
+        const message = prose(e.message, pr_comment_CLIP.outcome);
+        if (e.code === 'DRY_RUN_WOULD_FAIL')
+            return `❌ \`up\` would fail on ${env}: ${message.replace(/^up would fail(?: before applying anything)?: /, '')}`;
+        if (f.command === 'verify')
+            return `❌ ${message}`;
+        if (f.command === 'lint')
+            return `❌ Lint failed: ${message.replace(/^migration lint failed: /, '')}`;
+        return `❌ The dry run of \`up\` on ${env} failed: ${message}`;
+    }
+    const fixes = visibleFindings(f.findings).length;
+    const lintNote = fixes && f.lint ? ` · ⚠️ lint: ${f.lint.tally}` : '';
+    if (f.command === 'verify' && f.verify)
+        return `${f.verify.ok ? '✅' : '❌'} ${prose(f.verify.verdict.split('\n')[0] ?? '', pr_comment_CLIP.outcome)}`;
+    if (f.command === 'lint')
+        return fixes ? `⚠️ Lint: ${f.lint?.tally ?? count(fixes, 'finding')} (below lint-fail-on: ${f.lint?.failOn ?? 'error'})` : `✅ Lint: ${f.lint?.tally ?? 'no problems'}`;
+    const n = f.rows.filter((r) => r.status === 'would-apply').length;
+    if (n === 0)
+        return `✅ Nothing pending on ${env}${lintNote}`;
+    return `✅ Merging applies ${count(n, 'migration')} to ${env}${lintNote}`;
+}
+function planSection(f) {
+    if (f.rows.length === 0)
+        return [];
+    const name = fileLabel(f);
+    const out = ['| Version | File | Mode | Applies |', '|---|---|---|---|'];
+    for (const r of f.rows) {
+        const mode = r.transaction === false ? '`transaction:false` (not atomic)' : 'transaction';
+        const applies = r.status === 'would-apply' ? 'yes' : r.status === 'pending' ? 'not yet (beyond `steps`)' : r.status;
+        out.push(`| ${tableCode(r.version)} | ${tableCode(pr_comment_clip(name(r.file), 80))} | ${mode} | ${applies} |`);
+    }
+    return [...out, ''];
+}
+function pr_comment_lintSection(f) {
+    if (!f.lint)
+        return [];
+    const shown = visibleFindings(f.findings);
+    const suppressed = f.findings.filter((x) => x.suppressed).length;
+    const info = f.findings.length - shown.length - suppressed;
+    const unlisted = [...(info ? [`${info} info`] : []), ...(suppressed ? [`${suppressed} suppressed`] : [])].join(', ');
+    if (f.findings.length === 0)
+        return [`**Lint:** ${f.lint.tally}.`, ''];
+    if (shown.length === 0)
+        return [`**Lint:** nothing to fix (${f.lint.tally}; the job summary lists them).`, ''];
+    const hidden = unlisted ? ` (not listed here: ${unlisted}; see the job summary)` : '';
+    const name = fileLabel(f);
+    const where = (x) => `${markdown_code(`${name(x.file)}:${x.line}`)}${x.direction === 'down' ? ' (down)' : ''}`;
+    const out = [`#### Lint: ${f.lint.tally}${hidden}`, '', '| Severity | Rule | Where | Finding |', '|---|---|---|---|'];
+    const LIMIT = 30;
+    for (const x of shown.slice(0, LIMIT)) {
+        const message = prose(x.message, pr_comment_CLIP.cell) + (x.size ? ` (${prose(x.size, pr_comment_CLIP.cell)})` : '');
+        out.push(`| ${x.severity === 'error' ? '❌ error' : '⚠️ warning'} | ${tableCode(x.rule)} | ${where(x).replace(/\|/g, '\\|')} | ${message.replace(/\|/g, '\\|')} |`);
+    }
+    if (shown.length > LIMIT)
+        out.push('', `… and ${shown.length - LIMIT} more in the job summary.`);
+    out.push('', '**How to fix**', '');
+    // One line per rule for the plain fixes; one entry per finding that has a rewrite.
+    const plain = new Map();
+    for (const x of shown.slice(0, LIMIT)) {
+        if (x.rewrite) {
+            const r = x.rewrite;
+            if (r.suggested) {
+                out.push(`- ${markdown_code(x.rule)} at ${where(x)}: suggested as a change on the diff${r.url ? ` ([review](${r.url}))` : ''}; it ${r.summary}.`);
+            }
+            else {
+                out.push(`- ${markdown_code(x.rule)} at ${where(x)}: this change ${r.summary} (lines ${r.startLine}–${r.endLine}):`, '', indent(fence(rewriteDiff(r), 'diff'), '  '), '');
+            }
+        }
+        else {
+            plain.set(x.rule, [...(plain.get(x.rule) ?? []), x]);
+        }
+    }
+    for (const [rule, xs] of plain)
+        out.push(`- ${markdown_code(rule)} at ${xs.map(where).join(', ')}: ${prose(xs[0].fix, pr_comment_CLIP.fix)}`);
+    return [...out, ''];
+}
+function verifySection(f) {
+    if (!f.verify)
+        return [];
+    const lines = f.verify.verdict.replace(/\s+$/, '').split('\n');
+    const out = ['#### Verify', '', `${f.verify.ok ? '✅' : '❌'} ${prose(lines[0] ?? '', pr_comment_CLIP.outcome)}`, ''];
+    const rest = lines.slice(1).join('\n').trim();
+    if (rest)
+        out.push('<details><summary>Details</summary>', '', fence(pr_comment_clip(rest, pr_comment_CLIP.verdict), f.verify.ok ? 'text' : 'diff'), '', '</details>', '');
+    return out;
+}
+/** Each migration's exact SQL, collapsed, as long as the comment has room; the rest is in the job summary. */
+function sqlSection(f, room) {
+    const rows = f.rows.filter((r) => r.sql !== undefined);
+    const out = [];
+    let left = room - 200;
+    let shown = 0;
+    for (const r of rows) {
+        const mode = r.transaction === false ? 'transaction:false' : 'transaction';
+        const block = ['<details><summary>SQL of <code>' + escapeHtml(fileLabel(f)(r.file)) + `</code> (${mode})</summary>`, '', fence(pr_comment_clip(r.sql, pr_comment_CLIP.sql), 'sql'), '', '</details>', ''].join('\n');
+        if (block.length > left)
+            break;
+        out.push(block);
+        left -= block.length + 1;
+        shown++;
+    }
+    if (shown < rows.length)
+        out.push(`The SQL of ${count(rows.length - shown, 'more migration')} is in the job summary (this comment has no room for it).`, '');
+    return out;
+}
+function footerLines(f) {
+    const what = f.command === 'up' ? '`up` dry run' : markdown_code(f.command);
+    const parts = [`db-migrate-action${f.toolVersion ? ` ${f.toolVersion}` : ''}`, `${what} on ${markdown_code(f.environment)}`];
+    if (f.headSha)
+        parts.push(`commit ${markdown_code(f.headSha.slice(0, 12))}`);
+    if (f.runUrl)
+        parts.push(`[workflow run](${f.runUrl})`);
+    parts.push('updated on every push');
+    return ['---', `<sub>${parts.join(' · ')}</sub>`];
+}
+/**
+ * The review comment of one suggested change: the marker, the rule and finding, and GitHub's
+ * ```` ```suggestion ```` block with the lines that replace `startLine..endLine` (the comment's
+ * lines), so "Commit suggestion" applies it as is.
+ */
+function renderSuggestion(s) {
+    return [suggestionMarker(s.rule), `**${markdown_code(s.rule)}**: ${prose(s.message, pr_comment_CLIP.fix)}. This change ${s.rewrite.summary}.`, '', fence(s.rewrite.after.join('\n'), 'suggestion')].join('\n');
+}
+/** The body of the review that carries the suggested changes. */
+function renderSuggestionReview(dirs, n) {
+    return `<!-- db-migrate-action:review dir=${dirs.map(markerValue).join(',')} -->\n**db-migrate-action** suggests ${count(n, 'change')} for lint findings of the migrations; the plan and every finding are in the db-migrate comment of this pull request.`;
+}
+/** The lines of a rewrite as a unified diff body (`-` old, `+` new, unchanged lines in between as context). */
+function rewriteDiff(r) {
+    const out = [];
+    r.before.forEach((line, i) => {
+        const next = r.after[i] ?? '';
+        if (line === next)
+            out.push(` ${line}`);
+        else
+            out.push(`-${line}`, `+${next}`);
+    });
+    return out.join('\n');
+}
+/** File names as the tables show them: the base name when there is one directory (it is in the marker and the comment's subject), else the display path. */
+function fileLabel(f) {
+    return f.dirs.length === 1 ? (file) => file.slice(file.lastIndexOf('/') + 1) || file : (file) => file;
+}
+function tableCode(s) {
+    return markdown_code(s).replace(/\|/g, '\\|');
+}
+function indent(text, by) {
+    return text
+        .split('\n')
+        .map((l) => (l ? `${by}${l}` : l))
+        .join('\n');
+}
+/**
+ * Outside text (error messages, findings) as prose: one line, clipped, HTML inert, and no
+ * `@mention` that would notify someone (a zero-width space after the `@`).
+ */
+function prose(text, max) {
+    // Outside `code spans` only: inside one, GitHub shows `&lt;` as typed.
+    return pr_comment_clip(squash(text), max)
+        .split(/(`+[^`]*`+)/)
+        .map((part, i) => (i % 2 === 1 ? part : escapeHtml(part).replace(/@(?=[A-Za-z0-9])/g, '@\u200b')))
+        .join('');
+}
+function pr_comment_clip(text, max) {
+    return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+;// CONCATENATED MODULE: ./src/lint/rewrite.ts
+/**
+ * Mechanical rewrites of lint findings: the few fixes that are the same edit whatever the
+ * migration says, so a reviewer can accept them with one click (the pull-request comment posts
+ * them as GitHub suggested changes). An index built, dropped or rebuilt without CONCURRENTLY,
+ * and a CONCURRENTLY statement in a transactional section, all become the statement with
+ * CONCURRENTLY (and IF [NOT] EXISTS, which a `transaction:false` section needs to be re-runnable)
+ * under a `transaction:false` marker. Anything less certain gets no rewrite: the finding's own
+ * fix text says what to do.
+ */
+
+
+/** The rules {@link mechanicalRewrite} can rewrite. */
+const REWRITABLE_RULES = ['require-concurrent-index', 'drop-index-not-concurrently', 'reindex-not-concurrently', 'concurrently-in-transaction'];
+/**
+ * A suggestion spanning the marker and a statement far below it would replace every line in
+ * between, which nobody reviews as "one mechanical change"; GitHub also anchors it to one hunk.
+ */
+const MAX_SPAN = 20;
+/** CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] <next token>. */
+const CREATE_RE = /^(create[ \t]+(?:unique[ \t]+)?index)((?:[ \t]+concurrently)?)((?:[ \t]+if[ \t]+not[ \t]+exists)?)([ \t]+)([^\s(]+)/i;
+/** DROP INDEX [CONCURRENTLY] [IF EXISTS] <name>. */
+const DROP_RE = /^(drop[ \t]+index)((?:[ \t]+concurrently)?)((?:[ \t]+if[ \t]+exists)?)([ \t]+)(\S+)/i;
+/** REINDEX [(options)] INDEX|TABLE|SCHEMA|DATABASE [CONCURRENTLY]: SYSTEM cannot be rebuilt concurrently. */
+const REINDEX_RE = /^(reindex[ \t]*(?:\([^)\n]*\)[ \t]*)?(?:index|table|schema|database))((?:[ \t]+concurrently)?)(?=[ \t;]|$)/i;
+/**
+ * The mechanical rewrite of a finding in `content` (the whole migration file), or undefined when
+ * there is none: another rule, a section with more than one statement (making it
+ * `transaction:false` would make the others non-atomic: that is the author's call), a statement
+ * that does not start on the finding's line or spans lines before its name, `DROP INDEX` of
+ * several indexes or with CASCADE (which CONCURRENTLY refuses), REINDEX before PostgreSQL 12, or
+ * an edit spanning more than {@link MAX_SPAN} lines. Never throws.
+ */
+async function mechanicalRewrite(content, target, opts = {}) {
+    if (!REWRITABLE_RULES.includes(target.rule))
+        return undefined;
+    const direction = target.direction ?? 'up';
+    let section;
+    let statements;
+    try {
+        section = parseMigration(content, 'migration.sql')[direction];
+        statements = await splitStatements(section.sql);
+    }
+    catch {
+        return undefined;
+    }
+    if (statements.length !== 1)
+        return undefined;
+    const stmt = statements[0];
+    const before = section.sql.slice(0, stmt.offset);
+    const stmtLine = section.startLine + (before.match(/\n/g)?.length ?? 0);
+    if (stmtLine !== target.line)
+        return undefined;
+    const column = stmt.offset - (before.lastIndexOf('\n') + 1);
+    const lines = content.split('\n').map((l) => l.replace(/\r$/, ''));
+    const edits = new Map();
+    const changes = [];
+    const statementLine = lines[stmtLine - 1];
+    if (statementLine === undefined)
+        return undefined;
+    const head = statementLine.slice(column);
+    const kw = (word, like) => (like === like.toLowerCase() ? word.toLowerCase() : word.toUpperCase());
+    const create = CREATE_RE.exec(head);
+    const drop = DROP_RE.exec(head);
+    const reindex = REINDEX_RE.exec(head);
+    let rewritten;
+    if (create && (target.rule === 'require-concurrent-index' || target.rule === 'concurrently-in-transaction')) {
+        const [all, verb, concurrently, ifNotExists, gap, next] = create;
+        // IF NOT EXISTS needs a name: `CREATE INDEX ON t (…)` stays without it.
+        const named = next.toLowerCase() !== 'on';
+        if (!concurrently)
+            changes.push('CONCURRENTLY');
+        if (!ifNotExists && named)
+            changes.push('IF NOT EXISTS');
+        rewritten = `${verb}${concurrently || ` ${kw('CONCURRENTLY', verb)}`}${ifNotExists || (named ? ` ${kw('IF NOT EXISTS', verb)}` : '')}${gap}${next}${head.slice(all.length)}`;
+    }
+    else if (drop && (target.rule === 'drop-index-not-concurrently' || target.rule === 'concurrently-in-transaction')) {
+        // PostgreSQL: DROP INDEX CONCURRENTLY drops one index and refuses CASCADE.
+        if (stmt.sql.includes(',') || /\bcascade\b/i.test(stmt.sql))
+            return undefined;
+        const [all, verb, concurrently, ifExists, gap, next] = drop;
+        if (!concurrently)
+            changes.push('CONCURRENTLY');
+        if (!ifExists)
+            changes.push('IF EXISTS');
+        rewritten = `${verb}${concurrently || ` ${kw('CONCURRENTLY', verb)}`}${ifExists || ` ${kw('IF EXISTS', verb)}`}${gap}${next}${head.slice(all.length)}`;
+    }
+    else if (reindex && (target.rule === 'reindex-not-concurrently' || target.rule === 'concurrently-in-transaction')) {
+        if (opts.pgVersion !== undefined && opts.pgVersion < 12)
+            return undefined;
+        const [all, verb, concurrently] = reindex;
+        if (!concurrently)
+            changes.push('CONCURRENTLY');
+        rewritten = `${verb}${concurrently || ` ${kw('CONCURRENTLY', verb)}`}${head.slice(all.length)}`;
+    }
+    else {
+        return undefined;
+    }
+    if (changes.length)
+        edits.set(stmtLine, `${statementLine.slice(0, column)}${rewritten}`);
+    if (section.transaction) {
+        const markerLine = lines[section.startLine - 1];
+        // dbmate reads options from the marker line, a later key overriding an earlier one; an explicit `transaction:…` is replaced, not contradicted.
+        const marker = /(^|[ \t])transaction:\S*/.test(markerLine) ? markerLine.replace(/(^|[ \t])transaction:\S*/, '$1transaction:false') : `${markerLine.replace(/[ \t]+$/, '')} transaction:false`;
+        edits.set(section.startLine, marker);
+        changes.push(`transaction:false to the \`-- migrate:${direction}\` marker`);
+    }
+    if (edits.size === 0)
+        return undefined;
+    const touched = [...edits.keys()];
+    const startLine = Math.min(...touched);
+    const endLine = Math.max(...touched);
+    if (endLine - startLine + 1 > MAX_SPAN)
+        return undefined;
+    const original = lines.slice(startLine - 1, endLine);
+    const after = original.map((l, i) => edits.get(startLine + i) ?? l);
+    return { startLine, endLine, before: original, after, summary: `adds ${joinChanges(changes)}` };
+}
+/** `A`, `A and B`, `A and B, and C` (the marker last, after a comma, as it is a different line). */
+function joinChanges(changes) {
+    const marker = changes.find((c) => c.startsWith('transaction:false'));
+    const words = changes.filter((c) => c !== marker);
+    const said = words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words[words.length - 1]}` : (words[0] ?? '');
+    return marker ? (said ? `${said}, and ${marker}` : marker) : said;
+}
+
+;// CONCATENATED MODULE: ./src/action/steps/pr-comment.ts
+/**
+ * The sticky pull-request comment (`pr-comment`): after a preview of the pull request's migrations
+ * (the run is finished and redacted), keep one comment on the pull request saying what merging
+ * does and what to fix, and post each mechanical lint fix once as a suggested change on the diff.
+ * Like the failure issue it is reporting only: every problem ends as a warning, never as a
+ * change of the run's outcome, and GitHub is reached through the same client port (loaded on
+ * the first request, so a run with nothing to post never loads Octokit).
+ */
+
+
+
+
+
+
+
+
+/** Commands whose run previews a pull request: what merging would do, and what to fix first. */
+const PREVIEWS = new Set(['plan', 'verify', 'lint']);
+/**
+ * Whether this run keeps the pull request's comment: `pr-comment` is on, the event is a pull
+ * request, and the command previews (`plan`, a dry run of `up`, `verify`, `lint`). Runs that
+ * change a database (`up`, `rollback`) report through the summary and the failure issue, and a
+ * cancelled job has seconds left, not for this.
+ */
+function wantsPrComment(s, run) {
+    if (!s.prComment || !s.pullRequest || run.status === 'cancelled')
+        return false;
+    return PREVIEWS.has(s.command) || (s.command === 'up' && s.dryRun);
+}
+/** At most this many suggested changes per run: each may cost a request of its own when GitHub refuses a batch. */
+const MAX_SUGGESTIONS = 10;
+/**
+ * Keep the pull request's comment: find it by its marker (`listComments`) and edit it in place,
+ * or create it; once nothing is pending and nothing is left to fix, edit it to say so (a pull
+ * request that never had anything pending gets none). Mechanical fixes are posted first, as one
+ * review of suggested changes, skipping those already on the pull request, so the comment can say
+ * which are on the diff. Records `run.prComment`; never throws.
+ */
+async function prComment(ctx) {
+    let report;
+    try {
+        report = await keepComment(ctx);
+    }
+    catch (err) {
+        report = refused(ctx, err, 'the comment could not be written');
+    }
+    ctx.run.prComment = report;
+    return report;
+}
+async function keepComment(ctx) {
+    const { settings: s, run, log, warn } = ctx;
+    const pr = s.pullRequest;
+    if (!pr)
+        return { action: 'skipped', reason: 'not a pull-request event' };
+    if (!isPullRequest(pr)) {
+        warn(`pr-comment: ${pr.problem}, so the pull request was not commented on. The run's outcome is unchanged.`);
+        return { action: 'skipped', reason: pr.problem };
+    }
+    const repo = s.run.repository;
+    if (!repo) {
+        warn("pr-comment: GITHUB_REPOSITORY is not set, so the pull request was not commented on. The run's outcome is unchanged.");
+        return { action: 'skipped', reason: 'GITHUB_REPOSITORY is not set' };
+    }
+    if (s.githubToken === '') {
+        warn('pr-comment: the github-token input is empty, so the pull request was not commented on (its default is ${{ github.token }}; the job needs `permissions: pull-requests: write`). ' +
+            'The plan is in this job summary.');
+        return { action: 'skipped', reason: 'no github-token' };
+    }
+    const [owner, name] = repo.split('/');
+    const client = ctx.ports.createIssueClient({ token: s.githubToken, owner: owner, repo: name, ...(s.apiUrl ? { apiUrl: s.apiUrl } : {}), log });
+    const marker = prCommentMarker(s.migrationsDirs);
+    const facts = commentFacts(s, run, pr);
+    if (!isResolved(facts))
+        await withRewrites(s, facts, run.lint?.pgVersion);
+    const existing = (await client.listComments(pr.number)).filter((c) => isPrComment(c.body, marker));
+    const ours = existing[0];
+    if (isResolved(facts) && !ours) {
+        log.info(`pr-comment: nothing is pending on ${s.environment} and lint found nothing to fix; pull request #${pr.number} has no comment to update.`);
+        return { action: 'skipped', reason: 'nothing pending and nothing to fix' };
+    }
+    const reviewRefused = isResolved(facts) ? undefined : await suggest(ctx, client, pr, facts);
+    const body = redact(renderPrComment(facts), s.secrets);
+    let report;
+    if (ours && ours.body === body) {
+        report = { action: 'unchanged', url: ours.url };
+    }
+    else {
+        const written = ours ? await client.updateComment(ours.id, body) : await client.comment(pr.number, body);
+        report = { action: ours ? 'updated' : 'created', url: written.url };
+    }
+    const said = report.action === 'created' ? 'Commented on' : report.action === 'updated' ? 'Updated the comment on' : 'The comment on';
+    const note = `${said} pull request #${pr.number}${report.action === 'unchanged' ? ' already says this' : ''}${isResolved(facts) ? ' (nothing pending any more)' : ''}: ${report.url}`;
+    log.info(note);
+    run.notes.push(note);
+    // The comment went through, so the token can write comments but not reviews (`issues: write` without `pull-requests: write`).
+    if (reviewRefused) {
+        warn(`pr-comment: the token cannot create review comments (${reviewRefused}; the job needs \`permissions: pull-requests: write\`), so the suggested changes are shown in the pull-request comment instead.`);
+    }
+    return report;
+}
+/**
+ * Post the mechanical fixes not yet on the pull request as one review of suggested changes, and
+ * mark each finding's rewrite `suggested` (posted now or before) in `facts`. GitHub accepts a
+ * suggestion only on lines of the pull request's diff: when it refuses the batch (422), each is
+ * tried alone, and those it refuses stay shown in the comment as a diff. Returns why reviews are
+ * refused altogether (403/404), for a warning once the comment itself got through.
+ */
+async function suggest(ctx, client, pr, facts) {
+    const { settings: s, log } = ctx;
+    const candidates = facts.findings.filter((f) => f.rewrite !== undefined && f.path !== undefined);
+    if (candidates.length === 0)
+        return undefined;
+    const onDiff = await client.listReviewComments(pr.number);
+    const fresh = [];
+    for (const f of candidates) {
+        const comment = {
+            path: f.path,
+            line: f.rewrite.endLine,
+            ...(f.rewrite.startLine !== f.rewrite.endLine ? { startLine: f.rewrite.startLine } : {}),
+            body: renderSuggestion({ rule: f.rule, message: f.message, rewrite: f.rewrite }),
+        };
+        if (onDiff.some((c) => sameSuggestion(c, comment)))
+            f.rewrite.suggested = true;
+        else if (!fresh.some((x) => overlaps(x.comment, comment)))
+            fresh.push({ finding: f, comment });
+    }
+    if (fresh.length === 0)
+        return undefined;
+    const review = (comments) => client.createReview(pr.number, { commitId: pr.headSha, body: renderSuggestionReview(s.migrationsDirs, comments.length), comments });
+    try {
+        const r = await review(fresh.map((x) => x.comment));
+        for (const x of fresh)
+            Object.assign(x.finding.rewrite, { suggested: true, url: r.url });
+        log.info(`pr-comment: suggested ${count(fresh.length, 'change')} on the diff: ${r.url}`);
+        ctx.run.notes.push(`Suggested ${count(fresh.length, 'change')} on the pull request's diff (${[...new Set(fresh.map((x) => x.finding.rule))].join(', ')}): ${r.url}`);
+        return undefined;
+    }
+    catch (err) {
+        const status = pr_comment_statusOf(err);
+        if (status === 403 || status === 404)
+            return `GitHub answered ${status}: ${pr_comment_messageOf(err)}`;
+        if (status !== 422)
+            throw err;
+        log.info(`pr-comment: GitHub refused the suggested changes together (${pr_comment_messageOf(err)}); trying each alone`);
+    }
+    let posted = 0;
+    for (const x of fresh.length > 1 ? fresh : []) {
+        try {
+            const r = await review([x.comment]);
+            Object.assign(x.finding.rewrite, { suggested: true, url: r.url });
+            posted++;
+        }
+        catch (err) {
+            if (pr_comment_statusOf(err) !== 422)
+                throw err;
+            log.info(`pr-comment: ${x.comment.path}:${x.comment.startLine ?? x.comment.line}-${x.comment.line} is not on the diff (${pr_comment_messageOf(err)}); the change is shown in the comment`);
+        }
+    }
+    if (posted < fresh.length)
+        ctx.run.notes.push(`${count(fresh.length - posted, 'suggested change')} could not be placed on the diff (lines outside the pull request's changes): shown in the pull-request comment.`);
+    return undefined;
+}
+/** The same suggestion on the same lines: posted on an earlier push (GitHub moves a comment's lines with the diff). */
+function sameSuggestion(c, n) {
+    return c.path === n.path && c.line === n.line && (c.startLine ?? c.line) === (n.startLine ?? n.line) && c.body.trim() === n.body.trim();
+}
+/** Two suggestions on overlapping lines cannot both be committed: the first one wins. */
+function overlaps(a, b) {
+    return a.path === b.path && (a.startLine ?? a.line) <= b.line && (b.startLine ?? b.line) <= a.line;
+}
+/** The facts of the comment, from the redacted run (the rewrites are added by {@link withRewrites}). */
+function commentFacts(s, run, pr) {
+    const lint = run.lint;
+    return {
+        dirs: s.migrationsDirs,
+        environment: s.environment,
+        command: s.command,
+        ...(run.error ? { error: { message: run.error.message, ...(run.error.code ? { code: run.error.code } : {}) } } : {}),
+        ...(run.wouldFail?.length ? { wouldFail: run.wouldFail } : {}),
+        rows: run.rows.map((r) => ({ version: r.version, file: r.file, status: r.status, ...(r.transaction !== undefined ? { transaction: r.transaction } : {}), ...(r.sql !== undefined ? { sql: r.sql } : {}) })),
+        ...(lint ? { lint: { tally: lintTally(lint.findings, lint.files), failOn: lint.failOn } } : {}),
+        findings: (lint?.findings ?? []).map((f) => ({
+            rule: f.rule,
+            severity: f.severity,
+            file: f.file,
+            line: f.line,
+            column: f.column,
+            message: f.message,
+            fix: f.fix,
+            ...(f.direction ? { direction: f.direction } : {}),
+            ...(f.size ? { size: f.size } : {}),
+            ...(f.suppressed ? { suppressed: true } : {}),
+        })),
+        ...(run.verify ? { verify: { ok: run.verify.ok, verdict: run.verify.verdict } } : {}),
+        headSha: pr.headSha,
+        ...(s.run.runUrl ? { runUrl: s.run.runUrl } : {}),
+        toolVersion: run.toolVersion,
+    };
+}
+/**
+ * Give each finding a reviewer acts on its mechanical rewrite, computed from the file in the
+ * workspace (the pull request's checkout), with the file's path in the repository. A file
+ * outside the workspace, unreadable, or holding one of the run's secrets gets none.
+ */
+async function withRewrites(s, facts, pgVersion) {
+    let n = 0;
+    const contents = new Map();
+    for (const f of visibleFindings(facts.findings)) {
+        if (n >= MAX_SUGGESTIONS)
+            break;
+        const abs = (0,external_node_path_.resolve)(s.workspace, f.file);
+        const path = (0,external_node_path_.relative)(s.workspace, abs);
+        if (path === '' || path.startsWith('..') || (0,external_node_path_.isAbsolute)(path))
+            continue;
+        if (!contents.has(abs))
+            contents.set(abs, await (0,promises_namespaceObject.readFile)(abs, 'utf8').catch(() => undefined));
+        const content = contents.get(abs);
+        if (content === undefined)
+            continue;
+        const r = await mechanicalRewrite(content, { rule: f.rule, line: f.line, ...(f.direction ? { direction: f.direction } : {}) }, pgVersion !== undefined ? { pgVersion } : {});
+        if (!r)
+            continue;
+        // A suggestion quotes the file's lines verbatim; one holding a secret of the run is not posted anywhere.
+        if ([...r.before, ...r.after].some((l) => redact(l, s.secrets) !== l))
+            continue;
+        f.path = path.split(external_node_path_.sep).join('/');
+        f.rewrite = { ...r, suggested: false };
+        n++;
+    }
+}
+/** A refused or failed API call as the run's warning and report. */
+function refused(ctx, err, what) {
+    const status = pr_comment_statusOf(err);
+    const pr = ctx.settings.pullRequest;
+    const reason = `GitHub answered ${status}: ${pr_comment_messageOf(err)}`;
+    if (status === 403 || status === 404) {
+        const why = isPullRequest(pr) && pr.fork
+            ? `pull request #${pr.number} comes from ${pr.headRepo ? `the fork ${pr.headRepo}` : 'a fork'}, and forks get a read-only GITHUB_TOKEN; a pull request of the repository itself needs a job with \`permissions: pull-requests: write\``
+            : 'give the job `permissions: pull-requests: write`; pull requests from forks get a read-only GITHUB_TOKEN';
+        ctx.warn(`pr-comment: the token cannot write pull-request comments (${reason}; ${why}): the plan is in this job summary. The run's outcome is unchanged.`);
+        return { action: 'failed', reason };
+    }
+    ctx.warn(`pr-comment: ${what}: ${status ? reason : pr_comment_messageOf(err)}. The plan is in this job summary; the run's outcome is unchanged.`);
+    return { action: 'failed', reason: status ? reason : pr_comment_messageOf(err) };
+}
+function pr_comment_statusOf(err) {
+    const status = err?.status;
+    return typeof status === 'number' ? status : 0;
+}
+/** The API's own words: GitHubApiError says `<request>: GitHub API answered 403: <message>`, and the caller says the status. */
+function pr_comment_messageOf(err) {
+    const m = err instanceof Error ? err.message : String(err);
+    // Octokit appends ` - <documentation_url>` to the API's message.
+    return (/\banswered \d{3}: (.*)$/s.exec(m)?.[1] ?? m).replace(/ - https:\/\/docs\.github\.com\S*/, '');
 }
 
 ;// CONCATENATED MODULE: ./src/action/steps/record.ts
@@ -49159,6 +49838,8 @@ async function verify(ctx) {
 
 
 
+
+
 /**
  * Run the command the settings ask for and return the whole run as data. Never throws: a
  * failure is in `run.error`, with `status: 'failed'`, or `rolled-back` when this run's migrations
@@ -49208,6 +49889,8 @@ async function runPipeline(settings, deps) {
         await log.group('Failure issue', () => reportIssue(after));
         done.durationMs = Math.round(ports.now() - t0);
     }
+    if (wantsPrComment(settings, done))
+        await log.group('Pull-request comment', () => prComment(after));
     // After the issue, so the message links it; a failed webhook is only a warning (steps/notify.ts).
     if (wantsNotification(settings, done))
         await log.group('Notification', () => notify(after));
@@ -49259,7 +49942,9 @@ async function upThenDriftCheck(ctx) {
 }
 /**
  * `command: lint`: lint every migration file. Needs no database (and no URL). Status `failed`
- * when a finding is at or above `lint-fail-on`, else `success`.
+ * when a finding is at or above `lint-fail-on`, else `success`. On a pull request it keeps the
+ * pull-request comment (`pr-comment`) as the pipeline does, through `createIssueClient` (default:
+ * the real client, which loads @actions/github only on its first request).
  */
 async function runLintCommand(settings, deps) {
     const now = deps.now ?? Date.now;
@@ -49273,7 +49958,19 @@ async function runLintCommand(settings, deps) {
         run.error = errorOf(err);
     }
     run.durationMs = Math.round(now() - t0);
-    return run;
+    if (!wantsPrComment(settings, run))
+        return run;
+    const { log } = deps;
+    const done = redactDeep(run, settings.secrets);
+    const warn = (m) => {
+        const text = redact(m, settings.secrets);
+        done.warnings.push(text);
+        log.warn(text);
+    };
+    const ports = { createIssueClient: deps.createIssueClient ?? createIssueClient };
+    const keep = () => prComment({ settings, run: done, log, warn, ports });
+    await ('group' in log ? log.group('Pull-request comment', keep) : keep());
+    return done;
 }
 /** A run that failed before the inputs were valid: every output still gets a value. */
 function failedRun(err, startedAt, now = Date.now()) {
@@ -49707,7 +50404,7 @@ function details(title, text, lang) {
     return [`<details><summary>${title}</summary>`, '', fence(text, lang), '', '</details>', ''];
 }
 /** The verify verdict: every down undoes its up, or the first down that does not, with the diff. */
-function verifySection(v) {
+function sections_verifySection(v) {
     if (v.ok) {
         return ['### ✅ Verify', '', `${v.migrations} migration(s) applied, rolled back and re-applied on the scratch database ${markdown_code(v.scratchDatabase)}: every down undoes its up.`, ''];
     }
@@ -49750,7 +50447,7 @@ function listSection(title, items) {
     return items.length > 0 ? [`### ${title}`, '', ...items.map((i) => `- ${markdown_oneLine(i)}`), ''] : [];
 }
 /** The exact SQL of each migration that carries it (a dry run), collapsed one per migration. */
-function sqlSection(run) {
+function sections_sqlSection(run) {
     const rows = run.rows.filter((r) => r.sql !== undefined);
     if (rows.length === 0)
         return [];
@@ -49775,14 +50472,14 @@ function renderSummary(run) {
         ...(run.lint ? tables_lintSection(run.lint) : []),
         ...reportSection(run),
         ...(run.health ? healthSection(run.health) : []),
-        ...(run.verify ? verifySection(run.verify) : []),
+        ...(run.verify ? sections_verifySection(run.verify) : []),
         ...(run.drift ? driftSection(run.drift) : []),
         ...(run.error ? errorSection(run.error) : []),
         ...rollbackSection(run),
         ...(run.backup ? backupSection(run.backup) : []),
         ...listSection('⚠️ Warnings', run.warnings),
         ...listSection('Notes', run.notes),
-        ...sqlSection(run),
+        ...sections_sqlSection(run),
         // Last, so the trend sits where people look after reading this run's outcome.
         ...recentRunsSection(run),
     ];

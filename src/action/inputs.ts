@@ -12,6 +12,7 @@ import { redact, REDACTED } from '../engine/redact.js';
 import { parseSince, SINCE_FORMAT } from '../metrics/since.js';
 import { webhookSecrets } from '../notify/webhook.js';
 import { runUrl } from '../github/run-url.js';
+import { readPullRequest } from '../github/pr-context.js';
 import { RULE_IDS } from '../lint/index.js';
 import { parsePgVersion, PG_VERSION_FORMAT } from '../lint/gate.js';
 import { parseLargeTable } from '../lint/sizes.js';
@@ -213,6 +214,9 @@ export function getSettings(): ActionSettings | LintSettings {
   if (longLabel) {
     fail(Inputs.IssueLabels, read(Inputs.IssueLabels), `comma-separated GitHub labels of at most 50 characters each, e.g. db-migration,incident ('${longLabel}' has ${longLabel.length})`);
   }
+  const prComment = bool(Inputs.PrComment, fail);
+  // Read once here, as every other runner variable: steps never touch the environment.
+  const pullRequest = prComment ? readPullRequest(process.env) : undefined;
   const dumpSchema = bool(Inputs.DumpSchema, fail);
   const driftCheck = bool(Inputs.DriftCheck, fail);
   const lintFailOn = (oneOf(Inputs.LintFailOn, LINT_FAIL_ON, fail) ?? 'error') as LintFailOn;
@@ -292,6 +296,8 @@ export function getSettings(): ActionSettings | LintSettings {
     createIssueOnFailure,
     githubToken,
     issueLabels,
+    prComment,
+    ...(pullRequest ? { pullRequest } : {}),
     ...(process.env.GITHUB_API_URL?.trim() ? { apiUrl: process.env.GITHUB_API_URL.trim() } : {}),
     dumpSchema,
     driftCheck,

@@ -1,14 +1,16 @@
 /**
  * The action's orchestrator: one run of the command the settings ask for, as data. It builds the
  * run and its context, runs the command's steps (`steps/`), and after the run redacts it, opens
- * the failure issue and posts the notification. Every decision below that lives in a step.
+ * the failure issue, keeps the pull-request comment and posts the notification. Every decision
+ * below that lives in a step.
  */
 import type { Logger } from '../engine/logger.js';
 import { abortReason } from '../engine/cancel.js';
 import { redact, redactDeep } from '../engine/redact.js';
 import { ActionError, errorOf } from './errors.js';
 import { newRun } from './new-run.js';
-import type { ActionPorts, PipelineLog } from './ports.js';
+import { createIssueClient } from '../github/issue-client.js';
+import type { ActionPorts, IssueClientFactory, PipelineLog } from './ports.js';
 import { realPorts } from './real-ports.js';
 import type { ActionRun } from './run-result.js';
 import type { ActionSettings, LintSettings } from './settings.js';
@@ -17,6 +19,7 @@ import { committedSchema, driftCheck } from './steps/drift.js';
 import { reportIssue, wantsIssue } from './steps/issue.js';
 import { lintAll, lintingMigrator } from './steps/lint.js';
 import { notify, wantsNotification } from './steps/notify.js';
+import { prComment, wantsPrComment } from './steps/pr-comment.js';
 import { planRollback, planUp } from './steps/plan.js';
 import { recentRuns, report } from './steps/report.js';
 import { rollback } from './steps/rollback.js';
@@ -75,6 +78,7 @@ export async function runPipeline(settings: ActionSettings, deps: PipelineDeps):
     await log.group('Failure issue', () => reportIssue(after));
     done.durationMs = Math.round(ports.now() - t0);
   }
+  if (wantsPrComment(settings, done)) await log.group('Pull-request comment', () => prComment(after));
   // After the issue, so the message links it; a failed webhook is only a warning (steps/notify.ts).
   if (wantsNotification(settings, done)) await log.group('Notification', () => notify(after));
   return redactDeep(done, settings.secrets);
@@ -123,9 +127,11 @@ async function upThenDriftCheck(ctx: StepContext): Promise<void> {
 
 /**
  * `command: lint`: lint every migration file. Needs no database (and no URL). Status `failed`
- * when a finding is at or above `lint-fail-on`, else `success`.
+ * when a finding is at or above `lint-fail-on`, else `success`. On a pull request it keeps the
+ * pull-request comment (`pr-comment`) as the pipeline does, through `createIssueClient` (default:
+ * the real client, which loads @actions/github only on its first request).
  */
-export async function runLintCommand(settings: LintSettings, deps: { log: Logger; now?: () => number }): Promise<ActionRun> {
+export async function runLintCommand(settings: LintSettings, deps: { log: Logger | PipelineLog; now?: () => number; createIssueClient?: IssueClientFactory }): Promise<ActionRun> {
   const now = deps.now ?? Date.now;
   const t0 = now();
   const run = newRun(t0, settings);
@@ -136,7 +142,18 @@ export async function runLintCommand(settings: LintSettings, deps: { log: Logger
     run.error = errorOf(err);
   }
   run.durationMs = Math.round(now() - t0);
-  return run;
+  if (!wantsPrComment(settings, run)) return run;
+  const { log } = deps;
+  const done = redactDeep(run, settings.secrets);
+  const warn = (m: string) => {
+    const text = redact(m, settings.secrets);
+    done.warnings.push(text);
+    log.warn(text);
+  };
+  const ports = { createIssueClient: deps.createIssueClient ?? createIssueClient };
+  const keep = () => prComment({ settings, run: done, log, warn, ports });
+  await ('group' in log ? log.group('Pull-request comment', keep) : keep());
+  return done;
 }
 
 /** A run that failed before the inputs were valid: every output still gets a value. */

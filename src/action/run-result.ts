@@ -181,6 +181,19 @@ export interface IssueReport {
   issueUrl: string;
 }
 
+/**
+ * The sticky pull-request comment of a `pull_request` run (`pr-comment`): what happened to it, its
+ * link, and why it was skipped or failed (the warning says the same).
+ */
+export interface PrCommentReport {
+  /** `created`, `updated` (in place, same id), `unchanged`, `deleted`, `skipped` (nothing to say, or not possible) or `failed` (GitHub refused). */
+  action: 'created' | 'updated' | 'deleted' | 'unchanged' | 'skipped' | 'failed';
+  /** Link of the comment. */
+  url?: string;
+  /** Why it was skipped or failed. */
+  reason?: string;
+}
+
 /** `command: verify` as reported: the verdict of the round trip on a scratch database. */
 export interface VerifyReport {
   ok: boolean;
@@ -241,6 +254,8 @@ export interface ActionRun {
   backupPath?: string;
   /** The failure issue opened or commented on. */
   issue?: IssueReport;
+  /** `pr-comment`: the pull-request comment of a `pull_request` run, when the step ran. */
+  prComment?: PrCommentReport;
   /** `drift-check`: the live schema compared with the committed schema file after `up`. */
   drift?: DriftReport;
   /** `command: verify`: the round trip's verdict. */

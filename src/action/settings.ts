@@ -1,4 +1,5 @@
 import type { DatabaseTarget } from '../engine/url.js';
+import type { PullRequestContext, PullRequestProblem } from '../github/pr-context.js';
 import type { LargeTable } from '../lint/sizes.js';
 import type { BackupMode, Command, LintFailOn, LintRunner } from './constants.js';
 
@@ -89,6 +90,18 @@ export interface ActionSettings {
   readonly githubToken: string;
   /** Labels of the failure issue; `env:<environment>` is added. */
   readonly issueLabels: readonly string[];
+  /**
+   * `pr-comment`: on `pull_request`/`pull_request_target` runs of `plan`, a dry run of `up`,
+   * `verify` or `lint`, keep one comment on the pull request up to date with the plan, the lint
+   * findings (mechanical fixes as suggested changes) and the verdict. Undefined = off (settings
+   * built by hand); `getSettings()` always sets it (default true).
+   */
+  readonly prComment?: boolean;
+  /**
+   * The pull request of a `pull_request`/`pull_request_target` run (from `GITHUB_EVENT_PATH`), or
+   * why its payload could not be used; undefined for other events.
+   */
+  readonly pullRequest?: PullRequestContext | PullRequestProblem;
   /** REST API root for the issue, from `GITHUB_API_URL`; undefined = `https://api.github.com`. */
   readonly apiUrl?: string;
   /** Write {@link schemaFile} after a successful `up`/`rollback`. */
