@@ -219,8 +219,8 @@ describe(`the bundled action (${ACTION_BUNDLE}) on real PostgreSQL`, () => {
       { version: '1', direction: 'up', outcome: 'applied' },
       { version: '2', direction: 'up', outcome: 'applied' },
       { version: '3', direction: 'up', outcome: 'failed' },
-      { version: '2', direction: 'down', outcome: 'rolled_back' },
-      { version: '1', direction: 'down', outcome: 'rolled_back' },
+      { version: '2', direction: 'down', outcome: 'rolled-back' },
+      { version: '1', direction: 'down', outcome: 'rolled-back' },
     ]);
     // Back to the start: the public schema holds only the bookkeeping tables the run created (empty ledger, audit rows).
     const after = (await catalog(db.admin)) as { rels: string[]; ledger: unknown };

@@ -112,7 +112,7 @@ function rolledBack(versions: readonly string[], over: Partial<VersionsRollbackR
   const undone = [...versions].reverse();
   return {
     command: 'rollback',
-    steps: undone.map((v) => step(v, 'rolled_back', 'down')),
+    steps: undone.map((v) => step(v, 'rolled-back', 'down')),
     pending: ['1', '2', '3'],
     pendingFiles: [ref('1'), ref('2'), ref('3')],
     files: [ref('1'), ref('2'), ref('3')],
@@ -330,7 +330,7 @@ function hookedMigrator(fail3: boolean): MigratorPort & { calls: string[] } {
       m.calls.push('rollback');
       await o?.beforeApply?.([ref('3')], beforeApplyInfo('rollback', '3'));
       m.calls.push('apply-down');
-      return { command: 'rollback', steps: [step('3', 'rolled_back', 'down')], pending: ['3'], pendingFiles: [ref('3')], files: [ref('1'), ref('2'), ref('3')], currentVersion: '2', durationMs: 1 };
+      return { command: 'rollback', steps: [step('3', 'rolled-back', 'down')], pending: ['3'], pendingFiles: [ref('3')], files: [ref('1'), ref('2'), ref('3')], currentVersion: '2', durationMs: 1 };
     },
   });
   return m;

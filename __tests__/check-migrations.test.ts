@@ -223,6 +223,35 @@ describe('checkMigrations', () => {
     expect(await statusSql(url, '001')).toEqual({ current_version: '001', expected_applied: true, last_run_failed: false });
   });
 
+  it('the status a run recorded on its rows decides: a run whose rows all applied but whose status was failed (a failed health check left applied) failed', async () => {
+    const { url, pool, dir, migrator, write } = await setup({ '001_a.sql': ok('1') });
+    const first = migrator();
+    expect((await first.up()).error).toBeUndefined();
+    expect((await checkMigrations(pool, dir)).failedLast).toBe(false);
+    // What the action writes once the run has ended, here after its health check failed.
+    expect(await first.recordRunOutcome({ status: 'failed', durationMs: 12 })).toBe(1);
+    expect(fields(await checkMigrations(pool, dir))).toEqual({ upToDate: true, pending: [], current: '001', failedLast: true });
+    expect(await statusSql(url, '001')).toEqual({ current_version: '001', expected_applied: true, last_run_failed: true });
+    // The next run that records a row decides again: rolled back (new word) is a failure too.
+    await write('002_b.sql', ok('2'));
+    const second = migrator();
+    expect((await second.up()).error).toBeUndefined();
+    expect((await checkMigrations(pool, dir)).failedLast).toBe(false);
+    await second.rollbackVersions(['002']);
+    expect(await query(url, `select outcome from schema_migrations_history order by id desc limit 1`)).toEqual([{ outcome: 'rolled-back' }]);
+    expect((await checkMigrations(pool, dir)).failedLast).toBe(true);
+    expect(await second.recordRunOutcome({ status: 'rolled-back', durationMs: 40 })).toBe(2);
+    expect((await checkMigrations(pool, dir)).failedLast).toBe(true);
+    expect((await statusSql(url, '002')).last_run_failed).toBe(true);
+    // A deliberate rollback that worked is not a failure.
+    await migrator().up();
+    const third = migrator();
+    expect((await third.rollback()).error).toBeUndefined();
+    await third.recordRunOutcome({ status: 'success', durationMs: 3 });
+    expect((await checkMigrations(pool, dir)).failedLast).toBe(false);
+    expect((await statusSql(url, '002')).last_run_failed).toBe(false);
+  });
+
   it('propagates connection errors (so a /health endpoint can answer 503)', async () => {
     const { dir } = await setup({ '001_a.sql': ok('1') });
     const bad = new pg.Pool({ connectionString: server().url('no_such_database_here'), max: 1 });

@@ -1099,9 +1099,9 @@ describe('interchange: either tool continues where the other stopped', () => {
     expect(await query(s.url, 'select version, direction, outcome from schema_migrations_history order by id')).toEqual([
       { version: '20240101000000', direction: 'up', outcome: 'applied' },
       { version: '20240102000000', direction: 'up', outcome: 'applied' },
-      { version: '20240104000000', direction: 'down', outcome: 'rolled_back' },
-      { version: '20240103000000', direction: 'down', outcome: 'rolled_back' },
-      { version: '20240102000000', direction: 'down', outcome: 'rolled_back' },
+      { version: '20240104000000', direction: 'down', outcome: 'rolled-back' },
+      { version: '20240103000000', direction: 'down', outcome: 'rolled-back' },
+      { version: '20240102000000', direction: 'down', outcome: 'rolled-back' },
     ]);
     // dbmate rolls back the rest and re-applies everything; ours agrees on status
     const d = await s.d.run([...NO_DUMP, 'rollback']);

@@ -82,7 +82,7 @@ describe('the example migrations in db/migrations', () => {
       'select direction, outcome, count(*)::int as n from schema_migrations_history group by 1, 2 order by 1, 2',
     );
     expect(history).toEqual([
-      { direction: 'down', outcome: 'rolled_back', n: FILES.length },
+      { direction: 'down', outcome: 'rolled-back', n: FILES.length },
       { direction: 'up', outcome: 'applied', n: 2 * FILES.length },
     ]);
   });

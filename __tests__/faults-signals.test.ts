@@ -219,7 +219,7 @@ describe('one lock for the whole run', () => {
     expect(await ledger(s.url)).toEqual([]);
     // The automatic rollback ran on the same session: one invocation, one lock, nobody in between.
     const rows = (await history(s.url))!;
-    expect(rows.map((r) => `${r.version} ${r.direction} ${r.outcome}`)).toEqual(['1 up applied', '1 down rolled_back']);
+    expect(rows.map((r) => `${r.version} ${r.direction} ${r.outcome}`)).toEqual(['1 up applied', '1 down rolled-back']);
     expect(new Set(rows.map((r) => r.invocation_id)).size).toBe(1);
     expect(await lockHolders(s.url)).toEqual([]);
   });

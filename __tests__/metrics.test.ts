@@ -30,7 +30,8 @@ interface Seed {
   env: string | null;
   version: string;
   dir?: 'up' | 'down';
-  outcome: 'applied' | 'failed' | 'rolled_back' | 'verified';
+  /** `rolled_back` as older versions wrote it (kept in upgraded tables), `rolled-back` as written now. */
+  outcome: 'applied' | 'failed' | 'rolled_back' | 'rolled-back' | 'verified';
   /** Start, ms after T0. */
   at: number;
   ms: number;
@@ -43,12 +44,13 @@ interface Seed {
 /**
  * The seeded history. Staging, hand-computed:
  *   R1 t=0      up v1 (0..100) v2 (100..300)                         success      run 300 ms
- *   R2 t=60m    up v3 (0..400), v4 failed (400..450), down v3 (..480) failed       run 480 ms  ← incident 1 opens at 60m+480
+ *   R2 t=60m    up v3 (0..400), v4 failed (400..450), down v3 (..480) rolled-back  run 480 ms  ← incident 1 opens at 60m+480
  *   R3 t=120m   up v4 failed (0..70)                                  failed       run 70 ms
  *   R4 t=180m   up v4 (0..1000)                                       success      run 1000 ms ← incident 1 closes at 180m+1000
  *   R5 t=240m   up v5 (0..300), down v5 (300..320)                    rolled-back  run 320 ms  ← incident 2 opens at 240m+320
- *   R6 t=300m   down v4 (0..40)                                       rollback     run 40 ms   ← incident 2 closes at 300m+40
+ *   R6 t=300m   down v4 (0..40)                                       success      run 40 ms   ← incident 2 closes at 300m+40 (kind rollback)
  *   R7 t=360m   up v4 (0..900), v5 (900..1500)                        success      run 1500 ms
+ * R2 and R6 hold the legacy word `rolled_back`, R5 the current one: read alike.
  * success rate 4/7; migration durations 100 200 300 400 600 900 1000 → p50 (rank 4) 400, p95 (rank 7) 1000;
  * run durations 40 70 300 320 480 1000 1500 → p50 320, p95 1500;
  * MTTR = ((120m + 520) + (60m − 280)) / 2 = (7 200 520 + 3 599 720) / 2 = 5 400 120 ms.
@@ -62,7 +64,7 @@ const SEED: Seed[] = [
   { inv: 'r3', env: 'staging', version: '4', outcome: 'failed', at: 120 * MIN, ms: 70, sqlstate: '42P01', error: 'relation "nope" does not exist' },
   { inv: 'r4', env: 'staging', version: '4', outcome: 'applied', at: 180 * MIN, ms: 1000 },
   { inv: 'r5', env: 'staging', version: '5', outcome: 'applied', at: 240 * MIN, ms: 300 },
-  { inv: 'r5', env: 'staging', version: '5', dir: 'down', outcome: 'rolled_back', at: 240 * MIN + 300, ms: 20 },
+  { inv: 'r5', env: 'staging', version: '5', dir: 'down', outcome: 'rolled-back', at: 240 * MIN + 300, ms: 20 },
   { inv: 'r6', env: 'staging', version: '4', dir: 'down', outcome: 'rolled_back', at: 300 * MIN, ms: 40 },
   { inv: 'r7', env: 'staging', version: '4', outcome: 'applied', at: 360 * MIN, ms: 900 },
   { inv: 'r7', env: 'staging', version: '5', outcome: 'applied', at: 360 * MIN + 900, ms: 600 },
@@ -149,14 +151,15 @@ describe('report figures from a seeded history table', () => {
       recovery: { incidents: 1, recovered: 0, mttrMs: null, openSince: new Date(T0 + 400 * MIN + 80).toISOString() },
     });
     // Runs oldest first, outcomes as classified; the verified row and the row before the window are not runs.
+    expect(report.runs.filter((x: { kind: string }) => x.kind === 'rollback').map((x: { key: string }) => x.key)).toEqual(['r6']);
     expect(report.runs.map((x: { key: string; outcome: string }) => `${x.key}:${x.outcome}`)).toEqual([
       'r1:success',
       'p1:success',
-      'r2:failed',
+      'r2:rolled-back',
       'r3:failed',
       'r4:success',
       'r5:rolled-back',
-      'r6:rollback',
+      'r6:success',
       'r7:success',
       'p2:failed',
     ]);
@@ -207,29 +210,53 @@ describe('history tables of older versions and missing tables', () => {
     await seed(url, [
       { inv: null, env: 'staging', version: '1', outcome: 'applied', at: 0, ms: 10, runId: '77' },
       { inv: null, env: 'staging', version: '2', outcome: 'applied', at: 10, ms: 10, runId: '77' },
+      // Run 78: 4 applied, 5 failed, 4 undone by the automatic rollback, in the old word.
+      { inv: null, env: 'staging', version: '4', outcome: 'applied', at: 30, ms: 5, runId: '78' },
+      { inv: null, env: 'staging', version: '5', outcome: 'failed', at: 35, ms: 5, runId: '78' },
+      { inv: null, env: 'staging', version: '4', dir: 'down', outcome: 'rolled_back', at: 40, ms: 5, runId: '78' },
       { inv: null, env: 'staging', version: '3', outcome: 'failed', at: MIN, ms: 10 },
     ], true);
     const proj = await project({ 'db/migrations/1_a.sql': migration('select 1;', 'select 1;') });
     try {
       const before = JSON.parse((await runCli(['--url', url, 'report', '--since', 'all', '--json'], { cwd: proj.dir })).stdout);
-      expect(before.runs.map((r: { outcome: string; applied: string[] }) => [r.outcome, r.applied])).toEqual([
-        ['success', ['1', '2']],
-        ['failed', []],
+      expect(before.runs.map((r: { outcome: string; applied: string[]; rolledBack: string[] }) => [r.outcome, r.applied, r.rolledBack])).toEqual([
+        ['success', ['1', '2'], []],
+        ['rolled-back', ['4'], ['4']],
+        ['failed', [], []],
       ]);
+      // The old word is read as the current one, in every reader.
+      const rows = JSON.parse((await runCli(['--url', url, 'history', '--json'], { cwd: proj.dir })).stdout);
+      expect(rows.filter((r: { direction: string }) => r.direction === 'down').map((r: { outcome: string }) => r.outcome)).toEqual(['rolled-back']);
+      const text = await runCli(['--url', url, 'history'], { cwd: proj.dir });
+      expect(text.stdout).toMatch(/\sstaging\s+4\s+down\s+rolled-back\s/);
+      expect(text.stdout).not.toContain('rolled_back');
       // Reading changed nothing.
       expect(await query(url, `select 1 from information_schema.columns where table_name = 'schema_migrations_history' and column_name = 'invocation_id'`)).toHaveLength(0);
 
       const up = await runCli(['--url', url, '--no-dump-schema', 'up'], { cwd: proj.dir, env: { DB_MIGRATE_ENVIRONMENT: 'staging' } });
       expect(up.stderr).toBe('');
       expect(up.code).toBe(0);
-      const rows = await query<{ version: string; invocation_id: string | null }>(url, 'select version, invocation_id from schema_migrations_history order by id');
-      expect(rows.map((r) => r.version)).toEqual(['1', '2', '3', '1']);
-      expect(rows.slice(0, 3).every((r) => r.invocation_id === null)).toBe(true);
-      expect(rows[3].invocation_id).toMatch(/^[0-9a-f-]{36}$/);
-      // The new outcome is accepted, and the old check constraint is gone (not merely joined by a second one).
-      await query(url, `insert into schema_migrations_history (version, direction, outcome, started_at, finished_at, duration_ms) values ('1', 'down', 'verified', now(), now(), 0)`);
+      const after = await query<{ version: string; outcome: string; invocation_id: string | null }>(url, 'select version, outcome, invocation_id from schema_migrations_history order by id');
+      expect(after.map((r) => r.version)).toEqual(['1', '2', '4', '5', '4', '3', '1']);
+      expect(after.slice(0, 6).every((r) => r.invocation_id === null)).toBe(true);
+      expect(after[6].invocation_id).toMatch(/^[0-9a-f-]{36}$/);
+      // The audit rows were not rewritten: the old word stays where it was written.
+      expect(after[4].outcome).toBe('rolled_back');
+      // The new outcomes are accepted, and so is the old word (an older version may still write it);
+      // the old check constraint is gone (not merely joined by a second one).
+      for (const [direction, outcome] of [['down', 'verified'], ['down', 'rolled-back'], ['down', 'rolled_back'], ['up', 'cancelled']]) {
+        await query(url, `insert into schema_migrations_history (version, direction, outcome, started_at, finished_at, duration_ms) values ('1', $1, $2, now(), now(), 0)`, [direction, outcome]);
+      }
+      await expect(query(url, `insert into schema_migrations_history (version, direction, outcome, started_at, finished_at, duration_ms) values ('1', 'down', 'rollback', now(), now(), 0)`)).rejects.toMatchObject({ code: '23514' });
       const checks = await query<{ def: string }>(url, `select pg_get_constraintdef(oid) as def from pg_constraint where conrelid = 'schema_migrations_history'::regclass and contype = 'c' and pg_get_constraintdef(oid) like '%outcome%'`);
       expect(checks).toHaveLength(1);
+      const columns = await query<{ c: string }>(url, `select column_name as c from information_schema.columns where table_name = 'schema_migrations_history' and column_name like 'run\\_%' order by 1`);
+      expect(columns.map((r) => r.c)).toEqual(['run_duration_ms', 'run_id', 'run_status', 'run_url']);
+      // An up-to-date table is left alone: a second run upgrades nothing (no ALTER, so no ACCESS EXCLUSIVE lock).
+      const oid = async () => (await query<{ def: string }>(url, `select string_agg(oid::text || pg_get_constraintdef(oid), ',') as def from pg_constraint where conrelid = 'schema_migrations_history'::regclass`))[0].def;
+      const constraintsBefore = await oid();
+      expect((await runCli(['--url', url, '--no-dump-schema', 'up'], { cwd: proj.dir })).code).toBe(0);
+      expect(await oid()).toBe(constraintsBefore);
     } finally {
       await proj.cleanup();
     }
@@ -317,7 +344,7 @@ describe('runs written by the real engine', () => {
       const report = JSON.parse(r.stdout);
       expect(report.runs.map((x: { outcome: string; applied: string[]; rolledBack: string[]; failedVersion: string | null }) => [x.outcome, x.applied, x.rolledBack, x.failedVersion])).toEqual([
         ['failed', ['1'], [], '2'],
-        ['rollback', [], ['1'], null],
+        ['success', [], ['1'], null],
       ]);
       expect(report.environments[0]).toMatchObject({ environment: 'production', runs: 2, recovery: { incidents: 1, recovered: 1 } });
       // The deliberate rollback proved 1_a's down section in its current form.
@@ -332,7 +359,7 @@ describe('runs written by the real engine', () => {
       expect(bundled.code).toBe(0);
       expect(bundled.stdout).toMatch(/^Success rate\s+50\.0% \(1\/2\)$/m);
       const history = await runCliBundle(['--url', url, 'history', '--limit', '1'], { cwd: proj.dir });
-      expect(history.stdout).toMatch(/\n\S+ \S+ UTC\s+production\s+1\s+down\s+rolled_back\s/);
+      expect(history.stdout).toMatch(/\n\S+ \S+ UTC\s+production\s+1\s+down\s+rolled-back\s/);
     } finally {
       await proj.cleanup();
     }

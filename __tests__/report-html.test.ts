@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { OUTCOME_COLOURS, renderHtml } from '../src/metrics/html.js';
 import { distribution } from '../src/metrics/report.js';
-import type { EnvironmentReport, MigrationReport, RunOutcome, RunSummary } from '../src/metrics/types.js';
+import type { EnvironmentReport, MigrationReport, RunKind, RunOutcome, RunSummary } from '../src/metrics/types.js';
 import { visit } from './helpers/browser.js';
 
 const BROWSER_TIMEOUT = 120_000;
@@ -21,7 +21,13 @@ const SCREENSHOT = join(tmpdir(), 'db-migrate-report.png');
 
 // ---------------------------------------------------------------- fixtures
 
-const CODES: Record<string, RunOutcome> = { S: 'success', B: 'rollback', R: 'rolled-back', F: 'failed' };
+/** S: success, B: a deliberate rollback (success of kind rollback), R: rolled back, F: failed. */
+const CODES: Record<string, { outcome: RunOutcome; kind: RunKind }> = {
+  S: { outcome: 'success', kind: 'up' },
+  B: { outcome: 'success', kind: 'rollback' },
+  R: { outcome: 'rolled-back', kind: 'up' },
+  F: { outcome: 'failed', kind: 'up' },
+};
 
 const ERRORS = [
   'ERROR: column "email" of relation "users" already exists (SQLSTATE 42701)',
@@ -40,11 +46,11 @@ function versionBefore(t: Date, i: number): string {
 function runsFor(environment: string, pattern: string, baseMs: number, offsetHours: number): RunSummary[] {
   const codes = [...pattern];
   return codes.map((code, i) => {
-    const outcome = CODES[code];
+    const { outcome, kind } = CODES[code];
     const startedAt = new Date(SINCE.getTime() + ((i + 0.5) * 21 * DAY) / codes.length + offsetHours * HOUR);
     // Deterministic wobble, so the lines have a shape without a random seed.
     const durationMs = Math.round(baseMs * (1 + 0.6 * Math.sin(i * 1.7 + offsetHours)) * (outcome === 'failed' ? 0.5 : 1));
-    const versions = outcome === 'rollback' ? [] : Array.from({ length: 1 + (i % 3) }, (_, k) => versionBefore(startedAt, 2 - k));
+    const versions = kind === 'rollback' ? [] : Array.from({ length: 1 + (i % 3) }, (_, k) => versionBefore(startedAt, 2 - k));
     const failed = outcome === 'failed' ? versions.pop()! : null;
     return {
       key: `${environment}-${i}`,
@@ -52,10 +58,10 @@ function runsFor(environment: string, pattern: string, baseMs: number, offsetHou
       startedAt,
       finishedAt: new Date(startedAt.getTime() + durationMs),
       durationMs,
-      kind: outcome === 'rollback' ? 'rollback' : 'up',
+      kind,
       outcome,
-      applied: outcome === 'rollback' ? [] : versions,
-      rolledBack: outcome === 'rollback' ? ['20261101000000'] : outcome === 'rolled-back' ? [...versions].reverse() : [],
+      applied: kind === 'rollback' ? [] : versions,
+      rolledBack: kind === 'rollback' ? ['20261101000000'] : outcome === 'rolled-back' ? [...versions].reverse() : [],
       failedVersion: failed,
       error: failed ? ERRORS[i % ERRORS.length] : null,
       sqlstate: failed ? '42701' : null,
@@ -68,7 +74,7 @@ function runsFor(environment: string, pattern: string, baseMs: number, offsetHou
 
 /** The figures the report module would compute, worked out plainly from the runs. */
 function environmentReport(environment: string, runs: RunSummary[]): EnvironmentReport {
-  const ok = (r: RunSummary) => r.outcome === 'success' || r.outcome === 'rollback';
+  const ok = (r: RunSummary) => r.outcome === 'success';
   const succeeded = runs.filter(ok).length;
   let incidents = 0;
   let recovered = 0;
@@ -80,7 +86,7 @@ function environmentReport(environment: string, runs: RunSummary[]): Environment
   }
   const migrations = runs.flatMap((r) => r.applied.map((v) => ({ version: v, file: `${v}_change.sql`, durationMs: Math.round(r.durationMs / r.applied.length), startedAt: r.startedAt })));
   const automatic = runs.filter((r) => r.outcome === 'rolled-back').length;
-  const manual = runs.filter((r) => r.outcome === 'rollback').length;
+  const manual = runs.filter((r) => r.kind === 'rollback').length;
   return {
     environment,
     runs: runs.length,
@@ -191,6 +197,8 @@ describe('HTML report in Chromium', () => {
         screenshotPath: SCREENSHOT,
         inspect: async (page) => ({
           points: await page.locator('svg.chart-runs .pt').count(),
+          rollbackPoints: await page.locator('svg.chart-runs .pt[data-kind="rollback"]').count(),
+          rollbackBadges: await page.locator('table.runs .badge[data-kind="rollback"]').allTextContents(),
           pointsBy: Object.fromEntries(
             await Promise.all(Object.keys(OUTCOME_COLOURS).map(async (o) => [o, await page.locator(`svg.chart-runs .pt[data-outcome="${o}"]`).count()])),
           ) as Record<string, number>,
@@ -209,20 +217,21 @@ describe('HTML report in Chromium', () => {
       const d = v.result;
       expect(d.points).toBe(30);
       const count = (o: RunOutcome) => r.runs.filter((x) => x.outcome === o).length;
-      expect(d.pointsBy).toEqual({ success: count('success'), rollback: count('rollback'), failed: count('failed'), 'rolled-back': count('rolled-back'), cancelled: count('cancelled') });
+      expect(d.pointsBy).toEqual({ success: count('success'), failed: count('failed'), 'rolled-back': count('rolled-back'), cancelled: count('cancelled') });
+      // A deliberate rollback is a success, and says it was a rollback.
+      expect(d.rollbackPoints).toBe(r.runs.filter((x) => x.kind === 'rollback').length);
+      expect(d.rollbackBadges).toEqual(['success (rollback)', 'success (rollback)']);
       // One bar segment per (environment, outcome) that occurred, carrying its count.
       expect(d.bars.sort()).toEqual(
         [
-          'development/success=9',
+          'development/success=10',
           'development/failed=1',
-          'development/rollback=1',
           'development/rolled-back=1',
           'staging/success=7',
           'staging/rolled-back=1',
           'staging/failed=2',
-          'production/success=6',
+          'production/success=7',
           'production/failed=1',
-          'production/rollback=1',
         ].sort(),
       );
       expect(d.cards).toEqual(['development', 'staging', 'production']);
@@ -269,7 +278,6 @@ describe('HTML report in Chromium', () => {
       const pixels = pixelCounter(v.screenshot);
       expect(pixels(OUTCOME_COLOURS.success)).toBeGreaterThanOrEqual(30);
       expect(pixels(OUTCOME_COLOURS.failed)).toBeGreaterThanOrEqual(30);
-      expect(pixels(OUTCOME_COLOURS.rollback)).toBe(0);
       expect(pixels(OUTCOME_COLOURS['rolled-back'])).toBe(0);
       expect(v.result.legend).toEqual(['success', 'failed']);
       expect(v.result.hotfixCard).toContain('0.0%');
@@ -360,14 +368,14 @@ describe('HTML report in Chromium', () => {
       async () => {
         const file = await writePage(
           'noisy.html',
-          `<!DOCTYPE html><title>noisy</title><div style="width:10px;height:10px;background:${OUTCOME_COLOURS.rollback}"></div><script>console.error('boom'); alert('hi'); throw new Error('kaput')</script>`,
+          `<!DOCTYPE html><title>noisy</title><div style="width:10px;height:10px;background:${OUTCOME_COLOURS['rolled-back']}"></div><script>console.error('boom'); alert('hi'); throw new Error('kaput')</script>`,
         );
         const v = await visit(file);
         expect(v.console).toEqual([expect.stringContaining('boom')]);
         expect(v.pageErrors).toEqual([expect.stringContaining('kaput')]);
         expect(v.dialogs).toEqual(['hi']);
         const pixels = pixelCounter(v.screenshot);
-        expect(pixels(OUTCOME_COLOURS.rollback)).toBe(100);
+        expect(pixels(OUTCOME_COLOURS['rolled-back'])).toBe(100);
         expect(pixels(OUTCOME_COLOURS.failed)).toBe(0);
       },
       BROWSER_TIMEOUT,

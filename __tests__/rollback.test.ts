@@ -110,7 +110,7 @@ describe('automatic rollback after a failed migration', () => {
 
     expect(await ledger(s.url)).toEqual(before.ledger);
     expect(await schemaShape(s.url)).toEqual(before.shape);
-    expect(await history(s.url)).toEqual(['0 up applied', '1 up applied', '2 up applied', '3 up failed', '2 down rolled_back', '1 down rolled_back']);
+    expect(await history(s.url)).toEqual(['0 up applied', '1 up applied', '2 up applied', '3 up failed', '2 down rolled-back', '1 down rolled-back']);
 
     const md = renderSummary(run);
     expect(md).toMatch(/^## ↩️ Migration failed on staging and was rolled back\n/);
@@ -139,7 +139,7 @@ describe('automatic rollback after a failed migration', () => {
     expect(run.warnings.some((w) => w.startsWith('the automatic rollback stopped: cannot roll back db/migrations/1_keep.sql') && w.endsWith('still applied from this run: 1'))).toBe(true);
     expect(await ledger(s.url)).toEqual(['1']);
     expect(await tables(s.url)).toEqual(['keep', 'schema_migrations', 'schema_migrations_history']);
-    expect(await history(s.url)).toEqual(['1 up applied', '2 up applied', '3 up failed', '2 down rolled_back']);
+    expect(await history(s.url)).toEqual(['1 up applied', '2 up applied', '3 up failed', '2 down rolled-back']);
     expect(run.currentVersion).toBe('1');
 
     const md = renderSummary(run);
@@ -183,7 +183,7 @@ describe('health checks after up', () => {
     expect(run.rolledBack).toEqual(['2', '1']);
     expect(await ledger(s.url)).toEqual([]);
     expect(await tables(s.url)).toEqual(['schema_migrations', 'schema_migrations_history']);
-    expect(await history(s.url)).toEqual(['1 up applied', '2 up applied', '2 down rolled_back', '1 down rolled_back']);
+    expect(await history(s.url)).toEqual(['1 up applied', '2 up applied', '2 down rolled-back', '1 down rolled-back']);
     const md = renderSummary(run);
     expect(md).toMatch(/^## ↩️ Health checks failed on staging: this run's migrations were rolled back\n/);
     expect(md).toContain('### ❌ Health checks');
@@ -243,7 +243,7 @@ describe('engine: rollbackVersions', () => {
     // A version with no file comes first, so a rollback stops on it before undoing anything it cannot place.
     expect(r.requested).toEqual(['99', '3', '2', '1']);
     expect(r.notApplied).toEqual(['99']);
-    expect(r.steps.map((st) => `${st.version}:${st.outcome}:${st.transaction}`)).toEqual(['3:rolled_back:false', '2:rolled_back:true', '1:rolled_back:true']);
+    expect(r.steps.map((st) => `${st.version}:${st.outcome}:${st.transaction}`)).toEqual(['3:rolled-back:false', '2:rolled-back:true', '1:rolled-back:true']);
     expect(r.remaining).toEqual([]);
     expect(r.error).toBeUndefined();
     expect(r.reason).toBe('test');
@@ -282,13 +282,13 @@ describe('engine: rollbackVersions when the backend is killed', () => {
     await waitFor(async () => (await query(s.url, "select 1 from pg_stat_activity where query like '%pg_sleep(30)%' and pid <> pg_backend_pid()")).length > 0, 10_000, 'the down section to start');
     await query(s.url, "select pg_terminate_backend(pid) from pg_stat_activity where query like '%pg_sleep(30)%' and pid <> pg_backend_pid()");
     const r = await done;
-    expect(r.steps.map((st) => `${st.version}:${st.outcome}`)).toEqual(['3:rolled_back', '2:failed']);
+    expect(r.steps.map((st) => `${st.version}:${st.outcome}`)).toEqual(['3:rolled-back', '2:failed']);
     expect(r.stoppedAt).toEqual({ version: '2', displayPath: 'db/migrations/2_b.sql', reason: 'failed' });
     expect(r.error?.message).toMatch(/connection to the database was lost/);
     expect(r.stateUnknown).toBeUndefined();
     expect(r.remaining.map((m) => m.version)).toEqual(['2', '1']);
     expect(await ledger(s.url)).toEqual(['1', '2']);
-    expect(await history(s.url)).toEqual(['1 up applied', '2 up applied', '3 up applied', '3 down rolled_back', '2 down failed']);
+    expect(await history(s.url)).toEqual(['1 up applied', '2 up applied', '3 up applied', '3 down rolled-back', '2 down failed']);
   });
 });
 

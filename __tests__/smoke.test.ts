@@ -33,7 +33,7 @@ describe('db-migrate end to end (in-process CLI, real PostgreSQL)', () => {
     const history = await query<{ direction: string; outcome: string }>(url, 'select direction, outcome from schema_migrations_history order by id');
     expect(history).toEqual([
       { direction: 'up', outcome: 'applied' },
-      { direction: 'down', outcome: 'rolled_back' },
+      { direction: 'down', outcome: 'rolled-back' },
     ]);
   });
 

@@ -35481,7 +35481,7 @@ const LAST_RESORT_MS = 9_000;
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6073);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1193);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5243);
 /* harmony import */ var _engine_signals_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5751);
 
 
@@ -35496,7 +35496,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1193:
+/***/ 5243:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41897,6 +41897,104 @@ function judgeBySize(findings, sizes, large) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/engine/vocabulary.ts
+/**
+ * The words for how things ended, in one place: the action's `status` output, the outcome of a
+ * recorded run as reports show it, the outcome of one step (one migration's up or down) as the
+ * engine reports it and the history table records it, and the status of one file in a run's
+ * table. Outputs, history rows, reports, the HTML page and job summaries all take their outcome
+ * words from here (`__tests__/outcome-vocabulary.test.ts` checks it), so one run is never
+ * `rolled-back` in one place and `failed`, `rolled_back` or `rollback` in another.
+ */
+/**
+ * Values of the action's `status` output, a public contract: workflows test them, so none is
+ * ever renamed. `cancelled`: the job was cancelled (SIGINT/SIGTERM) and the run stopped early;
+ * see `docs/RELIABILITY.md`.
+ */
+const RUN_STATUSES = (/* unused pure expression or super */ null && (['success', 'failed', 'rolled-back', 'dry-run', 'nothing-to-do', 'cancelled']));
+/**
+ * How a run that recorded history ended: the statuses of runs that ran a migration (a dry run and
+ * a run with nothing to do record nothing). `rolled-back`: a migration or a health check failed
+ * and the automatic rollback undid every migration the run had applied; `failed` covers a
+ * rollback that stopped early. A deliberate `rollback` has no word of its own: it is a run of kind
+ * `rollback` that ended `success` (or `failed`, `cancelled`).
+ */
+const RUN_OUTCOMES = ['success', 'failed', 'rolled-back', 'cancelled'];
+/** What a recorded run did: `up` (its automatic rollback included), or a deliberate `rollback`. */
+const RUN_KINDS = (/* unused pure expression or super */ null && (['up', 'rollback']));
+/** Whether a status is one a recorded run can end with (and so one its history rows may carry). */
+function isRunOutcome(status) {
+    return RUN_OUTCOMES.includes(status);
+}
+/**
+ * Outcome of one step: `applied` (an up section), `rolled-back` (a down section), `failed`,
+ * `cancelled` (the job was cancelled while it ran and its statement was cancelled: nothing of a
+ * transactional section remains), and `verified` (only in the history table: `verify` proved on a
+ * scratch database that this file's down section undoes its up; nothing ran on this database).
+ */
+const STEP_OUTCOMES = ['applied', 'failed', 'rolled-back', 'verified', 'cancelled'];
+/** Outcomes of a step the engine ran on this database: all of {@link STEP_OUTCOMES} but `verified`. */
+const RAN_STEP_OUTCOMES = ['applied', 'rolled-back', 'failed', 'cancelled'];
+/**
+ * Words older versions wrote into the history table, with the word each means now. Their rows
+ * keep them (an audit trail is never rewritten), the table's check constraint keeps accepting
+ * them (an older version of the tool may still be writing), and every reader turns them into the
+ * current word.
+ */
+const LEGACY_STEP_OUTCOMES = Object.freeze({ rolled_back: 'rolled-back' });
+/** Every word the history table's `outcome` column may hold: the current ones, then the legacy ones. */
+const STORED_STEP_OUTCOMES = Object.freeze([...STEP_OUTCOMES, ...Object.keys(LEGACY_STEP_OUTCOMES)]);
+/**
+ * A stored outcome in the current word (`rolled_back` → `rolled-back`). A word this version does
+ * not know (written by a newer one) is kept as it is rather than guessed at.
+ */
+function stepOutcome(stored) {
+    return LEGACY_STEP_OUTCOMES[stored] ?? stored;
+}
+/** The stored spellings of a step outcome (the word and its legacy forms), for SQL that matches on the column. */
+function storedSpellings(outcome) {
+    return [outcome, ...Object.keys(LEGACY_STEP_OUTCOMES).filter((w) => LEGACY_STEP_OUTCOMES[w] === outcome)];
+}
+/**
+ * Status of one migration file in a run's table (the summary's rows, the `report` output's
+ * `rows`): the step outcomes of the migrations the run ran, then the words of plans and `status`.
+ * - `applied`: `up` applied it in this run; in `status`, it is in the ledger;
+ * - `rolled-back`: `rollback` (or the automatic rollback) undid it in this run;
+ * - `failed`: its SQL failed, and the run stopped there;
+ * - `cancelled`: the job was cancelled while it ran (a transactional one left nothing);
+ * - `rollback-failed`: the automatic rollback ran its down section, which failed: it is still applied;
+ * - `unknown`: its connection was lost and what happened to it could not be established (see the run's error);
+ * - `pending`: not in the ledger, and not touched by this run;
+ * - `would-apply` / `would-roll-back`: dry run, what `up` / `rollback` would do to it;
+ * - `edited`: applied, but the file changed since (its checksum differs from the history table's);
+ * - `no-file`: in the ledger, with no file (dbmate ignores such versions).
+ */
+const ROW_STATUSES = [
+    ...RAN_STEP_OUTCOMES,
+    'rollback-failed',
+    'unknown',
+    'pending',
+    'would-apply',
+    'would-roll-back',
+    'edited',
+    'no-file',
+];
+/** A run outcome in words for people (a table cell, a tooltip, a sentence). */
+const RUN_OUTCOME_LABELS = Object.freeze({
+    success: 'success',
+    failed: 'failed',
+    'rolled-back': 'rolled back',
+    cancelled: 'cancelled',
+});
+/**
+ * A run's outcome in words, naming the kind when it was a deliberate rollback: `success`,
+ * `rolled back`, `success (rollback)`, `failed (rollback)`.
+ */
+function runOutcomeLabel(run) {
+    const words = RUN_OUTCOME_LABELS[run.outcome];
+    return run.kind === 'rollback' ? `${words} (rollback)` : words;
+}
+
 ;// CONCATENATED MODULE: ./src/action/constants.ts
 /**
  * Names the action shares with `action.yml`: every input and output id appears here once, so no
@@ -42013,9 +42111,8 @@ const COMMANDS = ['up', 'status', 'rollback', 'plan', 'lint', 'verify', 'report'
 
 /** Values of the `backup` input. */
 const BACKUP_MODES = ['auto', 'always', 'never'];
-/** Values of the `status` output. */
-/** `cancelled`: the job was cancelled (SIGINT/SIGTERM) and the run stopped early; see `docs/RELIABILITY.md`. */
-const RUN_STATUSES = (/* unused pure expression or super */ null && (['success', 'failed', 'rolled-back', 'dry-run', 'nothing-to-do', 'cancelled']));
+/** Values of the `status` output, and the type of one: the shared outcome vocabulary's (`engine/vocabulary.ts`), which every outcome word comes from. */
+
 /** Well-known environments: the names users write, the canonical name, and the variable prefix. */
 const KNOWN_ENVIRONMENTS = Object.freeze([
     { names: ['development', 'dev'], canonical: 'development', prefix: 'DEV' },
@@ -43397,8 +43494,7 @@ function columnList(columns) {
 
 
 
-/** Outcomes of the table's check constraint, in the order the DDL lists them. */
-const OUTCOMES = ['applied', 'failed', 'rolled_back', 'verified', 'cancelled'];
+
 /**
  * The history table lives beside the ledger so both move together when a schema is chosen.
  *
@@ -43421,23 +43517,38 @@ function quoteIdent(id) {
     return /^[a-z_][a-z0-9_$]*$/.test(id) ? id : `"${id.replace(/"/g, '""')}"`;
 }
 /**
+ * Columns added after the first release, with their types, oldest first: {@link historyDdl} adds
+ * any a table lacks. `run_status` and `run_duration_ms` are the run's own `status` and duration,
+ * written on all of its rows once it ended ({@link recordRunOutcome}); null on rows of older
+ * versions, of the CLI, and of runs whose outcome could not be written.
+ */
+const ADDED_COLUMNS = [
+    ['invocation_id', 'text'],
+    ['run_status', 'text'],
+    ['run_duration_ms', 'double precision'],
+];
+/**
  * DDL of the audit table. An identity column (not bigserial) keeps its sequence inside the table
  * definition, so excluding the table from schema dumps excludes all of it.
  *
- * Tables created by older versions (before `invocation_id`, or with fewer outcomes in the check
- * constraint) are brought up to date in the same round trip; the catalog checks come first so an
- * up-to-date table is never ALTERed (that would take an ACCESS EXCLUSIVE lock on every run).
+ * Tables created by older versions (lacking a column of {@link ADDED_COLUMNS}, or with a check
+ * constraint that lacks a word of {@link STORED_STEP_OUTCOMES}) are brought up to date in the same
+ * round trip; the catalog checks come first so an up-to-date table is never ALTERed (that would
+ * take an ACCESS EXCLUSIVE lock on every run). The new constraint keeps the legacy words, so the
+ * rows already written stay valid as they are and older versions of the tool can still write.
  */
 function historyDdl(name) {
-    const outcomes = OUTCOMES.map((o) => `'${o}'`).join(', ');
+    const outcomes = STORED_STEP_OUTCOMES.map((o) => literal(o)).join(', ');
     const table = literal(name.quoted);
-    const newest = OUTCOMES.at(-1);
+    // Each word as pg_get_constraintdef shows it ('rolled-back'::text), `_` escaped: `rolled_back` must not match `rolled-back`.
+    const everyWord = STORED_STEP_OUTCOMES.map((o) => literal(`%${literal(o).replace(/[\\%_]/g, '\\$&')}%`)).join(', ');
+    const addColumns = ADDED_COLUMNS.map(([column, type]) => `  if not exists (select 1 from pg_attribute where attrelid = ${table}::regclass and attname = ${literal(column)} and not attisdropped) then
+    alter table ${name.quoted} add column ${column} ${type};
+  end if;`).join('\n');
     return `${createDdl(name, outcomes)};
 do $db_migrate$ declare c record; begin
-  if not exists (select 1 from pg_attribute where attrelid = ${table}::regclass and attname = 'invocation_id' and not attisdropped) then
-    alter table ${name.quoted} add column invocation_id text;
-  end if;
-  if not exists (select 1 from pg_constraint where conrelid = ${table}::regclass and contype = 'c' and pg_get_constraintdef(oid) like '%''${newest}''%') then
+${addColumns}
+  if not exists (select 1 from pg_constraint where conrelid = ${table}::regclass and contype = 'c' and pg_get_constraintdef(oid) like all (array[${everyWord}])) then
     -- The old check constraint's name was chosen by the server (and truncated for long names): find it.
     for c in select conname from pg_constraint where conrelid = ${table}::regclass and contype = 'c' and pg_get_constraintdef(oid) like '%outcome%' loop
       execute format('alter table %s drop constraint %I', ${table}, c.conname);
@@ -43465,7 +43576,7 @@ function createDdl(name, outcomes) {
   tool_version text,
   sqlstate text,
   error text,
-  invocation_id text
+${ADDED_COLUMNS.map(([column, type]) => `  ${column} ${type}`).join(',\n')}
 )`;
 }
 /**
@@ -43489,9 +43600,24 @@ function historyInsertSql(name, e, ctx) {
 async function recordHistory(conn, name, e, ctx) {
     await conn.query(historyInsertSql(name, e, ctx));
 }
+/** How long the outcome's UPDATE may wait for a lock or run: it reports a run that is over, and must never hold up its end. */
+const OUTCOME_STATEMENT_TIMEOUT_MS = 5000;
+/**
+ * Write the run's status and duration on every history row of one invocation (`invocation_id`),
+ * once the run's outcome is decided: reports then show the run exactly as its outputs did. One
+ * transaction in one round trip (a transaction pooler keeps it on one server connection), waiting
+ * at most `lockTimeoutMs` for a lock. Returns the rows updated.
+ */
+async function recordRunOutcome(conn, name, invocationId, o, lockTimeoutMs) {
+    const update = `update ${name.quoted} set run_status = ${literal(o.status)}, run_duration_ms = ${Number(o.durationMs)} where invocation_id = ${literal(invocationId)}`;
+    const sql = `BEGIN;SET LOCAL lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))};SET LOCAL statement_timeout = ${OUTCOME_STATEMENT_TIMEOUT_MS};${update};COMMIT`;
+    // Several statements in one simple query: the driver answers with one result per statement.
+    const results = (await conn.query(sql));
+    return results.find((r) => r.command === 'UPDATE')?.rowCount ?? 0;
+}
 /**
  * Columns every version of the history table has had: {@link historyDdl} adds the newer ones
- * (`invocation_id`) to an older table, and refuses to touch a table that lacks these.
+ * ({@link ADDED_COLUMNS}) to an older table, and refuses to touch a table that lacks these.
  */
 const HISTORY_COLUMNS = [
     'version', 'direction', 'outcome', 'file_name', 'checksum', 'started_at', 'finished_at', 'duration_ms',
@@ -44500,7 +44626,7 @@ async function runStep(conn, file, parsed, direction, opts) {
     }
     return {
         ...base,
-        outcome: direction === 'up' ? 'applied' : 'rolled_back',
+        outcome: direction === 'up' ? 'applied' : 'rolled-back',
         durationMs,
         attempts: r.attempts,
         rowsAffected: r.rowsAffected,
@@ -44543,7 +44669,7 @@ function bookkeepingSql(opts, file, parsed, direction) {
         out.push(historyInsertSql(opts.history, {
             version: file.version,
             direction,
-            outcome: direction === 'up' ? 'applied' : 'rolled_back',
+            outcome: direction === 'up' ? 'applied' : 'rolled-back',
             fileName: file.fileName,
             checksum: parsed.checksum,
         }, opts.ctx));
@@ -45529,7 +45655,7 @@ function committed(step, after) {
  * with it): report it as done, and the run as stopped by the lost connection, not by the step.
  */
 function heardLate(result, step, why) {
-    step.outcome = step.direction === 'up' ? 'applied' : 'rolled_back';
+    step.outcome = step.direction === 'up' ? 'applied' : 'rolled-back';
     step.committedUnheard = true;
     delete step.error;
     result.error = new errors_MigrationError('CONNECTION_LOST', `the connection was lost${why ? ` (${why})` : ''} after ${step.displayPath} committed: the ledger shows it ${step.direction === 'up' ? 'applied' : 'rolled back'}, but its answer never arrived; the run stopped there`, { hint: 'nothing is half-done: run the same command again to continue' });
@@ -45561,12 +45687,15 @@ function unknownAdvice(why, step, session) {
 
 
 
+
 /** The migration engine: dbmate's commands, with locking, timeouts, retries and an audit trail. */
 class Migrator {
     cfg;
     held;
     /** {@link serverLockTimeout} of each session seen. */
     serverLockTimeouts = new WeakMap();
+    /** The history table this invocation wrote a row into (a step ran), for {@link recordRunOutcome}. */
+    recordedIn;
     /** One Migrator is one invocation: every history row it writes shares the invocation id. */
     constructor(cfg) {
         this.cfg = { ...cfg, ctx: { ...cfg.ctx, invocationId: cfg.ctx.invocationId ?? (0,external_node_crypto_.randomUUID)() } };
@@ -45678,7 +45807,7 @@ class Migrator {
     /**
      * Undo exactly these versions (e.g. what a failed run applied), newest first in dbmate's file
      * order, each down section in its own transaction (unless `transaction:false`) with its ledger
-     * delete and a `rolled_back` history row. Versions that are not applied are skipped.
+     * delete and a `rolled-back` history row. Versions that are not applied are skipped.
      *
      * Stops at the first version it cannot undo honestly: no file, a file that no longer parses, a
      * down section with no statement (dbmate would just delete the ledger row and leave the change
@@ -45704,7 +45833,7 @@ class Migrator {
             const check = (v) => this.undoable(byVersion.get(v), v);
             const { steps, stopped } = await this.runSteps(conn, todo, 'down', stepOpts, check, { rowsAffected: false });
             const base = await this.settle(conn, locked, { command: 'rollback', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
-            const undone = new Set(steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version));
+            const undone = new Set(steps.filter((st) => st.outcome === 'rolled-back').map((st) => st.version));
             const pendingAfter = new Set(base.pending);
             // With the ledger unreadable (connection lost), trust the steps: what did not finish remains.
             const stillApplied = (v) => (base.stateUnknown ? !undone.has(v) : !pendingAfter.has(v));
@@ -45758,6 +45887,23 @@ class Migrator {
             };
         }
         return loaded;
+    }
+    /**
+     * Once the run's outcome is decided (after its health checks and automatic rollback): its
+     * status and its one duration, as the caller reported them (the action's `status` and
+     * `duration-ms`), on every history row this invocation wrote, so reports show the run as it
+     * ended rather than guess from its rows. One UPDATE on a short connection of its own (the
+     * command's session is gone by then); nothing when no step ran. Returns the rows updated.
+     *
+     * @throws the driver's error when the database cannot be reached or the UPDATE fails: the
+     *   caller decides that this never changes the outcome
+     */
+    async recordRunOutcome(outcome) {
+        const history = this.recordedIn;
+        if (!history)
+            return 0;
+        const { target, ctx, lockTimeoutMs, connectTimeoutMs } = this.cfg;
+        return withConnection(target, (conn) => recordRunOutcome(conn, history, ctx.invocationId, outcome, lockTimeoutMs), { connectTimeoutMs });
     }
     /** `status`: never creates anything. Edited applied files are reported separately (stderr in the CLI). */
     async status() {
@@ -45932,6 +46078,8 @@ class Migrator {
             this.log.info(`${doing}: ${m.file.fileName}`);
             const r = await runStep(conn, m.file, m.parsed, direction, stepOpts);
             steps.push(r);
+            if (stepOpts.history)
+                this.recordedIn = stepOpts.history;
             if (r.error)
                 return { steps, stopped: { version: m.file.version, reason: r.outcome === 'cancelled' ? 'cancelled' : 'failed', error: r.error, displayPath: m.file.displayPath } };
             if (show.rowsAffected && this.cfg.verbose && r.rowsAffected !== undefined)
@@ -46709,6 +46857,31 @@ async function driftCheck(ctx, committed) {
     return report;
 }
 
+;// CONCATENATED MODULE: ./src/action/steps/history.ts
+
+/**
+ * After an `up` or `rollback` that ran: its status and its one duration (`run.durationMs`, taken
+ * when the outcome was decided) onto the history rows it wrote, so the report, the HTML page and
+ * the next runs' summaries show this run as its outputs did. Best effort: the outcome is decided
+ * and must not change because the rows could not be updated (debug log only). A dry run writes
+ * nothing, and neither does a cancelled job: nothing new starts after a cancel.
+ */
+async function history_recordRunOutcome(ctx) {
+    const { settings: s, ports, log, run, signal } = ctx;
+    if (s.dryRun || (s.command !== 'up' && s.command !== 'rollback') || !s.historyTable || signal?.aborted)
+        return;
+    // `nothing-to-do` ran no step, so wrote no row.
+    if (!isRunOutcome(run.status) || !ports.migrator.recordRunOutcome)
+        return;
+    try {
+        const rows = await ports.migrator.recordRunOutcome({ status: run.status, durationMs: run.durationMs });
+        log.debug(`recorded the run's outcome (${run.status}, ${run.durationMs} ms) on its ${rows} history row(s)`);
+    }
+    catch (err) {
+        log.debug(`could not record the run's outcome in the history table: ${err.message}`);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/github/issue.ts
 
 
@@ -47202,8 +47375,10 @@ function lintingMigrator(ctx) {
         if (r.factsError !== undefined)
             warn(`lint could not read table sizes, so every existing table counts as large: ${r.factsError}`);
     };
+    const recordRunOutcome = migrator.recordRunOutcome;
     // Bound, not spread: the engine's methods live on its prototype.
     return {
+        ...(recordRunOutcome ? { recordRunOutcome: (...args) => recordRunOutcome.apply(migrator, args) } : {}),
         status: (...args) => migrator.status(...args),
         planRollback: (...args) => migrator.planRollback(...args),
         rollback: (...args) => migrator.rollback(...args),
@@ -48115,8 +48290,6 @@ function stepRow(st, status) {
         ...(st.attempts > 1 ? { attempts: st.attempts } : {}),
     };
 }
-/** The row of each step's outcome. */
-const ROW_OF = { applied: 'applied', rolled_back: 'rolled-back', failed: 'failed', cancelled: 'cancelled' };
 /**
  * Record an `up` or `rollback` result: one row per step (and, after `up`, one per file still
  * pending), the versions applied and undone, where the database is now, and the run's status:
@@ -48125,7 +48298,7 @@ const ROW_OF = { applied: 'applied', rolled_back: 'rolled-back', failed: 'failed
 function recordRun(ctx, r) {
     const { run, warn } = ctx;
     const last = r.steps.at(-1);
-    run.rows = r.steps.map((st) => stepRow(st, r.stateUnknown && st === last && st.error ? 'unknown' : ROW_OF[st.outcome]));
+    run.rows = r.steps.map((st) => stepRow(st, r.stateUnknown && st === last && st.error ? 'unknown' : st.outcome));
     const touched = new Set(r.steps.map((st) => st.version));
     if (r.command === 'up') {
         for (const m of r.pendingFiles)
@@ -48133,7 +48306,7 @@ function recordRun(ctx, r) {
                 run.rows.push({ version: m.version, file: m.displayPath, status: 'pending' });
     }
     run.applied = r.steps.filter((st) => st.outcome === 'applied').map((st) => st.version);
-    run.rolledBack = r.steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version);
+    run.rolledBack = r.steps.filter((st) => st.outcome === 'rolled-back').map((st) => st.version);
     run.pending = r.pending;
     setCurrent(run, r.currentVersion);
     if (r.schemaFile)
@@ -48448,6 +48621,7 @@ async function migrationCoverage(dirs, cwd, proofs) {
 
 ;// CONCATENATED MODULE: ./src/metrics/history-read.ts
 
+
 /** Label of rows written without an environment. */
 const UNSPECIFIED_ENVIRONMENT = 'unspecified';
 /**
@@ -48462,9 +48636,10 @@ function runKey(r) {
     return `row:${r.id}`;
 }
 /**
- * Rows of the audit table, newest first; null when the table does not exist (never created
- * here: reading history must not change the database). Tables from before `invocation_id` read
- * as if every row had a null one.
+ * Rows of the audit table, newest first, their outcomes in the current words; null when the table
+ * does not exist (never created here: reading history must not change the database). Tables from
+ * before a column (`invocation_id`, `run_status`, `run_duration_ms`) read as if every row had a
+ * null one.
  */
 async function history_read_readHistory(conn, name, q = {}) {
     const source = await historySource(conn, name);
@@ -48498,12 +48673,16 @@ async function readRecentRuns(conn, name, environment, runs) {
     const keep = new Set(keys.slice(0, Math.max(0, Math.floor(runs))));
     return rows.filter((r) => keep.has(runKey(r)));
 }
+/** Columns newer than the first release, which {@link historySource} reads as null on a table that lacks them. */
+const NEWER_COLUMNS = { invocation_id: 'text', run_status: 'text', run_duration_ms: 'double precision' };
 /** The table as a subquery with every column this version reads, or null when it is missing. */
 async function historySource(conn, name) {
     if (!(await tableExists(conn, name)))
         return null;
-    const { rowCount } = await conn.query(`select 1 from information_schema.columns where table_schema = $1 and table_name = $2 and column_name = 'invocation_id'`, [name.schema, name.table]);
-    return (rowCount ?? 0) > 0 ? name.quoted : `(select *, null::text as invocation_id from ${name.quoted})`;
+    const { rows } = await conn.query(`select column_name from information_schema.columns where table_schema = $1 and table_name = $2 and column_name = any($3)`, [name.schema, name.table, Object.keys(NEWER_COLUMNS)]);
+    const have = new Set(rows.map((r) => r.column_name));
+    const missing = Object.entries(NEWER_COLUMNS).filter(([c]) => !have.has(c));
+    return missing.length === 0 ? name.quoted : `(select *, ${missing.map(([c, type]) => `null::${type} as ${c}`).join(', ')} from ${name.quoted})`;
 }
 function filters(q) {
     const conds = [];
@@ -48525,7 +48704,7 @@ function record(r) {
         id: Number(r.id),
         version: r.version,
         direction: r.direction,
-        outcome: r.outcome,
+        outcome: stepOutcome(r.outcome),
         fileName: r.file_name,
         checksum: r.checksum,
         startedAt: r.started_at,
@@ -48540,6 +48719,9 @@ function record(r) {
         sqlstate: r.sqlstate,
         error: r.error,
         invocationId: r.invocation_id ?? null,
+        // A word this version does not know (a newer version's) is left for the rows to explain.
+        runStatus: isRunOutcome(r.run_status) ? r.run_status : null,
+        runDurationMs: r.run_duration_ms === null || r.run_duration_ms === undefined ? null : Number(r.run_duration_ms),
     };
 }
 /** Every down-section proof in the table, whatever the report's window: a proof does not expire while the file is unchanged. */
@@ -48548,9 +48730,9 @@ async function readDownProofs(conn, name) {
     if (!(await tableExists(conn, name)))
         return proofs;
     const { rows } = await conn.query(`select distinct outcome, checksum from ${name.quoted}
-      where direction = 'down' and outcome in ('verified', 'rolled_back') and checksum is not null`);
+      where direction = 'down' and outcome = any($1) and checksum is not null`, [['verified', ...storedSpellings('rolled-back')]]);
     for (const r of rows)
-        (r.outcome === 'verified' ? proofs.verified : proofs.exercised).add(r.checksum);
+        (stepOutcome(r.outcome) === 'verified' ? proofs.verified : proofs.exercised).add(r.checksum);
     return proofs;
 }
 
@@ -48574,29 +48756,30 @@ function groupRuns(rows) {
     }
     return [...groups.values()].map(summarise).sort((a, b) => a.finishedAt.getTime() - b.finishedAt.getTime() || a.key.localeCompare(b.key));
 }
-/** Whether a run counts as a success for the success rate and for recovery. */
+/** Whether a run counts as a success for the success rate and for recovery: `success`, deliberate rollbacks included. */
 function isSuccess(outcome) {
-    return outcome === 'success' || outcome === 'rollback';
+    return outcome === 'success';
 }
 function summarise(rows) {
     const first = rows[0];
     const startedAt = new Date(Math.min(...rows.map((r) => r.startedAt.getTime())));
     const finishedAt = new Date(Math.max(...rows.map((r) => r.finishedAt.getTime())));
     const applied = rows.filter((r) => r.direction === 'up' && r.outcome === 'applied').map((r) => r.version);
-    const rolledBack = rows.filter((r) => r.direction === 'down' && r.outcome === 'rolled_back').map((r) => r.version);
+    const rolledBack = rows.filter((r) => r.direction === 'down' && r.outcome === 'rolled-back').map((r) => r.version);
     const failed = rows.find((r) => r.outcome === 'failed');
-    // A job cancelled mid-run: not a failure of its migrations, not a success either.
-    const cancelled = rows.find((r) => r.outcome === 'cancelled');
     const withError = rows.find((r) => r.error !== null);
-    const hasUp = rows.some((r) => r.direction === 'up');
+    const kind = rows.some((r) => r.direction === 'up') ? 'up' : 'rollback';
+    // What the run itself reported, once it ended; the rows of older versions and of the CLI do not carry it.
+    const reported = rows.find((r) => r.runStatus !== null)?.runStatus;
+    const measured = rows.find((r) => r.runDurationMs !== null)?.runDurationMs;
     return {
         key: runKey(first),
         environment: first.environment ?? UNSPECIFIED_ENVIRONMENT,
         startedAt,
         finishedAt,
-        durationMs: finishedAt.getTime() - startedAt.getTime(),
-        kind: hasUp ? 'up' : 'rollback',
-        outcome: failed ? 'failed' : cancelled ? 'cancelled' : !hasUp ? 'rollback' : rolledBack.length > 0 ? 'rolled-back' : 'success',
+        durationMs: measured ?? finishedAt.getTime() - startedAt.getTime(),
+        kind,
+        outcome: reported ?? derivedOutcome(rows, kind, applied, rolledBack),
         applied,
         rolledBack,
         failedVersion: failed?.version ?? null,
@@ -48606,6 +48789,27 @@ function summarise(rows) {
         gitSha: first.gitSha,
         runUrl: first.runUrl,
     };
+}
+/**
+ * How a run ended, from its rows alone, by the rule the action's `status` follows
+ * (`action/steps/auto-rollback.ts`): a step cancelled by the job's cancel makes it `cancelled`; an
+ * automatic rollback that undid every migration the run applied, with no down section failing,
+ * makes it `rolled-back`, whatever failed first (a migration, or a health check, which leaves no
+ * row); any other failure (a first migration that failed with nothing to undo, a rollback that
+ * stopped early or whose down failed) makes it `failed`. What rows cannot show (a health check
+ * that failed with `rollback-on-failure: false`, a cancel between two migrations) only the
+ * recorded status tells.
+ */
+function derivedOutcome(rows, kind, applied, rolledBack) {
+    if (rows.some((r) => r.outcome === 'cancelled'))
+        return 'cancelled';
+    const failed = rows.some((r) => r.outcome === 'failed');
+    // A deliberate rollback's down rows are its work, not an automatic rollback.
+    if (kind === 'rollback' || rolledBack.length === 0)
+        return failed ? 'failed' : 'success';
+    const undone = new Set(rolledBack);
+    const downFailed = rows.some((r) => r.direction === 'down' && r.outcome === 'failed');
+    return !downFailed && applied.every((v) => undone.has(v)) ? 'rolled-back' : 'failed';
 }
 
 ;// CONCATENATED MODULE: ./src/metrics/report.ts
@@ -48746,6 +48950,7 @@ async function withHistory(o, fn) {
 
 ;// CONCATENATED MODULE: ./src/metrics/format.ts
 
+
 /** A share as a percentage with one decimal; `—` when undefined (no runs). */
 function percent(share) {
     return share === null ? '—' : `${(share * 100).toFixed(1)}%`;
@@ -48758,14 +48963,6 @@ function spread(d) {
 function when(d) {
     return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
-/** Words for an outcome. */
-const OUTCOME_LABELS = {
-    success: 'success',
-    failed: 'failed',
-    'rolled-back': 'rolled back',
-    rollback: 'rollback',
-    cancelled: 'cancelled',
-};
 /** First line of an error, shortened, for a table cell. */
 function format_firstLine(text, max = 120) {
     if (!text)
@@ -48788,7 +48985,7 @@ function environmentRow(e) {
         spread(e.migrationDurationMs),
         e.runs ? `${percent(e.rollbacks.rate)} (${e.rollbacks.automatic} auto, ${e.rollbacks.manual} manual)` : '—',
         e.recovery.openSince ? `${mttr}; failing since ${when(e.recovery.openSince)}` : mttr,
-        e.lastRun ? `${OUTCOME_LABELS[e.lastRun.outcome]}, ${when(e.lastRun.finishedAt)}` : '—',
+        e.lastRun ? `${runOutcomeLabel(e.lastRun)}, ${when(e.lastRun.finishedAt)}` : '—',
     ];
 }
 /** Headers of {@link environmentRow}. */
@@ -48838,20 +49035,20 @@ function coverageText(r) {
 
 
 
+
 /**
  * Outcome colours, used for outcomes and nothing else (so a colour in the page means an outcome).
- * GitHub Primer's green/blue/red/amber: saturated, and told apart by red-green colour-blind readers
- * through blue vs amber and through the marker shapes below.
+ * GitHub Primer's green/red/amber and a grey: saturated, and told apart by red-green colour-blind
+ * readers through their lightness and through the marker shapes below.
  */
 const OUTCOME_COLOURS = {
     success: '#1a7f37',
-    rollback: '#0969da',
-    failed: '#cf222e',
     'rolled-back': '#bf8700',
     cancelled: '#6e7781',
+    failed: '#cf222e',
 };
-/** Stacking and legend order: good news first. */
-const html_OUTCOMES = ['success', 'rollback', 'rolled-back', 'cancelled', 'failed'];
+/** Stacking and legend order, good news first: the colours' (a record of every outcome, so none is left out). */
+const OUTCOMES = Object.keys(OUTCOME_COLOURS);
 /** How many runs the "recent runs" table shows; the charts show all of them. */
 const RECENT_RUNS = 50;
 const HOUR = 3_600_000;
@@ -48928,7 +49125,7 @@ function environmentCards(envs) {
             ['Migrations', `${e.migrationsApplied} applied`],
             ['Rollbacks', `${rb.automatic} automatic · ${rb.manual} manual${e.runs ? ` <span class="muted">(${percent(rb.rate)} of runs)</span>` : ''}`],
             ['Time to recovery', `${rec.recovered ? duration(rec.mttrMs) : '—'} <span class="muted">· ${rec.incidents} incident(s), ${rec.recovered} recovered</span>`],
-            ['Last run', e.lastRun ? `${badge(e.lastRun.outcome)} <span class="muted">${html_escapeHtml(when(e.lastRun.finishedAt))}</span>` : '—'],
+            ['Last run', e.lastRun ? `${badge(e.lastRun)} <span class="muted">${html_escapeHtml(when(e.lastRun.finishedAt))}</span>` : '—'],
         ];
         const open = rec.openSince ? `<p class="open">Failing since ${html_escapeHtml(when(rec.openSince))}</p>` : '';
         return `<article class="card">
@@ -48942,8 +49139,9 @@ ${open}<table class="dist"><thead><tr><th>Duration</th><th class="num">p50</th><
 function distRow(label, d) {
     return `<tr><td>${label}</td>${[d.p50, d.p95, d.max].map((v) => `<td class="num">${duration(v)}</td>`).join('')}</tr>`;
 }
-function badge(outcome) {
-    return `<span class="badge"><svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">${marker(outcome, 6, 6, 4.5)}</svg>${html_escapeHtml(OUTCOME_LABELS[outcome])}</span>`;
+/** A run's outcome with its marker; a deliberate rollback says so (`success (rollback)`). */
+function badge(run) {
+    return `<span class="badge" data-outcome="${run.outcome}" data-kind="${run.kind}"><svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">${marker(run.outcome, 6, 6, 4.5)}</svg>${html_escapeHtml(runOutcomeLabel(run))}</span>`;
 }
 /**
  * A marker whose shape, as well as its colour, says the outcome, so the chart survives grey-scale
@@ -48955,8 +49153,6 @@ function marker(outcome, x, y, r) {
     switch (outcome) {
         case 'success':
             return `<circle ${fill} cx="${fx(x)}" cy="${fx(y)}" r="${r}"/>`;
-        case 'rollback':
-            return p([[-1.1, -0.8], [1.1, -0.8], [0, 1.1]]);
         case 'rolled-back':
             return `<rect ${fill} x="${fx(x - r * 0.9)}" y="${fx(y - r * 0.9)}" width="${fx(r * 1.8)}" height="${fx(r * 1.8)}"/>`;
         case 'failed':
@@ -48969,14 +49165,14 @@ function fx(n) {
     return String(Math.round(n * 10) / 10);
 }
 function legend(outcomes) {
-    const items = outcomes.map((o) => `<li><svg width="14" height="14" viewBox="0 0 14 14" aria-hidden="true">${marker(o, 7, 7, 5.5)}</svg>${html_escapeHtml(OUTCOME_LABELS[o])}</li>`);
+    const items = outcomes.map((o) => `<li data-outcome="${o}"><svg width="14" height="14" viewBox="0 0 14 14" aria-hidden="true">${marker(o, 7, 7, 5.5)}</svg>${html_escapeHtml(RUN_OUTCOME_LABELS[o])}</li>`);
     return `<ul class="legend">${items.join('')}</ul>`;
 }
 function charts(report) {
     if (report.runs.length === 0)
         return `<section><h2>Charts</h2><p class="empty">No runs in this window.</p></section>`;
     // The legend lists only outcomes that occurred: a swatch for something that never happened is noise.
-    const present = html_OUTCOMES.filter((o) => report.runs.some((r) => r.outcome === o));
+    const present = OUTCOMES.filter((o) => report.runs.some((r) => r.outcome === o));
     const envs = environmentNames(report);
     return `<section><h2>Run durations over time <span class="muted sub">by start time (UTC)</span></h2>${legend(present)}${durationChart(report, envs)}</section>
 <section><h2>Outcomes per environment</h2>${legend(present)}${outcomeChart(report.runs, envs)}</section>`;
@@ -49034,7 +49230,7 @@ function durationChart(report, envs) {
         const line = runs.map((r) => `${fx(x(r.startedAt.getTime()))},${fx(y(r.durationMs))}`).join(' ');
         out.push(`<polyline class="trend" points="${line}"/>`);
         for (const r of runs) {
-            out.push(`<g class="pt" data-outcome="${r.outcome}" data-environment="${html_escapeHtml(env)}"><title>${html_escapeHtml(runTooltip(r))}</title>${marker(r.outcome, x(r.startedAt.getTime()), y(r.durationMs), 5)}</g>`);
+            out.push(`<g class="pt" data-outcome="${r.outcome}" data-kind="${r.kind}" data-environment="${html_escapeHtml(env)}"><title>${html_escapeHtml(runTooltip(r))}</title>${marker(r.outcome, x(r.startedAt.getTime()), y(r.durationMs), 5)}</g>`);
         }
     });
     const base = height - axisH;
@@ -49046,7 +49242,7 @@ function runTooltip(r) {
     const versions = [...r.applied, ...r.rolledBack.map((v) => `${v} (down)`), ...(r.failedVersion && !r.applied.includes(r.failedVersion) ? [`${r.failedVersion} (failed)`] : [])];
     return [
         `${r.environment} · ${when(r.startedAt)}`,
-        `${OUTCOME_LABELS[r.outcome]} in ${duration(r.durationMs)}`,
+        `${runOutcomeLabel(r)} in ${duration(r.durationMs)}`,
         `versions: ${versions.length ? versions.join(', ') : '—'}`,
         r.actor ? `actor: ${r.actor}` : null,
         r.gitSha ? `commit: ${r.gitSha.slice(0, 7)}` : null,
@@ -49062,7 +49258,7 @@ function outcomeChart(runs, envs) {
     const barH = 28;
     const gap = 16;
     const axisH = 28;
-    const counts = envs.map((env) => html_OUTCOMES.map((o) => runs.filter((r) => r.environment === env && r.outcome === o).length));
+    const counts = envs.map((env) => OUTCOMES.map((o) => runs.filter((r) => r.environment === env && r.outcome === o).length));
     const axis = niceTicks(Math.max(1, ...counts.map((c) => c.reduce((a, b) => a + b, 0))), 5, true);
     const x = (n) => (n / axis.max) * (W - left - right);
     const height = envs.length * (barH + gap) + axisH;
@@ -49077,13 +49273,13 @@ function outcomeChart(runs, envs) {
         const name = env.length > 20 ? `${env.slice(0, 19)}…` : env;
         out.push(`<text class="label" x="${left - 10}" y="${mid}" text-anchor="end"><title>${html_escapeHtml(env)}</title>${html_escapeHtml(name)}</text>`);
         let at = 0;
-        html_OUTCOMES.forEach((o, j) => {
+        OUTCOMES.forEach((o, j) => {
             const n = counts[i][j];
             if (!n)
                 return;
             const x0 = left + x(at);
             const w = x(n);
-            out.push(`<g class="bar" data-outcome="${o}" data-environment="${html_escapeHtml(env)}" data-count="${n}"><title>${html_escapeHtml(`${env}: ${n} ${OUTCOME_LABELS[o]}`)}</title><rect x="${fx(x0)}" y="${top}" width="${fx(w)}" height="${barH}" fill="${OUTCOME_COLOURS[o]}"/>` +
+            out.push(`<g class="bar" data-outcome="${o}" data-environment="${html_escapeHtml(env)}" data-count="${n}"><title>${html_escapeHtml(`${env}: ${n} ${RUN_OUTCOME_LABELS[o]}`)}</title><rect x="${fx(x0)}" y="${top}" width="${fx(w)}" height="${barH}" fill="${OUTCOME_COLOURS[o]}"/>` +
                 (w >= 24 ? `<text class="in-bar${o === 'rolled-back' ? ' dark' : ''}" x="${fx(x0 + w / 2)}" y="${mid}" text-anchor="middle">${n}</text>` : '') +
                 `</g>`);
             at += n;
@@ -49165,7 +49361,7 @@ function recentRuns(runs) {
         const cells = [
             `<td class="nowrap">${html_escapeHtml(when(r.startedAt).replace(/ UTC$/, ''))}</td>`,
             `<td>${html_escapeHtml(r.environment)}</td>`,
-            `<td>${badge(r.outcome)}</td>`,
+            `<td>${badge(r)}</td>`,
             `<td class="num">${duration(r.durationMs)}</td>`,
             `<td class="versions">${versions(r.applied)}</td>`,
             `<td class="versions">${versions(r.rolledBack)}</td>`,
@@ -49399,8 +49595,8 @@ async function autoRollback(ctx, reason) {
         return run.rollback;
     }
     for (const st of rb.steps)
-        run.rows.push(stepRow(st, st.outcome === 'rolled_back' ? 'rolled-back' : st.outcome === 'cancelled' ? 'cancelled' : 'rollback-failed'));
-    const rolledBack = rb.steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version);
+        run.rows.push(stepRow(st, st.outcome === 'rolled-back' ? 'rolled-back' : st.outcome === 'cancelled' ? 'cancelled' : 'rollback-failed'));
+    const rolledBack = rb.steps.filter((st) => st.outcome === 'rolled-back').map((st) => st.version);
     run.rolledBack = rolledBack;
     const remaining = rb.remaining.map((m) => m.version);
     run.rollback = {
@@ -49840,6 +50036,7 @@ async function verify(ctx) {
 
 
 
+
 /**
  * Run the command the settings ask for and return the whole run as data. Never throws: a
  * failure is in `run.error`, with `status: 'failed'`, or `rolled-back` when this run's migrations
@@ -49873,10 +50070,13 @@ async function runPipeline(settings, deps) {
     }
     if (run.status === 'cancelled')
         cancelNote(run);
+    // The run's one duration, taken as its outcome is decided: `duration-ms`, the summary and the
+    // history table give this figure; what follows reports on the run and is not part of it.
+    run.durationMs = Math.round(ports.now() - t0);
+    await history_recordRunOutcome(ctx);
     // After the run, so the table includes it; a cancelled job has seconds left, not for this.
     if (settings.command === 'up' && !signal?.aborted)
         await report_recentRuns(ctx);
-    run.durationMs = Math.round(ports.now() - t0);
     // From here on the run is redacted, and so is every warning added to it.
     const done = redactDeep(run, settings.secrets);
     const warnRedacted = (m) => {
@@ -49885,10 +50085,8 @@ async function runPipeline(settings, deps) {
         log.warn(text);
     };
     const after = { ...ctx, run: done, warn: warnRedacted };
-    if (wantsIssue(settings, done)) {
+    if (wantsIssue(settings, done))
         await log.group('Failure issue', () => reportIssue(after));
-        done.durationMs = Math.round(ports.now() - t0);
-    }
     if (wantsPrComment(settings, done))
         await log.group('Pull-request comment', () => prComment(after));
     // After the issue, so the message links it; a failed webhook is only a warning (steps/notify.ts).
@@ -50269,7 +50467,9 @@ function exemptNote(f, gate) {
 
 
 
-const OUTCOME_ICONS = { success: '✅', rollback: '↩️', failed: '❌', 'rolled-back': '⚠️', cancelled: '⏹️' };
+
+/** Each outcome's mark, as the job summary's title marks the run's `status` (↩️: rolled back). */
+const OUTCOME_ICONS = { success: '✅', failed: '❌', 'rolled-back': '↩️', cancelled: '⏹️' };
 /** A markdown table; every cell escaped (errors and names are data, never markup). */
 function table(headers, rows) {
     const line = (cells) => `| ${cells.map((c) => cell(escapeHtml(c))).join(' | ')} |`;
@@ -50301,7 +50501,7 @@ function renderMarkdown(r) {
     const coverage = coverageText(r);
     if (coverage)
         out.push('### Reversibility', '', escapeHtml(coverage), '');
-    out.push('<sub>Success rate: runs whose migrations all applied (or deliberate rollbacks that succeeded). Durations: p50 / p95 / max, nearest rank. ' +
+    out.push('<sub>Success rate: runs that ended `success` (deliberate rollbacks that worked included). Durations: p50 / p95 / max, nearest rank. ' +
         'Time to recovery: mean time from the end of a failed run to the end of the next successful run in that environment.</sub>');
     return `${out.join('\n')}\n`;
 }
@@ -50313,7 +50513,7 @@ function renderRecentRuns(runs, title) {
         .sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime())
         .map((r) => [
         when(r.startedAt),
-        `${OUTCOME_ICONS[r.outcome]} ${OUTCOME_LABELS[r.outcome]}`,
+        `${OUTCOME_ICONS[r.outcome]} ${runOutcomeLabel(r)}`,
         duration(r.durationMs),
         runChanges(r),
         format_firstLine(r.error, 80),

@@ -10,7 +10,7 @@ import { query, waitFor } from './pg.js';
 export interface HistoryRow {
   version: string;
   direction: 'up' | 'down';
-  outcome: 'applied' | 'failed' | 'rolled_back' | 'verified';
+  outcome: 'applied' | 'failed' | 'rolled-back' | 'verified';
   invocation_id: string | null;
   error: string | null;
 }

@@ -7049,7 +7049,7 @@ function extend(target) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6282);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1139);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6315);
 /* harmony import */ var _engine_signals_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5751);
 
 
@@ -7077,7 +7077,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1139:
+/***/ 6315:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -11134,6 +11134,104 @@ async function readTableSizes(conn, tables, searchPath) {
     return out;
 }
 
+;// CONCATENATED MODULE: ./src/engine/vocabulary.ts
+/**
+ * The words for how things ended, in one place: the action's `status` output, the outcome of a
+ * recorded run as reports show it, the outcome of one step (one migration's up or down) as the
+ * engine reports it and the history table records it, and the status of one file in a run's
+ * table. Outputs, history rows, reports, the HTML page and job summaries all take their outcome
+ * words from here (`__tests__/outcome-vocabulary.test.ts` checks it), so one run is never
+ * `rolled-back` in one place and `failed`, `rolled_back` or `rollback` in another.
+ */
+/**
+ * Values of the action's `status` output, a public contract: workflows test them, so none is
+ * ever renamed. `cancelled`: the job was cancelled (SIGINT/SIGTERM) and the run stopped early;
+ * see `docs/RELIABILITY.md`.
+ */
+const RUN_STATUSES = (/* unused pure expression or super */ null && (['success', 'failed', 'rolled-back', 'dry-run', 'nothing-to-do', 'cancelled']));
+/**
+ * How a run that recorded history ended: the statuses of runs that ran a migration (a dry run and
+ * a run with nothing to do record nothing). `rolled-back`: a migration or a health check failed
+ * and the automatic rollback undid every migration the run had applied; `failed` covers a
+ * rollback that stopped early. A deliberate `rollback` has no word of its own: it is a run of kind
+ * `rollback` that ended `success` (or `failed`, `cancelled`).
+ */
+const RUN_OUTCOMES = ['success', 'failed', 'rolled-back', 'cancelled'];
+/** What a recorded run did: `up` (its automatic rollback included), or a deliberate `rollback`. */
+const RUN_KINDS = (/* unused pure expression or super */ null && (['up', 'rollback']));
+/** Whether a status is one a recorded run can end with (and so one its history rows may carry). */
+function isRunOutcome(status) {
+    return RUN_OUTCOMES.includes(status);
+}
+/**
+ * Outcome of one step: `applied` (an up section), `rolled-back` (a down section), `failed`,
+ * `cancelled` (the job was cancelled while it ran and its statement was cancelled: nothing of a
+ * transactional section remains), and `verified` (only in the history table: `verify` proved on a
+ * scratch database that this file's down section undoes its up; nothing ran on this database).
+ */
+const STEP_OUTCOMES = ['applied', 'failed', 'rolled-back', 'verified', 'cancelled'];
+/** Outcomes of a step the engine ran on this database: all of {@link STEP_OUTCOMES} but `verified`. */
+const RAN_STEP_OUTCOMES = ['applied', 'rolled-back', 'failed', 'cancelled'];
+/**
+ * Words older versions wrote into the history table, with the word each means now. Their rows
+ * keep them (an audit trail is never rewritten), the table's check constraint keeps accepting
+ * them (an older version of the tool may still be writing), and every reader turns them into the
+ * current word.
+ */
+const LEGACY_STEP_OUTCOMES = Object.freeze({ rolled_back: 'rolled-back' });
+/** Every word the history table's `outcome` column may hold: the current ones, then the legacy ones. */
+const STORED_STEP_OUTCOMES = Object.freeze([...STEP_OUTCOMES, ...Object.keys(LEGACY_STEP_OUTCOMES)]);
+/**
+ * A stored outcome in the current word (`rolled_back` → `rolled-back`). A word this version does
+ * not know (written by a newer one) is kept as it is rather than guessed at.
+ */
+function stepOutcome(stored) {
+    return LEGACY_STEP_OUTCOMES[stored] ?? stored;
+}
+/** The stored spellings of a step outcome (the word and its legacy forms), for SQL that matches on the column. */
+function storedSpellings(outcome) {
+    return [outcome, ...Object.keys(LEGACY_STEP_OUTCOMES).filter((w) => LEGACY_STEP_OUTCOMES[w] === outcome)];
+}
+/**
+ * Status of one migration file in a run's table (the summary's rows, the `report` output's
+ * `rows`): the step outcomes of the migrations the run ran, then the words of plans and `status`.
+ * - `applied`: `up` applied it in this run; in `status`, it is in the ledger;
+ * - `rolled-back`: `rollback` (or the automatic rollback) undid it in this run;
+ * - `failed`: its SQL failed, and the run stopped there;
+ * - `cancelled`: the job was cancelled while it ran (a transactional one left nothing);
+ * - `rollback-failed`: the automatic rollback ran its down section, which failed: it is still applied;
+ * - `unknown`: its connection was lost and what happened to it could not be established (see the run's error);
+ * - `pending`: not in the ledger, and not touched by this run;
+ * - `would-apply` / `would-roll-back`: dry run, what `up` / `rollback` would do to it;
+ * - `edited`: applied, but the file changed since (its checksum differs from the history table's);
+ * - `no-file`: in the ledger, with no file (dbmate ignores such versions).
+ */
+const ROW_STATUSES = [
+    ...RAN_STEP_OUTCOMES,
+    'rollback-failed',
+    'unknown',
+    'pending',
+    'would-apply',
+    'would-roll-back',
+    'edited',
+    'no-file',
+];
+/** A run outcome in words for people (a table cell, a tooltip, a sentence). */
+const RUN_OUTCOME_LABELS = Object.freeze({
+    success: 'success',
+    failed: 'failed',
+    'rolled-back': 'rolled back',
+    cancelled: 'cancelled',
+});
+/**
+ * A run's outcome in words, naming the kind when it was a deliberate rollback: `success`,
+ * `rolled back`, `success (rollback)`, `failed (rollback)`.
+ */
+function vocabulary_runOutcomeLabel(run) {
+    const words = RUN_OUTCOME_LABELS[run.outcome];
+    return run.kind === 'rollback' ? `${words} (rollback)` : words;
+}
+
 ;// CONCATENATED MODULE: ./src/engine/history.ts
 
 
@@ -11141,8 +11239,7 @@ async function readTableSizes(conn, tables, searchPath) {
 
 
 
-/** Outcomes of the table's check constraint, in the order the DDL lists them. */
-const OUTCOMES = ['applied', 'failed', 'rolled_back', 'verified', 'cancelled'];
+
 /**
  * The history table lives beside the ledger so both move together when a schema is chosen.
  *
@@ -11165,23 +11262,38 @@ function quoteIdent(id) {
     return /^[a-z_][a-z0-9_$]*$/.test(id) ? id : `"${id.replace(/"/g, '""')}"`;
 }
 /**
+ * Columns added after the first release, with their types, oldest first: {@link historyDdl} adds
+ * any a table lacks. `run_status` and `run_duration_ms` are the run's own `status` and duration,
+ * written on all of its rows once it ended ({@link recordRunOutcome}); null on rows of older
+ * versions, of the CLI, and of runs whose outcome could not be written.
+ */
+const ADDED_COLUMNS = [
+    ['invocation_id', 'text'],
+    ['run_status', 'text'],
+    ['run_duration_ms', 'double precision'],
+];
+/**
  * DDL of the audit table. An identity column (not bigserial) keeps its sequence inside the table
  * definition, so excluding the table from schema dumps excludes all of it.
  *
- * Tables created by older versions (before `invocation_id`, or with fewer outcomes in the check
- * constraint) are brought up to date in the same round trip; the catalog checks come first so an
- * up-to-date table is never ALTERed (that would take an ACCESS EXCLUSIVE lock on every run).
+ * Tables created by older versions (lacking a column of {@link ADDED_COLUMNS}, or with a check
+ * constraint that lacks a word of {@link STORED_STEP_OUTCOMES}) are brought up to date in the same
+ * round trip; the catalog checks come first so an up-to-date table is never ALTERed (that would
+ * take an ACCESS EXCLUSIVE lock on every run). The new constraint keeps the legacy words, so the
+ * rows already written stay valid as they are and older versions of the tool can still write.
  */
 function historyDdl(name) {
-    const outcomes = OUTCOMES.map((o) => `'${o}'`).join(', ');
+    const outcomes = STORED_STEP_OUTCOMES.map((o) => literal(o)).join(', ');
     const table = literal(name.quoted);
-    const newest = OUTCOMES.at(-1);
+    // Each word as pg_get_constraintdef shows it ('rolled-back'::text), `_` escaped: `rolled_back` must not match `rolled-back`.
+    const everyWord = STORED_STEP_OUTCOMES.map((o) => literal(`%${literal(o).replace(/[\\%_]/g, '\\$&')}%`)).join(', ');
+    const addColumns = ADDED_COLUMNS.map(([column, type]) => `  if not exists (select 1 from pg_attribute where attrelid = ${table}::regclass and attname = ${literal(column)} and not attisdropped) then
+    alter table ${name.quoted} add column ${column} ${type};
+  end if;`).join('\n');
     return `${createDdl(name, outcomes)};
 do $db_migrate$ declare c record; begin
-  if not exists (select 1 from pg_attribute where attrelid = ${table}::regclass and attname = 'invocation_id' and not attisdropped) then
-    alter table ${name.quoted} add column invocation_id text;
-  end if;
-  if not exists (select 1 from pg_constraint where conrelid = ${table}::regclass and contype = 'c' and pg_get_constraintdef(oid) like '%''${newest}''%') then
+${addColumns}
+  if not exists (select 1 from pg_constraint where conrelid = ${table}::regclass and contype = 'c' and pg_get_constraintdef(oid) like all (array[${everyWord}])) then
     -- The old check constraint's name was chosen by the server (and truncated for long names): find it.
     for c in select conname from pg_constraint where conrelid = ${table}::regclass and contype = 'c' and pg_get_constraintdef(oid) like '%outcome%' loop
       execute format('alter table %s drop constraint %I', ${table}, c.conname);
@@ -11209,7 +11321,7 @@ function createDdl(name, outcomes) {
   tool_version text,
   sqlstate text,
   error text,
-  invocation_id text
+${ADDED_COLUMNS.map(([column, type]) => `  ${column} ${type}`).join(',\n')}
 )`;
 }
 /**
@@ -11233,9 +11345,24 @@ function historyInsertSql(name, e, ctx) {
 async function recordHistory(conn, name, e, ctx) {
     await conn.query(historyInsertSql(name, e, ctx));
 }
+/** How long the outcome's UPDATE may wait for a lock or run: it reports a run that is over, and must never hold up its end. */
+const OUTCOME_STATEMENT_TIMEOUT_MS = 5000;
+/**
+ * Write the run's status and duration on every history row of one invocation (`invocation_id`),
+ * once the run's outcome is decided: reports then show the run exactly as its outputs did. One
+ * transaction in one round trip (a transaction pooler keeps it on one server connection), waiting
+ * at most `lockTimeoutMs` for a lock. Returns the rows updated.
+ */
+async function recordRunOutcome(conn, name, invocationId, o, lockTimeoutMs) {
+    const update = `update ${name.quoted} set run_status = ${literal(o.status)}, run_duration_ms = ${Number(o.durationMs)} where invocation_id = ${literal(invocationId)}`;
+    const sql = `BEGIN;SET LOCAL lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))};SET LOCAL statement_timeout = ${OUTCOME_STATEMENT_TIMEOUT_MS};${update};COMMIT`;
+    // Several statements in one simple query: the driver answers with one result per statement.
+    const results = (await conn.query(sql));
+    return results.find((r) => r.command === 'UPDATE')?.rowCount ?? 0;
+}
 /**
  * Columns every version of the history table has had: {@link historyDdl} adds the newer ones
- * (`invocation_id`) to an older table, and refuses to touch a table that lacks these.
+ * ({@link ADDED_COLUMNS}) to an older table, and refuses to touch a table that lacks these.
  */
 const HISTORY_COLUMNS = [
     'version', 'direction', 'outcome', 'file_name', 'checksum', 'started_at', 'finished_at', 'duration_ms',
@@ -11485,6 +11612,7 @@ async function migrationCoverage(dirs, cwd, proofs) {
 
 ;// CONCATENATED MODULE: ./src/metrics/history-read.ts
 
+
 /** Label of rows written without an environment. */
 const UNSPECIFIED_ENVIRONMENT = 'unspecified';
 /**
@@ -11499,9 +11627,10 @@ function runKey(r) {
     return `row:${r.id}`;
 }
 /**
- * Rows of the audit table, newest first; null when the table does not exist (never created
- * here: reading history must not change the database). Tables from before `invocation_id` read
- * as if every row had a null one.
+ * Rows of the audit table, newest first, their outcomes in the current words; null when the table
+ * does not exist (never created here: reading history must not change the database). Tables from
+ * before a column (`invocation_id`, `run_status`, `run_duration_ms`) read as if every row had a
+ * null one.
  */
 async function readHistory(conn, name, q = {}) {
     const source = await historySource(conn, name);
@@ -11535,12 +11664,16 @@ async function history_read_readRecentRuns(conn, name, environment, runs) {
     const keep = new Set(keys.slice(0, Math.max(0, Math.floor(runs))));
     return rows.filter((r) => keep.has(runKey(r)));
 }
+/** Columns newer than the first release, which {@link historySource} reads as null on a table that lacks them. */
+const NEWER_COLUMNS = { invocation_id: 'text', run_status: 'text', run_duration_ms: 'double precision' };
 /** The table as a subquery with every column this version reads, or null when it is missing. */
 async function historySource(conn, name) {
     if (!(await tableExists(conn, name)))
         return null;
-    const { rowCount } = await conn.query(`select 1 from information_schema.columns where table_schema = $1 and table_name = $2 and column_name = 'invocation_id'`, [name.schema, name.table]);
-    return (rowCount ?? 0) > 0 ? name.quoted : `(select *, null::text as invocation_id from ${name.quoted})`;
+    const { rows } = await conn.query(`select column_name from information_schema.columns where table_schema = $1 and table_name = $2 and column_name = any($3)`, [name.schema, name.table, Object.keys(NEWER_COLUMNS)]);
+    const have = new Set(rows.map((r) => r.column_name));
+    const missing = Object.entries(NEWER_COLUMNS).filter(([c]) => !have.has(c));
+    return missing.length === 0 ? name.quoted : `(select *, ${missing.map(([c, type]) => `null::${type} as ${c}`).join(', ')} from ${name.quoted})`;
 }
 function filters(q) {
     const conds = [];
@@ -11562,7 +11695,7 @@ function record(r) {
         id: Number(r.id),
         version: r.version,
         direction: r.direction,
-        outcome: r.outcome,
+        outcome: stepOutcome(r.outcome),
         fileName: r.file_name,
         checksum: r.checksum,
         startedAt: r.started_at,
@@ -11577,6 +11710,9 @@ function record(r) {
         sqlstate: r.sqlstate,
         error: r.error,
         invocationId: r.invocation_id ?? null,
+        // A word this version does not know (a newer version's) is left for the rows to explain.
+        runStatus: isRunOutcome(r.run_status) ? r.run_status : null,
+        runDurationMs: r.run_duration_ms === null || r.run_duration_ms === undefined ? null : Number(r.run_duration_ms),
     };
 }
 /** Every down-section proof in the table, whatever the report's window: a proof does not expire while the file is unchanged. */
@@ -11585,9 +11721,9 @@ async function readDownProofs(conn, name) {
     if (!(await tableExists(conn, name)))
         return proofs;
     const { rows } = await conn.query(`select distinct outcome, checksum from ${name.quoted}
-      where direction = 'down' and outcome in ('verified', 'rolled_back') and checksum is not null`);
+      where direction = 'down' and outcome = any($1) and checksum is not null`, [['verified', ...storedSpellings('rolled-back')]]);
     for (const r of rows)
-        (r.outcome === 'verified' ? proofs.verified : proofs.exercised).add(r.checksum);
+        (stepOutcome(r.outcome) === 'verified' ? proofs.verified : proofs.exercised).add(r.checksum);
     return proofs;
 }
 
@@ -11611,29 +11747,30 @@ function runs_groupRuns(rows) {
     }
     return [...groups.values()].map(summarise).sort((a, b) => a.finishedAt.getTime() - b.finishedAt.getTime() || a.key.localeCompare(b.key));
 }
-/** Whether a run counts as a success for the success rate and for recovery. */
+/** Whether a run counts as a success for the success rate and for recovery: `success`, deliberate rollbacks included. */
 function isSuccess(outcome) {
-    return outcome === 'success' || outcome === 'rollback';
+    return outcome === 'success';
 }
 function summarise(rows) {
     const first = rows[0];
     const startedAt = new Date(Math.min(...rows.map((r) => r.startedAt.getTime())));
     const finishedAt = new Date(Math.max(...rows.map((r) => r.finishedAt.getTime())));
     const applied = rows.filter((r) => r.direction === 'up' && r.outcome === 'applied').map((r) => r.version);
-    const rolledBack = rows.filter((r) => r.direction === 'down' && r.outcome === 'rolled_back').map((r) => r.version);
+    const rolledBack = rows.filter((r) => r.direction === 'down' && r.outcome === 'rolled-back').map((r) => r.version);
     const failed = rows.find((r) => r.outcome === 'failed');
-    // A job cancelled mid-run: not a failure of its migrations, not a success either.
-    const cancelled = rows.find((r) => r.outcome === 'cancelled');
     const withError = rows.find((r) => r.error !== null);
-    const hasUp = rows.some((r) => r.direction === 'up');
+    const kind = rows.some((r) => r.direction === 'up') ? 'up' : 'rollback';
+    // What the run itself reported, once it ended; the rows of older versions and of the CLI do not carry it.
+    const reported = rows.find((r) => r.runStatus !== null)?.runStatus;
+    const measured = rows.find((r) => r.runDurationMs !== null)?.runDurationMs;
     return {
         key: runKey(first),
         environment: first.environment ?? UNSPECIFIED_ENVIRONMENT,
         startedAt,
         finishedAt,
-        durationMs: finishedAt.getTime() - startedAt.getTime(),
-        kind: hasUp ? 'up' : 'rollback',
-        outcome: failed ? 'failed' : cancelled ? 'cancelled' : !hasUp ? 'rollback' : rolledBack.length > 0 ? 'rolled-back' : 'success',
+        durationMs: measured ?? finishedAt.getTime() - startedAt.getTime(),
+        kind,
+        outcome: reported ?? derivedOutcome(rows, kind, applied, rolledBack),
         applied,
         rolledBack,
         failedVersion: failed?.version ?? null,
@@ -11643,6 +11780,27 @@ function summarise(rows) {
         gitSha: first.gitSha,
         runUrl: first.runUrl,
     };
+}
+/**
+ * How a run ended, from its rows alone, by the rule the action's `status` follows
+ * (`action/steps/auto-rollback.ts`): a step cancelled by the job's cancel makes it `cancelled`; an
+ * automatic rollback that undid every migration the run applied, with no down section failing,
+ * makes it `rolled-back`, whatever failed first (a migration, or a health check, which leaves no
+ * row); any other failure (a first migration that failed with nothing to undo, a rollback that
+ * stopped early or whose down failed) makes it `failed`. What rows cannot show (a health check
+ * that failed with `rollback-on-failure: false`, a cancel between two migrations) only the
+ * recorded status tells.
+ */
+function derivedOutcome(rows, kind, applied, rolledBack) {
+    if (rows.some((r) => r.outcome === 'cancelled'))
+        return 'cancelled';
+    const failed = rows.some((r) => r.outcome === 'failed');
+    // A deliberate rollback's down rows are its work, not an automatic rollback.
+    if (kind === 'rollback' || rolledBack.length === 0)
+        return failed ? 'failed' : 'success';
+    const undone = new Set(rolledBack);
+    const downFailed = rows.some((r) => r.direction === 'down' && r.outcome === 'failed');
+    return !downFailed && applied.every((v) => undone.has(v)) ? 'rolled-back' : 'failed';
 }
 
 ;// CONCATENATED MODULE: ./src/metrics/report.ts
@@ -11783,6 +11941,7 @@ async function withHistory(o, fn) {
 
 ;// CONCATENATED MODULE: ./src/metrics/format.ts
 
+
 /** A share as a percentage with one decimal; `—` when undefined (no runs). */
 function percent(share) {
     return share === null ? '—' : `${(share * 100).toFixed(1)}%`;
@@ -11795,14 +11954,6 @@ function spread(d) {
 function format_when(d) {
     return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
-/** Words for an outcome. */
-const format_OUTCOME_LABELS = {
-    success: 'success',
-    failed: 'failed',
-    'rolled-back': 'rolled back',
-    rollback: 'rollback',
-    cancelled: 'cancelled',
-};
 /** First line of an error, shortened, for a table cell. */
 function format_firstLine(text, max = 120) {
     if (!text)
@@ -11825,7 +11976,7 @@ function environmentRow(e) {
         spread(e.migrationDurationMs),
         e.runs ? `${percent(e.rollbacks.rate)} (${e.rollbacks.automatic} auto, ${e.rollbacks.manual} manual)` : '—',
         e.recovery.openSince ? `${mttr}; failing since ${format_when(e.recovery.openSince)}` : mttr,
-        e.lastRun ? `${format_OUTCOME_LABELS[e.lastRun.outcome]}, ${format_when(e.lastRun.finishedAt)}` : '—',
+        e.lastRun ? `${vocabulary_runOutcomeLabel(e.lastRun)}, ${format_when(e.lastRun.finishedAt)}` : '—',
     ];
 }
 /** Headers of {@link environmentRow}. */
@@ -11875,20 +12026,20 @@ function coverageText(r) {
 
 
 
+
 /**
  * Outcome colours, used for outcomes and nothing else (so a colour in the page means an outcome).
- * GitHub Primer's green/blue/red/amber: saturated, and told apart by red-green colour-blind readers
- * through blue vs amber and through the marker shapes below.
+ * GitHub Primer's green/red/amber and a grey: saturated, and told apart by red-green colour-blind
+ * readers through their lightness and through the marker shapes below.
  */
 const OUTCOME_COLOURS = {
     success: '#1a7f37',
-    rollback: '#0969da',
-    failed: '#cf222e',
     'rolled-back': '#bf8700',
     cancelled: '#6e7781',
+    failed: '#cf222e',
 };
-/** Stacking and legend order: good news first. */
-const html_OUTCOMES = ['success', 'rollback', 'rolled-back', 'cancelled', 'failed'];
+/** Stacking and legend order, good news first: the colours' (a record of every outcome, so none is left out). */
+const OUTCOMES = Object.keys(OUTCOME_COLOURS);
 /** How many runs the "recent runs" table shows; the charts show all of them. */
 const RECENT_RUNS = 50;
 const HOUR = 3_600_000;
@@ -11965,7 +12116,7 @@ function environmentCards(envs) {
             ['Migrations', `${e.migrationsApplied} applied`],
             ['Rollbacks', `${rb.automatic} automatic · ${rb.manual} manual${e.runs ? ` <span class="muted">(${percent(rb.rate)} of runs)</span>` : ''}`],
             ['Time to recovery', `${rec.recovered ? units_duration(rec.mttrMs) : '—'} <span class="muted">· ${rec.incidents} incident(s), ${rec.recovered} recovered</span>`],
-            ['Last run', e.lastRun ? `${badge(e.lastRun.outcome)} <span class="muted">${escapeHtml(format_when(e.lastRun.finishedAt))}</span>` : '—'],
+            ['Last run', e.lastRun ? `${badge(e.lastRun)} <span class="muted">${escapeHtml(format_when(e.lastRun.finishedAt))}</span>` : '—'],
         ];
         const open = rec.openSince ? `<p class="open">Failing since ${escapeHtml(format_when(rec.openSince))}</p>` : '';
         return `<article class="card">
@@ -11979,8 +12130,9 @@ ${open}<table class="dist"><thead><tr><th>Duration</th><th class="num">p50</th><
 function distRow(label, d) {
     return `<tr><td>${label}</td>${[d.p50, d.p95, d.max].map((v) => `<td class="num">${units_duration(v)}</td>`).join('')}</tr>`;
 }
-function badge(outcome) {
-    return `<span class="badge"><svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">${marker(outcome, 6, 6, 4.5)}</svg>${escapeHtml(format_OUTCOME_LABELS[outcome])}</span>`;
+/** A run's outcome with its marker; a deliberate rollback says so (`success (rollback)`). */
+function badge(run) {
+    return `<span class="badge" data-outcome="${run.outcome}" data-kind="${run.kind}"><svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">${marker(run.outcome, 6, 6, 4.5)}</svg>${escapeHtml(vocabulary_runOutcomeLabel(run))}</span>`;
 }
 /**
  * A marker whose shape, as well as its colour, says the outcome, so the chart survives grey-scale
@@ -11992,8 +12144,6 @@ function marker(outcome, x, y, r) {
     switch (outcome) {
         case 'success':
             return `<circle ${fill} cx="${fx(x)}" cy="${fx(y)}" r="${r}"/>`;
-        case 'rollback':
-            return p([[-1.1, -0.8], [1.1, -0.8], [0, 1.1]]);
         case 'rolled-back':
             return `<rect ${fill} x="${fx(x - r * 0.9)}" y="${fx(y - r * 0.9)}" width="${fx(r * 1.8)}" height="${fx(r * 1.8)}"/>`;
         case 'failed':
@@ -12006,14 +12156,14 @@ function fx(n) {
     return String(Math.round(n * 10) / 10);
 }
 function legend(outcomes) {
-    const items = outcomes.map((o) => `<li><svg width="14" height="14" viewBox="0 0 14 14" aria-hidden="true">${marker(o, 7, 7, 5.5)}</svg>${escapeHtml(format_OUTCOME_LABELS[o])}</li>`);
+    const items = outcomes.map((o) => `<li data-outcome="${o}"><svg width="14" height="14" viewBox="0 0 14 14" aria-hidden="true">${marker(o, 7, 7, 5.5)}</svg>${escapeHtml(RUN_OUTCOME_LABELS[o])}</li>`);
     return `<ul class="legend">${items.join('')}</ul>`;
 }
 function charts(report) {
     if (report.runs.length === 0)
         return `<section><h2>Charts</h2><p class="empty">No runs in this window.</p></section>`;
     // The legend lists only outcomes that occurred: a swatch for something that never happened is noise.
-    const present = html_OUTCOMES.filter((o) => report.runs.some((r) => r.outcome === o));
+    const present = OUTCOMES.filter((o) => report.runs.some((r) => r.outcome === o));
     const envs = environmentNames(report);
     return `<section><h2>Run durations over time <span class="muted sub">by start time (UTC)</span></h2>${legend(present)}${durationChart(report, envs)}</section>
 <section><h2>Outcomes per environment</h2>${legend(present)}${outcomeChart(report.runs, envs)}</section>`;
@@ -12071,7 +12221,7 @@ function durationChart(report, envs) {
         const line = runs.map((r) => `${fx(x(r.startedAt.getTime()))},${fx(y(r.durationMs))}`).join(' ');
         out.push(`<polyline class="trend" points="${line}"/>`);
         for (const r of runs) {
-            out.push(`<g class="pt" data-outcome="${r.outcome}" data-environment="${escapeHtml(env)}"><title>${escapeHtml(runTooltip(r))}</title>${marker(r.outcome, x(r.startedAt.getTime()), y(r.durationMs), 5)}</g>`);
+            out.push(`<g class="pt" data-outcome="${r.outcome}" data-kind="${r.kind}" data-environment="${escapeHtml(env)}"><title>${escapeHtml(runTooltip(r))}</title>${marker(r.outcome, x(r.startedAt.getTime()), y(r.durationMs), 5)}</g>`);
         }
     });
     const base = height - axisH;
@@ -12083,7 +12233,7 @@ function runTooltip(r) {
     const versions = [...r.applied, ...r.rolledBack.map((v) => `${v} (down)`), ...(r.failedVersion && !r.applied.includes(r.failedVersion) ? [`${r.failedVersion} (failed)`] : [])];
     return [
         `${r.environment} · ${format_when(r.startedAt)}`,
-        `${format_OUTCOME_LABELS[r.outcome]} in ${units_duration(r.durationMs)}`,
+        `${vocabulary_runOutcomeLabel(r)} in ${units_duration(r.durationMs)}`,
         `versions: ${versions.length ? versions.join(', ') : '—'}`,
         r.actor ? `actor: ${r.actor}` : null,
         r.gitSha ? `commit: ${r.gitSha.slice(0, 7)}` : null,
@@ -12099,7 +12249,7 @@ function outcomeChart(runs, envs) {
     const barH = 28;
     const gap = 16;
     const axisH = 28;
-    const counts = envs.map((env) => html_OUTCOMES.map((o) => runs.filter((r) => r.environment === env && r.outcome === o).length));
+    const counts = envs.map((env) => OUTCOMES.map((o) => runs.filter((r) => r.environment === env && r.outcome === o).length));
     const axis = niceTicks(Math.max(1, ...counts.map((c) => c.reduce((a, b) => a + b, 0))), 5, true);
     const x = (n) => (n / axis.max) * (W - left - right);
     const height = envs.length * (barH + gap) + axisH;
@@ -12114,13 +12264,13 @@ function outcomeChart(runs, envs) {
         const name = env.length > 20 ? `${env.slice(0, 19)}…` : env;
         out.push(`<text class="label" x="${left - 10}" y="${mid}" text-anchor="end"><title>${escapeHtml(env)}</title>${escapeHtml(name)}</text>`);
         let at = 0;
-        html_OUTCOMES.forEach((o, j) => {
+        OUTCOMES.forEach((o, j) => {
             const n = counts[i][j];
             if (!n)
                 return;
             const x0 = left + x(at);
             const w = x(n);
-            out.push(`<g class="bar" data-outcome="${o}" data-environment="${escapeHtml(env)}" data-count="${n}"><title>${escapeHtml(`${env}: ${n} ${format_OUTCOME_LABELS[o]}`)}</title><rect x="${fx(x0)}" y="${top}" width="${fx(w)}" height="${barH}" fill="${OUTCOME_COLOURS[o]}"/>` +
+            out.push(`<g class="bar" data-outcome="${o}" data-environment="${escapeHtml(env)}" data-count="${n}"><title>${escapeHtml(`${env}: ${n} ${RUN_OUTCOME_LABELS[o]}`)}</title><rect x="${fx(x0)}" y="${top}" width="${fx(w)}" height="${barH}" fill="${OUTCOME_COLOURS[o]}"/>` +
                 (w >= 24 ? `<text class="in-bar${o === 'rolled-back' ? ' dark' : ''}" x="${fx(x0 + w / 2)}" y="${mid}" text-anchor="middle">${n}</text>` : '') +
                 `</g>`);
             at += n;
@@ -12202,7 +12352,7 @@ function recentRuns(runs) {
         const cells = [
             `<td class="nowrap">${escapeHtml(format_when(r.startedAt).replace(/ UTC$/, ''))}</td>`,
             `<td>${escapeHtml(r.environment)}</td>`,
-            `<td>${badge(r.outcome)}</td>`,
+            `<td>${badge(r)}</td>`,
             `<td class="num">${units_duration(r.durationMs)}</td>`,
             `<td class="versions">${versions(r.applied)}</td>`,
             `<td class="versions">${versions(r.rolledBack)}</td>`,
@@ -12342,7 +12492,9 @@ function markdown_escapeHtml(s) {
 
 
 
-const OUTCOME_ICONS = { success: '✅', rollback: '↩️', failed: '❌', 'rolled-back': '⚠️', cancelled: '⏹️' };
+
+/** Each outcome's mark, as the job summary's title marks the run's `status` (↩️: rolled back). */
+const OUTCOME_ICONS = { success: '✅', failed: '❌', 'rolled-back': '↩️', cancelled: '⏹️' };
 /** A markdown table; every cell escaped (errors and names are data, never markup). */
 function markdown_table(headers, rows) {
     const line = (cells) => `| ${cells.map((c) => cell(markdown_escapeHtml(c))).join(' | ')} |`;
@@ -12374,7 +12526,7 @@ function renderMarkdown(r) {
     const coverage = coverageText(r);
     if (coverage)
         out.push('### Reversibility', '', markdown_escapeHtml(coverage), '');
-    out.push('<sub>Success rate: runs whose migrations all applied (or deliberate rollbacks that succeeded). Durations: p50 / p95 / max, nearest rank. ' +
+    out.push('<sub>Success rate: runs that ended `success` (deliberate rollbacks that worked included). Durations: p50 / p95 / max, nearest rank. ' +
         'Time to recovery: mean time from the end of a failed run to the end of the next successful run in that environment.</sub>');
     return `${out.join('\n')}\n`;
 }
@@ -12386,7 +12538,7 @@ function renderRecentRuns(runs, title) {
         .sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime())
         .map((r) => [
         when(r.startedAt),
-        `${OUTCOME_ICONS[r.outcome]} ${OUTCOME_LABELS[r.outcome]}`,
+        `${OUTCOME_ICONS[r.outcome]} ${runOutcomeLabel(r)}`,
         duration(r.durationMs),
         runChanges(r),
         firstLine(r.error, 80),
@@ -12516,9 +12668,11 @@ function finishRun(opts, r, out) {
     return 0;
 }
 function runJson(r) {
+    // The action's `status` words: the CLI has no automatic rollback, so never `rolled-back`.
+    const status = r.cancelled ? 'cancelled' : r.error ? 'failed' : r.steps.length ? 'success' : 'nothing-to-do';
     return {
         command: r.command,
-        status: r.cancelled ? 'cancelled' : r.error ? 'failed' : r.steps.length ? 'success' : 'nothing-to-do',
+        status,
         ...(r.stateUnknown ? { stateUnknown: true, unknownReason: r.unknownReason } : {}),
         steps: r.steps.map((s) => ({
             version: s.version,
@@ -13767,7 +13921,7 @@ async function runStep(conn, file, parsed, direction, opts) {
     }
     return {
         ...base,
-        outcome: direction === 'up' ? 'applied' : 'rolled_back',
+        outcome: direction === 'up' ? 'applied' : 'rolled-back',
         durationMs,
         attempts: r.attempts,
         rowsAffected: r.rowsAffected,
@@ -13810,7 +13964,7 @@ function bookkeepingSql(opts, file, parsed, direction) {
         out.push(historyInsertSql(opts.history, {
             version: file.version,
             direction,
-            outcome: direction === 'up' ? 'applied' : 'rolled_back',
+            outcome: direction === 'up' ? 'applied' : 'rolled-back',
             fileName: file.fileName,
             checksum: parsed.checksum,
         }, opts.ctx));
@@ -15182,7 +15336,7 @@ function committed(step, after) {
  * with it): report it as done, and the run as stopped by the lost connection, not by the step.
  */
 function heardLate(result, step, why) {
-    step.outcome = step.direction === 'up' ? 'applied' : 'rolled_back';
+    step.outcome = step.direction === 'up' ? 'applied' : 'rolled-back';
     step.committedUnheard = true;
     delete step.error;
     result.error = new errors_MigrationError('CONNECTION_LOST', `the connection was lost${why ? ` (${why})` : ''} after ${step.displayPath} committed: the ledger shows it ${step.direction === 'up' ? 'applied' : 'rolled back'}, but its answer never arrived; the run stopped there`, { hint: 'nothing is half-done: run the same command again to continue' });
@@ -15214,12 +15368,15 @@ function unknownAdvice(why, step, session) {
 
 
 
+
 /** The migration engine: dbmate's commands, with locking, timeouts, retries and an audit trail. */
 class Migrator {
     cfg;
     held;
     /** {@link serverLockTimeout} of each session seen. */
     serverLockTimeouts = new WeakMap();
+    /** The history table this invocation wrote a row into (a step ran), for {@link recordRunOutcome}. */
+    recordedIn;
     /** One Migrator is one invocation: every history row it writes shares the invocation id. */
     constructor(cfg) {
         this.cfg = { ...cfg, ctx: { ...cfg.ctx, invocationId: cfg.ctx.invocationId ?? (0,external_node_crypto_.randomUUID)() } };
@@ -15331,7 +15488,7 @@ class Migrator {
     /**
      * Undo exactly these versions (e.g. what a failed run applied), newest first in dbmate's file
      * order, each down section in its own transaction (unless `transaction:false`) with its ledger
-     * delete and a `rolled_back` history row. Versions that are not applied are skipped.
+     * delete and a `rolled-back` history row. Versions that are not applied are skipped.
      *
      * Stops at the first version it cannot undo honestly: no file, a file that no longer parses, a
      * down section with no statement (dbmate would just delete the ledger row and leave the change
@@ -15357,7 +15514,7 @@ class Migrator {
             const check = (v) => this.undoable(byVersion.get(v), v);
             const { steps, stopped } = await this.runSteps(conn, todo, 'down', stepOpts, check, { rowsAffected: false });
             const base = await this.settle(conn, locked, { command: 'rollback', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
-            const undone = new Set(steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version));
+            const undone = new Set(steps.filter((st) => st.outcome === 'rolled-back').map((st) => st.version));
             const pendingAfter = new Set(base.pending);
             // With the ledger unreadable (connection lost), trust the steps: what did not finish remains.
             const stillApplied = (v) => (base.stateUnknown ? !undone.has(v) : !pendingAfter.has(v));
@@ -15411,6 +15568,23 @@ class Migrator {
             };
         }
         return loaded;
+    }
+    /**
+     * Once the run's outcome is decided (after its health checks and automatic rollback): its
+     * status and its one duration, as the caller reported them (the action's `status` and
+     * `duration-ms`), on every history row this invocation wrote, so reports show the run as it
+     * ended rather than guess from its rows. One UPDATE on a short connection of its own (the
+     * command's session is gone by then); nothing when no step ran. Returns the rows updated.
+     *
+     * @throws the driver's error when the database cannot be reached or the UPDATE fails: the
+     *   caller decides that this never changes the outcome
+     */
+    async recordRunOutcome(outcome) {
+        const history = this.recordedIn;
+        if (!history)
+            return 0;
+        const { target, ctx, lockTimeoutMs, connectTimeoutMs } = this.cfg;
+        return withConnection(target, (conn) => recordRunOutcome(conn, history, ctx.invocationId, outcome, lockTimeoutMs), { connectTimeoutMs });
     }
     /** `status`: never creates anything. Edited applied files are reported separately (stderr in the CLI). */
     async status() {
@@ -15585,6 +15759,8 @@ class Migrator {
             this.log.info(`${doing}: ${m.file.fileName}`);
             const r = await runStep(conn, m.file, m.parsed, direction, stepOpts);
             steps.push(r);
+            if (stepOpts.history)
+                this.recordedIn = stepOpts.history;
             if (r.error)
                 return { steps, stopped: { version: m.file.version, reason: r.outcome === 'cancelled' ? 'cancelled' : 'failed', error: r.error, displayPath: m.file.displayPath } };
             if (show.rowsAffected && this.cfg.verbose && r.rowsAffected !== undefined)

@@ -535,6 +535,104 @@ function newestFirst(files, versions) {
     return [...versions].sort((a, b) => rank(b) - rank(a) || (a < b ? 1 : a > b ? -1 : 0));
 }
 
+;// CONCATENATED MODULE: ./src/engine/vocabulary.ts
+/**
+ * The words for how things ended, in one place: the action's `status` output, the outcome of a
+ * recorded run as reports show it, the outcome of one step (one migration's up or down) as the
+ * engine reports it and the history table records it, and the status of one file in a run's
+ * table. Outputs, history rows, reports, the HTML page and job summaries all take their outcome
+ * words from here (`__tests__/outcome-vocabulary.test.ts` checks it), so one run is never
+ * `rolled-back` in one place and `failed`, `rolled_back` or `rollback` in another.
+ */
+/**
+ * Values of the action's `status` output, a public contract: workflows test them, so none is
+ * ever renamed. `cancelled`: the job was cancelled (SIGINT/SIGTERM) and the run stopped early;
+ * see `docs/RELIABILITY.md`.
+ */
+const RUN_STATUSES = (/* unused pure expression or super */ null && (['success', 'failed', 'rolled-back', 'dry-run', 'nothing-to-do', 'cancelled']));
+/**
+ * How a run that recorded history ended: the statuses of runs that ran a migration (a dry run and
+ * a run with nothing to do record nothing). `rolled-back`: a migration or a health check failed
+ * and the automatic rollback undid every migration the run had applied; `failed` covers a
+ * rollback that stopped early. A deliberate `rollback` has no word of its own: it is a run of kind
+ * `rollback` that ended `success` (or `failed`, `cancelled`).
+ */
+const RUN_OUTCOMES = (/* unused pure expression or super */ null && (['success', 'failed', 'rolled-back', 'cancelled']));
+/** What a recorded run did: `up` (its automatic rollback included), or a deliberate `rollback`. */
+const RUN_KINDS = (/* unused pure expression or super */ null && (['up', 'rollback']));
+/** Whether a status is one a recorded run can end with (and so one its history rows may carry). */
+function isRunOutcome(status) {
+    return RUN_OUTCOMES.includes(status);
+}
+/**
+ * Outcome of one step: `applied` (an up section), `rolled-back` (a down section), `failed`,
+ * `cancelled` (the job was cancelled while it ran and its statement was cancelled: nothing of a
+ * transactional section remains), and `verified` (only in the history table: `verify` proved on a
+ * scratch database that this file's down section undoes its up; nothing ran on this database).
+ */
+const STEP_OUTCOMES = ['applied', 'failed', 'rolled-back', 'verified', 'cancelled'];
+/** Outcomes of a step the engine ran on this database: all of {@link STEP_OUTCOMES} but `verified`. */
+const RAN_STEP_OUTCOMES = ['applied', 'rolled-back', 'failed', 'cancelled'];
+/**
+ * Words older versions wrote into the history table, with the word each means now. Their rows
+ * keep them (an audit trail is never rewritten), the table's check constraint keeps accepting
+ * them (an older version of the tool may still be writing), and every reader turns them into the
+ * current word.
+ */
+const LEGACY_STEP_OUTCOMES = Object.freeze({ rolled_back: 'rolled-back' });
+/** Every word the history table's `outcome` column may hold: the current ones, then the legacy ones. */
+const STORED_STEP_OUTCOMES = Object.freeze([...STEP_OUTCOMES, ...Object.keys(LEGACY_STEP_OUTCOMES)]);
+/**
+ * A stored outcome in the current word (`rolled_back` → `rolled-back`). A word this version does
+ * not know (written by a newer one) is kept as it is rather than guessed at.
+ */
+function stepOutcome(stored) {
+    return LEGACY_STEP_OUTCOMES[stored] ?? stored;
+}
+/** The stored spellings of a step outcome (the word and its legacy forms), for SQL that matches on the column. */
+function storedSpellings(outcome) {
+    return [outcome, ...Object.keys(LEGACY_STEP_OUTCOMES).filter((w) => LEGACY_STEP_OUTCOMES[w] === outcome)];
+}
+/**
+ * Status of one migration file in a run's table (the summary's rows, the `report` output's
+ * `rows`): the step outcomes of the migrations the run ran, then the words of plans and `status`.
+ * - `applied`: `up` applied it in this run; in `status`, it is in the ledger;
+ * - `rolled-back`: `rollback` (or the automatic rollback) undid it in this run;
+ * - `failed`: its SQL failed, and the run stopped there;
+ * - `cancelled`: the job was cancelled while it ran (a transactional one left nothing);
+ * - `rollback-failed`: the automatic rollback ran its down section, which failed: it is still applied;
+ * - `unknown`: its connection was lost and what happened to it could not be established (see the run's error);
+ * - `pending`: not in the ledger, and not touched by this run;
+ * - `would-apply` / `would-roll-back`: dry run, what `up` / `rollback` would do to it;
+ * - `edited`: applied, but the file changed since (its checksum differs from the history table's);
+ * - `no-file`: in the ledger, with no file (dbmate ignores such versions).
+ */
+const ROW_STATUSES = [
+    ...RAN_STEP_OUTCOMES,
+    'rollback-failed',
+    'unknown',
+    'pending',
+    'would-apply',
+    'would-roll-back',
+    'edited',
+    'no-file',
+];
+/** A run outcome in words for people (a table cell, a tooltip, a sentence). */
+const RUN_OUTCOME_LABELS = Object.freeze({
+    success: 'success',
+    failed: 'failed',
+    'rolled-back': 'rolled back',
+    cancelled: 'cancelled',
+});
+/**
+ * A run's outcome in words, naming the kind when it was a deliberate rollback: `success`,
+ * `rolled back`, `success (rollback)`, `failed (rollback)`.
+ */
+function runOutcomeLabel(run) {
+    const words = RUN_OUTCOME_LABELS[run.outcome];
+    return run.kind === 'rollback' ? `${words} (rollback)` : words;
+}
+
 ;// CONCATENATED MODULE: ./src/library/check-migrations.ts
 /**
  * Migration status for an application's own health checks: are the migrations this build ships
@@ -546,12 +644,20 @@ function newestFirst(files, versions) {
 
 
 
+
+/** `'a', 'b'`: words as SQL literals, for an `in` list (the vocabulary's words need no escaping). */
+function sqlWords(words) {
+    return words.map((w) => `'${w}'`).join(', ');
+}
 /**
  * Whether the newest run in a history table failed, as an SQL expression (boolean, never null).
- * The newest row that is not `verified` belongs to the newest run. Its outcome `failed` means the
- * run stopped there; `rolled_back` means either an automatic rollback after a failure (the same run
- * also went up) or a deliberate `rollback` command (it did not). A run is one `invocation_id`; rows
- * from before that column existed belong to one CI run id and environment, as src/metrics groups them.
+ * The newest row that is not `verified` belongs to the newest run. When the run recorded its own
+ * status on its rows (`run_status`, read through `to_jsonb` so tables from before that column
+ * work too), that says it: `failed` or `rolled-back` is a failure. Otherwise the row's outcome:
+ * `failed` means the run stopped there; `rolled-back` (or the `rolled_back` of older versions)
+ * means either an automatic rollback after a failure (the same run also went up) or a deliberate
+ * `rollback` command (it did not). A run is one `invocation_id`; rows from before that column
+ * existed belong to one CI run id and environment, as src/metrics groups them.
  *
  * @param opts.legacy the table has no `invocation_id` column yet (created by 0.1.0 and not upgraded
  *   by a run since)
@@ -567,10 +673,12 @@ function lastRunFailedSql(history, opts = {}) {
                            and ${sameRunId}))`;
     return `coalesce((
     -- the newest run: its newest row that is not verify's proof
-    select case last.outcome
-             when 'failed' then true
+    select case
+             -- the status the run reported, recorded on its rows once it ended
+             when to_jsonb(last) ->> 'run_status' is not null then (to_jsonb(last) ->> 'run_status') in (${sqlWords(['failed', 'rolled-back'])})
+             when last.outcome = 'failed' then true
              -- undone by an automatic rollback (the same run went up), not by a rollback command
-             when 'rolled_back' then exists (
+             when last.outcome in (${sqlWords(storedSpellings('rolled-back'))}) then exists (
                select 1 from ${history} run
                 where run.direction = 'up' and run.id < last.id
                   and ${sameRun})

@@ -124,12 +124,8 @@ export const BACKUP_MODES = ['auto', 'always', 'never'] as const;
 /** A value of the `backup` input. */
 export type BackupMode = (typeof BACKUP_MODES)[number];
 
-/** Values of the `status` output. */
-/** `cancelled`: the job was cancelled (SIGINT/SIGTERM) and the run stopped early; see `docs/RELIABILITY.md`. */
-export const RUN_STATUSES = ['success', 'failed', 'rolled-back', 'dry-run', 'nothing-to-do', 'cancelled'] as const;
-
-/** A value of the `status` output. */
-export type RunStatus = (typeof RUN_STATUSES)[number];
+/** Values of the `status` output, and the type of one: the shared outcome vocabulary's (`engine/vocabulary.ts`), which every outcome word comes from. */
+export { RUN_STATUSES, type RunStatus } from '../engine/vocabulary.js';
 
 /** Well-known environments: the names users write, the canonical name, and the variable prefix. */
 export const KNOWN_ENVIRONMENTS: readonly { names: readonly string[]; canonical: string; prefix: string }[] = Object.freeze([

@@ -16,6 +16,7 @@ import type { ActionRun } from './run-result.js';
 import type { ActionSettings, LintSettings } from './settings.js';
 import { stepContext, type StepContext } from './steps/context.js';
 import { committedSchema, driftCheck } from './steps/drift.js';
+import { recordRunOutcome } from './steps/history.js';
 import { reportIssue, wantsIssue } from './steps/issue.js';
 import { lintAll, lintingMigrator } from './steps/lint.js';
 import { notify, wantsNotification } from './steps/notify.js';
@@ -62,9 +63,12 @@ export async function runPipeline(settings: ActionSettings, deps: PipelineDeps):
     run.error = errorOf(err);
   }
   if (run.status === 'cancelled') cancelNote(run);
+  // The run's one duration, taken as its outcome is decided: `duration-ms`, the summary and the
+  // history table give this figure; what follows reports on the run and is not part of it.
+  run.durationMs = Math.round(ports.now() - t0);
+  await recordRunOutcome(ctx);
   // After the run, so the table includes it; a cancelled job has seconds left, not for this.
   if (settings.command === 'up' && !signal?.aborted) await recentRuns(ctx);
-  run.durationMs = Math.round(ports.now() - t0);
 
   // From here on the run is redacted, and so is every warning added to it.
   const done = redactDeep(run, settings.secrets);
@@ -74,10 +78,7 @@ export async function runPipeline(settings: ActionSettings, deps: PipelineDeps):
     log.warn(text);
   };
   const after: StepContext = { ...ctx, run: done, warn: warnRedacted };
-  if (wantsIssue(settings, done)) {
-    await log.group('Failure issue', () => reportIssue(after));
-    done.durationMs = Math.round(ports.now() - t0);
-  }
+  if (wantsIssue(settings, done)) await log.group('Failure issue', () => reportIssue(after));
   if (wantsPrComment(settings, done)) await log.group('Pull-request comment', () => prComment(after));
   // After the issue, so the message links it; a failed webhook is only a warning (steps/notify.ts).
   if (wantsNotification(settings, done)) await log.group('Notification', () => notify(after));

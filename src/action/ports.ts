@@ -18,8 +18,12 @@ export interface PipelineLog extends Logger {
   group<T>(title: string, fn: () => Promise<T>): Promise<T>;
 }
 
-/** The part of {@link Migrator} the pipeline uses; tests may pass a fake. */
-export type MigratorPort = Pick<Migrator, 'up' | 'rollback' | 'status' | 'plan' | 'planRollback' | 'rollbackVersions' | 'holdLock' | 'tableFacts'>;
+/**
+ * The part of {@link Migrator} the pipeline uses; tests may pass a fake. `recordRunOutcome` is
+ * optional: a fake that has none records no run outcome (nor does a fake write history rows).
+ */
+export type MigratorPort = Pick<Migrator, 'up' | 'rollback' | 'status' | 'plan' | 'planRollback' | 'rollbackVersions' | 'holdLock' | 'tableFacts'> &
+  Partial<Pick<Migrator, 'recordRunOutcome'>>;
 
 /** Health checks after migrating, as the pipeline uses them; tests may pass a fake. */
 export interface HealthPort {

@@ -5,34 +5,14 @@ import type { Finding } from '../lint/index.js';
 import type { LintGate } from '../lint/gate.js';
 import type { Command, LintFailOn, RunStatus } from './constants.js';
 import type { IssueError } from '../github/issue.js';
+import type { RowStatus } from '../engine/vocabulary.js';
 
 /**
- * What happened (or, in a dry run, would happen) to one migration file. The summary renders
- * these rows; the report carries them.
+ * What happened (or, in a dry run, would happen) to one migration file: a word of the shared
+ * outcome vocabulary (`ROW_STATUSES` in `engine/vocabulary.ts`, each explained there). The
+ * summary renders these rows; the report carries them.
  */
-export type RowStatus =
-  /** `up` applied it in this run; in `status`, it is in the ledger. */
-  | 'applied'
-  /** `rollback` (or the automatic rollback) undid it in this run. */
-  | 'rolled-back'
-  /** The automatic rollback ran its down section, which failed: it is still applied. */
-  | 'rollback-failed'
-  /** Its SQL failed: the run stopped here. */
-  | 'failed'
-  /** The job was cancelled while it ran: its statement was cancelled (a transactional one left nothing). */
-  | 'cancelled'
-  /** Its connection was lost and what happened to it could not be established (see the run's error). */
-  | 'unknown'
-  /** Not in the ledger, and not touched by this run. */
-  | 'pending'
-  /** Dry run: `up` would apply it. */
-  | 'would-apply'
-  /** Dry run: `rollback` would undo it. */
-  | 'would-roll-back'
-  /** Applied, but the file changed since (checksum differs from the history table). */
-  | 'edited'
-  /** In the ledger, with no file (dbmate ignores such versions). */
-  | 'no-file';
+export type { RowStatus } from '../engine/vocabulary.js';
 
 /** One row of the plan/result/status table. */
 export interface MigrationRow {
@@ -232,6 +212,11 @@ export interface ActionRun {
   urlSource?: string;
   /** ISO time the run started. */
   startedAt: string;
+  /**
+   * The run's one duration, ms: measured once, when its outcome is decided (the failure issue and
+   * the notification after it report the run and are not part of it). The `duration-ms` output,
+   * the job summary and the history table's `run_duration_ms` all give this figure.
+   */
   durationMs: number;
   rows: MigrationRow[];
   /** Versions this run applied, including any it then rolled back automatically (see {@link rolledBack}). */

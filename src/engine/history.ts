@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { LedgerName } from './ledger.js';
 import { checksumOf } from './parse.js';
 import type { MigrationPlan } from './plan.js';
+import { STORED_STEP_OUTCOMES, type RunOutcome, type StepOutcome } from './vocabulary.js';
 
 /** Who and what ran a migration: copied into every history row for the audit trail. */
 export interface RunContext {
@@ -30,16 +31,11 @@ export interface RunContext {
 }
 
 /**
- * Outcome recorded for one attempt. `verified`: the down section of this file (by checksum) was
- * proven by `verify` on a scratch database of the same server; nothing ran on this database.
- * `cancelled`: the run was cancelled (the job's SIGINT/SIGTERM) while this migration ran, and its
- * statement was cancelled: nothing of a transactional section remains; the row's error says what
- * of a `transaction:false` one completed.
+ * Outcome recorded for one attempt: a word of {@link STEP_OUTCOMES} (`verified` and `cancelled`
+ * are explained there). Rows written by older versions may hold a legacy spelling
+ * (`rolled_back`), which readers turn into the current word with `stepOutcome`.
  */
-export type HistoryOutcome = 'applied' | 'failed' | 'rolled_back' | 'verified' | 'cancelled';
-
-/** Outcomes of the table's check constraint, in the order the DDL lists them. */
-const OUTCOMES: readonly HistoryOutcome[] = ['applied', 'failed', 'rolled_back', 'verified', 'cancelled'];
+export type HistoryOutcome = StepOutcome;
 
 /** Resolved, quoted name of the audit table, in the ledger's schema. */
 export interface HistoryName {
@@ -73,23 +69,41 @@ function quoteIdent(id: string): string {
 }
 
 /**
+ * Columns added after the first release, with their types, oldest first: {@link historyDdl} adds
+ * any a table lacks. `run_status` and `run_duration_ms` are the run's own `status` and duration,
+ * written on all of its rows once it ended ({@link recordRunOutcome}); null on rows of older
+ * versions, of the CLI, and of runs whose outcome could not be written.
+ */
+const ADDED_COLUMNS: readonly (readonly [name: string, type: string])[] = [
+  ['invocation_id', 'text'],
+  ['run_status', 'text'],
+  ['run_duration_ms', 'double precision'],
+];
+
+/**
  * DDL of the audit table. An identity column (not bigserial) keeps its sequence inside the table
  * definition, so excluding the table from schema dumps excludes all of it.
  *
- * Tables created by older versions (before `invocation_id`, or with fewer outcomes in the check
- * constraint) are brought up to date in the same round trip; the catalog checks come first so an
- * up-to-date table is never ALTERed (that would take an ACCESS EXCLUSIVE lock on every run).
+ * Tables created by older versions (lacking a column of {@link ADDED_COLUMNS}, or with a check
+ * constraint that lacks a word of {@link STORED_STEP_OUTCOMES}) are brought up to date in the same
+ * round trip; the catalog checks come first so an up-to-date table is never ALTERed (that would
+ * take an ACCESS EXCLUSIVE lock on every run). The new constraint keeps the legacy words, so the
+ * rows already written stay valid as they are and older versions of the tool can still write.
  */
 export function historyDdl(name: HistoryName): string {
-  const outcomes = OUTCOMES.map((o) => `'${o}'`).join(', ');
+  const outcomes = STORED_STEP_OUTCOMES.map((o) => literal(o)).join(', ');
   const table = literal(name.quoted);
-  const newest = OUTCOMES.at(-1)!;
+  // Each word as pg_get_constraintdef shows it ('rolled-back'::text), `_` escaped: `rolled_back` must not match `rolled-back`.
+  const everyWord = STORED_STEP_OUTCOMES.map((o) => literal(`%${literal(o).replace(/[\\%_]/g, '\\$&')}%`)).join(', ');
+  const addColumns = ADDED_COLUMNS.map(
+    ([column, type]) => `  if not exists (select 1 from pg_attribute where attrelid = ${table}::regclass and attname = ${literal(column)} and not attisdropped) then
+    alter table ${name.quoted} add column ${column} ${type};
+  end if;`,
+  ).join('\n');
   return `${createDdl(name, outcomes)};
 do $db_migrate$ declare c record; begin
-  if not exists (select 1 from pg_attribute where attrelid = ${table}::regclass and attname = 'invocation_id' and not attisdropped) then
-    alter table ${name.quoted} add column invocation_id text;
-  end if;
-  if not exists (select 1 from pg_constraint where conrelid = ${table}::regclass and contype = 'c' and pg_get_constraintdef(oid) like '%''${newest}''%') then
+${addColumns}
+  if not exists (select 1 from pg_constraint where conrelid = ${table}::regclass and contype = 'c' and pg_get_constraintdef(oid) like all (array[${everyWord}])) then
     -- The old check constraint's name was chosen by the server (and truncated for long names): find it.
     for c in select conname from pg_constraint where conrelid = ${table}::regclass and contype = 'c' and pg_get_constraintdef(oid) like '%outcome%' loop
       execute format('alter table %s drop constraint %I', ${table}, c.conname);
@@ -118,7 +132,7 @@ function createDdl(name: HistoryName, outcomes: string): string {
   tool_version text,
   sqlstate text,
   error text,
-  invocation_id text
+${ADDED_COLUMNS.map(([column, type]) => `  ${column} ${type}`).join(',\n')}
 )`;
 }
 
@@ -162,9 +176,34 @@ export async function recordHistory(conn: Connection, name: HistoryName, e: Hist
   await conn.query(historyInsertSql(name, e, ctx));
 }
 
+/** How a run ended, as it reported it: what {@link recordRunOutcome} writes on its rows. */
+export interface RunOutcomeRecord {
+  /** The run's `status`. */
+  status: RunOutcome;
+  /** The run's duration as it measured it (the action's `duration-ms`), ms. */
+  durationMs: number;
+}
+
+/** How long the outcome's UPDATE may wait for a lock or run: it reports a run that is over, and must never hold up its end. */
+const OUTCOME_STATEMENT_TIMEOUT_MS = 5000;
+
+/**
+ * Write the run's status and duration on every history row of one invocation (`invocation_id`),
+ * once the run's outcome is decided: reports then show the run exactly as its outputs did. One
+ * transaction in one round trip (a transaction pooler keeps it on one server connection), waiting
+ * at most `lockTimeoutMs` for a lock. Returns the rows updated.
+ */
+export async function recordRunOutcome(conn: Connection, name: HistoryName, invocationId: string, o: RunOutcomeRecord, lockTimeoutMs: number): Promise<number> {
+  const update = `update ${name.quoted} set run_status = ${literal(o.status)}, run_duration_ms = ${Number(o.durationMs)} where invocation_id = ${literal(invocationId)}`;
+  const sql = `BEGIN;SET LOCAL lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))};SET LOCAL statement_timeout = ${OUTCOME_STATEMENT_TIMEOUT_MS};${update};COMMIT`;
+  // Several statements in one simple query: the driver answers with one result per statement.
+  const results = (await conn.query(sql)) as unknown as { command: string; rowCount: number | null }[];
+  return results.find((r) => r.command === 'UPDATE')?.rowCount ?? 0;
+}
+
 /**
  * Columns every version of the history table has had: {@link historyDdl} adds the newer ones
- * (`invocation_id`) to an older table, and refuses to touch a table that lacks these.
+ * ({@link ADDED_COLUMNS}) to an older table, and refuses to touch a table that lacks these.
  */
 const HISTORY_COLUMNS = [
   'version', 'direction', 'outcome', 'file_name', 'checksum', 'started_at', 'finished_at', 'duration_ms',

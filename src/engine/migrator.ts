@@ -1,11 +1,11 @@
 import pg from 'pg';
 import { randomUUID } from 'node:crypto';
-import type { Connection } from './db.js';
+import { withConnection, type Connection } from './db.js';
 import { MigrationError } from './errors.js';
 import { findMigrationFiles, assertUniqueVersions } from './files.js';
 import { loadMigrations, type LoadedMigration } from './parse.js';
 import { resolveLedgerName, ensureLedger, appliedVersions, readAppliedVersions, type LedgerName } from './ledger.js';
-import { editedWarning, editedVersions, configuredHistory, checkHistory, historyDdl, type HistoryName, type RunContext } from './history.js';
+import { editedWarning, editedVersions, configuredHistory, checkHistory, historyDdl, recordRunOutcome, type HistoryName, type RunContext, type RunOutcomeRecord } from './history.js';
 import { makePlan, checkStrictOrder, rollbackTargets, newestFirst, refOf, type MigrationPlan } from './plan.js';
 import { settleRun, stoppedByLostConnection, type RunSoFar } from './outcome.js';
 import { cancelledError } from './cancel.js';
@@ -96,6 +96,8 @@ export class Migrator {
   private held?: Held;
   /** {@link serverLockTimeout} of each session seen. */
   private readonly serverLockTimeouts = new WeakMap<Connection, number>();
+  /** The history table this invocation wrote a row into (a step ran), for {@link recordRunOutcome}. */
+  private recordedIn?: HistoryName;
 
   /** One Migrator is one invocation: every history row it writes shares the invocation id. */
   constructor(cfg: MigratorConfig) {
@@ -214,7 +216,7 @@ export class Migrator {
   /**
    * Undo exactly these versions (e.g. what a failed run applied), newest first in dbmate's file
    * order, each down section in its own transaction (unless `transaction:false`) with its ledger
-   * delete and a `rolled_back` history row. Versions that are not applied are skipped.
+   * delete and a `rolled-back` history row. Versions that are not applied are skipped.
    *
    * Stops at the first version it cannot undo honestly: no file, a file that no longer parses, a
    * down section with no statement (dbmate would just delete the ledger row and leave the change
@@ -239,7 +241,7 @@ export class Migrator {
       const check = (v: string) => this.undoable(byVersion.get(v), v);
       const { steps, stopped } = await this.runSteps(conn, todo, 'down', stepOpts, check, { rowsAffected: false });
       const base = await this.settle(conn, locked, { command: 'rollback', files, ledger, history, steps, error: stopped?.error, t0, stepOpts });
-      const undone = new Set(steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version));
+      const undone = new Set(steps.filter((st) => st.outcome === 'rolled-back').map((st) => st.version));
       const pendingAfter = new Set(base.pending);
       // With the ledger unreadable (connection lost), trust the steps: what did not finish remains.
       const stillApplied = (v: string) => (base.stateUnknown ? !undone.has(v) : !pendingAfter.has(v));
@@ -293,6 +295,23 @@ export class Migrator {
       };
     }
     return loaded;
+  }
+
+  /**
+   * Once the run's outcome is decided (after its health checks and automatic rollback): its
+   * status and its one duration, as the caller reported them (the action's `status` and
+   * `duration-ms`), on every history row this invocation wrote, so reports show the run as it
+   * ended rather than guess from its rows. One UPDATE on a short connection of its own (the
+   * command's session is gone by then); nothing when no step ran. Returns the rows updated.
+   *
+   * @throws the driver's error when the database cannot be reached or the UPDATE fails: the
+   *   caller decides that this never changes the outcome
+   */
+  async recordRunOutcome(outcome: RunOutcomeRecord): Promise<number> {
+    const history = this.recordedIn;
+    if (!history) return 0;
+    const { target, ctx, lockTimeoutMs, connectTimeoutMs } = this.cfg;
+    return withConnection(target, (conn) => recordRunOutcome(conn, history, ctx.invocationId!, outcome, lockTimeoutMs), { connectTimeoutMs });
   }
 
   /** `status`: never creates anything. Edited applied files are reported separately (stderr in the CLI). */
@@ -485,6 +504,7 @@ export class Migrator {
       this.log.info(`${doing}: ${m.file.fileName}`);
       const r = await runStep(conn, m.file, m.parsed, direction, stepOpts);
       steps.push(r);
+      if (stepOpts.history) this.recordedIn = stepOpts.history;
       if (r.error) return { steps, stopped: { version: m.file.version, reason: r.outcome === 'cancelled' ? 'cancelled' : 'failed', error: r.error, displayPath: m.file.displayPath } };
       if (show.rowsAffected && this.cfg.verbose && r.rowsAffected !== undefined) this.log.info(`Rows affected: ${r.rowsAffected}`);
       this.log.info(`${done}: ${m.file.fileName} in ${formatGoDuration(BigInt(Math.round(r.durationMs * 1e6)))}`);

@@ -124,7 +124,7 @@ function committed(step: StepResult, after: MigrationPlan): boolean {
  * with it): report it as done, and the run as stopped by the lost connection, not by the step.
  */
 function heardLate(result: RunResult, step: StepResult, why: string | undefined): void {
-  step.outcome = step.direction === 'up' ? 'applied' : 'rolled_back';
+  step.outcome = step.direction === 'up' ? 'applied' : 'rolled-back';
   step.committedUnheard = true;
   delete step.error;
   result.error = new MigrationError(

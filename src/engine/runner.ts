@@ -14,6 +14,7 @@ import { sleep } from './sleep.js';
 import { firstAttempt, nextAttempt, type LockAttempt, type LockScheduleSettings } from './lock-schedule.js';
 import { abortReason } from './cancel.js';
 import { redact } from './redact.js';
+import type { RanStepOutcome } from './vocabulary.js';
 
 /** Settings every migration step runs under. */
 export interface StepOptions {
@@ -48,7 +49,7 @@ export interface StepResult {
   displayPath: string;
   direction: 'up' | 'down';
   /** `cancelled`: the run was cancelled while this step ran; nothing of a transactional step remains. */
-  outcome: 'applied' | 'rolled_back' | 'failed' | 'cancelled';
+  outcome: RanStepOutcome;
   transaction: boolean;
   /** Wall time of the step including retries, ms. */
   durationMs: number;
@@ -124,7 +125,7 @@ export async function runStep(
   }
   return {
     ...base,
-    outcome: direction === 'up' ? 'applied' : 'rolled_back',
+    outcome: direction === 'up' ? 'applied' : 'rolled-back',
     durationMs,
     attempts: r.attempts,
     rowsAffected: r.rowsAffected,
@@ -182,7 +183,7 @@ function bookkeepingSql(opts: StepOptions, file: MigrationFile, parsed: ParsedMi
         {
           version: file.version,
           direction,
-          outcome: direction === 'up' ? 'applied' : 'rolled_back',
+          outcome: direction === 'up' ? 'applied' : 'rolled-back',
           fileName: file.fileName,
           checksum: parsed.checksum,
         },

@@ -9,6 +9,7 @@ import { findMigrationFiles } from '../engine/files.js';
 import { resolveLedgerName } from '../engine/ledger.js';
 import { makePlan } from '../engine/plan.js';
 import type { Connection } from '../engine/db.js';
+import { storedSpellings } from '../engine/vocabulary.js';
 
 /**
  * Anything that runs a parameterised query and returns its rows: a `pg.Pool`, a `pg.Client`, a
@@ -52,22 +53,32 @@ export interface MigrationCheck {
    */
   current: string | null;
   /**
-   * The most recent run in the history table (of `environment`, when given) failed: its newest row
-   * is a failure, or it rolled back migrations it had applied (the action's automatic rollback).
-   * Rows of `verify` (outcome `verified`) are not runs. Stays true until the next run that records
-   * a row, so report it rather than failing readiness on it alone. Always false without a history table.
+   * The most recent run in the history table (of `environment`, when given) failed: it ended
+   * `failed` or `rolled-back`, as its `status` said and recorded on its rows; for rows without
+   * that (older versions, the CLI), its newest row is a failure, or it rolled back migrations it
+   * had applied (the action's automatic rollback). Rows of `verify` (outcome `verified`) are not
+   * runs. Stays true until the next run that records a row, so report it rather than failing
+   * readiness on it alone. Always false without a history table.
    */
   failedLast: boolean;
   /** When the check ran. */
   checkedAt: Date;
 }
 
+/** `'a', 'b'`: words as SQL literals, for an `in` list (the vocabulary's words need no escaping). */
+function sqlWords(words: readonly string[]): string {
+  return words.map((w) => `'${w}'`).join(', ');
+}
+
 /**
  * Whether the newest run in a history table failed, as an SQL expression (boolean, never null).
- * The newest row that is not `verified` belongs to the newest run. Its outcome `failed` means the
- * run stopped there; `rolled_back` means either an automatic rollback after a failure (the same run
- * also went up) or a deliberate `rollback` command (it did not). A run is one `invocation_id`; rows
- * from before that column existed belong to one CI run id and environment, as src/metrics groups them.
+ * The newest row that is not `verified` belongs to the newest run. When the run recorded its own
+ * status on its rows (`run_status`, read through `to_jsonb` so tables from before that column
+ * work too), that says it: `failed` or `rolled-back` is a failure. Otherwise the row's outcome:
+ * `failed` means the run stopped there; `rolled-back` (or the `rolled_back` of older versions)
+ * means either an automatic rollback after a failure (the same run also went up) or a deliberate
+ * `rollback` command (it did not). A run is one `invocation_id`; rows from before that column
+ * existed belong to one CI run id and environment, as src/metrics groups them.
  *
  * @param opts.legacy the table has no `invocation_id` column yet (created by 0.1.0 and not upgraded
  *   by a run since)
@@ -83,10 +94,12 @@ function lastRunFailedSql(history: string, opts: { environmentParam?: string; le
                            and ${sameRunId}))`;
   return `coalesce((
     -- the newest run: its newest row that is not verify's proof
-    select case last.outcome
-             when 'failed' then true
+    select case
+             -- the status the run reported, recorded on its rows once it ended
+             when to_jsonb(last) ->> 'run_status' is not null then (to_jsonb(last) ->> 'run_status') in (${sqlWords(['failed', 'rolled-back'])})
+             when last.outcome = 'failed' then true
              -- undone by an automatic rollback (the same run went up), not by a rollback command
-             when 'rolled_back' then exists (
+             when last.outcome in (${sqlWords(storedSpellings('rolled-back'))}) then exists (
                select 1 from ${history} run
                 where run.direction = 'up' and run.id < last.id
                   and ${sameRun})

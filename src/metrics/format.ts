@@ -1,5 +1,6 @@
+import { runOutcomeLabel } from '../engine/vocabulary.js';
 import { duration } from '../text/units.js';
-import type { Distribution, EnvironmentReport, MigrationReport, RunOutcome, RunSummary } from './types.js';
+import type { Distribution, EnvironmentReport, MigrationReport, RunSummary } from './types.js';
 
 /** A share as a percentage with one decimal; `—` when undefined (no runs). */
 export function percent(share: number | null): string {
@@ -15,15 +16,6 @@ export function spread(d: Distribution): string {
 export function when(d: Date): string {
   return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
-
-/** Words for an outcome. */
-export const OUTCOME_LABELS: Readonly<Record<RunOutcome, string>> = {
-  success: 'success',
-  failed: 'failed',
-  'rolled-back': 'rolled back',
-  rollback: 'rollback',
-  cancelled: 'cancelled',
-};
 
 /** First line of an error, shortened, for a table cell. */
 export function firstLine(text: string | null, max = 120): string {
@@ -48,7 +40,7 @@ export function environmentRow(e: EnvironmentReport): string[] {
     spread(e.migrationDurationMs),
     e.runs ? `${percent(e.rollbacks.rate)} (${e.rollbacks.automatic} auto, ${e.rollbacks.manual} manual)` : '—',
     e.recovery.openSince ? `${mttr}; failing since ${when(e.recovery.openSince)}` : mttr,
-    e.lastRun ? `${OUTCOME_LABELS[e.lastRun.outcome]}, ${when(e.lastRun.finishedAt)}` : '—',
+    e.lastRun ? `${runOutcomeLabel(e.lastRun)}, ${when(e.lastRun.finishedAt)}` : '—',
   ];
 }
 

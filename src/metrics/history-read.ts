@@ -1,6 +1,7 @@
 import { type Connection } from '../engine/db.js';
 import { tableExists as historyExists } from '../engine/catalog.js';
 import type { HistoryName } from '../engine/history.js';
+import { isRunOutcome, stepOutcome, storedSpellings } from '../engine/vocabulary.js';
 import type { HistoryRecord } from './types.js';
 
 /** Filters of {@link readHistory}. */
@@ -22,7 +23,8 @@ interface Row {
   id: string;
   version: string;
   direction: 'up' | 'down';
-  outcome: HistoryRecord['outcome'];
+  /** As stored: legacy spellings included. */
+  outcome: string;
   file_name: string | null;
   checksum: string | null;
   started_at: Date;
@@ -37,6 +39,8 @@ interface Row {
   sqlstate: string | null;
   error: string | null;
   invocation_id: string | null;
+  run_status: string | null;
+  run_duration_ms: number | null;
 }
 
 /**
@@ -50,9 +54,10 @@ export function runKey(r: Pick<HistoryRecord, 'invocationId' | 'runId' | 'enviro
 }
 
 /**
- * Rows of the audit table, newest first; null when the table does not exist (never created
- * here: reading history must not change the database). Tables from before `invocation_id` read
- * as if every row had a null one.
+ * Rows of the audit table, newest first, their outcomes in the current words; null when the table
+ * does not exist (never created here: reading history must not change the database). Tables from
+ * before a column (`invocation_id`, `run_status`, `run_duration_ms`) read as if every row had a
+ * null one.
  */
 export async function readHistory(conn: Connection, name: HistoryName, q: HistoryQuery = {}): Promise<HistoryRecord[] | null> {
   const source = await historySource(conn, name);
@@ -85,14 +90,19 @@ export async function readRecentRuns(conn: Connection, name: HistoryName, enviro
   return rows.filter((r) => keep.has(runKey(r)));
 }
 
+/** Columns newer than the first release, which {@link historySource} reads as null on a table that lacks them. */
+const NEWER_COLUMNS: Readonly<Record<string, string>> = { invocation_id: 'text', run_status: 'text', run_duration_ms: 'double precision' };
+
 /** The table as a subquery with every column this version reads, or null when it is missing. */
 async function historySource(conn: Connection, name: HistoryName): Promise<string | null> {
   if (!(await historyExists(conn, name))) return null;
-  const { rowCount } = await conn.query(
-    `select 1 from information_schema.columns where table_schema = $1 and table_name = $2 and column_name = 'invocation_id'`,
-    [name.schema, name.table],
+  const { rows } = await conn.query<{ column_name: string }>(
+    `select column_name from information_schema.columns where table_schema = $1 and table_name = $2 and column_name = any($3)`,
+    [name.schema, name.table, Object.keys(NEWER_COLUMNS)],
   );
-  return (rowCount ?? 0) > 0 ? name.quoted : `(select *, null::text as invocation_id from ${name.quoted})`;
+  const have = new Set(rows.map((r) => r.column_name));
+  const missing = Object.entries(NEWER_COLUMNS).filter(([c]) => !have.has(c));
+  return missing.length === 0 ? name.quoted : `(select *, ${missing.map(([c, type]) => `null::${type} as ${c}`).join(', ')} from ${name.quoted})`;
 }
 
 function filters(q: HistoryQuery): { where: string; values: unknown[] } {
@@ -117,7 +127,7 @@ function record(r: Row): HistoryRecord {
     id: Number(r.id),
     version: r.version,
     direction: r.direction,
-    outcome: r.outcome,
+    outcome: stepOutcome(r.outcome),
     fileName: r.file_name,
     checksum: r.checksum,
     startedAt: r.started_at,
@@ -132,6 +142,9 @@ function record(r: Row): HistoryRecord {
     sqlstate: r.sqlstate,
     error: r.error,
     invocationId: r.invocation_id ?? null,
+    // A word this version does not know (a newer version's) is left for the rows to explain.
+    runStatus: isRunOutcome(r.run_status) ? r.run_status : null,
+    runDurationMs: r.run_duration_ms === null || r.run_duration_ms === undefined ? null : Number(r.run_duration_ms),
   };
 }
 
@@ -147,8 +160,9 @@ export async function readDownProofs(conn: Connection, name: HistoryName): Promi
   if (!(await historyExists(conn, name))) return proofs;
   const { rows } = await conn.query<{ outcome: string; checksum: string }>(
     `select distinct outcome, checksum from ${name.quoted}
-      where direction = 'down' and outcome in ('verified', 'rolled_back') and checksum is not null`,
+      where direction = 'down' and outcome = any($1) and checksum is not null`,
+    [['verified', ...storedSpellings('rolled-back')]],
   );
-  for (const r of rows) (r.outcome === 'verified' ? proofs.verified : proofs.exercised).add(r.checksum);
+  for (const r of rows) (stepOutcome(r.outcome) === 'verified' ? proofs.verified : proofs.exercised).add(r.checksum);
   return proofs;
 }

@@ -1,23 +1,23 @@
+import { RUN_OUTCOME_LABELS, runOutcomeLabel, type RunOutcome } from '../engine/vocabulary.js';
 import { duration } from '../text/units.js';
-import { OUTCOME_LABELS, percent, when, windowText } from './format.js';
+import { percent, when, windowText } from './format.js';
 import { isSuccess } from './runs.js';
-import type { Coverage, Distribution, EnvironmentReport, MigrationReport, RunOutcome, RunSummary } from './types.js';
+import type { Coverage, Distribution, EnvironmentReport, MigrationReport, RunSummary } from './types.js';
 
 /**
  * Outcome colours, used for outcomes and nothing else (so a colour in the page means an outcome).
- * GitHub Primer's green/blue/red/amber: saturated, and told apart by red-green colour-blind readers
- * through blue vs amber and through the marker shapes below.
+ * GitHub Primer's green/red/amber and a grey: saturated, and told apart by red-green colour-blind
+ * readers through their lightness and through the marker shapes below.
  */
 export const OUTCOME_COLOURS: Readonly<Record<RunOutcome, string>> = {
   success: '#1a7f37',
-  rollback: '#0969da',
-  failed: '#cf222e',
   'rolled-back': '#bf8700',
   cancelled: '#6e7781',
+  failed: '#cf222e',
 };
 
-/** Stacking and legend order: good news first. */
-const OUTCOMES: readonly RunOutcome[] = ['success', 'rollback', 'rolled-back', 'cancelled', 'failed'];
+/** Stacking and legend order, good news first: the colours' (a record of every outcome, so none is left out). */
+const OUTCOMES = Object.keys(OUTCOME_COLOURS) as RunOutcome[];
 
 /** How many runs the "recent runs" table shows; the charts show all of them. */
 const RECENT_RUNS = 50;
@@ -100,7 +100,7 @@ function environmentCards(envs: readonly EnvironmentReport[]): string {
       ['Migrations', `${e.migrationsApplied} applied`],
       ['Rollbacks', `${rb.automatic} automatic · ${rb.manual} manual${e.runs ? ` <span class="muted">(${percent(rb.rate)} of runs)</span>` : ''}`],
       ['Time to recovery', `${rec.recovered ? duration(rec.mttrMs) : '—'} <span class="muted">· ${rec.incidents} incident(s), ${rec.recovered} recovered</span>`],
-      ['Last run', e.lastRun ? `${badge(e.lastRun.outcome)} <span class="muted">${escapeHtml(when(e.lastRun.finishedAt))}</span>` : '—'],
+      ['Last run', e.lastRun ? `${badge(e.lastRun)} <span class="muted">${escapeHtml(when(e.lastRun.finishedAt))}</span>` : '—'],
     ];
     const open = rec.openSince ? `<p class="open">Failing since ${escapeHtml(when(rec.openSince))}</p>` : '';
     return `<article class="card">
@@ -116,8 +116,9 @@ function distRow(label: string, d: Distribution): string {
   return `<tr><td>${label}</td>${[d.p50, d.p95, d.max].map((v) => `<td class="num">${duration(v)}</td>`).join('')}</tr>`;
 }
 
-function badge(outcome: RunOutcome): string {
-  return `<span class="badge"><svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">${marker(outcome, 6, 6, 4.5)}</svg>${escapeHtml(OUTCOME_LABELS[outcome])}</span>`;
+/** A run's outcome with its marker; a deliberate rollback says so (`success (rollback)`). */
+function badge(run: Pick<RunSummary, 'outcome' | 'kind'>): string {
+  return `<span class="badge" data-outcome="${run.outcome}" data-kind="${run.kind}"><svg width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">${marker(run.outcome, 6, 6, 4.5)}</svg>${escapeHtml(runOutcomeLabel(run))}</span>`;
 }
 
 /**
@@ -130,8 +131,6 @@ function marker(outcome: RunOutcome, x: number, y: number, r: number): string {
   switch (outcome) {
     case 'success':
       return `<circle ${fill} cx="${fx(x)}" cy="${fx(y)}" r="${r}"/>`;
-    case 'rollback':
-      return p([[-1.1, -0.8], [1.1, -0.8], [0, 1.1]]);
     case 'rolled-back':
       return `<rect ${fill} x="${fx(x - r * 0.9)}" y="${fx(y - r * 0.9)}" width="${fx(r * 1.8)}" height="${fx(r * 1.8)}"/>`;
     case 'failed':
@@ -147,7 +146,7 @@ function fx(n: number): string {
 
 function legend(outcomes: readonly RunOutcome[]): string {
   const items = outcomes.map(
-    (o) => `<li><svg width="14" height="14" viewBox="0 0 14 14" aria-hidden="true">${marker(o, 7, 7, 5.5)}</svg>${escapeHtml(OUTCOME_LABELS[o])}</li>`,
+    (o) => `<li data-outcome="${o}"><svg width="14" height="14" viewBox="0 0 14 14" aria-hidden="true">${marker(o, 7, 7, 5.5)}</svg>${escapeHtml(RUN_OUTCOME_LABELS[o])}</li>`,
   );
   return `<ul class="legend">${items.join('')}</ul>`;
 }
@@ -214,7 +213,7 @@ function durationChart(report: MigrationReport, envs: readonly string[]): string
     out.push(`<polyline class="trend" points="${line}"/>`);
     for (const r of runs) {
       out.push(
-        `<g class="pt" data-outcome="${r.outcome}" data-environment="${escapeHtml(env)}"><title>${escapeHtml(runTooltip(r))}</title>${marker(r.outcome, x(r.startedAt.getTime()), y(r.durationMs), 5)}</g>`,
+        `<g class="pt" data-outcome="${r.outcome}" data-kind="${r.kind}" data-environment="${escapeHtml(env)}"><title>${escapeHtml(runTooltip(r))}</title>${marker(r.outcome, x(r.startedAt.getTime()), y(r.durationMs), 5)}</g>`,
       );
     }
   });
@@ -227,7 +226,7 @@ function runTooltip(r: RunSummary): string {
   const versions = [...r.applied, ...r.rolledBack.map((v) => `${v} (down)`), ...(r.failedVersion && !r.applied.includes(r.failedVersion) ? [`${r.failedVersion} (failed)`] : [])];
   return [
     `${r.environment} · ${when(r.startedAt)}`,
-    `${OUTCOME_LABELS[r.outcome]} in ${duration(r.durationMs)}`,
+    `${runOutcomeLabel(r)} in ${duration(r.durationMs)}`,
     `versions: ${versions.length ? versions.join(', ') : '—'}`,
     r.actor ? `actor: ${r.actor}` : null,
     r.gitSha ? `commit: ${r.gitSha.slice(0, 7)}` : null,
@@ -265,7 +264,7 @@ function outcomeChart(runs: readonly RunSummary[], envs: readonly string[]): str
       const x0 = left + x(at);
       const w = x(n);
       out.push(
-        `<g class="bar" data-outcome="${o}" data-environment="${escapeHtml(env)}" data-count="${n}"><title>${escapeHtml(`${env}: ${n} ${OUTCOME_LABELS[o]}`)}</title><rect x="${fx(x0)}" y="${top}" width="${fx(w)}" height="${barH}" fill="${OUTCOME_COLOURS[o]}"/>` +
+        `<g class="bar" data-outcome="${o}" data-environment="${escapeHtml(env)}" data-count="${n}"><title>${escapeHtml(`${env}: ${n} ${RUN_OUTCOME_LABELS[o]}`)}</title><rect x="${fx(x0)}" y="${top}" width="${fx(w)}" height="${barH}" fill="${OUTCOME_COLOURS[o]}"/>` +
           (w >= 24 ? `<text class="in-bar${o === 'rolled-back' ? ' dark' : ''}" x="${fx(x0 + w / 2)}" y="${mid}" text-anchor="middle">${n}</text>` : '') +
           `</g>`,
       );
@@ -359,7 +358,7 @@ function recentRuns(runs: readonly RunSummary[]): string {
     const cells = [
       `<td class="nowrap">${escapeHtml(when(r.startedAt).replace(/ UTC$/, ''))}</td>`,
       `<td>${escapeHtml(r.environment)}</td>`,
-      `<td>${badge(r.outcome)}</td>`,
+      `<td>${badge(r)}</td>`,
       `<td class="num">${duration(r.durationMs)}</td>`,
       `<td class="versions">${versions(r.applied)}</td>`,
       `<td class="versions">${versions(r.rolledBack)}</td>`,

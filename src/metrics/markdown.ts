@@ -1,9 +1,11 @@
+import { runOutcomeLabel, type RunOutcome } from '../engine/vocabulary.js';
 import { duration } from '../text/units.js';
 import { cell, code, escapeHtml } from '../text/markdown.js';
-import { ENVIRONMENT_HEADERS, OUTCOME_LABELS, coverageText, environmentRow, firstLine, runChanges, when, windowText } from './format.js';
-import type { MigrationReport, RunOutcome, RunSummary } from './types.js';
+import { ENVIRONMENT_HEADERS, coverageText, environmentRow, firstLine, runChanges, when, windowText } from './format.js';
+import type { MigrationReport, RunSummary } from './types.js';
 
-const OUTCOME_ICONS: Readonly<Record<RunOutcome, string>> = { success: '✅', rollback: '↩️', failed: '❌', 'rolled-back': '⚠️', cancelled: '⏹️' };
+/** Each outcome's mark, as the job summary's title marks the run's `status` (↩️: rolled back). */
+export const OUTCOME_ICONS: Readonly<Record<RunOutcome, string>> = { success: '✅', failed: '❌', 'rolled-back': '↩️', cancelled: '⏹️' };
 
 /** A markdown table; every cell escaped (errors and names are data, never markup). */
 function table(headers: string[], rows: string[][]): string[] {
@@ -43,7 +45,7 @@ export function renderMarkdown(r: MigrationReport): string {
   const coverage = coverageText(r);
   if (coverage) out.push('### Reversibility', '', escapeHtml(coverage), '');
   out.push(
-    '<sub>Success rate: runs whose migrations all applied (or deliberate rollbacks that succeeded). Durations: p50 / p95 / max, nearest rank. ' +
+    '<sub>Success rate: runs that ended `success` (deliberate rollbacks that worked included). Durations: p50 / p95 / max, nearest rank. ' +
       'Time to recovery: mean time from the end of a failed run to the end of the next successful run in that environment.</sub>',
   );
   return `${out.join('\n')}\n`;
@@ -56,7 +58,7 @@ export function renderRecentRuns(runs: readonly RunSummary[], title: string): st
     .sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime())
     .map((r) => [
       when(r.startedAt),
-      `${OUTCOME_ICONS[r.outcome]} ${OUTCOME_LABELS[r.outcome]}`,
+      `${OUTCOME_ICONS[r.outcome]} ${runOutcomeLabel(r)}`,
       duration(r.durationMs),
       runChanges(r),
       firstLine(r.error, 80),

@@ -2,13 +2,17 @@
  * Shapes of the migration metrics built from the audit table (`schema_migrations_history`).
  * Pure data: computed by `report.ts`, rendered as text, markdown, HTML or JSON.
  */
+import type { RunKind, RunOutcome, StepOutcome } from '../engine/vocabulary.js';
+
+export type { RunKind, RunOutcome } from '../engine/vocabulary.js';
 
 /** One row of the audit table, as read back. */
 export interface HistoryRecord {
   id: number;
   version: string;
   direction: 'up' | 'down';
-  outcome: 'applied' | 'failed' | 'rolled_back' | 'verified' | 'cancelled';
+  /** In the current word: a legacy spelling (`rolled_back`) is read as the word it means now. */
+  outcome: StepOutcome;
   fileName: string | null;
   checksum: string | null;
   startedAt: Date;
@@ -24,17 +28,14 @@ export interface HistoryRecord {
   error: string | null;
   /** Null for rows written before the column existed. */
   invocationId: string | null;
+  /**
+   * The run's own `status`, written on its rows once it ended; null for rows of older versions,
+   * of the CLI, and of runs whose outcome could not be written (then it is derived from the rows).
+   */
+  runStatus: RunOutcome | null;
+  /** The run's duration as it measured it (the action's `duration-ms`), ms; null as {@link runStatus}. */
+  runDurationMs: number | null;
 }
-
-/**
- * How a run ended:
- * - `success`: every migration it attempted applied;
- * - `failed`: a migration (or a down section) failed;
- * - `rolled-back`: its migrations applied, then were rolled back in the same run (a failed health check);
- * - `rollback`: a deliberate rollback (only down sections), which succeeded.
- * `failed` and `rolled-back` are failures; `success` and `rollback` are successes.
- */
-export type RunOutcome = 'success' | 'failed' | 'rolled-back' | 'rollback' | 'cancelled';
 
 /** One run: the rows one invocation of the tool wrote for one environment. */
 export interface RunSummary {
@@ -44,10 +45,19 @@ export interface RunSummary {
   environment: string;
   startedAt: Date;
   finishedAt: Date;
-  /** From the first row's start to the last row's finish: the time spent migrating. */
+  /**
+   * The run's duration as it measured it and reported it (the action's `duration-ms` and job
+   * summary); for rows that do not carry it (older versions, the CLI), from the first row's start
+   * to the last row's finish.
+   */
   durationMs: number;
   /** `up`: the run applied migrations (its automatic rollback included); `rollback`: it only rolled back. */
-  kind: 'up' | 'rollback';
+  kind: RunKind;
+  /**
+   * How it ended, in the words of the `status` output: the status the run recorded on its rows,
+   * else derived from them by the same rule (see `runs.ts`). A deliberate rollback that worked is
+   * `success` of kind `rollback`.
+   */
   outcome: RunOutcome;
   /** Versions applied (up, applied), in order. */
   applied: string[];
@@ -83,20 +93,20 @@ export interface SlowMigration {
 export interface EnvironmentReport {
   environment: string;
   runs: number;
-  /** Runs that ended `success` or `rollback`. */
+  /** Runs that ended `success` (deliberate rollbacks that worked included). */
   succeeded: number;
-  /** Runs that ended `failed` or `rolled-back`. */
+  /** Runs that did not: `failed`, `rolled-back` or `cancelled`. */
   failed: number;
   /** succeeded / runs; null when there were no runs. */
   successRate: number | null;
-  /** Durations of runs (first start to last finish), ms. */
+  /** Durations of runs (each run's {@link RunSummary.durationMs}), ms. */
   runDurationMs: Distribution;
   /** Durations of applied up migrations, ms. */
   migrationDurationMs: Distribution;
   /** Migrations applied (up) in the window. */
   migrationsApplied: number;
   rollbacks: {
-    /** Runs whose migrations were rolled back automatically (outcome `rolled-back`, or `failed` with rows rolled back). */
+    /** Runs whose migrations were rolled back automatically (outcome `rolled-back`, or `failed` when that rollback stopped early). */
     automatic: number;
     /** Deliberate rollback runs. */
     manual: number;

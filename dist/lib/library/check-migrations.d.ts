@@ -40,10 +40,12 @@ export interface MigrationCheck {
      */
     current: string | null;
     /**
-     * The most recent run in the history table (of `environment`, when given) failed: its newest row
-     * is a failure, or it rolled back migrations it had applied (the action's automatic rollback).
-     * Rows of `verify` (outcome `verified`) are not runs. Stays true until the next run that records
-     * a row, so report it rather than failing readiness on it alone. Always false without a history table.
+     * The most recent run in the history table (of `environment`, when given) failed: it ended
+     * `failed` or `rolled-back`, as its `status` said and recorded on its rows; for rows without
+     * that (older versions, the CLI), its newest row is a failure, or it rolled back migrations it
+     * had applied (the action's automatic rollback). Rows of `verify` (outcome `verified`) are not
+     * runs. Stays true until the next run that records a row, so report it rather than failing
+     * readiness on it alone. Always false without a history table.
      */
     failedLast: boolean;
     /** When the check ran. */

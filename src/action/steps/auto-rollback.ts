@@ -34,8 +34,8 @@ export async function autoRollback(ctx: StepContext, reason: string): Promise<Ro
     warn(`the automatic rollback could not start: ${(err as Error).message}; still applied from this run: ${[...mine].reverse().join(', ')}`);
     return run.rollback;
   }
-  for (const st of rb.steps) run.rows.push(stepRow(st, st.outcome === 'rolled_back' ? 'rolled-back' : st.outcome === 'cancelled' ? 'cancelled' : 'rollback-failed'));
-  const rolledBack = rb.steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version);
+  for (const st of rb.steps) run.rows.push(stepRow(st, st.outcome === 'rolled-back' ? 'rolled-back' : st.outcome === 'cancelled' ? 'cancelled' : 'rollback-failed'));
+  const rolledBack = rb.steps.filter((st) => st.outcome === 'rolled-back').map((st) => st.version);
   run.rolledBack = rolledBack;
   const remaining = rb.remaining.map((m) => m.version);
   run.rollback = {

@@ -127,8 +127,10 @@ export function lintingMigrator(ctx: StepContext): MigratorPort {
     if (r.unreadable?.length) log.info(`Lint: could not read ${r.unreadable.join(', ')}`);
     if (r.factsError !== undefined) warn(`lint could not read table sizes, so every existing table counts as large: ${r.factsError}`);
   };
+  const recordRunOutcome = migrator.recordRunOutcome;
   // Bound, not spread: the engine's methods live on its prototype.
   return {
+    ...(recordRunOutcome ? { recordRunOutcome: (...args: Parameters<typeof recordRunOutcome>) => recordRunOutcome.apply(migrator, args) } : {}),
     status: (...args) => migrator.status(...args),
     planRollback: (...args) => migrator.planRollback(...args),
     rollback: (...args) => migrator.rollback(...args),

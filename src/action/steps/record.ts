@@ -30,9 +30,6 @@ export function stepRow(st: StepResult, status: RowStatus): MigrationRow {
   };
 }
 
-/** The row of each step's outcome. */
-const ROW_OF: Record<StepResult['outcome'], RowStatus> = { applied: 'applied', rolled_back: 'rolled-back', failed: 'failed', cancelled: 'cancelled' };
-
 /**
  * Record an `up` or `rollback` result: one row per step (and, after `up`, one per file still
  * pending), the versions applied and undone, where the database is now, and the run's status:
@@ -41,13 +38,13 @@ const ROW_OF: Record<StepResult['outcome'], RowStatus> = { applied: 'applied', r
 export function recordRun(ctx: StepContext, r: RunResult): void {
   const { run, warn } = ctx;
   const last = r.steps.at(-1);
-  run.rows = r.steps.map((st) => stepRow(st, r.stateUnknown && st === last && st.error ? 'unknown' : ROW_OF[st.outcome]));
+  run.rows = r.steps.map((st) => stepRow(st, r.stateUnknown && st === last && st.error ? 'unknown' : st.outcome));
   const touched = new Set(r.steps.map((st) => st.version));
   if (r.command === 'up') {
     for (const m of r.pendingFiles) if (!touched.has(m.version)) run.rows.push({ version: m.version, file: m.displayPath, status: 'pending' });
   }
   run.applied = r.steps.filter((st) => st.outcome === 'applied').map((st) => st.version);
-  run.rolledBack = r.steps.filter((st) => st.outcome === 'rolled_back').map((st) => st.version);
+  run.rolledBack = r.steps.filter((st) => st.outcome === 'rolled-back').map((st) => st.version);
   run.pending = r.pending;
   setCurrent(run, r.currentVersion);
   if (r.schemaFile) run.schemaFile = r.schemaFile;

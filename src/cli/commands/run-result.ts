@@ -2,6 +2,7 @@ import type { CliOptions } from '../args/options.js';
 import type { MigrationError } from '../../engine/errors.js';
 import type { RunResult } from '../../engine/results.js';
 import { SqlMigrationError } from '../../engine/sql-error.js';
+import type { RunStatus } from '../../engine/vocabulary.js';
 import type { Out } from './context.js';
 
 /**
@@ -17,9 +18,11 @@ export function finishRun(opts: CliOptions, r: RunResult, out: Out): number {
 }
 
 function runJson(r: RunResult): unknown {
+  // The action's `status` words: the CLI has no automatic rollback, so never `rolled-back`.
+  const status: RunStatus = r.cancelled ? 'cancelled' : r.error ? 'failed' : r.steps.length ? 'success' : 'nothing-to-do';
   return {
     command: r.command,
-    status: r.cancelled ? 'cancelled' : r.error ? 'failed' : r.steps.length ? 'success' : 'nothing-to-do',
+    status,
     ...(r.stateUnknown ? { stateUnknown: true, unknownReason: r.unknownReason } : {}),
     steps: r.steps.map((s) => ({
       version: s.version,
