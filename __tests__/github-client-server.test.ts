@@ -5,6 +5,8 @@
  * GitHubApiErrors — a read-only token's 403 at once, a 5xx after a retry.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createIssueClient, GitHubApiError, type IssueClient } from '../src/github/issue-client.js';
 import { nextPageLink, startFakeGitHub, type FakeGitHub } from './helpers/fake-github.js';
 
@@ -175,6 +177,33 @@ describe('errors of the comment and review calls', () => {
       message: `GET ${path} (page 2): GitHub API answered 502: Bad Gateway (gave up after 3 attempts)`,
     });
     expect(gh.requests()).toEqual([`GET ${path}?per_page=100&page=1`, ...Array(3).fill(`GET ${path}?per_page=100&page=2`)]);
+  });
+
+  it('a body that stalls past the timeout after its headers is a failed attempt, retried, never an empty answer', async () => {
+    // The first answer sends its headers and half its JSON, then nothing; the second is whole.
+    let n = 0;
+    const stalled: (() => void)[] = [];
+    const server = createServer((_req, res) => {
+      n++;
+      const json = JSON.stringify([comment(1, 'octocat')]);
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      if (n === 1) {
+        res.write(json.slice(0, 10));
+        stalled.push(() => res.destroy());
+      } else res.end(json);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v3`;
+      const c = createIssueClient({ token: TOKEN, owner: 'acme', repo: 'shop', apiUrl, timeoutMs: 300, retry: { retries: 2, waitUnitMs: 1 } });
+      const comments = await c.listComments(7);
+      expect(comments).toEqual([expect.objectContaining({ id: 1, user: 'octocat' })]);
+      expect(n).toBe(2);
+    } finally {
+      for (const end of stalled) end();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 
   it('a 422 from createReview (a line outside the diff) is not retried, and its errors are in the message', async () => {

@@ -257,8 +257,12 @@ export function connectGitHub(opts: GitHubConnectionOptions): GitHubConnection {
 }
 
 /**
- * A fetch whose every call gives up after `ms`, and whose failures say why in their message
- * (`no answer within … ms`, `connect ECONNREFUSED …`).
+ * A fetch whose every call gives up after `ms`, body included, and whose failures say why in
+ * their message (`no answer within … ms`, `connect ECONNREFUSED …`).
+ *
+ * The body is read here, inside the deadline: @octokit/request reads it later and, when that read
+ * fails (the deadline struck after the headers), returns the empty text as the response's data
+ * instead of failing — a listing would then be `""` rather than an error to retry.
  *
  * The failure is a new Error of this realm: @octokit/request takes the message only from an
  * `instanceof Error` (fetch's own errors come from Node's realm, which under jest is another one),
@@ -270,7 +274,9 @@ function timed(fetchOf: () => typeof globalThis.fetch, ms: number): typeof globa
     const timeout = AbortSignal.timeout(ms);
     const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
     try {
-      return await fetchOf()(input, { ...init, signal });
+      const res = await fetchOf()(input, { ...init, signal });
+      const body = await res.arrayBuffer();
+      return new Response(res.status === 204 || res.status === 304 ? null : body, { status: res.status, statusText: res.statusText, headers: res.headers });
     } catch (err) {
       if (init?.signal?.aborted) throw err;
       throw new Error(timeout.aborted ? `no answer within ${ms} ms` : networkMessage(err), { cause: err });
