@@ -303,7 +303,7 @@ describe(`the bundled action (${ACTION_BUNDLE}) on real PostgreSQL`, () => {
     const ok = await step({ command: 'up', environment: 'production', backup: 'never', 'database-url': db.url });
     expect([ok.code, ok.outputs.status, ok.outputs['backup-path']]).toEqual([0, 'success', '']);
     expect(annotations(ok.stdout, 'warning').filter(notLint)).toEqual([]);
-    expect(ok.summary).toContain('| Backup | not taken (backup: never) |');
+    expect(ok.summary).toContain(' · **Backup:** not taken (backup: never) · ');
   });
 
   it('never shows the password or the token: not in stdout, stderr, the summary or the outputs', () => {

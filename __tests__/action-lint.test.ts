@@ -152,8 +152,11 @@ describe('lint in the preflight of up', () => {
     expect(run.lint!.findings.map((f) => f.file)).not.toContain('db/migrations/1_users.sql');
     const summary = renderSummary(run);
     expect(summary).toContain('Migration lint failed on production: nothing was applied');
-    expect(summary).toContain('| | Rule | Location | Problem | Safe alternative |');
-    expect(summary).toContain('`db/migrations/2_index.sql:2:1`');
+    // The finding that failed the run is the error: where, which rule, what to do instead.
+    const error = summary.slice(summary.indexOf('### ❌ Error'), summary.indexOf('### Result'));
+    expect(error).toContain('- ❌ error `require-concurrent-index` at `db/migrations/2_index.sql:2:1`: ');
+    expect(error).toContain('\n  **Safe alternative:** ');
+    expect(summary.split('`db/migrations/2_index.sql:2:1`')).toHaveLength(2);
   });
 
   it('findings below lint-fail-on are annotated and listed, and the run goes on', async () => {
@@ -303,9 +306,9 @@ describe('the gate: up judges what it executes, command: lint every section', ()
     const summary = renderSummary(run);
     expect(summary).toContain('1 error, 0 warnings, 1 info, 1 suppressed in the pending migrations (1 file)');
     expect(summary).toContain('Judged for PostgreSQL 16; table sizes read from the database.');
-    expect(summary).toMatch(/\| ❌ error \| `require-concurrent-index` \|.*Judged by orders: ~12 M rows, 3\.1 GB\./);
-    expect(summary).toMatch(/\| ℹ️ info \| `require-concurrent-index` \|.*Judged by lookup: ~40 rows/);
-    expect(summary).toMatch(/\| 🔕 suppressed warning \| `destructive-drop` \|.*Suppressed: table retired in #12\./);
+    expect(summary).toMatch(/^- ❌ error `require-concurrent-index` at `db\/migrations\/2_a\.sql:2:1`: .*Judged by orders: ~12 M rows, 3\.1 GB\. \\$/m);
+    expect(summary).toMatch(/^- ℹ️ info `require-concurrent-index` at `db\/migrations\/2_a\.sql:3:1`: .*Judged by lookup: ~40 rows/m);
+    expect(summary).toMatch(/^- 🔕 suppressed warning `destructive-drop` at `db\/migrations\/2_a\.sql:4:1`: .*Suppressed: table retired in #12\./m);
     const ann = lintAnnotations(run);
     expect(ann.map((a) => a.level)).toEqual(['error', 'info', 'info']);
     expect(ann[2]!.message).toContain('Suppressed: table retired in #12');
@@ -340,7 +343,7 @@ describe('command: lint through the bundle', () => {
     expect(r.code).not.toBe(0);
     expect(r.stdout).toMatch(/::error title=require-concurrent-index,file=db\/migrations\/2_index\.sql,line=2,col=1::/);
     expect(r.stdout).toMatch(/::warning title=missing-down,file=db\/migrations\/3_t\.sql,line=\d+,col=\d+::/);
-    expect(r.summary).toContain('| | Rule | Location | Problem | Safe alternative |');
+    expect(r.summary).toMatch(/^- ❌ error `require-concurrent-index` at `db\/migrations\/2_index\.sql:2:1`: /m);
     const ok = await runAction({ command: 'lint', 'lint-fail-on': 'none', 'lint-disable': 'missing-down' }, { cwd: dir, bundle: ACTION_BUNDLE, env });
     expect(ok.outputs.status).toBe('success');
     expect(ok.code).toBe(0);

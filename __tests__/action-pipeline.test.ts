@@ -377,7 +377,9 @@ describe('pipeline: backup before migrating (fakes)', () => {
     // A failed backup pages too: it blocks the deploy.
     expect(issues.calls.map((c) => c.method)).toEqual(['find', 'labels', 'create']);
     const body = (issues.calls[2].args[0] as { body: string }).body;
-    expect(body).toContain('the backup failed before any migration ran: nothing was applied');
+    expect(body).toContain('No migration of this run was applied; the database is at version `0`.');
+    expect(body).toContain('`backup before migrating failed, so nothing was applied: pg_dump 15.18 cannot back up a PostgreSQL 18.4 server: pg_dump must be version 18 or newer`');
+    expect(body).not.toContain('### Rollback');
   });
 
   it('rollback in production backs up before rolling back', async () => {

@@ -1,9 +1,12 @@
 import { describe, it, expect } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import { renderSummary } from '../src/action/summary.js';
+import { CODE_WIDTH, pathCode, plain, wrapCode, wrapDiff, wrapShell, wrapSql } from '../src/text/markdown.js';
 import { duration } from '../src/text/units.js';
 import { actionOutputs, fileAnnotations } from '../src/action/outputs.js';
 import type { ActionRun } from '../src/action/run-result.js';
 import { actionRun } from './helpers/action.js';
+import { EMAIL_ERROR_TEXT, FILES, dryRun, failedProductionRun, lintFailedRun, rolledBackRun } from './helpers/summary-runs.js';
 
 function baseRun(over: Partial<ActionRun> = {}): ActionRun {
   return actionRun({
@@ -27,12 +30,10 @@ describe('job summary rendering', () => {
         currentVersion: '2',
       }),
     );
-    expect(md).toMatch(/^## ✅ Migrations applied on staging\n/);
-    expect(md).toContain('| Environment | `staging` |');
-    expect(md).toContain('| Command | `up` |');
-    expect(md).toContain('| Database | `db.example.com:5432/app` as `deploy` (URL from `STAGING_DATABASE_URL`) |');
-    expect(md).toContain('| Current version | `2` |');
-    expect(md).toContain('| Duration | 1.2 s |');
+    // The facts under the headline: two short lines, where the run went and how it ended.
+    expect(md).toMatch(
+      /^## ✅ Migrations applied on staging\n\n\*\*Environment:\*\* `staging` · \*\*Command:\*\* `up` · \*\*Database:\*\* `db\.example\.com:5432\/app` as `deploy` \(URL from `STAGING_DATABASE_URL`\) \\\n\*\*Current version:\*\* `2` · \*\*Duration:\*\* 1\.2 s\n\n### Result\n/,
+    );
     expect(md).not.toContain('********');
     expect(md).toContain('### Result\n\n| Version | File | Status | Duration |\n|---|---|---|---|\n');
     expect(md).toContain('| `1` | `db/migrations/1_a.sql` | ✅ applied | 12 ms |');
@@ -66,8 +67,11 @@ describe('job summary rendering', () => {
     );
     expect(md).toMatch(/^## ❌ Migration failed on staging\n/);
     expect(md).toContain('**Totals:** 1 applied · 1 failed');
-    expect(md).toContain('### ❌ Error\n\nIn `db/migrations/2_bad.sql:4:15` (SQLSTATE `42P01`):\n\n```text\n');
-    expect(md).toContain('  statement: select * from nope\n```');
+    // The location and SQLSTATE once, then the message without them, then what the description adds (not the message again).
+    expect(md).toContain(
+      '### ❌ Error\n\nIn `db/migrations/2_bad.sql:4:15` (SQLSTATE `42P01`): applying version 2 failed: relation "nope" does not exist\n\n- **Statement:** select \\* from nope\n\n### Result\n',
+    );
+    expect(md.split('relation "nope" does not exist')).toHaveLength(2);
     expect(md).toContain('### ⚠️ Warnings\n\n- rollback-on-failure is not implemented');
   });
 
@@ -86,7 +90,7 @@ describe('job summary rendering', () => {
       }),
     );
     expect(md).toMatch(/^## 🔍 Dry run on staging: nothing was changed\n/);
-    expect(md).toContain('| Command | `up` (dry run: nothing was changed) |');
+    expect(md).toContain('**Command:** `up` (dry run)');
     expect(md).toContain('### Plan\n\n| Version | File | Status | Mode |');
     expect(md).toContain('| `1` | `db/migrations/1_a\\|b.sql` | 🔍 would apply | transaction |');
     expect(md).toContain('| `2` | `db/migrations/2_c.sql` | ⏳ pending | transaction:false |');
@@ -191,7 +195,12 @@ describe('job summary rendering', () => {
       }),
     );
     expect(md).toMatch(/^## ↩️ Health checks failed on staging: this run's migrations were rolled back\n/);
-    expect(md).toContain('### ❌ Health checks\n\n| Check | Result | Detail | Duration |\n|---|---|---|---|\n| SQL (`health-check-sql`) | ✅ passed | SELECT 1: succeeded (first column: 1) | 1 ms |\n');
+    // The checks that failed the run are its error: their table says what the message would, once.
+    expect(md).toContain(
+      '### ❌ Error\n\nThe health checks after migrating failed: URL (`health-check-url`).\n\n| Check | Result | Detail | Duration |\n|---|---|---|---|\n| SQL (`health-check-sql`) | ✅ passed | SELECT 1: succeeded (first column: 1) | 1 ms |\n',
+    );
+    expect(md).not.toContain('### ❌ Health checks');
+    expect(md.split('GET http://app/health')).toHaveLength(2);
     expect(md).toContain('| URL (`health-check-url`) | ❌ failed (3 attempts) | GET http://app/health: no 2xx after 3 attempt(s) 10 ms apart; last: 503 \\| x | 25 ms |');
     expect(md).toContain('### ↩️ Automatic rollback\n\n- **Why:** health check failed: url\n- **Rolled back** (newest first): `1`\n- **Still applied from this run:** none\n- **Current version now:** none applied\n');
     expect(md).toContain('**Totals:** 1 applied · 1 rolled back');
@@ -222,12 +231,16 @@ describe('job summary rendering', () => {
         issueUrl: 'https://github.com/o/r/issues/12',
       }),
     );
-    expect(md).toContain('| Backup | ✅ `/tmp/db-backups/production-app-20260101T000000Z-v1.dump` (5.0 KiB, 420 ms; see below) |');
-    expect(md).toContain('| Issue | [#12](https://github.com/o/r/issues/12) opened |');
+    // The backup has its section: the facts line does not repeat it.
+    expect(md).not.toContain('**Backup:**');
+    expect(md).toContain(' · **Issue:** [#12](https://github.com/o/r/issues/12) opened\n');
     expect(md).toContain('### 💾 Backup\n\n- **Path:** `/tmp/db-backups/production-app-20260101T000000Z-v1.dump` (mode 0600)\n');
     expect(md).toContain('verified with `pg_restore --list`: 11 entries');
     expect(md).toContain('- **Taken with:** pg_dump 15.18 (`/usr/bin/pg_dump`) from a PostgreSQL 15.18 server (backup: auto, environment production)');
-    expect(md).toContain('```sh\ncreatedb --maintenance-db=postgres://deploy@db/postgres --template=template0 app_restore_20260101000000 && pg_restore');
+    // One 197-character line in the run, on lines that fit GitHub's column in the summary: ` \` continues a command, `&&` ends one.
+    expect(md).toContain(
+      '```sh\ncreatedb --maintenance-db=postgres://deploy@db/postgres --template=template0 \\\n  app_restore_20260101000000 &&\npg_restore --no-owner --dbname=postgres://deploy@db/app_restore_20260101000000 /tmp/x.dump\n```',
+    );
     expect(md).toContain('It is never run automatically');
     expect(actionOutputs(baseRun({ backupPath: '/b.dump', issueUrl: 'https://i' }))).toMatchObject({ 'backup-path': '/b.dump', 'issue-url': 'https://i' });
   });
@@ -242,7 +255,139 @@ describe('job summary rendering', () => {
       }),
     );
     expect(md).toMatch(/^## ❌ Backup failed on production: nothing was applied\n/);
-    expect(md).toContain('| Backup | ❌ failed (backup: auto, environment production): no migration ran |');
-    expect(md).toContain('### ❌ Backup\n\n- **Why a backup:** backup: auto, environment production\n- **Server:** PostgreSQL 18.4\n- **Result:** failed before any migration ran');
+    expect(md).not.toContain('**Backup:**');
+    // The reason is the error's: said there, pointed to here.
+    expect(md).toContain(
+      '### ❌ Backup\n\n- **Why a backup:** backup: auto, environment production\n- **Server:** PostgreSQL 18.4\n- **Result:** failed before any migration ran, so nothing was changed: see the error above\n',
+    );
+    expect(md.split('pg_dump 15.18 cannot back up a PostgreSQL 18.4 server')).toHaveLength(2);
+  });
+});
+
+describe('job summary layout (issue 16)', () => {
+  /** Where each heading starts in the markdown, in the order given; fails on a missing one. */
+  const positions = (md: string, headings: string[]) =>
+    headings.map((h) => {
+      const at = md.indexOf(`\n${h}\n`);
+      if (at < 0) throw new Error(`no heading ${JSON.stringify(h)} in:\n${md}`);
+      return at;
+    });
+  /** Every line inside a fenced block. */
+  const codeLines = (md: string) => [...md.matchAll(/^(`{3,})\w*\n([\s\S]*?)\n\1$/gm)].flatMap((m) => m[2]!.split('\n'));
+
+  it('a failed production run reads top down: outcome, error, what changed, rollback, backup, lint, warnings, notes, history', async () => {
+    const md = renderSummary(await failedProductionRun());
+    const order = ['### ❌ Error', '### Result', '### ↩️ Automatic rollback (incomplete)', '### 💾 Backup', '### ⚠️ Migration lint', '### ⚠️ Warnings', '### Notes', '### Last 4 runs in production'];
+    const at = positions(md, order);
+    expect(at).toEqual([...at].sort((a, b) => a - b));
+    // The facts line sits between the headline and the error.
+    expect(md.indexOf('**Environment:** `production` · **Command:** `up` · **Database:**')).toBeLessThan(at[0]!);
+  });
+
+  it('says the error once: the server’s text, the location and the SQLSTATE; no statement line beside the statement block', async () => {
+    const run = await failedProductionRun();
+    const md = renderSummary(run);
+    expect(md.split(EMAIL_ERROR_TEXT)).toHaveLength(2);
+    expect(md.split(`${FILES.email}:4:44`)).toHaveLength(2);
+    expect(md).toContain(
+      `### ❌ Error\n\nIn \`${FILES.email}:4:44\` (SQLSTATE \`42703\`): applying version 20261121080000 failed: column "emial" does not exist\n\n` +
+        '- **Server hint:** Perhaps you meant to reference the column "users.email".\n' +
+        '- Nothing from this up section was applied (it ran in one transaction that was rolled back)\n' +
+        '- **Hint:** fix the statement, then run up again: nothing of this migration was applied\n\n' +
+        'Failing statement:\n\n```sql\nCREATE INDEX users_email_lower_idx ON users (lower(emial));\n```\n',
+    );
+    expect(md).not.toContain('- **Statement:**');
+    // The history lists the errors of the other failed runs, not this one again.
+    expect(md).toContain('Errors of the failed runs (first line):\n\n- 2026-11-20 16:40 UTC: `applying version 20261120090000 failed: canceling statement due to lock timeout (SQLSTATE 55P03)`\n');
+  });
+
+  it('has no key/value table with an empty header row, and no line of code wider than GitHub’s column', async () => {
+    for (const run of [await failedProductionRun(), await rolledBackRun(), await dryRun(), await lintFailedRun()]) {
+      const md = renderSummary(run);
+      expect(md).not.toMatch(/^\|(\s*\|)+\s*$/m);
+      expect(codeLines(md).filter((l) => l.length > CODE_WIDTH)).toEqual([]);
+    }
+  });
+
+  it('collapses the lint under <details> when it did not fail the run, and keeps it open for command: lint', async () => {
+    const md = renderSummary(await failedProductionRun());
+    const lint = md.slice(md.indexOf('### ⚠️ Migration lint'), md.indexOf('### ⚠️ Warnings'));
+    expect(lint).toMatch(/^### ⚠️ Migration lint\n\n0 errors, 2 warnings, 4 info in the pending migrations \(3 files\); lint-fail-on: `error`\.\nJudged for PostgreSQL 16; table sizes read from the database\.\n\n<details><summary>6 findings: where, why and the safe alternative<\/summary>\n\n- /);
+    expect(lint.trimEnd().endsWith('</details>')).toBe(true);
+    const command = renderSummary({ ...(await dryRun()), command: 'lint', status: 'success' });
+    expect(command).not.toContain('<details><summary>6 findings');
+    expect(command).toContain('- ⚠️ warning `destructive-drop` at ');
+  });
+
+  it('when lint fails the run, the failing findings are the error (file:line, rule, the safe alternative), not repeated below', async () => {
+    const md = renderSummary(await lintFailedRun());
+    const finding = `- ❌ error \`require-concurrent-index\` at \`${FILES.email}:4:1\`: CREATE INDEX users_email_lower_idx on existing table users without CONCURRENTLY.`;
+    expect(md.split(finding)).toHaveLength(2);
+    expect(md.indexOf(finding)).toBeGreaterThan(md.indexOf('### ❌ Error'));
+    expect(md.indexOf(finding)).toBeLessThan(md.indexOf('### ❌ Migration lint'));
+    expect(md).toContain('\n  **Safe alternative:** Use CREATE INDEX CONCURRENTLY in its own migration');
+    expect(md).toContain('The 1 finding that failed the run is listed under the error above; the others:\n\n<details><summary>2 other findings: where, why and the safe alternative</summary>');
+  });
+
+  it('a dry run wraps long SQL lines for display and says so; the plan and lint come before the SQL', async () => {
+    const md = renderSummary(await dryRun());
+    expect(md).toContain('### SQL\n\nLines over 100 characters are wrapped for display; the files hold them as written.\n');
+    // A wrapped comment goes on as a comment.
+    expect(md).toContain("-- Orders shipped before shipments recorded a carrier keep 'shipped'; the rest take the state of\n-- their newest shipment");
+    const at = positions(md, ['### Plan', '### ⚠️ Migration lint', '### Notes', '### SQL']);
+    expect(at).toEqual([...at].sort((a, b) => a - b));
+  });
+});
+
+describe('text for GitHub: wrapped code, inert prose', () => {
+  /** What `sh` runs for `script`: each command's argv, one per line, with stub `createdb` and `pg_restore`. */
+  function argv(script: string): string {
+    const stubs = "createdb() { printf '[createdb]'; printf ' <%s>' \"$@\"; echo; }; pg_restore() { printf '[pg_restore]'; printf ' <%s>' \"$@\"; echo; };";
+    const r = spawnSync('sh', ['-c', `${stubs}\n${script}`], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    return r.stdout;
+  }
+
+  it('wraps a restore command so no line is wider than the column and sh runs exactly the same command', async () => {
+    const run = await failedProductionRun();
+    const long = run.backup!.restoreCommand!;
+    expect(long.length).toBeGreaterThan(300);
+    const tricky = `pg_restore '--dbname=postgres://u@h/db?application_name=it'\\''s${'x'.repeat(150)}&sslmode=require' "/tmp/a dir/${'y'.repeat(120)}.dump" plain\\ space${'z'.repeat(110)}`;
+    for (const command of [long, tricky]) {
+      const wrapped = wrapShell(command);
+      expect(wrapped.split('\n').length).toBeGreaterThan(2);
+      expect(wrapped.split('\n').filter((l) => l.length > CODE_WIDTH)).toEqual([]);
+      expect(argv(wrapped)).toBe(argv(command));
+    }
+    expect(wrapShell('pg_restore --list /tmp/x.dump')).toBe('pg_restore --list /tmp/x.dump');
+  });
+
+  it('wraps code at spaces, keeps a comment a comment and a diff line its mark', () => {
+    expect(wrapCode(`${'word '.repeat(30)}end`, 40).split('\n')).toEqual([
+      'word word word word word word word word',
+      '  word word word word word word word',
+      '  word word word word word word word',
+      '  word word word word word word word',
+      '  word end',
+    ]);
+    expect(wrapCode('x'.repeat(90), 40).split('\n')).toEqual(['x'.repeat(40), `  ${'x'.repeat(38)}`, `  ${'x'.repeat(12)}`]);
+    expect(wrapSql(`  -- ${'note '.repeat(12)}`, 30).split('\n')[1]).toMatch(/^ {2}-- note/);
+    expect(wrapDiff(`+${'col text, '.repeat(8)}`, 40).split('\n').slice(1).every((l) => l.startsWith('+'))).toBe(true);
+  });
+
+  it('lets a long path in a table break after / and _, and leaves a short one a code span', () => {
+    expect(pathCode('db/migrations/1_a.sql')).toBe('`db/migrations/1_a.sql`');
+    expect(pathCode(FILES.email)).toBe(
+      '<code>db/<wbr>migrations/<wbr>20261121080000_<wbr>add_<wbr>users_<wbr>email_<wbr>lower_<wbr>index_<wbr>for_<wbr>case_<wbr>insensitive_<wbr>login.sql</code>',
+    );
+    expect(pathCode(`db/${'x'.repeat(60)}<b>.sql`)).toContain('&lt;b&gt;');
+  });
+
+  it('quotes outside text as prose that renders as written: no emphasis, HTML, math or list, URLs whole', () => {
+    expect(plain('a *b* <i>c</i> `d` $x$ | e')).toBe('a \\*b\\* \\<i\\>c\\</i\\> \\`d\\` \\$x\\$ \\| e');
+    expect(plain('- not a list')).toBe('\\- not a list');
+    expect(plain('1. not a list')).toBe('1\\. not a list');
+    expect(plain('pg_dump _x_ &amp; & y')).toBe('pg_dump \\_x\\_ \\&amp; & y');
+    expect(plain('GET https://h/x?a=1&b_c=2: no 2xx')).toBe('GET https://h/x?a=1&b_c=2: no 2xx');
   });
 });

@@ -129,8 +129,7 @@ describe('issue client against a local fake GitHub API (no nock)', () => {
       labels: ['db-migration', 'incident', 'env:production'],
       body: renderIssue(facts()).body,
     });
-    expect(issue.body).toContain('- **File:** `db/migrations/20260102090000_add_orders_index.sql` line 3, column 14');
-    expect(issue.body).toContain('- **SQLSTATE:** `42P01`');
+    expect(issue.body).toContain('The `up` run failed at `db/migrations/20260102090000_add_orders_index.sql` line 3, column 14 with SQLSTATE `42P01`.');
     expect(JSON.stringify(received)).not.toContain(CANARY);
   });
 

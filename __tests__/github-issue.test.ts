@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { createIssueClient, GitHubApiError, type IssueClient, type IssueClientOptions } from '../src/github/issue-client.js';
 import { issueLabels, MAX_BODY_CHARS, renderIssue, reportFailure, type IssueFacts } from '../src/github/issue.js';
 import type { Logger } from '../src/engine/logger.js';
+import { CODE_WIDTH, wrapShell } from '../src/text/markdown.js';
+import { EMAIL_ERROR_TEXT, FILES, failedProductionRun, issueFactsOf, lintFailedRun, rolledBackRun } from './helpers/summary-runs.js';
 
 const API = 'https://api.github.com';
 const TOKEN = 'ghs_TestToken0123456789abcdef';
@@ -148,31 +150,34 @@ describe('renderIssue', () => {
   it('titles the issue with the environment and puts every on-call fact in the body', () => {
     const { title, body } = renderIssue(failureFacts());
     expect(title).toBe('Database migration failed: production');
+    // The lead says what failed, where, with which SQLSTATE, and the state it left; the facts follow, each once.
+    expect(body).toMatch(
+      /^## Database migration failed in `production`\n\nThe `up` run failed at `db\/migrations\/20260102090000_add_orders_index\.sql` line 3, column 14 with SQLSTATE `42P01`\. The automatic rollback undid the 1 migration it had applied\.\n\n- \*\*Database:\*\* /,
+    );
     for (const fragment of [
-      '- **Environment:** `production`',
-      '- **Command:** `up`',
-      '- **Status:** `rolled-back`',
       '- **Run:** https://github.com/acme/shop/actions/runs/4242',
       '- **Actor:** `octocat`',
       '- **Commit:** `0123456789abcdef0123456789abcdef01234567`',
       '- **Duration:** 12.3 s',
-      '- **File:** `db/migrations/20260102090000_add_orders_index.sql` line 3, column 14',
-      '- **Version:** `20260102090000`',
-      '- **SQLSTATE:** `42P01`',
-      'relation "orders" does not exist',
+      '### Error\n\n`relation "orders" does not exist (42P01) via postgres://deploy:********@db.internal:5432/shop`\n',
       '```sql\nCREATE INDEX orders_created_idx ON orders (created_at);\n```',
       '- **Applied by this run before the failure:** `20260101080000`',
       '- **Rolled back (newest first):** `20260101080000`',
       '- **Still applied from this run:** none',
       '- **Path:** `/home/runner/work/_temp/db-backups/production-20260102T090000Z-20251231000000.dump` (5.0 MiB)',
-      '```sh\npg_restore --clean --if-exists --no-owner --dbname "postgres://deploy@db.internal:5432/shop" /home/runner',
+      // One 165-character line, wrapped at a space with ` \` so the block does not scroll sideways.
+      '```sh\npg_restore --clean --if-exists --no-owner --dbname "postgres://deploy@db.internal:5432/shop" \\\n  /home/runner/work/_temp/db-backups/production-20260102T090000Z-20251231000000.dump\n```',
       'never run automatically',
     ]) {
       expect(body).toContain(fragment);
     }
-    expect(body).toContain('### Failure');
+    expect(body).toContain('### Error');
     expect(body).toContain('### Rollback');
     expect(body).toContain('### Backup');
+    // Said in the lead, so not again: no status, file, version or SQLSTATE bullets, and no error code made of the SQLSTATE.
+    for (const again of ['**Status:**', '**File:**', '**Version:**', '**SQLSTATE:**', 'SQL_42P01', '**Environment:**', '**Command:**']) expect(body).not.toContain(again);
+    expect(body.split('relation "orders" does not exist')).toHaveLength(2);
+    expect(body.split('42P01')).toHaveLength(3); // the lead's SQLSTATE and the server's own text
   });
 
   it('never contains the password canary: not from the URL, the message, the details or the hint', () => {
@@ -207,7 +212,8 @@ describe('renderIssue', () => {
     const { body } = renderIssue(failureFacts({ error: { message: 'boom', statement } }));
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(body).not.toContain(CANARY.slice(0, 5));
-    expect(body).toContain(`${'x'.repeat(100)} … (cut from ${statement.length} characters; see the run log)`);
+    // The note follows the code block: inside it, it would be wrapped with the statement.
+    expect(body).toContain(`\n\`\`\`\n\n… (cut from ${statement.length} characters; see the run log)\n`);
   });
 
   it('keeps backticks in SQL and messages from breaking out of their code blocks', () => {
@@ -215,7 +221,7 @@ describe('renderIssue', () => {
     const { body } = renderIssue(failureFacts({ actor: 'a`b', error: { message: 'bad ``` fence', statement } }));
     expect(body).toContain('````sql\nSELECT 1;\n```\n@everyone ## not a heading\n````');
     expect(body).toContain('- **Actor:** ``a`b``');
-    expect(body).toContain('````text\nbad ``` fence\n````');
+    expect(body).toContain('### Error\n\n````bad ``` fence````\n');
   });
 
   it('names what a stopped rollback left applied, and why', () => {
@@ -239,17 +245,74 @@ describe('renderIssue', () => {
     expect(body).toContain('.dump` (5.0 MiB)');
   });
 
-  it('says so when there is no error, rollback or backup', () => {
+  it('says so when there is no error or backup, and has no Rollback section when none ran', () => {
     const { body } = renderIssue({ environment: 'staging', command: 'up' });
-    expect(body).toContain('No error was recorded; see the run log.');
-    expect(body).toContain('- **Rolled back (newest first):** nothing');
-    expect(body).toContain('No backup was taken in this run.');
+    expect(body).toBe(
+      '## Database migration failed in `staging`\n\nThe `up` run failed. No migration of this run was applied.\n\n- **Backup:** none taken in this run\n\n' +
+        '### Error\n\nNo error was recorded; see the run log.\n\n---\n' +
+        '<sub>Opened by db-migrate-action. While this issue is open, later failures with the same labels are added as comments.</sub>',
+    );
   });
 
   it('stays under GitHub’s body limit with huge inputs', () => {
     const huge = 'y'.repeat(200_000);
     const { body } = renderIssue(failureFacts({ rollbackNote: huge, error: { message: huge, details: huge, statement: huge } }));
     expect(body.length).toBeLessThanOrEqual(MAX_BODY_CHARS + 100);
+  });
+});
+
+describe('renderIssue: each fact once, no empty section (issue 16)', () => {
+  it('a failed production run: the lead says where and what state the database is in; the message, SQLSTATE and file once', async () => {
+    const run = await failedProductionRun();
+    const { body } = renderIssue(issueFactsOf(run));
+    expect(body.split('\n\n').slice(0, 2)).toEqual([
+      '## Database migration failed in `production`',
+      `The \`up\` run failed at \`${FILES.email}\` line 4, column 44 with SQLSTATE \`42703\`. The automatic rollback stopped: 1 migration of this run is still applied; the database is at version \`20261120090000\`.`,
+    ]);
+    expect(body.split(EMAIL_ERROR_TEXT)).toHaveLength(2);
+    expect(body.split('42703')).toHaveLength(2);
+    expect(body.split(FILES.email)).toHaveLength(2);
+    expect(body).not.toContain('SQL_42703');
+    expect(body).toContain('### Error\n\n`applying version 20261121080000 failed: column "emial" does not exist`\n\n- **Server hint:** `Perhaps you meant to reference the column "users.email".`\n');
+    expect(body).toContain('- **Note:** `the automatic rollback stopped at db/migrations/20261120090000_add_orders_fulfilment_status.sql: its down section is empty`');
+    const sections = body.match(/^### .*$/gm);
+    expect(sections).toEqual(['### Error', '### Rollback', '### Backup']);
+    // The restore command: more than 300 characters on one line in the run, here on lines that fit GitHub's column.
+    const sh = /```sh\n([\s\S]*?)\n```/.exec(body)![1]!;
+    expect(sh.split('\n').filter((l) => l.length > CODE_WIDTH)).toEqual([]);
+    expect(sh).toBe(wrapShell(run.backup!.restoreCommand!));
+  });
+
+  it('a lint failure names the file and the rule, and has no Rollback or Backup section', async () => {
+    const { body } = renderIssue(issueFactsOf(await lintFailedRun()));
+    expect(body).toContain(`The \`up\` run was stopped by lint in \`${FILES.email}\`. No migration of this run was applied; the database is at version \`20261120093000\`.`);
+    expect(body).toContain(`- \`${FILES.email}:4:1\` \`require-concurrent-index\` (error): \`CREATE INDEX users_email_lower_idx on existing table users without CONCURRENTLY\``);
+    expect(body).toContain('- **Error code:** `LINT_FAILED`');
+    expect(body).not.toContain('### Rollback');
+    expect(body).not.toContain('### Backup');
+    expect(body).toContain('- **Backup:** none taken in this run');
+  });
+
+  it('a failed health check: what failed in the lead, the undone migrations in the Rollback section', async () => {
+    const { body } = renderIssue(issueFactsOf(await rolledBackRun()));
+    expect(body).toContain('The `up` run failed its health checks after migrating. The automatic rollback undid the 2 migrations it had applied; the database is at version `20261118080000`.');
+    expect(body).toContain('- **Rolled back (newest first):** `20261120093000`, `20261120090000`\n- **Still applied from this run:** none\n');
+    expect(body).toContain('- **Error code:** `HEALTH_CHECK_FAILED`');
+  });
+
+  it('no rollback ran: the lead says what stayed applied and why, and there is no Rollback section', () => {
+    const { body } = renderIssue(
+      failureFacts({ applied: ['1', '2'], rolledBack: [], stillApplied: ['2', '1'], rollbackAttempted: false, rollbackNote: "rollback-on-failure is false: this run's migrations were left applied", currentVersion: '2' }),
+    );
+    expect(body).toContain(" with SQLSTATE `42P01`. 2 migrations of this run are still applied: `2`, `1` (rollback-on-failure is false: this run's migrations were left applied); the database is at version `2`.");
+    expect(body).not.toContain('### Rollback');
+  });
+
+  it('the error code when it is not the SQLSTATE’s; a failed rollback command says what it rolled back', () => {
+    const { body } = renderIssue(failureFacts({ command: 'rollback', applied: [], rolledBack: ['3'], stillApplied: undefined, error: { message: 'lock not acquired', code: 'LOCK_TIMEOUT' } }));
+    expect(body).toContain('The `rollback` run failed. It rolled back `3` before it failed.');
+    expect(body).toContain('- **Error code:** `LOCK_TIMEOUT`');
+    expect(body).not.toContain('### Rollback');
   });
 });
 
@@ -302,8 +365,8 @@ describe('reportFailure against the GitHub API (nock)', () => {
     expect(Object.keys(created).sort()).toEqual(['body', 'labels', 'title']);
     expect(created.title).toBe('Database migration failed: production');
     expect(created.labels).toEqual(['db-migration', 'incident', 'env:production']);
-    expect(created.body).toContain('- **Environment:** `production`');
-    expect(created.body).toContain('- **SQLSTATE:** `42P01`');
+    expect(created.body).toContain('## Database migration failed in `production`');
+    expect(created.body).toContain(' with SQLSTATE `42P01`.');
     expect(created.body).toContain('CREATE INDEX orders_created_idx ON orders (created_at);');
     expect(created.body).toBe(renderIssue(failureFacts()).body);
 

@@ -186,7 +186,9 @@ describe('health checks after up', () => {
     expect(await history(s.url)).toEqual(['1 up applied', '2 up applied', '2 down rolled-back', '1 down rolled-back']);
     const md = renderSummary(run);
     expect(md).toMatch(/^## ↩️ Health checks failed on staging: this run's migrations were rolled back\n/);
-    expect(md).toContain('### ❌ Health checks');
+    // The failed checks are the error: their table under it, not a section of their own.
+    expect(md).toContain('### ❌ Error\n\nThe health checks after migrating failed: URL (`health-check-url`).\n\n| Check | Result | Detail | Duration |');
+    expect(md).not.toContain('### ❌ Health checks');
     expect(md).toMatch(/\| URL \(`health-check-url`\) \| ❌ failed \(3 attempts\) \| GET http:\/\/127\.0\.0\.1:\d+\/health: no 2xx/);
   });
 

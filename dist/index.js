@@ -42679,6 +42679,18 @@ function fence(s, lang) {
     const f = '`'.repeat(longest + 1);
     return `${f}${lang}\n${s.replace(/\s+$/, '')}\n${f}`;
 }
+/**
+ * A path as code that may wrap: in a table, code breaks only at spaces, so one long path widens
+ * the table past GitHub's column (it then scrolls sideways). A path of up to 60 characters fits
+ * beside a summary table's other columns and stays a plain code span; a longer one is HTML
+ * `<code>` with `<wbr>` after each `/` and `_` (GitHub keeps both elements).
+ */
+function pathCode(path) {
+    const p = markdown_oneLine(path);
+    if (p.length <= 60)
+        return markdown_code(p);
+    return `<code>${escapeHtml(p).replace(/[/_]/g, '$&<wbr>')}</code>`;
+}
 /** A markdown table cell: one line, pipes escaped. */
 function cell(s) {
     return markdown_oneLine(s).replace(/\|/g, '\\|');
@@ -42697,6 +42709,232 @@ function squash(s) {
 /** Text safe inside HTML (GitHub renders the HTML a summary contains). */
 function escapeHtml(s) {
     return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+/**
+ * Markdown-inert text on one line: what a summary quotes from outside (error text, details)
+ * renders as written, not as emphasis, code, HTML, an entity, math (`$…$`) or a list. Unlike
+ * {@link code}, it reads as prose and wraps like prose. URLs are left as written, so GitHub links
+ * them whole (a backslash escape inside one would become part of the link in some renderers).
+ */
+function plain(s) {
+    return markdown_oneLine(s)
+        .trim()
+        .split(/(https?:\/\/[^\s<>`|]+)/)
+        // `_` inside a word never starts emphasis (GFM), so `pg_dump` stays as written.
+        .map((part, i) => (i % 2 === 1 ? part : part.replace(/[\\`*[\]<>|~#$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|&(?=#?\w+;)/g, '\\$&')))
+        .join('')
+        .replace(/^([-+=]|\d+[.)])/, (m) => `${m.slice(0, -1)}\\${m.slice(-1)}`);
+}
+/**
+ * Characters per line of a fenced block. GitHub's code blocks never wrap (`white-space: pre`,
+ * `overflow: auto`), so a longer line scrolls sideways: at 85 % of 16 px, monospace is about
+ * 8.2 px a character, and 1012 px of content less the block's padding and a list's indent
+ * holds about 115; 100 leaves room for wider fonts.
+ */
+const CODE_WIDTH = 100;
+/**
+ * Lines longer than `width` broken at their last space that fits (a word longer than the line is
+ * cut), each continuation starting with `continuation(line)`: by default the line's own
+ * indentation and two more spaces.
+ */
+function wrapCode(text, width = CODE_WIDTH, continuation = (l) => `${indentOf(l)}  `) {
+    const out = [];
+    for (const line of text.split('\n')) {
+        if (line.length <= width) {
+            out.push(line);
+            continue;
+        }
+        // Never less than a third of the line for the text, whatever the continuation asks.
+        const lead = continuation(line).slice(0, Math.floor(width / 3));
+        let rest = line;
+        let first = true;
+        while (rest.length > width) {
+            const floor = first ? indentOf(rest).length : lead.length;
+            const at = rest.lastIndexOf(' ', width);
+            const cut = at > floor ? at : width;
+            out.push(rest.slice(0, cut).trimEnd());
+            rest = `${lead}${rest.slice(cut).trimStart()}`;
+            first = false;
+        }
+        out.push(rest);
+    }
+    return out.join('\n');
+}
+/** SQL for a fenced block, {@link wrapCode}d: a comment line goes on as a comment. */
+function wrapSql(sql, width = CODE_WIDTH) {
+    return wrapCode(sql, width, (l) => `${indentOf(l)}${/^\s*--/.test(l) ? '-- ' : '  '}`);
+}
+/** A unified diff for a fenced block, {@link wrapCode}d: a continuation keeps its line's `+`/`-` mark. */
+function wrapDiff(diff, width = CODE_WIDTH) {
+    return wrapCode(diff, width, (l) => `${/^[-+]/.test(l) ? l[0] : ' '}   `);
+}
+/**
+ * A POSIX shell command for a fenced `sh` block, no line wider than `width`, that a shell reads
+ * as the same command: commands joined by `&&` (`||`, `|`) start their own line (a line may end
+ * in one), arguments go on with ` \` and an indent, and a word longer than a line is split by a
+ * bare `\` newline (inside single quotes: `'…'\` newline `'…'`), which the shell removes, with no
+ * indent, which would split the word.
+ */
+function wrapShell(command, width = CODE_WIDTH) {
+    if (command.length <= width || command.includes('\n'))
+        return command;
+    const lines = [];
+    let line = '';
+    for (const word of shellWords(command)) {
+        if (word === '&&' || word === '||' || word === '|') {
+            // A line may end in an operator: the shell reads on. One that does not fit goes first on the next.
+            if (line.length + 1 + word.length > width) {
+                lines.push(`${line} \\`);
+                line = `  ${word}`;
+            }
+            else
+                line = `${line} ${word}`;
+            lines.push(line);
+            line = '';
+            continue;
+        }
+        if (line === '') {
+            line = word;
+        }
+        else if (line.length + 1 + word.length + 2 <= width) {
+            line = `${line} ${word}`;
+        }
+        else {
+            lines.push(`${line} \\`);
+            line = `  ${word}`;
+        }
+        // Room for the ` \` that may follow.
+        if (line.length > width - 2) {
+            const parts = splitWord(line, width - 2);
+            for (const p of parts.slice(0, -1))
+                lines.push(p);
+            line = parts[parts.length - 1];
+        }
+    }
+    if (line !== '')
+        lines.push(line);
+    return lines.join('\n');
+}
+/** The words of a one-line command: split at spaces outside quotes, quotes and escapes kept as written. */
+function shellWords(command) {
+    const words = [];
+    let word = '';
+    let quote;
+    for (let i = 0; i < command.length; i++) {
+        const ch = command[i];
+        if (quote) {
+            word += ch;
+            if (ch === quote)
+                quote = undefined;
+            else if (ch === '\\' && quote === '"' && i + 1 < command.length)
+                word += command[++i];
+        }
+        else if (ch === ' ' || ch === '\t') {
+            if (word !== '')
+                words.push(word);
+            word = '';
+        }
+        else {
+            word += ch;
+            if (ch === "'" || ch === '"')
+                quote = ch;
+            else if (ch === '\\' && i + 1 < command.length)
+                word += command[++i];
+        }
+    }
+    if (word !== '')
+        words.push(word);
+    return words;
+}
+/**
+ * A line whose last word is too long, as lines of at most `width` ending in a continuation the
+ * shell removes: `\` newline outside single quotes, `'\` newline `'` inside them (close, continue,
+ * reopen). Where it can, a line breaks before a URL's `?` or `&`, after a `/` or before other
+ * punctuation, so each piece reads as a part of it. An escape (`\x`) is never split. Later
+ * pieces start at column 0: an indent would split the word.
+ */
+function splitWord(line, width) {
+    // Units: a character, or an escape with the character it escapes; `single`: a break before it is inside single quotes.
+    const units = [];
+    let quote;
+    for (let i = 0; i < line.length; i++) {
+        let text = line[i];
+        if (text === '\\' && quote !== "'" && i + 1 < line.length)
+            text += line[++i];
+        units.push({ text, single: quote === "'" });
+        if (quote) {
+            if (text === quote)
+                quote = undefined;
+        }
+        else if (text === "'" || text === '"')
+            quote = text;
+    }
+    const out = [];
+    let start = 0;
+    while (start < units.length) {
+        const reopen = start > 0 && units[start].single ? "'" : '';
+        let len = reopen.length;
+        let end = start;
+        // Room for the continuation: `\`, or `'\` inside single quotes.
+        while (end < units.length && len + units[end].text.length + 2 <= width)
+            len += units[end++].text.length;
+        if (end >= units.length) {
+            out.push(`${reopen}${units.slice(start).map((u) => u.text).join('')}`);
+            break;
+        }
+        if (end === start)
+            end = start + 1;
+        // In the last three quarters of the line: a query string's `?` or `&`, else after a `/`, else before other punctuation.
+        const from = start + Math.floor((end - start) / 4);
+        const at = (ok) => {
+            for (let k = end; k > from; k--)
+                if (ok(k))
+                    return k;
+            return undefined;
+        };
+        end =
+            at((k) => units[k].text === '?' || units[k].text === '&') ??
+                at((k) => units[k - 1].text === '/') ??
+                at((k) => /^[@:.=_-]$/.test(units[k].text)) ??
+                end;
+        out.push(`${reopen}${units.slice(start, end).map((u) => u.text).join('')}${units[end].single ? "'" : ''}\\`);
+        start = end;
+    }
+    return out;
+}
+function indentOf(line) {
+    return /^\s*/.exec(line)[0];
+}
+/**
+ * An error for a page that shows its location, SQLSTATE and statement apart: the message without
+ * them (the engine puts `file:line:column: ` first and ` (SQLSTATE x)` last), and the lines of the
+ * description after the message it repeats (or a longer form of it, which then is the message),
+ * without the one-line statement when the statement is shown whole.
+ */
+function errorText(e) {
+    const where = e.file ? `${e.file}${e.line !== undefined ? `:${e.line}:${e.column ?? 1}` : ''}` : undefined;
+    const lines = (e.details ?? '')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '');
+    let message = squash(e.message);
+    let rest = lines;
+    if (lines[0] !== undefined && squash(lines[0]).startsWith(message))
+        [message, rest] = [squash(lines[0]), lines.slice(1)];
+    if (where && message.startsWith(`${where}: `))
+        message = message.slice(where.length + 2);
+    const state = e.sqlstate ? ` (SQLSTATE ${e.sqlstate})` : '';
+    if (state && message.endsWith(state))
+        message = message.slice(0, -state.length);
+    const extras = [];
+    for (const l of rest) {
+        const m = /^(detail|server hint|hint|statement): (.*)$/i.exec(l);
+        if (!m)
+            extras.push({ text: l });
+        else if (!(m[1].toLowerCase() === 'statement' && e.statement))
+            extras.push({ label: `${m[1][0].toUpperCase()}${m[1].slice(1).toLowerCase()}`, text: m[2] });
+    }
+    return { ...(where ? { where } : {}), message, extras };
 }
 
 ;// CONCATENATED MODULE: ./src/github/octokit.ts
@@ -46901,84 +47139,98 @@ const CLIP = { message: 4_000, statement: 8_000, details: 8_000, note: 2_000, li
 /**
  * Render the failure issue. Pure: the same facts give the same text.
  *
- * Title: `Database migration failed: <environment>`. Body: environment, command, outcome, run,
- * actor, commit, duration; the failing file, statement, SQLSTATE and message; what was applied
- * and rolled back; the backup and its restore command. Every string goes through the redactor
- * *before* it is clipped, so a clip cannot leave half a secret behind, and each one is quoted
- * as code so SQL, `@mentions` and markdown in error text stay inert.
+ * Title: `Database migration failed: <environment>`. Body, each fact once: a lead sentence (what
+ * failed, where, with which SQLSTATE, and what state the database is left in), the run's facts
+ * (database, run, actor, commit, duration), the error (its message, what its description adds, the
+ * failing lint findings or statement), the rollback when one ran, and the backup with its restore
+ * command. Every string goes through the redactor *before* it is clipped, so a clip cannot leave
+ * half a secret behind, and each one is quoted as code so SQL, `@mentions` and markdown in error
+ * text stay inert. Code blocks are wrapped to the width GitHub shows without scrolling.
  */
 function renderIssue(facts) {
     const redactor = redactorOf(facts.secrets ?? [], facts);
-    /** Redacted, then clipped to `max` characters. */
-    const safe = (text, max) => redactThenClip(String(text), max, redactor);
+    /** Redacted, then clipped to `max` characters (the clip note apart, for code blocks). */
+    const parts = (text, max) => redactThenClip(String(text), max, redactor);
+    /** Redacted, then clipped to `max` characters, the clip note appended. */
+    const safe = (text, max) => joinClip(parts(text, max));
     /** {@link safe} on one line: for code spans and list items. */
     const flat = (text, max) => squash(safe(text, max));
     const short = (text) => flat(text, CLIP.line);
     const code = (text) => markdown_code(short(text));
+    const list = (vs) => (vs.length ? vs.map(code).join(', ') : 'none');
     const env = short(facts.environment);
-    const lines = [];
     const e = facts.error;
-    const where = e?.file ? `${code(e.file)}${position(e)}` : undefined;
-    lines.push(`## Database migration failed in ${code(env)}`, '');
-    lines.push(`The ${code(facts.command)} run failed${where ? ` on ${where}` : ''}${e?.sqlstate ? ` with SQLSTATE ${code(e.sqlstate)}` : ''}.` +
-        (facts.status ? ` Final status: ${code(facts.status)}.` : ''), '');
+    const text = e
+        ? errorText({
+            message: safe(e.message, CLIP.message),
+            ...(e.details !== undefined ? { details: safe(e.details, CLIP.details) } : {}),
+            ...(e.file !== undefined ? { file: short(e.file) } : {}),
+            ...(e.line !== undefined ? { line: e.line } : {}),
+            ...(e.column !== undefined ? { column: e.column } : {}),
+            ...(e.sqlstate !== undefined ? { sqlstate: short(e.sqlstate) } : {}),
+            ...(e.statement !== undefined ? { statement: e.statement } : {}),
+        })
+        : undefined;
+    const lines = [`## Database migration failed in ${code(env)}`, ''];
+    lines.push(`${whatFailed(facts, code)} ${stateSentence(facts, code, list, (t) => flat(t, CLIP.note))}`, '');
     const run = [
-        ['Environment', code(env)],
-        ['Command', code(facts.command)],
-        ['Status', facts.status !== undefined ? code(facts.status) : undefined],
         ['Database', facts.database ? code(facts.database) : undefined],
         ['Run', facts.runUrl ? short(facts.runUrl) : undefined],
         ['Actor', facts.actor ? code(facts.actor) : undefined],
         ['Commit', facts.commit ? code(facts.commit) : undefined],
         ['Duration', facts.durationMs !== undefined ? duration(facts.durationMs) : undefined],
+        ['Backup', facts.backup ? undefined : 'none taken in this run'],
     ];
-    lines.push(...bullets(run));
-    lines.push('', '### Failure', '');
-    if (!e) {
-        lines.push('No error was recorded; see the run log.');
+    lines.push(...bullets(run), '');
+    lines.push('### Error', '');
+    if (!e || !text) {
+        lines.push('No error was recorded; see the run log.', '');
     }
     else {
-        const failure = [
-            ['File', where],
-            ['Version', e.version ? code(e.version) : undefined],
-            ['SQLSTATE', e.sqlstate ? code(e.sqlstate) : undefined],
-            ['Error code', e.code ? code(e.code) : undefined],
+        lines.push(markdown_code(squash(text.message)), '');
+        const findings = (facts.lintFindings ?? []).map((f) => `- ${code(`${f.file}:${f.line}:${f.column}`)} ${code(f.rule)} (${short(f.severity)}): ${code(f.message)}`);
+        if (findings.length)
+            lines.push(...findings, '');
+        const hinted = text.extras.some((x) => x.label === 'Hint');
+        const more = [
+            ...text.extras.map((x) => `- ${x.label ? `**${x.label}:** ` : ''}${markdown_code(squash(x.text))}`),
+            ...(e.hint && !hinted ? [`- **Hint:** ${code(e.hint)}`] : []),
+            // The SQLSTATE is in the lead; a code made of it (`SQL_42703`) says nothing more.
+            ...(e.code && !(e.sqlstate && e.code === `SQL_${e.sqlstate}`) ? [`- **Error code:** ${code(e.code)}`] : []),
+            // A file's name starts with its version.
+            ...(e.version && !e.file && !text.message.includes(e.version) ? [`- **Version:** ${code(e.version)}`] : []),
         ];
-        lines.push(...bullets(failure));
-        if (lines[lines.length - 1] !== '')
-            lines.push('');
-        lines.push('**Message**', '', fence(safe(e.message, CLIP.message), 'text'), '');
-        if (e.hint)
-            lines.push(`**Hint:** ${code(e.hint)}`, '');
-        if (e.statement)
-            lines.push('**Failing statement**', '', fence(safe(e.statement, CLIP.statement), 'sql'), '');
-        if (e.details)
-            lines.push('<details><summary>Details</summary>', '', fence(safe(e.details, CLIP.details), 'text'), '', '</details>', '');
-    }
-    lines.push('### Rollback', '');
-    const applied = (facts.applied ?? []).map(code);
-    const rolledBack = (facts.rolledBack ?? []).map(code);
-    lines.push(`- **Applied by this run before the failure:** ${applied.length ? applied.join(', ') : 'none'}`);
-    lines.push(`- **Rolled back (newest first):** ${rolledBack.length ? rolledBack.join(', ') : 'nothing'}`);
-    if (facts.stillApplied !== undefined) {
-        const left = facts.stillApplied.map(code);
-        lines.push(`- **Still applied from this run:** ${left.length ? left.join(', ') : 'none'}`);
-    }
-    if (facts.rollbackNote)
-        lines.push(`- **Note:** ${markdown_code(flat(facts.rollbackNote, CLIP.note))}`);
-    lines.push('');
-    lines.push('### Backup', '');
-    if (!facts.backup) {
-        lines.push('No backup was taken in this run.');
-    }
-    else {
-        const size = facts.backup.bytes !== undefined ? ` (${bytes(facts.backup.bytes)})` : '';
-        lines.push(`- **Path:** ${code(facts.backup.path)}${size}`);
-        if (facts.backup.restoreCommand) {
-            lines.push('- **Restore command** (never run automatically: it restores the backup into a NEW database, which you can inspect before switching anything to it):', '', fence(safe(facts.backup.restoreCommand, CLIP.note), 'sh'));
+        if (more.length)
+            lines.push(...more, '');
+        if (e.statement) {
+            const [sql, cut] = parts(e.statement, CLIP.statement);
+            const wrapped = wrapSql(sql.trim());
+            lines.push(`**Failing statement${wrapped !== sql.trim() ? ` (lines over ${CODE_WIDTH} characters wrapped)` : ''}:**`, '', fence(wrapped, 'sql'), '');
+            if (cut)
+                lines.push(cut, '');
         }
     }
-    lines.push('', '---', `<sub>Opened by db-migrate-action${facts.toolVersion ? ` ${short(facts.toolVersion)}` : ''}. ` +
+    // A rollback section only for a rollback that ran: otherwise the lead says what stayed applied.
+    const rolledBack = facts.rolledBack ?? [];
+    const attempted = facts.command !== 'rollback' && (facts.rollbackAttempted ?? rolledBack.length > 0);
+    if (attempted) {
+        lines.push('### Rollback', '');
+        lines.push(`- **Applied by this run before the failure:** ${list(facts.applied ?? [])}`);
+        lines.push(`- **Rolled back (newest first):** ${rolledBack.length ? list(rolledBack) : 'nothing'}`);
+        if (facts.stillApplied !== undefined)
+            lines.push(`- **Still applied from this run:** ${list(facts.stillApplied)}`);
+        if (facts.rollbackNote)
+            lines.push(`- **Note:** ${markdown_code(flat(facts.rollbackNote, CLIP.note))}`);
+        lines.push('');
+    }
+    if (facts.backup) {
+        const size = facts.backup.bytes !== undefined ? ` (${bytes(facts.backup.bytes)})` : '';
+        lines.push('### Backup', '', `- **Path:** ${code(facts.backup.path)}${size}`, '');
+        if (facts.backup.restoreCommand) {
+            lines.push('Restore command (never run automatically: it restores the backup into a NEW database, which you can inspect before switching anything to it):', '', fence(wrapShell(safe(facts.backup.restoreCommand, CLIP.note)), 'sh'), '');
+        }
+    }
+    lines.push('---', `<sub>Opened by db-migrate-action${facts.toolVersion ? ` ${short(facts.toolVersion)}` : ''}. ` +
         'While this issue is open, later failures with the same labels are added as comments.</sub>');
     // Every piece of outside text above went through `safe`; the rest is our own wording.
     let body = lines.join('\n');
@@ -46986,6 +47238,47 @@ function renderIssue(facts) {
         body = `${body.slice(0, MAX_BODY_CHARS)}\n\n… (truncated; see the run log)`;
     // GitHub caps titles at 256 characters.
     return { title: `Database migration failed: ${env}`.slice(0, 256), body };
+}
+/**
+ * What failed, in one sentence: where (file, line, column; the files lint stopped on) and with
+ * which SQLSTATE. The message itself is the Error section's.
+ */
+function whatFailed(f, code) {
+    const e = f.error;
+    const run = `The ${code(f.command)} run`;
+    const files = [...new Set((f.lintFindings ?? []).map((x) => x.file))];
+    if (files.length)
+        return `${run} was stopped by lint in ${files.map(code).join(', ')}.`;
+    if (e?.code === 'HEALTH_CHECK_FAILED')
+        return `${run} failed its health checks after migrating.`;
+    const where = e?.file ? ` at ${code(e.file)}${position(e)}` : '';
+    const sqlstate = e?.sqlstate ? ` with SQLSTATE ${code(e.sqlstate)}` : '';
+    return `${run} failed${where}${sqlstate}.`;
+}
+/**
+ * The database's state after the failure, in one sentence: what of this run is still applied (and
+ * why, when no rollback ran) and the version it is at.
+ */
+function stateSentence(f, code, list, note) {
+    const applied = f.applied ?? [];
+    const rolledBack = f.rolledBack ?? [];
+    const still = f.stillApplied ?? (f.command === 'up' ? [...applied].reverse().filter((v) => !rolledBack.includes(v)) : []);
+    const are = (n) => (n === 1 ? 'is' : 'are');
+    let what;
+    if (f.command === 'rollback')
+        what = rolledBack.length ? `It rolled back ${list(rolledBack)} before it failed` : 'Nothing was rolled back';
+    else if (applied.length === 0)
+        what = 'No migration of this run was applied';
+    else if (f.rollbackAttempted ?? rolledBack.length > 0) {
+        what = still.length
+            ? `The automatic rollback stopped: ${count(still.length, 'migration')} of this run ${are(still.length)} still applied`
+            : `The automatic rollback undid the ${count(applied.length, 'migration')} it had applied`;
+    }
+    else {
+        what = `${count(still.length, 'migration')} of this run ${are(still.length)} still applied: ${list(still)}${f.rollbackNote ? ` (${note(f.rollbackNote)})` : ''}`;
+    }
+    const version = f.currentVersion === undefined ? '' : f.currentVersion ? `; the database is at version ${code(f.currentVersion)}` : '; no migration is applied in the database';
+    return `${what}${version}.`;
 }
 /**
  * The labels of the failure issue: the configured ones plus `env:<environment>` (clipped to
@@ -47009,7 +47302,7 @@ function issueLabels(configured, environment) {
  */
 async function reportFailure(client, facts, opts) {
     const secrets = [...(opts.secrets ?? []), ...(facts.secrets ?? [])];
-    const clean = (text) => redactThenClip(text, 4_000, redactorOf(secrets, facts));
+    const clean = (text) => joinClip(redactThenClip(text, 4_000, redactorOf(secrets, facts)));
     try {
         const labels = issueLabels(opts.labels, opts.environment);
         const { title, body } = renderIssue({ ...facts, secrets });
@@ -47079,7 +47372,10 @@ function position(e) {
  * margin (longer than any plausible secret) is dropped with them.
  */
 const REDACT_MARGIN = 2_048;
-/** Redact `text`, then cut it to `max` characters, saying how much was cut. */
+/**
+ * Redact `text`, then cut it to `max` characters: the text, and the note saying how much was cut
+ * (empty when nothing was), which a code block shows below itself.
+ */
 function redactThenClip(text, max, redactor) {
     const limit = max + 2 * REDACT_MARGIN;
     const precut = text.length > limit;
@@ -47087,8 +47383,12 @@ function redactThenClip(text, max, redactor) {
     if (precut)
         out = out.slice(0, Math.max(0, out.length - REDACT_MARGIN));
     if (!precut && out.length <= max)
-        return out;
-    return `${out.slice(0, max)} … (cut from ${text.length} characters; see the run log)`;
+        return [out, ''];
+    return [out.slice(0, max), `… (cut from ${text.length} characters; see the run log)`];
+}
+/** A clipped text with its note, for text that is not a code block. */
+function joinClip([text, note]) {
+    return note ? `${text} ${note}` : text;
 }
 
 ;// CONCATENATED MODULE: ./src/action/run-result.ts
@@ -47109,6 +47409,7 @@ const ROLLBACK_STOP_REASONS = {
  * the failure issue (or comment on the open one) through `src/github/`. Reporting never changes
  * the run's outcome: every problem ends as a warning.
  */
+
 
 
 /**
@@ -47158,6 +47459,7 @@ function issueFacts(s, run) {
             rollbackNote = 'nothing was applied before the failure, so there was nothing to roll back';
     }
     const b = run.backup;
+    const lint = run.lint;
     return {
         environment: s.environment,
         command: s.command,
@@ -47168,6 +47470,10 @@ function issueFacts(s, run) {
         rolledBack: run.rolledBack,
         ...(stillApplied !== undefined ? { stillApplied } : {}),
         ...(rollbackNote !== undefined ? { rollbackNote } : {}),
+        rollbackAttempted: rb !== undefined,
+        // Undefined also when the run never read the ledger: the issue then names no version.
+        ...(run.currentVersion !== undefined ? { currentVersion: run.currentVersion } : {}),
+        ...(lint?.failed ? { lintFindings: lint.findings.filter((f) => failsGate(f, lint.failOn, lint.gate)) } : {}),
         ...(b?.outcome === 'taken' && b.path ? { backup: { path: b.path, ...(b.bytes !== undefined ? { bytes: b.bytes } : {}), ...(b.restoreCommand ? { restoreCommand: b.restoreCommand } : {}) } } : {}),
         ...(s.run.runUrl ? { runUrl: s.run.runUrl } : {}),
         ...(s.run.actor ? { actor: s.run.actor } : {}),
@@ -50308,48 +50614,45 @@ const ROW_LABEL = {
 };
 /** Order of the totals line. */
 const TOTAL_ORDER = ['applied', 'rolled-back', 'failed', 'cancelled', 'unknown', 'rollback-failed', 'would-apply', 'would-roll-back', 'pending', 'edited', 'no-file'];
-/** The two-column table under the headline: environment, command, database, version, backup, duration, run, issue. */
-function factsTable(run) {
-    const facts = [];
+/**
+ * The run's facts under the headline, as two short lines rather than a key/value table (GitHub
+ * draws such a table with an empty header row, and a long host name widens it past the column):
+ * where (environment, command, database), then how it ended (version, schema file, a backup not
+ * taken and why, duration, run, issue).
+ */
+function factsLine(run) {
+    const where = [];
+    const after = [];
     if (run.environment)
-        facts.push(['Environment', markdown_code(run.environment)]);
+        where.push(`**Environment:** ${markdown_code(run.environment)}`);
     if (run.command)
-        facts.push(['Command', `${markdown_code(run.command)}${run.dryRun ? ' (dry run: nothing was changed)' : ''}`]);
+        where.push(`**Command:** ${markdown_code(run.command)}${run.dryRun ? ' (dry run)' : ''}`);
     if (run.target) {
         const t = run.target;
-        facts.push(['Database', `${markdown_code(`${t.host}:${t.port}/${t.database}`)}${t.user ? ` as ${markdown_code(t.user)}` : ''}${run.urlSource ? ` (URL from ${markdown_code(run.urlSource)})` : ''}`]);
+        where.push(`**Database:** ${markdown_code(`${t.host}:${t.port}/${t.database}`)}${t.user ? ` as ${markdown_code(t.user)}` : ''}${run.urlSource ? ` (URL from ${markdown_code(run.urlSource)})` : ''}`);
     }
     if ((run.status !== 'failed' || run.command) && run.command !== 'lint' && run.command !== 'report')
-        facts.push(['Current version', currentVersion(run)]);
+        after.push(`**Current version:** ${currentVersion(run)}`);
     if (run.schemaFile)
-        facts.push(['Schema file', markdown_code(run.schemaFile)]);
-    if (run.backup)
-        facts.push(['Backup', backupFact(run.backup)]);
-    facts.push(['Duration', duration(run.durationMs)]);
+        after.push(`**Schema file:** ${markdown_code(run.schemaFile)}`);
+    // A dry run says what the backup would do in its notes (or its error), once.
+    if (run.backup && !run.dryRun && !hasBackupSection(run.backup))
+        after.push(`**Backup:** not taken (${run.backup.reason})`);
+    after.push(`**Duration:** ${duration(run.durationMs)}`);
     if (run.run?.runUrl)
-        facts.push(['Run', `[${run.run.runId ?? 'link'}](${run.run.runUrl})`]);
+        after.push(`**Run:** [${run.run.runId ?? 'link'}](${run.run.runUrl})`);
     if (run.issue)
-        facts.push(['Issue', `[#${run.issue.number}](${run.issue.url}) ${run.issue.action === 'created' ? 'opened' : 'commented on (it was already open)'}`]);
-    return ['| | |', '|---|---|', ...facts.map(([k, v]) => `| ${k} | ${cell(v)} |`), ''];
+        after.push(`**Issue:** [#${run.issue.number}](${run.issue.url}) ${run.issue.action === 'created' ? 'opened' : 'commented on (it was already open)'}`);
+    // A backslash at the end of a line is a hard line break (CommonMark).
+    return [[where, after].filter((l) => l.length > 0).map((l) => l.join(' · ')).join(' \\\n'), ''];
+}
+/** Whether the backup has a section of its own (taken or failed), which then says what the facts line would. */
+function hasBackupSection(b) {
+    return b.outcome === 'taken' || b.outcome === 'failed';
 }
 /** The database's version after the run, as the facts table and the rollback section show it. */
 function currentVersion(run) {
     return run.currentVersion ? markdown_code(run.currentVersion) : 'none applied';
-}
-/** One line for the facts table: taken (where, how big), not taken (why), or what a dry run would do. */
-function backupFact(b) {
-    switch (b.outcome) {
-        case 'taken':
-            return `✅ ${markdown_code(b.path ?? '')} (${bytes(b.bytes ?? 0)}, ${duration(b.durationMs ?? 0)}; see below)`;
-        case 'failed':
-            return `❌ failed (${b.reason}): no migration ran`;
-        case 'would-take':
-            return `would be taken (${b.reason})${b.pgDump ? ` with pg_dump ${b.pgDumpVersion} (${markdown_code(b.pgDump)}) for PostgreSQL ${b.serverVersion}` : ''}; none was taken by this dry run`;
-        case 'would-fail':
-            return `⚠️ needed (${b.reason}) but could not be taken: see the warnings`;
-        default:
-            return `not taken (${b.reason})`;
-    }
 }
 /**
  * The plan, result or status of each migration with its totals, or the sentence saying there was
@@ -50381,7 +50684,7 @@ function migrationTable(run) {
         head.push('Duration');
     const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
     for (const r of run.rows) {
-        const cols = [markdown_code(r.version), r.file ? markdown_code(r.file) : '—', label(r)];
+        const cols = [markdown_code(r.version), r.file ? pathCode(r.file) : '—', label(r)];
         if (plan)
             cols.push(r.transaction === undefined ? '' : r.transaction ? 'transaction' : 'transaction:false');
         if (timed)
@@ -50407,15 +50710,23 @@ const HEALTH_LABEL = {
 };
 /** Each health check after migrating: passed, failed or skipped, with its detail and duration. */
 function healthSection(h) {
+    return [`### ${h.ok ? '✅' : '❌'} Health checks`, '', ...healthTable(h), ''];
+}
+/** The health checks' table, for their section or, when they failed the run, the error. */
+function healthTable(h) {
     const mark = (c) => (c.skipped ? '⏭️ skipped' : c.ok ? '✅ passed' : '❌ failed');
     return [
-        `### ${h.ok ? '✅' : '❌'} Health checks`,
-        '',
         '| Check | Result | Detail | Duration |',
         '|---|---|---|---|',
         ...h.checks.map((c) => `| ${cell(HEALTH_LABEL[c.name])} | ${mark(c)}${c.attempts && c.attempts > 1 ? ` (${c.attempts} attempts)` : ''} | ${cell(c.detail)} | ${duration(c.durationMs)} |`),
-        '',
     ];
+}
+/** The failed health checks by name, e.g. `URL (`health-check-url`)`. */
+function failedHealthChecks(h) {
+    return h.checks
+        .filter((c) => !c.ok && !c.skipped)
+        .map((c) => HEALTH_LABEL[c.name])
+        .join(', ');
 }
 /** The severity cell: a suppressed finding shows what it would have been. */
 function severityCell(f) {
@@ -50430,12 +50741,29 @@ function lintCounts(findings) {
     const suppressed = findings.length - active.length;
     return [count(n('error'), 'error'), count(n('warning'), 'warning'), ...(n('info') ? [`${n('info')} info`] : []), ...(suppressed ? [`${suppressed} suppressed`] : [])].join(', ');
 }
+/** The findings that fail the run at or above `lint-fail-on` under the report's gate. */
+function failingFindings(r) {
+    return r.findings.filter((f) => failsGate(f, r.failOn, r.gate));
+}
 /**
- * Lint findings as a table a pull request reviewer can act on: where, what, why, and the safe
- * rewrite; `info` and suppressed findings (with their reason) apart from those that can fail, the
- * table size a finding was judged by, and the down-section findings that do not gate `up`.
+ * One finding as a list item a pull request reviewer can act on: severity, rule and file:line
+ * first, then what and why (with the size it was judged by, a suppression's reason, why `up` lets
+ * it through), then the safe rewrite on its own line. A list, not a table: its prose and paths
+ * wrap in the column, where a five-column table is as wide as its longest path and rule together.
  */
-function tables_lintSection(r) {
+function findingItem(f, gate) {
+    const notes = [...(f.size ? [`Judged by ${f.size}.`] : []), ...(f.suppressed ? [`Suppressed: ${f.suppressed.reason || 'no reason given'}.`] : []), ...exemptNote(f, gate)];
+    return [
+        `- ${severityCell(f)} ${markdown_code(f.rule)} at ${markdown_code(`${f.file}:${f.line}:${f.column}`)}: ${markdown_oneLine([`${f.message}. ${f.why}`, ...notes].join(' '))} \\`,
+        `  **Safe alternative:** ${markdown_oneLine(f.fix)}`,
+    ];
+}
+/**
+ * Lint findings for a pull request reviewer: the counts and what they were judged by, then each
+ * finding (where, what, why, and the safe rewrite); `info` and suppressed ones (with their reason)
+ * included, the table size a finding was judged by, and the down-section findings that do not gate `up`.
+ */
+function tables_lintSection(r, opts = {}) {
     const scope = r.scope === 'all' ? 'every migration file' : 'the pending migrations';
     const out = [`### ${r.failed ? '❌' : r.findings.some((f) => !f.suppressed && f.severity !== 'info') ? '⚠️' : '✅'} Migration lint`, ''];
     const disabled = r.disabled.length ? `; disabled: ${r.disabled.map(markdown_code).join(', ')}` : '';
@@ -50447,17 +50775,18 @@ function tables_lintSection(r) {
     out.push(r.findings.length
         ? `${lintCounts(r.findings)} in ${scope} (${files}); lint-fail-on: ${markdown_code(r.failOn)}${disabled}${r.failed ? ` — ${r.failing} at or above it` : ''}.`
         : `No problems in ${scope} (${files}); lint-fail-on: ${markdown_code(r.failOn)}${disabled}.`, ...(judged.length && r.findings.length ? [`Judged for ${judged.join('; ')}.`] : []), ...(r.downOnly ? [`${count(r.downOnly, 'down-section finding')} at or above it ${r.downOnly === 1 ? 'does' : 'do'} not gate \`up\` (\`command: lint\` fails on ${r.downOnly === 1 ? 'it' : 'them'}).`] : []), '');
-    if (r.findings.length) {
-        out.push('| | Rule | Location | Problem | Safe alternative |', '|---|---|---|---|---|');
-        for (const f of r.findings) {
-            const notes = [
-                ...(f.size ? [`Judged by ${f.size}.`] : []),
-                ...(f.suppressed ? [`Suppressed: ${f.suppressed.reason || 'no reason given'}.`] : []),
-                ...(exemptNote(f, r.gate)),
-            ];
-            out.push(`| ${severityCell(f)} | ${markdown_code(f.rule)} | ${markdown_code(`${f.file}:${f.line}:${f.column}`)} | ${cell([`${f.message}. ${f.why}`, ...notes].join(' '))} | ${cell(f.fix)} |`);
+    const failing = new Set(opts.failingShownAbove ? failingFindings(r) : []);
+    const shown = r.findings.filter((f) => !failing.has(f));
+    if (failing.size)
+        out.push(`The ${count(failing.size, 'finding')} that failed the run ${failing.size === 1 ? 'is' : 'are'} listed under the error above${shown.length ? '; the others:' : '.'}`, '');
+    if (shown.length) {
+        const items = shown.flatMap((f) => findingItem(f, r.gate));
+        if (opts.collapse) {
+            const what = failing.size ? `${count(shown.length, 'other finding')}` : count(shown.length, 'finding');
+            out.push(`<details><summary>${what}: where, why and the safe alternative</summary>`, '', ...items, '', '</details>', '');
         }
-        out.push('');
+        else
+            out.push(...items, '');
     }
     if (r.unreadable?.length)
         out.push(`Not linted (unreadable): ${r.unreadable.map(markdown_code).join(', ')}`, '');
@@ -50511,49 +50840,76 @@ function renderMarkdown(r) {
         'Time to recovery: mean time from the end of a failed run to the end of the next successful run in that environment.</sub>');
     return `${out.join('\n')}\n`;
 }
-/** The newest runs as a markdown table (newest first), for the end of every `up` job summary. */
-function renderRecentRuns(runs, title) {
+/**
+ * The newest runs as a markdown table (newest first), for the end of every `up` job summary; the
+ * errors of failed runs follow it as a list, one short line each (in a table cell, an error's
+ * file path alone widens the table past GitHub's column).
+ */
+function renderRecentRuns(runs, title, opts = {}) {
     if (runs.length === 0)
         return `### ${title}\n\nNo runs recorded yet.\n`;
-    const rows = [...runs]
-        .sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime())
-        .map((r) => [
-        when(r.startedAt),
-        `${OUTCOME_ICONS[r.outcome]} ${runOutcomeLabel(r)}`,
-        duration(r.durationMs),
-        runChanges(r),
-        format_firstLine(r.error, 80),
-        r.actor ?? '',
-        r.gitSha ? r.gitSha.slice(0, 7) : '',
-    ]);
+    const newest = [...runs].sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime());
+    const rows = newest.map((r) => [when(r.startedAt), `${OUTCOME_ICONS[r.outcome]} ${runOutcomeLabel(r)}`, duration(r.durationMs), runChanges(r), r.actor ?? '', r.gitSha ? r.gitSha.slice(0, 7) : '']);
     // The run link is markup of our own; added after escaping the data cells.
-    const lines = table(['Started', 'Outcome', 'Duration', 'Changes', 'Error', 'Actor', 'Commit'], rows);
-    const links = [...runs].sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime()).map((r) => (r.runUrl && /^https?:\/\//.test(r.runUrl) ? ` [run](${r.runUrl}) |` : ' |'));
+    const lines = table(['Started', 'Outcome', 'Duration', 'Changes', 'Actor', 'Commit'], rows);
+    const links = newest.map((r) => (r.runUrl && /^https?:\/\//.test(r.runUrl) ? ` [run](${r.runUrl}) |` : ' |'));
     const withLinks = [`${lines[0]} Run |`, `${lines[1]}---|`, ...lines.slice(2).map((l, i) => `${l}${links[i]}`)];
-    return `### ${title}\n\n${withLinks.join('\n')}\n`;
+    const shown = opts.shownAbove?.trim();
+    const errors = newest
+        .filter((r) => r.error && r.error.trim() !== shown)
+        // The failing file is the Changes column's version: the error's own `file:line:column: ` prefix is left out.
+        .map((r) => `- ${when(r.startedAt)}: ${markdown_code(format_firstLine(r.error.replace(/^\S+\.sql(?::\d+){0,2}: /, ''), 120))}`);
+    const list = errors.length ? `\nErrors of the failed runs (first line):\n\n${errors.join('\n')}\n` : '';
+    return `### ${title}\n\n${withLinks.join('\n')}\n${list}`;
 }
 
 ;// CONCATENATED MODULE: ./src/action/summary/sections.ts
 /**
- * The job summary's sections below the tables: what went wrong and what was undone, the backup,
- * the verify and drift verdicts, the report and the recent runs, the run's own notes and SQL.
+ * The job summary's sections besides the facts, migrations, health and lint: what went wrong and
+ * what was undone, the backup, the verify and drift verdicts, the report and the recent runs, the
+ * run's own notes and SQL. Code blocks are wrapped to {@link CODE_WIDTH}: GitHub scrolls a wider line.
  */
 
 
 
 
 
-/** The run's error: where (file:line, SQLSTATE) and the full text. */
-function errorSection(e) {
-    return ['### ❌ Error', '', ...errorBlock(e)];
+/**
+ * The run's error, said once: where (file:line:column, SQLSTATE) and what, then what the
+ * description adds (detail, hints, what stayed applied) and the failing statement. When lint
+ * failed the run, the findings that failed it (file:line, rule, the safe alternative) are the
+ * error; when the health checks did, their table is (its details are the message's).
+ */
+function errorSection(e, ctx = {}) {
+    if (healthFailed(e, ctx.health)) {
+        const h = ctx.health;
+        return ['### ❌ Error', '', `The health checks after migrating failed: ${failedHealthChecks(h)}.`, '', ...healthTable(h), ''];
+    }
+    const lint = ctx.lint;
+    return ['### ❌ Error', '', ...errorBlock(e, lint?.failed ? failingFindings(lint).flatMap((f) => findingItem(f, lint.gate)) : [])];
 }
-/** An error's location and text, for the run's error and the rollback's own. */
-function errorBlock(e) {
-    const where = e.file ? `${e.file}${e.line !== undefined ? `:${e.line}:${e.column ?? 1}` : ''}` : undefined;
-    const out = [];
-    if (where)
-        out.push(`In ${markdown_code(where)}${e.sqlstate ? ` (SQLSTATE ${markdown_code(e.sqlstate)})` : ''}:`, '');
-    out.push(fence(e.details, 'text'), '');
+/** Whether the health checks failed the run, so the error section shows their table. */
+function healthFailed(e, h) {
+    return e?.code === 'HEALTH_CHECK_FAILED' && h !== undefined && !h.ok;
+}
+/**
+ * An error as the summary words it (the run's, and the rollback's own): one line with where
+ * (`In `file:4:15` (SQLSTATE `42P01`): …`) and the message without them, the `findings` that are
+ * the error, what the description adds (labelled: detail, hints; what stayed applied), and the
+ * failing statement in a block.
+ */
+function errorBlock(e, findings = []) {
+    const t = errorText(e);
+    const sqlstate = e.sqlstate ? ` (SQLSTATE ${markdown_code(e.sqlstate)})` : '';
+    const out = [t.where ? `In ${markdown_code(t.where)}${sqlstate}: ${plain(t.message)}` : `${plain(t.message)}${sqlstate}`, ''];
+    if (findings.length)
+        out.push(...findings, '');
+    if (t.extras.length)
+        out.push(...t.extras.map((x) => (x.label ? `- **${x.label}:** ${plain(x.text)}` : `- ${plain(`${x.text[0].toUpperCase()}${x.text.slice(1)}`)}`)), '');
+    if (e.statement) {
+        const sql = wrapSql(e.statement.trim());
+        out.push(`Failing statement${sql !== e.statement.trim() ? ` (lines over ${CODE_WIDTH} characters wrapped)` : ''}:`, '', fence(sql, 'sql'), '');
+    }
     return out;
 }
 /** Exactly what the automatic rollback undid and what of this run is still applied. */
@@ -50577,7 +50933,7 @@ function rollbackSection(run) {
     return out;
 }
 /** The backup: where it is, how it was made and checked, and the exact command to restore it. */
-function backupSection(b) {
+function backupSection(b, errorAbove = false) {
     if (b.outcome === 'failed') {
         return [
             '### ❌ Backup',
@@ -50585,7 +50941,7 @@ function backupSection(b) {
             `- **Why a backup:** ${b.reason}`,
             ...(b.pgDump ? [`- **pg_dump:** ${b.pgDumpVersion} (${markdown_code(b.pgDump)})`] : []),
             ...(b.serverVersion ? [`- **Server:** PostgreSQL ${b.serverVersion}`] : []),
-            `- **Result:** failed before any migration ran, so nothing was changed: ${markdown_oneLine(b.error ?? 'see the error above')}`,
+            `- **Result:** failed before any migration ran, so nothing was changed${errorAbove || !b.error ? ': see the error above' : `: ${plain(b.error)}`}`,
             '',
         ];
     }
@@ -50601,7 +50957,7 @@ function backupSection(b) {
         '',
         `Restore it into a new database${b.restoreDatabase ? ` ${markdown_code(b.restoreDatabase)}` : ''} with the command below (set ${markdown_code('PGPASSWORD')} first). It is never run automatically: check the copy, then switch over deliberately.`,
         '',
-        fence(b.restoreCommand ?? '', 'sh'),
+        fence(wrapShell(b.restoreCommand ?? ''), 'sh'),
         '',
     ];
 }
@@ -50617,7 +50973,7 @@ function sections_verifySection(v) {
     const head = v.firstBadDown
         ? `The down section of ${markdown_code(v.firstBadDown.file)} (version ${markdown_code(v.firstBadDown.version)}) does not undo its up.`
         : 'The round trip did not give back the same schema.';
-    return ['### ❌ Verify', '', head, '', ...details('Verdict and diff', v.verdict, 'diff')];
+    return ['### ❌ Verify', '', head, '', ...details('Verdict and diff', wrapDiff(v.verdict), 'diff')];
 }
 /** The drift verdict, and the diff collapsed in `<details>`. */
 function driftSection(d) {
@@ -50632,7 +50988,7 @@ function driftSection(d) {
                 '',
                 `The live schema differs from the committed ${markdown_code(d.schemaFile)} (changed outside the migrations, or the file is stale). This is reported, not a failure.`,
                 '',
-                ...details('Unified diff: committed (-) vs live (+)', d.diff ?? '', 'diff'),
+                ...details('Unified diff: committed (-) vs live (+)', wrapDiff(d.diff ?? ''), 'diff'),
             ];
     }
 }
@@ -50646,7 +51002,8 @@ function recentRunsSection(run) {
         return [];
     const n = run.recentRuns.length;
     const which = n === 0 ? 'Recent runs' : n === 1 ? 'Last run' : `Last ${n} runs`;
-    return [renderRecentRuns(run.recentRuns, `${which} in ${run.environment ?? 'this environment'}`)];
+    // This run is among them: its error is the section above, not repeated in the list of errors.
+    return [renderRecentRuns(run.recentRuns, `${which} in ${run.environment ?? 'this environment'}`, run.error ? { shownAbove: run.error.message } : {})];
 }
 /** A titled bullet list of the run's warnings or notes, one line each; nothing when there are none. */
 function listSection(title, items) {
@@ -50657,7 +51014,13 @@ function sections_sqlSection(run) {
     const rows = run.rows.filter((r) => r.sql !== undefined);
     if (rows.length === 0)
         return [];
-    return ['### SQL', '', ...rows.flatMap((r) => details(`${escapeHtml(`${r.version} ${r.file}`)} (${r.transaction ? 'one transaction' : 'transaction:false'})`, r.sql ?? '', 'sql'))];
+    const shown = rows.map((r) => ({ r, sql: wrapSql(r.sql ?? '') }));
+    return [
+        '### SQL',
+        '',
+        ...(shown.some(({ r, sql }) => sql !== r.sql) ? [`Lines over ${CODE_WIDTH} characters are wrapped for display; the files hold them as written.`, ''] : []),
+        ...shown.flatMap(({ r, sql }) => details(`${escapeHtml(`${r.version} ${r.file}`)} (${r.transaction ? 'one transaction' : 'transaction:false'})`, sql, 'sql')),
+    ];
 }
 
 ;// CONCATENATED MODULE: ./src/action/summary.ts
@@ -50665,24 +51028,27 @@ function sections_sqlSection(run) {
 
 
 /**
- * Render the run as the job summary: a headline, the environment/command/target table, the
- * plan, result or status table, totals, the error with its file:line, warnings and (for a dry
- * run) the exact SQL. Pure: the caller writes it. The run is already redacted.
+ * Render the run as the job summary, in the order someone reads it after a deploy: the outcome
+ * (headline and one line of facts), the error once, what changed (migrations, health, verify,
+ * drift, report), what was undone and the backup to restore, the lint (collapsed unless it failed
+ * the run: then its failing findings are the error), warnings and notes, the SQL of a dry run
+ * (collapsed), and the recent runs last. Pure: the caller writes it. The run is already redacted.
  */
 function renderSummary(run) {
     const out = [
         `## ${summary_headline(run)}`,
         '',
-        ...factsTable(run),
+        ...factsLine(run),
+        ...(run.error ? errorSection(run.error, { ...(run.lint ? { lint: run.lint } : {}), ...(run.health ? { health: run.health } : {}) }) : []),
         ...migrationsSection(run),
-        ...(run.lint ? tables_lintSection(run.lint) : []),
-        ...reportSection(run),
-        ...(run.health ? healthSection(run.health) : []),
+        ...(run.health && !healthFailed(run.error, run.health) ? healthSection(run.health) : []),
         ...(run.verify ? sections_verifySection(run.verify) : []),
         ...(run.drift ? driftSection(run.drift) : []),
-        ...(run.error ? errorSection(run.error) : []),
+        ...reportSection(run),
         ...rollbackSection(run),
-        ...(run.backup ? backupSection(run.backup) : []),
+        ...(run.backup && hasBackupSection(run.backup) ? backupSection(run.backup, run.error !== undefined) : []),
+        // `command: lint` has nothing else to show: its findings stay open.
+        ...(run.lint ? tables_lintSection(run.lint, { collapse: run.command !== 'lint', failingShownAbove: run.lint.failed && run.error !== undefined }) : []),
         ...listSection('⚠️ Warnings', run.warnings),
         ...listSection('Notes', run.notes),
         ...sections_sqlSection(run),

@@ -12453,7 +12453,7 @@ a{color:#0550ae}
  * blank line would end the span, a line break a table cell or list item), and `` ` ` `` for an
  * empty value (two bare backticks are not a code span).
  */
-function code(s) {
+function markdown_code(s) {
     const text = markdown_oneLine(s);
     if (text === '')
         return '` `';
@@ -12467,6 +12467,18 @@ function fence(s, lang) {
     const longest = Math.max(2, ...(s.match(/`+/g) ?? []).map((m) => m.length));
     const f = '`'.repeat(longest + 1);
     return `${f}${lang}\n${s.replace(/\s+$/, '')}\n${f}`;
+}
+/**
+ * A path as code that may wrap: in a table, code breaks only at spaces, so one long path widens
+ * the table past GitHub's column (it then scrolls sideways). A path of up to 60 characters fits
+ * beside a summary table's other columns and stays a plain code span; a longer one is HTML
+ * `<code>` with `<wbr>` after each `/` and `_` (GitHub keeps both elements).
+ */
+function pathCode(path) {
+    const p = markdown_oneLine(path);
+    if (p.length <= 60)
+        return markdown_code(p);
+    return `<code>${markdown_escapeHtml(p).replace(/[/_]/g, '$&<wbr>')}</code>`;
 }
 /** A markdown table cell: one line, pipes escaped. */
 function cell(s) {
@@ -12487,6 +12499,232 @@ function squash(s) {
 function markdown_escapeHtml(s) {
     return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
+/**
+ * Markdown-inert text on one line: what a summary quotes from outside (error text, details)
+ * renders as written, not as emphasis, code, HTML, an entity, math (`$…$`) or a list. Unlike
+ * {@link code}, it reads as prose and wraps like prose. URLs are left as written, so GitHub links
+ * them whole (a backslash escape inside one would become part of the link in some renderers).
+ */
+function plain(s) {
+    return markdown_oneLine(s)
+        .trim()
+        .split(/(https?:\/\/[^\s<>`|]+)/)
+        // `_` inside a word never starts emphasis (GFM), so `pg_dump` stays as written.
+        .map((part, i) => (i % 2 === 1 ? part : part.replace(/[\\`*[\]<>|~#$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|&(?=#?\w+;)/g, '\\$&')))
+        .join('')
+        .replace(/^([-+=]|\d+[.)])/, (m) => `${m.slice(0, -1)}\\${m.slice(-1)}`);
+}
+/**
+ * Characters per line of a fenced block. GitHub's code blocks never wrap (`white-space: pre`,
+ * `overflow: auto`), so a longer line scrolls sideways: at 85 % of 16 px, monospace is about
+ * 8.2 px a character, and 1012 px of content less the block's padding and a list's indent
+ * holds about 115; 100 leaves room for wider fonts.
+ */
+const CODE_WIDTH = 100;
+/**
+ * Lines longer than `width` broken at their last space that fits (a word longer than the line is
+ * cut), each continuation starting with `continuation(line)`: by default the line's own
+ * indentation and two more spaces.
+ */
+function wrapCode(text, width = CODE_WIDTH, continuation = (l) => `${indentOf(l)}  `) {
+    const out = [];
+    for (const line of text.split('\n')) {
+        if (line.length <= width) {
+            out.push(line);
+            continue;
+        }
+        // Never less than a third of the line for the text, whatever the continuation asks.
+        const lead = continuation(line).slice(0, Math.floor(width / 3));
+        let rest = line;
+        let first = true;
+        while (rest.length > width) {
+            const floor = first ? indentOf(rest).length : lead.length;
+            const at = rest.lastIndexOf(' ', width);
+            const cut = at > floor ? at : width;
+            out.push(rest.slice(0, cut).trimEnd());
+            rest = `${lead}${rest.slice(cut).trimStart()}`;
+            first = false;
+        }
+        out.push(rest);
+    }
+    return out.join('\n');
+}
+/** SQL for a fenced block, {@link wrapCode}d: a comment line goes on as a comment. */
+function wrapSql(sql, width = CODE_WIDTH) {
+    return wrapCode(sql, width, (l) => `${indentOf(l)}${/^\s*--/.test(l) ? '-- ' : '  '}`);
+}
+/** A unified diff for a fenced block, {@link wrapCode}d: a continuation keeps its line's `+`/`-` mark. */
+function wrapDiff(diff, width = CODE_WIDTH) {
+    return wrapCode(diff, width, (l) => `${/^[-+]/.test(l) ? l[0] : ' '}   `);
+}
+/**
+ * A POSIX shell command for a fenced `sh` block, no line wider than `width`, that a shell reads
+ * as the same command: commands joined by `&&` (`||`, `|`) start their own line (a line may end
+ * in one), arguments go on with ` \` and an indent, and a word longer than a line is split by a
+ * bare `\` newline (inside single quotes: `'…'\` newline `'…'`), which the shell removes, with no
+ * indent, which would split the word.
+ */
+function wrapShell(command, width = CODE_WIDTH) {
+    if (command.length <= width || command.includes('\n'))
+        return command;
+    const lines = [];
+    let line = '';
+    for (const word of shellWords(command)) {
+        if (word === '&&' || word === '||' || word === '|') {
+            // A line may end in an operator: the shell reads on. One that does not fit goes first on the next.
+            if (line.length + 1 + word.length > width) {
+                lines.push(`${line} \\`);
+                line = `  ${word}`;
+            }
+            else
+                line = `${line} ${word}`;
+            lines.push(line);
+            line = '';
+            continue;
+        }
+        if (line === '') {
+            line = word;
+        }
+        else if (line.length + 1 + word.length + 2 <= width) {
+            line = `${line} ${word}`;
+        }
+        else {
+            lines.push(`${line} \\`);
+            line = `  ${word}`;
+        }
+        // Room for the ` \` that may follow.
+        if (line.length > width - 2) {
+            const parts = splitWord(line, width - 2);
+            for (const p of parts.slice(0, -1))
+                lines.push(p);
+            line = parts[parts.length - 1];
+        }
+    }
+    if (line !== '')
+        lines.push(line);
+    return lines.join('\n');
+}
+/** The words of a one-line command: split at spaces outside quotes, quotes and escapes kept as written. */
+function shellWords(command) {
+    const words = [];
+    let word = '';
+    let quote;
+    for (let i = 0; i < command.length; i++) {
+        const ch = command[i];
+        if (quote) {
+            word += ch;
+            if (ch === quote)
+                quote = undefined;
+            else if (ch === '\\' && quote === '"' && i + 1 < command.length)
+                word += command[++i];
+        }
+        else if (ch === ' ' || ch === '\t') {
+            if (word !== '')
+                words.push(word);
+            word = '';
+        }
+        else {
+            word += ch;
+            if (ch === "'" || ch === '"')
+                quote = ch;
+            else if (ch === '\\' && i + 1 < command.length)
+                word += command[++i];
+        }
+    }
+    if (word !== '')
+        words.push(word);
+    return words;
+}
+/**
+ * A line whose last word is too long, as lines of at most `width` ending in a continuation the
+ * shell removes: `\` newline outside single quotes, `'\` newline `'` inside them (close, continue,
+ * reopen). Where it can, a line breaks before a URL's `?` or `&`, after a `/` or before other
+ * punctuation, so each piece reads as a part of it. An escape (`\x`) is never split. Later
+ * pieces start at column 0: an indent would split the word.
+ */
+function splitWord(line, width) {
+    // Units: a character, or an escape with the character it escapes; `single`: a break before it is inside single quotes.
+    const units = [];
+    let quote;
+    for (let i = 0; i < line.length; i++) {
+        let text = line[i];
+        if (text === '\\' && quote !== "'" && i + 1 < line.length)
+            text += line[++i];
+        units.push({ text, single: quote === "'" });
+        if (quote) {
+            if (text === quote)
+                quote = undefined;
+        }
+        else if (text === "'" || text === '"')
+            quote = text;
+    }
+    const out = [];
+    let start = 0;
+    while (start < units.length) {
+        const reopen = start > 0 && units[start].single ? "'" : '';
+        let len = reopen.length;
+        let end = start;
+        // Room for the continuation: `\`, or `'\` inside single quotes.
+        while (end < units.length && len + units[end].text.length + 2 <= width)
+            len += units[end++].text.length;
+        if (end >= units.length) {
+            out.push(`${reopen}${units.slice(start).map((u) => u.text).join('')}`);
+            break;
+        }
+        if (end === start)
+            end = start + 1;
+        // In the last three quarters of the line: a query string's `?` or `&`, else after a `/`, else before other punctuation.
+        const from = start + Math.floor((end - start) / 4);
+        const at = (ok) => {
+            for (let k = end; k > from; k--)
+                if (ok(k))
+                    return k;
+            return undefined;
+        };
+        end =
+            at((k) => units[k].text === '?' || units[k].text === '&') ??
+                at((k) => units[k - 1].text === '/') ??
+                at((k) => /^[@:.=_-]$/.test(units[k].text)) ??
+                end;
+        out.push(`${reopen}${units.slice(start, end).map((u) => u.text).join('')}${units[end].single ? "'" : ''}\\`);
+        start = end;
+    }
+    return out;
+}
+function indentOf(line) {
+    return /^\s*/.exec(line)[0];
+}
+/**
+ * An error for a page that shows its location, SQLSTATE and statement apart: the message without
+ * them (the engine puts `file:line:column: ` first and ` (SQLSTATE x)` last), and the lines of the
+ * description after the message it repeats (or a longer form of it, which then is the message),
+ * without the one-line statement when the statement is shown whole.
+ */
+function errorText(e) {
+    const where = e.file ? `${e.file}${e.line !== undefined ? `:${e.line}:${e.column ?? 1}` : ''}` : undefined;
+    const lines = (e.details ?? '')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '');
+    let message = squash(e.message);
+    let rest = lines;
+    if (lines[0] !== undefined && squash(lines[0]).startsWith(message))
+        [message, rest] = [squash(lines[0]), lines.slice(1)];
+    if (where && message.startsWith(`${where}: `))
+        message = message.slice(where.length + 2);
+    const state = e.sqlstate ? ` (SQLSTATE ${e.sqlstate})` : '';
+    if (state && message.endsWith(state))
+        message = message.slice(0, -state.length);
+    const extras = [];
+    for (const l of rest) {
+        const m = /^(detail|server hint|hint|statement): (.*)$/i.exec(l);
+        if (!m)
+            extras.push({ text: l });
+        else if (!(m[1].toLowerCase() === 'statement' && e.statement))
+            extras.push({ label: `${m[1][0].toUpperCase()}${m[1].slice(1).toLowerCase()}`, text: m[2] });
+    }
+    return { ...(where ? { where } : {}), message, extras };
+}
 
 ;// CONCATENATED MODULE: ./src/metrics/markdown.ts
 
@@ -12505,7 +12743,7 @@ function markdown_table(headers, rows) {
  * success rate, durations, rollbacks and time to recovery; the slowest migrations; coverage.
  */
 function renderMarkdown(r) {
-    const out = ['## Database migration report', '', `Database ${code(r.database)} · ${windowText(r)}`, ''];
+    const out = ['## Database migration report', '', `Database ${markdown_code(r.database)} · ${windowText(r)}`, ''];
     if (!r.historyAvailable) {
         out.push('No history table in this database yet: nothing has been recorded. Runs of `up` and `rollback` record their history there.', '');
     }
@@ -12530,26 +12768,27 @@ function renderMarkdown(r) {
         'Time to recovery: mean time from the end of a failed run to the end of the next successful run in that environment.</sub>');
     return `${out.join('\n')}\n`;
 }
-/** The newest runs as a markdown table (newest first), for the end of every `up` job summary. */
-function renderRecentRuns(runs, title) {
+/**
+ * The newest runs as a markdown table (newest first), for the end of every `up` job summary; the
+ * errors of failed runs follow it as a list, one short line each (in a table cell, an error's
+ * file path alone widens the table past GitHub's column).
+ */
+function renderRecentRuns(runs, title, opts = {}) {
     if (runs.length === 0)
         return `### ${title}\n\nNo runs recorded yet.\n`;
-    const rows = [...runs]
-        .sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime())
-        .map((r) => [
-        when(r.startedAt),
-        `${OUTCOME_ICONS[r.outcome]} ${runOutcomeLabel(r)}`,
-        duration(r.durationMs),
-        runChanges(r),
-        firstLine(r.error, 80),
-        r.actor ?? '',
-        r.gitSha ? r.gitSha.slice(0, 7) : '',
-    ]);
+    const newest = [...runs].sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime());
+    const rows = newest.map((r) => [when(r.startedAt), `${OUTCOME_ICONS[r.outcome]} ${runOutcomeLabel(r)}`, duration(r.durationMs), runChanges(r), r.actor ?? '', r.gitSha ? r.gitSha.slice(0, 7) : '']);
     // The run link is markup of our own; added after escaping the data cells.
-    const lines = markdown_table(['Started', 'Outcome', 'Duration', 'Changes', 'Error', 'Actor', 'Commit'], rows);
-    const links = [...runs].sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime()).map((r) => (r.runUrl && /^https?:\/\//.test(r.runUrl) ? ` [run](${r.runUrl}) |` : ' |'));
+    const lines = markdown_table(['Started', 'Outcome', 'Duration', 'Changes', 'Actor', 'Commit'], rows);
+    const links = newest.map((r) => (r.runUrl && /^https?:\/\//.test(r.runUrl) ? ` [run](${r.runUrl}) |` : ' |'));
     const withLinks = [`${lines[0]} Run |`, `${lines[1]}---|`, ...lines.slice(2).map((l, i) => `${l}${links[i]}`)];
-    return `### ${title}\n\n${withLinks.join('\n')}\n`;
+    const shown = opts.shownAbove?.trim();
+    const errors = newest
+        .filter((r) => r.error && r.error.trim() !== shown)
+        // The failing file is the Changes column's version: the error's own `file:line:column: ` prefix is left out.
+        .map((r) => `- ${when(r.startedAt)}: ${code(firstLine(r.error.replace(/^\S+\.sql(?::\d+){0,2}: /, ''), 120))}`);
+    const list = errors.length ? `\nErrors of the failed runs (first line):\n\n${errors.join('\n')}\n` : '';
+    return `### ${title}\n\n${withLinks.join('\n')}\n${list}`;
 }
 
 ;// CONCATENATED MODULE: ./src/metrics/text.ts

@@ -4,11 +4,12 @@
  * It stays at `summary.ts` so every importer of `renderSummary` keeps its path.
  */
 import type { ActionRun } from './run-result.js';
-import { factsTable, healthSection, lintSection, migrationsSection } from './summary/tables.js';
+import { factsLine, hasBackupSection, healthSection, lintSection, migrationsSection } from './summary/tables.js';
 import {
   backupSection,
   driftSection,
   errorSection,
+  healthFailed,
   listSection,
   recentRunsSection,
   reportSection,
@@ -19,24 +20,27 @@ import {
 import { count } from '../text/units.js';
 
 /**
- * Render the run as the job summary: a headline, the environment/command/target table, the
- * plan, result or status table, totals, the error with its file:line, warnings and (for a dry
- * run) the exact SQL. Pure: the caller writes it. The run is already redacted.
+ * Render the run as the job summary, in the order someone reads it after a deploy: the outcome
+ * (headline and one line of facts), the error once, what changed (migrations, health, verify,
+ * drift, report), what was undone and the backup to restore, the lint (collapsed unless it failed
+ * the run: then its failing findings are the error), warnings and notes, the SQL of a dry run
+ * (collapsed), and the recent runs last. Pure: the caller writes it. The run is already redacted.
  */
 export function renderSummary(run: ActionRun): string {
   const out: string[] = [
     `## ${headline(run)}`,
     '',
-    ...factsTable(run),
+    ...factsLine(run),
+    ...(run.error ? errorSection(run.error, { ...(run.lint ? { lint: run.lint } : {}), ...(run.health ? { health: run.health } : {}) }) : []),
     ...migrationsSection(run),
-    ...(run.lint ? lintSection(run.lint) : []),
-    ...reportSection(run),
-    ...(run.health ? healthSection(run.health) : []),
+    ...(run.health && !healthFailed(run.error, run.health) ? healthSection(run.health) : []),
     ...(run.verify ? verifySection(run.verify) : []),
     ...(run.drift ? driftSection(run.drift) : []),
-    ...(run.error ? errorSection(run.error) : []),
+    ...reportSection(run),
     ...rollbackSection(run),
-    ...(run.backup ? backupSection(run.backup) : []),
+    ...(run.backup && hasBackupSection(run.backup) ? backupSection(run.backup, run.error !== undefined) : []),
+    // `command: lint` has nothing else to show: its findings stay open.
+    ...(run.lint ? lintSection(run.lint, { collapse: run.command !== 'lint', failingShownAbove: run.lint.failed && run.error !== undefined }) : []),
     ...listSection('⚠️ Warnings', run.warnings),
     ...listSection('Notes', run.notes),
     ...sqlSection(run),

@@ -1,8 +1,8 @@
 import type { Logger } from '../engine/logger.js';
 import { redact } from '../engine/redact.js';
 import { GitHubApiError, type IssueClient } from './issue-client.js';
-import { code as inlineCode, fence, squash } from '../text/markdown.js';
-import { bytes, duration } from '../text/units.js';
+import { CODE_WIDTH, code as inlineCode, errorText, fence, squash, wrapShell, wrapSql } from '../text/markdown.js';
+import { bytes, count, duration } from '../text/units.js';
 
 /** The error that failed the run, as the issue shows it. Structurally a subset of the action's `RunError`. */
 export interface IssueError {
@@ -25,6 +25,21 @@ export interface IssueError {
   statement?: string;
   /** What to do about it. */
   hint?: string;
+}
+
+/** A lint finding that failed the run. Structurally a subset of lint's `Finding`. */
+export interface IssueFinding {
+  /** Rule id, e.g. `require-concurrent-index`. */
+  rule: string;
+  /** `error` or `warning`. */
+  severity: string;
+  /** Display path of the file. */
+  file: string;
+  /** 1-based position in the file. */
+  line: number;
+  column: number;
+  /** What is wrong there. */
+  message: string;
 }
 
 /** The backup taken before migrating. */
@@ -60,6 +75,15 @@ export interface IssueFacts {
   stillApplied?: readonly string[];
   /** Why the rollback stopped or did not run (e.g. a migration without a down section, rollback disabled). */
   rollbackNote?: string;
+  /**
+   * Whether an automatic rollback ran (or tried to) after the failure: only then has the issue a
+   * Rollback section. Unset: when anything was rolled back.
+   */
+  rollbackAttempted?: boolean;
+  /** The database's version after the run (highest applied version with a file); empty: none applied. */
+  currentVersion?: string;
+  /** When lint stopped the run: the findings that stopped it (where, which rule, what). */
+  lintFindings?: readonly IssueFinding[];
   /** Backup taken before migrating, when there is one. */
   backup?: IssueBackup;
   /** Link to the workflow run. */
@@ -94,90 +118,104 @@ const CLIP = { message: 4_000, statement: 8_000, details: 8_000, note: 2_000, li
 /**
  * Render the failure issue. Pure: the same facts give the same text.
  *
- * Title: `Database migration failed: <environment>`. Body: environment, command, outcome, run,
- * actor, commit, duration; the failing file, statement, SQLSTATE and message; what was applied
- * and rolled back; the backup and its restore command. Every string goes through the redactor
- * *before* it is clipped, so a clip cannot leave half a secret behind, and each one is quoted
- * as code so SQL, `@mentions` and markdown in error text stay inert.
+ * Title: `Database migration failed: <environment>`. Body, each fact once: a lead sentence (what
+ * failed, where, with which SQLSTATE, and what state the database is left in), the run's facts
+ * (database, run, actor, commit, duration), the error (its message, what its description adds, the
+ * failing lint findings or statement), the rollback when one ran, and the backup with its restore
+ * command. Every string goes through the redactor *before* it is clipped, so a clip cannot leave
+ * half a secret behind, and each one is quoted as code so SQL, `@mentions` and markdown in error
+ * text stay inert. Code blocks are wrapped to the width GitHub shows without scrolling.
  */
 export function renderIssue(facts: IssueFacts): RenderedIssue {
   const redactor = redactorOf(facts.secrets ?? [], facts);
-  /** Redacted, then clipped to `max` characters. */
-  const safe = (text: string, max: number) => redactThenClip(String(text), max, redactor);
+  /** Redacted, then clipped to `max` characters (the clip note apart, for code blocks). */
+  const parts = (text: string, max: number) => redactThenClip(String(text), max, redactor);
+  /** Redacted, then clipped to `max` characters, the clip note appended. */
+  const safe = (text: string, max: number) => joinClip(parts(text, max));
   /** {@link safe} on one line: for code spans and list items. */
   const flat = (text: string, max: number) => squash(safe(text, max));
   const short = (text: string) => flat(text, CLIP.line);
   const code = (text: string) => inlineCode(short(text));
+  const list = (vs: readonly string[]) => (vs.length ? vs.map(code).join(', ') : 'none');
   const env = short(facts.environment);
-
-  const lines: string[] = [];
   const e = facts.error;
-  const where = e?.file ? `${code(e.file)}${position(e)}` : undefined;
-  lines.push(`## Database migration failed in ${code(env)}`, '');
-  lines.push(
-    `The ${code(facts.command)} run failed${where ? ` on ${where}` : ''}${e?.sqlstate ? ` with SQLSTATE ${code(e.sqlstate)}` : ''}.` +
-      (facts.status ? ` Final status: ${code(facts.status)}.` : ''),
-    '',
-  );
+  const text = e
+    ? errorText({
+        message: safe(e.message, CLIP.message),
+        ...(e.details !== undefined ? { details: safe(e.details, CLIP.details) } : {}),
+        ...(e.file !== undefined ? { file: short(e.file) } : {}),
+        ...(e.line !== undefined ? { line: e.line } : {}),
+        ...(e.column !== undefined ? { column: e.column } : {}),
+        ...(e.sqlstate !== undefined ? { sqlstate: short(e.sqlstate) } : {}),
+        ...(e.statement !== undefined ? { statement: e.statement } : {}),
+      })
+    : undefined;
+
+  const lines: string[] = [`## Database migration failed in ${code(env)}`, ''];
+  lines.push(`${whatFailed(facts, code)} ${stateSentence(facts, code, list, (t) => flat(t, CLIP.note))}`, '');
 
   const run: Array<[string, string | undefined]> = [
-    ['Environment', code(env)],
-    ['Command', code(facts.command)],
-    ['Status', facts.status !== undefined ? code(facts.status) : undefined],
     ['Database', facts.database ? code(facts.database) : undefined],
     ['Run', facts.runUrl ? short(facts.runUrl) : undefined],
     ['Actor', facts.actor ? code(facts.actor) : undefined],
     ['Commit', facts.commit ? code(facts.commit) : undefined],
     ['Duration', facts.durationMs !== undefined ? duration(facts.durationMs) : undefined],
+    ['Backup', facts.backup ? undefined : 'none taken in this run'],
   ];
-  lines.push(...bullets(run));
+  lines.push(...bullets(run), '');
 
-  lines.push('', '### Failure', '');
-  if (!e) {
-    lines.push('No error was recorded; see the run log.');
+  lines.push('### Error', '');
+  if (!e || !text) {
+    lines.push('No error was recorded; see the run log.', '');
   } else {
-    const failure: Array<[string, string | undefined]> = [
-      ['File', where],
-      ['Version', e.version ? code(e.version) : undefined],
-      ['SQLSTATE', e.sqlstate ? code(e.sqlstate) : undefined],
-      ['Error code', e.code ? code(e.code) : undefined],
+    lines.push(inlineCode(squash(text.message)), '');
+    const findings = (facts.lintFindings ?? []).map(
+      (f) => `- ${code(`${f.file}:${f.line}:${f.column}`)} ${code(f.rule)} (${short(f.severity)}): ${code(f.message)}`,
+    );
+    if (findings.length) lines.push(...findings, '');
+    const hinted = text.extras.some((x) => x.label === 'Hint');
+    const more: string[] = [
+      ...text.extras.map((x) => `- ${x.label ? `**${x.label}:** ` : ''}${inlineCode(squash(x.text))}`),
+      ...(e.hint && !hinted ? [`- **Hint:** ${code(e.hint)}`] : []),
+      // The SQLSTATE is in the lead; a code made of it (`SQL_42703`) says nothing more.
+      ...(e.code && !(e.sqlstate && e.code === `SQL_${e.sqlstate}`) ? [`- **Error code:** ${code(e.code)}`] : []),
+      // A file's name starts with its version.
+      ...(e.version && !e.file && !text.message.includes(e.version) ? [`- **Version:** ${code(e.version)}`] : []),
     ];
-    lines.push(...bullets(failure));
-    if (lines[lines.length - 1] !== '') lines.push('');
-    lines.push('**Message**', '', fence(safe(e.message, CLIP.message), 'text'), '');
-    if (e.hint) lines.push(`**Hint:** ${code(e.hint)}`, '');
-    if (e.statement) lines.push('**Failing statement**', '', fence(safe(e.statement, CLIP.statement), 'sql'), '');
-    if (e.details) lines.push('<details><summary>Details</summary>', '', fence(safe(e.details, CLIP.details), 'text'), '', '</details>', '');
+    if (more.length) lines.push(...more, '');
+    if (e.statement) {
+      const [sql, cut] = parts(e.statement, CLIP.statement);
+      const wrapped = wrapSql(sql.trim());
+      lines.push(`**Failing statement${wrapped !== sql.trim() ? ` (lines over ${CODE_WIDTH} characters wrapped)` : ''}:**`, '', fence(wrapped, 'sql'), '');
+      if (cut) lines.push(cut, '');
+    }
   }
 
-  lines.push('### Rollback', '');
-  const applied = (facts.applied ?? []).map(code);
-  const rolledBack = (facts.rolledBack ?? []).map(code);
-  lines.push(`- **Applied by this run before the failure:** ${applied.length ? applied.join(', ') : 'none'}`);
-  lines.push(`- **Rolled back (newest first):** ${rolledBack.length ? rolledBack.join(', ') : 'nothing'}`);
-  if (facts.stillApplied !== undefined) {
-    const left = facts.stillApplied.map(code);
-    lines.push(`- **Still applied from this run:** ${left.length ? left.join(', ') : 'none'}`);
+  // A rollback section only for a rollback that ran: otherwise the lead says what stayed applied.
+  const rolledBack = facts.rolledBack ?? [];
+  const attempted = facts.command !== 'rollback' && (facts.rollbackAttempted ?? rolledBack.length > 0);
+  if (attempted) {
+    lines.push('### Rollback', '');
+    lines.push(`- **Applied by this run before the failure:** ${list(facts.applied ?? [])}`);
+    lines.push(`- **Rolled back (newest first):** ${rolledBack.length ? list(rolledBack) : 'nothing'}`);
+    if (facts.stillApplied !== undefined) lines.push(`- **Still applied from this run:** ${list(facts.stillApplied)}`);
+    if (facts.rollbackNote) lines.push(`- **Note:** ${inlineCode(flat(facts.rollbackNote, CLIP.note))}`);
+    lines.push('');
   }
-  if (facts.rollbackNote) lines.push(`- **Note:** ${inlineCode(flat(facts.rollbackNote, CLIP.note))}`);
-  lines.push('');
 
-  lines.push('### Backup', '');
-  if (!facts.backup) {
-    lines.push('No backup was taken in this run.');
-  } else {
+  if (facts.backup) {
     const size = facts.backup.bytes !== undefined ? ` (${bytes(facts.backup.bytes)})` : '';
-    lines.push(`- **Path:** ${code(facts.backup.path)}${size}`);
+    lines.push('### Backup', '', `- **Path:** ${code(facts.backup.path)}${size}`, '');
     if (facts.backup.restoreCommand) {
       lines.push(
-        '- **Restore command** (never run automatically: it restores the backup into a NEW database, which you can inspect before switching anything to it):',
+        'Restore command (never run automatically: it restores the backup into a NEW database, which you can inspect before switching anything to it):',
         '',
-        fence(safe(facts.backup.restoreCommand, CLIP.note), 'sh'),
+        fence(wrapShell(safe(facts.backup.restoreCommand, CLIP.note)), 'sh'),
+        '',
       );
     }
   }
   lines.push(
-    '',
     '---',
     `<sub>Opened by db-migrate-action${facts.toolVersion ? ` ${short(facts.toolVersion)}` : ''}. ` +
       'While this issue is open, later failures with the same labels are added as comments.</sub>',
@@ -188,6 +226,44 @@ export function renderIssue(facts: IssueFacts): RenderedIssue {
   if (body.length > MAX_BODY_CHARS) body = `${body.slice(0, MAX_BODY_CHARS)}\n\n… (truncated; see the run log)`;
   // GitHub caps titles at 256 characters.
   return { title: `Database migration failed: ${env}`.slice(0, 256), body };
+}
+
+/**
+ * What failed, in one sentence: where (file, line, column; the files lint stopped on) and with
+ * which SQLSTATE. The message itself is the Error section's.
+ */
+function whatFailed(f: IssueFacts, code: (t: string) => string): string {
+  const e = f.error;
+  const run = `The ${code(f.command)} run`;
+  const files = [...new Set((f.lintFindings ?? []).map((x) => x.file))];
+  if (files.length) return `${run} was stopped by lint in ${files.map(code).join(', ')}.`;
+  if (e?.code === 'HEALTH_CHECK_FAILED') return `${run} failed its health checks after migrating.`;
+  const where = e?.file ? ` at ${code(e.file)}${position(e)}` : '';
+  const sqlstate = e?.sqlstate ? ` with SQLSTATE ${code(e.sqlstate)}` : '';
+  return `${run} failed${where}${sqlstate}.`;
+}
+
+/**
+ * The database's state after the failure, in one sentence: what of this run is still applied (and
+ * why, when no rollback ran) and the version it is at.
+ */
+function stateSentence(f: IssueFacts, code: (t: string) => string, list: (vs: readonly string[]) => string, note: (t: string) => string): string {
+  const applied = f.applied ?? [];
+  const rolledBack = f.rolledBack ?? [];
+  const still = f.stillApplied ?? (f.command === 'up' ? [...applied].reverse().filter((v) => !rolledBack.includes(v)) : []);
+  const are = (n: number) => (n === 1 ? 'is' : 'are');
+  let what: string;
+  if (f.command === 'rollback') what = rolledBack.length ? `It rolled back ${list(rolledBack)} before it failed` : 'Nothing was rolled back';
+  else if (applied.length === 0) what = 'No migration of this run was applied';
+  else if (f.rollbackAttempted ?? rolledBack.length > 0) {
+    what = still.length
+      ? `The automatic rollback stopped: ${count(still.length, 'migration')} of this run ${are(still.length)} still applied`
+      : `The automatic rollback undid the ${count(applied.length, 'migration')} it had applied`;
+  } else {
+    what = `${count(still.length, 'migration')} of this run ${are(still.length)} still applied: ${list(still)}${f.rollbackNote ? ` (${note(f.rollbackNote)})` : ''}`;
+  }
+  const version = f.currentVersion === undefined ? '' : f.currentVersion ? `; the database is at version ${code(f.currentVersion)}` : '; no migration is applied in the database';
+  return `${what}${version}.`;
 }
 
 /** Options of {@link reportFailure}. */
@@ -241,7 +317,7 @@ export function issueLabels(configured: readonly string[], environment: string):
  */
 export async function reportFailure(client: IssueClient, facts: IssueFacts, opts: ReportFailureOptions): Promise<ReportFailureResult> {
   const secrets = [...(opts.secrets ?? []), ...(facts.secrets ?? [])];
-  const clean = (text: string) => redactThenClip(text, 4_000, redactorOf(secrets, facts));
+  const clean = (text: string) => joinClip(redactThenClip(text, 4_000, redactorOf(secrets, facts)));
   try {
     const labels = issueLabels(opts.labels, opts.environment);
     const { title, body } = renderIssue({ ...facts, secrets });
@@ -317,12 +393,20 @@ function position(e: IssueError): string {
  */
 const REDACT_MARGIN = 2_048;
 
-/** Redact `text`, then cut it to `max` characters, saying how much was cut. */
-function redactThenClip(text: string, max: number, redactor: (t: string) => string): string {
+/**
+ * Redact `text`, then cut it to `max` characters: the text, and the note saying how much was cut
+ * (empty when nothing was), which a code block shows below itself.
+ */
+function redactThenClip(text: string, max: number, redactor: (t: string) => string): [string, string] {
   const limit = max + 2 * REDACT_MARGIN;
   const precut = text.length > limit;
   let out = redactor(precut ? text.slice(0, limit) : text);
   if (precut) out = out.slice(0, Math.max(0, out.length - REDACT_MARGIN));
-  if (!precut && out.length <= max) return out;
-  return `${out.slice(0, max)} … (cut from ${text.length} characters; see the run log)`;
+  if (!precut && out.length <= max) return [out, ''];
+  return [out.slice(0, max), `… (cut from ${text.length} characters; see the run log)`];
+}
+
+/** A clipped text with its note, for text that is not a code block. */
+function joinClip([text, note]: [string, string]): string {
+  return note ? `${text} ${note}` : text;
 }

@@ -51,23 +51,30 @@ export function renderMarkdown(r: MigrationReport): string {
   return `${out.join('\n')}\n`;
 }
 
-/** The newest runs as a markdown table (newest first), for the end of every `up` job summary. */
-export function renderRecentRuns(runs: readonly RunSummary[], title: string): string {
+/** Options of {@link renderRecentRuns}. */
+export interface RecentRunsOptions {
+  /** An error the page already shows (this run's): a run that recorded it lists no error of its own here. */
+  shownAbove?: string;
+}
+
+/**
+ * The newest runs as a markdown table (newest first), for the end of every `up` job summary; the
+ * errors of failed runs follow it as a list, one short line each (in a table cell, an error's
+ * file path alone widens the table past GitHub's column).
+ */
+export function renderRecentRuns(runs: readonly RunSummary[], title: string, opts: RecentRunsOptions = {}): string {
   if (runs.length === 0) return `### ${title}\n\nNo runs recorded yet.\n`;
-  const rows = [...runs]
-    .sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime())
-    .map((r) => [
-      when(r.startedAt),
-      `${OUTCOME_ICONS[r.outcome]} ${runOutcomeLabel(r)}`,
-      duration(r.durationMs),
-      runChanges(r),
-      firstLine(r.error, 80),
-      r.actor ?? '',
-      r.gitSha ? r.gitSha.slice(0, 7) : '',
-    ]);
+  const newest = [...runs].sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime());
+  const rows = newest.map((r) => [when(r.startedAt), `${OUTCOME_ICONS[r.outcome]} ${runOutcomeLabel(r)}`, duration(r.durationMs), runChanges(r), r.actor ?? '', r.gitSha ? r.gitSha.slice(0, 7) : '']);
   // The run link is markup of our own; added after escaping the data cells.
-  const lines = table(['Started', 'Outcome', 'Duration', 'Changes', 'Error', 'Actor', 'Commit'], rows);
-  const links = [...runs].sort((a, b) => b.finishedAt.getTime() - a.finishedAt.getTime()).map((r) => (r.runUrl && /^https?:\/\//.test(r.runUrl) ? ` [run](${r.runUrl}) |` : ' |'));
+  const lines = table(['Started', 'Outcome', 'Duration', 'Changes', 'Actor', 'Commit'], rows);
+  const links = newest.map((r) => (r.runUrl && /^https?:\/\//.test(r.runUrl) ? ` [run](${r.runUrl}) |` : ' |'));
   const withLinks = [`${lines[0]} Run |`, `${lines[1]}---|`, ...lines.slice(2).map((l, i) => `${l}${links[i]}`)];
-  return `### ${title}\n\n${withLinks.join('\n')}\n`;
+  const shown = opts.shownAbove?.trim();
+  const errors = newest
+    .filter((r) => r.error && r.error.trim() !== shown)
+    // The failing file is the Changes column's version: the error's own `file:line:column: ` prefix is left out.
+    .map((r) => `- ${when(r.startedAt)}: ${code(firstLine(r.error!.replace(/^\S+\.sql(?::\d+){0,2}: /, ''), 120))}`);
+  const list = errors.length ? `\nErrors of the failed runs (first line):\n\n${errors.join('\n')}\n` : '';
+  return `### ${title}\n\n${withLinks.join('\n')}\n${list}`;
 }

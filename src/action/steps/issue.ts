@@ -4,6 +4,7 @@
  * the run's outcome: every problem ends as a warning.
  */
 import { reportFailure, type IssueFacts } from '../../github/issue.js';
+import { failsGate } from '../../lint/gate.js';
 import { ROLLBACK_STOP_REASONS as STOP_REASON, type ActionRun, type IssueReport } from '../run-result.js';
 import type { ActionSettings } from '../settings.js';
 import type { StepContext } from './context.js';
@@ -49,6 +50,7 @@ export function issueFacts(s: ActionSettings, run: ActionRun): IssueFacts {
     else rollbackNote = 'nothing was applied before the failure, so there was nothing to roll back';
   }
   const b = run.backup;
+  const lint = run.lint;
   return {
     environment: s.environment,
     command: s.command,
@@ -59,6 +61,10 @@ export function issueFacts(s: ActionSettings, run: ActionRun): IssueFacts {
     rolledBack: run.rolledBack,
     ...(stillApplied !== undefined ? { stillApplied } : {}),
     ...(rollbackNote !== undefined ? { rollbackNote } : {}),
+    rollbackAttempted: rb !== undefined,
+    // Undefined also when the run never read the ledger: the issue then names no version.
+    ...(run.currentVersion !== undefined ? { currentVersion: run.currentVersion } : {}),
+    ...(lint?.failed ? { lintFindings: lint.findings.filter((f) => failsGate(f, lint.failOn, lint.gate)) } : {}),
     ...(b?.outcome === 'taken' && b.path ? { backup: { path: b.path, ...(b.bytes !== undefined ? { bytes: b.bytes } : {}), ...(b.restoreCommand ? { restoreCommand: b.restoreCommand } : {}) } } : {}),
     ...(s.run.runUrl ? { runUrl: s.run.runUrl } : {}),
     ...(s.run.actor ? { actor: s.run.actor } : {}),

@@ -1,25 +1,60 @@
 /**
- * The job summary's sections below the tables: what went wrong and what was undone, the backup,
- * the verify and drift verdicts, the report and the recent runs, the run's own notes and SQL.
+ * The job summary's sections besides the facts, migrations, health and lint: what went wrong and
+ * what was undone, the backup, the verify and drift verdicts, the report and the recent runs, the
+ * run's own notes and SQL. Code blocks are wrapped to {@link CODE_WIDTH}: GitHub scrolls a wider line.
  */
 import { renderMarkdown, renderRecentRuns } from '../../metrics/markdown.js';
-import { ROLLBACK_STOP_REASONS, type ActionRun, type BackupReport, type RunError, type VerifyReport } from '../run-result.js';
+import { ROLLBACK_STOP_REASONS, type ActionRun, type BackupReport, type LintReport, type RunError, type VerifyReport } from '../run-result.js';
 import type { DriftReport } from '../../safety/drift.js';
-import { code, escapeHtml, fence, oneLine } from '../../text/markdown.js';
+import type { HealthResult } from '../../safety/health.js';
+import { CODE_WIDTH, code, errorText, escapeHtml, fence, oneLine, plain, wrapDiff, wrapShell, wrapSql } from '../../text/markdown.js';
 import { bytes, duration } from '../../text/units.js';
-import { currentVersion } from './tables.js';
+import { currentVersion, failedHealthChecks, failingFindings, findingItem, healthTable } from './tables.js';
 
-/** The run's error: where (file:line, SQLSTATE) and the full text. */
-export function errorSection(e: RunError): string[] {
-  return ['### ❌ Error', '', ...errorBlock(e)];
+/** What else {@link errorSection} shows when it is what failed the run. */
+export interface ErrorContext {
+  /** The lint report: when it failed the run, its failing findings are the error. */
+  lint?: LintReport;
+  /** The health checks: when they failed the run, their table is the error's detail. */
+  health?: HealthResult;
 }
 
-/** An error's location and text, for the run's error and the rollback's own. */
-function errorBlock(e: RunError): string[] {
-  const where = e.file ? `${e.file}${e.line !== undefined ? `:${e.line}:${e.column ?? 1}` : ''}` : undefined;
-  const out: string[] = [];
-  if (where) out.push(`In ${code(where)}${e.sqlstate ? ` (SQLSTATE ${code(e.sqlstate)})` : ''}:`, '');
-  out.push(fence(e.details, 'text'), '');
+/**
+ * The run's error, said once: where (file:line:column, SQLSTATE) and what, then what the
+ * description adds (detail, hints, what stayed applied) and the failing statement. When lint
+ * failed the run, the findings that failed it (file:line, rule, the safe alternative) are the
+ * error; when the health checks did, their table is (its details are the message's).
+ */
+export function errorSection(e: RunError, ctx: ErrorContext = {}): string[] {
+  if (healthFailed(e, ctx.health)) {
+    const h = ctx.health!;
+    return ['### ❌ Error', '', `The health checks after migrating failed: ${failedHealthChecks(h)}.`, '', ...healthTable(h), ''];
+  }
+  const lint = ctx.lint;
+  return ['### ❌ Error', '', ...errorBlock(e, lint?.failed ? failingFindings(lint).flatMap((f) => findingItem(f, lint.gate)) : [])];
+}
+
+/** Whether the health checks failed the run, so the error section shows their table. */
+export function healthFailed(e: RunError | undefined, h: HealthResult | undefined): boolean {
+  return e?.code === 'HEALTH_CHECK_FAILED' && h !== undefined && !h.ok;
+}
+
+/**
+ * An error as the summary words it (the run's, and the rollback's own): one line with where
+ * (`In `file:4:15` (SQLSTATE `42P01`): …`) and the message without them, the `findings` that are
+ * the error, what the description adds (labelled: detail, hints; what stayed applied), and the
+ * failing statement in a block.
+ */
+function errorBlock(e: RunError, findings: string[] = []): string[] {
+  const t = errorText(e);
+  const sqlstate = e.sqlstate ? ` (SQLSTATE ${code(e.sqlstate)})` : '';
+  const out = [t.where ? `In ${code(t.where)}${sqlstate}: ${plain(t.message)}` : `${plain(t.message)}${sqlstate}`, ''];
+  if (findings.length) out.push(...findings, '');
+  if (t.extras.length) out.push(...t.extras.map((x) => (x.label ? `- **${x.label}:** ${plain(x.text)}` : `- ${plain(`${x.text[0]!.toUpperCase()}${x.text.slice(1)}`)}`)), '');
+  if (e.statement) {
+    const sql = wrapSql(e.statement.trim());
+    out.push(`Failing statement${sql !== e.statement.trim() ? ` (lines over ${CODE_WIDTH} characters wrapped)` : ''}:`, '', fence(sql, 'sql'), '');
+  }
   return out;
 }
 
@@ -43,7 +78,7 @@ export function rollbackSection(run: ActionRun): string[] {
 }
 
 /** The backup: where it is, how it was made and checked, and the exact command to restore it. */
-export function backupSection(b: BackupReport): string[] {
+export function backupSection(b: BackupReport, errorAbove = false): string[] {
   if (b.outcome === 'failed') {
     return [
       '### ❌ Backup',
@@ -51,7 +86,7 @@ export function backupSection(b: BackupReport): string[] {
       `- **Why a backup:** ${b.reason}`,
       ...(b.pgDump ? [`- **pg_dump:** ${b.pgDumpVersion} (${code(b.pgDump)})`] : []),
       ...(b.serverVersion ? [`- **Server:** PostgreSQL ${b.serverVersion}`] : []),
-      `- **Result:** failed before any migration ran, so nothing was changed: ${oneLine(b.error ?? 'see the error above')}`,
+      `- **Result:** failed before any migration ran, so nothing was changed${errorAbove || !b.error ? ': see the error above' : `: ${plain(b.error)}`}`,
       '',
     ];
   }
@@ -66,7 +101,7 @@ export function backupSection(b: BackupReport): string[] {
     '',
     `Restore it into a new database${b.restoreDatabase ? ` ${code(b.restoreDatabase)}` : ''} with the command below (set ${code('PGPASSWORD')} first). It is never run automatically: check the copy, then switch over deliberately.`,
     '',
-    fence(b.restoreCommand ?? '', 'sh'),
+    fence(wrapShell(b.restoreCommand ?? ''), 'sh'),
     '',
   ];
 }
@@ -84,7 +119,7 @@ export function verifySection(v: VerifyReport): string[] {
   const head = v.firstBadDown
     ? `The down section of ${code(v.firstBadDown.file)} (version ${code(v.firstBadDown.version)}) does not undo its up.`
     : 'The round trip did not give back the same schema.';
-  return ['### ❌ Verify', '', head, '', ...details('Verdict and diff', v.verdict, 'diff')];
+  return ['### ❌ Verify', '', head, '', ...details('Verdict and diff', wrapDiff(v.verdict), 'diff')];
 }
 
 /** The drift verdict, and the diff collapsed in `<details>`. */
@@ -100,7 +135,7 @@ export function driftSection(d: DriftReport): string[] {
         '',
         `The live schema differs from the committed ${code(d.schemaFile)} (changed outside the migrations, or the file is stale). This is reported, not a failure.`,
         '',
-        ...details('Unified diff: committed (-) vs live (+)', d.diff ?? '', 'diff'),
+        ...details('Unified diff: committed (-) vs live (+)', wrapDiff(d.diff ?? ''), 'diff'),
       ];
   }
 }
@@ -115,7 +150,8 @@ export function recentRunsSection(run: ActionRun): string[] {
   if (!run.recentRuns) return [];
   const n = run.recentRuns.length;
   const which = n === 0 ? 'Recent runs' : n === 1 ? 'Last run' : `Last ${n} runs`;
-  return [renderRecentRuns(run.recentRuns, `${which} in ${run.environment ?? 'this environment'}`)];
+  // This run is among them: its error is the section above, not repeated in the list of errors.
+  return [renderRecentRuns(run.recentRuns, `${which} in ${run.environment ?? 'this environment'}`, run.error ? { shownAbove: run.error.message } : {})];
 }
 
 /** A titled bullet list of the run's warnings or notes, one line each; nothing when there are none. */
@@ -127,5 +163,11 @@ export function listSection(title: string, items: readonly string[]): string[] {
 export function sqlSection(run: ActionRun): string[] {
   const rows = run.rows.filter((r) => r.sql !== undefined);
   if (rows.length === 0) return [];
-  return ['### SQL', '', ...rows.flatMap((r) => details(`${escapeHtml(`${r.version} ${r.file}`)} (${r.transaction ? 'one transaction' : 'transaction:false'})`, r.sql ?? '', 'sql'))];
+  const shown = rows.map((r) => ({ r, sql: wrapSql(r.sql ?? '') }));
+  return [
+    '### SQL',
+    '',
+    ...(shown.some(({ r, sql }) => sql !== r.sql) ? [`Lines over ${CODE_WIDTH} characters are wrapped for display; the files hold them as written.`, ''] : []),
+    ...shown.flatMap(({ r, sql }) => details(`${escapeHtml(`${r.version} ${r.file}`)} (${r.transaction ? 'one transaction' : 'transaction:false'})`, sql, 'sql')),
+  ];
 }

@@ -1,10 +1,10 @@
-/** The job summary's tables: the run's facts, its migrations, the health checks and the lint findings. */
+/** The job summary's facts line and tables (its migrations, the health checks), and the lint findings. */
 import type { Finding } from '../../lint/index.js';
-import { upGateExemption, type LintGate } from '../../lint/gate.js';
+import { failsGate, upGateExemption, type LintGate } from '../../lint/gate.js';
 import type { HealthCheck, HealthResult } from '../../safety/health.js';
 import type { ActionRun, BackupReport, LintReport, MigrationRow, RowStatus } from '../run-result.js';
-import { cell, code } from '../../text/markdown.js';
-import { bytes, count, duration } from '../../text/units.js';
+import { cell, code, oneLine, pathCode } from '../../text/markdown.js';
+import { count, duration } from '../../text/units.js';
 
 /** Label of each row status in the summary table. */
 const ROW_LABEL: Record<RowStatus, string> = {
@@ -24,43 +24,40 @@ const ROW_LABEL: Record<RowStatus, string> = {
 /** Order of the totals line. */
 const TOTAL_ORDER: RowStatus[] = ['applied', 'rolled-back', 'failed', 'cancelled', 'unknown', 'rollback-failed', 'would-apply', 'would-roll-back', 'pending', 'edited', 'no-file'];
 
-/** The two-column table under the headline: environment, command, database, version, backup, duration, run, issue. */
-export function factsTable(run: ActionRun): string[] {
-  const facts: [string, string][] = [];
-  if (run.environment) facts.push(['Environment', code(run.environment)]);
-  if (run.command) facts.push(['Command', `${code(run.command)}${run.dryRun ? ' (dry run: nothing was changed)' : ''}`]);
+/**
+ * The run's facts under the headline, as two short lines rather than a key/value table (GitHub
+ * draws such a table with an empty header row, and a long host name widens it past the column):
+ * where (environment, command, database), then how it ended (version, schema file, a backup not
+ * taken and why, duration, run, issue).
+ */
+export function factsLine(run: ActionRun): string[] {
+  const where: string[] = [];
+  const after: string[] = [];
+  if (run.environment) where.push(`**Environment:** ${code(run.environment)}`);
+  if (run.command) where.push(`**Command:** ${code(run.command)}${run.dryRun ? ' (dry run)' : ''}`);
   if (run.target) {
     const t = run.target;
-    facts.push(['Database', `${code(`${t.host}:${t.port}/${t.database}`)}${t.user ? ` as ${code(t.user)}` : ''}${run.urlSource ? ` (URL from ${code(run.urlSource)})` : ''}`]);
+    where.push(`**Database:** ${code(`${t.host}:${t.port}/${t.database}`)}${t.user ? ` as ${code(t.user)}` : ''}${run.urlSource ? ` (URL from ${code(run.urlSource)})` : ''}`);
   }
-  if ((run.status !== 'failed' || run.command) && run.command !== 'lint' && run.command !== 'report') facts.push(['Current version', currentVersion(run)]);
-  if (run.schemaFile) facts.push(['Schema file', code(run.schemaFile)]);
-  if (run.backup) facts.push(['Backup', backupFact(run.backup)]);
-  facts.push(['Duration', duration(run.durationMs)]);
-  if (run.run?.runUrl) facts.push(['Run', `[${run.run.runId ?? 'link'}](${run.run.runUrl})`]);
-  if (run.issue) facts.push(['Issue', `[#${run.issue.number}](${run.issue.url}) ${run.issue.action === 'created' ? 'opened' : 'commented on (it was already open)'}`]);
-  return ['| | |', '|---|---|', ...facts.map(([k, v]) => `| ${k} | ${cell(v)} |`), ''];
+  if ((run.status !== 'failed' || run.command) && run.command !== 'lint' && run.command !== 'report') after.push(`**Current version:** ${currentVersion(run)}`);
+  if (run.schemaFile) after.push(`**Schema file:** ${code(run.schemaFile)}`);
+  // A dry run says what the backup would do in its notes (or its error), once.
+  if (run.backup && !run.dryRun && !hasBackupSection(run.backup)) after.push(`**Backup:** not taken (${run.backup.reason})`);
+  after.push(`**Duration:** ${duration(run.durationMs)}`);
+  if (run.run?.runUrl) after.push(`**Run:** [${run.run.runId ?? 'link'}](${run.run.runUrl})`);
+  if (run.issue) after.push(`**Issue:** [#${run.issue.number}](${run.issue.url}) ${run.issue.action === 'created' ? 'opened' : 'commented on (it was already open)'}`);
+  // A backslash at the end of a line is a hard line break (CommonMark).
+  return [[where, after].filter((l) => l.length > 0).map((l) => l.join(' · ')).join(' \\\n'), ''];
+}
+
+/** Whether the backup has a section of its own (taken or failed), which then says what the facts line would. */
+export function hasBackupSection(b: BackupReport): boolean {
+  return b.outcome === 'taken' || b.outcome === 'failed';
 }
 
 /** The database's version after the run, as the facts table and the rollback section show it. */
 export function currentVersion(run: Pick<ActionRun, 'currentVersion'>): string {
   return run.currentVersion ? code(run.currentVersion) : 'none applied';
-}
-
-/** One line for the facts table: taken (where, how big), not taken (why), or what a dry run would do. */
-function backupFact(b: BackupReport): string {
-  switch (b.outcome) {
-    case 'taken':
-      return `✅ ${code(b.path ?? '')} (${bytes(b.bytes ?? 0)}, ${duration(b.durationMs ?? 0)}; see below)`;
-    case 'failed':
-      return `❌ failed (${b.reason}): no migration ran`;
-    case 'would-take':
-      return `would be taken (${b.reason})${b.pgDump ? ` with pg_dump ${b.pgDumpVersion} (${code(b.pgDump)}) for PostgreSQL ${b.serverVersion}` : ''}; none was taken by this dry run`;
-    case 'would-fail':
-      return `⚠️ needed (${b.reason}) but could not be taken: see the warnings`;
-    default:
-      return `not taken (${b.reason})`;
-  }
 }
 
 /**
@@ -90,7 +87,7 @@ function migrationTable(run: ActionRun): string[] {
   if (timed) head.push('Duration');
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of run.rows) {
-    const cols = [code(r.version), r.file ? code(r.file) : '—', label(r)];
+    const cols = [code(r.version), r.file ? pathCode(r.file) : '—', label(r)];
     if (plan) cols.push(r.transaction === undefined ? '' : r.transaction ? 'transaction' : 'transaction:false');
     if (timed) cols.push(r.durationMs !== undefined ? duration(r.durationMs) : '');
     lines.push(`| ${cols.map(cell).join(' | ')} |`);
@@ -118,15 +115,25 @@ const HEALTH_LABEL: Record<HealthCheck['name'], string> = {
 
 /** Each health check after migrating: passed, failed or skipped, with its detail and duration. */
 export function healthSection(h: HealthResult): string[] {
+  return [`### ${h.ok ? '✅' : '❌'} Health checks`, '', ...healthTable(h), ''];
+}
+
+/** The health checks' table, for their section or, when they failed the run, the error. */
+export function healthTable(h: HealthResult): string[] {
   const mark = (c: HealthCheck) => (c.skipped ? '⏭️ skipped' : c.ok ? '✅ passed' : '❌ failed');
   return [
-    `### ${h.ok ? '✅' : '❌'} Health checks`,
-    '',
     '| Check | Result | Detail | Duration |',
     '|---|---|---|---|',
     ...h.checks.map((c) => `| ${cell(HEALTH_LABEL[c.name])} | ${mark(c)}${c.attempts && c.attempts > 1 ? ` (${c.attempts} attempts)` : ''} | ${cell(c.detail)} | ${duration(c.durationMs)} |`),
-    '',
   ];
+}
+
+/** The failed health checks by name, e.g. `URL (`health-check-url`)`. */
+export function failedHealthChecks(h: HealthResult): string {
+  return h.checks
+    .filter((c) => !c.ok && !c.skipped)
+    .map((c) => HEALTH_LABEL[c.name])
+    .join(', ');
 }
 
 /** The severity cell: a suppressed finding shows what it would have been. */
@@ -143,12 +150,39 @@ function lintCounts(findings: readonly Finding[]): string {
   return [count(n('error'), 'error'), count(n('warning'), 'warning'), ...(n('info') ? [`${n('info')} info`] : []), ...(suppressed ? [`${suppressed} suppressed`] : [])].join(', ');
 }
 
+/** The findings that fail the run at or above `lint-fail-on` under the report's gate. */
+export function failingFindings(r: LintReport): Finding[] {
+  return r.findings.filter((f) => failsGate(f, r.failOn, r.gate));
+}
+
 /**
- * Lint findings as a table a pull request reviewer can act on: where, what, why, and the safe
- * rewrite; `info` and suppressed findings (with their reason) apart from those that can fail, the
- * table size a finding was judged by, and the down-section findings that do not gate `up`.
+ * One finding as a list item a pull request reviewer can act on: severity, rule and file:line
+ * first, then what and why (with the size it was judged by, a suppression's reason, why `up` lets
+ * it through), then the safe rewrite on its own line. A list, not a table: its prose and paths
+ * wrap in the column, where a five-column table is as wide as its longest path and rule together.
  */
-export function lintSection(r: LintReport): string[] {
+export function findingItem(f: Finding, gate: LintGate | undefined): string[] {
+  const notes = [...(f.size ? [`Judged by ${f.size}.`] : []), ...(f.suppressed ? [`Suppressed: ${f.suppressed.reason || 'no reason given'}.`] : []), ...exemptNote(f, gate)];
+  return [
+    `- ${severityCell(f)} ${code(f.rule)} at ${code(`${f.file}:${f.line}:${f.column}`)}: ${oneLine([`${f.message}. ${f.why}`, ...notes].join(' '))} \\`,
+    `  **Safe alternative:** ${oneLine(f.fix)}`,
+  ];
+}
+
+/** How {@link lintSection} shows the findings. */
+export interface LintSectionOptions {
+  /** Collapse the findings in `<details>` (the summary of a run lint did not stop: they are not its news). */
+  collapse?: boolean;
+  /** The failing findings are the run's error, listed above: list only the others here. */
+  failingShownAbove?: boolean;
+}
+
+/**
+ * Lint findings for a pull request reviewer: the counts and what they were judged by, then each
+ * finding (where, what, why, and the safe rewrite); `info` and suppressed ones (with their reason)
+ * included, the table size a finding was judged by, and the down-section findings that do not gate `up`.
+ */
+export function lintSection(r: LintReport, opts: LintSectionOptions = {}): string[] {
   const scope = r.scope === 'all' ? 'every migration file' : 'the pending migrations';
   const out = [`### ${r.failed ? '❌' : r.findings.some((f) => !f.suppressed && f.severity !== 'info') ? '⚠️' : '✅'} Migration lint`, ''];
   const disabled = r.disabled.length ? `; disabled: ${r.disabled.map(code).join(', ')}` : '';
@@ -165,22 +199,19 @@ export function lintSection(r: LintReport): string[] {
     ...(r.downOnly ? [`${count(r.downOnly, 'down-section finding')} at or above it ${r.downOnly === 1 ? 'does' : 'do'} not gate \`up\` (\`command: lint\` fails on ${r.downOnly === 1 ? 'it' : 'them'}).`] : []),
     '',
   );
-  if (r.findings.length) {
-    out.push('| | Rule | Location | Problem | Safe alternative |', '|---|---|---|---|---|');
-    for (const f of r.findings) {
-      const notes = [
-        ...(f.size ? [`Judged by ${f.size}.`] : []),
-        ...(f.suppressed ? [`Suppressed: ${f.suppressed.reason || 'no reason given'}.`] : []),
-        ...(exemptNote(f, r.gate)),
-      ];
-      out.push(`| ${severityCell(f)} | ${code(f.rule)} | ${code(`${f.file}:${f.line}:${f.column}`)} | ${cell([`${f.message}. ${f.why}`, ...notes].join(' '))} | ${cell(f.fix)} |`);
-    }
-    out.push('');
+  const failing = new Set(opts.failingShownAbove ? failingFindings(r) : []);
+  const shown = r.findings.filter((f) => !failing.has(f));
+  if (failing.size) out.push(`The ${count(failing.size, 'finding')} that failed the run ${failing.size === 1 ? 'is' : 'are'} listed under the error above${shown.length ? '; the others:' : '.'}`, '');
+  if (shown.length) {
+    const items = shown.flatMap((f) => findingItem(f, r.gate));
+    if (opts.collapse) {
+      const what = failing.size ? `${count(shown.length, 'other finding')}` : count(shown.length, 'finding');
+      out.push(`<details><summary>${what}: where, why and the safe alternative</summary>`, '', ...items, '', '</details>', '');
+    } else out.push(...items, '');
   }
   if (r.unreadable?.length) out.push(`Not linted (unreadable): ${r.unreadable.map(code).join(', ')}`, '');
   return out;
 }
-
 /** `Down section: does not gate up.` (or why else `up` lets the finding through), as a list for a notes array. */
 function exemptNote(f: Finding, gate: LintGate | undefined): string[] {
   const why = gate ? upGateExemption(f, gate) : undefined;
