@@ -98,7 +98,7 @@ describe(`the bundled action (${ACTION_BUNDLE}) on real PostgreSQL`, () => {
     expect(dry.outputs['duration-ms']).toMatch(/^\d+$/);
     expect(Number(dry.outputs['duration-ms'])).toBeLessThanOrEqual(wallMs);
     const report = JSON.parse(dry.outputs.report);
-    expect(report).toMatchObject({ schemaVersion: 1, status: 'dry-run', command: 'up', dryRun: true, environment: 'staging' });
+    expect(report).toMatchObject({ schemaVersion: 2, status: 'dry-run', command: 'up', dryRun: true, environment: 'staging' });
     expect(report.rows.map((r: { status: string; transaction: boolean }) => [r.status, r.transaction])).toEqual([
       ['would-apply', true],
       ['would-apply', true],

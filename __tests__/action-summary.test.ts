@@ -154,7 +154,7 @@ describe('job summary rendering', () => {
       'issue-url': '',
       'duration-ms': '1234',
     });
-    expect(JSON.parse(out.report)).toMatchObject({ schemaVersion: 1, status: 'success', applied: ['1', '2'] });
+    expect(JSON.parse(out.report)).toMatchObject({ schemaVersion: 2, status: 'success', applied: ['1', '2'] });
   });
 
   it('annotates the failing file: on its line, on line 1 when the line is unknown (parse errors), and the rollback failure too', () => {

@@ -124,7 +124,7 @@ describe('automatic rollback after a failed migration', () => {
       '2_two.sql': migration('create table two (id int);', 'drop table two;'),
       '3_bad.sql': migration('select 1/0;', ''),
     });
-    const { run } = await s.pipeline();
+    const { run, log } = await s.pipeline();
 
     expect(run.status).toBe('failed');
     expect(run.error).toMatchObject({ version: '3', sqlstate: '22012' });
@@ -136,7 +136,7 @@ describe('automatic rollback after a failed migration', () => {
       stoppedAt: { version: '1', file: 'db/migrations/1_keep.sql', reason: 'no-down' },
       error: { code: 'ROLLBACK_NO_DOWN', message: 'cannot roll back db/migrations/1_keep.sql: its down section is empty, so the rollback stopped here' },
     });
-    expect(run.warnings.some((w) => w.startsWith('the automatic rollback stopped: cannot roll back db/migrations/1_keep.sql') && w.endsWith('still applied from this run: 1'))).toBe(true);
+    expect(log.lines.some((w) => w.startsWith('warn the automatic rollback stopped: cannot roll back db/migrations/1_keep.sql') && w.endsWith('still applied from this run: 1'))).toBe(true);
     expect(await ledger(s.url)).toEqual(['1']);
     expect(await tables(s.url)).toEqual(['keep', 'schema_migrations', 'schema_migrations_history']);
     expect(await history(s.url)).toEqual(['1 up applied', '2 up applied', '3 up failed', '2 down rolled-back']);

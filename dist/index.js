@@ -47509,8 +47509,8 @@ async function reportIssue(ctx) {
             return undefined;
         }
         run.issue = { action: result.action, number: result.number, url: result.url, issueUrl: result.issueUrl };
+        // No note: the summary's facts line links the issue, and reportFailure logged it.
         run.issueUrl = result.url;
-        run.notes.push(result.action === 'created' ? `Opened issue #${result.number}: ${result.url}` : `Added this failure to open issue #${result.number}: ${result.url}`);
         return run.issue;
     }
     catch (err) {
@@ -49888,6 +49888,9 @@ async function status_status(ctx) {
  */
 async function autoRollback(ctx, reason) {
     const { settings: s, ports, log, run, warn } = ctx;
+    // A warning in the log (an annotation on the job), not in the run's list: the summary's and the
+    // issue's rollback sections already say exactly what is still applied, and once is enough.
+    const stillApplied = (message) => log.warn(message);
     const mine = [...run.applied];
     if (mine.length === 0) {
         run.notes.push('Nothing to roll back: this run applied no migration before it failed.');
@@ -49903,7 +49906,7 @@ async function autoRollback(ctx, reason) {
     }
     catch (err) {
         run.rollback = { reason, requested: [...mine].reverse(), rolledBack: [], remaining: [...mine].reverse(), error: errorOf(err) };
-        warn(`the automatic rollback could not start: ${err.message}; still applied from this run: ${[...mine].reverse().join(', ')}`);
+        stillApplied(`the automatic rollback could not start: ${err.message}; still applied from this run: ${[...mine].reverse().join(', ')}`);
         return run.rollback;
     }
     for (const st of rb.steps)
@@ -49929,11 +49932,11 @@ async function autoRollback(ctx, reason) {
         // The original failure stays the run's error; the cancel is why the rollback did not finish.
         run.status = 'cancelled';
         run.cancelled = rb.cancelled;
-        warn(`the job was cancelled (${rb.cancelled}) during the automatic rollback; still applied from this run: ${remaining.join(', ') || 'none'}`);
+        stillApplied(`the job was cancelled (${rb.cancelled}) during the automatic rollback; still applied from this run: ${remaining.join(', ') || 'none'}`);
     }
     else if (rb.error || remaining.length > 0) {
         run.status = 'failed';
-        warn(`the automatic rollback stopped${rb.error ? `: ${rb.error.message}` : ''}; still applied from this run: ${remaining.join(', ') || 'none'}`);
+        stillApplied(`the automatic rollback stopped${rb.error ? `: ${rb.error.message}` : ''}; still applied from this run: ${remaining.join(', ') || 'none'}`);
     }
     else {
         run.status = 'rolled-back';
@@ -50511,8 +50514,12 @@ function laterFeatureWarnings(s) {
 ;// CONCATENATED MODULE: ./src/action/outputs.ts
 
 
-/** Version of the `report` output's shape; bumped when a field changes meaning or goes away. */
-const REPORT_SCHEMA_VERSION = 1;
+/**
+ * Version of the `report` output's shape; bumped when a field changes meaning or goes away.
+ * 2: history and report outcomes are `rolled-back` (never `rolled_back`), and a manual rollback
+ * is `success` of kind `rollback` instead of the outcome `rollback`.
+ */
+const REPORT_SCHEMA_VERSION = 2;
 /** The run as the `report` output's object. */
 function reportOf(run) {
     return { schemaVersion: REPORT_SCHEMA_VERSION, ...run };

@@ -2,8 +2,12 @@ import { Outputs } from './constants.js';
 import type { ActionRun, RunError } from './run-result.js';
 import { upGateExemption } from '../lint/gate.js';
 
-/** Version of the `report` output's shape; bumped when a field changes meaning or goes away. */
-export const REPORT_SCHEMA_VERSION = 1;
+/**
+ * Version of the `report` output's shape; bumped when a field changes meaning or goes away.
+ * 2: history and report outcomes are `rolled-back` (never `rolled_back`), and a manual rollback
+ * is `success` of kind `rollback` instead of the outcome `rollback`.
+ */
+export const REPORT_SCHEMA_VERSION = 2;
 
 /** The `report` output: the whole run, plus the schema version. */
 export interface ActionReport extends ActionRun {

@@ -17,6 +17,9 @@ import { setCurrent, stepRow } from './record.js';
  */
 export async function autoRollback(ctx: StepContext, reason: string): Promise<RollbackReport | undefined> {
   const { settings: s, ports, log, run, warn } = ctx;
+  // A warning in the log (an annotation on the job), not in the run's list: the summary's and the
+  // issue's rollback sections already say exactly what is still applied, and once is enough.
+  const stillApplied = (message: string) => log.warn(message);
   const mine = [...run.applied];
   if (mine.length === 0) {
     run.notes.push('Nothing to roll back: this run applied no migration before it failed.');
@@ -31,7 +34,7 @@ export async function autoRollback(ctx: StepContext, reason: string): Promise<Ro
     rb = await log.group('Automatic rollback', () => ports.migrator.rollbackVersions(mine, { reason }));
   } catch (err) {
     run.rollback = { reason, requested: [...mine].reverse(), rolledBack: [], remaining: [...mine].reverse(), error: errorOf(err) };
-    warn(`the automatic rollback could not start: ${(err as Error).message}; still applied from this run: ${[...mine].reverse().join(', ')}`);
+    stillApplied(`the automatic rollback could not start: ${(err as Error).message}; still applied from this run: ${[...mine].reverse().join(', ')}`);
     return run.rollback;
   }
   for (const st of rb.steps) run.rows.push(stepRow(st, st.outcome === 'rolled-back' ? 'rolled-back' : st.outcome === 'cancelled' ? 'cancelled' : 'rollback-failed'));
@@ -55,10 +58,10 @@ export async function autoRollback(ctx: StepContext, reason: string): Promise<Ro
     // The original failure stays the run's error; the cancel is why the rollback did not finish.
     run.status = 'cancelled';
     run.cancelled = rb.cancelled;
-    warn(`the job was cancelled (${rb.cancelled}) during the automatic rollback; still applied from this run: ${remaining.join(', ') || 'none'}`);
+    stillApplied(`the job was cancelled (${rb.cancelled}) during the automatic rollback; still applied from this run: ${remaining.join(', ') || 'none'}`);
   } else if (rb.error || remaining.length > 0) {
     run.status = 'failed';
-    warn(`the automatic rollback stopped${rb.error ? `: ${rb.error.message}` : ''}; still applied from this run: ${remaining.join(', ') || 'none'}`);
+    stillApplied(`the automatic rollback stopped${rb.error ? `: ${rb.error.message}` : ''}; still applied from this run: ${remaining.join(', ') || 'none'}`);
   } else {
     run.status = 'rolled-back';
   }

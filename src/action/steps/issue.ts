@@ -103,8 +103,8 @@ export async function reportIssue(ctx: StepContext): Promise<IssueReport | undef
       return undefined;
     }
     run.issue = { action: result.action, number: result.number, url: result.url, issueUrl: result.issueUrl };
+    // No note: the summary's facts line links the issue, and reportFailure logged it.
     run.issueUrl = result.url;
-    run.notes.push(result.action === 'created' ? `Opened issue #${result.number}: ${result.url}` : `Added this failure to open issue #${result.number}: ${result.url}`);
     return run.issue;
   } catch (err) {
     // reportFailure never throws; this guards the client factory.
