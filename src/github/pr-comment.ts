@@ -6,35 +6,11 @@
  */
 import { code, escapeHtml, fence, squash } from '../text/markdown.js';
 import { count } from '../text/units.js';
+// The client's own shapes: the real client satisfies PrCommentClient structurally.
+import type { CommentRef, NewReviewComment, ReviewCommentRef } from './issue-client.js';
+import type { IssueFinding } from './issue.js';
 
-/** A comment on an issue or pull request, as {@link PrCommentClient.listComments} returns it. */
-export interface CommentRef {
-  id: number;
-  url: string;
-  body: string;
-  /** Login of the author. */
-  user?: string;
-}
-
-/** A review comment (on a line of the diff), as {@link PrCommentClient.listReviewComments} returns it. */
-export interface ReviewCommentRef {
-  id: number;
-  path: string;
-  /** Last line it covers in the current diff; null when the lines are gone (outdated). */
-  line: number | null;
-  /** First line of a multi-line comment; null for one line. */
-  startLine: number | null;
-  body: string;
-  commitId: string;
-}
-
-/** A review comment to post, on the RIGHT side (the pull request's head) of `path`. */
-export interface NewReviewComment {
-  path: string;
-  line: number;
-  startLine?: number;
-  body: string;
-}
+export type { CommentRef, NewReviewComment, ReviewCommentRef };
 
 /**
  * The GitHub calls of the pull-request comment: a narrow view of the action's GitHub client
@@ -113,14 +89,8 @@ export interface PrRewrite {
   url?: string;
 }
 
-/** A lint finding as the comment shows it: a subset of lint's `Finding`. */
-export interface PrFinding {
-  rule: string;
-  severity: string;
-  file: string;
-  line: number;
-  column: number;
-  message: string;
+/** A lint finding as the comment shows it: a subset of lint's `Finding`, with its safe alternative. */
+export interface PrFinding extends IssueFinding {
   fix: string;
   direction?: 'up' | 'down';
   /** What size the severity was judged by. */
