@@ -6,7 +6,8 @@
 import { describe, it, expect, afterAll, beforeAll } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { usePostgres } from './helpers/pg.js';
-import { CLI_BUNDLE, DBMATE_BIN, migration, project, runCli } from './helpers/cli.js';
+import { CLI_BUNDLE, DBMATE_BIN, migration, project, runCli, runProcess } from './helpers/cli.js';
+import { node24, NODE24_HOOK_TIMEOUT_MS } from './helpers/node24.js';
 
 const server = usePostgres();
 let proj: Awaited<ReturnType<typeof project>>;
@@ -35,14 +36,25 @@ function withClosedStdout(cmd: string, args: string[], cwd: string): Promise<{ c
 }
 
 describe('a reader that closes stdout early', () => {
-  it('dbmate dies by SIGPIPE (the shell shows 141); db-migrate exits 141 quietly, no EPIPE stack', async () => {
+  it('dbmate dies by SIGPIPE (the shell shows 141); db-migrate exits 141 quietly, no EPIPE stack, on this Node and on Node 24', async () => {
     const dbmate = await withClosedStdout(DBMATE_BIN, ['--url', url, 'status'], proj.dir);
     expect(dbmate).toEqual({ code: null, signal: 'SIGPIPE', stderr: '' });
-    for (const args of [['--json', '--url', url, 'status'], ['--json', '--url', url, 'rollback', '--dry-run'], ['--url', url, 'status'], ['--help']]) {
-      const ours = await withClosedStdout(process.execPath, [CLI_BUNDLE, ...args], proj.dir);
-      expect([args, ours]).toEqual([args, { code: 141, signal: null, stderr: '' }]);
+    for (const node of [process.execPath, await node24()]) {
+      for (const args of [['--json', '--url', url, 'status'], ['--json', '--url', url, 'rollback', '--dry-run'], ['--url', url, 'status'], ['--help']]) {
+        const ours = await withClosedStdout(node, [CLI_BUNDLE, ...args], proj.dir);
+        expect([node, args, ours]).toEqual([node, args, { code: 141, signal: null, stderr: '' }]);
+      }
     }
-  });
+  }, NODE24_HOOK_TIMEOUT_MS);
+
+  it('the bundle on Node 24 prints the same --json error document and --env message as in-process', async () => {
+    const bin = await node24();
+    for (const args of [['--json', '--url', 'postgres://postgres:postgres@127.0.0.1:1/app', 'status'], ['--env', 'NOPE_URL', 'status'], ['--json', 'status', '--bogus']]) {
+      const inProcess = await runCli(args, { cwd: proj.dir });
+      const bundled = await runProcess(bin, [CLI_BUNDLE, ...args], { cwd: proj.dir });
+      expect([args, bundled]).toEqual([args, inProcess]);
+    }
+  }, NODE24_HOOK_TIMEOUT_MS);
 
   it('through a real pipeline to head: what head read is intact, no stack trace, the status a shell shows for dbmate', async () => {
     const script = `node "${CLI_BUNDLE}" --json --url "${url}" rollback --dry-run | head -c 10; echo " rc=\${PIPESTATUS[0]}"`;
