@@ -17,6 +17,9 @@ describe('redact: word-like passwords', () => {
   it('masks only the userinfo password of postgres://postgres:postgres@…', () => {
     const t = parseDatabaseUrl('postgres://postgres:postgres@127.0.0.1:1/app');
     expect(t.redacted).toBe('postgres://postgres:********@127.0.0.1:1/app');
+    expect(parseDatabaseUrl('postgres://postgres:postgres@localhost:5432/postgres?application_name=postgres').redacted).toBe(
+      'postgres://postgres:********@localhost:5432/postgres?application_name=********',
+    );
     expect(redact('cannot connect to postgres://postgres:postgres@127.0.0.1:1/app: connect ECONNREFUSED', t.secrets)).toBe(
       'cannot connect to postgres://postgres:********@127.0.0.1:1/app: connect ECONNREFUSED',
     );
@@ -51,6 +54,16 @@ describe('redact: word-like passwords', () => {
   it('a distinctive password is still masked wherever it occurs, also glued to other text', () => {
     expect(redact('xxS3cr3t-Canary-9zyy and S3cr3t%2DCanary-9z', ['S3cr3t-Canary-9z'])).toBe('xx********yy and S3cr3t%2DCanary-9z');
     expect(redactDeep({ a: ['Zq9xLongPwq'] }, ['Zq9xLongPw'])).toEqual({ a: ['********q'] });
+  });
+});
+
+describe('redact: long text with a word-like password', () => {
+  it('stays linear on a 400k-character run', () => {
+    const long = `${'a'.repeat(200_000)} postgres://u:p@h/p p ${'b:/'.repeat(70_000)}`;
+    const t0 = Date.now();
+    const out = redact(long, ['p']);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    expect(out).toContain(' postgres://u:********@h/p ******** b:/');
   });
 });
 

@@ -87,8 +87,8 @@ function escapeRegExp(s: string): string {
  * scheme and user, "port"), and masking it inside other words mangles them
  * (`********://…`, `********ort`). So a word-like secret is masked only as a whole token: not
  * preceded or followed by a letter, digit or `_` (where the secret itself starts or ends with one),
- * and never as the scheme, user or host of a URL, which the URL's structure says are not the
- * password. A distinctive secret (8 or more characters mixing letters, digits or symbols, like a
+ * and never as the scheme, user, host or database of a URL, which the URL's structure says are
+ * not the password. A distinctive secret (8 or more characters mixing letters, digits or symbols, like a
  * token or a generated password) cannot be mistaken for a word, and glued to other text (a cut
  * statement, a concatenated value) it is still the secret: it is masked wherever it occurs.
  */
@@ -127,10 +127,13 @@ function patternsOf(secrets: readonly string[]): SecretPattern[] {
   return forms.map((f) => ({ source: escapeRegExp(f), wordStart: /^[A-Za-z0-9_]/.test(f), wordEnd: /[A-Za-z0-9_]$/.test(f) }));
 }
 
-// scheme://authority, anchored at a scheme's start (linear on long runs, as USERINFO_RE).
-const AUTHORITY_RE = /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s/?#]*/g;
+// scheme://authority/path, anchored at a scheme's start (linear on long runs, as USERINFO_RE).
+const AUTHORITY_RE = /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s?#]*/g;
 
-/** [start, end) of each URL's scheme and authority in `text`: its password is already masked there. */
+/**
+ * [start, end) of each URL's scheme, authority and path (the database name) in `text`: the
+ * password there is already masked by its place; the query's values may still hold it.
+ */
 function urlAuthorities(text: string): Array<[number, number]> {
   return [...text.matchAll(AUTHORITY_RE)].map((m) => [m.index, m.index + m[0].length]);
 }
