@@ -6,6 +6,7 @@ import type { ActionSettings } from '../src/action/settings.js';
 import type { PlanResult, RollbackPlanResult, RunResult, StatusResult, VersionsRollbackResult } from '../src/engine/results.js';
 import type { StepResult } from '../src/engine/runner.js';
 import { parseDatabaseUrl } from '../src/engine/url.js';
+import { MigrationError } from '../src/engine/errors.js';
 import { project, migration } from './helpers/cli.js';
 import { beforeApplyInfo, fakeBackup, fakeHealth, fakeIssues, fakeTableFacts, inlineHoldLock, recordingLog } from './helpers/action.js';
 
@@ -262,6 +263,27 @@ describe('pipeline: health checks and automatic rollback (fakes)', () => {
     expect(prod.error).toMatchObject({ code: 'DRY_RUN_WOULD_FAIL', message: 'database app does not exist: up would fail (the action never creates a production database)' });
     expect(prod.warnings).toEqual([]);
     expect(prod.rows.map((r) => r.status)).toEqual(['would-apply', 'would-apply']);
+  });
+});
+
+describe('a missing production database', () => {
+  it('says what is true for the action (it never creates one), not the CLI\'s `db-migrate create`', async () => {
+    const missing = () => {
+      throw new MigrationError('DATABASE_MISSING', 'database "app" does not exist (3D000)', {
+        hint: 'create it first (`db-migrate create`, or `db-migrate up`, which creates a missing database)',
+      });
+    };
+    const m = fakeMigrator({ holdLock: async () => missing(), status: async () => missing() });
+    const hint =
+      "the action creates a missing database only for `command: up` outside production, never in production: create the database, or point `database-url` (or the environment's `<ENV>_DATABASE_URL`) at the right one";
+    for (const command of ['up', 'status'] as const) {
+      const run = await runPipeline(settings({ command, environment: 'production', backup: 'never' }), { migrator: m, log: recordingLog() });
+      expect([command, run.status, run.error]).toEqual([
+        command,
+        'failed',
+        { code: 'DATABASE_MISSING', message: 'database "app" does not exist (3D000)', details: `database "app" does not exist (3D000)\n  hint: ${hint}`, hint },
+      ]);
+    }
   });
 });
 

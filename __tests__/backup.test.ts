@@ -278,7 +278,7 @@ describe('takeBackup with libpq keywords newer than its pg_dump', () => {
 });
 
 describe('takeBackup naming', () => {
-  it('sanitises the environment and database and says vnone with no applied version', async () => {
+  it('sanitises the environment and database and says vinitial with no applied version (an empty ledger)', async () => {
     const dir = await tempDir();
     const url = await server().createDatabase('odd name/../x');
     const a = await takeBackup({
@@ -289,7 +289,7 @@ describe('takeBackup naming', () => {
       pgRestore: tools.pgRestore,
       now: new Date('2026-12-31T23:59:59Z'),
     });
-    expect(a.path).toBe(join(dir, 'prod_env-odd_name_.._x-20261231T235959Z-vnone.dump'));
+    expect(a.path).toBe(join(dir, 'prod_env-odd_name_.._x-20261231T235959Z-vinitial.dump'));
     // An empty database is a valid backup with no entries.
     expect(a.entries).toBe(0);
     expect(a.restoreDatabase).toBe('odd_name_x_restore_20261231235959');

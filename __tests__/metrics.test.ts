@@ -183,7 +183,7 @@ describe('report figures from a seeded history table', () => {
   });
 
   it('--environment narrows to one environment; --since all includes older rows', async () => {
-    const one = JSON.parse((await runCli(['--url', url, 'report', '--since', 'all', '--env', 'staging', '--json'], { cwd: proj.dir })).stdout);
+    const one = JSON.parse((await runCli(['--url', url, 'report', '--since', 'all', '--environment', 'staging', '--json'], { cwd: proj.dir })).stdout);
     expect(one.environments.map((e: { environment: string }) => e.environment)).toEqual(['staging']);
     expect(one.environments[0].runs).toBe(8);
     expect(one.since).toBeNull();
@@ -193,7 +193,7 @@ describe('report figures from a seeded history table', () => {
     const all = JSON.parse((await runCli(['--url', url, 'history', '--json'], { cwd: proj.dir })).stdout);
     expect(all).toHaveLength(SEED.length);
     expect(all[0].version).toBe('0'); // inserted last
-    const two = JSON.parse((await runCli(['--url', url, 'history', '--env', 'production', '--limit', '2', '--json'], { cwd: proj.dir })).stdout);
+    const two = JSON.parse((await runCli(['--url', url, 'history', '--environment', 'production', '--limit', '2', '--json'], { cwd: proj.dir })).stdout);
     expect(two.map((r: { version: string; outcome: string }) => `${r.version}:${r.outcome}`)).toEqual(['2:failed', '1:applied']);
     const text = await runCli(['--url', url, 'history', '--environment', 'production'], { cwd: proj.dir });
     expect(text.code).toBe(0);

@@ -39228,13 +39228,17 @@ function refusalOf(name, value) {
 /** What replaces a password wherever we print text: dbmate's `redactLogString` uses the same mask. */
 const REDACTED = '********';
 /**
- * Mask secrets in free text before it is printed: every occurrence of each secret (as written and
- * percent-encoded, any hex case), the password of any `scheme://user:pass@` URL, and any
- * `password=` or `sslpassword=` parameter. Apply it to every message that may carry driver or tool output.
+ * Mask secrets in free text before it is printed. Where the text's structure says "this is a
+ * password" the value is masked whatever it is: the password of any `scheme://user:pass@` URL,
+ * any `password=`/`sslpassword=` parameter (URL query or conninfo) and any `PGPASSWORD=` assignment.
+ * Elsewhere each secret (as written and percent-encoded, any hex case) is masked by
+ * {@link redactSecrets}: a distinctive one wherever it occurs, a word-like one only as a whole token.
+ * Apply it to every message that may carry driver or tool output.
  */
 function redact(text, secrets) {
     let out = text.replace(USERINFO_RE, (_m, prefix, rest) => `${prefix}${REDACTED}@${rest.slice(passwordEnd(rest) + 1)}`);
     out = out.replace(PASSWORD_PARAM_RE, `$1${REDACTED}`);
+    out = out.replace(PGPASSWORD_RE, `$1${REDACTED}`);
     return redactSecrets(out, secrets);
 }
 /** {@link redact} applied to every string inside a plain value (objects, arrays); dates and numbers pass through. */
@@ -39258,6 +39262,8 @@ function redactDeep(value, secrets) {
 const USERINFO_RE = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/?#@]*:)(\S*@\S*)/g;
 /** A `password=` or `sslpassword=` parameter (URL query or conninfo string); group 1 keeps the name. */
 const PASSWORD_PARAM_RE = /((?:^|[?&;\s])(?:ssl)?password=)[^&\s#]*/gi;
+/** `PGPASSWORD=value` as a shell line or an env dump shows it (quoted or bare); group 1 keeps the name. */
+const PGPASSWORD_RE = /((?<![A-Za-z0-9_])PGPASSWORD=)(?:"[^"]*"|'[^']*'|[^\s"']*)/g;
 /**
  * Index of the '@' that ends the userinfo in `rest`. The last '@' before the path is the URL
  * parsers' answer; when the password itself holds `/`, `?` or `#` (an invalid URL we still must
@@ -39281,7 +39287,7 @@ function secretForms(secret) {
     catch {
         // keep the raw form only
     }
-    return [secret, encoded, encoded.replace(/%20/g, '+'), userinfo].map(escapeRegExp);
+    return [secret, encoded, encoded.replace(/%20/g, '+'), userinfo];
 }
 function hexInsensitive(pattern) {
     return pattern.replace(/%([0-9A-Fa-f])([0-9A-Fa-f])/g, (_m, a, b) => `%${charClass(a)}${charClass(b)}`);
@@ -39292,12 +39298,52 @@ function charClass(c) {
 function escapeRegExp(s) {
     return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+/**
+ * Mask every occurrence of the secrets that is not already masked by its place ({@link redact}).
+ *
+ * A password such as `postgres`, `admin` or `p` is also a word of the messages we print (the URL's
+ * scheme and user, "port"), and masking it inside other words mangles them
+ * (`********://…`, `********ort`). So a word-like secret is masked only as a whole token: not
+ * preceded or followed by a letter, digit or `_` (where the secret itself starts or ends with one),
+ * and never as the scheme, user, host or database of a URL, which the URL's structure says are
+ * not the password. A distinctive secret (8 or more characters mixing letters, digits or symbols, like a
+ * token or a generated password) cannot be mistaken for a word, and glued to other text (a cut
+ * statement, a concatenated value) it is still the secret: it is masked wherever it occurs.
+ */
 function redactSecrets(text, secrets) {
-    const patterns = [...new Set(secrets.filter((s) => s !== '').flatMap(secretForms))].sort((a, b) => b.length - a.length);
+    const given = [...new Set(secrets.filter((s) => s !== ''))];
+    const anywhere = patternsOf(given.filter(distinctive));
     let out = text;
-    for (const form of patterns)
-        out = out.replace(new RegExp(hexInsensitive(form), 'g'), REDACTED);
-    return out;
+    for (const form of anywhere)
+        out = out.replace(new RegExp(hexInsensitive(form.source), 'g'), REDACTED);
+    const tokens = patternsOf(given.filter((s) => !distinctive(s)));
+    if (tokens.length === 0)
+        return out;
+    const kept = urlAuthorities(out);
+    const re = new RegExp(tokens.map((f) => `${f.wordStart ? '(?<![A-Za-z0-9_])' : ''}(?:${hexInsensitive(f.source)})${f.wordEnd ? '(?![A-Za-z0-9_])' : ''}`).join('|'), 'g');
+    return out.replace(re, (m, ...rest) => {
+        const at = rest[rest.length - 2];
+        return kept.some(([a, b]) => at >= a && at < b) ? m : REDACTED;
+    });
+}
+/** A secret that cannot pass for a word: 8+ characters of at least two kinds (letters, digits, others). */
+function distinctive(secret) {
+    const kinds = [/[A-Za-z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((k) => k.test(secret)).length;
+    return secret.length >= 8 && kinds >= 2;
+}
+// Longest first, so a form that contains another is masked whole.
+function patternsOf(secrets) {
+    const forms = [...new Set(secrets.flatMap(secretForms))].sort((a, b) => b.length - a.length);
+    return forms.map((f) => ({ source: escapeRegExp(f), wordStart: /^[A-Za-z0-9_]/.test(f), wordEnd: /[A-Za-z0-9_]$/.test(f) }));
+}
+// scheme://authority/path, anchored at a scheme's start (linear on long runs, as USERINFO_RE).
+const AUTHORITY_RE = /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s?#]*/g;
+/**
+ * [start, end) of each URL's scheme, authority and path (the database name) in `text`: the
+ * password there is already masked by its place; the query's values may still hold it.
+ */
+function urlAuthorities(text) {
+    return [...text.matchAll(AUTHORITY_RE)].map((m) => [m.index, m.index + m[0].length]);
 }
 
 ;// CONCATENATED MODULE: ./src/engine/url.ts
@@ -42585,6 +42631,10 @@ class ActionError extends errors_MigrationError {
         this.name = 'ActionError';
     }
 }
+/** The engine's hints that speak of the CLI, said as what is true for the action. */
+const ACTION_HINTS = {
+    DATABASE_MISSING: 'the action creates a missing database only for `command: up` outside production, never in production: create the database, or point `database-url` (or the environment\'s `<ENV>_DATABASE_URL`) at the right one',
+};
 /** The failure as data: SQL errors keep their file, line, column, statement and SQLSTATE. */
 function errorOf(err) {
     if (err instanceof SqlMigrationError) {
@@ -42603,12 +42653,13 @@ function errorOf(err) {
     }
     if (err instanceof errors_MigrationError) {
         const file = err.file;
+        const hint = ACTION_HINTS[err.code] ?? err.hint;
         return {
             message: err.message,
-            details: err.hint ? `${err.message}\n  hint: ${err.hint}` : err.message,
+            details: hint ? `${err.message}\n  hint: ${hint}` : err.message,
             code: err.code,
             ...(file ? { file } : {}),
-            ...(err.hint ? { hint: err.hint } : {}),
+            ...(hint ? { hint } : {}),
         };
     }
     const message = err instanceof Error ? err.message : String(err);
@@ -46454,7 +46505,7 @@ async function takeBackup(opts) {
     const now = opts.now ?? new Date();
     const dir = (0,external_node_path_.resolve)(opts.dir);
     const database = target.database || target.user || 'postgres';
-    const stem = [safe(opts.environment, 'env'), safe(database, 'db'), stamp(now), `v${safe(opts.currentVersion ?? 'none', 'none')}`].join('-');
+    const stem = [safe(opts.environment, 'env'), safe(database, 'db'), stamp(now), `v${safe(opts.currentVersion ?? 'initial', 'initial')}`].join('-');
     try {
         await ensurePrivateDir(dir);
     }

@@ -7049,7 +7049,7 @@ function extend(target) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6282);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6315);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5970);
 /* harmony import */ var _engine_signals_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5751);
 
 
@@ -7077,7 +7077,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6315:
+/***/ 5970:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -7091,6 +7091,49 @@ var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
+;// CONCATENATED MODULE: ./src/engine/errors.ts
+/**
+ * Base class of every error the engine raises on purpose.
+ *
+ * `message` is what the user sees (after `Error: `), kept byte-identical to dbmate's text where
+ * dbmate has one; `code` is stable so callers and tests can branch on it without matching text.
+ */
+class errors_MigrationError extends Error {
+    /** Stable machine-readable identifier, e.g. `PARSE_MISSING_UP`. */
+    code;
+    /** Suggested fix, shown separately so the message itself can stay dbmate-compatible. */
+    hint;
+    /** Display path of the migration file it is about, when there is one. */
+    file;
+    /**
+     * @param code stable identifier, e.g. `MIGRATIONS_DIR_MISSING`
+     * @param message user-facing text
+     * @param opts optional hint and cause
+     */
+    constructor(code, message, opts = {}) {
+        super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+        // Set explicitly: class names can be mangled by the bundler, and users see `name` in stack traces.
+        this.name = 'MigrationError';
+        this.code = code;
+        if (opts.hint !== undefined)
+            this.hint = opts.hint;
+        if (opts.file !== undefined)
+            this.file = opts.file;
+    }
+}
+/** A migration file that cannot be parsed into exactly one up and one down section. */
+class ParseError extends errors_MigrationError {
+    /**
+     * @param code stable identifier, e.g. `PARSE_MISSING_DOWN`
+     * @param message user-facing text (callers prefix it with the file's display path)
+     * @param opts optional file, hint and cause
+     */
+    constructor(code, message, opts = {}) {
+        super(code, message, opts);
+        this.name = 'ParseError';
+    }
+}
+
 // EXTERNAL MODULE: ./node_modules/dotenv/lib/main.js
 var main = __nccwpck_require__(8889);
 ;// CONCATENATED MODULE: ./src/cli/args/env-files.ts
@@ -7099,6 +7142,7 @@ var main = __nccwpck_require__(8889);
  * give: process variables win over file values, as with godotenv, and the database URL is read
  * from that environment. Reading the files is the caller's; everything here is pure.
  */
+
 
 /** An env file exists but cannot be read. dbmate exits 3 with `loading env file(s) [a b]: <error>`. */
 class EnvFileError extends Error {
@@ -7185,6 +7229,57 @@ function resolveDatabaseUrl(opts, env) {
     if (opts.url)
         return opts.url;
     return env[opts.env] ?? '';
+}
+/** Words that name an environment (the action's `environment` input), not a variable. */
+const ENVIRONMENT_WORDS = /^(?:dev|development|staging|stage|prod|production|test|testing|qa|preview|local)$/i;
+/**
+ * The error when neither `--url` nor the `--env` variable gives a URL: dbmate's message, naming
+ * the variable actually asked for (dbmate always says DATABASE_URL). When the `--env` value reads
+ * as an environment name (`--env production`), the hint says that `--env` takes a variable and
+ * where the environment name goes instead.
+ */
+function missingUrlError(opts, env) {
+    const name = opts.env;
+    const message = `invalid url, have you set your --url flag or ${name} environment variable?`;
+    const where = `${name} is ${env[name] === '' ? 'empty' : 'not set'} in the environment or the env file(s) ${opts.envFiles.join(', ')}`;
+    if (name !== 'DATABASE_URL' && (ENVIRONMENT_WORDS.test(name) || /^[a-z][a-z0-9-]*$/.test(name))) {
+        const filter = opts.command === 'history' || opts.command === 'report' ? `${opts.command} --environment ${name}` : `history --environment ${name}`;
+        return new errors_MigrationError('URL_MISSING', message, {
+            hint: `${where}; --env names the variable that holds the database URL, and "${name}" looks like an environment name: to show one environment's runs use \`db-migrate ${filter}\`, to reach its database pass --env ${name.toUpperCase().replace(/-/g, '_')}_DATABASE_URL or --url`,
+        });
+    }
+    return new errors_MigrationError('URL_MISSING', message, { hint: `${where}: set it, or pass --url` });
+}
+
+;// CONCATENATED MODULE: ./src/cli/closed-output.ts
+/**
+ * A reader that goes away early (`db-migrate --json status | head -1`) closes our stdout. dbmate,
+ * a Go program, is then killed by SIGPIPE at its next write, quietly: the shell reports 141
+ * (128 + SIGPIPE). Node ignores SIGPIPE and reports the failed write as an `EPIPE` error event on
+ * the stream, which with no listener is an uncaught exception and a stack trace. This module turns
+ * it back into dbmate's behaviour: nothing printed, exit status {@link CLOSED_OUTPUT_EXIT_CODE}.
+ */
+/** The exit status a shell shows for dbmate killed by SIGPIPE (128 + 13); a Node process cannot die by that signal. */
+const CLOSED_OUTPUT_EXIT_CODE = 141;
+let state;
+/**
+ * Listen (once per process) for a closed stdout or stderr. Only `EPIPE` (and the
+ * `ERR_STREAM_DESTROYED` of writes after it) is taken as "the reader left"; any other stream error
+ * is thrown as before, so it is not hidden.
+ */
+function watchClosedOutput(streams = [process.stdout, process.stderr]) {
+    if (state)
+        return state;
+    const s = { closed: false };
+    for (const stream of streams) {
+        stream.on('error', (e) => {
+            if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED')
+                throw e;
+            s.closed = true;
+        });
+    }
+    state = s;
+    return s;
 }
 
 ;// CONCATENATED MODULE: ./src/engine/duration.ts
@@ -7279,49 +7374,6 @@ function parseGoDuration(s) {
         fail();
     const ms = totalNs / 1e6;
     return neg ? -ms : ms;
-}
-
-;// CONCATENATED MODULE: ./src/engine/errors.ts
-/**
- * Base class of every error the engine raises on purpose.
- *
- * `message` is what the user sees (after `Error: `), kept byte-identical to dbmate's text where
- * dbmate has one; `code` is stable so callers and tests can branch on it without matching text.
- */
-class errors_MigrationError extends Error {
-    /** Stable machine-readable identifier, e.g. `PARSE_MISSING_UP`. */
-    code;
-    /** Suggested fix, shown separately so the message itself can stay dbmate-compatible. */
-    hint;
-    /** Display path of the migration file it is about, when there is one. */
-    file;
-    /**
-     * @param code stable identifier, e.g. `MIGRATIONS_DIR_MISSING`
-     * @param message user-facing text
-     * @param opts optional hint and cause
-     */
-    constructor(code, message, opts = {}) {
-        super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-        // Set explicitly: class names can be mangled by the bundler, and users see `name` in stack traces.
-        this.name = 'MigrationError';
-        this.code = code;
-        if (opts.hint !== undefined)
-            this.hint = opts.hint;
-        if (opts.file !== undefined)
-            this.file = opts.file;
-    }
-}
-/** A migration file that cannot be parsed into exactly one up and one down section. */
-class ParseError extends errors_MigrationError {
-    /**
-     * @param code stable identifier, e.g. `PARSE_MISSING_DOWN`
-     * @param message user-facing text (callers prefix it with the file's display path)
-     * @param opts optional file, hint and cause
-     */
-    constructor(code, message, opts = {}) {
-        super(code, message, opts);
-        this.name = 'ParseError';
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/engine/identifiers.ts
@@ -7835,11 +7887,11 @@ const LINT_LARGE_TABLE_FLAG = {
     kind: 'string',
     usage: 'when an existing table is large for lint: rows, size or both, e.g. 100k, 1M rows, 1GB, 100k,1GB (default 100k rows or 10MB); smaller tables make a finding info',
 };
+// No `--env` alias: the global --env names the URL variable, and one spelling has one meaning.
 const ENVIRONMENT_FILTER = {
     name: 'environment',
-    aliases: ['env'],
     kind: 'string',
-    usage: 'only this environment (development, staging, production, …)',
+    usage: 'only runs recorded for this environment name (development, staging, production, …)',
 };
 const LOCAL_JSON = { name: 'json', kind: 'bool', usage: 'print machine-readable JSON' };
 /** Every command, in the order the help lists them (dbmate's first, then ours). */
@@ -7892,7 +7944,7 @@ const COMMANDS = [
             { ...LINT_LARGE_TABLE_FLAG, usage: 'as for up; lint reads no database, so every existing table counts as large' },
         ],
     },
-    { name: 'verify', aliases: [], usage: 'Apply, roll back and re-apply pending migrations to prove their down blocks', flags: [] },
+    { name: 'verify', aliases: [], usage: 'Apply, roll back and re-apply every migration on a scratch database to prove their down blocks', flags: [] },
     {
         name: 'history',
         aliases: [],
@@ -8375,6 +8427,10 @@ function envValue(spec, raw) {
     }
 }
 function misplacedHint(name, scope) {
+    const command = COMMANDS.find((c) => c.name === scope);
+    if ((name === 'env' || name === 'e') && command?.flags.some((f) => f.name === 'environment')) {
+        return `-${name} is the global option naming the variable that holds the database URL (put it before the command); to show one environment, use --environment NAME`;
+    }
     const isGlobal = GLOBAL_FLAGS.some((f) => f.name === name || f.aliases?.includes(name));
     if (scope !== 'global' && isGlobal)
         return `-${name} is a global option: put it before the command`;
@@ -10877,6 +10933,67 @@ async function newCommand({ opts, io, out }) {
     return 0;
 }
 
+;// CONCATENATED MODULE: ./src/cli/json-error.ts
+/**
+ * What a failing command prints on stdout under `--json`, so a script reading stdout always gets a
+ * JSON document, also when the command failed (the human message still goes to stderr and the
+ * exit code is unchanged). The shape is stable:
+ *
+ * ```json
+ * { "error": { "code": "CONNECT_FAILED", "message": "cannot connect to …", "hint": "check the host, …" } }
+ * ```
+ *
+ * `code` is the error's stable code (`USAGE` for a command line we reject, `ENV_FILE` for an
+ * unreadable env file, `ERROR` for an unexpected one), `hint` is null when there is none, and a
+ * SQL failure adds its details (file, version, line, sqlstate, …) next to them. `up`, `migrate` and
+ * `rollback` print their run document instead, with the same object as its `error` field.
+ */
+
+
+/** The `error` object for any thrown value. */
+function jsonError(e, fallbackCode = 'ERROR') {
+    if (e instanceof SqlMigrationError)
+        return { code: e.code, message: e.message, hint: e.hint ?? null, ...e.failure };
+    if (e instanceof errors_MigrationError)
+        return { code: e.code, message: e.message, hint: e.hint ?? null };
+    const m = e;
+    return {
+        code: typeof m?.code === 'string' ? m.code : fallbackCode,
+        message: typeof m?.message === 'string' ? m.message : String(e),
+        hint: typeof m?.hint === 'string' ? m.hint : null,
+    };
+}
+/** The document `main` prints on stdout: `{"error": …}`, indented as every other `--json` document. */
+function jsonErrorDocument(error) {
+    return `${JSON.stringify({ error }, null, 2)}\n`;
+}
+// Errors whose command already printed a document that carries them (a failed run): main prints no second one.
+const inDocument = new WeakSet();
+/** Mark an error as already reported in the command's own `--json` document. */
+function reportedInDocument(e) {
+    if (e && typeof e === 'object')
+        inDocument.add(e);
+    return e;
+}
+/** Whether the command's own document already carries this error. */
+function isReportedInDocument(e) {
+    return !!e && typeof e === 'object' && inDocument.has(e);
+}
+/**
+ * Whether the command line asks for JSON, read from the words themselves: for errors raised before
+ * the options are parsed (a bad flag, an unreadable env file). Any `--json`/`-json` before `--`.
+ */
+function argvWantsJson(argv) {
+    for (const a of argv) {
+        if (a === '--')
+            return false;
+        const m = /^--?json(?:=(.*))?$/.exec(a);
+        if (m && (m[1] === undefined || ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(m[1])))
+            return true;
+    }
+    return false;
+}
+
 ;// CONCATENATED MODULE: ./src/cli/commands/lint-preflight.ts
 
 
@@ -10932,6 +11049,7 @@ function lintBeforeApply(ctx) {
 ;// CONCATENATED MODULE: ./src/cli/commands/plan.ts
 
 
+
 const NON_ATOMIC = 'transaction:false: statements run one by one, not atomic';
 /** A plan entry's SQL, ending in exactly the newline the file may lack. */
 const sqlBlock = (sql) => (sql.endsWith('\n') ? sql : `${sql}\n`);
@@ -10947,8 +11065,11 @@ async function planCommand(ctx) {
     // A database that does not exist yet has no table to size: lint as offline.
     const lint = () => lintPending(ctx, p.pending, '', { databaseMissing: p.databaseMissing });
     if (opts.json) {
-        out(`${JSON.stringify(p, null, 2)}\n`);
-        await lint();
+        // One document on stdout: a lint gate that stops the plan is its `error` field, not a second document.
+        const failed = await lint().then(() => undefined, (e) => ({ e }));
+        out(`${JSON.stringify(failed ? { ...p, error: jsonError(failed.e) } : p, null, 2)}\n`);
+        if (failed)
+            throw reportedInDocument(failed.e);
         return 0;
     }
     if (p.databaseMissing)
@@ -12893,6 +13014,7 @@ async function reportCommand({ opts, target, io, out }) {
 
 ;// CONCATENATED MODULE: ./src/cli/commands/run-result.ts
 
+
 /**
  * The end of `up`/`migrate`/`rollback`: under `--json` print the run as a document (also when it
  * failed, so scripts see which step broke), then throw the run's error for `main` to print (exit 2).
@@ -12903,7 +13025,7 @@ function finishRun(opts, r, out) {
     if (opts.json)
         out(`${JSON.stringify(runJson(r), null, 2)}\n`);
     if (r.error)
-        throw r.error;
+        throw opts.json ? reportedInDocument(r.error) : r.error;
     return 0;
 }
 function runJson(r) {
@@ -12929,6 +13051,8 @@ function runJson(r) {
         schemaFile: r.schemaFile ?? null,
         dumpError: r.dumpError?.message,
         durationMs: r.durationMs,
+        // The same object `main` prints as `{"error": …}` for the other commands (json-error.ts).
+        ...(r.error ? { error: jsonError(r.error) } : {}),
     };
 }
 function errorJson(e) {
@@ -12942,15 +13066,23 @@ function errorJson(e) {
 
 /**
  * `rollback` (alias `down`): undo the last applied migration in filename order, as dbmate picks it,
- * or the last `--steps N`. `--dry-run` prints what would be undone instead.
+ * or the last `--steps N`. `--dry-run` prints what would be undone instead. When fewer than N were
+ * applied, stdout stays dbmate's and stderr says how many of the N were undone.
  *
  * @throws the run's error (nothing applied, a failing down section) after `--json` printed the run
  */
 async function rollbackCommand(ctx) {
-    const { opts, migrator, out } = ctx;
+    const { opts, migrator, out, log } = ctx;
     if (opts.dryRun)
         return planRollbackCommand(ctx);
-    return finishRun(opts, await migrator.rollback({ steps: opts.steps ?? 1 }), out);
+    const requested = opts.steps ?? 1;
+    const r = await migrator.rollback({ steps: requested });
+    const done = r.steps.filter((s) => s.direction === 'down' && s.outcome === 'rolled-back').length;
+    // Only a run that ended because the ledger ran out: a failure or a cancel says its own reason.
+    if (!r.error && !r.cancelled && done > 0 && done < requested) {
+        log.warn(`rolled back ${done} of the ${requested} requested: only ${done} ${done === 1 ? 'was' : 'were'} applied`);
+    }
+    return finishRun(opts, r, out);
 }
 
 ;// CONCATENATED MODULE: ./src/cli/commands/status.ts
@@ -14025,13 +14157,17 @@ const DEFAULT_LOCK_RETRY_BUDGET_MS = 30_000;
 /** What replaces a password wherever we print text: dbmate's `redactLogString` uses the same mask. */
 const REDACTED = '********';
 /**
- * Mask secrets in free text before it is printed: every occurrence of each secret (as written and
- * percent-encoded, any hex case), the password of any `scheme://user:pass@` URL, and any
- * `password=` or `sslpassword=` parameter. Apply it to every message that may carry driver or tool output.
+ * Mask secrets in free text before it is printed. Where the text's structure says "this is a
+ * password" the value is masked whatever it is: the password of any `scheme://user:pass@` URL,
+ * any `password=`/`sslpassword=` parameter (URL query or conninfo) and any `PGPASSWORD=` assignment.
+ * Elsewhere each secret (as written and percent-encoded, any hex case) is masked by
+ * {@link redactSecrets}: a distinctive one wherever it occurs, a word-like one only as a whole token.
+ * Apply it to every message that may carry driver or tool output.
  */
 function redact(text, secrets) {
     let out = text.replace(USERINFO_RE, (_m, prefix, rest) => `${prefix}${REDACTED}@${rest.slice(passwordEnd(rest) + 1)}`);
     out = out.replace(PASSWORD_PARAM_RE, `$1${REDACTED}`);
+    out = out.replace(PGPASSWORD_RE, `$1${REDACTED}`);
     return redactSecrets(out, secrets);
 }
 /** {@link redact} applied to every string inside a plain value (objects, arrays); dates and numbers pass through. */
@@ -14055,6 +14191,8 @@ function redactDeep(value, secrets) {
 const USERINFO_RE = /(?<![A-Za-z0-9+.-])([A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s:/?#@]*:)(\S*@\S*)/g;
 /** A `password=` or `sslpassword=` parameter (URL query or conninfo string); group 1 keeps the name. */
 const PASSWORD_PARAM_RE = /((?:^|[?&;\s])(?:ssl)?password=)[^&\s#]*/gi;
+/** `PGPASSWORD=value` as a shell line or an env dump shows it (quoted or bare); group 1 keeps the name. */
+const PGPASSWORD_RE = /((?<![A-Za-z0-9_])PGPASSWORD=)(?:"[^"]*"|'[^']*'|[^\s"']*)/g;
 /**
  * Index of the '@' that ends the userinfo in `rest`. The last '@' before the path is the URL
  * parsers' answer; when the password itself holds `/`, `?` or `#` (an invalid URL we still must
@@ -14078,7 +14216,7 @@ function secretForms(secret) {
     catch {
         // keep the raw form only
     }
-    return [secret, encoded, encoded.replace(/%20/g, '+'), userinfo].map(escapeRegExp);
+    return [secret, encoded, encoded.replace(/%20/g, '+'), userinfo];
 }
 function hexInsensitive(pattern) {
     return pattern.replace(/%([0-9A-Fa-f])([0-9A-Fa-f])/g, (_m, a, b) => `%${charClass(a)}${charClass(b)}`);
@@ -14089,12 +14227,52 @@ function charClass(c) {
 function escapeRegExp(s) {
     return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+/**
+ * Mask every occurrence of the secrets that is not already masked by its place ({@link redact}).
+ *
+ * A password such as `postgres`, `admin` or `p` is also a word of the messages we print (the URL's
+ * scheme and user, "port"), and masking it inside other words mangles them
+ * (`********://…`, `********ort`). So a word-like secret is masked only as a whole token: not
+ * preceded or followed by a letter, digit or `_` (where the secret itself starts or ends with one),
+ * and never as the scheme, user, host or database of a URL, which the URL's structure says are
+ * not the password. A distinctive secret (8 or more characters mixing letters, digits or symbols, like a
+ * token or a generated password) cannot be mistaken for a word, and glued to other text (a cut
+ * statement, a concatenated value) it is still the secret: it is masked wherever it occurs.
+ */
 function redactSecrets(text, secrets) {
-    const patterns = [...new Set(secrets.filter((s) => s !== '').flatMap(secretForms))].sort((a, b) => b.length - a.length);
+    const given = [...new Set(secrets.filter((s) => s !== ''))];
+    const anywhere = patternsOf(given.filter(distinctive));
     let out = text;
-    for (const form of patterns)
-        out = out.replace(new RegExp(hexInsensitive(form), 'g'), REDACTED);
-    return out;
+    for (const form of anywhere)
+        out = out.replace(new RegExp(hexInsensitive(form.source), 'g'), REDACTED);
+    const tokens = patternsOf(given.filter((s) => !distinctive(s)));
+    if (tokens.length === 0)
+        return out;
+    const kept = urlAuthorities(out);
+    const re = new RegExp(tokens.map((f) => `${f.wordStart ? '(?<![A-Za-z0-9_])' : ''}(?:${hexInsensitive(f.source)})${f.wordEnd ? '(?![A-Za-z0-9_])' : ''}`).join('|'), 'g');
+    return out.replace(re, (m, ...rest) => {
+        const at = rest[rest.length - 2];
+        return kept.some(([a, b]) => at >= a && at < b) ? m : REDACTED;
+    });
+}
+/** A secret that cannot pass for a word: 8+ characters of at least two kinds (letters, digits, others). */
+function distinctive(secret) {
+    const kinds = [/[A-Za-z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((k) => k.test(secret)).length;
+    return secret.length >= 8 && kinds >= 2;
+}
+// Longest first, so a form that contains another is masked whole.
+function patternsOf(secrets) {
+    const forms = [...new Set(secrets.flatMap(secretForms))].sort((a, b) => b.length - a.length);
+    return forms.map((f) => ({ source: escapeRegExp(f), wordStart: /^[A-Za-z0-9_]/.test(f), wordEnd: /[A-Za-z0-9_]$/.test(f) }));
+}
+// scheme://authority/path, anchored at a scheme's start (linear on long runs, as USERINFO_RE).
+const AUTHORITY_RE = /(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s?#]*/g;
+/**
+ * [start, end) of each URL's scheme, authority and path (the database name) in `text`: the
+ * password there is already masked by its place; the query's values may still hold it.
+ */
+function urlAuthorities(text) {
+    return [...text.matchAll(AUTHORITY_RE)].map((m) => [m.index, m.index + m[0].length]);
 }
 
 ;// CONCATENATED MODULE: ./src/engine/runner.ts
@@ -16548,15 +16726,26 @@ function databaseCommand(name) {
 
 
 
+
+
 /**
  * Run the CLI and return its exit code (dbmate's: 0 ok, 2 error, 1 for `status --exit-code`
- * with pending migrations, 3 for an unreadable env file or unknown command).
+ * with pending migrations, 3 for an unreadable env file or unknown command, 141 when the reader
+ * of stdout or stderr went away, as the shell reports dbmate killed by SIGPIPE).
  */
 async function main_main(argv, processEnv, io) {
+    const output = watchClosedOutput();
+    const code = await main_run(argv, processEnv, io, output);
+    // A failed write is reported on the next tick (the stream's 'error' event): let the last one land.
+    await new Promise((r) => setImmediate(r));
+    return output.closed ? CLOSED_OUTPUT_EXIT_CODE : code;
+}
+async function main_run(argv, processEnv, io, output) {
     const secrets = [];
-    const out = (s) => io.stdout(redact(s, secrets));
-    const err = (s) => io.stderr(redact(s, secrets));
-    const line = readCommandLine(argv, processEnv, io.cwd, out, err);
+    // Once the reader has gone, every further write would fail the same way: skip them, as dbmate's death would.
+    const out = (s) => void (output.closed || io.stdout(redact(s, secrets)));
+    const err = (s) => void (output.closed || io.stderr(redact(s, secrets)));
+    const line = readCommandLine(argv, processEnv, io.cwd, out, err, argvWantsJson(argv));
     if (typeof line === 'number')
         return line;
     const { opts, env } = line;
@@ -16571,7 +16760,10 @@ async function main_main(argv, processEnv, io) {
         const offline = offlineCommand(opts.command);
         if (offline)
             return await offline(base);
-        const target = parseDatabaseUrl(resolveDatabaseUrl(opts, env), { driver: opts.driver });
+        const url = resolveDatabaseUrl(opts, env);
+        if (url === '')
+            throw missingUrlError(opts, env);
+        const target = parseDatabaseUrl(url, { driver: opts.driver });
         secrets.push(...target.secrets);
         const config = { ...migratorConfig(opts, target, env, io.cwd, log), ...(io.signal ? { signal: io.signal } : {}) };
         const ctx = { ...base, target, config, migrator: new Migrator(config) };
@@ -16580,12 +16772,14 @@ async function main_main(argv, processEnv, io) {
         return await databaseCommand(opts.command)(ctx);
     }
     catch (e) {
+        if (opts.json && !isReportedInDocument(e))
+            out(jsonErrorDocument(jsonError(e)));
         err(formatError(e));
         return 2;
     }
 }
 /** Env files, then the command line; help, version and usage errors are printed here and end the run. */
-function readCommandLine(argv, processEnv, cwd, out, err) {
+function readCommandLine(argv, processEnv, cwd, out, err, json) {
     try {
         const fileEnv = loadEnvFiles(envFilesFromArgv(argv), (p) => {
             const abs = (0,external_node_path_.join)(cwd, p);
@@ -16606,11 +16800,14 @@ function readCommandLine(argv, processEnv, cwd, out, err) {
     catch (e) {
         if (e instanceof CliUsageError) {
             const f = formatUsageError(e);
-            out(f.stdout);
+            // Under --json stdout is the error document, not dbmate's `Incorrect Usage:` and help.
+            out(json ? jsonErrorDocument({ code: 'USAGE', message: e.message, hint: e.hint ?? null }) : f.stdout);
             err(f.stderr);
             return f.exitCode;
         }
         if (e instanceof EnvFileError) {
+            if (json)
+                out(jsonErrorDocument({ code: 'ENV_FILE', message: e.message, hint: null }));
             err(`Error: ${e.message}\n`);
             return e.exitCode;
         }

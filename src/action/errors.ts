@@ -19,6 +19,12 @@ export class ActionError extends MigrationError {
   }
 }
 
+/** The engine's hints that speak of the CLI, said as what is true for the action. */
+const ACTION_HINTS: Readonly<Record<string, string>> = {
+  DATABASE_MISSING:
+    'the action creates a missing database only for `command: up` outside production, never in production: create the database, or point `database-url` (or the environment\'s `<ENV>_DATABASE_URL`) at the right one',
+};
+
 /** The failure as data: SQL errors keep their file, line, column, statement and SQLSTATE. */
 export function errorOf(err: unknown): RunError {
   if (err instanceof SqlMigrationError) {
@@ -37,12 +43,13 @@ export function errorOf(err: unknown): RunError {
   }
   if (err instanceof MigrationError) {
     const file = err.file;
+    const hint = ACTION_HINTS[err.code] ?? err.hint;
     return {
       message: err.message,
-      details: err.hint ? `${err.message}\n  hint: ${err.hint}` : err.message,
+      details: hint ? `${err.message}\n  hint: ${hint}` : err.message,
       code: err.code,
       ...(file ? { file } : {}),
-      ...(err.hint ? { hint: err.hint } : {}),
+      ...(hint ? { hint } : {}),
     };
   }
   const message = err instanceof Error ? err.message : String(err);

@@ -91,7 +91,7 @@ export interface TakeBackupOptions {
   dir: string;
   /** Environment name, part of the file name. */
   environment: string;
-  /** Newest applied version before this run (part of the file name), or undefined for none. */
+  /** Newest applied version before this run (part of the file name: `v<version>`, `vinitial` for an empty ledger), or undefined for none. */
   currentVersion?: string;
   /** pg_dump to run (from {@link selectPgDump}). */
   pgDump: string;
@@ -160,7 +160,7 @@ export async function takeBackup(opts: TakeBackupOptions): Promise<BackupArtifac
   const now = opts.now ?? new Date();
   const dir = resolve(opts.dir);
   const database = target.database || target.user || 'postgres';
-  const stem = [safe(opts.environment, 'env'), safe(database, 'db'), stamp(now), `v${safe(opts.currentVersion ?? 'none', 'none')}`].join('-');
+  const stem = [safe(opts.environment, 'env'), safe(database, 'db'), stamp(now), `v${safe(opts.currentVersion ?? 'initial', 'initial')}`].join('-');
 
   try {
     await ensurePrivateDir(dir);

@@ -3,6 +3,7 @@
  * give: process variables win over file values, as with godotenv, and the database URL is read
  * from that environment. Reading the files is the caller's; everything here is pure.
  */
+import { MigrationError } from '../../engine/errors.js';
 import { parse as parseDotenv } from 'dotenv';
 import type { CliOptions } from './options.js';
 
@@ -91,4 +92,26 @@ export function resolveDatabaseUrl(
 ): string {
   if (opts.url) return opts.url;
   return env[opts.env] ?? '';
+}
+
+/** Words that name an environment (the action's `environment` input), not a variable. */
+const ENVIRONMENT_WORDS = /^(?:dev|development|staging|stage|prod|production|test|testing|qa|preview|local)$/i;
+
+/**
+ * The error when neither `--url` nor the `--env` variable gives a URL: dbmate's message, naming
+ * the variable actually asked for (dbmate always says DATABASE_URL). When the `--env` value reads
+ * as an environment name (`--env production`), the hint says that `--env` takes a variable and
+ * where the environment name goes instead.
+ */
+export function missingUrlError(opts: Pick<CliOptions, 'env' | 'envFiles' | 'command'>, env: Readonly<Record<string, string | undefined>>): MigrationError {
+  const name = opts.env;
+  const message = `invalid url, have you set your --url flag or ${name} environment variable?`;
+  const where = `${name} is ${env[name] === '' ? 'empty' : 'not set'} in the environment or the env file(s) ${opts.envFiles.join(', ')}`;
+  if (name !== 'DATABASE_URL' && (ENVIRONMENT_WORDS.test(name) || /^[a-z][a-z0-9-]*$/.test(name))) {
+    const filter = opts.command === 'history' || opts.command === 'report' ? `${opts.command} --environment ${name}` : `history --environment ${name}`;
+    return new MigrationError('URL_MISSING', message, {
+      hint: `${where}; --env names the variable that holds the database URL, and "${name}" looks like an environment name: to show one environment's runs use \`db-migrate ${filter}\`, to reach its database pass --env ${name.toUpperCase().replace(/-/g, '_')}_DATABASE_URL or --url`,
+    });
+  }
+  return new MigrationError('URL_MISSING', message, { hint: `${where}: set it, or pass --url` });
 }

@@ -150,11 +150,11 @@ const LINT_LARGE_TABLE_FLAG: FlagSpec = {
   usage: 'when an existing table is large for lint: rows, size or both, e.g. 100k, 1M rows, 1GB, 100k,1GB (default 100k rows or 10MB); smaller tables make a finding info',
 };
 
+// No `--env` alias: the global --env names the URL variable, and one spelling has one meaning.
 const ENVIRONMENT_FILTER: FlagSpec = {
   name: 'environment',
-  aliases: ['env'],
   kind: 'string',
-  usage: 'only this environment (development, staging, production, …)',
+  usage: 'only runs recorded for this environment name (development, staging, production, …)',
 };
 const LOCAL_JSON: FlagSpec = { name: 'json', kind: 'bool', usage: 'print machine-readable JSON' };
 
@@ -209,7 +209,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { ...LINT_LARGE_TABLE_FLAG, usage: 'as for up; lint reads no database, so every existing table counts as large' },
     ],
   },
-  { name: 'verify', aliases: [], usage: 'Apply, roll back and re-apply pending migrations to prove their down blocks', flags: [] },
+  { name: 'verify', aliases: [], usage: 'Apply, roll back and re-apply every migration on a scratch database to prove their down blocks', flags: [] },
   {
     name: 'history',
     aliases: [],

@@ -363,6 +363,10 @@ function envValue(spec: FlagSpec, raw: string): FlagValue | Error {
 }
 
 function misplacedHint(name: string, scope: string): string | undefined {
+  const command = COMMANDS.find((c) => c.name === scope);
+  if ((name === 'env' || name === 'e') && command?.flags.some((f) => f.name === 'environment')) {
+    return `-${name} is the global option naming the variable that holds the database URL (put it before the command); to show one environment, use --environment NAME`;
+  }
   const isGlobal = GLOBAL_FLAGS.some((f) => f.name === name || f.aliases?.includes(name));
   if (scope !== 'global' && isGlobal) return `-${name} is a global option: put it before the command`;
   const owners = COMMANDS.filter((c) => c.flags.some((f) => f.name === name || f.aliases?.includes(name))).map((c) => c.name);

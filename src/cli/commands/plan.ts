@@ -1,3 +1,4 @@
+import { jsonError, reportedInDocument } from '../json-error.js';
 import { MigrationError } from '../../engine/errors.js';
 import type { DatabaseCommandContext } from './context.js';
 import { lintPending } from './lint-preflight.js';
@@ -19,8 +20,13 @@ export async function planCommand(ctx: DatabaseCommandContext): Promise<number> 
   // A database that does not exist yet has no table to size: lint as offline.
   const lint = () => lintPending(ctx, p.pending, '', { databaseMissing: p.databaseMissing });
   if (opts.json) {
-    out(`${JSON.stringify(p, null, 2)}\n`);
-    await lint();
+    // One document on stdout: a lint gate that stops the plan is its `error` field, not a second document.
+    const failed = await lint().then(
+      () => undefined,
+      (e: unknown) => ({ e }),
+    );
+    out(`${JSON.stringify(failed ? { ...p, error: jsonError(failed.e) } : p, null, 2)}\n`);
+    if (failed) throw reportedInDocument(failed.e);
     return 0;
   }
   if (p.databaseMissing) out('The database does not exist yet; `up` will create it (`migrate` will not).\n');

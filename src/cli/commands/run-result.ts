@@ -4,6 +4,7 @@ import type { RunResult } from '../../engine/results.js';
 import { SqlMigrationError } from '../../engine/sql-error.js';
 import type { RunStatus } from '../../engine/vocabulary.js';
 import type { Out } from './context.js';
+import { jsonError, reportedInDocument } from '../json-error.js';
 
 /**
  * The end of `up`/`migrate`/`rollback`: under `--json` print the run as a document (also when it
@@ -13,7 +14,7 @@ import type { Out } from './context.js';
  */
 export function finishRun(opts: CliOptions, r: RunResult, out: Out): number {
   if (opts.json) out(`${JSON.stringify(runJson(r), null, 2)}\n`);
-  if (r.error) throw r.error;
+  if (r.error) throw opts.json ? reportedInDocument(r.error) : r.error;
   return 0;
 }
 
@@ -40,6 +41,8 @@ function runJson(r: RunResult): unknown {
     schemaFile: r.schemaFile ?? null,
     dumpError: r.dumpError?.message,
     durationMs: r.durationMs,
+    // The same object `main` prints as `{"error": …}` for the other commands (json-error.ts).
+    ...(r.error ? { error: jsonError(r.error) } : {}),
   };
 }
 
