@@ -1,11 +1,12 @@
 import { describe, it, expect, afterAll } from '@jest/globals';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parse, parseDocument } from 'yaml';
 import { renderActionReference, currentReference, DOCS, ACTION_YML } from '../scripts/gen-action-reference.mjs';
 import { parseArgs } from '../src/cli/args/parse.js';
+import { RULE_IDS } from '../src/lint/index.js';
 import { usePostgres, withClient, query } from './helpers/pg.js';
 import { runCli, runProcess, ROOT, type CliRun } from './helpers/cli.js';
 import { expressionsInRun, unknownActionNames, type Workflow } from './helpers/workflow.js';
@@ -158,23 +159,6 @@ describe('docs/DATABASE_MIGRATIONS.md', () => {
     });
   });
 
-  it('shows only db-migrate command lines the CLI accepts (each a command, not help)', () => {
-    const lines = BLOCKS.filter((b) => b.lang === 'sh')
-      .flatMap((b) => b.code.split('\n').map((l, i) => ({ l: l.replace(/\s+#.*$/, '').trim(), line: b.line + 1 + i })))
-      .filter(({ l }) => /^db-migrate\s/.test(l));
-    expect(lines.length).toBeGreaterThanOrEqual(8);
-    for (const { l, line } of lines) {
-      const argv = [...l.matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]).slice(1);
-      let parsed: ReturnType<typeof parseArgs>;
-      try {
-        parsed = parseArgs(argv, {});
-      } catch (err) {
-        throw new Error(`docs line ${line}: \`${l}\`: ${(err as Error).message}`);
-      }
-      expect({ line, command: 'command' in parsed ? parsed.command : 'help/version' }).not.toMatchObject({ command: 'help/version' });
-    }
-  });
-
   it('has workflow examples that parse, lint clean, keep ${{ }} out of run: and use only real inputs and outputs', async () => {
     const workflows = BLOCKS.filter((b) => b.lang === 'yaml' && /^jobs:/m.test(b.code));
     expect(workflows.length).toBeGreaterThanOrEqual(1);
@@ -215,5 +199,169 @@ describe('docs/DATABASE_MIGRATIONS.md', () => {
     );
     const used = [...DOC.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1]);
     expect(used.filter((a) => !anchors.has(a))).toEqual([]);
+  });
+});
+
+/** README.md and every page of docs/: where commands are shown to users. */
+const PAGES = [join(ROOT, 'README.md'), ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => join(ROOT, 'docs', f))];
+
+/** How a shown command starts: the CLI as installed (`db-migrate`, `db-migrate-action`) or through npx. */
+const CLI_PREFIX = /^(?:npx\s+(?:(?:--no-install|--yes|-y)\s+)*db-migrate-action(?:@\S+)?|db-migrate-action|db-migrate)(?=\s|$)/;
+
+/**
+ * Command lines that cannot be checked by parsing, each with the reason. Empty now; an entry that no
+ * page shows any more fails the test, so the list cannot go stale.
+ */
+const EXEMPT: Record<string, string> = {};
+
+/** Stand-ins for the synopsis placeholders of the README's command list. */
+const PLACEHOLDERS: Record<string, string> = {
+  N: '2',
+  NAME: 'production',
+  FILE: 'report.html',
+  FILES: 'db/migrations/20240101120000_create_users.sql',
+  'rule,...': 'rename,destructive-drop',
+};
+
+/**
+ * The argument vectors a shown line stands for. A synopsis (`status [--exit-code]`,
+ * `dump | load | wait`, `[--json|--markdown]`) stands for every form it allows: each `a | b` of the
+ * line is a command of its own, optional groups are included, and each alternative inside a group
+ * is tried once.
+ */
+function argvsOf(rest: string): string[][] {
+  const out: string[][] = [];
+  // ` | ` outside brackets separates whole commands (`dump | load | wait | create | drop`).
+  const commands: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of rest) {
+    if (ch === '[') depth++;
+    if (ch === ']') depth--;
+    if (ch === '|' && depth === 0) {
+      commands.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  commands.push(cur);
+  for (const command of commands) {
+    const groups = [...command.matchAll(/\[([^\]]*)\]/g)].map((m) => m[1].split('|').map((a) => a.trim()));
+    const variant = (pick: number[]) => {
+      let i = 0;
+      return command.replace(/\[([^\]]*)\]/g, () => groups[i][pick[i++]]);
+    };
+    const forms = new Set([variant(groups.map(() => 0))]);
+    groups.forEach((alts, g) => alts.forEach((_a, j) => forms.add(variant(groups.map((_x, k) => (k === g ? j : 0))))));
+    for (const form of forms) {
+      const argv = [...form.matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]).filter((t) => t !== '…' && t !== '...');
+      out.push(argv.map((t) => PLACEHOLDERS[t] ?? t));
+    }
+  }
+  return out;
+}
+
+/** Every command line of the CLI in the ```sh blocks of README.md and docs/*.md (continuations joined, comments cut). */
+function shownCommands(): { page: string; line: number; text: string }[] {
+  const found: { page: string; line: number; text: string }[] = [];
+  for (const page of PAGES) {
+    const name = page.slice(ROOT.length + 1);
+    for (const b of blocks(readFileSync(page, 'utf8')).filter((x) => ['sh', 'bash', 'shell', 'console'].includes(x.lang))) {
+      const lines = b.code.split('\n');
+      for (let i = 0; i < lines.length; i++) {
+        const at = b.line + 1 + i;
+        let text = lines[i].replace(/^\$\s+/, '');
+        while (text.endsWith('\\') && i + 1 < lines.length) text = `${text.slice(0, -1)} ${lines[++i]}`;
+        text = text.replace(/\s+#.*$/, '').trim();
+        if (CLI_PREFIX.test(text)) found.push({ page: name, line: at, text });
+      }
+    }
+  }
+  return found;
+}
+
+describe('command lines shown in README.md and docs/*.md', () => {
+  const shown = shownCommands();
+
+  it('are found on the pages (the README command list, the guide)', () => {
+    expect(shown.length).toBeGreaterThanOrEqual(30);
+    expect(new Set(shown.map((c) => c.page))).toEqual(new Set(['README.md', 'docs/DATABASE_MIGRATIONS.md', ...shown.map((c) => c.page)]));
+  });
+
+  it('each parse with the CLI argument parser as a command (or the help a line asks for): no unknown command, flag or value', () => {
+    const bad: string[] = [];
+    for (const { page, line, text } of shown) {
+      if (text in EXEMPT) continue;
+      const rest = text.replace(CLI_PREFIX, '').trim();
+      const argvs = argvsOf(rest);
+      for (const argv of argvs) {
+        if (argv.length === 0) continue; // `npx db-migrate-action@1 …`: the command itself is left open
+        const where = `${page}:${line}: \`${text}\` (argv ${JSON.stringify(argv)})`;
+        let parsed: ReturnType<typeof parseArgs>;
+        try {
+          parsed = parseArgs(argv, {});
+        } catch (err) {
+          bad.push(`${where}: ${(err as Error).message}`);
+          continue;
+        }
+        const asksForHelp = argv.some((a) => ['--help', '-h', 'help', 'h', '--version', '-v'].includes(a));
+        if (!('command' in parsed) && !asksForHelp) bad.push(`${where}: parses as help or version, not a command`);
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('exempt only lines that are still shown', () => {
+    const texts = new Set(shown.map((c) => c.text));
+    expect(Object.keys(EXEMPT).filter((t) => !texts.has(t))).toEqual([]);
+  });
+});
+
+describe('docs/DATABASE_MIGRATIONS.md, Best practices', () => {
+  const start = DOC.indexOf('\n## Best practices\n');
+  const section = DOC.slice(start, DOC.indexOf('\n## ', start + 1));
+  const inputs = new Set(Object.keys((parse(readFileSync(ACTION_YML, 'utf8')) as { inputs: Record<string, unknown> }).inputs));
+  const rules = new Set(RULE_IDS);
+  // Code spans that name a rule or an input: `kebab-case`, or `name: value` (an input with a value).
+  const spans = [...section.matchAll(/`([^`]+)`/g)].map((m) => m[1].replace(/\s+/g, ' '));
+  const bare = spans.filter((t) => /^[a-z][a-z0-9]*(?:-[a-z0-9]+)+$/.test(t));
+  const withValue = spans.map((t) => /^([a-z][a-z0-9-]*): \S/.exec(t)?.[1]).filter((n): n is string => n !== undefined);
+
+  it('covers the three lists of the ADR, every practice in a row', () => {
+    expect(start).toBeGreaterThan(0);
+    for (const h of ['### Migrations', '### Performance', '### Security']) expect(section).toContain(`\n${h}\n`);
+    const practices = [...section.matchAll(/^\| ([^|]+) \|/gm)].map((m) => m[1].trim()).filter((p) => p !== 'Practice' && !/^-+$/.test(p));
+    expect(practices).toEqual([
+      'One logical change per migration',
+      'Always a down section',
+      'Idempotency',
+      'Transactions for data migrations',
+      'Indexes for foreign keys',
+      'Test the rollback before deploying',
+      '`CONCURRENTLY` for indexes',
+      'Batches for big data changes',
+      'Lock and statement timeouts',
+      'Avoid table rewrites (and long scans under lock)',
+      'The 30-second budget',
+      'No sensitive data in migrations',
+      'Review grants',
+      'Constraints validate input',
+      'Parameterised data migrations',
+    ]);
+  });
+
+  it('names only lint rules (src/lint/rules.ts) and inputs (action.yml) that exist', () => {
+    expect(bare.length).toBeGreaterThanOrEqual(30);
+    expect({ unknown: bare.filter((t) => !rules.has(t) && !inputs.has(t)), unknownInputs: withValue.filter((n) => !inputs.has(n)) }).toEqual({
+      unknown: [],
+      unknownInputs: [],
+    });
+  });
+
+  it('maps the rules that guard these practices', () => {
+    const named = new Set(bare);
+    // Guarding none of the listed practices: `rename` (running code, expand/contract),
+    // `enum-add-value-in-transaction` (a PostgreSQL < 12 limit) and `parse-error` (a file that cannot run at all).
+    const elsewhere = ['rename', 'enum-add-value-in-transaction', 'parse-error'];
+    expect(RULE_IDS.filter((id) => !named.has(id) && !elsewhere.includes(id))).toEqual([]);
   });
 });

@@ -7,4 +7,4 @@ create table users (
 create unique index users_email_key on users (lower(email));
 
 -- migrate:down
-drop table users;
+drop table if exists users;

@@ -7,4 +7,4 @@ create table orders (
 );
 
 -- migrate:down
-drop table orders;
+drop table if exists orders;
