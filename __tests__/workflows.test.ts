@@ -197,11 +197,6 @@ describe('.github/workflows/ci.yml', () => {
     for (const f of ['example-db', 'docs', 'workflows', 'action-node24']) expect(run).not.toContain(f);
   });
 
-  it('pins every action it uses by major version', () => {
-    const uses = Object.values(wf.jobs).flatMap((j) => (j.steps ?? []).map((s) => s.uses).filter((u): u is string => typeof u === 'string' && u !== './'));
-    expect(uses.length).toBeGreaterThan(0);
-    for (const u of uses) expect(u).toMatch(/^[\w.-]+\/[\w.-]+@v\d+$/);
-  });
 
   describe('job action', () => {
     const job = wf.jobs.action;
@@ -211,7 +206,7 @@ describe('.github/workflows/ci.yml', () => {
     it('runs `uses: ./` (the committed dist/ on the runner\'s node24, no setup-node) after the checkout, with read-only permissions', () => {
       expect(ours.length).toBeGreaterThan(0);
       for (const s of ours) expect(s.uses).toBe('./');
-      expect(steps[0].uses).toBe('actions/checkout@v5');
+      expect(steps[0].uses).toMatch(/^actions\/checkout@[0-9a-f]{40}$/);
       expect(setupNode(job)).toEqual([]);
       expect(job.permissions).toEqual({ contents: 'read' });
       // No issue to open with that token: a red CI run is not an incident.
@@ -276,5 +271,56 @@ describe('.github/workflows/db-migrate-report.yml', () => {
     const upload = steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'))!;
     expect(upload.with!.path).toBe(ours.with!['report-html']);
     expect(steps.indexOf(ours)).toBeLessThan(steps.indexOf(upload));
+  });
+});
+
+describe('supply chain: every workflow', () => {
+  // A moving tag can be repointed by whoever controls the action's repository; a commit cannot.
+  // The tag stays readable in a comment, as Dependabot writes it when it updates the pin.
+  it.each(workflowFiles().map((f) => [f.replace(`${ROOT}/`, '')]))('%s pins each third-party action by commit SHA, its tag in a comment', (file) => {
+    const lines = read(file).split('\n').filter((l) => /^\s*(?:-\s+)?uses:\s/.test(l));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) {
+      const uses = /uses:\s+(\S+)/.exec(l)![1];
+      if (uses === './') continue;
+      expect(l).toMatch(/uses: [\w.-]+\/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
+    }
+  });
+
+  it('dependabot updates npm (root and tools/node24) and the actions, weekly', () => {
+    const d = parse(read('.github/dependabot.yml')) as { updates: { 'package-ecosystem': string; directory?: string; directories?: string[]; schedule: { interval: string } }[] };
+    expect(d.updates.flatMap((u) => (u.directories ?? [u.directory]).map((dir) => `${u['package-ecosystem']} ${dir}`)).sort()).toEqual(['github-actions /', 'npm /', 'npm /tools/node24']);
+    for (const u of d.updates) expect(u.schedule.interval).toBe('weekly');
+  });
+});
+
+describe('.github/workflows/release.yml', () => {
+  const wf = parse(read('.github/workflows/release.yml')) as Workflow & { on: { push: { tags: string[]; branches?: unknown } } };
+  const all = (j: Job) => strings(j.steps);
+
+  it('runs on version tags only', () => {
+    expect(wf.on.push.tags).toEqual(['v*.*.*']);
+    expect(wf.on.push.branches).toBeUndefined();
+  });
+
+  it('checks the tag, audits, rebuilds dist and tests before anything is published', () => {
+    const verify = all(wf.jobs.verify!).join('\n');
+    for (const step of ['node scripts/release.mjs check-tag', 'npm audit --omit=dev --audit-level=high', 'npm run build', 'node scripts/release.mjs check-dist', 'npm test']) {
+      expect(verify).toContain(step);
+    }
+    expect(verify.indexOf('check-tag')).toBeLessThan(verify.indexOf('npm test'));
+  });
+
+  it('publishes with provenance, attests dist/, releases with the changelog notes, and moves the major tag last', () => {
+    const job = wf.jobs.release!;
+    expect(job.needs).toBe('verify');
+    expect(job.permissions).toEqual(expect.objectContaining({ contents: 'write', 'id-token': 'write', attestations: 'write' }));
+    const text = all(job).join('\n');
+    expect(text).toContain('npm publish --provenance --access public');
+    expect(text).toContain('node scripts/release.mjs notes');
+    expect((job.steps ?? []).some((s) => typeof s.uses === 'string' && s.uses.startsWith('actions/attest-build-provenance@'))).toBe(true);
+    const steps = (job.steps ?? []).map((s) => strings(s).join(' '));
+    const moves = steps.findIndex((s) => /git push .*--force.*major|major.*git push/s.test(s) || /git tag -f/.test(s));
+    expect(moves).toBe(steps.length - 1);
   });
 });
