@@ -35481,7 +35481,7 @@ const LAST_RESORT_MS = 9_000;
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6073);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5243);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1078);
 /* harmony import */ var _engine_signals_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5751);
 
 
@@ -35496,7 +35496,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5243:
+/***/ 1078:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41968,6 +41968,15 @@ const RUN_STATUSES = (/* unused pure expression or super */ null && (['success',
 const RUN_OUTCOMES = ['success', 'failed', 'rolled-back', 'cancelled'];
 /** What a recorded run did: `up` (its automatic rollback included), or a deliberate `rollback`. */
 const RUN_KINDS = (/* unused pure expression or super */ null && (['up', 'rollback']));
+/**
+ * History rows that are not steps of a run: `verify`'s proofs (`verified`) and `baseline`'s
+ * records (`baselined`: nothing ran). Reports leave them out of runs, durations and success rates.
+ */
+const NOT_RUN_STEP_OUTCOMES = ['verified', 'baselined'];
+/** Whether a stored outcome is one of {@link NOT_RUN_STEP_OUTCOMES}. */
+function isNotRunOutcome(stored) {
+    return NOT_RUN_STEP_OUTCOMES.includes(stored);
+}
 /** Whether a status is one a recorded run can end with (and so one its history rows may carry). */
 function isRunOutcome(status) {
     return RUN_OUTCOMES.includes(status);
@@ -41975,11 +41984,13 @@ function isRunOutcome(status) {
 /**
  * Outcome of one step: `applied` (an up section), `rolled-back` (a down section), `failed`,
  * `cancelled` (the job was cancelled while it ran and its statement was cancelled: nothing of a
- * transactional section remains), and `verified` (only in the history table: `verify` proved on a
- * scratch database that this file's down section undoes its up; nothing ran on this database).
+ * transactional section remains), `verified` (only in the history table: `verify` proved on a
+ * scratch database that this file's down section undoes its up; nothing ran on this database) and
+ * `baselined` (only in the history table: `baseline` recorded the version as applied without
+ * running its SQL, because the database already had its schema).
  */
-const STEP_OUTCOMES = ['applied', 'failed', 'rolled-back', 'verified', 'cancelled'];
-/** Outcomes of a step the engine ran on this database: all of {@link STEP_OUTCOMES} but `verified`. */
+const STEP_OUTCOMES = ['applied', 'failed', 'rolled-back', 'verified', 'cancelled', 'baselined'];
+/** Outcomes of a step the engine ran on this database: all of {@link STEP_OUTCOMES} but `verified` and `baselined`. */
 const RAN_STEP_OUTCOMES = ['applied', 'rolled-back', 'failed', 'cancelled'];
 /**
  * Words older versions wrote into the history table, with the word each means now. Their rows
@@ -43942,14 +43953,14 @@ async function checkHistory(conn, name) {
             'or disable it with an empty value; nothing was changed',
     });
 }
-/** Checksum of the last successful `up` of each version: what the file looked like when applied. */
+/** Checksum of the last successful `up` (or `baseline`) of each version: what the file looked like when applied. */
 async function appliedChecksums(conn, name) {
     if (!(await checkHistory(conn, name)))
         return new Map();
     // One JSON object rather than a row per version: per-row parsing dominated large `status` runs.
     const { rows } = await conn.query(`select coalesce(json_object_agg(version, checksum), '{}')::text as sums from (
        select distinct on (version) version, checksum from ${name.quoted}
-        where direction = 'up' and outcome = 'applied' and checksum is not null order by version, id desc) last`);
+        where direction = 'up' and outcome in ('applied', 'baselined') and checksum is not null order by version, id desc) last`);
     const out = new Map(Object.entries(JSON.parse(rows[0].sums)));
     return out;
 }
@@ -45963,7 +45974,227 @@ function unknownAdvice(why, step, session) {
         'To find out, run `status` once the database answers (its ledger is the truth: a transactional migration is either applied with its ledger row or not at all)');
 }
 
+;// CONCATENATED MODULE: ./src/engine/baseline.ts
+
+
+/**
+ * The version's position in dbmate's order, or the error naming the nearest versions: baseline
+ * takes the files up to and including this one.
+ *
+ * @throws {MigrationError} `BASELINE_VERSION_UNKNOWN` when no file has this version
+ */
+function baselineIndex(files, version) {
+    const at = files.findIndex((f) => f.version === version);
+    if (at !== -1)
+        return at;
+    const below = files.filter((f) => f.version < version).at(-1);
+    const above = files.find((f) => f.version > version);
+    const near = [below && `${below.version} (${below.displayPath})`, above && `${above.version} (${above.displayPath})`].filter(Boolean);
+    throw new errors_MigrationError('BASELINE_VERSION_UNKNOWN', `cannot baseline to ${version}: no migration file has this version; nearest: ${near.join(', ') || 'none'}`, {
+        hint: 'give the version of a migration file (the leading digits of its name); `status` lists them',
+    });
+}
+/**
+ * The objects the files' up sections leave behind, replayed in order (a table a later file drops
+ * or renames is not expected under its old name), keeping those created by a file of `todo`.
+ * Only what can be checked cheaply and surely is followed: tables (their columns too), views,
+ * materialized views and named indexes. Temporary tables and files the parser cannot read are
+ * left out (the latter are returned, to be warned about).
+ */
+async function expectedObjects(files, todo) {
+    const lib = await split_loadParser();
+    const rels = new Map();
+    const cols = new Map();
+    const unchecked = [];
+    const key = (schema, name) => `${schema}\u0000${name}`;
+    const addRel = (kind, rv, file, columns = []) => {
+        if (!rv?.relname || rv.relpersistence === 't')
+            return;
+        const k = key(rv.schemaname ?? '', rv.relname);
+        rels.set(k, { kind, schema: rv.schemaname ?? '', name: rv.relname, file });
+        cols.set(k, new Map(columns.map((c) => [c, { kind: 'column', schema: rv.schemaname ?? '', name: rv.relname, column: c, file }])));
+    };
+    const relKey = (rv) => (rv?.relname ? key(rv.schemaname ?? '', rv.relname) : undefined);
+    for (const m of files) {
+        const file = m.file.displayPath;
+        let stmts;
+        try {
+            stmts = (lib.parseSync(m.parsed.up.sql).stmts ?? []);
+        }
+        catch (err) {
+            if (todo.has(m.file.version))
+                unchecked.push({ file, reason: err.message });
+            continue;
+        }
+        const own = todo.has(m.file.version);
+        for (const { stmt } of stmts) {
+            if (!stmt)
+                continue;
+            const [type, node] = Object.entries(stmt)[0];
+            if (type === 'CreateStmt') {
+                const columns = (node.tableElts ?? []).map((e) => e.ColumnDef?.colname).filter((c) => !!c);
+                if (own)
+                    addRel('table', node.relation, file, columns);
+                else
+                    forget(rels, cols, relKey(node.relation));
+            }
+            else if (type === 'CreateTableAsStmt') {
+                const rv = node.into?.rel;
+                if (own)
+                    addRel(node.objtype === 'OBJECT_MATVIEW' ? 'materialized view' : 'table', rv, file);
+                else
+                    forget(rels, cols, relKey(rv));
+            }
+            else if (type === 'ViewStmt') {
+                if (own)
+                    addRel('view', node.view, file);
+                else
+                    forget(rels, cols, relKey(node.view));
+            }
+            else if (type === 'IndexStmt' && node.idxname) {
+                const rv = node.relation;
+                const ix = { relname: node.idxname, ...(rv.schemaname ? { schemaname: rv.schemaname } : {}) };
+                if (own)
+                    addRel('index', ix, file);
+                else
+                    forget(rels, cols, relKey(ix));
+            }
+            else if (type === 'AlterTableStmt') {
+                const k = relKey(node.relation);
+                // A column added to a table an earlier (already applied) file created is expected too.
+                if (k && own && !cols.has(k))
+                    cols.set(k, new Map());
+                const table = k ? cols.get(k) : undefined;
+                for (const c of (node.cmds ?? [])) {
+                    const cmd = c.AlterTableCmd;
+                    if (!cmd || !table)
+                        continue;
+                    const col = cmd.def?.ColumnDef;
+                    if (cmd.subtype === 'AT_AddColumn' && col?.colname) {
+                        const rv = node.relation;
+                        if (own)
+                            table.set(col.colname, { kind: 'column', schema: rv.schemaname ?? '', name: rv.relname, column: col.colname, file });
+                        else
+                            table.delete(col.colname);
+                    }
+                    else if (cmd.subtype === 'AT_DropColumn' && cmd.name) {
+                        table.delete(cmd.name);
+                    }
+                }
+            }
+            else if (type === 'RenameStmt') {
+                const k = relKey(node.relation);
+                if (!k)
+                    continue;
+                if (node.renameType === 'OBJECT_COLUMN') {
+                    const table = cols.get(k);
+                    const was = table?.get(node.subname);
+                    table?.delete(node.subname);
+                    if (table && was)
+                        table.set(node.newname, { ...was, column: node.newname, file });
+                }
+                else if (['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_INDEX'].includes(node.renameType)) {
+                    const was = rels.get(k);
+                    const wasCols = cols.get(k);
+                    forget(rels, cols, k);
+                    const rv = node.relation;
+                    const nk = key(rv.schemaname ?? '', node.newname);
+                    if (was)
+                        rels.set(nk, { ...was, name: node.newname, file });
+                    if (wasCols)
+                        cols.set(nk, new Map([...wasCols].map(([c, o]) => [c, { ...o, name: node.newname }])));
+                }
+            }
+            else if (type === 'DropStmt' && ['OBJECT_TABLE', 'OBJECT_VIEW', 'OBJECT_MATVIEW', 'OBJECT_INDEX'].includes(node.removeType)) {
+                for (const o of (node.objects ?? [])) {
+                    const parts = (o.List?.items ?? []).map((i) => i.String?.sval);
+                    const name = parts.at(-1);
+                    if (name)
+                        forget(rels, cols, key(parts.length > 1 ? parts[parts.length - 2] : '', name));
+                }
+            }
+        }
+    }
+    const objects = [];
+    for (const o of rels.values())
+        objects.push(o);
+    for (const [k, c] of cols)
+        if (!rels.has(k) || rels.get(k).kind === 'table')
+            objects.push(...c.values());
+    return { objects, unchecked };
+}
+function forget(rels, cols, k) {
+    if (k === undefined)
+        return;
+    rels.delete(k);
+    cols.delete(k);
+}
+/** `table app.users`, `column users.email`: an object as messages name it. */
+function baseline_objectName(o) {
+    const rel = o.schema ? `${o.schema}.${o.name}` : o.name;
+    return o.kind === 'column' ? `column ${rel}.${o.column}` : `${o.kind} ${rel}`;
+}
+const RELKINDS = {
+    table: ['r', 'p', 'f'],
+    view: ['v'],
+    'materialized view': ['m'],
+    index: ['i', 'I'],
+};
+/**
+ * The expected objects the database lacks, in one catalog query. Unqualified names are resolved
+ * through the session's search_path, as the migration would have resolved them; a relation of
+ * another kind (a view where a table was created) counts as missing. The columns of a missing
+ * table are left out (the table says it).
+ */
+async function missingObjects(conn, objects) {
+    if (objects.length === 0)
+        return [];
+    const wanted = objects.map((o, i) => ({ i, schema: o.schema, name: o.name, column: o.column ?? null, kinds: o.kind === 'column' ? RELKINDS.table : RELKINDS[o.kind] }));
+    const { rows } = await conn.query(`select (o->>'i')::int as i
+       from json_array_elements($1::json) o
+       left join pg_class c on c.oid = to_regclass(case when o->>'schema' = '' then quote_ident(o->>'name') else quote_ident(o->>'schema') || '.' || quote_ident(o->>'name') end)
+      where c.oid is null
+         or not (c.relkind::text in (select json_array_elements_text(o->'kinds')))
+         or (o->>'column' is not null and not exists (
+               select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = o->>'column' and a.attnum > 0 and not a.attisdropped))
+      order by 1`, [JSON.stringify(wanted)]);
+    const missing = rows.map((r) => objects[r.i]);
+    // A missing table's columns are missing too: naming the table says it.
+    const gone = new Set(missing.filter((o) => o.kind !== 'column').map((o) => `${o.schema}.${o.name}`));
+    return missing.filter((o) => o.kind !== 'column' || !gone.has(`${o.schema}.${o.name}`));
+}
+/**
+ * Whether the database has a table of its own, besides the ledger and the history table: a
+ * database with none has nothing to adopt (its migrations are for `up`).
+ */
+async function hasUserTables(conn, ledger, history) {
+    const { rows } = await conn.query(`select count(*)::int as n from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind in ('r', 'p', 'f') and n.nspname not in ('pg_catalog', 'information_schema')
+        and n.nspname not like 'pg\\_toast%' and n.nspname not like 'pg\\_temp\\_%'
+        and (n.nspname, c.relname) not in (($1, $2), ($3, $4))`, [ledger.schema, ledger.table, history?.schema ?? ledger.schema, history?.table ?? ledger.table]);
+    return rows[0].n > 0;
+}
+/** Most missing objects one message names; the rest are counted. */
+const MISSING_SHOWN = 5;
+/** The refusal when {@link missingObjects} found some: each object with its file, and what to do. */
+function schemaMismatchError(version, missing) {
+    const shown = missing.slice(0, MISSING_SHOWN).map((o) => `${baseline_objectName(o)} (created by ${o.file})`);
+    const more = missing.length > MISSING_SHOWN ? ` and ${missing.length - MISSING_SHOWN} more` : '';
+    const plural = missing.length > 1;
+    return new errors_MigrationError('BASELINE_SCHEMA_MISMATCH', `cannot baseline to ${version}: the database does not match the migrations: ${shown.join(', ')}${more} ${plural ? 'do' : 'does'} not exist; nothing was recorded`, {
+        hint: 'baseline records migrations as applied without running them, so what they create must already be there: ' +
+            'check that the URL names the database to adopt, baseline an earlier version, or create the missing objects first',
+    });
+}
+/** The refusal in a database with no table at all. */
+function emptyDatabaseError(version) {
+    return new errors_MigrationError('BASELINE_EMPTY_DATABASE', `cannot baseline to ${version}: the database has no tables, so there is nothing to adopt; nothing was recorded`, {
+        hint: 'run `up` to apply the migrations instead (baseline is for a database whose schema already exists)',
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/engine/migrator.ts
+
 
 
 
@@ -46182,6 +46413,136 @@ class Migrator {
             };
         }
         return loaded;
+    }
+    /**
+     * `baseline VERSION`: record every file up to VERSION's (dbmate's order) as applied without
+     * running its SQL, for a database whose schema already exists. Versions the ledger already has
+     * are left as they are (and reported). Refused, with nothing recorded, when VERSION is no file's
+     * version, when the database has no table at all (that is a job for `up`), or when an object
+     * the baselined up sections create (table, column, view, index) is missing. The ledger rows,
+     * one `baselined` history row per version, and the tables when missing are written in one
+     * transaction under the migration lock; `dryRun` does the checks on a read-only session.
+     */
+    async baseline(opts) {
+        const t0 = Date.now();
+        const files = await this.files();
+        if (files.length === 0) {
+            throw new errors_MigrationError('NO_MIGRATIONS', 'no migration files found', {
+                hint: `add a migration with \`db-migrate new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
+            });
+        }
+        const upTo = files.slice(0, baselineIndex(files, opts.version) + 1);
+        const decide = async (conn, ledger, applied) => {
+            const todo = upTo.filter((f) => !applied.has(f.version));
+            const already = upTo.filter((f) => applied.has(f.version));
+            const loaded = loadMigrations(upTo);
+            const history = configuredHistory(ledger, this.cfg.historyTable);
+            let checked = 0;
+            let unchecked = [];
+            if (todo.length > 0) {
+                if (!(await hasUserTables(conn, ledger, history)))
+                    throw emptyDatabaseError(opts.version);
+                const expected = await expectedObjects(loaded, new Set(todo.map((f) => f.version)));
+                unchecked = expected.unchecked;
+                for (const u of unchecked)
+                    this.log.warn(`${u.file}: its up section could not be parsed, so the objects it creates were not checked (${u.reason})`);
+                const missing = await missingObjects(conn, expected.objects);
+                if (missing.length > 0)
+                    throw schemaMismatchError(opts.version, missing);
+                checked = expected.objects.length;
+            }
+            for (const f of already)
+                this.log.info(`Already applied: ${f.fileName}`);
+            return { todo, already, loaded: loaded.filter((m) => !applied.has(m.file.version)), history, checked, unchecked };
+        };
+        const result = (d, applied, ledgerExists) => {
+            const after = makePlan(files, new Set([...applied, ...d.todo.map((f) => f.version)]));
+            return {
+                command: 'baseline',
+                version: opts.version,
+                dryRun: !!opts.dryRun,
+                baselined: d.todo.map(refOf),
+                alreadyApplied: d.already.map(refOf),
+                checkedObjects: d.checked,
+                unchecked: d.unchecked,
+                pending: after.pending.map((f) => f.version),
+                ...(after.highestApplied !== undefined ? { currentVersion: after.highestApplied } : {}),
+                ledgerCreated: !ledgerExists && d.todo.length > 0,
+                durationMs: Date.now() - t0,
+            };
+        };
+        if (opts.dryRun) {
+            return withReadOnlySession(this.cfg, async (conn, ledger, exists) => {
+                const applied = exists ? await readAppliedVersions(conn, ledger) : new Set();
+                const d = await decide(conn, ledger, applied);
+                for (const f of d.todo)
+                    this.log.info(`Would baseline: ${f.fileName}`);
+                return result(d, applied, exists);
+            }, () => {
+                throw new errors_MigrationError('DATABASE_MISSING', `cannot baseline to ${opts.version}: database ${this.cfg.target.database} does not exist`, {
+                    hint: 'baseline adopts an existing database: check the URL',
+                });
+            });
+        }
+        return this.locked(async (conn, locked) => {
+            const { ledger, history } = locked;
+            const ledgerExists = await checkLedger(conn, ledger);
+            if (history)
+                await checkHistory(conn, history);
+            const applied = ledgerExists ? await readAppliedVersions(conn, ledger) : new Set();
+            const d = await decide(conn, ledger, applied);
+            const out = result(d, applied, ledgerExists);
+            if (d.todo.length === 0)
+                return out;
+            await this.recordBaseline(conn, ledger, history, d.loaded);
+            for (const f of d.todo)
+                this.log.info(`Baselined: ${f.fileName}`);
+            if (this.cfg.dumpSchema) {
+                const { target, pgDump, schemaFile, cwd, log } = this.cfg;
+                try {
+                    await writeSchema(conn, target, ledger, { pgDump, history, schemaFile, cwd, log });
+                    out.schemaFile = schemaFile;
+                }
+                catch (err) {
+                    out.dumpError = err;
+                    log.warn(`schema dump failed (the baseline itself was recorded): ${err.message}`);
+                }
+            }
+            out.durationMs = Date.now() - t0;
+            return out;
+        });
+    }
+    /**
+     * The ledger rows and `baselined` history rows of {@link baseline}, with the tables when
+     * missing, in one transaction: a failure leaves the database as it was.
+     */
+    async recordBaseline(conn, ledger, history, todo) {
+        await conn.query('BEGIN');
+        try {
+            const capMs = effectiveCapMs(this.cfg.lockTimeoutMs, this.cfg.lockTimeoutExplicit ?? false, await this.serverLockTimeout(conn));
+            if (capMs > 0)
+                await conn.query(`SET LOCAL lock_timeout = ${Math.round(capMs)}`);
+            // ensureLedger's own fallback for a missing schema cannot run inside a transaction.
+            const { rows } = await conn.query('select to_regnamespace($1) is not null as found', [ledger.quotedSchema]);
+            if (!rows[0].found) {
+                this.log.info(`Creating schema: ${ledger.schema}`);
+                await conn.query(`create schema if not exists ${ledger.quotedSchema}`);
+            }
+            await ensureLedger(conn, ledger, this.log);
+            if (history)
+                await conn.query(historyDdl(history));
+            await conn.query(`insert into ${ledger.quoted} (version) select unnest($1::text[])`, [todo.map((m) => m.file.version)]);
+            if (history) {
+                const sql = todo.map((m) => historyInsertSql(history, { version: m.file.version, direction: 'up', outcome: 'baselined', fileName: m.file.fileName, checksum: m.parsed.checksum }, this.cfg.ctx));
+                await conn.query(sql.join(';\n'));
+                this.recordedIn = history;
+            }
+            await conn.query('COMMIT');
+        }
+        catch (err) {
+            await conn.query('ROLLBACK').catch(() => undefined);
+            throw err;
+        }
     }
     /**
      * Once the run's outcome is decided (after its health checks and automatic rollback): its
@@ -49059,7 +49420,7 @@ function filters(q) {
         conds.push(`started_at >= $${values.length}::timestamptz`);
     }
     if (q.runsOnly)
-        conds.push(`outcome <> 'verified'`);
+        conds.push(`outcome not in (${NOT_RUN_STEP_OUTCOMES.map((o) => `'${o}'`).join(', ')})`);
     return { where: conds.length ? ` where ${conds.join(' and ')}` : '', values };
 }
 function record(r) {
@@ -49101,14 +49462,16 @@ async function readDownProofs(conn, name) {
 
 ;// CONCATENATED MODULE: ./src/metrics/runs.ts
 
+
 /**
  * Group audit rows into runs (one invocation of the tool for one environment), oldest first.
- * `verified` rows are proofs written by `verify`, not runs, and are left out.
+ * `verified` rows (proofs written by `verify`) and `baselined` rows (`baseline` recorded versions
+ * without running them) are not runs, and are left out.
  */
 function groupRuns(rows) {
     const groups = new Map();
     for (const r of [...rows].sort((a, b) => a.id - b.id)) {
-        if (r.outcome === 'verified')
+        if (isNotRunOutcome(r.outcome))
             continue;
         const key = `${runKey(r)}\u0000${r.environment ?? ''}`;
         const g = groups.get(key);

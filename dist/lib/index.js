@@ -560,6 +560,15 @@ const RUN_STATUSES = (/* unused pure expression or super */ null && (['success',
 const RUN_OUTCOMES = (/* unused pure expression or super */ null && (['success', 'failed', 'rolled-back', 'cancelled']));
 /** What a recorded run did: `up` (its automatic rollback included), or a deliberate `rollback`. */
 const RUN_KINDS = (/* unused pure expression or super */ null && (['up', 'rollback']));
+/**
+ * History rows that are not steps of a run: `verify`'s proofs (`verified`) and `baseline`'s
+ * records (`baselined`: nothing ran). Reports leave them out of runs, durations and success rates.
+ */
+const NOT_RUN_STEP_OUTCOMES = (/* unused pure expression or super */ null && (['verified', 'baselined']));
+/** Whether a stored outcome is one of {@link NOT_RUN_STEP_OUTCOMES}. */
+function isNotRunOutcome(stored) {
+    return NOT_RUN_STEP_OUTCOMES.includes(stored);
+}
 /** Whether a status is one a recorded run can end with (and so one its history rows may carry). */
 function isRunOutcome(status) {
     return RUN_OUTCOMES.includes(status);
@@ -567,11 +576,13 @@ function isRunOutcome(status) {
 /**
  * Outcome of one step: `applied` (an up section), `rolled-back` (a down section), `failed`,
  * `cancelled` (the job was cancelled while it ran and its statement was cancelled: nothing of a
- * transactional section remains), and `verified` (only in the history table: `verify` proved on a
- * scratch database that this file's down section undoes its up; nothing ran on this database).
+ * transactional section remains), `verified` (only in the history table: `verify` proved on a
+ * scratch database that this file's down section undoes its up; nothing ran on this database) and
+ * `baselined` (only in the history table: `baseline` recorded the version as applied without
+ * running its SQL, because the database already had its schema).
  */
-const STEP_OUTCOMES = ['applied', 'failed', 'rolled-back', 'verified', 'cancelled'];
-/** Outcomes of a step the engine ran on this database: all of {@link STEP_OUTCOMES} but `verified`. */
+const STEP_OUTCOMES = ['applied', 'failed', 'rolled-back', 'verified', 'cancelled', 'baselined'];
+/** Outcomes of a step the engine ran on this database: all of {@link STEP_OUTCOMES} but `verified` and `baselined`. */
 const RAN_STEP_OUTCOMES = ['applied', 'rolled-back', 'failed', 'cancelled'];
 /**
  * Words older versions wrote into the history table, with the word each means now. Their rows

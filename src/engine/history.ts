@@ -234,14 +234,14 @@ export async function checkHistory(conn: Connection, name: HistoryName): Promise
   });
 }
 
-/** Checksum of the last successful `up` of each version: what the file looked like when applied. */
+/** Checksum of the last successful `up` (or `baseline`) of each version: what the file looked like when applied. */
 async function appliedChecksums(conn: Connection, name: HistoryName): Promise<Map<string, string>> {
   if (!(await checkHistory(conn, name))) return new Map();
   // One JSON object rather than a row per version: per-row parsing dominated large `status` runs.
   const { rows } = await conn.query<{ sums: string }>(
     `select coalesce(json_object_agg(version, checksum), '{}')::text as sums from (
        select distinct on (version) version, checksum from ${name.quoted}
-        where direction = 'up' and outcome = 'applied' and checksum is not null order by version, id desc) last`,
+        where direction = 'up' and outcome in ('applied', 'baselined') and checksum is not null order by version, id desc) last`,
   );
   const out = new Map<string, string>(Object.entries(JSON.parse(rows[0].sums) as Record<string, string>));
   return out;

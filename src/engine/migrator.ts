@@ -4,8 +4,8 @@ import { withConnection, type Connection } from './db.js';
 import { MigrationError } from './errors.js';
 import { findMigrationFiles, assertUniqueVersions } from './files.js';
 import { loadMigrations, type LoadedMigration } from './parse.js';
-import { resolveLedgerName, ensureLedger, appliedVersions, readAppliedVersions, type LedgerName } from './ledger.js';
-import { editedWarning, editedVersions, configuredHistory, checkHistory, historyDdl, recordRunOutcome, type HistoryName, type RunContext, type RunOutcomeRecord } from './history.js';
+import { resolveLedgerName, ensureLedger, appliedVersions, readAppliedVersions, checkLedger, type LedgerName } from './ledger.js';
+import { editedWarning, editedVersions, configuredHistory, checkHistory, historyDdl, historyInsertSql, recordRunOutcome, type HistoryName, type RunContext, type RunOutcomeRecord } from './history.js';
 import { makePlan, checkStrictOrder, rollbackTargets, newestFirst, refOf, type MigrationPlan } from './plan.js';
 import { settleRun, stoppedByLostConnection, type RunSoFar } from './outcome.js';
 import { cancelledError } from './cancel.js';
@@ -16,10 +16,11 @@ import { writeSchema } from './dump.js';
 import { formatGoDuration } from './duration.js';
 import { serverVersion } from './pg-tools.js';
 import { readTableSizes } from './catalog.js';
+import { baselineIndex, emptyDatabaseError, expectedObjects, hasUserTables, missingObjects, schemaMismatchError } from './baseline.js';
 import { withSession, withReadOnlySession, withLock, withAdminSession, type LockedSession, type SessionSettings } from './session.js';
 import type { Logger } from './logger.js';
 import type { MigrationFile, ParsedMigration, Section } from './types.js';
-import type { BeforeApplyInfo, PlanResult, PlannedMigration, RollbackOptions, RollbackPlanResult, RollbackStopReason, RunResult, StatusResult, TableFacts, UpOptions, VersionsRollbackResult } from './results.js';
+import type { BaselineOptions, BaselineResult, BeforeApplyInfo, PlanResult, PlannedMigration, RollbackOptions, RollbackPlanResult, RollbackStopReason, RunResult, StatusResult, TableFacts, UpOptions, VersionsRollbackResult } from './results.js';
 
 /**
  * Everything the engine needs; built by the CLI or the action, never read from the environment
@@ -295,6 +296,130 @@ export class Migrator {
       };
     }
     return loaded;
+  }
+
+  /**
+   * `baseline VERSION`: record every file up to VERSION's (dbmate's order) as applied without
+   * running its SQL, for a database whose schema already exists. Versions the ledger already has
+   * are left as they are (and reported). Refused, with nothing recorded, when VERSION is no file's
+   * version, when the database has no table at all (that is a job for `up`), or when an object
+   * the baselined up sections create (table, column, view, index) is missing. The ledger rows,
+   * one `baselined` history row per version, and the tables when missing are written in one
+   * transaction under the migration lock; `dryRun` does the checks on a read-only session.
+   */
+  async baseline(opts: BaselineOptions): Promise<BaselineResult> {
+    const t0 = Date.now();
+    const files = await this.files();
+    if (files.length === 0) {
+      throw new MigrationError('NO_MIGRATIONS', 'no migration files found', {
+        hint: `add a migration with \`db-migrate new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
+      });
+    }
+    const upTo = files.slice(0, baselineIndex(files, opts.version) + 1);
+    const decide = async (conn: Connection, ledger: LedgerName, applied: Set<string>) => {
+      const todo = upTo.filter((f) => !applied.has(f.version));
+      const already = upTo.filter((f) => applied.has(f.version));
+      const loaded = loadMigrations(upTo);
+      const history = configuredHistory(ledger, this.cfg.historyTable);
+      let checked = 0;
+      let unchecked: { file: string; reason: string }[] = [];
+      if (todo.length > 0) {
+        if (!(await hasUserTables(conn, ledger, history))) throw emptyDatabaseError(opts.version);
+        const expected = await expectedObjects(loaded, new Set(todo.map((f) => f.version)));
+        unchecked = expected.unchecked;
+        for (const u of unchecked) this.log.warn(`${u.file}: its up section could not be parsed, so the objects it creates were not checked (${u.reason})`);
+        const missing = await missingObjects(conn, expected.objects);
+        if (missing.length > 0) throw schemaMismatchError(opts.version, missing);
+        checked = expected.objects.length;
+      }
+      for (const f of already) this.log.info(`Already applied: ${f.fileName}`);
+      return { todo, already, loaded: loaded.filter((m) => !applied.has(m.file.version)), history, checked, unchecked };
+    };
+    const result = (d: Awaited<ReturnType<typeof decide>>, applied: Set<string>, ledgerExists: boolean): BaselineResult => {
+      const after = makePlan(files, new Set([...applied, ...d.todo.map((f) => f.version)]));
+      return {
+        command: 'baseline',
+        version: opts.version,
+        dryRun: !!opts.dryRun,
+        baselined: d.todo.map(refOf),
+        alreadyApplied: d.already.map(refOf),
+        checkedObjects: d.checked,
+        unchecked: d.unchecked,
+        pending: after.pending.map((f) => f.version),
+        ...(after.highestApplied !== undefined ? { currentVersion: after.highestApplied } : {}),
+        ledgerCreated: !ledgerExists && d.todo.length > 0,
+        durationMs: Date.now() - t0,
+      };
+    };
+    if (opts.dryRun) {
+      return withReadOnlySession(
+        this.cfg,
+        async (conn, ledger, exists) => {
+          const applied = exists ? await readAppliedVersions(conn, ledger) : new Set<string>();
+          const d = await decide(conn, ledger, applied);
+          for (const f of d.todo) this.log.info(`Would baseline: ${f.fileName}`);
+          return result(d, applied, exists);
+        },
+        () => {
+          throw new MigrationError('DATABASE_MISSING', `cannot baseline to ${opts.version}: database ${this.cfg.target.database} does not exist`, {
+            hint: 'baseline adopts an existing database: check the URL',
+          });
+        },
+      );
+    }
+    return this.locked(async (conn, locked) => {
+      const { ledger, history } = locked;
+      const ledgerExists = await checkLedger(conn, ledger);
+      if (history) await checkHistory(conn, history);
+      const applied = ledgerExists ? await readAppliedVersions(conn, ledger) : new Set<string>();
+      const d = await decide(conn, ledger, applied);
+      const out = result(d, applied, ledgerExists);
+      if (d.todo.length === 0) return out;
+      await this.recordBaseline(conn, ledger, history, d.loaded);
+      for (const f of d.todo) this.log.info(`Baselined: ${f.fileName}`);
+      if (this.cfg.dumpSchema) {
+        const { target, pgDump, schemaFile, cwd, log } = this.cfg;
+        try {
+          await writeSchema(conn, target, ledger, { pgDump, history, schemaFile, cwd, log });
+          out.schemaFile = schemaFile;
+        } catch (err) {
+          out.dumpError = err as Error;
+          log.warn(`schema dump failed (the baseline itself was recorded): ${(err as Error).message}`);
+        }
+      }
+      out.durationMs = Date.now() - t0;
+      return out;
+    });
+  }
+
+  /**
+   * The ledger rows and `baselined` history rows of {@link baseline}, with the tables when
+   * missing, in one transaction: a failure leaves the database as it was.
+   */
+  private async recordBaseline(conn: Connection, ledger: LedgerName, history: HistoryName | undefined, todo: readonly LoadedMigration[]): Promise<void> {
+    await conn.query('BEGIN');
+    try {
+      const capMs = effectiveCapMs(this.cfg.lockTimeoutMs, this.cfg.lockTimeoutExplicit ?? false, await this.serverLockTimeout(conn));
+      if (capMs > 0) await conn.query(`SET LOCAL lock_timeout = ${Math.round(capMs)}`);
+      // ensureLedger's own fallback for a missing schema cannot run inside a transaction.
+      const { rows } = await conn.query<{ found: boolean }>('select to_regnamespace($1) is not null as found', [ledger.quotedSchema]);
+      if (!rows[0].found) {
+        this.log.info(`Creating schema: ${ledger.schema}`);
+        await conn.query(`create schema if not exists ${ledger.quotedSchema}`);
+      }
+      await ensureLedger(conn, ledger, this.log);
+      if (history) await conn.query(historyDdl(history));
+      await conn.query(`insert into ${ledger.quoted} (version) select unnest($1::text[])`, [todo.map((m) => m.file.version)]);
+      if (history) {
+        const sql = todo.map((m) => historyInsertSql(history, { version: m.file.version, direction: 'up', outcome: 'baselined', fileName: m.file.fileName, checksum: m.parsed.checksum }, this.cfg.ctx));
+        await conn.query(sql.join(';\n'));
+        this.recordedIn = history;
+      }
+      await conn.query('COMMIT');
+    } catch (err) {
+      await conn.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
   }
 
   /**

@@ -194,3 +194,38 @@ export interface TableFacts {
   /** Keyed by the names as given (lowercase, `schema.name` or `name`); tables not found are absent. */
   sizes: Map<string, TableSize>;
 }
+
+/** What {@link Migrator.baseline} is asked. */
+export interface BaselineOptions {
+  /** The version of a migration file: it and every file before it (dbmate's order) are recorded. */
+  version: string;
+  /** Check and report only: nothing is created or recorded (a read-only session). */
+  dryRun?: boolean;
+}
+
+/** Result of {@link Migrator.baseline}. */
+export interface BaselineResult {
+  command: 'baseline';
+  /** The version asked for. */
+  version: string;
+  dryRun: boolean;
+  /** Recorded as applied without running their SQL, in dbmate's order (under `dryRun`: would be). */
+  baselined: MigrationRef[];
+  /** Files up to the version that the ledger already had: left as they are. */
+  alreadyApplied: MigrationRef[];
+  /** How many objects (tables, columns, views, indexes) the baselined files create and the database was found to have. */
+  checkedObjects: number;
+  /** Baselined files whose up section the parser could not read, so their objects were not checked. */
+  unchecked: { file: string; reason: string }[];
+  /** Versions pending after the baseline (under `dryRun`: they would be), in dbmate's order. */
+  pending: string[];
+  /** Highest applied version with a file afterwards. */
+  currentVersion?: string;
+  /** The ledger (and history table) did not exist: created (under `dryRun`: would be). */
+  ledgerCreated: boolean;
+  /** Path written when the schema was dumped after recording. */
+  schemaFile?: string;
+  /** A schema dump that failed after the baseline was recorded (reported, does not undo it). */
+  dumpError?: Error;
+  durationMs: number;
+}

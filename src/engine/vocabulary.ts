@@ -35,6 +35,17 @@ export const RUN_KINDS = ['up', 'rollback'] as const;
 /** A value of {@link RUN_KINDS}. */
 export type RunKind = (typeof RUN_KINDS)[number];
 
+/**
+ * History rows that are not steps of a run: `verify`'s proofs (`verified`) and `baseline`'s
+ * records (`baselined`: nothing ran). Reports leave them out of runs, durations and success rates.
+ */
+export const NOT_RUN_STEP_OUTCOMES = ['verified', 'baselined'] as const satisfies readonly StepOutcome[];
+
+/** Whether a stored outcome is one of {@link NOT_RUN_STEP_OUTCOMES}. */
+export function isNotRunOutcome(stored: string): boolean {
+  return (NOT_RUN_STEP_OUTCOMES as readonly string[]).includes(stored);
+}
+
 /** Whether a status is one a recorded run can end with (and so one its history rows may carry). */
 export function isRunOutcome(status: unknown): status is RunOutcome {
   return (RUN_OUTCOMES as readonly unknown[]).includes(status);
@@ -43,15 +54,17 @@ export function isRunOutcome(status: unknown): status is RunOutcome {
 /**
  * Outcome of one step: `applied` (an up section), `rolled-back` (a down section), `failed`,
  * `cancelled` (the job was cancelled while it ran and its statement was cancelled: nothing of a
- * transactional section remains), and `verified` (only in the history table: `verify` proved on a
- * scratch database that this file's down section undoes its up; nothing ran on this database).
+ * transactional section remains), `verified` (only in the history table: `verify` proved on a
+ * scratch database that this file's down section undoes its up; nothing ran on this database) and
+ * `baselined` (only in the history table: `baseline` recorded the version as applied without
+ * running its SQL, because the database already had its schema).
  */
-export const STEP_OUTCOMES = ['applied', 'failed', 'rolled-back', 'verified', 'cancelled'] as const;
+export const STEP_OUTCOMES = ['applied', 'failed', 'rolled-back', 'verified', 'cancelled', 'baselined'] as const;
 
 /** A value of {@link STEP_OUTCOMES}. */
 export type StepOutcome = (typeof STEP_OUTCOMES)[number];
 
-/** Outcomes of a step the engine ran on this database: all of {@link STEP_OUTCOMES} but `verified`. */
+/** Outcomes of a step the engine ran on this database: all of {@link STEP_OUTCOMES} but `verified` and `baselined`. */
 export const RAN_STEP_OUTCOMES = ['applied', 'rolled-back', 'failed', 'cancelled'] as const satisfies readonly StepOutcome[];
 
 /** A value of {@link RAN_STEP_OUTCOMES}: the outcome of an engine step (`StepResult`). */

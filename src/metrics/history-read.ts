@@ -1,7 +1,7 @@
 import { type Connection } from '../engine/db.js';
 import { tableExists as historyExists } from '../engine/catalog.js';
 import type { HistoryName } from '../engine/history.js';
-import { isRunOutcome, stepOutcome, storedSpellings } from '../engine/vocabulary.js';
+import { isRunOutcome, NOT_RUN_STEP_OUTCOMES, stepOutcome, storedSpellings } from '../engine/vocabulary.js';
 import type { HistoryRecord } from './types.js';
 
 /** Filters of {@link readHistory}. */
@@ -12,7 +12,7 @@ export interface HistoryQuery {
   since?: Date | null;
   /** At most this many rows, newest first. */
   limit?: number;
-  /** Leave out `verify`'s `verified` rows (they are proofs, not runs). */
+  /** Leave out `verify`'s `verified` rows and `baseline`'s `baselined` rows (they are not runs). */
   runsOnly?: boolean;
 }
 
@@ -118,7 +118,7 @@ function filters(q: HistoryQuery): { where: string; values: unknown[] } {
     values.push(q.since.toISOString());
     conds.push(`started_at >= $${values.length}::timestamptz`);
   }
-  if (q.runsOnly) conds.push(`outcome <> 'verified'`);
+  if (q.runsOnly) conds.push(`outcome not in (${NOT_RUN_STEP_OUTCOMES.map((o) => `'${o}'`).join(', ')})`);
   return { where: conds.length ? ` where ${conds.join(' and ')}` : '', values };
 }
 

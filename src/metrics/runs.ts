@@ -1,15 +1,16 @@
-import type { RunKind, RunOutcome } from '../engine/vocabulary.js';
+import { isNotRunOutcome, type RunKind, type RunOutcome } from '../engine/vocabulary.js';
 import { runKey, UNSPECIFIED_ENVIRONMENT } from './history-read.js';
 import type { HistoryRecord, RunSummary } from './types.js';
 
 /**
  * Group audit rows into runs (one invocation of the tool for one environment), oldest first.
- * `verified` rows are proofs written by `verify`, not runs, and are left out.
+ * `verified` rows (proofs written by `verify`) and `baselined` rows (`baseline` recorded versions
+ * without running them) are not runs, and are left out.
  */
 export function groupRuns(rows: readonly HistoryRecord[]): RunSummary[] {
   const groups = new Map<string, HistoryRecord[]>();
   for (const r of [...rows].sort((a, b) => a.id - b.id)) {
-    if (r.outcome === 'verified') continue;
+    if (isNotRunOutcome(r.outcome)) continue;
     const key = `${runKey(r)}\u0000${r.environment ?? ''}`;
     const g = groups.get(key);
     if (g) g.push(r);

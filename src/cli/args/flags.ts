@@ -20,7 +20,8 @@ export type CommandName =
   | 'lint'
   | 'verify'
   | 'history'
-  | 'report';
+  | 'report'
+  | 'baseline';
 
 /** How a flag's value is read: urfave/cli's flag types, plus the integer kinds we validate. */
 export type FlagKind = 'string' | 'bool' | 'slice' | 'duration' | 'count' | 'positive';
@@ -227,6 +228,15 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'markdown', kind: 'bool', usage: 'print GitHub markdown' },
       { name: 'html', kind: 'string', usage: 'also write a self-contained HTML report with charts to this file' },
     ],
+  },
+  {
+    name: 'baseline',
+    aliases: [],
+    usage:
+      'Record the migrations up to VERSION as applied without running them (adopting an existing database).\n' +
+      'Refused when an object they create is missing from the database; versions already applied are left as they are',
+    argsUsage: 'VERSION',
+    flags: [DRY_RUN, LOCAL_JSON],
   },
 ];
 

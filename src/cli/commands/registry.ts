@@ -1,6 +1,7 @@
 import { MigrationError } from '../../engine/errors.js';
 import type { CommandName } from '../args/flags.js';
 import type { Command, CommandContext } from './context.js';
+import { baselineCommand } from './baseline.js';
 import { createCommand, dropCommand } from './database.js';
 import { dumpCommand } from './dump.js';
 import { lintCommand } from './lint.js';
@@ -33,6 +34,7 @@ const DATABASE: Readonly<Record<Exclude<CommandName, OfflineName>, Command>> = {
   history: historyCommand,
   report: reportCommand,
   verify: verifyCommand,
+  baseline: baselineCommand,
 };
 
 /** The command if it needs no database (`new`, `lint`): those run before a URL is required. */
