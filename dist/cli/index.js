@@ -14113,6 +14113,21 @@ async function writeSchema(conn, target, ledger, opts) {
     log.info(`Writing: ${schemaFile}`);
     await writeSchemaFile(cwd && !schemaFile.startsWith('/') ? `${cwd}/${schemaFile}` : schemaFile, text);
 }
+/**
+ * The automatic schema dump after a command that changed the ledger (`up`, the automatic
+ * rollback, `baseline`): best effort, because what the command did is already committed. A
+ * failure is warned about, saying `done` (what stands), and returned for the command's result.
+ */
+async function writeSchemaAfter(conn, target, ledger, opts, done) {
+    try {
+        await writeSchema(conn, target, ledger, opts);
+        return { schemaFile: opts.schemaFile };
+    }
+    catch (err) {
+        opts.log.warn(`schema dump failed (${done}): ${err.message}`);
+        return { dumpError: err };
+    }
+}
 /** A name as a pg_dump pattern that matches exactly it (identifiers.ts allows no `"`, `*` or `?`). */
 function patternQuote(name) {
     return `"${name.replace(/"/g, '""')}"`;
@@ -15798,14 +15813,7 @@ async function settleRun(conn, s, run) {
                     await recordLostStep(fresh, last, after, run.stepOpts);
             }
             if (s.dumpSchema && !result.error) {
-                try {
-                    await writeSchema(conn, s.target, ledger, { pgDump: s.pgDump, history, schemaFile: s.schemaFile, cwd: s.cwd, log: s.log });
-                    result.schemaFile = s.schemaFile;
-                }
-                catch (err) {
-                    result.dumpError = err;
-                    s.log.warn(`schema dump failed (the migrations themselves succeeded): ${err.message}`);
-                }
+                Object.assign(result, await writeSchemaAfter(conn, s.target, ledger, { pgDump: s.pgDump, history, schemaFile: s.schemaFile, cwd: s.cwd, log: s.log }, 'the migrations themselves succeeded'));
             }
         }
     }
@@ -16369,14 +16377,7 @@ class Migrator {
                 this.log.info(`Baselined: ${f.fileName}`);
             if (this.cfg.dumpSchema) {
                 const { target, pgDump, schemaFile, cwd, log } = this.cfg;
-                try {
-                    await writeSchema(conn, target, ledger, { pgDump, history, schemaFile, cwd, log });
-                    out.schemaFile = schemaFile;
-                }
-                catch (err) {
-                    out.dumpError = err;
-                    log.warn(`schema dump failed (the baseline itself was recorded): ${err.message}`);
-                }
+                Object.assign(out, await writeSchemaAfter(conn, target, ledger, { pgDump, history, schemaFile, cwd, log }, 'the baseline itself was recorded'));
             }
             out.durationMs = Date.now() - t0;
             return out;

@@ -108,6 +108,21 @@ export async function writeSchema(conn: Connection, target: DatabaseTarget, ledg
   await writeSchemaFile(cwd && !schemaFile.startsWith('/') ? `${cwd}/${schemaFile}` : schemaFile, text);
 }
 
+/**
+ * The automatic schema dump after a command that changed the ledger (`up`, the automatic
+ * rollback, `baseline`): best effort, because what the command did is already committed. A
+ * failure is warned about, saying `done` (what stands), and returned for the command's result.
+ */
+export async function writeSchemaAfter(conn: Connection, target: DatabaseTarget, ledger: LedgerName, opts: SchemaFileOptions, done: string): Promise<{ schemaFile: string } | { dumpError: Error }> {
+  try {
+    await writeSchema(conn, target, ledger, opts);
+    return { schemaFile: opts.schemaFile };
+  } catch (err) {
+    opts.log.warn(`schema dump failed (${done}): ${(err as Error).message}`);
+    return { dumpError: err as Error };
+  }
+}
+
 /** A name as a pg_dump pattern that matches exactly it (identifiers.ts allows no `"`, `*` or `?`). */
 function patternQuote(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;

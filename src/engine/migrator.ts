@@ -12,7 +12,7 @@ import { cancelledError } from './cancel.js';
 import { runStep, type StepResult, type StepOptions } from './runner.js';
 import { DEFAULT_LOCK_RETRY_BUDGET_MS, effectiveCapMs } from './lock-schedule.js';
 import { isEmptySection } from './split.js';
-import { writeSchema } from './dump.js';
+import { writeSchema, writeSchemaAfter } from './dump.js';
 import { formatGoDuration } from './duration.js';
 import { serverVersion } from './pg-tools.js';
 import { readTableSizes } from './catalog.js';
@@ -379,13 +379,7 @@ export class Migrator {
       for (const f of d.todo) this.log.info(`Baselined: ${f.fileName}`);
       if (this.cfg.dumpSchema) {
         const { target, pgDump, schemaFile, cwd, log } = this.cfg;
-        try {
-          await writeSchema(conn, target, ledger, { pgDump, history, schemaFile, cwd, log });
-          out.schemaFile = schemaFile;
-        } catch (err) {
-          out.dumpError = err as Error;
-          log.warn(`schema dump failed (the baseline itself was recorded): ${(err as Error).message}`);
-        }
+        Object.assign(out, await writeSchemaAfter(conn, target, ledger, { pgDump, history, schemaFile, cwd, log }, 'the baseline itself was recorded'));
       }
       out.durationMs = Date.now() - t0;
       return out;

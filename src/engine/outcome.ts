@@ -7,7 +7,7 @@ import { closeQuietly, isConnectionLost, type Connection } from './db.js';
 import { abortReason } from './cancel.js';
 import { MigrationError } from './errors.js';
 import { endStaleSession, type SessionGuard } from './guard.js';
-import { writeSchema } from './dump.js';
+import { writeSchemaAfter } from './dump.js';
 import type { HistoryName } from './history.js';
 import { appliedVersions, type LedgerName } from './ledger.js';
 import { makePlan, refOf, type MigrationPlan } from './plan.js';
@@ -91,13 +91,7 @@ export async function settleRun(conn: Connection, s: SettleSettings, run: RunSoF
         else await recordLostStep(fresh, last, after, run.stepOpts);
       }
       if (s.dumpSchema && !result.error) {
-        try {
-          await writeSchema(conn, s.target, ledger, { pgDump: s.pgDump, history, schemaFile: s.schemaFile, cwd: s.cwd, log: s.log });
-          result.schemaFile = s.schemaFile;
-        } catch (err) {
-          result.dumpError = err as Error;
-          s.log.warn(`schema dump failed (the migrations themselves succeeded): ${(err as Error).message}`);
-        }
+        Object.assign(result, await writeSchemaAfter(conn, s.target, ledger, { pgDump: s.pgDump, history, schemaFile: s.schemaFile, cwd: s.cwd, log: s.log }, 'the migrations themselves succeeded'));
       }
     }
   } finally {
