@@ -28,6 +28,8 @@ describe('redact: word-like passwords', () => {
   it('a one-letter password is masked as a token, never inside "port"', () => {
     const t = parseDatabaseUrl('postgres://u:p@h/d');
     expect(redact(HINT, t.secrets)).toBe(HINT);
+    const missingDir = '  hint: Create it, or point --migrations-dir (DBMATE_MIGRATIONS_DIR) at the directory that holds your migrations.';
+    expect(redact(missingDir, t.secrets)).toBe(missingDir);
     expect(redact('the password was p, and p; (p) p.', t.secrets)).toBe('the password was ********, and ********; (********) ********.');
   });
 
