@@ -267,10 +267,10 @@ describe('pipeline: health checks and automatic rollback (fakes)', () => {
 });
 
 describe('a missing production database', () => {
-  it('says what is true for the action (it never creates one), not the CLI\'s `db-migrate create`', async () => {
+  it('says what is true for the action (it never creates one), not the CLI\'s `db-migrate-action create`', async () => {
     const missing = () => {
       throw new MigrationError('DATABASE_MISSING', 'database "app" does not exist (3D000)', {
-        hint: 'create it first (`db-migrate create`, or `db-migrate up`, which creates a missing database)',
+        hint: 'create it first (`db-migrate-action create`, or `db-migrate-action up`, which creates a missing database)',
       });
     };
     const m = fakeMigrator({ holdLock: async () => missing(), status: async () => missing() });

@@ -420,7 +420,7 @@ describe('usage errors', () => {
     expect(err.hint).toBe('-strict is an option of up, migrate, plan: put it after the command');
     const out = formatUsageError(err);
     expect(out.exitCode).toBe(2);
-    expect(out.stdout.startsWith('Incorrect Usage: flag provided but not defined: -strict\n\nNAME:\n   db-migrate - ')).toBe(true);
+    expect(out.stdout.startsWith('Incorrect Usage: flag provided but not defined: -strict\n\nNAME:\n   db-migrate-action - ')).toBe(true);
     expect(out.stderr).toBe('Error: flag provided but not defined: -strict\nhint: -strict is an option of up, migrate, plan: put it after the command\n');
   });
 
@@ -428,7 +428,7 @@ describe('usage errors', () => {
     expect(usageError(['--bogus', 'up']).message).toBe('flag provided but not defined: -bogus');
     const err = usageError(['status', '--steps', '1']);
     expect(err.message).toBe('flag provided but not defined: -steps');
-    expect(err.helpText).toContain('db-migrate status - List applied and pending migrations');
+    expect(err.helpText).toContain('db-migrate-action status - List applied and pending migrations');
     expect(err.hint).toBe('-steps is an option of up, migrate, rollback, plan: put it after the command');
     expect(usageError(['up', '--url', 'x']).hint).toBe('-url is a global option: put it before the command');
     expect(usageError(['dump', '--no-comments']).message).toBe('flag provided but not defined: -no-comments');
@@ -495,8 +495,8 @@ describe('usage errors', () => {
 
 describe('help and version', () => {
   it('prints the version for global -v and --version', () => {
-    expect(parseArgs(['-v'], {}, { version: '1.2.3' })).toEqual({ version: 'db-migrate version 1.2.3' });
-    expect(parseArgs(['--version', 'up'], {}, { version: '1.2.3' })).toEqual({ version: 'db-migrate version 1.2.3' });
+    expect(parseArgs(['-v'], {}, { version: '1.2.3' })).toEqual({ version: 'db-migrate-action version 1.2.3' });
+    expect(parseArgs(['--version', 'up'], {}, { version: '1.2.3' })).toEqual({ version: 'db-migrate-action version 1.2.3' });
     expect(opts(['--version=false', 'up']).command).toBe('up');
   });
 
@@ -507,7 +507,7 @@ describe('help and version', () => {
   it('prints app help for no command, help, h, -h and --help', () => {
     for (const argv of [[], ['help'], ['h'], ['-h'], ['--help'], ['--help', 'up']]) {
       const r = parseArgs(argv, {}, { version: '1.2.3' }) as { help: string };
-      expect(r.help).toContain('USAGE:\n   db-migrate [global options] command [command options]');
+      expect(r.help).toContain('USAGE:\n   db-migrate-action [global options] command [command options]');
       expect(r.help).toContain('VERSION:\n   1.2.3');
       expect(r.help).toContain('rollback, down');
       expect(r.help).toContain('--migrations-dir value, -d value [ --migrations-dir value, -d value ]');
@@ -518,12 +518,12 @@ describe('help and version', () => {
   it('prints command help for `help up`, `up -h` and aliases', () => {
     for (const argv of [['help', 'up'], ['up', '-h'], ['up', '--help']]) {
       const r = parseArgs(argv, {}) as { help: string };
-      expect(r.help).toContain('NAME:\n   db-migrate up - Create database (if necessary) and migrate to the latest version');
+      expect(r.help).toContain('NAME:\n   db-migrate-action up - Create database (if necessary) and migrate to the latest version');
       expect(r.help).toContain('--strict');
       expect(r.help).toContain('[$DBMATE_STRICT]');
     }
-    expect((parseArgs(['help', 'down'], {}) as { help: string }).help).toContain('db-migrate rollback - Rollback the most recent migration');
-    expect((parseArgs(['n', '-h'], {}) as { help: string }).help).toContain('db-migrate new [command options] NAME');
+    expect((parseArgs(['help', 'down'], {}) as { help: string }).help).toContain('db-migrate-action rollback - Rollback the most recent migration');
+    expect((parseArgs(['n', '-h'], {}) as { help: string }).help).toContain('db-migrate-action new [command options] NAME');
   });
 });
 

@@ -1,10 +1,11 @@
 /**
  * CLI robustness (issue 17): a closed stdout ends quietly with the status dbmate gets, `--json`
  * failures print a JSON error document, `--env` has one meaning, and hints name the right thing.
- * The closed-pipe cases run the bundle (`DB_MIGRATE_CLI` names a private build) as users do.
+ * The closed-pipe and --env-file cases run the bundle (`DB_MIGRATE_CLI` names a private build) as users do.
  */
 import { describe, it, expect, afterAll, beforeAll } from '@jest/globals';
 import { spawn } from 'node:child_process';
+import { dirname } from 'node:path';
 import { usePostgres } from './helpers/pg.js';
 import { CLI_BUNDLE, DBMATE_BIN, migration, project, runCli, runProcess } from './helpers/cli.js';
 import { node24, NODE24_HOOK_TIMEOUT_MS } from './helpers/node24.js';
@@ -118,20 +119,35 @@ describe('--env is the variable, --environment the environment name', () => {
       code: 2,
       stdout: '',
       stderr:
-        'Error: invalid url, have you set your --url flag or production environment variable?\n  hint: production is not set in the environment or the env file(s) .env; --env names the variable that holds the database URL, and "production" looks like an environment name: to show one environment\'s runs use `db-migrate history --environment production`, to reach its database pass --env PRODUCTION_DATABASE_URL or --url\n',
+        'Error: invalid url, have you set your --url flag or production environment variable?\n  hint: production is not set in the environment or the env file(s) .env; --env names the variable that holds the database URL, and "production" looks like an environment name: to show one environment\'s runs use `db-migrate-action history --environment production`, to reach its database pass --env PRODUCTION_DATABASE_URL or --url\n',
     });
   });
 
   it('history --env is refused with where each meaning goes; history --environment filters', async () => {
     const r = await runCli(['--env-file', '.env.dbmate', 'history', '--env', 'DEV_DATABASE_URL'], { cwd: proj.dir });
     expect(r.code).toBe(2);
-    expect(r.stdout).toMatch(/^Incorrect Usage: flag provided but not defined: -env\n\nNAME:\n {3}db-migrate history - /);
+    expect(r.stdout).toMatch(/^Incorrect Usage: flag provided but not defined: -env\n\nNAME:\n {3}db-migrate-action history - /);
     expect(r.stderr).toBe(
       'Error: flag provided but not defined: -env\nhint: -env is the global option naming the variable that holds the database URL (put it before the command); to show one environment, use --environment NAME\n',
     );
     const ok = await runCli(['--env', 'DEV_DATABASE_URL', 'history', '--environment', 'nowhere', '--json'], { cwd: proj.dir, env: { DEV_DATABASE_URL: url } });
     expect(ok).toEqual({ code: 0, stdout: '[]\n', stderr: '' });
   });
+});
+
+describe('--env-file through the bin, as users run it', () => {
+  it('a missing file is skipped as dbmate skips it, on this Node and on Node 24 (`node` would exit 9 on it)', async () => {
+    const args = ['--env-file', 'missing.env', '--url', url, 'status'];
+    const expected = { code: 0, stdout: '[X] 1_a.sql\n\nApplied: 1\nPending: 0\n', stderr: '' };
+    expect(await runProcess(DBMATE_BIN, args, { cwd: proj.dir })).toEqual(expected);
+    for (const node of [process.execPath, await node24()]) {
+      // Executed itself, as the npm bin symlink is: its launcher runs `node -- file args`, the `node` first on PATH.
+      const r = await runProcess(CLI_BUNDLE, args, { cwd: proj.dir, env: { PATH: `${dirname(node)}:${process.env.PATH}` } });
+      expect([node, r]).toEqual([node, expected]);
+    }
+    // Node itself, given the file and the flag as users might type it, takes the flag first.
+    expect(await runProcess(process.execPath, [CLI_BUNDLE, ...args], { cwd: proj.dir })).toEqual({ code: 9, stdout: '', stderr: `${process.execPath}: missing.env: not found\n` });
+  }, NODE24_HOOK_TIMEOUT_MS);
 });
 
 describe('hints', () => {
@@ -146,6 +162,6 @@ describe('hints', () => {
 
   it('verify --help says it verifies every migration', async () => {
     const r = await runCli(['verify', '--help'], { cwd: proj.dir });
-    expect(r.stdout).toContain('db-migrate verify - Apply, roll back and re-apply every migration on a scratch database to prove their down blocks\n');
+    expect(r.stdout).toContain('db-migrate-action verify - Apply, roll back and re-apply every migration on a scratch database to prove their down blocks\n');
   });
 });

@@ -205,8 +205,15 @@ describe('docs/DATABASE_MIGRATIONS.md', () => {
 /** README.md and every page of docs/: where commands are shown to users. */
 const PAGES = [join(ROOT, 'README.md'), ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => join(ROOT, 'docs', f))];
 
-/** How a shown command starts: the CLI as installed (`db-migrate`, `db-migrate-action`) or through npx. */
-const CLI_PREFIX = /^(?:npx\s+(?:(?:--no-install|--yes|-y)\s+)*db-migrate-action(?:@\S+)?|db-migrate-action|db-migrate)(?=\s|$)/;
+/** How a shown command starts: the CLI as installed (`db-migrate-action`) or through npx. */
+const CLI_PREFIX = /^(?:npx\s+(?:(?:--no-install|--yes|-y|--)\s+)*db-migrate-action(?:@\S+)?|db-migrate-action)(?=\s|$)/;
+
+/**
+ * The CLI's old name: the npm package `db-migrate` is an unrelated tool whose bin has that name, so
+ * `npx db-migrate …` runs theirs, and a bare `db-migrate …` line is what an install of it provides.
+ */
+const NPX_OTHER_PACKAGE = /npx\s+(?:-\S+\s+)*db-migrate(?!-action)(?=[^\w-]|$)/;
+const BARE_OLD_NAME = /^db-migrate(?=\s|$)/;
 
 /**
  * Command lines that cannot be checked by parsing, each with the reason. Empty now; an entry that no
@@ -308,6 +315,30 @@ describe('command lines shown in README.md and docs/*.md', () => {
       }
     }
     expect(bad).toEqual([]);
+  });
+
+  it('never run the unrelated npm package `db-migrate`: no `npx db-migrate` anywhere on a page, no bare `db-migrate` command line', () => {
+    const bad: string[] = [];
+    for (const page of PAGES) {
+      const name = page.slice(ROOT.length + 1);
+      readFileSync(page, 'utf8')
+        .split('\n')
+        .forEach((l, i) => {
+          if (NPX_OTHER_PACKAGE.test(l)) bad.push(`${name}:${i + 1}: ${l.trim()}`);
+        });
+      for (const b of blocks(readFileSync(page, 'utf8')).filter((x) => ['sh', 'bash', 'shell', 'console'].includes(x.lang))) {
+        b.code.split('\n').forEach((l, i) => {
+          if (BARE_OLD_NAME.test(l.replace(/^\$\s+/, '').trim())) bad.push(`${name}:${b.line + 1 + i}: ${l.trim()}`);
+        });
+      }
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it('recognise the old name only as the unrelated package', () => {
+    for (const l of ['npx db-migrate up', 'npx db-migrate', 'run `npx db-migrate`', 'npx --yes db-migrate@2 status']) expect([l, NPX_OTHER_PACKAGE.test(l)]).toEqual([l, true]);
+    for (const l of ['npx db-migrate-action@1 status', 'npx -- db-migrate-action --env-file .env up', 'npx db-migrate-action']) expect([l, NPX_OTHER_PACKAGE.test(l)]).toEqual([l, false]);
+    expect(['db-migrate up', 'db-migrate-action up', 'db-migrate.yml'].map((l) => BARE_OLD_NAME.test(l))).toEqual([true, false, false]);
   });
 
   it('exempt only lines that are still shown', () => {

@@ -174,7 +174,7 @@ describe('another tool’s table where the ledger should be', () => {
     for (const args of [['up'], ['status'], ['rollback']]) {
       const r = await run(args, url, p.dir);
       expect(r.stderr).toBe(
-        'Error: public.schema_migrations_history is not db-migrate\'s history table: it has no columns direction, outcome, file_name, checksum, started_at, finished_at, duration_ms, environment, actor, git_sha, run_id, run_url, tool_version, sqlstate, error (columns: id, version, note)\n' +
+        'Error: public.schema_migrations_history is not db-migrate-action\'s history table: it has no columns direction, outcome, file_name, checksum, started_at, finished_at, duration_ms, environment, actor, git_sha, run_id, run_url, tool_version, sqlstate, error (columns: id, version, note)\n' +
           '  hint: give the history table another name with history-table (action input) or --history-table (CLI), or disable it with an empty value; nothing was changed\n',
       );
       expect(r.code).toBe(2);

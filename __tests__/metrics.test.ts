@@ -353,7 +353,7 @@ describe('runs written by the real engine', () => {
       expect(html).toMatch(/^<!DOCTYPE html>/i);
       expect(html).toContain('production');
 
-      // The same through the bundled CLI, as `npx db-migrate` runs it.
+      // The same through the bundled CLI, as `npx db-migrate-action` runs it.
       const bundled = await runCliBundle(['--url', url, 'report', '--since', '1d'], { cwd: proj.dir });
       expect(bundled.stderr).toBe('');
       expect(bundled.code).toBe(0);

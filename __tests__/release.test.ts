@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -58,7 +58,7 @@ describe('release tags', () => {
         err: 'release: tag v1.3.0 does not match package.json version 1.2.0: the tag must be v followed by package.json\'s version (set "version": "1.3.0" and tag that commit, or tag v1.2.0)\n',
       });
       expect(checkTag('v1.2.0', dir)).toContain('npm-tag=latest');
-      expect(run(['check-tag'], dir)).toEqual({ code: 2, out: '', err: 'usage: node scripts/release.mjs check-tag|notes|major-tag <tag> | check-dist\n' });
+      expect(run(['check-tag'], dir)).toEqual({ code: 2, out: '', err: 'usage: node scripts/release.mjs check-tag|notes|major-tag <tag> | check-dist | publish-manifest | check-manifest\n' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -80,6 +80,31 @@ describe('release tags', () => {
       expect(run(['notes', 'v1.2.0'], none)).toEqual({ code: 1, out: '', err: 'release: CHANGELOG.md is missing: the release notes come from it\n' });
     } finally {
       rmSync(none, { recursive: true, force: true });
+    }
+  });
+
+  it('publish-manifest strips the test binaries from package.json; check-manifest (prepublishOnly) refuses anything npm would install', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'release-'));
+    try {
+      writeFileSync(join(dir, 'package.json'), readFileSync(join(ROOT, 'package.json')));
+      const before = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+      expect(run(['check-manifest'], dir)).toEqual({
+        code: 1,
+        out: '',
+        err: 'release: package.json must not be published with optionalDependencies: everything is bundled into dist/ (run node scripts/release.mjs publish-manifest first, as the release workflow does)\n',
+      });
+      expect(run(['publish-manifest'], dir)).toEqual({ code: 0, out: '', err: '' });
+      const after = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+      const { optionalDependencies, ...rest } = before;
+      expect(Object.keys(optionalDependencies as object).sort()).toEqual(['@dbmate/linux-x64', '@squawk-cli/linux-x64']);
+      expect(after).toEqual(rest);
+      expect(run(['check-manifest'], dir)).toEqual({ code: 0, out: '', err: '' });
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ ...after, private: true, dependencies: { pg: '^8' }, peerDependencies: {} }));
+      expect(run(['check-manifest'], dir).err).toBe(
+        'release: package.json must not be published with dependencies, private: everything is bundled into dist/ (run node scripts/release.mjs publish-manifest first, as the release workflow does)\n',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -38847,7 +38847,7 @@ function connectError(target, err, timeoutMs) {
     }
     if (e?.code === '3D000') {
         return new errors_MigrationError('DATABASE_MISSING', `database "${target.database}" does not exist (3D000)`, {
-            hint: 'create it first (`db-migrate create`, or `db-migrate up`, which creates a missing database)',
+            hint: 'create it first (`db-migrate-action create`, or `db-migrate-action up`, which creates a missing database)',
             cause: err,
         });
     }
@@ -40094,7 +40094,7 @@ function parseMigration(source, displayPath) {
         return fail('PARSE_MULTIPLE_SECTIONS', `a migration file must have exactly one '-- migrate:up' section, found ${ups.length} ` +
             `(lines ${upLines.join(', ')}); split it into separate migration files`, 'dbmate records the same version for every section of a file, so on PostgreSQL the second section ' +
             'always fails with a duplicate key on schema_migrations_pkey. Create one file per section ' +
-            '(e.g. with `db-migrate new NAME`) and move each up/down pair into its own file.');
+            '(e.g. with `db-migrate-action new NAME`) and move each up/down pair into its own file.');
     }
     const downStart = downStarts[0];
     return {
@@ -41361,7 +41361,7 @@ const MISSING_DOWN = {
 const PARSE_ERROR = {
     id: 'parse-error',
     severity: 'error',
-    why: 'The migration fails before it changes anything: dbmate and db-migrate reject the file, or PostgreSQL rejects the SQL.',
+    why: 'The migration fails before it changes anything: dbmate and db-migrate-action reject the file, or PostgreSQL rejects the SQL.',
     fix: 'Fix the syntax at the reported position (see the message); check the `-- migrate:up` / `-- migrate:down` markers.',
 };
 function addName(set, name) {
@@ -41754,7 +41754,7 @@ function lintTally(findings, files) {
 /**
  * Which lint findings stop a run, stated once for the action and the CLI: the gate of `up` judges
  * what the run executes (its up sections), while `command: lint`, the pull-request review and
- * `db-migrate lint` judge every section, down sections included (they run on a rollback).
+ * `db-migrate-action lint` judge every section, down sections included (they run on a rollback).
  */
 
 
@@ -43435,7 +43435,7 @@ function missingDirHint(dir, err) {
         return `\`${dir}\` is not a directory; ${fix}`;
     if (code === 'EACCES' || code === 'EPERM')
         return `\`${dir}\` cannot be read (${code}); fix its permissions ${fix}`;
-    return `Create it (\`db-migrate new NAME\` does), ${fix}`;
+    return `Create it (\`db-migrate-action new NAME\` does), ${fix}`;
 }
 /**
  * Groups files that share a version. dbmate keys its ledger on the version only, so two such files
@@ -43475,7 +43475,7 @@ function assertUniqueVersions(files) {
         hint: sameFileTwice
             ? 'The same migrations directory is configured more than once; list each directory only once.'
             : 'The version is the leading digits of the file name and must be unique. Rename the file that has ' +
-                'not been applied yet (e.g. to a fresh timestamp from `db-migrate new NAME`); dbmate would apply ' +
+                'not been applied yet (e.g. to a fresh timestamp from `db-migrate-action new NAME`); dbmate would apply ' +
                 'only one of them and then report both as applied.',
     });
 }
@@ -43492,7 +43492,7 @@ function listPaths(paths) {
 function newMigrationFileName(name, now) {
     if (name === '') {
         throw new MigrationError('MIGRATION_NAME_MISSING', 'please specify a name for the new migration', {
-            hint: 'Pass a name, e.g. `db-migrate new create_users`.',
+            hint: 'Pass a name, e.g. `db-migrate-action new create_users`.',
         });
     }
     const pad = (n, width = 2) => String(n).padStart(width, '0');
@@ -43948,7 +43948,7 @@ async function checkHistory(conn, name) {
             : undefined;
     if (why === undefined)
         return true;
-    throw new errors_MigrationError('HISTORY_FOREIGN', `${name.quoted} is not db-migrate's history table: ${why}`, {
+    throw new errors_MigrationError('HISTORY_FOREIGN', `${name.quoted} is not db-migrate-action's history table: ${why}`, {
         hint: 'give the history table another name with history-table (action input) or --history-table (CLI), ' +
             'or disable it with an empty value; nothing was changed',
     });
@@ -44020,7 +44020,7 @@ function makePlan(files, applied) {
 function checkStrictOrder(plan) {
     const first = plan.pending[0];
     if (first && plan.highestApplied !== undefined && first.version <= plan.highestApplied) {
-        throw new errors_MigrationError('OUT_OF_ORDER', `migration \`${first.version}\` is out of order with already applied migrations, the version number has to be higher than the applied migration \`${plan.highestApplied}\` in --strict mode`, { hint: `rename ${first.displayPath} with a newer timestamp (db-migrate new), or run without --strict`, file: first.displayPath });
+        throw new errors_MigrationError('OUT_OF_ORDER', `migration \`${first.version}\` is out of order with already applied migrations, the version number has to be higher than the applied migration \`${plan.highestApplied}\` in --strict mode`, { hint: `rename ${first.displayPath} with a newer timestamp (db-migrate-action new), or run without --strict`, file: first.displayPath });
     }
 }
 /**
@@ -44278,7 +44278,7 @@ class SessionGuard {
             return;
         this.lostReason = reason;
         this.s.log.warn(`${reason}: closing the connection`);
-        destroySocket(this.conn, Object.assign(new Error(`connection closed by db-migrate: ${reason}`), { code: CONNECTION_DEAD }));
+        destroySocket(this.conn, Object.assign(new Error(`connection closed by db-migrate-action: ${reason}`), { code: CONNECTION_DEAD }));
     }
 }
 /**
@@ -46293,7 +46293,7 @@ class Migrator {
             const files = await this.files();
             if (files.length === 0) {
                 throw new errors_MigrationError('NO_MIGRATIONS', 'no migration files found', {
-                    hint: `add a migration with \`db-migrate new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
+                    hint: `add a migration with \`db-migrate-action new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
                 });
             }
             const plan = makePlan(files, await appliedVersions(conn, ledger));
@@ -46436,7 +46436,7 @@ class Migrator {
         const files = await this.files();
         if (files.length === 0) {
             throw new errors_MigrationError('NO_MIGRATIONS', 'no migration files found', {
-                hint: `add a migration with \`db-migrate new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
+                hint: `add a migration with \`db-migrate-action new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
             });
         }
         const upTo = files.slice(0, baselineIndex(files, opts.version) + 1);
@@ -49655,7 +49655,7 @@ async function coverageOf(dirs, cwd, conn, name) {
         throw err;
     }
 }
-/** The audit trail, newest first (`db-migrate history`); null when nothing was ever recorded. */
+/** The audit trail, newest first (`db-migrate-action history`); null when nothing was ever recorded. */
 async function collectHistory(o, q) {
     return withHistory(o, (conn, name) => readHistory(conn, name, q));
 }
@@ -49805,7 +49805,7 @@ function renderHtml(report) {
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="db-migrate report">
+<meta name="generator" content="db-migrate-action report">
 <title>${html_escapeHtml(title)}</title>
 <link rel="icon" href="data:,">
 <style>${CSS}</style>
@@ -50521,7 +50521,7 @@ async function run(cfg, scratch, created, t0, proofs) {
         const files = (await migrator.plan()).pending;
         if (files.length === 0) {
             throw new errors_MigrationError('NO_MIGRATIONS', 'no migration files found', {
-                hint: `add a migration with \`db-migrate new NAME\` in ${cfg.migrationsDirs.join(', ')}`,
+                hint: `add a migration with \`db-migrate-action new NAME\` in ${cfg.migrationsDirs.join(', ')}`,
             });
         }
         const steps = [];

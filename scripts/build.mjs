@@ -57,8 +57,15 @@ try {
   rmSync(types, { recursive: true, force: true });
 }
 
-// The CLI is an npm `bin`: it needs a shebang and the executable bit.
+// The CLI is an npm `bin`, so it needs a launcher and the executable bit. Not `#!/usr/bin/env node`:
+// Node reads `--env-file` anywhere on its command line, even after the script, and exits 9 on a
+// missing file before our code runs, while dbmate skips a missing env file. Only `node -- script`
+// stops that, and a shebang cannot say it portably (`env -S` is missing from busybox, so Alpine).
+// So a shell runs line 2 as `exec node -- file args`; Node skips the `#!` line and reads line 2 as
+// a string expression followed by a `//` comment, valid in an ES module before its imports.
+const LAUNCHER = '#!/bin/sh\n":" //; exec node -- "$0" "$@"\n';
 const cli = join(dist, 'cli/index.js');
 const text = readFileSync(cli, 'utf8');
-if (!text.startsWith('#!')) writeFileSync(cli, `#!/usr/bin/env node\n${text}`);
+if (text.startsWith('#!')) throw new Error(`${cli} starts with a shebang of its own: src/cli/index.ts must not have one, the build adds the launcher`);
+writeFileSync(cli, `${LAUNCHER}${text}`);
 chmodSync(cli, 0o755);

@@ -15,4 +15,6 @@ export function checkTagMatchesPackage(tag: string, packageVersion: string): Rel
 export function releaseNotes(changelog: string, version: string): string;
 export function checkTag(tag: string, root?: string): string;
 export function checkDist(root?: string): void;
+export function publishManifest(pkg: Record<string, unknown>): Record<string, unknown>;
+export function checkManifest(pkg: Record<string, unknown>): void;
 export function main(argv: string[], io: { out: (s: string) => void; err: (s: string) => void; root?: string }): number;

@@ -6,11 +6,15 @@
 //   node scripts/release.mjs notes v1.2.3       the CHANGELOG.md section of 1.2.3, as release notes
 //   node scripts/release.mjs major-tag v1.2.3   v1, the moving tag a release updates
 //   node scripts/release.mjs check-dist         dist/ has no change against the commit (after a build)
+//   node scripts/release.mjs publish-manifest   rewrites package.json as npm must publish it (the
+//                                               release job's throwaway checkout only)
+//   node scripts/release.mjs check-manifest     package.json installs nothing but the tarball
+//                                               (prepublishOnly, so a local `npm publish` stops too)
 //
 // Reads package.json and CHANGELOG.md in the current directory. Exits 1 with `release: <why>` on
 // stderr when a check fails, 2 on a usage error.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -145,7 +149,37 @@ export function checkDist(root = process.cwd()) {
   }
 }
 
-const USAGE = 'usage: node scripts/release.mjs check-tag|notes|major-tag <tag> | check-dist';
+/**
+ * package.json as npm publishes it: without the linux-x64 test binaries (optionalDependencies),
+ * which npm would otherwise install with the CLI for every user. They stay optional in the
+ * repository so that `npm ci` works on every platform; npm cannot leave them out by itself.
+ * @param {Record<string, unknown>} pkg
+ * @returns {Record<string, unknown>}
+ */
+export function publishManifest(pkg) {
+  const { optionalDependencies: _optional, ...rest } = pkg;
+  return rest;
+}
+
+/** Manifest fields that would make `npm install db-migrate-action` download more than the tarball. */
+const INSTALLS = ['dependencies', 'optionalDependencies', 'peerDependencies', 'bundleDependencies', 'bundledDependencies'];
+
+/**
+ * Fails unless the manifest installs nothing but the tarball: ncc bundles every import into dist/.
+ * @param {Record<string, unknown>} pkg
+ */
+export function checkManifest(pkg) {
+  const present = INSTALLS.filter((k) => pkg[k] !== undefined && Object.keys(/** @type {object} */ (pkg[k])).length > 0);
+  if (pkg.private) present.push('private');
+  if (present.length > 0) {
+    throw new ReleaseError(
+      `package.json must not be published with ${present.join(', ')}: everything is bundled into dist/ (run node scripts/release.mjs publish-manifest first, as the release workflow does)`,
+    );
+  }
+}
+
+const USAGE = 'usage: node scripts/release.mjs check-tag|notes|major-tag <tag> | check-dist | publish-manifest | check-manifest';
+const NO_TAG = ['check-dist', 'publish-manifest', 'check-manifest'];
 
 /**
  * @param {string[]} argv
@@ -155,7 +189,7 @@ const USAGE = 'usage: node scripts/release.mjs check-tag|notes|major-tag <tag> |
 export function main(argv, io) {
   const [command, tag, ...rest] = argv;
   const needsTag = ['check-tag', 'notes', 'major-tag'].includes(command);
-  if ((!needsTag && command !== 'check-dist') || (needsTag && (!tag || rest.length > 0)) || (!needsTag && tag)) {
+  if ((!needsTag && !NO_TAG.includes(command)) || (needsTag && (!tag || rest.length > 0)) || (!needsTag && tag)) {
     io.err(`${USAGE}\n`);
     return 2;
   }
@@ -164,7 +198,13 @@ export function main(argv, io) {
     if (command === 'check-tag') io.out(checkTag(tag, root));
     else if (command === 'notes') io.out(releaseNotes(readChangelog(root), parseTag(tag).version));
     else if (command === 'major-tag') io.out(`${majorTag(tag)}\n`);
-    else checkDist(root);
+    else if (command === 'check-dist') checkDist(root);
+    else {
+      const file = join(root, 'package.json');
+      const pkg = JSON.parse(readFileSync(file, 'utf8'));
+      if (command === 'publish-manifest') writeFileSync(file, `${JSON.stringify(publishManifest(pkg), null, 2)}\n`);
+      else checkManifest(pkg);
+    }
     return 0;
   } catch (err) {
     if (!(err instanceof ReleaseError)) throw err;

@@ -1,4 +1,5 @@
-#!/usr/bin/env node
+#!/bin/sh
+":" //; exec node -- "$0" "$@"
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
@@ -7057,7 +7058,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 const cancel = (0,_engine_signals_js__WEBPACK_IMPORTED_MODULE_2__/* .cancelOnSignals */ .dJ)({
     onSignal: (name, first) => process.stderr.write(first ? `${name} received: stopping (no new migration starts; the one in flight is cancelled)\n` : `${name} received again: finishing\n`),
     lastResort: (name) => {
-        process.stderr.write(`Error: cancelled by ${name}: the run did not end within ${_engine_signals_js__WEBPACK_IMPORTED_MODULE_2__/* .LAST_RESORT_MS */ .YN} ms; run \`db-migrate status\` to see what is applied\n`);
+        process.stderr.write(`Error: cancelled by ${name}: the run did not end within ${_engine_signals_js__WEBPACK_IMPORTED_MODULE_2__/* .LAST_RESORT_MS */ .YN} ms; run \`db-migrate-action status\` to see what is applied\n`);
         process.exit((0,_engine_signals_js__WEBPACK_IMPORTED_MODULE_2__/* .signalExitCode */ .cf)(name));
     },
 });
@@ -7245,7 +7246,7 @@ function missingUrlError(opts, env) {
     if (name !== 'DATABASE_URL' && (ENVIRONMENT_WORDS.test(name) || /^[a-z][a-z0-9-]*$/.test(name))) {
         const filter = opts.command === 'history' || opts.command === 'report' ? `${opts.command} --environment ${name}` : `history --environment ${name}`;
         return new errors_MigrationError('URL_MISSING', message, {
-            hint: `${where}; --env names the variable that holds the database URL, and "${name}" looks like an environment name: to show one environment's runs use \`db-migrate ${filter}\`, to reach its database pass --env ${name.toUpperCase().replace(/-/g, '_')}_DATABASE_URL or --url`,
+            hint: `${where}; --env names the variable that holds the database URL, and "${name}" looks like an environment name: to show one environment's runs use \`db-migrate-action ${filter}\`, to reach its database pass --env ${name.toUpperCase().replace(/-/g, '_')}_DATABASE_URL or --url`,
         });
     }
     return new errors_MigrationError('URL_MISSING', message, { hint: `${where}: set it, or pass --url` });
@@ -7253,7 +7254,7 @@ function missingUrlError(opts, env) {
 
 ;// CONCATENATED MODULE: ./src/cli/closed-output.ts
 /**
- * A reader that goes away early (`db-migrate --json status | head -1`) closes our stdout. dbmate,
+ * A reader that goes away early (`db-migrate-action --json status | head -1`) closes our stdout. dbmate,
  * a Go program, is then killed by SIGPIPE at its next write, quietly: the shell reports 141
  * (128 + SIGPIPE). Node ignores SIGPIPE and reports the failed write as an `EPIPE` error event on
  * the stream, which with no listener is an uncaught exception and a stack trace. This module turns
@@ -7565,7 +7566,7 @@ function lintTally(findings, files) {
 /**
  * Which lint findings stop a run, stated once for the action and the CLI: the gate of `up` judges
  * what the run executes (its up sections), while `command: lint`, the pull-request review and
- * `db-migrate lint` judge every section, down sections included (they run on a rollback).
+ * `db-migrate-action lint` judge every section, down sections included (they run on a rollback).
  */
 
 
@@ -7793,7 +7794,7 @@ function parseSince(value, now = new Date()) {
 
 ;// CONCATENATED MODULE: ./src/cli/args/flags.ts
 /**
- * What `db-migrate` accepts: the global flags, the commands and each command's flags, with
+ * What `db-migrate-action` accepts: the global flags, the commands and each command's flags, with
  * dbmate 2.36's names, aliases, `DBMATE_*` variables and defaults. Parsing and help both read
  * these tables, so a flag is declared once.
  */
@@ -7919,7 +7920,7 @@ const COMMANDS = [
     {
         name: 'dump',
         aliases: [],
-        usage: 'Write the database schema to disk.\nSupports passing extra arguments to the underlying dump tool for pg\nexample: db-migrate dump -- --extra-flag',
+        usage: 'Write the database schema to disk.\nSupports passing extra arguments to the underlying dump tool for pg\nexample: db-migrate-action dump -- --extra-flag',
         argsUsage: '[-- PG_DUMP_ARGS...]',
         flags: [],
     },
@@ -7978,7 +7979,7 @@ function findCommand(word) {
 }
 
 ;// CONCATENATED MODULE: ./src/cli/args/help.ts
-// Help text, laid out like urfave/cli v2's templates, so `db-migrate --help` reads as dbmate's.
+// Help text, laid out like urfave/cli v2's templates, so `db-migrate-action --help` reads as dbmate's.
 
 function flagTitle(f) {
     const takesValue = f.kind !== 'bool';
@@ -8005,7 +8006,7 @@ function table(rows) {
     })
         .join('\n');
 }
-/** The app help (`db-migrate --help`, or no command): usage, version, the commands and the global options. */
+/** The app help (`db-migrate-action --help`, or no command): usage, version, the commands and the global options. */
 function renderAppHelp(prog, version) {
     const commands = COMMANDS.map((c) => [[c.name, ...c.aliases].join(', '), c.usage]);
     commands.push(['help, h', 'Shows a list of commands or help for one command']);
@@ -8027,7 +8028,7 @@ function renderAppHelp(prog, version) {
         '',
     ].join('\n');
 }
-/** One command's help (`db-migrate up --help`, `db-migrate help up`): name, usage and its options. */
+/** One command's help (`db-migrate-action up --help`, `db-migrate-action help up`): name, usage and its options. */
 function renderCommandHelp(prog, spec) {
     const [first, ...more] = spec.usage.split('\n');
     const nameLine = `${prog} ${spec.name}`;
@@ -8085,11 +8086,11 @@ function formatUsageError(err) {
 
 ;// CONCATENATED MODULE: ./src/cli/args/parse.ts
 /**
- * Command-line parsing for `db-migrate`, following dbmate 2.36 (urfave/cli v2 on Go's `flag`
+ * Command-line parsing for `db-migrate-action`, following dbmate 2.36 (urfave/cli v2 on Go's `flag`
  * package) so scripts written for dbmate keep working:
  *
  * - global flags come before the command, command flags after it; a flag in the wrong place is
- *   `flag provided but not defined: -x` (so `db-migrate --strict up` fails, as in dbmate);
+ *   `flag provided but not defined: -x` (so `db-migrate-action --strict up` fails, as in dbmate);
  * - `-x`, `--x`, `-x=v`, `--x=v` and `--x v` are all accepted; bool flags take no separate value;
  * - flag parsing stops at the first positional argument or at `--` (`dump -- --extra-pg-dump-arg`);
  * - `DBMATE_*` variables apply when the flag is absent; flag > environment > default.
@@ -8105,7 +8106,7 @@ function formatUsageError(err) {
 
 
 /**
- * Parse `db-migrate` arguments (without `node` and the script path).
+ * Parse `db-migrate-action` arguments (without `node` and the script path).
  *
  * @param argv user arguments, e.g. `process.argv.slice(2)`
  * @param env the merged environment (`mergeEnv` of `process.env` and `loadEnvFiles`),
@@ -8115,7 +8116,7 @@ function formatUsageError(err) {
  * @throws CliUsageError for anything urfave/cli would reject, and for values that do not validate
  */
 function parseArgs(argv, env, info = {}) {
-    const prog = info.name ?? 'db-migrate';
+    const prog = info.name ?? 'db-migrate-action';
     const version = info.version ?? '0.0.0-dev';
     const appHelp = () => renderAppHelp(prog, version);
     const global = parseScope(argv, GLOBAL_FLAGS, env, appHelp, 'global');
@@ -8797,7 +8798,7 @@ function connectError(target, err, timeoutMs) {
     }
     if (e?.code === '3D000') {
         return new errors_MigrationError('DATABASE_MISSING', `database "${target.database}" does not exist (3D000)`, {
-            hint: 'create it first (`db-migrate create`, or `db-migrate up`, which creates a missing database)',
+            hint: 'create it first (`db-migrate-action create`, or `db-migrate-action up`, which creates a missing database)',
             cause: err,
         });
     }
@@ -8955,7 +8956,7 @@ async function baselineCommand({ opts, migrator, out }) {
     const version = opts.args[0];
     if (!version) {
         throw new errors_MigrationError('BASELINE_VERSION_MISSING', 'please specify the version to baseline to', {
-            hint: 'db-migrate baseline 20240101000000 (the version of the last migration the database already has; `status` lists them)',
+            hint: 'db-migrate-action baseline 20240101000000 (the version of the last migration the database already has; `status` lists them)',
         });
     }
     const r = await migrator.baseline({ version, dryRun: opts.dryRun });
@@ -9093,7 +9094,7 @@ function missingDirHint(dir, err) {
         return `\`${dir}\` is not a directory; ${fix}`;
     if (code === 'EACCES' || code === 'EPERM')
         return `\`${dir}\` cannot be read (${code}); fix its permissions ${fix}`;
-    return `Create it (\`db-migrate new NAME\` does), ${fix}`;
+    return `Create it (\`db-migrate-action new NAME\` does), ${fix}`;
 }
 /**
  * Groups files that share a version. dbmate keys its ledger on the version only, so two such files
@@ -9133,7 +9134,7 @@ function assertUniqueVersions(files) {
         hint: sameFileTwice
             ? 'The same migrations directory is configured more than once; list each directory only once.'
             : 'The version is the leading digits of the file name and must be unique. Rename the file that has ' +
-                'not been applied yet (e.g. to a fresh timestamp from `db-migrate new NAME`); dbmate would apply ' +
+                'not been applied yet (e.g. to a fresh timestamp from `db-migrate-action new NAME`); dbmate would apply ' +
                 'only one of them and then report both as applied.',
     });
 }
@@ -9150,7 +9151,7 @@ function listPaths(paths) {
 function newMigrationFileName(name, now) {
     if (name === '') {
         throw new errors_MigrationError('MIGRATION_NAME_MISSING', 'please specify a name for the new migration', {
-            hint: 'Pass a name, e.g. `db-migrate new create_users`.',
+            hint: 'Pass a name, e.g. `db-migrate-action new create_users`.',
         });
     }
     const pad = (n, width = 2) => String(n).padStart(width, '0');
@@ -9276,7 +9277,7 @@ function parseMigration(source, displayPath) {
         return fail('PARSE_MULTIPLE_SECTIONS', `a migration file must have exactly one '-- migrate:up' section, found ${ups.length} ` +
             `(lines ${upLines.join(', ')}); split it into separate migration files`, 'dbmate records the same version for every section of a file, so on PostgreSQL the second section ' +
             'always fails with a duplicate key on schema_migrations_pkey. Create one file per section ' +
-            '(e.g. with `db-migrate new NAME`) and move each up/down pair into its own file.');
+            '(e.g. with `db-migrate-action new NAME`) and move each up/down pair into its own file.');
     }
     const downStart = downStarts[0];
     return {
@@ -10543,7 +10544,7 @@ const MISSING_DOWN = {
 const PARSE_ERROR = {
     id: 'parse-error',
     severity: 'error',
-    why: 'The migration fails before it changes anything: dbmate and db-migrate reject the file, or PostgreSQL rejects the SQL.',
+    why: 'The migration fails before it changes anything: dbmate and db-migrate-action reject the file, or PostgreSQL rejects the SQL.',
     fix: 'Fix the syntax at the reported position (see the message); check the `-- migrate:up` / `-- migrate:down` markers.',
 };
 function addName(set, name) {
@@ -10897,7 +10898,7 @@ async function lintPlan(files, opts) {
 
 
 /**
- * `db-migrate lint [FILES...]`: lint the given files (default: every migration in the migrations
+ * `db-migrate-action lint [FILES...]`: lint the given files (default: every migration in the migrations
  * directories). Needs no database. Prints `file:line:column: severity rule: message` with the why
  * and the fix indented, then a summary; `--json` prints the findings array instead.
  *
@@ -10954,7 +10955,7 @@ async function loadCommand({ opts, target, config, io, out }) {
     // As dbmate: the file is checked before `Reading:` is printed, with Go's `stat <file>: …` message.
     const text = await (0,promises_namespaceObject.readFile)((0,external_node_path_.join)(io.cwd, opts.schemaFile), 'utf8').catch((e) => {
         const message = e.code === 'ENOENT' ? `stat ${opts.schemaFile}: no such file or directory` : `cannot read ${opts.schemaFile}: ${e.message}`;
-        throw new errors_MigrationError('SCHEMA_FILE_MISSING', message, { hint: 'run `db-migrate dump` first, or pass --schema-file' });
+        throw new errors_MigrationError('SCHEMA_FILE_MISSING', message, { hint: 'run `db-migrate-action dump` first, or pass --schema-file' });
     });
     out(`Reading: ${opts.schemaFile}\n`);
     const sql = text
@@ -10980,7 +10981,7 @@ const NEW_NAME_MISSING_MESSAGE = 'please specify a name for the new migration';
  */
 async function newCommand({ opts, io, out }) {
     if (!opts.name)
-        throw new errors_MigrationError('MIGRATION_NAME_MISSING', NEW_NAME_MISSING_MESSAGE, { hint: 'db-migrate new create_users' });
+        throw new errors_MigrationError('MIGRATION_NAME_MISSING', NEW_NAME_MISSING_MESSAGE, { hint: 'db-migrate-action new create_users' });
     const dir = opts.migrationsDirs[0];
     const display = external_node_path_.posix.join(dir, newMigrationFileName(opts.name, new Date()));
     const abs = (0,external_node_path_.join)(io.cwd, display);
@@ -11095,7 +11096,7 @@ async function lintPending(ctx, migrations, before, opt = {}) {
         log.warn(`lint could not read table sizes, so every existing table counts as large: ${r.factsError}`);
     if (shown.length) {
         const rest = r.findings.length - shown.length;
-        const more = rest ? `; ${rest} more in down sections, info or suppressed (db-migrate lint lists them)` : '';
+        const more = rest ? `; ${rest} more in down sections, info or suppressed (db-migrate-action lint lists them)` : '';
         log.warn(`Lint (pending, --lint-fail-on ${failOn}${r.pgVersion !== undefined ? `, PostgreSQL ${r.pgVersion}` : ''}): ${lintTally(shown, files.length)}${more}`);
     }
     const { failing } = judgeGate(r.findings, failOn, 'up');
@@ -11584,7 +11585,7 @@ async function checkHistory(conn, name) {
             : undefined;
     if (why === undefined)
         return true;
-    throw new errors_MigrationError('HISTORY_FOREIGN', `${name.quoted} is not db-migrate's history table: ${why}`, {
+    throw new errors_MigrationError('HISTORY_FOREIGN', `${name.quoted} is not db-migrate-action's history table: ${why}`, {
         hint: 'give the history table another name with history-table (action input) or --history-table (CLI), ' +
             'or disable it with an empty value; nothing was changed',
     });
@@ -12118,7 +12119,7 @@ async function coverageOf(dirs, cwd, conn, name) {
         throw err;
     }
 }
-/** The audit trail, newest first (`db-migrate history`); null when nothing was ever recorded. */
+/** The audit trail, newest first (`db-migrate-action history`); null when nothing was ever recorded. */
 async function collectHistory(o, q) {
     return withHistory(o, (conn, name) => readHistory(conn, name, q));
 }
@@ -12268,7 +12269,7 @@ function renderHtml(report) {
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="db-migrate report">
+<meta name="generator" content="db-migrate-action report">
 <title>${escapeHtml(title)}</title>
 <link rel="icon" href="data:,">
 <style>${CSS}</style>
@@ -13000,7 +13001,7 @@ function textTable(headers, rows) {
     const widths = headers.map((_, i) => Math.max(...all.map((r) => [...(r[i] ?? '')].length)));
     return all.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd()).join('\n') + '\n';
 }
-/** `db-migrate report` for a terminal: the environments laid out as a table you can read down. */
+/** `db-migrate-action report` for a terminal: the environments laid out as a table you can read down. */
 function renderText(r) {
     const out = [`Migration report for ${r.database}`, `Window: ${windowText(r)}`, ''];
     if (!r.historyAvailable) {
@@ -13023,7 +13024,7 @@ function renderText(r) {
         out.push('', coverage.replace(/`/g, ''));
     return `${out.join('\n')}\n`;
 }
-/** `db-migrate history`: one line per recorded attempt, newest first. */
+/** `db-migrate-action history`: one line per recorded attempt, newest first. */
 function renderHistoryText(rows) {
     if (rows.length === 0)
         return 'No history recorded.\n';
@@ -13052,7 +13053,7 @@ function renderHistoryText(rows) {
 function source(opts, target) {
     return { target, migrationsTable: opts.migrationsTable, historyTable: opts.historyTable ?? '', connectTimeoutMs: connectTimeoutMs(opts, target) };
 }
-/** `db-migrate history`: the audit trail, newest first. */
+/** `db-migrate-action history`: the audit trail, newest first. */
 async function historyCommand({ opts, target, out }) {
     const rows = await collectHistory(source(opts, target), { environment: opts.environment, limit: opts.limit ?? 50 });
     if (opts.json)
@@ -13063,7 +13064,7 @@ async function historyCommand({ opts, target, out }) {
         out(renderHistoryText(rows));
     return 0;
 }
-/** `db-migrate report`: per-environment reliability over a window, as text, markdown, JSON and/or HTML. */
+/** `db-migrate-action report`: per-environment reliability over a window, as text, markdown, JSON and/or HTML. */
 async function reportCommand({ opts, target, io, out }) {
     const cwd = io.cwd;
     // With --json or --markdown stdout is the document alone; the HTML file's note goes to stderr then.
@@ -13235,7 +13236,7 @@ function makePlan(files, applied) {
 function checkStrictOrder(plan) {
     const first = plan.pending[0];
     if (first && plan.highestApplied !== undefined && first.version <= plan.highestApplied) {
-        throw new errors_MigrationError('OUT_OF_ORDER', `migration \`${first.version}\` is out of order with already applied migrations, the version number has to be higher than the applied migration \`${plan.highestApplied}\` in --strict mode`, { hint: `rename ${first.displayPath} with a newer timestamp (db-migrate new), or run without --strict`, file: first.displayPath });
+        throw new errors_MigrationError('OUT_OF_ORDER', `migration \`${first.version}\` is out of order with already applied migrations, the version number has to be higher than the applied migration \`${plan.highestApplied}\` in --strict mode`, { hint: `rename ${first.displayPath} with a newer timestamp (db-migrate-action new), or run without --strict`, file: first.displayPath });
     }
 }
 /**
@@ -13540,7 +13541,7 @@ class SessionGuard {
             return;
         this.lostReason = reason;
         this.s.log.warn(`${reason}: closing the connection`);
-        destroySocket(this.conn, Object.assign(new Error(`connection closed by db-migrate: ${reason}`), { code: CONNECTION_DEAD }));
+        destroySocket(this.conn, Object.assign(new Error(`connection closed by db-migrate-action: ${reason}`), { code: CONNECTION_DEAD }));
     }
 }
 /**
@@ -16163,7 +16164,7 @@ class Migrator {
             const files = await this.files();
             if (files.length === 0) {
                 throw new errors_MigrationError('NO_MIGRATIONS', 'no migration files found', {
-                    hint: `add a migration with \`db-migrate new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
+                    hint: `add a migration with \`db-migrate-action new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
                 });
             }
             const plan = makePlan(files, await appliedVersions(conn, ledger));
@@ -16306,7 +16307,7 @@ class Migrator {
         const files = await this.files();
         if (files.length === 0) {
             throw new errors_MigrationError('NO_MIGRATIONS', 'no migration files found', {
-                hint: `add a migration with \`db-migrate new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
+                hint: `add a migration with \`db-migrate-action new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
             });
         }
         const upTo = files.slice(0, baselineIndex(files, opts.version) + 1);
@@ -16817,7 +16818,7 @@ async function run(cfg, scratch, created, t0, proofs) {
         const files = (await migrator.plan()).pending;
         if (files.length === 0) {
             throw new errors_MigrationError('NO_MIGRATIONS', 'no migration files found', {
-                hint: `add a migration with \`db-migrate new NAME\` in ${cfg.migrationsDirs.join(', ')}`,
+                hint: `add a migration with \`db-migrate-action new NAME\` in ${cfg.migrationsDirs.join(', ')}`,
             });
         }
         const steps = [];
@@ -17007,7 +17008,7 @@ function recorded(r) {
 ;// CONCATENATED MODULE: ./src/cli/commands/verify.ts
 
 /**
- * `db-migrate verify`: round-trip every migration on a scratch database (see
+ * `db-migrate-action verify`: round-trip every migration on a scratch database (see
  * {@link verifyMigrations}) and print the verdict; `--json` prints the result instead.
  *
  * @returns 0 when every down undoes its up and re-applying gives the same schema, 1 when not;
@@ -17217,7 +17218,7 @@ function readCommandLine(argv, processEnv, cwd, out, err, json) {
             return (0,external_node_fs_.existsSync)(abs) ? (0,external_node_fs_.readFileSync)(abs, 'utf8') : undefined;
         });
         const env = mergeEnv(processEnv, fileEnv);
-        const parsed = parseArgs(argv, env, { version: VERSION, name: 'db-migrate' });
+        const parsed = parseArgs(argv, env, { version: VERSION, name: 'db-migrate-action' });
         if ('help' in parsed) {
             out(parsed.help);
             return 0;

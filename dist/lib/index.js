@@ -166,7 +166,7 @@ function missingDirHint(dir, err) {
         return `\`${dir}\` is not a directory; ${fix}`;
     if (code === 'EACCES' || code === 'EPERM')
         return `\`${dir}\` cannot be read (${code}); fix its permissions ${fix}`;
-    return `Create it (\`db-migrate new NAME\` does), ${fix}`;
+    return `Create it (\`db-migrate-action new NAME\` does), ${fix}`;
 }
 /**
  * Groups files that share a version. dbmate keys its ledger on the version only, so two such files
@@ -206,7 +206,7 @@ function assertUniqueVersions(files) {
         hint: sameFileTwice
             ? 'The same migrations directory is configured more than once; list each directory only once.'
             : 'The version is the leading digits of the file name and must be unique. Rename the file that has ' +
-                'not been applied yet (e.g. to a fresh timestamp from `db-migrate new NAME`); dbmate would apply ' +
+                'not been applied yet (e.g. to a fresh timestamp from `db-migrate-action new NAME`); dbmate would apply ' +
                 'only one of them and then report both as applied.',
     });
 }
@@ -223,7 +223,7 @@ function listPaths(paths) {
 function newMigrationFileName(name, now) {
     if (name === '') {
         throw new MigrationError('MIGRATION_NAME_MISSING', 'please specify a name for the new migration', {
-            hint: 'Pass a name, e.g. `db-migrate new create_users`.',
+            hint: 'Pass a name, e.g. `db-migrate-action new create_users`.',
         });
     }
     const pad = (n, width = 2) => String(n).padStart(width, '0');
@@ -510,7 +510,7 @@ function makePlan(files, applied) {
 function checkStrictOrder(plan) {
     const first = plan.pending[0];
     if (first && plan.highestApplied !== undefined && first.version <= plan.highestApplied) {
-        throw new MigrationError('OUT_OF_ORDER', `migration \`${first.version}\` is out of order with already applied migrations, the version number has to be higher than the applied migration \`${plan.highestApplied}\` in --strict mode`, { hint: `rename ${first.displayPath} with a newer timestamp (db-migrate new), or run without --strict`, file: first.displayPath });
+        throw new MigrationError('OUT_OF_ORDER', `migration \`${first.version}\` is out of order with already applied migrations, the version number has to be higher than the applied migration \`${plan.highestApplied}\` in --strict mode`, { hint: `rename ${first.displayPath} with a newer timestamp (db-migrate-action new), or run without --strict`, file: first.displayPath });
     }
 }
 /**
@@ -706,7 +706,7 @@ function lastRunFailedSql(history, opts = {}) {
  * `current_version` (highest applied version, null when none), `expected_applied` (whether `$1`,
  * the newest version the app was built with, is applied) and `last_run_failed` (see
  * {@link MigrationCheck.failedLast}). Uses the default table names in the connection's search
- * path; both tables must exist (the first run of `db-migrate up` or the action creates them).
+ * path; both tables must exist (the first run of `db-migrate-action up` or the action creates them).
  * docs/DATABASE_MIGRATIONS.md shows this exact text, and the tests run it.
  */
 const MIGRATION_STATUS_SQL = `select

@@ -183,7 +183,7 @@ export interface VerifyReport {
   scratchDatabase: string;
   /** The first migration (newest first) whose down does not undo its up. */
   firstBadDown?: { version: string; file: string; diff: string };
-  /** The human verdict, as `db-migrate verify` prints it. */
+  /** The human verdict, as `db-migrate-action verify` prints it. */
   verdict: string;
 }
 

@@ -1,5 +1,5 @@
 /**
- * A reader that goes away early (`db-migrate --json status | head -1`) closes our stdout. dbmate,
+ * A reader that goes away early (`db-migrate-action --json status | head -1`) closes our stdout. dbmate,
  * a Go program, is then killed by SIGPIPE at its next write, quietly: the shell reports 141
  * (128 + SIGPIPE). Node ignores SIGPIPE and reports the failed write as an `EPIPE` error event on
  * the stream, which with no listener is an uncaught exception and a stack trace. This module turns

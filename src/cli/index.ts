@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import '../runtime-shim.js';
 import { main } from './main.js';
 import { cancelOnSignals, exitSoonIfLingering, LAST_RESORT_MS, signalExitCode } from '../engine/signals.js';
@@ -6,7 +5,7 @@ import { cancelOnSignals, exitSoonIfLingering, LAST_RESORT_MS, signalExitCode } 
 const cancel = cancelOnSignals({
   onSignal: (name, first) => process.stderr.write(first ? `${name} received: stopping (no new migration starts; the one in flight is cancelled)\n` : `${name} received again: finishing\n`),
   lastResort: (name) => {
-    process.stderr.write(`Error: cancelled by ${name}: the run did not end within ${LAST_RESORT_MS} ms; run \`db-migrate status\` to see what is applied\n`);
+    process.stderr.write(`Error: cancelled by ${name}: the run did not end within ${LAST_RESORT_MS} ms; run \`db-migrate-action status\` to see what is applied\n`);
     process.exit(signalExitCode(name));
   },
 });

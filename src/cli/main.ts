@@ -74,7 +74,7 @@ function readCommandLine(argv: string[], processEnv: Env, cwd: string, out: Out,
       return existsSync(abs) ? readFileSync(abs, 'utf8') : undefined;
     });
     const env = mergeEnv(processEnv, fileEnv);
-    const parsed = parseArgs(argv, env, { version: VERSION, name: 'db-migrate' });
+    const parsed = parseArgs(argv, env, { version: VERSION, name: 'db-migrate-action' });
     if ('help' in parsed) {
       out(parsed.help);
       return 0;

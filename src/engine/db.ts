@@ -132,7 +132,7 @@ function connectError(target: DatabaseTarget, err: unknown, timeoutMs: number): 
   }
   if (e?.code === '3D000') {
     return new MigrationError('DATABASE_MISSING', `database "${target.database}" does not exist (3D000)`, {
-      hint: 'create it first (`db-migrate create`, or `db-migrate up`, which creates a missing database)',
+      hint: 'create it first (`db-migrate-action create`, or `db-migrate-action up`, which creates a missing database)',
       cause: err,
     });
   }

@@ -70,7 +70,7 @@ function missingDirHint(dir: string, err: unknown): string {
   const fix = 'or point --migrations-dir (DBMATE_MIGRATIONS_DIR) at the directory that holds your migrations.';
   if (code === 'ENOTDIR') return `\`${dir}\` is not a directory; ${fix}`;
   if (code === 'EACCES' || code === 'EPERM') return `\`${dir}\` cannot be read (${code}); fix its permissions ${fix}`;
-  return `Create it (\`db-migrate new NAME\` does), ${fix}`;
+  return `Create it (\`db-migrate-action new NAME\` does), ${fix}`;
 }
 
 /**
@@ -107,7 +107,7 @@ export function assertUniqueVersions(files: readonly MigrationFile[]): void {
     hint: sameFileTwice
       ? 'The same migrations directory is configured more than once; list each directory only once.'
       : 'The version is the leading digits of the file name and must be unique. Rename the file that has ' +
-        'not been applied yet (e.g. to a fresh timestamp from `db-migrate new NAME`); dbmate would apply ' +
+        'not been applied yet (e.g. to a fresh timestamp from `db-migrate-action new NAME`); dbmate would apply ' +
         'only one of them and then report both as applied.',
   });
 }
@@ -126,7 +126,7 @@ function listPaths(paths: string[]): string {
 export function newMigrationFileName(name: string, now: Date): string {
   if (name === '') {
     throw new MigrationError('MIGRATION_NAME_MISSING', 'please specify a name for the new migration', {
-      hint: 'Pass a name, e.g. `db-migrate new create_users`.',
+      hint: 'Pass a name, e.g. `db-migrate-action new create_users`.',
     });
   }
   const pad = (n: number, width = 2): string => String(n).padStart(width, '0');

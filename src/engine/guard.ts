@@ -259,7 +259,7 @@ export class SessionGuard {
     if (this.lostReason) return;
     this.lostReason = reason;
     this.s.log.warn(`${reason}: closing the connection`);
-    destroySocket(this.conn, Object.assign(new Error(`connection closed by db-migrate: ${reason}`), { code: CONNECTION_DEAD }));
+    destroySocket(this.conn, Object.assign(new Error(`connection closed by db-migrate-action: ${reason}`), { code: CONNECTION_DEAD }));
   }
 }
 

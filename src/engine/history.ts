@@ -227,7 +227,7 @@ export async function checkHistory(conn: Connection, name: HistoryName): Promise
       ? `it has no ${missing.length > 1 ? 'columns' : 'column'} ${missing.join(', ')} (columns: ${shape.columns.map((c) => c.name).join(', ') || 'none'})`
       : undefined;
   if (why === undefined) return true;
-  throw new MigrationError('HISTORY_FOREIGN', `${name.quoted} is not db-migrate's history table: ${why}`, {
+  throw new MigrationError('HISTORY_FOREIGN', `${name.quoted} is not db-migrate-action's history table: ${why}`, {
     hint:
       'give the history table another name with history-table (action input) or --history-table (CLI), ' +
       'or disable it with an empty value; nothing was changed',

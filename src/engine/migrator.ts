@@ -172,7 +172,7 @@ export class Migrator {
       const files = await this.files();
       if (files.length === 0) {
         throw new MigrationError('NO_MIGRATIONS', 'no migration files found', {
-          hint: `add a migration with \`db-migrate new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
+          hint: `add a migration with \`db-migrate-action new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
         });
       }
       const plan = makePlan(files, await appliedVersions(conn, ledger));
@@ -312,7 +312,7 @@ export class Migrator {
     const files = await this.files();
     if (files.length === 0) {
       throw new MigrationError('NO_MIGRATIONS', 'no migration files found', {
-        hint: `add a migration with \`db-migrate new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
+        hint: `add a migration with \`db-migrate-action new NAME\` in ${this.cfg.migrationsDirs.join(', ')}`,
       });
     }
     const upTo = files.slice(0, baselineIndex(files, opts.version) + 1);

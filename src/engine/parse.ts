@@ -139,7 +139,7 @@ export function parseMigration(source: string | Uint8Array, displayPath: string)
         `(lines ${upLines.join(', ')}); split it into separate migration files`,
       'dbmate records the same version for every section of a file, so on PostgreSQL the second section ' +
         'always fails with a duplicate key on schema_migrations_pkey. Create one file per section ' +
-        '(e.g. with `db-migrate new NAME`) and move each up/down pair into its own file.',
+        '(e.g. with `db-migrate-action new NAME`) and move each up/down pair into its own file.',
     );
   }
 

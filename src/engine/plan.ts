@@ -51,7 +51,7 @@ export function checkStrictOrder(plan: MigrationPlan): void {
     throw new MigrationError(
       'OUT_OF_ORDER',
       `migration \`${first.version}\` is out of order with already applied migrations, the version number has to be higher than the applied migration \`${plan.highestApplied}\` in --strict mode`,
-      { hint: `rename ${first.displayPath} with a newer timestamp (db-migrate new), or run without --strict`, file: first.displayPath },
+      { hint: `rename ${first.displayPath} with a newer timestamp (db-migrate-action new), or run without --strict`, file: first.displayPath },
     );
   }
 }

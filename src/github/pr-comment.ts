@@ -117,7 +117,7 @@ export interface PrCommentFacts {
   /** Whether lint ran; its tally, e.g. `1 error, 0 warnings in 2 files`. */
   lint?: { tally: string; failOn: string };
   findings: readonly PrFinding[];
-  /** `command: verify`: the verdict as `db-migrate verify` prints it. */
+  /** `command: verify`: the verdict as `db-migrate-action verify` prints it. */
   verify?: { ok: boolean; verdict: string };
   /** The pull request's head commit. */
   headSha?: string;

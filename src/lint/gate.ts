@@ -1,7 +1,7 @@
 /**
  * Which lint findings stop a run, stated once for the action and the CLI: the gate of `up` judges
  * what the run executes (its up sections), while `command: lint`, the pull-request review and
- * `db-migrate lint` judge every section, down sections included (they run on a rollback).
+ * `db-migrate-action lint` judge every section, down sections included (they run on a rollback).
  */
 import { count } from '../text/units.js';
 import type { Finding } from './index.js';
@@ -15,7 +15,7 @@ export type LintFailOn = (typeof LINT_FAIL_ON)[number];
 
 /**
  * Which sections a gate judges: `up` (the `up` run and its preview: only the SQL it executes) or
- * `all` (`command: lint`, `db-migrate lint`, the pull-request review: down sections too).
+ * `all` (`command: lint`, `db-migrate-action lint`, the pull-request review: down sections too).
  */
 export type LintGate = 'up' | 'all';
 

@@ -7,7 +7,7 @@
  */
 
 /**
- * How bad a finding is: `error` fails `db-migrate lint` (and the action's gate at the default
+ * How bad a finding is: `error` fails `db-migrate-action lint` (and the action's gate at the default
  * `lint-fail-on`), `warning` fails only `lint-fail-on: warning`, `info` is reported only.
  */
 export type Severity = 'error' | 'warning' | 'info';
@@ -948,7 +948,7 @@ export const MISSING_DOWN = {
 export const PARSE_ERROR = {
   id: 'parse-error',
   severity: 'error' as Severity,
-  why: 'The migration fails before it changes anything: dbmate and db-migrate reject the file, or PostgreSQL rejects the SQL.',
+  why: 'The migration fails before it changes anything: dbmate and db-migrate-action reject the file, or PostgreSQL rejects the SQL.',
   fix: 'Fix the syntax at the reported position (see the message); check the `-- migrate:up` / `-- migrate:down` markers.',
 };
 

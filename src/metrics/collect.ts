@@ -50,7 +50,7 @@ async function coverageOf(dirs: string[], cwd: string, conn: Connection, name: H
   }
 }
 
-/** The audit trail, newest first (`db-migrate history`); null when nothing was ever recorded. */
+/** The audit trail, newest first (`db-migrate-action history`); null when nothing was ever recorded. */
 export async function collectHistory(o: HistorySource, q: HistoryQuery): Promise<HistoryRecord[] | null> {
   return withHistory(o, (conn, name) => readHistory(conn, name, q));
 }

@@ -51,7 +51,7 @@ export function renderHtml(report: MigrationReport): string {
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="db-migrate report">
+<meta name="generator" content="db-migrate-action report">
 <title>${escapeHtml(title)}</title>
 <link rel="icon" href="data:,">
 <style>${CSS}</style>

@@ -10,7 +10,7 @@ export function textTable(headers: string[], rows: string[][]): string {
   return all.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd()).join('\n') + '\n';
 }
 
-/** `db-migrate report` for a terminal: the environments laid out as a table you can read down. */
+/** `db-migrate-action report` for a terminal: the environments laid out as a table you can read down. */
 export function renderText(r: MigrationReport): string {
   const out = [`Migration report for ${r.database}`, `Window: ${windowText(r)}`, ''];
   if (!r.historyAvailable) {
@@ -30,7 +30,7 @@ export function renderText(r: MigrationReport): string {
   return `${out.join('\n')}\n`;
 }
 
-/** `db-migrate history`: one line per recorded attempt, newest first. */
+/** `db-migrate-action history`: one line per recorded attempt, newest first. */
 export function renderHistoryText(rows: readonly HistoryRecord[]): string {
   if (rows.length === 0) return 'No history recorded.\n';
   return textTable(

@@ -132,7 +132,7 @@ async function run(
     const files = (await migrator.plan()).pending;
     if (files.length === 0) {
       throw new MigrationError('NO_MIGRATIONS', 'no migration files found', {
-        hint: `add a migration with \`db-migrate new NAME\` in ${cfg.migrationsDirs.join(', ')}`,
+        hint: `add a migration with \`db-migrate-action new NAME\` in ${cfg.migrationsDirs.join(', ')}`,
       });
     }
     const steps: VerifyStep[] = [];

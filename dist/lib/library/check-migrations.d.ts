@@ -16,7 +16,7 @@ export interface CheckMigrationsOptions {
      */
     migrationsTable?: string;
     /**
-     * The history table written by `db-migrate`/the action (default `schema_migrations_history`), in
+     * The history table written by the `db-migrate-action` CLI or the action (default `schema_migrations_history`), in
      * the ledger's schema. `null` or `''` when history is disabled: `failedLast` is then always false.
      */
     historyTable?: string | null;
@@ -56,7 +56,7 @@ export interface MigrationCheck {
  * `current_version` (highest applied version, null when none), `expected_applied` (whether `$1`,
  * the newest version the app was built with, is applied) and `last_run_failed` (see
  * {@link MigrationCheck.failedLast}). Uses the default table names in the connection's search
- * path; both tables must exist (the first run of `db-migrate up` or the action creates them).
+ * path; both tables must exist (the first run of `db-migrate-action up` or the action creates them).
  * docs/DATABASE_MIGRATIONS.md shows this exact text, and the tests run it.
  */
 export declare const MIGRATION_STATUS_SQL: string;

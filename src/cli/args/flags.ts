@@ -1,5 +1,5 @@
 /**
- * What `db-migrate` accepts: the global flags, the commands and each command's flags, with
+ * What `db-migrate-action` accepts: the global flags, the commands and each command's flags, with
  * dbmate 2.36's names, aliases, `DBMATE_*` variables and defaults. Parsing and help both read
  * these tables, so a flag is declared once.
  */
@@ -185,7 +185,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'dump',
     aliases: [],
     usage:
-      'Write the database schema to disk.\nSupports passing extra arguments to the underlying dump tool for pg\nexample: db-migrate dump -- --extra-flag',
+      'Write the database schema to disk.\nSupports passing extra arguments to the underlying dump tool for pg\nexample: db-migrate-action dump -- --extra-flag',
     argsUsage: '[-- PG_DUMP_ARGS...]',
     flags: [],
   },

@@ -1,4 +1,4 @@
-// Help text, laid out like urfave/cli v2's templates, so `db-migrate --help` reads as dbmate's.
+// Help text, laid out like urfave/cli v2's templates, so `db-migrate-action --help` reads as dbmate's.
 import { COMMANDS, GLOBAL_FLAGS, HELP_FLAG, type CommandSpec, type FlagSpec } from './flags.js';
 
 function flagTitle(f: FlagSpec): string {
@@ -26,7 +26,7 @@ function table(rows: Array<[string, string]>): string {
     .join('\n');
 }
 
-/** The app help (`db-migrate --help`, or no command): usage, version, the commands and the global options. */
+/** The app help (`db-migrate-action --help`, or no command): usage, version, the commands and the global options. */
 export function renderAppHelp(prog: string, version: string): string {
   const commands: Array<[string, string]> = COMMANDS.map((c) => [[c.name, ...c.aliases].join(', '), c.usage]);
   commands.push(['help, h', 'Shows a list of commands or help for one command']);
@@ -49,7 +49,7 @@ export function renderAppHelp(prog: string, version: string): string {
   ].join('\n');
 }
 
-/** One command's help (`db-migrate up --help`, `db-migrate help up`): name, usage and its options. */
+/** One command's help (`db-migrate-action up --help`, `db-migrate-action help up`): name, usage and its options. */
 export function renderCommandHelp(prog: string, spec: CommandSpec): string {
   const [first, ...more] = spec.usage.split('\n');
   const nameLine = `${prog} ${spec.name}`;

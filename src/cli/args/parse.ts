@@ -1,9 +1,9 @@
 /**
- * Command-line parsing for `db-migrate`, following dbmate 2.36 (urfave/cli v2 on Go's `flag`
+ * Command-line parsing for `db-migrate-action`, following dbmate 2.36 (urfave/cli v2 on Go's `flag`
  * package) so scripts written for dbmate keep working:
  *
  * - global flags come before the command, command flags after it; a flag in the wrong place is
- *   `flag provided but not defined: -x` (so `db-migrate --strict up` fails, as in dbmate);
+ *   `flag provided but not defined: -x` (so `db-migrate-action --strict up` fails, as in dbmate);
  * - `-x`, `--x`, `-x=v`, `--x=v` and `--x v` are all accepted; bool flags take no separate value;
  * - flag parsing stops at the first positional argument or at `--` (`dump -- --extra-pg-dump-arg`);
  * - `DBMATE_*` variables apply when the flag is absent; flag > environment > default.
@@ -27,12 +27,12 @@ export type ParsedArgs = CliOptions | { readonly help: string } | { readonly ver
 export interface ProgramInfo {
   /** Version printed by `-v`/`--version` (pass package.json's). */
   version?: string;
-  /** Program name in help and version text. Default `db-migrate`. */
+  /** Program name in help and version text. Default `db-migrate-action`. */
   name?: string;
 }
 
 /**
- * Parse `db-migrate` arguments (without `node` and the script path).
+ * Parse `db-migrate-action` arguments (without `node` and the script path).
  *
  * @param argv user arguments, e.g. `process.argv.slice(2)`
  * @param env the merged environment (`mergeEnv` of `process.env` and `loadEnvFiles`),
@@ -42,7 +42,7 @@ export interface ProgramInfo {
  * @throws CliUsageError for anything urfave/cli would reject, and for values that do not validate
  */
 export function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>, info: ProgramInfo = {}): ParsedArgs {
-  const prog = info.name ?? 'db-migrate';
+  const prog = info.name ?? 'db-migrate-action';
   const version = info.version ?? '0.0.0-dev';
   const appHelp = (): string => renderAppHelp(prog, version);
 

@@ -16,7 +16,7 @@ export async function baselineCommand({ opts, migrator, out }: DatabaseCommandCo
   const version = opts.args[0];
   if (!version) {
     throw new MigrationError('BASELINE_VERSION_MISSING', 'please specify the version to baseline to', {
-      hint: 'db-migrate baseline 20240101000000 (the version of the last migration the database already has; `status` lists them)',
+      hint: 'db-migrate-action baseline 20240101000000 (the version of the last migration the database already has; `status` lists them)',
     });
   }
   const r = await migrator.baseline({ version, dryRun: opts.dryRun });

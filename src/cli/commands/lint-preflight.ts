@@ -34,7 +34,7 @@ export async function lintPending(ctx: DatabaseCommandContext, migrations: reado
   if (r.factsError !== undefined) log.warn(`lint could not read table sizes, so every existing table counts as large: ${r.factsError}`);
   if (shown.length) {
     const rest = r.findings.length - shown.length;
-    const more = rest ? `; ${rest} more in down sections, info or suppressed (db-migrate lint lists them)` : '';
+    const more = rest ? `; ${rest} more in down sections, info or suppressed (db-migrate-action lint lists them)` : '';
     log.warn(`Lint (pending, --lint-fail-on ${failOn}${r.pgVersion !== undefined ? `, PostgreSQL ${r.pgVersion}` : ''}): ${lintTally(shown, files.length)}${more}`);
   }
   const { failing } = judgeGate(r.findings, failOn, 'up');

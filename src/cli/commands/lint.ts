@@ -9,7 +9,7 @@ import { DEFAULT_LARGE_TABLE } from '../../lint/sizes.js';
 import type { CommandContext } from './context.js';
 
 /**
- * `db-migrate lint [FILES...]`: lint the given files (default: every migration in the migrations
+ * `db-migrate-action lint [FILES...]`: lint the given files (default: every migration in the migrations
  * directories). Needs no database. Prints `file:line:column: severity rule: message` with the why
  * and the fix indented, then a summary; `--json` prints the findings array instead.
  *

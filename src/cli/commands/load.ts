@@ -14,7 +14,7 @@ export async function loadCommand({ opts, target, config, io, out }: DatabaseCom
   const text = await readFile(join(io.cwd, opts.schemaFile), 'utf8').catch((e) => {
     const message =
       (e as NodeJS.ErrnoException).code === 'ENOENT' ? `stat ${opts.schemaFile}: no such file or directory` : `cannot read ${opts.schemaFile}: ${(e as Error).message}`;
-    throw new MigrationError('SCHEMA_FILE_MISSING', message, { hint: 'run `db-migrate dump` first, or pass --schema-file' });
+    throw new MigrationError('SCHEMA_FILE_MISSING', message, { hint: 'run `db-migrate-action dump` first, or pass --schema-file' });
   });
   out(`Reading: ${opts.schemaFile}\n`);
   const sql = text

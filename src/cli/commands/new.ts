@@ -14,7 +14,7 @@ export const NEW_NAME_MISSING_MESSAGE = 'please specify a name for the new migra
  * @throws {MigrationError} `MIGRATION_NAME_MISSING` without a name, `MIGRATION_EXISTS` when the file exists
  */
 export async function newCommand({ opts, io, out }: CommandContext): Promise<number> {
-  if (!opts.name) throw new MigrationError('MIGRATION_NAME_MISSING', NEW_NAME_MISSING_MESSAGE, { hint: 'db-migrate new create_users' });
+  if (!opts.name) throw new MigrationError('MIGRATION_NAME_MISSING', NEW_NAME_MISSING_MESSAGE, { hint: 'db-migrate-action new create_users' });
   const dir = opts.migrationsDirs[0];
   const display = posix.join(dir, newMigrationFileName(opts.name, new Date()));
   const abs = join(io.cwd, display);

@@ -14,7 +14,7 @@ function source(opts: CliOptions, target: DatabaseTarget): HistorySource {
   return { target, migrationsTable: opts.migrationsTable, historyTable: opts.historyTable ?? '', connectTimeoutMs: connectTimeoutMs(opts, target) };
 }
 
-/** `db-migrate history`: the audit trail, newest first. */
+/** `db-migrate-action history`: the audit trail, newest first. */
 export async function historyCommand({ opts, target, out }: DatabaseCommandContext): Promise<number> {
   const rows = await collectHistory(source(opts, target), { environment: opts.environment, limit: opts.limit ?? 50 });
   if (opts.json) out(`${JSON.stringify(rows ?? [], null, 2)}\n`);
@@ -23,7 +23,7 @@ export async function historyCommand({ opts, target, out }: DatabaseCommandConte
   return 0;
 }
 
-/** `db-migrate report`: per-environment reliability over a window, as text, markdown, JSON and/or HTML. */
+/** `db-migrate-action report`: per-environment reliability over a window, as text, markdown, JSON and/or HTML. */
 export async function reportCommand({ opts, target, io, out }: DatabaseCommandContext): Promise<number> {
   const cwd = io.cwd;
   // With --json or --markdown stdout is the document alone; the HTML file's note goes to stderr then.

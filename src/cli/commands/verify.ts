@@ -2,7 +2,7 @@ import { verdict, verifyMigrations } from '../../safety/verify.js';
 import type { DatabaseCommandContext } from './context.js';
 
 /**
- * `db-migrate verify`: round-trip every migration on a scratch database (see
+ * `db-migrate-action verify`: round-trip every migration on a scratch database (see
  * {@link verifyMigrations}) and print the verdict; `--json` prints the result instead.
  *
  * @returns 0 when every down undoes its up and re-applying gives the same schema, 1 when not;
