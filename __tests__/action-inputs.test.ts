@@ -132,6 +132,7 @@ const BAD: [string, string, string][] = [
   ['report-since', 'soon', SINCE_FORMAT],
   ['report-since', '30', SINCE_FORMAT],
   ['report-since', '-3d', SINCE_FORMAT],
+  ['baseline-version', '20240101000000', 'an empty value: baseline-version is for command baseline only, and command is up'],
 ];
 
 describe('action inputs: every bad value is rejected before anything runs', () => {
