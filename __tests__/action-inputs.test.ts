@@ -92,8 +92,8 @@ const DURATION = 'a duration in Go syntax: 0, or a number with a unit (ns, us, m
 
 /** [input, bad value, text that must be in the message describing what is accepted]. */
 const BAD: [string, string, string][] = [
-  ['command', 'migrate', 'one of up, status, rollback, plan, lint, verify, report'],
-  ['command', 'UP', 'one of up, status, rollback, plan, lint, verify, report'],
+  ['command', 'migrate', 'one of up, status, rollback, plan, lint, verify, report, baseline'],
+  ['command', 'UP', 'one of up, status, rollback, plan, lint, verify, report, baseline'],
   ['dry-run', 'yes', BOOL],
   ['steps', '-1', 'a whole number of migrations, 1 or more, or empty for the default (all pending for up and plan, 1 for rollback)'],
   ['steps', '0', 'a whole number of migrations, 1 or more'],
@@ -132,6 +132,7 @@ const BAD: [string, string, string][] = [
   ['report-since', 'soon', SINCE_FORMAT],
   ['report-since', '30', SINCE_FORMAT],
   ['report-since', '-3d', SINCE_FORMAT],
+  ['baseline-version', '20240101000000', 'an empty value: baseline-version is for command baseline only, and command is up'],
 ];
 
 describe('action inputs: every bad value is rejected before anything runs', () => {
@@ -188,7 +189,7 @@ describe('action inputs: every bad value is rejected before anything runs', () =
     expect(err.problems.map((p) => p.input)).toEqual(['command', 'steps', 'backup', 'lock-timeout']);
     expect(err.message.split('\n')).toEqual([
       'invalid inputs:',
-      "  - input 'command': got 'migrate'; expected one of up, status, rollback, plan, lint, verify, report",
+      "  - input 'command': got 'migrate'; expected one of up, status, rollback, plan, lint, verify, report, baseline",
       "  - input 'steps': got '0'; expected a whole number of migrations, 1 or more, or empty for the default (all pending for up and plan, 1 for rollback)",
       "  - input 'backup': got 'sometimes'; expected one of auto, always, never",
       `  - input 'lock-timeout': got '5'; expected ${DURATION}`,

@@ -8,7 +8,7 @@ import { renderActionReference, currentReference, DOCS, ACTION_YML } from '../sc
 import { parseArgs } from '../src/cli/args/parse.js';
 import { RULE_IDS } from '../src/lint/index.js';
 import { usePostgres, withClient, query } from './helpers/pg.js';
-import { runCli, runProcess, ROOT, type CliRun } from './helpers/cli.js';
+import { migration, project, runCli, runDbmate, runProcess, ROOT, type CliRun } from './helpers/cli.js';
 import { expressionsInRun, unknownActionNames, type Workflow } from './helpers/workflow.js';
 
 /**
@@ -117,18 +117,50 @@ describe('docs/DATABASE_MIGRATIONS.md', () => {
       });
     });
 
-    it('the preview role can run a dry run and cannot write', async () => {
+    // The snippet exactly as the page shows it, on a database our engine migrated (both ledger
+    // tables) and on one the real dbmate binary migrated (no history table yet, until our first
+    // `up` creates it as the migrating role, which ran the snippet).
+    it.each(['ours', 'dbmate'] as const)('the preview role (on a database %s migrated) can run a dry run, reads both ledgers where present, and cannot write', async (migratedBy) => {
       const [, list] = RUNNABLE.find(([h]) => h === 'Pull-request preview')!;
-      const url = await exampleDatabase();
+      const url = migratedBy === 'ours' ? await exampleDatabase() : await server().createDatabase();
+      // dbmate runs a transaction:false file as one implicit transaction, so it cannot run the
+      // example's concurrent index files: it migrates two plain files of its own.
+      let dir = 'db/migrations';
+      if (migratedBy === 'dbmate') {
+        const p = await project({
+          'db/migrations/20240101000000_users.sql': migration('create table users (id bigint primary key);', 'drop table users;'),
+          'db/migrations/20240102000000_orders.sql': migration('create table orders (id bigint primary key, user_id bigint references users);\ncreate index orders_user_id_idx on orders (user_id);', 'drop table orders;'),
+        });
+        cleanups.push(p.cleanup);
+        dir = join(p.dir, 'db/migrations');
+        const r = await runDbmate(['--url', url, '--migrations-dir', dir, '--no-dump-schema', 'migrate'], { cwd: p.dir });
+        expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+        expect(await query(url, "select to_regclass('schema_migrations_history') as t")).toEqual([{ t: null }]);
+      }
       await withClient(url, async (c) => {
         for (const b of list) await c.query(b.code);
       });
       const u = new URL(url);
       u.username = 'migrate_preview';
       u.password = 'change-me';
-      const plan = await ok(['--url', u.toString(), '--migrations-dir', 'db/migrations', 'plan']);
-      expect(plan.stdout).toMatch(/^Nothing to apply: \d+ applied, 0 pending/);
-      await expect(withClient(u.toString(), (c) => c.query('create table t (id int)'))).rejects.toThrow(/read-only transaction/);
+      const preview = u.toString();
+      const planAsPreview = async () => {
+        const plan = await ok(['--url', preview, '--migrations-dir', dir, 'plan']);
+        expect(plan.stdout).toMatch(/^Nothing to apply: \d+ applied, 0 pending/);
+      };
+      await planAsPreview();
+      if (migratedBy === 'dbmate') {
+        // Our first `up` creates the history table; the preview can read it without another grant.
+        await ok(['--url', url, '--migrations-dir', dir, '--no-dump-schema', 'up']);
+        expect(await query(url, "select to_regclass('schema_migrations_history')::text as t")).toEqual([{ t: 'schema_migrations_history' }]);
+        await planAsPreview();
+      }
+      await withClient(preview, async (c) => {
+        expect((await c.query('select count(*)::int as n from schema_migrations')).rows[0].n).toBeGreaterThan(0);
+        expect((await c.query('select count(*)::int as n from schema_migrations_history')).rows[0].n).toBeGreaterThanOrEqual(0);
+      });
+      await expect(withClient(preview, (c) => c.query('create table t (id int)'))).rejects.toThrow(/read-only transaction/);
+      await expect(withClient(preview, (c) => c.query("insert into schema_migrations values ('1')"))).rejects.toThrow(/read-only transaction/);
     });
   });
 

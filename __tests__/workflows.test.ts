@@ -76,10 +76,11 @@ describe('.github/workflows/db-migrate.yml', () => {
   const dispatch = (wf.on.workflow_dispatch as { inputs: Record<string, { type: string; options?: string[] }> }).inputs;
   const jobs = wf.jobs;
 
-  it('runs by hand with an environment, a command, steps and dry-run', () => {
+  it('runs by hand with an environment, a command, steps, baseline-version and dry-run', () => {
     expect(dispatch.environment).toMatchObject({ type: 'choice', options: ['dev', 'staging', 'production'] });
-    expect(dispatch.command).toMatchObject({ type: 'choice', options: ['up', 'status', 'rollback'] });
+    expect(dispatch.command).toMatchObject({ type: 'choice', options: ['up', 'status', 'rollback', 'baseline'] });
     expect(dispatch.steps).toMatchObject({ type: 'string' });
+    expect(dispatch['baseline-version']).toMatchObject({ type: 'string', default: '' });
     expect(dispatch['dry-run']).toMatchObject({ type: 'boolean', default: false });
   });
 

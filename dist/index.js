@@ -35481,7 +35481,7 @@ const LAST_RESORT_MS = 9_000;
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6073);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1078);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9002);
 /* harmony import */ var _engine_signals_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5751);
 
 
@@ -35496,7 +35496,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1078:
+/***/ 9002:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39020,6 +39020,162 @@ function parseGoDuration(s) {
     return neg ? -ms : ms;
 }
 
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: ./src/engine/files.ts
+
+
+
+/**
+ * dbmate's `^(\d+).*\.sql$` (Go RE2). Go's `.` matches any character but `\n`, whereas JavaScript's
+ * also refuses `\r`, U+2028 and U+2029, hence `[^\n]`; `\d` is ASCII-only in both.
+ */
+const MIGRATION_FILE_RE = /^(\d+)[^\n]*\.sql$/;
+/**
+ * Whether `text` is a migration version as dbmate reads one: what {@link MIGRATION_FILE_RE} takes
+ * from a file name (its leading ASCII digits, any length, leading zeros kept), so a version asked
+ * for (`baseline VERSION`, the action's `baseline-version`) is checked by the same rule that reads
+ * the files.
+ */
+function isMigrationVersion(text) {
+    return MIGRATION_FILE_RE.exec(`${text}.sql`)?.[1] === text;
+}
+/** What {@link isMigrationVersion} accepts, as messages word it. */
+const MIGRATION_VERSION_FORMAT = 'a migration version: the leading digits of its file name, e.g. 20240101000000';
+/** Content of a file created by `new`, byte-identical to dbmate's template (33 bytes). */
+const NEW_MIGRATION_TEMPLATE = '-- migrate:up\n\n\n-- migrate:down\n\n';
+/**
+ * Lists the migration files of one or more directories exactly as dbmate does: only the directory
+ * itself (no recursion; entries that are directories are skipped even when named `*.sql`), bare
+ * names matching `^(\d+).*\.sql$` (case-sensitive), all directories merged and sorted byte-wise by
+ * file name — not numerically, so `10_c.sql` sorts before `1_a.sql`.
+ *
+ * @param dirs migrations directories as configured (e.g. `./db/migrations`), read in order
+ * @param cwd base for relative directories; defaults to `process.cwd()`
+ * @returns the files, sorted; files with equal names keep the order of `dirs`
+ * @throws {MigrationError} `MIGRATIONS_DIR_MISSING` when a directory cannot be read
+ */
+async function findMigrationFiles(dirs, cwd = process.cwd()) {
+    const files = [];
+    for (const dir of dirs) {
+        const absDir = external_node_path_default().resolve(cwd, dir);
+        // Cleaned once per directory (like Go's path.Join) rather than joined per file: with 10 000
+        // files the per-file joins were a measurable part of `status`.
+        const shownDir = external_node_path_default().posix.join(dir, '.');
+        const shownPrefix = shownDir === '.' ? '' : shownDir.endsWith('/') ? shownDir : `${shownDir}/`;
+        const absPrefix = absDir.endsWith((external_node_path_default()).sep) ? absDir : absDir + (external_node_path_default()).sep;
+        let entries;
+        try {
+            entries = await (0,promises_namespaceObject.readdir)(absDir, { withFileTypes: true });
+        }
+        catch (err) {
+            // dbmate reports every read failure (missing, not a directory, no permission) with this text.
+            throw new errors_MigrationError('MIGRATIONS_DIR_MISSING', `could not find migrations directory \`${dir}\``, {
+                hint: missingDirHint(dir, err),
+                cause: err,
+            });
+        }
+        for (const entry of entries) {
+            // Dirent types come from lstat, like Go's DirEntry.IsDir: a symlink to a directory is not skipped.
+            if (entry.isDirectory())
+                continue;
+            const match = MIGRATION_FILE_RE.exec(entry.name);
+            if (match === null)
+                continue;
+            files.push({
+                version: match[1],
+                fileName: entry.name,
+                displayPath: shownPrefix + entry.name,
+                absPath: absPrefix + entry.name,
+            });
+        }
+    }
+    // Go compares strings as UTF-8 bytes; JavaScript's `<` compares UTF-16 units, which agrees except
+    // for characters above U+FFFF (surrogate pairs). Compare bytes only when such a name exists.
+    // Array#sort is stable, so equal names keep the directory order.
+    if (files.some((f) => /[\uD800-\uDFFF]/.test(f.fileName))) {
+        const bytes = new Map(files.map((f) => [f, Buffer.from(f.fileName)]));
+        return files.sort((a, b) => Buffer.compare(bytes.get(a), bytes.get(b)));
+    }
+    return files.sort((a, b) => (a.fileName < b.fileName ? -1 : a.fileName > b.fileName ? 1 : 0));
+}
+function missingDirHint(dir, err) {
+    const code = err?.code;
+    const fix = 'or point --migrations-dir (DBMATE_MIGRATIONS_DIR) at the directory that holds your migrations.';
+    if (code === 'ENOTDIR')
+        return `\`${dir}\` is not a directory; ${fix}`;
+    if (code === 'EACCES' || code === 'EPERM')
+        return `\`${dir}\` cannot be read (${code}); fix its permissions ${fix}`;
+    return `Create it (\`db-migrate-action new NAME\` does), ${fix}`;
+}
+/**
+ * Groups files that share a version. dbmate keys its ledger on the version only, so two such files
+ * cannot both be applied: the second fails on `schema_migrations_pkey`, yet both then show as applied.
+ *
+ * @param files migration files, usually from {@link findMigrationFiles}
+ * @returns version → files (two or more each), in file order; empty when all versions are unique
+ */
+function findDuplicateVersions(files) {
+    const byVersion = new Map();
+    for (const file of files) {
+        const group = byVersion.get(file.version);
+        if (group === undefined)
+            byVersion.set(file.version, [file]);
+        else
+            group.push(file);
+    }
+    for (const [version, group] of byVersion)
+        if (group.length < 2)
+            byVersion.delete(version);
+    return byVersion;
+}
+/**
+ * Rejects files that share a version before anything runs (a deliberate improvement over dbmate,
+ * which half-applies them; see DBMATE_COMPAT.md §1).
+ *
+ * @param files migration files, usually from {@link findMigrationFiles}
+ * @throws {MigrationError} `DUPLICATE_VERSION` naming every file of every duplicated version
+ */
+function assertUniqueVersions(files) {
+    const duplicates = findDuplicateVersions(files);
+    if (duplicates.size === 0)
+        return;
+    const parts = [...duplicates].map(([version, group]) => `\`${version}\`: ${listPaths(group.map((f) => f.displayPath))}`);
+    const sameFileTwice = [...duplicates.values()].some((g) => new Set(g.map((f) => f.absPath)).size < g.length);
+    throw new errors_MigrationError('DUPLICATE_VERSION', `duplicate migration version ${parts.join('; ')}`, {
+        hint: sameFileTwice
+            ? 'The same migrations directory is configured more than once; list each directory only once.'
+            : 'The version is the leading digits of the file name and must be unique. Rename the file that has ' +
+                'not been applied yet (e.g. to a fresh timestamp from `db-migrate-action new NAME`); dbmate would apply ' +
+                'only one of them and then report both as applied.',
+    });
+}
+function listPaths(paths) {
+    return paths.length <= 2 ? paths.join(' and ') : `${paths.slice(0, -1).join(', ')} and ${paths.at(-1)}`;
+}
+/**
+ * Name of a new migration file, as `dbmate new NAME` builds it: `<UTC YYYYMMDDHHMMSS>_<name>.sql`.
+ *
+ * @param name the NAME argument, used verbatim (dbmate does not sanitise it either)
+ * @param now creation time; only its UTC fields are used
+ * @throws {MigrationError} `MIGRATION_NAME_MISSING` with dbmate's message when `name` is empty
+ */
+function newMigrationFileName(name, now) {
+    if (name === '') {
+        throw new MigrationError('MIGRATION_NAME_MISSING', 'please specify a name for the new migration', {
+            hint: 'Pass a name, e.g. `db-migrate-action new create_users`.',
+        });
+    }
+    const pad = (n, width = 2) => String(n).padStart(width, '0');
+    const stamp = pad(now.getUTCFullYear(), 4) +
+        pad(now.getUTCMonth() + 1) +
+        pad(now.getUTCDate()) +
+        pad(now.getUTCHours()) +
+        pad(now.getUTCMinutes()) +
+        pad(now.getUTCSeconds());
+    return `${stamp}_${name}.sql`;
+}
+
 ;// CONCATENATED MODULE: ./src/engine/identifiers.ts
 /**
  * The one rule for the table names users configure (`migrations-table`/`--migrations-table`/
@@ -39979,8 +40135,6 @@ function isPullRequest(pr) {
     return pr !== undefined && !('problem' in pr);
 }
 
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 // EXTERNAL MODULE: external "node:buffer"
 var external_node_buffer_ = __nccwpck_require__(4573);
 // EXTERNAL MODULE: external "node:crypto"
@@ -42024,10 +42178,14 @@ function storedSpellings(outcome) {
  * - `pending`: not in the ledger, and not touched by this run;
  * - `would-apply` / `would-roll-back`: dry run, what `up` / `rollback` would do to it;
  * - `edited`: applied, but the file changed since (its checksum differs from the history table's);
- * - `no-file`: in the ledger, with no file (dbmate ignores such versions).
+ * - `no-file`: in the ledger, with no file (dbmate ignores such versions);
+ * - `baselined` / `would-baseline`: `baseline` recorded it as applied without running its SQL
+ *   (dry run: would), as its history row says.
  */
 const ROW_STATUSES = [
     ...RAN_STEP_OUTCOMES,
+    'baselined',
+    'would-baseline',
     'rollback-failed',
     'unknown',
     'pending',
@@ -42069,6 +42227,7 @@ var Inputs;
     Inputs["MigrationsTable"] = "migrations-table";
     Inputs["HistoryTable"] = "history-table";
     Inputs["Steps"] = "steps";
+    Inputs["BaselineVersion"] = "baseline-version";
     Inputs["Strict"] = "strict";
     Inputs["Backup"] = "backup";
     Inputs["BackupDir"] = "backup-dir";
@@ -42130,6 +42289,7 @@ const INPUT_DEFAULTS = Object.freeze({
     [Inputs.MigrationsTable]: 'schema_migrations',
     [Inputs.HistoryTable]: 'schema_migrations_history',
     [Inputs.Steps]: '',
+    [Inputs.BaselineVersion]: '',
     [Inputs.Strict]: 'false',
     [Inputs.Backup]: 'auto',
     [Inputs.BackupDir]: '',
@@ -42163,7 +42323,7 @@ const INPUT_DEFAULTS = Object.freeze({
     [Inputs.ReportHtml]: '',
 });
 /** Values of the `command` input. */
-const COMMANDS = ['up', 'status', 'rollback', 'plan', 'lint', 'verify', 'report'];
+const COMMANDS = ['up', 'status', 'rollback', 'plan', 'lint', 'verify', 'report', 'baseline'];
 /** Values of the `lint-fail-on` input (the lowest finding severity that fails the run; `none`: never) and of `lint-runner`: the CLI shares them (lint/gate.ts). */
 
 /** Values of the `backup` input. */
@@ -42186,6 +42346,7 @@ const CONNECT_RETRIES = 3;
 const CONNECT_RETRY_BASE_MS = 1000;
 
 ;// CONCATENATED MODULE: ./src/action/inputs.ts
+
 
 
 
@@ -42308,6 +42469,19 @@ function getSettings() {
             steps = Number(stepsText);
         else
             fail(Inputs.Steps, stepsText, 'a whole number of migrations, 1 or more, or empty for the default (all pending for up and plan, 1 for rollback)');
+    }
+    // Required by `command: baseline`, and refused with any other command (where a version would
+    // read as "up to here" and be ignored); its shape is the engine's one rule (files.ts).
+    const baselineText = read(Inputs.BaselineVersion);
+    let baselineVersion;
+    if (command === 'baseline') {
+        if (isMigrationVersion(baselineText))
+            baselineVersion = baselineText;
+        else
+            fail(Inputs.BaselineVersion, baselineText, `${MIGRATION_VERSION_FORMAT} (required for command baseline: it and every migration before it are recorded as applied without running them)`);
+    }
+    else if (baselineText !== '') {
+        fail(Inputs.BaselineVersion, baselineText, `an empty value: baseline-version is for command baseline only, and command is ${command}`);
     }
     const strict = bool(Inputs.Strict, fail);
     const backup = (oneOf(Inputs.Backup, BACKUP_MODES, fail) ?? 'auto');
@@ -42441,6 +42615,7 @@ function getSettings() {
         migrationsTable,
         historyTable,
         ...(steps !== undefined ? { steps } : {}),
+        ...(baselineVersion !== undefined ? { baselineVersion } : {}),
         strict,
         backup,
         backupDir,
@@ -42675,6 +42850,495 @@ function errorOf(err) {
     }
     const message = err instanceof Error ? err.message : String(err);
     return { message, details: message };
+}
+
+;// CONCATENATED MODULE: ./src/engine/catalog.ts
+/**
+ * Whether a table exists, by its unquoted schema and name (a {@link LedgerName} or a history
+ * table name). Asked before reading the ledger or the audit table, because `status`, `plan` and
+ * the reports must not create them.
+ */
+async function tableExists(conn, name) {
+    const { rowCount } = await conn.query('select 1 from information_schema.tables where table_schema = $1 and table_name = $2', [name.schema, name.table]);
+    return (rowCount ?? 0) > 0;
+}
+/**
+ * The relation named `schema.table`, whatever its kind, with its columns; `undefined` when there
+ * is none. One catalog query (pg_class, not information_schema, which hides relations the user has
+ * no privilege on and every relation that is not a table or a view): it replaces the existence check
+ * where the ledger and the history table are read, so knowing their shape costs no round trip.
+ */
+async function describeRelation(conn, name) {
+    const { rows } = await conn.query(`select c.relkind::text as kind, coalesce((
+       select json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'category', t.typcategory,
+                'notNull', a.attnotnull, 'hasDefault', a.atthasdef or a.attidentity <> '' or a.attgenerated <> '') order by a.attnum)
+         from pg_attribute a join pg_type t on t.oid = a.atttypid
+        where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped), '[]')::text as cols
+       from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = $1 and c.relname = $2`, [name.schema, name.table]);
+    if (rows.length === 0)
+        return undefined;
+    return { kind: rows[0].kind, columns: JSON.parse(rows[0].cols) };
+}
+/** The relation kinds an INSERT can go into like a table. */
+function isTableKind(kind) {
+    return kind === 'r' || kind === 'p';
+}
+/** `a view`, `a sequence`, …: what a relation is, for messages. */
+function relationKindName(kind) {
+    const names = {
+        r: 'a table',
+        p: 'a partitioned table',
+        v: 'a view',
+        m: 'a materialized view',
+        f: 'a foreign table',
+        S: 'a sequence',
+        i: 'an index',
+        I: 'a partitioned index',
+        c: 'a composite type',
+        t: 'a TOAST table',
+    };
+    return names[kind] ?? `a relation of kind '${kind}'`;
+}
+/**
+ * Bytes of heap per row assumed when a table was never analysed: a narrow row (24-byte header,
+ * 4-byte line pointer, a few columns). The 100 k-row table measured for `DEFAULT_LARGE_TABLE`
+ * (lint/sizes.ts) had 84 bytes of heap per row.
+ */
+const BYTES_PER_ROW_GUESS = 100;
+/** A name as a finding gives it (`schema.name` or `name`), split; undefined when it has more parts. */
+function splitName(name) {
+    const parts = name.split('.');
+    if (parts.length === 1)
+        return { schema: null, rel: parts[0] };
+    if (parts.length === 2)
+        return { schema: parts[0], rel: parts[1] };
+    return undefined;
+}
+/**
+ * A `search_path` entry of the URL as the server reads it: unquoted names fold to lowercase,
+ * `"Quoted"` ones keep their case, `$user` is the session's user (resolved in SQL).
+ */
+function pathEntry(entry) {
+    const e = entry.trim();
+    if (/^".*"$/.test(e))
+        return e.slice(1, -1).replace(/""/g, '"');
+    return e.toLowerCase();
+}
+/**
+ * The size of each named table (`schema.name`, or a bare `name` resolved as PostgreSQL would:
+ * the first schema of `searchPath` holding a relation of that name, or of the session's
+ * `current_schemas(true)` when `searchPath` is empty), in ONE catalog query. Keys are the names as
+ * given. Absent: names not found, and relations that are not tables or materialized views (a bare
+ * name whose first match is a view is that view, as for PostgreSQL). A partitioned table sums its
+ * partitions, at every level.
+ *
+ * Rows are `reltuples` scaled to the current number of pages (`pg_relation_size`), as the planner
+ * estimates them, so a table that grew since its last ANALYZE is not judged by its old size; a table
+ * never analysed (reltuples -1 since PostgreSQL 14, or no pages recorded but pages on disk) is
+ * guessed from its heap size and marked `estimated`.
+ */
+async function readTableSizes(conn, tables, searchPath) {
+    const keys = [];
+    const schemas = [];
+    const rels = [];
+    for (const name of new Set(tables)) {
+        const split = splitName(name);
+        if (!split)
+            continue;
+        keys.push(name);
+        schemas.push(split.schema);
+        rels.push(split.rel);
+    }
+    const out = new Map();
+    if (keys.length === 0)
+        return out;
+    const path = searchPath.length > 0 ? searchPath.map(pathEntry) : null;
+    const { rows } = await conn.query(`with recursive
+       wanted as (select * from unnest($1::text[], $2::text[], $3::text[]) as w(key, nsp, rel)),
+       path as (
+         select case when p.nsp = '$user' then current_user::text else p.nsp end as nsp, p.pos
+           from unnest(coalesce($4::text[], current_schemas(true)::text[])) with ordinality as p(nsp, pos)
+       ),
+       found as (
+         select distinct on (w.key) w.key, c.oid, c.relkind
+           from wanted w
+           join pg_class c on c.relname = w.rel
+           join pg_namespace n on n.oid = c.relnamespace
+           left join path p on w.nsp is null and p.nsp = n.nspname
+          where n.nspname = w.nsp or p.pos is not null
+          order by w.key, p.pos
+       ),
+       tree as (
+         select f.key, f.oid from found f where f.relkind in ('r', 'p', 'm')
+         union all
+         select t.key, i.inhrelid from tree t join pg_inherits i on i.inhparent = t.oid join pg_class c on c.oid = i.inhrelid and c.relispartition
+       ),
+       leaf as (
+         select t.key, c.relkind, c.reltuples::float8 as reltuples, c.relpages::float8 as relpages,
+                pg_relation_size(c.oid)::float8 as heap, pg_total_relation_size(c.oid) as total,
+                current_setting('block_size')::float8 as block
+           from tree t join pg_class c on c.oid = t.oid
+       )
+     select key,
+            sum(case
+                  when relkind = 'p' then 0
+                  when reltuples >= 0 and relpages > 0 then reltuples / relpages * (heap / block)
+                  when heap = 0 then 0
+                  else greatest(reltuples, heap / $5)
+                end)::float8 as rows,
+            sum(total)::text as bytes,
+            bool_or(relkind <> 'p' and heap > 0 and (reltuples < 0 or relpages = 0)) as estimated
+       from leaf group by key`, [keys, schemas, rels, path, BYTES_PER_ROW_GUESS]);
+    for (const r of rows) {
+        out.set(r.key, { rows: Math.round(Number(r.rows)), bytes: Number(r.bytes), ...(r.estimated ? { estimated: true } : {}) });
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/engine/history.ts
+
+
+
+
+
+
+
+/**
+ * The history table lives beside the ledger so both move together when a schema is chosen.
+ *
+ * @throws {MigrationError} `TABLE_NAME_INVALID` for a name outside the rule of `identifiers.ts`, or the ledger's own name
+ */
+function historyName(ledger, table) {
+    const problem = tableNameProblem(table, { qualified: false }) ?? (table === ledger.table ? SAME_TABLE_PROBLEM : undefined);
+    if (problem) {
+        throw new errors_MigrationError('TABLE_NAME_INVALID', `invalid history table name '${table}': ${problem}`, {
+            hint: `expected ${HISTORY_TABLE_FORMAT} (history-table, --history-table)`,
+        });
+    }
+    return { schema: ledger.schema, table, quoted: `${ledger.quotedSchema}.${quoteIdent(table)}` };
+}
+/** The audit table as configured: `table` empty means the history table is disabled. */
+function configuredHistory(ledger, table) {
+    return table ? historyName(ledger, table) : undefined;
+}
+function quoteIdent(id) {
+    return /^[a-z_][a-z0-9_$]*$/.test(id) ? id : `"${id.replace(/"/g, '""')}"`;
+}
+/**
+ * Columns added after the first release, with their types, oldest first: {@link historyDdl} adds
+ * any a table lacks. `run_status` and `run_duration_ms` are the run's own `status` and duration,
+ * written on all of its rows once it ended ({@link recordRunOutcome}); null on rows of older
+ * versions, of the CLI, and of runs whose outcome could not be written.
+ */
+const ADDED_COLUMNS = [
+    ['invocation_id', 'text'],
+    ['run_status', 'text'],
+    ['run_duration_ms', 'double precision'],
+];
+/**
+ * DDL of the audit table. An identity column (not bigserial) keeps its sequence inside the table
+ * definition, so excluding the table from schema dumps excludes all of it.
+ *
+ * Tables created by older versions (lacking a column of {@link ADDED_COLUMNS}, or with a check
+ * constraint that lacks a word of {@link STORED_STEP_OUTCOMES}) are brought up to date in the same
+ * round trip; the catalog checks come first so an up-to-date table is never ALTERed (that would
+ * take an ACCESS EXCLUSIVE lock on every run). The new constraint keeps the legacy words, so the
+ * rows already written stay valid as they are and older versions of the tool can still write.
+ */
+function historyDdl(name) {
+    const outcomes = STORED_STEP_OUTCOMES.map((o) => literal(o)).join(', ');
+    const table = literal(name.quoted);
+    // Each word as pg_get_constraintdef shows it ('rolled-back'::text), `_` escaped: `rolled_back` must not match `rolled-back`.
+    const everyWord = STORED_STEP_OUTCOMES.map((o) => literal(`%${literal(o).replace(/[\\%_]/g, '\\$&')}%`)).join(', ');
+    const addColumns = ADDED_COLUMNS.map(([column, type]) => `  if not exists (select 1 from pg_attribute where attrelid = ${table}::regclass and attname = ${literal(column)} and not attisdropped) then
+    alter table ${name.quoted} add column ${column} ${type};
+  end if;`).join('\n');
+    return `${createDdl(name, outcomes)};
+do $db_migrate$ declare c record; begin
+${addColumns}
+  if not exists (select 1 from pg_constraint where conrelid = ${table}::regclass and contype = 'c' and pg_get_constraintdef(oid) like all (array[${everyWord}])) then
+    -- The old check constraint's name was chosen by the server (and truncated for long names): find it.
+    for c in select conname from pg_constraint where conrelid = ${table}::regclass and contype = 'c' and pg_get_constraintdef(oid) like '%outcome%' loop
+      execute format('alter table %s drop constraint %I', ${table}, c.conname);
+    end loop;
+    alter table ${name.quoted} add check (outcome in (${outcomes}));
+  end if;
+end $db_migrate$`;
+}
+function createDdl(name, outcomes) {
+    return `create table if not exists ${name.quoted} (
+  id bigint generated always as identity primary key,
+  version varchar not null,
+  direction text not null check (direction in ('up', 'down')),
+  outcome text not null check (outcome in (${outcomes})),
+  file_name text,
+  checksum text,
+  started_at timestamptz not null,
+  finished_at timestamptz not null,
+  duration_ms double precision not null,
+  environment text,
+  actor text,
+  git_sha text,
+  run_id text,
+  run_url text,
+  tool_version text,
+  sqlstate text,
+  error text,
+${ADDED_COLUMNS.map(([column, type]) => `  ${column} ${type}`).join(',\n')}
+)`;
+}
+/**
+ * An INSERT for one history row, as literal SQL: it is appended to the migration's own
+ * simple-protocol batch so the audit row commits atomically with the migration.
+ */
+function historyInsertSql(name, e, ctx) {
+    const timing = e.startedAt && e.durationMs !== undefined
+        ? `${literal(e.startedAt.toISOString())}::timestamptz, ${literal(new Date(e.startedAt.getTime() + e.durationMs).toISOString())}::timestamptz, ${e.durationMs}`
+        : `now(), clock_timestamp(), extract(epoch from clock_timestamp() - now()) * 1000`;
+    return (`insert into ${name.quoted} (version, direction, outcome, file_name, checksum, started_at, finished_at, duration_ms, ` +
+        `environment, actor, git_sha, run_id, run_url, tool_version, sqlstate, error, invocation_id) values (` +
+        [literal(e.version), literal(e.direction), literal(e.outcome), literal(e.fileName), literal(e.checksum)].join(', ') +
+        `, ${timing}, ` +
+        [ctx.environment, ctx.actor, ctx.gitSha, ctx.runId, ctx.runUrl, ctx.toolVersion, e.sqlstate, e.error, ctx.invocationId]
+            .map((v) => literal(v))
+            .join(', ') +
+        ')');
+}
+/** Record a row on its own (used for failures, after the migration's transaction rolled back). */
+async function recordHistory(conn, name, e, ctx) {
+    await conn.query(historyInsertSql(name, e, ctx));
+}
+/** How long the outcome's UPDATE may wait for a lock or run: it reports a run that is over, and must never hold up its end. */
+const OUTCOME_STATEMENT_TIMEOUT_MS = 5000;
+/**
+ * Write the run's status and duration on every history row of one invocation (`invocation_id`),
+ * once the run's outcome is decided: reports then show the run exactly as its outputs did. One
+ * transaction in one round trip (a transaction pooler keeps it on one server connection), waiting
+ * at most `lockTimeoutMs` for a lock. Returns the rows updated.
+ */
+async function recordRunOutcome(conn, name, invocationId, o, lockTimeoutMs) {
+    const update = `update ${name.quoted} set run_status = ${literal(o.status)}, run_duration_ms = ${Number(o.durationMs)} where invocation_id = ${literal(invocationId)}`;
+    const sql = `BEGIN;SET LOCAL lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))};SET LOCAL statement_timeout = ${OUTCOME_STATEMENT_TIMEOUT_MS};${update};COMMIT`;
+    // Several statements in one simple query: the driver answers with one result per statement.
+    const results = (await conn.query(sql));
+    return results.find((r) => r.command === 'UPDATE')?.rowCount ?? 0;
+}
+/**
+ * Columns every version of the history table has had: {@link historyDdl} adds the newer ones
+ * ({@link ADDED_COLUMNS}) to an older table, and refuses to touch a table that lacks these.
+ */
+const HISTORY_COLUMNS = [
+    'version', 'direction', 'outcome', 'file_name', 'checksum', 'started_at', 'finished_at', 'duration_ms',
+    'environment', 'actor', 'git_sha', 'run_id', 'run_url', 'tool_version', 'sqlstate', 'error',
+];
+/**
+ * Whether the history table exists, after checking that it is ours (one catalog query, in place
+ * of the existence check): a table of that name made by someone else is never altered or written.
+ *
+ * @throws {MigrationError} `HISTORY_FOREIGN` naming the table and what it lacks
+ */
+async function checkHistory(conn, name) {
+    const shape = await describeRelation(conn, name);
+    if (!shape)
+        return false;
+    const have = new Set(shape.columns.map((c) => c.name));
+    const missing = HISTORY_COLUMNS.filter((c) => !have.has(c));
+    const why = !isTableKind(shape.kind)
+        ? `it is ${relationKindName(shape.kind)}, not a table`
+        : missing.length > 0
+            ? `it has no ${missing.length > 1 ? 'columns' : 'column'} ${missing.join(', ')} (columns: ${shape.columns.map((c) => c.name).join(', ') || 'none'})`
+            : undefined;
+    if (why === undefined)
+        return true;
+    throw new errors_MigrationError('HISTORY_FOREIGN', `${name.quoted} is not db-migrate-action's history table: ${why}`, {
+        hint: 'give the history table another name with history-table (action input) or --history-table (CLI), ' +
+            'or disable it with an empty value; nothing was changed',
+    });
+}
+/** Checksum of the last successful `up` (or `baseline`) of each version: what the file looked like when applied. */
+async function appliedChecksums(conn, name) {
+    if (!(await checkHistory(conn, name)))
+        return new Map();
+    // One JSON object rather than a row per version: per-row parsing dominated large `status` runs.
+    const { rows } = await conn.query(`select coalesce(json_object_agg(version, checksum), '{}')::text as sums from (
+       select distinct on (version) version, checksum from ${name.quoted}
+        where direction = 'up' and outcome in ('applied', 'baselined') and checksum is not null order by version, id desc) last`);
+    const out = new Map(Object.entries(JSON.parse(rows[0].sums)));
+    return out;
+}
+/**
+ * Versions of the applied files whose bytes changed since they were applied (their checksum
+ * differs from the one of their last successful `up` in the history table), sorted. None
+ * without a history table.
+ */
+async function editedVersions(conn, history, plan) {
+    if (!history)
+        return [];
+    const sums = await appliedChecksums(conn, history);
+    if (sums.size === 0)
+        return [];
+    // Synchronous reads on purpose: for thousands of small files, fs/promises costs four thread-pool
+    // round trips and a promise per file, about ten times the time of readFileSync.
+    return plan.files
+        .filter((r) => r.applied && sums.has(r.file.version))
+        .filter(({ file }) => checksumOf((0,external_node_fs_.readFileSync)(file.absPath)) !== sums.get(file.version))
+        .map(({ file }) => file.version)
+        .sort();
+}
+/**
+ * The one warning about an applied file whose bytes changed since it was applied (its checksum
+ * differs from the history table's): the engine logs it during `up`, the CLI's `status` and the
+ * action's summary use the same words. `file` is the path or name as the caller shows files.
+ */
+function editedWarning(file) {
+    return `${file} was edited after it was applied (its checksum differs from the one recorded in the history table)`;
+}
+
+;// CONCATENATED MODULE: ./src/action/steps/record.ts
+/**
+ * How the engine's results land in the run: shared by the steps that apply (`up`), undo
+ * (`rollback`, the automatic rollback) or only look (plans, `status`).
+ */
+
+
+/** The version the database is at now; none when the engine could not tell (or nothing is applied). */
+function setCurrent(run, v) {
+    if (v !== undefined)
+        run.currentVersion = v;
+    else
+        delete run.currentVersion;
+}
+/**
+ * The row of a migration the engine ran (applied, undone or failed), with its time in ms to
+ * three decimals, so fast steps do not read as 0, and its attempts when a lock timeout retried it.
+ */
+function stepRow(st, status) {
+    return {
+        version: st.version,
+        file: st.displayPath,
+        status,
+        durationMs: Math.round(st.durationMs * 1000) / 1000,
+        transaction: st.transaction,
+        ...(st.attempts > 1 ? { attempts: st.attempts } : {}),
+    };
+}
+/**
+ * Record an `up` or `rollback` result: one row per step (and, after `up`, one per file still
+ * pending), the versions applied and undone, where the database is now, and the run's status:
+ * `failed` with the engine's error, else `success`, or `nothing-to-do` when no step ran.
+ */
+function recordRun(ctx, r) {
+    const { run, warn } = ctx;
+    const last = r.steps.at(-1);
+    run.rows = r.steps.map((st) => stepRow(st, r.stateUnknown && st === last && st.error ? 'unknown' : st.outcome));
+    const touched = new Set(r.steps.map((st) => st.version));
+    if (r.command === 'up') {
+        for (const m of r.pendingFiles)
+            if (!touched.has(m.version))
+                run.rows.push({ version: m.version, file: m.displayPath, status: 'pending' });
+    }
+    run.applied = r.steps.filter((st) => st.outcome === 'applied').map((st) => st.version);
+    run.rolledBack = r.steps.filter((st) => st.outcome === 'rolled-back').map((st) => st.version);
+    run.pending = r.pending;
+    setCurrent(run, r.currentVersion);
+    if (r.schemaFile)
+        run.schemaFile = r.schemaFile;
+    if (r.dumpError)
+        warn(`the schema dump failed (the migrations themselves succeeded): ${r.dumpError.message}`);
+    // The engine logged these during `up`: recorded for the summary, not logged twice.
+    for (const v of r.edited ?? [])
+        run.warnings.push(editedWarning(r.files.find((f) => f.version === v)?.displayPath ?? `migration ${v}`));
+    for (const st of r.steps)
+        if (st.committedUnheard)
+            run.notes.push(`${st.displayPath} committed, but its answer was lost with the connection: the ledger, read once the old session was ended, shows it ${st.direction === 'up' ? 'applied' : 'rolled back'}.`);
+    if (r.cancelled) {
+        run.status = 'cancelled';
+        run.cancelled = r.cancelled;
+        if (r.error)
+            run.error = errorOf(r.error);
+    }
+    else if (r.error) {
+        run.status = 'failed';
+        run.error = errorOf(r.error);
+    }
+    else {
+        run.status = r.steps.length > 0 ? 'success' : 'nothing-to-do';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/action/steps/baseline.ts
+
+
+/**
+ * What the check behind a baseline does not cover, said in the summary so nobody reads "checked"
+ * as "the schema matches": the engine follows tables, columns, views and named indexes only.
+ */
+const BASELINE_NOT_CHECKED = 'functions, types, constraints, triggers, grants and unnamed indexes were not checked';
+/**
+ * Run the baseline (or, with `dry-run`, only its checks) and record it: one row per migration up
+ * to the version (`baselined`, `would-baseline`, or `applied` when the ledger already had it) and
+ * one per migration left for `up`; `applied` stays empty, since nothing ran. No backup (see
+ * `backup-policy.ts`); a refusal is thrown, and the pipeline records it as the run's error.
+ *
+ * @throws {ActionError} `BASELINE_VERSION_MISSING` when the settings carry no version (getSettings
+ *   always sets it for this command; settings built by hand may not)
+ */
+async function baseline(ctx) {
+    const { settings: s, ports, log, run, warn } = ctx;
+    const version = s.baselineVersion;
+    if (version === undefined)
+        throw new ActionError('BASELINE_VERSION_MISSING', 'command baseline needs the baseline-version input: the version of the last migration the database already has');
+    if (!s.dryRun) {
+        run.backup = { outcome: 'not-taken', reason: ctx.backup.reason };
+        log.info(`No backup: ${ctx.backup.reason}`);
+    }
+    if (!ports.migrator.baseline)
+        throw new ActionError('COMMAND_UNSUPPORTED', 'command baseline is not available with this migrator');
+    const r = await ports.migrator.baseline({ version, dryRun: s.dryRun });
+    const row = (m, status) => ({ version: m.version, file: m.displayPath, status });
+    run.rows = [...r.alreadyApplied.map((m) => row(m, 'applied')), ...r.baselined.map((m) => row(m, s.dryRun ? 'would-baseline' : 'baselined')), ...r.pendingFiles.map((m) => row(m, 'pending'))];
+    // Nothing ran: `applied` (the output) lists migrations whose SQL this run executed.
+    run.applied = [];
+    run.pending = r.pending;
+    setCurrent(run, r.currentVersion);
+    if (r.schemaFile)
+        run.schemaFile = r.schemaFile;
+    if (r.dumpError)
+        warn(`the schema dump failed (the baseline itself was recorded): ${r.dumpError.message}`);
+    for (const u of r.unchecked)
+        run.warnings.push(`${u.file}: its up section could not be parsed, so the objects it creates were not checked (${u.reason})`);
+    run.notes.push(...baselineNotes(ctx, r));
+    run.status = s.dryRun ? 'dry-run' : r.baselined.length > 0 ? 'success' : 'nothing-to-do';
+    return r;
+}
+/** The sentences of the summary: what was recorded and that its SQL never ran, what the check covered, how to undo it, what is left for `up`. */
+function baselineNotes(ctx, r) {
+    const { settings: s } = ctx;
+    const n = r.baselined.length;
+    const notes = [];
+    const migrations = `${n} migration${n === 1 ? '' : 's'}`;
+    if (n === 0) {
+        notes.push(`Nothing to baseline: every migration up to ${r.version} is already in the ledger; nothing was recorded.`);
+    }
+    else {
+        const checked = `${r.checkedObjects} table(s), column(s), view(s) and named index(es) they create were found in the database; ${BASELINE_NOT_CHECKED}`;
+        notes.push(s.dryRun
+            ? `Dry run: ${migrations} up to ${r.version} would be RECORDED AS APPLIED WITHOUT RUNNING their SQL; nothing was written. ${capital(checked)}.`
+            : `${migrations} up to ${r.version} ${n === 1 ? 'was' : 'were'} RECORDED AS APPLIED WITHOUT RUNNING their SQL: the database already had their schema. Each has a \`baselined\` row in the history table. ${capital(checked)}.`);
+        if (r.ledgerCreated)
+            notes.push(`The ledger table ${s.migrationsTable}${s.historyTable ? ` and the history table ${s.historyTable}` : ''} did not exist${s.dryRun ? ' and would be created' : ' and were created'}.`);
+        if (!s.dryRun) {
+            notes.push(`To undo the baseline, delete its ledger rows: delete from ${s.migrationsTable} where version in (${r.baselined.map((m) => `'${m.version}'`).join(', ')}); (no restore needed: no migration SQL ran).`);
+        }
+    }
+    if (r.alreadyApplied.length > 0)
+        notes.push(`Already in the ledger, left as they were: ${r.alreadyApplied.map((m) => m.version).join(', ')}.`);
+    notes.push(r.pending.length > 0 ? `Left for \`up\`, which runs their SQL: ${r.pending.join(', ')}.` : 'No migration is left for `up`.');
+    return notes;
+}
+function capital(text) {
+    return `${text[0].toUpperCase()}${text.slice(1)}`;
 }
 
 ;// CONCATENATED MODULE: ./src/version.ts
@@ -43362,293 +44026,6 @@ function isAlreadyExists(err) {
     return Boolean(data?.errors?.some((e) => e?.code === 'already_exists')) || /already.exists/i.test(err.message ?? '');
 }
 
-;// CONCATENATED MODULE: ./src/engine/files.ts
-
-
-
-/**
- * dbmate's `^(\d+).*\.sql$` (Go RE2). Go's `.` matches any character but `\n`, whereas JavaScript's
- * also refuses `\r`, U+2028 and U+2029, hence `[^\n]`; `\d` is ASCII-only in both.
- */
-const MIGRATION_FILE_RE = /^(\d+)[^\n]*\.sql$/;
-/** Content of a file created by `new`, byte-identical to dbmate's template (33 bytes). */
-const NEW_MIGRATION_TEMPLATE = '-- migrate:up\n\n\n-- migrate:down\n\n';
-/**
- * Lists the migration files of one or more directories exactly as dbmate does: only the directory
- * itself (no recursion; entries that are directories are skipped even when named `*.sql`), bare
- * names matching `^(\d+).*\.sql$` (case-sensitive), all directories merged and sorted byte-wise by
- * file name — not numerically, so `10_c.sql` sorts before `1_a.sql`.
- *
- * @param dirs migrations directories as configured (e.g. `./db/migrations`), read in order
- * @param cwd base for relative directories; defaults to `process.cwd()`
- * @returns the files, sorted; files with equal names keep the order of `dirs`
- * @throws {MigrationError} `MIGRATIONS_DIR_MISSING` when a directory cannot be read
- */
-async function findMigrationFiles(dirs, cwd = process.cwd()) {
-    const files = [];
-    for (const dir of dirs) {
-        const absDir = external_node_path_default().resolve(cwd, dir);
-        // Cleaned once per directory (like Go's path.Join) rather than joined per file: with 10 000
-        // files the per-file joins were a measurable part of `status`.
-        const shownDir = external_node_path_default().posix.join(dir, '.');
-        const shownPrefix = shownDir === '.' ? '' : shownDir.endsWith('/') ? shownDir : `${shownDir}/`;
-        const absPrefix = absDir.endsWith((external_node_path_default()).sep) ? absDir : absDir + (external_node_path_default()).sep;
-        let entries;
-        try {
-            entries = await (0,promises_namespaceObject.readdir)(absDir, { withFileTypes: true });
-        }
-        catch (err) {
-            // dbmate reports every read failure (missing, not a directory, no permission) with this text.
-            throw new errors_MigrationError('MIGRATIONS_DIR_MISSING', `could not find migrations directory \`${dir}\``, {
-                hint: missingDirHint(dir, err),
-                cause: err,
-            });
-        }
-        for (const entry of entries) {
-            // Dirent types come from lstat, like Go's DirEntry.IsDir: a symlink to a directory is not skipped.
-            if (entry.isDirectory())
-                continue;
-            const match = MIGRATION_FILE_RE.exec(entry.name);
-            if (match === null)
-                continue;
-            files.push({
-                version: match[1],
-                fileName: entry.name,
-                displayPath: shownPrefix + entry.name,
-                absPath: absPrefix + entry.name,
-            });
-        }
-    }
-    // Go compares strings as UTF-8 bytes; JavaScript's `<` compares UTF-16 units, which agrees except
-    // for characters above U+FFFF (surrogate pairs). Compare bytes only when such a name exists.
-    // Array#sort is stable, so equal names keep the directory order.
-    if (files.some((f) => /[\uD800-\uDFFF]/.test(f.fileName))) {
-        const bytes = new Map(files.map((f) => [f, Buffer.from(f.fileName)]));
-        return files.sort((a, b) => Buffer.compare(bytes.get(a), bytes.get(b)));
-    }
-    return files.sort((a, b) => (a.fileName < b.fileName ? -1 : a.fileName > b.fileName ? 1 : 0));
-}
-function missingDirHint(dir, err) {
-    const code = err?.code;
-    const fix = 'or point --migrations-dir (DBMATE_MIGRATIONS_DIR) at the directory that holds your migrations.';
-    if (code === 'ENOTDIR')
-        return `\`${dir}\` is not a directory; ${fix}`;
-    if (code === 'EACCES' || code === 'EPERM')
-        return `\`${dir}\` cannot be read (${code}); fix its permissions ${fix}`;
-    return `Create it (\`db-migrate-action new NAME\` does), ${fix}`;
-}
-/**
- * Groups files that share a version. dbmate keys its ledger on the version only, so two such files
- * cannot both be applied: the second fails on `schema_migrations_pkey`, yet both then show as applied.
- *
- * @param files migration files, usually from {@link findMigrationFiles}
- * @returns version → files (two or more each), in file order; empty when all versions are unique
- */
-function findDuplicateVersions(files) {
-    const byVersion = new Map();
-    for (const file of files) {
-        const group = byVersion.get(file.version);
-        if (group === undefined)
-            byVersion.set(file.version, [file]);
-        else
-            group.push(file);
-    }
-    for (const [version, group] of byVersion)
-        if (group.length < 2)
-            byVersion.delete(version);
-    return byVersion;
-}
-/**
- * Rejects files that share a version before anything runs (a deliberate improvement over dbmate,
- * which half-applies them; see DBMATE_COMPAT.md §1).
- *
- * @param files migration files, usually from {@link findMigrationFiles}
- * @throws {MigrationError} `DUPLICATE_VERSION` naming every file of every duplicated version
- */
-function assertUniqueVersions(files) {
-    const duplicates = findDuplicateVersions(files);
-    if (duplicates.size === 0)
-        return;
-    const parts = [...duplicates].map(([version, group]) => `\`${version}\`: ${listPaths(group.map((f) => f.displayPath))}`);
-    const sameFileTwice = [...duplicates.values()].some((g) => new Set(g.map((f) => f.absPath)).size < g.length);
-    throw new errors_MigrationError('DUPLICATE_VERSION', `duplicate migration version ${parts.join('; ')}`, {
-        hint: sameFileTwice
-            ? 'The same migrations directory is configured more than once; list each directory only once.'
-            : 'The version is the leading digits of the file name and must be unique. Rename the file that has ' +
-                'not been applied yet (e.g. to a fresh timestamp from `db-migrate-action new NAME`); dbmate would apply ' +
-                'only one of them and then report both as applied.',
-    });
-}
-function listPaths(paths) {
-    return paths.length <= 2 ? paths.join(' and ') : `${paths.slice(0, -1).join(', ')} and ${paths.at(-1)}`;
-}
-/**
- * Name of a new migration file, as `dbmate new NAME` builds it: `<UTC YYYYMMDDHHMMSS>_<name>.sql`.
- *
- * @param name the NAME argument, used verbatim (dbmate does not sanitise it either)
- * @param now creation time; only its UTC fields are used
- * @throws {MigrationError} `MIGRATION_NAME_MISSING` with dbmate's message when `name` is empty
- */
-function newMigrationFileName(name, now) {
-    if (name === '') {
-        throw new MigrationError('MIGRATION_NAME_MISSING', 'please specify a name for the new migration', {
-            hint: 'Pass a name, e.g. `db-migrate-action new create_users`.',
-        });
-    }
-    const pad = (n, width = 2) => String(n).padStart(width, '0');
-    const stamp = pad(now.getUTCFullYear(), 4) +
-        pad(now.getUTCMonth() + 1) +
-        pad(now.getUTCDate()) +
-        pad(now.getUTCHours()) +
-        pad(now.getUTCMinutes()) +
-        pad(now.getUTCSeconds());
-    return `${stamp}_${name}.sql`;
-}
-
-;// CONCATENATED MODULE: ./src/engine/catalog.ts
-/**
- * Whether a table exists, by its unquoted schema and name (a {@link LedgerName} or a history
- * table name). Asked before reading the ledger or the audit table, because `status`, `plan` and
- * the reports must not create them.
- */
-async function tableExists(conn, name) {
-    const { rowCount } = await conn.query('select 1 from information_schema.tables where table_schema = $1 and table_name = $2', [name.schema, name.table]);
-    return (rowCount ?? 0) > 0;
-}
-/**
- * The relation named `schema.table`, whatever its kind, with its columns; `undefined` when there
- * is none. One catalog query (pg_class, not information_schema, which hides relations the user has
- * no privilege on and every relation that is not a table or a view): it replaces the existence check
- * where the ledger and the history table are read, so knowing their shape costs no round trip.
- */
-async function describeRelation(conn, name) {
-    const { rows } = await conn.query(`select c.relkind::text as kind, coalesce((
-       select json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'category', t.typcategory,
-                'notNull', a.attnotnull, 'hasDefault', a.atthasdef or a.attidentity <> '' or a.attgenerated <> '') order by a.attnum)
-         from pg_attribute a join pg_type t on t.oid = a.atttypid
-        where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped), '[]')::text as cols
-       from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      where n.nspname = $1 and c.relname = $2`, [name.schema, name.table]);
-    if (rows.length === 0)
-        return undefined;
-    return { kind: rows[0].kind, columns: JSON.parse(rows[0].cols) };
-}
-/** The relation kinds an INSERT can go into like a table. */
-function isTableKind(kind) {
-    return kind === 'r' || kind === 'p';
-}
-/** `a view`, `a sequence`, …: what a relation is, for messages. */
-function relationKindName(kind) {
-    const names = {
-        r: 'a table',
-        p: 'a partitioned table',
-        v: 'a view',
-        m: 'a materialized view',
-        f: 'a foreign table',
-        S: 'a sequence',
-        i: 'an index',
-        I: 'a partitioned index',
-        c: 'a composite type',
-        t: 'a TOAST table',
-    };
-    return names[kind] ?? `a relation of kind '${kind}'`;
-}
-/**
- * Bytes of heap per row assumed when a table was never analysed: a narrow row (24-byte header,
- * 4-byte line pointer, a few columns). The 100 k-row table measured for `DEFAULT_LARGE_TABLE`
- * (lint/sizes.ts) had 84 bytes of heap per row.
- */
-const BYTES_PER_ROW_GUESS = 100;
-/** A name as a finding gives it (`schema.name` or `name`), split; undefined when it has more parts. */
-function splitName(name) {
-    const parts = name.split('.');
-    if (parts.length === 1)
-        return { schema: null, rel: parts[0] };
-    if (parts.length === 2)
-        return { schema: parts[0], rel: parts[1] };
-    return undefined;
-}
-/**
- * A `search_path` entry of the URL as the server reads it: unquoted names fold to lowercase,
- * `"Quoted"` ones keep their case, `$user` is the session's user (resolved in SQL).
- */
-function pathEntry(entry) {
-    const e = entry.trim();
-    if (/^".*"$/.test(e))
-        return e.slice(1, -1).replace(/""/g, '"');
-    return e.toLowerCase();
-}
-/**
- * The size of each named table (`schema.name`, or a bare `name` resolved as PostgreSQL would:
- * the first schema of `searchPath` holding a relation of that name, or of the session's
- * `current_schemas(true)` when `searchPath` is empty), in ONE catalog query. Keys are the names as
- * given. Absent: names not found, and relations that are not tables or materialized views (a bare
- * name whose first match is a view is that view, as for PostgreSQL). A partitioned table sums its
- * partitions, at every level.
- *
- * Rows are `reltuples` scaled to the current number of pages (`pg_relation_size`), as the planner
- * estimates them, so a table that grew since its last ANALYZE is not judged by its old size; a table
- * never analysed (reltuples -1 since PostgreSQL 14, or no pages recorded but pages on disk) is
- * guessed from its heap size and marked `estimated`.
- */
-async function readTableSizes(conn, tables, searchPath) {
-    const keys = [];
-    const schemas = [];
-    const rels = [];
-    for (const name of new Set(tables)) {
-        const split = splitName(name);
-        if (!split)
-            continue;
-        keys.push(name);
-        schemas.push(split.schema);
-        rels.push(split.rel);
-    }
-    const out = new Map();
-    if (keys.length === 0)
-        return out;
-    const path = searchPath.length > 0 ? searchPath.map(pathEntry) : null;
-    const { rows } = await conn.query(`with recursive
-       wanted as (select * from unnest($1::text[], $2::text[], $3::text[]) as w(key, nsp, rel)),
-       path as (
-         select case when p.nsp = '$user' then current_user::text else p.nsp end as nsp, p.pos
-           from unnest(coalesce($4::text[], current_schemas(true)::text[])) with ordinality as p(nsp, pos)
-       ),
-       found as (
-         select distinct on (w.key) w.key, c.oid, c.relkind
-           from wanted w
-           join pg_class c on c.relname = w.rel
-           join pg_namespace n on n.oid = c.relnamespace
-           left join path p on w.nsp is null and p.nsp = n.nspname
-          where n.nspname = w.nsp or p.pos is not null
-          order by w.key, p.pos
-       ),
-       tree as (
-         select f.key, f.oid from found f where f.relkind in ('r', 'p', 'm')
-         union all
-         select t.key, i.inhrelid from tree t join pg_inherits i on i.inhparent = t.oid join pg_class c on c.oid = i.inhrelid and c.relispartition
-       ),
-       leaf as (
-         select t.key, c.relkind, c.reltuples::float8 as reltuples, c.relpages::float8 as relpages,
-                pg_relation_size(c.oid)::float8 as heap, pg_total_relation_size(c.oid) as total,
-                current_setting('block_size')::float8 as block
-           from tree t join pg_class c on c.oid = t.oid
-       )
-     select key,
-            sum(case
-                  when relkind = 'p' then 0
-                  when reltuples >= 0 and relpages > 0 then reltuples / relpages * (heap / block)
-                  when heap = 0 then 0
-                  else greatest(reltuples, heap / $5)
-                end)::float8 as rows,
-            sum(total)::text as bytes,
-            bool_or(relkind <> 'p' and heap > 0 and (reltuples < 0 or relpages = 0)) as estimated
-       from leaf group by key`, [keys, schemas, rels, path, BYTES_PER_ROW_GUESS]);
-    for (const r of rows) {
-        out.set(r.key, { rows: Math.round(Number(r.rows)), bytes: Number(r.bytes), ...(r.estimated ? { estimated: true } : {}) });
-    }
-    return out;
-}
-
 ;// CONCATENATED MODULE: ./src/engine/ledger.ts
 
 
@@ -43791,205 +44168,6 @@ function foreignTool(shape) {
 }
 function columnList(columns) {
     return columns.map((c) => `${c.name} ${c.type}`).join(', ');
-}
-
-;// CONCATENATED MODULE: ./src/engine/history.ts
-
-
-
-
-
-
-
-/**
- * The history table lives beside the ledger so both move together when a schema is chosen.
- *
- * @throws {MigrationError} `TABLE_NAME_INVALID` for a name outside the rule of `identifiers.ts`, or the ledger's own name
- */
-function historyName(ledger, table) {
-    const problem = tableNameProblem(table, { qualified: false }) ?? (table === ledger.table ? SAME_TABLE_PROBLEM : undefined);
-    if (problem) {
-        throw new errors_MigrationError('TABLE_NAME_INVALID', `invalid history table name '${table}': ${problem}`, {
-            hint: `expected ${HISTORY_TABLE_FORMAT} (history-table, --history-table)`,
-        });
-    }
-    return { schema: ledger.schema, table, quoted: `${ledger.quotedSchema}.${quoteIdent(table)}` };
-}
-/** The audit table as configured: `table` empty means the history table is disabled. */
-function configuredHistory(ledger, table) {
-    return table ? historyName(ledger, table) : undefined;
-}
-function quoteIdent(id) {
-    return /^[a-z_][a-z0-9_$]*$/.test(id) ? id : `"${id.replace(/"/g, '""')}"`;
-}
-/**
- * Columns added after the first release, with their types, oldest first: {@link historyDdl} adds
- * any a table lacks. `run_status` and `run_duration_ms` are the run's own `status` and duration,
- * written on all of its rows once it ended ({@link recordRunOutcome}); null on rows of older
- * versions, of the CLI, and of runs whose outcome could not be written.
- */
-const ADDED_COLUMNS = [
-    ['invocation_id', 'text'],
-    ['run_status', 'text'],
-    ['run_duration_ms', 'double precision'],
-];
-/**
- * DDL of the audit table. An identity column (not bigserial) keeps its sequence inside the table
- * definition, so excluding the table from schema dumps excludes all of it.
- *
- * Tables created by older versions (lacking a column of {@link ADDED_COLUMNS}, or with a check
- * constraint that lacks a word of {@link STORED_STEP_OUTCOMES}) are brought up to date in the same
- * round trip; the catalog checks come first so an up-to-date table is never ALTERed (that would
- * take an ACCESS EXCLUSIVE lock on every run). The new constraint keeps the legacy words, so the
- * rows already written stay valid as they are and older versions of the tool can still write.
- */
-function historyDdl(name) {
-    const outcomes = STORED_STEP_OUTCOMES.map((o) => literal(o)).join(', ');
-    const table = literal(name.quoted);
-    // Each word as pg_get_constraintdef shows it ('rolled-back'::text), `_` escaped: `rolled_back` must not match `rolled-back`.
-    const everyWord = STORED_STEP_OUTCOMES.map((o) => literal(`%${literal(o).replace(/[\\%_]/g, '\\$&')}%`)).join(', ');
-    const addColumns = ADDED_COLUMNS.map(([column, type]) => `  if not exists (select 1 from pg_attribute where attrelid = ${table}::regclass and attname = ${literal(column)} and not attisdropped) then
-    alter table ${name.quoted} add column ${column} ${type};
-  end if;`).join('\n');
-    return `${createDdl(name, outcomes)};
-do $db_migrate$ declare c record; begin
-${addColumns}
-  if not exists (select 1 from pg_constraint where conrelid = ${table}::regclass and contype = 'c' and pg_get_constraintdef(oid) like all (array[${everyWord}])) then
-    -- The old check constraint's name was chosen by the server (and truncated for long names): find it.
-    for c in select conname from pg_constraint where conrelid = ${table}::regclass and contype = 'c' and pg_get_constraintdef(oid) like '%outcome%' loop
-      execute format('alter table %s drop constraint %I', ${table}, c.conname);
-    end loop;
-    alter table ${name.quoted} add check (outcome in (${outcomes}));
-  end if;
-end $db_migrate$`;
-}
-function createDdl(name, outcomes) {
-    return `create table if not exists ${name.quoted} (
-  id bigint generated always as identity primary key,
-  version varchar not null,
-  direction text not null check (direction in ('up', 'down')),
-  outcome text not null check (outcome in (${outcomes})),
-  file_name text,
-  checksum text,
-  started_at timestamptz not null,
-  finished_at timestamptz not null,
-  duration_ms double precision not null,
-  environment text,
-  actor text,
-  git_sha text,
-  run_id text,
-  run_url text,
-  tool_version text,
-  sqlstate text,
-  error text,
-${ADDED_COLUMNS.map(([column, type]) => `  ${column} ${type}`).join(',\n')}
-)`;
-}
-/**
- * An INSERT for one history row, as literal SQL: it is appended to the migration's own
- * simple-protocol batch so the audit row commits atomically with the migration.
- */
-function historyInsertSql(name, e, ctx) {
-    const timing = e.startedAt && e.durationMs !== undefined
-        ? `${literal(e.startedAt.toISOString())}::timestamptz, ${literal(new Date(e.startedAt.getTime() + e.durationMs).toISOString())}::timestamptz, ${e.durationMs}`
-        : `now(), clock_timestamp(), extract(epoch from clock_timestamp() - now()) * 1000`;
-    return (`insert into ${name.quoted} (version, direction, outcome, file_name, checksum, started_at, finished_at, duration_ms, ` +
-        `environment, actor, git_sha, run_id, run_url, tool_version, sqlstate, error, invocation_id) values (` +
-        [literal(e.version), literal(e.direction), literal(e.outcome), literal(e.fileName), literal(e.checksum)].join(', ') +
-        `, ${timing}, ` +
-        [ctx.environment, ctx.actor, ctx.gitSha, ctx.runId, ctx.runUrl, ctx.toolVersion, e.sqlstate, e.error, ctx.invocationId]
-            .map((v) => literal(v))
-            .join(', ') +
-        ')');
-}
-/** Record a row on its own (used for failures, after the migration's transaction rolled back). */
-async function recordHistory(conn, name, e, ctx) {
-    await conn.query(historyInsertSql(name, e, ctx));
-}
-/** How long the outcome's UPDATE may wait for a lock or run: it reports a run that is over, and must never hold up its end. */
-const OUTCOME_STATEMENT_TIMEOUT_MS = 5000;
-/**
- * Write the run's status and duration on every history row of one invocation (`invocation_id`),
- * once the run's outcome is decided: reports then show the run exactly as its outputs did. One
- * transaction in one round trip (a transaction pooler keeps it on one server connection), waiting
- * at most `lockTimeoutMs` for a lock. Returns the rows updated.
- */
-async function recordRunOutcome(conn, name, invocationId, o, lockTimeoutMs) {
-    const update = `update ${name.quoted} set run_status = ${literal(o.status)}, run_duration_ms = ${Number(o.durationMs)} where invocation_id = ${literal(invocationId)}`;
-    const sql = `BEGIN;SET LOCAL lock_timeout = ${Math.max(1, Math.round(lockTimeoutMs))};SET LOCAL statement_timeout = ${OUTCOME_STATEMENT_TIMEOUT_MS};${update};COMMIT`;
-    // Several statements in one simple query: the driver answers with one result per statement.
-    const results = (await conn.query(sql));
-    return results.find((r) => r.command === 'UPDATE')?.rowCount ?? 0;
-}
-/**
- * Columns every version of the history table has had: {@link historyDdl} adds the newer ones
- * ({@link ADDED_COLUMNS}) to an older table, and refuses to touch a table that lacks these.
- */
-const HISTORY_COLUMNS = [
-    'version', 'direction', 'outcome', 'file_name', 'checksum', 'started_at', 'finished_at', 'duration_ms',
-    'environment', 'actor', 'git_sha', 'run_id', 'run_url', 'tool_version', 'sqlstate', 'error',
-];
-/**
- * Whether the history table exists, after checking that it is ours (one catalog query, in place
- * of the existence check): a table of that name made by someone else is never altered or written.
- *
- * @throws {MigrationError} `HISTORY_FOREIGN` naming the table and what it lacks
- */
-async function checkHistory(conn, name) {
-    const shape = await describeRelation(conn, name);
-    if (!shape)
-        return false;
-    const have = new Set(shape.columns.map((c) => c.name));
-    const missing = HISTORY_COLUMNS.filter((c) => !have.has(c));
-    const why = !isTableKind(shape.kind)
-        ? `it is ${relationKindName(shape.kind)}, not a table`
-        : missing.length > 0
-            ? `it has no ${missing.length > 1 ? 'columns' : 'column'} ${missing.join(', ')} (columns: ${shape.columns.map((c) => c.name).join(', ') || 'none'})`
-            : undefined;
-    if (why === undefined)
-        return true;
-    throw new errors_MigrationError('HISTORY_FOREIGN', `${name.quoted} is not db-migrate-action's history table: ${why}`, {
-        hint: 'give the history table another name with history-table (action input) or --history-table (CLI), ' +
-            'or disable it with an empty value; nothing was changed',
-    });
-}
-/** Checksum of the last successful `up` (or `baseline`) of each version: what the file looked like when applied. */
-async function appliedChecksums(conn, name) {
-    if (!(await checkHistory(conn, name)))
-        return new Map();
-    // One JSON object rather than a row per version: per-row parsing dominated large `status` runs.
-    const { rows } = await conn.query(`select coalesce(json_object_agg(version, checksum), '{}')::text as sums from (
-       select distinct on (version) version, checksum from ${name.quoted}
-        where direction = 'up' and outcome in ('applied', 'baselined') and checksum is not null order by version, id desc) last`);
-    const out = new Map(Object.entries(JSON.parse(rows[0].sums)));
-    return out;
-}
-/**
- * Versions of the applied files whose bytes changed since they were applied (their checksum
- * differs from the one of their last successful `up` in the history table), sorted. None
- * without a history table.
- */
-async function editedVersions(conn, history, plan) {
-    if (!history)
-        return [];
-    const sums = await appliedChecksums(conn, history);
-    if (sums.size === 0)
-        return [];
-    // Synchronous reads on purpose: for thousands of small files, fs/promises costs four thread-pool
-    // round trips and a promise per file, about ten times the time of readFileSync.
-    return plan.files
-        .filter((r) => r.applied && sums.has(r.file.version))
-        .filter(({ file }) => checksumOf((0,external_node_fs_.readFileSync)(file.absPath)) !== sums.get(file.version))
-        .map(({ file }) => file.version)
-        .sort();
-}
-/**
- * The one warning about an applied file whose bytes changed since it was applied (its checksum
- * differs from the history table's): the engine logs it during `up`, the CLI's `status` and the
- * action's summary use the same words. `file` is the path or name as the caller shows files.
- */
-function editedWarning(file) {
-    return `${file} was edited after it was applied (its checksum differs from the one recorded in the history table)`;
 }
 
 ;// CONCATENATED MODULE: ./src/engine/plan.ts
@@ -45985,13 +46163,20 @@ function unknownAdvice(why, step, session) {
 ;// CONCATENATED MODULE: ./src/engine/baseline.ts
 
 
+
 /**
  * The version's position in dbmate's order, or the error naming the nearest versions: baseline
  * takes the files up to and including this one.
  *
- * @throws {MigrationError} `BASELINE_VERSION_UNKNOWN` when no file has this version
+ * @throws {MigrationError} `BASELINE_VERSION_INVALID` when `version` is not digits (no file could
+ *   have it); `BASELINE_VERSION_UNKNOWN` when no file has this version
  */
 function baselineIndex(files, version) {
+    if (!isMigrationVersion(version)) {
+        throw new errors_MigrationError('BASELINE_VERSION_INVALID', `cannot baseline to ${version}: expected ${MIGRATION_VERSION_FORMAT}`, {
+            hint: '`status` lists the migration files; give the version of the last one the database already has',
+        });
+    }
     const at = files.findIndex((f) => f.version === version);
     if (at !== -1)
         return at;
@@ -46474,6 +46659,7 @@ class Migrator {
                 checkedObjects: d.checked,
                 unchecked: d.unchecked,
                 pending: after.pending.map((f) => f.version),
+                pendingFiles: after.pending.map(refOf),
                 ...(after.highestApplied !== undefined ? { currentVersion: after.highestApplied } : {}),
                 ledgerCreated: !ledgerExists && d.todo.length > 0,
                 durationMs: Date.now() - t0,
@@ -47301,6 +47487,13 @@ function realPorts(settings, log, given = {}, signal) {
  * in `stepContext` (context.ts); a module of its own so the context can hold it without an import cycle.
  */
 function backupPolicy(s) {
+    // `baseline` never backs up, whatever `backup` says (`always` included): it runs no migration
+    // SQL and changes no table of the application, only inserts ledger and history rows, in one
+    // transaction that a failure rolls back whole. A wrong baseline is undone by deleting those rows,
+    // never by restoring a dump, so a pg_dump of a large production database would cost its full
+    // duration and a copy of the data on the runner to protect nothing.
+    if (s.command === 'baseline')
+        return { take: false, reason: BASELINE_NO_BACKUP };
     switch (s.backup) {
         case 'never':
             return { take: false, reason: 'backup: never' };
@@ -47312,6 +47505,8 @@ function backupPolicy(s) {
                 : { take: false, reason: `backup: auto takes one in production only, not in ${s.environment}` };
     }
 }
+/** Why `baseline` takes no backup, as the log and the summary say it. */
+const BASELINE_NO_BACKUP = 'baseline writes only ledger rows, in one transaction, and runs no migration SQL: nothing for a pg_dump to protect';
 
 ;// CONCATENATED MODULE: ./src/action/steps/context.ts
 
@@ -47828,12 +48023,14 @@ const ROLLBACK_STOP_REASONS = {
 /**
  * Whether this run pages someone. Only real changes that failed: a failed migration, health
  * check, rollback or backup, or a database that could not be reached for `up`/`rollback`. Not
- * dry runs, not `status`/`plan`, and not what the author of the migrations or the workflow fixes
+ * dry runs, not `status`/`plan`/`baseline`, and not what the author of the migrations or the workflow fixes
  * ({@link AUTHORS_ERROR}: lint, a bad file or input): that is for the run that shows it.
  */
 function wantsIssue(s, run) {
     if (!s.createIssueOnFailure || s.dryRun)
         return false;
+    // `baseline` neither: a refusal (or any failure) leaves the database exactly as it was, since its
+    // rows are written in one transaction after the checks; the run's red status says what to fix.
     if (s.command !== 'up' && s.command !== 'rollback')
         return false;
     if (run.status !== 'failed' && run.status !== 'rolled-back')
@@ -48245,6 +48442,7 @@ const NOUN = {
     report: 'Migration report',
     plan: 'Migration plan',
     lint: 'Migration lint',
+    baseline: 'Migration baseline',
 };
 /** The one-liner, without emoji: `Database migration failed: production (rolled back 2 migrations)`. */
 function notification_headline(s, run) {
@@ -48266,7 +48464,8 @@ function notification_headline(s, run) {
             return `${noun} failed: ${env}${detail ? ` (${detail})` : ''}`;
         }
         case 'success': {
-            const detail = s.command === 'up' ? `applied ${n(run.applied.length)}` : s.command === 'rollback' ? `rolled back ${n(run.rolledBack.length)}` : '';
+            const baselined = run.rows.filter((r) => r.status === 'baselined').length;
+            const detail = s.command === 'up' ? `applied ${n(run.applied.length)}` : s.command === 'rollback' ? `rolled back ${n(run.rolledBack.length)}` : s.command === 'baseline' ? `recorded ${n(baselined)} as applied without running them` : '';
             return `${noun} succeeded: ${env}${detail ? ` (${detail})` : ''}`;
         }
         case 'nothing-to-do':
@@ -48985,78 +49184,6 @@ function pr_comment_messageOf(err) {
     const m = err instanceof Error ? err.message : String(err);
     // Octokit appends ` - <documentation_url>` to the API's message.
     return (/\banswered \d{3}: (.*)$/s.exec(m)?.[1] ?? m).replace(/ - https:\/\/docs\.github\.com\S*/, '');
-}
-
-;// CONCATENATED MODULE: ./src/action/steps/record.ts
-/**
- * How the engine's results land in the run: shared by the steps that apply (`up`), undo
- * (`rollback`, the automatic rollback) or only look (plans, `status`).
- */
-
-
-/** The version the database is at now; none when the engine could not tell (or nothing is applied). */
-function setCurrent(run, v) {
-    if (v !== undefined)
-        run.currentVersion = v;
-    else
-        delete run.currentVersion;
-}
-/**
- * The row of a migration the engine ran (applied, undone or failed), with its time in ms to
- * three decimals, so fast steps do not read as 0, and its attempts when a lock timeout retried it.
- */
-function stepRow(st, status) {
-    return {
-        version: st.version,
-        file: st.displayPath,
-        status,
-        durationMs: Math.round(st.durationMs * 1000) / 1000,
-        transaction: st.transaction,
-        ...(st.attempts > 1 ? { attempts: st.attempts } : {}),
-    };
-}
-/**
- * Record an `up` or `rollback` result: one row per step (and, after `up`, one per file still
- * pending), the versions applied and undone, where the database is now, and the run's status:
- * `failed` with the engine's error, else `success`, or `nothing-to-do` when no step ran.
- */
-function recordRun(ctx, r) {
-    const { run, warn } = ctx;
-    const last = r.steps.at(-1);
-    run.rows = r.steps.map((st) => stepRow(st, r.stateUnknown && st === last && st.error ? 'unknown' : st.outcome));
-    const touched = new Set(r.steps.map((st) => st.version));
-    if (r.command === 'up') {
-        for (const m of r.pendingFiles)
-            if (!touched.has(m.version))
-                run.rows.push({ version: m.version, file: m.displayPath, status: 'pending' });
-    }
-    run.applied = r.steps.filter((st) => st.outcome === 'applied').map((st) => st.version);
-    run.rolledBack = r.steps.filter((st) => st.outcome === 'rolled-back').map((st) => st.version);
-    run.pending = r.pending;
-    setCurrent(run, r.currentVersion);
-    if (r.schemaFile)
-        run.schemaFile = r.schemaFile;
-    if (r.dumpError)
-        warn(`the schema dump failed (the migrations themselves succeeded): ${r.dumpError.message}`);
-    // The engine logged these during `up`: recorded for the summary, not logged twice.
-    for (const v of r.edited ?? [])
-        run.warnings.push(editedWarning(r.files.find((f) => f.version === v)?.displayPath ?? `migration ${v}`));
-    for (const st of r.steps)
-        if (st.committedUnheard)
-            run.notes.push(`${st.displayPath} committed, but its answer was lost with the connection: the ledger, read once the old session was ended, shows it ${st.direction === 'up' ? 'applied' : 'rolled back'}.`);
-    if (r.cancelled) {
-        run.status = 'cancelled';
-        run.cancelled = r.cancelled;
-        if (r.error)
-            run.error = errorOf(r.error);
-    }
-    else if (r.error) {
-        run.status = 'failed';
-        run.error = errorOf(r.error);
-    }
-    else {
-        run.status = r.steps.length > 0 ? 'success' : 'nothing-to-do';
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/action/steps/backup.ts
@@ -50767,6 +50894,7 @@ async function verify(ctx) {
 
 
 
+
 /**
  * Run the command the settings ask for and return the whole run as data. Never throws: a
  * failure is in `run.error`, with `status: 'failed'`, or `rolled-back` when this run's migrations
@@ -50852,6 +50980,10 @@ async function pipeline_runCommand(ctx) {
                 await log.group('Rollback plan (dry run)', () => planRollback(ctx));
             else
                 await rollback(ctx);
+            break;
+        case 'baseline':
+            // Only ledger rows, under the migration lock; no backup (steps/backup-policy.ts).
+            await log.group(s.dryRun ? 'Baseline check (dry run)' : 'Baseline', () => baseline(ctx));
             break;
         default:
             // `lint` never gets here (runPipeline hands it to runLintCommand); a command added to the
@@ -51033,9 +51165,11 @@ const ROW_LABEL = {
     'would-roll-back': '🔍 would roll back',
     edited: '⚠️ applied, file edited since',
     'no-file': '❔ applied, no file',
+    baselined: '📌 recorded as applied, SQL not run',
+    'would-baseline': '🔍 would record as applied, SQL not run',
 };
 /** Order of the totals line. */
-const TOTAL_ORDER = ['applied', 'rolled-back', 'failed', 'cancelled', 'unknown', 'rollback-failed', 'would-apply', 'would-roll-back', 'pending', 'edited', 'no-file'];
+const TOTAL_ORDER = ['applied', 'baselined', 'rolled-back', 'failed', 'cancelled', 'unknown', 'rollback-failed', 'would-apply', 'would-roll-back', 'would-baseline', 'pending', 'edited', 'no-file'];
 /**
  * The run's facts under the headline, as two short lines rather than a key/value table (GitHub
  * draws such a table with an empty header row, and a long host name widens it past the column):
@@ -51496,6 +51630,9 @@ function summary_headline(run) {
                 return `❌ Backup failed${on}: nothing was ${run.command === 'rollback' ? 'rolled back' : 'applied'}`;
             if (run.command === 'report')
                 return `❌ Migration report failed${on}`;
+            // One transaction, refused before it: a failed baseline recorded nothing.
+            if (run.command === 'baseline')
+                return `❌ Baseline failed${on}: nothing was recorded`;
             if (run.command === 'verify')
                 return `❌ Verify failed${on}${run.error?.code === 'VERIFY_FAILED' ? ': the round trip did not give back the same schema' : ''}`;
             const what = health ? 'Health checks failed after migrating' : 'Migration failed';
@@ -51505,6 +51642,8 @@ function summary_headline(run) {
         case 'dry-run':
             return `🔍 Dry run on ${run.environment}: nothing was changed`;
         case 'nothing-to-do':
+            if (run.command === 'baseline')
+                return `✅ Baseline on ${run.environment}: nothing to record, every migration up to the version is already in the ledger`;
             return `✅ ${run.environment}: already up to date`;
         case 'rolled-back':
             return health
@@ -51521,6 +51660,9 @@ function summary_headline(run) {
                 return `✅ Verify passed on ${run.environment}: every down undoes its up`;
             if (run.command === 'report')
                 return `📊 Migration report of ${run.environment}'s database`;
+            if (run.command === 'baseline') {
+                return `📌 Baseline on ${run.environment}: ${count(run.rows.filter((r) => r.status === 'baselined').length, 'migration')} recorded as applied WITHOUT RUNNING their SQL`;
+            }
             return `✅ Migrations applied on ${run.environment}`;
     }
 }

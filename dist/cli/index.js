@@ -9030,6 +9030,17 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
  * also refuses `\r`, U+2028 and U+2029, hence `[^\n]`; `\d` is ASCII-only in both.
  */
 const MIGRATION_FILE_RE = /^(\d+)[^\n]*\.sql$/;
+/**
+ * Whether `text` is a migration version as dbmate reads one: what {@link MIGRATION_FILE_RE} takes
+ * from a file name (its leading ASCII digits, any length, leading zeros kept), so a version asked
+ * for (`baseline VERSION`, the action's `baseline-version`) is checked by the same rule that reads
+ * the files.
+ */
+function isMigrationVersion(text) {
+    return MIGRATION_FILE_RE.exec(`${text}.sql`)?.[1] === text;
+}
+/** What {@link isMigrationVersion} accepts, as messages word it. */
+const MIGRATION_VERSION_FORMAT = 'a migration version: the leading digits of its file name, e.g. 20240101000000';
 /** Content of a file created by `new`, byte-identical to dbmate's template (33 bytes). */
 const NEW_MIGRATION_TEMPLATE = '-- migrate:up\n\n\n-- migrate:down\n\n';
 /**
@@ -11402,10 +11413,14 @@ function storedSpellings(outcome) {
  * - `pending`: not in the ledger, and not touched by this run;
  * - `would-apply` / `would-roll-back`: dry run, what `up` / `rollback` would do to it;
  * - `edited`: applied, but the file changed since (its checksum differs from the history table's);
- * - `no-file`: in the ledger, with no file (dbmate ignores such versions).
+ * - `no-file`: in the ledger, with no file (dbmate ignores such versions);
+ * - `baselined` / `would-baseline`: `baseline` recorded it as applied without running its SQL
+ *   (dry run: would), as its history row says.
  */
 const ROW_STATUSES = [
     ...RAN_STEP_OUTCOMES,
+    'baselined',
+    'would-baseline',
     'rollback-failed',
     'unknown',
     'pending',
@@ -15856,13 +15871,20 @@ function unknownAdvice(why, step, session) {
 ;// CONCATENATED MODULE: ./src/engine/baseline.ts
 
 
+
 /**
  * The version's position in dbmate's order, or the error naming the nearest versions: baseline
  * takes the files up to and including this one.
  *
- * @throws {MigrationError} `BASELINE_VERSION_UNKNOWN` when no file has this version
+ * @throws {MigrationError} `BASELINE_VERSION_INVALID` when `version` is not digits (no file could
+ *   have it); `BASELINE_VERSION_UNKNOWN` when no file has this version
  */
 function baselineIndex(files, version) {
+    if (!isMigrationVersion(version)) {
+        throw new errors_MigrationError('BASELINE_VERSION_INVALID', `cannot baseline to ${version}: expected ${MIGRATION_VERSION_FORMAT}`, {
+            hint: '`status` lists the migration files; give the version of the last one the database already has',
+        });
+    }
     const at = files.findIndex((f) => f.version === version);
     if (at !== -1)
         return at;
@@ -16345,6 +16367,7 @@ class Migrator {
                 checkedObjects: d.checked,
                 unchecked: d.unchecked,
                 pending: after.pending.map((f) => f.version),
+                pendingFiles: after.pending.map(refOf),
                 ...(after.highestApplied !== undefined ? { currentVersion: after.highestApplied } : {}),
                 ledgerCreated: !ledgerExists && d.todo.length > 0,
                 durationMs: Date.now() - t0,

@@ -102,6 +102,17 @@ class ParseError extends errors_MigrationError {
  * also refuses `\r`, U+2028 and U+2029, hence `[^\n]`; `\d` is ASCII-only in both.
  */
 const MIGRATION_FILE_RE = /^(\d+)[^\n]*\.sql$/;
+/**
+ * Whether `text` is a migration version as dbmate reads one: what {@link MIGRATION_FILE_RE} takes
+ * from a file name (its leading ASCII digits, any length, leading zeros kept), so a version asked
+ * for (`baseline VERSION`, the action's `baseline-version`) is checked by the same rule that reads
+ * the files.
+ */
+function isMigrationVersion(text) {
+    return MIGRATION_FILE_RE.exec(`${text}.sql`)?.[1] === text;
+}
+/** What {@link isMigrationVersion} accepts, as messages word it. */
+const MIGRATION_VERSION_FORMAT = 'a migration version: the leading digits of its file name, e.g. 20240101000000';
 /** Content of a file created by `new`, byte-identical to dbmate's template (33 bytes). */
 const NEW_MIGRATION_TEMPLATE = '-- migrate:up\n\n\n-- migrate:down\n\n';
 /**
@@ -616,10 +627,14 @@ function storedSpellings(outcome) {
  * - `pending`: not in the ledger, and not touched by this run;
  * - `would-apply` / `would-roll-back`: dry run, what `up` / `rollback` would do to it;
  * - `edited`: applied, but the file changed since (its checksum differs from the history table's);
- * - `no-file`: in the ledger, with no file (dbmate ignores such versions).
+ * - `no-file`: in the ledger, with no file (dbmate ignores such versions);
+ * - `baselined` / `would-baseline`: `baseline` recorded it as applied without running its SQL
+ *   (dry run: would), as its history row says.
  */
 const ROW_STATUSES = [
     ...RAN_STEP_OUTCOMES,
+    'baselined',
+    'would-baseline',
     'rollback-failed',
     'unknown',
     'pending',

@@ -14,6 +14,7 @@ export enum Inputs {
   MigrationsTable = 'migrations-table',
   HistoryTable = 'history-table',
   Steps = 'steps',
+  BaselineVersion = 'baseline-version',
   Strict = 'strict',
   Backup = 'backup',
   BackupDir = 'backup-dir',
@@ -76,6 +77,7 @@ export const INPUT_DEFAULTS: Readonly<Record<Inputs, string>> = Object.freeze({
   [Inputs.MigrationsTable]: 'schema_migrations',
   [Inputs.HistoryTable]: 'schema_migrations_history',
   [Inputs.Steps]: '',
+  [Inputs.BaselineVersion]: '',
   [Inputs.Strict]: 'false',
   [Inputs.Backup]: 'auto',
   [Inputs.BackupDir]: '',
@@ -110,7 +112,7 @@ export const INPUT_DEFAULTS: Readonly<Record<Inputs, string>> = Object.freeze({
 });
 
 /** Values of the `command` input. */
-export const COMMANDS = ['up', 'status', 'rollback', 'plan', 'lint', 'verify', 'report'] as const;
+export const COMMANDS = ['up', 'status', 'rollback', 'plan', 'lint', 'verify', 'report', 'baseline'] as const;
 
 /** A value of the `command` input. */
 export type Command = (typeof COMMANDS)[number];

@@ -6,6 +6,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { resolveConnectTimeout } from '../engine/db.js';
 import { parseGoDuration } from '../engine/duration.js';
 import { MigrationError } from '../engine/errors.js';
+import { isMigrationVersion, MIGRATION_VERSION_FORMAT } from '../engine/files.js';
 import { HISTORY_TABLE_FORMAT, MIGRATIONS_TABLE_FORMAT, SAME_TABLE_PROBLEM, historyIsLedger, tableNameProblem } from '../engine/identifiers.js';
 import { parseDatabaseUrl } from '../engine/url.js';
 import { redact, REDACTED } from '../engine/redact.js';
@@ -152,6 +153,16 @@ export function getSettings(): ActionSettings | LintSettings {
     if (/^\d+$/.test(stepsText) && Number(stepsText) >= 1 && Number.isSafeInteger(Number(stepsText))) steps = Number(stepsText);
     else fail(Inputs.Steps, stepsText, 'a whole number of migrations, 1 or more, or empty for the default (all pending for up and plan, 1 for rollback)');
   }
+  // Required by `command: baseline`, and refused with any other command (where a version would
+  // read as "up to here" and be ignored); its shape is the engine's one rule (files.ts).
+  const baselineText = read(Inputs.BaselineVersion);
+  let baselineVersion: string | undefined;
+  if (command === 'baseline') {
+    if (isMigrationVersion(baselineText)) baselineVersion = baselineText;
+    else fail(Inputs.BaselineVersion, baselineText, `${MIGRATION_VERSION_FORMAT} (required for command baseline: it and every migration before it are recorded as applied without running them)`);
+  } else if (baselineText !== '') {
+    fail(Inputs.BaselineVersion, baselineText, `an empty value: baseline-version is for command baseline only, and command is ${command}`);
+  }
   const strict = bool(Inputs.Strict, fail);
 
   const backup = (oneOf(Inputs.Backup, BACKUP_MODES, fail) ?? 'auto') as BackupMode;
@@ -276,6 +287,7 @@ export function getSettings(): ActionSettings | LintSettings {
     migrationsTable,
     historyTable,
     ...(steps !== undefined ? { steps } : {}),
+    ...(baselineVersion !== undefined ? { baselineVersion } : {}),
     strict,
     backup,
     backupDir,

@@ -117,6 +117,7 @@ const NOUN: Record<string, string> = {
   report: 'Migration report',
   plan: 'Migration plan',
   lint: 'Migration lint',
+  baseline: 'Migration baseline',
 };
 
 /** The one-liner, without emoji: `Database migration failed: production (rolled back 2 migrations)`. */
@@ -136,7 +137,9 @@ function headline(s: ActionSettings, run: ActionRun): string {
       return `${noun} failed: ${env}${detail ? ` (${detail})` : ''}`;
     }
     case 'success': {
-      const detail = s.command === 'up' ? `applied ${n(run.applied.length)}` : s.command === 'rollback' ? `rolled back ${n(run.rolledBack.length)}` : '';
+      const baselined = run.rows.filter((r) => r.status === 'baselined').length;
+      const detail =
+        s.command === 'up' ? `applied ${n(run.applied.length)}` : s.command === 'rollback' ? `rolled back ${n(run.rolledBack.length)}` : s.command === 'baseline' ? `recorded ${n(baselined)} as applied without running them` : '';
       return `${noun} succeeded: ${env}${detail ? ` (${detail})` : ''}`;
     }
     case 'nothing-to-do':

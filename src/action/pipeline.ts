@@ -8,6 +8,7 @@ import type { Logger } from '../engine/logger.js';
 import { abortReason } from '../engine/cancel.js';
 import { redact, redactDeep } from '../engine/redact.js';
 import { ActionError, errorOf } from './errors.js';
+import { baseline } from './steps/baseline.js';
 import { newRun } from './new-run.js';
 import { createIssueClient } from '../github/issue-client.js';
 import type { ActionPorts, IssueClientFactory, PipelineLog } from './ports.js';
@@ -109,6 +110,10 @@ async function runCommand(ctx: StepContext): Promise<void> {
     case 'rollback':
       if (s.dryRun) await log.group('Rollback plan (dry run)', () => planRollback(ctx));
       else await rollback(ctx);
+      break;
+    case 'baseline':
+      // Only ledger rows, under the migration lock; no backup (steps/backup-policy.ts).
+      await log.group(s.dryRun ? 'Baseline check (dry run)' : 'Baseline', () => baseline(ctx));
       break;
     default:
       // `lint` never gets here (runPipeline hands it to runLintCommand); a command added to the

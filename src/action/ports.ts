@@ -21,9 +21,10 @@ export interface PipelineLog extends Logger {
 /**
  * The part of {@link Migrator} the pipeline uses; tests may pass a fake. `recordRunOutcome` is
  * optional: a fake that has none records no run outcome (nor does a fake write history rows).
+ * `baseline` is optional so fakes written for the other commands still fit; the real engine has it.
  */
 export type MigratorPort = Pick<Migrator, 'up' | 'rollback' | 'status' | 'plan' | 'planRollback' | 'rollbackVersions' | 'holdLock' | 'tableFacts'> &
-  Partial<Pick<Migrator, 'recordRunOutcome'>>;
+  Partial<Pick<Migrator, 'recordRunOutcome' | 'baseline'>>;
 
 /** Health checks after migrating, as the pipeline uses them; tests may pass a fake. */
 export interface HealthPort {

@@ -19,7 +19,7 @@ export interface UrlSource {
  * downstream reads this instead of the environment. Frozen.
  */
 export interface ActionSettings {
-  /** What to run: `up`, `status`, `rollback`, `plan`, `lint`, `verify` or `report`. */
+  /** What to run: `up`, `status`, `rollback`, `plan`, `lint`, `verify`, `report` or `baseline`. */
   readonly command: Command;
   /** Show what would happen and change nothing (read-only session, no table created). */
   readonly dryRun: boolean;
@@ -43,6 +43,11 @@ export interface ActionSettings {
   readonly historyTable: string;
   /** How many migrations to apply or roll back; undefined = all pending for `up`/`plan`, 1 for `rollback`. */
   readonly steps?: number;
+  /**
+   * `baseline-version` of `command: baseline` (always set for it, validated by the engine's
+   * version rule): it and every migration before it are recorded as applied without running.
+   */
+  readonly baselineVersion?: string;
   /** Refuse pending migrations older than the newest applied one. */
   readonly strict: boolean;
   /** When to take a `pg_dump -Fc` backup before migrating: `auto` (production only), `always`, `never`. */

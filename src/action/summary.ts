@@ -61,6 +61,8 @@ function headline(run: ActionRun): string {
       if (run.error?.code === 'DRY_RUN_WOULD_FAIL') return `❌ Dry run on ${run.environment}: ${run.command === 'rollback' ? 'rollback' : 'up'} would fail (nothing was changed)`;
       if (run.backup?.outcome === 'failed') return `❌ Backup failed${on}: nothing was ${run.command === 'rollback' ? 'rolled back' : 'applied'}`;
       if (run.command === 'report') return `❌ Migration report failed${on}`;
+      // One transaction, refused before it: a failed baseline recorded nothing.
+      if (run.command === 'baseline') return `❌ Baseline failed${on}: nothing was recorded`;
       if (run.command === 'verify') return `❌ Verify failed${on}${run.error?.code === 'VERIFY_FAILED' ? ': the round trip did not give back the same schema' : ''}`;
       const what = health ? 'Health checks failed after migrating' : 'Migration failed';
       const incomplete = run.rollback ? ` — the automatic rollback stopped, ${count(run.rollback.remaining.length, 'migration')} of this run still applied` : '';
@@ -69,6 +71,7 @@ function headline(run: ActionRun): string {
     case 'dry-run':
       return `🔍 Dry run on ${run.environment}: nothing was changed`;
     case 'nothing-to-do':
+      if (run.command === 'baseline') return `✅ Baseline on ${run.environment}: nothing to record, every migration up to the version is already in the ledger`;
       return `✅ ${run.environment}: already up to date`;
     case 'rolled-back':
       return health
@@ -80,6 +83,9 @@ function headline(run: ActionRun): string {
       if (run.command === 'rollback') return `↩️ Rolled back on ${run.environment}`;
       if (run.command === 'verify') return `✅ Verify passed on ${run.environment}: every down undoes its up`;
       if (run.command === 'report') return `📊 Migration report of ${run.environment}'s database`;
+      if (run.command === 'baseline') {
+        return `📌 Baseline on ${run.environment}: ${count(run.rows.filter((r) => r.status === 'baselined').length, 'migration')} recorded as applied WITHOUT RUNNING their SQL`;
+      }
       return `✅ Migrations applied on ${run.environment}`;
   }
 }

@@ -9,6 +9,7 @@ import { MigrationError } from './errors.js';
 import type { HistoryName } from './history.js';
 import type { LedgerName } from './ledger.js';
 import type { LoadedMigration } from './parse.js';
+import { isMigrationVersion, MIGRATION_VERSION_FORMAT } from './files.js';
 import { loadParser } from './split.js';
 import type { MigrationFile } from './types.js';
 
@@ -38,9 +39,15 @@ type RangeVar = { schemaname?: string; relname?: string; relpersistence?: string
  * The version's position in dbmate's order, or the error naming the nearest versions: baseline
  * takes the files up to and including this one.
  *
- * @throws {MigrationError} `BASELINE_VERSION_UNKNOWN` when no file has this version
+ * @throws {MigrationError} `BASELINE_VERSION_INVALID` when `version` is not digits (no file could
+ *   have it); `BASELINE_VERSION_UNKNOWN` when no file has this version
  */
 export function baselineIndex(files: readonly MigrationFile[], version: string): number {
+  if (!isMigrationVersion(version)) {
+    throw new MigrationError('BASELINE_VERSION_INVALID', `cannot baseline to ${version}: expected ${MIGRATION_VERSION_FORMAT}`, {
+      hint: '`status` lists the migration files; give the version of the last one the database already has',
+    });
+  }
   const at = files.findIndex((f) => f.version === version);
   if (at !== -1) return at;
   const below = files.filter((f) => f.version < version).at(-1);

@@ -9,6 +9,19 @@ import type { MigrationFile } from './types.js';
  */
 const MIGRATION_FILE_RE = /^(\d+)[^\n]*\.sql$/;
 
+/**
+ * Whether `text` is a migration version as dbmate reads one: what {@link MIGRATION_FILE_RE} takes
+ * from a file name (its leading ASCII digits, any length, leading zeros kept), so a version asked
+ * for (`baseline VERSION`, the action's `baseline-version`) is checked by the same rule that reads
+ * the files.
+ */
+export function isMigrationVersion(text: string): boolean {
+  return MIGRATION_FILE_RE.exec(`${text}.sql`)?.[1] === text;
+}
+
+/** What {@link isMigrationVersion} accepts, as messages word it. */
+export const MIGRATION_VERSION_FORMAT = 'a migration version: the leading digits of its file name, e.g. 20240101000000';
+
 /** Content of a file created by `new`, byte-identical to dbmate's template (33 bytes). */
 export const NEW_MIGRATION_TEMPLATE = '-- migrate:up\n\n\n-- migrate:down\n\n';
 

@@ -346,6 +346,7 @@ export class Migrator {
         checkedObjects: d.checked,
         unchecked: d.unchecked,
         pending: after.pending.map((f) => f.version),
+        pendingFiles: after.pending.map(refOf),
         ...(after.highestApplied !== undefined ? { currentVersion: after.highestApplied } : {}),
         ledgerCreated: !ledgerExists && d.todo.length > 0,
         durationMs: Date.now() - t0,

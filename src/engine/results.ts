@@ -219,6 +219,8 @@ export interface BaselineResult {
   unchecked: { file: string; reason: string }[];
   /** Versions pending after the baseline (under `dryRun`: they would be), in dbmate's order. */
   pending: string[];
+  /** The files of {@link pending}, in the same order. */
+  pendingFiles: MigrationRef[];
   /** Highest applied version with a file afterwards. */
   currentVersion?: string;
   /** The ledger (and history table) did not exist: created (under `dryRun`: would be). */

@@ -106,10 +106,14 @@ export function storedSpellings(outcome: StepOutcome): string[] {
  * - `pending`: not in the ledger, and not touched by this run;
  * - `would-apply` / `would-roll-back`: dry run, what `up` / `rollback` would do to it;
  * - `edited`: applied, but the file changed since (its checksum differs from the history table's);
- * - `no-file`: in the ledger, with no file (dbmate ignores such versions).
+ * - `no-file`: in the ledger, with no file (dbmate ignores such versions);
+ * - `baselined` / `would-baseline`: `baseline` recorded it as applied without running its SQL
+ *   (dry run: would), as its history row says.
  */
 export const ROW_STATUSES = [
   ...RAN_STEP_OUTCOMES,
+  'baselined',
+  'would-baseline',
   'rollback-failed',
   'unknown',
   'pending',

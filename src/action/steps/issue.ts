@@ -12,11 +12,13 @@ import type { StepContext } from './context.js';
 /**
  * Whether this run pages someone. Only real changes that failed: a failed migration, health
  * check, rollback or backup, or a database that could not be reached for `up`/`rollback`. Not
- * dry runs, not `status`/`plan`, and not what the author of the migrations or the workflow fixes
+ * dry runs, not `status`/`plan`/`baseline`, and not what the author of the migrations or the workflow fixes
  * ({@link AUTHORS_ERROR}: lint, a bad file or input): that is for the run that shows it.
  */
 export function wantsIssue(s: ActionSettings, run: ActionRun): boolean {
   if (!s.createIssueOnFailure || s.dryRun) return false;
+  // `baseline` neither: a refusal (or any failure) leaves the database exactly as it was, since its
+  // rows are written in one transaction after the checks; the run's red status says what to fix.
   if (s.command !== 'up' && s.command !== 'rollback') return false;
   if (run.status !== 'failed' && run.status !== 'rolled-back') return false;
   return !(run.applied.length === 0 && AUTHORS_ERROR.test(run.error?.code ?? ''));

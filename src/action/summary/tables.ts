@@ -19,10 +19,12 @@ const ROW_LABEL: Record<RowStatus, string> = {
   'would-roll-back': '🔍 would roll back',
   edited: '⚠️ applied, file edited since',
   'no-file': '❔ applied, no file',
+  baselined: '📌 recorded as applied, SQL not run',
+  'would-baseline': '🔍 would record as applied, SQL not run',
 };
 
 /** Order of the totals line. */
-const TOTAL_ORDER: RowStatus[] = ['applied', 'rolled-back', 'failed', 'cancelled', 'unknown', 'rollback-failed', 'would-apply', 'would-roll-back', 'pending', 'edited', 'no-file'];
+const TOTAL_ORDER: RowStatus[] = ['applied', 'baselined', 'rolled-back', 'failed', 'cancelled', 'unknown', 'rollback-failed', 'would-apply', 'would-roll-back', 'would-baseline', 'pending', 'edited', 'no-file'];
 
 /**
  * The run's facts under the headline, as two short lines rather than a key/value table (GitHub
