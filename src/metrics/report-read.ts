@@ -5,6 +5,7 @@
  * once, in `runs.ts` (a run's facts → its summary) and `report.ts` (figures → report); the
  * queries here gather the same facts, and a test checks them against `computeReport` of the rows.
  */
+import pg from 'pg';
 import { literal, type Connection } from '../engine/db.js';
 import type { HistoryName } from '../engine/history.js';
 import { RUN_OUTCOMES, storedSpellings, type RunOutcome } from '../engine/vocabulary.js';
@@ -19,9 +20,23 @@ export type ReportWindow = Pick<HistoryQuery, 'since' | 'environment'>;
 export async function readReportFigures(conn: Connection, name: HistoryName, w: ReportWindow): Promise<ReportFigures | null> {
   const source = await historySource(conn, name);
   if (source === null) return null;
-  const runs = await readRunFacts(conn, source, w);
-  return { runs: sortRuns(runs.map(runSummary)), migrations: await readMigrationFigures(conn, source, w) };
+  // One read-only transaction: both reads see the same rows, and the larger work_mem (a report
+  // sorts the whole window; the default 4 MB spilled 100 000 rows to disk) ends with it, also
+  // behind a transaction pooler, where a session SET would outlive us on a shared connection.
+  await conn.query(`BEGIN READ ONLY; SET LOCAL work_mem = '${REPORT_WORK_MEM}'`);
+  try {
+    const runs = await readRunFacts(conn, source, w);
+    const migrations = await readMigrationFigures(conn, source, w);
+    // Sorting by the first row's id first makes the sort below keep groupRuns' order for runs that tie.
+    const ordered = runs.sort((a, b) => a.firstId - b.firstId).map((r) => runSummary(r.facts));
+    return { runs: sortRuns(ordered), migrations };
+  } finally {
+    await conn.query('COMMIT');
+  }
 }
+
+/** Sort memory of the report's transaction: enough for a window of several hundred thousand rows. */
+const REPORT_WORK_MEM = '64MB';
 
 const list = (words: readonly string[]) => words.map((w) => literal(w)).join(', ');
 const IS_APPLIED = `direction = 'up' and outcome in (${list(storedSpellings('applied'))})`;
@@ -34,102 +49,114 @@ function where(w: ReportWindow, extra: string): { sql: string; values: unknown[]
   return { sql: f.where ? `${f.where} and ${extra}` : ` where ${extra}`, values: f.values };
 }
 
-interface FactsRow {
-  key: string;
-  environment: string | null;
-  started_at: Date;
-  finished_at: Date;
-  has_up: boolean;
-  applied: string[];
-  rolled_back: string[];
-  failed_version: string | null;
-  failed_error: string | null;
-  failed_sqlstate: string | null;
-  first_error: string | null;
-  reported_status: string | null;
-  reported_duration_ms: number | null;
-  cancelled: boolean;
-  failed: boolean;
-  down_failed: boolean;
-  actor: string | null;
-  git_sha: string | null;
-  run_url: string | null;
-}
+/** The columns of one run, in the order of {@link readRunFacts}' array. */
+type FactsRow = [
+  firstId: number,
+  key: string,
+  environment: string | null,
+  startedAt: string,
+  finishedAt: string,
+  hasUp: boolean,
+  applied: string[],
+  rolledBack: string[],
+  failedVersion: string | null,
+  failedError: string | null,
+  failedSqlstate: string | null,
+  firstError: string | null,
+  reportedStatus: RunOutcome | null,
+  reportedDurationMs: number | null,
+  cancelled: boolean,
+  failed: boolean,
+  downFailed: boolean,
+  actor: string | null,
+  gitSha: string | null,
+  runUrl: string | null,
+];
 
 /**
- * {@link RunFacts} of every run in the window, in the order of their first rows. Grouped as
+ * {@link RunFacts} of every run in the window, with the id of its first row. Grouped as
  * `groupRuns` groups (its `runKey` and the environment, a missing one as empty); each "first" is
  * the first element of an aggregate ordered by id.
+ *
+ * One JSON array of arrays rather than a row per run: parsing tens of thousands of rows field by
+ * field cost more than the aggregate itself. Timestamps travel as the text the server sends for a
+ * timestamptz column and are parsed by the driver's own parser, so they are the very Dates a row
+ * read would give (JSON's ISO form would be parsed by other code); a float8 in JSON is the same
+ * shortest text the driver would parse.
  */
-async function readRunFacts(conn: Connection, source: string, w: ReportWindow): Promise<RunFacts[]> {
+async function readRunFacts(conn: Connection, source: string, w: ReportWindow): Promise<{ firstId: number; facts: RunFacts }[]> {
   const f = filters({ ...w, runsOnly: true });
   const first = (col: string, cond?: string) => `(array_agg(${col} order by id)${cond ? ` filter (where ${cond})` : ''})[1]`;
   const versions = (cond: string) => `coalesce(array_agg(version::text order by id) filter (where ${cond}), '{}')`;
-  const { rows } = await conn.query<FactsRow>(
-    `select run_key as key, ${first('environment')} as environment,
-            min(started_at) as started_at, max(finished_at) as finished_at,
-            bool_or(direction = 'up') as has_up,
-            ${versions(IS_APPLIED)} as applied, ${versions(IS_ROLLED_BACK)} as rolled_back,
-            ${first('version::text', IS_FAILED)} as failed_version, ${first('error', IS_FAILED)} as failed_error,
-            ${first('sqlstate', IS_FAILED)} as failed_sqlstate, ${first('error', 'error is not null')} as first_error,
-            ${first('run_status', `run_status in (${list(RUN_OUTCOMES)})`)} as reported_status,
-            ${first('run_duration_ms', 'run_duration_ms is not null')} as reported_duration_ms,
-            bool_or(outcome = 'cancelled') as cancelled, bool_or(${IS_FAILED}) as failed,
-            bool_or(direction = 'down' and ${IS_FAILED}) as down_failed,
-            ${first('actor')} as actor, ${first('git_sha')} as git_sha, ${first('run_url')} as run_url
+  const { rows } = await conn.query<{ runs: string }>(
+    `select coalesce(json_agg(run), '[]')::text as runs from (select json_build_array(
+              min(id), run_key collate "C", ${first('environment')}, min(started_at)::text, max(finished_at)::text,
+              bool_or(direction = 'up'), ${versions(IS_APPLIED)}, ${versions(IS_ROLLED_BACK)},
+              ${first('version::text', IS_FAILED)}, ${first('error', IS_FAILED)}, ${first('sqlstate', IS_FAILED)},
+              ${first('error', 'error is not null')}, ${first('run_status', `run_status in (${list(RUN_OUTCOMES)})`)},
+              ${first('run_duration_ms', 'run_duration_ms is not null')},
+              bool_or(outcome = 'cancelled'), bool_or(${IS_FAILED}), bool_or(direction = 'down' and ${IS_FAILED}),
+              ${first('actor')}, ${first('git_sha')}, ${first('run_url')}) as run
        from (select *, coalesce(invocation_id, 'run:' || run_id || ':' || coalesce(environment, ''), 'row:' || id) as run_key
                from ${source} h${f.where}) h
-      group by run_key, coalesce(environment, '')
-      order by min(id)`,
+      group by run_key collate "C", coalesce(environment, '') collate "C") runs`,
     f.values,
   );
-  return rows.map((r) => ({
-    key: r.key,
-    environment: r.environment,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    hasUp: r.has_up,
-    applied: r.applied,
-    rolledBack: r.rolled_back,
-    failedVersion: r.failed_version,
-    failedError: r.failed_error,
-    failedSqlstate: r.failed_sqlstate,
-    firstError: r.first_error,
-    reportedStatus: r.reported_status as RunOutcome | null,
-    reportedDurationMs: r.reported_duration_ms === null ? null : Number(r.reported_duration_ms),
-    cancelled: r.cancelled,
-    failed: r.failed,
-    downFailed: r.down_failed,
-    actor: r.actor,
-    gitSha: r.git_sha,
-    runUrl: r.run_url,
+  const timestamp = pg.types.getTypeParser(TIMESTAMPTZ, 'text') as (text: string) => Date;
+  return (JSON.parse(rows[0]?.runs ?? '[]') as FactsRow[]).map((r) => ({
+    firstId: r[0],
+    facts: {
+      key: r[1],
+      environment: r[2],
+      startedAt: timestamp(r[3]),
+      finishedAt: timestamp(r[4]),
+      hasUp: r[5],
+      applied: r[6],
+      rolledBack: r[7],
+      failedVersion: r[8],
+      failedError: r[9],
+      failedSqlstate: r[10],
+      firstError: r[11],
+      reportedStatus: r[12],
+      reportedDurationMs: r[13],
+      cancelled: r[14],
+      failed: r[15],
+      downFailed: r[16],
+      actor: r[17],
+      gitSha: r[18],
+      runUrl: r[19],
+    },
   }));
 }
+
+/** OID of timestamptz, whose driver parser turns the server's text into a Date. */
+const TIMESTAMPTZ = 1184;
 
 /**
  * Duration figures and slowest applied migrations by environment. `percentile_disc` is the
  * nearest rank (the ⌈p·n⌉-th smallest, in the same double arithmetic) that `distribution` takes.
+ * The slowest come from a bounded (top-N) sort per environment rather than a sort of every row.
  */
 async function readMigrationFigures(conn: Connection, source: string, w: ReportWindow): Promise<Map<string, MigrationFigures>> {
   const { sql, values } = where(w, IS_APPLIED);
   const env = `coalesce(environment, ${literal(UNSPECIFIED_ENVIRONMENT)})`;
-  const { rows } = await conn.query<{ env: string; kind: 'd' | 's'; n: number; p50: number; p95: number; max: number; version: string; file_name: string | null; started_at: Date }>(
-    `with a as (select ${env} as env, id, version, file_name, started_at, duration_ms from ${source} h${sql})
-     select env, 'd' as kind, count(*)::int as n, percentile_disc(0.5) within group (order by duration_ms) as p50,
-            percentile_disc(0.95) within group (order by duration_ms) as p95, max(duration_ms) as max,
-            null as version, null as file_name, null::timestamptz as started_at
-       from a group by env
-     union all
-     select env, 's', rank::int, null, null, duration_ms, version, file_name, started_at
-       from (select *, row_number() over (partition by env order by duration_ms desc, id) as rank from a) s
-      where rank <= ${SLOWEST}
-      order by 1, 2, 3`,
+  // One row per slowest migration, its environment's figures repeated on each.
+  const { rows } = await conn.query<{ env: string; n: number; p50: number; p95: number; max: number; version: string; file_name: string | null; duration_ms: number; started_at: Date }>(
+    `select d.*, t.version, t.file_name, t.duration_ms, t.started_at from (
+       select ${env} as env, count(*)::int as n, percentile_disc(0.5) within group (order by duration_ms) as p50,
+              percentile_disc(0.95) within group (order by duration_ms) as p95, max(duration_ms) as max
+         from ${source} h${sql} group by 1) d
+     cross join lateral (
+       select id, version, file_name, duration_ms, started_at from ${source} h${sql} and ${env} = d.env
+        order by duration_ms desc, id limit ${SLOWEST}) t
+     order by d.env, t.duration_ms desc, t.id`,
     values,
   );
   const out = new Map<string, MigrationFigures>();
   for (const r of rows) {
-    if (r.kind === 'd') out.set(r.env, { durationMs: { count: r.n, p50: Number(r.p50), p95: Number(r.p95), max: Number(r.max) }, slowest: [] });
-    else out.get(r.env)!.slowest.push({ version: r.version, file: r.file_name, durationMs: Number(r.max), startedAt: r.started_at });
+    let f = out.get(r.env);
+    if (!f) out.set(r.env, (f = { durationMs: { count: r.n, p50: Number(r.p50), p95: Number(r.p95), max: Number(r.max) }, slowest: [] }));
+    f.slowest.push({ version: r.version, file: r.file_name, durationMs: Number(r.duration_ms), startedAt: r.started_at });
   }
   return out;
 }
