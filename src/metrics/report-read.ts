@@ -53,7 +53,8 @@ function where(w: ReportWindow, extra: string): { sql: string; values: unknown[]
 type FactsRow = [
   firstId: number,
   key: string,
-  environment: string | null,
+  /** The first row's: one aggregate for the four, not one each. */
+  first: [environment: string | null, actor: string | null, gitSha: string | null, runUrl: string | null],
   startedAt: string,
   finishedAt: string,
   hasUp: boolean,
@@ -68,9 +69,6 @@ type FactsRow = [
   cancelled: boolean,
   failed: boolean,
   downFailed: boolean,
-  actor: string | null,
-  gitSha: string | null,
-  runUrl: string | null,
 ];
 
 /**
@@ -90,13 +88,12 @@ async function readRunFacts(conn: Connection, source: string, w: ReportWindow): 
   const versions = (cond: string) => `coalesce(array_agg(version::text order by id) filter (where ${cond}), '{}')`;
   const { rows } = await conn.query<{ runs: string }>(
     `select coalesce(json_agg(run), '[]')::text as runs from (select json_build_array(
-              min(id), run_key collate "C", ${first('environment')}, min(started_at)::text, max(finished_at)::text,
+              min(id), run_key collate "C", ${first('json_build_array(environment, actor, git_sha, run_url)')}, min(started_at)::text, max(finished_at)::text,
               bool_or(direction = 'up'), ${versions(IS_APPLIED)}, ${versions(IS_ROLLED_BACK)},
               ${first('version::text', IS_FAILED)}, ${first('error', IS_FAILED)}, ${first('sqlstate', IS_FAILED)},
               ${first('error', 'error is not null')}, ${first('run_status', `run_status in (${list(RUN_OUTCOMES)})`)},
               ${first('run_duration_ms', 'run_duration_ms is not null')},
-              bool_or(outcome = 'cancelled'), bool_or(${IS_FAILED}), bool_or(direction = 'down' and ${IS_FAILED}),
-              ${first('actor')}, ${first('git_sha')}, ${first('run_url')}) as run
+              bool_or(outcome = 'cancelled'), bool_or(${IS_FAILED}), bool_or(direction = 'down' and ${IS_FAILED})) as run
        from (select *, coalesce(invocation_id, 'run:' || run_id || ':' || coalesce(environment, ''), 'row:' || id) as run_key
                from ${source} h${f.where}) h
       group by run_key collate "C", coalesce(environment, '') collate "C") runs`,
@@ -107,7 +104,7 @@ async function readRunFacts(conn: Connection, source: string, w: ReportWindow): 
     firstId: r[0],
     facts: {
       key: r[1],
-      environment: r[2],
+      environment: r[2][0],
       startedAt: timestamp(r[3]),
       finishedAt: timestamp(r[4]),
       hasUp: r[5],
@@ -122,9 +119,9 @@ async function readRunFacts(conn: Connection, source: string, w: ReportWindow): 
       cancelled: r[14],
       failed: r[15],
       downFailed: r[16],
-      actor: r[17],
-      gitSha: r[18],
-      runUrl: r[19],
+      actor: r[2][1],
+      gitSha: r[2][2],
+      runUrl: r[2][3],
     },
   }));
 }
