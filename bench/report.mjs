@@ -36,6 +36,8 @@ const arg = (name, def) => {
 const ROWS = arg('rows', 100_000);
 const RUNS = arg('runs', 5);
 const CLI = process.env.DB_MIGRATE_CLI ?? join(ROOT, 'dist/cli/index.js');
+// Another bundle measured in the same loop (e.g. the committed dist/ before a change), optional.
+const REF_CLI = process.env.DB_MIGRATE_CLI_REF;
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 async function timeMs(fn) {
@@ -96,19 +98,25 @@ try {
   const psqlUrl = big.replace(/\?.*$/, '');
 
   const report = [];
+  const refReport = [];
   const psql = [];
+  const outputs = new Set();
+  const reportMs = (cli) =>
+    timeMs(() => {
+      const r = spawnSync(process.execPath, [cli, '--url', big, 'report', '--json', '--since', 'all'], { cwd: work, maxBuffer: 1 << 30 });
+      if (r.status !== 0) throw new Error(`report failed: ${r.stderr}`);
+      // generatedAt is the one line that differs between two runs.
+      outputs.add(String(r.stdout).replace(/"generatedAt": "[^"]*"/, ''));
+    });
   for (let i = 0; i < RUNS; i++) {
-    report.push(
-      await timeMs(() => {
-        const r = spawnSync(process.execPath, [CLI, '--url', big, 'report', '--json', '--since', 'all'], { cwd: work, maxBuffer: 1 << 30 });
-        if (r.status !== 0) throw new Error(`report failed: ${r.stderr}`);
-      }),
-    );
+    report.push(await reportMs(CLI));
+    if (REF_CLI) refReport.push(await reportMs(REF_CLI));
     psql.push(await timeMs(() => execFileSync('psql', [psqlUrl, '-X', '-q', '-A', '-c', perRun], { stdio: ['ignore', 'ignore', 'inherit'] })));
   }
   console.log(`db-migrate report --json --since all: ${median(report).toFixed(0)} ms (median of ${RUNS})`);
   console.log(`psql, the docs' per-run aggregate:    ${median(psql).toFixed(0)} ms`);
   console.log(`ratio: ${(median(report) / median(psql)).toFixed(2)}x`);
+  if (REF_CLI) console.log(`${REF_CLI} report: ${median(refReport).toFixed(0)} ms (${(median(refReport) / median(psql)).toFixed(2)}x); same JSON as the measured bundle: ${outputs.size === 1 ? 'yes' : 'NO'}`);
 
   const load = await compileSrc(work, ['src/metrics/collect.ts', 'src/engine/history.ts']);
   const { collectRecentRuns } = await load('metrics/collect.js');
