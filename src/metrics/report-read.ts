@@ -24,15 +24,20 @@ export async function readReportFigures(conn: Connection, name: HistoryName, w: 
   // sorts the whole window; the default 4 MB spilled 100 000 rows to disk) ends with it, also
   // behind a transaction pooler, where a session SET would outlive us on a shared connection.
   await conn.query(`BEGIN READ ONLY; SET LOCAL work_mem = '${REPORT_WORK_MEM}'`);
+  let runs: Awaited<ReturnType<typeof readRunFacts>>;
+  let migrations: Map<string, MigrationFigures>;
   try {
-    const runs = await readRunFacts(conn, source, w);
-    const migrations = await readMigrationFigures(conn, source, w);
-    // Sorting by the first row's id first makes the sort below keep groupRuns' order for runs that tie.
-    const ordered = runs.sort((a, b) => a.firstId - b.firstId).map((r) => runSummary(r.facts));
-    return { runs: sortRuns(ordered), migrations };
-  } finally {
-    await conn.query('COMMIT');
+    runs = await readRunFacts(conn, source, w);
+    migrations = await readMigrationFigures(conn, source, w);
+  } catch (err) {
+    // The read's own error is the one to report, not a failed ROLLBACK on a broken connection.
+    await conn.query('ROLLBACK').catch(() => undefined);
+    throw err;
   }
+  await conn.query('COMMIT');
+  // Sorting by the first row's id first makes the sort below keep groupRuns' order for runs that tie.
+  const ordered = runs.sort((a, b) => a.firstId - b.firstId).map((r) => runSummary(r.facts));
+  return { runs: sortRuns(ordered), migrations };
 }
 
 /** Sort memory of the report's transaction: enough for a window of several hundred thousand rows. */
