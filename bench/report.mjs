@@ -5,10 +5,15 @@
 //
 // Seeds `schema_migrations_history` with --rows rows (default 100 000: runs of 1–5 migrations over
 // three environments and a year, ~8% failures, some automatic and deliberate rollbacks) on an
-// embedded PostgreSQL 18, then measures, median of --runs (default 5):
-//   - `db-migrate report --json --since all` (the committed dist/cli bundle: connect, read every
-//     row, group, compute, print) against `psql` running the docs' per-run SQL aggregate on the same
-//     rows (the floor: the server's own work plus psql's start);
+// embedded PostgreSQL 18, then measures, median of --runs (default 5). The bundles measured are
+// DB_MIGRATE_CLI (default dist/cli/index.js) and DB_MIGRATE_ACTION (default dist/index.js): build
+// the current source privately with `DIST_DIR=/tmp/d npm run build` and point both there.
+//   - `db-migrate report --json --since all` (the CLI bundle: connect, aggregate per run in SQL,
+//     compute, print) against `psql` running the docs' per-run SQL aggregate on the same rows (the
+//     floor: the server's own work plus psql's start);
+//   - the edited-file check's read of the applied checksums (`appliedChecksums`, src/ compiled
+//     with tsc) for every version and for the newest 1000, against the query it replaced (one
+//     DISTINCT ON over every `up` row, without the index);
 //   - what every `up` pays for the last-10-runs table of its summary: `collectRecentRuns` (src/
 //     compiled with tsc into a temporary directory) on that history and on an empty one;
 //   - the action's `up` with nothing to apply, with that history and with an empty one (all that
@@ -30,7 +35,9 @@ const arg = (name, def) => {
 };
 const ROWS = arg('rows', 100_000);
 const RUNS = arg('runs', 5);
-const CLI = join(ROOT, 'dist/cli/index.js');
+const CLI = process.env.DB_MIGRATE_CLI ?? join(ROOT, 'dist/cli/index.js');
+// Another bundle measured in the same loop (e.g. the committed dist/ before a change), optional.
+const REF_CLI = process.env.DB_MIGRATE_CLI_REF;
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 async function timeMs(fn) {
@@ -45,10 +52,10 @@ create table schema_migrations (version varchar primary key);
 create table schema_migrations_history (
   id bigint generated always as identity primary key, version varchar not null,
   direction text not null check (direction in ('up', 'down')),
-  outcome text not null check (outcome in ('applied', 'failed', 'rolled_back', 'verified')),
+  outcome text not null check (outcome in ('applied', 'failed', 'rolled-back', 'verified', 'cancelled', 'baselined', 'rolled_back')),
   file_name text, checksum text, started_at timestamptz not null, finished_at timestamptz not null,
   duration_ms double precision not null, environment text, actor text, git_sha text, run_id text,
-  run_url text, tool_version text, sqlstate text, error text, invocation_id text);
+  run_url text, tool_version text, sqlstate text, error text, invocation_id text, run_status text, run_duration_ms double precision);
 insert into schema_migrations_history (version, direction, outcome, file_name, checksum, started_at, finished_at,
   duration_ms, environment, actor, git_sha, run_id, tool_version, sqlstate, error, invocation_id)
 select v, case when roll then 'down' else 'up' end,
@@ -91,23 +98,53 @@ try {
   const psqlUrl = big.replace(/\?.*$/, '');
 
   const report = [];
+  const refReport = [];
   const psql = [];
+  const outputs = new Set();
+  const reportMs = (cli) =>
+    timeMs(() => {
+      const r = spawnSync(process.execPath, [cli, '--url', big, 'report', '--json', '--since', 'all'], { cwd: work, maxBuffer: 1 << 30 });
+      if (r.status !== 0) throw new Error(`report failed: ${r.stderr}`);
+      // generatedAt is the one line that differs between two runs.
+      outputs.add(String(r.stdout).replace(/"generatedAt": "[^"]*"/, ''));
+    });
   for (let i = 0; i < RUNS; i++) {
-    report.push(
-      await timeMs(() => {
-        const r = spawnSync(process.execPath, [CLI, '--url', big, 'report', '--json', '--since', 'all'], { cwd: work, maxBuffer: 1 << 30 });
-        if (r.status !== 0) throw new Error(`report failed: ${r.stderr}`);
-      }),
-    );
+    report.push(await reportMs(CLI));
+    if (REF_CLI) refReport.push(await reportMs(REF_CLI));
     psql.push(await timeMs(() => execFileSync('psql', [psqlUrl, '-X', '-q', '-A', '-c', perRun], { stdio: ['ignore', 'ignore', 'inherit'] })));
   }
   console.log(`db-migrate report --json --since all: ${median(report).toFixed(0)} ms (median of ${RUNS})`);
   console.log(`psql, the docs' per-run aggregate:    ${median(psql).toFixed(0)} ms`);
   console.log(`ratio: ${(median(report) / median(psql)).toFixed(2)}x`);
+  if (REF_CLI) console.log(`${REF_CLI} report: ${median(refReport).toFixed(0)} ms (${(median(refReport) / median(psql)).toFixed(2)}x); same JSON as the measured bundle: ${outputs.size === 1 ? 'yes' : 'NO'}`);
 
-  const load = await compileSrc(work, ['src/metrics/collect.ts']);
+  const load = await compileSrc(work, ['src/metrics/collect.ts', 'src/engine/history.ts']);
   const { collectRecentRuns } = await load('metrics/collect.js');
   const { parseDatabaseUrl } = await load('engine/url.js');
+  const { appliedChecksums, historyDdl, historyName } = await load('engine/history.js');
+
+  // Before any `up` (which adds the index): the query of the edited-file check before issue 18.
+  const hc = new pg.Client({ connectionString: big });
+  await hc.connect();
+  const versions = (await hc.query(`select distinct version from schema_migrations_history order by 1`)).rows.map((r) => r.version);
+  const OLD_CHECKSUMS = `select coalesce(json_object_agg(version, checksum), '{}')::text as sums from (
+       select distinct on (version) version, checksum from schema_migrations_history
+        where direction = 'up' and outcome in ('applied', 'baselined') and checksum is not null order by version, id desc) last`;
+  const sumsMs = async (fn) => {
+    const xs = [];
+    for (let i = 0; i < RUNS; i++) xs.push(await timeMs(fn));
+    return median(xs);
+  };
+  const oldSums = await sumsMs(async () => JSON.parse((await hc.query(OLD_CHECKSUMS)).rows[0].sums));
+  const hname = historyName({ schema: 'public', table: 'schema_migrations', quoted: 'public.schema_migrations', quotedSchema: 'public' }, 'schema_migrations_history');
+  const built = await timeMs(() => hc.query(historyDdl(hname)));
+  await hc.query('analyze schema_migrations_history');
+  const newAll = await sumsMs(() => appliedChecksums(hc, hname, versions));
+  const newFew = await sumsMs(() => appliedChecksums(hc, hname, versions.slice(-1000)));
+  await hc.end();
+  console.log(`edited-file check, applied checksums of ${versions.length} versions: ${newAll.toFixed(1)} ms (the query before issue 18: ${oldSums.toFixed(1)} ms)`);
+  console.log(`edited-file check, applied checksums of the newest 1000 versions: ${newFew.toFixed(1)} ms`);
+  console.log(`adding the index to the existing ${n}-row table (historyDdl, once): ${built.toFixed(0)} ms`);
   const recentMs = async (url) => {
     const source = { target: parseDatabaseUrl(url), migrationsTable: 'schema_migrations', historyTable: 'schema_migrations_history' };
     const xs = [];

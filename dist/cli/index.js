@@ -7050,7 +7050,7 @@ function extend(target) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _runtime_shim_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6282);
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5544);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1508);
 /* harmony import */ var _engine_signals_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5751);
 
 
@@ -7078,7 +7078,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5544:
+/***/ 1508:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -11363,7 +11363,7 @@ const RUN_KINDS = (/* unused pure expression or super */ null && (['up', 'rollba
  */
 const NOT_RUN_STEP_OUTCOMES = ['verified', 'baselined'];
 /** Whether a stored outcome is one of {@link NOT_RUN_STEP_OUTCOMES}. */
-function isNotRunOutcome(stored) {
+function vocabulary_isNotRunOutcome(stored) {
     return NOT_RUN_STEP_OUTCOMES.includes(stored);
 }
 /** Whether a status is one a recorded run can end with (and so one its history rows may carry). */
@@ -11494,6 +11494,7 @@ const ADDED_COLUMNS = [
  * round trip; the catalog checks come first so an up-to-date table is never ALTERed (that would
  * take an ACCESS EXCLUSIVE lock on every run). The new constraint keeps the legacy words, so the
  * rows already written stay valid as they are and older versions of the tool can still write.
+ * The index of {@link CHECKSUM_INDEX} is added the same way, once.
  */
 function historyDdl(name) {
     const outcomes = STORED_STEP_OUTCOMES.map((o) => literal(o)).join(', ');
@@ -11513,8 +11514,24 @@ ${addColumns}
     end loop;
     alter table ${name.quoted} add check (outcome in (${outcomes}));
   end if;
+  -- Looked up by definition, not by name: the server names it, truncating long table names.
+  if not exists (select 1 from pg_index where indrelid = ${table}::regclass and pg_get_indexdef(indexrelid) like ${literal(`% USING btree (${CHECKSUM_INDEX.columns}) WHERE %`)}) then
+    -- A plain (not CONCURRENTLY) build, inside this transaction: on a large table of an older
+    -- version it blocks writes to the history table while it runs, and only this tool writes
+    -- there, under the advisory lock; readers (report, history) are not blocked.
+    create index on ${name.quoted} (${CHECKSUM_INDEX.columns}) where ${CHECKSUM_INDEX.where};
+  end if;
 end $db_migrate$`;
 }
+/**
+ * The rows {@link editedVersions} reads: the successful `up` (or `baseline`) of a version, newest
+ * last. Partial, so it holds only those rows, and ordered by id within a version, so the last one
+ * is found without sorting a version's rows (or, for many versions, the table's).
+ */
+const CHECKSUM_INDEX = {
+    columns: 'version, id',
+    where: `direction = 'up' and outcome in ('applied', 'baselined') and checksum is not null`,
+};
 function createDdl(name, outcomes) {
     return `create table if not exists ${name.quoted} (
   id bigint generated always as identity primary key,
@@ -11605,16 +11622,36 @@ async function checkHistory(conn, name) {
             'or disable it with an empty value; nothing was changed',
     });
 }
-/** Checksum of the last successful `up` (or `baseline`) of each version: what the file looked like when applied. */
-async function appliedChecksums(conn, name) {
-    if (!(await checkHistory(conn, name)))
+/**
+ * Below this many applied files, their checksums are looked up one version at a time through the
+ * index (cost grows with the files, not with the history: about 2 ms for 1000 versions in a
+ * 500 000-row table); above it, one pass over the whole index is cheaper than as many look-ups
+ * (85 ms against 230 ms for 100 000 versions, docs/PERFORMANCE.md).
+ */
+const PER_VERSION_LOOKUPS = 5000;
+/**
+ * Checksum of the last successful `up` (or `baseline`) of each of `versions` that has one: what
+ * the file looked like when applied. `perVersionLookups` is {@link PER_VERSION_LOOKUPS} but in
+ * tests, which check that both ways give the same answer.
+ */
+async function appliedChecksums(conn, name, versions, perVersionLookups = PER_VERSION_LOOKUPS) {
+    if (versions.length === 0 || !(await checkHistory(conn, name)))
         return new Map();
+    const only = versions.length <= perVersionLookups;
+    // The same predicate as the index's, word for word, so the planner can use it.
     // One JSON object rather than a row per version: per-row parsing dominated large `status` runs.
     const { rows } = await conn.query(`select coalesce(json_object_agg(version, checksum), '{}')::text as sums from (
        select distinct on (version) version, checksum from ${name.quoted}
-        where direction = 'up' and outcome in ('applied', 'baselined') and checksum is not null order by version, id desc) last`);
-    const out = new Map(Object.entries(JSON.parse(rows[0].sums)));
-    return out;
+        where ${only ? 'version = any($1::text[]) and ' : ''}${CHECKSUM_INDEX.where} order by version, id desc) last`, only ? [versions] : []);
+    const sums = new Map(Object.entries(JSON.parse(rows[0].sums)));
+    if (!only) {
+        // The pass over the index answered for every version in the table: keep those asked for.
+        const asked = new Set(versions);
+        for (const v of sums.keys())
+            if (!asked.has(v))
+                sums.delete(v);
+    }
+    return sums;
 }
 /**
  * Versions of the applied files whose bytes changed since they were applied (their checksum
@@ -11624,7 +11661,7 @@ async function appliedChecksums(conn, name) {
 async function editedVersions(conn, history, plan) {
     if (!history)
         return [];
-    const sums = await appliedChecksums(conn, history);
+    const sums = await appliedChecksums(conn, history, plan.files.filter((r) => r.applied).map((r) => r.file.version));
     if (sums.size === 0)
         return [];
     // Synchronous reads on purpose: for thousands of small files, fs/promises costs four thread-pool
@@ -11827,12 +11864,12 @@ async function migrationCoverage(dirs, cwd, proofs) {
 
 
 /** Label of rows written without an environment. */
-const UNSPECIFIED_ENVIRONMENT = 'unspecified';
+const history_read_UNSPECIFIED_ENVIRONMENT = 'unspecified';
 /**
  * A run's key: the invocation id; for rows written before that column existed, the CI run id and
  * environment; else the row on its own.
  */
-function runKey(r) {
+function history_read_runKey(r) {
     if (r.invocationId !== null)
         return r.invocationId;
     if (r.runId !== null)
@@ -11868,14 +11905,14 @@ async function history_read_readRecentRuns(conn, name, environment, runs) {
         return null;
     const keys = [];
     for (const r of rows) {
-        const k = runKey(r);
+        const k = history_read_runKey(r);
         if (keys.at(-1) !== k && !keys.includes(k))
             keys.push(k);
     }
     if (rows.length === RECENT_ROWS && keys.length > 1)
-        keys.splice(keys.indexOf(runKey(rows.at(-1))), 1);
+        keys.splice(keys.indexOf(history_read_runKey(rows.at(-1))), 1);
     const keep = new Set(keys.slice(0, Math.max(0, Math.floor(runs))));
-    return rows.filter((r) => keep.has(runKey(r)));
+    return rows.filter((r) => keep.has(history_read_runKey(r)));
 }
 /** Columns newer than the first release, which {@link historySource} reads as null on a table that lacks them. */
 const NEWER_COLUMNS = { invocation_id: 'text', run_status: 'text', run_duration_ms: 'double precision' };
@@ -11888,12 +11925,13 @@ async function historySource(conn, name) {
     const missing = Object.entries(NEWER_COLUMNS).filter(([c]) => !have.has(c));
     return missing.length === 0 ? name.quoted : `(select *, ${missing.map(([c, type]) => `null::${type} as ${c}`).join(', ')} from ${name.quoted})`;
 }
+/** The WHERE clause (empty, or starting with ` where `) of a query's filters, and its parameters. */
 function filters(q) {
     const conds = [];
     const values = [];
     if (q.environment !== undefined) {
         values.push(q.environment);
-        conds.push(q.environment === UNSPECIFIED_ENVIRONMENT ? `(environment is null or environment = $${values.length})` : `environment = $${values.length}`);
+        conds.push(q.environment === history_read_UNSPECIFIED_ENVIRONMENT ? `(environment is null or environment = $${values.length})` : `environment = $${values.length}`);
     }
     if (q.since) {
         values.push(q.since.toISOString());
@@ -11960,40 +11998,65 @@ function runs_groupRuns(rows) {
         else
             groups.set(key, [r]);
     }
-    return [...groups.values()].map(summarise).sort((a, b) => a.finishedAt.getTime() - b.finishedAt.getTime() || a.key.localeCompare(b.key));
+    return sortRuns([...groups.values()].map((g) => runSummary(runFacts(g))));
+}
+/**
+ * Runs oldest first (by the end of their last step, then by key); runs that tie on both keep the
+ * order they came in, which is that of their first row.
+ */
+function sortRuns(runs) {
+    return runs.sort((a, b) => a.finishedAt.getTime() - b.finishedAt.getTime() || a.key.localeCompare(b.key));
 }
 /** Whether a run counts as a success for the success rate and for recovery: `success`, deliberate rollbacks included. */
 function isSuccess(outcome) {
     return outcome === 'success';
 }
-function summarise(rows) {
+/** @param rows one run's rows, by id */
+function runFacts(rows) {
     const first = rows[0];
-    const startedAt = new Date(Math.min(...rows.map((r) => r.startedAt.getTime())));
-    const finishedAt = new Date(Math.max(...rows.map((r) => r.finishedAt.getTime())));
-    const applied = rows.filter((r) => r.direction === 'up' && r.outcome === 'applied').map((r) => r.version);
-    const rolledBack = rows.filter((r) => r.direction === 'down' && r.outcome === 'rolled-back').map((r) => r.version);
     const failed = rows.find((r) => r.outcome === 'failed');
-    const withError = rows.find((r) => r.error !== null);
-    const kind = rows.some((r) => r.direction === 'up') ? 'up' : 'rollback';
-    // What the run itself reported, once it ended; the rows of older versions and of the CLI do not carry it.
-    const reported = rows.find((r) => r.runStatus !== null)?.runStatus;
-    const measured = rows.find((r) => r.runDurationMs !== null)?.runDurationMs;
     return {
         key: runKey(first),
-        environment: first.environment ?? UNSPECIFIED_ENVIRONMENT,
-        startedAt,
-        finishedAt,
-        durationMs: measured ?? finishedAt.getTime() - startedAt.getTime(),
-        kind,
-        outcome: reported ?? derivedOutcome(rows, kind, applied, rolledBack),
-        applied,
-        rolledBack,
+        environment: first.environment,
+        startedAt: new Date(Math.min(...rows.map((r) => r.startedAt.getTime()))),
+        finishedAt: new Date(Math.max(...rows.map((r) => r.finishedAt.getTime()))),
+        hasUp: rows.some((r) => r.direction === 'up'),
+        applied: rows.filter((r) => r.direction === 'up' && r.outcome === 'applied').map((r) => r.version),
+        rolledBack: rows.filter((r) => r.direction === 'down' && r.outcome === 'rolled-back').map((r) => r.version),
         failedVersion: failed?.version ?? null,
-        error: failed?.error ?? withError?.error ?? null,
-        sqlstate: failed?.sqlstate ?? null,
+        failedError: failed?.error ?? null,
+        failedSqlstate: failed?.sqlstate ?? null,
+        firstError: rows.find((r) => r.error !== null)?.error ?? null,
+        reportedStatus: rows.find((r) => r.runStatus !== null)?.runStatus ?? null,
+        reportedDurationMs: rows.find((r) => r.runDurationMs !== null)?.runDurationMs ?? null,
+        cancelled: rows.some((r) => r.outcome === 'cancelled'),
+        failed: failed !== undefined,
+        downFailed: rows.some((r) => r.direction === 'down' && r.outcome === 'failed'),
         actor: first.actor,
         gitSha: first.gitSha,
         runUrl: first.runUrl,
+    };
+}
+/** The summary of one run, from its facts. */
+function runSummary(f) {
+    const kind = f.hasUp ? 'up' : 'rollback';
+    return {
+        key: f.key,
+        environment: f.environment ?? history_read_UNSPECIFIED_ENVIRONMENT,
+        startedAt: f.startedAt,
+        finishedAt: f.finishedAt,
+        // What the run itself reported, once it ended; the rows of older versions and of the CLI do not carry it.
+        durationMs: f.reportedDurationMs ?? f.finishedAt.getTime() - f.startedAt.getTime(),
+        kind,
+        outcome: f.reportedStatus ?? derivedOutcome(f, kind),
+        applied: f.applied,
+        rolledBack: f.rolledBack,
+        failedVersion: f.failedVersion,
+        error: f.failedError ?? f.firstError,
+        sqlstate: f.failedSqlstate,
+        actor: f.actor,
+        gitSha: f.gitSha,
+        runUrl: f.runUrl,
     };
 }
 /**
@@ -12006,36 +12069,58 @@ function summarise(rows) {
  * that failed with `rollback-on-failure: false`, a cancel between two migrations) only the
  * recorded status tells.
  */
-function derivedOutcome(rows, kind, applied, rolledBack) {
-    if (rows.some((r) => r.outcome === 'cancelled'))
+function derivedOutcome(f, kind) {
+    if (f.cancelled)
         return 'cancelled';
-    const failed = rows.some((r) => r.outcome === 'failed');
     // A deliberate rollback's down rows are its work, not an automatic rollback.
-    if (kind === 'rollback' || rolledBack.length === 0)
-        return failed ? 'failed' : 'success';
-    const undone = new Set(rolledBack);
-    const downFailed = rows.some((r) => r.direction === 'down' && r.outcome === 'failed');
-    return !downFailed && applied.every((v) => undone.has(v)) ? 'rolled-back' : 'failed';
+    if (kind === 'rollback' || f.rolledBack.length === 0)
+        return f.failed ? 'failed' : 'success';
+    const undone = new Set(f.rolledBack);
+    return !f.downFailed && f.applied.every((v) => undone.has(v)) ? 'rolled-back' : 'failed';
 }
 
 ;// CONCATENATED MODULE: ./src/metrics/report.ts
 
+
+/** How many of the slowest migrations each environment lists. */
+const SLOWEST = 5;
 /** The environments people usually deploy through, in pipeline order; others follow by name. */
 const ENVIRONMENT_ORDER = ['development', 'staging', 'production'];
 /** Per-environment reliability figures from the audit table. Pure: same rows, same report. */
 function computeReport(input) {
-    const rows = input.rows ?? [];
-    const runs = runs_groupRuns(rows);
+    const { rows, ...rest } = input;
+    return reportOf({ ...rest, figures: rows === null ? null : figuresOf(rows) });
+}
+/** The report from figures gathered elsewhere (see {@link ReportFigures}): the same as {@link computeReport} of the same rows. */
+function reportOf(input) {
+    const runs = input.figures?.runs ?? [];
     const names = [...new Set(runs.map((r) => r.environment))].sort(byPipelineOrder);
     return {
         generatedAt: input.generatedAt ?? new Date(),
         since: input.since,
         database: input.database,
-        historyAvailable: input.rows !== null,
-        environments: names.map((env) => environmentReport(env, runs.filter((r) => r.environment === env), rows.filter((r) => (r.environment ?? 'unspecified') === env))),
+        historyAvailable: input.figures !== null,
+        environments: names.map((env) => environmentReport(env, runs.filter((r) => r.environment === env), input.figures?.migrations.get(env) ?? { durationMs: distribution([]), slowest: [] })),
         runs,
         coverage: input.coverage,
     };
+}
+function figuresOf(rows) {
+    const applied = new Map();
+    for (const r of rows) {
+        if (r.direction !== 'up' || r.outcome !== 'applied')
+            continue;
+        const env = r.environment ?? UNSPECIFIED_ENVIRONMENT;
+        const list = applied.get(env);
+        if (list)
+            list.push(r);
+        else
+            applied.set(env, [r]);
+    }
+    const migrations = new Map();
+    for (const [env, rs] of applied)
+        migrations.set(env, { durationMs: distribution(rs.map((r) => r.durationMs)), slowest: slowest(rs, SLOWEST) });
+    return { runs: groupRuns(rows), migrations };
 }
 function byPipelineOrder(a, b) {
     const ia = ENVIRONMENT_ORDER.indexOf(a);
@@ -12045,9 +12130,8 @@ function byPipelineOrder(a, b) {
     return a.localeCompare(b);
 }
 /** @param runs this environment's runs, oldest first */
-function environmentReport(environment, runs, rows) {
+function environmentReport(environment, runs, migrations) {
     const succeeded = runs.filter((r) => isSuccess(r.outcome)).length;
-    const appliedRows = rows.filter((r) => r.direction === 'up' && r.outcome === 'applied');
     const automatic = runs.filter((r) => r.kind === 'up' && r.rolledBack.length > 0).length;
     const manual = runs.filter((r) => r.kind === 'rollback').length;
     return {
@@ -12057,11 +12141,11 @@ function environmentReport(environment, runs, rows) {
         failed: runs.length - succeeded,
         successRate: runs.length ? succeeded / runs.length : null,
         runDurationMs: distribution(runs.map((r) => r.durationMs)),
-        migrationDurationMs: distribution(appliedRows.map((r) => r.durationMs)),
-        migrationsApplied: appliedRows.length,
+        migrationDurationMs: migrations.durationMs,
+        migrationsApplied: migrations.durationMs.count,
         rollbacks: { automatic, manual, rate: runs.length ? (automatic + manual) / runs.length : null },
         recovery: recovery(runs),
-        slowest: slowest(appliedRows, 5),
+        slowest: migrations.slowest,
         lastRun: runs.at(-1) ?? null,
     };
 }
@@ -12106,6 +12190,136 @@ function slowest(rows, n) {
         .map((r) => ({ version: r.version, file: r.fileName, durationMs: r.durationMs, startedAt: r.startedAt }));
 }
 
+;// CONCATENATED MODULE: ./src/metrics/report-read.ts
+/**
+ * The report's figures, aggregated by the server: one row per run and a few per environment leave
+ * it, instead of every history row (which made `report --since all` over 100 000 rows six times
+ * the cost of the same aggregate in psql; docs/PERFORMANCE.md). What each figure means is stated
+ * once, in `runs.ts` (a run's facts → its summary) and `report.ts` (figures → report); the
+ * queries here gather the same facts, and a test checks them against `computeReport` of the rows.
+ */
+
+
+
+
+
+
+/** The report's figures for the window; null when the table does not exist (nothing is created). */
+async function readReportFigures(conn, name, w) {
+    const source = await historySource(conn, name);
+    if (source === null)
+        return null;
+    // One read-only transaction: both reads see the same rows, and the larger work_mem (a report
+    // sorts the whole window; the default 4 MB spilled 100 000 rows to disk) ends with it, also
+    // behind a transaction pooler, where a session SET would outlive us on a shared connection.
+    await conn.query(`BEGIN READ ONLY; SET LOCAL work_mem = '${REPORT_WORK_MEM}'`);
+    let runs;
+    let migrations;
+    try {
+        runs = await readRunFacts(conn, source, w);
+        migrations = await readMigrationFigures(conn, source, w);
+    }
+    catch (err) {
+        // The read's own error is the one to report, not a failed ROLLBACK on a broken connection.
+        await conn.query('ROLLBACK').catch(() => undefined);
+        throw err;
+    }
+    await conn.query('COMMIT');
+    // Sorting by the first row's id first makes the sort below keep groupRuns' order for runs that tie.
+    const ordered = runs.sort((a, b) => a.firstId - b.firstId).map((r) => runSummary(r.facts));
+    return { runs: sortRuns(ordered), migrations };
+}
+/** Sort memory of the report's transaction: enough for a window of several hundred thousand rows. */
+const REPORT_WORK_MEM = '64MB';
+const list = (words) => words.map((w) => literal(w)).join(', ');
+const IS_APPLIED = `direction = 'up' and outcome in (${list(storedSpellings('applied'))})`;
+const IS_ROLLED_BACK = `direction = 'down' and outcome in (${list(storedSpellings('rolled-back'))})`;
+const IS_FAILED = `outcome in (${list(storedSpellings('failed'))})`;
+/** `where` of the window plus `extra`. */
+function where(w, extra) {
+    const f = filters(w);
+    return { sql: f.where ? `${f.where} and ${extra}` : ` where ${extra}`, values: f.values };
+}
+/**
+ * {@link RunFacts} of every run in the window, with the id of its first row. Grouped as
+ * `groupRuns` groups (its `runKey` and the environment, a missing one as empty); each "first" is
+ * the first element of an aggregate ordered by id.
+ *
+ * One JSON array of arrays rather than a row per run: parsing tens of thousands of rows field by
+ * field cost more than the aggregate itself. Timestamps travel as the text the server sends for a
+ * timestamptz column and are parsed by the driver's own parser, so they are the very Dates a row
+ * read would give (JSON's ISO form would be parsed by other code); a float8 in JSON is the same
+ * shortest text the driver would parse.
+ */
+async function readRunFacts(conn, source, w) {
+    const f = filters({ ...w, runsOnly: true });
+    const first = (col, cond) => `(array_agg(${col} order by id)${cond ? ` filter (where ${cond})` : ''})[1]`;
+    const versions = (cond) => `coalesce(array_agg(version::text order by id) filter (where ${cond}), '{}')`;
+    const { rows } = await conn.query(`select coalesce(json_agg(run), '[]')::text as runs from (select json_build_array(
+              min(id), run_key collate "C", ${first('json_build_array(environment, actor, git_sha, run_url)')}, min(started_at)::text, max(finished_at)::text,
+              bool_or(direction = 'up'), ${versions(IS_APPLIED)}, ${versions(IS_ROLLED_BACK)},
+              ${first('json_build_array(version::text, error, sqlstate)', IS_FAILED)},
+              ${first('error', 'error is not null')}, ${first('run_status', `run_status in (${list(RUN_OUTCOMES)})`)},
+              ${first('run_duration_ms', 'run_duration_ms is not null')},
+              bool_or(outcome = 'cancelled'), bool_or(${IS_FAILED}), bool_or(direction = 'down' and ${IS_FAILED})) as run
+       from (select *, coalesce(invocation_id, 'run:' || run_id || ':' || coalesce(environment, ''), 'row:' || id) as run_key
+               from ${source} h${f.where}) h
+      group by run_key collate "C", coalesce(environment, '') collate "C") runs`, f.values);
+    const timestamp = esm.types.getTypeParser(TIMESTAMPTZ, 'text');
+    return JSON.parse(rows[0]?.runs ?? '[]').map((r) => ({
+        firstId: r[0],
+        facts: {
+            key: r[1],
+            environment: r[2][0],
+            startedAt: timestamp(r[3]),
+            finishedAt: timestamp(r[4]),
+            hasUp: r[5],
+            applied: r[6],
+            rolledBack: r[7],
+            failedVersion: r[8]?.[0] ?? null,
+            failedError: r[8]?.[1] ?? null,
+            failedSqlstate: r[8]?.[2] ?? null,
+            firstError: r[9],
+            reportedStatus: r[10],
+            reportedDurationMs: r[11],
+            cancelled: r[12],
+            failed: r[13],
+            downFailed: r[14],
+            actor: r[2][1],
+            gitSha: r[2][2],
+            runUrl: r[2][3],
+        },
+    }));
+}
+/** OID of timestamptz, whose driver parser turns the server's text into a Date. */
+const TIMESTAMPTZ = 1184;
+/**
+ * Duration figures and slowest applied migrations by environment. `percentile_disc` is the
+ * nearest rank (the ⌈p·n⌉-th smallest, in the same double arithmetic) that `distribution` takes.
+ * The slowest come from a bounded (top-N) sort per environment rather than a sort of every row.
+ */
+async function readMigrationFigures(conn, source, w) {
+    const { sql, values } = where(w, IS_APPLIED);
+    const env = `coalesce(environment, ${literal(history_read_UNSPECIFIED_ENVIRONMENT)})`;
+    // One row per slowest migration, its environment's figures repeated on each.
+    const { rows } = await conn.query(`select d.*, t.version, t.file_name, t.duration_ms, t.started_at from (
+       select ${env} as env, count(*)::int as n, percentile_disc(0.5) within group (order by duration_ms) as p50,
+              percentile_disc(0.95) within group (order by duration_ms) as p95, max(duration_ms) as max
+         from ${source} h${sql} group by 1) d
+     cross join lateral (
+       select id, version, file_name, duration_ms, started_at from ${source} h${sql} and ${env} = d.env
+        order by duration_ms desc, id limit ${SLOWEST}) t
+     order by d.env, t.duration_ms desc, t.id`, values);
+    const out = new Map();
+    for (const r of rows) {
+        let f = out.get(r.env);
+        if (!f)
+            out.set(r.env, (f = { durationMs: { count: r.n, p50: Number(r.p50), p95: Number(r.p95), max: Number(r.max) }, slowest: [] }));
+        f.slowest.push({ version: r.version, file: r.file_name, durationMs: Number(r.duration_ms), startedAt: r.started_at });
+    }
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/metrics/collect.ts
 
 
@@ -12115,12 +12329,13 @@ function slowest(rows, n) {
 
 
 
-/** Read the window's history and the migration files, and compute the report. */
+
+/** Aggregate the window's history (in SQL: one row per run leaves the server) and read the migration files, for the report. */
 async function collectReport(o) {
     return withHistory(o, async (conn, name) => {
-        const rows = await readHistory(conn, name, { since: o.since, environment: o.environment });
+        const figures = await readReportFigures(conn, name, { since: o.since, environment: o.environment });
         const coverage = o.migrationsDirs ? await coverageOf(o.migrationsDirs, o.cwd ?? process.cwd(), conn, name) : null;
-        return computeReport({ rows, since: o.since, database: o.target.redacted, coverage, ...(o.now ? { generatedAt: o.now } : {}) });
+        return reportOf({ figures, since: o.since, database: o.target.redacted, coverage, ...(o.now ? { generatedAt: o.now } : {}) });
     });
 }
 /** Coverage needs the files; a report run where they are not (an ops machine) still reports the history. */
@@ -16686,20 +16901,308 @@ async function ready(m) {
     return m;
 }
 
+;// CONCATENATED MODULE: ./node_modules/diff/libesm/diff/base.js
+class Diff {
+    diff(oldStr, newStr, 
+    // Type below is not accurate/complete - see above for full possibilities - but it compiles
+    options = {}) {
+        let callback;
+        if (typeof options === 'function') {
+            callback = options;
+            options = {};
+        }
+        else if ('callback' in options) {
+            callback = options.callback;
+        }
+        // Allow subclasses to massage the input prior to running
+        const oldString = this.castInput(oldStr, options);
+        const newString = this.castInput(newStr, options);
+        const oldTokens = this.removeEmpty(this.tokenize(oldString, options));
+        const newTokens = this.removeEmpty(this.tokenize(newString, options));
+        return this.diffWithOptionsObj(oldTokens, newTokens, options, callback);
+    }
+    diffWithOptionsObj(oldTokens, newTokens, options, callback) {
+        var _a;
+        const done = (value) => {
+            value = this.postProcess(value, options);
+            if (callback) {
+                setTimeout(function () { callback(value); }, 0);
+                return undefined;
+            }
+            else {
+                return value;
+            }
+        };
+        const newLen = newTokens.length, oldLen = oldTokens.length;
+        let editLength = 1;
+        let maxEditLength = newLen + oldLen;
+        if (options.maxEditLength != null) {
+            maxEditLength = Math.min(maxEditLength, options.maxEditLength);
+        }
+        const maxExecutionTime = (_a = options.timeout) !== null && _a !== void 0 ? _a : Infinity;
+        const abortAfterTimestamp = Date.now() + maxExecutionTime;
+        const bestPath = [{ oldPos: -1, lastComponent: undefined }];
+        // Seed editLength = 0, i.e. the content starts with the same values
+        let newPos = this.extractCommon(bestPath[0], newTokens, oldTokens, 0, options);
+        if (bestPath[0].oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
+            // Identity per the equality and tokenizer
+            return done(this.buildValues(bestPath[0].lastComponent, newTokens, oldTokens));
+        }
+        // Once we hit the right edge of the edit graph on some diagonal k, we can
+        // definitely reach the end of the edit graph in no more than k edits, so
+        // there's no point in considering any moves to diagonal k+1 any more (from
+        // which we're guaranteed to need at least k+1 more edits).
+        // Similarly, once we've reached the bottom of the edit graph, there's no
+        // point considering moves to lower diagonals.
+        // We record this fact by setting minDiagonalToConsider and
+        // maxDiagonalToConsider to some finite value once we've hit the edge of
+        // the edit graph.
+        // This optimization is not faithful to the original algorithm presented in
+        // Myers's paper, which instead pointlessly extends D-paths off the end of
+        // the edit graph - see page 7 of Myers's paper which notes this point
+        // explicitly and illustrates it with a diagram. This has major performance
+        // implications for some common scenarios. For instance, to compute a diff
+        // where the new text simply appends d characters on the end of the
+        // original text of length n, the true Myers algorithm will take O(n+d^2)
+        // time while this optimization needs only O(n+d) time.
+        let minDiagonalToConsider = -Infinity, maxDiagonalToConsider = Infinity;
+        // Main worker method. checks all permutations of a given edit length for acceptance.
+        const execEditLength = () => {
+            for (let diagonalPath = Math.max(minDiagonalToConsider, -editLength); diagonalPath <= Math.min(maxDiagonalToConsider, editLength); diagonalPath += 2) {
+                let basePath;
+                const removePath = bestPath[diagonalPath - 1], addPath = bestPath[diagonalPath + 1];
+                if (removePath) {
+                    // No one else is going to attempt to use this value, clear it
+                    // @ts-expect-error - perf optimisation. This type-violating value will never be read.
+                    bestPath[diagonalPath - 1] = undefined;
+                }
+                let canAdd = false;
+                if (addPath) {
+                    // what newPos will be after we do an insertion:
+                    const addPathNewPos = addPath.oldPos - diagonalPath;
+                    canAdd = addPath && 0 <= addPathNewPos && addPathNewPos < newLen;
+                }
+                const canRemove = removePath && removePath.oldPos + 1 < oldLen;
+                if (!canAdd && !canRemove) {
+                    // If this path is a terminal then prune
+                    // @ts-expect-error - perf optimisation. This type-violating value will never be read.
+                    bestPath[diagonalPath] = undefined;
+                    continue;
+                }
+                // Select the diagonal that we want to branch from. We select the prior
+                // path whose position in the old string is the farthest from the origin
+                // and does not pass the bounds of the diff graph
+                if (!canRemove || (canAdd && removePath.oldPos < addPath.oldPos)) {
+                    basePath = this.addToPath(addPath, true, false, 0, options);
+                }
+                else {
+                    basePath = this.addToPath(removePath, false, true, 1, options);
+                }
+                newPos = this.extractCommon(basePath, newTokens, oldTokens, diagonalPath, options);
+                if (basePath.oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
+                    // If we have hit the end of both strings, then we are done
+                    return done(this.buildValues(basePath.lastComponent, newTokens, oldTokens)) || true;
+                }
+                else {
+                    bestPath[diagonalPath] = basePath;
+                    if (basePath.oldPos + 1 >= oldLen) {
+                        maxDiagonalToConsider = Math.min(maxDiagonalToConsider, diagonalPath - 1);
+                    }
+                    if (newPos + 1 >= newLen) {
+                        minDiagonalToConsider = Math.max(minDiagonalToConsider, diagonalPath + 1);
+                    }
+                }
+            }
+            editLength++;
+        };
+        // Performs the length of edit iteration. Is a bit fugly as this has to support the
+        // sync and async mode which is never fun. Loops over execEditLength until a value
+        // is produced, or until the edit length exceeds options.maxEditLength (if given),
+        // in which case it will return undefined.
+        if (callback) {
+            (function exec() {
+                setTimeout(function () {
+                    if (editLength > maxEditLength || Date.now() > abortAfterTimestamp) {
+                        return callback(undefined);
+                    }
+                    if (!execEditLength()) {
+                        exec();
+                    }
+                }, 0);
+            }());
+        }
+        else {
+            while (editLength <= maxEditLength && Date.now() <= abortAfterTimestamp) {
+                const ret = execEditLength();
+                if (ret) {
+                    return ret;
+                }
+            }
+        }
+    }
+    addToPath(path, added, removed, oldPosInc, options) {
+        const last = path.lastComponent;
+        if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
+            return {
+                oldPos: path.oldPos + oldPosInc,
+                lastComponent: { count: last.count + 1, added: added, removed: removed, previousComponent: last.previousComponent }
+            };
+        }
+        else {
+            return {
+                oldPos: path.oldPos + oldPosInc,
+                lastComponent: { count: 1, added: added, removed: removed, previousComponent: last }
+            };
+        }
+    }
+    extractCommon(basePath, newTokens, oldTokens, diagonalPath, options) {
+        const newLen = newTokens.length, oldLen = oldTokens.length;
+        let oldPos = basePath.oldPos, newPos = oldPos - diagonalPath, commonCount = 0;
+        while (newPos + 1 < newLen && oldPos + 1 < oldLen && this.equals(oldTokens[oldPos + 1], newTokens[newPos + 1], options)) {
+            newPos++;
+            oldPos++;
+            commonCount++;
+            if (options.oneChangePerToken) {
+                basePath.lastComponent = { count: 1, previousComponent: basePath.lastComponent, added: false, removed: false };
+            }
+        }
+        if (commonCount && !options.oneChangePerToken) {
+            basePath.lastComponent = { count: commonCount, previousComponent: basePath.lastComponent, added: false, removed: false };
+        }
+        basePath.oldPos = oldPos;
+        return newPos;
+    }
+    equals(left, right, options) {
+        if (options.comparator) {
+            return options.comparator(left, right);
+        }
+        else {
+            return left === right
+                || (!!options.ignoreCase && left.toLowerCase() === right.toLowerCase());
+        }
+    }
+    removeEmpty(array) {
+        const ret = [];
+        for (let i = 0; i < array.length; i++) {
+            if (array[i]) {
+                ret.push(array[i]);
+            }
+        }
+        return ret;
+    }
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    castInput(value, options) {
+        return value;
+    }
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    tokenize(value, options) {
+        return Array.from(value);
+    }
+    join(chars) {
+        // Assumes ValueT is string, which is the case for most subclasses.
+        // When it's false, e.g. in diffArrays, this method needs to be overridden (e.g. with a no-op)
+        // Yes, the casts are verbose and ugly, because this pattern - of having the base class SORT OF
+        // assume tokens and values are strings, but not completely - is weird and janky.
+        return chars.join('');
+    }
+    postProcess(changeObjects, 
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars
+    options) {
+        return changeObjects;
+    }
+    get useLongestToken() {
+        return false;
+    }
+    buildValues(lastComponent, newTokens, oldTokens) {
+        // First we convert our linked list of components in reverse order to an
+        // array in the right order:
+        const components = [];
+        let nextComponent;
+        while (lastComponent) {
+            components.push(lastComponent);
+            nextComponent = lastComponent.previousComponent;
+            delete lastComponent.previousComponent;
+            lastComponent = nextComponent;
+        }
+        components.reverse();
+        const componentLen = components.length;
+        let componentPos = 0, newPos = 0, oldPos = 0;
+        for (; componentPos < componentLen; componentPos++) {
+            const component = components[componentPos];
+            if (!component.removed) {
+                if (!component.added && this.useLongestToken) {
+                    let value = newTokens.slice(newPos, newPos + component.count);
+                    value = value.map(function (value, i) {
+                        const oldValue = oldTokens[oldPos + i];
+                        return oldValue.length > value.length ? oldValue : value;
+                    });
+                    component.value = this.join(value);
+                }
+                else {
+                    component.value = this.join(newTokens.slice(newPos, newPos + component.count));
+                }
+                newPos += component.count;
+                // Common case
+                if (!component.added) {
+                    oldPos += component.count;
+                }
+            }
+            else {
+                component.value = this.join(oldTokens.slice(oldPos, oldPos + component.count));
+                oldPos += component.count;
+            }
+        }
+        return components;
+    }
+}
+
+;// CONCATENATED MODULE: ./node_modules/diff/libesm/diff/array.js
+
+class ArrayDiff extends Diff {
+    tokenize(value) {
+        return value.slice();
+    }
+    join(value) {
+        return value;
+    }
+    removeEmpty(value) {
+        return value;
+    }
+}
+const arrayDiff = new ArrayDiff();
+function diffArrays(oldArr, newArr, options) {
+    return arrayDiff.diff(oldArr, newArr, options);
+}
+
 ;// CONCATENATED MODULE: ./src/safety/diff.ts
 /**
  * The line diff shown wherever two schema dumps disagree: `verify` (schema before a migration vs
  * after its down section) and the drift check (committed schema file vs live database).
  */
+
+/**
+ * Most changed lines (deletions plus insertions) a diff is computed for. Myers' algorithm costs
+ * about D² + (N+M)·D for D changed lines of N and M, so its work grows with the size of the change,
+ * not of the dumps; at 2000 it stays near 0.3 s even for two 200 000-line dumps with nothing in
+ * common (docs/PERFORMANCE.md). A diff longer than that is no longer read line by line anyway, so
+ * beyond it {@link unifiedDiff} says where the dumps differ instead.
+ */
+const MAX_CHANGED_LINES = 2000;
 /**
  * A unified-style line diff (`---`/`+++` headers, `@@` hunks with `context` lines around each
- * change). Common prefix and suffix are trimmed first, so the LCS table stays small for dumps
- * that differ in a few places.
+ * change, deletions before insertions within a change), minimal in changed lines (Myers, npm
+ * `diff`). When more than `maxChangedLines` lines changed, the headers are followed by one
+ * sentence naming the differing region and its first differing lines instead of hunks.
  */
-function unifiedDiff(a, b, labels, context = 3) {
+function unifiedDiff(a, b, labels, contextOrOptions = {}) {
+    const o = typeof contextOrOptions === 'number' ? { context: contextOrOptions } : contextOrOptions;
+    const context = o.context ?? 3;
+    const maxChanged = o.maxChangedLines ?? MAX_CHANGED_LINES;
     const lines = (t) => (t.endsWith('\n') ? t.slice(0, -1) : t).split('\n');
     const x = lines(a);
     const y = lines(b);
+    // Trimming the common ends first keeps the alignment of the dumps' edges as a reader expects
+    // (and as earlier versions showed it), and spares the algorithm the equal lines.
     let pre = 0;
     while (pre < x.length && pre < y.length && x[pre] === y[pre])
         pre++;
@@ -16708,33 +17211,59 @@ function unifiedDiff(a, b, labels, context = 3) {
         suf++;
     const xs = x.slice(pre, x.length - suf);
     const ys = y.slice(pre, y.length - suf);
-    // LCS lengths from the end.
-    const w = ys.length + 1;
-    const lcs = new Uint32Array((xs.length + 1) * w);
-    for (let i = xs.length - 1; i >= 0; i--) {
-        for (let j = ys.length - 1; j >= 0; j--) {
-            lcs[i * w + j] = xs[i] === ys[j] ? lcs[(i + 1) * w + j + 1] + 1 : Math.max(lcs[(i + 1) * w + j], lcs[i * w + j + 1]);
-        }
-    }
+    const header = [`--- ${labels.from}`, `+++ ${labels.to}`];
+    // One side empty: the change is the other side, whatever its length; no search needed.
+    const changes = xs.length === 0 || ys.length === 0
+        ? [
+            { removed: true, added: false, value: xs },
+            { removed: false, added: true, value: ys },
+        ]
+        : diffArrays(xs, ys, { maxEditLength: maxChanged });
+    if (changes === undefined)
+        return `${[...header, ...tooManyChanges(x, y, pre, suf, maxChanged)].join('\n')}\n`;
     const ops = [];
     for (let k = 0; k < pre; k++)
         ops.push({ tag: ' ', text: x[k], ai: k, bi: k });
-    let i = 0;
-    let j = 0;
-    while (i < xs.length || j < ys.length) {
-        if (i < xs.length && j < ys.length && xs[i] === ys[j]) {
-            ops.push({ tag: ' ', text: xs[i], ai: pre + i++, bi: pre + j++ });
-        }
-        else if (i < xs.length && (j === ys.length || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1])) {
-            ops.push({ tag: '-', text: xs[i], ai: pre + i++, bi: pre + j });
-        }
-        else {
-            ops.push({ tag: '+', text: ys[j], ai: pre + i, bi: pre + j++ });
+    let i = pre;
+    let j = pre;
+    // Collected per run of changes, so each run shows its deletions first, whatever order the search found them in.
+    let minus = [];
+    let plus = [];
+    const flush = () => {
+        ops.push(...minus, ...plus);
+        minus = [];
+        plus = [];
+    };
+    for (const c of changes) {
+        for (const text of c.value) {
+            if (c.removed)
+                minus.push({ tag: '-', text, ai: i++, bi: j });
+            else if (c.added)
+                plus.push({ tag: '+', text, ai: i, bi: j++ });
+            else {
+                flush();
+                ops.push({ tag: ' ', text, ai: i++, bi: j++ });
+            }
         }
     }
+    flush();
     for (let k = 0; k < suf; k++)
         ops.push({ tag: ' ', text: x[x.length - suf + k], ai: x.length - suf + k, bi: y.length - suf + k });
-    const out = [`--- ${labels.from}`, `+++ ${labels.to}`];
+    return `${[...header, ...hunks(ops, context)].join('\n')}\n`;
+}
+/** The fallback: where the dumps start and stop differing, and the first line of each side there. */
+function tooManyChanges(x, y, pre, suf, maxChanged) {
+    const span = (n, all) => (n === 1 ? `line ${pre + 1}` : `lines ${pre + 1}-${all - suf} (${n} lines)`);
+    return [
+        `The dumps differ in more than ${maxChanged} lines, too many to list line by line: ` +
+            `${span(x.length - pre - suf, x.length)} of the first vs ${span(y.length - pre - suf, y.length)} of the second differ; ` +
+            `first difference at line ${pre + 1}:`,
+        `-${x[pre]}`,
+        `+${y[pre]}`,
+    ];
+}
+function hunks(ops, context) {
+    const out = [];
     let k = 0;
     while (k < ops.length) {
         if (ops[k].tag === ' ') {
@@ -16758,11 +17287,11 @@ function unifiedDiff(a, b, labels, context = 3) {
         const aLen = hunk.filter((o) => o.tag !== '+').length;
         const bLen = hunk.filter((o) => o.tag !== '-').length;
         out.push(`@@ -${hunk[0].ai + 1},${aLen} +${hunk[0].bi + 1},${bLen} @@`);
-        for (const o of hunk)
-            out.push(`${o.tag}${o.text}`);
+        for (const h of hunk)
+            out.push(`${h.tag}${h.text}`);
         k = end;
     }
-    return `${out.join('\n')}\n`;
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/safety/verify.ts

@@ -5,7 +5,8 @@ import { resolveLedgerName } from '../engine/ledger.js';
 import type { DatabaseTarget } from '../engine/url.js';
 import { migrationCoverage } from './coverage.js';
 import { readDownProofs, readHistory, readRecentRuns, type HistoryQuery } from './history-read.js';
-import { computeReport } from './report.js';
+import { readReportFigures } from './report-read.js';
+import { reportOf } from './report.js';
 import { groupRuns } from './runs.js';
 import type { Coverage, HistoryRecord, MigrationReport, RunSummary } from './types.js';
 
@@ -31,12 +32,12 @@ export interface CollectOptions extends HistorySource {
   now?: Date;
 }
 
-/** Read the window's history and the migration files, and compute the report. */
+/** Aggregate the window's history (in SQL: one row per run leaves the server) and read the migration files, for the report. */
 export async function collectReport(o: CollectOptions): Promise<MigrationReport> {
   return withHistory(o, async (conn, name) => {
-    const rows = await readHistory(conn, name, { since: o.since, environment: o.environment });
+    const figures = await readReportFigures(conn, name, { since: o.since, environment: o.environment });
     const coverage = o.migrationsDirs ? await coverageOf(o.migrationsDirs, o.cwd ?? process.cwd(), conn, name) : null;
-    return computeReport({ rows, since: o.since, database: o.target.redacted, coverage, ...(o.now ? { generatedAt: o.now } : {}) });
+    return reportOf({ figures, since: o.since, database: o.target.redacted, coverage, ...(o.now ? { generatedAt: o.now } : {}) });
   });
 }
 

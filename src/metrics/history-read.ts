@@ -94,7 +94,7 @@ export async function readRecentRuns(conn: Connection, name: HistoryName, enviro
 const NEWER_COLUMNS: Readonly<Record<string, string>> = { invocation_id: 'text', run_status: 'text', run_duration_ms: 'double precision' };
 
 /** The table as a subquery with every column this version reads, or null when it is missing. */
-async function historySource(conn: Connection, name: HistoryName): Promise<string | null> {
+export async function historySource(conn: Connection, name: HistoryName): Promise<string | null> {
   if (!(await historyExists(conn, name))) return null;
   const { rows } = await conn.query<{ column_name: string }>(
     `select column_name from information_schema.columns where table_schema = $1 and table_name = $2 and column_name = any($3)`,
@@ -105,7 +105,8 @@ async function historySource(conn: Connection, name: HistoryName): Promise<strin
   return missing.length === 0 ? name.quoted : `(select *, ${missing.map(([c, type]) => `null::${type} as ${c}`).join(', ')} from ${name.quoted})`;
 }
 
-function filters(q: HistoryQuery): { where: string; values: unknown[] } {
+/** The WHERE clause (empty, or starting with ` where `) of a query's filters, and its parameters. */
+export function filters(q: HistoryQuery): { where: string; values: unknown[] } {
   const conds: string[] = [];
   const values: unknown[] = [];
   if (q.environment !== undefined) {

@@ -1,3 +1,4 @@
+import { UNSPECIFIED_ENVIRONMENT } from './history-read.js';
 import { groupRuns, isSuccess } from './runs.js';
 import type { Coverage, Distribution, EnvironmentReport, HistoryRecord, MigrationReport, RunSummary, SlowMigration } from './types.js';
 
@@ -13,29 +14,70 @@ export interface ReportInput {
   generatedAt?: Date;
 }
 
+/** The applied migrations of one environment, as the report shows them. */
+export interface MigrationFigures {
+  /** Durations of its `applied` ups. */
+  durationMs: Distribution;
+  /** The {@link SLOWEST} slowest of them, slowest first (ties: lower id first). */
+  slowest: SlowMigration[];
+}
+
+/**
+ * What the report is computed from: the runs of the window and the figures of their applied
+ * migrations by environment (an environment without applied migrations may be missing); null
+ * when the table does not exist. `collect.ts` gets them from the database in SQL; {@link computeReport} from rows.
+ */
+export interface ReportFigures {
+  /** Oldest first, as {@link groupRuns} orders them. */
+  runs: RunSummary[];
+  migrations: ReadonlyMap<string, MigrationFigures>;
+}
+
+/** How many of the slowest migrations each environment lists. */
+export const SLOWEST = 5;
+
 /** The environments people usually deploy through, in pipeline order; others follow by name. */
 const ENVIRONMENT_ORDER = ['development', 'staging', 'production'];
 
 /** Per-environment reliability figures from the audit table. Pure: same rows, same report. */
 export function computeReport(input: ReportInput): MigrationReport {
-  const rows = input.rows ?? [];
-  const runs = groupRuns(rows);
+  const { rows, ...rest } = input;
+  return reportOf({ ...rest, figures: rows === null ? null : figuresOf(rows) });
+}
+
+/** The report from figures gathered elsewhere (see {@link ReportFigures}): the same as {@link computeReport} of the same rows. */
+export function reportOf(input: Omit<ReportInput, 'rows'> & { figures: ReportFigures | null }): MigrationReport {
+  const runs = input.figures?.runs ?? [];
   const names = [...new Set(runs.map((r) => r.environment))].sort(byPipelineOrder);
   return {
     generatedAt: input.generatedAt ?? new Date(),
     since: input.since,
     database: input.database,
-    historyAvailable: input.rows !== null,
+    historyAvailable: input.figures !== null,
     environments: names.map((env) =>
       environmentReport(
         env,
         runs.filter((r) => r.environment === env),
-        rows.filter((r) => (r.environment ?? 'unspecified') === env),
+        input.figures?.migrations.get(env) ?? { durationMs: distribution([]), slowest: [] },
       ),
     ),
     runs,
     coverage: input.coverage,
   };
+}
+
+function figuresOf(rows: readonly HistoryRecord[]): ReportFigures {
+  const applied = new Map<string, HistoryRecord[]>();
+  for (const r of rows) {
+    if (r.direction !== 'up' || r.outcome !== 'applied') continue;
+    const env = r.environment ?? UNSPECIFIED_ENVIRONMENT;
+    const list = applied.get(env);
+    if (list) list.push(r);
+    else applied.set(env, [r]);
+  }
+  const migrations = new Map<string, MigrationFigures>();
+  for (const [env, rs] of applied) migrations.set(env, { durationMs: distribution(rs.map((r) => r.durationMs)), slowest: slowest(rs, SLOWEST) });
+  return { runs: groupRuns(rows), migrations };
 }
 
 function byPipelineOrder(a: string, b: string): number {
@@ -46,9 +88,8 @@ function byPipelineOrder(a: string, b: string): number {
 }
 
 /** @param runs this environment's runs, oldest first */
-function environmentReport(environment: string, runs: RunSummary[], rows: readonly HistoryRecord[]): EnvironmentReport {
+function environmentReport(environment: string, runs: RunSummary[], migrations: MigrationFigures): EnvironmentReport {
   const succeeded = runs.filter((r) => isSuccess(r.outcome)).length;
-  const appliedRows = rows.filter((r) => r.direction === 'up' && r.outcome === 'applied');
   const automatic = runs.filter((r) => r.kind === 'up' && r.rolledBack.length > 0).length;
   const manual = runs.filter((r) => r.kind === 'rollback').length;
   return {
@@ -58,11 +99,11 @@ function environmentReport(environment: string, runs: RunSummary[], rows: readon
     failed: runs.length - succeeded,
     successRate: runs.length ? succeeded / runs.length : null,
     runDurationMs: distribution(runs.map((r) => r.durationMs)),
-    migrationDurationMs: distribution(appliedRows.map((r) => r.durationMs)),
-    migrationsApplied: appliedRows.length,
+    migrationDurationMs: migrations.durationMs,
+    migrationsApplied: migrations.durationMs.count,
     rollbacks: { automatic, manual, rate: runs.length ? (automatic + manual) / runs.length : null },
     recovery: recovery(runs),
-    slowest: slowest(appliedRows, 5),
+    slowest: migrations.slowest,
     lastRun: runs.at(-1) ?? null,
   };
 }

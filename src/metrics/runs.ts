@@ -16,7 +16,15 @@ export function groupRuns(rows: readonly HistoryRecord[]): RunSummary[] {
     if (g) g.push(r);
     else groups.set(key, [r]);
   }
-  return [...groups.values()].map(summarise).sort((a, b) => a.finishedAt.getTime() - b.finishedAt.getTime() || a.key.localeCompare(b.key));
+  return sortRuns([...groups.values()].map((g) => runSummary(runFacts(g))));
+}
+
+/**
+ * Runs oldest first (by the end of their last step, then by key); runs that tie on both keep the
+ * order they came in, which is that of their first row.
+ */
+export function sortRuns(runs: RunSummary[]): RunSummary[] {
+  return runs.sort((a, b) => a.finishedAt.getTime() - b.finishedAt.getTime() || a.key.localeCompare(b.key));
 }
 
 /** Whether a run counts as a success for the success rate and for recovery: `success`, deliberate rollbacks included. */
@@ -24,34 +32,90 @@ export function isSuccess(outcome: RunOutcome): boolean {
   return outcome === 'success';
 }
 
-function summarise(rows: HistoryRecord[]): RunSummary {
+/**
+ * What a run's summary is made of, gathered from its rows: here from the rows themselves, by the
+ * report's query (`report-read.ts`) in SQL, so that only one row per run leaves the server.
+ * "First" is the run's row with the lowest id.
+ */
+export interface RunFacts {
+  /** {@link runKey} of its rows. */
+  key: string;
+  /** Of its first row. */
+  environment: string | null;
+  /** Earliest start and latest end of its rows. */
+  startedAt: Date;
+  finishedAt: Date;
+  /** Some row is an `up`. */
+  hasUp: boolean;
+  /** Versions of its `applied` ups and of its `rolled-back` downs, in row order. */
+  applied: string[];
+  rolledBack: string[];
+  /** Version, error and SQLSTATE of its first `failed` row; all null without one. */
+  failedVersion: string | null;
+  failedError: string | null;
+  failedSqlstate: string | null;
+  /** Error of its first row that has one. */
+  firstError: string | null;
+  /** First run status (a word this version knows) and first run duration recorded on its rows. */
+  reportedStatus: RunOutcome | null;
+  reportedDurationMs: number | null;
+  /** Some row is `cancelled`; some row `failed`; some `down` row `failed`. */
+  cancelled: boolean;
+  failed: boolean;
+  downFailed: boolean;
+  /** Of its first row. */
+  actor: string | null;
+  gitSha: string | null;
+  runUrl: string | null;
+}
+
+/** @param rows one run's rows, by id */
+function runFacts(rows: HistoryRecord[]): RunFacts {
   const first = rows[0];
-  const startedAt = new Date(Math.min(...rows.map((r) => r.startedAt.getTime())));
-  const finishedAt = new Date(Math.max(...rows.map((r) => r.finishedAt.getTime())));
-  const applied = rows.filter((r) => r.direction === 'up' && r.outcome === 'applied').map((r) => r.version);
-  const rolledBack = rows.filter((r) => r.direction === 'down' && r.outcome === 'rolled-back').map((r) => r.version);
   const failed = rows.find((r) => r.outcome === 'failed');
-  const withError = rows.find((r) => r.error !== null);
-  const kind: RunKind = rows.some((r) => r.direction === 'up') ? 'up' : 'rollback';
-  // What the run itself reported, once it ended; the rows of older versions and of the CLI do not carry it.
-  const reported = rows.find((r) => r.runStatus !== null)?.runStatus;
-  const measured = rows.find((r) => r.runDurationMs !== null)?.runDurationMs;
   return {
     key: runKey(first),
-    environment: first.environment ?? UNSPECIFIED_ENVIRONMENT,
-    startedAt,
-    finishedAt,
-    durationMs: measured ?? finishedAt.getTime() - startedAt.getTime(),
-    kind,
-    outcome: reported ?? derivedOutcome(rows, kind, applied, rolledBack),
-    applied,
-    rolledBack,
+    environment: first.environment,
+    startedAt: new Date(Math.min(...rows.map((r) => r.startedAt.getTime()))),
+    finishedAt: new Date(Math.max(...rows.map((r) => r.finishedAt.getTime()))),
+    hasUp: rows.some((r) => r.direction === 'up'),
+    applied: rows.filter((r) => r.direction === 'up' && r.outcome === 'applied').map((r) => r.version),
+    rolledBack: rows.filter((r) => r.direction === 'down' && r.outcome === 'rolled-back').map((r) => r.version),
     failedVersion: failed?.version ?? null,
-    error: failed?.error ?? withError?.error ?? null,
-    sqlstate: failed?.sqlstate ?? null,
+    failedError: failed?.error ?? null,
+    failedSqlstate: failed?.sqlstate ?? null,
+    firstError: rows.find((r) => r.error !== null)?.error ?? null,
+    reportedStatus: rows.find((r) => r.runStatus !== null)?.runStatus ?? null,
+    reportedDurationMs: rows.find((r) => r.runDurationMs !== null)?.runDurationMs ?? null,
+    cancelled: rows.some((r) => r.outcome === 'cancelled'),
+    failed: failed !== undefined,
+    downFailed: rows.some((r) => r.direction === 'down' && r.outcome === 'failed'),
     actor: first.actor,
     gitSha: first.gitSha,
     runUrl: first.runUrl,
+  };
+}
+
+/** The summary of one run, from its facts. */
+export function runSummary(f: RunFacts): RunSummary {
+  const kind: RunKind = f.hasUp ? 'up' : 'rollback';
+  return {
+    key: f.key,
+    environment: f.environment ?? UNSPECIFIED_ENVIRONMENT,
+    startedAt: f.startedAt,
+    finishedAt: f.finishedAt,
+    // What the run itself reported, once it ended; the rows of older versions and of the CLI do not carry it.
+    durationMs: f.reportedDurationMs ?? f.finishedAt.getTime() - f.startedAt.getTime(),
+    kind,
+    outcome: f.reportedStatus ?? derivedOutcome(f, kind),
+    applied: f.applied,
+    rolledBack: f.rolledBack,
+    failedVersion: f.failedVersion,
+    error: f.failedError ?? f.firstError,
+    sqlstate: f.failedSqlstate,
+    actor: f.actor,
+    gitSha: f.gitSha,
+    runUrl: f.runUrl,
   };
 }
 
@@ -65,12 +129,10 @@ function summarise(rows: HistoryRecord[]): RunSummary {
  * that failed with `rollback-on-failure: false`, a cancel between two migrations) only the
  * recorded status tells.
  */
-function derivedOutcome(rows: readonly HistoryRecord[], kind: RunKind, applied: readonly string[], rolledBack: readonly string[]): RunOutcome {
-  if (rows.some((r) => r.outcome === 'cancelled')) return 'cancelled';
-  const failed = rows.some((r) => r.outcome === 'failed');
+function derivedOutcome(f: RunFacts, kind: RunKind): RunOutcome {
+  if (f.cancelled) return 'cancelled';
   // A deliberate rollback's down rows are its work, not an automatic rollback.
-  if (kind === 'rollback' || rolledBack.length === 0) return failed ? 'failed' : 'success';
-  const undone = new Set(rolledBack);
-  const downFailed = rows.some((r) => r.direction === 'down' && r.outcome === 'failed');
-  return !downFailed && applied.every((v) => undone.has(v)) ? 'rolled-back' : 'failed';
+  if (kind === 'rollback' || f.rolledBack.length === 0) return f.failed ? 'failed' : 'success';
+  const undone = new Set(f.rolledBack);
+  return !f.downFailed && f.applied.every((v) => undone.has(v)) ? 'rolled-back' : 'failed';
 }
