@@ -1,7 +1,7 @@
 // Bundle the action, the CLI and the library entry with ncc, put the parser's .wasm beside the
 // bundles that can load it, and emit the library's type declarations.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { copyFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
@@ -21,10 +21,15 @@ const entries = [
 ];
 
 rmSync(dist, { recursive: true, force: true });
-for (const { src, out, parser } of entries) {
-  execFileSync(process.execPath, [ncc, 'build', src, '-o', out, '--license', 'licenses.txt', '--quiet'], { stdio: 'inherit' });
+const statsDir = mkdtempSync(join(tmpdir(), 'dbm-stats-'));
+for (const [i, { src, out, parser }] of entries.entries()) {
+  const stats = join(statsDir, `${i}.json`);
+  execFileSync(process.execPath, [ncc, 'build', src, '-o', out, '--stats-out', stats, '--quiet'], { stdio: 'inherit' });
   if (parser) copyFileSync(wasm, join(out, 'libpg-query.wasm'));
+  const licenses = licensesOf(JSON.parse(readFileSync(stats, 'utf8')));
+  if (licenses !== '') writeFileSync(join(out, 'licenses.txt'), licenses);
 }
+rmSync(statsDir, { recursive: true, force: true });
 
 // The library's declarations: tsc emits them for src/lib.ts and everything it imports into a temp
 // dir; only lib.d.ts (as index.d.ts) and the declarations it references are copied, with their
@@ -69,3 +74,31 @@ const text = readFileSync(cli, 'utf8');
 if (text.startsWith('#!')) throw new Error(`${cli} starts with a shebang of its own: src/cli/index.ts must not have one, the build adds the launcher`);
 writeFileSync(cli, `${LAUNCHER}${text}`);
 chmodSync(cli, 0o755);
+
+/**
+ * The license of every package the bundle holds, in ncc's `--license` layout (name, SPDX id,
+ * text). Ours, not ncc's: its license plugin listed 2 of the 20 packages in the CLI bundle (pg,
+ * diff and dotenv were missing), and the MIT and BSD licenses ask that their notice travel with
+ * every copy. The packages come from webpack's stats: every module path under node_modules.
+ */
+function licensesOf(stats) {
+  // Package directory → name; nested copies (node_modules/a/node_modules/b) are packages of their own.
+  const dirs = new Map();
+  const walk = (modules) => {
+    for (const m of modules ?? []) {
+      const at = /^(?:\.\/)?((?:.*\/)?node_modules\/((?:@[^/]+\/)?[^/]+))\//.exec(String(m.name ?? ''));
+      if (at && at[2] !== '@vercel/ncc') dirs.set(at[1], at[2]);
+      walk(m.modules);
+    }
+  };
+  walk(stats.modules);
+  return [...dirs].sort(([a, x], [b, y]) => x.localeCompare(y) || a.localeCompare(b)).map(([dir, name]) => {
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+    const license = pkg.license ?? 'UNKNOWN';
+    // A few packages (pg-types) ship no license file: say what they declare and where they come from.
+    const repo = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
+    const text = file ? readFileSync(join(dir, file), 'utf8').trim() : `${name}@${pkg.version} ships no license file; its package.json declares ${license}${repo ? ` (source: ${repo})` : ''}.`;
+    return `${name}\n${license}\n${text}\n`;
+  }).join('\n');
+}

@@ -271,7 +271,8 @@ export async function appliedChecksums(
   versions: readonly string[],
   perVersionLookups = PER_VERSION_LOOKUPS,
 ): Promise<Map<string, string>> {
-  if (versions.length === 0 || !(await checkHistory(conn, name))) return new Map();
+  // The table is checked even with nothing applied: a foreign table there is refused on every run.
+  if (!(await checkHistory(conn, name)) || versions.length === 0) return new Map();
   const only = versions.length <= perVersionLookups;
   // The same predicate as the index's, word for word, so the planner can use it.
   // One JSON object rather than a row per version: per-row parsing dominated large `status` runs.
