@@ -100,6 +100,18 @@ describe('db-migrate up/plan lint what they apply', () => {
 });
 
 describe('db-migrate lint: every section, offline', () => {
+  it('a flag written after the files is named as such, not as a missing file (exit 2)', async () => {
+    const p = await project({ 'db/migrations/1_a.sql': migration('create table a (id int);', 'drop table if exists a;') });
+    cleanups.push(p.cleanup);
+    const r = await runCli(['lint', 'db/migrations/1_a.sql', '--disable', 'rename'], { cwd: p.dir });
+    expect(r).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'Error: lint: --disable comes after a file, where it is read as a file name, and no such file exists\n  hint: put the flags before the files: db-migrate-action lint --disable … FILES\n',
+    });
+    expect((await runCli(['lint', '--disable', 'rename', 'db/migrations/1_a.sql'], { cwd: p.dir })).code).toBe(0);
+  });
+
   it('a down-section error fails lint (exit 1) though up would apply it; --lint-runner other adds lock-timeout', async () => {
     const p = await project({ 'db/migrations/1_a.sql': migration('alter table accounts add column note text;', 'create index accounts_note on accounts (note);') });
     cleanups.push(p.cleanup);

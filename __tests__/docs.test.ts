@@ -320,6 +320,8 @@ function shownCommands(): { page: string; line: number; text: string }[] {
 
 describe('command lines shown in README.md and docs/*.md', () => {
   const shown = shownCommands();
+  // PG 15 for the README's commands: `dump` and `verify` run the system pg_dump, which must match.
+  const server15 = usePostgres({ version: 15 });
 
   it('are found on the pages (the README command list, the guide)', () => {
     expect(shown.length).toBeGreaterThanOrEqual(30);
@@ -348,6 +350,39 @@ describe('command lines shown in README.md and docs/*.md', () => {
     }
     expect(bad).toEqual([]);
   });
+
+  // Every form of every README command, run on the example project against a database of its own:
+  // the quick start a new user follows must work as shown, not only parse.
+  it('from the README each run on the example project: exit 0 (`status --exit-code` after `up`: 0 too)', async () => {
+    const readme = shown.filter((c) => c.page === 'README.md' && !(c.text in EXEMPT));
+    const failed: string[] = [];
+    let ran = 0;
+    for (const { line, text } of readme) {
+      for (const argv of argvsOf(text.replace(CLI_PREFIX, '').trim())) {
+        if (argv.length === 0 || argv.some((a) => ['--help', '-h', 'help', '--version', '-v'].includes(a))) continue;
+        const dir = await mkdtemp(join(tmpdir(), 'dbm-readme-'));
+        try {
+          await cp(join(ROOT, 'db'), join(dir, 'db'), { recursive: true });
+          // `create` makes the database; every other command gets one that exists.
+          const url = argv[0] === 'create' ? server15().url(`readme_create_${ran}`) : await server15().createDatabase();
+          const env = { DATABASE_URL: url };
+          // What a command needs first, as a user would have it: applied migrations to show, roll
+          // back, dump or report on; `up`, `migrate`, `load`, `create`, `new` and `lint` start from nothing.
+          if (!['up', 'migrate', 'load', 'create', 'new', 'lint'].includes(argv[0])) {
+            const up = await runCli(['up'], { cwd: dir, env });
+            if (up.code !== 0) throw new Error(`up before ${argv.join(' ')}: ${up.stderr}`);
+          }
+          const r = await runCli(argv, { cwd: dir, env });
+          ran++;
+          if (r.code !== 0) failed.push(`README.md:${line}: ${argv.join(' ')} → exit ${r.code}: ${r.stderr.trim()}`);
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      }
+    }
+    expect(failed).toEqual([]);
+    expect(ran).toBeGreaterThanOrEqual(15);
+  }, 240_000);
 
   it('never run the unrelated npm package `db-migrate`: no `npx db-migrate` anywhere on a page, no bare `db-migrate` command line', () => {
     const bad: string[] = [];

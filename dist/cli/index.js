@@ -10908,6 +10908,7 @@ async function lintPlan(files, opts) {
 
 
 
+
 /**
  * `db-migrate-action lint [FILES...]`: lint the given files (default: every migration in the migrations
  * directories). Needs no database. Prints `file:line:column: severity rule: message` with the why
@@ -10916,7 +10917,8 @@ async function lintPlan(files, opts) {
  * `--pg-version` and `--lint-runner` are as the action's `pg-version` and `lint-runner`.
  *
  * @returns 1 when any finding (of any section, not suppressed) is an error, 0 otherwise
- * @throws {MigrationError} `LINT_UNKNOWN_RULE` for an unknown id in `--disable`; read errors as is
+ * @throws {MigrationError} `LINT_UNKNOWN_RULE` for an unknown id in `--disable`, `LINT_FLAG_AFTER_FILES`
+ *   for a flag written after the files; read errors as is
  */
 async function lintCommand({ opts, io, out }) {
     const cwd = io.cwd;
@@ -10925,6 +10927,14 @@ async function lintCommand({ opts, io, out }) {
     if (unknown.length) {
         throw new errors_MigrationError('LINT_UNKNOWN_RULE', `--disable: unknown rule ${unknown.map((u) => `"${u}"`).join(', ')}`, {
             hint: `known rules: ${RULE_IDS.join(', ')}`,
+        });
+    }
+    // Flags end at the first file, as in dbmate's urfave/cli: `lint FILE --disable x` reads
+    // `--disable` as a file. Say so, instead of "no such file" for a path that was meant as a flag.
+    const late = opts.args.find((p) => p.startsWith('-') && !(0,external_node_fs_.existsSync)((0,external_node_path_.isAbsolute)(p) ? p : (0,external_node_path_.join)(cwd, p)));
+    if (late !== undefined) {
+        throw new errors_MigrationError('LINT_FLAG_AFTER_FILES', `lint: ${late} comes after a file, where it is read as a file name, and no such file exists`, {
+            hint: `put the flags before the files: db-migrate-action lint ${late} … FILES`,
         });
     }
     const files = opts.args.length

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { findMigrationFiles } from '../../engine/files.js';
 import { MigrationError } from '../../engine/errors.js';
@@ -16,7 +17,8 @@ import type { CommandContext } from './context.js';
  * `--pg-version` and `--lint-runner` are as the action's `pg-version` and `lint-runner`.
  *
  * @returns 1 when any finding (of any section, not suppressed) is an error, 0 otherwise
- * @throws {MigrationError} `LINT_UNKNOWN_RULE` for an unknown id in `--disable`; read errors as is
+ * @throws {MigrationError} `LINT_UNKNOWN_RULE` for an unknown id in `--disable`, `LINT_FLAG_AFTER_FILES`
+ *   for a flag written after the files; read errors as is
  */
 export async function lintCommand({ opts, io, out }: CommandContext): Promise<number> {
   const cwd = io.cwd;
@@ -25,6 +27,14 @@ export async function lintCommand({ opts, io, out }: CommandContext): Promise<nu
   if (unknown.length) {
     throw new MigrationError('LINT_UNKNOWN_RULE', `--disable: unknown rule ${unknown.map((u) => `"${u}"`).join(', ')}`, {
       hint: `known rules: ${RULE_IDS.join(', ')}`,
+    });
+  }
+  // Flags end at the first file, as in dbmate's urfave/cli: `lint FILE --disable x` reads
+  // `--disable` as a file. Say so, instead of "no such file" for a path that was meant as a flag.
+  const late = opts.args.find((p) => p.startsWith('-') && !existsSync(isAbsolute(p) ? p : join(cwd, p)));
+  if (late !== undefined) {
+    throw new MigrationError('LINT_FLAG_AFTER_FILES', `lint: ${late} comes after a file, where it is read as a file name, and no such file exists`, {
+      hint: `put the flags before the files: db-migrate-action lint ${late} … FILES`,
     });
   }
   const files: LintInput[] = opts.args.length
